@@ -1,0 +1,1 @@
+"""hazardbot: the Chaoyang urban safety hazard campaign on Telegram."""

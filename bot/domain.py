@@ -1,0 +1,51 @@
+"""Vocabulary of the campaign shared by every layer: roles, hazard states, photo stages.
+
+Values are stored in the database as these strings; never rename one without a migration.
+Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二)(三), 五(一)(五).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A person's role for one unit. ``public`` needs no binding."""
+
+    PUBLIC = "public"
+    INSPECTOR = "inspector"
+    REVIEWER = "reviewer"
+    OFFICE = "office"
+    LEADER = "leader"
+    CONTACT = "contact"
+    ADMIN = "admin"
+
+
+class HazardState(StrEnum):
+    """States of a hazard (design.md life cycle). Overdue is derived, never stored."""
+
+    PENDING_REVIEW = "pending_review"
+    PENDING_CONFIRMATION = "pending_confirmation"
+    REGISTERED = "registered"
+    RECTIFIED = "rectified"
+    CLOSURE_REQUESTED = "closure_requested"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+class PhotoStage(StrEnum):
+    """The stage of a hazard's life a photo documents (方案 五(一))."""
+
+    DISCOVERY = "discovery"
+    INSPECTION = "inspection"
+    RECTIFICATION = "rectification"
+    ACCEPTANCE = "acceptance"
+    REINSPECTION = "reinspection"
+    VERIFICATION = "verification"
+    TIPOFF = "tipoff"
+
+
+class DraftStatus(StrEnum):
+    ACTIVE = "active"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"

@@ -1,0 +1,109 @@
+"""Turning one answer into a stored value, with the checks of its field.
+
+Every function returns the JSON value to store or raises ``Rejected`` with a stable ``code``
+(rendered in the user's language by the handlers). Sources: 附件1/附件2 填表说明; issue rules:
+mainland mobile or Beijing landline, positive counts, amounts ≥ 0 with at most 4 decimals (万元),
+inspection date not in the future, deadline after today, areas ≥ 0 and demolished ≤ illegal area.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.forms.dates import parse_date
+from bot.forms.spec import FieldSpec
+
+
+class Rejected(Exception):  # noqa: N818  (a rejected answer is not an error of the program)
+    """The answer does not fit the field; ``code`` names why, ``params`` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_BEIJING_LANDLINE = re.compile(r"^(?:010)?([2-9]\d{7})(?:(?:转|ext|x)?(\d{1,6}))?$")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_text(spec: FieldSpec, text: str) -> str:
+    value = text.strip()
+    if len(value) < max(spec.min_length, 1):
+        raise Rejected("too_short", min=max(spec.min_length, 1))
+    if len(value) > spec.max_length:
+        raise Rejected("too_long", max=spec.max_length, length=len(value))
+    return value
+
+
+def parse_integer(spec: FieldSpec, text: str) -> int:
+    cleaned = _nfkc(text).replace(",", "").replace(" ", "")
+    for suffix in ("人", "名", "个", "家"):
+        cleaned = cleaned.removesuffix(suffix)
+    if not re.fullmatch(r"[+-]?\d+", cleaned):
+        raise Rejected("not_integer")
+    value = int(cleaned)
+    if spec.min is not None and value < spec.min:
+        raise Rejected("too_small", min=int(spec.min))
+    if spec.max is not None and value > spec.max:
+        raise Rejected("too_large", max=int(spec.max))
+    return value
+
+
+def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
+    """Stored as a string so that no binary rounding ever touches an amount or an area."""
+    cleaned = _nfkc(text).replace(",", "").replace(" ", "")
+    for suffix in ("万元", "万", "平方米", "㎡", "m2", "m²"):
+        cleaned = cleaned.removesuffix(suffix)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise Rejected("not_decimal") from None
+    if not value.is_finite():
+        raise Rejected("not_decimal")
+    if spec.min is not None and value < Decimal(str(spec.min)):
+        raise Rejected("too_small", min=spec.min if spec.min % 1 else int(spec.min))
+    if spec.scale is not None and -value.as_tuple().exponent > spec.scale:  # type: ignore[operator]
+        raise Rejected("too_many_decimals", scale=spec.scale)
+    if spec.lte_field and data.get(spec.lte_field) is not None:
+        limit = Decimal(str(data[spec.lte_field]))
+        if value > limit:
+            raise Rejected("exceeds_field", limit=str(limit))
+    return str(value.normalize()) if value != value.to_integral_value() else str(int(value))
+
+
+def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
+    value = parse_date(text, today)
+    if value is None:
+        raise Rejected("bad_date")
+    if spec.not_future and value > today:
+        raise Rejected("date_in_future", today=today.isoformat())
+    if spec.after_today and value <= today:
+        raise Rejected("date_not_after_today", today=today.isoformat())
+    return value.isoformat()
+
+
+def parse_phone(text: str) -> str:
+    """A mainland mobile (11 digits, ``+86`` allowed) or a Beijing landline, normalised.
+
+    Returns ``13912345678`` or ``010-65001234`` (``-123`` extension kept).
+    """
+    cleaned = _nfkc(text)
+    if re.search(r"[A-Za-z]", cleaned.replace("ext", "").replace("x", "")):
+        raise Rejected("bad_phone")
+    digits = re.sub(r"[\s\-()（）]", "", cleaned)
+    digits = re.sub(r"^(?:\+86|0086|86(?=1\d{10}$))", "", digits)
+    if _MOBILE.match(digits):
+        return digits
+    m = _BEIJING_LANDLINE.match(digits)
+    if m:
+        return f"010-{m[1]}" + (f"-{m[2]}" if m[2] else "")
+    raise Rejected("bad_phone")

@@ -1,0 +1,149 @@
+"""Walking a form: which field is asked now, what "back", "skip" and "edit" do, and when the
+review card is due. Pure functions over ``FormState``; persistence is the caller's business.
+
+Rules (design.md "Forms are data"):
+- fields are asked in order, those whose condition does not hold are passed over;
+- "back" returns to the previously answered field, its value kept and offered again;
+- "skip" is refused for required fields;
+- once the review card has been shown, an edited answer returns to the card, unless the edit made
+  a field applicable that was never asked (e.g. 罚款 chosen: the fine is asked next);
+- answers of fields that no longer apply are dropped on submission, not while editing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.forms.checks import Rejected
+from bot.forms.spec import FieldSpec, FormSpec
+
+
+@dataclass
+class FormState:
+    """``data``: answers by field key; ``step``: the field asked now (None = review card);
+    ``history``: fields answered, in order; ``context``: scratch (e.g. a chosen hazard category)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    step: str | None = None
+    history: list[str] = field(default_factory=list)
+    reviewing: bool = False
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class FormWalk:
+    """The walk through one ``FormSpec``."""
+
+    def __init__(self, spec: FormSpec) -> None:
+        self.spec = spec
+
+    def start(self, prefill: dict[str, Any] | None = None) -> FormState:
+        state = FormState(data=dict(prefill or {}))
+        state.step = self._first_applicable(0, state.data)
+        return state
+
+    def current(self, state: FormState) -> FieldSpec | None:
+        return self.spec.field(state.step) if state.step else None
+
+    def applicable(self, data: dict[str, Any]) -> list[FieldSpec]:
+        return [f for f in self.spec.fields if f.applies(data)]
+
+    def position(self, state: FormState) -> tuple[int, int]:
+        """(1-based number of the current field among those that apply, how many apply)."""
+        fields = [f.key for f in self.applicable(state.data)]
+        return (fields.index(state.step) + 1 if state.step in fields else len(fields), len(fields))
+
+    def accept(self, state: FormState, value: Any) -> None:
+        """Store ``value`` for the current field and move on."""
+        if state.step is None:
+            raise Rejected("nothing_asked")
+        state.data[state.step] = value
+        state.context.pop("tree_category", None)
+        self._advance(state)
+
+    def store(self, state: FormState, value: Any) -> None:
+        """Store ``value`` for the current field and stay on it (photos, toggles, a pin)."""
+        if state.step is None:
+            raise Rejected("nothing_asked")
+        state.data[state.step] = value
+
+    def finish_step(self, state: FormState) -> None:
+        """"Done" on a multi-answer field (photos, hazard links)."""
+        spec = self.current(state)
+        if spec is None:
+            raise Rejected("nothing_asked")
+        if spec.required and not state.data.get(spec.key):
+            raise Rejected("required")
+        state.data.setdefault(spec.key, [])
+        self._advance(state)
+
+    def skip(self, state: FormState) -> None:
+        spec = self.current(state)
+        if spec is None:
+            raise Rejected("nothing_asked")
+        if spec.required:
+            raise Rejected("required")
+        state.data[spec.key] = None
+        state.context.pop("tree_category", None)
+        self._advance(state)
+
+    def back(self, state: FormState) -> None:
+        state.context.pop("tree_category", None)
+        if state.reviewing:
+            state.step = None
+            return
+        if state.step is None:
+            if state.history:
+                state.step = state.history.pop()
+            return
+        if state.history:
+            state.step = state.history.pop()
+
+    def edit(self, state: FormState, key: str) -> None:
+        """Ask ``key`` again from the review card. Raises ``Rejected('not_editable')`` if it does not apply."""
+        spec = self.spec.field(key)
+        if not spec.applies(state.data):
+            raise Rejected("not_editable")
+        state.context.pop("tree_category", None)
+        state.reviewing = True
+        state.step = key
+
+    def to_review(self, state: FormState) -> None:
+        state.reviewing = True
+        state.step = None
+
+    def missing(self, state: FormState) -> list[FieldSpec]:
+        """Required fields that apply but have no value: submission is refused while any remain."""
+        return [f for f in self.applicable(state.data) if f.required and _empty(state.data.get(f.key))]
+
+    def clean(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The answers of the fields that apply (what is submitted)."""
+        return {f.key: data.get(f.key) for f in self.applicable(data)}
+
+    def _first_applicable(self, start: int, data: dict[str, Any]) -> str | None:
+        for spec in self.spec.fields[start:]:
+            if spec.applies(data):
+                return spec.key
+        return None
+
+    def _advance(self, state: FormState) -> None:
+        assert state.step is not None
+        if state.step in state.history:
+            state.history.remove(state.step)
+        state.history.append(state.step)
+        if state.reviewing:
+            state.step = next(
+                (f.key for f in self.applicable(state.data) if f.key not in state.history), None
+            )
+        else:
+            state.step = self._first_applicable(self.spec.index(state.step) + 1, state.data)
+        if state.step is None:
+            state.reviewing = True
+
+
+def _empty(value: Any) -> bool:
+    if value is None or value == "" or value == []:
+        return True
+    if isinstance(value, dict) and "address" in value:
+        return not value.get("address")
+    return False

@@ -1,0 +1,156 @@
+"""Form definitions (``config/forms/*.toml``) as typed objects.
+
+A field: ``key``, ``label_zh``/``label_en``, ``type`` (one of ``FIELD_TYPES``), ``required``,
+type checks (``min``, ``max``, ``scale``, ``max_length``, ``not_future``, ``after_today``, ``lte_field``),
+``choices`` (``[[value, english], …]``) or a ``source`` of choices, and a ``condition``
+(``{field, equals | in | not_in}``) saying when it applies (e.g. the fine only after 罚款).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+FIELD_TYPES = frozenset(
+    {"text", "integer", "decimal", "date", "choice", "tree", "phone", "photos", "location", "hazard_link"}
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option: ``value`` is what is stored (the annex's Chinese term), ``label_en`` for English."""
+
+    value: str
+    label_en: str
+
+    def label(self, locale: str) -> str:
+        return self.label_en if locale == "en" and self.label_en else self.value
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    equals: str | None = None
+    in_: tuple[str, ...] = ()
+    not_in: tuple[str, ...] = ()
+
+    def holds(self, data: dict[str, Any]) -> bool:
+        value = data.get(self.field)
+        if self.equals is not None:
+            return bool(value == self.equals)
+        if self.in_:
+            return value in self.in_
+        if self.not_in:
+            return value is not None and value not in self.not_in
+        return value is not None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    type: str
+    label_zh: str
+    label_en: str
+    required: bool = True
+    hint_zh: str = ""
+    hint_en: str = ""
+    choices: tuple[Choice, ...] = ()
+    source: str | None = None
+    condition: Condition | None = None
+    min: float | None = None
+    max: float | None = None
+    scale: int | None = None
+    max_length: int = 500
+    min_length: int = 1
+    not_future: bool = False
+    after_today: bool = False
+    lte_field: str | None = None
+    max_items: int = 10
+    default: str | None = None
+
+    def label(self, locale: str) -> str:
+        return self.label_en if locale == "en" else self.label_zh
+
+    def hint(self, locale: str) -> str:
+        return self.hint_en if locale == "en" else self.hint_zh
+
+    def applies(self, data: dict[str, Any]) -> bool:
+        return self.condition is None or self.condition.holds(data)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    key: str
+    title_zh: str
+    title_en: str
+    fields: tuple[FieldSpec, ...] = field(default=())
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_zh
+
+    def field(self, key: str) -> FieldSpec:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    def index(self, key: str) -> int:
+        return [f.key for f in self.fields].index(key)
+
+
+def _field(raw: dict[str, Any]) -> FieldSpec:
+    raw = dict(raw)
+    if raw.get("type") not in FIELD_TYPES:
+        raise ValueError(f"field {raw.get('key')!r}: unknown type {raw.get('type')!r}")
+    choices = tuple(Choice(c[0], c[1] if len(c) > 1 else "") for c in raw.pop("choices", []))
+    cond = raw.pop("condition", None)
+    condition = None
+    if cond is not None:
+        condition = Condition(
+            field=cond["field"],
+            equals=cond.get("equals"),
+            in_=tuple(cond.get("in", ())),
+            not_in=tuple(cond.get("not_in", ())),
+        )
+    return FieldSpec(choices=choices, condition=condition, **raw)
+
+
+def parse_form(text: str) -> FormSpec:
+    """A ``FormSpec`` from TOML text. Raises ``ValueError`` on an unknown type or a bad condition."""
+    raw = tomllib.loads(text)
+    fields = tuple(_field(f) for f in raw["fields"])
+    keys = [f.key for f in fields]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"form {raw['key']}: duplicate field keys")
+    for f in fields:
+        if f.condition is not None and f.condition.field not in keys[: keys.index(f.key)]:
+            raise ValueError(f"field {f.key}: condition on a later or unknown field {f.condition.field}")
+    return FormSpec(raw["key"], raw["title_zh"], raw["title_en"], fields)
+
+
+@cache
+def load_form(key: str) -> FormSpec:
+    """The packaged form ``config/forms/<key>.toml``."""
+    return parse_form((resources.files("config") / "forms" / f"{key}.toml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Category:
+    """A hazard category of 附件2 填表说明 12 with its subtypes."""
+
+    name: str
+    name_en: str
+    subtypes: tuple[Choice, ...]
+
+
+@cache
+def hazard_types() -> tuple[Category, ...]:
+    """The two-level hazard taxonomy from ``config/hazard_types.toml`` (附件2 填表说明 12)."""
+    raw = tomllib.loads((resources.files("config") / "hazard_types.toml").read_text(encoding="utf-8"))
+    return tuple(
+        Category(c["name"], c["name_en"], tuple(Choice(s[0], s[1]) for s in c["subtypes"]))
+        for c in raw["categories"]
+    )

@@ -1,0 +1,1 @@
+"""Framework-free use cases. Nothing here imports aiogram: any channel (Telegram, terminal) drives them."""

@@ -1,0 +1,93 @@
+"""Who is acting: the user record and their roles, loaded once per update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import Role
+from storage.db import UowFactory
+from storage.models import Membership, Unit, User
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role held for one unit."""
+
+    role: Role
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_is_township: bool
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update: internal ``user_id``, Telegram id, roles (``grants``).
+
+    ``is_admin`` is true for the ids listed in settings and for holders of the admin role.
+    """
+
+    user_id: int
+    telegram_id: int
+    full_name: str
+    grants: tuple[Grant, ...] = field(default=())
+    is_admin: bool = False
+
+    @property
+    def is_bound(self) -> bool:
+        return bool(self.grants) or self.is_admin
+
+    def has(self, role: Role, unit_id: int | None = None) -> bool:
+        return any(g.role == role and (unit_id is None or g.unit_id == unit_id) for g in self.grants)
+
+    def grant_for(self, *roles: Role) -> Grant | None:
+        """The most recently obtained grant among ``roles`` (the user's working unit)."""
+        for grant in reversed(self.grants):
+            if grant.role in roles:
+                return grant
+        return None
+
+
+class UserService:
+    """Creates or refreshes the user behind each update and returns their ``Actor``."""
+
+    def __init__(self, uow: UowFactory, admin_ids: list[int]) -> None:
+        self._uow = uow
+        self._admin_ids = set(admin_ids)
+
+    async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
+        """Upsert the user and load their grants. One transaction."""
+        async with self._uow() as uow:
+            user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+            if user is None:
+                user = User(telegram_id=telegram_id, full_name=full_name[:256], language=language)
+                uow.session.add(user)
+                await uow.session.flush()
+            elif user.full_name != full_name[:256] or user.language != language:
+                user.full_name = full_name[:256]
+                user.language = language
+                uow.session.add(user)
+            actor = await load_actor(uow.session, user, self._admin_ids)
+            await uow.commit()
+            return actor
+
+
+async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:
+    """Build the ``Actor`` of ``user`` from its memberships (ordered by when they were granted)."""
+    rows = (
+        await session.exec(
+            select(Membership, Unit)
+            .join(Unit, Unit.id == Membership.unit_id)  # type: ignore[arg-type]
+            .where(Membership.user_id == user.id)
+            .order_by(Membership.id)  # type: ignore[arg-type]
+        )
+    ).all()
+    grants = tuple(
+        Grant(Role(m.role), u.id, u.code, u.name, u.is_township) for m, u in rows if u.id is not None
+    )
+    is_admin = user.telegram_id in admin_ids or any(g.role == Role.ADMIN for g in grants)
+    assert user.id is not None
+    return Actor(user.id, user.telegram_id, user.full_name, grants, is_admin)

@@ -1,0 +1,54 @@
+"""Named domain errors. Each carries a stable ``code`` that the handlers turn into a localized text,
+and ``params`` for that text. Services raise them; handlers never let them reach the user raw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a user may be told about."""
+
+    code = "domain_error"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(f"{self.code}: {params}" if params else self.code)
+        self.params = params
+
+
+class NotBound(DomainError):
+    """The user has no role yet (binding needed)."""
+
+    code = "not_bound"
+
+
+class PermissionDenied(DomainError):
+    """The user's role or unit scope does not allow the action."""
+
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InviteInvalid(DomainError):
+    """``reason`` is one of ``unknown``, ``used``, ``expired``, ``revoked``."""
+
+    code = "invite_invalid"
+
+
+class UnknownUnit(DomainError):
+    code = "unknown_unit"
+
+
+class NoActiveDraft(DomainError):
+    """A form button or answer arrived but the user has no open form (e.g. after /cancel)."""
+
+    code = "no_active_draft"
+
+
+class StaleAction(DomainError):
+    """A button from an older message or another draft was pressed."""
+
+    code = "stale_action"

@@ -1,0 +1,100 @@
+"""Invite codes: issued by an admin or the office for a role and unit; single-use; expire."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, or_, select
+
+from bot.domain import Role
+from bot.services.actors import Actor, Grant
+from bot.services.errors import InviteInvalid, PermissionDenied, UnknownUnit
+from storage.db import UowFactory
+from storage.models import InviteCode, Membership, Unit
+from storage.types import utcnow
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    code: str
+    role: Role
+    unit_name: str
+    expires_at: datetime
+
+
+class InviteService:
+    """Issue, revoke and redeem invite codes (design.md "Roles")."""
+
+    def __init__(self, uow: UowFactory, ttl_days: int = 7) -> None:
+        self._uow = uow
+        self._ttl = timedelta(days=ttl_days)
+
+    async def issue(self, role: Role, unit: str, issuer: Actor | None) -> IssuedInvite:
+        """A new code for ``role`` at ``unit`` (code or exact name). ``issuer`` None = the terminal.
+
+        Raises ``PermissionDenied`` unless the issuer is an admin or holds the office role,
+        ``UnknownUnit`` when ``unit`` matches nothing.
+        """
+        if issuer is not None and not (issuer.is_admin or issuer.has(Role.OFFICE)):
+            raise PermissionDenied()
+        async with self._uow() as uow:
+            found = (
+                await uow.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))
+            ).first()
+            if found is None or found.id is None:
+                raise UnknownUnit(unit=unit)
+            invite = InviteCode(
+                code="".join(secrets.choice(_ALPHABET) for _ in range(8)),
+                role=role.value,
+                unit_id=found.id,
+                created_by=issuer.user_id if issuer else None,
+                expires_at=utcnow() + self._ttl,
+            )
+            uow.session.add(invite)
+            await uow.commit()
+            return IssuedInvite(invite.code, role, found.name, invite.expires_at)
+
+    async def redeem(self, actor: Actor, code: str) -> Grant:
+        """Bind ``actor`` with ``code``. Exactly one of two concurrent redeemers wins.
+
+        Raises ``InviteInvalid(reason=unknown|used|expired|revoked)``.
+        """
+        code = code.strip().upper()
+        now = utcnow()
+        async with self._uow() as uow:
+            invite = (await uow.session.exec(select(InviteCode).where(InviteCode.code == code))).first()
+            if invite is None:
+                raise InviteInvalid(reason="unknown")
+            if invite.revoked_at is not None:
+                raise InviteInvalid(reason="revoked")
+            if invite.used_by is not None:
+                raise InviteInvalid(reason="used")
+            if invite.expires_at <= now:
+                raise InviteInvalid(reason="expired")
+            claimed = await uow.session.exec(  # type: ignore[call-overload]
+                update(InviteCode)
+                .where(col(InviteCode.id) == invite.id, col(InviteCode.used_by).is_(None))
+                .values(used_by=actor.user_id, used_at=now)
+            )
+            if claimed.rowcount != 1:
+                raise InviteInvalid(reason="used")
+            existing = (
+                await uow.session.exec(
+                    select(Membership).where(
+                        Membership.user_id == actor.user_id,
+                        Membership.unit_id == invite.unit_id,
+                        Membership.role == invite.role,
+                    )
+                )
+            ).first()
+            if existing is None:
+                uow.session.add(Membership(user_id=actor.user_id, unit_id=invite.unit_id, role=invite.role))
+            unit = await uow.session.get(Unit, invite.unit_id)
+            assert unit is not None and unit.id is not None
+            await uow.commit()
+            return Grant(Role(invite.role), unit.id, unit.code, unit.name, unit.is_township)

@@ -1,0 +1,91 @@
+"""Typed settings, validated once at start-up.
+
+Precedence (highest first): keyword arguments, environment variables ``HAZARDBOT_*``,
+the TOML file named by ``HAZARDBOT_CONFIG``, the packaged ``config/settings.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hazardbot"
+
+
+def packaged_config_path() -> Path:
+    """Path of the packaged defaults file ``config/settings.toml``."""
+    return Path(str(resources.files("config") / "settings.toml"))
+
+
+class Settings(BaseSettings):
+    """All runtime configuration of hazardbot.
+
+    ``database_url`` defaults to a SQLite file ``hazardbot.db`` under ``data_dir``;
+    ``photo_dir`` defaults to ``data_dir / "photos"``. Times are in ``timezone``
+    (Asia/Shanghai). ``admin_ids`` are Telegram user ids with the admin role everywhere.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HAZARDBOT_", extra="ignore")
+
+    token: SecretStr | None = None
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    api_url: str = "https://api.telegram.org"
+    proxy: str | None = None
+    timezone: str = "Asia/Shanghai"
+    photo_dir: Path | None = None
+    admin_ids: list[int] = Field(default_factory=list)
+    invite_ttl_days: int = 7
+    district_code: str = "110105"
+    district_name: str = "朝阳区"
+    redis_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [packaged_config_path()]
+        user_file = os.environ.get("HAZARDBOT_CONFIG")
+        if user_file:
+            files.append(Path(user_file))
+        # later files override earlier ones in TomlConfigSettingsSource
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=files)
+        return (init_settings, env_settings, toml)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'hazardbot.db'}"
+
+    @property
+    def effective_photo_dir(self) -> Path:
+        return self.photo_dir or self.data_dir / "photos"

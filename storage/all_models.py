@@ -1,0 +1,3 @@
+"""Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
+
+from storage import models  # noqa: F401

@@ -1,0 +1,103 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL for every test that asks for
+``database_url`` (or ``uow``), and the whole application wired to a recording Bot API stand-in.
+
+PostgreSQL: ``HAZARDBOT_TEST_PG`` (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``).
+Each test session creates its own database there and drops it at the end, so parallel runs do not
+meet. When the server is unreachable the PostgreSQL half is skipped, except under ``CI=true`` where
+it fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.db import UowFactory, create_engine, make_uow_factory
+from storage.migrate import upgrade_async
+from storage.registry import sync_units
+
+PG_ADMIN_URL = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
+
+
+def _run_in_thread(coro_factory):  # type: ignore[no-untyped-def]
+    """Run a coroutine on a private loop in a worker thread (fixtures may be set up inside a loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro_factory()).result()
+
+
+async def _admin(sql: str) -> None:
+    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; its URL."""
+    name = f"hazardbot_{uuid.uuid4().hex[:12]}"
+    try:
+        _run_in_thread(lambda: _admin(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001  (any connection failure means "no server")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _run_in_thread(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, empty database with the unit registry loaded; SQLite and PostgreSQL in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        await upgrade_async(url)
+    else:
+        url = request.getfixturevalue("pg_database")
+        await upgrade_async(url)
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        if request.param == "postgresql":
+            tables = (await conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+            ))).scalars().all()
+            if tables:
+                await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    uow = make_uow_factory(engine)
+    async with uow() as u:
+        await sync_units(u.session)
+        await u.commit()
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[object]:
+    eng = create_engine(database_url)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def uow(engine: object) -> UowFactory:
+    return make_uow_factory(engine)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def photos_dir() -> Iterator[Path]:
+    """Real camera and phone photos (copied from shared/data/photos; EXIF orientations, GPS, 8 MP)."""
+    yield PHOTOS
