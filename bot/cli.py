@@ -1,0 +1,57 @@
+"""The ``hazardbot`` command. Subcommands come from the modules in ``COMMAND_MODULES``: each has
+``register(subparsers)`` adding its parsers with ``set_defaults(func=...)``; ``func(args, settings)``
+may be a coroutine function."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import logging
+import sys
+
+from bot.settings import Settings
+
+COMMAND_MODULES = ("bot.cli_core",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hazardbot", description="Chaoyang safety hazard campaign bot")
+    parser.add_argument("--db", dest="database_url", help="database URL (overrides HAZARDBOT_DATABASE_URL)")
+    parser.add_argument("--data-dir", help="data directory (default ~/.local/share/hazardbot)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "database_url", None):
+        url = args.database_url
+        if "://" not in url:  # a plain path means a SQLite file
+            url = f"sqlite+aiosqlite:///{url}"
+        overrides["database_url"] = url
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    settings = settings_from(args)
+    result = args.func(args, settings)
+    if inspect.iscoroutine(result):
+        result = asyncio.run(result)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
