@@ -17,12 +17,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.clock import fixed_clock
 from bot.local_chat import LocalChat
 from bot.local_session import LocalSession
 from bot.updates import UpdateFactory
@@ -145,7 +148,11 @@ async def open_harness(database_url: str, tmp_path: Path, clock: Any = None) -> 
         yield Harness(core, build_dispatcher(core), bot, session, UpdateFactory())
 
 
+TODAY = datetime(2018, 10, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 @pytest.fixture
 async def harness(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with open_harness(database_url, tmp_path) as h:
+    """The application with the clock frozen at 2018-10-15 09:30 Asia/Shanghai."""
+    async with open_harness(database_url, tmp_path, clock=fixed_clock(TODAY)) as h:
         yield h
