@@ -20,6 +20,7 @@ from bot.services.actors import UserService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.tipoffs import TipOffService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -37,6 +38,7 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    tipoffs: TipOffService
 
 
 @dataclass
@@ -51,11 +53,13 @@ class Core:
 
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
+    forms = FormService(uow, clock, settings)
     return Services(
         users=UserService(uow, settings.admin_ids),
         invites=InviteService(uow, settings.invite_ttl_days),
-        forms=FormService(uow, clock, settings),
+        forms=forms,
         photos=photos,
+        tipoffs=TipOffService(uow, clock, settings, forms, photo_store),
     )
 
 

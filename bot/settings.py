@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     district_code: str = "110105"
     district_name: str = "朝阳区"
     redis_url: str | None = None
+    # tip-offs from the public (issue 6): abuse limits
+    tipoff_daily_limit: int = Field(default=5, ge=1)
+    tipoff_min_description: int = Field(default=10, ge=1)
+    tipoff_max_photos: int = Field(default=6, ge=0)
+    tipoff_duplicate_radius_m: float = Field(default=100.0, gt=0)
+    tipoff_duplicate_days: int = Field(default=90, ge=1)
 
     @field_validator("timezone")
     @classmethod

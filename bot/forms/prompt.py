@@ -68,3 +68,4 @@ class Prompt:
     review: tuple[ReviewLine, ...] = ()
     missing: tuple[str, ...] = ()
     submitted: Submitted | None = None
+    notices: tuple[Any, ...] = ()  # bot.services.notices.Notice: whom the caller must tell what
