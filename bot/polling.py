@@ -19,6 +19,10 @@ COMMANDS = {
         ("hazard", "登记安全隐患（附件2）"),
         ("cancel", "放弃正在填写的表单"),
         ("bind", "用邀请码绑定单位"),
+        ("report", "举报安全隐患（无需绑定）"),
+        ("track", "查询举报进展：/track 编号"),
+        ("my_reports", "我的举报"),
+        ("tipoffs", "待核实的群众举报"),
         ("help", "帮助"),
     ],
     "en": [
@@ -27,6 +31,10 @@ COMMANDS = {
         ("hazard", "Record a hazard (Annex 2)"),
         ("cancel", "Discard the open form"),
         ("bind", "Bind to a unit with an invite code"),
+        ("report", "Report a safety hazard (no binding needed)"),
+        ("track", "Follow a tip-off: /track NUMBER"),
+        ("my_reports", "My tip-offs"),
+        ("tipoffs", "Tip-offs waiting for verification"),
         ("help", "Help"),
     ],
 }

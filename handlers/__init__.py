@@ -12,6 +12,8 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
+    "handlers.tipoffs",
+    "handlers.tipoff_verify",
     "handlers.forms",
 )
 

@@ -20,3 +20,21 @@ class InspectionCb(CallbackData, prefix="i1"):
     """"Record a hazard found in this inspection"."""
 
     id: int
+
+
+class TipCb(CallbackData, prefix="t1"):
+    """A verifier's tip-off button. ``a``: ``v`` open, ``c`` 查实, ``r`` 不属实 menu, ``rr`` reason ``i``,
+    ``f`` forward menu, ``ff`` forward to township ``i``, ``m`` merge into ``k`` (``t``/``h``) ``j``."""
+
+    a: str
+    id: int
+    i: int = 0
+    k: str = ""
+    j: int = 0
+
+
+class TrackCb(CallbackData, prefix="t2"):
+    """A reporter's button on their own tip-off ``n`` (number): ``a`` ``add`` or ``nf`` (not fixed)."""
+
+    a: str
+    n: str

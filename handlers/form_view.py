@@ -10,6 +10,7 @@ from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.texts import clip, q, rejection
+from handlers.tipoff_texts import submitted_tipoff_text
 
 REVIEW_VALUE_LIMIT = 150
 
@@ -119,6 +120,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
 def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     result = prompt.submitted
     assert result is not None
+    if result.kind in ("tipoff", "tipoff_addition"):
+        return submitted_tipoff_text(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

@@ -30,6 +30,7 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.photos import check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
+from handlers.notices import deliver
 from handlers.texts import domain_error
 
 log = logging.getLogger("hazardbot.forms")
@@ -42,6 +43,8 @@ async def _send(message: Message, prompt: Prompt, locale: str) -> None:
     if rendered is not None:
         text, keyboard = rendered
         await message.answer(text, reply_markup=keyboard)
+    if prompt.notices and message.bot is not None:
+        await deliver(message.bot, prompt.notices)
 
 
 def _error_text(exc: DomainError, actor: Actor) -> str:
@@ -96,7 +99,9 @@ def router() -> Router:
         await _send(message, await services.forms.current(actor, locale), locale)
 
     @r.callback_query(FormCb.filter())
-    async def button(query: CallbackQuery, callback_data: FormCb, actor: Actor, services: Services, locale: str) -> None:
+    async def button(
+        query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str
+    ) -> None:
         action: FormAction
         if callback_data.k == "p":
             action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
@@ -122,15 +127,15 @@ def router() -> Router:
             return
         await query.answer()
         rendered = render(prompt, locale)
-        if rendered is None:
-            return
-        text, keyboard = rendered
-        stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
-        if stays:
-            await message.edit_text(text, reply_markup=keyboard)
-            return
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(text, reply_markup=keyboard)
+        if rendered is not None:
+            text, keyboard = rendered
+            stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
+            if stays:
+                await message.edit_text(text, reply_markup=keyboard)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+                await message.answer(text, reply_markup=keyboard)
+        await deliver(bot, prompt.notices)
 
     @r.callback_query(InspectionCb.filter())
     async def hazard_from_inspection(

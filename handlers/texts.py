@@ -59,6 +59,9 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "not_editable": _("That field does not apply to this record."),
         "finish_first": _("Please finish the current question first."),
         "nothing_asked": _("Nothing is being asked right now."),
+        "tipoff_blocked": _("Sorry, you cannot submit tip-offs at the moment."),
+        "tipoff_daily_limit": _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow."),
+        "tipoff_closed": _("This tip-off is closed; nothing can be added to it."),
     }
     text = texts.get(code, _("That answer was not accepted."))
     return text.format(**p)
@@ -85,6 +88,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
         "unknown_unit": _("Unknown unit: {unit}."),
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
+        "tipoff_closed": _("Tip-off {number} has already been handled."),
     }
     if code == "invite_invalid":
         reasons = {
@@ -94,6 +98,12 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
             "revoked": _("This invite code was revoked."),
         }
         return reasons.get(str(params.get("reason")), reasons["unknown"])
+    if code == "tipoff_refused":
+        if params.get("reason") == "blocked":
+            return _("Sorry, you cannot submit tip-offs at the moment.")
+        return _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow.").format(
+            limit=q(params.get("limit", ""))
+        )
     if code == "image_rejected":
         return image_rejection(params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})

@@ -74,7 +74,7 @@ async def township_staff_chats(session: AsyncSession, township_code: str) -> lis
 
 async def township_notices(session: AsyncSession, tipoff: TipOff, kind: str) -> list[Notice]:
     """``kind`` (``tipoff_new``, ``tipoff_added``, ``tipoff_not_fixed``) to the township's queue holders."""
-    params = {"number": tipoff.number, "township": tipoff.township}
+    params = {"number": tipoff.number, "township": tipoff.township, "id": tipoff.id}
     return [Notice(chat, kind, params) for chat in await township_staff_chats(session, tipoff.township_code)]
 
 

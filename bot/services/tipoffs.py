@@ -248,7 +248,10 @@ class TipOffService:
             if root.verified_by is not None:
                 verifier = await uow.session.get(User, root.verified_by)
                 if verifier is not None and all(n.chat_id != verifier.telegram_id for n in notices):
-                    notices.append(Notice(verifier.telegram_id, "tipoff_not_fixed", {"number": root.number, "township": root.township}))
+                    notices.append(Notice(
+                        verifier.telegram_id, "tipoff_not_fixed",
+                        {"number": root.number, "township": root.township, "id": root.id},
+                    ))
             if root.id == tipoff.id:
                 tipoff.status = TipOffStatus.VERIFYING.value
                 tipoff.reason = "reporter_not_fixed"
