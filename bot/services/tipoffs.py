@@ -299,23 +299,23 @@ class TipOffService:
             tipoff = await self._in_scope(uow.session, actor, tipoff_id)
             if tipoff.status not in AWAITING_VERIFICATION:
                 raise TipOffClosed(number=tipoff.number)
-        prefill: dict[str, Any] = {
-            "township": tipoff.township,
-            "source": "举报",
-            "description": tipoff.description,
-            "address": {"address": tipoff.address, "lat": tipoff.latitude, "lon": tipoff.longitude},
-        }
-        if not tipoff.address:
-            prefill["address"] = {"lat": tipoff.latitude, "lon": tipoff.longitude, "address": ""}
+            tipoff_id, number = tipoff.id or 0, tipoff.number
+            prefill: dict[str, Any] = {
+                "township": tipoff.township,
+                "source": "举报",
+                "description": tipoff.description,
+                # an address left empty is asked for (the pin alone does not make a ledger address)
+                "address": {"address": tipoff.address, "lat": tipoff.latitude, "lon": tipoff.longitude},
+            }
 
         async def adopt_photos(session: AsyncSession, draft: Draft) -> None:
-            ids = await copy_photos_to_draft(session, tipoff.id or 0, draft, actor.user_id)
+            ids = await copy_photos_to_draft(session, tipoff_id, draft, actor.user_id)
             if ids:
                 draft.data = {**draft.data, "photos": ids}
 
         return await self._forms.start(
             actor, "hazard", locale, prefill=prefill,
-            context={"tipoff_id": tipoff.id, "tipoff_number": tipoff.number}, on_created=adopt_photos,
+            context={"tipoff_id": tipoff_id, "tipoff_number": number}, on_created=adopt_photos,
         )
 
     async def reject(self, actor: Actor, tipoff_id: int, reason_index: int) -> Outcome:
