@@ -186,10 +186,8 @@ class TipOffService:
             tipoff = await self._own(uow.session, actor, number)
             if tipoff.status not in OPEN:
                 raise TipOffClosed(number=tipoff.number)
-        return await self._forms.start(
-            actor, "tipoff_addition", locale,
-            context={"tipoff_id": tipoff.id, "tipoff_number": tipoff.number, "chat_id": chat_id, "locale": locale},
-        )
+            context = {"tipoff_id": tipoff.id, "tipoff_number": tipoff.number, "chat_id": chat_id, "locale": locale}
+        return await self._forms.start(actor, "tipoff_addition", locale, context=context)
 
     async def is_reporting(self, actor: Actor) -> bool:
         """True while the actor fills in a public form (their photos must be stripped of EXIF)."""
