@@ -124,7 +124,7 @@ class FormService:
                 context = dict(context or {})
             if from_inspection is not None:
                 inspection = await uow.session.get(Inspection, from_inspection)
-                if inspection is None or inspection.unit_id != grant.unit_id:
+                if inspection is None or grant is None or inspection.unit_id != grant.unit_id:
                     raise NotFound(inspection=from_inspection)
                 prefill.update(
                     township=inspection.township,
