@@ -62,6 +62,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "tipoff_blocked": _("Sorry, you cannot submit tip-offs at the moment."),
         "tipoff_daily_limit": _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow."),
         "tipoff_closed": _("This tip-off is closed; nothing can be added to it."),
+        "tipoff_already_verified": _("This tip-off has already been verified or closed by someone else; please cancel this form."),
     }
     text = texts.get(code, _("That answer was not accepted."))
     return text.format(**p)

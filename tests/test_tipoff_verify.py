@@ -160,3 +160,23 @@ def _a_message(chat):  # type: ignore[no-untyped-def]
     from aiogram.types import Chat, Message
 
     return Message(message_id=1, date=datetime.now(UTC), chat=Chat(id=chat.user.id, type="private"))
+
+
+async def test_two_verifiers_make_one_hazard(harness) -> None:
+    from sqlmodel import func, select
+
+    from storage.models import Hazard
+
+    first_inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
+    second_inspector = await harness.bind(JIANWAI_INSPECTOR, "reviewer", SANLITUN)
+    number = await report(harness.chat(FIRST))
+    for inspector in (first_inspector, second_inspector):
+        await _open_latest(inspector)
+        await verify_as_hazard(inspector, submit=False)
+    await first_inspector.press("提交")
+    assert "隐患已提交" in last(first_inspector)
+    await second_inspector.press("提交")
+    assert "已由他人核实或办结" in last(second_inspector), last(second_inspector)
+    async with harness.core.uow() as u:
+        assert (await u.session.exec(select(func.count()).select_from(Hazard))).one() == 1
+    assert (await tipoff(harness, number)).status == "registered"

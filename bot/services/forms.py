@@ -48,7 +48,7 @@ from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
 from bot.services.notices import Notice
 from bot.services.records import create_hazard, create_inspection
-from bot.services.tipoff_records import add_to_tipoff, create_tipoff, hazard_created
+from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
 from bot.settings import Settings
 from storage.db import UowFactory
@@ -442,6 +442,8 @@ class FormService:
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
         else:
             unit_id = int(draft.context["unit_id"])
+            if draft.context.get("tipoff_id"):
+                await claim_for_hazard(session, int(draft.context["tipoff_id"]))
             submitted = await create_hazard(
                 session, draft, data, unit_id=unit_id, district=district, today=today,
                 inspection_id=draft.context.get("inspection_id"),

@@ -21,6 +21,7 @@ from bot.forms.prompt import Submitted
 from bot.services.notices import Notice
 from bot.services.numbers import next_in_sequence
 from bot.services.tipoff_rules import (
+    AWAITING_VERIFICATION,
     OPEN,
     TipOffStatus,
     format_tipoff_number,
@@ -193,6 +194,15 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
         assert copy.id is not None
         ids.append(copy.id)
     return ids
+
+
+async def claim_for_hazard(session: AsyncSession, tipoff_id: int) -> None:
+    """Before a hazard is created from tip-off ``tipoff_id``: it must still await verification (row
+    locked on PostgreSQL, so two verifiers submitting at once make one hazard). Raises
+    ``Rejected('tipoff_already_verified')`` otherwise, before anything is written."""
+    tipoff = (await session.exec(select(TipOff).where(TipOff.id == tipoff_id).with_for_update())).first()
+    if tipoff is None or tipoff.status not in AWAITING_VERIFICATION:
+        raise Rejected("tipoff_already_verified")
 
 
 async def hazard_created(session: AsyncSession, tipoff_id: int, hazard: Hazard, verifier_id: int) -> list[Notice]:

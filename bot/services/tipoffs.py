@@ -457,8 +457,9 @@ class TipOffService:
             raise PermissionDenied()
         return codes
 
-    async def _get(self, session: AsyncSession, tipoff_id: int) -> TipOff:
-        tipoff = await session.get(TipOff, tipoff_id)
+    async def _get(self, session: AsyncSession, tipoff_id: int, *, for_update: bool = False) -> TipOff:
+        query = select(TipOff).where(TipOff.id == tipoff_id)
+        tipoff = (await session.exec(query.with_for_update() if for_update else query)).first()
         if tipoff is None:
             raise NotFound(tipoff=tipoff_id)
         return tipoff
@@ -469,15 +470,15 @@ class TipOffService:
             raise NotFound(number=number)
         return tipoff
 
-    async def _in_scope(self, session: AsyncSession, actor: Actor, tipoff_id: int) -> TipOff:
+    async def _in_scope(self, session: AsyncSession, actor: Actor, tipoff_id: int, *, for_update: bool = False) -> TipOff:
         codes = self._township_scope(actor)
-        tipoff = await self._get(session, tipoff_id)
+        tipoff = await self._get(session, tipoff_id, for_update=for_update)
         if codes is not None and tipoff.township_code not in codes:
             raise NotFound(tipoff=tipoff_id)
         return tipoff
 
     async def _awaiting(self, session: AsyncSession, actor: Actor, tipoff_id: int) -> TipOff:
-        tipoff = await self._in_scope(session, actor, tipoff_id)
+        tipoff = await self._in_scope(session, actor, tipoff_id, for_update=True)
         if tipoff.status not in AWAITING_VERIFICATION:
             raise TipOffClosed(number=tipoff.number)
         return tipoff
