@@ -4,11 +4,13 @@ source 举报 → registered → closed → "not fixed"; the reporter is told ea
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 import pytest
 from sqlmodel import col, select
 
+from bot.cli_tipoffs import export_csv
 from bot.domain import PhotoStage
 from storage.models import Hazard, Photo
 from tests.tipoff_helpers import (
@@ -91,7 +93,7 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
         assert not any(secret in record.getMessage() for record in caplog.records)
 
 
-async def test_contact_is_shown_to_the_office_only(harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_contact_is_shown_to_the_office_only(harness, caplog: pytest.LogCaptureFixture, tmp_path) -> None:
     caplog.set_level(logging.INFO)
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
     office = await harness.bind(700_002, "office", "110105001")
@@ -112,8 +114,13 @@ async def test_contact_is_shown_to_the_office_only(harness, caplog: pytest.LogCa
         assert not any(secret in record.getMessage() for record in caplog.records)
     rows = await harness.core.services.tipoffs.export_rows(await _actor(harness, 700_002))
     assert rows and number == rows[0]["number"]
+    out = tmp_path / "tipoffs.csv"
+    await export_csv(argparse.Namespace(out=out), harness.core.settings)
+    exported = out.read_text(encoding="utf-8-sig")
+    assert number in exported and "受理编号" in exported
     for secret in ("13800138000", str(REPORTER), REPORTER_NAME):
         assert all(secret not in str(value) for row in rows for value in row.values())
+        assert secret not in exported
 
 
 async def _actor(harness, telegram_id: int):  # type: ignore[no-untyped-def]

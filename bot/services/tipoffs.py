@@ -60,6 +60,7 @@ from storage.types import utcnow
 __all__ = ["TipOffService", "on_hazard_state_changed"]
 
 VERIFY_ROLES = (Role.INSPECTOR, Role.REVIEWER)
+EXPORT_COLUMNS = ("number", "reported_on", "township", "address", "status", "reason", "hazard", "description")
 
 
 class ReportRefused(DomainError):
@@ -408,11 +409,10 @@ class TipOffService:
             await uow.commit()
             return tipoff.number
 
-    async def export_rows(self, actor: Actor) -> list[dict[str, Any]]:
-        """Every tip-off in the actor's scope as export rows: no reporter identity or contact, ever
-        (the office included: exports travel). Keys: number, reported_on, township, address, status,
-        reason, hazard, description."""
-        codes = self._township_scope(actor)
+    async def export_rows(self, actor: Actor | None) -> list[dict[str, Any]]:
+        """Every tip-off in the actor's scope (``None``: the server's operator, all) as export rows: no
+        reporter identity or contact, ever (the office included: exports travel). Keys: ``EXPORT_COLUMNS``."""
+        codes = None if actor is None else self._township_scope(actor)
         async with self._uow() as uow:
             query = select(TipOff, Hazard).join(Hazard, col(Hazard.id) == TipOff.hazard_id, isouter=True)
             if codes is not None:
