@@ -180,3 +180,10 @@ async def test_two_verifiers_make_one_hazard(harness) -> None:
     async with harness.core.uow() as u:
         assert (await u.session.exec(select(func.count()).select_from(Hazard))).one() == 1
     assert (await tipoff(harness, number)).status == "registered"
+
+
+async def test_the_receipt_and_the_track_view_agree_on_the_day(harness) -> None:
+    reporter = harness.chat(FIRST)
+    number = await report(reporter)
+    await reporter.say(f"/track {number}")
+    assert f"{number}（2018-10-15）" in last(reporter)

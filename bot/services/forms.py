@@ -434,7 +434,7 @@ class FormService:
         submitted: Submitted
         notices: list[Notice] = []
         if draft.form == "tipoff":
-            submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, today=today)
+            submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, now=self._clock())
         elif draft.form == "tipoff_addition":
             submitted, notices = await add_to_tipoff(session, draft, data)
         elif draft.form == "inspection":

@@ -8,7 +8,7 @@ description only; the reporter's identity and contact never leave ``TipOff``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -108,13 +108,14 @@ async def _link_photos(session: AsyncSession, draft: Draft, tipoff_id: int, phot
 
 
 async def create_tipoff(
-    session: AsyncSession, draft: Draft, data: dict[str, Any], *, settings: Settings, today: date
+    session: AsyncSession, draft: Draft, data: dict[str, Any], *, settings: Settings, now: datetime
 ) -> tuple[Submitted, list[Notice]]:
     """A ``TipOff`` (status received) from the answers of the report form, and the notice to the
     township's inspectors. Checks the sender is not blocked and under the daily limit before writing.
 
     Raises ``Rejected`` (``tipoff_blocked``, ``tipoff_daily_limit``, ``too_short``) with nothing written.
     """
+    today = now.astimezone(settings.tz).date()
     await check_may_report(session, draft.user_id, today, settings.tipoff_daily_limit)
     description = str(data["description"]).strip()
     if len(description) < settings.tipoff_min_description:
@@ -139,6 +140,8 @@ async def create_tipoff(
         longitude=place.get("lon"),
         status=TipOffStatus.RECEIVED.value,
         draft_id=draft.id,
+        created_at=now,
+        updated_at=now,
     )
     session.add(tipoff)
     await session.flush()

@@ -522,7 +522,7 @@ class TipOffService:
         """Open tip-offs and hazards of the last ``tipoff_duplicate_days`` days within
         ``tipoff_duplicate_radius_m`` metres (haversine) or at the same address."""
         radius = self._settings.tipoff_duplicate_radius_m
-        since = utcnow() - timedelta(days=self._settings.tipoff_duplicate_days)
+        since = self._clock() - timedelta(days=self._settings.tipoff_duplicate_days)
         address = normalise_address(tipoff.address)
         has_pin = tipoff.latitude is not None and tipoff.longitude is not None
 
