@@ -43,7 +43,7 @@ class NotAnImage(DomainError):
 
 
 class ImageFormatUnsupported(DomainError):
-    """An image, but not one of JPEG, PNG, WebP, HEIC/HEIF. ``params``: ``format``."""
+    """An image, but not one of JPEG, PNG, WebP, HEIC/HEIF, GIF. ``params``: ``format``."""
 
     code = "image_format_unsupported"
 
@@ -77,7 +77,7 @@ class ImageFacts:
     ``latitude``/``longitude`` are decimal degrees (south and west negative), WGS-84 as phones write.
     """
 
-    format: str  # "jpeg" | "png" | "webp" | "heif"
+    format: str  # "jpeg" | "png" | "webp" | "heif" | "gif" (first frame)
     mime: str
     stored_width: int
     stored_height: int
@@ -99,12 +99,12 @@ class ImageFacts:
         return self.stored_width * self.stored_height
 
 
-_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heif": "image/heic"}
+_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heif": "image/heic", "gif": "image/gif"}
 
 
 def sniff_format(data: bytes) -> str | None:
-    """The image format from the magic bytes: ``jpeg``, ``png``, ``webp``, ``heif``; the name of a
-    recognised but unsupported image format (``gif``, ``bmp``, ``tiff``, ``avif``); or ``None``."""
+    """The image format from the magic bytes: ``jpeg``, ``png``, ``webp``, ``heif``, ``gif``; the
+    name of a recognised but unsupported image format (``bmp``, ``tiff``, ``avif``); or ``None``."""
     if data[:3] == b"\xff\xd8\xff":
         return "jpeg"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
@@ -173,6 +173,13 @@ def _webp_size(data: bytes) -> tuple[int, int]:
     raise ImageTruncated()
 
 
+def _gif_size(data: bytes) -> tuple[int, int]:
+    if len(data) < 10:
+        raise ImageTruncated()
+    width, height = struct.unpack("<HH", data[6:10])
+    return width, height
+
+
 def _heif_size(data: bytes) -> tuple[int, int]:
     try:
         return pillow_heif.open_heif(data, convert_hdr_to_8bit=True).size  # parses boxes only
@@ -180,7 +187,7 @@ def _heif_size(data: bytes) -> tuple[int, int]:
         raise ImageTruncated() from exc
 
 
-_SIZE_READERS = {"jpeg": _jpeg_size, "png": _png_size, "webp": _webp_size, "heif": _heif_size}
+_SIZE_READERS = {"jpeg": _jpeg_size, "png": _png_size, "webp": _webp_size, "heif": _heif_size, "gif": _gif_size}
 
 
 def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:

@@ -163,8 +163,13 @@ def test_non_images_are_named_as_such(data: bytes) -> None:
 
 def test_an_image_format_we_do_not_take_is_named() -> None:
     with pytest.raises(ImageFormatUnsupported) as caught:
-        inspect_image(encode(scene(), "GIF"))
-    assert caught.value.params == {"format": "gif"}
+        inspect_image(encode(scene(), "TIFF"))
+    assert caught.value.params == {"format": "tiff"}
+
+
+def test_a_gif_is_taken_by_its_first_frame() -> None:
+    facts = inspect_image(encode(scene((321, 123)), "GIF"))
+    assert (facts.format, facts.width, facts.height) == ("gif", 321, 123)
 
 
 def test_a_25_mb_file_is_refused_by_its_declared_size_before_download() -> None:

@@ -18,14 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import Clock
 from bot.domain import PhotoStage
 from bot.fonts import cjk_font_path
+from bot.services.errors import DomainError
+from bot.services.photos import ImageRejected
+from storage.db import UowFactory
 from storage.images import (
     MAX_FILE_BYTES,
     SHANGHAI,
@@ -37,6 +42,8 @@ from storage.images import (
 from storage.models import Photo
 from storage.models_evidence import PhotoEvidence
 from storage.photo_store import PhotoStore
+
+T = TypeVar("T")
 
 #: Long edge of an evidence copy: sharp on a phone, about 300–500 KB as JPEG.
 EVIDENCE_LONG_EDGE = 1600
@@ -382,7 +389,94 @@ async def evidence_for(
     return list((await session.exec(query)).all())
 
 
-def album_pages(items: Sequence[PhotoEvidence], per_page: int = 10) -> list[list[PhotoEvidence]]:
+def album_pages(items: Sequence[T], per_page: int = 10) -> list[list[T]]:
     """Evidence copies split into Telegram albums (a media group holds 2–10 items; one left over
     is sent as a single photo)."""
     return [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
+
+
+def info_from_form(
+    data: dict[str, object],
+    *,
+    stage: str,
+    received_at: datetime,
+    unit_name: str | None,
+    inspector_name: str | None,
+    draft_number: str | int | None = None,
+    ledger_number: str | None = None,
+) -> WatermarkInfo:
+    """``WatermarkInfo`` from a form's answers so far: the ``address`` field (a location answer
+    ``{"address", "lat", "lon"}``) gives the place; the rest comes from the caller."""
+    place = data.get("address")
+    place = place if isinstance(place, dict) else {}
+    lat, lon = place.get("lat"), place.get("lon")
+    located = isinstance(lat, int | float) and isinstance(lon, int | float)
+    return WatermarkInfo(
+        received_at=received_at,
+        stage=stage,
+        unit_name=unit_name,
+        inspector_name=inspector_name,
+        ledger_number=ledger_number,
+        draft_number=draft_number,
+        address=place.get("address") if isinstance(place.get("address"), str) else None,
+        latitude=float(lat) if located else None,  # type: ignore[arg-type]
+        longitude=float(lon) if located else None,  # type: ignore[arg-type]
+    )
+
+
+# The form flow already tells users why a file was refused (``ImageRejected`` reasons); the
+# pipeline's own codes are mapped onto those so that every refusal reads the same.
+_REJECTION_REASONS = {
+    "file_too_big": "too_big",
+    "image_too_large_pixels": "too_many_pixels",
+    "image_truncated": "corrupt",
+    "not_an_image": "not_an_image",
+    "image_format_unsupported": "not_an_image",
+}
+
+
+@dataclass(frozen=True)
+class EvidencePhoto:
+    """An evidence copy ready to send: its bytes, a file name made from its hash, and its stage."""
+
+    photo_id: int
+    stage: str
+    filename: str
+    data: bytes
+
+
+class EvidenceService:
+    """Makes the evidence copy of each photo as it is received, and hands copies out for cards."""
+
+    def __init__(self, uow: UowFactory, store: PhotoStore, clock: Clock) -> None:
+        self._uow = uow
+        self._store = store
+        self._clock = clock
+
+    async def record(self, session: AsyncSession, photo: Photo, info: WatermarkInfo) -> PhotoEvidence:
+        """Make and keep the evidence copy of ``photo`` (flushed, in the caller's unit of work).
+
+        Raises ``ImageRejected`` (reasons as ``PhotoService``) when the original cannot be made into one.
+        """
+        assert photo.id is not None
+        original = await self._store.get(photo.storage_key)
+        try:
+            result = await make_evidence(original, info)
+        except DomainError as exc:
+            raise ImageRejected(reason=_REJECTION_REASONS.get(exc.code, "corrupt"), **exc.params) from exc
+        return await save_evidence(session, self._store, photo.id, result)
+
+    async def copies(
+        self, *, hazard_id: int | None = None, draft_id: int | None = None, inspection_id: int | None = None,
+        stages: Sequence[str] | None = None,
+    ) -> list[EvidencePhoto]:
+        """The evidence copies of one record, oldest first. The caller has checked the user's scope."""
+        async with self._uow() as u:
+            rows = await evidence_for(
+                u.session, hazard_id=hazard_id, draft_id=draft_id, inspection_id=inspection_id, stages=stages
+            )
+            found = [(p.id, p.stage, e.copy_key, e.copy_sha256) for p, e in rows]
+        return [
+            EvidencePhoto(photo_id, stage, f"{sha[:16]}.jpg", await self._store.get(key))  # type: ignore[arg-type]
+            for photo_id, stage, key, sha in found
+        ]

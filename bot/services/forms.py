@@ -44,6 +44,7 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
+from bot.services.evidence import EvidenceService, info_from_form
 from bot.services.records import create_hazard, create_inspection
 from bot.settings import Settings
 from storage.db import UowFactory
@@ -58,10 +59,13 @@ RECORDING_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.OFFICE)
 class FormService:
     """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
+        self._evidence = evidence
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
@@ -106,7 +110,8 @@ class FormService:
                 context["inspection_id"] = inspection.id
                 context["inspection_number"] = inspection.number
             state = FormWalk(spec).start(prefill)
-            draft = Draft(user_id=actor.user_id, form=form_key, context=context)
+            state.context = context
+            draft = Draft(user_id=actor.user_id, form=form_key)
             _save(draft, state)
             uow.session.add(draft)
             await uow.session.flush()
@@ -351,6 +356,17 @@ class FormService:
         )
         session.add(photo)
         await session.flush()
+        if self._evidence is not None:
+            unit_id = draft.context.get("unit_id")
+            info = info_from_form(
+                state.data,
+                stage=photo.stage,
+                received_at=self._clock(),
+                unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
+                inspector_name=actor.full_name,
+                draft_number=draft.id,
+            )
+            await self._evidence.record(session, photo, info)
         photos.append(photo.id)
         walk.store(state, photos)
         if action.media_group_id:

@@ -1,0 +1,149 @@
+"""Evidence photos through the dispatcher: photos and files of every kind sent while filling in the
+hazard form get an evidence copy at once; bad files get a clear answer and the form goes on; the
+submitted hazard's card shows the copies upright, watermarked from the record and without EXIF."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from aiogram.methods import SendMediaGroup, SendPhoto
+from PIL import Image, ImageChops, ImageStat
+from sqlmodel import col, select
+
+from bot.local_chat import LocalChat
+from handlers.callbacks import FormCb
+from storage.models import Draft, Photo, User
+from storage.models_evidence import PhotoEvidence
+from tests.conftest import Harness
+from tests.image_factory import encode, exif_with, scene
+
+ANSWERS: dict[str, Any] = {
+    "site_name": "三里屯某餐馆",
+    "person_in_charge": "李四",
+    "phone": "13800138000",
+    "occupant_count": "12",
+    "description": "后厨消防通道被杂物堵塞",
+    "measures": "清理杂物，明确责任人，三日内完成",
+    "deadline": "2018-10-20",
+}
+PICK_FIRST = {"township", "entity_nature", "source", "hazard_type", "level", "illegal_building_nature"}
+SKIP = {"parent_group", "district_department", "city_department", "remarks"}
+
+
+async def _step(h: Harness, telegram_id: int) -> str | None:
+    async with h.core.uow() as u:
+        user = (await u.session.exec(select(User).where(User.telegram_id == telegram_id))).one()
+        draft = (await u.session.exec(
+            select(Draft).where(Draft.user_id == user.id, Draft.status == "active")
+        )).one()
+        return draft.step
+
+
+async def _press(chat: LocalChat, kind: str, action: str = "") -> None:
+    for button in chat.buttons():
+        if button.callback_data and button.callback_data.startswith(FormCb.__prefix__):
+            data = FormCb.unpack(button.callback_data)
+            if data.k == kind and (not action or data.a == action):
+                await chat.press(button.text)
+                return
+    raise LookupError(f"no {kind}/{action} button among {[b.text for b in chat.buttons()]}")
+
+
+async def _fill_until_photos(h: Harness, chat: LocalChat, telegram_id: int) -> None:
+    for _ in range(40):
+        step = await _step(h, telegram_id)
+        if step == "photos":
+            return
+        if step in PICK_FIRST:
+            await _press(chat, "p")
+        elif step in SKIP:
+            await _press(chat, "n", "skip")
+        elif step == "address":
+            await chat.location(39.9289, 116.4474, "朝阳区工体北路8号")
+        else:
+            await chat.say(ANSWERS[str(step)])
+    raise AssertionError("the photos question never came")
+
+
+def _decoded(data: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
+
+
+async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_clean(
+    harness: Harness, photos_dir: Path, tmp_path: Path
+) -> None:
+    h = harness
+    chat = await h.bind(70001, "inspector", "朝外街道", name="王检查")
+    await chat.say("/hazard")
+    await _fill_until_photos(h, chat, 70001)
+
+    # a sideways phone photo sent as a file (keeps its EXIF), compressed photos, a PNG named .jpg, a HEIC
+    await chat.file(photos_dir / "landscape_6.jpg", "IMG_0006.jpg", "image/jpeg")
+    await chat.photo(photos_dir / "portrait_6.jpg")
+    await chat.file(encode(scene(), "PNG"), "screenshot.jpg", "image/jpeg")
+    heic = encode(scene(), "HEIF", quality=70, exif=exif_with(gps=(39.93, 116.45)).tobytes())
+    await chat.file(heic, "IMG_0100.jpg", "image/jpeg")
+
+    # bad files: each answered, and the photos question asked again
+    truncated = (photos_dir / "landscape_1.jpg").read_bytes()[:4000]
+    bad = [
+        (truncated, "cut.jpg", "image/jpeg", None, "损坏或不完整"),
+        (b"0" * 1000, "huge.jpg", "image/jpeg", 25 * 1024 * 1024, "最多只能接收 20 MB"),
+        (b"%PDF-1.7\n" + b"0" * 100, "report.jpg", "image/jpeg", None, "不是可用的图片"),
+    ]
+    for data, name, mime, size, reply in bad:
+        sent = await chat.file(data, name, mime, size=size)
+        texts = chat.texts(sent)
+        assert any(reply in t for t in texts), texts
+        assert "隐患照片" in texts[-1]
+    assert await _step(h, 70001) == "photos"
+
+    async with h.core.uow() as u:
+        made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
+        assert [e.format for e in made] == ["jpeg", "jpeg", "png", "heif"]
+        lines = made[0].watermark
+    assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
+    assert lines[1] == "地点：朝阳区工体北路8号　北纬39.928900° 东经116.447400°"
+    assert lines[2] == "单位：朝外街道　检查人：王检查"
+    assert lines[3].startswith("草稿编号：") and lines[3].endswith("阶段：隐患发现")
+
+    await _press(chat, "n", "done")
+    await _fill_until_review(h, chat)
+    before = len(h.session.requests)
+    await _press(chat, "n", "submit")
+    after_submit = h.session.requests[before:]
+    assert any("隐患" in t and "提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
+
+    albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
+    assert len(albums) == 1 and not [m for m in after_submit if isinstance(m, SendPhoto)]
+    copies = [_decoded(m.media.data) for m in albums[0].media]  # type: ignore[union-attr]
+    assert albums[0].media[0].caption == "证据照片 第1–4张，共4张"
+    assert [c.size for c in copies] == [(600, 450), (450, 600), (400, 300), (400, 300)]
+    landscape_1 = Image.open(photos_dir / "landscape_1.jpg").convert("L").resize((32, 24), Image.Resampling.BOX)
+    top = copies[0].convert("L").crop((0, 0, 600, 300)).resize((32, 16), Image.Resampling.BOX)
+    assert ImageStat.Stat(ImageChops.difference(top, landscape_1.crop((0, 0, 32, 16)))).mean[0] < 8
+    band = copies[0].convert("L").crop((0, 400, 600, 450))
+    original_band = Image.open(photos_dir / "landscape_1.jpg").convert("L").crop((0, 400, 600, 450))
+    assert ImageStat.Stat(ImageChops.difference(band, original_band)).mean[0] > 10
+    for copy, media in zip(copies, albums[0].media, strict=True):
+        assert len(copy.getexif()) == 0
+        assert b"Exif\x00\x00" not in media.media.data  # type: ignore[union-attr]
+
+    async with h.core.uow() as u:
+        owned = (await u.session.exec(
+            select(Photo.hazard_id).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
+        )).all()
+    assert len(owned) == 4 and None not in owned
+
+
+async def _fill_until_review(h: Harness, chat: LocalChat) -> None:
+    for _ in range(5):
+        step = await _step(h, 70001)
+        if step is None:
+            return
+        await _press(chat, "n", "skip")
+    raise AssertionError("the review card never came")
