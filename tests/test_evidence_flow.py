@@ -17,7 +17,7 @@ from handlers.callbacks import FormCb
 from storage.models import Draft, Photo, User
 from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
-from tests.image_factory import encode, exif_with, scene
+from tests.image_factory import encode, exif_with, png_bomb, scene
 
 ANSWERS: dict[str, Any] = {
     "site_name": "三里屯某餐馆",
@@ -81,12 +81,20 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     await chat.say("/hazard")
     await _fill_until_photos(h, chat, 70001)
 
-    # a sideways phone photo sent as a file (keeps its EXIF), compressed photos, a PNG named .jpg, a HEIC
-    await chat.file(photos_dir / "landscape_6.jpg", "IMG_0006.jpg", "image/jpeg")
+    # phone photos sent as files keep their EXIF: all eight orientations; then a compressed photo,
+    # a PNG named .jpg, a HEIC named .jpg, transparency, a palette with a transparent index, CMYK
+    for n in range(1, 9):
+        await chat.file(photos_dir / f"landscape_{n}.jpg", f"IMG_000{n}.jpg", "image/jpeg")
     await chat.photo(photos_dir / "portrait_6.jpg")
     await chat.file(encode(scene(), "PNG"), "screenshot.jpg", "image/jpeg")
     heic = encode(scene(), "HEIF", quality=70, exif=exif_with(gps=(39.93, 116.45)).tobytes())
     await chat.file(heic, "IMG_0100.jpg", "image/jpeg")
+    rgba = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    await chat.file(encode(rgba, "PNG"), "clear.png", "image/png")
+    palette = Image.new("P", (400, 300), 0)
+    palette.putpalette([0, 0, 0] * 256)
+    await chat.file(encode(palette, "PNG", transparency=0), "palette.png", "image/png")
+    await chat.file(encode(Image.new("CMYK", (400, 300), (0, 255, 255, 0)), "JPEG"), "print.jpg", "image/jpeg")
 
     # bad files: each answered, and the photos question asked again
     truncated = (photos_dir / "landscape_1.jpg").read_bytes()[:4000]
@@ -94,6 +102,7 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
         (truncated, "cut.jpg", "image/jpeg", None, "损坏或不完整"),
         (b"0" * 1000, "huge.jpg", "image/jpeg", 25 * 1024 * 1024, "最多只能接收 20 MB"),
         (b"%PDF-1.7\n" + b"0" * 100, "report.jpg", "image/jpeg", None, "不是可用的图片"),
+        (png_bomb(20000), "bomb.png", "image/png", None, "像素过大"),
     ]
     for data, name, mime, size, reply in bad:
         sent = await chat.file(data, name, mime, size=size)
@@ -104,7 +113,7 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
 
     async with h.core.uow() as u:
         made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
-        assert [e.format for e in made] == ["jpeg", "jpeg", "png", "heif"]
+        assert [e.format for e in made] == ["jpeg"] * 9 + ["png", "heif", "png", "png", "jpeg"]
         lines = made[0].watermark
     assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
     assert lines[1] == "地点：朝阳区工体北路8号　北纬39.928900° 东经116.447400°"
@@ -119,25 +128,34 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     assert any("隐患" in t and "提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
 
     albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
-    assert len(albums) == 1 and not [m for m in after_submit if isinstance(m, SendPhoto)]
-    copies = [_decoded(m.media.data) for m in albums[0].media]  # type: ignore[union-attr]
-    assert albums[0].media[0].caption == "证据照片 第1–4张，共4张"
-    assert [c.size for c in copies] == [(600, 450), (450, 600), (400, 300), (400, 300)]
-    landscape_1 = Image.open(photos_dir / "landscape_1.jpg").convert("L").resize((32, 24), Image.Resampling.BOX)
-    top = copies[0].convert("L").crop((0, 0, 600, 300)).resize((32, 16), Image.Resampling.BOX)
-    assert ImageStat.Stat(ImageChops.difference(top, landscape_1.crop((0, 0, 32, 16)))).mean[0] < 8
+    assert not [m for m in after_submit if isinstance(m, SendPhoto)]
+    assert [len(a.media) for a in albums] == [10, 4]
+    assert [a.media[0].caption for a in albums] == ["证据照片 第1–10张，共14张", "证据照片 第11–14张，共14张"]
+    sent = [m.media.data for a in albums for m in a.media]  # type: ignore[union-attr]
+    copies = [_decoded(data) for data in sent]
+    assert [c.size for c in copies] == [(600, 450)] * 8 + [(450, 600)] + [(400, 300)] * 5
+
+    def top(im: Image.Image) -> Image.Image:  # above the watermark band
+        return im.convert("L").crop((0, 0, im.width, im.height * 2 // 3)).resize((24, 12), Image.Resampling.BOX)
+
+    reference = top(Image.open(photos_dir / "landscape_1.jpg"))
+    for n, copy in enumerate(copies[:8], start=1):
+        assert ImageStat.Stat(ImageChops.difference(top(copy), reference)).mean[0] < 6, n
     band = copies[0].convert("L").crop((0, 400, 600, 450))
     original_band = Image.open(photos_dir / "landscape_1.jpg").convert("L").crop((0, 400, 600, 450))
     assert ImageStat.Stat(ImageChops.difference(band, original_band)).mean[0] > 10
-    for copy, media in zip(copies, albums[0].media, strict=True):
+    white, red = (255, 255, 255), (255, 0, 0)
+    for copy, colour in zip(copies[11:], (white, white, red), strict=True):
+        assert all(abs(a - b) < 40 for a, b in zip(copy.convert("RGB").getpixel((10, 10)), colour, strict=True))  # type: ignore[arg-type]
+    for copy, data in zip(copies, sent, strict=True):
         assert len(copy.getexif()) == 0
-        assert b"Exif\x00\x00" not in media.media.data  # type: ignore[union-attr]
+        assert b"Exif\x00\x00" not in data
 
     async with h.core.uow() as u:
         owned = (await u.session.exec(
             select(Photo.hazard_id).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
         )).all()
-    assert len(owned) == 4 and None not in owned
+    assert len(owned) == 14 and None not in owned
 
 
 async def _fill_until_review(h: Harness, chat: LocalChat) -> None:
