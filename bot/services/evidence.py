@@ -189,8 +189,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(cjk_font_path()), size, index=0)
 
 
-@cache
 def _srgb() -> ImageCms.ImageCmsProfile:
+    # made per call (microseconds): LittleCMS objects are not shared between worker threads
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
