@@ -377,3 +377,10 @@ async def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
     assert "photo" in await tables()
     await asyncio.to_thread(upgrade, database_url, "heads")
     assert "photo_evidence" in await tables()
+
+
+async def test_copies_made_at_once_in_several_threads_equal_those_made_one_by_one(photos_dir: Path) -> None:
+    originals = [(photos_dir / f"landscape_{n}.jpg").read_bytes() for n in range(1, 9)]
+    one_by_one = [build_evidence(data, INFO).copy.data for data in originals]
+    at_once = await asyncio.gather(*(make_evidence(data, INFO) for data in originals))
+    assert [r.copy.data for r in at_once] == one_by_one
