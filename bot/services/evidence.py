@@ -240,7 +240,7 @@ def burn_watermark(im: Image.Image, lines: Sequence[str]) -> Image.Image:
     """
     w, h = im.size
     with _FONT_LOCK:
-        size = max(12, round(min(w, h * 1.4) / 50))
+        size = max(14, round(min(w, h * 1.4) / 50))
         pad = max(4, size // 2)
         longest = max(_font(size).getlength(line) for line in lines)
         if longest > w - 2 * pad:
