@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 from sqlalchemy import inspect
-from sqlmodel import select
+from sqlmodel import col, select
 
 import bot.services.evidence as evidence
 from bot.domain import PhotoStage
@@ -355,6 +357,72 @@ async def test_the_evidence_record_keeps_exif_facts_and_content_addressed_copies
     assert await store.get(row.copy_key) == result.copy.data
     assert await store.get(row.thumb_key) == result.thumbnail.data
     assert row.watermark == list(result.lines)
+
+
+async def test_the_rectification_picture_needs_a_before_and_an_after(
+    uow: UowFactory, photos_dir: Path, tmp_path: Path
+) -> None:
+    store = FileSystemPhotoStore(tmp_path / "photos")
+    service = evidence.EvidenceService(uow, store, lambda: RECEIVED)
+    red = encode(Image.new("RGB", (800, 600), (200, 30, 30)), "JPEG")
+    blue = encode(Image.new("RGB", (800, 600), (30, 30, 200)), "JPEG")
+    async with uow() as u:
+        user = User(telegram_id=10_000_000_002, full_name="张三")
+        u.session.add(user)
+        await u.session.flush()
+        draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]
+        u.session.add(draft)
+        await u.session.flush()
+        await u.commit()
+
+    async def add(data: bytes, stage: PhotoStage) -> None:
+        async with uow() as u:
+            sha, key = await store.put(data)
+            photo = Photo(sha256=sha, storage_key=key, size=len(data), stage=stage, draft_id=draft.id,
+                          user_id=user.id)  # type: ignore[arg-type]
+            u.session.add(photo)
+            await u.session.flush()
+            await service.record(u.session, photo, replace(INFO, stage=stage))
+            await u.commit()
+
+    await add(red, PhotoStage.DISCOVERY)
+    assert await service.copies(draft_id=draft.id) != []
+    # not yet on a hazard: move the photos there the way submission does
+    async with uow() as u:
+        hazard_id = await _hazard_for(u.session, draft.id, user.id)  # type: ignore[arg-type]
+        await u.commit()
+    assert await service.before_after(hazard_id) is None
+    await add(blue, PhotoStage.RECTIFICATION)
+    async with uow() as u:
+        await _hazard_for(u.session, draft.id, user.id, hazard_id)  # type: ignore[arg-type]
+        await u.commit()
+    picture = await service.before_after(hazard_id)
+    assert picture is not None
+    im = _open(picture.data).convert("RGB")
+    assert _close(im.getpixel((100, im.height // 3)), (200, 30, 30))  # type: ignore[arg-type]
+    assert _close(im.getpixel((im.width - 100, im.height // 3)), (30, 30, 200))  # type: ignore[arg-type]
+
+
+async def _hazard_for(session: Any, draft_id: int, user_id: int, hazard_id: int | None = None) -> int:
+    """A minimal hazard owning the draft's photos (as ``records.create_hazard`` does on submit)."""
+    from sqlalchemy import update
+
+    from storage.models import Hazard, Unit
+
+    if hazard_id is None:
+        unit = (await session.exec(select(Unit).where(Unit.code == "110105002"))).one()
+        hazard = Hazard(
+            draft_number=f"T{draft_id}", state="pending_review", unit_id=unit.id, district="朝阳区",
+            township_code=unit.code, township=unit.name, site_name="工地", address="朝阳区某路1号",
+            person_in_charge="李四", phone="13800138000", entity_nature="个人", occupant_count=1, source="检查",
+            description="消防通道堵塞", category="重点消防", subtype="其他", level="一般隐患",
+            illegal_building_nature="无", measures="清理", created_by=user_id,
+        )
+        session.add(hazard)
+        await session.flush()
+        hazard_id = hazard.id
+    await session.exec(update(Photo).where(col(Photo.draft_id) == draft_id).values(hazard_id=hazard_id))
+    return hazard_id  # type: ignore[return-value]
 
 
 async def test_evidence_for_needs_exactly_one_owner() -> None:

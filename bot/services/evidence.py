@@ -480,3 +480,14 @@ class EvidenceService:
             EvidencePhoto(photo_id, stage, f"{sha[:16]}.jpg", await self._store.get(key))  # type: ignore[arg-type]
             for photo_id, stage, key, sha in found
         ]
+
+    async def before_after(self, hazard_id: int) -> EncodedImage | None:
+        """The rectification card's picture: the first discovery (or inspection/tip-off) evidence copy
+        beside the latest rectification (or acceptance) one; ``None`` until both exist."""
+        before_stages = (PhotoStage.DISCOVERY, PhotoStage.INSPECTION, PhotoStage.TIPOFF)
+        after_stages = (PhotoStage.RECTIFICATION, PhotoStage.ACCEPTANCE)
+        before = await self.copies(hazard_id=hazard_id, stages=before_stages)
+        after = await self.copies(hazard_id=hazard_id, stages=after_stages)
+        if not before or not after:
+            return None
+        return await make_before_after(before[0].data, after[-1].data)
