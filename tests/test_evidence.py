@@ -17,20 +17,19 @@ from sqlalchemy import inspect
 from sqlmodel import col, select
 
 import bot.services.evidence as evidence
+import bot.services.watermark as watermark
 from bot.domain import PhotoStage
 from bot.fonts import cjk_font_path
 from bot.services.evidence import (
     EvidenceResult,
-    WatermarkInfo,
     build_before_after,
     build_evidence,
-    burn_watermark,
     evidence_for,
     make_before_after,
     make_evidence,
     save_evidence,
-    watermark_lines,
 )
+from bot.services.watermark import WatermarkInfo, burn_watermark, watermark_lines
 from storage.db import UowFactory, create_engine
 from storage.images import SHANGHAI, ImageFacts, ImageTruncated
 from storage.migrate import downgrade, upgrade
@@ -273,7 +272,7 @@ def test_a_tiny_picture_gets_its_band_below_instead_of_over_it() -> None:
 
 
 def test_chinese_glyphs_render_and_are_not_the_missing_glyph_box() -> None:
-    font = evidence._font(40)
+    font = watermark.font(40)
     notdef = font.getmask("\U0010fffd")  # a private-use code point no font maps
     lines = watermark_lines(WatermarkInfo(
         received_at=RECEIVED, stage=PhotoStage.REINSPECTION, unit_name="朝外街道", inspector_name="王五",

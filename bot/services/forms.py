@@ -44,8 +44,9 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
-from bot.services.evidence import EvidenceService, info_from_form
+from bot.services.evidence import EvidenceService
 from bot.services.records import create_hazard, create_inspection
+from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Inspection, Photo
