@@ -31,20 +31,22 @@ from bot.services.evidence import album_pages
 from bot.services.photos import check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
-from handlers.texts import domain_error
+from handlers.texts import clip, domain_error
 
 log = logging.getLogger("hazardbot.forms")
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
-async def _send(message: Message, prompt: Prompt, locale: str, services: Services | None = None) -> None:
+async def _send(message: Message, prompt: Prompt, locale: str, warning: str | None = None) -> None:
+    """One message: an optional warning line, then the question (or card) ``prompt`` describes."""
     rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message.answer(text, reply_markup=keyboard)
-    if services is not None:
-        await _show_evidence(message, services, prompt)
+    if rendered is None or (warning and prompt.kind == "none"):
+        if warning:
+            await message.answer(warning)
+        return
+    text, keyboard = rendered
+    await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
 
 
 async def _show_evidence(message: Message, services: Services, prompt: Prompt) -> None:
@@ -84,7 +86,8 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     if prompt.kind == "none" and not actor.is_bound:
         await message.answer(domain_error("not_bound", {}))
         return
-    await _send(message, prompt, locale, services)
+    await _send(message, prompt, locale)
+    await _show_evidence(message, services, prompt)
 
 
 def router() -> Router:
@@ -226,9 +229,7 @@ async def _image(
         assert downloaded is not None
         stored = await services.photos.keep_original(downloaded.read())
     except DomainError as exc:
-        await message.answer(domain_error(exc.code, exc.params))
-        current = await services.forms.current(actor, locale)
-        await _send(message, current, locale)
+        await _send(message, await services.forms.current(actor, locale), locale, warning=domain_error(exc.code, exc.params))
         return
     action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
     await _act(message, actor, services, locale, action)
