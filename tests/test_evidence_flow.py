@@ -6,65 +6,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 from aiogram.methods import SendMediaGroup, SendPhoto
 from PIL import Image, ImageChops, ImageStat
 from sqlmodel import col, select
 
-from bot.local_chat import LocalChat
-from handlers.callbacks import FormCb
-from storage.models import Draft, Photo, User
+from storage.models import Photo
 from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
+from tests.forms_flow import fill_hazard_until_photos, finish_hazard
 from tests.image_factory import encode, exif_with, png_bomb, scene
-
-ANSWERS: dict[str, Any] = {
-    "site_name": "三里屯某餐馆",
-    "person_in_charge": "李四",
-    "phone": "13800138000",
-    "occupant_count": "12",
-    "description": "后厨消防通道被杂物堵塞",
-    "measures": "清理杂物，明确责任人，三日内完成",
-    "deadline": "2018-10-20",
-}
-PICK_FIRST = {"township", "entity_nature", "source", "hazard_type", "level", "illegal_building_nature"}
-SKIP = {"parent_group", "district_department", "city_department", "remarks"}
-
-
-async def _step(h: Harness, telegram_id: int) -> str | None:
-    async with h.core.uow() as u:
-        user = (await u.session.exec(select(User).where(User.telegram_id == telegram_id))).one()
-        draft = (await u.session.exec(
-            select(Draft).where(Draft.user_id == user.id, Draft.status == "active")
-        )).one()
-        return draft.step
-
-
-async def _press(chat: LocalChat, kind: str, action: str = "") -> None:
-    for button in chat.buttons():
-        if button.callback_data and button.callback_data.startswith(FormCb.__prefix__):
-            data = FormCb.unpack(button.callback_data)
-            if data.k == kind and (not action or data.a == action):
-                await chat.press(button.text)
-                return
-    raise LookupError(f"no {kind}/{action} button among {[b.text for b in chat.buttons()]}")
-
-
-async def _fill_until_photos(h: Harness, chat: LocalChat, telegram_id: int) -> None:
-    for _ in range(40):
-        step = await _step(h, telegram_id)
-        if step == "photos":
-            return
-        if step in PICK_FIRST:
-            await _press(chat, "p")
-        elif step in SKIP:
-            await _press(chat, "n", "skip")
-        elif step == "address":
-            await chat.location(39.9289, 116.4474, "朝阳区工体北路8号")
-        else:
-            await chat.say(ANSWERS[str(step)])
-    raise AssertionError("the photos question never came")
 
 
 def _decoded(data: bytes) -> Image.Image:
@@ -77,9 +28,8 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     harness: Harness, photos_dir: Path, tmp_path: Path
 ) -> None:
     h = harness
-    chat = await h.bind(70001, "inspector", "朝外街道", name="王检查")
-    await chat.say("/hazard")
-    await _fill_until_photos(h, chat, 70001)
+    chat = await h.bind(70001, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat)
 
     # phone photos sent as files keep their EXIF: all eight orientations; then a compressed photo,
     # a PNG named .jpg, a HEIC named .jpg, transparency, a palette with a transparent index, CMYK
@@ -109,23 +59,22 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
         texts = chat.texts(sent)
         assert any(reply in t for t in texts), texts
         assert "隐患照片" in texts[-1]
-    assert await _step(h, 70001) == "photos"
 
     async with h.core.uow() as u:
         made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
         assert [e.format for e in made] == ["jpeg"] * 9 + ["png", "heif", "png", "png", "jpeg"]
         lines = made[0].watermark
     assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
-    assert lines[1] == "地点：朝阳区工体北路8号　北纬39.928900° 东经116.447400°"
-    assert lines[2] == "单位：朝外街道　检查人：王检查"
+    assert lines[1] == "地点：建国门外大街永安里8号　北纬39.908700° 东经116.460500°"
+    assert lines[2] == "单位：建外街道　检查人：王检查"
     assert lines[3].startswith("草稿编号：") and lines[3].endswith("阶段：隐患发现")
 
-    await _press(chat, "n", "done")
-    await _fill_until_review(h, chat)
+    await chat.press("完成")
+    await finish_hazard(chat)
     before = len(h.session.requests)
-    await _press(chat, "n", "submit")
+    await chat.press("提交")
     after_submit = h.session.requests[before:]
-    assert any("隐患" in t and "提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
+    assert any("隐患已提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
 
     albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
     assert not [m for m in after_submit if isinstance(m, SendPhoto)]
@@ -156,12 +105,3 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
             select(Photo.hazard_id).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
         )).all()
     assert len(owned) == 14 and None not in owned
-
-
-async def _fill_until_review(h: Harness, chat: LocalChat) -> None:
-    for _ in range(5):
-        step = await _step(h, 70001)
-        if step is None:
-            return
-        await _press(chat, "n", "skip")
-    raise AssertionError("the review card never came")
