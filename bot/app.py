@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
+from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
@@ -38,6 +39,7 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    evidence: EvidenceService
     tipoffs: TipOffService
 
 
@@ -53,13 +55,15 @@ class Core:
 
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
-    forms = FormService(uow, clock, settings)
+    evidence = EvidenceService(uow, photo_store, clock)
+    forms = FormService(uow, clock, settings, evidence)
     return Services(
         users=UserService(uow, settings.admin_ids),
         invites=InviteService(uow, settings.invite_ttl_days),
         forms=forms,
         photos=photos,
-        tipoffs=TipOffService(uow, clock, settings, forms, photo_store),
+        evidence=evidence,
+        tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
 
 

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from bot.cli_tipoffs import export_csv
 from bot.domain import PhotoStage
 from storage.models import Hazard, Photo
+from storage.models_evidence import PhotoEvidence
 from tests.tipoff_helpers import (
     PHOTOS,
     SANLITUN,
@@ -66,6 +67,12 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
     assert [p.stage for p in photos] == [PhotoStage.TIPOFF.value] * 2
     assert all(p.telegram_file_id is None for p in photos)
     assert (await tipoff(harness, number)).hazard_id == hazard.id
+    evidence = await harness.core.services.evidence.copies(hazard_id=hazard.id)
+    assert len(evidence) == 2 and not any(has_exif(e.data) for e in evidence)
+    async with harness.core.uow() as u:  # no evidence copy stamped with the reporter's name
+        stamped = (await u.session.exec(select(PhotoEvidence.photo_id))).all()
+        reporters = (await u.session.exec(select(Photo.id).where(Photo.user_id != hazard.created_by))).all()
+    assert stamped and not set(stamped) & set(reporters)
     assert "已列入安全隐患台账" in sent_to(REPORTER, harness.session)[-1]
 
     await set_hazard_state(harness, hazard.id, "registered")

@@ -46,10 +46,12 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
+from bot.services.evidence import EvidenceService
 from bot.services.notices import Notice
 from bot.services.records import create_hazard, create_inspection
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
+from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Hazard, Inspection, Photo
@@ -69,10 +71,13 @@ OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]
 class FormService:
     """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
+        self._evidence = evidence
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
@@ -409,6 +414,19 @@ class FormService:
         )
         session.add(photo)
         await session.flush()
+        # no evidence copy of a public report's photo: its watermark would carry the reporter's name;
+        # the verifier's hazard gets them (tipoffs.confirm), stamped with the verifier's name
+        if self._evidence is not None and draft.form not in PUBLIC_FORMS:
+            unit_id = draft.context.get("unit_id")
+            info = info_from_form(
+                state.data,
+                stage=photo.stage,
+                received_at=self._clock(),
+                unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
+                inspector_name=actor.full_name,
+                draft_number=draft.id,
+            )
+            await self._evidence.record(session, photo, info)
         photos.append(photo.id)
         walk.store(state, photos)
         if action.media_group_id:
@@ -497,21 +515,14 @@ class FormService:
                 ReviewLine(spec_form.index(f.key), f.label(locale), display(f, state.data.get(f.key), locale))
                 for f in walk.applicable(state.data)
             )
-            context_lines: tuple[ReviewLine, ...] = ()
-            if draft.context.get("inspection_number"):
-                context_lines = (
-                    ReviewLine(-1, "检查记录" if locale != "en" else "Inspection", draft.context["inspection_number"], False),
-                )
-            if draft.context.get("tipoff_number"):
-                context_lines = (
-                    ReviewLine(-1, "群众举报" if locale != "en" else "Tip-off", draft.context["tipoff_number"], False),
-                )
             return Prompt(
                 "review",
                 form_key=draft.form,
                 form_title=title,
                 draft_id=draft.id,
-                review=context_lines + lines,
+                review=lines,
+                linked_inspection=draft.context.get("inspection_number"),
+                linked_tipoff=draft.context.get("tipoff_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
             )
         options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))

@@ -177,7 +177,7 @@ async def add_to_tipoff(session: AsyncSession, draft: Draft, data: dict[str, Any
     )
 
 
-async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Draft, user_id: int) -> list[int]:
+async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Draft, user_id: int) -> list[Photo]:
     """New ``Photo`` rows (stage tipoff, the EXIF-free bytes) owned by the verifier's hazard ``draft``."""
     rows = (
         await session.exec(
@@ -185,7 +185,7 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
             .where(TipOffPhoto.tipoff_id == tipoff_id).order_by(col(Photo.id))
         )
     ).all()
-    ids = []
+    copies = []
     for original in rows:
         copy = Photo(
             sha256=original.sha256, storage_key=original.storage_key, size=original.size, mime=original.mime,
@@ -194,9 +194,8 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
         )
         session.add(copy)
         await session.flush()
-        assert copy.id is not None
-        ids.append(copy.id)
-    return ids
+        copies.append(copy)
+    return copies
 
 
 async def claim_for_hazard(session: AsyncSession, tipoff_id: int) -> None:

@@ -21,12 +21,13 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import DraftStatus, HazardState, Role
+from bot.domain import DraftStatus, HazardState, PhotoStage, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied
+from bot.services.evidence import EvidenceService
 from bot.services.forms import PUBLIC_FORMS, FormService
 from bot.services.notices import Notice
 from bot.services.photos import MAX_DOWNLOAD_BYTES, ImageRejected, inspect_image
@@ -49,6 +50,7 @@ from bot.services.tipoff_rules import (
     normalise_address,
     status_for_hazard,
 )
+from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Hazard, Photo, User
@@ -153,7 +155,11 @@ class Outcome:
 class TipOffService:
     """Use cases of tip-offs; see the module docstring for the privacy rules."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, settings: Settings, forms: FormService, store: PhotoStore) -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Clock, settings: Settings, forms: FormService, store: PhotoStore,
+        evidence: EvidenceService | None = None,
+    ) -> None:
+        self._evidence = evidence
         self._uow = uow
         self._clock = clock
         self._settings = settings
@@ -308,9 +314,19 @@ class TipOffService:
             }
 
         async def adopt_photos(session: AsyncSession, draft: Draft) -> None:
-            ids = await copy_photos_to_draft(session, tipoff_id, draft, actor.user_id)
-            if ids:
-                draft.data = {**draft.data, "photos": ids}
+            photos = await copy_photos_to_draft(session, tipoff_id, draft, actor.user_id)
+            if not photos:
+                return
+            draft.data = {**draft.data, "photos": [p.id for p in photos]}
+            if self._evidence is not None:
+                unit_id = draft.context.get("unit_id")
+                info = info_from_form(
+                    draft.data, stage=PhotoStage.TIPOFF.value, received_at=self._clock(),
+                    unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
+                    inspector_name=actor.full_name, draft_number=draft.id,
+                )
+                for photo in photos:
+                    await self._evidence.record(session, photo, info)
 
         return await self._forms.start(
             actor, "hazard", locale, prefill=prefill,
