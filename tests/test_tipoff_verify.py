@@ -187,3 +187,20 @@ async def test_the_receipt_and_the_track_view_agree_on_the_day(harness) -> None:
     number = await report(reporter)
     await reporter.say(f"/track {number}")
     assert f"{number}（2018-10-15）" in last(reporter)
+
+
+async def test_an_english_speaking_reporter_is_told_in_english(harness) -> None:
+    inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
+    reporter = harness.chat(FIRST, "Alex", language="en")
+    await reporter.say("/report")
+    assert "What is the hazard?" in last(reporter)
+    await reporter.say("E-bikes are charged every night in the stairwell")
+    await reporter.press("Skip")
+    await reporter.location(LAT, LON, ADDRESS)
+    await reporter.press("Keep current")
+    await reporter.press("Skip")
+    await reporter.press("Submit")
+    assert "Tracking number" in last(reporter)
+    await _open_latest(inspector)
+    assert "街乡正在核实" in last(inspector)
+    assert "being verified by the township" in sent_to(FIRST, harness.session)[-1]
