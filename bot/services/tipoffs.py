@@ -13,15 +13,14 @@ Privacy rules enforced here, not in the handlers:
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import DraftStatus, HazardState, PhotoStage, Role
+from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
@@ -31,6 +30,7 @@ from bot.services.evidence import EvidenceService
 from bot.services.forms import PUBLIC_FORMS, FormService
 from bot.services.notices import Notice
 from bot.services.photos import MAX_DOWNLOAD_BYTES, ImageRejected, inspect_image
+from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
     check_may_report,
@@ -45,11 +45,9 @@ from bot.services.tipoff_rules import (
     NOT_CONFIRMED_REASONS,
     OPEN,
     TipOffStatus,
-    degree_box,
-    haversine_m,
-    normalise_address,
     status_for_hazard,
 )
+from bot.services.tipoff_views import Candidate, Outcome, QueueItem, Reporter, TipOffCard, TrackView
 from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
@@ -59,7 +57,10 @@ from storage.photo_store import PhotoStore
 from storage.registry import townships
 from storage.types import utcnow
 
-__all__ = ["TipOffService", "on_hazard_state_changed"]
+__all__ = [
+    "Candidate", "Outcome", "QueueItem", "Reporter", "TipOffCard", "TipOffService", "TrackView",
+    "on_hazard_state_changed",
+]
 
 VERIFY_ROLES = (Role.INSPECTOR, Role.REVIEWER)
 EXPORT_COLUMNS = ("number", "reported_on", "township", "address", "status", "reason", "hazard", "description")
@@ -75,81 +76,6 @@ class TipOffClosed(DomainError):
     """The tip-off is no longer in a state that allows this (e.g. already verified)."""
 
     code = "tipoff_closed"
-
-
-@dataclass(frozen=True)
-class TrackView:
-    """What a reporter sees of their own tip-off: the (effective) status in plain words."""
-
-    number: str
-    status: str
-    merged: bool
-    reason: str | None
-    township: str
-    reported_on: date
-    can_add: bool
-    can_say_not_fixed: bool
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A possible duplicate: an open tip-off (``kind`` ``t``) or hazard (``h``) nearby or at the same address."""
-
-    kind: str
-    id: int
-    number: str
-    state: str
-    distance_m: float | None
-    same_address: bool
-    summary: str
-
-
-@dataclass(frozen=True)
-class Reporter:
-    """The reporter's identity: only ever built for the district office."""
-
-    telegram_id: int
-    name: str
-    contact: str | None
-
-
-@dataclass(frozen=True)
-class TipOffCard:
-    """A tip-off as its verifier sees it. ``reporter`` is None unless the viewer is the district office."""
-
-    id: int
-    number: str
-    status: str
-    township: str
-    address: str
-    latitude: float | None
-    longitude: float | None
-    description: str
-    reported_at: datetime
-    photo_keys: tuple[str, ...]
-    additions: tuple[str, ...]
-    candidates: tuple[Candidate, ...]
-    hazard_number: str | None
-    can_verify: bool
-    reporter: Reporter | None = None
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    id: int
-    number: str
-    status: str
-    township: str
-    summary: str
-
-
-@dataclass
-class Outcome:
-    """The result of a verifier's action: a status code for the verifier and notices to deliver."""
-
-    number: str
-    status: str
-    notices: list[Notice] = field(default_factory=list)
 
 
 class TipOffService:
@@ -535,66 +461,8 @@ class TipOffService:
         )
 
     async def _candidates(self, session: AsyncSession, tipoff: TipOff) -> list[Candidate]:
-        """Open tip-offs and hazards of the last ``tipoff_duplicate_days`` days within
-        ``tipoff_duplicate_radius_m`` metres (haversine) or at the same address."""
-        radius = self._settings.tipoff_duplicate_radius_m
         since = self._clock() - timedelta(days=self._settings.tipoff_duplicate_days)
-        address = normalise_address(tipoff.address)
-        has_pin = tipoff.latitude is not None and tipoff.longitude is not None
-
-        def near(model: Any) -> Any:
-            conditions = []
-            if has_pin:
-                dlat, dlon = degree_box(tipoff.latitude or 0.0, radius)
-                conditions.append(
-                    col(model.latitude).between(tipoff.latitude - dlat, tipoff.latitude + dlat)  # type: ignore[operator]
-                    & col(model.longitude).between(tipoff.longitude - dlon, tipoff.longitude + dlon)  # type: ignore[operator]
-                )
-            if address:
-                # equal addresses are compared normalised below; same township keeps the scan small
-                conditions.append((col(model.address) != "") & (col(model.township_code) == tipoff.township_code))
-            return or_(*conditions) if conditions else col(model.id) == -1
-
-        def judge(lat: float | None, lon: float | None, other_address: str) -> tuple[bool, float | None, bool]:
-            distance = None
-            if has_pin and lat is not None and lon is not None:
-                distance = haversine_m(tipoff.latitude or 0.0, tipoff.longitude or 0.0, lat, lon)
-            same = bool(address) and normalise_address(other_address) == address
-            return (distance is not None and distance <= radius) or same, distance, same
-
-        found: list[Candidate] = []
-        open_statuses = [s.value for s in OPEN]
-        tipoffs = (
-            await session.exec(
-                select(TipOff).where(
-                    TipOff.id != tipoff.id, col(TipOff.status).in_(open_statuses), TipOff.created_at >= since, near(TipOff)
-                ).order_by(col(TipOff.id))
-            )
-        ).all()
-        for other in tipoffs:
-            if other.merged_into_id == tipoff.id or other.hazard_id is not None:
-                continue  # a tip-off already a hazard is offered as that hazard
-            ok, distance, same = judge(other.latitude, other.longitude, other.address)
-            if ok:
-                found.append(Candidate("t", other.id or 0, other.number, other.status, distance, same, other.description[:30]))
-        hazards = (
-            await session.exec(
-                select(Hazard).where(
-                    col(Hazard.state).not_in([HazardState.CLOSED.value, HazardState.REJECTED.value]),
-                    Hazard.created_at >= since, near(Hazard),
-                ).order_by(col(Hazard.id))
-            )
-        ).all()
-        for hazard in hazards:
-            if hazard.id == tipoff.hazard_id:
-                continue
-            ok, distance, same = judge(hazard.latitude, hazard.longitude, hazard.address)
-            if ok:
-                found.append(Candidate(
-                    "h", hazard.id or 0, hazard.ledger_number or hazard.draft_number, hazard.state, distance, same,
-                    f"{hazard.site_name} {hazard.description}"[:30],
-                ))
-        return found[:8]
+        return await find_candidates(session, tipoff, radius_m=self._settings.tipoff_duplicate_radius_m, since=since)
 
     async def _card(self, session: AsyncSession, actor: Actor, tipoff: TipOff) -> TipOffCard:
         photos = (
