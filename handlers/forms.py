@@ -27,8 +27,7 @@ from bot.forms.actions import (
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied, StaleAction
-from bot.services.evidence import album_pages
-from bot.services.photos import check_declared_size
+from bot.services.evidence import album_pages, check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
 from handlers.notices import deliver
@@ -84,7 +83,7 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     try:
         prompt = await services.forms.act(actor, action, locale)
     except DomainError as exc:
-        await message.answer(_error_text(exc, actor))
+        await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
         return
     if prompt.kind == "none" and not actor.is_bound:
         await message.answer(domain_error("not_bound", {}))

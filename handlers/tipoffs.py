@@ -16,7 +16,7 @@ from bot.forms.actions import PhotoAnswer
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.photos import check_declared_size
+from bot.services.evidence import check_declared_size
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render

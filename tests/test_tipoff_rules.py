@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from bot.services.photos import ImageRejected
+from bot.services.errors import DomainError
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_rules import (
     TipOffStatus,
@@ -79,5 +79,5 @@ def test_stripped_photos_keep_no_metadata_and_stand_upright() -> None:
 
 
 def test_what_is_not_an_image_is_refused() -> None:
-    with pytest.raises(ImageRejected):
+    with pytest.raises(DomainError):
         strip_metadata(b"%PDF-1.4 not a photo")

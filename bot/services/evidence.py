@@ -22,8 +22,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import PhotoStage
-from bot.services.errors import DomainError
-from bot.services.photos import ImageRejected
 from bot.services.watermark import (
     FONT_LOCK,
     WatermarkInfo,
@@ -249,17 +247,6 @@ def album_pages(items: Sequence[T], per_page: int = 10) -> list[list[T]]:
     return [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
 
 
-# The form flow already tells users why a file was refused (``ImageRejected`` reasons); the
-# pipeline's own codes are mapped onto those so that every refusal reads the same.
-_REJECTION_REASONS = {
-    "file_too_big": "too_big",
-    "image_too_large_pixels": "too_many_pixels",
-    "image_truncated": "corrupt",
-    "not_an_image": "not_an_image",
-    "image_format_unsupported": "not_an_image",
-}
-
-
 @dataclass(frozen=True)
 class EvidencePhoto:
     """An evidence copy ready to send: its bytes, a file name made from its hash, and its stage."""
@@ -281,14 +268,11 @@ class EvidenceService:
     async def record(self, session: AsyncSession, photo: Photo, info: WatermarkInfo) -> PhotoEvidence:
         """Make and keep the evidence copy of ``photo`` (flushed, in the caller's unit of work).
 
-        Raises ``ImageRejected`` (reasons as ``PhotoService``) when the original cannot be made into one.
+        Raises the ``storage.images`` errors when the original cannot be made into one.
         """
         assert photo.id is not None
         original = await self._store.get(photo.storage_key)
-        try:
-            result = await make_evidence(original, info)
-        except DomainError as exc:
-            raise ImageRejected(reason=_REJECTION_REASONS.get(exc.code, "corrupt"), **exc.params) from exc
+        result = await make_evidence(original, info)
         return await save_evidence(session, self._store, photo.id, result)
 
     async def copies(

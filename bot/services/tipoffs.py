@@ -29,7 +29,6 @@ from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.forms import PUBLIC_FORMS, FormService
 from bot.services.notices import Notice
-from bot.services.photos import MAX_DOWNLOAD_BYTES, ImageRejected, inspect_image
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
@@ -51,6 +50,7 @@ from bot.services.tipoff_views import Candidate, Outcome, QueueItem, Reporter, T
 from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
+from storage.images import inspect_image
 from storage.models import Draft, Hazard, Photo, User
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffPhoto
 from storage.photo_store import PhotoStore
@@ -136,14 +136,12 @@ class TipOffService:
     async def keep_photo(self, data: bytes) -> StoredImage:
         """Check ``data``, re-encode it without metadata and store only that copy.
 
-        Raises ``ImageRejected`` (too big, not an image, corrupt, too many pixels).
+        Raises the image checks of ``storage.images`` (too big, not an image, truncated, too many pixels).
         """
-        if len(data) > MAX_DOWNLOAD_BYTES:
-            raise ImageRejected(reason="too_big", size_mb=round(len(data) / 1024 / 1024, 1), limit_mb=20)
         clean = await asyncio.to_thread(strip_metadata, data)
-        mime, width, height = inspect_image(clean)
+        facts = inspect_image(clean)
         sha256, key = await self._store.put(clean)
-        return StoredImage(sha256, key, len(clean), mime, width, height)
+        return StoredImage(sha256, key, len(clean), facts.mime, facts.width, facts.height)
 
     async def track(self, actor: Actor, number: str) -> TrackView | None:
         """The actor's own tip-off ``number``; None for an unknown number or another person's."""
