@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -103,8 +103,7 @@ def router() -> Router:
                 for index, unit in enumerate(townships()):
                     builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
                 builder.adjust(3)
-                builder.row()
-                builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
+                builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
                 await message.edit_reply_markup(reply_markup=builder.as_markup())
             elif cb.a in ("rr", "ff", "m"):
                 if cb.a == "rr":
