@@ -144,3 +144,17 @@ async def test_tipoff_photos_keep_no_original_bytes(harness) -> None:
     stored = await harness.core.photo_store.get(photos[0].storage_key)
     assert not has_exif(stored)
     assert photos[0].telegram_file_id is None
+
+
+async def test_a_photo_sent_as_a_file_loses_its_gps_too(harness) -> None:
+    """Telegram keeps EXIF only for images sent as files: that is the path that must be stripped."""
+    reporter = harness.chat(REPORTER, REPORTER_NAME)
+    await reporter.say("/report")
+    await reporter.say("楼道里每天晚上都有好几辆电动车在充电")
+    original = (PHOTOS / "DSCN0010.jpg").read_bytes()
+    await reporter.file(original, "IMG_0010.JPG", "image/jpeg")
+    async with harness.core.uow() as u:
+        photo = (await u.session.exec(select(Photo))).one()
+    stored = await harness.core.photo_store.get(photo.storage_key)
+    assert gps_of(original) and not gps_of(stored) and not has_exif(stored)
+    assert photo.telegram_file_id is None and photo.stage == PhotoStage.TIPOFF.value
