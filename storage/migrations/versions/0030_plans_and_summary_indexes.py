@@ -55,9 +55,16 @@ def upgrade() -> None:
     op.create_index('ix_inspection_type_on', 'inspection', ['inspection_type', 'inspected_on'])
     op.create_index('ix_inspection_unit_created', 'inspection', ['unit_id', 'created_at'])
     op.create_index('ix_hazard_unit_updated', 'hazard', ['unit_id', 'updated_at'])
+    op.create_index('ix_hazard_summary', 'hazard',
+                    ['unit_id', 'state', 'level', 'deadline', 'registered_at', 'created_at', 'id'])
+    op.create_index('ix_hazard_state_category', 'hazard', ['state', 'category'])
+    op.create_index('ix_hazard_state_township', 'hazard', ['state', 'township'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_hazard_state_township', table_name='hazard')
+    op.drop_index('ix_hazard_state_category', table_name='hazard')
+    op.drop_index('ix_hazard_summary', table_name='hazard')
     op.drop_index('ix_hazard_unit_updated', table_name='hazard')
     op.drop_index('ix_inspection_unit_created', table_name='inspection')
     op.drop_index('ix_inspection_type_on', table_name='inspection')

@@ -1,0 +1,126 @@
+"""``/status`` numbers on a big ledger vs a raw SQL GROUP BY of the same tables, SQLite and PostgreSQL.
+
+    PYTHONPATH=. python benchmarks/bench_status.py [--hazards 1000000] [--inspections 3000000] [--only sqlite|postgresql]
+
+The baseline is the least any status needs: ``SELECT state, count(*) FROM hazard GROUP BY state`` plus
+``SELECT count(*) FROM inspection WHERE inspected_on in this year``. Each timing is the best of 3 runs
+after one warm-up. Results go to ``benchmarks/RESULTS-summaries.md`` by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from benchmarks.seed_big_ledger import load_postgres, load_sqlite
+from bot.services.summary import compute_status
+from storage.db import create_engine, make_uow_factory
+from storage.migrate import upgrade_async
+from storage.models import Unit, User
+from storage.registry import sync_units
+
+NOW = datetime(2019, 6, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+async def _prepare(url: str) -> tuple[list[int], int]:
+    await upgrade_async(url)
+    engine = create_engine(url)
+    uow = make_uow_factory(engine)
+    async with uow() as u:
+        await sync_units(u.session)
+        me = User(telegram_id=1, full_name="bench")
+        u.session.add(me)
+        await u.commit()
+        ids = list((await u.session.exec(Unit.__table__.select().with_only_columns(Unit.id))).scalars())  # type: ignore[attr-defined]
+        uid = me.id
+    await engine.dispose()
+    return ids, int(uid)  # type: ignore[arg-type]
+
+
+async def _best(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
+    await fn()
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        await fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+async def measure(url: str) -> dict[str, float]:
+    engine = create_engine(url)
+    uow = make_uow_factory(engine)
+
+    async def district() -> None:
+        async with uow() as u:
+            await compute_status(u.session, NOW)
+
+    async def one_unit() -> None:
+        async with uow() as u:
+            await compute_status(u.session, NOW, 1)
+
+    async def raw() -> None:
+        async with engine.connect() as c:
+            (await c.execute(text("SELECT state, count(*) FROM hazard GROUP BY state"))).all()
+            (await c.execute(text("SELECT count(*) FROM inspection WHERE inspected_on >= :a AND inspected_on <= :b"),
+                             {"a": date(2019, 1, 1), "b": date(2019, 6, 12)})).all()
+
+    out = {"district": await _best(district), "unit": await _best(one_unit), "raw": await _best(raw)}
+    async with uow() as u:
+        st = await compute_status(u.session, NOW)
+    print(f"  total={st.total} open={st.open} overdue={st.overdue} rect={st.rectification.percent()} "
+          f"coverage={st.coverage.numerator} verification={st.verification.percent()}")
+    await engine.dispose()
+    return out
+
+
+async def run(kind: str, n: int, m: int) -> None:
+    t0 = time.perf_counter()
+    if kind == "sqlite":
+        tmp = tempfile.mkdtemp(prefix="bench-status-")
+        path = os.path.join(tmp, "big.db")
+        url = f"sqlite+aiosqlite:///{path}"
+        units, uid = await _prepare(url)
+        await asyncio.to_thread(load_sqlite, path, n, m, units, uid)
+    else:
+        name = "bench_summaries"
+        admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as c:
+            await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        units, uid = await _prepare(url)
+        await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
+    print(f"{kind}: loaded {n} hazards, {m} inspections in {time.perf_counter() - t0:.1f}s")
+    r = await measure(url)
+    print(f"{kind}: status(district) {r['district'] * 1000:.0f} ms, status(unit) {r['unit'] * 1000:.0f} ms, "
+          f"raw GROUP BY {r['raw'] * 1000:.0f} ms, ratio district/raw {r['district'] / r['raw']:.2f}, "
+          f"unit/raw {r['unit'] / r['raw']:.2f}")
+    if kind == "postgresql":
+        async with admin.connect() as c:
+            await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--hazards", type=int, default=1_000_000)
+    p.add_argument("--inspections", type=int, default=3_000_000)
+    p.add_argument("--only", choices=["sqlite", "postgresql"])
+    a = p.parse_args()
+    for kind in ("sqlite", "postgresql"):
+        if a.only in (None, kind):
+            asyncio.run(run(kind, a.hazards, a.inspections))
+
+
+if __name__ == "__main__":
+    main()
