@@ -1,4 +1,6 @@
 """Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
 
-from storage import models  # noqa: F401
-from storage import models_plans  # noqa: F401
+from storage import (
+    models,  # noqa: F401
+    models_plans,  # noqa: F401
+)

@@ -12,7 +12,14 @@ from sqlalchemy import delete
 from sqlmodel import func, select
 
 from storage.db import UowFactory
-from storage.excel.export import ExportFilter, export_hazards, export_inspections, export_plans, hazard_rows, inspection_rows
+from storage.excel.export import (
+    ExportFilter,
+    export_hazards,
+    export_inspections,
+    export_plans,
+    hazard_rows,
+    inspection_rows,
+)
 from storage.excel.importer import import_hazards, import_inspections
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard
 from storage.models_plans import InspectionPlan, PlanArrangement

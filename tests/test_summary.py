@@ -25,10 +25,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from storage.db import UowFactory
-from storage.models_plans import InspectionPlan
 from bot.clock import fixed_clock
 from bot.services.summary import SummaryService, compute_status, rank
+from storage.db import UowFactory
+from storage.models_plans import InspectionPlan
 from tests.summary_ledger import closure, hazard, inspection, link, sh, unit, user
 
 NOW = sh(date(2019, 6, 12), 10)
