@@ -395,3 +395,37 @@ class SummaryService:
         async with self._uow() as u:
             status = await compute_status(u.session, self._clock(), None)
         return rank(status.units)
+
+
+@dataclass(frozen=True)
+class MapHazard:
+    """A hazard for the map (六(四)): WGS 84 coordinates, label, and why it is on the map."""
+
+    ledger_number: str | None
+    site_name: str
+    longitude: float
+    latitude: float
+    major: bool
+    overdue: bool
+
+
+async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
+                      limit: int = 2000) -> list[MapHazard]:
+    """Open major hazards and overdue hazards that have coordinates, most urgent deadline first."""
+    w = Window.at(now)
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    overdue = and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)
+    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    stmt = (
+        select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline)
+        .where(or_(overdue, major), h.latitude.is_not(None), h.longitude.is_not(None))
+        .order_by(h.deadline, h.id)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(h.unit_id == unit_id)
+    out = []
+    for number, site, lon, lat, level, state, deadline in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        is_overdue = state == HazardState.REGISTERED and deadline is not None and deadline < w.as_of
+        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, is_overdue))
+    return out
