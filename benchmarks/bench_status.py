@@ -83,29 +83,52 @@ async def measure(url: str) -> dict[str, float]:
     return out
 
 
-async def run(kind: str, n: int, m: int) -> None:
+async def _reusable(url: str) -> bool:
+    """True when ``url`` already holds a loaded ledger; then any index added since is created."""
+    from sqlmodel import SQLModel
+
+    import storage.all_models  # noqa: F401
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as c:
+            n = (await c.execute(text("SELECT count(*) FROM hazard"))).scalar_one()
+            if n:
+                for table in SQLModel.metadata.tables.values():
+                    for index in table.indexes:
+                        await c.run_sync(lambda conn, i=index: i.create(conn, checkfirst=True))
+                await c.execute(text("ANALYZE"))
+            return bool(n)
+    except Exception:  # noqa: BLE001  (no such database or table: load it)
+        return False
+    finally:
+        await engine.dispose()
+
+
+async def run(kind: str, n: int, m: int, sqlite_path: str | None, keep: bool) -> None:
     t0 = time.perf_counter()
     if kind == "sqlite":
-        tmp = tempfile.mkdtemp(prefix="bench-status-")
-        path = os.path.join(tmp, "big.db")
+        path = sqlite_path or os.path.join(tempfile.mkdtemp(prefix="bench-status-"), "big.db")
         url = f"sqlite+aiosqlite:///{path}"
-        units, uid = await _prepare(url)
-        await asyncio.to_thread(load_sqlite, path, n, m, units, uid)
+        if not (os.path.exists(path) and await _reusable(url)):
+            units, uid = await _prepare(url)
+            await asyncio.to_thread(load_sqlite, path, n, m, units, uid)
     else:
         name = "bench_summaries"
         admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as c:
-            await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await c.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        units, uid = await _prepare(url)
-        await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
-    print(f"{kind}: loaded {n} hazards, {m} inspections in {time.perf_counter() - t0:.1f}s")
+        if not (keep and await _reusable(url)):
+            async with admin.connect() as c:
+                await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                await c.execute(text(f'CREATE DATABASE "{name}"'))
+            units, uid = await _prepare(url)
+            await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
+    print(f"{kind}: ready ({n} hazards, {m} inspections) in {time.perf_counter() - t0:.1f}s ({url})", flush=True)
     r = await measure(url)
     print(f"{kind}: status(district) {r['district'] * 1000:.0f} ms, status(unit) {r['unit'] * 1000:.0f} ms, "
           f"raw GROUP BY {r['raw'] * 1000:.0f} ms, ratio district/raw {r['district'] / r['raw']:.2f}, "
-          f"unit/raw {r['unit'] / r['raw']:.2f}")
-    if kind == "postgresql":
+          f"unit/raw {r['unit'] / r['raw']:.2f}", flush=True)
+    if kind == "postgresql" and not keep:
         async with admin.connect() as c:
             await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
@@ -116,10 +139,12 @@ def main() -> None:
     p.add_argument("--hazards", type=int, default=1_000_000)
     p.add_argument("--inspections", type=int, default=3_000_000)
     p.add_argument("--only", choices=["sqlite", "postgresql"])
+    p.add_argument("--sqlite-file", help="reuse (or create) this SQLite file")
+    p.add_argument("--keep", action="store_true", help="keep (and reuse) the PostgreSQL database bench_summaries")
     a = p.parse_args()
     for kind in ("sqlite", "postgresql"):
         if a.only in (None, kind):
-            asyncio.run(run(kind, a.hazards, a.inspections))
+            asyncio.run(run(kind, a.hazards, a.inspections, a.sqlite_file, a.keep))
 
 
 if __name__ == "__main__":

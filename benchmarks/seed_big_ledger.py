@@ -88,7 +88,9 @@ def load_sqlite(path: str, n: int, m: int, unit_ids: list[int], user_id: int) ->
 
 
 def _sqlite_rows(con: sqlite3.Connection, table: str, rows: Iterator[dict[str, object]]) -> None:
-    first = next(rows)
+    first = next(rows, None)
+    if first is None:
+        return
     cols = list(first)
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     con.execute(sql, [_fmt(first[c]) for c in cols])

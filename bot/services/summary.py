@@ -169,27 +169,9 @@ def _supervision_column() -> object | None:
 
 
 async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
-    """One aggregate row per (unit, state): the only pass over the hazard table."""
+    """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    closed_in_year = select(HazardEvent.hazard_id).where(
-        HazardEvent.to_state == HazardState.CLOSED, HazardEvent.at >= w.year_start, HazardEvent.at < w.day_end
-    )
-    verified_in_year = (
-        select(InspectionHazard.hazard_id)
-        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
-        .where(
-            Inspection.inspection_type == VERIFICATION_TYPE,
-            Inspection.inspected_on >= w.year_start_date,
-            Inspection.inspected_on <= w.as_of,
-        )
-    )
     is_open = h.state.in_([s.value for s in OPEN_STATES])
-    in_denominator = and_(
-        h.registered_at.is_not(None),
-        h.registered_at < w.day_end,
-        or_(h.registered_at >= w.year_start, h.state != HazardState.CLOSED, h.id.in_(closed_in_year)),
-    )
-    closed_in_y = and_(h.state == HazardState.CLOSED, h.id.in_(closed_in_year))
     supervision = _supervision_column()
     columns = [
         h.unit_id,
@@ -199,9 +181,8 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
         _count_if(and_(is_open, h.level == MAJOR)).label("major"),
         _count_if(h.created_at >= w.week_start).label("new_week"),
         _count_if(h.registered_at >= w.week_start).label("registered_week"),
-        _count_if(in_denominator).label("rect_den"),
-        _count_if(closed_in_y).label("closed_y"),
-        _count_if(and_(closed_in_y, h.id.in_(verified_in_year))).label("verified_y"),
+        _count_if(and_(h.registered_at >= w.year_start, h.registered_at < w.day_end)).label("registered_y"),
+        _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
         (_count_if(and_(is_open, supervision.is_not(None))) if supervision is not None else literal(0)).label(  # type: ignore[attr-defined]
             "supervised"
         ),
@@ -211,6 +192,87 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
         stmt = stmt.where(h.unit_id == unit_id)
     result = await session.exec(stmt)
     return [dict(r._mapping) for r in result]
+
+
+async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, dict[str, int]]:
+    """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
+    before Y (``closed_y_before``), and those of them linked to a 核查 inspection in Y (``verified_y``).
+
+    Driven from the closure events of the year (ix_hazard_event_closure), not from every hazard."""
+    h, e = Hazard.__table__.c, HazardEvent.__table__.c  # type: ignore[attr-defined]
+    closed_in_year = (
+        select(e.hazard_id)
+        .where(e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
+        .distinct()
+        .subquery()
+    )
+    stmt = (
+        select(
+            h.unit_id,
+            func.count().label("closed_y"),
+            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+        )
+        .select_from(closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id))  # type: ignore[attr-defined]
+        .where(h.state == HazardState.CLOSED)
+        .group_by(h.unit_id)
+    )
+    verified = (
+        select(InspectionHazard.hazard_id)
+        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+        .where(
+            Inspection.inspection_type == VERIFICATION_TYPE,
+            Inspection.inspected_on >= w.year_start_date,
+            Inspection.inspected_on <= w.as_of,
+        )
+        .distinct()
+        .subquery()
+    )
+    stmt_v = (
+        select(h.unit_id, func.count().label("verified_y"))
+        .select_from(verified.join(Hazard.__table__, h.id == verified.c.hazard_id))  # type: ignore[attr-defined]
+        .where(h.state == HazardState.CLOSED, h.id.in_(select(closed_in_year.c.hazard_id)))
+        .group_by(h.unit_id)
+    )
+    if unit_id is not None:
+        # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
+        closed_exists = (
+            select(e.hazard_id)
+            .where(e.hazard_id == h.id, e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
+            .exists()
+        )
+        verified_exists = (
+            select(InspectionHazard.hazard_id)
+            .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+            .where(
+                InspectionHazard.hazard_id == h.id,
+                Inspection.inspection_type == VERIFICATION_TYPE,
+                Inspection.inspected_on >= w.year_start_date,
+                Inspection.inspected_on <= w.as_of,
+            )
+            .exists()
+        )
+        base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
+        stmt = base.with_only_columns(
+            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before")
+        ).group_by(h.unit_id)
+        stmt_v = base.with_only_columns(h.unit_id, func.count()).where(verified_exists).group_by(h.unit_id)
+    out: dict[int, dict[str, int]] = {}
+    for uid, closed, before in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        out.setdefault(int(uid), {})
+        out[int(uid)].update(closed_y=int(closed), closed_y_before=int(before))
+    for uid, verified_n in (await session.exec(stmt_v)).all():  # type: ignore[call-overload]
+        out.setdefault(int(uid), {})["verified_y"] = int(verified_n)
+    return out
+
+
+def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[str, int]],
+                    unit_ids: Sequence[int] | None) -> Rate:
+    """Numerator and denominator of the module docstring's rectification rate from the two aggregates."""
+    mine = rows if unit_ids is None else [r for r in rows if r["unit_id"] in unit_ids]
+    extra = sum(c.get("closed_y_before", 0) for u, c in closures.items() if unit_ids is None or u in unit_ids)
+    den = _sum(mine, "registered_y") + _sum(mine, "open_before") + extra
+    num = _sum(mine, "registered_y", state=HazardState.CLOSED) + extra
+    return Rate(num, den, RECTIFICATION_TARGET)
 
 
 async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
@@ -273,7 +335,8 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
     return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
 
 
-def _lines(rows: list[dict[str, object]], units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
+def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
+           units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
     lines = []
     for uid, name, township, last in units:
         mine = [r for r in rows if r["unit_id"] == uid]
@@ -287,9 +350,7 @@ def _lines(rows: list[dict[str, object]], units: list[tuple[int, str, bool, date
                 open=open_n,
                 overdue=_sum(mine, "overdue"),
                 major_open=_sum(mine, "major"),
-                rectification=Rate(
-                    _sum(mine, "rect_den", state=HazardState.CLOSED), _sum(mine, "rect_den"), RECTIFICATION_TARGET
-                ),
+                rectification=_rectification(mine, closures, [uid]),
                 last_update=last,
                 days_since_update=days,
             )
@@ -307,14 +368,15 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     if unit_id is not None and not units:
         raise LookupError(f"no unit {unit_id}")
     rows = await _hazard_rows(session, w, unit_id)
+    closures = await _closures(session, w, unit_id)
     inspections = await _inspections_by_unit(session, w, unit_id)
     plans = await _plans(session, w.as_of.year, unit_id)
     by_state: dict[str, int] = {}
     for r in rows:
         by_state[str(r["state"])] = by_state.get(str(r["state"]), 0) + int(r["n"])  # type: ignore[call-overload]
 
-    closed_by_unit = {uid: _sum(rows, "closed_y", unit_id=uid) for uid in {int(r["unit_id"]) for r in rows}}  # type: ignore[call-overload]
-    closed_total = _sum(rows, "closed_y")
+    closed_by_unit = {uid: c.get("closed_y", 0) for uid, c in closures.items()}
+    closed_total = sum(closed_by_unit.values())
     if unit_id is not None:
         ratio_target = plans[unit_id][1] / 100 if unit_id in plans else None
     else:
@@ -322,7 +384,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
     supervision = _supervision_column()
-    lines = _lines(rows, units, w)
+    lines = _lines(rows, closures, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
@@ -339,10 +401,10 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         overdue=_sum(rows, "overdue"),
         major_open=_sum(rows, "major"),
         supervised=_sum(rows, "supervised") if supervision is not None else None,
-        rectification=Rate(_sum(rows, "rect_den", state=HazardState.CLOSED), _sum(rows, "rect_den"), RECTIFICATION_TARGET),
+        rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
         coverage_milestone=COVERAGE_MILESTONES.get(w.as_of.year),
-        verification=Rate(_sum(rows, "verified_y"), closed_total, ratio_target),
+        verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
         top_categories=await _top(session, Hazard.category, unit_id, 5),
         top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
         worst_units=worst if unit_id is None else [],

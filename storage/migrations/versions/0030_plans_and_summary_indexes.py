@@ -52,6 +52,7 @@ def upgrade() -> None:
     # verifications (核查) in a year, last ledger activity per unit. Plain indexes, no core columns.
     op.create_index('ix_hazard_event_closure', 'hazard_event', ['to_state', 'at', 'hazard_id'])
     op.create_index('ix_inspection_on_unit', 'inspection', ['inspected_on', 'unit_id'])
+    op.create_index('ix_inspection_unit_on', 'inspection', ['unit_id', 'inspected_on'])
     op.create_index('ix_inspection_type_on', 'inspection', ['inspection_type', 'inspected_on'])
     op.create_index('ix_inspection_unit_created', 'inspection', ['unit_id', 'created_at'])
     op.create_index('ix_hazard_unit_updated', 'hazard', ['unit_id', 'updated_at'])
@@ -68,6 +69,7 @@ def downgrade() -> None:
     op.drop_index('ix_hazard_unit_updated', table_name='hazard')
     op.drop_index('ix_inspection_unit_created', table_name='inspection')
     op.drop_index('ix_inspection_type_on', table_name='inspection')
+    op.drop_index('ix_inspection_unit_on', table_name='inspection')
     op.drop_index('ix_inspection_on_unit', table_name='inspection')
     op.drop_index('ix_hazard_event_closure', table_name='hazard_event')
     with op.batch_alter_table('plan_arrangement', schema=None) as batch_op:
