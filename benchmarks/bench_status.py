@@ -83,7 +83,7 @@ async def measure(url: str) -> dict[str, float]:
     return out
 
 
-async def _reusable(url: str) -> bool:
+async def _reusable(url: str, hazards: int, inspections: int) -> bool:
     """True when ``url`` already holds a loaded ledger; then any index added since is created."""
     from sqlmodel import SQLModel
 
@@ -93,12 +93,15 @@ async def _reusable(url: str) -> bool:
     try:
         async with engine.begin() as c:
             n = (await c.execute(text("SELECT count(*) FROM hazard"))).scalar_one()
-            if n:
+            m = (await c.execute(text("SELECT count(*) FROM inspection"))).scalar_one()
+            e = (await c.execute(text("SELECT count(*) FROM hazard_event"))).scalar_one()
+            ok = n == hazards and m == inspections and e > 0
+            if ok:
                 for table in SQLModel.metadata.tables.values():
                     for index in table.indexes:
                         await c.run_sync(lambda conn, i=index: i.create(conn, checkfirst=True))
                 await c.execute(text("ANALYZE"))
-            return bool(n)
+            return ok
     except Exception:  # noqa: BLE001  (no such database or table: load it)
         return False
     finally:
@@ -110,14 +113,14 @@ async def run(kind: str, n: int, m: int, sqlite_path: str | None, keep: bool) ->
     if kind == "sqlite":
         path = sqlite_path or os.path.join(tempfile.mkdtemp(prefix="bench-status-"), "big.db")
         url = f"sqlite+aiosqlite:///{path}"
-        if not (os.path.exists(path) and await _reusable(url)):
+        if not (os.path.exists(path) and await _reusable(url, n, m)):
             units, uid = await _prepare(url)
             await asyncio.to_thread(load_sqlite, path, n, m, units, uid)
     else:
         name = "bench_summaries"
         admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        if not (keep and await _reusable(url)):
+        if not (keep and await _reusable(url, n, m)):
             async with admin.connect() as c:
                 await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 await c.execute(text(f'CREATE DATABASE "{name}"'))

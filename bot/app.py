@@ -20,6 +20,7 @@ from bot.services.actors import UserService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.reports import ReportService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -37,6 +38,7 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    reports: ReportService
 
 
 @dataclass
@@ -56,6 +58,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         invites=InviteService(uow, settings.invite_ttl_days),
         forms=FormService(uow, clock, settings),
         photos=photos,
+        reports=ReportService(uow, clock, settings.district_code),
     )
 
 
