@@ -20,6 +20,7 @@ from bot.services.actors import UserService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
@@ -39,6 +40,7 @@ class Services:
     forms: FormService
     photos: PhotoService
     reports: ReportService
+    plans: PlanService
 
 
 @dataclass
@@ -59,6 +61,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         forms=FormService(uow, clock, settings),
         photos=photos,
         reports=ReportService(uow, clock, settings.district_code),
+        plans=PlanService(uow, clock),
     )
 
 
