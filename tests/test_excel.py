@@ -235,3 +235,28 @@ async def test_inspection_import_reports_unknown_ledger_numbers_and_units(uow: U
         rep = await import_inspections(u.session, bad, actor_id=1, today=TODAY)
     reasons = {(e.row, e.column): e.reason for e in rep.errors}
     assert "不在隐患台账中" in reasons[(5, "隐患台账编号")] and (6, "检查单位") in reasons and rep.added == 0
+
+
+async def test_geojson_has_wgs84_points_in_longitude_latitude_order(uow: UowFactory, tmp_path: Path) -> None:
+    import json
+
+    from storage.excel.export import export_geojson
+
+    async with uow() as u:
+        a = await unit(u.session, "110105001")
+        me = await user(u.session)
+        u.session.add_all([
+            hazard(a, me, state="registered", registered=sh(date(2019, 3, 1)), deadline=date(2019, 5, 1),
+                   latitude=39.9123456, longitude=116.4567891),
+            hazard(a, me, state="registered", registered=sh(date(2019, 3, 2))),  # no coordinates: left out
+            hazard(a, me, state="pending_review", latitude=39.9, longitude=116.4),  # not in the ledger
+        ])
+        await u.commit()
+    out = tmp_path / "h.geojson"
+    async with uow() as u:
+        assert await export_geojson(u.session, ExportFilter(), out, TODAY) == 1
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and "WGS 84" in doc["crs_note"]
+    feature = doc["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [116.4567891, 39.9123456]}
+    assert feature["properties"]["overdue"] is True and feature["properties"]["state"] == "registered"
