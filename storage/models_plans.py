@@ -55,7 +55,7 @@ _SUMMARY_INDEXES = (
     Index("ix_hazard_event_closure", HazardEvent.to_state, HazardEvent.at, HazardEvent.hazard_id),
     Index("ix_inspection_on_unit", Inspection.inspected_on, Inspection.unit_id),
     Index("ix_inspection_unit_on", Inspection.unit_id, Inspection.inspected_on),
-    Index("ix_inspection_type_on", Inspection.inspection_type, Inspection.inspected_on),
+    Index("ix_inspection_type_on", Inspection.inspection_type, Inspection.inspected_on, Inspection.id),
     Index("ix_inspection_unit_created", Inspection.unit_id, Inspection.created_at),
     Index("ix_hazard_unit_updated", Hazard.unit_id, Hazard.updated_at),
     # covering: the one pass over hazards in bot.services.summary._hazard_rows reads only the index

@@ -206,16 +206,6 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         .distinct()
         .subquery()
     )
-    stmt = (
-        select(
-            h.unit_id,
-            func.count().label("closed_y"),
-            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
-        )
-        .select_from(closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id))  # type: ignore[attr-defined]
-        .where(h.state == HazardState.CLOSED)
-        .group_by(h.unit_id)
-    )
     verified = (
         select(InspectionHazard.hazard_id)
         .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
@@ -227,10 +217,19 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         .distinct()
         .subquery()
     )
-    stmt_v = (
-        select(h.unit_id, func.count().label("verified_y"))
-        .select_from(verified.join(Hazard.__table__, h.id == verified.c.hazard_id))  # type: ignore[attr-defined]
-        .where(h.state == HazardState.CLOSED, h.id.in_(select(closed_in_year.c.hazard_id)))
+    # the district: one pass from the year's closures (hash or index joins), verified ones by outer join
+    joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
+        verified, verified.c.hazard_id == h.id
+    )
+    stmt = (
+        select(
+            h.unit_id,
+            func.count().label("closed_y"),
+            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+            _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+        )
+        .select_from(joined)
+        .where(h.state == HazardState.CLOSED)
         .group_by(h.unit_id)
     )
     if unit_id is not None:
@@ -253,15 +252,12 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         )
         base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
         stmt = base.with_only_columns(
-            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before")
+            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+            _count_if(verified_exists).label("verified_y"),
         ).group_by(h.unit_id)
-        stmt_v = base.with_only_columns(h.unit_id, func.count()).where(verified_exists).group_by(h.unit_id)
     out: dict[int, dict[str, int]] = {}
-    for uid, closed, before in (await session.exec(stmt)).all():  # type: ignore[call-overload]
-        out.setdefault(int(uid), {})
-        out[int(uid)].update(closed_y=int(closed), closed_y_before=int(before))
-    for uid, verified_n in (await session.exec(stmt_v)).all():  # type: ignore[call-overload]
-        out.setdefault(int(uid), {})["verified_y"] = int(verified_n)
+    for uid, closed, before, verified_n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        out[int(uid)] = {"closed_y": int(closed), "closed_y_before": int(before), "verified_y": int(verified_n)}
     return out
 
 

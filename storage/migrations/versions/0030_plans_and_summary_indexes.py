@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_index('ix_hazard_event_closure', 'hazard_event', ['to_state', 'at', 'hazard_id'])
     op.create_index('ix_inspection_on_unit', 'inspection', ['inspected_on', 'unit_id'])
     op.create_index('ix_inspection_unit_on', 'inspection', ['unit_id', 'inspected_on'])
-    op.create_index('ix_inspection_type_on', 'inspection', ['inspection_type', 'inspected_on'])
+    op.create_index('ix_inspection_type_on', 'inspection', ['inspection_type', 'inspected_on', 'id'])
     op.create_index('ix_inspection_unit_created', 'inspection', ['unit_id', 'created_at'])
     op.create_index('ix_hazard_unit_updated', 'hazard', ['unit_id', 'updated_at'])
     op.create_index('ix_hazard_summary', 'hazard',
