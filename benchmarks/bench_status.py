@@ -1,6 +1,7 @@
 """``/status`` numbers on a big ledger vs a raw SQL GROUP BY of the same tables, SQLite and PostgreSQL.
 
-    PYTHONPATH=. python benchmarks/bench_status.py [--hazards 1000000] [--inspections 3000000] [--only sqlite|postgresql]
+    PYTHONPATH=. python benchmarks/bench_status.py [--hazards N] [--inspections M] [--only sqlite|postgresql]
+        [--sqlite-file PATH] [--keep]
 
 The baseline is the least any status needs: ``SELECT state, count(*) FROM hazard GROUP BY state`` plus
 ``SELECT count(*) FROM inspection WHERE inspected_on in this year``. Each timing is the best of 3 runs
