@@ -120,7 +120,7 @@ def ranking_text(table: list[RankingLine]) -> str:
         lines.append(f"{r.rank_rectification}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
                      f"{r.line.overdue} · {days}")
     if len(table) > RANK_LINES:
-        lines.append(_("… {more} more units (no registered hazards this year)").format(more=len(table) - RANK_LINES))
+        lines.append(_("… and {more} more units").format(more=len(table) - RANK_LINES))
     return clip("\n".join(lines))
 
 
