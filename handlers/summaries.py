@@ -211,7 +211,7 @@ def router() -> Router:
             try:
                 kind, report = await services.reports.import_file(actor, path)
             except DomainError as exc:
-                await message.answer(_("This is not a ledger in the layout of Annex 1 or Annex 2.")
+                await message.answer(_("This is not a ledger or plan in the layout of Annex 1, 2 or 3.")
                                      if exc.code == "unknown_ledger_file" else domain_error(exc.code, exc.params))
                 return
         finally:

@@ -60,3 +60,34 @@ async def test_another_units_reviewer_may_not_file_it(uow: UowFactory) -> None:
     service, actor, unit_id = await _setup(uow)
     with pytest.raises(PermissionDenied):
         await service.save(actor, PlanInput(unit_id + 1, 2019, 10, Decimal(10), (ROW,)))
+
+
+async def test_plans_exported_as_annex_3_import_back_and_bad_sheets_are_reported(uow: UowFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+    from sqlalchemy import delete
+
+    from bot.services.reports import ReportService
+    from storage.excel.export import export_plans
+
+    service, actor, unit_id = await _setup(uow)
+    await service.save(actor, PlanInput(unit_id, 2019, 1200, Decimal("10.5"), (ROW, Arrangement("每季度", "", "商场", "")), "备注一"))
+    out = tmp_path / "plans.xlsx"
+    async with uow() as u:
+        assert await export_plans(u.session, out, 2019) == 1
+        await u.session.exec(delete(PlanArrangement))  # type: ignore[call-overload]
+        await u.session.exec(delete(InspectionPlan))  # type: ignore[call-overload]
+        await u.commit()
+    reports = ReportService(uow, fixed_clock(NOW))
+    kind, report = await reports.import_file(actor, out)
+    assert kind == "plans" and report.ok and report.added == 1
+    async with uow() as u:
+        plan = (await u.session.exec(select(InspectionPlan))).one()
+        rows = (await u.session.exec(select(PlanArrangement).order_by(PlanArrangement.position))).all()
+        assert (plan.year, plan.inspection_target, plan.verification_ratio, plan.remarks) == (2019, 1200, Decimal("10.5"), "备注一")
+        assert [(r.schedule, r.areas) for r in rows] == [("每月第一周", "辖区出租房屋"), ("每季度", "商场")]
+    wb = load_workbook(out)
+    ws = wb.worksheets[0]
+    ws["B4"], ws["D4"], ws["D6"] = "很多", 150, None
+    wb.save(tmp_path / "bad.xlsx")
+    _kind, report = await reports.import_file(actor, tmp_path / "bad.xlsx")
+    assert {e.column.split("!")[1] for e in report.errors} == {"B4", "D4", "B6"} and report.added == 0

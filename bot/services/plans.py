@@ -53,12 +53,11 @@ class PlanService:
         self._uow = uow
         self._clock = clock
 
-    async def save(self, actor: Actor, plan: PlanInput) -> int:
-        """Create or replace the unit's plan for the year; returns its id.
-
-        Allowed for the unit's reviewers and leaders, the office and admins. Raises ``PermissionDenied``
-        or ``InvalidPlan`` (year outside 2018–2020, target < 1, ratio outside 0–100 or with more than two
-        decimals, no arrangement row or an empty one)."""
+    @staticmethod
+    def validate(actor: Actor, plan: PlanInput) -> None:
+        """Raise ``PermissionDenied`` unless the actor is the unit's reviewer or leader, the office or an
+        admin; ``InvalidPlan`` for a year outside 2018–2020, a target < 1, a ratio outside 0–100 or with more
+        than two decimals, no arrangement row or one without schedule or areas."""
         if not (actor.is_admin or actor.has(Role.OFFICE) or actor.has(Role.REVIEWER, plan.unit_id)
                 or actor.has(Role.LEADER, plan.unit_id)):
             raise PermissionDenied()
@@ -71,6 +70,11 @@ class PlanService:
             raise InvalidPlan(field="verification_ratio")
         if not plan.arrangements or any(not (a.schedule.strip() and a.areas.strip()) for a in plan.arrangements):
             raise InvalidPlan(field="arrangements")
+
+    async def save(self, actor: Actor, plan: PlanInput) -> int:
+        """Create or replace the unit's plan for the year after ``validate``; returns its id."""
+        self.validate(actor, plan)
+        ratio = Decimal(plan.verification_ratio)
         now = self._clock()
         async with self._uow() as u:
             s = u.session

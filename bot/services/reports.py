@@ -20,11 +20,13 @@ from bot.domain import HazardState, Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
 from storage.db import UowFactory
 from storage.excel import export as ex
-from storage.excel.importer import ImportReport, import_hazards, import_inspections
+from storage.excel.importer import ImportReport, RowError, import_hazards, import_inspections
 from storage.excel.layouts import FIRST_DATA_ROW, HAZARDS, HEADER_ROWS, INSPECTIONS
+from storage.excel.plans_import import read_plans
 from storage.models import Hazard, Unit
 
 DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
@@ -172,11 +174,14 @@ class ReportService:
         return ExportFile(path, f"{names[kind]}-{today:%Y%m%d}.xlsx", n)
 
     async def import_file(self, actor: Actor, path: Path) -> tuple[str, ImportReport]:
-        """Import a 附件1 or 附件2 ledger (recognised by its header); office and admins only.
-        Returns the kind and the report; nothing is written unless every row is good."""
+        """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
+        leaders, for their unit), recognised by the header. Returns the kind and the report; nothing is
+        written unless every row is good."""
+        kind = ledger_kind(path)
+        if kind == "plans":
+            return kind, await self._import_plans(actor, path)
         if not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
-        kind = ledger_kind(path)
         now = self._clock()
         async with self._uow() as u:
             if kind == "hazards":
@@ -189,8 +194,37 @@ class ReportService:
         return kind, report
 
 
+    async def _import_plans(self, actor: Actor, path: Path) -> ImportReport:
+        parsed, errors = read_plans(path)
+        report = ImportReport(rows=len(parsed), errors=errors)
+        if errors:
+            return report
+        async with self._uow() as u:
+            units = {name: uid for uid, name in (await u.session.exec(select(Unit.id, Unit.name))).all()}  # type: ignore[call-overload]
+        inputs = []
+        for p in parsed:
+            unit_id = units.get(p.unit_name)
+            if unit_id is None:
+                report.errors.append(RowError(2, f"{p.sheet}!B2", f"未知单位：{p.unit_name}"))
+                continue
+            plan = PlanInput(unit_id, p.year, p.inspection_target, p.verification_ratio,
+                             tuple(Arrangement(*a) for a in p.arrangements), p.remarks)
+            try:
+                PlanService.validate(actor, plan)
+            except InvalidPlan as exc:
+                report.errors.append(RowError(4, p.sheet, f"计划不符合要求：{exc.params.get('field')}"))
+            inputs.append(plan)
+        if report.errors:
+            return report
+        plans = PlanService(self._uow, self._clock)
+        for plan in inputs:
+            await plans.save(actor, plan)
+            report.added += 1
+        return report
+
+
 def ledger_kind(path: Path) -> str:
-    """``hazards`` or ``inspections`` from the first header row; raises ``UnknownLedgerFile``."""
+    """``hazards``, ``inspections`` or ``plans`` from the header rows; raises ``UnknownLedgerFile``."""
     try:
         wb = load_workbook(path, read_only=True)
     except Exception as exc:  # noqa: BLE001  (any unreadable file is "not a ledger")
@@ -200,6 +234,8 @@ def ledger_kind(path: Path) -> str:
     finally:
         wb.close()
     first = str(rows[HEADER_ROWS[0]][0] if len(rows) > HEADER_ROWS[0] and rows[HEADER_ROWS[0]] else "").strip()
+    if first == "单位名称":
+        return "plans"
     for kind, layout in (("hazards", HAZARDS), ("inspections", INSPECTIONS)):
         if first == layout.columns[0].header:
             return kind

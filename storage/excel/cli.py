@@ -2,7 +2,7 @@
 
     hazardbot export hazards|inspections|plans|contacts|geojson [--unit U] [--from D] [--to D]
                      [--state S] [--year Y] -o FILE
-    hazardbot import hazards|inspections FILE [--unit U]
+    hazardbot import hazards|inspections|plans FILE [--unit U]
 
 Large exports print progress on stderr. An import prints every bad row and imports nothing unless all
 rows are good (exit status 1); importing the same file again adds nothing.
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp.set_defaults(func=_export)
 
     imp = sub.add_parser("import", help="import a hazard (附件2) or inspection (附件1) ledger .xlsx")
-    imp.add_argument("kind", choices=["hazards", "inspections"])
+    imp.add_argument("kind", choices=["hazards", "inspections", "plans"])
     imp.add_argument("file", type=Path)
     imp.add_argument("--unit", help="owner unit of every row (default: 所属街乡 / 检查单位 of each row)")
     imp.set_defaults(func=_import)
@@ -120,7 +120,15 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
             now = datetime.now(ZoneInfo(settings.timezone))
             actor = await _import_user(u.session)
             unit_id = await _unit_id(u.session, args.unit)
-            if args.kind == "hazards":
+            if args.kind == "plans":
+                from bot.clock import fixed_clock
+                from bot.services.actors import Actor
+                from bot.services.reports import ReportService
+
+                await u.commit()  # the import user must exist for the plans' own transactions
+                admin = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+                _kind, report = await ReportService(make_uow_factory(engine), fixed_clock(now)).import_file(admin, args.file)
+            elif args.kind == "hazards":
                 report = await import_hazards(u.session, args.file, actor_id=actor, today=now.date(), now=now,
                                               unit_id=unit_id, district_code=settings.district_code)
             else:

@@ -203,7 +203,7 @@ PLAN_ROWS = 7  # the template's arrangement rows; more are added when a plan has
 async def export_plans(session: AsyncSession, path: Path, year: int | None = None, unit_id: int | None = None) -> int:
     """附件3 计划表, one sheet per plan (sheet named after the unit and year); returns the number of plans.
 
-    Layout (columns A–E): 单位名称 | name (B–E merged); 工作目标 (A merged over 2 rows) | 年度监督检查目标（家次）
+    Layout (columns A–E): title with the year (…{year}年度监督检查计划表); 单位名称 | name (B–E merged); 工作目标 (A merged over 2 rows) | 年度监督检查目标（家次）
     (B–C) | 挂账隐患核查比例（%） (D–E), then their values; 工作安排 (A merged down) | 检查时间安排 | 参加检查部门及人员 |
     检查地区或单位名称 | 检查重点内容, then one row per arrangement (at least 7); 备注 | remarks (B–E merged).
     """
@@ -225,7 +225,7 @@ async def export_plans(session: AsyncSession, path: Path, year: int | None = Non
             ws = wb.add_worksheet(f"{unit_name[:24]}{plan.year}")
             ws.set_column(0, 0, 10)
             ws.set_column(1, 4, 24)
-            ws.merge_range(0, 0, 0, 4, "城市安全隐患治理三年行动监督检查计划表", title)
+            ws.merge_range(0, 0, 0, 4, f"城市安全隐患治理三年行动{plan.year}年度监督检查计划表", title)
             ws.write_string(1, 0, "单位名称", head)
             ws.merge_range(1, 1, 1, 4, unit_name, cell)
             ws.merge_range(2, 0, 3, 0, "工作目标", head)
