@@ -1,6 +1,5 @@
 """Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
 
-from storage import (
-    models,  # noqa: F401
-    models_plans,  # noqa: F401
-)
+import storage.models_evidence  # noqa: F401
+import storage.models_plans  # noqa: F401
+from storage import models  # noqa: F401
