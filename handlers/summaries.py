@@ -199,6 +199,21 @@ def router() -> Router:
         finally:
             shutil.rmtree(result.path.parent, ignore_errors=True)
 
+    @r.message(Command("plan"))
+    async def plan(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+        try:
+            result = await services.reports.plan_file(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        try:
+            await message.answer_document(FSInputFile(result.path, result.filename), caption=_(
+                "Your annual inspection plan (Annex 3): fill in the target, the verification ratio and the "
+                "arrangement rows, then send the file back here. Due by 31 March."))
+        finally:
+            shutil.rmtree(result.path.parent, ignore_errors=True)
+
     @r.message(F.document.file_name.lower().endswith(".xlsx"))
     async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         doc = message.document
@@ -216,6 +231,9 @@ def router() -> Router:
                 return
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+        if report.ok and kind == "plans":
+            await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
+            return
         if report.ok:
             await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
                 rows=report.rows, added=report.added, unchanged=report.unchanged))

@@ -95,3 +95,27 @@ async def test_office_imports_a_ledger_file_and_gets_a_bad_row_report(h: Harness
     leader = await h.bind(506, "leader", "朝外街道")
     await leader.file(good, "台账.xlsx", None)
     assert leader.last_text() == "您的角色无权进行此操作。"
+
+
+async def test_a_reviewer_gets_the_plan_template_and_files_it_by_sending_it_back(h: Harness, tmp_path: Path) -> None:
+    from storage.excel.export import write_plan_template
+
+    reviewer = await h.bind(507, "reviewer", "朝外街道")
+    sent = await reviewer.say("/plan")
+    doc = next(m for m in sent if isinstance(m, SendDocument))
+    assert doc.document.filename == "朝外街道2019年度监督检查计划.xlsx" and "3月31日" in (doc.caption or "")
+    path = tmp_path / "plan.xlsx"
+    write_plan_template(path, "朝外街道", 2019)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    ws["B4"], ws["D4"] = 20, 30
+    ws["B6"], ws["C6"], ws["D6"], ws["E6"] = "每月", "安全科", "辖区商户", "消防"
+    wb.save(path)
+    await reviewer.file(path, "计划.xlsx", None)
+    assert reviewer.last_text() == "已报备计划 1 份。/status 将按计划统计完成情况。"
+    leader = await h.bind(508, "leader", "朝外街道")
+    await leader.say("/status")
+    assert "计划完成率 10.0%（2/20）" in leader.last_text()  # the new plan replaces B's 5 家次 target
+    other = await h.bind(509, "reviewer", "建外街道")
+    await other.file(path, "计划.xlsx", None)
+    assert other.last_text() == "您的角色无权进行此操作。"

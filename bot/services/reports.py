@@ -173,6 +173,20 @@ class ReportService:
                 n = await ex.export_plans(u.session, path, today.year, scope)
         return ExportFile(path, f"{names[kind]}-{today:%Y%m%d}.xlsx", n)
 
+    async def plan_file(self, actor: Actor) -> ExportFile:
+        """The actor's unit's 附件3 plan for this year as ``.xlsx`` (filled in if filed, else the empty
+        template) to fill in and send back. For a unit's reviewers and leaders, and the office (its own unit)."""
+        grant = actor.grant_for(Role.REVIEWER, Role.LEADER, Role.OFFICE)
+        if grant is None:
+            raise NotBound() if not actor.is_bound else PermissionDenied()
+        year = self._clock().date().year
+        path = Path(tempfile.mkdtemp(prefix="hazardbot-plan-")) / f"plan-{year}.xlsx"
+        async with self._uow() as u:
+            n = await ex.export_plans(u.session, path, year, grant.unit_id)
+        if n == 0:
+            ex.write_plan_template(path, grant.unit_name, year)
+        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n)
+
     async def import_file(self, actor: Actor, path: Path) -> tuple[str, ImportReport]:
         """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
         leaders, for their unit), recognised by the header. Returns the kind and the report; nothing is

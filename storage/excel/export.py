@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -215,38 +216,52 @@ async def export_plans(session: AsyncSession, path: Path, year: int | None = Non
     plans = (await session.exec(stmt.order_by(InspectionPlan.year, Unit.name))).all()  # type: ignore[call-overload]
     wb = xlsxwriter.Workbook(str(path))
     try:
-        head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
-        cell = wb.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
-        title = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
         for plan, unit_name in plans:
             arrangements = (await session.exec(
                 select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(PlanArrangement.position)
             )).all()
-            ws = wb.add_worksheet(f"{unit_name[:24]}{plan.year}")
-            ws.set_column(0, 0, 10)
-            ws.set_column(1, 4, 24)
-            ws.merge_range(0, 0, 0, 4, f"城市安全隐患治理三年行动{plan.year}年度监督检查计划表", title)
-            ws.write_string(1, 0, "单位名称", head)
-            ws.merge_range(1, 1, 1, 4, unit_name, cell)
-            ws.merge_range(2, 0, 3, 0, "工作目标", head)
-            ws.merge_range(2, 1, 2, 2, "年度监督检查目标（家次）", head)
-            ws.merge_range(2, 3, 2, 4, "挂账隐患核查比例（%）", head)
-            ws.merge_range(3, 1, 3, 2, plan.inspection_target, cell)
-            ws.merge_range(3, 3, 3, 4, float(plan.verification_ratio), cell)
-            n = max(PLAN_ROWS, len(arrangements))
-            ws.merge_range(4, 0, 4 + n, 0, "工作安排", head)
-            for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
-                ws.write_string(4, col, text, head)
-            for r in range(n):
-                a = arrangements[r] if r < len(arrangements) else None
-                values = (a.schedule, a.participants, a.areas, a.key_content) if a else ("", "", "", "")
-                for col, v in enumerate(values, start=1):
-                    ws.write_string(5 + r, col, v, cell)
-            ws.write_string(5 + n, 0, "备注", head)
-            ws.merge_range(5 + n, 1, 5 + n, 4, plan.remarks or "", cell)
+            rows = [(a.schedule, a.participants, a.areas, a.key_content) for a in arrangements]
+            _plan_sheet(wb, unit_name, plan.year, plan.inspection_target, plan.verification_ratio, rows, plan.remarks)
     finally:
         wb.close()
     return len(plans)
+
+
+def write_plan_template(path: Path, unit_name: str, year: int) -> None:
+    """An empty 附件3 计划表 for ``unit_name`` and ``year``, to be filled in and sent back."""
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        _plan_sheet(wb, unit_name, year, None, None, [], None)
+    finally:
+        wb.close()
+
+
+def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: Decimal | None,
+                rows: list[tuple[str, str, str, str]], remarks: str | None) -> None:
+    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
+    cell = wb.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
+    title = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
+    ws = wb.add_worksheet(f"{unit_name[:24]}{year}")
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 4, 24)
+    ws.merge_range(0, 0, 0, 4, f"城市安全隐患治理三年行动{year}年度监督检查计划表", title)
+    ws.write_string(1, 0, "单位名称", head)
+    ws.merge_range(1, 1, 1, 4, unit_name, cell)
+    ws.merge_range(2, 0, 3, 0, "工作目标", head)
+    ws.merge_range(2, 1, 2, 2, "年度监督检查目标（家次）", head)
+    ws.merge_range(2, 3, 2, 4, "挂账隐患核查比例（%）", head)
+    ws.merge_range(3, 1, 3, 2, target if target is not None else "", cell)
+    ws.merge_range(3, 3, 3, 4, float(ratio) if ratio is not None else "", cell)
+    n = max(PLAN_ROWS, len(rows))
+    ws.merge_range(4, 0, 4 + n, 0, "工作安排", head)
+    for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
+        ws.write_string(4, col, text, head)
+    for r in range(n):
+        values = rows[r] if r < len(rows) else ("", "", "", "")
+        for col, v in enumerate(values, start=1):
+            ws.write_string(5 + r, col, v, cell)
+    ws.write_string(5 + n, 0, "备注", head)
+    ws.merge_range(5 + n, 1, 5 + n, 4, remarks or "", cell)
 
 
 async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date) -> int:
