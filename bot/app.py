@@ -21,6 +21,8 @@ from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.plans import PlanService
+from bot.services.reports import ReportService
 from bot.services.tipoffs import TipOffService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
@@ -39,6 +41,8 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    reports: ReportService
+    plans: PlanService
     evidence: EvidenceService
     tipoffs: TipOffService
 
@@ -62,6 +66,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         invites=InviteService(uow, settings.invite_ttl_days),
         forms=forms,
         photos=photos,
+        reports=ReportService(uow, clock, settings.district_code),
+        plans=PlanService(uow, clock),
         evidence=evidence,
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )

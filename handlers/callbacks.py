@@ -22,6 +22,15 @@ class InspectionCb(CallbackData, prefix="i1"):
     id: int
 
 
+class ReportCb(CallbackData, prefix="s1"):
+    """A /status drill-down: ``k`` = ``u`` unit status, ``o`` overdue list, ``m`` major list, ``c`` category
+    ``c`` (index in the taxonomy); ``u`` = unit id, 0 for the district. Scope re-checked by ReportService."""
+
+    k: str
+    u: int = 0
+    c: int = 0
+
+
 class TipCb(CallbackData, prefix="t1"):
     """A verifier's tip-off button. ``a``: ``v`` open, ``c`` 查实, ``r`` 不属实 menu, ``rr`` reason ``i``,
     ``f`` forward menu, ``ff`` forward to township ``i``, ``m`` merge into ``k`` (``t``/``h``) ``j``."""
