@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.cli_tipoffs import export_csv
 from bot.domain import PhotoStage
+from storage.excel.export import ExportFilter, hazard_rows
 from storage.models import Hazard, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.tipoff_helpers import (
@@ -75,8 +78,16 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
     assert stamped and not set(stamped) & set(reporters)
     assert "已列入安全隐患台账" in sent_to(REPORTER, harness.session)[-1]
 
+    async with harness.core.uow() as u:  # what registration (挂账) sets besides the state
+        await u.session.exec(update(Hazard).where(Hazard.id == hazard.id).values(  # type: ignore[call-overload]
+            ledger_number="110105004201810150001", registered_at=datetime(2018, 10, 15, 2, 0, tzinfo=UTC)))
+        await u.commit()
     await set_hazard_state(harness, hazard.id, "registered")
     assert "正在整改" in sent_to(REPORTER, harness.session)[-1]
+    async with harness.core.uow() as u:  # the 附件2 ledger export
+        ledger = await hazard_rows(u.session, ExportFilter())
+    assert len(ledger) == 1 and "举报" in ledger[0].values()
+    assert all(secret not in str(v) for v in ledger[0].values() for secret in (str(REPORTER), REPORTER_NAME))
     await set_hazard_state(harness, hazard.id, "rectified")  # nothing new for the reporter
     assert "正在整改" in sent_to(REPORTER, harness.session)[-1]
     assert len([t for t in sent_to(REPORTER, harness.session) if "正在整改" in t]) == 1
