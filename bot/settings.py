@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     district_code: str = "110105"
     district_name: str = "朝阳区"
     redis_url: str | None = None
+    # scale-out (issue 8): webhook secret header, per-chat flood limits (updates/s, burst)
+    webhook_secret: SecretStr | None = None
+    throttle_rate: float = 1.0
+    throttle_burst: int = 20
+    log_format: str = "kv"  # "kv" (key=value lines) or "json"
 
     @field_validator("timezone")
     @classmethod
