@@ -106,7 +106,8 @@ class FormService:
                 context["inspection_id"] = inspection.id
                 context["inspection_number"] = inspection.number
             state = FormWalk(spec).start(prefill)
-            draft = Draft(user_id=actor.user_id, form=form_key, context=context)
+            state.context = context
+            draft = Draft(user_id=actor.user_id, form=form_key)
             _save(draft, state)
             uow.session.add(draft)
             await uow.session.flush()
