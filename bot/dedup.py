@@ -61,7 +61,7 @@ class SqlUpdateLedger:
             dialect = u.session.bind.dialect.name if u.session.bind is not None else "sqlite"
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             stmt = insert(ProcessedUpdate).values(bot_id=bot_id, update_id=update_id, at=self._now())
-            result = await u.session.execute(stmt.on_conflict_do_nothing())
+            result = await u.session.exec(stmt.on_conflict_do_nothing())
             await u.commit()
         claimed = result.rowcount == 1  # type: ignore[attr-defined]
         if self._monotonic() >= self._next_purge:
@@ -72,7 +72,7 @@ class SqlUpdateLedger:
     async def purge(self) -> int:
         """Forget claims older than a day; returns how many were removed."""
         async with self._uow() as u:
-            result = await u.session.execute(
+            result = await u.session.exec(
                 delete(ProcessedUpdate).where(ProcessedUpdate.at < self._now() - REMEMBER)  # type: ignore[arg-type]
             )
             await u.commit()
