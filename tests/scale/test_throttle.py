@@ -57,14 +57,19 @@ def test_a_bucket_needs_a_positive_rate_and_burst() -> None:
         LocalThrottle(rate=1, burst=0)
 
 
-@pytest.mark.parametrize("use_redis", [False, True], ids=["local", "redis"])
-async def test_a_flooding_chat_is_told_once_and_others_are_served(
-    database_url: str, tmp_path: Path, request: pytest.FixtureRequest, use_redis: bool
+async def test_a_flooding_chat_is_told_once_and_others_are_served(database_url: str, tmp_path: Path) -> None:
+    await _flood(database_url, tmp_path, None, "hazardbot")
+
+
+async def test_a_flood_is_limited_across_instances_through_redis(
+    database_url: str, tmp_path: Path, redis_url: str, namespace: str
 ) -> None:
-    redis_url = request.getfixturevalue("redis_url") if use_redis else None
-    namespace = request.getfixturevalue("namespace") if use_redis else "hazardbot"
+    await _flood(database_url, tmp_path, redis_url, namespace, instances=2)
+
+
+async def _flood(database_url: str, tmp_path: Path, redis_url: str | None, namespace: str, instances: int = 1) -> None:
     async with open_cluster(
-        database_url, tmp_path / "data", count=1, redis_url=redis_url, namespace=namespace,
+        database_url, tmp_path / "data", count=instances, redis_url=redis_url, namespace=namespace,
         throttle_rate=0.001, throttle_burst=12,
     ) as cluster:
         flooder = cluster.chat(8201)
