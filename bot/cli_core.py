@@ -75,7 +75,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook:
         from bot.webhook import parse_listen, run_webhook
 
-        parse_listen(args.listen)  # a malformed address fails before anything opens
+        try:
+            parse_listen(args.listen)  # a malformed address fails before anything opens
+        except ValueError as exc:
+            print(exc)
+            return 2
         await run_webhook(settings, args.webhook, args.listen)
         return 0
     await run_polling(settings)

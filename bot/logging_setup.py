@@ -24,6 +24,8 @@ PERSONAL_FIELD = re.compile(
     r"=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
 )
 _IDS = ("update_id", "message_id", "id")
+# These log SQL statements with their parameters (names, phone numbers, answers) at DEBUG/INFO.
+PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
 
 
 def redact(text: str) -> str:
@@ -43,9 +45,12 @@ def _safe_arg(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """Reduces Telegram objects among a record's arguments to their type and ids."""
+    """Drops the database drivers' statement logs (below WARNING: they carry parameters) and reduces
+    Telegram objects among a record's arguments to their type and ids."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.startswith(PARAMETER_LOGGERS):
+            return False
         if isinstance(record.args, tuple):
             record.args = tuple(_safe_arg(a) for a in record.args)
         elif isinstance(record.args, dict):
@@ -82,14 +87,34 @@ class StructuredFormatter(logging.Formatter):
         return " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
 
 
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``stream``, or to whatever ``sys.stderr`` is at the time of each record."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream)
+        self._fixed = stream
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return self._fixed or sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        self._fixed = value
+
+
 def configure_logging(level: int = logging.WARNING, fmt: str = "kv", stream: TextIO | None = None) -> logging.Handler:
-    """Replace the root logger's handlers by one redacting, structured handler; returns it."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Install one redacting, structured handler on the root logger, replacing the one a previous
+    call installed (other handlers, such as a test runner's, are left alone); returns it."""
+    handler = _Handler(stream)
     handler.setFormatter(StructuredFormatter(fmt))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if isinstance(old, _Handler):
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return handler

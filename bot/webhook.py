@@ -94,9 +94,11 @@ def build_webhook_app(core: Any, dp: Dispatcher, bot: Bot, *, path: str, secret:
     return app
 
 
-async def run_webhook(settings: Settings, url: str, listen: str = DEFAULT_LISTEN) -> None:
-    """Serve the webhook on ``listen`` until SIGINT/SIGTERM; registers ``url`` with Telegram
-    (keeping pending updates: another instance may be serving while this one starts)."""
+async def run_webhook(
+    settings: Settings, url: str, listen: str = DEFAULT_LISTEN, stop: asyncio.Event | None = None
+) -> None:
+    """Serve the webhook on ``listen`` until SIGINT/SIGTERM (or ``stop`` is set); registers ``url``
+    with Telegram, keeping pending updates (another instance may be serving while this one starts)."""
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.polling import set_commands
     from bot.shared_state import open_shared_state
@@ -120,7 +122,7 @@ async def run_webhook(settings: Settings, url: str, listen: str = DEFAULT_LISTEN
             )
             await set_commands(bot)
             log.warning("event=webhook_serving listen=%s:%s path=%s", host, port, webhook_path(url))
-            await _until_signalled()
+            await (stop.wait() if stop is not None else _until_signalled())
         finally:
             await runner.cleanup()
             await bot.session.close()
