@@ -116,9 +116,8 @@ async def test_webhook_serves_updates_once_checks_the_secret_and_reports_health(
 
 
 async def test_health_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
-    from aiohttp.test_utils import TestClient, TestServer
-
     from aiogram import Dispatcher
+    from aiohttp.test_utils import TestClient, TestServer
 
     from bot.app import build_bot
     from bot.local_session import LocalSession
