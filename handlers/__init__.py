@@ -13,6 +13,7 @@ ROUTER_MODULES = (
     "handlers.start",
     "handlers.binding",
     "handlers.forms",
+    "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
 
 
