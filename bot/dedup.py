@@ -27,8 +27,8 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import UowFactory
 from storage.models_scale import ProcessedUpdate
 from storage.types import utcnow
 
@@ -44,26 +44,27 @@ class UpdateLedger(Protocol):
 
 
 class SqlUpdateLedger:
-    """Claims in the ``processed_update`` table; purges rows older than a day every ``purge_every`` s."""
+    """Claims in the ``processed_update`` table; purges rows older than a day every ``purge_every`` s.
+
+    Uses the engine directly (one short transaction, no ORM session): this runs for every update.
+    """
 
     def __init__(
         self,
-        uow: UowFactory,
+        engine: AsyncEngine,
         now: Callable[[], datetime] = utcnow,
         purge_every: float = 600.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._uow, self._now, self._purge_every, self._monotonic = uow, now, purge_every, monotonic
+        self._engine, self._now, self._purge_every, self._monotonic = engine, now, purge_every, monotonic
         self._next_purge = monotonic()
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = insert(ProcessedUpdate.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     async def claim(self, bot_id: int, update_id: int) -> bool:
-        async with self._uow() as u:
-            dialect = u.session.bind.dialect.name if u.session.bind is not None else "sqlite"
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = insert(ProcessedUpdate).values(bot_id=bot_id, update_id=update_id, at=self._now())
-            result = await u.session.exec(stmt.on_conflict_do_nothing())
-            await u.commit()
-        claimed = result.rowcount == 1  # type: ignore[attr-defined]
+        async with self._engine.begin() as conn:
+            result = await conn.execute(self._insert, {"bot_id": bot_id, "update_id": update_id, "at": self._now()})
+        claimed = result.rowcount == 1
         if self._monotonic() >= self._next_purge:
             self._next_purge = self._monotonic() + self._purge_every
             await self.purge()
@@ -71,12 +72,11 @@ class SqlUpdateLedger:
 
     async def purge(self) -> int:
         """Forget claims older than a day; returns how many were removed."""
-        async with self._uow() as u:
-            result = await u.session.exec(
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.at < self._now() - REMEMBER)  # type: ignore[arg-type]
             )
-            await u.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
 
 class RedisUpdateLedger:

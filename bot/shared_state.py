@@ -55,7 +55,7 @@ async def open_shared_state(
     url = redis_url or settings.redis_url
     if not url:
         guards: list[BaseMiddleware] = [
-            ExactlyOnceMiddleware(SqlUpdateLedger(core.uow)),
+            ExactlyOnceMiddleware(SqlUpdateLedger(core.engine)),
             ThrottleMiddleware(LocalThrottle(settings.throttle_rate, settings.throttle_burst)),
         ]
         yield SharedState(MemoryStorage(), guards)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.dedup import RedisUpdateLedger, SqlUpdateLedger
@@ -16,19 +17,19 @@ from tests.scale.conftest import open_cluster
 from tests.scale.hazard_plan import where
 
 
-async def test_an_update_id_is_claimed_once_per_bot(uow: UowFactory) -> None:
-    ledger = SqlUpdateLedger(uow)
+async def test_an_update_id_is_claimed_once_per_bot(engine: AsyncEngine) -> None:
+    ledger = SqlUpdateLedger(engine)
     assert await ledger.claim(111, 5) is True
     assert await ledger.claim(111, 5) is False
     assert await ledger.claim(222, 5) is True  # update ids are per bot
     assert await ledger.claim(111, 6) is True
 
 
-async def test_claims_older_than_a_day_are_purged(uow: UowFactory) -> None:
+async def test_claims_older_than_a_day_are_purged(engine: AsyncEngine, uow: UowFactory) -> None:
     now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     clock = {"now": now}
     ticks = iter(range(0, 100_000, 1000))
-    ledger = SqlUpdateLedger(uow, now=lambda: clock["now"], purge_every=1500, monotonic=lambda: float(next(ticks)))
+    ledger = SqlUpdateLedger(engine, now=lambda: clock["now"], purge_every=1500, monotonic=lambda: float(next(ticks)))
     assert await ledger.claim(1, 1)
     clock["now"] = now + timedelta(hours=23)
     assert await ledger.claim(1, 2)
