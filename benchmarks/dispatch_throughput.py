@@ -136,6 +136,25 @@ async def _drive(dp: Any, bot: Any, per_chat: list[list[Any]]) -> tuple[float, l
     return time.perf_counter() - start, latencies
 
 
+async def _paced(dp: Any, bot: Any, per_chat: list[list[Any]], rate: float) -> list[float]:
+    """Open loop: all chats together send ``rate`` updates per second, spread evenly (each chat one
+    update every ``len(per_chat) / rate`` s, whatever the answers take); per-update latencies."""
+    latencies: list[float] = []
+    period = len(per_chat) / rate
+    loop = asyncio.get_running_loop()
+    begin = loop.time() + 0.5
+
+    async def chat(index: int, updates: list[Any]) -> None:
+        for n, update in enumerate(updates):
+            await asyncio.sleep(max(0.0, begin + index / rate + n * period - loop.time()))
+            start = time.perf_counter()
+            await dp.feed_update(bot, update)
+            latencies.append(time.perf_counter() - start)
+
+    await asyncio.gather(*(chat(i, u) for i, u in enumerate(per_chat)))
+    return latencies
+
+
 def _summary(total: int, wall: float, latencies: list[float]) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
@@ -146,7 +165,9 @@ def _summary(total: int, wall: float, latencies: list[float]) -> dict[str, float
     }
 
 
-async def run_one(db: str, chats: int, steps: int, workdir: Path) -> dict[str, Any]:
+async def run_one(
+    db: str, chats: int, steps: int, workdir: Path, paced_rate: float = 0.0, paced_steps: int = 4
+) -> dict[str, Any]:
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.local_session import LocalSession
     from bot.settings import Settings
@@ -185,8 +206,13 @@ async def run_one(db: str, chats: int, steps: int, workdir: Path) -> dict[str, A
             prompt = await core.services.forms.current(actor, "zh")
             assert prompt.field is not None and prompt.field.key == "site_name"
             project = _summary(total, wall, lat)
-            return {"db": db, "chats": chats, "updates": total, "project": project, "bare": echo,
-                    "ratio": project["ups"] / echo["ups"]}
+            row = {"db": db, "chats": chats, "updates": total, "project": project, "bare": echo,
+                   "ratio": project["ups"] / echo["ups"]}
+            if paced_rate:
+                paced = sorted(await _paced(dp, bot, _updates(factory, prepared, paced_steps), paced_rate))
+                row["paced"] = {"rate": paced_rate, "updates": len(paced), "p50": statistics.median(paced) * 1000,
+                                "p99": paced[min(len(paced) - 1, int(len(paced) * 0.99))] * 1000}
+            return row
     finally:
         if drop is not None:
             await drop()
@@ -245,13 +271,17 @@ async def main(args: argparse.Namespace) -> None:
         for db in dbs:
             for chats in args.chats:
                 steps = max(args.min_steps, args.steps // chats)
-                row = await run_one(db, chats, steps, Path(tmp))
+                row = await run_one(db, chats, steps, Path(tmp), args.paced if chats == max(args.chats) else 0.0)
                 rows.append(row)
                 p, b = row["project"], row["bare"]
                 print(f"{db:10} chats={chats:3} updates={row['updates']:5}  project {p['ups']:7.0f}/s "
                       f"p50 {p['p50']:6.1f} ms p99 {p['p99']:6.1f} ms | bare {b['ups']:7.0f}/s "
                       f"p50 {b['p50']:6.2f} ms p99 {b['p99']:6.2f} ms | ratio {row['ratio']:.3f} | CPU/update "
                       f"{p['cpu_ms']:.2f} vs {b['cpu_ms']:.3f} ms", flush=True)
+                if "paced" in row:
+                    q = row["paced"]
+                    print(f"{db:10} chats={chats:3} paced {q['rate']:.0f} updates/s ({q['updates']} updates): "
+                          f"p50 {q['p50']:6.1f} ms p99 {q['p99']:6.1f} ms", flush=True)
     memory = idle_memory()
     print(f"idle RSS: project {memory['project']:.1f} MiB, bare aiogram {memory['bare']:.1f} MiB")
 
@@ -262,6 +292,8 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=2000, help="updates per run (split across chats)")
     parser.add_argument("--min-steps", type=int, default=10, help="at least this many updates per chat")
     parser.add_argument("--chats", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument("--paced", type=float, default=50.0,
+                        help="also measure latency at this steady total rate (updates/s) with the most chats; 0: no")
     parser.add_argument("--idle-memory", choices=["project", "bare"])
     parsed = parser.parse_args()
     if parsed.idle_memory:
