@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
+from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
@@ -37,6 +38,7 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    evidence: EvidenceService
 
 
 @dataclass
@@ -51,11 +53,13 @@ class Core:
 
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
+    evidence = EvidenceService(uow, photo_store, clock)
     return Services(
         users=UserService(uow, settings.admin_ids),
         invites=InviteService(uow, settings.invite_ttl_days),
-        forms=FormService(uow, clock, settings),
+        forms=FormService(uow, clock, settings, evidence),
         photos=photos,
+        evidence=evidence,
     )
 
 
