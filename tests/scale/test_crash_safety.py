@@ -77,7 +77,11 @@ async def _stored(url: str) -> tuple[dict[int, dict], dict[int, int], list[str],
         async with make_uow_factory(engine)() as u:
             users = {row.id: row.telegram_id for row in (await u.session.exec(select(User))).all()}
             drafts = (await u.session.exec(select(Draft).where(Draft.status == DraftStatus.ACTIVE.value))).all()
-            open_forms = {users[d.user_id]: dict(d.data) for d in drafts}
+            # the hazard type is two presses: the category waits in the context until the subtype comes
+            open_forms = {
+                users[d.user_id]: {**d.data, **({"hazard_type": "…"} if "tree_category" in d.context else {})}
+                for d in drafts
+            }
             assert len(open_forms) == len(drafts), "two open drafts for one user"
             per_user: dict[int, int] = defaultdict(int)
             numbers = []
