@@ -166,7 +166,8 @@ def _summary(total: int, wall: float, latencies: list[float]) -> dict[str, float
 
 
 async def run_one(
-    db: str, chats: int, steps: int, workdir: Path, paced_rate: float = 0.0, paced_steps: int = 4
+    db: str, chats: int, steps: int, workdir: Path, paced_rate: float = 0.0, paced_steps: int = 4,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.local_session import LocalSession
@@ -181,8 +182,10 @@ async def run_one(
         url, drop = await _pg_database()
     try:
         # throttle on (its cost is measured) but wide enough that no benchmark step is refused
-        settings = Settings(database_url=url, data_dir=workdir / "data", throttle_rate=1e6, throttle_burst=10**6)
-        async with open_core(settings) as core, open_shared_state(core) as shared:
+        settings = Settings(database_url=url, data_dir=workdir / "data", throttle_rate=1e6, throttle_burst=10**6,
+                            redis_url=redis_url)
+        namespace = f"hazardbot-bench-{uuid.uuid4().hex[:8]}"
+        async with open_core(settings) as core, open_shared_state(core, namespace=namespace) as shared:
             session = LocalSession()
             bot = build_bot(settings, session)
             dp = build_dispatcher(core, shared.storage, shared.guards)
@@ -271,16 +274,18 @@ async def main(args: argparse.Namespace) -> None:
         for db in dbs:
             for chats in args.chats:
                 steps = max(args.min_steps, args.steps // chats)
-                row = await run_one(db, chats, steps, Path(tmp), args.paced if chats == max(args.chats) else 0.0)
+                row = await run_one(db, chats, steps, Path(tmp), args.paced if chats == max(args.chats) else 0.0,
+                                    redis_url=args.redis)
+                label = f"{db}+redis" if args.redis else db
                 rows.append(row)
                 p, b = row["project"], row["bare"]
-                print(f"{db:10} chats={chats:3} updates={row['updates']:5}  project {p['ups']:7.0f}/s "
+                print(f"{label:16} chats={chats:3} updates={row['updates']:5}  project {p['ups']:7.0f}/s "
                       f"p50 {p['p50']:6.1f} ms p99 {p['p99']:6.1f} ms | bare {b['ups']:7.0f}/s "
                       f"p50 {b['p50']:6.2f} ms p99 {b['p99']:6.2f} ms | ratio {row['ratio']:.3f} | CPU/update "
                       f"{p['cpu_ms']:.2f} vs {b['cpu_ms']:.3f} ms", flush=True)
                 if "paced" in row:
                     q = row["paced"]
-                    print(f"{db:10} chats={chats:3} paced {q['rate']:.0f} updates/s ({q['updates']} updates): "
+                    print(f"{label:16} chats={chats:3} paced {q['rate']:.0f} updates/s ({q['updates']} updates): "
                           f"p50 {q['p50']:6.1f} ms p99 {q['p99']:6.1f} ms", flush=True)
     memory = idle_memory()
     print(f"idle RSS: project {memory['project']:.1f} MiB, bare aiogram {memory['bare']:.1f} MiB")
@@ -294,6 +299,7 @@ if __name__ == "__main__":
     parser.add_argument("--chats", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--paced", type=float, default=50.0,
                         help="also measure latency at this steady total rate (updates/s) with the most chats; 0: no")
+    parser.add_argument("--redis", metavar="URL", help="FSM state, update claims and throttle in this Redis")
     parser.add_argument("--idle-memory", choices=["project", "bare"])
     parsed = parser.parse_args()
     if parsed.idle_memory:
