@@ -21,6 +21,8 @@ from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.plans import PlanService
+from bot.services.reports import ReportService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -38,6 +40,8 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    reports: ReportService
+    plans: PlanService
     evidence: EvidenceService
 
 
@@ -59,6 +63,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         invites=InviteService(uow, settings.invite_ttl_days),
         forms=FormService(uow, clock, settings, evidence),
         photos=photos,
+        reports=ReportService(uow, clock, settings.district_code),
+        plans=PlanService(uow, clock),
         evidence=evidence,
     )
 

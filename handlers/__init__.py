@@ -12,6 +12,7 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
+    "handlers.summaries",
     "handlers.forms",
     "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
