@@ -1,4 +1,5 @@
-"""Filling in the hazard form (附件2) through the real dispatcher, one valid answer per step.
+"""Filling in the hazard form (附件2), or the inspection form (附件1), through the real dispatcher,
+one valid answer per step.
 
 The next answer is chosen from the field the database says is open (``FormService.current``), so a
 chat can be continued by any process at any point: after a restart, on another instance.
@@ -38,6 +39,20 @@ ANSWERS: dict[str, tuple[str, Any]] = {
 }
 
 
+# the inspection form (附件1): answers for the fields whose first button would not do
+INSPECTION_ANSWERS: dict[str, tuple[str, Any]] = {
+    "inspected_on": ("say", "2018-10-15"),
+    "inspecting_unit": ("say", "建外街道安全科"),
+    "inspector_count": ("say", "3"),
+    "site_name": ("say", "某某出租房"),
+    "address": ("say", "朝阳路1号"),
+    "hazards": ("press", "跳过"),
+    "fine_amount": ("say", "1.5"),
+    "photos": ("press", "跳过"),
+    "remarks": ("press", "跳过"),
+}
+
+
 async def where(core: Core, chat: LocalChat) -> Any:
     """The prompt of ``chat``'s open form as stored (kind ``none`` when no form is open)."""
     actor = await core.services.users.touch(chat.user.id, chat.user.full_name, chat.user.language_code)
@@ -57,7 +72,8 @@ async def step(core: Core, chat: LocalChat) -> str:
     if key == "photos" and prompt.current_value:
         await chat.press("完成")
         return key
-    how, what = ANSWERS[key]
+    plan = ANSWERS if prompt.form_key == "hazard" else INSPECTION_ANSWERS
+    how, what = plan.get(key, ("press", 1))
     if how == "say":
         await chat.say(what)
     elif how == "press":

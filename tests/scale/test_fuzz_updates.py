@@ -1,5 +1,5 @@
 """Property-based fuzzing: updates of every content type (text, photo, document, location, sticker,
-voice, video, contact, callbacks with random or forged data) in every state of the hazard form,
+voice, video, contact, callbacks with random or forged data) in every state of both forms,
 through the production dispatcher (exactly-once guard and throttle included). Whatever arrives,
 nothing fails (the errors router logs nothing) and the user always gets an answer."""
 
@@ -51,9 +51,10 @@ content = st.one_of(
     st.tuples(st.just("contact"), st.text(min_size=1, max_size=20)),
     st.tuples(st.just("callback"), callback_data),
 )
-# -2: a stranger; -1: bound, no form open; 0..: that many valid answers into the hazard form
-# (stopping at the review card); 99: the form submitted.
+# -2: a stranger; -1: bound, no form open; 0..: that many valid answers into the form (stopping at
+# the review card); 99: the form submitted.
 form_state = st.one_of(st.integers(-2, 22), st.just(99))
+form = st.sampled_from(["/hazard", "/inspect"])
 
 
 class ErrorLog(logging.Handler):
@@ -65,13 +66,13 @@ class ErrorLog(logging.Handler):
         self.records.append(record)
 
 
-async def _reach(cluster: Any, uid: int, state: int) -> Any:
+async def _reach(cluster: Any, uid: int, state: int, command: str = "/hazard") -> Any:
     if state == -2:
         return cluster.chat(uid)
     chat = await cluster.bind(uid)
     if state == -1:
         return chat
-    await chat.say("/hazard")
+    await chat.say(command)
     for _ in range(60 if state == 99 else state):
         prompt = await where(cluster.core, chat)
         if prompt.kind == "none" or (prompt.kind == "review" and state != 99):
@@ -120,11 +121,11 @@ def test_any_update_in_any_form_state_is_answered_and_never_fails(tmp_path: Path
         cluster = loop.run_until_complete(stack.enter_async_context(open_cluster(url, tmp_path / "data", count=1)))
 
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(state=form_state, update=content)
-        def check(state: int, update: tuple[str, Any]) -> None:
+        @given(command=form, state=form_state, update=content)
+        def check(command: str, state: int, update: tuple[str, Any]) -> None:
             uid = next(users)
             errors.records.clear()
-            chat = loop.run_until_complete(_reach(cluster, uid, state))
+            chat = loop.run_until_complete(_reach(cluster, uid, state, command))
             sent = loop.run_until_complete(_send(cluster, chat, *update))
             assert not errors.records, [r.getMessage() for r in errors.records]
             answers = [m for m in sent if isinstance(m, ANSWERING)]
