@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     throttle_rate: float = 1.0
     throttle_burst: int = 20
-    log_format: str = "kv"  # "kv" (key=value lines) or "json"
+    log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
 
     @field_validator("timezone")
     @classmethod
