@@ -53,9 +53,11 @@ async def run_polling(
     settings: Settings, *, handle_signals: bool = True, stop: asyncio.Event | None = None
 ) -> None:
     """Poll ``settings.api_url`` until Ctrl-C / SIGTERM, or until ``stop`` is set (graceful either way)."""
-    async with open_core(settings) as core:
+    from bot.shared_state import open_shared_state
+
+    async with open_core(settings) as core, open_shared_state(core) as shared:
         bot = build_bot(settings)
-        dp = build_dispatcher(core)
+        dp = build_dispatcher(core, shared.storage, shared.guards)
         me = await bot.get_me()
         log.warning("hazardbot @%s polling %s", me.username, settings.api_url)
         await set_commands(bot)

@@ -14,6 +14,7 @@ ROUTER_MODULES = (
     "handlers.binding",
     "handlers.summaries",
     "handlers.forms",
+    "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
 
 
