@@ -16,6 +16,7 @@ ROUTER_MODULES = (
     "handlers.tipoffs",
     "handlers.tipoff_verify",
     "handlers.forms",
+    "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
 
 

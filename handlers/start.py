@@ -19,6 +19,10 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/inspect — record an inspection (Annex 1)"))
         lines.append(_("/hazard — record a hazard with photos and location (Annex 2)"))
         lines.append(_("/cancel — discard the form you are filling in"))
+    if roles & {Role.REVIEWER, Role.LEADER, Role.OFFICE}:
+        lines.append(_("/plan — file the unit's annual inspection plan (Annex 3); /plan_file as Excel"))
+    if roles & {Role.LEADER, Role.OFFICE} or actor.is_admin:
+        lines.append(_("/status — where the campaign stands, with a chart; /rank — the league table"))
     if roles & {Role.INSPECTOR, Role.REVIEWER, Role.OFFICE}:
         lines.append(_("/tipoffs — tip-offs from the public waiting for verification"))
     lines.append(_("/report — report a safety hazard; /track NUMBER — follow it; /my_reports"))

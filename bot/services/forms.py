@@ -48,7 +48,7 @@ from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
 from bot.services.evidence import EvidenceService
 from bot.services.notices import Notice
-from bot.services.records import create_hazard, create_inspection
+from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
 from bot.services.watermark import info_from_form
@@ -58,14 +58,16 @@ from storage.models import Draft, Hazard, Inspection, Photo
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard", "tipoff", "tipoff_addition")
-RECORDING_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.OFFICE)
-#: forms anyone may fill in, bound or not (the public's tip-offs, 群众举报)
-PUBLIC_FORMS = frozenset({"tipoff", "tipoff_addition"})
+FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
 OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]
+
+
+def is_public_form(form_key: str) -> bool:
+    """True for forms anyone may fill in, bound or not (``roles = ["public"]``: the public's tip-offs)."""
+    return Role.PUBLIC.value in load_form(form_key).roles
 
 
 class FormService:
@@ -112,8 +114,9 @@ class FormService:
         """
         if form_key not in FORMS:
             raise NotFound(form=form_key)
-        grant = actor.grant_for(*RECORDING_ROLES)
-        if grant is None and form_key not in PUBLIC_FORMS:
+        roles = load_form(form_key).roles
+        grant = actor.grant_for(*(Role(r) for r in roles if r != Role.PUBLIC.value))
+        if grant is None and Role.PUBLIC.value not in roles:
             raise PermissionDenied()
         async with self._lock(actor.user_id), self._uow() as uow:
             active = await self._active(uow.session, actor.user_id)
@@ -121,7 +124,7 @@ class FormService:
                 prompt = await self._prompt(uow.session, active, locale)
                 return _with(prompt, notice="resumed", notice_params={"form": prompt.form_title})
             spec = load_form(form_key)
-            if grant is not None and form_key not in PUBLIC_FORMS:
+            if grant is not None and not is_public_form(form_key):
                 prefill = {**self._defaults(spec, grant.unit_name, grant.unit_is_township), **(prefill or {})}
                 context = {"unit_id": grant.unit_id, **(context or {})}
             else:
@@ -214,7 +217,7 @@ class FormService:
         spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
-            return await self._nav(session, draft, walk, state, action.op, spec, today, locale)
+            return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
         if isinstance(action, EditAnswer):
             if not 0 <= action.field_index < len(walk.spec.fields):
                 raise StaleAction()
@@ -342,6 +345,7 @@ class FormService:
     async def _nav(
         self,
         session: AsyncSession,
+        actor: Actor,
         draft: Draft,
         walk: FormWalk,
         state: FormState,
@@ -356,7 +360,7 @@ class FormService:
             session.add(draft)
             return Prompt("cancelled", form_key=draft.form, form_title=load_form(draft.form).title(locale), draft_id=draft.id or 0)
         if op == Nav.SUBMIT:
-            return await self._submit(session, draft, walk, state, today, locale)
+            return await self._submit(session, actor, draft, walk, state, today, locale)
         if op == Nav.BACK:
             if spec is not None and spec.type == "tree" and "tree_category" in state.context:
                 state.context.pop("tree_category")
@@ -416,7 +420,7 @@ class FormService:
         await session.flush()
         # no evidence copy of a public report's photo: its watermark would carry the reporter's name;
         # the verifier's hazard gets them (tipoffs.confirm), stamped with the verifier's name
-        if self._evidence is not None and draft.form not in PUBLIC_FORMS:
+        if self._evidence is not None and not is_public_form(draft.form):
             unit_id = draft.context.get("unit_id")
             info = info_from_form(
                 state.data,
@@ -438,7 +442,8 @@ class FormService:
         return ("photo_added", {"count": len(photos)})
 
     async def _submit(
-        self, session: AsyncSession, draft: Draft, walk: FormWalk, state: FormState, today: date, locale: str
+        self, session: AsyncSession, actor: Actor, draft: Draft, walk: FormWalk, state: FormState, today: date,
+        locale: str,
     ) -> Prompt | tuple[str, dict[str, Any]]:
         if state.step is not None:
             raise Rejected("finish_first")
@@ -448,6 +453,9 @@ class FormService:
             state.reviewing = True
             return ("missing_fields", {"fields": "、".join(f.label(locale) for f in missing)})
         data = walk.clean(state.data)
+        for spec in walk.spec.fields:
+            if spec.repeat:
+                data[f"{spec.key}_rows"] = walk.rows(state.data, spec)
         district = self._settings.district_name
         submitted: Submitted
         notices: list[Notice] = []
@@ -458,6 +466,9 @@ class FormService:
         elif draft.form == "inspection":
             unit_id = int(draft.context["unit_id"])
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
+        elif draft.form == "plan":
+            unit_id = int(draft.context["unit_id"])
+            submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
         else:
             unit_id = int(draft.context["unit_id"])
             if draft.context.get("tipoff_id"):
@@ -494,6 +505,8 @@ class FormService:
         for f in spec.fields:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
+            elif f.default == "this_year":
+                values[f.key] = self._today().year
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":
@@ -512,7 +525,11 @@ class FormService:
         spec = walk.current(state)
         if spec is None:
             lines = tuple(
-                ReviewLine(spec_form.index(f.key), f.label(locale), display(f, state.data.get(f.key), locale))
+                ReviewLine(
+                    spec_form.index(f.key),
+                    f.label(locale),
+                    display(f, walk.rows(state.data, f) if f.repeat else state.data.get(f.key), locale),
+                )
                 for f in walk.applicable(state.data)
             )
             return Prompt(

@@ -27,7 +27,7 @@ from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
-from bot.services.forms import PUBLIC_FORMS, FormService
+from bot.services.forms import FormService, is_public_form
 from bot.services.notices import Notice
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
@@ -131,7 +131,7 @@ class TipOffService:
                     .order_by(col(Draft.id).desc())
                 )
             ).first()
-            return form in PUBLIC_FORMS
+            return form is not None and is_public_form(form)
 
     async def keep_photo(self, data: bytes) -> StoredImage:
         """Check ``data``, re-encode it without metadata and store only that copy.
