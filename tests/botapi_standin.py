@@ -1,0 +1,90 @@
+"""A local Bot API stand-in (aiohttp) implementing ``sendMessage`` with Telegram's limits.
+
+It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
+``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
+get 403 ("bot was blocked by the user"); ``fail_first[chat] = n`` answers the first n requests for
+that chat with 500. Every accepted message is recorded in ``delivered``.
+Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Delivered:
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    at: float
+
+
+@dataclass
+class BotApiStandIn:
+    global_limit: int = 30
+    window: float = 1.0
+    per_chat_interval: float = 1.0
+    retry_after: int = 1
+    blocked: set[int] = field(default_factory=set)
+    fail_first: dict[int, int] = field(default_factory=dict)
+    delivered: list[Delivered] = field(default_factory=list)
+    status_counts: Counter[int] = field(default_factory=Counter)
+    _recent: deque[float] = field(default_factory=deque)
+    _last_per_chat: dict[int, float] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> web.Response:
+        self.status_counts[status] += 1
+        return web.json_response(payload, status=status)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"].lower()
+        form = await request.post()
+        if method != "sendmessage":
+            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        chat_id = int(str(form["chat_id"]))
+        if self.fail_first.get(chat_id, 0) > 0:
+            self.fail_first[chat_id] -= 1
+            return self._reply(500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
+        if chat_id in self.blocked:
+            return self._reply(403, {"ok": False, "error_code": 403,
+                                     "description": "Forbidden: bot was blocked by the user"})
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] >= self.window:
+            self._recent.popleft()
+        last = self._last_per_chat.get(chat_id)
+        if len(self._recent) >= self.global_limit or (last is not None and now - last < self.per_chat_interval):
+            return self._reply(429, {"ok": False, "error_code": 429,
+                                     "description": f"Too Many Requests: retry after {self.retry_after}",
+                                     "parameters": {"retry_after": self.retry_after}})
+        self._recent.append(now)
+        self._last_per_chat[chat_id] = now
+        markup = json.loads(str(form["reply_markup"])) if "reply_markup" in form else None
+        self.delivered.append(Delivered(chat_id, str(form["text"]), markup, now))
+        return self._reply(200, {"ok": True, "result": {
+            "message_id": len(self.delivered), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),
+        }})
