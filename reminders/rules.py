@@ -57,19 +57,27 @@ def ledger_stale(unit: UnitFacts, today: date, cfg: ReminderSettings) -> list[Re
 
 def _responsible(hazard: HazardFacts, unit: UnitFacts) -> tuple[Person, ...]:
     people = list(unit.contacts)
-    if hazard.inspector is not None and hazard.inspector not in people:
+    ids = {p.user_id for p in people if p.user_id is not None}
+    if hazard.inspector is not None and hazard.inspector.user_id not in ids:
         people.append(hazard.inspector)
     return tuple(people)
 
 
-def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date,
+def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal: WorkCalendar,
                          cfg: ReminderSettings) -> list[Reminder]:
-    """Deadline within ``deadline_soon_days`` (3) → once; deadline today → once. To the responsible
-    unit's contact and the inspector who entered the hazard."""
+    """Deadline within ``deadline_soon_days`` (3), or on the last working day before it when those
+    days are holidays → once; deadline today → once. To the responsible unit's contact and the
+    inspector who entered the hazard."""
     left = (hazard.deadline - today).days
-    if left < 0 or left > cfg.deadline_soon_days:
+    if left < 0:
         return []
-    rule = "deadline.today" if left == 0 else "deadline.soon"
+    if left == 0:
+        rule = "deadline.today"
+    elif left <= cfg.deadline_soon_days or today == cal.last_working_day_on_or_before(
+            hazard.deadline - timedelta(days=1)):
+        rule = "deadline.soon"
+    else:
+        return []
     return [Reminder(rule, f"hazard:{hazard.hazard_id}", hazard.deadline.isoformat(),
                      _responsible(hazard, unit),
                      texts.deadline_soon(hazard.site_name, hazard.ledger_number, hazard.deadline, left),
@@ -222,7 +230,7 @@ def evaluate(facts: Facts, today: date, cal: WorkCalendar, cfg: ReminderSettings
         unit = facts.units_by_id.get(hazard.unit_id)
         if unit is None:
             continue
-        out += deadline_approaching(hazard, unit, today, cfg)
+        out += deadline_approaching(hazard, unit, today, cal, cfg)
         out += deadline_overdue(hazard, unit, today)
         out += supervision(hazard, unit, facts.office, today)
     return out
