@@ -1,8 +1,8 @@
 """The outbox's bookkeeping for senders, framework-free: claim rows, record each outcome.
 
-Claiming is one ``UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING``: on
-PostgreSQL concurrent senders skip each other's locked rows, so no row is handed out twice; SQLite
-serialises writers, so the same statement is safe there. A row left ``sending`` by a sender that died
+Claiming picks ids with ``SELECT … LIMIT n FOR UPDATE SKIP LOCKED`` and marks them in the same
+transaction: on PostgreSQL concurrent senders skip each other's locked rows, so no row is handed out
+twice; SQLite serialises writers (and the ``UPDATE`` re-checks the status), so it is safe there too. A row left ``sending`` by a sender that died
 is claimable again once its lease (``claimed_at`` + lease) has run out.
 """
 
@@ -47,7 +47,12 @@ async def mark_blocked_recipients(session: AsyncSession) -> int:
 
 
 async def claim(session: AsyncSession, token: str, limit: int, now: datetime, lease: timedelta) -> list[ClaimedRow]:
-    """Claim up to ``limit`` rows due by ``now`` (oldest first) for the sender ``token``."""
+    """Claim up to ``limit`` rows due by ``now`` (oldest first) for the sender ``token``.
+
+    Two statements in the caller's transaction: pick ids (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+    then mark them. Not one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``:
+    PostgreSQL may run such a sub-select more than once and hand out more than ``n`` rows.
+    """
     due = or_(
         and_(T.c.status == "pending", T.c.not_before <= now),
         and_(T.c.status == "sending", T.c.claimed_at < now - lease),
@@ -55,8 +60,11 @@ async def claim(session: AsyncSession, token: str, limit: int, now: datetime, le
     pick = select(T.c.id).where(due).order_by(T.c.id).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    ids = list((await session.exec(pick)).scalars().all())  # type: ignore[call-overload]
+    if not ids:
+        return []
     stmt = (
-        update(T).where(T.c.id.in_(pick.scalar_subquery()), due)
+        update(T).where(T.c.id.in_(ids), due)
         .values(status="sending", claim_token=token, claimed_at=now, attempts=T.c.attempts + 1)
         .returning(T.c.id, T.c.recipient_id, T.c.chat_id, T.c.text, T.c.button_text, T.c.callback_data,
                    T.c.attempts)

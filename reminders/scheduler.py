@@ -40,12 +40,12 @@ class RulesJob:
     on_queued: Callable[[], None] | None = None
 
     async def __call__(self) -> RulesRun:
-        today = self.clock().astimezone(self.tz).date()
-        result = await run_rules(self.uow, today, self.cal, self.cfg, self.tz)
+        now = self.clock()
+        result = await run_rules(self.uow, now.astimezone(self.tz).date(), self.cal, self.cfg, self.tz, now)
         if not result.working_day:
-            log.info("%s is not a working day: no reminders", today)
+            log.info("%s is not a working day: no reminders", result.day)
         else:
-            log.info("%s: %d reminders due, %d newly queued", today, len(result.due), result.queued)
+            log.info("%s: %d reminders due, %d newly queued", result.day, len(result.due), result.queued)
         if result.queued and self.on_queued is not None:
             self.on_queued()
         return result

@@ -4,7 +4,7 @@ only list it (``preview``). One call = one unit of work."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from reminders.calendar import WorkCalendar
@@ -34,16 +34,17 @@ async def preview(uow: UowFactory, day: date, cal: WorkCalendar, cfg: ReminderSe
 
 
 async def run_rules(uow: UowFactory, day: date, cal: WorkCalendar, cfg: ReminderSettings,
-                    tz: ZoneInfo) -> RulesRun:
+                    tz: ZoneInfo, now: datetime | None = None) -> RulesRun:
     """Evaluate the rules for ``day`` and queue every due reminder to its bound recipients.
 
     Safe to call any number of times and from several processes: the outbox key makes it idempotent.
+    ``now`` (aware) stamps the rows as due from then (default: the current time).
     """
     if not cal.is_working_day(day):
         return RulesRun(day, False, (), 0)
     async with uow() as u:
         facts = await load_facts(u.session, tz, cfg.campaign_start)
         due = evaluate(facts, day, cal, cfg)
-        queued = await enqueue(u.session, due, facts.blocked_user_ids)
+        queued = await enqueue(u.session, due, facts.blocked_user_ids, now)
         await u.commit()
     return RulesRun(day, True, tuple(due), queued)

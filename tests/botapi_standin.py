@@ -9,6 +9,7 @@ Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter, deque
@@ -36,6 +37,8 @@ class BotApiStandIn:
     fail_first: dict[int, int] = field(default_factory=dict)
     delivered: list[Delivered] = field(default_factory=list)
     status_counts: Counter[int] = field(default_factory=Counter)
+    rejected_at: list[float] = field(default_factory=list)
+    _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
     _recent: deque[float] = field(default_factory=deque)
     _last_per_chat: dict[int, float] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -55,6 +58,14 @@ class BotApiStandIn:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def wait_for_deliveries(self, n: int, timeout: float = 30) -> None:
+        """Return once ``n`` messages have been accepted."""
+        if len(self.delivered) >= n:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((n, fut))
+        await asyncio.wait_for(fut, timeout)
 
     def _reply(self, status: int, payload: dict[str, Any]) -> web.Response:
         self.status_counts[status] += 1
@@ -77,6 +88,7 @@ class BotApiStandIn:
             self._recent.popleft()
         last = self._last_per_chat.get(chat_id)
         if len(self._recent) >= self.global_limit or (last is not None and now - last < self.per_chat_interval):
+            self.rejected_at.append(now)
             return self._reply(429, {"ok": False, "error_code": 429,
                                      "description": f"Too Many Requests: retry after {self.retry_after}",
                                      "parameters": {"retry_after": self.retry_after}})
@@ -84,6 +96,9 @@ class BotApiStandIn:
         self._last_per_chat[chat_id] = now
         markup = json.loads(str(form["reply_markup"])) if "reply_markup" in form else None
         self.delivered.append(Delivered(chat_id, str(form["text"]), markup, now))
+        for n, fut in self._waiters:
+            if len(self.delivered) >= n and not fut.done():
+                fut.set_result(None)
         return self._reply(200, {"ok": True, "result": {
             "message_id": len(self.delivered), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),
