@@ -58,13 +58,13 @@ async def _uow(settings: Settings):  # type: ignore[no-untyped-def]
         await engine.dispose()
 
 
-def format_preview(run, units_filter: str | None = None) -> str:  # type: ignore[no-untyped-def]
+def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """The preview as text: per reminder its rule, subject, recipients (bound or not) and message."""
     day = run.day
     head = f"{day.isoformat()}（星期{WEEKDAYS[day.weekday()]}）"
     if not run.working_day:
         return f"{head}不是工作日：不发送提醒（到期的提醒在下一个工作日发送）。"
-    shown = [r for r in run.due if units_filter is None or units_filter in r.text]
+    shown = [r for r in run.due if unit_id is None or r.unit_id == unit_id]
     lines = [f"{head}工作日：{len(shown)}条提醒"]
     for r in shown:
         people = "、".join(
@@ -82,10 +82,28 @@ async def _preview(args: argparse.Namespace, settings: Settings) -> int:
     from reminders.settings import ReminderSettings
 
     cfg = ReminderSettings()
+    unit_id = None
     async with _uow(settings) as uow:
+        if args.unit:
+            unit_id = await _find_unit(uow, args.unit)
+            if unit_id is None:
+                _say(f"没有名为“{args.unit}”的单位")
+                return 2
         run = await preview(uow, args.on, WorkCalendar.from_file(cfg.holidays_file), cfg, settings.tz)
-    _say(format_preview(run, args.unit))
+    _say(format_preview(run, unit_id))
     return 0
+
+
+async def _find_unit(uow, text: str) -> int | None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from storage.models import Unit
+    from storage.registry import find_township
+
+    entry = find_township(text)
+    async with uow() as u:
+        stmt = select(Unit.id).where((Unit.name == text.strip()) | (Unit.code == (entry.code if entry else "")))
+        return (await u.session.exec(stmt)).first()
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -114,9 +132,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from storage.contacts_import import ContactsImportRejected, import_contacts
+    from storage.registry import sync_units
 
     data = args.file.read_bytes()
     async with _uow(settings) as uow, uow() as u:
+        await sync_units(u.session)  # the registry's units, in case the bot has not run yet
         try:
             report = await import_contacts(u.session, data, args.file.name)
         except ContactsImportRejected as exc:

@@ -30,12 +30,13 @@ class Reminder:
     text: str
     button: str
     action: ReminderAction
+    unit_id: int | None = None
 
 
 def _unit_reminder(rule: str, unit: UnitFacts, period: str, who: tuple[Person, ...], text: str,
                    action: str, button_key: str | None = None) -> Reminder:
     return Reminder(rule, f"unit:{unit.unit_id}", period, who, text,
-                    texts.BUTTONS[button_key or action], ReminderAction(action, unit.unit_id))
+                    texts.BUTTONS[button_key or action], ReminderAction(action, unit.unit_id), unit.unit_id)
 
 
 def ledger_stale(unit: UnitFacts, today: date, cfg: ReminderSettings) -> list[Reminder]:
@@ -81,7 +82,7 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
     return [Reminder(rule, f"hazard:{hazard.hazard_id}", hazard.deadline.isoformat(),
                      _responsible(hazard, unit),
                      texts.deadline_soon(hazard.site_name, hazard.ledger_number, hazard.deadline, left),
-                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id))]
+                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
 
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
@@ -93,7 +94,7 @@ def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[
     return [Reminder("deadline.overdue", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/{step}",
                      _responsible(hazard, unit),
                      texts.overdue(hazard.site_name, hazard.ledger_number, hazard.deadline, days),
-                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id))]
+                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
 
 
 def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...], today: date) -> list[Reminder]:
@@ -110,7 +111,7 @@ def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...]
     return [Reminder("supervision", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/k{k}", who,
                      texts.supervision(unit.name, hazard.site_name, hazard.ledger_number, hazard.deadline,
                                        days, hazard.major),
-                     texts.BUTTONS["supervise"], ReminderAction("supervise", hazard.hazard_id))]
+                     texts.BUTTONS["supervise"], ReminderAction("supervise", hazard.hazard_id), unit.unit_id)]
 
 
 def _report_due(unit: UnitFacts, today: date, last_working: date, contact_day: int,

@@ -57,8 +57,13 @@ class SendStats:
 
 
 class Pacer:
-    """Even spacing of dispatches: at most one every ``1/rate`` seconds, and nothing before a pause
-    (a 429's ``retry_after``) ends. Monotonic time."""
+    """Even spacing of dispatches: one every ``1/rate`` seconds, and nothing before a pause (a 429's
+    ``retry_after``) ends. Monotonic time.
+
+    The schedule absorbs up to a tenth of an interval of lateness (the event loop wakes a little
+    after the slot), so the average keeps to ``rate``; it never lets dispatches bunch up beyond that,
+    so ``n`` consecutive dispatches still span at least ``(n - 1.1) / rate`` seconds.
+    """
 
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / rate
@@ -68,9 +73,9 @@ class Pacer:
     async def wait(self) -> None:
         while True:
             now = time.monotonic()
-            slot = max(self.next_slot, self.paused_until, now)
+            slot = max(self.next_slot, self.paused_until)
             if slot <= now:
-                self.next_slot = now + self.interval
+                self.next_slot = max(slot, now - self.interval / 10) + self.interval
                 return
             await asyncio.sleep(slot - now)
 

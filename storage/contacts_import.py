@@ -195,8 +195,9 @@ def parse_contacts(rows: list[list[str]], units: list[tuple[int, str, str]]
                 problems.append(ImportProblem(number, "单位名称", reason))
             continue
         if header is None:
-            problems.append(ImportProblem(number, "表头", "未找到表头（姓名、部门及职务、办公电话、手机号码）"))
-            header = {}
+            if _unit_key(row[0]) in ROLES:  # data before any header; title rows above it are fine
+                problems.append(ImportProblem(number, "表头", "未找到表头（姓名、部门及职务、办公电话、手机号码）"))
+                header = {}
             continue
         if not header:
             continue

@@ -38,6 +38,7 @@ class BotApiStandIn:
     delivered: list[Delivered] = field(default_factory=list)
     status_counts: Counter[int] = field(default_factory=Counter)
     rejected_at: list[float] = field(default_factory=list)
+    refused_at: list[float] = field(default_factory=list)
     _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
     _recent: deque[float] = field(default_factory=deque)
     _last_per_chat: dict[int, float] = field(default_factory=dict)
@@ -81,6 +82,7 @@ class BotApiStandIn:
             self.fail_first[chat_id] -= 1
             return self._reply(500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
         if chat_id in self.blocked:
+            self.refused_at.append(time.monotonic())
             return self._reply(403, {"ok": False, "error_code": 403,
                                      "description": "Forbidden: bot was blocked by the user"})
         now = time.monotonic()
