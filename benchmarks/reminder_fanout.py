@@ -37,10 +37,19 @@ from storage.migrate import upgrade_async
 from storage.models import Unit, User
 from storage.models_reminders import Contact, ReminderOutbox
 from storage.registry import sync_units
-from tests.botapi_standin import BotApiStandIn
+from tests.botapi_standin import Delivered
 
 TZ = ZoneInfo("Asia/Shanghai")
 CHATS, PER_CHAT, BLOCKED_SHARE = 2000, 5, 0.05
+
+
+class Recorded:
+    """What the stand-in process saw."""
+
+    def __init__(self, record: dict) -> None:  # type: ignore[type-arg]
+        self.delivered = [Delivered(c, t, None, at) for c, t, at in record["delivered"]]
+        self.status_counts = Counter({int(k): v for k, v in record["status_counts"].items()})
+        self.refused_at = record["refused_at"]
 
 
 def ticking(start: datetime):  # type: ignore[no-untyped-def]
@@ -92,21 +101,34 @@ async def main(url: str | None, out: Path) -> None:
     url = url or f"sqlite+aiosqlite:///{tmp.name}/bench.db"
     start = datetime(2019, 3, 25, 10, 0, tzinfo=TZ)
     contacts, blocked, queued = await seed(url, start)
-    server = BotApiStandIn(global_limit=30, window=1.0, per_chat_interval=1.0, retry_after=1, blocked=blocked)
-    await server.start()
-    bot = Bot("123456:BENCH", session=AiohttpSession(api=TelegramAPIServer.from_base(server.url)))
-    engine = create_engine(url)
-    uow = make_uow_factory(engine)
-    cfg = ReminderSettings()
-    sender = Sender(bot, uow, cfg, TZ, ticking(start))
-    tracemalloc.start()
-    t0 = time.monotonic()
-    stats = await sender.run_until_done()
-    elapsed = time.monotonic() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    await bot.session.close()
-    await server.stop()
+    # the stand-in runs in its own process, like a real Bot API server: its clock and event loop
+    # are not slowed by the sender's work
+    blocked_file, port_file = Path(tmp.name) / "blocked.txt", Path(tmp.name) / "url.txt"
+    blocked_file.write_text("\n".join(map(str, sorted(blocked))), encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.botapi_standin", str(port_file), str(blocked_file))
+    try:
+        while not port_file.exists() or not port_file.read_text(encoding="utf-8"):
+            await asyncio.sleep(0.05)
+        url_api = port_file.read_text(encoding="utf-8")
+        bot = Bot("123456:BENCH", session=AiohttpSession(api=TelegramAPIServer.from_base(url_api)))
+        engine = create_engine(url)
+        uow = make_uow_factory(engine)
+        cfg = ReminderSettings()
+        sender = Sender(bot, uow, cfg, TZ, ticking(start))
+        tracemalloc.start()
+        t0 = time.monotonic()
+        stats = await sender.run_until_done()
+        elapsed = time.monotonic() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        async with bot.session._session.get(f"{url_api}/_record") as resp:  # type: ignore[union-attr]
+            record = await resp.json()
+        await bot.session.close()
+    finally:
+        proc.terminate()
+        await proc.wait()
+    server = Recorded(record)
 
     async with uow() as u:
         statuses = Counter((await u.session.exec(select(ReminderOutbox.status))).all())

@@ -223,7 +223,8 @@ class Sender:
 
     async def _send_and_record(self, row: ClaimedRow) -> str:
         try:
-            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row))
+            # plain text: the bot may default to HTML, and site names are user input
+            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row), parse_mode=None)
         except TelegramRetryAfter as exc:
             self.stats.too_many_requests += 1
             self.pacer.pause(exc.retry_after)

@@ -48,6 +48,7 @@ class BotApiStandIn:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/_record", self._record)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -71,6 +72,15 @@ class BotApiStandIn:
     def _reply(self, status: int, payload: dict[str, Any]) -> web.Response:
         self.status_counts[status] += 1
         return web.json_response(payload, status=status)
+
+    async def _record(self, request: web.Request) -> web.Response:
+        """Everything seen so far, for a benchmark running the stand-in in another process."""
+        return web.json_response({
+            "delivered": [[d.chat_id, d.text, d.at] for d in self.delivered],
+            "status_counts": {str(k): v for k, v in self.status_counts.items()},
+            "refused_at": self.refused_at,
+            "rejected_at": self.rejected_at,
+        })
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
@@ -105,3 +115,21 @@ class BotApiStandIn:
             "message_id": len(self.delivered), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),
         }})
+
+
+async def _serve(port_file: str, blocked_file: str | None) -> None:
+    blocked = set()
+    if blocked_file:
+        with open(blocked_file, encoding="utf-8") as fh:
+            blocked = {int(line) for line in fh if line.strip()}
+    server = BotApiStandIn(blocked=blocked)
+    url = await server.start()
+    with open(port_file, "w", encoding="utf-8") as fh:
+        fh.write(url)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))
