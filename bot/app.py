@@ -22,6 +22,8 @@ from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
 from bot.settings import Settings
+from reminders.contacts import ContactService
+from reminders.submissions import WorkReportService
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
@@ -39,6 +41,8 @@ class Services:
     forms: FormService
     photos: PhotoService
     evidence: EvidenceService
+    contacts: ContactService
+    reports: WorkReportService
 
 
 @dataclass
@@ -60,6 +64,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         forms=FormService(uow, clock, settings, evidence),
         photos=photos,
         evidence=evidence,
+        contacts=ContactService(uow),
+        reports=WorkReportService(uow, clock),
     )
 
 

@@ -39,6 +39,7 @@ class BotApiStandIn:
     status_counts: Counter[int] = field(default_factory=Counter)
     rejected_at: list[float] = field(default_factory=list)
     refused_at: list[float] = field(default_factory=list)
+    rejected_why: Counter[str] = field(default_factory=Counter)
     _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
     _recent: deque[float] = field(default_factory=deque)
     _last_per_chat: dict[int, float] = field(default_factory=dict)
@@ -80,6 +81,7 @@ class BotApiStandIn:
             "status_counts": {str(k): v for k, v in self.status_counts.items()},
             "refused_at": self.refused_at,
             "rejected_at": self.rejected_at,
+            "rejected_why": dict(self.rejected_why),
         })
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -99,8 +101,10 @@ class BotApiStandIn:
         while self._recent and now - self._recent[0] >= self.window:
             self._recent.popleft()
         last = self._last_per_chat.get(chat_id)
-        if len(self._recent) >= self.global_limit or (last is not None and now - last < self.per_chat_interval):
+        over_global = len(self._recent) >= self.global_limit
+        if over_global or (last is not None and now - last < self.per_chat_interval):
             self.rejected_at.append(now)
+            self.rejected_why["global" if over_global else "per_chat"] += 1
             return self._reply(429, {"ok": False, "error_code": 429,
                                      "description": f"Too Many Requests: retry after {self.retry_after}",
                                      "parameters": {"retry_after": self.retry_after}})
