@@ -50,6 +50,7 @@ class Recorded:
         self.delivered = [Delivered(c, t, None, at) for c, t, at in record["delivered"]]
         self.status_counts = Counter({int(k): v for k, v in record["status_counts"].items()})
         self.refused_at = record["refused_at"]
+        self.rejected_why = record.get("rejected_why", {})
 
 
 def ticking(start: datetime):  # type: ignore[no-untyped-def]
@@ -172,7 +173,7 @@ async def main(url: str | None, out: Path) -> None:
         f"| delivered messages per second, first to last | {rate:.2f}/s |",
         f"| most messages accepted in any 1 s window | {busiest} |",
         f"| Bot API requests | {requests} in {elapsed:.1f} s ({requests / elapsed:.2f}/s incl. 403s) |",
-        f"| 429 Too Many Requests | **{server.status_counts[429]}** |",
+        f"| 429 Too Many Requests | **{server.status_counts[429]}** {server.rejected_why or ''} |",
         f"| 403 (blocked) | {server.status_counts[403]} — one per blocked chat; their other "
         f"{stats.skipped_blocked} rows closed without a request |",
         f"| duplicates (same chat and text twice) | **{duplicates}** |",

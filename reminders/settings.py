@@ -39,7 +39,7 @@ class ReminderSettings(BaseSettings):
     lookback_report_days: int = 7
     plan_contact_days_before: int = 14
     global_rate: float = 29.5
-    per_chat_interval: float = 1.05
+    per_chat_interval: float = 1.2
     max_in_flight: int = 40
     claim_batch: int = 200
     max_attempts: int = 6
