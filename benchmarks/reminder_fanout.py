@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import platform
 import resource
 import sys
@@ -51,6 +53,13 @@ class Recorded:
         self.status_counts = Counter({int(k): v for k, v in record["status_counts"].items()})
         self.refused_at = record["refused_at"]
         self.rejected_why = record.get("rejected_why", {})
+
+
+def _raise_priority() -> None:
+    """The stand-in plays a remote server: keep other work on this machine (parallel test suites)
+    from stalling it, which would bunch its receipt times and count on-time requests as a burst."""
+    with contextlib.suppress(OSError):
+        os.nice(-10)
 
 
 def ticking(start: datetime):  # type: ignore[no-untyped-def]
@@ -107,7 +116,7 @@ async def main(url: str | None, out: Path) -> None:
     blocked_file, port_file = Path(tmp.name) / "blocked.txt", Path(tmp.name) / "url.txt"
     blocked_file.write_text("\n".join(map(str, sorted(blocked))), encoding="utf-8")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.botapi_standin", str(port_file), str(blocked_file))
+        sys.executable, "-m", "tests.botapi_standin", str(port_file), str(blocked_file), preexec_fn=_raise_priority)
     try:
         while not port_file.exists() or not port_file.read_text(encoding="utf-8"):
             await asyncio.sleep(0.05)
@@ -172,10 +181,12 @@ async def main(url: str | None, out: Path) -> None:
         f"| sendMessage requests per second, first to last (403s included) | **{req_rate:.2f}/s** (limit 30/s) |",
         f"| delivered messages per second, first to last | {rate:.2f}/s |",
         f"| most messages accepted in any 1 s window | {busiest} |",
-        f"| Bot API requests | {requests} in {elapsed:.1f} s ({requests / elapsed:.2f}/s incl. 403s) |",
-        f"| 429 Too Many Requests | **{server.status_counts[429]}** {server.rejected_why or ''} |",
+        f"| Bot API requests | {requests} in {elapsed:.1f} s ({requests / elapsed:.2f}/s incl. 403s and 429s) |",
+        f"| load average (1/5/15 min) at the end | {' / '.join(f'{x:.2f}' for x in os.getloadavg())} |",
+        f"| 429 Too Many Requests | **{server.status_counts[429]}** {server.rejected_why or ''} "
+        f"(the sender counted {stats.too_many_requests}) |",
         f"| 403 (blocked) | {server.status_counts[403]} — one per blocked chat; their other "
-        f"{stats.skipped_blocked} rows closed without a request |",
+        f"{statuses['blocked'] - server.status_counts[403]} rows closed without a request |",
         f"| duplicates (same chat and text twice) | **{duplicates}** |",
         f"| losses (due to a non-blocked chat, not delivered) | **{lost}** |",
         f"| outbox statuses at the end | {dict(statuses)} |",
