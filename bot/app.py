@@ -21,6 +21,8 @@ from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.photos import PhotoService
+from bot.services.plans import PlanService
+from bot.services.reports import ReportService
 from bot.settings import Settings
 from reminders.contacts import ContactService
 from reminders.submissions import WorkReportService
@@ -40,9 +42,11 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    reports: ReportService
+    plans: PlanService
     evidence: EvidenceService
     contacts: ContactService
-    reports: WorkReportService
+    work_reports: WorkReportService
 
 
 @dataclass
@@ -63,9 +67,11 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         invites=InviteService(uow, settings.invite_ttl_days),
         forms=FormService(uow, clock, settings, evidence),
         photos=photos,
+        reports=ReportService(uow, clock, settings.district_code),
+        plans=PlanService(uow, clock),
         evidence=evidence,
         contacts=ContactService(uow),
-        reports=WorkReportService(uow, clock),
+        work_reports=WorkReportService(uow, clock),
     )
 
 

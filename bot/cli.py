@@ -13,7 +13,7 @@ import sys
 
 from bot.settings import Settings
 
-COMMAND_MODULES = ("bot.cli_core", "reminders.cli")
+COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "reminders.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

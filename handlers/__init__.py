@@ -13,6 +13,7 @@ ROUTER_MODULES = (
     "handlers.start",
     "handlers.binding",
     "handlers.reminders",
+    "handlers.summaries",
     "handlers.forms",
 )
 

@@ -27,8 +27,8 @@ from bot.services.errors import DomainError
 from handlers.texts import clip, domain_error, q, role_name
 from storage.contacts_import import ContactsImportRejected
 
-KINDS = ("work_info", "summary", "plan", "lookback_report")
-ACTION_KIND = {"info": "work_info", "summary": "summary", "plan": "plan", "lookback": "lookback_report"}
+KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan
+ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
 MAX_FILE = 20 * 1024 * 1024
 
 
@@ -94,7 +94,7 @@ def router() -> Router:
 
     @r.message(Command("report_info"))
     async def report_info(message: Message, actor: Actor, services: Services) -> None:
-        units = services.reports.units_of(actor)
+        units = services.work_reports.units_of(actor)
         if not units:
             await message.answer(domain_error("not_bound", {}))
             return
@@ -110,7 +110,7 @@ def router() -> Router:
 
     async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
                             unit_id: int, kind: str) -> None:
-        units = dict(services.reports.units_of(actor))
+        units = dict(services.work_reports.units_of(actor))
         if unit_id not in units:
             await query.answer(domain_error("permission_denied", {}), show_alert=True)
             return
@@ -140,7 +140,9 @@ def router() -> Router:
         await query.answer()
         if query.message is None:
             return
-        if action == "ledger":
+        if action == "plan":
+            text = _("Send /plan to get your unit's Annex 3 template; fill it in and send the file back here.")
+        elif action == "ledger":
             text = _("Record new inspections with /inspect and hazards with /hazard; each entry updates "
                      "your unit's ledger.")
         elif action == "hazard":
@@ -165,7 +167,7 @@ def router() -> Router:
         photo = (message.photo[-1].file_id,) if message.photo else ()
         doc = message.document
         try:
-            done = await services.reports.submit(
+            done = await services.work_reports.submit(
                 actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "",
                 photo, doc.file_id if doc else None, doc.file_name if doc else None,
             )

@@ -41,10 +41,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = rem.add_parser("run", help="run the reminder scheduler and sender alone (needs the bot token)")
     run.set_defaults(func=_run)
 
-    imp = _subparsers_of(sub, "import", "import data from files")
-    contacts = imp.add_parser("contacts", help="import the contacts registry (附件4) from .xlsx or .csv")
-    contacts.add_argument("file", type=Path)
-    contacts.set_defaults(func=_import_contacts)
+    _register_import_contacts(sub)
+
+
+def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``hazardbot import contacts FILE``. ``import`` belongs to ``storage.excel.cli`` (a ``kind``
+    positional: hazards, inspections, plans) when that module is loaded first: ``contacts`` is added
+    to its kinds and routed here; otherwise this module creates ``import`` itself."""
+    imp = sub.choices.get("import")
+    if imp is None:
+        imp = sub.add_parser("import", help="import data from files")
+        imp.add_argument("kind", choices=["contacts"])
+        imp.add_argument("file", type=Path)
+        imp.set_defaults(func=_import_contacts)
+        return
+    kind = next((a for a in imp._actions if a.dest == "kind"), None)
+    if kind is None or kind.choices is None:
+        raise RuntimeError("`import` has no kind argument to extend with `contacts`")
+    kind.choices = [*kind.choices, "contacts"]
+    kind.help = (kind.help or "") + " (contacts: 附件4 工作联系表, .xlsx or .csv)"
+    theirs = imp.get_default("func")
+
+    def route(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
+        return _import_contacts(args, settings) if args.kind == "contacts" else theirs(args, settings)
+
+    imp.set_defaults(func=route)
 
 
 @contextlib.asynccontextmanager

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, Role
 from storage.models import Hazard, HazardEvent, Inspection, Membership, Unit, User
+from storage.models_plans import InspectionPlan
 from storage.models_reminders import BlockedRecipient, Contact, WorkSubmission
 
 LEADER = "leader"
@@ -170,5 +171,8 @@ async def load_facts(session: AsyncSession, tz: ZoneInfo, campaign_start: date) 
             select(WorkSubmission.unit_id, WorkSubmission.kind, WorkSubmission.period).distinct()
         )).all()
     )
+    plans = frozenset(
+        (u, "plan", str(y)) for u, y in (await session.exec(select(InspectionPlan.unit_id, InspectionPlan.year))).all()
+    )
     blocked = frozenset((await session.exec(select(BlockedRecipient.user_id))).all())
-    return Facts(units, hazards, submissions, tuple(office.values()), blocked)
+    return Facts(units, hazards, submissions | plans, tuple(office.values()), blocked)

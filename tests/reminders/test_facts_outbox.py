@@ -169,3 +169,20 @@ async def _until_blocked_by(engine, pid: int) -> None:  # type: ignore[no-untype
                 return
             await asyncio.sleep(0.02)
     raise AssertionError("writer B never waited for writer A")
+
+
+async def test_a_plan_filed_with_the_plan_service_clears_the_plan_reminder(uow: UowFactory) -> None:
+    from decimal import Decimal
+
+    from storage.models_plans import InspectionPlan
+
+    ids = await _world(uow)
+    day = date(2019, 3, 25)
+    before = await run_rules(uow, day, WorkCalendar.from_file(), CFG, TZ)
+    assert [r for r in before.due if r.rule == "plan.contact" and r.unit_id == ids["unit"]]
+    async with uow() as u:
+        u.session.add(InspectionPlan(unit_id=ids["unit"], year=2019, inspection_target=120,
+                                     verification_ratio=Decimal("20")))
+        await u.commit()
+    after = await run_rules(uow, day, WorkCalendar.from_file(), CFG, TZ)
+    assert not [r for r in after.due if r.rule.startswith("plan") and r.unit_id == ids["unit"]]
