@@ -57,18 +57,23 @@ class SendStats:
 
 
 class Pacer:
-    """Even spacing of dispatches: one every ``1/rate`` seconds, and nothing before a pause (a 429's
-    ``retry_after``) ends. Monotonic time.
+    """Two guards on the overall rate, monotonic time.
 
-    The schedule absorbs up to a tenth of an interval of lateness (the event loop wakes a little
-    after the slot), so the average keeps to ``rate``; it never lets dispatches bunch up beyond that,
-    so ``n`` consecutive dispatches still span at least ``(n - 1.1) / rate`` seconds.
+    ``wait`` spaces dispatches evenly, one every ``1/rate`` seconds, and nothing before a pause (a
+    429's ``retry_after``) ends; it absorbs up to a tenth of an interval of lateness so the average
+    keeps to ``rate``. ``admit`` runs in the sending task right before the request and counts the
+    requests actually started: at most ``per_window`` in any ``window`` seconds. A task that started
+    late (the event loop was busy) would otherwise shrink the gap to the requests after it, and the
+    Bot API counts what arrives, not what was planned.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, per_window: int = 30, window: float = 1.01) -> None:
         self.interval = 1.0 / rate
         self.next_slot = 0.0
         self.paused_until = 0.0
+        self.per_window = per_window
+        self.window = window
+        self._starts: deque[float] = deque()
 
     async def wait(self) -> None:
         while True:
@@ -78,6 +83,19 @@ class Pacer:
                 self.next_slot = max(slot, now - self.interval / 10) + self.interval
                 return
             await asyncio.sleep(slot - now)
+
+    async def admit(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._starts and now - self._starts[0] >= self.window:
+                self._starts.popleft()
+            if now < self.paused_until:
+                await asyncio.sleep(self.paused_until - now)
+            elif len(self._starts) < self.per_window:
+                self._starts.append(now)
+                return
+            else:
+                await asyncio.sleep(self.window - (now - self._starts[0]))
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
@@ -106,7 +124,7 @@ class Sender:
         self.clock = clock
         self.token = uuid.uuid4().hex
         self.stats = SendStats()
-        self.pacer = Pacer(cfg.global_rate)
+        self.pacer = Pacer(cfg.global_rate, cfg.window_limit, cfg.window_seconds)
         self._chat_ready: dict[int, float] = {}
         self._wake = asyncio.Event()
 
@@ -223,6 +241,7 @@ class Sender:
 
     async def _send_and_record(self, row: ClaimedRow) -> str:
         try:
+            await self.pacer.admit()
             # plain text: the bot may default to HTML, and site names are user input
             message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row), parse_mode=None)
         except TelegramRetryAfter as exc:

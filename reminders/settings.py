@@ -18,7 +18,8 @@ class ReminderSettings(BaseSettings):
     updated when their ledger is empty (方案 四(二): first ledger due 2018-10-15); before
     ``campaign_issued`` (the plan's date) no report is owed.
     Sender: ``global_rate`` messages/s overall (Telegram allows about 30), ``per_chat_interval``
-    seconds between two messages to one chat (Telegram: 1), ``quiet_start``–``quiet_end`` local hours
+    seconds between two messages to one chat (Telegram: 1), at most ``window_limit`` requests started
+    in any ``window_seconds`` (a guard against late starts bunching up), ``quiet_start``–``quiet_end`` local hours
     in which nothing is sent.
     """
 
@@ -39,6 +40,8 @@ class ReminderSettings(BaseSettings):
     lookback_report_days: int = 7
     plan_contact_days_before: int = 14
     global_rate: float = 29.5
+    window_limit: int = 30
+    window_seconds: float = 1.01
     per_chat_interval: float = 1.2
     max_in_flight: int = 40
     claim_batch: int = 200

@@ -236,3 +236,20 @@ async def test_two_senders_never_send_the_same_row(database_url: str, bot: Bot, 
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_the_pacer_never_starts_more_than_the_window_allows() -> None:
+    """Lower bounds only: starts can be late, never early."""
+    from reminders.sender import Pacer
+
+    pacer = Pacer(rate=1000, per_window=3, window=0.2)
+    starts = []
+    for _ in range(7):
+        await pacer.wait()
+        await pacer.admit()
+        starts.append(time.monotonic())
+    assert all(b - a >= 0.2 for a, b in zip(starts, starts[3:], strict=False))
+    pacer.pause(0.3)
+    paused_at = time.monotonic()
+    await pacer.admit()
+    assert time.monotonic() - paused_at >= 0.29
