@@ -85,6 +85,7 @@ class BotApiStandIn:
         })
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # before reading the body: the limit counts arrivals
         method = request.match_info["method"].lower()
         form = await request.post()
         if method != "sendmessage":
@@ -97,7 +98,7 @@ class BotApiStandIn:
             self.refused_at.append(time.monotonic())
             return self._reply(403, {"ok": False, "error_code": 403,
                                      "description": "Forbidden: bot was blocked by the user"})
-        now = time.monotonic()
+        now = arrived
         while self._recent and now - self._recent[0] >= self.window:
             self._recent.popleft()
         last = self._last_per_chat.get(chat_id)
