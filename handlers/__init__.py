@@ -15,6 +15,7 @@ ROUTER_MODULES = (
     "handlers.reminders",
     "handlers.summaries",
     "handlers.forms",
+    "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
 
 

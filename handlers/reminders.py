@@ -141,7 +141,8 @@ def router() -> Router:
         if query.message is None:
             return
         if action == "plan":
-            text = _("Send /plan to get your unit's Annex 3 template; fill it in and send the file back here.")
+            text = _("Send /plan to file your unit's annual inspection plan (Annex 3) step by step, or "
+                     "/plan_file for the Excel template.")
         elif action == "ledger":
             text = _("Record new inspections with /inspect and hazards with /hazard; each entry updates "
                      "your unit's ledger.")
