@@ -25,6 +25,8 @@ from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.services.tipoffs import TipOffService
 from bot.settings import Settings
+from reminders.contacts import ContactService
+from reminders.submissions import WorkReportService
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
@@ -44,6 +46,8 @@ class Services:
     reports: ReportService
     plans: PlanService
     evidence: EvidenceService
+    contacts: ContactService
+    work_reports: WorkReportService
     tipoffs: TipOffService
 
 
@@ -69,6 +73,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         reports=ReportService(uow, clock, settings.district_code),
         plans=PlanService(uow, clock),
         evidence=evidence,
+        contacts=ContactService(uow),
+        work_reports=WorkReportService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
 

@@ -12,6 +12,7 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
+    "handlers.reminders",
     "handlers.summaries",
     "handlers.tipoffs",
     "handlers.tipoff_verify",
