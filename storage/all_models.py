@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
 
+import storage.models_lifecycle  # noqa: F401
 from storage import models  # noqa: F401
