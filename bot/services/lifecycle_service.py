@@ -87,6 +87,14 @@ async def load_plan(session: Any, hazard: Hazard) -> tuple[RectificationPlan | N
     return row, FiveImplementations(row.responsibility, row.measures, row.funds, row.deadline, row.contingency_plan)
 
 
+async def move_plan_deadline(session: Any, hazard: Hazard, deadline: date) -> None:
+    """A new deadline (failed re-inspection, rebound) replaces the plan's, so that the next report keeps it."""
+    row, _plan = await load_plan(session, hazard)
+    if row is not None:
+        row.deadline = deadline
+        session.add(row)
+
+
 def _store_plan(
     session: Any, row: RectificationPlan | None, hazard: Hazard, plan: FiveImplementations, by: int
 ) -> dict[str, Any]:
@@ -313,10 +321,7 @@ class LifecycleService:
             changes: dict[str, Any] = {"reinspected_on": inspected_on, "reinspection_result": result}
             if deadline is not None:
                 changes["deadline"] = deadline
-                plan_row, _plan = await load_plan(t.session, hazard)
-                if plan_row is not None:
-                    plan_row.deadline = deadline
-                    t.session.add(plan_row)
+                await move_plan_deadline(t.session, hazard, deadline)
             await t.attach_photos(hazard, photo_ids, PhotoStage.REINSPECTION)
             event = await t.move(
                 actor, hazard, action, target, note=note, photo_ids=photo_ids, changes=changes,
@@ -411,7 +416,10 @@ class LifecycleService:
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, action)
             await t.attach_photos(hazard, photo_ids, PhotoStage.INSPECTION)
-            changes: dict[str, Any] = {"deadline": deadline} if deadline else {}
+            changes: dict[str, Any] = {}
+            if deadline is not None:
+                changes["deadline"] = deadline
+                await move_plan_deadline(t.session, hazard, deadline)
             event = await t.move(
                 actor, hazard, action, target, note=text, photo_ids=photo_ids, changes=changes,
                 data={"inspected_on": inspected_on.isoformat(), "rebound": rebound,

@@ -34,7 +34,7 @@ from bot.services.lifecycle_errors import (
     InvalidValue,
     ReasonRequired,
 )
-from bot.services.lifecycle_service import run_retrying
+from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.transitions import Outcome, Transitions
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
@@ -288,6 +288,8 @@ class VerificationService:
         action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
         hazard, target = await t.begin(actor, hazard_id, action)
         await t.attach_photos(hazard, photo_ids, PhotoStage.VERIFICATION)
+        if deadline is not None:
+            await move_plan_deadline(t.session, hazard, deadline)
         event = await t.move(
             actor, hazard, action, target, note=note, photo_ids=photo_ids,
             changes={"deadline": deadline} if deadline else {},
