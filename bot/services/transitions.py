@@ -68,10 +68,10 @@ class Transitions:
         state = HazardState(hazard.state)
         target = next_state(state, action, roles)
         if target is None:
-            if any((state, action, r) in TRANSITIONS for r in roles_for(action)):
-                raise PermissionDenied(action=action.value, hazard_id=hazard_id)
             mine = {s for (s, a, r) in TRANSITIONS if a == action and r in roles and s is not None}
             await self.raise_if_done(hazard, mine)
+            if any((state, action, r) in TRANSITIONS for r in roles_for(action)):
+                raise PermissionDenied(action=action.value, hazard_id=hazard_id)
             raise InvalidTransition(state=state.value, action=action.value)
         return hazard, target
 
