@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     invite.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PUBLIC])
     invite.add_argument("--unit", required=True, help="unit code (e.g. 110105001) or exact name")
     invite.set_defaults(func=_invite)
+    register_run(sub)
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -36,4 +37,37 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
     print(f"role {issued.role.value} for {issued.unit_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
     print(issued.code)
+    return 0
+
+
+def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser("run", help="run the bot against a Bot API server (long polling)")
+    run.add_argument("--api-url", help="Bot API server base URL (default https://api.telegram.org)")
+    run.add_argument("--proxy", help="HTTP or SOCKS proxy URL for the Bot API connection")
+    run.set_defaults(func=_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal: no token, no network")
+    chat.add_argument("--user-id", type=int, default=10001, help="Telegram user id to act as (default 10001)")
+    chat.add_argument("--name", default="本地用户", help="display name")
+    chat.add_argument("--lang", default="zh-hans", help="Telegram language code (zh-hans or en)")
+    chat.set_defaults(func=_chat)
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.terminal import run_chat
+
+    return await run_chat(settings, args.user_id, args.name, args.lang)
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.polling import run_polling
+
+    if args.api_url:
+        settings.api_url = args.api_url
+    if args.proxy:
+        settings.proxy = args.proxy
+    if settings.token is None:
+        print("HAZARDBOT_TOKEN is not set: get a token from @BotFather (or use `hazardbot chat`).")
+        return 2
+    await run_polling(settings)
     return 0

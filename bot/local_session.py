@@ -35,6 +35,7 @@ class LocalSession(BaseSession):
     def __init__(self, on_request: Callable[[TelegramMethod[Any]], None] | None = None) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.responses: list[tuple[TelegramMethod[Any], Any]] = []
         self.files: dict[str, bytes] = {}
         self.on_request = on_request
         self._message_ids = itertools.count(10_000)
@@ -55,6 +56,7 @@ class LocalSession(BaseSession):
 
     def clear(self) -> None:
         self.requests.clear()
+        self.responses.clear()
 
     async def close(self) -> None:
         return None
@@ -65,7 +67,9 @@ class LocalSession(BaseSession):
         self.requests.append(method)
         if self.on_request is not None:
             self.on_request(method)
-        return typing.cast(TelegramType, self._result(method))
+        result = self._result(method)
+        self.responses.append((method, result))
+        return typing.cast(TelegramType, result)
 
     async def stream_content(
         self,

@@ -14,12 +14,21 @@ import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.clock import fixed_clock
+from bot.local_chat import LocalChat
+from bot.local_session import LocalSession
+from bot.updates import UpdateFactory
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.registry import sync_units
@@ -101,3 +110,49 @@ def uow(engine: object) -> UowFactory:
 def photos_dir() -> Iterator[Path]:
     """Real camera and phone photos (copied from shared/data/photos; EXIF orientations, GPS, 8 MP)."""
     yield PHOTOS
+
+
+@dataclass
+class Harness:
+    """The whole application on a test database, talking to a recording Bot API stand-in."""
+
+    core: Any
+    dp: Any
+    bot: Any
+    session: LocalSession
+    factory: UpdateFactory
+
+    def chat(self, user_id: int, name: str = "测试用户", language: str | None = "zh-hans") -> LocalChat:
+        return LocalChat(self.dp, self.bot, self.session, self.factory, UpdateFactory.user(user_id, name, language))
+
+    async def bind(self, user_id: int, role: str, unit: str, name: str = "测试用户") -> LocalChat:
+        """A chat of a user bound to ``role`` at ``unit`` through a real invite code and /bind."""
+        from bot.domain import Role
+
+        issued = await self.core.services.invites.issue(Role(role), unit, issuer=None)
+        chat = self.chat(user_id, name)
+        await chat.say(f"/bind {issued.code}")
+        assert "已绑定" in chat.last_text(), chat.last_text()
+        return chat
+
+
+@asynccontextmanager
+async def open_harness(database_url: str, tmp_path: Path, clock: Any = None) -> AsyncIterator[Harness]:
+    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.settings import Settings
+
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[])
+    async with open_core(settings, clock=clock, migrate=False) as core:
+        session = LocalSession()
+        bot = build_bot(settings, session)
+        yield Harness(core, build_dispatcher(core), bot, session, UpdateFactory())
+
+
+TODAY = datetime(2018, 10, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+async def harness(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The application with the clock frozen at 2018-10-15 09:30 Asia/Shanghai."""
+    async with open_harness(database_url, tmp_path, clock=fixed_clock(TODAY)) as h:
+        yield h

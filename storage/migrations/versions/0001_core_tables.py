@@ -1,7 +1,7 @@
 """Core tables: units, users, memberships, invite codes, drafts, inspections, hazards, photos, events.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29
 """
 from alembic import op

@@ -1,0 +1,108 @@
+"""The composition root: settings → engine → units of work → services → dispatcher → bot.
+Nothing is built at import time; tests call the same builders with a test database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, shanghai_clock
+from bot.services.actors import UserService
+from bot.services.forms import FormService
+from bot.services.invites import InviteService
+from bot.services.photos import PhotoService
+from bot.settings import Settings
+from storage.db import UowFactory, create_engine, make_uow_factory
+from storage.migrate import upgrade_async
+from storage.photo_store import FileSystemPhotoStore, PhotoStore
+from storage.registry import sync_units
+
+LOCAL_TOKEN = "123456789:LOCAL-hazardbot-terminal-session-000"
+
+
+@dataclass
+class Services:
+    """Every use case, bound to one database and clock."""
+
+    users: UserService
+    invites: InviteService
+    forms: FormService
+    photos: PhotoService
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: AsyncEngine
+    uow: UowFactory
+    photo_store: PhotoStore
+    clock: Clock
+    services: Services
+
+
+def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
+    photos = PhotoService(uow, photo_store)
+    return Services(
+        users=UserService(uow, settings.admin_ids),
+        invites=InviteService(uow, settings.invite_ttl_days),
+        forms=FormService(uow, clock, settings),
+        photos=photos,
+    )
+
+
+@asynccontextmanager
+async def open_core(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+) -> AsyncIterator[Core]:
+    """Open the database (migrating it to head first), load the unit registry, build the services."""
+    url = settings.effective_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        await upgrade_async(url)
+    engine = create_engine(url)
+    uow = make_uow_factory(engine)
+    async with uow() as u:
+        await sync_units(u.session)
+        await u.commit()
+    photo_store = FileSystemPhotoStore(settings.effective_photo_dir)
+    clock = clock or shanghai_clock(settings.tz)
+    try:
+        yield Core(settings, engine, uow, photo_store, clock, build_services(settings, uow, photo_store, clock))
+    finally:
+        await engine.dispose()
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """A ``Bot`` speaking HTML, through ``session`` (default: aiohttp to ``settings.api_url``)."""
+    if session is None:
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")), proxy=settings.proxy
+        )
+    token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_dispatcher(core: Core, storage: BaseStorage | None = None) -> Dispatcher:
+    """The dispatcher with every router and middleware; ``core`` is injected into handlers."""
+    from bot.middlewares import install_middlewares
+    from handlers import build_root_router
+
+    dp = Dispatcher(storage=storage or MemoryStorage(), core=core, services=core.services)
+    dp["i18n_catalog"] = install_middlewares(dp, core)
+    dp.include_router(build_root_router())
+    return dp
+
+

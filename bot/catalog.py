@@ -1,0 +1,59 @@
+"""Keep the Chinese catalog in step with the code: ``python -m bot.catalog`` adds every new ``_()``
+message id to ``bot/locales/zh/LC_MESSAGES/hazardbot.po`` (existing translations kept) and lists
+those still untranslated. The test suite fails while any is untranslated."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PO_PATH = ROOT / "bot" / "locales" / "zh" / "LC_MESSAGES" / "hazardbot.po"
+SOURCE_DIRS = ("bot", "handlers", "reminders", "storage")
+
+
+def extracted_ids() -> list[str]:
+    """Every message id passed to ``_()`` in the application packages, in source order."""
+    ids: list[str] = []
+    for directory in SOURCE_DIRS:
+        path = ROOT / directory
+        if not path.is_dir():
+            continue
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(path), method_map=[("**.py", "python")], keywords={"_": None}
+        ):
+            if isinstance(message, str) and message not in ids:
+                ids.append(message)
+    return ids
+
+
+def load() -> Catalog:
+    with PO_PATH.open("rb") as fh:
+        return read_po(fh)
+
+
+def untranslated() -> list[str]:
+    catalog = load()
+    return [mid for mid in extracted_ids() if not (catalog.get(mid) and catalog.get(mid).string)]
+
+
+def update() -> list[str]:
+    """Add missing ids to the catalog file; returns the ids still untranslated."""
+    catalog = load()
+    for mid in extracted_ids():
+        if catalog.get(mid) is None:
+            catalog.add(mid, "")
+    with PO_PATH.open("wb") as fh:
+        write_po(fh, catalog, no_location=True, width=100)
+    return untranslated()
+
+
+if __name__ == "__main__":
+    missing = update()
+    for mid in missing:
+        print(f"untranslated: {mid!r}")  # noqa: T201
+    sys.exit(1 if missing else 0)

@@ -1,0 +1,86 @@
+"""What a user can do to an open form, independent of the channel that carried it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Nav(StrEnum):
+    BACK = "back"
+    SKIP = "skip"
+    DONE = "done"
+    KEEP = "keep"
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    REVIEW = "review"
+    NONE = "none"  # "无": an empty answer to a multi-choice field
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    text: str
+
+
+@dataclass(frozen=True)
+class PickAnswer:
+    """A button: option ``index`` of the field asked at ``step`` in draft ``draft_id``."""
+
+    draft_id: int
+    step: int
+    index: int
+
+
+@dataclass(frozen=True)
+class NavAnswer:
+    draft_id: int
+    op: Nav
+
+
+@dataclass(frozen=True)
+class EditAnswer:
+    """"Edit" on the review card: the field at position ``field_index`` of the form."""
+
+    draft_id: int
+    field_index: int
+
+
+@dataclass(frozen=True)
+class LocationAnswer:
+    """A pin (WGS-84 degrees), with the venue's address when Telegram sent a venue."""
+
+    latitude: float
+    longitude: float
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """An image already kept in the photo store (original bytes, by content hash)."""
+
+    sha256: str
+    storage_key: str
+    size: int
+    mime: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PhotoAnswer:
+    image: StoredImage
+    telegram_file_id: str | None
+    telegram_file_unique_id: str | None
+    media_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UnsupportedAnswer:
+    """Something that cannot answer any field here (a sticker, a voice note, a video…)."""
+
+    content_type: str
+
+
+FormAction = (
+    TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PhotoAnswer | UnsupportedAnswer
+)

@@ -1,0 +1,82 @@
+"""The buttons of a question: static choices, registry sources, the hazard taxonomy, date quick
+picks and the unit's hazards. The same function serves the prompt and the interpretation of a press,
+so index ``i`` always means the same option."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import HazardState
+from bot.forms.engine import FormState
+from bot.forms.spec import FieldSpec, hazard_types
+from storage.models import Hazard
+from storage.registry import departments, townships
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An option: what is stored when it is picked, its label, an i18n ``code`` for date picks."""
+
+    value: Any
+    label: str
+    code: str | None = None
+
+
+def date_picks(spec: FieldSpec, today: date) -> list[Resolved]:
+    if spec.after_today:
+        offsets = [("tomorrow", 1), ("in_7_days", 7), ("in_15_days", 15), ("in_30_days", 30), ("in_90_days", 90)]
+    else:
+        offsets = [("today", 0), ("yesterday", -1), ("day_before_yesterday", -2)]
+    return [Resolved((today + timedelta(days=d)).isoformat(), f"{today + timedelta(days=d):%m-%d}", code) for code, d in offsets]
+
+
+def _source(spec: FieldSpec, locale: str) -> list[Resolved]:
+    if spec.source == "townships":
+        return [Resolved(u.name, u.name) for u in townships()]
+    if spec.source == "district_departments":
+        return [Resolved(u.name, u.name) for u in departments() if u.kind == "区级部门"]
+    return [Resolved(c.value, c.label(locale)) for c in spec.choices]
+
+
+async def resolve_options(
+    session: AsyncSession, spec: FieldSpec, state: FormState, locale: str, today: date, unit_id: int | None
+) -> list[Resolved]:
+    """Every button of the question ``spec`` in its order (empty for free-text fields)."""
+    if spec.type == "choice":
+        return _source(spec, locale)
+    if spec.type == "tree":
+        chosen = state.context.get("tree_category")
+        categories = hazard_types()
+        if chosen is None:
+            return [Resolved(c.name, c.name_en if locale == "en" else c.name) for c in categories]
+        return [Resolved(s.value, s.label(locale)) for s in categories[chosen].subtypes]
+    if spec.type == "date":
+        return date_picks(spec, today)
+    if spec.type == "hazard_link":
+        rows = (
+            await session.exec(
+                select(Hazard)
+                .where(Hazard.unit_id == unit_id, Hazard.state != HazardState.REJECTED.value)
+                .order_by(col(Hazard.id).desc())
+                .limit(20)
+            )
+        ).all()
+        return [
+            Resolved([h.id, h.ledger_number or h.draft_number], f"{h.ledger_number or h.draft_number} {h.site_name[:16]}")
+            for h in rows
+        ]
+    return []
+
+
+def match_typed_choice(options: list[Resolved], text: str) -> Any | None:
+    """The value of the option whose value or label is ``text`` (ignoring spaces), else None."""
+    key = "".join(text.split())
+    for option in options:
+        if key in (str(option.value), "".join(option.label.split())):
+            return option.value
+    return None

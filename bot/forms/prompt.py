@@ -1,0 +1,70 @@
+"""What the user should see after a form action: the next question, the review card, or the
+outcome. A view model only; the channel renders it (``handlers/form_view.py`` for Telegram)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from bot.forms.spec import FieldSpec
+
+
+@dataclass(frozen=True)
+class Option:
+    """A button: ``label`` in the user's language; ``selected`` for multi-choice toggles."""
+
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    field_index: int
+    label: str
+    value: str
+    editable: bool = True
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A record created from a form: ``kind`` ``hazard`` or ``inspection``, its number and id."""
+
+    kind: str
+    record_id: int
+    number: str
+    state: str | None = None
+    photo_count: int = 0
+    linked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """``kind``: ``question`` | ``review`` | ``submitted`` | ``cancelled`` | ``none`` | ``quiet``.
+
+    ``quiet`` means: nothing to say now (later parts of a photo album).
+    ``error`` is a rejection code (``bot.forms.checks.Rejected``) with ``error_params``;
+    ``notice`` a short status code (``resumed``, ``photo_added``, ``pin_saved``…).
+    """
+
+    kind: str
+    form_key: str = ""
+    form_title: str = ""
+    draft_id: int = 0
+    field: FieldSpec | None = None
+    step_index: int = 0
+    position: tuple[int, int] = (0, 0)
+    current_value: str | None = None
+    options: tuple[Option, ...] = ()
+    option_kind: str = ""
+    can_back: bool = False
+    can_skip: bool = False
+    can_done: bool = False
+    can_none: bool = False
+    error: str | None = None
+    error_params: dict[str, Any] = dc_field(default_factory=dict)
+    notice: str | None = None
+    notice_params: dict[str, Any] = dc_field(default_factory=dict)
+    review: tuple[ReviewLine, ...] = ()
+    missing: tuple[str, ...] = ()
+    submitted: Submitted | None = None

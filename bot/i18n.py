@@ -1,0 +1,51 @@
+"""Texts through gettext catalogs (``bot/locales/<locale>/LC_MESSAGES/hazardbot.po``).
+
+Message ids are English; Simplified Chinese (``zh``) is the default locale, English (``en``) the second,
+chosen by the user's Telegram language. Catalogs are compiled in memory from the ``.po`` files at start,
+so no binary ``.mo`` is kept in the repository.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "hazardbot"
+DEFAULT_LOCALE = "zh"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+class CatalogI18n(I18n):
+    """aiogram's ``I18n`` reading ``.po`` catalogs directly."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+# aiogram keeps "the current I18n" in a context variable per class; gettext() reads I18n's, so the
+# subclass must share it or handlers would find no catalog.
+CatalogI18n._ContextInstanceMixin__context_instance = I18n._ContextInstanceMixin__context_instance  # type: ignore[attr-defined]
+
+
+def build_i18n() -> CatalogI18n:
+    return CatalogI18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)
+
+
+def locale_for(language_code: str | None) -> str:
+    """``en`` for English-speaking Telegram clients, otherwise the default ``zh``."""
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LOCALE

@@ -1,0 +1,125 @@
+"""One person talking to the bot in-process: type, press buttons, send photos, locations and files.
+
+Drives the real ``Dispatcher`` with real-shaped updates (``bot.updates``) over a ``LocalSession``.
+Used by ``hazardbot chat`` and by the conversation tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup, Message, User
+from PIL import Image
+
+from bot.local_session import LocalSession
+from bot.updates import UpdateFactory
+
+
+@dataclass
+class Button:
+    text: str
+    callback_data: str | None
+    url: str | None
+    message: Message
+
+
+def plain(html_text: str) -> str:
+    """A message's HTML as the user reads it."""
+    return unescape(re.sub(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>", "", html_text))
+
+
+class LocalChat:
+    """A private chat between ``user`` and the bot."""
+
+    def __init__(self, dp: Dispatcher, bot: Bot, session: LocalSession, factory: UpdateFactory, user: User) -> None:
+        self.dp, self.bot, self.session, self.factory, self.user = dp, bot, session, factory, user
+        self._album = 0
+
+    async def _feed(self, update: Any) -> list[TelegramMethod[Any]]:
+        before = len(self.session.requests)
+        await self.dp.feed_update(self.bot, update)
+        return self.session.requests[before:]
+
+    async def say(self, text: str) -> list[TelegramMethod[Any]]:
+        return await self._feed(self.factory.text(self.user, text))
+
+    async def location(self, lat: float, lon: float, address: str | None = None) -> list[TelegramMethod[Any]]:
+        return await self._feed(self.factory.location(self.user, lat, lon, address))
+
+    async def photo(self, path: Path | bytes, media_group_id: str | None = None) -> list[TelegramMethod[Any]]:
+        data = path.read_bytes() if isinstance(path, Path) else path
+        file_id, unique_id, size = self.session.register_file(data)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+        except Exception:  # noqa: BLE001  (Telegram reports some size even for odd files)
+            width, height = 1280, 960
+        return await self._feed(self.factory.photo(self.user, file_id, unique_id, size, width, height, media_group_id))
+
+    async def album(self, paths: list[Path]) -> list[TelegramMethod[Any]]:
+        self._album += 1
+        group = hashlib.sha1(f"{self.user.id}-{self._album}".encode()).hexdigest()[:16]
+        sent: list[TelegramMethod[Any]] = []
+        for path in paths:
+            sent += await self.photo(path, media_group_id=group)
+        return sent
+
+    async def file(self, path: Path | bytes, name: str, mime: str | None, size: int | None = None) -> list[TelegramMethod[Any]]:
+        data = path.read_bytes() if isinstance(path, Path) else path
+        file_id, unique_id, real_size = self.session.register_file(data)
+        return await self._feed(self.factory.document(self.user, file_id, unique_id, size or real_size, name, mime))
+
+    async def press(self, label: str | int) -> list[TelegramMethod[Any]]:
+        """Press a button of the latest keyboard: by number (1-based) or by (part of) its text."""
+        buttons = self.buttons()
+        if isinstance(label, int):
+            button = buttons[label - 1]
+        else:
+            matches = [b for b in buttons if b.text == label] or [b for b in buttons if label in b.text]
+            if not matches:
+                raise LookupError(f"no button {label!r} among {[b.text for b in buttons]}")
+            button = matches[0]
+        if button.callback_data is None:
+            raise LookupError(f"button {button.text!r} opens {button.url}")
+        return await self._feed(self.factory.callback(self.user, button.message, button.callback_data))
+
+    def buttons(self) -> list[Button]:
+        """The inline buttons of the latest message that has some (after edits)."""
+        for method, result in reversed(self.session.responses):
+            markup = getattr(method, "reply_markup", None)
+            if isinstance(method, EditMessageReplyMarkup) and markup is None:
+                continue
+            if isinstance(markup, InlineKeyboardMarkup) and getattr(method, "chat_id", self.user.id) in (self.user.id, None):
+                message = result if isinstance(result, Message) else self._message_for(method)
+                return [
+                    Button(b.text, b.callback_data, b.url, message) for row in markup.inline_keyboard for b in row
+                ]
+        return []
+
+    def _message_for(self, method: Any) -> Message:
+        from datetime import UTC, datetime
+
+        from aiogram.types import Chat
+
+        return Message(
+            message_id=getattr(method, "message_id", 0) or 0,
+            date=datetime.now(UTC),
+            chat=Chat(id=self.user.id, type="private"),
+        )
+
+    def texts(self, methods: list[TelegramMethod[Any]] | None = None) -> list[str]:
+        """Plain texts of the messages sent or edited (all so far, or those in ``methods``)."""
+        methods = self.session.requests if methods is None else methods
+        return [plain(m.text) for m in methods if isinstance(m, SendMessage | EditMessageText)]
+
+    def last_text(self) -> str:
+        texts = self.texts()
+        return texts[-1] if texts else ""

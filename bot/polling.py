@@ -1,0 +1,51 @@
+"""``hazardbot run``: long polling against any Bot API server, with the command menu set at start."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+
+from bot.app import build_bot, build_dispatcher, open_core
+from bot.settings import Settings
+
+log = logging.getLogger("hazardbot")
+
+COMMANDS = {
+    "zh": [
+        ("start", "开始 / 我的角色"),
+        ("inspect", "记录监督检查（附件1）"),
+        ("hazard", "登记安全隐患（附件2）"),
+        ("cancel", "放弃正在填写的表单"),
+        ("bind", "用邀请码绑定单位"),
+        ("help", "帮助"),
+    ],
+    "en": [
+        ("start", "Start / my roles"),
+        ("inspect", "Record an inspection (Annex 1)"),
+        ("hazard", "Record a hazard (Annex 2)"),
+        ("cancel", "Discard the open form"),
+        ("bind", "Bind to a unit with an invite code"),
+        ("help", "Help"),
+    ],
+}
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu: Chinese by default, English for English-speaking clients (setMyCommands)."""
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["zh"]])
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]], language_code="en")
+
+
+async def run_polling(settings: Settings) -> None:
+    async with open_core(settings) as core:
+        bot = build_bot(settings)
+        dp = build_dispatcher(core)
+        me = await bot.get_me()
+        log.warning("hazardbot @%s polling %s", me.username, settings.api_url)
+        await set_commands(bot)
+        try:
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True)
+        finally:
+            await bot.session.close()

@@ -1,0 +1,490 @@
+"""Filling in a form by conversation, one answer at a time, with the draft in the database.
+
+Every call is one transaction on the user's active draft (row-locked on PostgreSQL and serialised
+per user in this process, so the photos of an album arriving at once are all kept). A restart loses
+nothing: the next update picks the draft up where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import weakref
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import DraftStatus, PhotoStage, Role
+from bot.forms.actions import (
+    EditAnswer,
+    FormAction,
+    LocationAnswer,
+    Nav,
+    NavAnswer,
+    PhotoAnswer,
+    PickAnswer,
+    TextAnswer,
+    UnsupportedAnswer,
+)
+from bot.forms.checks import (
+    Rejected,
+    parse_date_answer,
+    parse_decimal,
+    parse_integer,
+    parse_phone,
+    parse_text,
+)
+from bot.forms.engine import FormState, FormWalk
+from bot.forms.options import Resolved, match_typed_choice, resolve_options
+from bot.forms.prompt import Option, Prompt, ReviewLine, Submitted
+from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
+from bot.forms.values import display
+from bot.services.actors import Actor
+from bot.services.errors import NotFound, PermissionDenied, StaleAction
+from bot.services.records import create_hazard, create_inspection
+from bot.settings import Settings
+from storage.db import UowFactory
+from storage.models import Draft, Inspection, Photo
+from storage.registry import find_township
+from storage.types import utcnow
+
+FORMS = ("inspection", "hazard")
+RECORDING_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.OFFICE)
+
+
+class FormService:
+    """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
+
+    def __init__(self, uow: UowFactory, clock: Clock, settings: Settings) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user_id] = lock
+        return lock
+
+    def _today(self) -> date:
+        return self._clock().date()
+
+    async def start(self, actor: Actor, form_key: str, locale: str, *, from_inspection: int | None = None) -> Prompt:
+        """Open ``form_key`` for ``actor`` (or show the form already open, with notice ``resumed``).
+
+        ``from_inspection``: the hazard form starts with the site of that inspection and links to it.
+        Raises ``PermissionDenied`` when the actor holds no recording role, ``NotFound`` for an
+        inspection outside the actor's unit.
+        """
+        if form_key not in FORMS:
+            raise NotFound(form=form_key)
+        grant = actor.grant_for(*RECORDING_ROLES)
+        if grant is None:
+            raise PermissionDenied()
+        async with self._lock(actor.user_id), self._uow() as uow:
+            active = await self._active(uow.session, actor.user_id)
+            if active is not None:
+                prompt = await self._prompt(uow.session, active, locale)
+                return _with(prompt, notice="resumed", notice_params={"form": prompt.form_title})
+            spec = load_form(form_key)
+            prefill = self._defaults(spec, grant.unit_name, grant.unit_is_township)
+            context: dict[str, Any] = {"unit_id": grant.unit_id}
+            if from_inspection is not None:
+                inspection = await uow.session.get(Inspection, from_inspection)
+                if inspection is None or inspection.unit_id != grant.unit_id:
+                    raise NotFound(inspection=from_inspection)
+                prefill.update(
+                    township=inspection.township,
+                    site_name=inspection.site_name,
+                    address={"address": inspection.address, "lat": inspection.latitude, "lon": inspection.longitude},
+                )
+                context["inspection_id"] = inspection.id
+                context["inspection_number"] = inspection.number
+            state = FormWalk(spec).start(prefill)
+            draft = Draft(user_id=actor.user_id, form=form_key, context=context)
+            _save(draft, state)
+            uow.session.add(draft)
+            await uow.session.flush()
+            prompt = await self._prompt(uow.session, draft, locale)
+            await uow.commit()
+            return prompt
+
+    async def current(self, actor: Actor, locale: str) -> Prompt:
+        """The question (or review card) of the open form; ``kind='none'`` when there is none."""
+        async with self._uow() as uow:
+            draft = await self._active(uow.session, actor.user_id)
+            if draft is None:
+                return Prompt("none")
+            return await self._prompt(uow.session, draft, locale)
+
+    async def act(self, actor: Actor, action: FormAction, locale: str) -> Prompt:
+        """Apply one user action to the open form and say what comes next.
+
+        A wrong answer returns the same question with ``error`` set; nothing stored is lost.
+        Raises ``StaleAction`` for a button of another draft; returns ``kind='none'`` without a draft.
+        """
+        async with self._lock(actor.user_id), self._uow() as uow:
+            draft = await self._active(uow.session, actor.user_id, for_update=True)
+            if draft is None:
+                return Prompt("none")
+            draft_id = getattr(action, "draft_id", draft.id)
+            if draft_id != draft.id:
+                raise StaleAction()
+            spec = load_form(draft.form)
+            walk = FormWalk(spec)
+            state = _state(draft)
+            error: Rejected | None = None
+            notice: tuple[str, dict[str, Any]] | None = None
+            try:
+                outcome = await self._apply(uow.session, actor, draft, walk, state, action, locale)
+            except Rejected as rejected:
+                error, outcome = rejected, None
+                state = _state(draft)  # a rejected answer changes nothing
+            if isinstance(outcome, Prompt):
+                await uow.commit()
+                return outcome
+            if isinstance(outcome, tuple):
+                notice = outcome
+            _save(draft, state)
+            uow.session.add(draft)
+            await uow.session.flush()
+            prompt = await self._prompt(uow.session, draft, locale)
+            await uow.commit()
+        if error is not None:
+            prompt = _with(prompt, error=error.code, error_params=error.params)
+        if notice is not None:
+            if notice[0] == "quiet":
+                return Prompt("quiet", draft_id=prompt.draft_id)
+            prompt = _with(prompt, notice=notice[0], notice_params=notice[1])
+        return prompt
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        draft: Draft,
+        walk: FormWalk,
+        state: FormState,
+        action: FormAction,
+        locale: str,
+    ) -> Prompt | tuple[str, dict[str, Any]] | None:
+        spec = walk.current(state)
+        today = self._today()
+        if isinstance(action, NavAnswer):
+            return await self._nav(session, draft, walk, state, action.op, spec, today, locale)
+        if isinstance(action, EditAnswer):
+            if not 0 <= action.field_index < len(walk.spec.fields):
+                raise StaleAction()
+            walk.edit(state, walk.spec.fields[action.field_index].key)
+            return None
+        if spec is None:
+            raise Rejected("use_review_buttons")
+        if isinstance(action, UnsupportedAnswer):
+            raise Rejected("unsupported_content", content=action.content_type, expected=spec.type)
+        if isinstance(action, PickAnswer):
+            if action.step != walk.spec.index(spec.key):
+                raise StaleAction()
+            return await self._pick(session, draft, walk, state, spec, action.index, today, locale)
+        if isinstance(action, LocationAnswer):
+            if spec.type != "location":
+                raise Rejected("unexpected_location", expected=spec.type)
+            value = dict(state.data.get(spec.key) or {})
+            value.update(lat=action.latitude, lon=action.longitude)
+            if action.address:
+                value["address"] = action.address[: spec.max_length]
+            if value.get("address"):
+                walk.accept(state, value)
+                return None
+            walk.store(state, value)
+            return ("pin_saved", {})
+        if isinstance(action, PhotoAnswer):
+            return await self._photo(session, actor, draft, walk, state, spec, action)
+        assert isinstance(action, TextAnswer)
+        walk.accept(state, await self._parse_text(session, draft, state, spec, action.text, today, locale))
+        return None
+
+    async def _parse_text(
+        self, session: AsyncSession, draft: Draft, state: FormState, spec: FieldSpec, text: str, today: date, locale: str
+    ) -> Any:
+        kind = spec.type
+        if kind == "text":
+            return parse_text(spec, text)
+        if kind == "integer":
+            return parse_integer(spec, text)
+        if kind == "decimal":
+            return parse_decimal(spec, text, state.data)
+        if kind == "date":
+            return parse_date_answer(spec, text, today)
+        if kind == "phone":
+            return parse_phone(text)
+        if kind == "location":
+            value = dict(state.data.get(spec.key) or {})
+            value["address"] = parse_text(spec, text)
+            return value
+        if kind == "choice":
+            options = await resolve_options(session, spec, state, locale, today, draft.context.get("unit_id"))
+            value = match_typed_choice(options, text)
+            if value is None and spec.source == "townships":
+                found = find_township(text)
+                value = found.name if found else None
+            if value is None:
+                raise Rejected("not_a_choice")
+            return value
+        if kind == "hazard_link" and text.strip() in ("无", "none", "None"):
+            return []
+        if kind == "photos":
+            raise Rejected("expected_photo")
+        raise Rejected("use_buttons")
+
+    async def _pick(
+        self,
+        session: AsyncSession,
+        draft: Draft,
+        walk: FormWalk,
+        state: FormState,
+        spec: FieldSpec,
+        index: int,
+        today: date,
+        locale: str,
+    ) -> None:
+        options: list[Resolved] = await resolve_options(session, spec, state, locale, today, draft.context.get("unit_id"))
+        if not 0 <= index < len(options):
+            raise StaleAction()
+        picked = options[index].value
+        if spec.type == "tree":
+            if "tree_category" not in state.context:
+                category = hazard_types()[index]
+                if not category.subtypes:
+                    walk.accept(state, [category.name, None])
+                else:
+                    state.context["tree_category"] = index
+                return
+            walk.accept(state, [hazard_types()[state.context["tree_category"]].name, picked])
+            return
+        if spec.type == "date":
+            walk.accept(state, parse_date_answer(spec, picked, today))
+            return
+        if spec.type == "hazard_link":
+            chosen = [list(v) for v in state.data.get(spec.key) or []]
+            chosen = [v for v in chosen if v[0] != picked[0]] if picked in chosen else chosen + [picked]
+            walk.store(state, chosen)
+            return
+        walk.accept(state, picked)
+
+    async def _nav(
+        self,
+        session: AsyncSession,
+        draft: Draft,
+        walk: FormWalk,
+        state: FormState,
+        op: Nav,
+        spec: FieldSpec | None,
+        today: date,
+        locale: str,
+    ) -> Prompt | tuple[str, dict[str, Any]] | None:
+        if op == Nav.CANCEL:
+            draft.status = DraftStatus.CANCELLED.value
+            draft.updated_at = utcnow()
+            session.add(draft)
+            return Prompt("cancelled", form_key=draft.form, form_title=load_form(draft.form).title(locale), draft_id=draft.id or 0)
+        if op == Nav.SUBMIT:
+            return await self._submit(session, draft, walk, state, today, locale)
+        if op == Nav.BACK:
+            if spec is not None and spec.type == "tree" and "tree_category" in state.context:
+                state.context.pop("tree_category")
+            else:
+                walk.back(state)
+            return None
+        if op == Nav.REVIEW:
+            walk.to_review(state)
+            return None
+        if spec is None:
+            raise Rejected("use_review_buttons")
+        if op == Nav.SKIP:
+            walk.skip(state)
+        elif op == Nav.DONE:
+            walk.finish_step(state)
+        elif op == Nav.NONE:
+            walk.accept(state, [])
+        elif op == Nav.KEEP:
+            value = state.data.get(spec.key)
+            if value in (None, "", []):
+                raise Rejected("nothing_to_keep")
+            if spec.type == "date":
+                value = parse_date_answer(spec, value, today)
+            walk.accept(state, value)
+        return None
+
+    async def _photo(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        draft: Draft,
+        walk: FormWalk,
+        state: FormState,
+        spec: FieldSpec,
+        action: PhotoAnswer,
+    ) -> tuple[str, dict[str, Any]]:
+        if spec.type != "photos":
+            raise Rejected("unexpected_photo", expected=spec.type)
+        photos = list(state.data.get(spec.key) or [])
+        if len(photos) >= spec.max_items:
+            raise Rejected("too_many_photos", max=spec.max_items)
+        image = action.image
+        photo = Photo(
+            sha256=image.sha256,
+            storage_key=image.storage_key,
+            size=image.size,
+            mime=image.mime,
+            width=image.width,
+            height=image.height,
+            telegram_file_id=action.telegram_file_id,
+            telegram_file_unique_id=action.telegram_file_unique_id,
+            stage=(PhotoStage.DISCOVERY if draft.form == "hazard" else PhotoStage.INSPECTION).value,
+            draft_id=draft.id,
+            user_id=actor.user_id,
+        )
+        session.add(photo)
+        await session.flush()
+        photos.append(photo.id)
+        walk.store(state, photos)
+        if action.media_group_id:
+            albums = list(state.context.get("albums") or [])
+            if action.media_group_id in albums:
+                return ("quiet", {})
+            state.context["albums"] = (albums + [action.media_group_id])[-10:]
+            return ("album_receiving", {"count": len(photos)})
+        return ("photo_added", {"count": len(photos)})
+
+    async def _submit(
+        self, session: AsyncSession, draft: Draft, walk: FormWalk, state: FormState, today: date, locale: str
+    ) -> Prompt | tuple[str, dict[str, Any]]:
+        if state.step is not None:
+            raise Rejected("finish_first")
+        missing = walk.missing(state)
+        if missing:
+            state.step = missing[0].key
+            state.reviewing = True
+            return ("missing_fields", {"fields": "、".join(f.label(locale) for f in missing)})
+        data = walk.clean(state.data)
+        unit_id = int(draft.context["unit_id"])
+        district = self._settings.district_name
+        submitted: Submitted
+        if draft.form == "inspection":
+            submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
+        else:
+            submitted = await create_hazard(
+                session, draft, data, unit_id=unit_id, district=district, today=today,
+                inspection_id=draft.context.get("inspection_id"),
+            )
+        draft.status = DraftStatus.SUBMITTED.value
+        draft.updated_at = utcnow()
+        _save(draft, state)
+        session.add(draft)
+        return Prompt(
+            "submitted",
+            form_key=draft.form,
+            form_title=walk.spec.title(locale),
+            draft_id=draft.id or 0,
+            submitted=submitted,
+        )
+
+    async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
+        query = select(Draft).where(Draft.user_id == user_id, Draft.status == DraftStatus.ACTIVE.value)
+        if for_update:
+            query = query.with_for_update()
+        return (await session.exec(query.order_by(Draft.id.desc()))).first()  # type: ignore[union-attr]
+
+    def _defaults(self, spec: FormSpec, unit_name: str, unit_is_township: bool) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for f in spec.fields:
+            if f.default == "today":
+                values[f.key] = self._today().isoformat()
+            elif f.default == "unit":
+                values[f.key] = unit_name
+            elif f.default == "unit_township":
+                if unit_is_township:
+                    values[f.key] = unit_name
+            elif f.default is not None:
+                values[f.key] = f.default
+        return values
+
+    async def _prompt(self, session: AsyncSession, draft: Draft, locale: str) -> Prompt:
+        spec_form = load_form(draft.form)
+        walk = FormWalk(spec_form)
+        state = _state(draft)
+        title = spec_form.title(locale)
+        assert draft.id is not None
+        spec = walk.current(state)
+        if spec is None:
+            lines = tuple(
+                ReviewLine(spec_form.index(f.key), f.label(locale), display(f, state.data.get(f.key), locale))
+                for f in walk.applicable(state.data)
+            )
+            context_lines: tuple[ReviewLine, ...] = ()
+            if draft.context.get("inspection_number"):
+                context_lines = (
+                    ReviewLine(-1, "检查记录" if locale != "en" else "Inspection", draft.context["inspection_number"], False),
+                )
+            return Prompt(
+                "review",
+                form_key=draft.form,
+                form_title=title,
+                draft_id=draft.id,
+                review=context_lines + lines,
+                missing=tuple(f.label(locale) for f in walk.missing(state)),
+            )
+        options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))
+        selected = {tuple(v) for v in state.data.get(spec.key) or []} if spec.type == "hazard_link" else set()
+        value = state.data.get(spec.key)
+        option_kind = "tree_sub" if spec.type == "tree" and "tree_category" in state.context else spec.type
+        return Prompt(
+            "question",
+            form_key=draft.form,
+            form_title=title,
+            draft_id=draft.id,
+            field=spec,
+            step_index=spec_form.index(spec.key),
+            position=walk.position(state),
+            current_value=None if value in (None, "", []) else display(spec, value, locale),
+            options=tuple(
+                Option(o.label if o.code is None else f"{o.code}|{o.label}", tuple(o.value) in selected if spec.type == "hazard_link" else False)
+                for o in options
+            ),
+            option_kind=option_kind,
+            can_back=bool(state.history) or state.reviewing or "tree_category" in state.context,
+            can_skip=not spec.required,
+            can_done=spec.type in ("photos", "hazard_link"),
+            can_none=spec.type == "hazard_link",
+        )
+
+
+def _state(draft: Draft) -> FormState:
+    return FormState(
+        data=copy.deepcopy(draft.data),
+        step=draft.step,
+        history=list(draft.history),
+        reviewing=draft.reviewing,
+        context=copy.deepcopy(draft.context),
+    )
+
+
+def _save(draft: Draft, state: FormState) -> None:
+    # new objects, so that SQLAlchemy sees the JSON columns changed
+    draft.data = copy.deepcopy(state.data)
+    draft.step = state.step
+    draft.history = list(state.history)
+    draft.reviewing = state.reviewing
+    draft.context = copy.deepcopy(state.context)
+    draft.updated_at = utcnow()
+
+
+def _with(prompt: Prompt, **changes: Any) -> Prompt:
+    from dataclasses import replace
+
+    return replace(prompt, **changes)

@@ -1,0 +1,140 @@
+"""``hazardbot chat``: the real dispatcher and handlers, driven from the terminal.
+
+What the bot sends is printed; buttons are numbered and pressed with ``#N``. Extra commands:
+``/photo PATH`` (a photo), ``/album PATH PATH…``, ``/file PATH`` (an image sent as a file),
+``/location LAT LON``, ``/as USER_ID`` (talk as someone else), ``/quit``. Reads standard input,
+so a whole conversation can be piped in.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.app import build_bot, build_dispatcher, open_core
+from bot.local_chat import LocalChat, plain
+from bot.local_session import LocalSession
+from bot.settings import Settings
+from bot.updates import UpdateFactory
+
+HELP = (
+    "本地对话模式（无需网络和令牌）。直接输入文字或命令与机器人对话；\n"
+    "  #编号            点击按钮（如 #1）\n"
+    "  /photo 路径      发送照片        /album 路径 路径…  发送相册\n"
+    "  /file 路径       以文件发送图片  /location 纬度 经度  发送位置\n"
+    "  /as 用户ID       切换用户        /quit              退出\n"
+    "先发送 /start。绑定单位需要邀请码：另开终端运行 hazardbot invite --role inspector --unit 110105001"
+)
+
+
+class Printer:
+    """Prints each Bot API call the way a phone would show it."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.counter = 0
+
+    def __call__(self, method: TelegramMethod[Any]) -> None:
+        if isinstance(method, SendMessage | EditMessageText):
+            prefix = "bot" if isinstance(method, SendMessage) else "bot (edited)"
+            self._print(f"\n[{prefix}] {plain(method.text)}")
+            self._buttons(method.reply_markup)
+        elif isinstance(method, SendPhoto | SendDocument):
+            caption = plain(method.caption or "")
+            self._print(f"\n[bot] [{'photo' if isinstance(method, SendPhoto) else 'file'}] {caption}")
+            self._buttons(method.reply_markup)
+        elif isinstance(method, SendMediaGroup):
+            self._print(f"\n[bot] [album of {len(method.media)} photos]")
+        elif isinstance(method, SendLocation):
+            self._print(f"\n[bot] [location {method.latitude:.5f}, {method.longitude:.5f}]")
+        elif isinstance(method, AnswerCallbackQuery) and method.text:
+            self._print(f"  » {method.text}")
+        elif isinstance(method, EditMessageReplyMarkup):
+            pass
+
+    def _buttons(self, markup: Any) -> None:
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return
+        number = 0
+        for row in markup.inline_keyboard:
+            cells = []
+            for button in row:
+                number += 1
+                cells.append(f"[#{number} {button.text}]")
+            self._print("  " + "  ".join(cells))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def run_chat(settings: Settings, user_id: int, name: str, language: str, stdin: TextIO = sys.stdin,
+                   out: TextIO = sys.stdout) -> int:
+    """Run the terminal conversation until end of input or ``/quit``."""
+    printer = Printer(out)
+    session = LocalSession(on_request=printer)
+    interactive = stdin.isatty()
+    async with open_core(settings) as core:
+        bot = build_bot(settings, session)
+        dp = build_dispatcher(core)
+        factory = UpdateFactory()
+        chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language))
+        print(HELP, file=out, flush=True)
+        while True:
+            if interactive:
+                print("\n> ", end="", file=out, flush=True)
+            line = stdin.readline()
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if not interactive:
+                print(f"\n> {line}", file=out, flush=True)
+            try:
+                if not await _dispatch(chat, line, out, user_id=user_id, name=name, language=language):
+                    break
+            except (LookupError, OSError, ValueError, IndexError) as exc:
+                print(f"  ! {exc}", file=out, flush=True)
+        await bot.session.close()
+    return 0
+
+
+async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool:
+    if line in ("/quit", "/exit"):
+        return False
+    if line.startswith("#") and line[1:].isdigit():
+        await chat.press(int(line[1:]))
+        return True
+    words = shlex.split(line) if line.startswith("/") else [line]
+    command, args = words[0], words[1:]
+    if command == "/photo" and args:
+        await chat.photo(Path(args[0]).expanduser())
+    elif command == "/album" and args:
+        await chat.album([Path(a).expanduser() for a in args])
+    elif command == "/file" and args:
+        path = Path(args[0]).expanduser()
+        await chat.file(path, path.name, mimetypes.guess_type(path.name)[0])
+    elif command == "/location" and len(args) >= 2:
+        await chat.location(float(args[0]), float(args[1]), " ".join(args[2:]) or None)
+    elif command == "/as" and args:
+        chat.user = UpdateFactory.user(int(args[0]), who["name"], who["language"])
+        print(f"  (now talking as user {args[0]})", file=out, flush=True)
+    else:
+        await chat.say(line)
+    return True

@@ -1,0 +1,78 @@
+"""Real-shaped Telegram updates made in-process: what ``hazardbot chat`` types and what the tests feed
+through ``Dispatcher.feed_update``. Shapes follow the Bot API (private chat id = user id)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Document,
+    Location,
+    Message,
+    PhotoSize,
+    Update,
+    User,
+    Venue,
+)
+
+
+class UpdateFactory:
+    """Numbers updates and messages like Telegram does (monotonic ``update_id``, per-factory message ids)."""
+
+    def __init__(self, start_update_id: int = 1) -> None:
+        self._update_ids = itertools.count(start_update_id)
+        self._message_ids = itertools.count(1)
+
+    @staticmethod
+    def user(user_id: int, name: str = "测试用户", language: str | None = "zh-hans") -> User:
+        return User(id=user_id, is_bot=False, first_name=name, language_code=language)
+
+    def message(self, user: User, chat: Chat | None = None, **content: Any) -> Update:
+        chat = chat or Chat(id=user.id, type="private", first_name=user.first_name)
+        msg = Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=chat,
+            from_user=user,
+            **content,
+        )
+        return Update(update_id=next(self._update_ids), message=msg)
+
+    def text(self, user: User, text: str, chat: Chat | None = None) -> Update:
+        entities = None
+        if text.startswith("/"):
+            from aiogram.types import MessageEntity
+
+            length = len(text.split()[0].encode("utf-16-le")) // 2
+            entities = [MessageEntity(type="bot_command", offset=0, length=length)]
+        return self.message(user, chat, text=text, entities=entities)
+
+    def photo(
+        self, user: User, file_id: str, unique_id: str, size: int, width: int, height: int,
+        media_group_id: str | None = None, caption: str | None = None,
+    ) -> Update:
+        sizes = [
+            PhotoSize(file_id=file_id + "-s", file_unique_id=unique_id + "s", width=max(1, width // 10),
+                      height=max(1, height // 10), file_size=max(1, size // 50)),
+            PhotoSize(file_id=file_id, file_unique_id=unique_id, width=width, height=height, file_size=size),
+        ]
+        return self.message(user, photo=sizes, media_group_id=media_group_id, caption=caption)
+
+    def document(self, user: User, file_id: str, unique_id: str, size: int, name: str, mime: str | None) -> Update:
+        doc = Document(file_id=file_id, file_unique_id=unique_id, file_name=name, mime_type=mime, file_size=size)
+        return self.message(user, document=doc)
+
+    def location(self, user: User, latitude: float, longitude: float, venue_address: str | None = None) -> Update:
+        loc = Location(latitude=latitude, longitude=longitude)
+        venue = Venue(location=loc, title=venue_address, address=venue_address) if venue_address else None
+        return self.message(user, location=loc, venue=venue)
+
+    def callback(self, user: User, message: Message, data: str) -> Update:
+        query = CallbackQuery(
+            id=str(next(self._update_ids)), from_user=user, chat_instance="local", message=message, data=data
+        )
+        return Update(update_id=next(self._update_ids), callback_query=query)

@@ -1,0 +1,23 @@
+"""aiogram routers, one module per feature. ``build_root_router`` assembles them in order:
+group chats first (so nothing else answers there), then commands, then form answers."""
+
+from __future__ import annotations
+
+import importlib
+
+from aiogram import Router
+
+ROUTER_MODULES = (
+    "handlers.errors",
+    "handlers.groups",
+    "handlers.start",
+    "handlers.binding",
+    "handlers.forms",
+)
+
+
+def build_root_router() -> Router:
+    root = Router(name="root")
+    for name in ROUTER_MODULES:
+        root.include_router(importlib.import_module(name).router())
+    return root

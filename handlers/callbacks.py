@@ -1,0 +1,22 @@
+"""Typed, versioned callback data (≤ 64 bytes, ids only). Never trusted: the services re-check
+that the draft or record belongs to the user pressing the button."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class FormCb(CallbackData, prefix="f1"):
+    """A form button. ``k``: ``p`` pick option ``i`` of step ``s``; ``n`` navigation ``a``; ``e`` edit field ``i``."""
+
+    d: int
+    k: str
+    s: int = 0
+    i: int = 0
+    a: str = ""
+
+
+class InspectionCb(CallbackData, prefix="i1"):
+    """"Record a hazard found in this inspection"."""
+
+    id: int

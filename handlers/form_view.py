@@ -1,0 +1,150 @@
+"""Rendering a form ``Prompt`` as a Telegram message: text (HTML, user values escaped) and buttons."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.forms.actions import Nav
+from bot.forms.prompt import Prompt
+from handlers.callbacks import FormCb, InspectionCb
+from handlers.texts import clip, q, rejection
+
+REVIEW_VALUE_LIMIT = 150
+
+
+def _date_word(code: str) -> str:
+    words = {
+        "today": _("Today"),
+        "yesterday": _("Yesterday"),
+        "day_before_yesterday": _("2 days ago"),
+        "tomorrow": _("Tomorrow"),
+        "in_7_days": _("In 7 days"),
+        "in_15_days": _("In 15 days"),
+        "in_30_days": _("In 30 days"),
+        "in_90_days": _("In 90 days"),
+    }
+    return words.get(code, code)
+
+
+def _notice(prompt: Prompt) -> str:
+    params = {k: q(v) for k, v in prompt.notice_params.items()}
+    texts = {
+        "resumed": _("You have an unfinished form: {form}. Continuing where you left off (/cancel to discard it)."),
+        "photo_added": _("Photo received ({count} so far). Send more, or press Done."),
+        "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
+        "pin_saved": _("Location saved. Now type the detailed address (to the door number)."),
+        "missing_fields": _("Some required fields are still empty: {fields}."),
+    }
+    return texts.get(prompt.notice or "", "").format(**params)
+
+
+def _nav_row(prompt: Prompt) -> list[InlineKeyboardButton]:
+    row = []
+    if prompt.can_back:
+        row.append(InlineKeyboardButton(text=_("« Back"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.BACK).pack()))
+    if prompt.can_skip:
+        row.append(InlineKeyboardButton(text=_("Skip"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SKIP).pack()))
+    row.append(InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()))
+    return row
+
+
+def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    assert prompt.field is not None
+    spec = prompt.field
+    lines = []
+    if prompt.error:
+        lines.append("⚠️ " + rejection(prompt.error, prompt.error_params))
+    if prompt.notice:
+        lines.append(_notice(prompt))
+    number, total = prompt.position
+    required = "" if spec.required else _(" (optional)")
+    lines.append(f"<b>{q(prompt.form_title)}</b> · {number}/{total}")
+    lines.append(f"<b>{q(spec.label(locale))}</b>{required}")
+    if spec.hint(locale):
+        lines.append(f"<i>{q(spec.hint(locale))}</i>")
+    if prompt.current_value is not None:
+        lines.append(_("Current: {value}").format(value=q(prompt.current_value)))
+    builder = InlineKeyboardBuilder()
+    width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3
+    for index, option in enumerate(prompt.options):
+        label = option.label
+        if "|" in label and spec.type == "date":
+            code, day = label.split("|", 1)
+            label = f"{_date_word(code)} {day}"
+        if option.selected:
+            label = "✅ " + label
+        builder.button(text=label[:60], callback_data=FormCb(d=prompt.draft_id, k="p", s=prompt.step_index, i=index))
+    builder.adjust(width)
+    extra = []
+    if prompt.current_value is not None and spec.type not in ("photos", "hazard_link"):
+        extra.append(InlineKeyboardButton(text=_("✔ Keep current"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.KEEP).pack()))
+    if prompt.can_none:
+        extra.append(InlineKeyboardButton(text=_("None (无)"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.NONE).pack()))
+    if prompt.can_done:
+        extra.append(InlineKeyboardButton(text=_("Done ✔"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.DONE).pack()))
+    if extra:
+        builder.row(*extra)
+    builder.row(*_nav_row(prompt))
+    return clip("\n".join(lines)), builder.as_markup()
+
+
+def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
+    lines = []
+    if prompt.error:
+        lines.append("⚠️ " + rejection(prompt.error, prompt.error_params))
+    if prompt.notice:
+        lines.append(_notice(prompt))
+    lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))
+    builder = InlineKeyboardBuilder()
+    for line in prompt.review:
+        value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"
+        lines.append(f"• {q(line.label)}：{q(value)}")
+        if line.editable:
+            builder.button(
+                text=_("Edit: {label}").format(label=line.label)[:40],
+                callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index),
+            )
+    builder.adjust(2)
+    if prompt.missing:
+        lines.append("⚠️ " + _("Still required: {fields}").format(fields=q("、".join(prompt.missing))))
+    builder.row(
+        InlineKeyboardButton(text=_("✅ Submit"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SUBMIT).pack()),
+        InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()),
+    )
+    return clip("\n".join(lines)), builder.as_markup()
+
+
+def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
+    result = prompt.submitted
+    assert result is not None
+    if result.kind == "hazard":
+        text = _(
+            "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"
+            "You will be told when it is reviewed. The ledger number is assigned when the district office registers it."
+        ).format(number=q(result.number), photos=result.photo_count)
+        return text, None
+    linked = "、".join(result.linked) if result.linked else _("none")
+    text = _(
+        "✅ Inspection recorded.\nNumber: <code>{number}</code>\nLinked hazards: {linked}\nPhotos: {photos}\n"
+        "Found a hazard in this inspection? Record it now:"
+    ).format(number=q(result.number), linked=q(linked), photos=result.photo_count)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ Record a hazard found here"), callback_data=InspectionCb(id=result.record_id))
+    return text, builder.as_markup()
+
+
+def render(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """Text and keyboard for ``prompt``; None when nothing should be sent."""
+    if prompt.kind == "question":
+        return render_question(prompt, locale)
+    if prompt.kind == "review":
+        return render_review(prompt)
+    if prompt.kind == "submitted":
+        return render_submitted(prompt)
+    if prompt.kind == "cancelled":
+        return _("The form was cancelled; nothing was submitted.").format(), None
+    if prompt.kind == "none":
+        return _("There is no open form. Start one with /inspect or /hazard.").format(), None
+    return None

@@ -1,0 +1,208 @@
+"""The inspection and hazard forms in a private chat: commands, answers of every kind, buttons.
+
+Each handler turns the update into one ``FormAction`` and asks ``FormService`` what comes next.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.app import Services
+from bot.forms.actions import (
+    EditAnswer,
+    FormAction,
+    LocationAnswer,
+    Nav,
+    NavAnswer,
+    PhotoAnswer,
+    PickAnswer,
+    TextAnswer,
+    UnsupportedAnswer,
+)
+from bot.forms.prompt import Prompt
+from bot.services.actors import Actor
+from bot.services.errors import DomainError, PermissionDenied, StaleAction
+from bot.services.photos import check_declared_size
+from handlers.callbacks import FormCb, InspectionCb
+from handlers.form_view import render
+from handlers.texts import domain_error
+
+log = logging.getLogger("hazardbot.forms")
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+
+
+async def _send(message: Message, prompt: Prompt, locale: str) -> None:
+    rendered = render(prompt, locale)
+    if rendered is not None:
+        text, keyboard = rendered
+        await message.answer(text, reply_markup=keyboard)
+
+
+def _error_text(exc: DomainError, actor: Actor) -> str:
+    if isinstance(exc, PermissionDenied) and not actor.is_bound:
+        return domain_error("not_bound", {})
+    return domain_error(exc.code, exc.params)
+
+
+async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> None:
+    try:
+        prompt = await services.forms.act(actor, action, locale)
+    except DomainError as exc:
+        await message.answer(_error_text(exc, actor))
+        return
+    if prompt.kind == "none" and not actor.is_bound:
+        await message.answer(domain_error("not_bound", {}))
+        return
+    await _send(message, prompt, locale)
+
+
+def router() -> Router:
+    r = Router(name="forms")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+
+    async def start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
+        try:
+            prompt = await services.forms.start(actor, form, locale)
+        except DomainError as exc:
+            await message.answer(_error_text(exc, actor))
+            return
+        await _send(message, prompt, locale)
+
+    @r.message(Command("inspect"))
+    async def inspect(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await start(message, actor, services, locale, "inspection")
+
+    @r.message(Command("hazard"))
+    async def hazard(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await start(message, actor, services, locale, "hazard")
+
+    @r.message(Command("cancel"))
+    async def cancel(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        current = await services.forms.current(actor, locale)
+        if current.kind == "none":
+            await message.answer(_("There is nothing to cancel."))
+            return
+        await _act(message, actor, services, locale, NavAnswer(current.draft_id, Nav.CANCEL))
+
+    @r.message(Command("resume"))
+    async def resume(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await _send(message, await services.forms.current(actor, locale), locale)
+
+    @r.callback_query(FormCb.filter())
+    async def button(query: CallbackQuery, callback_data: FormCb, actor: Actor, services: Services, locale: str) -> None:
+        action: FormAction
+        if callback_data.k == "p":
+            action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
+        elif callback_data.k == "e":
+            action = EditAnswer(callback_data.d, callback_data.i)
+        else:
+            try:
+                action = NavAnswer(callback_data.d, Nav(callback_data.a))
+            except ValueError:
+                await query.answer(_("Unknown button."))
+                return
+        message = query.message
+        assert isinstance(message, Message)
+        try:
+            prompt = await services.forms.act(actor, action, locale)
+        except StaleAction:
+            await query.answer(domain_error("stale_action", {}), show_alert=False)
+            await _send(message, await services.forms.current(actor, locale), locale)
+            return
+        except DomainError as exc:
+            await query.answer()
+            await message.answer(_error_text(exc, actor))
+            return
+        await query.answer()
+        rendered = render(prompt, locale)
+        if rendered is None:
+            return
+        text, keyboard = rendered
+        stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
+        if stays:
+            await message.edit_text(text, reply_markup=keyboard)
+            return
+        await message.edit_reply_markup(reply_markup=None)
+        await message.answer(text, reply_markup=keyboard)
+
+    @r.callback_query(InspectionCb.filter())
+    async def hazard_from_inspection(
+        query: CallbackQuery, callback_data: InspectionCb, actor: Actor, services: Services, locale: str
+    ) -> None:
+        message = query.message
+        assert isinstance(message, Message)
+        await query.answer()
+        try:
+            prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
+        except DomainError as exc:
+            await message.answer(_error_text(exc, actor))
+            return
+        await _send(message, prompt, locale)
+
+    @r.message(F.photo)
+    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+        assert message.photo
+        largest = message.photo[-1]
+        await _image(message, bot, actor, services, locale, largest.file_id, largest.file_unique_id, largest.file_size)
+
+    @r.message(F.document)
+    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+        doc = message.document
+        assert doc is not None
+        name = (doc.file_name or "").lower()
+        if not ((doc.mime_type or "").startswith("image/") or name.endswith(IMAGE_EXTENSIONS)):
+            await _act(message, actor, services, locale, UnsupportedAnswer("document"))
+            return
+        await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size)
+
+    @r.message(F.location)
+    async def location(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        assert message.location is not None
+        address = message.venue.address if message.venue else None
+        action = LocationAnswer(message.location.latitude, message.location.longitude, address)
+        await _act(message, actor, services, locale, action)
+
+    @r.message(F.text.startswith("/"))
+    async def unknown_command(message: Message, actor: Actor) -> None:
+        await message.answer(_("Unknown command. Send /help to see what you can do."))
+
+    @r.message(F.text)
+    async def text(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await _act(message, actor, services, locale, TextAnswer(message.text or ""))
+
+    @r.message()
+    async def anything_else(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)))
+
+    return r
+
+
+async def _image(
+    message: Message,
+    bot: Bot,
+    actor: Actor,
+    services: Services,
+    locale: str,
+    file_id: str,
+    file_unique_id: str,
+    declared_size: int | None,
+) -> None:
+    try:
+        check_declared_size(declared_size)
+        downloaded = await bot.download(file_id)
+        assert downloaded is not None
+        stored = await services.photos.keep_original(downloaded.read())
+    except DomainError as exc:
+        await message.answer(domain_error(exc.code, exc.params))
+        current = await services.forms.current(actor, locale)
+        await _send(message, current, locale)
+        return
+    action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
+    await _act(message, actor, services, locale, action)

@@ -1,0 +1,104 @@
+"""Localized texts shared by the handlers. Message ids are English; see ``bot/locales``."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import Role
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def q(text: object) -> str:
+    """Escape anything a user typed (or that came from the database) for an HTML message."""
+    return escape(str(text), quote=False)
+
+
+def role_name(role: Role) -> str:
+    names = {
+        Role.INSPECTOR: _("inspector"),
+        Role.REVIEWER: _("unit reviewer"),
+        Role.OFFICE: _("district safety office"),
+        Role.LEADER: _("leader"),
+        Role.CONTACT: _("contact person"),
+        Role.ADMIN: _("administrator"),
+        Role.PUBLIC: _("member of the public"),
+    }
+    return names[role]
+
+
+def rejection(code: str, params: dict[str, Any]) -> str:
+    """Why an answer was not accepted, in one short sentence."""
+    p = {k: q(v) for k, v in params.items()}
+    texts = {
+        "too_short": _("That is too short: at least {min} characters, please."),
+        "too_long": _("That is too long ({length} characters); at most {max}, please."),
+        "not_integer": _("Please send a whole number, digits only (e.g. 3)."),
+        "too_small": _("The number must be at least {min}."),
+        "too_large": _("The number must be at most {max}."),
+        "not_decimal": _("Please send a number, e.g. 0.5 or 120."),
+        "too_many_decimals": _("At most {scale} decimal places, please."),
+        "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
+        "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),
+        "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
+        "date_not_after_today": _("The deadline must be after today ({today})."),
+        "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
+        "not_a_choice": _("Please choose one of the buttons."),
+        "use_buttons": _("Please answer with the buttons below."),
+        "use_review_buttons": _("The form is complete: use the buttons on the review card to edit or submit."),
+        "expected_photo": _("A photo is expected here: send one or more photos, or press Done."),
+        "unexpected_photo": _("A photo is not what this question asks for."),
+        "unexpected_location": _("A location is not what this question asks for."),
+        "unsupported_content": _("I cannot use that here. Please answer the question below."),
+        "too_many_photos": _("At most {max} photos per record."),
+        "required": _("This field is required and cannot be skipped."),
+        "nothing_to_keep": _("There is no current value to keep; please answer."),
+        "not_editable": _("That field does not apply to this record."),
+        "finish_first": _("Please finish the current question first."),
+        "nothing_asked": _("Nothing is being asked right now."),
+    }
+    text = texts.get(code, _("That answer was not accepted."))
+    return text.format(**p)
+
+
+def image_rejection(params: dict[str, Any]) -> str:
+    reason = params.get("reason")
+    if reason == "too_big":
+        return _("That file is {size_mb} MB; bots can receive at most 20 MB. Send a smaller photo.").format(
+            size_mb=q(params.get("size_mb", "?"))
+        )
+    if reason == "too_many_pixels":
+        return _("That image is too large in pixels to process. Send a normal photo.")
+    if reason == "corrupt":
+        return _("That image file is damaged or incomplete. Please send it again.")
+    return _("That file is not an image I can use (JPEG, PNG, WebP or HEIC).")
+
+
+def domain_error(code: str, params: dict[str, Any]) -> str:
+    texts = {
+        "not_bound": _("You are not bound to a unit yet. Ask your unit's administrator for an invite code and send /bind CODE."),
+        "permission_denied": _("Your role does not allow this."),
+        "not_found": _("Not found, or not within your scope."),
+        "unknown_unit": _("Unknown unit: {unit}."),
+        "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
+        "stale_action": _("That button belongs to an earlier message; here is the current question."),
+    }
+    if code == "invite_invalid":
+        reasons = {
+            "unknown": _("This invite code does not exist. Check it and try again."),
+            "used": _("This invite code has already been used."),
+            "expired": _("This invite code has expired. Ask for a new one."),
+            "revoked": _("This invite code was revoked."),
+        }
+        return reasons.get(str(params.get("reason")), reasons["unknown"])
+    if code == "image_rejected":
+        return image_rejection(params)
+    return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
+
+
+def clip(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+    """Keep a message within Telegram's limit (4096 characters)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
