@@ -11,7 +11,6 @@ from sqlmodel import func, select
 
 from bot.domain import HazardState, Role
 from bot.services.actors import Actor, load_actor
-from bot.services.transitions import append_submission
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Membership, Unit, User
 from storage.models_lifecycle import Rectification, RectificationPlan
@@ -22,6 +21,7 @@ HOME = "110105001"  # 建外街道
 OTHER = "110105002"  # 朝外街道
 OFFICE_UNIT = "dept-01"  # 区安委会办公室
 _ids = itertools.count(1000)
+S = HazardState
 
 
 async def unit_id(uow: UowFactory, code: str) -> int:
@@ -102,7 +102,8 @@ async def hazard(
             h.registered_at = NOW
         u.session.add(h)
         await u.session.flush()
-        append_submission(u.session, h, creator.user_id, NOW)
+        u.session.add(HazardEvent(hazard_id=h.id, at=NOW, actor_id=creator.user_id, action="submit",  # type: ignore[arg-type]
+                                  from_state=None, to_state=S.PENDING_REVIEW.value, data={"photos": []}))
         if full_plan:
             u.session.add(RectificationPlan(
                 hazard_id=h.id, responsibility="房东张三", measures=measures, funds=Decimal("1.5"),  # type: ignore[arg-type]

@@ -181,17 +181,3 @@ class Transitions:
         ).all()
         return await self.telegram_ids(user_ids, exclude)
 
-
-def append_submission(session: AsyncSession, hazard: Hazard, actor_id: int, at: datetime) -> HazardEvent:
-    """The first event of a hazard (``submit``: none → pending_review), for the code that creates hazards."""
-    event = HazardEvent(
-        hazard_id=hazard.id,  # type: ignore[arg-type]
-        at=at,
-        actor_id=actor_id,
-        action=Action.SUBMIT.value,
-        from_state=None,
-        to_state=HazardState.PENDING_REVIEW.value,
-        data={"photos": []},
-    )
-    session.add(event)
-    return event
