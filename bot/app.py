@@ -17,9 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
+from bot.services.admin import AdminService
+from bot.services.find import FindService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
+from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
+from bot.services.verification import VerificationService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -37,6 +41,10 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    lifecycle: LifecycleService
+    verification: VerificationService
+    find: FindService
+    admin: AdminService
 
 
 @dataclass
@@ -51,11 +59,16 @@ class Core:
 
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
+    invites = InviteService(uow, settings.invite_ttl_days)
     return Services(
         users=UserService(uow, settings.admin_ids),
-        invites=InviteService(uow, settings.invite_ttl_days),
+        invites=invites,
         forms=FormService(uow, clock, settings),
         photos=photos,
+        lifecycle=LifecycleService(uow, clock, settings.district_code),
+        verification=VerificationService(uow, clock),
+        find=FindService(uow, clock),
+        admin=AdminService(uow, invites),
     )
 
 

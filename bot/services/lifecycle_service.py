@@ -19,7 +19,9 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
+from bot.forms.actions import StoredImage
 from bot.services.actors import Actor
+from bot.services.errors import NotBound
 from bot.services.lifecycle import (
     LEVELS,
     MAJOR,
@@ -44,7 +46,7 @@ from bot.services.lifecycle_errors import (
 from bot.services.numbers import next_ledger_number
 from bot.services.transitions import Outcome, Transitions
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent
+from storage.models import Hazard, HazardEvent, Photo
 from storage.models_lifecycle import (
     HazardLink,
     LookbackCheck,
@@ -148,6 +150,22 @@ class LifecycleService:
         if deadline < self._today():
             raise DeadlineInPast(deadline=deadline.isoformat())
         return deadline
+
+    async def add_photo(self, actor: Actor, image: StoredImage, file_id: str | None, file_unique_id: str | None,
+                        stage: PhotoStage) -> int:
+        """Record a photo received for a life cycle step (kept in the photo store already); its id is then given
+        to the step (evidence, re-inspection, verification), which attaches it to the hazard."""
+        if not actor.is_bound:
+            raise NotBound()
+        async with self._uow() as u:
+            photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
+                          width=image.width, height=image.height, telegram_file_id=file_id,
+                          telegram_file_unique_id=file_unique_id, stage=stage.value, user_id=actor.user_id,
+                          received_at=self._clock())
+            u.session.add(photo)
+            await u.commit()
+            assert photo.id is not None
+            return photo.id
 
     # ---- review and registration (方案 四(二)) -------------------------------------------------------
 
@@ -265,7 +283,7 @@ class LifecycleService:
             if missing:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)
             mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
-            await t.attach_photos(hazard, photo_ids, PhotoStage.ACCEPTANCE)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.ACCEPTANCE)
             event = await t.move(
                 actor, hazard, Action.REPORT_RECTIFICATION, target, note=note, photo_ids=photo_ids,
                 changes=mirror, data={**_plan_data(merged), "document": document.name if document else None},
@@ -322,7 +340,7 @@ class LifecycleService:
             if deadline is not None:
                 changes["deadline"] = deadline
                 await move_plan_deadline(t.session, hazard, deadline)
-            await t.attach_photos(hazard, photo_ids, PhotoStage.REINSPECTION)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.REINSPECTION)
             event = await t.move(
                 actor, hazard, action, target, note=note, photo_ids=photo_ids, changes=changes,
                 data={"inspected_on": inspected_on.isoformat(), "result": result,
@@ -415,7 +433,7 @@ class LifecycleService:
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, action)
-            await t.attach_photos(hazard, photo_ids, PhotoStage.INSPECTION)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.INSPECTION)
             changes: dict[str, Any] = {}
             if deadline is not None:
                 changes["deadline"] = deadline
@@ -476,4 +494,6 @@ def _outcome(
         ledger_number=ledger_number or hazard.ledger_number,
         notify=notify,
         record_id=record_id,
+        draft_number=hazard.draft_number,
+        site_name=hazard.site_name,
     )

@@ -37,6 +37,8 @@ class Outcome:
     ledger_number: str | None = None
     notify: tuple[int, ...] = field(default=())
     record_id: int | None = None
+    draft_number: str = ""
+    site_name: str = ""
 
 
 class Transitions:
@@ -139,13 +141,17 @@ class Transitions:
         await self.session.flush()
         return event
 
-    async def attach_photos(self, hazard: Hazard, photo_ids: Sequence[int], stage: PhotoStage) -> None:
-        """Attach received photos to ``hazard`` for ``stage``. Raises ``InvalidValue(field="photos")`` for an
-        unknown id or a photo that belongs to another hazard."""
+    async def attach_photos(
+        self, actor: Actor, hazard: Hazard, photo_ids: Sequence[int], stage: PhotoStage
+    ) -> None:
+        """Attach photos ``actor`` received to ``hazard`` for ``stage``. Raises ``InvalidValue(field="photos")``
+        for an unknown id, someone else's loose photo or a photo of another hazard."""
         if not photo_ids:
             return
         photos = (await self.session.exec(select(Photo).where(col(Photo.id).in_(list(photo_ids))))).all()
-        if len(photos) != len(set(photo_ids)) or any(p.hazard_id not in (None, hazard.id) for p in photos):
+        if len(photos) != len(set(photo_ids)) or any(
+            p.hazard_id not in (None, hazard.id) or (p.hazard_id is None and p.user_id != actor.user_id) for p in photos
+        ):
             raise InvalidValue(field="photos", value=list(photo_ids))
         for photo in photos:
             if photo.hazard_id is None:

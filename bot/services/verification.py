@@ -287,7 +287,7 @@ class VerificationService:
     ) -> Outcome:
         action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
         hazard, target = await t.begin(actor, hazard_id, action)
-        await t.attach_photos(hazard, photo_ids, PhotoStage.VERIFICATION)
+        await t.attach_photos(actor, hazard, photo_ids, PhotoStage.VERIFICATION)
         if deadline is not None:
             await move_plan_deadline(t.session, hazard, deadline)
         event = await t.move(
@@ -299,4 +299,4 @@ class VerificationService:
         notify = () if passed else await t.unit_people(hazard.unit_id, [Role.REVIEWER, Role.CONTACT], exclude=actor)
         assert event.id is not None and hazard.id is not None
         return Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
-                       hazard.ledger_number, notify, verification_id)
+                       hazard.ledger_number, notify, verification_id, hazard.draft_number, hazard.site_name)
