@@ -12,6 +12,12 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
+    "handlers.lifecycle_input",
+    "handlers.find",
+    "handlers.review",
+    "handlers.office",
+    "handlers.rectification",
+    "handlers.admin",
     "handlers.forms",
 )
 
