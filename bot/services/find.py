@@ -213,6 +213,7 @@ class FindService:
             actions = tuple(
                 a for a in Action if any((summary.state, a, r) in TRANSITIONS for r in roles)
             )
+            u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},
                               tuple(linked), actions)
 

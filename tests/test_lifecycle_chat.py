@@ -1,0 +1,182 @@
+"""The life cycle through the dispatcher (real-shaped updates, recording Bot API), on SQLite and PostgreSQL:
+one hazard goes through review, registration, rectification with evidence, a failed then a passed
+re-inspection, closure, a failed verification (rebound) and closure again; its history shows every step.
+Forged and repeated buttons are refused without changing anything."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, SendMediaGroup, SendMessage
+from aiogram.types import Chat, Message
+from sqlmodel import col, select
+
+from bot.local_chat import LocalChat, plain
+from handlers.hazard_callbacks import HazardCb
+from storage.models import Hazard, HazardEvent
+from tests.conftest import Harness
+from tests.lifecycle_factories import hazard
+
+HOME, OTHER, OFFICE = "建外街道", "朝外街道", "区安委会办公室"
+
+
+async def _hazard_by(h: Harness, chat: LocalChat) -> int:
+    actor = await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+    return await hazard(h.core.uow, actor)
+
+
+def _sent_to(h: Harness, chat_id: int) -> list[str]:
+    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def _last(h: Harness, chat: LocalChat) -> str:
+    """The last text the bot sent to (or edited in) this person's chat."""
+    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
+    return chat.texts(own)[-1] if chat.texts(own) else ""
+
+
+def _alerts(h: Harness) -> list[str]:
+    return [m.text or "" for m in h.session.requests if isinstance(m, AnswerCallbackQuery) and m.show_alert]
+
+
+async def _state(h: Harness, hid: int) -> tuple[str, int]:
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        return row.state, row.version
+
+
+async def _open(chat: LocalChat, command: str) -> None:
+    await chat.say(command)
+    await chat.press(1)
+
+
+async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    inspector = await h.bind(201, "inspector", HOME, "李检查")
+    inspector2 = await h.bind(202, "inspector", HOME, "赵复查")
+    reviewer = await h.bind(203, "reviewer", HOME, "王审核")
+    office = await h.bind(204, "office", OFFICE, "张办公室")
+    contact = await h.bind(205, "contact", HOME, "陈联络")
+    hid = await _hazard_by(h, inspector)
+
+    await _open(reviewer, "/review")
+    assert "待单位审核" in _last(h, reviewer)
+    await reviewer.press("审核通过")
+    assert "待区安委会办公室确认挂账" in _last(h, reviewer)
+    assert any("王审核 审核通过" in t for t in _sent_to(h, 201))
+
+    await _open(inspector, "/find 张XX出租房")
+    assert [b.text for b in inspector.buttons()] == ["📜 全过程记录及照片"]  # nothing to press while pending
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "台账编号：110105001201810150001" in _last(h, office)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    await inspector.say("房东张三")          # responsibility
+    await inspector.press("保持不变")         # measures
+    await inspector.say("0.8")               # funds, 万元
+    await inspector.press("保持不变")         # deadline
+    await inspector.say("夜间专人巡查")       # contingency plan
+    await inspector.press("完成")
+    assert "验收材料" in _last(h, inspector)  # evidence is required
+    await inspector.photo(photos_dir / "landscape_1.jpg")
+    await inspector.press("完成")
+    assert "已整改，待复查" in _last(h, inspector)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("复查合格")
+    await inspector.press("完成")
+    assert "整改报告人以外" in _last(h, inspector)
+
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查不合格")
+    await inspector2.say("灭火器未到位")
+    await inspector2.say("2018-11-30")
+    await inspector2.photo(photos_dir / "landscape_2.jpg")
+    await inspector2.press("完成")
+    assert "已挂账，整改中" in _last(h, inspector2)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)  # "保持不变" / "跳过" is the first button of each plan step
+    await inspector.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
+    await inspector.press("完成")
+    assert "已整改，待复查" in _last(h, inspector)
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查合格")
+    await inspector2.press("完成")
+    assert "复查合格，待销账" in _last(h, inspector2)
+
+    await _open(office, "/office")
+    await office.press("销账")
+    assert "已销账" in _last(h, office)
+
+    await office.say("/verify")
+    assert "抽查 1 条" in _last(h, office) and "默认比例" in _last(h, office)
+    await office.press("1. 不合格")
+    await office.say("楼道又见电动车充电")
+    await office.say("2018-12-31")
+    await office.press("完成")
+    assert "核查不合格（反弹）" in _last(h, office) and "已挂账，整改中" in _last(h, office)
+    assert any("反弹" in t for t in _sent_to(h, 205)) and any("反弹" in t for t in _sent_to(h, 203))
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)
+    await inspector.photo(photos_dir / "landscape_3.jpg")
+    await inspector.press("完成")
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查合格")
+    await inspector2.press("完成")
+    await _open(office, "/office")
+    await office.press("销账")
+    assert await _state(h, hid) == ("closed", 12)
+
+    await _open(contact, "/find 110105001201810150001")
+    assert "已销账" in _last(h, contact)
+    assert [b.text for b in contact.buttons()] == ["📜 全过程记录及照片"]  # a contact only reads
+    before = len(h.session.requests)
+    await contact.press("全过程记录")
+    history = contact.texts(h.session.requests[before:])[0]
+    for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "已销账"):
+        assert step in history, step
+    albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
+    assert sum(len(a.media) for a in albums) == 3
+    async with h.core.uow() as u:
+        actions = (await u.session.exec(
+            select(HazardEvent.action).where(HazardEvent.hazard_id == hid).order_by(col(HazardEvent.id))
+        )).all()
+    assert actions == ["submit", "approve", "register", "report_rectification", "reinspect_fail",
+                       "report_rectification", "reinspect_pass", "close", "verify_fail",
+                       "report_rectification", "reinspect_pass", "close"]
+
+
+async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h = harness
+    inspector = await h.bind(301, "inspector", HOME, "李检查")
+    reviewer = await h.bind(302, "reviewer", HOME, "王审核")
+    outsider = await h.bind(303, "reviewer", OTHER, "外单位审核")
+    hid = await _hazard_by(h, inspector)
+
+    forged = HazardCb(id=hid, a="ap").pack()
+    message = Message(message_id=999, date=datetime.now(UTC), chat=Chat(id=303, type="private"))
+    with caplog.at_level(logging.WARNING, logger="hazardbot.lifecycle"):
+        await outsider._feed(h.factory.callback(outsider.user, message, forged))
+        await inspector._feed(h.factory.callback(inspector.user, message, forged))
+        await inspector._feed(h.factory.callback(inspector.user, message, HazardCb(id=hid, a="o").pack()))
+    assert await _state(h, hid) == ("pending_review", 1)
+    refused = [r for r in caplog.records if "refused callback" in r.getMessage()]
+    assert len(refused) == 2 and "303" in refused[0].getMessage()
+    assert _alerts(h) == ["您的角色无权进行此操作。"] * 2
+
+    await _open(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await reviewer.press("审核通过")
+    assert "已由 王审核 完成" in _last(h, reviewer)
+    assert await _state(h, hid) == ("pending_confirmation", 2)
