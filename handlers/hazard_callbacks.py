@@ -19,7 +19,10 @@ ACTION_CODES: dict[str, Action] = {
     "sv": Action.SUPERVISE,
     "lp": Action.LOOKBACK_PASS,
     "lr": Action.LOOKBACK_REBOUND,
+    "pl": Action.SET_PLAN,
 }
+# Level changes name the level they set, so that a second press cannot undo the first.
+LEVEL_CODES = {"lm": "重大隐患", "lg": "一般隐患"}
 CODE_OF: dict[Action, str] = {a: c for c, a in ACTION_CODES.items()}
 OPEN, HISTORY = "o", "h"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import HazardState
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
-from bot.services.lifecycle import SHANGHAI, Action
+from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CODE_OF, HISTORY, OPEN, HazardCb
 from handlers.texts import clip, domain_error, q
@@ -68,8 +69,14 @@ def button_label(action: Action) -> str:
         Action.SUPERVISE: _("📌 Supervise"),
         Action.LOOKBACK_PASS: _("🔁 Lookback: no rebound"),
         Action.LOOKBACK_REBOUND: _("⚠️ Lookback: rebound"),
+        Action.SET_PLAN: _("📝 Fill in the five implementations"),
     }
     return labels[action]
+
+
+def amount_text(value: Decimal | None) -> str:
+    """An amount in 万元 without trailing zeros (2.5, not 2.5000)."""
+    return "" if value is None else f"{value.normalize():f}"
 
 
 def _when(at: datetime) -> str:
@@ -95,7 +102,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(plan.responsibility or "—")))
     lines.append(_("Measures: {v}").format(v=q(plan.measures or "—")))
-    lines.append(_("Funds: {v} (10k yuan)").format(v=q(plan.funds if plan.funds is not None else "—")))
+    lines.append(_("Funds: {v} (10k yuan)").format(v=q(amount_text(plan.funds) or "—")))
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
     lines.append(_("Contingency plan: {v}").format(v=q(plan.contingency_plan or "—")))
     if h.registered_at:
@@ -131,6 +138,10 @@ def card_keyboard(case: HazardCase) -> InlineKeyboardMarkup:
         [InlineKeyboardButton(text=button_label(a), callback_data=HazardCb(id=hid, a=CODE_OF[a]).pack())]
         for a in case.actions if a in _BUTTON_ACTIONS
     ]
+    if Action.SET_LEVEL in case.actions:
+        code = "lg" if case.summary.level == MAJOR else "lm"
+        label = _("Lower to a general hazard") if code == "lg" else _("Raise to a major hazard")
+        rows.append([InlineKeyboardButton(text=label, callback_data=HazardCb(id=hid, a=code).pack())])
     rows.append([InlineKeyboardButton(text=_("📜 History and photos"), callback_data=HazardCb(id=hid, a=HISTORY).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

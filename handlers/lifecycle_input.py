@@ -37,6 +37,7 @@ from handlers.texts import domain_error, q
 
 STEPS: dict[str, tuple[str, ...]] = {
     "reject": ("reason",),
+    "plan": ("responsibility", "measures", "funds", "deadline", "contingency_plan"),
     "rectify": ("responsibility", "measures", "funds", "deadline", "contingency_plan", "evidence"),
     "reinspect_pass": ("photos",),
     "reinspect_fail": ("reason", "deadline", "photos"),
@@ -69,7 +70,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
             text += "\n" + _("Received so far: {count}.").format(count=count)
         return text, InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done"), cancel]])
     current = data.get("current", {}).get(step)
-    if step == "deadline" and data["op"] != "rectify":
+    if step == "deadline" and data["op"] not in ("rectify", "plan"):
         return _("New deadline (e.g. 2026-05-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
     text = _("{field} (current: {value}):").format(field=field_name(step), value=q(current or "—"))
     if step == "funds":
@@ -137,11 +138,13 @@ async def _execute(data: dict[str, Any], actor: Actor, services: Services, today
     life = services.lifecycle
     if op == "reject":
         return await life.reject(actor, hid, reason)
+    plan = FiveImplementations(
+        answers.get("responsibility"), answers.get("measures"),
+        Decimal(answers["funds"]) if answers.get("funds") else None, deadline, answers.get("contingency_plan"),
+    )
+    if op == "plan":
+        return await life.set_plan(actor, hid, plan)
     if op == "rectify":
-        plan = FiveImplementations(
-            answers.get("responsibility"), answers.get("measures"),
-            Decimal(answers["funds"]) if answers.get("funds") else None, deadline, answers.get("contingency_plan"),
-        )
         doc = Document(*data["doc"]) if data.get("doc") else None
         return await life.report_rectification(actor, hid, plan, photo_ids=photos, document=doc)
     if op == "reinspect_pass":

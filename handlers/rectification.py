@@ -16,8 +16,8 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.lifecycle import Action, local_date
 from handlers import lifecycle_input
-from handlers.hazard_callbacks import CODE_OF, HazardCb
-from handlers.hazard_view import list_keyboard, list_text
+from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
+from handlers.hazard_view import amount_text, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, message_of, press
 from handlers.texts import domain_error
 
@@ -26,6 +26,7 @@ _ASKED = {
     CODE_OF[Action.REINSPECT_PASS]: (Action.REINSPECT_PASS, "reinspect_pass"),
     CODE_OF[Action.REINSPECT_FAIL]: (Action.REINSPECT_FAIL, "reinspect_fail"),
     CODE_OF[Action.LOOKBACK_REBOUND]: (Action.LOOKBACK_REBOUND, "lookback_rebound"),
+    CODE_OF[Action.SET_PLAN]: (Action.SET_PLAN, "plan"),
 }
 
 
@@ -54,11 +55,17 @@ def router() -> Router:
         plan = case.plan
         current = {
             "responsibility": plan.responsibility or "", "measures": plan.measures or "",
-            "funds": "" if plan.funds is None else str(plan.funds),
+            "funds": amount_text(plan.funds),
             "deadline": plan.deadline.isoformat() if plan.deadline else "",
             "contingency_plan": plan.contingency_plan or "",
         }
         await lifecycle_input.begin(state, message_of(query), op, hazard_id=callback_data.id, current=current)
+
+    @r.callback_query(HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
+    async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                        bot: Bot) -> None:
+        level = LEVEL_CODES[callback_data.a]
+        await press(query, actor, bot, services.lifecycle.set_level(actor, callback_data.id, level))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.LOOKBACK_PASS]))
     async def lookback_pass(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

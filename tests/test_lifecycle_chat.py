@@ -180,3 +180,38 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
     await reviewer.press("审核通过")
     assert "已由 王审核 完成" in _last(h, reviewer)
     assert await _state(h, hid) == ("pending_confirmation", 2)
+
+
+async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_chat(harness: Harness) -> None:
+    h = harness
+    await h.bind(401, "inspector", HOME, "李检查")
+    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
+    office = await h.bind(403, "office", OFFICE, "张办公室")
+    actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor, level="重大隐患")
+
+    await _open(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "缺少：责任、资金（万元）、预案" in _last(h, office)
+    assert await _state(h, hid) == ("pending_confirmation", 2)
+
+    await _open(reviewer, "/find 张XX出租房")
+    assert "改为一般隐患" in [b.text for b in reviewer.buttons()]
+    await reviewer.press("填写五落实")
+    await reviewer.say("房东张三")
+    await reviewer.press("保持不变")
+    await reviewer.say("一万")
+    assert _last(h, reviewer) == "请输入数字，例如 0.5 或 120。"
+    await reviewer.say("2.5")
+    await reviewer.press("保持不变")
+    await reviewer.say("专人值守")
+    assert "更新五落实" in _last(h, reviewer)
+
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "台账编号：" in _last(h, office)
+    await _open(office, "/find 张XX出租房")
+    card = _last(h, office)
+    assert "责任：房东张三" in card and "资金：2.5 万元" in card and "预案：专人值守" in card

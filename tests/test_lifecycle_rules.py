@@ -87,6 +87,9 @@ async def test_no_hazard_is_raised_to_major_before_its_five_implementations(uow:
         await life.set_level(c.office, hid, "特大隐患")
     await life.set_plan(c.inspector, hid, FULL)
     await life.set_level(c.office, hid, "重大隐患")
+    with pytest.raises(InvalidValue):  # a second press does not toggle it back or log it twice
+        await life.set_level(c.office, hid, "重大隐患")
+    assert (await state_of(uow, hid))[1:] == (3, 3)
     async with uow() as u:
         h = await u.session.get(Hazard, hid)
         assert h is not None and h.level == "重大隐患"

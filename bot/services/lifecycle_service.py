@@ -244,6 +244,8 @@ class LifecycleService:
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.SET_LEVEL)
+            if hazard.level == level:
+                raise InvalidValue(field="level", value=level, current=hazard.level)
             if level == MAJOR:
                 _row, plan = await load_plan(t.session, hazard)
                 missing = plan.missing(MAJOR)
