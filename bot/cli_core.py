@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.domain import Role
 from bot.settings import Settings
@@ -32,9 +33,15 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_core
+    from bot.services.errors import UnknownUnit
 
     async with open_core(settings) as core:
-        issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
+        try:
+            issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
+        except UnknownUnit:
+            print(f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name",
+                  file=sys.stderr)
+            return 1
     print(f"role {issued.role.value} for {issued.unit_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
     print(issued.code)
     return 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 
 from bot.app import build_bot, build_dispatcher, open_core
@@ -38,14 +39,25 @@ async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]], language_code="en")
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_polling(
+    settings: Settings, *, handle_signals: bool = True, stop: asyncio.Event | None = None
+) -> None:
+    """Poll ``settings.api_url`` until Ctrl-C / SIGTERM, or until ``stop`` is set (graceful either way)."""
     async with open_core(settings) as core:
         bot = build_bot(settings)
         dp = build_dispatcher(core)
         me = await bot.get_me()
         log.warning("hazardbot @%s polling %s", me.username, settings.api_url)
         await set_commands(bot)
+        stopper = asyncio.create_task(_stop_when(stop, dp)) if stop is not None else None
         try:
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True)
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals)
         finally:
+            if stopper is not None:
+                stopper.cancel()
             await bot.session.close()
+
+
+async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
+    await stop.wait()
+    await dp.stop_polling()

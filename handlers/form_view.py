@@ -97,6 +97,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     if prompt.notice:
         lines.append(_notice(prompt))
     lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))
+    if prompt.linked_inspection:
+        lines.append(_("Found in inspection {number}").format(number=q(prompt.linked_inspection)))
     builder = InlineKeyboardBuilder()
     for line in prompt.review:
         value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"

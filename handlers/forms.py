@@ -30,18 +30,22 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.photos import check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
-from handlers.texts import domain_error
+from handlers.texts import clip, domain_error
 
 log = logging.getLogger("hazardbot.forms")
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
-async def _send(message: Message, prompt: Prompt, locale: str) -> None:
+async def _send(message: Message, prompt: Prompt, locale: str, warning: str | None = None) -> None:
+    """One message: an optional warning line, then the question (or card) ``prompt`` describes."""
     rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message.answer(text, reply_markup=keyboard)
+    if rendered is None or (warning and prompt.kind == "none"):
+        if warning:
+            await message.answer(warning)
+        return
+    text, keyboard = rendered
+    await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
 
 
 def _error_text(exc: DomainError, actor: Actor) -> str:
@@ -200,9 +204,7 @@ async def _image(
         assert downloaded is not None
         stored = await services.photos.keep_original(downloaded.read())
     except DomainError as exc:
-        await message.answer(domain_error(exc.code, exc.params))
-        current = await services.forms.current(actor, locale)
-        await _send(message, current, locale)
+        await _send(message, await services.forms.current(actor, locale), locale, warning=domain_error(exc.code, exc.params))
         return
     action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
     await _act(message, actor, services, locale, action)

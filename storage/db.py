@@ -53,10 +53,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed, and leaves loaded objects readable
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -67,4 +67,5 @@ class Prompt:
     notice_params: dict[str, Any] = dc_field(default_factory=dict)
     review: tuple[ReviewLine, ...] = ()
     missing: tuple[str, ...] = ()
+    linked_inspection: str | None = None
     submitted: Submitted | None = None

@@ -106,7 +106,8 @@ class FormService:
                 context["inspection_id"] = inspection.id
                 context["inspection_number"] = inspection.number
             state = FormWalk(spec).start(prefill)
-            draft = Draft(user_id=actor.user_id, form=form_key, context=context)
+            state.context = context
+            draft = Draft(user_id=actor.user_id, form=form_key)
             _save(draft, state)
             uow.session.add(draft)
             await uow.session.flush()
@@ -426,17 +427,13 @@ class FormService:
                 ReviewLine(spec_form.index(f.key), f.label(locale), display(f, state.data.get(f.key), locale))
                 for f in walk.applicable(state.data)
             )
-            context_lines: tuple[ReviewLine, ...] = ()
-            if draft.context.get("inspection_number"):
-                context_lines = (
-                    ReviewLine(-1, "检查记录" if locale != "en" else "Inspection", draft.context["inspection_number"], False),
-                )
             return Prompt(
                 "review",
                 form_key=draft.form,
                 form_title=title,
                 draft_id=draft.id,
-                review=context_lines + lines,
+                review=lines,
+                linked_inspection=draft.context.get("inspection_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
             )
         options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))

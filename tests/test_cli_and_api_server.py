@@ -1,0 +1,151 @@
+"""The command line and any Bot API-compatible server: ``hazardbot run --api-url`` speaks only
+documented methods (getMe, setMyCommands, getUpdates, sendMessage…) to whatever server it is given."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.cli import main as cli_main
+from bot.settings import Settings
+from storage.migrate import downgrade, upgrade
+
+DOCUMENTED = {"getMe", "setMyCommands", "getUpdates", "sendMessage", "deleteWebhook", "answerCallbackQuery",
+              "editMessageReplyMarkup", "getFile", "close", "logOut"}
+
+
+class FakeBotApi:
+    """A minimal Bot API server: one /start from a user, then empty long polls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.replied = asyncio.Event()
+        self._served = False
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = dict(await request.post()) if request.can_read_body else {}
+        self.calls.append((method, form))
+        if method == "getMe":
+            return self._ok({"id": 42, "is_bot": True, "first_name": "hazardbot", "username": "hazard_test_bot"})
+        if method == "getUpdates":
+            if not self._served:
+                self._served = True
+                update = {
+                    "update_id": 1000,
+                    "message": {
+                        "message_id": 1, "date": 1539566000, "text": "/start",
+                        "chat": {"id": 555, "type": "private", "first_name": "张"},
+                        "from": {"id": 555, "is_bot": False, "first_name": "张", "language_code": "zh-hans"},
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                    },
+                }
+                return self._ok([update])
+            await asyncio.sleep(0.2)
+            return self._ok([])
+        if method == "sendMessage":
+            self.replied.set()
+            return self._ok({"message_id": 2, "date": 1539566001, "chat": {"id": int(form["chat_id"]), "type": "private"},
+                             "text": form.get("text", "")})
+        return self._ok(True)
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+
+async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_tcp_port: int) -> None:
+    from bot.polling import run_polling
+
+    api = FakeBotApi()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    settings = Settings(
+        token="123456:TEST-token-for-a-local-bot-api-server",  # type: ignore[arg-type]
+        api_url=f"http://127.0.0.1:{unused_tcp_port}",
+        data_dir=tmp_path,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(settings, handle_signals=False, stop=stop))
+    try:
+        await asyncio.wait_for(api.replied.wait(), timeout=60)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        await runner.cleanup()
+    methods = {m for m, _ in api.calls}
+    assert methods <= DOCUMENTED
+    assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= methods
+    reply = next(form for m, form in api.calls if m == "sendMessage")
+    assert reply["chat_id"] == "555" and "尚未绑定单位" in reply["text"]
+    menus = [json.loads(form["commands"]) for m, form in api.calls if m == "setMyCommands"]
+    assert any(c["command"] == "hazard" for c in menus[0])
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "110105001"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(last) == 8 and last.isalnum() and last.isupper()
+
+
+def test_invite_for_an_unknown_unit_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "不存在"]) == 1
+    assert "不存在" in capsys.readouterr().err
+
+
+def test_chat_reads_a_whole_conversation_from_standard_input(tmp_path: Path) -> None:
+    from bot.terminal import run_chat
+
+    settings = Settings(data_dir=tmp_path)
+    assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "110105002"]) == 0
+    from sqlmodel import Session, select
+    from sqlmodel import create_engine as sync_engine
+
+    from storage.models import InviteCode
+
+    with Session(sync_engine(f"sqlite:///{tmp_path / 'hazardbot.db'}")) as s:
+        code = s.exec(select(InviteCode.code)).one()
+    photo = Path(__file__).parent / "data" / "photos" / "portrait_6.jpg"
+    script = "\n".join([
+        "/start", f"/bind {code}", "/inspect", "#1", "#1", "#1", "2", "朝外", "李XX出租房",
+        "/location 39.93 116.45", "工体北路8号", "#1", "#2", f"/photo {photo}", "#1", "#2", "#12", "/quit",
+    ])
+    out = io.StringIO()
+    asyncio.run(run_chat(settings, 4242, "终端用户", "zh-hans", stdin=io.StringIO(script + "\n"), out=out))
+    text = out.getvalue()
+    assert "已绑定：您现在是朝外街道的检查人员" in text
+    assert "[#1 今天" in text
+    assert "被检查单位名称：李XX出租房" in text
+    assert "地址：工体北路8号 (39.93000, 116.45000)" in text
+    assert "现场照片：1 张" in text
+    assert "检查记录已保存" in text
+
+
+def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    downgrade(url, "base")
+    upgrade(url)
+
+
+async def test_migrations_go_up_and_down_on_postgresql(pg_database: str) -> None:
+    await asyncio.to_thread(downgrade, pg_database, "base")
+    await asyncio.to_thread(upgrade, pg_database)

@@ -1,0 +1,152 @@
+"""A hazard recorded by conversation through the real dispatcher, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import select
+
+from storage.models import Draft, Hazard, HazardEvent, Photo
+from tests.conftest import Harness
+from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
+
+
+async def test_a_full_hazard_entry_with_an_album_and_a_location_stores_every_field(harness: Harness) -> None:
+    chat = await harness.bind(701, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_review(chat)
+    await chat.press("提交")
+    reply = chat.last_text()
+    assert "隐患已提交" in reply and "D00120181015" in reply and "待本单位审核" in reply
+
+    async with harness.core.uow() as u:
+        hazard = (await u.session.exec(select(Hazard))).one()
+        photos = (await u.session.exec(select(Photo).where(Photo.hazard_id == hazard.id))).all()
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hazard.id))).all()
+    assert hazard.draft_number == "D001201810150001"
+    assert hazard.ledger_number is None and hazard.registered_at is None
+    assert hazard.state == "pending_review"
+    assert (hazard.district, hazard.township_code, hazard.township) == ("朝阳区", "110105001", "建外街道")
+    assert hazard.site_name == "张XX出租房"
+    assert hazard.address == "建国门外大街永安里8号"
+    assert (round(hazard.latitude, 4), round(hazard.longitude, 4)) == (39.9087, 116.4605)  # type: ignore[arg-type]
+    assert (hazard.person_in_charge, hazard.phone) == ("张三", "13912345678")
+    assert (hazard.entity_nature, hazard.occupant_count) == ("民营企业", 25)
+    assert hazard.parent_group == "北京某某集团有限公司"
+    assert (hazard.district_department, hazard.city_department) == ("区房管局", "市住房城乡建设委")
+    assert hazard.source == "检查"
+    assert hazard.description.startswith("出租房内私拉电线")
+    assert (hazard.category, hazard.subtype, hazard.level) == ("重点消防", "村民宅基地出租房屋", "重大隐患")
+    assert hazard.illegal_building_nature == "集体土地违建"
+    assert (hazard.illegal_area, hazard.demolished_area) == (Decimal("120.5"), Decimal("80"))
+    assert hazard.measures.startswith("责任人张三")
+    assert hazard.deadline == date(2018, 12, 31)
+    assert hazard.remarks == "第一批挂账"
+    assert hazard.reinspection_result == "未复查"
+    assert len(photos) == 3 and {p.stage for p in photos} == {"discovery"}
+    assert len({p.sha256 for p in photos}) == 3
+    originals = {(PHOTOS / f"landscape_{i}.jpg").read_bytes() for i in (1, 2, 3)}
+    assert {await harness.core.photo_store.get(p.storage_key) for p in photos} == originals
+    assert [(e.action, e.from_state, e.to_state) for e in events] == [("submit", None, "pending_review")]
+
+
+async def test_the_album_is_acknowledged_once_and_every_photo_is_kept(harness: Harness) -> None:
+    chat = await harness.bind(702, "inspector", "110105002")
+    await fill_hazard_until_photos(chat)
+    sent = await chat.album([PHOTOS / f"landscape_{i}.jpg" for i in (4, 5, 6, 7)])
+    assert len(chat.texts(sent)) == 1 and "正在接收相册" in chat.texts(sent)[0]
+    await chat.press("完成")
+    await finish_hazard(chat)
+    assert "隐患照片：4 张" in chat.last_text()
+
+
+async def test_photos_sent_uncompressed_as_files_are_accepted(harness: Harness) -> None:
+    chat = await harness.bind(703, "inspector", "110105003")
+    await fill_hazard_until_photos(chat)
+    await chat.file(PHOTOS / "DSCN0010.jpg", "DSCN0010.JPG", "image/jpeg")
+    assert "共 1 张" in chat.last_text()
+    await chat.file(PHOTOS / "portrait_6.jpg", "IMG_0001.heic", None)
+    assert "共 2 张" in chat.last_text()
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press("提交")
+    async with harness.core.uow() as u:
+        photos = (await u.session.exec(select(Photo).where(Photo.hazard_id.is_not(None)))).all()  # type: ignore[union-attr]
+    assert sorted(p.size for p in photos) == sorted(
+        [(PHOTOS / "DSCN0010.jpg").stat().st_size, (PHOTOS / "portrait_6.jpg").stat().st_size]
+    )
+
+
+async def test_a_restart_mid_form_resumes_the_draft_from_the_database(harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import fixed_clock
+    from tests.conftest import TODAY, open_harness
+
+    chat = await harness.bind(704, "inspector", "110105001")
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say("李XX仓库")
+    await chat.say("朝阳路1号")
+    await chat.say("李四")
+    assert "联系电话" in chat.last_text()
+
+    url = harness.core.settings.effective_database_url
+    async with open_harness(url, tmp_path / "second", clock=fixed_clock(TODAY)) as restarted:
+        chat2 = restarted.chat(704)
+        await chat2.say("010-65001234")
+        assert "单位性质" in chat2.last_text()
+        await chat2.press("« 上一步")
+        assert "当前：010-65001234" in chat2.last_text()
+        await chat2.say("/resume")
+        assert "联系电话" in chat2.last_text()
+    async with harness.core.uow() as u:
+        draft = (await u.session.exec(select(Draft).where(Draft.status == "active"))).one()
+    assert draft.data["site_name"] == "李XX仓库" and draft.data["person_in_charge"] == "李四"
+    assert draft.data["phone"] == "010-65001234"
+
+
+async def test_an_edit_from_the_review_card_changes_only_that_field(harness: Harness) -> None:
+    chat = await harness.bind(705, "inspector", "110105004")
+    await fill_hazard_until_review(chat, album=1)
+    await chat.press("修改：隐患级别")
+    await chat.press("一般隐患")
+    assert "提交前请核对" in chat.last_text()
+    assert "隐患级别：一般隐患" in chat.last_text()
+    await chat.press("修改：违建性质")
+    await chat.press("无")
+    card = chat.last_text()
+    assert "违建面积" not in card and "拆除面积" not in card
+    await chat.press("提交")
+    async with harness.core.uow() as u:
+        hazard = (await u.session.exec(select(Hazard))).one()
+    assert hazard.level == "一般隐患" and hazard.illegal_building_nature == "无"
+    assert hazard.illegal_area is None and hazard.demolished_area is None
+    assert hazard.site_name == "张XX出租房"
+
+
+async def test_cancel_discards_the_draft_and_nothing_is_submitted(harness: Harness) -> None:
+    chat = await harness.bind(706, "inspector", "110105001")
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say("/cancel")
+    assert "已取消" in chat.last_text()
+    await chat.say("随便说点什么")
+    assert "没有正在填写的表单" in chat.last_text()
+    async with harness.core.uow() as u:
+        assert (await u.session.exec(select(Hazard))).all() == []
+
+
+async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> None:
+    """Telegram delivers an album as separate updates that polling handles concurrently."""
+    import asyncio
+
+    chat = await harness.bind(707, "inspector", "110105001")
+    await fill_hazard_until_photos(chat)
+    updates = []
+    for i in range(1, 9):
+        data = (PHOTOS / f"landscape_{i}.jpg").read_bytes()
+        file_id, unique_id, size = harness.session.register_file(data)
+        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id="album-1"))
+    await asyncio.gather(*(harness.dp.feed_update(harness.bot, u) for u in updates))
+    await chat.press("完成")
+    await finish_hazard(chat)
+    assert "隐患照片：8 张" in chat.last_text()
