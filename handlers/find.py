@@ -12,7 +12,7 @@ from bot.app import Services
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase
-from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb
+from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
 from handlers.hazard_view import card_keyboard, card_text, history_text, list_keyboard, list_text
 from handlers.lifecycle_common import message_of, refuse
 from handlers.texts import domain_error
@@ -50,6 +50,11 @@ def router() -> Router:
             await message.answer(domain_error(exc.code, exc.params))
             return
         await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
+
+    @r.callback_query(InputCb.filter())
+    async def finished_input(query: CallbackQuery) -> None:
+        # the step this button belonged to was answered, cancelled or timed out (checked before this router)
+        await query.answer(_("That question is closed; nothing was changed."))
 
     @r.callback_query(HazardCb.filter(F.a.in_({OPEN, HISTORY})))
     async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

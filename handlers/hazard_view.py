@@ -102,7 +102,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(plan.responsibility or "—")))
     lines.append(_("Measures: {v}").format(v=q(plan.measures or "—")))
-    lines.append(_("Funds: {v} (10k yuan)").format(v=q(amount_text(plan.funds) or "—")))
+    lines.append(_("Funds (10k yuan): {v}").format(v=q(amount_text(plan.funds) or "—")))
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
     lines.append(_("Contingency plan: {v}").format(v=q(plan.contingency_plan or "—")))
     if h.registered_at:
@@ -134,9 +134,10 @@ _BUTTON_ACTIONS = tuple(CODE_OF)
 
 def card_keyboard(case: HazardCase) -> InlineKeyboardMarkup:
     hid = case.summary.id
+    shown = sorted((a for a in case.actions if a in _BUTTON_ACTIONS), key=lambda a: a == Action.SET_PLAN)
     rows = [
         [InlineKeyboardButton(text=button_label(a), callback_data=HazardCb(id=hid, a=CODE_OF[a]).pack())]
-        for a in case.actions if a in _BUTTON_ACTIONS
+        for a in shown
     ]
     if Action.SET_LEVEL in case.actions:
         code = "lg" if case.summary.level == MAJOR else "lm"

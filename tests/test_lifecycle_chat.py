@@ -69,7 +69,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert any("王审核 审核通过" in t for t in _sent_to(h, 201))
 
     await _open(inspector, "/find 张XX出租房")
-    assert [b.text for b in inspector.buttons()] == ["📜 全过程记录及照片"]  # nothing to press while pending
+    assert [b.text for b in inspector.buttons()] == ["📝 填写五落实", "📜 全过程记录及照片"]  # no review buttons
     await _open(office, "/office")
     await office.press("确认挂账")
     assert "台账编号：110105001201810150001" in _last(h, office)
@@ -214,4 +214,4 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
     assert "台账编号：" in _last(h, office)
     await _open(office, "/find 张XX出租房")
     card = _last(h, office)
-    assert "责任：房东张三" in card and "资金：2.5 万元" in card and "预案：专人值守" in card
+    assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
