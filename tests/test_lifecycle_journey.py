@@ -73,6 +73,10 @@ async def test_a_hazard_goes_from_submission_to_a_rebound_and_closes_again(uow: 
     rebound = await verify.record(c.office, check.verification_id, passed=False, note="楼道又见电动车充电",
                                   new_deadline=date(2026, 6, 30))
     assert rebound.to_state == S.REGISTERED
+    async with uow() as u:
+        reopened = await u.session.get(Hazard, hid)
+        assert reopened is not None
+        assert (reopened.reinspection_result, reopened.reinspected_on) == ("未复查", None)
     assert set(rebound.notify) == {c.reviewer.telegram_id, c.contact.telegram_id}
     await _to_closed(uow, life, c, hid)
 

@@ -23,6 +23,13 @@ LEVELS = (GENERAL, MAJOR)
 SUPERVISION_LEVELS = ("区政府", "区安委会", "街乡")  # 方案 五(五): 分级挂账督办
 REINSPECTION_PASSED = "复查合格"
 REINSPECTION_FAILED = "复查不合格"
+REINSPECTION_NONE = "未复查"
+
+
+def reopened_changes(deadline: date) -> dict[str, object]:
+    """Ledger columns of a hazard reopened as a rebound (反弹): a new deadline, and no re-inspection yet in the
+    new round (附件2 复查结果 未复查)."""
+    return {"deadline": deadline, "reinspected_on": None, "reinspection_result": REINSPECTION_NONE}
 
 
 class Action(StrEnum):

@@ -31,6 +31,7 @@ from bot.services.lifecycle import (
     Action,
     FiveImplementations,
     local_date,
+    reopened_changes,
     roles_on,
 )
 from bot.services.lifecycle_errors import (
@@ -438,7 +439,7 @@ class LifecycleService:
             await t.attach_photos(actor, hazard, photo_ids, PhotoStage.INSPECTION)
             changes: dict[str, Any] = {}
             if deadline is not None:
-                changes["deadline"] = deadline
+                changes = reopened_changes(deadline)
                 await move_plan_deadline(t.session, hazard, deadline)
             event = await t.move(
                 actor, hazard, action, target, note=text, photo_ids=photo_ids, changes=changes,

@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
-from bot.services.lifecycle import SHANGHAI, Action, has_district_scope
+from bot.services.lifecycle import SHANGHAI, Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
     AlreadyDone,
     DeadlineInPast,
@@ -292,7 +292,7 @@ class VerificationService:
             await move_plan_deadline(t.session, hazard, deadline)
         event = await t.move(
             actor, hazard, action, target, note=note, photo_ids=photo_ids,
-            changes={"deadline": deadline} if deadline else {},
+            changes=reopened_changes(deadline) if deadline else {},
             data={"verification_id": verification_id, "rebound": not passed,
                   "new_deadline": deadline.isoformat() if deadline else None},
         )
