@@ -12,7 +12,8 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import HazardState
+from bot.domain import HazardState, Role
+from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, SHANGHAI, Action
@@ -38,14 +39,14 @@ def action_name(action: str) -> str:
     names = {
         Action.SUBMIT: _("submitted"),
         Action.APPROVE: _("approved"),
-        Action.REJECT: _("rejected"),
+        Action.REJECT: _("rejection"),
         Action.REGISTER: _("registered in the ledger"),
         Action.SET_PLAN: _("five implementations updated"),
         Action.SET_LEVEL: _("level changed"),
         Action.REPORT_RECTIFICATION: _("rectification reported"),
         Action.REINSPECT_PASS: _("re-inspection passed"),
         Action.REINSPECT_FAIL: _("re-inspection failed"),
-        Action.CLOSE: _("closed"),
+        Action.CLOSE: _("closure"),
         Action.VERIFY_PASS: _("verification passed"),
         Action.VERIFY_FAIL: _("verification failed (rebound)"),
         Action.SUPERVISE: _("put under supervision"),
@@ -220,3 +221,21 @@ def field_name(key: str) -> str:
         "contingency_plan": _("contingency plan"),
     }
     return names.get(key, key)
+
+
+def lifecycle_commands(actor: Actor) -> list[str]:
+    """The life cycle commands ``actor`` can use, for /start and /help."""
+    roles = {g.role for g in actor.grants}
+    office = actor.is_admin or Role.OFFICE in roles
+    lines = []
+    if Role.REVIEWER in roles:
+        lines.append(_("/review — hazards awaiting your review"))
+    if roles & {Role.INSPECTOR, Role.REVIEWER}:
+        lines.append(_("/rectify — hazards being rectified or awaiting re-inspection"))
+    if office:
+        lines.append(_("/office — hazards awaiting confirmation or closure"))
+        lines.append(_("/verify [FROM TO] — draw the verification sample and record the checks"))
+        lines.append(_("/invite ROLE UNIT · /invites · /revoke CODE · /users · /setrole — codes and roles"))
+    if actor.is_bound:
+        lines.append(_("/find TEXT — a hazard by ledger or draft number, site name or address"))
+    return lines

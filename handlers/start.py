@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
 from bot.services.actors import Actor
+from handlers.hazard_view import lifecycle_commands
 from handlers.texts import q, role_name
 
 
@@ -19,6 +20,7 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/inspect — record an inspection (Annex 1)"))
         lines.append(_("/hazard — record a hazard with photos and location (Annex 2)"))
         lines.append(_("/cancel — discard the form you are filling in"))
+    lines += lifecycle_commands(actor)
     lines.append(_("/bind CODE — bind to a unit with an invite code"))
     lines.append(_("/help — this help"))
     return lines

@@ -144,7 +144,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     before = len(h.session.requests)
     await contact.press("全过程记录")
     history = contact.texts(h.session.requests[before:])[0]
-    for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "已销账"):
+    for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "销账"):
         assert step in history, step
     albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
     assert sum(len(a.media) for a in albums) == 3
