@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
+from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
@@ -41,6 +42,7 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    evidence: EvidenceService
     lifecycle: LifecycleService
     verification: VerificationService
     find: FindService
@@ -59,12 +61,14 @@ class Core:
 
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
+    evidence = EvidenceService(uow, photo_store, clock)
     invites = InviteService(uow, settings.invite_ttl_days)
     return Services(
         users=UserService(uow, settings.admin_ids),
         invites=invites,
-        forms=FormService(uow, clock, settings),
+        forms=FormService(uow, clock, settings, evidence),
         photos=photos,
+        evidence=evidence,
         lifecycle=LifecycleService(uow, clock, settings.district_code),
         verification=VerificationService(uow, clock),
         find=FindService(uow, clock),

@@ -9,7 +9,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.app import Services
@@ -27,7 +27,7 @@ from bot.forms.actions import (
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied, StaleAction
-from bot.services.photos import check_declared_size
+from bot.services.evidence import album_pages, check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
 from handlers.texts import clip, domain_error
@@ -48,6 +48,28 @@ async def _send(message: Message, prompt: Prompt, locale: str, warning: str | No
     await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
 
 
+async def _show_evidence(message: Message, services: Services, prompt: Prompt) -> None:
+    """Under a submitted hazard's card: its evidence copies (upright, watermarked, EXIF-free),
+    in albums of up to 10."""
+    result = prompt.submitted
+    if prompt.kind != "submitted" or result is None or result.kind != "hazard" or not result.photo_count:
+        return
+    copies = await services.evidence.copies(hazard_id=result.record_id)
+    first = 1
+    for page in album_pages(copies):
+        caption = _("Evidence photos {first}–{last} of {total}").format(
+            first=first, last=first + len(page) - 1, total=len(copies)
+        )
+        files = [BufferedInputFile(c.data, c.filename) for c in page]
+        if len(files) == 1:
+            await message.answer_photo(files[0], caption=caption)
+        else:
+            await message.answer_media_group(
+                [InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(files)]
+            )
+        first += len(page)
+
+
 def _error_text(exc: DomainError, actor: Actor) -> str:
     if isinstance(exc, PermissionDenied) and not actor.is_bound:
         return domain_error("not_bound", {})
@@ -58,12 +80,13 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     try:
         prompt = await services.forms.act(actor, action, locale)
     except DomainError as exc:
-        await message.answer(_error_text(exc, actor))
+        await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
         return
     if prompt.kind == "none" and not actor.is_bound:
         await message.answer(domain_error("not_bound", {}))
         return
     await _send(message, prompt, locale)
+    await _show_evidence(message, services, prompt)
 
 
 def router() -> Router:
@@ -135,6 +158,7 @@ def router() -> Router:
             return
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(text, reply_markup=keyboard)
+        await _show_evidence(message, services, prompt)
 
     @r.callback_query(InspectionCb.filter())
     async def hazard_from_inspection(

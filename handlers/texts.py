@@ -64,17 +64,20 @@ def rejection(code: str, params: dict[str, Any]) -> str:
     return text.format(**p)
 
 
-def image_rejection(params: dict[str, Any]) -> str:
-    reason = params.get("reason")
-    if reason == "too_big":
+def image_rejection(code: str, params: dict[str, Any]) -> str:
+    """Why a photo or image file was refused (codes of ``storage.images``)."""
+    if code == "file_too_big":
         return _("That file is {size_mb} MB; bots can receive at most 20 MB. Send a smaller photo.").format(
             size_mb=q(params.get("size_mb", "?"))
         )
-    if reason == "too_many_pixels":
+    if code == "image_too_large_pixels":
         return _("That image is too large in pixels to process. Send a normal photo.")
-    if reason == "corrupt":
+    if code == "image_truncated":
         return _("That image file is damaged or incomplete. Please send it again.")
     return _("That file is not an image I can use (JPEG, PNG, WebP or HEIC).")
+
+
+IMAGE_ERRORS = frozenset({"file_too_big", "image_too_large_pixels", "image_truncated", "not_an_image", "image_format_unsupported"})
 
 
 def domain_error(code: str, params: dict[str, Any]) -> str:
@@ -94,8 +97,8 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
             "revoked": _("This invite code was revoked."),
         }
         return reasons.get(str(params.get("reason")), reasons["unknown"])
-    if code == "image_rejected":
-        return image_rejection(params)
+    if code in IMAGE_ERRORS:
+        return image_rejection(code, params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
 
 

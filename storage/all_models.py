@@ -1,4 +1,5 @@
 """Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
 
+import storage.models_evidence  # noqa: F401
 import storage.models_lifecycle  # noqa: F401
 from storage import models  # noqa: F401

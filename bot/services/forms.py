@@ -44,7 +44,9 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
+from bot.services.evidence import EvidenceService
 from bot.services.records import create_hazard, create_inspection
+from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Inspection, Photo
@@ -58,10 +60,13 @@ RECORDING_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.OFFICE)
 class FormService:
     """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
+        self._evidence = evidence
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
@@ -352,6 +357,17 @@ class FormService:
         )
         session.add(photo)
         await session.flush()
+        if self._evidence is not None:
+            unit_id = draft.context.get("unit_id")
+            info = info_from_form(
+                state.data,
+                stage=photo.stage,
+                received_at=self._clock(),
+                unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
+                inspector_name=actor.full_name,
+                draft_number=draft.id,
+            )
+            await self._evidence.record(session, photo, info)
         photos.append(photo.id)
         walk.store(state, photos)
         if action.media_group_id:

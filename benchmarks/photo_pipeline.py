@@ -1,0 +1,150 @@
+"""A 12-megapixel phone JPEG through the whole evidence pipeline, against a plain Pillow decode +
+encode of the same file.
+
+    PYTHONPATH=. python benchmarks/photo_pipeline.py [--runs 7]
+
+The test photo is made from ``tests/data/photos/jolla.jpg`` scaled to 4000×3000 with sensor-like
+noise, stored sideways (EXIF orientation 6) with a capture time and GPS, as a phone sends it as a
+file. Variants:
+
+- ``plain``: ``Image.open`` + ``load`` + JPEG encode (quality 85) at full size — the floor any
+  pipeline that touches every pixel pays;
+- ``pipeline``: ``inspect_image`` + ``build_evidence`` (EXIF facts, upright, sRGB, 1600 px, Chinese
+  watermark band, EXIF-free JPEG, 320 px thumbnail) — what ``make_evidence`` runs in its thread;
+- ``pipeline-no-draft``: the same with JPEG DCT-scaled decoding switched off, to show what it saves.
+
+Time: median wall time of ``--runs`` runs in one warm process. Memory: each variant runs once more
+in a fresh subprocess; peak RSS growth over the process after imports and reading the file
+(Linux ``VmHWM`` after resetting it through ``/proc/self/clear_refs``; Pillow allocates pixels in C, which ``tracemalloc`` cannot see), plus the
+``tracemalloc`` peak of Python objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.services import evidence  # noqa: E402
+from bot.services.evidence import WatermarkInfo, build_evidence  # noqa: E402
+from storage import images  # noqa: E402
+from storage.images import inspect_image  # noqa: E402
+
+INFO = WatermarkInfo(
+    received_at=datetime(2026, 11, 29, 6, 30, tzinfo=UTC),
+    stage="discovery",
+    unit_name="朝外街道",
+    inspector_name="张三",
+    draft_number="D-2026-0012",
+    address="朝阳区工体北路8号",
+)
+
+
+def make_photo() -> bytes:
+    """A 4000×3000 JPEG (quality 92, 4:2:0, as phones write), stored sideways, with EXIF."""
+    base = Image.open(ROOT / "tests" / "data" / "photos" / "jolla.jpg").convert("RGB").resize((4000, 3000))
+    noise = Image.effect_noise((4000, 3000), 24).convert("RGB")
+    photo = Image.blend(base, noise, 0.08).transpose(Image.Transpose.ROTATE_90)  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:29 14:05:09"
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 55.0, 44.04), 3: "E", 4: (116.0, 26.0, 50.64)})
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", quality=92, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def plain(data: bytes) -> int:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    out = io.BytesIO()
+    im.save(out, format="JPEG", quality=85)
+    return len(out.getvalue())
+
+
+def pipeline(data: bytes) -> int:
+    inspect_image(data)
+    return len(build_evidence(data, INFO).copy.data)
+
+
+def pipeline_no_draft(data: bytes) -> int:
+    real = images.open_upright
+    evidence.open_upright = lambda d, facts, long_edge=None: real(d, facts)  # type: ignore[assignment]
+    try:
+        return pipeline(data)
+    finally:
+        evidence.open_upright = real
+
+
+VARIANTS = {"plain": plain, "pipeline": pipeline, "pipeline-no-draft": pipeline_no_draft}
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _child(variant: str, path: str) -> None:
+    data = Path(path).read_bytes()
+    func = VARIANTS[variant]
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+    before = _status_kib("VmRSS")
+    tracemalloc.start()
+    func(data)
+    _, py_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({"rss_growth_kib": _status_kib("VmHWM") - before, "py_peak_bytes": py_peak}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+
+    data = make_photo()
+    tmp = Path("/tmp") / "hazardbot-bench-12mp.jpg"
+    tmp.write_bytes(data)
+    facts = inspect_image(data)
+    print(f"python {platform.python_version()}, Pillow {Image.__version__}, {platform.machine()}")
+    print(f"input: {facts.stored_width}x{facts.stored_height} JPEG, orientation {facts.orientation}, "
+          f"{len(data) / 2**20:.1f} MiB; {args.runs} runs each\n")
+    print(f"{'variant':<20}{'median s':>10}{'min s':>8}{'× plain':>9}{'RSS +MiB':>10}{'py peak MiB':>13}")
+    medians: dict[str, float] = {}
+    for name, func in VARIANTS.items():
+        func(data)  # warm caches (font, ICC, imports)
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            func(data)
+            times.append(time.perf_counter() - start)
+        medians[name] = statistics.median(times)
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", name, str(tmp)], capture_output=True, text=True, check=True
+        )
+        mem = json.loads(child.stdout)
+        print(f"{name:<20}{medians[name]:>10.3f}{min(times):>8.3f}{medians[name] / medians['plain']:>9.2f}"
+              f"{mem['rss_growth_kib'] / 1024:>10.1f}{mem['py_peak_bytes'] / 2**20:>13.1f}")
+    tmp.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The watermark burned into evidence copies: its text, built from the record (``WatermarkInfo``), and
+the band it is drawn in — white Chinese text on a semi-opaque dark band along the bottom, legible on
+dark and light photos, in the font the project brings (WenQuanYi Micro Hei, ``bot.fonts``).
+
+Source: 方案 五(一) (records and photos entered promptly); design.md "Records" (photos per stage + location).
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.domain import PhotoStage
+from bot.fonts import cjk_font_path
+from storage.images import SHANGHAI, ImageFacts
+
+STAGE_LABELS: dict[str, str] = {
+    PhotoStage.DISCOVERY: "隐患发现",
+    PhotoStage.INSPECTION: "监督检查",
+    PhotoStage.RECTIFICATION: "整改",
+    PhotoStage.ACCEPTANCE: "验收",
+    PhotoStage.REINSPECTION: "复查",
+    PhotoStage.VERIFICATION: "核查",
+    PhotoStage.TIPOFF: "群众举报",
+}
+
+_BAND_OPACITY = 0.6  # the dark band: white text stays readable on snow and on night shots
+_FIELD_MAX_CHARS = 60
+
+
+@dataclass(frozen=True)
+class WatermarkInfo:
+    """What the watermark says, taken from the record the photo belongs to.
+
+    ``received_at`` (aware) is when the bot got the photo; ``captured_at`` the EXIF capture time
+    (filled by ``with_facts``). ``address`` and ``latitude``/``longitude`` (decimal degrees) are the
+    place; ``ledger_number`` (台账编号, once registered) wins over ``draft_number``.
+    """
+
+    received_at: datetime
+    stage: str
+    unit_name: str | None = None
+    inspector_name: str | None = None
+    ledger_number: str | None = None
+    draft_number: str | int | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    captured_at: datetime | None = None
+
+    def with_facts(self, facts: ImageFacts) -> WatermarkInfo:
+        """Fill the capture time and coordinates from the original's EXIF where the record has none.
+
+        A capture time before 2000 or more than a day after receipt is a camera with an unset clock
+        and is ignored (the receipt time is shown instead).
+        """
+        info = self
+        if info.captured_at is None and facts.captured_at is not None:
+            plausible = facts.captured_at.year >= 2000 and facts.captured_at <= info.received_at + timedelta(days=1)
+            if plausible:
+                info = replace(info, captured_at=facts.captured_at)
+        if info.latitude is None and facts.latitude is not None:
+            info = replace(info, latitude=facts.latitude, longitude=facts.longitude)
+        return info
+
+
+def _clean(value: object) -> str:
+    """User-typed text made safe to draw: no control or format characters, one line, bounded."""
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in str(value))
+    text = " ".join(text.split())
+    return text if len(text) <= _FIELD_MAX_CHARS else text[: _FIELD_MAX_CHARS - 1] + "…"
+
+
+def _coordinates(lat: float, lon: float) -> str:
+    ns = "北纬" if lat >= 0 else "南纬"
+    ew = "东经" if lon >= 0 else "西经"
+    return f"{ns}{abs(lat):.6f}° {ew}{abs(lon):.6f}°"
+
+
+def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
+    """The watermark text, one string per line, in Chinese. Times in ``tz`` (Asia/Shanghai).
+
+    Lines: time (拍摄 = EXIF capture time, 接收 = receipt time), place (address and/or coordinates,
+    or 未提供), unit and inspector (when known), ledger or draft number and stage.
+    """
+    if info.captured_at is not None:
+        when, source = info.captured_at, "拍摄"
+    else:
+        when, source = info.received_at, "接收"
+    lines = [f"时间：{when.astimezone(tz):%Y-%m-%d %H:%M:%S}（{source}）"]
+    place = [_clean(info.address)] if info.address and _clean(info.address) else []
+    if info.latitude is not None and info.longitude is not None:
+        place.append(_coordinates(info.latitude, info.longitude))
+    lines.append("地点：" + ("　".join(place) if place else "未提供"))
+    who = []
+    if info.unit_name:
+        who.append(f"单位：{_clean(info.unit_name)}")
+    if info.inspector_name:
+        who.append(f"检查人：{_clean(info.inspector_name)}")
+    if who:
+        lines.append("　".join(who))
+    last = []
+    if info.ledger_number:
+        last.append(f"台账编号：{_clean(info.ledger_number)}")
+    elif info.draft_number is not None:
+        last.append(f"草稿编号：{_clean(info.draft_number)}")
+    last.append(f"阶段：{STAGE_LABELS.get(info.stage, _clean(info.stage))}")
+    lines.append("　".join(last))
+    return lines
+
+
+# FreeType faces are not safe to use from two threads at once; drawing is short, so one lock.
+FONT_LOCK = threading.Lock()
+
+
+@cache
+def font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(cjk_font_path()), size, index=0)
+
+
+def _ellipsize(text: str, face: ImageFont.FreeTypeFont, width: float) -> str:
+    if face.getlength(text) <= width:
+        return text
+    while text and face.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def burn_watermark(im: Image.Image, lines: Sequence[str]) -> Image.Image:
+    """``im`` (RGB) with ``lines`` in white on a semi-opaque dark band along the bottom.
+
+    The font scales with the picture and shrinks until the longest line fits; what still does not
+    fit is cut with "…". On pictures too small to spare the band it is added below the picture.
+    """
+    w, h = im.size
+    with FONT_LOCK:
+        size = max(14, round(min(w, h * 1.4) / 50))
+        pad = max(4, size // 2)
+        longest = max(font(size).getlength(line) for line in lines)
+        if longest > w - 2 * pad:
+            size = max(12, int(size * (w - 2 * pad) / longest))
+            pad = max(4, size // 2)
+        face = font(size)
+        line_h = round(size * 1.35)
+        band_h = 2 * pad + line_h * len(lines)
+        if band_h > h * 0.35:
+            canvas = Image.new("RGB", (w, h + band_h), (0, 0, 0))
+            canvas.paste(im, (0, 0))
+            im, top = canvas, h
+        else:
+            im, top = im.copy(), h - band_h
+        box = (0, top, w, top + band_h)
+        band = Image.blend(im.crop(box), Image.new("RGB", (w, band_h), (0, 0, 0)), _BAND_OPACITY)
+        draw = ImageDraw.Draw(band)
+        for i, line in enumerate(lines):
+            text = _ellipsize(line, face, w - 2 * pad)
+            draw.text((pad, pad + i * line_h), text, font=face, fill=(255, 255, 255),
+                      stroke_width=max(1, size // 16), stroke_fill=(0, 0, 0))
+        im.paste(band, box)
+    return im
+
+
+def info_from_form(
+    data: dict[str, object],
+    *,
+    stage: str,
+    received_at: datetime,
+    unit_name: str | None,
+    inspector_name: str | None,
+    draft_number: str | int | None = None,
+    ledger_number: str | None = None,
+) -> WatermarkInfo:
+    """``WatermarkInfo`` from a form's answers so far: the ``address`` field (a location answer
+    ``{"address", "lat", "lon"}``) gives the place; the rest comes from the caller."""
+    place = data.get("address")
+    place = place if isinstance(place, dict) else {}
+    lat, lon = place.get("lat"), place.get("lon")
+    located = isinstance(lat, int | float) and isinstance(lon, int | float)
+    return WatermarkInfo(
+        received_at=received_at,
+        stage=stage,
+        unit_name=unit_name,
+        inspector_name=inspector_name,
+        ledger_number=ledger_number,
+        draft_number=draft_number,
+        address=place.get("address") if isinstance(place.get("address"), str) else None,
+        latitude=float(lat) if located else None,  # type: ignore[arg-type]
+        longitude=float(lon) if located else None,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,301 @@
+"""What an uploaded file really is, read from its bytes before any pixel is decoded.
+
+The file name and the MIME type a client declares are never trusted: phones send HEIC named
+``.jpg`` and PNG screenshots named ``.jpeg``. ``inspect_image`` sniffs the format from the magic
+bytes, reads the pixel size from the header and refuses decompression bombs at that point, then
+reads the EXIF facts the evidence record keeps (orientation, capture time, GPS). Nothing here
+decodes pixels; ``open_upright`` does, and reports truncated or corrupt files.
+
+Source: 方案 五(一) ("相关记录及照片及时录入信息系统"); design.md "Records" (photos per stage + location).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+from bot.services.errors import DomainError
+
+pillow_heif.register_heif_opener()
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: Telegram's Bot API serves files up to 20 MB through getFile.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: 60 megapixels: above every phone's default mode (48 MP = 8000×6000), below Pillow's own
+#: bomb threshold (89 MP), and about 180 MB of RGB pixels at full size.
+MAX_PIXELS = 60_000_000
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+
+
+class NotAnImage(DomainError):
+    """The bytes are no image at all (a PDF, a text file, a video...)."""
+
+    code = "not_an_image"
+
+
+class ImageFormatUnsupported(DomainError):
+    """An image, but not one of JPEG, PNG, WebP, HEIC/HEIF, GIF. ``params``: ``format``."""
+
+    code = "image_format_unsupported"
+
+
+class ImageTooLargePixels(DomainError):
+    """More pixels than ``MAX_PIXELS`` (a decompression bomb or a panorama); refused from the
+    header, before decoding. ``params``: ``width``, ``height``, ``max_megapixels``."""
+
+    code = "image_too_large_pixels"
+
+
+class ImageTruncated(DomainError):
+    """The header or the pixel data is cut off or corrupt."""
+
+    code = "image_truncated"
+
+
+class FileTooBig(DomainError):
+    """Larger than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
+
+    code = "file_too_big"
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """Facts about an original photo, read without decoding it.
+
+    ``width``/``height`` are as the photo is meant to be seen (after the EXIF orientation);
+    ``stored_width``/``stored_height`` as the pixels are stored. ``captured_at`` is aware
+    (EXIF has no zone unless OffsetTimeOriginal is set: a bare time is taken as Asia/Shanghai).
+    ``latitude``/``longitude`` are decimal degrees (south and west negative), WGS-84 as phones write.
+    """
+
+    format: str  # "jpeg" | "png" | "webp" | "heif" | "gif" (first frame)
+    mime: str
+    stored_width: int
+    stored_height: int
+    orientation: int = 1
+    captured_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def width(self) -> int:
+        return self.stored_height if self.orientation >= 5 else self.stored_width
+
+    @property
+    def height(self) -> int:
+        return self.stored_width if self.orientation >= 5 else self.stored_height
+
+    @property
+    def pixels(self) -> int:
+        return self.stored_width * self.stored_height
+
+
+_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heif": "image/heic", "gif": "image/gif"}
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format from the magic bytes: ``jpeg``, ``png``, ``webp``, ``heif``, ``gif``; the
+    name of a recognised but unsupported image format (``bmp``, ``tiff``, ``avif``); or ``None``."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:8] == b"ftyp":
+        box_size = int.from_bytes(data[:4], "big")
+        brands = {data[8:12]} | {data[i : i + 4] for i in range(16, min(box_size, 64), 4)}
+        if brands & _HEIF_BRANDS:
+            return "heif"
+        if brands & {b"avif", b"avis"}:
+            return "avif"
+        return None
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:2] == b"BM":
+        return "bmp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    i = 2
+    n = len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            raise ImageTruncated()
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image / start of scan before any frame header
+            break
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if i + 9 > n:
+                break
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return width, height
+        i += 2 + length
+    raise ImageTruncated()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise ImageTruncated()
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    raise ImageTruncated()
+
+
+def _gif_size(data: bytes) -> tuple[int, int]:
+    if len(data) < 10:
+        raise ImageTruncated()
+    width, height = struct.unpack("<HH", data[6:10])
+    return width, height
+
+
+def _heif_size(data: bytes) -> tuple[int, int]:
+    try:
+        return pillow_heif.open_heif(data, convert_hdr_to_8bit=True).size  # parses boxes only
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ImageTruncated() from exc
+
+
+_SIZE_READERS = {"jpeg": _jpeg_size, "png": _png_size, "webp": _webp_size, "heif": _heif_size, "gif": _gif_size}
+
+
+def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
+    """Raises ``ImageTooLargePixels`` when ``width × height`` exceeds ``max_pixels``."""
+    if width <= 0 or height <= 0:
+        raise ImageTruncated()
+    if width * height > max_pixels:
+        raise ImageTooLargePixels(width=width, height=height, max_megapixels=max_pixels // 1_000_000)
+
+
+def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
+    """Sniff, size-check and read the EXIF of ``data`` without decoding pixels.
+
+    Raises ``FileTooBig`` (over 20 MB), ``NotAnImage``, ``ImageFormatUnsupported``,
+    ``ImageTooLargePixels`` (checked from the header, before Pillow sees the file) and
+    ``ImageTruncated`` (no readable header). Blocking (parses EXIF): call it from a thread.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise FileTooBig(size_mb=round(len(data) / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise NotAnImage()
+    if fmt not in _SIZE_READERS:
+        raise ImageFormatUnsupported(format=fmt)
+    width, height = _SIZE_READERS[fmt](data)
+    check_pixels(width, height, max_pixels)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            exif = im.getexif()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageTruncated() from exc
+    orientation = exif.get(0x0112, 1)
+    if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+        orientation = 1
+    latitude, longitude = gps_from_exif(exif)
+    return ImageFacts(
+        format=fmt,
+        mime=_MIME[fmt],
+        stored_width=width,
+        stored_height=height,
+        orientation=orientation,
+        captured_at=capture_time_from_exif(exif),
+        latitude=latitude,
+        longitude=longitude,
+    )
+
+
+def capture_time_from_exif(exif: Image.Exif, default_tz: ZoneInfo = SHANGHAI) -> datetime | None:
+    """DateTimeOriginal (else DateTimeDigitized, else DateTime) as an aware datetime.
+
+    The zone is OffsetTimeOriginal when the camera wrote one, else ``default_tz`` (a phone in
+    Chaoyang keeps Beijing time). Unreadable or zeroed values give ``None``.
+    """
+    sub = exif.get_ifd(0x8769)
+    for tag, offset_tag in ((0x9003, 0x9011), (0x9004, 0x9012), (0x0132, 0x9010)):
+        raw = sub.get(tag) if tag != 0x0132 else exif.get(tag)
+        if not isinstance(raw, str):
+            continue
+        try:
+            naive = datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
+        except ValueError:
+            continue
+        offset = sub.get(offset_tag)
+        if isinstance(offset, str):
+            try:
+                return datetime.strptime(f"{raw.strip()[:19]}{offset.strip()}", "%Y:%m:%d %H:%M:%S%z")
+            except ValueError:
+                pass
+        return naive.replace(tzinfo=default_tz)
+    return None
+
+
+def _degrees(value: object) -> float | None:
+    try:
+        d, m, s = (float(part) for part in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = d + m / 60 + s / 3600
+    return result if math.isfinite(result) else None
+
+
+def gps_from_exif(exif: Image.Exif) -> tuple[float | None, float | None]:
+    """(latitude, longitude) in decimal degrees from the GPS IFD, rounded to 6 places (≈ 0.1 m);
+    ``(None, None)`` when absent, incomplete or out of range."""
+    gps = exif.get_ifd(0x8825)
+    lat, lon = _degrees(gps.get(2)), _degrees(gps.get(4))
+    if lat is None or lon is None:
+        return None, None
+    if str(gps.get(1, "N")).upper().startswith("S"):
+        lat = -lat
+    if str(gps.get(3, "E")).upper().startswith("W"):
+        lon = -lon
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None, None
+    return round(lat, 6), round(lon, 6)
+
+
+def open_upright(data: bytes, facts: ImageFacts, *, long_edge: int | None = None) -> Image.Image:
+    """Decode ``data`` (already passed through ``inspect_image``) turned upright per its EXIF
+    orientation. With ``long_edge``, JPEGs are decoded at a reduced DCT scale no smaller than
+    needed, which saves most of the time and memory for large photos. Raises ``ImageTruncated``."""
+    try:
+        im = Image.open(io.BytesIO(data))
+        if long_edge and facts.format == "jpeg" and max(im.size) > long_edge:
+            ratio = long_edge / max(im.size)
+            im.draft(im.mode, (max(1, int(im.size[0] * ratio)), max(1, int(im.size[1] * ratio))))
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
+        raise ImageTruncated() from exc
+    return upright
