@@ -25,10 +25,10 @@ from bot.domain import PhotoStage
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from bot.services.evidence import check_declared_size
 from bot.services.lifecycle import FiveImplementations, local_date
 from bot.services.lifecycle_errors import EvidenceRequired
 from bot.services.lifecycle_service import Document
-from bot.services.photos import check_declared_size
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
