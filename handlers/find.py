@@ -5,34 +5,36 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.app import Services
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from bot.services.evidence import album_pages
 from bot.services.find import HazardCase
 from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
-from handlers.hazard_view import card_keyboard, card_text, history_text, list_keyboard, list_text
+from handlers.hazard_view import card_keyboard, card_text, history_text, list_keyboard, list_text, stage_name
 from handlers.lifecycle_common import message_of, refuse
 from handlers.texts import domain_error
-
-_ALBUM = 10  # Telegram's limit of photos in one media group
 
 
 async def send_card(message: Message, case: HazardCase) -> None:
     await message.answer(card_text(case), reply_markup=card_keyboard(case))
 
 
-async def send_history(bot: Bot, chat_id: int, case: HazardCase) -> None:
+async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services) -> None:
+    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums."""
     await bot.send_message(chat_id, history_text(case))
-    photos = [p for step in case.steps for p in step.photos if p.telegram_file_id]
-    listed = {p.id for p in photos}
-    photos += [p for refs in case.photos_by_stage.values() for p in refs if p.id not in listed and p.telegram_file_id]
-    for start in range(0, len(photos), _ALBUM):
-        chunk = photos[start : start + _ALBUM]
-        media = [InputMediaPhoto(media=p.telegram_file_id, caption=p.stage) for p in chunk]  # type: ignore[arg-type]
-        await bot.send_media_group(chat_id, media)  # type: ignore[arg-type]
+    copies = await services.evidence.copies(hazard_id=case.summary.id)
+    for page in album_pages(copies):
+        files = [BufferedInputFile(c.data, c.filename) for c in page]
+        if len(files) == 1:
+            await bot.send_photo(chat_id, files[0], caption=stage_name(page[0].stage))
+        else:
+            await bot.send_media_group(
+                chat_id, [InputMediaPhoto(media=f, caption=stage_name(c.stage)) for f, c in zip(files, page, strict=True)]
+            )
 
 
 def router() -> Router:
@@ -69,6 +71,6 @@ def router() -> Router:
         if callback_data.a == OPEN:
             await send_card(message, case)
         else:
-            await send_history(bot, message.chat.id, case)
+            await send_history(bot, message.chat.id, case, services)
 
     return r

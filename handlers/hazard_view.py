@@ -12,7 +12,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import HazardState, Role
+from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
@@ -33,6 +33,19 @@ def state_name(state: str) -> str:
         HazardState.REJECTED: _("rejected"),
     }
     return names.get(state, state)  # type: ignore[call-overload]
+
+
+def stage_name(stage: str) -> str:
+    names = {
+        PhotoStage.DISCOVERY: _("discovery"),
+        PhotoStage.INSPECTION: _("inspection"),
+        PhotoStage.RECTIFICATION: _("rectification"),
+        PhotoStage.ACCEPTANCE: _("acceptance"),
+        PhotoStage.REINSPECTION: _("re-inspection"),
+        PhotoStage.VERIFICATION: _("verification"),
+        PhotoStage.TIPOFF: _("tip-off"),
+    }
+    return names.get(stage, stage)  # type: ignore[call-overload]
 
 
 def action_name(action: str) -> str:

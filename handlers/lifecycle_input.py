@@ -209,7 +209,7 @@ def router() -> Router:
                 stored = await services.photos.keep_original(downloaded.read())
                 stage = _STAGE.get(data["op"], PhotoStage.REINSPECTION)
                 photo_id = await services.lifecycle.add_photo(actor, stored, file.file_id, file.file_unique_id,
-                                                              stage)
+                                                              stage, hazard_id=data.get("hid"))
             except DomainError as exc:
                 await message.answer(domain_error(exc.code, exc.params))
                 return

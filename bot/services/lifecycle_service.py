@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from bot.domain import HazardState, PhotoStage, Role
 from bot.forms.actions import StoredImage
 from bot.services.actors import Actor
 from bot.services.errors import NotBound
+from bot.services.evidence import EvidenceService
 from bot.services.lifecycle import (
     LEVELS,
     MAJOR,
@@ -46,8 +47,9 @@ from bot.services.lifecycle_errors import (
 )
 from bot.services.numbers import next_ledger_number
 from bot.services.transitions import Outcome, Transitions
+from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Photo
+from storage.models import Hazard, HazardEvent, Photo, Unit
 from storage.models_lifecycle import (
     HazardLink,
     LookbackCheck,
@@ -128,10 +130,13 @@ def _reason(reason: str | None, action: Action) -> str:
 class LifecycleService:
     """The life cycle use cases. ``clock`` gives the aware current time; dates are Asia/Shanghai."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, district_code: str = "110105") -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Clock, district_code: str = "110105", evidence: EvidenceService | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._district_code = district_code
+        self._evidence = evidence
 
     async def _run(self, work: Callable[[Transitions], Awaitable[Outcome]]) -> Outcome:
         async def once() -> Outcome:
@@ -152,18 +157,38 @@ class LifecycleService:
             raise DeadlineInPast(deadline=deadline.isoformat())
         return deadline
 
-    async def add_photo(self, actor: Actor, image: StoredImage, file_id: str | None, file_unique_id: str | None,
-                        stage: PhotoStage) -> int:
-        """Record a photo received for a life cycle step (kept in the photo store already); its id is then given
-        to the step (evidence, re-inspection, verification), which attaches it to the hazard."""
+    async def add_photo(
+        self,
+        actor: Actor,
+        image: StoredImage,
+        file_id: str | None,
+        file_unique_id: str | None,
+        stage: PhotoStage,
+        hazard_id: int | None = None,
+    ) -> int:
+        """Record a photo received for a life cycle step (the original is in the photo store already) and,
+        when an evidence service is configured, its watermarked evidence copy naming ``hazard_id``'s ledger
+        or draft number, unit and address (only if the hazard is within the actor's scope). The id is then
+        given to the step (evidence, re-inspection, verification), which attaches the photo to the hazard."""
         if not actor.is_bound:
             raise NotBound()
         async with self._uow() as u:
+            now = self._clock()
             photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
                           width=image.width, height=image.height, telegram_file_id=file_id,
                           telegram_file_unique_id=file_unique_id, stage=stage.value, user_id=actor.user_id,
-                          received_at=self._clock())
+                          received_at=now)
             u.session.add(photo)
+            await u.session.flush()
+            if self._evidence is not None:
+                info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.full_name)
+                hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
+                if hazard is not None and roles_on(actor, hazard.unit_id, hazard.township_code):
+                    unit = await u.session.get(Unit, hazard.unit_id)
+                    info = replace(info, unit_name=unit.name if unit else None, ledger_number=hazard.ledger_number,
+                                   draft_number=hazard.draft_number, address=hazard.address,
+                                   latitude=hazard.latitude, longitude=hazard.longitude)
+                await self._evidence.record(u.session, photo, info)
             await u.commit()
             assert photo.id is not None
             return photo.id
