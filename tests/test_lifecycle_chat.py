@@ -13,8 +13,9 @@ from aiogram.methods import AnswerCallbackQuery, SendMediaGroup, SendMessage
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
+from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
-from handlers.hazard_callbacks import HazardCb
+from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.models import Hazard, HazardEvent
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
@@ -215,3 +216,66 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
     await _open(office, "/find 张XX出租房")
     card = _last(h, office)
     assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
+
+
+async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(501, "inspector", HOME, "李检查")
+    office = await h.bind(502, "office", OFFICE, "张办公室")
+    await h.bind(503, "leader", HOME, "刘领导")
+    await h.bind(504, "contact", HOME, "陈联络")
+    actor = await h.core.services.users.touch(501, "李检查", "zh-hans")
+    open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
+    closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
+
+    await _open(office, "/find 张XX出租房")
+    await office.press("挂牌督办")
+    assert [b.text for b in office.buttons()] == ["区政府", "区安委会", "街乡"]
+    await office.press("区政府")
+    assert "挂牌督办" in _last(h, office)
+    assert any("挂牌督办" in t for t in _sent_to(h, 503)) and any("挂牌督办" in t for t in _sent_to(h, 504))
+    message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
+    await office._feed(h.factory.callback(office.user, message, SuperviseCb(id=open_one, lv=7).pack()))
+    assert await _state(h, open_one) == ("registered", 2) and _alerts(h)[-1] == "您的角色无权进行此操作。"
+    await _open(office, "/find 张XX出租房")
+    assert "挂牌督办：区政府" in _last(h, office)
+
+    await _open(inspector, "/find 王XX仓库")
+    await inspector.press("回头看：反弹")
+    await inspector.say("楼道内又堆放杂物")
+    await inspector.say("2018-11-30")
+    await inspector.press("完成")
+    assert "回头看：反弹" in _last(h, inspector) and "已挂账，整改中" in _last(h, inspector)
+    assert await _state(h, closed) == ("registered", 2)
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, closed)
+        assert row is not None and row.deadline is not None and row.deadline.isoformat() == "2018-11-30"
+
+
+async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:
+    h = harness
+    office = await h.bind(601, "office", OFFICE, "张办公室")
+    inspector = await h.bind(602, "inspector", HOME, "李检查")
+
+    await inspector.say("/invite reviewer 建外街道")
+    assert _last(h, inspector) == "您的角色无权进行此操作。"
+    await office.say("/invite reviewer 建外街道")
+    code = _last(h, office).split("/bind ")[-1].strip()
+    assert len(code) == 8 and "建外街道" in _last(h, office)
+    await office.say("/invites")
+    assert code in _last(h, office)
+    await office.say(f"/revoke {code}")
+    assert _last(h, office) == f"已撤销：{code}。"
+    newcomer = h.chat(603, "新人")
+    await newcomer.say(f"/bind {code}")
+    assert _last(h, newcomer) == "该邀请码已被撤销。"
+
+    await office.say("/users 建外街道")
+    line = next(ln for ln in _last(h, office).splitlines() if "李检查" in ln)
+    user_id = line.split()[0].lstrip("#")
+    await office.say(f"/setrole {user_id} 建外街道 reviewer inspector")
+    assert _last(h, office).endswith("建外街道 单位审核人")
+    await inspector.say("/review")
+    assert "待审核的隐患" in _last(h, inspector)
+    await office.say(f"/setrole {user_id} 区安委会办公室 admin")
+    assert _last(h, office) == "您的角色无权进行此操作。"
