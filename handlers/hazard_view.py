@@ -245,6 +245,7 @@ def lifecycle_commands(actor: Actor) -> list[str]:
         lines.append(_("/review — hazards awaiting your review"))
     if roles & {Role.INSPECTOR, Role.REVIEWER}:
         lines.append(_("/rectify — hazards being rectified or awaiting re-inspection"))
+        lines.append(_("/link OLD NEW — a new hazard found in the lookback of an old one"))
     if office:
         lines.append(_("/office — hazards awaiting confirmation or closure"))
         lines.append(_("/verify [FROM TO] — draw the verification sample and record the checks"))

@@ -5,7 +5,7 @@ record the re-inspection (复查), and the December lookback (回头看) of clos
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -17,7 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.lifecycle import Action, local_date
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
-from handlers.hazard_view import amount_text, list_keyboard, list_text
+from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
 from handlers.lifecycle_common import allowed_case, message_of, press
 from handlers.texts import domain_error
 
@@ -43,6 +43,23 @@ def router() -> Router:
             return
         await message.answer(list_text(_("Hazards being rectified or awaiting re-inspection:"), waiting),
                              reply_markup=list_keyboard(waiting))
+
+    @r.message(Command("link"))
+    async def link(message: Message, command: CommandObject, actor: Actor, services: Services, bot: Bot) -> None:
+        """``/link OLD NEW``: NEW (新生隐患, already submitted) was found in the lookback of OLD."""
+        parts = (command.args or "").split()
+        if len(parts) != 2:
+            await message.answer(_("Send /link OLD NEW with two ledger or draft numbers: the hazard looked back at, "
+                                   "then the new hazard found there."))
+            return
+        try:
+            old = await services.find.by_number(actor, parts[0])
+            new = await services.find.by_number(actor, parts[1])
+            outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        await message.answer(outcome_text(outcome))
 
     @r.callback_query(HazardCb.filter(F.a.in_(set(_ASKED))))
     async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

@@ -250,6 +250,19 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     async with h.core.uow() as u:
         row = await u.session.get(Hazard, closed)
         assert row is not None and row.deadline is not None and row.deadline.isoformat() == "2018-11-30"
+        old_number = row.draft_number
+
+    found = await hazard(h.core.uow, actor, site_name="王XX仓库二层")
+    async with h.core.uow() as u:
+        new_row = await u.session.get(Hazard, found)
+        assert new_row is not None
+        new_number = new_row.draft_number
+    await inspector.say(f"/link {old_number} {new_number}")
+    assert "关联新生隐患" in _last(h, inspector)
+    await _open(inspector, f"/find {old_number}")
+    assert f"回头看发现的新生隐患：{new_number}" in _last(h, inspector)
+    await inspector.say(f"/link {old_number} D999")
+    assert _last(h, inspector) == "未找到，或不在您的权限范围内。"
 
 
 async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:

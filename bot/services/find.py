@@ -150,6 +150,24 @@ class FindService:
             ).all()
             return await self._summaries(u.session, rows)
 
+    async def by_number(self, actor: Actor, number: str) -> HazardSummary:
+        """The hazard in scope whose ledger or draft number is exactly ``number``. Raises ``NotBound``,
+        ``NotFound``."""
+        self._require_reader(actor)
+        text = number.strip()
+        async with self._uow() as u:
+            rows = (
+                await u.session.exec(
+                    select(Hazard, Unit.name)
+                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
+                    .where(scope_clause(actor), or_(col(Hazard.ledger_number) == text,
+                                                    func.upper(col(Hazard.draft_number)) == text.upper()))
+                )
+            ).all()
+            if not rows:
+                raise NotFound(what="hazard", number=text)
+            return (await self._summaries(u.session, rows[:1]))[0]
+
     async def in_states(self, actor: Actor, states: Sequence[HazardState], limit: int = 20) -> list[HazardSummary]:
         """Hazards in scope in one of ``states``, oldest first (the queue of work waiting). Raises ``NotBound``."""
         self._require_reader(actor)
