@@ -4,12 +4,13 @@ invite codes and roles."""
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import fixed_clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.admin import AdminService
 from bot.services.errors import InviteInvalid, NotBound, NotFound, PermissionDenied
-from bot.services.find import FindService
+from bot.services.find import FindService, overdue_clause
 from bot.services.invites import InviteService
 from bot.services.lifecycle import Action, FiveImplementations
 from bot.services.lifecycle_service import LifecycleService
@@ -104,3 +105,15 @@ async def test_admins_and_the_office_issue_and_revoke_codes_and_change_roles(uow
         await admin.remove_role(root, c.inspector.user_id, HOME, Role.REVIEWER)
     names = [u.full_name for u in await admin.users(c.office, "建外街道")]
     assert "李检查" not in names and "王审核" in names
+
+
+async def test_overdue_in_sql_agrees_with_the_card(uow: UowFactory) -> None:
+    c = await cast(uow)
+    find = FindService(uow, fixed_clock(NOW))
+    late = await hazard(uow, c.inspector, state=S.REGISTERED, deadline=TODAY.replace(day=9))
+    await hazard(uow, c.inspector, state=S.REGISTERED, deadline=TODAY)
+    await hazard(uow, c.inspector, state=S.RECTIFIED, deadline=TODAY.replace(day=1))
+    async with uow() as u:
+        ids = (await u.session.exec(select(Hazard.id).where(overdue_clause(TODAY)))).all()
+    assert ids == [late]
+    assert [h.id for h in await find.in_states(c.reviewer, list(S)) if h.overdue] == [late]

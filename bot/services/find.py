@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,6 +100,12 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
     if not units:
         return false()
     return or_(col(Hazard.unit_id).in_(units), col(Hazard.township_code).in_(townships))
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """SQL form of ``is_overdue``: registered and its deadline before ``today`` (Asia/Shanghai), for counts and
+    reminders that must agree with the card."""
+    return and_(col(Hazard.state) == HazardState.REGISTERED.value, col(Hazard.deadline) < today)
 
 
 def _like(text: str) -> str:
