@@ -24,6 +24,8 @@ from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
+from bot.services.plans import PlanService
+from bot.services.reports import ReportService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from storage.db import UowFactory, create_engine, make_uow_factory
@@ -42,6 +44,8 @@ class Services:
     invites: InviteService
     forms: FormService
     photos: PhotoService
+    reports: ReportService
+    plans: PlanService
     evidence: EvidenceService
     lifecycle: LifecycleService
     verification: VerificationService
@@ -68,6 +72,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         invites=invites,
         forms=FormService(uow, clock, settings, evidence),
         photos=photos,
+        reports=ReportService(uow, clock, settings.district_code),
+        plans=PlanService(uow, clock),
         evidence=evidence,
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),

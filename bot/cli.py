@@ -13,7 +13,7 @@ import sys
 
 from bot.settings import Settings
 
-COMMAND_MODULES = ("bot.cli_core",)
+COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,3 +20,12 @@ class InspectionCb(CallbackData, prefix="i1"):
     """"Record a hazard found in this inspection"."""
 
     id: int
+
+
+class ReportCb(CallbackData, prefix="s1"):
+    """A /status drill-down: ``k`` = ``u`` unit status, ``o`` overdue list, ``m`` major list, ``c`` category
+    ``c`` (index in the taxonomy); ``u`` = unit id, 0 for the district. Scope re-checked by ReportService."""
+
+    k: str
+    u: int = 0
+    c: int = 0

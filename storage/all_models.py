@@ -2,4 +2,5 @@
 
 import storage.models_evidence  # noqa: F401
 import storage.models_lifecycle  # noqa: F401
+import storage.models_plans  # noqa: F401
 from storage import models  # noqa: F401

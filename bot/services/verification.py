@@ -2,10 +2,8 @@
 the ratio of the unit's annual plan (附件3 一(二) 挂账隐患核查比例); a failed check reopens the hazard as a
 rebound (反弹).
 
-Integration point: the plans table (附件3) is built on branch feat/summaries in ``storage/models_plans.py``.
-Until it is merged, ``plan_verification_ratio`` finds no plan and the default ratio applies; once merged,
-read the unit's plan for the year there (one query) — nothing else here changes. ``VerificationService``
-also takes any ``RatioSource`` (tests pass their own).
+The ratio comes from the unit's plan for the year (``storage.models_plans.InspectionPlan``); a unit without a
+plan is sampled at ``DEFAULT_VERIFICATION_RATIO``. ``VerificationService`` also takes any ``RatioSource``.
 """
 
 from __future__ import annotations
@@ -39,6 +37,7 @@ from bot.services.transitions import Outcome, Transitions
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
 from storage.models_lifecycle import Verification, VerificationSample
+from storage.models_plans import InspectionPlan
 
 DEFAULT_VERIFICATION_RATIO = Decimal("10")
 """Percent of closed hazards checked when a unit has no plan for the year (附件3 leaves XX% to the unit)."""
@@ -47,11 +46,15 @@ RatioSource = Callable[[AsyncSession, int, int], Awaitable[Decimal | None]]
 
 
 async def plan_verification_ratio(session: AsyncSession, unit_id: int, year: int) -> Decimal | None:
-    """The verification ratio (%) in ``unit_id``'s plan for ``year`` (附件3), None when it has no plan.
-
-    Integration point for ``storage.models_plans`` (feat/summaries): not merged yet, so no plan is known.
-    """
-    return None
+    """The verification ratio (%) in ``unit_id``'s plan for ``year`` (附件3 一(二) 挂账隐患核查比例, table
+    ``inspection_plan``), None when the unit filed no plan for that year."""
+    return (
+        await session.exec(
+            select(InspectionPlan.verification_ratio).where(
+                InspectionPlan.unit_id == unit_id, InspectionPlan.year == year
+            )
+        )
+    ).first()
 
 
 @dataclass(frozen=True)

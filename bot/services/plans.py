@@ -1,0 +1,100 @@
+"""Annual inspection plans (附件3): a unit files its plan for a year; filing again replaces it.
+
+Due by 31 March of 2019 and 2020 (2018: 15 October), 方案 四(一). Coverage and verification in the status
+summary read the targets from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.domain import Role
+from bot.services.actors import Actor
+from bot.services.errors import DomainError, PermissionDenied
+from storage.db import UowFactory
+from storage.models_plans import InspectionPlan, PlanArrangement
+
+CAMPAIGN_YEARS = (2018, 2019, 2020)
+
+
+class InvalidPlan(DomainError):
+    """``field`` names the bad value: ``year``, ``inspection_target``, ``verification_ratio`` or ``arrangements``."""
+
+    code = "invalid_plan"
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """One 工作安排 row: 检查时间安排, 参加检查部门及人员, 检查地区或单位名称, 检查重点内容."""
+
+    schedule: str
+    participants: str
+    areas: str
+    key_content: str
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    unit_id: int
+    year: int
+    inspection_target: int  # 家次
+    verification_ratio: Decimal  # percent, 0–100, at most 2 decimals
+    arrangements: tuple[Arrangement, ...]
+    remarks: str | None = None
+
+
+class PlanService:
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    @staticmethod
+    def validate(actor: Actor, plan: PlanInput) -> None:
+        """Raise ``PermissionDenied`` unless the actor is the unit's reviewer or leader, the office or an
+        admin; ``InvalidPlan`` for a year outside 2018–2020, a target < 1, a ratio outside 0–100 or with more
+        than two decimals, no arrangement row or one without schedule or areas."""
+        if not (actor.is_admin or actor.has(Role.OFFICE) or actor.has(Role.REVIEWER, plan.unit_id)
+                or actor.has(Role.LEADER, plan.unit_id)):
+            raise PermissionDenied()
+        if plan.year not in CAMPAIGN_YEARS:
+            raise InvalidPlan(field="year")
+        if plan.inspection_target < 1:
+            raise InvalidPlan(field="inspection_target")
+        ratio = Decimal(plan.verification_ratio)
+        if not Decimal(0) <= ratio <= Decimal(100) or ratio != ratio.quantize(Decimal("0.01")):
+            raise InvalidPlan(field="verification_ratio")
+        if not plan.arrangements or any(not (a.schedule.strip() and a.areas.strip()) for a in plan.arrangements):
+            raise InvalidPlan(field="arrangements")
+
+    async def save(self, actor: Actor, plan: PlanInput) -> int:
+        """Create or replace the unit's plan for the year after ``validate``; returns its id."""
+        self.validate(actor, plan)
+        ratio = Decimal(plan.verification_ratio)
+        now = self._clock()
+        async with self._uow() as u:
+            s = u.session
+            row = (await s.exec(select(InspectionPlan).where(
+                InspectionPlan.unit_id == plan.unit_id, InspectionPlan.year == plan.year))).first()
+            if row is None:
+                row = InspectionPlan(unit_id=plan.unit_id, year=plan.year, inspection_target=plan.inspection_target,
+                                     verification_ratio=ratio, created_by=actor.user_id, created_at=now)
+            row.inspection_target = plan.inspection_target
+            row.verification_ratio = ratio
+            row.remarks = plan.remarks
+            row.updated_at = now
+            s.add(row)
+            await s.flush()
+            await s.exec(delete(PlanArrangement).where(PlanArrangement.plan_id == row.id))  # type: ignore[call-overload, arg-type]
+            for i, a in enumerate(plan.arrangements, 1):
+                s.add(PlanArrangement(plan_id=row.id, position=i, schedule=a.schedule.strip(),  # type: ignore[arg-type]
+                                      participants=a.participants.strip(), areas=a.areas.strip(),
+                                      key_content=a.key_content.strip()))
+            assert row.id is not None
+            plan_id = row.id
+            await u.commit()
+        return plan_id

@@ -1,0 +1,256 @@
+"""Use cases behind ``/status``, ``/rank``, ``/map``, ``/export`` and ledger files sent to the bot.
+
+Who sees what (checked here, whatever a button says): the district safety office, admins and leaders of
+区安委会办公室 see the district and may drill into any unit; a leader of another unit sees that unit only.
+Exports follow the same scopes; imports are for the office and admins only.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import and_, func, select
+
+from bot.clock import Clock
+from bot.domain import HazardState, Role
+from bot.forms.spec import hazard_types
+from bot.services.actors import Actor
+from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
+from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
+from storage.db import UowFactory
+from storage.excel import export as ex
+from storage.excel.importer import ImportReport, RowError, import_hazards, import_inspections
+from storage.excel.layouts import FIRST_DATA_ROW, HAZARDS, HEADER_ROWS, INSPECTIONS
+from storage.excel.plans_import import read_plans
+from storage.models import Hazard, Unit
+
+DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
+LIST_LIMIT = 20
+EXPORT_KINDS = ("hazards", "inspections", "plans")
+
+
+class UnknownLedgerFile(DomainError):
+    """The file's header rows are neither 附件1 nor 附件2."""
+
+    code = "unknown_ledger_file"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    status: Status
+    chart_png: bytes
+    district: bool  # the viewer may drill into other units
+
+
+@dataclass(frozen=True)
+class HazardLine:
+    ledger_number: str | None
+    site_name: str
+    township: str
+    deadline: date | None
+    level: str
+
+
+@dataclass(frozen=True)
+class HazardList:
+    """``kind``: ``overdue``, ``major`` or ``category``; ``total`` may exceed ``len(items)`` (first 20)."""
+
+    kind: str
+    scope_name: str
+    category: str | None
+    total: int
+    items: list[HazardLine]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    filename: str
+    rows: int
+
+
+class ReportService:
+    def __init__(self, uow: UowFactory, clock: Clock, district_code: str = "110105") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._district_code = district_code
+
+    @staticmethod
+    def sees_district(actor: Actor) -> bool:
+        return actor.is_admin or actor.has(Role.OFFICE) or any(
+            g.role == Role.LEADER and g.unit_code == DISTRICT_OFFICE_CODE for g in actor.grants
+        )
+
+    def scope(self, actor: Actor, unit_id: int | None) -> int | None:
+        """The unit the actor may look at: ``unit_id`` (None = district) if allowed, else their own unit.
+
+        Raises ``NotBound`` without any role and ``PermissionDenied`` for roles that see no summaries or a
+        unit outside the actor's scope."""
+        if not actor.is_bound:
+            raise NotBound()
+        if self.sees_district(actor):
+            return unit_id
+        grant = actor.grant_for(Role.LEADER)
+        if grant is None:
+            raise PermissionDenied()
+        if unit_id not in (None, grant.unit_id):
+            raise PermissionDenied()
+        return grant.unit_id
+
+    async def status(self, actor: Actor, unit_id: int | None = None) -> StatusReport:
+        """Numbers and chart for the actor's scope (see ``bot.services.summary`` for the definitions)."""
+        scope = self.scope(actor, unit_id)
+        async with self._uow() as u:
+            st = await compute_status(u.session, self._clock(), scope)
+        from bot.charts import status_chart  # matplotlib loads on first use, not at start-up
+
+        return StatusReport(st, status_chart(st), self.sees_district(actor))
+
+    async def rankings(self, actor: Actor) -> list[RankingLine]:
+        """The weekly 通报 table (方案 五(三)) of every unit; for anyone who may see summaries."""
+        self.scope(actor, None)
+        async with self._uow() as u:
+            st = await compute_status(u.session, self._clock(), None)
+        return rank(st.units)
+
+    async def hazards(self, actor: Actor, kind: str, unit_id: int | None, category: int | None = None) -> HazardList:
+        """Overdue, major-open or open-in-a-category hazards of the scope, most urgent deadline first."""
+        scope = self.scope(actor, unit_id)
+        today = self._clock().date()
+        h = Hazard.__table__.c  # type: ignore[attr-defined]
+        cat_name = None
+        if kind == "overdue":
+            cond = and_(h.state == HazardState.REGISTERED, h.deadline < today)
+        elif kind == "major":
+            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+        elif kind == "category" and category is not None and 0 <= category < len(hazard_types()):
+            cat_name = hazard_types()[category].name
+            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.category == cat_name)
+        else:
+            raise PermissionDenied()
+        if scope is not None:
+            cond = and_(cond, h.unit_id == scope)
+        async with self._uow() as u:
+            total = int((await u.session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
+            rows = (await u.session.exec(  # type: ignore[call-overload]
+                select(h.ledger_number, h.site_name, h.township, h.deadline, h.level)
+                .where(cond).order_by(h.deadline, h.id).limit(LIST_LIMIT)
+            )).all()
+            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
+        return HazardList(kind, name, cat_name, total, [HazardLine(*r) for r in rows])
+
+    async def map_png(self, actor: Actor, unit_id: int | None = None) -> tuple[bytes, int]:
+        """The map picture of major and overdue hazards with coordinates; and how many are drawn."""
+        scope = self.scope(actor, unit_id)
+        async with self._uow() as u:
+            points = await map_hazards(u.session, self._clock(), scope)
+            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
+        from bot.charts import MapPoint, hazard_map
+
+        pts = [MapPoint(p.longitude, p.latitude, p.ledger_number or p.site_name, p.major, p.overdue) for p in points]
+        return hazard_map(pts, f"{name}重大及超期隐患（{self._clock().date():%Y-%m-%d}）"), len(pts)
+
+    async def export(self, actor: Actor, kind: str, unit_id: int | None = None) -> ExportFile:
+        """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it)."""
+        if kind not in EXPORT_KINDS:
+            raise PermissionDenied()
+        scope = self.scope(actor, unit_id)
+        today = self._clock().date()
+        path = Path(tempfile.mkdtemp(prefix="hazardbot-export-")) / f"{kind}-{today:%Y%m%d}.xlsx"
+        names = {"hazards": "安全隐患台账", "inspections": "监督检查台账", "plans": "监督检查计划"}
+        async with self._uow() as u:
+            f = ex.ExportFilter(unit_id=scope, today=today)
+            if kind == "hazards":
+                n = await ex.export_hazards(u.session, f, path)
+            elif kind == "inspections":
+                n = await ex.export_inspections(u.session, f, path)
+            else:
+                n = await ex.export_plans(u.session, path, today.year, scope)
+        return ExportFile(path, f"{names[kind]}-{today:%Y%m%d}.xlsx", n)
+
+    async def plan_file(self, actor: Actor) -> ExportFile:
+        """The actor's unit's 附件3 plan for this year as ``.xlsx`` (filled in if filed, else the empty
+        template) to fill in and send back. For a unit's reviewers and leaders, and the office (its own unit)."""
+        grant = actor.grant_for(Role.REVIEWER, Role.LEADER, Role.OFFICE)
+        if grant is None:
+            raise NotBound() if not actor.is_bound else PermissionDenied()
+        year = self._clock().date().year
+        path = Path(tempfile.mkdtemp(prefix="hazardbot-plan-")) / f"plan-{year}.xlsx"
+        async with self._uow() as u:
+            n = await ex.export_plans(u.session, path, year, grant.unit_id)
+        if n == 0:
+            ex.write_plan_template(path, grant.unit_name, year)
+        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n)
+
+    async def import_file(self, actor: Actor, path: Path) -> tuple[str, ImportReport]:
+        """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
+        leaders, for their unit), recognised by the header. Returns the kind and the report; nothing is
+        written unless every row is good."""
+        kind = ledger_kind(path)
+        if kind == "plans":
+            return kind, await self._import_plans(actor, path)
+        if not (actor.is_admin or actor.has(Role.OFFICE)):
+            raise PermissionDenied()
+        now = self._clock()
+        async with self._uow() as u:
+            if kind == "hazards":
+                report = await import_hazards(u.session, path, actor_id=actor.user_id, today=now.date(), now=now,
+                                              district_code=self._district_code)
+            else:
+                report = await import_inspections(u.session, path, actor_id=actor.user_id, today=now.date())
+            if report.ok:
+                await u.commit()
+        return kind, report
+
+
+    async def _import_plans(self, actor: Actor, path: Path) -> ImportReport:
+        parsed, errors = read_plans(path)
+        report = ImportReport(rows=len(parsed), errors=errors)
+        if errors:
+            return report
+        async with self._uow() as u:
+            units = {name: uid for uid, name in (await u.session.exec(select(Unit.id, Unit.name))).all()}  # type: ignore[call-overload]
+        inputs = []
+        for p in parsed:
+            unit_id = units.get(p.unit_name)
+            if unit_id is None:
+                report.errors.append(RowError(2, f"{p.sheet}!B2", f"未知单位：{p.unit_name}"))
+                continue
+            plan = PlanInput(unit_id, p.year, p.inspection_target, p.verification_ratio,
+                             tuple(Arrangement(*a) for a in p.arrangements), p.remarks)
+            try:
+                PlanService.validate(actor, plan)
+            except InvalidPlan as exc:
+                report.errors.append(RowError(4, p.sheet, f"计划不符合要求：{exc.params.get('field')}"))
+            inputs.append(plan)
+        if report.errors:
+            return report
+        plans = PlanService(self._uow, self._clock)
+        for plan in inputs:
+            await plans.save(actor, plan)
+            report.added += 1
+        return report
+
+
+def ledger_kind(path: Path) -> str:
+    """``hazards``, ``inspections`` or ``plans`` from the header rows; raises ``UnknownLedgerFile``."""
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception as exc:  # noqa: BLE001  (any unreadable file is "not a ledger")
+        raise UnknownLedgerFile() from exc
+    try:
+        rows = list(wb.worksheets[0].iter_rows(min_row=1, max_row=FIRST_DATA_ROW, values_only=True))
+    finally:
+        wb.close()
+    first = str(rows[HEADER_ROWS[0]][0] if len(rows) > HEADER_ROWS[0] and rows[HEADER_ROWS[0]] else "").strip()
+    if first == "单位名称":
+        return "plans"
+    for kind, layout in (("hazards", HAZARDS), ("inspections", INSPECTIONS)):
+        if first == layout.columns[0].header:
+            return kind
+    raise UnknownLedgerFile()

@@ -1,0 +1,489 @@
+"""Where the campaign stands: status numbers for a scope (the district or one unit) and the weekly
+ranking of units (通报, 方案 五(三)). Everything is counted in the database with aggregates; Python
+only adds up at most (units × states) rows, so the numbers are the same on SQLite and PostgreSQL.
+
+Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
+Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
+
+- **overdue** (derived, never stored): state ``registered`` and deadline < as_of.
+- **new this week**: hazards reported (``created_at``) since Monday 00:00 Asia/Shanghai of as_of's week;
+  **registered this week**: hazards registered (上账) since then.
+- **major**: open hazards of level 重大隐患.
+- **supervised** (挂牌督办, 方案 五(五)): open hazards with ``Hazard.supervision_level`` set. That column belongs
+  to the life cycle; until it exists the number is ``None`` ("not tracked").
+- **rectification rate this year** (年度挂账隐患整改率, target ≥ 90 %, 方案 四(三)):
+  denominator = hazards registered on or before as_of that were registered during Y, or were registered
+  before Y and were not closed at Y-start (still open, reopened after verification, or closed during Y);
+  numerator = those of them closed as of as_of. "Closed during Y" means a ``closed`` event in the hazard's
+  log (``hazard_event.to_state = 'closed'``) at or after Y-start.
+- **inspection coverage** (监督检查完成率, 方案 四(一), 附件3): inspections (each 附件1 row is one 家次) dated
+  1 January … as_of of Y, over the year's plan targets (家次) of the scope's units. The campaign's milestones
+  for the cumulative 摸底排查率 (10 % by end-2018, 70 % by end-2019, 100 % by end-2020) are reported beside it
+  as ``coverage_milestone``; the plan target is where each unit turned that share of its sites into 家次.
+- **verification share** (挂账隐患核查比例, 方案 四(三), 附件3): of the hazards closed during Y (closed now, with
+  a closure event ≥ Y-start), the share linked to an inspection of type 核查 dated in Y up to as_of; the
+  target is the plan's ratio (for the district: the units' ratios weighted by their closed hazards).
+- **last update** of a unit (每半月更新, 方案 五(一)): the latest of its hazards' ``updated_at`` and its
+  inspections' ``created_at``; a unit is late when that is more than 15 days before now, or never.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import HazardState
+from storage.db import UowFactory
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.models_plans import InspectionPlan
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPEN_STATES = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
+RECTIFICATION_TARGET = Decimal("0.90")
+COVERAGE_MILESTONES = {2018: Decimal("0.10"), 2019: Decimal("0.70"), 2020: Decimal("1.00")}
+UPDATE_INTERVAL = timedelta(days=15)
+MAJOR = "重大隐患"
+VERIFICATION_TYPE = "核查"
+SUPERVISION_COLUMN = "supervision_level"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``numerator / denominator`` against ``target`` (a share 0–1, or None when there is none)."""
+
+    numerator: int
+    denominator: int
+    target: Decimal | None = None
+
+    @property
+    def value(self) -> Decimal | None:
+        """The share rounded to 4 decimals (0.9123), or None when the denominator is 0."""
+        if self.denominator == 0:
+            return None
+        return (Decimal(self.numerator) / Decimal(self.denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target
+
+    def percent(self) -> str:
+        """``"91.2%"`` or ``"—"``."""
+        v = self.value
+        return "—" if v is None else f"{(v * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """One unit's numbers (a row of the ranking)."""
+
+    unit_id: int
+    unit_name: str
+    is_township: bool
+    open: int
+    overdue: int
+    major_open: int
+    rectification: Rate
+    last_update: datetime | None
+    days_since_update: int | None
+
+    @property
+    def late_update(self) -> bool:
+        return self.days_since_update is None or self.days_since_update > UPDATE_INTERVAL.days
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status of a scope as of ``as_of`` (Asia/Shanghai date). ``unit_id`` None = the district."""
+
+    unit_id: int | None
+    scope_name: str
+    as_of: date
+    year: int
+    by_state: dict[str, int]
+    new_this_week: int
+    registered_this_week: int
+    overdue: int
+    major_open: int
+    supervised: int | None
+    rectification: Rate
+    coverage: Rate
+    coverage_milestone: Decimal | None
+    verification: Rate
+    top_categories: list[tuple[str, int]]
+    top_townships: list[tuple[str, int]]
+    worst_units: list[UnitLine]
+    late_units: list[UnitLine]
+    units: list[UnitLine] = field(repr=False, default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return sum(self.by_state.get(s, 0) for s in OPEN_STATES)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+@dataclass(frozen=True)
+class Window:
+    """Instants (aware UTC) and dates bounding the numbers, all derived from one ``now``."""
+
+    now: datetime
+    as_of: date
+    year_start_date: date
+    year_start: datetime
+    day_end: datetime
+    week_start: datetime
+
+    @classmethod
+    def at(cls, now: datetime, tz: ZoneInfo = SHANGHAI) -> Window:
+        local = now.astimezone(tz)
+        today = local.date()
+        y0 = date(today.year, 1, 1)
+        monday = today - timedelta(days=today.weekday())
+        return cls(
+            now=now,
+            as_of=today,
+            year_start_date=y0,
+            year_start=datetime.combine(y0, time(), tz),
+            day_end=datetime.combine(today + timedelta(days=1), time(), tz),
+            week_start=datetime.combine(monday, time(), tz),
+        )
+
+
+def _count_if(condition: object) -> object:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # type: ignore[arg-type]
+
+
+def _supervision_column() -> object | None:
+    return Hazard.__table__.c.get(SUPERVISION_COLUMN)  # type: ignore[attr-defined]
+
+
+async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
+    """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    is_open = h.state.in_([s.value for s in OPEN_STATES])
+    supervision = _supervision_column()
+    columns = [
+        h.unit_id,
+        h.state,
+        func.count().label("n"),
+        _count_if(and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)).label("overdue"),
+        _count_if(and_(is_open, h.level == MAJOR)).label("major"),
+        _count_if(h.created_at >= w.week_start).label("new_week"),
+        _count_if(h.registered_at >= w.week_start).label("registered_week"),
+        _count_if(and_(h.registered_at >= w.year_start, h.registered_at < w.day_end)).label("registered_y"),
+        _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
+        (_count_if(and_(is_open, supervision.is_not(None))) if supervision is not None else literal(0)).label(  # type: ignore[attr-defined]
+            "supervised"
+        ),
+    ]
+    stmt = select(*columns).group_by(h.unit_id, h.state)
+    if unit_id is not None:
+        stmt = stmt.where(h.unit_id == unit_id)
+    result = await session.exec(stmt)
+    return [dict(r._mapping) for r in result]
+
+
+async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, dict[str, int]]:
+    """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
+    before Y (``closed_y_before``), and those of them linked to a 核查 inspection in Y (``verified_y``).
+
+    Driven from the closure events of the year (ix_hazard_event_closure), not from every hazard."""
+    h, e = Hazard.__table__.c, HazardEvent.__table__.c  # type: ignore[attr-defined]
+    closed_in_year = (
+        select(e.hazard_id)
+        .where(e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
+        .distinct()
+        .subquery()
+    )
+    verified = (
+        select(InspectionHazard.hazard_id)
+        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+        .where(
+            Inspection.inspection_type == VERIFICATION_TYPE,
+            Inspection.inspected_on >= w.year_start_date,
+            Inspection.inspected_on <= w.as_of,
+        )
+        .distinct()
+        .subquery()
+    )
+    # the district: one pass from the year's closures (hash or index joins), verified ones by outer join
+    joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
+        verified, verified.c.hazard_id == h.id
+    )
+    stmt = (
+        select(
+            h.unit_id,
+            func.count().label("closed_y"),
+            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+            _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+        )
+        .select_from(joined)
+        .where(h.state == HazardState.CLOSED)
+        .group_by(h.unit_id)
+    )
+    if unit_id is not None:
+        # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
+        closed_exists = (
+            select(e.hazard_id)
+            .where(e.hazard_id == h.id, e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
+            .exists()
+        )
+        verified_exists = (
+            select(InspectionHazard.hazard_id)
+            .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+            .where(
+                InspectionHazard.hazard_id == h.id,
+                Inspection.inspection_type == VERIFICATION_TYPE,
+                Inspection.inspected_on >= w.year_start_date,
+                Inspection.inspected_on <= w.as_of,
+            )
+            .exists()
+        )
+        base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
+        stmt = base.with_only_columns(
+            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+            _count_if(verified_exists).label("verified_y"),
+        ).group_by(h.unit_id)
+    out: dict[int, dict[str, int]] = {}
+    for uid, closed, before, verified_n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        out[int(uid)] = {"closed_y": int(closed), "closed_y_before": int(before), "verified_y": int(verified_n)}
+    return out
+
+
+def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[str, int]],
+                    unit_ids: Sequence[int] | None) -> Rate:
+    """Numerator and denominator of the module docstring's rectification rate from the two aggregates."""
+    mine = rows if unit_ids is None else [r for r in rows if r["unit_id"] in unit_ids]
+    extra = sum(c.get("closed_y_before", 0) for u, c in closures.items() if unit_ids is None or u in unit_ids)
+    den = _sum(mine, "registered_y") + _sum(mine, "open_before") + extra
+    num = _sum(mine, "registered_y", state=HazardState.CLOSED) + extra
+    return Rate(num, den, RECTIFICATION_TARGET)
+
+
+async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
+    stmt = (
+        select(Inspection.unit_id, func.count())
+        .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of)
+        .group_by(Inspection.unit_id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Inspection.unit_id == unit_id)
+    return {int(u): int(n) for u, n in (await session.exec(stmt)).all()}
+
+
+async def _plans(session: AsyncSession, year: int, unit_id: int | None) -> dict[int, tuple[int, Decimal]]:
+    p = InspectionPlan
+    stmt = select(p.unit_id, p.inspection_target, p.verification_ratio).where(p.year == year)
+    if unit_id is not None:
+        stmt = stmt.where(p.unit_id == unit_id)
+    return {int(u): (int(t), r) for u, t, r in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
+async def _units(session: AsyncSession, unit_id: int | None) -> list[tuple[int, str, bool, datetime | None]]:
+    """Units in scope with their last ledger activity: two index seeks per unit (ix_*_unit_*)."""
+    last_hazard = select(func.max(Hazard.updated_at)).where(Hazard.unit_id == Unit.id).scalar_subquery()
+    last_inspection = (
+        select(func.max(Inspection.created_at)).where(Inspection.unit_id == Unit.id).scalar_subquery()
+    )
+    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection).order_by(Unit.id)
+    if unit_id is not None:
+        stmt = stmt.where(Unit.id == unit_id)
+    out = []
+    for uid, name, township, lh, li in (await session.exec(stmt)).all():
+        stamps = [_aware(t) for t in (lh, li) if t is not None]
+        out.append((int(uid), str(name), bool(township), max(stamps) if stamps else None))
+    return out
+
+
+def _aware(value: datetime | str) -> datetime:
+    # max() over a UTCDateTime column comes back untyped (naive UTC; a string on SQLite)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+async def _top(session: AsyncSession, column: object, unit_id: int | None, limit: int) -> list[tuple[str, int]]:
+    n = func.count().label("n")
+    stmt = (
+        select(column, n)
+        .where(Hazard.state.in_([s.value for s in OPEN_STATES]))  # type: ignore[attr-defined]
+        .group_by(column)
+        .order_by(n.desc(), column)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Hazard.unit_id == unit_id)
+    return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]
+
+
+def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
+    return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
+
+
+def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
+           units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
+    lines = []
+    for uid, name, township, last in units:
+        mine = [r for r in rows if r["unit_id"] == uid]
+        open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
+        days = None if last is None else (w.as_of - last.astimezone(SHANGHAI).date()).days
+        lines.append(
+            UnitLine(
+                unit_id=uid,
+                unit_name=name,
+                is_township=township,
+                open=open_n,
+                overdue=_sum(mine, "overdue"),
+                major_open=_sum(mine, "major"),
+                rectification=_rectification(mine, closures, [uid]),
+                last_update=last,
+                days_since_update=days,
+            )
+        )
+    return lines
+
+
+async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None) -> Status:
+    """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``.
+
+    Raises ``LookupError`` when ``unit_id`` names no unit. See the module docstring for every definition.
+    """
+    w = Window.at(now)
+    units = await _units(session, unit_id)
+    if unit_id is not None and not units:
+        raise LookupError(f"no unit {unit_id}")
+    rows = await _hazard_rows(session, w, unit_id)
+    closures = await _closures(session, w, unit_id)
+    inspections = await _inspections_by_unit(session, w, unit_id)
+    plans = await _plans(session, w.as_of.year, unit_id)
+    by_state: dict[str, int] = {}
+    for r in rows:
+        by_state[str(r["state"])] = by_state.get(str(r["state"]), 0) + int(r["n"])  # type: ignore[call-overload]
+
+    closed_by_unit = {uid: c.get("closed_y", 0) for uid, c in closures.items()}
+    closed_total = sum(closed_by_unit.values())
+    if unit_id is not None:
+        ratio_target = plans[unit_id][1] / 100 if unit_id in plans else None
+    else:
+        weighted = sum(plans[u][1] * closed_by_unit.get(u, 0) for u in plans)
+        planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
+        ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
+    supervision = _supervision_column()
+    lines = _lines(rows, closures, units, w)
+    worst = sorted(
+        (line for line in lines if line.overdue or line.open),
+        key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
+    )[:5]
+    scope_name = units[0][1] if unit_id is not None else "全区"
+    return Status(
+        unit_id=unit_id,
+        scope_name=scope_name,
+        as_of=w.as_of,
+        year=w.as_of.year,
+        by_state=by_state,
+        new_this_week=_sum(rows, "new_week"),
+        registered_this_week=_sum(rows, "registered_week"),
+        overdue=_sum(rows, "overdue"),
+        major_open=_sum(rows, "major"),
+        supervised=_sum(rows, "supervised") if supervision is not None else None,
+        rectification=_rectification(rows, closures, None),
+        coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
+        coverage_milestone=COVERAGE_MILESTONES.get(w.as_of.year),
+        verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
+        top_categories=await _top(session, Hazard.category, unit_id, 5),
+        top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
+        worst_units=worst if unit_id is None else [],
+        late_units=[line for line in lines if line.late_update],
+        units=lines,
+    )
+
+
+@dataclass(frozen=True)
+class RankingLine:
+    """A unit's place in the weekly 通报: 1 = best on each criterion (ties share a place)."""
+
+    line: UnitLine
+    rank_rectification: int
+    rank_overdue: int
+    rank_freshness: int
+
+
+def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
+    """Rank units by rectification rate (higher is better; no registered hazards ranks last),
+    by overdue count (fewer is better) and by update freshness (fewer days since the last update is
+    better; never updated ranks last). Sorted by rectification rank, then overdue, then name."""
+
+    def places(key: dict[int, object]) -> dict[int, int]:
+        ordered = sorted(key.items(), key=lambda kv: kv[1])  # type: ignore[arg-type, return-value]
+        out: dict[int, int] = {}
+        for i, (uid, k) in enumerate(ordered):
+            out[uid] = out[ordered[i - 1][0]] if i and ordered[i - 1][1] == k else i + 1
+        return out
+
+    rect = places({x.unit_id: (0, -x.rectification.value) if x.rectification.value is not None else (1, 0) for x in lines})
+    over = places({x.unit_id: x.overdue for x in lines})
+    fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in lines})
+    ranked = [RankingLine(x, rect[x.unit_id], over[x.unit_id], fresh[x.unit_id]) for x in lines]
+    return sorted(ranked, key=lambda r: (r.rank_rectification, r.rank_overdue, r.line.unit_name))
+
+
+class SummaryService:
+    """Use cases: ``status(unit_id)`` for a leader's scope and ``rankings()`` for the weekly 通报."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def status(self, unit_id: int | None = None) -> Status:
+        async with self._uow() as u:
+            return await compute_status(u.session, self._clock(), unit_id)
+
+    async def rankings(self) -> list[RankingLine]:
+        async with self._uow() as u:
+            status = await compute_status(u.session, self._clock(), None)
+        return rank(status.units)
+
+
+@dataclass(frozen=True)
+class MapHazard:
+    """A hazard for the map (六(四)): WGS 84 coordinates, label, and why it is on the map."""
+
+    ledger_number: str | None
+    site_name: str
+    longitude: float
+    latitude: float
+    major: bool
+    overdue: bool
+
+
+async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
+                      limit: int = 2000) -> list[MapHazard]:
+    """Open major hazards and overdue hazards that have coordinates, most urgent deadline first."""
+    w = Window.at(now)
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    overdue = and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)
+    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    stmt = (
+        select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline)
+        .where(or_(overdue, major), h.latitude.is_not(None), h.longitude.is_not(None))
+        .order_by(h.deadline, h.id)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(h.unit_id == unit_id)
+    out = []
+    for number, site, lon, lat, level, state, deadline in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        is_overdue = state == HazardState.REGISTERED and deadline is not None and deadline < w.as_of
+        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, is_overdue))
+    return out

@@ -1,0 +1,247 @@
+"""``/status`` (text + chart + drill-down buttons), ``/rank``, ``/map``, ``/export`` and ledger files
+(.xlsx) sent by the office. Each handler calls one ``ReportService`` method and renders its result."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from tempfile import mkdtemp
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.filters import Command, CommandObject
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.i18n import gettext as _
+
+from bot.app import Services
+from bot.forms.spec import hazard_types
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
+from bot.services.summary import RankingLine, Rate
+from handlers.callbacks import ReportCb
+from handlers.texts import clip, domain_error, q
+
+RANK_LINES = 30
+ERROR_LINES = 30
+
+
+def _rate(r: Rate) -> str:
+    return f"{r.percent()}（{r.numerator}/{r.denominator}）"
+
+
+def _target(r: Rate) -> str:
+    if r.target is None:
+        return "—"
+    return f"{(r.target * 100).normalize():f}%"
+
+
+def status_text(report: StatusReport) -> str:
+    st = report.status
+    s = st.by_state
+    lines = [
+        _("<b>{scope}: hazard campaign status</b> (as of {date})").format(scope=q(st.scope_name), date=st.as_of.isoformat()),
+        _("Open: {open} (registered {registered}, rectified {rectified}, closure requested {requested}); closed {closed}; awaiting review {pending}").format(
+            open=st.open, registered=s.get("registered", 0), rectified=s.get("rectified", 0),
+            requested=s.get("closure_requested", 0), closed=s.get("closed", 0),
+            pending=s.get("pending_review", 0) + s.get("pending_confirmation", 0)),
+        _("New this week: {new} reported, {registered} registered").format(new=st.new_this_week, registered=st.registered_this_week),
+        _("Overdue: {overdue} · major open: {major} · under supervision: {supervised}").format(
+            overdue=st.overdue, major=st.major_open,
+            supervised=st.supervised if st.supervised is not None else _("not tracked yet")),
+        _("Rectification rate {year}: {rate}, target ≥ {target}").format(
+            year=st.year, rate=_rate(st.rectification), target=_target(st.rectification)),
+        _("Inspections against the plan: {rate} inspections (家次); campaign milestone for {year}: {milestone}").format(
+            rate=_rate(st.coverage), year=st.year,
+            milestone=f"{(st.coverage_milestone * 100).normalize():f}%" if st.coverage_milestone else "—"),
+        _("Verification of closed hazards: {rate}, planned ≥ {target}").format(
+            rate=_rate(st.verification), target=_target(st.verification)),
+    ]
+    if st.top_categories:
+        lines.append(_("Most open hazards: {items}").format(items="、".join(f"{q(c)} {n}" for c, n in st.top_categories)))
+    if st.worst_units:
+        lines.append(_("Most overdue: {items}").format(
+            items="、".join(f"{q(u.unit_name)} {u.overdue}" for u in st.worst_units if u.overdue) or "—"))
+    if report.district:
+        late = st.late_units
+        lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
+            count=len(late), names=("（" + "、".join(q(u.unit_name) for u in late[:8]) + ("…" if len(late) > 8 else "") + "）") if late else ""))
+    return clip("\n".join(lines))
+
+
+def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
+    st = report.status
+    u = st.unit_id or 0
+    rows = [[
+        InlineKeyboardButton(text=_("Overdue list"), callback_data=ReportCb(k="o", u=u).pack()),
+        InlineKeyboardButton(text=_("Major hazards"), callback_data=ReportCb(k="m", u=u).pack()),
+    ]]
+    names = [c.name for c in hazard_types()]
+    cats = [InlineKeyboardButton(text=f"{c} {n}", callback_data=ReportCb(k="c", u=u, c=names.index(c)).pack())
+            for c, n in st.top_categories[:3] if c in names]
+    if cats:
+        rows.append(cats)
+    if report.district and st.unit_id is None:
+        units = [InlineKeyboardButton(text=x.unit_name, callback_data=ReportCb(k="u", u=x.unit_id).pack())
+                 for x in st.worst_units[:4]]
+        rows += [units[i : i + 2] for i in range(0, len(units), 2)]
+    if report.district and st.unit_id is not None:
+        rows.append([InlineKeyboardButton(text=_("Whole district"), callback_data=ReportCb(k="u", u=0).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def list_text(hl: HazardList) -> str:
+    title = {
+        "overdue": _("Overdue hazards of {scope}: {total}"),
+        "major": _("Open major hazards of {scope}: {total}"),
+        "category": _("Open hazards of {scope} in {category}: {total}"),
+    }[hl.kind].format(scope=q(hl.scope_name), total=hl.total, category=q(hl.category or ""))
+    lines = [f"<b>{title}</b>"]
+    label = _("deadline")
+    for i, h in enumerate(hl.items, 1):
+        deadline = h.deadline.isoformat() if h.deadline else "—"
+        lines.append(f"{i}. {q(h.ledger_number or '—')} {q(h.site_name)}（{q(h.township)}，{q(h.level)}，{label} {deadline}）")
+    if hl.total > len(hl.items):
+        lines.append(_("… and {more} more: /export hazards for the full ledger").format(more=hl.total - len(hl.items)))
+    return clip("\n".join(lines))
+
+
+def ranking_text(table: list[RankingLine]) -> str:
+    lines = [_("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")]
+    for r in table[:RANK_LINES]:
+        days = r.line.days_since_update if r.line.days_since_update is not None else "—"
+        lines.append(f"{r.rank_rectification}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
+                     f"{r.line.overdue} · {days}")
+    if len(table) > RANK_LINES:
+        lines.append(_("… and {more} more units").format(more=len(table) - RANK_LINES))
+    return clip("\n".join(lines))
+
+
+def router() -> Router:
+    r = Router(name="summaries")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+
+    async def send_status(message: Message, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
+        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+        try:
+            report = await services.reports.status(actor, unit_id)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer_photo(BufferedInputFile(report.chart_png, "status.png"))
+        await message.answer(status_text(report), reply_markup=status_keyboard(report))
+
+    @r.message(Command("status"))
+    async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+        await send_status(message, bot, actor, services, None)
+
+    @r.callback_query(ReportCb.filter())
+    async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
+        await query.answer()
+        message = query.message
+        if not isinstance(message, Message):
+            return
+        unit_id = callback_data.u or None
+        if callback_data.k == "u":
+            await send_status(message, bot, actor, services, unit_id)
+            return
+        kind = {"o": "overdue", "m": "major", "c": "category"}.get(callback_data.k, "")
+        try:
+            hl = await services.reports.hazards(actor, kind, unit_id, callback_data.c)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(list_text(hl))
+
+    @r.message(Command("rank"))
+    async def ranking(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            table = await services.reports.rankings(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(ranking_text(table))
+
+    @r.message(Command("map"))
+    async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+        try:
+            png, n = await services.reports.map_png(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer_photo(BufferedInputFile(png, "map.png"),
+                                   caption=_("{n} major or overdue hazards with coordinates (WGS 84).").format(n=n))
+
+    @r.message(Command("export"))
+    async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
+        kind = (command.args or "hazards").strip()
+        if kind not in EXPORT_KINDS:
+            await message.answer(_("Usage: /export hazards | inspections | plans"))
+            return
+        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+        try:
+            result = await services.reports.export(actor, kind)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        try:
+            await message.answer_document(FSInputFile(result.path, result.filename),
+                                          caption=_("{rows} rows, in the layout of the annex.").format(rows=result.rows))
+        finally:
+            shutil.rmtree(result.path.parent, ignore_errors=True)
+
+    @r.message(Command("plan"))
+    async def plan(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+        try:
+            result = await services.reports.plan_file(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        try:
+            await message.answer_document(FSInputFile(result.path, result.filename), caption=_(
+                "Your annual inspection plan (Annex 3): fill in the target, the verification ratio and the "
+                "arrangement rows, then send the file back here. Due by 31 March."))
+        finally:
+            shutil.rmtree(result.path.parent, ignore_errors=True)
+
+    @r.message(F.document.file_name.lower().endswith(".xlsx"))
+    async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+        doc = message.document
+        assert doc is not None
+        folder = Path(mkdtemp(prefix="hazardbot-import-"))
+        try:
+            path = folder / "ledger.xlsx"
+            await bot.download(doc.file_id, destination=path)
+            await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+            try:
+                kind, report = await services.reports.import_file(actor, path)
+            except DomainError as exc:
+                await message.answer(_("This is not a ledger or plan in the layout of Annex 1, 2 or 3.")
+                                     if exc.code == "unknown_ledger_file" else domain_error(exc.code, exc.params))
+                return
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if report.ok and kind == "plans":
+            await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
+            return
+        if report.ok:
+            await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
+                rows=report.rows, added=report.added, unchanged=report.unchanged))
+            return
+        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=len(report.errors))]
+        lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
+        if len(report.errors) > ERROR_LINES:
+            lines.append(_("… and {more} more.").format(more=len(report.errors) - ERROR_LINES))
+        await message.answer(clip("\n".join(lines)))
+
+    return r

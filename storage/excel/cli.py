@@ -1,0 +1,146 @@
+"""``hazardbot export …`` and ``hazardbot import …``: ledgers to and from the annex Excel layouts.
+
+    hazardbot export hazards|inspections|plans|contacts|geojson [--unit U] [--from D] [--to D]
+                     [--state S] [--year Y] -o FILE
+    hazardbot import hazards|inspections|plans FILE [--unit U]
+
+Large exports print progress on stderr. An import prints every bad row and imports nothing unless all
+rows are good (exit status 1); importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from storage.db import create_engine, make_uow_factory
+from storage.models import Unit, User
+
+IMPORT_USER_TELEGRAM_ID = 0  # the system account that imported rows are credited to (Telegram ids are > 0)
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    exp = sub.add_parser("export", help="export a ledger to .xlsx in the annex layout (or hazards to GeoJSON)")
+    exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson"])
+    exp.add_argument("--unit", help="unit code (110105001, dept-03) or exact name")
+    exp.add_argument("--from", dest="date_from", type=date.fromisoformat, help="first date, YYYY-MM-DD (Asia/Shanghai)")
+    exp.add_argument("--to", dest="date_to", type=date.fromisoformat, help="last date, YYYY-MM-DD (included)")
+    exp.add_argument("--state", help="hazards: a state (registered, closed, …), open or overdue")
+    exp.add_argument("--year", type=int, help="plans: the plan year")
+    exp.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    exp.set_defaults(func=_export)
+
+    imp = sub.add_parser("import", help="import a hazard (附件2) or inspection (附件1) ledger .xlsx")
+    imp.add_argument("kind", choices=["hazards", "inspections", "plans"])
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--unit", help="owner unit of every row (default: 所属街乡 / 检查单位 of each row)")
+    imp.set_defaults(func=_import)
+
+
+async def _unit_id(session: AsyncSession, text: str | None) -> int | None:
+    if not text:
+        return None
+    from storage.registry import find_township
+
+    township = find_township(text)
+    codes = {text, township.code} if township else {text}
+    unit = (await session.exec(select(Unit).where((Unit.code.in_(codes)) | (Unit.name == text)))).first()  # type: ignore[attr-defined]
+    if unit is None:
+        raise SystemExit(f"unknown unit: {text}")
+    return unit.id
+
+
+def _progress(total: int) -> object:
+    def show(n: int) -> None:
+        sys.stderr.write(f"\r{n}/{total} 行 ({n * 100 // max(total, 1)}%)")
+        if n >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.excel import export as ex
+
+    if args.kind == "contacts":
+        _err("contacts (附件4) are not in this database schema yet (storage/models_reminders.py)")
+        return 2
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with make_uow_factory(engine)() as u:
+            today = datetime.now(settings.tz).date()
+            f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
+            if args.kind == "plans":
+                n = await ex.export_plans(u.session, args.output, args.year, f.unit_id)
+            elif args.kind == "geojson":
+                n = await ex.export_geojson(u.session, f, args.output, today)
+            else:
+                query = ex.hazard_query(f) if args.kind == "hazards" else ex.inspection_query(f)
+                total = await ex.count(u.session, query)
+                run = ex.export_hazards if args.kind == "hazards" else ex.export_inspections
+                n = await run(u.session, f, args.output, _progress(total) if total >= 5000 else None)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+    _out(f"{n} {args.kind} → {args.output}")
+    return 0
+
+
+async def _import_user(session: AsyncSession) -> int:
+    user = (await session.exec(select(User).where(User.telegram_id == IMPORT_USER_TELEGRAM_ID))).first()
+    if user is None:
+        user = User(telegram_id=IMPORT_USER_TELEGRAM_ID, full_name="台账导入")
+        session.add(user)
+        await session.flush()
+    assert user.id is not None
+    return user.id
+
+
+async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.excel.importer import import_hazards, import_inspections
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with make_uow_factory(engine)() as u:
+            now = datetime.now(ZoneInfo(settings.timezone))
+            actor = await _import_user(u.session)
+            unit_id = await _unit_id(u.session, args.unit)
+            if args.kind == "plans":
+                from bot.clock import fixed_clock
+                from bot.services.actors import Actor
+                from bot.services.reports import ReportService
+
+                await u.commit()  # the import user must exist for the plans' own transactions
+                admin = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+                _kind, report = await ReportService(make_uow_factory(engine), fixed_clock(now)).import_file(admin, args.file)
+            elif args.kind == "hazards":
+                report = await import_hazards(u.session, args.file, actor_id=actor, today=now.date(), now=now,
+                                              unit_id=unit_id, district_code=settings.district_code)
+            else:
+                report = await import_inspections(u.session, args.file, actor_id=actor, today=now.date(), unit_id=unit_id)
+            if report.ok:
+                await u.commit()
+    finally:
+        await engine.dispose()
+    for error in report.errors:
+        _err(str(error))
+    if not report.ok:
+        _err(f"{len(report.errors)} 处错误，未导入任何行 / {len(report.errors)} errors, nothing imported")
+        return 1
+    _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}")
+    return 0

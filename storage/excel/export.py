@@ -1,0 +1,293 @@
+"""Ledger exports: the rows of 附件1 / 附件2 streamed from the database (Core rows, batches of 2 000) into
+``storage.excel.writer``; plans (附件3) one sheet per plan; hazards with coordinates as GeoJSON.
+
+Filters (``ExportFilter``): a unit, a date range (hazards: 上账时间; inspections: 检查时间; Asia/Shanghai
+dates, both ends included) and, for hazards, a state (a ``HazardState`` value, ``open`` or ``overdue``).
+Only hazards with a ledger number (registered at some time) belong to the 附件2 ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+from sqlalchemy import Select, and_, func, select
+from sqlmodel import select as select_models
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import HazardState
+from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
+from storage.excel.writer import LedgerWriter
+from storage.models import Hazard, Inspection, InspectionHazard, Unit
+from storage.models_plans import InspectionPlan, PlanArrangement
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BATCH = 2_000
+OPEN = [HazardState.REGISTERED.value, HazardState.RECTIFIED.value, HazardState.CLOSURE_REQUESTED.value]
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    unit_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    state: str | None = None  # HazardState value, "open" or "overdue"
+    today: date | None = None  # for "overdue" (Asia/Shanghai)
+
+
+def _local_start(d: date) -> datetime:
+    return datetime.combine(d, time(), SHANGHAI)
+
+
+def hazard_query(f: ExportFilter) -> Select[Any]:
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    stmt = select(Hazard.__table__).where(h.ledger_number.is_not(None))  # type: ignore[attr-defined]
+    if f.unit_id is not None:
+        stmt = stmt.where(h.unit_id == f.unit_id)
+    if f.date_from is not None:
+        stmt = stmt.where(h.registered_at >= _local_start(f.date_from))
+    if f.date_to is not None:
+        stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1)))
+    if f.state == "open":
+        stmt = stmt.where(h.state.in_(OPEN))
+    elif f.state == "overdue":
+        stmt = stmt.where(and_(h.state == HazardState.REGISTERED.value, h.deadline < (f.today or date.today())))  # noqa: DTZ011
+    elif f.state:
+        stmt = stmt.where(h.state == HazardState(f.state).value)
+    return stmt.order_by(h.ledger_number)
+
+
+def inspection_query(f: ExportFilter) -> Select[Any]:
+    i = Inspection.__table__.c  # type: ignore[attr-defined]
+    stmt = select(Inspection.__table__)  # type: ignore[attr-defined]
+    if f.unit_id is not None:
+        stmt = stmt.where(i.unit_id == f.unit_id)
+    if f.date_from is not None:
+        stmt = stmt.where(i.inspected_on >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(i.inspected_on <= f.date_to)
+    return stmt.order_by(i.inspected_on, i.id)
+
+
+async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+    """How many rows ``stmt`` yields (for progress totals)."""
+    return int((await session.exec(select(func.count()).select_from(stmt.order_by(None).subquery()))).one()[0])  # type: ignore[call-overload]
+
+
+def hazard_row(h: Any) -> dict[str, Any]:
+    """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object."""
+    registered = h.registered_at.astimezone(SHANGHAI).date() if h.registered_at else None
+    return {
+        "ledger_number": h.ledger_number,
+        "registered_on": registered,
+        "district": h.district,
+        "township": h.township,
+        "site_name": h.site_name,
+        "address": h.address,
+        "person_in_charge": h.person_in_charge,
+        "phone": h.phone,
+        "entity_nature": h.entity_nature,
+        "occupant_count": h.occupant_count,
+        "parent_group": h.parent_group,
+        "district_department": h.district_department,
+        "city_department": h.city_department,
+        "source": h.source,
+        "description": h.description,
+        "hazard_type": hazard_type_label(h.category, h.subtype),
+        "level": h.level,
+        "illegal_building_nature": h.illegal_building_nature,
+        "illegal_area": h.illegal_area,
+        "demolished_area": h.demolished_area,
+        "measures": h.measures,
+        "deadline": h.deadline,
+        "reinspected_on": h.reinspected_on,
+        "reinspection_result": h.reinspection_result,
+        "closed": "是" if h.state == HazardState.CLOSED else "否",
+        "remarks": h.remarks,
+    }
+
+
+def inspection_row(i: Any, seq: int, hazard_numbers: list[str]) -> dict[str, Any]:
+    """One 附件1 row; ``hazard_numbers`` joined by ``、`` or ``无`` (附件1 说明 5)."""
+    return {
+        "seq": seq,
+        "inspected_on": i.inspected_on,
+        "inspecting_unit": i.inspecting_unit,
+        "inspection_type": i.inspection_type,
+        "inspector_count": i.inspector_count,
+        "hazard_numbers": "、".join(sorted(hazard_numbers)) or "无",
+        "site_name": i.site_name,
+        "district": i.district,
+        "township": i.township,
+        "address": i.address,
+        "penalty_type": i.penalty_type,
+        "fine_amount": i.fine_amount,
+        "remarks": i.remarks,
+    }
+
+
+async def _batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[list[Any]]:
+    result = await session.stream(stmt.execution_options(yield_per=BATCH))
+    async for part in result.partitions(BATCH):
+        yield part
+
+
+async def hazard_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
+    """All 附件2 rows for ``f`` (in memory; exports stream with ``export_hazards``)."""
+    return [hazard_row(h) async for batch in _batches(session, hazard_query(f)) for h in batch]
+
+
+async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIterator[list[dict[str, Any]]]:
+    seq = 0
+    async for batch in _batches(session, inspection_query(f)):
+        ids = [i.id for i in batch]
+        links: dict[int, list[str]] = {}
+        link_q = (
+            select(InspectionHazard.inspection_id, Hazard.ledger_number, Hazard.draft_number)
+            .join(Hazard, Hazard.id == InspectionHazard.hazard_id)  # type: ignore[arg-type]
+            .where(InspectionHazard.inspection_id.in_(ids))  # type: ignore[attr-defined]
+        )
+        for iid, ledger, _draft in (await session.exec(link_q)).all():  # type: ignore[call-overload]
+            if ledger:  # 未上账 hazards are not written (说明 5: 未上账填无)
+                links.setdefault(iid, []).append(ledger)
+        out = []
+        for i in batch:
+            seq += 1
+            out.append(inspection_row(i, seq, links.get(i.id, [])))
+        yield out
+
+
+async def inspection_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
+    return [r async for batch in _inspection_batches(session, f) for r in batch]
+
+
+async def _write_streamed(path: Path, layout: Any, batches: AsyncIterator[list[dict[str, Any]]],
+                          progress: Callable[[int], None] | None) -> int:
+    # XlsxWriter is synchronous: each batch is written in a worker thread so the event loop stays free.
+    writer = await asyncio.to_thread(LedgerWriter, path, layout, progress)
+    try:
+        async for rows in batches:
+            await asyncio.to_thread(writer.write, rows)
+    finally:
+        n = await asyncio.to_thread(writer.close)
+    return n
+
+
+async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
+                         progress: Callable[[int], None] | None = None) -> int:
+    """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows."""
+
+    async def gen() -> AsyncIterator[list[dict[str, Any]]]:
+        async for batch in _batches(session, hazard_query(f)):
+            yield [hazard_row(h) for h in batch]
+
+    return await _write_streamed(path, HAZARDS, gen(), progress)
+
+
+async def export_inspections(session: AsyncSession, f: ExportFilter, path: Path,
+                             progress: Callable[[int], None] | None = None) -> int:
+    """Write the 附件1 ledger for ``f`` to ``path``; returns the number of rows."""
+    return await _write_streamed(path, INSPECTIONS, _inspection_batches(session, f), progress)
+
+
+PLAN_ROWS = 7  # the template's arrangement rows; more are added when a plan has more
+
+
+async def export_plans(session: AsyncSession, path: Path, year: int | None = None, unit_id: int | None = None) -> int:
+    """附件3 计划表, one sheet per plan (sheet named after the unit and year); returns the number of plans.
+
+    Layout (columns A–E): title with the year (…{year}年度监督检查计划表); 单位名称 | name (B–E merged); 工作目标 (A merged over 2 rows) | 年度监督检查目标（家次）
+    (B–C) | 挂账隐患核查比例（%） (D–E), then their values; 工作安排 (A merged down) | 检查时间安排 | 参加检查部门及人员 |
+    检查地区或单位名称 | 检查重点内容, then one row per arrangement (at least 7); 备注 | remarks (B–E merged).
+    """
+    stmt = select_models(InspectionPlan, Unit.name).join(Unit, Unit.id == InspectionPlan.unit_id)  # type: ignore[arg-type]
+    if year is not None:
+        stmt = stmt.where(InspectionPlan.year == year)
+    if unit_id is not None:
+        stmt = stmt.where(InspectionPlan.unit_id == unit_id)
+    plans = (await session.exec(stmt.order_by(InspectionPlan.year, Unit.name))).all()  # type: ignore[call-overload]
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        for plan, unit_name in plans:
+            arrangements = (await session.exec(
+                select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(PlanArrangement.position)
+            )).all()
+            rows = [(a.schedule, a.participants, a.areas, a.key_content) for a in arrangements]
+            _plan_sheet(wb, unit_name, plan.year, plan.inspection_target, plan.verification_ratio, rows, plan.remarks)
+    finally:
+        wb.close()
+    return len(plans)
+
+
+def write_plan_template(path: Path, unit_name: str, year: int) -> None:
+    """An empty 附件3 计划表 for ``unit_name`` and ``year``, to be filled in and sent back."""
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        _plan_sheet(wb, unit_name, year, None, None, [], None)
+    finally:
+        wb.close()
+
+
+def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: Decimal | None,
+                rows: list[tuple[str, str, str, str]], remarks: str | None) -> None:
+    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
+    cell = wb.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
+    title = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
+    ws = wb.add_worksheet(f"{unit_name[:24]}{year}")
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 4, 24)
+    ws.merge_range(0, 0, 0, 4, f"城市安全隐患治理三年行动{year}年度监督检查计划表", title)
+    ws.write_string(1, 0, "单位名称", head)
+    ws.merge_range(1, 1, 1, 4, unit_name, cell)
+    ws.merge_range(2, 0, 3, 0, "工作目标", head)
+    ws.merge_range(2, 1, 2, 2, "年度监督检查目标（家次）", head)
+    ws.merge_range(2, 3, 2, 4, "挂账隐患核查比例（%）", head)
+    ws.merge_range(3, 1, 3, 2, target if target is not None else "", cell)
+    ws.merge_range(3, 3, 3, 4, float(ratio) if ratio is not None else "", cell)
+    n = max(PLAN_ROWS, len(rows))
+    ws.merge_range(4, 0, 4 + n, 0, "工作安排", head)
+    for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
+        ws.write_string(4, col, text, head)
+    for r in range(n):
+        values = rows[r] if r < len(rows) else ("", "", "", "")
+        for col, v in enumerate(values, start=1):
+            ws.write_string(5 + r, col, v, cell)
+    ws.write_string(5 + n, 0, "备注", head)
+    ws.merge_range(5 + n, 1, 5 + n, 4, remarks or "", cell)
+
+
+async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date) -> int:
+    """Hazards with coordinates as a GeoJSON FeatureCollection (RFC 7946: WGS 84 longitude/latitude,
+    the coordinates Telegram location pins carry). Properties: ledger number, site, township, level,
+    state, deadline, overdue (derived as of ``today``). Returns the number of features."""
+    features = []
+    async for batch in _batches(session, hazard_query(f)):
+        for h in batch:
+            if h.latitude is None or h.longitude is None:
+                continue
+            overdue = h.state == HazardState.REGISTERED and h.deadline is not None and h.deadline < today
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(h.longitude, 7), round(h.latitude, 7)]},
+                "properties": {
+                    "ledger_number": h.ledger_number, "site_name": h.site_name, "township": h.township,
+                    "address": h.address, "level": h.level, "state": h.state,
+                    "deadline": h.deadline.isoformat() if h.deadline else None, "overdue": overdue,
+                    "category": h.category, "subtype": h.subtype,
+                },
+            })
+    doc = {
+        "type": "FeatureCollection",
+        "crs_note": "WGS 84 (EPSG:4326), coordinates [longitude, latitude] per RFC 7946; not GCJ-02",
+        "features": features,
+    }
+    Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(features)

@@ -1,0 +1,106 @@
+"""Reading annual plans (附件3 计划表) from ``.xlsx``: every sheet laid out like ``export_plans`` writes it
+(the annex template with the year in the title). Parsing only; saving goes through the plan checks of
+``bot.services.plans``. Problems come back as ``RowError`` with the sheet name in the column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from storage.excel.importer import RowError
+
+TARGET_HEADER = "年度监督检查目标（家次）"
+RATIO_HEADER = "挂账隐患核查比例（%）"
+ARRANGEMENT_HEADERS = ("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容")
+
+
+@dataclass
+class ParsedPlan:
+    sheet: str
+    unit_name: str
+    year: int
+    inspection_target: int
+    verification_ratio: Decimal
+    arrangements: list[tuple[str, str, str, str]] = field(default_factory=list)
+    remarks: str | None = None
+
+
+def _t(v: Any) -> str:
+    return "" if v is None else re.sub(r"\s+", "", str(v)) if not isinstance(v, str) else v.strip()
+
+
+def is_plan_workbook(path: Path) -> bool:
+    wb = load_workbook(path, read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        row = next(ws.iter_rows(min_row=2, max_row=2, values_only=True), ())
+        return bool(row) and _t(row[0]) == "单位名称"
+    finally:
+        wb.close()
+
+
+def read_plans(path: Path) -> tuple[list[ParsedPlan], list[RowError]]:
+    """Every sheet's plan, or the errors found (row = Excel row, column = ``sheet!cell``)."""
+    plans: list[ParsedPlan] = []
+    errors: list[RowError] = []
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for ws in wb.worksheets:
+            rows = [tuple(r) + (None,) * 5 for r in ws.iter_rows(values_only=True)]
+            plan = _sheet(ws.title, rows, errors)
+            if plan is not None:
+                plans.append(plan)
+    finally:
+        wb.close()
+    return plans, errors
+
+
+def _sheet(name: str, rows: list[tuple[Any, ...]], errors: list[RowError]) -> ParsedPlan | None:
+    before = len(errors)
+
+    def bad(row: int, col: str, reason: str) -> None:
+        errors.append(RowError(row, f"{name}!{col}{row}", reason))
+
+    if len(rows) < 6:
+        bad(1, "A", "不是附件3计划表")
+        return None
+    m = re.search(r"(\d{4})年度", _t(rows[0][0]))
+    if m is None:
+        bad(1, "A", "标题中应有年度，如“2019年度监督检查计划表”")
+    if _t(rows[1][0]) != "单位名称" or not _t(rows[1][1]):
+        bad(2, "B", "应填单位名称")
+    if _t(rows[2][1]) != TARGET_HEADER or _t(rows[2][3]) != RATIO_HEADER:
+        bad(3, "B", f"表头应为“{TARGET_HEADER}”和“{RATIO_HEADER}”")
+    target = _t(rows[3][1])
+    if not re.fullmatch(r"\d+(\.0+)?", target) or int(float(target)) < 1:
+        bad(4, "B", "应为正整数（家次）")
+    try:
+        ratio = Decimal(_t(rows[3][3]) or "x")
+    except InvalidOperation:
+        ratio = Decimal(-1)
+    if not Decimal(0) <= ratio <= Decimal(100):
+        bad(4, "D", "应为 0–100 的百分比")
+    if tuple(_t(v) for v in rows[4][1:5]) != ARRANGEMENT_HEADERS:
+        bad(5, "B", "表头应为" + "、".join(ARRANGEMENT_HEADERS))
+    arrangements: list[tuple[str, str, str, str]] = []
+    remarks = None
+    for i, row in enumerate(rows[5:], start=6):
+        if _t(row[0]) == "备注":
+            remarks = _t(row[1]) or None
+            break
+        cells = tuple(_t(v) for v in row[1:5])
+        if any(cells):
+            if not (cells[0] and cells[2]):
+                bad(i, "B", "检查时间安排和检查地区或单位名称必填")
+            arrangements.append(cells)  # type: ignore[arg-type]
+    if not arrangements:
+        bad(6, "B", "至少填写一行工作安排")
+    if len(errors) > before:
+        return None
+    assert m is not None
+    return ParsedPlan(name, _t(rows[1][1]), int(m[1]), int(float(target)), ratio, arrangements, remarks)

@@ -1,0 +1,152 @@
+"""Status numbers and rankings on a hand-built ledger, on SQLite and PostgreSQL.
+
+The ledger (as of Wednesday 2019-06-12 10:00 Asia/Shanghai; week starts Monday 2019-06-10):
+
+unit A = 建外街道                                         in 2019 denominator?  closed in 2019?
+  h1  registered 2019-03-01, registered, deadline 06-01, 重大   yes (registered in Y)  no   → overdue, major
+  h2  registered 2018-11-01, registered, deadline 07-01        yes (open at Y-start)  no
+  h3  registered 2018-10-20, closed 2018-12-15, 重大            no  (closed before Y)  —
+  h4  registered 2018-10-21, closed 2019-02-01, 核查 2019-03-05  yes                   yes, verified
+  h5  registered 2019-04-01, closed 2019-05-01 (核查 in 2018)    yes                   yes
+  h6  pending review, reported 2019-06-11                       no  (not registered)  → new this week
+  h7  registered 2019-06-10 09:00, rectified, deadline 06-01    yes                   no   → registered this week
+  h8  registered 2018-10-22, closed 2018-12-01, reopened        yes (not closed now)  no
+  h9  registered 2018-12-31 23:30 SH, closed 2018-12-31 23:50 SH   no (both before 2019-01-01 00:00 SH)
+  h10 registered 2019-01-01 00:10 SH (= 2018-12-31 16:10 UTC), closed 2019-01-02   yes  yes
+unit B = 朝外街道
+  h11 registered 2019-05-01, registered, deadline 05-31, 重大   yes                   no   → overdue, major
+  h12 rejected                                                   no
+
+Rectification: district 3 of 8 (h4, h5, h10 of h1 h2 h4 h5 h7 h8 h10 h11); A 3 of 7; B 0 of 1.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.clock import fixed_clock
+from bot.services.summary import SummaryService, compute_status, rank
+from storage.db import UowFactory
+from storage.models_plans import InspectionPlan
+from tests.summary_ledger import closure, hazard, inspection, link, sh, unit, user
+
+NOW = sh(date(2019, 6, 12), 10)
+
+
+async def build(uow: UowFactory) -> dict[str, int]:
+    async with uow() as u:
+        s = u.session
+        a, b = await unit(s, "110105001"), await unit(s, "110105002")
+        me = await user(s)
+        H = {}
+        H["h1"] = hazard(a, me, state="registered", registered=sh(date(2019, 3, 1)), deadline=date(2019, 6, 1), level="重大隐患")
+        H["h2"] = hazard(a, me, state="registered", registered=sh(date(2018, 11, 1)), deadline=date(2019, 7, 1))
+        H["h3"] = hazard(a, me, state="closed", registered=sh(date(2018, 10, 20)), level="重大隐患", deadline=date(2018, 11, 1))
+        H["h4"] = hazard(a, me, state="closed", registered=sh(date(2018, 10, 21)), deadline=date(2018, 11, 1))
+        H["h5"] = hazard(a, me, state="closed", registered=sh(date(2019, 4, 1)), deadline=date(2019, 4, 20))
+        H["h6"] = hazard(a, me, state="pending_review", created_at=sh(date(2019, 6, 11)), updated_at=sh(date(2019, 6, 11)))
+        H["h7"] = hazard(a, me, state="rectified", registered=sh(date(2019, 6, 10), 9), deadline=date(2019, 6, 1),
+                         category="交通领域", subtype="城市道路", created_at=sh(date(2019, 6, 5)))
+        H["h8"] = hazard(a, me, state="registered", registered=sh(date(2018, 10, 22)), deadline=date(2019, 6, 12))
+        H["h9"] = hazard(a, me, state="closed", registered=sh(date(2018, 12, 31), 23, 30))
+        H["h10"] = hazard(a, me, state="closed", registered=sh(date(2019, 1, 1), 0, 10))
+        H["h11"] = hazard(b, me, state="registered", registered=sh(date(2019, 5, 1)), deadline=date(2019, 5, 31),
+                          level="重大隐患", updated_at=sh(date(2019, 5, 20)))
+        H["h12"] = hazard(b, me, state="rejected", updated_at=sh(date(2019, 5, 20)))
+        s.add_all(H.values())
+        await s.flush()
+        s.add_all([
+            closure(H["h3"], sh(date(2018, 12, 15))),
+            closure(H["h4"], sh(date(2019, 2, 1))),
+            closure(H["h5"], sh(date(2019, 5, 1))),
+            closure(H["h8"], sh(date(2018, 12, 1))),
+            closure(H["h9"], sh(date(2018, 12, 31), 23, 50)),
+            closure(H["h10"], sh(date(2019, 1, 2))),
+        ])
+        ins = [
+            inspection(a, me, date(2019, 2, 1)),
+            inspection(a, me, date(2019, 3, 5), kind="核查"),
+            inspection(a, me, date(2019, 5, 1)),
+            inspection(a, me, date(2019, 6, 12)),
+            inspection(a, me, date(2018, 12, 20), kind="核查"),
+            inspection(b, me, date(2019, 1, 15), created_at=sh(date(2019, 5, 20))),
+            inspection(b, me, date(2019, 4, 15), created_at=sh(date(2019, 5, 20))),
+        ]
+        s.add_all(ins)
+        await s.flush()
+        s.add_all([link(ins[1], H["h4"]), link(ins[4], H["h5"])])
+        s.add_all([
+            InspectionPlan(unit_id=a.id, year=2019, inspection_target=10, verification_ratio=Decimal("20")),
+            InspectionPlan(unit_id=b.id, year=2019, inspection_target=5, verification_ratio=Decimal("50")),
+            InspectionPlan(unit_id=b.id, year=2018, inspection_target=99, verification_ratio=Decimal("90")),
+        ])
+        ids = {"A": a.id, "B": b.id}
+        await u.commit()
+    return ids  # type: ignore[return-value]
+
+
+async def test_district_status_counts_every_rate_by_its_definition(uow: UowFactory) -> None:
+    await build(uow)
+    async with uow() as u:
+        st = await compute_status(u.session, NOW)
+    assert st.as_of == date(2019, 6, 12) and st.year == 2019
+    assert st.by_state == {"registered": 4, "closed": 5, "rectified": 1, "pending_review": 1, "rejected": 1}
+    assert st.open == 5
+    assert (st.new_this_week, st.registered_this_week) == (1, 1)
+    assert st.overdue == 2  # h1, h11; h7 is rectified, h8's deadline is today
+    assert st.major_open == 2  # h1, h11; h3 is closed
+    assert st.supervised is None  # no supervision column in the schema yet
+    assert (st.rectification.numerator, st.rectification.denominator) == (3, 8)
+    assert st.rectification.value == Decimal("0.3750") and st.rectification.met is False
+    assert (st.coverage.numerator, st.coverage.denominator) == (4 + 2, 10 + 5)
+    assert st.coverage.percent() == "40.0%" and st.coverage_milestone == Decimal("0.70")
+    assert (st.verification.numerator, st.verification.denominator) == (1, 3)
+    # district target: units' ratios weighted by closed-in-year hazards (A: 20 % × 3, B: 50 % × 0)
+    assert st.verification.target == Decimal("0.2") and st.verification.met is True
+    assert st.top_categories[0] == ("重点消防", 4) and ("交通领域", 1) in st.top_categories
+    assert st.top_townships[0] == ("建外街道", 4)
+    assert [w.unit_name for w in st.worst_units] == ["朝外街道", "建外街道"]  # both 1 overdue; B's rate is lower
+    late = {x.unit_name for x in st.late_units}
+    assert "朝外街道" in late and "建外街道" not in late and len(late) == 77  # 76 silent units + B (23 days); A inspected today
+
+
+async def test_unit_status_is_limited_to_the_unit(uow: UowFactory) -> None:
+    ids = await build(uow)
+    service = SummaryService(uow, fixed_clock(NOW))
+    a = await service.status(ids["A"])
+    b = await service.status(ids["B"])
+    assert a.scope_name == "建外街道" and b.scope_name == "朝外街道"
+    assert (a.rectification.numerator, a.rectification.denominator, a.rectification.value) == (3, 7, Decimal("0.4286"))
+    assert (b.rectification.numerator, b.rectification.denominator) == (0, 1)
+    assert (a.coverage.numerator, a.coverage.denominator) == (4, 10)
+    assert (b.coverage.numerator, b.coverage.denominator) == (2, 5)  # the 2018 plan of B is not this year's
+    assert a.verification.target == Decimal("0.2") and b.verification.target == Decimal("0.5")
+    assert (b.verification.numerator, b.verification.denominator) == (0, 0) and b.verification.percent() == "—"
+    assert (a.overdue, b.overdue, a.major_open, b.major_open) == (1, 1, 1, 1)
+    assert a.units[0].days_since_update == 0 and b.units[0].days_since_update == 23
+
+
+async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
+    await build(uow)
+    async with uow() as u:
+        st = await compute_status(u.session, sh(date(2020, 1, 2), 8))
+    # 2020 denominator: open at 2020-01-01 (h1 h2 h7 h8 h11) and nothing closed since → 0 of 5
+    assert (st.rectification.numerator, st.rectification.denominator) == (0, 5)
+    assert st.coverage.denominator == 0 and st.coverage.value is None
+    assert st.overdue == 4  # h1, h2 (07-01), h8 (06-12), h11
+    assert st.coverage_milestone == Decimal("1.00")
+
+
+async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
+    ids = await build(uow)
+    service = SummaryService(uow, fixed_clock(NOW))
+    table = await service.rankings()
+    by_id = {r.line.unit_id: r for r in table}
+    a, b = by_id[ids["A"]], by_id[ids["B"]]
+    assert table[0].line.unit_id == ids["A"] and table[1].line.unit_id == ids["B"]
+    assert (a.rank_rectification, b.rank_rectification) == (1, 2)
+    assert {r.rank_rectification for r in table[2:]} == {3}  # no registered hazards: shared last place
+    assert a.rank_overdue == b.rank_overdue == 77  # 76 units without overdue hazards share place 1
+    assert (a.rank_freshness, b.rank_freshness) == (1, 2)
+    assert rank([]) == []
