@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -170,6 +171,12 @@ def router() -> Router:
     async def cancel(message: Message, state: FSMContext) -> None:
         await state.clear()
         await message.answer(_("Cancelled; nothing was changed."))
+
+    @r.message(F.text.startswith("/"))
+    async def other_command(message: Message, state: FSMContext) -> None:
+        # another command ends the questions (nothing was changed yet) and is handled as usual
+        await state.clear()
+        raise SkipHandler()
 
     @r.message(F.text & ~F.text.startswith("/"))
     async def answer(message: Message, state: FSMContext, actor: Actor, bot: Bot, core: Core) -> None:

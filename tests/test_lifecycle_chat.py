@@ -177,6 +177,12 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
     assert _alerts(h) == ["您的角色无权进行此操作。"] * 2
 
     await _open(reviewer, "/review")
+    await reviewer.press("驳回")
+    await reviewer.say("/review")  # another command ends the question; the reason is not taken from later text
+    assert "待审核的隐患" in _last(h, reviewer)
+    await reviewer.say("不是理由")
+    assert await _state(h, hid) == ("pending_review", 1)
+    await reviewer.press(1)
     await reviewer.press("审核通过")
     await reviewer.press("审核通过")
     assert "已由 王审核 完成" in _last(h, reviewer)
