@@ -14,9 +14,16 @@ from bot.services.errors import DomainError
 from bot.services.evidence import album_pages
 from bot.services.find import HazardCase
 from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
-from handlers.hazard_view import card_keyboard, card_text, history_text, list_keyboard, list_text, stage_name
+from handlers.hazard_view import (
+    card_keyboard,
+    card_text,
+    history_text,
+    lifecycle_error,
+    list_keyboard,
+    list_text,
+    stage_name,
+)
 from handlers.lifecycle_common import message_of, refuse
-from handlers.texts import domain_error
 
 
 async def send_card(message: Message, case: HazardCase) -> None:
@@ -49,7 +56,7 @@ def router() -> Router:
         try:
             found = await services.find.find(actor, command.args)
         except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
+            await message.answer(lifecycle_error(exc))
             return
         await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
 

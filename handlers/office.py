@@ -21,9 +21,9 @@ from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scop
 from bot.services.verification import DrawnSample, PendingCheck
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
-from handlers.hazard_view import list_keyboard, list_text
+from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, message_of, press, refuse
-from handlers.texts import clip, domain_error, q
+from handlers.texts import clip, q
 
 
 def supervision_keyboard(hazard_id: int) -> InlineKeyboardMarkup:
@@ -76,7 +76,7 @@ def router() -> Router:
             waiting = await services.find.in_states(
                 actor, [HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED])
         except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
+            await message.answer(lifecycle_error(exc))
             return
         await message.answer(list_text(_("Hazards awaiting confirmation or closure:"), waiting),
                              reply_markup=list_keyboard(waiting))
@@ -119,7 +119,7 @@ def router() -> Router:
             samples = await services.verification.draw(actor, *period)
             checks = await services.verification.pending(actor)
         except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
+            await message.answer(lifecycle_error(exc))
             return
         await message.answer(checks_text(samples, checks), reply_markup=checks_keyboard(checks))
 

@@ -19,7 +19,6 @@ from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
 from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
 from handlers.lifecycle_common import allowed_case, message_of, press
-from handlers.texts import domain_error
 
 _ASKED = {
     CODE_OF[Action.REPORT_RECTIFICATION]: (Action.REPORT_RECTIFICATION, "rectify"),
@@ -39,7 +38,7 @@ def router() -> Router:
         try:
             waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
         except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
+            await message.answer(lifecycle_error(exc))
             return
         await message.answer(list_text(_("Hazards being rectified or awaiting re-inspection:"), waiting),
                              reply_markup=list_keyboard(waiting))

@@ -16,9 +16,8 @@ from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb
-from handlers.hazard_view import list_keyboard, list_text
+from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, message_of, press
-from handlers.texts import domain_error
 
 
 def router() -> Router:
@@ -30,7 +29,7 @@ def router() -> Router:
         try:
             waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW])
         except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
+            await message.answer(lifecycle_error(exc))
             return
         await message.answer(list_text(_("Hazards awaiting review:"), waiting), reply_markup=list_keyboard(waiting))
 
