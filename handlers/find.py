@@ -9,6 +9,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Mes
 from aiogram.utils.i18n import gettext as _
 
 from bot.app import Services
+from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.evidence import album_pages
@@ -25,8 +26,16 @@ from handlers.hazard_view import (
 )
 from handlers.lifecycle_common import message_of, refuse
 
+_AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
 
-async def send_card(message: Message, case: HazardCase) -> None:
+
+async def send_card(message: Message, case: HazardCase, services: Services) -> None:
+    """The card; once rectified, first the before/after picture (discovery beside the latest acceptance)."""
+    if case.summary.state in _AFTER_RECTIFICATION:
+        picture = await services.evidence.before_after(case.summary.id)
+        if picture is not None:
+            await message.answer_photo(BufferedInputFile(picture.data, "before_after.jpg"),
+                                       caption=_("Before and after rectification"))
     await message.answer(card_text(case), reply_markup=card_keyboard(case))
 
 
@@ -76,7 +85,7 @@ def router() -> Router:
         await query.answer()
         message = message_of(query)
         if callback_data.a == OPEN:
-            await send_card(message, case)
+            await send_card(message, case, services)
         else:
             await send_history(bot, message.chat.id, case, services)
 

@@ -298,3 +298,35 @@ async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harne
     assert "待审核的隐患" in _last(h, inspector)
     await office.say(f"/setrole {user_id} 区安委会办公室 admin")
     assert _last(h, office) == "您的角色无权进行此操作。"
+
+
+async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    from aiogram.methods import SendPhoto
+
+    from bot.domain import PhotoStage
+    from storage.models import Photo
+
+    h = harness
+    inspector = await h.bind(701, "inspector", HOME, "李检查")
+    reviewer = await h.bind(702, "reviewer", HOME, "王审核")
+    actor = await h.core.services.users.touch(701, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
+    stored = await h.core.services.photos.keep_original((photos_dir / "landscape_6.jpg").read_bytes())
+    found = await h.core.services.lifecycle.add_photo(actor, stored, None, None, PhotoStage.DISCOVERY, hid)
+    async with h.core.uow() as u:  # as the hazard form attaches its photos on submission
+        photo = await u.session.get(Photo, found)
+        assert photo is not None
+        photo.hazard_id = hid
+        u.session.add(photo)
+        await u.commit()
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)
+    await inspector.photo(photos_dir / "landscape_7.jpg")
+    await inspector.press("完成")
+    before = len(h.session.requests)
+    await _open(reviewer, "/rectify")
+    pictures = [m for m in h.session.requests[before:] if isinstance(m, SendPhoto)]
+    assert [p.caption for p in pictures] == ["整改前后对比"] and pictures[0].chat_id == 702
