@@ -47,6 +47,7 @@ STEPS: dict[str, tuple[str, ...]] = {
 }
 _STAGE = {"rectify": PhotoStage.ACCEPTANCE, "verify_fail": PhotoStage.VERIFICATION,
           "lookback_rebound": PhotoStage.INSPECTION}
+TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000, "reason": 2000}
 _PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
 
 
@@ -104,14 +105,18 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
     if step == "funds":
         try:
             amount = Decimal(text.replace("万元", "").replace("万", "").strip())
+            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.0001")):
+                raise InvalidOperation
         except InvalidOperation:
-            return None, _("Please send a number, e.g. 0.5 or 120.")
-        if amount < 0 or amount != amount.quantize(Decimal("0.0001")):
             return None, _("Please send a number, e.g. 0.5 or 120.")
         return str(amount), None
     if not text:
         return None, _("Please give the reason:")
-    return text[:2000], None
+    limit = TEXT_LIMITS.get(step, 2000)
+    if len(text) > limit:
+        return None, _("That is too long ({length} characters); at most {max}, please.").format(
+            length=len(text), max=limit)
+    return text, None
 
 
 async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,

@@ -215,3 +215,15 @@ async def test_a_transition_read_before_another_commits_loses_at_the_guarded_upd
             await t2.move(c.reviewer, h2, Action.REJECT, target2, note="晚了")
     assert (err.value.params["by"], err.value.params["action"]) == ("王审核", "approve")
     assert await state_of(uow, hid) == (S.PENDING_CONFIRMATION, 2, 2)
+
+
+async def test_a_plan_with_negative_funds_or_overlong_text_is_refused(uow: UowFactory) -> None:
+    c = await cast(uow)
+    life = LifecycleService(uow, fixed_clock(NOW))
+    hid = await hazard(uow, c.inspector, state=S.REGISTERED)
+    for plan in (FiveImplementations(funds=Decimal("-1")), FiveImplementations(funds=Decimal("NaN")),
+                 FiveImplementations(responsibility="责" * 513)):
+        with pytest.raises(InvalidValue):
+            await life.set_plan(c.inspector, hid, plan)
+    assert (await state_of(uow, hid))[1:] == (1, 1)
+    await life.set_plan(c.inspector, hid, FiveImplementations(responsibility="责" * 512))

@@ -158,6 +158,11 @@ class FiveImplementations:
         keys = FIVE_KEYS if level == MAJOR else GENERAL_KEYS
         return [k for k in keys if _blank(getattr(self, k))]
 
+    def too_long(self) -> list[str]:
+        """Keys whose text exceeds its column (responsibility 512, measures and contingency plan 4000)."""
+        limits = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000}
+        return [k for k, n in limits.items() if len(getattr(self, k) or "") > n]
+
     def updated(self, newer: FiveImplementations) -> FiveImplementations:
         """This plan with every field that ``newer`` fills in replaced."""
         changes = {f.name: getattr(newer, f.name) for f in fields(self) if not _blank(getattr(newer, f.name))}

@@ -124,7 +124,17 @@ def _plan_data(plan: FiveImplementations) -> dict[str, Any]:
 def _reason(reason: str | None, action: Action) -> str:
     if reason is None or not reason.strip():
         raise ReasonRequired(action=action.value)
+    if len(reason.strip()) > 2000:
+        raise InvalidValue(field="reason", length=len(reason.strip()))
     return reason.strip()
+
+
+def _check_plan(plan: FiveImplementations) -> None:
+    """Raises ``InvalidValue`` for negative funds or a text longer than its column."""
+    if plan.funds is not None and (not plan.funds.is_finite() or plan.funds < 0):
+        raise InvalidValue(field="funds", value=str(plan.funds))
+    for key in plan.too_long():
+        raise InvalidValue(field=key)
 
 
 class LifecycleService:
@@ -249,8 +259,7 @@ class LifecycleService:
         """Fill in or change the five implementations (五落实) of an open hazard; blank fields keep their value.
         Raises ``InvalidValue`` for negative funds; ``FiveImplementationsMissing`` is not raised here (the
         rule applies at registration and when raising to major)."""
-        if plan.funds is not None and plan.funds < 0:
-            raise InvalidValue(field="funds", value=str(plan.funds))
+        _check_plan(plan)
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.SET_PLAN)
@@ -302,6 +311,7 @@ class LifecycleService:
         Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. The unit's reviewers are told."""
         if not photo_ids and document is None:
             raise EvidenceRequired()
+        _check_plan(plan)
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.REPORT_RECTIFICATION)
