@@ -3,11 +3,11 @@ Nothing is built at import time; tests call the same builders with a test databa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
@@ -118,14 +118,26 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def build_dispatcher(core: Core, storage: BaseStorage | None = None) -> Dispatcher:
-    """The dispatcher with every router and middleware; ``core`` is injected into handlers."""
+def build_dispatcher(
+    core: Core, storage: BaseStorage | None = None, guards: Sequence[BaseMiddleware] = ()
+) -> Dispatcher:
+    """The dispatcher with every router and middleware; ``core`` is injected into handlers.
+
+    ``storage``: FSM storage (Redis when several instances run, see ``bot.shared_state``).
+    ``guards``: outer update middlewares that may drop an update before anything else runs
+    (exactly-once claim, per-chat throttle); the run modes pass them, the terminal does not.
+    """
     from bot.middlewares import install_middlewares
     from handlers import build_root_router
 
     dp = Dispatcher(storage=storage or MemoryStorage(), core=core, services=core.services)
+    for guard in guards:
+        dp.update.outer_middleware(guard)
     dp["i18n_catalog"] = install_middlewares(dp, core)
     dp.include_router(build_root_router())
+    from bot.fast_filters import inline_magic_filters
+
+    inline_magic_filters(dp)
     return dp
 
 

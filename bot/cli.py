@@ -13,7 +13,7 @@ import sys
 
 from bot.settings import Settings
 
-COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli")
+COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,13 +43,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.logging_setup import configure_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
     settings = settings_from(args)
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO, settings.log_format, sys.stderr)
     result = args.func(args, settings)
     if inspect.iscoroutine(result):
         result = asyncio.run(result)

@@ -48,9 +48,12 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    run = sub.add_parser("run", help="run the bot against a Bot API server (long polling)")
+    run = sub.add_parser("run", help="run the bot against a Bot API server (long polling, or --webhook)")
     run.add_argument("--api-url", help="Bot API server base URL (default https://api.telegram.org)")
     run.add_argument("--proxy", help="HTTP or SOCKS proxy URL for the Bot API connection")
+    run.add_argument("--webhook", metavar="URL", help="serve Telegram's webhook at this public HTTPS URL instead of polling")
+    run.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8080",
+                     help="address the webhook server listens on (default 127.0.0.1:8080)")
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal: no token, no network")
@@ -76,5 +79,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.token is None:
         print("HAZARDBOT_TOKEN is not set: get a token from @BotFather (or use `hazardbot chat`).")
         return 2
+    if args.webhook:
+        from bot.webhook import parse_listen, run_webhook
+
+        try:
+            parse_listen(args.listen)  # a malformed address fails before anything opens
+        except ValueError as exc:
+            print(exc)
+            return 2
+        await run_webhook(settings, args.webhook, args.listen)
+        return 0
     await run_polling(settings)
     return 0

@@ -18,6 +18,11 @@ COMMANDS = {
         ("start", "开始 / 我的角色"),
         ("inspect", "记录监督检查（附件1）"),
         ("hazard", "登记安全隐患（附件2）"),
+        ("plan", "报备年度监督检查计划（附件3）"),
+        ("status", "治理进展（领导）"),
+        ("rank", "排名通报"),
+        ("export", "导出台账 Excel"),
+        ("map", "重大和逾期隐患地图"),
         ("cancel", "放弃正在填写的表单"),
         ("bind", "用邀请码绑定单位"),
         ("help", "帮助"),
@@ -26,6 +31,11 @@ COMMANDS = {
         ("start", "Start / my roles"),
         ("inspect", "Record an inspection (Annex 1)"),
         ("hazard", "Record a hazard (Annex 2)"),
+        ("plan", "File the annual inspection plan (Annex 3)"),
+        ("status", "Where the campaign stands (leaders)"),
+        ("rank", "League table of units"),
+        ("export", "Export a ledger as Excel"),
+        ("map", "Map of major and overdue hazards"),
         ("cancel", "Discard the open form"),
         ("bind", "Bind to a unit with an invite code"),
         ("help", "Help"),
@@ -43,9 +53,11 @@ async def run_polling(
     settings: Settings, *, handle_signals: bool = True, stop: asyncio.Event | None = None
 ) -> None:
     """Poll ``settings.api_url`` until Ctrl-C / SIGTERM, or until ``stop`` is set (graceful either way)."""
-    async with open_core(settings) as core:
+    from bot.shared_state import open_shared_state
+
+    async with open_core(settings) as core, open_shared_state(core) as shared:
         bot = build_bot(settings)
-        dp = build_dispatcher(core)
+        dp = build_dispatcher(core, shared.storage, shared.guards)
         me = await bot.get_me()
         log.warning("hazardbot @%s polling %s", me.username, settings.api_url)
         await set_commands(bot)

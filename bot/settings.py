@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     district_code: str = "110105"
     district_name: str = "朝阳区"
     redis_url: str | None = None
+    # scale-out (issue 8): webhook secret header, per-chat flood limits (updates/s, burst)
+    webhook_secret: SecretStr | None = None
+    throttle_rate: float = 1.0
+    throttle_burst: int = 20
+    log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "handlers.rectification",
     "handlers.admin",
     "handlers.forms",
+    "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
 
 

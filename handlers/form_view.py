@@ -127,6 +127,12 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
             "You will be told when it is reviewed. The ledger number is assigned when the district office registers it."
         ).format(number=q(result.number), photos=result.photo_count)
         return text, None
+    if result.kind == "plan":
+        text = _(
+            "✅ Annual inspection plan for {year} filed, with {rows} arrangement rows.\n"
+            "/status compares inspections and verification with it; /plan again replaces it."
+        ).format(year=q(result.number), rows=result.rows)
+        return text, None
     linked = "、".join(result.linked) if result.linked else _("none")
     text = _(
         "✅ Inspection recorded.\nNumber: <code>{number}</code>\nLinked hazards: {linked}\nPhotos: {photos}\n"

@@ -110,6 +110,10 @@ def router() -> Router:
     async def hazard(message: Message, actor: Actor, services: Services, locale: str) -> None:
         await start(message, actor, services, locale, "hazard")
 
+    @r.message(Command("plan"))
+    async def plan(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        await start(message, actor, services, locale, "plan")
+
     @r.message(Command("cancel"))
     async def cancel(message: Message, actor: Actor, services: Services, locale: str) -> None:
         current = await services.forms.current(actor, locale)

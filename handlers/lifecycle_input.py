@@ -15,7 +15,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -169,8 +169,9 @@ async def _execute(data: dict[str, Any], actor: Actor, services: Services, today
 
 def router() -> Router:
     r = Router(name="lifecycle_input")
-    r.message.filter(F.chat.type == "private", LifecycleInput.answering)
-    r.callback_query.filter(LifecycleInput.answering)
+    # StateFilter (async) rather than the bare State (a sync callable aiogram would run in a thread)
+    r.message.filter(F.chat.type == "private", StateFilter(LifecycleInput.answering))
+    r.callback_query.filter(StateFilter(LifecycleInput.answering))
 
     @r.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext) -> None:

@@ -21,6 +21,10 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/hazard — record a hazard with photos and location (Annex 2)"))
         lines.append(_("/cancel — discard the form you are filling in"))
     lines += lifecycle_commands(actor)
+    if roles & {Role.REVIEWER, Role.LEADER, Role.OFFICE}:
+        lines.append(_("/plan — file the unit's annual inspection plan (Annex 3); /plan_file as Excel"))
+    if roles & {Role.LEADER, Role.OFFICE} or actor.is_admin:
+        lines.append(_("/status — where the campaign stands, with a chart; /rank — the league table"))
     lines.append(_("/bind CODE — bind to a unit with an invite code"))
     lines.append(_("/help — this help"))
     return lines

@@ -199,8 +199,8 @@ def router() -> Router:
         finally:
             shutil.rmtree(result.path.parent, ignore_errors=True)
 
-    @r.message(Command("plan"))
-    async def plan(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    @r.message(Command("plan_file"))
+    async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
         try:
             result = await services.reports.plan_file(actor)

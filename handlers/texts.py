@@ -88,6 +88,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
         "unknown_unit": _("Unknown unit: {unit}."),
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
+        "invalid_plan": _("The plan is not complete: a year of 2018–2020, a target of at least 1 and at least one arrangement row with a schedule and areas."),
     }
     if code == "invite_invalid":
         reasons = {

@@ -101,7 +101,7 @@ async def test_a_reviewer_gets_the_plan_template_and_files_it_by_sending_it_back
     from storage.excel.export import write_plan_template
 
     reviewer = await h.bind(507, "reviewer", "朝外街道")
-    sent = await reviewer.say("/plan")
+    sent = await reviewer.say("/plan_file")
     doc = next(m for m in sent if isinstance(m, SendDocument))
     assert doc.document.filename == "朝外街道2019年度监督检查计划.xlsx" and "3月31日" in (doc.caption or "")
     path = tmp_path / "plan.xlsx"

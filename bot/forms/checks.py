@@ -71,6 +71,8 @@ def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
         raise Rejected("not_decimal")
     if spec.min is not None and value < Decimal(str(spec.min)):
         raise Rejected("too_small", min=spec.min if spec.min % 1 else int(spec.min))
+    if spec.max is not None and value > Decimal(str(spec.max)):
+        raise Rejected("too_large", max=spec.max if spec.max % 1 else int(spec.max))
     if spec.scale is not None and -value.as_tuple().exponent > spec.scale:  # type: ignore[operator]
         raise Rejected("too_many_decimals", scale=spec.scale)
     if spec.lte_field and data.get(spec.lte_field) is not None:

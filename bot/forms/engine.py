@@ -54,12 +54,30 @@ class FormWalk:
         return (fields.index(state.step) + 1 if state.step in fields else len(fields), len(fields))
 
     def accept(self, state: FormState, value: Any) -> None:
-        """Store ``value`` for the current field and move on."""
+        """Store ``value`` for the current field and move on (or round again for a repeat field)."""
         if state.step is None:
             raise Rejected("nothing_asked")
-        state.data[state.step] = value
+        spec = self.spec.field(state.step)
         state.context.pop("tree_category", None)
+        if spec.repeat and value == spec.choices[0].value:
+            self._file_row(state, spec)
+            return
+        state.data[state.step] = value
         self._advance(state)
+
+    def rows(self, data: dict[str, Any], spec: FieldSpec) -> list[dict[str, Any]]:
+        """The rows of a repeat group: those filed so far and the one being entered (if it has answers)."""
+        current = {k: data.get(k) for k in spec.repeat}
+        filed = list(data.get(f"{spec.key}_rows") or [])
+        return filed + ([current] if any(v not in (None, "") for v in current.values()) else [])
+
+    def _file_row(self, state: FormState, spec: FieldSpec) -> None:
+        rows = list(state.data.get(f"{spec.key}_rows") or [])
+        rows.append({k: state.data.pop(k, None) for k in spec.repeat})
+        state.data[f"{spec.key}_rows"] = rows
+        state.data.pop(spec.key, None)
+        state.history = [k for k in state.history if k not in spec.repeat and k != spec.key]
+        state.step = spec.repeat[0]
 
     def store(self, state: FormState, value: Any) -> None:
         """Store ``value`` for the current field and stay on it (photos, toggles, a pin)."""

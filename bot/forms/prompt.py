@@ -36,6 +36,7 @@ class Submitted:
     state: str | None = None
     photo_count: int = 0
     linked: tuple[str, ...] = ()
+    rows: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Form definitions (``config/forms/*.toml``) as typed objects.
 
 A field: ``key``, ``label_zh``/``label_en``, ``type`` (one of ``FIELD_TYPES``), ``required``,
+``repeat`` (on a two-way choice ``[again, done]``: "again" files the listed fields as one row in
+``<key>_rows`` and asks them anew — e.g. the arrangement rows of 附件3),
 type checks (``min``, ``max``, ``scale``, ``max_length``, ``not_future``, ``after_today``, ``lte_field``),
 ``choices`` (``[[value, english], …]``) or a ``source`` of choices, and a ``condition``
 (``{field, equals | in | not_in}``) saying when it applies (e.g. the fine only after 罚款).
@@ -70,6 +72,7 @@ class FieldSpec:
     lte_field: str | None = None
     max_items: int = 10
     default: str | None = None
+    repeat: tuple[str, ...] = ()
 
     def label(self, locale: str) -> str:
         return self.label_en if locale == "en" else self.label_zh
@@ -81,12 +84,18 @@ class FieldSpec:
         return self.condition is None or self.condition.holds(data)
 
 
+DEFAULT_ROLES = ("inspector", "reviewer", "office")
+
+
 @dataclass(frozen=True)
 class FormSpec:
+    """A form; ``roles`` may open it (for the unit of their grant)."""
+
     key: str
     title_zh: str
     title_en: str
     fields: tuple[FieldSpec, ...] = field(default=())
+    roles: tuple[str, ...] = DEFAULT_ROLES
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_zh
@@ -106,6 +115,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
     if raw.get("type") not in FIELD_TYPES:
         raise ValueError(f"field {raw.get('key')!r}: unknown type {raw.get('type')!r}")
     choices = tuple(Choice(c[0], c[1] if len(c) > 1 else "") for c in raw.pop("choices", []))
+    repeat = tuple(raw.pop("repeat", ()))
     cond = raw.pop("condition", None)
     condition = None
     if cond is not None:
@@ -115,7 +125,9 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
             in_=tuple(cond.get("in", ())),
             not_in=tuple(cond.get("not_in", ())),
         )
-    return FieldSpec(choices=choices, condition=condition, **raw)
+    if repeat and not (raw.get("type") == "choice" and len(choices) == 2):
+        raise ValueError(f"field {raw.get('key')!r}: repeat needs a choice of [again, done]")
+    return FieldSpec(choices=choices, condition=condition, repeat=repeat, **raw)
 
 
 def parse_form(text: str) -> FormSpec:
@@ -128,7 +140,10 @@ def parse_form(text: str) -> FormSpec:
     for f in fields:
         if f.condition is not None and f.condition.field not in keys[: keys.index(f.key)]:
             raise ValueError(f"field {f.key}: condition on a later or unknown field {f.condition.field}")
-    return FormSpec(raw["key"], raw["title_zh"], raw["title_en"], fields)
+    for f in fields:
+        if any(k not in keys[: keys.index(f.key)] for k in f.repeat):
+            raise ValueError(f"field {f.key}: repeats a later or unknown field")
+    return FormSpec(raw["key"], raw["title_zh"], raw["title_en"], fields, tuple(raw.get("roles", DEFAULT_ROLES)))
 
 
 @cache

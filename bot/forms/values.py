@@ -16,6 +16,9 @@ def display(spec: FieldSpec, value: Any, locale: str) -> str:
     if value is None or value == "" or value == []:
         return "—"
     words = _UNITS["en" if locale == "en" else "zh"]
+    if spec.repeat:
+        count = len(value)
+        return f"{count} row(s)" if locale == "en" else f"共 {count} 条"
     if spec.type == "choice":
         for choice in spec.choices:
             if choice.value == value:

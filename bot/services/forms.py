@@ -45,7 +45,7 @@ from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
 from bot.services.evidence import EvidenceService
-from bot.services.records import create_hazard, create_inspection
+from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
@@ -53,8 +53,7 @@ from storage.models import Draft, Inspection, Photo
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard")
-RECORDING_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.OFFICE)
+FORMS = ("inspection", "hazard", "plan")
 
 
 class FormService:
@@ -88,7 +87,7 @@ class FormService:
         """
         if form_key not in FORMS:
             raise NotFound(form=form_key)
-        grant = actor.grant_for(*RECORDING_ROLES)
+        grant = actor.grant_for(*(Role(r) for r in load_form(form_key).roles))
         if grant is None:
             raise PermissionDenied()
         async with self._lock(actor.user_id), self._uow() as uow:
@@ -182,7 +181,7 @@ class FormService:
         spec = walk.current(state)
         today = self._today()
         if isinstance(action, NavAnswer):
-            return await self._nav(session, draft, walk, state, action.op, spec, today, locale)
+            return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
         if isinstance(action, EditAnswer):
             if not 0 <= action.field_index < len(walk.spec.fields):
                 raise StaleAction()
@@ -285,6 +284,7 @@ class FormService:
     async def _nav(
         self,
         session: AsyncSession,
+        actor: Actor,
         draft: Draft,
         walk: FormWalk,
         state: FormState,
@@ -299,7 +299,7 @@ class FormService:
             session.add(draft)
             return Prompt("cancelled", form_key=draft.form, form_title=load_form(draft.form).title(locale), draft_id=draft.id or 0)
         if op == Nav.SUBMIT:
-            return await self._submit(session, draft, walk, state, today, locale)
+            return await self._submit(session, actor, draft, walk, state, today, locale)
         if op == Nav.BACK:
             if spec is not None and spec.type == "tree" and "tree_category" in state.context:
                 state.context.pop("tree_category")
@@ -379,7 +379,8 @@ class FormService:
         return ("photo_added", {"count": len(photos)})
 
     async def _submit(
-        self, session: AsyncSession, draft: Draft, walk: FormWalk, state: FormState, today: date, locale: str
+        self, session: AsyncSession, actor: Actor, draft: Draft, walk: FormWalk, state: FormState, today: date,
+        locale: str,
     ) -> Prompt | tuple[str, dict[str, Any]]:
         if state.step is not None:
             raise Rejected("finish_first")
@@ -389,11 +390,16 @@ class FormService:
             state.reviewing = True
             return ("missing_fields", {"fields": "、".join(f.label(locale) for f in missing)})
         data = walk.clean(state.data)
+        for spec in walk.spec.fields:
+            if spec.repeat:
+                data[f"{spec.key}_rows"] = walk.rows(state.data, spec)
         unit_id = int(draft.context["unit_id"])
         district = self._settings.district_name
         submitted: Submitted
         if draft.form == "inspection":
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
+        elif draft.form == "plan":
+            submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
         else:
             submitted = await create_hazard(
                 session, draft, data, unit_id=unit_id, district=district, today=today,
@@ -422,6 +428,8 @@ class FormService:
         for f in spec.fields:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
+            elif f.default == "this_year":
+                values[f.key] = self._today().year
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":
@@ -440,7 +448,11 @@ class FormService:
         spec = walk.current(state)
         if spec is None:
             lines = tuple(
-                ReviewLine(spec_form.index(f.key), f.label(locale), display(f, state.data.get(f.key), locale))
+                ReviewLine(
+                    spec_form.index(f.key),
+                    f.label(locale),
+                    display(f, walk.rows(state.data, f) if f.repeat else state.data.get(f.key), locale),
+                )
                 for f in walk.applicable(state.data)
             )
             return Prompt(

@@ -7,10 +7,12 @@ summary read the targets from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import delete
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import Role
@@ -73,28 +75,34 @@ class PlanService:
 
     async def save(self, actor: Actor, plan: PlanInput) -> int:
         """Create or replace the unit's plan for the year after ``validate``; returns its id."""
-        self.validate(actor, plan)
-        ratio = Decimal(plan.verification_ratio)
-        now = self._clock()
         async with self._uow() as u:
-            s = u.session
-            row = (await s.exec(select(InspectionPlan).where(
-                InspectionPlan.unit_id == plan.unit_id, InspectionPlan.year == plan.year))).first()
-            if row is None:
-                row = InspectionPlan(unit_id=plan.unit_id, year=plan.year, inspection_target=plan.inspection_target,
-                                     verification_ratio=ratio, created_by=actor.user_id, created_at=now)
-            row.inspection_target = plan.inspection_target
-            row.verification_ratio = ratio
-            row.remarks = plan.remarks
-            row.updated_at = now
-            s.add(row)
-            await s.flush()
-            await s.exec(delete(PlanArrangement).where(PlanArrangement.plan_id == row.id))  # type: ignore[call-overload, arg-type]
-            for i, a in enumerate(plan.arrangements, 1):
-                s.add(PlanArrangement(plan_id=row.id, position=i, schedule=a.schedule.strip(),  # type: ignore[arg-type]
-                                      participants=a.participants.strip(), areas=a.areas.strip(),
-                                      key_content=a.key_content.strip()))
-            assert row.id is not None
-            plan_id = row.id
+            plan_id = await store_plan(u.session, actor, plan, self._clock())
             await u.commit()
         return plan_id
+
+
+async def store_plan(s: AsyncSession, actor: Actor, plan: PlanInput, now: datetime) -> int:
+    """``PlanService.save`` inside the caller's transaction (the plan conversation submits with it).
+
+    Raises ``PermissionDenied`` and ``InvalidPlan`` as ``PlanService.validate``.
+    """
+    PlanService.validate(actor, plan)
+    ratio = Decimal(plan.verification_ratio)
+    row = (await s.exec(select(InspectionPlan).where(
+        InspectionPlan.unit_id == plan.unit_id, InspectionPlan.year == plan.year))).first()
+    if row is None:
+        row = InspectionPlan(unit_id=plan.unit_id, year=plan.year, inspection_target=plan.inspection_target,
+                             verification_ratio=ratio, created_by=actor.user_id, created_at=now)
+    row.inspection_target = plan.inspection_target
+    row.verification_ratio = ratio
+    row.remarks = plan.remarks
+    row.updated_at = now
+    s.add(row)
+    await s.flush()
+    await s.exec(delete(PlanArrangement).where(PlanArrangement.plan_id == row.id))  # type: ignore[call-overload, arg-type]
+    for i, a in enumerate(plan.arrangements, 1):
+        s.add(PlanArrangement(plan_id=row.id, position=i, schedule=a.schedule.strip(),  # type: ignore[arg-type]
+                              participants=a.participants.strip(), areas=a.areas.strip(),
+                              key_content=a.key_content.strip()))
+    assert row.id is not None
+    return row.id

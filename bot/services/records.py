@@ -5,7 +5,7 @@ Called by the form service inside its unit of work; nothing here commits.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState
 from bot.forms.prompt import Submitted
+from bot.services.actors import Actor
 from bot.services.numbers import next_draft_number, next_inspection_number
+from bot.services.plans import Arrangement, PlanInput, store_plan
 from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo
 from storage.registry import find_township
 
@@ -144,3 +146,24 @@ async def create_hazard(
         )
     )
     return Submitted("hazard", hazard.id, hazard.draft_number, hazard.state, photos)
+
+
+async def create_plan(
+    session: AsyncSession, actor: Actor, data: dict[str, Any], *, unit_id: int, now: datetime
+) -> Submitted:
+    """File (or replace) the unit's annual plan (附件3) from the plan form: target in 家次, verification
+    ratio in %, one arrangement row per round of the repeat group. Raises ``InvalidPlan``, ``PermissionDenied``."""
+    rows = tuple(
+        Arrangement(r.get("schedule") or "", r.get("participants") or "", r.get("areas") or "", r.get("key_content") or "")
+        for r in data.get("arrangements_rows") or []
+    )
+    plan = PlanInput(
+        unit_id=unit_id,
+        year=int(data["year"]),
+        inspection_target=int(data["inspection_target"]),
+        verification_ratio=Decimal(str(data["verification_ratio"])),
+        arrangements=rows,
+        remarks=data.get("remarks"),
+    )
+    plan_id = await store_plan(session, actor, plan, now)
+    return Submitted("plan", plan_id, str(plan.year), rows=len(rows))

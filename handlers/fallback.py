@@ -1,0 +1,18 @@
+"""The last router: a button nobody else recognises (an old keyboard, forged or foreign callback
+data) is still answered, so the user's client stops waiting and says why nothing happened."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
+
+def router() -> Router:
+    r = Router(name="fallback")
+
+    @r.callback_query()
+    async def unknown_button(query: CallbackQuery) -> None:
+        await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
+
+    return r

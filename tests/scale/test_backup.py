@@ -1,0 +1,108 @@
+"""``hazardbot backup`` and ``hazardbot restore``: an online SQLite copy that restores to the state
+at backup time; ``pg_dump`` for PostgreSQL, or exact instructions where it is missing."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.app import open_core
+from bot.backup import BackupError, backup_postgres, backup_sqlite, pg_dump_command, restore_sqlite
+from bot.cli import main as cli_main
+from bot.domain import Role
+from bot.settings import Settings
+from storage.models import InviteCode
+
+NOW = datetime(2026, 11, 29, 12, 0, 5, tzinfo=UTC)
+
+
+async def _invites(settings: Settings) -> int:
+    async with open_core(settings) as core, core.uow() as u:
+        return (await u.session.exec(select(func.count()).select_from(InviteCode))).one()
+
+
+async def _issue(settings: Settings, n: int) -> None:
+    async with open_core(settings) as core:
+        for _ in range(n):
+            await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+
+
+async def test_backup_while_open_then_restore_brings_back_that_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "data" / "hazardbot.db"
+    settings = Settings(data_dir=tmp_path / "data")
+    await _issue(settings, 3)
+    async with open_core(settings) as core:  # the bot is running: the WAL holds recent commits
+        await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+        assert Path(f"{db}-wal").exists()
+        assert cli_main(["--data-dir", str(tmp_path / "data"), "backup", "--to", str(tmp_path / "bk")]) == 0
+    made = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert made.parent == tmp_path / "bk" and made.name.startswith("hazardbot-") and made.suffix == ".db"
+    await _issue(settings, 2)
+    assert await _invites(settings) == 6
+
+    assert cli_main(["--data-dir", str(tmp_path / "data"), "restore", str(made)]) == 1  # refuses without --force
+    assert "--force" in capsys.readouterr().err
+    assert cli_main(["--data-dir", str(tmp_path / "data"), "restore", str(made), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "previous database kept as" in out
+    assert await _invites(settings) == 4
+    kept = next((tmp_path / "data").glob("hazardbot.db.before-restore-*"))
+    with closing(sqlite3.connect(kept)) as conn:
+        assert conn.execute("SELECT count(*) FROM invite_code").fetchone()[0] == 6
+
+
+def test_backups_are_timestamped_and_never_overwritten(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
+    conn.commit()
+    conn.close()
+    first = backup_sqlite(db, tmp_path / "bk", now=NOW)
+    assert first.name == "hazardbot-20261129T120005Z.db"
+    with pytest.raises(BackupError):
+        backup_sqlite(db, tmp_path / "bk", now=NOW)
+    assert not list((tmp_path / "bk").glob("*.partial"))
+
+
+def test_restore_refuses_a_file_that_is_not_a_hazardbot_database(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(BackupError, match="not a SQLite database"):
+        restore_sqlite(junk, tmp_path / "target.db")
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+    with pytest.raises(BackupError, match="not a hazardbot database"):
+        restore_sqlite(other, tmp_path / "target.db")
+    assert not (tmp_path / "target.db").exists()
+
+
+@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump not installed (instructions are tested below)")
+async def test_pg_dump_backup_of_postgresql(pg_database: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=pg_database, data_dir=tmp_path / "data")
+    await _issue(settings, 1)
+    dump = backup_postgres(pg_database, tmp_path / "bk", now=NOW)
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
+    assert "TABLE DATA public invite_code" in listing and "processed_update" in listing
+
+
+def test_without_pg_dump_the_exact_commands_are_printed_without_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    url = "postgresql+asyncpg://hazard:s3cret@db.internal:5433/ledger"
+    with pytest.raises(BackupError) as caught:
+        backup_postgres(url, tmp_path, now=NOW)
+    text = str(caught.value)
+    assert "PGPASSWORD=… pg_dump --format=custom --no-owner" in text
+    assert "--host=db.internal --port=5433 --username=hazard ledger" in text
+    assert "pg_restore --clean --if-exists --no-owner --dbname=ledger hazardbot-20261129T120005Z.pgdump" in text
+    assert "s3cret" not in text
+    assert pg_dump_command(url, tmp_path).env == {"PGPASSWORD": "s3cret"}
