@@ -28,6 +28,8 @@ from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
+from reminders.contacts import ContactService
+from reminders.submissions import WorkReportService
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
@@ -47,6 +49,8 @@ class Services:
     reports: ReportService
     plans: PlanService
     evidence: EvidenceService
+    contacts: ContactService
+    work_reports: WorkReportService
     lifecycle: LifecycleService
     verification: VerificationService
     find: FindService
@@ -75,6 +79,8 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         reports=ReportService(uow, clock, settings.district_code),
         plans=PlanService(uow, clock),
         evidence=evidence,
+        contacts=ContactService(uow),
+        work_reports=WorkReportService(uow, clock),
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),
         find=FindService(uow, clock),

@@ -13,7 +13,7 @@ import sys
 
 from bot.settings import Settings
 
-COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops")
+COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

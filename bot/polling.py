@@ -10,6 +10,8 @@ from aiogram.types import BotCommand
 
 from bot.app import build_bot, build_dispatcher, open_core
 from bot.settings import Settings
+from reminders.scheduler import running_reminders
+from reminders.settings import ReminderSettings
 
 log = logging.getLogger("hazardbot")
 
@@ -25,6 +27,8 @@ COMMANDS = {
         ("map", "重大和逾期隐患地图"),
         ("cancel", "放弃正在填写的表单"),
         ("bind", "用邀请码绑定单位"),
+        ("phone", "用手机号码绑定（工作联系表）"),
+        ("report_info", "报送工作信息、总结或计划"),
         ("help", "帮助"),
     ],
     "en": [
@@ -38,6 +42,8 @@ COMMANDS = {
         ("map", "Map of major and overdue hazards"),
         ("cancel", "Discard the open form"),
         ("bind", "Bind to a unit with an invite code"),
+        ("phone", "Bind by phone number (contact form)"),
+        ("report_info", "Submit work information, a summary or a plan"),
         ("help", "Help"),
     ],
 }
@@ -63,7 +69,11 @@ async def run_polling(
         await set_commands(bot)
         stopper = asyncio.create_task(_stop_when(stop, dp)) if stop is not None else None
         try:
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals)
+            # reminders: the rules at the working hour on working days, the outbox sender alongside
+            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock):
+                await dp.start_polling(
+                    bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals
+                )
         finally:
             if stopper is not None:
                 stopper.cancel()

@@ -1,0 +1,172 @@
+"""Subcommands ``hazardbot reminders preview --on DATE``, ``hazardbot reminders run`` and
+``hazardbot import contacts FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.settings import Settings
+
+WEEKDAYS = "一二三四五六日"
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _subparsers_of(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """The subparsers of command ``name``, created unless another module did already (``import``
+    is shared with other importers)."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help_text)
+        return parser.add_subparsers(dest=f"{name}_command", required=True)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest=f"{name}_command", required=True)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    rem = _subparsers_of(sub, "reminders", "reminders: preview, run")
+    preview = rem.add_parser("preview", help="print what the reminders would say on a day, without sending")
+    preview.add_argument("--on", required=True, type=date.fromisoformat, help="the day, e.g. 2019-03-25")
+    preview.add_argument("--unit", help="only this unit (name)")
+    preview.set_defaults(func=_preview)
+    run = rem.add_parser("run", help="run the reminder scheduler and sender alone (needs the bot token)")
+    run.set_defaults(func=_run)
+
+    _register_import_contacts(sub)
+
+
+def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``hazardbot import contacts FILE``. ``import`` belongs to ``storage.excel.cli`` (a ``kind``
+    positional: hazards, inspections, plans) when that module is loaded first: ``contacts`` is added
+    to its kinds and routed here; otherwise this module creates ``import`` itself."""
+    imp = sub.choices.get("import")
+    if imp is None:
+        imp = sub.add_parser("import", help="import data from files")
+        imp.add_argument("kind", choices=["contacts"])
+        imp.add_argument("file", type=Path)
+        imp.set_defaults(func=_import_contacts)
+        return
+    kind = next((a for a in imp._actions if a.dest == "kind"), None)
+    if kind is None or kind.choices is None:
+        raise RuntimeError("`import` has no kind argument to extend with `contacts`")
+    kind.choices = [*kind.choices, "contacts"]
+    kind.help = (kind.help or "") + " (contacts: 附件4 工作联系表, .xlsx or .csv)"
+    theirs = imp.get_default("func")
+
+    def route(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
+        return _import_contacts(args, settings) if args.kind == "contacts" else theirs(args, settings)
+
+    imp.set_defaults(func=route)
+
+
+@contextlib.asynccontextmanager
+async def _uow(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import create_engine, make_uow_factory
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        yield make_uow_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """The preview as text: per reminder its rule, subject, recipients (bound or not) and message."""
+    day = run.day
+    head = f"{day.isoformat()}（星期{WEEKDAYS[day.weekday()]}）"
+    if not run.working_day:
+        return f"{head}不是工作日：不发送提醒（到期的提醒在下一个工作日发送）。"
+    shown = [r for r in run.due if unit_id is None or r.unit_id == unit_id]
+    lines = [f"{head}工作日：{len(shown)}条提醒"]
+    for r in shown:
+        people = "、".join(
+            f"{p.name or '#' + str(p.user_id)}" + ("" if p.bound else "（未绑定，不发送）") for p in r.recipients
+        ) or "（无收件人：请导入工作联系表）"
+        lines.append(f"\n[{r.rule}] {r.subject} {r.period} → {people}")
+        lines.append(f"  {r.text}")
+        lines.append(f"  按钮：{r.button}（{r.action.pack()}）")
+    return "\n".join(lines)
+
+
+async def _preview(args: argparse.Namespace, settings: Settings) -> int:
+    from reminders.calendar import WorkCalendar
+    from reminders.service import preview
+    from reminders.settings import ReminderSettings
+
+    cfg = ReminderSettings()
+    unit_id = None
+    async with _uow(settings) as uow:
+        if args.unit:
+            unit_id = await _find_unit(uow, args.unit)
+            if unit_id is None:
+                _say(f"没有名为“{args.unit}”的单位")
+                return 2
+        run = await preview(uow, args.on, WorkCalendar.from_file(cfg.holidays_file), cfg, settings.tz)
+    _say(format_preview(run, unit_id))
+    return 0
+
+
+async def _find_unit(uow, text: str) -> int | None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from storage.models import Unit
+    from storage.registry import find_township
+
+    entry = find_township(text)
+    async with uow() as u:
+        stmt = select(Unit.id).where((Unit.name == text.strip()) | (Unit.code == (entry.code if entry else "")))
+        return (await u.session.exec(stmt)).first()
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.clock import shanghai_clock
+    from reminders.scheduler import running_reminders
+    from reminders.settings import ReminderSettings
+
+    if settings.token is None:
+        _say("HAZARDBOT_TOKEN is not set")
+        return 2
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), proxy=settings.proxy)
+    bot = Bot(settings.token.get_secret_value(), session=session)
+    cfg = ReminderSettings()
+    try:
+        async with _uow(settings) as uow, running_reminders(bot, uow, cfg, settings.tz, shanghai_clock(settings.tz)):
+            _say(f"reminders: rules at {cfg.hour:02d}:{cfg.minute:02d} {settings.timezone} on working days")
+            await asyncio.Event().wait()
+    finally:
+        await bot.session.close()
+    return 0
+
+
+async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.contacts_import import ContactsImportRejected, import_contacts
+    from storage.registry import sync_units
+
+    data = args.file.read_bytes()
+    async with _uow(settings) as uow, uow() as u:
+        await sync_units(u.session)  # the registry's units, in case the bot has not run yet
+        try:
+            report = await import_contacts(u.session, data, args.file.name)
+        except ContactsImportRejected as exc:
+            _say(f"{args.file.name}：{len(exc.problems)}处错误，未导入任何数据。")
+            for problem in exc.problems:
+                _say(f"  {problem}")
+            return 1
+        await u.commit()
+    _say(f"已导入{report.units}个单位的{report.contacts}名联系人（保留{report.bindings_kept}个已绑定账号）。")
+    return 0
+
+

@@ -1,0 +1,175 @@
+"""The outbox's bookkeeping for senders, framework-free: claim rows, record each outcome.
+
+Claiming picks ids with ``SELECT … LIMIT n FOR UPDATE SKIP LOCKED`` and marks them in the same
+transaction: on PostgreSQL concurrent senders skip each other's locked rows, so no row is handed out
+twice; SQLite serialises writers (and the ``UPDATE`` re-checks the status), so it is safe there too. A row left ``sending`` by a sender that died
+is claimable again once its lease (``claimed_at`` + lease) has run out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reminders.facts import LEADER, Person, UnitFacts
+from reminders.outbox import enqueue
+from reminders.rules import recipient_blocked
+from storage.models import Membership, Unit, User
+from storage.models_reminders import BlockedRecipient, Contact, ReminderOutbox
+
+T = ReminderOutbox.__table__  # type: ignore[attr-defined]
+BLOCKED_NOTE = "recipient blocked the bot"
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    id: int
+    recipient_id: int
+    chat_id: int
+    text: str
+    button_text: str | None
+    callback_data: str | None
+    attempts: int
+
+
+async def mark_blocked_recipients(session: AsyncSession) -> int:
+    """Pending rows to people who blocked the bot are closed as ``blocked`` without a send."""
+    blocked = select(BlockedRecipient.user_id)
+    result = await session.exec(  # type: ignore[call-overload]
+        update(T).where(T.c.status == "pending", T.c.recipient_id.in_(blocked))
+        .values(status="blocked", last_error=BLOCKED_NOTE)
+    )
+    return int(result.rowcount or 0)
+
+
+async def claim(session: AsyncSession, token: str, limit: int, now: datetime, lease: timedelta) -> list[ClaimedRow]:
+    """Claim up to ``limit`` rows due by ``now`` (oldest first) for the sender ``token``.
+
+    Two statements in the caller's transaction: pick ids (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+    then mark them. Not one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``:
+    PostgreSQL may run such a sub-select more than once and hand out more than ``n`` rows.
+    """
+    due = or_(
+        and_(T.c.status == "pending", T.c.not_before <= now),
+        and_(T.c.status == "sending", T.c.claimed_at < now - lease),
+    )
+    pick = select(T.c.id).where(due).order_by(T.c.id).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list((await session.exec(pick)).scalars().all())  # type: ignore[call-overload]
+    if not ids:
+        return []
+    stmt = (
+        update(T).where(T.c.id.in_(ids), due)
+        .values(status="sending", claim_token=token, claimed_at=now, attempts=T.c.attempts + 1)
+        .returning(T.c.id, T.c.recipient_id, T.c.chat_id, T.c.text, T.c.button_text, T.c.callback_data,
+                   T.c.attempts)
+    )
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    return sorted((ClaimedRow(*r) for r in rows), key=lambda r: r.id)
+
+
+def _mine(row_id: int, token: str):  # type: ignore[no-untyped-def]
+    return and_(T.c.id == row_id, T.c.claim_token == token, T.c.status == "sending")
+
+
+async def record_sent(session: AsyncSession, row_id: int, token: str, now: datetime, message_id: int) -> None:
+    await session.exec(update(T).where(_mine(row_id, token)).values(  # type: ignore[call-overload]
+        status="sent", sent_at=now, message_id=message_id, claim_token=None))
+
+
+async def record_retry(session: AsyncSession, row_id: int, token: str, not_before: datetime, error: str) -> None:
+    """Back to ``pending`` after a transient failure, not before ``not_before``."""
+    await session.exec(update(T).where(_mine(row_id, token)).values(  # type: ignore[call-overload]
+        status="pending", not_before=not_before, last_error=error[:500], claim_token=None))
+
+
+async def record_note(session: AsyncSession, row_id: int, token: str, error: str) -> None:
+    """Note a 429 on a row that stays claimed and will be sent again by the same sender."""
+    await session.exec(update(T).where(_mine(row_id, token)).values(last_error=error[:500]))  # type: ignore[call-overload]
+
+
+async def record_failed(session: AsyncSession, row_id: int, token: str, error: str) -> None:
+    await session.exec(update(T).where(_mine(row_id, token)).values(  # type: ignore[call-overload]
+        status="failed", last_error=error[:500], claim_token=None))
+
+
+async def release(session: AsyncSession, row_ids: list[int], token: str) -> None:
+    """Give claimed but unsent rows back (a sender stopping); they keep their place in the queue."""
+    if row_ids:
+        await session.exec(  # type: ignore[call-overload]
+            update(T).where(T.c.id.in_(row_ids), T.c.claim_token == token, T.c.status == "sending")
+            .values(status="pending", claim_token=None, attempts=T.c.attempts - 1)
+        )
+
+
+async def record_blocked(session: AsyncSession, row_id: int, recipient_id: int, token: str,
+                         now: datetime, error: str) -> bool:
+    """The recipient blocked the bot (403): close this row and their other open rows as ``blocked``,
+    remember them, and the first time tell the leaders of their units (once, by the outbox key).
+    Returns true when the recipient was newly marked."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = BlockedRecipient.__table__  # type: ignore[attr-defined]
+    new = (await session.exec(  # type: ignore[call-overload]
+        insert(table).values(user_id=recipient_id, blocked_at=now, error=error[:500])
+        .on_conflict_do_nothing(index_elements=["user_id"]).returning(table.c.user_id)
+    )).first() is not None
+    await session.exec(update(T).where(  # type: ignore[call-overload]
+        T.c.recipient_id == recipient_id,
+        or_(T.c.id == row_id, T.c.status == "pending", and_(T.c.status == "sending", T.c.claim_token == token)),
+        T.c.status.in_(("pending", "sending")),
+    ).values(status="blocked", last_error=error[:500], claim_token=None))
+    if new:
+        await enqueue(session, await _blocked_notices(session, recipient_id), await _blocked_ids(session), now)
+    return new
+
+
+async def _blocked_ids(session: AsyncSession) -> frozenset[int]:
+    return frozenset((await session.exec(select(BlockedRecipient.user_id))).scalars().all())  # type: ignore[call-overload]
+
+
+async def _blocked_notices(session: AsyncSession, user_id: int):  # type: ignore[no-untyped-def]
+    """One ``recipient_blocked`` reminder per unit the person belongs to, for that unit's leaders."""
+    own = (await session.exec(select(Contact.unit_id, Contact.name).where(Contact.user_id == user_id))).all()  # type: ignore[call-overload]
+    via_role = (await session.exec(select(Membership.unit_id).where(Membership.user_id == user_id))).scalars().all()  # type: ignore[call-overload]
+    user_name = (await session.exec(select(User.full_name).where(User.id == user_id))).scalar_one_or_none()  # type: ignore[call-overload]
+    names = {unit_id: name for unit_id, name in own}
+    unit_ids = sorted(set(names) | set(via_role))
+    notices = []
+    for unit_id in unit_ids:
+        unit_name = (await session.exec(select(Unit.name).where(Unit.id == unit_id))).scalar_one()  # type: ignore[call-overload]
+        leaders: dict[int, Person] = {}
+        rows = (await session.exec(  # type: ignore[call-overload]
+            select(User.id, User.telegram_id, Contact.name).join(Contact, Contact.user_id == User.id)
+            .where(Contact.unit_id == unit_id, Contact.role == LEADER)
+        )).all()
+        rows += (await session.exec(  # type: ignore[call-overload]
+            select(User.id, User.telegram_id, User.full_name).join(Membership, Membership.user_id == User.id)
+            .where(Membership.unit_id == unit_id, Membership.role == LEADER)
+        )).all()
+        for uid, tg, name in rows:
+            if uid != user_id:
+                leaders.setdefault(uid, Person(name, uid, tg))
+        unit = UnitFacts(unit_id, unit_name, date.min, leaders=tuple(leaders.values()))
+        blocked = Person(names.get(unit_id) or user_name or f"#{user_id}", user_id)
+        notices.append(recipient_blocked(blocked, unit))
+    return notices
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due (``None``: nothing pending)."""
+    return (await session.exec(  # type: ignore[call-overload]
+        select(func.min(T.c.not_before)).where(T.c.status == "pending")
+    )).scalar_one_or_none()
+
+
+async def outstanding(session: AsyncSession) -> int:
+    """Rows not yet settled (pending or being sent)."""
+    return int((await session.exec(  # type: ignore[call-overload]
+        select(func.count()).select_from(T).where(T.c.status.in_(("pending", "sending")))
+    )).scalar_one())

@@ -1,0 +1,62 @@
+"""The outbox: due reminders stored once per ``(rule, subject, period, recipient)``.
+
+``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike: a rule evaluated twice, after a
+restart, or by two instances at the same moment queues each reminder once; the database's unique
+index decides, not the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from reminders.rules import Reminder
+from storage.models_reminders import ReminderOutbox
+from storage.types import utcnow
+
+_CHUNK = 500
+
+
+def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] = frozenset(),
+                now: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per bound, not-blocked recipient of each reminder; duplicates of the key dropped."""
+    now = now or utcnow()
+    rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    for r in reminders:
+        callback = r.action.pack()
+        for person in r.recipients:
+            if not person.bound or person.user_id in blocked_user_ids:
+                continue
+            key = (r.rule, r.subject, r.period, person.user_id)
+            rows.setdefault(key, {  # type: ignore[arg-type]
+                "rule": r.rule, "subject": r.subject, "period": r.period,
+                "recipient_id": person.user_id, "chat_id": person.telegram_id, "text": r.text,
+                "button_text": r.button, "callback_data": callback, "status": "pending",
+                "attempts": 0, "not_before": now, "created_at": now,
+            })
+    return list(rows.values())
+
+
+async def enqueue(session: AsyncSession, reminders: Iterable[Reminder],
+                  blocked_user_ids: frozenset[int] = frozenset(), now: datetime | None = None) -> int:
+    """Queue the reminders; returns how many rows were new. Runs in the caller's transaction."""
+    rows = outbox_rows(reminders, blocked_user_ids, now)
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ReminderOutbox.__table__  # type: ignore[attr-defined]
+    inserted = 0
+    for start in range(0, len(rows), _CHUNK):
+        stmt = (
+            insert(table)
+            .values(rows[start:start + _CHUNK])
+            .on_conflict_do_nothing(index_elements=["rule", "subject", "period", "recipient_id"])
+            .returning(table.c.id)
+        )
+        inserted += len((await session.exec(stmt)).all())  # type: ignore[call-overload]
+    return inserted

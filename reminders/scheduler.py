@@ -1,0 +1,88 @@
+"""APScheduler set-up: a cron job evaluates the rules at the configured working hour (Asia/Shanghai);
+on days that are not working days (per ``WorkCalendar``) the job does nothing. The job only queues
+reminders and wakes the sender; sending is the sender's loop. Job ids are stable and replaced, so
+re-installing (or another instance doing the same) never runs a job twice in one process, and the
+outbox key makes concurrent instances harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from reminders.calendar import WorkCalendar
+from reminders.service import RulesRun, run_rules
+from reminders.settings import ReminderSettings
+from storage.db import UowFactory
+
+log = logging.getLogger(__name__)
+
+RULES_JOB_ID = "reminders.rules"
+
+
+@dataclass
+class RulesJob:
+    """The scheduled callable; ``on_queued`` (the sender's ``wake``) is called when rows were added."""
+
+    uow: UowFactory
+    cal: WorkCalendar
+    cfg: ReminderSettings
+    tz: ZoneInfo
+    clock: Callable[[], datetime]
+    on_queued: Callable[[], None] | None = None
+
+    async def __call__(self) -> RulesRun:
+        now = self.clock()
+        result = await run_rules(self.uow, now.astimezone(self.tz).date(), self.cal, self.cfg, self.tz, now)
+        if not result.working_day:
+            log.info("%s is not a working day: no reminders", result.day)
+        else:
+            log.info("%s: %d reminders due, %d newly queued", result.day, len(result.due), result.queued)
+        if result.queued and self.on_queued is not None:
+            self.on_queued()
+        return result
+
+
+def install(scheduler: AsyncIOScheduler, job: RulesJob) -> None:
+    """Add (or replace) the rules job: every day at ``cfg.hour:cfg.minute`` local time; a run missed
+    by less than ``misfire_grace_seconds`` (the bot was restarting) still happens, coalesced to one."""
+    scheduler.add_job(
+        job,
+        CronTrigger(hour=job.cfg.hour, minute=job.cfg.minute, timezone=job.tz),
+        id=RULES_JOB_ID,
+        name="evaluate reminder rules",
+        replace_existing=True,
+        misfire_grace_time=job.cfg.misfire_grace_seconds,
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_reminders(bot, uow: UowFactory, cfg: ReminderSettings, tz: ZoneInfo,  # type: ignore[no-untyped-def]
+                            clock: Callable[[], datetime], cal: WorkCalendar | None = None
+                            ) -> AsyncIterator[AsyncIOScheduler]:
+    """Start the scheduler and the sender loop for ``hazardbot run``; stop both on exit."""
+    from reminders.sender import Sender
+
+    cal = cal or WorkCalendar.from_file(cfg.holidays_file)
+    sender = Sender(bot, uow, cfg, tz, clock)
+    scheduler = AsyncIOScheduler(timezone=tz)
+    install(scheduler, RulesJob(uow, cal, cfg, tz, clock, sender.wake))
+    stop = asyncio.Event()
+    scheduler.start()
+    task = asyncio.create_task(sender.run_forever(stop), name="reminder-sender")
+    try:
+        yield scheduler
+    finally:
+        stop.set()
+        scheduler.shutdown(wait=False)
+        await task

@@ -1,0 +1,326 @@
+"""The sender: drains the outbox through an aiogram ``Bot`` within Telegram's limits.
+
+Pacing: dispatches are spaced ``1/global_rate`` apart (about 30 messages/s overall) and a chat gets
+at most one message per ``per_chat_interval`` (1 s). A 429 (``TelegramRetryAfter``) pauses all sending
+for ``retry_after`` and the message is tried again; a 403 (``TelegramForbiddenError``) marks the
+recipient as blocked (no more messages to them; their unit's leaders are told once); network errors
+and 5xx are retried with exponential backoff up to ``max_attempts``; anything else the Bot API
+rejects is recorded as failed. Every outcome is written to the outbox row.
+
+This is the only module of ``reminders`` that imports aiogram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from reminders import delivery
+from reminders.delivery import ClaimedRow
+from reminders.settings import ReminderSettings
+from storage.db import UowFactory
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SendStats:
+    """Counts of one sender's outcomes since it started."""
+
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+    too_many_requests: int = 0
+    skipped_blocked: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class Pacer:
+    """Two guards on the overall rate, monotonic time.
+
+    ``wait`` spaces dispatches evenly, one every ``1/rate`` seconds, and nothing before a pause (a
+    429's ``retry_after``) ends; it absorbs up to a tenth of an interval of lateness so the average
+    keeps to ``rate``. ``admit`` runs in the sending task right before the request and counts the
+    requests actually started: at most ``per_window`` in any ``window`` seconds. A task that started
+    late (the event loop was busy) would otherwise shrink the gap to the requests after it, and the
+    Bot API counts what arrives, not what was planned.
+    """
+
+    def __init__(self, rate: float, per_window: int = 30, window: float = 1.01) -> None:
+        self.interval = 1.0 / rate
+        self.next_slot = 0.0
+        self.paused_until = 0.0
+        self.per_window = per_window
+        self.window = window
+        self._starts: deque[float] = deque()
+
+    async def wait(self) -> None:
+        while True:
+            now = time.monotonic()
+            slot = max(self.next_slot, self.paused_until)
+            if slot <= now:
+                self.next_slot = max(slot, now - self.interval / 10) + self.interval
+                return
+            await asyncio.sleep(slot - now)
+
+    async def admit(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._starts and now - self._starts[0] >= self.window:
+                self._starts.popleft()
+            if now < self.paused_until:
+                await asyncio.sleep(self.paused_until - now)
+            elif len(self._starts) < self.per_window:
+                self._starts.append(now)
+                return
+            else:
+                await asyncio.sleep(self.window - (now - self._starts[0]))
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+
+def _markup(row: ClaimedRow) -> InlineKeyboardMarkup | None:
+    if not row.button_text or not row.callback_data:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=row.button_text, callback_data=row.callback_data)
+    ]])
+
+
+class Sender:
+    """Drains the outbox. Several senders (processes) may share one PostgreSQL outbox.
+
+    ``clock`` gives aware datetimes (quiet hours and timestamps); pacing uses the monotonic clock.
+    """
+
+    def __init__(self, bot: Bot, uow: UowFactory, cfg: ReminderSettings, tz: ZoneInfo,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.bot = bot
+        self.uow = uow
+        self.cfg = cfg
+        self.tz = tz
+        self.clock = clock
+        self.token = uuid.uuid4().hex
+        self.stats = SendStats()
+        self.pacer = Pacer(cfg.global_rate, cfg.window_limit, cfg.window_seconds)
+        self._chat_ready: dict[int, float] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask a running ``run_forever`` to look at the outbox now (new rows were queued)."""
+        self._wake.set()
+
+    def quiet_now(self) -> bool:
+        hour = self.clock().astimezone(self.tz).hour
+        start, end = self.cfg.quiet_start, self.cfg.quiet_end
+        return hour >= start or hour < end if start > end else start <= hour < end
+
+    async def _claim(self) -> list[ClaimedRow]:
+        if self.quiet_now():
+            return []
+        async with self.uow() as u:
+            self.stats.skipped_blocked += await delivery.mark_blocked_recipients(u.session)
+            rows = await delivery.claim(u.session, self.token, self.cfg.claim_batch, self.clock(),
+                                        timedelta(seconds=self.cfg.lease_seconds))
+            await u.commit()
+        return rows
+
+    async def drain(self) -> int:
+        """Send everything due now; returns how many rows this call settled or put back for later.
+        On cancellation, messages in flight are finished and recorded, and unsent claimed rows are
+        released, so a restarted sender loses and doubles nothing."""
+        queues: dict[int, deque[ClaimedRow]] = defaultdict(deque)
+        ready: list[tuple[float, int, int]] = []  # (monotonic ready time, first row id, chat)
+        in_flight: set[asyncio.Task[None]] = set()
+        limit = asyncio.Semaphore(self.cfg.max_in_flight)
+        handled = 0
+        exhausted = False
+        blocked_chats: set[int] = set()
+
+        def push(row: ClaimedRow, front: bool = False) -> None:
+            q = queues[row.chat_id]
+            if not q:
+                at = self._chat_ready.get(row.chat_id, 0.0)
+                heapq.heappush(ready, (at, row.id, row.chat_id))
+            (q.appendleft if front else q.append)(row)
+
+        async def send(row: ClaimedRow) -> None:
+            nonlocal handled
+            try:
+                outcome = await self._send_one(row)
+            finally:
+                limit.release()
+            handled += 1
+            if outcome == "retry_after":
+                push(row, front=True)
+                handled -= 1
+            elif outcome == "blocked":
+                blocked_chats.add(row.chat_id)
+
+        try:
+            while True:
+                queued = sum(len(q) for q in queues.values())
+                if not exhausted and queued < self.cfg.claim_batch // 2:
+                    rows = await self._claim()
+                    exhausted = not rows
+                    for row in rows:
+                        push(row)
+                if not ready:
+                    if in_flight:
+                        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    if exhausted:
+                        return handled
+                    continue
+                at, _, chat = heapq.heappop(ready)
+                q = queues[chat]
+                if not q:
+                    continue
+                if chat in blocked_chats:
+                    # record_blocked already closed these claimed rows in the database
+                    handled += len(q)
+                    self.stats.skipped_blocked += len(q)
+                    q.clear()
+                    continue
+                at = max(at, self._chat_ready.get(chat, 0.0))
+                now = time.monotonic()
+                if at > now:
+                    heapq.heappush(ready, (at, q[0].id, chat))
+                    wait = at - now
+                    if in_flight:
+                        await asyncio.wait(in_flight, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                    else:
+                        await asyncio.sleep(wait)
+                    continue
+                await limit.acquire()
+                await self.pacer.wait()
+                row = q.popleft()
+                self._chat_ready[chat] = time.monotonic() + self.cfg.per_chat_interval
+                if q:
+                    heapq.heappush(ready, (self._chat_ready[chat], q[0].id, chat))
+                task = asyncio.create_task(send(row))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        finally:
+            if in_flight:
+                await asyncio.shield(asyncio.gather(*in_flight, return_exceptions=True))
+            leftover = [row.id for q in queues.values() for row in q]
+            if leftover:
+                await asyncio.shield(self._release(leftover))
+
+    async def _release(self, row_ids: list[int]) -> None:
+        async with self.uow() as u:
+            await delivery.release(u.session, row_ids, self.token)
+            await u.commit()
+
+    async def _send_one(self, row: ClaimedRow) -> str:
+        """Send one row and record its outcome (shielded: a cancel waits for the record)."""
+        return await asyncio.shield(self._send_and_record(row))
+
+    async def _send_and_record(self, row: ClaimedRow) -> str:
+        try:
+            await self.pacer.admit()
+            # plain text: the bot may default to HTML, and site names are user input
+            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row), parse_mode=None)
+        except TelegramRetryAfter as exc:
+            self.stats.too_many_requests += 1
+            self.pacer.pause(exc.retry_after)
+            self._chat_ready[row.chat_id] = time.monotonic() + exc.retry_after
+            log.warning("429 from the Bot API: pausing %ss", exc.retry_after)
+            await self._record(delivery.record_note, row.id, self.token, f"429 retry_after={exc.retry_after}")
+            return "retry_after"
+        except TelegramForbiddenError as exc:
+            self.stats.blocked += 1
+            async with self.uow() as u:
+                await delivery.record_blocked(u.session, row.id, row.recipient_id, self.token, self.clock(),
+                                              f"403 {exc.message}")
+                await u.commit()
+            return "blocked"
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            return await self._transient(row, f"{type(exc).__name__}: {exc.message}")
+        except TelegramAPIError as exc:
+            self.stats.failed += 1
+            await self._record(delivery.record_failed, row.id, self.token, f"{type(exc).__name__}: {exc.message}")
+            return "failed"
+        except Exception as exc:  # noqa: BLE001  (an unknown failure must not stop the fan-out)
+            log.exception("sending outbox row %s failed", row.id)
+            return await self._transient(row, f"{type(exc).__name__}: {exc}")
+        self.stats.sent += 1
+        await self._record(delivery.record_sent, row.id, self.token, self.clock(), message.message_id)
+        return "sent"
+
+    async def _transient(self, row: ClaimedRow, error: str) -> str:
+        if row.attempts >= self.cfg.max_attempts:
+            self.stats.failed += 1
+            await self._record(delivery.record_failed, row.id, self.token, error)
+            return "failed"
+        self.stats.retried += 1
+        delay = self.cfg.backoff_base_seconds * 2 ** (row.attempts - 1)
+        await self._record(delivery.record_retry, row.id, self.token, self.clock() + timedelta(seconds=delay), error)
+        return "retry"
+
+    async def _record(self, fn, *args) -> None:  # type: ignore[no-untyped-def]
+        async with self.uow() as u:
+            await fn(u.session, *args)
+            await u.commit()
+
+    async def run_until_done(self) -> SendStats:
+        """Drain, wait for rows backing off, drain again, until nothing is pending or sending."""
+        while True:
+            await self.drain()
+            async with self.uow() as u:
+                left = await delivery.outstanding(u.session)
+                due = await delivery.next_due(u.session)
+            if not left:
+                return self.stats
+            if due is None or self.quiet_now():
+                return self.stats
+            await asyncio.sleep(max(0.0, (due - self.clock()).total_seconds()))
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """The long-running loop of ``hazardbot run``: drain, then sleep until woken, until the next
+        retry is due or ``drain_every_seconds``, whichever comes first."""
+        while not stop.is_set():
+            try:
+                await self.drain()
+                async with self.uow() as u:
+                    due = await delivery.next_due(u.session)
+            except Exception:  # noqa: BLE001  (a database hiccup must not end the loop)
+                log.exception("reminder sender loop failed; retrying")
+                due = None
+            wait = float(self.cfg.drain_every_seconds)
+            if due is not None:
+                wait = min(wait, max(0.5, (due - self.clock()).total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wait_either(stop), timeout=wait)
+
+    async def _wait_either(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()

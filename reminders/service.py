@@ -1,0 +1,50 @@
+"""Use cases of the reminders, framework-free: evaluate the rules for a day and queue what is due, or
+only list it (``preview``). One call = one unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from reminders.calendar import WorkCalendar
+from reminders.facts import load_facts
+from reminders.outbox import enqueue
+from reminders.rules import Reminder, evaluate
+from reminders.settings import ReminderSettings
+from storage.db import UowFactory
+
+
+@dataclass(frozen=True)
+class RulesRun:
+    """``working_day`` false means nothing was evaluated; ``queued`` counts new outbox rows."""
+
+    day: date
+    working_day: bool
+    due: tuple[Reminder, ...]
+    queued: int
+
+
+async def preview(uow: UowFactory, day: date, cal: WorkCalendar, cfg: ReminderSettings,
+                  tz: ZoneInfo) -> RulesRun:
+    """What the rules would say on ``day``; writes nothing."""
+    async with uow() as u:
+        facts = await load_facts(u.session, tz, cfg.campaign_start)
+    return RulesRun(day, cal.is_working_day(day), tuple(evaluate(facts, day, cal, cfg)), 0)
+
+
+async def run_rules(uow: UowFactory, day: date, cal: WorkCalendar, cfg: ReminderSettings,
+                    tz: ZoneInfo, now: datetime | None = None) -> RulesRun:
+    """Evaluate the rules for ``day`` and queue every due reminder to its bound recipients.
+
+    Safe to call any number of times and from several processes: the outbox key makes it idempotent.
+    ``now`` (aware) stamps the rows as due from then (default: the current time).
+    """
+    if not cal.is_working_day(day):
+        return RulesRun(day, False, (), 0)
+    async with uow() as u:
+        facts = await load_facts(u.session, tz, cfg.campaign_start)
+        due = evaluate(facts, day, cal, cfg)
+        queued = await enqueue(u.session, due, facts.blocked_user_ids, now)
+        await u.commit()
+    return RulesRun(day, True, tuple(due), queued)

@@ -1,0 +1,298 @@
+"""Import of the contacts registry (附件4 城市安全隐患治理三年行动工作联系表) from Excel (.xlsx) or CSV.
+
+Two layouts are read:
+
+* the annex itself, one block per unit, repeated: a row ``单位名称：X`` (the name in the same cell
+  after the colon, or in the next non-empty cell), the header ``姓名 | 部门及职务 | 办公电话 | 手机号码``
+  (with an empty first column) and rows whose first cell is ``主管领导`` or ``联系人员``;
+* a flat table with a header row naming ``单位名称``, ``类别`` (or ``角色``/``人员类别``), ``姓名``,
+  ``部门及职务``, ``办公电话``, ``手机号码``.
+
+Every row is checked (unit in the registry, role, name, mainland mobile, Beijing landline for the
+office phone when given, no repeated person); when any row is wrong nothing is imported and the
+caller gets every problem with its row number (1-based, as the spreadsheet shows it), column and
+reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
+whose mobile is unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.forms.checks import Rejected, parse_phone
+from bot.services.errors import DomainError
+from storage.models import Unit
+from storage.models_reminders import Contact
+from storage.registry import find_township, normalise_township_name
+
+ROLES = {"主管领导": "leader", "联系人员": "contact", "联络人员": "contact", "联系人": "contact"}
+COLUMNS = {
+    "unit": ("单位名称", "单位"),
+    "role": ("类别", "角色", "人员类别", "职责"),
+    "name": ("姓名",),
+    "title": ("部门及职务", "部门职务", "职务"),
+    "office_phone": ("办公电话",),
+    "mobile": ("手机号码", "手机", "移动电话"),
+}
+LABELS = {"unit": "单位名称", "role": "类别", "name": "姓名", "title": "部门及职务",
+          "office_phone": "办公电话", "mobile": "手机号码"}
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """``row`` is the spreadsheet's row number (1-based); ``column`` the annex's column name."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：{self.reason}"
+
+
+class ContactsImportRejected(DomainError):
+    """The file has wrong rows; ``problems`` lists them all. Nothing was imported."""
+
+    code = "contacts_import_rejected"
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        super().__init__(problems=problems)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    row: int
+    unit_id: int
+    unit_name: str
+    role: str
+    name: str
+    title: str
+    office_phone: str | None
+    mobile: str
+
+
+@dataclass(frozen=True)
+class ContactsImportReport:
+    units: int
+    contacts: int
+    bindings_kept: int
+
+
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number typed into a numeric Excel cell
+    return str(value).replace("\u3000", " ").strip()
+
+
+def read_rows(data: bytes, filename: str) -> list[list[str]]:
+    """Cells as trimmed strings, row by row. ``.xlsx`` via openpyxl (first sheet), ``.csv`` in UTF-8
+    (with or without BOM) or GB18030 (what Excel saves in China). Raises ``ContactsImportRejected``
+    when the file cannot be read at all."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
+            raise ContactsImportRejected([ImportProblem(0, "文件", f"无法读取Excel文件：{exc}")]) from exc
+        sheet = book.worksheets[0]
+        rows = [[_clean(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return rows
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return [[_clean(c) for c in row] for row in csv.reader(io.StringIO(text))]
+        raise ContactsImportRejected([ImportProblem(0, "文件", "无法识别CSV文件的编码（请用UTF-8或GBK）")])
+    raise ContactsImportRejected([ImportProblem(0, "文件", "只支持 .xlsx 或 .csv 文件")])
+
+
+def _unit_key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+class _UnitLookup:
+    def __init__(self, units: list[tuple[int, str, str]]) -> None:
+        self.by_name = {_unit_key(name): (uid, name) for uid, code, name in units}
+        self.by_code = {code: (uid, name) for uid, code, name in units}
+        self.by_township = {
+            normalise_township_name(name): (uid, name) for uid, code, name in units if code.isdigit()
+        }
+
+    def find(self, text: str) -> tuple[int, str] | None:
+        key = _unit_key(text)
+        if key in self.by_name:
+            return self.by_name[key]
+        if key in self.by_code:
+            return self.by_code[key]
+        entry = find_township(key)
+        if entry is not None and entry.code in self.by_code:
+            return self.by_code[entry.code]
+        return self.by_township.get(normalise_township_name(key))
+
+
+def _header_map(row: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(row):
+        label = _unit_key(cell)
+        for field, names in COLUMNS.items():
+            if label in names and field not in found:
+                found[field] = i
+    return found
+
+
+def _unit_from_block_row(row: list[str]) -> str | None:
+    for i, cell in enumerate(row):
+        if cell.replace(" ", "").startswith("单位名称"):
+            rest = re.sub(r"^单位名称\s*[:：]?", "", cell.replace(" ", "")).strip()
+            if rest:
+                return rest
+            return next((c for c in row[i + 1:] if c), "")
+    return None
+
+
+def parse_contacts(rows: list[list[str]], units: list[tuple[int, str, str]]
+                   ) -> tuple[list[ContactEntry], list[ImportProblem]]:
+    """Check every row; ``units`` are ``(id, code, name)`` of the registry in the database."""
+    lookup = _UnitLookup(units)
+    entries: list[ContactEntry] = []
+    problems: list[ImportProblem] = []
+    header: dict[str, int] | None = None
+    block_unit: tuple[int, str] | None = None
+    block_unit_error = False
+    seen: dict[tuple[int, str, str], int] = {}
+
+    for number, row in enumerate(rows, start=1):
+        if not any(row):
+            continue
+        mapping = _header_map(row)
+        if "name" in mapping and "mobile" in mapping:
+            header = mapping
+            if "role" not in header:
+                header["role"] = 0  # the annex: role in the unlabelled first column
+            continue
+        unit_text = _unit_from_block_row(row)
+        if unit_text is not None and "unit" not in (header or {}):
+            header = None
+            block_unit = lookup.find(unit_text) if unit_text else None
+            block_unit_error = block_unit is None
+            if block_unit is None:
+                reason = "缺少单位名称" if not unit_text else f"“{unit_text}”不在街乡或部门名录中"
+                problems.append(ImportProblem(number, "单位名称", reason))
+            continue
+        if header is None:
+            if _unit_key(row[0]) in ROLES:  # data before any header; title rows above it are fine
+                problems.append(ImportProblem(number, "表头", "未找到表头（姓名、部门及职务、办公电话、手机号码）"))
+                header = {}
+            continue
+        if not header:
+            continue
+
+        def cell(field: str, row: list[str] = row, header: dict[str, int] = header) -> str:
+            i = header.get(field)
+            return row[i] if i is not None and i < len(row) else ""
+
+        row_problems: list[ImportProblem] = []
+        if "unit" in header:
+            unit_text = cell("unit")
+            unit = lookup.find(unit_text) if unit_text else None
+            if unit is None:
+                reason = "缺少单位名称" if not unit_text else f"“{unit_text}”不在街乡或部门名录中"
+                row_problems.append(ImportProblem(number, "单位名称", reason))
+        else:
+            unit = block_unit
+            if unit is None and not block_unit_error:
+                row_problems.append(ImportProblem(number, "单位名称", "此行之前没有“单位名称：”行"))
+        role_text = _unit_key(cell("role"))
+        role = ROLES.get(role_text)
+        if role is None:
+            reason = "缺少类别" if not role_text else f"“{role_text}”不是主管领导或联系人员"
+            row_problems.append(ImportProblem(number, LABELS["role"], reason))
+        name = cell("name")
+        if not name:
+            row_problems.append(ImportProblem(number, "姓名", "缺少姓名"))
+        elif len(name) > 64:
+            row_problems.append(ImportProblem(number, "姓名", "姓名过长（最多64个字）"))
+        title = cell("title")
+        if len(title) > 128:
+            row_problems.append(ImportProblem(number, "部门及职务", "过长（最多128个字）"))
+        mobile = _mobile(cell("mobile"), number, row_problems)
+        office = _office_phone(cell("office_phone"), number, row_problems)
+        if unit is not None and role is not None and mobile:
+            key = (unit[0], role, mobile)
+            if key in seen:
+                row_problems.append(ImportProblem(number, "手机号码", f"与第{seen[key]}行重复"))
+            else:
+                seen[key] = number
+        problems += row_problems
+        if not row_problems and unit is not None and role is not None and mobile:
+            entries.append(ContactEntry(number, unit[0], unit[1], role, name, title, office, mobile))
+    if not entries and not problems:
+        problems.append(ImportProblem(0, "文件", "文件中没有联系人"))
+    return entries, problems
+
+
+def _mobile(text: str, number: int, problems: list[ImportProblem]) -> str | None:
+    if not text:
+        problems.append(ImportProblem(number, "手机号码", "缺少手机号码"))
+        return None
+    try:
+        value = parse_phone(text)
+    except Rejected:
+        value = ""
+    if not re.fullmatch(r"1[3-9]\d{9}", value):
+        problems.append(ImportProblem(number, "手机号码", f"“{text}”不是有效的大陆手机号码（11位，1开头）"))
+        return None
+    return value
+
+
+def _office_phone(text: str, number: int, problems: list[ImportProblem]) -> str | None:
+    if not text:
+        return None
+    try:
+        value = parse_phone(text)
+    except Rejected:
+        value = ""
+    if not value.startswith("010-"):
+        problems.append(ImportProblem(number, "办公电话", f"“{text}”不是有效的北京固定电话（如010-65001234）"))
+        return None
+    return value
+
+
+async def import_contacts(session: AsyncSession, data: bytes, filename: str) -> ContactsImportReport:
+    """Check the whole file, then replace the contacts of every unit it names, in the caller's
+    transaction. Raises ``ContactsImportRejected`` (nothing written) when any row is wrong."""
+    rows = read_rows(data, filename)
+    units = list((await session.exec(select(Unit.id, Unit.code, Unit.name))).all())
+    entries, problems = parse_contacts(rows, units)  # type: ignore[arg-type]
+    if problems:
+        raise ContactsImportRejected(problems)
+    unit_ids = sorted({e.unit_id for e in entries})
+    bound = {
+        (c.unit_id, c.mobile): c.user_id
+        for c in (await session.exec(select(Contact).where(Contact.unit_id.in_(unit_ids)))).all()  # type: ignore[attr-defined]
+        if c.user_id is not None
+    }
+    await session.exec(delete(Contact).where(Contact.unit_id.in_(unit_ids)))  # type: ignore[attr-defined]
+    kept = 0
+    for e in entries:
+        user_id = bound.get((e.unit_id, e.mobile))
+        kept += user_id is not None
+        session.add(Contact(unit_id=e.unit_id, role=e.role, name=e.name, title=e.title,
+                            office_phone=e.office_phone, mobile=e.mobile, user_id=user_id))
+    await session.flush()
+    return ContactsImportReport(len(unit_ids), len(entries), kept)

@@ -1,0 +1,140 @@
+"""A local Bot API stand-in (aiohttp) implementing ``sendMessage`` with Telegram's limits.
+
+It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
+``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
+get 403 ("bot was blocked by the user"); ``fail_first[chat] = n`` answers the first n requests for
+that chat with 500. Every accepted message is recorded in ``delivered``.
+Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Delivered:
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    at: float
+
+
+@dataclass
+class BotApiStandIn:
+    global_limit: int = 30
+    window: float = 1.0
+    per_chat_interval: float = 1.0
+    retry_after: int = 1
+    blocked: set[int] = field(default_factory=set)
+    fail_first: dict[int, int] = field(default_factory=dict)
+    delivered: list[Delivered] = field(default_factory=list)
+    status_counts: Counter[int] = field(default_factory=Counter)
+    rejected_at: list[float] = field(default_factory=list)
+    refused_at: list[float] = field(default_factory=list)
+    rejected_why: Counter[str] = field(default_factory=Counter)
+    _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    _recent: deque[float] = field(default_factory=deque)
+    _last_per_chat: dict[int, float] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/_record", self._record)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wait_for_deliveries(self, n: int, timeout: float = 30) -> None:
+        """Return once ``n`` messages have been accepted."""
+        if len(self.delivered) >= n:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((n, fut))
+        await asyncio.wait_for(fut, timeout)
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> web.Response:
+        self.status_counts[status] += 1
+        return web.json_response(payload, status=status)
+
+    async def _record(self, request: web.Request) -> web.Response:
+        """Everything seen so far, for a benchmark running the stand-in in another process."""
+        return web.json_response({
+            "delivered": [[d.chat_id, d.text, d.at] for d in self.delivered],
+            "status_counts": {str(k): v for k, v in self.status_counts.items()},
+            "refused_at": self.refused_at,
+            "rejected_at": self.rejected_at,
+            "rejected_why": dict(self.rejected_why),
+        })
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # before reading the body: the limit counts arrivals
+        method = request.match_info["method"].lower()
+        form = await request.post()
+        if method != "sendmessage":
+            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        chat_id = int(str(form["chat_id"]))
+        if self.fail_first.get(chat_id, 0) > 0:
+            self.fail_first[chat_id] -= 1
+            return self._reply(500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
+        if chat_id in self.blocked:
+            self.refused_at.append(time.monotonic())
+            return self._reply(403, {"ok": False, "error_code": 403,
+                                     "description": "Forbidden: bot was blocked by the user"})
+        now = arrived
+        while self._recent and now - self._recent[0] >= self.window:
+            self._recent.popleft()
+        last = self._last_per_chat.get(chat_id)
+        over_global = len(self._recent) >= self.global_limit
+        if over_global or (last is not None and now - last < self.per_chat_interval):
+            self.rejected_at.append(now)
+            self.rejected_why["global" if over_global else "per_chat"] += 1
+            return self._reply(429, {"ok": False, "error_code": 429,
+                                     "description": f"Too Many Requests: retry after {self.retry_after}",
+                                     "parameters": {"retry_after": self.retry_after}})
+        self._recent.append(now)
+        self._last_per_chat[chat_id] = now
+        markup = json.loads(str(form["reply_markup"])) if "reply_markup" in form else None
+        self.delivered.append(Delivered(chat_id, str(form["text"]), markup, now))
+        for n, fut in self._waiters:
+            if len(self.delivered) >= n and not fut.done():
+                fut.set_result(None)
+        return self._reply(200, {"ok": True, "result": {
+            "message_id": len(self.delivered), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),
+        }})
+
+
+async def _serve(port_file: str, blocked_file: str | None) -> None:
+    blocked = set()
+    if blocked_file:
+        with open(blocked_file, encoding="utf-8") as fh:
+            blocked = {int(line) for line in fh if line.strip()}
+    server = BotApiStandIn(blocked=blocked)
+    url = await server.start()
+    with open(port_file, "w", encoding="utf-8") as fh:
+        fh.write(url)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))
