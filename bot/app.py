@@ -17,12 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
+from bot.services.admin import AdminService
 from bot.services.evidence import EvidenceService
+from bot.services.find import FindService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
+from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
 from bot.services.reports import ReportService
+from bot.services.verification import VerificationService
 from bot.settings import Settings
 from reminders.contacts import ContactService
 from reminders.submissions import WorkReportService
@@ -47,6 +51,10 @@ class Services:
     evidence: EvidenceService
     contacts: ContactService
     work_reports: WorkReportService
+    lifecycle: LifecycleService
+    verification: VerificationService
+    find: FindService
+    admin: AdminService
 
 
 @dataclass
@@ -62,9 +70,10 @@ class Core:
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock)
+    invites = InviteService(uow, settings.invite_ttl_days)
     return Services(
         users=UserService(uow, settings.admin_ids),
-        invites=InviteService(uow, settings.invite_ttl_days),
+        invites=invites,
         forms=FormService(uow, clock, settings, evidence),
         photos=photos,
         reports=ReportService(uow, clock, settings.district_code),
@@ -72,6 +81,10 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         evidence=evidence,
         contacts=ContactService(uow),
         work_reports=WorkReportService(uow, clock),
+        lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
+        verification=VerificationService(uow, clock),
+        find=FindService(uow, clock),
+        admin=AdminService(uow, invites),
     )
 
 

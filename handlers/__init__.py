@@ -12,8 +12,14 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
+    "handlers.lifecycle_input",
     "handlers.reminders",
     "handlers.summaries",
+    "handlers.find",
+    "handlers.review",
+    "handlers.office",
+    "handlers.rectification",
+    "handlers.admin",
     "handlers.forms",
     "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )
