@@ -17,13 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
 from bot.services.actors import UserService
+from bot.services.admin import AdminService
 from bot.services.evidence import EvidenceService
+from bot.services.find import FindService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
+from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
 from bot.services.reports import ReportService
 from bot.services.tipoffs import TipOffService
+from bot.services.verification import VerificationService
 from bot.settings import Settings
 from reminders.contacts import ContactService
 from reminders.submissions import WorkReportService
@@ -48,6 +52,10 @@ class Services:
     evidence: EvidenceService
     contacts: ContactService
     work_reports: WorkReportService
+    lifecycle: LifecycleService
+    verification: VerificationService
+    find: FindService
+    admin: AdminService
     tipoffs: TipOffService
 
 
@@ -64,10 +72,11 @@ class Core:
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock)
+    invites = InviteService(uow, settings.invite_ttl_days)
     forms = FormService(uow, clock, settings, evidence)
     return Services(
         users=UserService(uow, settings.admin_ids),
-        invites=InviteService(uow, settings.invite_ttl_days),
+        invites=invites,
         forms=forms,
         photos=photos,
         reports=ReportService(uow, clock, settings.district_code),
@@ -75,6 +84,10 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         evidence=evidence,
         contacts=ContactService(uow),
         work_reports=WorkReportService(uow, clock),
+        lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
+        verification=VerificationService(uow, clock),
+        find=FindService(uow, clock),
+        admin=AdminService(uow, invites),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
 

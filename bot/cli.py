@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
-    configure_logging(logging.DEBUG if args.verbose else logging.INFO, settings.log_format, sys.stderr)
+    # a service (run) logs what it does; interactive and one-shot commands only warnings, so the
+    # terminal conversation and printed results are not buried in log lines
+    quiet = logging.INFO if args.command == "run" else logging.WARNING
+    configure_logging(logging.DEBUG if args.verbose else quiet, settings.log_format, sys.stderr)
     result = args.func(args, settings)
     if inspect.iscoroutine(result):
         result = asyncio.run(result)

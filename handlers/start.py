@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
 from bot.services.actors import Actor
+from handlers.hazard_view import lifecycle_commands
 from handlers.texts import q, role_name
 
 
@@ -19,6 +20,7 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/inspect — record an inspection (Annex 1)"))
         lines.append(_("/hazard — record a hazard with photos and location (Annex 2)"))
         lines.append(_("/cancel — discard the form you are filling in"))
+    lines += lifecycle_commands(actor)
     if roles & {Role.REVIEWER, Role.LEADER, Role.OFFICE}:
         lines.append(_("/plan — file the unit's annual inspection plan (Annex 3); /plan_file as Excel"))
     if roles & {Role.LEADER, Role.OFFICE} or actor.is_admin:

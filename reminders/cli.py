@@ -70,13 +70,11 @@ def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type:
 
 @contextlib.asynccontextmanager
 async def _uow(settings: Settings):  # type: ignore[no-untyped-def]
-    from storage.db import create_engine, make_uow_factory
+    """Units of work on the configured database, migrated and with the unit registry loaded."""
+    from bot.app import open_core
 
-    engine = create_engine(settings.effective_database_url)
-    try:
-        yield make_uow_factory(engine)
-    finally:
-        await engine.dispose()
+    async with open_core(settings) as core:
+        yield core.uow
 
 
 def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-untyped-def]

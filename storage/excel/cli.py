@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.app import open_core
 from bot.settings import Settings
-from storage.db import create_engine, make_uow_factory
 from storage.models import Unit, User
 
 IMPORT_USER_TELEGRAM_ID = 0  # the system account that imported rows are credited to (Telegram ids are > 0)
@@ -81,22 +81,18 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == "contacts":
         _err("contacts (附件4) are not in this database schema yet (storage/models_reminders.py)")
         return 2
-    engine = create_engine(settings.effective_database_url)
-    try:
-        async with make_uow_factory(engine)() as u:
-            today = datetime.now(settings.tz).date()
-            f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
-            if args.kind == "plans":
-                n = await ex.export_plans(u.session, args.output, args.year, f.unit_id)
-            elif args.kind == "geojson":
-                n = await ex.export_geojson(u.session, f, args.output, today)
-            else:
-                query = ex.hazard_query(f) if args.kind == "hazards" else ex.inspection_query(f)
-                total = await ex.count(u.session, query)
-                run = ex.export_hazards if args.kind == "hazards" else ex.export_inspections
-                n = await run(u.session, f, args.output, _progress(total) if total >= 5000 else None)  # type: ignore[arg-type]
-    finally:
-        await engine.dispose()
+    async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
+        today = datetime.now(settings.tz).date()
+        f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
+        if args.kind == "plans":
+            n = await ex.export_plans(u.session, args.output, args.year, f.unit_id)
+        elif args.kind == "geojson":
+            n = await ex.export_geojson(u.session, f, args.output, today)
+        else:
+            query = ex.hazard_query(f) if args.kind == "hazards" else ex.inspection_query(f)
+            total = await ex.count(u.session, query)
+            run = ex.export_hazards if args.kind == "hazards" else ex.export_inspections
+            n = await run(u.session, f, args.output, _progress(total) if total >= 5000 else None)  # type: ignore[arg-type]
     _out(f"{n} {args.kind} → {args.output}")
     return 0
 
@@ -114,29 +110,25 @@ async def _import_user(session: AsyncSession) -> int:
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel.importer import import_hazards, import_inspections
 
-    engine = create_engine(settings.effective_database_url)
-    try:
-        async with make_uow_factory(engine)() as u:
-            now = datetime.now(ZoneInfo(settings.timezone))
-            actor = await _import_user(u.session)
-            unit_id = await _unit_id(u.session, args.unit)
-            if args.kind == "plans":
-                from bot.clock import fixed_clock
-                from bot.services.actors import Actor
-                from bot.services.reports import ReportService
+    async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
+        now = datetime.now(ZoneInfo(settings.timezone))
+        actor = await _import_user(u.session)
+        unit_id = await _unit_id(u.session, args.unit)
+        if args.kind == "plans":
+            from bot.clock import fixed_clock
+            from bot.services.actors import Actor
+            from bot.services.reports import ReportService
 
-                await u.commit()  # the import user must exist for the plans' own transactions
-                admin = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
-                _kind, report = await ReportService(make_uow_factory(engine), fixed_clock(now)).import_file(admin, args.file)
-            elif args.kind == "hazards":
-                report = await import_hazards(u.session, args.file, actor_id=actor, today=now.date(), now=now,
-                                              unit_id=unit_id, district_code=settings.district_code)
-            else:
-                report = await import_inspections(u.session, args.file, actor_id=actor, today=now.date(), unit_id=unit_id)
-            if report.ok:
-                await u.commit()
-    finally:
-        await engine.dispose()
+            await u.commit()  # the import user must exist for the plans' own transactions
+            admin = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+            _kind, report = await ReportService(core.uow, fixed_clock(now)).import_file(admin, args.file)
+        elif args.kind == "hazards":
+            report = await import_hazards(u.session, args.file, actor_id=actor, today=now.date(), now=now,
+                                          unit_id=unit_id, district_code=settings.district_code)
+        else:
+            report = await import_inspections(u.session, args.file, actor_id=actor, today=now.date(), unit_id=unit_id)
+        if report.ok:
+            await u.commit()
     for error in report.errors:
         _err(str(error))
     if not report.ok:

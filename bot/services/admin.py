@@ -1,0 +1,187 @@
+"""Administration (design.md "Roles"): issue (through ``InviteService``) and revoke invite codes for any role
+and unit, list pending codes and users with their roles, grant, remove or change a user's role.
+
+Admins may do everything; the district office (区安委会办公室) too, except handing out or taking away the
+admin and office roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, or_, select
+
+from bot.domain import Role
+from bot.services.actors import Actor
+from bot.services.errors import NotBound, NotFound, PermissionDenied, UnknownUnit
+from bot.services.invites import InviteService, IssuedInvite
+from bot.services.lifecycle_errors import InvalidValue
+from storage.db import UowFactory
+from storage.models import InviteCode, Membership, Unit, User
+from storage.types import utcnow
+
+_ADMIN_ONLY = frozenset({Role.ADMIN, Role.OFFICE})
+_GRANTABLE = tuple(r for r in Role if r != Role.PUBLIC)
+
+
+@dataclass(frozen=True)
+class UserRoles:
+    """A user and the (role, unit name) pairs they hold."""
+
+    user_id: int
+    telegram_id: int
+    full_name: str
+    roles: tuple[tuple[Role, str], ...]
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    code: str
+    role: Role
+    unit_name: str
+    expires_at: datetime
+
+
+class AdminService:
+    """Invite codes and roles. Every method checks the actor (``PermissionDenied``, ``NotBound``)."""
+
+    def __init__(self, uow: UowFactory, invites: InviteService) -> None:
+        self._uow = uow
+        self._invites = invites
+
+    def _require(self, actor: Actor, role: Role | None = None) -> None:
+        if not actor.is_bound:
+            raise NotBound()
+        if not (actor.is_admin or actor.has(Role.OFFICE)):
+            raise PermissionDenied(action="admin")
+        if role in _ADMIN_ONLY and not actor.is_admin:
+            raise PermissionDenied(action="grant", role=role.value if role else "")
+
+    async def issue(self, actor: Actor, role: Role, unit: str) -> IssuedInvite:
+        """A new invite code for ``role`` at ``unit`` (code or exact name). Raises ``InvalidValue`` for the public
+        role, ``UnknownUnit``, ``PermissionDenied``."""
+        if role not in _GRANTABLE:
+            raise InvalidValue(field="role", value=role.value)
+        self._require(actor, role)
+        return await self._invites.issue(role, unit, actor)
+
+    async def revoke_invite(self, actor: Actor, code: str) -> PendingInvite:
+        """Revoke an unused code. Raises ``NotFound`` (unknown, used or already revoked), ``PermissionDenied``."""
+        self._require(actor)
+        code = code.strip().upper()
+        async with self._uow() as u:
+            row = (
+                await u.session.exec(
+                    select(InviteCode, Unit.name).join(Unit, col(Unit.id) == col(InviteCode.unit_id))
+                    .where(InviteCode.code == code)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(what="invite", code=code)
+            invite, unit_name = row
+            self._require(actor, Role(invite.role))
+            done = await u.session.exec(  # type: ignore[call-overload]
+                update(InviteCode)
+                .where(col(InviteCode.id) == invite.id, col(InviteCode.used_by).is_(None),
+                       col(InviteCode.revoked_at).is_(None))
+                .values(revoked_at=utcnow())
+            )
+            if done.rowcount != 1:
+                raise NotFound(what="invite", code=code)
+            await u.commit()
+            return PendingInvite(invite.code, Role(invite.role), unit_name, invite.expires_at)
+
+    async def pending_invites(self, actor: Actor) -> list[PendingInvite]:
+        """Codes neither used, revoked nor expired, newest first."""
+        self._require(actor)
+        async with self._uow() as u:
+            rows = (
+                await u.session.exec(
+                    select(InviteCode, Unit.name).join(Unit, col(Unit.id) == col(InviteCode.unit_id))
+                    .where(col(InviteCode.used_by).is_(None), col(InviteCode.revoked_at).is_(None),
+                           col(InviteCode.expires_at) > utcnow())
+                    .order_by(col(InviteCode.id).desc())
+                )
+            ).all()
+            return [PendingInvite(i.code, Role(i.role), name, i.expires_at) for i, name in rows]
+
+    async def users(self, actor: Actor, unit: str | None = None) -> list[UserRoles]:
+        """Users holding a role (at ``unit`` if given, code or name), ordered by name."""
+        self._require(actor)
+        async with self._uow() as u:
+            query = (
+                select(User, Membership.role, Unit.name)
+                .join(Membership, col(Membership.user_id) == col(User.id))
+                .join(Unit, col(Unit.id) == col(Membership.unit_id))
+                .order_by(col(User.full_name), col(User.id), col(Membership.id))
+            )
+            if unit is not None:
+                query = query.where(or_(Unit.code == unit, Unit.name == unit))
+            grouped: dict[int, tuple[User, list[tuple[Role, str]]]] = {}
+            for user, role, unit_name in (await u.session.exec(query)).all():
+                grouped.setdefault(user.id, (user, []))[1].append((Role(role), unit_name))  # type: ignore[index]
+            return [UserRoles(us.id, us.telegram_id, us.full_name, tuple(r))  # type: ignore[arg-type]
+                    for us, r in grouped.values()]
+
+    async def set_role(
+        self, actor: Actor, user_id: int, unit: str, role: Role, replace: Sequence[Role] = ()
+    ) -> UserRoles:
+        """Give ``user_id`` the ``role`` at ``unit``, removing the roles in ``replace`` there (to change a role:
+        ``replace=[old]``). Raises ``NotFound`` (user), ``UnknownUnit``, ``InvalidValue``, ``PermissionDenied``."""
+        if role not in _GRANTABLE:
+            raise InvalidValue(field="role", value=role.value)
+        for r in (role, *replace):
+            self._require(actor, r)
+        async with self._uow() as u:
+            user = await u.session.get(User, user_id)
+            if user is None:
+                raise NotFound(what="user", id=user_id)
+            found = (await u.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))).first()
+            if found is None:
+                raise UnknownUnit(unit=unit)
+            if replace:
+                await u.session.exec(  # type: ignore[call-overload]
+                    delete(Membership).where(
+                        col(Membership.user_id) == user_id, col(Membership.unit_id) == found.id,
+                        col(Membership.role).in_([r.value for r in replace if r != role]),
+                    )
+                )
+            held = (
+                await u.session.exec(
+                    select(Membership).where(Membership.user_id == user_id, Membership.unit_id == found.id,
+                                             Membership.role == role.value)
+                )
+            ).first()
+            if held is None:
+                u.session.add(Membership(user_id=user_id, unit_id=found.id, role=role.value))  # type: ignore[arg-type]
+            await u.commit()
+        return await self._one(actor, user_id)
+
+    async def remove_role(self, actor: Actor, user_id: int, unit: str, role: Role) -> UserRoles:
+        """Take ``role`` at ``unit`` away from ``user_id``. Raises ``NotFound`` when they do not hold it."""
+        self._require(actor, role)
+        async with self._uow() as u:
+            found = (await u.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))).first()
+            if found is None:
+                raise UnknownUnit(unit=unit)
+            gone = await u.session.exec(  # type: ignore[call-overload]
+                delete(Membership).where(col(Membership.user_id) == user_id, col(Membership.unit_id) == found.id,
+                                         col(Membership.role) == role.value)
+            )
+            if gone.rowcount != 1:
+                raise NotFound(what="membership", id=user_id)
+            await u.commit()
+        return await self._one(actor, user_id)
+
+    async def _one(self, actor: Actor, user_id: int) -> UserRoles:
+        for entry in await self.users(actor):
+            if entry.user_id == user_id:
+                return entry
+        async with self._uow() as u:
+            user = await u.session.get(User, user_id)
+            if user is None:
+                raise NotFound(what="user", id=user_id)
+            return UserRoles(user_id, user.telegram_id, user.full_name, ())

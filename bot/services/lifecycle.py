@@ -1,0 +1,184 @@
+"""The hazard life cycle as data: the transition table (state, action, role) → next state, the unit scope
+of a role, the five-implementations rule and the derived "overdue". No database, no framework.
+
+Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二) 排查建账 (unit review, office confirms 挂账),
+四(三) 销账核查 (验收, 复查, 销账, 核查), 四(四) 回头看, 五(五) 挂牌督办; 附件2 填表说明 15 (五落实).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain import HazardState, Role
+from bot.services.actors import Actor, Grant
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAJOR = "重大隐患"
+GENERAL = "一般隐患"
+LEVELS = (GENERAL, MAJOR)
+SUPERVISION_LEVELS = ("区政府", "区安委会", "街乡")  # 方案 五(五): 分级挂账督办
+REINSPECTION_PASSED = "复查合格"
+REINSPECTION_FAILED = "复查不合格"
+REINSPECTION_NONE = "未复查"
+
+
+def reopened_changes(deadline: date) -> dict[str, object]:
+    """Ledger columns of a hazard reopened as a rebound (反弹): a new deadline, and no re-inspection yet in the
+    new round (附件2 复查结果 未复查)."""
+    return {"deadline": deadline, "reinspected_on": None, "reinspection_result": REINSPECTION_NONE}
+
+
+class Action(StrEnum):
+    """What a person does to a hazard; stored in ``hazard_event.action``."""
+
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REGISTER = "register"
+    SET_PLAN = "set_plan"
+    SET_LEVEL = "set_level"
+    REPORT_RECTIFICATION = "report_rectification"
+    REINSPECT_PASS = "reinspect_pass"
+    REINSPECT_FAIL = "reinspect_fail"
+    CLOSE = "close"
+    VERIFY_PASS = "verify_pass"
+    VERIFY_FAIL = "verify_fail"
+    SUPERVISE = "supervise"
+    LOOKBACK_PASS = "lookback_pass"
+    LOOKBACK_REBOUND = "lookback_rebound"
+    LINK_NEW = "link_new"
+
+
+S, A, R = HazardState, Action, Role
+_UNIT = (R.INSPECTOR, R.REVIEWER)
+_OFFICE = (R.OFFICE, R.ADMIN)
+_STAYS = None  # the action records something but leaves the state as it is
+
+# (from states, action, roles, next state or _STAYS)
+_SPEC: tuple[tuple[tuple[HazardState | None, ...], Action, tuple[Role, ...], HazardState | None], ...] = (
+    ((None,), A.SUBMIT, (R.INSPECTOR, R.REVIEWER), S.PENDING_REVIEW),
+    ((S.PENDING_REVIEW,), A.APPROVE, (R.REVIEWER,), S.PENDING_CONFIRMATION),
+    ((S.PENDING_REVIEW,), A.REJECT, (R.REVIEWER,), S.REJECTED),
+    ((S.PENDING_CONFIRMATION,), A.REGISTER, _OFFICE, S.REGISTERED),
+    ((S.PENDING_CONFIRMATION,), A.REJECT, _OFFICE, S.REJECTED),
+    ((S.PENDING_REVIEW, S.PENDING_CONFIRMATION, S.REGISTERED), A.SET_PLAN, (*_UNIT, *_OFFICE), _STAYS),
+    ((S.PENDING_REVIEW, S.PENDING_CONFIRMATION, S.REGISTERED, S.RECTIFIED), A.SET_LEVEL,
+     (R.REVIEWER, *_OFFICE), _STAYS),
+    ((S.REGISTERED,), A.REPORT_RECTIFICATION, _UNIT, S.RECTIFIED),
+    ((S.RECTIFIED,), A.REINSPECT_PASS, _UNIT, S.CLOSURE_REQUESTED),
+    ((S.RECTIFIED,), A.REINSPECT_FAIL, _UNIT, S.REGISTERED),
+    ((S.CLOSURE_REQUESTED,), A.CLOSE, _OFFICE, S.CLOSED),
+    ((S.CLOSED,), A.VERIFY_PASS, _OFFICE, _STAYS),
+    ((S.CLOSED,), A.VERIFY_FAIL, _OFFICE, S.REGISTERED),
+    ((S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED), A.SUPERVISE, _OFFICE, _STAYS),
+    ((S.CLOSED,), A.LOOKBACK_PASS, _UNIT, _STAYS),
+    ((S.CLOSED,), A.LOOKBACK_REBOUND, _UNIT, S.REGISTERED),
+    ((S.CLOSED, S.REGISTERED), A.LINK_NEW, (*_UNIT, *_OFFICE), _STAYS),
+)
+
+TRANSITIONS: dict[tuple[HazardState | None, Action, Role], HazardState | None] = {
+    (state, action, role): (state if target is _STAYS else target)
+    for states, action, roles, target in _SPEC
+    for state in states
+    for role in roles
+}
+"""(state, action, role) → next state. ``None`` as the from-state is a hazard being created."""
+
+
+def from_states(action: Action) -> frozenset[HazardState | None]:
+    """The states in which ``action`` can be taken by some role."""
+    return frozenset(s for (s, a, _r) in TRANSITIONS if a == action)
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    """The roles that may take ``action`` in some state."""
+    return frozenset(r for (_s, a, r) in TRANSITIONS if a == action)
+
+
+def next_state(state: HazardState | None, action: Action, roles: set[Role]) -> HazardState | None:
+    """The state after ``action`` taken by someone holding ``roles`` on the hazard; None when no role allows it."""
+    for role in sorted(roles):
+        if (state, action, role) in TRANSITIONS:
+            return TRANSITIONS[(state, action, role)]
+    return None
+
+
+# ---- scope ------------------------------------------------------------------------------------------
+
+DISTRICT_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
+READ_ROLES = frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OFFICE, Role.LEADER, Role.CONTACT, Role.ADMIN})
+
+
+def grant_covers(grant: Grant, unit_id: int, township_code: str) -> bool:
+    """Whether ``grant`` reaches a hazard recorded by ``unit_id`` in township ``township_code``.
+
+    The office and admins reach the whole district; a unit role reaches the hazards its unit recorded, and a
+    township's roles also those located in the township (方案 四(三): 街乡 organise the re-inspection).
+    """
+    if grant.role in DISTRICT_ROLES:
+        return True
+    return grant.unit_id == unit_id or (grant.unit_is_township and grant.unit_code == township_code)
+
+
+def roles_on(actor: Actor, unit_id: int, township_code: str) -> set[Role]:
+    """The roles ``actor`` holds over a hazard of ``unit_id`` / ``township_code`` (admins: ``Role.ADMIN``)."""
+    roles = {g.role for g in actor.grants if grant_covers(g, unit_id, township_code)}
+    if actor.is_admin:
+        roles.add(Role.ADMIN)
+    return roles
+
+
+def has_district_scope(actor: Actor) -> bool:
+    return actor.is_admin or any(g.role in DISTRICT_ROLES for g in actor.grants)
+
+
+# ---- rules ------------------------------------------------------------------------------------------
+
+FIVE_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
+GENERAL_KEYS = ("measures", "deadline")
+
+
+@dataclass(frozen=True)
+class FiveImplementations:
+    """五落实 (附件2 填表说明 15): responsibility (责任), measures (措施), funds (资金, 万元), deadline (时限,
+    Asia/Shanghai date) and contingency plan (预案). ``None`` or blank = not filled in."""
+
+    responsibility: str | None = None
+    measures: str | None = None
+    funds: Decimal | None = None
+    deadline: date | None = None
+    contingency_plan: str | None = None
+
+    def missing(self, level: str) -> list[str]:
+        """Keys still empty that ``level`` requires: all five for 重大隐患, measures and deadline otherwise."""
+        keys = FIVE_KEYS if level == MAJOR else GENERAL_KEYS
+        return [k for k in keys if _blank(getattr(self, k))]
+
+    def too_long(self) -> list[str]:
+        """Keys whose text exceeds its column (responsibility 512, measures and contingency plan 4000)."""
+        limits = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000}
+        return [k for k, n in limits.items() if len(getattr(self, k) or "") > n]
+
+    def updated(self, newer: FiveImplementations) -> FiveImplementations:
+        """This plan with every field that ``newer`` fills in replaced."""
+        changes = {f.name: getattr(newer, f.name) for f in fields(self) if not _blank(getattr(newer, f.name))}
+        return replace(self, **changes)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def local_date(at: datetime) -> date:
+    """The Asia/Shanghai calendar date of an aware instant."""
+    return at.astimezone(SHANGHAI).date()
+
+
+def is_overdue(state: str, deadline: date | None, today: date) -> bool:
+    """Registered (not yet reported rectified) and past its deadline; ``today`` in Asia/Shanghai.
+    Derived on every read, never stored (design.md)."""
+    return state == HazardState.REGISTERED and deadline is not None and deadline < today

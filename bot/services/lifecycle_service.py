@@ -1,0 +1,538 @@
+"""Use cases of the hazard life cycle: review, registration (挂账), the rectification plan (五落实),
+rectification with acceptance evidence (整改/验收), re-inspection (复查), closure (销账), supervision
+(挂牌督办), the December lookback (回头看). Verification (核查) is in ``bot.services.verification``.
+
+Every method: one unit of work; role and unit scope checked here (never trust the caller); the state moved
+with a guarded UPDATE; an event appended. Source rules are named on each method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+from bot.clock import Clock
+from bot.domain import HazardState, PhotoStage, Role
+from bot.forms.actions import StoredImage
+from bot.services.actors import Actor
+from bot.services.errors import NotBound
+from bot.services.evidence import EvidenceService
+from bot.services.lifecycle import (
+    LEVELS,
+    MAJOR,
+    REINSPECTION_FAILED,
+    REINSPECTION_PASSED,
+    SUPERVISION_LEVELS,
+    Action,
+    FiveImplementations,
+    local_date,
+    reopened_changes,
+    roles_on,
+)
+from bot.services.lifecycle_errors import (
+    AlreadySupervised,
+    DeadlineInPast,
+    DeadlineRequired,
+    EvidenceRequired,
+    FiveImplementationsMissing,
+    InvalidValue,
+    ReasonRequired,
+    ReinspectorMustDiffer,
+)
+from bot.services.numbers import next_ledger_number
+from bot.services.transitions import Outcome, Transitions, with_tipoff_notices
+from bot.services.watermark import WatermarkInfo
+from storage.db import UowFactory
+from storage.models import Hazard, HazardEvent, Photo, Unit
+from storage.models_lifecycle import (
+    HazardLink,
+    LookbackCheck,
+    Rectification,
+    RectificationPlan,
+    Reinspection,
+    Supervision,
+)
+
+T = TypeVar("T")
+_SQLITE_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Document:
+    """An acceptance document received as a file (Telegram ``file_id`` and its name)."""
+
+    file_id: str
+    name: str
+
+
+async def run_retrying(work: Callable[[], Awaitable[T]]) -> T:
+    """Run one unit of work, again when SQLite refused a write because another transaction wrote first
+    (its snapshot cannot be upgraded; PostgreSQL waits instead). The retry sees the new state."""
+    for attempt in range(_SQLITE_RETRIES):
+        try:
+            return await work()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _SQLITE_RETRIES - 1:
+                raise
+            await asyncio.sleep(0)
+    raise AssertionError("unreachable")
+
+
+async def load_plan(session: Any, hazard: Hazard) -> tuple[RectificationPlan | None, FiveImplementations]:
+    """The hazard's current five implementations: its plan row, else the ledger's measures and deadline."""
+    row = (await session.exec(select(RectificationPlan).where(RectificationPlan.hazard_id == hazard.id))).first()
+    if row is None:
+        return None, FiveImplementations(measures=hazard.measures or None, deadline=hazard.deadline)
+    return row, FiveImplementations(row.responsibility, row.measures, row.funds, row.deadline, row.contingency_plan)
+
+
+async def move_plan_deadline(session: Any, hazard: Hazard, deadline: date) -> None:
+    """A new deadline (failed re-inspection, rebound) replaces the plan's, so that the next report keeps it."""
+    row, _plan = await load_plan(session, hazard)
+    if row is not None:
+        row.deadline = deadline
+        session.add(row)
+
+
+def _store_plan(
+    session: Any, row: RectificationPlan | None, hazard: Hazard, plan: FiveImplementations, by: int
+) -> dict[str, Any]:
+    """Write ``plan`` to the plan row; the ledger columns (measures, deadline) to mirror on the hazard."""
+    row = row or RectificationPlan(hazard_id=hazard.id, updated_by=by)  # type: ignore[arg-type]
+    row.responsibility, row.measures, row.funds = plan.responsibility, plan.measures, plan.funds
+    row.deadline, row.contingency_plan, row.updated_by = plan.deadline, plan.contingency_plan, by
+    session.add(row)
+    return {"measures": plan.measures or "", "deadline": plan.deadline}
+
+
+def _plan_data(plan: FiveImplementations) -> dict[str, Any]:
+    return {
+        "responsibility": plan.responsibility,
+        "measures": plan.measures,
+        "funds": None if plan.funds is None else str(plan.funds),
+        "deadline": None if plan.deadline is None else plan.deadline.isoformat(),
+        "contingency_plan": plan.contingency_plan,
+    }
+
+
+def _reason(reason: str | None, action: Action) -> str:
+    if reason is None or not reason.strip():
+        raise ReasonRequired(action=action.value)
+    if len(reason.strip()) > 2000:
+        raise InvalidValue(field="reason", length=len(reason.strip()))
+    return reason.strip()
+
+
+def _check_plan(plan: FiveImplementations) -> None:
+    """Raises ``InvalidValue`` for negative funds or a text longer than its column."""
+    if plan.funds is not None and (not plan.funds.is_finite() or plan.funds < 0):
+        raise InvalidValue(field="funds", value=str(plan.funds))
+    for key in plan.too_long():
+        raise InvalidValue(field=key)
+
+
+class LifecycleService:
+    """The life cycle use cases. ``clock`` gives the aware current time; dates are Asia/Shanghai."""
+
+    def __init__(
+        self, uow: UowFactory, clock: Clock, district_code: str = "110105", evidence: EvidenceService | None = None
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._district_code = district_code
+        self._evidence = evidence
+
+    async def _run(self, work: Callable[[Transitions], Awaitable[Outcome]]) -> Outcome:
+        async def once() -> Outcome:
+            async with self._uow() as u:
+                outcome = await work(Transitions(u.session, self._clock()))
+                outcome = await with_tipoff_notices(u.session, outcome)
+                await u.commit()
+                return outcome
+
+        return await run_retrying(once)
+
+    def _today(self) -> date:
+        return local_date(self._clock())
+
+    def _new_deadline(self, deadline: date | None) -> date:
+        if deadline is None:
+            raise DeadlineRequired()
+        if deadline < self._today():
+            raise DeadlineInPast(deadline=deadline.isoformat())
+        return deadline
+
+    async def add_photo(
+        self,
+        actor: Actor,
+        image: StoredImage,
+        file_id: str | None,
+        file_unique_id: str | None,
+        stage: PhotoStage,
+        hazard_id: int | None = None,
+    ) -> int:
+        """Record a photo received for a life cycle step (the original is in the photo store already) and,
+        when an evidence service is configured, its watermarked evidence copy naming ``hazard_id``'s ledger
+        or draft number, unit and address (only if the hazard is within the actor's scope). The id is then
+        given to the step (evidence, re-inspection, verification), which attaches the photo to the hazard."""
+        if not actor.is_bound:
+            raise NotBound()
+        async with self._uow() as u:
+            now = self._clock()
+            photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
+                          width=image.width, height=image.height, telegram_file_id=file_id,
+                          telegram_file_unique_id=file_unique_id, stage=stage.value, user_id=actor.user_id,
+                          received_at=now)
+            u.session.add(photo)
+            await u.session.flush()
+            if self._evidence is not None:
+                info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.full_name)
+                hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
+                if hazard is not None and roles_on(actor, hazard.unit_id, hazard.township_code):
+                    unit = await u.session.get(Unit, hazard.unit_id)
+                    info = replace(info, unit_name=unit.name if unit else None, ledger_number=hazard.ledger_number,
+                                   draft_number=hazard.draft_number, address=hazard.address,
+                                   latitude=hazard.latitude, longitude=hazard.longitude)
+                await self._evidence.record(u.session, photo, info)
+            await u.commit()
+            assert photo.id is not None
+            return photo.id
+
+    # ---- review and registration (方案 四(二)) -------------------------------------------------------
+
+    async def approve(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
+        """Unit reviewer approves a submitted hazard: pending_review → pending_confirmation.
+        The inspector who submitted it is told."""
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.APPROVE)
+            event = await t.move(actor, hazard, Action.APPROVE, target, note=note)
+            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            return _outcome(hazard, event, notify=notify)
+
+        return await self._run(work)
+
+    async def reject(self, actor: Actor, hazard_id: int, reason: str | None) -> Outcome:
+        """Reject with a reason: the unit reviewer from pending_review, the office from pending_confirmation.
+        Raises ``ReasonRequired``. The inspector who submitted it is told."""
+        text = _reason(reason, Action.REJECT)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.REJECT)
+            event = await t.move(actor, hazard, Action.REJECT, target, note=text)
+            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            return _outcome(hazard, event, notify=notify)
+
+        return await self._run(work)
+
+    async def register(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
+        """The office confirms an approved hazard into the ledger (挂账, 方案 四(二)): pending_confirmation →
+        registered; sets the ledger number (附件2 填表说明 1, date = today in Asia/Shanghai) and the
+        registration time (填表说明 2). Raises ``FiveImplementationsMissing`` for a 重大隐患 without all
+        five implementations or a 一般隐患 without measures and deadline."""
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.REGISTER)
+            _row, plan = await load_plan(t.session, hazard)
+            missing = plan.missing(hazard.level)
+            if missing:
+                raise FiveImplementationsMissing(missing=missing, level=hazard.level)
+            number = await next_ledger_number(
+                t.session, self._district_code, hazard.township_code, local_date(t.now)
+            )
+            event = await t.move(
+                actor, hazard, Action.REGISTER, target, note=note,
+                changes={"ledger_number": number, "registered_at": t.now},
+                data={"ledger_number": number},
+            )
+            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            return _outcome(hazard, event, notify=notify, ledger_number=number)
+
+        return await self._run(work)
+
+    async def set_plan(self, actor: Actor, hazard_id: int, plan: FiveImplementations) -> Outcome:
+        """Fill in or change the five implementations (五落实) of an open hazard; blank fields keep their value.
+        Raises ``InvalidValue`` for negative funds; ``FiveImplementationsMissing`` is not raised here (the
+        rule applies at registration and when raising to major)."""
+        _check_plan(plan)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.SET_PLAN)
+            row, current = await load_plan(t.session, hazard)
+            merged = current.updated(plan)
+            mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
+            event = await t.move(actor, hazard, Action.SET_PLAN, target, changes=mirror, data=_plan_data(merged))
+            return _outcome(hazard, event)
+
+        return await self._run(work)
+
+    async def set_level(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
+        """Change the hazard level (附件2 填表说明 13). Raising to 重大隐患 needs all five implementations
+        (``FiveImplementationsMissing``); ``InvalidValue`` for a level outside 一般隐患/重大隐患."""
+        if level not in LEVELS:
+            raise InvalidValue(field="level", value=level)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.SET_LEVEL)
+            if hazard.level == level:
+                raise InvalidValue(field="level", value=level, current=hazard.level)
+            if level == MAJOR:
+                _row, plan = await load_plan(t.session, hazard)
+                missing = plan.missing(MAJOR)
+                if missing:
+                    raise FiveImplementationsMissing(missing=missing, level=MAJOR)
+            event = await t.move(
+                actor, hazard, Action.SET_LEVEL, target, note=note,
+                changes={"level": level}, data={"from": hazard.level, "to": level},
+            )
+            return _outcome(hazard, event)
+
+        return await self._run(work)
+
+    # ---- rectification and re-inspection (方案 四(三)) ----------------------------------------------
+
+    async def report_rectification(
+        self,
+        actor: Actor,
+        hazard_id: int,
+        plan: FiveImplementations,
+        photo_ids: Sequence[int] = (),
+        document: Document | None = None,
+        accepted_on: date | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """The unit reports the rectification done and accepted (整改 + 验收): registered → rectified.
+        ``plan`` completes the five implementations; evidence is acceptance photos and/or a document.
+        Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. The unit's reviewers are told."""
+        if not photo_ids and document is None:
+            raise EvidenceRequired()
+        _check_plan(plan)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.REPORT_RECTIFICATION)
+            row, current = await load_plan(t.session, hazard)
+            merged = current.updated(plan)
+            missing = merged.missing(hazard.level)
+            if missing:
+                raise FiveImplementationsMissing(missing=missing, level=hazard.level)
+            mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.ACCEPTANCE)
+            event = await t.move(
+                actor, hazard, Action.REPORT_RECTIFICATION, target, note=note, photo_ids=photo_ids,
+                changes=mirror, data={**_plan_data(merged), "document": document.name if document else None},
+            )
+            record = Rectification(
+                hazard_id=hazard_id,
+                responsibility=merged.responsibility, measures=merged.measures, funds=merged.funds,
+                deadline=merged.deadline, contingency_plan=merged.contingency_plan,
+                accepted_on=accepted_on or local_date(t.now), photo_ids=list(photo_ids),
+                document_file_id=document.file_id if document else None,
+                document_name=document.name if document else None,
+                note=note, reported_by=actor.user_id, reported_at=t.now,
+            )
+            t.session.add(record)
+            await t.session.flush()
+            notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor)
+            return _outcome(hazard, event, notify=notify, record_id=record.id)
+
+        return await self._run(work)
+
+    async def reinspect(
+        self,
+        actor: Actor,
+        hazard_id: int,
+        inspected_on: date,
+        passed: bool,
+        photo_ids: Sequence[int] = (),
+        new_deadline: date | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Record the on-site re-inspection (复查, 方案 四(三)): 复查合格 → closure_requested (the office is
+        asked to close), 复查不合格 → registered with ``new_deadline`` (the reporter is told).
+        Raises ``ReinspectorMustDiffer`` when the actor reported the rectification, ``DeadlineRequired`` /
+        ``DeadlineInPast`` for a failure without a valid new deadline, ``InvalidValue`` for a future date."""
+        action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
+        deadline = None if passed else self._new_deadline(new_deadline)
+        if inspected_on > self._today():
+            raise InvalidValue(field="inspected_on", value=inspected_on.isoformat())
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, action)
+            last = (
+                await t.session.exec(
+                    select(Rectification)
+                    .where(Rectification.hazard_id == hazard_id)
+                    .order_by(col(Rectification.id).desc())
+                    .limit(1)
+                )
+            ).first()
+            if last is not None and last.reported_by == actor.user_id:
+                raise ReinspectorMustDiffer(reporter=actor.full_name)
+            result = REINSPECTION_PASSED if passed else REINSPECTION_FAILED
+            changes: dict[str, Any] = {"reinspected_on": inspected_on, "reinspection_result": result}
+            if deadline is not None:
+                changes["deadline"] = deadline
+                await move_plan_deadline(t.session, hazard, deadline)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.REINSPECTION)
+            event = await t.move(
+                actor, hazard, action, target, note=note, photo_ids=photo_ids, changes=changes,
+                data={"inspected_on": inspected_on.isoformat(), "result": result,
+                      "new_deadline": deadline.isoformat() if deadline else None},
+            )
+            record = Reinspection(
+                hazard_id=hazard_id, rectification_id=last.id if last else None, inspected_on=inspected_on,
+                result=result, new_deadline=deadline, note=note, photo_ids=list(photo_ids),
+                inspected_by=actor.user_id, recorded_at=t.now,
+            )
+            t.session.add(record)
+            await t.session.flush()
+            if passed:
+                notify = await t.role_people([Role.OFFICE], exclude=actor)
+            else:
+                notify = await t.telegram_ids([last.reported_by if last else None], exclude=actor)
+            return _outcome(hazard, event, notify=notify, record_id=record.id)
+
+        return await self._run(work)
+
+    async def close(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
+        """The office closes (销账) a hazard whose closure was requested: closure_requested → closed.
+        Open supervisions end. The inspector who submitted it is told."""
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.CLOSE)
+            event = await t.move(actor, hazard, Action.CLOSE, target, note=note)
+            open_rows = (
+                await t.session.exec(
+                    select(Supervision).where(Supervision.hazard_id == hazard_id, col(Supervision.ended_at).is_(None))
+                )
+            ).all()
+            for row in open_rows:
+                row.ended_at = t.now
+                t.session.add(row)
+            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            return _outcome(hazard, event, notify=notify)
+
+        return await self._run(work)
+
+    # ---- supervision (方案 五(五)) -----------------------------------------------------------------
+
+    async def supervise(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
+        """Put an open hazard under supervision (挂牌督办) at ``level`` (区政府, 区安委会, 街乡). The unit's
+        leaders and contacts are told. Raises ``InvalidValue``, ``AlreadySupervised`` (same level still open)."""
+        if level not in SUPERVISION_LEVELS:
+            raise InvalidValue(field="supervision_level", value=level)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.SUPERVISE)
+            existing = (
+                await t.session.exec(
+                    select(Supervision).where(
+                        Supervision.hazard_id == hazard_id,
+                        Supervision.level == level,
+                        col(Supervision.ended_at).is_(None),
+                    )
+                )
+            ).first()
+            if existing is not None:
+                raise AlreadySupervised(level=level, since=existing.started_at)
+            event = await t.move(actor, hazard, Action.SUPERVISE, target, note=note, data={"level": level})
+            record = Supervision(hazard_id=hazard_id, level=level, note=note, started_by=actor.user_id,
+                                 started_at=t.now)
+            t.session.add(record)
+            await t.session.flush()
+            notify = await t.unit_people(hazard.unit_id, [Role.LEADER, Role.CONTACT], exclude=actor)
+            return _outcome(hazard, event, notify=notify, record_id=record.id)
+
+        return await self._run(work)
+
+    # ---- December lookback (方案 四(四), 二(一)1) --------------------------------------------------
+
+    async def lookback(
+        self,
+        actor: Actor,
+        hazard_id: int,
+        inspected_on: date,
+        rebound: bool,
+        photo_ids: Sequence[int] = (),
+        new_deadline: date | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        """Re-inspect a closed hazard during the lookback (回头看). No rebound: recorded, stays closed.
+        Rebound (反弹): back to registered with ``new_deadline`` and a reason (``note``); the unit's reviewers
+        are told. Raises ``ReasonRequired``, ``DeadlineRequired``, ``DeadlineInPast``."""
+        action = Action.LOOKBACK_REBOUND if rebound else Action.LOOKBACK_PASS
+        deadline = self._new_deadline(new_deadline) if rebound else None
+        text = _reason(note, action) if rebound else note
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, action)
+            await t.attach_photos(actor, hazard, photo_ids, PhotoStage.INSPECTION)
+            changes: dict[str, Any] = {}
+            if deadline is not None:
+                changes = reopened_changes(deadline)
+                await move_plan_deadline(t.session, hazard, deadline)
+            event = await t.move(
+                actor, hazard, action, target, note=text, photo_ids=photo_ids, changes=changes,
+                data={"inspected_on": inspected_on.isoformat(), "rebound": rebound,
+                      "new_deadline": deadline.isoformat() if deadline else None},
+            )
+            record = LookbackCheck(
+                hazard_id=hazard_id, year=inspected_on.year, inspected_on=inspected_on, rebound=rebound,
+                note=text, photo_ids=list(photo_ids), inspected_by=actor.user_id, recorded_at=t.now,
+            )
+            t.session.add(record)
+            await t.session.flush()
+            notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor) if rebound else ()
+            return _outcome(hazard, event, notify=notify, record_id=record.id)
+
+        return await self._run(work)
+
+    async def link_new_hazard(self, actor: Actor, hazard_id: int, new_hazard_id: int) -> Outcome:
+        """Record that ``new_hazard_id`` (新生隐患) was found during the lookback of ``hazard_id``.
+        The actor must reach both hazards. Raises ``InvalidValue`` when both are the same."""
+        if hazard_id == new_hazard_id:
+            raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
+
+        async def work(t: Transitions) -> Outcome:
+            hazard, target = await t.begin(actor, hazard_id, Action.LINK_NEW)
+            new = await t.session.get(Hazard, new_hazard_id)
+            if new is None:
+                raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
+            if not roles_on(actor, new.unit_id, new.township_code):
+                raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
+            event = await t.move(actor, hazard, Action.LINK_NEW, target,
+                                 data={"new_hazard_id": new_hazard_id, "draft_number": new.draft_number})
+            t.session.add(HazardLink(hazard_id=hazard_id, new_hazard_id=new_hazard_id, linked_by=actor.user_id,
+                                     linked_at=t.now))
+            return _outcome(hazard, event)
+
+        return await self._run(work)
+
+
+def _outcome(
+    hazard: Hazard,
+    event: HazardEvent,
+    *,
+    notify: tuple[int, ...] = (),
+    ledger_number: str | None = None,
+    record_id: int | None = None,
+) -> Outcome:
+    assert hazard.id is not None and event.id is not None and event.from_state is not None
+    return Outcome(
+        hazard_id=hazard.id,
+        action=Action(event.action),
+        from_state=HazardState(event.from_state),
+        to_state=HazardState(event.to_state),
+        event_id=event.id,
+        ledger_number=ledger_number or hazard.ledger_number,
+        notify=notify,
+        record_id=record_id,
+        draft_number=hazard.draft_number,
+        site_name=hazard.site_name,
+    )

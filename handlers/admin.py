@@ -1,0 +1,110 @@
+"""Administration by message for admins and the office: ``/invite ROLE UNIT``, ``/invites``,
+``/revoke CODE``, ``/users [UNIT]``, ``/setrole USER_ID UNIT ROLE [OLD_ROLE]``, ``/unsetrole USER_ID UNIT ROLE``.
+ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit's code or exact name."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.app import Services
+from bot.domain import Role
+from bot.services.actors import Actor
+from bot.services.admin import UserRoles
+from bot.services.errors import DomainError
+from handlers.hazard_view import lifecycle_error
+from handlers.texts import clip, q, role_name
+
+ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
+
+
+def _role(text: str) -> Role | None:
+    try:
+        role = Role(text.strip().lower())
+    except ValueError:
+        return None
+    return None if role == Role.PUBLIC else role
+
+
+def user_line(user: UserRoles) -> str:
+    roles = "；".join(f"{q(unit)} {role_name(role)}" for role, unit in user.roles) or "—"
+    return f"#{user.user_id} {q(user.full_name)} (tg {user.telegram_id}): {roles}"
+
+
+def router() -> Router:
+    r = Router(name="admin")
+    r.message.filter(F.chat.type == "private")
+
+    @r.message(Command("invite"))
+    async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+        parts = (command.args or "").split(maxsplit=1)
+        role = _role(parts[0]) if parts else None
+        if role is None or len(parts) < 2:
+            await message.answer(_("Send /invite ROLE UNIT, e.g. /invite inspector 建外街道. Roles: {roles}").format(roles=ROLES))
+            return
+        try:
+            issued = await services.admin.issue(actor, role, parts[1].strip())
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until} UTC).\n"
+                               "The person sends /bind {code}").format(
+            role=role_name(role), unit=q(issued.unit_name), code=issued.code, until=f"{issued.expires_at:%Y-%m-%d %H:%M}"))
+
+    @r.message(Command("invites"))
+    async def invites(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            pending = await services.admin.pending_invites(actor)
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        lines = [_("Unused invite codes:")] + [
+            f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {p.expires_at:%Y-%m-%d}" for p in pending
+        ]
+        await message.answer(clip("\n".join(lines if pending else lines + [_("Nothing here.")])))
+
+    @r.message(Command("revoke"))
+    async def revoke(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+        if not command.args:
+            await message.answer(_("Send /revoke CODE."))
+            return
+        try:
+            revoked = await services.admin.revoke_invite(actor, command.args)
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        await message.answer(_("Revoked: {code}.").format(code=revoked.code))
+
+    @r.message(Command("users"))
+    async def users(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+        try:
+            found = await services.admin.users(actor, command.args.strip() if command.args else None)
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        lines = [_("Users and roles:")] + [user_line(u) for u in found]
+        await message.answer(clip("\n".join(lines if found else lines + [_("Nothing here.")])))
+
+    @r.message(Command("setrole", "unsetrole"))
+    async def set_role(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+        parts = (command.args or "").split()
+        removing = command.command == "unsetrole"
+        roles = [_role(p) for p in parts[2:]]
+        if len(parts) < 3 or not parts[0].isdigit() or None in roles or len(roles) > (1 if removing else 2):
+            await message.answer(_("Send /setrole USER_ID UNIT ROLE [OLD_ROLE] or /unsetrole USER_ID UNIT ROLE. "
+                                   "Roles: {roles}").format(roles=ROLES))
+            return
+        user_id, unit = int(parts[0]), parts[1]
+        try:
+            if removing:
+                result = await services.admin.remove_role(actor, user_id, unit, roles[0])  # type: ignore[arg-type]
+            else:
+                result = await services.admin.set_role(actor, user_id, unit, roles[0], roles[1:])  # type: ignore[arg-type]
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        await message.answer(_("Done. {line}").format(line=user_line(result)))
+
+    return r

@@ -1,0 +1,92 @@
+"""``/find`` and the hazard card: search within scope, open a card with the buttons the viewer may press,
+and the history (一患一案) with the photos of every stage."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.app import Services
+from bot.domain import HazardState
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.evidence import album_pages
+from bot.services.find import HazardCase
+from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
+from handlers.hazard_view import (
+    card_keyboard,
+    card_text,
+    history_text,
+    lifecycle_error,
+    list_keyboard,
+    list_text,
+    stage_name,
+)
+from handlers.lifecycle_common import message_of, refuse
+
+_AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
+
+
+async def send_card(message: Message, case: HazardCase, services: Services) -> None:
+    """The card; once rectified, first the before/after picture (discovery beside the latest acceptance)."""
+    if case.summary.state in _AFTER_RECTIFICATION:
+        picture = await services.evidence.before_after(case.summary.id)
+        if picture is not None:
+            await message.answer_photo(BufferedInputFile(picture.data, "before_after.jpg"),
+                                       caption=_("Before and after rectification"))
+    await message.answer(card_text(case), reply_markup=card_keyboard(case))
+
+
+async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services) -> None:
+    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums."""
+    await bot.send_message(chat_id, history_text(case))
+    copies = await services.evidence.copies(hazard_id=case.summary.id)
+    for page in album_pages(copies):
+        files = [BufferedInputFile(c.data, c.filename) for c in page]
+        if len(files) == 1:
+            await bot.send_photo(chat_id, files[0], caption=stage_name(page[0].stage))
+        else:
+            await bot.send_media_group(
+                chat_id, [InputMediaPhoto(media=f, caption=stage_name(c.stage)) for f, c in zip(files, page, strict=True)]
+            )
+
+
+def router() -> Router:
+    r = Router(name="find")
+    r.message.filter(F.chat.type == "private")
+
+    @r.message(Command("find"))
+    async def find(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+        if not command.args:
+            await message.answer(_("Send /find followed by a ledger number, draft number, site name or address."))
+            return
+        try:
+            found = await services.find.find(actor, command.args)
+        except DomainError as exc:
+            await message.answer(lifecycle_error(exc))
+            return
+        await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
+
+    @r.callback_query(InputCb.filter())
+    async def finished_input(query: CallbackQuery) -> None:
+        # the step this button belonged to was answered, cancelled or timed out (checked before this router)
+        await query.answer(_("That question is closed; nothing was changed."))
+
+    @r.callback_query(HazardCb.filter(F.a.in_({OPEN, HISTORY})))
+    async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                        bot: Bot) -> None:
+        try:
+            case = await services.find.case(actor, callback_data.id)
+        except DomainError as exc:
+            await refuse(query, actor, exc)
+            return
+        await query.answer()
+        message = message_of(query)
+        if callback_data.a == OPEN:
+            await send_card(message, case, services)
+        else:
+            await send_history(bot, message.chat.id, case, services)
+
+    return r

@@ -1,0 +1,55 @@
+"""Typed, versioned callback data of the life cycle buttons (≤ 64 bytes, ids only). Never trusted: every
+press goes to a service that checks role, unit scope and state again."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.services.lifecycle import Action
+
+# Short codes keep the data small; "o" opens the card, "h" the history with photos.
+ACTION_CODES: dict[str, Action] = {
+    "ap": Action.APPROVE,
+    "rj": Action.REJECT,
+    "rg": Action.REGISTER,
+    "rr": Action.REPORT_RECTIFICATION,
+    "rp": Action.REINSPECT_PASS,
+    "rf": Action.REINSPECT_FAIL,
+    "cl": Action.CLOSE,
+    "sv": Action.SUPERVISE,
+    "lp": Action.LOOKBACK_PASS,
+    "lr": Action.LOOKBACK_REBOUND,
+    "pl": Action.SET_PLAN,
+}
+# Level changes name the level they set, so that a second press cannot undo the first.
+LEVEL_CODES = {"lm": "重大隐患", "lg": "一般隐患"}
+CODE_OF: dict[Action, str] = {a: c for c, a in ACTION_CODES.items()}
+OPEN, HISTORY = "o", "h"
+
+
+class HazardCb(CallbackData, prefix="h1"):
+    """A button on a hazard: ``a`` is ``o`` (open card), ``h`` (history) or an action code above."""
+
+    id: int
+    a: str
+
+
+class SuperviseCb(CallbackData, prefix="s1"):
+    """Put hazard ``id`` under supervision at level number ``lv`` (0 区政府, 1 区安委会, 2 街乡)."""
+
+    id: int
+    lv: int
+
+
+class VerifyCb(CallbackData, prefix="v1"):
+    """Record drawn check ``id`` (a verification id) as passed (``ok`` 1) or failed (``ok`` 0)."""
+
+    id: int
+    ok: int
+
+
+class InputCb(CallbackData, prefix="n1"):
+    """A button of the step being asked (``a``: ``skip``, ``done`` or ``cancel``); the step itself and its
+    hazard live in the server-side conversation state, not in the button."""
+
+    a: str

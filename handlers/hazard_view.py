@@ -1,0 +1,255 @@
+"""How a hazard looks in a chat: its card (state, overdue, supervision, the five implementations), its history
+(一患一案), lists of hazards, what an action did, the notice sent to others, and life cycle error texts.
+Everything from the database or typed by a user is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.domain import HazardState, PhotoStage, Role
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.find import HazardCase, HazardSummary
+from bot.services.lifecycle import MAJOR, SHANGHAI, Action
+from bot.services.transitions import Outcome
+from handlers.hazard_callbacks import CODE_OF, HISTORY, OPEN, HazardCb
+from handlers.texts import clip, domain_error, q
+
+
+def state_name(state: str) -> str:
+    names = {
+        HazardState.PENDING_REVIEW: _("awaiting unit review"),
+        HazardState.PENDING_CONFIRMATION: _("awaiting the district office's confirmation"),
+        HazardState.REGISTERED: _("registered, being rectified"),
+        HazardState.RECTIFIED: _("rectified, awaiting re-inspection"),
+        HazardState.CLOSURE_REQUESTED: _("re-inspected, awaiting closure"),
+        HazardState.CLOSED: _("closed"),
+        HazardState.REJECTED: _("rejected"),
+    }
+    return names.get(state, state)  # type: ignore[call-overload]
+
+
+def stage_name(stage: str) -> str:
+    names = {
+        PhotoStage.DISCOVERY: _("discovery"),
+        PhotoStage.INSPECTION: _("inspection"),
+        PhotoStage.RECTIFICATION: _("rectification"),
+        PhotoStage.ACCEPTANCE: _("acceptance"),
+        PhotoStage.REINSPECTION: _("re-inspection"),
+        PhotoStage.VERIFICATION: _("verification"),
+        PhotoStage.TIPOFF: _("tip-off"),
+    }
+    return names.get(stage, stage)  # type: ignore[call-overload]
+
+
+def action_name(action: str) -> str:
+    names = {
+        Action.SUBMIT: _("submitted"),
+        Action.APPROVE: _("approved"),
+        Action.REJECT: _("rejection"),
+        Action.REGISTER: _("registered in the ledger"),
+        Action.SET_PLAN: _("five implementations updated"),
+        Action.SET_LEVEL: _("level changed"),
+        Action.REPORT_RECTIFICATION: _("rectification reported"),
+        Action.REINSPECT_PASS: _("re-inspection passed"),
+        Action.REINSPECT_FAIL: _("re-inspection failed"),
+        Action.CLOSE: _("closure"),
+        Action.VERIFY_PASS: _("verification passed"),
+        Action.VERIFY_FAIL: _("verification failed (rebound)"),
+        Action.SUPERVISE: _("put under supervision"),
+        Action.LOOKBACK_PASS: _("lookback: no rebound"),
+        Action.LOOKBACK_REBOUND: _("lookback: rebound"),
+        Action.LINK_NEW: _("new hazard linked"),
+        "verify": _("verification recorded"),
+    }
+    return names.get(action, action)  # type: ignore[call-overload]
+
+
+def button_label(action: Action) -> str:
+    labels = {
+        Action.APPROVE: _("✅ Approve"),
+        Action.REJECT: _("❌ Reject"),
+        Action.REGISTER: _("📒 Register in the ledger"),
+        Action.REPORT_RECTIFICATION: _("🛠 Report rectification"),
+        Action.REINSPECT_PASS: _("✅ Re-inspection passed"),
+        Action.REINSPECT_FAIL: _("❌ Re-inspection failed"),
+        Action.CLOSE: _("🗂 Close"),
+        Action.SUPERVISE: _("📌 Supervise"),
+        Action.LOOKBACK_PASS: _("🔁 Lookback: no rebound"),
+        Action.LOOKBACK_REBOUND: _("⚠️ Lookback: rebound"),
+        Action.SET_PLAN: _("📝 Fill in the five implementations"),
+    }
+    return labels[action]
+
+
+def amount_text(value: Decimal | None) -> str:
+    """An amount in 万元 without trailing zeros (2.5, not 2.5000)."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _when(at: datetime) -> str:
+    return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
+def number_of(summary: HazardSummary) -> str:
+    return summary.ledger_number or summary.draft_number
+
+
+def card_text(case: HazardCase) -> str:
+    s, h, plan = case.summary, case.hazard, case.plan
+    lines = [f"<b>{q(s.site_name)}</b> · {q(s.level)}", _("Number: {number}").format(number=q(number_of(s)))]
+    state = state_name(s.state)
+    if s.overdue:
+        state += " · " + _("OVERDUE")
+    lines.append(_("State: {state}").format(state=state))
+    if s.supervision:
+        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
+    lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
+    lines.append(_("Address: {address}").format(address=q(h.address)))
+    lines.append(_("Description: {text}").format(text=q(h.description)))
+    lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
+    lines.append(_("Responsibility: {v}").format(v=q(plan.responsibility or "—")))
+    lines.append(_("Measures: {v}").format(v=q(plan.measures or "—")))
+    lines.append(_("Funds (10k yuan): {v}").format(v=q(amount_text(plan.funds) or "—")))
+    lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
+    lines.append(_("Contingency plan: {v}").format(v=q(plan.contingency_plan or "—")))
+    if h.registered_at:
+        lines.append(_("Registered at: {when}").format(when=_when(h.registered_at)))
+    if h.reinspected_on:
+        lines.append(_("Re-inspection: {date} {result}").format(date=h.reinspected_on.isoformat(),
+                                                                 result=q(h.reinspection_result)))
+    if case.linked:
+        lines.append(_("New hazards found in the lookback: {numbers}").format(numbers=q("、".join(case.linked))))
+    photos = sum(len(v) for v in case.photos_by_stage.values())
+    lines.append(_("Steps: {steps} · photos: {photos}").format(steps=len(case.steps), photos=photos))
+    return clip("\n".join(lines))
+
+
+def history_text(case: HazardCase) -> str:
+    lines = [_("History of {number} (one hazard, one file):").format(number=q(number_of(case.summary)))]
+    for step in case.steps:
+        line = f"{_when(step.at)} {action_name(step.action)} — {q(step.actor_name)}"
+        if step.note:
+            line += f"：{q(step.note)}"
+        if step.photos:
+            line += " " + _("({count} photos)").format(count=len(step.photos))
+        lines.append(line)
+    return clip("\n".join(lines))
+
+
+_BUTTON_ACTIONS = tuple(CODE_OF)
+
+
+def card_keyboard(case: HazardCase) -> InlineKeyboardMarkup:
+    hid = case.summary.id
+    shown = sorted((a for a in case.actions if a in _BUTTON_ACTIONS), key=lambda a: a == Action.SET_PLAN)
+    rows = [
+        [InlineKeyboardButton(text=button_label(a), callback_data=HazardCb(id=hid, a=CODE_OF[a]).pack())]
+        for a in shown
+    ]
+    if Action.SET_LEVEL in case.actions:
+        code = "lg" if case.summary.level == MAJOR else "lm"
+        label = _("Lower to a general hazard") if code == "lg" else _("Raise to a major hazard")
+        rows.append([InlineKeyboardButton(text=label, callback_data=HazardCb(id=hid, a=code).pack())])
+    rows.append([InlineKeyboardButton(text=_("📜 History and photos"), callback_data=HazardCb(id=hid, a=HISTORY).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def list_text(title: str, hazards: Sequence[HazardSummary]) -> str:
+    if not hazards:
+        return title + "\n" + _("Nothing here.")
+    lines = [title]
+    for i, s in enumerate(hazards, 1):
+        flag = " · " + _("OVERDUE") if s.overdue else ""
+        lines.append(f"{i}. {q(s.site_name)} — {state_name(s.state)}{flag} — {q(number_of(s))}")
+    return clip("\n".join(lines))
+
+
+def list_keyboard(hazards: Sequence[HazardSummary]) -> InlineKeyboardMarkup | None:
+    if not hazards:
+        return None
+    rows = [[InlineKeyboardButton(text=f"{i}. {s.site_name[:40]}", callback_data=HazardCb(id=s.id, a=OPEN).pack())]
+            for i, s in enumerate(hazards, 1)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def outcome_text(outcome: Outcome) -> str:
+    text = _("{site} ({number}): {action}. Now: {state}.").format(
+        site=q(outcome.site_name), number=q(outcome.ledger_number or outcome.draft_number),
+        action=action_name(outcome.action), state=state_name(outcome.to_state),
+    )
+    if outcome.action == Action.REGISTER and outcome.ledger_number:
+        text += "\n" + _("Ledger number: {number}").format(number=q(outcome.ledger_number))
+    return text
+
+
+def notice_text(outcome: Outcome, by: str, note: str | None = None) -> str:
+    text = _("Notice: {site} ({number}) — {action} by {name}. Now: {state}.").format(
+        site=q(outcome.site_name), number=q(outcome.ledger_number or outcome.draft_number),
+        action=action_name(outcome.action), name=q(by), state=state_name(outcome.to_state),
+    )
+    if note:
+        text += "\n" + _("Note: {note}").format(note=q(note))
+    return text
+
+
+def lifecycle_error(exc: DomainError) -> str:
+    p: dict[str, Any] = {k: q(v) for k, v in exc.params.items() if not isinstance(v, list | tuple)}
+    texts = {
+        "invalid_transition": _("This cannot be done while the hazard is {state}."),
+        "reason_required": _("Please give a reason."),
+        "evidence_required": _("A rectification needs acceptance evidence: photos or a document."),
+        "reinspector_must_differ": _("The re-inspection must be done by someone other than the person who reported the rectification."),
+        "deadline_required": _("Please give a new deadline."),
+        "deadline_in_past": _("The new deadline cannot be before today."),
+        "invalid_value": _("That value is not accepted ({field})."),
+        "already_supervised": _("This hazard is already under supervision at that level."),
+        "sample_exists": _("That sample was already drawn."),
+    }
+    if exc.code == "already_done":
+        return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
+                                                            action=action_name(str(exc.params.get("action"))))
+    if exc.code == "five_implementations_missing":
+        return _("The five implementations are not complete; missing: {fields}.").format(
+            fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
+    if exc.code == "invalid_transition":
+        p["state"] = state_name(str(exc.params.get("state")))
+    if exc.code in texts:
+        return texts[exc.code].format(**p)
+    return domain_error(exc.code, exc.params)
+
+
+def field_name(key: str) -> str:
+    names = {
+        "responsibility": _("responsibility"),
+        "measures": _("measures"),
+        "funds": _("funds (10k yuan)"),
+        "deadline": _("deadline"),
+        "contingency_plan": _("contingency plan"),
+    }
+    return names.get(key, key)
+
+
+def lifecycle_commands(actor: Actor) -> list[str]:
+    """The life cycle commands ``actor`` can use, for /start and /help."""
+    roles = {g.role for g in actor.grants}
+    office = actor.is_admin or Role.OFFICE in roles
+    lines = []
+    if Role.REVIEWER in roles:
+        lines.append(_("/review — hazards awaiting your review"))
+    if roles & {Role.INSPECTOR, Role.REVIEWER}:
+        lines.append(_("/rectify — hazards being rectified or awaiting re-inspection"))
+        lines.append(_("/link OLD NEW — a new hazard found in the lookback of an old one"))
+    if office:
+        lines.append(_("/office — hazards awaiting confirmation or closure"))
+        lines.append(_("/verify [FROM TO] — draw the verification sample and record the checks"))
+        lines.append(_("/invite ROLE UNIT · /invites · /revoke CODE · /users · /setrole — codes and roles"))
+    if actor.is_bound:
+        lines.append(_("/find TEXT — a hazard by ledger or draft number, site name or address"))
+    return lines

@@ -1,0 +1,260 @@
+"""Steps that need more than a press — a reason, a new deadline, the five implementations, evidence photos
+or a document — asked one at a time in the conversation state (server side; the buttons carry no ids).
+When the last step is answered, one service call does the work.
+
+Operations and their steps:
+reject (reason) · rectify (responsibility, measures, funds, deadline, contingency plan, evidence) ·
+reinspect_pass (photos) · reinspect_fail / lookback_rebound / verify_fail (reason, deadline, photos).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.app import Core, Services
+from bot.domain import PhotoStage
+from bot.forms.dates import parse_date
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.evidence import check_declared_size
+from bot.services.lifecycle import FiveImplementations, local_date
+from bot.services.lifecycle_errors import EvidenceRequired
+from bot.services.lifecycle_service import Document
+from bot.services.transitions import Outcome
+from handlers.hazard_callbacks import InputCb
+from handlers.hazard_view import field_name, lifecycle_error, outcome_text
+from handlers.lifecycle_common import log, tell_others
+from handlers.texts import domain_error, q
+
+STEPS: dict[str, tuple[str, ...]] = {
+    "reject": ("reason",),
+    "plan": ("responsibility", "measures", "funds", "deadline", "contingency_plan"),
+    "rectify": ("responsibility", "measures", "funds", "deadline", "contingency_plan", "evidence"),
+    "reinspect_pass": ("photos",),
+    "reinspect_fail": ("reason", "deadline", "photos"),
+    "lookback_rebound": ("reason", "deadline", "photos"),
+    "verify_fail": ("reason", "deadline", "photos"),
+}
+_STAGE = {"rectify": PhotoStage.ACCEPTANCE, "verify_fail": PhotoStage.VERIFICATION,
+          "lookback_rebound": PhotoStage.INSPECTION}
+TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000, "reason": 2000}
+_PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
+
+
+class LifecycleInput(StatesGroup):
+    answering = State()
+
+
+def _button(text: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=InputCb(a=action).pack())
+
+
+def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    step = data["steps"][0]
+    cancel = _button(_("Cancel"), "cancel")
+    if step == "reason":
+        return _("Please give the reason:"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
+    if step in ("evidence", "photos"):
+        count = len(data["photos"]) + (1 if data.get("doc") else 0)
+        text = (_("Send acceptance evidence: photos or a document (PDF, Word…), then press Done.")
+                if step == "evidence" else _("Send photos of what you found, if any, then press Done."))
+        if count:
+            text += "\n" + _("Received so far: {count}.").format(count=count)
+        return text, InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done"), cancel]])
+    current = data.get("current", {}).get(step)
+    if step == "deadline" and data["op"] not in ("rectify", "plan"):
+        return _("New deadline (e.g. 2026-05-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
+    text = _("{field} (current: {value}):").format(field=field_name(step), value=q(current or "—"))
+    if step == "funds":
+        text += "\n" + _("In 10k yuan, e.g. 1.5")
+    keep = _button(_("Keep as it is") if current else _("Skip"), "skip")
+    return text, InlineKeyboardMarkup(inline_keyboard=[[keep, cancel]])
+
+
+async def begin(state: FSMContext, message: Message, op: str, *, hazard_id: int | None = None,
+                verification_id: int | None = None, current: dict[str, str] | None = None) -> None:
+    """Start asking the steps of ``op`` for a hazard (or a drawn verification check)."""
+    data = {"op": op, "hid": hazard_id, "vid": verification_id, "steps": list(STEPS[op]), "answers": {},
+            "photos": [], "doc": None, "current": current or {}}
+    await state.set_state(LifecycleInput.answering)
+    await state.set_data(data)
+    text, keyboard = _prompt(data)
+    await message.answer(text, reply_markup=keyboard)
+
+
+def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
+    """(value, error text) for a typed answer."""
+    text = text.strip()
+    if step == "deadline":
+        day = parse_date(text, today)
+        if day is None:
+            return None, _("I could not read that date. Try 2026-05-31 or 5月31日.")
+        if day < today:
+            return None, _("The new deadline cannot be before today.")
+        return day.isoformat(), None
+    if step == "funds":
+        try:
+            amount = Decimal(text.replace("万元", "").replace("万", "").strip())
+            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.0001")):
+                raise InvalidOperation
+        except InvalidOperation:
+            return None, _("Please send a number, e.g. 0.5 or 120.")
+        return str(amount), None
+    if not text:
+        return None, _("Please give the reason:")
+    limit = TEXT_LIMITS.get(step, 2000)
+    if len(text) > limit:
+        return None, _("That is too long ({length} characters); at most {max}, please.").format(
+            length=len(text), max=limit)
+    return text, None
+
+
+async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
+                   bot: Bot) -> None:
+    data["steps"] = data["steps"][1:]
+    if data["steps"]:
+        await state.set_data(data)
+        text, keyboard = _prompt(data)
+        await message.answer(text, reply_markup=keyboard)
+        return
+    await state.clear()
+    try:
+        outcome = await _execute(data, actor, core.services, local_date(core.clock()))
+    except DomainError as exc:
+        await message.answer(lifecycle_error(exc))
+        return
+    await message.answer(outcome_text(outcome))
+    await tell_others(bot, outcome, actor, data["answers"].get("reason"))
+
+
+async def _execute(data: dict[str, Any], actor: Actor, services: Services, today: date) -> Outcome:
+    op, hid, answers, photos = data["op"], data["hid"], data["answers"], data["photos"]
+    reason = answers.get("reason")
+    deadline = date.fromisoformat(answers["deadline"]) if answers.get("deadline") else None
+    life = services.lifecycle
+    if op == "reject":
+        return await life.reject(actor, hid, reason)
+    plan = FiveImplementations(
+        answers.get("responsibility"), answers.get("measures"),
+        Decimal(answers["funds"]) if answers.get("funds") else None, deadline, answers.get("contingency_plan"),
+    )
+    if op == "plan":
+        return await life.set_plan(actor, hid, plan)
+    if op == "rectify":
+        doc = Document(*data["doc"]) if data.get("doc") else None
+        return await life.report_rectification(actor, hid, plan, photo_ids=photos, document=doc)
+    if op == "reinspect_pass":
+        return await life.reinspect(actor, hid, today, passed=True, photo_ids=photos)
+    if op == "reinspect_fail":
+        return await life.reinspect(actor, hid, today, passed=False, photo_ids=photos, new_deadline=deadline,
+                                    note=reason)
+    if op == "lookback_rebound":
+        return await life.lookback(actor, hid, today, rebound=True, photo_ids=photos, new_deadline=deadline,
+                                   note=reason)
+    if op == "verify_fail":
+        return await services.verification.record(actor, data["vid"], passed=False, note=reason,
+                                                  photo_ids=photos, new_deadline=deadline)
+    raise AssertionError(op)
+
+
+def router() -> Router:
+    r = Router(name="lifecycle_input")
+    # StateFilter (async) rather than the bare State (a sync callable aiogram would run in a thread)
+    r.message.filter(F.chat.type == "private", StateFilter(LifecycleInput.answering))
+    r.callback_query.filter(StateFilter(LifecycleInput.answering))
+
+    @r.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext) -> None:
+        await state.clear()
+        await message.answer(_("Cancelled; nothing was changed."))
+
+    @r.message(F.text.startswith("/"))
+    async def other_command(message: Message, state: FSMContext) -> None:
+        # another command ends the questions (nothing was changed yet) and is handled as usual
+        await state.clear()
+        raise SkipHandler()
+
+    @r.message(F.text & ~F.text.startswith("/"))
+    async def answer(message: Message, state: FSMContext, actor: Actor, bot: Bot, core: Core) -> None:
+        data = await state.get_data()
+        step = data["steps"][0]
+        if step in ("evidence", "photos"):
+            await message.answer(_("Photos or a document are expected here; press Done when finished."))
+            return
+        value, error = _parse(step, message.text or "", local_date(core.clock()))
+        if error:
+            await message.answer(error)
+            return
+        data["answers"][step] = value
+        await _advance(message, state, data, actor, core, bot)
+
+    @r.message(F.photo | F.document)
+    async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
+        data = await state.get_data()
+        step = data["steps"][0]
+        if step not in ("evidence", "photos"):
+            await message.answer(_("Please answer the question first."))
+            return
+        doc = message.document
+        is_image = message.photo or (doc and (doc.mime_type or "").startswith("image/"))
+        if not is_image:
+            if step != "evidence" or doc is None:
+                await message.answer(_("Photos are expected here."))
+                return
+            data["doc"] = [doc.file_id, doc.file_name or "document"]
+        else:
+            file = message.photo[-1] if message.photo else doc
+            assert file is not None
+            try:
+                check_declared_size(file.file_size)
+                downloaded = await bot.download(file.file_id)
+                assert downloaded is not None
+                stored = await services.photos.keep_original(downloaded.read())
+                stage = _STAGE.get(data["op"], PhotoStage.REINSPECTION)
+                photo_id = await services.lifecycle.add_photo(actor, stored, file.file_id, file.file_unique_id,
+                                                              stage, hazard_id=data.get("hid"))
+            except DomainError as exc:
+                await message.answer(domain_error(exc.code, exc.params))
+                return
+            data["photos"].append(photo_id)
+        await state.set_data(data)
+        count = len(data["photos"]) + (1 if data.get("doc") else 0)
+        await message.answer(_("Received ({count}). Send more, or press Done.").format(count=count),
+                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done")]]))
+
+    @r.callback_query(InputCb.filter())
+    async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
+                     core: Core, bot: Bot) -> None:
+        message = query.message
+        assert isinstance(message, Message)
+        await query.answer()
+        data = await state.get_data()
+        step = data["steps"][0]
+        if callback_data.a == "cancel":
+            await state.clear()
+            await message.answer(_("Cancelled; nothing was changed."))
+            return
+        if callback_data.a == "done" and step in ("evidence", "photos"):
+            if step == "evidence" and not data["photos"] and not data.get("doc"):
+                await message.answer(lifecycle_error(EvidenceRequired()))
+                return
+            await _advance(message, state, data, actor, core, bot)
+            return
+        if callback_data.a == "skip" and step in _PLAN_KEYS:
+            await _advance(message, state, data, actor, core, bot)
+            return
+        log.info("input button %r does not fit step %s", callback_data.a, step)
+        text, keyboard = _prompt(data)
+        await message.answer(text, reply_markup=keyboard)
+
+    return r

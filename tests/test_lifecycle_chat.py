@@ -1,0 +1,332 @@
+"""The life cycle through the dispatcher (real-shaped updates, recording Bot API), on SQLite and PostgreSQL:
+one hazard goes through review, registration, rectification with evidence, a failed then a passed
+re-inspection, closure, a failed verification (rebound) and closure again; its history shows every step.
+Forged and repeated buttons are refused without changing anything."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, SendMediaGroup, SendMessage
+from aiogram.types import Chat, Message
+from sqlmodel import col, select
+
+from bot.domain import HazardState
+from bot.local_chat import LocalChat, plain
+from handlers.hazard_callbacks import HazardCb, SuperviseCb
+from storage.models import Hazard, HazardEvent
+from tests.conftest import Harness
+from tests.lifecycle_factories import hazard
+
+HOME, OTHER, OFFICE = "建外街道", "朝外街道", "区安委会办公室"
+
+
+async def _hazard_by(h: Harness, chat: LocalChat) -> int:
+    actor = await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+    return await hazard(h.core.uow, actor)
+
+
+def _sent_to(h: Harness, chat_id: int) -> list[str]:
+    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def _last(h: Harness, chat: LocalChat) -> str:
+    """The last text the bot sent to (or edited in) this person's chat."""
+    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
+    return chat.texts(own)[-1] if chat.texts(own) else ""
+
+
+def _alerts(h: Harness) -> list[str]:
+    return [m.text or "" for m in h.session.requests if isinstance(m, AnswerCallbackQuery) and m.show_alert]
+
+
+async def _state(h: Harness, hid: int) -> tuple[str, int]:
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        return row.state, row.version
+
+
+async def _open(chat: LocalChat, command: str) -> None:
+    await chat.say(command)
+    await chat.press(1)
+
+
+async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    inspector = await h.bind(201, "inspector", HOME, "李检查")
+    inspector2 = await h.bind(202, "inspector", HOME, "赵复查")
+    reviewer = await h.bind(203, "reviewer", HOME, "王审核")
+    office = await h.bind(204, "office", OFFICE, "张办公室")
+    contact = await h.bind(205, "contact", HOME, "陈联络")
+    hid = await _hazard_by(h, inspector)
+
+    await _open(reviewer, "/review")
+    assert "待单位审核" in _last(h, reviewer)
+    await reviewer.press("审核通过")
+    assert "待区安委会办公室确认挂账" in _last(h, reviewer)
+    assert any("王审核 审核通过" in t for t in _sent_to(h, 201))
+
+    await _open(inspector, "/find 张XX出租房")
+    assert [b.text for b in inspector.buttons()] == ["📝 填写五落实", "📜 全过程记录及照片"]  # no review buttons
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "台账编号：110105001201810150001" in _last(h, office)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    await inspector.say("房东张三")          # responsibility
+    await inspector.press("保持不变")         # measures
+    await inspector.say("0.8")               # funds, 万元
+    await inspector.press("保持不变")         # deadline
+    await inspector.say("夜间专人巡查")       # contingency plan
+    await inspector.press("完成")
+    assert "验收材料" in _last(h, inspector)  # evidence is required
+    await inspector.photo(photos_dir / "landscape_1.jpg")
+    await inspector.press("完成")
+    assert "已整改，待复查" in _last(h, inspector)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("复查合格")
+    await inspector.press("完成")
+    assert "整改报告人以外" in _last(h, inspector)
+
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查不合格")
+    await inspector2.say("灭火器未到位")
+    await inspector2.say("2018-11-30")
+    await inspector2.photo(photos_dir / "landscape_2.jpg")
+    await inspector2.press("完成")
+    assert "已挂账，整改中" in _last(h, inspector2)
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)  # "保持不变" / "跳过" is the first button of each plan step
+    await inspector.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
+    await inspector.press("完成")
+    assert "已整改，待复查" in _last(h, inspector)
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查合格")
+    await inspector2.press("完成")
+    assert "复查合格，待销账" in _last(h, inspector2)
+
+    await _open(office, "/office")
+    await office.press("销账")
+    assert "已销账" in _last(h, office)
+
+    await office.say("/verify")
+    assert "抽查 1 条" in _last(h, office) and "默认比例" in _last(h, office)
+    await office.press("1. 不合格")
+    await office.say("楼道又见电动车充电")
+    await office.say("2018-12-31")
+    await office.press("完成")
+    assert "核查不合格（反弹）" in _last(h, office) and "已挂账，整改中" in _last(h, office)
+    assert any("反弹" in t for t in _sent_to(h, 205)) and any("反弹" in t for t in _sent_to(h, 203))
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)
+    await inspector.photo(photos_dir / "landscape_3.jpg")
+    await inspector.press("完成")
+    await _open(inspector2, "/rectify")
+    await inspector2.press("复查合格")
+    await inspector2.press("完成")
+    await _open(office, "/office")
+    await office.press("销账")
+    assert await _state(h, hid) == ("closed", 12)
+
+    await _open(contact, "/find 110105001201810150001")
+    assert "已销账" in _last(h, contact)
+    assert [b.text for b in contact.buttons()] == ["📜 全过程记录及照片"]  # a contact only reads
+    before = len(h.session.requests)
+    await contact.press("全过程记录")
+    history = contact.texts(h.session.requests[before:])[0]
+    for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "销账"):
+        assert step in history, step
+    albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
+    assert sum(len(a.media) for a in albums) == 3
+    async with h.core.uow() as u:
+        actions = (await u.session.exec(
+            select(HazardEvent.action).where(HazardEvent.hazard_id == hid).order_by(col(HazardEvent.id))
+        )).all()
+    assert actions == ["submit", "approve", "register", "report_rectification", "reinspect_fail",
+                       "report_rectification", "reinspect_pass", "close", "verify_fail",
+                       "report_rectification", "reinspect_pass", "close"]
+
+
+async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h = harness
+    inspector = await h.bind(301, "inspector", HOME, "李检查")
+    reviewer = await h.bind(302, "reviewer", HOME, "王审核")
+    outsider = await h.bind(303, "reviewer", OTHER, "外单位审核")
+    hid = await _hazard_by(h, inspector)
+
+    forged = HazardCb(id=hid, a="ap").pack()
+    message = Message(message_id=999, date=datetime.now(UTC), chat=Chat(id=303, type="private"))
+    with caplog.at_level(logging.WARNING, logger="hazardbot.lifecycle"):
+        await outsider._feed(h.factory.callback(outsider.user, message, forged))
+        await inspector._feed(h.factory.callback(inspector.user, message, forged))
+        await inspector._feed(h.factory.callback(inspector.user, message, HazardCb(id=hid, a="o").pack()))
+    assert await _state(h, hid) == ("pending_review", 1)
+    refused = [r for r in caplog.records if "refused callback" in r.getMessage()]
+    assert len(refused) == 2 and "303" in refused[0].getMessage()
+    assert _alerts(h) == ["您的角色无权进行此操作。"] * 2
+
+    await _open(reviewer, "/review")
+    await reviewer.press("驳回")
+    await reviewer.say("/review")  # another command ends the question; the reason is not taken from later text
+    assert "待审核的隐患" in _last(h, reviewer)
+    await reviewer.say("不是理由")
+    assert await _state(h, hid) == ("pending_review", 1)
+    await reviewer.press(1)
+    await reviewer.press("审核通过")
+    await reviewer.press("审核通过")
+    assert "已由 王审核 完成" in _last(h, reviewer)
+    assert await _state(h, hid) == ("pending_confirmation", 2)
+
+
+async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_chat(harness: Harness) -> None:
+    h = harness
+    await h.bind(401, "inspector", HOME, "李检查")
+    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
+    office = await h.bind(403, "office", OFFICE, "张办公室")
+    actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor, level="重大隐患")
+
+    await _open(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "缺少：责任、资金（万元）、预案" in _last(h, office)
+    assert await _state(h, hid) == ("pending_confirmation", 2)
+
+    await _open(reviewer, "/find 张XX出租房")
+    assert "改为一般隐患" in [b.text for b in reviewer.buttons()]
+    await reviewer.press("填写五落实")
+    await reviewer.say("房东张三")
+    await reviewer.press("保持不变")
+    await reviewer.say("一万")
+    assert _last(h, reviewer) == "请输入数字，例如 0.5 或 120。"
+    await reviewer.say("2.5")
+    await reviewer.press("保持不变")
+    await reviewer.say("专人值守")
+    assert "更新五落实" in _last(h, reviewer)
+
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    assert "台账编号：" in _last(h, office)
+    await _open(office, "/find 张XX出租房")
+    card = _last(h, office)
+    assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
+
+
+async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(501, "inspector", HOME, "李检查")
+    office = await h.bind(502, "office", OFFICE, "张办公室")
+    await h.bind(503, "leader", HOME, "刘领导")
+    await h.bind(504, "contact", HOME, "陈联络")
+    actor = await h.core.services.users.touch(501, "李检查", "zh-hans")
+    open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
+    closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
+
+    await _open(office, "/find 张XX出租房")
+    await office.press("挂牌督办")
+    assert [b.text for b in office.buttons()] == ["区政府", "区安委会", "街乡"]
+    await office.press("区政府")
+    assert "挂牌督办" in _last(h, office)
+    assert any("挂牌督办" in t for t in _sent_to(h, 503)) and any("挂牌督办" in t for t in _sent_to(h, 504))
+    message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
+    await office._feed(h.factory.callback(office.user, message, SuperviseCb(id=open_one, lv=7).pack()))
+    assert await _state(h, open_one) == ("registered", 2) and _alerts(h)[-1] == "您的角色无权进行此操作。"
+    await _open(office, "/find 张XX出租房")
+    assert "挂牌督办：区政府" in _last(h, office)
+
+    await _open(inspector, "/find 王XX仓库")
+    await inspector.press("回头看：反弹")
+    await inspector.say("楼道内又堆放杂物")
+    await inspector.say("2018-11-30")
+    await inspector.press("完成")
+    assert "回头看：反弹" in _last(h, inspector) and "已挂账，整改中" in _last(h, inspector)
+    assert await _state(h, closed) == ("registered", 2)
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, closed)
+        assert row is not None and row.deadline is not None and row.deadline.isoformat() == "2018-11-30"
+        old_number = row.draft_number
+
+    found = await hazard(h.core.uow, actor, site_name="王XX仓库二层")
+    async with h.core.uow() as u:
+        new_row = await u.session.get(Hazard, found)
+        assert new_row is not None
+        new_number = new_row.draft_number
+    await inspector.say(f"/link {old_number} {new_number}")
+    assert "关联新生隐患" in _last(h, inspector)
+    await _open(inspector, f"/find {old_number}")
+    assert f"回头看发现的新生隐患：{new_number}" in _last(h, inspector)
+    await inspector.say(f"/link {old_number} D999")
+    assert _last(h, inspector) == "未找到，或不在您的权限范围内。"
+
+
+async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:
+    h = harness
+    office = await h.bind(601, "office", OFFICE, "张办公室")
+    inspector = await h.bind(602, "inspector", HOME, "李检查")
+
+    await inspector.say("/invite reviewer 建外街道")
+    assert _last(h, inspector) == "您的角色无权进行此操作。"
+    await office.say("/invite reviewer 建外街道")
+    code = _last(h, office).split("/bind ")[-1].strip()
+    assert len(code) == 8 and "建外街道" in _last(h, office)
+    await office.say("/invites")
+    assert code in _last(h, office)
+    await office.say(f"/revoke {code}")
+    assert _last(h, office) == f"已撤销：{code}。"
+    newcomer = h.chat(603, "新人")
+    await newcomer.say(f"/bind {code}")
+    assert _last(h, newcomer) == "该邀请码已被撤销。"
+
+    await office.say("/users 建外街道")
+    line = next(ln for ln in _last(h, office).splitlines() if "李检查" in ln)
+    user_id = line.split()[0].lstrip("#")
+    await office.say(f"/setrole {user_id} 建外街道 reviewer inspector")
+    assert _last(h, office).endswith("建外街道 单位审核人")
+    await inspector.say("/review")
+    assert "待审核的隐患" in _last(h, inspector)
+    await office.say(f"/setrole {user_id} 区安委会办公室 admin")
+    assert _last(h, office) == "您的角色无权进行此操作。"
+
+
+async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    from aiogram.methods import SendPhoto
+
+    from bot.domain import PhotoStage
+    from storage.models import Photo
+
+    h = harness
+    inspector = await h.bind(701, "inspector", HOME, "李检查")
+    reviewer = await h.bind(702, "reviewer", HOME, "王审核")
+    actor = await h.core.services.users.touch(701, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
+    stored = await h.core.services.photos.keep_original((photos_dir / "landscape_6.jpg").read_bytes())
+    found = await h.core.services.lifecycle.add_photo(actor, stored, None, None, PhotoStage.DISCOVERY, hid)
+    async with h.core.uow() as u:  # as the hazard form attaches its photos on submission
+        photo = await u.session.get(Photo, found)
+        assert photo is not None
+        photo.hazard_id = hid
+        u.session.add(photo)
+        await u.commit()
+
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)
+    await inspector.photo(photos_dir / "landscape_7.jpg")
+    await inspector.press("完成")
+    before = len(h.session.requests)
+    await _open(reviewer, "/rectify")
+    pictures = [m for m in h.session.requests[before:] if isinstance(m, SendPhoto)]
+    assert [p.caption for p in pictures] == ["整改前后对比"] and pictures[0].chat_id == 702
