@@ -42,7 +42,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             print(f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name",
                   file=sys.stderr)
             return 1
-    print(f"role {issued.role.value} for {issued.unit_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"邀请码：{issued.unit_name} / {issued.role.value}，有效期至 {issued.expires_at:%Y-%m-%d %H:%M} UTC。"
+          "在机器人中发送 /bind 邀请码 完成绑定：")
     print(issued.code)
     return 0
 

@@ -25,7 +25,7 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup
 
 from bot.app import build_bot, build_dispatcher, open_core
 from bot.local_chat import LocalChat, plain
@@ -44,29 +44,52 @@ HELP = (
 
 
 class Printer:
-    """Prints each Bot API call the way a phone would show it."""
+    """Prints each Bot API call the way a phone would show it; pictures and files the bot sends are
+    saved under ``save_dir`` and their paths printed, so charts, evidence copies and exports can be opened."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, save_dir: Path | None = None) -> None:
         self.out = out
+        self.save_dir = save_dir
         self.counter = 0
 
     def __call__(self, method: TelegramMethod[Any]) -> None:
         if isinstance(method, SendMessage | EditMessageText):
-            prefix = "bot" if isinstance(method, SendMessage) else "bot (edited)"
+            prefix = "机器人" if isinstance(method, SendMessage) else "机器人（已修改）"
             self._print(f"\n[{prefix}] {plain(method.text)}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendPhoto | SendDocument):
             caption = plain(method.caption or "")
-            self._print(f"\n[bot] [{'photo' if isinstance(method, SendPhoto) else 'file'}] {caption}")
+            media = method.photo if isinstance(method, SendPhoto) else method.document
+            kind = "图片" if isinstance(method, SendPhoto) else "文件"
+            self._print(f"\n[机器人] [{kind} {self._save(media)}] {caption}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendMediaGroup):
-            self._print(f"\n[bot] [album of {len(method.media)} photos]")
+            paths = [self._save(item.media) for item in method.media]
+            caption = next((plain(item.caption) for item in method.media if item.caption), "")
+            self._print(f"\n[机器人] [相册 {len(paths)} 张] {caption}")
+            for path in paths:
+                self._print(f"  {path}")
         elif isinstance(method, SendLocation):
-            self._print(f"\n[bot] [location {method.latitude:.5f}, {method.longitude:.5f}]")
+            self._print(f"\n[机器人] [位置 {method.latitude:.5f}, {method.longitude:.5f}]")
         elif isinstance(method, AnswerCallbackQuery) and method.text:
             self._print(f"  » {method.text}")
         elif isinstance(method, EditMessageReplyMarkup):
             pass
+
+    def _save(self, media: Any) -> str:
+        if isinstance(media, BufferedInputFile):
+            data = media.data
+        elif isinstance(media, FSInputFile):
+            data = Path(media.path).read_bytes()
+        else:
+            return str(getattr(media, "filename", None) or media)
+        if self.save_dir is None:
+            return str(media.filename)
+        self.counter += 1
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_dir / f"{self.counter:03d}-{Path(media.filename or 'file').name}"
+        path.write_bytes(data)
+        return str(path)
 
     def _buttons(self, markup: Any) -> None:
         if not isinstance(markup, InlineKeyboardMarkup):
@@ -86,7 +109,7 @@ class Printer:
 async def run_chat(settings: Settings, user_id: int, name: str, language: str, stdin: TextIO = sys.stdin,
                    out: TextIO = sys.stdout) -> int:
     """Run the terminal conversation until end of input or ``/quit``."""
-    printer = Printer(out)
+    printer = Printer(out, settings.data_dir / "chat-received")
     session = LocalSession(on_request=printer)
     interactive = stdin.isatty()
     async with open_core(settings) as core:
@@ -135,7 +158,7 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool
     elif command == "/as" and args:
         name = " ".join(args[1:]) or f"用户{args[0]}"
         chat.user = UpdateFactory.user(int(args[0]), name, who["language"])
-        print(f"  (now talking as user {args[0]}, {name})", file=out, flush=True)
+        print(f"  （现在以用户 {args[0]}「{name}」的身份对话）", file=out, flush=True)
     else:
         await chat.say(line)
     return True

@@ -35,7 +35,7 @@ def _notice(prompt: Prompt) -> str:
         "resumed": _("You have an unfinished form: {form}. Continuing where you left off (/cancel to discard it)."),
         "photo_added": _("Photo received ({count} so far). Send more, or press Done."),
         "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
-        "pin_saved": _("Location saved. Now type the detailed address (to the door number)."),
+        "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
     }
     return texts.get(prompt.notice or "", "").format(**params)

@@ -19,6 +19,7 @@ def _capabilities(actor: Actor) -> list[str]:
     if roles & {Role.INSPECTOR, Role.REVIEWER, Role.OFFICE}:
         lines.append(_("/inspect — record an inspection (Annex 1)"))
         lines.append(_("/hazard — record a hazard with photos and location (Annex 2)"))
+        lines.append(_("/resume — show the question of the form you are filling in"))
         lines.append(_("/cancel — discard the form you are filling in"))
     lines += lifecycle_commands(actor)
     if roles & {Role.REVIEWER, Role.LEADER, Role.OFFICE}:

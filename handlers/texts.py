@@ -53,6 +53,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "unexpected_photo": _("A photo is not what this question asks for."),
         "unexpected_location": _("A location is not what this question asks for."),
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
+        "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),
         "required": _("This field is required and cannot be skipped."),
         "nothing_to_keep": _("There is no current value to keep; please answer."),
@@ -64,6 +65,8 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "tipoff_closed": _("This tip-off is closed; nothing can be added to it."),
         "tipoff_already_verified": _("This tip-off has already been verified or closed by someone else; please cancel this form."),
     }
+    if code == "unsupported_content" and params.get("content") == "document":
+        code = "unsupported_document"
     text = texts.get(code, _("That answer was not accepted."))
     return text.format(**p)
 

@@ -126,7 +126,7 @@ def test_chat_reads_a_whole_conversation_from_standard_input(tmp_path: Path) -> 
     photo = Path(__file__).parent / "data" / "photos" / "portrait_6.jpg"
     script = "\n".join([
         "/start", f"/bind {code}", "/inspect", "#1", "#1", "#1", "2", "朝外", "李XX出租房",
-        "/location 39.93 116.45", "工体北路8号", "#1", "#2", f"/photo {photo}", "#1", "#2", "#12", "/quit",
+        "/location 39.93 116.45", "工体北路8号", "#1", "#2", f"/photo {photo}", "#1", "#2", "#13", "/quit",
     ])
     out = io.StringIO()
     asyncio.run(run_chat(settings, 4242, "终端用户", "zh-hans", stdin=io.StringIO(script + "\n"), out=out))
@@ -149,3 +149,21 @@ def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path) -> None:
 async def test_migrations_go_up_and_down_on_postgresql(pg_database: str) -> None:
     await asyncio.to_thread(downgrade, pg_database, "base")
     await asyncio.to_thread(upgrade, pg_database)
+
+
+def test_chat_saves_the_pictures_and_files_the_bot_sends(tmp_path: Path) -> None:
+    from sqlmodel import Session, select
+    from sqlmodel import create_engine as sync_engine
+
+    from bot.terminal import run_chat
+    from storage.models import InviteCode
+
+    assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "leader", "--unit", "区安委会办公室"]) == 0
+    with Session(sync_engine(f"sqlite:///{tmp_path / 'hazardbot.db'}")) as s:
+        code = s.exec(select(InviteCode.code)).one()
+    out = io.StringIO()
+    script = f"/bind {code}\n/status\n/quit\n"
+    asyncio.run(run_chat(Settings(data_dir=tmp_path), 4343, "领导", "zh-hans", stdin=io.StringIO(script), out=out))
+    saved = [line.split("[图片 ", 1)[1].split("]", 1)[0] for line in out.getvalue().splitlines() if "[图片 " in line]
+    assert saved, out.getvalue()
+    assert Path(saved[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -107,7 +107,7 @@ async def test_text_stickers_voice_and_files_where_a_photo_is_expected(harness: 
         await chat._feed(harness.factory.message(chat.user, **content))
         assert "这里无法使用该内容" in chat.last_text() and "隐患照片" in chat.last_text()
     await chat.file(b"%PDF-1.4 not an image", "report.pdf", "application/pdf")
-    assert "这里无法使用该内容" in chat.last_text()
+    assert "该文件不是图片" in chat.last_text()
     await chat.file(b"\xff\xd8\xff\xe0 broken", "broken.jpg", "image/jpeg")
     assert "不是可用的图片" in chat.last_text() or "已损坏" in chat.last_text()
     await chat.file(PHOTOS / "jolla.jpg", "big.jpg", "image/jpeg", size=25 * 1024 * 1024)

@@ -66,3 +66,17 @@ async def test_the_fine_disappears_when_the_penalty_is_changed_from_the_card(har
     async with harness.core.uow() as u:
         inspection = (await u.session.exec(select(Inspection))).one()
     assert (inspection.penalty_type, inspection.fine_amount) == ("关闭取缔", None)
+
+
+async def test_a_pin_on_a_prefilled_address_is_saved_and_the_address_asked_again(harness: Harness) -> None:
+    chat = await harness.bind(804, "inspector", "110105005")
+    await fill_inspection_until_review(chat)
+    await chat.press("提交")
+    await chat.press("登记本次检查发现的隐患")
+    await chat.press("保持当前值")
+    await chat.press("保持当前值")
+    await chat.location(39.91, 116.46)
+    reply = chat.last_text()
+    assert "位置已记录" in reply and "地址" in reply and "当前：建国门外大街永安里8号 (39.91000, 116.46000)" in reply
+    await chat.press("保持当前值")
+    assert "负责人" in chat.last_text()

@@ -238,7 +238,9 @@ class FormService:
             value.update(lat=action.latitude, lon=action.longitude)
             if action.address:
                 value["address"] = action.address[: spec.max_length]
-            if value.get("address") or spec.pin_is_enough:
+            # a bare pin never moves on by itself: the address (to the door number) is still asked,
+            # or kept with the "keep" button when it was already given
+            if action.address or spec.pin_is_enough:
                 walk.accept(state, value)
                 self._guess(walk, state)
                 return None
