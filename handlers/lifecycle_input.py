@@ -73,7 +73,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         return text, InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done"), cancel]])
     current = data.get("current", {}).get(step)
     if step == "deadline" and data["op"] not in ("rectify", "plan"):
-        return _("New deadline (e.g. 2026-05-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
+        return _("New deadline, a date after today (e.g. 12月31日 or 2018-12-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
     text = _("{field} (current: {value}):").format(field=field_name(step), value=q(current or "—"))
     if step == "funds":
         text += "\n" + _("In 10k yuan, e.g. 1.5")
@@ -98,17 +98,21 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
     if step == "deadline":
         day = parse_date(text, today)
         if day is None:
-            return None, _("I could not read that date. Try 2026-05-31 or 5月31日.")
-        if day < today:
-            return None, _("The new deadline cannot be before today.")
+            return None, _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天.")
+        if day <= today:
+            return None, _("The deadline must be after today ({today}).").format(today=today.isoformat())
         return day.isoformat(), None
     if step == "funds":
         try:
             amount = Decimal(text.replace("万元", "").replace("万", "").strip())
-            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.0001")):
-                raise InvalidOperation
         except InvalidOperation:
             return None, _("Please send a number, e.g. 0.5 or 120.")
+        if not amount.is_finite():
+            return None, _("Please send a number, e.g. 0.5 or 120.")
+        if amount < 0:
+            return None, _("The number must be at least {min}.").format(min=0)
+        if amount != amount.quantize(Decimal("0.0001")):
+            return None, _("At most {scale} decimal places, please.").format(scale=4)
         return str(amount), None
     if not text:
         return None, _("Please give the reason:")
@@ -117,6 +121,12 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
         return None, _("That is too long ({length} characters); at most {max}, please.").format(
             length=len(text), max=limit)
     return text, None
+
+
+async def _ask_again(message: Message, data: dict[str, Any], error: str) -> None:
+    """A wrong answer: say why, then the same question with its buttons (nothing entered is lost)."""
+    text, keyboard = _prompt(data)
+    await message.answer(f"⚠️ {error}\n{text}", reply_markup=keyboard)
 
 
 async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
@@ -189,11 +199,11 @@ def router() -> Router:
         data = await state.get_data()
         step = data["steps"][0]
         if step in ("evidence", "photos"):
-            await message.answer(_("Photos or a document are expected here; press Done when finished."))
+            await _ask_again(message, data, _("Photos or a document are expected here; press Done when finished."))
             return
         value, error = _parse(step, message.text or "", local_date(core.clock()))
         if error:
-            await message.answer(error)
+            await _ask_again(message, data, error)
             return
         data["answers"][step] = value
         await _advance(message, state, data, actor, core, bot)
@@ -203,13 +213,13 @@ def router() -> Router:
         data = await state.get_data()
         step = data["steps"][0]
         if step not in ("evidence", "photos"):
-            await message.answer(_("Please answer the question first."))
+            await _ask_again(message, data, _("Please answer the question first."))
             return
         doc = message.document
         is_image = message.photo or (doc and (doc.mime_type or "").startswith("image/"))
         if not is_image:
             if step != "evidence" or doc is None:
-                await message.answer(_("Photos are expected here."))
+                await _ask_again(message, data, _("Photos are expected here."))
                 return
             data["doc"] = [doc.file_id, doc.file_name or "document"]
         else:

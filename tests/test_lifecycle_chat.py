@@ -210,7 +210,9 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
     await reviewer.say("房东张三")
     await reviewer.press("保持不变")
     await reviewer.say("一万")
-    assert _last(h, reviewer) == "请输入数字，例如 0.5 或 120。"
+    assert _last(h, reviewer).startswith("⚠️ 请输入数字，例如 0.5 或 120。\n")
+    await reviewer.say("-3")
+    assert _last(h, reviewer).startswith("⚠️ 数值不能小于 0。\n") and "资金" in _last(h, reviewer)
     await reviewer.say("2.5")
     await reviewer.press("保持不变")
     await reviewer.say("专人值守")
