@@ -185,7 +185,7 @@ def router() -> Router:
     async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
         kind = (command.args or "hazards").strip()
         if kind not in EXPORT_KINDS:
-            await message.answer(_("Usage: /export hazards | inspections | plans"))
+            await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
             return
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
         try:
