@@ -73,6 +73,15 @@ def status_text(report: StatusReport) -> str:
         late = st.late_units
         lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
             count=len(late), names=("（" + "、".join(q(u.unit_name) for u in late[:8]) + ("…" if len(late) > 8 else "") + "）") if late else ""))
+    if st.monthly_report_period is not None:
+        late_m = st.late_monthly_units
+        if report.district and st.unit_id is None:
+            lines.append(_("Units without work information for {period}: {count}{names}").format(
+                period=st.monthly_report_period, count=len(late_m),
+                names=("（" + "、".join(q(n) for n in late_m[:8]) + ("…" if len(late_m) > 8 else "") + "）") if late_m else ""))
+        else:
+            lines.append(_("Work information for {period}: {state}").format(
+                period=st.monthly_report_period, state=_("not filed") if late_m else _("filed")))
     return clip("\n".join(lines))
 
 

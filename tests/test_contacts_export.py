@@ -88,6 +88,13 @@ async def test_one_unit_only_and_the_command_line(uow: UowFactory, database_url:
     out = tmp_path / "all.xlsx"
     assert await asyncio.to_thread(cli_main, ["--db", database_url, "export", "contacts", "-o", str(out)]) == 0
     assert "5 contacts" in capsys.readouterr().out
+    before = await registry(uow)
+    async with uow() as u:
+        await u.session.exec(delete(Contact))  # type: ignore[call-overload]
+        await u.commit()
+    assert await asyncio.to_thread(cli_main, ["--db", database_url, "import", "contacts", str(out)]) == 0
+    capsys.readouterr()
+    assert await registry(uow) == before
     out_one = tmp_path / "jw.xlsx"
     code = await asyncio.to_thread(cli_main, ["--db", database_url, "export", "contacts", "--unit", "建外街道",
                                               "-o", str(out_one)])
