@@ -179,6 +179,27 @@ def router() -> Router:
             return
         await message.answer(ranking_text(table))
 
+    @r.message(Command("rank_subscribe"))
+    async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            new = await services.rank_subscriptions.subscribe(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(_("Subscribed: the weekly ranking comes on the first working day of each week. "
+                               "/rank_unsubscribe to stop.") if new else
+                             _("You already receive the weekly ranking. /rank_unsubscribe to stop."))
+
+    @r.message(Command("rank_unsubscribe"))
+    async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            found = await services.rank_subscriptions.unsubscribe(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(_("Unsubscribed from the weekly ranking.") if found else
+                             _("You were not subscribed to the weekly ranking."))
+
     @r.message(Command("map"))
     async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)

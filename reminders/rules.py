@@ -207,6 +207,20 @@ def lookback(unit: UnitFacts, facts: Facts, today: date, cfg: ReminderSettings) 
     return out
 
 
+def weekly_ranking(facts: Facts, today: date) -> list[Reminder]:
+    """The weekly league table (通报, 方案 五(三)) to everyone who subscribed (/rank_subscribe): due from the
+    first working day of each ISO week (evaluated on working days only, so a week starting with holidays
+    sends it on its first working day, and a missed day on the next one); once per week per subscriber
+    (period ``2019-W24``)."""
+    if not facts.rank_subscribers or not facts.ranking:
+        return []
+    monday = today - timedelta(days=today.weekday())
+    iso = monday.isocalendar()
+    return [Reminder("ranking.weekly", "district", f"{iso.year}-W{iso.week:02d}", facts.rank_subscribers,
+                     texts.weekly_ranking(facts.ranking, monday, today), texts.BUTTONS["rank"],
+                     ReminderAction("rank", 0))]
+
+
 def recipient_blocked(blocked: Person, unit: UnitFacts) -> Reminder:
     """Tell the unit's leaders, once, that one of its people blocked the bot."""
     return _unit_reminder("recipient_blocked", unit, f"user:{blocked.user_id}", unit.leaders,
@@ -234,4 +248,5 @@ def evaluate(facts: Facts, today: date, cal: WorkCalendar, cfg: ReminderSettings
         out += deadline_approaching(hazard, unit, today, cal, cfg)
         out += deadline_overdue(hazard, unit, today)
         out += supervision(hazard, unit, facts.office, today)
+    out += weekly_ranking(facts, today)
     return out
