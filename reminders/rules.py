@@ -86,7 +86,9 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
 
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
-    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …)."""
+    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …). Overdue is the
+    card's and /status's definition (``bot.services.find.overdue_clause``): the facts hold registered
+    hazards only, and ``days >= 1`` is ``deadline < today``."""
     days = (today - hazard.deadline).days
     if days < 1:
         return []

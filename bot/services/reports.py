@@ -17,10 +17,11 @@ from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
 
 from bot.clock import Clock
-from bot.domain import HazardState, Role
+from bot.domain import Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.find import overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
 from storage.db import UowFactory
@@ -127,7 +128,7 @@ class ReportService:
         h = Hazard.__table__.c  # type: ignore[attr-defined]
         cat_name = None
         if kind == "overdue":
-            cond = and_(h.state == HazardState.REGISTERED, h.deadline < today)
+            cond = overdue_clause(today)
         elif kind == "major":
             cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
         elif kind == "category" and category is not None and 0 <= category < len(hazard_types()):

@@ -5,7 +5,9 @@ only adds up at most (units × states) rows, so the numbers are the same on SQLi
 Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
 
-- **overdue** (derived, never stored): state ``registered`` and deadline < as_of.
+- **overdue** (derived, never stored): state ``registered`` and deadline < as_of — the SQL condition
+  ``bot.services.find.overdue_clause``, the same as the hazard card (``lifecycle.is_overdue``) and the
+  reminders' overdue rule (``reminders.rules.deadline_overdue``).
 - **new this week**: hazards reported (``created_at``) since Monday 00:00 Asia/Shanghai of as_of's week;
   **registered this week**: hazards registered (上账) since then.
 - **major**: open hazards of level 重大隐患.
@@ -48,6 +50,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState
+from bot.services.find import overdue_clause
+from bot.services.lifecycle import is_overdue
 from reminders.calendar import WorkCalendar
 from reminders.settings import ReminderSettings
 from storage.db import UowFactory
@@ -186,7 +190,7 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
         h.unit_id,
         h.state,
         func.count().label("n"),
-        _count_if(and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)).label("overdue"),
+        _count_if(overdue_clause(w.as_of)).label("overdue"),
         _count_if(and_(is_open, h.level == MAJOR)).label("major"),
         _count_if(h.created_at >= w.week_start).label("new_week"),
         _count_if(h.registered_at >= w.week_start).label("registered_week"),
@@ -534,7 +538,7 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
     """Open major hazards and overdue hazards that have coordinates, most urgent deadline first."""
     w = Window.at(now)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    overdue = and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)
+    overdue = overdue_clause(w.as_of)
     major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
     stmt = (
         select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline)
@@ -546,6 +550,6 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
         stmt = stmt.where(h.unit_id == unit_id)
     out = []
     for number, site, lon, lat, level, state, deadline in (await session.exec(stmt)).all():  # type: ignore[call-overload]
-        is_overdue = state == HazardState.REGISTERED and deadline is not None and deadline < w.as_of
-        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, is_overdue))
+        overdue_now = is_overdue(state, deadline, w.as_of)
+        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, overdue_now))
     return out
