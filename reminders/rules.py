@@ -209,6 +209,15 @@ def lookback(unit: UnitFacts, facts: Facts, today: date, cfg: ReminderSettings) 
     return out
 
 
+WEEKLY_RANKING = "ranking.weekly"
+
+
+def ranking_period(day: date) -> str:
+    """The ISO week of ``day``, e.g. ``2019-W24`` (the week's Monday decides the ISO year)."""
+    iso = (day - timedelta(days=day.weekday())).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
 def weekly_ranking(facts: Facts, today: date) -> list[Reminder]:
     """The weekly league table (通报, 方案 五(三)) to everyone who subscribed (/rank_subscribe): due from the
     first working day of each ISO week (evaluated on working days only, so a week starting with holidays
@@ -217,8 +226,7 @@ def weekly_ranking(facts: Facts, today: date) -> list[Reminder]:
     if not facts.rank_subscribers or not facts.ranking:
         return []
     monday = today - timedelta(days=today.weekday())
-    iso = monday.isocalendar()
-    return [Reminder("ranking.weekly", "district", f"{iso.year}-W{iso.week:02d}", facts.rank_subscribers,
+    return [Reminder(WEEKLY_RANKING, "district", ranking_period(today), facts.rank_subscribers,
                      texts.weekly_ranking(facts.ranking, monday, today), texts.BUTTONS["rank"],
                      ReminderAction("rank", 0))]
 

@@ -77,14 +77,20 @@ async def test_the_rule_queues_the_table_once_a_week_from_the_first_working_day(
 
     # the same day again, and the rest of the week: nothing new (the outbox key), even on two runs
     for day in (monday, date(2018, 10, 16), date(2018, 10, 19)):
-        await run_rules(uow, day, CAL, CFG, TZ, at(day))
+        run = await run_rules(uow, day, CAL, CFG, TZ, at(day))
+        assert not [r for r in run.due if r.rule == "ranking.weekly"]  # everyone has it: not even computed
     assert len(await rows(harness)) == 2
+    # someone subscribing mid-week gets this week's table on the next run
+    late = await harness.bind(714, "leader", "朝外街道")
+    await late.say("/rank_subscribe")
+    await run_rules(uow, date(2018, 10, 19), CAL, CFG, TZ, at(date(2018, 10, 19)))
+    assert [(p, c) for p, c, _t in await rows(harness)][2:] == [("2018-W42", 714)]
 
     # the office unsubscribes; next week only the leader hears it
     await office.say("/rank_unsubscribe")
     next_monday = date(2018, 10, 22)
     await run_rules(uow, next_monday, CAL, CFG, TZ, at(next_monday))
-    assert [(p, c) for p, c, _t in await rows(harness)][2:] == [("2018-W43", 711)]
+    assert [(p, c) for p, c, _t in await rows(harness)][3:] == [("2018-W43", 711), ("2018-W43", 714)]
 
 
 async def test_a_week_that_starts_with_holidays_gets_it_on_its_first_working_day(harness: Harness) -> None:
