@@ -27,6 +27,7 @@ from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
 from bot.services.rank_subscriptions import RankSubscriptionService
 from bot.services.reports import ReportService
+from bot.services.tipoffs import TipOffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from reminders.contacts import ContactService
@@ -57,6 +58,7 @@ class Services:
     find: FindService
     admin: AdminService
     rank_subscriptions: RankSubscriptionService
+    tipoffs: TipOffService
 
 
 @dataclass
@@ -73,10 +75,11 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock)
     invites = InviteService(uow, settings.invite_ttl_days)
+    forms = FormService(uow, clock, settings, evidence)
     return Services(
         users=UserService(uow, settings.admin_ids),
         invites=invites,
-        forms=FormService(uow, clock, settings, evidence),
+        forms=forms,
         photos=photos,
         reports=ReportService(uow, clock, settings.district_code),
         plans=PlanService(uow, clock),
@@ -88,6 +91,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         find=FindService(uow, clock),
         admin=AdminService(uow, invites),
         rank_subscriptions=RankSubscriptionService(uow, clock),
+        tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
 
 

@@ -13,7 +13,7 @@ import sys
 
 from bot.settings import Settings
 
-COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli")
+COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,10 @@ COMMANDS = {
         ("bind", "用邀请码绑定单位"),
         ("phone", "用手机号码绑定（工作联系表）"),
         ("report_info", "报送工作信息、总结或计划"),
+        ("report", "举报安全隐患（无需绑定）"),
+        ("track", "查询举报进展：/track 编号"),
+        ("my_reports", "我的举报"),
+        ("tipoffs", "待核实的群众举报"),
         ("help", "帮助"),
     ],
     "en": [
@@ -46,6 +50,10 @@ COMMANDS = {
         ("bind", "Bind to a unit with an invite code"),
         ("phone", "Bind by phone number (contact form)"),
         ("report_info", "Submit work information, a summary or a plan"),
+        ("report", "Report a safety hazard (no binding needed)"),
+        ("track", "Follow a tip-off: /track NUMBER"),
+        ("my_reports", "My tip-offs"),
+        ("tipoffs", "Tip-offs waiting for verification"),
         ("help", "Help"),
     ],
 }

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     throttle_rate: float = 1.0
     throttle_burst: int = 20
     log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
+    # tip-offs from the public (issue 6): abuse limits
+    tipoff_daily_limit: int = Field(default=5, ge=1)
+    tipoff_min_description: int = Field(default=10, ge=1)
+    tipoff_max_photos: int = Field(default=6, ge=0)
+    tipoff_duplicate_radius_m: float = Field(default=100.0, gt=0)
+    tipoff_duplicate_days: int = Field(default=90, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -2,7 +2,7 @@
 
 What the bot sends is printed; buttons are numbered and pressed with ``#N``. Extra commands:
 ``/photo PATH`` (a photo), ``/album PATH PATH…``, ``/file PATH`` (an image sent as a file),
-``/location LAT LON``, ``/as USER_ID`` (talk as someone else), ``/quit``. Reads standard input,
+``/location LAT LON``, ``/as USER_ID [NAME]`` (talk as someone else), ``/quit``. Reads standard input,
 so a whole conversation can be piped in.
 """
 
@@ -38,7 +38,7 @@ HELP = (
     "  #编号            点击按钮（如 #1）\n"
     "  /photo 路径      发送照片        /album 路径 路径…  发送相册\n"
     "  /file 路径       以文件发送图片  /location 纬度 经度  发送位置\n"
-    "  /as 用户ID       切换用户        /quit              退出\n"
+    "  /as 用户ID [姓名] 切换用户       /quit              退出\n"
     "先发送 /start。绑定单位需要邀请码：另开终端运行 hazardbot invite --role inspector --unit 110105001"
 )
 
@@ -133,8 +133,9 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool
     elif command == "/location" and len(args) >= 2:
         await chat.location(float(args[0]), float(args[1]), " ".join(args[2:]) or None)
     elif command == "/as" and args:
-        chat.user = UpdateFactory.user(int(args[0]), who["name"], who["language"])
-        print(f"  (now talking as user {args[0]})", file=out, flush=True)
+        name = " ".join(args[1:]) or f"用户{args[0]}"
+        chat.user = UpdateFactory.user(int(args[0]), name, who["language"])
+        print(f"  (now talking as user {args[0]}, {name})", file=out, flush=True)
     else:
         await chat.say(line)
     return True

@@ -20,6 +20,8 @@ ROUTER_MODULES = (
     "handlers.office",
     "handlers.rectification",
     "handlers.admin",
+    "handlers.tipoffs",
+    "handlers.tipoff_verify",
     "handlers.forms",
     "handlers.fallback",  # callbacks only, after everything else: answers buttons nobody handled
 )

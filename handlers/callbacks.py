@@ -29,3 +29,21 @@ class ReportCb(CallbackData, prefix="s1"):
     k: str
     u: int = 0
     c: int = 0
+
+
+class TipCb(CallbackData, prefix="t1"):
+    """A verifier's tip-off button. ``a``: ``v`` open, ``c`` 查实, ``r`` 不属实 menu, ``rr`` reason ``i``,
+    ``f`` forward menu, ``ff`` forward to township ``i``, ``m`` merge into ``k`` (``t``/``h``) ``j``."""
+
+    a: str
+    id: int
+    i: int = 0
+    k: str = ""
+    j: int = 0
+
+
+class TrackCb(CallbackData, prefix="t2"):
+    """A reporter's button on their own tip-off ``n`` (number): ``a`` ``add`` or ``nf`` (not fixed)."""
+
+    a: str
+    n: str

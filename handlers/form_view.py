@@ -10,6 +10,7 @@ from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.texts import clip, q, rejection
+from handlers.tipoff_texts import submitted_tipoff_text
 
 REVIEW_VALUE_LIMIT = 150
 
@@ -99,6 +100,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))
     if prompt.linked_inspection:
         lines.append(_("Found in inspection {number}").format(number=q(prompt.linked_inspection)))
+    if prompt.linked_tipoff:
+        lines.append(_("Verifies tip-off {number} from the public").format(number=q(prompt.linked_tipoff)))
     builder = InlineKeyboardBuilder()
     for line in prompt.review:
         value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"
@@ -121,6 +124,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
 def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     result = prompt.submitted
     assert result is not None
+    if result.kind in ("tipoff", "tipoff_addition"):
+        return submitted_tipoff_text(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

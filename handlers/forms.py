@@ -30,6 +30,7 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.evidence import album_pages, check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
+from handlers.notices import deliver
 from handlers.texts import clip, domain_error
 
 log = logging.getLogger("hazardbot.forms")
@@ -43,9 +44,11 @@ async def _send(message: Message, prompt: Prompt, locale: str, warning: str | No
     if rendered is None or (warning and prompt.kind == "none"):
         if warning:
             await message.answer(warning)
-        return
-    text, keyboard = rendered
-    await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
+    else:
+        text, keyboard = rendered
+        await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
+    if prompt.notices and message.bot is not None:
+        await deliver(message.bot, prompt.notices)
 
 
 async def _show_evidence(message: Message, services: Services, prompt: Prompt) -> None:
@@ -127,7 +130,9 @@ def router() -> Router:
         await _send(message, await services.forms.current(actor, locale), locale)
 
     @r.callback_query(FormCb.filter())
-    async def button(query: CallbackQuery, callback_data: FormCb, actor: Actor, services: Services, locale: str) -> None:
+    async def button(
+        query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str
+    ) -> None:
         action: FormAction
         if callback_data.k == "p":
             action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
@@ -153,16 +158,16 @@ def router() -> Router:
             return
         await query.answer()
         rendered = render(prompt, locale)
-        if rendered is None:
-            return
-        text, keyboard = rendered
-        stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
-        if stays:
-            await message.edit_text(text, reply_markup=keyboard)
-            return
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(text, reply_markup=keyboard)
-        await _show_evidence(message, services, prompt)
+        if rendered is not None:
+            text, keyboard = rendered
+            stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
+            if stays:
+                await message.edit_text(text, reply_markup=keyboard)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+                await message.answer(text, reply_markup=keyboard)
+                await _show_evidence(message, services, prompt)
+        await deliver(bot, prompt.notices)
 
     @r.callback_query(InspectionCb.filter())
     async def hazard_from_inspection(

@@ -18,6 +18,7 @@ from bot.services.lifecycle import Action, roles_for, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.transitions import Outcome
 from handlers.hazard_view import lifecycle_error, notice_text, outcome_text
+from handlers.notices import deliver
 
 log = logging.getLogger("hazardbot.lifecycle")
 _REFUSALS = (PermissionDenied, NotFound, NotBound)
@@ -46,6 +47,7 @@ async def tell_others(bot: Bot, outcome: Outcome, actor: Actor, note: str | None
             await bot.send_message(chat_id, text)
         except Exception:  # noqa: BLE001  (one unreachable person must not stop the others)
             log.warning("could not notify %s about hazard %s", chat_id, outcome.hazard_id)
+    await deliver(bot, outcome.notices)  # a tip-off's reporter learns the new state in plain words
 
 
 async def press(

@@ -25,6 +25,9 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/plan — file the unit's annual inspection plan (Annex 3); /plan_file as Excel"))
     if roles & {Role.LEADER, Role.OFFICE} or actor.is_admin:
         lines.append(_("/status — where the campaign stands, with a chart; /rank — the league table"))
+    if roles & {Role.INSPECTOR, Role.REVIEWER, Role.OFFICE}:
+        lines.append(_("/tipoffs — tip-offs from the public waiting for verification"))
+    lines.append(_("/report — report a safety hazard; /track NUMBER — follow it; /my_reports"))
     lines.append(_("/bind CODE — bind to a unit with an invite code"))
     lines.append(_("/help — this help"))
     return lines
@@ -36,7 +39,9 @@ def greeting(actor: Actor) -> str:
             "Hello {name}! This is the Chaoyang urban safety hazard campaign bot.\n"
             "You are not bound to a unit yet. Ask your unit's administrator or the district safety office "
             "for an invite code, then send:\n/bind CODE"
-        ).format(name=q(actor.full_name))
+        ).format(name=q(actor.full_name)) + "\n\n" + _(
+            "Anyone can report a safety hazard: /report (anonymous by default); follow it with /track NUMBER."
+        )
     roles = "\n".join(f"• {q(g.unit_name)}：{role_name(g.role)}" for g in actor.grants)
     if actor.is_admin and not actor.grants:
         roles = "• " + role_name(Role.ADMIN)

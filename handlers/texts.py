@@ -59,6 +59,10 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "not_editable": _("That field does not apply to this record."),
         "finish_first": _("Please finish the current question first."),
         "nothing_asked": _("Nothing is being asked right now."),
+        "tipoff_blocked": _("Sorry, you cannot submit tip-offs at the moment."),
+        "tipoff_daily_limit": _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow."),
+        "tipoff_closed": _("This tip-off is closed; nothing can be added to it."),
+        "tipoff_already_verified": _("This tip-off has already been verified or closed by someone else; please cancel this form."),
     }
     text = texts.get(code, _("That answer was not accepted."))
     return text.format(**p)
@@ -89,6 +93,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
         "invalid_plan": _("The plan is not complete: a year of 2018–2020, a target of at least 1 and at least one arrangement row with a schedule and areas."),
+        "tipoff_closed": _("Tip-off {number} has already been handled."),
     }
     if code == "invite_invalid":
         reasons = {
@@ -98,6 +103,12 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
             "revoked": _("This invite code was revoked."),
         }
         return reasons.get(str(params.get("reason")), reasons["unknown"])
+    if code == "tipoff_refused":
+        if params.get("reason") == "blocked":
+            return _("Sorry, you cannot submit tip-offs at the moment.")
+        return _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow.").format(
+            limit=q(params.get("limit", ""))
+        )
     if code in IMAGE_ERRORS:
         return image_rejection(code, params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})

@@ -73,6 +73,13 @@ class FieldSpec:
     max_items: int = 10
     default: str | None = None
     repeat: tuple[str, ...] = ()
+    # limits taken from ``Settings`` by name when the form is walked (e.g. ``tipoff_min_description``)
+    min_length_setting: str | None = None
+    max_items_setting: str | None = None
+    # a location answered by a pin alone (no typed address needed)
+    pin_is_enough: bool = False
+    # a township choice pre-answered from the address given in field ``guess_from``
+    guess_from: str | None = None
 
     def label(self, locale: str) -> str:
         return self.label_en if locale == "en" else self.label_zh

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -45,15 +47,27 @@ from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
 from bot.services.evidence import EvidenceService
+from bot.services.notices import Notice
 from bot.services.records import create_hazard, create_inspection, create_plan
+from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
+from bot.services.tipoff_rules import guess_township
 from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
-from storage.models import Draft, Inspection, Photo
+from storage.models import Draft, Hazard, Inspection, Photo
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard", "plan")
+FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+_PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
+
+#: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
+OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]
+
+
+def is_public_form(form_key: str) -> bool:
+    """True for forms anyone may fill in, bound or not (``roles = ["public"]``: the public's tip-offs)."""
+    return Role.PUBLIC.value in load_form(form_key).roles
 
 
 class FormService:
@@ -78,17 +92,31 @@ class FormService:
     def _today(self) -> date:
         return self._clock().date()
 
-    async def start(self, actor: Actor, form_key: str, locale: str, *, from_inspection: int | None = None) -> Prompt:
+    async def start(
+        self,
+        actor: Actor,
+        form_key: str,
+        locale: str,
+        *,
+        from_inspection: int | None = None,
+        prefill: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        on_created: OnCreated | None = None,
+    ) -> Prompt:
         """Open ``form_key`` for ``actor`` (or show the form already open, with notice ``resumed``).
 
         ``from_inspection``: the hazard form starts with the site of that inspection and links to it.
-        Raises ``PermissionDenied`` when the actor holds no recording role, ``NotFound`` for an
-        inspection outside the actor's unit.
+        ``prefill``: answers to start with (over the form's defaults), offered back with "keep";
+        ``context``: facts the submission needs (e.g. ``tipoff_id``: the hazard verifies that tip-off);
+        ``on_created``: called in the same transaction with the new draft (not for a resumed one).
+        Raises ``PermissionDenied`` when the actor holds no recording role (public forms need none),
+        ``NotFound`` for an inspection outside the actor's unit.
         """
         if form_key not in FORMS:
             raise NotFound(form=form_key)
-        grant = actor.grant_for(*(Role(r) for r in load_form(form_key).roles))
-        if grant is None:
+        roles = load_form(form_key).roles
+        grant = actor.grant_for(*(Role(r) for r in roles if r != Role.PUBLIC.value))
+        if grant is None and Role.PUBLIC.value not in roles:
             raise PermissionDenied()
         async with self._lock(actor.user_id), self._uow() as uow:
             active = await self._active(uow.session, actor.user_id)
@@ -96,11 +124,15 @@ class FormService:
                 prompt = await self._prompt(uow.session, active, locale)
                 return _with(prompt, notice="resumed", notice_params={"form": prompt.form_title})
             spec = load_form(form_key)
-            prefill = self._defaults(spec, grant.unit_name, grant.unit_is_township)
-            context: dict[str, Any] = {"unit_id": grant.unit_id}
+            if grant is not None and not is_public_form(form_key):
+                prefill = {**self._defaults(spec, grant.unit_name, grant.unit_is_township), **(prefill or {})}
+                context = {"unit_id": grant.unit_id, **(context or {})}
+            else:
+                prefill = {**self._defaults(spec, "", False), **(prefill or {})}
+                context = dict(context or {})
             if from_inspection is not None:
                 inspection = await uow.session.get(Inspection, from_inspection)
-                if inspection is None or inspection.unit_id != grant.unit_id:
+                if inspection is None or grant is None or inspection.unit_id != grant.unit_id:
                     raise NotFound(inspection=from_inspection)
                 prefill.update(
                     township=inspection.township,
@@ -115,6 +147,10 @@ class FormService:
             _save(draft, state)
             uow.session.add(draft)
             await uow.session.flush()
+            if on_created is not None:
+                await on_created(uow.session, draft)
+                uow.session.add(draft)
+                await uow.session.flush()
             prompt = await self._prompt(uow.session, draft, locale)
             await uow.commit()
             return prompt
@@ -178,7 +214,7 @@ class FormService:
         action: FormAction,
         locale: str,
     ) -> Prompt | tuple[str, dict[str, Any]] | None:
-        spec = walk.current(state)
+        spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
             return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
@@ -202,8 +238,9 @@ class FormService:
             value.update(lat=action.latitude, lon=action.longitude)
             if action.address:
                 value["address"] = action.address[: spec.max_length]
-            if value.get("address"):
+            if value.get("address") or spec.pin_is_enough:
                 walk.accept(state, value)
+                self._guess(walk, state)
                 return None
             walk.store(state, value)
             return ("pin_saved", {})
@@ -211,7 +248,31 @@ class FormService:
             return await self._photo(session, actor, draft, walk, state, spec, action)
         assert isinstance(action, TextAnswer)
         walk.accept(state, await self._parse_text(session, draft, state, spec, action.text, today, locale))
+        self._guess(walk, state)
         return None
+
+    def _limits(self, spec: FieldSpec | None) -> FieldSpec | None:
+        """``spec`` with the limits its form takes from settings (``min_length_setting``, ``max_items_setting``)."""
+        if spec is None:
+            return None
+        changes: dict[str, Any] = {}
+        if spec.min_length_setting:
+            changes["min_length"] = int(getattr(self._settings, spec.min_length_setting))
+        if spec.max_items_setting:
+            changes["max_items"] = int(getattr(self._settings, spec.max_items_setting))
+        return replace(spec, **changes) if changes else spec
+
+    @staticmethod
+    def _guess(walk: FormWalk, state: FormState) -> None:
+        """Offer a township guessed from an earlier answer's address (``guess_from``) as the current value."""
+        spec = walk.current(state)
+        if spec is None or not spec.guess_from or state.data.get(spec.key):
+            return
+        answer = state.data.get(spec.guess_from)
+        text = answer.get("address") if isinstance(answer, dict) else answer
+        unit = guess_township(text if isinstance(text, str) else None)
+        if unit is not None:
+            state.data[spec.key] = unit.name
 
     async def _parse_text(
         self, session: AsyncSession, draft: Draft, state: FormState, spec: FieldSpec, text: str, today: date, locale: str
@@ -351,13 +412,15 @@ class FormService:
             height=image.height,
             telegram_file_id=action.telegram_file_id,
             telegram_file_unique_id=action.telegram_file_unique_id,
-            stage=(PhotoStage.DISCOVERY if draft.form == "hazard" else PhotoStage.INSPECTION).value,
+            stage=_PHOTO_STAGES.get(draft.form, PhotoStage.INSPECTION).value,
             draft_id=draft.id,
             user_id=actor.user_id,
         )
         session.add(photo)
         await session.flush()
-        if self._evidence is not None:
+        # no evidence copy of a public report's photo: its watermark would carry the reporter's name;
+        # the verifier's hazard gets them (tipoffs.confirm), stamped with the verifier's name
+        if self._evidence is not None and not is_public_form(draft.form):
             unit_id = draft.context.get("unit_id")
             info = info_from_form(
                 state.data,
@@ -393,18 +456,31 @@ class FormService:
         for spec in walk.spec.fields:
             if spec.repeat:
                 data[f"{spec.key}_rows"] = walk.rows(state.data, spec)
-        unit_id = int(draft.context["unit_id"])
         district = self._settings.district_name
         submitted: Submitted
-        if draft.form == "inspection":
+        notices: list[Notice] = []
+        if draft.form == "tipoff":
+            submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, now=self._clock())
+        elif draft.form == "tipoff_addition":
+            submitted, notices = await add_to_tipoff(session, draft, data)
+        elif draft.form == "inspection":
+            unit_id = int(draft.context["unit_id"])
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
         elif draft.form == "plan":
+            unit_id = int(draft.context["unit_id"])
             submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
         else:
+            unit_id = int(draft.context["unit_id"])
+            if draft.context.get("tipoff_id"):
+                await claim_for_hazard(session, int(draft.context["tipoff_id"]))
             submitted = await create_hazard(
                 session, draft, data, unit_id=unit_id, district=district, today=today,
                 inspection_id=draft.context.get("inspection_id"),
             )
+            if draft.context.get("tipoff_id"):
+                hazard = await session.get(Hazard, submitted.record_id)
+                assert hazard is not None
+                notices = await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
         draft.status = DraftStatus.SUBMITTED.value
         draft.updated_at = utcnow()
         _save(draft, state)
@@ -415,6 +491,7 @@ class FormService:
             form_title=walk.spec.title(locale),
             draft_id=draft.id or 0,
             submitted=submitted,
+            notices=tuple(notices),
         )
 
     async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
@@ -462,6 +539,7 @@ class FormService:
                 draft_id=draft.id,
                 review=lines,
                 linked_inspection=draft.context.get("inspection_number"),
+                linked_tipoff=draft.context.get("tipoff_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
             )
         options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))
@@ -510,6 +588,4 @@ def _save(draft: Draft, state: FormState) -> None:
 
 
 def _with(prompt: Prompt, **changes: Any) -> Prompt:
-    from dataclasses import replace
-
     return replace(prompt, **changes)

@@ -46,7 +46,7 @@ from bot.services.lifecycle_errors import (
     ReinspectorMustDiffer,
 )
 from bot.services.numbers import next_ledger_number
-from bot.services.transitions import Outcome, Transitions
+from bot.services.transitions import Outcome, Transitions, with_tipoff_notices
 from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Photo, Unit
@@ -152,6 +152,7 @@ class LifecycleService:
         async def once() -> Outcome:
             async with self._uow() as u:
                 outcome = await work(Transitions(u.session, self._clock()))
+                outcome = await with_tipoff_notices(u.session, outcome)
                 await u.commit()
                 return outcome
 

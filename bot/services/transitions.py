@@ -8,7 +8,7 @@ row (PostgreSQL re-checks the WHERE after the first commits), and the loser is t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,18 @@ class Outcome:
     record_id: int | None = None
     draft_number: str = ""
     site_name: str = ""
+    notices: tuple[Any, ...] = ()  # bot.services.notices.Notice: e.g. a tip-off's reporter (群众举报)
+
+
+async def with_tipoff_notices(session: AsyncSession, outcome: Outcome) -> Outcome:
+    """``outcome`` with the notices owed to the reporters of the tip-offs its hazard came from, when the
+    hazard changed state (mirrored by ``on_hazard_state_changed`` in the same unit of work)."""
+    from bot.services.tipoff_records import on_hazard_state_changed
+
+    if outcome.to_state == outcome.from_state:
+        return outcome
+    notices = await on_hazard_state_changed(session, outcome.hazard_id, outcome.to_state.value)
+    return replace(outcome, notices=tuple(notices)) if notices else outcome
 
 
 class Transitions:

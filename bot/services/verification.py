@@ -33,7 +33,7 @@ from bot.services.lifecycle_errors import (
     ReasonRequired,
 )
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
-from bot.services.transitions import Outcome, Transitions
+from bot.services.transitions import Outcome, Transitions, with_tipoff_notices
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
 from storage.models_lifecycle import Verification, VerificationSample
@@ -236,6 +236,7 @@ class VerificationService:
                                       state=check.result)
                 outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
                                                  verification_id)
+                outcome = await with_tipoff_notices(u.session, outcome)
                 await u.commit()
                 return outcome
 
@@ -260,6 +261,7 @@ class VerificationService:
                 check = Verification(hazard_id=hazard_id, result="passed" if passed else "failed", note=note,
                                      photo_ids=list(photo_ids), checked_by=actor.user_id, checked_at=t.now)
                 outcome = await self._transition(t, actor, hazard_id, passed, note, photo_ids, deadline, None)
+                outcome = await with_tipoff_notices(u.session, outcome)
                 u.session.add(check)
                 await u.commit()
                 return outcome

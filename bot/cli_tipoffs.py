@@ -1,0 +1,43 @@
+"""``hazardbot tipoffs export``: the tip-offs as CSV (UTF-8 with BOM, opens in Excel), without any
+reporter identity or contact (issue 6: those stay with the district office, never in exports)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+HEADERS_ZH = {
+    "number": "受理编号", "reported_on": "举报日期", "township": "街乡", "address": "地址", "status": "状态",
+    "reason": "不属实原因", "hazard": "隐患编号", "description": "举报内容",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    tipoffs = sub.add_parser("tipoffs", help="tip-offs from the public")
+    tip_sub = tipoffs.add_subparsers(dest="tipoffs_command", required=True)
+    export = tip_sub.add_parser("export", help="write every tip-off as CSV (no reporter identity)")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(func=export_csv)
+
+
+async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_core
+    from bot.services.tipoffs import EXPORT_COLUMNS
+
+    async with open_core(settings) as core:
+        rows = await core.services.tipoffs.export_rows(None)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+    writer.writerow(HEADERS_ZH)
+    writer.writerows(rows)
+    if args.out:
+        args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+        sys.stderr.write(f"{len(rows)} tip-offs written to {args.out}\n")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0

@@ -1,0 +1,251 @@
+"""Tip-off records inside a caller's unit of work (nothing here commits): creating a tip-off from
+the finished report form, adding to it, linking it to the hazard it became, mirroring that hazard's
+state, and the notices each step owes to the reporter and to the township.
+
+Privacy (issue 6): notices to inspectors carry the tip-off's number, township, address and
+description only; the reporter's identity and contact never leave ``TipOff``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain import PhotoStage, Role
+from bot.forms.checks import Rejected
+from bot.forms.prompt import Submitted
+from bot.services.notices import Notice
+from bot.services.numbers import next_in_sequence
+from bot.services.tipoff_rules import (
+    AWAITING_VERIFICATION,
+    OPEN,
+    TipOffStatus,
+    format_tipoff_number,
+    guess_township,
+    status_for_hazard,
+)
+from bot.settings import Settings
+from storage.models import Draft, Hazard, Membership, Photo, Unit, User
+from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffDailyCount, TipOffPhoto
+from storage.registry import find_township
+from storage.types import utcnow
+
+#: roles of a township that receive its tip-offs in their queue
+QUEUE_ROLES = (Role.INSPECTOR.value, Role.REVIEWER.value)
+
+
+def status_notice(tipoff: TipOff, status: str, *, merged: bool = False, **params: Any) -> Notice:
+    """The reporter of ``tipoff`` is told its (effective) ``status`` in plain words."""
+    return Notice(
+        tipoff.reporter_chat_id,
+        "tipoff_status",
+        {"number": tipoff.number, "status": status, "merged": merged, **params},
+        tipoff.reporter_locale,
+    )
+
+
+async def followers(session: AsyncSession, tipoff: TipOff) -> list[TipOff]:
+    """Tip-offs merged into ``tipoff``: their reporters follow it."""
+    return list((await session.exec(select(TipOff).where(TipOff.merged_into_id == tipoff.id))).all())
+
+
+async def status_notices(session: AsyncSession, tipoff: TipOff, **params: Any) -> list[Notice]:
+    """Notices of ``tipoff``'s new status to its reporter and to the reporters who follow it."""
+    notices = [status_notice(tipoff, tipoff.status, reason=tipoff.reason, **params)]
+    for other in await followers(session, tipoff):
+        notices.append(status_notice(other, tipoff.status, merged=True, reason=tipoff.reason, **params))
+    return notices
+
+
+async def township_staff_chats(session: AsyncSession, township_code: str) -> list[int]:
+    """Telegram ids of the inspectors and reviewers of township ``township_code``."""
+    rows = await session.exec(
+        select(User.telegram_id)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .join(Unit, col(Unit.id) == Membership.unit_id)
+        .where(Unit.code == township_code, col(Membership.role).in_(QUEUE_ROLES))
+        .distinct()
+    )
+    return sorted(set(rows.all()))
+
+
+async def township_notices(session: AsyncSession, tipoff: TipOff, kind: str) -> list[Notice]:
+    """``kind`` (``tipoff_new``, ``tipoff_added``, ``tipoff_not_fixed``) to the township's queue holders."""
+    params = {"number": tipoff.number, "township": tipoff.township, "id": tipoff.id}
+    return [Notice(chat, kind, params) for chat in await township_staff_chats(session, tipoff.township_code)]
+
+
+async def check_may_report(session: AsyncSession, user_id: int, today: date, limit: int) -> None:
+    """Raises ``Rejected('tipoff_blocked')`` for a blocked sender, ``Rejected('tipoff_daily_limit')``
+    when ``user_id`` already submitted ``limit`` tip-offs on ``today`` (Asia/Shanghai)."""
+    if await session.get(TipOffBlock, user_id) is not None:
+        raise Rejected("tipoff_blocked")
+    counted = await session.get(TipOffDailyCount, (user_id, today))
+    if counted is not None and counted.count >= limit:
+        raise Rejected("tipoff_daily_limit", limit=limit)
+
+
+async def _count_one(session: AsyncSession, user_id: int, today: date) -> None:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = TipOffDailyCount.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(user_id=user_id, day=today, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": table.c.count + 1})
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def _link_photos(session: AsyncSession, draft: Draft, tipoff_id: int, photo_ids: list[int],
+                       addition_id: int | None = None) -> int:
+    rows = (await session.exec(select(Photo).where(col(Photo.id).in_(photo_ids or [-1]), Photo.draft_id == draft.id))).all()
+    for photo in rows:
+        assert photo.id is not None
+        session.add(TipOffPhoto(tipoff_id=tipoff_id, photo_id=photo.id, addition_id=addition_id))
+    return len(rows)
+
+
+async def create_tipoff(
+    session: AsyncSession, draft: Draft, data: dict[str, Any], *, settings: Settings, now: datetime
+) -> tuple[Submitted, list[Notice]]:
+    """A ``TipOff`` (status received) from the answers of the report form, and the notice to the
+    township's inspectors. Checks the sender is not blocked and under the daily limit before writing.
+
+    Raises ``Rejected`` (``tipoff_blocked``, ``tipoff_daily_limit``, ``too_short``) with nothing written.
+    """
+    today = now.astimezone(settings.tz).date()
+    await check_may_report(session, draft.user_id, today, settings.tipoff_daily_limit)
+    description = str(data["description"]).strip()
+    if len(description) < settings.tipoff_min_description:
+        raise Rejected("too_short", min=settings.tipoff_min_description)
+    place = data.get("place") or {}
+    unit = find_township(str(data.get("township") or "")) or guess_township(place.get("address"))
+    if unit is None:
+        raise Rejected("not_a_choice")
+    seq = await next_in_sequence(session, f"tipoff:{today:%Y%m%d}")
+    contact = (data.get("contact") or "").strip() or None
+    tipoff = TipOff(
+        number=format_tipoff_number(f"{today:%Y%m%d}", seq),
+        reporter_user_id=draft.user_id,
+        reporter_chat_id=int(draft.context["chat_id"]),
+        reporter_locale=str(draft.context.get("locale") or "zh"),
+        contact=contact,
+        description=description,
+        township_code=unit.code,
+        township=unit.name,
+        address=str(place.get("address") or ""),
+        latitude=place.get("lat"),
+        longitude=place.get("lon"),
+        status=TipOffStatus.RECEIVED.value,
+        draft_id=draft.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(tipoff)
+    await session.flush()
+    assert tipoff.id is not None
+    photos = await _link_photos(session, draft, tipoff.id, list(data.get("photos") or []))
+    await _count_one(session, draft.user_id, today)
+    notices = await township_notices(session, tipoff, "tipoff_new")
+    return Submitted("tipoff", tipoff.id, tipoff.number, tipoff.status, photos), notices
+
+
+async def add_to_tipoff(session: AsyncSession, draft: Draft, data: dict[str, Any]) -> tuple[Submitted, list[Notice]]:
+    """The reporter's addition (text and/or photos) to their own open tip-off ``draft.context['tipoff_id']``.
+
+    Raises ``Rejected('tipoff_closed')`` when the tip-off is no longer open, ``Rejected('required')``
+    when the addition is empty.
+    """
+    tipoff = await session.get(TipOff, int(draft.context["tipoff_id"]))
+    if tipoff is None or tipoff.reporter_user_id != draft.user_id or tipoff.status not in OPEN:
+        raise Rejected("tipoff_closed")
+    text = (data.get("note") or "").strip() or None
+    photo_ids = list(data.get("photos") or [])
+    if text is None and not photo_ids:
+        raise Rejected("required")
+    addition = TipOffAddition(tipoff_id=tipoff.id or 0, text=text)
+    session.add(addition)
+    await session.flush()
+    photos = await _link_photos(session, draft, tipoff.id or 0, photo_ids, addition.id)
+    tipoff.updated_at = utcnow()
+    session.add(tipoff)
+    return (
+        Submitted("tipoff_addition", tipoff.id or 0, tipoff.number, tipoff.status, photos),
+        await township_notices(session, tipoff, "tipoff_added"),
+    )
+
+
+async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Draft, user_id: int) -> list[Photo]:
+    """New ``Photo`` rows (stage tipoff, the EXIF-free bytes) owned by the verifier's hazard ``draft``."""
+    rows = (
+        await session.exec(
+            select(Photo).join(TipOffPhoto, col(TipOffPhoto.photo_id) == Photo.id)
+            .where(TipOffPhoto.tipoff_id == tipoff_id).order_by(col(Photo.id))
+        )
+    ).all()
+    copies = []
+    for original in rows:
+        copy = Photo(
+            sha256=original.sha256, storage_key=original.storage_key, size=original.size, mime=original.mime,
+            width=original.width, height=original.height, stage=PhotoStage.TIPOFF.value,
+            draft_id=draft.id, user_id=user_id,
+        )
+        session.add(copy)
+        await session.flush()
+        copies.append(copy)
+    return copies
+
+
+async def claim_for_hazard(session: AsyncSession, tipoff_id: int) -> None:
+    """Before a hazard is created from tip-off ``tipoff_id``: it must still await verification (row
+    locked on PostgreSQL, so two verifiers submitting at once make one hazard). Raises
+    ``Rejected('tipoff_already_verified')`` otherwise, before anything is written."""
+    tipoff = (await session.exec(select(TipOff).where(TipOff.id == tipoff_id).with_for_update())).first()
+    if tipoff is None or tipoff.status not in AWAITING_VERIFICATION:
+        raise Rejected("tipoff_already_verified")
+
+
+async def hazard_created(session: AsyncSession, tipoff_id: int, hazard: Hazard, verifier_id: int) -> list[Notice]:
+    """查实: the tip-off became ``hazard`` (source 举报); status registered; notices to its reporters."""
+    tipoff = await session.get(TipOff, tipoff_id)
+    if tipoff is None:
+        return []
+    tipoff.hazard_id = hazard.id
+    tipoff.verified_by = verifier_id
+    tipoff.status = TipOffStatus.REGISTERED.value
+    tipoff.reason = None
+    tipoff.updated_at = utcnow()
+    session.add(tipoff)
+    return await status_notices(session, tipoff)
+
+
+async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_state: str) -> list[Notice]:
+    """Mirror hazard ``hazard_id`` entering ``new_state`` on the tip-offs it came from (and those merged
+    into it): registered → rectifying, closed → fixed, rejected → back to verifying. Returns the notices
+    for their reporters (the caller delivers them after committing). Call it after every hazard
+    transition, in the same unit of work; states that change nothing for the reporter return ``[]``.
+    """
+    status = status_for_hazard(new_state)
+    if status is None:
+        return []
+    linked = (await session.exec(select(TipOff).where(TipOff.hazard_id == hazard_id).order_by(col(TipOff.id)))).all()
+    notices: list[Notice] = []
+    for tipoff in linked:
+        if tipoff.status == TipOffStatus.MERGED:
+            if status != TipOffStatus.VERIFYING:
+                notices.append(status_notice(tipoff, status.value, merged=True))
+            continue
+        if tipoff.status == status:
+            continue
+        tipoff.status = status.value
+        if status == TipOffStatus.VERIFYING:
+            tipoff.hazard_id = None
+        tipoff.updated_at = utcnow()
+        session.add(tipoff)
+        if status == TipOffStatus.VERIFYING:
+            notices += await township_notices(session, tipoff, "tipoff_returned")
+        else:
+            notices += await status_notices(session, tipoff)
+    return notices

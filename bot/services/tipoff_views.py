@@ -1,0 +1,84 @@
+"""What the tip-off use cases return: views for the reporter, the verifier and the district office.
+Only ``Reporter`` carries identity, and only the office's card holds one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.services.notices import Notice
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """What a reporter sees of their own tip-off: the (effective) status in plain words."""
+
+    number: str
+    status: str
+    merged: bool
+    reason: str | None
+    township: str
+    reported_on: date
+    can_add: bool
+    can_say_not_fixed: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible duplicate: an open tip-off (``kind`` ``t``) or hazard (``h``) nearby or at the same address."""
+
+    kind: str
+    id: int
+    number: str
+    state: str
+    distance_m: float | None
+    same_address: bool
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """The reporter's identity: only ever built for the district office."""
+
+    telegram_id: int
+    name: str
+    contact: str | None
+
+
+@dataclass(frozen=True)
+class TipOffCard:
+    """A tip-off as its verifier sees it. ``reporter`` is None unless the viewer is the district office."""
+
+    id: int
+    number: str
+    status: str
+    township: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    reported_at: datetime
+    photo_keys: tuple[str, ...]
+    additions: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    hazard_number: str | None
+    can_verify: bool
+    reporter: Reporter | None = None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    number: str
+    status: str
+    township: str
+    summary: str
+
+
+@dataclass
+class Outcome:
+    """The result of a verifier's action: a status code for the verifier and notices to deliver."""
+
+    number: str
+    status: str
+    notices: list[Notice] = field(default_factory=list)

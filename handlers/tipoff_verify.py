@@ -1,0 +1,142 @@
+"""The township's side of tip-offs: the queue ``/tipoffs``, the card with its photos (EXIF-free copies)
+and the verify buttons (查实 → hazard form pre-filled, 不属实 with a preset reason, wrong township →
+forward, merge into a duplicate), and the office's ``/block_sender`` / ``/unblock_sender``.
+Every button is re-checked by the service for role and township scope."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InputMediaPhoto, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.app import Core, Services
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
+from bot.services.tipoffs import TipOffCard
+from handlers.callbacks import TipCb
+from handlers.notices import deliver
+from handlers.texts import domain_error, q
+from handlers.tipoff_texts import card_text, reason_words, status_words
+from handlers.tipoffs import send_prompt
+from storage.registry import townships
+
+
+def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
+    builder = InlineKeyboardBuilder()
+    if not card.can_verify:
+        return None
+    builder.button(text=_("✅ Confirmed (查实)"), callback_data=TipCb(a="c", id=card.id))
+    builder.button(text=_("❌ Not confirmed (不属实)"), callback_data=TipCb(a="r", id=card.id))
+    builder.button(text=_("🔀 Wrong township"), callback_data=TipCb(a="f", id=card.id))
+    for c in card.candidates:
+        builder.button(text=_("🔗 Merge into {number}").format(number=c.number)[:60],
+                       callback_data=TipCb(a="m", id=card.id, k=c.kind, j=c.id))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+async def _send_card(message: Message, bot: Bot, core: Core, card: TipOffCard) -> None:
+    photos = [
+        InputMediaPhoto(media=BufferedInputFile(await core.services.tipoffs.photo_bytes(key), f"{card.number}-{i}.jpg"))
+        for i, key in enumerate(card.photo_keys[:10], start=1)
+    ]
+    if len(photos) == 1:
+        await bot.send_photo(message.chat.id, photos[0].media)
+    elif photos:
+        await bot.send_media_group(message.chat.id, photos)  # type: ignore[arg-type]
+    if card.latitude is not None and card.longitude is not None:
+        await bot.send_location(message.chat.id, card.latitude, card.longitude)
+    await message.answer(card_text(card, core.settings.tz), reply_markup=_card_markup(card))
+
+
+def router() -> Router:
+    r = Router(name="tipoff_verify")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+
+    @r.message(Command("tipoffs"))
+    async def queue(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            items = await services.tipoffs.queue(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        if not items:
+            await message.answer(_("No tip-offs are waiting for verification."))
+            return
+        builder = InlineKeyboardBuilder()
+        for item in items:
+            builder.button(text=f"{item.number} {item.township} {item.summary}"[:60], callback_data=TipCb(a="v", id=item.id))
+        builder.adjust(1)
+        lines = [_("Tip-offs waiting for verification ({count}):").format(count=len(items))]
+        lines += [f"• <code>{q(i.number)}</code> {q(i.township)} · {status_words(i.status, i.township)}" for i in items]
+        await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+    @r.callback_query(TipCb.filter())
+    async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Core, actor: Actor,
+                     services: Services, locale: str) -> None:
+        message = query.message
+        assert isinstance(message, Message)
+        await query.answer()
+        cb = callback_data
+        try:
+            if cb.a == "v":
+                card, notices = await services.tipoffs.open_card(actor, cb.id)
+                await _send_card(message, bot, core, card)
+                await deliver(bot, notices)
+            elif cb.a == "c":
+                prompt = await services.tipoffs.confirm(actor, cb.id, locale)
+                await message.edit_reply_markup(reply_markup=None)
+                await send_prompt(message, bot, prompt, locale)
+            elif cb.a == "r":
+                builder = InlineKeyboardBuilder()
+                for index, reason in enumerate(NOT_CONFIRMED_REASONS):
+                    builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
+                builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
+                builder.adjust(1)
+                await message.edit_reply_markup(reply_markup=builder.as_markup())
+            elif cb.a == "f":
+                builder = InlineKeyboardBuilder()
+                for index, unit in enumerate(townships()):
+                    builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
+                builder.adjust(3)
+                builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
+                await message.edit_reply_markup(reply_markup=builder.as_markup())
+            elif cb.a in ("rr", "ff", "m"):
+                if cb.a == "rr":
+                    outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
+                elif cb.a == "ff":
+                    outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
+                else:
+                    outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
+                await message.edit_reply_markup(reply_markup=None)
+                await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
+                    number=q(outcome.number), status=status_words(outcome.status)
+                ))
+                await deliver(bot, outcome.notices)
+            else:
+                await message.answer(_("Unknown button."))
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+
+    @r.message(Command("block_sender", "unblock_sender"))
+    async def block(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
+        number = (command.args or "").strip()
+        if not number:
+            await message.answer(_("Send /block_sender NUMBER (or /unblock_sender NUMBER) with a tip-off number."))
+            return
+        blocking = command.command == "block_sender"
+        try:
+            number = await services.tipoffs.block_sender(actor, number, block=blocking)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        if blocking:
+            await message.answer(_("The sender of tip-off {number} can no longer report.").format(number=q(number)))
+        else:
+            await message.answer(_("The sender of tip-off {number} may report again.").format(number=q(number)))
+
+    return r

@@ -1,0 +1,164 @@
+"""The public's side of tip-offs (群众举报): ``/report``, ``/track NUMBER``, ``/my_reports``, ``/add NUMBER``
+and the photos of an open report (stripped of EXIF before they are stored). Anyone may use these,
+bound or not. The report's answers themselves go through the form handlers (``handlers.forms``).
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.app import Services
+from bot.forms.actions import PhotoAnswer
+from bot.forms.prompt import Prompt
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.evidence import check_declared_size
+from bot.services.tipoffs import TrackView
+from handlers.callbacks import TrackCb
+from handlers.form_view import render
+from handlers.notices import deliver
+from handlers.texts import domain_error, q
+from handlers.tipoff_texts import status_words, track_text
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+
+
+async def send_prompt(message: Message, bot: Bot, prompt: Prompt, locale: str) -> None:
+    """Render a form prompt and deliver the notices it carries."""
+    rendered = render(prompt, locale)
+    if rendered is not None:
+        text, keyboard = rendered
+        await message.answer(text, reply_markup=keyboard)
+    await deliver(bot, prompt.notices)
+
+
+def _track_markup(view: TrackView):  # type: ignore[no-untyped-def]
+    builder = InlineKeyboardBuilder()
+    if view.can_add:
+        builder.button(text=_("➕ Add photos or details"), callback_data=TrackCb(a="add", n=view.number))
+    if view.can_say_not_fixed:
+        builder.button(text=_("⚠️ Not fixed"), callback_data=TrackCb(a="nf", n=view.number))
+    builder.adjust(1)
+    return builder.as_markup() if (view.can_add or view.can_say_not_fixed) else None
+
+
+async def reporting(message: Message, actor: Actor, services: Services) -> bool:
+    """Filter: the sender is filling in a report or an addition (their photos get the EXIF treatment)."""
+    return await services.tipoffs.is_reporting(actor)
+
+
+def router() -> Router:
+    r = Router(name="tipoffs")
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.filter(F.message.chat.type == "private")
+
+    @r.message(Command("report"))
+    async def report(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+        try:
+            prompt = await services.tipoffs.start_report(actor, message.chat.id, locale)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
+            await message.answer(_(
+                "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
+                "only the district safety office could see it. Photo metadata (such as GPS) is removed."
+            ))
+        await send_prompt(message, bot, prompt, locale)
+
+    @r.message(Command("track"))
+    async def track(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
+        number = (command.args or "").strip()
+        if not number:
+            await message.answer(_("Send /track followed by your tracking number, e.g. /track JB201810150001."))
+            return
+        view = await services.tipoffs.track(actor, number)
+        if view is None:
+            await message.answer(_("No tip-off of yours has the number {number}.").format(number=q(number)))
+            return
+        await message.answer(track_text(view), reply_markup=_track_markup(view))
+
+    @r.message(Command("my_reports"))
+    async def my_reports(message: Message, actor: Actor, services: Services) -> None:
+        views = await services.tipoffs.my_reports(actor)
+        if not views:
+            await message.answer(_("You have not reported anything yet. Send /report to report a hazard."))
+            return
+        lines = [_("Your tip-offs:")]
+        lines += [f"• <code>{q(v.number)}</code> {v.reported_on:%m-%d} {status_words(v.status, v.township)}" for v in views]
+        lines.append(_("Send /track NUMBER for details."))
+        await message.answer("\n".join(lines))
+
+    @r.message(Command("add"))
+    async def add(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, command: CommandObject) -> None:
+        await _start_addition(message, bot, actor, services, locale, (command.args or "").strip())
+
+    @r.callback_query(TrackCb.filter())
+    async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, actor: Actor,
+                           services: Services, locale: str) -> None:
+        message = query.message
+        assert isinstance(message, Message)
+        await query.answer()
+        if callback_data.a == "add":
+            await _start_addition(message, bot, actor, services, locale, callback_data.n)
+            return
+        try:
+            view, notices = await services.tipoffs.not_fixed(actor, callback_data.n)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.edit_reply_markup(reply_markup=None)
+        await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
+            number=q(view.number)
+        ))
+        await deliver(bot, notices)
+
+    @r.message(F.photo, reporting)
+    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+        assert message.photo
+        largest = message.photo[-1]
+        await _photo(message, bot, actor, services, locale, largest.file_id, largest.file_size)
+
+    @r.message(F.document, reporting)
+    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+        doc = message.document
+        assert doc is not None
+        name = (doc.file_name or "").lower()
+        if not ((doc.mime_type or "").startswith("image/") or name.endswith(IMAGE_EXTENSIONS)):
+            await message.answer(_("Please send photos as pictures or image files."))
+            return
+        await _photo(message, bot, actor, services, locale, doc.file_id, doc.file_size)
+
+    return r
+
+
+async def _start_addition(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, number: str) -> None:
+    if not number:
+        await message.answer(_("Send /add followed by your tracking number."))
+        return
+    try:
+        prompt = await services.tipoffs.start_addition(actor, number, message.chat.id, locale)
+    except DomainError as exc:
+        await message.answer(domain_error(exc.code, {"number": number, **exc.params}))
+        return
+    await send_prompt(message, bot, prompt, locale)
+
+
+async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                 file_id: str, declared_size: int | None) -> None:
+    """Download, strip metadata, keep only the clean copy; the Telegram file id is not kept, so the
+    original (which may carry GPS) can never be forwarded to anyone."""
+    try:
+        check_declared_size(declared_size)
+        downloaded = await bot.download(file_id)
+        assert downloaded is not None
+        stored = await services.tipoffs.keep_photo(downloaded.read())
+        prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
+    except DomainError as exc:
+        await message.answer(domain_error(exc.code, exc.params))
+        return
+    await send_prompt(message, bot, prompt, locale)

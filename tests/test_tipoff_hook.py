@@ -1,0 +1,59 @@
+"""The hook the hazard life cycle calls after each transition: ``on_hazard_state_changed`` mirrors the
+hazard's state on the tip-offs it came from, inside the caller's unit of work, and returns notices."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.services.tipoff_records import on_hazard_state_changed
+from storage.models import Hazard
+from storage.models_tipoffs import TipOff
+from tests.tipoff_helpers import SANLITUN, last, report, verify_as_hazard
+
+REPORTER = 880_004_001
+
+
+async def _open(inspector) -> None:  # type: ignore[no-untyped-def]
+    await inspector.say("/tipoffs")
+    await inspector.press(1)
+
+
+async def test_the_hook_mirrors_in_the_callers_transaction_and_only_on_news(harness) -> None:
+    inspector = await harness.bind(700_041, "inspector", SANLITUN)
+    number = await report(harness.chat(REPORTER))
+    await _open(inspector)
+    await verify_as_hazard(inspector)
+    async with harness.core.uow() as u:
+        hazard_id = (await u.session.exec(select(Hazard.id))).one()
+
+    async with harness.core.uow() as u:  # the caller does not commit: nothing changes
+        await u.session.exec(update(Hazard).values(state="registered"))  # type: ignore[call-overload]
+        notices = await on_hazard_state_changed(u.session, hazard_id, "registered")
+    assert [(n.chat_id, n.kind, n.params["status"], n.params["number"]) for n in notices] == [
+        (REPORTER, "tipoff_status", "rectifying", number)
+    ]
+    async with harness.core.uow() as u:
+        assert (await u.session.exec(select(TipOff.status))).one() == "registered"
+
+    async with harness.core.uow() as u:  # the caller commits: the tip-off follows
+        assert len(await on_hazard_state_changed(u.session, hazard_id, "registered")) == 1
+        await u.commit()
+    async with harness.core.uow() as u:
+        assert (await u.session.exec(select(TipOff.status))).one() == "rectifying"
+        assert await on_hazard_state_changed(u.session, hazard_id, "rectified") == []  # same words: silent
+        assert await on_hazard_state_changed(u.session, hazard_id + 999, "closed") == []  # not from a tip-off
+
+
+async def test_a_rejected_hazard_returns_the_tipoff_to_the_township_queue(harness) -> None:
+    inspector = await harness.bind(700_042, "inspector", SANLITUN)
+    number = await report(harness.chat(REPORTER))
+    await _open(inspector)
+    await verify_as_hazard(inspector)
+    async with harness.core.uow() as u:
+        hazard_id = (await u.session.exec(select(Hazard.id))).one()
+        notices = await on_hazard_state_changed(u.session, hazard_id, "rejected")
+        await u.commit()
+    assert [(n.chat_id, n.kind) for n in notices] == [(700_042, "tipoff_returned")]
+    await inspector.say("/tipoffs")
+    assert number in last(inspector)

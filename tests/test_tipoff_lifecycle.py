@@ -1,0 +1,40 @@
+"""With the life cycle (feat/lifecycle) on main: its transitions call the tip-off hook, so the reporter of a
+hazard made from a tip-off is told when the office registers it (→ being rectified)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import Hazard
+from tests.tipoff_helpers import SANLITUN, report, sent_to, tipoff, verify_as_hazard
+
+REPORTER = 880_005_001
+
+
+async def test_registration_by_the_office_reaches_the_reporter(harness) -> None:
+    inspector = await harness.bind(700_051, "inspector", SANLITUN)
+    await harness.bind(700_052, "reviewer", SANLITUN)
+    await harness.bind(700_053, "office", "110105001")
+    number = await report(harness.chat(REPORTER))
+    await inspector.say("/tipoffs")
+    await inspector.press(1)
+    await verify_as_hazard(inspector)
+    async with harness.core.uow() as u:
+        hazard_id = (await u.session.exec(select(Hazard.id))).one()
+    users = harness.core.services.users
+    reviewer = await users.touch(700_052, "审核", "zh-hans")
+    office = await users.touch(700_053, "区安委办", "zh-hans")
+
+    approved = await harness.core.services.lifecycle.approve(reviewer, hazard_id)
+    assert approved.notices == ()  # pending confirmation reads the same to the reporter
+    registered = await harness.core.services.lifecycle.register(office, hazard_id)
+    assert [(n.chat_id, n.params["status"], n.params["number"]) for n in registered.notices] == [
+        (REPORTER, "rectifying", number)
+    ]
+    assert (await tipoff(harness, number)).status == "rectifying"
+
+    from handlers.lifecycle_common import tell_others
+
+    with harness.dp["i18n_catalog"].context():
+        await tell_others(harness.bot, registered, office)
+    assert "正在整改" in sent_to(REPORTER, harness.session)[-1]
