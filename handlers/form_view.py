@@ -114,6 +114,11 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     builder.adjust(2)
     if prompt.missing:
         lines.append("⚠️ " + _("Still required: {fields}").format(fields=q("、".join(prompt.missing))))
+    if prompt.photo_count:
+        builder.row(InlineKeyboardButton(
+            text=_("🖼 View photos ({count})").format(count=prompt.photo_count),
+            callback_data=FormCb(d=prompt.draft_id, k="v", i=0).pack(),
+        ))
     builder.row(
         InlineKeyboardButton(text=_("✅ Submit"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SUBMIT).pack()),
         InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()),

@@ -11,6 +11,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.app import Services
 from bot.forms.actions import (
@@ -27,7 +28,7 @@ from bot.forms.actions import (
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied, StaleAction
-from bot.services.evidence import album_pages, check_declared_size
+from bot.services.evidence import EvidencePhoto, album_pages, check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import render
 from handlers.notices import deliver
@@ -35,6 +36,7 @@ from handlers.texts import clip, domain_error
 
 log = logging.getLogger("hazardbot.forms")
 
+ALBUM_SIZE = 10
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
@@ -58,19 +60,40 @@ async def _show_evidence(message: Message, services: Services, prompt: Prompt) -
     if prompt.kind != "submitted" or result is None or result.kind != "hazard" or not result.photo_count:
         return
     copies = await services.evidence.copies(hazard_id=result.record_id)
-    first = 1
-    for page in album_pages(copies):
-        caption = _("Evidence photos {first}–{last} of {total}").format(
-            first=first, last=first + len(page) - 1, total=len(copies)
+    for page in range(len(album_pages(copies))):
+        await _send_album_page(message, copies, page)
+
+
+async def _send_album_page(message: Message, copies: list[EvidencePhoto], page: int) -> None:
+    """Album ``page`` (0-based, 10 photos each: Telegram's album limit) with a caption saying which."""
+    pages = album_pages(copies)
+    if not 0 <= page < len(pages):
+        return
+    first = sum(len(p) for p in pages[:page]) + 1
+    caption = _("Evidence photos {first}–{last} of {total}").format(
+        first=first, last=first + len(pages[page]) - 1, total=len(copies)
+    )
+    files = [BufferedInputFile(c.data, c.filename) for c in pages[page]]
+    if len(files) == 1:
+        await message.answer_photo(files[0], caption=caption)
+    else:
+        await message.answer_media_group(
+            [InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(files)]
         )
-        files = [BufferedInputFile(c.data, c.filename) for c in page]
-        if len(files) == 1:
-            await message.answer_photo(files[0], caption=caption)
-        else:
-            await message.answer_media_group(
-                [InputMediaPhoto(media=f, caption=caption if i == 0 else None) for i, f in enumerate(files)]
-            )
-        first += len(page)
+
+
+async def _review_photos(message: Message, services: Services, actor: Actor, locale: str, draft_id: int, page: int) -> None:
+    """The evidence copies of the open form's photos, a page at a time, with "more" while any remain."""
+    current = await services.forms.current(actor, locale)
+    if current.kind == "none" or current.draft_id != draft_id:
+        raise StaleAction()
+    copies = await services.evidence.copies(draft_id=draft_id)
+    await _send_album_page(message, copies, page)
+    if (page + 1) * ALBUM_SIZE < len(copies):
+        more = InlineKeyboardBuilder()
+        more.button(text=_("More photos"), callback_data=FormCb(d=draft_id, k="v", i=page + 1))
+        await message.answer(_("{shown} of {total} photos shown.").format(
+            shown=(page + 1) * ALBUM_SIZE, total=len(copies)), reply_markup=more.as_markup())
 
 
 def _error_text(exc: DomainError, actor: Actor) -> str:
@@ -134,6 +157,14 @@ def router() -> Router:
         query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str
     ) -> None:
         action: FormAction
+        if callback_data.k == "v":
+            try:
+                await _review_photos(query.message, services, actor, locale, callback_data.d, callback_data.i)  # type: ignore[arg-type]
+            except StaleAction:
+                await query.answer(domain_error("stale_action", {}))
+                return
+            await query.answer()
+            return
         if callback_data.k == "p":
             action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
         elif callback_data.k == "e":

@@ -19,6 +19,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     SQLite gets foreign keys, WAL and a busy timeout so that several tasks can share the file.
     """
+    # errors would otherwise quote the statement's parameters (names, phones, reporters) into the logs
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)

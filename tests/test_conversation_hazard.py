@@ -150,3 +150,21 @@ async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> N
     await chat.press("完成")
     await finish_hazard(chat)
     assert "隐患照片：8 张" in chat.last_text()
+
+
+async def test_the_review_card_shows_the_evidence_photos_ten_at_a_time(harness: Harness) -> None:
+    from aiogram.methods import SendMediaGroup, SendPhoto
+
+    chat = await harness.bind(708, "inspector", "110105001")
+    await fill_hazard_until_photos(chat)
+    await chat.album([PHOTOS / f"landscape_{i}.jpg" for i in range(1, 9)])
+    await chat.album([PHOTOS / "portrait_6.jpg", PHOTOS / "DSCN0010.jpg", PHOTOS / "jolla.jpg"])
+    await chat.press("完成")
+    await finish_hazard(chat)
+    sent = await chat.press("查看照片（11 张）")
+    albums = [m for m in sent if isinstance(m, SendMediaGroup)]
+    assert len(albums) == 1 and len(albums[0].media) == 10
+    assert "已显示 10 张，共 11 张" in chat.last_text()
+    sent = await chat.press("更多照片")
+    assert [type(m) for m in sent if isinstance(m, SendPhoto | SendMediaGroup)] == [SendPhoto]
+    assert "证据照片 第11–11张" in (sent[0].caption or "")  # type: ignore[union-attr]

@@ -69,6 +69,7 @@ class Prompt:
     review: tuple[ReviewLine, ...] = ()
     missing: tuple[str, ...] = ()
     linked_inspection: str | None = None
+    photo_count: int = 0
     linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies
     submitted: Submitted | None = None
     notices: tuple[Any, ...] = ()  # bot.services.notices.Notice: whom the caller must tell what

@@ -539,6 +539,7 @@ class FormService:
                 draft_id=draft.id,
                 review=lines,
                 linked_inspection=draft.context.get("inspection_number"),
+                photo_count=sum(len(state.data.get(f.key) or []) for f in walk.applicable(state.data) if f.type == "photos"),
                 linked_tipoff=draft.context.get("tipoff_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
             )
