@@ -25,6 +25,7 @@ from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
+from bot.services.rank_subscriptions import RankSubscriptionService
 from bot.services.reports import ReportService
 from bot.services.tipoffs import TipOffService
 from bot.services.verification import VerificationService
@@ -56,6 +57,7 @@ class Services:
     verification: VerificationService
     find: FindService
     admin: AdminService
+    rank_subscriptions: RankSubscriptionService
     tipoffs: TipOffService
 
 
@@ -88,6 +90,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         verification=VerificationService(uow, clock),
         find=FindService(uow, clock),
         admin=AdminService(uow, invites),
+        rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
 

@@ -24,6 +24,7 @@ from bot.app import Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from handlers.summaries import ranking_text
 from handlers.texts import clip, domain_error, q, role_name
 from storage.contacts_import import ContactsImportRejected
 
@@ -153,6 +154,11 @@ def router() -> Router:
             text = (_("Noted. Decide the supervision level (district government, safety committee or "
                       "township) and notify the responsible unit.")
                     if actor.has(Role.OFFICE) or actor.is_admin else domain_error("permission_denied", {}))
+        elif action == "rank":
+            try:
+                text = ranking_text(await services.reports.rankings(actor))
+            except DomainError as exc:
+                text = domain_error(exc.code, exc.params)
         else:
             text = _("The district safety office updates the contact form: send it the new Annex 4.")
         await query.message.answer(text)

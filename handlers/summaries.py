@@ -73,6 +73,15 @@ def status_text(report: StatusReport) -> str:
         late = st.late_units
         lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
             count=len(late), names=("（" + "、".join(q(u.unit_name) for u in late[:8]) + ("…" if len(late) > 8 else "") + "）") if late else ""))
+    if st.monthly_report_period is not None:
+        late_m = st.late_monthly_units
+        if report.district and st.unit_id is None:
+            lines.append(_("Units without work information for {period}: {count}{names}").format(
+                period=st.monthly_report_period, count=len(late_m),
+                names=("（" + "、".join(q(n) for n in late_m[:8]) + ("…" if len(late_m) > 8 else "") + "）") if late_m else ""))
+        else:
+            lines.append(_("Work information for {period}: {state}").format(
+                period=st.monthly_report_period, state=_("not filed") if late_m else _("filed")))
     return clip("\n".join(lines))
 
 
@@ -170,6 +179,27 @@ def router() -> Router:
             return
         await message.answer(ranking_text(table))
 
+    @r.message(Command("rank_subscribe"))
+    async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            new = await services.rank_subscriptions.subscribe(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(_("Subscribed: the weekly ranking comes on the first working day of each week. "
+                               "/rank_unsubscribe to stop.") if new else
+                             _("You already receive the weekly ranking. /rank_unsubscribe to stop."))
+
+    @r.message(Command("rank_unsubscribe"))
+    async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -> None:
+        try:
+            found = await services.rank_subscriptions.unsubscribe(actor)
+        except DomainError as exc:
+            await message.answer(domain_error(exc.code, exc.params))
+            return
+        await message.answer(_("Unsubscribed from the weekly ranking.") if found else
+                             _("You were not subscribed to the weekly ranking."))
+
     @r.message(Command("map"))
     async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
@@ -185,7 +215,7 @@ def router() -> Router:
     async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
         kind = (command.args or "hazards").strip()
         if kind not in EXPORT_KINDS:
-            await message.answer(_("Usage: /export hazards | inspections | plans"))
+            await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
             return
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
         try:

@@ -16,8 +16,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, Role
+from bot.services.summary import RankingLine
 from storage.models import Hazard, HazardEvent, Inspection, Membership, Unit, User
 from storage.models_plans import InspectionPlan
+from storage.models_ranking import RankSubscription
 from storage.models_reminders import BlockedRecipient, Contact, WorkSubmission
 
 LEADER = "leader"
@@ -70,6 +72,8 @@ class Facts:
     submissions: frozenset[tuple[int, str, str]] = frozenset()
     office: tuple[Person, ...] = ()
     blocked_user_ids: frozenset[int] = frozenset()
+    rank_subscribers: tuple[Person, ...] = ()
+    ranking: tuple[RankingLine, ...] = ()  # filled by ``reminders.service`` only when someone subscribed
     units_by_id: dict[int, UnitFacts] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -175,4 +179,9 @@ async def load_facts(session: AsyncSession, tz: ZoneInfo, campaign_start: date) 
         (u, "plan", str(y)) for u, y in (await session.exec(select(InspectionPlan.unit_id, InspectionPlan.year))).all()
     )
     blocked = frozenset((await session.exec(select(BlockedRecipient.user_id))).all())
-    return Facts(units, hazards, submissions | plans, tuple(office.values()), blocked)
+    subscribers = tuple(
+        person(uid) for uid in (await session.exec(
+            select(RankSubscription.user_id).order_by(RankSubscription.user_id)  # type: ignore[arg-type]
+        )).all()
+    )
+    return Facts(units, hazards, submissions | plans, tuple(office.values()), blocked, subscribers)

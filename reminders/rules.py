@@ -86,7 +86,9 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
 
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
-    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …)."""
+    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …). Overdue is the
+    card's and /status's definition (``bot.services.find.overdue_clause``): the facts hold registered
+    hazards only, and ``days >= 1`` is ``deadline < today``."""
     days = (today - hazard.deadline).days
     if days < 1:
         return []
@@ -207,6 +209,28 @@ def lookback(unit: UnitFacts, facts: Facts, today: date, cfg: ReminderSettings) 
     return out
 
 
+WEEKLY_RANKING = "ranking.weekly"
+
+
+def ranking_period(day: date) -> str:
+    """The ISO week of ``day``, e.g. ``2019-W24`` (the week's Monday decides the ISO year)."""
+    iso = (day - timedelta(days=day.weekday())).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def weekly_ranking(facts: Facts, today: date) -> list[Reminder]:
+    """The weekly league table (通报, 方案 五(三)) to everyone who subscribed (/rank_subscribe): due from the
+    first working day of each ISO week (evaluated on working days only, so a week starting with holidays
+    sends it on its first working day, and a missed day on the next one); once per week per subscriber
+    (period ``2019-W24``)."""
+    if not facts.rank_subscribers or not facts.ranking:
+        return []
+    monday = today - timedelta(days=today.weekday())
+    return [Reminder(WEEKLY_RANKING, "district", ranking_period(today), facts.rank_subscribers,
+                     texts.weekly_ranking(facts.ranking, monday, today), texts.BUTTONS["rank"],
+                     ReminderAction("rank", 0))]
+
+
 def recipient_blocked(blocked: Person, unit: UnitFacts) -> Reminder:
     """Tell the unit's leaders, once, that one of its people blocked the bot."""
     return _unit_reminder("recipient_blocked", unit, f"user:{blocked.user_id}", unit.leaders,
@@ -234,4 +258,5 @@ def evaluate(facts: Facts, today: date, cal: WorkCalendar, cfg: ReminderSettings
         out += deadline_approaching(hazard, unit, today, cal, cfg)
         out += deadline_overdue(hazard, unit, today)
         out += supervision(hazard, unit, facts.office, today)
+    out += weekly_ranking(facts, today)
     return out

@@ -117,4 +117,23 @@ BUTTONS = {
     "lookback": "查看台账",
     "lookback_report": "报送总结报告",
     "contacts": "更新联系表",
+    "rank": "查看完整排名",
 }
+
+
+RANKING_LIMIT = 3900  # the outbox keeps 4000 characters; Telegram takes 4096
+
+
+def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-untyped-def]
+    """The weekly 通报 (方案 五(三)): every unit by rectification rate, with its overdue count and the days
+    since its ledger last changed; ``table`` is ``bot.services.summary.rank``'s list."""
+    lines = [f"【每周排名通报】{_d(monday)}当周，截至{_d(as_of)}各单位隐患治理排名"
+             "（整改率 · 超期隐患 · 距上次更新天数）："]
+    for r in table:
+        days = "从未更新" if r.line.days_since_update is None else f"{r.line.days_since_update}天"
+        lines.append(f"{r.rank_rectification}. {r.line.unit_name} {r.line.rectification.percent()} · "
+                     f"超期{r.line.overdue}项 · {days}")
+    text = "\n".join(lines)
+    if len(text) > RANKING_LIMIT:
+        text = text[:RANKING_LIMIT].rsplit("\n", 1)[0] + "\n……（完整排名请点击下方按钮）"
+    return text

@@ -3,6 +3,7 @@
 import storage.models_evidence  # noqa: F401
 import storage.models_lifecycle  # noqa: F401
 import storage.models_plans  # noqa: F401
+import storage.models_ranking  # noqa: F401
 import storage.models_reminders  # noqa: F401
 import storage.models_scale  # noqa: F401
 import storage.models_tipoffs  # noqa: F401

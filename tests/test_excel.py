@@ -22,6 +22,7 @@ from storage.excel.export import (
 )
 from storage.excel.importer import import_hazards, import_inspections
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard
+from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan, PlanArrangement
 from tests.summary_ledger import closure, hazard, inspection, link, sh, unit, user
 
@@ -137,7 +138,7 @@ async def test_plan_export_follows_the_annex_3_template(uow: UowFactory, tmp_pat
 
 async def _wipe(uow: UowFactory) -> None:
     async with uow() as u:
-        for model in (InspectionHazard, HazardEvent, Inspection, Hazard):
+        for model in (InspectionHazard, HazardEvent, Supervision, Inspection, Hazard):
             await u.session.exec(delete(model))  # type: ignore[call-overload]
         await u.commit()
 

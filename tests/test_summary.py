@@ -18,6 +18,11 @@ unit B = 朝外街道
   h12 rejected                                                   no
 
 Rectification: district 3 of 8 (h4, h5, h10 of h1 h2 h4 h5 h7 h8 h10 h11); A 3 of 7; B 0 of 1.
+
+Supervision (挂牌督办): h1 at two levels (counted once), h7 (rectified, still open), h11 ended, h3 closed
+(its record never ended): supervised = 2 (both A's). Work information: A filed one in May (period 2019-05),
+B only in June; the month due on 2019-06-12 is May (June's last working day, the 28th, is to come), so
+every unit but A is late with its monthly report.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from datetime import date
 from decimal import Decimal
 
 from bot.clock import fixed_clock
-from bot.services.summary import SummaryService, compute_status, rank
+from bot.services.summary import SummaryService, compute_status, default_calendar, monthly_report_due, rank
 from storage.db import UowFactory
+from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan
+from storage.models_reminders import WorkSubmission
 from tests.summary_ledger import closure, hazard, inspection, link, sh, unit, user
 
 NOW = sh(date(2019, 6, 12), 10)
@@ -81,6 +88,17 @@ async def build(uow: UowFactory) -> dict[str, int]:
             InspectionPlan(unit_id=b.id, year=2019, inspection_target=5, verification_ratio=Decimal("50")),
             InspectionPlan(unit_id=b.id, year=2018, inspection_target=99, verification_ratio=Decimal("90")),
         ])
+        ended = sh(date(2019, 6, 1))
+        s.add_all([
+            Supervision(hazard_id=H["h1"].id, level="区政府", started_by=me.id),
+            Supervision(hazard_id=H["h1"].id, level="街乡", started_by=me.id),
+            Supervision(hazard_id=H["h7"].id, level="区安委会", started_by=me.id),
+            Supervision(hazard_id=H["h11"].id, level="街乡", started_by=me.id, ended_at=ended),
+            Supervision(hazard_id=H["h3"].id, level="街乡", started_by=me.id),
+            WorkSubmission(unit_id=a.id, kind="work_info", period="2019-05", text="五月工作信息"),
+            WorkSubmission(unit_id=b.id, kind="work_info", period="2019-06", text="六月工作信息"),
+            WorkSubmission(unit_id=b.id, kind="summary", period="2019-05", text="不是工作信息"),
+        ])
         ids = {"A": a.id, "B": b.id}
         await u.commit()
     return ids  # type: ignore[return-value]
@@ -96,7 +114,10 @@ async def test_district_status_counts_every_rate_by_its_definition(uow: UowFacto
     assert (st.new_this_week, st.registered_this_week) == (1, 1)
     assert st.overdue == 2  # h1, h11; h7 is rectified, h8's deadline is today
     assert st.major_open == 2  # h1, h11; h3 is closed
-    assert st.supervised is None  # no supervision column in the schema yet
+    assert st.supervised == 2  # h1 (two levels, once), h7; h11's ended, h3 is closed
+    assert st.monthly_report_period == "2019-05"
+    assert "朝外街道" in st.late_monthly_units and "建外街道" not in st.late_monthly_units
+    assert len(st.late_monthly_units) == 77
     assert (st.rectification.numerator, st.rectification.denominator) == (3, 8)
     assert st.rectification.value == Decimal("0.3750") and st.rectification.met is False
     assert (st.coverage.numerator, st.coverage.denominator) == (4 + 2, 10 + 5)
@@ -125,6 +146,8 @@ async def test_unit_status_is_limited_to_the_unit(uow: UowFactory) -> None:
     assert (b.verification.numerator, b.verification.denominator) == (0, 0) and b.verification.percent() == "—"
     assert (a.overdue, b.overdue, a.major_open, b.major_open) == (1, 1, 1, 1)
     assert a.units[0].days_since_update == 0 and b.units[0].days_since_update == 23
+    assert (a.supervised, b.supervised) == (2, 0)
+    assert (a.late_monthly_units, b.late_monthly_units) == ([], ["朝外街道"])
 
 
 async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
@@ -136,6 +159,7 @@ async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
     assert st.coverage.denominator == 0 and st.coverage.value is None
     assert st.overdue == 4  # h1, h2 (07-01), h8 (06-12), h11
     assert st.coverage_milestone == Decimal("1.00")
+    assert st.monthly_report_period == "2019-12" and len(st.late_monthly_units) == 78  # 2019-12-31 was a Tuesday
 
 
 async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
@@ -150,3 +174,18 @@ async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
     assert a.rank_overdue == b.rank_overdue == 77  # 76 units without overdue hazards share place 1
     assert (a.rank_freshness, b.rank_freshness) == (1, 2)
     assert rank([]) == []
+
+
+def test_the_month_due_follows_the_reminders_calendar() -> None:
+    cal = default_calendar()
+    # 2019-06-28 (Friday) is June's last working day: June is due from the 29th, not on the 28th
+    assert monthly_report_due(date(2019, 6, 28), cal) == "2019-05"
+    assert monthly_report_due(date(2019, 6, 29), cal) == "2019-06"
+    # 2019-09-29 (Sunday) was a make-up working day, but the 30th (Monday) is September's last: due from 1 October
+    assert cal.is_working_day(date(2019, 9, 29)) and cal.last_working_day(2019, 9) == date(2019, 9, 30)
+    assert monthly_report_due(date(2019, 9, 30), cal) == "2019-08"
+    assert monthly_report_due(date(2019, 10, 1), cal) == "2019-09"
+    assert monthly_report_due(date(2019, 1, 2), cal) == "2018-12"
+    # nothing was owed for months that ended by the day the plan was issued (2018-09-30)
+    assert monthly_report_due(date(2018, 10, 15), cal) is None
+    assert monthly_report_due(date(2018, 11, 1), cal) == "2018-10"

@@ -2,7 +2,8 @@
 
 Who sees what (checked here, whatever a button says): the district safety office, admins and leaders of
 区安委会办公室 see the district and may drill into any unit; a leader of another unit sees that unit only.
-Exports follow the same scopes; imports are for the office and admins only.
+Exports follow the same scopes, except the contacts (附件4: personal phone numbers), which only the office
+and admins export; imports are for the office and admins only.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
 
 from bot.clock import Clock
-from bot.domain import HazardState, Role
+from bot.domain import Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.find import overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
 from storage.db import UowFactory
 from storage.excel import export as ex
+from storage.excel.contacts_export import export_contacts
 from storage.excel.importer import ImportReport, RowError, import_hazards, import_inspections
 from storage.excel.layouts import FIRST_DATA_ROW, HAZARDS, HEADER_ROWS, INSPECTIONS
 from storage.excel.plans_import import read_plans
@@ -31,7 +34,7 @@ from storage.models import Hazard, Unit
 
 DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
 LIST_LIMIT = 20
-EXPORT_KINDS = ("hazards", "inspections", "plans")
+EXPORT_KINDS = ("hazards", "inspections", "plans", "contacts")
 
 
 class UnknownLedgerFile(DomainError):
@@ -125,7 +128,7 @@ class ReportService:
         h = Hazard.__table__.c  # type: ignore[attr-defined]
         cat_name = None
         if kind == "overdue":
-            cond = and_(h.state == HazardState.REGISTERED, h.deadline < today)
+            cond = overdue_clause(today)
         elif kind == "major":
             cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
         elif kind == "category" and category is not None and 0 <= category < len(hazard_types()):
@@ -156,19 +159,26 @@ class ReportService:
         return hazard_map(pts, f"{name}重大及超期隐患（{self._clock().date():%Y-%m-%d}）"), len(pts)
 
     async def export(self, actor: Actor, kind: str, unit_id: int | None = None) -> ExportFile:
-        """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it)."""
+        """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it).
+
+        ``contacts`` (附件4) holds personal mobile numbers: office and admins only, else ``PermissionDenied``."""
         if kind not in EXPORT_KINDS:
+            raise PermissionDenied()
+        if kind == "contacts" and actor.is_bound and not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
         scope = self.scope(actor, unit_id)
         today = self._clock().date()
         path = Path(tempfile.mkdtemp(prefix="hazardbot-export-")) / f"{kind}-{today:%Y%m%d}.xlsx"
-        names = {"hazards": "安全隐患台账", "inspections": "监督检查台账", "plans": "监督检查计划"}
+        names = {"hazards": "安全隐患台账", "inspections": "监督检查台账", "plans": "监督检查计划",
+                 "contacts": "工作联系表"}
         async with self._uow() as u:
             f = ex.ExportFilter(unit_id=scope, today=today)
             if kind == "hazards":
                 n = await ex.export_hazards(u.session, f, path)
             elif kind == "inspections":
                 n = await ex.export_inspections(u.session, f, path)
+            elif kind == "contacts":
+                n = await export_contacts(u.session, path, scope)
             else:
                 n = await ex.export_plans(u.session, path, today.year, scope)
         return ExportFile(path, f"{names[kind]}-{today:%Y%m%d}.xlsx", n)

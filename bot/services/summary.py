@@ -5,12 +5,14 @@ only adds up at most (units × states) rows, so the numbers are the same on SQLi
 Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
 
-- **overdue** (derived, never stored): state ``registered`` and deadline < as_of.
+- **overdue** (derived, never stored): state ``registered`` and deadline < as_of — the SQL condition
+  ``bot.services.find.overdue_clause``, the same as the hazard card (``lifecycle.is_overdue``) and the
+  reminders' overdue rule (``reminders.rules.deadline_overdue``).
 - **new this week**: hazards reported (``created_at``) since Monday 00:00 Asia/Shanghai of as_of's week;
   **registered this week**: hazards registered (上账) since then.
 - **major**: open hazards of level 重大隐患.
-- **supervised** (挂牌督办, 方案 五(五)): open hazards with ``Hazard.supervision_level`` set. That column belongs
-  to the life cycle; until it exists the number is ``None`` ("not tracked").
+- **supervised** (挂牌督办, 方案 五(五)): open hazards with at least one supervision record of the life cycle
+  (``supervision`` table) that has not ended (``ended_at`` empty), counted once whatever the number of levels.
 - **rectification rate this year** (年度挂账隐患整改率, target ≥ 90 %, 方案 四(三)):
   denominator = hazards registered on or before as_of that were registered during Y, or were registered
   before Y and were not closed at Y-start (still open, reopened after verification, or closed during Y);
@@ -25,24 +27,38 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   target is the plan's ratio (for the district: the units' ratios weighted by their closed hazards).
 - **last update** of a unit (每半月更新, 方案 五(一)): the latest of its hazards' ``updated_at`` and its
   inspections' ``created_at``; a unit is late when that is more than 15 days before now, or never.
+- **late monthly report** (工作信息每月至少一篇, 方案 五(二)): the month due is the latest month whose last
+  working day (``reminders.calendar.WorkCalendar``, the reminders' calendar) is before as_of — usually the
+  previous month; none while that month ended on or before the day the campaign was issued (the reminders'
+  ``campaign_issued``). A unit is late when it has no work information (``work_submission`` kind
+  ``work_info``) for that month's period (``2019-05``; a submission counts for the month it was made in,
+  ``reminders.submissions.period_of``). All units of the registry owe it.
 """
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState
+from bot.services.find import overdue_clause
+from bot.services.lifecycle import is_overdue
+from reminders.calendar import WorkCalendar
+from reminders.settings import ReminderSettings
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan
+from storage.models_reminders import WorkSubmission
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN_STATES = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
@@ -51,7 +67,7 @@ COVERAGE_MILESTONES = {2018: Decimal("0.10"), 2019: Decimal("0.70"), 2020: Decim
 UPDATE_INTERVAL = timedelta(days=15)
 MAJOR = "重大隐患"
 VERIFICATION_TYPE = "核查"
-SUPERVISION_COLUMN = "supervision_level"
+WORK_INFO = "work_info"
 
 
 @dataclass(frozen=True)
@@ -113,7 +129,7 @@ class Status:
     registered_this_week: int
     overdue: int
     major_open: int
-    supervised: int | None
+    supervised: int
     rectification: Rate
     coverage: Rate
     coverage_milestone: Decimal | None
@@ -122,6 +138,8 @@ class Status:
     top_townships: list[tuple[str, int]]
     worst_units: list[UnitLine]
     late_units: list[UnitLine]
+    monthly_report_period: str | None = None
+    late_monthly_units: list[str] = field(default_factory=list)
     units: list[UnitLine] = field(repr=False, default_factory=list)
 
     @property
@@ -164,28 +182,20 @@ def _count_if(condition: object) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # type: ignore[arg-type]
 
 
-def _supervision_column() -> object | None:
-    return Hazard.__table__.c.get(SUPERVISION_COLUMN)  # type: ignore[attr-defined]
-
-
 async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
     """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     is_open = h.state.in_([s.value for s in OPEN_STATES])
-    supervision = _supervision_column()
     columns = [
         h.unit_id,
         h.state,
         func.count().label("n"),
-        _count_if(and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)).label("overdue"),
+        _count_if(overdue_clause(w.as_of)).label("overdue"),
         _count_if(and_(is_open, h.level == MAJOR)).label("major"),
         _count_if(h.created_at >= w.week_start).label("new_week"),
         _count_if(h.registered_at >= w.week_start).label("registered_week"),
         _count_if(and_(h.registered_at >= w.year_start, h.registered_at < w.day_end)).label("registered_y"),
         _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
-        (_count_if(and_(is_open, supervision.is_not(None))) if supervision is not None else literal(0)).label(  # type: ignore[attr-defined]
-            "supervised"
-        ),
     ]
     stmt = select(*columns).group_by(h.unit_id, h.state)
     if unit_id is not None:
@@ -327,6 +337,57 @@ async def _top(session: AsyncSession, column: object, unit_id: int | None, limit
     return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]
 
 
+async def _supervised(session: AsyncSession, unit_id: int | None) -> int:
+    """Open hazards with a supervision that has not ended (see the module docstring)."""
+    h, sv = Hazard.__table__.c, Supervision.__table__.c  # type: ignore[attr-defined]
+    stmt = (
+        select(func.count(func.distinct(h.id)))
+        .select_from(Supervision.__table__.join(Hazard.__table__, h.id == sv.hazard_id))  # type: ignore[attr-defined]
+        .where(sv.ended_at.is_(None), h.state.in_([s.value for s in OPEN_STATES]))
+    )
+    if unit_id is not None:
+        stmt = stmt.where(h.unit_id == unit_id)
+    return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
+
+
+@cache
+def _reminder_settings() -> ReminderSettings:
+    return ReminderSettings()
+
+
+@cache
+def default_calendar() -> WorkCalendar:
+    """The reminders' calendar (chinese-calendar, then the office's holiday list), loaded once."""
+    return WorkCalendar.from_file(_reminder_settings().holidays_file)
+
+
+def monthly_report_due(as_of: date, cal: WorkCalendar, issued: date | None = None) -> str | None:
+    """The period (``2019-05``) of the latest month whose last working day is before ``as_of``: the monthly
+    work information (方案 五(二)) of that month is overdue from ``as_of`` on when missing. None when that
+    month ended on or before the day the campaign was issued (``issued``, default the reminders' ``campaign_issued``)."""
+    issued = issued or _reminder_settings().campaign_issued
+    year, month = as_of.year, as_of.month
+    if cal.last_working_day(year, month) >= as_of:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    last_day = date(year, month, monthrange(year, month)[1])
+    if last_day <= issued:
+        return None
+    return f"{year}-{month:02d}"
+
+
+async def _late_monthly(session: AsyncSession, period: str, unit_id: int | None) -> set[int]:
+    """Units in scope without work information for ``period``: one anti-join on the submissions' index."""
+    submitted = (
+        select(WorkSubmission.id)
+        .where(WorkSubmission.unit_id == Unit.id, WorkSubmission.kind == WORK_INFO, WorkSubmission.period == period)
+        .exists()
+    )
+    stmt = select(Unit.id).where(~submitted)
+    if unit_id is not None:
+        stmt = stmt.where(Unit.id == unit_id)
+    return {int(u) for (u,) in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
 def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
     return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
 
@@ -354,8 +415,10 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
     return lines
 
 
-async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None) -> Status:
-    """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``.
+async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None,
+                         cal: WorkCalendar | None = None) -> Status:
+    """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``; ``cal``
+    the working-day calendar for the monthly report (default: the reminders' packaged one).
 
     Raises ``LookupError`` when ``unit_id`` names no unit. See the module docstring for every definition.
     """
@@ -379,13 +442,14 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         weighted = sum(plans[u][1] * closed_by_unit.get(u, 0) for u in plans)
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
-    supervision = _supervision_column()
     lines = _lines(rows, closures, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
     )[:5]
     scope_name = units[0][1] if unit_id is not None else "全区"
+    period = monthly_report_due(w.as_of, cal or default_calendar())
+    late_monthly = await _late_monthly(session, period, unit_id) if period else set()
     return Status(
         unit_id=unit_id,
         scope_name=scope_name,
@@ -396,7 +460,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         registered_this_week=_sum(rows, "registered_week"),
         overdue=_sum(rows, "overdue"),
         major_open=_sum(rows, "major"),
-        supervised=_sum(rows, "supervised") if supervision is not None else None,
+        supervised=await _supervised(session, unit_id),
         rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
         coverage_milestone=COVERAGE_MILESTONES.get(w.as_of.year),
@@ -405,6 +469,8 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
         worst_units=worst if unit_id is None else [],
         late_units=[line for line in lines if line.late_update],
+        monthly_report_period=period,
+        late_monthly_units=[name for uid, name, _t, _l in units if uid in late_monthly],
         units=lines,
     )
 
@@ -472,7 +538,7 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
     """Open major hazards and overdue hazards that have coordinates, most urgent deadline first."""
     w = Window.at(now)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    overdue = and_(h.state == HazardState.REGISTERED, h.deadline < w.as_of)
+    overdue = overdue_clause(w.as_of)
     major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
     stmt = (
         select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline)
@@ -484,6 +550,6 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
         stmt = stmt.where(h.unit_id == unit_id)
     out = []
     for number, site, lon, lat, level, state, deadline in (await session.exec(stmt)).all():  # type: ignore[call-overload]
-        is_overdue = state == HazardState.REGISTERED and deadline is not None and deadline < w.as_of
-        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, is_overdue))
+        overdue_now = is_overdue(state, deadline, w.as_of)
+        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, overdue_now))
     return out

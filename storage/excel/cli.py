@@ -78,14 +78,15 @@ def _progress(total: int) -> object:
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel import export as ex
 
-    if args.kind == "contacts":
-        _err("contacts (附件4) are not in this database schema yet (storage/models_reminders.py)")
-        return 2
     async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
         today = datetime.now(settings.tz).date()
         f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
         if args.kind == "plans":
             n = await ex.export_plans(u.session, args.output, args.year, f.unit_id)
+        elif args.kind == "contacts":
+            from storage.excel.contacts_export import export_contacts
+
+            n = await export_contacts(u.session, args.output, f.unit_id)
         elif args.kind == "geojson":
             n = await ex.export_geojson(u.session, f, args.output, today)
         else:
