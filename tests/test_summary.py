@@ -99,7 +99,7 @@ async def build(uow: UowFactory) -> dict[str, int]:
             WorkSubmission(unit_id=b.id, kind="work_info", period="2019-06", text="六月工作信息"),
             WorkSubmission(unit_id=b.id, kind="summary", period="2019-05", text="不是工作信息"),
         ])
-        ids = {"A": a.id, "B": b.id}
+        ids = {"A": a.id, "B": b.id, **{name: h.id for name, h in H.items()}}
         await u.commit()
     return ids  # type: ignore[return-value]
 
@@ -189,3 +189,23 @@ def test_the_month_due_follows_the_reminders_calendar() -> None:
     # nothing was owed for months that ended by the day the plan was issued (2018-09-30)
     assert monthly_report_due(date(2018, 10, 15), cal) is None
     assert monthly_report_due(date(2018, 11, 1), cal) == "2018-10"
+
+
+async def test_spot_checks_recorded_with_verify_count_as_verification(uow: UowFactory) -> None:
+    """h10 (closed 2019-01-02) checked by the office in March counts; a pending check of h5 and a check
+    made in 2018 (h4's earlier round) do not add anything: verified 1 of 3 becomes 2 of 3."""
+    from storage.models_lifecycle import Verification
+
+    H = await build(uow)
+    async with uow() as u:
+        u.session.add_all([
+            Verification(hazard_id=H["h10"], result="passed", checked_at=sh(date(2019, 3, 10))),
+            Verification(hazard_id=H["h5"], result="pending"),
+            Verification(hazard_id=H["h4"], result="passed", checked_at=sh(date(2018, 12, 20))),
+        ])
+        await u.commit()
+    async with uow() as u:
+        district = await compute_status(u.session, NOW)
+        unit_a = await compute_status(u.session, NOW, unit_id=H["A"])
+    assert (district.verification.numerator, district.verification.denominator) == (2, 3)
+    assert (unit_a.verification.numerator, unit_a.verification.denominator) == (2, 3)

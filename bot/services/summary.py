@@ -23,7 +23,8 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   for the cumulative 摸底排查率 (10 % by end-2018, 70 % by end-2019, 100 % by end-2020) are reported beside it
   as ``coverage_milestone``; the plan target is where each unit turned that share of its sites into 家次.
 - **verification share** (挂账隐患核查比例, 方案 四(三), 附件3): of the hazards closed during Y (closed now, with
-  a closure event ≥ Y-start), the share linked to an inspection of type 核查 dated in Y up to as_of; the
+  a closure event ≥ Y-start), the share verified in Y up to as_of — linked to an inspection of type 核查, or
+  spot-checked by the office with /verify (a ``verification`` row with a result); the
   target is the plan's ratio (for the district: the units' ratios weighted by their closed hazards).
 - **last update** of a unit (每半月更新, 方案 五(一)): the latest of its hazards' ``updated_at`` and its
   inspections' ``created_at``; a unit is late when that is more than 15 days before now, or never.
@@ -45,7 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -56,7 +57,7 @@ from reminders.calendar import WorkCalendar
 from reminders.settings import ReminderSettings
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
-from storage.models_lifecycle import Supervision
+from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
 
@@ -206,7 +207,8 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
 
 async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, dict[str, int]]:
     """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
-    before Y (``closed_y_before``), and those of them linked to a 核查 inspection in Y (``verified_y``).
+    before Y (``closed_y_before``), and those of them verified in Y (``verified_y``): linked to a 核查 inspection in Y, or spot-checked by the
+    office through the life cycle (a ``verification`` row with a result) in Y.
 
     Driven from the closure events of the year (ix_hazard_event_closure), not from every hazard."""
     h, e = Hazard.__table__.c, HazardEvent.__table__.c  # type: ignore[attr-defined]
@@ -216,17 +218,20 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         .distinct()
         .subquery()
     )
-    verified = (
+    checked = Verification.__table__.c  # type: ignore[attr-defined]
+    verified = union(
         select(InspectionHazard.hazard_id)
         .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
         .where(
             Inspection.inspection_type == VERIFICATION_TYPE,
             Inspection.inspected_on >= w.year_start_date,
             Inspection.inspected_on <= w.as_of,
-        )
-        .distinct()
-        .subquery()
-    )
+        ),
+        # the office's spot checks recorded through the life cycle (/verify), passed or failed
+        select(checked.hazard_id).where(
+            checked.result != "pending", checked.checked_at >= w.year_start, checked.checked_at < w.day_end
+        ),
+    ).subquery()
     # the district: one pass from the year's closures (hash or index joins), verified ones by outer join
     joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
         verified, verified.c.hazard_id == h.id
@@ -260,6 +265,13 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
             )
             .exists()
         )
+        checked_exists = (
+            select(checked.hazard_id)
+            .where(checked.hazard_id == h.id, checked.result != "pending",
+                   checked.checked_at >= w.year_start, checked.checked_at < w.day_end)
+            .exists()
+        )
+        verified_exists = or_(verified_exists, checked_exists)
         base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
         stmt = base.with_only_columns(
             h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before"),
