@@ -154,6 +154,7 @@ class Sender:
         queues: dict[int, deque[ClaimedRow]] = defaultdict(deque)
         ready: list[tuple[float, int, int]] = []  # (monotonic ready time, first row id, chat)
         in_flight: set[asyncio.Task[None]] = set()
+        busy: set[int] = set()  # chats with a request in flight
         limit = asyncio.Semaphore(self.cfg.max_in_flight)
         handled = 0
         exhausted = False
@@ -204,6 +205,11 @@ class Sender:
                     self.stats.skipped_blocked += len(q)
                     q.clear()
                     continue
+                if chat in busy:
+                    # never two requests to one chat at once: the first may be the 403 that closes the rest
+                    heapq.heappush(ready, (at, q[0].id, chat))
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
                 at = max(at, self._chat_ready.get(chat, 0.0))
                 now = time.monotonic()
                 if at > now:
@@ -221,8 +227,10 @@ class Sender:
                 if q:
                     heapq.heappush(ready, (self._chat_ready[chat], q[0].id, chat))
                 task = asyncio.create_task(send(row))
+                busy.add(chat)
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
+                task.add_done_callback(lambda _task, chat=chat: busy.discard(chat))
         finally:
             if in_flight:
                 await asyncio.shield(asyncio.gather(*in_flight, return_exceptions=True))
