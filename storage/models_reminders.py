@@ -24,7 +24,7 @@ class Contact(SQLModel, table=True):
     """One row of a unit's 工作联系表 (附件4): its leader (主管领导) or contact person (联系人员).
 
     ``role`` is ``leader`` or ``contact``; ``mobile`` is a mainland mobile (11 digits), ``office_phone``
-    a Beijing landline ``010-XXXXXXXX`` or ``None``. ``user_id`` is set once the person binds their
+    a Beijing landline ``010-65001234`` or ``None``. ``user_id`` is set once the person binds their
     Telegram account (shared phone number matching ``mobile``, or an invite code).
     """
 
