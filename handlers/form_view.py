@@ -106,11 +106,10 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     for line in prompt.review:
         value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"
         lines.append(f"• {q(line.label)}：{q(value)}")
-        if line.editable:
-            builder.button(
-                text=_("Edit: {label}").format(label=line.label)[:40],
-                callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index),
-            )
+        builder.button(
+            text=_("Edit: {label}").format(label=line.label)[:40],
+            callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index),
+        )
     builder.adjust(2)
     if prompt.missing:
         lines.append("⚠️ " + _("Still required: {fields}").format(fields=q("、".join(prompt.missing))))

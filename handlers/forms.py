@@ -82,12 +82,9 @@ async def _send_album_page(message: Message, copies: list[EvidencePhoto], page: 
         )
 
 
-async def _review_photos(message: Message, services: Services, actor: Actor, locale: str, draft_id: int, page: int) -> None:
+async def _review_photos(message: Message, services: Services, actor: Actor, draft_id: int, page: int) -> None:
     """The evidence copies of the open form's photos, a page at a time, with "more" while any remain."""
-    current = await services.forms.current(actor, locale)
-    if current.kind == "none" or current.draft_id != draft_id:
-        raise StaleAction()
-    copies = await services.evidence.copies(draft_id=draft_id)
+    copies = await services.forms.draft_evidence(actor, draft_id)
     await _send_album_page(message, copies, page)
     if (page + 1) * ALBUM_SIZE < len(copies):
         more = InlineKeyboardBuilder()
@@ -159,7 +156,7 @@ def router() -> Router:
         action: FormAction
         if callback_data.k == "v":
             try:
-                await _review_photos(query.message, services, actor, locale, callback_data.d, callback_data.i)  # type: ignore[arg-type]
+                await _review_photos(query.message, services, actor, callback_data.d, callback_data.i)  # type: ignore[arg-type]
             except StaleAction:
                 await query.answer(domain_error("stale_action", {}))
                 return

@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.forms.checks import Rejected, parse_phone
+from bot.forms.checks import Rejected, parse_mobile, parse_phone
 from bot.services.errors import DomainError
 from storage.models import Unit
 from storage.models_reminders import Contact
@@ -251,13 +251,10 @@ def _mobile(text: str, number: int, problems: list[ImportProblem]) -> str | None
         problems.append(ImportProblem(number, "手机号码", "缺少手机号码"))
         return None
     try:
-        value = parse_phone(text)
+        return parse_mobile(text)
     except Rejected:
-        value = ""
-    if not re.fullmatch(r"1[3-9]\d{9}", value):
         problems.append(ImportProblem(number, "手机号码", f"“{text}”不是有效的大陆手机号码（11位，1开头）"))
         return None
-    return value
 
 
 def _office_phone(text: str, number: int, problems: list[ImportProblem]) -> str | None:

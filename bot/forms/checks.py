@@ -109,3 +109,14 @@ def parse_phone(text: str) -> str:
     if m:
         return f"010-{m[1]}" + (f"-{m[2]}" if m[2] else "")
     raise Rejected("bad_phone")
+
+
+def parse_mobile(text: str) -> str:
+    """A mainland mobile only (附件4 手机号码), normalised to 11 digits; raises ``Rejected('bad_mobile')``."""
+    try:
+        value = parse_phone(text)
+    except Rejected:
+        raise Rejected("bad_mobile") from None
+    if not _MOBILE.match(value):
+        raise Rejected("bad_mobile")
+    return value

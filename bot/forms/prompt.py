@@ -23,7 +23,6 @@ class ReviewLine:
     field_index: int
     label: str
     value: str
-    editable: bool = True
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied, StaleAction
-from bot.services.evidence import EvidenceService
+from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.notices import Notice
 from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
@@ -162,6 +162,17 @@ class FormService:
             if draft is None:
                 return Prompt("none")
             return await self._prompt(uow.session, draft, locale)
+
+    async def draft_evidence(self, actor: Actor, draft_id: int) -> list[EvidencePhoto]:
+        """The evidence copies of the photos in ``actor``'s open form ``draft_id``, oldest first.
+
+        Raises ``StaleAction`` when ``draft_id`` is not the actor's open form (an old or forged button).
+        """
+        async with self._uow() as uow:
+            draft = await self._active(uow.session, actor.user_id)
+        if draft is None or draft.id != draft_id or self._evidence is None:
+            raise StaleAction()
+        return await self._evidence.copies(draft_id=draft_id)
 
     async def act(self, actor: Actor, action: FormAction, locale: str) -> Prompt:
         """Apply one user action to the open form and say what comes next.
