@@ -16,6 +16,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
+from bot.services.actor_cache import ActorCache
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
 from bot.services.evidence import EvidenceService
@@ -74,10 +75,11 @@ class Core:
 def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock)
-    invites = InviteService(uow, settings.invite_ttl_days)
+    actors = ActorCache(settings.actor_cache_seconds)
+    invites = InviteService(uow, settings.invite_ttl_days, actors)
     forms = FormService(uow, clock, settings, evidence)
     return Services(
-        users=UserService(uow, settings.admin_ids),
+        users=UserService(uow, settings.admin_ids, actors),
         invites=invites,
         forms=forms,
         photos=photos,
@@ -89,7 +91,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),
         find=FindService(uow, clock),
-        admin=AdminService(uow, invites),
+        admin=AdminService(uow, invites, actors),
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
@@ -149,7 +151,9 @@ def build_dispatcher(
     dp["i18n_catalog"] = install_middlewares(dp, core)
     dp.include_router(build_root_router())
     from bot.fast_filters import inline_magic_filters
+    from bot.router_gates import add_router_gates
 
+    add_router_gates(dp)
     inline_magic_filters(dp)
     return dp
 

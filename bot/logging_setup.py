@@ -26,6 +26,9 @@ PERSONAL_FIELD = re.compile(
 _IDS = ("update_id", "message_id", "id")
 # These log SQL statements with their parameters (names, phone numbers, answers) at DEBUG/INFO.
 PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
+# one line per update or request: at INFO they cost more CPU than a bare aiogram bot spends on the
+# update itself (benchmarks/RESULTS-scale.md) and the reverse proxy logs requests anyway; --verbose shows them
+PER_UPDATE_LOGGERS = ("aiogram.event", "aiohttp.access")
 
 
 def redact(text: str) -> str:
@@ -117,4 +120,6 @@ def configure_logging(level: int = logging.WARNING, fmt: str = "kv", stream: Tex
     root.setLevel(level)
     for name in PARAMETER_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in PER_UPDATE_LOGGERS:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
     return handler

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     throttle_rate: float = 1.0
     throttle_burst: int = 20
+    # who sent an update is re-read from the database at most this often per user (0: on every update);
+    # on other instances a removed role stays usable until then (bot/services/actor_cache.py)
+    actor_cache_seconds: float = Field(default=10.0, ge=0)
     log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
     # tip-offs from the public (issue 6): abuse limits
     tipoff_daily_limit: int = Field(default=5, ge=1)

@@ -8,6 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Role
+from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
 
@@ -54,25 +55,32 @@ class Actor:
 class UserService:
     """Creates or refreshes the user behind each update and returns their ``Actor``."""
 
-    def __init__(self, uow: UowFactory, admin_ids: list[int]) -> None:
+    def __init__(self, uow: UowFactory, admin_ids: list[int], cache: ActorCache | None = None) -> None:
         self._uow = uow
         self._admin_ids = set(admin_ids)
+        self._cache = cache or ActorCache(ttl=0)
 
     async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
-        """Upsert the user and load their grants. One transaction."""
+        """Upsert the user and load their grants (one transaction), or the cached actor when the user was
+        loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``)."""
+        name = full_name[:256]
+        cached = self._cache.get(telegram_id, name, language)
+        if cached is not None:
+            return cached
         async with self._uow() as uow:
             user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
             if user is None:
-                user = User(telegram_id=telegram_id, full_name=full_name[:256], language=language)
+                user = User(telegram_id=telegram_id, full_name=name, language=language)
                 uow.session.add(user)
                 await uow.session.flush()
-            elif user.full_name != full_name[:256] or user.language != language:
-                user.full_name = full_name[:256]
+            elif user.full_name != name or user.language != language:
+                user.full_name = name
                 user.language = language
                 uow.session.add(user)
             actor = await load_actor(uow.session, user, self._admin_ids)
             await uow.commit()
-            return actor
+        self._cache.put(actor, name, language)
+        return actor
 
 
 async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:

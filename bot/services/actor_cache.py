@@ -1,0 +1,67 @@
+"""Recently loaded actors, so that an update does not cost a database transaction just to learn who sent it.
+
+An entry is used only while it is younger than ``ttl`` seconds and the update carries the same name and
+language as the stored user (otherwise the user row must be written). Role changes made in this process
+(binding with an invite, the admin's role commands) drop the user's entry at once; another instance of a
+scaled-out deployment sees them when its entry expires, so ``ttl`` bounds how long a removed role can
+still be used there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services.actors import Actor
+
+
+class ActorCache:
+    """At most ``size`` actors by Telegram id, each for ``ttl`` seconds (monotonic ``clock``); ``ttl=0`` disables it."""
+
+    def __init__(self, ttl: float, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[int, tuple[float, str, str | None, Actor]] = OrderedDict()
+        self._telegram_ids: dict[int, int] = {}
+
+    def get(self, telegram_id: int, full_name: str, language: str | None) -> Actor | None:
+        """The cached actor when it is fresh and ``full_name``/``language`` are what is stored, else ``None``."""
+        entry = self._entries.get(telegram_id)
+        if entry is None:
+            return None
+        expires, name, lang, actor = entry
+        if expires <= self._clock() or name != full_name or lang != language:
+            self._drop(telegram_id)
+            return None
+        self._entries.move_to_end(telegram_id)
+        return actor
+
+    def put(self, actor: Actor, full_name: str, language: str | None) -> None:
+        """Remember ``actor`` as loaded from a user stored with ``full_name`` and ``language``."""
+        if self._ttl <= 0:
+            return
+        self._entries[actor.telegram_id] = (self._clock() + self._ttl, full_name, language, actor)
+        self._entries.move_to_end(actor.telegram_id)
+        self._telegram_ids[actor.user_id] = actor.telegram_id
+        while len(self._entries) > self._size:
+            oldest, (_, _, _, dropped) = self._entries.popitem(last=False)
+            self._telegram_ids.pop(dropped.user_id, None)
+
+    def forget(self, user_id: int) -> None:
+        """Drop the entry of internal user ``user_id`` (after a change of their roles)."""
+        telegram_id = self._telegram_ids.get(user_id)
+        if telegram_id is not None:
+            self._drop(telegram_id)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._telegram_ids.clear()
+
+    def _drop(self, telegram_id: int) -> None:
+        entry = self._entries.pop(telegram_id, None)
+        if entry is not None:
+            self._telegram_ids.pop(entry[3].user_id, None)

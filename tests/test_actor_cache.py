@@ -1,0 +1,86 @@
+"""Who sent an update is cached for a few seconds (bot/services/actor_cache.py): a role change made
+in this process counts from the next update; on another instance, from when its entry expires."""
+
+from __future__ import annotations
+
+from bot.domain import Role
+from bot.services.actor_cache import ActorCache
+from bot.services.actors import Actor, UserService
+from bot.services.admin import AdminService
+from bot.services.invites import InviteService
+from storage.db import UowFactory
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _actor(user_id: int, telegram_id: int) -> Actor:
+    return Actor(user_id, telegram_id, "某某")
+
+
+def test_an_entry_is_used_only_while_fresh_and_while_name_and_language_are_unchanged() -> None:
+    clock = Clock()
+    cache = ActorCache(ttl=10, clock=clock)
+    cache.put(_actor(1, 501), "某某", "zh-hans")
+    assert cache.get(501, "某某", "zh-hans") == _actor(1, 501)
+    assert cache.get(501, "某某某", "zh-hans") is None  # renamed in Telegram: the user row must be written
+    cache.put(_actor(1, 501), "某某", "zh-hans")
+    assert cache.get(501, "某某", "en") is None
+    cache.put(_actor(1, 501), "某某", "zh-hans")
+    clock.now += 9.9
+    assert cache.get(501, "某某", "zh-hans") is not None
+    clock.now += 0.2
+    assert cache.get(501, "某某", "zh-hans") is None
+
+
+def test_forget_by_internal_id_size_bound_and_zero_ttl() -> None:
+    cache = ActorCache(ttl=10, size=2, clock=Clock())
+    for user_id in (1, 2, 3):
+        cache.put(_actor(user_id, 500 + user_id), "某某", None)
+    assert cache.get(501, "某某", None) is None  # the oldest went when the third came
+    assert cache.get(502, "某某", None) is not None
+    cache.forget(2)
+    assert cache.get(502, "某某", None) is None
+    assert cache.get(503, "某某", None) is not None
+    off = ActorCache(ttl=0)
+    off.put(_actor(1, 501), "某某", None)
+    assert off.get(501, "某某", None) is None
+
+
+async def test_a_role_removed_here_counts_from_the_next_update(harness) -> None:  # type: ignore[no-untyped-def]
+    office = await harness.bind(8801, "office", "区安委会办公室")
+    inspector = await harness.bind(8802, "inspector", "110105001")
+    await inspector.say("/hazard")
+    assert "隐患" in inspector.last_text()
+    await inspector.say("/cancel")
+    actor = await harness.core.services.users.touch(8802, inspector.user.full_name, inspector.user.language_code)
+    await office.say(f"/unsetrole {actor.user_id} 110105001 inspector")
+    assert "完成" in office.last_text() or "Done" in office.last_text(), office.last_text()
+    await inspector.say("/hazard")
+    assert "尚未绑定" in inspector.last_text(), inspector.last_text()
+
+
+async def test_another_instance_sees_a_role_change_when_its_entry_expires(uow: UowFactory) -> None:
+    invites = InviteService(uow)
+    issued = await invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+    clock = Clock()
+    here = UserService(uow, [], ActorCache(ttl=10, clock=clock))
+    there_cache = ActorCache(ttl=10, clock=clock)
+    there = UserService(uow, [], there_cache)
+    admin = AdminService(uow, invites, there_cache)
+    me = await here.touch(9901, "某某", "zh-hans")
+    await invites.redeem(me, issued.code)
+    assert not (await here.touch(9901, "某某", "zh-hans")).is_bound  # this instance loaded it before the /bind
+    clock.now += 10.1
+    assert (await here.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)
+    boss = await there.touch(9902, "主任", "zh-hans")
+    boss = Actor(boss.user_id, boss.telegram_id, boss.full_name, is_admin=True)
+    await admin.remove_role(boss, me.user_id, "110105001", Role.INSPECTOR)
+    assert (await here.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)  # stale here for at most the ttl
+    clock.now += 10.1
+    assert not (await here.touch(9901, "某某", "zh-hans")).is_bound

@@ -1,0 +1,79 @@
+"""SQLite writers of one process take turns (storage/db.py ``_serialise_writers``) instead of meeting
+SQLite's busy handler: with the busy timeout at zero, overlapping write transactions still all commit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
+
+from storage.db import create_engine
+
+
+async def _overlapping_writers(engine, count: int) -> None:  # type: ignore[no-untyped-def]
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
+
+    async def writer(n: int) -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT count(*) FROM t"))  # reading never waits
+            await conn.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
+            await asyncio.sleep(0.01)  # still inside the write transaction: the others must wait
+            await conn.commit()
+
+    await asyncio.gather(*(writer(n) for n in range(count)))
+
+
+def _no_busy_wait(engine) -> None:  # type: ignore[no-untyped-def]
+    @event.listens_for(engine.sync_engine, "connect")
+    def _zero(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA busy_timeout=0")  # aiosqlite's sync connection
+
+
+async def test_overlapping_write_transactions_take_turns(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", pool_size=10, max_overflow=0)
+    _no_busy_wait(engine)
+    try:
+        await _overlapping_writers(engine, 10)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 10
+    finally:
+        await engine.dispose()
+
+
+async def test_without_turns_the_same_writers_collide(tmp_path: Path) -> None:
+    """The control: a plain engine with the same settings fails, so the test above can fail."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", pool_size=10, max_overflow=0)
+    _no_busy_wait(engine)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            await _overlapping_writers(engine, 10)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_that_never_gets_its_turn_fails_instead_of_hanging(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", sqlite_write_timeout=0.2)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    try:
+        async with engine.connect() as holder, engine.connect() as other:
+            await holder.execute(text("INSERT INTO t (n) VALUES (1)"))
+            with pytest.raises(OperationalError):
+                await other.execute(text("INSERT INTO t (n) VALUES (2)"))
+            await holder.commit()
+            await other.rollback()
+            await other.execute(text("INSERT INTO t (n) VALUES (3)"))  # the turn is free again
+            await other.commit()
+    finally:
+        await engine.dispose()
