@@ -3,7 +3,8 @@
 Claiming picks ids with ``SELECT … LIMIT n FOR UPDATE SKIP LOCKED`` and marks them in the same
 transaction: on PostgreSQL concurrent senders skip each other's locked rows, so no row is handed out
 twice; SQLite serialises writers (and the ``UPDATE`` re-checks the status), so it is safe there too. A row left ``sending`` by a sender that died
-is claimable again once its lease (``claimed_at`` + lease) has run out.
+is claimable again once its lease (``claimed_at`` + lease) has run out; a sender renews its claim right
+before each send (``renew``), and does not send a row whose claim it lost.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ async def claim(session: AsyncSession, token: str, limit: int, now: datetime, le
 
 def _mine(row_id: int, token: str):  # type: ignore[no-untyped-def]
     return and_(T.c.id == row_id, T.c.claim_token == token, T.c.status == "sending")
+
+
+async def renew(session: AsyncSession, row_id: int, token: str, now: datetime) -> bool:
+    """Renew the sender ``token``'s claim on a row right before sending it. False when the claim is lost:
+    its lease ran out and another sender claimed the row (and sends it), so this one must not."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(T).where(_mine(row_id, token)).values(claimed_at=now).returning(T.c.id))
+    return result.first() is not None
 
 
 async def record_sent(session: AsyncSession, row_id: int, token: str, now: datetime, message_id: int) -> None:

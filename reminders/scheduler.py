@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -53,10 +53,21 @@ class RulesJob:
 
 def install(scheduler: AsyncIOScheduler, job: RulesJob) -> None:
     """Add (or replace) the rules job: every day at ``cfg.hour:cfg.minute`` local time; a run missed
-    by less than ``misfire_grace_seconds`` (the bot was restarting) still happens, coalesced to one."""
+    by less than ``misfire_grace_seconds`` still happens, coalesced to one — also when the process was
+    not running at that time (a restart, a kill): it runs as soon as the job is installed.
+
+    APScheduler remembers nothing across processes and would schedule a new process's first run for
+    the next day; so the first run is the earliest one still within the grace, and a past one is a
+    misfire it runs at once. Running the rules again is harmless: the outbox key queues each reminder once.
+    """
+    trigger = CronTrigger(hour=job.cfg.hour, minute=job.cfg.minute, timezone=job.tz)
+    grace = timedelta(seconds=job.cfg.misfire_grace_seconds)
     scheduler.add_job(
-        job,
-        CronTrigger(hour=job.cfg.hour, minute=job.cfg.minute, timezone=job.tz),
+        # the bound coroutine method, not ``job``: APScheduler awaits only what ``iscoroutinefunction``
+        # recognises, and would call an object with an async ``__call__`` in a thread, dropping its coroutine
+        job.__call__,
+        trigger,
+        next_run_time=trigger.get_next_fire_time(None, datetime.now(job.tz) - grace),
         id=RULES_JOB_ID,
         name="evaluate reminder rules",
         replace_existing=True,

@@ -7,6 +7,11 @@ recipient as blocked (no more messages to them; their unit's leaders are told on
 and 5xx are retried with exponential backoff up to ``max_attempts``; anything else the Bot API
 rejects is recorded as failed. Every outcome is written to the outbox row.
 
+Claims are leases (``lease_seconds``): a row is renewed right before it is sent and dropped if its
+claim was lost meanwhile (it waited longer than the lease and another sender took it); a row this
+sender claims again while it still holds it is not queued twice. So a message goes out twice only
+when its sender died (or its lease ran out) while its request was in flight.
+
 This is the only module of ``reminders`` that imports aiogram.
 """
 
@@ -53,6 +58,7 @@ class SendStats:
     retried: int = 0
     too_many_requests: int = 0
     skipped_blocked: int = 0
+    taken_over: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -155,6 +161,9 @@ class Sender:
         ready: list[tuple[float, int, int]] = []  # (monotonic ready time, first row id, chat)
         in_flight: set[asyncio.Task[None]] = set()
         busy: set[int] = set()  # chats with a request in flight
+        # rows queued or in flight here: claimed again (their lease ran out while they waited), they are
+        # not queued twice, the new claim only renewed them
+        held: set[int] = set()
         limit = asyncio.Semaphore(self.cfg.max_in_flight)
         handled = 0
         exhausted = False
@@ -177,7 +186,9 @@ class Sender:
             if outcome == "retry_after":
                 push(row, front=True)
                 handled -= 1
-            elif outcome == "blocked":
+                return
+            held.discard(row.id)
+            if outcome == "blocked":
                 blocked_chats.add(row.chat_id)
 
         try:
@@ -187,7 +198,9 @@ class Sender:
                     rows = await self._claim()
                     exhausted = not rows
                     for row in rows:
-                        push(row)
+                        if row.id not in held:
+                            held.add(row.id)
+                            push(row)
                 if not ready:
                     if in_flight:
                         await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -203,6 +216,7 @@ class Sender:
                     # record_blocked already closed these claimed rows in the database
                     handled += len(q)
                     self.stats.skipped_blocked += len(q)
+                    held.difference_update(row.id for row in q)
                     q.clear()
                     continue
                 if chat in busy:
@@ -238,6 +252,12 @@ class Sender:
             if leftover:
                 await asyncio.shield(self._release(leftover))
 
+    async def _renew(self, row: ClaimedRow) -> bool:
+        async with self.uow() as u:
+            mine = await delivery.renew(u.session, row.id, self.token, self.clock())
+            await u.commit()
+        return mine
+
     async def _release(self, row_ids: list[int]) -> None:
         async with self.uow() as u:
             await delivery.release(u.session, row_ids, self.token)
@@ -248,6 +268,10 @@ class Sender:
         return await asyncio.shield(self._send_and_record(row))
 
     async def _send_and_record(self, row: ClaimedRow) -> str:
+        if not await self._renew(row):
+            self.stats.taken_over += 1
+            log.warning("outbox row %s: lease ran out while queued, another sender has it", row.id)
+            return "taken_over"
         try:
             await self.pacer.admit()
             # plain text: the bot may default to HTML, and site names are user input

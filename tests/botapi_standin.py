@@ -3,7 +3,9 @@
 It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
 ``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
 get 403 ("bot was blocked by the user"); ``fail_first[chat] = n`` answers the first n requests for
-that chat with 500. Every accepted message is recorded in ``delivered``.
+that chat with 500. Every accepted message is recorded in ``delivered``. With ``hold_after`` = n, the
+answers to the messages accepted after the first n are held back (the message is delivered, its sender
+hears nothing) until ``release()``: requests in flight, for as long as a test needs them.
 Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
 """
 
@@ -13,6 +15,7 @@ import asyncio
 import json
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +43,11 @@ class BotApiStandIn:
     rejected_at: list[float] = field(default_factory=list)
     refused_at: list[float] = field(default_factory=list)
     rejected_why: Counter[str] = field(default_factory=Counter)
+    hold_after: int | None = None
+    held: int = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _recent: deque[float] = field(default_factory=deque)
     _last_per_chat: dict[int, float] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -69,6 +76,18 @@ class BotApiStandIn:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((n, fut))
         await asyncio.wait_for(fut, timeout)
+
+    async def wait_until(self, predicate: Callable[[BotApiStandIn], bool], timeout: float = 60) -> None:
+        """Return once ``predicate(self)`` holds (checked at every accepted message)."""
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await self._changed.wait()
+                self._changed.clear()
+
+    def release(self) -> None:
+        """Answer the held requests, and hold no more."""
+        self.hold_after = None
+        self._released.set()
 
     def _reply(self, status: int, payload: dict[str, Any]) -> web.Response:
         self.status_counts[status] += 1
@@ -116,6 +135,11 @@ class BotApiStandIn:
         for n, fut in self._waiters:
             if len(self.delivered) >= n and not fut.done():
                 fut.set_result(None)
+        if self.hold_after is not None and len(self.delivered) > self.hold_after:
+            self.held += 1
+            self._changed.set()
+            await self._released.wait()
+        self._changed.set()
         return self._reply(200, {"ok": True, "result": {
             "message_id": len(self.delivered), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),

@@ -31,10 +31,12 @@ async def unit_id(uow: UowFactory, code: str) -> int:
         return unit.id
 
 
-async def person(uow: UowFactory, name: str, *grants: tuple[Role, str], admin: bool = False) -> Actor:
-    """A user named ``name`` holding each (role, unit code) of ``grants``."""
+async def person(
+    uow: UowFactory, name: str, *grants: tuple[Role, str], admin: bool = False, telegram_id: int | None = None
+) -> Actor:
+    """A user named ``name`` holding each (role, unit code) of ``grants`` (a fresh Telegram id unless given)."""
     async with uow() as u:
-        user = User(telegram_id=next(_ids), full_name=name)
+        user = User(telegram_id=telegram_id or next(_ids), full_name=name)
         u.session.add(user)
         await u.session.flush()
         for role, code in grants:

@@ -1,9 +1,11 @@
 """The scheduler only triggers: one job with a stable id at the working hour, Asia/Shanghai; the job
-queues nothing on a day off and wakes the sender when it queued something."""
+queues nothing on a day off and wakes the sender when it queued something; a process started soon
+after the hour (it was down, restarting, killed) runs the day's rules at once."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -55,3 +57,42 @@ async def test_the_job_does_nothing_on_a_holiday_and_wakes_the_sender_on_a_worki
     assert workday.working_day and workday.queued > 0 and woken == [True]
     again = await job_at(date(2019, 10, 12))()
     assert again.queued == 0 and woken == [True]
+
+
+async def _installed_after(uow: UowFactory, missed_by: timedelta, woken: asyncio.Event) -> AsyncIOScheduler:
+    """A scheduler started ``missed_by`` after today's rules time (a bot that was down then), its job
+    on a working day that has something due (a bound contact and no ledger yet)."""
+    async with uow() as u:
+        unit = await f.unit_id(u.session, "建外街道")
+        uid = await f.user(u.session, 6002, "李联系")
+        await f.contact(u.session, unit, "contact", "李联系", "13900000002", uid)
+        await u.commit()
+    missed = datetime.now(TZ) - missed_by
+    cfg = ReminderSettings(hour=missed.hour, minute=missed.minute)
+    workday = fixed_clock(datetime(2019, 10, 12, 9, tzinfo=TZ))
+    scheduler = AsyncIOScheduler(timezone=TZ)
+    install(scheduler, RulesJob(uow, WorkCalendar.from_file(), cfg, TZ, workday, woken.set))
+    scheduler.start()
+    return scheduler
+
+
+async def test_a_bot_started_soon_after_the_rules_time_runs_them_at_once(uow: UowFactory) -> None:
+    """A process killed (or restarted) around the rules' time must not lose the day's reminders."""
+    woken = asyncio.Event()
+    scheduler = await _installed_after(uow, timedelta(minutes=5), woken)
+    try:
+        await asyncio.wait_for(woken.wait(), timeout=60)  # queued something, and woke the sender
+        next_run = scheduler.get_job(RULES_JOB_ID).next_run_time
+        assert timedelta(hours=23) < next_run - datetime.now(TZ) < timedelta(hours=24)  # then daily again
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_a_run_missed_by_more_than_the_grace_is_not_made_up(uow: UowFactory) -> None:
+    woken = asyncio.Event()
+    scheduler = await _installed_after(uow, timedelta(seconds=ReminderSettings().misfire_grace_seconds + 600), woken)
+    try:
+        assert scheduler.get_job(RULES_JOB_ID).next_run_time > datetime.now(TZ)  # tomorrow's, not now
+        assert not woken.is_set()
+    finally:
+        scheduler.shutdown(wait=False)

@@ -14,6 +14,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy import update
 from sqlmodel import select
 
 from reminders import delivery
@@ -253,3 +254,44 @@ async def test_the_pacer_never_starts_more_than_the_window_allows() -> None:
     paused_at = time.monotonic()
     await pacer.admit()
     assert time.monotonic() - paused_at >= 0.29
+
+
+async def test_a_row_waiting_longer_than_its_lease_is_still_sent_once(uow: UowFactory, bot: Bot,
+                                                                       standin: BotApiStandIn) -> None:
+    """Rows queued behind one chat's pacing (or a long 429 pause) outlive their lease: the sender's next
+    claim hands them out again, to itself; it must not send them twice."""
+    await queue(uow, await people(uow, 1), 8)
+    cfg = fast(per_chat_interval=0.5, lease_seconds=1, claim_batch=6)  # the 2nd claim comes after 1.5 s
+    stats = await Sender(bot, uow, cfg, TZ, ticking(MORNING)).run_until_done()
+    assert (stats.sent, stats.taken_over) == (8, 0)  # its own rows, not another sender's
+    assert len(standin.delivered) == 8
+    assert_no_duplicates(standin)
+    assert await statuses(uow) == {"sent": 8}
+
+
+async def test_a_sender_whose_lease_ran_out_leaves_its_rows_to_the_sender_that_took_them(
+        database_url: str, bot: Bot, standin: BotApiStandIn) -> None:
+    """Only the message in flight when the lease ran out can go twice; the rows still queued go once."""
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        uows = [make_uow_factory(e) for e in engines]
+        await queue(uows[0], await people(uows[0], 1), 6)
+        cfg = fast()
+        standin.hold_after = 0  # the slow sender's first request gets no answer for now
+        slow = asyncio.create_task(Sender(bot, uows[0], cfg, TZ, ticking(MORNING)).drain())
+        await standin.wait_until(lambda s: s.held == 1)
+        standin.hold_after = None
+        in_flight = (standin.delivered[0].chat_id, standin.delivered[0].text)
+        async with uows[0]() as u:  # its lease runs out
+            await u.session.exec(update(ReminderOutbox).values(claimed_at=MORNING - timedelta(hours=1)))  # type: ignore[call-overload]
+            await u.commit()
+        await Sender(bot, uows[1], cfg, TZ, ticking(MORNING)).run_until_done()
+        standin.release()
+        await slow
+        assert len(standin.delivered) == 7
+        doubled = [key for key, n in Counter((d.chat_id, d.text) for d in standin.delivered).items() if n > 1]
+        assert doubled == [in_flight]
+        assert await statuses(uows[0]) == {"sent": 6}
+    finally:
+        for e in engines:
+            await e.dispose()

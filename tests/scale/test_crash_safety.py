@@ -1,15 +1,12 @@
 """kill -9 at any moment: no committed answer or record is lost, none is duplicated, and every form
 resumes from its last answered step in a new process. Real processes on a real PostgreSQL database.
 
-The reminder fan-out case is not here: the reminders outbox is not on main yet (issue 8 note).
+The other kill -9 cases of issue 8: during life cycle transitions in ``test_kill_transitions.py``,
+during a reminder fan-out in ``test_kill_fanout.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,45 +17,21 @@ from sqlmodel import select
 from bot.domain import DraftStatus
 from storage.db import create_engine, make_uow_factory
 from storage.models import Draft, Hazard, Photo, User
+from tests.scale.child import Child
 
-ROOT = Path(__file__).resolve().parents[2]
 USERS = [9101, 9102, 9103, 9104, 9105, 9106]
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 class Driver:
-    """One run of ``tests/scale/crash_driver.py``; ``lines`` as read so far."""
+    """Runs of ``tests/scale/crash_driver.py``."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-
-    @classmethod
-    async def start(cls, url: str, data_dir: Path, mode: str, run: int) -> Driver:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.scale.crash_driver", url, str(data_dir), mode, str(run * 1_000_000),
-            *map(str, USERS), cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    @staticmethod
+    async def start(url: str, data_dir: Path, mode: str, run: int) -> Child:
+        return await Child.start(
+            "tests.scale.crash_driver", url, str(data_dir), mode, str(run * 1_000_000), *map(str, USERS),
+            stderr=data_dir.parent / f"driver-{run}.stderr",
         )
-        return cls(proc)
-
-    async def read_until(self, predicate) -> None:  # type: ignore[no-untyped-def]
-        """Read lines until ``predicate(lines)`` holds (raises when the process ends first)."""
-        assert self.proc.stdout is not None
-        while not predicate(self.lines):
-            raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout=120)
-            if not raw:
-                err = await self.proc.stderr.read() if self.proc.stderr else b""
-                raise AssertionError(f"driver ended early: {self.lines[-5:]} {err.decode()[-3000:]}")
-            self.lines.append(raw.decode().strip())
-
-    async def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        assert await self.proc.wait() == -signal.SIGKILL
-
-    async def finish(self) -> None:
-        await self.read_until(lambda lines: "finished" in lines)
-        assert await self.proc.wait() == 0
 
 
 def _answered(lines: list[str]) -> dict[int, list[str]]:
