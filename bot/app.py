@@ -16,7 +16,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, shanghai_clock
-from bot.services.actor_cache import ActorCache
+from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
 from bot.services.evidence import EvidenceService
@@ -72,14 +72,16 @@ class Core:
     services: Services
 
 
-def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock) -> Services:
+def build_services(
+    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, actors: ActorCache | None = None
+) -> Services:
+    """Every service on one database; ``actors``: the cache of who sent an update (none: no caching)."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock)
-    actors = ActorCache(settings.actor_cache_seconds)
-    invites = InviteService(uow, settings.invite_ttl_days, actors)
+    invites = InviteService(uow, settings.invite_ttl_days)
     forms = FormService(uow, clock, settings, evidence)
     return Services(
-        users=UserService(uow, settings.admin_ids, actors),
+        users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
         invites=invites,
         forms=forms,
         photos=photos,
@@ -91,7 +93,7 @@ def build_services(settings: Settings, uow: UowFactory, photo_store: PhotoStore,
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),
         find=FindService(uow, clock),
-        admin=AdminService(uow, invites, actors),
+        admin=AdminService(uow, invites),
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
     )
@@ -115,7 +117,9 @@ async def open_core(
     photo_store = FileSystemPhotoStore(settings.effective_photo_dir)
     clock = clock or shanghai_clock(settings.tz)
     try:
-        yield Core(settings, engine, uow, photo_store, clock, build_services(settings, uow, photo_store, clock))
+        actors = ActorCache(settings.actor_cache_seconds)
+        watch_role_changes(engine, actors)
+        yield Core(settings, engine, uow, photo_store, clock, build_services(settings, uow, photo_store, clock, actors))
     finally:
         await engine.dispose()
 

@@ -34,7 +34,7 @@ class HazardCb(CallbackData, prefix="h1"):
     a: str
 
 
-class SuperviseCb(CallbackData, prefix="s1"):
+class SuperviseCb(CallbackData, prefix="u1"):
     """Put hazard ``id`` under supervision at level number ``lv`` (0 区政府, 1 区安委会, 2 街乡)."""
 
     id: int

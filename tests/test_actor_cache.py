@@ -4,11 +4,11 @@ in this process counts from the next update; on another instance, from when its 
 from __future__ import annotations
 
 from bot.domain import Role
-from bot.services.actor_cache import ActorCache
+from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
 from bot.services.invites import InviteService
-from storage.db import UowFactory
+from storage.db import create_engine, make_uow_factory
 
 
 class Clock:
@@ -65,22 +65,32 @@ async def test_a_role_removed_here_counts_from_the_next_update(harness) -> None:
     assert "尚未绑定" in inspector.last_text(), inspector.last_text()
 
 
-async def test_another_instance_sees_a_role_change_when_its_entry_expires(uow: UowFactory) -> None:
-    invites = InviteService(uow)
-    issued = await invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+async def test_another_instance_sees_a_role_change_when_its_entry_expires(database_url: str) -> None:
+    """Two instances (engines) on one database: the one that commits the change forgets at once."""
+    engines = [create_engine(database_url), create_engine(database_url)]
     clock = Clock()
-    here = UserService(uow, [], ActorCache(ttl=10, clock=clock))
-    there_cache = ActorCache(ttl=10, clock=clock)
-    there = UserService(uow, [], there_cache)
-    admin = AdminService(uow, invites, there_cache)
-    me = await here.touch(9901, "某某", "zh-hans")
-    await invites.redeem(me, issued.code)
-    assert not (await here.touch(9901, "某某", "zh-hans")).is_bound  # this instance loaded it before the /bind
-    clock.now += 10.1
-    assert (await here.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)
-    boss = await there.touch(9902, "主任", "zh-hans")
-    boss = Actor(boss.user_id, boss.telegram_id, boss.full_name, is_admin=True)
-    await admin.remove_role(boss, me.user_id, "110105001", Role.INSPECTOR)
-    assert (await here.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)  # stale here for at most the ttl
-    clock.now += 10.1
-    assert not (await here.touch(9901, "某某", "zh-hans")).is_bound
+    caches = [ActorCache(ttl=10, clock=clock), ActorCache(ttl=10, clock=clock)]
+    try:
+        for engine, cache in zip(engines, caches, strict=True):
+            watch_role_changes(engine, cache)
+        here_uow, there_uow = (make_uow_factory(e) for e in engines)
+        here, there = UserService(here_uow, [], caches[0]), UserService(there_uow, [], caches[1])
+        invites = InviteService(there_uow)
+        issued = await invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+        me = await here.touch(9901, "某某", "zh-hans")
+        assert not (await there.touch(9901, "某某", "zh-hans")).is_bound
+        await invites.redeem(me, issued.code)  # committed through "there"
+        assert (await there.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)
+        assert not (await here.touch(9901, "某某", "zh-hans")).is_bound  # stale here for at most the ttl
+        clock.now += 10.1
+        assert (await here.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)
+        assert (await there.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)  # loaded again, fresh
+        boss = Actor(me.user_id + 1000, 1, "主任", is_admin=True)
+        await AdminService(here_uow, InviteService(here_uow)).remove_role(boss, me.user_id, "110105001", Role.INSPECTOR)
+        assert not (await here.touch(9901, "某某", "zh-hans")).is_bound
+        assert (await there.touch(9901, "某某", "zh-hans")).has(Role.INSPECTOR)
+        clock.now += 10.1
+        assert not (await there.touch(9901, "某某", "zh-hans")).is_bound
+    finally:
+        for engine in engines:
+            await engine.dispose()

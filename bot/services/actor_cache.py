@@ -1,10 +1,11 @@
 """Recently loaded actors, so that an update does not cost a database transaction just to learn who sent it.
 
 An entry is used only while it is younger than ``ttl`` seconds and the update carries the same name and
-language as the stored user (otherwise the user row must be written). Role changes made in this process
-(binding with an invite, the admin's role commands) drop the user's entry at once; another instance of a
-scaled-out deployment sees them when its entry expires, so ``ttl`` bounds how long a removed role can
-still be used there.
+language as the stored user (otherwise the user row must be written). Any committed write to the
+``membership`` table through this process's engine — binding with an invite, the admin's role commands,
+a contact sharing their phone, whatever comes next — empties the cache once the commit is done
+(``watch_role_changes``); another instance of a scaled-out deployment sees such a change when its entry
+expires, so ``ttl`` bounds how long a removed role can still be used there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.commit_hooks import after_commit_writing
 
 if TYPE_CHECKING:
     from bot.services.actors import Actor
@@ -65,3 +70,8 @@ class ActorCache:
         entry = self._entries.pop(telegram_id, None)
         if entry is not None:
             self._telegram_ids.pop(entry[3].user_id, None)
+
+
+def watch_role_changes(engine: AsyncEngine, cache: ActorCache) -> None:
+    """Empty ``cache`` after every transaction on ``engine`` that wrote memberships has committed."""
+    after_commit_writing(engine, "membership", cache.clear)

@@ -15,7 +15,6 @@ from sqlalchemy import delete, update
 from sqlmodel import col, or_, select
 
 from bot.domain import Role
-from bot.services.actor_cache import ActorCache
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
@@ -49,10 +48,9 @@ class PendingInvite:
 class AdminService:
     """Invite codes and roles. Every method checks the actor (``PermissionDenied``, ``NotBound``)."""
 
-    def __init__(self, uow: UowFactory, invites: InviteService, actors: ActorCache | None = None) -> None:
+    def __init__(self, uow: UowFactory, invites: InviteService) -> None:
         self._uow = uow
         self._invites = invites
-        self._actors = actors or ActorCache(ttl=0)
 
     def _require(self, actor: Actor, role: Role | None = None) -> None:
         if not actor.is_bound:
@@ -160,7 +158,6 @@ class AdminService:
             if held is None:
                 u.session.add(Membership(user_id=user_id, unit_id=found.id, role=role.value))  # type: ignore[arg-type]
             await u.commit()
-        self._actors.forget(user_id)
         return await self._one(actor, user_id)
 
     async def remove_role(self, actor: Actor, user_id: int, unit: str, role: Role) -> UserRoles:
@@ -177,7 +174,6 @@ class AdminService:
             if gone.rowcount != 1:
                 raise NotFound(what="membership", id=user_id)
             await u.commit()
-        self._actors.forget(user_id)
         return await self._one(actor, user_id)
 
     async def _one(self, actor: Actor, user_id: int) -> UserRoles:

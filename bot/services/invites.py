@@ -10,7 +10,6 @@ from sqlalchemy import update
 from sqlmodel import col, or_, select
 
 from bot.domain import Role
-from bot.services.actor_cache import ActorCache
 from bot.services.actors import Actor, Grant
 from bot.services.errors import InviteInvalid, PermissionDenied, UnknownUnit
 from storage.db import UowFactory
@@ -31,10 +30,9 @@ class IssuedInvite:
 class InviteService:
     """Issue, revoke and redeem invite codes (design.md "Roles")."""
 
-    def __init__(self, uow: UowFactory, ttl_days: int = 7, actors: ActorCache | None = None) -> None:
+    def __init__(self, uow: UowFactory, ttl_days: int = 7) -> None:
         self._uow = uow
         self._ttl = timedelta(days=ttl_days)
-        self._actors = actors or ActorCache(ttl=0)
 
     async def issue(self, role: Role, unit: str, issuer: Actor | None) -> IssuedInvite:
         """A new code for ``role`` at ``unit`` (code or exact name). ``issuer`` None = the terminal.
@@ -99,5 +97,4 @@ class InviteService:
             unit = await uow.session.get(Unit, invite.unit_id)
             assert unit is not None and unit.id is not None
             await uow.commit()
-            self._actors.forget(actor.user_id)
             return Grant(Role(invite.role), unit.id, unit.code, unit.name, unit.is_township)

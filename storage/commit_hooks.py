@@ -1,0 +1,74 @@
+"""Code that must run once a transaction has really ended, and knowing which tables it wrote.
+
+SQLAlchemy's ``commit`` and ``rollback`` connection events fire before the database has finished;
+something that must not run earlier (giving SQLite's write turn to the next connection, dropping
+cached facts that another task could otherwise re-read from before the commit) hooks the engine's
+dialect here instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+#: ``hook(dbapi_connection, committed)``: called after each COMMIT (``True``) or ROLLBACK (``False``)
+EndHook = Callable[[Any, bool], None]
+_WRITING = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def after_transaction(engine: AsyncEngine, hook: EndHook) -> None:
+    """Call ``hook`` after every commit or rollback on ``engine``'s connections has completed, also
+    when it failed (then with ``committed=False``); ``dbapi_connection`` is the pool's raw connection."""
+    dialect = engine.sync_engine.dialect
+    hooks: list[EndHook] | None = dialect.__dict__.get("_after_transaction_hooks")
+    if hooks is None:
+        hooks = []
+        dialect._after_transaction_hooks = hooks  # type: ignore[attr-defined]
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def _ended(connection: Any, committed: bool) -> None:
+            raw = getattr(connection, "dbapi_connection", connection)
+            for each in list(hooks):
+                each(raw, committed)
+
+        def do_commit(connection: Any) -> None:
+            done = False
+            try:
+                commit(connection)
+                done = True
+            finally:
+                _ended(connection, done)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                _ended(connection, False)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    hooks.append(hook)
+
+
+def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` after each committed transaction that inserted, updated or deleted rows of
+    ``table`` (found in the statements' text: ORM, Core and raw SQL alike)."""
+    pending: set[int] = set()  # ids of raw connections whose open transaction wrote the table
+    marker = f"{table.lower()}"
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _note(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        head = statement.lstrip()[:7].upper()
+        if head.startswith(_WRITING) and marker in statement.lower():
+            pending.add(id(conn.connection.dbapi_connection))
+
+    def _ended(raw: Any, committed: bool) -> None:
+        if id(raw) in pending:
+            pending.discard(id(raw))
+            if committed:
+                callback()
+
+    after_transaction(engine, _ended)

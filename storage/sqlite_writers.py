@@ -1,0 +1,62 @@
+"""SQLite writers of one process take turns on an ``asyncio.Lock`` instead of meeting SQLite's busy handler."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import await_only
+
+from storage.commit_hooks import after_transaction
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+class _WriterTurn:
+    """Which pooled connection may write to the SQLite file now; the others wait their turn in order."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.holder: object | None = None
+
+    def release(self, connection: object) -> None:
+        if connection is not None and self.holder is connection:
+            self.holder = None
+            self.lock.release()
+
+
+def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
+    """Let one connection of this process write at a time, the others queuing on an ``asyncio.Lock``.
+
+    SQLite has one writer; a second connection that wants to write meanwhile gets SQLITE_BUSY and its
+    busy handler sleeps with back-off (1, 2, 5 … 100 ms), so under concurrent chats a few form steps
+    waited hundreds of milliseconds while the file was free again long before (paced benchmark p99
+    150 ms → 18 ms with this turn; ``benchmarks/RESULTS-scale.md``). The turn is taken at a
+    connection's first writing statement (pysqlite begins its transaction there too) and given back
+    after its commit or rollback. Reading never waits.
+    Waiting longer than ``timeout`` raises ``OperationalError`` like SQLite's own busy timeout.
+    """
+    turn = _WriterTurn()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _take_turn(conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if turn.holder is dbapi_connection:
+            return
+        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete or context.isddl)
+        if not writes and not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        try:
+            await_only(asyncio.wait_for(turn.lock.acquire(), timeout))
+        except TimeoutError as exc:
+            raise OperationalError(statement, None, exc) from exc
+        turn.holder = dbapi_connection
+
+    # given back once the commit or rollback is done (the connection events fire before it, which
+    # would let the next writer meet the busy handler after all), or when the connection leaves
+    after_transaction(engine, lambda raw, _committed: turn.release(raw))
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(engine.sync_engine.pool, name, lambda dbapi_connection, *_: turn.release(dbapi_connection))
