@@ -211,6 +211,9 @@ def lifecycle_error(exc: DomainError) -> str:
         "invalid_value": _("That value is not accepted ({field})."),
         "already_supervised": _("This hazard is already under supervision at that level."),
         "sample_exists": _("That sample was already drawn."),
+        # two people pressed at the same moment and the other one's press was stored first
+        "stale_action": _("Someone else changed this hazard a moment ago; nothing was done. "
+                          "Open it again (/find) to see where it stands."),
     }
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),

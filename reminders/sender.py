@@ -319,7 +319,8 @@ class Sender:
             await u.commit()
 
     async def run_until_done(self) -> SendStats:
-        """Drain, wait for rows backing off, drain again, until nothing is pending or sending."""
+        """Drain, wait for rows backing off, drain again, until nothing is pending (rows another sender
+        still holds under a running lease are left to it, or to a later run once the lease ran out)."""
         while True:
             await self.drain()
             async with self.uow() as u:

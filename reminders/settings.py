@@ -47,6 +47,8 @@ class ReminderSettings(BaseSettings):
     claim_batch: int = 200
     max_attempts: int = 6
     backoff_base_seconds: float = 2.0
-    lease_seconds: int = 600
+    # a claim is renewed right before each send, so the lease need only outlast one request (aiogram's
+    # 60 s timeout) and the wait in the queue; it is how long a killed sender's claimed rows wait
+    lease_seconds: int = 120
     quiet_start: int = 21
     quiet_end: int = 8

@@ -332,3 +332,17 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
     await _open(reviewer, "/rectify")
     pictures = [m for m in h.session.requests[before:] if isinstance(m, SendPhoto)]
     assert [p.caption for p in pictures] == ["整改前后对比"] and pictures[0].chat_id == 702
+
+
+def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
+    """Two people pressing at once: the one stored second hears that someone else was first, not the forms'
+    "that button belongs to an earlier message"."""
+    from bot.i18n import build_i18n
+    from bot.services.errors import StaleAction
+    from handlers.hazard_view import lifecycle_error
+
+    i18n = build_i18n()
+    with i18n.context(), i18n.use_locale("zh"):
+        assert "其他人刚刚处理了这条隐患" in lifecycle_error(StaleAction(hazard_id=1))
+    with i18n.context(), i18n.use_locale("en"):
+        assert "Someone else changed this hazard" in lifecycle_error(StaleAction(hazard_id=1))

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.db import create_engine, make_uow_factory
 from storage.models import Hazard, HazardEvent
 from storage.models_lifecycle import Rectification, Reinspection, Supervision
@@ -26,6 +27,8 @@ from tests.scale.lifecycle_script import final_state, person_name, prepare, scri
 
 COUNT = 8  # hazards, two of each script
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+CARD, SUPERVISE = f"cb:{HazardCb.__prefix__}:", f"cb:{SuperviseCb.__prefix__}:"
 
 
 @dataclass
@@ -100,9 +103,9 @@ def _check_resent(lines: list[str], stored_at_kill: dict[int, int]) -> int:
             continue
         count += 1
         hid, k, did, answer = int(parts[1]), int(parts[2]), parts[3], parts[4]
-        if payload.startswith(("cb:h1:", "cb:s1:")):  # a button on the card
+        if payload.startswith((CARD, SUPERVISE)):  # a button on the card
             if stored_at_kill[hid] > k:
-                told = "已由该层级挂牌督办" if payload.startswith("cb:s1:") else f"已由 {person_name(uid)} 完成"
+                told = "已由该层级挂牌督办" if payload.startswith(SUPERVISE) else f"已由 {person_name(uid)} 完成"
                 assert did == "no" and told in answer, (hid, k, payload, did, answer)
             else:
                 assert did == "yes", (hid, k, payload, did, answer)
