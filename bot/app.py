@@ -70,6 +70,7 @@ class Core:
     photo_store: PhotoStore
     clock: Clock
     services: Services
+    actors: ActorCache | None = None  # who sent an update, cached (kept in step across instances by shared_state)
 
 
 def build_services(
@@ -119,7 +120,8 @@ async def open_core(
     try:
         actors = ActorCache(settings.actor_cache_seconds)
         watch_role_changes(engine, actors)
-        yield Core(settings, engine, uow, photo_store, clock, build_services(settings, uow, photo_store, clock, actors))
+        services = build_services(settings, uow, photo_store, clock, actors)
+        yield Core(settings, engine, uow, photo_store, clock, services, actors)
     finally:
         await engine.dispose()
 

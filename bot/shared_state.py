@@ -2,7 +2,8 @@
 
 Without ``HAZARDBOT_REDIS_URL``: FSM state in memory, update claims in the database (which is
 shared when it is PostgreSQL), throttle buckets in this process. With it: aiogram's ``RedisStorage``
-for FSM state, claims and throttle buckets in Redis. Form drafts always live in the database
+for FSM state, claims and throttle buckets in Redis, and the generation of role changes that keeps
+every instance's cache of actors current. Form drafts always live in the database
 (``FormService``), so any instance can continue any chat's form either way.
 """
 
@@ -67,6 +68,10 @@ async def open_shared_state(
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=f"{namespace}:fsm", with_bot_id=True))
     try:
         await redis.ping()
+        if core.actors is not None:
+            from bot.services.actor_cache import RedisGeneration
+
+            core.actors.share(RedisGeneration(redis, f"{namespace}:actors"))
         guards = [
             ExactlyOnceMiddleware(RedisUpdateLedger(redis, f"{namespace}:update")),
             ThrottleMiddleware(RedisThrottle(

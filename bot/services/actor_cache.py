@@ -4,16 +4,20 @@ An entry is used only while it is younger than ``ttl`` seconds and the update ca
 language as the stored user (otherwise the user row must be written). Any committed write to the
 ``membership`` table through this process's engine — binding with an invite, the admin's role commands,
 a contact sharing their phone, whatever comes next — empties the cache once the commit is done
-(``watch_role_changes``); another instance of a scaled-out deployment sees such a change when its entry
-expires, so ``ttl`` bounds how long a removed role can still be used there.
+(``watch_role_changes``). Instances of a scaled-out deployment share a generation number in Redis
+(``RedisGeneration``): the instance that committed the change increments it, and every instance checks
+it before using its cache, so the change counts from the next update everywhere. Should Redis lose the
+increment, ``ttl`` still bounds how long a removed role can be used on the other instances.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +25,39 @@ from storage.commit_hooks import after_commit_writing
 
 if TYPE_CHECKING:
     from bot.services.actors import Actor
+
+log = logging.getLogger("hazardbot.actors")
+
+
+class Generation(Protocol):
+    """A counter shared by the instances: read before each use of the cache, bumped after a role change."""
+
+    async def current(self) -> int: ...
+
+    def bump(self) -> None: ...
+
+
+class RedisGeneration:
+    """``Generation`` in the Redis key ``key`` (``redis``: a ``redis.asyncio.Redis``)."""
+
+    def __init__(self, redis: Any, key: str) -> None:
+        self._redis = redis
+        self._key = key
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    async def current(self) -> int:
+        return int(await self._redis.get(self._key) or 0)
+
+    def bump(self) -> None:
+        # called from a commit hook, which cannot wait: the increment runs on the loop right after
+        task = asyncio.get_running_loop().create_task(self._redis.incr(self._key))
+        self._pending.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("event=actor_generation_bump_failed error=%s", type(task.exception()).__name__)
 
 
 class ActorCache:
@@ -32,6 +69,29 @@ class ActorCache:
         self._clock = clock
         self._entries: OrderedDict[int, tuple[float, str, str | None, Actor]] = OrderedDict()
         self._telegram_ids: dict[int, int] = {}
+        self._shared: Generation | None = None
+        self._seen: int | None = None
+
+    def share(self, generation: Generation) -> None:
+        """Keep this cache in step with the other instances' through ``generation``."""
+        self._shared = generation
+        self._seen = None
+
+    async def refresh(self) -> None:
+        """Before using the cache: forget everything when another instance changed roles meanwhile
+        (or when the shared counter cannot be read)."""
+        if self._shared is None:
+            return
+        try:
+            now = await self._shared.current()
+        except Exception as exc:  # noqa: BLE001  (Redis away: do not trust the cache)
+            log.warning("event=actor_generation_unreadable error=%s", type(exc).__name__)
+            self._forget_all()
+            self._seen = None
+            return
+        if now != self._seen:
+            self._forget_all()
+            self._seen = now
 
     def get(self, telegram_id: int, full_name: str, language: str | None) -> Actor | None:
         """The cached actor when it is fresh and ``full_name``/``language`` are what is stored, else ``None``."""
@@ -63,6 +123,12 @@ class ActorCache:
             self._drop(telegram_id)
 
     def clear(self) -> None:
+        """Forget every actor here and tell the other instances to do the same (roles have changed)."""
+        self._forget_all()
+        if self._shared is not None:
+            self._shared.bump()
+
+    def _forget_all(self) -> None:
         self._entries.clear()
         self._telegram_ids.clear()
 

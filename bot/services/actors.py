@@ -64,6 +64,7 @@ class UserService:
         """Upsert the user and load their grants (one transaction), or the cached actor when the user was
         loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``)."""
         name = full_name[:256]
+        await self._cache.refresh()
         cached = self._cache.get(telegram_id, name, language)
         if cached is not None:
             return cached

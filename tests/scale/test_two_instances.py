@@ -88,3 +88,31 @@ async def test_fsm_state_set_on_one_instance_is_seen_by_the_other(
         await FSMContext(a.shared.storage, key).update_data(site="朝阳路1号")
         assert await FSMContext(b.shared.storage, key).get_state() == "tipoff:waiting_photo"
         assert await FSMContext(b.shared.storage, key).get_data() == {"site": "朝阳路1号"}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_role_given_or_taken_on_one_instance_counts_at_once_on_the_other(
+    database_url: str, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    """Each instance caches who a user is; Redis tells the others when roles changed."""
+    from bot.domain import Role
+
+    async with open_cluster(database_url, tmp_path / "data", redis_url=redis_url, namespace=namespace) as cluster:
+        office = await cluster.bind(7301, "office", "区安委会办公室")
+        chat = cluster.chat(7302)
+        await chat.say("/start")  # instance 0 now knows 7302 as not bound
+        issued = await cluster.core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+        await chat.say(f"/bind {issued.code}")  # instance 1 binds
+        assert "已绑定" in chat.last_text()
+        await chat.say("/hazard")  # instance 0 again
+        assert "尚未绑定" not in chat.last_text() and "隐患" in chat.last_text(), chat.last_text()
+        await chat.say("/cancel")  # instance 1, which now knows 7302 as an inspector
+        actor = await cluster.core.services.users.touch(7302, chat.user.full_name, chat.user.language_code)
+        while office.fed % 2 != 0:  # the removal goes to instance 0
+            await office.say("/help")
+        await office.say(f"/unsetrole {actor.user_id} 110105001 inspector")
+        assert "完成" in office.last_text(), office.last_text()
+        await chat.say("/hazard")  # instance 0
+        await chat.say("/hazard")  # instance 1
+        refused = [t for t in chat.texts()[-2:] if "尚未绑定" in t]
+        assert len(refused) == 2, chat.texts()[-2:]
