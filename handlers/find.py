@@ -72,7 +72,9 @@ def router() -> Router:
     @r.callback_query(InputCb.filter())
     async def finished_input(query: CallbackQuery) -> None:
         # the step this button belonged to was answered, cancelled or timed out (checked before this router)
-        await query.answer(_("That question is closed; nothing was changed."))
+        # after a restart this is also what a re-tap of an answer that was stored meets: say how to check
+        await query.answer(_("That question is closed (answered, cancelled or timed out); this press changed "
+                             "nothing. Open the hazard with /find to see what was saved."), show_alert=True)
 
     @r.callback_query(HazardCb.filter(F.a.in_({OPEN, HISTORY})))
     async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
