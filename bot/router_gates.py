@@ -12,7 +12,8 @@ match:
   one of their prefixes followed by the separator.
 
 A router with any other kind of handler on an observer gets no gate there, so adding such a handler
-can never make it unreachable.
+can never make it unreachable; nor does a router with sub-routers (aiogram does not offer an update to
+the sub-routers of a router whose observer filters refused it).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def add_router_gates(router: Router) -> int:
     """Add the gates to every router under ``router`` (recursively); returns how many were added."""
     added = 0
     for child in router.sub_routers:
-        added += _gate(child.message, Command, _message_gate)
-        added += _gate(child.callback_query, CallbackQueryFilter, _callback_gate)
+        if not child.sub_routers:
+            added += _gate(child.message, Command, _message_gate)
+            added += _gate(child.callback_query, CallbackQueryFilter, _callback_gate)
         added += add_router_gates(child)
     return added
