@@ -45,7 +45,8 @@ def _message_gate(commands: list[Command]) -> Callable[[Message], Any]:
 
     async def may_be_a_command(message: Message) -> bool:
         text = message.text or message.caption
-        return bool(text) and text.startswith(prefixes)  # type: ignore[union-attr]
+        # Command splits the text on whitespace before it looks at the prefix
+        return bool(text) and text.lstrip().startswith(prefixes)  # type: ignore[union-attr]
 
     return may_be_a_command
 

@@ -122,3 +122,15 @@ async def test_a_router_with_sub_routers_is_not_gated_so_they_stay_reachable() -
     for update in (factory.text(user, "/ping"), factory.text(user, "你好"), factory.callback(user, message, "zz:1")):
         await dp.feed_update(bot, update)
     assert seen == ["ping", "text", "other button"]
+
+
+async def test_a_command_after_leading_whitespace_still_reaches_its_router() -> None:
+    """aiogram's ``Command`` splits the text on whitespace first, so " /ping" is the /ping command."""
+    seen: list[str] = []
+    dp = _routers(seen)
+    bot = Bot("123456789:" + "A" * 35, session=LocalSession())
+    factory = UpdateFactory()
+    user = factory.user(5)
+    await dp.feed_update(bot, factory.text(user, " /ping"))
+    await dp.feed_update(bot, factory.message(user, None, text="\n/ping"))
+    assert seen == ["ping", "ping"]
