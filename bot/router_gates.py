@@ -12,7 +12,8 @@ match:
   one of their prefixes followed by the separator.
 
 A router with any other kind of handler on an observer gets no gate there, so adding such a handler
-can never make it unreachable.
+can never make it unreachable; nor does a router with sub-routers (aiogram does not offer an update to
+the sub-routers of a router whose observer filters refused it).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _message_gate(commands: list[Command]) -> Callable[[Message], Any]:
 
     async def may_be_a_command(message: Message) -> bool:
         text = message.text or message.caption
-        return bool(text) and text.startswith(prefixes)  # type: ignore[union-attr]
+        # Command splits the text on whitespace before it looks at the prefix
+        return bool(text) and text.lstrip().startswith(prefixes)  # type: ignore[union-attr]
 
     return may_be_a_command
 
@@ -72,7 +74,8 @@ def add_router_gates(router: Router) -> int:
     """Add the gates to every router under ``router`` (recursively); returns how many were added."""
     added = 0
     for child in router.sub_routers:
-        added += _gate(child.message, Command, _message_gate)
-        added += _gate(child.callback_query, CallbackQueryFilter, _callback_gate)
+        if not child.sub_routers:
+            added += _gate(child.message, Command, _message_gate)
+            added += _gate(child.callback_query, CallbackQueryFilter, _callback_gate)
         added += add_router_gates(child)
     return added

@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-#: ``hook(dbapi_connection, committed)``: called after each COMMIT (``True``) or ROLLBACK (``False``)
-EndHook = Callable[[Any, bool], None]
+#: ``hook(dbapi_connection, committed)``: called after each COMMIT (``True``) or ROLLBACK (``False``);
+#: ``None`` when a COMMIT raised (cancelled or failed on the way back: the database may have committed)
+EndHook = Callable[[Any, bool | None], None]
 _WRITING = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def after_transaction(engine: AsyncEngine, hook: EndHook) -> None:
     """Call ``hook`` after every commit or rollback on ``engine``'s connections has completed, also
-    when it failed (then with ``committed=False``); ``dbapi_connection`` is the pool's raw connection."""
+    when it raised (a commit then with ``committed=None``); ``dbapi_connection`` is the pool's raw connection."""
     dialect = engine.sync_engine.dialect
     hooks: list[EndHook] | None = dialect.__dict__.get("_after_transaction_hooks")
     if hooks is None:
@@ -29,13 +30,13 @@ def after_transaction(engine: AsyncEngine, hook: EndHook) -> None:
         dialect._after_transaction_hooks = hooks  # type: ignore[attr-defined]
         commit, rollback = dialect.do_commit, dialect.do_rollback
 
-        def _ended(connection: Any, committed: bool) -> None:
+        def _ended(connection: Any, committed: bool | None) -> None:
             raw = getattr(connection, "dbapi_connection", connection)
             for each in list(hooks):
                 each(raw, committed)
 
         def do_commit(connection: Any) -> None:
-            done = False
+            done: bool | None = None
             try:
                 commit(connection)
                 done = True
@@ -55,7 +56,8 @@ def after_transaction(engine: AsyncEngine, hook: EndHook) -> None:
 
 def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[], None]) -> None:
     """Call ``callback()`` after each committed transaction that inserted, updated or deleted rows of
-    ``table`` (found in the statements' text: ORM, Core and raw SQL alike)."""
+    ``table`` (found in the statements' text: ORM, Core and raw SQL alike), and after a commit of such a
+    transaction that raised, since it may have committed all the same."""
     pending: set[int] = set()  # ids of raw connections whose open transaction wrote the table
     marker = f"{table.lower()}"
 
@@ -65,10 +67,10 @@ def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[],
         if head.startswith(_WRITING) and marker in statement.lower():
             pending.add(id(conn.connection.dbapi_connection))
 
-    def _ended(raw: Any, committed: bool) -> None:
+    def _ended(raw: Any, committed: bool | None) -> None:
         if id(raw) in pending:
             pending.discard(id(raw))
-            if committed:
+            if committed is not False:
                 callback()
 
     after_transaction(engine, _ended)

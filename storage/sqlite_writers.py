@@ -21,6 +21,16 @@ class _WriterTurn:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.holder: object | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def take(self, connection: object, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # an asyncio.Lock belongs to the loop it first waited in; an engine disposed and used again
+            # under another loop (one asyncio.run per CLI command or test) starts with a fresh turn
+            self.lock, self.holder, self._loop = asyncio.Lock(), None, loop
+        await asyncio.wait_for(self.lock.acquire(), timeout)
+        self.holder = connection
 
     def release(self, connection: object) -> None:
         if connection is not None and self.holder is connection:
@@ -50,10 +60,9 @@ def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
         if not writes and not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
         try:
-            await_only(asyncio.wait_for(turn.lock.acquire(), timeout))
+            await_only(turn.take(dbapi_connection, timeout))
         except TimeoutError as exc:
             raise OperationalError(statement, None, exc) from exc
-        turn.holder = dbapi_connection
 
     # given back once the commit or rollback is done (the connection events fire before it, which
     # would let the next writer meet the busy handler after all), or when the connection leaves

@@ -94,3 +94,41 @@ async def test_another_instance_sees_a_role_change_when_its_entry_expires(databa
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_role_change_committed_while_an_actor_loads_is_not_cached(database_url: str) -> None:
+    """An update's touch read the memberships just before another task committed a new role: the actor it
+    loaded is already stale, so it must not be kept for the next update."""
+    import asyncio
+
+    from sqlalchemy import event
+    from sqlalchemy.util import await_only
+
+    engine = create_engine(database_url)
+    cache = ActorCache(ttl=10)
+    watch_role_changes(engine, cache)
+    uow = make_uow_factory(engine)
+    users, invites = UserService(uow, [], cache), InviteService(uow)
+    read, go_on = asyncio.Event(), asyncio.Event()
+
+    def _pause_after_reading_roles(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if pause and "FROM membership" in statement:
+            read.set()
+            await_only(go_on.wait())
+
+    pause = False
+    event.listen(engine.sync_engine, "after_cursor_execute", _pause_after_reading_roles)
+    try:
+        issued = await invites.issue(Role.INSPECTOR, "110105001", issuer=None)
+        me = await users.touch(9911, "某某", "zh-hans")
+        cache.clear()
+        pause = True
+        loading = asyncio.create_task(users.touch(9911, "某某", "zh-hans"))
+        await read.wait()
+        pause = False
+        await invites.redeem(me, issued.code)  # committed while the other update's touch is still loading
+        go_on.set()
+        assert not (await loading).is_bound  # read before the commit: fine for that update
+        assert (await users.touch(9911, "某某", "zh-hans")).has(Role.INSPECTOR)  # but not for the next one
+    finally:
+        await engine.dispose()

@@ -79,3 +79,21 @@ async def test_a_writer_that_never_gets_its_turn_fails_instead_of_hanging(tmp_pa
             await other.commit()
     finally:
         await engine.dispose()
+
+
+def test_an_engine_disposed_and_used_again_under_another_event_loop_still_takes_turns(tmp_path: Path) -> None:
+    """One ``asyncio.run`` after another (CLI commands, tests) on one engine: the turn's lock must not stay
+    bound to the first loop ("is bound to a different event loop" at the first contention)."""
+    import concurrent.futures
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", pool_size=3, max_overflow=0)
+
+    async def run() -> list[BaseException]:
+        try:
+            return await _overlapping_writers(engine, 3)
+        finally:
+            await engine.dispose()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own, away from the test's
+        for _ in range(2):
+            assert pool.submit(asyncio.run, run()).result() == []

@@ -69,6 +69,7 @@ class ActorCache:
         self._clock = clock
         self._entries: OrderedDict[int, tuple[float, str, str | None, Actor]] = OrderedDict()
         self._telegram_ids: dict[int, int] = {}
+        self._generation = 0  # bumped whenever entries are dropped: an actor read before it may be stale
         self._shared: Generation | None = None
         self._seen: int | None = None
 
@@ -93,6 +94,11 @@ class ActorCache:
             self._forget_all()
             self._seen = now
 
+    @property
+    def generation(self) -> int:
+        """Take it before reading an actor from the database and hand it to ``put``."""
+        return self._generation
+
     def get(self, telegram_id: int, full_name: str, language: str | None) -> Actor | None:
         """The cached actor when it is fresh and ``full_name``/``language`` are what is stored, else ``None``."""
         entry = self._entries.get(telegram_id)
@@ -105,9 +111,10 @@ class ActorCache:
         self._entries.move_to_end(telegram_id)
         return actor
 
-    def put(self, actor: Actor, full_name: str, language: str | None) -> None:
-        """Remember ``actor`` as loaded from a user stored with ``full_name`` and ``language``."""
-        if self._ttl <= 0:
+    def put(self, actor: Actor, full_name: str, language: str | None, generation: int | None = None) -> None:
+        """Remember ``actor`` as loaded from a user stored with ``full_name`` and ``language``; not when
+        the cache was cleared since ``generation`` was taken (a role change committed while it loaded)."""
+        if self._ttl <= 0 or (generation is not None and generation != self._generation):
             return
         self._entries[actor.telegram_id] = (self._clock() + self._ttl, full_name, language, actor)
         self._entries.move_to_end(actor.telegram_id)
@@ -118,6 +125,7 @@ class ActorCache:
 
     def forget(self, user_id: int) -> None:
         """Drop the entry of internal user ``user_id`` (after a change of their roles)."""
+        self._generation += 1
         telegram_id = self._telegram_ids.get(user_id)
         if telegram_id is not None:
             self._drop(telegram_id)
@@ -129,6 +137,7 @@ class ActorCache:
             self._shared.bump()
 
     def _forget_all(self) -> None:
+        self._generation += 1
         self._entries.clear()
         self._telegram_ids.clear()
 

@@ -68,6 +68,7 @@ class UserService:
         cached = self._cache.get(telegram_id, name, language)
         if cached is not None:
             return cached
+        generation = self._cache.generation
         async with self._uow() as uow:
             user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
             if user is None:
@@ -80,7 +81,7 @@ class UserService:
                 uow.session.add(user)
             actor = await load_actor(uow.session, user, self._admin_ids)
             await uow.commit()
-        self._cache.put(actor, name, language)
+        self._cache.put(actor, name, language, generation)
         return actor
 
 

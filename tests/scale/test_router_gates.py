@@ -85,3 +85,52 @@ async def test_a_form_answer_in_the_application_checks_few_handlers(harness, mon
     assert "text" in names
     assert not names & {"bind", "set_role", "invite", "find", "review", "help_"}, sorted(names)
     assert sum(checked.values()) < 55, checked
+
+
+async def test_a_router_with_sub_routers_is_not_gated_so_they_stay_reachable() -> None:
+    """aiogram skips a router's sub-routers too when its observer filters fail: a command-only router
+    that includes a router for plain text must not be gated on commands."""
+    seen: list[str] = []
+    outer = Router(name="outer")
+
+    @outer.message(Command("ping"))
+    async def ping(message: Message) -> None:
+        seen.append("ping")
+
+    @outer.callback_query(PingCb.filter())
+    async def pressed(query: CallbackQuery, callback_data: PingCb) -> None:
+        seen.append("pressed")
+
+    inner = Router(name="inner")
+
+    @inner.message(F.text)
+    async def text(message: Message) -> None:
+        seen.append("text")
+
+    @inner.callback_query()
+    async def other(query: CallbackQuery) -> None:
+        seen.append("other button")
+
+    outer.include_router(inner)
+    dp = Dispatcher()
+    dp.include_router(outer)
+    add_router_gates(dp)
+    bot = Bot("123456789:" + "A" * 35, session=LocalSession())
+    factory = UpdateFactory()
+    user = factory.user(5)
+    message = Message.model_validate({"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}})
+    for update in (factory.text(user, "/ping"), factory.text(user, "你好"), factory.callback(user, message, "zz:1")):
+        await dp.feed_update(bot, update)
+    assert seen == ["ping", "text", "other button"]
+
+
+async def test_a_command_after_leading_whitespace_still_reaches_its_router() -> None:
+    """aiogram's ``Command`` splits the text on whitespace first, so " /ping" is the /ping command."""
+    seen: list[str] = []
+    dp = _routers(seen)
+    bot = Bot("123456789:" + "A" * 35, session=LocalSession())
+    factory = UpdateFactory()
+    user = factory.user(5)
+    await dp.feed_update(bot, factory.text(user, " /ping"))
+    await dp.feed_update(bot, factory.message(user, None, text="\n/ping"))
+    assert seen == ["ping", "ping"]
