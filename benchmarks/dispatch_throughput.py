@@ -29,6 +29,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks.load import closed_loop, paced
+
 PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 CONCURRENCY = (1, 50, 200)
 
@@ -58,20 +60,9 @@ async def _pg_database() -> tuple[str, Any]:
 
 
 def bare_dispatcher() -> Any:
-    from aiogram import Dispatcher
-    from aiogram.types import CallbackQuery, Message
+    from benchmarks.bare_webhook_bot import bare_dispatcher as bare
 
-    dp = Dispatcher()
-
-    @dp.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "?")
-
-    @dp.callback_query()
-    async def pressed(query: CallbackQuery) -> None:
-        await query.answer()
-
-    return dp
+    return bare()
 
 
 async def _prepare(core: Any, dp: Any, bot: Any, factory: Any, chats: int) -> list[Any]:
@@ -119,40 +110,26 @@ def _updates(factory: Any, prepared: list[Any], steps: int) -> list[list[Any]]:
     return per_chat
 
 
+def _feeder(dp: Any, bot: Any) -> Any:
+    async def feed(_n: int, update: Any) -> float:
+        start = time.perf_counter()
+        await dp.feed_update(bot, update)
+        return time.perf_counter() - start
+
+    return feed
+
+
 async def _drive(dp: Any, bot: Any, per_chat: list[list[Any]]) -> tuple[float, list[float]]:
     """Feed every chat's updates, chats concurrently; wall seconds and per-update latencies.
     ``_drive.cpu`` keeps the process CPU seconds of the last run (less sensitive to other load)."""
-    latencies: list[float] = []
-
-    async def chat(updates: list[Any]) -> None:
-        for update in updates:
-            start = time.perf_counter()
-            await dp.feed_update(bot, update)
-            latencies.append(time.perf_counter() - start)
-
-    start, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(chat(u) for u in per_chat))
+    cpu = time.process_time()
+    result = await closed_loop(_feeder(dp, bot), per_chat)
     _drive.cpu = time.process_time() - cpu  # type: ignore[attr-defined]
-    return time.perf_counter() - start, latencies
+    return result
 
 
 async def _paced(dp: Any, bot: Any, per_chat: list[list[Any]], rate: float) -> list[float]:
-    """Open loop: all chats together send ``rate`` updates per second, spread evenly (each chat one
-    update every ``len(per_chat) / rate`` s, whatever the answers take); per-update latencies."""
-    latencies: list[float] = []
-    period = len(per_chat) / rate
-    loop = asyncio.get_running_loop()
-    begin = loop.time() + 0.5
-
-    async def chat(index: int, updates: list[Any]) -> None:
-        for n, update in enumerate(updates):
-            await asyncio.sleep(max(0.0, begin + index / rate + n * period - loop.time()))
-            start = time.perf_counter()
-            await dp.feed_update(bot, update)
-            latencies.append(time.perf_counter() - start)
-
-    await asyncio.gather(*(chat(i, u) for i, u in enumerate(per_chat)))
-    return latencies
+    return await paced(_feeder(dp, bot), per_chat, rate)
 
 
 def _summary(total: int, wall: float, latencies: list[float]) -> dict[str, float]:

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.dispatch_throughput import _pg_database  # noqa: E402
+from benchmarks.load import closed_loop, paced  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "4242:" + "B" * 35
@@ -133,38 +133,6 @@ async def post(http: aiohttp.ClientSession, url: str, update: Any) -> float:
         if response.status != 200:
             raise RuntimeError(f"webhook answered {response.status}")
     return time.perf_counter() - start
-
-
-Feeder = Callable[[int, Any], Awaitable[float]]
-
-
-async def closed_loop(feed: Feeder, per_chat: list[list[Any]]) -> tuple[float, list[float]]:
-    """Every chat sends its next update when the previous one was answered; wall seconds, latencies."""
-    latencies: list[float] = []
-
-    async def chat(updates: list[Any]) -> None:
-        for n, update in enumerate(updates):
-            latencies.append(await feed(n, update))
-
-    start = time.perf_counter()
-    await asyncio.gather(*(chat(u) for u in per_chat))
-    return time.perf_counter() - start, latencies
-
-
-async def paced(feed: Feeder, per_chat: list[list[Any]], rate: float) -> list[float]:
-    """All chats together send ``rate`` updates/s spread evenly, whatever the answers take."""
-    latencies: list[float] = []
-    period = len(per_chat) / rate
-    loop = asyncio.get_running_loop()
-    begin = loop.time() + 0.5
-
-    async def chat(index: int, updates: list[Any]) -> None:
-        for n, update in enumerate(updates):
-            await asyncio.sleep(max(0.0, begin + index / rate + n * period - loop.time()))
-            latencies.append(await feed(n, update))
-
-    await asyncio.gather(*(chat(i, u) for i, u in enumerate(per_chat)))
-    return latencies
 
 
 def summary(total: int, wall: float, latencies: list[float], cpu: float) -> dict[str, float]:
