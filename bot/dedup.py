@@ -26,11 +26,11 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models_scale import ProcessedUpdate
 from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 log = logging.getLogger("hazardbot.dedup")
 
@@ -58,7 +58,7 @@ class SqlUpdateLedger:
     ) -> None:
         self._engine, self._now, self._purge_every, self._monotonic = engine, now, purge_every, monotonic
         self._next_purge = monotonic()
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = dialect_insert(engine.dialect.name)
         self._insert = insert(ProcessedUpdate.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     async def claim(self, bot_id: int, update_id: int) -> bool:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reminders.facts import LEADER, Person, UnitFacts
@@ -21,6 +20,7 @@ from reminders.outbox import enqueue
 from reminders.rules import recipient_blocked
 from storage.models import Membership, Unit, User
 from storage.models_reminders import BlockedRecipient, Contact, ReminderOutbox
+from storage.upsert import dialect_insert
 
 T = ReminderOutbox.__table__  # type: ignore[attr-defined]
 BLOCKED_NOTE = "recipient blocked the bot"
@@ -121,8 +121,7 @@ async def record_blocked(session: AsyncSession, row_id: int, recipient_id: int, 
     """The recipient blocked the bot (403): close this row and their other open rows as ``blocked``,
     remember them, and the first time tell the leaders of their units (once, by the outbox key).
     Returns true when the recipient was newly marked."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = BlockedRecipient.__table__  # type: ignore[attr-defined]
     new = (await session.exec(  # type: ignore[call-overload]
         insert(table).values(user_id=recipient_id, blocked_at=now, error=error[:500])

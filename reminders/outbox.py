@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reminders.rules import Reminder
 from storage.models_reminders import ReminderOutbox
 from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 _CHUNK = 500
 
@@ -47,8 +47,7 @@ async def enqueue(session: AsyncSession, reminders: Iterable[Reminder],
     rows = outbox_rows(reminders, blocked_user_ids, now)
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = ReminderOutbox.__table__  # type: ignore[attr-defined]
     inserted = 0
     for start in range(0, len(rows), _CHUNK):

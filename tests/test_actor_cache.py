@@ -132,3 +132,19 @@ async def test_a_role_change_committed_while_an_actor_loads_is_not_cached(databa
         assert (await users.touch(9911, "某某", "zh-hans")).has(Role.INSPECTOR)  # but not for the next one
     finally:
         await engine.dispose()
+
+
+async def test_the_first_updates_of_a_new_user_arriving_at_once_make_one_user(uow) -> None:  # type: ignore[no-untyped-def]
+    """A double tap or an album as a new user's very first message: every update gets the same user."""
+    import asyncio
+
+    users = UserService(uow, [])
+    actors = await asyncio.gather(*(users.touch(9950, "新用户", "zh-hans") for _ in range(6)))
+    assert len({a.user_id for a in actors}) == 1
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage.models import User
+
+    async with uow() as u:
+        assert (await u.session.exec(select(func.count()).select_from(User).where(User.telegram_id == 9950))).one() == 1

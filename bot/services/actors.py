@@ -11,6 +11,8 @@ from bot.domain import Role
 from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
+from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,13 @@ class UserService:
         async with self._uow() as uow:
             user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
             if user is None:
-                user = User(telegram_id=telegram_id, full_name=name, language=language)
-                uow.session.add(user)
-                await uow.session.flush()
+                # two first updates of a new user at once (a double tap, an album): one insert wins
+                await uow.session.exec(  # type: ignore[call-overload]
+                    dialect_insert(uow.session)(User.__table__)  # type: ignore[attr-defined]
+                    .values(telegram_id=telegram_id, full_name=name, language=language, created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["telegram_id"])
+                )
+                user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).one()
             elif user.full_name != name or user.language != language:
                 user.full_name = name
                 user.language = language

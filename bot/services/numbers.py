@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import NumberSequence
+from storage.upsert import dialect_insert
 
 
 async def next_in_sequence(session: AsyncSession, scope: str) -> int:
@@ -19,8 +19,7 @@ async def next_in_sequence(session: AsyncSession, scope: str) -> int:
 
     Runs in the caller's transaction; on PostgreSQL the row stays locked until it ends.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = NumberSequence.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(scope=scope, last=1)
     stmt = stmt.on_conflict_do_update(index_elements=["scope"], set_={"last": table.c.last + 1})

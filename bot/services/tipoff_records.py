@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +32,7 @@ from storage.models import Draft, Hazard, Membership, Photo, Unit, User
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffDailyCount, TipOffPhoto
 from storage.registry import find_township
 from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 #: roles of a township that receive its tip-offs in their queue
 QUEUE_ROLES = (Role.INSPECTOR.value, Role.REVIEWER.value)
@@ -90,8 +90,7 @@ async def check_may_report(session: AsyncSession, user_id: int, today: date, lim
 
 
 async def _count_one(session: AsyncSession, user_id: int, today: date) -> None:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     table = TipOffDailyCount.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(user_id=user_id, day=today, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": table.c.count + 1})
