@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     throttle_rate: float = 1.0
     throttle_burst: int = 20
     # who sent an update is re-read from the database at most this often per user (0: on every update);
-    # on other instances a removed role stays usable until then (bot/services/actor_cache.py)
+    # role changes reach every instance at once through Redis, without it within this (bot/services/actor_cache.py)
     actor_cache_seconds: float = Field(default=10.0, ge=0)
     log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
     # tip-offs from the public (issue 6): abuse limits

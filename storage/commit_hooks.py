@@ -59,7 +59,7 @@ def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[],
     ``table`` (found in the statements' text: ORM, Core and raw SQL alike), and after a commit of such a
     transaction that raised, since it may have committed all the same."""
     pending: set[int] = set()  # ids of raw connections whose open transaction wrote the table
-    marker = f"{table.lower()}"
+    marker = table.lower()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _note(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:

@@ -38,15 +38,16 @@ def test_an_entry_is_used_only_while_fresh_and_while_name_and_language_are_uncha
     assert cache.get(501, "某某", "zh-hans") is None
 
 
-def test_forget_by_internal_id_size_bound_and_zero_ttl() -> None:
+def test_size_bound_clear_and_zero_ttl() -> None:
     cache = ActorCache(ttl=10, size=2, clock=Clock())
     for user_id in (1, 2, 3):
         cache.put(_actor(user_id, 500 + user_id), "某某", None)
     assert cache.get(501, "某某", None) is None  # the oldest went when the third came
     assert cache.get(502, "某某", None) is not None
-    cache.forget(2)
-    assert cache.get(502, "某某", None) is None
     assert cache.get(503, "某某", None) is not None
+    before = cache.generation
+    cache.clear()
+    assert cache.get(502, "某某", None) is None and cache.generation == before + 1
     off = ActorCache(ttl=0)
     off.put(_actor(1, 501), "某某", None)
     assert off.get(501, "某某", None) is None

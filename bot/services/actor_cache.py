@@ -68,7 +68,6 @@ class ActorCache:
         self._size = size
         self._clock = clock
         self._entries: OrderedDict[int, tuple[float, str, str | None, Actor]] = OrderedDict()
-        self._telegram_ids: dict[int, int] = {}
         self._generation = 0  # bumped whenever entries are dropped: an actor read before it may be stale
         self._shared: Generation | None = None
         self._seen: int | None = None
@@ -118,17 +117,8 @@ class ActorCache:
             return
         self._entries[actor.telegram_id] = (self._clock() + self._ttl, full_name, language, actor)
         self._entries.move_to_end(actor.telegram_id)
-        self._telegram_ids[actor.user_id] = actor.telegram_id
         while len(self._entries) > self._size:
-            oldest, (_, _, _, dropped) = self._entries.popitem(last=False)
-            self._telegram_ids.pop(dropped.user_id, None)
-
-    def forget(self, user_id: int) -> None:
-        """Drop the entry of internal user ``user_id`` (after a change of their roles)."""
-        self._generation += 1
-        telegram_id = self._telegram_ids.get(user_id)
-        if telegram_id is not None:
-            self._drop(telegram_id)
+            self._entries.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every actor here and tell the other instances to do the same (roles have changed)."""
@@ -139,12 +129,9 @@ class ActorCache:
     def _forget_all(self) -> None:
         self._generation += 1
         self._entries.clear()
-        self._telegram_ids.clear()
 
     def _drop(self, telegram_id: int) -> None:
-        entry = self._entries.pop(telegram_id, None)
-        if entry is not None:
-            self._telegram_ids.pop(entry[3].user_id, None)
+        self._entries.pop(telegram_id, None)
 
 
 def watch_role_changes(engine: AsyncEngine, cache: ActorCache) -> None:
