@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
-from sqlalchemy import inspect
 from sqlmodel import col, select
 
 import bot.services.evidence as evidence
@@ -30,12 +29,13 @@ from bot.services.evidence import (
     save_evidence,
 )
 from bot.services.watermark import WatermarkInfo, burn_watermark, watermark_lines
-from storage.db import UowFactory, create_engine
+from storage.db import UowFactory
 from storage.images import SHANGHAI, ImageFacts, ImageTruncated
 from storage.migrate import downgrade, upgrade
 from storage.models import Draft, Photo, User
 from storage.models_evidence import PhotoEvidence
 from storage.photo_store import FileSystemPhotoStore
+from tests.db_inspect import table_names
 from tests.image_factory import encode, exif_with, scene
 
 RECEIVED = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)  # 14:30 in Beijing
@@ -430,20 +430,12 @@ async def test_evidence_for_needs_exactly_one_owner() -> None:
 
 
 async def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
-    async def tables() -> set[str]:
-        engine = create_engine(database_url)
-        try:
-            async with engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    assert "photo_evidence" in await tables()
+    assert "photo_evidence" in await table_names(database_url)
     await asyncio.to_thread(downgrade, database_url, "0050-1")
-    assert "photo_evidence" not in await tables()
-    assert "photo" in await tables()
+    assert "photo_evidence" not in await table_names(database_url)
+    assert "photo" in await table_names(database_url)
     await asyncio.to_thread(upgrade, database_url, "heads")
-    assert "photo_evidence" in await tables()
+    assert "photo_evidence" in await table_names(database_url)
 
 
 async def test_copies_made_at_once_in_several_threads_equal_those_made_one_by_one(photos_dir: Path) -> None:

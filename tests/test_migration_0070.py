@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import inspect
-
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import downgrade, upgrade
 from storage.models import User
 from storage.models_ranking import RankSubscription
-
-
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-    finally:
-        await engine.dispose()
+from tests.db_inspect import table_names
 
 
 async def test_the_subscription_table_goes_down_and_up_again(database_url: str) -> None:
-    assert "rank_subscription" in await _tables(database_url)
+    assert "rank_subscription" in await table_names(database_url)
     await asyncio.to_thread(downgrade, database_url, "0070@-1")
-    left = await _tables(database_url)
+    left = await table_names(database_url)
     assert "rank_subscription" not in left and "app_user" in left
     await asyncio.to_thread(upgrade, database_url)
-    assert "rank_subscription" in await _tables(database_url)
+    assert "rank_subscription" in await table_names(database_url)
     engine = create_engine(database_url)
     try:
         uow = make_uow_factory(engine)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
-
-from storage.db import create_engine
 from storage.migrate import downgrade, upgrade
+from tests.db_inspect import table_names
 
 TABLES = {"tipoff", "tipoff_addition", "tipoff_photo", "tipoff_block", "tipoff_daily_count"}
-
-
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-    finally:
-        await engine.dispose()
 
 
 async def test_tipoff_tables_go_down_and_up(database_url: str) -> None:
     import asyncio
 
-    assert await _tables(database_url) >= TABLES
+    assert await table_names(database_url) >= TABLES
     await asyncio.to_thread(downgrade, database_url, "0040@0001")
-    remaining = await _tables(database_url)
+    remaining = await table_names(database_url)
     assert not TABLES & remaining and "hazard" in remaining
     await asyncio.to_thread(upgrade, database_url)
-    assert await _tables(database_url) >= TABLES
+    assert await table_names(database_url) >= TABLES

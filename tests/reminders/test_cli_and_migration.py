@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
 
 from bot.cli import main as cli_main
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import downgrade, upgrade
 from storage.registry import sync_units
+from tests.db_inspect import table_names
 from tests.reminders import factories as f
 
 TABLES = {"contact", "reminder_outbox", "blocked_recipient", "work_submission"}
@@ -59,17 +59,9 @@ def test_preview_prints_who_gets_what_without_sending(tmp_path: Path, capsys: py
     assert asyncio.run(outbox_count()) == 0
 
 
-async def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
-    await engine.dispose()
-    return names
-
-
 async def test_migration_0020_goes_down_and_up(database_url: str) -> None:
-    assert await _tables(database_url) >= TABLES
+    assert await table_names(database_url) >= TABLES
     await asyncio.to_thread(downgrade, database_url, "0001")
-    assert not TABLES & await _tables(database_url)
+    assert not TABLES & await table_names(database_url)
     await asyncio.to_thread(upgrade, database_url)
-    assert await _tables(database_url) >= TABLES
+    assert await table_names(database_url) >= TABLES
