@@ -28,6 +28,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlmodel import select
 
+from bot.app import open_database
 from reminders.actions import ReminderAction
 from reminders.facts import Person
 from reminders.outbox import enqueue
@@ -35,10 +36,8 @@ from reminders.rules import Reminder
 from reminders.sender import Sender
 from reminders.settings import ReminderSettings
 from storage.db import create_engine, make_uow_factory
-from storage.migrate import upgrade_async
 from storage.models import Unit, User
 from storage.models_reminders import Contact, ReminderOutbox
-from storage.registry import sync_units
 from tests.botapi_standin import Delivered
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -70,12 +69,7 @@ def ticking(start: datetime):  # type: ignore[no-untyped-def]
 
 async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
     """Contacts spread over the 78 units, one bound leader per unit, 5 reminders per contact."""
-    await upgrade_async(url)
-    engine = create_engine(url)
-    uow = make_uow_factory(engine)
-    async with uow() as u:
-        await sync_units(u.session)
-        await u.commit()
+    engine, uow = await open_database(url)
     async with uow() as u:
         units = list((await u.session.exec(select(Unit.id).order_by(Unit.id))).all())
         contacts: list[Person] = []

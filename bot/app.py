@@ -100,6 +100,19 @@ def build_services(
     )
 
 
+async def open_database(url: str, *, migrate: bool = True) -> tuple[AsyncEngine, UowFactory]:
+    """Migrate the database at ``url`` to head (unless ``migrate`` is false), open it and load the unit
+    registry (43 townships, 35 departments); the caller disposes of the engine."""
+    if migrate:
+        await upgrade_async(url)
+    engine = create_engine(url)
+    uow = make_uow_factory(engine)
+    async with uow() as u:
+        await sync_units(u.session)
+        await u.commit()
+    return engine, uow
+
+
 @asynccontextmanager
 async def open_core(
     settings: Settings, *, clock: Clock | None = None, migrate: bool = True
@@ -108,13 +121,7 @@ async def open_core(
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if migrate:
-        await upgrade_async(url)
-    engine = create_engine(url)
-    uow = make_uow_factory(engine)
-    async with uow() as u:
-        await sync_units(u.session)
-        await u.commit()
+    engine, uow = await open_database(url, migrate=migrate)
     photo_store = FileSystemPhotoStore(settings.effective_photo_dir)
     clock = clock or shanghai_clock(settings.tz)
     try:
