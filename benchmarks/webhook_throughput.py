@@ -22,23 +22,22 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.dispatch_throughput import _pg_database  # noqa: E402
 from benchmarks.load import closed_loop, paced  # noqa: E402
+from tests.botapi_standin import FakeBotApi, fake_api, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "4242:" + "B" * 35
@@ -46,46 +45,10 @@ SECRET = "bench-secret"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-class FakeTelegram:
-    """The Bot API on 127.0.0.1: answers every method as Telegram would; counts calls by method."""
-
-    def __init__(self) -> None:
-        self.calls: dict[str, int] = {}
-        self.message_id = 1000
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        params = await request.post()
-        self.calls[method] = self.calls.get(method, 0) + 1
-        result: Any = True
-        if method == "getMe":
-            result = {"id": 4242, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
-        elif method in ("sendMessage", "editMessageText"):
-            self.message_id += 1
-            result = {"message_id": self.message_id, "date": int(time.time()),
-                      "chat": {"id": int(str(params.get("chat_id", 1))), "type": "private"}, "text": "x"}
-        return web.json_response({"ok": True, "result": result})
-
-    async def serve(self) -> tuple[web.AppRunner, str]:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        return runner, f"http://127.0.0.1:{port}"
 
 
 class BotProcess:
@@ -163,13 +126,17 @@ async def prepare(core: Any, http: aiohttp.ClientSession, url: str, factory: Any
 
 
 async def run(args: argparse.Namespace) -> None:
+    async with fake_api() as (telegram, api_url):
+        await measure(args, telegram, api_url)
+
+
+async def measure(args: argparse.Namespace, telegram: FakeBotApi, api_url: str) -> None:
+    """Start the bots against the Bot API at ``api_url`` and print one line per run."""
     from benchmarks.dispatch_throughput import _updates
     from bot.app import open_core
     from bot.settings import Settings
     from bot.updates import UpdateFactory
 
-    telegram = FakeTelegram()
-    api_runner, api_url = await telegram.serve()
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     with tempfile.TemporaryDirectory() as tmp:
         drop = None
@@ -238,7 +205,7 @@ async def run(args: argparse.Namespace) -> None:
                         print(f"{label:20} chats={chats:3} paced {args.paced:.0f} updates/s ({len(mine_lat)} updates): "
                               f"project p50 {pct(mine_lat, 0.5):6.1f} ms p99 {pct(mine_lat, 0.99):6.1f} ms | "
                               f"bare p50 {pct(bare_lat, 0.5):5.1f} ms p99 {pct(bare_lat, 0.99):5.1f} ms", flush=True)
-            print("Bot API calls received:", json.dumps(telegram.calls, sort_keys=True))
+            print("Bot API calls received:", json.dumps(Counter(m for m, _ in telegram.calls), sort_keys=True))
             for log in sorted(Path(tmp).glob("*.log")):
                 lines = log.read_text(errors="replace").splitlines()
                 problems = [line for line in lines if "Traceback" in line or "ERROR" in line or "error" in line]
@@ -249,7 +216,6 @@ async def run(args: argparse.Namespace) -> None:
             for b in bots:
                 b.stop()
             await http.close()
-            await api_runner.cleanup()
             if drop is not None:
                 await drop()
 

@@ -7,15 +7,20 @@ that chat with 500. Every accepted message is recorded in ``delivered``. With ``
 answers to the messages accepted after the first n are held back (the message is delivered, its sender
 hears nothing) until ``release()``: requests in flight, for as long as a test needs them.
 Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
+
+``FakeBotApi`` (``fake_api()``) answers every method at once and records it: the webhook tests and
+``benchmarks/webhook_throughput.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +161,55 @@ async def _serve(port_file: str, blocked_file: str | None) -> None:
     with open(port_file, "w", encoding="utf-8") as fh:
         fh.write(url)
     await asyncio.Event().wait()
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class FakeBotApi:
+    """Answers any Bot API call like Telegram, without limits; records ``(method, params)``.
+    Used by the webhook tests and ``benchmarks/webhook_throughput.py``."""
+
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    webhook_set: asyncio.Event = field(default_factory=asyncio.Event)
+    message_id: int = 100
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = {k: v for k, v in (await request.post()).items()}
+        self.calls.append((method, params))
+        result: Any = True
+        if method == "getMe":
+            result = {"id": 4242, "is_bot": True, "first_name": "hazardbot", "username": "hazardbot"}
+        elif method == "sendMessage":
+            self.message_id += 1
+            result = {"message_id": self.message_id, "date": 1539567000,
+                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text")}
+        elif method == "setWebhook":
+            self.webhook_set.set()
+        return web.json_response({"ok": True, "result": result})
+
+    def sent(self, method: str) -> list[dict[str, Any]]:
+        return [p for m, p in self.calls if m == method]
+
+
+@asynccontextmanager
+async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
+    """A ``FakeBotApi`` served on a free port of 127.0.0.1, and its base URL."""
+    api = FakeBotApi()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield api, f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -5,71 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.cli import main as cli_main
 from bot.settings import Settings
 from bot.updates import UpdateFactory
 from bot.webhook import build_webhook_app, parse_listen, run_webhook, webhook_path, webhook_secret
+from tests.botapi_standin import fake_api, free_port
 
 TOKEN = "4242:" + "W" * 35
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class FakeBotApi:
-    """Answers Bot API calls like Telegram; records ``(method, params)``."""
-
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    webhook_set: asyncio.Event = field(default_factory=asyncio.Event)
-    message_id: int = 100
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        params = {k: v for k, v in (await request.post()).items()}
-        self.calls.append((method, params))
-        result: Any = True
-        if method == "getMe":
-            result = {"id": 4242, "is_bot": True, "first_name": "hazardbot", "username": "hazardbot"}
-        elif method == "sendMessage":
-            self.message_id += 1
-            result = {"message_id": self.message_id, "date": 1539567000,
-                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text")}
-        elif method == "setWebhook":
-            self.webhook_set.set()
-        return web.json_response({"ok": True, "result": result})
-
-    def sent(self, method: str) -> list[dict[str, Any]]:
-        return [p for m, p in self.calls if m == method]
-
-
-@asynccontextmanager
-async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
-    api = FakeBotApi()
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", api.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield api, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def _update_json(update_id: int, user_id: int, text: str) -> dict[str, Any]:
