@@ -1,7 +1,8 @@
 """State shared by every instance of the bot when several run behind a load balancer.
 
-Without ``HAZARDBOT_REDIS_URL``: FSM state in memory, update claims in the database (which is
-shared when it is PostgreSQL), throttle buckets in this process. With it: aiogram's ``RedisStorage``
+Without ``HAZARDBOT_REDIS_URL``: FSM state in the database read through this process's memory
+(``storage.fsm_storage``: one process), update claims in the database (which is shared when it is
+PostgreSQL), throttle buckets in this process. With it: aiogram's ``RedisStorage``
 for FSM state, claims and throttle buckets in Redis, and the generation of role changes that keeps
 every instance's cache of actors current. Form drafts always live in the database
 (``FormService``), so any instance can continue any chat's form either way.
@@ -16,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.dedup import ExactlyOnceMiddleware, RedisUpdateLedger, SqlUpdateLedger
 from bot.throttle import LocalThrottle, RedisThrottle, ThrottleMiddleware
+from storage.fsm_storage import SqlStorage
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -59,7 +60,7 @@ async def open_shared_state(
             ExactlyOnceMiddleware(SqlUpdateLedger(core.engine)),
             ThrottleMiddleware(LocalThrottle(settings.throttle_rate, settings.throttle_burst)),
         ]
-        yield SharedState(MemoryStorage(), guards)
+        yield SharedState(SqlStorage(core.engine), guards)
         return
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage

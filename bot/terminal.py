@@ -28,6 +28,7 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup
 
 from bot.app import build_bot, build_dispatcher, open_core
+from storage.fsm_storage import SqlStorage
 from bot.local_chat import LocalChat, plain
 from bot.local_session import LocalSession
 from bot.settings import Settings
@@ -114,7 +115,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
     interactive = stdin.isatty()
     async with open_core(settings) as core:
         bot = build_bot(settings, session)
-        dp = build_dispatcher(core)
+        dp = build_dispatcher(core, SqlStorage(core.engine))  # a half-answered input survives /quit
         factory = UpdateFactory()
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language))
         print(HELP, file=out, flush=True)

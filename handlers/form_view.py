@@ -51,6 +51,12 @@ def _nav_row(prompt: Prompt) -> list[InlineKeyboardButton]:
     return row
 
 
+def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    """``buttons`` in rows of ``width``; built directly because ``InlineKeyboardBuilder`` deep-copies
+    its markup on export, a measurable part of every form step (benchmarks/RESULTS-scale.md)."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
 def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     assert prompt.field is not None
     spec = prompt.field
@@ -67,8 +73,8 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
         lines.append(f"<i>{q(spec.hint(locale))}</i>")
     if prompt.current_value is not None:
         lines.append(_("Current: {value}").format(value=q(prompt.current_value)))
-    builder = InlineKeyboardBuilder()
     width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3
+    options = []
     for index, option in enumerate(prompt.options):
         label = option.label
         if "|" in label and spec.type == "date":
@@ -76,8 +82,10 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
             label = f"{_date_word(code)} {day}"
         if option.selected:
             label = "✅ " + label
-        builder.button(text=label[:60], callback_data=FormCb(d=prompt.draft_id, k="p", s=prompt.step_index, i=index))
-    builder.adjust(width)
+        options.append(InlineKeyboardButton(
+            text=label[:60], callback_data=FormCb(d=prompt.draft_id, k="p", s=prompt.step_index, i=index).pack()
+        ))
+    rows = _grid(options, width)
     extra = []
     if prompt.current_value is not None and spec.type not in ("photos", "hazard_link"):
         extra.append(InlineKeyboardButton(text=_("✔ Keep current"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.KEEP).pack()))
@@ -86,9 +94,9 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if prompt.can_done:
         extra.append(InlineKeyboardButton(text=_("Done ✔"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.DONE).pack()))
     if extra:
-        builder.row(*extra)
-    builder.row(*_nav_row(prompt))
-    return clip("\n".join(lines)), builder.as_markup()
+        rows.append(extra)
+    rows.append(_nav_row(prompt))
+    return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
@@ -102,27 +110,27 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(_("Found in inspection {number}").format(number=q(prompt.linked_inspection)))
     if prompt.linked_tipoff:
         lines.append(_("Verifies tip-off {number} from the public").format(number=q(prompt.linked_tipoff)))
-    builder = InlineKeyboardBuilder()
+    edits = []
     for line in prompt.review:
         value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"
         lines.append(f"• {q(line.label)}：{q(value)}")
-        builder.button(
+        edits.append(InlineKeyboardButton(
             text=_("Edit: {label}").format(label=line.label)[:40],
-            callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index),
-        )
-    builder.adjust(2)
+            callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index).pack(),
+        ))
+    rows = _grid(edits, 2)
     if prompt.missing:
         lines.append("⚠️ " + _("Still required: {fields}").format(fields=q("、".join(prompt.missing))))
     if prompt.photo_count:
-        builder.row(InlineKeyboardButton(
+        rows.append([InlineKeyboardButton(
             text=_("🖼 View photos ({count})").format(count=prompt.photo_count),
             callback_data=FormCb(d=prompt.draft_id, k="v", i=0).pack(),
-        ))
-    builder.row(
+        )])
+    rows.append([
         InlineKeyboardButton(text=_("✅ Submit"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SUBMIT).pack()),
         InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()),
-    )
-    return clip("\n".join(lines)), builder.as_markup()
+    ])
+    return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -137,12 +137,15 @@ async def _advance(message: Message, state: FSMContext, data: dict[str, Any], ac
         text, keyboard = _prompt(data)
         await message.answer(text, reply_markup=keyboard)
         return
-    await state.clear()
+    # cleared only once the work is done: the answers are stored (without Redis, in the database),
+    # so a process that dies before the commit leaves them for the user's next try on a new process
     try:
         outcome = await _execute(data, actor, core.services, local_date(core.clock()))
     except DomainError as exc:
+        await state.clear()
         await message.answer(lifecycle_error(exc))
         return
+    await state.clear()
     await message.answer(outcome_text(outcome))
     await tell_others(bot, outcome, actor, data["answers"].get("reason"))
 

@@ -29,7 +29,11 @@ class _WriterTurn:
             # an asyncio.Lock belongs to the loop it first waited in; an engine disposed and used again
             # under another loop (one asyncio.run per CLI command or test) starts with a fresh turn
             self.lock, self.holder, self._loop = asyncio.Lock(), None, loop
-        await asyncio.wait_for(self.lock.acquire(), timeout)
+        if self.lock.locked():
+            async with asyncio.timeout(timeout):
+                await self.lock.acquire()
+        else:
+            await self.lock.acquire()  # free: taken at once, without arming a timer on every write
         self.holder = connection
 
     def release(self, connection: object) -> None:

@@ -137,15 +137,21 @@ class Harness:
 
 
 @asynccontextmanager
-async def open_harness(database_url: str, tmp_path: Path, clock: Any = None) -> AsyncIterator[Harness]:
+async def open_harness(
+    database_url: str, tmp_path: Path, clock: Any = None, *, stored_state: bool = False
+) -> AsyncIterator[Harness]:
+    """``stored_state``: conversation state in the database (``SqlStorage``, as the run modes keep
+    it without Redis) instead of aiogram's ``MemoryStorage``."""
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.settings import Settings
+    from storage.fsm_storage import SqlStorage
 
     settings = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[])
     async with open_core(settings, clock=clock, migrate=False) as core:
         session = LocalSession()
         bot = build_bot(settings, session)
-        yield Harness(core, build_dispatcher(core), bot, session, UpdateFactory())
+        storage = SqlStorage(core.engine) if stored_state else None
+        yield Harness(core, build_dispatcher(core, storage), bot, session, UpdateFactory())
 
 
 TODAY = datetime(2018, 10, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

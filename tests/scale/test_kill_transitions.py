@@ -103,15 +103,13 @@ def _check_resent(lines: list[str], stored_at_kill: dict[int, int]) -> int:
             continue
         count += 1
         hid, k, did, answer = int(parts[1]), int(parts[2]), parts[3], parts[4]
-        if payload.startswith((CARD, SUPERVISE)):  # a button on the card
-            if stored_at_kill[hid] > k:
-                told = "已由该层级挂牌督办" if payload.startswith(SUPERVISE) else f"已由 {person_name(uid)} 完成"
-                assert did == "no" and told in answer, (hid, k, payload, did, answer)
-            else:
-                assert did == "yes", (hid, k, payload, did, answer)
-        else:  # the last answer to a question the killed process was asking: that question is gone
+        if stored_at_kill[hid] > k:
             assert did == "no", (hid, k, payload, did, answer)
-            assert not payload.startswith("cb:n1:") or "该问题已结束" in answer, (hid, k, payload, answer)
+            if payload.startswith((CARD, SUPERVISE)):  # a button on the card
+                told = "已由该层级挂牌督办" if payload.startswith(SUPERVISE) else f"已由 {person_name(uid)} 完成"
+                assert told in answer, (hid, k, payload, did, answer)
+        else:  # a button, or the last answer to a question the killed process asked (the question is
+            assert did == "yes", (hid, k, payload, did, answer)  # stored, so the new process takes it)
     return count
 
 

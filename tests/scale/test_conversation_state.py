@@ -1,0 +1,78 @@
+"""A half-answered multi-step input survives a restart of the process (conversation state in the
+database when Redis is not configured, ``storage.fsm_storage``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
+
+from bot.clock import fixed_clock
+from storage.fsm_storage import SqlStorage
+from storage.models_scale import ConversationState
+from tests.conftest import TODAY, open_harness
+from tests.lifecycle_factories import hazard
+
+HOME, OFFICE = "建外街道", "区安委会办公室"
+
+
+async def test_five_implementations_half_typed_before_a_restart_are_finished_after_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = fixed_clock(TODAY)
+    async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
+        await h.bind(401, "inspector", HOME, "李检查")
+        reviewer = await h.bind(402, "reviewer", HOME, "王审核")
+        office = await h.bind(403, "office", OFFICE, "张办公室")
+        actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
+        await hazard(h.core.uow, actor, level="重大隐患")
+        await reviewer.say("/review")
+        await reviewer.press(1)
+        await reviewer.press("审核通过")
+        await office.say("/office")
+        await office.press(1)
+        await office.press("确认挂账")
+        await reviewer.say("/find 张XX出租房")
+        await reviewer.press(1)
+        await reviewer.press("填写五落实")
+        await reviewer.say("房东张三")       # responsibility
+        await reviewer.press("保持不变")     # measures
+        await reviewer.say("2.5")            # funds (万元); the deadline is asked next
+        assert "整改时限" in reviewer.last_text()
+
+    # a new process: nothing in memory, the same database
+    async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
+        reviewer = h.chat(402, "王审核")
+        await reviewer.say("2018-12-31")     # deadline, typed
+        await reviewer.say("专人值守")        # contingency plan: the last step
+        assert "更新五落实" in reviewer.last_text(), reviewer.last_text()
+        office = h.chat(403, "张办公室")
+        await office.say("/find 张XX出租房")
+        await office.press(1)
+        card = office.last_text()
+        assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card, card
+        async with h.core.engine.connect() as conn:  # the finished input left no state behind
+            assert (await conn.execute(select(func.count()).select_from(ConversationState))).scalar_one() == 0
+
+
+async def test_state_and_data_are_written_through_and_read_back_by_a_new_storage(database_url: str, tmp_path: Path) -> None:
+    async with open_harness(database_url, tmp_path) as h:
+        key = StorageKey(bot_id=42, chat_id=7, user_id=7)
+        first = SqlStorage(h.core.engine)
+        assert await first.get_state(key) is None and await first.get_data(key) == {}
+        await first.set_state(key, "LifecycleInput:answering")
+        await first.update_data(key, {"op": "rectify", "answers": {"funds": "2.5"}})
+        data = await first.get_data(key)
+        data["op"] = "changed by the caller"  # a copy: the stored data does not change with it
+        second = SqlStorage(h.core.engine)
+        assert await second.get_state(key) == "LifecycleInput:answering"
+        assert await second.get_data(key) == {"op": "rectify", "answers": {"funds": "2.5"}}
+        await second.set_state(key, None)
+        await second.set_data(key, {})
+        assert await SqlStorage(h.core.engine).get_state(key) is None
+        tiny = SqlStorage(h.core.engine, remember=1)  # memory full: starts afresh, the table still answers
+        other = StorageKey(bot_id=42, chat_id=8, user_id=8)
+        await tiny.set_state(other, "ReportStates:waiting")
+        await tiny.get_state(key)
+        assert await tiny.get_state(other) == "ReportStates:waiting"
