@@ -26,6 +26,16 @@ def _stamp(now: datetime | None) -> str:
     return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _make_dir(path: Path, what: str) -> None:
+    """Create the directory ``path`` (and its parents); raises ``BackupError`` saying why it cannot be."""
+    if path.exists() and not path.is_dir():
+        raise BackupError(f"the {what} {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the {what} {path}: {exc.strerror or exc}") from exc
+
+
 def sqlite_path(database_url: str) -> Path:
     """The file of a ``sqlite+aiosqlite:///…`` URL; raises ``BackupError`` for an in-memory database."""
     database = make_url(database_url).database
@@ -39,7 +49,7 @@ def backup_sqlite(db_file: Path, dest_dir: Path, now: datetime | None = None) ->
     (a consistent snapshot even while the bot writes; WAL content included). Returns the new file."""
     if not db_file.exists():
         raise BackupError(f"no database at {db_file}")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    _make_dir(dest_dir, "backup directory")
     target = dest_dir / f"hazardbot-{_stamp(now)}.db"
     if target.exists():
         raise BackupError(f"{target} exists already")
@@ -49,6 +59,9 @@ def backup_sqlite(db_file: Path, dest_dir: Path, now: datetime | None = None) ->
         copy = sqlite3.connect(partial)
         try:
             source.backup(copy)
+            # the copy would inherit WAL mode, and merely opening it (the check below) would leave
+            # -wal and -shm files beside it: a backup is one self-contained file
+            copy.execute("PRAGMA journal_mode=DELETE")
         finally:
             copy.close()
     finally:
@@ -81,6 +94,8 @@ def restore_sqlite(backup_file: Path, db_file: Path, *, force: bool = False, now
     An existing ``db_file`` is kept as ``<name>.before-restore-<timestamp>`` (returned) and is only
     replaced with ``force``; raises ``BackupError`` otherwise or when the backup is damaged.
     """
+    if not backup_file.is_file():
+        raise BackupError(f"no backup file at {backup_file}")
     _check(backup_file)
     kept: Path | None = None
     if db_file.exists():
@@ -90,7 +105,7 @@ def restore_sqlite(backup_file: Path, db_file: Path, *, force: bool = False, now
         backup_sqlite_to(db_file, kept)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    db_file.parent.mkdir(parents=True, exist_ok=True)
+    _make_dir(db_file.parent, "database directory")
     backup_sqlite_to(backup_file, db_file)
     return kept
 
@@ -157,7 +172,7 @@ def backup_postgres(database_url: str, dest_dir: Path, now: datetime | None = No
     executable = pg_dump or shutil.which("pg_dump")
     if executable is None:
         raise BackupError(pg_instructions(dump))
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    _make_dir(dest_dir, "backup directory")
     result = subprocess.run(  # noqa: S603  (fixed program, arguments from our own settings)
         [executable, *dump.args[1:]], env={**os.environ, **dump.env}, capture_output=True, text=True, check=False
     )

@@ -10,10 +10,16 @@ import importlib
 import inspect
 import logging
 import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.settings import Settings
 
 COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs")
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DATABASE_FORMS = "a SQLite file path, sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,11 +48,36 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+def storage_problem(settings: Settings) -> str | None:
+    """Why the configured database or data directory cannot be used (a mistyped ``--db`` or
+    ``--data-dir``), or ``None``; checked before any command opens them."""
+    data_dir = settings.data_dir
+    if data_dir.exists() and not data_dir.is_dir():
+        return f"the data directory {data_dir} is a file, not a directory"
+    url = settings.effective_database_url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # the message would repeat the URL, and with it a password
+        return f"not a database URL: give {DATABASE_FORMS}"
+    if parsed.drivername not in DATABASE_DRIVERS:
+        return f"unsupported database URL {parsed.drivername}://…: give {DATABASE_FORMS}"
+    database = parsed.database
+    if parsed.drivername.startswith("sqlite") and database and database != ":memory:":
+        folder = Path(database).parent
+        if folder != data_dir and not folder.is_dir():  # the data directory is created when missing, no other
+            return f"no directory {folder} for the SQLite database {database}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.logging_setup import configure_logging
 
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
+    problem = storage_problem(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     # a service (run) logs what it does; interactive and one-shot commands only warnings, so the
     # terminal conversation and printed results are not buried in log lines
     quiet = logging.INFO if args.command == "run" else logging.WARNING

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli_args import input_file
 from bot.settings import Settings
 
 
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     backup.set_defaults(func=_backup)
 
     restore = sub.add_parser("restore", help="replace the SQLite database by a backup (stop the bot first)")
-    restore.add_argument("file", help="a hazardbot-*.db file made by `hazardbot backup`")
+    restore.add_argument("file", type=input_file, help="a hazardbot-*.db file made by `hazardbot backup`")
     restore.add_argument("--force", action="store_true", help="replace an existing database (it is kept aside)")
     restore.set_defaults(func=_restore)
 
@@ -50,7 +51,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)
         return 2
     try:
-        kept = restore_sqlite(Path(args.file), sqlite_path(url), force=args.force)
+        kept = restore_sqlite(args.file, sqlite_path(url), force=args.force)
     except BackupError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -7,8 +7,8 @@ import argparse
 import csv
 import io
 import sys
-from pathlib import Path
 
+from bot.cli_args import output_file
 from bot.settings import Settings
 
 HEADERS_ZH = {
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tipoffs = sub.add_parser("tipoffs", help="tip-offs from the public")
     tip_sub = tipoffs.add_subparsers(dest="tipoffs_command", required=True)
     export = tip_sub.add_parser("export", help="write every tip-off as CSV (no reporter identity)")
-    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--out", type=output_file, metavar="FILE", help="file to write (default: standard output)")
     export.set_defaults(func=export_csv)
 
 
@@ -36,7 +36,11 @@ async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
     writer.writerow(HEADERS_ZH)
     writer.writerows(rows)
     if args.out:
-        args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+        try:
+            args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"cannot write {args.out}: {exc.strerror or exc}\n")
+            return 1
         sys.stderr.write(f"{len(rows)} tip-offs written to {args.out}\n")
     else:
         sys.stdout.write(buffer.getvalue())

@@ -87,6 +87,10 @@ class LocalChat:
             if not matches:
                 raise LookupError(f"no button {label!r} among {[b.text for b in buttons]}")
             button = matches[0]
+        return await self.press_button(button)
+
+    async def press_button(self, button: Button) -> list[TelegramMethod[Any]]:
+        """Press ``button``, also one kept from an earlier keyboard (an old message, a double tap)."""
         if button.callback_data is None:
             raise LookupError(f"button {button.text!r} opens {button.url}")
         return await self._feed(self.factory.callback(self.user, button.message, button.callback_data))

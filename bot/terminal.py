@@ -28,11 +28,11 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup
 
 from bot.app import build_bot, build_dispatcher, open_core
-from storage.fsm_storage import SqlStorage
 from bot.local_chat import LocalChat, plain
 from bot.local_session import LocalSession
 from bot.settings import Settings
 from bot.updates import UpdateFactory
+from storage.fsm_storage import SqlStorage
 
 HELP = (
     "本地对话模式（无需网络和令牌）。直接输入文字或命令与机器人对话；\n"
@@ -133,10 +133,24 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
             try:
                 if not await _dispatch(chat, line, out, user_id=user_id, name=name, language=language):
                     break
-            except (LookupError, OSError, ValueError, IndexError) as exc:
-                print(f"  ! {exc}", file=out, flush=True)
+            except (LookupError, OSError, ValueError) as exc:
+                print(f"  ! {_mistake(line, exc)}", file=out, flush=True)
         await bot.session.close()
     return 0
+
+
+def _mistake(line: str, exc: Exception) -> str:
+    """What went wrong with a line the terminal itself handles (a button number, a file, a user id)."""
+    if isinstance(exc, LookupError):
+        return "没有这个按钮；请看上方的按钮编号（如 #1）"
+    if isinstance(exc, OSError):
+        return f"无法读取文件：{exc.filename or line}"
+    usage = {"/as": "/as 用户ID [姓名]", "/location": "/location 纬度 经度 [地址]"}
+    return "用法：" + usage.get(line.split(maxsplit=1)[0], "见开头的说明")
+
+
+# commands the terminal handles itself (files, location, who is talking); everything else goes to the bot
+LOCAL_COMMANDS = ("/photo", "/album", "/file", "/location", "/as")
 
 
 async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool:
@@ -145,8 +159,14 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool
     if line.startswith("#") and line[1:].isdigit():
         await chat.press(int(line[1:]))
         return True
-    words = shlex.split(line) if line.startswith("/") else [line]
-    command, args = words[0], words[1:]
+    command = line.split(maxsplit=1)[0] if line.strip() else line
+    args: list[str] = []
+    if command in LOCAL_COMMANDS:  # only the terminal's own commands take quoted paths; "/find O'Brien" goes as typed
+        try:
+            args = shlex.split(line)[1:]
+        except ValueError:
+            print("  ! 引号不配对，例如：/photo \"~/照片 1.jpg\"", file=out, flush=True)
+            return True
     if command == "/photo" and args:
         await chat.photo(Path(args[0]).expanduser())
     elif command == "/album" and args:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy import text
@@ -73,6 +74,28 @@ async def health(core: Any, redis: Any = None) -> dict[str, str]:
     return result
 
 
+# Telegram's update ids are positive and fit PostgreSQL's BIGINT (and SQLite's INTEGER)
+_MAX_UPDATE_ID = 2**63 - 1
+
+
+class CheckedRequestHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, refusing a body that is not a Telegram update with 400 and one
+    log line that names the error's kind only: the body (user text) never reaches the log, and a
+    500 would only make the sender retry. Telegram itself never sends such a body; a probe might."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            update = Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
+        except ValueError as exc:  # not JSON (JSONDecodeError), or not an update (pydantic's ValidationError)
+            log.warning("event=webhook_bad_body error=%s", type(exc).__name__)
+            return web.Response(status=400, text="not a Telegram update")
+        if not 0 <= update.update_id <= _MAX_UPDATE_ID:
+            log.warning("event=webhook_bad_body error=update_id_out_of_range")
+            return web.Response(status=400, text="not a Telegram update")
+        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
 def build_webhook_app(core: Any, dp: Dispatcher, bot: Bot, *, path: str, secret: str, redis: Any = None) -> web.Application:
     """The aiohttp application: ``POST path`` (Telegram updates) and ``GET /healthz``.
 
@@ -80,7 +103,7 @@ def build_webhook_app(core: Any, dp: Dispatcher, bot: Bot, *, path: str, secret:
     before claiming an update leaves it to Telegram's redelivery, which any instance may take.
     """
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret).register(
+    CheckedRequestHandler(dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret).register(
         app, path=path
     )
 

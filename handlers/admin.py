@@ -15,7 +15,8 @@ from bot.services.actors import Actor
 from bot.services.admin import UserRoles
 from bot.services.errors import DomainError
 from handlers.hazard_view import lifecycle_error
-from handlers.texts import clip, q, role_name
+from handlers.message_limits import clip
+from handlers.texts import q, role_name
 
 ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
 

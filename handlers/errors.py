@@ -32,10 +32,13 @@ def router() -> Router:
             text = _("Sorry, something went wrong on our side. What you entered is saved; please try again.")
         try:
             await bot.send_message(message.chat.id, text)
-            if update.callback_query:
-                await bot.answer_callback_query(update.callback_query.id)
         except Exception:  # noqa: BLE001  (telling the user is best effort; the failure is logged above)
             log.warning("could not tell chat %s about the failure", message.chat.id)
+        if update.callback_query:
+            try:  # stops the button's spinner; refused when the handler had answered it already
+                await bot.answer_callback_query(update.callback_query.id)
+            except Exception:  # noqa: BLE001
+                log.info("event=failure_callback_not_answered chat=%s", message.chat.id)
         return True
 
     return r

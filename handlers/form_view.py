@@ -9,10 +9,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
 from handlers.callbacks import FormCb, InspectionCb
-from handlers.texts import clip, q, rejection
+from handlers.message_limits import CURRENT_VALUE_LIMIT, clip, shorten
+from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
-REVIEW_VALUE_LIMIT = 150
+REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
 
 
 def _date_word(code: str) -> str:
@@ -38,16 +39,33 @@ def _notice(prompt: Prompt) -> str:
         "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
     }
+    if prompt.notice and prompt.notice not in texts:  # an answer that no longer holds, found at submit
+        return "⚠️ " + rejection(prompt.notice, prompt.notice_params)
     return texts.get(prompt.notice or "", "").format(**params)
+
+
+def _nav_button(prompt: Prompt, text: str, op: Nav) -> InlineKeyboardButton:
+    """A navigation button that names the question (or review card) it was shown under, so a press on
+    an earlier message is refused instead of moving the form on (``NavAnswer.step``)."""
+    return InlineKeyboardButton(text=text, callback_data=FormCb(d=prompt.draft_id, k="n", s=prompt.step_index, a=op).pack())
+
+
+def confirm_discard(pressed: FormCb) -> InlineKeyboardMarkup:
+    """"Cancel" asks first: one tap beside "Submit" must not throw away a 19-question form."""
+    def button(text: str, op: Nav) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=text, callback_data=FormCb(d=pressed.d, k="n", s=pressed.s, a=op).pack())
+
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("Yes, discard"), Nav.DISCARD),
+                                                  button(_("No, continue"), Nav.STAY)]])
 
 
 def _nav_row(prompt: Prompt) -> list[InlineKeyboardButton]:
     row = []
     if prompt.can_back:
-        row.append(InlineKeyboardButton(text=_("« Back"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.BACK).pack()))
+        row.append(_nav_button(prompt, _("« Back"), Nav.BACK))
     if prompt.can_skip:
-        row.append(InlineKeyboardButton(text=_("Skip"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SKIP).pack()))
-    row.append(InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()))
+        row.append(_nav_button(prompt, _("Skip"), Nav.SKIP))
+    row.append(_nav_button(prompt, _("Cancel"), Nav.CANCEL))
     return row
 
 
@@ -72,7 +90,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if spec.hint(locale):
         lines.append(f"<i>{q(spec.hint(locale))}</i>")
     if prompt.current_value is not None:
-        lines.append(_("Current: {value}").format(value=q(prompt.current_value)))
+        lines.append(_("Current: {value}").format(value=q(shorten(prompt.current_value, CURRENT_VALUE_LIMIT))))
     width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3
     options = []
     for index, option in enumerate(prompt.options):
@@ -88,11 +106,11 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     rows = _grid(options, width)
     extra = []
     if prompt.current_value is not None and spec.type not in ("photos", "hazard_link"):
-        extra.append(InlineKeyboardButton(text=_("✔ Keep current"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.KEEP).pack()))
+        extra.append(_nav_button(prompt, _("✔ Keep current"), Nav.KEEP))
     if prompt.can_none:
-        extra.append(InlineKeyboardButton(text=_("None (无)"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.NONE).pack()))
+        extra.append(_nav_button(prompt, _("None (无)"), Nav.NONE))
     if prompt.can_done:
-        extra.append(InlineKeyboardButton(text=_("Done ✔"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.DONE).pack()))
+        extra.append(_nav_button(prompt, _("Done ✔"), Nav.DONE))
     if extra:
         rows.append(extra)
     rows.append(_nav_row(prompt))
@@ -112,8 +130,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(_("Verifies tip-off {number} from the public").format(number=q(prompt.linked_tipoff)))
     edits = []
     for line in prompt.review:
-        value = line.value if len(line.value) <= REVIEW_VALUE_LIMIT else line.value[:REVIEW_VALUE_LIMIT] + "…"
-        lines.append(f"• {q(line.label)}：{q(value)}")
+        lines.append(f"• {q(line.label)}：{q(shorten(line.value, REVIEW_VALUE_LIMIT))}")
         edits.append(InlineKeyboardButton(
             text=_("Edit: {label}").format(label=line.label)[:40],
             callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index).pack(),
@@ -127,8 +144,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
             callback_data=FormCb(d=prompt.draft_id, k="v", i=0).pack(),
         )])
     rows.append([
-        InlineKeyboardButton(text=_("✅ Submit"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.SUBMIT).pack()),
-        InlineKeyboardButton(text=_("Cancel"), callback_data=FormCb(d=prompt.draft_id, k="n", a=Nav.CANCEL).pack()),
+        _nav_button(prompt, _("✅ Submit"), Nav.SUBMIT),
+        _nav_button(prompt, _("Cancel"), Nav.CANCEL),
     ])
     return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 

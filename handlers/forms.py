@@ -30,9 +30,11 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages, check_declared_size
 from handlers.callbacks import FormCb, InspectionCb
-from handlers.form_view import render
+from handlers.form_view import confirm_discard, render
+from handlers.message_edits import drop_keyboard, show_in_place
+from handlers.message_limits import clip
 from handlers.notices import deliver
-from handlers.texts import clip, domain_error
+from handlers.texts import domain_error
 
 log = logging.getLogger("hazardbot.forms")
 
@@ -168,12 +170,17 @@ def router() -> Router:
             action = EditAnswer(callback_data.d, callback_data.i)
         else:
             try:
-                action = NavAnswer(callback_data.d, Nav(callback_data.a))
+                action = NavAnswer(callback_data.d, Nav(callback_data.a), callback_data.s)
             except ValueError:
                 await query.answer(_("Unknown button."))
                 return
         message = query.message
         assert isinstance(message, Message)
+        if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
+            await query.answer()
+            await message.answer(_("Discard this form? Everything entered in it will be deleted."),
+                                 reply_markup=confirm_discard(callback_data))
+            return
         try:
             prompt = await services.forms.act(actor, action, locale)
         except StaleAction:
@@ -190,9 +197,9 @@ def router() -> Router:
             text, keyboard = rendered
             stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
             if stays:
-                await message.edit_text(text, reply_markup=keyboard)
+                await show_in_place(message, text, keyboard)
             else:
-                await message.edit_reply_markup(reply_markup=None)
+                await drop_keyboard(message)
                 await message.answer(text, reply_markup=keyboard)
                 await _show_evidence(message, services, prompt)
         await deliver(bot, prompt.notices)

@@ -19,7 +19,21 @@ from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CODE_OF, HISTORY, OPEN, HazardCb
-from handlers.texts import clip, domain_error, q
+from handlers.message_limits import clip, shorten
+from handlers.texts import domain_error, q
+
+# How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
+# cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
+# characters after entities parsing, ``clip``) even when every value is at its longest: description (up
+# to 4000 typed) 1200; measures and contingency plan (4000 each) 600 each; site name, address and
+# responsibility (256, 512, 512) 200 each: 3200, about 3500 with the other lines. The whole values stay in
+# the database and in the ledger (/export hazards).
+CARD_DESCRIPTION_LIMIT = 1200
+CARD_PLAN_TEXT_LIMIT = 600
+CARD_FIELD_LIMIT = 200
+# A reason or note in the history (up to 2000 typed) and in a notice, so later steps stay in the message.
+NOTE_LIMIT = 300
+NOTICE_NOTE_LIMIT = 1000
 
 
 def state_name(state: str) -> str:
@@ -103,7 +117,8 @@ def number_of(summary: HazardSummary) -> str:
 
 def card_text(case: HazardCase) -> str:
     s, h, plan = case.summary, case.hazard, case.plan
-    lines = [f"<b>{q(s.site_name)}</b> · {q(s.level)}", _("Number: {number}").format(number=q(number_of(s)))]
+    lines = [f"<b>{q(shorten(s.site_name, CARD_FIELD_LIMIT))}</b> · {q(s.level)}",
+             _("Number: {number}").format(number=q(number_of(s)))]
     state = state_name(s.state)
     if s.overdue:
         state += " · " + _("OVERDUE")
@@ -111,14 +126,14 @@ def card_text(case: HazardCase) -> str:
     if s.supervision:
         lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
-    lines.append(_("Address: {address}").format(address=q(h.address)))
-    lines.append(_("Description: {text}").format(text=q(h.description)))
+    lines.append(_("Address: {address}").format(address=q(shorten(h.address, CARD_FIELD_LIMIT))))
+    lines.append(_("Description: {text}").format(text=q(shorten(h.description, CARD_DESCRIPTION_LIMIT))))
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
-    lines.append(_("Responsibility: {v}").format(v=q(plan.responsibility or "—")))
-    lines.append(_("Measures: {v}").format(v=q(plan.measures or "—")))
+    lines.append(_("Responsibility: {v}").format(v=q(shorten(plan.responsibility or "—", CARD_FIELD_LIMIT))))
+    lines.append(_("Measures: {v}").format(v=q(shorten(plan.measures or "—", CARD_PLAN_TEXT_LIMIT))))
     lines.append(_("Funds (10k yuan): {v}").format(v=q(amount_text(plan.funds) or "—")))
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
-    lines.append(_("Contingency plan: {v}").format(v=q(plan.contingency_plan or "—")))
+    lines.append(_("Contingency plan: {v}").format(v=q(shorten(plan.contingency_plan or "—", CARD_PLAN_TEXT_LIMIT))))
     if h.registered_at:
         lines.append(_("Registered at: {when}").format(when=_when(h.registered_at)))
     if h.reinspected_on:
@@ -136,7 +151,7 @@ def history_text(case: HazardCase) -> str:
     for step in case.steps:
         line = f"{_when(step.at)} {action_name(step.action)} — {q(step.actor_name)}"
         if step.note:
-            line += f"：{q(step.note)}"
+            line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
         if step.photos:
             line += " " + _("({count} photos)").format(count=len(step.photos))
         lines.append(line)
@@ -195,7 +210,7 @@ def notice_text(outcome: Outcome, by: str, note: str | None = None) -> str:
         action=action_name(outcome.action), name=q(by), state=state_name(outcome.to_state),
     )
     if note:
-        text += "\n" + _("Note: {note}").format(note=q(note))
+        text += "\n" + _("Note: {note}").format(note=q(shorten(note, NOTICE_NOTE_LIMIT)))
     return text
 
 

@@ -18,6 +18,7 @@ from bot.services.lifecycle import Action, roles_for, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.transitions import Outcome
 from handlers.hazard_view import lifecycle_error, notice_text, outcome_text
+from handlers.message_edits import drop_keyboard
 from handlers.notices import deliver
 
 log = logging.getLogger("hazardbot.lifecycle")
@@ -63,7 +64,7 @@ async def press(
     await query.answer()
     message = message_of(query)
     if clear:
-        await message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(message)
     await message.answer(outcome_text(outcome))
     await tell_others(bot, outcome, actor, note)
     return outcome

@@ -34,6 +34,7 @@ from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
 from handlers.lifecycle_common import log, tell_others
+from handlers.message_limits import CURRENT_VALUE_LIMIT, shorten
 from handlers.texts import domain_error, q
 
 STEPS: dict[str, tuple[str, ...]] = {
@@ -74,7 +75,8 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     current = data.get("current", {}).get(step)
     if step == "deadline" and data["op"] not in ("rectify", "plan"):
         return _("New deadline, a date after today (e.g. 12月31日 or 2018-12-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
-    text = _("{field} (current: {value}):").format(field=field_name(step), value=q(current or "—"))
+    shown = shorten(current or "—", CURRENT_VALUE_LIMIT)  # measures and contingency plan: up to 4000
+    text = _("{field} (current: {value}):").format(field=field_name(step), value=q(shown))
     if step == "funds":
         text += "\n" + _("In 10k yuan, e.g. 1.5")
     keep = _button(_("Keep as it is") if current else _("Skip"), "skip")

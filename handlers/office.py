@@ -23,7 +23,8 @@ from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, message_of, press, refuse
-from handlers.texts import clip, q
+from handlers.message_limits import clip
+from handlers.texts import q
 
 
 def supervision_keyboard(hazard_id: int) -> InlineKeyboardMarkup:

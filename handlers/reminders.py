@@ -24,8 +24,9 @@ from bot.app import Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from handlers.message_limits import clip
 from handlers.summaries import ranking_text
-from handlers.texts import clip, domain_error, q, role_name
+from handlers.texts import domain_error, q, role_name
 from storage.contacts_import import ContactsImportRejected
 
 KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan

@@ -27,7 +27,8 @@ from bot.services.errors import DomainError
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ReportCb
-from handlers.texts import clip, domain_error, q
+from handlers.message_limits import clip
+from handlers.texts import domain_error, q
 
 RANK_LINES = 30
 ERROR_LINES = 30

@@ -9,8 +9,6 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
 
-TELEGRAM_TEXT_LIMIT = 4096
-
 
 def q(text: object) -> str:
     """Escape anything a user typed (or that came from the database) for an HTML message."""
@@ -43,6 +41,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "too_many_decimals": _("At most {scale} decimal places, please."),
         "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
         "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),
+        "bad_past_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 昨天."),
         "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
         "date_not_after_today": _("The deadline must be after today ({today})."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
@@ -115,8 +114,3 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
     if code in IMAGE_ERRORS:
         return image_rejection(code, params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
-
-
-def clip(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
-    """Keep a message within Telegram's limit (4096 characters)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

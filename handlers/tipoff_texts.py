@@ -12,7 +12,13 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.notices import Notice
 from bot.services.tipoffs import TipOffCard, TrackView
-from handlers.texts import clip, q
+from handlers.message_limits import clip, shorten
+from handlers.texts import q
+
+# How much of the tip-off's own text and of each addition the card shows (UTF-16 code units; then "…"), so
+# that photos, duplicates and the reporter stay in the message (Bot API: 4096 after entities parsing).
+CARD_DESCRIPTION_LIMIT = 1200
+CARD_ADDITION_LIMIT = 300
 
 
 def status_words(status: str, township: str = "") -> str:
@@ -102,9 +108,9 @@ def card_text(card: TipOffCard, tz: Any) -> str:
         place = f"{place} ({card.latitude:.5f}, {card.longitude:.5f})".strip()
     lines.append(_("Place: {place}").format(place=place or "—"))
     lines.append(_("Reported at: {at}").format(at=card.reported_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
-    lines.append(_("What: {text}").format(text=q(card.description)))
+    lines.append(_("What: {text}").format(text=q(shorten(card.description, CARD_DESCRIPTION_LIMIT))))
     for addition in card.additions:
-        lines.append(_("Added: {text}").format(text=q(addition)))
+        lines.append(_("Added: {text}").format(text=q(shorten(addition, CARD_ADDITION_LIMIT))))
     lines.append(_("Photos: {count}").format(count=len(card.photo_keys)))
     if card.hazard_number:
         lines.append(_("Hazard: {number}").format(number=q(card.hazard_number)))

@@ -17,6 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
+from handlers.message_edits import drop_keyboard
 from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import card_text, reason_words, status_words
@@ -89,7 +90,7 @@ def router() -> Router:
                 await deliver(bot, notices)
             elif cb.a == "c":
                 prompt = await services.tipoffs.confirm(actor, cb.id, locale)
-                await message.edit_reply_markup(reply_markup=None)
+                await drop_keyboard(message)
                 await send_prompt(message, bot, prompt, locale)
             elif cb.a == "r":
                 builder = InlineKeyboardBuilder()
@@ -112,7 +113,7 @@ def router() -> Router:
                     outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
                 else:
                     outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
-                await message.edit_reply_markup(reply_markup=None)
+                await drop_keyboard(message)
                 await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
                     number=q(outcome.number), status=status_words(outcome.status)
                 ))

@@ -20,6 +20,7 @@ from bot.services.evidence import check_declared_size
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render
+from handlers.message_edits import drop_keyboard
 from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
@@ -111,7 +112,7 @@ def router() -> Router:
         except DomainError as exc:
             await message.answer(domain_error(exc.code, exc.params))
             return
-        await message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(message)
         await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
             number=q(view.number)
         ))

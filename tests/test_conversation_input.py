@@ -25,7 +25,7 @@ async def test_every_wrong_answer_is_explained_and_asked_again(harness: Harness)
     await chat.say("/inspect")
     cases = [
         ("明天", "检查时间不能晚于今天", "检查时间"),
-        ("下周", "无法识别该日期", "检查时间"),
+        ("下周", "无法识别该日期。可输入 2018-10-15、2018/10/15、10月15日、今天 或 昨天。", "检查时间"),
     ]
     for answer, error, question in cases:
         await chat.say(answer)

@@ -15,6 +15,8 @@ class Nav(StrEnum):
     CANCEL = "cancel"
     REVIEW = "review"
     NONE = "none"  # "无": an empty answer to a multi-choice field
+    DISCARD = "discard"  # "Cancel" confirmed: the form is cancelled
+    STAY = "stay"  # "Cancel" not confirmed: nothing changes, the question is shown again
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,16 @@ class PickAnswer:
 
 @dataclass(frozen=True)
 class NavAnswer:
+    """A navigation button (or the /cancel command).
+
+    ``step``: the position (``FormSpec.index``) of the question whose message carried the button, or
+    the number of fields for the review card; ``None`` for a command, which acts on whatever is open.
+    A button pressed under an earlier question (a double tap, an old message) is refused as stale.
+    """
+
     draft_id: int
     op: Nav
+    step: int | None = None
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,9 @@ class FormService:
         spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
+            here = walk.spec.index(spec.key) if spec is not None else len(walk.spec.fields)
+            if action.step is not None and action.step != here:
+                raise StaleAction()
             return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
         if isinstance(action, EditAnswer):
             if not 0 <= action.field_index < len(walk.spec.fields):
@@ -367,7 +370,9 @@ class FormService:
         today: date,
         locale: str,
     ) -> Prompt | tuple[str, dict[str, Any]] | None:
-        if op == Nav.CANCEL:
+        if op == Nav.STAY:
+            return None
+        if op in (Nav.CANCEL, Nav.DISCARD):
             draft.status = DraftStatus.CANCELLED.value
             draft.updated_at = utcnow()
             session.add(draft)
@@ -397,6 +402,8 @@ class FormService:
                 raise Rejected("nothing_to_keep")
             if spec.type == "date":
                 value = parse_date_answer(spec, value, today)
+            elif spec.type == "decimal":  # the field it is bound by (``lte_field``) may have changed since
+                value = parse_decimal(spec, str(value), state.data)
             walk.accept(state, value)
         return None
 
@@ -465,6 +472,9 @@ class FormService:
             state.step = missing[0].key
             state.reviewing = True
             return ("missing_fields", {"fields": "、".join(f.label(locale) for f in missing)})
+        broken = _cross_field_rejection(walk, state)
+        if broken is not None:
+            return broken
         data = walk.clean(state.data)
         for spec in walk.spec.fields:
             if spec.repeat:
@@ -550,6 +560,7 @@ class FormService:
                 form_key=draft.form,
                 form_title=title,
                 draft_id=draft.id,
+                step_index=len(spec_form.fields),
                 review=lines,
                 linked_inspection=draft.context.get("inspection_number"),
                 photo_count=sum(len(state.data.get(f.key) or []) for f in walk.applicable(state.data) if f.type == "photos"),
@@ -579,6 +590,22 @@ class FormService:
             can_done=spec.type in ("photos", "hazard_link"),
             can_none=spec.type == "hazard_link",
         )
+
+
+def _cross_field_rejection(walk: FormWalk, state: FormState) -> tuple[str, dict[str, Any]] | None:
+    """At submit: the first answer that breaks a rule binding it to another answer (``lte_field``:
+    附件2 拆除面积 ≤ 违建面积), made true by going back and changing the other one. The form moves
+    to that question (as for a missing answer) and the notice says why; None when all hold."""
+    for spec in walk.applicable(state.data):
+        value = state.data.get(spec.key)
+        if spec.type != "decimal" or not spec.lte_field or value in (None, ""):
+            continue
+        try:
+            parse_decimal(spec, str(value), state.data)
+        except Rejected as rejected:
+            state.step, state.reviewing = spec.key, True
+            return (rejected.code, rejected.params)
+    return None
 
 
 def _state(draft: Draft) -> FormState:

@@ -5,25 +5,38 @@
     hazardbot import hazards|inspections|plans FILE [--unit U]
 
 Large exports print progress on stderr. An import prints every bad row and imports nothing unless all
-rows are good (exit status 1); importing the same file again adds nothing.
+rows are good (exit status 1); importing the same file again adds nothing. An option that does not apply
+to the kind, an empty date range, a missing input file or an output file that cannot be written is
+refused with one line on stderr (exit status 2, or 1 when the file turns out unwritable or unreadable).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from xlsxwriter.exceptions import FileCreateError
 
 from bot.app import open_core
+from bot.cli_args import input_file, iso_date, output_file
 from bot.settings import Settings
+from storage.excel.export import STATE_FILTERS
 from storage.models import Unit, User
 
 IMPORT_USER_TELEGRAM_ID = 0  # the system account that imported rows are credited to (Telegram ids are > 0)
+STATE_CHOICES = list(STATE_FILTERS)
+# export option (its dest) → its flag and the kinds it filters: given for another kind it would be ignored
+EXPORT_OPTIONS = {
+    "date_from": ("--from", ("hazards", "inspections", "geojson")),
+    "date_to": ("--to", ("hazards", "inspections", "geojson")),
+    "state": ("--state", ("hazards", "geojson")),
+    "year": ("--year", ("plans",)),
+}
 
 
 def _out(line: str) -> None:
@@ -38,17 +51,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp = sub.add_parser("export", help="export a ledger to .xlsx in the annex layout (or hazards to GeoJSON)")
     exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson"])
     exp.add_argument("--unit", help="unit code (110105001, dept-03) or exact name")
-    exp.add_argument("--from", dest="date_from", type=date.fromisoformat, help="first date, YYYY-MM-DD (Asia/Shanghai)")
-    exp.add_argument("--to", dest="date_to", type=date.fromisoformat, help="last date, YYYY-MM-DD (included)")
-    exp.add_argument("--state", help="hazards: a state (registered, closed, …), open or overdue")
+    exp.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
+                     help="hazards, inspections, geojson: first date, YYYY-MM-DD (Asia/Shanghai)")
+    exp.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
+                     help="hazards, inspections, geojson: last date, YYYY-MM-DD (included)")
+    exp.add_argument("--state", choices=STATE_CHOICES, metavar="STATE",
+                     help=f"hazards, geojson: {', '.join(STATE_CHOICES)} (open: registered, rectified or "
+                          "closure_requested; overdue: registered past the deadline). The ledger only holds "
+                          "hazards with a ledger number, so those still in review or rejected are never exported")
     exp.add_argument("--year", type=int, help="plans: the plan year")
-    exp.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    exp.add_argument("-o", "--output", required=True, type=output_file, metavar="FILE", help="file to write")
     exp.set_defaults(func=_export)
 
     imp = sub.add_parser("import", help="import a hazard (附件2) or inspection (附件1) ledger .xlsx")
     imp.add_argument("kind", choices=["hazards", "inspections", "plans"])
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--unit", help="owner unit of every row (default: 所属街乡 / 检查单位 of each row)")
+    imp.add_argument("file", type=input_file)
+    imp.add_argument("--unit", help="hazards, inspections: owner unit of every row (default: 所属街乡 / 检查单位 of each row)")
     imp.set_defaults(func=_import)
 
 
@@ -75,7 +93,40 @@ def _progress(total: int) -> object:
     return show
 
 
+def _export_problem(args: argparse.Namespace) -> str | None:
+    """Why the export options make no sense together, or ``None``."""
+    for dest, (flag, kinds) in EXPORT_OPTIONS.items():
+        if getattr(args, dest) is not None and args.kind not in kinds:
+            return f"{flag} does not apply to {args.kind} (only to {', '.join(kinds)})"
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        return f"--from {args.date_from} is after --to {args.date_to}: no day is in that range"
+    return None
+
+
+def _cannot_write(path: Path, exc: OSError) -> int:
+    _err(f"cannot write {path}: {exc.strerror or exc}")
+    return 1
+
+
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    problem = _export_problem(args)
+    if problem:
+        _err(problem)
+        return 2
+    try:
+        n = await _write_export(args, settings)
+    except FileCreateError as exc:  # plans, contacts: XlsxWriter creates the file when closing the workbook
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        return _cannot_write(args.output, cause)
+    except OSError as exc:  # hazards, inspections (opened first), GeoJSON; any other OSError goes on
+        if exc.filename is None or Path(exc.filename) != args.output:
+            raise
+        return _cannot_write(args.output, exc)
+    _out(f"{n} {args.kind} → {args.output}")
+    return 0
+
+
+async def _write_export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel import export as ex
 
     async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
@@ -94,8 +145,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
             total = await ex.count(u.session, query)
             run = ex.export_hazards if args.kind == "hazards" else ex.export_inspections
             n = await run(u.session, f, args.output, _progress(total) if total >= 5000 else None)  # type: ignore[arg-type]
-    _out(f"{n} {args.kind} → {args.output}")
-    return 0
+    return n
 
 
 async def _import_user(session: AsyncSession) -> int:
@@ -108,9 +158,36 @@ async def _import_user(session: AsyncSession) -> int:
     return user.id
 
 
+def _import_problem(args: argparse.Namespace) -> str | None:
+    """Why ``args.file`` cannot be imported as ``args.kind`` (not a workbook, another ledger), or ``None``."""
+    from bot.services.reports import UnknownLedgerFile, ledger_kind
+    from storage.excel.importer import UnreadableWorkbook, open_ledger
+
+    try:
+        open_ledger(args.file).close()
+    except UnreadableWorkbook as exc:
+        return str(exc)
+    try:
+        found: str | None = ledger_kind(args.file)
+    except UnknownLedgerFile:  # for hazards and inspections the import itself says which header is wrong
+        found = None
+    if found is None and args.kind == "plans":
+        return f"{args.file} is not a plan workbook (附件3: 单位名称 in cell A2 of every sheet)"
+    if found is not None and found != args.kind:
+        return f"{args.file} is a {found} workbook, not {args.kind}: use `hazardbot import {found} {args.file}`"
+    return None
+
+
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel.importer import import_hazards, import_inspections
 
+    if args.unit and args.kind == "plans":
+        _err("--unit does not apply to plans: every sheet names its unit (单位名称)")
+        return 2
+    problem = _import_problem(args)
+    if problem:
+        _err(problem)
+        return 1
     async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
         now = datetime.now(ZoneInfo(settings.timezone))
         actor = await _import_user(u.session)

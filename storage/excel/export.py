@@ -2,8 +2,9 @@
 ``storage.excel.writer``; plans (附件3) one sheet per plan; hazards with coordinates as GeoJSON.
 
 Filters (``ExportFilter``): a unit, a date range (hazards: 上账时间; inspections: 检查时间; Asia/Shanghai
-dates, both ends included) and, for hazards, a state (a ``HazardState`` value, ``open`` or ``overdue``).
-Only hazards with a ledger number (registered at some time) belong to the 附件2 ledger.
+dates, both ends included) and, for hazards, a state (one of ``LEDGER_STATES``, ``open`` or ``overdue``).
+Only hazards with a ledger number (registered at some time) belong to the 附件2 ledger, so a hazard in
+review or rejected is never exported and ``LEDGER_STATES`` leaves those states out.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from storage.models_plans import InspectionPlan, PlanArrangement
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH = 2_000
 OPEN = [HazardState.REGISTERED.value, HazardState.RECTIFIED.value, HazardState.CLOSURE_REQUESTED.value]
+LEDGER_STATES = (*OPEN, HazardState.CLOSED.value)  # the states a hazard can have once it has a ledger number
+STATE_FILTERS = (*LEDGER_STATES, "open", "overdue")
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,14 @@ class ExportFilter:
     unit_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
-    state: str | None = None  # HazardState value, "open" or "overdue"
+    state: str | None = None  # one of STATE_FILTERS
     today: date | None = None  # for "overdue" (Asia/Shanghai)
+
+    def __post_init__(self) -> None:
+        if self.state is not None and self.state not in STATE_FILTERS:
+            raise ValueError(f"state {self.state!r} is not in the ledger: use one of {', '.join(STATE_FILTERS)}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"the range {self.date_from} to {self.date_to} is empty: the first date is after the last")
 
 
 def _local_start(d: date) -> datetime:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -26,6 +27,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook import Workbook
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,6 +87,19 @@ REASONS = {
     "unknown_unit": "未知检查单位（可用 --unit 指定）",
     "bad_header": "表头应为“{expected}”",
 }
+
+
+class UnreadableWorkbook(Exception):
+    """The file is not an Excel workbook openpyxl can open (another format, or damaged)."""
+
+
+def open_ledger(path: Path) -> Workbook:
+    """``path`` opened read-only with cell values (not formulas); raises ``UnreadableWorkbook``."""
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    # a name that is not .xlsx/.xlsm, a file that is no zip archive, a zip archive without a workbook
+    except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+        raise UnreadableWorkbook(f"{path} is not an Excel workbook: open it in Excel and save it as .xlsx") from exc
 
 
 @dataclass(frozen=True)
@@ -182,7 +198,7 @@ def _spec(form: str, key: str, **changes: Any) -> FieldSpec:
 
 def _rows(path: Path, layout: Layout, errors: list[RowError]) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """Data rows (Excel row number, cells) after checking the two header rows against the annex."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = open_ledger(path)
     try:
         ws = wb[layout.sheet] if layout.sheet in wb.sheetnames else wb.worksheets[0]
         it = ws.iter_rows(values_only=True)

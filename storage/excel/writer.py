@@ -45,13 +45,17 @@ def write_ledger(
 
 class LedgerWriter:
     """An open annex workbook: ``write(rows)`` any number of times (e.g. per database batch, from a
-    worker thread), then ``close()`` adds the validations and returns the row count."""
+    worker thread), then ``close()`` adds the validations and returns the row count.
+
+    The file is opened first, so a path that cannot be written raises ``OSError`` before any row is
+    read (XlsxWriter itself would only fail when closing, leaving its temporary files open)."""
 
     def __init__(self, path: str | Path, layout: Layout, progress: Callable[[int], None] | None = None) -> None:
         self.layout = layout
         self.progress = progress
         self.n = 0
-        self._wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+        self._file = open(path, "wb")  # noqa: SIM115  (closed by close())
+        self._wb = xlsxwriter.Workbook(self._file, {"constant_memory": True, "strings_to_numbers": False})
         self._ws = self._wb.add_worksheet(layout.sheet)
         self._day = self._wb.add_format({"num_format": "yyyy-mm-dd"})
         self._keys = [c.key for c in layout.columns]
@@ -113,7 +117,10 @@ class LedgerWriter:
         try:
             _validations(self._wb, self._ws, self.layout, self.n)
         finally:
-            self._wb.close()
+            try:
+                self._wb.close()
+            finally:
+                self._file.close()
         if self.progress is not None:
             self.progress(self.n)
         return self.n

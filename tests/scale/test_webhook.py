@@ -106,3 +106,32 @@ def test_cli_rejects_a_malformed_listen_address(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("HAZARDBOT_TOKEN", TOKEN)
     assert cli_main(["run", "--webhook", "https://bot.example.org/hook", "--listen", "nonsense"]) == 2
     assert "HOST:PORT" in capsys.readouterr().out
+
+
+async def test_a_body_that_is_no_update_gets_400_and_stays_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    from aiogram import Dispatcher
+    from aiogram.types import Message
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import build_bot
+    from bot.local_session import LocalSession
+
+    dp, seen = Dispatcher(), []
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        seen.append(message.text)
+
+    app = build_webhook_app(None, dp, build_bot(Settings(), LocalSession()), path="/hook", secret="s")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s", "Content-Type": "application/json"}
+    secret_text = "张三 13912345678"
+    bad = ["{not json", "", "[1,2]", "null", json.dumps({"message": {"text": secret_text}}),
+           json.dumps({"update_id": "abc"}), json.dumps(_update_json(2**70, 6001, secret_text))]
+    async with TestClient(TestServer(app)) as client:
+        for body in bad:
+            r = await client.post("/hook", data=body, headers=headers)
+            assert r.status == 400, (body, r.status)
+        r = await client.post("/hook", data=json.dumps(_update_json(7, 6001, "你好")), headers=headers)
+        assert r.status == 200 and seen == ["你好"]
+    assert secret_text not in caplog.text and "Traceback" not in caplog.text
+    assert caplog.text.count("event=webhook_bad_body") == len(bad)

@@ -1,0 +1,228 @@
+"""An operator's ordinary mistakes on the ``hazardbot`` command line get one clear line and a non-zero
+exit status, never a traceback: argparse refuses malformed arguments (status 2) before anything is
+opened; a file that turns out unreadable or unwritable is reported as such (status 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.backup import BackupError, restore_sqlite
+from bot.cli import main as cli_main
+from bot.domain import HazardState
+from bot.services.lifecycle import TRANSITIONS
+from storage.excel.export import LEDGER_STATES, ExportFilter
+
+
+@pytest.fixture(autouse=True)
+def _no_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HAZARDBOT_DATABASE_URL", raising=False)
+
+
+def run(tmp_path: Path, *argv: str) -> int:
+    """The exit status of ``hazardbot --data-dir TMP/data ARGV``, argparse's refusals included."""
+    try:
+        return cli_main(["--data-dir", str(tmp_path / "data"), *argv])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+
+
+def said(capsys: pytest.CaptureFixture[str]) -> str:
+    """Everything printed, checked to hold no traceback."""
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    return text
+
+
+def test_an_unknown_state_is_refused_with_the_states_to_choose_from(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "export", "hazards", "--state", "bogus", "-o", str(tmp_path / "x.xlsx")) == 2
+    err = said(capsys)
+    assert "invalid choice: 'bogus'" in err and "'registered'" in err and "'overdue'" in err
+    assert not (tmp_path / "data").exists()  # refused before the database is opened
+
+
+def test_a_state_no_ledger_hazard_has_is_refused_and_the_help_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "export", "hazards", "--state", "pending_review", "-o", str(tmp_path / "x.xlsx")) == 2
+    assert "invalid choice: 'pending_review'" in said(capsys)
+    assert run(tmp_path, "export", "--help") == 0
+    assert "never exported" in " ".join(said(capsys).split())
+
+
+def test_the_state_choices_are_every_state_a_registered_hazard_can_reach() -> None:
+    seen, todo = {HazardState.REGISTERED}, [HazardState.REGISTERED]
+    while todo:
+        state = todo.pop()
+        for (origin, _action, _role), target in TRANSITIONS.items():
+            if origin == state and target is not None and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    assert set(LEDGER_STATES) == {s.value for s in seen}
+
+
+def test_an_export_filter_refuses_a_state_outside_the_ledger_and_an_empty_range() -> None:
+    from datetime import date
+
+    with pytest.raises(ValueError, match="pending_review"):
+        ExportFilter(state="pending_review")
+    with pytest.raises(ValueError, match="after the last"):
+        ExportFilter(date_from=date(2020, 1, 1), date_to=date(2019, 1, 1))
+
+
+def test_a_date_range_that_ends_before_it_starts_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x.xlsx"
+    assert run(tmp_path, "export", "hazards", "--from", "2020-01-01", "--to", "2019-01-01", "-o", str(out)) == 2
+    assert "--from 2020-01-01 is after --to 2019-01-01" in said(capsys)
+    assert not out.exists()
+
+
+def test_a_malformed_date_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "export", "inspections", "--from", "2020-13-01", "-o", str(tmp_path / "x.xlsx")) == 2
+    assert "not a date: '2020-13-01' (use YYYY-MM-DD" in said(capsys)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["inspections", "--state", "open"], "--state does not apply to inspections"),
+    (["plans", "--from", "2019-01-01"], "--from does not apply to plans"),
+    (["contacts", "--to", "2019-01-01"], "--to does not apply to contacts"),
+    (["hazards", "--year", "2019"], "--year does not apply to hazards"),
+])
+def test_an_option_the_kind_would_ignore_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert run(tmp_path, "export", *argv, "-o", str(tmp_path / "x.xlsx")) == 2
+    assert message in said(capsys)
+
+
+def test_an_output_file_in_a_missing_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "nonexistent" / "dir" / "x.xlsx"
+    assert run(tmp_path, "export", "hazards", "-o", str(out)) == 2
+    assert f"cannot write {out}: {out.parent} does not exist" in said(capsys)
+    assert run(tmp_path, "tipoffs", "export", "--out", str(out)) == 2
+    assert f"cannot write {out}: {out.parent} does not exist" in said(capsys)
+
+
+def test_an_output_that_is_a_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "export", "geojson", "-o", str(tmp_path)) == 2
+    assert f"{tmp_path} is a directory: give a file name" in said(capsys)
+
+
+@pytest.mark.parametrize("kind", ["hazards", "inspections", "plans", "contacts", "geojson"])
+def test_a_file_that_cannot_be_created_when_written_is_reported(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import storage.excel.cli
+
+    monkeypatch.setattr(storage.excel.cli, "output_file", Path)  # past the early check: fails when writing
+    out = tmp_path / "gone" / "x.xlsx"
+    assert run(tmp_path, "export", kind, "-o", str(out)) == 1
+    assert f"cannot write {out}: No such file or directory" in said(capsys)
+
+
+def test_tipoffs_that_cannot_be_written_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.cli_tipoffs
+
+    monkeypatch.setattr(bot.cli_tipoffs, "output_file", Path)
+    out = tmp_path / "gone" / "t.csv"
+    assert run(tmp_path, "tipoffs", "export", "--out", str(out)) == 1
+    assert f"cannot write {out}: No such file or directory" in said(capsys)
+
+
+@pytest.mark.parametrize("kind", ["hazards", "inspections", "plans", "contacts"])
+def test_importing_a_missing_file_is_refused(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nonexistent.xlsx"
+    assert run(tmp_path, "import", kind, str(missing)) == 2
+    assert f"argument file: no such file: {missing}" in said(capsys)
+    assert run(tmp_path, "import", kind, str(tmp_path)) == 2
+    assert f"argument file: not a file: {tmp_path}" in said(capsys)
+
+
+@pytest.mark.parametrize("kind", ["hazards", "inspections", "plans"])
+@pytest.mark.parametrize(("name", "content"), [
+    ("README.md", b"# hazardbot\n"),  # not an Excel file name
+    ("ledger.xlsx", b"plain text, not a zip archive"),
+    ("ledger.xls", b"\xd0\xcf\x11\xe0 the old Excel format"),
+])
+def test_importing_a_file_that_is_no_workbook_is_refused(
+    kind: str, name: str, content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert run(tmp_path, "import", kind, str(path)) == 1
+    assert f"{path} is not an Excel workbook: open it in Excel and save it as .xlsx" in said(capsys)
+
+
+def test_importing_a_zip_archive_that_is_no_workbook_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    path = tmp_path / "ledger.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    assert run(tmp_path, "import", "hazards", str(path)) == 1
+    assert "is not an Excel workbook" in said(capsys)
+
+
+def test_importing_a_ledger_as_another_kind_names_the_right_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = tmp_path / "h.xlsx"
+    assert run(tmp_path, "export", "hazards", "-o", str(ledger)) == 0  # the 附件2 headers, no rows
+    said(capsys)
+    for kind in ("plans", "inspections"):
+        assert run(tmp_path, "import", kind, str(ledger)) == 1
+        assert f"{ledger} is a hazards workbook, not {kind}: use `hazardbot import hazards {ledger}`" in said(capsys)
+
+
+def test_a_unit_for_imported_plans_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plans = tmp_path / "p.xlsx"
+    plans.write_bytes(b"")
+    assert run(tmp_path, "import", "plans", str(plans), "--unit", "建外街道") == 2
+    assert "--unit does not apply to plans" in said(capsys)
+
+
+def test_restoring_a_missing_backup_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nonexistent.db"
+    assert run(tmp_path, "restore", str(missing)) == 2
+    assert f"argument file: no such file: {missing}" in said(capsys)
+    with pytest.raises(BackupError, match="no backup file at"):
+        restore_sqlite(missing, tmp_path / "hazardbot.db")
+
+
+def test_restoring_a_file_that_is_no_database_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "README.md"
+    text.write_text("# hazardbot\n")
+    assert run(tmp_path, "restore", str(text)) == 1
+    assert "is not a SQLite database" in said(capsys)
+
+
+def test_a_backup_directory_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "invite", "--role", "inspector", "--unit", "110105001") == 0  # a database to back up
+    said(capsys)
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert run(tmp_path, "backup", "--to", str(taken)) == 1
+    assert f"the backup directory {taken} is a file, not a directory" in said(capsys)
+
+
+def test_a_database_in_a_missing_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "nodir" / "x.db"
+    assert run(tmp_path, "--db", str(db), "invite", "--role", "inspector", "--unit", "110105001") == 2
+    assert f"no directory {db.parent} for the SQLite database {db}" in said(capsys)
+
+
+def test_a_data_directory_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert cli_main(["--data-dir", str(taken), "db", "upgrade"]) == 2
+    assert f"the data directory {taken} is a file, not a directory" in said(capsys)
+
+
+def test_an_unsupported_database_url_is_refused_without_repeating_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(tmp_path, "--db", "postgresql://hazardbot:s3cret@db/hazardbot", "invite", "--role", "inspector",
+               "--unit", "110105001") == 2
+    text = said(capsys)
+    assert "unsupported database URL postgresql://" in text and "postgresql+asyncpg://" in text
+    assert "s3cret" not in text

@@ -1,0 +1,105 @@
+"""Buttons pressed twice or under an earlier question, and edits Telegram refuses, through the
+dispatcher on SQLite and PostgreSQL: the form moves exactly as the user meant, and nothing turns
+into "something went wrong"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
+
+from tests.conftest import Harness
+
+GENERIC_FAILURE = "抱歉"
+
+
+async def _at_optional_step(h: Harness) -> Any:
+    chat = await h.bind(601, "inspector", "建外街道", "李检查")
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say("张XX出租房")
+    await chat.location(39.9087, 116.4605)
+    await chat.say("建国门外大街永安里8号")
+    await chat.say("张三")
+    await chat.say("13912345678")
+    await chat.press("民营企业")
+    chat.asked_before = chat.last_text().splitlines()[1]  # type: ignore[attr-defined]
+    await chat.say("25")
+    assert "上级集团公司名称" in chat.last_text() and "选填" in chat.last_text(), chat.last_text()
+    return chat
+
+
+async def test_a_double_tap_on_skip_skips_one_question(harness: Harness) -> None:
+    chat = await _at_optional_step(harness)
+    skip = next(b for b in chat.buttons() if b.text == "跳过")
+    await chat.press_button(skip)
+    assert "所属区行业部门" in chat.last_text()
+    second = await chat.press_button(skip)  # the same message, a moment later
+    answers = [m.text for m in second if isinstance(m, AnswerCallbackQuery)]
+    assert answers and "已过期" in (answers[0] or ""), answers
+    assert "所属区行业部门" in chat.last_text(), chat.last_text()  # the current question again, not the next
+    assert not any(GENERIC_FAILURE in t for t in chat.texts(second))
+
+
+async def test_back_under_an_answered_question_does_not_move_the_form(harness: Harness) -> None:
+    chat = await _at_optional_step(harness)
+    await chat.say("北京某某集团有限公司")  # answered by typing: that question's buttons stay on screen
+    old_back = None
+    for method, _ in harness.session.responses:  # the "上级集团公司名称" question's « 上一步
+        markup = getattr(method, "reply_markup", None)
+        if markup is not None and "上级集团公司名称" in (getattr(method, "text", "") or ""):
+            old_back = markup.inline_keyboard[-1][0]
+    assert old_back is not None and old_back.text == "« 上一步"
+    button = next(b for b in chat.buttons() if b.text == "« 上一步")
+    await chat.press_button(type(button)(old_back.text, old_back.callback_data, None, button.message))
+    assert "所属区行业部门" in chat.last_text(), chat.last_text()
+    await chat.press("« 上一步")  # the current question's own back still works
+    assert "上级集团公司名称" in chat.last_text()
+
+
+async def test_a_keyboard_telegram_will_not_edit_any_more_does_not_stop_the_step(harness: Harness) -> None:
+    chat = await _at_optional_step(harness)
+
+    def refuse_edits(method: TelegramMethod[Any]) -> None:
+        if isinstance(method, EditMessageReplyMarkup):
+            raise TelegramBadRequest(method, "Bad Request: message can't be edited")
+
+    harness.session.on_request = refuse_edits
+    sent = await chat.press("« 上一步")
+    assert chat.asked_before in chat.last_text(), chat.last_text()  # type: ignore[attr-defined]
+    assert not any(GENERIC_FAILURE in t for t in chat.texts(sent)), chat.texts(sent)
+
+
+async def test_a_demolished_area_kept_or_submitted_above_a_lowered_illegal_area_is_refused(harness: Harness) -> None:
+    from tests.forms_flow import fill_hazard_until_review
+
+    chat = await harness.bind(602, "inspector", "建外街道", "李检查")
+    await fill_hazard_until_review(chat, album=1)  # illegal area 120.5 m², demolished 80 m²
+    await chat.press("修改：违建面积")
+    await chat.say("10")
+    assert "提交前请核对" in chat.last_text() and "违建面积（平方米）：10 平方米" in chat.last_text(), chat.last_text()
+    await chat.press("提交")  # 80 > 10: back to the demolished area, saying why
+    assert "拆除面积" in chat.last_text() and "不能大于违建面积（10 平方米）" in chat.last_text(), chat.last_text()
+    await chat.press("保持当前值")  # keeping 80 is refused the same way as typing it
+    assert "不能大于违建面积（10 平方米）" in chat.last_text(), chat.last_text()
+    await chat.say("8")
+    await chat.press("提交")
+    assert "隐患已提交" in chat.last_text(), chat.last_text()
+
+
+async def test_cancel_asks_first_and_no_keeps_every_answer(harness: Harness) -> None:
+    from tests.forms_flow import fill_hazard_until_review
+
+    chat = await harness.bind(603, "inspector", "建外街道", "李检查")
+    await fill_hazard_until_review(chat, album=1)
+    review = chat.last_text()
+    await chat.press("取消")
+    assert "确定放弃这张表单吗" in chat.last_text()
+    await chat.press("继续填写")
+    assert chat.last_text() == review  # the same card, every answer kept
+    await chat.press("取消")
+    await chat.press("确认放弃")
+    assert "表单已取消" in chat.last_text(), chat.last_text()
+    await chat.say("/resume")
+    assert "没有正在填写的表单" in chat.last_text(), chat.last_text()
