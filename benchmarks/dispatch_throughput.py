@@ -95,11 +95,13 @@ def _message(user: Any) -> Any:
 
 def _updates(factory: Any, prepared: list[Any], steps: int) -> list[list[Any]]:
     from bot.forms.actions import Nav
+    from bot.forms.spec import load_form
     from handlers.callbacks import FormCb
 
+    at_address = load_form("hazard").index("address")  # "« back" is pressed under the address question
     per_chat = []
     for user, draft_id in prepared:
-        back = FormCb(d=draft_id, k="n", a=Nav.BACK.value).pack()
+        back = FormCb(d=draft_id, k="n", s=at_address, a=Nav.BACK.value).pack()
         updates = []
         for i in range(steps):
             if i % 2 == 0:
@@ -166,7 +168,8 @@ async def run_one(
             session = LocalSession()
             bot = build_bot(settings, session)
             dp = build_dispatcher(core, shared.storage, shared.guards)
-            factory = UpdateFactory(1)
+            # update ids new to this run: claims of an earlier run stay in Redis (and PostgreSQL) a day
+            factory = UpdateFactory(int(time.time() * 1000))
             prepared = await _prepare(core, dp, bot, factory, chats)
             per_chat = _updates(factory, prepared, steps)
             bare = bare_dispatcher()

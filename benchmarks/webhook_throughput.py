@@ -165,7 +165,8 @@ async def measure(args: argparse.Namespace, telegram: FakeBotApi, api_url: str) 
                         [sys.executable, "-m", "bot", "run", "--webhook", "https://bench.example/webhook",
                          "--listen", f"127.0.0.1:{port}"], env, port, http, Path(tmp) / f"project-{n}.log"))
                 project = bots[1:]
-                factory = UpdateFactory(1)
+                # update ids new to this run: claims of an earlier run stay in Redis (and PostgreSQL) a day
+                factory = UpdateFactory(int(time.time() * 1000))
                 for chats in args.chats:
                     steps = max(args.min_steps, args.steps // chats)
                     prepared = await prepare(core, http, project[0].url, factory, chats)

@@ -9,11 +9,12 @@ import asyncio
 import importlib
 import inspect
 import logging
+import socket
 import sys
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.settings import Settings
 
@@ -82,10 +83,30 @@ def main(argv: list[str] | None = None) -> int:
     # terminal conversation and printed results are not buried in log lines
     quiet = logging.INFO if args.command == "run" else logging.WARNING
     configure_logging(logging.DEBUG if args.verbose else quiet, settings.log_format, sys.stderr)
-    result = args.func(args, settings)
-    if inspect.iscoroutine(result):
-        result = asyncio.run(result)
+    try:
+        result = args.func(args, settings)
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+    except (DBAPIError, ConnectionError, socket.gaierror, TimeoutError) as exc:
+        if not _is_unreachable(exc):
+            raise
+        url = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+        print(f"cannot reach the database {url}: {_reason(exc)}", file=sys.stderr)
+        return 1
     return int(result or 0)
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    """A failure to connect (server down, wrong host or port), not an error of a statement."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc.orig, ConnectionError | OSError) or (
+            isinstance(exc, OperationalError) and "unable to open database file" in str(exc.orig))
+    return True
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
 
 
 if __name__ == "__main__":

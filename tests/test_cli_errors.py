@@ -226,3 +226,12 @@ def test_an_unsupported_database_url_is_refused_without_repeating_its_password(
     text = said(capsys)
     assert "unsupported database URL postgresql://" in text and "postgresql+asyncpg://" in text
     assert "s3cret" not in text
+
+
+def test_a_database_that_does_not_answer_is_named_without_its_password(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.botapi_standin import free_port
+
+    url = f"postgresql+asyncpg://postgres:s3cret@127.0.0.1:{free_port()}/none"
+    assert run(tmp_path, "--db", url, "invite", "--role", "inspector", "--unit", "110105001") == 1
+    text = said(capsys)
+    assert "cannot reach the database postgresql+asyncpg://postgres:***@127.0.0.1" in text and "s3cret" not in text
