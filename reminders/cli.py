@@ -153,6 +153,9 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from storage.contacts_import import ContactsImportRejected, import_contacts
     from storage.registry import sync_units
 
+    if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units
+        sys.stderr.write("--unit does not apply to contacts: every row names its unit (单位)\n")
+        return 2
     data = args.file.read_bytes()
     async with _uow(settings) as uow, uow() as u:
         await sync_units(u.session)  # the registry's units, in case the bot has not run yet

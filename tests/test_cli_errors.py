@@ -235,3 +235,10 @@ def test_a_database_that_does_not_answer_is_named_without_its_password(tmp_path:
     assert run(tmp_path, "--db", url, "invite", "--role", "inspector", "--unit", "110105001") == 1
     text = said(capsys)
     assert "cannot reach the database postgresql+asyncpg://postgres:***@127.0.0.1" in text and "s3cret" not in text
+
+
+def test_unit_is_refused_for_a_contact_sheet_which_names_its_units(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_text("单位,角色,姓名,部门及职务,办公电话,手机\n", encoding="utf-8")
+    assert run(tmp_path, "import", "contacts", str(sheet), "--unit", "建外街道") == 2
+    assert "--unit does not apply to contacts" in said(capsys)

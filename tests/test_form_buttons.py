@@ -103,3 +103,11 @@ async def test_cancel_asks_first_and_no_keeps_every_answer(harness: Harness) -> 
     assert "表单已取消" in chat.last_text(), chat.last_text()
     await chat.say("/resume")
     assert "没有正在填写的表单" in chat.last_text(), chat.last_text()
+
+
+async def test_the_current_choice_is_ticked(harness: Harness) -> None:
+    chat = await harness.bind(604, "inspector", "建外街道", "李检查")
+    await chat.say("/hazard")
+    labels = [b.text for b in chat.buttons()]
+    assert "✅ 建外街道" in labels and "朝外街道" in labels, labels
+    assert sum(label.startswith("✅") for label in labels) == 1

@@ -581,7 +581,8 @@ class FormService:
             position=walk.position(state),
             current_value=None if value in (None, "", []) else display(spec, value, locale),
             options=tuple(
-                Option(o.label if o.code is None else f"{o.code}|{o.label}", tuple(o.value) in selected if spec.type == "hazard_link" else False)
+                Option(o.label if o.code is None else f"{o.code}|{o.label}",
+                       tuple(o.value) in selected if spec.type == "hazard_link" else spec.type == "choice" and o.value == value)
                 for o in options
             ),
             option_kind=option_kind,
