@@ -34,7 +34,11 @@ RANK_LINES = 30
 ERROR_LINES = 30
 
 
-def _rate(r: Rate) -> str:
+def _rate(r: Rate, without_base: str) -> str:
+    """``"37.5%（3/8）"``; ``without_base`` says why there is no rate when the denominator is 0
+    (no plan filed, nothing registered), instead of an "x/0" nobody can read."""
+    if not r.denominator:
+        return f"—（{without_base}）"
     return f"{r.percent()}（{r.numerator}/{r.denominator}）"
 
 
@@ -58,12 +62,12 @@ def status_text(report: StatusReport) -> str:
             overdue=st.overdue, major=st.major_open,
             supervised=st.supervised if st.supervised is not None else _("not tracked yet")),
         _("Rectification rate {year}: {rate}, target ≥ {target}").format(
-            year=st.year, rate=_rate(st.rectification), target=_target(st.rectification)),
+            year=st.year, rate=_rate(st.rectification, _("nothing registered yet")), target=_target(st.rectification)),
         _("Inspections against the plan: {rate} inspections (家次); campaign milestone for {year}: {milestone}").format(
-            rate=_rate(st.coverage), year=st.year,
+            rate=_rate(st.coverage, _("no plan filed")), year=st.year,
             milestone=f"{(st.coverage_milestone * 100).normalize():f}%" if st.coverage_milestone else "—"),
         _("Verification of closed hazards: {rate}, planned ≥ {target}").format(
-            rate=_rate(st.verification), target=_target(st.verification)),
+            rate=_rate(st.verification, _("nothing closed yet")), target=_target(st.verification)),
     ]
     if st.top_categories:
         lines.append(_("Most open hazards: {items}").format(items="、".join(f"{q(c)} {n}" for c, n in st.top_categories)))

@@ -120,3 +120,11 @@ async def test_a_reviewer_gets_the_plan_template_and_files_it_by_sending_it_back
     other = await h.bind(509, "reviewer", "建外街道")
     await other.file(path, "计划.xlsx", None)
     assert other.last_text() == "您的角色无权进行此操作。"
+
+
+async def test_a_rate_without_a_base_says_why_instead_of_x_over_0(h: Harness) -> None:
+    leader = await h.bind(510, "leader", "110105003")  # no plan, nothing registered or closed there
+    await leader.say("/status")
+    text = leader.last_text()
+    assert "计划完成率 —（未报计划）" in text and "整改率 —（尚无挂账隐患）" in text, text
+    assert "核查比例 —（尚无销账隐患）" in text and "/0）" not in text
