@@ -93,11 +93,15 @@ def status_chart(status: Status) -> Figure:
     ax.set_title("指标与目标（黑线为目标）")
 
     ax = axes[2]
-    cats = status.top_categories or [("无在账隐患", 0)]
+    ax.set_title("在账隐患最多的类型")
+    if not status.top_categories:  # a bar of 0 would draw an axis from -0.04 to 0.04 around it
+        ax.axis("off")
+        ax.text(0.5, 0.5, "无在账隐患", ha="center", va="center", fontsize=12, transform=ax.transAxes)
+        return fig
+    cats = status.top_categories
     bars = ax.barh([c for c, _ in cats], [n for _, n in cats], color="#DD8452")
     ax.bar_label(bars, fontsize=9, padding=3)
     ax.invert_yaxis()
-    ax.set_title("在账隐患最多的类型")
     return fig
 
 

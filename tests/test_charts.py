@@ -37,6 +37,18 @@ async def test_status_chart_renders_chinese_labels(uow: UowFactory) -> None:
     assert img.format == "PNG" and img.size == (990, 825)
 
 
+async def test_without_open_hazards_the_type_panel_says_so_instead_of_an_empty_axis(uow: UowFactory) -> None:
+    async with uow() as u:
+        status = await compute_status(u.session, NOW)
+    assert status.top_categories == []
+    fig = status_chart.__wrapped__(status)  # type: ignore[attr-defined]  (the figure before it becomes a PNG)
+    panel = fig.axes[2]
+    assert not panel.axison and [t.get_text() for t in panel.texts] == ["无在账隐患"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Image.open(io.BytesIO(status_chart(status))).format == "PNG"
+
+
 async def test_map_shows_major_and_overdue_hazards_with_coordinates(uow: UowFactory) -> None:
     await build(uow)
     async with uow() as u:
