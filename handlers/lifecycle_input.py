@@ -49,6 +49,7 @@ STEPS: dict[str, tuple[str, ...]] = {
 _STAGE = {"rectify": PhotoStage.ACCEPTANCE, "verify_fail": PhotoStage.VERIFICATION,
           "lookback_rebound": PhotoStage.INSPECTION}
 TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000, "reason": 2000}
+FUNDS_MAX = 10_000_000  # 万元 (1000亿元): above any rectification, far below the BIGINT of its column
 _PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
 
 
@@ -56,13 +57,18 @@ class LifecycleInput(StatesGroup):
     answering = State()
 
 
-def _button(text: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=InputCb(a=action).pack())
+def _asked(data: dict[str, Any]) -> str:
+    """The question being asked, as its buttons name it: ``op.step``."""
+    return f"{data['op']}.{data['steps'][0]}"
+
+
+def _button(text: str, action: str, data: dict[str, Any]) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=InputCb(a=action, s=_asked(data)).pack())
 
 
 def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     step = data["steps"][0]
-    cancel = _button(_("Cancel"), "cancel")
+    cancel = _button(_("Cancel"), "cancel", data)
     if step == "reason":
         return _("Please give the reason:"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
     if step in ("evidence", "photos"):
@@ -71,7 +77,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
                 if step == "evidence" else _("Send photos of what you found, if any, then press Done."))
         if count:
             text += "\n" + _("Received so far: {count}.").format(count=count)
-        return text, InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done"), cancel]])
+        return text, InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done", data), cancel]])
     current = data.get("current", {}).get(step)
     if step == "deadline" and data["op"] not in ("rectify", "plan"):
         return _("New deadline, a date after today (e.g. 12月31日 or 2018-12-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
@@ -79,7 +85,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     text = _("{field} (current: {value}):").format(field=field_name(step), value=q(shown))
     if step == "funds":
         text += "\n" + _("In 10k yuan, e.g. 1.5")
-    keep = _button(_("Keep as it is") if current else _("Skip"), "skip")
+    keep = _button(_("Keep as it is") if current else _("Skip"), "skip", data)
     return text, InlineKeyboardMarkup(inline_keyboard=[[keep, cancel]])
 
 
@@ -100,7 +106,7 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
     if step == "deadline":
         day = parse_date(text, today)
         if day is None:
-            return None, _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天.")
+            return None, _("I could not read that date. Try 2018-12-31, 2018/12/31, 12月31日 or 明天.")
         if day <= today:
             return None, _("The deadline must be after today ({today}).").format(today=today.isoformat())
         return day.isoformat(), None
@@ -113,6 +119,8 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
             return None, _("Please send a number, e.g. 0.5 or 120.")
         if amount < 0:
             return None, _("The number must be at least {min}.").format(min=0)
+        if amount > FUNDS_MAX:  # checked before rounding: 1e100 would overflow the quantize below
+            return None, _("The number must be at most {max}.").format(max=FUNDS_MAX)
         if amount != amount.quantize(Decimal("0.0001")):
             return None, _("At most {scale} decimal places, please.").format(scale=4)
         return str(amount), None
@@ -245,16 +253,21 @@ def router() -> Router:
         await state.set_data(data)
         count = len(data["photos"]) + (1 if data.get("doc") else 0)
         await message.answer(_("Received ({count}). Send more, or press Done.").format(count=count),
-                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done")]]))
+                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done", data)]]))
 
     @r.callback_query(InputCb.filter())
     async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
                      core: Core, bot: Bot) -> None:
         message = query.message
         assert isinstance(message, Message)
-        await query.answer()
         data = await state.get_data()
         step = data["steps"][0]
+        if callback_data.a != "cancel" and callback_data.s != _asked(data):  # under an earlier question
+            await query.answer(domain_error("stale_action", {}))
+            text, keyboard = _prompt(data)
+            await message.answer(text, reply_markup=keyboard)
+            return
+        await query.answer()
         if callback_data.a == "cancel":
             await state.clear()
             await message.answer(_("Cancelled; nothing was changed."))

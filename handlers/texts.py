@@ -41,6 +41,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "too_many_decimals": _("At most {scale} decimal places, please."),
         "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
         "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),
+        "bad_future_date": _("I could not read that date. Try 2018-12-31, 2018/12/31, 12月31日 or 明天."),
         "bad_past_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 昨天."),
         "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
         "date_not_after_today": _("The deadline must be after today ({today})."),

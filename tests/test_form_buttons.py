@@ -77,6 +77,8 @@ async def test_a_demolished_area_kept_or_submitted_above_a_lowered_illegal_area_
     chat = await harness.bind(602, "inspector", "建外街道", "李检查")
     await fill_hazard_until_review(chat, album=1)  # illegal area 120.5 m², demolished 80 m²
     await chat.press("修改：违建面积")
+    await chat.say("1e20")  # would overflow the ledger's column at submit
+    assert "数值不能大于 10000000" in chat.last_text(), chat.last_text()
     await chat.say("10")
     assert "提交前请核对" in chat.last_text() and "违建面积（平方米）：10 平方米" in chat.last_text(), chat.last_text()
     await chat.press("提交")  # 80 > 10: back to the demolished area, saying why
@@ -111,3 +113,22 @@ async def test_the_current_choice_is_ticked(harness: Harness) -> None:
     labels = [b.text for b in chat.buttons()]
     assert "✅ 建外街道" in labels and "朝外街道" in labels, labels
     assert sum(label.startswith("✅") for label in labels) == 1
+
+
+async def test_a_category_button_on_an_older_message_does_not_pick_a_subtype(harness: Harness) -> None:
+    chat = await _at_optional_step(harness)
+    await chat.say("北京某某集团有限公司")
+    await chat.press("区房管局")
+    await chat.say("市住房城乡建设委")
+    await chat.press("保持当前值")
+    await chat.say("出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
+    assert "隐患类型" in chat.last_text()
+    categories = chat.buttons()
+    await chat.press("重点消防")  # the subtypes of 重点消防 are shown now
+    subtypes = [b.text for b in chat.buttons()]
+    old = next(b for b in categories if b.text == "交通领域")
+    sent = await chat.press_button(old)  # under the first level: must not pick the subtype in its slot
+    assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in sent)
+    assert [b.text for b in chat.buttons()] == subtypes
+    await chat.press("村民宅基地出租房屋")
+    assert "隐患级别" in chat.last_text(), chat.last_text()

@@ -346,3 +346,33 @@ def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
         assert "其他人刚刚处理了这条隐患" in lifecycle_error(StaleAction(hazard_id=1))
     with i18n.context(), i18n.use_locale("en"):
         assert "Someone else changed this hazard" in lifecycle_error(StaleAction(hazard_id=1))
+
+
+async def test_a_double_tap_in_the_five_implementations_answers_one_question(harness: Harness) -> None:
+    h = harness
+    await h.bind(411, "inspector", HOME, "李检查")
+    reviewer = await h.bind(412, "reviewer", HOME, "王审核")
+    office = await h.bind(413, "office", OFFICE, "张办公室")
+    actor = await h.core.services.users.touch(411, "李检查", "zh-hans")
+    await hazard(h.core.uow, actor, level="重大隐患")
+    await _open(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    await _open(reviewer, "/find 张XX出租房")
+    await reviewer.press("填写五落实")
+    await reviewer.say("房东张三")
+    await reviewer.press("保持不变")
+    await reviewer.say("1e20")  # funds (万元): far beyond any rectification
+    assert _last(h, reviewer).startswith("⚠️ 数值不能大于 10000000。"), _last(h, reviewer)
+    await reviewer.say("2.5")
+    await reviewer.say("下周")  # the examples offered for a deadline are all in the future
+    assert "可输入 2018-12-31、2018/12/31、12月31日 或 明天。" in _last(h, reviewer), _last(h, reviewer)
+    keep = next(b for b in reviewer.buttons() if b.text == "保持不变")  # the deadline's
+    await reviewer.press_button(keep)
+    assert "预案" in _last(h, reviewer)
+    second = await reviewer.press_button(keep)  # a double tap must not skip the contingency plan
+    assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in second)
+    assert "预案" in _last(h, reviewer) and "更新五落实" not in _last(h, reviewer)
+    await reviewer.say("专人值守")
+    assert "更新五落实" in _last(h, reviewer)

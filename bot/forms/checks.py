@@ -85,7 +85,7 @@ def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
 def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
     value = parse_date(text, today)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
-        raise Rejected("bad_past_date" if spec.not_future else "bad_date")
+        raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date")
     if spec.not_future and value > today:
         raise Rejected("date_in_future", today=today.isoformat())
     if spec.after_today and value <= today:

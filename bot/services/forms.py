@@ -228,8 +228,7 @@ class FormService:
         spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
-            here = walk.spec.index(spec.key) if spec is not None else len(walk.spec.fields)
-            if action.step is not None and action.step != here:
+            if action.step is not None and action.step != _position(walk, spec, state):
                 raise StaleAction()
             return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
         if isinstance(action, EditAnswer):
@@ -242,7 +241,7 @@ class FormService:
         if isinstance(action, UnsupportedAnswer):
             raise Rejected("unsupported_content", content=action.content_type, expected=spec.type)
         if isinstance(action, PickAnswer):
-            if action.step != walk.spec.index(spec.key):
+            if action.step != _position(walk, spec, state):
                 raise StaleAction()
             return await self._pick(session, draft, walk, state, spec, action.index, today, locale)
         if isinstance(action, LocationAnswer):
@@ -577,7 +576,7 @@ class FormService:
             form_title=title,
             draft_id=draft.id,
             field=spec,
-            step_index=spec_form.index(spec.key),
+            step_index=_position(walk, spec, state),
             position=walk.position(state),
             current_value=None if value in (None, "", []) else display(spec, value, locale),
             options=tuple(
@@ -591,6 +590,19 @@ class FormService:
             can_done=spec.type in ("photos", "hazard_link"),
             can_none=spec.type == "hazard_link",
         )
+
+
+def _position(walk: FormWalk, spec: FieldSpec | None, state: FormState) -> int:
+    """Which question a button belongs to (``Prompt.step_index``, the ``s`` of its callback data): the
+    field's index in the form; the number of fields for the review card; for the second level of a
+    tree (隐患类型's subtypes) also the category shown, so a first-level button on an older message
+    cannot pick a subtype from the same slot."""
+    if spec is None:
+        return len(walk.spec.fields)
+    index = walk.spec.index(spec.key)
+    if spec.type == "tree" and "tree_category" in state.context:
+        return index + 1000 * (int(state.context["tree_category"]) + 1)
+    return index
 
 
 def _cross_field_rejection(walk: FormWalk, state: FormState) -> tuple[str, dict[str, Any]] | None:
