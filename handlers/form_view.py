@@ -9,7 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
 from handlers.callbacks import FormCb, InspectionCb
-from handlers.message_limits import CURRENT_VALUE_LIMIT, clip, shorten
+from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
@@ -90,7 +90,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if spec.hint(locale):
         lines.append(f"<i>{q(spec.hint(locale))}</i>")
     if prompt.current_value is not None:
-        lines.append(_("Current: {value}").format(value=q(shorten(prompt.current_value, CURRENT_VALUE_LIMIT))))
+        lines.append(_("Current: {value}").format(value=q(shorten(prompt.current_value, LONG_TEXT_LIMIT))))
     width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3
     options = []
     for index, option in enumerate(prompt.options):

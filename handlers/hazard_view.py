@@ -19,16 +19,15 @@ from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CODE_OF, HISTORY, OPEN, HazardCb
-from handlers.message_limits import clip, shorten
+from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import domain_error, q
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
 # characters after entities parsing, ``clip``) even when every value is at its longest: description (up
-# to 4000 typed) 1200; measures and contingency plan (4000 each) 600 each; site name, address and
+# to 4000 typed) ``LONG_TEXT_LIMIT`` (1200); measures and contingency plan (4000 each) 600 each; site name, address and
 # responsibility (256, 512, 512) 200 each: 3200, about 3500 with the other lines. The whole values stay in
 # the database and in the ledger (/export hazards).
-CARD_DESCRIPTION_LIMIT = 1200
 CARD_PLAN_TEXT_LIMIT = 600
 CARD_FIELD_LIMIT = 200
 # A reason or note in the history (up to 2000 typed) and in a notice, so later steps stay in the message.
@@ -127,7 +126,7 @@ def card_text(case: HazardCase) -> str:
         lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(h.address, CARD_FIELD_LIMIT))))
-    lines.append(_("Description: {text}").format(text=q(shorten(h.description, CARD_DESCRIPTION_LIMIT))))
+    lines.append(_("Description: {text}").format(text=q(shorten(h.description, LONG_TEXT_LIMIT))))
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(shorten(plan.responsibility or "—", CARD_FIELD_LIMIT))))
     lines.append(_("Measures: {v}").format(v=q(shorten(plan.measures or "—", CARD_PLAN_TEXT_LIMIT))))

@@ -10,7 +10,7 @@ reinspect_pass (photos) · reinspect_fail / lookback_rebound / verify_fail (reas
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -23,7 +23,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.app import Core, Services
 from bot.domain import PhotoStage
-from bot.forms.dates import parse_date
+from bot.forms.checks import Rejected, parse_date_answer, parse_decimal
+from bot.forms.spec import FieldSpec
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.evidence import check_declared_size
@@ -34,8 +35,8 @@ from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
 from handlers.lifecycle_common import log, tell_others
-from handlers.message_limits import CURRENT_VALUE_LIMIT, shorten
-from handlers.texts import domain_error, q
+from handlers.message_limits import LONG_TEXT_LIMIT, shorten
+from handlers.texts import domain_error, q, rejection
 
 STEPS: dict[str, tuple[str, ...]] = {
     "reject": ("reason",),
@@ -49,7 +50,10 @@ STEPS: dict[str, tuple[str, ...]] = {
 _STAGE = {"rectify": PhotoStage.ACCEPTANCE, "verify_fail": PhotoStage.VERIFICATION,
           "lookback_rebound": PhotoStage.INSPECTION}
 TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000, "reason": 2000}
-FUNDS_MAX = 10_000_000  # 万元 (1000亿元): above any rectification, far below the BIGINT of its column
+# typed answers checked by the form engine's own rules (bot.forms.checks), as the hazard form checks its fields:
+# funds in 万元 to one yuan, at most 1000亿元 (above any rectification, far below the BIGINT of its column)
+_FUNDS = FieldSpec("funds", "decimal", "资金（万元）", "Funds (10k yuan)", min=0, max=10_000_000, scale=4)
+_DEADLINE = FieldSpec("deadline", "date", "整改时限", "Deadline", after_today=True)
 _PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
 
 
@@ -81,7 +85,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     current = data.get("current", {}).get(step)
     if step == "deadline" and data["op"] not in ("rectify", "plan"):
         return _("New deadline, a date after today (e.g. 12月31日 or 2018-12-31):"), InlineKeyboardMarkup(inline_keyboard=[[cancel]])
-    shown = shorten(current or "—", CURRENT_VALUE_LIMIT)  # measures and contingency plan: up to 4000
+    shown = shorten(current or "—", LONG_TEXT_LIMIT)  # measures and contingency plan: up to 4000
     text = _("{field} (current: {value}):").format(field=field_name(step), value=q(shown))
     if step == "funds":
         text += "\n" + _("In 10k yuan, e.g. 1.5")
@@ -103,27 +107,13 @@ async def begin(state: FSMContext, message: Message, op: str, *, hazard_id: int 
 def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
     """(value, error text) for a typed answer."""
     text = text.strip()
-    if step == "deadline":
-        day = parse_date(text, today)
-        if day is None:
-            return None, _("I could not read that date. Try 2018-12-31, 2018/12/31, 12月31日 or 明天.")
-        if day <= today:
-            return None, _("The deadline must be after today ({today}).").format(today=today.isoformat())
-        return day.isoformat(), None
-    if step == "funds":
-        try:
-            amount = Decimal(text.replace("万元", "").replace("万", "").strip())
-        except InvalidOperation:
-            return None, _("Please send a number, e.g. 0.5 or 120.")
-        if not amount.is_finite():
-            return None, _("Please send a number, e.g. 0.5 or 120.")
-        if amount < 0:
-            return None, _("The number must be at least {min}.").format(min=0)
-        if amount > FUNDS_MAX:  # checked before rounding: 1e100 would overflow the quantize below
-            return None, _("The number must be at most {max}.").format(max=FUNDS_MAX)
-        if amount != amount.quantize(Decimal("0.0001")):
-            return None, _("At most {scale} decimal places, please.").format(scale=4)
-        return str(amount), None
+    try:
+        if step == "deadline":
+            return parse_date_answer(_DEADLINE, text, today), None
+        if step == "funds":
+            return parse_decimal(_FUNDS, text, {}), None
+    except Rejected as rejected:
+        return None, rejection(rejected.code, rejected.params)
     if not text:
         return None, _("Please give the reason:")
     limit = TEXT_LIMITS.get(step, 2000)

@@ -17,10 +17,11 @@ from html import unescape
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_CAPTION_LIMIT = 1024
 ELLIPSIS = "…"
-# How much of a current value a question shows ("Current: …" of a form step, "(current: …)" of a life cycle
-# step), in UTF-16 code units: values up to 4000 characters (description, measures) would otherwise fill
-# the message, or overflow it with emoji. Pressing "keep" keeps the whole value, not the shortened text.
-CURRENT_VALUE_LIMIT = 1200
+# How much of a long typed text (a description, measures: up to 4000 characters) a card or a question shows,
+# in UTF-16 code units, so that the lines after it stay in the message and emoji cannot overflow it
+# ("Current: …" of a form step or a life cycle step, a hazard's or a tip-off's description). The whole
+# text stays stored: pressing "keep" keeps it, /export hazards writes it.
+LONG_TEXT_LIMIT = 1200
 
 
 def utf16_len(text: str) -> int:

@@ -12,12 +12,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.notices import Notice
 from bot.services.tipoffs import TipOffCard, TrackView
-from handlers.message_limits import clip, shorten
+from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q
 
-# How much of the tip-off's own text and of each addition the card shows (UTF-16 code units; then "…"), so
-# that photos, duplicates and the reporter stay in the message (Bot API: 4096 after entities parsing).
-CARD_DESCRIPTION_LIMIT = 1200
+# How much of each addition the card shows (UTF-16 code units; then "…"; its own text: ``LONG_TEXT_LIMIT``),
+# so that photos, duplicates and the reporter stay in the message (Bot API: 4096 after entities parsing).
 CARD_ADDITION_LIMIT = 300
 
 
@@ -108,7 +107,7 @@ def card_text(card: TipOffCard, tz: Any) -> str:
         place = f"{place} ({card.latitude:.5f}, {card.longitude:.5f})".strip()
     lines.append(_("Place: {place}").format(place=place or "—"))
     lines.append(_("Reported at: {at}").format(at=card.reported_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
-    lines.append(_("What: {text}").format(text=q(shorten(card.description, CARD_DESCRIPTION_LIMIT))))
+    lines.append(_("What: {text}").format(text=q(shorten(card.description, LONG_TEXT_LIMIT))))
     for addition in card.additions:
         lines.append(_("Added: {text}").format(text=q(shorten(addition, CARD_ADDITION_LIMIT))))
     lines.append(_("Photos: {count}").format(count=len(card.photo_keys)))
