@@ -33,7 +33,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_core
-    from bot.services.errors import UnknownUnit
+    from bot.services.errors import RoleNotForUnit, UnknownUnit
 
     async with open_core(settings) as core:
         try:
@@ -41,6 +41,9 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         except UnknownUnit:
             print(f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name",
                   file=sys.stderr)
+            return 1
+        except RoleNotForUnit as exc:
+            print(f"the office role is held at 区安委会办公室 only, not at {exc.params['unit']}", file=sys.stderr)
             return 1
     print(f"邀请码：{issued.unit_name} / {issued.role.value}，有效期至 {issued.expires_at:%Y-%m-%d %H:%M} UTC。"
           "在机器人中发送 /bind 邀请码 完成绑定：")

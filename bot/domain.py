@@ -21,6 +21,17 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
+
+
+def role_fits_unit(role: Role, unit_code: str) -> bool:
+    """Whether ``role`` may be held at the unit ``unit_code``. The office role acts for the whole
+    district (design.md "Roles": 区安委会办公室 confirms, closes and spot-checks), so it is held at
+    区安委会办公室 only; given at a township it would hand district powers to someone shown as that
+    township's."""
+    return role != Role.OFFICE or unit_code == DISTRICT_OFFICE_CODE
+
+
 class HazardState(StrEnum):
     """States of a hazard (design.md life cycle). Overdue is derived, never stored."""
 

@@ -36,6 +36,8 @@ def _notice(prompt: Prompt) -> str:
         "resumed": _("You have an unfinished form: {form}. Continuing where you left off (/cancel to discard it)."),
         "photo_added": _("Photo received ({count} so far). Send more, or press Done."),
         "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
+        "photos_saved": _("{field}: {count} photo(s) saved."),
+        "album_late": _("A late photo of the album was added to {field} ({count} in all)."),
         "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
     }
@@ -50,10 +52,11 @@ def _nav_button(prompt: Prompt, text: str, op: Nav) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=FormCb(d=prompt.draft_id, k="n", s=prompt.step_index, a=op).pack())
 
 
-def confirm_discard(pressed: FormCb) -> InlineKeyboardMarkup:
-    """"Cancel" asks first: one tap beside "Submit" must not throw away a 19-question form."""
+def confirm_discard(draft_id: int) -> InlineKeyboardMarkup:
+    """"Cancel" (button or /cancel) asks first: one tap beside "Submit", or on /cancel in the command
+    menu, must not throw away a 19-question form."""
     def button(text: str, op: Nav) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text=text, callback_data=FormCb(d=pressed.d, k="n", s=pressed.s, a=op).pack())
+        return InlineKeyboardButton(text=text, callback_data=FormCb(d=draft_id, k="n", a=op).pack())
 
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("Yes, discard"), Nav.DISCARD),
                                                   button(_("No, continue"), Nav.STAY)]])
@@ -62,7 +65,7 @@ def confirm_discard(pressed: FormCb) -> InlineKeyboardMarkup:
 def _nav_row(prompt: Prompt) -> list[InlineKeyboardButton]:
     row = []
     if prompt.can_back:
-        row.append(_nav_button(prompt, _("« Back"), Nav.BACK))
+        row.append(_nav_button(prompt, _("« Back to review") if prompt.back_to_review else _("« Back"), Nav.BACK))
     if prompt.can_skip:
         row.append(_nav_button(prompt, _("Skip"), Nav.SKIP))
     row.append(_nav_button(prompt, _("Cancel"), Nav.CANCEL))
@@ -89,7 +92,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     lines.append(f"<b>{q(spec.label(locale))}</b>{required}")
     if spec.hint(locale):
         lines.append(f"<i>{q(spec.hint(locale))}</i>")
-    if prompt.current_value is not None:
+    if prompt.current_value is not None and prompt.notice != "album_receiving":  # its count is still growing
         lines.append(_("Current: {value}").format(value=q(shorten(prompt.current_value, LONG_TEXT_LIMIT))))
     width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3
     options = []

@@ -39,6 +39,10 @@ from handlers.texts import domain_error
 log = logging.getLogger("hazardbot.forms")
 
 ALBUM_SIZE = 10
+
+
+def _discard_question() -> str:
+    return _("Discard this form? Everything entered in it will be deleted.")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
@@ -145,7 +149,7 @@ def router() -> Router:
         if current.kind == "none":
             await message.answer(_("There is nothing to cancel."))
             return
-        await _act(message, actor, services, locale, NavAnswer(current.draft_id, Nav.CANCEL))
+        await message.answer(_discard_question(), reply_markup=confirm_discard(current.draft_id))
 
     @r.message(Command("resume"))
     async def resume(message: Message, actor: Actor, services: Services, locale: str) -> None:
@@ -177,9 +181,13 @@ def router() -> Router:
         message = query.message
         assert isinstance(message, Message)
         if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
+            current = await services.forms.current(actor, locale)
+            if current.kind == "none" or current.draft_id != callback_data.d:
+                await query.answer(domain_error("stale_action", {}))
+                await _send(message, current, locale)
+                return
             await query.answer()
-            await message.answer(_("Discard this form? Everything entered in it will be deleted."),
-                                 reply_markup=confirm_discard(callback_data))
+            await message.answer(_discard_question(), reply_markup=confirm_discard(callback_data.d))
             return
         try:
             prompt = await services.forms.act(actor, action, locale)

@@ -18,6 +18,8 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -55,6 +57,10 @@ TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000
 _FUNDS = FieldSpec("funds", "decimal", "资金（万元）", "Funds (10k yuan)", min=0, max=10_000_000, scale=4)
 _DEADLINE = FieldSpec("deadline", "date", "整改时限", "Deadline", after_today=True)
 _PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
+
+
+# without Redis the conversation state lives in this one process (SqlStorage, MemoryStorage)
+_LOCAL_ISOLATION = SimpleEventIsolation()
 
 
 class LifecycleInput(StatesGroup):
@@ -129,13 +135,23 @@ async def _ask_again(message: Message, data: dict[str, Any], error: str) -> None
     await message.answer(f"⚠️ {error}\n{text}", reply_markup=keyboard)
 
 
+def _locked(state: FSMContext) -> Any:
+    """This chat's answers, one update at a time: Telegram sends an album as separate updates, handled
+    concurrently (on several instances with Redis), and each adds to the same list of photos."""
+    storage = state.storage
+    isolation = storage.create_isolation() if isinstance(storage, RedisStorage) else _LOCAL_ISOLATION
+    return isolation.lock(state.key)
+
+
 async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
-                   bot: Bot) -> None:
+                   bot: Bot, note: str | None = None) -> None:
+    """``note``: a line said before what comes next (the count of an album's photos)."""
     data["steps"] = data["steps"][1:]
+    lead = f"{note}\n" if note else ""
     if data["steps"]:
         await state.set_data(data)
         text, keyboard = _prompt(data)
-        await message.answer(text, reply_markup=keyboard)
+        await message.answer(lead + text, reply_markup=keyboard)
         return
     # cleared only once the work is done: the answers are stored (without Redis, in the database),
     # so a process that dies before the commit leaves them for the user's next try on a new process
@@ -146,7 +162,7 @@ async def _advance(message: Message, state: FSMContext, data: dict[str, Any], ac
         await message.answer(lifecycle_error(exc))
         return
     await state.clear()
-    await message.answer(outcome_text(outcome))
+    await message.answer(lead + outcome_text(outcome))
     await tell_others(bot, outcome, actor, data["answers"].get("reason"))
 
 
@@ -193,8 +209,12 @@ def router() -> Router:
 
     @r.message(F.text.startswith("/"))
     async def other_command(message: Message, state: FSMContext) -> None:
-        # another command ends the questions (nothing was changed yet) and is handled as usual
+        # another command ends the questions (nothing was changed yet) and is handled as usual; said,
+        # so that nobody later looks for answers they typed before it
+        data = await state.get_data()
         await state.clear()
+        if data.get("answers") or data.get("photos") or data.get("doc"):
+            await message.answer(_("The questions you were answering have stopped; what you entered was not saved."))
         raise SkipHandler()
 
     @r.message(F.text & ~F.text.startswith("/"))
@@ -213,6 +233,10 @@ def router() -> Router:
 
     @r.message(F.photo | F.document)
     async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
+        async with _locked(state):
+            await _evidence(message, state, actor, services, bot)
+
+    async def _evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
         data = await state.get_data()
         step = data["steps"][0]
         if step not in ("evidence", "photos"):
@@ -240,14 +264,27 @@ def router() -> Router:
                 await message.answer(domain_error(exc.code, exc.params))
                 return
             data["photos"].append(photo_id)
+        group = message.media_group_id
+        albums = list(data.get("albums") or [])
+        if group:
+            if group in albums:  # one reply per album: the count is given when Done is pressed
+                await state.set_data(data)
+                return
+            data["albums"] = (albums + [group])[-10:]
         await state.set_data(data)
         count = len(data["photos"]) + (1 if data.get("doc") else 0)
-        await message.answer(_("Received ({count}). Send more, or press Done.").format(count=count),
-                             reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done", data)]]))
+        text = (_("Receiving the album… Press Done when all photos have arrived.") if group
+                else _("Received ({count}). Send more, or press Done.").format(count=count))
+        await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done", data)]]))
 
     @r.callback_query(InputCb.filter())
     async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
                      core: Core, bot: Bot) -> None:
+        async with _locked(state):  # "Done" counts the photos of an album that is still arriving
+            await _button_pressed(query, callback_data, state, actor, core, bot)
+
+    async def _button_pressed(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
+                              core: Core, bot: Bot) -> None:
         message = query.message
         assert isinstance(message, Message)
         data = await state.get_data()
@@ -266,7 +303,9 @@ def router() -> Router:
             if step == "evidence" and not data["photos"] and not data.get("doc"):
                 await message.answer(lifecycle_error(EvidenceRequired()))
                 return
-            await _advance(message, state, data, actor, core, bot)
+            count = len(data["photos"]) + (1 if data.get("doc") else 0)
+            note = _("Received: {count}.").format(count=count) if data.get("albums") else None
+            await _advance(message, state, data, actor, core, bot, note)
             return
         if callback_data.a == "skip" and step in _PLAN_KEYS:
             await _advance(message, state, data, actor, core, bot)

@@ -93,6 +93,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
         "permission_denied": _("Your role does not allow this."),
         "not_found": _("Not found, or not within your scope."),
         "unknown_unit": _("Unknown unit: {unit}."),
+        "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
         "invalid_plan": _("The plan is not complete: a year of 2018–2020, a target of at least 1 and at least one arrangement row with a schedule and areas."),

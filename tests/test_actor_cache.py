@@ -59,6 +59,7 @@ async def test_a_role_removed_here_counts_from_the_next_update(harness) -> None:
     await inspector.say("/hazard")
     assert "隐患" in inspector.last_text()
     await inspector.say("/cancel")
+    await inspector.press("确认放弃")
     actor = await harness.core.services.users.touch(8802, inspector.user.full_name, inspector.user.language_code)
     await office.say(f"/unsetrole {actor.user_id} 110105001 inspector")
     assert "完成" in office.last_text() or "Done" in office.last_text(), office.last_text()

@@ -242,3 +242,12 @@ def test_unit_is_refused_for_a_contact_sheet_which_names_its_units(tmp_path: Pat
     sheet.write_text("单位,角色,姓名,部门及职务,办公电话,手机\n", encoding="utf-8")
     assert run(tmp_path, "import", "contacts", str(sheet), "--unit", "建外街道") == 2
     assert "--unit does not apply to contacts" in said(capsys)
+
+
+def test_an_office_invite_outside_the_district_office_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "db", "upgrade") == 0
+    said(capsys)
+    assert run(tmp_path, "invite", "--role", "office", "--unit", "110105001") == 1
+    assert "the office role is held at 区安委会办公室 only, not at 建外街道" in said(capsys)
+    assert run(tmp_path, "invite", "--role", "office", "--unit", "区安委会办公室") == 0
+    assert "邀请码：区安委会办公室 / office" in said(capsys)

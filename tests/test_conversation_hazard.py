@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from aiogram.methods import SendMessage
 from sqlmodel import select
 
 from storage.models import Draft, Hazard, HazardEvent, Photo
@@ -127,7 +128,9 @@ async def test_cancel_discards_the_draft_and_nothing_is_submitted(harness: Harne
     chat = await harness.bind(706, "inspector", "110105001")
     await chat.say("/hazard")
     await chat.press("保持当前值")
-    await chat.say("/cancel")
+    await chat.say("/cancel")  # in the command menu /cancel is one tap away: it asks first
+    assert "确定放弃这张表单吗" in chat.last_text(), chat.last_text()
+    await chat.press("确认放弃")
     assert "已取消" in chat.last_text()
     await chat.say("随便说点什么")
     assert "没有正在填写的表单" in chat.last_text()
@@ -150,6 +153,31 @@ async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> N
     await chat.press("完成")
     await finish_hazard(chat)
     assert "隐患照片：8 张" in chat.last_text()
+
+
+async def test_an_album_shows_its_count_on_done_and_late_photos_join_it(harness: Harness) -> None:
+    """On a slow network the last photos of an album can arrive after the inspector pressed Done."""
+    chat = await harness.bind(709, "inspector", "110105001")
+    await fill_hazard_until_photos(chat)
+    files = [PHOTOS / f"landscape_{i}.jpg" for i in range(1, 6)]
+    replies = []
+    for path in files[:3]:
+        replies += await chat.photo(path, media_group_id="album-late")
+    texts = [m.text for m in replies if isinstance(m, SendMessage)]
+    assert len(texts) == 1 and "正在接收相册" in texts[0], texts
+    assert "当前：" not in texts[0], texts[0]  # its count was still growing
+    await chat.press("完成")
+    assert "隐患照片：已保存 3 张照片" in chat.last_text(), chat.last_text()
+    assert "备注" in chat.last_text()
+    late = await chat.photo(files[3], media_group_id="album-late")
+    late_texts = [m.text for m in late if isinstance(m, SendMessage)]
+    assert len(late_texts) == 1 and "相册中晚到的照片已加入隐患照片（共 4 张）" in late_texts[0], late_texts
+    assert "备注</b>" in late_texts[0]  # and the question that was showing is asked again
+    assert [m for m in await chat.photo(files[4], media_group_id="album-late") if isinstance(m, SendMessage)] == []
+    await chat.photo(files[0])  # a single photo here is still not an answer to this question
+    assert "这个问题不需要照片" in chat.last_text(), chat.last_text()
+    await finish_hazard(chat)
+    assert "隐患照片：5 张" in chat.last_text(), chat.last_text()
 
 
 async def test_the_review_card_shows_the_evidence_photos_ten_at_a_time(harness: Harness) -> None:

@@ -128,6 +128,7 @@ async def test_user_text_is_sent_back_literally(harness: Harness) -> None:
     await chat.say(tricky)
     await chat.say("朝阳路<3号>")
     await chat.say("/cancel")
+    await chat.press("确认放弃")
     await chat.say("/hazard")
     assert f"当前：{tricky}" not in chat.last_text()  # resumed draft shows the current question only
     sent = [m for m in harness.session.sent(SendMessage) if "<b>粗体</b>" in m.text or "&lt;b&gt;" in m.text]

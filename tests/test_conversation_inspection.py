@@ -50,6 +50,7 @@ async def test_a_hazard_recorded_from_an_inspection_starts_with_its_site_and_lin
     await chat.press("保持当前值")
     assert "负责人" in chat.last_text()
     await chat.say("/cancel")
+    await chat.press("确认放弃")
 
     async with harness.core.uow() as u:
         inspection = (await u.session.exec(select(Inspection))).one()

@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.clock import fixed_clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.admin import AdminService
-from bot.services.errors import InviteInvalid, NotBound, NotFound, PermissionDenied
+from bot.services.errors import InviteInvalid, NotBound, NotFound, PermissionDenied, RoleNotForUnit
 from bot.services.find import FindService, overdue_clause
 from bot.services.invites import InviteService
 from bot.services.lifecycle import Action, FiveImplementations
@@ -93,6 +93,10 @@ async def test_admins_and_the_office_issue_and_revoke_codes_and_change_roles(uow
 
     office_code = await admin.issue(root, Role.OFFICE, OFFICE_UNIT)
     assert office_code.unit_name == "区安委会办公室"
+    with pytest.raises(RoleNotForUnit):  # the office acts for the district: never a township's
+        await admin.issue(root, Role.OFFICE, HOME)
+    with pytest.raises(RoleNotForUnit):
+        await admin.set_role(root, c.inspector.user_id, HOME, Role.OFFICE)
 
     changed = await admin.set_role(c.office, c.inspector.user_id, HOME, Role.REVIEWER, replace=[Role.INSPECTOR])
     assert changed.roles == ((Role.REVIEWER, "建外街道"),)

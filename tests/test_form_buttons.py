@@ -77,7 +77,9 @@ async def test_a_demolished_area_kept_or_submitted_above_a_lowered_illegal_area_
     chat = await harness.bind(602, "inspector", "建外街道", "李检查")
     await fill_hazard_until_review(chat, album=1)  # illegal area 120.5 m², demolished 80 m²
     await chat.press("修改：违建面积")
-    await chat.say("1e20")  # would overflow the ledger's column at submit
+    await chat.say("1e20")
+    assert "请输入数字" in chat.last_text(), chat.last_text()
+    await chat.say("123456789012")  # would overflow the ledger's column at submit
     assert "数值不能大于 10000000" in chat.last_text(), chat.last_text()
     await chat.say("10")
     assert "提交前请核对" in chat.last_text() and "违建面积（平方米）：10 平方米" in chat.last_text(), chat.last_text()
@@ -85,6 +87,8 @@ async def test_a_demolished_area_kept_or_submitted_above_a_lowered_illegal_area_
     assert "拆除面积" in chat.last_text() and "不能大于违建面积（10 平方米）" in chat.last_text(), chat.last_text()
     await chat.press("保持当前值")  # keeping 80 is refused the same way as typing it
     assert "不能大于违建面积（10 平方米）" in chat.last_text(), chat.last_text()
+    labels = [b.text for b in chat.buttons()]
+    assert "« 返回核对" in labels and "« 上一步" not in labels, labels  # says where "back" goes from here
     await chat.say("8")
     await chat.press("提交")
     assert "隐患已提交" in chat.last_text(), chat.last_text()
@@ -105,6 +109,28 @@ async def test_cancel_asks_first_and_no_keeps_every_answer(harness: Harness) -> 
     assert "表单已取消" in chat.last_text(), chat.last_text()
     await chat.say("/resume")
     assert "没有正在填写的表单" in chat.last_text(), chat.last_text()
+
+
+async def test_cancel_on_an_earlier_question_discards_and_on_a_closed_form_has_expired(harness: Harness) -> None:
+    chat = await harness.bind(605, "inspector", "建外街道", "李检查")
+    await chat.say("/hazard")
+    first = chat.buttons()
+    await chat.press("保持当前值")
+    assert "被检查单位" in chat.last_text() or "2/" in chat.last_text(), chat.last_text()
+    old_cancel = next(b for b in first if b.text == "取消")
+    await chat.press_button(old_cancel)  # the same form, shown under its first question
+    assert "确定放弃这张表单吗" in chat.last_text(), chat.last_text()
+    await chat.press("确认放弃")
+    assert "表单已取消" in chat.last_text(), chat.last_text()
+
+    await chat.say("/hazard")  # a new form; the old one's cancel button has expired
+    before = len(harness.session.responses)
+    await chat.press_button(old_cancel)
+    answers = [m for m, _ in harness.session.responses[before:] if isinstance(m, AnswerCallbackQuery)]
+    assert answers and "过期" in (answers[0].text or ""), answers
+    assert "确定放弃" not in chat.last_text(), chat.last_text()
+    await chat.say("/resume")
+    assert "隐患" in chat.last_text() and "没有正在填写" not in chat.last_text(), chat.last_text()
 
 
 async def test_the_current_choice_is_ticked(harness: Harness) -> None:

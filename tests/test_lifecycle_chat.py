@@ -17,6 +17,7 @@ from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.models import Hazard, HazardEvent
+from storage.models_lifecycle import RectificationPlan
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -363,7 +364,9 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
     await reviewer.press("填写五落实")
     await reviewer.say("房东张三")
     await reviewer.press("保持不变")
-    await reviewer.say("1e20")  # funds (万元): far beyond any rectification
+    await reviewer.say("1e3")  # an exponent is no way to write an amount
+    assert _last(h, reviewer).startswith("⚠️ 请输入数字"), _last(h, reviewer)
+    await reviewer.say("100000000")  # funds (万元): far beyond any rectification
     assert _last(h, reviewer).startswith("⚠️ 数值不能大于 10000000。"), _last(h, reviewer)
     await reviewer.say("2.5")
     await reviewer.say("下周")  # the examples offered for a deadline are all in the future
@@ -376,3 +379,69 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
     assert "预案" in _last(h, reviewer) and "更新五落实" not in _last(h, reviewer)
     await reviewer.say("专人值守")
     assert "更新五落实" in _last(h, reviewer)
+
+
+async def test_a_command_typed_mid_answers_says_they_were_not_saved_and_runs(harness: Harness) -> None:
+    h = harness
+    await h.bind(421, "inspector", HOME, "李检查")
+    reviewer = await h.bind(422, "reviewer", HOME, "王审核")
+    office = await h.bind(423, "office", OFFICE, "张办公室")
+    actor = await h.core.services.users.touch(421, "李检查", "zh-hans")
+    await hazard(h.core.uow, actor, level="重大隐患")
+    await _open(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await _open(office, "/office")
+    await office.press("确认挂账")
+    await _open(reviewer, "/find 张XX出租房")
+    await reviewer.press("填写五落实")
+    await reviewer.say("房东张三")
+    sent = await reviewer.say("/find 张XX出租房")
+    texts = reviewer.texts(sent)
+    assert texts[0] == "正在回答的问题已中止，已填写的内容未保存。", texts
+    assert len(texts) > 1 and "张XX出租房" in texts[-1], texts  # and the command itself is answered
+    await reviewer.say("专人值守")  # no longer an answer to anything
+    assert "预案" not in _last(h, reviewer) and "更新五落实" not in _last(h, reviewer), _last(h, reviewer)
+    async with h.core.uow() as u:
+        plans = (await u.session.exec(select(RectificationPlan))).all()
+    assert [p.responsibility for p in plans if p.responsibility == "房东张三"] == [], plans
+
+
+async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    """Telegram delivers an album as separate updates, handled concurrently: none may be lost."""
+    import asyncio
+
+    h = harness
+    fixer = await h.bind(431, "inspector", HOME, "李整改")
+    checker = await h.bind(432, "inspector", HOME, "赵复查")
+    actor = await h.core.services.users.touch(431, "李整改", "zh-hans")
+    fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
+    hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
+    await _open(checker, "/rectify")
+    await checker.press("复查不合格")
+    await checker.say("灭火器未到位")
+    await checker.say("2018-11-30")
+    updates = []
+    for i in range(1, 6):
+        data = (photos_dir / f"landscape_{i}.jpg").read_bytes()
+        file_id, unique_id, size = h.session.register_file(data)
+        updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="reinspect-album"))
+    before = len(h.session.requests)
+    await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
+    replies = checker.texts(h.session.requests[before:])
+    assert replies == ["正在接收相册…… 全部照片发送完毕后请点「完成」。"], replies  # one reply for the album, not one per photo
+    await checker.press("完成")
+    assert _last(h, checker).startswith("已收到：5 份。"), _last(h, checker)
+    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+    async with h.core.uow() as u:
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()
+    failed = [e for e in events if e.action == "reinspect_fail"]
+    assert len(failed) == 1 and len(failed[0].data.get("photos", [])) == 5, [e.data for e in failed]
+
+
+async def test_the_office_role_is_given_at_the_district_office_only(harness: Harness) -> None:
+    h = harness
+    admin = await h.bind(611, "admin", OFFICE, "周管理")
+    await admin.say("/invite office 建外街道")
+    assert _last(h, admin) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", _last(h, admin)
+    await admin.say("/invite office 区安委会办公室")
+    assert "/bind " in _last(h, admin) and "区安委会办公室" in _last(h, admin), _last(h, admin)

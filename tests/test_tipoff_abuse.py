@@ -42,7 +42,7 @@ async def test_photo_count_is_limited(harness) -> None:
 
 async def test_office_blocks_and_unblocks_a_sender_without_seeing_more(harness) -> None:
     inspector = await harness.bind(700_011, "inspector", SANLITUN)
-    office = await harness.bind(700_012, "office", "110105001")
+    office = await harness.bind(700_012, "office", "区安委会办公室")
     reporter = harness.chat(REPORTER)
     number = await report(reporter)
 

@@ -114,7 +114,7 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
 async def test_contact_is_shown_to_the_office_only(harness, caplog: pytest.LogCaptureFixture, tmp_path) -> None:
     caplog.set_level(logging.INFO)
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
-    office = await harness.bind(700_002, "office", "110105001")
+    office = await harness.bind(700_002, "office", "区安委会办公室")
     reporter = harness.chat(REPORTER, REPORTER_NAME)
     number = await report(reporter, contact="13800138000")
 

@@ -14,7 +14,7 @@ REPORTER = 880_005_001
 async def test_registration_by_the_office_reaches_the_reporter(harness) -> None:
     inspector = await harness.bind(700_051, "inspector", SANLITUN)
     await harness.bind(700_052, "reviewer", SANLITUN)
-    await harness.bind(700_053, "office", "110105001")
+    await harness.bind(700_053, "office", "区安委会办公室")
     number = await report(harness.chat(REPORTER))
     await inspector.say("/tipoffs")
     await inspector.press(1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from bot.forms.dates import parse_date
@@ -27,6 +27,8 @@ class Rejected(Exception):  # noqa: N818  (a rejected answer is not an error of 
         self.params = params
 
 
+# digits with an optional point: no exponent ("1e3"), no "NaN"/"Infinity", no "1_000" (all of which Decimal reads)
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _BEIJING_LANDLINE = re.compile(r"^(?:010)?([2-9]\d{7})(?:(?:转|ext|x)?(\d{1,6}))?$")
 
@@ -63,12 +65,9 @@ def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
     cleaned = _nfkc(text).replace(",", "").replace(" ", "")
     for suffix in ("万元", "万", "平方米", "㎡", "m2", "m²"):
         cleaned = cleaned.removesuffix(suffix)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise Rejected("not_decimal") from None
-    if not value.is_finite():
+    if not _PLAIN_NUMBER.match(cleaned):
         raise Rejected("not_decimal")
+    value = Decimal(cleaned)
     if spec.min is not None and value < Decimal(str(spec.min)):
         raise Rejected("too_small", min=spec.min if spec.min % 1 else int(spec.min))
     if spec.max is not None and value > Decimal(str(spec.max)):

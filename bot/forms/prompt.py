@@ -58,6 +58,7 @@ class Prompt:
     options: tuple[Option, ...] = ()
     option_kind: str = ""
     can_back: bool = False
+    back_to_review: bool = False  # "back" returns to the review card (a question asked from it)
     can_skip: bool = False
     can_done: bool = False
     can_none: bool = False

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import col, or_, select
 
-from bot.domain import Role
+from bot.domain import Role, role_fits_unit
 from bot.services.actors import Actor
-from bot.services.errors import NotBound, NotFound, PermissionDenied, UnknownUnit
+from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
 from storage.db import UowFactory
@@ -130,7 +130,8 @@ class AdminService:
         self, actor: Actor, user_id: int, unit: str, role: Role, replace: Sequence[Role] = ()
     ) -> UserRoles:
         """Give ``user_id`` the ``role`` at ``unit``, removing the roles in ``replace`` there (to change a role:
-        ``replace=[old]``). Raises ``NotFound`` (user), ``UnknownUnit``, ``InvalidValue``, ``PermissionDenied``."""
+        ``replace=[old]``). Raises ``NotFound`` (user), ``UnknownUnit``, ``InvalidValue``, ``PermissionDenied``,
+        ``RoleNotForUnit`` (the office role outside 区安委会办公室)."""
         if role not in _GRANTABLE:
             raise InvalidValue(field="role", value=role.value)
         for r in (role, *replace):
@@ -142,6 +143,8 @@ class AdminService:
             found = (await u.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))).first()
             if found is None:
                 raise UnknownUnit(unit=unit)
+            if not role_fits_unit(role, found.code):
+                raise RoleNotForUnit(unit=found.name)
             if replace:
                 await u.session.exec(  # type: ignore[call-overload]
                     delete(Membership).where(

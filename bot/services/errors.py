@@ -42,6 +42,12 @@ class UnknownUnit(DomainError):
     code = "unknown_unit"
 
 
+class RoleNotForUnit(DomainError):
+    """The office role is given at 区安委会办公室 only (``bot.domain.role_fits_unit``)."""
+
+    code = "role_not_for_unit"
+
+
 class NoActiveDraft(DomainError):
     """A form button or answer arrived but the user has no open form (e.g. after /cancel)."""
 

@@ -228,7 +228,9 @@ class FormService:
         spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
-            if action.step is not None and action.step != _position(walk, spec, state):
+            # discarding or keeping the whole form does not depend on which question is showing
+            step_bound = action.op not in (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
+            if step_bound and action.step is not None and action.step != _position(walk, spec, state):
                 raise StaleAction()
             return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
         if isinstance(action, EditAnswer):
@@ -236,6 +238,10 @@ class FormService:
                 raise StaleAction()
             walk.edit(state, walk.spec.fields[action.field_index].key)
             return None
+        if isinstance(action, PhotoAnswer):
+            late = _album_field(walk, state, action.media_group_id)
+            if late is not None and (spec is None or spec.key != late.key):
+                return await self._photo(session, actor, draft, walk, state, self._limits(late), action, locale)
         if spec is None:
             raise Rejected("use_review_buttons")
         if isinstance(action, UnsupportedAnswer):
@@ -260,7 +266,7 @@ class FormService:
             walk.store(state, value)
             return ("pin_saved", {})
         if isinstance(action, PhotoAnswer):
-            return await self._photo(session, actor, draft, walk, state, spec, action)
+            return await self._photo(session, actor, draft, walk, state, spec, action, locale)
         assert isinstance(action, TextAnswer)
         walk.accept(state, await self._parse_text(session, draft, state, spec, action.text, today, locale))
         self._guess(walk, state)
@@ -393,6 +399,8 @@ class FormService:
             walk.skip(state)
         elif op == Nav.DONE:
             walk.finish_step(state)
+            if spec.type == "photos":  # an album's count was only known once it had arrived
+                return ("photos_saved", {"count": len(state.data.get(spec.key) or []), "field": spec.label(locale)})
         elif op == Nav.NONE:
             walk.accept(state, [])
         elif op == Nav.KEEP:
@@ -415,6 +423,7 @@ class FormService:
         state: FormState,
         spec: FieldSpec,
         action: PhotoAnswer,
+        locale: str,
     ) -> tuple[str, dict[str, Any]]:
         if spec.type != "photos":
             raise Rejected("unexpected_photo", expected=spec.type)
@@ -451,13 +460,18 @@ class FormService:
             )
             await self._evidence.record(session, photo, info)
         photos.append(photo.id)
-        walk.store(state, photos)
+        state.data[spec.key] = photos
         if action.media_group_id:
-            albums = list(state.context.get("albums") or [])
-            if action.media_group_id in albums:
-                return ("quiet", {})
-            state.context["albums"] = (albums + [action.media_group_id])[-10:]
-            return ("album_receiving", {"count": len(photos)})
+            albums = [_album_entry(a) for a in state.context.get("albums") or []]
+            entry = next((a for a in albums if a[0] == action.media_group_id), None)
+            if entry is None:
+                state.context["albums"] = (albums + [[action.media_group_id, spec.key, False]])[-10:]
+                return ("album_receiving", {"count": len(photos)})
+            if spec.key != state.step and not entry[2]:
+                entry[2] = True  # said once per album: its later photos arrive quietly
+                state.context["albums"] = albums
+                return ("album_late", {"field": spec.label(locale), "count": len(photos)})
+            return ("quiet", {})
         return ("photo_added", {"count": len(photos)})
 
     async def _submit(
@@ -586,10 +600,30 @@ class FormService:
             ),
             option_kind=option_kind,
             can_back=bool(state.history) or state.reviewing or "tree_category" in state.context,
+            back_to_review=state.reviewing and "tree_category" not in state.context,
             can_skip=not spec.required,
             can_done=spec.type in ("photos", "hazard_link"),
             can_none=spec.type == "hazard_link",
         )
+
+
+def _album_entry(entry: Any) -> list[Any]:
+    """An album remembered in ``context["albums"]``: ``[media_group_id, field key, late photo announced]``
+    (drafts from before the field key was kept hold the bare group id)."""
+    return [entry, None, False] if isinstance(entry, str) else list(entry)
+
+
+def _album_field(walk: FormWalk, state: FormState, media_group_id: str | None) -> FieldSpec | None:
+    """The photos question an album started at, for a photo of it that arrives after the inspector
+    pressed "Done" (Telegram sends an album as separate updates, the last ones late on a slow network)."""
+    if not media_group_id:
+        return None
+    for group, key, _announced in map(_album_entry, state.context.get("albums") or []):
+        if group == media_group_id:
+            if key is None:
+                key = next((f.key for f in walk.spec.fields if f.type == "photos"), None)
+            return walk.spec.field(key) if key else None
+    return None
 
 
 def _position(walk: FormWalk, spec: FieldSpec | None, state: FormState) -> int:

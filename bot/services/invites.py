@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import col, or_, select
 
-from bot.domain import Role
+from bot.domain import Role, role_fits_unit
 from bot.services.actors import Actor, Grant
-from bot.services.errors import InviteInvalid, PermissionDenied, UnknownUnit
+from bot.services.errors import InviteInvalid, PermissionDenied, RoleNotForUnit, UnknownUnit
 from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit
 from storage.types import utcnow
@@ -38,7 +38,8 @@ class InviteService:
         """A new code for ``role`` at ``unit`` (code or exact name). ``issuer`` None = the terminal.
 
         Raises ``PermissionDenied`` unless the issuer is an admin or holds the office role,
-        ``UnknownUnit`` when ``unit`` matches nothing.
+        ``UnknownUnit`` when ``unit`` matches nothing, ``RoleNotForUnit`` for the office role at a unit
+        other than 区安委会办公室.
         """
         if issuer is not None and not (issuer.is_admin or issuer.has(Role.OFFICE)):
             raise PermissionDenied()
@@ -48,6 +49,8 @@ class InviteService:
             ).first()
             if found is None or found.id is None:
                 raise UnknownUnit(unit=unit)
+            if not role_fits_unit(role, found.code):
+                raise RoleNotForUnit(unit=found.name)
             invite = InviteCode(
                 code="".join(secrets.choice(_ALPHABET) for _ in range(8)),
                 role=role.value,

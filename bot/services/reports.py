@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
 
 from bot.clock import Clock
-from bot.domain import Role
+from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, PermissionDenied
@@ -32,7 +32,6 @@ from storage.excel.layouts import FIRST_DATA_ROW, HAZARDS, HEADER_ROWS, INSPECTI
 from storage.excel.plans_import import read_plans
 from storage.models import Hazard, Unit
 
-DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
 LIST_LIMIT = 20
 EXPORT_KINDS = ("hazards", "inspections", "plans", "contacts")
 
