@@ -13,6 +13,7 @@ ROUTER_MODULES = (
     "handlers.start",
     "handlers.binding",
     "handlers.lifecycle_input",
+    "handlers.lifecycle_late",
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",

@@ -25,6 +25,7 @@ from handlers.hazard_view import (
     stage_name,
 )
 from handlers.lifecycle_common import message_of, refuse
+from handlers.lifecycle_input import closed_input_text
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
 
@@ -73,8 +74,7 @@ def router() -> Router:
     async def finished_input(query: CallbackQuery) -> None:
         # the step this button belonged to was answered, cancelled or timed out (checked before this router)
         # after a restart this is also what a re-tap of an answer that was stored meets: say how to check
-        await query.answer(_("That question is closed (answered, cancelled or timed out); this press changed "
-                             "nothing. Open the hazard with /find to see what was saved."), show_alert=True)
+        await query.answer(closed_input_text(), show_alert=True)
 
     @r.callback_query(HazardCb.filter(F.a.in_({OPEN, HISTORY})))
     async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

@@ -52,11 +52,13 @@ def _nav_button(prompt: Prompt, text: str, op: Nav) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=FormCb(d=prompt.draft_id, k="n", s=prompt.step_index, a=op).pack())
 
 
-def confirm_discard(draft_id: int) -> InlineKeyboardMarkup:
+def confirm_discard(current: Prompt) -> InlineKeyboardMarkup:
     """"Cancel" (button or /cancel) asks first: one tap beside "Submit", or on /cancel in the command
-    menu, must not throw away a 19-question form."""
+    menu, must not throw away a 19-question form. The answer names the question ``current`` shows, so
+    a confirmation left unanswered expires when the form moves on."""
     def button(text: str, op: Nav) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text=text, callback_data=FormCb(d=draft_id, k="n", a=op).pack())
+        data = FormCb(d=current.draft_id, k="n", s=current.step_index, a=op)
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
 
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("Yes, discard"), Nav.DISCARD),
                                                   button(_("No, continue"), Nav.STAY)]])
@@ -191,5 +193,10 @@ def render(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup | Non
     if prompt.kind == "cancelled":
         return _("The form was cancelled; nothing was submitted.").format(), None
     if prompt.kind == "none":
+        if prompt.public:
+            return _("There is no open report. Send /report to report a hazard, or /track NUMBER to follow one. "
+                     "Staff: bind your unit with /bind CODE first."), None
         return _("There is no open form. Start one with /inspect or /hazard.").format(), None
+    if prompt.kind == "late_after_close":
+        return _("This photo of the album arrived after the form was closed, so it was not added."), None
     return None

@@ -111,10 +111,7 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     except DomainError as exc:
         await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
         return
-    if prompt.kind == "none" and not actor.is_bound:
-        await message.answer(domain_error("not_bound", {}))
-        return
-    await _send(message, prompt, locale)
+    await _send(message, prompt, locale)  # with no open form, the public are pointed to /report
     await _show_evidence(message, services, prompt)
 
 
@@ -149,7 +146,7 @@ def router() -> Router:
         if current.kind == "none":
             await message.answer(_("There is nothing to cancel."))
             return
-        await message.answer(_discard_question(), reply_markup=confirm_discard(current.draft_id))
+        await message.answer(_discard_question(), reply_markup=confirm_discard(current))
 
     @r.message(Command("resume"))
     async def resume(message: Message, actor: Actor, services: Services, locale: str) -> None:
@@ -187,7 +184,7 @@ def router() -> Router:
                 await _send(message, current, locale)
                 return
             await query.answer()
-            await message.answer(_discard_question(), reply_markup=confirm_discard(callback_data.d))
+            await message.answer(_discard_question(), reply_markup=confirm_discard(current))
             return
         try:
             prompt = await services.forms.act(actor, action, locale)

@@ -9,7 +9,7 @@ reinspect_pass (photos) · reinspect_fail / lookback_rebound / verify_fail (reas
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,8 @@ _STAGE = {"rectify": PhotoStage.ACCEPTANCE, "verify_fail": PhotoStage.VERIFICATI
 TEXT_LIMITS = {"responsibility": 512, "measures": 4000, "contingency_plan": 4000, "reason": 2000}
 # typed answers checked by the form engine's own rules (bot.forms.checks), as the hazard form checks its fields:
 # funds in 万元 to one yuan, at most 1000亿元 (above any rectification, far below the BIGINT of its column)
-_FUNDS = FieldSpec("funds", "decimal", "资金（万元）", "Funds (10k yuan)", min=0, max=10_000_000, scale=4)
+_FUNDS = FieldSpec("funds", "decimal", "资金（万元）", "Funds (10k yuan)", min=0, max=10_000_000, scale=4,
+                   unit="wan_yuan")
 _DEADLINE = FieldSpec("deadline", "date", "整改时限", "Deadline", after_today=True)
 _PLAN_KEYS = ("responsibility", "measures", "funds", "deadline", "contingency_plan")
 
@@ -65,6 +66,38 @@ _LOCAL_ISOLATION = SimpleEventIsolation()
 
 class LifecycleInput(StatesGroup):
     answering = State()
+    # just done: photos still arriving (an album's last ones, or an album sent as Done was pressed)
+    # are answered for ``LATE_WINDOW`` instead of reaching the forms as if nothing were open
+    closed = State()
+
+
+LATE_WINDOW = timedelta(minutes=2)
+
+
+def closed_input_text() -> str:
+    """Said to a press under questions that have ended (a double tap on Done, an old message)."""
+    return _("That question is closed (answered, cancelled or timed out); this press changed "
+             "nothing. Open the hazard with /find to see what was saved.")
+
+
+async def close(state: FSMContext, now: datetime) -> None:
+    """End the questions; ``handlers.lifecycle_late`` answers media that arrive just after."""
+    await state.set_state(LifecycleInput.closed)
+    await state.set_data({"closed_at": now.isoformat(), "told": False})
+
+
+async def late_media(message: Message, state: FSMContext, now: datetime) -> bool:
+    """A photo or file that arrived after the questions ended (in ``LifecycleInput.closed``): said once,
+    not kept. False when the window has passed (the state is cleared; someone else should answer it)."""
+    data = await state.get_data()
+    closed_at = data.get("closed_at")
+    if closed_at is None or now - datetime.fromisoformat(closed_at) > LATE_WINDOW:
+        await state.clear()
+        return False
+    if not data.get("told"):
+        await state.set_data({**data, "told": True})
+        await message.answer(_("This arrived after Done was pressed, so it was not added to that record."))
+    return True
 
 
 def _asked(data: dict[str, Any]) -> str:
@@ -135,12 +168,24 @@ async def _ask_again(message: Message, data: dict[str, Any], error: str) -> None
     await message.answer(f"⚠️ {error}\n{text}", reply_markup=keyboard)
 
 
-def _locked(state: FSMContext) -> Any:
+def locked(state: FSMContext) -> Any:
     """This chat's answers, one update at a time: Telegram sends an album as separate updates, handled
     concurrently (on several instances with Redis), and each adds to the same list of photos."""
     storage = state.storage
     isolation = storage.create_isolation() if isinstance(storage, RedisStorage) else _LOCAL_ISOLATION
     return isolation.lock(state.key)
+
+
+async def _refuse(message: Message, state: FSMContext, data: dict[str, Any], error: str) -> None:
+    """``_ask_again``, once per album: each of its photos is a separate update."""
+    group = message.media_group_id
+    if group:
+        refused = list(data.get("refused_albums") or [])
+        if group in refused:
+            return
+        data["refused_albums"] = (refused + [group])[-10:]
+        await state.set_data(data)
+    await _ask_again(message, data, error)
 
 
 async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
@@ -158,10 +203,10 @@ async def _advance(message: Message, state: FSMContext, data: dict[str, Any], ac
     try:
         outcome = await _execute(data, actor, core.services, local_date(core.clock()))
     except DomainError as exc:
-        await state.clear()
+        await close(state, core.clock())
         await message.answer(lifecycle_error(exc))
         return
-    await state.clear()
+    await close(state, core.clock())
     await message.answer(lead + outcome_text(outcome))
     await tell_others(bot, outcome, actor, data["answers"].get("reason"))
 
@@ -232,21 +277,32 @@ def router() -> Router:
         await _advance(message, state, data, actor, core, bot)
 
     @r.message(F.photo | F.document)
-    async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
-        async with _locked(state):
+    async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot,
+                       core: Core) -> None:
+        async with locked(state):
+            # an update taken before the lock may find the questions ended by the one that held it
+            if await state.get_state() != LifecycleInput.answering.state:
+                if not await late_media(message, state, core.clock()):
+                    raise SkipHandler()
+                return
             await _evidence(message, state, actor, services, bot)
 
     async def _evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
         data = await state.get_data()
         step = data["steps"][0]
         if step not in ("evidence", "photos"):
-            await _ask_again(message, data, _("Please answer the question first."))
+            await _refuse(message, state, data, _("Please answer the question first."))
             return
         doc = message.document
         is_image = message.photo or (doc and (doc.mime_type or "").startswith("image/"))
         if not is_image:
             if step != "evidence" or doc is None:
-                await _ask_again(message, data, _("Photos are expected here."))
+                await _refuse(message, state, data, _("Photos are expected here."))
+                return
+            if data.get("doc"):  # the rectification report takes one document (Document)
+                await _refuse(message, state, data, _(
+                    "Only one document can be attached; the first one ({name}) is kept. Photos may be added."
+                ).format(name=q(data["doc"][1])))
                 return
             data["doc"] = [doc.file_id, doc.file_name or "document"]
         else:
@@ -277,10 +333,24 @@ def router() -> Router:
                 else _("Received ({count}). Send more, or press Done.").format(count=count))
         await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[_button(_("Done"), "done", data)]]))
 
+    @r.message(~F.text)
+    async def other_content(message: Message, state: FSMContext) -> None:
+        # a video, voice, sticker… while answering: the same question again, not the forms' "no open form"
+        data = await state.get_data()
+        if not data.get("steps"):
+            raise SkipHandler()
+        step = data["steps"][0]
+        expected = _("Photos or a document are expected here; press Done when finished.") if step in (
+            "evidence", "photos") else _("Please answer the question first.")
+        await _refuse(message, state, data, expected)
+
     @r.callback_query(InputCb.filter())
     async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
                      core: Core, bot: Bot) -> None:
-        async with _locked(state):  # "Done" counts the photos of an album that is still arriving
+        async with locked(state):  # "Done" counts the photos of an album that is still arriving
+            if await state.get_state() != LifecycleInput.answering.state:  # a double tap: already done
+                await query.answer(closed_input_text(), show_alert=True)
+                return
             await _button_pressed(query, callback_data, state, actor, core, bot)
 
     async def _button_pressed(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,

@@ -96,7 +96,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
         "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
-        "invalid_plan": _("The plan is not complete: a year of 2018–2020, a target of at least 1 and at least one arrangement row with a schedule and areas."),
+        "invalid_plan": _("The plan is not complete: a year of the campaign, a target of at least 1 and at least one arrangement row with a schedule and areas."),
         "tipoff_closed": _("Tip-off {number} has already been handled."),
     }
     if code == "invite_invalid":
@@ -107,6 +107,9 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
             "revoked": _("This invite code was revoked."),
         }
         return reasons.get(str(params.get("reason")), reasons["unknown"])
+    if code == "invalid_plan" and params.get("field") == "year":
+        return _("The plan year must be one of the campaign's years, {first}–{last}.").format(
+            first=params.get("first"), last=params.get("last"))
     if code == "tipoff_refused":
         if params.get("reason") == "blocked":
             return _("Sorry, you cannot submit tip-offs at the moment.")

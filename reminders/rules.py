@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.campaign import current_campaign
 from reminders import texts
 from reminders.actions import ReminderAction
 from reminders.calendar import WorkCalendar
@@ -154,19 +155,15 @@ def quarterly_summary(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalen
                        lambda leader: texts.quarterly_summary(unit.name, today.year, quarter, leader), "summary")
 
 
-def plan_due_date(year: int) -> date:
-    """附件3 is due 2018-10-15 for 2018, then by the end of March (方案 四(一))."""
-    return date(2018, 10, 15) if year == 2018 else date(year, 3, 31)
-
-
 def annual_plan(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
                 cfg: ReminderSettings) -> list[Reminder]:
     """Annual inspection plan (附件3) missing: from ``plan_contact_days_before`` (14) days before the due
     date → the contact; on the last working day on or before it → the leader; after it, weekly → both."""
     year = today.year
-    due = plan_due_date(year)
-    if facts.submitted(unit.unit_id, "plan", str(year)):
-        return []
+    campaign = current_campaign(cfg)
+    if not campaign.covers(year) or facts.submitted(unit.unit_id, "plan", str(year)):
+        return []  # no plan can be filed for a year outside the campaign (PlanService.validate)
+    due = campaign.plan_due(year)
     left = (due - today).days
     out: list[Reminder] = []
     if 0 <= left <= cfg.plan_contact_days_before:

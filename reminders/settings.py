@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +17,8 @@ class ReminderSettings(BaseSettings):
     ``holidays_file``: the office's holiday list for years chinese-calendar does not cover
     (default: packaged ``config/holidays.toml``). ``campaign_start``: the date units count as last
     updated when their ledger is empty (方案 四(二): first ledger due 2018-10-15); before
-    ``campaign_issued`` (the plan's date) no report is owed.
+    ``campaign_issued`` (the plan's date) no report is owed. ``campaign_years``: calendar years the campaign
+spans from ``campaign_start``'s (``bot.campaign``: plan years, coverage milestones, plan due dates).
     Sender: ``global_rate`` messages/s overall (Telegram allows about 30), ``per_chat_interval``
     seconds between two messages to one chat (Telegram: 1), at most ``window_limit`` requests started
     in any ``window_seconds`` (a guard against late starts bunching up), ``quiet_start``–``quiet_end`` local hours
@@ -31,6 +33,7 @@ class ReminderSettings(BaseSettings):
     drain_every_seconds: int = 60
     holidays_file: Path | None = None
     campaign_start: date = date(2018, 10, 15)
+    campaign_years: int = Field(default=3, ge=1, le=10)
     campaign_issued: date = date(2018, 9, 30)
     ledger_contact_days: int = 15
     ledger_leader_days: int = 21

@@ -180,6 +180,40 @@ async def test_an_album_shows_its_count_on_done_and_late_photos_join_it(harness:
     assert "隐患照片：5 张" in chat.last_text(), chat.last_text()
 
 
+async def test_an_album_that_arrives_after_done_joins_the_photos_question_just_left(harness: Harness) -> None:
+    """Done tapped while the album was still uploading: its photos reach the bot at 备注."""
+    import asyncio
+
+    chat = await harness.bind(710, "inspector", "110105001")
+    await fill_hazard_until_photos(chat)
+    await chat.photo(PHOTOS / "landscape_1.jpg")
+    done = next(b for b in chat.buttons() if "完成" in b.text)
+    updates = [harness.factory.callback(chat.user, done.message, done.callback_data)]
+    for i in (2, 3, 4):
+        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
+        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id="slow"))
+    before = len(harness.session.requests)
+    for update in updates:  # Done first, then the album
+        await harness.dp.feed_update(harness.bot, update)
+    texts = chat.texts(harness.session.requests[before:])
+    assert not any("不需要照片" in t for t in texts), texts
+    assert len([t for t in texts if "相册中晚到的照片已加入隐患照片" in t]) == 1, texts
+    await finish_hazard(chat)
+    assert "隐患照片：4 张" in chat.last_text(), chat.last_text()
+
+    chat2 = await harness.bind(711, "inspector", "110105001")  # the same, all at once
+    await fill_hazard_until_photos(chat2, site="李XX仓库")
+    await chat2.photo(PHOTOS / "landscape_1.jpg")
+    done = next(b for b in chat2.buttons() if "完成" in b.text)
+    racing = [harness.factory.callback(chat2.user, done.message, done.callback_data)]
+    for i in (5, 6, 7):
+        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
+        racing.append(harness.factory.photo(chat2.user, file_id, unique_id, size, 600, 450, media_group_id="race"))
+    await asyncio.gather(*(harness.dp.feed_update(harness.bot, u) for u in racing))
+    await finish_hazard(chat2)
+    assert "隐患照片：4 张" in chat2.last_text(), chat2.last_text()
+
+
 async def test_the_review_card_shows_the_evidence_photos_ten_at_a_time(harness: Harness) -> None:
     from aiogram.methods import SendMediaGroup, SendPhoto
 
@@ -196,3 +230,13 @@ async def test_the_review_card_shows_the_evidence_photos_ten_at_a_time(harness: 
     sent = await chat.press("更多照片")
     assert [type(m) for m in sent if isinstance(m, SendPhoto | SendMediaGroup)] == [SendPhoto]
     assert "证据照片 第11–11张" in (sent[0].caption or "")  # type: ignore[union-attr]
+
+
+async def test_an_album_at_a_question_that_takes_no_photo_is_refused_once(harness: Harness) -> None:
+    chat = await harness.bind(712, "inspector", "110105001")
+    await chat.say("/hazard")
+    sent = await chat.album([PHOTOS / f"landscape_{i}.jpg" for i in (1, 2, 3)])
+    texts = [m.text for m in sent if isinstance(m, SendMessage)]
+    assert len(texts) == 1 and "这个问题不需要照片" in texts[0], texts
+    sent = await chat.album([PHOTOS / f"landscape_{i}.jpg" for i in (4, 5)])  # another album: said again
+    assert len([m for m in sent if isinstance(m, SendMessage)]) == 1

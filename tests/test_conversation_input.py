@@ -158,9 +158,11 @@ async def test_unbound_users_are_told_how_to_bind(harness: Harness) -> None:
     chat = harness.chat(950, "路人甲")
     await chat.say("/start")
     assert "尚未绑定单位" in chat.last_text() and "/bind" in chat.last_text()
-    for command in ("/hazard", "/inspect", "随便问问"):
+    for command in ("/hazard", "/inspect"):
         await chat.say(command)
         assert "尚未绑定单位" in chat.last_text()
+    await chat.say("随便问问")  # a member of the public as much as staff not yet bound
+    assert "/report" in chat.last_text() and "/bind" in chat.last_text(), chat.last_text()
     await chat.say("/bind WRONG123")
     assert "邀请码不存在" in chat.last_text()
 

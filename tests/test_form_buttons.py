@@ -133,6 +133,26 @@ async def test_cancel_on_an_earlier_question_discards_and_on_a_closed_form_has_e
     assert "隐患" in chat.last_text() and "没有正在填写" not in chat.last_text(), chat.last_text()
 
 
+async def test_a_forgotten_discard_confirmation_expires_once_the_form_moves_on(harness: Harness) -> None:
+    chat = await harness.bind(606, "inspector", "建外街道", "李检查")
+    await chat.say("/hazard")
+    await chat.say("/cancel")
+    forgotten = next(b for b in chat.buttons() if b.text == "确认放弃")
+    await chat.press("继续填写")
+    await chat.press("保持当前值")
+    await chat.say("张XX出租房")  # two more answers since the confirmation was asked
+    before = len(harness.session.responses)
+    await chat.press_button(forgotten)
+    answers = [m for m, _ in harness.session.responses[before:] if isinstance(m, AnswerCallbackQuery)]
+    assert answers and "过期" in (answers[0].text or ""), answers
+    actor = await harness.core.services.users.touch(606, chat.user.full_name, chat.user.language_code)
+    current = await harness.core.services.forms.current(actor, "zh")
+    assert current.kind == "question" and current.field is not None and current.field.key != "site_name", current
+    await chat.say("/cancel")  # asked now, it still discards
+    await chat.press("确认放弃")
+    assert "表单已取消" in chat.last_text(), chat.last_text()
+
+
 async def test_the_current_choice_is_ticked(harness: Harness) -> None:
     chat = await harness.bind(604, "inspector", "建外街道", "李检查")
     await chat.say("/hazard")

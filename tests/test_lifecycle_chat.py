@@ -445,3 +445,126 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
     assert _last(h, admin) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", _last(h, admin)
     await admin.say("/invite office 区安委会办公室")
     assert "/bind " in _last(h, admin) and "区安委会办公室" in _last(h, admin), _last(h, admin)
+
+
+async def _at_reinspection_photos(h: Harness, base: int) -> LocalChat:
+    fixer = await h.bind(base, "inspector", HOME, "李整改")
+    checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
+    fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
+    await hazard(h.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
+    await _open(checker, "/rectify")
+    await checker.press("复查不合格")
+    await checker.say("灭火器未到位")
+    await checker.say("2018-11-30")
+    return checker
+
+
+async def test_album_photos_arriving_after_done_are_answered_once_and_a_double_tap_is_expired(
+    harness: Harness, photos_dir
+) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    checker = await _at_reinspection_photos(h, 441)
+    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="late-album")
+    done = next(b for b in checker.buttons() if b.text == "完成")
+    await checker.press_button(done)
+    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+    again = await checker.press_button(done)  # a double tap: the re-inspection is recorded once
+    toast = [m.text or "" for m in again if isinstance(m, AnswerCallbackQuery)]
+    assert len(toast) == 1 and toast[0].startswith("该问题已结束"), again
+    late = []
+    for i in (2, 3):
+        late += checker.texts(await checker.photo(photos_dir / f"landscape_{i}.jpg", media_group_id="late-album"))
+    assert late == ["这张照片（文件）在点「完成」之后才到达，未加入刚才的记录。"], late
+    assert not any("抱歉" in t for t in checker.texts()), checker.texts()
+    async with h.core.uow() as u:
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).all()
+    assert len(events) == 1 and len(events[0].data["photos"]) == 1, [e.data for e in events]
+
+
+async def test_an_album_sent_as_done_is_pressed_is_not_taken_for_a_form_answer(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    checker = await _at_reinspection_photos(h, 451)
+    await checker.press("完成")  # before the album's photos reached the bot
+    late = checker.texts(await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="slow-album"))
+    assert late == ["这张照片（文件）在点「完成」之后才到达，未加入刚才的记录。"], late
+    assert checker.texts(await checker.photo(photos_dir / "landscape_2.jpg", media_group_id="slow-album")) == []
+    await checker.say("/hazard")  # a form opened now takes its photos as usual
+    assert "所属街乡" in _last(h, checker), _last(h, checker)
+
+
+async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harness: Harness) -> None:
+    from aiogram.types import Video
+
+    h = harness
+    await h.bind(461, "inspector", HOME, "李检查")
+    actor = await h.core.services.users.touch(461, "李检查", "zh-hans")
+    await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
+    inspector = h.chat(461, "李检查")
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    for _ in range(5):
+        await inspector.press(1)
+    await inspector.file(b"%PDF-1.4 first", "验收单.pdf", "application/pdf")
+    sent = inspector.texts(await inspector.file(b"%PDF-1.4 second", "整改报告.pdf", "application/pdf"))
+    assert sent[0].startswith("⚠️ 只能附一个文件，已保留第一个（验收单.pdf）"), sent
+    update = h.factory.message(inspector.user, video=Video(file_id="v1", file_unique_id="v1u", width=1, height=1,
+                                                            duration=1))
+    before = len(h.session.requests)
+    await h.dp.feed_update(h.bot, update)
+    asked = inspector.texts(h.session.requests[before:])
+    assert len(asked) == 1 and asked[0].startswith("⚠️ 此处需要照片或文件"), asked
+    await inspector.press("完成")
+    assert "已整改，待复查" in _last(h, inspector), _last(h, inspector)
+    async with h.core.uow() as u:
+        reported = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "report_rectification"))).one()
+    assert "验收单.pdf" in str(reported.data) and "整改报告.pdf" not in str(reported.data), reported.data
+
+
+async def test_done_pressed_while_an_album_arrives_loses_no_answer_and_raises_nothing(
+    harness: Harness, photos_dir
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    h = harness
+    checker = await _at_reinspection_photos(h, 471)
+    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="racing-album")
+    done = next(b for b in checker.buttons() if b.text == "完成")
+    updates = [h.factory.callback(checker.user, done.message, done.callback_data)]
+    for i in (2, 3, 4):
+        file_id, unique_id, size = h.session.register_file((photos_dir / f"landscape_{i}.jpg").read_bytes())
+        updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="racing-album"))
+    updates.append(h.factory.callback(checker.user, done.message, done.callback_data))  # a double tap
+    before = len(h.session.requests)
+    await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
+    texts = checker.texts(h.session.requests[before:])
+    assert not any("抱歉" in t for t in texts), texts
+    async with h.core.uow() as u:
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).all()
+    assert len(events) == 1, [e.data for e in events]
+    kept = len(events[0].data["photos"])
+    late = [t for t in texts if "未加入刚才的记录" in t]
+    assert 1 <= kept <= 4 and len(late) == (1 if kept < 4 else 0), (kept, texts)
+
+
+async def test_office_roles_given_at_a_township_before_the_rule_count_for_nothing(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from storage.models import InviteCode, Membership, Unit
+
+    h = harness
+    async with h.core.uow() as u:
+        township = (await u.session.exec(select(Unit).where(Unit.name == HOME))).one()
+        u.session.add(InviteCode(code="OLDOFF22", role="office", unit_id=township.id,
+                                 expires_at=datetime.now(UTC) + timedelta(days=3)))
+        await u.commit()
+    newcomer = h.chat(621, "新来的")
+    await newcomer.say("/bind OLDOFF22")
+    assert _last(h, newcomer) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", _last(h, newcomer)
+
+    holder = await h.bind(622, "inspector", HOME, "老办公室")
+    actor = await h.core.services.users.touch(622, "老办公室", "zh-hans")
+    async with h.core.uow() as u:
+        u.session.add(Membership(user_id=actor.user_id, unit_id=township.id, role="office"))
+        await u.commit()
+    await holder.say("/invite reviewer 建外街道")  # what the office may do, and an inspector may not
+    assert _last(h, holder) == "您的角色无权进行此操作。", _last(h, holder)

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from bot.cli_tipoffs import export_csv
 from bot.domain import PhotoStage
 from storage.excel.export import ExportFilter, hazard_rows
-from storage.models import Hazard, Photo
+from storage.models import Draft, Hazard, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.tipoff_helpers import (
     PHOTOS,
@@ -169,3 +169,16 @@ async def test_a_photo_sent_as_a_file_loses_its_gps_too(harness) -> None:
     stored = await harness.core.photo_store.get(photo.storage_key)
     assert gps_of(original) and not gps_of(stored) and not has_exif(stored)
     assert photo.telegram_file_id is None and photo.stage == PhotoStage.TIPOFF.value
+
+
+async def test_album_photos_arriving_after_the_report_was_sent_are_answered_once(harness) -> None:  # type: ignore[no-untyped-def]
+    reporter = harness.chat(700_090, "市民乙")
+    await report(reporter, photos=[PHOTOS / "landscape_1.jpg", PHOTOS / "landscape_2.jpg"])
+    async with harness.core.uow() as u:  # the album's media group, as the submitted report remembers it
+        draft = (await u.session.exec(select(Draft).order_by(Draft.id.desc()))).first()
+        group = draft.context["albums"][0][0]
+    late = reporter.texts(await reporter.photo(PHOTOS / "landscape_3.jpg", media_group_id=group))
+    assert late == ["相册中的这张照片在表单提交（或取消）之后才到达，未能加入。"], late
+    assert reporter.texts(await reporter.photo(PHOTOS / "landscape_4.jpg", media_group_id=group)) == []
+    stray = reporter.texts(await reporter.photo(PHOTOS / "landscape_5.jpg"))  # no album, no report open
+    assert len(stray) == 1 and "/report" in stray[0] and "尚未绑定" not in stray[0], stray

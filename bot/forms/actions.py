@@ -40,7 +40,8 @@ class NavAnswer:
     ``step``: the position (``FormSpec.index``) of the question whose message carried the button, or
     the number of fields for the review card; ``None`` for a command, which acts on whatever is open.
     A button pressed under an earlier question (a double tap, an old message) is refused as stale,
-    except cancel/discard/stay, which act on the whole form.
+    except cancel and stay, which act on the whole form. Discard carries the position at which the
+    confirmation was asked: a forgotten confirmation expires once the form has moved on.
     """
 
     draft_id: int

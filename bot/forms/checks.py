@@ -29,6 +29,14 @@ class Rejected(Exception):  # noqa: N818  (a rejected answer is not an error of 
 
 # digits with an optional point: no exponent ("1e3"), no "NaN"/"Infinity", no "1_000" (all of which Decimal reads)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+# commas only as thousands separators: "1,000.5"; "1,5" (a Chinese comma typed for a point) is refused
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+# the words that may follow a number in each unit (after NFKC: "㎡" stays, "ｍ２" becomes "m2")
+UNIT_WORDS = {
+    "m2": ("平方米", "平米", "平方", "㎡", "m²", "m2"),
+    "wan_yuan": ("万元", "万"),
+    "percent": ("%",),
+}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _BEIJING_LANDLINE = re.compile(r"^(?:010)?([2-9]\d{7})(?:(?:转|ext|x)?(\d{1,6}))?$")
 
@@ -62,9 +70,15 @@ def parse_integer(spec: FieldSpec, text: str) -> int:
 
 def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
     """Stored as a string so that no binary rounding ever touches an amount or an area."""
-    cleaned = _nfkc(text).replace(",", "").replace(" ", "")
-    for suffix in ("万元", "万", "平方米", "㎡", "m2", "m²"):
-        cleaned = cleaned.removesuffix(suffix)
+    cleaned = _nfkc(text).strip()
+    for word in UNIT_WORDS.get(spec.unit or "", ()):  # "3万" is no area, "12平方米" no amount of money
+        if cleaned.lower().endswith(word):
+            cleaned = cleaned[: -len(word)].rstrip()
+            break
+    if "," in cleaned:
+        if not _GROUPED_NUMBER.match(cleaned):
+            raise Rejected("not_decimal")
+        cleaned = cleaned.replace(",", "")
     if not _PLAIN_NUMBER.match(cleaned):
         raise Rejected("not_decimal")
     value = Decimal(cleaned)

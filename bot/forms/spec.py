@@ -65,6 +65,8 @@ class FieldSpec:
     min: float | None = None
     max: float | None = None
     scale: int | None = None
+    # the unit a decimal is asked in ("m2", "wan_yuan", "percent"): only its own words may follow the number
+    unit: str | None = None
     max_length: int = 500
     min_length: int = 1
     not_future: bool = False
@@ -76,6 +78,8 @@ class FieldSpec:
     # limits taken from ``Settings`` by name when the form is walked (e.g. ``tipoff_min_description``)
     min_length_setting: str | None = None
     max_items_setting: str | None = None
+    # a year of the campaign (``bot.campaign``): ``min``/``max`` are its first and last year
+    campaign_year: bool = False
     # a location answered by a pin alone (no typed address needed)
     pin_is_enough: bool = False
     # a township choice pre-answered from the address given in field ``guess_from``

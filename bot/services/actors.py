@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import Role
+from bot.domain import Role, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
 from storage.types import utcnow
 from storage.upsert import dialect_insert
+
+log = logging.getLogger("hazardbot.actors")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,10 @@ class UserService:
 
 
 async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:
-    """Build the ``Actor`` of ``user`` from its memberships (ordered by when they were granted)."""
+    """Build the ``Actor`` of ``user`` from its memberships (ordered by when they were granted).
+
+    An office role held outside 区安委会办公室 (given before ``role_fits_unit`` was enforced) counts for
+    nothing: it would act for the whole district in a township's name."""
     rows = (
         await session.exec(
             select(Membership, Unit)
@@ -102,8 +108,11 @@ async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> 
         )
     ).all()
     grants = tuple(
-        Grant(Role(m.role), u.id, u.code, u.name, u.is_township) for m, u in rows if u.id is not None
+        Grant(Role(m.role), u.id, u.code, u.name, u.is_township) for m, u in rows
+        if u.id is not None and role_fits_unit(Role(m.role), u.code)
     )
+    if len(grants) < len(rows):
+        log.warning("user %s holds an office role outside 区安委会办公室; ignored (/users, /unsetrole)", user.id)
     is_admin = user.telegram_id in admin_ids or any(g.role == Role.ADMIN for g in grants)
     assert user.id is not None
     return Actor(user.id, user.telegram_id, user.full_name, grants, is_admin)

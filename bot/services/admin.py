@@ -136,6 +136,7 @@ class AdminService:
             raise InvalidValue(field="role", value=role.value)
         for r in (role, *replace):
             self._require(actor, r)
+        unit = unit.strip()
         async with self._uow() as u:
             user = await u.session.get(User, user_id)
             if user is None:

@@ -12,12 +12,13 @@ import copy
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import (
@@ -59,6 +60,7 @@ from storage.registry import find_township
 from storage.types import utcnow
 
 FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
@@ -160,7 +162,7 @@ class FormService:
         async with self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id)
             if draft is None:
-                return Prompt("none")
+                return Prompt("none", public=not actor.is_bound)
             return await self._prompt(uow.session, draft, locale)
 
     async def draft_evidence(self, actor: Actor, draft_id: int) -> list[EvidencePhoto]:
@@ -183,7 +185,9 @@ class FormService:
         async with self._lock(actor.user_id), self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id, for_update=True)
             if draft is None:
-                return Prompt("none")
+                if isinstance(action, PhotoAnswer) and action.media_group_id:
+                    return await self._after_close(uow, actor, action.media_group_id)
+                return Prompt("none", public=not actor.is_bound)
             draft_id = getattr(action, "draft_id", draft.id)
             if draft_id != draft.id:
                 raise StaleAction()
@@ -197,6 +201,12 @@ class FormService:
             except Rejected as rejected:
                 error, outcome = rejected, None
                 state = _state(draft)  # a rejected answer changes nothing
+                group = action.media_group_id if isinstance(action, PhotoAnswer) else None
+                if group:  # said once per album: each of its photos is a separate update
+                    refused = list(state.context.get("refused_albums") or [])
+                    if group in refused:
+                        return Prompt("quiet", draft_id=draft.id or 0)
+                    state.context["refused_albums"] = (refused + [group])[-10:]
             if isinstance(outcome, Prompt):
                 await uow.commit()
                 return outcome
@@ -215,6 +225,25 @@ class FormService:
             prompt = _with(prompt, notice=notice[0], notice_params=notice[1])
         return prompt
 
+    async def _after_close(self, uow: Any, actor: Actor, media_group_id: str) -> Prompt:
+        """A photo of an album whose form was submitted or cancelled before it arrived: said once per
+        album (``late_after_close``), then quiet; ``none`` when it belongs to no recent form."""
+        last = (await uow.session.exec(
+            select(Draft).where(Draft.user_id == actor.user_id).order_by(Draft.id.desc()).limit(1)  # type: ignore[union-attr]
+        )).first()
+        if last is None or utcnow() - last.updated_at > LATE_ALBUM_WINDOW:
+            return Prompt("none", public=not actor.is_bound)
+        albums = [_album_entry(a) for a in (last.context or {}).get("albums") or []]
+        if media_group_id not in [group for group, _key, _told in albums]:
+            return Prompt("none", public=not actor.is_bound)
+        told = list(last.context.get("closed_albums_told") or [])
+        if media_group_id in told:
+            return Prompt("quiet", draft_id=last.id or 0)
+        last.context = {**last.context, "closed_albums_told": (told + [media_group_id])[-10:]}
+        uow.session.add(last)
+        await uow.commit()
+        return Prompt("late_after_close", draft_id=last.id or 0, public=not actor.is_bound)
+
     async def _apply(
         self,
         session: AsyncSession,
@@ -228,8 +257,9 @@ class FormService:
         spec = self._limits(walk.current(state))
         today = self._today()
         if isinstance(action, NavAnswer):
-            # discarding or keeping the whole form does not depend on which question is showing
-            step_bound = action.op not in (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
+            # "cancel" and "continue" act on the whole form, whichever question is showing; "discard" was
+            # confirmed for the form as it stood when asked, not after more answers
+            step_bound = action.op not in (Nav.CANCEL, Nav.STAY)
             if step_bound and action.step is not None and action.step != _position(walk, spec, state):
                 raise StaleAction()
             return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
@@ -281,6 +311,9 @@ class FormService:
             changes["min_length"] = int(getattr(self._settings, spec.min_length_setting))
         if spec.max_items_setting:
             changes["max_items"] = int(getattr(self._settings, spec.max_items_setting))
+        if spec.campaign_year:
+            campaign = current_campaign()
+            changes.update(min=campaign.first_year, max=campaign.last_year)
         return replace(spec, **changes) if changes else spec
 
     @staticmethod
@@ -399,8 +432,9 @@ class FormService:
             walk.skip(state)
         elif op == Nav.DONE:
             walk.finish_step(state)
-            if spec.type == "photos":  # an album's count was only known once it had arrived
-                return ("photos_saved", {"count": len(state.data.get(spec.key) or []), "field": spec.label(locale)})
+            count = len(state.data.get(spec.key) or [])
+            if spec.type == "photos" and count:  # an album's count was only known once it had arrived
+                return ("photos_saved", {"count": count, "field": spec.label(locale)})
         elif op == Nav.NONE:
             walk.accept(state, [])
         elif op == Nav.KEEP:
@@ -465,7 +499,10 @@ class FormService:
             albums = [_album_entry(a) for a in state.context.get("albums") or []]
             entry = next((a for a in albums if a[0] == action.media_group_id), None)
             if entry is None:
-                state.context["albums"] = (albums + [[action.media_group_id, spec.key, False]])[-10:]
+                late = spec.key != state.step  # Done pressed before the album's first photo got here
+                state.context["albums"] = (albums + [[action.media_group_id, spec.key, late]])[-10:]
+                if late:
+                    return ("album_late", {"field": spec.label(locale), "count": len(photos)})
                 return ("album_receiving", {"count": len(photos)})
             if spec.key != state.step and not entry[2]:
                 entry[2] = True  # said once per album: its later photos arrive quietly
@@ -541,8 +578,9 @@ class FormService:
         for f in spec.fields:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
-            elif f.default == "this_year":
-                values[f.key] = self._today().year
+            elif f.default == "this_year":  # within the campaign, as its plan year must be
+                campaign = current_campaign()
+                values[f.key] = min(max(self._today().year, campaign.first_year), campaign.last_year)
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":
@@ -623,6 +661,9 @@ def _album_field(walk: FormWalk, state: FormState, media_group_id: str | None) -
             if key is None:
                 key = next((f.key for f in walk.spec.fields if f.type == "photos"), None)
             return walk.spec.field(key) if key else None
+    # an album none of whose photos had arrived when Done was pressed on the photos question just left
+    if state.history and walk.spec.field(state.history[-1]).type == "photos":
+        return walk.spec.field(state.history[-1])
     return None
 
 

@@ -43,6 +43,7 @@ class InviteService:
         """
         if issuer is not None and not (issuer.is_admin or issuer.has(Role.OFFICE)):
             raise PermissionDenied()
+        unit = unit.strip()
         async with self._uow() as uow:
             found = (
                 await uow.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))
@@ -65,7 +66,8 @@ class InviteService:
     async def redeem(self, actor: Actor, code: str) -> Grant:
         """Bind ``actor`` with ``code``. Exactly one of two concurrent redeemers wins.
 
-        Raises ``InviteInvalid(reason=unknown|used|expired|revoked)``.
+        Raises ``InviteInvalid(reason=unknown|used|expired|revoked)``; ``RoleNotForUnit`` for an office
+        code of a unit other than 区安委会办公室 (issued before that rule).
         """
         code = code.strip().upper()
         now = utcnow()
@@ -79,6 +81,10 @@ class InviteService:
                 raise InviteInvalid(reason="used")
             if invite.expires_at <= now:
                 raise InviteInvalid(reason="expired")
+            unit = await uow.session.get(Unit, invite.unit_id)
+            assert unit is not None and unit.id is not None
+            if not role_fits_unit(Role(invite.role), unit.code):  # a code issued before the rule held
+                raise RoleNotForUnit(unit=unit.name)
             claimed = await uow.session.exec(  # type: ignore[call-overload]
                 update(InviteCode)
                 .where(col(InviteCode.id) == invite.id, col(InviteCode.used_by).is_(None))
@@ -97,7 +103,5 @@ class InviteService:
             ).first()
             if existing is None:
                 uow.session.add(Membership(user_id=actor.user_id, unit_id=invite.unit_id, role=invite.role))
-            unit = await uow.session.get(Unit, invite.unit_id)
-            assert unit is not None and unit.id is not None
             await uow.commit()
             return Grant(Role(invite.role), unit.id, unit.code, unit.name, unit.is_township)

@@ -14,14 +14,13 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied
 from storage.db import UowFactory
 from storage.models_plans import InspectionPlan, PlanArrangement
-
-CAMPAIGN_YEARS = (2018, 2019, 2020)
 
 
 class InvalidPlan(DomainError):
@@ -58,13 +57,14 @@ class PlanService:
     @staticmethod
     def validate(actor: Actor, plan: PlanInput) -> None:
         """Raise ``PermissionDenied`` unless the actor is the unit's reviewer or leader, the office or an
-        admin; ``InvalidPlan`` for a year outside 2018–2020, a target < 1, a ratio outside 0–100 or with more
+        admin; ``InvalidPlan`` for a year outside the campaign (``bot.campaign``; 2018–2020 by default), a target < 1, a ratio outside 0–100 or with more
         than two decimals, no arrangement row or one without schedule or areas."""
         if not (actor.is_admin or actor.has(Role.OFFICE) or actor.has(Role.REVIEWER, plan.unit_id)
                 or actor.has(Role.LEADER, plan.unit_id)):
             raise PermissionDenied()
-        if plan.year not in CAMPAIGN_YEARS:
-            raise InvalidPlan(field="year")
+        campaign = current_campaign()
+        if not campaign.covers(plan.year):
+            raise InvalidPlan(field="year", first=campaign.first_year, last=campaign.last_year)
         if plan.inspection_target < 1:
             raise InvalidPlan(field="inspection_target")
         ratio = Decimal(plan.verification_ratio)

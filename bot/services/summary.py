@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select, union
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.find import overdue_clause
@@ -64,7 +65,6 @@ from storage.models_reminders import WorkSubmission
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN_STATES = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
 RECTIFICATION_TARGET = Decimal("0.90")
-COVERAGE_MILESTONES = {2018: Decimal("0.10"), 2019: Decimal("0.70"), 2020: Decimal("1.00")}
 UPDATE_INTERVAL = timedelta(days=15)
 MAJOR = "重大隐患"
 VERIFICATION_TYPE = "核查"
@@ -475,7 +475,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         supervised=await _supervised(session, unit_id),
         rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
-        coverage_milestone=COVERAGE_MILESTONES.get(w.as_of.year),
+        coverage_milestone=current_campaign().coverage_milestone(w.as_of.year),
         verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
         top_categories=await _top(session, Hazard.category, unit_id, 5),
         top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],

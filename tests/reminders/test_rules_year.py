@@ -214,3 +214,17 @@ def test_every_button_carries_ids_only_within_64_bytes(ledger: Ledger) -> None:
         assert len(data.encode()) <= 64
         assert data.split(":")[2].isdigit()
         assert r.button
+
+
+def test_the_annual_plan_is_asked_for_in_the_campaigns_years_only(ledger: Ledger) -> None:
+    """No plan can be filed for a year outside the campaign, so none is asked for; a campaign started
+    later asks for its own years' plans."""
+    cal = WorkCalendar.from_file()
+
+    def plan_reminders(day: date, cfg: ReminderSettings) -> list[str]:
+        return [r.rule for r in evaluate(ledger.facts_on(day), day, cal, cfg) if r.rule.startswith("plan")]
+
+    assert plan_reminders(date(2019, 3, 29), ReminderSettings()), "2019 is a year of the default campaign"
+    assert plan_reminders(date(2021, 3, 31), ReminderSettings()) == []
+    later = ReminderSettings(campaign_start=date(2020, 10, 15))
+    assert "plan.leader" in plan_reminders(date(2021, 3, 31), later)
