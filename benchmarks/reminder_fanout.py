@@ -35,6 +35,7 @@ from reminders.outbox import enqueue
 from reminders.rules import Reminder
 from reminders.sender import Sender
 from reminders.settings import ReminderSettings
+from reminders.texts import literal
 from storage.db import create_engine, make_uow_factory
 from storage.models import Unit, User
 from storage.models_reminders import Contact, ReminderOutbox
@@ -89,8 +90,8 @@ async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
                                   user_id=leader.id))
         reminders = [
             Reminder("bench", f"hazard:{k}", "2019-03-25", tuple(contacts),
-                     f"【整改期限提醒】第{k}号隐患的整改期限3天后到期，请督促整改责任主体按期完成整改。",
-                     "上报整改情况", ReminderAction("hazard", k))
+                     literal(f"【整改期限提醒】第{k}号隐患的整改期限3天后到期，请督促整改责任主体按期完成整改。"),
+                     literal("上报整改情况"), ReminderAction("hazard", k))
             for k in range(PER_CHAT)
         ]
         queued = await enqueue(u.session, reminders, now=start)

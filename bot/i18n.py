@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from functools import cache
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -20,19 +21,35 @@ DEFAULT_LOCALE = "zh"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
+def load_catalogs(path: Path = LOCALES_DIR, domain: str = DOMAIN) -> dict[str, gettext.GNUTranslations]:
+    """The compiled catalog of each locale under ``path`` (``zh``); English needs none (the message ids)."""
+    translations: dict[str, gettext.GNUTranslations] = {}
+    for po_path in sorted(path.glob(f"*/LC_MESSAGES/{domain}.po")):
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
+    return translations
+
+
+@cache
+def _catalogs() -> dict[str, gettext.GNUTranslations]:
+    return load_catalogs()
+
+
+def translate(locale: str, message: str) -> str:
+    """``message`` (an English message id) in ``locale``, outside any update (reminders, the outbox)."""
+    catalog = _catalogs().get(locale)
+    return catalog.gettext(message) if catalog is not None else message
+
+
 class CatalogI18n(I18n):
     """aiogram's ``I18n`` reading ``.po`` catalogs directly."""
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        translations: dict[str, gettext.GNUTranslations] = {}
-        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
-            with po_path.open("rb") as fh:
-                catalog = read_po(fh)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            translations[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
-        return translations
+        return load_catalogs(self.path, self.domain)
 
 
 # aiogram keeps "the current I18n" in a context variable per class; gettext() reads I18n's, so the

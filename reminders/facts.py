@@ -16,6 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, Role
+from bot.i18n import DEFAULT_LOCALE, locale_for
 from bot.services.summary import RankingLine
 from storage.models import Hazard, HazardEvent, Inspection, Membership, Unit, User
 from storage.models_plans import InspectionPlan
@@ -34,6 +35,7 @@ class Person:
     name: str
     user_id: int | None = None
     telegram_id: int | None = None
+    locale: str = DEFAULT_LOCALE  # the language reminders are written in (their Telegram client's)
 
     @property
     def bound(self) -> bool:
@@ -115,14 +117,16 @@ async def load_facts(session: AsyncSession, tz: ZoneInfo, campaign_start: date) 
         bump(unit_id, when)
 
     users = {
-        uid: (tg, name)
-        for uid, tg, name in (await session.exec(select(User.id, User.telegram_id, User.full_name))).all()
+        uid: (tg, name, locale_for(language))
+        for uid, tg, name, language in (await session.exec(
+            select(User.id, User.telegram_id, User.full_name, User.language)
+        )).all()
     }
 
     def person(user_id: int | None, fallback_name: str = "") -> Person:
         if user_id is not None and user_id in users:
-            tg, name = users[user_id]
-            return Person(fallback_name or name, user_id, tg)
+            tg, name, locale = users[user_id]
+            return Person(fallback_name or name, user_id, tg, locale)
         return Person(fallback_name)
 
     people: dict[tuple[int, str], dict[str, Person]] = defaultdict(dict)

@@ -23,7 +23,8 @@ _CHUNK = 500
 
 def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] = frozenset(),
                 now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per bound, not-blocked recipient of each reminder; duplicates of the key dropped."""
+    """One row per bound, not-blocked recipient of each reminder, in the recipient's language;
+    duplicates of the key dropped."""
     now = now or utcnow()
     rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for r in reminders:
@@ -34,8 +35,9 @@ def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] 
             key = (r.rule, r.subject, r.period, person.user_id)
             rows.setdefault(key, {  # type: ignore[arg-type]
                 "rule": r.rule, "subject": r.subject, "period": r.period,
-                "recipient_id": person.user_id, "chat_id": person.telegram_id, "text": r.text,
-                "button_text": r.button, "callback_data": callback, "status": "pending",
+                "recipient_id": person.user_id, "chat_id": person.telegram_id,
+                "text": r.text.render(person.locale), "button_text": r.button.render(person.locale),
+                "callback_data": callback, "status": "pending",
                 "attempts": 0, "not_before": now, "created_at": now,
             })
     return list(rows.values())

@@ -28,16 +28,16 @@ class Reminder:
     subject: str
     period: str
     recipients: tuple[Person, ...]
-    text: str
-    button: str
+    text: texts.Text  # rendered per recipient, in their language (outbox)
+    button: texts.Text
     action: ReminderAction
     unit_id: int | None = None
 
 
-def _unit_reminder(rule: str, unit: UnitFacts, period: str, who: tuple[Person, ...], text: str,
+def _unit_reminder(rule: str, unit: UnitFacts, period: str, who: tuple[Person, ...], text: texts.Text,
                    action: str, button_key: str | None = None) -> Reminder:
     return Reminder(rule, f"unit:{unit.unit_id}", period, who, text,
-                    texts.BUTTONS[button_key or action], ReminderAction(action, unit.unit_id), unit.unit_id)
+                    texts.button(button_key or action), ReminderAction(action, unit.unit_id), unit.unit_id)
 
 
 def ledger_stale(unit: UnitFacts, today: date, cfg: ReminderSettings) -> list[Reminder]:
@@ -49,11 +49,11 @@ def ledger_stale(unit: UnitFacts, today: date, cfg: ReminderSettings) -> list[Re
     if days >= cfg.ledger_contact_days:
         k = days // cfg.ledger_contact_days
         out.append(_unit_reminder("ledger_stale.contact", unit, f"{last}/{k}", unit.contacts,
-                                  texts.ledger_stale(unit.name, unit.last_ledger_update, days, False), "ledger"))
+                                  texts.text(texts.ledger_stale, unit.name, unit.last_ledger_update, days, False), "ledger"))
     if days >= cfg.ledger_leader_days:
         k = (days - cfg.ledger_leader_days) // cfg.ledger_contact_days
         out.append(_unit_reminder("ledger_stale.leader", unit, f"{last}/{k}", unit.leaders,
-                                  texts.ledger_stale(unit.name, unit.last_ledger_update, days, True), "ledger"))
+                                  texts.text(texts.ledger_stale, unit.name, unit.last_ledger_update, days, True), "ledger"))
     return out
 
 
@@ -82,8 +82,8 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
         return []
     return [Reminder(rule, f"hazard:{hazard.hazard_id}", hazard.deadline.isoformat(),
                      _responsible(hazard, unit),
-                     texts.deadline_soon(hazard.site_name, hazard.ledger_number, hazard.deadline, left),
-                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
+                     texts.text(texts.deadline_soon, hazard.site_name, hazard.ledger_number, hazard.deadline, left),
+                     texts.button("hazard"), ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
 
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
@@ -96,8 +96,8 @@ def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[
     step = f"d{days}" if days <= 7 else f"w{(days - 1) // 7}"
     return [Reminder("deadline.overdue", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/{step}",
                      _responsible(hazard, unit),
-                     texts.overdue(hazard.site_name, hazard.ledger_number, hazard.deadline, days),
-                     texts.BUTTONS["hazard"], ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
+                     texts.text(texts.overdue, hazard.site_name, hazard.ledger_number, hazard.deadline, days),
+                     texts.button("hazard"), ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
 
 
 def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...], today: date) -> list[Reminder]:
@@ -112,9 +112,9 @@ def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...]
         return []
     who = tuple(unit.leaders) + tuple(p for p in office if p not in unit.leaders)
     return [Reminder("supervision", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/k{k}", who,
-                     texts.supervision(unit.name, hazard.site_name, hazard.ledger_number, hazard.deadline,
+                     texts.text(texts.supervision, unit.name, hazard.site_name, hazard.ledger_number, hazard.deadline,
                                        days, hazard.major),
-                     texts.BUTTONS["supervise"], ReminderAction("supervise", hazard.hazard_id), unit.unit_id)]
+                     texts.button("supervise"), ReminderAction("supervise", hazard.hazard_id), unit.unit_id)]
 
 
 def _report_due(unit: UnitFacts, today: date, last_working: date, contact_day: int,
@@ -137,7 +137,7 @@ def monthly_work_info(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalen
         return []
     last = cal.last_working_day(today.year, today.month)
     return _report_due(unit, today, last, cfg.info_contact_day, "work_info", period,
-                       lambda leader: texts.work_info(unit.name, today.year, today.month, leader), "info")
+                       lambda leader: texts.text(texts.work_info, unit.name, today.year, today.month, leader), "info")
 
 
 def quarterly_summary(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
@@ -152,7 +152,7 @@ def quarterly_summary(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalen
         return []
     last = cal.last_working_day(today.year, today.month)
     return _report_due(unit, today, last, cfg.info_contact_day, "summary", period,
-                       lambda leader: texts.quarterly_summary(unit.name, today.year, quarter, leader), "summary")
+                       lambda leader: texts.text(texts.quarterly_summary, unit.name, today.year, quarter, leader), "summary")
 
 
 def annual_plan(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
@@ -168,16 +168,16 @@ def annual_plan(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
     out: list[Reminder] = []
     if 0 <= left <= cfg.plan_contact_days_before:
         out.append(_unit_reminder("plan.contact", unit, str(year), unit.contacts,
-                                  texts.annual_plan(unit.name, year, due, left, False), "plan"))
+                                  texts.text(texts.annual_plan, unit.name, year, due, left, False), "plan"))
     if today == cal.last_working_day_on_or_before(due):
         out.append(_unit_reminder("plan.leader", unit, str(year), unit.leaders,
-                                  texts.annual_plan(unit.name, year, due, left, True), "plan"))
+                                  texts.text(texts.annual_plan, unit.name, year, due, left, True), "plan"))
     if left < 0:
         week = f"{year}/w{(-left - 1) // 7}"
         out.append(_unit_reminder("plan.overdue.contact", unit, week, unit.contacts,
-                                  texts.annual_plan(unit.name, year, due, left, False), "plan"))
+                                  texts.text(texts.annual_plan, unit.name, year, due, left, False), "plan"))
         out.append(_unit_reminder("plan.overdue.leader", unit, week, unit.leaders,
-                                  texts.annual_plan(unit.name, year, due, left, True), "plan"))
+                                  texts.text(texts.annual_plan, unit.name, year, due, left, True), "plan"))
     return out
 
 
@@ -193,15 +193,15 @@ def lookback(unit: UnitFacts, facts: Facts, today: date, cfg: ReminderSettings) 
     out: list[Reminder] = []
     if today <= end:
         out.append(_unit_reminder("lookback.start", unit, str(year), unit.contacts + unit.leaders,
-                                  texts.lookback_start(unit.name, year, end), "ledger", "lookback"))
+                                  texts.text(texts.lookback_start, unit.name, year, end), "ledger", "lookback"))
         return out
     if facts.submitted(unit.unit_id, "lookback_report", str(year)):
         return out
     out.append(_unit_reminder("lookback_report.contact", unit, str(year), unit.contacts,
-                              texts.lookback_report(unit.name, year, due, False), "lookback", "lookback_report"))
+                              texts.text(texts.lookback_report, unit.name, year, due, False), "lookback", "lookback_report"))
     if today >= due:
         out.append(_unit_reminder("lookback_report.leader", unit, str(year), unit.leaders,
-                                  texts.lookback_report(unit.name, year, due, True), "lookback",
+                                  texts.text(texts.lookback_report, unit.name, year, due, True), "lookback",
                                   "lookback_report"))
     return out
 
@@ -224,14 +224,14 @@ def weekly_ranking(facts: Facts, today: date) -> list[Reminder]:
         return []
     monday = today - timedelta(days=today.weekday())
     return [Reminder(WEEKLY_RANKING, "district", ranking_period(today), facts.rank_subscribers,
-                     texts.weekly_ranking(facts.ranking, monday, today), texts.BUTTONS["rank"],
+                     texts.text(texts.weekly_ranking, facts.ranking, monday, today), texts.button("rank"),
                      ReminderAction("rank", 0))]
 
 
 def recipient_blocked(blocked: Person, unit: UnitFacts) -> Reminder:
     """Tell the unit's leaders, once, that one of its people blocked the bot."""
     return _unit_reminder("recipient_blocked", unit, f"user:{blocked.user_id}", unit.leaders,
-                          texts.recipient_blocked(blocked.name, unit.name), "contacts")
+                          texts.text(texts.recipient_blocked, blocked.name, unit.name), "contacts")
 
 
 def evaluate(facts: Facts, today: date, cal: WorkCalendar, cfg: ReminderSettings) -> list[Reminder]:

@@ -1,124 +1,187 @@
-"""The words of each reminder (Simplified Chinese): what is due, by when, and exactly what to do.
+"""The words of each reminder: what is due, by when, and exactly what to do.
 
-Unit and site names come from the registry and the ledger; they are plain text here and are sent
-without parse mode, so nothing needs escaping.
+A rule says which words (``Text``: a function of this module and its arguments); the outbox renders
+them once per recipient, in that person's language (Simplified Chinese by default, English for an
+English Telegram client), through the bot's gettext catalog. Unit and site names come from the
+registry and the ledger; they are plain text here and are sent without parse mode, so nothing needs
+escaping.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from bot.i18n import DEFAULT_LOCALE, translate
+
+_locale: ContextVar[str] = ContextVar("reminder_locale", default=DEFAULT_LOCALE)
+
+
+def _(message: str) -> str:
+    """``message`` in the locale being rendered (``Text.render``)."""
+    return translate(_locale.get(), message)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words not yet rendered: ``words(*args)`` in whichever locale ``render`` is asked for."""
+
+    words: Callable[..., str]
+    args: tuple[Any, ...] = ()
+
+    def render(self, locale: str = DEFAULT_LOCALE) -> str:
+        token = _locale.set(locale)
+        try:
+            return self.words(*self.args)
+        finally:
+            _locale.reset(token)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def text(words: Callable[..., str], *args: Any) -> Text:
+    return Text(words, args)
+
+
+def _same(words: str) -> str:
+    return words
+
+
+def literal(words: str) -> Text:
+    """Words the same in every language (test and benchmark reminders)."""
+    return text(_same, words)
 
 
 def _d(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    if _locale.get() == DEFAULT_LOCALE:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.isoformat()
 
 
 def ledger_stale(unit: str, last: date, days: int, leader: bool) -> str:
-    head = "【台账更新督促】" if leader else "【台账更新提醒】"
-    lead = f"{unit}的隐患台账已连续{days}天未更新（最近一次更新：{_d(last)}）。"
-    rule = "按照行动方案五（一），各单位至少每半月更新一次台账数据。"
+    head = _("[Ledger update — please follow up] ") if leader else _("[Ledger update reminder] ")
+    lead = _("The hazard ledger of {unit} has not been updated for {days} days (last update: {last}). ").format(
+        unit=unit, days=days, last=_d(last))
+    rule = _("Under 5(1) of the action plan every unit updates its ledger data at least every half month. ")
     if leader:
-        act = "请督促本单位联系人员今天内录入新的监督检查记录或更新隐患整改、复查情况。"
+        act = _("Please have your unit's contact enter new inspection records or update the rectification "
+                "and re-inspection of hazards today.")
     else:
-        act = "请今天内点击下方按钮，录入新的监督检查记录，或更新在账隐患的整改、复查情况。"
+        act = _("Please press the button below today to enter new inspection records, or update the "
+                "rectification and re-inspection of open hazards.")
     return head + lead + rule + act
 
 
 def deadline_soon(site: str, number: str, deadline: date, days: int) -> str:
-    when = "今天" if days == 0 else f"{days}天后（{_d(deadline)}）"
-    return (
-        f"【整改期限提醒】隐患“{site}”（台账编号{number}）的整改期限{when}到期。"
-        "请督促整改责任主体按期完成整改并组织验收，完成后点击下方按钮上报整改情况并上传整改照片。"
-    )
+    when = _("today") if days == 0 else _("in {days} days ({date})").format(days=days, date=_d(deadline))
+    return _("[Rectification deadline] The rectification deadline of hazard “{site}” (ledger number "
+             "{number}) falls {when}. Please see that the party responsible completes the rectification "
+             "and its acceptance on time; then press the button below to report it and upload photos of "
+             "the result.").format(site=site, number=number, when=when)
 
 
 def overdue(site: str, number: str, deadline: date, days: int) -> str:
-    return (
-        f"【隐患逾期提醒】隐患“{site}”（台账编号{number}）的整改期限{_d(deadline)}已过，逾期{days}天。"
-        "请立即督促整改责任主体落实整改，点击下方按钮上报整改进展；确需延期的，请说明原因并报区安委会办公室。"
-    )
+    return _("[Hazard overdue] The rectification deadline {date} of hazard “{site}” (ledger number {number}) "
+             "has passed; it is {days} days overdue. Please have the party responsible rectify it at once "
+             "and press the button below to report progress; if an extension is needed, give the reason "
+             "and report it to the district safety office.").format(
+        site=site, number=number, date=_d(deadline), days=days)
 
 
 def supervision(unit: str, site: str, number: str, deadline: date, days: int, major: bool) -> str:
-    kind = "重大隐患" if major else "隐患"
-    return (
-        f"【挂牌督办建议】{unit}的{kind}“{site}”（台账编号{number}）整改期限{_d(deadline)}，已逾期{days}天。"
-        "按照行动方案五（五），建议对该隐患实施挂牌督办：请主管领导安排专人负责、督促制订整改方案并全程跟踪；"
-        "区安委会办公室请点击下方按钮确定督办层级。"
-    )
+    kind = _("major hazard") if major else _("hazard")
+    return _("[Supervision proposed] The {kind} “{site}” of {unit} (ledger number {number}) had its "
+             "rectification deadline on {date} and is {days} days overdue. Under 5(5) of the action plan it "
+             "is proposed for listed supervision: the leader in charge assigns someone, has a "
+             "rectification plan made and follows it to the end; the district safety office presses the "
+             "button below to set the supervision level.").format(
+        kind=kind, site=site, unit=unit, number=number, date=_d(deadline), days=days)
 
 
 def work_info(unit: str, year: int, month: int, leader: bool) -> str:
-    head = "【工作信息督促】" if leader else "【工作信息提醒】"
-    body = f"{unit}尚未报送{year}年{month}月的工作信息或典型案例。按照行动方案五（二），每月至少报送一篇。"
+    head = _("[Work information — please follow up] ") if leader else _("[Work information reminder] ")
+    body = _("{unit} has not yet sent its work information or a typical case for {year}-{month:02d}. "
+             "Under 5(2) of the action plan at least one is sent every month. ").format(
+        unit=unit, year=year, month=month)
     if leader:
-        act = "今天是本月最后一个工作日，请督促联系人员今天内报送。"
+        act = _("Today is the last working day of the month; please have the contact send it today.")
     else:
-        act = "请在本月最后一个工作日前点击下方按钮报送（文字、照片或文件均可）。"
+        act = _("Please press the button below to send it (text, photos or a file) by the last working "
+                "day of the month.")
     return head + body + act
 
 
 def quarterly_summary(unit: str, year: int, quarter: int, leader: bool) -> str:
-    head = "【季度总结督促】" if leader else "【季度总结提醒】"
-    body = f"{unit}尚未报送{year}年第{quarter}季度工作总结。按照行动方案五（二），每季度报送一次工作总结。"
+    head = _("[Quarterly summary — please follow up] ") if leader else _("[Quarterly summary reminder] ")
+    body = _("{unit} has not yet sent its work summary for Q{quarter} {year}. Under 5(2) of the action "
+             "plan a summary is sent every quarter. ").format(unit=unit, year=year, quarter=quarter)
     if leader:
-        act = "今天是本季度最后一个工作日，请督促联系人员今天内报送。"
+        act = _("Today is the last working day of the quarter; please have the contact send it today.")
     else:
-        act = "请在本季度最后一个工作日前点击下方按钮报送总结。"
+        act = _("Please press the button below to send the summary by the last working day of the quarter.")
     return head + body + act
 
 
 def annual_plan(unit: str, year: int, due: date, days_left: int, leader: bool) -> str:
-    head = "【年度计划督促】" if leader else "【年度计划提醒】"
+    head = _("[Annual plan — please follow up] ") if leader else _("[Annual plan reminder] ")
     if days_left < 0:
-        when = f"报送期限{_d(due)}已过{-days_left}天"
+        when = _("the deadline {date} passed {days} days ago").format(date=_d(due), days=-days_left)
     elif days_left == 0:
-        when = f"今天（{_d(due)}）是报送期限"
+        when = _("today ({date}) is the deadline").format(date=_d(due))
     else:
-        when = f"报送期限为{_d(due)}，还有{days_left}天"
-    act = "请督促联系人员尽快报送。" if leader else "请点击下方按钮报送计划（可上传附件3文件）。"
-    return (
-        f"{head}{unit}尚未报备{year}年度监督检查计划（附件3：年度监督检查目标、挂账隐患核查比例和检查安排），"
-        f"{when}。{act}"
-    )
+        when = _("the deadline is {date}, {days} days from now").format(date=_d(due), days=days_left)
+    act = (_("Please have the contact send it soon.") if leader
+           else _("Please press the button below to send the plan (an Annex 3 file may be uploaded)."))
+    return head + _("{unit} has not yet filed its {year} inspection plan (Annex 3: the annual inspection "
+                    "target, the share of registered hazards to verify and the inspection schedule); "
+                    "{when}. ").format(unit=unit, year=year, when=when) + act
 
 
 def lookback_start(unit: str, year: int, end: date) -> str:
-    return (
-        f"【“回头看”提醒】按照行动方案四（四），请{unit}于12月初组织开展{year}年度“回头看”检查，"
-        f"重点发现和治理“反弹”和“新生”隐患，并在{_d(end)}前完成。检查记录请按“回头看检查”类型录入；"
-        "结束后7天内报送总结报告。点击下方按钮查看本单位台账。"
-    )
+    return _("[Lookback reminder] Under 4(4) of the action plan, {unit} organises its {year} lookback "
+             "inspections in early December, finding and treating hazards that have rebounded or newly "
+             "appeared, and finishes them before {date}. Enter those inspections with the type "
+             "“lookback”; send a summary report within 7 days after. Press the button below to see your "
+             "unit's ledger.").format(unit=unit, year=year, date=_d(end))
 
 
 def lookback_report(unit: str, year: int, due: date, leader: bool) -> str:
-    head = "【总结报告督促】" if leader else "【总结报告提醒】"
-    act = "请督促联系人员今天内报送。" if leader else "请点击下方按钮报送总结报告（文字或文件）。"
-    return (
-        f"{head}{unit}尚未报送{year}年度“回头看”总结报告（成效、典型经验和存在问题），"
-        f"报送期限为{_d(due)}。{act}"
-    )
+    head = _("[Summary report — please follow up] ") if leader else _("[Summary report reminder] ")
+    act = (_("Please have the contact send it today.") if leader
+           else _("Please press the button below to send the summary report (text or a file)."))
+    return head + _("{unit} has not yet sent its {year} lookback summary report (results, good practice "
+                    "and problems); it is due on {date}. ").format(unit=unit, year=year, date=_d(due)) + act
 
 
 def recipient_blocked(person: str, unit: str) -> str:
-    return (
-        f"【联系人无法接收提醒】{unit}的{person}已屏蔽本机器人，之后的提醒将不再发送给其本人。"
-        "请提醒其重新启用机器人，或点击下方按钮更新本单位工作联系表（附件4）。"
-    )
+    return _("[A contact cannot receive reminders] {person} of {unit} has blocked this bot; reminders will "
+             "no longer be sent to them. Please ask them to start the bot again, or press the button below "
+             "to update your unit's contact form (Annex 4).").format(person=person, unit=unit)
 
 
-BUTTONS = {
-    "ledger": "更新台账",
-    "hazard": "上报整改情况",
-    "supervise": "确定督办",
-    "info": "报送工作信息",
-    "summary": "报送季度总结",
-    "plan": "报送年度计划",
-    "lookback": "查看台账",
-    "lookback_report": "报送总结报告",
-    "contacts": "更新联系表",
-    "rank": "查看完整排名",
-}
+def _button_words(key: str) -> str:
+    words = {
+        "ledger": _("Update the ledger"),
+        "hazard": _("Report rectification"),
+        "supervise": _("Set supervision"),
+        "info": _("Send work information"),
+        "summary": _("Send quarterly summary"),
+        "plan": _("Send annual plan"),
+        "lookback": _("View the ledger"),
+        "lookback_report": _("Send summary report"),
+        "contacts": _("Update contact form"),
+        "rank": _("View full ranking"),
+    }
+    return words[key]
+
+
+def button(key: str) -> Text:
+    """The words of a reminder's button (``ledger``, ``hazard``, … ``rank``)."""
+    return text(_button_words, key)
 
 
 RANKING_LIMIT = 3900  # the outbox keeps 4000 characters; Telegram takes 4096
@@ -127,13 +190,16 @@ RANKING_LIMIT = 3900  # the outbox keeps 4000 characters; Telegram takes 4096
 def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-untyped-def]
     """The weekly 通报 (方案 五(三)): every unit by rectification rate, with its overdue count and the days
     since its ledger last changed; ``table`` is ``bot.services.summary.rank``'s list."""
-    lines = [f"【每周排名通报】{_d(monday)}当周，截至{_d(as_of)}各单位隐患治理排名"
-             "（整改率 · 超期隐患 · 距上次更新天数）："]
+    lines = [_("[Weekly ranking] Hazard treatment ranking of the units for the week of {monday}, as of "
+               "{as_of} (rectification rate · overdue hazards · days since the last update):").format(
+        monday=_d(monday), as_of=_d(as_of))]
     for r in table:
-        days = "从未更新" if r.line.days_since_update is None else f"{r.line.days_since_update}天"
-        lines.append(f"{r.rank_rectification}. {r.line.unit_name} {r.line.rectification.percent()} · "
-                     f"超期{r.line.overdue}项 · {days}")
-    text = "\n".join(lines)
-    if len(text) > RANKING_LIMIT:
-        text = text[:RANKING_LIMIT].rsplit("\n", 1)[0] + "\n……（完整排名请点击下方按钮）"
-    return text
+        days = (_("never updated") if r.line.days_since_update is None
+                else _("{days} days").format(days=r.line.days_since_update))
+        lines.append(_("{rank}. {unit} {rate} · {overdue} overdue · {days}").format(
+            rank=r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),
+            overdue=r.line.overdue, days=days))
+    result = "\n".join(lines)
+    if len(result) > RANKING_LIMIT:
+        result = result[:RANKING_LIMIT].rsplit("\n", 1)[0] + "\n" + _("…… (press the button below for the full ranking)")
+    return result

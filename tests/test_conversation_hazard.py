@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from aiogram.methods import SendMessage
 from sqlmodel import select
 
+from bot.local_chat import LocalChat
 from storage.models import Draft, Hazard, HazardEvent, Photo
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
@@ -180,18 +182,26 @@ async def test_an_album_shows_its_count_on_done_and_late_photos_join_it(harness:
     assert "隐患照片：5 张" in chat.last_text(), chat.last_text()
 
 
+async def _done_then_album(
+    harness: Harness, user_id: int, site: str, photos: tuple[int, ...], group: str
+) -> tuple[LocalChat, list[Any]]:
+    """An inspector at 隐患照片 with one photo sent: the updates of a press on Done, then of an album."""
+    chat = await harness.bind(user_id, "inspector", "110105001")
+    await fill_hazard_until_photos(chat, site=site)
+    await chat.photo(PHOTOS / "landscape_1.jpg")
+    done = next(b for b in chat.buttons() if "完成" in b.text)
+    updates = [harness.factory.callback(chat.user, done.message, done.callback_data)]
+    for i in photos:
+        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
+        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id=group))
+    return chat, updates
+
+
 async def test_an_album_that_arrives_after_done_joins_the_photos_question_just_left(harness: Harness) -> None:
     """Done tapped while the album was still uploading: its photos reach the bot at 备注."""
     import asyncio
 
-    chat = await harness.bind(710, "inspector", "110105001")
-    await fill_hazard_until_photos(chat)
-    await chat.photo(PHOTOS / "landscape_1.jpg")
-    done = next(b for b in chat.buttons() if "完成" in b.text)
-    updates = [harness.factory.callback(chat.user, done.message, done.callback_data)]
-    for i in (2, 3, 4):
-        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
-        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id="slow"))
+    chat, updates = await _done_then_album(harness, 710, "张XX出租房", (2, 3, 4), "slow")
     before = len(harness.session.requests)
     for update in updates:  # Done first, then the album
         await harness.dp.feed_update(harness.bot, update)
@@ -201,14 +211,7 @@ async def test_an_album_that_arrives_after_done_joins_the_photos_question_just_l
     await finish_hazard(chat)
     assert "隐患照片：4 张" in chat.last_text(), chat.last_text()
 
-    chat2 = await harness.bind(711, "inspector", "110105001")  # the same, all at once
-    await fill_hazard_until_photos(chat2, site="李XX仓库")
-    await chat2.photo(PHOTOS / "landscape_1.jpg")
-    done = next(b for b in chat2.buttons() if "完成" in b.text)
-    racing = [harness.factory.callback(chat2.user, done.message, done.callback_data)]
-    for i in (5, 6, 7):
-        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
-        racing.append(harness.factory.photo(chat2.user, file_id, unique_id, size, 600, 450, media_group_id="race"))
+    chat2, racing = await _done_then_album(harness, 711, "李XX仓库", (5, 6, 7), "race")  # the same, all at once
     await asyncio.gather(*(harness.dp.feed_update(harness.bot, u) for u in racing))
     await finish_hazard(chat2)
     assert "隐患照片：4 张" in chat2.last_text(), chat2.last_text()

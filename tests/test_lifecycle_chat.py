@@ -349,12 +349,12 @@ def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
         assert "Someone else changed this hazard" in lifecycle_error(StaleAction(hazard_id=1))
 
 
-async def test_a_double_tap_in_the_five_implementations_answers_one_question(harness: Harness) -> None:
-    h = harness
-    await h.bind(411, "inspector", HOME, "李检查")
-    reviewer = await h.bind(412, "reviewer", HOME, "王审核")
-    office = await h.bind(413, "office", OFFICE, "张办公室")
-    actor = await h.core.services.users.touch(411, "李检查", "zh-hans")
+async def _five_implementations_begun(h: Harness, base: int) -> LocalChat:
+    """A registered major hazard whose unit reviewer has answered the first of the five implementations."""
+    await h.bind(base, "inspector", HOME, "李检查")
+    reviewer = await h.bind(base + 1, "reviewer", HOME, "王审核")
+    office = await h.bind(base + 2, "office", OFFICE, "张办公室")
+    actor = await h.core.services.users.touch(base, "李检查", "zh-hans")
     await hazard(h.core.uow, actor, level="重大隐患")
     await _open(reviewer, "/review")
     await reviewer.press("审核通过")
@@ -363,6 +363,12 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
     await _open(reviewer, "/find 张XX出租房")
     await reviewer.press("填写五落实")
     await reviewer.say("房东张三")
+    return reviewer
+
+
+async def test_a_double_tap_in_the_five_implementations_answers_one_question(harness: Harness) -> None:
+    h = harness
+    reviewer = await _five_implementations_begun(h, 411)
     await reviewer.press("保持不变")
     await reviewer.say("1e3")  # an exponent is no way to write an amount
     assert _last(h, reviewer).startswith("⚠️ 请输入数字"), _last(h, reviewer)
@@ -383,18 +389,7 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
 
 async def test_a_command_typed_mid_answers_says_they_were_not_saved_and_runs(harness: Harness) -> None:
     h = harness
-    await h.bind(421, "inspector", HOME, "李检查")
-    reviewer = await h.bind(422, "reviewer", HOME, "王审核")
-    office = await h.bind(423, "office", OFFICE, "张办公室")
-    actor = await h.core.services.users.touch(421, "李检查", "zh-hans")
-    await hazard(h.core.uow, actor, level="重大隐患")
-    await _open(reviewer, "/review")
-    await reviewer.press("审核通过")
-    await _open(office, "/office")
-    await office.press("确认挂账")
-    await _open(reviewer, "/find 张XX出租房")
-    await reviewer.press("填写五落实")
-    await reviewer.say("房东张三")
+    reviewer = await _five_implementations_begun(h, 421)
     sent = await reviewer.say("/find 张XX出租房")
     texts = reviewer.texts(sent)
     assert texts[0] == "正在回答的问题已中止，已填写的内容未保存。", texts

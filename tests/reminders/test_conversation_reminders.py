@@ -8,6 +8,7 @@ from datetime import date
 
 from aiogram.methods import SendMessage
 from aiogram.types import Contact as TgContact
+from aiogram.types import InlineKeyboardMarkup
 from sqlmodel import select
 
 from reminders.calendar import WorkCalendar
@@ -102,3 +103,28 @@ async def test_the_office_uploads_the_contact_form(harness: Harness) -> None:
     assert "未导入任何数据" in office.last_text() and "第2行 手机号码" in office.last_text()
     await office.file(CSV.encode("utf-8"), "附件4.csv", "text/csv")
     assert "已导入1个单位的1名联系人" in office.last_text()
+
+
+async def test_reminders_are_written_in_each_recipients_language(harness: Harness) -> None:
+    unit = await _registry(harness)
+    async with harness.core.uow() as u:
+        await f.contact(u.session, unit, "contact", "Wang Lian", "13901234569")
+        await u.commit()
+    chinese = harness.chat(9111, "王联系")
+    english = harness.chat(9112, "Wang Lian", language="en")
+    await share_phone(harness, chinese, "13901234568")
+    await share_phone(harness, english, "13901234569")
+    cfg, tz = ReminderSettings(per_chat_interval=0.05), harness.core.settings.tz
+    await run_rules(harness.core.uow, date(2018, 10, 25), WorkCalendar.from_file(), cfg, tz, TODAY)
+    await Sender(harness.bot, harness.core.uow, cfg, tz, harness.core.clock).run_until_done()
+
+    def work_info(chat) -> SendMessage:  # type: ignore[no-untyped-def]
+        sent = [m for m in harness.session.requests if isinstance(m, SendMessage) and m.chat_id == chat.user.id]
+        return next(m for m in sent if isinstance(m.reply_markup, InlineKeyboardMarkup))
+
+    zh, en = work_info(chinese), work_info(english)
+    assert "尚未报送2018年10月的工作信息" in zh.text, zh.text
+    assert zh.reply_markup.inline_keyboard[0][0].text == "报送工作信息"  # type: ignore[union-attr]
+    assert "has not yet sent its work information or a typical case for 2018-10" in en.text, en.text
+    assert "建外街道" in en.text and not any("\u4e00" <= c <= "\u9fff" for c in en.text.replace("建外街道", ""))
+    assert en.reply_markup.inline_keyboard[0][0].text == "Send work information"  # type: ignore[union-attr]

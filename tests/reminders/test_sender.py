@@ -24,6 +24,7 @@ from reminders.outbox import enqueue
 from reminders.rules import Reminder
 from reminders.sender import Sender
 from reminders.settings import ReminderSettings
+from reminders.texts import literal
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.models_reminders import BlockedRecipient, ReminderOutbox
 from tests.botapi_standin import BotApiStandIn
@@ -73,7 +74,7 @@ async def people(uow: UowFactory, n: int, base: int = 7000) -> list[Person]:
 
 async def queue(uow: UowFactory, recipients: list[Person], per_person: int, rule: str = "test") -> int:
     reminders = [
-        Reminder(rule, f"hazard:{k}", "2019-03-25", tuple(recipients), f"提醒{k}", "上报整改情况",
+        Reminder(rule, f"hazard:{k}", "2019-03-25", tuple(recipients), literal(f"提醒{k}"), literal("上报整改情况"),
                  ReminderAction("hazard", k))
         for k in range(per_person)
     ]

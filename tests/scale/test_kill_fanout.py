@@ -25,6 +25,7 @@ from reminders.facts import Person
 from reminders.outbox import enqueue
 from reminders.rules import Reminder
 from reminders.settings import ReminderSettings
+from reminders.texts import literal
 from storage.db import create_engine, make_uow_factory
 from storage.models_reminders import ReminderOutbox
 from storage.types import utcnow
@@ -56,8 +57,8 @@ async def _queue(url: str) -> int:
         async with make_uow_factory(engine)() as u:
             people = [Person(f"人员{i}", await f.user(u.session, 60_000 + i), 60_000 + i) for i in range(CHATS)]
             reminders = [
-                Reminder("kill_test", f"hazard:{k}", "2019-03-25", tuple(people), f"提醒{k}：请上报整改情况",
-                         "上报整改情况", ReminderAction("hazard", k))
+                Reminder("kill_test", f"hazard:{k}", "2019-03-25", tuple(people), literal(f"提醒{k}：请上报整改情况"),
+                         literal("上报整改情况"), ReminderAction("hazard", k))
                 for k in range(PER_CHAT)
             ]
             queued = await enqueue(u.session, reminders)
