@@ -38,6 +38,10 @@ class Campaign:
     def covers(self, year: int) -> bool:
         return self.first_year <= year <= self.last_year
 
+    def nearest_year(self, year: int) -> int:
+        """``year`` if the campaign covers it, else its first or last year, whichever is nearer."""
+        return min(max(year, self.first_year), self.last_year)
+
     def coverage_milestone(self, year: int) -> Decimal | None:
         """The share of sites that must have been inspected by the end of ``year`` (方案 三), the last
         milestone for a campaign longer than three years, None outside the campaign."""

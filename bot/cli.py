@@ -13,10 +13,12 @@ import socket
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bot.settings import Settings
+from reminders.settings import ReminderSettings
 
 COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -49,6 +51,16 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+def configuration_problem(exc: ValidationError) -> str:
+    """One line per bad setting, named as the operator set it (``HAZARDBOT_REMINDERS_CAMPAIGN_YEARS``)."""
+    prefix = "HAZARDBOT_REMINDERS_" if exc.title == "ReminderSettings" else "HAZARDBOT_"
+    lines = []
+    for error in exc.errors():
+        name = prefix + "_".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"bad setting {name}={error.get('input')!r}: {error['msg']}")
+    return "\n".join(lines)
+
+
 def storage_problem(settings: Settings) -> str | None:
     """Why the configured database or data directory cannot be used (a mistyped ``--db`` or
     ``--data-dir``), or ``None``; checked before any command opens them."""
@@ -74,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     from bot.logging_setup import configure_logging
 
     args = build_parser().parse_args(argv)
-    settings = settings_from(args)
+    try:
+        settings = settings_from(args)
+        ReminderSettings()  # the campaign's and the reminders' (HAZARDBOT_REMINDERS_*), read on demand later
+    except ValidationError as exc:
+        print(configuration_problem(exc), file=sys.stderr)
+        return 2
     problem = storage_problem(settings)
     if problem:
         print(problem, file=sys.stderr)

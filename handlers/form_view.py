@@ -37,7 +37,8 @@ def _notice(prompt: Prompt) -> str:
         "photo_added": _("Photo received ({count} so far). Send more, or press Done."),
         "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
         "photos_saved": _("{field}: {count} photo(s) saved."),
-        "album_late": _("A late photo of the album was added to {field} ({count} in all)."),
+        # said at the first late photo only: a count would already be behind when the rest arrive
+        "album_late": _("Photos of the album that arrived late are added to {field}."),
         "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
     }

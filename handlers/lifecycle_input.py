@@ -9,6 +9,7 @@ reinspect_pass (photos) · reinspect_fail / lookback_rebound / verify_fail (reas
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -80,23 +81,38 @@ def closed_input_text() -> str:
              "nothing. Open the hazard with /find to see what was saved.")
 
 
-async def close(state: FSMContext, now: datetime) -> None:
-    """End the questions; ``handlers.lifecycle_late`` answers media that arrive just after."""
+async def close(state: FSMContext, now: datetime, data: dict[str, Any]) -> None:
+    """End the questions. After an operation that took photos, ``handlers.lifecycle_late`` answers the
+    photos that arrive just after; the others end at once."""
+    if not any(step in ("photos", "evidence") for step in STEPS[data["op"]]):
+        await state.clear()
+        return
     await state.set_state(LifecycleInput.closed)
-    await state.set_data({"closed_at": now.isoformat(), "told": False})
+    await state.set_data({"closed_at": now.isoformat(), "albums": data.get("albums") or [], "told": []})
 
 
-async def late_media(message: Message, state: FSMContext, now: datetime) -> bool:
-    """A photo or file that arrived after the questions ended (in ``LifecycleInput.closed``): said once,
-    not kept. False when the window has passed (the state is cleared; someone else should answer it)."""
+async def late_media(message: Message, state: FSMContext, now: datetime, *, form_open: bool = False) -> bool:
+    """A photo that arrived after the questions ended (in ``LifecycleInput.closed``): not kept, and said
+    so — once for an album, every time for a single photo. False (someone else answers it) for a file
+    that is no image (a ledger or plan upload), for a new photo while a form is open (its answer), and
+    once the window has passed (the state is then cleared)."""
     data = await state.get_data()
     closed_at = data.get("closed_at")
     if closed_at is None or now - datetime.fromisoformat(closed_at) > LATE_WINDOW:
         await state.clear()
         return False
-    if not data.get("told"):
-        await state.set_data({**data, "told": True})
-        await message.answer(_("This arrived after Done was pressed, so it was not added to that record."))
+    doc = message.document
+    if not (message.photo or (doc and (doc.mime_type or "").startswith("image/"))):
+        return False
+    group = message.media_group_id
+    if form_open and group not in data.get("albums", []):
+        return False
+    told = list(data.get("told") or [])
+    if group and group in told:
+        return True
+    if group:
+        await state.set_data({**data, "told": (told + [group])[-10:]})
+    await message.answer(_("This arrived after Done was pressed, so it was not added to that record."))
     return True
 
 
@@ -203,10 +219,10 @@ async def _advance(message: Message, state: FSMContext, data: dict[str, Any], ac
     try:
         outcome = await _execute(data, actor, core.services, local_date(core.clock()))
     except DomainError as exc:
-        await close(state, core.clock())
+        await state.clear()  # nothing was recorded: no "not added to that record" for photos after this
         await message.answer(lifecycle_error(exc))
         return
-    await close(state, core.clock())
+    await close(state, core.clock(), data)
     await message.answer(lead + outcome_text(outcome))
     await tell_others(bot, outcome, actor, data["answers"].get("reason"))
 
@@ -241,11 +257,30 @@ async def _execute(data: dict[str, Any], actor: Actor, services: Services, today
     raise AssertionError(op)
 
 
+async def _one_at_a_time(handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Message | CallbackQuery,
+                         data: dict[str, Any]) -> Any:
+    """Every handler of this router runs under the chat's lock (``locked``), and only while the
+    questions are still open: the state the router's filter saw may have been ended, or moved on, by
+    an update of the same chat handled meanwhile (an album's photos, a double tap, a typed answer)."""
+    state: FSMContext = data["state"]
+    async with locked(state):
+        if await state.get_state() == LifecycleInput.answering.state:
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):  # a double tap on Done: the first one did the work
+            await event.answer(closed_input_text(), show_alert=True)
+            return None
+        if (event.photo or event.document) and await late_media(event, state, data["core"].clock()):
+            return None
+    raise SkipHandler()
+
+
 def router() -> Router:
     r = Router(name="lifecycle_input")
     # StateFilter (async) rather than the bare State (a sync callable aiogram would run in a thread)
     r.message.filter(F.chat.type == "private", StateFilter(LifecycleInput.answering))
     r.callback_query.filter(StateFilter(LifecycleInput.answering))
+    r.message.middleware(_one_at_a_time)
+    r.callback_query.middleware(_one_at_a_time)
 
     @r.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext) -> None:
@@ -277,17 +312,7 @@ def router() -> Router:
         await _advance(message, state, data, actor, core, bot)
 
     @r.message(F.photo | F.document)
-    async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot,
-                       core: Core) -> None:
-        async with locked(state):
-            # an update taken before the lock may find the questions ended by the one that held it
-            if await state.get_state() != LifecycleInput.answering.state:
-                if not await late_media(message, state, core.clock()):
-                    raise SkipHandler()
-                return
-            await _evidence(message, state, actor, services, bot)
-
-    async def _evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
+    async def evidence(message: Message, state: FSMContext, actor: Actor, services: Services, bot: Bot) -> None:
         data = await state.get_data()
         step = data["steps"][0]
         if step not in ("evidence", "photos"):
@@ -347,14 +372,6 @@ def router() -> Router:
     @r.callback_query(InputCb.filter())
     async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
                      core: Core, bot: Bot) -> None:
-        async with locked(state):  # "Done" counts the photos of an album that is still arriving
-            if await state.get_state() != LifecycleInput.answering.state:  # a double tap: already done
-                await query.answer(closed_input_text(), show_alert=True)
-                return
-            await _button_pressed(query, callback_data, state, actor, core, bot)
-
-    async def _button_pressed(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
-                              core: Core, bot: Bot) -> None:
         message = query.message
         assert isinstance(message, Message)
         data = await state.get_data()

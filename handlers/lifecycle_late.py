@@ -1,6 +1,7 @@
-"""Just after a life-cycle input ended (``LifecycleInput.closed``): photos and files that arrive late —
-an album's last ones, or an album sent while Done was pressed — get one plain answer instead of the
-forms' "no open form", unless a form is open now and takes them."""
+"""Just after a life-cycle input that took photos ended (``LifecycleInput.closed``): photos that arrive
+late — an album's last ones, or an album sent while Done was pressed — are answered plainly instead of
+the forms' "no open form". A new photo goes to a form open now; a file that is no image goes wherever
+it always went (ledger and plan uploads)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,13 @@ def router() -> Router:
     r = Router(name="lifecycle_late")
     r.message.filter(F.chat.type == "private", StateFilter(LifecycleInput.closed))
 
-    @r.message(F.photo | F.document | F.video | F.animation)
+    @r.message(F.photo | F.document)
     async def late(message: Message, state: FSMContext, actor: Actor, services: Services, core: Core,
                    locale: str) -> None:
-        if (await services.forms.current(actor, locale)).kind != "none":
-            raise SkipHandler()  # a form opened since: the photo is its answer
+        form_open = (await services.forms.current(actor, locale)).kind != "none"
         async with locked(state):
             if await state.get_state() != LifecycleInput.closed.state or not await late_media(
-                    message, state, core.clock()):
+                    message, state, core.clock(), form_open=form_open):
                 raise SkipHandler()
 
     return r

@@ -245,7 +245,7 @@ def router() -> Router:
         try:
             await message.answer_document(FSInputFile(result.path, result.filename), caption=_(
                 "Your annual inspection plan (Annex 3): fill in the target, the verification ratio and the "
-                "arrangement rows, then send the file back here. Due by 31 March."))
+                "arrangement rows, then send the file back here. Due by {date}.").format(date=result.due))
         finally:
             shutil.rmtree(result.path.parent, ignore_errors=True)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.methods import SendDocument
 
 from bot.campaign import Campaign, current_campaign
 from bot.clock import fixed_clock
@@ -49,3 +50,11 @@ async def test_a_campaign_started_in_2026_takes_its_own_plan_years_and_milestone
         leader = await h.bind(1202, "leader", "区安委会办公室")
         await leader.say("/status")
         assert "2027年累计排查率要求 70%" in leader.last_text(), leader.last_text()
+
+    before = datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # the campaign has not begun
+    async with open_harness(database_url, tmp_path / "before", clock=fixed_clock(before)) as h:
+        reviewer = await h.bind(1203, "reviewer", "110105006")
+        sent = await reviewer.say("/plan_file")
+        doc = next(m for m in sent if isinstance(m, SendDocument))
+        assert "2026年度监督检查计划" in doc.document.filename, doc.document.filename  # type: ignore[union-attr]
+        assert "报送期限：2026-10-15" in (doc.caption or ""), doc.caption  # the first year's: with the ledgers

@@ -251,3 +251,18 @@ def test_an_office_invite_outside_the_district_office_is_refused(tmp_path: Path,
     assert "the office role is held at 区安委会办公室 only, not at 建外街道" in said(capsys)
     assert run(tmp_path, "invite", "--role", "office", "--unit", "区安委会办公室") == 0
     assert "邀请码：区安委会办公室 / office" in said(capsys)
+
+
+@pytest.mark.parametrize(("variable", "value", "said_"), [
+    ("HAZARDBOT_REMINDERS_CAMPAIGN_YEARS", "0", "HAZARDBOT_REMINDERS_CAMPAIGN_YEARS='0'"),
+    ("HAZARDBOT_REMINDERS_CAMPAIGN_START", "2026-02-30", "HAZARDBOT_REMINDERS_CAMPAIGN_START='2026-02-30'"),
+    ("HAZARDBOT_TIMEZONE", "Asia/Peking", "unknown time zone 'Asia/Peking'"),
+])
+def test_a_bad_setting_is_named_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+    said_: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert run(tmp_path, "chat") == 2
+    assert said_ in said(capsys)
+    assert not (tmp_path / "data").exists()  # refused before the database was touched

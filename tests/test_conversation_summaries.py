@@ -104,7 +104,7 @@ async def test_a_reviewer_gets_the_plan_template_and_files_it_by_sending_it_back
     reviewer = await h.bind(507, "reviewer", "朝外街道")
     sent = await reviewer.say("/plan_file")
     doc = next(m for m in sent if isinstance(m, SendDocument))
-    assert doc.document.filename == "朝外街道2019年度监督检查计划.xlsx" and "3月31日" in (doc.caption or "")
+    assert doc.document.filename == "朝外街道2019年度监督检查计划.xlsx" and "报送期限：2019-03-31" in (doc.caption or "")
     path = tmp_path / "plan.xlsx"
     write_plan_template(path, "朝外街道", 2019)
     wb = load_workbook(path)

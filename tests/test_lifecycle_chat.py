@@ -442,7 +442,7 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
     assert "/bind " in _last(h, admin) and "区安委会办公室" in _last(h, admin), _last(h, admin)
 
 
-async def _at_reinspection_photos(h: Harness, base: int) -> LocalChat:
+async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True) -> LocalChat:
     fixer = await h.bind(base, "inspector", HOME, "李整改")
     checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
     fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
@@ -450,7 +450,8 @@ async def _at_reinspection_photos(h: Harness, base: int) -> LocalChat:
     await _open(checker, "/rectify")
     await checker.press("复查不合格")
     await checker.say("灭火器未到位")
-    await checker.say("2018-11-30")
+    if deadline:
+        await checker.say("2018-11-30")
     return checker
 
 
@@ -563,3 +564,58 @@ async def test_office_roles_given_at_a_township_before_the_rule_count_for_nothin
         await u.commit()
     await holder.say("/invite reviewer 建外街道")  # what the office may do, and an inspector may not
     assert _last(h, holder) == "您的角色无权进行此操作。", _last(h, holder)
+
+
+@pytest.mark.parametrize("stored_state", [False, True], ids=["memory", "database"])
+async def test_a_typed_answer_and_an_album_sent_together_keep_both(
+    database_url: str, tmp_path, photos_dir, stored_state: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The deadline typed and an album sent right after arrive together: the answer is not rewound by
+    the album's refusal, whichever runs first; nothing raises."""
+    import asyncio
+
+    from bot.clock import fixed_clock
+    from tests.conftest import TODAY, open_harness
+
+    async with open_harness(database_url, tmp_path, fixed_clock(TODAY), stored_state=stored_state) as h:
+        checker = await _at_reinspection_photos(h, 481, deadline=False)  # the deadline is asked
+        updates = [h.factory.text(checker.user, "2018-11-30")]
+        for i in (1, 2, 3):
+            file_id, unique_id, size = h.session.register_file((photos_dir / f"landscape_{i}.jpg").read_bytes())
+            updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="with-text"))
+        before = len(h.session.requests)
+        await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
+        texts = checker.texts(h.session.requests[before:])
+        assert not any("抱歉" in t for t in texts), texts
+        state = await h.dp.fsm.get_context(h.bot, checker.user.id, checker.user.id).get_data()
+        assert state["answers"].get("deadline") == "2018-11-30", state  # the typed answer stands
+        assert state["steps"] == ["photos"], state
+
+
+async def test_after_done_only_late_photos_are_answered_and_files_go_where_they_always_went(
+    harness: Harness, photos_dir
+) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    checker = await _at_reinspection_photos(h, 491)
+    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="known-album")
+    await checker.press("完成")
+    await checker.say("/hazard")  # a form is open now
+    late = checker.texts(await checker.photo(photos_dir / "landscape_2.jpg", media_group_id="known-album"))
+    assert late == ["这张照片（文件）在点「完成」之后才到达，未加入刚才的记录。"], late  # not the form's
+    new = checker.texts(await checker.photo(photos_dir / "landscape_3.jpg"))  # a new photo is the form's
+    assert new and "不需要照片" in new[0], new
+    await checker.say("/cancel")
+    await checker.press("确认放弃")
+    again = [checker.texts(await checker.photo(photos_dir / "landscape_4.jpg")) for _ in range(2)]
+    assert again == [["这张照片（文件）在点「完成」之后才到达，未加入刚才的记录。"]] * 2, again  # said each time
+    upload = checker.texts(await checker.file(b"%PDF-1.4 notice", "通知.pdf", "application/pdf"))
+    assert upload and "之后才到达" not in upload[0], upload
+
+
+async def test_an_input_that_takes_no_photos_leaves_no_state_behind(harness: Harness) -> None:
+    h = harness
+    reviewer = await _five_implementations_begun(h, 501)
+    for _ in range(4):
+        await reviewer.press(1)  # keep measures … contingency plan
+    assert "更新五落实" in _last(h, reviewer), _last(h, reviewer)
+    assert await h.dp.fsm.get_context(h.bot, reviewer.user.id, reviewer.user.id).get_state() is None

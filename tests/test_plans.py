@@ -93,3 +93,8 @@ async def test_plans_exported_as_annex_3_import_back_and_bad_sheets_are_reported
     wb.save(tmp_path / "bad.xlsx")
     _kind, report = await reports.import_file(actor, tmp_path / "bad.xlsx")
     assert {e.column.split("!")[1] for e in report.errors} == {"B4", "D4", "B6"} and report.added == 0
+    for ratio, refused in (("NaN", True), ("1e1", True), ("12.5%", False), ("10.125", True)):
+        ws["B4"], ws["D4"], ws["D6"] = 1200, ratio, "辖区出租房屋"  # the chat form's rule for the ratio
+        wb.save(tmp_path / "ratio.xlsx")
+        _kind, report = await reports.import_file(actor, tmp_path / "ratio.xlsx")
+        assert ("D4" in {e.column.split("!")[1] for e in report.errors}) is refused, (ratio, report.errors)

@@ -579,8 +579,7 @@ class FormService:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
             elif f.default == "this_year":  # within the campaign, as its plan year must be
-                campaign = current_campaign()
-                values[f.key] = min(max(self._today().year, campaign.first_year), campaign.last_year)
+                values[f.key] = current_campaign().nearest_year(self._today().year)
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":

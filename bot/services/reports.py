@@ -16,6 +16,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
 
+from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
@@ -74,6 +75,7 @@ class ExportFile:
     path: Path
     filename: str
     rows: int
+    due: date | None = None  # a plan's due date (Asia/Shanghai)
 
 
 class ReportService:
@@ -188,13 +190,13 @@ class ReportService:
         grant = actor.grant_for(Role.REVIEWER, Role.LEADER, Role.OFFICE)
         if grant is None:
             raise NotBound() if not actor.is_bound else PermissionDenied()
-        year = self._clock().date().year
+        year = current_campaign().nearest_year(self._clock().date().year)  # a year the plan can be filed for
         path = Path(tempfile.mkdtemp(prefix="hazardbot-plan-")) / f"plan-{year}.xlsx"
         async with self._uow() as u:
             n = await ex.export_plans(u.session, path, year, grant.unit_id)
         if n == 0:
             ex.write_plan_template(path, grant.unit_name, year)
-        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n)
+        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n, due=current_campaign().plan_due(year))
 
     async def import_file(self, actor: Actor, path: Path) -> tuple[str, ImportReport]:
         """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
@@ -235,7 +237,7 @@ class ReportService:
             try:
                 PlanService.validate(actor, plan)
             except InvalidPlan as exc:
-                report.errors.append(RowError(4, p.sheet, f"计划不符合要求：{exc.params.get('field')}"))
+                report.errors.append(RowError(4, p.sheet, _plan_problem(exc.params)))
             inputs.append(plan)
         if report.errors:
             return report
@@ -244,6 +246,17 @@ class ReportService:
             await plans.save(actor, plan)
             report.added += 1
         return report
+
+
+_PLAN_FIELDS = {"inspection_target": "年度监督检查目标应至少 1 家次", "verification_ratio": "核查比例应为 0–100",
+                "arrangements": "至少一条填写了时间安排和检查地区的检查安排"}
+
+
+def _plan_problem(params: dict[str, object]) -> str:
+    """An imported sheet's ``InvalidPlan`` in the words of the import report (Chinese, as its other rows)."""
+    if params.get("field") == "year":
+        return f"计划年度须在本轮行动年度 {params.get('first')}–{params.get('last')} 之内"
+    return "计划不符合要求：" + _PLAN_FIELDS.get(str(params.get("field")), str(params.get("field")))
 
 
 def ledger_kind(path: Path) -> str:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
+from bot.forms.checks import Rejected, parse_decimal
+from bot.forms.spec import load_form
 from storage.excel.importer import RowError
+
+_RATIO = load_form("plan").field("verification_ratio")
 
 TARGET_HEADER = "年度监督检查目标（家次）"
 RATIO_HEADER = "挂账隐患核查比例（%）"
@@ -79,12 +83,11 @@ def _sheet(name: str, rows: list[tuple[Any, ...]], errors: list[RowError]) -> Pa
     target = _t(rows[3][1])
     if not re.fullmatch(r"\d+(\.0+)?", target) or int(float(target)) < 1:
         bad(4, "B", "应为正整数（家次）")
-    try:
-        ratio = Decimal(_t(rows[3][3]) or "x")
-    except InvalidOperation:
+    try:  # the chat form's own rule: 0–100, two decimals, "%" allowed
+        ratio = Decimal(parse_decimal(_RATIO, _t(rows[3][3]), {}))
+    except Rejected:
         ratio = Decimal(-1)
-    if not Decimal(0) <= ratio <= Decimal(100):
-        bad(4, "D", "应为 0–100 的百分比")
+        bad(4, "D", "应为 0–100 的百分比（最多两位小数）")
     if tuple(_t(v) for v in rows[4][1:5]) != ARRANGEMENT_HEADERS:
         bad(5, "B", "表头应为" + "、".join(ARRANGEMENT_HEADERS))
     arrangements: list[tuple[str, str, str, str]] = []
