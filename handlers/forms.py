@@ -39,11 +39,11 @@ from handlers.texts import domain_error
 log = logging.getLogger("hazardbot.forms")
 
 ALBUM_SIZE = 10
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
 def _discard_question() -> str:
     return _("Discard this form? Everything entered in it will be deleted.")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
 async def _send(message: Message, prompt: Prompt, locale: str, warning: str | None = None) -> None:

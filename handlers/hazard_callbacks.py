@@ -51,7 +51,7 @@ class VerifyCb(CallbackData, prefix="v1"):
 class InputCb(CallbackData, prefix="n1"):
     """A button of the step being asked (``a``: ``skip``, ``done`` or ``cancel``); the step itself and its
     hazard live in the server-side conversation state, not in the button. ``s`` names the question it was
-    shown under (``op.step``), so a double tap or an older message cannot answer the next one."""
+    shown under (``hazard.op.step``), so a double tap or an older message cannot answer the next one."""
 
     a: str
     s: str = ""

@@ -117,8 +117,9 @@ async def late_media(message: Message, state: FSMContext, now: datetime, *, form
 
 
 def _asked(data: dict[str, Any]) -> str:
-    """The question being asked, as its buttons name it: ``op.step``."""
-    return f"{data['op']}.{data['steps'][0]}"
+    """The question being asked, as its buttons name it: ``hazard.op.step`` (the verification check's id
+    for ``verify_fail``), so a button of an earlier input of the same kind cannot answer this one."""
+    return f"{data.get('hid') or data.get('vid') or 0}.{data['op']}.{data['steps'][0]}"
 
 
 def _button(text: str, action: str, data: dict[str, Any]) -> InlineKeyboardButton:

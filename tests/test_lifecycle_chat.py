@@ -619,3 +619,27 @@ async def test_an_input_that_takes_no_photos_leaves_no_state_behind(harness: Har
         await reviewer.press(1)  # keep measures … contingency plan
     assert "更新五落实" in _last(h, reviewer), _last(h, reviewer)
     assert await h.dp.fsm.get_context(h.bot, reviewer.user.id, reviewer.user.id).get_state() is None
+
+
+async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of_another_hazard(
+    harness: Harness,
+) -> None:
+    h = harness
+    checker = await _at_reinspection_photos(h, 511)  # hazard one, at its photos
+    old_done = next(b for b in checker.buttons() if b.text == "完成")
+    await checker.press("取消")
+    fixer = await h.core.services.users.touch(511, "李整改", "zh-hans")
+    await hazard(h.core.uow, fixer, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer,
+                 site_name="王XX仓库")
+    await checker.say("/rectify")
+    await checker.press(2)  # hazard two
+    await checker.press("复查不合格")
+    await checker.say("通道仍被占用")
+    await checker.say("2018-11-30")
+    sent = await checker.press_button(old_done)
+    assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in sent), sent
+    async with h.core.uow() as u:
+        failed = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).all()
+    assert failed == []  # the second input still waits for its own Done
+    await checker.press("完成")
+    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)

@@ -661,7 +661,9 @@ def _album_field(walk: FormWalk, state: FormState, media_group_id: str | None) -
                 key = next((f.key for f in walk.spec.fields if f.type == "photos"), None)
             return walk.spec.field(key) if key else None
     # an album none of whose photos had arrived when Done was pressed on the photos question just left
-    if state.history and walk.spec.field(state.history[-1]).type == "photos":
+    # (unless a photos question is asked now: a new album is its answer)
+    asked = walk.spec.field(state.step) if state.step else None
+    if (asked is None or asked.type != "photos") and state.history and walk.spec.field(state.history[-1]).type == "photos":
         return walk.spec.field(state.history[-1])
     return None
 
