@@ -179,7 +179,10 @@ def router() -> Router:
         assert isinstance(message, Message)
         if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
             current = await services.forms.current(actor, locale)
-            if current.kind == "none" or current.draft_id != callback_data.d:
+            if current.kind == "none":  # this form was submitted or cancelled, and none is open
+                await query.answer(_("This form has already been closed (submitted or cancelled)."))
+                return
+            if current.draft_id != callback_data.d:
                 await query.answer(domain_error("stale_action", {}))
                 await _send(message, current, locale)
                 return

@@ -31,6 +31,9 @@ def role_name(role: Role) -> str:
 def rejection(code: str, params: dict[str, Any]) -> str:
     """Why an answer was not accepted, in one short sentence."""
     p = {k: q(v) for k, v in params.items()}
+    if code == "wrong_unit":  # "3万" typed for an area
+        units = {"m2": _("square metres (m²)"), "wan_yuan": _("10k yuan (万元)"), "percent": _("percent (%)")}
+        p["unit"] = units.get(str(params.get("unit")), p.get("unit", ""))
     texts = {
         "too_short": _("That is too short: at least {min} characters, please."),
         "too_long": _("That is too long ({length} characters); at most {max}, please."),
@@ -38,6 +41,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "too_small": _("The number must be at least {min}."),
         "too_large": _("The number must be at most {max}."),
         "not_decimal": _("Please send a number, e.g. 0.5 or 120."),
+        "wrong_unit": _("This question is answered in {unit}: please send the number only, e.g. 120."),
         "too_many_decimals": _("At most {scale} decimal places, please."),
         "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
         "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),

@@ -77,6 +77,8 @@ async def test_a_demolished_area_kept_or_submitted_above_a_lowered_illegal_area_
     chat = await harness.bind(602, "inspector", "建外街道", "李检查")
     await fill_hazard_until_review(chat, album=1)  # illegal area 120.5 m², demolished 80 m²
     await chat.press("修改：违建面积")
+    await chat.say("3万")  # 30,000 m²? or 3 m² typed with the wrong unit: asked again, naming the unit
+    assert "此处的单位是平方米，请只填写数字" in chat.last_text(), chat.last_text()
     await chat.say("1e20")
     assert "请输入数字" in chat.last_text(), chat.last_text()
     await chat.say("123456789012")  # would overflow the ledger's column at submit
@@ -122,6 +124,10 @@ async def test_cancel_on_an_earlier_question_discards_and_on_a_closed_form_has_e
     assert "确定放弃这张表单吗" in chat.last_text(), chat.last_text()
     await chat.press("确认放弃")
     assert "表单已取消" in chat.last_text(), chat.last_text()
+    before = len(harness.session.responses)
+    sent = await chat.press_button(old_cancel)  # no form open now: said so, and nothing else sent
+    answers = [m for m, _ in harness.session.responses[before:] if isinstance(m, AnswerCallbackQuery)]
+    assert [a.text for a in answers] == ["该表单已结束（已提交或已取消）。"] and chat.texts(sent) == [], sent
 
     await chat.say("/hazard")  # a new form; the old one's cancel button has expired
     before = len(harness.session.responses)

@@ -126,16 +126,22 @@ def test_a_number_takes_only_its_own_units_words_and_plain_digits() -> None:
     area, fine = HAZARD.field("illegal_area"), INSPECTION.field("fine_amount")
     ratio = load_form("plan").field("verification_ratio")
     for typed, value in ((" 12 平方米 ", "12"), ("12平米", "12"), ("12M2", "12"), ("12㎡", "12"), ("１２．５", "12.5"),
+                         ("12 平 方 米", "12"),
                          ("1,000.5", "1000.5"), ("+3", "3"), (".5", "0.5"), ("5.", "5")):
         assert parse_decimal(area, typed, {}) == value, typed
     assert parse_decimal(fine, "１２．５万元", {}) == "12.5" and parse_decimal(fine, "3 万", {}) == "3"
+    assert parse_decimal(fine, "12万 元", {}) == "12" and parse_decimal(fine, "12萬元", {}) == "12"
     assert parse_decimal(ratio, "10.5%", {}) == "10.5" and parse_decimal(ratio, "10.5％", {}) == "10.5"
-    for spec, typed in ((area, "3万"), (area, "12万元"), (fine, "12平方米"), (fine, "12㎡"), (area, "1，5"),
-                        (area, "1,5"), (area, "12,34,567"), (area, "1 2 3"), (area, "1e3"), (area, "Infinity"),
-                        (area, "1_000"), (area, "一百"), (fine, "10%")):
+    for spec, typed in ((area, "1，5"), (area, "1,5"), (area, "12,34,567"), (area, "1 2 3"), (area, "1e3"),
+                        (area, "Infinity"), (area, "1_000"), (area, "一百"), (area, "12 元")):
         with pytest.raises(Rejected) as info:
             parse_decimal(spec, typed, {})
         assert info.value.code == "not_decimal", typed
+    for spec, typed, unit in ((area, "3万", "m2"), (area, "12万元", "m2"), (fine, "12平方米", "wan_yuan"),
+                              (fine, "12㎡", "wan_yuan"), (fine, "10%", "wan_yuan")):
+        with pytest.raises(Rejected) as info:  # a word of another unit: the field's own unit is named
+            parse_decimal(spec, typed, {})
+        assert (info.value.code, info.value.params) == ("wrong_unit", {"unit": unit}), typed
 
 
 def test_text_length_limits() -> None:

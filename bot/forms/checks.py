@@ -31,12 +31,14 @@ class Rejected(Exception):  # noqa: N818  (a rejected answer is not an error of 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 # commas only as thousands separators: "1,000.5"; "1,5" (a Chinese comma typed for a point) is refused
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-# the words that may follow a number in each unit (after NFKC: "㎡" stays, "ｍ２" becomes "m2")
+# the words that may follow a number in each unit, compared without spaces and lower-cased after NFKC
+# ("㎡" and "ｍ２" become "m2")
 UNIT_WORDS = {
-    "m2": ("平方米", "平米", "平方", "㎡", "m²", "m2"),
-    "wan_yuan": ("万元", "万"),
+    "m2": ("平方米", "平米", "平方", "m2"),
+    "wan_yuan": ("万元", "万", "萬元", "萬"),
     "percent": ("%",),
 }
+_NUMBER_THEN_WORDS = re.compile(r"^([+-]?[\d.,]*)\s*(.*)$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _BEIJING_LANDLINE = re.compile(r"^(?:010)?([2-9]\d{7})(?:(?:转|ext|x)?(\d{1,6}))?$")
 
@@ -70,11 +72,13 @@ def parse_integer(spec: FieldSpec, text: str) -> int:
 
 def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
     """Stored as a string so that no binary rounding ever touches an amount or an area."""
-    cleaned = _nfkc(text).strip()
-    for word in UNIT_WORDS.get(spec.unit or "", ()):  # "3万" is no area, "12平方米" no amount of money
-        if cleaned.lower().endswith(word):
-            cleaned = cleaned[: -len(word)].rstrip()
-            break
+    match = _NUMBER_THEN_WORDS.match(_nfkc(text))
+    assert match is not None  # every text matches: both groups may be empty
+    cleaned, words = match.group(1), match.group(2).replace(" ", "").lower()
+    if words and words not in UNIT_WORDS.get(spec.unit or "", ()):
+        if spec.unit and any(words in other for other in UNIT_WORDS.values()):  # "3万" is no area
+            raise Rejected("wrong_unit", unit=spec.unit)
+        raise Rejected("not_decimal")
     if "," in cleaned:
         if not _GROUPED_NUMBER.match(cleaned):
             raise Rejected("not_decimal")
