@@ -16,7 +16,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.types import InlineKeyboardMarkup, Message, Update, User
 from PIL import Image
 
 from bot.local_session import LocalSession
@@ -54,7 +54,9 @@ class LocalChat:
     async def location(self, lat: float, lon: float, address: str | None = None) -> list[TelegramMethod[Any]]:
         return await self._feed(self.factory.location(self.user, lat, lon, address))
 
-    async def photo(self, path: Path | bytes, media_group_id: str | None = None) -> list[TelegramMethod[Any]]:
+    def photo_update(self, path: Path | bytes, media_group_id: str | None = None) -> Update:
+        """The update of a photo sent by this user, not fed yet (to feed several at once, as an album
+        arrives)."""
         data = path.read_bytes() if isinstance(path, Path) else path
         file_id, unique_id, size = self.session.register_file(data)
         try:
@@ -62,7 +64,10 @@ class LocalChat:
                 width, height = img.size
         except Exception:  # noqa: BLE001  (Telegram reports some size even for odd files)
             width, height = 1280, 960
-        return await self._feed(self.factory.photo(self.user, file_id, unique_id, size, width, height, media_group_id))
+        return self.factory.photo(self.user, file_id, unique_id, size, width, height, media_group_id)
+
+    async def photo(self, path: Path | bytes, media_group_id: str | None = None) -> list[TelegramMethod[Any]]:
+        return await self._feed(self.photo_update(path, media_group_id))
 
     async def album(self, paths: list[Path]) -> list[TelegramMethod[Any]]:
         self._album += 1

@@ -75,6 +75,12 @@ class LifecycleInput(StatesGroup):
 LATE_WINDOW = timedelta(minutes=2)
 
 
+def _is_image(message: Message) -> bool:
+    """A photo, or a file sent as an image (a document with an ``image/`` type)."""
+    doc = message.document
+    return bool(message.photo) or (doc is not None and (doc.mime_type or "").startswith("image/"))
+
+
 def closed_input_text() -> str:
     """Said to a press under questions that have ended (a double tap on Done, an old message)."""
     return _("That question is closed (answered, cancelled or timed out); this press changed "
@@ -101,8 +107,7 @@ async def late_media(message: Message, state: FSMContext, now: datetime, *, form
     if closed_at is None or now - datetime.fromisoformat(closed_at) > LATE_WINDOW:
         await state.clear()
         return False
-    doc = message.document
-    if not (message.photo or (doc and (doc.mime_type or "").startswith("image/"))):
+    if not _is_image(message):
         return False
     group = message.media_group_id
     if form_open and group not in data.get("albums", []):
@@ -320,8 +325,7 @@ def router() -> Router:
             await _refuse(message, state, data, _("Please answer the question first."))
             return
         doc = message.document
-        is_image = message.photo or (doc and (doc.mime_type or "").startswith("image/"))
-        if not is_image:
+        if not _is_image(message):
             if step != "evidence" or doc is None:
                 await _refuse(message, state, data, _("Photos are expected here."))
                 return

@@ -146,11 +146,7 @@ async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> N
 
     chat = await harness.bind(707, "inspector", "110105001")
     await fill_hazard_until_photos(chat)
-    updates = []
-    for i in range(1, 9):
-        data = (PHOTOS / f"landscape_{i}.jpg").read_bytes()
-        file_id, unique_id, size = harness.session.register_file(data)
-        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id="album-1"))
+    updates = [chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-1") for i in range(1, 9)]
     await asyncio.gather(*(harness.dp.feed_update(harness.bot, u) for u in updates))
     await chat.press("完成")
     await finish_hazard(chat)
@@ -191,9 +187,7 @@ async def _done_then_album(
     await chat.photo(PHOTOS / "landscape_1.jpg")
     done = next(b for b in chat.buttons() if "完成" in b.text)
     updates = [harness.factory.callback(chat.user, done.message, done.callback_data)]
-    for i in photos:
-        file_id, unique_id, size = harness.session.register_file((PHOTOS / f"landscape_{i}.jpg").read_bytes())
-        updates.append(harness.factory.photo(chat.user, file_id, unique_id, size, 600, 450, media_group_id=group))
+    updates += [chat.photo_update(PHOTOS / f"landscape_{i}.jpg", group) for i in photos]
     return chat, updates
 
 

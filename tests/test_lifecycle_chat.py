@@ -415,11 +415,7 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     await checker.press("复查不合格")
     await checker.say("灭火器未到位")
     await checker.say("2018-11-30")
-    updates = []
-    for i in range(1, 6):
-        data = (photos_dir / f"landscape_{i}.jpg").read_bytes()
-        file_id, unique_id, size = h.session.register_file(data)
-        updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="reinspect-album"))
+    updates = [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "reinspect-album") for i in range(1, 6)]
     before = len(h.session.requests)
     await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
     replies = checker.texts(h.session.requests[before:])
@@ -526,9 +522,7 @@ async def test_done_pressed_while_an_album_arrives_loses_no_answer_and_raises_no
     await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="racing-album")
     done = next(b for b in checker.buttons() if b.text == "完成")
     updates = [h.factory.callback(checker.user, done.message, done.callback_data)]
-    for i in (2, 3, 4):
-        file_id, unique_id, size = h.session.register_file((photos_dir / f"landscape_{i}.jpg").read_bytes())
-        updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="racing-album"))
+    updates += [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "racing-album") for i in (2, 3, 4)]
     updates.append(h.factory.callback(checker.user, done.message, done.callback_data))  # a double tap
     before = len(h.session.requests)
     await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
@@ -580,9 +574,7 @@ async def test_a_typed_answer_and_an_album_sent_together_keep_both(
     async with open_harness(database_url, tmp_path, fixed_clock(TODAY), stored_state=stored_state) as h:
         checker = await _at_reinspection_photos(h, 481, deadline=False)  # the deadline is asked
         updates = [h.factory.text(checker.user, "2018-11-30")]
-        for i in (1, 2, 3):
-            file_id, unique_id, size = h.session.register_file((photos_dir / f"landscape_{i}.jpg").read_bytes())
-            updates.append(h.factory.photo(checker.user, file_id, unique_id, size, 600, 450, media_group_id="with-text"))
+        updates += [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "with-text") for i in (1, 2, 3)]
         before = len(h.session.requests)
         await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
         texts = checker.texts(h.session.requests[before:])

@@ -31,12 +31,7 @@ async def test_an_album_split_over_two_instances_keeps_every_photo(
         await checker.say("灭火器未到位")
         await checker.say("2018-11-30")
         assert "照片" in checker.last_text(), checker.last_text()
-        updates = []
-        for i in range(1, 9):
-            data = (photos_dir / f"landscape_{i}.jpg").read_bytes()
-            file_id, unique_id, size = cluster.session.register_file(data)
-            updates.append(cluster.factory.photo(checker.user, file_id, unique_id, size, 600, 450,
-                                                 media_group_id="album-two-instances"))
+        updates = [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "album-two-instances") for i in range(1, 9)]
         a, b = cluster.instances
         before = len(cluster.session.requests)
         await asyncio.gather(*(
