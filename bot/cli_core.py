@@ -32,7 +32,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_core
+    from bot.core import open_core
     from bot.services.errors import RoleNotForUnit, UnknownUnit
 
     async with open_core(settings) as core:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_core
+    from bot.core import open_core
     from bot.services.tipoffs import EXPORT_COLUMNS
 
     async with open_core(settings) as core:

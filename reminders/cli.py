@@ -71,7 +71,7 @@ def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type:
 @contextlib.asynccontextmanager
 async def _uow(settings: Settings):  # type: ignore[no-untyped-def]
     """Units of work on the configured database, migrated and with the unit registry loaded."""
-    from bot.app import open_core
+    from bot.core import open_core
 
     async with open_core(settings) as core:
         yield core.uow

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -69,28 +71,85 @@ def pg_database() -> Iterator[str]:
         _run_in_thread(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head with the unit registry loaded, made once per test session:
+    each test gets a copy instead of running every migration again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    _run_in_thread(lambda: upgrade_async(url))
+    _run_in_thread(lambda: _load_registry(url))
+    return path
+
+
+async def _load_registry(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        uow = make_uow_factory(engine)
+        async with uow() as u:
+            await sync_units(u.session)
+            await u.commit()
+    finally:
+        await engine.dispose()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (a plain file copy could miss the WAL)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+@functools.cache
+def _head_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def _at_head(conn: Any) -> bool:
+    try:
+        rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    except Exception:  # noqa: BLE001  (no version table yet: a new database)
+        return False
+    return frozenset(rows) == _head_revisions()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated, empty database with the unit registry loaded; SQLite and PostgreSQL in turn."""
+    """A migrated, empty database with the unit registry loaded; SQLite and PostgreSQL in turn.
+
+    SQLite: a copy of the session's migrated template. PostgreSQL: the session's database, migrated
+    when it is not at head (a migration test may have left it lower), emptied and the registry loaded."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        await upgrade_async(url)
-    else:
-        url = request.getfixturevalue("pg_database")
-        await upgrade_async(url)
+        path = tmp_path / "test.db"
+        _copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_database")
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        if request.param == "postgresql":
+    try:
+        async with engine.connect() as conn:
+            current = await _at_head(conn)
+        if not current:
+            await upgrade_async(url)
+        async with engine.begin() as conn:
             tables = (await conn.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
             ))).scalars().all()
             if tables:
                 await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    uow = make_uow_factory(engine)
-    async with uow() as u:
-        await sync_units(u.session)
-        await u.commit()
-    await engine.dispose()
+        uow = make_uow_factory(engine)
+        async with uow() as u:
+            await sync_units(u.session)
+            await u.commit()
+    finally:
+        await engine.dispose()
     yield url
 
 

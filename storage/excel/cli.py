@@ -22,8 +22,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from xlsxwriter.exceptions import FileCreateError
 
-from bot.app import open_core
 from bot.cli_args import input_file, iso_date, output_file
+from bot.core import open_core
 from bot.settings import Settings
 from storage.excel.export import STATE_FILTERS
 from storage.models import Unit, User
