@@ -94,9 +94,10 @@ class DocumentService:
         Raises ``NotBound``, ``NotFound`` (out of scope too), ``PermissionDenied``, ``NoticeNotApplicable``."""
         case = await self._find.case(actor, hazard_id)
         h = case.hazard
-        roles = roles_on(actor, h.unit_id, h.township_code)
-        if not roles & ISSUERS[kind]:
+        if not roles_on(actor, h.unit_id, h.township_code) & ISSUERS[kind]:
             raise PermissionDenied()
+        if kind not in available_notices(actor, case):
+            raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
         now = self._clock()
         today = local_date(now)
         texts = notice_texts()[kind.value]
@@ -178,6 +179,20 @@ class _KindFacts:
     people: str = ""
     result: str = ""
     photos: tuple[str, ...] = ()
+
+
+def available_notices(actor: Actor, case: HazardCase) -> tuple[NoticeKind, ...]:
+    """The notices ``actor`` may issue on ``case`` now (for the card's buttons; ``notice`` checks again):
+    整改通知书 while registered, 督办通知书 under an open supervision, 复查/验收记录 once a rectification
+    was reported — each for the roles of ``ISSUERS``."""
+    h = case.hazard
+    roles = roles_on(actor, h.unit_id, h.township_code)
+    fits = {
+        NoticeKind.RECTIFICATION: case.summary.state == HazardState.REGISTERED,
+        NoticeKind.SUPERVISION: bool(case.summary.supervision),
+        NoticeKind.REINSPECTION: any(s.action == "report_rectification" for s in case.steps),
+    }
+    return tuple(k for k in NoticeKind if fits[k] and roles & ISSUERS[k])
 
 
 def _issuing_unit(actor: Actor, case: HazardCase) -> str:
