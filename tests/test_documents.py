@@ -164,3 +164,44 @@ async def test_a_notice_that_does_not_fit_is_refused_and_recorded_nowhere(uow: U
     pdf = await docs.case_file(c.reviewer, hid)  # a hazard still in review: "—" where facts are missing
     text = "".join(pdf_pages(pdf.data))
     assert "台账编号—" in text and "D001" in text
+
+
+async def test_the_case_file_and_gcj02_geojson_from_the_command_line(
+    uow: UowFactory, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import json
+
+    from bot.cli import main
+    from bot.domain import HazardState
+    from bot.geo import gcj02_to_wgs84, wgs84_to_gcj02
+    from storage.models import Hazard
+
+    c = await cast(uow)
+    hid = await hazard(uow, c.inspector, state=HazardState.REGISTERED, site_name="命令行仓库")
+    async with uow() as u:
+        h = await u.session.get(Hazard, hid)
+        assert h is not None and h.ledger_number
+        number = h.ledger_number
+        h.longitude, h.latitude = 116.4551, 39.9087
+        u.session.add(h)
+        await u.commit()
+    await hazard(uow, c.inspector, state=HazardState.REGISTERED)  # no pin: counted, not drawn
+    db = ["--db", database_url, "--data-dir", str(tmp_path)]
+    out = tmp_path / "case.pdf"
+    assert await asyncio.to_thread(main, [*db, "export", "casefile", number, "-o", str(out)]) == 0
+    assert "命令行仓库" in "".join(pdf_pages(out.read_bytes()))
+    assert await asyncio.to_thread(main, [*db, "export", "casefile", "110105999", "-o", str(out)]) != 0
+    assert "no hazard with the ledger or draft number 110105999" in capsys.readouterr().err
+    assert await asyncio.to_thread(main, [*db, "export", "casefile", "-o", str(out)]) == 2
+    assert "needs the hazard's ledger number" in capsys.readouterr().err
+
+    geo = tmp_path / "h.geojson"
+    assert await asyncio.to_thread(main, [*db, "export", "geojson", "--gcj02", "-o", str(geo)]) == 0
+    doc = json.loads(geo.read_text(encoding="utf-8"))
+    [feature] = doc["features"]
+    lon, lat = feature["geometry"]["coordinates"]
+    assert (lon, lat) == pytest.approx(wgs84_to_gcj02(116.4551, 39.9087), abs=1e-7)
+    assert 0.004 < abs(lon - 116.4551) + abs(lat - 39.9087) < 0.01  # a few hundred metres in Beijing
+    assert gcj02_to_wgs84(lon, lat) == pytest.approx((116.4551, 39.9087), abs=1e-7)
+    assert doc["without_location"]["count"] == 1 and "GCJ-02" in doc["crs_note"]

@@ -273,19 +273,27 @@ def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: D
     ws.merge_range(5 + n, 1, 5 + n, 4, remarks or "", cell)
 
 
-async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date) -> int:
+async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date, *,
+                         gcj02: bool = False) -> int:
     """Hazards with coordinates as a GeoJSON FeatureCollection (RFC 7946: WGS 84 longitude/latitude,
-    the coordinates Telegram location pins carry). Properties: ledger number, site, township, level,
-    state, deadline, overdue (derived as of ``today``). Returns the number of features."""
+    the coordinates Telegram location pins carry; with ``gcj02`` converted to GCJ-02 for Chinese map
+    services, ``bot.geo``). Properties: ledger number, site, township, level, state, deadline, overdue
+    (derived as of ``today``). Hazards without a pin are counted in ``without_location``. Returns the
+    number of features."""
+    from bot.geo import wgs84_to_gcj02
+
     features = []
+    unpinned = []
     async for batch in _batches(session, hazard_query(f)):
         for h in batch:
             if h.latitude is None or h.longitude is None:
+                unpinned.append(h.ledger_number)
                 continue
+            lon, lat = wgs84_to_gcj02(h.longitude, h.latitude) if gcj02 else (h.longitude, h.latitude)
             overdue = h.state == HazardState.REGISTERED and h.deadline is not None and h.deadline < today
             features.append({
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(h.longitude, 7), round(h.latitude, 7)]},
+                "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
                 "properties": {
                     "ledger_number": h.ledger_number, "site_name": h.site_name, "township": h.township,
                     "address": h.address, "level": h.level, "state": h.state,
@@ -295,7 +303,9 @@ async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, tod
             })
     doc = {
         "type": "FeatureCollection",
-        "crs_note": "WGS 84 (EPSG:4326), coordinates [longitude, latitude] per RFC 7946; not GCJ-02",
+        "crs_note": ("GCJ-02 (converted from WGS 84 for Chinese map services), [longitude, latitude]" if gcj02
+                     else "WGS 84 (EPSG:4326), coordinates [longitude, latitude] per RFC 7946; not GCJ-02"),
+        "without_location": {"count": len(unpinned), "ledger_numbers": unpinned},
         "features": features,
     }
     Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
