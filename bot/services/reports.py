@@ -199,10 +199,12 @@ class ReportService:
                  "contacts": "工作联系表"}
         async with self._uow() as u:
             f = ex.ExportFilter(unit_id=scope, today=today)
+            grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
+            filled_by = grant.unit_name if grant else ""  # 填报单位 on the printed pages
             if kind == "hazards":
-                n = await ex.export_hazards(u.session, f, path)
+                n = await ex.export_hazards(u.session, f, path, filled_by=filled_by)
             elif kind == "inspections":
-                n = await ex.export_inspections(u.session, f, path)
+                n = await ex.export_inspections(u.session, f, path, filled_by=filled_by)
             elif kind == "contacts":
                 n = await export_contacts(u.session, path, scope)
             else:

@@ -179,9 +179,10 @@ async def inspection_rows(session: AsyncSession, f: ExportFilter) -> list[dict[s
 
 
 async def _write_streamed(path: Path, layout: Any, batches: AsyncIterator[list[dict[str, Any]]],
-                          progress: Callable[[int], None] | None) -> int:
+                          progress: Callable[[int], None] | None, filled_by: str = "",
+                          filled_on: date | None = None) -> int:
     # XlsxWriter is synchronous: each batch is written in a worker thread so the event loop stays free.
-    writer = await asyncio.to_thread(LedgerWriter, path, layout, progress)
+    writer = await asyncio.to_thread(LedgerWriter, path, layout, progress, filled_by=filled_by, filled_on=filled_on)
     try:
         async for rows in batches:
             await asyncio.to_thread(writer.write, rows)
@@ -191,20 +192,21 @@ async def _write_streamed(path: Path, layout: Any, batches: AsyncIterator[list[d
 
 
 async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
-                         progress: Callable[[int], None] | None = None) -> int:
-    """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows."""
+                         progress: Callable[[int], None] | None = None, filled_by: str = "") -> int:
+    """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows. ``filled_by`` (填报单位) and
+    ``f.today`` (填报日期) go into the printed page header."""
 
     async def gen() -> AsyncIterator[list[dict[str, Any]]]:
         async for batch in _batches(session, hazard_query(f)):
             yield [hazard_row(h) for h in batch]
 
-    return await _write_streamed(path, HAZARDS, gen(), progress)
+    return await _write_streamed(path, HAZARDS, gen(), progress, filled_by, f.today)
 
 
 async def export_inspections(session: AsyncSession, f: ExportFilter, path: Path,
-                             progress: Callable[[int], None] | None = None) -> int:
-    """Write the 附件1 ledger for ``f`` to ``path``; returns the number of rows."""
-    return await _write_streamed(path, INSPECTIONS, _inspection_batches(session, f), progress)
+                             progress: Callable[[int], None] | None = None, filled_by: str = "") -> int:
+    """Write the 附件1 ledger for ``f`` to ``path``; returns the number of rows (``filled_by``: as hazards)."""
+    return await _write_streamed(path, INSPECTIONS, _inspection_batches(session, f), progress, filled_by, f.today)
 
 
 PLAN_ROWS = 7  # the template's arrangement rows; more are added when a plan has more
