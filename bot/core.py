@@ -14,6 +14,7 @@ from bot.clock import Clock, shanghai_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
+from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
@@ -53,6 +54,7 @@ class Services:
     admin: AdminService
     rank_subscriptions: RankSubscriptionService
     tipoffs: TipOffService
+    documents: DocumentService
 
 
 @dataclass
@@ -74,6 +76,7 @@ def build_services(
     evidence = EvidenceService(uow, photo_store, clock)
     invites = InviteService(uow, settings.invite_ttl_days)
     forms = FormService(uow, clock, settings, evidence)
+    find = FindService(uow, clock)
     return Services(
         users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
         invites=invites,
@@ -86,10 +89,11 @@ def build_services(
         work_reports=WorkReportService(uow, clock),
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),
-        find=FindService(uow, clock),
+        find=find,
         admin=AdminService(uow, invites),
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
+        documents=DocumentService(uow, photo_store, clock, find),
     )
 
 

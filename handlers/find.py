@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.app import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
+from bot.services.documents import available_notices
 from bot.services.errors import DomainError
 from bot.services.evidence import album_pages
 from bot.services.find import HazardCase
@@ -30,14 +31,14 @@ from handlers.lifecycle_input import closed_input_text
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
 
 
-async def send_card(message: Message, case: HazardCase, services: Services) -> None:
+async def send_card(message: Message, case: HazardCase, services: Services, actor: Actor) -> None:
     """The card; once rectified, first the before/after picture (discovery beside the latest acceptance)."""
     if case.summary.state in _AFTER_RECTIFICATION:
         picture = await services.evidence.before_after(case.summary.id)
         if picture is not None:
             await message.answer_photo(BufferedInputFile(picture.data, "before_after.jpg"),
                                        caption=_("Before and after rectification"))
-    await message.answer(card_text(case), reply_markup=card_keyboard(case))
+    await message.answer(card_text(case), reply_markup=card_keyboard(case, available_notices(actor, case)))
 
 
 async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services) -> None:
@@ -87,7 +88,7 @@ def router() -> Router:
         await query.answer()
         message = message_of(query)
         if callback_data.a == OPEN:
-            await send_card(message, case, services)
+            await send_card(message, case, services, actor)
         else:
             await send_history(bot, message.chat.id, case, services)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.documents.views import NoticeKind
 from bot.services.lifecycle import Action
 
 # Short codes keep the data small; "o" opens the card, "h" the history with photos.
@@ -25,10 +26,15 @@ ACTION_CODES: dict[str, Action] = {
 LEVEL_CODES = {"lm": "重大隐患", "lg": "一般隐患"}
 CODE_OF: dict[Action, str] = {a: c for c, a in ACTION_CODES.items()}
 OPEN, HISTORY = "o", "h"
+# Printable documents: the case file (PDF) and the notices (Word).
+CASE_FILE = "cf"
+NOTICE_CODES: dict[str, NoticeKind] = {"nr": NoticeKind.RECTIFICATION, "ns": NoticeKind.SUPERVISION,
+                                       "ni": NoticeKind.REINSPECTION}
 
 
 class HazardCb(CallbackData, prefix="h1"):
-    """A button on a hazard: ``a`` is ``o`` (open card), ``h`` (history) or an action code above."""
+    """A button on a hazard: ``a`` is ``o`` (open card), ``h`` (history), ``cf`` (case file), a notice code
+    or an action code above."""
 
     id: int
     a: str

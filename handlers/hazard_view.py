@@ -12,13 +12,14 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.documents.views import NoticeKind
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
-from handlers.hazard_callbacks import CODE_OF, HISTORY, OPEN, HazardCb
+from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import domain_error, q
 
@@ -80,6 +81,7 @@ def action_name(action: str) -> str:
         Action.LOOKBACK_REBOUND: _("lookback: rebound"),
         Action.LINK_NEW: _("new hazard linked"),
         "verify": _("verification recorded"),
+        "issue_notice": _("notice issued"),
     }
     return names.get(action, action)  # type: ignore[call-overload]
 
@@ -140,6 +142,11 @@ def card_text(case: HazardCase) -> str:
                                                                  result=q(h.reinspection_result)))
     if case.linked:
         lines.append(_("New hazards found in the lookback: {numbers}").format(numbers=q("、".join(case.linked))))
+    for step in case.steps:
+        if step.action == "issue_notice":
+            lines.append(_("Issued: {title} {number} on {when} by {name}").format(
+                title=q(str(step.data.get("title", ""))), number=q(str(step.data.get("number", ""))),
+                when=_when(step.at), name=q(step.actor_name)))
     photos = sum(len(v) for v in case.photos_by_stage.values())
     lines.append(_("Steps: {steps} · photos: {photos}").format(steps=len(case.steps), photos=photos))
     return clip("\n".join(lines))
@@ -160,7 +167,18 @@ def history_text(case: HazardCase) -> str:
 _BUTTON_ACTIONS = tuple(CODE_OF)
 
 
-def card_keyboard(case: HazardCase) -> InlineKeyboardMarkup:
+def notice_label(kind: NoticeKind) -> str:
+    labels = {
+        NoticeKind.RECTIFICATION: _("📄 Rectification notice (Word)"),
+        NoticeKind.SUPERVISION: _("📄 Supervision notice (Word)"),
+        NoticeKind.REINSPECTION: _("📄 Re-inspection record (Word)"),
+    }
+    return labels[kind]
+
+
+def card_keyboard(case: HazardCase, notices: Sequence[NoticeKind] = ()) -> InlineKeyboardMarkup:
+    """The card's buttons: the actions the viewer may take, the notices they may issue (``notices``), the
+    history and the printable case file."""
     hid = case.summary.id
     shown = sorted((a for a in case.actions if a in _BUTTON_ACTIONS), key=lambda a: a == Action.SET_PLAN)
     rows = [
@@ -171,7 +189,11 @@ def card_keyboard(case: HazardCase) -> InlineKeyboardMarkup:
         code = "lg" if case.summary.level == MAJOR else "lm"
         label = _("Lower to a general hazard") if code == "lg" else _("Raise to a major hazard")
         rows.append([InlineKeyboardButton(text=label, callback_data=HazardCb(id=hid, a=code).pack())])
-    rows.append([InlineKeyboardButton(text=_("📜 History and photos"), callback_data=HazardCb(id=hid, a=HISTORY).pack())])
+    code_of_notice = {kind: code for code, kind in NOTICE_CODES.items()}
+    rows.extend([InlineKeyboardButton(text=notice_label(k), callback_data=HazardCb(id=hid, a=code_of_notice[k]).pack())]
+                for k in notices)
+    rows.append([InlineKeyboardButton(text=_("📜 History and photos"), callback_data=HazardCb(id=hid, a=HISTORY).pack()),
+                 InlineKeyboardButton(text=_("🖨 Case file (PDF)"), callback_data=HazardCb(id=hid, a=CASE_FILE).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -225,6 +247,9 @@ def lifecycle_error(exc: DomainError) -> str:
         "invalid_value": _("That value is not accepted ({field})."),
         "already_supervised": _("This hazard is already under supervision at that level."),
         "sample_exists": _("That sample was already drawn."),
+        "notice_not_applicable": _("This notice does not fit the hazard as it stands now (rectification notice: "
+                                   "registered; supervision notice: under supervision; re-inspection record: "
+                                   "rectification reported)."),
         # two people pressed at the same moment and the other one's press was stored first
         "stale_action": _("Someone else changed this hazard a moment ago; nothing was done. "
                           "Open it again (/find) to see where it stands."),

@@ -138,6 +138,13 @@ def ranking_text(table: list[RankingLine]) -> str:
     return clip("\n".join(lines))
 
 
+def chart_language() -> str:
+    """The language of the pictures for the person asking: English for English users, else Chinese."""
+    from aiogram.utils.i18n import get_i18n
+
+    return "en" if get_i18n().current_locale.startswith("en") else "zh"
+
+
 def router() -> Router:
     r = Router(name="summaries")
     r.message.filter(F.chat.type == "private")
@@ -146,7 +153,7 @@ def router() -> Router:
     async def send_status(message: Message, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
         try:
-            report = await services.reports.status(actor, unit_id)
+            report = await services.reports.status(actor, unit_id, lang=chart_language())
         except DomainError as exc:
             await message.answer(domain_error(exc.code, exc.params))
             return
@@ -209,12 +216,14 @@ def router() -> Router:
     async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
         try:
-            png, n = await services.reports.map_png(actor)
+            picture = await services.reports.map_png(actor, lang=chart_language())
         except DomainError as exc:
             await message.answer(domain_error(exc.code, exc.params))
             return
-        await message.answer_photo(BufferedInputFile(png, "map.png"),
-                                   caption=_("{n} major or overdue hazards with coordinates (WGS 84).").format(n=n))
+        caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)
+        if picture.unpinned:
+            caption += "\n" + _("{n} more have no location and are listed under the map.").format(n=picture.unpinned)
+        await message.answer_photo(BufferedInputFile(picture.png, "map.png"), caption=caption)
 
     @r.message(Command("export"))
     async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:

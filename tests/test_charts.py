@@ -11,7 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bot.charts import MapPoint, hazard_map, status_chart
+from bot.charts import status_chart
+from bot.charts_base import cjk_fonts
+from bot.map_chart import MapPoint, hazard_map
 from bot.services.summary import compute_status, map_hazards
 from storage.db import UowFactory
 from tests.summary_ledger import hazard, sh, unit, user
@@ -41,7 +43,8 @@ async def test_without_open_hazards_the_type_panel_says_so_instead_of_an_empty_a
     async with uow() as u:
         status = await compute_status(u.session, NOW)
     assert status.top_categories == []
-    fig = status_chart.__wrapped__(status)  # type: ignore[attr-defined]  (the figure before it becomes a PNG)
+    with cjk_fonts():
+        fig = status_chart.__wrapped__(status)  # type: ignore[attr-defined]  (the figure before it becomes a PNG)
     panel = fig.axes[2]
     assert not panel.axison and [t.get_text() for t in panel.texts] == ["无在账隐患"]
     with warnings.catch_warnings():
@@ -70,4 +73,4 @@ async def test_map_shows_major_and_overdue_hazards_with_coordinates(uow: UowFact
         warnings.simplefilter("error")
         png = hazard_map([MapPoint(p.longitude, p.latitude, p.site_name, p.major, p.overdue) for p in points], "朝阳区重大及超期隐患")
         empty = hazard_map([], "无")
-    assert Image.open(io.BytesIO(png)).size == (880, 880) and Image.open(io.BytesIO(empty)).format == "PNG"
+    assert Image.open(io.BytesIO(png)).size == (1210, 946) and Image.open(io.BytesIO(empty)).format == "PNG"

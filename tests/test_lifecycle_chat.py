@@ -71,7 +71,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert any("王审核 审核通过" in t for t in _sent_to(h, 201))
 
     await _open(inspector, "/find 张XX出租房")
-    assert [b.text for b in inspector.buttons()] == ["📝 填写五落实", "📜 全过程记录及照片"]  # no review buttons
+    assert [b.text for b in inspector.buttons()] == ["📝 填写五落实", "📜 全过程记录及照片", "🖨 一患一案（PDF）"]  # no review buttons
     await _open(office, "/office")
     await office.press("确认挂账")
     assert "台账编号：110105001201810150001" in _last(h, office)
@@ -142,7 +142,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(contact, "/find 110105001201810150001")
     assert "已销账" in _last(h, contact)
-    assert [b.text for b in contact.buttons()] == ["📜 全过程记录及照片"]  # a contact only reads
+    assert [b.text for b in contact.buttons()] == ["📜 全过程记录及照片", "🖨 一患一案（PDF）"]  # a contact only reads
     before = len(h.session.requests)
     await contact.press("全过程记录")
     history = contact.texts(h.session.requests[before:])[0]

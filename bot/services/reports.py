@@ -24,7 +24,16 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, PermissionDenied
 from bot.services.find import overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
-from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
+from bot.services.summary import (
+    MAJOR,
+    OPEN_STATES,
+    RankingLine,
+    Status,
+    compute_status,
+    map_hazards,
+    rank,
+    unpinned_hazards,
+)
 from storage.db import UowFactory
 from storage.excel import export as ex
 from storage.excel.contacts_export import export_contacts
@@ -48,6 +57,15 @@ class StatusReport:
     status: Status
     chart_png: bytes
     district: bool  # the viewer may drill into other units
+
+
+@dataclass(frozen=True)
+class MapPicture:
+    """The map PNG, how many hazards it draws and how many it cannot (no coordinates)."""
+
+    png: bytes
+    drawn: int
+    unpinned: int
 
 
 @dataclass(frozen=True)
@@ -106,14 +124,15 @@ class ReportService:
             raise PermissionDenied()
         return grant.unit_id
 
-    async def status(self, actor: Actor, unit_id: int | None = None) -> StatusReport:
-        """Numbers and chart for the actor's scope (see ``bot.services.summary`` for the definitions)."""
+    async def status(self, actor: Actor, unit_id: int | None = None, lang: str = "zh") -> StatusReport:
+        """Numbers and chart for the actor's scope (see ``bot.services.summary`` for the definitions); the
+        chart's labels in ``lang`` (``zh`` or ``en``)."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
             st = await compute_status(u.session, self._clock(), scope)
         from bot.charts import status_chart  # matplotlib loads on first use, not at start-up
 
-        return StatusReport(st, status_chart(st), self.sees_district(actor))
+        return StatusReport(st, status_chart(st, lang), self.sees_district(actor))
 
     async def rankings(self, actor: Actor) -> list[RankingLine]:
         """The weekly 通报 table (方案 五(三)) of every unit; for anyone who may see summaries."""
@@ -148,16 +167,22 @@ class ReportService:
             name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
         return HazardList(kind, name, cat_name, total, [HazardLine(*r) for r in rows])
 
-    async def map_png(self, actor: Actor, unit_id: int | None = None) -> tuple[bytes, int]:
-        """The map picture of major and overdue hazards with coordinates; and how many are drawn."""
+    async def map_png(self, actor: Actor, unit_id: int | None = None, lang: str = "zh") -> MapPicture:
+        """The electronic map (方案 六(四)) of the scope's major and overdue hazards, labels in ``lang``;
+        those without coordinates are counted and named on it, not left out silently."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
             points = await map_hazards(u.session, self._clock(), scope)
+            unpinned = await unpinned_hazards(u.session, self._clock(), scope)
             name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
-        from bot.charts import MapPoint, hazard_map
+        from bot.map_chart import MapPoint, hazard_map
 
-        pts = [MapPoint(p.longitude, p.latitude, p.ledger_number or p.site_name, p.major, p.overdue) for p in points]
-        return hazard_map(pts, f"{name}重大及超期隐患（{self._clock().date():%Y-%m-%d}）"), len(pts)
+        pts = [MapPoint(p.longitude, p.latitude, p.site_name, p.major, p.overdue, p.state, p.supervised,
+                        p.ledger_number or "") for p in points]
+        day = f"{self._clock().date():%Y-%m-%d}"
+        title = f"{name}重大及超期隐患分布图（{day}）" if lang == "zh" else f"{name}: major and overdue hazards ({day})"
+        png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang)
+        return MapPicture(png, len(pts), unpinned.count)
 
     async def export(self, actor: Actor, kind: str, unit_id: int | None = None) -> ExportFile:
         """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it).
@@ -174,10 +199,12 @@ class ReportService:
                  "contacts": "工作联系表"}
         async with self._uow() as u:
             f = ex.ExportFilter(unit_id=scope, today=today)
+            grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
+            filled_by = grant.unit_name if grant else ""  # 填报单位 on the printed pages
             if kind == "hazards":
-                n = await ex.export_hazards(u.session, f, path)
+                n = await ex.export_hazards(u.session, f, path, filled_by=filled_by)
             elif kind == "inspections":
-                n = await ex.export_inspections(u.session, f, path)
+                n = await ex.export_inspections(u.session, f, path, filled_by=filled_by)
             elif kind == "contacts":
                 n = await export_contacts(u.session, path, scope)
             else:

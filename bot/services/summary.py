@@ -46,7 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import current_campaign
@@ -543,25 +543,56 @@ class MapHazard:
     latitude: float
     major: bool
     overdue: bool
+    state: str = HazardState.REGISTERED.value
+    supervised: bool = False
+
+
+@dataclass(frozen=True)
+class Unpinned:
+    """Hazards the map should show but cannot: no coordinates. ``numbers``: the first ledger numbers."""
+
+    count: int
+    numbers: list[str]
+
+
+def _map_condition(now: datetime, unit_id: int | None) -> ColumnElement[bool]:
+    w = Window.at(now)
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    cond = or_(overdue_clause(w.as_of), major)
+    return cond if unit_id is None else and_(cond, h.unit_id == unit_id)
 
 
 async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
                       limit: int = 2000) -> list[MapHazard]:
-    """Open major hazards and overdue hazards that have coordinates, most urgent deadline first."""
+    """Open major hazards and overdue hazards that have coordinates, most urgent deadline first; with their
+    state and whether an open supervision (挂牌督办) holds them."""
     w = Window.at(now)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    overdue = overdue_clause(w.as_of)
-    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    supervised = (
+        select(Supervision.hazard_id).where(Supervision.hazard_id == h.id, Supervision.ended_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .exists()
+    )
     stmt = (
-        select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline)
-        .where(or_(overdue, major), h.latitude.is_not(None), h.longitude.is_not(None))
+        select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline, supervised)
+        .where(_map_condition(now, unit_id), h.latitude.is_not(None), h.longitude.is_not(None))
         .order_by(h.deadline, h.id)
         .limit(limit)
     )
-    if unit_id is not None:
-        stmt = stmt.where(h.unit_id == unit_id)
     out = []
-    for number, site, lon, lat, level, state, deadline in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+    for number, site, lon, lat, level, state, deadline, sup in (await session.exec(stmt)).all():  # type: ignore[call-overload]
         overdue_now = is_overdue(state, deadline, w.as_of)
-        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, overdue_now))
+        out.append(MapHazard(number, site, float(lon), float(lat), level == MAJOR, overdue_now, state, bool(sup)))
     return out
+
+
+async def unpinned_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
+                           limit: int = 20) -> Unpinned:
+    """The hazards ``map_hazards`` would show but that have no coordinates: how many, and the first
+    ``limit`` ledger numbers (most urgent deadline first)."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    cond = and_(_map_condition(now, unit_id), or_(h.latitude.is_(None), h.longitude.is_(None)))
+    total = int((await session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
+    rows = (await session.exec(select(h.ledger_number, h.draft_number).where(cond)  # type: ignore[call-overload]
+                               .order_by(h.deadline, h.id).limit(limit))).all()
+    return Unpinned(total, [ledger or draft for ledger, draft in rows])

@@ -1,7 +1,8 @@
 """``hazardbot export …`` and ``hazardbot import …``: ledgers to and from the annex Excel layouts.
 
     hazardbot export hazards|inspections|plans|contacts|geojson [--unit U] [--from D] [--to D]
-                     [--state S] [--year Y] -o FILE
+                     [--state S] [--year Y] [--gcj02] -o FILE
+    hazardbot export casefile LEDGER_NO -o FILE.pdf
     hazardbot import hazards|inspections|plans FILE [--unit U]
 
 Large exports print progress on stderr. An import prints every bad row and imports nothing unless all
@@ -36,6 +37,7 @@ EXPORT_OPTIONS = {
     "date_to": ("--to", ("hazards", "inspections", "geojson")),
     "state": ("--state", ("hazards", "geojson")),
     "year": ("--year", ("plans",)),
+    "gcj02": ("--gcj02", ("geojson",)),
 }
 
 
@@ -49,7 +51,8 @@ def _err(line: str) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp = sub.add_parser("export", help="export a ledger to .xlsx in the annex layout (or hazards to GeoJSON)")
-    exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson"])
+    exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson", "casefile"])
+    exp.add_argument("number", nargs="?", help="casefile: the hazard's ledger (or draft) number")
     exp.add_argument("--unit", help="unit code (110105001, dept-03) or exact name")
     exp.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
                      help="hazards, inspections, geojson: first date, YYYY-MM-DD (Asia/Shanghai)")
@@ -60,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                           "closure_requested; overdue: registered past the deadline). The ledger only holds "
                           "hazards with a ledger number, so those still in review or rejected are never exported")
     exp.add_argument("--year", type=int, help="plans: the plan year")
+    exp.add_argument("--gcj02", action="store_const", const=True, default=None,
+                     help="geojson: coordinates in GCJ-02 (what Chinese map services use) instead of WGS-84")
     exp.add_argument("-o", "--output", required=True, type=output_file, metavar="FILE", help="file to write")
     exp.set_defaults(func=_export)
 
@@ -95,6 +100,11 @@ def _progress(total: int) -> object:
 
 def _export_problem(args: argparse.Namespace) -> str | None:
     """Why the export options make no sense together, or ``None``."""
+    if (args.kind == "casefile") != bool(args.number):
+        return ("casefile needs the hazard's ledger number: hazardbot export casefile LEDGER_NO -o FILE.pdf"
+                if args.kind == "casefile" else f"{args.kind} takes no number (only casefile does)")
+    if args.kind == "casefile" and args.unit:
+        return "--unit does not apply to casefile (the number names the hazard)"
     for dest, (flag, kinds) in EXPORT_OPTIONS.items():
         if getattr(args, dest) is not None and args.kind not in kinds:
             return f"{flag} does not apply to {args.kind} (only to {', '.join(kinds)})"
@@ -115,6 +125,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         n = await _write_export(args, settings)
+        if n < 0:  # already said why on stderr
+            return 1
     except FileCreateError as exc:  # plans, contacts: XlsxWriter creates the file when closing the workbook
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
         return _cannot_write(args.output, cause)
@@ -129,6 +141,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 async def _write_export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel import export as ex
 
+    if args.kind == "casefile":
+        async with open_core(settings) as core:
+            return await _write_case_file(core, args.number, args.output)
     async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
         today = datetime.now(settings.tz).date()
         f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
@@ -139,13 +154,31 @@ async def _write_export(args: argparse.Namespace, settings: Settings) -> int:
 
             n = await export_contacts(u.session, args.output, f.unit_id)
         elif args.kind == "geojson":
-            n = await ex.export_geojson(u.session, f, args.output, today)
+            n = await ex.export_geojson(u.session, f, args.output, today, gcj02=bool(args.gcj02))
         else:
             query = ex.hazard_query(f) if args.kind == "hazards" else ex.inspection_query(f)
             total = await ex.count(u.session, query)
             run = ex.export_hazards if args.kind == "hazards" else ex.export_inspections
             n = await run(u.session, f, args.output, _progress(total) if total >= 5000 else None)  # type: ignore[arg-type]
     return n
+
+
+async def _write_case_file(core: object, number: str, output: Path) -> int:
+    """The case file of hazard ``number`` as PDF (read as the system account, which sees the district)."""
+    from bot.services.actors import Actor
+    from bot.services.errors import NotFound
+
+    async with core.uow() as u:  # type: ignore[attr-defined]
+        system = await _import_user(u.session)
+        await u.commit()
+    admin = Actor(system, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+    try:
+        made = await core.services.documents.case_file_by_number(admin, number)  # type: ignore[attr-defined]
+    except NotFound:
+        _err(f"no hazard with the ledger or draft number {number}")
+        return -1
+    output.write_bytes(made.data)
+    return 1
 
 
 async def _import_user(session: AsyncSession) -> int:

@@ -179,9 +179,10 @@ async def inspection_rows(session: AsyncSession, f: ExportFilter) -> list[dict[s
 
 
 async def _write_streamed(path: Path, layout: Any, batches: AsyncIterator[list[dict[str, Any]]],
-                          progress: Callable[[int], None] | None) -> int:
+                          progress: Callable[[int], None] | None, filled_by: str = "",
+                          filled_on: date | None = None) -> int:
     # XlsxWriter is synchronous: each batch is written in a worker thread so the event loop stays free.
-    writer = await asyncio.to_thread(LedgerWriter, path, layout, progress)
+    writer = await asyncio.to_thread(LedgerWriter, path, layout, progress, filled_by=filled_by, filled_on=filled_on)
     try:
         async for rows in batches:
             await asyncio.to_thread(writer.write, rows)
@@ -191,20 +192,21 @@ async def _write_streamed(path: Path, layout: Any, batches: AsyncIterator[list[d
 
 
 async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
-                         progress: Callable[[int], None] | None = None) -> int:
-    """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows."""
+                         progress: Callable[[int], None] | None = None, filled_by: str = "") -> int:
+    """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows. ``filled_by`` (填报单位) and
+    ``f.today`` (填报日期) go into the printed page header."""
 
     async def gen() -> AsyncIterator[list[dict[str, Any]]]:
         async for batch in _batches(session, hazard_query(f)):
             yield [hazard_row(h) for h in batch]
 
-    return await _write_streamed(path, HAZARDS, gen(), progress)
+    return await _write_streamed(path, HAZARDS, gen(), progress, filled_by, f.today)
 
 
 async def export_inspections(session: AsyncSession, f: ExportFilter, path: Path,
-                             progress: Callable[[int], None] | None = None) -> int:
-    """Write the 附件1 ledger for ``f`` to ``path``; returns the number of rows."""
-    return await _write_streamed(path, INSPECTIONS, _inspection_batches(session, f), progress)
+                             progress: Callable[[int], None] | None = None, filled_by: str = "") -> int:
+    """Write the 附件1 ledger for ``f`` to ``path``; returns the number of rows (``filled_by``: as hazards)."""
+    return await _write_streamed(path, INSPECTIONS, _inspection_batches(session, f), progress, filled_by, f.today)
 
 
 PLAN_ROWS = 7  # the template's arrangement rows; more are added when a plan has more
@@ -273,19 +275,27 @@ def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: D
     ws.merge_range(5 + n, 1, 5 + n, 4, remarks or "", cell)
 
 
-async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date) -> int:
+async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date, *,
+                         gcj02: bool = False) -> int:
     """Hazards with coordinates as a GeoJSON FeatureCollection (RFC 7946: WGS 84 longitude/latitude,
-    the coordinates Telegram location pins carry). Properties: ledger number, site, township, level,
-    state, deadline, overdue (derived as of ``today``). Returns the number of features."""
+    the coordinates Telegram location pins carry; with ``gcj02`` converted to GCJ-02 for Chinese map
+    services, ``bot.geo``). Properties: ledger number, site, township, level, state, deadline, overdue
+    (derived as of ``today``). Hazards without a pin are counted in ``without_location``. Returns the
+    number of features."""
+    from bot.geo import wgs84_to_gcj02
+
     features = []
+    unpinned = []
     async for batch in _batches(session, hazard_query(f)):
         for h in batch:
             if h.latitude is None or h.longitude is None:
+                unpinned.append(h.ledger_number)
                 continue
+            lon, lat = wgs84_to_gcj02(h.longitude, h.latitude) if gcj02 else (h.longitude, h.latitude)
             overdue = h.state == HazardState.REGISTERED and h.deadline is not None and h.deadline < today
             features.append({
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(h.longitude, 7), round(h.latitude, 7)]},
+                "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
                 "properties": {
                     "ledger_number": h.ledger_number, "site_name": h.site_name, "township": h.township,
                     "address": h.address, "level": h.level, "state": h.state,
@@ -295,7 +305,9 @@ async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, tod
             })
     doc = {
         "type": "FeatureCollection",
-        "crs_note": "WGS 84 (EPSG:4326), coordinates [longitude, latitude] per RFC 7946; not GCJ-02",
+        "crs_note": ("GCJ-02 (converted from WGS 84 for Chinese map services), [longitude, latitude]" if gcj02
+                     else "WGS 84 (EPSG:4326), coordinates [longitude, latitude] per RFC 7946; not GCJ-02"),
+        "without_location": {"count": len(unpinned), "ledger_numbers": unpinned},
         "features": features,
     }
     Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")

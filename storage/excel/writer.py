@@ -4,13 +4,20 @@ flushed as they are written, so memory stays flat whatever the number of rows.
 Sheet: row 1 the annex title merged across; rows 2–3 the headers (a group merged over its sub-columns,
 a single column merged over both rows); data from row 4; value-list validation on the choice columns
 (lists kept on a hidden sheet ``值列表``, since Excel limits inline lists to 255 characters).
+
+Printing: A4 landscape, fit to one page wide, the title and header rows repeated on every page, the
+填报单位 and 填报日期 in every page's header and "第 N 页 共 M 页" in its footer (rows above the header
+would move the layout that imports read); the annex's 填表说明 on a second sheet ``填表说明``.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +57,8 @@ class LedgerWriter:
     The file is opened first, so a path that cannot be written raises ``OSError`` before any row is
     read (XlsxWriter itself would only fail when closing, leaving its temporary files open)."""
 
-    def __init__(self, path: str | Path, layout: Layout, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(self, path: str | Path, layout: Layout, progress: Callable[[int], None] | None = None, *,
+                 filled_by: str = "", filled_on: date | None = None) -> None:
         self.layout = layout
         self.progress = progress
         self.n = 0
@@ -60,6 +68,7 @@ class LedgerWriter:
         self._day = self._wb.add_format({"num_format": "yyyy-mm-dd"})
         self._keys = [c.key for c in layout.columns]
         self._headers()
+        _print_setup(self._ws, filled_by, filled_on)
 
     def _headers(self) -> None:
         wb, ws, layout = self._wb, self._ws, self.layout
@@ -115,6 +124,7 @@ class LedgerWriter:
 
     def close(self) -> int:
         try:
+            _notes_sheet(self._wb, self.layout)
             _validations(self._wb, self._ws, self.layout, self.n)
         finally:
             try:
@@ -124,6 +134,48 @@ class LedgerWriter:
         if self.progress is not None:
             self.progress(self.n)
         return self.n
+
+
+NOTES_SHEET = "填表说明"
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")  # "&" starts an Excel header code
+
+
+def _print_setup(ws: Any, filled_by: str, filled_on: date | None) -> None:
+    """A4 landscape, one page wide, title and headers on every page, 填报单位 / 填报日期 and page numbers."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(TITLE_ROW, HEADER_ROWS[1])
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    unit = _header_text(filled_by) if filled_by else "__________"
+    day = filled_on.isoformat() if filled_on else "____年__月__日"
+    ws.set_header(f"&L填报单位：{unit}&R填报日期：{day}")
+    ws.set_footer("&C第 &P 页 共 &N 页")
+
+
+@cache
+def annex_notes() -> dict[str, list[str]]:
+    """The 填表说明 of each annex from ``config/data/annex-notes.toml``."""
+    text = (resources.files("config") / "data" / "annex-notes.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _notes_sheet(wb: Any, layout: Layout) -> None:
+    notes = annex_notes().get(layout.name)
+    if not notes:
+        return
+    ws = wb.add_worksheet(NOTES_SHEET)
+    ws.set_column(0, 0, 110)
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.write_string(0, 0, f"{layout.name} {layout.title} 填表说明", wb.add_format({"bold": True, "font_size": 14}))
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    for i, note in enumerate(notes, 1):
+        ws.write_string(i + 1, 0, f"{i}. {note}", wrap)
 
 
 def _validations(wb: Any, ws: Any, layout: Layout, n: int) -> None:
