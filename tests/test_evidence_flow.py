@@ -52,7 +52,7 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
         (truncated, "cut.jpg", "image/jpeg", None, "损坏或不完整"),
         (b"0" * 1000, "huge.jpg", "image/jpeg", 25 * 1024 * 1024, "最多只能接收 20 MB"),
         (b"%PDF-1.7\n" + b"0" * 100, "report.jpg", "image/jpeg", None, "不是可用的图片"),
-        (png_bomb(20000), "bomb.png", "image/png", None, "像素过大"),
+        (png_bomb(20000), "bomb.png", "image/png", None, "图片过大"),
     ]
     for data, name, mime, size, reply in bad:
         sent = await chat.file(data, name, mime, size=size)

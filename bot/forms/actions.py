@@ -80,7 +80,11 @@ class StoredImage:
 
 @dataclass(frozen=True)
 class PhotoAnswer:
-    image: StoredImage
+    """A photo for the open form. ``image`` ``None``: the photo is only offered, not fetched yet — the
+    service says whether the question asked now takes it (``Prompt('photo_wanted')``) and records
+    nothing; any other prompt is the answer to give instead, and the file is never downloaded."""
+
+    image: StoredImage | None
     telegram_file_id: str | None
     telegram_file_unique_id: str | None
     media_group_id: str | None = None

@@ -181,6 +181,9 @@ class FormService:
 
         A wrong answer returns the same question with ``error`` set; nothing stored is lost.
         Raises ``StaleAction`` for a button of another draft; returns ``kind='none'`` without a draft.
+        A photo offered without its image (``PhotoAnswer.image`` ``None``) gets ``photo_wanted`` when
+        the question asked now (or the photos question of its album) takes it, else the answer it
+        would get — before any byte of it is downloaded.
         """
         async with self._lock(actor.user_id), self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id, for_update=True)
@@ -458,13 +461,15 @@ class FormService:
         spec: FieldSpec,
         action: PhotoAnswer,
         locale: str,
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> Prompt | tuple[str, dict[str, Any]]:
         if spec.type != "photos":
             raise Rejected("unexpected_photo", expected=spec.type)
         photos = list(state.data.get(spec.key) or [])
         if len(photos) >= spec.max_items:
             raise Rejected("too_many_photos", max=spec.max_items)
         image = action.image
+        if image is None:  # only offered: taken, once fetched
+            return Prompt("photo_wanted", draft_id=draft.id or 0)
         photo = Photo(
             sha256=image.sha256,
             storage_key=image.storage_key,
