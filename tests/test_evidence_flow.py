@@ -11,7 +11,7 @@ from aiogram.methods import SendMediaGroup, SendPhoto
 from PIL import Image, ImageChops, ImageStat
 from sqlmodel import col, select
 
-from storage.models import Photo
+from storage.models import Hazard, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, finish_hazard
@@ -63,18 +63,29 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     async with h.core.uow() as u:
         made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
         assert [e.format for e in made] == ["jpeg"] * 9 + ["png", "heif", "png", "png", "jpeg"]
-        lines = made[0].watermark
-    assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
-    assert lines[1] == "地点：建国门外大街永安里8号　北纬39.908700° 东经116.460500°"
-    assert lines[2] == "单位：建外街道　检查人：王检查"
-    assert lines[3].startswith("草稿编号：") and lines[3].endswith("阶段：隐患发现")
+        assert {tuple(e.watermark) for e in made} == {()}  # unmarked while the form is open
 
     await chat.press("完成")
     await finish_hazard(chat)
+    # the address is corrected on the review card, after the photos arrived
+    await chat.press("修改：地址")
+    await chat.say("建国门外大街永安里10号")
+    assert "提交前请核对" in chat.last_text(), chat.last_text()
     before = len(h.session.requests)
     await chat.press("提交")
     after_submit = h.session.requests[before:]
     assert any("隐患已提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
+
+    async with h.core.uow() as u:
+        number = (await u.session.exec(select(Hazard.draft_number))).one()
+        made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
+    assert number in " ".join(chat.texts(after_submit))  # the number the inspector is shown
+    lines = made[0].watermark
+    assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
+    assert lines[1] == "地点：建国门外大街永安里10号　北纬39.908700° 东经116.460500°"
+    assert lines[2] == "单位：建外街道　检查人：王检查"
+    assert lines[3] == f"草稿编号：{number}　阶段：隐患发现"
+    assert all(e.watermark[1:] == lines[1:] for e in made)
 
     albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
     assert not [m for m in after_submit if isinstance(m, SendPhoto)]

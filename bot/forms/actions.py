@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storage.images import ImageFacts
+
 
 class Nav(StrEnum):
     BACK = "back"
@@ -67,8 +69,26 @@ class LocationAnswer:
 
 
 @dataclass(frozen=True)
+class StoredCopy:
+    """The evidence copy made when a photo was received — upright, sRGB, EXIF-free, long edge at most
+    1600 px, no watermark yet (burned in once the record's number and place are final) — and its
+    thumbnail, both in the photo store; with the EXIF facts of the original."""
+
+    facts: ImageFacts
+    sha256: str
+    key: str
+    size: int
+    width: int
+    height: int
+    thumb_sha256: str
+    thumb_key: str
+    thumb_size: int
+
+
+@dataclass(frozen=True)
 class StoredImage:
-    """An image already kept in the photo store (original bytes, by content hash)."""
+    """An image already kept in the photo store (original bytes, by content hash), with its unmarked
+    evidence copy when one was made on receipt (staff photos; a tip-off photo has none)."""
 
     sha256: str
     storage_key: str
@@ -76,6 +96,7 @@ class StoredImage:
     mime: str
     width: int
     height: int
+    copy: StoredCopy | None = None
 
 
 @dataclass(frozen=True)
