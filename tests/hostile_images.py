@@ -85,6 +85,17 @@ def _fctl(seq: int, width: int, height: int, x: int = 0, y: int = 0) -> bytes:
     return _chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, width, height, x, y, 1, 10, 0, 0))
 
 
+def png_flat(width: int, height: int, colour: int = 6) -> bytes:
+    """A valid 8-bit PNG of one colour (``colour``: 2 RGB, 6 RGBA): tiny on disk, ``width × height``
+    pixels once decoded — a real picture, not a bomb, when within the bound."""
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    row = b"\x00" + bytes([90, 120, 150, 255][:channels]) * width
+    packer = zlib.compressobj(9)
+    parts = [packer.compress(row) for _ in range(height)]
+    parts.append(packer.flush())
+    return b"\x89PNG\r\n\x1a\n" + _ihdr(width, height, 8, colour) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
+
+
 def apng_frame_outside_canvas() -> bytes:
     """An APNG whose canvas (IHDR) is 100×100 and whose frame claims 12 000×12 000: invalid."""
     pixels = zlib.compress(b"\x00" + b"\x00" * 300 * 100)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import storage.images as images
+from bot.services.evidence import build_unmarked
 from storage.images import (
     MAX_FRAMES,
     MAX_PIXELS,
@@ -29,6 +30,7 @@ from tests.hostile_images import (
     heic_ispe_claiming,
     heic_photo,
     heic_sps_bomb,
+    png_flat,
     tiff_pages_bomb,
     webp_canvas,
 )
@@ -117,3 +119,12 @@ def test_anything_pillow_calls_a_bomb_is_too_large_not_an_error(frame: tuple[int
     with peak_growth() as growth, pytest.raises(ImageTooLargePixels):
         open_upright(bomb, facts)
     assert growth.mib < 50
+
+
+def test_a_picture_just_within_the_bound_is_taken_at_the_cost_of_one_decoded_copy() -> None:
+    # 7 700 × 7 700 RGBA = 59.3 MP: Pillow holds it in 237 MB; reduced strip by strip, nothing else that big
+    data = png_flat(7700, 7700)
+    with peak_growth() as growth:
+        made = build_unmarked(data)
+    assert (made.copy.width, made.copy.height) == (1600, 1600)
+    assert growth.mib < 300, f"{growth.mib:.0f} MiB"
