@@ -11,10 +11,10 @@ from aiogram.methods import SendMediaGroup, SendPhoto
 from PIL import Image, ImageChops, ImageStat
 from sqlmodel import col, select
 
-from storage.models import Hazard, Photo
+from storage.models import Hazard, Inspection, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
-from tests.forms_flow import fill_hazard_until_photos, finish_hazard
+from tests.forms_flow import fill_hazard_until_photos, fill_inspection_until_review, finish_hazard
 from tests.image_factory import encode, exif_with, png_bomb, scene
 
 
@@ -116,3 +116,37 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
             select(Photo.hazard_id).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
         )).all()
     assert len(owned) == 14 and None not in owned
+
+
+async def test_a_photos_own_gps_is_burned_in_only_near_the_district_and_then_labelled(
+    harness: Harness, photos_dir: Path
+) -> None:
+    h = harness
+    chat = await h.bind(70002, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat, pin=False)  # an address, no pin: the record has no coordinates
+    await chat.file(photos_dir / "DSCN0010.jpg", "DSCN0010.jpg", "image/jpeg")  # its GPS is in Tuscany
+    near = encode(scene(), "JPEG", exif=exif_with(gps=(39.93, 116.45)).tobytes())
+    await chat.file(near, "IMG_0001.jpg", "image/jpeg")
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press("提交")
+    async with h.core.uow() as u:
+        made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
+    assert [e.watermark[1] for e in made] == [
+        "地点：建国门外大街永安里8号",
+        "地点：建国门外大街永安里8号　照片GPS：北纬39.930000° 东经116.450000°",
+    ]
+    assert made[0].latitude is not None  # what the camera said is kept in the record, not shown
+
+
+async def test_an_inspections_photos_carry_the_inspection_number_the_inspector_is_shown(harness: Harness) -> None:
+    h = harness
+    chat = await h.bind(70003, "inspector", "110105001", name="王检查")
+    await fill_inspection_until_review(chat, photos=[encode(scene(), "JPEG")])
+    sent = await chat.press("提交")
+    async with h.core.uow() as u:
+        number = (await u.session.exec(select(Inspection.number))).one()
+        (made,) = (await u.session.exec(select(PhotoEvidence))).all()
+    assert number in " ".join(chat.texts(sent))
+    assert made.watermark[-1] == f"检查编号：{number}　阶段：监督检查"
+    assert made.watermark[1] == "地点：建国门外大街永安里8号"
