@@ -187,12 +187,13 @@ def _webp(data: bytes, max_frames: int, still: tuple[int, int]) -> FrameLayout:
             layout.frames.append(Frame(fw, fh))
             _count(layout, max_frames)
         elif kind in (b"VP8 ", b"VP8L"):
-            layout.frames.append(Frame(*_vp8_size(kind, body)))
+            layout.frames.append(Frame(*vp8_size(kind, body)))
         i += 8 + length + (length & 1)
     return layout
 
 
-def _vp8_size(kind: bytes, body: bytes) -> tuple[int, int]:
+def vp8_size(kind: bytes, body: bytes) -> tuple[int, int]:
+    """The size in a WebP ``VP8 `` (lossy) or ``VP8L`` (lossless) bitstream chunk's body."""
     if kind == b"VP8 " and len(body) >= 10 and body[3:6] == b"\x9d\x01\x2a":
         w, h = struct.unpack("<HH", body[6:10])
         return w & 0x3FFF, h & 0x3FFF

@@ -29,7 +29,7 @@ from PIL import Image, ImageOps
 
 from bot.services.errors import DomainError
 from storage.heif_frames import heif_layout
-from storage.image_frames import FrameLayout, FrameStructureBroken, TooManyFrames, scan_frames
+from storage.image_frames import FrameLayout, FrameStructureBroken, TooManyFrames, scan_frames, vp8_size
 
 # thumbnails, depth and auxiliary images are never decoded: only the primary image is used
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -186,13 +186,10 @@ def _webp_size(data: bytes) -> tuple[int, int]:
     chunk = data[12:16]
     if chunk == b"VP8X" and len(data) >= 30:
         return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
-    raise ImageTruncated()
+    try:
+        return vp8_size(chunk, data[20:])
+    except FrameStructureBroken as exc:
+        raise ImageTruncated() from exc
 
 
 def _gif_size(data: bytes) -> tuple[int, int]:
