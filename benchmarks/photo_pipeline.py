@@ -11,7 +11,11 @@ file. Variants:
   pipeline that touches every pixel pays;
 - ``pipeline``: ``inspect_image`` + ``build_evidence`` (EXIF facts, upright, sRGB, 1600 px, Chinese
   watermark band, EXIF-free JPEG, 320 px thumbnail) — what ``make_evidence`` runs in its thread;
-- ``pipeline-no-draft``: the same with JPEG DCT-scaled decoding switched off, to show what it saves.
+- ``pipeline-no-draft``: the same with JPEG DCT-scaled decoding switched off, to show what it saves;
+- ``receive``: ``build_unmarked`` — what a form's photo costs on receipt (checks, decode, upright, sRGB,
+  1600 px, EXIF-free, thumbnail; no watermark yet);
+- ``stamp``: ``build_stamped`` on that unmarked copy — what submitting the record costs per photo
+  (the watermark with the record's number and address as submitted).
 
 Time: median wall time of ``--runs`` runs in one warm process. Memory: each variant runs once more
 in a fresh subprocess; peak RSS growth over the process after imports and reading the file
@@ -39,7 +43,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.services import evidence  # noqa: E402
-from bot.services.evidence import WatermarkInfo, build_evidence  # noqa: E402
+from bot.services.evidence import (  # noqa: E402
+    WatermarkInfo,
+    build_evidence,
+    build_stamped,
+    build_unmarked,
+    watermark_lines,
+)
 from storage import images  # noqa: E402
 from storage.images import inspect_image  # noqa: E402
 
@@ -89,7 +99,20 @@ def pipeline_no_draft(data: bytes) -> int:
         evidence.open_upright = real
 
 
-VARIANTS = {"plain": plain, "pipeline": pipeline, "pipeline-no-draft": pipeline_no_draft}
+def receive(data: bytes) -> int:
+    return len(build_unmarked(data).copy.data)
+
+
+_UNMARKED: dict[int, bytes] = {}
+
+
+def stamp(data: bytes) -> int:
+    unmarked = _UNMARKED.get(id(data)) or _UNMARKED.setdefault(id(data), build_unmarked(data).copy.data)
+    return len(build_stamped(unmarked, watermark_lines(INFO))[0].data)
+
+
+VARIANTS = {"plain": plain, "pipeline": pipeline, "pipeline-no-draft": pipeline_no_draft, "receive": receive,
+            "stamp": stamp}
 
 
 def _status_kib(field: str) -> int:
@@ -102,6 +125,8 @@ def _status_kib(field: str) -> int:
 def _child(variant: str, path: str) -> None:
     data = Path(path).read_bytes()
     func = VARIANTS[variant]
+    if variant == "stamp":  # the unmarked copy exists before submission: not part of what is measured
+        stamp(data)
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status_kib("VmRSS")
     tracemalloc.start()

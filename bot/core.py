@@ -73,7 +73,7 @@ def build_services(
 ) -> Services:
     """Every service on one database; ``actors``: the cache of who sent an update (none: no caching)."""
     photos = PhotoService(uow, photo_store)
-    evidence = EvidenceService(uow, photo_store, clock)
+    evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
     forms = FormService(uow, clock, settings, evidence)
     find = FindService(uow, clock)

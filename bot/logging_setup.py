@@ -29,6 +29,17 @@ PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "async
 # one line per update or request: at INFO they cost more CPU than a bare aiogram bot spends on the
 # update itself (benchmarks/RESULTS-scale.md) and the reverse proxy logs requests anyway; --verbose shows them
 PER_UPDATE_LOGGERS = ("aiogram.event", "aiohttp.access")
+# Only these namespaces may log below WARNING, also under --verbose: our own code, and the libraries whose
+# debug lines carry ids, not content. Every other logger, present or future, is held at WARNING: Pillow
+# writes every EXIF tag of every photo at DEBUG (GPS position, camera, time), tip-offs included.
+VERBOSE_NAMESPACES = ("hazardbot", "bot", "handlers", "storage", "reminders", "aiogram", "aiohttp.access",
+                      "apscheduler", "alembic")
+# held at WARNING by level too, so that their debug records are not even made
+QUIET_LIBRARIES = ("PIL", "pillow_heif", "matplotlib", "fontTools", "openpyxl", "asyncio")
+
+
+def _within(name: str, namespaces: tuple[str, ...]) -> bool:
+    return any(name == n or name.startswith(n + ".") for n in namespaces)
 
 
 def redact(text: str) -> str:
@@ -48,11 +59,14 @@ def _safe_arg(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """Drops the database drivers' statement logs (below WARNING: they carry parameters) and reduces
-    Telegram objects among a record's arguments to their type and ids."""
+    """Drops records below WARNING from outside ``VERBOSE_NAMESPACES`` (the database drivers' statements
+    carry parameters, Pillow's carry EXIF) and reduces Telegram objects among a record's arguments to
+    their type and ids."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING and record.name.startswith(PARAMETER_LOGGERS):
+        if record.levelno < logging.WARNING and (
+            record.name.startswith(PARAMETER_LOGGERS) or not _within(record.name, VERBOSE_NAMESPACES)
+        ):
             return False
         if isinstance(record.args, tuple):
             record.args = tuple(_safe_arg(a) for a in record.args)
@@ -118,7 +132,7 @@ def configure_logging(level: int = logging.WARNING, fmt: str = "kv", stream: Tex
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in PARAMETER_LOGGERS:
+    for name in PARAMETER_LOGGERS + QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     for name in PER_UPDATE_LOGGERS:
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))

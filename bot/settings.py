@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     tipoff_max_photos: int = Field(default=6, ge=0)
     tipoff_duplicate_radius_m: float = Field(default=100.0, gt=0)
     tipoff_duplicate_days: int = Field(default=90, ge=1)
+    # photos (issue 14): originals and copies no record, draft or event names are removed by
+    # `hazardbot photos prune` once older than this; a photo's own GPS is burned into its evidence copy
+    # only within photo_gps_radius_km of district_centre (WGS-84 latitude, longitude)
+    photo_retention_days: int = Field(default=30, ge=1)
+    district_centre: tuple[float, float] = (39.9219, 116.4436)
+    photo_gps_radius_km: float = Field(default=100.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -28,9 +28,10 @@ from bot.forms.actions import (
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied, StaleAction
-from bot.services.evidence import EvidencePhoto, album_pages, check_declared_size
+from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import confirm_discard, render
+from handlers.media import fetch, might_be_image
 from handlers.message_edits import drop_keyboard, show_in_place
 from handlers.message_limits import clip
 from handlers.notices import deliver
@@ -39,7 +40,6 @@ from handlers.texts import domain_error
 log = logging.getLogger("hazardbot.forms")
 
 ALBUM_SIZE = 10
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
 def _discard_question() -> str:
@@ -105,14 +105,19 @@ def _error_text(exc: DomainError, actor: Actor) -> str:
     return domain_error(exc.code, exc.params)
 
 
-async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> None:
+async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> Prompt | None:
+    """Apply ``action`` and answer; returns the prompt, or ``None`` when it was refused with a warning.
+    A ``photo_wanted`` prompt is returned unanswered: the caller fetches the photo."""
     try:
         prompt = await services.forms.act(actor, action, locale)
     except DomainError as exc:
         await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
-        return
+        return None
+    if prompt.kind == "photo_wanted":
+        return prompt
     await _send(message, prompt, locale)  # with no open form, the public are pointed to /report
     await _show_evidence(message, services, prompt)
+    return prompt
 
 
 def router() -> Router:
@@ -236,8 +241,7 @@ def router() -> Router:
     async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
         doc = message.document
         assert doc is not None
-        name = (doc.file_name or "").lower()
-        if not ((doc.mime_type or "").startswith("image/") or name.endswith(IMAGE_EXTENSIONS)):
+        if not might_be_image(doc):
             await _act(message, actor, services, locale, UnsupportedAnswer("document"))
             return
         await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size)
@@ -274,11 +278,12 @@ async def _image(
     file_unique_id: str,
     declared_size: int | None,
 ) -> None:
+    """Ask the service first whether the question asked now takes a photo; only then download it."""
+    offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id))
+    if offer is None or offer.kind != "photo_wanted":  # answered: no question takes it now
+        return
     try:
-        check_declared_size(declared_size)
-        downloaded = await bot.download(file_id)
-        assert downloaded is not None
-        stored = await services.photos.keep_original(downloaded.read())
+        stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
     except DomainError as exc:
         await _send(message, await services.forms.current(actor, locale), locale, warning=domain_error(exc.code, exc.params))
         return

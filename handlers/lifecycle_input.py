@@ -30,7 +30,6 @@ from bot.forms.checks import Rejected, parse_date_answer, parse_decimal
 from bot.forms.spec import FieldSpec
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.evidence import check_declared_size
 from bot.services.lifecycle import FiveImplementations, local_date
 from bot.services.lifecycle_errors import EvidenceRequired
 from bot.services.lifecycle_service import Document
@@ -38,8 +37,10 @@ from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
 from handlers.lifecycle_common import log, tell_others
+from handlers.media import fetch, is_image_message
 from handlers.message_limits import LONG_TEXT_LIMIT, shorten
 from handlers.texts import domain_error, q, rejection
+from storage.images import NotAnImage
 
 STEPS: dict[str, tuple[str, ...]] = {
     "reject": ("reason",),
@@ -75,12 +76,6 @@ class LifecycleInput(StatesGroup):
 LATE_WINDOW = timedelta(minutes=2)
 
 
-def _is_image(message: Message) -> bool:
-    """A photo, or a file sent as an image (a document with an ``image/`` type)."""
-    doc = message.document
-    return bool(message.photo) or (doc is not None and (doc.mime_type or "").startswith("image/"))
-
-
 def closed_input_text() -> str:
     """Said to a press under questions that have ended (a double tap on Done, an old message)."""
     return _("That question is closed (answered, cancelled or timed out); this press changed "
@@ -107,7 +102,7 @@ async def late_media(message: Message, state: FSMContext, now: datetime, *, form
     if closed_at is None or now - datetime.fromisoformat(closed_at) > LATE_WINDOW:
         await state.clear()
         return False
-    if not _is_image(message):
+    if not is_image_message(message):
         return False
     group = message.media_group_id
     if form_open and group not in data.get("albums", []):
@@ -263,6 +258,21 @@ async def _execute(data: dict[str, Any], actor: Actor, services: Services, today
     raise AssertionError(op)
 
 
+async def _keep_photo(bot: Bot, services: Services, actor: Actor, data: dict[str, Any],
+                      file_id: str, file_unique_id: str, size: int | None, *, as_document: bool) -> int | None:
+    """Download an image for the step and record it; its photo id. A file that might have been an image
+    but whose bytes are none (a PDF with no type or name) is ``None`` when the step takes documents
+    (``as_document``), else refused (``NotAnImage``)."""
+    try:
+        stored = await services.photos.keep_original(await fetch(bot, file_id, size))
+    except NotAnImage:
+        if as_document:
+            return None
+        raise
+    stage = _STAGE.get(data["op"], PhotoStage.REINSPECTION)
+    return await services.lifecycle.add_photo(actor, stored, file_id, file_unique_id, stage, hazard_id=data.get("hid"))
+
+
 async def _one_at_a_time(handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Message | CallbackQuery,
                          data: dict[str, Any]) -> Any:
     """Every handler of this router runs under the chat's lock (``locked``), and only while the
@@ -325,7 +335,19 @@ def router() -> Router:
             await _refuse(message, state, data, _("Please answer the question first."))
             return
         doc = message.document
-        if not _is_image(message):
+        photo_id = None
+        if is_image_message(message):
+            file = message.photo[-1] if message.photo else doc
+            assert file is not None
+            try:
+                photo_id = await _keep_photo(bot, services, actor, data, file.file_id, file.file_unique_id,
+                                             file.file_size, as_document=step == "evidence" and doc is not None)
+            except DomainError as exc:
+                await message.answer(domain_error(exc.code, exc.params))
+                return
+        if photo_id is not None:
+            data["photos"].append(photo_id)
+        else:
             if step != "evidence" or doc is None:
                 await _refuse(message, state, data, _("Photos are expected here."))
                 return
@@ -335,21 +357,6 @@ def router() -> Router:
                 ).format(name=q(data["doc"][1])))
                 return
             data["doc"] = [doc.file_id, doc.file_name or "document"]
-        else:
-            file = message.photo[-1] if message.photo else doc
-            assert file is not None
-            try:
-                check_declared_size(file.file_size)
-                downloaded = await bot.download(file.file_id)
-                assert downloaded is not None
-                stored = await services.photos.keep_original(downloaded.read())
-                stage = _STAGE.get(data["op"], PhotoStage.REINSPECTION)
-                photo_id = await services.lifecycle.add_photo(actor, stored, file.file_id, file.file_unique_id,
-                                                              stage, hazard_id=data.get("hid"))
-            except DomainError as exc:
-                await message.answer(domain_error(exc.code, exc.params))
-                return
-            data["photos"].append(photo_id)
         group = message.media_group_id
         albums = list(data.get("albums") or [])
         if group:

@@ -82,13 +82,22 @@ def image_rejection(code: str, params: dict[str, Any]) -> str:
             size_mb=q(params.get("size_mb", "?"))
         )
     if code == "image_too_large_pixels":
-        return _("That image is too large in pixels to process. Send a normal photo.")
+        return _("That image is too large (over {max_megapixels} megapixels) to process. Send a normal photo.").format(
+            max_megapixels=q(params.get("max_megapixels", 60)))
+    if code == "image_too_many_frames":
+        return _("That image has too many frames (at most {max_frames}). Send a normal photo.").format(
+            max_frames=q(params.get("max_frames", "?")))
     if code == "image_truncated":
         return _("That image file is damaged or incomplete. Please send it again.")
+    if code == "photo_download_failed":
+        return _("The photo could not be downloaded from Telegram. Please send it again.")
     return _("That file is not an image I can use (JPEG, PNG, WebP or HEIC).")
 
 
-IMAGE_ERRORS = frozenset({"file_too_big", "image_too_large_pixels", "image_truncated", "not_an_image", "image_format_unsupported"})
+IMAGE_ERRORS = frozenset({
+    "file_too_big", "image_too_large_pixels", "image_too_many_frames", "image_truncated", "not_an_image",
+    "image_format_unsupported", "photo_download_failed",
+})
 
 
 def domain_error(code: str, params: dict[str, Any]) -> str:

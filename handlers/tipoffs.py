@@ -16,16 +16,14 @@ from bot.forms.actions import PhotoAnswer
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.evidence import check_declared_size
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render
+from handlers.media import fetch, might_be_image
 from handlers.message_edits import drop_keyboard
 from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
 async def send_prompt(message: Message, bot: Bot, prompt: Prompt, locale: str) -> None:
@@ -128,8 +126,7 @@ def router() -> Router:
     async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
         doc = message.document
         assert doc is not None
-        name = (doc.file_name or "").lower()
-        if not ((doc.mime_type or "").startswith("image/") or name.endswith(IMAGE_EXTENSIONS)):
+        if not might_be_image(doc):
             await message.answer(_("Please send photos as pictures or image files."))
             return
         await _photo(message, bot, actor, services, locale, doc.file_id, doc.file_size)
@@ -151,14 +148,13 @@ async def _start_addition(message: Message, bot: Bot, actor: Actor, services: Se
 
 async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
                  file_id: str, declared_size: int | None) -> None:
-    """Download, strip metadata, keep only the clean copy; the Telegram file id is not kept, so the
-    original (which may carry GPS) can never be forwarded to anyone."""
+    """Once the open report's question takes it: download, strip metadata, keep only the clean copy; the
+    Telegram file id is not kept, so the original (which may carry GPS) can never be forwarded to anyone."""
     try:
-        check_declared_size(declared_size)
-        downloaded = await bot.download(file_id)
-        assert downloaded is not None
-        stored = await services.tipoffs.keep_photo(downloaded.read())
-        prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
+        prompt = await services.forms.act(actor, PhotoAnswer(None, None, None, message.media_group_id), locale)
+        if prompt.kind == "photo_wanted":
+            stored = await services.tipoffs.keep_photo(await fetch(bot, file_id, declared_size))
+            prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
     except DomainError as exc:
         await message.answer(domain_error(exc.code, exc.params))
         return

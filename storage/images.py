@@ -2,9 +2,14 @@
 
 The file name and the MIME type a client declares are never trusted: phones send HEIC named
 ``.jpg`` and PNG screenshots named ``.jpeg``. ``inspect_image`` sniffs the format from the magic
-bytes, reads the pixel size from the header and refuses decompression bombs at that point, then
-reads the EXIF facts the evidence record keeps (orientation, capture time, GPS). Nothing here
-decodes pixels; ``open_upright`` does, and reports truncated or corrupt files.
+bytes, reads the declared size from the header and the real size of every frame from the container
+(``storage.image_frames``, ``storage.heif_frames``), and refuses decompression bombs at that point —
+one bound, ``MAX_PIXELS``, for every frame and canvas, and ``MAX_FRAMES`` frames — then reads the
+EXIF facts the evidence record keeps (orientation, capture time, GPS). Nothing here decodes pixels;
+``open_upright`` does, and reports truncated or corrupt files.
+
+Pillow's own bomb check is set to the same bound and its warning made an error, as a second net:
+anything over ``MAX_PIXELS`` that reached Pillow is refused as too large, never decoded.
 
 Source: 方案 五(一) ("相关记录及照片及时录入信息系统"); design.md "Records" (photos per stage + location).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,8 +28,11 @@ import pillow_heif
 from PIL import Image, ImageOps
 
 from bot.services.errors import DomainError
+from storage.heif_frames import heif_layout
+from storage.image_frames import FrameLayout, FrameStructureBroken, TooManyFrames, scan_frames, vp8_size
 
-pillow_heif.register_heif_opener()
+# thumbnails, depth and auxiliary images are never decoded: only the primary image is used
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,6 +41,12 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 #: 60 megapixels: above every phone's default mode (48 MP = 8000×6000), below Pillow's own
 #: bomb threshold (89 MP), and about 180 MB of RGB pixels at full size.
 MAX_PIXELS = 60_000_000
+#: Frames of an animation, or coded images of a HEIC (an iPhone's 48 MP photo is a grid of 192 tiles).
+MAX_FRAMES = 1000
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+_BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 
@@ -56,9 +71,16 @@ class ImageTooLargePixels(DomainError):
 
 
 class ImageTruncated(DomainError):
-    """The header or the pixel data is cut off or corrupt."""
+    """The header or the pixel data is cut off or corrupt (also: a header claiming more pixels than
+    the file's compressed data could ever hold)."""
 
     code = "image_truncated"
+
+
+class ImageTooManyFrames(DomainError):
+    """More frames (or coded images) than ``MAX_FRAMES``. ``params``: ``max_frames``."""
+
+    code = "image_too_many_frames"
 
 
 class FileTooBig(DomainError):
@@ -164,13 +186,10 @@ def _webp_size(data: bytes) -> tuple[int, int]:
     chunk = data[12:16]
     if chunk == b"VP8X" and len(data) >= 30:
         return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
-    raise ImageTruncated()
+    try:
+        return vp8_size(chunk, data[20:])
+    except FrameStructureBroken as exc:
+        raise ImageTruncated() from exc
 
 
 def _gif_size(data: bytes) -> tuple[int, int]:
@@ -180,44 +199,66 @@ def _gif_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def _heif_size(data: bytes) -> tuple[int, int]:
-    try:
-        return pillow_heif.open_heif(data, convert_hdr_to_8bit=True).size  # parses boxes only
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise ImageTruncated() from exc
+# a HEIF's size is its primary item's, found by storage.heif_frames with the rest of its boxes
+_SIZE_READERS = {"jpeg": _jpeg_size, "png": _png_size, "webp": _webp_size, "gif": _gif_size}
 
 
-_SIZE_READERS = {"jpeg": _jpeg_size, "png": _png_size, "webp": _webp_size, "heif": _heif_size, "gif": _gif_size}
-
-
-def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
-    """Raises ``ImageTooLargePixels`` when ``width × height`` exceeds ``max_pixels``."""
+def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS, capacity: int | None = None) -> None:
+    """Raises ``ImageTooLargePixels`` when ``width × height`` exceeds ``max_pixels`` — or
+    ``ImageTruncated`` when it also exceeds ``capacity``, the most pixels the frame's compressed data
+    could hold: such a header is corrupt, not a picture too large."""
     if width <= 0 or height <= 0:
         raise ImageTruncated()
     if width * height > max_pixels:
+        if capacity is not None and width * height > capacity:
+            raise ImageTruncated()
         raise ImageTooLargePixels(width=width, height=height, max_megapixels=max_pixels // 1_000_000)
+
+
+def frame_layout(fmt: str, data: bytes, max_frames: int = MAX_FRAMES) -> FrameLayout:
+    """Every frame of ``data`` (``storage.image_frames``, ``storage.heif_frames``), for a supported
+    ``fmt``. Raises ``ImageTruncated``, ``ImageTooManyFrames``."""
+    try:
+        if fmt == "heif":
+            return heif_layout(data, max_frames)
+        return scan_frames(fmt, data, _SIZE_READERS[fmt](data), max_frames)
+    except FrameStructureBroken as exc:
+        raise ImageTruncated() from exc
+    except TooManyFrames as exc:
+        raise ImageTooManyFrames(max_frames=max_frames) from exc
+
+
+def check_frames(layout: FrameLayout, max_pixels: int = MAX_PIXELS) -> None:
+    """Every frame, then the canvas, within ``max_pixels`` (``check_pixels``)."""
+    for frame in layout.frames:
+        check_pixels(frame.width, frame.height, max_pixels, frame.capacity)
+    check_pixels(*layout.canvas, max_pixels)
 
 
 def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
     """Sniff, size-check and read the EXIF of ``data`` without decoding pixels.
 
-    Raises ``FileTooBig`` (over 20 MB), ``NotAnImage``, ``ImageFormatUnsupported``,
-    ``ImageTooLargePixels`` (checked from the header, before Pillow sees the file) and
-    ``ImageTruncated`` (no readable header). Blocking (parses EXIF): call it from a thread.
+    Raises ``FileTooBig`` (over 20 MB), ``NotAnImage``, ``ImageFormatUnsupported`` (TIFF, multi-page
+    or not, BMP, AVIF), ``ImageTooLargePixels`` and ``ImageTooManyFrames`` (checked from the headers of
+    every frame, before Pillow sees the file) and ``ImageTruncated`` (no readable header, or one that
+    claims more than the file holds). Blocking (parses EXIF): call it from a thread.
     """
     if len(data) > MAX_FILE_BYTES:
         raise FileTooBig(size_mb=round(len(data) / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
     fmt = sniff_format(data)
     if fmt is None:
         raise NotAnImage()
-    if fmt not in _SIZE_READERS:
+    if fmt not in _MIME:
         raise ImageFormatUnsupported(format=fmt)
-    width, height = _SIZE_READERS[fmt](data)
-    check_pixels(width, height, max_pixels)
+    layout = frame_layout(fmt, data)
+    check_frames(layout, max_pixels)
+    width, height = layout.shown
     try:
         with Image.open(io.BytesIO(data)) as im:
             exif = im.getexif()
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except _BOMBS as exc:
+        raise ImageTooLargePixels(width=width, height=height, max_megapixels=max_pixels // 1_000_000) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
         raise ImageTruncated() from exc
     orientation = exif.get(0x0112, 1)
     if not isinstance(orientation, int) or not 1 <= orientation <= 8:
@@ -285,17 +326,50 @@ def gps_from_exif(exif: Image.Exif) -> tuple[float | None, float | None]:
     return round(lat, 6), round(lon, 6)
 
 
+#: modes ``Image.reduce`` averages correctly (a palette index or a bit cannot be averaged)
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "I", "F", "CMYK"}
+
+
+def _shrink(im: Image.Image, long_edge: int) -> Image.Image:
+    """``im`` scaled down by a whole factor to no less than ``long_edge`` (the final resize is finer),
+    the full-size pixels released at once: every later step (turning, colour conversion) then works on
+    the small picture, so a 60 MP image costs its decoded size once, not three times."""
+    factor = max(im.size) // long_edge
+    if factor < 2:
+        return im
+    if im.mode in _REDUCIBLE:
+        # strip by strip: Pillow premultiplies alpha into a full-size copy before reducing RGBA
+        small = Image.new(im.mode, (-(-im.width // factor), -(-im.height // factor)))
+        rows = factor * 32
+        for top in range(0, im.height, rows):
+            strip = im.crop((0, top, im.width, min(im.height, top + rows)))
+            small.paste(strip.reduce(factor), (0, top // factor))
+        small.info = dict(im.info)
+    else:
+        small = im.resize((max(1, im.width // factor), max(1, im.height // factor)), Image.Resampling.NEAREST)
+        small.info = dict(im.info)
+    im.close()
+    return small
+
+
 def open_upright(data: bytes, facts: ImageFacts, *, long_edge: int | None = None) -> Image.Image:
     """Decode ``data`` (already passed through ``inspect_image``) turned upright per its EXIF
     orientation. With ``long_edge``, JPEGs are decoded at a reduced DCT scale no smaller than
-    needed, which saves most of the time and memory for large photos. Raises ``ImageTruncated``."""
+    needed, and other formats are reduced right after decoding, which saves most of the time and
+    memory for large photos. Raises ``ImageTruncated``."""
     try:
         im = Image.open(io.BytesIO(data))
         if long_edge and facts.format == "jpeg" and max(im.size) > long_edge:
             ratio = long_edge / max(im.size)
             im.draft(im.mode, (max(1, int(im.size[0] * ratio)), max(1, int(im.size[1] * ratio))))
         im.load()
+        if long_edge:
+            im = _shrink(im, long_edge)
         upright = ImageOps.exif_transpose(im)
+    except _BOMBS as exc:
+        raise ImageTooLargePixels(
+            width=facts.stored_width, height=facts.stored_height, max_megapixels=MAX_PIXELS // 1_000_000
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
         raise ImageTruncated() from exc
     return upright

@@ -7,8 +7,19 @@ import asyncio
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One object in the store: its key, size in bytes and when it was last written (aware UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
 
 
 class PhotoStore(Protocol):
@@ -20,9 +31,18 @@ class PhotoStore(Protocol):
         """The bytes stored under ``key``. Raises ``FileNotFoundError``."""
         ...
 
+    async def entries(self) -> list[StoredFile]:
+        """Every object in the store."""
+        ...
+
+    async def delete(self, key: str, *, unless_written_after: datetime) -> bool:
+        """Remove ``key`` unless it was (re)written after ``unless_written_after``; whether it was removed."""
+        ...
+
 
 class FileSystemPhotoStore:
-    """Content-addressed files: ``<root>/ab/abcdef…`` (sha256), written atomically."""
+    """Content-addressed files: ``<root>/ab/abcdef…`` (sha256), written atomically. Putting bytes that
+    are already there touches the file, so that its age counts from its latest use (``delete``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -41,6 +61,7 @@ class FileSystemPhotoStore:
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
         if path.exists():
+            os.utime(path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -56,3 +77,34 @@ class FileSystemPhotoStore:
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
+
+    async def entries(self) -> list[StoredFile]:
+        return await asyncio.to_thread(self._entries)
+
+    def _entries(self) -> list[StoredFile]:
+        if not self.root.is_dir():
+            return []
+        found = []
+        for shard in self.root.iterdir():
+            if not (shard.is_dir() and len(shard.name) == 2):
+                continue
+            for path in shard.iterdir():
+                key = f"{shard.name}/{path.name}"
+                if len(key) != 67 or not path.is_file():
+                    continue  # a write cut short (".tmp-…") or anything not ours
+                stat = path.stat()
+                found.append(StoredFile(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)))
+        return sorted(found, key=lambda f: f.key)
+
+    async def delete(self, key: str, *, unless_written_after: datetime) -> bool:
+        return await asyncio.to_thread(self._delete, self._path(key), unless_written_after)
+
+    @staticmethod
+    def _delete(path: Path, unless_written_after: datetime) -> bool:
+        try:
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) > unless_written_after:
+                return False  # put again meanwhile: in use
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True

@@ -22,13 +22,15 @@ async def finish_hazard(chat: LocalChat) -> None:
     assert "提交前请核对" in chat.last_text(), chat.last_text()
 
 
-async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房") -> None:
+async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房", pin: bool = True) -> None:
+    """``pin``: a location pin before the typed address (without: the address alone)."""
     await chat.say("/hazard")
     assert "所属街乡" in chat.last_text()
     await chat.press("保持当前值")
     await chat.say(site)
-    await chat.location(39.9087, 116.4605)
-    assert "位置已记录" in chat.last_text()
+    if pin:
+        await chat.location(39.9087, 116.4605)
+        assert "位置已记录" in chat.last_text()
     await chat.say("建国门外大街永安里8号")
     await chat.say("张三")
     await chat.say("13912345678")
@@ -50,7 +52,8 @@ async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租�
     assert "隐患照片" in chat.last_text()
 
 
-async def fill_inspection_until_review(chat: LocalChat, *, pick_hazards: list[str] = (), penalty: str = "责令整改") -> None:  # type: ignore[assignment]
+async def fill_inspection_until_review(chat: LocalChat, *, pick_hazards: list[str] = (), penalty: str = "责令整改",  # type: ignore[assignment]
+                                      photos: list[bytes] = ()) -> None:  # type: ignore[assignment]
     await chat.say("/inspect")
     await chat.press("今天")
     await chat.press("保持当前值")
@@ -65,6 +68,8 @@ async def fill_inspection_until_review(chat: LocalChat, *, pick_hazards: list[st
     await chat.press(penalty)
     if penalty == "罚款":
         await chat.say("0.5")
-    await chat.press("跳过")
+    for photo in photos:
+        await chat.photo(photo)
+    await chat.press("完成" if photos else "跳过")
     await chat.press("跳过")
     assert "提交前请核对" in chat.last_text(), chat.last_text()

@@ -188,7 +188,7 @@ def test_exif_and_gps_are_read_into_the_result_and_absent_from_every_copy(photos
     original = (photos_dir / "DSCN0010.jpg").read_bytes()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
     result = build_evidence(original, INFO)
-    assert result.facts.latitude is not None and result.info.latitude == result.facts.latitude
+    assert result.facts.latitude is not None  # kept in the evidence record (from Italy: not burned in)
     composite = build_before_after(original, original)
     for data in (result.copy.data, result.thumbnail.data, composite.data):
         _assert_no_metadata(data)
@@ -229,9 +229,22 @@ def test_the_exif_capture_time_and_gps_fill_what_the_record_lacks() -> None:
     taken = datetime(2026, 11, 29, 9, 5, tzinfo=SHANGHAI)
     info = INFO.with_facts(_facts(captured_at=taken, latitude=39.9, longitude=116.4))
     assert watermark_lines(info)[0] == "时间：2026-11-29 09:05:00（拍摄）"
-    assert (info.latitude, info.longitude) == (39.9, 116.4)
+    assert (info.latitude, info.longitude, info.photo_gps) == (39.9, 116.4, True)
+    assert watermark_lines(info)[1] == "地点：朝阳区工体北路8号　照片GPS：北纬39.900000° 东经116.400000°"
     placed = WatermarkInfo(received_at=RECEIVED, stage="discovery", latitude=1.0, longitude=2.0)
     assert placed.with_facts(_facts(latitude=39.9, longitude=116.4)).latitude == 1.0
+
+
+@pytest.mark.parametrize(
+    ("where", "lat", "lon"),
+    [("Tuscany", 43.467448, 11.885127), ("Tianjin, 110 km off", 39.13, 117.2), ("null island", 0.5, 0.5)],
+)
+def test_a_photos_gps_far_from_the_district_is_not_burned_in(where: str, lat: float, lon: float) -> None:
+    info = INFO.with_facts(_facts(latitude=lat, longitude=lon))
+    assert (info.latitude, info.photo_gps) == (None, False), where
+    assert watermark_lines(info)[1] == "地点：朝阳区工体北路8号"
+    near = replace(INFO, gps_reference=(lat, lon)).with_facts(_facts(latitude=lat, longitude=lon))
+    assert near.photo_gps and "照片GPS" in watermark_lines(near)[1]
 
 
 @pytest.mark.parametrize("taken", [datetime(1999, 12, 31, tzinfo=SHANGHAI), datetime(2026, 12, 5, tzinfo=SHANGHAI)])
@@ -245,7 +258,7 @@ def test_the_copy_carries_the_lines_it_was_made_from(photos_dir: Path) -> None:
     result = build_evidence((photos_dir / "DSCN0010.jpg").read_bytes(), INFO)
     assert list(result.lines) == watermark_lines(result.info)
     assert result.lines[0] == "时间：2008-10-22 16:28:39（拍摄）"
-    assert "北纬43.467448°" in result.lines[1]
+    assert result.lines[1] == "地点：朝阳区工体北路8号"  # the camera's GPS is in Tuscany
 
 
 @pytest.mark.parametrize(("shade", "name"), [((250, 250, 250), "light"), ((5, 5, 5), "dark")])

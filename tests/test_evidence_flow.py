@@ -11,10 +11,10 @@ from aiogram.methods import SendMediaGroup, SendPhoto
 from PIL import Image, ImageChops, ImageStat
 from sqlmodel import col, select
 
-from storage.models import Photo
+from storage.models import Hazard, Inspection, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
-from tests.forms_flow import fill_hazard_until_photos, finish_hazard
+from tests.forms_flow import fill_hazard_until_photos, fill_inspection_until_review, finish_hazard
 from tests.image_factory import encode, exif_with, png_bomb, scene
 
 
@@ -52,7 +52,7 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
         (truncated, "cut.jpg", "image/jpeg", None, "损坏或不完整"),
         (b"0" * 1000, "huge.jpg", "image/jpeg", 25 * 1024 * 1024, "最多只能接收 20 MB"),
         (b"%PDF-1.7\n" + b"0" * 100, "report.jpg", "image/jpeg", None, "不是可用的图片"),
-        (png_bomb(20000), "bomb.png", "image/png", None, "像素过大"),
+        (png_bomb(20000), "bomb.png", "image/png", None, "图片过大"),
     ]
     for data, name, mime, size, reply in bad:
         sent = await chat.file(data, name, mime, size=size)
@@ -63,18 +63,29 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     async with h.core.uow() as u:
         made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
         assert [e.format for e in made] == ["jpeg"] * 9 + ["png", "heif", "png", "png", "jpeg"]
-        lines = made[0].watermark
-    assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
-    assert lines[1] == "地点：建国门外大街永安里8号　北纬39.908700° 东经116.460500°"
-    assert lines[2] == "单位：建外街道　检查人：王检查"
-    assert lines[3].startswith("草稿编号：") and lines[3].endswith("阶段：隐患发现")
+        assert {tuple(e.watermark) for e in made} == {()}  # unmarked while the form is open
 
     await chat.press("完成")
     await finish_hazard(chat)
+    # the address is corrected on the review card, after the photos arrived
+    await chat.press("修改：地址")
+    await chat.say("建国门外大街永安里10号")
+    assert "提交前请核对" in chat.last_text(), chat.last_text()
     before = len(h.session.requests)
     await chat.press("提交")
     after_submit = h.session.requests[before:]
     assert any("隐患已提交" in t for t in chat.texts(after_submit)), chat.texts(after_submit)
+
+    async with h.core.uow() as u:
+        number = (await u.session.exec(select(Hazard.draft_number))).one()
+        made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
+    assert number in " ".join(chat.texts(after_submit))  # the number the inspector is shown
+    lines = made[0].watermark
+    assert lines[0] == "时间：2018-10-15 09:30:00（接收）"
+    assert lines[1] == "地点：建国门外大街永安里10号　北纬39.908700° 东经116.460500°"
+    assert lines[2] == "单位：建外街道　检查人：王检查"
+    assert lines[3] == f"草稿编号：{number}　阶段：隐患发现"
+    assert all(e.watermark[1:] == lines[1:] for e in made)
 
     albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
     assert not [m for m in after_submit if isinstance(m, SendPhoto)]
@@ -105,3 +116,37 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
             select(Photo.hazard_id).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
         )).all()
     assert len(owned) == 14 and None not in owned
+
+
+async def test_a_photos_own_gps_is_burned_in_only_near_the_district_and_then_labelled(
+    harness: Harness, photos_dir: Path
+) -> None:
+    h = harness
+    chat = await h.bind(70002, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat, pin=False)  # an address, no pin: the record has no coordinates
+    await chat.file(photos_dir / "DSCN0010.jpg", "DSCN0010.jpg", "image/jpeg")  # its GPS is in Tuscany
+    near = encode(scene(), "JPEG", exif=exif_with(gps=(39.93, 116.45)).tobytes())
+    await chat.file(near, "IMG_0001.jpg", "image/jpeg")
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press("提交")
+    async with h.core.uow() as u:
+        made = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id)))).all()
+    assert [e.watermark[1] for e in made] == [
+        "地点：建国门外大街永安里8号",
+        "地点：建国门外大街永安里8号　照片GPS：北纬39.930000° 东经116.450000°",
+    ]
+    assert made[0].latitude is not None  # what the camera said is kept in the record, not shown
+
+
+async def test_an_inspections_photos_carry_the_inspection_number_the_inspector_is_shown(harness: Harness) -> None:
+    h = harness
+    chat = await h.bind(70003, "inspector", "110105001", name="王检查")
+    await fill_inspection_until_review(chat, photos=[encode(scene(), "JPEG")])
+    sent = await chat.press("提交")
+    async with h.core.uow() as u:
+        number = (await u.session.exec(select(Inspection.number))).one()
+        (made,) = (await u.session.exec(select(PhotoEvidence))).all()
+    assert number in " ".join(chat.texts(sent))
+    assert made.watermark[-1] == f"检查编号：{number}　阶段：监督检查"
+    assert made.watermark[1] == "地点：建国门外大街永安里8号"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storage.images import ImageFacts
+
 
 class Nav(StrEnum):
     BACK = "back"
@@ -67,8 +69,26 @@ class LocationAnswer:
 
 
 @dataclass(frozen=True)
+class StoredCopy:
+    """The evidence copy made when a photo was received — upright, sRGB, EXIF-free, long edge at most
+    1600 px, no watermark yet (burned in once the record's number and place are final) — and its
+    thumbnail, both in the photo store; with the EXIF facts of the original."""
+
+    facts: ImageFacts
+    sha256: str
+    key: str
+    size: int
+    width: int
+    height: int
+    thumb_sha256: str
+    thumb_key: str
+    thumb_size: int
+
+
+@dataclass(frozen=True)
 class StoredImage:
-    """An image already kept in the photo store (original bytes, by content hash)."""
+    """An image already kept in the photo store (original bytes, by content hash), with its unmarked
+    evidence copy when one was made on receipt (staff photos; a tip-off photo has none)."""
 
     sha256: str
     storage_key: str
@@ -76,11 +96,16 @@ class StoredImage:
     mime: str
     width: int
     height: int
+    copy: StoredCopy | None = None
 
 
 @dataclass(frozen=True)
 class PhotoAnswer:
-    image: StoredImage
+    """A photo for the open form. ``image`` ``None``: the photo is only offered, not fetched yet — the
+    service says whether the question asked now takes it (``Prompt('photo_wanted')``) and records
+    nothing; any other prompt is the answer to give instead, and the file is never downloaded."""
+
+    image: StoredImage | None
     telegram_file_id: str | None
     telegram_file_unique_id: str | None
     media_group_id: str | None = None

@@ -40,9 +40,11 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Prompt:
-    """``kind``: ``question`` | ``review`` | ``submitted`` | ``cancelled`` | ``none`` | ``quiet``.
+    """``kind``: ``question`` | ``review`` | ``submitted`` | ``cancelled`` | ``none`` | ``quiet`` |
+    ``late_after_close`` | ``photo_wanted``.
 
-    ``quiet`` means: nothing to say now (later parts of a photo album).
+    ``quiet`` means: nothing to say now (later parts of a photo album); ``photo_wanted``: a photo
+    offered (``PhotoAnswer`` without an image) would be taken — fetch it and send it again.
     ``error`` is a rejection code (``bot.forms.checks.Rejected``) with ``error_params``;
     ``notice`` a short status code (``resumed``, ``photo_added``, ``pin_saved``…).
     """

@@ -5,6 +5,13 @@ The original bytes are kept untouched elsewhere (``storage.photo_store``); what 
 other people see. Decoding and drawing run in a worker thread (``asyncio.to_thread``) so a 12 MP
 photo never blocks the event loop. Source: 方案 五(一) ("相关记录及照片及时录入信息系统");
 design.md "Records" (photos per stage + location) and "Hazard life cycle" (evidence per stage).
+
+Two steps, because a form's photo arrives before its record exists: on receipt the original is
+decoded once into an *unmarked* copy (``build_unmarked``: upright, scaled, EXIF-free; this also
+proves the file whole before anything is stored); when the record is submitted its number (D…, J…)
+and its address as submitted are known, and the watermark is burned into that copy (``stamp``: a
+1600 px JPEG, not the original, is decoded again). A photo whose record already exists (a life-cycle
+step) is stamped at once.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import asyncio
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from PIL import Image, ImageCms, ImageDraw
@@ -22,8 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import PhotoStage
+from bot.forms.actions import StoredCopy
 from bot.services.watermark import (
+    DISTRICT_CENTRE,
     FONT_LOCK,
+    GPS_RADIUS_KM,
     WatermarkInfo,
     burn_watermark,
     font,
@@ -45,6 +55,8 @@ T = TypeVar("T")
 
 #: Long edge of an evidence copy: sharp on a phone, about 300–500 KB as JPEG.
 EVIDENCE_LONG_EDGE = 1600
+#: The unmarked copy is decoded again once, to be stamped: kept a little finer than the final copy.
+UNMARKED_QUALITY = 92
 THUMBNAIL_LONG_EDGE = 320
 COMPOSITE_HEIGHT = 1200
 #: Telegram refuses photos whose width + height exceed 10000; keep composites well inside.
@@ -136,6 +148,50 @@ def build_evidence(original: bytes, info: WatermarkInfo, *, long_edge: int = EVI
     copy = encode_jpeg(marked)
     marked.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
     return EvidenceResult(facts, info, lines, copy, encode_jpeg(marked, quality=80))
+
+
+@dataclass(frozen=True)
+class Unmarked:
+    """The original's facts, its unmarked copy (long edge ≤ 1600 px) and that copy's thumbnail."""
+
+    facts: ImageFacts
+    copy: EncodedImage
+    thumbnail: EncodedImage
+
+
+def build_unmarked(original: bytes, *, long_edge: int = EVIDENCE_LONG_EDGE) -> Unmarked:
+    """Blocking: check and decode ``original`` into an upright, sRGB, EXIF-free copy, not watermarked.
+    Raises the ``storage.images`` domain errors (a bomb from its headers; a damaged file on decoding)."""
+    facts = inspect_image(original)
+    im = _fit(to_rgb(open_upright(original, facts, long_edge=long_edge)), long_edge)
+    copy = encode_jpeg(im.copy(), quality=UNMARKED_QUALITY)
+    im.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
+    return Unmarked(facts, copy, encode_jpeg(im, quality=80))
+
+
+def build_stamped(unmarked: bytes, lines: Sequence[str]) -> tuple[EncodedImage, EncodedImage]:
+    """Blocking: the watermarked evidence copy and its thumbnail, from an unmarked copy made here."""
+    with Image.open(io.BytesIO(unmarked)) as im:
+        marked = burn_watermark(im.convert("RGB"), lines)
+    copy = encode_jpeg(marked)
+    marked.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
+    return copy, encode_jpeg(marked, quality=80)
+
+
+async def keep_unmarked(store: PhotoStore, original: bytes) -> StoredCopy:
+    """Decode ``original`` (in a worker thread) into its unmarked copy and put the copy and its thumbnail
+    into ``store``. Raises the ``storage.images`` errors before anything is stored."""
+    made = await asyncio.to_thread(build_unmarked, original)
+    sha, key = await store.put(made.copy.data)
+    thumb_sha, thumb_key = await store.put(made.thumbnail.data)
+    return StoredCopy(made.facts, sha, key, len(made.copy.data), made.copy.width, made.copy.height,
+                      thumb_sha, thumb_key, len(made.thumbnail.data))
+
+
+def facts_of(row: PhotoEvidence) -> ImageFacts:
+    """The EXIF facts an evidence row kept of its original (what ``WatermarkInfo.with_facts`` needs)."""
+    return ImageFacts(format=row.format, mime="", stored_width=row.width, stored_height=row.height,
+                      captured_at=row.captured_at, latitude=row.latitude, longitude=row.longitude)
 
 
 async def make_evidence(
@@ -258,22 +314,78 @@ class EvidencePhoto:
 
 
 class EvidenceService:
-    """Makes the evidence copy of each photo as it is received, and hands copies out for cards."""
+    """Makes the evidence copy of each photo as it is received, stamps it with its record's watermark,
+    and hands copies out for cards. ``gps_reference``/``gps_radius_km``: where a photo's own GPS must
+    lie to be burned in (``WatermarkInfo.with_facts``)."""
 
-    def __init__(self, uow: UowFactory, store: PhotoStore, clock: Clock) -> None:
+    def __init__(
+        self, uow: UowFactory, store: PhotoStore, clock: Clock,
+        gps_reference: tuple[float, float] = DISTRICT_CENTRE, gps_radius_km: float = GPS_RADIUS_KM,
+    ) -> None:
         self._uow = uow
         self._store = store
         self._clock = clock
+        self._gps = {"gps_reference": gps_reference, "gps_radius_km": gps_radius_km}
 
-    async def record(self, session: AsyncSession, photo: Photo, info: WatermarkInfo) -> PhotoEvidence:
-        """Make and keep the evidence copy of ``photo`` (flushed, in the caller's unit of work).
+    async def record(
+        self, session: AsyncSession, photo: Photo, info: WatermarkInfo | None = None, copy: StoredCopy | None = None
+    ) -> PhotoEvidence:
+        """Keep the evidence record of ``photo`` (flushed, in the caller's unit of work): from ``copy``,
+        its unmarked copy made on receipt, or else from the original. With ``info`` the watermark is
+        burned in now; without, the copy stays unmarked (``watermark`` ``[]``) until ``stamp``.
 
-        Raises the ``storage.images`` errors when the original cannot be made into one.
+        Raises the ``storage.images`` errors when the original cannot be made into a copy.
         """
         assert photo.id is not None
-        original = await self._store.get(photo.storage_key)
-        result = await make_evidence(original, info)
-        return await save_evidence(session, self._store, photo.id, result)
+        if copy is None:
+            copy = await keep_unmarked(self._store, await self._store.get(photo.storage_key))
+        row = PhotoEvidence(
+            photo_id=photo.id, format=copy.facts.format, width=copy.facts.width, height=copy.facts.height,
+            orientation=copy.facts.orientation, captured_at=copy.facts.captured_at,
+            latitude=copy.facts.latitude, longitude=copy.facts.longitude,
+            copy_sha256=copy.sha256, copy_key=copy.key, copy_size=copy.size, copy_width=copy.width,
+            copy_height=copy.height, thumb_sha256=copy.thumb_sha256, thumb_key=copy.thumb_key,
+            thumb_size=copy.thumb_size, watermark=[],
+        )
+        session.add(row)
+        await session.flush()
+        if info is not None:
+            await self._stamp(session, [(photo, row)], info)
+        return row
+
+    async def stamp(self, session: AsyncSession, photo_ids: Sequence[int], info: WatermarkInfo) -> int:
+        """Burn the watermark of the record ``info`` describes into the evidence copies of ``photo_ids``
+        (each with its own receipt time, stage and EXIF facts), in the caller's unit of work; how many.
+        A copy stamped before (a draft from before copies were left unmarked) is made again from its
+        original, never stamped twice. Photos without an evidence record (the public's) are skipped."""
+        if not photo_ids:
+            return 0
+        rows = list((await session.exec(
+            select(Photo, PhotoEvidence).join(PhotoEvidence, col(PhotoEvidence.photo_id) == col(Photo.id))
+            .where(col(Photo.id).in_(list(photo_ids))).order_by(col(Photo.id))
+        )).all())
+        await self._stamp(session, rows, info)
+        return len(rows)
+
+    async def _stamp(self, session: AsyncSession, rows: Sequence[tuple[Photo, PhotoEvidence]], info: WatermarkInfo) -> None:
+        async def render(photo: Photo, row: PhotoEvidence) -> tuple[list[str], EncodedImage, EncodedImage]:
+            own = replace(info, received_at=photo.received_at, stage=photo.stage, **self._gps).with_facts(facts_of(row))
+            lines = watermark_lines(own)
+            if row.watermark:  # already stamped: start again from the original
+                made = await make_evidence(await self._store.get(photo.storage_key), own)
+                return lines, made.copy, made.thumbnail
+            copy, thumb = await asyncio.to_thread(build_stamped, await self._store.get(row.copy_key), lines)
+            return lines, copy, thumb
+
+        made = await asyncio.gather(*(render(photo, row) for photo, row in rows))
+        for (_photo, row), (lines, copy, thumb) in zip(rows, made, strict=True):
+            row.copy_sha256, row.copy_key = await self._store.put(copy.data)
+            row.copy_size, row.copy_width, row.copy_height = len(copy.data), copy.width, copy.height
+            row.thumb_sha256, row.thumb_key = await self._store.put(thumb.data)
+            row.thumb_size = len(thumb.data)
+            row.watermark = lines
+            session.add(row)
+        await session.flush()
 
     async def copies(
         self, *, hazard_id: int | None = None, draft_id: int | None = None, inspection_id: int | None = None,

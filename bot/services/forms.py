@@ -52,10 +52,10 @@ from bot.services.notices import Notice
 from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
-from bot.services.watermark import info_from_form
+from bot.services.watermark import WatermarkInfo
 from bot.settings import Settings
 from storage.db import UowFactory
-from storage.models import Draft, Hazard, Inspection, Photo
+from storage.models import Draft, Hazard, Inspection, Photo, Unit
 from storage.registry import find_township
 from storage.types import utcnow
 
@@ -181,6 +181,9 @@ class FormService:
 
         A wrong answer returns the same question with ``error`` set; nothing stored is lost.
         Raises ``StaleAction`` for a button of another draft; returns ``kind='none'`` without a draft.
+        A photo offered without its image (``PhotoAnswer.image`` ``None``) gets ``photo_wanted`` when
+        the question asked now (or the photos question of its album) takes it, else the answer it
+        would get — before any byte of it is downloaded.
         """
         async with self._lock(actor.user_id), self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id, for_update=True)
@@ -458,13 +461,15 @@ class FormService:
         spec: FieldSpec,
         action: PhotoAnswer,
         locale: str,
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> Prompt | tuple[str, dict[str, Any]]:
         if spec.type != "photos":
             raise Rejected("unexpected_photo", expected=spec.type)
         photos = list(state.data.get(spec.key) or [])
         if len(photos) >= spec.max_items:
             raise Rejected("too_many_photos", max=spec.max_items)
         image = action.image
+        if image is None:  # only offered: taken, once fetched
+            return Prompt("photo_wanted", draft_id=draft.id or 0)
         photo = Photo(
             sha256=image.sha256,
             storage_key=image.storage_key,
@@ -477,22 +482,15 @@ class FormService:
             stage=_PHOTO_STAGES.get(draft.form, PhotoStage.INSPECTION).value,
             draft_id=draft.id,
             user_id=actor.user_id,
+            received_at=self._clock(),
         )
         session.add(photo)
         await session.flush()
         # no evidence copy of a public report's photo: its watermark would carry the reporter's name;
-        # the verifier's hazard gets them (tipoffs.confirm), stamped with the verifier's name
+        # the verifier's hazard gets them (tipoffs.confirm), stamped with the verifier's name. The copy
+        # stays unmarked until submission, when the record's number and address are final (_stamp).
         if self._evidence is not None and not is_public_form(draft.form):
-            unit_id = draft.context.get("unit_id")
-            info = info_from_form(
-                state.data,
-                stage=photo.stage,
-                received_at=self._clock(),
-                unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
-                inspector_name=actor.full_name,
-                draft_number=draft.id,
-            )
-            await self._evidence.record(session, photo, info)
+            await self._evidence.record(session, photo, copy=image.copy)
         photos.append(photo.id)
         state.data[spec.key] = photos
         if action.media_group_id:
@@ -539,6 +537,7 @@ class FormService:
         elif draft.form == "inspection":
             unit_id = int(draft.context["unit_id"])
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
+            await self._stamp(session, actor, submitted, data.get("photos") or [])
         elif draft.form == "plan":
             unit_id = int(draft.context["unit_id"])
             submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
@@ -550,6 +549,7 @@ class FormService:
                 session, draft, data, unit_id=unit_id, district=district, today=today,
                 inspection_id=draft.context.get("inspection_id"),
             )
+            await self._stamp(session, actor, submitted, data.get("photos") or [])
             if draft.context.get("tipoff_id"):
                 hazard = await session.get(Hazard, submitted.record_id)
                 assert hazard is not None
@@ -566,6 +566,24 @@ class FormService:
             submitted=submitted,
             notices=tuple(notices),
         )
+
+    async def _stamp(self, session: AsyncSession, actor: Actor, submitted: Submitted, photo_ids: list[int]) -> None:
+        """Burn the submitted record's watermark into its photos' copies: the number the user is shown
+        (草稿编号 D… of a hazard, 检查编号 J… of an inspection), the unit and the address as submitted."""
+        if self._evidence is None or not photo_ids:
+            return
+        record: Hazard | Inspection | None = await session.get(
+            Hazard if submitted.kind == "hazard" else Inspection, submitted.record_id)
+        assert record is not None
+        unit = await session.get(Unit, record.unit_id)
+        info = WatermarkInfo(
+            received_at=self._clock(), stage=PhotoStage.DISCOVERY.value, unit_name=unit.name if unit else None,
+            inspector_name=actor.full_name, address=record.address or None,
+            latitude=record.latitude, longitude=record.longitude,
+            draft_number=record.draft_number if isinstance(record, Hazard) else None,
+            inspection_number=record.number if isinstance(record, Inspection) else None,
+        )
+        await self._evidence.stamp(session, photo_ids, info)
 
     async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
         query = select(Draft).where(Draft.user_id == user_id, Draft.status == DraftStatus.ACTIVE.value)

@@ -199,7 +199,7 @@ class LifecycleService:
                     info = replace(info, unit_name=unit.name if unit else None, ledger_number=hazard.ledger_number,
                                    draft_number=hazard.draft_number, address=hazard.address,
                                    latitude=hazard.latitude, longitude=hazard.longitude)
-                await self._evidence.record(u.session, photo, info)
+                await self._evidence.record(u.session, photo, info, copy=image.copy)
             await u.commit()
             assert photo.id is not None
             return photo.id

@@ -2,16 +2,15 @@
 
 Sources: 方案 五(一) "…相关记录及照片及时录入信息系统". The checks are ``storage.images``:
 Telegram bots download at most 20 MB (checked before downloading, from the declared size),
-images above 60 megapixels are refused from their header, before any decoding.
+images above 60 megapixels, in any frame, are refused from their headers, before any decoding;
+a damaged file is found when its unmarked evidence copy is made — before anything is stored.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.forms.actions import StoredImage
+from bot.services.evidence import keep_unmarked
 from storage.db import UowFactory
-from storage.images import inspect_image
 from storage.photo_store import PhotoStore
 
 
@@ -23,14 +22,15 @@ class PhotoService:
         self._store = store
 
     async def keep_original(self, data: bytes) -> StoredImage:
-        """Check ``data`` (off the event loop) and store it.
+        """Check ``data`` and make its unmarked evidence copy (off the event loop), then store both.
 
         Raises ``FileTooBig``, ``NotAnImage``, ``ImageFormatUnsupported``, ``ImageTooLargePixels``,
-        ``ImageTruncated`` (``storage.images``).
+        ``ImageTooManyFrames``, ``ImageTruncated`` (``storage.images``), with nothing stored.
         """
-        facts = await asyncio.to_thread(inspect_image, data)
+        copy = await keep_unmarked(self._store, data)
         sha256, key = await self._store.put(data)
-        return StoredImage(sha256, key, len(data), facts.mime, facts.width, facts.height)
+        facts = copy.facts
+        return StoredImage(sha256, key, len(data), facts.mime, facts.width, facts.height, copy)
 
     async def original(self, storage_key: str) -> bytes:
         return await self._store.get(storage_key)

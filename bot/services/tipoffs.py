@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import DraftStatus, PhotoStage, Role
+from bot.domain import DraftStatus, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
@@ -47,7 +47,6 @@ from bot.services.tipoff_rules import (
     status_for_hazard,
 )
 from bot.services.tipoff_views import Candidate, Outcome, QueueItem, Reporter, TipOffCard, TrackView
-from bot.services.watermark import info_from_form
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.images import inspect_image
@@ -242,15 +241,9 @@ class TipOffService:
             if not photos:
                 return
             draft.data = {**draft.data, "photos": [p.id for p in photos]}
-            if self._evidence is not None:
-                unit_id = draft.context.get("unit_id")
-                info = info_from_form(
-                    draft.data, stage=PhotoStage.TIPOFF.value, received_at=self._clock(),
-                    unit_name=next((g.unit_name for g in actor.grants if g.unit_id == unit_id), None),
-                    inspector_name=actor.full_name, draft_number=draft.id,
-                )
+            if self._evidence is not None:  # unmarked until the hazard is submitted (FormService._stamp)
                 for photo in photos:
-                    await self._evidence.record(session, photo, info)
+                    await self._evidence.record(session, photo)
 
         return await self._forms.start(
             actor, "hazard", locale, prefill=prefill,

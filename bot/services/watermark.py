@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.domain import PhotoStage
 from bot.fonts import cjk_font_path
+from bot.services.tipoff_rules import haversine_m
 from storage.images import SHANGHAI, ImageFacts
 
 STAGE_LABELS: dict[str, str] = {
@@ -33,6 +34,10 @@ STAGE_LABELS: dict[str, str] = {
 
 _BAND_OPACITY = 0.6  # the dark band: white text stays readable on snow and on night shots
 _FIELD_MAX_CHARS = 60
+#: The middle of Chaoyang District (WGS-84); a photo's own GPS farther than ``GPS_RADIUS_KM`` from the
+#: district is a phone's stale fix or a photo from elsewhere, and is not burned into the evidence.
+DISTRICT_CENTRE = (39.9219, 116.4436)
+GPS_RADIUS_KM = 100.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,10 @@ class WatermarkInfo:
 
     ``received_at`` (aware) is when the bot got the photo; ``captured_at`` the EXIF capture time
     (filled by ``with_facts``). ``address`` and ``latitude``/``longitude`` (decimal degrees) are the
-    place; ``ledger_number`` (台账编号, once registered) wins over ``draft_number``.
+    place; ``photo_gps`` says the coordinates came from the photo's EXIF, not from the record. The
+    number is the one the user sees: ``ledger_number`` (台账编号, once registered) wins over the
+    hazard's ``draft_number`` (草稿编号, D…); an inspection has its ``inspection_number`` (J…).
+    ``gps_reference``/``gps_radius_km``: where a photo's own GPS must lie to be believed.
     """
 
     received_at: datetime
@@ -50,24 +58,31 @@ class WatermarkInfo:
     inspector_name: str | None = None
     ledger_number: str | None = None
     draft_number: str | int | None = None
+    inspection_number: str | None = None
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     captured_at: datetime | None = None
+    photo_gps: bool = False
+    gps_reference: tuple[float, float] = DISTRICT_CENTRE
+    gps_radius_km: float = GPS_RADIUS_KM
 
     def with_facts(self, facts: ImageFacts) -> WatermarkInfo:
         """Fill the capture time and coordinates from the original's EXIF where the record has none.
 
         A capture time before 2000 or more than a day after receipt is a camera with an unset clock
-        and is ignored (the receipt time is shown instead).
+        and is ignored (the receipt time is shown instead). The photo's GPS is taken only within
+        ``gps_radius_km`` of ``gps_reference`` (the district), and is then labelled as the photo's.
         """
         info = self
         if info.captured_at is None and facts.captured_at is not None:
             plausible = facts.captured_at.year >= 2000 and facts.captured_at <= info.received_at + timedelta(days=1)
             if plausible:
                 info = replace(info, captured_at=facts.captured_at)
-        if info.latitude is None and facts.latitude is not None:
-            info = replace(info, latitude=facts.latitude, longitude=facts.longitude)
+        if info.latitude is None and facts.latitude is not None and facts.longitude is not None:
+            distance_km = haversine_m(*info.gps_reference, facts.latitude, facts.longitude) / 1000
+            if distance_km <= info.gps_radius_km:
+                info = replace(info, latitude=facts.latitude, longitude=facts.longitude, photo_gps=True)
         return info
 
 
@@ -87,8 +102,9 @@ def _coordinates(lat: float, lon: float) -> str:
 def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
     """The watermark text, one string per line, in Chinese. Times in ``tz`` (Asia/Shanghai).
 
-    Lines: time (拍摄 = EXIF capture time, 接收 = receipt time), place (address and/or coordinates,
-    or 未提供), unit and inspector (when known), ledger or draft number and stage.
+    Lines: time (拍摄 = EXIF capture time, 接收 = receipt time), place (address and/or coordinates —
+    照片GPS when they are the photo's own — or 未提供), unit and inspector (when known), the record's
+    number and the stage.
     """
     if info.captured_at is not None:
         when, source = info.captured_at, "拍摄"
@@ -97,7 +113,8 @@ def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
     lines = [f"时间：{when.astimezone(tz):%Y-%m-%d %H:%M:%S}（{source}）"]
     place = [_clean(info.address)] if info.address and _clean(info.address) else []
     if info.latitude is not None and info.longitude is not None:
-        place.append(_coordinates(info.latitude, info.longitude))
+        coordinates = _coordinates(info.latitude, info.longitude)
+        place.append(f"照片GPS：{coordinates}" if info.photo_gps else coordinates)
     lines.append("地点：" + ("　".join(place) if place else "未提供"))
     who = []
     if info.unit_name:
@@ -111,6 +128,8 @@ def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
         last.append(f"台账编号：{_clean(info.ledger_number)}")
     elif info.draft_number is not None:
         last.append(f"草稿编号：{_clean(info.draft_number)}")
+    elif info.inspection_number:
+        last.append(f"检查编号：{_clean(info.inspection_number)}")
     last.append(f"阶段：{STAGE_LABELS.get(info.stage, _clean(info.stage))}")
     lines.append("　".join(last))
     return lines
@@ -165,32 +184,3 @@ def burn_watermark(im: Image.Image, lines: Sequence[str]) -> Image.Image:
                       stroke_width=max(1, size // 16), stroke_fill=(0, 0, 0))
         im.paste(band, box)
     return im
-
-
-def info_from_form(
-    data: dict[str, object],
-    *,
-    stage: str,
-    received_at: datetime,
-    unit_name: str | None,
-    inspector_name: str | None,
-    draft_number: str | int | None = None,
-    ledger_number: str | None = None,
-) -> WatermarkInfo:
-    """``WatermarkInfo`` from a form's answers so far: the ``address`` field (a location answer
-    ``{"address", "lat", "lon"}``) gives the place; the rest comes from the caller."""
-    place = data.get("address")
-    place = place if isinstance(place, dict) else {}
-    lat, lon = place.get("lat"), place.get("lon")
-    located = isinstance(lat, int | float) and isinstance(lon, int | float)
-    return WatermarkInfo(
-        received_at=received_at,
-        stage=stage,
-        unit_name=unit_name,
-        inspector_name=inspector_name,
-        ledger_number=ledger_number,
-        draft_number=draft_number,
-        address=place.get("address") if isinstance(place.get("address"), str) else None,
-        latitude=float(lat) if located else None,  # type: ignore[arg-type]
-        longitude=float(lon) if located else None,  # type: ignore[arg-type]
-    )

@@ -1,0 +1,133 @@
+"""Image bombs are refused from the structure of every frame, before any pixel is decoded: the real size
+of every GIF frame, APNG frame, WebP frame and HEVC-coded image, whatever the first header declares;
+the number of frames; a header that claims more than the file holds is called damaged, not too large."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+
+import storage.images as images
+from bot.services.evidence import build_unmarked
+from bot.services.tipoff_photos import strip_metadata
+from storage.images import (
+    MAX_FRAMES,
+    MAX_PIXELS,
+    ImageFormatUnsupported,
+    ImageTooLargePixels,
+    ImageTooManyFrames,
+    ImageTruncated,
+    inspect_image,
+    open_upright,
+)
+from tests.hostile_images import (
+    apng_frame_flood,
+    apng_frame_outside_canvas,
+    decodes,
+    gif_frame_bomb,
+    gif_many_frames,
+    heic_ispe_claiming,
+    heic_photo,
+    heic_sps_bomb,
+    png_flat,
+    tiff_pages_bomb,
+    webp_canvas,
+)
+from tests.image_factory import jpeg_claiming, png_bomb, png_header_only
+from tests.memory_probe import peak_growth
+
+BOMBS: dict[str, Callable[[], bytes]] = {
+    "gif-frame-12000-on-a-100-screen": lambda: gif_frame_bomb((12000, 12000)),
+    "gif-frame-30000": lambda: gif_frame_bomb((30000, 30000)),
+    "gif-tiny-frame-far-off-screen": lambda: gif_frame_bomb((10, 10), offset=(60000, 60000)),
+    "png-real-20000": lambda: png_bomb(20000),
+    "webp-animation-canvas-16000": lambda: webp_canvas(16000, 16000),
+    "heic-sps-30000-ispe-64": lambda: heic_sps_bomb(30000, 30000),
+    "heic-ispe-30000": lambda: heic_ispe_claiming(30000, 30000),
+}
+
+
+@pytest.fixture
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("Pillow was asked to open a bomb")
+
+    monkeypatch.setattr(images.Image, "open", refuse)
+
+
+def test_the_generators_make_real_files_at_small_sizes() -> None:
+    # the same builders, at sizes safe to decode, give pictures Pillow and libheif read
+    assert decodes(gif_frame_bomb((300, 200))) == (300, 200)  # the screen widened to the frame
+    assert decodes(gif_many_frames(3)) == (2, 2)
+    assert decodes(apng_frame_flood(3)) == (4, 4)
+    assert decodes(heic_sps_bomb(64, 64)) == (64, 64)
+
+
+@pytest.mark.parametrize("make", BOMBS.values(), ids=BOMBS.keys())
+def test_a_frame_bomb_is_refused_as_too_large_before_pillow_sees_it(make: Callable[[], bytes], no_decoding: None) -> None:
+    bomb = make()
+    assert len(bomb) < 1_000_000
+    with peak_growth() as growth, pytest.raises(ImageTooLargePixels) as caught:
+        inspect_image(bomb)
+    assert caught.value.params["width"] * caught.value.params["height"] > MAX_PIXELS
+    assert growth.mib < 50
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: png_header_only(20000, 20000), lambda: jpeg_claiming(20000, 20000), apng_frame_outside_canvas],
+    ids=["png-header-without-pixels", "jpeg-claiming-20000-with-1-kb-of-data", "apng-frame-outside-its-canvas"],
+)
+def test_a_header_claiming_more_than_the_file_holds_is_damaged_not_too_large(
+    make: Callable[[], bytes], no_decoding: None
+) -> None:
+    with pytest.raises(ImageTruncated):
+        inspect_image(make())
+
+
+@pytest.mark.parametrize("make", [lambda: gif_many_frames(MAX_FRAMES + 1), lambda: apng_frame_flood(MAX_FRAMES + 1)],
+                         ids=["gif", "apng"])
+def test_more_frames_than_the_bound_are_refused(make: Callable[[], bytes], no_decoding: None) -> None:
+    with pytest.raises(ImageTooManyFrames) as caught:
+        inspect_image(make())
+    assert caught.value.params == {"max_frames": MAX_FRAMES}
+
+
+def test_frames_within_the_bounds_pass() -> None:
+    assert inspect_image(gif_many_frames(MAX_FRAMES)).format == "gif"
+    facts = inspect_image(gif_frame_bomb((4000, 3000)))
+    assert (facts.width, facts.height) == (4000, 3000)
+    assert inspect_image(heic_photo()).format == "heif"
+
+
+def test_a_multi_page_tiff_is_refused_by_its_format_before_any_page_is_read(no_decoding: None) -> None:
+    with pytest.raises(ImageFormatUnsupported):
+        inspect_image(tiff_pages_bomb())
+
+
+def test_pillows_own_bomb_check_is_set_to_the_same_bound() -> None:
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+
+
+@pytest.mark.parametrize("frame", [(9000, 8000), (30000, 30000)], ids=["72-mp-warning", "900-mp-error"])
+def test_anything_pillow_calls_a_bomb_is_too_large_not_an_error(frame: tuple[int, int]) -> None:
+    # as if a bomb had slipped past the frame checks: Pillow's own warning (over the bound) and error
+    # (over twice the bound) both become the user's "too large", never an exception
+    bomb = gif_frame_bomb(frame)
+    facts = inspect_image(gif_frame_bomb((100, 100)))
+    with peak_growth() as growth, pytest.raises(ImageTooLargePixels):
+        open_upright(bomb, facts)
+    assert growth.mib < 50
+
+
+@pytest.mark.parametrize("make", [lambda d: build_unmarked(d).copy.data, strip_metadata], ids=["staff", "tip-off"])
+def test_a_picture_just_within_the_bound_is_taken_at_the_cost_of_one_decoded_copy(make: Callable[[bytes], bytes]) -> None:
+    # 7 700 × 7 700 RGBA = 59.3 MP: Pillow holds it in 237 MB; reduced strip by strip, nothing else that big
+    data = png_flat(7700, 7700)
+    with peak_growth() as growth:
+        made = make(data)
+    assert max(Image.open(io.BytesIO(made)).size) <= 2560
+    assert growth.mib < 300, f"{growth.mib:.0f} MiB"
