@@ -253,7 +253,7 @@ class _SheetWalker:
         self.parser = parser
         self.limits, self.scan = limits, scan
         self.row = self.column = self.in_row = 0
-        self.formula = self.value = False
+        self.formula = self.value = self.text_result = False
         self.ref = ""
         self.is_sheet: bool | None = None
 
@@ -267,18 +267,25 @@ class _SheetWalker:
             self.scan.sheets.append(self.extent)
         if name == "c":
             self._cell(attrs.get("r"))
+            self.text_result = attrs.get("t") == "str"  # Excel caches a formula's empty text as <v></v>
         elif name == "f":
             self.formula = True
-        elif name == "v":
-            self.value = True
+        elif name == "v" and self.formula:
+            self.parser.CharacterDataHandler = self.text
+            self.value = self.value or self.text_result
         elif name == "row":
             self._row(attrs.get("r"))
         elif name == "dimension":
             self._dimension(attrs.get("ref", ""))
 
+    def text(self, data: str) -> None:
+        self.value = self.value or bool(data.strip())
+
     def end(self, tag: str) -> None:
-        if tag.endswith("}c") or tag == "c":
-            if self.formula and not self.value:
+        if tag.endswith("}v") or tag == "v":
+            self.parser.CharacterDataHandler = None
+        elif tag.endswith("}c") or tag == "c":
+            if self.formula and not self.value:  # openpyxl, xlsxwriter without values: <f>…</f><v/> or no <v>
                 self.scan.uncached_count += 1
                 if len(self.scan.uncached_formulas) < 20:
                     self.scan.uncached_formulas.append(f"{self.extent.name}!{self.ref}")
@@ -364,7 +371,7 @@ def open_workbook(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[
     scan_workbook(path, limits).refuse_uncached_formulas()
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except SpreadsheetRefused:
+    except (SpreadsheetRefused, MemoryError):  # out of memory is the worker's bound, not a damaged file
         raise
     except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a file it cannot read)
         raise SpreadsheetRefused("damaged") from exc

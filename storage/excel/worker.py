@@ -47,6 +47,7 @@ log = logging.getLogger("hazardbot.sheets")
 T = TypeVar("T")
 _FRAME = struct.Struct(">Q")
 IDLE_SECONDS = 300.0
+START_SECONDS = 60.0  # python and openpyxl start in about a second; a loaded machine may take longer
 MAX_RESULT = 96 * MIB  # a pickled result; unpickled in the bot process, it must stay well under 300 MB
 _ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the storage package
 
@@ -69,6 +70,14 @@ class _Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=_ROOT,
         )
         self.used = time.monotonic()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's imports (not counted in a job's time); ``_Failed`` if it never gets there."""
+        assert self.proc.stdout is not None
+        if self._read(self.proc.stdout.fileno(), 1, time.monotonic() + START_SECONDS) != b"R":
+            raise _Failed("start")
+        self.ready = True
 
     @property
     def fresh(self) -> bool:
@@ -143,11 +152,20 @@ class ParseWorkers:
                 worker.stop()
         worker = _Worker(self.memory_mb)
         self.pids.add(worker.proc.pid)
+        try:
+            worker.wait_ready()
+        except _Failed:
+            worker.stop()
+            raise
         return worker
 
     def _run(self, fn: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
         job = pickle.dumps((fn, args), pickle.HIGHEST_PROTOCOL)
-        worker = self._take()
+        try:
+            worker = self._take()
+        except _Failed as exc:
+            log.warning("event=sheet_worker_failed cause=%s", exc.cause)
+            raise SpreadsheetRefused("too_heavy", cause=exc.cause) from None
         try:
             try:
                 (status, value), peak = worker.run(job, timeout)
@@ -235,6 +253,8 @@ def serve() -> None:
 
     import storage.excel.jobs  # noqa: F401
 
+    out.write(b"R")  # ready: the parent starts the job's clock from here
+    out.flush()
     while select.select([0], [], [], float(sys.argv[2]))[0]:
         head = _read_exactly(0, _FRAME.size)
         if head is None:
