@@ -18,8 +18,6 @@ def sheet_refusal(params: dict[str, Any]) -> str:
         "not_xlsx": _("That file is not an Excel workbook (.xlsx). Open it in Excel, save it as .xlsx and send it again."),
         "damaged": _("That workbook is damaged or incomplete. Open it in Excel, save it again and send it again."),
         "bloated": _("The file is too large or malformed: unpacked, it holds far more than a table. Send the annex table only."),
-        "dimension": _("Sheet {sheet} declares the range {ref}, more than {max_rows} rows or {max_columns} columns. "
-                       "Delete the empty rows and columns around the table, save and send it again."),
         "too_many_rows": _("Sheet {sheet} reaches row {rows}; at most {max} rows are imported at once. "
                            "Delete the rows below the table or split the file."),
         "too_many_columns": _("Sheet {sheet} reaches column {columns}; at most {max} columns are read. "

@@ -8,9 +8,9 @@ Every ``.xlsx`` that reaches hazardbot (plans, ledgers, the contacts registry; s
   nothing is decompressed): member count, each member's compressed and uncompressed size and ratio, the
   total. Cheap and bounded, so it also runs in the bot process;
 * ``scan_workbook`` — every XML member streamed once through expat with constant memory: no DTD (entity
-  bombs), each worksheet's declared ``<dimension>``, its real last row and column, its cell count, and the
-  formula cells that carry no cached value. It decompresses everything, so it runs in the parse worker
-  (``storage.excel.worker``).
+  bombs), each worksheet's real last row and column (as openpyxl counts them; the declared ``<dimension>``
+  is recorded, never trusted), its cell count, and the formula cells that carry no cached value. It
+  decompresses everything, so it runs in the parse worker (``storage.excel.worker``).
 
 ``open_workbook`` does all three and opens the workbook ``read_only``; readers then stream rows with
 ``rows`` — up to ``max_rows`` and only the columns they use, never padded to a declared width.
@@ -67,8 +67,8 @@ class SpreadsheetRefused(DomainError):
     """The file is refused before (or instead of) being read. ``reason`` and its params:
 
     ``too_large`` (size_mb, max_mb) · ``not_xlsx`` · ``damaged`` · ``bloated`` (too many members, a member or
-    the whole too big unpacked, a compression ratio of a bomb, a DTD) · ``dimension`` (sheet, ref, max_rows,
-    max_columns) · ``too_many_rows`` (sheet, rows, max) · ``too_many_columns`` (sheet, columns, max) ·
+    the whole too big unpacked, a compression ratio of a bomb, a DTD) · ``too_many_rows`` (sheet, rows, max:
+    the last row with anything in it) · ``too_many_columns`` (sheet, columns, max) ·
     ``too_many_cells`` (max) · ``formulas`` (cells: "B4、D4", count) · ``too_heavy`` (the parse worker ran out
     of memory or time, or died; ``cause`` for the log)."""
 
@@ -165,6 +165,7 @@ class SheetExtent:
     rows: int = 0
     columns: int = 0
     cells: int = 0
+    declared: str = ""  # the <dimension> it declares, never trusted
 
 
 @dataclass
@@ -184,8 +185,8 @@ class WorkbookScan:
 
 
 def scan_workbook(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> WorkbookScan:
-    """``check_archive``, then stream every XML member through expat (constant memory) and refuse a DTD,
-    a declared ``<dimension>`` or a real extent beyond ``limits``. Raises ``SpreadsheetRefused``."""
+    """``check_archive``, then stream every XML member through expat (constant memory) and refuse a DTD
+    or a real extent beyond ``limits``. Raises ``SpreadsheetRefused``."""
     check_archive(path, limits)
     scan = WorkbookScan()
     try:
@@ -317,13 +318,10 @@ class _SheetWalker:
             raise SpreadsheetRefused("too_many_cells", max=self.limits.max_cells)
 
     def _dimension(self, ref: str) -> None:
-        last = ref.split(":")[-1]
-        m = _CELL_REF.match(last)
-        if m is None:
-            return  # openpyxl ignores a dimension it cannot read, and so may we: the real extent is counted
-        if int(m[2]) > self.limits.max_rows or _column(m[1]) > self.limits.max_columns:
-            raise SpreadsheetRefused("dimension", sheet=self.extent.name, ref=ref[:40],
-                                     max_rows=self.limits.max_rows, max_columns=self.limits.max_columns)
+        # Kept for the record only. Excel writes the used range, but converters and hand-made files declare
+        # what they like (A1:IV65536 from old .xls, A1:XFD1048576 in a bomb): ``rows`` never sizes anything
+        # by it, so the file is judged by its real extent, counted here cell by cell.
+        self.extent.declared = ref[:40]
 
 
 def _scan_member(stream: IO[bytes], name: str, limits: SheetLimits, scan: WorkbookScan) -> None:
