@@ -208,7 +208,7 @@ def router() -> Router:
         except ContactsImportRejected as exc:
             lines = "\n".join(q(str(p)) for p in exc.problems[:50])
             await message.answer(clip(_("{count} problems; nothing was imported:\n{lines}").format(
-                count=len(exc.problems), lines=lines)))
+                count=exc.total, lines=lines)))
             return
         except DomainError as exc:
             if exc.code == "permission_denied":  # the role went while the file was awaited

@@ -270,10 +270,10 @@ def router() -> Router:
             await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
                 rows=report.rows, added=report.added, unchanged=report.unchanged))
             return
-        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=len(report.errors))]
+        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=report.error_count)]
         lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
-        if len(report.errors) > ERROR_LINES:
-            lines.append(_("… and {more} more.").format(more=len(report.errors) - ERROR_LINES))
+        if report.error_count > ERROR_LINES:
+            lines.append(_("… and {more} more.").format(more=report.error_count - ERROR_LINES))
         await message.answer(clip("\n".join(lines)))
 
     return r

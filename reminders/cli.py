@@ -167,7 +167,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"{args.file.name}：{exc.describe()}，未导入任何数据。")
             return 1
         except ContactsImportRejected as exc:
-            _say(f"{args.file.name}：{len(exc.problems)}处错误，未导入任何数据。")
+            _say(f"{args.file.name}：{exc.total}处错误，未导入任何数据。")
             for problem in exc.problems:
                 _say(f"  {problem}")
             return 1

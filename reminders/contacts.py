@@ -127,9 +127,10 @@ class ContactService:
         async with self._uow() as u:
             units = [tuple(r) for r in (await u.session.exec(select(Unit.id, Unit.code, Unit.name))).all()]  # type: ignore[call-overload]
         csv = Path(filename).suffix.lower() == ".csv"
-        entries, problems = await self._sheets.parse(read_contacts_upload, path, filename, units, archive=not csv)
+        entries, problems, total = await self._sheets.parse(read_contacts_upload, path, filename, units,
+                                                            archive=not csv)
         if problems:
-            raise ContactsImportRejected(problems)
+            raise ContactsImportRejected(problems, total)
         async with self._uow() as u:
             report = await store_contacts(u.session, entries)
             await u.commit()

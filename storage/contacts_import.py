@@ -45,6 +45,7 @@ COLUMNS = {
     "office_phone": ("办公电话",),
     "mobile": ("手机号码", "手机", "移动电话"),
 }
+KEPT_PROBLEMS = 200  # what crosses from the parse worker: enough to show, never a million
 CONTACT_COLUMNS = 32  # read this many columns of a sheet: the annex has five, a flat table six
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
 LABELS = {"unit": "单位名称", "role": "类别", "name": "姓名", "title": "部门及职务",
@@ -64,13 +65,15 @@ class ImportProblem:
 
 
 class ContactsImportRejected(DomainError):
-    """The file has wrong rows; ``problems`` lists them all. Nothing was imported."""
+    """The file has wrong rows; ``problems`` lists them (the first ``KEPT_PROBLEMS`` when read by the parse
+    worker), ``total`` counts them all. Nothing was imported."""
 
     code = "contacts_import_rejected"
 
-    def __init__(self, problems: list[ImportProblem]) -> None:
+    def __init__(self, problems: list[ImportProblem], total: int | None = None) -> None:
         super().__init__(problems=problems)
         self.problems = problems
+        self.total = len(problems) if total is None else total
 
 
 @dataclass(frozen=True)

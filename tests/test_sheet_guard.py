@@ -102,3 +102,10 @@ def test_the_zip_bomb_is_refused_from_the_directory_alone(tmp_path: Path) -> Non
     with peak_growth() as growth:
         err = refused(path)
     assert err.reason == "bloated" and err.params["member"] == hs.SHEET and growth.mb < 20
+
+
+def test_a_plan_sheet_longer_than_a_plan_is_refused_at_its_first_extra_row(tmp_path: Path) -> None:
+    from storage.excel.plans_import import PLAN_MAX_ROWS, read_plans
+
+    plans, errors = read_plans(write(tmp_path, hs.too_many_rows(PLAN_MAX_ROWS + 500)))
+    assert plans == [] and [(e.row, e.column) for e in errors] == [(PLAN_MAX_ROWS + 1, f"计划!A{PLAN_MAX_ROWS + 1}")]

@@ -200,8 +200,10 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     for error in report.errors:
         _err(str(error))
+    if report.omitted:
+        _err(f"…… 另有 {report.omitted} 处 / {report.omitted} more")
     if not report.ok:
-        _err(f"{len(report.errors)} 处错误，未导入任何行 / {len(report.errors)} errors, nothing imported")
+        _err(f"{report.error_count} 处错误，未导入任何行 / {report.error_count} errors, nothing imported")
         return 1
     _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}")
     return 0

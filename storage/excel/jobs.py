@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from storage.contacts_import import (
+    KEPT_PROBLEMS,
     ContactEntry,
     ContactsImportRejected,
     ImportProblem,
@@ -53,12 +54,14 @@ def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_co
         return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits))
 
 
-def read_contacts_upload(path: Path, limits: SheetLimits, filename: str,
-                         units: list[tuple[int, str, str]]) -> tuple[list[ContactEntry], list[ImportProblem]]:
+def read_contacts_upload(path: Path, limits: SheetLimits, filename: str, units: list[tuple[int, str, str]]
+                         ) -> tuple[list[ContactEntry], list[ImportProblem], int]:
     """Read and check a 附件4 contacts file (``.xlsx`` or ``.csv`` by ``filename``) against ``units``
-    (``(id, code, name)``): the good entries and every problem. Raises ``SpreadsheetRefused``."""
+    (``(id, code, name)``): the good entries, the first ``KEPT_PROBLEMS`` problems and how many there are
+    in all. Raises ``SpreadsheetRefused``."""
     try:
         table = read_rows(path, filename, limits)
     except ContactsImportRejected as exc:
-        return [], exc.problems
-    return parse_contacts(table, units)
+        return [], exc.problems, exc.total
+    entries, problems = parse_contacts(table, units)
+    return entries, problems[:KEPT_PROBLEMS], len(problems)

@@ -42,6 +42,7 @@ from storage.registry import find_township
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
+KEPT_ERRORS = 200
 LEDGER_NUMBER = re.compile(r"^(\d{6})(\d{3})(\d{8})(\d{4})$")
 REASONS = {
     "required": "必填",
@@ -89,16 +90,28 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    """``errors`` non-empty means nothing was imported."""
+    """``errors`` non-empty means nothing was imported. Only the first ``KEPT_ERRORS`` are kept (a 50 000-row
+    file of wrong rows has a million; they would cross from the worker and sit in the bot process);
+    ``omitted`` counts the rest."""
 
     rows: int = 0
     added: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    omitted: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.omitted
+
+    def trim(self) -> None:
+        """Keep the first ``KEPT_ERRORS`` errors and count the others in ``omitted``."""
+        self.omitted += max(0, len(self.errors) - KEPT_ERRORS)
+        del self.errors[KEPT_ERRORS:]
 
 
 class _Row:
@@ -332,6 +345,7 @@ def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105
                 r.error("ledger_number", "duplicate_in_file", row=first)
                 continue
         out.values.append((n, values))
+    report.trim()
     return out
 
 

@@ -23,6 +23,7 @@ TARGET_HEADER = "年度监督检查目标（家次）"
 RATIO_HEADER = "挂账隐患核查比例（%）"
 ARRANGEMENT_HEADERS = ("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容")
 PLAN_COLUMNS = 5  # A (labels) and the four arrangement columns
+PLAN_MAX_ROWS = 1000  # per sheet: title, headers, arrangement rows, remarks
 
 
 @dataclass
@@ -53,9 +54,17 @@ def read_plan_sheets(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> tuple[l
     plans: list[ParsedPlan] = []
     errors: list[RowError] = []
     for ws in book.worksheets:
-        plan = _sheet(ws.title, list(rows(ws, PLAN_COLUMNS, limits)), errors)
-        if plan is not None:
-            plans.append(plan)
+        sheet_rows: list[tuple[Any, ...]] = []
+        for number, row in enumerate(rows(ws, PLAN_COLUMNS, limits), start=1):
+            if number <= PLAN_MAX_ROWS:
+                sheet_rows.append(row)
+            elif any(_t(v) for v in row):  # a plan is a page or two: thousands of rows are no plan
+                errors.append(RowError(number, f"{ws.title}!A{number}", f"计划表最多 {PLAN_MAX_ROWS} 行，请删除多余的行"))
+                break
+        else:
+            plan = _sheet(ws.title, sheet_rows, errors)
+            if plan is not None:
+                plans.append(plan)
     return plans, errors
 
 

@@ -265,7 +265,7 @@ def serve() -> None:
         reply = _answer(body)
         del body
         status = reply[0]
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _peak_kb()
         try:
             data = pickle.dumps((reply, peak), pickle.HIGHEST_PROTOCOL)
         except MemoryError:
@@ -293,6 +293,15 @@ def _answer(body: bytes) -> tuple[str, Any]:
     except Exception as exc:  # noqa: BLE001  (openpyxl raises anything on a strange file; logged, then refused)
         where = traceback.extract_tb(exc.__traceback__)[-1]  # the place, not the message: it may quote a cell
         return "failed", f"{type(exc).__name__} at {Path(where.filename).name}:{where.lineno}"
+
+
+def _peak_kb() -> int:
+    """This process's peak resident memory, kB. Not ``ru_maxrss``: that keeps the parent's size from
+    before ``exec``, so the worker of a 600 MB bot would always look 600 MB big."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _read_exactly(fd: int, n: int) -> bytes | None:
