@@ -161,18 +161,11 @@ def not_a_workbook() -> bytes:
 
 
 def uncached_formulas(rows: list[list[object]]) -> bytes:
-    """A workbook of ``rows`` (openpyxl, which writes formulas such as ``=10*2`` without a cached value)."""
-    import io
+    """A workbook of ``rows`` written by openpyxl, which writes formulas such as ``=10*2`` without a
+    cached value (as a program does that never opened the file in Excel)."""
+    from tests.reminders.test_contacts_import import xlsx
 
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    for r in rows:
-        sheet.append(r)  # type: ignore[union-attr]
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx(rows)
 
 
 if __name__ == "__main__":
