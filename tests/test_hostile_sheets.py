@@ -1,6 +1,7 @@
 """Hostile spreadsheets through the dispatcher, on both databases (issue 14, finding 1 and the formula part of
 finding 10). Every file of ``tests.hostile_sheets`` goes to the plan/ledger import (a document ending in
-.xlsx) and to ``/contacts_import``, from someone without the role and from the office. Asserted: the answer;
+.xlsx) and to ``/contacts_import``, from people without the role (unbound, an inspector, an office member
+whose role went while the file was awaited) and from the office. Asserted: the answer;
 that nothing is downloaded for whoever may not import; and that the bot process's resident memory grows by
 less than 300 MB at its peak (the bombs take gigabytes when parsed in the process, which the probe caps).
 """
@@ -56,6 +57,7 @@ async def test_a_hostile_spreadsheet_is_refused_without_growing_the_bot(name: st
     plan_file, contacts_file, told = CORPUS[name]
     plan_data, contacts_data = plan_file(), contacts_file()
     stranger = harness.chat(7701, "路人")
+    inspector = await harness.bind(7704, "inspector", "110105001")  # bound, but imports nothing
     office = await harness.bind(7702, "office", "区安委会办公室")
     revoked = await harness.bind(7703, "office", "区安委会办公室")
     await revoked.say("/contacts_import")  # asked for the file while still in the office
@@ -64,8 +66,9 @@ async def test_a_hostile_spreadsheet_is_refused_without_growing_the_bot(name: st
         await u.commit()
 
     with peak_growth() as growth:
-        sent = await stranger.file(plan_data, "计划.xlsx", XLSX)
-        assert not fetched(sent) and stranger.last_text() == DENIED, (name, stranger.last_text())
+        for nobody in (stranger, inspector):
+            sent = await nobody.file(plan_data, "计划.xlsx", XLSX)
+            assert not fetched(sent) and nobody.last_text() == DENIED, (name, nobody.last_text())
         sent = await revoked.file(contacts_data, "附件4.xlsx", XLSX)
         assert not fetched(sent) and revoked.last_text() == DENIED, (name, revoked.last_text())
 
