@@ -76,16 +76,17 @@ def build_services(
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
     forms = FormService(uow, clock, settings, evidence)
+    sheets = settings.sheet_parser()
     find = FindService(uow, clock)
     return Services(
         users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
         invites=invites,
         forms=forms,
         photos=photos,
-        reports=ReportService(uow, clock, settings.district_code),
+        reports=ReportService(uow, clock, settings.district_code, sheets),
         plans=PlanService(uow, clock),
         evidence=evidence,
-        contacts=ContactService(uow),
+        contacts=ContactService(uow, sheets),
         work_reports=WorkReportService(uow, clock),
         lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
         verification=VerificationService(uow, clock),

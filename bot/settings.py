@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -19,6 +19,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from storage.excel.worker import SheetParser
 
 
 def _default_data_dir() -> Path:
@@ -73,6 +76,17 @@ class Settings(BaseSettings):
     photo_retention_days: int = Field(default=30, ge=1)
     district_centre: tuple[float, float] = (39.9219, 116.4436)
     photo_gps_radius_km: float = Field(default=100.0, gt=0)
+    # uploaded spreadsheets (issue 14): bounds checked before parsing, and the parse worker's memory and time
+    sheet_max_mb: int = Field(default=20, ge=1, le=2048)
+    sheet_max_rows: int = Field(default=50_000, ge=10)
+    sheet_max_columns: int = Field(default=256, ge=26, le=16_384)
+    sheet_max_cells: int = Field(default=2_000_000, ge=1000)
+    sheet_max_members: int = Field(default=500, ge=10)
+    sheet_max_unpacked_mb: int = Field(default=200, ge=1)
+    sheet_max_ratio: int = Field(default=100, ge=10)
+    sheet_worker_memory_mb: int = Field(default=1024, ge=128)
+    sheet_worker_timeout_seconds: float = Field(default=120.0, gt=0)
+    sheet_workers: int = Field(default=1, ge=1, le=16)
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +113,19 @@ class Settings(BaseSettings):
         # later files override earlier ones in TomlConfigSettingsSource
         toml = TomlConfigSettingsSource(settings_cls, toml_file=files)
         return (init_settings, env_settings, toml)
+
+    def sheet_parser(self) -> SheetParser:
+        """The spreadsheet bounds and parse workers these settings describe (``storage.excel.worker``)."""
+        from storage.excel.guard import MIB, SheetLimits
+        from storage.excel.worker import SheetParser
+
+        limits = SheetLimits(
+            max_bytes=self.sheet_max_mb * MIB, max_members=self.sheet_max_members,
+            max_member_bytes=self.sheet_max_unpacked_mb * MIB // 2,
+            max_unpacked_bytes=self.sheet_max_unpacked_mb * MIB, max_ratio=self.sheet_max_ratio,
+            max_rows=self.sheet_max_rows, max_columns=self.sheet_max_columns, max_cells=self.sheet_max_cells,
+        )
+        return SheetParser(limits, self.sheet_worker_memory_mb, self.sheet_worker_timeout_seconds, self.sheet_workers)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -4,6 +4,8 @@ buttons under reminders (``rm:<action>:<id>``, re-checked here against the press
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -31,7 +33,6 @@ from storage.contacts_import import ContactsImportRejected
 
 KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
-MAX_FILE = 20 * 1024 * 1024
 
 
 class ReminderCb(CallbackData, prefix="rm"):
@@ -198,19 +199,20 @@ def router() -> Router:
     async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services) -> None:
         doc = message.document
         assert doc is not None
-        if doc.file_size and doc.file_size > MAX_FILE:
-            await message.answer(_("That file is too large (at most 20 MB)."))
-            return
-        downloaded = await bot.download(doc.file_id)
-        assert downloaded is not None
+
+        async def fetch(path: Path) -> None:  # called only once the sender, the name and the size are fine
+            await bot.download(doc.file_id, destination=path)
+
         try:
-            report = await services.contacts.import_file(actor, downloaded.read(), doc.file_name or "file")
+            report = await services.contacts.import_upload(actor, doc.file_name or "file", doc.file_size, fetch)
         except ContactsImportRejected as exc:
             lines = "\n".join(q(str(p)) for p in exc.problems[:50])
             await message.answer(clip(_("{count} problems; nothing was imported:\n{lines}").format(
-                count=len(exc.problems), lines=lines)))
+                count=exc.total, lines=lines)))
             return
         except DomainError as exc:
+            if exc.code == "permission_denied":  # the role went while the file was awaited
+                await state.clear()
             await message.answer(domain_error(exc.code, exc.params))
             return
         await state.clear()

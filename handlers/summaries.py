@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from tempfile import mkdtemp
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
@@ -262,19 +261,17 @@ def router() -> Router:
     async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
         doc = message.document
         assert doc is not None
-        folder = Path(mkdtemp(prefix="hazardbot-import-"))
-        try:
-            path = folder / "ledger.xlsx"
+
+        async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
             await bot.download(doc.file_id, destination=path)
             await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-            try:
-                kind, report = await services.reports.import_file(actor, path)
-            except DomainError as exc:
-                await message.answer(_("This is not a ledger or plan in the layout of Annex 1, 2 or 3.")
-                                     if exc.code == "unknown_ledger_file" else domain_error(exc.code, exc.params))
-                return
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+
+        try:
+            kind, report = await services.reports.import_upload(actor, doc.file_size, fetch)
+        except DomainError as exc:
+            await message.answer(_("This is not a ledger or plan in the layout of Annex 1, 2 or 3.")
+                                 if exc.code == "unknown_ledger_file" else domain_error(exc.code, exc.params))
+            return
         if report.ok and kind == "plans":
             await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
             return
@@ -282,10 +279,10 @@ def router() -> Router:
             await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
                 rows=report.rows, added=report.added, unchanged=report.unchanged))
             return
-        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=len(report.errors))]
+        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=report.error_count)]
         lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
-        if len(report.errors) > ERROR_LINES:
-            lines.append(_("… and {more} more.").format(more=len(report.errors) - ERROR_LINES))
+        if report.error_count > ERROR_LINES:
+            lines.append(_("… and {more} more.").format(more=report.error_count - ERROR_LINES))
         await message.answer(clip("\n".join(lines)))
 
     return r

@@ -150,24 +150,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.contacts_import import ContactsImportRejected, import_contacts
-    from storage.registry import sync_units
+    from bot.services.actors import Actor
+    from storage.contacts_import import ContactsImportRejected
+    from storage.excel.guard import SpreadsheetRefused
 
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units
         sys.stderr.write("--unit does not apply to contacts: every row names its unit (单位)\n")
         return 2
-    data = args.file.read_bytes()
-    async with _uow(settings) as uow, uow() as u:
-        await sync_units(u.session)  # the registry's units, in case the bot has not run yet
-        try:
-            report = await import_contacts(u.session, data, args.file.name)
+    from bot.app import open_core
+
+    async with open_core(settings) as core:  # migrated, with the registry's units loaded
+        system = Actor(0, 0, "工作联系表导入", (), is_admin=True)
+        try:  # bounded and read in the parse worker, as a file sent to the bot
+            report = await core.services.contacts.import_file(system, args.file, args.file.name)
+        except SpreadsheetRefused as exc:
+            _say(f"{args.file.name}：{exc.describe()}，未导入任何数据。")
+            return 1
         except ContactsImportRejected as exc:
-            _say(f"{args.file.name}：{len(exc.problems)}处错误，未导入任何数据。")
+            _say(f"{args.file.name}：{exc.total}处错误，未导入任何数据。")
             for problem in exc.problems:
                 _say(f"  {problem}")
             return 1
-        await u.commit()
     _say(f"已导入{report.units}个单位的{report.contacts}名联系人（保留{report.bindings_kept}个已绑定账号）。")
     return 0
-
-

@@ -3,7 +3,11 @@ own phone number, and importing the registry file the office sends."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -11,8 +15,16 @@ from bot.domain import Role
 from bot.forms.checks import Rejected, parse_phone
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied
-from storage.contacts_import import ContactsImportReport, import_contacts
+from storage.contacts_import import (
+    SUFFIXES,
+    ContactsImportRejected,
+    ContactsImportReport,
+    ImportProblem,
+    store_contacts,
+)
 from storage.db import UowFactory
+from storage.excel.jobs import read_contacts_upload
+from storage.excel.worker import SheetParser
 from storage.models import Membership, Unit
 from storage.models_reminders import BlockedRecipient, Contact
 
@@ -40,8 +52,9 @@ class ContactBinding:
 
 
 class ContactService:
-    def __init__(self, uow: UowFactory) -> None:
+    def __init__(self, uow: UowFactory, sheets: SheetParser | None = None) -> None:
         self._uow = uow
+        self._sheets = sheets or SheetParser()
 
     async def bind_by_phone(self, actor: Actor, phone: str, card_user_id: int | None) -> list[ContactBinding]:
         """Bind ``actor`` to every registry entry whose mobile is ``phone`` and give them the matching
@@ -80,14 +93,45 @@ class ContactService:
             await u.commit()
         return out
 
-    async def import_file(self, actor: Actor, data: bytes, filename: str) -> ContactsImportReport:
-        """The office (or an admin) replaces the registry entries of the units in the file.
-
-        Raises ``PermissionDenied``; ``ContactsImportRejected`` with every wrong row (nothing saved).
-        """
+    @staticmethod
+    def _may_import(actor: Actor) -> None:
         if not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
+
+    async def import_upload(self, actor: Actor, filename: str, size: int | None,
+                            fetch: Callable[[Path], Awaitable[object]]) -> ContactsImportReport:
+        """A registry file sent to the bot: the actor (as they are now), the file name (.xlsx or .csv) and
+        the announced ``size`` (bytes) are checked before ``fetch(path)`` downloads it; then ``import_file``.
+        Raises ``PermissionDenied``, ``SpreadsheetRefused``, ``ContactsImportRejected``."""
+        self._may_import(actor)
+        suffix = Path(filename).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise ContactsImportRejected([ImportProblem(0, "文件", "只支持 .xlsx 或 .csv 文件")])
+        self._sheets.check_size(size)
+        folder = Path(tempfile.mkdtemp(prefix="hazardbot-contacts-"))
+        try:
+            path = folder / f"upload{suffix}"
+            await fetch(path)
+            return await self.import_file(actor, path, filename)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    async def import_file(self, actor: Actor, path: Path, filename: str) -> ContactsImportReport:
+        """The office (or an admin) replaces the registry entries of the units in the file at ``path``
+        (read in the parse worker as ``filename``'s type).
+
+        Raises ``PermissionDenied``; ``SpreadsheetRefused`` (beyond the bounds, or the worker ran out of
+        memory or time); ``ContactsImportRejected`` with every wrong row (nothing saved).
+        """
+        self._may_import(actor)
         async with self._uow() as u:
-            report = await import_contacts(u.session, data, filename)
+            units = [tuple(r) for r in (await u.session.exec(select(Unit.id, Unit.code, Unit.name))).all()]  # type: ignore[call-overload]
+        csv = Path(filename).suffix.lower() == ".csv"
+        entries, problems, total = await self._sheets.parse(read_contacts_upload, path, filename, units,
+                                                            archive=not csv)
+        if problems:
+            raise ContactsImportRejected(problems, total)
+        async with self._uow() as u:
+            report = await store_contacts(u.session, entries)
             await u.commit()
         return report

@@ -13,6 +13,9 @@ office phone when given, no repeated person); when any row is wrong nothing is i
 caller gets every problem with its row number (1-based, as the spreadsheet shows it), column and
 reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
 whose mobile is unchanged.
+
+Reading and checking (``read_rows``, ``parse_contacts``) run in the parse worker (``storage.excel.jobs``):
+this module loads SQLAlchemy only inside the functions that write.
 """
 
 from __future__ import annotations
@@ -20,17 +23,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlmodel import delete, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.forms.checks import Rejected, parse_mobile, parse_phone
 from bot.services.errors import DomainError
-from storage.models import Unit
-from storage.models_reminders import Contact
+from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, SpreadsheetRefused, open_workbook, rows
 from storage.registry import find_township, normalise_township_name
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 ROLES = {"主管领导": "leader", "联系人员": "contact", "联络人员": "contact", "联系人": "contact"}
 COLUMNS = {
@@ -41,6 +45,9 @@ COLUMNS = {
     "office_phone": ("办公电话",),
     "mobile": ("手机号码", "手机", "移动电话"),
 }
+KEPT_PROBLEMS = 200  # what crosses from the parse worker: enough to show, never a million
+CONTACT_COLUMNS = 32  # read this many columns of a sheet: the annex has five, a flat table six
+SUFFIXES = (".xlsx", ".xlsm", ".csv")
 LABELS = {"unit": "单位名称", "role": "类别", "name": "姓名", "title": "部门及职务",
           "office_phone": "办公电话", "mobile": "手机号码"}
 
@@ -58,13 +65,15 @@ class ImportProblem:
 
 
 class ContactsImportRejected(DomainError):
-    """The file has wrong rows; ``problems`` lists them all. Nothing was imported."""
+    """The file has wrong rows; ``problems`` lists them (the first ``KEPT_PROBLEMS`` when read by the parse
+    worker), ``total`` counts them all. Nothing was imported."""
 
     code = "contacts_import_rejected"
 
-    def __init__(self, problems: list[ImportProblem]) -> None:
+    def __init__(self, problems: list[ImportProblem], total: int | None = None) -> None:
         super().__init__(problems=problems)
         self.problems = problems
+        self.total = len(problems) if total is None else total
 
 
 @dataclass(frozen=True)
@@ -94,31 +103,41 @@ def _clean(value: object) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-def read_rows(data: bytes, filename: str) -> list[list[str]]:
-    """Cells as trimmed strings, row by row. ``.xlsx`` via openpyxl (first sheet), ``.csv`` in UTF-8
-    (with or without BOM) or GB18030 (what Excel saves in China). Raises ``ContactsImportRejected``
-    when the file cannot be read at all."""
+def read_rows(path: Path, filename: str, limits: SheetLimits = DEFAULT_LIMITS) -> list[list[str]]:
+    """Cells as trimmed strings, row by row, at most ``limits.max_rows`` rows. ``.xlsx`` via openpyxl
+    (first sheet, bounded by ``guard.open_workbook``), ``.csv`` in UTF-8 (with or without BOM) or GB18030
+    (what Excel saves in China). Raises ``SpreadsheetRefused`` for a file beyond the limits and
+    ``ContactsImportRejected`` when the file cannot be read at all."""
     suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
+    if suffix not in SUFFIXES:
+        raise ContactsImportRejected([ImportProblem(0, "文件", "只支持 .xlsx 或 .csv 文件")])
+    if suffix != ".csv":
+        with open_workbook(path, limits) as book:
+            return [[_clean(c) for c in row] for row in rows(book.worksheets[0], CONTACT_COLUMNS, limits)]
+    if path.stat().st_size > limits.max_bytes:
+        raise SpreadsheetRefused("too_large", size_mb=round(path.stat().st_size / 2**20, 1), max_mb=limits.max_mb)
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
-            raise ContactsImportRejected([ImportProblem(0, "文件", f"无法读取Excel文件：{exc}")]) from exc
-        sheet = book.worksheets[0]
-        rows = [[_clean(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return [[_clean(c) for c in row] for row in csv.reader(io.StringIO(text))]
-        raise ContactsImportRejected([ImportProblem(0, "文件", "无法识别CSV文件的编码（请用UTF-8或GBK）")])
-    raise ContactsImportRejected([ImportProblem(0, "文件", "只支持 .xlsx 或 .csv 文件")])
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return _csv_rows(text, path.name, limits)
+    raise ContactsImportRejected([ImportProblem(0, "文件", "无法识别CSV文件的编码（请用UTF-8或GBK）")])
+
+
+def _csv_rows(text: str, name: str, limits: SheetLimits) -> list[list[str]]:
+    out: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            if len(out) >= limits.max_rows:
+                raise SpreadsheetRefused("too_many_rows", sheet=name, rows=len(out) + 1, max=limits.max_rows)
+            if len(row) > limits.max_columns:
+                raise SpreadsheetRefused("too_many_columns", sheet=name, columns=len(row), max=limits.max_columns)
+            out.append([_clean(c) for c in row])
+    except csv.Error as exc:  # a field beyond csv's own limit (128 KiB), a NUL byte
+        raise ContactsImportRejected([ImportProblem(len(out) + 1, "文件", "无法读取CSV文件")]) from exc
+    return out
 
 
 def _unit_key(text: str) -> str:
@@ -270,14 +289,33 @@ def _office_phone(text: str, number: int, problems: list[ImportProblem]) -> str 
     return value
 
 
-async def import_contacts(session: AsyncSession, data: bytes, filename: str) -> ContactsImportReport:
-    """Check the whole file, then replace the contacts of every unit it names, in the caller's
-    transaction. Raises ``ContactsImportRejected`` (nothing written) when any row is wrong."""
-    rows = read_rows(data, filename)
+async def import_contacts(session: AsyncSession, data: bytes, filename: str,
+                          limits: SheetLimits = DEFAULT_LIMITS) -> ContactsImportReport:
+    """Read ``data`` in this process (bounded by ``limits``), check the whole file, then replace the contacts
+    of every unit it names, in the caller's transaction (``store_contacts``). Raises ``SpreadsheetRefused``,
+    or ``ContactsImportRejected`` (nothing written) when any row is wrong. The bot reads in the worker."""
+    from sqlmodel import select
+
+    from storage.models import Unit
+
+    with tempfile.TemporaryDirectory(prefix="hazardbot-contacts-") as folder:
+        path = Path(folder) / ("upload" + Path(filename).suffix.lower())
+        path.write_bytes(data)
+        table = read_rows(path, filename, limits)
     units = list((await session.exec(select(Unit.id, Unit.code, Unit.name))).all())
-    entries, problems = parse_contacts(rows, units)  # type: ignore[arg-type]
+    entries, problems = parse_contacts(table, units)  # type: ignore[arg-type]
     if problems:
         raise ContactsImportRejected(problems)
+    return await store_contacts(session, entries)
+
+
+async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> ContactsImportReport:
+    """Replace the contacts of every unit named in ``entries`` (checked by ``parse_contacts``), keeping the
+    Telegram binding of everyone whose mobile is unchanged. Flushes, never commits."""
+    from sqlmodel import delete, select
+
+    from storage.models_reminders import Contact
+
     unit_ids = sorted({e.unit_id for e in entries})
     bound = {
         (c.unit_id, c.mobile): c.user_id

@@ -6,11 +6,10 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from storage.models import Unit
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,11 @@ def find_township(text: str) -> UnitEntry | None:
 
 async def sync_units(session: AsyncSession) -> int:
     """Insert the registry's units missing from the database; returns how many were added."""
+    # imported here: the spreadsheet parse worker reads the registry and must not load SQLAlchemy
+    from sqlmodel import select
+
+    from storage.models import Unit
+
     existing = set((await session.exec(select(Unit.code))).all())
     added = 0
     for entry in registry():

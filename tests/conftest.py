@@ -197,18 +197,18 @@ class Harness:
 
 @asynccontextmanager
 async def open_harness(
-    database_url: str, tmp_path: Path, clock: Any = None, *, stored_state: bool = False
+    database_url: str, tmp_path: Path, clock: Any = None, *, stored_state: bool = False, **settings: Any
 ) -> AsyncIterator[Harness]:
     """``stored_state``: conversation state in the database (``SqlStorage``, as the run modes keep
-    it without Redis) instead of aiogram's ``MemoryStorage``."""
+    it without Redis) instead of aiogram's ``MemoryStorage``; ``settings``: any other ``Settings``."""
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.settings import Settings
     from storage.fsm_storage import SqlStorage
 
-    settings = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[])
-    async with open_core(settings, clock=clock, migrate=False) as core:
+    config = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[], **settings)
+    async with open_core(config, clock=clock, migrate=False) as core:
         session = LocalSession()
-        bot = build_bot(settings, session)
+        bot = build_bot(config, session)
         storage = SqlStorage(core.engine) if stored_state else None
         yield Harness(core, build_dispatcher(core, storage), bot, session, UpdateFactory())
 

@@ -3,17 +3,20 @@
 Who sees what (checked here, whatever a button says): the district safety office, admins and leaders of
 区安委会办公室 see the district and may drill into any unit; a leader of another unit sees that unit only.
 Exports follow the same scopes, except the contacts (附件4: personal phone numbers), which only the office
-and admins export; imports are for the office and admins only.
+and admins export. Ledger imports are for the office and admins; a unit's reviewers and leaders may send
+their unit's plan (附件3). Who may import is checked before a file is downloaded; the file is bounded and
+parsed in the parse worker (``storage.excel.worker``), never on the event loop.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
 
 from bot.campaign import current_campaign
@@ -37,9 +40,10 @@ from bot.services.summary import (
 from storage.db import UowFactory
 from storage.excel import export as ex
 from storage.excel.contacts_export import export_contacts
-from storage.excel.importer import ImportReport, RowError, import_hazards, import_inspections
-from storage.excel.layouts import FIRST_DATA_ROW, HAZARDS, HEADER_ROWS, INSPECTIONS
-from storage.excel.plans_import import read_plans
+from storage.excel.importer import ImportReport, RowError, store_hazards, store_inspections
+from storage.excel.jobs import read_ledger_upload
+from storage.excel.plans_import import ParsedPlan
+from storage.excel.worker import SheetParser
 from storage.models import Hazard, Unit
 
 LIST_LIMIT = 20
@@ -50,6 +54,12 @@ class UnknownLedgerFile(DomainError):
     """The file's header rows are neither 附件1 nor 附件2."""
 
     code = "unknown_ledger_file"
+
+
+class LedgerKindMismatch(DomainError):
+    """The file is another kind of ledger than the one asked for (``found``: hazards, inspections, plans)."""
+
+    code = "ledger_kind_mismatch"
 
 
 @dataclass(frozen=True)
@@ -97,10 +107,12 @@ class ExportFile:
 
 
 class ReportService:
-    def __init__(self, uow: UowFactory, clock: Clock, district_code: str = "110105") -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, district_code: str = "110105",
+                 sheets: SheetParser | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._district_code = district_code
+        self._sheets = sheets or SheetParser()
 
     @staticmethod
     def sees_district(actor: Actor) -> bool:
@@ -225,29 +237,59 @@ class ReportService:
             ex.write_plan_template(path, grant.unit_name, year)
         return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n, due=current_campaign().plan_due(year))
 
-    async def import_file(self, actor: Actor, path: Path) -> tuple[str, ImportReport]:
+    @staticmethod
+    def may_import(actor: Actor) -> None:
+        """Refuse (``PermissionDenied``, also when unbound) anyone who may import no file at all: the office
+        and admins import ledgers and plans, a unit's reviewers and leaders its plan. Checked before a file
+        is downloaded; ``import_file`` checks the kind the file turns out to be."""
+        if not (actor.is_admin or actor.has(Role.OFFICE) or actor.grant_for(Role.REVIEWER, Role.LEADER)):
+            raise PermissionDenied()
+
+    async def import_upload(self, actor: Actor, size: int | None,
+                            fetch: Callable[[Path], Awaitable[object]]) -> tuple[str, ImportReport]:
+        """A file sent to the bot: the actor and the announced ``size`` (bytes) are checked before
+        ``fetch(path)`` downloads it; then ``import_file``, and the download is deleted. Raises
+        ``PermissionDenied``, ``SpreadsheetRefused``, ``UnknownLedgerFile``."""
+        self.may_import(actor)
+        self._sheets.check_size(size)
+        folder = Path(tempfile.mkdtemp(prefix="hazardbot-import-"))
+        try:
+            path = folder / "upload.xlsx"
+            await fetch(path)
+            return await self.import_file(actor, path)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    async def import_file(self, actor: Actor, path: Path, *, expect: str | None = None,
+                          unit_id: int | None = None) -> tuple[str, ImportReport]:
         """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
-        leaders, for their unit), recognised by the header. Returns the kind and the report; nothing is
-        written unless every row is good."""
-        kind = ledger_kind(path)
-        if kind == "plans":
-            return kind, await self._import_plans(actor, path)
+        leaders, for their unit), recognised by the header and read in the parse worker. Returns the kind and
+        the report; nothing is written unless every row is good. ``expect`` (the command line's kind) refuses
+        another kind (``LedgerKindMismatch``) and reads an unrecognised header as that ledger to report it;
+        ``unit_id`` owns every imported ledger row. Raises ``PermissionDenied``, ``SpreadsheetRefused``
+        (a file beyond the bounds, or the worker ran out of memory or time), ``UnknownLedgerFile``."""
+        self.may_import(actor)
+        now = self._clock()
+        upload = await self._sheets.parse(read_ledger_upload, path, now.date(), self._district_code, expect)
+        if expect is not None and upload.kind is not None and upload.kind != expect:
+            raise LedgerKindMismatch(found=upload.kind)
+        if upload.kind == "plans":
+            return "plans", await self._import_plans(actor, upload.plans, upload.plan_errors)
+        if upload.ledger is None:
+            raise UnknownLedgerFile()
         if not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
-        now = self._clock()
         async with self._uow() as u:
-            if kind == "hazards":
-                report = await import_hazards(u.session, path, actor_id=actor.user_id, today=now.date(), now=now,
-                                              district_code=self._district_code)
+            if upload.ledger.kind == "hazards":
+                report = await store_hazards(u.session, upload.ledger, actor_id=actor.user_id, now=now,
+                                             unit_id=unit_id, file_name=path.name)
             else:
-                report = await import_inspections(u.session, path, actor_id=actor.user_id, today=now.date())
+                report = await store_inspections(u.session, upload.ledger, actor_id=actor.user_id, unit_id=unit_id)
             if report.ok:
                 await u.commit()
-        return kind, report
+        return upload.ledger.kind, report
 
-
-    async def _import_plans(self, actor: Actor, path: Path) -> ImportReport:
-        parsed, errors = read_plans(path)
+    async def _import_plans(self, actor: Actor, parsed: list[ParsedPlan], errors: list[RowError]) -> ImportReport:
         report = ImportReport(rows=len(parsed), errors=errors)
         if errors:
             return report
@@ -284,22 +326,3 @@ def _plan_problem(params: dict[str, object]) -> str:
     if params.get("field") == "year":
         return f"计划年度须在本轮行动年度 {params.get('first')}–{params.get('last')} 之内"
     return "计划不符合要求：" + _PLAN_FIELDS.get(str(params.get("field")), str(params.get("field")))
-
-
-def ledger_kind(path: Path) -> str:
-    """``hazards``, ``inspections`` or ``plans`` from the header rows; raises ``UnknownLedgerFile``."""
-    try:
-        wb = load_workbook(path, read_only=True)
-    except Exception as exc:  # noqa: BLE001  (any unreadable file is "not a ledger")
-        raise UnknownLedgerFile() from exc
-    try:
-        rows = list(wb.worksheets[0].iter_rows(min_row=1, max_row=FIRST_DATA_ROW, values_only=True))
-    finally:
-        wb.close()
-    first = str(rows[HEADER_ROWS[0]][0] if len(rows) > HEADER_ROWS[0] and rows[HEADER_ROWS[0]] else "").strip()
-    if first == "单位名称":
-        return "plans"
-    for kind, layout in (("hazards", HAZARDS), ("inspections", INSPECTIONS)):
-        if first == layout.columns[0].header:
-            return kind
-    raise UnknownLedgerFile()

@@ -5,8 +5,9 @@
     hazardbot export casefile LEDGER_NO -o FILE.pdf
     hazardbot import hazards|inspections|plans FILE [--unit U]
 
-Large exports print progress on stderr. An import prints every bad row and imports nothing unless all
-rows are good (exit status 1); importing the same file again adds nothing. An option that does not apply
+Large exports print progress on stderr. An import is bounded and read in the parse worker as a file sent
+to the bot is (``storage.excel.guard``, ``storage.excel.worker``); it prints every bad row and imports
+nothing unless all rows are good (exit status 1); importing the same file again adds nothing. An option that does not apply
 to the kind, an empty date range, a missing input file or an output file that cannot be written is
 refused with one line on stderr (exit status 2, or 1 when the file turns out unwritable or unreadable).
 """
@@ -17,7 +18,6 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,7 @@ from bot.cli_args import input_file, iso_date, output_file
 from bot.core import open_core
 from bot.settings import Settings
 from storage.excel.export import STATE_FILTERS
+from storage.excel.guard import SpreadsheetRefused, check_archive
 from storage.models import Unit, User
 
 IMPORT_USER_TELEGRAM_ID = 0  # the system account that imported rows are credited to (Telegram ids are > 0)
@@ -191,59 +192,51 @@ async def _import_user(session: AsyncSession) -> int:
     return user.id
 
 
-def _import_problem(args: argparse.Namespace) -> str | None:
-    """Why ``args.file`` cannot be imported as ``args.kind`` (not a workbook, another ledger), or ``None``."""
-    from bot.services.reports import UnknownLedgerFile, ledger_kind
-    from storage.excel.importer import UnreadableWorkbook, open_ledger
-
-    try:
-        open_ledger(args.file).close()
-    except UnreadableWorkbook as exc:
-        return str(exc)
-    try:
-        found: str | None = ledger_kind(args.file)
-    except UnknownLedgerFile:  # for hazards and inspections the import itself says which header is wrong
-        found = None
-    if found is None and args.kind == "plans":
-        return f"{args.file} is not a plan workbook (附件3: 单位名称 in cell A2 of every sheet)"
-    if found is not None and found != args.kind:
-        return f"{args.file} is a {found} workbook, not {args.kind}: use `hazardbot import {found} {args.file}`"
-    return None
+def _refusal(path: Path, exc: SpreadsheetRefused) -> str:
+    if exc.reason == "not_xlsx":
+        return f"{path} is not an Excel workbook: open it in Excel and save it as .xlsx"
+    if exc.reason == "damaged":
+        return f"{path} is damaged or incomplete: open it in Excel and save it again as .xlsx"
+    return f"{path}: {exc.describe()}; nothing imported"
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.excel.importer import import_hazards, import_inspections
+    from bot.services.actors import Actor
+    from bot.services.reports import LedgerKindMismatch, UnknownLedgerFile
 
     if args.unit and args.kind == "plans":
         _err("--unit does not apply to plans: every sheet names its unit (单位名称)")
         return 2
-    problem = _import_problem(args)
-    if problem:
-        _err(problem)
+    sheets = settings.sheet_parser()
+    try:
+        check_archive(args.file, sheets.limits)  # before the database is opened: a PDF costs nothing
+    except SpreadsheetRefused as exc:
+        _err(_refusal(args.file, exc))
         return 1
-    async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
-        now = datetime.now(ZoneInfo(settings.timezone))
-        actor = await _import_user(u.session)
-        unit_id = await _unit_id(u.session, args.unit)
-        if args.kind == "plans":
-            from bot.clock import fixed_clock
-            from bot.services.actors import Actor
-            from bot.services.reports import ReportService
-
-            await u.commit()  # the import user must exist for the plans' own transactions
-            admin = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
-            _kind, report = await ReportService(core.uow, fixed_clock(now)).import_file(admin, args.file)
-        elif args.kind == "hazards":
-            report = await import_hazards(u.session, args.file, actor_id=actor, today=now.date(), now=now,
-                                          unit_id=unit_id, district_code=settings.district_code)
-        else:
-            report = await import_inspections(u.session, args.file, actor_id=actor, today=now.date(), unit_id=unit_id)
-        if report.ok:
-            await u.commit()
+    async with open_core(settings) as core:  # open_core migrates a fresh database first
+        async with core.uow() as u:
+            actor = await _import_user(u.session)
+            unit_id = await _unit_id(u.session, args.unit)
+            await u.commit()  # the import user must exist for the rows' own transaction
+        system = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+        try:  # bounded and read in the parse worker, exactly as a file sent to the bot
+            _kind, report = await core.services.reports.import_file(system, args.file, expect=args.kind, unit_id=unit_id)
+        except SpreadsheetRefused as exc:
+            _err(_refusal(args.file, exc))
+            return 1
+        except LedgerKindMismatch as exc:
+            found = exc.params["found"]
+            _err(f"{args.file} is a {found} workbook, not {args.kind}: use `hazardbot import {found} {args.file}`")
+            return 1
+        except UnknownLedgerFile:
+            _err(f"{args.file} is not a plan workbook (附件3: 单位名称 in cell A2 of every sheet)")
+            return 1
     for error in report.errors:
         _err(str(error))
+    if report.omitted:
+        _err(f"…… 另有 {report.omitted} 处 / {report.omitted} more")
     if not report.ok:
-        _err(f"{len(report.errors)} 处错误，未导入任何行 / {len(report.errors)} errors, nothing imported")
+        _err(f"{report.error_count} 处错误，未导入任何行 / {report.error_count} errors, nothing imported")
         return 1
     _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}")
     return 0

@@ -1,6 +1,8 @@
 """Reading annual plans (附件3 计划表) from ``.xlsx``: every sheet laid out like ``export_plans`` writes it
-(the annex template with the year in the title). Parsing only; saving goes through the plan checks of
-``bot.services.plans``. Problems come back as ``RowError`` with the sheet name in the column."""
+(the annex template with the year in the title). Parsing only (it runs in the parse worker, see
+``storage.excel.jobs``); saving goes through the plan checks of ``bot.services.plans``. Problems come back as
+``RowError`` with the sheet name in the column. Only the five columns of the annex are read, up to the
+bounded last row (``storage.excel.guard``)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from bot.forms.checks import Rejected, parse_decimal
 from bot.forms.spec import load_form
-from storage.excel.importer import RowError
+from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook, rows
+from storage.excel.ledger_rows import RowError
 
 _RATIO = load_form("plan").field("verification_ratio")
 
 TARGET_HEADER = "年度监督检查目标（家次）"
 RATIO_HEADER = "挂账隐患核查比例（%）"
 ARRANGEMENT_HEADERS = ("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容")
+PLAN_COLUMNS = 5  # A (labels) and the four arrangement columns
+PLAN_MAX_ROWS = 1000  # per sheet: title, headers, arrangement rows, remarks
 
 
 @dataclass
@@ -38,29 +41,30 @@ def _t(v: Any) -> str:
     return "" if v is None else re.sub(r"\s+", "", str(v)) if not isinstance(v, str) else v.strip()
 
 
-def is_plan_workbook(path: Path) -> bool:
-    wb = load_workbook(path, read_only=True)
-    try:
-        ws = wb.worksheets[0]
-        row = next(ws.iter_rows(min_row=2, max_row=2, values_only=True), ())
-        return bool(row) and _t(row[0]) == "单位名称"
-    finally:
-        wb.close()
+def read_plans(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> tuple[list[ParsedPlan], list[RowError]]:
+    """``path`` bounded and read in this process: ``read_plan_sheets`` of ``guard.open_workbook``.
+    Raises ``SpreadsheetRefused``."""
+    with open_workbook(path, limits) as book:
+        return read_plan_sheets(book, limits)
 
 
-def read_plans(path: Path) -> tuple[list[ParsedPlan], list[RowError]]:
-    """Every sheet's plan, or the errors found (row = Excel row, column = ``sheet!cell``)."""
+def read_plan_sheets(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> tuple[list[ParsedPlan], list[RowError]]:
+    """Every sheet's plan in ``book`` (openpyxl, read-only), or the errors found (row = Excel row,
+    column = ``sheet!cell``)."""
     plans: list[ParsedPlan] = []
     errors: list[RowError] = []
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for ws in wb.worksheets:
-            rows = [tuple(r) + (None,) * 5 for r in ws.iter_rows(values_only=True)]
-            plan = _sheet(ws.title, rows, errors)
+    for ws in book.worksheets:
+        sheet_rows: list[tuple[Any, ...]] = []
+        for number, row in enumerate(rows(ws, PLAN_COLUMNS, limits), start=1):
+            if number <= PLAN_MAX_ROWS:
+                sheet_rows.append(row)
+            elif any(_t(v) for v in row):  # a plan is a page or two: thousands of rows are no plan
+                errors.append(RowError(number, f"{ws.title}!A{number}", f"计划表最多 {PLAN_MAX_ROWS} 行，请删除多余的行"))
+                break
+        else:
+            plan = _sheet(ws.title, sheet_rows, errors)
             if plan is not None:
                 plans.append(plan)
-    finally:
-        wb.close()
     return plans, errors
 
 

@@ -1,0 +1,67 @@
+"""What the parse worker runs (``storage.excel.worker``): each job bounds its file with
+``storage.excel.guard`` and then parses it. Importing this module loads openpyxl, the form checks and the
+unit registry — never SQLAlchemy or aiogram, which would cost the worker seconds and tens of MB.
+
+Results cross the process boundary by pickle, so they are plain dataclasses; a refusal travels as
+``SpreadsheetRefused``; row problems are data, not exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from storage.contacts_import import (
+    KEPT_PROBLEMS,
+    ContactEntry,
+    ContactsImportRejected,
+    ImportProblem,
+    parse_contacts,
+    read_rows,
+)
+from storage.excel.guard import SheetLimits, open_workbook
+from storage.excel.ledger_rows import ParsedLedger, RowError, ledger_kind, parse_ledger
+from storage.excel.plans_import import ParsedPlan, read_plan_sheets
+
+LEDGER_KINDS = ("hazards", "inspections")
+
+
+@dataclass
+class LedgerUpload:
+    """A ledger or plan file read: ``kind`` ``plans``, ``hazards``, ``inspections`` or None (none of
+    them); ``plans`` and ``plan_errors`` for plans, ``ledger`` for the two ledgers."""
+
+    kind: str | None
+    plans: list[ParsedPlan] = field(default_factory=list)
+    plan_errors: list[RowError] = field(default_factory=list)
+    ledger: ParsedLedger | None = None
+
+
+def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_code: str,
+                       expect: str | None = None) -> LedgerUpload:
+    """Read a 附件1/2 ledger or 附件3 plan workbook, recognised by its header rows. ``expect`` (the command
+    line's kind) reads a file whose header is not recognised as that ledger, to list its header errors.
+    ``today`` (Asia/Shanghai) bounds the rows' dates. Raises ``SpreadsheetRefused``."""
+    with open_workbook(path, limits) as book:
+        kind = ledger_kind(book, limits)
+        if kind == "plans":
+            plans, errors = read_plan_sheets(book, limits)
+            return LedgerUpload("plans", plans, errors)
+        layout = kind or (expect if expect in LEDGER_KINDS else None)
+        if layout is None:
+            return LedgerUpload(None)
+        return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits))
+
+
+def read_contacts_upload(path: Path, limits: SheetLimits, filename: str, units: list[tuple[int, str, str]]
+                         ) -> tuple[list[ContactEntry], list[ImportProblem], int]:
+    """Read and check a 附件4 contacts file (``.xlsx`` or ``.csv`` by ``filename``) against ``units``
+    (``(id, code, name)``): the good entries, the first ``KEPT_PROBLEMS`` problems and how many there are
+    in all. Raises ``SpreadsheetRefused``."""
+    try:
+        table = read_rows(path, filename, limits)
+    except ContactsImportRejected as exc:
+        return [], exc.problems, exc.total
+    entries, problems = parse_contacts(table, units)
+    return entries, problems[:KEPT_PROBLEMS], len(problems)

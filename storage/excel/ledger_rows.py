@@ -1,0 +1,372 @@
+"""Reading 附件1 (inspection) and 附件2 (hazard) ledger rows out of a workbook, without the database.
+
+Every row is checked with the form checks (``bot.forms.checks``: phone, integer, decimal, date) plus the
+annex's value lists and the ledger-number rule (附件2 说明 1). All problems are collected as
+``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). This module runs in
+the parse worker (``storage.excel.worker``), so it imports neither SQLAlchemy nor aiogram; saving the rows
+is ``storage.excel.importer``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain import HazardState
+from bot.forms.checks import Rejected, parse_date_answer, parse_decimal, parse_integer, parse_phone
+from bot.forms.spec import FieldSpec, load_form
+from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, rows
+from storage.excel.layouts import (
+    ENTITY_NATURES,
+    FIRST_DATA_ROW,
+    HAZARDS,
+    HEADER_ROWS,
+    ILLEGAL_NATURES,
+    INSPECTION_TYPES,
+    INSPECTIONS,
+    LEVELS,
+    PENALTY_TYPES,
+    REINSPECTION_RESULTS,
+    SOURCES,
+    YES_NO,
+    Layout,
+    parse_hazard_type,
+)
+from storage.registry import find_township
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
+KEPT_ERRORS = 200
+LEDGER_NUMBER = re.compile(r"^(\d{6})(\d{3})(\d{8})(\d{4})$")
+REASONS = {
+    "required": "必填",
+    "too_short": "内容过短",
+    "too_long": "内容过长（最多 {max} 字）",
+    "not_integer": "应为整数",
+    "too_small": "不能小于 {min}",
+    "too_large": "不能大于 {max}",
+    "not_decimal": "应为数字",
+    "too_many_decimals": "最多 {scale} 位小数",
+    "exceeds_field": "不能大于违建面积 {limit}",
+    "bad_date": "日期无法识别",
+    "date_in_future": "不能晚于今天 {today}",
+    "bad_phone": "应为手机号或北京固定电话",
+    "not_in_list": "应为以下之一：{choices}",
+    "unknown_township": "未知街乡",
+    "bad_ledger_number": "应为区代号6位+街乡代号3位+上账日期8位+序号4位",
+    "ledger_date_mismatch": "台账编号中的日期与上账时间不一致",
+    "ledger_township_mismatch": "台账编号中的街乡代号与所属街乡不一致",
+    "ledger_district_mismatch": "台账编号的区代号应为 {district}",
+    "duplicate_in_file": "与第 {row} 行重复",
+    "must_be_empty": "违建性质为“无”时应为空",
+    "closed_needs_pass": "销账须复查合格",
+    "result_needs_date": "已复查的须填复查时间",
+    "fine_required": "处罚类型为罚款时须填罚款金额",
+    "fine_without_penalty": "仅处罚类型为罚款时填写",
+    "unknown_ledger_number": "台账编号 {number} 不在隐患台账中",
+    "unknown_unit": "未知检查单位（可用 --unit 指定）",
+    "bad_header": "表头应为“{expected}”",
+}
+
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A bad cell: ``row`` is the Excel row number (1-based), ``column`` the annex header."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：{self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """``errors`` non-empty means nothing was imported. Only the first ``KEPT_ERRORS`` are kept (a 50 000-row
+    file of wrong rows has a million; they would cross from the worker and sit in the bot process);
+    ``omitted`` counts the rest."""
+
+    rows: int = 0
+    added: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    omitted: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.omitted
+
+    def trim(self) -> None:
+        """Keep the first ``KEPT_ERRORS`` errors and count the others in ``omitted``."""
+        self.omitted += max(0, len(self.errors) - KEPT_ERRORS)
+        del self.errors[KEPT_ERRORS:]
+
+
+class _Row:
+    """One sheet row being validated: collects values and errors by column key."""
+
+    def __init__(self, layout: Layout, number: int, cells: tuple[Any, ...], errors: list[RowError]) -> None:
+        self.number = number
+        self.cells = {c.key: cells[i] if i < len(cells) else None for i, c in enumerate(layout.columns)}
+        self.headers = {c.key: c.header for c in layout.columns}
+        self.errors = errors
+        self.values: dict[str, Any] = {}
+        self.bad = False
+
+    def error(self, key: str, code: str, **params: Any) -> None:
+        self.bad = True
+        self.errors.append(RowError(self.number, self.headers[key], REASONS.get(code, code).format(**params)))
+
+    def text(self, key: str, *, required: bool = True, max_length: int = 4000, min_length: int = 1) -> str | None:
+        raw = self.cells[key]
+        value = _text(raw)
+        if not value:
+            if required:
+                self.error(key, "required")
+            return None
+        if len(value) < min_length:
+            self.error(key, "too_short")
+        elif len(value) > max_length:
+            self.error(key, "too_long", max=max_length)
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and value not in choices:
+            self.error(key, "not_in_list", choices="、".join(choices))
+            return None
+        return value
+
+    def check(self, key: str, fn: Any, required: bool = True) -> Any:
+        """``fn(text)`` with the cell as text (dates as ISO, whole floats without ``.0``); None if bad/empty."""
+        raw = self.cells[key]
+        if isinstance(raw, datetime):
+            raw = raw.date().isoformat()
+        elif isinstance(raw, date):
+            raw = raw.isoformat()
+        elif isinstance(raw, float) and raw.is_integer():
+            raw = str(int(raw))
+        elif isinstance(raw, float):
+            raw = repr(raw)
+        text = _text(raw)
+        if not text:
+            if required:
+                self.error(key, "required")
+            return None
+        try:
+            return fn(text)
+        except Rejected as exc:
+            self.error(key, exc.code, **exc.params)
+            return None
+
+
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    return str(raw).strip()
+
+
+def _spec(form: str, key: str, **changes: Any) -> FieldSpec:
+    return dataclasses.replace(load_form(form).field(key), **changes)
+
+
+
+def _norm(v: Any) -> str:
+    return re.sub(r"\s+", "", _text(v))
+
+
+def _hazard_values(r: _Row, today: date, district_code: str) -> dict[str, Any] | None:
+    v: dict[str, Any] = {}
+    number = r.text("ledger_number")
+    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    v["district"] = r.text("district", max_length=32)
+    township_text = r.text("township")
+    township = find_township(township_text) if township_text else None
+    if township_text and township is None:
+        r.error("township", "unknown_township")
+    v["site_name"] = r.text("site_name", max_length=256)
+    v["address"] = r.text("address", max_length=512)
+    v["person_in_charge"] = r.text("person_in_charge", max_length=64)
+    v["phone"] = r.check("phone", parse_phone)
+    v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES)
+    v["occupant_count"] = r.check("occupant_count", lambda t: parse_integer(_spec("hazard", "occupant_count"), t))
+    v["parent_group"] = r.text("parent_group", required=False, max_length=256)
+    v["district_department"] = r.text("district_department", required=False, max_length=64)
+    v["city_department"] = r.text("city_department", required=False, max_length=64)
+    v["source"] = r.choice("source", SOURCES)
+    v["description"] = r.text("description", max_length=4000, min_length=4)
+    type_text = r.text("hazard_type")
+    kind = parse_hazard_type(type_text) if type_text else None
+    if type_text and kind is None:
+        r.error("hazard_type", "not_in_list", choices="附件2 说明12 的类型，如 重点消防：老旧小区")
+    v["level"] = r.choice("level", LEVELS)
+    nature = r.choice("illegal_building_nature", ILLEGAL_NATURES)
+    v["illegal_building_nature"] = nature
+    if nature == "无":
+        for key in ("illegal_area", "demolished_area"):
+            if _text(r.cells[key]) not in ("", "0", "0.0"):
+                r.error(key, "must_be_empty")
+        v["illegal_area"] = v["demolished_area"] = None
+    elif nature is not None:
+        area = r.check("illegal_area", lambda t: parse_decimal(_spec("hazard", "illegal_area"), t, {}))
+        demolished = r.check("demolished_area", lambda t: parse_decimal(
+            _spec("hazard", "demolished_area"), t, {"illegal_area": area} if area is not None else {}))
+        v["illegal_area"] = Decimal(area) if area is not None else None
+        v["demolished_area"] = Decimal(demolished) if demolished is not None else None
+    v["measures"] = r.text("measures", max_length=4000)
+    deadline = r.check("deadline", lambda t: parse_date_answer(_spec("hazard", "deadline", after_today=False), t, today))
+    reinspected = r.check("reinspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), required=False)
+    result = r.choice("reinspection_result", REINSPECTION_RESULTS, required=False) or "未复查"
+    closed = r.choice("closed", YES_NO)
+    v["remarks"] = r.text("remarks", required=False, max_length=2000)
+    if result != "未复查" and reinspected is None and not r.bad:
+        r.error("reinspected_on", "result_needs_date")
+    if closed == "是" and result != "复查合格":
+        r.error("closed", "closed_needs_pass")
+    if number is not None:
+        m = LEDGER_NUMBER.match(number)
+        if m is None:
+            r.error("ledger_number", "bad_ledger_number")
+        else:
+            if m[1] != district_code:
+                r.error("ledger_number", "ledger_district_mismatch", district=district_code)
+            if registered is not None and m[3] != registered.replace("-", ""):
+                r.error("ledger_number", "ledger_date_mismatch")
+            if township is not None and m[2] != township.code[-3:]:
+                r.error("ledger_number", "ledger_township_mismatch")
+    if r.bad:
+        return None
+    assert township is not None and kind is not None and registered is not None
+    state = HazardState.CLOSED if closed == "是" else (
+        HazardState.CLOSURE_REQUESTED if result == "复查合格" else HazardState.REGISTERED)
+    v.update(
+        ledger_number=number,
+        draft_number=f"I{number}",
+        registered_at=datetime.combine(date.fromisoformat(registered), time(), SHANGHAI),
+        township_code=township.code,
+        township=township.name,
+        category=kind[0],
+        subtype=kind[1],
+        deadline=date.fromisoformat(deadline),
+        reinspected_on=date.fromisoformat(reinspected) if reinspected else None,
+        reinspection_result=result,
+        state=state.value,
+    )
+    return v
+
+
+
+def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
+    v: dict[str, Any] = {}
+    on = r.check("inspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    v["inspecting_unit"] = r.text("inspecting_unit", max_length=128)
+    v["inspection_type"] = r.choice("inspection_type", INSPECTION_TYPES)
+    v["inspector_count"] = r.check("inspector_count", lambda t: parse_integer(_spec("inspection", "inspector_count"), t))
+    numbers_text = r.text("hazard_numbers", required=False) or "无"
+    numbers = [] if numbers_text == "无" else [x for x in re.split(r"[、,，;；\s]+", numbers_text) if x]
+    for x in numbers:
+        if not LEDGER_NUMBER.match(x):
+            r.error("hazard_numbers", "bad_ledger_number")
+    v["site_name"] = r.text("site_name", max_length=256)
+    v["district"] = r.text("district", max_length=32)
+    township_text = r.text("township")
+    township = find_township(township_text) if township_text else None
+    if township_text and township is None:
+        r.error("township", "unknown_township")
+    v["address"] = r.text("address", max_length=512)
+    penalty = _text(r.cells["penalty_type"])
+    v["penalty_type"] = None if penalty in ("", "无") else r.choice("penalty_type", PENALTY_TYPES)
+    fine = r.check("fine_amount", lambda t: parse_decimal(_spec("inspection", "fine_amount"), t, {}), required=False)
+    if v["penalty_type"] == "罚款" and fine is None and _text(r.cells["fine_amount"]) == "":
+        r.error("fine_amount", "fine_required")
+    if v["penalty_type"] != "罚款" and fine is not None:
+        r.error("fine_amount", "fine_without_penalty")
+    v["remarks"] = r.text("remarks", required=False, max_length=2000)
+    if r.bad:
+        return None
+    assert township is not None and on is not None
+    v.update(inspected_on=date.fromisoformat(on), township=township.name,
+             fine_amount=Decimal(fine) if fine is not None else None, _numbers=numbers)
+    return v
+
+
+@dataclass
+class ParsedLedger:
+    """The rows of a 附件1 or 附件2 file: ``values`` of every good row (Excel row number, column values ready
+    for the table; hazards also carry their state), ``report`` with the row count and every error."""
+
+    kind: str  # "hazards" or "inspections"
+    values: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    report: ImportReport = field(default_factory=ImportReport)
+
+
+def ledger_kind(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> str | None:
+    """``hazards``, ``inspections`` or ``plans`` from the header rows of the first sheet of ``book``
+    (openpyxl, opened by ``guard.open_workbook``); None when it is none of them."""
+    head = list(rows(book.worksheets[0], 1, limits, last=FIRST_DATA_ROW))
+    first = _text(head[HEADER_ROWS[0]][0]) if len(head) > HEADER_ROWS[0] else ""
+    if first == "单位名称":
+        return "plans"
+    for kind, layout in (("hazards", HAZARDS), ("inspections", INSPECTIONS)):
+        if first == layout.columns[0].header:
+            return kind
+    return None
+
+
+def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105",
+                 limits: SheetLimits = DEFAULT_LIMITS) -> ParsedLedger:
+    """Check every row of the 附件2 (``kind`` ``hazards``) or 附件1 (``inspections``) sheet of ``book``.
+    ``today`` (Asia/Shanghai) bounds dates; ``district_code`` is the ledger numbers' first six digits."""
+    layout = HAZARDS if kind == "hazards" else INSPECTIONS
+    out = ParsedLedger(kind)
+    report = out.report
+    seen: dict[str, int] = {}
+    for n, cells in _data_rows(book, layout, report.errors, limits):
+        report.rows += 1
+        r = _Row(layout, n, cells, report.errors)
+        values = _hazard_values(r, today, district_code) if kind == "hazards" else _inspection_values(r, today)
+        if values is None:
+            continue
+        if kind == "hazards":
+            first = seen.setdefault(values["ledger_number"], n)
+            if first != n:
+                r.error("ledger_number", "duplicate_in_file", row=first)
+                continue
+        out.values.append((n, values))
+    report.trim()
+    return out
+
+
+def _data_rows(book: Any, layout: Layout, errors: list[RowError],
+               limits: SheetLimits) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Data rows (Excel row number, cells) after checking the two header rows against the annex."""
+    ws = book[layout.sheet] if layout.sheet in book.sheetnames else book.worksheets[0]
+    it = rows(ws, len(layout.columns), limits)
+    head = [next(it, ()) for _ in range(FIRST_DATA_ROW)]
+    top, sub = (head[HEADER_ROWS[0]], head[HEADER_ROWS[1]])
+    for i, c in enumerate(layout.columns):
+        expected_top = c.group or c.header
+        got_top = _norm(top[i] if i < len(top) else None)
+        got_sub = _norm(sub[i] if i < len(sub) else None)
+        group_start = c.group is None or i == 0 or layout.columns[i - 1].group != c.group
+        if group_start and got_top != expected_top:
+            errors.append(RowError(HEADER_ROWS[0] + 1, expected_top, REASONS["bad_header"].format(expected=expected_top)))
+        if c.group is not None and got_sub != c.header:
+            errors.append(RowError(HEADER_ROWS[1] + 1, c.header, REASONS["bad_header"].format(expected=c.header)))
+    if errors:
+        return
+    for n, cells in enumerate(it, start=FIRST_DATA_ROW + 1):
+        if cells and any(_text(v) for v in cells):
+            yield n, cells
