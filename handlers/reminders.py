@@ -24,6 +24,7 @@ from bot.app import Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from handlers.callbacks import Num
 from handlers.message_limits import clip
 from handlers.summaries import ranking_text
 from handlers.texts import domain_error, q, role_name
@@ -38,14 +39,14 @@ class ReminderCb(CallbackData, prefix="rm"):
     """The button under a reminder (see ``reminders.actions``)."""
 
     action: str
-    id: int
+    id: Num
 
 
 class ReportCb(CallbackData, prefix="r1"):
     """Choose what to submit: kind index ``k`` for unit ``u``."""
 
-    k: int
-    u: int
+    k: Num
+    u: Num
 
 
 class ReportStates(StatesGroup):

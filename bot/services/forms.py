@@ -436,7 +436,7 @@ class FormService:
             if spec.type == "photos" and count:  # an album's count was only known once it had arrived
                 return ("photos_saved", {"count": count, "field": spec.label(locale)})
         elif op == Nav.NONE:
-            walk.accept(state, [])
+            walk.accept_none(state)
         elif op == Nav.KEEP:
             value = state.data.get(spec.key)
             if value in (None, "", []):
@@ -639,8 +639,8 @@ class FormService:
             can_back=bool(state.history) or state.reviewing or "tree_category" in state.context,
             back_to_review=state.reviewing and "tree_category" not in state.context,
             can_skip=not spec.required,
-            can_done=spec.type in ("photos", "hazard_link"),
-            can_none=spec.type == "hazard_link",
+            can_done=spec.takes_done,
+            can_none=spec.takes_none,
         )
 
 

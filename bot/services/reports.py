@@ -15,13 +15,14 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import and_, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.find import overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import MAJOR, OPEN_STATES, RankingLine, Status, compute_status, map_hazards, rank
@@ -110,6 +111,7 @@ class ReportService:
         """Numbers and chart for the actor's scope (see ``bot.services.summary`` for the definitions)."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
+            await _scope_name(u.session, scope)
             st = await compute_status(u.session, self._clock(), scope)
         from bot.charts import status_chart  # matplotlib loads on first use, not at start-up
 
@@ -140,20 +142,20 @@ class ReportService:
         if scope is not None:
             cond = and_(cond, h.unit_id == scope)
         async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
             total = int((await u.session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
             rows = (await u.session.exec(  # type: ignore[call-overload]
                 select(h.ledger_number, h.site_name, h.township, h.deadline, h.level)
                 .where(cond).order_by(h.deadline, h.id).limit(LIST_LIMIT)
             )).all()
-            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
         return HazardList(kind, name, cat_name, total, [HazardLine(*r) for r in rows])
 
     async def map_png(self, actor: Actor, unit_id: int | None = None) -> tuple[bytes, int]:
         """The map picture of major and overdue hazards with coordinates; and how many are drawn."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
             points = await map_hazards(u.session, self._clock(), scope)
-            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
         from bot.charts import MapPoint, hazard_map
 
         pts = [MapPoint(p.longitude, p.latitude, p.ledger_number or p.site_name, p.major, p.overdue) for p in points]
@@ -276,3 +278,14 @@ def ledger_kind(path: Path) -> str:
         if first == layout.columns[0].header:
             return kind
     raise UnknownLedgerFile()
+
+
+async def _scope_name(session: AsyncSession, scope: int | None) -> str:
+    """"全区" for the district, else the unit's name. Raises ``NotFound`` when no unit has id ``scope``
+    (a forged or outdated button)."""
+    if scope is None:
+        return "全区"
+    unit = await session.get(Unit, scope)
+    if unit is None:
+        raise NotFound(unit=scope)
+    return str(unit.name)
