@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
@@ -24,11 +24,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("hazardbot.updates")
 
 
+# Telegram's user and chat ids "have at most 52 significant bits" (Bot API): an id beyond names nobody
+TELEGRAM_ID_LIMIT = 2**52
+
+
 class PeopleOnly(BaseMiddleware):
     """Only people act. An update with no sender (a channel post, a group message sent as the group by an
-    anonymous admin) or sent by a bot is ignored quietly: nothing answers it and no handler sees it, so
-    every handler can count on an ``actor``. A button under no message (one sent in inline mode, which this
-    bot does not use) is answered as no longer valid, so every handler can count on a chat to answer in."""
+    anonymous admin), sent by a bot, or naming a user or chat id Telegram cannot have, is ignored quietly:
+    nothing answers it and no handler sees it, so every handler can count on an ``actor``. A button under
+    no message (one sent in inline mode, which this bot does not use) is answered as no longer valid, so
+    every handler can count on a chat to answer in."""
 
     async def __call__(
         self,
@@ -37,8 +42,12 @@ class PeopleOnly(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
         if user is None or user.is_bot:
             log.debug("event=update_ignored reason=%s", "bot" if user else "no sender")
+            return UNHANDLED
+        if not 0 < user.id < TELEGRAM_ID_LIMIT or (chat is not None and not abs(chat.id) < TELEGRAM_ID_LIMIT):
+            log.info("event=update_ignored reason='id out of range'")
             return UNHANDLED
         query = event.callback_query if isinstance(event, Update) else None
         if query is not None and query.message is None:

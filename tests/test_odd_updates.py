@@ -1,6 +1,6 @@
 """Updates of the odd kinds (issue 14, finding 10), through the dispatcher on SQLite and PostgreSQL: no
-sender (a channel post, a group message sent as the group by an anonymous admin) or a bot sender is ignored
-quietly; a live location's updates (edited messages) move the pin of the location question while it is
+sender (a channel post, a group message sent as the group by an anonymous admin), a bot sender or an id
+Telegram cannot have is ignored quietly; a live location's updates (edited messages) move the pin of the location question while it is
 asked, and nothing after; another edited message is answered with what to do instead; a venue's name is
 kept with its address."""
 
@@ -57,6 +57,8 @@ def _no_sender_updates(h: Harness) -> list[Update]:
                                                      text="/report")),
         h.factory.text(OTHER_BOT, "/start"),
         h.factory.text(OTHER_BOT, "你好"),
+        h.factory.text(User(id=2**63, is_bot=False, first_name="x"), "/report"),  # ids Telegram cannot have
+        h.factory.text(h.factory.user(976), "/report", Chat(id=-(2**62), type="private")),
         Update(update_id=90004, callback_query=CallbackQuery(
             id="q1", from_user=OTHER_BOT, chat_instance="x", data="f1:1:n:0:0:submit",
             message=Message(message_id=4, date=now, chat=Chat(id=OTHER_BOT.id, type="private")))),
@@ -65,7 +67,7 @@ def _no_sender_updates(h: Harness) -> list[Update]:
     ]
 
 
-async def test_updates_from_no_person_or_from_a_bot_are_ignored_quietly(harness: Harness, failures: Any) -> None:
+async def test_updates_from_no_person_a_bot_or_an_impossible_id_are_ignored_quietly(harness: Harness, failures: Any) -> None:
     for update in _no_sender_updates(harness):
         before = len(harness.session.requests)
         await harness.dp.feed_update(harness.bot, update)
@@ -77,7 +79,7 @@ async def test_updates_from_no_person_or_from_a_bot_are_ignored_quietly(harness:
             assert not [m for m in sent if isinstance(m, SendMessage | AnswerCallbackQuery)], (update.event_type, sent)
     async with harness.core.uow() as u:  # nobody was recorded as a user
         ids = set((await u.session.exec(select(UserRow.telegram_id))).all())
-    assert not ids & {OTHER_BOT.id, ANONYMOUS_ADMIN.id, 970}
+    assert not ids & {OTHER_BOT.id, ANONYMOUS_ADMIN.id, 970, 2**63, 976}
 
 
 async def _open_draft(h: Harness, chat: LocalChat) -> Draft:
