@@ -7,18 +7,16 @@ by staff of every role; ``/setrole`` with an id out of range; a status button na
 from __future__ import annotations
 
 import itertools
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import Chat, Message
 
 from bot.forms.actions import Nav
 from handlers.callbacks import ReportCb
 from tests.callback_kinds import field_types, registered_kinds
-from tests.conftest import Harness
+from tests.conftest import FailureLog, Harness
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
 # beyond PostgreSQL's INTEGER, beyond SQLite's INTEGER, negative, the largest id that exists nowhere
@@ -51,33 +49,11 @@ def _forged(kind: Any) -> list[str]:
     return out
 
 
-class Failures(logging.Handler):
-    """What reached the errors router (its log record), or anything aiogram logged as an error."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def failures() -> Any:
-    handler = Failures()
-    loggers = [logging.getLogger("hazardbot"), logging.getLogger("aiogram")]
-    for lg in loggers:
-        lg.addHandler(handler)
-    yield handler
-    for lg in loggers:
-        lg.removeHandler(handler)
-
-
 def _message(user_id: int) -> Message:
     return Message(message_id=77, date=datetime.now(UTC), chat=Chat(id=user_id, type="private"))
 
 
-async def test_every_button_kind_with_ids_out_of_range_or_unknown_is_refused(harness: Harness, failures: Any) -> None:
+async def test_every_button_kind_with_ids_out_of_range_or_unknown_is_refused(harness: Harness, failures: FailureLog) -> None:
     h = harness
     kinds = registered_kinds(h.dp)
     assert {k.__prefix__ for k in kinds} >= {"f1", "i1", "s1", "t1", "t2", "h1", "u1", "v1", "n1", "rm", "r1"}
@@ -88,31 +64,31 @@ async def test_every_button_kind_with_ids_out_of_range_or_unknown_is_refused(har
         for person, data in zip(itertools.cycle(people), _forged(kind), strict=False):
             sent = await person._feed(h.factory.callback(person.user, _message(person.user.id), data))
             pressed += 1
-            assert not failures.records, (data, [r.getMessage() for r in failures.records])
+            assert not failures.records, (data, failures.messages())
             assert any(isinstance(m, AnswerCallbackQuery) for m in sent), data
     assert pressed > 500
 
 
-async def test_setrole_with_a_user_id_out_of_range_is_refused(harness: Harness, failures: Any) -> None:
+async def test_setrole_with_a_user_id_out_of_range_is_refused(harness: Harness, failures: FailureLog) -> None:
     office = await harness.bind(911, "office", OFFICE)
     for user_id in ("2147483648", "9223372036854775808", "99999999999999999999999", "²"):
         sent = await office.say(f"/setrole {user_id} 建外街道 inspector")
-        assert not failures.records, (user_id, [r.getMessage() for r in failures.records])
+        assert not failures.records, (user_id, failures.messages())
         texts = office.texts(sent)
         assert texts and "抱歉" not in texts[-1], texts
 
 
-async def test_a_status_button_for_a_unit_that_does_not_exist_is_not_found(harness: Harness, failures: Any) -> None:
+async def test_a_status_button_for_a_unit_that_does_not_exist_is_not_found(harness: Harness, failures: FailureLog) -> None:
     office = await harness.bind(912, "office", OFFICE)
     for kind in ("u", "o", "m"):
         data = ReportCb(k=kind, u=999_999).pack()
         sent = await office._feed(harness.factory.callback(office.user, _message(office.user.id), data))
-        assert not failures.records, (data, [r.getMessage() for r in failures.records])
+        assert not failures.records, (data, failures.messages())
         assert "未找到" in office.texts(sent)[-1], office.texts(sent)
 
 
 async def test_a_forged_none_or_done_under_a_question_without_them_stores_nothing(harness: Harness,
-                                                                                   failures: Any) -> None:
+                                                                                   failures: FailureLog) -> None:
     from tests.forms_flow import fill_hazard_until_review
 
     for uid, op in ((913, Nav.NONE), (914, Nav.DONE)):
@@ -126,6 +102,6 @@ async def test_a_forged_none_or_done_under_a_question_without_them_stores_nothin
         assert "上级集团公司名称" in chat.last_text(), chat.texts(sent)  # the same question, asked again
         await chat.say("北京某某集团有限公司")
         await chat.press("提交")
-        assert not failures.records, [r.getMessage() for r in failures.records]
+        assert not failures.records, failures.messages()
         assert "已提交" in chat.last_text(), chat.last_text()
         assert not any(isinstance(m, SendMessage) and "抱歉" in m.text for m in sent)

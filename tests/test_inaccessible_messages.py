@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import logging
 from typing import Any
 
 import pytest
@@ -25,28 +24,11 @@ from aiogram.methods import (
 from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
 from storage.models import Hazard
-from tests.conftest import Harness
+from tests.conftest import FailureLog, Harness
 from tests.lifecycle_factories import hazard
 
 HOME = "建外街道"
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-
-
-class Failures(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def failures() -> Any:
-    handler = Failures()
-    logging.getLogger("hazardbot").addHandler(handler)
-    yield handler
-    logging.getLogger("hazardbot").removeHandler(handler)
 
 
 def _sent_to(h: Harness, chat_id: int) -> list[str]:
@@ -71,21 +53,21 @@ async def _awaiting_review(h: Harness) -> tuple[LocalChat, LocalChat, int]:
 
 
 async def test_an_approval_pressed_on_an_inaccessible_message_is_committed_and_told(
-    harness: Harness, failures: Any
+    harness: Harness, failures: FailureLog
 ) -> None:
     h = harness
     inspector, reviewer, hid = await _awaiting_review(h)
     reviewer.messages_gone = True
     sent = await reviewer.press("审核通过")
     assert await _state(h, hid) == HazardState.PENDING_CONFIRMATION.value
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
     told = [plain(m.text) for m in sent if isinstance(m, SendMessage) and m.chat_id == reviewer.user.id]
     assert any("待区安委会办公室确认挂账" in t for t in told), told  # a new message: the old one is gone
     assert not any(isinstance(m, EditMessageReplyMarkup | EditMessageText) for m in sent)
     assert any("王审核 审核通过" in t for t in _sent_to(h, inspector.user.id))
 
 
-async def test_an_answer_refused_as_too_old_does_not_undo_a_committed_approval(harness: Harness, failures: Any) -> None:
+async def test_an_answer_refused_as_too_old_does_not_undo_a_committed_approval(harness: Harness, failures: FailureLog) -> None:
     h = harness
     inspector, reviewer, hid = await _awaiting_review(h)
 
@@ -96,7 +78,7 @@ async def test_an_answer_refused_as_too_old_does_not_undo_a_committed_approval(h
     h.session.on_request = too_old
     sent = await reviewer.press("审核通过")
     assert await _state(h, hid) == HazardState.PENDING_CONFIRMATION.value
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
     assert "待区安委会办公室确认挂账" in reviewer.texts(sent)[-1], reviewer.texts(sent)
     assert not any("抱歉" in t for t in reviewer.texts(sent))
     assert any("王审核 审核通过" in t for t in _sent_to(h, inspector.user.id))
@@ -115,12 +97,12 @@ async def test_a_button_is_answered_before_its_photos_are_sent(harness: Harness)
     assert kinds[:2] == [AnswerCallbackQuery, SendMediaGroup], kinds
 
 
-async def test_a_status_drill_down_on_an_inaccessible_message_is_sent(harness: Harness, failures: Any) -> None:
+async def test_a_status_drill_down_on_an_inaccessible_message_is_sent(harness: Harness, failures: FailureLog) -> None:
     office = await harness.bind(304, "office", "区安委会办公室")
     await office.say("/status")
     office.messages_gone = True
     sent = await office.press("超期清单")
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
     assert "全区超期隐患：0 项" in office.texts(sent)[-1], office.texts(sent)
 
 
@@ -141,7 +123,7 @@ JOURNEYS = [
 
 @pytest.mark.parametrize("journey", JOURNEYS)
 async def test_a_journey_ends_the_same_with_every_button_on_an_inaccessible_message(
-    journey: str, harness: Harness, failures: Any, photos_dir: Any, tmp_path: Any,
+    journey: str, harness: Harness, failures: FailureLog, photos_dir: Any, tmp_path: Any,
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     module, name = journey.split(":")
@@ -149,6 +131,6 @@ async def test_a_journey_ends_the_same_with_every_button_on_an_inaccessible_mess
     given = {"harness": harness, "photos_dir": photos_dir, "tmp_path": tmp_path, "caplog": caplog}
     monkeypatch.setattr(LocalChat, "messages_gone", True)
     await run(**{p: given[p] for p in inspect.signature(run).parameters})
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
     edits = [m for m in harness.session.requests if isinstance(m, EditMessageReplyMarkup | EditMessageText)]
     assert not edits, edits  # nothing is edited in a message that is not there

@@ -6,11 +6,8 @@ kept with its address."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Chat, Location, Message, MessageEntity, Update, User
 from sqlmodel import select
@@ -19,27 +16,10 @@ from bot.domain import DraftStatus
 from bot.local_chat import LocalChat
 from storage.models import Draft
 from storage.models import User as UserRow
-from tests.conftest import Harness
+from tests.conftest import FailureLog, Harness
 
 ANONYMOUS_ADMIN = User(id=1087968824, is_bot=True, first_name="Group", username="GroupAnonymousBot")
 OTHER_BOT = User(id=5550001, is_bot=True, first_name="otherbot", username="other_bot")
-
-
-class Failures(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def failures() -> Any:
-    handler = Failures()
-    logging.getLogger("hazardbot").addHandler(handler)
-    yield handler
-    logging.getLogger("hazardbot").removeHandler(handler)
 
 
 def _no_sender_updates(h: Harness) -> list[Update]:
@@ -67,12 +47,12 @@ def _no_sender_updates(h: Harness) -> list[Update]:
     ]
 
 
-async def test_updates_from_no_person_a_bot_or_an_impossible_id_are_ignored_quietly(harness: Harness, failures: Any) -> None:
+async def test_updates_from_no_person_a_bot_or_an_impossible_id_are_ignored_quietly(harness: Harness, failures: FailureLog) -> None:
     for update in _no_sender_updates(harness):
         before = len(harness.session.requests)
         await harness.dp.feed_update(harness.bot, update)
         sent = harness.session.requests[before:]
-        assert not failures.records, (update.event_type, [r.getMessage() for r in failures.records])
+        assert not failures.records, (update.event_type, failures.messages())
         if update.callback_query is not None and not update.callback_query.from_user.is_bot:
             assert [type(m) for m in sent] == [AnswerCallbackQuery], sent  # the button's spinner stops
         else:
@@ -108,7 +88,7 @@ async def test_a_venue_keeps_its_name_with_its_address(harness: Harness) -> None
 
 
 async def test_a_live_location_moves_the_pin_while_its_question_is_asked_and_never_answers(
-    harness: Harness, failures: Any
+    harness: Harness, failures: FailureLog
 ) -> None:
     h = harness
     chat = await _at_the_address(h, 973)
@@ -130,7 +110,7 @@ async def test_a_live_location_moves_the_pin_while_its_question_is_asked_and_nev
     assert not [m for m in sent if isinstance(m, SendMessage)], sent
     place = (await _open_draft(h, chat)).data["address"]
     assert place == {"address": "建国门外大街永安里8号", "lat": 39.9091, "lon": 116.4611}
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
 
 
 async def test_a_live_location_of_an_earlier_pin_does_not_move_a_pin_sent_since(harness: Harness) -> None:
@@ -144,7 +124,7 @@ async def test_a_live_location_of_an_earlier_pin_does_not_move_a_pin_sent_since(
     assert (place["lat"], place["lon"]) == (39.93, 116.44)
 
 
-async def test_an_edited_answer_is_not_taken_and_the_sender_is_told(harness: Harness, failures: Any) -> None:
+async def test_an_edited_answer_is_not_taken_and_the_sender_is_told(harness: Harness, failures: FailureLog) -> None:
     h = harness
     chat = await _at_the_address(h, 975)
     typed = h.factory.text(chat.user, "建国门外大街永安里8号")
@@ -153,4 +133,4 @@ async def test_an_edited_answer_is_not_taken_and_the_sender_is_told(harness: Har
     sent = await chat._feed(h.factory.edited(typed, text="建国门外大街永安里9号"))
     assert "修改过的消息不会被重新读取" in chat.texts(sent)[-1], chat.texts(sent)
     assert (await _open_draft(h, chat)).data["address"]["address"] == "建国门外大街永安里8号"
-    assert not failures.records, [r.getMessage() for r in failures.records]
+    assert not failures.records, failures.messages()
