@@ -1,7 +1,7 @@
 """Forged data is refused, never raised (issue 14, finding 7), through the dispatcher on SQLite and
 PostgreSQL: every kind of button the application registers (found in the dispatcher, not listed here),
-with ids beyond PostgreSQL's int32 and SQLite's int64, negative and unknown, pressed by a stranger and
-by staff of every role; ``/setrole`` with an id out of range; a status button naming no unit; a forged
+with ids beyond PostgreSQL's int32 and SQLite's int64, negative and unknown, pressed in turn by a
+stranger and by staff of every role; ``/setrole`` with an id out of range; a status button naming no unit; a forged
 "None"/"Done" under a question that offers neither."""
 
 from __future__ import annotations
