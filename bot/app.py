@@ -30,9 +30,11 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")), proxy=settings.proxy
         )
+    from bot.callback_answers import ForgiveLateAnswers
     from bot.response_types import PinResponseTypes
 
     session.middleware(PinResponseTypes())
+    session.middleware(ForgiveLateAnswers())
     token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

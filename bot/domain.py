@@ -21,6 +21,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# the largest id a record can have: PostgreSQL's INTEGER (SQLite's holds more), so a number from
+# outside (a button, a command) beyond it names nothing and is refused before it reaches a query
+MAX_RECORD_ID = 2**31 - 1
+
 DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
 
 
@@ -30,6 +34,15 @@ def role_fits_unit(role: Role, unit_code: str) -> bool:
     区安委会办公室 only; given at a township it would hand district powers to someone shown as that
     township's."""
     return role != Role.OFFICE or unit_code == DISTRICT_OFFICE_CODE
+
+
+def record_id(text: str) -> int | None:
+    """``text`` as a record id (ASCII digits, 1..``MAX_RECORD_ID``); None for anything else."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_RECORD_ID)):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_RECORD_ID else None
 
 
 class HazardState(StrEnum):

@@ -37,7 +37,10 @@ def plain(html_text: str) -> str:
 
 
 class LocalChat:
-    """A private chat between ``user`` and the bot."""
+    """A private chat between ``user`` and the bot. ``messages_gone``: every button is pressed on a
+    message Telegram reports as inaccessible (deleted by the user, or too old)."""
+
+    messages_gone = False
 
     def __init__(self, dp: Dispatcher, bot: Bot, session: LocalSession, factory: UpdateFactory, user: User) -> None:
         self.dp, self.bot, self.session, self.factory, self.user = dp, bot, session, factory, user
@@ -98,7 +101,8 @@ class LocalChat:
         """Press ``button``, also one kept from an earlier keyboard (an old message, a double tap)."""
         if button.callback_data is None:
             raise LookupError(f"button {button.text!r} opens {button.url}")
-        return await self._feed(self.factory.callback(self.user, button.message, button.callback_data))
+        message = self.factory.inaccessible(button.message) if self.messages_gone else button.message
+        return await self._feed(self.factory.callback(self.user, message, button.callback_data))
 
     def buttons(self) -> list[Button]:
         """The inline buttons of the latest message that has some (after edits)."""

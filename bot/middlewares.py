@@ -1,22 +1,59 @@
-"""Middlewares: who is acting (``actor``), in which language (``locale``).
+"""Middlewares: whether a person sent the update at all, who is acting (``actor``), in which language
+(``locale``).
 
-Installed on the message and callback-query observers (and every observer that carries a user),
-so that filters and handlers of every feature get the same ``actor``.
+Installed on the update observer, so that filters and handlers of every feature get the same ``actor``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.types import TelegramObject, User
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import build_i18n, locale_for
 
 if TYPE_CHECKING:
     from bot.app import Core
+
+log = logging.getLogger("hazardbot.updates")
+
+
+# Telegram's user and chat ids "have at most 52 significant bits" (Bot API): an id beyond names nobody
+TELEGRAM_ID_LIMIT = 2**52
+
+
+class PeopleOnly(BaseMiddleware):
+    """Only people act. An update with no sender (a channel post, a group message sent as the group by an
+    anonymous admin), sent by a bot, or naming a user or chat id Telegram cannot have, is ignored quietly:
+    nothing answers it and no handler sees it, so every handler can count on an ``actor``. A button under
+    no message (one sent in inline mode, which this bot does not use) is answered as no longer valid, so
+    every handler can count on a chat to answer in."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        if user is None or user.is_bot:
+            log.debug("event=update_ignored reason=%s", "bot" if user else "no sender")
+            return UNHANDLED
+        if not 0 < user.id < TELEGRAM_ID_LIMIT or (chat is not None and not abs(chat.id) < TELEGRAM_ID_LIMIT):
+            log.info("event=update_ignored reason='id out of range'")
+            return UNHANDLED
+        query = event.callback_query if isinstance(event, Update) else None
+        if query is not None and query.message is None:
+            await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
+            return UNHANDLED
+        return await handler(event, data)
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -31,9 +68,8 @@ class ActorMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        user: User | None = data.get("event_from_user")
-        if user is not None and not user.is_bot:
-            data["actor"] = await self._users.touch(user.id, user.full_name, user.language_code)
+        user: User = data["event_from_user"]  # a person: ``PeopleOnly`` runs first
+        data["actor"] = await self._users.touch(user.id, user.full_name, user.language_code)
         return await handler(event, data)
 
 
@@ -55,8 +91,10 @@ class LocaleMiddleware(I18nMiddleware):
 
 
 def install_middlewares(dp: Dispatcher, core: Core) -> I18n:
-    """Locale and actor on every update (after aiogram's own context middleware); returns the catalog."""
+    """Locale, people only, and actor on every update (after aiogram's own context middleware); returns
+    the catalog."""
     i18n = build_i18n()
     dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.update.outer_middleware(PeopleOnly())
     dp.update.outer_middleware(ActorMiddleware(core))
     return i18n

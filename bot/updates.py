@@ -11,6 +11,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Document,
+    InaccessibleMessage,
     Location,
     Message,
     PhotoSize,
@@ -66,12 +67,27 @@ class UpdateFactory:
         doc = Document(file_id=file_id, file_unique_id=unique_id, file_name=name, mime_type=mime, file_size=size)
         return self.message(user, document=doc)
 
-    def location(self, user: User, latitude: float, longitude: float, venue_address: str | None = None) -> Update:
-        loc = Location(latitude=latitude, longitude=longitude)
-        venue = Venue(location=loc, title=venue_address, address=venue_address) if venue_address else None
+    def location(self, user: User, latitude: float, longitude: float, venue_address: str | None = None,
+                 venue_title: str | None = None, live_period: int | None = None) -> Update:
+        """A pin; a venue (a named place) when ``venue_address`` is given (its name ``venue_title``, else the
+        address again); a live location shared for ``live_period`` seconds."""
+        loc = Location(latitude=latitude, longitude=longitude, live_period=live_period)
+        venue = Venue(location=loc, title=venue_title or venue_address, address=venue_address) if venue_address else None
         return self.message(user, location=loc, venue=venue)
 
-    def callback(self, user: User, message: Message, data: str) -> Update:
+    def edited(self, update: Update, **changes: Any) -> Update:
+        """``update``'s message as edited (a new text, a live location's new ``location``…)."""
+        assert update.message is not None
+        message = update.message.model_copy(update={"edit_date": int(datetime.now(UTC).timestamp()), **changes})
+        return Update(update_id=next(self._update_ids), edited_message=message)
+
+    @staticmethod
+    def inaccessible(message: Message | InaccessibleMessage) -> InaccessibleMessage:
+        """``message`` as a button press carries it once Telegram no longer shows it (deleted by the
+        user, or too old): its chat and id only, ``date`` 0."""
+        return InaccessibleMessage(chat=message.chat, message_id=message.message_id, date=0)
+
+    def callback(self, user: User, message: Message | InaccessibleMessage, data: str) -> Update:
         query = CallbackQuery(
             id=str(next(self._update_ids)), from_user=user, chat_instance="local", message=message, data=data
         )

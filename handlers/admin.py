@@ -10,10 +10,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.app import Services
-from bot.domain import Role
+from bot.domain import Role, record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, NotFound
 from handlers.hazard_view import lifecycle_error
 from handlers.message_limits import clip
 from handlers.texts import q, role_name
@@ -97,8 +97,10 @@ def router() -> Router:
             await message.answer(_("Send /setrole USER_ID UNIT ROLE [OLD_ROLE] or /unsetrole USER_ID UNIT ROLE. "
                                    "Roles: {roles}").format(roles=ROLES))
             return
-        user_id, unit = int(parts[0]), parts[1]
+        user_id, unit = record_id(parts[0]), parts[1]
         try:
+            if user_id is None:  # digits, but beyond any id (or not ASCII digits): nobody has it
+                raise NotFound(what="user", id=parts[0])
             if removing:
                 result = await services.admin.remove_role(actor, user_id, unit, roles[0])  # type: ignore[arg-type]
             else:

@@ -3,23 +3,33 @@ that the draft or record belongs to the user pressing the button."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.domain import MAX_RECORD_ID
+
+Num = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
+"""Every number a button carries (an id, an index, a step, a flag). A forged one outside this range
+does not unpack, so its press gets the "no longer valid" answer (``handlers.fallback``) instead of
+reaching a query the database would refuse (int32 on PostgreSQL, int64 on SQLite)."""
 
 
 class FormCb(CallbackData, prefix="f1"):
     """A form button. ``k``: ``p`` pick option ``i`` of step ``s``; ``n`` navigation ``a``; ``e`` edit field ``i``."""
 
-    d: int
+    d: Num
     k: str
-    s: int = 0
-    i: int = 0
+    s: Num = 0
+    i: Num = 0
     a: str = ""
 
 
 class InspectionCb(CallbackData, prefix="i1"):
     """"Record a hazard found in this inspection"."""
 
-    id: int
+    id: Num
 
 
 class ReportCb(CallbackData, prefix="s1"):
@@ -27,8 +37,8 @@ class ReportCb(CallbackData, prefix="s1"):
     ``c`` (index in the taxonomy); ``u`` = unit id, 0 for the district. Scope re-checked by ReportService."""
 
     k: str
-    u: int = 0
-    c: int = 0
+    u: Num = 0
+    c: Num = 0
 
 
 class TipCb(CallbackData, prefix="t1"):
@@ -36,10 +46,10 @@ class TipCb(CallbackData, prefix="t1"):
     ``f`` forward menu, ``ff`` forward to township ``i``, ``m`` merge into ``k`` (``t``/``h``) ``j``."""
 
     a: str
-    id: int
-    i: int = 0
+    id: Num
+    i: Num = 0
     k: str = ""
-    j: int = 0
+    j: Num = 0
 
 
 class TrackCb(CallbackData, prefix="t2"):

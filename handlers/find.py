@@ -25,13 +25,14 @@ from handlers.hazard_view import (
     list_text,
     stage_name,
 )
-from handlers.lifecycle_common import message_of, refuse
+from handlers.lifecycle_common import refuse
 from handlers.lifecycle_input import closed_input_text
+from handlers.message_edits import ButtonMessage, message_of
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
 
 
-async def send_card(message: Message, case: HazardCase, services: Services, actor: Actor) -> None:
+async def send_card(message: ButtonMessage, case: HazardCase, services: Services, actor: Actor) -> None:
     """The card; once rectified, first the before/after picture (discovery beside the latest acceptance)."""
     if case.summary.state in _AFTER_RECTIFICATION:
         picture = await services.evidence.before_after(case.summary.id)

@@ -111,7 +111,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
         ))
     rows = _grid(options, width)
     extra = []
-    if prompt.current_value is not None and spec.type not in ("photos", "hazard_link"):
+    if prompt.current_value is not None and not spec.takes_done:
         extra.append(_nav_button(prompt, _("✔ Keep current"), Nav.KEEP))
     if prompt.can_none:
         extra.append(_nav_button(prompt, _("None (无)"), Nav.NONE))

@@ -22,6 +22,7 @@ from bot.forms.actions import (
     NavAnswer,
     PhotoAnswer,
     PickAnswer,
+    PinMoved,
     TextAnswer,
     UnsupportedAnswer,
 )
@@ -32,7 +33,7 @@ from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import confirm_discard, render
 from handlers.media import fetch, might_be_image
-from handlers.message_edits import drop_keyboard, show_in_place
+from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.notices import deliver
 from handlers.texts import domain_error
@@ -46,7 +47,7 @@ def _discard_question() -> str:
     return _("Discard this form? Everything entered in it will be deleted.")
 
 
-async def _send(message: Message, prompt: Prompt, locale: str, warning: str | None = None) -> None:
+async def _send(message: ButtonMessage, prompt: Prompt, locale: str, warning: str | None = None) -> None:
     """One message: an optional warning line, then the question (or card) ``prompt`` describes."""
     rendered = render(prompt, locale)
     if rendered is None or (warning and prompt.kind == "none"):
@@ -59,7 +60,7 @@ async def _send(message: Message, prompt: Prompt, locale: str, warning: str | No
         await deliver(message.bot, prompt.notices)
 
 
-async def _show_evidence(message: Message, services: Services, prompt: Prompt) -> None:
+async def _show_evidence(message: ButtonMessage, services: Services, prompt: Prompt) -> None:
     """Under a submitted hazard's card: its evidence copies (upright, watermarked, EXIF-free),
     in albums of up to 10."""
     result = prompt.submitted
@@ -70,7 +71,7 @@ async def _show_evidence(message: Message, services: Services, prompt: Prompt) -
         await _send_album_page(message, copies, page)
 
 
-async def _send_album_page(message: Message, copies: list[EvidencePhoto], page: int) -> None:
+async def _send_album_page(message: ButtonMessage, copies: list[EvidencePhoto], page: int) -> None:
     """Album ``page`` (0-based, 10 photos each: Telegram's album limit) with a caption saying which."""
     pages = album_pages(copies)
     if not 0 <= page < len(pages):
@@ -88,9 +89,9 @@ async def _send_album_page(message: Message, copies: list[EvidencePhoto], page: 
         )
 
 
-async def _review_photos(message: Message, services: Services, actor: Actor, draft_id: int, page: int) -> None:
-    """The evidence copies of the open form's photos, a page at a time, with "more" while any remain."""
-    copies = await services.forms.draft_evidence(actor, draft_id)
+async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], draft_id: int, page: int) -> None:
+    """The evidence copies of the open form's photos (``FormService.draft_evidence``), a page at a time,
+    with "more" while any remain."""
     await _send_album_page(message, copies, page)
     if (page + 1) * ALBUM_SIZE < len(copies):
         more = InlineKeyboardBuilder()
@@ -123,6 +124,7 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
 def router() -> Router:
     r = Router(name="forms")
     r.message.filter(F.chat.type == "private")
+    r.edited_message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
 
     async def start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
@@ -162,13 +164,15 @@ def router() -> Router:
         query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str
     ) -> None:
         action: FormAction
+        message = message_of(query)
         if callback_data.k == "v":
-            try:
-                await _review_photos(query.message, services, actor, callback_data.d, callback_data.i)  # type: ignore[arg-type]
+            try:  # the photos to show are looked up first, so that the press is answered before they are sent
+                copies = await services.forms.draft_evidence(actor, callback_data.d)
             except StaleAction:
                 await query.answer(domain_error("stale_action", {}))
                 return
             await query.answer()
+            await _review_photos(message, copies, callback_data.d, callback_data.i)
             return
         if callback_data.k == "p":
             action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
@@ -180,8 +184,6 @@ def router() -> Router:
             except ValueError:
                 await query.answer(_("Unknown button."))
                 return
-        message = query.message
-        assert isinstance(message, Message)
         if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
             current = await services.forms.current(actor, locale)
             if current.kind == "none":  # this form was submitted or cancelled, and none is open
@@ -221,8 +223,7 @@ def router() -> Router:
     async def hazard_from_inspection(
         query: CallbackQuery, callback_data: InspectionCb, actor: Actor, services: Services, locale: str
     ) -> None:
-        message = query.message
-        assert isinstance(message, Message)
+        message = message_of(query)
         await query.answer()
         try:
             prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
@@ -249,9 +250,24 @@ def router() -> Router:
     @r.message(F.location)
     async def location(message: Message, actor: Actor, services: Services, locale: str) -> None:
         assert message.location is not None
-        address = message.venue.address if message.venue else None
-        action = LocationAnswer(message.location.latitude, message.location.longitude, address)
+        pin, venue = message.location, message.venue
+        live = str(message.message_id) if pin.live_period else None  # its updates come as edits of this message
+        action = LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
+                                venue.title if venue else None, live)
         await _act(message, actor, services, locale, action)
+
+    @r.edited_message(F.location)
+    async def live_location(message: Message, actor: Actor, services: Services, locale: str) -> None:
+        # a live location moving: the form moves the pin it gave while that question is asked; never
+        # answered (an update comes every few seconds, and the person sent nothing)
+        assert message.location is not None
+        moved = PinMoved(str(message.message_id), message.location.latitude, message.location.longitude)
+        await services.forms.act(actor, moved, locale)
+
+    @r.edited_message()
+    async def edited(message: Message) -> None:
+        await message.answer(_("Edited messages are not read again. Please send the corrected answer as a new "
+                               "message (« Back returns to an earlier question)."))
 
     @r.message(F.text.startswith("/"))
     async def unknown_command(message: Message, actor: Actor) -> None:

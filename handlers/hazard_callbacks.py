@@ -7,6 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.documents.views import NoticeKind
 from bot.services.lifecycle import Action
+from handlers.callbacks import Num
 
 # Short codes keep the data small; "o" opens the card, "h" the history with photos.
 ACTION_CODES: dict[str, Action] = {
@@ -36,22 +37,22 @@ class HazardCb(CallbackData, prefix="h1"):
     """A button on a hazard: ``a`` is ``o`` (open card), ``h`` (history), ``cf`` (case file), a notice code
     or an action code above."""
 
-    id: int
+    id: Num
     a: str
 
 
 class SuperviseCb(CallbackData, prefix="u1"):
     """Put hazard ``id`` under supervision at level number ``lv`` (0 区政府, 1 区安委会, 2 街乡)."""
 
-    id: int
-    lv: int
+    id: Num
+    lv: Num
 
 
 class VerifyCb(CallbackData, prefix="v1"):
     """Record drawn check ``id`` (a verification id) as passed (``ok`` 1) or failed (``ok`` 0)."""
 
-    id: int
-    ok: int
+    id: Num
+    ok: Num
 
 
 class InputCb(CallbackData, prefix="n1"):

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable
 
 from aiogram import Bot
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.app import Services
 from bot.services.actors import Actor
@@ -18,17 +18,11 @@ from bot.services.lifecycle import Action, roles_for, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.transitions import Outcome
 from handlers.hazard_view import lifecycle_error, notice_text, outcome_text
-from handlers.message_edits import drop_keyboard
+from handlers.message_edits import drop_keyboard, message_of
 from handlers.notices import deliver
 
 log = logging.getLogger("hazardbot.lifecycle")
 _REFUSALS = (PermissionDenied, NotFound, NotBound)
-
-
-def message_of(query: CallbackQuery) -> Message:
-    message = query.message
-    assert isinstance(message, Message)
-    return message
 
 
 async def refuse(query: CallbackQuery, actor: Actor, exc: DomainError) -> None:

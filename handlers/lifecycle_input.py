@@ -38,6 +38,7 @@ from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
 from handlers.lifecycle_common import log, tell_others
 from handlers.media import fetch, is_image_message
+from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import LONG_TEXT_LIMIT, shorten
 from handlers.texts import domain_error, q, rejection
 from storage.images import NotAnImage
@@ -149,7 +150,7 @@ def _prompt(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup(inline_keyboard=[[keep, cancel]])
 
 
-async def begin(state: FSMContext, message: Message, op: str, *, hazard_id: int | None = None,
+async def begin(state: FSMContext, message: ButtonMessage, op: str, *, hazard_id: int | None = None,
                 verification_id: int | None = None, current: dict[str, str] | None = None) -> None:
     """Start asking the steps of ``op`` for a hazard (or a drawn verification check)."""
     data = {"op": op, "hid": hazard_id, "vid": verification_id, "steps": list(STEPS[op]), "answers": {},
@@ -179,7 +180,7 @@ def _parse(step: str, text: str, today: date) -> tuple[Any, str | None]:
     return text, None
 
 
-async def _ask_again(message: Message, data: dict[str, Any], error: str) -> None:
+async def _ask_again(message: ButtonMessage, data: dict[str, Any], error: str) -> None:
     """A wrong answer: say why, then the same question with its buttons (nothing entered is lost)."""
     text, keyboard = _prompt(data)
     await message.answer(f"⚠️ {error}\n{text}", reply_markup=keyboard)
@@ -205,7 +206,7 @@ async def _refuse(message: Message, state: FSMContext, data: dict[str, Any], err
     await _ask_again(message, data, error)
 
 
-async def _advance(message: Message, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
+async def _advance(message: ButtonMessage, state: FSMContext, data: dict[str, Any], actor: Actor, core: Core,
                    bot: Bot, note: str | None = None) -> None:
     """``note``: a line said before what comes next (the count of an album's photos)."""
     data["steps"] = data["steps"][1:]
@@ -384,8 +385,7 @@ def router() -> Router:
     @r.callback_query(InputCb.filter())
     async def button(query: CallbackQuery, callback_data: InputCb, state: FSMContext, actor: Actor,
                      core: Core, bot: Bot) -> None:
-        message = query.message
-        assert isinstance(message, Message)
+        message = message_of(query)
         data = await state.get_data()
         step = data["steps"][0]
         if callback_data.a != "cancel" and callback_data.s != _asked(data):  # under an earlier question

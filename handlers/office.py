@@ -22,7 +22,8 @@ from bot.services.verification import DrawnSample, PendingCheck
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, message_of, press, refuse
+from handlers.lifecycle_common import allowed_case, press, refuse
+from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.texts import q
 

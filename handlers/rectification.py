@@ -18,7 +18,8 @@ from bot.services.lifecycle import Action, local_date
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
 from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
-from handlers.lifecycle_common import allowed_case, message_of, press
+from handlers.lifecycle_common import allowed_case, press
+from handlers.message_edits import message_of
 
 _ASKED = {
     CODE_OF[Action.REPORT_RECTIFICATION]: (Action.REPORT_RECTIFICATION, "rectify"),

@@ -26,6 +26,8 @@ from bot.app import Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from handlers.callbacks import Num
+from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.summaries import ranking_text
 from handlers.texts import domain_error, q, role_name
@@ -39,14 +41,14 @@ class ReminderCb(CallbackData, prefix="rm"):
     """The button under a reminder (see ``reminders.actions``)."""
 
     action: str
-    id: int
+    id: Num
 
 
 class ReportCb(CallbackData, prefix="r1"):
     """Choose what to submit: kind index ``k`` for unit ``u``."""
 
-    k: int
-    u: int
+    k: Num
+    u: Num
 
 
 class ReportStates(StatesGroup):
@@ -120,10 +122,9 @@ def router() -> Router:
         await state.set_state(ReportStates.waiting)
         await state.update_data(unit_id=unit_id, kind=kind)
         await query.answer()
-        if query.message is not None:
-            await query.message.answer(
-                _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
-                  "/cancel to stop.").format(kind=kind_name(kind), unit=q(units[unit_id])))
+        await message_of(query).answer(
+            _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
+              "/cancel to stop.").format(kind=kind_name(kind), unit=q(units[unit_id])))
 
     @r.callback_query(ReportCb.filter())
     async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMContext, actor: Actor,
@@ -141,8 +142,6 @@ def router() -> Router:
             await _start_report(query, state, actor, services, callback_data.id, ACTION_KIND[action])
             return
         await query.answer()
-        if query.message is None:
-            return
         if action == "plan":
             text = _("Send /plan to file your unit's annual inspection plan (Annex 3) step by step, or "
                      "/plan_file for the Excel template.")
@@ -163,7 +162,7 @@ def router() -> Router:
                 text = domain_error(exc.code, exc.params)
         else:
             text = _("The district safety office updates the contact form: send it the new Annex 4.")
-        await query.message.answer(text)
+        await message_of(query).answer(text)
 
     @r.message(StateFilter(ReportStates.waiting, ReportStates.contacts_file), Command("cancel"))
     async def cancel(message: Message, state: FSMContext) -> None:

@@ -17,7 +17,8 @@ from bot.services.lifecycle import Action
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, message_of, press
+from handlers.lifecycle_common import allowed_case, press
+from handlers.message_edits import message_of
 
 
 def router() -> Router:

@@ -26,6 +26,7 @@ from bot.services.errors import DomainError
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ReportCb
+from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import clip
 from handlers.texts import domain_error, q
 
@@ -149,7 +150,7 @@ def router() -> Router:
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
 
-    async def send_status(message: Message, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
+    async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
         try:
             report = await services.reports.status(actor, unit_id, lang=chart_language())
@@ -166,9 +167,7 @@ def router() -> Router:
     @r.callback_query(ReportCb.filter())
     async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
         await query.answer()
-        message = query.message
-        if not isinstance(message, Message):
-            return
+        message = message_of(query)
         unit_id = callback_data.u or None
         if callback_data.k == "u":
             await send_status(message, bot, actor, services, unit_id)

@@ -52,6 +52,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
         "not_a_choice": _("Please choose one of the buttons."),
         "use_buttons": _("Please answer with the buttons below."),
+        "not_offered": _("That button does not belong to this question; please answer the question below."),
         "use_review_buttons": _("The form is complete: use the buttons on the review card to edit or submit."),
         "expected_photo": _("A photo is expected here: send one or more photos, or press Done."),
         "unexpected_photo": _("A photo is not what this question asks for."),

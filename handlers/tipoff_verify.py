@@ -17,7 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
-from handlers.message_edits import drop_keyboard
+from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
 from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import card_text, reason_words, status_words
@@ -39,7 +39,7 @@ def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
     return builder.as_markup()
 
 
-async def _send_card(message: Message, bot: Bot, core: Core, card: TipOffCard) -> None:
+async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffCard) -> None:
     photos = [
         InputMediaPhoto(media=BufferedInputFile(await core.services.tipoffs.photo_bytes(key), f"{card.number}-{i}.jpg"))
         for i, key in enumerate(card.photo_keys[:10], start=1)
@@ -79,8 +79,7 @@ def router() -> Router:
     @r.callback_query(TipCb.filter())
     async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Core, actor: Actor,
                      services: Services, locale: str) -> None:
-        message = query.message
-        assert isinstance(message, Message)
+        message = message_of(query)
         await query.answer()
         cb = callback_data
         try:
@@ -98,14 +97,14 @@ def router() -> Router:
                     builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
                 builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
                 builder.adjust(1)
-                await message.edit_reply_markup(reply_markup=builder.as_markup())
+                await show_keyboard(message, builder.as_markup(), _("Why is it not confirmed?"))
             elif cb.a == "f":
                 builder = InlineKeyboardBuilder()
                 for index, unit in enumerate(townships()):
                     builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
                 builder.adjust(3)
                 builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
-                await message.edit_reply_markup(reply_markup=builder.as_markup())
+                await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
             elif cb.a in ("rr", "ff", "m"):
                 if cb.a == "rr":
                     outcome = await services.tipoffs.reject(actor, cb.id, cb.i)

@@ -20,13 +20,13 @@ from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render
 from handlers.media import fetch, might_be_image
-from handlers.message_edits import drop_keyboard
+from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
 from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
 
 
-async def send_prompt(message: Message, bot: Bot, prompt: Prompt, locale: str) -> None:
+async def send_prompt(message: ButtonMessage, bot: Bot, prompt: Prompt, locale: str) -> None:
     """Render a form prompt and deliver the notices it carries."""
     rendered = render(prompt, locale)
     if rendered is not None:
@@ -99,8 +99,7 @@ def router() -> Router:
     @r.callback_query(TrackCb.filter())
     async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, actor: Actor,
                            services: Services, locale: str) -> None:
-        message = query.message
-        assert isinstance(message, Message)
+        message = message_of(query)
         await query.answer()
         if callback_data.a == "add":
             await _start_addition(message, bot, actor, services, locale, callback_data.n)
@@ -134,7 +133,7 @@ def router() -> Router:
     return r
 
 
-async def _start_addition(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, number: str) -> None:
+async def _start_addition(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, locale: str, number: str) -> None:
     if not number:
         await message.answer(_("Send /add followed by your tracking number."))
         return

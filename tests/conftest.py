@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import logging
 import os
 import sqlite3
 import uuid
@@ -221,3 +222,30 @@ async def harness(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     """The application with the clock frozen at 2018-10-15 09:30 Asia/Shanghai."""
     async with open_harness(database_url, tmp_path, clock=fixed_clock(TODAY)) as h:
         yield h
+
+
+class FailureLog(logging.Handler):
+    """Every ERROR record of ``hazardbot`` and ``aiogram``: a failure that reached the errors router
+    (``handlers.errors`` logs each one) or one aiogram logged itself."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def messages(self) -> list[str]:
+        return [r.getMessage() for r in self.records]
+
+
+@pytest.fixture
+def failures() -> Iterator[FailureLog]:
+    """The failures logged while the test runs (see ``FailureLog``)."""
+    handler = FailureLog()
+    loggers = [logging.getLogger("hazardbot"), logging.getLogger("aiogram")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)

@@ -21,3 +21,20 @@ def test_callback_data_prefixes_are_unique_and_fit_telegram() -> None:
     prefixes = sorted(kind.__prefix__ for kind in kinds)
     assert len(prefixes) == len(set(prefixes)), prefixes
     assert all(len(p.encode()) <= 4 for p in prefixes)  # leaves room in Telegram's 64 bytes
+
+
+def test_every_number_a_button_carries_is_bounded_to_a_record_id() -> None:
+    from annotated_types import Ge, Le
+
+    from bot.domain import MAX_RECORD_ID
+    from handlers import build_root_router
+    from tests.callback_kinds import registered_kinds
+
+    kinds = registered_kinds(build_root_router())
+    numbers = [(k.__prefix__, name, info) for k in kinds for name, info in k.model_fields.items()
+               if info.annotation is int]
+    assert len(numbers) >= 15
+    for prefix, name, info in numbers:
+        bounds = {type(m): m for m in info.metadata}
+        assert Ge in bounds and Le in bounds, (prefix, name)
+        assert bounds[Ge].ge >= 0 and bounds[Le].le <= MAX_RECORD_ID, (prefix, name)

@@ -61,11 +61,33 @@ class EditAnswer:
 
 @dataclass(frozen=True)
 class LocationAnswer:
-    """A pin (WGS-84 degrees), with the venue's address when Telegram sent a venue."""
+    """A pin (WGS-84 degrees); for a venue (a named place picked from the map) its ``address`` and its
+    name ``title``; ``live_id`` for a live location: the id of the message whose updates (``PinMoved``)
+    may move this pin while its question is still asked."""
 
     latitude: float
     longitude: float
     address: str | None = None
+    title: str | None = None
+    live_id: str | None = None
+
+    @property
+    def place(self) -> str | None:
+        """The address as it is kept: a venue's address with its name in brackets (朝阳北路101号（朝阳大悦城）),
+        the name alone when the venue has no address; None for a bare pin."""
+        address, title = (self.address or "").strip(), (self.title or "").strip()
+        if title and title not in address:
+            return f"{address}（{title}）" if address else title
+        return address or None
+
+
+@dataclass(frozen=True)
+class PinMoved:
+    """A live location moved (Telegram: an edited message): live location ``live_id`` is now here."""
+
+    live_id: str
+    latitude: float
+    longitude: float
 
 
 @dataclass(frozen=True)
@@ -119,5 +141,5 @@ class UnsupportedAnswer:
 
 
 FormAction = (
-    TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PhotoAnswer | UnsupportedAnswer
+    TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PinMoved | PhotoAnswer | UnsupportedAnswer
 )

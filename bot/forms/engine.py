@@ -86,14 +86,26 @@ class FormWalk:
         state.data[state.step] = value
 
     def finish_step(self, state: FormState) -> None:
-        """"Done" on a multi-answer field (photos, hazard links)."""
+        """"Done" on a multi-answer field (photos, hazard links); ``Rejected('not_offered')`` on any other."""
         spec = self.current(state)
         if spec is None:
             raise Rejected("nothing_asked")
+        if not spec.takes_done:  # a forged press: a list stored here would break the submission
+            raise Rejected("not_offered")
         if spec.required and not state.data.get(spec.key):
             raise Rejected("required")
         state.data.setdefault(spec.key, [])
         self._advance(state)
+
+    def accept_none(self, state: FormState) -> None:
+        """"None (无)": the empty answer of a field that takes several. Raises ``Rejected('not_offered')``
+        for any other field (the button is not shown there, so the press is forged)."""
+        spec = self.current(state)
+        if spec is None:
+            raise Rejected("nothing_asked")
+        if not spec.takes_none:
+            raise Rejected("not_offered")
+        self.accept(state, [])
 
     def skip(self, state: FormState) -> None:
         spec = self.current(state)

@@ -94,6 +94,16 @@ class FieldSpec:
     def applies(self, data: dict[str, Any]) -> bool:
         return self.condition is None or self.condition.holds(data)
 
+    @property
+    def takes_done(self) -> bool:
+        """Answered by several sends or presses, ended with "Done" (photos, linked hazards)."""
+        return self.type in ("photos", "hazard_link")
+
+    @property
+    def takes_none(self) -> bool:
+        """Has a "None (无)" button: an empty list is its answer (linked hazards)."""
+        return self.type == "hazard_link"
+
 
 DEFAULT_ROLES = ("inspector", "reviewer", "office")
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import col, or_, select
 
-from bot.domain import Role, role_fits_unit
+from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
@@ -136,6 +136,7 @@ class AdminService:
             raise InvalidValue(field="role", value=role.value)
         for r in (role, *replace):
             self._require(actor, r)
+        _require_id(user_id)
         unit = unit.strip()
         async with self._uow() as u:
             user = await u.session.get(User, user_id)
@@ -167,6 +168,7 @@ class AdminService:
     async def remove_role(self, actor: Actor, user_id: int, unit: str, role: Role) -> UserRoles:
         """Take ``role`` at ``unit`` away from ``user_id``. Raises ``NotFound`` when they do not hold it."""
         self._require(actor, role)
+        _require_id(user_id)
         async with self._uow() as u:
             found = (await u.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))).first()
             if found is None:
@@ -189,3 +191,9 @@ class AdminService:
             if user is None:
                 raise NotFound(what="user", id=user_id)
             return UserRoles(user_id, user.telegram_id, user.full_name, ())
+
+
+def _require_id(user_id: int) -> None:
+    """Raises ``NotFound`` for an id no user can have (beyond ``MAX_RECORD_ID``: the database would raise)."""
+    if not 0 < user_id <= MAX_RECORD_ID:
+        raise NotFound(what="user", id=user_id)

@@ -29,6 +29,7 @@ from bot.forms.actions import (
     NavAnswer,
     PhotoAnswer,
     PickAnswer,
+    PinMoved,
     TextAnswer,
     UnsupportedAnswer,
 )
@@ -275,6 +276,8 @@ class FormService:
             late = _album_field(walk, state, action.media_group_id)
             if late is not None and (spec is None or spec.key != late.key):
                 return await self._photo(session, actor, draft, walk, state, self._limits(late), action, locale)
+        if isinstance(action, PinMoved):  # before the refusals below: a live location's update is never answered
+            return _move_pin(walk, state, spec, action)
         if spec is None:
             raise Rejected("use_review_buttons")
         if isinstance(action, UnsupportedAnswer):
@@ -288,11 +291,16 @@ class FormService:
                 raise Rejected("unexpected_location", expected=spec.type)
             value = dict(state.data.get(spec.key) or {})
             value.update(lat=action.latitude, lon=action.longitude)
-            if action.address:
-                value["address"] = action.address[: spec.max_length]
+            place = action.place
+            if place:
+                value["address"] = place[: spec.max_length]
+            if action.live_id:
+                state.context["live_pin"] = [spec.key, action.live_id]
+            else:  # a pin sent since is not moved by an earlier live location
+                state.context.pop("live_pin", None)
             # a bare pin never moves on by itself: the address (to the door number) is still asked,
             # or kept with the "keep" button when it was already given
-            if action.address or spec.pin_is_enough:
+            if place or spec.pin_is_enough:
                 walk.accept(state, value)
                 self._guess(walk, state)
                 return None
@@ -439,7 +447,7 @@ class FormService:
             if spec.type == "photos" and count:  # an album's count was only known once it had arrived
                 return ("photos_saved", {"count": count, "field": spec.label(locale)})
         elif op == Nav.NONE:
-            walk.accept(state, [])
+            walk.accept_none(state)
         elif op == Nav.KEEP:
             value = state.data.get(spec.key)
             if value in (None, "", []):
@@ -657,9 +665,22 @@ class FormService:
             can_back=bool(state.history) or state.reviewing or "tree_category" in state.context,
             back_to_review=state.reviewing and "tree_category" not in state.context,
             can_skip=not spec.required,
-            can_done=spec.type in ("photos", "hazard_link"),
-            can_none=spec.type == "hazard_link",
+            can_done=spec.takes_done,
+            can_none=spec.takes_none,
         )
+
+
+def _move_pin(walk: FormWalk, state: FormState, spec: FieldSpec | None,
+              moved: PinMoved) -> Prompt | tuple[str, dict[str, Any]]:
+    """A live location's update: moves the pin it gave while its question is still the one asked (the
+    address typed since is kept); once that question is answered the pin stays where it was then. Quiet
+    either way: the updates come every few seconds, unasked."""
+    if spec is None or state.context.get("live_pin") != [spec.key, moved.live_id]:
+        return Prompt("quiet")
+    value = dict(state.data.get(spec.key) or {})
+    value.update(lat=moved.latitude, lon=moved.longitude)
+    walk.store(state, value)
+    return ("quiet", {})
 
 
 def _album_entry(entry: Any) -> list[Any]:

@@ -18,13 +18,14 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import and_, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.find import overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import (
@@ -141,6 +142,7 @@ class ReportService:
         chart's labels in ``lang`` (``zh`` or ``en``)."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
+            await _scope_name(u.session, scope)
             st = await compute_status(u.session, self._clock(), scope)
         from bot.charts import status_chart  # matplotlib loads on first use, not at start-up
 
@@ -171,12 +173,12 @@ class ReportService:
         if scope is not None:
             cond = and_(cond, h.unit_id == scope)
         async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
             total = int((await u.session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
             rows = (await u.session.exec(  # type: ignore[call-overload]
                 select(h.ledger_number, h.site_name, h.township, h.deadline, h.level)
                 .where(cond).order_by(h.deadline, h.id).limit(LIST_LIMIT)
             )).all()
-            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
         return HazardList(kind, name, cat_name, total, [HazardLine(*r) for r in rows])
 
     async def map_png(self, actor: Actor, unit_id: int | None = None, lang: str = "zh") -> MapPicture:
@@ -184,9 +186,9 @@ class ReportService:
         those without coordinates are counted and named on it, not left out silently."""
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
             points = await map_hazards(u.session, self._clock(), scope)
             unpinned = await unpinned_hazards(u.session, self._clock(), scope)
-            name = "全区" if scope is None else (await u.session.get(Unit, scope)).name  # type: ignore[union-attr]
         from bot.map_chart import MapPoint, hazard_map
 
         pts = [MapPoint(p.longitude, p.latitude, p.site_name, p.major, p.overdue, p.state, p.supervised,
@@ -326,3 +328,14 @@ def _plan_problem(params: dict[str, object]) -> str:
     if params.get("field") == "year":
         return f"计划年度须在本轮行动年度 {params.get('first')}–{params.get('last')} 之内"
     return "计划不符合要求：" + _PLAN_FIELDS.get(str(params.get("field")), str(params.get("field")))
+
+
+async def _scope_name(session: AsyncSession, scope: int | None) -> str:
+    """"全区" for the district, else the unit's name. Raises ``NotFound`` when no unit has id ``scope``
+    (a forged or outdated button)."""
+    if scope is None:
+        return "全区"
+    unit = await session.get(Unit, scope)
+    if unit is None:
+        raise NotFound(unit=scope)
+    return str(unit.name)
