@@ -77,7 +77,7 @@ async def allowed_case(
     try:
         case = await services.find.case(actor, hazard_id)
         if action not in case.actions:
-            if not roles_on(actor, case.hazard.unit_id, case.hazard.township_code) & roles_for(action):
+            if not roles_on(actor, case.hazard.unit_id, case.hazard.township_code, action) & roles_for(action):
                 raise PermissionDenied(action=action.value, hazard_id=hazard_id)
             raise InvalidTransition(state=case.summary.state.value, action=action.value)
     except DomainError as exc:

@@ -27,7 +27,7 @@ def router() -> Router:
     @r.message(Command("review"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
         try:
-            waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW])
+            waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW], action=Action.APPROVE)
         except DomainError as exc:
             await message.answer(lifecycle_error(exc))
             return

@@ -76,7 +76,7 @@ class Transitions:
         ).first()
         if hazard is None:
             raise NotFound(what="hazard", id=hazard_id)
-        roles = roles_on(actor, hazard.unit_id, hazard.township_code)
+        roles = roles_on(actor, hazard.unit_id, hazard.township_code, action)
         if not roles & roles_for(action):
             raise PermissionDenied(action=action.value, hazard_id=hazard_id)
         state = HazardState(hazard.state)
