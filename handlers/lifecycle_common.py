@@ -32,10 +32,10 @@ def message_of(query: CallbackQuery) -> Message:
 
 
 async def refuse(query: CallbackQuery, actor: Actor, exc: DomainError) -> None:
-    """Answer a refused button with the reason; log refusals of scope or role with who pressed what."""
+    """Answer a refused button with the reason; log refusals of scope or role with who pressed what (our own
+    user id: a Telegram id is personal data and stays out of the logs)."""
     if isinstance(exc, _REFUSALS):
-        log.warning("refused callback %r from telegram user %s (user %s): %s %s",
-                    query.data, actor.telegram_id, actor.user_id, exc.code, exc.params)
+        log.warning("refused callback %r from user %s: %s %s", query.data, actor.user_id, exc.code, exc.params)
     await query.answer(lifecycle_error(exc), show_alert=True)
     await message_of(query).answer(lifecycle_error(exc))
 
@@ -47,7 +47,7 @@ async def tell_others(bot: Bot, outcome: Outcome, actor: Actor, note: str | None
         try:
             await bot.send_message(chat_id, text)
         except Exception:  # noqa: BLE001  (one unreachable person must not stop the others)
-            log.warning("could not notify %s about hazard %s", chat_id, outcome.hazard_id)
+            log.warning("could not notify someone about hazard %s", outcome.hazard_id)
     await deliver(bot, outcome.notices)  # a tip-off's reporter learns the new state in plain words
 
 
