@@ -95,6 +95,8 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
     texts = {
         "not_bound": _("You are not bound to a unit yet. Ask your unit's administrator for an invite code and send /bind CODE."),
         "permission_denied": _("Your role does not allow this."),
+        "role_revoked": _("You no longer hold a role at {unit} that may do this, so nothing more is done in its "
+                          "name. What you entered is kept; send /cancel to discard it."),
         "not_found": _("Not found, or not within your scope."),
         "unknown_unit": _("Unknown unit: {unit}."),
         "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),

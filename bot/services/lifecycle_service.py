@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.forms.actions import StoredImage
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService
 from bot.services.lifecycle import (
@@ -181,9 +181,10 @@ class LifecycleService:
         when an evidence service is configured, its watermarked evidence copy naming ``hazard_id``'s ledger
         or draft number, unit and address (only if the hazard is within the actor's scope). The id is then
         given to the step (evidence, re-inspection, verification), which attaches the photo to the hazard."""
-        if not actor.is_bound:
-            raise NotBound()
         async with self._uow() as u:
+            actor = await current_actor(u.session, actor)
+            if not actor.is_bound:
+                raise NotBound()
             now = self._clock()
             photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
                           width=image.width, height=image.height, telegram_file_id=file_id,
@@ -504,7 +505,7 @@ class LifecycleService:
             new = await t.session.get(Hazard, new_hazard_id)
             if new is None:
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
-            if not roles_on(actor, new.unit_id, new.township_code):
+            if not roles_on(await current_actor(t.session, actor), new.unit_id, new.township_code):
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
             event = await t.move(actor, hazard, Action.LINK_NEW, target,
                                  data={"new_hazard_id": new_hazard_id, "draft_number": new.draft_number})

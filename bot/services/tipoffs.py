@@ -24,7 +24,7 @@ from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService, is_public_form
@@ -411,7 +411,7 @@ class TipOffService:
         return tipoff
 
     async def _in_scope(self, session: AsyncSession, actor: Actor, tipoff_id: int, *, for_update: bool = False) -> TipOff:
-        codes = self._township_scope(actor)
+        codes = self._township_scope(await current_actor(session, actor))  # the verifier's roles as they are now
         tipoff = await self._get(session, tipoff_id, for_update=for_update)
         if codes is not None and tipoff.township_code not in codes:
             raise NotFound(tipoff=tipoff_id)

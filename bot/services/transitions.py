@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, PhotoStage, Role
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, StaleAction
 from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for, roles_on
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
@@ -61,12 +61,14 @@ class Transitions:
         self.now = now
 
     async def begin(self, actor: Actor, hazard_id: int, action: Action) -> tuple[Hazard, HazardState]:
-        """The hazard (freshly read) and the state ``action`` leads to.
+        """The hazard (freshly read) and the state ``action`` leads to, for ``actor`` with the roles they hold
+        now (``current_actor``: a role taken away since the update's actor was loaded counts for nothing).
 
         Raises ``NotBound`` (no role at all), ``NotFound``, ``PermissionDenied`` (no role allowing the action
         over this hazard's unit, or the state needs another role), ``AlreadyDone`` (someone moved it out of
         the state the action expected) or ``InvalidTransition``.
         """
+        actor = await current_actor(self.session, actor)
         if not actor.is_bound:
             raise NotBound()
         hazard = (

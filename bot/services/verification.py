@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
 from bot.services.lifecycle import SHANGHAI, Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
@@ -125,6 +125,7 @@ class VerificationService:
 
         async def once() -> list[DrawnSample]:
             async with self._uow() as u:
+                self._require_office(await current_actor(u.session, actor))  # the office role may be gone since
                 query = (
                     select(Hazard.id, Hazard.unit_id)
                     .join(HazardEvent, col(HazardEvent.hazard_id) == col(Hazard.id))
