@@ -1,13 +1,12 @@
 """What every life cycle handler does around its one service call: turn a refusal into a localized answer
-(logging refused buttons: a forged or stale callback is worth a line in the log), tell the people the
-service named, and re-check a button before asking for more input."""
+(logging refused buttons: a forged or stale callback is worth a line in the log), answer the person who
+pressed (the service queued the notices to the others), and re-check a button before asking for more input."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
 
-from aiogram import Bot
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import Services
@@ -17,9 +16,8 @@ from bot.services.find import HazardCase
 from bot.services.lifecycle import Action, roles_for, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.transitions import Outcome
-from handlers.hazard_view import lifecycle_error, notice_text, outcome_text
+from handlers.hazard_view import lifecycle_error, outcome_text
 from handlers.message_edits import drop_keyboard
-from handlers.notices import deliver
 
 log = logging.getLogger("hazardbot.lifecycle")
 _REFUSALS = (PermissionDenied, NotFound, NotBound)
@@ -40,22 +38,9 @@ async def refuse(query: CallbackQuery, actor: Actor, exc: DomainError) -> None:
     await message_of(query).answer(lifecycle_error(exc))
 
 
-async def tell_others(bot: Bot, outcome: Outcome, actor: Actor, note: str | None = None) -> None:
-    """Send the notice to everyone the service named; best effort (a blocked bot must not undo the action)."""
-    text = notice_text(outcome, actor.full_name, note)
-    for chat_id in outcome.notify:
-        try:
-            await bot.send_message(chat_id, text)
-        except Exception:  # noqa: BLE001  (one unreachable person must not stop the others)
-            log.warning("could not notify someone about hazard %s", outcome.hazard_id)
-    await deliver(bot, outcome.notices)  # a tip-off's reporter learns the new state in plain words
-
-
-async def press(
-    query: CallbackQuery, actor: Actor, bot: Bot, call: Awaitable[Outcome], note: str | None = None,
-    clear: bool = True,
-) -> Outcome | None:
-    """Run one life cycle service call for a pressed button and report its outcome."""
+async def press(query: CallbackQuery, actor: Actor, call: Awaitable[Outcome], clear: bool = True) -> Outcome | None:
+    """Run one life cycle service call for a pressed button and answer the person who pressed it (the service
+    queued the notices to the others in its own unit of work)."""
     try:
         outcome = await call
     except DomainError as exc:
@@ -66,7 +51,6 @@ async def press(
     if clear:
         await drop_keyboard(message)
     await message.answer(outcome_text(outcome))
-    await tell_others(bot, outcome, actor, note)
     return outcome
 
 

@@ -36,7 +36,7 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
     async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                       bot: Bot) -> None:
-        await press(query, actor, bot, services.lifecycle.approve(actor, callback_data.id))
+        await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

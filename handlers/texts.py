@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
+from bot.i18n import DEFAULT_LOCALE
+from reminders.texts import Text
+
+
+def localized(words: Callable[..., str], *args: Any) -> str:
+    """``words(*args)`` — framework-free words (``bot.services.notice_texts``) — in the language of the update
+    being handled."""
+    i18n = I18n.get_current(no_error=True)
+    return Text(words, args).render(i18n.current_locale if i18n is not None else DEFAULT_LOCALE)
 
 
 def q(text: object) -> str:

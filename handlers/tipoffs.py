@@ -21,7 +21,6 @@ from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render
 from handlers.message_edits import drop_keyboard
-from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
 
@@ -29,12 +28,11 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
 
 async def send_prompt(message: Message, bot: Bot, prompt: Prompt, locale: str) -> None:
-    """Render a form prompt and deliver the notices it carries."""
+    """Render a form prompt (the notices a submission owes were queued by the service)."""
     rendered = render(prompt, locale)
     if rendered is not None:
         text, keyboard = rendered
         await message.answer(text, reply_markup=keyboard)
-    await deliver(bot, prompt.notices)
 
 
 def _track_markup(view: TrackView):  # type: ignore[no-untyped-def]
@@ -108,7 +106,7 @@ def router() -> Router:
             await _start_addition(message, bot, actor, services, locale, callback_data.n)
             return
         try:
-            view, notices = await services.tipoffs.not_fixed(actor, callback_data.n)
+            view = await services.tipoffs.not_fixed(actor, callback_data.n)
         except DomainError as exc:
             await message.answer(domain_error(exc.code, exc.params))
             return
@@ -116,7 +114,6 @@ def router() -> Router:
         await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
             number=q(view.number)
         ))
-        await deliver(bot, notices)
 
     @r.message(F.photo, reporting)
     async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
+from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.domain import Role, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
+from storage.models_reminders import BlockedRecipient
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
@@ -67,7 +69,8 @@ class UserService:
 
     async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
         """Upsert the user and load their grants (one transaction), or the cached actor when the user was
-        loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``)."""
+        loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``). Someone
+        marked as having blocked the bot (a 403 to a reminder or notice) who writes to it again is no longer."""
         name = full_name[:256]
         await self._cache.refresh()
         cached = self._cache.get(telegram_id, name, language)
@@ -75,7 +78,14 @@ class UserService:
             return cached
         generation = self._cache.generation
         async with self._uow() as uow:
-            user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+            found = (await uow.session.exec(
+                select(User, BlockedRecipient.user_id)
+                .join(BlockedRecipient, BlockedRecipient.user_id == User.id, isouter=True)  # type: ignore[arg-type]
+                .where(User.telegram_id == telegram_id)
+            )).first()
+            user, blocked = found if found is not None else (None, None)
+            if blocked is not None:  # writing to the bot again: they no longer block it, reminders and notices resume
+                await uow.session.exec(delete(BlockedRecipient).where(BlockedRecipient.user_id == blocked))  # type: ignore[call-overload,arg-type]
             if user is None:
                 # two first updates of a new user at once (a double tap, an album): one insert wins
                 await uow.session.exec(  # type: ignore[call-overload]

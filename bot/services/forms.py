@@ -48,7 +48,7 @@ from bot.forms.values import display
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
-from bot.services.notices import Notice
+from bot.services.notices import Notice, queue_notices
 from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
@@ -573,6 +573,8 @@ class FormService:
                 hazard = await session.get(Hazard, submitted.record_id)
                 assert hazard is not None
                 notices = await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
+        # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
+        await queue_notices(session, f"draft:{draft.id}", notices, self._clock())
         draft.status = DraftStatus.SUBMITTED.value
         draft.updated_at = utcnow()
         _save(draft, state)
@@ -583,7 +585,6 @@ class FormService:
             form_title=walk.spec.title(locale),
             draft_id=draft.id or 0,
             submitted=submitted,
-            notices=tuple(notices),
         )
 
     async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
