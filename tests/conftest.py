@@ -144,15 +144,15 @@ class Harness:
 
 @asynccontextmanager
 async def open_harness(
-    database_url: str, tmp_path: Path, clock: Any = None, *, stored_state: bool = False
+    database_url: str, tmp_path: Path, clock: Any = None, *, stored_state: bool = False, **overrides: Any
 ) -> AsyncIterator[Harness]:
     """``stored_state``: conversation state in the database (``SqlStorage``, as the run modes keep
-    it without Redis) instead of aiogram's ``MemoryStorage``."""
+    it without Redis) instead of aiogram's ``MemoryStorage``; ``overrides``: other settings."""
     from bot.app import build_bot, build_dispatcher, open_core
     from bot.settings import Settings
     from storage.fsm_storage import SqlStorage
 
-    settings = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[])
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "data", admin_ids=[], **overrides)
     async with open_core(settings, clock=clock, migrate=False) as core:
         session = LocalSession()
         bot = build_bot(settings, session)
