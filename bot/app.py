@@ -52,6 +52,10 @@ def build_dispatcher(
     from handlers import build_root_router
 
     dp = Dispatcher(storage=storage or MemoryStorage(), core=core, services=core.services)
+    if core.settings.max_concurrent_updates:  # first: the guards already use the database
+        from bot.concurrency import UpdateLimit
+
+        dp.update.outer_middleware(UpdateLimit(core.settings.max_concurrent_updates))
     for guard in guards:
         dp.update.outer_middleware(guard)
     dp["i18n_catalog"] = install_middlewares(dp, core)

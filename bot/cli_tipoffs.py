@@ -1,5 +1,6 @@
 """``hazardbot tipoffs export``: the tip-offs as CSV (UTF-8 with BOM, opens in Excel), without any
-reporter identity or contact (issue 6: those stay with the district office, never in exports)."""
+reporter identity or contact (issue 6: those stay with the district office, never in exports), and with
+no cell a spreadsheet would run as a formula (``storage.excel.cells``)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import open_core
     from bot.services.tipoffs import EXPORT_COLUMNS
+    from storage.excel.cells import csv_cell
 
     async with open_core(settings) as core:
         rows = await core.services.tipoffs.export_rows(None)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
     writer.writerow(HEADERS_ZH)
-    writer.writerows(rows)
+    # the public typed the descriptions and addresses: nothing in them may run as a formula in Excel
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     if args.out:
         try:
             args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -98,12 +99,13 @@ def build_services(
     )
 
 
-async def open_database(url: str, *, migrate: bool = True) -> tuple[AsyncEngine, UowFactory]:
-    """Migrate the database at ``url`` to head (unless ``migrate`` is false), open it and load the unit
-    registry (43 townships, 35 departments); the caller disposes of the engine."""
+async def open_database(url: str, *, migrate: bool = True, **engine_options: Any) -> tuple[AsyncEngine, UowFactory]:
+    """Migrate the database at ``url`` to head (unless ``migrate`` is false), open it (``engine_options`` for
+    ``create_engine``: the pool) and load the unit registry (43 townships, 35 departments); the caller disposes
+    of the engine."""
     if migrate:
         await upgrade_async(url)
-    engine = create_engine(url)
+    engine = create_engine(url, **engine_options)
     uow = make_uow_factory(engine)
     async with uow() as u:
         await sync_units(u.session)
@@ -119,7 +121,8 @@ async def open_core(
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine, uow = await open_database(url, migrate=migrate)
+    engine, uow = await open_database(url, migrate=migrate, pool_size=settings.db_pool_size,
+                                      max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
     photo_store = FileSystemPhotoStore(settings.effective_photo_dir)
     clock = clock or shanghai_clock(settings.tz)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -38,17 +39,25 @@ def plain(html_text: str) -> str:
 
 class LocalChat:
     """A private chat between ``user`` and the bot. ``messages_gone``: every button is pressed on a
-    message Telegram reports as inaccessible (deleted by the user, or too old)."""
+    message Telegram reports as inaccessible (deleted by the user, or too old). ``after_update`` (optional)
+    runs after each update is handled, also when its handling failed: the outbox's sender delivering the
+    notices it queued."""
 
     messages_gone = False
 
-    def __init__(self, dp: Dispatcher, bot: Bot, session: LocalSession, factory: UpdateFactory, user: User) -> None:
+    def __init__(self, dp: Dispatcher, bot: Bot, session: LocalSession, factory: UpdateFactory, user: User,
+                 after_update: Callable[[], Awaitable[Any]] | None = None) -> None:
         self.dp, self.bot, self.session, self.factory, self.user = dp, bot, session, factory, user
+        self.after_update = after_update
         self._album = 0
 
     async def _feed(self, update: Any) -> list[TelegramMethod[Any]]:
         before = len(self.session.requests)
-        await self.dp.feed_update(self.bot, update)
+        try:
+            await self.dp.feed_update(self.bot, update)
+        finally:
+            if self.after_update is not None:
+                await self.after_update()
         return self.session.requests[before:]
 
     async def say(self, text: str) -> list[TelegramMethod[Any]]:

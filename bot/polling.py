@@ -80,7 +80,8 @@ async def run_polling(
         stopper = asyncio.create_task(_stop_when(stop, dp)) if stop is not None else None
         try:
             # reminders: the rules at the working hour on working days, the outbox sender alongside
-            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock):
+            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock,
+                                         engine=core.engine):
                 await dp.start_polling(
                     bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals
                 )

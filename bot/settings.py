@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     # role changes reach every instance at once through Redis, without it within this (bot/services/actor_cache.py)
     actor_cache_seconds: float = Field(default=10.0, ge=0)
     log_format: Literal["kv", "json"] = "kv"  # key=value lines or JSON objects
+    # database connections of this process (storage.db.create_engine): pool_size kept open, max_overflow more
+    # opened under load, pool_timeout seconds to wait for one; and at most max_concurrent_updates updates handled
+    # at once (bot.concurrency; 0: no bound), fewer than the connections, so that a burst of chats waits its turn
+    # in order instead of failing on an exhausted pool (benchmarks/RESULTS-hardening.md: 200 chats, 0 failures)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    max_concurrent_updates: int = Field(default=16, ge=0)
     # tip-offs from the public (issue 6): abuse limits
     tipoff_daily_limit: int = Field(default=5, ge=1)
     tipoff_min_description: int = Field(default=10, ge=1)

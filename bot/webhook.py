@@ -150,7 +150,8 @@ async def run_webhook(
 
             # every instance runs the rules (the outbox key keeps them exactly-once) and a sender
             # (rows are claimed with SKIP LOCKED); set HAZARDBOT_REMINDERS_GLOBAL_RATE to 29.5 / instances
-            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock):
+            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock,
+                                         engine=core.engine):
                 await (stop.wait() if stop is not None else _until_signalled())
         finally:
             await runner.cleanup()

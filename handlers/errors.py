@@ -33,12 +33,12 @@ def router() -> Router:
         try:
             await bot.send_message(message.chat.id, text)
         except Exception:  # noqa: BLE001  (telling the user is best effort; the failure is logged above)
-            log.warning("could not tell chat %s about the failure", message.chat.id)
+            log.warning("event=failure_not_told update_id=%s", update.update_id)  # a chat id is a Telegram id
         if update.callback_query:
             try:  # stops the button's spinner; refused when the handler had answered it already
                 await bot.answer_callback_query(update.callback_query.id)
             except Exception:  # noqa: BLE001
-                log.info("event=failure_callback_not_answered chat=%s", message.chat.id)
+                log.info("event=failure_callback_not_answered update_id=%s", update.update_id)
         return True
 
     return r

@@ -35,7 +35,6 @@ from handlers.form_view import confirm_discard, render
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
-from handlers.notices import deliver
 from handlers.texts import domain_error
 
 log = logging.getLogger("hazardbot.forms")
@@ -56,8 +55,6 @@ async def _send(message: ButtonMessage, prompt: Prompt, locale: str, warning: st
     else:
         text, keyboard = rendered
         await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
-    if prompt.notices and message.bot is not None:
-        await deliver(message.bot, prompt.notices)
 
 
 async def _show_evidence(message: ButtonMessage, services: Services, prompt: Prompt) -> None:
@@ -217,7 +214,6 @@ def router() -> Router:
                 await drop_keyboard(message)
                 await message.answer(text, reply_markup=keyboard)
                 await _show_evidence(message, services, prompt)
-        await deliver(bot, prompt.notices)
 
     @r.callback_query(InspectionCb.filter())
     async def hazard_from_inspection(

@@ -1,5 +1,6 @@
 """How a hazard looks in a chat: its card (state, overdue, supervision, the five implementations), its history
-(一患一案), lists of hazards, what an action did, the notice sent to others, and life cycle error texts.
+(一患一案), lists of hazards, what an action did, and life cycle error texts (the notice sent to others is
+``bot.services.notice_texts.hazard_step``, queued by the service).
 Everything from the database or typed by a user is escaped."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.documents.views import NoticeKind
-from bot.domain import HazardState, PhotoStage, Role
+from bot.domain import PhotoStage, Role
+from bot.services import notice_texts as words
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
@@ -21,7 +23,7 @@ from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import domain_error, q
+from handlers.texts import domain_error, localized, q
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
@@ -31,22 +33,12 @@ from handlers.texts import domain_error, q
 # the database and in the ledger (/export hazards).
 CARD_PLAN_TEXT_LIMIT = 600
 CARD_FIELD_LIMIT = 200
-# A reason or note in the history (up to 2000 typed) and in a notice, so later steps stay in the message.
+# A reason or note in the history (up to 2000 typed), so later steps stay in the message.
 NOTE_LIMIT = 300
-NOTICE_NOTE_LIMIT = 1000
 
 
 def state_name(state: str) -> str:
-    names = {
-        HazardState.PENDING_REVIEW: _("awaiting unit review"),
-        HazardState.PENDING_CONFIRMATION: _("awaiting the district office's confirmation"),
-        HazardState.REGISTERED: _("registered, being rectified"),
-        HazardState.RECTIFIED: _("rectified, awaiting re-inspection"),
-        HazardState.CLOSURE_REQUESTED: _("re-inspected, awaiting closure"),
-        HazardState.CLOSED: _("closed"),
-        HazardState.REJECTED: _("rejected"),
-    }
-    return names.get(state, state)  # type: ignore[call-overload]
+    return localized(words.state_name, state)
 
 
 def stage_name(stage: str) -> str:
@@ -63,27 +55,7 @@ def stage_name(stage: str) -> str:
 
 
 def action_name(action: str) -> str:
-    names = {
-        Action.SUBMIT: _("submitted"),
-        Action.APPROVE: _("approved"),
-        Action.REJECT: _("rejection"),
-        Action.REGISTER: _("registered in the ledger"),
-        Action.SET_PLAN: _("five implementations updated"),
-        Action.SET_LEVEL: _("level changed"),
-        Action.REPORT_RECTIFICATION: _("rectification reported"),
-        Action.REINSPECT_PASS: _("re-inspection passed"),
-        Action.REINSPECT_FAIL: _("re-inspection failed"),
-        Action.CLOSE: _("closure"),
-        Action.VERIFY_PASS: _("verification passed"),
-        Action.VERIFY_FAIL: _("verification failed (rebound)"),
-        Action.SUPERVISE: _("put under supervision"),
-        Action.LOOKBACK_PASS: _("lookback: no rebound"),
-        Action.LOOKBACK_REBOUND: _("lookback: rebound"),
-        Action.LINK_NEW: _("new hazard linked"),
-        "verify": _("verification recorded"),
-        "issue_notice": _("notice issued"),
-    }
-    return names.get(action, action)  # type: ignore[call-overload]
+    return localized(words.action_name, action)
 
 
 def button_label(action: Action) -> str:
@@ -222,16 +194,6 @@ def outcome_text(outcome: Outcome) -> str:
     )
     if outcome.action == Action.REGISTER and outcome.ledger_number:
         text += "\n" + _("Ledger number: {number}").format(number=q(outcome.ledger_number))
-    return text
-
-
-def notice_text(outcome: Outcome, by: str, note: str | None = None) -> str:
-    text = _("Notice: {site} ({number}) — {action} by {name}. Now: {state}.").format(
-        site=q(outcome.site_name), number=q(outcome.ledger_number or outcome.draft_number),
-        action=action_name(outcome.action), name=q(by), state=state_name(outcome.to_state),
-    )
-    if note:
-        text += "\n" + _("Note: {note}").format(note=q(shorten(note, NOTICE_NOTE_LIMIT)))
     return text
 
 

@@ -36,7 +36,7 @@ from bot.services.lifecycle_service import Document
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
-from handlers.lifecycle_common import log, tell_others
+from handlers.lifecycle_common import log
 from handlers.media import fetch, is_image_message
 from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import LONG_TEXT_LIMIT, shorten
@@ -225,8 +225,7 @@ async def _advance(message: ButtonMessage, state: FSMContext, data: dict[str, An
         await message.answer(lifecycle_error(exc))
         return
     await close(state, core.clock(), data)
-    await message.answer(lead + outcome_text(outcome))
-    await tell_others(bot, outcome, actor, data["answers"].get("reason"))
+    await message.answer(lead + outcome_text(outcome))  # the service queued the notices to the others
 
 
 async def _execute(data: dict[str, Any], actor: Actor, services: Services, today: date) -> Outcome:

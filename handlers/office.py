@@ -86,12 +86,12 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REGISTER]))
     async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                        bot: Bot) -> None:
-        await press(query, actor, bot, services.lifecycle.register(actor, callback_data.id))
+        await press(query, actor, services.lifecycle.register(actor, callback_data.id))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
     async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                     bot: Bot) -> None:
-        await press(query, actor, bot, services.lifecycle.close(actor, callback_data.id))
+        await press(query, actor, services.lifecycle.close(actor, callback_data.id))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
     async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
@@ -108,7 +108,7 @@ def router() -> Router:
             await refuse(query, actor, PermissionDenied(action="supervise", level=callback_data.lv))
             return
         level = SUPERVISION_LEVELS[callback_data.lv]
-        await press(query, actor, bot, services.lifecycle.supervise(actor, callback_data.id, level))
+        await press(query, actor, services.lifecycle.supervise(actor, callback_data.id, level))
 
     @r.message(Command("verify"))
     async def verify(message: Message, command: CommandObject, actor: Actor, services: Services,
@@ -129,7 +129,7 @@ def router() -> Router:
     async def check(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services, bot: Bot,
                     state: FSMContext) -> None:
         if callback_data.ok:
-            await press(query, actor, bot, services.verification.record(actor, callback_data.id, passed=True),
+            await press(query, actor, services.verification.record(actor, callback_data.id, passed=True),
                         clear=False)
             return
         if not has_district_scope(actor):

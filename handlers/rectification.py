@@ -82,12 +82,12 @@ def router() -> Router:
     async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                         bot: Bot) -> None:
         level = LEVEL_CODES[callback_data.a]
-        await press(query, actor, bot, services.lifecycle.set_level(actor, callback_data.id, level))
+        await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.LOOKBACK_PASS]))
     async def lookback_pass(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                             bot: Bot, core: Core) -> None:
         today = local_date(core.clock())
-        await press(query, actor, bot, services.lifecycle.lookback(actor, callback_data.id, today, rebound=False))
+        await press(query, actor, services.lifecycle.lookback(actor, callback_data.id, today, rebound=False))
 
     return r

@@ -28,7 +28,7 @@ def router() -> Router:
     @r.message(Command("review"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
         try:
-            waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW])
+            waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW], action=Action.APPROVE)
         except DomainError as exc:
             await message.answer(lifecycle_error(exc))
             return
@@ -37,7 +37,7 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
     async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                       bot: Bot) -> None:
-        await press(query, actor, bot, services.lifecycle.approve(actor, callback_data.id))
+        await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
+from bot.i18n import DEFAULT_LOCALE
+from reminders.texts import Text
+
+
+def localized(words: Callable[..., str], *args: Any) -> str:
+    """``words(*args)`` — framework-free words (``bot.services.notice_texts``) — in the language of the update
+    being handled."""
+    i18n = I18n.get_current(no_error=True)
+    return Text(words, args).render(i18n.current_locale if i18n is not None else DEFAULT_LOCALE)
 
 
 def q(text: object) -> str:
@@ -105,6 +116,8 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
     texts = {
         "not_bound": _("You are not bound to a unit yet. Ask your unit's administrator for an invite code and send /bind CODE."),
         "permission_denied": _("Your role does not allow this."),
+        "role_revoked": _("You no longer hold a role at {unit} that may do this, so nothing more is done in its "
+                          "name. What you entered is kept; send /cancel to discard it."),
         "not_found": _("Not found, or not within your scope."),
         "unknown_unit": _("Unknown unit: {unit}."),
         "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),

@@ -1,4 +1,5 @@
-"""Texts of tip-offs: status words for reporters (plain Chinese), notices, cards for verifiers.
+"""Texts of tip-offs: status words for reporters (plain Chinese), cards for verifiers (the notices are
+``bot.services.notice_texts``, queued by the services).
 
 Everything from the database is escaped with ``q``. Reporter identity appears only in ``card_text``
 when the service put it in the card (the district office's view).
@@ -10,10 +11,10 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.notices import Notice
+from bot.services import notice_texts as words
 from bot.services.tipoffs import TipOffCard, TrackView
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import q
+from handlers.texts import localized, q
 
 # How much of each addition the card shows (UTF-16 code units; then "…"; its own text: ``LONG_TEXT_LIMIT``),
 # so that photos, duplicates and the reporter stay in the message (Bot API: 4096 after entities parsing).
@@ -21,27 +22,11 @@ CARD_ADDITION_LIMIT = 300
 
 
 def status_words(status: str, township: str = "") -> str:
-    words = {
-        "received": _("received, waiting to be verified"),
-        "verifying": _("being verified by the township"),
-        "registered": _("verified: recorded in the hazard ledger"),
-        "rectifying": _("being rectified"),
-        "fixed": _("rectified and closed"),
-        "not_confirmed": _("verified: not confirmed"),
-        "forwarded": _("forwarded to the responsible township {township}"),
-        "merged": _("already reported by others: followed together"),
-    }
-    return words.get(status, status).format(township=q(township))
+    return localized(words.tipoff_status_words, status, township)
 
 
 def reason_words(reason: str | None) -> str:
-    words = {
-        "no_hazard_found": _("no such hazard was found on site"),
-        "already_fixed": _("the hazard had already been removed"),
-        "not_a_safety_hazard": _("this is not a safety hazard (for other matters call 12345)"),
-        "insufficient_information": _("the information was not enough to find it"),
-    }
-    return words.get(reason or "", "")
+    return localized(words.tipoff_reason_words, reason)
 
 
 def track_text(view: TrackView) -> str:
@@ -54,46 +39,6 @@ def track_text(view: TrackView) -> str:
     if view.reason:
         lines.append(_("Reason: {reason}").format(reason=reason_words(view.reason)))
     return "\n".join(lines)
-
-
-def notice_text(notice: Notice) -> str:
-    """The message for ``notice`` in the current locale."""
-    p: dict[str, Any] = notice.params
-    number = q(p.get("number", ""))
-    if notice.kind == "tipoff_status":
-        status = str(p.get("status"))
-        if status == "merged":
-            text = _(
-                "Your tip-off <code>{number}</code>: this hazard had already been reported, so we follow it "
-                "together with the existing case. Current progress: {progress}."
-            ).format(number=number, progress=status_words(str(p.get("follows", "registered"))))
-            return text
-        text = _("Your tip-off <code>{number}</code> has news: {status}.").format(
-            number=number, status=status_words(status, str(p.get("township") or ""))
-        )
-        if status == "not_confirmed" and reason_words(p.get("reason")):
-            text += "\n" + _("Reason: {reason}").format(reason=reason_words(p.get("reason")))
-        if status == "fixed":
-            text += "\n" + _("Still not fixed? Send /track {number} and press “Not fixed”.").format(number=number)
-        return text
-    township = q(p.get("township", ""))
-    if notice.kind == "tipoff_new":
-        return _("📣 New tip-off from the public <code>{number}</code> ({township}). Open it to verify, or see /tipoffs.").format(
-            number=number, township=township
-        )
-    if notice.kind == "tipoff_added":
-        return _("The reporter added material to tip-off <code>{number}</code> ({township}).").format(
-            number=number, township=township
-        )
-    if notice.kind == "tipoff_not_fixed":
-        return _("The reporter of tip-off <code>{number}</code> ({township}) says the hazard is still not fixed. Please re-check.").format(
-            number=number, township=township
-        )
-    if notice.kind == "tipoff_returned":
-        return _("The hazard record made from tip-off <code>{number}</code> was rejected; the tip-off is back in the queue.").format(
-            number=number
-        )
-    return ""
 
 
 def card_text(card: TipOffCard, tz: Any) -> str:

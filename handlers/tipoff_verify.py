@@ -18,7 +18,6 @@ from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
-from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import card_text, reason_words, status_words
 from handlers.tipoffs import send_prompt
@@ -84,9 +83,8 @@ def router() -> Router:
         cb = callback_data
         try:
             if cb.a == "v":
-                card, notices = await services.tipoffs.open_card(actor, cb.id)
+                card = await services.tipoffs.open_card(actor, cb.id)
                 await _send_card(message, bot, core, card)
-                await deliver(bot, notices)
             elif cb.a == "c":
                 prompt = await services.tipoffs.confirm(actor, cb.id, locale)
                 await drop_keyboard(message)
@@ -116,7 +114,6 @@ def router() -> Router:
                 await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
                     number=q(outcome.number), status=status_words(outcome.status)
                 ))
-                await deliver(bot, outcome.notices)
             else:
                 await message.answer(_("Unknown button."))
         except DomainError as exc:

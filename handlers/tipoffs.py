@@ -21,18 +21,16 @@ from handlers.callbacks import TrackCb
 from handlers.form_view import render
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
-from handlers.notices import deliver
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
 
 
 async def send_prompt(message: ButtonMessage, bot: Bot, prompt: Prompt, locale: str) -> None:
-    """Render a form prompt and deliver the notices it carries."""
+    """Render a form prompt (the notices a submission owes were queued by the service)."""
     rendered = render(prompt, locale)
     if rendered is not None:
         text, keyboard = rendered
         await message.answer(text, reply_markup=keyboard)
-    await deliver(bot, prompt.notices)
 
 
 def _track_markup(view: TrackView):  # type: ignore[no-untyped-def]
@@ -105,7 +103,7 @@ def router() -> Router:
             await _start_addition(message, bot, actor, services, locale, callback_data.n)
             return
         try:
-            view, notices = await services.tipoffs.not_fixed(actor, callback_data.n)
+            view = await services.tipoffs.not_fixed(actor, callback_data.n)
         except DomainError as exc:
             await message.answer(domain_error(exc.code, exc.params))
             return
@@ -113,7 +111,6 @@ def router() -> Router:
         await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
             number=q(view.number)
         ))
-        await deliver(bot, notices)
 
     @r.message(F.photo, reporting)
     async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:

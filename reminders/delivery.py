@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from reminders.facts import LEADER, Person, UnitFacts
-from reminders.outbox import enqueue
+from reminders.outbox import NOTICE_RULE_PREFIX, enqueue
 from reminders.rules import recipient_blocked
 from storage.models import Membership, Unit, User
 from storage.models_reminders import BlockedRecipient, Contact, ReminderOutbox
@@ -35,6 +35,7 @@ class ClaimedRow:
     button_text: str | None
     callback_data: str | None
     attempts: int
+    parse_mode: str | None = None
 
 
 async def mark_blocked_recipients(session: AsyncSession) -> int:
@@ -47,8 +48,10 @@ async def mark_blocked_recipients(session: AsyncSession) -> int:
     return int(result.rowcount or 0)
 
 
-async def claim(session: AsyncSession, token: str, limit: int, now: datetime, lease: timedelta) -> list[ClaimedRow]:
-    """Claim up to ``limit`` rows due by ``now`` (oldest first) for the sender ``token``.
+async def claim(session: AsyncSession, token: str, limit: int, now: datetime, lease: timedelta,
+                notices_only: bool = False) -> list[ClaimedRow]:
+    """Claim up to ``limit`` rows due by ``now`` (oldest first) for the sender ``token``; with ``notices_only``
+    (the quiet hours) only notices.
 
     Two statements in the caller's transaction: pick ids (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
     then mark them. Not one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``:
@@ -58,6 +61,8 @@ async def claim(session: AsyncSession, token: str, limit: int, now: datetime, le
         and_(T.c.status == "pending", T.c.not_before <= now),
         and_(T.c.status == "sending", T.c.claimed_at < now - lease),
     )
+    if notices_only:
+        due = and_(due, T.c.rule.startswith(NOTICE_RULE_PREFIX, autoescape=True))
     pick = select(T.c.id).where(due).order_by(T.c.id).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -68,7 +73,7 @@ async def claim(session: AsyncSession, token: str, limit: int, now: datetime, le
         update(T).where(T.c.id.in_(ids), due)
         .values(status="sending", claim_token=token, claimed_at=now, attempts=T.c.attempts + 1)
         .returning(T.c.id, T.c.recipient_id, T.c.chat_id, T.c.text, T.c.button_text, T.c.callback_data,
-                   T.c.attempts)
+                   T.c.attempts, T.c.parse_mode)
     )
     rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
     return sorted((ClaimedRow(*r) for r in rows), key=lambda r: r.id)
@@ -169,11 +174,12 @@ async def _blocked_notices(session: AsyncSession, user_id: int):  # type: ignore
     return notices
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row becomes due (``None``: nothing pending)."""
-    return (await session.exec(  # type: ignore[call-overload]
-        select(func.min(T.c.not_before)).where(T.c.status == "pending")
-    )).scalar_one_or_none()
+async def next_due(session: AsyncSession, notices_only: bool = False) -> datetime | None:
+    """When the earliest pending row (notice, with ``notices_only``) becomes due (``None``: nothing pending)."""
+    query = select(func.min(T.c.not_before)).where(T.c.status == "pending")
+    if notices_only:
+        query = query.where(T.c.rule.startswith(NOTICE_RULE_PREFIX, autoescape=True))
+    return (await session.exec(query)).scalar_one_or_none()  # type: ignore[call-overload]
 
 
 async def outstanding(session: AsyncSession) -> int:

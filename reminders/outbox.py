@@ -1,4 +1,5 @@
-"""The outbox: due reminders stored once per ``(rule, subject, period, recipient)``.
+"""The outbox: due reminders, and the notices of committed changes (``bot.services.notices``), stored once
+per ``(rule, subject, period, recipient)``.
 
 ``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike: a rule evaluated twice, after a
 restart, or by two instances at the same moment queues each reminder once; the database's unique
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from reminders.rules import Reminder
 from storage.models_reminders import ReminderOutbox
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
+if TYPE_CHECKING:  # the rules import the ledger's services, which queue their notices here
+    from reminders.rules import Reminder
+
 _CHUNK = 500
+#: the ``rule`` of a notice of a committed change starts so (``bot.services.notices``); notices are not held
+#: back in the quiet hours: they answer what someone did just now
+NOTICE_RULE_PREFIX = "notice."
 
 
 def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] = frozenset(),
@@ -46,7 +52,12 @@ def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] 
 async def enqueue(session: AsyncSession, reminders: Iterable[Reminder],
                   blocked_user_ids: frozenset[int] = frozenset(), now: datetime | None = None) -> int:
     """Queue the reminders; returns how many rows were new. Runs in the caller's transaction."""
-    rows = outbox_rows(reminders, blocked_user_ids, now)
+    return await insert_rows(session, outbox_rows(reminders, blocked_user_ids, now))
+
+
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox ``rows`` (column values) in the caller's transaction, each unless its key is there
+    already; returns how many were new."""
     if not rows:
         return 0
     insert = dialect_insert(session)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reminders.calendar import WorkCalendar
 from reminders.service import RulesRun, run_rules
@@ -79,13 +80,17 @@ def install(scheduler: AsyncIOScheduler, job: RulesJob) -> None:
 
 @contextlib.asynccontextmanager
 async def running_reminders(bot, uow: UowFactory, cfg: ReminderSettings, tz: ZoneInfo,  # type: ignore[no-untyped-def]
-                            clock: Callable[[], datetime], cal: WorkCalendar | None = None
-                            ) -> AsyncIterator[AsyncIOScheduler]:
-    """Start the scheduler and the sender loop for ``hazardbot run``; stop both on exit."""
-    from reminders.sender import Sender
+                            clock: Callable[[], datetime], cal: WorkCalendar | None = None,
+                            engine: AsyncEngine | None = None) -> AsyncIterator[AsyncIOScheduler]:
+    """Start the scheduler and the sender loop for ``hazardbot run``; stop both on exit. With ``engine`` (the
+    one the services write through), every commit that queued notices wakes the sender at once; the periodic
+    drain (``drain_every_seconds``) is the backstop."""
+    from reminders.sender import Sender, watch_outbox
 
     cal = cal or WorkCalendar.from_file(cfg.holidays_file)
     sender = Sender(bot, uow, cfg, tz, clock)
+    if engine is not None:
+        watch_outbox(engine, sender.wake)
     scheduler = AsyncIOScheduler(timezone=tz)
     install(scheduler, RulesJob(uow, cal, cfg, tz, clock, sender.wake))
     stop = asyncio.Event()

@@ -1,5 +1,8 @@
 """The sender: drains the outbox through an aiogram ``Bot`` within Telegram's limits.
 
+Rows are reminders (plain text, none sent in the quiet hours) and notices of committed changes (HTML, sent at
+any hour: they answer what someone just did), woken by ``watch_outbox`` after the commit that queued them.
+
 Pacing: dispatches are spaced ``1/global_rate`` apart (about 30 messages/s overall) and a chat gets
 at most one message per ``per_chat_interval`` (1 s). A 429 (``TelegramRetryAfter``) pauses all sending
 for ``retry_after`` and the message is tried again; a 403 (``TelegramForbiddenError``) marks the
@@ -38,11 +41,14 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reminders import delivery
 from reminders.delivery import ClaimedRow
 from reminders.settings import ReminderSettings
+from storage.commit_hooks import after_commit_writing
 from storage.db import UowFactory
+from storage.models_reminders import ReminderOutbox
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -115,15 +121,23 @@ def _markup(row: ClaimedRow) -> InlineKeyboardMarkup | None:
     ]])
 
 
+def watch_outbox(engine: AsyncEngine, wake: Callable[[], None]) -> None:
+    """Call ``wake`` (a sender's) after every committed transaction on ``engine`` that queued outbox rows: a
+    change's notices go out at once, not at the next periodic drain."""
+    after_commit_writing(engine, ReminderOutbox.__tablename__, wake, verbs=("INSERT",))
+
+
 class Sender:
     """Drains the outbox. Several senders (processes) may share one PostgreSQL outbox.
 
     ``clock`` gives aware datetimes (quiet hours and timestamps); pacing uses the monotonic clock.
+    ``notices_only``: leave the reminders to a sender that runs with the rules (the terminal conversation).
     """
 
     def __init__(self, bot: Bot, uow: UowFactory, cfg: ReminderSettings, tz: ZoneInfo,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, notices_only: bool = False) -> None:
         self.bot = bot
+        self.notices_only = notices_only
         self.uow = uow
         self.cfg = cfg
         self.tz = tz
@@ -138,20 +152,29 @@ class Sender:
         """Ask a running ``run_forever`` to look at the outbox now (new rows were queued)."""
         self._wake.set()
 
+    def _notices_only_now(self) -> bool:
+        return self.notices_only or self.quiet_now()
+
     def quiet_now(self) -> bool:
         hour = self.clock().astimezone(self.tz).hour
         start, end = self.cfg.quiet_start, self.cfg.quiet_end
         return hour >= start or hour < end if start > end else start <= hour < end
 
     async def _claim(self) -> list[ClaimedRow]:
-        if self.quiet_now():
-            return []
         async with self.uow() as u:
             self.stats.skipped_blocked += await delivery.mark_blocked_recipients(u.session)
             rows = await delivery.claim(u.session, self.token, self.cfg.claim_batch, self.clock(),
-                                        timedelta(seconds=self.cfg.lease_seconds))
+                                        timedelta(seconds=self.cfg.lease_seconds), notices_only=self._notices_only_now())
             await u.commit()
         return rows
+
+    async def drain_queued(self) -> int:
+        """``drain`` if rows were queued since the last time (``wake``, e.g. from ``watch_outbox``), else 0: for
+        a process that runs no ``run_forever`` (the terminal conversation, the tests)."""
+        if not self._wake.is_set():
+            return 0
+        self._wake.clear()
+        return await self.drain()
 
     async def drain(self) -> int:
         """Send everything due now; returns how many rows this call settled or put back for later.
@@ -275,7 +298,10 @@ class Sender:
         try:
             await self.pacer.admit()
             # plain text: the bot may default to HTML, and site names are user input
-            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row), parse_mode=None)
+            # reminders are plain text (the bot may default to HTML, and site names are user input); notices
+            # are HTML with what people typed escaped
+            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row),
+                                                  parse_mode=row.parse_mode)
         except TelegramRetryAfter as exc:
             self.stats.too_many_requests += 1
             self.pacer.pause(exc.retry_after)
@@ -325,10 +351,8 @@ class Sender:
             await self.drain()
             async with self.uow() as u:
                 left = await delivery.outstanding(u.session)
-                due = await delivery.next_due(u.session)
-            if not left:
-                return self.stats
-            if due is None or self.quiet_now():
+                due = await delivery.next_due(u.session, notices_only=self._notices_only_now())
+            if not left or due is None:
                 return self.stats
             await asyncio.sleep(max(0.0, (due - self.clock()).total_seconds()))
 
@@ -339,7 +363,7 @@ class Sender:
             try:
                 await self.drain()
                 async with self.uow() as u:
-                    due = await delivery.next_due(u.session)
+                    due = await delivery.next_due(u.session, notices_only=self._notices_only_now())
             except Exception:  # noqa: BLE001  (a database hiccup must not end the loop)
                 log.exception("reminder sender loop failed; retrying")
                 due = None
@@ -357,3 +381,22 @@ class Sender:
         finally:
             for w in waiters:
                 w.cancel()
+
+
+class DeliverAfterUpdate:
+    """The outbox delivered right after each update, for a process that runs no ``run_forever`` (the terminal
+    conversation, the tests): ``watch_outbox`` wakes ``sender`` when a commit on ``engine`` queued rows, and
+    each call drains them — one drain at a time, again while more were queued meanwhile. A call after an update
+    that queued nothing costs nothing. Returns how many rows were settled."""
+
+    def __init__(self, sender: Sender, engine: AsyncEngine) -> None:
+        self.sender = sender
+        self._lock = asyncio.Lock()
+        watch_outbox(engine, sender.wake)
+
+    async def __call__(self) -> int:
+        settled = 0
+        async with self._lock:
+            while handled := await self.sender.drain_queued():
+                settled += handled
+        return settled

@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.clock import Clock
 from bot.domain import Role
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, PermissionDenied
 from storage.db import UowFactory
 from storage.models_reminders import WorkSubmission
@@ -72,6 +72,8 @@ class WorkReportService:
             raise EmptySubmission()
         period = period_of(kind, self._clock().date())
         async with self._uow() as u:
+            if unit_id not in dict(self.units_of(await current_actor(u.session, actor))):
+                raise PermissionDenied()  # the role was taken away since the update's actor was loaded
             row = WorkSubmission(unit_id=unit_id, kind=kind, period=period, text=text.strip()[:8000],
                                  photo_file_ids=list(photo_file_ids), document_file_id=document_file_id,
                                  document_name=document_name, submitted_by=actor.user_id,

@@ -54,17 +54,18 @@ def after_transaction(engine: AsyncEngine, hook: EndHook) -> None:
     hooks.append(hook)
 
 
-def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[], None]) -> None:
+def after_commit_writing(engine: AsyncEngine, table: str, callback: Callable[[], None],
+                         verbs: tuple[str, ...] = _WRITING) -> None:
     """Call ``callback()`` after each committed transaction that inserted, updated or deleted rows of
-    ``table`` (found in the statements' text: ORM, Core and raw SQL alike), and after a commit of such a
-    transaction that raised, since it may have committed all the same."""
+    ``table`` (``verbs``: only statements starting so; found in the statements' text: ORM, Core and raw SQL
+    alike), and after a commit of such a transaction that raised, since it may have committed all the same."""
     pending: set[int] = set()  # ids of raw connections whose open transaction wrote the table
     marker = table.lower()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _note(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
         head = statement.lstrip()[:7].upper()
-        if head.startswith(_WRITING) and marker in statement.lower():
+        if head.startswith(verbs) and marker in statement.lower():
             pending.add(id(conn.connection.dbapi_connection))
 
     def _ended(raw: Any, committed: bool | None) -> None:

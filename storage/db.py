@@ -17,7 +17,9 @@ from storage.sqlite_writers import serialise_writers
 
 
 def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
+    """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``); ``kwargs`` go to
+    SQLAlchemy's ``create_async_engine`` (the run modes pass the pool from settings: ``pool_size``,
+    ``max_overflow``, ``pool_timeout`` seconds; an in-memory SQLite database has no pool and ignores them).
 
     SQLite gets foreign keys, WAL, a busy timeout, and writers that take turns in this process
     (waiting at most ``sqlite_write_timeout`` seconds), so that several tasks can share the file.
@@ -25,6 +27,9 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
     # errors would otherwise quote the statement's parameters (names, phones, reporters) into the logs
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
+            for option in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(option, None)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
 

@@ -42,11 +42,15 @@ class Contact(SQLModel, table=True):
 
 
 class ReminderOutbox(SQLModel, table=True):
-    """A reminder due to one recipient. ``(rule, subject, period, recipient_id)`` is unique, so a rule
-    evaluated twice, after a restart or on two instances, queues each reminder once.
+    """A message due to one recipient: a reminder, or a notice of a committed change (``rule`` ``notice.<kind>``,
+    ``subject`` the change, e.g. ``hazard_event:17``; ``bot.services.notices``). ``(rule, subject, period,
+    recipient_id)`` is unique, so a rule evaluated twice, after a restart or on two instances, queues each
+    reminder once, and a change tells each person once.
 
-    ``status``: ``pending`` → ``sending`` (claimed by ``claim_token``) → ``sent`` | ``blocked`` |
-    ``failed``; a transient failure puts the row back to ``pending`` with a later ``not_before``.
+    ``text`` is rendered in the recipient's language; ``parse_mode`` ``HTML`` for notices (what people typed is
+    escaped in it; up to 4096 characters after entities parsing, so the stored markup may be longer), none for
+    reminders (plain text). ``status``: ``pending`` → ``sending`` (claimed by ``claim_token``) → ``sent`` |
+    ``blocked`` | ``failed``; a transient failure puts the row back to ``pending`` with a later ``not_before``.
     """
 
     __tablename__ = "reminder_outbox"
@@ -60,7 +64,8 @@ class ReminderOutbox(SQLModel, table=True):
     period: str = Field(max_length=48)
     recipient_id: int = Field(foreign_key="app_user.id", index=True)
     chat_id: int = Field(sa_type=BigInteger)
-    text: str = Field(max_length=4000)
+    text: str = Field(max_length=16000)
+    parse_mode: str | None = Field(default=None, max_length=8)
     button_text: str | None = Field(default=None, max_length=64)
     callback_data: str | None = Field(default=None, max_length=64)
     status: str = Field(default="pending", max_length=16)

@@ -33,6 +33,7 @@ class Delivered:
     text: str
     reply_markup: dict[str, Any] | None
     at: float
+    parse_mode: str | None = None
 
 
 @dataclass
@@ -136,7 +137,8 @@ class BotApiStandIn:
         self._recent.append(now)
         self._last_per_chat[chat_id] = now
         markup = json.loads(str(form["reply_markup"])) if "reply_markup" in form else None
-        self.delivered.append(Delivered(chat_id, str(form["text"]), markup, now))
+        parse_mode = str(form["parse_mode"]) if "parse_mode" in form else None
+        self.delivered.append(Delivered(chat_id, str(form["text"]), markup, now, parse_mode))
         for n, fut in self._waiters:
             if len(self.delivered) >= n and not fut.done():
                 fut.set_result(None)

@@ -32,6 +32,8 @@ from bot.clock import fixed_clock
 from bot.local_chat import LocalChat
 from bot.local_session import LocalSession
 from bot.updates import UpdateFactory
+from reminders.sender import DeliverAfterUpdate, Sender
+from reminders.settings import ReminderSettings
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.registry import sync_units
@@ -174,16 +176,20 @@ def photos_dir() -> Iterator[Path]:
 
 @dataclass
 class Harness:
-    """The whole application on a test database, talking to a recording Bot API stand-in."""
+    """The whole application on a test database, talking to a recording Bot API stand-in. ``deliver`` sends what
+    the outbox holds (the notices of committed changes) as the sender of ``hazardbot run`` would, without its
+    pacing; every chat calls it after each of its updates."""
 
     core: Any
     dp: Any
     bot: Any
     session: LocalSession
     factory: UpdateFactory
+    deliver: Any = None
 
     def chat(self, user_id: int, name: str = "测试用户", language: str | None = "zh-hans") -> LocalChat:
-        return LocalChat(self.dp, self.bot, self.session, self.factory, UpdateFactory.user(user_id, name, language))
+        return LocalChat(self.dp, self.bot, self.session, self.factory, UpdateFactory.user(user_id, name, language),
+                         after_update=self.deliver)
 
     async def bind(self, user_id: int, role: str, unit: str, name: str = "测试用户") -> LocalChat:
         """A chat of a user bound to ``role`` at ``unit`` through a real invite code and /bind."""
@@ -211,10 +217,15 @@ async def open_harness(
         session = LocalSession()
         bot = build_bot(config, session)
         storage = SqlStorage(core.engine) if stored_state else None
-        yield Harness(core, build_dispatcher(core, storage), bot, session, UpdateFactory())
+        sender = Sender(bot, core.uow, UNPACED, settings.tz, core.clock, notices_only=True)
+        yield Harness(core, build_dispatcher(core, storage), bot, session, UpdateFactory(),
+                      DeliverAfterUpdate(sender, core.engine))
 
 
 TODAY = datetime(2018, 10, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+# the sender's pacing is measured in benchmarks/ and tested in tests/reminders/test_sender.py; here it would
+# only make the conversations wait
+UNPACED = ReminderSettings(global_rate=1e6, window_limit=10**6, per_chat_interval=0.0)
 
 
 @pytest.fixture

@@ -174,7 +174,10 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
         await inspector._feed(h.factory.callback(inspector.user, message, HazardCb(id=hid, a="o").pack()))
     assert await _state(h, hid) == ("pending_review", 1)
     refused = [r for r in caplog.records if "refused callback" in r.getMessage()]
-    assert len(refused) == 2 and "303" in refused[0].getMessage()
+    outsider_id = (await h.core.services.users.touch(303, "外单位审核", "zh-hans")).user_id
+    # who pressed, by our own user id; never the Telegram id (personal data)
+    assert len(refused) == 2 and f"from user {outsider_id}:" in refused[0].getMessage()
+    assert "303" not in refused[0].getMessage()
     assert _alerts(h) == ["您的角色无权进行此操作。"] * 2
 
     await _open(reviewer, "/review")

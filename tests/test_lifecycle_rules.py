@@ -143,7 +143,7 @@ async def test_rejections_and_rebounds_need_a_reason(uow: UowFactory) -> None:
     with pytest.raises(ReasonRequired):
         await life.lookback(c.inspector, closed, TODAY, rebound=True, new_deadline=date(2026, 5, 1))
     outcome = await life.reject(c.reviewer, pending, "地址有误")
-    assert outcome.to_state == S.REJECTED and outcome.notify == (c.inspector.telegram_id,)
+    assert outcome.to_state == S.REJECTED and outcome.notify == (c.inspector.user_id,)
 
 
 async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory) -> None:
@@ -153,7 +153,7 @@ async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory
     with pytest.raises(InvalidValue):
         await life.supervise(c.office, hid, "市政府")
     outcome = await life.supervise(c.office, hid, "区政府", note="重大隐患")
-    assert set(outcome.notify) == {c.leader.telegram_id, c.contact.telegram_id}
+    assert set(outcome.notify) == {c.leader.user_id, c.contact.user_id}
     with pytest.raises(AlreadySupervised):
         await life.supervise(c.office, hid, "区政府")
     await life.supervise(c.office, hid, "街乡")

@@ -13,6 +13,7 @@ from bot.services.actors import Actor, Grant
 from bot.services.errors import PermissionDenied
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from storage.db import UowFactory
+from storage.models import Membership
 from storage.models_plans import InspectionPlan, PlanArrangement
 from tests.summary_ledger import unit, user
 from tests.test_summary import NOW
@@ -24,6 +25,7 @@ async def _setup(uow: UowFactory) -> tuple[PlanService, Actor, int]:
     async with uow() as u:
         a = await unit(u.session, "110105001")
         me = await user(u.session)
+        u.session.add(Membership(user_id=me.id, unit_id=a.id, role=Role.REVIEWER.value))  # type: ignore[arg-type]
         await u.commit()
         grant = Grant(Role.REVIEWER, a.id, a.code, a.name, True)  # type: ignore[arg-type]
         return PlanService(uow, fixed_clock(NOW)), Actor(me.id, 1, "审核员", (grant,)), a.id  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """The hook the hazard life cycle calls after each transition: ``on_hazard_state_changed`` mirrors the
-hazard's state on the tip-offs it came from, inside the caller's unit of work, and returns notices."""
+hazard's state on the tip-offs it came from, inside the caller's unit of work, and returns the notices for
+the caller to queue there."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.services.tipoff_records import on_hazard_state_changed
+from handlers.callbacks import TipCb
 from storage.models import Hazard
 from storage.models_tipoffs import TipOff
-from tests.tipoff_helpers import SANLITUN, last, report, verify_as_hazard
+from tests.tipoff_helpers import SANLITUN, last, report, tipoff, user_id, verify_as_hazard
 
 REPORTER = 880_004_001
 
@@ -30,9 +32,8 @@ async def test_the_hook_mirrors_in_the_callers_transaction_and_only_on_news(harn
     async with harness.core.uow() as u:  # the caller does not commit: nothing changes
         await u.session.exec(update(Hazard).values(state="registered"))  # type: ignore[call-overload]
         notices = await on_hazard_state_changed(u.session, hazard_id, "registered")
-    assert [(n.chat_id, n.kind, n.params["status"], n.params["number"]) for n in notices] == [
-        (REPORTER, "tipoff_status", "rectifying", number)
-    ]
+    assert [(n.user_id, n.kind, n.about) for n in notices] == [(await user_id(harness, REPORTER), "tipoff_status", number)]
+    assert "正在整改" in notices[0].text.render("zh") and "being rectified" in notices[0].text.render("en")
     async with harness.core.uow() as u:
         assert (await u.session.exec(select(TipOff.status))).one() == "registered"
 
@@ -54,6 +55,8 @@ async def test_a_rejected_hazard_returns_the_tipoff_to_the_township_queue(harnes
         hazard_id = (await u.session.exec(select(Hazard.id))).one()
         notices = await on_hazard_state_changed(u.session, hazard_id, "rejected")
         await u.commit()
-    assert [(n.chat_id, n.kind) for n in notices] == [(700_042, "tipoff_returned")]
+    assert [(n.user_id, n.kind) for n in notices] == [(await user_id(harness, 700_042), "tipoff_returned")]
+    # the button opens it as the verifiers' own buttons do (the service cannot use the handlers' TipCb)
+    assert notices[0].button is not None and notices[0].button[1] == TipCb(a="v", id=(await tipoff(harness, number)).id).pack()
     await inspector.say("/tipoffs")
     assert number in last(inspector)

@@ -25,16 +25,11 @@ async def test_registration_by_the_office_reaches_the_reporter(harness) -> None:
     reviewer = await users.touch(700_052, "审核", "zh-hans")
     office = await users.touch(700_053, "区安委办", "zh-hans")
 
-    approved = await harness.core.services.lifecycle.approve(reviewer, hazard_id)
-    assert approved.notices == ()  # pending confirmation reads the same to the reporter
-    registered = await harness.core.services.lifecycle.register(office, hazard_id)
-    assert [(n.chat_id, n.params["status"], n.params["number"]) for n in registered.notices] == [
-        (REPORTER, "rectifying", number)
-    ]
+    before = len(sent_to(REPORTER, harness.session))
+    await harness.core.services.lifecycle.approve(reviewer, hazard_id)
+    await harness.deliver()
+    assert len(sent_to(REPORTER, harness.session)) == before  # pending confirmation reads the same to the reporter
+    await harness.core.services.lifecycle.register(office, hazard_id)
     assert (await tipoff(harness, number)).status == "rectifying"
-
-    from handlers.lifecycle_common import tell_others
-
-    with harness.dp["i18n_catalog"].context():
-        await tell_others(harness.bot, registered, office)
-    assert "正在整改" in sent_to(REPORTER, harness.session)[-1]
+    await harness.deliver()  # queued with the registration, sent by the outbox's sender
+    assert "正在整改" in sent_to(REPORTER, harness.session)[-1] and number in sent_to(REPORTER, harness.session)[-1]

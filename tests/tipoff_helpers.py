@@ -12,8 +12,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.local_chat import LocalChat, plain
-from handlers.notices import deliver
-from storage.models import Hazard
+from storage.models import Hazard, User
 from storage.models_tipoffs import TipOff
 
 PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
@@ -110,14 +109,19 @@ async def tipoff(harness: Any, number: str) -> TipOff:
 
 
 async def set_hazard_state(harness: Any, hazard_id: int, state: str) -> None:
-    """Stand-in for the life cycle (feat/lifecycle): the hazard changes state, then the hook runs
-    and its notices are delivered as a handler would."""
+    """The hazard changes state elsewhere (the ledger import, a script), then ``mirror_hazard`` runs and the
+    sender delivers the notices it queued."""
     async with harness.core.uow() as u:
         await u.session.exec(update(Hazard).where(Hazard.id == hazard_id).values(state=state))  # type: ignore[call-overload]
         await u.commit()
-    notices = await harness.core.services.tipoffs.mirror_hazard(hazard_id)
-    with harness.dp["i18n_catalog"].context():
-        await deliver(harness.bot, notices)
+    await harness.core.services.tipoffs.mirror_hazard(hazard_id)
+    await harness.deliver()
+
+
+async def user_id(harness: Any, telegram_id: int) -> int:
+    """Our user id of the person with ``telegram_id``."""
+    async with harness.core.uow() as u:
+        return (await u.session.exec(select(User.id).where(User.telegram_id == telegram_id))).one()
 
 
 async def verify_as_hazard(inspector: LocalChat, *, submit: bool = True) -> None:

@@ -74,5 +74,4 @@ class Prompt:
     photo_count: int = 0
     linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies
     submitted: Submitted | None = None
-    notices: tuple[Any, ...] = ()
-    public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect  # bot.services.notices.Notice: whom the caller must tell what
+    public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect

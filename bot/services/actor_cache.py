@@ -135,5 +135,8 @@ class ActorCache:
 
 
 def watch_role_changes(engine: AsyncEngine, cache: ActorCache) -> None:
-    """Empty ``cache`` after every transaction on ``engine`` that wrote memberships has committed."""
+    """Empty ``cache`` after every transaction on ``engine`` that wrote memberships has committed, and after one
+    that marked someone as having blocked the bot (``reminders.delivery.record_blocked``): their next update
+    is read from the database, which notices they are back (``UserService.touch``)."""
     after_commit_writing(engine, "membership", cache.clear)
+    after_commit_writing(engine, "blocked_recipient", cache.clear, verbs=("INSERT",))

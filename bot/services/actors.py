@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.domain import Role, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
+from storage.models_reminders import BlockedRecipient
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
@@ -67,7 +69,8 @@ class UserService:
 
     async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
         """Upsert the user and load their grants (one transaction), or the cached actor when the user was
-        loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``)."""
+        loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``). Someone
+        marked as having blocked the bot (a 403 to a reminder or notice) who writes to it again is no longer."""
         name = full_name[:256]
         await self._cache.refresh()
         cached = self._cache.get(telegram_id, name, language)
@@ -75,7 +78,14 @@ class UserService:
             return cached
         generation = self._cache.generation
         async with self._uow() as uow:
-            user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+            found = (await uow.session.exec(
+                select(User, BlockedRecipient.user_id)
+                .join(BlockedRecipient, BlockedRecipient.user_id == User.id, isouter=True)  # type: ignore[arg-type]
+                .where(User.telegram_id == telegram_id)
+            )).first()
+            user, blocked = found if found is not None else (None, None)
+            if blocked is not None:  # writing to the bot again: they no longer block it, reminders and notices resume
+                await uow.session.exec(delete(BlockedRecipient).where(BlockedRecipient.user_id == blocked))  # type: ignore[call-overload,arg-type]
             if user is None:
                 # two first updates of a new user at once (a double tap, an album): one insert wins
                 await uow.session.exec(  # type: ignore[call-overload]
@@ -94,8 +104,8 @@ class UserService:
         return actor
 
 
-async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:
-    """Build the ``Actor`` of ``user`` from its memberships (ordered by when they were granted).
+async def _grants(session: AsyncSession, user_id: int) -> tuple[Grant, ...]:
+    """The roles ``user_id`` holds, ordered by when they were granted.
 
     An office role held outside 区安委会办公室 (given before ``role_fits_unit`` was enforced) counts for
     nothing: it would act for the whole district in a township's name."""
@@ -103,7 +113,7 @@ async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> 
         await session.exec(
             select(Membership, Unit)
             .join(Unit, Unit.id == Membership.unit_id)  # type: ignore[arg-type]
-            .where(Membership.user_id == user.id)
+            .where(Membership.user_id == user_id)
             .order_by(Membership.id)  # type: ignore[arg-type]
         )
     ).all()
@@ -112,7 +122,32 @@ async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> 
         if u.id is not None and role_fits_unit(Role(m.role), u.code)
     )
     if len(grants) < len(rows):
-        log.warning("user %s holds an office role outside 区安委会办公室; ignored (/users, /unsetrole)", user.id)
-    is_admin = user.telegram_id in admin_ids or any(g.role == Role.ADMIN for g in grants)
+        log.warning("user %s holds an office role outside 区安委会办公室; ignored (/users, /unsetrole)", user_id)
+    return grants
+
+
+async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:
+    """Build the ``Actor`` of ``user`` from its memberships (``_grants``)."""
     assert user.id is not None
+    grants = await _grants(session, user.id)
+    is_admin = user.telegram_id in admin_ids or any(g.role == Role.ADMIN for g in grants)
     return Actor(user.id, user.telegram_id, user.full_name, grants, is_admin)
+
+
+async def current_actor(session: AsyncSession, actor: Actor) -> Actor:
+    """``actor`` as they are now: their roles read again in ``session``'s transaction.
+
+    The actor an update carries was loaded when the update arrived, possibly from the cache (up to
+    ``actor_cache_seconds`` old when a role was changed elsewhere: another instance without Redis, the
+    command line), and a form or a question spanning several messages was opened long before. Every service
+    call that acts in a unit's name checks the roles this returns, in the unit of work that acts. Admins
+    listed in the settings stay admins; an admin role taken away is gone."""
+    grants = await _grants(session, actor.user_id)
+    listed = actor.is_admin and not any(g.role == Role.ADMIN for g in actor.grants)
+    return replace(actor, grants=grants, is_admin=listed or any(g.role == Role.ADMIN for g in grants))
+
+
+async def reload_actor(uow: UowFactory, actor: Actor) -> Actor:
+    """``current_actor`` in a unit of work of its own, for a service that checks roles before it opens one."""
+    async with uow() as u:
+        return await current_actor(u.session, actor)

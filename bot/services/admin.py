@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, or_, select
 
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
-from bot.services.actors import Actor
+from bot.services.actors import Actor, reload_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
@@ -46,7 +46,8 @@ class PendingInvite:
 
 
 class AdminService:
-    """Invite codes and roles. Every method checks the actor (``PermissionDenied``, ``NotBound``)."""
+    """Invite codes and roles. Every method checks the actor (``PermissionDenied``, ``NotBound``); those that change
+    codes or roles check them as they are now (``reload_actor``)."""
 
     def __init__(self, uow: UowFactory, invites: InviteService) -> None:
         self._uow = uow
@@ -65,11 +66,12 @@ class AdminService:
         role, ``UnknownUnit``, ``PermissionDenied``."""
         if role not in _GRANTABLE:
             raise InvalidValue(field="role", value=role.value)
-        self._require(actor, role)
+        self._require(await reload_actor(self._uow, actor), role)  # as they are now: a role may be gone since
         return await self._invites.issue(role, unit, actor)
 
     async def revoke_invite(self, actor: Actor, code: str) -> PendingInvite:
         """Revoke an unused code. Raises ``NotFound`` (unknown, used or already revoked), ``PermissionDenied``."""
+        actor = await reload_actor(self._uow, actor)
         self._require(actor)
         code = code.strip().upper()
         async with self._uow() as u:
@@ -134,6 +136,7 @@ class AdminService:
         ``RoleNotForUnit`` (the office role outside 区安委会办公室)."""
         if role not in _GRANTABLE:
             raise InvalidValue(field="role", value=role.value)
+        actor = await reload_actor(self._uow, actor)
         for r in (role, *replace):
             self._require(actor, r)
         _require_id(user_id)
@@ -167,6 +170,7 @@ class AdminService:
 
     async def remove_role(self, actor: Actor, user_id: int, unit: str, role: Role) -> UserRoles:
         """Take ``role`` at ``unit`` away from ``user_id``. Raises ``NotFound`` when they do not hold it."""
+        actor = await reload_actor(self._uow, actor)
         self._require(actor, role)
         _require_id(user_id)
         async with self._uow() as u:

@@ -28,6 +28,13 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
 
 
+class RoleRevoked(DomainError):
+    """The role a form (or a question spanning several messages) was opened with at ``unit`` has been taken
+    away since: nothing more is done in the unit's name; what was entered is kept."""
+
+    code = "role_revoked"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

@@ -19,6 +19,7 @@ from bot.services.actors import Actor
 from bot.services.errors import NotBound, NotFound
 from bot.services.lifecycle import (
     READ_ROLES,
+    TERRITORIAL_ACTIONS,
     TRANSITIONS,
     Action,
     FiveImplementations,
@@ -89,9 +90,10 @@ class HazardCase:
     actions: tuple[Action, ...]
 
 
-def scope_clause(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition selecting the hazards ``actor`` may read: everything for the office and admins; for unit
-    roles the hazards their units recorded, and for townships those located there."""
+def scope_clause(actor: Actor, action: Action | None = None) -> ColumnElement[bool]:
+    """SQL condition selecting the hazards ``actor`` may read (``action`` None) or take ``action`` on:
+    everything for the office and admins; for unit roles the hazards their units recorded, and for townships
+    those located there (to read, and for ``TERRITORIAL_ACTIONS``; ``grant_covers``)."""
     if has_district_scope(actor):
         return col(Hazard.id).is_not(None)
     grants = [g for g in actor.grants if g.role in READ_ROLES]
@@ -99,6 +101,8 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
     townships = sorted({g.unit_code for g in grants if g.unit_is_township})
     if not units:
         return false()
+    if action is not None and action not in TERRITORIAL_ACTIONS:
+        return col(Hazard.unit_id).in_(units)
     return or_(col(Hazard.unit_id).in_(units), col(Hazard.township_code).in_(townships))
 
 
@@ -174,15 +178,17 @@ class FindService:
                 raise NotFound(what="hazard", number=text)
             return (await self._summaries(u.session, rows[:1]))[0]
 
-    async def in_states(self, actor: Actor, states: Sequence[HazardState], limit: int = 20) -> list[HazardSummary]:
-        """Hazards in scope in one of ``states``, oldest first (the queue of work waiting). Raises ``NotBound``."""
+    async def in_states(self, actor: Actor, states: Sequence[HazardState], limit: int = 20,
+                        action: Action | None = None) -> list[HazardSummary]:
+        """Hazards in scope (to read, or to take ``action``: ``scope_clause``) in one of ``states``, oldest first
+        (the queue of work waiting). Raises ``NotBound``."""
         self._require_reader(actor)
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
                     select(Hazard, Unit.name)
                     .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(scope_clause(actor), col(Hazard.state).in_([s.value for s in states]))
+                    .where(scope_clause(actor, action), col(Hazard.state).in_([s.value for s in states]))
                     .order_by(col(Hazard.id))
                     .limit(limit)
                 )
@@ -233,9 +239,10 @@ class FindService:
                     .where(HazardLink.hazard_id == hazard_id)
                 )
             ).all()
-            roles = roles_on(actor, hazard.unit_id, hazard.township_code)
             actions = tuple(
-                a for a in Action if any((summary.state, a, r) in TRANSITIONS for r in roles)
+                a for a in Action
+                if any((summary.state, a, r) in TRANSITIONS
+                       for r in roles_on(actor, hazard.unit_id, hazard.township_code, a))
             )
             u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},

@@ -46,10 +46,10 @@ from bot.forms.options import Resolved, match_typed_choice, resolve_options
 from bot.forms.prompt import Option, Prompt, ReviewLine, Submitted
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
-from bot.services.actors import Actor
-from bot.services.errors import NotFound, PermissionDenied, StaleAction
+from bot.services.actors import Actor, current_actor
+from bot.services.errors import NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
-from bot.services.notices import Notice
+from bot.services.notices import Notice, queue_notices
 from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
@@ -61,6 +61,8 @@ from storage.registry import find_township
 from storage.types import utcnow
 
 FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+#: what someone whose role was taken away may still do with the form opened in the unit's name: end it
+_WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
 
@@ -118,14 +120,17 @@ class FormService:
         if form_key not in FORMS:
             raise NotFound(form=form_key)
         roles = load_form(form_key).roles
-        grant = actor.grant_for(*(Role(r) for r in roles if r != Role.PUBLIC.value))
-        if grant is None and Role.PUBLIC.value not in roles:
+        recording = [Role(r) for r in roles if r != Role.PUBLIC.value]
+        if actor.grant_for(*recording) is None and Role.PUBLIC.value not in roles:
             raise PermissionDenied()
         async with self._lock(actor.user_id), self._uow() as uow:
             active = await self._active(uow.session, actor.user_id)
             if active is not None:
                 prompt = await self._prompt(uow.session, active, locale)
                 return _with(prompt, notice="resumed", notice_params={"form": prompt.form_title})
+            grant = (await current_actor(uow.session, actor)).grant_for(*recording)  # the role held now
+            if grant is None and Role.PUBLIC.value not in roles:
+                raise PermissionDenied()
             spec = load_form(form_key)
             if grant is not None and not is_public_form(form_key):
                 prefill = {**self._defaults(spec, grant.unit_name, grant.unit_is_township), **(prefill or {})}
@@ -195,6 +200,8 @@ class FormService:
             draft_id = getattr(action, "draft_id", draft.id)
             if draft_id != draft.id:
                 raise StaleAction()
+            if not (isinstance(action, NavAnswer) and action.op in _WITHOUT_ROLE):
+                await self._check_role(uow.session, actor, draft)
             spec = load_form(draft.form)
             walk = FormWalk(spec)
             state = _state(draft)
@@ -228,6 +235,18 @@ class FormService:
                 return Prompt("quiet", draft_id=prompt.draft_id)
             prompt = _with(prompt, notice=notice[0], notice_params=notice[1])
         return prompt
+
+    async def _check_role(self, session: AsyncSession, actor: Actor, draft: Draft) -> None:
+        """Raises ``RoleRevoked`` unless ``actor`` holds now, read in this transaction, one of the form's roles
+        at the unit the form was opened for (a form of the public needs none). Nothing is changed."""
+        if is_public_form(draft.form):
+            return
+        unit_id = draft.context.get("unit_id")
+        roles = {Role(r) for r in load_form(draft.form).roles}
+        fresh = await current_actor(session, actor)
+        if not any(g.role in roles and g.unit_id == unit_id for g in fresh.grants):
+            unit = await session.get(Unit, unit_id) if unit_id is not None else None
+            raise RoleRevoked(unit=unit.name if unit is not None else "")
 
     async def _after_close(self, uow: Any, actor: Actor, media_group_id: str) -> Prompt:
         """A photo of an album whose form was submitted or cancelled before it arrived: said once per
@@ -562,6 +581,8 @@ class FormService:
                 hazard = await session.get(Hazard, submitted.record_id)
                 assert hazard is not None
                 notices = await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
+        # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
+        await queue_notices(session, f"draft:{draft.id}", notices, self._clock())
         draft.status = DraftStatus.SUBMITTED.value
         draft.updated_at = utcnow()
         _save(draft, state)
@@ -572,7 +593,6 @@ class FormService:
             form_title=walk.spec.title(locale),
             draft_id=draft.id or 0,
             submitted=submitted,
-            notices=tuple(notices),
         )
 
     async def _stamp(self, session: AsyncSession, actor: Actor, submitted: Submitted, photo_ids: list[int]) -> None:

@@ -113,20 +113,34 @@ DISTRICT_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 READ_ROLES = frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OFFICE, Role.LEADER, Role.CONTACT, Role.ADMIN})
 
 
-def grant_covers(grant: Grant, unit_id: int, township_code: str) -> bool:
-    """Whether ``grant`` reaches a hazard recorded by ``unit_id`` in township ``township_code``.
+#: what a township's roles do to every hazard located in the township, whichever unit recorded it: the on-site
+#: re-inspection (方案 四(三): 街乡 organise 现场复查验收 of the ledger's hazards) and the December lookback on site
+#: (四(四)). Everything else — review (四(二): each unit reviews its own), the five implementations, the level, the
+#: rectification report — belongs to the unit that recorded the hazard.
+TERRITORIAL_ACTIONS = frozenset({
+    Action.REINSPECT_PASS, Action.REINSPECT_FAIL, Action.LOOKBACK_PASS, Action.LOOKBACK_REBOUND, Action.LINK_NEW,
+})
+
+
+def grant_covers(grant: Grant, unit_id: int, township_code: str, action: Action | None = None) -> bool:
+    """Whether ``grant`` reaches a hazard recorded by ``unit_id`` in township ``township_code``, to read it
+    (``action`` None) or to take ``action``.
 
     The office and admins reach the whole district; a unit role reaches the hazards its unit recorded, and a
-    township's roles also those located in the township (方案 四(三): 街乡 organise the re-inspection).
+    township's roles also those located in the township, to read and for ``TERRITORIAL_ACTIONS``.
     """
     if grant.role in DISTRICT_ROLES:
         return True
-    return grant.unit_id == unit_id or (grant.unit_is_township and grant.unit_code == township_code)
+    if grant.unit_id == unit_id:
+        return True
+    territorial = action is None or action in TERRITORIAL_ACTIONS
+    return territorial and grant.unit_is_township and grant.unit_code == township_code
 
 
-def roles_on(actor: Actor, unit_id: int, township_code: str) -> set[Role]:
-    """The roles ``actor`` holds over a hazard of ``unit_id`` / ``township_code`` (admins: ``Role.ADMIN``)."""
-    roles = {g.role for g in actor.grants if grant_covers(g, unit_id, township_code)}
+def roles_on(actor: Actor, unit_id: int, township_code: str, action: Action | None = None) -> set[Role]:
+    """The roles ``actor`` holds over a hazard of ``unit_id`` / ``township_code`` (admins: ``Role.ADMIN``): to
+    read it (``action`` None) or to take ``action`` (``grant_covers``)."""
+    roles = {g.role for g in actor.grants if grant_covers(g, unit_id, township_code, action)}
     if actor.is_admin:
         roles.add(Role.ADMIN)
     return roles

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.forms.actions import StoredImage
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService
 from bot.services.lifecycle import (
@@ -46,7 +46,7 @@ from bot.services.lifecycle_errors import (
     ReinspectorMustDiffer,
 )
 from bot.services.numbers import next_ledger_number
-from bot.services.transitions import Outcome, Transitions, with_tipoff_notices
+from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Photo, Unit
@@ -148,11 +148,13 @@ class LifecycleService:
         self._district_code = district_code
         self._evidence = evidence
 
-    async def _run(self, work: Callable[[Transitions], Awaitable[Outcome]]) -> Outcome:
+    async def _run(self, actor: Actor, work: Callable[[Transitions], Awaitable[Outcome]]) -> Outcome:
+        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``)."""
         async def once() -> Outcome:
             async with self._uow() as u:
-                outcome = await work(Transitions(u.session, self._clock()))
-                outcome = await with_tipoff_notices(u.session, outcome)
+                t = Transitions(u.session, self._clock())
+                outcome = await work(t)
+                await queue_step_notices(u.session, outcome, actor, t.now)
                 await u.commit()
                 return outcome
 
@@ -181,9 +183,10 @@ class LifecycleService:
         when an evidence service is configured, its watermarked evidence copy naming ``hazard_id``'s ledger
         or draft number, unit and address (only if the hazard is within the actor's scope). The id is then
         given to the step (evidence, re-inspection, verification), which attaches the photo to the hazard."""
-        if not actor.is_bound:
-            raise NotBound()
         async with self._uow() as u:
+            actor = await current_actor(u.session, actor)
+            if not actor.is_bound:
+                raise NotBound()
             now = self._clock()
             photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
                           width=image.width, height=image.height, telegram_file_id=file_id,
@@ -213,10 +216,10 @@ class LifecycleService:
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.APPROVE)
             event = await t.move(actor, hazard, Action.APPROVE, target, note=note)
-            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            notify = t.users([hazard.created_by], exclude=actor)
             return _outcome(hazard, event, notify=notify)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def reject(self, actor: Actor, hazard_id: int, reason: str | None) -> Outcome:
         """Reject with a reason: the unit reviewer from pending_review, the office from pending_confirmation.
@@ -226,10 +229,10 @@ class LifecycleService:
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.REJECT)
             event = await t.move(actor, hazard, Action.REJECT, target, note=text)
-            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            notify = t.users([hazard.created_by], exclude=actor)
             return _outcome(hazard, event, notify=notify)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def register(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """The office confirms an approved hazard into the ledger (挂账, 方案 四(二)): pending_confirmation →
@@ -251,10 +254,10 @@ class LifecycleService:
                 changes={"ledger_number": number, "registered_at": t.now},
                 data={"ledger_number": number},
             )
-            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            notify = t.users([hazard.created_by], exclude=actor)
             return _outcome(hazard, event, notify=notify, ledger_number=number)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def set_plan(self, actor: Actor, hazard_id: int, plan: FiveImplementations) -> Outcome:
         """Fill in or change the five implementations (五落实) of an open hazard; blank fields keep their value.
@@ -270,7 +273,7 @@ class LifecycleService:
             event = await t.move(actor, hazard, Action.SET_PLAN, target, changes=mirror, data=_plan_data(merged))
             return _outcome(hazard, event)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def set_level(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
         """Change the hazard level (附件2 填表说明 13). Raising to 重大隐患 needs all five implementations
@@ -293,7 +296,7 @@ class LifecycleService:
             )
             return _outcome(hazard, event)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     # ---- rectification and re-inspection (方案 四(三)) ----------------------------------------------
 
@@ -341,7 +344,7 @@ class LifecycleService:
             notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor)
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def reinspect(
         self,
@@ -395,10 +398,10 @@ class LifecycleService:
             if passed:
                 notify = await t.role_people([Role.OFFICE], exclude=actor)
             else:
-                notify = await t.telegram_ids([last.reported_by if last else None], exclude=actor)
+                notify = t.users([last.reported_by if last else None], exclude=actor)
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def close(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """The office closes (销账) a hazard whose closure was requested: closure_requested → closed.
@@ -415,10 +418,10 @@ class LifecycleService:
             for row in open_rows:
                 row.ended_at = t.now
                 t.session.add(row)
-            notify = await t.telegram_ids([hazard.created_by], exclude=actor)
+            notify = t.users([hazard.created_by], exclude=actor)
             return _outcome(hazard, event, notify=notify)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     # ---- supervision (方案 五(五)) -----------------------------------------------------------------
 
@@ -449,7 +452,7 @@ class LifecycleService:
             notify = await t.unit_people(hazard.unit_id, [Role.LEADER, Role.CONTACT], exclude=actor)
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     # ---- December lookback (方案 四(四), 二(一)1) --------------------------------------------------
 
@@ -491,7 +494,7 @@ class LifecycleService:
             notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor) if rebound else ()
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
     async def link_new_hazard(self, actor: Actor, hazard_id: int, new_hazard_id: int) -> Outcome:
         """Record that ``new_hazard_id`` (新生隐患) was found during the lookback of ``hazard_id``.
@@ -504,7 +507,7 @@ class LifecycleService:
             new = await t.session.get(Hazard, new_hazard_id)
             if new is None:
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
-            if not roles_on(actor, new.unit_id, new.township_code):
+            if not roles_on(await current_actor(t.session, actor), new.unit_id, new.township_code):
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
             event = await t.move(actor, hazard, Action.LINK_NEW, target,
                                  data={"new_hazard_id": new_hazard_id, "draft_number": new.draft_number})
@@ -512,7 +515,7 @@ class LifecycleService:
                                      linked_at=t.now))
             return _outcome(hazard, event)
 
-        return await self._run(work)
+        return await self._run(actor, work)
 
 
 def _outcome(
@@ -535,4 +538,5 @@ def _outcome(
         record_id=record_id,
         draft_number=hazard.draft_number,
         site_name=hazard.site_name,
+        note=event.note,
     )

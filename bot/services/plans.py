@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import Role
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, PermissionDenied
 from storage.db import UowFactory
 from storage.models_plans import InspectionPlan, PlanArrangement
@@ -84,9 +84,10 @@ class PlanService:
 async def store_plan(s: AsyncSession, actor: Actor, plan: PlanInput, now: datetime) -> int:
     """``PlanService.save`` inside the caller's transaction (the plan conversation submits with it).
 
-    Raises ``PermissionDenied`` and ``InvalidPlan`` as ``PlanService.validate``.
+    Raises ``PermissionDenied`` and ``InvalidPlan`` as ``PlanService.validate``, with the actor's roles as they are
+    now (``current_actor``).
     """
-    PlanService.validate(actor, plan)
+    PlanService.validate(await current_actor(s, actor), plan)
     ratio = Decimal(plan.verification_ratio)
     row = (await s.exec(select(InspectionPlan).where(
         InspectionPlan.unit_id == plan.unit_id, InspectionPlan.year == plan.year))).first()

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import PhotoStage, Role
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Submitted
+from bot.services import notice_texts
 from bot.services.notices import Notice
 from bot.services.numbers import next_in_sequence
 from bot.services.tipoff_rules import (
@@ -28,7 +29,8 @@ from bot.services.tipoff_rules import (
     status_for_hazard,
 )
 from bot.settings import Settings
-from storage.models import Draft, Hazard, Membership, Photo, Unit, User
+from reminders.texts import text
+from storage.models import Draft, Hazard, Membership, Photo, Unit
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffDailyCount, TipOffPhoto
 from storage.registry import find_township
 from storage.types import utcnow
@@ -38,14 +40,18 @@ from storage.upsert import dialect_insert
 QUEUE_ROLES = (Role.INSPECTOR.value, Role.REVIEWER.value)
 
 
-def status_notice(tipoff: TipOff, status: str, *, merged: bool = False, **params: Any) -> Notice:
-    """The reporter of ``tipoff`` is told its (effective) ``status`` in plain words."""
-    return Notice(
-        tipoff.reporter_chat_id,
-        "tipoff_status",
-        {"number": tipoff.number, "status": status, "merged": merged, **params},
-        tipoff.reporter_locale,
-    )
+def open_tipoff_callback(tipoff_id: int) -> str:
+    """The callback data of the "Open tip-off" button under a verifier's notice, as the handlers' ``TipCb(a="v",
+    id=tipoff_id)`` packs it (a test holds the two together)."""
+    return f"t1:v:{tipoff_id}:0::0"
+
+
+def status_notice(tipoff: TipOff, status: str, *, township: str = "", reason: str | None = None,
+                  follows: str = "registered") -> Notice:
+    """The reporter of ``tipoff`` is told its (effective) ``status`` in plain words (``reason``: why it was not
+    confirmed)."""
+    words = text(notice_texts.tipoff_status, tipoff.number, status, township, reason, follows)
+    return Notice(tipoff.reporter_user_id, "tipoff_status", words, about=tipoff.number)
 
 
 async def followers(session: AsyncSession, tipoff: TipOff) -> list[TipOff]:
@@ -53,19 +59,16 @@ async def followers(session: AsyncSession, tipoff: TipOff) -> list[TipOff]:
     return list((await session.exec(select(TipOff).where(TipOff.merged_into_id == tipoff.id))).all())
 
 
-async def status_notices(session: AsyncSession, tipoff: TipOff, **params: Any) -> list[Notice]:
+async def status_notices(session: AsyncSession, tipoff: TipOff, *, township: str = "") -> list[Notice]:
     """Notices of ``tipoff``'s new status to its reporter and to the reporters who follow it."""
-    notices = [status_notice(tipoff, tipoff.status, reason=tipoff.reason, **params)]
-    for other in await followers(session, tipoff):
-        notices.append(status_notice(other, tipoff.status, merged=True, reason=tipoff.reason, **params))
-    return notices
+    return [status_notice(t, tipoff.status, township=township, reason=tipoff.reason)
+            for t in [tipoff, *await followers(session, tipoff)]]
 
 
-async def township_staff_chats(session: AsyncSession, township_code: str) -> list[int]:
-    """Telegram ids of the inspectors and reviewers of township ``township_code``."""
+async def township_staff(session: AsyncSession, township_code: str) -> list[int]:
+    """The users who verify the tip-offs of township ``township_code`` (its inspectors and reviewers)."""
     rows = await session.exec(
-        select(User.telegram_id)
-        .join(Membership, col(Membership.user_id) == User.id)
+        select(Membership.user_id)
         .join(Unit, col(Unit.id) == Membership.unit_id)
         .where(Unit.code == township_code, col(Membership.role).in_(QUEUE_ROLES))
         .distinct()
@@ -73,10 +76,17 @@ async def township_staff_chats(session: AsyncSession, township_code: str) -> lis
     return sorted(set(rows.all()))
 
 
+def verifier_notice(tipoff: TipOff, kind: str, user_id: int) -> Notice:
+    """``kind`` (``tipoff_new``, ``tipoff_added``, ``tipoff_not_fixed``, ``tipoff_returned``) for one verifier,
+    with the button that opens the tip-off."""
+    words = text(notice_texts.tipoff_for_verifiers, kind, tipoff.number, tipoff.township)
+    button = (text(notice_texts.open_tipoff), open_tipoff_callback(tipoff.id or 0))
+    return Notice(user_id, kind, words, about=tipoff.number, button=button)
+
+
 async def township_notices(session: AsyncSession, tipoff: TipOff, kind: str) -> list[Notice]:
-    """``kind`` (``tipoff_new``, ``tipoff_added``, ``tipoff_not_fixed``) to the township's queue holders."""
-    params = {"number": tipoff.number, "township": tipoff.township, "id": tipoff.id}
-    return [Notice(chat, kind, params) for chat in await township_staff_chats(session, tipoff.township_code)]
+    """``verifier_notice`` ``kind`` to each of the township's queue holders."""
+    return [verifier_notice(tipoff, kind, uid) for uid in await township_staff(session, tipoff.township_code)]
 
 
 async def check_may_report(session: AsyncSession, user_id: int, today: date, limit: int) -> None:
@@ -223,8 +233,9 @@ async def hazard_created(session: AsyncSession, tipoff_id: int, hazard: Hazard, 
 async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_state: str) -> list[Notice]:
     """Mirror hazard ``hazard_id`` entering ``new_state`` on the tip-offs it came from (and those merged
     into it): registered → rectifying, closed → fixed, rejected → back to verifying. Returns the notices
-    for their reporters (the caller delivers them after committing). Call it after every hazard
-    transition, in the same unit of work; states that change nothing for the reporter return ``[]``.
+    for their reporters and verifiers, for the caller to queue in the same unit of work
+    (``bot.services.notices.queue_notices``). Call it after every hazard transition, in the same unit of
+    work; states that change nothing for the reporter return ``[]``.
     """
     status = status_for_hazard(new_state)
     if status is None:
@@ -234,7 +245,7 @@ async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_sta
     for tipoff in linked:
         if tipoff.status == TipOffStatus.MERGED:
             if status != TipOffStatus.VERIFYING:
-                notices.append(status_notice(tipoff, status.value, merged=True))
+                notices.append(status_notice(tipoff, status.value))
             continue
         if tipoff.status == status:
             continue

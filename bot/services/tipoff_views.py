@@ -3,10 +3,8 @@ Only ``Reporter`` carries identity, and only the office's card holds one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-
-from bot.services.notices import Notice
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,7 @@ class QueueItem:
 
 @dataclass
 class Outcome:
-    """The result of a verifier's action: a status code for the verifier and notices to deliver."""
+    """The result of a verifier's action: the tip-off's number and new status (its notices are queued)."""
 
     number: str
     status: str
-    notices: list[Notice] = field(default_factory=list)

@@ -1,7 +1,8 @@
 """Tip-offs from the public (群众举报, 方案 四(二)): report, follow, verify, merge, forward, block.
 
-Framework-free use cases; each public method is one unit of work. Services never send messages:
-methods return ``Notice``s (whom to tell what) for the caller to deliver after the commit.
+Framework-free use cases; each public method is one unit of work. Services never send messages: the
+notices a change owes (whom to tell what) are queued in the outbox in the change's unit of work
+(``bot.services.notices``).
 
 Privacy rules enforced here, not in the handlers:
 - a reporter sees only their own tip-offs (another number reads as "nothing found");
@@ -24,11 +25,11 @@ from bot.domain import DraftStatus, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService, is_public_form
-from bot.services.notices import Notice
+from bot.services.notices import Notice, queue_notices
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
@@ -38,6 +39,7 @@ from bot.services.tipoff_records import (
     status_notice,
     status_notices,
     township_notices,
+    verifier_notice,
 )
 from bot.services.tipoff_rules import (
     AWAITING_VERIFICATION,
@@ -162,7 +164,7 @@ class TipOffService:
             ).all()
             return [await self._track_view(uow.session, t) for t in rows]
 
-    async def not_fixed(self, actor: Actor, number: str) -> tuple[TrackView, list[Notice]]:
+    async def not_fixed(self, actor: Actor, number: str) -> TrackView:
         """The reporter says the hazard of their fixed tip-off is not fixed: it goes back to the verifier
         (status verifying; the township's inspectors and the verifier are told). Raises ``NotFound``
         (not the actor's), ``TipOffClosed`` unless its status is fixed."""
@@ -173,21 +175,17 @@ class TipOffService:
             if status != TipOffStatus.FIXED:
                 raise TipOffClosed(number=tipoff.number)
             notices = await township_notices(uow.session, root, "tipoff_not_fixed")
-            if root.verified_by is not None:
-                verifier = await uow.session.get(User, root.verified_by)
-                if verifier is not None and all(n.chat_id != verifier.telegram_id for n in notices):
-                    notices.append(Notice(
-                        verifier.telegram_id, "tipoff_not_fixed",
-                        {"number": root.number, "township": root.township, "id": root.id},
-                    ))
+            if root.verified_by is not None and all(n.user_id != root.verified_by for n in notices):
+                notices.append(verifier_notice(root, "tipoff_not_fixed", root.verified_by))
             if root.id == tipoff.id:
                 tipoff.status = TipOffStatus.VERIFYING.value
                 tipoff.reason = "reporter_not_fixed"
                 tipoff.updated_at = utcnow()
                 uow.session.add(tipoff)
+            await self._tell(uow.session, tipoff, notices)
             view = await self._track_view(uow.session, tipoff)
             await uow.commit()
-            return view, notices
+            return view
 
     # ---- the township's verifiers -------------------------------------------------------------
 
@@ -204,20 +202,19 @@ class TipOffService:
             rows = (await uow.session.exec(query.order_by(col(TipOff.id)).limit(limit))).all()
             return [QueueItem(t.id or 0, t.number, t.status, t.township, t.description[:40]) for t in rows]
 
-    async def open_card(self, actor: Actor, tipoff_id: int) -> tuple[TipOffCard, list[Notice]]:
+    async def open_card(self, actor: Actor, tipoff_id: int) -> TipOffCard:
         """The tip-off for its verifier, with duplicate candidates; opening a new one marks it verifying
         (and tells its reporter). Raises ``NotFound`` outside the actor's scope."""
         async with self._uow() as uow:
             tipoff = await self._in_scope(uow.session, actor, tipoff_id)
-            notices: list[Notice] = []
             if tipoff.status in (TipOffStatus.RECEIVED, TipOffStatus.FORWARDED):
                 tipoff.status = TipOffStatus.VERIFYING.value
                 tipoff.updated_at = utcnow()
                 uow.session.add(tipoff)
-                notices = await status_notices(uow.session, tipoff)
+                await self._tell(uow.session, tipoff, await status_notices(uow.session, tipoff))
             card = await self._card(uow.session, actor, tipoff)
             await uow.commit()
-            return card, notices
+            return card
 
     async def confirm(self, actor: Actor, tipoff_id: int, locale: str) -> Prompt:
         """查实: start the hazard form pre-filled from the tip-off (source 举报, township, address, pin,
@@ -261,9 +258,9 @@ class TipOffService:
             tipoff.verified_by = actor.user_id
             tipoff.updated_at = utcnow()
             uow.session.add(tipoff)
-            notices = await status_notices(uow.session, tipoff)
+            await self._tell(uow.session, tipoff, await status_notices(uow.session, tipoff))
             await uow.commit()
-            return Outcome(tipoff.number, tipoff.status, notices)
+            return Outcome(tipoff.number, tipoff.status)
 
     async def forward(self, actor: Actor, tipoff_id: int, township_index: int) -> Outcome:
         """Wrong township: hand the tip-off to township ``townships()[township_index]`` (its queue and
@@ -282,8 +279,9 @@ class TipOffService:
             uow.session.add(tipoff)
             notices = await status_notices(uow.session, tipoff, township=unit.name)
             notices += await township_notices(uow.session, tipoff, "tipoff_new")
+            await self._tell(uow.session, tipoff, notices)
             await uow.commit()
-            return Outcome(tipoff.number, tipoff.status, notices)
+            return Outcome(tipoff.number, tipoff.status)
 
     async def merge(self, actor: Actor, tipoff_id: int, kind: str, target_id: int) -> Outcome:
         """Merge the tip-off into duplicate candidate ``target_id`` (``kind`` ``t`` tip-off, ``h`` hazard).
@@ -316,8 +314,9 @@ class TipOffService:
                 other.hazard_id = tipoff.hazard_id if kind == "h" else other.hazard_id
                 uow.session.add(other)
                 notices.append(status_notice(other, TipOffStatus.MERGED.value, follows=str(follows)))
+            await self._tell(uow.session, tipoff, notices)
             await uow.commit()
-            return Outcome(tipoff.number, tipoff.status, notices)
+            return Outcome(tipoff.number, tipoff.status)
 
     async def photo_bytes(self, storage_key: str) -> bytes:
         """The stored (EXIF-free) bytes of a tip-off photo."""
@@ -368,18 +367,27 @@ class TipOffService:
 
     # ---- the hazard life cycle ----------------------------------------------------------------
 
-    async def mirror_hazard(self, hazard_id: int) -> list[Notice]:
+    async def mirror_hazard(self, hazard_id: int) -> int:
         """Mirror the current state of hazard ``hazard_id`` on its tip-offs in a unit of work of its
-        own (for callers that changed the hazard elsewhere); see ``on_hazard_state_changed``."""
+        own (for callers that changed the hazard elsewhere; see ``on_hazard_state_changed``) and queue the
+        notices that owes; returns how many were queued."""
         async with self._uow() as uow:
             hazard = await uow.session.get(Hazard, hazard_id)
             if hazard is None:
                 raise NotFound(hazard=hazard_id)
             notices = await on_hazard_state_changed(uow.session, hazard_id, hazard.state)
+            queued = await queue_notices(uow.session, f"hazard:{hazard_id}:{hazard.state}:{hazard.version}",
+                                         notices, self._clock())
             await uow.commit()
-            return notices
+            return queued
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    async def _tell(self, session: AsyncSession, tipoff: TipOff, notices: list[Notice]) -> None:
+        """Queue ``notices`` of the change just made to ``tipoff`` (its ``updated_at`` names the change) in the
+        same unit of work."""
+        stamp = int(tipoff.updated_at.timestamp() * 1_000_000)
+        await queue_notices(session, f"tipoff:{tipoff.id}@{stamp}", notices, self._clock())
 
     def _township_scope(self, actor: Actor) -> list[str] | None:
         """Township codes the actor verifies; None = every township (the office, admins)."""
@@ -404,7 +412,7 @@ class TipOffService:
         return tipoff
 
     async def _in_scope(self, session: AsyncSession, actor: Actor, tipoff_id: int, *, for_update: bool = False) -> TipOff:
-        codes = self._township_scope(actor)
+        codes = self._township_scope(await current_actor(session, actor))  # the verifier's roles as they are now
         tipoff = await self._get(session, tipoff_id, for_update=for_update)
         if codes is not None and tipoff.township_code not in codes:
             raise NotFound(tipoff=tipoff_id)

@@ -8,7 +8,7 @@ row (PostgreSQL re-checks the WHERE after the first commits), and the loser is t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,17 +17,21 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, PhotoStage, Role
-from bot.services.actors import Actor
+from bot.services import notice_texts
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, StaleAction
 from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for, roles_on
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
+from bot.services.notices import Notice, queue_notices
+from reminders.texts import text
 from storage.models import Hazard, HazardEvent, Membership, Photo, User
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What a life cycle action did: the hazard moved ``from_state`` → ``to_state`` (equal when the action
-    only records something), the event appended, and the Telegram ids of the people to tell."""
+    only records something), the event appended (with its ``note``), and the users (ids of our table) the
+    service tells (``queue_step_notices``, in the same unit of work)."""
 
     hazard_id: int
     action: Action
@@ -39,18 +43,22 @@ class Outcome:
     record_id: int | None = None
     draft_number: str = ""
     site_name: str = ""
-    notices: tuple[Any, ...] = ()  # bot.services.notices.Notice: e.g. a tip-off's reporter (群众举报)
+    note: str | None = None
 
 
-async def with_tipoff_notices(session: AsyncSession, outcome: Outcome) -> Outcome:
-    """``outcome`` with the notices owed to the reporters of the tip-offs its hazard came from, when the
-    hazard changed state (mirrored by ``on_hazard_state_changed`` in the same unit of work)."""
+async def queue_step_notices(session: AsyncSession, outcome: Outcome, actor: Actor, now: datetime) -> None:
+    """Queue, in the step's own unit of work, the notices it owes: to ``outcome.notify`` (the step in words,
+    with its note), and, when the hazard changed state, to the reporters of the tip-offs it came from and to
+    their township (mirrored by ``on_hazard_state_changed``). All under the event's key, so each person is told
+    once."""
     from bot.services.tipoff_records import on_hazard_state_changed
 
-    if outcome.to_state == outcome.from_state:
-        return outcome
-    notices = await on_hazard_state_changed(session, outcome.hazard_id, outcome.to_state.value)
-    return replace(outcome, notices=tuple(notices)) if notices else outcome
+    step = text(notice_texts.hazard_step, outcome.site_name, outcome.ledger_number or outcome.draft_number,
+                outcome.action.value, actor.full_name, outcome.to_state.value, outcome.note)
+    notices = [Notice(user_id, "hazard_step", step) for user_id in outcome.notify]
+    if outcome.to_state != outcome.from_state:
+        notices += await on_hazard_state_changed(session, outcome.hazard_id, outcome.to_state.value)
+    await queue_notices(session, f"hazard_event:{outcome.event_id}", notices, now)
 
 
 class Transitions:
@@ -61,12 +69,14 @@ class Transitions:
         self.now = now
 
     async def begin(self, actor: Actor, hazard_id: int, action: Action) -> tuple[Hazard, HazardState]:
-        """The hazard (freshly read) and the state ``action`` leads to.
+        """The hazard (freshly read) and the state ``action`` leads to, for ``actor`` with the roles they hold
+        now (``current_actor``: a role taken away since the update's actor was loaded counts for nothing).
 
         Raises ``NotBound`` (no role at all), ``NotFound``, ``PermissionDenied`` (no role allowing the action
         over this hazard's unit, or the state needs another role), ``AlreadyDone`` (someone moved it out of
         the state the action expected) or ``InvalidTransition``.
         """
+        actor = await current_actor(self.session, actor)
         if not actor.is_bound:
             raise NotBound()
         hazard = (
@@ -76,7 +86,7 @@ class Transitions:
         ).first()
         if hazard is None:
             raise NotFound(what="hazard", id=hazard_id)
-        roles = roles_on(actor, hazard.unit_id, hazard.township_code)
+        roles = roles_on(actor, hazard.unit_id, hazard.township_code, action)
         if not roles & roles_for(action):
             raise PermissionDenied(action=action.value, hazard_id=hazard_id)
         state = HazardState(hazard.state)
@@ -171,16 +181,12 @@ class Transitions:
                 photo.stage = stage.value
                 self.session.add(photo)
 
-    async def telegram_ids(self, user_ids: Iterable[int | None], exclude: Actor | None = None) -> tuple[int, ...]:
-        """Telegram ids of ``user_ids`` (skipping ``exclude``), in a stable order."""
-        wanted = {u for u in user_ids if u is not None and (exclude is None or u != exclude.user_id)}
-        if not wanted:
-            return ()
-        rows = (await self.session.exec(select(User.telegram_id).where(col(User.id).in_(wanted)))).all()
-        return tuple(sorted(rows))
+    def users(self, user_ids: Iterable[int | None], exclude: Actor | None = None) -> tuple[int, ...]:
+        """``user_ids`` without ``None`` and ``exclude``, in a stable order."""
+        return tuple(sorted({u for u in user_ids if u is not None and (exclude is None or u != exclude.user_id)}))
 
     async def unit_people(self, unit_id: int, roles: Iterable[Role], exclude: Actor | None = None) -> tuple[int, ...]:
-        """Telegram ids of the people holding one of ``roles`` at ``unit_id``."""
+        """The users holding one of ``roles`` at ``unit_id``."""
         user_ids = (
             await self.session.exec(
                 select(Membership.user_id).where(
@@ -188,14 +194,13 @@ class Transitions:
                 )
             )
         ).all()
-        return await self.telegram_ids(user_ids, exclude)
+        return self.users(user_ids, exclude)
 
     async def role_people(self, roles: Iterable[Role], exclude: Actor | None = None) -> tuple[int, ...]:
-        """Telegram ids of everyone holding one of ``roles`` anywhere (the office)."""
+        """The users holding one of ``roles`` anywhere (the office)."""
         user_ids = (
             await self.session.exec(
                 select(Membership.user_id).where(col(Membership.role).in_([r.value for r in roles]))
             )
         ).all()
-        return await self.telegram_ids(user_ids, exclude)
-
+        return self.users(user_ids, exclude)

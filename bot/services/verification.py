@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
 from bot.services.lifecycle import SHANGHAI, Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
@@ -33,7 +33,7 @@ from bot.services.lifecycle_errors import (
     ReasonRequired,
 )
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
-from bot.services.transitions import Outcome, Transitions, with_tipoff_notices
+from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
 from storage.models_lifecycle import Verification, VerificationSample
@@ -125,6 +125,7 @@ class VerificationService:
 
         async def once() -> list[DrawnSample]:
             async with self._uow() as u:
+                self._require_office(await current_actor(u.session, actor))  # the office role may be gone since
                 query = (
                     select(Hazard.id, Hazard.unit_id)
                     .join(HazardEvent, col(HazardEvent.hazard_id) == col(Hazard.id))
@@ -236,7 +237,7 @@ class VerificationService:
                                       state=check.result)
                 outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
                                                  verification_id)
-                outcome = await with_tipoff_notices(u.session, outcome)
+                await queue_step_notices(u.session, outcome, actor, t.now)
                 await u.commit()
                 return outcome
 
@@ -261,7 +262,7 @@ class VerificationService:
                 check = Verification(hazard_id=hazard_id, result="passed" if passed else "failed", note=note,
                                      photo_ids=list(photo_ids), checked_by=actor.user_id, checked_at=t.now)
                 outcome = await self._transition(t, actor, hazard_id, passed, note, photo_ids, deadline, None)
-                outcome = await with_tipoff_notices(u.session, outcome)
+                await queue_step_notices(u.session, outcome, actor, t.now)
                 u.session.add(check)
                 await u.commit()
                 return outcome
@@ -304,4 +305,4 @@ class VerificationService:
         notify = () if passed else await t.unit_people(hazard.unit_id, [Role.REVIEWER, Role.CONTACT], exclude=actor)
         assert event.id is not None and hazard.id is not None
         return Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
-                       hazard.ledger_number, notify, verification_id, hazard.draft_number, hazard.site_name)
+                       hazard.ledger_number, notify, verification_id, hazard.draft_number, hazard.site_name, note)

@@ -15,6 +15,7 @@ import xlsxwriter
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.excel.cells import TextCells
 from storage.models import Unit
 from storage.models_reminders import Contact
 
@@ -43,26 +44,27 @@ async def export_contacts(session: AsyncSession, path: Path, unit_id: int | None
 
 
 def _write(wb: xlsxwriter.Workbook, blocks: dict[str, list[Contact]]) -> None:
-    title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
-    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter"})
-    cell = wb.add_format({"border": 1, "valign": "vcenter"})
+    cells = TextCells(wb)  # names and titles as text, never a formula
+    title = cells.fmt({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    head = cells.fmt({"bold": True, "border": 1, "align": "center", "valign": "vcenter"})
+    cell = cells.fmt({"border": 1, "valign": "vcenter"})
     ws = wb.add_worksheet(SHEET)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 12)
     ws.set_column(2, 2, 24)
     ws.set_column(3, 4, 16)
     ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, 4, TITLE, title)
+    cells.merged(ws, 0, 0, 0, 4, TITLE, title)
     r = 2
     for unit_name, people in blocks.items():
-        ws.write_string(r, 0, "单位名称：", head)
-        ws.merge_range(r, 1, r, 4, unit_name, cell)
+        cells.text(ws, r, 0, "单位名称：", head)
+        cells.merged(ws, r, 1, r, 4, unit_name, cell)
         for col, text in enumerate(HEADER):
-            ws.write_string(r + 1, col, text, head)
+            cells.text(ws, r + 1, col, text, head)
         r += 2
         for p in sorted(people, key=lambda c: (ROLE_ORDER.get(c.role, 2), c.id or 0)):
-            ws.write_string(r, 0, ROLE_LABELS.get(p.role, p.role), head)
+            cells.text(ws, r, 0, ROLE_LABELS.get(p.role, p.role), head)
             for col, value in enumerate((p.name, p.title, p.office_phone or "", p.mobile), start=1):
-                ws.write_string(r, col, value, cell)
+                cells.text(ws, r, col, value, cell)
             r += 1
         r += 1

@@ -25,6 +25,7 @@ from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState
+from storage.excel.cells import TextCells
 from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
 from storage.excel.writer import LedgerWriter
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
@@ -249,30 +250,31 @@ def write_plan_template(path: Path, unit_name: str, year: int) -> None:
 
 def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: Decimal | None,
                 rows: list[tuple[str, str, str, str]], remarks: str | None) -> None:
-    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
-    cell = wb.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
-    title = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
+    cells = TextCells(wb)  # what the unit typed (arrangements, remarks) as text, never a formula
+    head = cells.fmt({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
+    cell = cells.fmt({"border": 1, "valign": "vcenter", "text_wrap": True})
+    title = cells.fmt({"bold": True, "font_size": 16, "align": "center"})
     ws = wb.add_worksheet(f"{unit_name[:24]}{year}")
     ws.set_column(0, 0, 10)
     ws.set_column(1, 4, 24)
-    ws.merge_range(0, 0, 0, 4, f"城市安全隐患治理三年行动{year}年度监督检查计划表", title)
-    ws.write_string(1, 0, "单位名称", head)
-    ws.merge_range(1, 1, 1, 4, unit_name, cell)
-    ws.merge_range(2, 0, 3, 0, "工作目标", head)
-    ws.merge_range(2, 1, 2, 2, "年度监督检查目标（家次）", head)
-    ws.merge_range(2, 3, 2, 4, "挂账隐患核查比例（%）", head)
-    ws.merge_range(3, 1, 3, 2, target if target is not None else "", cell)
-    ws.merge_range(3, 3, 3, 4, float(ratio) if ratio is not None else "", cell)
+    cells.merged(ws, 0, 0, 0, 4, f"城市安全隐患治理三年行动{year}年度监督检查计划表", title)
+    cells.text(ws, 1, 0, "单位名称", head)
+    cells.merged(ws, 1, 1, 1, 4, unit_name, cell)
+    cells.merged(ws, 2, 0, 3, 0, "工作目标", head)
+    cells.merged(ws, 2, 1, 2, 2, "年度监督检查目标（家次）", head)
+    cells.merged(ws, 2, 3, 2, 4, "挂账隐患核查比例（%）", head)
+    cells.merged(ws, 3, 1, 3, 2, target, cell)
+    cells.merged(ws, 3, 3, 3, 4, float(ratio) if ratio is not None else None, cell)
     n = max(PLAN_ROWS, len(rows))
-    ws.merge_range(4, 0, 4 + n, 0, "工作安排", head)
+    cells.merged(ws, 4, 0, 4 + n, 0, "工作安排", head)
     for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
-        ws.write_string(4, col, text, head)
+        cells.text(ws, 4, col, text, head)
     for r in range(n):
         values = rows[r] if r < len(rows) else ("", "", "", "")
         for col, v in enumerate(values, start=1):
-            ws.write_string(5 + r, col, v, cell)
-    ws.write_string(5 + n, 0, "备注", head)
-    ws.merge_range(5 + n, 1, 5 + n, 4, remarks or "", cell)
+            cells.text(ws, 5 + r, col, v, cell)
+    cells.text(ws, 5 + n, 0, "备注", head)
+    cells.merged(ws, 5 + n, 1, 5 + n, 4, remarks or "", cell)
 
 
 async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, today: date, *,

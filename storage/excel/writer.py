@@ -24,6 +24,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from storage.excel.cells import TextCells
 from storage.excel.layouts import FIRST_DATA_ROW, HEADER_ROWS, TITLE_ROW, Layout, value_lists
 
 LISTS_SHEET = "值列表"
@@ -39,7 +40,7 @@ def write_ledger(
 ) -> int:
     """Write ``rows`` (dicts keyed by the layout's column keys) to ``path``; returns the row count.
 
-    Values: ``str`` as text (ledger numbers and phones keep every digit), ``int``/``Decimal`` as numbers,
+    Values: ``str`` as text, never a formula (``storage.excel.cells``; ledger numbers and phones keep every digit), ``int``/``Decimal`` as numbers,
     ``date`` as dates (yyyy-mm-dd), None as empty. ``progress(n)`` is called every 5 000 rows and at the end.
     """
     writer = LedgerWriter(path, layout, progress)
@@ -65,20 +66,21 @@ class LedgerWriter:
         self._file = open(path, "wb")  # noqa: SIM115  (closed by close())
         self._wb = xlsxwriter.Workbook(self._file, {"constant_memory": True, "strings_to_numbers": False})
         self._ws = self._wb.add_worksheet(layout.sheet)
+        self._cells = TextCells(self._wb)  # every text as a string, never a formula
         self._day = self._wb.add_format({"num_format": "yyyy-mm-dd"})
         self._keys = [c.key for c in layout.columns]
         self._headers()
         _print_setup(self._ws, filled_by, filled_on)
 
     def _headers(self) -> None:
-        wb, ws, layout = self._wb, self._ws, self.layout
-        title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
-        head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
+        ws, layout, cells = self._ws, self.layout, self._cells
+        title = cells.fmt({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+        head = cells.fmt({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
         ncols = len(layout.columns)
         for i, c in enumerate(layout.columns):
             ws.set_column(i, i, c.width)
         ws.set_row(TITLE_ROW, 30)
-        ws.merge_range(TITLE_ROW, 0, TITLE_ROW, ncols - 1, layout.title, title)
+        cells.merged(ws, TITLE_ROW, 0, TITLE_ROW, ncols - 1, layout.title, title)
         top, sub = HEADER_ROWS
         # constant_memory flushes a row as soon as a later row is written, so every header cell is written
         # in row order; vertical merges are registered without merge_range (which would write row ``sub``
@@ -86,22 +88,22 @@ class LedgerWriter:
         vertical = []
         for text, first, last in layout.groups():
             if first == last and layout.columns[first].group is None:
-                ws.write_string(top, first, text, head)
+                cells.text(ws, top, first, text, head)
                 ws.merge.append([top, first, sub, first])
                 vertical.append(first)
             elif first == last:
-                ws.write_string(top, first, text, head)
+                cells.text(ws, top, first, text, head)
             else:
-                ws.merge_range(top, first, top, last, text, head)
+                cells.merged(ws, top, first, top, last, text, head)
         for i, c in enumerate(layout.columns):
             if c.group is not None:
-                ws.write_string(sub, i, c.header, head)
+                cells.text(ws, sub, i, c.header, head)
             elif i in vertical:
                 ws.write_blank(sub, i, None, head)
         ws.freeze_panes(FIRST_DATA_ROW, 0)
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        ws, day = self._ws, self._day
+        ws, day, cells = self._ws, self._day, self._cells
         for row in rows:
             r = FIRST_DATA_ROW + self.n
             for col, key in enumerate(self._keys):
@@ -109,7 +111,7 @@ class LedgerWriter:
                 if value is None or value == "":
                     continue
                 if isinstance(value, str):
-                    ws.write_string(r, col, value)
+                    cells.text(ws, r, col, value)
                 elif isinstance(value, datetime):
                     ws.write_datetime(r, col, value.replace(tzinfo=None), day)
                 elif isinstance(value, date):
@@ -117,7 +119,7 @@ class LedgerWriter:
                 elif isinstance(value, int | float | Decimal):
                     ws.write_number(r, col, float(value))
                 else:
-                    ws.write_string(r, col, str(value))
+                    cells.text(ws, r, col, str(value))
             self.n += 1
             if self.progress is not None and self.n % PROGRESS_EVERY == 0:
                 self.progress(self.n)

@@ -96,3 +96,30 @@ async def test_a_run_missed_by_more_than_the_grace_is_not_made_up(uow: UowFactor
         assert not woken.is_set()
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_committed_notice_wakes_the_running_sender_at_once(engine, uow: UowFactory) -> None:  # type: ignore[no-untyped-def]
+    """The sender of ``hazardbot run`` drains every ``drain_every_seconds`` (an hour here); a commit that queued a
+    notice on the services' engine wakes it, so the notice does not wait for the next round."""
+    from bot.app import build_bot
+    from bot.local_session import LocalSession
+    from bot.services.notices import Notice, queue_notices
+    from bot.settings import Settings
+    from reminders.scheduler import running_reminders
+    from reminders.texts import literal
+
+    session = LocalSession()
+    bot = build_bot(Settings(), session)
+    cfg = ReminderSettings(drain_every_seconds=3600, per_chat_interval=0.0, hour=3)
+    async with uow() as u:
+        who = await f.user(u.session, 7_777, "收件人")
+        await u.commit()
+    async with running_reminders(bot, uow, cfg, TZ, lambda: datetime.now(TZ), engine=engine):
+        await asyncio.sleep(0.2)  # its first round found nothing; it now sleeps for the hour
+        async with uow() as u:
+            await queue_notices(u.session, "hazard_event:1", [Notice(who, "hazard_step", literal("通知"))],
+                                datetime.now(TZ))
+            await u.commit()
+        async with asyncio.timeout(30):  # a safety net: woken, it sends within moments
+            while not any(getattr(m, "chat_id", None) == 7_777 for m in session.requests):
+                await asyncio.sleep(0.05)

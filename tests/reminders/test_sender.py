@@ -17,6 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.services.notices import Notice, queue_notices
 from reminders import delivery
 from reminders.actions import ReminderAction
 from reminders.facts import Person
@@ -121,6 +122,24 @@ async def test_nothing_is_sent_at_night(uow: UowFactory, bot: Bot, standin: BotA
     night = datetime(2019, 3, 25, 23, 30, tzinfo=TZ)
     await Sender(bot, uow, fast(), TZ, ticking(night)).run_until_done()
     assert standin.delivered == [] and await statuses(uow) == {"pending": 1}
+
+
+async def test_a_notice_goes_out_at_night_as_html_and_once_while_reminders_wait(
+    uow: UowFactory, bot: Bot, standin: BotApiStandIn
+) -> None:
+    [person] = await people(uow, 1)
+    await queue(uow, [person], 1)
+    night = datetime(2019, 3, 25, 23, 30, tzinfo=TZ)
+    words = literal("通知：<b>张&lt;三&gt;出租房</b> 已审核通过")
+    notice = Notice(person.user_id or 0, "hazard_step", words)
+    async with uow() as u:
+        assert await queue_notices(u.session, "hazard_event:1", [notice, notice], night) == 1
+        assert await queue_notices(u.session, "hazard_event:1", [notice], night) == 0  # the same change again
+        await u.commit()
+    await Sender(bot, uow, fast(), TZ, ticking(night)).run_until_done()
+    assert [(d.chat_id, d.text, d.parse_mode) for d in standin.delivered] == [
+        (person.telegram_id, "通知：<b>张&lt;三&gt;出租房</b> 已审核通过", "HTML")]
+    assert await statuses(uow) == {"pending": 1, "sent": 1}  # the reminder waits for the morning
 
 
 async def test_blocked_recipient_is_marked_skipped_and_their_leader_told_once(

@@ -1,0 +1,147 @@
+"""The words of the notices a committed change sends — a hazard's step to the people concerned, a tip-off's
+news to its reporter and to the township's verifiers — and of the states and actions they name, without
+any framework: a ``reminders.texts.Text`` of these functions is rendered in each recipient's language when
+the notice is queued (``bot.services.notices``); the handlers show the same words in the language of the
+update (``handlers.texts.localized``).
+
+Notices are HTML: what people typed (site names, notes, names) is escaped, and shortened so that a notice
+stays far inside Telegram's 4096 characters.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from reminders.texts import _
+
+SITE_LIMIT = 200
+NAME_LIMIT = 64
+NOTE_LIMIT = 1000  # a reason or note typed with the step (up to 2000)
+
+
+def q(text: object) -> str:
+    """Escape ``text`` for an HTML message."""
+    return escape(str(text), quote=False)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def state_name(state: str) -> str:
+    """A hazard state (``bot.domain.HazardState``) in words."""
+    names = {
+        "pending_review": _("awaiting unit review"),
+        "pending_confirmation": _("awaiting the district office's confirmation"),
+        "registered": _("registered, being rectified"),
+        "rectified": _("rectified, awaiting re-inspection"),
+        "closure_requested": _("re-inspected, awaiting closure"),
+        "closed": _("closed"),
+        "rejected": _("rejected"),
+    }
+    return names.get(state, state)
+
+
+def action_name(action: str) -> str:
+    """A life cycle action (``bot.services.lifecycle.Action``) as the history and the notices name it."""
+    names = {
+        "submit": _("submitted"),
+        "approve": _("approved"),
+        "reject": _("rejection"),
+        "register": _("registered in the ledger"),
+        "set_plan": _("five implementations updated"),
+        "set_level": _("level changed"),
+        "report_rectification": _("rectification reported"),
+        "reinspect_pass": _("re-inspection passed"),
+        "reinspect_fail": _("re-inspection failed"),
+        "close": _("closure"),
+        "verify_pass": _("verification passed"),
+        "verify_fail": _("verification failed (rebound)"),
+        "supervise": _("put under supervision"),
+        "lookback_pass": _("lookback: no rebound"),
+        "lookback_rebound": _("lookback: rebound"),
+        "link_new": _("new hazard linked"),
+        "verify": _("verification recorded"),
+        "issue_notice": _("notice issued"),
+    }
+    return names.get(action, action)
+
+
+def hazard_step(site: str, number: str, action: str, by: str, state: str, note: str | None) -> str:
+    """The notice of one life cycle step of hazard ``number`` at ``site``, taken by ``by``."""
+    text = _("Notice: {site} ({number}) — {action} by {name}. Now: {state}.").format(
+        site=q(_cut(site, SITE_LIMIT)), number=q(number), action=action_name(action), name=q(_cut(by, NAME_LIMIT)),
+        state=state_name(state),
+    )
+    if note:
+        text += "\n" + _("Note: {note}").format(note=q(_cut(note, NOTE_LIMIT)))
+    return text
+
+
+def tipoff_status_words(status: str, township: str = "") -> str:
+    """A tip-off status (``bot.services.tipoff_rules.TipOffStatus``) in the plain words its reporter reads."""
+    words = {
+        "received": _("received, waiting to be verified"),
+        "verifying": _("being verified by the township"),
+        "registered": _("verified: recorded in the hazard ledger"),
+        "rectifying": _("being rectified"),
+        "fixed": _("rectified and closed"),
+        "not_confirmed": _("verified: not confirmed"),
+        "forwarded": _("forwarded to the responsible township {township}"),
+        "merged": _("already reported by others: followed together"),
+    }
+    return words.get(status, status).format(township=q(township))
+
+
+def tipoff_reason_words(reason: str | None) -> str:
+    """Why a tip-off was not confirmed (``NOT_CONFIRMED_REASONS``), or ``""``."""
+    words = {
+        "no_hazard_found": _("no such hazard was found on site"),
+        "already_fixed": _("the hazard had already been removed"),
+        "not_a_safety_hazard": _("this is not a safety hazard (for other matters call 12345)"),
+        "insufficient_information": _("the information was not enough to find it"),
+    }
+    return words.get(reason or "", "")
+
+
+def tipoff_status(number: str, status: str, township: str = "", reason: str | None = None,
+                  follows: str = "registered") -> str:
+    """The reporter of tip-off ``number`` learns its new ``status`` (``merged``: they follow a case that is
+    ``follows``)."""
+    if status == "merged":
+        return _(
+            "Your tip-off <code>{number}</code>: this hazard had already been reported, so we follow it "
+            "together with the existing case. Current progress: {progress}."
+        ).format(number=q(number), progress=tipoff_status_words(follows))
+    text = _("Your tip-off <code>{number}</code> has news: {status}.").format(
+        number=q(number), status=tipoff_status_words(status, township))
+    if status == "not_confirmed" and tipoff_reason_words(reason):
+        text += "\n" + _("Reason: {reason}").format(reason=tipoff_reason_words(reason))
+    if status == "fixed":
+        text += "\n" + _("Still not fixed? Send /track {number} and press “Not fixed”.").format(number=q(number))
+    return text
+
+
+def tipoff_for_verifiers(kind: str, number: str, township: str) -> str:
+    """The township's verifiers hear of tip-off ``number``: ``tipoff_new``, ``tipoff_added`` (the reporter
+    added material), ``tipoff_not_fixed`` (the reporter says it is still not fixed), ``tipoff_returned`` (the
+    hazard made from it was rejected)."""
+    n, t = q(number), q(township)
+    if kind == "tipoff_new":
+        return _("📣 New tip-off from the public <code>{number}</code> ({township}). Open it to verify, or see "
+                 "/tipoffs.").format(number=n, township=t)
+    if kind == "tipoff_added":
+        return _("The reporter added material to tip-off <code>{number}</code> ({township}).").format(
+            number=n, township=t)
+    if kind == "tipoff_not_fixed":
+        return _("The reporter of tip-off <code>{number}</code> ({township}) says the hazard is still not fixed. "
+                 "Please re-check.").format(number=n, township=t)
+    if kind == "tipoff_returned":
+        return _("The hazard record made from tip-off <code>{number}</code> was rejected; the tip-off is back "
+                 "in the queue.").format(number=n)
+    raise ValueError(f"unknown tip-off notice {kind!r}")
+
+
+def open_tipoff() -> str:
+    """The words of the button under a verifier's notice."""
+    return _("Open tip-off")
