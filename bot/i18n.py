@@ -2,7 +2,8 @@
 
 Message ids are English; Simplified Chinese (``zh``) is the default locale, English (``en``) the second,
 chosen by the user's Telegram language. Catalogs are compiled in memory from the ``.po`` files at start,
-so no binary ``.mo`` is kept in the repository.
+so no binary ``.mo`` is kept in the repository. Nothing here imports aiogram: services and reminders
+render texts with ``translate``; ``bot.i18n_telegram`` gives the dispatcher its ``I18n``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import io
 from functools import cache
 from pathlib import Path
 
-from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -43,22 +43,6 @@ def translate(locale: str, message: str) -> str:
     """``message`` (an English message id) in ``locale``, outside any update (reminders, the outbox)."""
     catalog = _catalogs().get(locale)
     return catalog.gettext(message) if catalog is not None else message
-
-
-class CatalogI18n(I18n):
-    """aiogram's ``I18n`` reading ``.po`` catalogs directly."""
-
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return load_catalogs(self.path, self.domain)
-
-
-# aiogram keeps "the current I18n" in a context variable per class; gettext() reads I18n's, so the
-# subclass must share it or handlers would find no catalog.
-CatalogI18n._ContextInstanceMixin__context_instance = I18n._ContextInstanceMixin__context_instance  # type: ignore[attr-defined]
-
-
-def build_i18n() -> CatalogI18n:
-    return CatalogI18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)
 
 
 def locale_for(language_code: str | None) -> str:

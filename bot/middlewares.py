@@ -16,7 +16,8 @@ from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import build_i18n, locale_for
+from bot.i18n import locale_for
+from bot.i18n_telegram import build_i18n
 
 if TYPE_CHECKING:
     from bot.app import Core

@@ -341,7 +341,7 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
 def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
     """Two people pressing at once: the one stored second hears that someone else was first, not the forms'
     "that button belongs to an earlier message"."""
-    from bot.i18n import build_i18n
+    from bot.i18n_telegram import build_i18n
     from bot.services.errors import StaleAction
     from handlers.hazard_view import lifecycle_error
 

@@ -1,0 +1,22 @@
+"""Commands that never talk to Telegram start without aiogram (issue 18/19: importing its types takes
+seconds on these machines), and the services' composition root stays framework-free, so a second
+channel can drive it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+import bot.cli, bot.core
+from bot.cli import COMMAND_MODULES, build_parser
+build_parser()
+loaded = sorted(m for m in ("aiogram", "matplotlib", "fpdf", "docxtpl") if m in sys.modules)
+print(",".join(loaded))
+"""
+
+
+def test_the_command_line_and_the_services_load_without_aiogram() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "", f"loaded at start: {out.stdout.strip()}"
