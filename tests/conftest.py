@@ -217,7 +217,7 @@ async def open_harness(
         session = LocalSession()
         bot = build_bot(config, session)
         storage = SqlStorage(core.engine) if stored_state else None
-        sender = Sender(bot, core.uow, UNPACED, settings.tz, core.clock, notices_only=True)
+        sender = Sender(bot, core.uow, UNPACED, config.tz, core.clock, notices_only=True)
         yield Harness(core, build_dispatcher(core, storage), bot, session, UpdateFactory(),
                       DeliverAfterUpdate(sender, core.engine))
 
