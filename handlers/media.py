@@ -40,6 +40,12 @@ class DownloadFailed(DomainError):
     code = "photo_download_failed"
 
 
+class FileDownloadFailed(DownloadFailed):
+    """A file that is no photo (a spreadsheet) could not be fetched after ``ATTEMPTS`` tries."""
+
+    code = "file_download_failed"
+
+
 def might_be_image(document: Document) -> bool:
     """True for a file sent as an image type or named like one, and for a file whose type and name say
     nothing (generic type, no extension): its bytes decide. False for a file that names another type."""
@@ -64,34 +70,35 @@ class _Bounded(io.BytesIO):
         return super().write(chunk)
 
 
-async def fetch(bot: Bot, file_id: str, declared_size: int | None) -> bytes:
+async def fetch(bot: Bot, file_id: str, declared_size: int | None,
+                failure: type[DownloadFailed] = DownloadFailed) -> bytes:
     """The bytes of ``file_id``, at most 20 MB (from the declared size, before downloading, then while
     reading). A connection broken off is retried ``ATTEMPTS`` times with a growing wait.
 
-    Raises ``FileTooBig`` and ``DownloadFailed`` (both ``DomainError``)."""
+    Raises ``FileTooBig`` and ``failure`` (``DownloadFailed`` or a kind of it; both ``DomainError``)."""
     check_declared_size(declared_size)
     attempt = 1
     while True:
         try:
-            return await _fetch_once(bot, file_id)
+            return await _fetch_once(bot, file_id, failure)
         except (aiohttp.ClientError, TelegramNetworkError, TimeoutError) as exc:
             log.warning("event=download_retry attempt=%d error=%s", attempt, type(exc).__name__)
             if attempt >= ATTEMPTS:
-                raise DownloadFailed() from exc
+                raise failure() from exc
             await asyncio.sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
             attempt += 1
 
 
-async def _fetch_once(bot: Bot, file_id: str) -> bytes:
+async def _fetch_once(bot: Bot, file_id: str, failure: type[DownloadFailed]) -> bytes:
     try:
         file = await bot.get_file(file_id)
     except TelegramBadRequest as exc:
         if "too big" in exc.message.lower():
             raise FileTooBig(size_mb="> 20", max_mb=MAX_FILE_BYTES // 2**20) from exc
-        raise DownloadFailed() from exc
+        raise failure() from exc
     check_declared_size(file.file_size)
     if not file.file_path:  # Telegram gives no path for a file it will not serve
-        raise DownloadFailed()
+        raise failure()
     buffer = _Bounded()
     await bot.download_file(file.file_path, destination=buffer)
     return buffer.getvalue()

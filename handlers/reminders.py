@@ -27,6 +27,8 @@ from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from handlers.callbacks import Num
+from handlers.media import FileDownloadFailed
+from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.summaries import ranking_text
@@ -200,7 +202,7 @@ def router() -> Router:
         assert doc is not None
 
         async def fetch(path: Path) -> None:  # called only once the sender, the name and the size are fine
-            await bot.download(doc.file_id, destination=path)
+            path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
 
         try:
             report = await services.contacts.import_upload(actor, doc.file_name or "file", doc.file_size, fetch)

@@ -26,6 +26,8 @@ from bot.services.errors import DomainError
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ReportCb
+from handlers.media import FileDownloadFailed
+from handlers.media import fetch as fetch_file
 from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import clip
 from handlers.texts import domain_error, q
@@ -262,7 +264,7 @@ def router() -> Router:
         assert doc is not None
 
         async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
-            await bot.download(doc.file_id, destination=path)
+            path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
             await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
 
         try:

@@ -103,12 +103,14 @@ def image_rejection(code: str, params: dict[str, Any]) -> str:
         return _("That image file is damaged or incomplete. Please send it again.")
     if code == "photo_download_failed":
         return _("The photo could not be downloaded from Telegram. Please send it again.")
+    if code == "file_download_failed":
+        return _("The file could not be downloaded from Telegram. Please send it again.")
     return _("That file is not an image I can use (JPEG, PNG, WebP or HEIC).")
 
 
 IMAGE_ERRORS = frozenset({
     "file_too_big", "image_too_large_pixels", "image_too_many_frames", "image_truncated", "not_an_image",
-    "image_format_unsupported", "photo_download_failed",
+    "image_format_unsupported", "photo_download_failed", "file_download_failed",
 })
 
 

@@ -16,7 +16,7 @@ import logging
 import os
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,3 +260,27 @@ def failures() -> Iterator[FailureLog]:
     yield handler
     for logger in loggers:
         logger.removeHandler(handler)
+
+
+@pytest.fixture
+def cut_downloads(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """``cut(n)``: the next ``n`` downloads break off after their first chunk, as a connection does."""
+    import aiohttp
+
+    from handlers import media
+
+    monkeypatch.setattr(media, "BACKOFF", (0.0, 0.0))
+    session = harness.session
+    real = session.stream_content
+    remaining = [0]
+
+    async def stream(*args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        broken = remaining[0] > 0
+        remaining[0] -= 1
+        async for chunk in real(*args, **{**kwargs, "chunk_size": 1024}):
+            yield chunk
+            if broken:
+                raise aiohttp.ClientPayloadError("Response payload is not completed")
+
+    monkeypatch.setattr(session, "stream_content", stream)
+    return lambda n: remaining.__setitem__(0, n)

@@ -19,6 +19,7 @@ from aiogram.methods import GetFile
 from openpyxl import load_workbook
 from sqlalchemy import delete
 
+from handlers import media
 from storage.models import Membership
 from tests import hostile_sheets as hs
 from tests.conftest import TODAY, Harness, open_harness
@@ -148,3 +149,18 @@ def test_the_parse_worker_loads_neither_aiogram_nor_sqlalchemy() -> None:
             "('aiogram', 'sqlalchemy', 'sqlmodel', 'pydantic', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out
+
+
+async def test_a_spreadsheet_download_cut_mid_way_is_tried_again_then_named(
+    harness: Harness, cut_downloads: Callable[[int], None]
+) -> None:
+    office = await harness.bind(7705, "office", "区安委会办公室")
+    cut_downloads(media.ATTEMPTS - 1)
+    await office.file(hs.not_a_workbook(), "计划.xlsx", XLSX)
+    assert "该文件不是Excel工作簿" in office.last_text(), office.last_text()
+    for start in ((), ("/contacts_import",)):
+        for command in start:
+            await office.say(command)
+        cut_downloads(media.ATTEMPTS)
+        await office.file(hs.not_a_workbook(), "附件4.xlsx", XLSX)
+        assert office.last_text() == "文件下载失败，请重新发送。", office.last_text()

@@ -6,11 +6,10 @@ again, then named."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from aiogram.methods import GetFile
 from sqlmodel import col, func, select
@@ -162,26 +161,6 @@ async def test_in_the_rectification_step_a_heic_with_no_type_is_a_photo_not_a_do
         report = (await u.session.exec(select(Rectification).where(Rectification.hazard_id == hid))).one()
         photos = (await u.session.exec(select(Photo.mime).where(col(Photo.id).in_(report.photo_ids)))).all()
     assert report.document_file_id is None and photos == ["image/heic"]
-
-
-@pytest.fixture
-def cut_downloads(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
-    """``cut(n)``: the next ``n`` downloads break off after their first chunk, as a connection does."""
-    monkeypatch.setattr(media, "BACKOFF", (0.0, 0.0))
-    session = harness.session
-    real = session.stream_content
-    remaining = [0]
-
-    async def stream(*args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        broken = remaining[0] > 0
-        remaining[0] -= 1
-        async for chunk in real(*args, **{**kwargs, "chunk_size": 1024}):
-            yield chunk
-            if broken:
-                raise aiohttp.ClientPayloadError("Response payload is not completed")
-
-    monkeypatch.setattr(session, "stream_content", stream)
-    return lambda n: remaining.__setitem__(0, n)
 
 
 async def test_a_download_cut_mid_way_is_tried_again(harness: Harness, cut_downloads: Callable[[int], None]) -> None:
