@@ -186,10 +186,11 @@ class FormService:
         """Apply one user action to the open form and say what comes next.
 
         A wrong answer returns the same question with ``error`` set; nothing stored is lost.
-        Raises ``StaleAction`` for a button of another draft; returns ``kind='none'`` without a draft.
-        A photo offered without its image (``PhotoAnswer.image`` ``None``) gets ``photo_wanted`` when
-        the question asked now (or the photos question of its album) takes it, else the answer it
-        would get — before any byte of it is downloaded.
+        Raises ``StaleAction`` for a button of another draft, ``RoleRevoked`` when the actor no longer holds a
+        role of the form at the unit it was opened for (only cancelling it is still done; the draft is kept);
+        returns ``kind='none'`` without a draft. A photo offered without its image (``PhotoAnswer.image``
+        ``None``) gets ``photo_wanted`` when the question asked now (or the photos question of its album)
+        takes it, else the answer it would get — before any byte of it is downloaded.
         """
         async with self._lock(actor.user_id), self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id, for_update=True)
