@@ -15,7 +15,11 @@ file. Variants:
 - ``receive``: ``build_unmarked`` — what a form's photo costs on receipt (checks, decode, upright, sRGB,
   1600 px, EXIF-free, thumbnail; no watermark yet);
 - ``stamp``: ``build_stamped`` on that unmarked copy — what submitting the record costs per photo
-  (the watermark with the record's number and address as submitted).
+  (the watermark with the record's number and address as submitted);
+- ``receive-heic-48mp``: ``build_unmarked`` of an 8000×6000 HEIC in 512 px tiles (an iPhone in 48 MP mode,
+  sent as a file; ``tests.hostile_images.heic_grid``), decoded in the image worker process
+  (``storage.image_decode``): its time includes the round trip; its memory is the bot process's only
+  (the worker's own peak is printed below the table).
 
 Time: median wall time of ``--runs`` runs in one warm process. Memory: each variant runs once more
 in a fresh subprocess; peak RSS growth over the process after imports and reading the file
@@ -26,6 +30,7 @@ in a fresh subprocess; peak RSS growth over the process after imports and readin
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import platform
@@ -42,7 +47,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.services import evidence  # noqa: E402
 from bot.services.evidence import (  # noqa: E402
     WatermarkInfo,
     build_evidence,
@@ -50,8 +54,9 @@ from bot.services.evidence import (  # noqa: E402
     build_unmarked,
     watermark_lines,
 )
-from storage import images  # noqa: E402
+from storage import image_decode, images  # noqa: E402
 from storage.images import inspect_image  # noqa: E402
+from tests.hostile_images import heic_grid  # noqa: E402
 
 INFO = WatermarkInfo(
     received_at=datetime(2026, 11, 29, 6, 30, tzinfo=UTC),
@@ -92,11 +97,11 @@ def pipeline(data: bytes) -> int:
 
 def pipeline_no_draft(data: bytes) -> int:
     real = images.open_upright
-    evidence.open_upright = lambda d, facts, long_edge=None: real(d, facts)  # type: ignore[assignment]
+    image_decode.open_upright = lambda d, facts, long_edge=None: real(d, facts)  # type: ignore[assignment]
     try:
         return pipeline(data)
     finally:
-        evidence.open_upright = real
+        image_decode.open_upright = real
 
 
 def receive(data: bytes) -> int:
@@ -111,8 +116,20 @@ def stamp(data: bytes) -> int:
     return len(build_stamped(unmarked, watermark_lines(INFO))[0].data)
 
 
+_heic_48mp = functools.cache(lambda: heic_grid(8000, 6000))
+
+
+def receive_heic(_data: bytes) -> int:
+    return len(build_unmarked(_heic_48mp()).copy.data)
+
+
 VARIANTS = {"plain": plain, "pipeline": pipeline, "pipeline-no-draft": pipeline_no_draft, "receive": receive,
-            "stamp": stamp}
+            "stamp": stamp, "receive-heic-48mp": receive_heic}
+
+
+def _worker_peak_mib() -> float:
+    workers = image_decode.shared_workers(image_decode.WORKER_MEMORY_MB, image_decode.WORKERS, image_decode.PRELOAD)
+    return workers.last_peak_kb / 1024
 
 
 def _status_kib(field: str) -> int:
@@ -127,6 +144,8 @@ def _child(variant: str, path: str) -> None:
     func = VARIANTS[variant]
     if variant == "stamp":  # the unmarked copy exists before submission: not part of what is measured
         stamp(data)
+    if variant == "receive-heic-48mp":  # the file exists and the worker has started: neither is measured
+        receive_heic(data)
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status_kib("VmRSS")
     tracemalloc.start()
@@ -168,6 +187,7 @@ def main() -> None:
         mem = json.loads(child.stdout)
         print(f"{name:<20}{medians[name]:>10.3f}{min(times):>8.3f}{medians[name] / medians['plain']:>9.2f}"
               f"{mem['rss_growth_kib'] / 1024:>10.1f}{mem['py_peak_bytes'] / 2**20:>13.1f}")
+    print(f"\nimage worker peak RSS (its own VmHWM, after the HEIC): {_worker_peak_mib():.0f} MiB")
     tmp.unlink()
 
 

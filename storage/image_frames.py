@@ -128,6 +128,11 @@ def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
         i += 12 + length
 
 
+def png_chunk(data: bytes, kind: bytes) -> bytes | None:
+    """The body of the first ``kind`` chunk of the PNG ``data``, wherever it lies; ``None`` when absent."""
+    return next((body for found, body in _png_chunks(data) if found == kind), None)
+
+
 #: channels of each PNG colour type
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 

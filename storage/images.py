@@ -29,7 +29,14 @@ from PIL import Image, ImageOps
 
 from bot.services.errors import DomainError
 from storage.heif_frames import heif_layout
-from storage.image_frames import FrameLayout, FrameStructureBroken, TooManyFrames, scan_frames, vp8_size
+from storage.image_frames import (
+    FrameLayout,
+    FrameStructureBroken,
+    TooManyFrames,
+    png_chunk,
+    scan_frames,
+    vp8_size,
+)
 
 # thumbnails, depth and auxiliary images are never decoded: only the primary image is used
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -255,7 +262,14 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
     width, height = layout.shown
     try:
         with Image.open(io.BytesIO(data)) as im:
-            exif = im.getexif()
+            if fmt == "png" and "exif" not in im.info:
+                # Pillow decodes every pixel to look for an eXIf chunk after them: found here instead
+                found = png_chunk(data, b"eXIf")
+                if found is not None:
+                    im.info["exif"] = b"Exif\x00\x00" + found
+                exif = Image.Image.getexif(im)
+            else:
+                exif = im.getexif()
     except _BOMBS as exc:
         raise ImageTooLargePixels(width=width, height=height, max_megapixels=max_pixels // 1_000_000) from exc
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:

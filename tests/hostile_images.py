@@ -11,7 +11,7 @@ import zlib
 
 from PIL import Image
 
-from tests.image_factory import encode, scene
+from tests.image_factory import encode, png_chunk, scene
 
 
 def _lzw_constant(pixels: int, min_code: int = 2, cycle: int = 4000) -> bytes:
@@ -73,16 +73,12 @@ def gif_many_frames(count: int, side: int = 2) -> bytes:
     return b"GIF89a" + struct.pack("<HHBBB", side, side, 0x81, 0, 0) + _PALETTE + frame * count + b";"
 
 
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
 def _ihdr(width: int, height: int, depth: int = 8, colour: int = 2) -> bytes:
-    return _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+    return png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
 
 
 def _fctl(seq: int, width: int, height: int, x: int = 0, y: int = 0) -> bytes:
-    return _chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, width, height, x, y, 1, 10, 0, 0))
+    return png_chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, width, height, x, y, 1, 10, 0, 0))
 
 
 def png_flat(width: int, height: int, colour: int = 6) -> bytes:
@@ -93,22 +89,22 @@ def png_flat(width: int, height: int, colour: int = 6) -> bytes:
     packer = zlib.compressobj(9)
     parts = [packer.compress(row) for _ in range(height)]
     parts.append(packer.flush())
-    return b"\x89PNG\r\n\x1a\n" + _ihdr(width, height, 8, colour) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + _ihdr(width, height, 8, colour) + png_chunk(b"IDAT", b"".join(parts)) + png_chunk(b"IEND", b"")
 
 
 def apng_frame_outside_canvas() -> bytes:
     """An APNG whose canvas (IHDR) is 100×100 and whose frame claims 12 000×12 000: invalid."""
     pixels = zlib.compress(b"\x00" + b"\x00" * 300 * 100)
-    return (b"\x89PNG\r\n\x1a\n" + _ihdr(100, 100) + _chunk(b"acTL", struct.pack(">II", 1, 0))
-            + _fctl(0, 12000, 12000) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + _ihdr(100, 100) + png_chunk(b"acTL", struct.pack(">II", 1, 0))
+            + _fctl(0, 12000, 12000) + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b""))
 
 
 def apng_frame_flood(frames: int) -> bytes:
     """An APNG declaring ``frames`` frames in acTL (and carrying their fcTL chunks)."""
     pixels = zlib.compress((b"\x00" + b"\x00" * 3 * 4) * 4)
     controls = b"".join(_fctl(i, 4, 4) for i in range(frames))
-    return (b"\x89PNG\r\n\x1a\n" + _ihdr(4, 4) + _chunk(b"acTL", struct.pack(">II", frames, 0)) + controls
-            + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + _ihdr(4, 4) + png_chunk(b"acTL", struct.pack(">II", frames, 0)) + controls
+            + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b""))
 
 
 def webp_canvas(width: int, height: int) -> bytes:
@@ -298,3 +294,53 @@ def decodes(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         return im.size
+
+
+# ---- a large HEIC as an iPhone writes it: a grid of 512×512 HEVC tiles -----------------------------
+
+
+def _box(kind: bytes, body: bytes, version: int | None = None, flags: int = 0) -> bytes:
+    if version is not None:
+        body = struct.pack(">I", (version << 24) | flags) + body
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def _heic_parts(data: bytes) -> tuple[bytes, bytes]:
+    """The ``hvcC`` box and the coded picture of a single-image HEIC made by pillow_heif."""
+    at = data.index(b"hvcC") - 4
+    hvcc = data[at : at + struct.unpack(">I", data[at : at + 4])[0]]
+    mdat = data.index(b"mdat") - 4
+    return hvcc, data[mdat + 8 : mdat + struct.unpack(">I", data[mdat : mdat + 4])[0]]
+
+
+def heic_grid(width: int = 8000, height: int = 6000, tile: int = 512) -> bytes:
+    """A ``width × height`` HEIC whose primary item is a grid of ``tile``-pixel HEVC tiles, as an iPhone in
+    48 MP mode writes it (8000×6000 in 16 × 12 tiles of 512). One tile is encoded and every grid cell
+    points at it: about 2 KB, made in milliseconds, decoded by libheif at its full size."""
+    hvcc, coded = _heic_parts(encode(scene((tile, tile)), "HEIF", quality=30))
+    columns, rows = -(-width // tile), -(-height // tile)
+    tiles = list(range(2, 2 + columns * rows))
+    grid = struct.pack(">BBBBHH", 0, 0, rows - 1, columns - 1, width, height)
+    infe = _box(b"infe", struct.pack(">HH4s", 1, 0, b"grid") + b"\0", version=2)
+    infe += b"".join(_box(b"infe", struct.pack(">HH4s", i, 0, b"hvc1") + b"\0", version=2, flags=1) for i in tiles)
+    ipco = _box(b"ipco", hvcc + _box(b"ispe", struct.pack(">II", tile, tile), version=0)
+                + _box(b"ispe", struct.pack(">II", width, height), version=0))
+    ipma = struct.pack(">IHBB", 1 + len(tiles), 1, 1, 3) + b"".join(struct.pack(">HBBB", i, 2, 0x81, 2) for i in tiles)
+
+    def meta(offset: int) -> bytes:
+        iloc = struct.pack(">BBH", 0x44, 0x00, 1 + len(tiles)) + struct.pack(">HHHHII", 1, 1, 0, 1, 0, len(grid))
+        iloc += b"".join(struct.pack(">HHHHII", i, 0, 0, 1, offset, len(coded)) for i in tiles)
+        return _box(b"meta", b"".join((
+            _box(b"hdlr", struct.pack(">I4s12s", 0, b"pict", bytes(12)) + b"\0", version=0),
+            _box(b"pitm", struct.pack(">H", 1), version=0),
+            _box(b"iinf", struct.pack(">H", 1 + len(tiles)) + infe, version=0),
+            _box(b"iref", _box(b"dimg", struct.pack(">HH", 1, len(tiles)) + struct.pack(f">{len(tiles)}H", *tiles)),
+                 version=0),
+            _box(b"iprp", ipco + _box(b"ipma", ipma, version=0)),
+            _box(b"idat", grid),
+            _box(b"iloc", iloc, version=1),
+        )), version=0)
+
+    ftyp = _box(b"ftyp", b"heic" + bytes(4) + b"mif1heic")
+    head = len(ftyp) + len(meta(0)) + 8
+    return ftyp + meta(head) + _box(b"mdat", coded)

@@ -46,13 +46,14 @@ def _dms(value: float) -> tuple[float, float, float]:
     return (float(d), float(m), round((value - d - m / 60) * 3600, 4))
 
 
-def _chunk(kind: bytes, body: bytes) -> bytes:
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk: length, type, body, CRC."""
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG signature and IHDR claiming ``width × height`` and nothing else (no pixel data)."""
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
 
 
 def png_bomb(side: int = 20000) -> bytes:
@@ -64,9 +65,9 @@ def png_bomb(side: int = 20000) -> bytes:
     parts.append(packer.flush())
     return (
         b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
-        + _chunk(b"IDAT", b"".join(parts))
-        + _chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
+        + png_chunk(b"IDAT", b"".join(parts))
+        + png_chunk(b"IEND", b"")
     )
 
 

@@ -145,7 +145,7 @@ def test_the_command_line_import_is_bounded_too(database_url: str, tmp_path: Pat
 
 def test_the_parse_worker_loads_neither_aiogram_nor_sqlalchemy() -> None:
     """``import aiogram`` costs seconds and ~100 MB: the worker imports only what parsing needs."""
-    probe = "import sys, storage.excel.jobs, storage.excel.worker; print(sorted(m for m in " \
+    probe = "import sys, storage.excel.jobs, storage.excel.worker, storage.untrusted_worker; print(sorted(m for m in " \
             "('aiogram', 'sqlalchemy', 'sqlmodel', 'pydantic', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out

@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 import pytest
 from PIL import Image
+from sqlmodel import col, select
 
+import storage.image_decode as image_decode
 import storage.images as images
 from bot.services.evidence import build_unmarked
 from bot.services.tipoff_photos import strip_metadata
@@ -23,12 +25,16 @@ from storage.images import (
     inspect_image,
     open_upright,
 )
+from storage.models_evidence import PhotoEvidence
+from tests.conftest import Harness
+from tests.forms_flow import fill_hazard_until_photos
 from tests.hostile_images import (
     apng_frame_flood,
     apng_frame_outside_canvas,
     decodes,
     gif_frame_bomb,
     gif_many_frames,
+    heic_grid,
     heic_ispe_claiming,
     heic_photo,
     heic_sps_bomb,
@@ -36,7 +42,7 @@ from tests.hostile_images import (
     tiff_pages_bomb,
     webp_canvas,
 )
-from tests.image_factory import jpeg_claiming, png_bomb, png_header_only
+from tests.image_factory import exif_with, jpeg_claiming, png_bomb, png_chunk, png_header_only
 from tests.memory_probe import peak_growth
 
 BOMBS: dict[str, Callable[[], bytes]] = {
@@ -124,10 +130,57 @@ def test_anything_pillow_calls_a_bomb_is_too_large_not_an_error(frame: tuple[int
 
 
 @pytest.mark.parametrize("make", [lambda d: build_unmarked(d).copy.data, strip_metadata], ids=["staff", "tip-off"])
-def test_a_picture_just_within_the_bound_is_taken_at_the_cost_of_one_decoded_copy(make: Callable[[bytes], bytes]) -> None:
-    # 7 700 × 7 700 RGBA = 59.3 MP: Pillow holds it in 237 MB; reduced strip by strip, nothing else that big
+def test_a_picture_just_within_the_bound_is_decoded_outside_the_bot_process(make: Callable[[bytes], bytes]) -> None:
+    # 7 700 × 7 700 RGBA = 59.3 MP: Pillow holds it in 237 MB, in the image worker; here only the shrunk copy
     data = png_flat(7700, 7700)
     with peak_growth() as growth:
         made = make(data)
     assert max(Image.open(io.BytesIO(made)).size) <= 2560
-    assert growth.mb < 300, f"{growth.mb:.0f} MiB"
+    assert growth.mb < 150, f"{growth.mb:.0f} MiB"
+
+
+def test_a_large_pngs_exif_after_its_pixels_is_read_without_decoding_them() -> None:
+    # Pillow's PNG getexif decodes every pixel to reach an eXIf chunk that follows them
+    data = png_flat(7700, 7700)
+    exif = exif_with(orientation=6, gps=(39.92, 116.44)).tobytes()
+    data = data[:-12] + png_chunk(b"eXIf", exif[6:]) + data[-12:]  # before IEND, after IDAT
+    with peak_growth() as growth:
+        facts = inspect_image(data)
+    assert (facts.orientation, facts.latitude, facts.longitude, facts.width) == (6, 39.92, 116.44, 7700)
+    assert growth.mb < 20, f"{growth.mb:.0f} MiB"
+
+
+async def test_an_iphone_48_mp_heic_is_accepted_without_its_pixels_in_the_bot_process(harness: Harness) -> None:
+    # 8000 × 6000 in 192 tiles of 512, as an iPhone in 48 MP mode sends it as a file: decoded in the bounded
+    # image worker (libheif's planes and Pillow's copy, ~330 MB together, never in the bot process)
+    chat = await harness.bind(74101, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat)
+    data = heic_grid(8000, 6000)
+    with peak_growth() as growth:
+        texts = chat.texts(await chat.file(data, "IMG_4800.HEIC", "image/heic"))
+    assert growth.mb < 150, f"the bot process grew by {growth.mb:.0f} MiB"
+    assert len(texts) == 1 and "已收到照片（共 1 张）" in texts[0], texts
+    async with harness.core.uow() as u:
+        row = (await u.session.exec(select(PhotoEvidence).order_by(col(PhotoEvidence.id).desc()))).first()
+    assert row is not None and (row.format, row.width, row.height) == ("heif", 8000, 6000)
+    assert (row.copy_width, row.copy_height) == (1600, 1200)
+
+
+@pytest.mark.parametrize(("bound", "make"), [
+    ({"WORKER_MEMORY_MB": 200}, lambda: png_flat(7700, 7700)),
+    ({"WORKER_TIMEOUT_SECONDS": 0.05}, lambda: heic_grid(8000, 6000)),
+], ids=["memory", "timeout"])
+async def test_a_decode_beyond_the_workers_memory_or_time_is_too_large_in_words(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, bound: dict[str, float], make: Callable[[], bytes]
+) -> None:
+    # the worker dies of its address-space bound (Pillow's 237 MB buffer) or is stopped at its time: the
+    # user is told the picture is too large, not "系统出现问题"; nothing is kept; the next photo gets through
+    for name, value in bound.items():
+        monkeypatch.setattr(image_decode, name, value)
+    chat = await harness.bind(74102, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat)
+    texts = chat.texts(await chat.file(make(), "IMG_4801.png", "image/png"))
+    assert len(texts) == 1 and "图片过大" in texts[0] and "隐患照片" in texts[0], texts
+    monkeypatch.undo()
+    texts = chat.texts(await chat.file(heic_photo(), "IMG_4802.heic", "image/heic"))
+    assert len(texts) == 1 and "已收到照片（共 1 张）" in texts[0], texts

@@ -15,6 +15,17 @@ class DomainError(Exception):
         super().__init__(f"{self.code}: {params}" if params else self.code)
         self.params = params
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # crosses back from a worker process (``storage.untrusted_worker``) whatever the subclass's __init__
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class NotBound(DomainError):
     """The user has no role yet (binding needed)."""

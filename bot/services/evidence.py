@@ -3,7 +3,8 @@ EXIF (GPS included) stripped; thumbnails for cards; before/after composites for 
 
 The original bytes are kept untouched elsewhere (``storage.photo_store``); what is made here is what
 other people see. Decoding and drawing run in a worker thread (``asyncio.to_thread``) so a 12 MP
-photo never blocks the event loop. Source: 方案 五(一) ("相关记录及照片及时录入信息系统");
+photo never blocks the event loop; a HEIC or a picture too big to decode cheaply is decoded in the
+memory-bounded image worker process instead (``storage.image_decode``). Source: 方案 五(一) ("相关记录及照片及时录入信息系统");
 design.md "Records" (photos per stage + location) and "Hazard life cycle" (evidence per stage).
 
 Two steps, because a form's photo arrives before its record exists: on receipt the original is
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageDraw
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,12 +41,12 @@ from bot.services.watermark import (
     watermark_lines,
 )
 from storage.db import UowFactory
+from storage.image_decode import decode_fitted
 from storage.images import (
     MAX_FILE_BYTES,
     FileTooBig,
     ImageFacts,
     inspect_image,
-    open_upright,
 )
 from storage.models import Photo
 from storage.models_evidence import PhotoEvidence
@@ -95,41 +96,6 @@ class EvidenceResult:
     thumbnail: EncodedImage
 
 
-def _srgb() -> ImageCms.ImageCmsProfile:
-    # made per call (microseconds): LittleCMS objects are not shared between worker threads
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def to_rgb(im: Image.Image) -> Image.Image:
-    """Plain RGB in sRGB: transparency flattened on white; palette, grey and 16-bit expanded;
-    CMYK (and RGB with an embedded profile) converted through its ICC profile when present."""
-    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        im.mode in ("P", "L", "RGB", "1") and "transparency" in im.info
-    ):
-        rgba = im.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
-        im = im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    icc = im.info.get("icc_profile")
-    if icc and im.mode in ("RGB", "CMYK"):
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(im, source, _srgb(), outputMode="RGB")  # type: ignore[return-value]
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: fall back to the plain conversion
-    return im if im.mode == "RGB" else im.convert("RGB")
-
-
-def _fit(im: Image.Image, long_edge: int) -> Image.Image:
-    if max(im.size) <= long_edge:
-        return im
-    ratio = long_edge / max(im.size)
-    size = (max(1, round(im.width * ratio)), max(1, round(im.height * ratio)))
-    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-
-
 def encode_jpeg(im: Image.Image, quality: int = 85) -> EncodedImage:
     """``im`` as a baseline JPEG with no metadata at all (no EXIF, GPS, XMP or ICC)."""
     im.info = {}
@@ -143,8 +109,7 @@ def build_evidence(original: bytes, info: WatermarkInfo, *, long_edge: int = EVI
     facts = inspect_image(original)
     info = info.with_facts(facts)
     lines = tuple(watermark_lines(info))
-    im = _fit(to_rgb(open_upright(original, facts, long_edge=long_edge)), long_edge)
-    marked = burn_watermark(im, lines)
+    marked = burn_watermark(decode_fitted(original, facts, long_edge), lines)
     copy = encode_jpeg(marked)
     marked.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
     return EvidenceResult(facts, info, lines, copy, encode_jpeg(marked, quality=80))
@@ -163,7 +128,7 @@ def build_unmarked(original: bytes, *, long_edge: int = EVIDENCE_LONG_EDGE) -> U
     """Blocking: check and decode ``original`` into an upright, sRGB, EXIF-free copy, not watermarked.
     Raises the ``storage.images`` domain errors (a bomb from its headers; a damaged file on decoding)."""
     facts = inspect_image(original)
-    im = _fit(to_rgb(open_upright(original, facts, long_edge=long_edge)), long_edge)
+    im = decode_fitted(original, facts, long_edge)
     copy = encode_jpeg(im.copy(), quality=UNMARKED_QUALITY)
     im.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
     return Unmarked(facts, copy, encode_jpeg(im, quality=80))
@@ -211,7 +176,7 @@ def build_before_after(before: bytes, after: bytes, *, height: int = COMPOSITE_H
     pictures = []
     for data in (before, after):
         facts = inspect_image(data)
-        pictures.append(to_rgb(open_upright(data, facts, long_edge=2 * height)))
+        pictures.append(decode_fitted(data, facts, 2 * height))
     h = min(height, *(p.height for p in pictures))
     widths = [max(1, round(p.width * h / p.height)) for p in pictures]
     gap = max(4, h // 150)

@@ -78,18 +78,10 @@ class SpreadsheetRefused(DomainError):
         super().__init__(reason=reason, **params)
         self.reason = reason
 
-    def __reduce__(self) -> tuple[Any, ...]:  # crosses the process boundary from the parse worker
-        params = dict(self.params)
-        return (_refused, (params.pop("reason"), params))
-
     def describe(self) -> str:
         """One English line for the command line and logs."""
         extra = ", ".join(f"{k}={v}" for k, v in self.params.items() if k != "reason")
         return f"refused ({self.reason}{': ' + extra if extra else ''})"
-
-
-def _refused(reason: str, params: dict[str, Any]) -> SpreadsheetRefused:
-    return SpreadsheetRefused(reason, **params)
 
 
 def check_size(size: int | None, limits: SheetLimits = DEFAULT_LIMITS) -> None:
