@@ -202,7 +202,7 @@ def hazard_map(points: Sequence[MapPoint], title: str, unpinned: Sequence[str] =
     if side is not None:
         _side(side, labelled, len(points), numbered, hidden, missing, t)
     else:
-        message = t["empty"] + ("\n\n" + fill(missing, 34) if missing else "")
+        message = t["empty"] + ("\n\n" + _fill(missing, 34) if missing else "")
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=13, zorder=8,
                 bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#888888"})
     handles = [Line2D([], [], linestyle="", marker="s", markersize=9, color=c, label=t[k]) for k, c in COLOURS.items()
@@ -236,4 +236,11 @@ def _side(ax, labelled: list[tuple[int, MapPoint]], total: int, numbered: bool, 
     if missing:
         notes.append(missing)
     if notes:
-        ax.text(0.0, 0.0, "\n".join(fill(n, 30) for n in notes), transform=ax.transAxes, fontsize=7.5, va="bottom")
+        ax.text(0.0, 0.0, "\n".join(_fill(n, 30) for n in notes), transform=ax.transAxes, fontsize=7.5, va="bottom")
+
+
+def _fill(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters, breaking after 、 and ： (and spaces) but never inside a
+    ledger number or a site name."""
+    spaced = text.replace("、", "、 ").replace("：", "： ")
+    return fill(spaced, width, break_long_words=False, break_on_hyphens=False).replace("、 ", "、").replace("： ", "：")

@@ -73,8 +73,12 @@ def upright_fitted(data: bytes, facts: ImageFacts, long_edge: int) -> Image.Imag
 
 
 def decoded_pixels(facts: ImageFacts, long_edge: int) -> int:
-    """How many pixels decoding costs: a JPEG's at the DCT scale ``open_upright`` picks (the largest of 1,
-    1/2, 1/4, 1/8 that keeps the long edge at least ``long_edge``), any other format's in full."""
+    """How many pixels decoding costs: a baseline JPEG's at the DCT scale ``open_upright`` picks (the
+    largest of 1, 1/2, 1/4, 1/8 that keeps the long edge at least ``long_edge``), any other format's in
+    full. A progressive JPEG counts twice its full size: libjpeg keeps all its DCT coefficients, 2 bytes
+    per sample (up to 8 bytes a pixel for CMYK), however far it scales the output."""
+    if facts.progressive:
+        return facts.pixels * 2
     if facts.format != "jpeg":
         return facts.pixels
     scale = 1

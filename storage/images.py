@@ -114,6 +114,7 @@ class ImageFacts:
     captured_at: datetime | None = None
     latitude: float | None = None
     longitude: float | None = None
+    progressive: bool = False  # a progressive JPEG: libjpeg keeps every DCT coefficient, whatever the scale
 
     @property
     def width(self) -> int:
@@ -270,6 +271,7 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
                 exif = Image.Image.getexif(im)
             else:
                 exif = im.getexif()
+            progressive = fmt == "jpeg" and bool(im.info.get("progressive") or im.info.get("progression"))
     except _BOMBS as exc:
         raise ImageTooLargePixels(width=width, height=height, max_megapixels=max_pixels // 1_000_000) from exc
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
@@ -287,6 +289,7 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
         captured_at=capture_time_from_exif(exif),
         latitude=latitude,
         longitude=longitude,
+        progressive=progressive,
     )
 
 

@@ -5,7 +5,10 @@ the number of frames; a header that claims more than the file holds is called da
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -44,6 +47,7 @@ from tests.hostile_images import (
 )
 from tests.image_factory import exif_with, jpeg_claiming, png_bomb, png_chunk, png_header_only
 from tests.memory_probe import peak_growth
+from tests.tipoff_helpers import DESCRIPTION
 
 BOMBS: dict[str, Callable[[], bytes]] = {
     "gif-frame-12000-on-a-100-screen": lambda: gif_frame_bomb((12000, 12000)),
@@ -137,6 +141,31 @@ def test_a_picture_just_within_the_bound_is_decoded_outside_the_bot_process(make
         made = make(data)
     assert max(Image.open(io.BytesIO(made)).size) <= 2560
     assert growth.mb < 150, f"{growth.mb:.0f} MiB"
+
+
+def progressive_jpeg(tmp: Path, side: int = 7745) -> bytes:
+    """A legal progressive 4:4:4 JPEG of ``side``² pixels (60 MP at most), about 1 MB; made in a child process
+    so that making it is not counted against the bot."""
+    path = tmp / "progressive.jpg"
+    make = ("from PIL import Image; import sys; Image.new('RGB', (int(sys.argv[2]),) * 2, (200, 30, 30))"
+            ".save(sys.argv[1], 'JPEG', progressive=True, subsampling=0, quality=90)")
+    subprocess.run([sys.executable, "-c", make, str(path), str(side)], check=True)
+    return path.read_bytes()
+
+
+async def test_a_progressive_jpeg_from_the_public_is_decoded_outside_the_bot_process(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # libjpeg holds all DCT coefficients of a progressive JPEG (6 bytes a pixel here) whatever scale it
+    # decodes at: 60 MP sent as a file to /report grew the bot by ~400 MB before it went to the worker
+    data = progressive_jpeg(tmp_path)
+    public = harness.chat(74120, "路人")
+    await public.say("/report")
+    await public.say(DESCRIPTION)
+    with peak_growth() as growth:
+        texts = public.texts(await public.file(data, "IMG_0001.jpg", "image/jpeg"))
+    assert growth.mb < 150, f"the bot process grew by {growth.mb:.0f} MiB"
+    assert any("已收到照片" in t for t in texts), texts
 
 
 def test_a_large_pngs_exif_after_its_pixels_is_read_without_decoding_them() -> None:
