@@ -32,9 +32,11 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         )
     from bot.callback_answers import ForgiveLateAnswers
     from bot.response_types import PinResponseTypes
+    from handlers.outgoing_limits import ClipOutgoing
 
     session.middleware(PinResponseTypes())
     session.middleware(ForgiveLateAnswers())
+    session.middleware(ClipOutgoing())
     token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

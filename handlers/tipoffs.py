@@ -21,6 +21,7 @@ from handlers.callbacks import TrackCb
 from handlers.form_view import render
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
+from handlers.message_limits import shorten
 from handlers.texts import domain_error, q
 from handlers.tipoff_texts import status_words, track_text
 
@@ -75,7 +76,7 @@ def router() -> Router:
             return
         view = await services.tipoffs.track(actor, number)
         if view is None:
-            await message.answer(_("No tip-off of yours has the number {number}.").format(number=q(number)))
+            await message.answer(_("No tip-off of yours has the number {number}.").format(number=q(shorten(number, 64))))
             return
         await message.answer(track_text(view), reply_markup=_track_markup(view))
 
