@@ -178,7 +178,8 @@ async def run_one(
     db: str, chats: int, steps: int, workdir: Path, paced_rate: float = 0.0, paced_steps: int = 4,
     redis_url: str | None = None,
 ) -> dict[str, Any]:
-    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.app import build_bot, build_dispatcher
+    from bot.core import open_core
     from bot.local_session import LocalSession
     from bot.settings import Settings
     from bot.shared_state import open_shared_state
@@ -249,7 +250,8 @@ async def idle(kind: str) -> None:
         dp = bare_dispatcher()
         await dp.feed_update(bot, _warm_update())
     else:
-        from bot.app import build_bot, build_dispatcher, open_core
+        from bot.app import build_bot, build_dispatcher
+        from bot.core import open_core
         from bot.settings import Settings
         from bot.shared_state import open_shared_state
 

@@ -90,8 +90,9 @@ def plan_file(path: Path) -> None:
 async def measure(kind: str, data: bytes, database_url: str, workdir: Path, interval: float) -> dict[str, Any]:
     from aiogram.methods import SendMessage
 
-    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.app import build_bot, build_dispatcher
     from bot.clock import fixed_clock
+    from bot.core import open_core
     from bot.domain import Role
     from bot.local_chat import LocalChat, plain
     from bot.local_session import LocalSession

@@ -28,7 +28,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlmodel import select
 
-from bot.app import open_database
+from bot.core import open_database
 from reminders.actions import ReminderAction
 from reminders.facts import Person
 from reminders.outbox import enqueue

@@ -133,7 +133,7 @@ async def run(args: argparse.Namespace) -> None:
 async def measure(args: argparse.Namespace, telegram: FakeBotApi, api_url: str) -> None:
     """Start the bots against the Bot API at ``api_url`` and print one line per run."""
     from benchmarks.dispatch_throughput import _updates
-    from bot.app import open_core
+    from bot.core import open_core
     from bot.settings import Settings
     from bot.updates import UpdateFactory
 

@@ -13,10 +13,8 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 
-from bot.core import Core, Services, build_services, open_core, open_database
+from bot.core import Core
 from bot.settings import Settings
-
-__all__ = ["Core", "Services", "build_bot", "build_dispatcher", "build_services", "open_core", "open_database"]
 
 LOCAL_TOKEN = "123456789:LOCAL-hazardbot-terminal-session-000"
 

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_core
+    from bot.core import open_core
     from bot.services.photo_prune import prune_photos
 
     days = args.older_than or settings.photo_retention_days

@@ -20,7 +20,7 @@ from bot.i18n import locale_for
 from bot.i18n_telegram import build_i18n
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.core import Core
 
 log = logging.getLogger("hazardbot.updates")
 

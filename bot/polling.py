@@ -8,7 +8,8 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 
-from bot.app import build_bot, build_dispatcher, open_core
+from bot.app import build_bot, build_dispatcher
+from bot.core import open_core
 from bot.settings import Settings
 from reminders.scheduler import running_reminders
 from reminders.settings import ReminderSettings

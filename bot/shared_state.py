@@ -23,7 +23,7 @@ from bot.throttle import LocalThrottle, RedisThrottle, ThrottleMiddleware
 from storage.fsm_storage import SqlStorage
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.core import Core
 
 
 @dataclass

@@ -27,7 +27,8 @@ from aiogram.methods import (
 )
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup
 
-from bot.app import build_bot, build_dispatcher, open_core
+from bot.app import build_bot, build_dispatcher
+from bot.core import open_core
 from bot.local_chat import LocalChat, plain
 from bot.local_session import LocalSession
 from bot.settings import Settings

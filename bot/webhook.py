@@ -122,7 +122,8 @@ async def run_webhook(
 ) -> None:
     """Serve the webhook on ``listen`` until SIGINT/SIGTERM (or ``stop`` is set); registers ``url``
     with Telegram, keeping pending updates (another instance may be serving while this one starts)."""
-    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.app import build_bot, build_dispatcher
+    from bot.core import open_core
     from bot.polling import set_commands
     from bot.shared_state import open_shared_state
 

@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles

@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from handlers.texts import domain_error, q, role_name

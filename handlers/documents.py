@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.services.actors import Actor
 from bot.services.documents import DocumentFile
 from bot.services.errors import DomainError

@@ -8,7 +8,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.documents import available_notices

@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Mes
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app import Services
+from bot.core import Services
 from bot.forms.actions import (
     EditAnswer,
     FormAction,

@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 
 from aiogram.types import CallbackQuery
 
-from bot.app import Services
+from bot.core import Services
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.find import HazardCase

@@ -24,7 +24,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Core, Services
+from bot.core import Core, Services
 from bot.domain import PhotoStage
 from bot.forms.checks import Rejected, parse_date_answer, parse_decimal
 from bot.forms.spec import FieldSpec

@@ -11,7 +11,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.app import Core, Services
+from bot.core import Core, Services
 from bot.services.actors import Actor
 from handlers.lifecycle_input import LifecycleInput, late_media, locked
 

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Core, Services
+from bot.core import Core, Services
 from bot.domain import HazardState
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor

@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Core, Services
+from bot.core import Core, Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError

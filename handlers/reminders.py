@@ -22,7 +22,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import DomainError

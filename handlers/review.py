@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError

@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.app import Services
+from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError

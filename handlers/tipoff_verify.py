@@ -11,7 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app import Core, Services
+from bot.core import Core, Services
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS

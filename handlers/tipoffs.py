@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app import Services
+from bot.core import Services
 from bot.forms.actions import PhotoAnswer
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor

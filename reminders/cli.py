@@ -157,7 +157,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units
         sys.stderr.write("--unit does not apply to contacts: every row names its unit (单位)\n")
         return 2
-    from bot.app import open_core
+    from bot.core import open_core
 
     async with open_core(settings) as core:  # migrated, with the registry's units loaded
         system = Actor(0, 0, "工作联系表导入", (), is_admin=True)

@@ -88,12 +88,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _load_registry(url: str) -> None:
     engine = create_engine(url)
     try:
-        uow = make_uow_factory(engine)
-        async with uow() as u:
-            await sync_units(u.session)
-            await u.commit()
+        await _sync_registry(engine)
     finally:
         await engine.dispose()
+
+
+async def _sync_registry(engine: Any) -> None:
+    """The unit registry (43 townships, 35 departments) into an empty, migrated database."""
+    async with make_uow_factory(engine)() as u:
+        await sync_units(u.session)
+        await u.commit()
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
@@ -147,10 +151,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
             ))).scalars().all()
             if tables:
                 await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        uow = make_uow_factory(engine)
-        async with uow() as u:
-            await sync_units(u.session)
-            await u.commit()
+        await _sync_registry(engine)
     finally:
         await engine.dispose()
     yield url
@@ -208,7 +209,8 @@ async def open_harness(
 ) -> AsyncIterator[Harness]:
     """``stored_state``: conversation state in the database (``SqlStorage``, as the run modes keep
     it without Redis) instead of aiogram's ``MemoryStorage``; ``settings``: any other ``Settings``."""
-    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.app import build_bot, build_dispatcher
+    from bot.core import open_core
     from bot.settings import Settings
     from storage.fsm_storage import SqlStorage
 

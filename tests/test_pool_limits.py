@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import Core
+from bot.core import Core
 from bot.domain import Role
 from bot.services.actors import Actor
 from storage.models import Draft

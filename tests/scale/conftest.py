@@ -114,7 +114,8 @@ async def open_cluster(
     **settings: Any,
 ) -> AsyncIterator[Cluster]:
     """``count`` instances (``open_core`` + ``open_shared_state`` + ``build_dispatcher`` each)."""
-    from bot.app import build_bot, build_dispatcher, open_core
+    from bot.app import build_bot, build_dispatcher
+    from bot.core import open_core
     from bot.settings import Settings
     from bot.shared_state import open_shared_state
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import build_bot, build_dispatcher, open_core
+from bot.app import build_bot, build_dispatcher
 from bot.clock import fixed_clock
+from bot.core import open_core
 from bot.domain import Role
 from bot.local_session import LocalSession
 from bot.settings import Settings

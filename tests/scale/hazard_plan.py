@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.app import Core
+from bot.core import Core
 from bot.local_chat import LocalChat
 
 PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "jolla.jpg"

@@ -21,8 +21,9 @@ from aiogram import Bot
 from aiogram.methods import TelegramMethod
 from aiogram.types import Chat, Message
 
-from bot.app import build_bot, build_dispatcher, open_core
+from bot.app import build_bot, build_dispatcher
 from bot.clock import fixed_clock
+from bot.core import open_core
 from bot.local_session import LocalSession
 from bot.services.lifecycle import Action
 from bot.settings import Settings

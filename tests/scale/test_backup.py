@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import open_core
 from bot.backup import BackupError, backup_postgres, backup_sqlite, pg_dump_command, restore_sqlite
 from bot.cli import main as cli_main
+from bot.core import open_core
 from bot.domain import Role
 from bot.settings import Settings
 from storage.models import InviteCode

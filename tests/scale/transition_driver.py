@@ -32,8 +32,9 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, T
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
-from bot.app import Core, build_bot, build_dispatcher, open_core
+from bot.app import build_bot, build_dispatcher
 from bot.clock import fixed_clock
+from bot.core import Core, open_core
 from bot.local_chat import Button, plain
 from bot.local_session import LocalSession
 from bot.settings import Settings
