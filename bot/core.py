@@ -76,7 +76,9 @@ def build_services(
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
-    forms = FormService(uow, clock, settings, evidence)
+    lifecycle = LifecycleService(uow, clock, settings.district_code, evidence)
+    verification = VerificationService(uow, clock)
+    forms = FormService(uow, clock, settings, evidence, lifecycle=lifecycle, verification=verification)
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
     return Services(
@@ -89,8 +91,8 @@ def build_services(
         evidence=evidence,
         contacts=ContactService(uow, sheets),
         work_reports=WorkReportService(uow, clock),
-        lifecycle=LifecycleService(uow, clock, settings.district_code, evidence),
-        verification=VerificationService(uow, clock),
+        lifecycle=lifecycle,
+        verification=verification,
         find=find,
         admin=AdminService(uow, invites),
         rank_subscriptions=RankSubscriptionService(uow, clock),

@@ -12,8 +12,7 @@ ROUTER_MODULES = (
     "handlers.groups",
     "handlers.start",
     "handlers.binding",
-    "handlers.lifecycle_input",
-    "handlers.lifecycle_late",
+    "handlers.input_migration",  # life-cycle questions left open before the form engine asked them
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",

@@ -25,8 +25,8 @@ from handlers.hazard_view import (
     list_text,
     stage_name,
 )
+from handlers.input_migration import closed_input_text
 from handlers.lifecycle_common import refuse
-from handlers.lifecycle_input import closed_input_text
 from handlers.message_edits import ButtonMessage, message_of
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}

@@ -8,7 +8,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
+from bot.services.transitions import Outcome
 from handlers.callbacks import FormCb, InspectionCb
+from handlers.hazard_view import outcome_text
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
@@ -92,6 +94,8 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     number, total = prompt.position
     required = "" if spec.required else _(" (optional)")
     lines.append(f"<b>{q(prompt.form_title)}</b> · {number}/{total}")
+    if prompt.subject:
+        lines.append(_("About: {subject}").format(subject=q(prompt.subject)))
     lines.append(f"<b>{q(spec.label(locale))}</b>{required}")
     if spec.hint(locale):
         lines.append(f"<i>{q(spec.hint(locale))}</i>")
@@ -130,6 +134,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     if prompt.notice:
         lines.append(_notice(prompt))
     lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))
+    if prompt.subject:
+        lines.append(_("About: {subject}").format(subject=q(prompt.subject)))
     if prompt.linked_inspection:
         lines.append(_("Found in inspection {number}").format(number=q(prompt.linked_inspection)))
     if prompt.linked_tipoff:
@@ -159,6 +165,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
 def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     result = prompt.submitted
     assert result is not None
+    if result.kind == "lifecycle" and isinstance(result.detail, Outcome):
+        return outcome_text(result.detail), None  # the service queued the notices to the others
     if result.kind in ("tipoff", "tipoff_addition"):
         return submitted_tipoff_text(result), None
     if result.kind == "hazard":

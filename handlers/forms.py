@@ -1,4 +1,5 @@
-"""The inspection and hazard forms in a private chat: commands, answers of every kind, buttons.
+"""Every form in a private chat — the records (inspection, hazard, plan) and the life-cycle steps opened from a
+hazard's buttons (``open_form``) — commands, answers of every kind, buttons.
 
 Each handler turns the update into one ``FormAction`` and asks ``FormService`` what comes next.
 """
@@ -15,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core import Services
 from bot.forms.actions import (
+    DocumentAnswer,
     EditAnswer,
     FormAction,
     LocationAnswer,
@@ -32,10 +34,12 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import confirm_discard, render
+from handlers.hazard_view import lifecycle_error
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.texts import domain_error
+from storage.images import NotAnImage
 
 log = logging.getLogger("hazardbot.forms")
 
@@ -100,7 +104,19 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 def _error_text(exc: DomainError, actor: Actor) -> str:
     if isinstance(exc, PermissionDenied) and not actor.is_bound:
         return domain_error("not_bound", {})
-    return domain_error(exc.code, exc.params)
+    return lifecycle_error(exc)  # a life-cycle step's refusal in its words, any other as ``domain_error``
+
+
+async def open_form(message: ButtonMessage, actor: Actor, services: Services, locale: str, form_key: str, *,
+                    prefill: dict[str, object] | None = None, context: dict[str, object] | None = None) -> None:
+    """Open ``form_key`` (a life-cycle step on the record ``context`` names: ``hazard_id`` or
+    ``verification_id``) and ask its first question; an open form is shown instead, as ``/hazard`` does."""
+    try:
+        prompt = await services.forms.start(actor, form_key, locale, prefill=prefill, context=context)
+    except DomainError as exc:
+        await message.answer(_error_text(exc, actor))
+        return
+    await _send(message, prompt, locale)
 
 
 async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> Prompt | None:
@@ -199,9 +215,9 @@ def router() -> Router:
             await query.answer(domain_error("stale_action", {}), show_alert=False)
             await _send(message, await services.forms.current(actor, locale), locale)
             return
-        except DomainError as exc:
+        except DomainError as exc:  # a refused submission: the form as it stands now (if still open), and why
             await query.answer()
-            await message.answer(_error_text(exc, actor))
+            await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
             return
         await query.answer()
         rendered = render(prompt, locale)
@@ -238,10 +254,12 @@ def router() -> Router:
     async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
         doc = message.document
         assert doc is not None
-        if not might_be_image(doc):
-            await _act(message, actor, services, locale, UnsupportedAnswer("document"))
+        if not might_be_image(doc):  # a PDF or Word file: the answer of a question that takes documents only
+            await _act(message, actor, services, locale,
+                       DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id))
             return
-        await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size)
+        await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size,
+                     doc.file_name or "document")
 
     @r.message(F.location)
     async def location(message: Message, actor: Actor, services: Services, locale: str) -> None:
@@ -289,13 +307,22 @@ async def _image(
     file_id: str,
     file_unique_id: str,
     declared_size: int | None,
+    document_name: str | None = None,
 ) -> None:
-    """Ask the service first whether the question asked now takes a photo; only then download it."""
+    """Ask the service first whether the question asked now takes a photo; only then download it. A file
+    sent as a document (``document_name``) whose bytes are no image is offered as a document instead."""
     offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id))
     if offer is None or offer.kind != "photo_wanted":  # answered: no question takes it now
         return
     try:
         stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
+    except NotAnImage as exc:
+        if document_name is None:
+            await _send(message, await services.forms.current(actor, locale), locale,
+                        warning=domain_error(exc.code, exc.params))
+            return
+        await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id))
+        return
     except DomainError as exc:
         await _send(message, await services.forms.current(actor, locale), locale, warning=domain_error(exc.code, exc.params))
         return

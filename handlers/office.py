@@ -8,7 +8,6 @@ from datetime import date
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -19,7 +18,7 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope, local_date
 from bot.services.verification import DrawnSample, PendingCheck
-from handlers import lifecycle_input
+from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, press, refuse
@@ -127,7 +126,7 @@ def router() -> Router:
 
     @r.callback_query(VerifyCb.filter())
     async def check(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services, bot: Bot,
-                    state: FSMContext) -> None:
+                    locale: str) -> None:
         if callback_data.ok:
             await press(query, actor, services.verification.record(actor, callback_data.id, passed=True),
                         clear=False)
@@ -136,6 +135,7 @@ def router() -> Router:
             await refuse(query, actor, PermissionDenied(action="verify"))
             return
         await query.answer()
-        await lifecycle_input.begin(state, message_of(query), "verify_fail", verification_id=callback_data.id)
+        await open_form(message_of(query), actor, services, locale, "verification_fail",
+                        context={"verification_id": callback_data.id})
 
     return r

@@ -6,27 +6,29 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.core import Core, Services
+from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.lifecycle import Action, local_date
-from handlers import lifecycle_input
+from bot.services.lifecycle import Action
+from bot.services.lifecycle_forms import FAILED, NO_REBOUND, PASSED, REBOUND
+from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
-from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
+from handlers.hazard_view import lifecycle_error, list_keyboard, list_text, outcome_text
 from handlers.lifecycle_common import allowed_case, press
 from handlers.message_edits import message_of
 
-_ASKED = {
-    CODE_OF[Action.REPORT_RECTIFICATION]: (Action.REPORT_RECTIFICATION, "rectify"),
-    CODE_OF[Action.REINSPECT_PASS]: (Action.REINSPECT_PASS, "reinspect_pass"),
-    CODE_OF[Action.REINSPECT_FAIL]: (Action.REINSPECT_FAIL, "reinspect_fail"),
-    CODE_OF[Action.LOOKBACK_REBOUND]: (Action.LOOKBACK_REBOUND, "lookback_rebound"),
-    CODE_OF[Action.SET_PLAN]: (Action.SET_PLAN, "plan"),
+#: the button → the action it is checked for, the form it opens and the answer the button already gave
+_ASKED: dict[str, tuple[Action, str, dict[str, object]]] = {
+    CODE_OF[Action.REPORT_RECTIFICATION]: (Action.REPORT_RECTIFICATION, "rectification", {}),
+    CODE_OF[Action.REINSPECT_PASS]: (Action.REINSPECT_PASS, "reinspection", {"result": PASSED}),
+    CODE_OF[Action.REINSPECT_FAIL]: (Action.REINSPECT_FAIL, "reinspection", {"result": FAILED}),
+    CODE_OF[Action.LOOKBACK_PASS]: (Action.LOOKBACK_PASS, "lookback", {"rebound": NO_REBOUND}),
+    CODE_OF[Action.LOOKBACK_REBOUND]: (Action.LOOKBACK_REBOUND, "lookback", {"rebound": REBOUND}),
+    CODE_OF[Action.SET_PLAN]: (Action.SET_PLAN, "five_implementations", {}),
 }
 
 
@@ -63,31 +65,18 @@ def router() -> Router:
 
     @r.callback_query(HazardCb.filter(F.a.in_(set(_ASKED))))
     async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                  state: FSMContext) -> None:
-        action, op = _ASKED[callback_data.a]
-        case = await allowed_case(query, actor, services, callback_data.id, action)
-        if case is None:
+                  locale: str) -> None:
+        action, form, given = _ASKED[callback_data.a]
+        if await allowed_case(query, actor, services, callback_data.id, action) is None:
             return
         await query.answer()
-        plan = case.plan
-        current = {
-            "responsibility": plan.responsibility or "", "measures": plan.measures or "",
-            "funds": amount_text(plan.funds),
-            "deadline": plan.deadline.isoformat() if plan.deadline else "",
-            "contingency_plan": plan.contingency_plan or "",
-        }
-        await lifecycle_input.begin(state, message_of(query), op, hazard_id=callback_data.id, current=current)
+        await open_form(message_of(query), actor, services, locale, form, prefill=given,
+                        context={"hazard_id": callback_data.id})
 
     @r.callback_query(HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
     async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                         bot: Bot) -> None:
         level = LEVEL_CODES[callback_data.a]
         await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.LOOKBACK_PASS]))
-    async def lookback_pass(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                            bot: Bot, core: Core) -> None:
-        today = local_date(core.clock())
-        await press(query, actor, services.lifecycle.lookback(actor, callback_data.id, today, rebound=False))
 
     return r

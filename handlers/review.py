@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -14,7 +13,7 @@ from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
-from handlers import lifecycle_input
+from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, press
@@ -41,10 +40,11 @@ def router() -> Router:
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                     state: FSMContext) -> None:
+                     locale: str) -> None:
         if await allowed_case(query, actor, services, callback_data.id, Action.REJECT) is None:
             return
         await query.answer()
-        await lifecycle_input.begin(state, message_of(query), "reject", hazard_id=callback_data.id)
+        await open_form(message_of(query), actor, services, locale, "hazard_reject",
+                        context={"hazard_id": callback_data.id})
 
     return r

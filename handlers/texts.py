@@ -71,6 +71,7 @@ def rejection(code: str, params: dict[str, Any]) -> str:
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
         "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),
+        "one_document": _("Only one document can be attached; the first one ({name}) is kept. Photos may be added."),
         "required": _("This field is required and cannot be skipped."),
         "nothing_to_keep": _("There is no current value to keep; please answer."),
         "not_editable": _("That field does not apply to this record."),

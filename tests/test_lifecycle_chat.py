@@ -55,6 +55,9 @@ async def _open(chat: LocalChat, command: str) -> None:
     await chat.press(1)
 
 
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
 async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
     inspector = await h.bind(201, "inspector", HOME, "李检查")
@@ -78,40 +81,54 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
+    assert "关于：110105001201810150001 · 张XX出租房" in _last(h, inspector)  # the prompt names its hazard
     await inspector.say("房东张三")          # responsibility
-    await inspector.press("保持不变")         # measures
-    await inspector.say("0.8")               # funds, 万元
-    await inspector.press("保持不变")         # deadline
-    await inspector.say("夜间专人巡查")       # contingency plan
+    await inspector.press(KEEP)              # measures
+    await inspector.press(KEEP)              # deadline; a 一般隐患 is not asked funds nor a contingency plan
     await inspector.press("完成")
-    assert "验收材料" in _last(h, inspector)  # evidence is required
+    assert "验收材料" in _last(h, inspector) and "必填" in _last(h, inspector)  # evidence is required
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
+    assert "提交前请核对" in _last(h, inspector) and "房东张三" in _last(h, inspector)
+    await inspector.press(SUBMIT)
     assert "已整改，待复查" in _last(h, inspector)
 
     await _open(inspector, "/rectify")
     await inspector.press("复查合格")
-    await inspector.press("完成")
+    await inspector.press(KEEP)              # date: today
+    await inspector.say("李检查")            # who went
+    await inspector.press("完成")            # no photos
+    await inspector.press(SUBMIT)
     assert "整改报告人以外" in _last(h, inspector)
+    await inspector.say("/resume")  # the form was ended: the step cannot be done by this person
+    assert _last(h, inspector).startswith("当前没有正在填写的表单"), _last(h, inspector)
 
     await _open(inspector2, "/rectify")
     await inspector2.press("复查不合格")
+    await inspector2.press(KEEP)
+    await inspector2.say("赵复查、钱同事")
     await inspector2.say("灭火器未到位")
     await inspector2.say("2018-11-30")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     assert "已挂账，整改中" in _last(h, inspector2)
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(5):
-        await inspector.press(1)  # "保持不变" / "跳过" is the first button of each plan step
+    for _ in range(3):
+        await inspector.press(KEEP)  # the plan given before is offered back
     await inspector.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
     await inspector.press("完成")
+    assert "验收单.pdf" in _last(h, inspector)
+    await inspector.press(SUBMIT)
     assert "已整改，待复查" in _last(h, inspector)
     await _open(inspector2, "/rectify")
     await inspector2.press("复查合格")
+    await inspector2.say("昨天")
+    await inspector2.say("赵复查")
     await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     assert "复查合格，待销账" in _last(h, inspector2)
 
     await _open(office, "/office")
@@ -124,18 +141,24 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await office.say("楼道又见电动车充电")
     await office.say("2018-12-31")
     await office.press("完成")
+    assert "提交前请核对" in _last(h, office)  # a failed check is confirmed before it counts
+    await office.press(SUBMIT)
     assert "核查不合格（反弹）" in _last(h, office) and "已挂账，整改中" in _last(h, office)
     assert any("反弹" in t for t in _sent_to(h, 205)) and any("反弹" in t for t in _sent_to(h, 203))
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(5):
-        await inspector.press(1)
+    for _ in range(3):
+        await inspector.press(KEEP)
     await inspector.photo(photos_dir / "landscape_3.jpg")
     await inspector.press("完成")
+    await inspector.press(SUBMIT)
     await _open(inspector2, "/rectify")
     await inspector2.press("复查合格")
+    await inspector2.press(KEEP)
+    await inspector2.say("赵复查")
     await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     await _open(office, "/office")
     await office.press("销账")
     assert await _state(h, hid) == ("closed", 12)

@@ -134,6 +134,16 @@ class PhotoAnswer:
 
 
 @dataclass(frozen=True)
+class DocumentAnswer:
+    """A file that is no image (PDF, Word…): answers a photos field that takes ``documents`` (验收 evidence),
+    kept by reference (``file_id``, ``name``), never downloaded here."""
+
+    file_id: str
+    name: str
+    media_group_id: str | None = None
+
+
+@dataclass(frozen=True)
 class UnsupportedAnswer:
     """Something that cannot answer any field here (a sticker, a voice note, a video…)."""
 
@@ -141,5 +151,6 @@ class UnsupportedAnswer:
 
 
 FormAction = (
-    TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PinMoved | PhotoAnswer | UnsupportedAnswer
+    TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PinMoved | PhotoAnswer | DocumentAnswer
+    | UnsupportedAnswer
 )

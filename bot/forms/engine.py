@@ -92,7 +92,7 @@ class FormWalk:
             raise Rejected("nothing_asked")
         if not spec.takes_done:  # a forged press: a list stored here would break the submission
             raise Rejected("not_offered")
-        if spec.required and not state.data.get(spec.key):
+        if spec.required and not spec.answered(state.data):
             raise Rejected("required")
         state.data.setdefault(spec.key, [])
         self._advance(state)
@@ -144,11 +144,19 @@ class FormWalk:
 
     def missing(self, state: FormState) -> list[FieldSpec]:
         """Required fields that apply but have no value: submission is refused while any remain."""
-        return [f for f in self.applicable(state.data) if f.required and _empty(state.data.get(f.key))]
+        return [f for f in self.applicable(state.data)
+                if f.required and _empty(state.data.get(f.key)) and not f.answered(state.data)]
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The answers of the fields that apply (what is submitted)."""
-        return {f.key: data.get(f.key) for f in self.applicable(data)}
+        """The answers of the fields that apply (what is submitted), the hidden fields' values carried from the
+        prefill, and the document of a field that takes one (``<key>_document``)."""
+        clean = {f.key: data.get(f.key) for f in self.applicable(data)}
+        for f in self.spec.fields:
+            if f.hidden:
+                clean[f.key] = data.get(f.key)
+            elif f.documents and f.key in clean:
+                clean[f"{f.key}_document"] = data.get(f"{f.key}_document")
+        return clean
 
     def _first_applicable(self, start: int, data: dict[str, Any]) -> str | None:
         for spec in self.spec.fields[start:]:

@@ -27,7 +27,8 @@ class ReviewLine:
 
 @dataclass(frozen=True)
 class Submitted:
-    """A record created from a form: ``kind`` ``hazard`` or ``inspection``, its number and id."""
+    """A record created from a form: ``kind`` ``hazard``, ``inspection``, ``plan``, ``tipoff``… or
+    ``lifecycle`` (a life-cycle step done by a form: ``detail`` is its ``Outcome``), its number and id."""
 
     kind: str
     record_id: int
@@ -36,6 +37,7 @@ class Submitted:
     photo_count: int = 0
     linked: tuple[str, ...] = ()
     rows: int = 0
+    detail: object | None = None
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,4 @@ class Prompt:
     linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies
     submitted: Submitted | None = None
     public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect
+    subject: str | None = None  # the record a life-cycle form is about (ledger number · site), named on every prompt

@@ -6,6 +6,10 @@ A field: ``key``, ``label_zh``/``label_en``, ``type`` (one of ``FIELD_TYPES``), 
 type checks (``min``, ``max``, ``scale``, ``max_length``, ``not_future``, ``after_today``, ``lte_field``),
 ``choices`` (``[[value, english], …]``) or a ``source`` of choices, and a ``condition``
 (``{field, equals | in | not_in}``) saying when it applies (e.g. the fine only after 罚款).
+``hidden``: never asked nor shown, only carried from the prefill for conditions (a hazard's level: 一般隐患
+is not asked 资金/预案, issue 15 item 7). ``documents`` on a photos field: one file that is no image (PDF,
+Word…) may answer it too, kept as ``<key>_document`` = ``[file_id, name]`` (验收 evidence).
+A form's ``photo_stage`` names the ``PhotoStage`` of its photos (default ``inspection``).
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ class FieldSpec:
     pin_is_enough: bool = False
     # a township choice pre-answered from the address given in field ``guess_from``
     guess_from: str | None = None
+    # carried from the prefill for conditions, never asked or shown
+    hidden: bool = False
+    # a photos field that also takes one document (PDF, Word…) as its answer
+    documents: bool = False
 
     def label(self, locale: str) -> str:
         return self.label_en if locale == "en" else self.label_zh
@@ -92,7 +100,11 @@ class FieldSpec:
         return self.hint_en if locale == "en" else self.hint_zh
 
     def applies(self, data: dict[str, Any]) -> bool:
-        return self.condition is None or self.condition.holds(data)
+        return not self.hidden and (self.condition is None or self.condition.holds(data))
+
+    def answered(self, data: dict[str, Any]) -> bool:
+        """Has an answer in ``data``: a value, or for a field taking ``documents`` its document."""
+        return bool(data.get(self.key)) or (self.documents and bool(data.get(f"{self.key}_document")))
 
     @property
     def takes_done(self) -> bool:
@@ -117,6 +129,7 @@ class FormSpec:
     title_en: str
     fields: tuple[FieldSpec, ...] = field(default=())
     roles: tuple[str, ...] = DEFAULT_ROLES
+    photo_stage: str = "inspection"
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_zh
@@ -164,7 +177,8 @@ def parse_form(text: str) -> FormSpec:
     for f in fields:
         if any(k not in keys[: keys.index(f.key)] for k in f.repeat):
             raise ValueError(f"field {f.key}: repeats a later or unknown field")
-    return FormSpec(raw["key"], raw["title_zh"], raw["title_en"], fields, tuple(raw.get("roles", DEFAULT_ROLES)))
+    return FormSpec(raw["key"], raw["title_zh"], raw["title_en"], fields, tuple(raw.get("roles", DEFAULT_ROLES)),
+                    raw.get("photo_stage", "inspection"))
 
 
 @cache

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,7 @@ from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import (
+    DocumentAnswer,
     EditAnswer,
     FormAction,
     LocationAnswer,
@@ -43,27 +44,32 @@ from bot.forms.checks import (
 )
 from bot.forms.engine import FormState, FormWalk
 from bot.forms.options import Resolved, match_typed_choice, resolve_options
-from bot.forms.prompt import Option, Prompt, ReviewLine, Submitted
+from bot.forms.prompt import Option, Prompt, ReviewLine
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor, current_actor
-from bot.services.errors import NotFound, PermissionDenied, RoleRevoked, StaleAction
+from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
-from bot.services.notices import Notice, queue_notices
-from bot.services.records import create_hazard, create_inspection, create_plan
-from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
+from bot.services.form_submitters import MENDABLE, SUBMITTERS
+from bot.services.notices import queue_notices
+from bot.services.submission import Submission, SubmitDeps
 from bot.services.tipoff_rules import guess_township
-from bot.services.watermark import WatermarkInfo
 from bot.settings import Settings
 from storage.db import UowFactory
-from storage.models import Draft, Hazard, Inspection, Photo, Unit
+from storage.models import Draft, Inspection, Photo, Unit
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+if TYPE_CHECKING:
+    from bot.services.lifecycle_service import LifecycleService
+    from bot.services.verification import VerificationService
+
+#: every form that can be opened: those with a submitter (``bot.services.form_submitters.register``)
+FORMS = SUBMITTERS
 #: what someone whose role was taken away may still do with the form opened in the unit's name: end it
 _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
-LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
+# an album's photos arrive within seconds of each other; one sent as Done was pressed may still come late
+LATE_ALBUM_WINDOW = timedelta(minutes=10)
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
@@ -76,15 +82,19 @@ def is_public_form(form_key: str) -> bool:
 
 
 class FormService:
-    """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
+    """Start, answer, navigate, review and submit every form: the inspection (附件1) and hazard (附件2)
+    records, the plan (附件3), tip-offs, and the life-cycle steps that need more than a press (``lifecycle`` and
+    ``verification``: the services those submissions call, in the form's unit of work)."""
 
     def __init__(
-        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None,
+        *, lifecycle: LifecycleService | None = None, verification: VerificationService | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._settings = settings
         self._evidence = evidence
+        self._deps = SubmitDeps(settings, evidence, lifecycle, verification)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
@@ -107,15 +117,19 @@ class FormService:
         prefill: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         on_created: OnCreated | None = None,
+        answered: tuple[str, ...] = (),
     ) -> Prompt:
         """Open ``form_key`` for ``actor`` (or show the form already open, with notice ``resumed``).
 
         ``from_inspection``: the hazard form starts with the site of that inspection and links to it.
         ``prefill``: answers to start with (over the form's defaults), offered back with "keep";
-        ``context``: facts the submission needs (e.g. ``tipoff_id``: the hazard verifies that tip-off);
-        ``on_created``: called in the same transaction with the new draft (not for a resumed one).
+        ``context``: facts the submission needs (e.g. ``tipoff_id``: the hazard verifies that tip-off;
+        ``hazard_id`` / ``verification_id``: the record a life-cycle form is about, whose current values the
+        form's registered prefill reads, under ``prefill``);
+        ``on_created``: called in the same transaction with the new draft (not for a resumed one);
+        ``answered``: fields of ``prefill`` already answered (questions carried over): the form starts after them.
         Raises ``PermissionDenied`` when the actor holds no recording role (public forms need none),
-        ``NotFound`` for an inspection outside the actor's unit.
+        ``NotFound`` for an inspection outside the actor's unit or a life-cycle form's missing record.
         """
         if form_key not in FORMS:
             raise NotFound(form=form_key)
@@ -123,6 +137,7 @@ class FormService:
         recording = [Role(r) for r in roles if r != Role.PUBLIC.value]
         if actor.grant_for(*recording) is None and Role.PUBLIC.value not in roles:
             raise PermissionDenied()
+        given = dict(prefill or {})
         async with self._lock(actor.user_id), self._uow() as uow:
             active = await self._active(uow.session, actor.user_id)
             if active is not None:
@@ -138,6 +153,9 @@ class FormService:
             else:
                 prefill = {**self._defaults(spec, "", False), **(prefill or {})}
                 context = dict(context or {})
+            hook = SUBMITTERS[form_key].prefill
+            if hook is not None:  # the record's current values, under what the caller gave
+                prefill = {**prefill, **await hook(uow.session, context), **given}
             if from_inspection is not None:
                 inspection = await uow.session.get(Inspection, from_inspection)
                 if inspection is None or grant is None or inspection.unit_id != grant.unit_id:
@@ -149,7 +167,10 @@ class FormService:
                 )
                 context["inspection_id"] = inspection.id
                 context["inspection_number"] = inspection.number
-            state = FormWalk(spec).start(prefill)
+            walk = FormWalk(spec)
+            state = walk.start(prefill)
+            while state.step is not None and state.step in answered:
+                walk.accept(state, state.data.get(state.step))
             state.context = context
             draft = Draft(user_id=actor.user_id, form=form_key)
             _save(draft, state)
@@ -191,11 +212,33 @@ class FormService:
         returns ``kind='none'`` without a draft. A photo offered without its image (``PhotoAnswer.image``
         ``None``) gets ``photo_wanted`` when the question asked now (or the photos question of its album)
         takes it, else the answer it would get — before any byte of it is downloaded.
+        A submission refused by its submitter raises that ``DomainError`` with nothing of it kept; the form
+        stays on its review card when an answer can mend it (``form_submitters.MENDABLE``), else a life-cycle
+        form is cancelled (the step can no longer be done: someone else did it, the hazard moved on).
         """
+        try:
+            return await self._act(actor, action, locale)
+        except _Refused as refused:
+            if refused.ends_form:
+                await self._end(actor, refused.draft_id)
+            raise refused.error from None
+
+    async def _end(self, actor: Actor, draft_id: int) -> None:
+        """Cancel ``actor``'s open draft ``draft_id`` (a life-cycle step that was refused for good)."""
+        async with self._lock(actor.user_id), self._uow() as uow:
+            draft = await self._active(uow.session, actor.user_id, for_update=True)
+            if draft is None or draft.id != draft_id:
+                return
+            draft.status = DraftStatus.CANCELLED.value
+            draft.updated_at = utcnow()
+            uow.session.add(draft)
+            await uow.commit()
+
+    async def _act(self, actor: Actor, action: FormAction, locale: str) -> Prompt:
         async with self._lock(actor.user_id), self._uow() as uow:
             draft = await self._active(uow.session, actor.user_id, for_update=True)
             if draft is None:
-                if isinstance(action, PhotoAnswer) and action.media_group_id:
+                if isinstance(action, PhotoAnswer | DocumentAnswer) and action.media_group_id:
                     return await self._after_close(uow, actor, action.media_group_id)
                 return Prompt("none", public=not actor.is_bound)
             draft_id = getattr(action, "draft_id", draft.id)
@@ -213,7 +256,7 @@ class FormService:
             except Rejected as rejected:
                 error, outcome = rejected, None
                 state = _state(draft)  # a rejected answer changes nothing
-                group = action.media_group_id if isinstance(action, PhotoAnswer) else None
+                group = action.media_group_id if isinstance(action, PhotoAnswer | DocumentAnswer) else None
                 if group:  # said once per album: each of its photos is a separate update
                     refused = list(state.context.get("refused_albums") or [])
                     if group in refused:
@@ -292,9 +335,11 @@ class FormService:
                 raise StaleAction()
             walk.edit(state, walk.spec.fields[action.field_index].key)
             return None
-        if isinstance(action, PhotoAnswer):
+        if isinstance(action, PhotoAnswer | DocumentAnswer):
             late = _album_field(walk, state, action.media_group_id)
             if late is not None and (spec is None or spec.key != late.key):
+                if isinstance(action, DocumentAnswer):
+                    return _document(walk, state, late, action, locale)
                 return await self._photo(session, actor, draft, walk, state, self._limits(late), action, locale)
         if isinstance(action, PinMoved):  # before the refusals below: a live location's update is never answered
             return _move_pin(walk, state, spec, action)
@@ -328,6 +373,8 @@ class FormService:
             return ("pin_saved", {})
         if isinstance(action, PhotoAnswer):
             return await self._photo(session, actor, draft, walk, state, spec, action, locale)
+        if isinstance(action, DocumentAnswer):
+            return _document(walk, state, spec, action, locale)
         assert isinstance(action, TextAnswer)
         walk.accept(state, await self._parse_text(session, draft, state, spec, action.text, today, locale))
         self._guess(walk, state)
@@ -507,7 +554,7 @@ class FormService:
             height=image.height,
             telegram_file_id=action.telegram_file_id,
             telegram_file_unique_id=action.telegram_file_unique_id,
-            stage=_PHOTO_STAGES.get(draft.form, PhotoStage.INSPECTION).value,
+            stage=_PHOTO_STAGES.get(draft.form, PhotoStage(walk.spec.photo_stage)).value,
             draft_id=draft.id,
             user_id=actor.user_id,
             received_at=self._clock(),
@@ -521,21 +568,7 @@ class FormService:
             await self._evidence.record(session, photo, copy=image.copy)
         photos.append(photo.id)
         state.data[spec.key] = photos
-        if action.media_group_id:
-            albums = [_album_entry(a) for a in state.context.get("albums") or []]
-            entry = next((a for a in albums if a[0] == action.media_group_id), None)
-            if entry is None:
-                late = spec.key != state.step  # Done pressed before the album's first photo got here
-                state.context["albums"] = (albums + [[action.media_group_id, spec.key, late]])[-10:]
-                if late:
-                    return ("album_late", {"field": spec.label(locale), "count": len(photos)})
-                return ("album_receiving", {"count": len(photos)})
-            if spec.key != state.step and not entry[2]:
-                entry[2] = True  # said once per album: its later photos arrive quietly
-                state.context["albums"] = albums
-                return ("album_late", {"field": spec.label(locale), "count": len(photos)})
-            return ("quiet", {})
-        return ("photo_added", {"count": len(photos)})
+        return _received(state, spec, action.media_group_id, len(photos), locale)
 
     async def _submit(
         self, session: AsyncSession, actor: Actor, draft: Draft, walk: FormWalk, state: FormState, today: date,
@@ -555,35 +588,14 @@ class FormService:
         for spec in walk.spec.fields:
             if spec.repeat:
                 data[f"{spec.key}_rows"] = walk.rows(state.data, spec)
-        district = self._settings.district_name
-        submitted: Submitted
-        notices: list[Notice] = []
-        if draft.form == "tipoff":
-            submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, now=self._clock())
-        elif draft.form == "tipoff_addition":
-            submitted, notices = await add_to_tipoff(session, draft, data)
-        elif draft.form == "inspection":
-            unit_id = int(draft.context["unit_id"])
-            submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)
-            await self._stamp(session, actor, submitted, data.get("photos") or [])
-        elif draft.form == "plan":
-            unit_id = int(draft.context["unit_id"])
-            submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
-        else:
-            unit_id = int(draft.context["unit_id"])
-            if draft.context.get("tipoff_id"):
-                await claim_for_hazard(session, int(draft.context["tipoff_id"]))
-            submitted = await create_hazard(
-                session, draft, data, unit_id=unit_id, district=district, today=today,
-                inspection_id=draft.context.get("inspection_id"),
-            )
-            await self._stamp(session, actor, submitted, data.get("photos") or [])
-            if draft.context.get("tipoff_id"):
-                hazard = await session.get(Hazard, submitted.record_id)
-                assert hazard is not None
-                notices = await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
+        kind = SUBMITTERS[draft.form]
+        sub = Submission(session, actor, draft, data, today, self._clock(), self._deps)
+        try:
+            submitted = await kind.submit(sub)
+        except DomainError as exc:
+            raise _Refused(exc, draft.id or 0, kind.ends_on_refusal and not isinstance(exc, MENDABLE)) from exc
         # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
-        await queue_notices(session, f"draft:{draft.id}", notices, self._clock())
+        await queue_notices(session, f"draft:{draft.id}", sub.notices, self._clock())
         draft.status = DraftStatus.SUBMITTED.value
         draft.updated_at = utcnow()
         _save(draft, state)
@@ -595,24 +607,6 @@ class FormService:
             draft_id=draft.id or 0,
             submitted=submitted,
         )
-
-    async def _stamp(self, session: AsyncSession, actor: Actor, submitted: Submitted, photo_ids: list[int]) -> None:
-        """Burn the submitted record's watermark into its photos' copies: the number the user is shown
-        (草稿编号 D… of a hazard, 检查编号 J… of an inspection), the unit and the address as submitted."""
-        if self._evidence is None or not photo_ids:
-            return
-        record: Hazard | Inspection | None = await session.get(
-            Hazard if submitted.kind == "hazard" else Inspection, submitted.record_id)
-        assert record is not None
-        unit = await session.get(Unit, record.unit_id)
-        info = WatermarkInfo(
-            received_at=self._clock(), stage=PhotoStage.DISCOVERY.value, unit_name=unit.name if unit else None,
-            inspector_name=actor.full_name, address=record.address or None,
-            latitude=record.latitude, longitude=record.longitude,
-            draft_number=record.draft_number if isinstance(record, Hazard) else None,
-            inspection_number=record.number if isinstance(record, Inspection) else None,
-        )
-        await self._evidence.stamp(session, photo_ids, info)
 
     async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
         query = select(Draft).where(Draft.user_id == user_id, Draft.status == DraftStatus.ACTIVE.value)
@@ -648,7 +642,7 @@ class FormService:
                 ReviewLine(
                     spec_form.index(f.key),
                     f.label(locale),
-                    display(f, walk.rows(state.data, f) if f.repeat else state.data.get(f.key), locale),
+                    _shown(f, state.data, walk, locale),
                 )
                 for f in walk.applicable(state.data)
             )
@@ -663,6 +657,7 @@ class FormService:
                 photo_count=sum(len(state.data.get(f.key) or []) for f in walk.applicable(state.data) if f.type == "photos"),
                 linked_tipoff=draft.context.get("tipoff_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
+                subject=draft.context.get("subject"),
             )
         options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))
         selected = {tuple(v) for v in state.data.get(spec.key) or []} if spec.type == "hazard_link" else set()
@@ -688,7 +683,25 @@ class FormService:
             can_skip=not spec.required,
             can_done=spec.takes_done,
             can_none=spec.takes_none,
+            subject=draft.context.get("subject"),
         )
+
+
+def _shown(spec: FieldSpec, data: dict[str, Any], walk: FormWalk, locale: str) -> str:
+    """A review card's value: the answer, and for a field that takes a document the document's name."""
+    shown = display(spec, walk.rows(data, spec) if spec.repeat else data.get(spec.key), locale)
+    document = data.get(f"{spec.key}_document") if spec.documents else None
+    if document:
+        return f"📄 {document[1]}" if shown == "—" else f"{shown} + 📄 {document[1]}"
+    return shown
+
+
+class _Refused(Exception):
+    """A submitter's refusal on its way out of the unit of work (rolled back); ``ends_form``: cancel the draft."""
+
+    def __init__(self, error: DomainError, draft_id: int, ends_form: bool) -> None:
+        super().__init__(error.code)
+        self.error, self.draft_id, self.ends_form = error, draft_id, ends_form
 
 
 def _move_pin(walk: FormWalk, state: FormState, spec: FieldSpec | None,
@@ -702,6 +715,41 @@ def _move_pin(walk: FormWalk, state: FormState, spec: FieldSpec | None,
     value.update(lat=moved.latitude, lon=moved.longitude)
     walk.store(state, value)
     return ("quiet", {})
+
+
+def _received(state: FormState, spec: FieldSpec, group: str | None, count: int,
+              locale: str) -> tuple[str, dict[str, Any]]:
+    """What to say of a photo (or document) kept for ``spec``: once per album, and whether it came late."""
+    if group:
+        albums = [_album_entry(a) for a in state.context.get("albums") or []]
+        entry = next((a for a in albums if a[0] == group), None)
+        if entry is None:
+            late = spec.key != state.step  # Done pressed before the album's first photo got here
+            state.context["albums"] = (albums + [[group, spec.key, late]])[-10:]
+            if late:
+                return ("album_late", {"field": spec.label(locale), "count": count})
+            return ("album_receiving", {"count": count})
+        if spec.key != state.step and not entry[2]:
+            entry[2] = True  # said once per album: its later photos arrive quietly
+            state.context["albums"] = albums
+            return ("album_late", {"field": spec.label(locale), "count": count})
+        return ("quiet", {})
+    return ("photo_added", {"count": count})
+
+
+def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: DocumentAnswer,
+              locale: str) -> tuple[str, dict[str, Any]]:
+    """A file that is no image, for a photos field that takes ``documents`` (one; a second is refused, the
+    first kept). Raises ``Rejected('unsupported_content')`` where no such field is asked."""
+    if spec is None or not spec.documents:
+        raise Rejected("unsupported_content", content="document", expected=spec.type if spec else "")
+    key = f"{spec.key}_document"
+    kept = state.data.get(key)
+    if kept:
+        raise Rejected("one_document", name=kept[1])
+    state.data[key] = [action.file_id, action.name]
+    count = len(state.data.get(spec.key) or []) + 1
+    return _received(state, spec, action.media_group_id, count, locale)
 
 
 def _album_entry(entry: Any) -> list[Any]:

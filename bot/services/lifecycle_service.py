@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
@@ -148,8 +149,18 @@ class LifecycleService:
         self._district_code = district_code
         self._evidence = evidence
 
-    async def _run(self, actor: Actor, work: Callable[[Transitions], Awaitable[Outcome]]) -> Outcome:
-        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``)."""
+    async def _run(
+        self, actor: Actor, work: Callable[[Transitions], Awaitable[Outcome]], session: AsyncSession | None = None
+    ) -> Outcome:
+        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``).
+        With ``session``, in the caller's unit of work (a form's submission, ``bot.services.form_submitters``):
+        the caller commits, or rolls back on an error (and the form stays as it was)."""
+        if session is not None:
+            t = Transitions(session, self._clock())
+            outcome = await work(t)
+            await queue_step_notices(session, outcome, actor, t.now)
+            return outcome
+
         async def once() -> Outcome:
             async with self._uow() as u:
                 t = Transitions(u.session, self._clock())
@@ -221,7 +232,9 @@ class LifecycleService:
 
         return await self._run(actor, work)
 
-    async def reject(self, actor: Actor, hazard_id: int, reason: str | None) -> Outcome:
+    async def reject(
+        self, actor: Actor, hazard_id: int, reason: str | None, *, session: AsyncSession | None = None
+    ) -> Outcome:
         """Reject with a reason: the unit reviewer from pending_review, the office from pending_confirmation.
         Raises ``ReasonRequired``. The inspector who submitted it is told."""
         text = _reason(reason, Action.REJECT)
@@ -232,7 +245,7 @@ class LifecycleService:
             notify = t.users([hazard.created_by], exclude=actor)
             return _outcome(hazard, event, notify=notify)
 
-        return await self._run(actor, work)
+        return await self._run(actor, work, session)
 
     async def register(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """The office confirms an approved hazard into the ledger (挂账, 方案 四(二)): pending_confirmation →
@@ -259,7 +272,9 @@ class LifecycleService:
 
         return await self._run(actor, work)
 
-    async def set_plan(self, actor: Actor, hazard_id: int, plan: FiveImplementations) -> Outcome:
+    async def set_plan(
+        self, actor: Actor, hazard_id: int, plan: FiveImplementations, *, session: AsyncSession | None = None
+    ) -> Outcome:
         """Fill in or change the five implementations (五落实) of an open hazard; blank fields keep their value.
         Raises ``InvalidValue`` for negative funds; ``FiveImplementationsMissing`` is not raised here (the
         rule applies at registration and when raising to major)."""
@@ -273,7 +288,7 @@ class LifecycleService:
             event = await t.move(actor, hazard, Action.SET_PLAN, target, changes=mirror, data=_plan_data(merged))
             return _outcome(hazard, event)
 
-        return await self._run(actor, work)
+        return await self._run(actor, work, session)
 
     async def set_level(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
         """Change the hazard level (附件2 填表说明 13). Raising to 重大隐患 needs all five implementations
@@ -309,6 +324,8 @@ class LifecycleService:
         document: Document | None = None,
         accepted_on: date | None = None,
         note: str | None = None,
+        *,
+        session: AsyncSession | None = None,
     ) -> Outcome:
         """The unit reports the rectification done and accepted (整改 + 验收): registered → rectified.
         ``plan`` completes the five implementations; evidence is acceptance photos and/or a document.
@@ -344,7 +361,7 @@ class LifecycleService:
             notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor)
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(actor, work)
+        return await self._run(actor, work, session)
 
     async def reinspect(
         self,
@@ -355,9 +372,14 @@ class LifecycleService:
         photo_ids: Sequence[int] = (),
         new_deadline: date | None = None,
         note: str | None = None,
+        *,
+        inspectors: str | None = None,
+        session: AsyncSession | None = None,
     ) -> Outcome:
         """Record the on-site re-inspection (复查, 方案 四(三)): 复查合格 → closure_requested (the office is
         asked to close), 复查不合格 → registered with ``new_deadline`` (the reporter is told).
+        ``inspected_on`` (Asia/Shanghai date) and ``inspectors`` (the names of those who went, free text) are
+        kept on the event's data for its 附件1 row (issue 15 item 5).
         Raises ``ReinspectorMustDiffer`` when the actor reported the rectification, ``DeadlineRequired`` /
         ``DeadlineInPast`` for a failure without a valid new deadline, ``InvalidValue`` for a future date."""
         action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
@@ -385,7 +407,7 @@ class LifecycleService:
             await t.attach_photos(actor, hazard, photo_ids, PhotoStage.REINSPECTION)
             event = await t.move(
                 actor, hazard, action, target, note=note, photo_ids=photo_ids, changes=changes,
-                data={"inspected_on": inspected_on.isoformat(), "result": result,
+                data={"inspected_on": inspected_on.isoformat(), "result": result, "inspectors": inspectors,
                       "new_deadline": deadline.isoformat() if deadline else None},
             )
             record = Reinspection(
@@ -401,7 +423,7 @@ class LifecycleService:
                 notify = t.users([last.reported_by if last else None], exclude=actor)
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(actor, work)
+        return await self._run(actor, work, session)
 
     async def close(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """The office closes (销账) a hazard whose closure was requested: closure_requested → closed.
@@ -465,10 +487,16 @@ class LifecycleService:
         photo_ids: Sequence[int] = (),
         new_deadline: date | None = None,
         note: str | None = None,
+        *,
+        inspectors: str | None = None,
+        session: AsyncSession | None = None,
     ) -> Outcome:
         """Re-inspect a closed hazard during the lookback (回头看). No rebound: recorded, stays closed.
         Rebound (反弹): back to registered with ``new_deadline`` and a reason (``note``); the unit's reviewers
-        are told. Raises ``ReasonRequired``, ``DeadlineRequired``, ``DeadlineInPast``."""
+        are told. ``inspected_on`` and ``inspectors`` are kept on the event's data as for ``reinspect``.
+        Raises ``ReasonRequired``, ``DeadlineRequired``, ``DeadlineInPast``, ``InvalidValue`` for a future date."""
+        if inspected_on > self._today():
+            raise InvalidValue(field="inspected_on", value=inspected_on.isoformat())
         action = Action.LOOKBACK_REBOUND if rebound else Action.LOOKBACK_PASS
         deadline = self._new_deadline(new_deadline) if rebound else None
         text = _reason(note, action) if rebound else note
@@ -482,7 +510,7 @@ class LifecycleService:
                 await move_plan_deadline(t.session, hazard, deadline)
             event = await t.move(
                 actor, hazard, action, target, note=text, photo_ids=photo_ids, changes=changes,
-                data={"inspected_on": inspected_on.isoformat(), "rebound": rebound,
+                data={"inspected_on": inspected_on.isoformat(), "rebound": rebound, "inspectors": inspectors,
                       "new_deadline": deadline.isoformat() if deadline else None},
             )
             record = LookbackCheck(
@@ -494,7 +522,7 @@ class LifecycleService:
             notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor) if rebound else ()
             return _outcome(hazard, event, notify=notify, record_id=record.id)
 
-        return await self._run(actor, work)
+        return await self._run(actor, work, session)
 
     async def link_new_hazard(self, actor: Actor, hazard_id: int, new_hazard_id: int) -> Outcome:
         """Record that ``new_hazard_id`` (新生隐患) was found during the lookback of ``hazard_id``.

@@ -209,6 +209,8 @@ class VerificationService:
         note: str | None = None,
         photo_ids: Sequence[int] = (),
         new_deadline: date | None = None,
+        *,
+        session: AsyncSession | None = None,
     ) -> Outcome:
         """Record the result of a drawn check. Passed: the hazard stays closed. Failed: rebound (反弹) — back to
         registered with ``new_deadline`` and the reason ``note``; the unit's reviewers and contacts are told.
@@ -217,27 +219,35 @@ class VerificationService:
         self._require_office(actor)
         deadline = self._check_failure(passed, note, new_deadline)
 
+        async def step(session: AsyncSession) -> Outcome:
+            """The check in ``session``'s unit of work (committed by the caller)."""
+            t = Transitions(session, self._clock())
+            check = await session.get(Verification, verification_id)
+            if check is None:
+                raise NotFound(what="verification", id=verification_id)
+            claimed = await session.exec(  # type: ignore[call-overload]
+                update(Verification)
+                .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
+                .values(result="passed" if passed else "failed", note=note, photo_ids=list(photo_ids),
+                        checked_by=actor.user_id, checked_at=t.now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                await session.refresh(check)
+                by = await session.get(User, check.checked_by) if check.checked_by else None
+                raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at,
+                                  state=check.result)
+            outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
+                                             verification_id)
+            await queue_step_notices(session, outcome, actor, t.now)
+            return outcome
+
+        if session is not None:
+            return await step(session)
+
         async def once() -> Outcome:
             async with self._uow() as u:
-                t = Transitions(u.session, self._clock())
-                check = await u.session.get(Verification, verification_id)
-                if check is None:
-                    raise NotFound(what="verification", id=verification_id)
-                claimed = await u.session.exec(  # type: ignore[call-overload]
-                    update(Verification)
-                    .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
-                    .values(result="passed" if passed else "failed", note=note, photo_ids=list(photo_ids),
-                            checked_by=actor.user_id, checked_at=t.now)
-                    .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount != 1:
-                    await u.session.refresh(check)
-                    by = await u.session.get(User, check.checked_by) if check.checked_by else None
-                    raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at,
-                                      state=check.result)
-                outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
-                                                 verification_id)
-                await queue_step_notices(u.session, outcome, actor, t.now)
+                outcome = await step(u.session)
                 await u.commit()
                 return outcome
 

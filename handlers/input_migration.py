@@ -1,0 +1,102 @@
+"""Life-cycle questions left open by the step-by-step input that came before the form engine (conversation
+state ``LifecycleInput:answering`` in the FSM storage: the SQL table of migration 0080, or Redis) are carried
+over, on the user's next update, to the equivalent form with the answers and photos given so far; the update
+is then handled as usual (a typed answer answers the form's question). Nothing typed is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.core import Services
+from bot.forms.prompt import Prompt
+from bot.services.actors import Actor
+from bot.services.errors import DomainError
+from bot.services.lifecycle_forms import FAILED, PASSED, REBOUND
+from handlers.form_view import render
+from handlers.hazard_callbacks import InputCb
+from handlers.message_edits import message_of
+
+OLD_ANSWERING = "LifecycleInput:answering"
+OLD_CLOSED = "LifecycleInput:closed"  # the 2-minute late-photo window of before: the forms' own serves now
+#: old operation → (form, the answer its button gave, the form's photos field)
+_FORMS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "reject": ("hazard_reject", {}, "photos"),
+    "plan": ("five_implementations", {}, "photos"),
+    "rectify": ("rectification", {}, "evidence"),
+    "reinspect_pass": ("reinspection", {"result": PASSED}, "photos"),
+    "reinspect_fail": ("reinspection", {"result": FAILED}, "photos"),
+    "lookback_rebound": ("lookback", {"rebound": REBOUND}, "photos"),
+    "verify_fail": ("verification_fail", {}, "photos"),
+}
+
+
+def closed_input_text() -> str:
+    """Said to a press under questions that have ended (a double tap on Done, an old message)."""
+    return _("That question is closed (answered, cancelled or timed out); this press changed "
+             "nothing. Open the hazard with /find to see what was saved.")
+
+
+async def carry_over(state: FSMContext, actor: Actor, services: Services, locale: str) -> Prompt | None:
+    """The open form the old questions in ``state`` became (``None``: nothing to carry, or the step can no
+    longer be opened); the old state is cleared either way."""
+    data = await state.get_data()
+    await state.clear()
+    old = _FORMS.get(str(data.get("op")))
+    if old is None:
+        return None
+    form, given, photos_key = old
+    answers = {k: v for k, v in (data.get("answers") or {}).items() if v not in (None, "")}
+    prefill: dict[str, Any] = {**given, **answers}
+    if data.get("photos"):
+        prefill[photos_key] = [int(p) for p in data["photos"]]
+    if data.get("doc"):
+        prefill[f"{photos_key}_document"] = list(data["doc"])
+    context = {"hazard_id": data["hid"]} if data.get("hid") else {"verification_id": data.get("vid")}
+    try:
+        return await services.forms.start(actor, form, locale, prefill=prefill, context=context,
+                                          answered=tuple(answers))
+    except DomainError:
+        return None
+
+
+def router() -> Router:
+    r = Router(name="input_migration")
+
+    @r.message(StateFilter(OLD_ANSWERING))
+    async def message(message: Message, state: FSMContext, actor: Actor, services: Services, locale: str) -> None:
+        prompt = await carry_over(state, actor, services, locale)
+        if prompt is not None:
+            await message.answer(_("The questions you were answering now continue as a form ({form}); "
+                                   "what you entered so far is kept.").format(form=prompt.form_title))
+        raise SkipHandler()  # then handled as usual: a typed answer answers the form's question
+
+    @r.callback_query(StateFilter(OLD_ANSWERING))
+    async def button(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
+                     locale: str) -> None:
+        prompt = await carry_over(state, actor, services, locale)
+        if not (query.data or "").startswith(f"{InputCb.__prefix__}:"):  # another button: handled as usual
+            raise SkipHandler()
+        await query.answer()
+        rendered = render(prompt, locale) if prompt is not None else None
+        if rendered is None:
+            await message_of(query).answer(closed_input_text())
+            return
+        text, keyboard = rendered
+        await message_of(query).answer(
+            _("The questions you were answering now continue as a form; what you entered so far is kept.")
+            + "\n" + text, reply_markup=keyboard)
+
+    @r.message(StateFilter(OLD_CLOSED))
+    @r.callback_query(StateFilter(OLD_CLOSED))
+    async def closed(event: Message | CallbackQuery, state: FSMContext) -> None:
+        await state.clear()
+        raise SkipHandler()
+
+    return r
