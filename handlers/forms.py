@@ -317,9 +317,9 @@ async def _image(
     try:
         stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
     except NotAnImage as exc:
-        if document_name is None:
-            await _send(message, await services.forms.current(actor, locale), locale,
-                        warning=domain_error(exc.code, exc.params))
+        current = await services.forms.current(actor, locale)
+        if document_name is None or current.field is None or not current.field.documents:
+            await _send(message, current, locale, warning=domain_error(exc.code, exc.params))
             return
         await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id))
         return
