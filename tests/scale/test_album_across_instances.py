@@ -28,6 +28,8 @@ async def test_an_album_split_over_two_instances_keeps_every_photo(
         await checker.say("/rectify")
         await checker.press(1)
         await checker.press("复查不合格")
+        await checker.press("保持当前值")  # the date: today
+        await checker.say("赵复查")
         await checker.say("灭火器未到位")
         await checker.say("2018-11-30")
         assert "照片" in checker.last_text(), checker.last_text()
@@ -40,7 +42,9 @@ async def test_an_album_split_over_two_instances_keeps_every_photo(
         replies = checker.texts(cluster.session.requests[before:])
         assert len(replies) == 1 and "正在接收相册" in replies[0], replies
         done = checker.texts(await checker.press("完成"))
-        assert done[0].startswith("已收到：8 份。") and "已挂账，整改中" in done[0], done
+        assert done[0].startswith("复查照片：已保存 8 张照片。"), done
+        submitted = checker.texts(await checker.press("提交"))
+        assert "已挂账，整改中" in submitted[0], submitted
         async with cluster.core.uow() as u:
             events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()
         failed = [e for e in events if e.action == "reinspect_fail"]

@@ -1,5 +1,7 @@
-"""A half-answered multi-step input survives a restart of the process (conversation state in the
-database when Redis is not configured, ``storage.fsm_storage``), on SQLite and PostgreSQL."""
+"""A half-answered multi-step input survives a restart of the process (a form's draft in the database; the
+conversation state in the database when Redis is not configured, ``storage.fsm_storage``), on SQLite and
+PostgreSQL; a question of the step-by-step life-cycle input of before, left open in that state, is carried over
+to its form with what was answered."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ async def test_five_implementations_half_typed_before_a_restart_are_finished_aft
         await reviewer.press(1)
         await reviewer.press("填写五落实")
         await reviewer.say("房东张三")       # responsibility
-        await reviewer.press("保持不变")     # measures
+        await reviewer.press("保持当前值")   # measures
         await reviewer.say("2.5")            # funds (万元); the deadline is asked next
         assert "整改时限" in reviewer.last_text()
 
@@ -46,14 +48,47 @@ async def test_five_implementations_half_typed_before_a_restart_are_finished_aft
         reviewer = h.chat(402, "王审核")
         await reviewer.say("2018-12-31")     # deadline, typed
         await reviewer.say("专人值守")        # contingency plan: the last step
+        await reviewer.press("提交")
         assert "更新五落实" in reviewer.last_text(), reviewer.last_text()
         office = h.chat(403, "张办公室")
         await office.say("/find 张XX出租房")
         await office.press(1)
         card = office.last_text()
         assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card, card
-        async with h.core.engine.connect() as conn:  # the finished input (no photos asked) left no state behind
+        async with h.core.engine.connect() as conn:  # the form kept no conversation state
             assert (await conn.execute(select(func.count()).select_from(ConversationState))).scalar_one() == 0
+
+
+async def test_a_question_left_open_by_the_old_step_by_step_input_goes_on_as_its_form(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = fixed_clock(TODAY)
+    async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
+        await h.bind(411, "inspector", HOME, "李检查")
+        reviewer = await h.bind(412, "reviewer", HOME, "王审核")
+        actor = await h.core.services.users.touch(411, "李检查", "zh-hans")
+        hid = await hazard(h.core.uow, actor, level="重大隐患")
+        # as handlers/lifecycle_input.py left it: 五落实 with the responsibility and the funds answered
+        context = h.dp.fsm.get_context(h.bot, reviewer.user.id, reviewer.user.id)
+        await context.set_state("LifecycleInput:answering")
+        await context.set_data({
+            "op": "plan", "hid": hid, "vid": None, "photos": [], "doc": None, "current": {},
+            "steps": ["deadline", "contingency_plan"],
+            "answers": {"responsibility": "房东张三", "measures": "清理堆物", "funds": "2.5"},
+        })
+
+    async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:  # the new version
+        reviewer = h.chat(412, "王审核")
+        texts = reviewer.texts(await reviewer.say("2018-12-31"))  # the deadline, as the old question asked
+        assert texts[0].startswith("您正在回答的问题已改为表单（五落实）继续填写"), texts
+        assert "应急预案" in texts[-1], texts  # the typed deadline answered the form's question
+        await reviewer.say("专人值守")
+        review = reviewer.last_text()
+        for answer in ("房东张三", "清理堆物", "2.5", "2018-12-31", "专人值守"):
+            assert answer in review, (answer, review)
+        await reviewer.press("提交")
+        assert "更新五落实" in reviewer.last_text(), reviewer.last_text()
+        assert await h.dp.fsm.get_context(h.bot, reviewer.user.id, reviewer.user.id).get_state() is None
 
 
 async def test_state_and_data_are_written_through_and_read_back_by_a_new_storage(database_url: str, tmp_path: Path) -> None:

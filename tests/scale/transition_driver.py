@@ -142,21 +142,29 @@ async def do_step(crew: Crew, index: int, hid: int, k: int, step: Step) -> None:
     """Open the card, press the step's button, answer what it asks; the last update through ``press``
     (a button that does the step at once is tapped twice at the same moment)."""
     uid = telegram_id(index, step.who)
+    chat = crew.chat(uid)
+    await chat.say("/cancel")  # a form an earlier process left half-answered starts afresh
+    if any(b.text == "确认放弃" for b in chat.buttons()):
+        await chat.press("确认放弃")
     chat = await _open_card(crew, uid, hid)
     last = step.button
     if step.key not in ("approve", "register", "close"):
         await chat.press(step.button)
-        last = SUPERVISION_LEVEL if step.key == "supervise" else "完成"
+        last = SUPERVISION_LEVEL if step.key == "supervise" else "✅ 提交"  # a form's review card
     if step.key in ("reject_unit", "reject_office"):
-        await crew.press(hid, k, uid, f"tx:{REASON}")
-        return
-    if step.key == "rectify":
-        for _ in range(5):  # keep the five implementations as they are
+        await chat.say(REASON)
+    elif step.key == "rectify":
+        for _ in range(3):  # skip the responsibility, keep the measures and the deadline (一般隐患: no more)
             await chat.press(1)
         await chat.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
-    elif step.key == "reinspect_fail":
-        await chat.say(REASON)
-        await chat.say(NEW_DEADLINE)
+        await chat.press("完成")
+    elif step.key in ("reinspect_pass", "reinspect_fail"):
+        await chat.press("保持当前值")  # the date: today
+        await chat.say(person_name(uid))
+        if step.key == "reinspect_fail":
+            await chat.say(REASON)
+            await chat.say(NEW_DEADLINE)
+        await chat.press("完成")
     button = _button(chat, last)
     times = 2 if step.key in DOUBLE_TAPPED else 1
     await crew.press(hid, k, uid, f"cb:{button.callback_data}", times, button.message)
