@@ -113,6 +113,9 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector2.press("完成")
     await inspector2.press(SUBMIT)
     assert "已挂账，整改中" in _last(h, inspector2)
+    async with h.core.uow() as u:  # what a 附件1 row of the re-inspection needs (issue 15 item 5)
+        failed = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).one()
+    assert failed.data["inspected_on"] == "2018-10-15" and failed.data["inspectors"] == "赵复查、钱同事", failed.data
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
@@ -684,3 +687,44 @@ async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of
     await checker.press("完成")
     await checker.press(SUBMIT)
     assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+
+
+async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_someone_else_ends_it(
+    harness: Harness, photos_dir
+) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    inspector = await h.bind(521, "inspector", HOME, "李检查")
+    reviewer = await h.bind(522, "reviewer", HOME, "王审核")
+    reviewer2 = await h.bind(523, "reviewer", HOME, "钱审核")
+    actor = await h.core.services.users.touch(521, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, level="重大隐患")
+    await _open(inspector, "/rectify")
+    await inspector.press("报告整改")
+    await inspector.say("房东张三")
+    await inspector.press(KEEP)      # measures
+    await inspector.press("跳过")    # funds: a 重大隐患 cannot be reported without them
+    await inspector.press(KEEP)      # deadline
+    await inspector.say("夜间专人巡查")
+    await inspector.photo(photos_dir / "landscape_1.jpg")
+    await inspector.press("完成")
+    await inspector.press(SUBMIT)
+    refused = _last(h, inspector)
+    assert refused.startswith("⚠️ “五落实”尚未填写完整") and "资金" in refused and "提交前请核对" in refused, refused
+    assert await _state(h, hid) == ("registered", 1)
+    await inspector.press("修改：资金（万元）")
+    await inspector.say("3")
+    await inspector.press(SUBMIT)
+    assert "已整改，待复查" in _last(h, inspector), _last(h, inspector)
+
+    second = await hazard(h.core.uow, actor, site_name="王XX仓库")
+    for chat in (reviewer, reviewer2):
+        await _open(chat, "/find 王XX仓库")
+        await chat.press("驳回")
+        await chat.say("照片不清楚")
+    await reviewer.press(SUBMIT)
+    assert await _state(h, second) == ("rejected", 2)
+    await reviewer2.press(SUBMIT)  # too late: the form ends, nothing is done twice
+    assert "王审核" in _last(h, reviewer2) and "提交前请核对" not in _last(h, reviewer2), _last(h, reviewer2)
+    await reviewer2.say("/resume")
+    assert _last(h, reviewer2).startswith("当前没有正在填写的表单"), _last(h, reviewer2)
+    assert await _state(h, second) == ("rejected", 2)

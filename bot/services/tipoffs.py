@@ -238,7 +238,7 @@ class TipOffService:
             if not photos:
                 return
             draft.data = {**draft.data, "photos": [p.id for p in photos]}
-            if self._evidence is not None:  # unmarked until the hazard is submitted (FormService._stamp)
+            if self._evidence is not None:  # unmarked until the hazard is submitted (form_submitters.stamp)
                 for photo in photos:
                     await self._evidence.record(session, photo)
 
