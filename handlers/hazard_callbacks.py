@@ -56,9 +56,10 @@ class VerifyCb(CallbackData, prefix="v1"):
 
 
 class InputCb(CallbackData, prefix="n1"):
-    """A button of the step being asked (``a``: ``skip``, ``done`` or ``cancel``); the step itself and its
-    hazard live in the server-side conversation state, not in the button. ``s`` names the question it was
-    shown under (``hazard.op.step``), so a double tap or an older message cannot answer the next one."""
+    """A button of the step-by-step life-cycle input that came before the form engine (``a``: ``skip``,
+    ``done`` or ``cancel``; ``s``: the question, ``hazard.op.step``). No longer sent; kept so that a press on
+    an old message carries its open questions over to their form (``handlers.input_migration``) or is
+    answered as closed (``handlers.find``)."""
 
     a: str
     s: str = ""
