@@ -317,6 +317,20 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     await inspector.say(f"/link {old_number} D999")
     assert _last(h, inspector) == "未找到，或不在您的权限范围内。"
 
+    held = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="赵XX仓库")
+    await _open(inspector, "/find 赵XX仓库")
+    await inspector.press("回头看：未反弹")  # no rebound: recorded with its date and people, no reason asked
+    await inspector.say("昨天")
+    await inspector.say("李检查")
+    await inspector.press("完成")
+    assert "反弹情况" not in _last(h, inspector) and "提交前请核对" in _last(h, inspector), _last(h, inspector)
+    await inspector.press(SUBMIT)
+    assert "回头看：未反弹" in _last(h, inspector), _last(h, inspector)
+    async with h.core.uow() as u:
+        passed = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "lookback_pass"))).one()
+    assert passed.hazard_id == held and passed.data["inspected_on"] == "2018-10-14", passed.data
+    assert await _state(h, held) == ("closed", 2)
+
 
 async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:
     h = harness

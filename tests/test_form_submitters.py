@@ -1,0 +1,40 @@
+"""Every form in ``config/forms/`` can be submitted (a registered submitter) and every submitter has its form;
+the engine's own rules for the fields the life-cycle forms brought (hidden values, documents)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from bot.forms.engine import FormWalk
+from bot.forms.spec import load_form
+from bot.services.form_submitters import SUBMITTERS
+
+
+def test_forms_and_submitters_match_one_to_one() -> None:
+    files = {p.name.removesuffix(".toml") for p in (resources.files("config") / "forms").iterdir()
+             if p.name.endswith(".toml")}
+    assert files == set(SUBMITTERS)
+    for key in SUBMITTERS:
+        assert load_form(key).key == key
+
+
+def test_a_hidden_level_decides_what_is_asked_and_is_submitted_but_never_asked() -> None:
+    walk = FormWalk(load_form("five_implementations"))
+    general = walk.start({"level": "一般隐患"})
+    assert [f.key for f in walk.applicable(general.data)] == ["responsibility", "measures", "deadline"]
+    assert general.step == "responsibility"
+    major = walk.start({"level": "重大隐患"})
+    assert [f.key for f in walk.applicable(major.data)] == [
+        "responsibility", "measures", "funds", "deadline", "contingency_plan"]
+    assert walk.clean(major.data)["level"] == "重大隐患"
+
+
+def test_a_document_alone_answers_the_evidence_question() -> None:
+    walk = FormWalk(load_form("rectification"))
+    state = walk.start({"level": "一般隐患"})
+    state.step = "evidence"
+    assert [f.key for f in walk.missing(state)] == ["evidence"]
+    state.data["evidence_document"] = ["file-1", "验收单.pdf"]
+    assert walk.missing(state) == []
+    walk.finish_step(state)
+    assert state.step is None and walk.clean(state.data)["evidence_document"] == ["file-1", "验收单.pdf"]
