@@ -73,18 +73,21 @@ async def stamp(sub: Submission, submitted: Submitted, photo_ids: list[int]) -> 
 
 
 async def submit_tipoff(sub: Submission) -> Submitted:
+    """A tip-off from the public (``create_tipoff``); the township's verifiers are told."""
     submitted, notices = await create_tipoff(sub.session, sub.draft, sub.data, settings=sub.deps.settings, now=sub.now)
     sub.notices += notices
     return submitted
 
 
 async def submit_tipoff_addition(sub: Submission) -> Submitted:
+    """More words or photos for an open tip-off (``add_to_tipoff``)."""
     submitted, notices = await add_to_tipoff(sub.session, sub.draft, sub.data)
     sub.notices += notices
     return submitted
 
 
 async def submit_inspection(sub: Submission) -> Submitted:
+    """An inspection (附件1) of the unit the form was opened for, its photos stamped."""
     submitted = await create_inspection(sub.session, sub.draft, sub.data, unit_id=int(sub.context["unit_id"]),
                                         district=sub.deps.settings.district_name, today=sub.today)
     await stamp(sub, submitted, sub.data.get("photos") or [])
@@ -92,10 +95,12 @@ async def submit_inspection(sub: Submission) -> Submitted:
 
 
 async def submit_plan(sub: Submission) -> Submitted:
+    """The unit's annual inspection plan (附件3), replacing an earlier one of the same year."""
     return await create_plan(sub.session, sub.actor, sub.data, unit_id=int(sub.context["unit_id"]), now=sub.now)
 
 
 async def submit_hazard(sub: Submission) -> Submitted:
+    """A hazard (附件2) pending review, its photos stamped; from a tip-off: claims it and tells the reporter."""
     context = sub.context
     tipoff_id = context.get("tipoff_id")
     if tipoff_id:

@@ -121,18 +121,23 @@ async def _done(sub: Submission, outcome: Outcome, photo_ids: list[int], stage: 
 
 
 async def reject(sub: Submission) -> Submitted:
+    """Reject the hazard with the reason (方案 四(二)): ``LifecycleService.reject``; the submitter is told."""
     outcome = await _lifecycle(sub).reject(sub.actor, int(sub.context["hazard_id"]), sub.data.get("reason"),
                                            session=sub.session)
     return await _done(sub, outcome, [], PhotoStage.DISCOVERY)
 
 
 async def set_plan(sub: Submission) -> Submitted:
+    """Store the five implementations (附件2 填表说明 15; funds in 万元, deadline a date); a skipped answer keeps
+    the current value (``LifecycleService.set_plan``)."""
     outcome = await _lifecycle(sub).set_plan(sub.actor, int(sub.context["hazard_id"]), _plan(sub.data),
                                              session=sub.session)
     return await _done(sub, outcome, [], PhotoStage.RECTIFICATION)
 
 
 async def rectify(sub: Submission) -> Submitted:
+    """Report the rectification done and accepted (方案 四(三)) with the evidence photos and/or document.
+    Raises ``EvidenceRequired``, ``FiveImplementationsMissing`` (the form stays open to mend them)."""
     photos = _photos(sub, "evidence")
     doc = sub.data.get("evidence_document")
     outcome = await _lifecycle(sub).report_rectification(
@@ -143,6 +148,8 @@ async def rectify(sub: Submission) -> Submitted:
 
 
 async def reinspect(sub: Submission) -> Submitted:
+    """Record the re-inspection (复查, 方案 四(三)) on its date (not after today) by the people named; a failure
+    with its reason and new deadline. Raises ``ReinspectorMustDiffer`` (the form ends)."""
     passed = sub.data.get("result") == PASSED
     photos = _photos(sub)
     inspected_on = _date(sub.data.get("inspected_on")) or sub.today
@@ -155,6 +162,8 @@ async def reinspect(sub: Submission) -> Submitted:
 
 
 async def lookback(sub: Submission) -> Submitted:
+    """Record the December lookback (回头看, 方案 四(四)) on its date by the people named; a rebound reopens
+    the hazard with its reason and new deadline."""
     rebound = sub.data.get("rebound") == REBOUND
     photos = _photos(sub)
     inspected_on = _date(sub.data.get("inspected_on")) or sub.today
@@ -167,6 +176,8 @@ async def lookback(sub: Submission) -> Submitted:
 
 
 async def verify_fail(sub: Submission) -> Submitted:
+    """Record a drawn check (核查) as failed: the hazard rebounds with the reason and a new deadline
+    (``VerificationService.record``). Raises ``AlreadyDone`` when someone recorded it first (the form ends)."""
     photos = _photos(sub)
     outcome = await _verification(sub).record(
         sub.actor, int(sub.context["verification_id"]), passed=False, note=sub.data.get("reason"),
