@@ -143,6 +143,8 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     edits = []
     for line in prompt.review:
         lines.append(f"• {q(line.label)}：{q(shorten(line.value, REVIEW_VALUE_LIMIT))}")
+        if not line.editable:
+            continue
         edits.append(InlineKeyboardButton(
             text=_("Edit: {label}").format(label=line.label)[:40],
             callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index).pack(),

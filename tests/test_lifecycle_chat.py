@@ -111,6 +111,8 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector2.say("2018-11-30")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
+    assert "复查结果：不合格" in _last(h, inspector2) and "新的整改时限：2018-11-30" in _last(h, inspector2)
+    assert not any("复查结果" in b.text for b in inspector2.buttons())  # the button pressed decided it
     await inspector2.press(SUBMIT)
     assert "已挂账，整改中" in _last(h, inspector2)
     async with h.core.uow() as u:  # what a 附件1 row of the re-inspection needs (issue 15 item 5)

@@ -23,6 +23,7 @@ class ReviewLine:
     field_index: int
     label: str
     value: str
+    editable: bool = True
 
 
 @dataclass(frozen=True)

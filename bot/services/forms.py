@@ -638,13 +638,16 @@ class FormService:
         assert draft.id is not None
         spec = walk.current(state)
         if spec is None:
+            # a hidden value (the result the button gave, the hazard's level) is shown, not editable
             lines = tuple(
                 ReviewLine(
                     spec_form.index(f.key),
                     f.label(locale),
                     _shown(f, state.data, walk, locale),
+                    editable=not f.hidden,
                 )
-                for f in walk.applicable(state.data)
+                for f in spec_form.fields
+                if f.applies(state.data) or (f.hidden and state.data.get(f.key) not in (None, ""))
             )
             return Prompt(
                 "review",
