@@ -13,11 +13,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Core, Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.lifecycle import Action, local_date
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
-from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
+from handlers.hazard_view import amount_text, list_keyboard, list_text, outcome_text
 from handlers.lifecycle_common import allowed_case, press
 from handlers.message_edits import message_of
 
@@ -36,11 +35,7 @@ def router() -> Router:
 
     @r.message(Command("rectify"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
         await message.answer(list_text(_("Hazards being rectified or awaiting re-inspection:"), waiting),
                              reply_markup=list_keyboard(waiting))
 
@@ -52,22 +47,16 @@ def router() -> Router:
             await message.answer(_("Send /link OLD NEW with two ledger or draft numbers: the hazard looked back at, "
                                    "then the new hazard found there."))
             return
-        try:
-            old = await services.find.by_number(actor, parts[0])
-            new = await services.find.by_number(actor, parts[1])
-            outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        old = await services.find.by_number(actor, parts[0])
+        new = await services.find.by_number(actor, parts[1])
+        outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
         await message.answer(outcome_text(outcome))
 
     @r.callback_query(HazardCb.filter(F.a.in_(set(_ASKED))))
     async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                   state: FSMContext) -> None:
         action, op = _ASKED[callback_data.a]
-        case = await allowed_case(query, actor, services, callback_data.id, action)
-        if case is None:
-            return
+        case = await allowed_case(actor, services, callback_data.id, action)
         await query.answer()
         plan = case.plan
         current = {
