@@ -34,6 +34,8 @@ def user_line(user: UserRoles) -> str:
 
 
 async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/invite ROLE UNIT``: a one-time invite code for ROLE at UNIT. Raises ``PermissionDenied``,
+    ``UnknownUnit``, ``RoleNotForUnit`` (answered by ``handlers.errors``)."""
     parts = (command.args or "").split(maxsplit=1)
     role = _role(parts[0]) if parts else None
     if role is None or len(parts) < 2:
@@ -46,6 +48,7 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
 
 
 async def invites(message: Message, actor: Actor, services: Services) -> None:
+    """``/invites``: the unused invite codes the sender may see. Raises ``PermissionDenied``."""
     pending = await services.admin.pending_invites(actor)
     lines = [_("Unused invite codes:")] + [
         f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {p.expires_at:%Y-%m-%d}" for p in pending
@@ -54,6 +57,7 @@ async def invites(message: Message, actor: Actor, services: Services) -> None:
 
 
 async def revoke(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/revoke CODE``: the code can no longer be used. Raises ``PermissionDenied``, ``InviteInvalid``."""
     if not command.args:
         await message.answer(_("Send /revoke CODE."))
         return
@@ -62,12 +66,16 @@ async def revoke(message: Message, command: CommandObject, actor: Actor, service
 
 
 async def users(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/users [UNIT]``: people and their roles within the sender's scope. Raises ``PermissionDenied``,
+    ``UnknownUnit``."""
     found = await services.admin.users(actor, command.args.strip() if command.args else None)
     lines = [_("Users and roles:")] + [user_line(u) for u in found]
     await message.answer(clip("\n".join(lines if found else lines + [_("Nothing here.")])))
 
 
 async def set_role(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/setrole USER_ID UNIT ROLE [OLD_ROLE]`` gives (or swaps) a role, ``/unsetrole USER_ID UNIT ROLE``
+    takes it. Raises ``NotFound`` (no such user), ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``."""
     parts = (command.args or "").split()
     removing = command.command == "unsetrole"
     roles = [_role(p) for p in parts[2:]]

@@ -13,6 +13,8 @@ from handlers.texts import q, role_name
 
 
 async def bind(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/bind CODE``: the role and unit of the invite. Raises ``InviteInvalid`` (answered by
+    ``handlers.errors``)."""
     if not command.args:
         await message.answer(_("Send the code after the command, e.g. /bind ABCD2345"))
         return

@@ -19,6 +19,8 @@ UPLOAD_LIMIT = 50 * 1024 * 1024
 
 async def document(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                    bot: Bot) -> None:
+    """The case file (PDF) or a notice (Word) of the hazard, sent to the person who pressed. Raises
+    ``NotFound``, ``PermissionDenied``, ``NoticeNotApplicable``."""
     if callback_data.a == CASE_FILE:
         made: DocumentFile = await services.documents.case_file(actor, callback_data.id)
         caption = _("Case file (one hazard, one file), ready to print.")

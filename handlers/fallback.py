@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 
 async def unknown_button(query: CallbackQuery) -> None:
+    """A button nobody recognised: answered, so the client stops waiting."""
     await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
 
 

@@ -54,6 +54,7 @@ async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Servi
 
 
 async def find(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/find TEXT``: hazards within scope by ledger or draft number, site name or address."""
     if not command.args:
         await message.answer(_("Send /find followed by a ledger number, draft number, site name or address."))
         return
@@ -62,6 +63,7 @@ async def find(message: Message, command: CommandObject, actor: Actor, services:
 
 
 async def finished_input(query: CallbackQuery) -> None:
+    """A button of a life cycle question that is no longer asked."""
     # the step this button belonged to was answered, cancelled or timed out (checked before this router)
     # after a restart this is also what a re-tap of an answer that was stored meets: say how to check
     await query.answer(closed_input_text(), show_alert=True)
@@ -69,6 +71,7 @@ async def finished_input(query: CallbackQuery) -> None:
 
 async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                     bot: Bot) -> None:
+    """Open a hazard's card (``o``) or its history (``h``). Raises ``NotFound`` (also outside scope)."""
     case = await services.find.case(actor, callback_data.id)
     await query.answer()
     message = message_of(query)

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 
 async def command_in_group(message: Message, bot: Bot) -> None:
+    """A command addressed to the bot in a group: an invitation to a private chat."""
     me = await bot.me()
     command = (message.text or "").split()[0]
     if not me.username or not command.lower().endswith("@" + me.username.lower()):
@@ -20,6 +21,7 @@ async def command_in_group(message: Message, bot: Bot) -> None:
 
 
 async def ignore_everything_else(message: Message) -> None:
+    """Anything else in a group is not for the bot."""
     return None
 
 

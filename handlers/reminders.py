@@ -67,6 +67,7 @@ def kind_name(kind: str) -> str:
 
 
 async def ask_phone(message: Message) -> None:
+    """``/phone``: the keyboard that shares the phone number."""
     keyboard = ReplyKeyboardMarkup(
         keyboard=[[KeyboardButton(text=_("Share my phone number"), request_contact=True)]],
         resize_keyboard=True, one_time_keyboard=True,
@@ -79,6 +80,8 @@ async def ask_phone(message: Message) -> None:
 
 
 async def shared_contact(message: Message, actor: Actor, services: Services, on_refusal: OnRefusal) -> None:
+    """A shared phone number binds the roles the unit's contact form (附件4) gives it. Raises ``NotOwnContact``,
+    ``PhoneNotRegistered`` (answered with the share keyboard removed)."""
     contact = message.contact
     assert contact is not None
     on_refusal.reply_markup = ReplyKeyboardRemove()  # the share button has done its work either way
@@ -92,6 +95,7 @@ async def shared_contact(message: Message, actor: Actor, services: Services, on_
 
 
 async def report_info(message: Message, actor: Actor, services: Services) -> None:
+    """``/report_info``: what the sender's units may submit. Raises ``NotBound``."""
     units = services.work_reports.units_of(actor)
     if not units:
         raise NotBound()
@@ -121,6 +125,7 @@ async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, s
 
 async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMContext, actor: Actor,
                      services: Services) -> None:
+    """A /report_info button: wait for that submission."""
     if not 0 <= callback_data.k < len(KINDS):
         await query.answer()
         return
@@ -129,6 +134,8 @@ async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMCo
 
 async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state: FSMContext, actor: Actor,
                           services: Services) -> None:
+    """A button under a reminder (``reminders.actions``), re-checked against the presser's units. Raises
+    ``PermissionDenied``."""
     action = callback_data.action
     if action in ACTION_KIND:
         await _start_report(query, state, actor, services, callback_data.id, ACTION_KIND[action])
@@ -156,11 +163,13 @@ async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
+    """``/cancel`` while a submission or a contact form is awaited."""
     await state.clear()
     await message.answer(_("Stopped; nothing was submitted."))
 
 
 async def submission(message: Message, state: FSMContext, actor: Actor, services: Services) -> None:
+    """The awaited submission (text, photos or a file). Raises ``EmptySubmission``, ``PermissionDenied``."""
     data = await state.get_data()
     photo = (message.photo[-1].file_id,) if message.photo else ()
     doc = message.document
@@ -174,6 +183,7 @@ async def submission(message: Message, state: FSMContext, actor: Actor, services
 
 
 async def contacts_import(message: Message, state: FSMContext, actor: Actor) -> None:
+    """``/contacts_import`` (office, admins): wait for the contact form (附件4). Raises ``PermissionDenied``."""
     if not (actor.is_admin or actor.has(Role.OFFICE)):
         raise PermissionDenied(action="contacts_import")
     await state.set_state(ReportStates.contacts_file)
@@ -181,6 +191,8 @@ async def contacts_import(message: Message, state: FSMContext, actor: Actor) -> 
 
 
 async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services) -> None:
+    """The awaited contact form, imported whole or not at all. Raises ``ContactsImportRejected`` (its problems
+    listed), ``PermissionDenied`` (then nothing is awaited any more)."""
     doc = message.document
     assert doc is not None
 

@@ -52,10 +52,12 @@ def greeting(actor: Actor) -> str:
 
 
 async def start(message: Message, actor: Actor, command: CommandObject) -> None:
+    """``/start``: greeting and what this person can do."""
     await message.answer(greeting(actor))
 
 
 async def help_(message: Message, actor: Actor) -> None:
+    """``/help``: the same."""
     await message.answer(greeting(actor))
 
 

@@ -147,6 +147,7 @@ def chart_language() -> str:
 
 
 async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
+    """The status chart and text of ``unit_id`` (``None``: the sender's scope), with drill-down buttons."""
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
     report = await services.reports.status(actor, unit_id, lang=chart_language())
     await message.answer_photo(BufferedInputFile(report.chart_png, "status.png"))
@@ -154,10 +155,13 @@ async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: 
 
 
 async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/status``: where the campaign stands in the sender's scope. Raises ``PermissionDenied``."""
     await send_status(message, bot, actor, services, None)
 
 
 async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
+    """A /status button: a unit's status, or the overdue, major or category list. Raises ``NotFound``,
+    ``PermissionDenied``."""
     await query.answer()
     message = message_of(query)
     unit_id = callback_data.u or None
@@ -170,11 +174,13 @@ async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: 
 
 
 async def ranking(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank``: the weekly league table of units. Raises ``PermissionDenied``."""
     table = await services.reports.rankings(actor)
     await message.answer(ranking_text(table))
 
 
 async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank_subscribe``: the weekly ranking comes on the first working day of each week."""
     new = await services.rank_subscriptions.subscribe(actor)
     await message.answer(_("Subscribed: the weekly ranking comes on the first working day of each week. "
                            "/rank_unsubscribe to stop.") if new else
@@ -182,12 +188,14 @@ async def rank_subscribe(message: Message, actor: Actor, services: Services) -> 
 
 
 async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank_unsubscribe``: it comes no more."""
     found = await services.rank_subscriptions.unsubscribe(actor)
     await message.answer(_("Unsubscribed from the weekly ranking.") if found else
                          _("You were not subscribed to the weekly ranking."))
 
 
 async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/map``: the major or overdue hazards with coordinates on a map (WGS 84)."""
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
     picture = await services.reports.map_png(actor, lang=chart_language())
     caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)
@@ -197,6 +205,7 @@ async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> 
 
 
 async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/export hazards | inspections | plans | contacts``: the ledger in the layout of its annex (.xlsx)."""
     kind = (command.args or "hazards").strip()
     if kind not in EXPORT_KINDS:
         await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
@@ -211,6 +220,7 @@ async def export(message: Message, bot: Bot, command: CommandObject, actor: Acto
 
 
 async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/plan_file``: the annual inspection plan (附件3) template to fill in and send back."""
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
     result = await services.reports.plan_file(actor)
     try:
@@ -222,6 +232,8 @@ async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services
 
 
 async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """An .xlsx sent by the office: a ledger (附件1/2) or plan (附件3) imported, or every problem listed. Raises
+    ``UnknownLedgerFile``, ``SpreadsheetRefused``, ``FileDownloadFailed``, ``PermissionDenied``."""
     doc = message.document
     assert doc is not None
 

@@ -49,6 +49,7 @@ async def reporting(message: Message, actor: Actor, services: Services) -> bool:
 
 
 async def report(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """``/report``: a tip-off form (anonymous unless a contact is left). Raises ``ReportRefused``."""
     prompt = await services.tipoffs.start_report(actor, message.chat.id, locale)
     if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
         await message.answer(_(
@@ -59,6 +60,7 @@ async def report(message: Message, bot: Bot, actor: Actor, services: Services, l
 
 
 async def track(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
+    """``/track NUMBER``: the reporter's own tip-off, with what they may do next."""
     number = (command.args or "").strip()
     if not number:
         await message.answer(_("Send /track followed by your tracking number, e.g. /track JB201810150001."))
@@ -71,6 +73,7 @@ async def track(message: Message, actor: Actor, services: Services, command: Com
 
 
 async def my_reports(message: Message, actor: Actor, services: Services) -> None:
+    """``/my_reports``: the sender's tip-offs."""
     views = await services.tipoffs.my_reports(actor)
     if not views:
         await message.answer(_("You have not reported anything yet. Send /report to report a hazard."))
@@ -82,11 +85,13 @@ async def my_reports(message: Message, actor: Actor, services: Services) -> None
 
 
 async def add(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, command: CommandObject) -> None:
+    """``/add NUMBER``: add photos or details to an open tip-off. Raises ``TipOffClosed``, ``NotFound``."""
     await _start_addition(message, bot, actor, services, locale, (command.args or "").strip())
 
 
 async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, actor: Actor,
                        services: Services, locale: str) -> None:
+    """A reporter's button: add to the tip-off, or say it is not fixed. Raises ``TipOffClosed``, ``NotFound``."""
     message = message_of(query)
     await query.answer()
     if callback_data.a == "add":
@@ -100,12 +105,14 @@ async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, a
 
 
 async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """A photo for the open report."""
     assert message.photo
     largest = message.photo[-1]
     await _photo(message, bot, actor, services, locale, largest.file_id, largest.file_size)
 
 
 async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """An image file for the open report."""
     doc = message.document
     assert doc is not None
     if not might_be_image(doc):
