@@ -26,9 +26,9 @@ CONTACTS_PROBLEMS_SHOWN = 50
 
 
 def error_text(error: DomainError | Rejected, *, bound: bool = True) -> str:
-    """One short text saying why ``error`` happened. ``bound``: whether the person holds any role; a refusal
-    of permission to someone with none says how to bind instead ("Your role does not allow this" would
-    puzzle them). A ``Rejected`` is an answer that does not fit a question (its codes: ``bot.forms.checks``,
+    """One short text saying why ``error`` happened. ``bound``: ``False`` when the person holds no role and
+    should be told how to bind rather than "Your role does not allow this" (``OnRefusal.explain_binding``).
+    A ``Rejected`` is an answer that does not fit a question (its codes: ``bot.forms.checks``,
     ``bot.services.forms``, ``bot.services.tipoff_records``); a ``DomainError`` anything else refused."""
     if isinstance(error, Rejected):
         return _rejection(error.code, error.params)

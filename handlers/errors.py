@@ -48,10 +48,12 @@ class OnRefusal:
     """How to answer a refusal of this update, when not with a plain message (one per update, handed to
     handlers as ``on_refusal``). ``answer``: sends the refusal's text itself (e.g. as a warning line above
     the question asked again); ``reply_markup``: goes with the plain message (e.g. removing the phone
-    keyboard)."""
+    keyboard); ``explain_binding``: a refusal of permission to someone who holds no role says how to bind
+    instead (the forms, where "your role does not allow this" would puzzle a newcomer)."""
 
     answer: Callable[[str], Awaitable[Any]] | None = None
     reply_markup: ReplyMarkup | None = None
+    explain_binding: bool = False
 
 
 class RefusalScope(BaseMiddleware):
@@ -65,6 +67,22 @@ class RefusalScope(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         data["on_refusal"] = OnRefusal()
+        return await handler(event, data)
+
+
+class ExplainBinding(BaseMiddleware):
+    """Middleware of a router's observer: its handlers' refusals of permission to people with no role say
+    how to bind (``OnRefusal.explain_binding``)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        refusal = data.get("on_refusal")
+        if refusal is not None:
+            refusal.explain_binding = True
         return await handler(event, data)
 
 
@@ -86,8 +104,8 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
         return True
     locale = locale_for(user.language_code if user else None)
     with i18n_catalog.context(), i18n_catalog.use_locale(locale):
-        text = clip(error_text(error, bound=actor.is_bound if actor else True))
         special = on_refusal or OnRefusal()
+        text = clip(error_text(error, bound=actor.is_bound if actor and special.explain_binding else True))
         if query is not None:
             try:  # the alert; refused when the handler had answered the press already (the message follows)
                 await bot.answer_callback_query(query.id, text, show_alert=True)

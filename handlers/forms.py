@@ -33,7 +33,7 @@ from bot.services.errors import StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.error_texts import error_text
-from handlers.errors import OnRefusal
+from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
@@ -127,6 +127,8 @@ def router() -> Router:
     r.message.filter(F.chat.type == "private")
     r.edited_message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
+    r.message.middleware(ExplainBinding())
+    r.callback_query.middleware(ExplainBinding())
 
     async def start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
         prompt = await services.forms.start(actor, form, locale)

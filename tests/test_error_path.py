@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import Chat, Message
+from aiogram.types import Chat, Message, ReplyKeyboardRemove
+from aiogram.types import Contact as TgContact
 
 from bot.domain import Role
 from bot.local_chat import LocalChat
@@ -53,6 +54,20 @@ async def test_a_refused_message_and_a_refused_button_are_told_in_the_users_lang
 
     assert not failures.records, failures.messages()  # a refusal is no failure: no traceback, no "sorry"
     assert not [t for t in chat.texts() if "抱歉" in t or "Sorry" in t], chat.texts()
+
+
+async def test_a_handler_that_answers_a_refusal_its_own_way_still_does(harness: Harness, failures: FailureLog) -> None:
+    """Through ``OnRefusal``: a refused phone share takes the share keyboard away (a refused photo told above
+    the question asked again:
+    ``tests/test_conversation_input.py``, ``tests/test_photo_intake.py``)."""
+    chat = harness.chat(1803, "王联系")
+    await chat.say("/phone")
+    card = TgContact(phone_number="13800000000", first_name="王", user_id=9999)  # someone else's card
+    sent = await chat._feed(harness.factory.message(chat.user, contact=card))
+    told = [m for m in sent if isinstance(m, SendMessage)]
+    assert len(told) == 1 and "本人的手机号码" in told[0].text, chat.texts(sent)
+    assert isinstance(told[0].reply_markup, ReplyKeyboardRemove), told[0].reply_markup
+    assert not failures.records, failures.messages()
 
 
 def test_handlers_leave_domain_errors_to_the_root_error_handler() -> None:
