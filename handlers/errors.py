@@ -13,8 +13,10 @@ Neither logs a Telegram id (personal data): the update id and our own user id on
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Router
@@ -35,9 +37,11 @@ from bot.i18n import locale_for
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from handlers.error_texts import error_text
-from handlers.message_limits import clip
+from handlers.message_limits import clip, shorten
 
 log = logging.getLogger("hazardbot.errors")
+ALERT_LIMIT = 200
+_TAGS = re.compile(r"<[^>]*>")
 _SCOPE_REFUSALS = (PermissionDenied, NotFound, NotBound)  # a forged or stale button is worth a line in the log
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
@@ -108,7 +112,7 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
         text = clip(error_text(error, bound=actor.is_bound if actor and special.explain_binding else True))
         if query is not None:
             try:  # the alert; refused when the handler had answered the press already (the message follows)
-                await bot.answer_callback_query(query.id, text, show_alert=True)
+                await bot.answer_callback_query(query.id, _alert(text), show_alert=True)
             except Exception:  # noqa: BLE001
                 log.info("event=refusal_alert_not_shown update_id=%s", update.update_id)
         try:
@@ -119,6 +123,12 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
         except Exception:  # noqa: BLE001  (best effort, as for any failure: the refusal is logged above)
             log.warning("event=refusal_not_told update_id=%s", update.update_id)
     return True
+
+
+def _alert(html_text: str) -> str:
+    """An alert shows plain text of at most 200 characters (Bot API ``answerCallbackQuery``); the message
+    that follows it has the whole text."""
+    return shorten(unescape(_TAGS.sub("", html_text)), ALERT_LIMIT)
 
 
 async def on_failure(event: ErrorEvent, bot: Bot, i18n_catalog: I18n) -> bool:
