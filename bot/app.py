@@ -59,6 +59,9 @@ def build_dispatcher(
     for guard in guards:
         dp.update.outer_middleware(guard)
     dp["i18n_catalog"] = install_middlewares(dp, core)
+    from handlers.errors import RefusalScope
+
+    dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
     dp.include_router(build_root_router())
     from bot.fast_filters import inline_magic_filters
     from bot.router_gates import add_router_gates

@@ -1,5 +1,7 @@
 """aiogram routers, one module per feature. ``build_root_router`` assembles them in order:
-group chats first (so nothing else answers there), then commands, then form answers."""
+the error handlers first (a domain error or a rejected answer a handler raises is told there, in the user's
+language: ``handlers.errors``), group chats next (so nothing else answers there), then commands, then form
+answers. Each feature module's handlers are module-level functions that its ``router()`` registers."""
 
 from __future__ import annotations
 

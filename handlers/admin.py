@@ -13,8 +13,7 @@ from bot.core import Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles
-from bot.services.errors import DomainError, NotFound
-from handlers.hazard_view import lifecycle_error
+from bot.services.errors import NotFound
 from handlers.message_limits import clip
 from handlers.texts import q, role_name
 
@@ -34,80 +33,72 @@ def user_line(user: UserRoles) -> str:
     return f"#{user.user_id} {q(user.full_name)} (tg {user.telegram_id}): {roles}"
 
 
+async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/invite ROLE UNIT``: a one-time invite code for ROLE at UNIT. Raises ``PermissionDenied``,
+    ``UnknownUnit``, ``RoleNotForUnit`` (answered by ``handlers.errors``)."""
+    parts = (command.args or "").split(maxsplit=1)
+    role = _role(parts[0]) if parts else None
+    if role is None or len(parts) < 2:
+        await message.answer(_("Send /invite ROLE UNIT, e.g. /invite inspector 建外街道. Roles: {roles}").format(roles=ROLES))
+        return
+    issued = await services.admin.issue(actor, role, parts[1].strip())
+    await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until} UTC).\n"
+                           "The person sends /bind {code}").format(
+        role=role_name(role), unit=q(issued.unit_name), code=issued.code, until=f"{issued.expires_at:%Y-%m-%d %H:%M}"))
+
+
+async def invites(message: Message, actor: Actor, services: Services) -> None:
+    """``/invites``: the unused invite codes the sender may see. Raises ``PermissionDenied``."""
+    pending = await services.admin.pending_invites(actor)
+    lines = [_("Unused invite codes:")] + [
+        f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {p.expires_at:%Y-%m-%d}" for p in pending
+    ]
+    await message.answer(clip("\n".join(lines if pending else lines + [_("Nothing here.")])))
+
+
+async def revoke(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/revoke CODE``: the code can no longer be used. Raises ``PermissionDenied``, ``InviteInvalid``."""
+    if not command.args:
+        await message.answer(_("Send /revoke CODE."))
+        return
+    revoked = await services.admin.revoke_invite(actor, command.args)
+    await message.answer(_("Revoked: {code}.").format(code=revoked.code))
+
+
+async def users(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/users [UNIT]``: people and their roles within the sender's scope. Raises ``PermissionDenied``,
+    ``UnknownUnit``."""
+    found = await services.admin.users(actor, command.args.strip() if command.args else None)
+    lines = [_("Users and roles:")] + [user_line(u) for u in found]
+    await message.answer(clip("\n".join(lines if found else lines + [_("Nothing here.")])))
+
+
+async def set_role(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/setrole USER_ID UNIT ROLE [OLD_ROLE]`` gives (or swaps) a role, ``/unsetrole USER_ID UNIT ROLE``
+    takes it. Raises ``NotFound`` (no such user), ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``."""
+    parts = (command.args or "").split()
+    removing = command.command == "unsetrole"
+    roles = [_role(p) for p in parts[2:]]
+    if len(parts) < 3 or not parts[0].isdigit() or None in roles or len(roles) > (1 if removing else 2):
+        await message.answer(_("Send /setrole USER_ID UNIT ROLE [OLD_ROLE] or /unsetrole USER_ID UNIT ROLE. "
+                               "Roles: {roles}").format(roles=ROLES))
+        return
+    user_id, unit = record_id(parts[0]), parts[1]
+    if user_id is None:  # digits, but beyond any id (or not ASCII digits): nobody has it
+        raise NotFound(what="user", id=parts[0])
+    if removing:
+        result = await services.admin.remove_role(actor, user_id, unit, roles[0])  # type: ignore[arg-type]
+    else:
+        result = await services.admin.set_role(actor, user_id, unit, roles[0], roles[1:])  # type: ignore[arg-type]
+    await message.answer(_("Done. {line}").format(line=user_line(result)))
+
+
 def router() -> Router:
     r = Router(name="admin")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("invite"))
-    async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        parts = (command.args or "").split(maxsplit=1)
-        role = _role(parts[0]) if parts else None
-        if role is None or len(parts) < 2:
-            await message.answer(_("Send /invite ROLE UNIT, e.g. /invite inspector 建外街道. Roles: {roles}").format(roles=ROLES))
-            return
-        try:
-            issued = await services.admin.issue(actor, role, parts[1].strip())
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until} UTC).\n"
-                               "The person sends /bind {code}").format(
-            role=role_name(role), unit=q(issued.unit_name), code=issued.code, until=f"{issued.expires_at:%Y-%m-%d %H:%M}"))
-
-    @r.message(Command("invites"))
-    async def invites(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            pending = await services.admin.pending_invites(actor)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        lines = [_("Unused invite codes:")] + [
-            f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {p.expires_at:%Y-%m-%d}" for p in pending
-        ]
-        await message.answer(clip("\n".join(lines if pending else lines + [_("Nothing here.")])))
-
-    @r.message(Command("revoke"))
-    async def revoke(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        if not command.args:
-            await message.answer(_("Send /revoke CODE."))
-            return
-        try:
-            revoked = await services.admin.revoke_invite(actor, command.args)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        await message.answer(_("Revoked: {code}.").format(code=revoked.code))
-
-    @r.message(Command("users"))
-    async def users(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        try:
-            found = await services.admin.users(actor, command.args.strip() if command.args else None)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        lines = [_("Users and roles:")] + [user_line(u) for u in found]
-        await message.answer(clip("\n".join(lines if found else lines + [_("Nothing here.")])))
-
-    @r.message(Command("setrole", "unsetrole"))
-    async def set_role(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        parts = (command.args or "").split()
-        removing = command.command == "unsetrole"
-        roles = [_role(p) for p in parts[2:]]
-        if len(parts) < 3 or not parts[0].isdigit() or None in roles or len(roles) > (1 if removing else 2):
-            await message.answer(_("Send /setrole USER_ID UNIT ROLE [OLD_ROLE] or /unsetrole USER_ID UNIT ROLE. "
-                                   "Roles: {roles}").format(roles=ROLES))
-            return
-        user_id, unit = record_id(parts[0]), parts[1]
-        try:
-            if user_id is None:  # digits, but beyond any id (or not ASCII digits): nobody has it
-                raise NotFound(what="user", id=parts[0])
-            if removing:
-                result = await services.admin.remove_role(actor, user_id, unit, roles[0])  # type: ignore[arg-type]
-            else:
-                result = await services.admin.set_role(actor, user_id, unit, roles[0], roles[1:])  # type: ignore[arg-type]
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        await message.answer(_("Done. {line}").format(line=user_line(result)))
-
+    r.message.register(invite, Command("invite"))
+    r.message.register(invites, Command("invites"))
+    r.message.register(revoke, Command("revoke"))
+    r.message.register(users, Command("users"))
+    r.message.register(set_role, Command("setrole", "unsetrole"))
     return r

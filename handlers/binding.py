@@ -9,28 +9,25 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
-from handlers.texts import domain_error, q, role_name
+from handlers.texts import q, role_name
+
+
+async def bind(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/bind CODE``: the role and unit of the invite. Raises ``InviteInvalid`` (answered by
+    ``handlers.errors``)."""
+    if not command.args:
+        await message.answer(_("Send the code after the command, e.g. /bind ABCD2345"))
+        return
+    grant = await services.invites.redeem(actor, command.args)
+    await message.answer(
+        _("Bound: you are now {role} of {unit}.\nSend /help to see what you can do.").format(
+            role=role_name(grant.role), unit=q(grant.unit_name)
+        )
+    )
 
 
 def router() -> Router:
     r = Router(name="binding")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("bind"))
-    async def bind(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        if not command.args:
-            await message.answer(_("Send the code after the command, e.g. /bind ABCD2345"))
-            return
-        try:
-            grant = await services.invites.redeem(actor, command.args)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer(
-            _("Bound: you are now {role} of {unit}.\nSend /help to see what you can do.").format(
-                role=role_name(grant.role), unit=q(grant.unit_name)
-            )
-        )
-
+    r.message.register(bind, Command("bind"))
     return r

@@ -11,36 +11,32 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.services.actors import Actor
 from bot.services.documents import DocumentFile
-from bot.services.errors import DomainError
 from handlers.hazard_callbacks import CASE_FILE, NOTICE_CODES, HazardCb
-from handlers.hazard_view import lifecycle_error
 
 # Bot API: a bot uploads files of up to 50 MB
 UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
+async def document(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                   bot: Bot) -> None:
+    """The case file (PDF) or a notice (Word) of the hazard, sent to the person who pressed. Raises
+    ``NotFound``, ``PermissionDenied``, ``NoticeNotApplicable``."""
+    if callback_data.a == CASE_FILE:
+        made: DocumentFile = await services.documents.case_file(actor, callback_data.id)
+        caption = _("Case file (one hazard, one file), ready to print.")
+    else:
+        made = await services.documents.notice(actor, callback_data.id, NOTICE_CODES[callback_data.a])
+        caption = _("Issued and recorded on the hazard's card. Edit, print, sign and stamp it.")
+    await query.answer()
+    if len(made.data) > UPLOAD_LIMIT:
+        await bot.send_message(query.from_user.id, _(
+            "The file is too large to send here ({size} MB); the office can write it with "
+            "hazardbot export casefile NUMBER -o FILE.").format(size=len(made.data) // 2**20))
+        return
+    await bot.send_document(query.from_user.id, BufferedInputFile(made.data, made.filename), caption=caption)
+
+
 def router() -> Router:
     r = Router(name="documents")
-
-    @r.callback_query(HazardCb.filter(F.a.in_({CASE_FILE, *NOTICE_CODES})))
-    async def document(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                       bot: Bot) -> None:
-        try:
-            if callback_data.a == CASE_FILE:
-                made: DocumentFile = await services.documents.case_file(actor, callback_data.id)
-                caption = _("Case file (one hazard, one file), ready to print.")
-            else:
-                made = await services.documents.notice(actor, callback_data.id, NOTICE_CODES[callback_data.a])
-                caption = _("Issued and recorded on the hazard's card. Edit, print, sign and stamp it.")
-        except DomainError as exc:
-            await query.answer(lifecycle_error(exc), show_alert=True)
-            return
-        await query.answer()
-        if len(made.data) > UPLOAD_LIMIT:
-            await bot.send_message(query.from_user.id, _(
-                "The file is too large to send here ({size} MB); the office can write it with "
-                "hazardbot export casefile NUMBER -o FILE.").format(size=len(made.data) // 2**20))
-            return
-        await bot.send_document(query.from_user.id, BufferedInputFile(made.data, made.filename), caption=caption)
-
+    r.callback_query.register(document, HazardCb.filter(F.a.in_({CASE_FILE, *NOTICE_CODES})))
     return r

@@ -8,11 +8,12 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
 
+async def unknown_button(query: CallbackQuery) -> None:
+    """A button nobody recognised: answered, so the client stops waiting."""
+    await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
+
+
 def router() -> Router:
     r = Router(name="fallback")
-
-    @r.callback_query()
-    async def unknown_button(query: CallbackQuery) -> None:
-        await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
-
+    r.callback_query.register(unknown_button)
     return r

@@ -12,7 +12,6 @@ from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.documents import available_notices
-from bot.services.errors import DomainError
 from bot.services.evidence import album_pages
 from bot.services.find import HazardCase
 from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
@@ -20,13 +19,11 @@ from handlers.hazard_view import (
     card_keyboard,
     card_text,
     history_text,
-    lifecycle_error,
     list_keyboard,
     list_text,
     stage_name,
 )
 from handlers.input_migration import closed_input_text
-from handlers.lifecycle_common import refuse
 from handlers.message_edits import ButtonMessage, message_of
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
@@ -56,41 +53,38 @@ async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Servi
             )
 
 
+async def find(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/find TEXT``: hazards within scope by ledger or draft number, site name or address."""
+    if not command.args:
+        await message.answer(_("Send /find followed by a ledger number, draft number, site name or address."))
+        return
+    found = await services.find.find(actor, command.args)
+    await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
+
+
+async def finished_input(query: CallbackQuery) -> None:
+    """A button of a life cycle question that is no longer asked."""
+    # the step this button belonged to was answered, cancelled or timed out (checked before this router)
+    # after a restart this is also what a re-tap of an answer that was stored meets: say how to check
+    await query.answer(closed_input_text(), show_alert=True)
+
+
+async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                    bot: Bot) -> None:
+    """Open a hazard's card (``o``) or its history (``h``). Raises ``NotFound`` (also outside scope)."""
+    case = await services.find.case(actor, callback_data.id)
+    await query.answer()
+    message = message_of(query)
+    if callback_data.a == OPEN:
+        await send_card(message, case, services, actor)
+    else:
+        await send_history(bot, message.chat.id, case, services)
+
+
 def router() -> Router:
     r = Router(name="find")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("find"))
-    async def find(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        if not command.args:
-            await message.answer(_("Send /find followed by a ledger number, draft number, site name or address."))
-            return
-        try:
-            found = await services.find.find(actor, command.args)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
-        await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
-
-    @r.callback_query(InputCb.filter())
-    async def finished_input(query: CallbackQuery) -> None:
-        # the step this button belonged to was answered, cancelled or timed out (checked before this router)
-        # after a restart this is also what a re-tap of an answer that was stored meets: say how to check
-        await query.answer(closed_input_text(), show_alert=True)
-
-    @r.callback_query(HazardCb.filter(F.a.in_({OPEN, HISTORY})))
-    async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                        bot: Bot) -> None:
-        try:
-            case = await services.find.case(actor, callback_data.id)
-        except DomainError as exc:
-            await refuse(query, actor, exc)
-            return
-        await query.answer()
-        message = message_of(query)
-        if callback_data.a == OPEN:
-            await send_card(message, case, services, actor)
-        else:
-            await send_history(bot, message.chat.id, case, services)
-
+    r.message.register(find, Command("find"))
+    r.callback_query.register(finished_input, InputCb.filter())
+    r.callback_query.register(open_card, HazardCb.filter(F.a.in_({OPEN, HISTORY})))
     return r

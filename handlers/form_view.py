@@ -7,12 +7,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.forms.actions import Nav
+from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
 from bot.services.transitions import Outcome
 from handlers.callbacks import FormCb, InspectionCb
+from handlers.error_texts import error_text
 from handlers.hazard_view import outcome_text
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import q, rejection
+from handlers.texts import q
 from handlers.tipoff_texts import submitted_tipoff_text
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
@@ -45,7 +47,7 @@ def _notice(prompt: Prompt) -> str:
         "missing_fields": _("Some required fields are still empty: {fields}."),
     }
     if prompt.notice and prompt.notice not in texts:  # an answer that no longer holds, found at submit
-        return "⚠️ " + rejection(prompt.notice, prompt.notice_params)
+        return "⚠️ " + error_text(Rejected(prompt.notice, **prompt.notice_params))
     return texts.get(prompt.notice or "", "").format(**params)
 
 
@@ -88,7 +90,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     spec = prompt.field
     lines = []
     if prompt.error:
-        lines.append("⚠️ " + rejection(prompt.error, prompt.error_params))
+        lines.append("⚠️ " + error_text(Rejected(prompt.error, **prompt.error_params)))
     if prompt.notice:
         lines.append(_notice(prompt))
     number, total = prompt.position
@@ -130,7 +132,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
 def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     lines = []
     if prompt.error:
-        lines.append("⚠️ " + rejection(prompt.error, prompt.error_params))
+        lines.append("⚠️ " + error_text(Rejected(prompt.error, **prompt.error_params)))
     if prompt.notice:
         lines.append(_notice(prompt))
     lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))

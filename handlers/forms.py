@@ -7,6 +7,7 @@ Each handler turns the update into one ``FormAction`` and asks ``FormService`` w
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -30,15 +31,15 @@ from bot.forms.actions import (
 )
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, PermissionDenied, StaleAction
+from bot.services.errors import StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
+from handlers.error_texts import error_text
+from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
-from handlers.hazard_view import lifecycle_error
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
-from handlers.texts import domain_error
 from storage.images import NotAnImage
 
 log = logging.getLogger("hazardbot.forms")
@@ -101,32 +102,31 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
             shown=(page + 1) * ALBUM_SIZE, total=len(copies)), reply_markup=more.as_markup())
 
 
-def _error_text(exc: DomainError, actor: Actor) -> str:
-    if isinstance(exc, PermissionDenied) and not actor.is_bound:
-        return domain_error("not_bound", {})
-    return lifecycle_error(exc)  # a life-cycle step's refusal in its words, any other as ``domain_error``
+def _ask_again(message: ButtonMessage, actor: Actor, services: Services, locale: str) -> Callable[[str], Awaitable[None]]:
+    """How a refused answer is told: the reason as a warning line above the current question (or card)."""
+
+    async def answer(warning: str) -> None:
+        await _send(message, await services.forms.current(actor, locale), locale, warning=warning)
+
+    return answer
 
 
 async def open_form(message: ButtonMessage, actor: Actor, services: Services, locale: str, form_key: str, *,
                     prefill: dict[str, object] | None = None, context: dict[str, object] | None = None) -> None:
     """Open ``form_key`` (a life-cycle step on the record ``context`` names: ``hazard_id`` or
-    ``verification_id``) and ask its first question; an open form is shown instead, as ``/hazard`` does."""
-    try:
-        prompt = await services.forms.start(actor, form_key, locale, prefill=prefill, context=context)
-    except DomainError as exc:
-        await message.answer(_error_text(exc, actor))
-        return
+    ``verification_id``) and ask its first question; an open form is shown instead, as ``/hazard`` does.
+    A refusal raises on to ``handlers.errors``."""
+    prompt = await services.forms.start(actor, form_key, locale, prefill=prefill, context=context)
     await _send(message, prompt, locale)
 
 
-async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> Prompt | None:
-    """Apply ``action`` and answer; returns the prompt, or ``None`` when it was refused with a warning.
-    A ``photo_wanted`` prompt is returned unanswered: the caller fetches the photo."""
-    try:
-        prompt = await services.forms.act(actor, action, locale)
-    except DomainError as exc:
-        await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
-        return None
+async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction,
+               on_refusal: OnRefusal) -> Prompt:
+    """Apply ``action`` and answer; returns the prompt. A ``photo_wanted`` prompt is returned unanswered:
+    the caller fetches the photo. A refusal (a domain error) reaches ``handlers.errors``, which gives the
+    reason above the question asked again."""
+    on_refusal.answer = _ask_again(message, actor, services, locale)
+    prompt = await services.forms.act(actor, action, locale)
     if prompt.kind == "photo_wanted":
         return prompt
     await _send(message, prompt, locale)  # with no open form, the public are pointed to /report
@@ -139,13 +139,11 @@ def router() -> Router:
     r.message.filter(F.chat.type == "private")
     r.edited_message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
+    r.message.middleware(ExplainBinding())
+    r.callback_query.middleware(ExplainBinding())
 
     async def start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
-        try:
-            prompt = await services.forms.start(actor, form, locale)
-        except DomainError as exc:
-            await message.answer(_error_text(exc, actor))
-            return
+        prompt = await services.forms.start(actor, form, locale)
         await _send(message, prompt, locale)
 
     @r.message(Command("inspect"))
@@ -174,15 +172,18 @@ def router() -> Router:
 
     @r.callback_query(FormCb.filter())
     async def button(
-        query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str
+        query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str,
+        on_refusal: OnRefusal,
     ) -> None:
         action: FormAction
         message = message_of(query)
+        # a refused press (e.g. a submission the service turned down): the form as it stands now, and why
+        on_refusal.answer = _ask_again(message, actor, services, locale)
         if callback_data.k == "v":
             try:  # the photos to show are looked up first, so that the press is answered before they are sent
                 copies = await services.forms.draft_evidence(actor, callback_data.d)
             except StaleAction:
-                await query.answer(domain_error("stale_action", {}))
+                await query.answer(error_text(StaleAction()))
                 return
             await query.answer()
             await _review_photos(message, copies, callback_data.d, callback_data.i)
@@ -203,7 +204,7 @@ def router() -> Router:
                 await query.answer(_("This form has already been closed (submitted or cancelled)."))
                 return
             if current.draft_id != callback_data.d:
-                await query.answer(domain_error("stale_action", {}))
+                await query.answer(error_text(StaleAction()))
                 await _send(message, current, locale)
                 return
             await query.answer()
@@ -211,13 +212,9 @@ def router() -> Router:
             return
         try:
             prompt = await services.forms.act(actor, action, locale)
-        except StaleAction:
-            await query.answer(domain_error("stale_action", {}), show_alert=False)
+        except StaleAction as stale:  # a short note on the button, and the question it is behind
+            await query.answer(error_text(stale), show_alert=False)
             await _send(message, await services.forms.current(actor, locale), locale)
-            return
-        except DomainError as exc:  # a refused submission: the form as it stands now (if still open), and why
-            await query.answer()
-            await _send(message, await services.forms.current(actor, locale), locale, warning=_error_text(exc, actor))
             return
         await query.answer()
         rendered = render(prompt, locale)
@@ -237,38 +234,38 @@ def router() -> Router:
     ) -> None:
         message = message_of(query)
         await query.answer()
-        try:
-            prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
-        except DomainError as exc:
-            await message.answer(_error_text(exc, actor))
-            return
+        prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
         await _send(message, prompt, locale)
 
     @r.message(F.photo)
-    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                    on_refusal: OnRefusal) -> None:
         assert message.photo
         largest = message.photo[-1]
-        await _image(message, bot, actor, services, locale, largest.file_id, largest.file_unique_id, largest.file_size)
+        await _image(message, bot, actor, services, locale, largest.file_id, largest.file_unique_id, largest.file_size,
+                     on_refusal)
 
     @r.message(F.document)
-    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                       on_refusal: OnRefusal) -> None:
         doc = message.document
         assert doc is not None
         if not might_be_image(doc):  # a PDF or Word file: the answer of a question that takes documents only
             await _act(message, actor, services, locale,
-                       DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id))
+                       DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id), on_refusal)
             return
         await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size,
-                     doc.file_name or "document")
+                     on_refusal, doc.file_name or "document")
 
     @r.message(F.location)
-    async def location(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    async def location(message: Message, actor: Actor, services: Services, locale: str,
+                       on_refusal: OnRefusal) -> None:
         assert message.location is not None
         pin, venue = message.location, message.venue
         live = str(message.message_id) if pin.live_period else None  # its updates come as edits of this message
         action = LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
                                 venue.title if venue else None, live)
-        await _act(message, actor, services, locale, action)
+        await _act(message, actor, services, locale, action, on_refusal)
 
     @r.edited_message(F.location)
     async def live_location(message: Message, actor: Actor, services: Services, locale: str) -> None:
@@ -288,12 +285,13 @@ def router() -> Router:
         await message.answer(_("Unknown command. Send /help to see what you can do."))
 
     @r.message(F.text)
-    async def text(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await _act(message, actor, services, locale, TextAnswer(message.text or ""))
+    async def text(message: Message, actor: Actor, services: Services, locale: str, on_refusal: OnRefusal) -> None:
+        await _act(message, actor, services, locale, TextAnswer(message.text or ""), on_refusal)
 
     @r.message()
-    async def anything_else(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)))
+    async def anything_else(message: Message, actor: Actor, services: Services, locale: str,
+                            on_refusal: OnRefusal) -> None:
+        await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)), on_refusal)
 
     return r
 
@@ -307,24 +305,24 @@ async def _image(
     file_id: str,
     file_unique_id: str,
     declared_size: int | None,
+    on_refusal: OnRefusal,
     document_name: str | None = None,
 ) -> None:
     """Ask the service first whether the question asked now takes a photo; only then download it. A file
     sent as a document (``document_name``) whose bytes are no image is offered as a document instead."""
-    offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id))
-    if offer is None or offer.kind != "photo_wanted":  # answered: no question takes it now
+    offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id),
+                       on_refusal)
+    if offer.kind != "photo_wanted":  # answered: no question takes it now
         return
+    # a photo refused (too big, not an image, not downloaded) is told above the question, as a refused answer
     try:
         stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
-    except NotAnImage as exc:
+    except NotAnImage:
         current = await services.forms.current(actor, locale)
         if document_name is None or current.field is None or not current.field.documents:
-            await _send(message, current, locale, warning=domain_error(exc.code, exc.params))
-            return
-        await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id))
-        return
-    except DomainError as exc:
-        await _send(message, await services.forms.current(actor, locale), locale, warning=domain_error(exc.code, exc.params))
+            raise
+        await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id),
+                   on_refusal)
         return
     action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
-    await _act(message, actor, services, locale, action)
+    await _act(message, actor, services, locale, action, on_refusal)

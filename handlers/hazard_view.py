@@ -1,5 +1,5 @@
 """How a hazard looks in a chat: its card (state, overdue, supervision, the five implementations), its history
-(一患一案), lists of hazards, what an action did, and life cycle error texts (the notice sent to others is
+(一患一案), lists of hazards and what an action did (the notice sent to others is
 ``bot.services.notice_texts.hazard_step``, queued by the service).
 Everything from the database or typed by a user is escaped."""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -17,13 +16,12 @@ from bot.documents.views import NoticeKind
 from bot.domain import PhotoStage, Role
 from bot.services import notice_texts as words
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, SHANGHAI, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import domain_error, localized, q
+from handlers.texts import localized, q
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
@@ -195,38 +193,6 @@ def outcome_text(outcome: Outcome) -> str:
     if outcome.action == Action.REGISTER and outcome.ledger_number:
         text += "\n" + _("Ledger number: {number}").format(number=q(outcome.ledger_number))
     return text
-
-
-def lifecycle_error(exc: DomainError) -> str:
-    p: dict[str, Any] = {k: q(v) for k, v in exc.params.items() if not isinstance(v, list | tuple)}
-    texts = {
-        "invalid_transition": _("This cannot be done while the hazard is {state}."),
-        "reason_required": _("Please give a reason."),
-        "evidence_required": _("A rectification needs acceptance evidence: photos or a document."),
-        "reinspector_must_differ": _("The re-inspection must be done by someone other than the person who reported the rectification."),
-        "deadline_required": _("Please give a new deadline."),
-        "deadline_in_past": _("The new deadline cannot be before today."),
-        "invalid_value": _("That value is not accepted ({field})."),
-        "already_supervised": _("This hazard is already under supervision at that level."),
-        "sample_exists": _("That sample was already drawn."),
-        "notice_not_applicable": _("This notice does not fit the hazard as it stands now (rectification notice: "
-                                   "registered; supervision notice: under supervision; re-inspection record: "
-                                   "rectification reported)."),
-        # two people pressed at the same moment and the other one's press was stored first
-        "stale_action": _("Someone else changed this hazard a moment ago; nothing was done. "
-                          "Open it again (/find) to see where it stands."),
-    }
-    if exc.code == "already_done":
-        return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
-                                                            action=action_name(str(exc.params.get("action"))))
-    if exc.code == "five_implementations_missing":
-        return _("The five implementations are not complete; missing: {fields}.").format(
-            fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
-    if exc.code == "invalid_transition":
-        p["state"] = state_name(str(exc.params.get("state")))
-    if exc.code in texts:
-        return texts[exc.code].format(**p)
-    return domain_error(exc.code, exc.params)
 
 
 def field_name(key: str) -> str:

@@ -15,13 +15,13 @@ from bot.core import Core, Services
 from bot.domain import HazardState
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, PermissionDenied
+from bot.services.errors import PermissionDenied
 from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope, local_date
 from bot.services.verification import DrawnSample, PendingCheck
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
-from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, press, refuse
+from handlers.hazard_view import list_keyboard, list_text
+from handlers.lifecycle_common import allowed_case, press
 from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.texts import q
@@ -73,12 +73,8 @@ def router() -> Router:
 
     @r.message(Command("office"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            waiting = await services.find.in_states(
-                actor, [HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED])
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        waiting = await services.find.in_states(
+            actor, [HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED])
         await message.answer(list_text(_("Hazards awaiting confirmation or closure:"), waiting),
                              reply_markup=list_keyboard(waiting))
 
@@ -94,8 +90,7 @@ def router() -> Router:
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
     async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
-        if await allowed_case(query, actor, services, callback_data.id, Action.SUPERVISE) is None:
-            return
+        await allowed_case(actor, services, callback_data.id, Action.SUPERVISE)
         await query.answer()
         await message_of(query).answer(_("Supervision at which level?"),
                                        reply_markup=supervision_keyboard(callback_data.id))
@@ -104,8 +99,7 @@ def router() -> Router:
     async def supervise_at(query: CallbackQuery, callback_data: SuperviseCb, actor: Actor, services: Services,
                            bot: Bot) -> None:
         if not 0 <= callback_data.lv < len(SUPERVISION_LEVELS):
-            await refuse(query, actor, PermissionDenied(action="supervise", level=callback_data.lv))
-            return
+            raise PermissionDenied(action="supervise", level=callback_data.lv)
         level = SUPERVISION_LEVELS[callback_data.lv]
         await press(query, actor, services.lifecycle.supervise(actor, callback_data.id, level))
 
@@ -116,12 +110,8 @@ def router() -> Router:
         if period is None:
             await message.answer(_("Send /verify, or /verify FROM TO (e.g. /verify 2026-01-01 2026-03-31)."))
             return
-        try:
-            samples = await services.verification.draw(actor, *period)
-            checks = await services.verification.pending(actor)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        samples = await services.verification.draw(actor, *period)
+        checks = await services.verification.pending(actor)
         await message.answer(checks_text(samples, checks), reply_markup=checks_keyboard(checks))
 
     @r.callback_query(VerifyCb.filter())
@@ -132,8 +122,7 @@ def router() -> Router:
                         clear=False)
             return
         if not has_district_scope(actor):
-            await refuse(query, actor, PermissionDenied(action="verify"))
-            return
+            raise PermissionDenied(action="verify")
         await query.answer()
         await open_form(message_of(query), actor, services, locale, "verification_fail",
                         context={"verification_id": callback_data.id})

@@ -12,12 +12,11 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from bot.services.lifecycle_forms import FAILED, NO_REBOUND, PASSED, REBOUND
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
-from handlers.hazard_view import lifecycle_error, list_keyboard, list_text, outcome_text
+from handlers.hazard_view import list_keyboard, list_text, outcome_text
 from handlers.lifecycle_common import allowed_case, press
 from handlers.message_edits import message_of
 
@@ -38,11 +37,7 @@ def router() -> Router:
 
     @r.message(Command("rectify"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
         await message.answer(list_text(_("Hazards being rectified or awaiting re-inspection:"), waiting),
                              reply_markup=list_keyboard(waiting))
 
@@ -54,21 +49,16 @@ def router() -> Router:
             await message.answer(_("Send /link OLD NEW with two ledger or draft numbers: the hazard looked back at, "
                                    "then the new hazard found there."))
             return
-        try:
-            old = await services.find.by_number(actor, parts[0])
-            new = await services.find.by_number(actor, parts[1])
-            outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        old = await services.find.by_number(actor, parts[0])
+        new = await services.find.by_number(actor, parts[1])
+        outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
         await message.answer(outcome_text(outcome))
 
     @r.callback_query(HazardCb.filter(F.a.in_(set(_ASKED))))
     async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                   locale: str) -> None:
         action, form, given = _ASKED[callback_data.a]
-        if await allowed_case(query, actor, services, callback_data.id, action) is None:
-            return
+        await allowed_case(actor, services, callback_data.id, action)
         await query.answer()
         await open_form(message_of(query), actor, services, locale, form, prefill=given,
                         context={"hazard_id": callback_data.id})

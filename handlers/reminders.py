@@ -25,15 +25,14 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.domain import Role
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
+from bot.services.errors import NotBound, PermissionDenied
 from handlers.callbacks import Num
+from handlers.errors import OnRefusal
 from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
-from handlers.message_limits import clip
 from handlers.summaries import ranking_text
-from handlers.texts import domain_error, q, role_name
-from storage.contacts_import import ContactsImportRejected
+from handlers.texts import q, role_name
 
 KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
@@ -67,166 +66,160 @@ def kind_name(kind: str) -> str:
     }[kind]
 
 
+async def ask_phone(message: Message) -> None:
+    """``/phone``: the keyboard that shares the phone number."""
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=_("Share my phone number"), request_contact=True)]],
+        resize_keyboard=True, one_time_keyboard=True,
+    )
+    await message.answer(
+        _("If your unit listed you in its contact form (Annex 4), share your phone number to bind "
+          "your account and receive reminders."),
+        reply_markup=keyboard,
+    )
+
+
+async def shared_contact(message: Message, actor: Actor, services: Services, on_refusal: OnRefusal) -> None:
+    """A shared phone number binds the roles the unit's contact form (附件4) gives it. Raises ``NotOwnContact``,
+    ``PhoneNotRegistered`` (answered with the share keyboard removed)."""
+    contact = message.contact
+    assert contact is not None
+    on_refusal.reply_markup = ReplyKeyboardRemove()  # the share button has done its work either way
+    bound = await services.contacts.bind_by_phone(actor, contact.phone_number, contact.user_id)
+    lines = "\n".join(f"• {q(b.unit_name)}：{role_name(b.role)}" for b in bound)
+    await message.answer(
+        _("Bound by your phone number:\n{roles}\nYou will receive the campaign's reminders here.").format(
+            roles=lines),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
+async def report_info(message: Message, actor: Actor, services: Services) -> None:
+    """``/report_info``: what the sender's units may submit. Raises ``NotBound``."""
+    units = services.work_reports.units_of(actor)
+    if not units:
+        raise NotBound()
+    rows = [
+        [InlineKeyboardButton(
+            text=kind_name(kind) if len(units) == 1 else f"{name}：{kind_name(kind)}",
+            callback_data=ReportCb(k=i, u=unit_id).pack(),
+        )]
+        for unit_id, name in units[:5] for i, kind in enumerate(KINDS)
+    ]
+    await message.answer(_("What would you like to submit?"),
+                         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
+                        unit_id: int, kind: str) -> None:
+    units = dict(services.work_reports.units_of(actor))
+    if unit_id not in units:
+        raise PermissionDenied(unit_id=unit_id)
+    await state.set_state(ReportStates.waiting)
+    await state.update_data(unit_id=unit_id, kind=kind)
+    await query.answer()
+    await message_of(query).answer(
+        _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
+          "/cancel to stop.").format(kind=kind_name(kind), unit=q(units[unit_id])))
+
+
+async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMContext, actor: Actor,
+                     services: Services) -> None:
+    """A /report_info button: wait for that submission."""
+    if not 0 <= callback_data.k < len(KINDS):
+        await query.answer()
+        return
+    await _start_report(query, state, actor, services, callback_data.u, KINDS[callback_data.k])
+
+
+async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state: FSMContext, actor: Actor,
+                          services: Services) -> None:
+    """A button under a reminder (``reminders.actions``), re-checked against the presser's units. Raises
+    ``PermissionDenied``."""
+    action = callback_data.action
+    if action in ACTION_KIND:
+        await _start_report(query, state, actor, services, callback_data.id, ACTION_KIND[action])
+        return
+    await query.answer()
+    if action == "plan":
+        text = _("Send /plan to file your unit's annual inspection plan (Annex 3) step by step, or "
+                 "/plan_file for the Excel template.")
+    elif action == "ledger":
+        text = _("Record new inspections with /inspect and hazards with /hazard; each entry updates "
+                 "your unit's ledger.")
+    elif action == "hazard":
+        text = _("Report the rectification of this hazard with its photos to your unit's reviewer, "
+                 "who updates it in the ledger; new hazards go in with /hazard.")
+    elif action == "supervise":
+        if not (actor.has(Role.OFFICE) or actor.is_admin):
+            raise PermissionDenied(action="supervise")
+        text = _("Noted. Decide the supervision level (district government, safety committee or "
+                 "township) and notify the responsible unit.")
+    elif action == "rank":
+        text = ranking_text(await services.reports.rankings(actor))
+    else:
+        text = _("The district safety office updates the contact form: send it the new Annex 4.")
+    await message_of(query).answer(text)
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    """``/cancel`` while a submission or a contact form is awaited."""
+    await state.clear()
+    await message.answer(_("Stopped; nothing was submitted."))
+
+
+async def submission(message: Message, state: FSMContext, actor: Actor, services: Services) -> None:
+    """The awaited submission (text, photos or a file). Raises ``EmptySubmission``, ``PermissionDenied``."""
+    data = await state.get_data()
+    photo = (message.photo[-1].file_id,) if message.photo else ()
+    doc = message.document
+    done = await services.work_reports.submit(
+        actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "",
+        photo, doc.file_id if doc else None, doc.file_name if doc else None,
+    )
+    await state.clear()
+    await message.answer(_("Received: {kind} for {period}. Thank you; the reminder is cleared.").format(
+        kind=kind_name(done.kind), period=q(done.period)))
+
+
+async def contacts_import(message: Message, state: FSMContext, actor: Actor) -> None:
+    """``/contacts_import`` (office, admins): wait for the contact form (附件4). Raises ``PermissionDenied``."""
+    if not (actor.is_admin or actor.has(Role.OFFICE)):
+        raise PermissionDenied(action="contacts_import")
+    await state.set_state(ReportStates.contacts_file)
+    await message.answer(_("Send the contact form (Annex 4) as an .xlsx or .csv file. /cancel to stop."))
+
+
+async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services) -> None:
+    """The awaited contact form, imported whole or not at all. Raises ``ContactsImportRejected`` (its problems
+    listed), ``PermissionDenied`` (then nothing is awaited any more)."""
+    doc = message.document
+    assert doc is not None
+
+    async def fetch(path: Path) -> None:  # called only once the sender, the name and the size are fine
+        path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
+
+    try:
+        report = await services.contacts.import_upload(actor, doc.file_name or "file", doc.file_size, fetch)
+    except PermissionDenied:  # the role went while the file was awaited: stop waiting for one
+        await state.clear()
+        raise
+    await state.clear()
+    await message.answer(_("Imported {contacts} contacts of {units} units ({kept} bound accounts kept).").format(
+        contacts=report.contacts, units=report.units, kept=report.bindings_kept))
+
+
 def router() -> Router:
     r = Router(name="reminders")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("phone"))
-    async def ask_phone(message: Message) -> None:
-        keyboard = ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=_("Share my phone number"), request_contact=True)]],
-            resize_keyboard=True, one_time_keyboard=True,
-        )
-        await message.answer(
-            _("If your unit listed you in its contact form (Annex 4), share your phone number to bind "
-              "your account and receive reminders."),
-            reply_markup=keyboard,
-        )
-
-    @r.message(F.contact)
-    async def shared_contact(message: Message, actor: Actor, services: Services) -> None:
-        contact = message.contact
-        assert contact is not None
-        try:
-            bound = await services.contacts.bind_by_phone(actor, contact.phone_number, contact.user_id)
-        except DomainError as exc:
-            await message.answer(_contact_error(exc), reply_markup=ReplyKeyboardRemove())
-            return
-        lines = "\n".join(f"• {q(b.unit_name)}：{role_name(b.role)}" for b in bound)
-        await message.answer(
-            _("Bound by your phone number:\n{roles}\nYou will receive the campaign's reminders here.").format(
-                roles=lines),
-            reply_markup=ReplyKeyboardRemove(),
-        )
-
-    @r.message(Command("report_info"))
-    async def report_info(message: Message, actor: Actor, services: Services) -> None:
-        units = services.work_reports.units_of(actor)
-        if not units:
-            await message.answer(domain_error("not_bound", {}))
-            return
-        rows = [
-            [InlineKeyboardButton(
-                text=kind_name(kind) if len(units) == 1 else f"{name}：{kind_name(kind)}",
-                callback_data=ReportCb(k=i, u=unit_id).pack(),
-            )]
-            for unit_id, name in units[:5] for i, kind in enumerate(KINDS)
-        ]
-        await message.answer(_("What would you like to submit?"),
-                             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
-
-    async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
-                            unit_id: int, kind: str) -> None:
-        units = dict(services.work_reports.units_of(actor))
-        if unit_id not in units:
-            await query.answer(domain_error("permission_denied", {}), show_alert=True)
-            return
-        await state.set_state(ReportStates.waiting)
-        await state.update_data(unit_id=unit_id, kind=kind)
-        await query.answer()
-        await message_of(query).answer(
-            _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
-              "/cancel to stop.").format(kind=kind_name(kind), unit=q(units[unit_id])))
-
-    @r.callback_query(ReportCb.filter())
-    async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMContext, actor: Actor,
-                         services: Services) -> None:
-        if not 0 <= callback_data.k < len(KINDS):
-            await query.answer()
-            return
-        await _start_report(query, state, actor, services, callback_data.u, KINDS[callback_data.k])
-
-    @r.callback_query(ReminderCb.filter())
-    async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state: FSMContext, actor: Actor,
-                              services: Services) -> None:
-        action = callback_data.action
-        if action in ACTION_KIND:
-            await _start_report(query, state, actor, services, callback_data.id, ACTION_KIND[action])
-            return
-        await query.answer()
-        if action == "plan":
-            text = _("Send /plan to file your unit's annual inspection plan (Annex 3) step by step, or "
-                     "/plan_file for the Excel template.")
-        elif action == "ledger":
-            text = _("Record new inspections with /inspect and hazards with /hazard; each entry updates "
-                     "your unit's ledger.")
-        elif action == "hazard":
-            text = _("Report the rectification of this hazard with its photos to your unit's reviewer, "
-                     "who updates it in the ledger; new hazards go in with /hazard.")
-        elif action == "supervise":
-            text = (_("Noted. Decide the supervision level (district government, safety committee or "
-                      "township) and notify the responsible unit.")
-                    if actor.has(Role.OFFICE) or actor.is_admin else domain_error("permission_denied", {}))
-        elif action == "rank":
-            try:
-                text = ranking_text(await services.reports.rankings(actor))
-            except DomainError as exc:
-                text = domain_error(exc.code, exc.params)
-        else:
-            text = _("The district safety office updates the contact form: send it the new Annex 4.")
-        await message_of(query).answer(text)
-
-    @r.message(StateFilter(ReportStates.waiting, ReportStates.contacts_file), Command("cancel"))
-    async def cancel(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await message.answer(_("Stopped; nothing was submitted."))
-
-    @r.message(StateFilter(ReportStates.waiting), F.text & ~F.text.startswith("/") | F.photo | F.document)
-    async def submission(message: Message, state: FSMContext, actor: Actor, services: Services) -> None:
-        data = await state.get_data()
-        photo = (message.photo[-1].file_id,) if message.photo else ()
-        doc = message.document
-        try:
-            done = await services.work_reports.submit(
-                actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "",
-                photo, doc.file_id if doc else None, doc.file_name if doc else None,
-            )
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await state.clear()
-        await message.answer(_("Received: {kind} for {period}. Thank you; the reminder is cleared.").format(
-            kind=kind_name(done.kind), period=q(done.period)))
-
-    @r.message(Command("contacts_import"))
-    async def contacts_import(message: Message, state: FSMContext, actor: Actor) -> None:
-        if not (actor.is_admin or actor.has(Role.OFFICE)):
-            await message.answer(domain_error("permission_denied", {}))
-            return
-        await state.set_state(ReportStates.contacts_file)
-        await message.answer(_("Send the contact form (Annex 4) as an .xlsx or .csv file. /cancel to stop."))
-
-    @r.message(StateFilter(ReportStates.contacts_file), F.document)
-    async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services) -> None:
-        doc = message.document
-        assert doc is not None
-
-        async def fetch(path: Path) -> None:  # called only once the sender, the name and the size are fine
-            path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
-
-        try:
-            report = await services.contacts.import_upload(actor, doc.file_name or "file", doc.file_size, fetch)
-        except ContactsImportRejected as exc:
-            lines = "\n".join(q(str(p)) for p in exc.problems[:50])
-            await message.answer(clip(_("{count} problems; nothing was imported:\n{lines}").format(
-                count=exc.total, lines=lines)))
-            return
-        except DomainError as exc:
-            if exc.code == "permission_denied":  # the role went while the file was awaited
-                await state.clear()
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await state.clear()
-        await message.answer(_("Imported {contacts} contacts of {units} units ({kept} bound accounts kept).").format(
-            contacts=report.contacts, units=report.units, kept=report.bindings_kept))
-
+    r.message.register(ask_phone, Command("phone"))
+    r.message.register(shared_contact, F.contact)
+    r.message.register(report_info, Command("report_info"))
+    r.callback_query.register(chose_kind, ReportCb.filter())
+    r.callback_query.register(reminder_button, ReminderCb.filter())
+    r.message.register(cancel, StateFilter(ReportStates.waiting, ReportStates.contacts_file), Command("cancel"))
+    r.message.register(submission, StateFilter(ReportStates.waiting), F.text & ~F.text.startswith("/") | F.photo | F.document)
+    r.message.register(contacts_import, Command("contacts_import"))
+    r.message.register(contacts_file, StateFilter(ReportStates.contacts_file), F.document)
     return r
 
-
-def _contact_error(exc: DomainError) -> str:
-    if exc.code == "not_own_contact":
-        return _("Please share your own phone number with the button, not someone else's contact.")
-    if exc.code == "phone_not_registered":
-        return _("This number is not in any unit's contact form (Annex 4). Ask the district safety office "
-                 "to add it, or bind with an invite code: /bind CODE")
-    return domain_error(exc.code, exc.params)

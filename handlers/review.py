@@ -11,11 +11,10 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb
-from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
+from handlers.hazard_view import list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, press
 from handlers.message_edits import message_of
 
@@ -26,11 +25,7 @@ def router() -> Router:
 
     @r.message(Command("review"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW], action=Action.APPROVE)
-        except DomainError as exc:
-            await message.answer(lifecycle_error(exc))
-            return
+        waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW], action=Action.APPROVE)
         await message.answer(list_text(_("Hazards awaiting review:"), waiting), reply_markup=list_keyboard(waiting))
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
@@ -41,8 +36,7 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                      locale: str) -> None:
-        if await allowed_case(query, actor, services, callback_data.id, Action.REJECT) is None:
-            return
+        await allowed_case(actor, services, callback_data.id, Action.REJECT)
         await query.answer()
         await open_form(message_of(query), actor, services, locale, "hazard_reject",
                         context={"hazard_id": callback_data.id})

@@ -51,16 +51,19 @@ def greeting(actor: Actor) -> str:
     )
 
 
+async def start(message: Message, actor: Actor, command: CommandObject) -> None:
+    """``/start``: greeting and what this person can do."""
+    await message.answer(greeting(actor))
+
+
+async def help_(message: Message, actor: Actor) -> None:
+    """``/help``: the same."""
+    await message.answer(greeting(actor))
+
+
 def router() -> Router:
     r = Router(name="start")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(CommandStart())
-    async def start(message: Message, actor: Actor, command: CommandObject) -> None:
-        await message.answer(greeting(actor))
-
-    @r.message(Command("help"))
-    async def help_(message: Message, actor: Actor) -> None:
-        await message.answer(greeting(actor))
-
+    r.message.register(start, CommandStart())
+    r.message.register(help_, Command("help"))
     return r

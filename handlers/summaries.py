@@ -22,7 +22,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ReportCb
@@ -30,7 +29,7 @@ from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
 from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import clip
-from handlers.texts import domain_error, q
+from handlers.texts import q
 
 RANK_LINES = 30
 ERROR_LINES = 30
@@ -147,143 +146,127 @@ def chart_language() -> str:
     return "en" if get_i18n().current_locale.startswith("en") else "zh"
 
 
+async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
+    """The status chart and text of ``unit_id`` (``None``: the sender's scope), with drill-down buttons."""
+    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+    report = await services.reports.status(actor, unit_id, lang=chart_language())
+    await message.answer_photo(BufferedInputFile(report.chart_png, "status.png"))
+    await message.answer(status_text(report), reply_markup=status_keyboard(report))
+
+
+async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/status``: where the campaign stands in the sender's scope. Raises ``PermissionDenied``."""
+    await send_status(message, bot, actor, services, None)
+
+
+async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
+    """A /status button: a unit's status, or the overdue, major or category list. Raises ``NotFound``,
+    ``PermissionDenied``."""
+    await query.answer()
+    message = message_of(query)
+    unit_id = callback_data.u or None
+    if callback_data.k == "u":
+        await send_status(message, bot, actor, services, unit_id)
+        return
+    kind = {"o": "overdue", "m": "major", "c": "category"}.get(callback_data.k, "")
+    hl = await services.reports.hazards(actor, kind, unit_id, callback_data.c)
+    await message.answer(list_text(hl))
+
+
+async def ranking(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank``: the weekly league table of units. Raises ``PermissionDenied``."""
+    table = await services.reports.rankings(actor)
+    await message.answer(ranking_text(table))
+
+
+async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank_subscribe``: the weekly ranking comes on the first working day of each week."""
+    new = await services.rank_subscriptions.subscribe(actor)
+    await message.answer(_("Subscribed: the weekly ranking comes on the first working day of each week. "
+                           "/rank_unsubscribe to stop.") if new else
+                         _("You already receive the weekly ranking. /rank_unsubscribe to stop."))
+
+
+async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -> None:
+    """``/rank_unsubscribe``: it comes no more."""
+    found = await services.rank_subscriptions.unsubscribe(actor)
+    await message.answer(_("Unsubscribed from the weekly ranking.") if found else
+                         _("You were not subscribed to the weekly ranking."))
+
+
+async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/map``: the major or overdue hazards with coordinates on a map (WGS 84)."""
+    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+    picture = await services.reports.map_png(actor, lang=chart_language())
+    caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)
+    if picture.unpinned:
+        caption += "\n" + _("{n} more have no location and are listed under the map.").format(n=picture.unpinned)
+    await message.answer_photo(BufferedInputFile(picture.png, "map.png"), caption=caption)
+
+
+async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/export hazards | inspections | plans | contacts``: the ledger in the layout of its annex (.xlsx)."""
+    kind = (command.args or "hazards").strip()
+    if kind not in EXPORT_KINDS:
+        await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
+        return
+    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+    result = await services.reports.export(actor, kind)
+    try:
+        await message.answer_document(FSInputFile(result.path, result.filename),
+                                      caption=_("{rows} rows, in the layout of the annex.").format(rows=result.rows))
+    finally:
+        shutil.rmtree(result.path.parent, ignore_errors=True)
+
+
+async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """``/plan_file``: the annual inspection plan (附件3) template to fill in and send back."""
+    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+    result = await services.reports.plan_file(actor)
+    try:
+        await message.answer_document(FSInputFile(result.path, result.filename), caption=_(
+            "Your annual inspection plan (Annex 3): fill in the target, the verification ratio and the "
+            "arrangement rows, then send the file back here. Due by {date}.").format(date=result.due))
+    finally:
+        shutil.rmtree(result.path.parent, ignore_errors=True)
+
+
+async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+    """An .xlsx sent by the office: a ledger (附件1/2) or plan (附件3) imported, or every problem listed. Raises
+    ``UnknownLedgerFile``, ``SpreadsheetRefused``, ``FileDownloadFailed``, ``PermissionDenied``."""
+    doc = message.document
+    assert doc is not None
+
+    async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
+        path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
+        await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+
+    kind, report = await services.reports.import_upload(actor, doc.file_size, fetch)
+    if report.ok and kind == "plans":
+        await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
+        return
+    if report.ok:
+        await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
+            rows=report.rows, added=report.added, unchanged=report.unchanged))
+        return
+    lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=report.error_count)]
+    lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
+    if report.error_count > ERROR_LINES:
+        lines.append(_("… and {more} more.").format(more=report.error_count - ERROR_LINES))
+    await message.answer(clip("\n".join(lines)))
+
+
 def router() -> Router:
     r = Router(name="summaries")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
-
-    async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
-        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
-        try:
-            report = await services.reports.status(actor, unit_id, lang=chart_language())
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer_photo(BufferedInputFile(report.chart_png, "status.png"))
-        await message.answer(status_text(report), reply_markup=status_keyboard(report))
-
-    @r.message(Command("status"))
-    async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-        await send_status(message, bot, actor, services, None)
-
-    @r.callback_query(ReportCb.filter())
-    async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
-        await query.answer()
-        message = message_of(query)
-        unit_id = callback_data.u or None
-        if callback_data.k == "u":
-            await send_status(message, bot, actor, services, unit_id)
-            return
-        kind = {"o": "overdue", "m": "major", "c": "category"}.get(callback_data.k, "")
-        try:
-            hl = await services.reports.hazards(actor, kind, unit_id, callback_data.c)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer(list_text(hl))
-
-    @r.message(Command("rank"))
-    async def ranking(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            table = await services.reports.rankings(actor)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer(ranking_text(table))
-
-    @r.message(Command("rank_subscribe"))
-    async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            new = await services.rank_subscriptions.subscribe(actor)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer(_("Subscribed: the weekly ranking comes on the first working day of each week. "
-                               "/rank_unsubscribe to stop.") if new else
-                             _("You already receive the weekly ranking. /rank_unsubscribe to stop."))
-
-    @r.message(Command("rank_unsubscribe"))
-    async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            found = await services.rank_subscriptions.unsubscribe(actor)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await message.answer(_("Unsubscribed from the weekly ranking.") if found else
-                             _("You were not subscribed to the weekly ranking."))
-
-    @r.message(Command("map"))
-    async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
-        try:
-            picture = await services.reports.map_png(actor, lang=chart_language())
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)
-        if picture.unpinned:
-            caption += "\n" + _("{n} more have no location and are listed under the map.").format(n=picture.unpinned)
-        await message.answer_photo(BufferedInputFile(picture.png, "map.png"), caption=caption)
-
-    @r.message(Command("export"))
-    async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
-        kind = (command.args or "hazards").strip()
-        if kind not in EXPORT_KINDS:
-            await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
-            return
-        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-        try:
-            result = await services.reports.export(actor, kind)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        try:
-            await message.answer_document(FSInputFile(result.path, result.filename),
-                                          caption=_("{rows} rows, in the layout of the annex.").format(rows=result.rows))
-        finally:
-            shutil.rmtree(result.path.parent, ignore_errors=True)
-
-    @r.message(Command("plan_file"))
-    async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-        await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-        try:
-            result = await services.reports.plan_file(actor)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        try:
-            await message.answer_document(FSInputFile(result.path, result.filename), caption=_(
-                "Your annual inspection plan (Annex 3): fill in the target, the verification ratio and the "
-                "arrangement rows, then send the file back here. Due by {date}.").format(date=result.due))
-        finally:
-            shutil.rmtree(result.path.parent, ignore_errors=True)
-
-    @r.message(F.document.file_name.lower().endswith(".xlsx"))
-    async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-        doc = message.document
-        assert doc is not None
-
-        async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
-            path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
-            await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-
-        try:
-            kind, report = await services.reports.import_upload(actor, doc.file_size, fetch)
-        except DomainError as exc:
-            await message.answer(_("This is not a ledger or plan in the layout of Annex 1, 2 or 3.")
-                                 if exc.code == "unknown_ledger_file" else domain_error(exc.code, exc.params))
-            return
-        if report.ok and kind == "plans":
-            await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
-            return
-        if report.ok:
-            await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
-                rows=report.rows, added=report.added, unchanged=report.unchanged))
-            return
-        lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=report.error_count)]
-        lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
-        if report.error_count > ERROR_LINES:
-            lines.append(_("… and {more} more.").format(more=report.error_count - ERROR_LINES))
-        await message.answer(clip("\n".join(lines)))
-
+    r.message.register(status, Command("status"))
+    r.callback_query.register(drill, ReportCb.filter())
+    r.message.register(ranking, Command("rank"))
+    r.message.register(rank_subscribe, Command("rank_subscribe"))
+    r.message.register(rank_unsubscribe, Command("rank_unsubscribe"))
+    r.message.register(map_, Command("map"))
+    r.message.register(export, Command("export"))
+    r.message.register(plan_file, Command("plan_file"))
+    r.message.register(ledger_file, F.document.file_name.lower().endswith(".xlsx"))
     return r

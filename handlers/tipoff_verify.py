@@ -13,12 +13,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core import Core, Services
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
-from handlers.texts import domain_error, q
+from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
 from handlers.tipoffs import send_prompt
 from storage.registry import townships
@@ -59,11 +58,7 @@ def router() -> Router:
 
     @r.message(Command("tipoffs"))
     async def queue(message: Message, actor: Actor, services: Services) -> None:
-        try:
-            items = await services.tipoffs.queue(actor)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
+        items = await services.tipoffs.queue(actor)
         if not items:
             await message.answer(_("No tip-offs are waiting for verification."))
             return
@@ -81,44 +76,40 @@ def router() -> Router:
         message = message_of(query)
         await query.answer()
         cb = callback_data
-        try:
-            if cb.a == "v":
-                card = await services.tipoffs.open_card(actor, cb.id)
-                await _send_card(message, bot, core, card)
-            elif cb.a == "c":
-                prompt = await services.tipoffs.confirm(actor, cb.id, locale)
-                await drop_keyboard(message)
-                await send_prompt(message, bot, prompt, locale)
-            elif cb.a == "r":
-                builder = InlineKeyboardBuilder()
-                for index, reason in enumerate(NOT_CONFIRMED_REASONS):
-                    builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
-                builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
-                builder.adjust(1)
-                await show_keyboard(message, builder.as_markup(), _("Why is it not confirmed?"))
-            elif cb.a == "f":
-                builder = InlineKeyboardBuilder()
-                for index, unit in enumerate(townships()):
-                    builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
-                builder.adjust(3)
-                builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
-                await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
-            elif cb.a in ("rr", "ff", "m"):
-                if cb.a == "rr":
-                    outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
-                elif cb.a == "ff":
-                    outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
-                else:
-                    outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
-                await drop_keyboard(message)
-                await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
-                    number=q(outcome.number), status=status_words(outcome.status)
-                ))
+        if cb.a == "v":
+            card = await services.tipoffs.open_card(actor, cb.id)
+            await _send_card(message, bot, core, card)
+        elif cb.a == "c":
+            prompt = await services.tipoffs.confirm(actor, cb.id, locale)
+            await drop_keyboard(message)
+            await send_prompt(message, bot, prompt, locale)
+        elif cb.a == "r":
+            builder = InlineKeyboardBuilder()
+            for index, reason in enumerate(NOT_CONFIRMED_REASONS):
+                builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
+            builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
+            builder.adjust(1)
+            await show_keyboard(message, builder.as_markup(), _("Why is it not confirmed?"))
+        elif cb.a == "f":
+            builder = InlineKeyboardBuilder()
+            for index, unit in enumerate(townships()):
+                builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
+            builder.adjust(3)
+            builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
+            await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
+        elif cb.a in ("rr", "ff", "m"):
+            if cb.a == "rr":
+                outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
+            elif cb.a == "ff":
+                outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
             else:
-                await message.answer(_("Unknown button."))
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-
+                outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
+            await drop_keyboard(message)
+            await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
+                number=q(outcome.number), status=status_words(outcome.status)
+            ))
+        else:
+            await message.answer(_("Unknown button."))
     @r.message(Command("block_sender", "unblock_sender"))
     async def block(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
         number = (command.args or "").strip()
@@ -126,11 +117,7 @@ def router() -> Router:
             await message.answer(_("Send /block_sender NUMBER (or /unblock_sender NUMBER) with a tip-off number."))
             return
         blocking = command.command == "block_sender"
-        try:
-            number = await services.tipoffs.block_sender(actor, number, block=blocking)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
+        number = await services.tipoffs.block_sender(actor, number, block=blocking)
         if blocking:
             await message.answer(_("The sender of tip-off {number} can no longer report.").format(number=q(number)))
         else:

@@ -15,14 +15,13 @@ from bot.core import Services
 from bot.forms.actions import PhotoAnswer
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
-from bot.services.errors import DomainError
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
 from handlers.form_view import render
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
 from handlers.message_limits import shorten
-from handlers.texts import domain_error, q
+from handlers.texts import q
 from handlers.tipoff_texts import status_words, track_text
 
 
@@ -49,85 +48,90 @@ async def reporting(message: Message, actor: Actor, services: Services) -> bool:
     return await services.tipoffs.is_reporting(actor)
 
 
+async def report(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """``/report``: a tip-off form (anonymous unless a contact is left). Raises ``ReportRefused``."""
+    prompt = await services.tipoffs.start_report(actor, message.chat.id, locale)
+    if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
+        await message.answer(_(
+            "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
+            "only the district safety office could see it. Photo metadata (such as GPS) is removed."
+        ))
+    await send_prompt(message, bot, prompt, locale)
+
+
+async def track(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
+    """``/track NUMBER``: the reporter's own tip-off, with what they may do next."""
+    number = (command.args or "").strip()
+    if not number:
+        await message.answer(_("Send /track followed by your tracking number, e.g. /track JB201810150001."))
+        return
+    view = await services.tipoffs.track(actor, number)
+    if view is None:
+        await message.answer(_("No tip-off of yours has the number {number}.").format(number=q(shorten(number, 64))))
+        return
+    await message.answer(track_text(view), reply_markup=_track_markup(view))
+
+
+async def my_reports(message: Message, actor: Actor, services: Services) -> None:
+    """``/my_reports``: the sender's tip-offs."""
+    views = await services.tipoffs.my_reports(actor)
+    if not views:
+        await message.answer(_("You have not reported anything yet. Send /report to report a hazard."))
+        return
+    lines = [_("Your tip-offs:")]
+    lines += [f"• <code>{q(v.number)}</code> {v.reported_on:%m-%d} {status_words(v.status, v.township)}" for v in views]
+    lines.append(_("Send /track NUMBER for details."))
+    await message.answer("\n".join(lines))
+
+
+async def add(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, command: CommandObject) -> None:
+    """``/add NUMBER``: add photos or details to an open tip-off. Raises ``TipOffClosed``, ``NotFound``."""
+    await _start_addition(message, bot, actor, services, locale, (command.args or "").strip())
+
+
+async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, actor: Actor,
+                       services: Services, locale: str) -> None:
+    """A reporter's button: add to the tip-off, or say it is not fixed. Raises ``TipOffClosed``, ``NotFound``."""
+    message = message_of(query)
+    await query.answer()
+    if callback_data.a == "add":
+        await _start_addition(message, bot, actor, services, locale, callback_data.n)
+        return
+    view = await services.tipoffs.not_fixed(actor, callback_data.n)
+    await drop_keyboard(message)
+    await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
+        number=q(view.number)
+    ))
+
+
+async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """A photo for the open report."""
+    assert message.photo
+    largest = message.photo[-1]
+    await _photo(message, bot, actor, services, locale, largest.file_id, largest.file_size)
+
+
+async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
+    """An image file for the open report."""
+    doc = message.document
+    assert doc is not None
+    if not might_be_image(doc):
+        await message.answer(_("Please send photos as pictures or image files."))
+        return
+    await _photo(message, bot, actor, services, locale, doc.file_id, doc.file_size)
+
+
 def router() -> Router:
     r = Router(name="tipoffs")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
-
-    @r.message(Command("report"))
-    async def report(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
-        try:
-            prompt = await services.tipoffs.start_report(actor, message.chat.id, locale)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
-            await message.answer(_(
-                "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
-                "only the district safety office could see it. Photo metadata (such as GPS) is removed."
-            ))
-        await send_prompt(message, bot, prompt, locale)
-
-    @r.message(Command("track"))
-    async def track(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
-        number = (command.args or "").strip()
-        if not number:
-            await message.answer(_("Send /track followed by your tracking number, e.g. /track JB201810150001."))
-            return
-        view = await services.tipoffs.track(actor, number)
-        if view is None:
-            await message.answer(_("No tip-off of yours has the number {number}.").format(number=q(shorten(number, 64))))
-            return
-        await message.answer(track_text(view), reply_markup=_track_markup(view))
-
-    @r.message(Command("my_reports"))
-    async def my_reports(message: Message, actor: Actor, services: Services) -> None:
-        views = await services.tipoffs.my_reports(actor)
-        if not views:
-            await message.answer(_("You have not reported anything yet. Send /report to report a hazard."))
-            return
-        lines = [_("Your tip-offs:")]
-        lines += [f"• <code>{q(v.number)}</code> {v.reported_on:%m-%d} {status_words(v.status, v.township)}" for v in views]
-        lines.append(_("Send /track NUMBER for details."))
-        await message.answer("\n".join(lines))
-
-    @r.message(Command("add"))
-    async def add(message: Message, bot: Bot, actor: Actor, services: Services, locale: str, command: CommandObject) -> None:
-        await _start_addition(message, bot, actor, services, locale, (command.args or "").strip())
-
-    @r.callback_query(TrackCb.filter())
-    async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, actor: Actor,
-                           services: Services, locale: str) -> None:
-        message = message_of(query)
-        await query.answer()
-        if callback_data.a == "add":
-            await _start_addition(message, bot, actor, services, locale, callback_data.n)
-            return
-        try:
-            view = await services.tipoffs.not_fixed(actor, callback_data.n)
-        except DomainError as exc:
-            await message.answer(domain_error(exc.code, exc.params))
-            return
-        await drop_keyboard(message)
-        await message.answer(_("Thank you. The township will check tip-off <code>{number}</code> again.").format(
-            number=q(view.number)
-        ))
-
-    @r.message(F.photo, reporting)
-    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
-        assert message.photo
-        largest = message.photo[-1]
-        await _photo(message, bot, actor, services, locale, largest.file_id, largest.file_size)
-
-    @r.message(F.document, reporting)
-    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
-        doc = message.document
-        assert doc is not None
-        if not might_be_image(doc):
-            await message.answer(_("Please send photos as pictures or image files."))
-            return
-        await _photo(message, bot, actor, services, locale, doc.file_id, doc.file_size)
-
+    r.message.register(report, Command("report"))
+    r.message.register(track, Command("track"))
+    r.message.register(my_reports, Command("my_reports"))
+    r.message.register(add, Command("add"))
+    r.callback_query.register(track_button, TrackCb.filter())
+    r.message.register(photo, F.photo, reporting)
+    r.message.register(document, F.document, reporting)
     return r
 
 
@@ -135,11 +139,7 @@ async def _start_addition(message: ButtonMessage, bot: Bot, actor: Actor, servic
     if not number:
         await message.answer(_("Send /add followed by your tracking number."))
         return
-    try:
-        prompt = await services.tipoffs.start_addition(actor, number, message.chat.id, locale)
-    except DomainError as exc:
-        await message.answer(domain_error(exc.code, {"number": number, **exc.params}))
-        return
+    prompt = await services.tipoffs.start_addition(actor, number, message.chat.id, locale)
     await send_prompt(message, bot, prompt, locale)
 
 
@@ -147,12 +147,8 @@ async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, l
                  file_id: str, declared_size: int | None) -> None:
     """Once the open report's question takes it: download, strip metadata, keep only the clean copy; the
     Telegram file id is not kept, so the original (which may carry GPS) can never be forwarded to anyone."""
-    try:
-        prompt = await services.forms.act(actor, PhotoAnswer(None, None, None, message.media_group_id), locale)
-        if prompt.kind == "photo_wanted":
-            stored = await services.tipoffs.keep_photo(await fetch(bot, file_id, declared_size))
-            prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
-    except DomainError as exc:
-        await message.answer(domain_error(exc.code, exc.params))
-        return
+    prompt = await services.forms.act(actor, PhotoAnswer(None, None, None, message.media_group_id), locale)
+    if prompt.kind == "photo_wanted":
+        stored = await services.tipoffs.keep_photo(await fetch(bot, file_id, declared_size))
+        prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
     await send_prompt(message, bot, prompt, locale)

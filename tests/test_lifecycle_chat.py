@@ -401,13 +401,14 @@ def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
     "that button belongs to an earlier message"."""
     from bot.i18n_telegram import build_i18n
     from bot.services.errors import StaleAction
-    from handlers.hazard_view import lifecycle_error
+    from handlers.error_texts import error_text
 
     i18n = build_i18n()
     with i18n.context(), i18n.use_locale("zh"):
-        assert "其他人刚刚处理了这条隐患" in lifecycle_error(StaleAction(hazard_id=1))
+        assert "其他人刚刚处理了这条隐患" in error_text(StaleAction(hazard_id=1))
+        assert "其他人刚刚处理了这条隐患" not in error_text(StaleAction())  # a form's old button
     with i18n.context(), i18n.use_locale("en"):
-        assert "Someone else changed this hazard" in lifecycle_error(StaleAction(hazard_id=1))
+        assert "Someone else changed this hazard" in error_text(StaleAction(hazard_id=1))
 
 
 async def _five_implementations_begun(h: Harness, base: int) -> LocalChat:

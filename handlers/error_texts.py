@@ -1,0 +1,187 @@
+"""Why something was refused, in the user's language: the one renderer of every error a user may be told
+about — a domain error (``bot.services.errors.DomainError`` and its subclasses across services, storage and
+reminders) or a rejected answer (``bot.forms.checks.Rejected``). Message ids are English; see ``bot/locales``.
+
+Call it inside an i18n context (a handler, or ``handlers.errors`` which opens one for the refused update).
+Everything that came from a user or the database is escaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.forms.checks import Rejected
+from bot.services.errors import DomainError, PermissionDenied
+from handlers.hazard_view import action_name, field_name, state_name
+from handlers.sheet_texts import sheet_refusal
+from handlers.texts import q
+from storage.contacts_import import ContactsImportRejected
+
+IMAGE_ERRORS = frozenset({
+    "file_too_big", "image_too_large_pixels", "image_too_many_frames", "image_truncated", "not_an_image",
+    "image_format_unsupported", "photo_download_failed", "file_download_failed",
+})
+CONTACTS_PROBLEMS_SHOWN = 50
+
+
+def error_text(error: DomainError | Rejected, *, bound: bool = True) -> str:
+    """One short text saying why ``error`` happened. ``bound``: ``False`` when the person holds no role and
+    should be told how to bind rather than "Your role does not allow this" (``OnRefusal.explain_binding``).
+    A ``Rejected`` is an answer that does not fit a question (its codes: ``bot.forms.checks``,
+    ``bot.services.forms``, ``bot.services.tipoff_records``); a ``DomainError`` anything else refused."""
+    if isinstance(error, Rejected):
+        return _rejection(error.code, error.params)
+    if isinstance(error, PermissionDenied) and not bound:
+        return _domain("not_bound", {})
+    if isinstance(error, ContactsImportRejected):
+        lines = "\n".join(q(str(p)) for p in error.problems[:CONTACTS_PROBLEMS_SHOWN])
+        return _("{count} problems; nothing was imported:\n{lines}").format(count=error.total, lines=lines)
+    return _lifecycle(error) or _domain(error.code, error.params)
+
+
+def _lifecycle(exc: DomainError) -> str | None:
+    """The hazard life cycle's refusals (design.md "Hazard life cycle"), ``None`` for other codes."""
+    p: dict[str, Any] = {k: q(v) for k, v in exc.params.items() if not isinstance(v, list | tuple)}
+    texts = {
+        "invalid_transition": _("This cannot be done while the hazard is {state}."),
+        "reason_required": _("Please give a reason."),
+        "evidence_required": _("A rectification needs acceptance evidence: photos or a document."),
+        "reinspector_must_differ": _("The re-inspection must be done by someone other than the person who reported the rectification."),
+        "deadline_required": _("Please give a new deadline."),
+        "deadline_in_past": _("The new deadline cannot be before today."),
+        "invalid_value": _("That value is not accepted ({field})."),
+        "already_supervised": _("This hazard is already under supervision at that level."),
+        "sample_exists": _("That sample was already drawn."),
+        "notice_not_applicable": _("This notice does not fit the hazard as it stands now (rectification notice: "
+                                   "registered; supervision notice: under supervision; re-inspection record: "
+                                   "rectification reported)."),
+    }
+    if exc.code == "stale_action" and "hazard_id" in exc.params:
+        # two people pressed at the same moment and the other one's press was stored first; a form's stale
+        # button (no hazard) is a ``_domain`` text
+        return _("Someone else changed this hazard a moment ago; nothing was done. "
+                 "Open it again (/find) to see where it stands.")
+    if exc.code == "already_done":
+        return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
+                                                            action=action_name(str(exc.params.get("action"))))
+    if exc.code == "five_implementations_missing":
+        return _("The five implementations are not complete; missing: {fields}.").format(
+            fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
+    if exc.code == "invalid_transition":
+        p["state"] = state_name(str(exc.params.get("state")))
+    if exc.code in texts:
+        return texts[exc.code].format(**p)
+    return None
+
+
+def _domain(code: str, params: dict[str, Any]) -> str:
+    texts = {
+        "not_bound": _("You are not bound to a unit yet. Ask your unit's administrator for an invite code and send /bind CODE."),
+        "permission_denied": _("Your role does not allow this."),
+        "role_revoked": _("You no longer hold a role at {unit} that may do this, so nothing more is done in its "
+                          "name. What you entered is kept; send /cancel to discard it."),
+        "not_found": _("Not found, or not within your scope."),
+        "unknown_unit": _("Unknown unit: {unit}."),
+        "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),
+        "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
+        "stale_action": _("That button belongs to an earlier message; here is the current question."),
+        "invalid_plan": _("The plan is not complete: a year of the campaign, a target of at least 1 and at least one arrangement row with a schedule and areas."),
+        "tipoff_closed": _("Tip-off {number} has already been handled."),
+        "unknown_ledger_file": _("This is not a ledger or plan in the layout of Annex 1, 2 or 3."),
+        "not_own_contact": _("Please share your own phone number with the button, not someone else's contact."),
+        "phone_not_registered": _("This number is not in any unit's contact form (Annex 4). Ask the district safety office "
+                                  "to add it, or bind with an invite code: /bind CODE"),
+    }
+    if code == "invite_invalid":
+        reasons = {
+            "unknown": _("This invite code does not exist. Check it and try again."),
+            "used": _("This invite code has already been used."),
+            "expired": _("This invite code has expired. Ask for a new one."),
+            "revoked": _("This invite code was revoked."),
+        }
+        return reasons.get(str(params.get("reason")), reasons["unknown"])
+    if code == "invalid_plan" and params.get("field") == "year":
+        return _("The plan year must be one of the campaign's years, {first}–{last}.").format(
+            first=params.get("first"), last=params.get("last"))
+    if code == "tipoff_refused":
+        if params.get("reason") == "blocked":
+            return _("Sorry, you cannot submit tip-offs at the moment.")
+        return _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow.").format(
+            limit=q(params.get("limit", ""))
+        )
+    if code in IMAGE_ERRORS:
+        return _image(code, params)
+    if code == "spreadsheet_refused":
+        return sheet_refusal(params)
+    return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
+
+
+def _image(code: str, params: dict[str, Any]) -> str:
+    """Why a photo or image file was refused (codes of ``storage.images`` and ``handlers.media``)."""
+    if code == "file_too_big":
+        return _("That file is {size_mb} MB; bots can receive at most 20 MB. Send a smaller photo.").format(
+            size_mb=q(params.get("size_mb", "?"))
+        )
+    if code == "image_too_large_pixels":
+        return _("That image is too large (over {max_megapixels} megapixels) to process. Send a normal photo.").format(
+            max_megapixels=q(params.get("max_megapixels", 60)))
+    if code == "image_too_many_frames":
+        return _("That image has too many frames (at most {max_frames}). Send a normal photo.").format(
+            max_frames=q(params.get("max_frames", "?")))
+    if code == "image_truncated":
+        return _("That image file is damaged or incomplete. Please send it again.")
+    if code == "photo_download_failed":
+        return _("The photo could not be downloaded from Telegram. Please send it again.")
+    if code == "file_download_failed":
+        return _("The file could not be downloaded from Telegram. Please send it again.")
+    return _("That file is not an image I can use (JPEG, PNG, WebP or HEIC).")
+
+
+def _rejection(code: str, params: dict[str, Any]) -> str:
+    """Why an answer was not accepted, in one short sentence."""
+    p = {k: q(v) for k, v in params.items()}
+    if code == "wrong_unit":  # "3万" typed for an area
+        units = {"m2": _("square metres (m²)"), "wan_yuan": _("10k yuan (万元)"), "percent": _("percent (%)")}
+        p["unit"] = units.get(str(params.get("unit")), p.get("unit", ""))
+    texts = {
+        "too_short": _("That is too short: at least {min} characters, please."),
+        "too_long": _("That is too long ({length} characters); at most {max}, please."),
+        "not_integer": _("Please send a whole number, digits only (e.g. 3)."),
+        "too_small": _("The number must be at least {min}."),
+        "too_large": _("The number must be at most {max}."),
+        "not_decimal": _("Please send a number, e.g. 0.5 or 120."),
+        "wrong_unit": _("This question is answered in {unit}: please send the number only, e.g. 120."),
+        "too_many_decimals": _("At most {scale} decimal places, please."),
+        "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
+        "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),
+        "bad_future_date": _("I could not read that date. Try 2018-12-31, 2018/12/31, 12月31日 or 明天."),
+        "bad_past_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 昨天."),
+        "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
+        "date_not_after_today": _("The deadline must be after today ({today})."),
+        "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
+        "not_a_choice": _("Please choose one of the buttons."),
+        "use_buttons": _("Please answer with the buttons below."),
+        "not_offered": _("That button does not belong to this question; please answer the question below."),
+        "use_review_buttons": _("The form is complete: use the buttons on the review card to edit or submit."),
+        "expected_photo": _("A photo is expected here: send one or more photos, or press Done."),
+        "unexpected_photo": _("A photo is not what this question asks for."),
+        "unexpected_location": _("A location is not what this question asks for."),
+        "unsupported_content": _("I cannot use that here. Please answer the question below."),
+        "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
+        "too_many_photos": _("At most {max} photos per record."),
+        "one_document": _("Only one document can be attached; the first one ({name}) is kept. Photos may be added."),
+        "required": _("This field is required and cannot be skipped."),
+        "nothing_to_keep": _("There is no current value to keep; please answer."),
+        "not_editable": _("That field does not apply to this record."),
+        "finish_first": _("Please finish the current question first."),
+        "nothing_asked": _("Nothing is being asked right now."),
+        "tipoff_blocked": _("Sorry, you cannot submit tip-offs at the moment."),
+        "tipoff_daily_limit": _("You have reached today's limit of {limit} tip-offs. Please try again tomorrow."),
+        "tipoff_closed": _("This tip-off is closed; nothing can be added to it."),
+        "tipoff_already_verified": _("This tip-off has already been verified or closed by someone else; please cancel this form."),
+    }
+    if code == "unsupported_content" and params.get("content") == "document":
+        code = "unsupported_document"
+    text = texts.get(code, _("That answer was not accepted."))
+    return text.format(**p)
