@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.campaign import current_campaign
+from bot.services.hazard_query import days_overdue, is_overdue
 from reminders import texts
 from reminders.actions import ReminderAction
 from reminders.calendar import WorkCalendar
@@ -88,11 +89,10 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
     """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …). Overdue is the
-    card's and /status's definition (``bot.services.find.overdue_clause``): the facts hold registered
-    hazards only, and ``days >= 1`` is ``deadline < today``."""
-    days = (today - hazard.deadline).days
-    if days < 1:
+    card's and /status's definition (``bot.services.hazard_query.is_overdue``)."""
+    if not is_overdue(hazard.state, hazard.deadline, today):
         return []
+    days = days_overdue(hazard.deadline, today)
     step = f"d{days}" if days <= 7 else f"w{(days - 1) // 7}"
     return [Reminder("deadline.overdue", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/{step}",
                      _responsible(hazard, unit),
@@ -103,8 +103,8 @@ def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[
 def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...], today: date) -> list[Reminder]:
     """Propose 挂牌督办 to the unit's leader and the district office (方案 五(五)): a major hazard
     (重大隐患) from its first day overdue and every 7 days after; any hazard at 7, 14, 21… days overdue."""
-    days = (today - hazard.deadline).days
-    if hazard.major and days >= 1:
+    days = days_overdue(hazard.deadline, today)
+    if hazard.major and is_overdue(hazard.state, hazard.deadline, today):
         k = (days - 1) // 7
     elif days >= 7:
         k = days // 7

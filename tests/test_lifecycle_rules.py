@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from bot.clock import fixed_clock
 from bot.domain import HazardState, Role
-from bot.services.lifecycle import Action, FiveImplementations, is_overdue, local_date
+from bot.services.hazard_query import is_overdue
+from bot.services.lifecycle import Action, FiveImplementations, local_date
 from bot.services.lifecycle_errors import (
     AlreadyDone,
     AlreadySupervised,

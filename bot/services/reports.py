@@ -26,11 +26,10 @@ from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
-from bot.services.find import overdue_clause
+from bot.services.hazard_query import open_clause, overdue_clause
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.summary import (
     MAJOR,
-    OPEN_STATES,
     RankingLine,
     Status,
     compute_status,
@@ -164,10 +163,10 @@ class ReportService:
         if kind == "overdue":
             cond = overdue_clause(today)
         elif kind == "major":
-            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+            cond = and_(open_clause(), h.level == MAJOR)
         elif kind == "category" and category is not None and 0 <= category < len(hazard_types()):
             cat_name = hazard_types()[category].name
-            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.category == cat_name)
+            cond = and_(open_clause(), h.category == cat_name)
         else:
             raise PermissionDenied()
         if scope is not None:

@@ -6,7 +6,7 @@ Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` =
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
 
 - **overdue** (derived, never stored): state ``registered`` and deadline < as_of — the SQL condition
-  ``bot.services.find.overdue_clause``, the same as the hazard card (``lifecycle.is_overdue``) and the
+  ``bot.services.hazard_query.overdue_clause``, the same as the hazard card (``hazard_query.is_overdue``) and the
   reminders' overdue rule (``reminders.rules.deadline_overdue``).
 - **new this week**: hazards reported (``created_at``) since Monday 00:00 Asia/Shanghai of as_of's week;
   **registered this week**: hazards registered (上账) since then.
@@ -52,8 +52,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import HazardState
-from bot.services.find import overdue_clause
-from bot.services.lifecycle import is_overdue
+from bot.services.hazard_query import OPEN_STATES, is_overdue, open_clause, overdue_clause
 from reminders.calendar import WorkCalendar
 from reminders.settings import ReminderSettings
 from storage.db import UowFactory
@@ -63,7 +62,6 @@ from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPEN_STATES = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
 RECTIFICATION_TARGET = Decimal("0.90")
 UPDATE_INTERVAL = timedelta(days=15)
 MAJOR = "重大隐患"
@@ -186,7 +184,7 @@ def _count_if(condition: object) -> object:
 async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
     """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    is_open = h.state.in_([s.value for s in OPEN_STATES])
+    is_open = open_clause()
     columns = [
         h.unit_id,
         h.state,
@@ -339,7 +337,7 @@ async def _top(session: AsyncSession, column: object, unit_id: int | None, limit
     n = func.count().label("n")
     stmt = (
         select(column, n)
-        .where(Hazard.state.in_([s.value for s in OPEN_STATES]))  # type: ignore[attr-defined]
+        .where(open_clause())
         .group_by(column)
         .order_by(n.desc(), column)
         .limit(limit)
@@ -355,7 +353,7 @@ async def _supervised(session: AsyncSession, unit_id: int | None) -> int:
     stmt = (
         select(func.count(func.distinct(h.id)))
         .select_from(Supervision.__table__.join(Hazard.__table__, h.id == sv.hazard_id))  # type: ignore[attr-defined]
-        .where(sv.ended_at.is_(None), h.state.in_([s.value for s in OPEN_STATES]))
+        .where(sv.ended_at.is_(None), open_clause())
     )
     if unit_id is not None:
         stmt = stmt.where(h.unit_id == unit_id)
@@ -558,7 +556,7 @@ class Unpinned:
 def _map_condition(now: datetime, unit_id: int | None) -> ColumnElement[bool]:
     w = Window.at(now)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    major = and_(open_clause(), h.level == MAJOR)
     cond = or_(overdue_clause(w.as_of), major)
     return cond if unit_id is None else and_(cond, h.unit_id == unit_id)
 

@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState
+from bot.services.hazard_query import LEDGER_STATES, is_overdue, open_clause, overdue_clause
 from storage.excel.cells import TextCells
 from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
 from storage.excel.writer import LedgerWriter
@@ -33,8 +34,6 @@ from storage.models_plans import InspectionPlan, PlanArrangement
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH = 2_000
-OPEN = [HazardState.REGISTERED.value, HazardState.RECTIFIED.value, HazardState.CLOSURE_REQUESTED.value]
-LEDGER_STATES = (*OPEN, HazardState.CLOSED.value)  # the states a hazard can have once it has a ledger number
 STATE_FILTERS = (*LEDGER_STATES, "open", "overdue")
 
 
@@ -44,11 +43,13 @@ class ExportFilter:
     date_from: date | None = None
     date_to: date | None = None
     state: str | None = None  # one of STATE_FILTERS
-    today: date | None = None  # for "overdue" (Asia/Shanghai)
+    today: date | None = None  # required for "overdue": the date in the configured zone
 
     def __post_init__(self) -> None:
         if self.state is not None and self.state not in STATE_FILTERS:
             raise ValueError(f"state {self.state!r} is not in the ledger: use one of {', '.join(STATE_FILTERS)}")
+        if self.state == "overdue" and self.today is None:
+            raise ValueError("the overdue filter needs today's date in the configured time zone")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"the range {self.date_from} to {self.date_to} is empty: the first date is after the last")
 
@@ -67,9 +68,10 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
     if f.date_to is not None:
         stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1)))
     if f.state == "open":
-        stmt = stmt.where(h.state.in_(OPEN))
+        stmt = stmt.where(open_clause())
     elif f.state == "overdue":
-        stmt = stmt.where(and_(h.state == HazardState.REGISTERED.value, h.deadline < (f.today or date.today())))  # noqa: DTZ011
+        assert f.today is not None  # __post_init__
+        stmt = stmt.where(overdue_clause(f.today))
     elif f.state:
         stmt = stmt.where(h.state == HazardState(f.state).value)
     return stmt.order_by(h.ledger_number)
@@ -294,7 +296,7 @@ async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, tod
                 unpinned.append(h.ledger_number)
                 continue
             lon, lat = wgs84_to_gcj02(h.longitude, h.latitude) if gcj02 else (h.longitude, h.latitude)
-            overdue = h.state == HazardState.REGISTERED and h.deadline is not None and h.deadline < today
+            overdue = is_overdue(h.state, h.deadline, today)
             features.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},

@@ -1,4 +1,4 @@
-"""The reminders' overdue rule, /status and the hazard card (``find.overdue_clause``) count the same
+"""The reminders' overdue rule, /status and the hazard card (``hazard_query.overdue_clause``) count the same
 hazards as overdue, on a ledger with deadlines on both sides of today."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.services.find import overdue_clause
+from bot.services.hazard_query import overdue_clause
 from bot.services.summary import compute_status
 from reminders.calendar import WorkCalendar
 from reminders.facts import load_facts
