@@ -14,7 +14,7 @@ from bot.core import Core, Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.lifecycle import Action, local_date
+from bot.services.lifecycle import Action
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
 from handlers.hazard_view import amount_text, lifecycle_error, list_keyboard, list_text, outcome_text
@@ -87,7 +87,7 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.LOOKBACK_PASS]))
     async def lookback_pass(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                             bot: Bot, core: Core) -> None:
-        today = local_date(core.clock())
+        today = core.clock.today()
         await press(query, actor, services.lifecycle.lookback(actor, callback_data.id, today, rebound=False))
 
     return r

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.campaign import current_campaign
+from bot.campaign import campaign_of
 from bot.services.hazard_query import days_overdue, is_overdue
 from reminders import texts
 from reminders.actions import ReminderAction
@@ -160,7 +160,7 @@ def annual_plan(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
     """Annual inspection plan (附件3) missing: from ``plan_contact_days_before`` (14) days before the due
     date → the contact; on the last working day on or before it → the leader; after it, weekly → both."""
     year = today.year
-    campaign = current_campaign(cfg)
+    campaign = campaign_of(cfg)
     if not campaign.covers(year) or facts.submitted(unit.unit_id, "plan", str(year)):
         return []  # no plan can be filed for a year outside the campaign (PlanService.validate)
     due = campaign.plan_due(year)

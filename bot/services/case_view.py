@@ -219,7 +219,7 @@ async def photo_items(session: AsyncSession, store: PhotoStore, case: HazardCase
     for n, photo in enumerate(rows, 1):
         stage = STAGE_LABELS.get(photo.stage, photo.stage)
         e = evidence.get(photo.id)
-        caption = f"图{n} {stage} · {when(photo.received_at)} · {names.get(photo.user_id, MISSING)}"
+        caption = f"图{n} {stage} · {when(photo.received_at, case.tz)} · {names.get(photo.user_id, MISSING)}"
         if e is None:
             out.append(PhotoItem(stage, caption + "（未生成证据副本）", b"", 0, 0))
             continue
@@ -248,6 +248,7 @@ async def case_file_view(session: AsyncSession, store: PhotoStore, case: HazardC
     return CaseFileView(
         unit_name=case.summary.unit_name,
         printed_on=printed_on,
+        tz=case.tz,
         number=h.ledger_number or h.draft_number,
         site_name=h.site_name,
         state=STATE_LABELS.get(h.state, h.state),

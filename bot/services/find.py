@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -22,7 +23,6 @@ from bot.services.lifecycle import (
     TRANSITIONS,
     Action,
     FiveImplementations,
-    local_date,
     roles_on,
 )
 from bot.services.lifecycle_service import load_plan
@@ -85,6 +85,7 @@ class HazardCase:
     photos_by_stage: dict[str, tuple[PhotoRef, ...]]
     linked: tuple[str, ...]
     actions: tuple[Action, ...]
+    tz: ZoneInfo  # the zone its times are shown in (``HAZARDBOT_TIMEZONE``)
 
 
 def _like(text: str) -> str:
@@ -213,7 +214,7 @@ class FindService:
             )
             u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},
-                              tuple(linked), actions)
+                              tuple(linked), actions, self._clock.tz)
 
     async def _summaries(self, session: AsyncSession, rows: Sequence[Any]) -> list[HazardSummary]:
         ids = [h.id for h, _n in rows]
@@ -228,7 +229,7 @@ class FindService:
             ).all()
             for hazard_id, level in sup:
                 open_levels.setdefault(hazard_id, []).append(level)
-        today = local_date(self._clock())
+        today = self._clock.today()
         return [
             HazardSummary(
                 h.id, h.draft_number, h.ledger_number, HazardState(h.state), h.level, h.site_name, h.address,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign import current_campaign
+from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import (
@@ -79,8 +79,10 @@ class FormService:
     """Start, answer, navigate, review and submit the inspection (附件1) and hazard (附件2) forms."""
 
     def __init__(
-        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None, *,
+        campaign: Campaign,
     ) -> None:
+        self._campaign = campaign
         self._uow = uow
         self._clock = clock
         self._settings = settings
@@ -95,7 +97,7 @@ class FormService:
         return lock
 
     def _today(self) -> date:
-        return self._clock().date()
+        return self._clock.today()
 
     async def start(
         self,
@@ -343,8 +345,7 @@ class FormService:
         if spec.max_items_setting:
             changes["max_items"] = int(getattr(self._settings, spec.max_items_setting))
         if spec.campaign_year:
-            campaign = current_campaign()
-            changes.update(min=campaign.first_year, max=campaign.last_year)
+            changes.update(min=self._campaign.first_year, max=self._campaign.last_year)
         return replace(spec, **changes) if changes else spec
 
     @staticmethod
@@ -568,7 +569,7 @@ class FormService:
             await self._stamp(session, actor, submitted, data.get("photos") or [])
         elif draft.form == "plan":
             unit_id = int(draft.context["unit_id"])
-            submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock())
+            submitted = await create_plan(session, actor, data, unit_id=unit_id, now=self._clock(), campaign=self._campaign)
         else:
             unit_id = int(draft.context["unit_id"])
             if draft.context.get("tipoff_id"):
@@ -626,7 +627,7 @@ class FormService:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
             elif f.default == "this_year":  # within the campaign, as its plan year must be
-                values[f.key] = current_campaign().nearest_year(self._today().year)
+                values[f.key] = self._campaign.nearest_year(self._today().year)
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":

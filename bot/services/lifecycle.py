@@ -13,10 +13,10 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.clock import DEFAULT_ZONE
 from bot.domain import HazardState, Role
 from bot.services.actors import Actor, Grant
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAJOR = "重大隐患"
 GENERAL = "一般隐患"
 LEVELS = (GENERAL, MAJOR)
@@ -188,5 +188,7 @@ def _blank(value: object) -> bool:
 
 
 def local_date(at: datetime) -> date:
-    """The Asia/Shanghai calendar date of an aware instant."""
-    return at.astimezone(SHANGHAI).date()
+    """The calendar date of an aware instant in the default zone. Kept only for ``handlers/lifecycle_input.py``
+    (replaced by the form engine); everything else asks its injected ``Clock`` (``clock.today()``), which
+    follows ``HAZARDBOT_TIMEZONE``."""
+    return at.astimezone(ZoneInfo(DEFAULT_ZONE)).date()

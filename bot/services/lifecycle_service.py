@@ -31,7 +31,6 @@ from bot.services.lifecycle import (
     SUPERVISION_LEVELS,
     Action,
     FiveImplementations,
-    local_date,
     reopened_changes,
     roles_on,
 )
@@ -161,7 +160,7 @@ class LifecycleService:
         return await run_retrying(once)
 
     def _today(self) -> date:
-        return local_date(self._clock())
+        return self._clock.today()
 
     def _new_deadline(self, deadline: date | None) -> date:
         if deadline is None:
@@ -247,7 +246,7 @@ class LifecycleService:
             if missing:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)
             number = await next_ledger_number(
-                t.session, self._district_code, hazard.township_code, local_date(t.now)
+                t.session, self._district_code, hazard.township_code, self._clock.local_date(t.now)
             )
             event = await t.move(
                 actor, hazard, Action.REGISTER, target, note=note,
@@ -334,7 +333,7 @@ class LifecycleService:
                 hazard_id=hazard_id,
                 responsibility=merged.responsibility, measures=merged.measures, funds=merged.funds,
                 deadline=merged.deadline, contingency_plan=merged.contingency_plan,
-                accepted_on=accepted_on or local_date(t.now), photo_ids=list(photo_ids),
+                accepted_on=accepted_on or self._clock.local_date(t.now), photo_ids=list(photo_ids),
                 document_file_id=document.file_id if document else None,
                 document_name=document.name if document else None,
                 note=note, reported_by=actor.user_id, reported_at=t.now,
