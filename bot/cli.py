@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from bot.settings import Settings
 from reminders.settings import ReminderSettings
 
-COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs", "bot.cli_photos")
+COMMAND_MODULES = ("bot.cli_core", "bot.cli_excel", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs", "bot.cli_photos")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_FORMS = "a SQLite file path, sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
 

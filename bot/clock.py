@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo
 DEFAULT_ZONE = "Asia/Shanghai"
 
 
+def default_zone() -> ZoneInfo:
+    """``DEFAULT_ZONE``, for callers (tests, library use) that pass no zone of their own."""
+    return ZoneInfo(DEFAULT_ZONE)
+
+
 class Clock:
     """A callable returning the aware current instant, and the zone whose calendar gives "today".
 
@@ -53,4 +58,4 @@ def fixed_clock(at: datetime, tz: ZoneInfo | None = None) -> Clock:
     the composition root re-zones it to the settings'). ``at`` must be aware."""
     if at.tzinfo is None:
         raise ValueError("fixed_clock needs an aware datetime")
-    return Clock(lambda: at, tz or ZoneInfo(DEFAULT_ZONE))
+    return Clock(lambda: at, tz or default_zone())

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.campaign import campaign_of
 from bot.clock import Clock, system_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
-from bot.services.actors import UserService
+from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
@@ -72,7 +72,7 @@ class Core:
     services: Services
     reminders: ReminderSettings  # HAZARDBOT_REMINDERS_*, read once here
     rules: StatusRules  # zone, campaign and working-day calendar, built once from the two settings
-    actors: ActorCache | None = None  # who sent an update, cached (kept in step across instances by shared_state)
+    actors: ActorCache[Actor] | None = None  # who sent an update, cached (kept in step across instances by shared_state)
 
 
 def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
@@ -82,7 +82,7 @@ def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
 
 def build_services(
     settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
-    actors: ActorCache | None = None,
+    actors: ActorCache[Actor] | None = None,
 ) -> Services:
     """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
     cache of who sent an update (none: no caching)."""

@@ -25,6 +25,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.domain import Role
 from bot.services.actors import Actor
+from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError
 from handlers.callbacks import Num
 from handlers.media import FileDownloadFailed
@@ -33,7 +34,6 @@ from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.summaries import ranking_text
 from handlers.texts import domain_error, q, role_name
-from storage.contacts_import import ContactsImportRejected
 
 KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}

@@ -148,7 +148,7 @@ def domain_error(code: str, params: dict[str, Any]) -> str:
     if code in IMAGE_ERRORS:
         return image_rejection(code, params)
     if code == "spreadsheet_refused":
-        from handlers.sheet_texts import sheet_refusal  # it imports this module
+        from handlers.sheet_texts import sheet_refusal  # loaded with the first refused sheet
 
         return sheet_refusal(params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})

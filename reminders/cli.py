@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``hazardbot import contacts FILE``. ``import`` belongs to ``storage.excel.cli`` (a ``kind``
+    """``hazardbot import contacts FILE``. ``import`` belongs to ``bot.cli_excel`` (a ``kind``
     positional: hazards, inspections, plans) when that module is loaded first: ``contacts`` is added
     to its kinds and routed here; otherwise this module creates ``import`` itself."""
     imp = sub.choices.get("import")
@@ -147,7 +147,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.actors import Actor
-    from storage.contacts_import import ContactsImportRejected
+    from bot.services.contacts_import import ContactsImportRejected
     from storage.excel.guard import SpreadsheetRefused
 
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import pillow_heif
 from PIL import Image, ImageOps
 
-from bot.services.errors import DomainError
+from storage.errors import DomainError
 from storage.heif_frames import heif_layout
 from storage.image_frames import (
     FrameLayout,

@@ -70,8 +70,8 @@ async def test_plans_exported_as_annex_3_import_back_and_bad_sheets_are_reported
     from openpyxl import load_workbook
     from sqlalchemy import delete
 
+    from bot.services.ledger_export import export_plans
     from bot.services.reports import ReportService
-    from storage.excel.export import export_plans
 
     service, actor, unit_id = await _setup(uow)
     await service.save(actor, PlanInput(unit_id, 2019, 1200, Decimal("10.5"), (ROW, Arrangement("每季度", "", "商场", "")), "备注一"))

@@ -32,7 +32,7 @@ from bot.documents.views import (
 )
 from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
-from storage.excel.export import hazard_row
+from bot.services.ledger_export import hazard_row
 from storage.excel.layouts import HAZARDS
 from storage.models import Draft, Inspection, InspectionHazard, Photo, User
 from storage.models_lifecycle import Rectification, Supervision
@@ -61,7 +61,7 @@ def plain(value: Any) -> str:
 
 def record_facts(case: HazardCase) -> tuple[Fact, ...]:
     """The 附件2 row of the hazard, one labelled fact per column (``draft`` number first)."""
-    row = hazard_row(case.hazard)
+    row = hazard_row(case.hazard, case.tz)
     facts = [Fact("登记编号", case.hazard.draft_number)]
     for column in HAZARDS.columns:
         facts.append(Fact(column.header + _UNITS.get(column.key, ""), plain(row[column.key])))

@@ -5,7 +5,7 @@ Who sees what (checked here, whatever a button says): the district safety office
 Exports follow the same scopes, except the contacts (附件4: personal phone numbers), which only the office
 and admins export. Ledger imports are for the office and admins; a unit's reviewers and leaders may send
 their unit's plan (附件3). Who may import is checked before a file is downloaded; the file is bounded and
-parsed in the parse worker (``storage.excel.worker``), never on the event loop.
+parsed in the parse worker (``bot.services.sheet_parser``), never on the event loop.
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
+from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.hazard_query import open_clause, overdue_clause
+from bot.services.ledger_import import ImportReport, RowError, store_hazards, store_inspections
+from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
+from bot.services.sheet_jobs import read_ledger_upload
+from bot.services.sheet_parser import SheetParser
 from bot.services.summary import (
     MAJOR,
     RankingLine,
@@ -38,12 +43,7 @@ from bot.services.summary import (
     unpinned_hazards,
 )
 from storage.db import UowFactory
-from storage.excel import export as ex
 from storage.excel.contacts_export import export_contacts
-from storage.excel.importer import ImportReport, RowError, store_hazards, store_inspections
-from storage.excel.jobs import read_ledger_upload
-from storage.excel.plans_import import ParsedPlan
-from storage.excel.worker import SheetParser
 from storage.models import Hazard, Unit
 
 LIST_LIMIT = 20
@@ -213,7 +213,7 @@ class ReportService:
         names = {"hazards": "安全隐患台账", "inspections": "监督检查台账", "plans": "监督检查计划",
                  "contacts": "工作联系表"}
         async with self._uow() as u:
-            f = ex.ExportFilter(unit_id=scope, today=today)
+            f = ex.ExportFilter(unit_id=scope, today=today, tz=self._clock.tz)
             grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
             filled_by = grant.unit_name if grant else ""  # 填报单位 on the printed pages
             if kind == "hazards":
@@ -273,7 +273,8 @@ class ReportService:
         (a file beyond the bounds, or the worker ran out of memory or time), ``UnknownLedgerFile``."""
         self.may_import(actor)
         now = self._clock()
-        upload = await self._sheets.parse(read_ledger_upload, path, self._clock.local_date(now), self._district_code, expect)
+        upload = await self._sheets.parse(read_ledger_upload, path, self._clock.local_date(now), self._district_code,
+                                         expect, self._clock.tz)
         if expect is not None and upload.kind is not None and upload.kind != expect:
             raise LedgerKindMismatch(found=upload.kind)
         if upload.kind == "plans":
@@ -285,7 +286,7 @@ class ReportService:
         async with self._uow() as u:
             if upload.ledger.kind == "hazards":
                 report = await store_hazards(u.session, upload.ledger, actor_id=actor.user_id, now=now,
-                                             unit_id=unit_id, file_name=path.name)
+                                             unit_id=unit_id, file_name=path.name, tz=self._clock.tz)
             else:
                 report = await store_inspections(u.session, upload.ledger, actor_id=actor.user_id, unit_id=unit_id)
             if report.ok:

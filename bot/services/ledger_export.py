@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import default_zone
 from bot.domain import HazardState
 from bot.services.hazard_query import LEDGER_STATES, is_overdue, open_clause, overdue_clause
 from storage.excel.cells import TextCells
@@ -32,7 +33,6 @@ from storage.excel.writer import LedgerWriter
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_plans import InspectionPlan, PlanArrangement
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH = 2_000
 STATE_FILTERS = (*LEDGER_STATES, "open", "overdue")
 
@@ -44,6 +44,7 @@ class ExportFilter:
     date_to: date | None = None
     state: str | None = None  # one of STATE_FILTERS
     today: date | None = None  # required for "overdue": the date in the configured zone
+    tz: ZoneInfo = field(default_factory=default_zone)  # the zone of the date range and the 上账时间 column
 
     def __post_init__(self) -> None:
         if self.state is not None and self.state not in STATE_FILTERS:
@@ -54,8 +55,8 @@ class ExportFilter:
             raise ValueError(f"the range {self.date_from} to {self.date_to} is empty: the first date is after the last")
 
 
-def _local_start(d: date) -> datetime:
-    return datetime.combine(d, time(), SHANGHAI)
+def _local_start(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(), tz)
 
 
 def hazard_query(f: ExportFilter) -> Select[Any]:
@@ -64,9 +65,9 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
     if f.unit_id is not None:
         stmt = stmt.where(h.unit_id == f.unit_id)
     if f.date_from is not None:
-        stmt = stmt.where(h.registered_at >= _local_start(f.date_from))
+        stmt = stmt.where(h.registered_at >= _local_start(f.date_from, f.tz))
     if f.date_to is not None:
-        stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1)))
+        stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1), f.tz))
     if f.state == "open":
         stmt = stmt.where(open_clause())
     elif f.state == "overdue":
@@ -94,9 +95,9 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return int((await session.exec(select(func.count()).select_from(stmt.order_by(None).subquery()))).one()[0])  # type: ignore[call-overload]
 
 
-def hazard_row(h: Any) -> dict[str, Any]:
+def hazard_row(h: Any, tz: ZoneInfo) -> dict[str, Any]:
     """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object."""
-    registered = h.registered_at.astimezone(SHANGHAI).date() if h.registered_at else None
+    registered = h.registered_at.astimezone(tz).date() if h.registered_at else None
     return {
         "ledger_number": h.ledger_number,
         "registered_on": registered,
@@ -154,7 +155,7 @@ async def _batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[li
 
 async def hazard_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
     """All 附件2 rows for ``f`` (in memory; exports stream with ``export_hazards``)."""
-    return [hazard_row(h) async for batch in _batches(session, hazard_query(f)) for h in batch]
+    return [hazard_row(h, f.tz) async for batch in _batches(session, hazard_query(f)) for h in batch]
 
 
 async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIterator[list[dict[str, Any]]]:
@@ -201,7 +202,7 @@ async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
 
     async def gen() -> AsyncIterator[list[dict[str, Any]]]:
         async for batch in _batches(session, hazard_query(f)):
-            yield [hazard_row(h) for h in batch]
+            yield [hazard_row(h, f.tz) for h in batch]
 
     return await _write_streamed(path, HAZARDS, gen(), progress, filled_by, f.today)
 

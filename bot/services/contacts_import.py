@@ -14,7 +14,7 @@ caller gets every problem with its row number (1-based, as the spreadsheet shows
 reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
 whose mobile is unchanged.
 
-Reading and checking (``read_rows``, ``parse_contacts``) run in the parse worker (``storage.excel.jobs``):
+Reading and checking (``read_rows``, ``parse_contacts``) run in the parse worker (``bot.services.sheet_jobs``):
 this module loads SQLAlchemy only inside the functions that write.
 """
 
