@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.cli_tipoffs import export_csv
+from bot.cli.tipoffs import export_csv
 from bot.domain import PhotoStage
 from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Draft, Hazard, Photo

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``hazardbot import contacts FILE``. ``import`` belongs to ``bot.cli_excel`` (a ``kind``
+    """``hazardbot import contacts FILE``. ``import`` belongs to ``bot.cli.excel`` (a ``kind``
     positional: hazards, inspections, plans) when that module is loaded first: ``contacts`` is added
     to its kinds and routed here; otherwise this module creates ``import`` itself."""
     imp = sub.choices.get("import")

@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from xlsxwriter.exceptions import FileCreateError
 
-from bot.cli_args import input_file, iso_date, output_file
+from bot.cli.args import input_file, iso_date, output_file
 from bot.core import open_core
 from bot.services.ledger_export import STATE_FILTERS
 from bot.settings import Settings
