@@ -143,7 +143,7 @@ async def open_core(
     # the one place the zone is chosen: every "today" below follows HAZARDBOT_TIMEZONE
     clock = clock.in_zone(settings.tz) if clock else system_clock(settings.tz)
     try:
-        actors = ActorCache(settings.actor_cache_seconds)
+        actors: ActorCache[Actor] = ActorCache(settings.actor_cache_seconds)
         watch_role_changes(engine, actors)
         reminders = reminders or ReminderSettings()
         rules = status_rules(clock, reminders)

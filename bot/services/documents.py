@@ -160,7 +160,7 @@ class DocumentService:
             photo_ids, on, result = rect.photo_ids, rect.accepted_on or self._clock.local_date(rect.reported_at), "整改完成，待复查"
         photos = (await s.exec(select(Photo).where(col(Photo.id).in_(photo_ids)).order_by(col(Photo.id)))).all() \
             if photo_ids else []
-        lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at)}" for p in photos]
+        lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at, self._clock.tz)}" for p in photos]
         if rect is not None and rect.document_name:
             lines.append(f"验收材料《{rect.document_name}》")
         return _KindFacts(inspected_on=on.isoformat(), people=who.full_name if who else "", result=result,

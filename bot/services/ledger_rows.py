@@ -39,7 +39,7 @@ from storage.excel.layouts import (
     Layout,
     parse_hazard_type,
 )
-from storage.registry import find_township
+from storage.registry import UnitEntry, find_township
 
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
 KEPT_ERRORS = 200
@@ -187,10 +187,8 @@ def _norm(v: Any) -> str:
     return re.sub(r"\s+", "", _text(v))
 
 
-def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> dict[str, Any] | None:
-    v: dict[str, Any] = {}
-    number = r.text("ledger_number")
-    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+def _place(r: _Row, v: dict[str, Any]) -> UnitEntry | None:
+    """Site, district and address into ``v`` (both annexes have them); the township, None when missing or unknown."""
     v["district"] = r.text("district", max_length=32)
     township_text = r.text("township")
     township = find_township(township_text) if township_text else None
@@ -198,6 +196,14 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> di
         r.error("township", "unknown_township")
     v["site_name"] = r.text("site_name", max_length=256)
     v["address"] = r.text("address", max_length=512)
+    return township
+
+
+def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> dict[str, Any] | None:
+    v: dict[str, Any] = {}
+    number = r.text("ledger_number")
+    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    township = _place(r, v)
     v["person_in_charge"] = r.text("person_in_charge", max_length=64)
     v["phone"] = r.check("phone", parse_phone)
     v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES)
@@ -279,13 +285,7 @@ def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
     for x in numbers:
         if not LEDGER_NUMBER.match(x):
             r.error("hazard_numbers", "bad_ledger_number")
-    v["site_name"] = r.text("site_name", max_length=256)
-    v["district"] = r.text("district", max_length=32)
-    township_text = r.text("township")
-    township = find_township(township_text) if township_text else None
-    if township_text and township is None:
-        r.error("township", "unknown_township")
-    v["address"] = r.text("address", max_length=512)
+    township = _place(r, v)
     penalty = _text(r.cells["penalty_type"])
     v["penalty_type"] = None if penalty in ("", "无") else r.choice("penalty_type", PENALTY_TYPES)
     fine = r.check("fine_amount", lambda t: parse_decimal(_spec("inspection", "fine_amount"), t, {}), required=False)

@@ -36,13 +36,12 @@ from bot.services.lifecycle import (
 )
 from bot.services.lifecycle_errors import (
     AlreadySupervised,
-    DeadlineInPast,
-    DeadlineRequired,
     EvidenceRequired,
     FiveImplementationsMissing,
     InvalidValue,
     ReasonRequired,
     ReinspectorMustDiffer,
+    checked_new_deadline,
 )
 from bot.services.numbers import next_ledger_number
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
@@ -163,11 +162,7 @@ class LifecycleService:
         return self._clock.today()
 
     def _new_deadline(self, deadline: date | None) -> date:
-        if deadline is None:
-            raise DeadlineRequired()
-        if deadline < self._today():
-            raise DeadlineInPast(deadline=deadline.isoformat())
-        return deadline
+        return checked_new_deadline(deadline, self._today())
 
     async def add_photo(
         self,

@@ -27,10 +27,9 @@ from bot.services.errors import NotBound, NotFound, PermissionDenied
 from bot.services.lifecycle import Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
     AlreadyDone,
-    DeadlineInPast,
-    DeadlineRequired,
     InvalidValue,
     ReasonRequired,
+    checked_new_deadline,
 )
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
@@ -274,11 +273,7 @@ class VerificationService:
             return None
         if note is None or not note.strip():
             raise ReasonRequired(action=Action.VERIFY_FAIL.value)
-        if new_deadline is None:
-            raise DeadlineRequired()
-        if new_deadline < self._clock.today():
-            raise DeadlineInPast(deadline=new_deadline.isoformat())
-        return new_deadline
+        return checked_new_deadline(new_deadline, self._clock.today())
 
     async def _transition(
         self,
