@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from sqlalchemy import Select, func, select
+from sqlmodel import col
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -164,7 +165,7 @@ async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIt
         ids = [i.id for i in batch]
         links: dict[int, list[str]] = {}
         link_q = (
-            select(InspectionHazard.inspection_id, Hazard.ledger_number, Hazard.draft_number)
+            select(col(InspectionHazard.inspection_id), col(Hazard.ledger_number), col(Hazard.draft_number))
             .join(Hazard, Hazard.id == InspectionHazard.hazard_id)  # type: ignore[arg-type]
             .where(InspectionHazard.inspection_id.in_(ids))  # type: ignore[attr-defined]
         )
@@ -228,12 +229,12 @@ async def export_plans(session: AsyncSession, path: Path, year: int | None = Non
         stmt = stmt.where(InspectionPlan.year == year)
     if unit_id is not None:
         stmt = stmt.where(InspectionPlan.unit_id == unit_id)
-    plans = (await session.exec(stmt.order_by(InspectionPlan.year, Unit.name))).all()  # type: ignore[call-overload]
+    plans = (await session.exec(stmt.order_by(col(InspectionPlan.year), col(Unit.name)))).all()
     wb = xlsxwriter.Workbook(str(path))
     try:
         for plan, unit_name in plans:
             arrangements = (await session.exec(
-                select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(PlanArrangement.position)
+                select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(col(PlanArrangement.position))
             )).all()
             rows = [(a.schedule, a.participants, a.areas, a.key_content) for a in arrangements]
             _plan_sheet(wb, unit_name, plan.year, plan.inspection_target, plan.verification_ratio, rows, plan.remarks)
@@ -270,12 +271,12 @@ def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: D
     cells.merged(ws, 3, 3, 3, 4, float(ratio) if ratio is not None else None, cell)
     n = max(PLAN_ROWS, len(rows))
     cells.merged(ws, 4, 0, 4 + n, 0, "工作安排", head)
-    for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
-        cells.text(ws, 4, col, text, head)
+    for column, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
+        cells.text(ws, 4, column, text, head)
     for r in range(n):
         values = rows[r] if r < len(rows) else ("", "", "", "")
-        for col, v in enumerate(values, start=1):
-            cells.text(ws, 5 + r, col, v, cell)
+        for column, v in enumerate(values, start=1):
+            cells.text(ws, 5 + r, column, v, cell)
     cells.text(ws, 5 + n, 0, "备注", head)
     cells.merged(ws, 5 + n, 1, 5 + n, 4, remarks or "", cell)
 

@@ -82,7 +82,7 @@ async def store_hazards(
     numbers = [v["ledger_number"] for _, v in parsed.values]
     for i in range(0, len(numbers), 500):
         chunk = numbers[i : i + 500]
-        existing.update((await session.exec(select(Hazard.ledger_number).where(Hazard.ledger_number.in_(chunk)))).scalars().all())  # type: ignore[union-attr, call-overload]
+        existing.update((await session.exec(select(Hazard.ledger_number).where(Hazard.ledger_number.in_(chunk)))).scalars().all())  # type: ignore[union-attr, call-overload, attr-defined]
     for _n, v in parsed.values:
         if v["ledger_number"] in existing:
             report.unchanged += 1
