@@ -3,7 +3,7 @@
     PYTHONPATH=. python benchmarks/bench_export.py [--hazards 100000]
 
 Each measurement runs in its own process (peak RSS = that process's ``ru_maxrss``, imports included):
-- ``ours``: ``storage.excel.export.export_hazards`` (query streamed in batches, constant-memory
+- ``ours``: ``bot.services.ledger_export.export_hazards`` (query streamed in batches, constant-memory
   XlsxWriter, headers, merges, validations) from a SQLite file;
 - ``raw``: the same cells, fetched with plain ``sqlite3`` into a list first, then written with
   ``xlsxwriter`` ``write_row`` (constant memory, no formats, no headers, no validation);
@@ -26,8 +26,8 @@ from pathlib import Path
 
 def child(mode: str, db: str, out: str) -> None:
     if mode == "ours":
+        from bot.services.ledger_export import ExportFilter, export_hazards
         from storage.db import create_engine, make_uow_factory
-        from storage.excel.export import ExportFilter, export_hazards
 
         async def run() -> float:
             engine = create_engine(f"sqlite+aiosqlite:///{db}")
@@ -44,7 +44,8 @@ def child(mode: str, db: str, out: str) -> None:
 
         import xlsxwriter
 
-        from storage.excel.export import hazard_row
+        from bot.clock import default_zone
+        from bot.services.ledger_export import hazard_row
         from storage.excel.layouts import HAZARDS
 
         t0 = time.perf_counter()
@@ -64,7 +65,7 @@ def child(mode: str, db: str, out: str) -> None:
                 d[k] = date.fromisoformat(d[k]) if d[k] else None
             for k in ("illegal_area", "demolished_area"):
                 d[k] = Decimal(d[k]).scaleb(-2) if d[k] is not None else None
-            row = hazard_row(SimpleNamespace(**d))
+            row = hazard_row(SimpleNamespace(**d), default_zone())
             cells.append([row[k] for k in keys])
         t1 = time.perf_counter()
         wb = xlsxwriter.Workbook(out, {"constant_memory": True})

@@ -27,6 +27,7 @@ from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.models import Unit, User
 from storage.registry import sync_units
+from tests.summary_ledger import RULES
 
 NOW = datetime(2019, 6, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -63,11 +64,11 @@ async def measure(url: str) -> dict[str, float]:
 
     async def district() -> None:
         async with uow() as u:
-            await compute_status(u.session, NOW)
+            await compute_status(u.session, NOW, rules=RULES)
 
     async def one_unit() -> None:
         async with uow() as u:
-            await compute_status(u.session, NOW, 1)
+            await compute_status(u.session, NOW, 1, rules=RULES)
 
     async def raw() -> None:
         async with engine.connect() as c:
@@ -77,7 +78,7 @@ async def measure(url: str) -> dict[str, float]:
 
     out = {"district": await _best(district), "unit": await _best(one_unit), "raw": await _best(raw)}
     async with uow() as u:
-        st = await compute_status(u.session, NOW)
+        st = await compute_status(u.session, NOW, rules=RULES)
     print(f"  total={st.total} open={st.open} overdue={st.overdue} rect={st.rectification.percent()} "
           f"coverage={st.coverage.numerator} verification={st.verification.percent()}")
     await engine.dispose()

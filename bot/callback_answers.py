@@ -26,12 +26,8 @@ class ForgiveLateAnswers(BaseRequestMiddleware):
     """Session middleware: an ``answerCallbackQuery`` refused as too late returns True (logged at info);
     every other call and every other refusal passes through unchanged."""
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         if not isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)
         try:

@@ -21,11 +21,13 @@ COVERAGE_MILESTONES = (Decimal("0.10"), Decimal("0.70"), Decimal("1.00"))
 
 @dataclass(frozen=True)
 class Campaign:
-    """``start``: the day the first ledgers are due (Asia/Shanghai); ``years``: calendar years spanned,
-    counting the start's."""
+    """``start``: the day the first ledgers are due (a date in the configured zone); ``years``: calendar years
+    spanned, counting the start's; ``issued``: the day the plan was issued (no monthly report is owed for a month
+    ending on or before it, 方案 五(二))."""
 
     start: date
     years: int = 3
+    issued: date = date(2018, 9, 30)
 
     @property
     def first_year(self) -> int:
@@ -54,7 +56,7 @@ class Campaign:
         return self.start if year == self.first_year else date(year, 3, 31)
 
 
-def current_campaign(cfg: ReminderSettings | None = None) -> Campaign:
-    """The campaign of this deployment, from the reminders' settings (environment ``HAZARDBOT_REMINDERS_*``)."""
-    cfg = cfg or ReminderSettings()
-    return Campaign(cfg.campaign_start, cfg.campaign_years)
+def campaign_of(cfg: ReminderSettings) -> Campaign:
+    """The campaign these reminders' settings describe (``HAZARDBOT_REMINDERS_CAMPAIGN_*``); the composition root
+    (``bot.core``) builds it once and hands it to the services."""
+    return Campaign(cfg.campaign_start, cfg.campaign_years, cfg.campaign_issued)

@@ -11,11 +11,12 @@ the sender and the scheduler. Telegram answers later under such a burst, but nob
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
+
+from bot.update_middleware import NextHandler
 
 
 class UpdateLimit(BaseMiddleware):
@@ -29,12 +30,7 @@ class UpdateLimit(BaseMiddleware):
         self.in_flight = 0
         self.most_in_flight = 0  # the most updates handled at once since the start (for tests and benchmarks)
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self._slots:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock, shanghai_clock
+from bot.campaign import campaign_of
+from bot.clock import Clock, system_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
-from bot.services.actors import UserService
+from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
@@ -25,10 +26,13 @@ from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
 from bot.services.rank_subscriptions import RankSubscriptionService
 from bot.services.reports import ReportService
+from bot.services.summary import StatusRules
 from bot.services.tipoffs import TipOffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
+from reminders.calendar import WorkCalendar
 from reminders.contacts import ContactService
+from reminders.settings import ReminderSettings
 from reminders.submissions import WorkReportService
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -64,21 +68,31 @@ class Core:
     engine: AsyncEngine
     uow: UowFactory
     photo_store: PhotoStore
-    clock: Clock
+    clock: Clock  # carries the zone (HAZARDBOT_TIMEZONE): every "today" is ``clock.today()``
     services: Services
-    actors: ActorCache | None = None  # who sent an update, cached (kept in step across instances by shared_state)
+    reminders: ReminderSettings  # HAZARDBOT_REMINDERS_*, read once here
+    rules: StatusRules  # zone, campaign and working-day calendar, built once from the two settings
+    actors: ActorCache[Actor] | None = None  # who sent an update, cached (kept in step across instances by shared_state)
+
+
+def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
+    """The zone (the clock's), the campaign and the working-day calendar of this deployment."""
+    return StatusRules(clock.tz, campaign_of(reminders), WorkCalendar.from_file(reminders.holidays_file))
 
 
 def build_services(
-    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, actors: ActorCache | None = None
+    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
+    actors: ActorCache[Actor] | None = None,
 ) -> Services:
-    """Every service on one database; ``actors``: the cache of who sent an update (none: no caching)."""
+    """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
+    cache of who sent an update (none: no caching)."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
     lifecycle = LifecycleService(uow, clock, settings.district_code, evidence)
     verification = VerificationService(uow, clock)
-    forms = FormService(uow, clock, settings, evidence, lifecycle=lifecycle, verification=verification)
+    forms = FormService(uow, clock, settings, evidence, campaign=rules.campaign, lifecycle=lifecycle,
+                        verification=verification)
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
     return Services(
@@ -86,8 +100,8 @@ def build_services(
         invites=invites,
         forms=forms,
         photos=photos,
-        reports=ReportService(uow, clock, settings.district_code, sheets),
-        plans=PlanService(uow, clock),
+        reports=ReportService(uow, clock, rules, settings.district_code, sheets),
+        plans=PlanService(uow, clock, rules.campaign),
         evidence=evidence,
         contacts=ContactService(uow, sheets),
         work_reports=WorkReportService(uow, clock),
@@ -117,20 +131,26 @@ async def open_database(url: str, *, migrate: bool = True, **engine_options: Any
 
 @asynccontextmanager
 async def open_core(
-    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True,
+    reminders: ReminderSettings | None = None,
 ) -> AsyncIterator[Core]:
-    """Open the database (migrating it to head first), load the unit registry, build the services."""
+    """Open the database (migrating it to head first), load the unit registry, build the services. The composition
+    root: the zone (``settings.tz``, also re-zoning a given ``clock``), the reminders' settings (``reminders``, else
+    read from ``HAZARDBOT_REMINDERS_*``) and the campaign are built here once and passed to whatever needs them."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine, uow = await open_database(url, migrate=migrate, pool_size=settings.db_pool_size,
                                       max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
     photo_store = FileSystemPhotoStore(settings.effective_photo_dir)
-    clock = clock or shanghai_clock(settings.tz)
+    # the one place the zone is chosen: every "today" below follows HAZARDBOT_TIMEZONE
+    clock = clock.in_zone(settings.tz) if clock else system_clock(settings.tz)
     try:
-        actors = ActorCache(settings.actor_cache_seconds)
+        actors: ActorCache[Actor] = ActorCache(settings.actor_cache_seconds)
         watch_role_changes(engine, actors)
-        services = build_services(settings, uow, photo_store, clock, actors)
-        yield Core(settings, engine, uow, photo_store, clock, services, actors)
+        reminders = reminders or ReminderSettings()
+        rules = status_rules(clock, reminders)
+        services = build_services(settings, uow, photo_store, clock, rules, actors)
+        yield Core(settings, engine, uow, photo_store, clock, services, reminders, rules, actors)
     finally:
         await engine.dispose()

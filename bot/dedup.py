@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.update_middleware import NextHandler
 from storage.models_scale import ProcessedUpdate
 from storage.types import utcnow
 from storage.upsert import dialect_insert
@@ -96,12 +97,7 @@ class ExactlyOnceMiddleware(BaseMiddleware):
     def __init__(self, ledger: UpdateLedger) -> None:
         self._ledger = ledger
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         if not await self._ledger.claim(data["bot"].id, event.update_id):
             log.info("event=duplicate_update update_id=%s", event.update_id)

@@ -7,7 +7,6 @@ Installed on the update observer, so that filters and handlers of every feature 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Dispatcher
@@ -18,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import locale_for
 from bot.i18n_telegram import build_i18n
+from bot.update_middleware import NextHandler
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -36,12 +36,7 @@ class PeopleOnly(BaseMiddleware):
     no message (one sent in inline mode, which this bot does not use) is answered as no longer valid, so
     every handler can count on a chat to answer in."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         if user is None or user.is_bot:
@@ -63,12 +58,7 @@ class ActorMiddleware(BaseMiddleware):
     def __init__(self, core: Core) -> None:
         self._users = core.services.users
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User = data["event_from_user"]  # a person: ``PeopleOnly`` runs first
         data["actor"] = await self._users.touch(user.id, user.full_name, user.language_code)
         return await handler(event, data)
@@ -81,12 +71,7 @@ class LocaleMiddleware(I18nMiddleware):
         user: User | None = data.get("event_from_user")
         return locale_for(user.language_code if user else None)
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["locale"] = await self.get_locale(event, data)
         return await super().__call__(handler, event, data)
 

@@ -12,7 +12,6 @@ from bot.app import build_bot, build_dispatcher
 from bot.core import open_core
 from bot.settings import Settings
 from reminders.scheduler import running_reminders
-from reminders.settings import ReminderSettings
 
 log = logging.getLogger("hazardbot")
 
@@ -81,7 +80,7 @@ async def run_polling(
         stopper = asyncio.create_task(_stop_when(stop, dp)) if stop is not None else None
         try:
             # reminders: the rules at the working hour on working days, the outbox sender alongside
-            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock,
+            async with running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock, core.rules.cal,
                                          engine=core.engine):
                 await dp.start_polling(
                     bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals

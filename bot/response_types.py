@@ -22,12 +22,8 @@ class PinResponseTypes(BaseRequestMiddleware):
     def __init__(self) -> None:
         self.pinned: dict[Any, type[Response[Any]]] = {}
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in self.pinned:
             self.pinned[returning] = Response[returning]  # type: ignore[valid-type]

@@ -20,8 +20,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.clock import DEFAULT_ZONE
+
 if TYPE_CHECKING:
-    from storage.excel.worker import SheetParser
+    from bot.services.sheet_parser import SheetParser
 
 
 def _default_data_dir() -> Path:
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     api_url: str = "https://api.telegram.org"
     proxy: str | None = None
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_ZONE
     photo_dir: Path | None = None
     admin_ids: list[int] = Field(default_factory=list)
     invite_ttl_days: int = 7
@@ -123,9 +125,9 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml)
 
     def sheet_parser(self) -> SheetParser:
-        """The spreadsheet bounds and parse workers these settings describe (``storage.excel.worker``)."""
+        """The spreadsheet bounds and parse workers these settings describe (``bot.services.sheet_parser``)."""
+        from bot.services.sheet_parser import SheetParser
         from storage.excel.guard import MIB, SheetLimits
-        from storage.excel.worker import SheetParser
 
         limits = SheetLimits(
             max_bytes=self.sheet_max_mb * MIB, max_members=self.sheet_max_members,

@@ -34,7 +34,6 @@ from bot.local_session import LocalSession
 from bot.settings import Settings
 from bot.updates import UpdateFactory
 from reminders.sender import DeliverAfterUpdate, Sender
-from reminders.settings import ReminderSettings
 from storage.fsm_storage import SqlStorage
 
 HELP = (
@@ -121,7 +120,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
         dp = build_dispatcher(core, SqlStorage(core.engine))  # a half-answered input survives /quit
         factory = UpdateFactory()
         # the notices an update queued (to whoever they are for) are printed right after its answer
-        sender = Sender(bot, core.uow, ReminderSettings(), settings.tz, core.clock, notices_only=True)
+        sender = Sender(bot, core.uow, core.reminders, core.clock.tz, core.clock, notices_only=True)
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language),
                          after_update=DeliverAfterUpdate(sender, core.engine))
         print(HELP, file=out, flush=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import locale_for
+from bot.update_middleware import NextHandler
 
 log = logging.getLogger("hazardbot.throttle")
 
@@ -126,12 +127,7 @@ class ThrottleMiddleware(BaseMiddleware):
     def __init__(self, throttle: Throttle) -> None:
         self._throttle = throttle
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         key = chat.id if chat is not None else (user.id if user is not None else None)

@@ -147,11 +147,10 @@ async def run_webhook(
             await set_commands(bot)
             log.warning("event=webhook_serving listen=%s:%s path=%s", host, port, webhook_path(url))
             from reminders.scheduler import running_reminders
-            from reminders.settings import ReminderSettings
 
             # every instance runs the rules (the outbox key keeps them exactly-once) and a sender
             # (rows are claimed with SKIP LOCKED); set HAZARDBOT_REMINDERS_GLOBAL_RATE to 29.5 / instances
-            async with running_reminders(bot, core.uow, ReminderSettings(), settings.tz, core.clock,
+            async with running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock, core.rules.cal,
                                          engine=core.engine):
                 await (stop.wait() if stop is not None else _until_signalled())
         finally:

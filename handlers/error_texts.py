@@ -12,11 +12,11 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from bot.forms.checks import Rejected
+from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
 from handlers.hazard_view import action_name, field_name, state_name
 from handlers.sheet_texts import sheet_refusal
 from handlers.texts import q
-from storage.contacts_import import ContactsImportRejected
 
 IMAGE_ERRORS = frozenset({
     "file_too_big", "image_too_large_pixels", "image_too_many_frames", "image_truncated", "not_an_image",

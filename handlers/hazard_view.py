@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -17,7 +18,7 @@ from bot.domain import PhotoStage, Role
 from bot.services import notice_texts as words
 from bot.services.actors import Actor
 from bot.services.find import HazardCase, HazardSummary
-from bot.services.lifecycle import MAJOR, SHANGHAI, Action
+from bot.services.lifecycle import MAJOR, Action
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
@@ -78,8 +79,8 @@ def amount_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def _when(at: datetime) -> str:
-    return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+def _when(at: datetime, tz: ZoneInfo) -> str:
+    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def number_of(summary: HazardSummary) -> str:
@@ -106,7 +107,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
     lines.append(_("Contingency plan: {v}").format(v=q(shorten(plan.contingency_plan or "—", CARD_PLAN_TEXT_LIMIT))))
     if h.registered_at:
-        lines.append(_("Registered at: {when}").format(when=_when(h.registered_at)))
+        lines.append(_("Registered at: {when}").format(when=_when(h.registered_at, case.tz)))
     if h.reinspected_on:
         lines.append(_("Re-inspection: {date} {result}").format(date=h.reinspected_on.isoformat(),
                                                                  result=q(h.reinspection_result)))
@@ -116,7 +117,7 @@ def card_text(case: HazardCase) -> str:
         if step.action == "issue_notice":
             lines.append(_("Issued: {title} {number} on {when} by {name}").format(
                 title=q(str(step.data.get("title", ""))), number=q(str(step.data.get("number", ""))),
-                when=_when(step.at), name=q(step.actor_name)))
+                when=_when(step.at, case.tz), name=q(step.actor_name)))
     photos = sum(len(v) for v in case.photos_by_stage.values())
     lines.append(_("Steps: {steps} · photos: {photos}").format(steps=len(case.steps), photos=photos))
     return clip("\n".join(lines))
@@ -125,7 +126,7 @@ def card_text(case: HazardCase) -> str:
 def history_text(case: HazardCase) -> str:
     lines = [_("History of {number} (one hazard, one file):").format(number=q(number_of(case.summary)))]
     for step in case.steps:
-        line = f"{_when(step.at)} {action_name(step.action)} — {q(step.actor_name)}"
+        line = f"{_when(step.at, case.tz)} {action_name(step.action)} — {q(step.actor_name)}"
         if step.note:
             line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
         if step.photos:

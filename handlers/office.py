@@ -16,7 +16,7 @@ from bot.domain import HazardState
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
 from bot.services.errors import PermissionDenied
-from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope, local_date
+from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope
 from bot.services.verification import DrawnSample, PendingCheck
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
@@ -106,7 +106,7 @@ def router() -> Router:
     @r.message(Command("verify"))
     async def verify(message: Message, command: CommandObject, actor: Actor, services: Services,
                      core: Core) -> None:
-        period = _period(command.args, local_date(core.clock()))
+        period = _period(command.args, core.clock.today())
         if period is None:
             await message.answer(_("Send /verify, or /verify FROM TO (e.g. /verify 2026-01-01 2026-03-31)."))
             return

@@ -27,12 +27,8 @@ class ClipOutgoing(BaseRequestMiddleware):
     """Session middleware: ``text`` over 4096 and ``caption`` over 1024 (UTF-16 units after HTML parsing)
     are clipped on any method that carries them; everything else passes unchanged."""
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         for field, limit in (("text", TELEGRAM_TEXT_LIMIT), ("caption", TELEGRAM_CAPTION_LIMIT)):
             value = getattr(method, field, None)
             if isinstance(value, str):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.texts import q
-
 
 def sheet_refusal(params: dict[str, Any]) -> str:
     """The text for ``SpreadsheetRefused.params`` (``reason`` and its details); user-given values escaped."""
-    p = {k: q(v) for k, v in params.items()}
+    p = {k: escape(str(v), quote=False) for k, v in params.items()}  # as texts.q; importing it would close a circle
     reason = params.get("reason")
     texts = {
         "too_large": _("That file is {size_mb} MB; spreadsheets of at most {max_mb} MB are accepted."),

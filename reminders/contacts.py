@@ -14,17 +14,17 @@ from sqlmodel import select
 from bot.domain import Role
 from bot.forms.checks import Rejected, parse_phone
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, PermissionDenied
-from storage.contacts_import import (
+from bot.services.contacts_import import (
     SUFFIXES,
     ContactsImportRejected,
     ContactsImportReport,
     ImportProblem,
     store_contacts,
 )
+from bot.services.errors import DomainError, PermissionDenied
+from bot.services.sheet_jobs import read_contacts_upload
+from bot.services.sheet_parser import SheetParser
 from storage.db import UowFactory
-from storage.excel.jobs import read_contacts_upload
-from storage.excel.worker import SheetParser
 from storage.models import Membership, Unit
 from storage.models_reminders import BlockedRecipient, Contact
 

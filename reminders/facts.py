@@ -65,6 +65,7 @@ class HazardFacts:
     deadline: date
     major: bool
     inspector: Person | None = None
+    state: str = HazardState.REGISTERED.value
 
 
 @dataclass(frozen=True)

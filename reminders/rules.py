@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.campaign import current_campaign
+from bot.campaign import campaign_of
+from bot.services.hazard_query import days_overdue, is_overdue
 from reminders import texts
 from reminders.actions import ReminderAction
 from reminders.calendar import WorkCalendar
@@ -88,11 +89,10 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
     """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …). Overdue is the
-    card's and /status's definition (``bot.services.find.overdue_clause``): the facts hold registered
-    hazards only, and ``days >= 1`` is ``deadline < today``."""
-    days = (today - hazard.deadline).days
-    if days < 1:
+    card's and /status's definition (``bot.services.hazard_query.is_overdue``)."""
+    if not is_overdue(hazard.state, hazard.deadline, today):
         return []
+    days = days_overdue(hazard.deadline, today)
     step = f"d{days}" if days <= 7 else f"w{(days - 1) // 7}"
     return [Reminder("deadline.overdue", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/{step}",
                      _responsible(hazard, unit),
@@ -103,8 +103,8 @@ def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[
 def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...], today: date) -> list[Reminder]:
     """Propose 挂牌督办 to the unit's leader and the district office (方案 五(五)): a major hazard
     (重大隐患) from its first day overdue and every 7 days after; any hazard at 7, 14, 21… days overdue."""
-    days = (today - hazard.deadline).days
-    if hazard.major and days >= 1:
+    days = days_overdue(hazard.deadline, today)
+    if hazard.major and is_overdue(hazard.state, hazard.deadline, today):
         k = (days - 1) // 7
     elif days >= 7:
         k = days // 7
@@ -160,7 +160,7 @@ def annual_plan(unit: UnitFacts, facts: Facts, today: date, cal: WorkCalendar,
     """Annual inspection plan (附件3) missing: from ``plan_contact_days_before`` (14) days before the due
     date → the contact; on the last working day on or before it → the leader; after it, weekly → both."""
     year = today.year
-    campaign = current_campaign(cfg)
+    campaign = campaign_of(cfg)
     if not campaign.covers(year) or facts.submitted(unit.unit_id, "plan", str(year)):
         return []  # no plan can be filed for a year outside the campaign (PlanService.validate)
     due = campaign.plan_due(year)

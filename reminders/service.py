@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.services.summary import compute_status, rank
+from bot.campaign import campaign_of
+from bot.services.summary import StatusRules, compute_status, rank
 from reminders.calendar import WorkCalendar
 from reminders.facts import Facts, load_facts
 from reminders.outbox import enqueue
@@ -44,7 +45,7 @@ async def _with_ranking(session, facts: Facts, day: date, cal: WorkCalendar, cfg
         if all(p.user_id in queued for p in owed):
             return facts
     at = now or datetime.combine(day, time(cfg.hour, cfg.minute), tz)
-    status = await compute_status(session, at, None, cal)
+    status = await compute_status(session, at, None, rules=StatusRules(tz, campaign_of(cfg), cal))
     return replace(facts, ranking=tuple(rank(status.units)))
 
 

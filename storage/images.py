@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import pillow_heif
 from PIL import Image, ImageOps
 
-from bot.services.errors import DomainError
+from storage.errors import DomainError
 from storage.heif_frames import heif_layout
 from storage.image_frames import (
     FrameLayout,
@@ -41,7 +41,9 @@ from storage.image_frames import (
 # thumbnails, depth and auxiliary images are never decoded: only the primary image is used
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: EXIF capture times without an offset are read in it: a phone in Chaoyang keeps Beijing time (a fact about
+#: the cameras, not the deployment's ``HAZARDBOT_TIMEZONE``, which decides how times are shown)
+CAMERA_ZONE = ZoneInfo("Asia/Shanghai")
 
 #: Telegram's Bot API serves files up to 20 MB through getFile.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -293,7 +295,7 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
     )
 
 
-def capture_time_from_exif(exif: Image.Exif, default_tz: ZoneInfo = SHANGHAI) -> datetime | None:
+def capture_time_from_exif(exif: Image.Exif, default_tz: ZoneInfo = CAMERA_ZONE) -> datetime | None:
     """DateTimeOriginal (else DateTimeDigitized, else DateTime) as an aware datetime.
 
     The zone is OffsetTimeOriginal when the camera wrote one, else ``default_tz`` (a phone in

@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.services.errors import DomainError
+from storage.errors import DomainError
 
 log = logging.getLogger("hazardbot.worker")
 MIB = 2**20

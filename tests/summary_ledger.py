@@ -10,9 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.campaign import Campaign
+from bot.services.summary import StatusRules
+from reminders.calendar import WorkCalendar
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit, User
 
 SH = ZoneInfo("Asia/Shanghai")
+#: the source document's campaign judged in Beijing, as the default settings build it
+RULES = StatusRules(SH, Campaign(date(2018, 10, 15)), WorkCalendar.from_file())
 
 
 def sh(d: date, hh: int = 10, mm: int = 0) -> datetime:

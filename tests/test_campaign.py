@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.methods import SendDocument
 
-from bot.campaign import Campaign, current_campaign
+from bot.campaign import Campaign, campaign_of
 from bot.clock import fixed_clock
 from reminders.settings import ReminderSettings
 from tests.conftest import open_harness
 
 
 def test_the_default_campaign_is_the_source_documents() -> None:
-    campaign = current_campaign(ReminderSettings())
+    campaign = campaign_of(ReminderSettings())
     assert (campaign.first_year, campaign.last_year) == (2018, 2020)
     assert campaign.plan_due(2018) == date(2018, 10, 15) and campaign.plan_due(2019) == date(2019, 3, 31)
     assert [campaign.coverage_milestone(y) for y in (2017, 2018, 2019, 2020, 2021)] == [

@@ -16,7 +16,7 @@ from bot.charts_base import cjk_fonts
 from bot.map_chart import MapPoint, hazard_map
 from bot.services.summary import compute_status, map_hazards
 from storage.db import UowFactory
-from tests.summary_ledger import hazard, sh, unit, user
+from tests.summary_ledger import RULES, SH, hazard, sh, unit, user
 from tests.test_summary import NOW, build
 
 
@@ -31,7 +31,7 @@ def test_without_the_bundled_font_chinese_glyphs_are_missing() -> None:
 async def test_status_chart_renders_chinese_labels(uow: UowFactory) -> None:
     await build(uow)
     async with uow() as u:
-        status = await compute_status(u.session, NOW)
+        status = await compute_status(u.session, NOW, rules=RULES)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         png = status_chart(status)
@@ -41,7 +41,7 @@ async def test_status_chart_renders_chinese_labels(uow: UowFactory) -> None:
 
 async def test_without_open_hazards_the_type_panel_says_so_instead_of_an_empty_axis(uow: UowFactory) -> None:
     async with uow() as u:
-        status = await compute_status(u.session, NOW)
+        status = await compute_status(u.session, NOW, rules=RULES)
     assert status.top_categories == []
     with cjk_fonts():
         fig = status_chart.__wrapped__(status)  # type: ignore[attr-defined]  (the figure before it becomes a PNG)
@@ -67,7 +67,7 @@ async def test_map_shows_major_and_overdue_hazards_with_coordinates(uow: UowFact
         ])
         await u.commit()
     async with uow() as u:
-        points = await map_hazards(u.session, NOW)
+        points = await map_hazards(u.session, NOW, SH)
     assert [(p.site_name, p.major, p.overdue) for p in points] == [("超期仓库", False, True), ("重大市场", True, False)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -11,8 +11,8 @@ import pytest
 from bot.backup import BackupError, restore_sqlite
 from bot.cli import main as cli_main
 from bot.domain import HazardState
+from bot.services.ledger_export import LEDGER_STATES, ExportFilter
 from bot.services.lifecycle import TRANSITIONS
-from storage.excel.export import LEDGER_STATES, ExportFilter
 
 
 @pytest.fixture(autouse=True)
@@ -112,9 +112,9 @@ def test_an_output_that_is_a_directory_is_refused(tmp_path: Path, capsys: pytest
 def test_a_file_that_cannot_be_created_when_written_is_reported(
     kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import storage.excel.cli
+    import bot.cli.excel
 
-    monkeypatch.setattr(storage.excel.cli, "output_file", Path)  # past the early check: fails when writing
+    monkeypatch.setattr(bot.cli.excel, "output_file", Path)  # past the early check: fails when writing
     out = tmp_path / "gone" / "x.xlsx"
     assert run(tmp_path, "export", kind, "-o", str(out)) == 1
     assert f"cannot write {out}: No such file or directory" in said(capsys)
@@ -123,9 +123,9 @@ def test_a_file_that_cannot_be_created_when_written_is_reported(
 def test_tipoffs_that_cannot_be_written_are_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import bot.cli_tipoffs
+    import bot.cli.tipoffs
 
-    monkeypatch.setattr(bot.cli_tipoffs, "output_file", Path)
+    monkeypatch.setattr(bot.cli.tipoffs, "output_file", Path)
     out = tmp_path / "gone" / "t.csv"
     assert run(tmp_path, "tipoffs", "export", "--out", str(out)) == 1
     assert f"cannot write {out}: No such file or directory" in said(capsys)

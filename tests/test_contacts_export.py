@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import delete, select
 
 from bot.cli import main as cli_main
-from storage.contacts_import import import_contacts
+from bot.services.contacts_import import import_contacts
 from storage.db import UowFactory
 from storage.excel.contacts_export import export_contacts
 from storage.models import Unit

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.clock import fixed_clock
+from bot.services.ledger_export import ExportFilter, export_hazards
 from handlers.callbacks import ReportCb
-from storage.excel.export import ExportFilter, export_hazards
 from storage.models import Unit
 from tests.conftest import Harness, open_harness
 from tests.test_excel import _wipe
@@ -99,7 +99,7 @@ async def test_office_imports_a_ledger_file_and_gets_a_bad_row_report(h: Harness
 
 
 async def test_a_reviewer_gets_the_plan_template_and_files_it_by_sending_it_back(h: Harness, tmp_path: Path) -> None:
-    from storage.excel.export import write_plan_template
+    from bot.services.ledger_export import write_plan_template
 
     reviewer = await h.bind(507, "reviewer", "朝外街道")
     sent = await reviewer.say("/plan_file")

@@ -4,6 +4,7 @@ hazard's history is found on paper."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -77,7 +78,8 @@ async def _walk(uow: UowFactory, tmp_path: Path, photos_dir: Path) -> tuple[Cast
                                     photo_ids=[photo])
     await life.reinspect(c.inspector2, hid, TODAY, passed=False, new_deadline=date(2026, 5, 31), note=NOTES["fail"])
     await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("file-1", "验收报告.pdf"))
-    await life.reinspect(c.inspector2, hid, TODAY, passed=True)
+    on_site = await _photo(uow, store, evidence, c.inspector2.user_id, photos_dir / "landscape_2.jpg")
+    await life.reinspect(c.inspector2, hid, TODAY, passed=True, photo_ids=[on_site])
     issued.append((await docs.notice(c.inspector2, hid, NoticeKind.REINSPECTION)).data)
     await life.close(c.office, hid, note=NOTES["close"])
     return c, hid, docs, issued
@@ -137,8 +139,9 @@ async def test_the_notices_carry_the_hazard_the_requirement_and_the_issuer(uow: 
                  "责任人 | —", "督办要求 | 请责任单位"):
         assert fact in text, fact
     text = docx_text(reinspection)
-    for fact in ("复查/验收记录", "复查（验收）人员 | 赵复查", "复查（验收）结果 | 复查合格", "1. 验收材料《验收报告.pdf》"):
+    for fact in ("复查/验收记录", "复查（验收）人员 | 赵复查", "复查（验收）结果 | 复查合格", "验收材料《验收报告.pdf》"):
         assert fact in text, fact
+    assert re.search(r"1\. 复查照片 · \d{4}-\d{2}-\d{2} \d{2}:\d{2}", text), text  # the re-inspection's photo, when received
     async with uow() as u:
         notices = (await u.session.exec(select(HazardEvent.data).where(
             HazardEvent.hazard_id == hid, HazardEvent.action == "issue_notice").order_by(col(HazardEvent.id)))).all()

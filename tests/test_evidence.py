@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 import bot.services.evidence as evidence
 import bot.services.watermark as watermark
+from bot.clock import fixed_clock
 from bot.domain import PhotoStage
 from bot.fonts import cjk_font_path
 from bot.services.evidence import (
@@ -30,7 +31,7 @@ from bot.services.evidence import (
 )
 from bot.services.watermark import WatermarkInfo, burn_watermark, watermark_lines
 from storage.db import UowFactory
-from storage.images import SHANGHAI, ImageFacts, ImageTruncated
+from storage.images import CAMERA_ZONE, ImageFacts, ImageTruncated
 from storage.migrate import downgrade, upgrade
 from storage.models import Draft, Photo, User
 from storage.models_evidence import PhotoEvidence
@@ -226,7 +227,7 @@ def _facts(**kw: object) -> ImageFacts:
 
 
 def test_the_exif_capture_time_and_gps_fill_what_the_record_lacks() -> None:
-    taken = datetime(2026, 11, 29, 9, 5, tzinfo=SHANGHAI)
+    taken = datetime(2026, 11, 29, 9, 5, tzinfo=CAMERA_ZONE)
     info = INFO.with_facts(_facts(captured_at=taken, latitude=39.9, longitude=116.4))
     assert watermark_lines(info)[0] == "时间：2026-11-29 09:05:00（拍摄）"
     assert (info.latitude, info.longitude, info.photo_gps) == (39.9, 116.4, True)
@@ -247,7 +248,7 @@ def test_a_photos_gps_far_from_the_district_is_not_burned_in(where: str, lat: fl
     assert near.photo_gps and "照片GPS" in watermark_lines(near)[1]
 
 
-@pytest.mark.parametrize("taken", [datetime(1999, 12, 31, tzinfo=SHANGHAI), datetime(2026, 12, 5, tzinfo=SHANGHAI)])
+@pytest.mark.parametrize("taken", [datetime(1999, 12, 31, tzinfo=CAMERA_ZONE), datetime(2026, 12, 5, tzinfo=CAMERA_ZONE)])
 def test_an_implausible_camera_clock_falls_back_to_the_receipt_time(taken: datetime) -> None:
     info = INFO.with_facts(_facts(captured_at=taken))
     assert info.captured_at is None
@@ -375,7 +376,7 @@ async def test_the_rectification_picture_needs_a_before_and_an_after(
     uow: UowFactory, photos_dir: Path, tmp_path: Path
 ) -> None:
     store = FileSystemPhotoStore(tmp_path / "photos")
-    service = evidence.EvidenceService(uow, store, lambda: RECEIVED)
+    service = evidence.EvidenceService(uow, store, fixed_clock(RECEIVED))
     red = encode(Image.new("RGB", (800, 600), (200, 30, 30)), "JPEG")
     blue = encode(Image.new("RGB", (800, 600), (30, 30, 200)), "JPEG")
     async with uow() as u:

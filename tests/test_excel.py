@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete
 from sqlmodel import func, select
 
-from storage.db import UowFactory
-from storage.excel.export import (
+from bot.services.ledger_export import (
     ExportFilter,
     export_hazards,
     export_inspections,
@@ -20,7 +19,8 @@ from storage.excel.export import (
     hazard_rows,
     inspection_rows,
 )
-from storage.excel.importer import import_hazards, import_inspections
+from bot.services.ledger_import import import_hazards, import_inspections
+from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard
 from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan, PlanArrangement
@@ -241,7 +241,7 @@ async def test_inspection_import_reports_unknown_ledger_numbers_and_units(uow: U
 async def test_geojson_has_wgs84_points_in_longitude_latitude_order(uow: UowFactory, tmp_path: Path) -> None:
     import json
 
-    from storage.excel.export import export_geojson
+    from bot.services.ledger_export import export_geojson
 
     async with uow() as u:
         a = await unit(u.session, "110105001")

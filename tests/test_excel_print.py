@@ -9,8 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from bot.services.ledger_export import ExportFilter, export_hazards, export_inspections
 from storage.db import UowFactory
-from storage.excel.export import ExportFilter, export_hazards, export_inspections
 from tests.test_excel import seed
 
 

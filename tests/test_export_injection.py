@@ -19,11 +19,11 @@ from aiogram.types import FSInputFile
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 
-from bot.cli_tipoffs import export_csv
+from bot.cli.tipoffs import export_csv
+from bot.services.ledger_export import ExportFilter, export_hazards, export_inspections, export_plans
 from storage.db import UowFactory
 from storage.excel.cells import csv_cell, looks_like_formula
 from storage.excel.contacts_export import export_contacts
-from storage.excel.export import ExportFilter, export_hazards, export_inspections, export_plans
 from storage.models_plans import InspectionPlan, PlanArrangement
 from storage.models_reminders import Contact
 from tests.conftest import Harness

@@ -10,7 +10,8 @@ from bot.clock import fixed_clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.admin import AdminService
 from bot.services.errors import InviteInvalid, NotBound, NotFound, PermissionDenied, RoleNotForUnit
-from bot.services.find import FindService, overdue_clause
+from bot.services.find import FindService
+from bot.services.hazard_query import overdue_clause
 from bot.services.invites import InviteService
 from bot.services.lifecycle import Action, FiveImplementations
 from bot.services.lifecycle_service import LifecycleService

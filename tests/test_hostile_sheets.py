@@ -90,7 +90,7 @@ async def test_formula_cells_without_values_are_named_instead_of_importing_0_row
     harness: Harness, tmp_path: Path
 ) -> None:
     """Finding 10: a 附件2 ledger whose cells are formulas (never calculated) said "已导入 0 行"."""
-    from storage.excel.export import ExportFilter, export_hazards
+    from bot.services.ledger_export import ExportFilter, export_hazards
 
     path = tmp_path / "h.xlsx"
     async with harness.core.uow() as u:
@@ -145,7 +145,7 @@ def test_the_command_line_import_is_bounded_too(database_url: str, tmp_path: Pat
 
 def test_the_parse_worker_loads_neither_aiogram_nor_sqlalchemy() -> None:
     """``import aiogram`` costs seconds and ~100 MB: the worker imports only what parsing needs."""
-    probe = "import sys, storage.excel.jobs, storage.excel.worker, storage.untrusted_worker; print(sorted(m for m in " \
+    probe = "import sys, bot.services.sheet_jobs, bot.services.sheet_parser, storage.untrusted_worker; print(sorted(m for m in " \
             "('aiogram', 'sqlalchemy', 'sqlmodel', 'pydantic', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out

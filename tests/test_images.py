@@ -10,7 +10,7 @@ import pytest
 import storage.images as images
 from bot.services.evidence import check_declared_size
 from storage.images import (
-    SHANGHAI,
+    CAMERA_ZONE,
     FileTooBig,
     ImageFormatUnsupported,
     ImageTooLargePixels,
@@ -44,7 +44,7 @@ def test_camera_gps_becomes_decimal_degrees(photos_dir: Path) -> None:
     # the EXIF says 43° 28' 2.814" N, 11° 53' 6.457" E
     assert facts.latitude == pytest.approx(43 + 28 / 60 + 2.814 / 3600, abs=1e-5)
     assert facts.longitude == pytest.approx(11 + 53 / 60 + 6.457 / 3600, abs=1e-5)
-    assert facts.captured_at == datetime(2008, 10, 22, 16, 28, 39, tzinfo=SHANGHAI)
+    assert facts.captured_at == datetime(2008, 10, 22, 16, 28, 39, tzinfo=CAMERA_ZONE)
 
 
 def test_an_eight_megapixel_phone_photo_is_within_the_cap(photos_dir: Path) -> None:
@@ -68,7 +68,7 @@ def test_an_iphone_heic_named_jpg_is_detected_with_its_exif(tmp_path: Path) -> N
     facts = inspect_image(path.read_bytes())
     assert facts.format == "heif"
     assert (facts.width, facts.height) == (400, 300)
-    assert facts.captured_at == datetime(2026, 11, 28, 9, 15, tzinfo=SHANGHAI)
+    assert facts.captured_at == datetime(2026, 11, 28, 9, 15, tzinfo=CAMERA_ZONE)
     assert facts.latitude == pytest.approx(39.921, abs=1e-5)
     assert facts.longitude == pytest.approx(116.443, abs=1e-5)
 

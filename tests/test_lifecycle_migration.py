@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from storage.migrate import downgrade, upgrade
-from tests.db_inspect import table_names
+from tests.db_inspect import tables_go_down_and_up
 
 TABLES = {"rectification_plan", "rectification", "reinspection", "verification_sample", "verification",
           "supervision", "lookback_check", "hazard_link"}
 
 
 async def test_the_life_cycle_tables_go_down_and_up_again(database_url: str) -> None:
-    assert await table_names(database_url) >= TABLES
-    await asyncio.to_thread(downgrade, database_url, "0010@-1")
-    left = await table_names(database_url)
-    assert not TABLES & left and "hazard" in left
-    await asyncio.to_thread(upgrade, database_url)
-    assert await table_names(database_url) >= TABLES
+    await tables_go_down_and_up(database_url, "0010@-1", TABLES, kept="hazard")

@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from bot.clock import fixed_clock
 from bot.domain import HazardState, Role
-from bot.services.lifecycle import Action, FiveImplementations, is_overdue, local_date
+from bot.services.hazard_query import is_overdue
+from bot.services.lifecycle import Action, FiveImplementations
 from bot.services.lifecycle_errors import (
     AlreadyDone,
     AlreadySupervised,
@@ -48,7 +49,7 @@ def test_a_major_hazard_needs_all_five_implementations_and_a_general_one_measure
 
 def test_overdue_is_registered_and_past_the_deadline_in_beijing() -> None:
     late_evening_utc = datetime(2026, 4, 30, 16, 30, tzinfo=UTC)  # already 1 May in Beijing
-    today = local_date(late_evening_utc)
+    today = fixed_clock(late_evening_utc).today()
     assert today == date(2026, 5, 1)
     assert is_overdue("registered", date(2026, 4, 30), today)
     assert not is_overdue("registered", date(2026, 5, 1), today)

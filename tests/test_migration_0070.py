@@ -3,22 +3,14 @@ table matches the model (a row written through the model survives)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from storage.db import create_engine, make_uow_factory
-from storage.migrate import downgrade, upgrade
 from storage.models import User
 from storage.models_ranking import RankSubscription
-from tests.db_inspect import table_names
+from tests.db_inspect import tables_go_down_and_up
 
 
 async def test_the_subscription_table_goes_down_and_up_again(database_url: str) -> None:
-    assert "rank_subscription" in await table_names(database_url)
-    await asyncio.to_thread(downgrade, database_url, "0070@-1")
-    left = await table_names(database_url)
-    assert "rank_subscription" not in left and "app_user" in left
-    await asyncio.to_thread(upgrade, database_url)
-    assert "rank_subscription" in await table_names(database_url)
+    await tables_go_down_and_up(database_url, "0070@-1", {"rank_subscription"}, kept="app_user")
     engine = create_engine(database_url)
     try:
         uow = make_uow_factory(engine)

@@ -3,23 +3,15 @@ and the table takes what ``SqlStorage`` writes."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram.fsm.storage.base import StorageKey
 
 from storage.db import create_engine
 from storage.fsm_storage import SqlStorage
-from storage.migrate import downgrade, upgrade
-from tests.db_inspect import table_names
+from tests.db_inspect import tables_go_down_and_up
 
 
 async def test_the_conversation_state_table_goes_down_and_up_again(database_url: str) -> None:
-    assert "conversation_state" in await table_names(database_url)
-    await asyncio.to_thread(downgrade, database_url, "0080@-1")
-    left = await table_names(database_url)
-    assert "conversation_state" not in left and "app_user" in left
-    await asyncio.to_thread(upgrade, database_url)
-    assert "conversation_state" in await table_names(database_url)
+    await tables_go_down_and_up(database_url, "0080@-1", {"conversation_state"}, kept="app_user")
     engine = create_engine(database_url)
     try:
         key = StorageKey(bot_id=1, chat_id=2, user_id=2)

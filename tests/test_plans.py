@@ -15,7 +15,7 @@ from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from storage.db import UowFactory
 from storage.models import Membership
 from storage.models_plans import InspectionPlan, PlanArrangement
-from tests.summary_ledger import unit, user
+from tests.summary_ledger import RULES, unit, user
 from tests.test_summary import NOW
 
 ROW = Arrangement("每月第一周", "安全科 3人", "辖区出租房屋", "消防通道")
@@ -28,7 +28,7 @@ async def _setup(uow: UowFactory) -> tuple[PlanService, Actor, int]:
         u.session.add(Membership(user_id=me.id, unit_id=a.id, role=Role.REVIEWER.value))  # type: ignore[arg-type]
         await u.commit()
         grant = Grant(Role.REVIEWER, a.id, a.code, a.name, True)  # type: ignore[arg-type]
-        return PlanService(uow, fixed_clock(NOW)), Actor(me.id, 1, "审核员", (grant,)), a.id  # type: ignore[arg-type]
+        return PlanService(uow, fixed_clock(NOW), RULES.campaign), Actor(me.id, 1, "审核员", (grant,)), a.id  # type: ignore[arg-type]
 
 
 async def test_filing_again_replaces_the_plan_and_its_rows(uow: UowFactory) -> None:
@@ -70,8 +70,8 @@ async def test_plans_exported_as_annex_3_import_back_and_bad_sheets_are_reported
     from openpyxl import load_workbook
     from sqlalchemy import delete
 
+    from bot.services.ledger_export import export_plans
     from bot.services.reports import ReportService
-    from storage.excel.export import export_plans
 
     service, actor, unit_id = await _setup(uow)
     await service.save(actor, PlanInput(unit_id, 2019, 1200, Decimal("10.5"), (ROW, Arrangement("每季度", "", "商场", "")), "备注一"))
@@ -81,7 +81,7 @@ async def test_plans_exported_as_annex_3_import_back_and_bad_sheets_are_reported
         await u.session.exec(delete(PlanArrangement))  # type: ignore[call-overload]
         await u.session.exec(delete(InspectionPlan))  # type: ignore[call-overload]
         await u.commit()
-    reports = ReportService(uow, fixed_clock(NOW))
+    reports = ReportService(uow, fixed_clock(NOW), RULES)
     kind, report = await reports.import_file(actor, out)
     assert kind == "plans" and report.ok and report.added == 1
     async with uow() as u:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.contacts_import import read_rows
+from bot.services.contacts_import import read_rows
 from storage.excel.guard import (
     DEFAULT_LIMITS,
     SheetLimits,
@@ -105,7 +105,7 @@ def test_the_zip_bomb_is_refused_from_the_directory_alone(tmp_path: Path) -> Non
 
 
 def test_a_plan_sheet_longer_than_a_plan_is_refused_at_its_first_extra_row(tmp_path: Path) -> None:
-    from storage.excel.plans_import import PLAN_MAX_ROWS, read_plans
+    from bot.services.plan_sheets import PLAN_MAX_ROWS, read_plans
 
     plans, errors = read_plans(write(tmp_path, hs.too_many_rows(PLAN_MAX_ROWS + 500)))
     assert plans == [] and [(e.row, e.column) for e in errors] == [(PLAN_MAX_ROWS + 1, f"计划!A{PLAN_MAX_ROWS + 1}")]

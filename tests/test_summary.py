@@ -31,12 +31,12 @@ from datetime import date
 from decimal import Decimal
 
 from bot.clock import fixed_clock
-from bot.services.summary import SummaryService, compute_status, default_calendar, monthly_report_due, rank
+from bot.services.summary import SummaryService, compute_status, monthly_report_due, rank
 from storage.db import UowFactory
 from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
-from tests.summary_ledger import closure, hazard, inspection, link, sh, unit, user
+from tests.summary_ledger import RULES, closure, hazard, inspection, link, sh, unit, user
 
 NOW = sh(date(2019, 6, 12), 10)
 
@@ -107,7 +107,7 @@ async def build(uow: UowFactory) -> dict[str, int]:
 async def test_district_status_counts_every_rate_by_its_definition(uow: UowFactory) -> None:
     await build(uow)
     async with uow() as u:
-        st = await compute_status(u.session, NOW)
+        st = await compute_status(u.session, NOW, rules=RULES)
     assert st.as_of == date(2019, 6, 12) and st.year == 2019
     assert st.by_state == {"registered": 4, "closed": 5, "rectified": 1, "pending_review": 1, "rejected": 1}
     assert st.open == 5
@@ -134,7 +134,7 @@ async def test_district_status_counts_every_rate_by_its_definition(uow: UowFacto
 
 async def test_unit_status_is_limited_to_the_unit(uow: UowFactory) -> None:
     ids = await build(uow)
-    service = SummaryService(uow, fixed_clock(NOW))
+    service = SummaryService(uow, fixed_clock(NOW), RULES)
     a = await service.status(ids["A"])
     b = await service.status(ids["B"])
     assert a.scope_name == "建外街道" and b.scope_name == "朝外街道"
@@ -153,7 +153,7 @@ async def test_unit_status_is_limited_to_the_unit(uow: UowFactory) -> None:
 async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
     await build(uow)
     async with uow() as u:
-        st = await compute_status(u.session, sh(date(2020, 1, 2), 8))
+        st = await compute_status(u.session, sh(date(2020, 1, 2), 8), rules=RULES)
     # 2020 denominator: open at 2020-01-01 (h1 h2 h7 h8 h11) and nothing closed since → 0 of 5
     assert (st.rectification.numerator, st.rectification.denominator) == (0, 5)
     assert st.coverage.denominator == 0 and st.coverage.value is None
@@ -164,7 +164,7 @@ async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
 
 async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
     ids = await build(uow)
-    service = SummaryService(uow, fixed_clock(NOW))
+    service = SummaryService(uow, fixed_clock(NOW), RULES)
     table = await service.rankings()
     by_id = {r.line.unit_id: r for r in table}
     a, b = by_id[ids["A"]], by_id[ids["B"]]
@@ -177,18 +177,18 @@ async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
 
 
 def test_the_month_due_follows_the_reminders_calendar() -> None:
-    cal = default_calendar()
+    cal, issued = RULES.cal, RULES.campaign.issued
     # 2019-06-28 (Friday) is June's last working day: June is due from the 29th, not on the 28th
-    assert monthly_report_due(date(2019, 6, 28), cal) == "2019-05"
-    assert monthly_report_due(date(2019, 6, 29), cal) == "2019-06"
+    assert monthly_report_due(date(2019, 6, 28), cal, issued) == "2019-05"
+    assert monthly_report_due(date(2019, 6, 29), cal, issued) == "2019-06"
     # 2019-09-29 (Sunday) was a make-up working day, but the 30th (Monday) is September's last: due from 1 October
     assert cal.is_working_day(date(2019, 9, 29)) and cal.last_working_day(2019, 9) == date(2019, 9, 30)
-    assert monthly_report_due(date(2019, 9, 30), cal) == "2019-08"
-    assert monthly_report_due(date(2019, 10, 1), cal) == "2019-09"
-    assert monthly_report_due(date(2019, 1, 2), cal) == "2018-12"
+    assert monthly_report_due(date(2019, 9, 30), cal, issued) == "2019-08"
+    assert monthly_report_due(date(2019, 10, 1), cal, issued) == "2019-09"
+    assert monthly_report_due(date(2019, 1, 2), cal, issued) == "2018-12"
     # nothing was owed for months that ended by the day the plan was issued (2018-09-30)
-    assert monthly_report_due(date(2018, 10, 15), cal) is None
-    assert monthly_report_due(date(2018, 11, 1), cal) == "2018-10"
+    assert monthly_report_due(date(2018, 10, 15), cal, issued) is None
+    assert monthly_report_due(date(2018, 11, 1), cal, issued) == "2018-10"
 
 
 async def test_spot_checks_recorded_with_verify_count_as_verification(uow: UowFactory) -> None:
@@ -205,7 +205,7 @@ async def test_spot_checks_recorded_with_verify_count_as_verification(uow: UowFa
         ])
         await u.commit()
     async with uow() as u:
-        district = await compute_status(u.session, NOW)
-        unit_a = await compute_status(u.session, NOW, unit_id=H["A"])
+        district = await compute_status(u.session, NOW, rules=RULES)
+        unit_a = await compute_status(u.session, NOW, unit_id=H["A"], rules=RULES)
     assert (district.verification.numerator, district.verification.denominator) == (2, 3)
     assert (unit_a.verification.numerator, unit_a.verification.denominator) == (2, 3)

@@ -21,13 +21,19 @@ async def _open(inspector) -> None:  # type: ignore[no-untyped-def]
     await inspector.press(1)
 
 
-async def test_the_hook_mirrors_in_the_callers_transaction_and_only_on_news(harness) -> None:
-    inspector = await harness.bind(700_041, "inspector", SANLITUN)
+async def _verified(harness, inspector_id: int):  # type: ignore[no-untyped-def]
+    """A tip-off reported and verified as a hazard by a Sanlitun inspector: the inspector's chat, the tip-off's
+    number and the hazard's id."""
+    inspector = await harness.bind(inspector_id, "inspector", SANLITUN)
     number = await report(harness.chat(REPORTER))
     await _open(inspector)
     await verify_as_hazard(inspector)
     async with harness.core.uow() as u:
-        hazard_id = (await u.session.exec(select(Hazard.id))).one()
+        return inspector, number, (await u.session.exec(select(Hazard.id))).one()
+
+
+async def test_the_hook_mirrors_in_the_callers_transaction_and_only_on_news(harness) -> None:
+    _inspector, number, hazard_id = await _verified(harness, 700_041)
 
     async with harness.core.uow() as u:  # the caller does not commit: nothing changes
         await u.session.exec(update(Hazard).values(state="registered"))  # type: ignore[call-overload]
@@ -47,12 +53,8 @@ async def test_the_hook_mirrors_in_the_callers_transaction_and_only_on_news(harn
 
 
 async def test_a_rejected_hazard_returns_the_tipoff_to_the_township_queue(harness) -> None:
-    inspector = await harness.bind(700_042, "inspector", SANLITUN)
-    number = await report(harness.chat(REPORTER))
-    await _open(inspector)
-    await verify_as_hazard(inspector)
+    inspector, number, hazard_id = await _verified(harness, 700_042)
     async with harness.core.uow() as u:
-        hazard_id = (await u.session.exec(select(Hazard.id))).one()
         notices = await on_hazard_state_changed(u.session, hazard_id, "rejected")
         await u.commit()
     assert [(n.user_id, n.kind) for n in notices] == [(await user_id(harness, 700_042), "tipoff_returned")]

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.cli_tipoffs import export_csv
+from bot.cli.tipoffs import export_csv
 from bot.domain import PhotoStage
-from storage.excel.export import ExportFilter, hazard_rows
+from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Draft, Hazard, Photo
 from storage.models_evidence import PhotoEvidence
 from tests.tipoff_helpers import (

@@ -150,15 +150,15 @@ def build_case_file(view: CaseFileView) -> bytes:
     pdf.facts(view.plan)
     pdf.heading("三、整改期限及延期")
     pdf.grid(("整改期限", "来源", "设定时间", "设定人", "理由", "申请人/批准人"), (24, 24, 28, 22, 52, 28),
-             [(day(d.deadline), d.source, when(d.set_at), d.by, d.reason,
+             [(day(d.deadline), d.source, when(d.set_at, view.tz), d.by, d.reason,
                " / ".join(x for x in (d.requested_by, d.approved_by) if x)) for d in view.deadlines])
     pdf.heading("四、挂牌督办")
     pdf.grid(("督办级别", "开始", "督办人", "督办要求", "督办期限", "责任人", "解除"), (20, 26, 20, 46, 20, 20, 26),
-             [(s.level, when(s.started_at), s.started_by, s.requirement or s.note, day(s.deadline), s.responsible,
-               when(s.ended_at) if s.ended_at else "") for s in view.supervisions])
+             [(s.level, when(s.started_at, view.tz), s.started_by, s.requirement or s.note, day(s.deadline), s.responsible,
+               when(s.ended_at, view.tz) if s.ended_at else "") for s in view.supervisions])
     pdf.heading("五、全过程记录（谁、何时、做了什么、为什么）")
     pdf.grid(("时间", "事项", "操作人", "状态变化", "理由/说明", "详情"), (26, 26, 20, 28, 42, 36),
-             [(when(e.at), e.action, e.actor, e.states, e.note, _details(e)) for e in view.events])
+             [(when(e.at, view.tz), e.action, e.actor, e.states, e.note, _details(e)) for e in view.events])
     pdf.heading("六、关联检查记录及群众举报")
     pdf.grid(("检查编号", "检查日期", "检查单位", "检查类型", "处罚"), (40, 24, 54, 26, 34),
              [(i.number, day(i.inspected_on), i.inspecting_unit, i.inspection_type, i.penalty)
@@ -166,16 +166,16 @@ def build_case_file(view: CaseFileView) -> bytes:
     if view.tipoffs:
         pdf.ln(2)
         pdf.grid(("举报编号", "收到时间", "举报内容", "状态"), (36, 28, 90, 24),
-                 [(t.number, when(t.received_at), t.description, t.status) for t in view.tipoffs])
+                 [(t.number, when(t.received_at, view.tz), t.description, t.status) for t in view.tipoffs])
     if view.linked:
         pdf.ln(2)
         pdf.paragraph("回头看发现的新生隐患：" + "、".join(view.linked))
     pdf.heading("七、已出具文书")
     pdf.grid(("文书", "文号", "出具时间", "出具人"), (46, 56, 40, 36),
-             [(n.title, n.number, when(n.at), n.by) for n in view.notices])
+             [(n.title, n.number, when(n.at, view.tz), n.by) for n in view.notices])
     pdf.heading("八、附件材料")
     pdf.grid(("文件名", "环节", "时间", "提交人"), (80, 26, 40, 32),
-             [(d.name, d.stage, when(d.at), d.by) for d in view.documents])
+             [(d.name, d.stage, when(d.at, view.tz), d.by) for d in view.documents])
     pdf.paragraph(f"销账说明：{text_or_missing(view.closure_note)}")
     pdf.heading(f"九、照片（证据副本，共 {len(view.photos)} 张）")
     pdf.photos(view.photos)

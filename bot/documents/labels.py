@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 MISSING = "—"  # a fact the record does not hold (yet), printed instead of an empty cell
 
 STATE_LABELS = {
@@ -60,9 +58,9 @@ def text_or_missing(value: object) -> str:
     return text or MISSING
 
 
-def when(at: datetime | None) -> str:
+def when(at: datetime | None, tz: ZoneInfo) -> str:
     """An aware time as printed: Asia/Shanghai ``YYYY-MM-DD HH:MM``; ``—`` when unknown."""
-    return MISSING if at is None else f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+    return MISSING if at is None else f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def day(d: date | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class NoticeKind(StrEnum):
@@ -152,6 +153,7 @@ class CaseFileView:
     photos: tuple[PhotoItem, ...]
     documents: tuple[DocumentItem, ...]
     notices: tuple[NoticeLine, ...]
+    tz: ZoneInfo  # the deployment's zone, for every time printed
     linked: tuple[str, ...] = ()
     closure_note: str = ""  # issue 15
 

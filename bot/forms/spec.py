@@ -20,20 +20,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from storage.taxonomy import Category, Choice, hazard_types  # noqa: F401  (the forms read the taxonomy through spec)
+
 FIELD_TYPES = frozenset(
     {"text", "integer", "decimal", "date", "choice", "tree", "phone", "photos", "location", "hazard_link"}
 )
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One option: ``value`` is what is stored (the annex's Chinese term), ``label_en`` for English."""
-
-    value: str
-    label_en: str
-
-    def label(self, locale: str) -> str:
-        return self.label_en if locale == "en" and self.label_en else self.value
 
 
 @dataclass(frozen=True)
@@ -185,22 +176,3 @@ def parse_form(text: str) -> FormSpec:
 def load_form(key: str) -> FormSpec:
     """The packaged form ``config/forms/<key>.toml``."""
     return parse_form((resources.files("config") / "forms" / f"{key}.toml").read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class Category:
-    """A hazard category of 附件2 填表说明 12 with its subtypes."""
-
-    name: str
-    name_en: str
-    subtypes: tuple[Choice, ...]
-
-
-@cache
-def hazard_types() -> tuple[Category, ...]:
-    """The two-level hazard taxonomy from ``config/hazard_types.toml`` (附件2 填表说明 12)."""
-    raw = tomllib.loads((resources.files("config") / "hazard_types.toml").read_text(encoding="utf-8"))
-    return tuple(
-        Category(c["name"], c["name_en"], tuple(Choice(s[0], s[1]) for s in c["subtypes"]))
-        for c in raw["categories"]
-    )

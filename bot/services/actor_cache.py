@@ -17,14 +17,11 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.commit_hooks import after_commit_writing
-
-if TYPE_CHECKING:
-    from bot.services.actors import Actor
 
 log = logging.getLogger("hazardbot.actors")
 
@@ -60,14 +57,25 @@ class RedisGeneration:
             log.warning("event=actor_generation_bump_failed error=%s", type(task.exception()).__name__)
 
 
-class ActorCache:
+class Keyed(Protocol):
+    """What the cache keeps: anything with a Telegram id (``bot.services.actors.Actor``; the cache does not
+    import it, so the two modules do not import each other)."""
+
+    @property
+    def telegram_id(self) -> int: ...
+
+
+A = TypeVar("A", bound=Keyed)
+
+
+class ActorCache(Generic[A]):
     """At most ``size`` actors by Telegram id, each for ``ttl`` seconds (monotonic ``clock``); ``ttl=0`` disables it."""
 
     def __init__(self, ttl: float, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._size = size
         self._clock = clock
-        self._entries: OrderedDict[int, tuple[float, str, str | None, Actor]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[float, str, str | None, A]] = OrderedDict()
         self._generation = 0  # bumped whenever entries are dropped: an actor read before it may be stale
         self._shared: Generation | None = None
         self._seen: int | None = None
@@ -98,7 +106,7 @@ class ActorCache:
         """Take it before reading an actor from the database and hand it to ``put``."""
         return self._generation
 
-    def get(self, telegram_id: int, full_name: str, language: str | None) -> Actor | None:
+    def get(self, telegram_id: int, full_name: str, language: str | None) -> A | None:
         """The cached actor when it is fresh and ``full_name``/``language`` are what is stored, else ``None``."""
         entry = self._entries.get(telegram_id)
         if entry is None:
@@ -110,7 +118,7 @@ class ActorCache:
         self._entries.move_to_end(telegram_id)
         return actor
 
-    def put(self, actor: Actor, full_name: str, language: str | None, generation: int | None = None) -> None:
+    def put(self, actor: A, full_name: str, language: str | None, generation: int | None = None) -> None:
         """Remember ``actor`` as loaded from a user stored with ``full_name`` and ``language``; not when
         the cache was cleared since ``generation`` was taken (a role change committed while it loaded)."""
         if self._ttl <= 0 or (generation is not None and generation != self._generation):

@@ -62,10 +62,10 @@ class Actor:
 class UserService:
     """Creates or refreshes the user behind each update and returns their ``Actor``."""
 
-    def __init__(self, uow: UowFactory, admin_ids: list[int], cache: ActorCache | None = None) -> None:
+    def __init__(self, uow: UowFactory, admin_ids: list[int], cache: ActorCache[Actor] | None = None) -> None:
         self._uow = uow
         self._admin_ids = set(admin_ids)
-        self._cache = cache or ActorCache(ttl=0)
+        self._cache: ActorCache[Actor] = cache or ActorCache(ttl=0)
 
     async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
         """Upsert the user and load their grants (one transaction), or the cached actor when the user was

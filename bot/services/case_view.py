@@ -32,7 +32,7 @@ from bot.documents.views import (
 )
 from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
-from storage.excel.export import hazard_row
+from bot.services.ledger_export import hazard_row
 from storage.excel.layouts import HAZARDS
 from storage.models import Draft, Inspection, InspectionHazard, Photo, User
 from storage.models_lifecycle import Rectification, Supervision
@@ -61,7 +61,7 @@ def plain(value: Any) -> str:
 
 def record_facts(case: HazardCase) -> tuple[Fact, ...]:
     """The 附件2 row of the hazard, one labelled fact per column (``draft`` number first)."""
-    row = hazard_row(case.hazard)
+    row = hazard_row(case.hazard, case.tz)
     facts = [Fact("登记编号", case.hazard.draft_number)]
     for column in HAZARDS.columns:
         facts.append(Fact(column.header + _UNITS.get(column.key, ""), plain(row[column.key])))
@@ -219,7 +219,7 @@ async def photo_items(session: AsyncSession, store: PhotoStore, case: HazardCase
     for n, photo in enumerate(rows, 1):
         stage = STAGE_LABELS.get(photo.stage, photo.stage)
         e = evidence.get(photo.id)
-        caption = f"图{n} {stage} · {when(photo.received_at)} · {names.get(photo.user_id, MISSING)}"
+        caption = f"图{n} {stage} · {when(photo.received_at, case.tz)} · {names.get(photo.user_id, MISSING)}"
         if e is None:
             out.append(PhotoItem(stage, caption + "（未生成证据副本）", b"", 0, 0))
             continue
@@ -248,6 +248,7 @@ async def case_file_view(session: AsyncSession, store: PhotoStore, case: HazardC
     return CaseFileView(
         unit_name=case.summary.unit_name,
         printed_on=printed_on,
+        tz=case.tz,
         number=h.ledger_number or h.draft_number,
         site_name=h.site_name,
         state=STATE_LABELS.get(h.state, h.state),

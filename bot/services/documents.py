@@ -30,7 +30,7 @@ from bot.services.actors import Actor
 from bot.services.case_view import NOTICE_ACTION, case_file_view
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.find import FindService, HazardCase
-from bot.services.lifecycle import local_date, roles_on
+from bot.services.lifecycle import roles_on
 from bot.services.numbers import next_in_sequence
 from storage.db import UowFactory
 from storage.excel.layouts import hazard_type_label
@@ -78,7 +78,7 @@ class DocumentService:
         """The case file PDF of a hazard the actor may read. Raises ``NotBound``, ``NotFound``."""
         case = await self._find.case(actor, hazard_id)
         async with self._uow() as u:
-            view = await case_file_view(u.session, self._store, case, local_date(self._clock()))
+            view = await case_file_view(u.session, self._store, case, self._clock.today())
         from bot.documents.casefile_pdf import build_case_file  # fpdf2 loads on first use, not at start-up
 
         data = await asyncio.to_thread(build_case_file, view)  # fonts and images: keep the loop free
@@ -99,7 +99,7 @@ class DocumentService:
         if kind not in available_notices(actor, case):
             raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
         now = self._clock()
-        today = local_date(now)
+        today = self._clock.local_date(now)
         texts = notice_texts()[kind.value]
         async with self._uow() as u:
             s = u.session
@@ -157,10 +157,10 @@ class DocumentService:
         else:
             assert rect is not None
             who = await s.get(User, rect.reported_by)
-            photo_ids, on, result = rect.photo_ids, rect.accepted_on or local_date(rect.reported_at), "整改完成，待复查"
+            photo_ids, on, result = rect.photo_ids, rect.accepted_on or self._clock.local_date(rect.reported_at), "整改完成，待复查"
         photos = (await s.exec(select(Photo).where(col(Photo.id).in_(photo_ids)).order_by(col(Photo.id)))).all() \
             if photo_ids else []
-        lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at)}" for p in photos]
+        lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at, self._clock.tz)}" for p in photos]
         if rect is not None and rect.document_name:
             lines.append(f"验收材料《{rect.document_name}》")
         return _KindFacts(inspected_on=on.isoformat(), people=who.full_name if who else "", result=result,

@@ -3,28 +3,7 @@ and ``params`` for that text. Services raise them; handlers never let them reach
 
 from __future__ import annotations
 
-from typing import Any
-
-
-class DomainError(Exception):
-    """Base of every error a user may be told about."""
-
-    code = "domain_error"
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(f"{self.code}: {params}" if params else self.code)
-        self.params = params
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # crosses back from a worker process (``storage.untrusted_worker``) whatever the subclass's __init__
-        return (_restore, (type(self), self.args, self.__dict__))
-
-
-def _restore(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
+from storage.errors import DomainError
 
 
 class NotBound(DomainError):

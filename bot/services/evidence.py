@@ -334,7 +334,8 @@ class EvidenceService:
 
     async def _stamp(self, session: AsyncSession, rows: Sequence[tuple[Photo, PhotoEvidence]], info: WatermarkInfo) -> None:
         async def render(photo: Photo, row: PhotoEvidence) -> tuple[list[str], EncodedImage, EncodedImage]:
-            own = replace(info, received_at=photo.received_at, stage=photo.stage, **self._gps).with_facts(facts_of(row))
+            own = replace(info, received_at=photo.received_at, stage=photo.stage, tz=self._clock.tz,
+                          **self._gps).with_facts(facts_of(row))
             lines = watermark_lines(own)
             if row.watermark:  # already stamped: start again from the original
                 made = await make_evidence(await self._store.get(photo.storage_key), own)

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,20 +18,16 @@ from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, NotFound
+from bot.services.hazard_query import is_overdue, number_clause, visible
 from bot.services.lifecycle import (
-    READ_ROLES,
-    TERRITORIAL_ACTIONS,
     TRANSITIONS,
     Action,
     FiveImplementations,
-    has_district_scope,
-    is_overdue,
-    local_date,
     roles_on,
 )
 from bot.services.lifecycle_service import load_plan
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Photo, Unit, User
+from storage.models import Hazard, HazardEvent, Photo, User
 from storage.models_lifecycle import HazardLink, Supervision
 
 _LIKE_ESCAPE = "\\"
@@ -88,28 +85,7 @@ class HazardCase:
     photos_by_stage: dict[str, tuple[PhotoRef, ...]]
     linked: tuple[str, ...]
     actions: tuple[Action, ...]
-
-
-def scope_clause(actor: Actor, action: Action | None = None) -> ColumnElement[bool]:
-    """SQL condition selecting the hazards ``actor`` may read (``action`` None) or take ``action`` on:
-    everything for the office and admins; for unit roles the hazards their units recorded, and for townships
-    those located there (to read, and for ``TERRITORIAL_ACTIONS``; ``grant_covers``)."""
-    if has_district_scope(actor):
-        return col(Hazard.id).is_not(None)
-    grants = [g for g in actor.grants if g.role in READ_ROLES]
-    units = sorted({g.unit_id for g in grants})
-    townships = sorted({g.unit_code for g in grants if g.unit_is_township})
-    if not units:
-        return false()
-    if action is not None and action not in TERRITORIAL_ACTIONS:
-        return col(Hazard.unit_id).in_(units)
-    return or_(col(Hazard.unit_id).in_(units), col(Hazard.township_code).in_(townships))
-
-
-def overdue_clause(today: date) -> ColumnElement[bool]:
-    """SQL form of ``is_overdue``: registered and its deadline before ``today`` (Asia/Shanghai), for counts and
-    reminders that must agree with the card."""
-    return and_(col(Hazard.state) == HazardState.REGISTERED.value, col(Hazard.deadline) < today)
+    tz: ZoneInfo  # the zone its times are shown in (``HAZARDBOT_TIMEZONE``)
 
 
 def _like(text: str) -> str:
@@ -151,9 +127,7 @@ class FindService:
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    select(Hazard, Unit.name)
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(scope_clause(actor), or_(*conditions))
+                    visible(actor).where(or_(*conditions))
                     .order_by(col(Hazard.id).desc())
                     .limit(limit)
                 )
@@ -168,10 +142,7 @@ class FindService:
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    select(Hazard, Unit.name)
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(scope_clause(actor), or_(col(Hazard.ledger_number) == text,
-                                                    func.upper(col(Hazard.draft_number)) == text.upper()))
+                    visible(actor).where(number_clause(text))
                 )
             ).all()
             if not rows:
@@ -180,15 +151,14 @@ class FindService:
 
     async def in_states(self, actor: Actor, states: Sequence[HazardState], limit: int = 20,
                         action: Action | None = None) -> list[HazardSummary]:
-        """Hazards in scope (to read, or to take ``action``: ``scope_clause``) in one of ``states``, oldest first
+        """Hazards in scope (to read, or to take ``action``: ``hazard_query.scope_clause``) in one of ``states``,
+        oldest first
         (the queue of work waiting). Raises ``NotBound``."""
         self._require_reader(actor)
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    select(Hazard, Unit.name)
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(scope_clause(actor, action), col(Hazard.state).in_([s.value for s in states]))
+                    visible(actor, action).where(col(Hazard.state).in_([s.value for s in states]))
                     .order_by(col(Hazard.id))
                     .limit(limit)
                 )
@@ -202,9 +172,7 @@ class FindService:
         async with self._uow() as u:
             row = (
                 await u.session.exec(
-                    select(Hazard, Unit.name)
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(Hazard.id == hazard_id, scope_clause(actor))
+                    visible(actor).where(Hazard.id == hazard_id)
                 )
             ).first()
             if row is None:
@@ -246,7 +214,7 @@ class FindService:
             )
             u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},
-                              tuple(linked), actions)
+                              tuple(linked), actions, self._clock.tz)
 
     async def _summaries(self, session: AsyncSession, rows: Sequence[Any]) -> list[HazardSummary]:
         ids = [h.id for h, _n in rows]
@@ -261,7 +229,7 @@ class FindService:
             ).all()
             for hazard_id, level in sup:
                 open_levels.setdefault(hazard_id, []).append(level)
-        today = local_date(self._clock())
+        today = self._clock.today()
         return [
             HazardSummary(
                 h.id, h.draft_number, h.ledger_number, HazardState(h.state), h.level, h.site_name, h.address,

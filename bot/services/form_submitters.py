@@ -96,7 +96,8 @@ async def submit_inspection(sub: Submission) -> Submitted:
 
 async def submit_plan(sub: Submission) -> Submitted:
     """The unit's annual inspection plan (附件3), replacing an earlier one of the same year."""
-    return await create_plan(sub.session, sub.actor, sub.data, unit_id=int(sub.context["unit_id"]), now=sub.now)
+    return await create_plan(sub.session, sub.actor, sub.data, unit_id=int(sub.context["unit_id"]), now=sub.now,
+                             campaign=sub.deps.campaign)
 
 
 async def submit_hazard(sub: Submission) -> Submitted:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign import current_campaign
+from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import DraftStatus, PhotoStage, Role
 from bot.forms.actions import (
@@ -87,14 +87,15 @@ class FormService:
     ``verification``: the services those submissions call, in the form's unit of work)."""
 
     def __init__(
-        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None,
-        *, lifecycle: LifecycleService | None = None, verification: VerificationService | None = None,
+        self, uow: UowFactory, clock: Clock, settings: Settings, evidence: EvidenceService | None = None, *,
+        campaign: Campaign, lifecycle: LifecycleService | None = None, verification: VerificationService | None = None,
     ) -> None:
+        self._campaign = campaign
         self._uow = uow
         self._clock = clock
         self._settings = settings
         self._evidence = evidence
-        self._deps = SubmitDeps(settings, evidence, lifecycle, verification)
+        self._deps = SubmitDeps(settings, campaign, evidence, lifecycle, verification)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user_id: int) -> asyncio.Lock:
@@ -105,7 +106,7 @@ class FormService:
         return lock
 
     def _today(self) -> date:
-        return self._clock().date()
+        return self._clock.today()
 
     async def start(
         self,
@@ -390,8 +391,7 @@ class FormService:
         if spec.max_items_setting:
             changes["max_items"] = int(getattr(self._settings, spec.max_items_setting))
         if spec.campaign_year:
-            campaign = current_campaign()
-            changes.update(min=campaign.first_year, max=campaign.last_year)
+            changes.update(min=self._campaign.first_year, max=self._campaign.last_year)
         return replace(spec, **changes) if changes else spec
 
     @staticmethod
@@ -620,7 +620,7 @@ class FormService:
             if f.default == "today":
                 values[f.key] = self._today().isoformat()
             elif f.default == "this_year":  # within the campaign, as its plan year must be
-                values[f.key] = current_campaign().nearest_year(self._today().year)
+                values[f.key] = self._campaign.nearest_year(self._today().year)
             elif f.default == "unit":
                 values[f.key] = unit_name
             elif f.default == "unit_township":

@@ -1,5 +1,5 @@
 """The hazard life cycle as data: the transition table (state, action, role) → next state, the unit scope
-of a role, the five-implementations rule and the derived "overdue". No database, no framework.
+of a role and the five-implementations rule (open and overdue: ``hazard_query``). No database, no framework.
 
 Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二) 排查建账 (unit review, office confirms 挂账),
 四(三) 销账核查 (验收, 复查, 销账, 核查), 四(四) 回头看, 五(五) 挂牌督办; 附件2 填表说明 15 (五落实).
@@ -8,15 +8,13 @@ Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二) 排查建账 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from bot.domain import HazardState, Role
 from bot.services.actors import Actor, Grant
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAJOR = "重大隐患"
 GENERAL = "一般隐患"
 LEVELS = (GENERAL, MAJOR)
@@ -186,13 +184,3 @@ class FiveImplementations:
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
-
-def local_date(at: datetime) -> date:
-    """The Asia/Shanghai calendar date of an aware instant."""
-    return at.astimezone(SHANGHAI).date()
-
-
-def is_overdue(state: str, deadline: date | None, today: date) -> bool:
-    """Registered (not yet reported rectified) and past its deadline; ``today`` in Asia/Shanghai.
-    Derived on every read, never stored (design.md)."""
-    return state == HazardState.REGISTERED and deadline is not None and deadline < today

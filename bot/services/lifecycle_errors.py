@@ -5,6 +5,8 @@ Each has a stable ``code`` the handlers translate; ``params`` fill the text.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.services.errors import DomainError
 
 
@@ -53,9 +55,19 @@ class DeadlineRequired(DomainError):
 
 
 class DeadlineInPast(DomainError):
-    """A new deadline before today (Asia/Shanghai)."""
+    """A new deadline before today (in the configured zone)."""
 
     code = "deadline_in_past"
+
+
+def checked_new_deadline(deadline: date | None, today: date) -> date:
+    """``deadline``, the one a hazard sent back (failed re-inspection or verification, rebound) gets; raises
+    ``DeadlineRequired`` without one and ``DeadlineInPast`` before ``today`` (the configured zone's date)."""
+    if deadline is None:
+        raise DeadlineRequired()
+    if deadline < today:
+        raise DeadlineInPast(deadline=deadline.isoformat())
+    return deadline
 
 
 class InvalidValue(DomainError):

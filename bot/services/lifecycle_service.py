@@ -32,19 +32,17 @@ from bot.services.lifecycle import (
     SUPERVISION_LEVELS,
     Action,
     FiveImplementations,
-    local_date,
     reopened_changes,
     roles_on,
 )
 from bot.services.lifecycle_errors import (
     AlreadySupervised,
-    DeadlineInPast,
-    DeadlineRequired,
     EvidenceRequired,
     FiveImplementationsMissing,
     InvalidValue,
     ReasonRequired,
     ReinspectorMustDiffer,
+    checked_new_deadline,
 )
 from bot.services.numbers import next_ledger_number
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
@@ -172,14 +170,10 @@ class LifecycleService:
         return await run_retrying(once)
 
     def _today(self) -> date:
-        return local_date(self._clock())
+        return self._clock.today()
 
     def _new_deadline(self, deadline: date | None) -> date:
-        if deadline is None:
-            raise DeadlineRequired()
-        if deadline < self._today():
-            raise DeadlineInPast(deadline=deadline.isoformat())
-        return deadline
+        return checked_new_deadline(deadline, self._today())
 
     async def add_photo(
         self,
@@ -260,7 +254,7 @@ class LifecycleService:
             if missing:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)
             number = await next_ledger_number(
-                t.session, self._district_code, hazard.township_code, local_date(t.now)
+                t.session, self._district_code, hazard.township_code, self._clock.local_date(t.now)
             )
             event = await t.move(
                 actor, hazard, Action.REGISTER, target, note=note,
@@ -351,7 +345,7 @@ class LifecycleService:
                 hazard_id=hazard_id,
                 responsibility=merged.responsibility, measures=merged.measures, funds=merged.funds,
                 deadline=merged.deadline, contingency_plan=merged.contingency_plan,
-                accepted_on=accepted_on or local_date(t.now), photo_ids=list(photo_ids),
+                accepted_on=accepted_on or self._clock.local_date(t.now), photo_ids=list(photo_ids),
                 document_file_id=document.file_id if document else None,
                 document_name=document.name if document else None,
                 note=note, reported_by=actor.user_id, reported_at=t.now,

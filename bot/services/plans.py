@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign import current_campaign
+from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor, current_actor
@@ -50,19 +50,19 @@ class PlanInput:
 
 
 class PlanService:
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, campaign: Campaign) -> None:
         self._uow = uow
         self._clock = clock
+        self._campaign = campaign
 
     @staticmethod
-    def validate(actor: Actor, plan: PlanInput) -> None:
+    def validate(actor: Actor, plan: PlanInput, campaign: Campaign) -> None:
         """Raise ``PermissionDenied`` unless the actor is the unit's reviewer or leader, the office or an
         admin; ``InvalidPlan`` for a year outside the campaign (``bot.campaign``; 2018–2020 by default), a target < 1, a ratio outside 0–100 or with more
         than two decimals, no arrangement row or one without schedule or areas."""
         if not (actor.is_admin or actor.has(Role.OFFICE) or actor.has(Role.REVIEWER, plan.unit_id)
                 or actor.has(Role.LEADER, plan.unit_id)):
             raise PermissionDenied()
-        campaign = current_campaign()
         if not campaign.covers(plan.year):
             raise InvalidPlan(field="year", first=campaign.first_year, last=campaign.last_year)
         if plan.inspection_target < 1:
@@ -76,18 +76,18 @@ class PlanService:
     async def save(self, actor: Actor, plan: PlanInput) -> int:
         """Create or replace the unit's plan for the year after ``validate``; returns its id."""
         async with self._uow() as u:
-            plan_id = await store_plan(u.session, actor, plan, self._clock())
+            plan_id = await store_plan(u.session, actor, plan, self._clock(), self._campaign)
             await u.commit()
         return plan_id
 
 
-async def store_plan(s: AsyncSession, actor: Actor, plan: PlanInput, now: datetime) -> int:
+async def store_plan(s: AsyncSession, actor: Actor, plan: PlanInput, now: datetime, campaign: Campaign) -> int:
     """``PlanService.save`` inside the caller's transaction (the plan conversation submits with it).
 
     Raises ``PermissionDenied`` and ``InvalidPlan`` as ``PlanService.validate``, with the actor's roles as they are
     now (``current_actor``).
     """
-    PlanService.validate(await current_actor(s, actor), plan)
+    PlanService.validate(await current_actor(s, actor), plan, campaign)
     ratio = Decimal(plan.verification_ratio)
     row = (await s.exec(select(InspectionPlan).where(
         InspectionPlan.unit_id == plan.unit_id, InspectionPlan.year == plan.year))).first()

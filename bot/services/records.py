@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.campaign import Campaign
 from bot.domain import HazardState
 from bot.forms.prompt import Submitted
 from bot.services.actors import Actor
@@ -149,7 +150,7 @@ async def create_hazard(
 
 
 async def create_plan(
-    session: AsyncSession, actor: Actor, data: dict[str, Any], *, unit_id: int, now: datetime
+    session: AsyncSession, actor: Actor, data: dict[str, Any], *, unit_id: int, now: datetime, campaign: Campaign
 ) -> Submitted:
     """File (or replace) the unit's annual plan (附件3) from the plan form: target in 家次, verification
     ratio in %, one arrangement row per round of the repeat group. Raises ``InvalidPlan``, ``PermissionDenied``."""
@@ -165,5 +166,5 @@ async def create_plan(
         arrangements=rows,
         remarks=data.get("remarks"),
     )
-    plan_id = await store_plan(session, actor, plan, now)
+    plan_id = await store_plan(session, actor, plan, now, campaign)
     return Submitted("plan", plan_id, str(plan.year), rows=len(rows))

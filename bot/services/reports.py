@@ -5,7 +5,7 @@ Who sees what (checked here, whatever a button says): the district safety office
 Exports follow the same scopes, except the contacts (附件4: personal phone numbers), which only the office
 and admins export. Ledger imports are for the office and admins; a unit's reviewers and leaders may send
 their unit's plan (附件3). Who may import is checked before a file is downloaded; the file is bounded and
-parsed in the parse worker (``storage.excel.worker``), never on the event loop.
+parsed in the parse worker (``bot.services.sheet_parser``), never on the event loop.
 """
 
 from __future__ import annotations
@@ -20,31 +20,30 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign import current_campaign
 from bot.clock import Clock
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.forms.spec import hazard_types
+from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
-from bot.services.find import overdue_clause
+from bot.services.hazard_query import open_clause, overdue_clause
+from bot.services.ledger_import import ImportReport, RowError, store_hazards, store_inspections
+from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
+from bot.services.sheet_jobs import read_ledger_upload
+from bot.services.sheet_parser import SheetParser
 from bot.services.summary import (
     MAJOR,
-    OPEN_STATES,
     RankingLine,
     Status,
+    StatusRules,
     compute_status,
     map_hazards,
     rank,
     unpinned_hazards,
 )
 from storage.db import UowFactory
-from storage.excel import export as ex
 from storage.excel.contacts_export import export_contacts
-from storage.excel.importer import ImportReport, RowError, store_hazards, store_inspections
-from storage.excel.jobs import read_ledger_upload
-from storage.excel.plans_import import ParsedPlan
-from storage.excel.worker import SheetParser
 from storage.models import Hazard, Unit
 
 LIST_LIMIT = 20
@@ -108,8 +107,10 @@ class ExportFile:
 
 
 class ReportService:
-    def __init__(self, uow: UowFactory, clock: Clock, district_code: str = "110105",
+    def __init__(self, uow: UowFactory, clock: Clock, rules: StatusRules, district_code: str = "110105",
                  sheets: SheetParser | None = None) -> None:
+        """``rules``: the zone, campaign and working-day calendar every status and plan is judged by."""
+        self._rules = rules
         self._uow = uow
         self._clock = clock
         self._district_code = district_code
@@ -143,7 +144,7 @@ class ReportService:
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
             await _scope_name(u.session, scope)
-            st = await compute_status(u.session, self._clock(), scope)
+            st = await compute_status(u.session, self._clock(), scope, rules=self._rules)
         from bot.charts import status_chart  # matplotlib loads on first use, not at start-up
 
         return StatusReport(st, status_chart(st, lang), self.sees_district(actor))
@@ -152,22 +153,22 @@ class ReportService:
         """The weekly 通报 table (方案 五(三)) of every unit; for anyone who may see summaries."""
         self.scope(actor, None)
         async with self._uow() as u:
-            st = await compute_status(u.session, self._clock(), None)
+            st = await compute_status(u.session, self._clock(), None, rules=self._rules)
         return rank(st.units)
 
     async def hazards(self, actor: Actor, kind: str, unit_id: int | None, category: int | None = None) -> HazardList:
         """Overdue, major-open or open-in-a-category hazards of the scope, most urgent deadline first."""
         scope = self.scope(actor, unit_id)
-        today = self._clock().date()
+        today = self._clock.today()
         h = Hazard.__table__.c  # type: ignore[attr-defined]
         cat_name = None
         if kind == "overdue":
             cond = overdue_clause(today)
         elif kind == "major":
-            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+            cond = and_(open_clause(), h.level == MAJOR)
         elif kind == "category" and category is not None and 0 <= category < len(hazard_types()):
             cat_name = hazard_types()[category].name
-            cond = and_(h.state.in_([s.value for s in OPEN_STATES]), h.category == cat_name)
+            cond = and_(open_clause(), h.category == cat_name)
         else:
             raise PermissionDenied()
         if scope is not None:
@@ -187,13 +188,13 @@ class ReportService:
         scope = self.scope(actor, unit_id)
         async with self._uow() as u:
             name = await _scope_name(u.session, scope)
-            points = await map_hazards(u.session, self._clock(), scope)
-            unpinned = await unpinned_hazards(u.session, self._clock(), scope)
+            points = await map_hazards(u.session, self._clock(), self._clock.tz, scope)
+            unpinned = await unpinned_hazards(u.session, self._clock(), self._clock.tz, scope)
         from bot.map_chart import MapPoint, hazard_map
 
         pts = [MapPoint(p.longitude, p.latitude, p.site_name, p.major, p.overdue, p.state, p.supervised,
                         p.ledger_number or "") for p in points]
-        day = f"{self._clock().date():%Y-%m-%d}"
+        day = f"{self._clock.today():%Y-%m-%d}"
         title = f"{name}重大及超期隐患分布图（{day}）" if lang == "zh" else f"{name}: major and overdue hazards ({day})"
         png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang)
         return MapPicture(png, len(pts), unpinned.count)
@@ -207,12 +208,12 @@ class ReportService:
         if kind == "contacts" and actor.is_bound and not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
         scope = self.scope(actor, unit_id)
-        today = self._clock().date()
+        today = self._clock.today()
         path = Path(tempfile.mkdtemp(prefix="hazardbot-export-")) / f"{kind}-{today:%Y%m%d}.xlsx"
         names = {"hazards": "安全隐患台账", "inspections": "监督检查台账", "plans": "监督检查计划",
                  "contacts": "工作联系表"}
         async with self._uow() as u:
-            f = ex.ExportFilter(unit_id=scope, today=today)
+            f = ex.ExportFilter(unit_id=scope, today=today, tz=self._clock.tz)
             grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
             filled_by = grant.unit_name if grant else ""  # 填报单位 on the printed pages
             if kind == "hazards":
@@ -231,13 +232,13 @@ class ReportService:
         grant = actor.grant_for(Role.REVIEWER, Role.LEADER, Role.OFFICE)
         if grant is None:
             raise NotBound() if not actor.is_bound else PermissionDenied()
-        year = current_campaign().nearest_year(self._clock().date().year)  # a year the plan can be filed for
+        year = self._rules.campaign.nearest_year(self._clock.today().year)  # a year the plan can be filed for
         path = Path(tempfile.mkdtemp(prefix="hazardbot-plan-")) / f"plan-{year}.xlsx"
         async with self._uow() as u:
             n = await ex.export_plans(u.session, path, year, grant.unit_id)
         if n == 0:
             ex.write_plan_template(path, grant.unit_name, year)
-        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n, due=current_campaign().plan_due(year))
+        return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n, due=self._rules.campaign.plan_due(year))
 
     @staticmethod
     def may_import(actor: Actor) -> None:
@@ -272,7 +273,8 @@ class ReportService:
         (a file beyond the bounds, or the worker ran out of memory or time), ``UnknownLedgerFile``."""
         self.may_import(actor)
         now = self._clock()
-        upload = await self._sheets.parse(read_ledger_upload, path, now.date(), self._district_code, expect)
+        upload = await self._sheets.parse(read_ledger_upload, path, self._clock.local_date(now), self._district_code,
+                                         expect, self._clock.tz)
         if expect is not None and upload.kind is not None and upload.kind != expect:
             raise LedgerKindMismatch(found=upload.kind)
         if upload.kind == "plans":
@@ -284,7 +286,7 @@ class ReportService:
         async with self._uow() as u:
             if upload.ledger.kind == "hazards":
                 report = await store_hazards(u.session, upload.ledger, actor_id=actor.user_id, now=now,
-                                             unit_id=unit_id, file_name=path.name)
+                                             unit_id=unit_id, file_name=path.name, tz=self._clock.tz)
             else:
                 report = await store_inspections(u.session, upload.ledger, actor_id=actor.user_id, unit_id=unit_id)
             if report.ok:
@@ -306,13 +308,13 @@ class ReportService:
             plan = PlanInput(unit_id, p.year, p.inspection_target, p.verification_ratio,
                              tuple(Arrangement(*a) for a in p.arrangements), p.remarks)
             try:
-                PlanService.validate(actor, plan)
+                PlanService.validate(actor, plan, self._rules.campaign)
             except InvalidPlan as exc:
                 report.errors.append(RowError(4, p.sheet, _plan_problem(exc.params)))
             inputs.append(plan)
         if report.errors:
             return report
-        plans = PlanService(self._uow, self._clock)
+        plans = PlanService(self._uow, self._clock, self._rules.campaign)
         for plan in inputs:
             await plans.save(actor, plan)
             report.added += 1

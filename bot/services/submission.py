@@ -16,6 +16,7 @@ from bot.settings import Settings
 from storage.models import Draft
 
 if TYPE_CHECKING:
+    from bot.campaign import Campaign
     from bot.services.evidence import EvidenceService
     from bot.services.lifecycle_service import LifecycleService
     from bot.services.verification import VerificationService
@@ -26,6 +27,7 @@ class SubmitDeps:
     """The services a submitter may call in the form's unit of work (each given the session)."""
 
     settings: Settings
+    campaign: Campaign
     evidence: EvidenceService | None = None
     lifecycle: LifecycleService | None = None
     verification: VerificationService | None = None

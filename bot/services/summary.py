@@ -6,7 +6,7 @@ Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` =
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
 
 - **overdue** (derived, never stored): state ``registered`` and deadline < as_of — the SQL condition
-  ``bot.services.find.overdue_clause``, the same as the hazard card (``lifecycle.is_overdue``) and the
+  ``bot.services.hazard_query.overdue_clause``, the same as the hazard card (``hazard_query.is_overdue``) and the
   reminders' overdue rule (``reminders.rules.deadline_overdue``).
 - **new this week**: hazards reported (``created_at``) since Monday 00:00 Asia/Shanghai of as_of's week;
   **registered this week**: hazards registered (上账) since then.
@@ -43,27 +43,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.campaign import current_campaign
+from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import HazardState
-from bot.services.find import overdue_clause
-from bot.services.lifecycle import is_overdue
+from bot.services.hazard_query import OPEN_STATES, is_overdue, open_clause, overdue_clause
 from reminders.calendar import WorkCalendar
-from reminders.settings import ReminderSettings
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPEN_STATES = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
 RECTIFICATION_TARGET = Decimal("0.90")
 UPDATE_INTERVAL = timedelta(days=15)
 MAJOR = "重大隐患"
@@ -153,9 +148,21 @@ class Status:
 
 
 @dataclass(frozen=True)
-class Window:
-    """Instants (aware UTC) and dates bounding the numbers, all derived from one ``now``."""
+class StatusRules:
+    """What a status is judged by, built once in the composition root (``bot.core``): ``tz`` the zone whose
+    calendar gives "today" (``HAZARDBOT_TIMEZONE``), ``campaign`` its years, milestones and issue date,
+    ``cal`` the working-day calendar of the monthly report (the reminders')."""
 
+    tz: ZoneInfo
+    campaign: Campaign
+    cal: WorkCalendar
+
+
+@dataclass(frozen=True)
+class Window:
+    """Instants (aware UTC) and dates bounding the numbers, all derived from one ``now`` in zone ``tz``."""
+
+    tz: ZoneInfo
     now: datetime
     as_of: date
     year_start_date: date
@@ -164,12 +171,13 @@ class Window:
     week_start: datetime
 
     @classmethod
-    def at(cls, now: datetime, tz: ZoneInfo = SHANGHAI) -> Window:
+    def at(cls, now: datetime, tz: ZoneInfo) -> Window:
         local = now.astimezone(tz)
         today = local.date()
         y0 = date(today.year, 1, 1)
         monday = today - timedelta(days=today.weekday())
         return cls(
+            tz=tz,
             now=now,
             as_of=today,
             year_start_date=y0,
@@ -186,7 +194,7 @@ def _count_if(condition: object) -> object:
 async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
     """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    is_open = h.state.in_([s.value for s in OPEN_STATES])
+    is_open = open_clause()
     columns = [
         h.unit_id,
         h.state,
@@ -339,7 +347,7 @@ async def _top(session: AsyncSession, column: object, unit_id: int | None, limit
     n = func.count().label("n")
     stmt = (
         select(column, n)
-        .where(Hazard.state.in_([s.value for s in OPEN_STATES]))  # type: ignore[attr-defined]
+        .where(open_clause())
         .group_by(column)
         .order_by(n.desc(), column)
         .limit(limit)
@@ -355,29 +363,17 @@ async def _supervised(session: AsyncSession, unit_id: int | None) -> int:
     stmt = (
         select(func.count(func.distinct(h.id)))
         .select_from(Supervision.__table__.join(Hazard.__table__, h.id == sv.hazard_id))  # type: ignore[attr-defined]
-        .where(sv.ended_at.is_(None), h.state.in_([s.value for s in OPEN_STATES]))
+        .where(sv.ended_at.is_(None), open_clause())
     )
     if unit_id is not None:
         stmt = stmt.where(h.unit_id == unit_id)
     return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
 
 
-@cache
-def _reminder_settings() -> ReminderSettings:
-    return ReminderSettings()
-
-
-@cache
-def default_calendar() -> WorkCalendar:
-    """The reminders' calendar (chinese-calendar, then the office's holiday list), loaded once."""
-    return WorkCalendar.from_file(_reminder_settings().holidays_file)
-
-
-def monthly_report_due(as_of: date, cal: WorkCalendar, issued: date | None = None) -> str | None:
+def monthly_report_due(as_of: date, cal: WorkCalendar, issued: date) -> str | None:
     """The period (``2019-05``) of the latest month whose last working day is before ``as_of``: the monthly
     work information (方案 五(二)) of that month is overdue from ``as_of`` on when missing. None when that
-    month ended on or before the day the campaign was issued (``issued``, default the reminders' ``campaign_issued``)."""
-    issued = issued or _reminder_settings().campaign_issued
+    month ended on or before the day the campaign was issued (``issued``: ``Campaign.issued``)."""
     year, month = as_of.year, as_of.month
     if cal.last_working_day(year, month) >= as_of:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
@@ -410,7 +406,7 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
     for uid, name, township, last in units:
         mine = [r for r in rows if r["unit_id"] == uid]
         open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
-        days = None if last is None else (w.as_of - last.astimezone(SHANGHAI).date()).days
+        days = None if last is None else (w.as_of - last.astimezone(w.tz).date()).days
         lines.append(
             UnitLine(
                 unit_id=uid,
@@ -427,14 +423,14 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
     return lines
 
 
-async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None,
-                         cal: WorkCalendar | None = None) -> Status:
-    """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``; ``cal``
-    the working-day calendar for the monthly report (default: the reminders' packaged one).
+async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None, *,
+                         rules: StatusRules) -> Status:
+    """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``, judged by
+    ``rules`` (zone, campaign, working-day calendar).
 
     Raises ``LookupError`` when ``unit_id`` names no unit. See the module docstring for every definition.
     """
-    w = Window.at(now)
+    w = Window.at(now, rules.tz)
     units = await _units(session, unit_id)
     if unit_id is not None and not units:
         raise LookupError(f"no unit {unit_id}")
@@ -460,7 +456,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
     )[:5]
     scope_name = units[0][1] if unit_id is not None else "全区"
-    period = monthly_report_due(w.as_of, cal or default_calendar())
+    period = monthly_report_due(w.as_of, rules.cal, rules.campaign.issued)
     late_monthly = await _late_monthly(session, period, unit_id) if period else set()
     return Status(
         unit_id=unit_id,
@@ -475,7 +471,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         supervised=await _supervised(session, unit_id),
         rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
-        coverage_milestone=current_campaign().coverage_milestone(w.as_of.year),
+        coverage_milestone=rules.campaign.coverage_milestone(w.as_of.year),
         verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
         top_categories=await _top(session, Hazard.category, unit_id, 5),
         top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
@@ -519,17 +515,18 @@ def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
 class SummaryService:
     """Use cases: ``status(unit_id)`` for a leader's scope and ``rankings()`` for the weekly 通报."""
 
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, rules: StatusRules) -> None:
         self._uow = uow
         self._clock = clock
+        self._rules = rules
 
     async def status(self, unit_id: int | None = None) -> Status:
         async with self._uow() as u:
-            return await compute_status(u.session, self._clock(), unit_id)
+            return await compute_status(u.session, self._clock(), unit_id, rules=self._rules)
 
     async def rankings(self) -> list[RankingLine]:
         async with self._uow() as u:
-            status = await compute_status(u.session, self._clock(), None)
+            status = await compute_status(u.session, self._clock(), None, rules=self._rules)
         return rank(status.units)
 
 
@@ -555,19 +552,19 @@ class Unpinned:
     numbers: list[str]
 
 
-def _map_condition(now: datetime, unit_id: int | None) -> ColumnElement[bool]:
-    w = Window.at(now)
+def _map_condition(now: datetime, tz: ZoneInfo, unit_id: int | None) -> ColumnElement[bool]:
+    w = Window.at(now, tz)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    major = and_(h.state.in_([s.value for s in OPEN_STATES]), h.level == MAJOR)
+    major = and_(open_clause(), h.level == MAJOR)
     cond = or_(overdue_clause(w.as_of), major)
     return cond if unit_id is None else and_(cond, h.unit_id == unit_id)
 
 
-async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
+async def map_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_id: int | None = None,
                       limit: int = 2000) -> list[MapHazard]:
     """Open major hazards and overdue hazards that have coordinates, most urgent deadline first; with their
     state and whether an open supervision (挂牌督办) holds them."""
-    w = Window.at(now)
+    w = Window.at(now, tz)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     supervised = (
         select(Supervision.hazard_id).where(Supervision.hazard_id == h.id, Supervision.ended_at.is_(None))  # type: ignore[arg-type, union-attr]
@@ -575,7 +572,7 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
     )
     stmt = (
         select(h.ledger_number, h.site_name, h.longitude, h.latitude, h.level, h.state, h.deadline, supervised)
-        .where(_map_condition(now, unit_id), h.latitude.is_not(None), h.longitude.is_not(None))
+        .where(_map_condition(now, tz, unit_id), h.latitude.is_not(None), h.longitude.is_not(None))
         .order_by(h.deadline, h.id)
         .limit(limit)
     )
@@ -586,12 +583,12 @@ async def map_hazards(session: AsyncSession, now: datetime, unit_id: int | None 
     return out
 
 
-async def unpinned_hazards(session: AsyncSession, now: datetime, unit_id: int | None = None,
+async def unpinned_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_id: int | None = None,
                            limit: int = 20) -> Unpinned:
     """The hazards ``map_hazards`` would show but that have no coordinates: how many, and the first
     ``limit`` ledger numbers (most urgent deadline first)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
-    cond = and_(_map_condition(now, unit_id), or_(h.latitude.is_(None), h.longitude.is_(None)))
+    cond = and_(_map_condition(now, tz, unit_id), or_(h.latitude.is_(None), h.longitude.is_(None)))
     total = int((await session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
     rows = (await session.exec(select(h.ledger_number, h.draft_number).where(cond)  # type: ignore[call-overload]
                                .order_by(h.deadline, h.id).limit(limit))).all()

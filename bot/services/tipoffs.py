@@ -94,7 +94,7 @@ class TipOffService:
         self._store = store
 
     def _today(self) -> date:
-        return self._clock().date()
+        return self._clock.today()
 
     # ---- the reporter -------------------------------------------------------------------------
 

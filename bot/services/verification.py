@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import update
@@ -24,13 +24,12 @@ from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
-from bot.services.lifecycle import SHANGHAI, Action, has_district_scope, reopened_changes
+from bot.services.lifecycle import Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
     AlreadyDone,
-    DeadlineInPast,
-    DeadlineRequired,
     InvalidValue,
     ReasonRequired,
+    checked_new_deadline,
 )
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
@@ -114,14 +113,14 @@ class VerificationService:
         self, actor: Actor, period_start: date, period_end: date, unit_ids: Sequence[int] | None = None
     ) -> list[DrawnSample]:
         """Draw, for each unit (or ``unit_ids``), a random share of its hazards closed (销账) between
-        ``period_start`` and ``period_end`` inclusive (Asia/Shanghai), at the ratio of its plan for the year
+        ``period_start`` and ``period_end`` inclusive (the configured zone), at the ratio of its plan for the year
         of ``period_end``. A unit already drawn for the same period keeps its sample (``existing``).
         Office and admins only (``PermissionDenied``); ``InvalidValue`` when the period is reversed."""
         self._require_office(actor)
         if period_end < period_start:
             raise InvalidValue(field="period", value=f"{period_start}..{period_end}")
-        start = datetime.combine(period_start, time(), SHANGHAI)
-        end = datetime.combine(period_end + timedelta(days=1), time(), SHANGHAI)
+        start = self._clock.start_of(period_start)
+        end = self._clock.start_of(period_end + timedelta(days=1))
 
         async def once() -> list[DrawnSample]:
             async with self._uow() as u:
@@ -284,11 +283,7 @@ class VerificationService:
             return None
         if note is None or not note.strip():
             raise ReasonRequired(action=Action.VERIFY_FAIL.value)
-        if new_deadline is None:
-            raise DeadlineRequired()
-        if new_deadline < self._clock().astimezone(SHANGHAI).date():
-            raise DeadlineInPast(deadline=new_deadline.isoformat())
-        return new_deadline
+        return checked_new_deadline(new_deadline, self._clock.today())
 
     async def _transition(
         self,

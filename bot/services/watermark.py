@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.clock import default_zone
 from bot.domain import PhotoStage
 from bot.fonts import cjk_font_path
 from bot.services.tipoff_rules import haversine_m
-from storage.images import SHANGHAI, ImageFacts
+from storage.images import ImageFacts
 
 STAGE_LABELS: dict[str, str] = {
     PhotoStage.DISCOVERY: "隐患发现",
@@ -66,6 +67,7 @@ class WatermarkInfo:
     photo_gps: bool = False
     gps_reference: tuple[float, float] = DISTRICT_CENTRE
     gps_radius_km: float = GPS_RADIUS_KM
+    tz: ZoneInfo | None = None  # the zone times are printed in (the deployment's; None: ``bot.clock.DEFAULT_ZONE``)
 
     def with_facts(self, facts: ImageFacts) -> WatermarkInfo:
         """Fill the capture time and coordinates from the original's EXIF where the record has none.
@@ -99,8 +101,9 @@ def _coordinates(lat: float, lon: float) -> str:
     return f"{ns}{abs(lat):.6f}° {ew}{abs(lon):.6f}°"
 
 
-def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
-    """The watermark text, one string per line, in Chinese. Times in ``tz`` (Asia/Shanghai).
+def watermark_lines(info: WatermarkInfo, tz: ZoneInfo | None = None) -> list[str]:
+    """The watermark text, one string per line, in Chinese. Times in ``tz``, else ``info.tz`` (the configured
+    zone ``EvidenceService`` sets), else ``bot.clock.DEFAULT_ZONE``.
 
     Lines: time (拍摄 = EXIF capture time, 接收 = receipt time), place (address and/or coordinates —
     照片GPS when they are the photo's own — or 未提供), unit and inspector (when known), the record's
@@ -110,7 +113,8 @@ def watermark_lines(info: WatermarkInfo, tz: ZoneInfo = SHANGHAI) -> list[str]:
         when, source = info.captured_at, "拍摄"
     else:
         when, source = info.received_at, "接收"
-    lines = [f"时间：{when.astimezone(tz):%Y-%m-%d %H:%M:%S}（{source}）"]
+    zone = tz or info.tz or default_zone()
+    lines = [f"时间：{when.astimezone(zone):%Y-%m-%d %H:%M:%S}（{source}）"]
     place = [_clean(info.address)] if info.address and _clean(info.address) else []
     if info.latitude is not None and info.longitude is not None:
         coordinates = _coordinates(info.latitude, info.longitude)

@@ -4,7 +4,7 @@ Sheet ``工作联系表``, columns A–E: row 1 the title merged across; then pe
 ``单位名称：`` | the unit's name (B–E merged); the header ``　`` | ``姓  名`` | ``部门及职务`` | ``办公电话`` |
 ``手机号码``; one row per person, ``主管领导`` first, then ``联系人员``; one empty row between blocks.
 Phones are written as text so every digit is kept. Units without any contact are left out (a block of
-empty rows would not re-import). ``storage.contacts_import`` reads the file back unchanged.
+empty rows would not re-import). ``bot.services.contacts_import`` reads the file back unchanged.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Every ``.xlsx`` that reaches hazardbot (plans, ledgers, the contacts registry; s
 * ``scan_workbook`` — every XML member streamed once through expat with constant memory: no DTD (entity
   bombs), each worksheet's real last row and column (as openpyxl counts them; the declared ``<dimension>``
   is recorded, never trusted), its cell count, and the formula cells that carry no cached value. It
-  decompresses everything, so it runs in the parse worker (``storage.excel.worker``).
+  decompresses everything, so it runs in the parse worker (``bot.services.sheet_parser``).
 
 ``open_workbook`` does all three and opens the workbook ``read_only``; readers then stream rows with
 ``rows`` — up to ``max_rows`` and only the columns they use, never padded to a declared width.
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
-from bot.services.errors import DomainError
+from storage.errors import DomainError
 
 MIB = 1024 * 1024
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from bot.forms.spec import hazard_types
 from storage.registry import departments, townships
+from storage.taxonomy import hazard_types
 
 TITLE_ROW = 0
 HEADER_ROWS = (1, 2)

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlmodel import select
 
 from bot.cli import main as cli_main
-from storage.contacts_import import ContactsImportRejected, import_contacts
+from bot.services.contacts_import import ContactsImportRejected, import_contacts
 from storage.db import UowFactory
 from storage.excel.guard import SpreadsheetRefused
 from storage.models_reminders import Contact

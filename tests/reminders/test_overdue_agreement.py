@@ -1,4 +1,4 @@
-"""The reminders' overdue rule, /status and the hazard card (``find.overdue_clause``) count the same
+"""The reminders' overdue rule, /status and the hazard card (``hazard_query.overdue_clause``) count the same
 hazards as overdue, on a ledger with deadlines on both sides of today."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.services.find import overdue_clause
+from bot.services.hazard_query import overdue_clause
 from bot.services.summary import compute_status
 from reminders.calendar import WorkCalendar
 from reminders.facts import load_facts
@@ -16,7 +16,7 @@ from reminders.rules import evaluate
 from reminders.settings import ReminderSettings
 from storage.db import UowFactory
 from storage.models import Hazard
-from tests.summary_ledger import hazard, sh, unit, user
+from tests.summary_ledger import RULES, hazard, sh, unit, user
 
 TODAY = date(2019, 6, 12)  # a Wednesday, a working day
 
@@ -44,7 +44,7 @@ async def test_reminders_status_and_card_agree_on_overdue(uow: UowFactory) -> No
 
     async with uow() as u:
         by_clause = set((await u.session.exec(select(Hazard.id).where(overdue_clause(TODAY)))).all())
-        status = await compute_status(u.session, sh(TODAY, 9))
+        status = await compute_status(u.session, sh(TODAY, 9), rules=RULES)
         facts = await load_facts(u.session, ZoneInfo("Asia/Shanghai"), date(2018, 10, 15))
     due = evaluate(facts, TODAY, WorkCalendar(), ReminderSettings())
     by_rule = {int(r.subject.split(":")[1]) for r in due if r.rule == "deadline.overdue"}

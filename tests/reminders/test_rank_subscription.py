@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bot.cli.reminders import format_preview
 from reminders.calendar import WorkCalendar
-from reminders.cli import format_preview
 from reminders.rules import weekly_ranking
 from reminders.service import preview, run_rules
 from reminders.settings import ReminderSettings

@@ -9,7 +9,7 @@ import csv
 import io
 import sys
 
-from bot.cli_args import output_file
+from bot.cli.args import output_file
 from bot.settings import Settings
 
 HEADERS_ZH = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,21 +20,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
+from sqlmodel import col
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import default_zone
 from bot.domain import HazardState
+from bot.services.hazard_query import LEDGER_STATES, is_overdue, open_clause, overdue_clause
 from storage.excel.cells import TextCells
 from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
 from storage.excel.writer import LedgerWriter
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_plans import InspectionPlan, PlanArrangement
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH = 2_000
-OPEN = [HazardState.REGISTERED.value, HazardState.RECTIFIED.value, HazardState.CLOSURE_REQUESTED.value]
-LEDGER_STATES = (*OPEN, HazardState.CLOSED.value)  # the states a hazard can have once it has a ledger number
 STATE_FILTERS = (*LEDGER_STATES, "open", "overdue")
 
 
@@ -44,17 +44,20 @@ class ExportFilter:
     date_from: date | None = None
     date_to: date | None = None
     state: str | None = None  # one of STATE_FILTERS
-    today: date | None = None  # for "overdue" (Asia/Shanghai)
+    today: date | None = None  # required for "overdue": the date in the configured zone
+    tz: ZoneInfo = field(default_factory=default_zone)  # the zone of the date range and the 上账时间 column
 
     def __post_init__(self) -> None:
         if self.state is not None and self.state not in STATE_FILTERS:
             raise ValueError(f"state {self.state!r} is not in the ledger: use one of {', '.join(STATE_FILTERS)}")
+        if self.state == "overdue" and self.today is None:
+            raise ValueError("the overdue filter needs today's date in the configured time zone")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"the range {self.date_from} to {self.date_to} is empty: the first date is after the last")
 
 
-def _local_start(d: date) -> datetime:
-    return datetime.combine(d, time(), SHANGHAI)
+def _local_start(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(), tz)
 
 
 def hazard_query(f: ExportFilter) -> Select[Any]:
@@ -63,13 +66,14 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
     if f.unit_id is not None:
         stmt = stmt.where(h.unit_id == f.unit_id)
     if f.date_from is not None:
-        stmt = stmt.where(h.registered_at >= _local_start(f.date_from))
+        stmt = stmt.where(h.registered_at >= _local_start(f.date_from, f.tz))
     if f.date_to is not None:
-        stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1)))
+        stmt = stmt.where(h.registered_at < _local_start(f.date_to + timedelta(days=1), f.tz))
     if f.state == "open":
-        stmt = stmt.where(h.state.in_(OPEN))
+        stmt = stmt.where(open_clause())
     elif f.state == "overdue":
-        stmt = stmt.where(and_(h.state == HazardState.REGISTERED.value, h.deadline < (f.today or date.today())))  # noqa: DTZ011
+        assert f.today is not None  # __post_init__
+        stmt = stmt.where(overdue_clause(f.today))
     elif f.state:
         stmt = stmt.where(h.state == HazardState(f.state).value)
     return stmt.order_by(h.ledger_number)
@@ -92,9 +96,9 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return int((await session.exec(select(func.count()).select_from(stmt.order_by(None).subquery()))).one()[0])  # type: ignore[call-overload]
 
 
-def hazard_row(h: Any) -> dict[str, Any]:
+def hazard_row(h: Any, tz: ZoneInfo) -> dict[str, Any]:
     """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object."""
-    registered = h.registered_at.astimezone(SHANGHAI).date() if h.registered_at else None
+    registered = h.registered_at.astimezone(tz).date() if h.registered_at else None
     return {
         "ledger_number": h.ledger_number,
         "registered_on": registered,
@@ -152,7 +156,7 @@ async def _batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[li
 
 async def hazard_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
     """All 附件2 rows for ``f`` (in memory; exports stream with ``export_hazards``)."""
-    return [hazard_row(h) async for batch in _batches(session, hazard_query(f)) for h in batch]
+    return [hazard_row(h, f.tz) async for batch in _batches(session, hazard_query(f)) for h in batch]
 
 
 async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIterator[list[dict[str, Any]]]:
@@ -161,7 +165,7 @@ async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIt
         ids = [i.id for i in batch]
         links: dict[int, list[str]] = {}
         link_q = (
-            select(InspectionHazard.inspection_id, Hazard.ledger_number, Hazard.draft_number)
+            select(col(InspectionHazard.inspection_id), col(Hazard.ledger_number), col(Hazard.draft_number))
             .join(Hazard, Hazard.id == InspectionHazard.hazard_id)  # type: ignore[arg-type]
             .where(InspectionHazard.inspection_id.in_(ids))  # type: ignore[attr-defined]
         )
@@ -199,7 +203,7 @@ async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
 
     async def gen() -> AsyncIterator[list[dict[str, Any]]]:
         async for batch in _batches(session, hazard_query(f)):
-            yield [hazard_row(h) for h in batch]
+            yield [hazard_row(h, f.tz) for h in batch]
 
     return await _write_streamed(path, HAZARDS, gen(), progress, filled_by, f.today)
 
@@ -225,12 +229,12 @@ async def export_plans(session: AsyncSession, path: Path, year: int | None = Non
         stmt = stmt.where(InspectionPlan.year == year)
     if unit_id is not None:
         stmt = stmt.where(InspectionPlan.unit_id == unit_id)
-    plans = (await session.exec(stmt.order_by(InspectionPlan.year, Unit.name))).all()  # type: ignore[call-overload]
+    plans = (await session.exec(stmt.order_by(col(InspectionPlan.year), col(Unit.name)))).all()
     wb = xlsxwriter.Workbook(str(path))
     try:
         for plan, unit_name in plans:
             arrangements = (await session.exec(
-                select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(PlanArrangement.position)
+                select_models(PlanArrangement).where(PlanArrangement.plan_id == plan.id).order_by(col(PlanArrangement.position))
             )).all()
             rows = [(a.schedule, a.participants, a.areas, a.key_content) for a in arrangements]
             _plan_sheet(wb, unit_name, plan.year, plan.inspection_target, plan.verification_ratio, rows, plan.remarks)
@@ -267,12 +271,12 @@ def _plan_sheet(wb: Any, unit_name: str, year: int, target: int | None, ratio: D
     cells.merged(ws, 3, 3, 3, 4, float(ratio) if ratio is not None else None, cell)
     n = max(PLAN_ROWS, len(rows))
     cells.merged(ws, 4, 0, 4 + n, 0, "工作安排", head)
-    for col, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
-        cells.text(ws, 4, col, text, head)
+    for column, text in enumerate(("检查时间安排", "参加检查部门及人员", "检查地区或单位名称", "检查重点内容"), start=1):
+        cells.text(ws, 4, column, text, head)
     for r in range(n):
         values = rows[r] if r < len(rows) else ("", "", "", "")
-        for col, v in enumerate(values, start=1):
-            cells.text(ws, 5 + r, col, v, cell)
+        for column, v in enumerate(values, start=1):
+            cells.text(ws, 5 + r, column, v, cell)
     cells.text(ws, 5 + n, 0, "备注", head)
     cells.merged(ws, 5 + n, 1, 5 + n, 4, remarks or "", cell)
 
@@ -294,7 +298,7 @@ async def export_geojson(session: AsyncSession, f: ExportFilter, path: Path, tod
                 unpinned.append(h.ledger_number)
                 continue
             lon, lat = wgs84_to_gcj02(h.longitude, h.latitude) if gcj02 else (h.longitude, h.latitude)
-            overdue = h.state == HazardState.REGISTERED and h.deadline is not None and h.deadline < today
+            overdue = is_overdue(h.state, h.deadline, today)
             features.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},

@@ -1,6 +1,6 @@
 """Saving an existing hazard ledger (附件2) or inspection ledger (附件1) in the annex layout.
 
-The rows are read and checked by ``storage.excel.ledger_rows`` (in the parse worker when they come from the
+The rows are read and checked by ``bot.services.ledger_rows`` (in the parse worker when they come from the
 bot); nothing is written unless every row is good. Rows already in the database are skipped, so importing
 the same file again changes nothing: hazards are matched by ledger number; inspections by (检查时间, 检查单位,
 检查类型, 单位名称, 地址), as 附件1 has no number of its own.
@@ -15,22 +15,23 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import default_zone
 from bot.domain import HazardState
-from bot.services.numbers import next_inspection_number
-from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
-from storage.excel.layouts import INSPECTIONS
-from storage.excel.ledger_rows import (
+from bot.services.ledger_rows import (
     REASONS,
-    SHANGHAI,
     ImportReport,
     ParsedLedger,
     RowError,
     parse_ledger,
 )
+from bot.services.numbers import next_inspection_number
+from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
+from storage.excel.layouts import INSPECTIONS
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.registry import normalise_township_name
 
@@ -52,7 +53,7 @@ async def _unit_ids(session: AsyncSession) -> dict[str, int]:
 def read_ledger(path: Path, kind: str, today: date, district_code: str = "110105",
                 limits: SheetLimits = DEFAULT_LIMITS) -> ParsedLedger:
     """``path`` bounded (``guard.open_workbook``) and parsed in this process as a ``kind`` ledger; raises
-    ``SpreadsheetRefused``. The bot and the command line parse in the worker instead (``storage.excel.jobs``)."""
+    ``SpreadsheetRefused``. The bot and the command line parse in the worker instead (``bot.services.sheet_jobs``)."""
     with open_workbook(path, limits) as book:
         return parse_ledger(book, kind, today, district_code, limits)
 
@@ -68,10 +69,11 @@ async def import_hazards(
 
 async def store_hazards(
     session: AsyncSession, parsed: ParsedLedger, *, actor_id: int, now: datetime,
-    unit_id: int | None = None, file_name: str = "",
+    unit_id: int | None = None, file_name: str = "", tz: ZoneInfo | None = None,
 ) -> ImportReport:
     """Save the parsed 附件2 rows unless any is bad. Each hazard belongs to ``unit_id`` when given, else to
-    the township unit of its 所属街乡; ``now`` stamps events. Flushes, never commits."""
+    the township unit of its 所属街乡; ``now`` stamps events; an imported closure is dated 18:00 of its
+    re-inspection day in ``tz`` (the configured zone; default ``bot.clock.DEFAULT_ZONE``). Flushes, never commits."""
     report = parsed.report
     if report.errors:
         return report
@@ -80,7 +82,7 @@ async def store_hazards(
     numbers = [v["ledger_number"] for _, v in parsed.values]
     for i in range(0, len(numbers), 500):
         chunk = numbers[i : i + 500]
-        existing.update((await session.exec(select(Hazard.ledger_number).where(Hazard.ledger_number.in_(chunk)))).scalars().all())  # type: ignore[union-attr, call-overload]
+        existing.update((await session.exec(select(Hazard.ledger_number).where(Hazard.ledger_number.in_(chunk)))).scalars().all())  # type: ignore[union-attr, call-overload, attr-defined]
     for _n, v in parsed.values:
         if v["ledger_number"] in existing:
             report.unchanged += 1
@@ -94,7 +96,7 @@ async def store_hazards(
         session.add(HazardEvent(hazard_id=hazard.id, at=now, actor_id=actor_id, action="import",  # type: ignore[arg-type]
                                 to_state=hazard.state, data={"file": file_name}))
         if hazard.state == HazardState.CLOSED:
-            closed_at = datetime.combine(hazard.reinspected_on or date.min, time(18), SHANGHAI)  # type: ignore[arg-type]
+            closed_at = datetime.combine(hazard.reinspected_on or date.min, time(18), tz or default_zone())  # type: ignore[arg-type]
             session.add(HazardEvent(hazard_id=hazard.id, at=min(closed_at, now), actor_id=actor_id,  # type: ignore[arg-type]
                                     action="close", from_state=HazardState.CLOSURE_REQUESTED.value,
                                     to_state=HazardState.CLOSED.value, data={"imported": True}))

@@ -1,6 +1,8 @@
-"""The ``hazardbot`` command. Subcommands come from the modules in ``COMMAND_MODULES``: each has
-``register(subparsers)`` adding its parsers with ``set_defaults(func=...)``; ``func(args, settings)``
-may be a coroutine function."""
+"""The ``hazardbot`` command, one package: this module parses and dispatches; the subcommands come from the
+modules in ``COMMAND_MODULES`` (``serve``: db, invite, run, chat; ``excel``: export, import; ``ops``: backup,
+restore; ``reminders``; ``tipoffs``; ``photos``), each with ``register(subparsers)`` adding its parsers with
+``set_defaults(func=...)``; ``func(args, settings)`` may be a coroutine function. ``args`` holds the shared
+argument types. A subcommand module loads what it needs inside its functions, so ``--help`` stays fast."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from bot.settings import Settings
 from reminders.settings import ReminderSettings
 
-COMMAND_MODULES = ("bot.cli_core", "storage.excel.cli", "bot.cli_ops", "reminders.cli", "bot.cli_tipoffs", "bot.cli_photos")
+COMMAND_MODULES = ("bot.cli.serve", "bot.cli.excel", "bot.cli.ops", "bot.cli.reminders", "bot.cli.tipoffs", "bot.cli.photos")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_FORMS = "a SQLite file path, sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
 

@@ -1,6 +1,6 @@
 """Reading annual plans (附件3 计划表) from ``.xlsx``: every sheet laid out like ``export_plans`` writes it
 (the annex template with the year in the title). Parsing only (it runs in the parse worker, see
-``storage.excel.jobs``); saving goes through the plan checks of ``bot.services.plans``. Problems come back as
+``bot.services.sheet_jobs``); saving goes through the plan checks of ``bot.services.plans``. Problems come back as
 ``RowError`` with the sheet name in the column. Only the five columns of the annex are read, up to the
 bounded last row (``storage.excel.guard``)."""
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.forms.checks import Rejected, parse_decimal
 from bot.forms.spec import load_form
+from bot.services.ledger_rows import RowError
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook, rows
-from storage.excel.ledger_rows import RowError
 
 _RATIO = load_form("plan").field("verification_ratio")
 

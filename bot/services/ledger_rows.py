@@ -3,8 +3,8 @@
 Every row is checked with the form checks (``bot.forms.checks``: phone, integer, decimal, date) plus the
 annex's value lists and the ledger-number rule (附件2 说明 1). All problems are collected as
 ``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). This module runs in
-the parse worker (``storage.excel.worker``), so it imports neither SQLAlchemy nor aiogram; saving the rows
-is ``storage.excel.importer``.
+the parse worker (``bot.services.sheet_parser``), so it imports neither SQLAlchemy nor aiogram; saving the rows
+is ``bot.services.ledger_import``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import default_zone
 from bot.domain import HazardState
 from bot.forms.checks import Rejected, parse_date_answer, parse_decimal, parse_integer, parse_phone
 from bot.forms.spec import FieldSpec, load_form
@@ -38,9 +39,8 @@ from storage.excel.layouts import (
     Layout,
     parse_hazard_type,
 )
-from storage.registry import find_township
+from storage.registry import UnitEntry, find_township
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
 KEPT_ERRORS = 200
 LEDGER_NUMBER = re.compile(r"^(\d{6})(\d{3})(\d{8})(\d{4})$")
@@ -187,10 +187,8 @@ def _norm(v: Any) -> str:
     return re.sub(r"\s+", "", _text(v))
 
 
-def _hazard_values(r: _Row, today: date, district_code: str) -> dict[str, Any] | None:
-    v: dict[str, Any] = {}
-    number = r.text("ledger_number")
-    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+def _place(r: _Row, v: dict[str, Any]) -> UnitEntry | None:
+    """Site, district and address into ``v`` (both annexes have them); the township, None when missing or unknown."""
     v["district"] = r.text("district", max_length=32)
     township_text = r.text("township")
     township = find_township(township_text) if township_text else None
@@ -198,6 +196,14 @@ def _hazard_values(r: _Row, today: date, district_code: str) -> dict[str, Any] |
         r.error("township", "unknown_township")
     v["site_name"] = r.text("site_name", max_length=256)
     v["address"] = r.text("address", max_length=512)
+    return township
+
+
+def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> dict[str, Any] | None:
+    v: dict[str, Any] = {}
+    number = r.text("ledger_number")
+    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    township = _place(r, v)
     v["person_in_charge"] = r.text("person_in_charge", max_length=64)
     v["phone"] = r.check("phone", parse_phone)
     v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES)
@@ -254,7 +260,7 @@ def _hazard_values(r: _Row, today: date, district_code: str) -> dict[str, Any] |
     v.update(
         ledger_number=number,
         draft_number=f"I{number}",
-        registered_at=datetime.combine(date.fromisoformat(registered), time(), SHANGHAI),
+        registered_at=datetime.combine(date.fromisoformat(registered), time(), tz),
         township_code=township.code,
         township=township.name,
         category=kind[0],
@@ -279,13 +285,7 @@ def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
     for x in numbers:
         if not LEDGER_NUMBER.match(x):
             r.error("hazard_numbers", "bad_ledger_number")
-    v["site_name"] = r.text("site_name", max_length=256)
-    v["district"] = r.text("district", max_length=32)
-    township_text = r.text("township")
-    township = find_township(township_text) if township_text else None
-    if township_text and township is None:
-        r.error("township", "unknown_township")
-    v["address"] = r.text("address", max_length=512)
+    township = _place(r, v)
     penalty = _text(r.cells["penalty_type"])
     v["penalty_type"] = None if penalty in ("", "无") else r.choice("penalty_type", PENALTY_TYPES)
     fine = r.check("fine_amount", lambda t: parse_decimal(_spec("inspection", "fine_amount"), t, {}), required=False)
@@ -326,9 +326,11 @@ def ledger_kind(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> str | None:
 
 
 def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105",
-                 limits: SheetLimits = DEFAULT_LIMITS) -> ParsedLedger:
+                 limits: SheetLimits = DEFAULT_LIMITS, tz: ZoneInfo | None = None) -> ParsedLedger:
     """Check every row of the 附件2 (``kind`` ``hazards``) or 附件1 (``inspections``) sheet of ``book``.
-    ``today`` (Asia/Shanghai) bounds dates; ``district_code`` is the ledger numbers' first six digits."""
+    ``today`` (in ``tz``, the configured zone; default ``bot.clock.DEFAULT_ZONE``) bounds dates, 上账时间 is
+    midnight in ``tz``; ``district_code`` is the ledger numbers' first six digits."""
+    tz = tz or default_zone()
     layout = HAZARDS if kind == "hazards" else INSPECTIONS
     out = ParsedLedger(kind)
     report = out.report
@@ -336,7 +338,7 @@ def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105
     for n, cells in _data_rows(book, layout, report.errors, limits):
         report.rows += 1
         r = _Row(layout, n, cells, report.errors)
-        values = _hazard_values(r, today, district_code) if kind == "hazards" else _inspection_values(r, today)
+        values = _hazard_values(r, today, district_code, tz) if kind == "hazards" else _inspection_values(r, today)
         if values is None:
             continue
         if kind == "hazards":

@@ -14,7 +14,7 @@ caller gets every problem with its row number (1-based, as the spreadsheet shows
 reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
 whose mobile is unchanged.
 
-Reading and checking (``read_rows``, ``parse_contacts``) run in the parse worker (``storage.excel.jobs``):
+Reading and checking (``read_rows``, ``parse_contacts``) run in the parse worker (``bot.services.sheet_jobs``):
 this module loads SQLAlchemy only inside the functions that write.
 """
 
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from bot.forms.checks import Rejected, parse_mobile, parse_phone
 from bot.services.errors import DomainError
+from bot.services.ledger_rows import RowError
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, SpreadsheetRefused, open_workbook, rows
 from storage.registry import find_township, normalise_township_name
 
@@ -52,16 +53,8 @@ LABELS = {"unit": "单位名称", "role": "类别", "name": "姓名", "title": "
           "office_phone": "办公电话", "mobile": "手机号码"}
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """``row`` is the spreadsheet's row number (1-based); ``column`` the annex's column name."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.reason}"
+#: a bad cell of the contacts file: the ledgers' ``RowError`` (row number 1-based, the annex's column name, why)
+ImportProblem = RowError
 
 
 class ContactsImportRejected(DomainError):

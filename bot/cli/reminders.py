@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``hazardbot import contacts FILE``. ``import`` belongs to ``storage.excel.cli`` (a ``kind``
+    """``hazardbot import contacts FILE``. ``import`` belongs to ``bot.cli.excel`` (a ``kind``
     positional: hazards, inspections, plans) when that module is loaded first: ``contacts`` is added
     to its kinds and routed here; otherwise this module creates ``import`` itself."""
     imp = sub.choices.get("import")
@@ -69,12 +69,12 @@ def _register_import_contacts(sub: argparse._SubParsersAction) -> None:  # type:
 
 
 @contextlib.asynccontextmanager
-async def _uow(settings: Settings):  # type: ignore[no-untyped-def]
-    """Units of work on the configured database, migrated and with the unit registry loaded."""
+async def _core(settings: Settings):  # type: ignore[no-untyped-def]
+    """The core on the configured database, migrated and with the unit registry loaded."""
     from bot.core import open_core
 
     async with open_core(settings) as core:
-        yield core.uow
+        yield core
 
 
 def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -96,19 +96,16 @@ def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-u
 
 
 async def _preview(args: argparse.Namespace, settings: Settings) -> int:
-    from reminders.calendar import WorkCalendar
     from reminders.service import preview
-    from reminders.settings import ReminderSettings
 
-    cfg = ReminderSettings()
     unit_id = None
-    async with _uow(settings) as uow:
+    async with _core(settings) as core:
         if args.unit:
-            unit_id = await _find_unit(uow, args.unit)
+            unit_id = await _find_unit(core.uow, args.unit)
             if unit_id is None:
                 _say(f"没有名为“{args.unit}”的单位")
                 return 2
-        run = await preview(uow, args.on, WorkCalendar.from_file(cfg.holidays_file), cfg, settings.tz)
+        run = await preview(core.uow, args.on, core.rules.cal, core.reminders, core.clock.tz)
     _say(format_preview(run, unit_id))
     return 0
 
@@ -130,18 +127,17 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
-    from bot.clock import shanghai_clock
     from reminders.scheduler import running_reminders
-    from reminders.settings import ReminderSettings
 
     if settings.token is None:
         _say("HAZARDBOT_TOKEN is not set")
         return 2
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), proxy=settings.proxy)
     bot = Bot(settings.token.get_secret_value(), session=session)
-    cfg = ReminderSettings()
     try:
-        async with _uow(settings) as uow, running_reminders(bot, uow, cfg, settings.tz, shanghai_clock(settings.tz)):
+        async with _core(settings) as core, running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock,
+                                                              core.rules.cal):
+            cfg = core.reminders
             _say(f"reminders: rules at {cfg.hour:02d}:{cfg.minute:02d} {settings.timezone} on working days")
             await asyncio.Event().wait()
     finally:
@@ -151,7 +147,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.actors import Actor
-    from storage.contacts_import import ContactsImportRejected
+    from bot.services.contacts_import import ContactsImportRejected
     from storage.excel.guard import SpreadsheetRefused
 
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units

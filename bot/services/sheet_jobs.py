@@ -1,4 +1,4 @@
-"""What the parse worker runs (``storage.excel.worker``): each job bounds its file with
+"""What the parse worker runs (``bot.services.sheet_parser``): each job bounds its file with
 ``storage.excel.guard`` and then parses it. Importing this module loads openpyxl, the form checks and the
 unit registry — never SQLAlchemy or aiogram, which would cost the worker seconds and tens of MB.
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from storage.contacts_import import (
+from bot.services.contacts_import import (
     KEPT_PROBLEMS,
     ContactEntry,
     ContactsImportRejected,
@@ -20,9 +21,9 @@ from storage.contacts_import import (
     parse_contacts,
     read_rows,
 )
+from bot.services.ledger_rows import ParsedLedger, RowError, ledger_kind, parse_ledger
+from bot.services.plan_sheets import ParsedPlan, read_plan_sheets
 from storage.excel.guard import SheetLimits, open_workbook
-from storage.excel.ledger_rows import ParsedLedger, RowError, ledger_kind, parse_ledger
-from storage.excel.plans_import import ParsedPlan, read_plan_sheets
 
 LEDGER_KINDS = ("hazards", "inspections")
 
@@ -39,10 +40,10 @@ class LedgerUpload:
 
 
 def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_code: str,
-                       expect: str | None = None) -> LedgerUpload:
+                       expect: str | None = None, tz: ZoneInfo | None = None) -> LedgerUpload:
     """Read a 附件1/2 ledger or 附件3 plan workbook, recognised by its header rows. ``expect`` (the command
     line's kind) reads a file whose header is not recognised as that ledger, to list its header errors.
-    ``today`` (Asia/Shanghai) bounds the rows' dates. Raises ``SpreadsheetRefused``."""
+    ``today`` (in ``tz``, the configured zone) bounds the rows' dates. Raises ``SpreadsheetRefused``."""
     with open_workbook(path, limits) as book:
         kind = ledger_kind(book, limits)
         if kind == "plans":
@@ -51,7 +52,7 @@ def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_co
         layout = kind or (expect if expect in LEDGER_KINDS else None)
         if layout is None:
             return LedgerUpload(None)
-        return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits))
+        return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits, tz))
 
 
 def read_contacts_upload(path: Path, limits: SheetLimits, filename: str, units: list[tuple[int, str, str]]

@@ -1,5 +1,5 @@
 """Uploaded spreadsheets parsed in the memory-bounded worker process (issue 14, finding 1): the zip
-directory is checked here (``guard.check_archive``, cheap), then a function of ``storage.excel.jobs`` reads
+directory is checked here (``guard.check_archive``, cheap), then a function of ``bot.services.sheet_jobs`` reads
 the file in a worker of ``storage.untrusted_worker`` that has openpyxl and those jobs loaded, so the event
 loop keeps answering and the bot process never holds what a bomb unpacks to."""
 
@@ -14,7 +14,7 @@ from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, SpreadsheetRefused,
 from storage.untrusted_worker import WorkerFailed, shared_workers
 
 T = TypeVar("T")
-PRELOAD = ("openpyxl", "storage.excel.jobs")
+PRELOAD = ("openpyxl", "bot.services.sheet_jobs")
 
 
 class SheetParser:

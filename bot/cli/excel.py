@@ -6,7 +6,7 @@
     hazardbot import hazards|inspections|plans FILE [--unit U]
 
 Large exports print progress on stderr. An import is bounded and read in the parse worker as a file sent
-to the bot is (``storage.excel.guard``, ``storage.excel.worker``); it prints every bad row and imports
+to the bot is (``storage.excel.guard``, ``bot.services.sheet_parser``); it prints every bad row and imports
 nothing unless all rows are good (exit status 1); importing the same file again adds nothing. An option that does not apply
 to the kind, an empty date range, a missing input file or an output file that cannot be written is
 refused with one line on stderr (exit status 2, or 1 when the file turns out unwritable or unreadable).
@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from xlsxwriter.exceptions import FileCreateError
 
-from bot.cli_args import input_file, iso_date, output_file
+from bot.cli.args import input_file, iso_date, output_file
 from bot.core import open_core
+from bot.services.ledger_export import STATE_FILTERS
 from bot.settings import Settings
-from storage.excel.export import STATE_FILTERS
 from storage.excel.guard import SpreadsheetRefused, check_archive
 from storage.models import Unit, User
 
@@ -140,14 +139,15 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _write_export(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.excel import export as ex
+    from bot.services import ledger_export as ex
 
     if args.kind == "casefile":
         async with open_core(settings) as core:
             return await _write_case_file(core, args.number, args.output)
     async with open_core(settings) as core, core.uow() as u:  # open_core migrates a fresh database first
-        today = datetime.now(settings.tz).date()
-        f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today)
+        today = core.clock.today()
+        f = ex.ExportFilter(await _unit_id(u.session, args.unit), args.date_from, args.date_to, args.state, today,
+                             core.clock.tz)
         if args.kind == "plans":
             n = await ex.export_plans(u.session, args.output, args.year, f.unit_id)
         elif args.kind == "contacts":

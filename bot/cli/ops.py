@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli_args import input_file
+from bot.cli.args import input_file
 from bot.settings import Settings
 
 
