@@ -30,13 +30,13 @@ from bot.forms.checks import Rejected, parse_date_answer, parse_decimal
 from bot.forms.spec import FieldSpec
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
-from bot.services.lifecycle import FiveImplementations, local_date
+from bot.services.lifecycle import Action, FiveImplementations, local_date
 from bot.services.lifecycle_errors import EvidenceRequired
 from bot.services.lifecycle_service import Document
 from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import InputCb
 from handlers.hazard_view import field_name, lifecycle_error, outcome_text
-from handlers.lifecycle_common import log
+from handlers.lifecycle_common import card_markup, log
 from handlers.media import fetch, is_image_message
 from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import LONG_TEXT_LIMIT, shorten
@@ -225,7 +225,9 @@ async def _advance(message: ButtonMessage, state: FSMContext, data: dict[str, An
         await message.answer(lifecycle_error(exc))
         return
     await close(state, core.clock(), data)
-    await message.answer(lead + outcome_text(outcome))  # the service queued the notices to the others
+    # e.g. after 挂账 was refused for them, the card's buttons come with the answer: 确认挂账 again
+    markup = await card_markup(core.services, actor, outcome.hazard_id) if outcome.action == Action.SET_PLAN else None
+    await message.answer(lead + outcome_text(outcome), reply_markup=markup)  # the service queued the notices
 
 
 async def _execute(data: dict[str, Any], actor: Actor, services: Services, today: date) -> Outcome:

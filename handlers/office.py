@@ -86,7 +86,7 @@ def router() -> Router:
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REGISTER]))
     async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                        bot: Bot) -> None:
-        await press(query, actor, services.lifecycle.register(actor, callback_data.id))
+        await press(query, actor, services.lifecycle.register(actor, callback_data.id), hazard_id=callback_data.id)
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
     async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

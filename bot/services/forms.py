@@ -49,8 +49,10 @@ from bot.forms.values import display
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
+from bot.services.lifecycle import Action as LifeAction
 from bot.services.notices import Notice, queue_notices
 from bot.services.records import create_hazard, create_inspection, create_plan
+from bot.services.step_notices import step_notices
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
 from bot.services.watermark import WatermarkInfo
@@ -472,6 +474,11 @@ class FormService:
             value = state.data.get(spec.key)
             if value in (None, "", []):
                 raise Rejected("nothing_to_keep")
+            if spec.type == "location" and not spec.pin_is_enough and not value.get("address") \
+                    and state.context.get("bare_pin_asked") != spec.key:
+                # a pin alone is kept only when asked twice: the ledger wants the address to the door number
+                state.context["bare_pin_asked"] = spec.key
+                return ("door_number_needed", {})
             if spec.type == "date":
                 value = parse_date_answer(spec, value, today)
             elif spec.type == "decimal":  # the field it is bound by (``lte_field``) may have changed since
@@ -578,11 +585,13 @@ class FormService:
                 inspection_id=draft.context.get("inspection_id"),
             )
             await self._stamp(session, actor, submitted, data.get("photos") or [])
+            hazard = await session.get(Hazard, submitted.record_id)
+            assert hazard is not None
+            notices = await step_notices(session, hazard, LifeAction.SUBMIT, actor)  # the unit's reviewers
             if draft.context.get("tipoff_id"):
-                hazard = await session.get(Hazard, submitted.record_id)
-                assert hazard is not None
-                notices = await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
-        # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
+                notices += await hazard_created(session, int(draft.context["tipoff_id"]), hazard, draft.user_id)
+        # the notices the submission owes (the unit's reviewers, the township's verifiers, a tip-off's reporter)
+        # in its unit of work
         await queue_notices(session, f"draft:{draft.id}", notices, self._clock())
         draft.status = DraftStatus.SUBMITTED.value
         draft.updated_at = utcnow()
