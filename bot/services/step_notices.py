@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Role
@@ -85,9 +85,9 @@ def open_hazard_callback(hazard_id: int) -> str:
 
 async def _members(session: AsyncSession, hazard: Hazard, roles: Iterable[Role], township: bool = False) -> set[int]:
     """Users holding one of ``roles`` at the hazard's unit (and, ``township``, at the township it lies in)."""
-    where = Membership.unit_id == hazard.unit_id
+    where = col(Membership.unit_id) == hazard.unit_id
     if township:
-        where = or_(where, (Unit.code == hazard.township_code) & col(Unit.is_township))  # type: ignore[assignment]
+        where = or_(where, and_(col(Unit.code) == hazard.township_code, col(Unit.is_township)))
     rows = await session.exec(
         select(Membership.user_id).join(Unit, col(Unit.id) == Membership.unit_id)
         .where(where, col(Membership.role).in_([r.value for r in roles]))
