@@ -112,7 +112,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
     if case.origins:
-        lines.append(_("Made from: {numbers}").format(numbers=q("、".join(case.origins))))
+        lines.append(_("Made from: {numbers}").format(numbers=q(shorten("、".join(case.origins), CARD_FIELD_LIMIT))))
     lines.append(_("Description: {text}").format(text=q(shorten(h.description, LONG_TEXT_LIMIT))))
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(shorten(plan.responsibility or "—", CARD_FIELD_LIMIT))))
