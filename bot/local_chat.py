@@ -143,5 +143,11 @@ class LocalChat:
         return [plain(m.text) for m in methods if isinstance(m, SendMessage | EditMessageText)]
 
     def last_text(self) -> str:
-        texts = self.texts()
+        """The last text this person saw: in their own chat or a group, not a notice sent to someone else's
+        private chat meanwhile (a step tells the next actor, delivered after the update)."""
+        texts = self.texts([m for m in self.session.requests if not self._elsewhere(m)])
         return texts[-1] if texts else ""
+
+    def _elsewhere(self, method: TelegramMethod[Any]) -> bool:
+        chat_id = getattr(method, "chat_id", None)
+        return isinstance(chat_id, int) and chat_id > 0 and chat_id != self.user.id

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -33,10 +33,13 @@ from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
+from bot.services.lifecycle import Action
+from bot.services.transitions import Outcome
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
+from handlers.lifecycle_common import card_markup
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
@@ -60,6 +63,16 @@ async def _send(message: ButtonMessage, prompt: Prompt, locale: str, warning: st
     else:
         text, keyboard = rendered
         await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
+
+
+async def _card_after(prompt: Prompt, services: Services, actor: Actor) -> InlineKeyboardMarkup | None:
+    """After the five implementations are filled in (e.g. when 挂账 was refused for want of them), the card's
+    buttons as they are now: 确认挂账 again."""
+    result = prompt.submitted
+    if prompt.kind != "submitted" or result is None or not isinstance(result.detail, Outcome) \
+            or result.detail.action != Action.SET_PLAN:
+        return None
+    return await card_markup(services, actor, result.detail.hazard_id)
 
 
 async def _show_evidence(message: ButtonMessage, services: Services, prompt: Prompt) -> None:
@@ -225,7 +238,7 @@ def router() -> Router:
                 await show_in_place(message, text, keyboard)
             else:
                 await drop_keyboard(message)
-                await message.answer(text, reply_markup=keyboard)
+                await message.answer(text, reply_markup=keyboard or await _card_after(prompt, services, actor))
                 await _show_evidence(message, services, prompt)
 
     @r.callback_query(InspectionCb.filter())

@@ -87,6 +87,17 @@ def number_of(summary: HazardSummary) -> str:
     return summary.ledger_number or summary.draft_number
 
 
+def address_text(case: HazardCase) -> str:
+    """The typed address; for a hazard given only a pin, its coordinates and the nearest typed address."""
+    h = case.hazard
+    if h.address.strip() or h.latitude is None or h.longitude is None:
+        return h.address
+    text = _("pin at {lat:.5f}, {lon:.5f}").format(lat=h.latitude, lon=h.longitude)
+    if case.nearby_address:
+        text += " · " + _("near {address}").format(address=case.nearby_address)
+    return text
+
+
 def card_text(case: HazardCase) -> str:
     s, h, plan = case.summary, case.hazard, case.plan
     lines = [f"<b>{q(shorten(s.site_name, CARD_FIELD_LIMIT))}</b> · {q(s.level)}",
@@ -98,7 +109,9 @@ def card_text(case: HazardCase) -> str:
     if s.supervision:
         lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
-    lines.append(_("Address: {address}").format(address=q(shorten(h.address, CARD_FIELD_LIMIT))))
+    lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
+    if case.origins:
+        lines.append(_("Made from: {numbers}").format(numbers=q(shorten("、".join(case.origins), CARD_FIELD_LIMIT))))
     lines.append(_("Description: {text}").format(text=q(shorten(h.description, LONG_TEXT_LIMIT))))
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(shorten(plan.responsibility or "—", CARD_FIELD_LIMIT))))

@@ -18,6 +18,7 @@ from bot.services.actors import Actor
 from bot.services.errors import PermissionDenied
 from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope
 from bot.services.verification import DrawnSample, PendingCheck
+from handlers.errors import OnRefusal
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import list_keyboard, list_text
@@ -80,8 +81,9 @@ def router() -> Router:
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REGISTER]))
     async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                       bot: Bot) -> None:
-        await press(query, actor, services.lifecycle.register(actor, callback_data.id))
+                       on_refusal: OnRefusal) -> None:
+        await press(query, actor, services.lifecycle.register(actor, callback_data.id), hazard_id=callback_data.id,
+                    on_refusal=on_refusal)
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
     async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,

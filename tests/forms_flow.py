@@ -22,8 +22,10 @@ async def finish_hazard(chat: LocalChat) -> None:
     assert "提交前请核对" in chat.last_text(), chat.last_text()
 
 
-async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房", pin: bool = True) -> None:
-    """``pin``: a location pin before the typed address (without: the address alone)."""
+async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房", pin: bool = True,
+                                   address: str | None = "建国门外大街永安里8号") -> None:
+    """``pin``: a location pin before the typed address (without: the address alone); ``address`` None: the pin
+    alone, kept when the door number is asked for."""
     await chat.say("/hazard")
     assert "所属街乡" in chat.last_text()
     await chat.press("保持当前值")
@@ -31,7 +33,18 @@ async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租�
     if pin:
         await chat.location(39.9087, 116.4605)
         assert "位置已记录" in chat.last_text()
-    await chat.say("建国门外大街永安里8号")
+    if address is None:
+        await chat.press("保持当前值")
+        assert "门牌号" in chat.last_text() and "地址" in chat.last_text(), chat.last_text()
+        await chat.press("保持当前值")  # the place has none
+    else:
+        await chat.say(address)
+    await answer_hazard_from_person(chat)
+
+
+async def answer_hazard_from_person(chat: LocalChat) -> None:
+    """The questions of /hazard from the person in charge to the deadline."""
+    assert "负责人" in chat.last_text(), chat.last_text()
     await chat.say("张三")
     await chat.say("13912345678")
     await chat.press("民营企业")

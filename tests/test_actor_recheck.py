@@ -10,7 +10,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from bot.domain import HazardState
-from bot.local_chat import LocalChat
+from bot.local_chat import Button, LocalChat
+from handlers.hazard_callbacks import HazardCb
 from storage.db import create_engine, make_uow_factory
 from storage.models import Draft, Hazard, Membership, Unit
 from tests.conftest import Harness
@@ -110,8 +111,10 @@ async def test_a_reason_typed_after_the_role_was_removed_elsewhere_rejects_nothi
     await reviewer.say("现场核实不属实")  # the last answer of a question spanning several messages
     assert REFUSED in reviewer.last_text(), reviewer.last_text()  # the form opened in the unit's name stops
     await reviewer.say("/review")
-    await reviewer.press(2)
-    await reviewer.press("审核通过")  # a button pressed at once
+    listed = reviewer.buttons()
+    await reviewer.press(2)  # the card is read with the roles held now: none
+    assert "尚未绑定" in reviewer.last_text(), reviewer.last_text()
+    await reviewer.press_button(Button("审核通过", HazardCb(id=second, a="ap").pack(), None, listed[1].message))
     async with h.core.uow() as u:
         states = [(await u.session.get(Hazard, i)).state for i in (hid, second)]  # type: ignore[union-attr]
     assert states == [HazardState.PENDING_REVIEW, HazardState.PENDING_REVIEW]

@@ -50,7 +50,7 @@ async def test_a_hazard_goes_from_submission_to_a_rebound_and_closes_again(uow: 
 
     approved = await life.approve(c.reviewer, hid, note="情况属实")
     assert (approved.from_state, approved.to_state) == (S.PENDING_REVIEW, S.PENDING_CONFIRMATION)
-    assert approved.notify == (c.inspector.user_id,)
+    assert set(approved.notify) == {c.office.user_id, c.inspector.user_id}  # the office confirms next
 
     registered = await life.register(c.office, hid)
     assert registered.ledger_number == "110105001202603100001"
@@ -58,13 +58,14 @@ async def test_a_hazard_goes_from_submission_to_a_rebound_and_closes_again(uow: 
     photo = await _photo(uow, c.inspector.user_id, 1)
     plan = FiveImplementations("房东张三", None, Decimal("0.8"), None, "专人值守")
     reported = await life.report_rectification(c.inspector, hid, plan, photo_ids=[photo])
-    assert reported.to_state == S.RECTIFIED and reported.notify == (c.reviewer.user_id,)
+    assert reported.to_state == S.RECTIFIED  # those who may re-inspect, not the reporter
+    assert set(reported.notify) == {c.inspector2.user_id, c.reviewer.user_id}
 
     with pytest.raises(ReinspectorMustDiffer):
         await life.reinspect(c.inspector, hid, TODAY, passed=True)
     failed = await life.reinspect(c.inspector2, hid, TODAY, passed=False, new_deadline=date(2026, 5, 31),
                                   note="灭火器未到位")
-    assert failed.to_state == S.REGISTERED and failed.notify == (c.inspector.user_id,)
+    assert failed.to_state == S.REGISTERED and set(failed.notify) == {c.inspector.user_id, c.contact.user_id}
 
     await _to_closed(uow, life, c, hid)
     [sample] = await verify.draw(c.office, date(2026, 3, 1), date(2026, 3, 31))

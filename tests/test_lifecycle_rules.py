@@ -154,7 +154,7 @@ async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory
     with pytest.raises(InvalidValue):
         await life.supervise(c.office, hid, "市政府")
     outcome = await life.supervise(c.office, hid, "区政府", note="重大隐患")
-    assert set(outcome.notify) == {c.leader.user_id, c.contact.user_id}
+    assert set(outcome.notify) == {c.leader.user_id, c.contact.user_id, c.inspector.user_id}
     with pytest.raises(AlreadySupervised):
         await life.supervise(c.office, hid, "区政府")
     await life.supervise(c.office, hid, "街乡")

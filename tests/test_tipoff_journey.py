@@ -76,14 +76,15 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
         stamped = (await u.session.exec(select(PhotoEvidence.photo_id))).all()
         reporters = (await u.session.exec(select(Photo.id).where(Photo.user_id != hazard.created_by))).all()
     assert stamped and not set(stamped) & set(reporters)
-    assert "已列入安全隐患台账" in sent_to(REPORTER, harness.session)[-1]
+    assert "待审核后列入" in sent_to(REPORTER, harness.session)[-1]  # not yet "in the ledger": not registered
+    assert "已列入" not in sent_to(REPORTER, harness.session)[-1]
 
     async with harness.core.uow() as u:  # what registration (挂账) sets besides the state
         await u.session.exec(update(Hazard).where(Hazard.id == hazard.id).values(  # type: ignore[call-overload]
             ledger_number="110105004201810150001", registered_at=datetime(2018, 10, 15, 2, 0, tzinfo=UTC)))
         await u.commit()
     await set_hazard_state(harness, hazard.id, "registered")
-    assert "正在整改" in sent_to(REPORTER, harness.session)[-1]
+    assert "已列入安全隐患台账，正在整改" in sent_to(REPORTER, harness.session)[-1]
     async with harness.core.uow() as u:  # the 附件2 ledger export
         ledger = await hazard_rows(u.session, ExportFilter())
     assert len(ledger) == 1 and "举报" in ledger[0].values()

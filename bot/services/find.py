@@ -16,9 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound
-from bot.services.hazard_query import is_overdue, number_clause, visible
+from bot.services.hazard_query import is_overdue, number_clause, scope_clause, visible
 from bot.services.lifecycle import (
     TRANSITIONS,
     Action,
@@ -26,9 +26,11 @@ from bot.services.lifecycle import (
     roles_on,
 )
 from bot.services.lifecycle_service import load_plan
+from bot.services.tipoff_rules import degree_box, haversine_m
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Photo, User
-from storage.models_lifecycle import HazardLink, Supervision
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Photo, User
+from storage.models_lifecycle import HazardLink, Rectification, Supervision
+from storage.models_tipoffs import TipOff
 
 _LIKE_ESCAPE = "\\"
 
@@ -76,7 +78,11 @@ class Step:
 @dataclass(frozen=True)
 class HazardCase:
     """The case file: the record, its plan (五落实), every step, all photos by stage, linked new hazards and
-    the actions the viewer may take now (for the buttons; the services check again when pressed)."""
+    the actions the viewer may take now (for the buttons; the services check again when pressed): with the
+    roles they hold now, and no 复查 for the person who reported the rectification (方案 四(三): someone else
+    re-inspects). ``origins``: the numbers of the inspections (J…) and tip-offs (JB…) it was made from;
+    ``nearby_address``: for a hazard given only a pin, the nearest typed address of a record in scope
+    within ``NEARBY_METRES`` (with its distance), else ``""``."""
 
     summary: HazardSummary
     hazard: Hazard
@@ -86,11 +92,55 @@ class HazardCase:
     linked: tuple[str, ...]
     actions: tuple[Action, ...]
     tz: ZoneInfo  # the zone its times are shown in (``HAZARDBOT_TIMEZONE``)
+    origins: tuple[str, ...] = ()
+    nearby_address: str = ""
 
 
 def _like(text: str) -> str:
     escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+_REINSPECTION = frozenset({Action.REINSPECT_PASS, Action.REINSPECT_FAIL})
+NEARBY_METRES = 200.0
+
+
+async def _reported_rectification(session: AsyncSession, hazard_id: int, actor: Actor) -> bool:
+    """Whether ``actor`` reported the hazard's latest rectification (``ReinspectorMustDiffer`` at press time)."""
+    last = (await session.exec(select(Rectification.reported_by).where(Rectification.hazard_id == hazard_id)
+                               .order_by(col(Rectification.id).desc()).limit(1))).first()
+    return last is not None and last == actor.user_id
+
+
+async def _origins(session: AsyncSession, hazard_id: int) -> tuple[str, ...]:
+    """Numbers of the inspections (J…) and tip-offs (JB…) the hazard was made from."""
+    inspections = (await session.exec(
+        select(Inspection.number).join(InspectionHazard, col(InspectionHazard.inspection_id) == col(Inspection.id))
+        .where(InspectionHazard.hazard_id == hazard_id).order_by(col(Inspection.id))
+    )).all()
+    tipoffs = (await session.exec(select(TipOff.number).where(TipOff.hazard_id == hazard_id)
+                                  .order_by(col(TipOff.id)))).all()
+    return (*inspections, *tipoffs)
+
+
+async def _nearby_address(session: AsyncSession, actor: Actor, hazard: Hazard) -> str:
+    """For a hazard with a pin and no typed address: "address (about N m)" of the nearest hazard in the
+    actor's scope with a typed address within ``NEARBY_METRES``; else ``""``."""
+    if hazard.address.strip() or hazard.latitude is None or hazard.longitude is None:
+        return ""
+    lat, lon = hazard.latitude, hazard.longitude
+    dlat, dlon = degree_box(lat, NEARBY_METRES)
+    rows = (await session.exec(
+        select(Hazard.address, Hazard.latitude, Hazard.longitude).where(
+            scope_clause(actor), col(Hazard.id) != hazard.id, col(Hazard.address) != "",
+            col(Hazard.latitude).between(lat - dlat, lat + dlat), col(Hazard.longitude).between(lon - dlon, lon + dlon))
+        .limit(200)
+    )).all()
+    best = min(((haversine_m(lat, lon, a, b), address) for address, a, b in rows if a is not None and b is not None),
+               default=None)
+    if best is None or best[0] > NEARBY_METRES:
+        return ""
+    return f"{best[1]} (~{round(best[0])} m)"
 
 
 class FindService:
@@ -170,6 +220,8 @@ class FindService:
         that ids cannot be probed."""
         self._require_reader(actor)
         async with self._uow() as u:
+            actor = await current_actor(u.session, actor)  # a notice's button may be pressed long after
+            self._require_reader(actor)
             row = (
                 await u.session.exec(
                     visible(actor).where(Hazard.id == hazard_id)
@@ -212,9 +264,13 @@ class FindService:
                 if any((summary.state, a, r) in TRANSITIONS
                        for r in roles_on(actor, hazard.unit_id, hazard.township_code, a))
             )
+            if _REINSPECTION & set(actions) and await _reported_rectification(u.session, hazard_id, actor):
+                actions = tuple(a for a in actions if a not in _REINSPECTION)
+            origins = await _origins(u.session, hazard_id)
+            nearby = await _nearby_address(u.session, actor, hazard)
             u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},
-                              tuple(linked), actions, self._clock.tz)
+                              tuple(linked), actions, self._clock.tz, origins, nearby)
 
     async def _summaries(self, session: AsyncSession, rows: Sequence[Any]) -> list[HazardSummary]:
         ids = [h.id for h, _n in rows]

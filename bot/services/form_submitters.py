@@ -13,6 +13,7 @@ from bot.domain import PhotoStage
 from bot.forms.prompt import Submitted
 from bot.services import lifecycle_forms
 from bot.services.errors import DomainError
+from bot.services.lifecycle import Action
 from bot.services.lifecycle_errors import (
     DeadlineInPast,
     DeadlineRequired,
@@ -22,6 +23,7 @@ from bot.services.lifecycle_errors import (
     ReasonRequired,
 )
 from bot.services.records import create_hazard, create_inspection, create_plan
+from bot.services.step_notices import step_notices
 from bot.services.submission import Prefill, Submission, Submitter
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.watermark import WatermarkInfo
@@ -111,9 +113,10 @@ async def submit_hazard(sub: Submission) -> Submitted:
         today=sub.today, inspection_id=context.get("inspection_id"),
     )
     await stamp(sub, submitted, sub.data.get("photos") or [])
+    hazard = await sub.session.get(Hazard, submitted.record_id)
+    assert hazard is not None
+    sub.notices += await step_notices(sub.session, hazard, Action.SUBMIT, sub.actor)  # the unit's reviewers
     if tipoff_id:
-        hazard = await sub.session.get(Hazard, submitted.record_id)
-        assert hazard is not None
         sub.notices += await hazard_created(sub.session, int(tipoff_id), hazard, sub.draft.user_id)
     return submitted
 

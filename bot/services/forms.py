@@ -519,6 +519,11 @@ class FormService:
             value = state.data.get(spec.key)
             if value in (None, "", []):
                 raise Rejected("nothing_to_keep")
+            if spec.type == "location" and not spec.pin_is_enough and not value.get("address") \
+                    and state.context.get("bare_pin_asked") != spec.key:
+                # a pin alone is kept only when asked twice: the ledger wants the address to the door number
+                state.context["bare_pin_asked"] = spec.key
+                return ("door_number_needed", {})
             if spec.type == "date":
                 value = parse_date_answer(spec, value, today)
             elif spec.type == "decimal":  # the field it is bound by (``lte_field``) may have changed since

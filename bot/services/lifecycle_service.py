@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import HazardState, PhotoStage, Role
+from bot.domain import HazardState, PhotoStage
 from bot.forms.actions import StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
@@ -150,22 +150,23 @@ class LifecycleService:
     async def _run(
         self, actor: Actor, work: Callable[[Transitions], Awaitable[Outcome]], session: AsyncSession | None = None
     ) -> Outcome:
-        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``).
-        With ``session``, in the caller's unit of work (a form's submission, ``bot.services.form_submitters``):
-        the caller commits, or rolls back on an error (and the form stays as it was)."""
+        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``: who is
+        told is ``bot.services.step_notices.STEP_NOTICES``); the outcome names those told. With ``session``, in
+        the caller's unit of work (a form's submission, ``bot.services.form_submitters``): the caller commits,
+        or rolls back on an error (and the form stays as it was)."""
         if session is not None:
             t = Transitions(session, self._clock())
             outcome = await work(t)
-            await queue_step_notices(session, outcome, actor, t.now)
-            return outcome
+            told = await queue_step_notices(session, outcome, actor, t.now)
+            return replace(outcome, notify=told)
 
         async def once() -> Outcome:
             async with self._uow() as u:
                 t = Transitions(u.session, self._clock())
                 outcome = await work(t)
-                await queue_step_notices(u.session, outcome, actor, t.now)
+                told = await queue_step_notices(u.session, outcome, actor, t.now)
                 await u.commit()
-                return outcome
+                return replace(outcome, notify=told)
 
         return await run_retrying(once)
 
@@ -216,13 +217,12 @@ class LifecycleService:
 
     async def approve(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """Unit reviewer approves a submitted hazard: pending_review → pending_confirmation.
-        The inspector who submitted it is told."""
+        The office is asked to confirm it, the inspector who submitted it is told (``STEP_NOTICES``)."""
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.APPROVE)
             event = await t.move(actor, hazard, Action.APPROVE, target, note=note)
-            notify = t.users([hazard.created_by], exclude=actor)
-            return _outcome(hazard, event, notify=notify)
+            return _outcome(hazard, event)
 
         return await self._run(actor, work)
 
@@ -230,14 +230,13 @@ class LifecycleService:
         self, actor: Actor, hazard_id: int, reason: str | None, *, session: AsyncSession | None = None
     ) -> Outcome:
         """Reject with a reason: the unit reviewer from pending_review, the office from pending_confirmation.
-        Raises ``ReasonRequired``. The inspector who submitted it is told."""
+        Raises ``ReasonRequired``. The inspector who submitted it is told, with the reason (``STEP_NOTICES``)."""
         text = _reason(reason, Action.REJECT)
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.REJECT)
             event = await t.move(actor, hazard, Action.REJECT, target, note=text)
-            notify = t.users([hazard.created_by], exclude=actor)
-            return _outcome(hazard, event, notify=notify)
+            return _outcome(hazard, event)
 
         return await self._run(actor, work, session)
 
@@ -245,7 +244,8 @@ class LifecycleService:
         """The office confirms an approved hazard into the ledger (挂账, 方案 四(二)): pending_confirmation →
         registered; sets the ledger number (附件2 填表说明 1, date = today in Asia/Shanghai) and the
         registration time (填表说明 2). Raises ``FiveImplementationsMissing`` for a 重大隐患 without all
-        five implementations or a 一般隐患 without measures and deadline."""
+        five implementations or a 一般隐患 without measures and deadline. The inspector and the unit's contacts are
+        told the ledger number and deadline (``STEP_NOTICES``)."""
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.REGISTER)
@@ -261,8 +261,7 @@ class LifecycleService:
                 changes={"ledger_number": number, "registered_at": t.now},
                 data={"ledger_number": number},
             )
-            notify = t.users([hazard.created_by], exclude=actor)
-            return _outcome(hazard, event, notify=notify, ledger_number=number)
+            return _outcome(hazard, event, ledger_number=number)
 
         return await self._run(actor, work)
 
@@ -323,7 +322,8 @@ class LifecycleService:
     ) -> Outcome:
         """The unit reports the rectification done and accepted (整改 + 验收): registered → rectified.
         ``plan`` completes the five implementations; evidence is acceptance photos and/or a document.
-        Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. The unit's reviewers are told."""
+        Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. Those who may re-inspect are told
+        (``STEP_NOTICES``)."""
         if not photo_ids and document is None:
             raise EvidenceRequired()
         _check_plan(plan)
@@ -352,8 +352,7 @@ class LifecycleService:
             )
             t.session.add(record)
             await t.session.flush()
-            notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor)
-            return _outcome(hazard, event, notify=notify, record_id=record.id)
+            return _outcome(hazard, event, record_id=record.id)
 
         return await self._run(actor, work, session)
 
@@ -371,9 +370,9 @@ class LifecycleService:
         session: AsyncSession | None = None,
     ) -> Outcome:
         """Record the on-site re-inspection (复查, 方案 四(三)): 复查合格 → closure_requested (the office is
-        asked to close), 复查不合格 → registered with ``new_deadline`` (the reporter is told).
-        ``inspected_on`` (Asia/Shanghai date) and ``inspectors`` (the names of those who went, free text) are
-        kept on the event's data for its 附件1 row (issue 15 item 5).
+        asked to close), 复查不合格 → registered with ``new_deadline`` (the reporter and the unit's contacts are told;
+        ``STEP_NOTICES``). ``inspected_on`` (date in the configured zone) and ``inspectors`` (the names of those
+        who went, free text) are kept on the event's data for its 附件1 row (issue 15 item 5).
         Raises ``ReinspectorMustDiffer`` when the actor reported the rectification, ``DeadlineRequired`` /
         ``DeadlineInPast`` for a failure without a valid new deadline, ``InvalidValue`` for a future date."""
         action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
@@ -411,17 +410,13 @@ class LifecycleService:
             )
             t.session.add(record)
             await t.session.flush()
-            if passed:
-                notify = await t.role_people([Role.OFFICE], exclude=actor)
-            else:
-                notify = t.users([last.reported_by if last else None], exclude=actor)
-            return _outcome(hazard, event, notify=notify, record_id=record.id)
+            return _outcome(hazard, event, record_id=record.id)
 
         return await self._run(actor, work, session)
 
     async def close(self, actor: Actor, hazard_id: int, note: str | None = None) -> Outcome:
         """The office closes (销账) a hazard whose closure was requested: closure_requested → closed.
-        Open supervisions end. The inspector who submitted it is told."""
+        Open supervisions end. The inspector and the unit's contacts are told (``STEP_NOTICES``)."""
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.CLOSE)
@@ -434,8 +429,7 @@ class LifecycleService:
             for row in open_rows:
                 row.ended_at = t.now
                 t.session.add(row)
-            notify = t.users([hazard.created_by], exclude=actor)
-            return _outcome(hazard, event, notify=notify)
+            return _outcome(hazard, event)
 
         return await self._run(actor, work)
 
@@ -443,7 +437,7 @@ class LifecycleService:
 
     async def supervise(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
         """Put an open hazard under supervision (挂牌督办) at ``level`` (区政府, 区安委会, 街乡). The unit's
-        leaders and contacts are told. Raises ``InvalidValue``, ``AlreadySupervised`` (same level still open)."""
+        leaders and contacts, the inspector and the reviewer who approved it are told (``STEP_NOTICES``). Raises ``InvalidValue``, ``AlreadySupervised`` (same level still open)."""
         if level not in SUPERVISION_LEVELS:
             raise InvalidValue(field="supervision_level", value=level)
 
@@ -465,8 +459,7 @@ class LifecycleService:
                                  started_at=t.now)
             t.session.add(record)
             await t.session.flush()
-            notify = await t.unit_people(hazard.unit_id, [Role.LEADER, Role.CONTACT], exclude=actor)
-            return _outcome(hazard, event, notify=notify, record_id=record.id)
+            return _outcome(hazard, event, record_id=record.id)
 
         return await self._run(actor, work)
 
@@ -513,8 +506,7 @@ class LifecycleService:
             )
             t.session.add(record)
             await t.session.flush()
-            notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor) if rebound else ()
-            return _outcome(hazard, event, notify=notify, record_id=record.id)
+            return _outcome(hazard, event, record_id=record.id)
 
         return await self._run(actor, work, session)
 

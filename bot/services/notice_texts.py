@@ -10,7 +10,9 @@ stays far inside Telegram's 4096 characters.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+from typing import Any
 
 from reminders.texts import _
 
@@ -78,13 +80,75 @@ def hazard_step(site: str, number: str, action: str, by: str, state: str, note: 
     return text
 
 
+def day(value: date) -> str:
+    """A date as the recipient reads it (2026年4月30日 / 2026-04-30)."""
+    return _("{year}-{month:02d}-{day:02d}").format(year=value.year, month=value.month, day=value.day)
+
+
+def step_notice(purpose: str, facts: dict[str, Any]) -> str:
+    """The notice of one life cycle step for one recipient: the step (``hazard_step``), then what ``purpose``
+    (``bot.services.step_notices.Purpose``) asks of them. ``facts``: ``site``, ``number``, ``action``, ``by``,
+    ``state``, ``note``, ``ledger_number``, ``deadline`` (date or None) and, for supervision, ``level``,
+    ``requirement``, ``supervision_deadline``, ``responsible``."""
+    reason = purpose in ("resubmit", "rectify_again")
+    lines = [hazard_step(facts["site"], facts["number"], facts["action"], facts["by"], facts["state"],
+                         None if reason else facts.get("note"))]
+    if reason and facts.get("note"):
+        lines.append(_("Reason: {reason}").format(reason=q(_cut(str(facts["note"]), NOTE_LIMIT))))
+    deadline = facts.get("deadline")
+    if purpose == "registered" and facts.get("ledger_number"):
+        lines.append(_("Ledger number: {number}").format(number=q(facts["ledger_number"])))
+    if purpose == "registered" and deadline:
+        lines.append(_("Rectification deadline: {date}").format(date=day(deadline)))
+    if purpose == "rectify_again" and deadline:
+        lines.append(_("New deadline: {date}").format(date=day(deadline)))
+    if purpose == "supervised":
+        if facts.get("level"):
+            lines.append(_("Supervision level: {level}").format(level=q(facts["level"])))
+        if facts.get("requirement"):
+            lines.append(_("Requirement: {text}").format(text=q(_cut(str(facts["requirement"]), NOTE_LIMIT))))
+        if facts.get("supervision_deadline"):
+            lines.append(_("Supervision deadline: {date}").format(date=day(facts["supervision_deadline"])))
+        if facts.get("responsible"):
+            lines.append(_("Responsible: {name}").format(name=q(_cut(str(facts["responsible"]), NAME_LIMIT))))
+    asks = {
+        "review": _("Please review it: open it, then approve it or reject it with a reason."),
+        "confirm": _("Please confirm it into the ledger, or reject it with a reason."),
+        "resubmit": _("Please correct the record and submit it again."),
+        "registered": _("Please see that it is rectified by the deadline and report the rectification with "
+                        "evidence."),
+        "reinspect": _("Please re-inspect it on site and record the result."),
+        "rectify_again": _("Please have it rectified again by the new deadline and report it with evidence."),
+        "close": _("The re-inspection passed: please close it in the ledger."),
+        "supervised": _("It is under listed supervision: the leader in charge assigns someone and follows its "
+                        "rectification to the end."),
+    }
+    if purpose in asks:
+        lines.append(asks[purpose])
+    return "\n".join(lines)
+
+
+def step_button(purpose: str) -> str:
+    """The words of the button under a step notice (it opens the hazard's card)."""
+    words = {
+        "review": _("🔎 Open and review"),
+        "confirm": _("📒 Open and confirm"),
+        "resubmit": _("✏️ Revise and resubmit"),
+        "reinspect": _("🔍 Open and re-inspect"),
+        "rectify_again": _("🛠 Open and rectify"),
+        "close": _("🗂 Open and close"),
+    }
+    return words.get(purpose, _("📂 Open the hazard"))
+
+
 def tipoff_status_words(status: str, township: str = "") -> str:
     """A tip-off status (``bot.services.tipoff_rules.TipOffStatus``) in the plain words its reporter reads."""
     words = {
         "received": _("received, waiting to be verified"),
         "verifying": _("being verified by the township"),
-        "registered": _("verified: recorded in the hazard ledger"),
-        "rectifying": _("being rectified"),
+        # "in the ledger" only once the office registered it (挂账); before, the hazard awaits review
+        "registered": _("verified: recorded as a hazard, to be entered in the ledger after review"),
+        "rectifying": _("entered in the hazard ledger, being rectified"),
         "fixed": _("rectified and closed"),
         "not_confirmed": _("verified: not confirmed"),
         "forwarded": _("forwarded to the responsible township {township}"),

@@ -17,21 +17,21 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, PhotoStage, Role
-from bot.services import notice_texts
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, StaleAction
 from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for, roles_on
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
-from bot.services.notices import Notice, queue_notices
-from reminders.texts import text
+from bot.services.notices import queue_notices
+from bot.services.step_notices import step_notices
 from storage.models import Hazard, HazardEvent, Membership, Photo, User
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What a life cycle action did: the hazard moved ``from_state`` → ``to_state`` (equal when the action
-    only records something), the event appended (with its ``note``), and the users (ids of our table) the
-    service tells (``queue_step_notices``, in the same unit of work)."""
+    only records something), the event appended (with its ``note``), and the users (ids of our table) told of
+    it (``queue_step_notices``, in the same unit of work, by ``bot.services.step_notices.STEP_NOTICES``; a
+    service sets ``notify`` itself only for an action that table has no row for)."""
 
     hazard_id: int
     action: Action
@@ -46,19 +46,23 @@ class Outcome:
     note: str | None = None
 
 
-async def queue_step_notices(session: AsyncSession, outcome: Outcome, actor: Actor, now: datetime) -> None:
-    """Queue, in the step's own unit of work, the notices it owes: to ``outcome.notify`` (the step in words,
-    with its note), and, when the hazard changed state, to the reporters of the tip-offs it came from and to
-    their township (mirrored by ``on_hazard_state_changed``). All under the event's key, so each person is told
-    once."""
+async def queue_step_notices(session: AsyncSession, outcome: Outcome, actor: Actor, now: datetime) -> tuple[int, ...]:
+    """Queue, in the step's own unit of work, the notices it owes: to the people ``bot.services.step_notices``
+    names for the action (``outcome.notify`` for an action it has no row for), each in their language with a
+    button opening the card, and, when the hazard changed state, to the reporters of the tip-offs it came from
+    and to their township (mirrored by ``on_hazard_state_changed``). All under the event's key, so each person
+    is told once. Returns the users told of the step."""
     from bot.services.tipoff_records import on_hazard_state_changed
 
-    step = text(notice_texts.hazard_step, outcome.site_name, outcome.ledger_number or outcome.draft_number,
-                outcome.action.value, actor.full_name, outcome.to_state.value, outcome.note)
-    notices = [Notice(user_id, "hazard_step", step) for user_id in outcome.notify]
+    hazard = await session.get(Hazard, outcome.hazard_id)
+    assert hazard is not None
+    notices = await step_notices(session, hazard, outcome.action, actor, note=outcome.note,
+                                 record_id=outcome.record_id, fallback=outcome.notify)
+    told = tuple(n.user_id for n in notices)
     if outcome.to_state != outcome.from_state:
         notices += await on_hazard_state_changed(session, outcome.hazard_id, outcome.to_state.value)
     await queue_notices(session, f"hazard_event:{outcome.event_id}", notices, now)
+    return told
 
 
 class Transitions:

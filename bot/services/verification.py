@@ -12,7 +12,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import HazardState, PhotoStage, Role
+from bot.domain import HazardState, PhotoStage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
 from bot.services.lifecycle import Action, has_district_scope, reopened_changes
@@ -238,8 +238,8 @@ class VerificationService:
                                   state=check.result)
             outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
                                              verification_id)
-            await queue_step_notices(session, outcome, actor, t.now)
-            return outcome
+            told = await queue_step_notices(session, outcome, actor, t.now)
+            return replace(outcome, notify=told)
 
         if session is not None:
             return await step(session)
@@ -271,10 +271,10 @@ class VerificationService:
                 check = Verification(hazard_id=hazard_id, result="passed" if passed else "failed", note=note,
                                      photo_ids=list(photo_ids), checked_by=actor.user_id, checked_at=t.now)
                 outcome = await self._transition(t, actor, hazard_id, passed, note, photo_ids, deadline, None)
-                await queue_step_notices(u.session, outcome, actor, t.now)
+                told = await queue_step_notices(u.session, outcome, actor, t.now)
                 u.session.add(check)
                 await u.commit()
-                return outcome
+                return replace(outcome, notify=told)
 
         return await run_retrying(once)
 
@@ -307,7 +307,6 @@ class VerificationService:
             data={"verification_id": verification_id, "rebound": not passed,
                   "new_deadline": deadline.isoformat() if deadline else None},
         )
-        notify = () if passed else await t.unit_people(hazard.unit_id, [Role.REVIEWER, Role.CONTACT], exclude=actor)
         assert event.id is not None and hazard.id is not None
         return Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
-                       hazard.ledger_number, notify, verification_id, hazard.draft_number, hazard.site_name, note)
+                       hazard.ledger_number, (), verification_id, hazard.draft_number, hazard.site_name, note)

@@ -1,7 +1,7 @@
 """kill -9 between a commit and the delivery of its notices (issue 14): a bot process approves a hazard — the
-approval and the inspector's notice are committed together — and is killed before anything was sent; a
-sender started afterwards (another process, or the same bot restarted) delivers the notice, once, in the
-inspector's language, on a real PostgreSQL database."""
+approval and the notices to the inspector and to the office (issue 15: the next actor, with its button) are
+committed together — and is killed before anything was sent; a sender started afterwards (another process, or
+the same bot restarted) delivers each notice, once, in its recipient's language, on a real PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from tests.lifecycle_factories import hazard, person
 from tests.scale.child import Child, sessions_ended
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-INSPECTOR, REVIEWER = 9_201, 9_202
+INSPECTOR, REVIEWER, OFFICE = 9_201, 9_202, 9_203
 UNPACED = ReminderSettings(global_rate=1e6, window_limit=10**6, per_chat_interval=0.0)
 
 
@@ -36,6 +36,7 @@ async def _prepare(url: str) -> int:
         uow = make_uow_factory(engine)
         inspector = await person(uow, "Li Jiancha", (Role.INSPECTOR, "110105001"), telegram_id=INSPECTOR)
         await person(uow, "王审核", (Role.REVIEWER, "110105001"), telegram_id=REVIEWER)
+        await person(uow, "张办公室", (Role.OFFICE, "dept-01"), telegram_id=OFFICE)  # asked to confirm next
         async with uow() as u:  # an English-speaking inspector
             await u.session.exec(update(User).where(User.id == inspector.user_id).values(language="en"))  # type: ignore[call-overload]
             await u.commit()
@@ -65,7 +66,11 @@ async def test_a_notice_committed_before_a_kill_is_delivered_by_the_next_sender(
         stats = await Sender(bot, uow, UNPACED, tz, clock).run_until_done()
         again = await Sender(bot, uow, UNPACED, tz, clock).run_until_done()
         told = [plain(m.text) for m in session.requests if getattr(m, "chat_id", None) == INSPECTOR]
-        assert stats.sent == 1 and again.sent == 0
+        assert stats.sent == 2 and again.sent == 0
         assert len(told) == 1 and "approved by 王审核" in told[0] and "awaiting the district office" in told[0], told
+        [office] = [m for m in session.requests if getattr(m, "chat_id", None) == OFFICE]
+        assert "请确认挂账" in plain(office.text)  # type: ignore[attr-defined]
+        [[button]] = office.reply_markup.inline_keyboard  # type: ignore[attr-defined]
+        assert (button.text, button.callback_data) == ("📒 打开确认挂账", f"h1:{hid}:o")
     finally:
         await engine.dispose()
