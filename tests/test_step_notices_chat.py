@@ -24,6 +24,8 @@ from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 from tests.reminders import factories as f
 
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
 HOME, OFFICE_UNIT = "建外街道", "区安委会办公室"
 INSPECTOR, REVIEWER, OFFICE, REINSPECTOR, LEADER, CONTACT = 601, 602, 603, 604, 605, 606
 _OPEN = re.compile(r"^h1:\d+:o$")
@@ -136,10 +138,11 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     assert [b.text for b in office.buttons()] == ["📝 填写五落实"]
     await office.press("填写五落实")
     await office.say("房东张三")  # responsibility
-    await office.press("保持不变")  # measures
+    await office.press(KEEP)  # measures
     await office.say("2")  # funds
-    await office.press("保持不变")  # deadline
+    await office.press(KEEP)  # deadline
     await office.say("专人值守")  # contingency plan
+    await office.press(SUBMIT)  # the review card
     assert "更新五落实" in office.last_text()
     assert (await _told_since(h, mark))[0] == []  # filling them in tells nobody
     await office.press("确认挂账")
@@ -163,9 +166,10 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     # rectification reported → those who may re-inspect (the re-inspector, the reviewer), not the reporter
     await inspector.press("报告整改")
     for _ in range(5):
-        await inspector.press(1)  # keep each of the five implementations
+        await inspector.press(KEEP)  # keep each of the five implementations
     await inspector.photo(photos_dir / "landscape_2.jpg")
     await inspector.press("完成")
+    await inspector.press(SUBMIT)
     told, mark = await _told_since(h, mark)
     assert sorted(t.chat_id for t in told) == [REVIEWER, REINSPECTOR]
     assert all(t.button in ("🔍 打开复查", "🔍 Open and re-inspect") for t in told)
@@ -174,10 +178,13 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
 
     # 复查不合格 → the rectification's reporter and the unit's contact, with the reason and the new deadline
     await reinspector.press("复查不合格")
+    await reinspector.press(KEEP)  # the date: today
+    await reinspector.say("赵复查")  # who went
     await reinspector.say("灭火器未到位")
     await reinspector.say("2018-11-30")
     await reinspector.photo(photos_dir / "landscape_3.jpg")
     await reinspector.press("完成")
+    await reinspector.press(SUBMIT)
     told, mark = await _told_since(h, mark)
     assert sorted(t.chat_id for t in told) == [INSPECTOR, CONTACT]
     to_inspector = next(t for t in told if t.chat_id == INSPECTOR)
@@ -188,13 +195,17 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     card, buttons = await _open_notice(h, inspector)
     await inspector.press("报告整改")
     for _ in range(5):
-        await inspector.press(1)
+        await inspector.press(KEEP)
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
+    await inspector.press(SUBMIT)
     _told, mark = await _told_since(h, mark)
     card, buttons = await _open_notice(h, reinspector)
     await reinspector.press("复查合格")
+    await reinspector.press(KEEP)  # the date: today
+    await reinspector.say("赵复查")
     await reinspector.press("完成")
+    await reinspector.press(SUBMIT)
 
     # closure requested → the office
     told, mark = await _told_since(h, mark)
@@ -231,6 +242,7 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     assert "李XX出租房" in card
     await reviewer.press("Reject")
     await reviewer.say("The address is not precise enough")
+    await reviewer.press("Submit")
     told, mark = await _told_since(h, mark)
     assert [t.chat_id for t in told] == [INSPECTOR]
     assert "原因：The address is not precise enough" in told[0].text and "请修改后重新提交" in told[0].text
