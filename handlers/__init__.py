@@ -14,6 +14,7 @@ ROUTER_MODULES = (
     "handlers.binding",
     "handlers.lifecycle_input",
     "handlers.lifecycle_late",
+    "handlers.deadlines",  # before handlers.reminders: it takes the overdue reminder's "extend" button
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",

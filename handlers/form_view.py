@@ -13,6 +13,8 @@ from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
+WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision")
+
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
 
 
@@ -161,6 +163,10 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     assert result is not None
     if result.kind in ("tipoff", "tipoff_addition"):
         return submitted_tipoff_text(result), None
+    if result.kind in WORKFLOW_FORMS:
+        from handlers.deadlines import submitted_text  # it renders its forms' questions with this module
+
+        return submitted_text(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

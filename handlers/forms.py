@@ -32,6 +32,7 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import confirm_discard, render
+from handlers.hazard_view import lifecycle_error
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
@@ -100,7 +101,7 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 def _error_text(exc: DomainError, actor: Actor) -> str:
     if isinstance(exc, PermissionDenied) and not actor.is_bound:
         return domain_error("not_bound", {})
-    return domain_error(exc.code, exc.params)
+    return lifecycle_error(exc)  # a form about a hazard meets its life cycle's refusals; others fall through
 
 
 async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction) -> Prompt | None:

@@ -24,6 +24,7 @@ from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import domain_error, localized, q
+from handlers.workflow_card import pending_extension_line, supervision_lines
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
@@ -71,6 +72,8 @@ def button_label(action: Action) -> str:
         Action.LOOKBACK_PASS: _("🔁 Lookback: no rebound"),
         Action.LOOKBACK_REBOUND: _("⚠️ Lookback: rebound"),
         Action.SET_PLAN: _("📝 Fill in the five implementations"),
+        Action.REQUEST_EXTENSION: _("⏳ Request a deadline extension"),
+        Action.RETURN_CLOSURE: _("↩️ Return the closure request"),
     }
     return labels[action]
 
@@ -98,6 +101,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("State: {state}").format(state=state))
     if s.supervision:
         lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
+    lines.extend(supervision_lines(case))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(h.address, CARD_FIELD_LIMIT))))
     lines.append(_("Description: {text}").format(text=q(shorten(h.description, LONG_TEXT_LIMIT))))
@@ -106,6 +110,9 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Measures: {v}").format(v=q(shorten(plan.measures or "—", CARD_PLAN_TEXT_LIMIT))))
     lines.append(_("Funds (10k yuan): {v}").format(v=q(amount_text(plan.funds) or "—")))
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
+    waiting = pending_extension_line(case)
+    if waiting:
+        lines.append(waiting)
     lines.append(_("Contingency plan: {v}").format(v=q(shorten(plan.contingency_plan or "—", CARD_PLAN_TEXT_LIMIT))))
     if h.registered_at:
         lines.append(_("Registered at: {when}").format(when=_when(h.registered_at)))
@@ -212,6 +219,11 @@ def lifecycle_error(exc: DomainError) -> str:
         "notice_not_applicable": _("This notice does not fit the hazard as it stands now (rectification notice: "
                                    "registered; supervision notice: under supervision; re-inspection record: "
                                    "rectification reported)."),
+        "extension_pending": _("An extension request for this hazard is already waiting for the district safety "
+                               "office (to {requested}); one at a time."),
+        "extension_not_later": _("The new deadline must be after the current deadline ({deadline})."),
+        "deadline_locked": _("After registration the deadline ({deadline}) changes only by an extension request "
+                             "that the district safety office approves: use “Request a deadline extension”."),
         # two people pressed at the same moment and the other one's press was stored first
         "stale_action": _("Someone else changed this hazard a moment ago; nothing was done. "
                           "Open it again (/find) to see where it stands."),
@@ -219,6 +231,10 @@ def lifecycle_error(exc: DomainError) -> str:
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
                                                             action=action_name(str(exc.params.get("action"))))
+    if exc.code == "extension_decided":
+        status = _("extension approved") if exc.params.get("status") == "approved" else _("extension refused")
+        return _("This request was already decided: {status} by {name}.").format(status=status,
+                                                                               name=p.get("by") or "?")
     if exc.code == "five_implementations_missing":
         return _("The five implementations are not complete; missing: {fields}.").format(
             fields="、".join(field_name(k) for k in exc.params.get("missing", [])))

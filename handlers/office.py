@@ -22,7 +22,7 @@ from bot.services.verification import DrawnSample, PendingCheck
 from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, press, refuse
+from handlers.lifecycle_common import press, refuse
 from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.texts import q
@@ -93,13 +93,8 @@ def router() -> Router:
                     bot: Bot) -> None:
         await press(query, actor, services.lifecycle.close(actor, callback_data.id))
 
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
-    async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
-        if await allowed_case(query, actor, services, callback_data.id, Action.SUPERVISE) is None:
-            return
-        await query.answer()
-        await message_of(query).answer(_("Supervision at which level?"),
-                                       reply_markup=supervision_keyboard(callback_data.id))
+    # the card's 📌 button opens the supervision form (handlers.deadlines); the level buttons below are kept for
+    # messages sent before it did
 
     @r.callback_query(SuperviseCb.filter())
     async def supervise_at(query: CallbackQuery, callback_data: SuperviseCb, actor: Actor, services: Services,

@@ -54,13 +54,14 @@ from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.tipoff_rules import guess_township
 from bot.services.watermark import WatermarkInfo
+from bot.services.workflow_forms import WORKFLOW_SUBMITTERS
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Hazard, Inspection, Photo, Unit
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition", *WORKFLOW_SUBMITTERS)
 #: what someone whose role was taken away may still do with the form opened in the unit's name: end it
 _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
@@ -562,6 +563,8 @@ class FormService:
             submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, now=self._clock())
         elif draft.form == "tipoff_addition":
             submitted, notices = await add_to_tipoff(session, draft, data)
+        elif draft.form in WORKFLOW_SUBMITTERS:
+            submitted, notices = await WORKFLOW_SUBMITTERS[draft.form](session, actor, draft, data, self._clock())
         elif draft.form == "inspection":
             unit_id = int(draft.context["unit_id"])
             submitted = await create_inspection(session, draft, data, unit_id=unit_id, district=district, today=today)

@@ -1,0 +1,27 @@
+"""The submitters of issue 15's forms, by form key: each takes (session, actor, draft, answers, now) inside the
+form service's unit of work and returns what was recorded and the notices it owes (queued with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.forms.prompt import Submitted
+from bot.services.actors import Actor
+from bot.services.closure_return import submit_closure_return
+from bot.services.deadlines import submit_extension_refusal, submit_extension_request
+from bot.services.notices import Notice
+from bot.services.supervision import submit_supervision
+from storage.models import Draft
+
+Submitter = Callable[[AsyncSession, Actor, Draft, dict[str, Any], datetime], Awaitable[tuple[Submitted, list[Notice]]]]
+
+WORKFLOW_SUBMITTERS: dict[str, Submitter] = {
+    "deadline_extension": submit_extension_request,
+    "extension_refusal": submit_extension_refusal,
+    "closure_return": submit_closure_return,
+    "supervision": submit_supervision,
+}
