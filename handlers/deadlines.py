@@ -69,7 +69,7 @@ def extension_keyboard(view: ExtensionView) -> InlineKeyboardMarkup | None:
     if view.status != "pending":
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=_("✅ Approve"), callback_data=ExtensionCb(a="ap", id=view.id).pack()),
+        InlineKeyboardButton(text=_("✅ Approve the extension"), callback_data=ExtensionCb(a="ap", id=view.id).pack()),
         InlineKeyboardButton(text=_("❌ Refuse"), callback_data=ExtensionCb(a="rf", id=view.id).pack()),
     ]])
 

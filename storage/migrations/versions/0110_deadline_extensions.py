@@ -2,7 +2,7 @@
 hazard's deadline (one pending per hazard), and a supervision's requirement, deadline and responsible person.
 
 Revision ID: 0110
-Revises: 0100
+Revises: 0100 (and needs 0010: the supervision table)
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 revision = "0110"
 down_revision = "0100"
 branch_labels = None
-depends_on = None
+depends_on = ("0010",)  # the supervision table
 
 
 def upgrade() -> None:
