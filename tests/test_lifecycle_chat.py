@@ -224,7 +224,8 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
 
     await _open(office, "/office")
     await office.press("确认挂账")
-    assert "台账编号：" in _last(h, office)
+    answer, prompt = _sent_to(h, 403)[-2:]  # the answer, then the office's prompt to supervise (方案 五(五))
+    assert "台账编号：" in answer and "重大隐患已挂账" in prompt and "区政府" in prompt
     await _open(office, "/find 张XX出租房")
     card = _last(h, office)
     assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
@@ -242,8 +243,12 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
 
     await _open(office, "/find 张XX出租房")
     await office.press("挂牌督办")
-    assert [b.text for b in office.buttons()] == ["区政府", "区安委会", "街乡"]
+    assert [b.text for b in office.buttons()][:4] == ["区政府", "区安委会", "区安委会办公室", "街乡"]
     await office.press("区政府")
+    await office.say("制订整改方案，专人负责，全程跟踪")
+    await office.say("2018-11-15")
+    await office.say("刘领导（主管副主任）")
+    await office.press("提交")
     assert "挂牌督办" in _last(h, office)
     assert any("挂牌督办" in t for t in _sent_to(h, 503)) and any("挂牌督办" in t for t in _sent_to(h, 504))
     message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
