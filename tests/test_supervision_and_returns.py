@@ -1,0 +1,133 @@
+"""Supervision with substance and returned closures (issue 15 items 4 and 6) through the dispatcher, on SQLite
+and PostgreSQL: registering a major hazard prompts the office, whose notice button opens the supervision form
+with 区政府 chosen; level, requirement, deadline and person responsible reach the unit, the card, the 一患一案
+case file and the 附件2 export's remarks. The office returns a closure request with a reason: the hazard waits for
+a new re-inspection and the unit hears why."""
+
+from __future__ import annotations
+
+from aiogram.methods import SendMessage
+from sqlmodel import col, select
+
+from bot.domain import HazardState
+from bot.local_chat import LocalChat, plain
+from storage.excel.export import ExportFilter, hazard_rows
+from storage.models import Hazard, HazardEvent
+from storage.models_lifecycle import Supervision
+from tests.conftest import Harness
+from tests.document_reading import pdf_pages
+from tests.lifecycle_factories import hazard
+
+HOME, OFFICE = "建外街道", "区安委会办公室"
+
+
+def _sent_to(h: Harness, chat: LocalChat) -> list[str]:
+    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat.user.id]
+
+
+def _last(h: Harness, chat: LocalChat) -> str:
+    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
+    return chat.texts(own)[-1] if chat.texts(own) else ""
+
+
+async def _actor(h: Harness, chat: LocalChat):  # type: ignore[no-untyped-def]
+    return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+
+
+async def test_a_major_hazard_goes_under_district_government_supervision_from_the_offices_notice(
+    harness: Harness,
+) -> None:
+    h = harness
+    inspector = await h.bind(401, "inspector", HOME, "李检查")
+    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
+    office = await h.bind(403, "office", OFFICE, "张办公室")
+    office2 = await h.bind(404, "office", OFFICE, "孙办公室")
+    leader = await h.bind(405, "leader", HOME, "刘领导")
+    contact = await h.bind(406, "contact", HOME, "陈联络")
+    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.PENDING_CONFIRMATION,
+                       level="重大隐患", full_plan=True)
+
+    await office.say("/office")
+    await office.press(1)
+    await office.press("确认挂账")
+    prompt = [t for t in _sent_to(h, office2) if "重大隐患已挂账" in t]
+    assert prompt and "区政府" in prompt[-1]  # every officer is prompted, not only the one who registered it
+    await office2.press("📌 挂牌督办")
+    assert "督办级别" in _last(h, office2) and "区政府" in _last(h, office2)  # chosen already
+    await office2.press("区政府")
+    await office2.say("制订整改方案，专人负责，全程跟踪督促")
+    await office2.say("2018-11-15")
+    await office2.say("刘领导（主管副主任）")
+    await office2.press("提交")
+    assert "已由区政府挂牌督办" in _last(h, office2)
+    for chat in (leader, contact, inspector, reviewer):
+        told = [t for t in _sent_to(h, chat) if "区政府挂牌督办" in t]
+        assert told and "督办期限：2018-11-15" in told[-1] and "刘领导（主管副主任）" in told[-1], chat.user.id
+
+    await leader.press("查看隐患")  # the button on the leader's notice opens the card
+    card = _last(h, leader)
+    assert "区政府挂牌督办，自2018-10-15起 · 督办期限2018-11-15 · 责任人：刘领导（主管副主任） · 督办中" in card, card
+    assert "督办要求：制订整改方案" in card
+
+    pdf = await h.core.services.documents.case_file(await _actor(h, office), hid)
+    text = "".join(pdf_pages(pdf.data))
+    for fact in ("挂牌督办", "区政府", "制订整改方案，专人负责，全程跟踪督促", "2018-11-15", "刘领导（主管副主任）"):
+        assert fact in text, fact
+    async with h.core.uow() as u:
+        [row] = [r for r in await hazard_rows(u.session, ExportFilter()) if r["site_name"] == "张XX出租房"]
+        sup = (await u.session.exec(select(Supervision).where(Supervision.hazard_id == hid))).one()
+    assert "区政府挂牌督办（2018-10-15起，督办期限2018-11-15）" in row["remarks"]
+    assert (sup.level, sup.responsible, sup.deadline.isoformat() if sup.deadline else None) == (
+        "区政府", "刘领导（主管副主任）", "2018-11-15")
+
+    # the same level twice is refused and nothing is recorded
+    await office2.say("/find 张XX出租房")
+    await office2.press(1)
+    await office2.press("挂牌督办")
+    await office2.press("区政府")
+    await office2.say("再次督办")
+    await office2.say("2018-11-20")
+    await office2.say("某某")
+    await office2.press("提交")
+    assert "已由该层级挂牌督办" in _last(h, office2)
+    async with h.core.uow() as u:
+        assert len((await u.session.exec(select(Supervision))).all()) == 1
+
+
+async def test_the_office_returns_a_closure_request_with_its_reason(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(411, "inspector", HOME, "李检查")
+    reinspector = await h.bind(412, "inspector", HOME, "赵复查")
+    reviewer = await h.bind(413, "reviewer", HOME, "王审核")
+    office = await h.bind(414, "office", OFFICE, "张办公室")
+    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.CLOSURE_REQUESTED,
+                       rectified_by=await _actor(h, inspector))
+
+    await reviewer.say("/find 张XX出租房")
+    await reviewer.press(1)
+    assert not [b for b in reviewer.buttons() if "退回销账申请" in b.text]  # the office's alone
+    await office.say("/office")
+    await office.press(1)
+    await office.press("退回销账申请")
+    assert "退回理由" in _last(h, office)
+    await office.say("验收照片看不清灭火器位置，请重新复查")
+    await office.press("提交")
+    assert "已将" in _last(h, office) and "待重新复查" in _last(h, office)
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid)
+                                       .order_by(col(HazardEvent.id)))).all()
+    assert row is not None and row.state == HazardState.RECTIFIED.value
+    assert (events[-1].action, events[-1].from_state, events[-1].to_state, events[-1].note) == (
+        "return_closure", "closure_requested", "rectified", "验收照片看不清灭火器位置，请重新复查")
+    for chat in (inspector, reviewer):
+        told = [t for t in _sent_to(h, chat) if "销账申请被退回" in t]
+        assert told and "验收照片看不清" in told[-1], chat.user.id
+    assert not [t for t in _sent_to(h, reinspector) if "销账申请被退回" in t]  # no re-inspection was recorded by them
+
+    # the old button again: the hazard is no longer awaiting closure, nothing changes
+    await office.say("/find 张XX出租房")
+    await office.press(1)
+    assert not [b for b in office.buttons() if "退回销账申请" in b.text]
+    async with h.core.uow() as u:
+        assert len((await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()) == len(events)
