@@ -15,6 +15,7 @@ from bot.clock import Clock, shanghai_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
+from bot.services.closure_checks import ClosureCheckService
 from bot.services.closure_return import ClosureReturnService
 from bot.services.deadlines import DeadlineService
 from bot.services.documents import DocumentService
@@ -62,6 +63,7 @@ class Services:
     deadlines: DeadlineService
     supervision: SupervisionService
     closure_return: ClosureReturnService
+    closure_checks: ClosureCheckService
 
 
 @dataclass
@@ -105,6 +107,7 @@ def build_services(
         deadlines=DeadlineService(uow, clock, forms),
         supervision=SupervisionService(uow, clock, forms),
         closure_return=ClosureReturnService(uow, clock, forms),
+        closure_checks=ClosureCheckService(uow, clock, forms),
     )
 
 

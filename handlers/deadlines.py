@@ -20,7 +20,7 @@ from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from handlers.callbacks import Num
 from handlers.form_view import render
-from handlers.hazard_callbacks import CODE_OF, HazardCb
+from handlers.hazard_callbacks import CODE_OF, HazardCb, VerifyCb
 from handlers.lifecycle_common import press, refuse
 from handlers.message_edits import drop_keyboard, message_of
 from handlers.reminders import ReminderCb
@@ -44,6 +44,10 @@ def submitted_text(result: Submitted) -> str:
                  "told. Until then the current deadline stands.").format(date=q(result.state or ""), number=number)
     if result.kind == "extension_refusal":
         return _("❌ Extension refused for {number}; the unit is told with your reason.").format(number=number)
+    if result.kind == "closure":
+        return _("🗂 {number} is closed (销账); the inspector is told.").format(number=number)
+    if result.kind == "verification_pass":
+        return _("✅ Verification of {number} recorded as passed; it stays closed.").format(number=number)
     if result.kind == "closure_return":
         return _("↩️ Closure request of {number} returned to the unit; it waits for a new re-inspection.").format(
             number=number)
@@ -130,5 +134,16 @@ def router() -> Router:
     async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                              locale: str) -> None:
         await _open_form(query, actor, services.closure_return.start(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
+    async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                    locale: str) -> None:
+        await _open_form(query, actor, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(VerifyCb.filter(F.ok == 1))
+    async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
+                       locale: str) -> None:
+        start = services.closure_checks.start_verification_pass(actor, callback_data.id, locale)
+        await _open_form(query, actor, start, locale)
 
     return r

@@ -13,7 +13,8 @@ from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
-WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision")
+WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision", "closure",
+                  "verification_pass")
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
 

@@ -88,10 +88,7 @@ def router() -> Router:
                        bot: Bot) -> None:
         await press(query, actor, services.lifecycle.register(actor, callback_data.id))
 
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
-    async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                    bot: Bot) -> None:
-        await press(query, actor, services.lifecycle.close(actor, callback_data.id))
+    # 销账 and a passed 核查 open their forms (handlers.deadlines): the review card confirms, with a note and photos
 
     # the card's 📌 button opens the supervision form (handlers.deadlines); the level buttons below are kept for
     # messages sent before it did
@@ -123,10 +120,6 @@ def router() -> Router:
     @r.callback_query(VerifyCb.filter())
     async def check(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services, bot: Bot,
                     state: FSMContext) -> None:
-        if callback_data.ok:
-            await press(query, actor, services.verification.record(actor, callback_data.id, passed=True),
-                        clear=False)
-            return
         if not has_district_scope(actor):
             await refuse(query, actor, PermissionDenied(action="verify"))
             return

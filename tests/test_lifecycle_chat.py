@@ -116,6 +116,14 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(office, "/office")
     await office.press("销账")
+    assert "销账说明" in _last(h, office)
+    await office.press("取消")  # 销账 asks to confirm: cancelled, the hazard still waits for closure
+    assert await _state(h, hid) == ("closure_requested", 7)
+    await _open(office, "/office")
+    await office.press("销账")
+    await office.press("跳过")  # note
+    await office.press("跳过")  # photos
+    await office.press("提交")
     assert "已销账" in _last(h, office)
 
     await office.say("/verify")
@@ -138,6 +146,10 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector2.press("完成")
     await _open(office, "/office")
     await office.press("销账")
+    await office.say("整改到位，同意销账")
+    await office.photo(photos_dir / "landscape_1.jpg")
+    await office.press("完成")
+    await office.press("提交")
     assert await _state(h, hid) == ("closed", 12)
 
     await _open(contact, "/find 110105001201810150001")
@@ -149,7 +161,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "销账"):
         assert step in history, step
     albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
-    assert sum(len(a.media) for a in albums) == 3
+    assert sum(len(a.media) for a in albums) == 4  # with the photo of the second 销账
     async with h.core.uow() as u:
         actions = (await u.session.exec(
             select(HazardEvent.action).where(HazardEvent.hazard_id == hid).order_by(col(HazardEvent.id))

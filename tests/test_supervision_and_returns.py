@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
 from storage.excel.export import ExportFilter, hazard_rows
-from storage.models import Hazard, HazardEvent
-from storage.models_lifecycle import Supervision
+from storage.models import Hazard, HazardEvent, Photo
+from storage.models_lifecycle import Supervision, Verification
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
@@ -131,3 +131,49 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     assert not [b for b in office.buttons() if "退回销账申请" in b.text]
     async with h.core.uow() as u:
         assert len((await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()) == len(events)
+
+
+async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_photos(harness: Harness,
+                                                                                    photos_dir) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    inspector = await h.bind(421, "inspector", HOME, "李检查")
+    office = await h.bind(422, "office", OFFICE, "张办公室")
+    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.CLOSURE_REQUESTED,
+                       rectified_by=await _actor(h, inspector))
+    await office.say("/office")
+    await office.press(1)
+    await office.press("销账")
+    await office.say("现场复核无误，同意销账")
+    await office.photo(photos_dir / "landscape_1.jpg")
+    await office.press("完成")
+    assert "销账说明" in _last(h, office) and "现场复核无误" in _last(h, office)  # the review card: confirm
+    await office.press("提交")
+    assert "已销账" in _last(h, office)
+    assert any("销账" in t for t in _sent_to(h, inspector))
+
+    await office.say("/verify")
+    passed = next(b for b in office.buttons() if b.text == "1. 合格")
+    await office.press_button(passed)
+    await office.press("取消")  # cancelled: the check still waits for its result
+    async with h.core.uow() as u:
+        [check] = (await u.session.exec(select(Verification))).all()
+        assert check.result == "pending"
+    await office.press_button(passed)  # the same button again, on the message of /verify
+    await office.say("抽查现场，未见反弹")
+    await office.photo(photos_dir / "landscape_2.jpg")
+    await office.press("完成")
+    await office.press("提交")
+    assert "核查合格" in _last(h, office)
+    await office.press_button(passed)  # a third press: already recorded, nothing changes
+    assert "核查" in _last(h, office) and "张办公室" in _last(h, office)
+    async with h.core.uow() as u:
+        [check] = (await u.session.exec(select(Verification))).all()
+        events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid)
+                                       .order_by(col(HazardEvent.id)))).all()
+        photos = (await u.session.exec(select(Photo).where(Photo.hazard_id == hid))).all()
+        row = await u.session.get(Hazard, hid)
+    assert (check.result, check.note, len(check.photo_ids)) == ("passed", "抽查现场，未见反弹", 1)
+    assert [(e.action, e.note, len(e.data["photos"])) for e in events[-2:]] == [
+        ("close", "现场复核无误，同意销账", 1), ("verify_pass", "抽查现场，未见反弹", 1)]
+    assert {p.stage for p in photos} == {"verification"} and len(photos) == 2
+    assert row is not None and row.state == "closed"

@@ -65,7 +65,8 @@ FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition", *WORKFLOW_
 #: what someone whose role was taken away may still do with the form opened in the unit's name: end it
 _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
-_PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
+_PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF,
+                 "closure": PhotoStage.VERIFICATION, "verification_pass": PhotoStage.VERIFICATION}
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
 OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]

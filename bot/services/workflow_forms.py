@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.forms.prompt import Submitted
 from bot.services.actors import Actor
+from bot.services.closure_checks import submit_closure, submit_verification_pass
 from bot.services.closure_return import submit_closure_return
 from bot.services.deadlines import submit_extension_refusal, submit_extension_request
 from bot.services.notices import Notice
@@ -24,4 +25,6 @@ WORKFLOW_SUBMITTERS: dict[str, Submitter] = {
     "extension_refusal": submit_extension_refusal,
     "closure_return": submit_closure_return,
     "supervision": submit_supervision,
+    "closure": submit_closure,
+    "verification_pass": submit_verification_pass,
 }
