@@ -48,6 +48,11 @@ def submitted_text(result: Submitted) -> str:
         return _("🗂 {number} is closed (销账); the inspector is told.").format(number=number)
     if result.kind == "verification_pass":
         return _("✅ Verification of {number} recorded as passed; it stays closed.").format(number=number)
+    if result.kind == "verification_fail":
+        return _("⚠️ Verification of {number} failed (rebound): it is open again with the new deadline; the unit "
+                 "is told.").format(number=number)
+    if result.kind == "rejection":
+        return _("❌ {number} rejected; the inspector is told with your reason.").format(number=number)
     if result.kind == "closure_return":
         return _("↩️ Closure request of {number} returned to the unit; it waits for a new re-inspection.").format(
             number=number)
@@ -140,10 +145,15 @@ def router() -> Router:
                     locale: str) -> None:
         await _open_form(query, actor, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
 
-    @r.callback_query(VerifyCb.filter(F.ok == 1))
+    @r.callback_query(VerifyCb.filter())
     async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
                        locale: str) -> None:
-        start = services.closure_checks.start_verification_pass(actor, callback_data.id, locale)
+        start = services.closure_checks.start_verification(actor, callback_data.id, bool(callback_data.ok), locale)
         await _open_form(query, actor, start, locale)
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
+    async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                     locale: str) -> None:
+        await _open_form(query, actor, services.closure_checks.start_rejection(actor, callback_data.id, locale), locale)
 
     return r

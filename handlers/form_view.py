@@ -14,7 +14,7 @@ from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
 WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision", "closure",
-                  "verification_pass")
+                  "verification_pass", "verification_fail", "rejection")
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
 

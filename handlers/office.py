@@ -8,7 +8,6 @@ from datetime import date
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -17,13 +16,11 @@ from bot.domain import HazardState
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, PermissionDenied
-from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope, local_date
+from bot.services.lifecycle import SUPERVISION_LEVELS, Action, local_date
 from bot.services.verification import DrawnSample, PendingCheck
-from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
 from handlers.lifecycle_common import press, refuse
-from handlers.message_edits import message_of
 from handlers.message_limits import clip
 from handlers.texts import q
 
@@ -117,13 +114,6 @@ def router() -> Router:
             return
         await message.answer(checks_text(samples, checks), reply_markup=checks_keyboard(checks))
 
-    @r.callback_query(VerifyCb.filter())
-    async def check(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services, bot: Bot,
-                    state: FSMContext) -> None:
-        if not has_district_scope(actor):
-            await refuse(query, actor, PermissionDenied(action="verify"))
-            return
-        await query.answer()
-        await lifecycle_input.begin(state, message_of(query), "verify_fail", verification_id=callback_data.id)
+    # a check's «passed» / «failed» opens its form (handlers.deadlines): the review card asks to confirm
 
     return r

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -14,11 +13,9 @@ from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
-from handlers import lifecycle_input
 from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.hazard_view import lifecycle_error, list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of
+from handlers.lifecycle_common import press
 
 
 def router() -> Router:
@@ -39,12 +36,6 @@ def router() -> Router:
                       bot: Bot) -> None:
         await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
 
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
-    async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                     state: FSMContext) -> None:
-        if await allowed_case(query, actor, services, callback_data.id, Action.REJECT) is None:
-            return
-        await query.answer()
-        await lifecycle_input.begin(state, message_of(query), "reject", hazard_id=callback_data.id)
+    # ❌ Reject opens the rejection form (handlers.deadlines): its review card asks to confirm
 
     return r

@@ -131,8 +131,10 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await office.press("1. 不合格")
     await office.say("楼道又见电动车充电")
     await office.say("2018-12-31")
-    await office.press("完成")
-    assert "核查不合格（反弹）" in _last(h, office) and "已挂账，整改中" in _last(h, office)
+    await office.press("跳过")  # photos
+    assert "新的整改期限" in _last(h, office) and "2018-12-31" in _last(h, office)  # the card asks to confirm
+    await office.press("提交")
+    assert "核查不合格（反弹）" in _last(h, office) and (await _state(h, hid))[0] == "registered"
     assert any("反弹" in t for t in _sent_to(h, 205)) and any("反弹" in t for t in _sent_to(h, 203))
 
     await _open(inspector, "/rectify")
@@ -194,11 +196,11 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
 
     await _open(reviewer, "/review")
     await reviewer.press("驳回")
-    await reviewer.say("/review")  # another command ends the question; the reason is not taken from later text
-    assert "待审核的隐患" in _last(h, reviewer)
-    await reviewer.say("不是理由")
+    await reviewer.say("不是理由")  # the rejection form's reason: its card asks to confirm
     assert await _state(h, hid) == ("pending_review", 1)
-    await reviewer.press(1)
+    await reviewer.press("取消")  # cancelled: nothing rejected
+    assert await _state(h, hid) == ("pending_review", 1)
+    await _open(reviewer, "/review")
     await reviewer.press("审核通过")
     await reviewer.press("审核通过")
     assert "已由 王审核 完成" in _last(h, reviewer)

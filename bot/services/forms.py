@@ -66,7 +66,8 @@ FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition", *WORKFLOW_
 _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF,
-                 "closure": PhotoStage.VERIFICATION, "verification_pass": PhotoStage.VERIFICATION}
+                 "closure": PhotoStage.VERIFICATION, "verification_pass": PhotoStage.VERIFICATION,
+                 "verification_fail": PhotoStage.VERIFICATION}
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
 OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]

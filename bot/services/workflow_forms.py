@@ -11,7 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.forms.prompt import Submitted
 from bot.services.actors import Actor
-from bot.services.closure_checks import submit_closure, submit_verification_pass
+from bot.services.closure_checks import (
+    submit_closure,
+    submit_rejection,
+    submit_verification_fail,
+    submit_verification_pass,
+)
 from bot.services.closure_return import submit_closure_return
 from bot.services.deadlines import submit_extension_refusal, submit_extension_request
 from bot.services.notices import Notice
@@ -27,4 +32,6 @@ WORKFLOW_SUBMITTERS: dict[str, Submitter] = {
     "supervision": submit_supervision,
     "closure": submit_closure,
     "verification_pass": submit_verification_pass,
+    "verification_fail": submit_verification_fail,
+    "rejection": submit_rejection,
 }
