@@ -187,3 +187,46 @@ async def test_a_request_must_be_later_than_the_current_deadline_and_only_the_un
     assert "须晚于现整改期限（2018-11-30）" in _last(h, inspector)
     async with h.core.uow() as u:
         assert (await u.session.exec(select(DeadlineExtension))).all() == []
+
+
+async def test_each_officer_reads_the_request_in_their_own_language(harness: Harness) -> None:
+    from bot.domain import Role
+
+    h = harness
+    inspector = await h.bind(331, "inspector", HOME, "李检查")
+    chinese = await h.bind(332, "office", OFFICE, "张办公室")
+    issued = await h.core.services.invites.issue(Role.OFFICE, OFFICE, issuer=None)
+    english = h.chat(333, "Olivia", language="en")
+    await english.say(f"/bind {issued.code}")
+    hid = await _registered(h, inspector)
+    await _card(h, inspector, hid)
+    await inspector.press("申请延期")
+    await inspector.say("2018-11-30")
+    await inspector.say("材料进场延误")
+    await inspector.press("提交")
+    [zh] = [t for t in _sent_to(h, chinese) if "延期申请" in t]
+    [en] = [t for t in _sent_to(h, english) if "Deadline extension requested" in t]
+    assert "李检查申请将整改期限由2018-10-10延至2018-11-30" in zh
+    assert "asks to move the rectification deadline from 2018-10-10 to 2018-11-30" in en and "材料进场延误" in en
+    await english.press("Approve or refuse")
+    assert "Current deadline: 2018-10-10" in _last(h, english)
+    await english.press("✅ Approve the extension")
+    assert (await _hazard(h, hid)).deadline == date(2018, 11, 30)
+    assert any("延期已批准" in t and "Olivia" in t for t in _sent_to(h, inspector))
+
+
+async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(341, "inspector", HOME, "李检查")
+    reviewer = await h.bind(342, "reviewer", HOME, "王审核")
+    actor = await h.core.services.users.touch(341, "李检查", "zh-hans")
+    hid = await hazard(h.core.uow, actor)
+    await reviewer.say("/review")
+    await reviewer.press(1)
+    await reviewer.press("驳回")
+    await reviewer.say("地址不详，请补充门牌号")
+    assert (await _hazard(h, hid)).state == "pending_review"  # the card asks first
+    await reviewer.press("提交")
+    assert "已退回" in _last(h, reviewer)
+    assert (await _hazard(h, hid)).state == "rejected"
+    assert any("地址不详，请补充门牌号" in t for t in _sent_to(h, inspector))
