@@ -135,6 +135,11 @@ def router() -> Router:
                         locale: str) -> None:
         await _open_form(query, actor, services.supervision.start(actor, callback_data.id, locale), locale)
 
+    @r.callback_query(ReminderCb.filter(F.action == "supervise"))
+    async def supervise_from_reminder(query: CallbackQuery, callback_data: ReminderCb, actor: Actor,
+                                      services: Services, locale: str) -> None:
+        await _open_form(query, actor, services.supervision.start(actor, callback_data.id, locale), locale)
+
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.RETURN_CLOSURE]))
     async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                              locale: str) -> None:

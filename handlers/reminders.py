@@ -153,10 +153,7 @@ def router() -> Router:
         elif action == "hazard":
             text = _("Report the rectification of this hazard with its photos to your unit's reviewer, "
                      "who updates it in the ledger; new hazards go in with /hazard.")
-        elif action == "supervise":
-            text = (_("Noted. Decide the supervision level (district government, safety committee or "
-                      "township) and notify the responsible unit.")
-                    if actor.has(Role.OFFICE) or actor.is_admin else domain_error("permission_denied", {}))
+        # "supervise" and "extend" open their forms (handlers.deadlines, before this router)
         elif action == "rank":
             try:
                 text = ranking_text(await services.reports.rankings(actor))

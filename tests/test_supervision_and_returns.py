@@ -177,3 +177,33 @@ async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_ph
         ("close", "现场复核无误，同意销账", 1), ("verify_pass", "抽查现场，未见反弹", 1)]
     assert {p.stage for p in photos} == {"verification"} and len(photos) == 2
     assert row is not None and row.state == "closed"
+
+
+async def test_the_overdue_supervision_reminder_opens_the_supervision_form(harness: Harness) -> None:
+    from datetime import date
+
+    from reminders.calendar import WorkCalendar
+    from reminders.sender import Sender
+    from reminders.service import run_rules
+    from reminders.settings import ReminderSettings
+    from tests.conftest import TODAY
+
+    h = harness
+    inspector = await h.bind(431, "inspector", HOME, "李检查")
+    office = await h.bind(432, "office", OFFICE, "张办公室")
+    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.REGISTERED, level="重大隐患",
+                       deadline=date(2018, 10, 10), full_plan=True)
+    cfg = ReminderSettings(per_chat_interval=0.0)
+    await run_rules(h.core.uow, date(2018, 10, 15), WorkCalendar.from_file(), cfg, h.core.settings.tz, TODAY)
+    await Sender(h.bot, h.core.uow, cfg, h.core.settings.tz, h.core.clock).run_until_done()
+    assert any("拟挂牌督办" in t or "挂牌督办" in t for t in _sent_to(h, office))
+    await office.press(1)  # the reminder's only button
+    assert "督办级别" in _last(h, office)
+    await office.press("区政府")
+    await office.say("立即整改")
+    await office.say("2018-10-31")
+    await office.say("王主任")
+    await office.press("提交")
+    async with h.core.uow() as u:
+        sup = (await u.session.exec(select(Supervision).where(Supervision.hazard_id == hid))).one()
+    assert (sup.level, sup.requirement, sup.responsible) == ("区政府", "立即整改", "王主任")
