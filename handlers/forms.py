@@ -101,6 +101,8 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 def _error_text(exc: DomainError, actor: Actor) -> str:
     if isinstance(exc, PermissionDenied) and not actor.is_bound:
         return domain_error("not_bound", {})
+    if exc.code == "stale_action":  # a button of an earlier question, not a hazard changed by someone else
+        return domain_error(exc.code, exc.params)
     return lifecycle_error(exc)  # a form about a hazard meets its life cycle's refusals; others fall through
 
 
