@@ -16,6 +16,9 @@ from bot.clock import Clock, system_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
+from bot.services.closure_checks import ClosureCheckService
+from bot.services.closure_return import ClosureReturnService
+from bot.services.deadlines import DeadlineService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
@@ -27,6 +30,7 @@ from bot.services.plans import PlanService
 from bot.services.rank_subscriptions import RankSubscriptionService
 from bot.services.reports import ReportService
 from bot.services.summary import StatusRules
+from bot.services.supervision import SupervisionService
 from bot.services.tipoffs import TipOffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
@@ -60,6 +64,10 @@ class Services:
     rank_subscriptions: RankSubscriptionService
     tipoffs: TipOffService
     documents: DocumentService
+    deadlines: DeadlineService
+    supervision: SupervisionService
+    closure_return: ClosureReturnService
+    closure_checks: ClosureCheckService
 
 
 @dataclass
@@ -112,6 +120,10 @@ def build_services(
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
         documents=DocumentService(uow, photo_store, clock, find),
+        deadlines=DeadlineService(uow, clock, forms),
+        supervision=SupervisionService(uow, clock, forms),
+        closure_return=ClosureReturnService(uow, clock, forms),
+        closure_checks=ClosureCheckService(uow, clock, forms),
     )
 
 

@@ -15,6 +15,7 @@ ROUTER_MODULES = (
     "handlers.start",
     "handlers.binding",
     "handlers.input_migration",  # life-cycle questions left open before the form engine asked them
+    "handlers.deadlines",  # before handlers.reminders: it takes the overdue reminder's "extend" button
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",

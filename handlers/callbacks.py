@@ -42,7 +42,7 @@ class ReportCb(CallbackData, prefix="s1"):
 
 
 class TipCb(CallbackData, prefix="t1"):
-    """A verifier's tip-off button. ``a``: ``v`` open, ``c`` 查实, ``r`` 不属实 menu, ``rr`` reason ``i``,
+    """A verifier's tip-off button. ``a``: ``v`` open, ``c`` 查实, ``r`` 不属实 menu, ``rr`` reason ``i`` (asks to confirm), ``rc`` confirmed 不属实 with reason ``i``,
     ``f`` forward menu, ``ff`` forward to township ``i``, ``m`` merge into ``k`` (``t``/``h``) ``j``."""
 
     a: str

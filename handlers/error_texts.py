@@ -56,6 +56,11 @@ def _lifecycle(exc: DomainError) -> str | None:
         "notice_not_applicable": _("This notice does not fit the hazard as it stands now (rectification notice: "
                                    "registered; supervision notice: under supervision; re-inspection record: "
                                    "rectification reported)."),
+        "extension_pending": _("An extension request for this hazard is already waiting for the district safety "
+                               "office (to {requested}); one at a time."),
+        "extension_not_later": _("The new deadline must be after the current deadline ({deadline})."),
+        "deadline_locked": _("After registration the deadline ({deadline}) changes only by an extension request "
+                             "that the district safety office approves: use “Request a deadline extension”."),
     }
     if exc.code == "stale_action" and "hazard_id" in exc.params:
         # two people pressed at the same moment and the other one's press was stored first; a form's stale
@@ -65,6 +70,10 @@ def _lifecycle(exc: DomainError) -> str | None:
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
                                                             action=action_name(str(exc.params.get("action"))))
+    if exc.code == "extension_decided":
+        status = _("extension approved") if exc.params.get("status") == "approved" else _("extension refused")
+        return _("This request was already decided: {status} by {name}.").format(status=status,
+                                                                               name=p.get("by") or "?")
     if exc.code == "five_implementations_missing":
         return _("The five implementations are not complete; missing: {fields}.").format(
             fields="、".join(field_name(k) for k in exc.params.get("missing", [])))

@@ -17,6 +17,9 @@ from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q
 from handlers.tipoff_texts import submitted_tipoff_text
 
+WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision", "closure",
+                  "verification_pass")
+
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
 
 
@@ -175,6 +178,10 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
         return outcome_text(result.detail), None  # the service queued the notices to the others
     if result.kind in ("tipoff", "tipoff_addition"):
         return submitted_tipoff_text(result), None
+    if result.kind in WORKFLOW_FORMS:
+        from handlers.deadlines import submitted_text  # it renders its forms' questions with this module
+
+        return submitted_text(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

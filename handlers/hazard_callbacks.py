@@ -22,6 +22,8 @@ ACTION_CODES: dict[str, Action] = {
     "lp": Action.LOOKBACK_PASS,
     "lr": Action.LOOKBACK_REBOUND,
     "pl": Action.SET_PLAN,
+    "xr": Action.REQUEST_EXTENSION,
+    "rt": Action.RETURN_CLOSURE,
 }
 # Level changes name the level they set, so that a second press cannot undo the first.
 LEVEL_CODES = {"lm": "重大隐患", "lg": "一般隐患"}

@@ -23,6 +23,7 @@ from bot.services.transitions import Outcome
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import localized, q
+from handlers.workflow_card import pending_extension_line, supervision_lines
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
@@ -70,6 +71,8 @@ def button_label(action: Action) -> str:
         Action.LOOKBACK_PASS: _("🔁 Lookback: no rebound"),
         Action.LOOKBACK_REBOUND: _("⚠️ Lookback: rebound"),
         Action.SET_PLAN: _("📝 Fill in the five implementations"),
+        Action.REQUEST_EXTENSION: _("⏳ Request a deadline extension"),
+        Action.RETURN_CLOSURE: _("↩️ Return the closure request"),
     }
     return labels[action]
 
@@ -108,6 +111,7 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("State: {state}").format(state=state))
     if s.supervision:
         lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
+    lines.extend(supervision_lines(case))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
     if case.origins:
@@ -118,6 +122,9 @@ def card_text(case: HazardCase) -> str:
     lines.append(_("Measures: {v}").format(v=q(shorten(plan.measures or "—", CARD_PLAN_TEXT_LIMIT))))
     lines.append(_("Funds (10k yuan): {v}").format(v=q(amount_text(plan.funds) or "—")))
     lines.append(_("Deadline: {v}").format(v=q(plan.deadline.isoformat() if plan.deadline else "—")))
+    waiting = pending_extension_line(case)
+    if waiting:
+        lines.append(waiting)
     lines.append(_("Contingency plan: {v}").format(v=q(shorten(plan.contingency_plan or "—", CARD_PLAN_TEXT_LIMIT))))
     if h.registered_at:
         lines.append(_("Registered at: {when}").format(when=_when(h.registered_at, case.tz)))

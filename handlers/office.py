@@ -16,14 +16,12 @@ from bot.domain import HazardState
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
 from bot.services.errors import PermissionDenied
-from bot.services.lifecycle import SUPERVISION_LEVELS, Action, has_district_scope
+from bot.services.lifecycle import SUPERVISION_LEVELS, Action
 from bot.services.verification import DrawnSample, PendingCheck
 from handlers.errors import OnRefusal
-from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.hazard_view import list_keyboard, list_text
-from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of
+from handlers.lifecycle_common import press
 from handlers.message_limits import clip
 from handlers.texts import q
 
@@ -85,17 +83,10 @@ def router() -> Router:
         await press(query, actor, services.lifecycle.register(actor, callback_data.id), hazard_id=callback_data.id,
                     on_refusal=on_refusal)
 
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
-    async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                    bot: Bot) -> None:
-        await press(query, actor, services.lifecycle.close(actor, callback_data.id))
+    # 销账 and a passed 核查 open their forms (handlers.deadlines): the review card confirms, with a note and photos
 
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
-    async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
-        await allowed_case(actor, services, callback_data.id, Action.SUPERVISE)
-        await query.answer()
-        await message_of(query).answer(_("Supervision at which level?"),
-                                       reply_markup=supervision_keyboard(callback_data.id))
+    # the card's 📌 button opens the supervision form (handlers.deadlines); the level buttons below are kept for
+    # messages sent before it did
 
     @r.callback_query(SuperviseCb.filter())
     async def supervise_at(query: CallbackQuery, callback_data: SuperviseCb, actor: Actor, services: Services,
@@ -116,17 +107,6 @@ def router() -> Router:
         checks = await services.verification.pending(actor)
         await message.answer(checks_text(samples, checks), reply_markup=checks_keyboard(checks))
 
-    @r.callback_query(VerifyCb.filter())
-    async def check(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services, bot: Bot,
-                    locale: str) -> None:
-        if callback_data.ok:
-            await press(query, actor, services.verification.record(actor, callback_data.id, passed=True),
-                        clear=False)
-            return
-        if not has_district_scope(actor):
-            raise PermissionDenied(action="verify")
-        await query.answer()
-        await open_form(message_of(query), actor, services, locale, "verification_fail",
-                        context={"verification_id": callback_data.id})
+    # a check's «passed» / «failed» opens its form (handlers.deadlines): the review card asks to confirm
 
     return r

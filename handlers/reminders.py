@@ -150,11 +150,7 @@ async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state
     elif action == "hazard":
         text = _("Report the rectification of this hazard with its photos to your unit's reviewer, "
                  "who updates it in the ledger; new hazards go in with /hazard.")
-    elif action == "supervise":
-        if not (actor.has(Role.OFFICE) or actor.is_admin):
-            raise PermissionDenied(action="supervise")
-        text = _("Noted. Decide the supervision level (district government, safety committee or "
-                 "township) and notify the responsible unit.")
+    # "supervise" and "extend" open their forms (handlers.deadlines, before this router)
     elif action == "rank":
         text = ranking_text(await services.reports.rankings(actor))
     else:

@@ -97,8 +97,21 @@ def router() -> Router:
             builder.adjust(3)
             builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
             await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
-        elif cb.a in ("rr", "ff", "m"):
-            if cb.a == "rr":
+        elif cb.a == "rr":  # 不属实 closes the tip-off for good: asked to confirm (checked again when pressed)
+            if not 0 <= cb.i < len(NOT_CONFIRMED_REASONS):
+                await message.answer(_("Unknown button."))
+                return
+            await services.tipoffs.may_reject(actor, cb.id)
+            builder = InlineKeyboardBuilder()
+            builder.button(text=_("✅ Confirm: not confirmed"), callback_data=TipCb(a="rc", id=cb.id, i=cb.i))
+            builder.button(text=_("« Back"), callback_data=TipCb(a="r", id=cb.id))
+            builder.adjust(1)
+            await drop_keyboard(message)  # the question is a message of its own: what it closes is in words
+            await message.answer(_(
+                "Close this tip-off as not confirmed ({reason})? The reporter is told and it cannot be reopened."
+            ).format(reason=reason_words(NOT_CONFIRMED_REASONS[cb.i])), reply_markup=builder.as_markup())
+        elif cb.a in ("rc", "ff", "m"):
+            if cb.a == "rc":
                 outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
             elif cb.a == "ff":
                 outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
@@ -110,6 +123,7 @@ def router() -> Router:
             ))
         else:
             await message.answer(_("Unknown button."))
+
     @r.message(Command("block_sender", "unblock_sender"))
     async def block(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
         number = (command.args or "").strip()

@@ -2,7 +2,8 @@
 
 The handler that receives one re-checks the presser's role and unit scope; the data proves nothing.
 Actions: ``ledger`` (unit id: update the unit's ledger), ``hazard`` (hazard id: open the hazard to
-report rectification), ``supervise`` (hazard id: office proposes 挂牌督办), ``info`` / ``summary`` /
+report rectification), ``supervise`` (hazard id: office proposes 挂牌督办),
+``extend`` (hazard id: the unit requests a deadline extension, 方案 四(三)), ``info`` / ``summary`` /
 ``plan`` / ``lookback`` (unit id: submit work information, quarterly summary, annual plan 附件3,
 lookback report), ``contacts`` (unit id: review the unit's contact list), ``rank`` (id 0: the full weekly
 ranking).
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PREFIX = "rm"
-ACTIONS = frozenset({"ledger", "hazard", "supervise", "info", "summary", "plan", "lookback", "contacts", "rank"})
+ACTIONS = frozenset({"ledger", "hazard", "supervise", "extend", "info", "summary", "plan", "lookback", "contacts", "rank"})
 
 
 @dataclass(frozen=True)

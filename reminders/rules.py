@@ -88,8 +88,10 @@ def deadline_approaching(hazard: HazardFacts, unit: UnitFacts, today: date, cal:
 
 
 def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[Reminder]:
-    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …). Overdue is the
-    card's and /status's definition (``bot.services.hazard_query.is_overdue``)."""
+    """Overdue: every day for the first week, then once a week (days 8–14, 15–21, …), judged on the approved
+    deadline (``Hazard.deadline``: a pending extension request moves nothing), with a button that starts an
+    extension request ("确需延期的，请说明原因并报区安委会办公室", 方案 四(三)). Overdue is the card's and
+    /status's definition (``bot.services.hazard_query.is_overdue``)."""
     if not is_overdue(hazard.state, hazard.deadline, today):
         return []
     days = days_overdue(hazard.deadline, today)
@@ -97,7 +99,7 @@ def deadline_overdue(hazard: HazardFacts, unit: UnitFacts, today: date) -> list[
     return [Reminder("deadline.overdue", f"hazard:{hazard.hazard_id}", f"{hazard.deadline}/{step}",
                      _responsible(hazard, unit),
                      texts.text(texts.overdue, hazard.site_name, hazard.ledger_number, hazard.deadline, days),
-                     texts.button("hazard"), ReminderAction("hazard", hazard.hazard_id), unit.unit_id)]
+                     texts.button("extend"), ReminderAction("extend", hazard.hazard_id), unit.unit_id)]
 
 
 def supervision(hazard: HazardFacts, unit: UnitFacts, office: tuple[Person, ...], today: date) -> list[Reminder]:

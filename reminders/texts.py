@@ -87,8 +87,9 @@ def deadline_soon(site: str, number: str, deadline: date, days: int) -> str:
 def overdue(site: str, number: str, deadline: date, days: int) -> str:
     return _("[Hazard overdue] The rectification deadline {date} of hazard “{site}” (ledger number {number}) "
              "has passed; it is {days} days overdue. Please have the party responsible rectify it at once "
-             "and press the button below to report progress; if an extension is needed, give the reason "
-             "and report it to the district safety office.").format(
+             "and report the rectification on the hazard's card (/rectify); if an extension is truly needed, "
+             "press the button below to request one with the reason, for the district safety office to "
+             "approve.").format(
         site=site, number=number, date=_d(deadline), days=days)
 
 
@@ -168,6 +169,7 @@ def _button_words(key: str) -> str:
         "ledger": _("Update the ledger"),
         "hazard": _("Report rectification"),
         "supervise": _("Set supervision"),
+        "extend": _("Request an extension"),
         "info": _("Send work information"),
         "summary": _("Send quarterly summary"),
         "plan": _("Send annual plan"),

@@ -113,14 +113,18 @@ class Verification(SQLModel, table=True):
 
 
 class Supervision(SQLModel, table=True):
-    """A hazard put under supervision (挂牌督办) at ``level`` (区政府, 区安委会, 街乡); open while
-    ``ended_at`` is empty (it ends when the hazard is closed)."""
+    """A hazard put under supervision (挂牌督办) at ``level`` (区政府, 区安委会, 街乡, 区安委会办公室; 方案 五(五)),
+    with the ``requirement`` (督办要求), the supervision ``deadline`` (督办期限, Asia/Shanghai date) and the
+    ``responsible`` person (责任人); open while ``ended_at`` is empty (it ends when the hazard is closed)."""
 
     __tablename__ = "supervision"
     id: int | None = Field(default=None, primary_key=True)
     hazard_id: int = Field(foreign_key="hazard.id", index=True)
     level: str = Field(max_length=8)
     note: str | None = Field(default=None, max_length=2000)
+    requirement: str | None = Field(default=None, max_length=2000)
+    deadline: date | None = None
+    responsible: str | None = Field(default=None, max_length=128)
     started_by: int = Field(foreign_key="app_user.id")
     started_at: datetime = _ts()
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -136,6 +136,14 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(office, "/office")
     await office.press("销账")
+    assert "销账说明" in _last(h, office)
+    await office.press("取消")  # 销账 asks to confirm: cancelled, the hazard still waits for closure
+    assert await _state(h, hid) == ("closure_requested", 7)
+    await _open(office, "/office")
+    await office.press("销账")
+    await office.press("跳过")  # note
+    await office.press("跳过")  # photos
+    await office.press("提交")
     assert "已销账" in _last(h, office)
 
     await office.say("/verify")
@@ -164,6 +172,10 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector2.press(SUBMIT)
     await _open(office, "/office")
     await office.press("销账")
+    await office.say("整改到位，同意销账")
+    await office.photo(photos_dir / "landscape_1.jpg")
+    await office.press("完成")
+    await office.press("提交")
     assert await _state(h, hid) == ("closed", 12)
 
     await _open(contact, "/find 110105001201810150001")
@@ -175,7 +187,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "销账"):
         assert step in history, step
     albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
-    assert sum(len(a.media) for a in albums) == 3
+    assert sum(len(a.media) for a in albums) == 4  # with the photo of the second 销账
     async with h.core.uow() as u:
         actions = (await u.session.exec(
             select(HazardEvent.action).where(HazardEvent.hazard_id == hid).order_by(col(HazardEvent.id))
@@ -256,7 +268,8 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
 
     await _open(office, "/office")
     await office.press("确认挂账")
-    assert "台账编号：" in _last(h, office)
+    answer, prompt = _sent_to(h, 403)[-2:]  # the answer, then the office's prompt to supervise (方案 五(五))
+    assert "台账编号：" in answer and "重大隐患已挂账" in prompt and "区政府" in prompt
     await _open(office, "/find 张XX出租房")
     card = _last(h, office)
     assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
@@ -274,8 +287,12 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
 
     await _open(office, "/find 张XX出租房")
     await office.press("挂牌督办")
-    assert [b.text for b in office.buttons()] == ["区政府", "区安委会", "街乡"]
+    assert [b.text for b in office.buttons()][:4] == ["区政府", "区安委会", "区安委会办公室", "街乡"]
     await office.press("区政府")
+    await office.say("制订整改方案，专人负责，全程跟踪")
+    await office.say("2018-11-15")
+    await office.say("刘领导（主管副主任）")
+    await office.press("提交")
     assert "挂牌督办" in _last(h, office)
     assert any("挂牌督办" in t for t in _sent_to(h, 503)) and any("挂牌督办" in t for t in _sent_to(h, 504))
     message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))

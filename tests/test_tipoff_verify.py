@@ -85,6 +85,12 @@ async def test_a_tipoff_at_the_same_address_merges_into_the_open_one(harness) ->
     await _open_latest(inspector)  # the first one
     await inspector.press("不属实")
     await inspector.press("现场未发现")
+    assert "确认以" in last(inspector)  # 不属实 asks to confirm; « 上一步 leaves the tip-off as it is
+    await inspector.press("上一步")
+    await inspector.press("现场未发现")
+    assert (await tipoff(harness, first_number)).status == "verifying"
+    await inspector.press("确认不属实")
+    assert (await tipoff(harness, first_number)).status == "not_confirmed"
     assert "现场未发现所反映的隐患" in sent_to(FIRST, harness.session)[-1]
     assert "经核实不属实" in sent_to(SECOND, harness.session)[-1]
 
@@ -115,7 +121,8 @@ async def test_verifiers_of_another_township_cannot_open_or_act(harness) -> None
     tip = await tipoff(harness, number)
     await stranger.say("/tipoffs")
     assert number not in last(stranger)
-    for data in (TipCb(a="v", id=tip.id or 0), TipCb(a="c", id=tip.id or 0), TipCb(a="rr", id=tip.id or 0, i=0)):
+    for data in (TipCb(a="v", id=tip.id or 0), TipCb(a="c", id=tip.id or 0), TipCb(a="rr", id=tip.id or 0, i=0),
+                 TipCb(a="rc", id=tip.id or 0, i=0)):
         await harness.dp.feed_update(harness.bot, harness.factory.callback(stranger.user, _a_message(stranger), data.pack()))
         assert "不在您的权限范围" in last(stranger) or "未找到" in last(stranger), last(stranger)
     assert (await tipoff(harness, number)).status == "received"

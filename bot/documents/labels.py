@@ -37,6 +37,9 @@ ACTION_LABELS = {
     "link_new": "关联新生隐患",
     "issue_notice": "出具文书",
     "extend_deadline": "延期",
+    "request_extension": "申请延期",
+    "refuse_extension": "不批准延期",
+    "return_closure": "退回销账申请",
 }
 
 STAGE_LABELS = {

@@ -27,6 +27,7 @@ from bot.services.step_notices import step_notices
 from bot.services.submission import Prefill, Submission, Submitter
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
 from bot.services.watermark import WatermarkInfo
+from bot.services.workflow_forms import WORKFLOW_SUBMITTERS, as_submitter
 from storage.models import Hazard, Inspection, Unit
 
 #: refusals an answer can mend (the form stays open on its review card); any other refusal of a
@@ -133,3 +134,6 @@ register("rectification", lifecycle_forms.rectify, lifecycle_forms.plan_prefill,
 register("reinspection", lifecycle_forms.reinspect, lifecycle_forms.about, ends_on_refusal=True)
 register("lookback", lifecycle_forms.lookback, lifecycle_forms.about, ends_on_refusal=True)
 register("verification_fail", lifecycle_forms.verify_fail, lifecycle_forms.about, ends_on_refusal=True)
+# deadlines under control, supervision, returned closures, 销账 and a passed 核查 confirmed (方案 四(三), 五(五))
+for _key, _submit in WORKFLOW_SUBMITTERS.items():
+    register(_key, as_submitter(_submit))

@@ -32,6 +32,7 @@ from storage.excel.cells import TextCells
 from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
 from storage.excel.writer import LedgerWriter
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
+from storage.models_lifecycle import Supervision
 from storage.models_plans import InspectionPlan, PlanArrangement
 
 BATCH = 2_000
@@ -96,8 +97,9 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return int((await session.exec(select(func.count()).select_from(stmt.order_by(None).subquery()))).one()[0])  # type: ignore[call-overload]
 
 
-def hazard_row(h: Any, tz: ZoneInfo) -> dict[str, Any]:
-    """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object."""
+def hazard_row(h: Any, tz: ZoneInfo, supervision: str = "") -> dict[str, Any]:
+    """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object, dates in ``tz``; ``supervision``
+    (its 挂牌督办 in words, ``supervision_remarks``) is added to the remarks."""
     registered = h.registered_at.astimezone(tz).date() if h.registered_at else None
     return {
         "ledger_number": h.ledger_number,
@@ -125,8 +127,40 @@ def hazard_row(h: Any, tz: ZoneInfo) -> dict[str, Any]:
         "reinspected_on": h.reinspected_on,
         "reinspection_result": h.reinspection_result,
         "closed": "是" if h.state == HazardState.CLOSED else "否",
-        "remarks": h.remarks,
+        "remarks": "；".join(x for x in (h.remarks, supervision) if x),
     }
+
+
+def _supervision_words(level: str, started: datetime, deadline: date | None, ended: datetime | None,
+                       tz: ZoneInfo) -> str:
+    words = f"{level}挂牌督办（{started.astimezone(tz).date().isoformat()}起"
+    if deadline is not None:
+        words += f"，督办期限{deadline.isoformat()}"
+    if ended is not None:
+        words += f"，{ended.astimezone(tz).date().isoformat()}解除"
+    return words + "）"
+
+
+async def supervision_remarks(session: AsyncSession, hazard_ids: list[int], tz: ZoneInfo) -> dict[int, str]:
+    """The 挂牌督办 of each hazard as the 附件2 备注 says it (方案 五(五)): level, start, supervision deadline and
+    end (dates in ``tz``), joined by ``；``; hazards without any are left out."""
+    if not hazard_ids:
+        return {}
+    rows = (await session.exec(
+        select(Supervision.hazard_id, Supervision.level, Supervision.started_at, Supervision.deadline,
+               Supervision.ended_at)
+        .where(Supervision.__table__.c.hazard_id.in_(hazard_ids)).order_by(Supervision.__table__.c.id)  # type: ignore[attr-defined]
+    )).all()
+    out: dict[int, list[str]] = {}
+    for hazard_id, level, started, deadline, ended in rows:
+        out.setdefault(hazard_id, []).append(_supervision_words(level, started, deadline, ended, tz))
+    return {k: "；".join(v) for k, v in out.items()}
+
+
+async def _hazard_batches(session: AsyncSession, f: ExportFilter) -> AsyncIterator[list[dict[str, Any]]]:
+    async for batch in _batches(session, hazard_query(f)):
+        remarks = await supervision_remarks(session, [h.id for h in batch], f.tz)
+        yield [hazard_row(h, f.tz, remarks.get(h.id, "")) for h in batch]
 
 
 def inspection_row(i: Any, seq: int, hazard_numbers: list[str]) -> dict[str, Any]:
@@ -156,7 +190,7 @@ async def _batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[li
 
 async def hazard_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
     """All 附件2 rows for ``f`` (in memory; exports stream with ``export_hazards``)."""
-    return [hazard_row(h, f.tz) async for batch in _batches(session, hazard_query(f)) for h in batch]
+    return [r async for batch in _hazard_batches(session, f) for r in batch]
 
 
 async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIterator[list[dict[str, Any]]]:
@@ -201,11 +235,7 @@ async def export_hazards(session: AsyncSession, f: ExportFilter, path: Path,
     """Write the 附件2 ledger for ``f`` to ``path``; returns the number of rows. ``filled_by`` (填报单位) and
     ``f.today`` (填报日期) go into the printed page header."""
 
-    async def gen() -> AsyncIterator[list[dict[str, Any]]]:
-        async for batch in _batches(session, hazard_query(f)):
-            yield [hazard_row(h, f.tz) for h in batch]
-
-    return await _write_streamed(path, HAZARDS, gen(), progress, filled_by, f.today)
+    return await _write_streamed(path, HAZARDS, _hazard_batches(session, f), progress, filled_by, f.today)
 
 
 async def export_inspections(session: AsyncSession, f: ExportFilter, path: Path,

@@ -18,7 +18,10 @@ from bot.services.actors import Actor, Grant
 MAJOR = "重大隐患"
 GENERAL = "一般隐患"
 LEVELS = (GENERAL, MAJOR)
-SUPERVISION_LEVELS = ("区政府", "区安委会", "街乡")  # 方案 五(五): 分级挂账督办
+#: 方案 五(五): 分级管理，逐级上报，分级挂账督办; 重大安全生产事故隐患 by 区政府. Appended, never reordered: an older
+#: button names a level by its index.
+SUPERVISION_LEVELS = ("区政府", "区安委会", "街乡", "区安委会办公室")
+DISTRICT_GOVERNMENT = SUPERVISION_LEVELS[0]
 REINSPECTION_PASSED = "复查合格"
 REINSPECTION_FAILED = "复查不合格"
 REINSPECTION_NONE = "未复查"
@@ -49,6 +52,10 @@ class Action(StrEnum):
     LOOKBACK_PASS = "lookback_pass"
     LOOKBACK_REBOUND = "lookback_rebound"
     LINK_NEW = "link_new"
+    REQUEST_EXTENSION = "request_extension"
+    EXTEND_DEADLINE = "extend_deadline"
+    REFUSE_EXTENSION = "refuse_extension"
+    RETURN_CLOSURE = "return_closure"
 
 
 S, A, R = HazardState, Action, Role
@@ -76,6 +83,12 @@ _SPEC: tuple[tuple[tuple[HazardState | None, ...], Action, tuple[Role, ...], Haz
     ((S.CLOSED,), A.LOOKBACK_PASS, _UNIT, _STAYS),
     ((S.CLOSED,), A.LOOKBACK_REBOUND, _UNIT, S.REGISTERED),
     ((S.CLOSED, S.REGISTERED), A.LINK_NEW, (*_UNIT, *_OFFICE), _STAYS),
+    # 方案 四(三), 五(五): after registration the deadline moves only by a request the office decides
+    ((S.REGISTERED,), A.REQUEST_EXTENSION, _UNIT, _STAYS),
+    ((S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED), A.EXTEND_DEADLINE, _OFFICE, _STAYS),
+    ((S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED), A.REFUSE_EXTENSION, _OFFICE, _STAYS),
+    # the office returns a closure request (退回, with a reason): back to awaiting re-inspection
+    ((S.CLOSURE_REQUESTED,), A.RETURN_CLOSURE, _OFFICE, S.RECTIFIED),
 )
 
 TRANSITIONS: dict[tuple[HazardState | None, Action, Role], HazardState | None] = {

@@ -44,7 +44,9 @@ from bot.services.lifecycle_errors import (
     ReinspectorMustDiffer,
     checked_new_deadline,
 )
+from bot.services.notices import queue_notices
 from bot.services.numbers import next_ledger_number
+from bot.services.supervision import major_registered
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
@@ -108,6 +110,20 @@ def _store_plan(
     row.deadline, row.contingency_plan, row.updated_by = plan.deadline, plan.contingency_plan, by
     session.add(row)
     return {"measures": plan.measures or "", "deadline": plan.deadline}
+
+
+def locked_deadline(hazard: Hazard, current: FiveImplementations, plan: FiveImplementations) -> FiveImplementations:
+    """``plan`` as it may change a hazard: before registration its deadline is the unit's proposal; after it
+    (方案 四(三)) the deadline is the approved one and only an approved extension request moves it
+    (``bot.services.deadlines``), so the same date is dropped and another raises ``DeadlineLocked``."""
+    if hazard.registered_at is None or plan.deadline is None:
+        return plan
+    approved = hazard.deadline or current.deadline
+    if plan.deadline != approved:
+        from bot.services.deadlines import DeadlineLocked  # it builds on this module
+
+        raise DeadlineLocked(deadline=approved.isoformat() if approved else "")
+    return replace(plan, deadline=None)
 
 
 def _plan_data(plan: FiveImplementations) -> dict[str, Any]:
@@ -261,6 +277,7 @@ class LifecycleService:
                 changes={"ledger_number": number, "registered_at": t.now},
                 data={"ledger_number": number},
             )
+            await queue_notices(t.session, f"hazard_event:{event.id}", await major_registered(t, hazard), t.now)
             return _outcome(hazard, event, ledger_number=number)
 
         return await self._run(actor, work)
@@ -276,7 +293,7 @@ class LifecycleService:
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.SET_PLAN)
             row, current = await load_plan(t.session, hazard)
-            merged = current.updated(plan)
+            merged = current.updated(locked_deadline(hazard, current, plan))
             mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
             event = await t.move(actor, hazard, Action.SET_PLAN, target, changes=mirror, data=_plan_data(merged))
             return _outcome(hazard, event)
@@ -331,7 +348,7 @@ class LifecycleService:
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, Action.REPORT_RECTIFICATION)
             row, current = await load_plan(t.session, hazard)
-            merged = current.updated(plan)
+            merged = current.updated(locked_deadline(hazard, current, plan))
             missing = merged.missing(hazard.level)
             if missing:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)

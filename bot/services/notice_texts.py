@@ -65,6 +65,10 @@ def action_name(action: str) -> str:
         "link_new": _("new hazard linked"),
         "verify": _("verification recorded"),
         "issue_notice": _("notice issued"),
+        "request_extension": _("deadline extension requested"),
+        "extend_deadline": _("deadline extended"),
+        "refuse_extension": _("deadline extension refused"),
+        "return_closure": _("closure request returned"),
     }
     return names.get(action, action)
 

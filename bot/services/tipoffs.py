@@ -247,6 +247,12 @@ class TipOffService:
             context={"tipoff_id": tipoff_id, "tipoff_number": number}, on_created=adopt_photos,
         )
 
+    async def may_reject(self, actor: Actor, tipoff_id: int) -> None:
+        """Whether 不属实 may be asked to confirm now; changes nothing. Raises ``NotFound`` outside the actor's
+        scope, ``TipOffClosed`` once verified."""
+        async with self._uow() as uow:
+            await self._awaiting(uow.session, actor, tipoff_id)
+
     async def reject(self, actor: Actor, tipoff_id: int, reason_index: int) -> Outcome:
         """不属实: close the tip-off with preset reason ``NOT_CONFIRMED_REASONS[reason_index]``."""
         if not 0 <= reason_index < len(NOT_CONFIRMED_REASONS):

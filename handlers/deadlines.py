@@ -1,0 +1,152 @@
+"""Deadlines, supervision and returned closures (issue 15) in a chat: the buttons that start their forms — a
+deadline extension request (from the card or the overdue reminder), the office's decision on it (approve, or
+refuse with a reason), 挂牌督办 with level, requirement, deadline and person responsible, and 退回 of a closure
+request. Each press is checked again by the service; the forms themselves run in ``handlers.forms``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.core import Services
+from bot.forms.prompt import Prompt, Submitted
+from bot.services.actors import Actor
+from bot.services.deadlines import ExtensionView
+from bot.services.lifecycle import Action
+from handlers.callbacks import Num
+from handlers.form_view import render
+from handlers.hazard_callbacks import CODE_OF, HazardCb, VerifyCb
+from handlers.lifecycle_common import press
+from handlers.message_edits import drop_keyboard, message_of
+from handlers.reminders import ReminderCb
+from handlers.texts import q
+
+
+class ExtensionCb(CallbackData, prefix="x1"):
+    """A button on extension request ``id``: ``a`` ``o`` (show it to decide), ``ap`` approve, ``rf`` refuse."""
+
+    a: str
+    id: Num
+
+
+
+
+def submitted_text(result: Submitted) -> str:
+    """The answer to whoever submitted one of ``WORKFLOW_FORMS``."""
+    number = q(result.number)
+    if result.kind == "deadline_extension":
+        return _("⏳ Extension to {date} requested for {number}. The district safety office decides; you will be "
+                 "told. Until then the current deadline stands.").format(date=q(result.state or ""), number=number)
+    if result.kind == "extension_refusal":
+        return _("❌ Extension refused for {number}; the unit is told with your reason.").format(number=number)
+    if result.kind == "closure":
+        return _("🗂 {number} is closed (销账); the inspector is told.").format(number=number)
+    if result.kind == "verification_pass":
+        return _("✅ Verification of {number} recorded as passed; it stays closed.").format(number=number)
+    if result.kind == "verification_fail":
+        return _("⚠️ Verification of {number} failed (rebound): it is open again with the new deadline; the unit "
+                 "is told.").format(number=number)
+    if result.kind == "rejection":
+        return _("❌ {number} rejected; the inspector is told with your reason.").format(number=number)
+    if result.kind == "closure_return":
+        return _("↩️ Closure request of {number} returned to the unit; it waits for a new re-inspection.").format(
+            number=number)
+    return _("📌 {number} is under supervision by the {level}; the unit is told.").format(
+        number=number, level=q(result.state or ""))
+
+
+def extension_text(view: ExtensionView) -> str:
+    lines = [
+        _("Deadline extension request for {site} ({number})").format(site=q(view.site_name), number=q(view.number)),
+        _("Current deadline: {date}").format(date=view.old_deadline.isoformat() if view.old_deadline else "—"),
+        _("Requested: {date}").format(date=view.new_deadline.isoformat()),
+        _("Reason: {reason}").format(reason=q(view.reason)),
+        _("Asked by: {name}").format(name=q(view.requested_by)),
+    ]
+    if view.status != "pending":
+        lines.append(_("Already decided: {status}.").format(
+            status=_("extension approved") if view.status == "approved" else _("extension refused")))
+    return "\n".join(lines)
+
+
+def extension_keyboard(view: ExtensionView) -> InlineKeyboardMarkup | None:
+    if view.status != "pending":
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("✅ Approve the extension"), callback_data=ExtensionCb(a="ap", id=view.id).pack()),
+        InlineKeyboardButton(text=_("❌ Refuse"), callback_data=ExtensionCb(a="rf", id=view.id).pack()),
+    ]])
+
+
+async def _open_form(query: CallbackQuery, start: Awaitable[Prompt], locale: str) -> None:
+    """Open the form ``start`` opens (a refusal raises on to ``handlers.errors``) and ask its first question."""
+    prompt = await start
+    await query.answer()
+    rendered = render(prompt, locale)
+    if rendered is not None:
+        text, keyboard = rendered
+        await message_of(query).answer(text, reply_markup=keyboard)
+
+
+def router() -> Router:
+    r = Router(name="deadlines")
+    r.callback_query.filter(F.message.chat.type == "private")
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REQUEST_EXTENSION]))
+    async def request(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                      locale: str) -> None:
+        await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(ReminderCb.filter(F.action == "extend"))
+    async def request_from_reminder(query: CallbackQuery, callback_data: ReminderCb, actor: Actor,
+                                    services: Services, locale: str) -> None:
+        await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(ExtensionCb.filter(F.a == "o"))
+    async def show(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
+        view = await services.deadlines.view(actor, callback_data.id)
+        await query.answer()
+        await message_of(query).answer(extension_text(view), reply_markup=extension_keyboard(view))
+
+    @r.callback_query(ExtensionCb.filter(F.a == "ap"))
+    async def approve(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
+        await press(query, actor, services.deadlines.approve(actor, callback_data.id))
+
+    @r.callback_query(ExtensionCb.filter(F.a == "rf"))
+    async def refuse_request(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services,
+                             locale: str) -> None:
+        await drop_keyboard(message_of(query))
+        await _open_form(query, services.deadlines.start_refusal(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
+    async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                        locale: str) -> None:
+        await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(ReminderCb.filter(F.action == "supervise"))
+    async def supervise_from_reminder(query: CallbackQuery, callback_data: ReminderCb, actor: Actor,
+                                      services: Services, locale: str) -> None:
+        await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.RETURN_CLOSURE]))
+    async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                             locale: str) -> None:
+        await _open_form(query, services.closure_return.start(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
+    async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                    locale: str) -> None:
+        await _open_form(query, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
+
+    @r.callback_query(VerifyCb.filter())
+    async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
+                       locale: str) -> None:
+        start = services.closure_checks.start_verification(actor, callback_data.id, bool(callback_data.ok), locale)
+        await _open_form(query, start, locale)
+
+
+    return r

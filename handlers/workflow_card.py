@@ -1,0 +1,51 @@
+"""The card's lines about issue 15's steps, read from the hazard's history: each supervision (level, since,
+requirement, deadline, person responsible, ended), and an extension request still waiting for the office."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.find import HazardCase, Step
+from handlers.message_limits import shorten
+from handlers.texts import q
+
+_DECISIONS = ("extend_deadline", "refuse_extension")
+
+
+def _day(step: Step, case: HazardCase) -> str:
+    return f"{step.at.astimezone(case.tz):%Y-%m-%d}"
+
+
+def supervision_lines(case: HazardCase) -> list[str]:
+    """One line per 挂牌督办: level, start, supervision deadline, person responsible, and its end (the closure
+    that ended it) — 方案 五(五)."""
+    lines = []
+    steps = case.steps
+    for i, step in enumerate(steps):
+        if step.action != "supervise":
+            continue
+        d = step.data
+        end = next((s for s in steps[i + 1:] if s.action == "close"), None)
+        line = _("📌 Supervision by {level} from {start}").format(level=q(d.get("level", "")), start=_day(step, case))
+        if d.get("deadline_of_supervision"):
+            line += " · " + _("due {date}").format(date=q(d["deadline_of_supervision"]))
+        if d.get("responsible"):
+            line += " · " + _("responsible: {name}").format(name=q(shorten(str(d["responsible"]), 64)))
+        line += " · " + (_("ended {date}").format(date=_day(end, case)) if end else _("supervision open"))
+        lines.append(line)
+        if d.get("requirement"):
+            lines.append("   " + _("Requirement: {text}").format(text=q(shorten(str(d["requirement"]), 300))))
+    return lines
+
+
+def pending_extension_line(case: HazardCase) -> str | None:
+    """"Extension to … requested, waiting for the office" while the last request is undecided."""
+    requests = [s for s in case.steps if s.action == "request_extension"]
+    if not requests:
+        return None
+    last = requests[-1]
+    if any(s.action in _DECISIONS and s.data.get("extension_id") == last.data.get("extension_id")
+           for s in case.steps):
+        return None
+    return _("⏳ Extension to {date} requested by {name}, waiting for the district safety office").format(
+        date=q(last.data.get("requested", "")), name=q(last.actor_name))
