@@ -227,6 +227,6 @@ async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: 
     await reviewer.say("地址不详，请补充门牌号")
     assert (await _hazard(h, hid)).state == "pending_review"  # the card asks first
     await reviewer.press("提交")
-    assert "已退回" in _last(h, reviewer)
+    assert "当前状态：已驳回" in _last(h, reviewer)
     assert (await _hazard(h, hid)).state == "rejected"
     assert any("地址不详，请补充门牌号" in t for t in _sent_to(h, inspector))

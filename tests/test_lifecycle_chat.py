@@ -84,7 +84,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert "关于：110105001201810150001 · 张XX出租房" in _last(h, inspector)  # the prompt names its hazard
     await inspector.say("房东张三")          # responsibility
     await inspector.press(KEEP)              # measures
-    await inspector.press(KEEP)              # deadline; a 一般隐患 is not asked funds nor a contingency plan
+    # no deadline once registered (only an approved extension moves it); a 一般隐患: no funds, no contingency plan
     await inspector.press("完成")
     assert "验收材料" in _last(h, inspector) and "必填" in _last(h, inspector)  # evidence is required
     await inspector.photo(photos_dir / "landscape_1.jpg")
@@ -119,7 +119,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(3):
+    for _ in range(2):
         await inspector.press(KEEP)  # the plan given before is offered back
     await inspector.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
     await inspector.press("完成")
@@ -159,7 +159,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(3):
+    for _ in range(2):
         await inspector.press(KEEP)
     await inspector.photo(photos_dir / "landscape_3.jpg")
     await inspector.press("完成")
@@ -400,8 +400,8 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
 
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(3):
-        await inspector.press(1)  # responsibility: skip; measures, deadline: keep
+    for _ in range(2):
+        await inspector.press(1)  # responsibility: skip; measures: keep
     await inspector.photo(photos_dir / "landscape_7.jpg")
     await inspector.press("完成")
     await inspector.press(SUBMIT)
@@ -585,7 +585,7 @@ async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harn
     inspector = h.chat(461, "李检查")
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(3):
+    for _ in range(2):
         await inspector.press(1)
     await inspector.file(b"%PDF-1.4 first", "验收单.pdf", "application/pdf")
     sent = inspector.texts(await inspector.file(b"%PDF-1.4 second", "整改报告.pdf", "application/pdf"))
@@ -735,7 +735,6 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     await inspector.say("房东张三")
     await inspector.press(KEEP)      # measures
     await inspector.press("跳过")    # funds: a 重大隐患 cannot be reported without them
-    await inspector.press(KEEP)      # deadline
     await inspector.say("夜间专人巡查")
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")

@@ -153,7 +153,7 @@ async def test_in_the_rectification_step_a_heic_with_no_type_is_a_photo_not_a_do
     await chat.say("/rectify")
     await chat.press(1)
     await chat.press("报告整改")
-    for _ in range(3):  # responsibility: skip; measures, deadline: keep (一般隐患: no funds, no contingency plan)
+    for _ in range(2):  # responsibility: skip; measures: keep (registered: no deadline; 一般隐患: no funds, no plan)
         await chat.press(1)
     await chat.file(heic_photo(), "IMG_0043", None)
     await chat.press("完成")

@@ -50,11 +50,12 @@ async def hazard_of(session: AsyncSession, context: dict[str, Any]) -> Hazard:
 
 async def about(session: AsyncSession, context: dict[str, Any]) -> dict[str, Any]:
     """Names the hazard in the form's prompts (``context["subject"]``: ledger or draft number · site, issue 15
-    item 7) and carries its level (hidden field ``level``: 一般隐患 is not asked 资金/预案)."""
+    item 7) and carries its level (hidden field ``level``: 一般隐患 is not asked 资金/预案) and whether it is on the
+    ledger (hidden ``registered``: its deadline is then not asked, only an approved extension moves it)."""
     hazard = await hazard_of(session, context)
     number = hazard.ledger_number or hazard.draft_number or ""
     context["subject"] = " · ".join(p for p in (number, hazard.site_name or "") if p)
-    return {"level": hazard.level}
+    return {"level": hazard.level, "registered": "yes" if hazard.registered_at else "no"}
 
 
 async def plan_prefill(session: AsyncSession, context: dict[str, Any]) -> dict[str, Any]:

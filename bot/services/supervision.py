@@ -19,8 +19,8 @@ from bot.services.actors import Actor
 from bot.services.lifecycle import DISTRICT_GOVERNMENT, MAJOR, SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_errors import AlreadySupervised, InvalidValue
 from bot.services.notices import Notice
-from bot.services.transitions import Transitions
-from bot.services.workflow_steps import number_of, open_card_data, people_on, supervise_data
+from bot.services.transitions import Transitions, queue_step_notices
+from bot.services.workflow_steps import number_of, outcome, supervise_data
 from reminders.texts import text
 from storage.db import UowFactory
 from storage.models import Draft, Hazard
@@ -34,8 +34,8 @@ async def submit_supervision(
     session: AsyncSession, actor: Actor, draft: Draft, data: dict[str, Any], now: datetime
 ) -> tuple[Submitted, list[Notice]]:
     """Put hazard ``context["hazard_id"]`` under supervision: ``data`` level, requirement, deadline (ISO date)
-    and responsible. A ``supervise`` event carries them; the unit's leaders and contacts, its reviewers, the
-    inspector and the approving reviewer are told, naming the level. Raises ``InvalidValue`` (level),
+    and responsible. A ``supervise`` event carries them; the unit's leaders and contacts, the inspector and
+    the approving reviewer are told, naming the level (``bot.services.step_notices``). Raises ``InvalidValue`` (level),
     ``AlreadySupervised`` (that level still open), ``PermissionDenied``, ``InvalidTransition``."""
     level = str(data["level"])
     if level not in SUPERVISION_LEVELS:
@@ -58,12 +58,9 @@ async def submit_supervision(
     session.add(record)
     await session.flush()
     assert record.id is not None and event.id is not None
-    unit = await t.unit_people(hazard.unit_id, [Role.LEADER, Role.CONTACT], exclude=actor)
-    recipients = t.users([*unit, *await people_on(t, hazard)], exclude=actor)
-    body = text(words.supervised, hazard.site_name, number_of(hazard), level, requirement, deadline, responsible)
-    button = (text(words.open_card_button), open_card_data(hazard.id))
-    notices = [Notice(uid, "supervised", body, button=button) for uid in recipients]
-    return Submitted(draft.form, record.id, number_of(hazard), level), notices
+    # who is told, naming the level, requirement, deadline and person responsible: ``STEP_NOTICES``
+    await queue_step_notices(session, outcome(hazard, event, record_id=record.id), actor, now)
+    return Submitted(draft.form, record.id, number_of(hazard), level), []
 
 
 async def major_registered(t: Transitions, hazard: Hazard) -> list[Notice]:

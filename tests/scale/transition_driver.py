@@ -148,13 +148,21 @@ async def do_step(crew: Crew, index: int, hid: int, k: int, step: Step) -> None:
         await chat.press("确认放弃")
     chat = await _open_card(crew, uid, hid)
     last = step.button
-    if step.key not in ("approve", "register", "close"):
+    if step.key not in ("approve", "register"):
         await chat.press(step.button)
-        last = SUPERVISION_LEVEL if step.key == "supervise" else "✅ 提交"  # a form's review card
+        last = "✅ 提交"  # a form's review card
     if step.key in ("reject_unit", "reject_office"):
         await chat.say(REASON)
+    elif step.key == "supervise":  # level, requirement, supervision deadline, person responsible
+        await chat.press(SUPERVISION_LEVEL)
+        await chat.say(REASON)
+        await chat.say(NEW_DEADLINE)
+        await chat.say(person_name(uid))
+    elif step.key == "close":  # no note, no photos
+        await chat.press("跳过")
+        await chat.press("跳过")
     elif step.key == "rectify":
-        for _ in range(3):  # skip the responsibility, keep the measures and the deadline (一般隐患: no more)
+        for _ in range(2):  # skip the responsibility, keep the measures (registered: no deadline; 一般隐患: no more)
             await chat.press(1)
         await chat.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
         await chat.press("完成")
