@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.cli import build_parser, settings_from
-from bot.domain import HazardState
+from bot.domain import HazardState, PhotoStage
 from storage.models import Draft, Photo
 from storage.models_evidence import PhotoEvidence
 from storage.models_tipoffs import TipOffPhoto
@@ -71,17 +71,13 @@ async def test_prune_removes_only_what_nothing_names_and_only_when_old(
     await drafting.photo(_picture(3))
     # a tip-off from the public, with one photo
     await report(h.chat(75003, "群众"), photos=[_picture(4)])
-    # a rectification whose questions were cancelled after a photo was sent
+    # a photo kept for a life-cycle step that never attached it (``LifecycleService.add_photo`` alone; the
+    # forms keep theirs in their draft)
     await h.bind(75004, "inspector", "建外街道", "赵整改")
-    fixer = h.chat(75004, "赵整改")
-    await hazard(h.core.uow, await h.core.services.users.touch(75004, "赵整改", "zh-hans"), state=HazardState.REGISTERED)
-    await fixer.say("/rectify")
-    await fixer.press(1)
-    await fixer.press("报告整改")
-    for _ in range(5):
-        await fixer.press(1)
-    await fixer.photo(_picture(5))
-    await fixer.say("/cancel")
+    fixer = await h.core.services.users.touch(75004, "赵整改", "zh-hans")
+    hid = await hazard(h.core.uow, fixer, state=HazardState.REGISTERED)
+    stored = await h.core.services.photos.keep_original(_picture(5))
+    await h.core.services.lifecycle.add_photo(fixer, stored, None, None, PhotoStage.ACCEPTANCE, hid)
     # files nothing ever named: one old, one young
     _, old_stray = await store.put(b"left behind by a crash")
     _, young_stray = await store.put(b"received a minute ago")

@@ -45,14 +45,15 @@ ANSWERING = (SendMessage, EditMessageText, EditMessageReplyMarkup, AnswerCallbac
 
 ids = st.integers(min_value=-5, max_value=2**31)
 forged_form = st.builds(
-    lambda d, k, s, i, a: FormCb(d=d, k=k, s=s, i=i, a=a).pack(),
+    # packed by hand: ``FormCb`` itself refuses the negative numbers a forger may send (``handlers.callbacks.Num``)
+    lambda d, k, s, i, a: FormCb.__separator__.join([FormCb.__prefix__, str(d), k, str(s), str(i), a]),
     ids, st.sampled_from(["p", "n", "e", "x", ""]), st.integers(-3, 40), st.integers(-3, 300),
     st.sampled_from(["", "back", "skip", "cancel", "submit", "review", "done", "none", "keep", "zz"]),
 )
 callback_data = st.one_of(
     st.text(min_size=1, max_size=64).filter(lambda s: len(s.encode()) <= 64),
     forged_form,
-    st.builds(lambda i: InspectionCb(id=i).pack(), ids),
+    st.builds(lambda i: f"{InspectionCb.__prefix__}{InspectionCb.__separator__}{i}", ids),
     st.sampled_from(["f1", "f1:", "f1:1:p", "i1:x", "f1:1:p:0:0:"]),
 )
 content = st.one_of(
