@@ -15,6 +15,7 @@ from bot.clock import Clock, shanghai_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
+from bot.services.corrections import CorrectionService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
@@ -56,6 +57,7 @@ class Services:
     rank_subscriptions: RankSubscriptionService
     tipoffs: TipOffService
     documents: DocumentService
+    corrections: CorrectionService
 
 
 @dataclass
@@ -96,6 +98,7 @@ def build_services(
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
         documents=DocumentService(uow, photo_store, clock, find),
+        corrections=CorrectionService(uow, clock, forms),
     )
 
 

@@ -9,11 +9,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.forms.actions import Nav
 from bot.forms.prompt import Prompt
 from handlers.callbacks import FormCb, InspectionCb
+from handlers.correction_view import submitted_text
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q, rejection
 from handlers.tipoff_texts import submitted_tipoff_text
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
+
+CORRECTION_KINDS = ("hazard_edit", "hazard_resubmit", "hazard_correct", "hazard_transfer", "inspection_edit",
+                    "inspection_correct", "inspection_void")
 
 
 def _date_word(code: str) -> str:
@@ -161,6 +165,8 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     assert result is not None
     if result.kind in ("tipoff", "tipoff_addition"):
         return submitted_tipoff_text(result), None
+    if result.kind in CORRECTION_KINDS:
+        return submitted_text(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

@@ -39,6 +39,11 @@ ACTION_LABELS = {
     "link_new": "关联新生隐患",
     "issue_notice": "出具文书",
     "extend_deadline": "延期",
+    "edit": "修改（待审核）",
+    "resubmit": "修改后重新提交",
+    "correct": "更正",
+    "transfer": "移交",
+    "record_reinspection": "复查（监督检查记录）",
 }
 
 STAGE_LABELS = {

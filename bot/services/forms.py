@@ -47,6 +47,7 @@ from bot.forms.prompt import Option, Prompt, ReviewLine, Submitted
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
 from bot.services.actors import Actor, current_actor
+from bot.services.corrections import correction_submitter
 from bot.services.errors import NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.notices import Notice, queue_notices
@@ -60,7 +61,7 @@ from storage.models import Draft, Hazard, Inspection, Photo, Unit
 from storage.registry import find_township
 from storage.types import utcnow
 
-FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition")
+FORMS = ("inspection", "hazard", "plan", "tipoff", "tipoff_addition", "hazard_transfer", "inspection_void")
 #: what someone whose role was taken away may still do with the form opened in the unit's name: end it
 _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)  # an album's photos arrive within seconds of each other
@@ -558,7 +559,10 @@ class FormService:
         district = self._settings.district_name
         submitted: Submitted
         notices: list[Notice] = []
-        if draft.form == "tipoff":
+        correction = correction_submitter(draft)  # a record corrected, transferred or voided (issue 15)
+        if correction is not None:
+            submitted, notices = await correction(session, actor, draft, data, self._clock())
+        elif draft.form == "tipoff":
             submitted, notices = await create_tipoff(session, draft, data, settings=self._settings, now=self._clock())
         elif draft.form == "tipoff_addition":
             submitted, notices = await add_to_tipoff(session, draft, data)

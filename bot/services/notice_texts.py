@@ -63,6 +63,11 @@ def action_name(action: str) -> str:
         "link_new": _("new hazard linked"),
         "verify": _("verification recorded"),
         "issue_notice": _("notice issued"),
+        "edit": _("edited"),
+        "resubmit": _("corrected and resubmitted"),
+        "correct": _("corrected by the office"),
+        "transfer": _("transferred to another unit"),
+        "record_reinspection": _("re-inspection recorded from an inspection"),
     }
     return names.get(action, action)
 

@@ -47,6 +47,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import current_campaign
@@ -224,6 +225,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
         .where(
             Inspection.inspection_type == VERIFICATION_TYPE,
+            col(Inspection.voided_at).is_(None),
             Inspection.inspected_on >= w.year_start_date,
             Inspection.inspected_on <= w.as_of,
         ),
@@ -260,6 +262,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
             .where(
                 InspectionHazard.hazard_id == h.id,
                 Inspection.inspection_type == VERIFICATION_TYPE,
+                col(Inspection.voided_at).is_(None),
                 Inspection.inspected_on >= w.year_start_date,
                 Inspection.inspected_on <= w.as_of,
             )
@@ -296,7 +299,8 @@ def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[s
 async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
     stmt = (
         select(Inspection.unit_id, func.count())
-        .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of)
+        .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of,
+               col(Inspection.voided_at).is_(None))  # a voided inspection was entered in error
         .group_by(Inspection.unit_id)
     )
     if unit_id is not None:
