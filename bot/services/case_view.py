@@ -209,7 +209,8 @@ async def inspection_lines(session: AsyncSession, hazard_id: int) -> tuple[Inspe
         .where(InspectionHazard.hazard_id == hazard_id).order_by(col(Inspection.inspected_on), col(Inspection.id))
     )).all()
     return tuple(
-        InspectionLine(i.number, i.inspected_on, i.inspecting_unit, i.inspection_type,
+        InspectionLine(i.number, i.inspected_on, i.inspecting_unit,
+                       i.inspection_type + ("（已作废）" if i.voided_at is not None else ""),  # kept in the history
                        " ".join(x for x in (i.penalty_type or "", f"{plain(i.fine_amount)} 万元" if i.fine_amount else "") if x))
         for i in rows
     )

@@ -34,8 +34,14 @@ from bot.forms.values import display
 from bot.services import correction_texts
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotFound, PermissionDenied
-from bot.services.lifecycle import TRANSITIONS, Action, has_district_scope, roles_on
-from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue, ReasonRequired
+from bot.services.lifecycle import MAJOR, TRANSITIONS, Action, has_district_scope, roles_on
+from bot.services.lifecycle_errors import (
+    AlreadyDone,
+    FiveImplementationsMissing,
+    InvalidTransition,
+    InvalidValue,
+    ReasonRequired,
+)
 from bot.services.lifecycle_service import load_plan, move_plan_deadline
 from bot.services.notices import Notice, queue_notices
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
@@ -49,6 +55,7 @@ Submitter = Callable[[AsyncSession, Actor, Draft, dict[str, Any], datetime], Awa
 EDIT, RESUBMIT, CORRECT = "edit", "resubmit", "correct"
 _HAZARD_MODES = {EDIT: Action.EDIT, RESUBMIT: Action.RESUBMIT, CORRECT: Action.CORRECT}
 _UNIT_ROLES = (Role.INSPECTOR, Role.REVIEWER)
+_ON_LEDGER = (HazardState.REGISTERED, HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED)
 #: form answers that are not fields of the record (compared, not stored as such)
 _NOT_COMPARED = ("photos", "correction_reason")
 
@@ -156,7 +163,8 @@ async def submit_hazard_correction(
     to pending review; its reviewers are told. ``correct``: the office, in any state on record, with the reason
     (``correction_reason``) as the event's note; the inspector who submitted it is told.
     Raises ``PermissionDenied``, ``AlreadyDone``/``InvalidTransition`` (the state changed since the form was
-    opened), ``ReasonRequired``."""
+    opened), ``ReasonRequired``, ``FiveImplementationsMissing`` (the office raising a hazard on the ledger to
+    重大隐患 without all five implementations, 附件2 填表说明 15)."""
     ctx = draft.context["correction"]
     mode = str(ctx["mode"])
     action = _HAZARD_MODES[mode]
@@ -167,6 +175,11 @@ async def submit_hazard_correction(
     old = hazard_prefill(hazard, [i for i in photo_ids if i is not None])
     columns = _hazard_columns(data)
     changes = changes_between("hazard", old, data)
+    if mode == CORRECT and columns["level"] == MAJOR != hazard.level and hazard.state in _ON_LEDGER:
+        _row, plan = await load_plan(session, hazard)  # as raising the level by itself (set_level) needs
+        missing = plan.missing(MAJOR)
+        if missing:
+            raise FiveImplementationsMissing(missing=missing, level=MAJOR)
     added = await _new_photos(session, draft, hazard_id=hazard.id, stage=PhotoStage.DISCOVERY.value)
     if columns["deadline"] != hazard.deadline and columns["deadline"] is not None:
         await move_plan_deadline(session, hazard, columns["deadline"])
