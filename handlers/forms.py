@@ -32,6 +32,7 @@ from bot.services.errors import DomainError, PermissionDenied, StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.form_view import confirm_discard, render
+from handlers.hazard_view import lifecycle_error
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
@@ -40,6 +41,7 @@ from handlers.texts import domain_error
 log = logging.getLogger("hazardbot.forms")
 
 ALBUM_SIZE = 10
+_RECORD_REFUSALS = ("already_done", "invalid_transition", "five_implementations_missing", "invalid_value")
 
 
 def _discard_question() -> str:
@@ -100,6 +102,8 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 def _error_text(exc: DomainError, actor: Actor) -> str:
     if isinstance(exc, PermissionDenied) and not actor.is_bound:
         return domain_error("not_bound", {})
+    if exc.code in _RECORD_REFUSALS:  # a correction submitted after the record moved on (bot.services.corrections)
+        return lifecycle_error(exc)
     return domain_error(exc.code, exc.params)
 
 

@@ -90,11 +90,25 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     assert (events[3].from_state, events[3].to_state) == ("rejected", "pending_review")
     assert any("修改后重新提交" in t for t in _sent_to(h, 2102))  # the reviewer is told it is back
 
+    await _card(inspector, "D001201810150001")
+    [stale] = [b for b in inspector.buttons() if b.text == "✏️ 修改"]
+    await inspector.press_button(stale)
+    await inspector.press("修改：备注")
+    await inspector.say("东院北侧")  # the form is open while the reviewer approves
+
     await reviewer.say("/review")
     await reviewer.press(1)
     await reviewer.press("审核通过")  # the same record goes on through the life cycle
     assert (await _hazard(h, hid)).state == "pending_confirmation"
+    await inspector.press("提交")  # state re-checked when submitted: refused, nothing stored, the draft kept
+    assert "已由 王审核 完成" in _last(h, inspector)
+    row = await _hazard(h, hid)
+    assert (row.state, row.remarks) == ("pending_confirmation", "第一批挂账")
     assert "✏️ 修改" not in await _card(inspector, "D001201810150001")  # no edit once reviewed
+    await inspector.press_button(stale)  # and an old button is refused at press time
+    assert "提交前请核对" not in _last(h, inspector)
+    await inspector.say("/cancel")
+    await inspector.press("确认放弃")
 
     await _card(inspector, "D001201810150001")
     await inspector.press("全过程记录")

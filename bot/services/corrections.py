@@ -196,7 +196,7 @@ async def submit_hazard_correction(
         notify = t.users([hazard.created_by], exclude=actor)
     else:
         notify = ()
-    assert hazard.id is not None and event.id is not None
+    assert hazard.id is not None and event.id is not None and event.from_state is not None
     outcome = Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
                       hazard.ledger_number, notify, None, hazard.draft_number, hazard.site_name, reason)
     await queue_step_notices(session, outcome, actor, now)
