@@ -172,3 +172,12 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
         assert told and "建外街道移交给朝外街道" in told[-1] and "隐患位置在朝外街道辖区" in told[-1]
     await other_reviewer.say(f"/find {number}")  # the new unit finds it in its scope
     assert "张XX出租房" in _last(h, other_reviewer)
+
+
+def test_the_rejection_notice_button_is_the_card_button() -> None:
+    from bot.services.corrections import resubmit_button
+    from handlers.correction_callbacks import HAZARD_CORRECT, CorrectCb
+
+    words, data = resubmit_button(17)
+    assert data == CorrectCb(id=17, a=HAZARD_CORRECT).pack()
+    assert words.render("zh") == "✏️ 修改后重新提交" and words.render("en") == "✏️ Correct and resubmit"

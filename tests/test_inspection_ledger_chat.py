@@ -38,7 +38,7 @@ async def _open(chat: LocalChat, command: str) -> None:
     await chat.press(1)
 
 
-async def test_re_inspections_and_a_verification_each_write_an_inspection_row(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
+async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspection_row(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
     inspector = await h.bind(2301, "inspector", HOME, "李检查")
     inspector2 = await h.bind(2302, "inspector", HOME, "赵复查")
@@ -77,6 +77,12 @@ async def test_re_inspections_and_a_verification_each_write_an_inspection_row(ha
     remarks = [str(r["remarks"]) for r in rows]
     assert remarks[0].startswith("复查不合格") and "新整改期限 2018-11-30" in remarks[0] and "赵复查" in remarks[0]
     assert remarks[1].startswith("复查合格") and remarks[2].startswith("核查合格") and "张办公室" in remarks[2]
+
+    await _open(inspector2, f"/find {number}")
+    await inspector2.press("回头看：未反弹")  # the December lookback on site
+    rows = await _rows(h)
+    assert [(r["inspection_type"], r["inspecting_unit"]) for r in rows][3:] == [("回头看检查", HOME)]
+    assert str(rows[3]["remarks"]).startswith("回头看：未反弹")
 
 
 async def test_an_inspection_of_type_re_inspection_records_the_hazards_result(harness: Harness) -> None:

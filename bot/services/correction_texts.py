@@ -16,3 +16,7 @@ def transferred(site: str, number: str, from_unit: str, to_unit: str, by: str, r
 
 def open_card() -> str:
     return _("Open the hazard")
+
+
+def resubmit() -> str:
+    return _("✏️ Correct and resubmit")

@@ -45,7 +45,7 @@ from bot.services.lifecycle_errors import (
 from bot.services.lifecycle_service import load_plan, move_plan_deadline
 from bot.services.notices import Notice, queue_notices
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
-from reminders.texts import text
+from reminders.texts import Text, text
 from storage.db import UowFactory
 from storage.models import Draft, Hazard, Inspection, InspectionHazard, Photo, Unit, User
 from storage.models_corrections import InspectionEvent
@@ -366,6 +366,13 @@ def correction_submitter(draft: Draft) -> Submitter | None:
     if isinstance(correction, dict) and draft.form in ("hazard", "inspection"):
         return SUBMITTERS[f"{draft.form}_correction"]
     return None
+
+
+def resubmit_button(hazard_id: int) -> tuple[Text, str]:
+    """The «修改后重新提交» button of the notice telling the inspector a hazard was rejected (issue 15 item 1): it
+    opens the hazard form pre-filled (``handlers.correction_callbacks.CorrectCb`` ``hc``; role and state are
+    checked again when pressed)."""
+    return text(correction_texts.resubmit), f"x1:{hazard_id}:hc"
 
 
 # ---- opening the forms ---------------------------------------------------------------------------------
