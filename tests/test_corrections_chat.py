@@ -5,7 +5,7 @@ case file) and transfers a hazard to another unit (both units' reviewers told)."
 
 from __future__ import annotations
 
-from aiogram.methods import SendMessage
+from aiogram.methods import SendDocument, SendMessage
 from sqlmodel import col, select
 
 from bot.domain import HazardState
@@ -13,6 +13,7 @@ from bot.local_chat import LocalChat, plain
 from bot.services.case_view import event_lines
 from storage.models import Hazard, HazardEvent, Photo, Unit
 from tests.conftest import Harness
+from tests.document_reading import pdf_pages
 from tests.forms_flow import fill_hazard_until_review
 from tests.lifecycle_factories import hazard
 
@@ -153,6 +154,11 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     [line] = [x for x in event_lines(case) if x.action == "更正"]
     assert (line.actor, line.note) == ("张办公室", "营业执照登记的负责人为李四")
     assert "负责人：张三 → 李四" in line.details  # the case file (一患一案) prints old → new with who and why
+    await _card(office, number)
+    sent = await office.press("一患一案")
+    [pdf] = [m.document for m in sent if isinstance(m, SendDocument)]
+    printed = "".join(pdf_pages(pdf.data))  # type: ignore[attr-defined]
+    assert "负责人：张三→李四" in printed and "营业执照登记的负责人为李四" in printed and "更正" in printed
 
     await _card(office, number)
     await office.press("移交其他单位")
