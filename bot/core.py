@@ -15,7 +15,7 @@ from bot.clock import Clock, shanghai_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import UserService
 from bot.services.admin import AdminService
-from bot.services.corrections import CorrectionService
+from bot.services.correction_service import CorrectionService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.forms.prompt import Submitted
 from bot.forms.spec import load_form
-from bot.services.corrections import InspectionCase
+from bot.services.correction_service import InspectionCase
 from bot.services.lifecycle import SHANGHAI, Action
 from handlers.correction_callbacks import (
     HAZARD_CORRECT,
