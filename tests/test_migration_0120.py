@@ -28,7 +28,7 @@ async def _schema(url: str) -> tuple[set[str], set[str]]:
 async def test_inspections_lose_and_regain_their_void_and_log(database_url: str) -> None:
     columns, tables = await _schema(database_url)
     assert {"voided_at", "voided_by", "void_reason", "source_event_id"} <= columns and "inspection_event" in tables
-    await asyncio.to_thread(downgrade, database_url, "0120@-1")
+    await asyncio.to_thread(downgrade, database_url, "0120-1")  # the revision below 0120, wherever the head is
     columns, tables = await _schema(database_url)
     assert "voided_at" not in columns and "source_event_id" not in columns and "inspection_event" not in tables
     await asyncio.to_thread(upgrade, database_url)
