@@ -18,6 +18,7 @@ from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
 from bot.services.closure_checks import ClosureCheckService
 from bot.services.closure_return import ClosureReturnService
+from bot.services.correction_service import CorrectionService
 from bot.services.deadlines import DeadlineService
 from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
@@ -68,6 +69,7 @@ class Services:
     supervision: SupervisionService
     closure_return: ClosureReturnService
     closure_checks: ClosureCheckService
+    corrections: CorrectionService
 
 
 @dataclass
@@ -124,6 +126,7 @@ def build_services(
         supervision=SupervisionService(uow, clock, forms),
         closure_return=ClosureReturnService(uow, clock, forms),
         closure_checks=ClosureCheckService(uow, clock, forms),
+        corrections=CorrectionService(uow, clock, forms),
     )
 
 

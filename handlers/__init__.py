@@ -19,6 +19,7 @@ ROUTER_MODULES = (
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",
+    "handlers.corrections",
     "handlers.documents",
     "handlers.review",
     "handlers.office",

@@ -26,7 +26,7 @@ from handlers.reminders import ReminderCb
 from handlers.texts import q
 
 
-class ExtensionCb(CallbackData, prefix="x1"):
+class ExtensionCb(CallbackData, prefix="e1"):
     """A button on extension request ``id``: ``a`` ``o`` (show it to decide), ``ap`` approve, ``rf`` refuse."""
 
     a: str

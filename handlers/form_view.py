@@ -11,6 +11,7 @@ from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
 from bot.services.transitions import Outcome
 from handlers.callbacks import FormCb, InspectionCb
+from handlers.correction_view import submitted_text as correction_submitted
 from handlers.error_texts import error_text
 from handlers.hazard_view import outcome_text
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
@@ -21,6 +22,9 @@ WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "
                   "verification_pass")
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
+
+CORRECTION_KINDS = ("hazard_edit", "hazard_resubmit", "hazard_correct", "hazard_transfer", "inspection_edit",
+                    "inspection_correct", "inspection_void")
 
 
 def _date_word(code: str) -> str:
@@ -182,6 +186,8 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
         from handlers.deadlines import submitted_text  # it renders its forms' questions with this module
 
         return submitted_text(result), None
+    if result.kind in CORRECTION_KINDS:
+        return correction_submitted(result), None
     if result.kind == "hazard":
         text = _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"

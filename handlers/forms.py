@@ -48,8 +48,6 @@ from storage.images import NotAnImage
 log = logging.getLogger("hazardbot.forms")
 
 ALBUM_SIZE = 10
-
-
 def _discard_question() -> str:
     return _("Discard this form? Everything entered in it will be deleted.")
 

@@ -20,6 +20,7 @@ from bot.services.actors import Actor
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, Action
 from bot.services.transitions import Outcome
+from handlers.correction_view import change_lines, hazard_buttons
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import localized, q
@@ -152,6 +153,7 @@ def history_text(case: HazardCase) -> str:
         if step.photos:
             line += " " + _("({count} photos)").format(count=len(step.photos))
         lines.append(line)
+        lines.extend(change_lines("hazard", step.data.get("changes") or {}))
     return clip("\n".join(lines))
 
 
@@ -183,6 +185,7 @@ def card_keyboard(case: HazardCase, notices: Sequence[NoticeKind] = ()) -> Inlin
     code_of_notice = {kind: code for code, kind in NOTICE_CODES.items()}
     rows.extend([InlineKeyboardButton(text=notice_label(k), callback_data=HazardCb(id=hid, a=code_of_notice[k]).pack())]
                 for k in notices)
+    rows.extend(hazard_buttons(hid, case.actions))
     rows.append([InlineKeyboardButton(text=_("📜 History and photos"), callback_data=HazardCb(id=hid, a=HISTORY).pack()),
                  InlineKeyboardButton(text=_("🖨 Case file (PDF)"), callback_data=HazardCb(id=hid, a=CASE_FILE).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,5 +1,6 @@
 """Imports every module that defines tables, so that ``SQLModel.metadata`` is complete."""
 
+import storage.models_corrections  # noqa: F401
 import storage.models_deadlines  # noqa: F401
 import storage.models_evidence  # noqa: F401
 import storage.models_lifecycle  # noqa: F401

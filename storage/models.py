@@ -114,6 +114,12 @@ class Inspection(SQLModel, table=True):
     remarks: str | None = Field(default=None, max_length=2000)
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = _ts()
+    # voided (entered in error): out of the 附件1 ledger and the counts, kept with its log (migration 0120)
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    voided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    void_reason: str | None = Field(default=None, max_length=2000)
+    # the life cycle check (复查, 核查, 回头看) this row records, if it was written by one
+    source_event_id: int | None = Field(default=None, foreign_key="hazard_event.id", unique=True, index=True)
 
 
 class Hazard(SQLModel, table=True):

@@ -25,7 +25,7 @@ async def _columns(url: str) -> set[str]:
 
 async def test_the_outbox_loses_and_regains_its_parse_mode(database_url: str) -> None:
     assert "parse_mode" in await _columns(database_url)
-    await asyncio.to_thread(downgrade, database_url, "0100@-1")
+    await asyncio.to_thread(downgrade, database_url, "0100-1")  # the revision below 0100 (not relative to the head: 0120 is above it)
     assert "parse_mode" not in await _columns(database_url) and "text" in await _columns(database_url)
     await asyncio.to_thread(upgrade, database_url)
     assert "parse_mode" in await _columns(database_url)

@@ -40,6 +40,11 @@ ACTION_LABELS = {
     "request_extension": "申请延期",
     "refuse_extension": "不批准延期",
     "return_closure": "退回销账申请",
+    "edit": "修改（待审核）",
+    "resubmit": "修改后重新提交",
+    "correct": "更正",
+    "transfer": "移交",
+    "record_reinspection": "复查（监督检查记录）",
 }
 
 STAGE_LABELS = {

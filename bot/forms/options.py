@@ -40,6 +40,8 @@ def _source(spec: FieldSpec, locale: str) -> list[Resolved]:
         return [Resolved(u.name, u.name) for u in townships()]
     if spec.source == "district_departments":
         return [Resolved(u.name, u.name) for u in departments() if u.kind == "区级部门"]
+    if spec.source == "units":  # every unit a hazard can be handed to: townships, then departments
+        return [Resolved(u.name, u.name) for u in (*townships(), *departments())]
     return [Resolved(c.value, c.label(locale)) for c in spec.choices]
 
 

@@ -163,7 +163,10 @@ def parse_form(text: str) -> FormSpec:
     if len(set(keys)) != len(keys):
         raise ValueError(f"form {raw['key']}: duplicate field keys")
     for f in fields:
-        if f.condition is not None and f.condition.field not in keys[: keys.index(f.key)]:
+        # a condition may also name a fact set when the form was opened (``_`` + key, never asked:
+        # ``_correction`` of a record being corrected, see bot.services.corrections)
+        if f.condition is not None and not f.condition.field.startswith("_") \
+                and f.condition.field not in keys[: keys.index(f.key)]:
             raise ValueError(f"field {f.key}: condition on a later or unknown field {f.condition.field}")
     for f in fields:
         if any(k not in keys[: keys.index(f.key)] for k in f.repeat):

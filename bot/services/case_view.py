@@ -30,6 +30,8 @@ from bot.documents.views import (
     SupervisionLine,
     TipOffLine,
 )
+from bot.forms.spec import load_form
+from bot.services.check_rows import RECORD_REINSPECTION
 from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
 from bot.services.ledger_export import hazard_row
@@ -111,9 +113,30 @@ def _details(step: Step) -> tuple[str, ...]:
         out.append(f"附件《{d['document']}》")
     if d.get("draft_number") and step.action == "link_new":
         out.append(f"新生隐患 {d['draft_number']}")
+    if d.get("inspection_number") and step.action == RECORD_REINSPECTION:
+        out.append(f"检查编号 {d['inspection_number']}")
+    out.extend(change_details(d.get("changes")))
     if step.action == NOTICE_ACTION:
         out.append(f"{d.get('title', '')} {d.get('number', '')}".strip())
     return tuple(out)
+
+
+def change_details(changes: Any) -> list[str]:
+    """``字段：旧值 → 新值`` for each field a correction changed (``{"changes": {field: [old, new]}}``), the field
+    named as the hazard form names it (a transfer's ``unit`` as 责任单位)."""
+    if not isinstance(changes, dict):
+        return []
+    form = load_form("hazard")
+    out = []
+    for key, pair in changes.items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        try:
+            label = form.field(key).label_zh
+        except KeyError:
+            label = "责任单位" if key == "unit" else key
+        out.append(f"{label}：{pair[0]} → {pair[1]}")
+    return out
 
 
 def event_lines(case: HazardCase) -> tuple[EventLine, ...]:
@@ -186,7 +209,8 @@ async def inspection_lines(session: AsyncSession, hazard_id: int) -> tuple[Inspe
         .where(InspectionHazard.hazard_id == hazard_id).order_by(col(Inspection.inspected_on), col(Inspection.id))
     )).all()
     return tuple(
-        InspectionLine(i.number, i.inspected_on, i.inspecting_unit, i.inspection_type,
+        InspectionLine(i.number, i.inspected_on, i.inspecting_unit,
+                       i.inspection_type + ("（已作废）" if i.voided_at is not None else ""),  # kept in the history
                        " ".join(x for x in (i.penalty_type or "", f"{plain(i.fine_amount)} 万元" if i.fine_amount else "") if x))
         for i in rows
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from bot.domain import PhotoStage
 from bot.forms.prompt import Submitted
 from bot.services import lifecycle_forms
+from bot.services.corrections import SUBMITTERS as CORRECTIONS
+from bot.services.corrections import correction_submitter
 from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from bot.services.lifecycle_errors import (
@@ -90,7 +92,11 @@ async def submit_tipoff_addition(sub: Submission) -> Submitted:
 
 
 async def submit_inspection(sub: Submission) -> Submitted:
-    """An inspection (附件1) of the unit the form was opened for, its photos stamped."""
+    """An inspection (附件1) of the unit the form was opened for, its photos stamped. Opened as a correction of
+    an inspection (``context["correction"]``): that row is corrected instead."""
+    correction = correction_submitter(sub.draft)
+    if correction is not None:
+        return await as_submitter(correction)(sub)
     submitted = await create_inspection(sub.session, sub.draft, sub.data, unit_id=int(sub.context["unit_id"]),
                                         district=sub.deps.settings.district_name, today=sub.today)
     await stamp(sub, submitted, sub.data.get("photos") or [])
@@ -104,7 +110,11 @@ async def submit_plan(sub: Submission) -> Submitted:
 
 
 async def submit_hazard(sub: Submission) -> Submitted:
-    """A hazard (附件2) pending review, its photos stamped; from a tip-off: claims it and tells the reporter."""
+    """A hazard (附件2) pending review, its photos stamped; from a tip-off: claims it and tells the reporter.
+    Opened as a correction of a hazard (``context["correction"]``): that record is corrected instead."""
+    correction = correction_submitter(sub.draft)
+    if correction is not None:
+        return await as_submitter(correction)(sub)
     context = sub.context
     tipoff_id = context.get("tipoff_id")
     if tipoff_id:
@@ -137,3 +147,6 @@ register("verification_fail", lifecycle_forms.verify_fail, lifecycle_forms.about
 # deadlines under control, supervision, returned closures, 销账 and a passed 核查 confirmed (方案 四(三), 五(五))
 for _key, _submit in WORKFLOW_SUBMITTERS.items():
     register(_key, as_submitter(_submit))
+# corrections with a trail: the office transfers a hazard, voids an inspection entered in error (issue 15 item 2)
+register("hazard_transfer", as_submitter(CORRECTIONS["hazard_transfer"]))
+register("inspection_void", as_submitter(CORRECTIONS["inspection_void"]))

@@ -82,7 +82,7 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
 
 def inspection_query(f: ExportFilter) -> Select[Any]:
     i = Inspection.__table__.c  # type: ignore[attr-defined]
-    stmt = select(Inspection.__table__)  # type: ignore[attr-defined]
+    stmt = select(Inspection.__table__).where(i.voided_at.is_(None))  # type: ignore[attr-defined]  # voided: out of the ledger
     if f.unit_id is not None:
         stmt = stmt.where(i.unit_id == f.unit_id)
     if f.date_from is not None:

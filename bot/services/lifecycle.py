@@ -56,12 +56,17 @@ class Action(StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     REFUSE_EXTENSION = "refuse_extension"
     RETURN_CLOSURE = "return_closure"
+    EDIT = "edit"  # the unit changes its own record while it waits for review
+    RESUBMIT = "resubmit"  # a rejected hazard, corrected, goes back to review
+    CORRECT = "correct"  # the office corrects a field, with a reason
+    TRANSFER = "transfer"  # the office hands the hazard to another unit, with a reason
 
 
 S, A, R = HazardState, Action, Role
 _UNIT = (R.INSPECTOR, R.REVIEWER)
 _OFFICE = (R.OFFICE, R.ADMIN)
 _STAYS = None  # the action records something but leaves the state as it is
+_ON_RECORD = (S.PENDING_REVIEW, S.PENDING_CONFIRMATION, S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED, S.CLOSED)
 
 # (from states, action, roles, next state or _STAYS)
 _SPEC: tuple[tuple[tuple[HazardState | None, ...], Action, tuple[Role, ...], HazardState | None], ...] = (
@@ -89,6 +94,11 @@ _SPEC: tuple[tuple[tuple[HazardState | None, ...], Action, tuple[Role, ...], Haz
     ((S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED), A.REFUSE_EXTENSION, _OFFICE, _STAYS),
     # the office returns a closure request (退回, with a reason): back to awaiting re-inspection
     ((S.CLOSURE_REQUESTED,), A.RETURN_CLOSURE, _OFFICE, S.RECTIFIED),
+    # corrections with a trail (issue 15): old → new values in the event's data, the reason in its note
+    ((S.PENDING_REVIEW,), A.EDIT, _UNIT, _STAYS),
+    ((S.REJECTED,), A.RESUBMIT, _UNIT, S.PENDING_REVIEW),
+    (_ON_RECORD, A.CORRECT, _OFFICE, _STAYS),
+    (_ON_RECORD, A.TRANSFER, _OFFICE, _STAYS),
 )
 
 TRANSITIONS: dict[tuple[HazardState | None, Action, Role], HazardState | None] = {

@@ -69,6 +69,11 @@ def action_name(action: str) -> str:
         "extend_deadline": _("deadline extended"),
         "refuse_extension": _("deadline extension refused"),
         "return_closure": _("closure request returned"),
+        "edit": _("edited"),
+        "resubmit": _("corrected and resubmitted"),
+        "correct": _("corrected by the office"),
+        "transfer": _("transferred to another unit"),
+        "record_reinspection": _("re-inspection recorded from an inspection"),
     }
     return names.get(action, action)
 

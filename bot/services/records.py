@@ -17,6 +17,7 @@ from bot.campaign import Campaign
 from bot.domain import HazardState
 from bot.forms.prompt import Submitted
 from bot.services.actors import Actor
+from bot.services.check_rows import record_reinspection
 from bot.services.numbers import next_draft_number, next_inspection_number
 from bot.services.plans import Arrangement, PlanInput, store_plan
 from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo
@@ -68,7 +69,8 @@ async def create_inspection(
         longitude=address.get("lon"),
         penalty_type=None if data.get("penalty_type") in (None, "无") else data["penalty_type"],
         fine_amount=_decimal(data.get("fine_amount")),
-        remarks=data.get("remarks"),
+        # a 复查's result has no 附件1 column of its own: the remarks carry it
+        remarks="；".join(x for x in (data.get("reinspection_result"), data.get("remarks")) if x) or None,
         created_by=draft.user_id,
     )
     session.add(inspection)
@@ -78,6 +80,7 @@ async def create_inspection(
     for hazard_id, _number in linked:
         session.add(InspectionHazard(inspection_id=inspection.id, hazard_id=int(hazard_id)))
     photos = await _attach_photos(session, draft, data.get("photos") or [], inspection_id=inspection.id)
+    await record_reinspection(session, inspection, data.get("reinspection_result"), [int(i) for i, _n in linked])
     return Submitted(
         "inspection", inspection.id, inspection.number, None, photos, tuple(str(n) for _i, n in linked)
     )

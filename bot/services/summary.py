@@ -46,6 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import Campaign
@@ -232,6 +233,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
         .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
         .where(
             Inspection.inspection_type == VERIFICATION_TYPE,
+            col(Inspection.voided_at).is_(None),
             Inspection.inspected_on >= w.year_start_date,
             Inspection.inspected_on <= w.as_of,
         ),
@@ -268,6 +270,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
             .where(
                 InspectionHazard.hazard_id == h.id,
                 Inspection.inspection_type == VERIFICATION_TYPE,
+                col(Inspection.voided_at).is_(None),
                 Inspection.inspected_on >= w.year_start_date,
                 Inspection.inspected_on <= w.as_of,
             )
@@ -304,7 +307,8 @@ def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[s
 async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
     stmt = (
         select(Inspection.unit_id, func.count())
-        .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of)
+        .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of,
+               col(Inspection.voided_at).is_(None))  # a voided inspection was entered in error
         .group_by(Inspection.unit_id)
     )
     if unit_id is not None:

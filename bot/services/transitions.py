@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor, current_actor
+from bot.services.check_rows import record_check
 from bot.services.errors import NotBound, NotFound, PermissionDenied, StaleAction
 from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for, roles_on
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
@@ -165,6 +166,7 @@ class Transitions:
         )
         self.session.add(event)
         await self.session.flush()
+        await record_check(self.session, actor, hazard, event)  # 复查, 核查, 回头看: a 附件1 row (issue 15)
         return event
 
     async def attach_photos(

@@ -26,7 +26,7 @@ def supervise_data(hazard_id: int) -> str:
 
 def decide_extension_data(extension_id: int) -> str:
     """``ExtensionCb(a="o", id=extension_id)``: show the request with approve / refuse."""
-    return f"x1:o:{extension_id}"
+    return f"e1:o:{extension_id}"
 
 
 def number_of(hazard: Hazard) -> str:
