@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import select
 
 from storage.db import create_engine, make_uow_factory
-from storage.migrate import downgrade, upgrade
+from storage.migrate import alembic_config, downgrade, upgrade
 from storage.models import User
 from storage.models_reminders import ReminderOutbox
 
@@ -25,7 +26,9 @@ async def _columns(url: str) -> set[str]:
 
 async def test_the_outbox_loses_and_regains_its_parse_mode(database_url: str) -> None:
     assert "parse_mode" in await _columns(database_url)
-    await asyncio.to_thread(downgrade, database_url, "0100@-1")
+    # to the revision below 0100, whatever was stacked on it since (0110 builds on it)
+    below = ScriptDirectory.from_config(alembic_config(database_url)).get_revision("0100").down_revision  # type: ignore[union-attr]
+    await asyncio.to_thread(downgrade, database_url, str(below))
     assert "parse_mode" not in await _columns(database_url) and "text" in await _columns(database_url)
     await asyncio.to_thread(upgrade, database_url)
     assert "parse_mode" in await _columns(database_url)

@@ -144,12 +144,21 @@ async def do_step(crew: Crew, index: int, hid: int, k: int, step: Step) -> None:
     uid = telegram_id(index, step.who)
     chat = await _open_card(crew, uid, hid)
     last = step.button
-    if step.key not in ("approve", "register", "close"):
+    if step.key not in ("approve", "register"):
         await chat.press(step.button)
-        last = SUPERVISION_LEVEL if step.key == "supervise" else "完成"
-    if step.key in ("reject_unit", "reject_office"):
-        await crew.press(hid, k, uid, f"tx:{REASON}")
-        return
+        last = "完成"
+    if step.key in ("reject_unit", "reject_office", "supervise", "close"):  # forms: their review card confirms
+        last = "提交"
+        if step.key == "supervise":
+            await chat.press(SUPERVISION_LEVEL)
+            await chat.say(REASON)  # requirement
+            await chat.say(NEW_DEADLINE)
+            await chat.say(person_name(uid))  # person responsible
+        elif step.key == "close":
+            await chat.press("跳过")  # note
+            await chat.press("跳过")  # photos
+        else:
+            await chat.say(REASON)
     if step.key == "rectify":
         for _ in range(5):  # keep the five implementations as they are
             await chat.press(1)
