@@ -148,7 +148,7 @@ async def do_step(crew: Crew, index: int, hid: int, k: int, step: Step) -> None:
         await chat.press(step.button)
         last = "完成"
     if step.key in ("reject_unit", "reject_office", "supervise", "close"):  # forms: their review card confirms
-        last = "提交"
+        last = "✅ 提交"
         if step.key == "supervise":
             await chat.press(SUPERVISION_LEVEL)
             await chat.say(REASON)  # requirement
