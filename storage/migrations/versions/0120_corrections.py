@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0120"
-down_revision = "0100"
+down_revision = "0110"
 branch_labels = None
 depends_on = None
 
