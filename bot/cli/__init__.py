@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from(args)
-        ReminderSettings()  # the campaign's and the reminders' (HAZARDBOT_REMINDERS_*), read on demand later
+        ReminderSettings()  # checked here so a bad HAZARDBOT_REMINDERS_* is one line, not a traceback; bot.core reads them for use
     except ValidationError as exc:
         print(configuration_problem(exc), file=sys.stderr)
         return 2
