@@ -60,11 +60,9 @@ def build_dispatcher(
         dp.update.outer_middleware(guard)
     dp["i18n_catalog"] = install_middlewares(dp, core)
     dp.include_router(build_root_router())
-    from bot.fast_filters import inline_magic_filters
     from bot.router_gates import add_router_gates
 
     add_router_gates(dp)
-    inline_magic_filters(dp)
     return dp
 
 
