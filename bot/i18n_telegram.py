@@ -5,17 +5,18 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR, load_catalogs
+from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR, compiled_catalogs
 
 
 class CatalogI18n(I18n):
     """aiogram's ``I18n`` reading ``.po`` catalogs directly."""
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return load_catalogs(self.path, self.domain)
+        return dict(compiled_catalogs(Path(self.path), self.domain))
 
     @contextmanager
     def context(self) -> Iterator[I18n]:
