@@ -133,8 +133,8 @@ async def _empty_pg(conn: Any) -> None:
     A TRUNCATE of all 34 tables costs about 300 ms here (a new file for every table and index), about
     as much as ``CREATE DATABASE … TEMPLATE``; deleting from the few tables that have rows costs about
     15 ms (benchmarks/RESULTS-suite.md). Foreign keys are not checked while deleting
-    (``session_replication_role = replica``): every table that has rows is emptied, so none is left
-    pointing at a deleted row."""
+    (``session_replication_role = replica``, which needs a superuser such as the default ``postgres``):
+    every table that has rows is emptied, so none is left pointing at a deleted row."""
     tables = (await conn.execute(text(
         "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
     ))).scalars().all()
