@@ -31,9 +31,9 @@ class ForgiveLateAnswers(BaseRequestMiddleware):
         if not isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)
         try:
-            return await make_request(bot, method)
+            return await make_request(bot, method)  # type: ignore[arg-type]  # narrowed to AnswerCallbackQuery
         except TelegramBadRequest as exc:
             if not any(words in exc.message.lower() for words in _TOO_LATE):
                 raise
             log.info("event=callback_answer_too_late")
-            return True  # type: ignore[return-value]  (what Telegram returns for an answer it took)
+            return True  # type: ignore[return-value]  # what Telegram returns for an answer it took

@@ -38,7 +38,7 @@ def load() -> Catalog:
 
 def untranslated() -> list[str]:
     catalog = load()
-    return [mid for mid in extracted_ids() if not (catalog.get(mid) and catalog.get(mid).string)]
+    return [mid for mid in extracted_ids() if not ((entry := catalog.get(mid)) and entry.string)]
 
 
 def update() -> list[str]:

@@ -140,7 +140,7 @@ class LocalChat:
     def texts(self, methods: list[TelegramMethod[Any]] | None = None) -> list[str]:
         """Plain texts of the messages sent or edited (all so far, or those in ``methods``)."""
         methods = self.session.requests if methods is None else methods
-        return [plain(m.text) for m in methods if isinstance(m, SendMessage | EditMessageText)]
+        return [plain(m.text or "") for m in methods if isinstance(m, SendMessage | EditMessageText)]
 
     def last_text(self) -> str:
         """The last text this person saw: in their own chat or a group, not a notice sent to someone else's

@@ -169,7 +169,7 @@ def hazard_map(points: Sequence[MapPoint], title: str, unpinned: Sequence[str] =
                            linewidths=[1.8 if p.supervised else 0.6 for p in chosen], zorder=4)
     _scale_bar(ax, mid_lat, t)
     fig.canvas.draw()  # positions of the axes are final only after a layout pass
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas has one
     taken: list[Bbox] = []
     labelled: list[tuple[int, MapPoint]] = []
     hidden = 0

@@ -4,6 +4,10 @@ aiogram reads every Bot API answer as ``Response[method.__returning__]``. pydant
 generic classes only weakly, so once the garbage collector has run the class is built again —
 schema and validator included — on the next call: about 5 % of a form step's CPU, measured with
 py-spy on the webhook benchmark (``benchmarks/RESULTS-scale.md``). Holding each class once fixes it.
+
+Library internals (issue 18): relies on aiogram building ``Response[method.__returning__]`` per call and
+on pydantic caching generics weakly; kept for the 5 % measured in ``benchmarks/RESULTS-scale.md``
+(latest session, item 1). ``tests/scale/test_response_types.py`` fails if an upgrade changes either.
 """
 
 from __future__ import annotations

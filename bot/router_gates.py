@@ -14,6 +14,10 @@ match:
 A router with any other kind of handler on an observer gets no gate there, so adding such a handler
 can never make it unreachable; nor does a router with sub-routers (aiogram does not offer an update to
 the sub-routers of a router whose observer filters refused it).
+
+Library internals (issue 18): reads aiogram's ``HandlerObject.filters`` and ``CallbackQueryFilter``; kept
+for the measured quarter of a form step (``benchmarks/RESULTS-scale.md``, session 2, item 2).
+``tests/scale/test_router_gates.py`` fails if an upgrade changes what the gates read.
 """
 
 from __future__ import annotations

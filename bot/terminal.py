@@ -58,7 +58,7 @@ class Printer:
     def __call__(self, method: TelegramMethod[Any]) -> None:
         if isinstance(method, SendMessage | EditMessageText):
             prefix = "机器人" if isinstance(method, SendMessage) else "机器人（已修改）"
-            self._print(f"\n[{prefix}] {plain(method.text)}")
+            self._print(f"\n[{prefix}] {plain(method.text or '')}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendPhoto | SendDocument):
             caption = plain(method.caption or "")

@@ -92,7 +92,7 @@ class CheckedRequestHandler(SimpleRequestHandler):
         if not 0 <= update.update_id <= _MAX_UPDATE_ID:
             log.warning("event=webhook_bad_body error=update_id_out_of_range")
             return web.Response(status=400, text="not a Telegram update")
-        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        result: Any = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 

@@ -4,6 +4,14 @@ SQLAlchemy's ``commit`` and ``rollback`` connection events fire before the datab
 something that must not run earlier (giving SQLite's write turn to the next connection, dropping
 cached facts that another task could otherwise re-read from before the commit) hooks the engine's
 dialect here instead.
+
+Library internals (issue 18): this replaces ``do_commit``/``do_rollback`` on the engine's dialect
+instance, which SQLAlchemy documents for dialect authors, not for applications. No benchmark is behind
+it; it is kept for correctness: the SQLite writer turn (``storage/sqlite_writers.py``, benchmarked)
+must not pass on before the COMMIT is done, and the actor cache (``bot/services/actor_cache.py``) and
+the notice sender (``reminders/sender.py``) must not act on a commit that has not happened yet.
+``tests/test_sqlite_writers.py`` and ``tests/test_actor_cache.py`` fail if an upgrade changes when
+these methods are called.
 """
 
 from __future__ import annotations

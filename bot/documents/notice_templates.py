@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -34,8 +35,8 @@ def _document() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def _para(doc, text: str, *, size: int = 12, bold: bool = False, align: str = "left", indent: bool = False,
-          space_after: int = 4) -> None:  # type: ignore[no-untyped-def]
+def _para(doc: Any, text: str, *, size: int = 12, bold: bool = False, align: str = "left", indent: bool = False,
+          space_after: int = 4) -> None:
     p = doc.add_paragraph()
     p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                    "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
@@ -133,7 +134,7 @@ def write_defaults(folder: Path) -> list[Path]:
     out = []
     for kind, make in DEFAULTS.items():
         path = folder / f"{kind}.docx"
-        make().save(str(path))  # type: ignore[attr-defined]
+        make().save(str(path))
         out.append(path)
     return out
 

@@ -142,7 +142,7 @@ class ActorCache(Generic[A]):
         self._entries.pop(telegram_id, None)
 
 
-def watch_role_changes(engine: AsyncEngine, cache: ActorCache) -> None:
+def watch_role_changes(engine: AsyncEngine, cache: ActorCache[Any]) -> None:
     """Empty ``cache`` after every transaction on ``engine`` that wrote memberships has committed, and after one
     that marked someone as having blocked the bot (``reminders.delivery.record_blocked``): their next update
     is read from the database, which notices they are back (``UserService.touch``)."""

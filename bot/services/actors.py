@@ -85,10 +85,10 @@ class UserService:
             )).first()
             user, blocked = found if found is not None else (None, None)
             if blocked is not None:  # writing to the bot again: they no longer block it, reminders and notices resume
-                await uow.session.exec(delete(BlockedRecipient).where(BlockedRecipient.user_id == blocked))  # type: ignore[call-overload,arg-type]
+                await uow.session.exec(delete(BlockedRecipient).where(BlockedRecipient.user_id == blocked))  # type: ignore[arg-type]
             if user is None:
                 # two first updates of a new user at once (a double tap, an album): one insert wins
-                await uow.session.exec(  # type: ignore[call-overload]
+                await uow.session.exec(
                     dialect_insert(uow.session)(User.__table__)  # type: ignore[attr-defined]
                     .values(telegram_id=telegram_id, full_name=name, language=language, created_at=utcnow())
                     .on_conflict_do_nothing(index_elements=["telegram_id"])

@@ -85,7 +85,7 @@ class AdminService:
                 raise NotFound(what="invite", code=code)
             invite, unit_name = row
             self._require(actor, Role(invite.role))
-            done = await u.session.exec(  # type: ignore[call-overload]
+            done = await u.session.exec(
                 update(InviteCode)
                 .where(col(InviteCode.id) == invite.id, col(InviteCode.used_by).is_(None),
                        col(InviteCode.revoked_at).is_(None))
@@ -124,7 +124,7 @@ class AdminService:
                 query = query.where(or_(Unit.code == unit, Unit.name == unit))
             grouped: dict[int, tuple[User, list[tuple[Role, str]]]] = {}
             for user, role, unit_name in (await u.session.exec(query)).all():
-                grouped.setdefault(user.id, (user, []))[1].append((Role(role), unit_name))  # type: ignore[index]
+                grouped.setdefault(user.id, (user, []))[1].append((Role(role), unit_name))  # type: ignore[arg-type]
             return [UserRoles(us.id, us.telegram_id, us.full_name, tuple(r))  # type: ignore[arg-type]
                     for us, r in grouped.values()]
 
@@ -151,7 +151,7 @@ class AdminService:
             if not role_fits_unit(role, found.code):
                 raise RoleNotForUnit(unit=found.name)
             if replace:
-                await u.session.exec(  # type: ignore[call-overload]
+                await u.session.exec(
                     delete(Membership).where(
                         col(Membership.user_id) == user_id, col(Membership.unit_id) == found.id,
                         col(Membership.role).in_([r.value for r in replace if r != role]),
@@ -177,7 +177,7 @@ class AdminService:
             found = (await u.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))).first()
             if found is None:
                 raise UnknownUnit(unit=unit)
-            gone = await u.session.exec(  # type: ignore[call-overload]
+            gone = await u.session.exec(
                 delete(Membership).where(col(Membership.user_id) == user_id, col(Membership.unit_id) == found.id,
                                          col(Membership.role) == role.value)
             )

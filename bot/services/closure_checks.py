@@ -68,7 +68,7 @@ async def _record_check(session: AsyncSession, actor: Actor, draft: Draft, passe
     check = await session.get(Verification, verification_id)
     if check is None:
         raise NotFound(what="verification", id=verification_id)
-    claimed = await session.exec(  # type: ignore[call-overload]
+    claimed = await session.exec(
         update(Verification)
         .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
         .values(result="passed" if passed else "failed", note=note, photo_ids=photo_ids,

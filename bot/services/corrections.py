@@ -145,7 +145,7 @@ async def _new_photos(session: AsyncSession, draft: Draft, **owner: Any) -> list
     ids = (await session.exec(select(Photo.id).where(Photo.draft_id == draft.id, col(Photo.hazard_id).is_(None),
                                                       col(Photo.inspection_id).is_(None)))).all()
     if ids:
-        await session.exec(update(Photo).where(col(Photo.id).in_(list(ids))).values(**owner))  # type: ignore[call-overload]
+        await session.exec(update(Photo).where(col(Photo.id).in_(list(ids))).values(**owner))
     return [i for i in ids if i is not None]
 
 

@@ -98,7 +98,7 @@ async def _mark(session: AsyncSession, ext: DeadlineExtension, status: str, acto
                 note: str | None) -> None:
     """Decide ``ext`` if it is still pending (a guarded UPDATE: of two officers pressing at once, one wins);
     raises ``ExtensionDecided`` for the other."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(DeadlineExtension)
         .where(col(DeadlineExtension.id) == ext.id, col(DeadlineExtension.status) == PENDING)
         .values(status=status, decided_by=actor.user_id, decided_at=now, decision_note=note)

@@ -22,7 +22,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PIL import Image, ImageDraw
 from sqlmodel import col, select
@@ -290,7 +290,7 @@ class EvidenceService:
         self._uow = uow
         self._store = store
         self._clock = clock
-        self._gps = {"gps_reference": gps_reference, "gps_radius_km": gps_radius_km}
+        self._gps: dict[str, Any] = {"gps_reference": gps_reference, "gps_radius_km": gps_radius_km}
 
     async def record(
         self, session: AsyncSession, photo: Photo, info: WatermarkInfo | None = None, copy: StoredCopy | None = None

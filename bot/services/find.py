@@ -235,7 +235,7 @@ class FindService:
             photos = (
                 await u.session.exec(select(Photo).where(Photo.hazard_id == hazard_id).order_by(col(Photo.id)))
             ).all()
-            refs = {p.id: PhotoRef(p.id, p.stage, p.telegram_file_id, p.storage_key) for p in photos}  # type: ignore[misc]
+            refs = {p.id: PhotoRef(p.id, p.stage, p.telegram_file_id, p.storage_key) for p in photos}  # type: ignore[arg-type]
             by_stage: dict[str, list[PhotoRef]] = {}
             for ref in refs.values():
                 by_stage.setdefault(ref.stage, []).append(ref)

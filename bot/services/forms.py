@@ -341,7 +341,9 @@ class FormService:
             if late is not None and (spec is None or spec.key != late.key):
                 if isinstance(action, DocumentAnswer):
                     return _document(walk, state, late, action, locale)
-                return await self._photo(session, actor, draft, walk, state, self._limits(late), action, locale)
+                limits = self._limits(late)
+                assert limits is not None  # the field of an album is a photos field
+                return await self._photo(session, actor, draft, walk, state, limits, action, locale)
         if isinstance(action, PinMoved):  # before the refusals below: a live location's update is never answered
             return _move_pin(walk, state, spec, action)
         if spec is None:
@@ -351,7 +353,8 @@ class FormService:
         if isinstance(action, PickAnswer):
             if action.step != _position(walk, spec, state):
                 raise StaleAction()
-            return await self._pick(session, draft, walk, state, spec, action.index, today, locale)
+            await self._pick(session, draft, walk, state, spec, action.index, today, locale)
+            return None
         if isinstance(action, LocationAnswer):
             if spec.type != "location":
                 raise Rejected("unexpected_location", expected=spec.type)
@@ -421,9 +424,9 @@ class FormService:
         if kind == "phone":
             return parse_phone(text)
         if kind == "location":
-            value = dict(state.data.get(spec.key) or {})
-            value["address"] = parse_text(spec, text)
-            return value
+            pin = dict(state.data.get(spec.key) or {})
+            pin["address"] = parse_text(spec, text)
+            return pin
         if kind == "choice":
             options = await resolve_options(session, spec, state, locale, today, draft.context.get("unit_id"))
             value = match_typed_choice(options, text)

@@ -85,7 +85,7 @@ class InviteService:
             assert unit is not None and unit.id is not None
             if not role_fits_unit(Role(invite.role), unit.code):  # a code issued before the rule held
                 raise RoleNotForUnit(unit=unit.name)
-            claimed = await uow.session.exec(  # type: ignore[call-overload]
+            claimed = await uow.session.exec(
                 update(InviteCode)
                 .where(col(InviteCode.id) == invite.id, col(InviteCode.used_by).is_(None))
                 .values(used_by=actor.user_id, used_at=now)

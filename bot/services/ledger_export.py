@@ -147,7 +147,7 @@ async def supervision_remarks(session: AsyncSession, hazard_ids: list[int], tz: 
     if not hazard_ids:
         return {}
     rows = (await session.exec(
-        select(Supervision.hazard_id, Supervision.level, Supervision.started_at, Supervision.deadline,
+        select(Supervision.hazard_id, Supervision.level, Supervision.started_at, Supervision.deadline,  # type: ignore[call-overload]
                Supervision.ended_at)
         .where(Supervision.__table__.c.hazard_id.in_(hazard_ids)).order_by(Supervision.__table__.c.id)  # type: ignore[attr-defined]
     )).all()

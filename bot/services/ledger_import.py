@@ -96,7 +96,7 @@ async def store_hazards(
         session.add(HazardEvent(hazard_id=hazard.id, at=now, actor_id=actor_id, action="import",  # type: ignore[arg-type]
                                 to_state=hazard.state, data={"file": file_name}))
         if hazard.state == HazardState.CLOSED:
-            closed_at = datetime.combine(hazard.reinspected_on or date.min, time(18), tz or default_zone())  # type: ignore[arg-type]
+            closed_at = datetime.combine(hazard.reinspected_on or date.min, time(18), tz or default_zone())
             session.add(HazardEvent(hazard_id=hazard.id, at=min(closed_at, now), actor_id=actor_id,  # type: ignore[arg-type]
                                     action="close", from_state=HazardState.CLOSURE_REQUESTED.value,
                                     to_state=HazardState.CLOSED.value, data={"imported": True}))

@@ -557,7 +557,7 @@ def _outcome(
     ledger_number: str | None = None,
     record_id: int | None = None,
 ) -> Outcome:
-    assert hazard.id is not None and event.id is not None and event.from_state is not None
+    assert hazard.id is not None and event.id is not None and event.from_state is not None and event.to_state is not None
     return Outcome(
         hazard_id=hazard.id,
         action=Action(event.action),

@@ -23,7 +23,7 @@ async def next_in_sequence(session: AsyncSession, scope: str) -> int:
     table = NumberSequence.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(scope=scope, last=1)
     stmt = stmt.on_conflict_do_update(index_elements=["scope"], set_={"last": table.c.last + 1})
-    result = await session.exec(stmt.returning(table.c.last))  # type: ignore[call-overload]
+    result = await session.exec(stmt.returning(table.c.last))
     return int(result.scalar_one())
 
 

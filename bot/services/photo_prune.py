@@ -67,7 +67,7 @@ async def _named_photo_ids(session: AsyncSession) -> set[int]:
     named = {i for i in owned if i is not None}
     named.update((await session.exec(select(TipOffPhoto.photo_id))).all())
     for table in PHOTO_ID_LISTS:
-        named |= _ids((await session.exec(select(table.photo_ids))).all())  # type: ignore[attr-defined]
+        named |= _ids((await session.exec(select(table.photo_ids))).all())
     events = (await session.exec(select(HazardEvent.data))).all()
     named |= _ids(data.get("photos") for data in events if isinstance(data, dict))
     return named
@@ -98,8 +98,8 @@ async def prune_photos(
         leaving = {i for i in unnamed if i is not None and i not in named}
         keys = await _named_keys(u.session, leaving)
         if apply and leaving:
-            await u.session.exec(delete(PhotoEvidence).where(col(PhotoEvidence.photo_id).in_(leaving)))  # type: ignore[call-overload]
-            await u.session.exec(delete(Photo).where(col(Photo.id).in_(leaving)))  # type: ignore[call-overload]
+            await u.session.exec(delete(PhotoEvidence).where(col(PhotoEvidence.photo_id).in_(leaving)))
+            await u.session.exec(delete(Photo).where(col(Photo.id).in_(leaving)))
             await u.commit()
     stray = [f for f in await store.entries() if f.key not in keys]
     old = [f for f in stray if f.modified < cutoff]

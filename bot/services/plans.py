@@ -100,7 +100,7 @@ async def store_plan(s: AsyncSession, actor: Actor, plan: PlanInput, now: dateti
     row.updated_at = now
     s.add(row)
     await s.flush()
-    await s.exec(delete(PlanArrangement).where(PlanArrangement.plan_id == row.id))  # type: ignore[call-overload, arg-type]
+    await s.exec(delete(PlanArrangement).where(PlanArrangement.plan_id == row.id))  # type: ignore[arg-type]
     for i, a in enumerate(plan.arrangements, 1):
         s.add(PlanArrangement(plan_id=row.id, position=i, schedule=a.schedule.strip(),  # type: ignore[arg-type]
                               participants=a.participants.strip(), areas=a.areas.strip(),

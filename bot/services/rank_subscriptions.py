@@ -48,7 +48,7 @@ class RankSubscriptionService:
             raise NotBound()
         async with self._uow() as u:
             found = await u.session.get(RankSubscription, actor.user_id) is not None
-            await u.session.exec(delete(RankSubscription).where(RankSubscription.user_id == actor.user_id))  # type: ignore[call-overload, arg-type]
+            await u.session.exec(delete(RankSubscription).where(RankSubscription.user_id == actor.user_id))  # type: ignore[arg-type]
             await u.commit()
         return found
 

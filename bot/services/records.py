@@ -38,7 +38,7 @@ def _decimal(value: Any) -> Decimal | None:
 async def _attach_photos(session: AsyncSession, draft: Draft, photo_ids: list[int], **owner: int) -> int:
     if not photo_ids:
         return 0
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Photo).where(col(Photo.id).in_(photo_ids), col(Photo.draft_id) == draft.id).values(**owner)
     )
     return int(result.rowcount)

@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
@@ -188,8 +189,8 @@ class Window:
         )
 
 
-def _count_if(condition: object) -> object:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # type: ignore[arg-type]
+def _count_if(condition: Any) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
@@ -210,7 +211,7 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
     stmt = select(*columns).group_by(h.unit_id, h.state)
     if unit_id is not None:
         stmt = stmt.where(h.unit_id == unit_id)
-    result = await session.exec(stmt)
+    result = await session.exec(stmt)  # type: ignore[call-overload]
     return [dict(r._mapping) for r in result]
 
 
@@ -229,8 +230,8 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
     )
     checked = Verification.__table__.c  # type: ignore[attr-defined]
     verified = union(
-        select(InspectionHazard.hazard_id)
-        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+        select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
+        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)
         .where(
             Inspection.inspection_type == VERIFICATION_TYPE,
             col(Inspection.voided_at).is_(None),
@@ -265,8 +266,8 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
             .exists()
         )
         verified_exists = (
-            select(InspectionHazard.hazard_id)
-            .join(Inspection, Inspection.id == InspectionHazard.inspection_id)  # type: ignore[arg-type]
+            select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
+            .join(Inspection, Inspection.id == InspectionHazard.inspection_id)
             .where(
                 InspectionHazard.hazard_id == h.id,
                 Inspection.inspection_type == VERIFICATION_TYPE,
@@ -306,7 +307,7 @@ def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[s
 
 async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
     stmt = (
-        select(Inspection.unit_id, func.count())
+        select(Inspection.unit_id, func.count())  # type: ignore[call-overload]
         .where(Inspection.inspected_on >= w.year_start_date, Inspection.inspected_on <= w.as_of,
                col(Inspection.voided_at).is_(None))  # a voided inspection was entered in error
         .group_by(Inspection.unit_id)
@@ -318,19 +319,19 @@ async def _inspections_by_unit(session: AsyncSession, w: Window, unit_id: int | 
 
 async def _plans(session: AsyncSession, year: int, unit_id: int | None) -> dict[int, tuple[int, Decimal]]:
     p = InspectionPlan
-    stmt = select(p.unit_id, p.inspection_target, p.verification_ratio).where(p.year == year)
+    stmt = select(p.unit_id, p.inspection_target, p.verification_ratio).where(p.year == year)  # type: ignore[call-overload]
     if unit_id is not None:
         stmt = stmt.where(p.unit_id == unit_id)
-    return {int(u): (int(t), r) for u, t, r in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+    return {int(u): (int(t), r) for u, t, r in (await session.exec(stmt)).all()}
 
 
 async def _units(session: AsyncSession, unit_id: int | None) -> list[tuple[int, str, bool, datetime | None]]:
     """Units in scope with their last ledger activity: two index seeks per unit (ix_*_unit_*)."""
-    last_hazard = select(func.max(Hazard.updated_at)).where(Hazard.unit_id == Unit.id).scalar_subquery()
+    last_hazard = select(func.max(Hazard.updated_at)).where(Hazard.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     last_inspection = (
-        select(func.max(Inspection.created_at)).where(Inspection.unit_id == Unit.id).scalar_subquery()
+        select(func.max(Inspection.created_at)).where(Inspection.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     )
-    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection).order_by(Unit.id)
+    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection).order_by(Unit.id)  # type: ignore[call-overload]
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     out = []
@@ -350,7 +351,7 @@ def _aware(value: datetime | str) -> datetime:
 async def _top(session: AsyncSession, column: object, unit_id: int | None, limit: int) -> list[tuple[str, int]]:
     n = func.count().label("n")
     stmt = (
-        select(column, n)
+        select(column, n)  # type: ignore[call-overload]
         .where(open_clause())
         .group_by(column)
         .order_by(n.desc(), column)
@@ -390,14 +391,14 @@ def monthly_report_due(as_of: date, cal: WorkCalendar, issued: date) -> str | No
 async def _late_monthly(session: AsyncSession, period: str, unit_id: int | None) -> set[int]:
     """Units in scope without work information for ``period``: one anti-join on the submissions' index."""
     submitted = (
-        select(WorkSubmission.id)
+        select(WorkSubmission.id)  # type: ignore[call-overload]
         .where(WorkSubmission.unit_id == Unit.id, WorkSubmission.kind == WORK_INFO, WorkSubmission.period == period)
         .exists()
     )
-    stmt = select(Unit.id).where(~submitted)
+    stmt = select(Unit.id).where(~submitted)  # type: ignore[call-overload]
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
-    return {int(u) for (u,) in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+    return {int(u) for (u,) in (await session.exec(stmt)).all()}
 
 
 def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
@@ -571,7 +572,7 @@ async def map_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_i
     w = Window.at(now, tz)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     supervised = (
-        select(Supervision.hazard_id).where(Supervision.hazard_id == h.id, Supervision.ended_at.is_(None))  # type: ignore[arg-type, union-attr]
+        select(Supervision.hazard_id).where(Supervision.hazard_id == h.id, Supervision.ended_at.is_(None))  # type: ignore[union-attr, call-overload]
         .exists()
     )
     stmt = (

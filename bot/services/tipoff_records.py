@@ -104,7 +104,7 @@ async def _count_one(session: AsyncSession, user_id: int, today: date) -> None:
     table = TipOffDailyCount.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(user_id=user_id, day=today, count=1)
     stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": table.c.count + 1})
-    await session.exec(stmt)  # type: ignore[call-overload]
+    await session.exec(stmt)
 
 
 async def _link_photos(session: AsyncSession, draft: Draft, tipoff_id: int, photo_ids: list[int],

@@ -140,7 +140,7 @@ class Transitions:
         event. Raises ``AlreadyDone`` / ``StaleAction`` when another transaction got there first."""
         before = HazardState(hazard.state)
         values = {"state": target.value, "version": hazard.version + 1, "updated_at": self.now, **(changes or {})}
-        result = await self.session.exec(  # type: ignore[call-overload]
+        result = await self.session.exec(
             update(Hazard)
             .where(
                 col(Hazard.id) == hazard.id,

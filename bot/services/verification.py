@@ -49,7 +49,7 @@ async def plan_verification_ratio(session: AsyncSession, unit_id: int, year: int
     ``inspection_plan``), None when the unit filed no plan for that year."""
     return (
         await session.exec(
-            select(InspectionPlan.verification_ratio).where(
+            select(col(InspectionPlan.verification_ratio)).where(
                 InspectionPlan.unit_id == unit_id, InspectionPlan.year == year
             )
         )
@@ -140,7 +140,7 @@ class VerificationService:
                     query = query.where(col(Hazard.unit_id).in_(list(unit_ids)))
                 by_unit: dict[int, list[int]] = defaultdict(list)
                 for hazard_id, unit_id in (await u.session.exec(query)).all():
-                    by_unit[unit_id].append(hazard_id)
+                    by_unit[unit_id].append(hazard_id)  # type: ignore[arg-type]
                 results = []
                 for unit_id in sorted(by_unit):
                     results.append(await self._draw_unit(u.session, actor, unit_id, sorted(by_unit[unit_id]),
@@ -224,7 +224,7 @@ class VerificationService:
             check = await session.get(Verification, verification_id)
             if check is None:
                 raise NotFound(what="verification", id=verification_id)
-            claimed = await session.exec(  # type: ignore[call-overload]
+            claimed = await session.exec(
                 update(Verification)
                 .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
                 .values(result="passed" if passed else "failed", note=note, photo_ids=list(photo_ids),
@@ -307,6 +307,6 @@ class VerificationService:
             data={"verification_id": verification_id, "rebound": not passed,
                   "new_deadline": deadline.isoformat() if deadline else None},
         )
-        assert event.id is not None and hazard.id is not None
+        assert event.id is not None and hazard.id is not None and event.from_state is not None and event.to_state is not None
         return Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
                        hazard.ledger_number, (), verification_id, hazard.draft_number, hazard.site_name, note)

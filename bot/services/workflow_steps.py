@@ -35,6 +35,7 @@ def number_of(hazard: Hazard) -> str:
 
 def outcome(hazard: Hazard, event: HazardEvent, notify: tuple[int, ...] = (), record_id: int | None = None) -> Outcome:
     assert hazard.id is not None and event.id is not None and event.from_state is not None
+    assert event.to_state is not None
     return Outcome(
         hazard_id=hazard.id, action=Action(event.action), from_state=HazardState(event.from_state),
         to_state=HazardState(event.to_state), event_id=event.id, ledger_number=hazard.ledger_number,

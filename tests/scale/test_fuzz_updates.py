@@ -84,10 +84,27 @@ def _running(url: str, data_dir: Path) -> Iterator[tuple[asyncio.AbstractEventLo
     stack = AsyncExitStack()
     try:
         loop.run_until_complete(upgrade_async(url))
+        if url.startswith("postgresql"):  # the session's database: empty it of what the test before left
+            loop.run_until_complete(_emptied(url))
         yield loop, loop.run_until_complete(stack.enter_async_context(open_cluster(url, data_dir, count=1)))
     finally:
         loop.run_until_complete(stack.aclose())
         loop.close()
+
+
+async def _emptied(url: str) -> None:
+    """As ``database_url`` leaves it: no rows (the exactly-once ledger included, whose update ids this
+    test's would meet) but the unit registry."""
+    from storage.db import create_engine
+    from tests.conftest import _empty_pg, _sync_registry
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await _empty_pg(conn)
+        await _sync_registry(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _reach(cluster: Any, uid: int, state: int, command: str = "/hazard") -> Any:
