@@ -126,6 +126,20 @@ class LocalChat:
                 ]
         return []
 
+    def latest_button(self, label: str) -> Button:
+        """The button ``label`` on the latest message of this chat that has it, even when notices with
+        keyboards of their own arrived after that message. Raises ``LookupError``."""
+        for method, result in reversed(self.session.responses):
+            markup = getattr(method, "reply_markup", None)
+            if not isinstance(markup, InlineKeyboardMarkup) or getattr(method, "chat_id", None) != self.user.id:
+                continue
+            for row in markup.inline_keyboard:
+                for b in row:
+                    if b.text == label:
+                        message = result if isinstance(result, Message) else self._message_for(method)
+                        return Button(b.text, b.callback_data, b.url, message)
+        raise LookupError(f"no button {label!r} in this chat")
+
     def _message_for(self, method: Any) -> Message:
         from datetime import UTC, datetime
 

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
-from bot.forms.prompt import Prompt, Submitted
+from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.deadlines import ExtensionView
 from bot.services.lifecycle import Action
@@ -34,29 +34,6 @@ class ExtensionCb(CallbackData, prefix="e1"):
 
 
 
-
-def submitted_text(result: Submitted) -> str:
-    """The answer to whoever submitted one of ``WORKFLOW_FORMS``."""
-    number = q(result.number)
-    if result.kind == "deadline_extension":
-        return _("⏳ Extension to {date} requested for {number}. The district safety office decides; you will be "
-                 "told. Until then the current deadline stands.").format(date=q(result.state or ""), number=number)
-    if result.kind == "extension_refusal":
-        return _("❌ Extension refused for {number}; the unit is told with your reason.").format(number=number)
-    if result.kind == "closure":
-        return _("🗂 {number} is closed (销账); the inspector is told.").format(number=number)
-    if result.kind == "verification_pass":
-        return _("✅ Verification of {number} recorded as passed; it stays closed.").format(number=number)
-    if result.kind == "verification_fail":
-        return _("⚠️ Verification of {number} failed (rebound): it is open again with the new deadline; the unit "
-                 "is told.").format(number=number)
-    if result.kind == "rejection":
-        return _("❌ {number} rejected; the inspector is told with your reason.").format(number=number)
-    if result.kind == "closure_return":
-        return _("↩️ Closure request of {number} returned to the unit; it waits for a new re-inspection.").format(
-            number=number)
-    return _("📌 {number} is under supervision by the {level}; the unit is told.").format(
-        number=number, level=q(result.state or ""))
 
 
 def extension_text(view: ExtensionView) -> str:

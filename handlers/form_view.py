@@ -17,6 +17,7 @@ from handlers.hazard_view import outcome_text
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q
 from handlers.tipoff_texts import submitted_tipoff_text
+from handlers.workflow_card import submitted_text as workflow_submitted
 
 WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "supervision", "closure",
                   "verification_pass")
@@ -183,9 +184,7 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     if result.kind in ("tipoff", "tipoff_addition"):
         return submitted_tipoff_text(result), None
     if result.kind in WORKFLOW_FORMS:
-        from handlers.deadlines import submitted_text  # it renders its forms' questions with this module
-
-        return submitted_text(result), None
+        return workflow_submitted(result), None
     if result.kind in CORRECTION_KINDS:
         return correction_submitted(result), None
     if result.kind == "hazard":

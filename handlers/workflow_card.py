@@ -1,10 +1,12 @@
-"""The card's lines about issue 15's steps, read from the hazard's history: each supervision (level, since,
-requirement, deadline, person responsible, ended), and an extension request still waiting for the office."""
+"""The words of issue 15's steps: the card's lines read from the hazard's history (each supervision — level,
+since, requirement, deadline, person responsible, ended — and an extension request still waiting for the
+office), and the answer to whoever submitted one of their forms."""
 
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.forms.prompt import Submitted
 from bot.services.find import HazardCase, Step
 from handlers.message_limits import shorten
 from handlers.texts import q
@@ -49,3 +51,26 @@ def pending_extension_line(case: HazardCase) -> str | None:
         return None
     return _("⏳ Extension to {date} requested by {name}, waiting for the district safety office").format(
         date=q(last.data.get("requested", "")), name=q(last.actor_name))
+
+def submitted_text(result: Submitted) -> str:
+    """The answer to whoever submitted one of ``WORKFLOW_FORMS``."""
+    number = q(result.number)
+    if result.kind == "deadline_extension":
+        return _("⏳ Extension to {date} requested for {number}. The district safety office decides; you will be "
+                 "told. Until then the current deadline stands.").format(date=q(result.state or ""), number=number)
+    if result.kind == "extension_refusal":
+        return _("❌ Extension refused for {number}; the unit is told with your reason.").format(number=number)
+    if result.kind == "closure":
+        return _("🗂 {number} is closed (销账); the inspector is told.").format(number=number)
+    if result.kind == "verification_pass":
+        return _("✅ Verification of {number} recorded as passed; it stays closed.").format(number=number)
+    if result.kind == "verification_fail":
+        return _("⚠️ Verification of {number} failed (rebound): it is open again with the new deadline; the unit "
+                 "is told.").format(number=number)
+    if result.kind == "rejection":
+        return _("❌ {number} rejected; the inspector is told with your reason.").format(number=number)
+    if result.kind == "closure_return":
+        return _("↩️ Closure request of {number} returned to the unit; it waits for a new re-inspection.").format(
+            number=number)
+    return _("📌 {number} is under supervision by the {level}; the unit is told.").format(
+        number=number, level=q(result.state or ""))

@@ -72,6 +72,7 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     await reviewer.press(1)
     await reviewer.press("驳回")
     await reviewer.say("联系电话不对")
+    await reviewer.press("提交")  # the rejection form's review card confirms
     assert (await _hazard(h, hid)).state == "rejected"
 
     buttons = await _card(inspector, "D001201810150001")
@@ -80,7 +81,7 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     assert "甲仓库（东院）" in _last(h, inspector)
     await inspector.press("修改：联系电话")
     await inspector.say("13800001111")
-    await inspector.press("提交")
+    await inspector.press_button(inspector.latest_button("✅ 提交"))  # the review card (a notice may follow it)
     assert "已修改并重新提交" in _last(h, inspector)
     row = await _hazard(h, hid)
     assert (row.id, row.state, row.phone, row.draft_number) == (hid, "pending_review", "13800001111", "D001201810150001")
@@ -101,7 +102,8 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     await reviewer.press(1)
     await reviewer.press("审核通过")  # the same record goes on through the life cycle
     assert (await _hazard(h, hid)).state == "pending_confirmation"
-    await inspector.press("提交")  # state re-checked when submitted: refused, nothing stored, the draft kept
+    # state re-checked when submitted: refused, nothing stored, the draft kept (the approval's notice came after)
+    await inspector.press_button(inspector.latest_button("✅ 提交"))
     assert "已由 王审核 完成" in _last(h, inspector)
     row = await _hazard(h, hid)
     assert (row.state, row.remarks) == ("pending_confirmation", "第一批挂账")

@@ -14,8 +14,8 @@ from sqlmodel import col, select
 
 from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
-from bot.services.deadlines import DeadlineLocked
 from bot.services.lifecycle import FiveImplementations
+from bot.services.lifecycle_errors import DeadlineLocked
 from bot.services.workflow_steps import decide_extension_data, open_card_data, supervise_data
 from handlers.deadlines import ExtensionCb
 from handlers.hazard_callbacks import HazardCb

@@ -20,13 +20,17 @@ def test_forms_and_submitters_match_one_to_one() -> None:
 
 def test_a_hidden_level_decides_what_is_asked_and_is_submitted_but_never_asked() -> None:
     walk = FormWalk(load_form("five_implementations"))
-    general = walk.start({"level": "一般隐患"})
+    general = walk.start({"level": "一般隐患", "registered": "no"})
     assert [f.key for f in walk.applicable(general.data)] == ["responsibility", "measures", "deadline"]
     assert general.step == "responsibility"
-    major = walk.start({"level": "重大隐患"})
+    major = walk.start({"level": "重大隐患", "registered": "no"})
     assert [f.key for f in walk.applicable(major.data)] == [
         "responsibility", "measures", "funds", "deadline", "contingency_plan"]
     assert walk.clean(major.data)["level"] == "重大隐患"
+    # on the ledger the deadline is the approved one: only an extension request moves it (方案 四(三))
+    registered = walk.start({"level": "重大隐患", "registered": "yes"})
+    assert [f.key for f in walk.applicable(registered.data)] == [
+        "responsibility", "measures", "funds", "contingency_plan"]
 
 
 def test_a_document_alone_answers_the_evidence_question() -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from sqlmodel import col, select
-from storage.excel.export import ExportFilter, inspection_rows
 
 from bot.domain import HazardState
 from bot.local_chat import LocalChat
+from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
 from storage.models import Hazard, HazardEvent, Inspection
 from storage.models_corrections import InspectionEvent
@@ -33,6 +33,9 @@ async def _rows(h: Harness) -> list[dict[str, object]]:
         return await inspection_rows(u.session, ExportFilter())
 
 
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
 async def _open(chat: LocalChat, command: str) -> None:
     await chat.say(command)
     await chat.press(1)
@@ -49,24 +52,37 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
 
     await _open(inspector2, "/rectify")
     await inspector2.press("复查不合格")
+    await inspector2.press(KEEP)  # the date: today
+    await inspector2.say("赵复查")  # who went
     await inspector2.say("灭火器未到位")
     await inspector2.say("2018-11-30")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     assert "已挂账，整改中" in _last(h, inspector2)
     await _open(inspector, "/rectify")
     await inspector.press("报告整改")
-    for _ in range(5):
-        await inspector.press(1)
+    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
+        await inspector.press(KEEP)  # the five implementations as they are
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
+    await inspector.press(SUBMIT)
     await _open(inspector2, "/rectify")
     await inspector2.press("复查合格")
+    await inspector2.press(KEEP)
+    await inspector2.say("赵复查")
     await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     await _open(office, "/office")
-    await office.press("销账")
+    await office.press("销账")  # its form: no note, no photos
+    await office.press("跳过")
+    await office.press("跳过")
+    await office.press(SUBMIT)
     await office.say("/verify")
-    await office.press("1. 合格")
+    await office.press("1. 合格")  # its form too
+    await office.press("跳过")
+    await office.press("跳过")
+    await office.press(SUBMIT)
     async with h.core.uow() as u:
         number = (await u.session.get(Hazard, hid)).ledger_number  # type: ignore[union-attr]
 
@@ -79,7 +95,11 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     assert remarks[1].startswith("复查合格") and remarks[2].startswith("核查合格") and "张办公室" in remarks[2]
 
     await _open(inspector2, f"/find {number}")
-    await inspector2.press("回头看：未反弹")  # the December lookback on site
+    await inspector2.press("回头看：未反弹")  # the December lookback on site: a form
+    await inspector2.press(KEEP)
+    await inspector2.say("赵复查")
+    await inspector2.press("完成")
+    await inspector2.press(SUBMIT)
     rows = await _rows(h)
     assert [(r["inspection_type"], r["inspecting_unit"]) for r in rows][3:] == [("回头看检查", HOME)]
     assert str(rows[3]["remarks"]).startswith("回头看：未反弹")
@@ -134,7 +154,7 @@ async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_
     await inspector.press("提交")
     assert len(await _rows(h)) == 2
     async with h.core.uow() as u:
-        before = (await compute_status(u.session, h.core.clock())).coverage.numerator
+        before = (await compute_status(u.session, h.core.clock(), rules=h.core.rules)).coverage.numerator
     assert before == 2
 
     await inspector.say("/inspection J201810150001")
@@ -162,7 +182,7 @@ async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_
     rows = await _rows(h)
     assert [(r["inspection_type"], r["inspector_count"]) for r in rows] == [("抽查", 4)]
     async with h.core.uow() as u:
-        assert (await compute_status(u.session, h.core.clock())).coverage.numerator == before - 1
+        assert (await compute_status(u.session, h.core.clock(), rules=h.core.rules)).coverage.numerator == before - 1
         kept = (await u.session.exec(select(Inspection).order_by(col(Inspection.id)))).all()
         log = (await u.session.exec(select(InspectionEvent).order_by(col(InspectionEvent.id)))).all()
     assert [i.void_reason for i in kept] == [None, "与 J201810150001 重复录入"]

@@ -31,7 +31,7 @@ async def _schema(url: str) -> tuple[set[str], set[str]]:
 async def test_extensions_and_supervision_details_go_down_and_up(database_url: str) -> None:
     tables, columns = await _schema(database_url)
     assert "deadline_extension" in tables and {"requirement", "deadline", "responsible"} <= columns
-    await asyncio.to_thread(downgrade, database_url, "0110@-1")
+    await asyncio.to_thread(downgrade, database_url, "0110-1")
     tables, columns = await _schema(database_url)
     assert "deadline_extension" not in tables and not {"requirement", "deadline", "responsible"} & columns
     assert "supervision" in tables

@@ -6,7 +6,7 @@ confirmation — «提交» acts, «取消» leaves the hazard as it was; 销账
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -17,6 +17,7 @@ from bot.domain import PhotoStage, Role
 from bot.forms.prompt import Prompt, Submitted
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied
+from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import AlreadyDone
 from bot.services.lifecycle_service import move_plan_deadline
@@ -26,9 +27,6 @@ from bot.services.workflow_steps import number_of, outcome
 from storage.db import UowFactory
 from storage.models import Draft, User
 from storage.models_lifecycle import Supervision, Verification
-
-if TYPE_CHECKING:  # the form service runs these modules' submitters
-    from bot.services.forms import FormService
 
 
 def _note(data: dict[str, Any]) -> str | None:
@@ -105,7 +103,7 @@ async def submit_verification_pass(
 class ClosureCheckService:
     """Open the 销账 and the passed-核查 forms after checking they fit now (checked again at «提交»)."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormService) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
         self._uow = uow
         self._clock = clock
         self._forms = forms

@@ -6,7 +6,7 @@ inspector and whoever re-inspected it are told, with the reason."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
+from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action
 from bot.services.notices import Notice
 from bot.services.transitions import Transitions
@@ -23,9 +24,6 @@ from reminders.texts import text
 from storage.db import UowFactory
 from storage.models import Draft
 from storage.models_lifecycle import Reinspection
-
-if TYPE_CHECKING:  # the form service runs these modules' submitters
-    from bot.services.forms import FormService
 
 
 async def submit_closure_return(
@@ -53,7 +51,7 @@ async def submit_closure_return(
 class ClosureReturnService:
     """Open the return form for a hazard awaiting closure."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormService) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
         self._uow = uow
         self._clock = clock
         self._forms = forms

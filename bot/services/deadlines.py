@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotFound
+from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.notices import Notice, queue_notices
@@ -34,9 +35,6 @@ from reminders.texts import text
 from storage.db import UowFactory
 from storage.models import Draft, Hazard, User
 from storage.models_deadlines import APPROVED, PENDING, REFUSED, DeadlineExtension
-
-if TYPE_CHECKING:  # the form service runs these modules' submitters
-    from bot.services.forms import FormService
 
 
 class ExtensionPending(DomainError):
@@ -55,13 +53,6 @@ class ExtensionDecided(DomainError):
     """The request was already decided (``status`` approved/refused, by ``by``): a double tap, or two officers."""
 
     code = "extension_decided"
-
-
-class DeadlineLocked(DomainError):
-    """After registration the five implementations cannot move the deadline (``deadline``, the approved one):
-    only an approved extension request does (方案 四(三))."""
-
-    code = "deadline_locked"
 
 
 @dataclass(frozen=True)
@@ -194,7 +185,7 @@ def _iso(day: date | None) -> str | None:
 class DeadlineService:
     """Start an extension request or a refusal (forms), show a request to the office, approve it."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormService) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
         self._uow = uow
         self._clock = clock
         self._forms = forms

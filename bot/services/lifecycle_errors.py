@@ -86,3 +86,10 @@ class SampleExists(DomainError):
     """A verification sample for this unit and period was already drawn (``sample_id``)."""
 
     code = "sample_exists"
+
+
+class DeadlineLocked(DomainError):
+    """After registration the five implementations cannot move the deadline (``deadline``, the approved one):
+    only an approved extension request does (方案 四(三))."""
+
+    code = "deadline_locked"

@@ -37,6 +37,7 @@ from bot.services.lifecycle import (
 )
 from bot.services.lifecycle_errors import (
     AlreadySupervised,
+    DeadlineLocked,
     EvidenceRequired,
     FiveImplementationsMissing,
     InvalidValue,
@@ -120,8 +121,6 @@ def locked_deadline(hazard: Hazard, current: FiveImplementations, plan: FiveImpl
         return plan
     approved = hazard.deadline or current.deadline
     if plan.deadline != approved:
-        from bot.services.deadlines import DeadlineLocked  # it builds on this module
-
         raise DeadlineLocked(deadline=approved.isoformat() if approved else "")
     return replace(plan, deadline=None)
 

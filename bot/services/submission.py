@@ -62,3 +62,4 @@ class Submission:
 Submitter = Callable[[Submission], Awaitable[Submitted]]
 #: the answers a form opens with, read in the unit of work that opens it, from the draft's ``context``
 Prefill = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
+

@@ -6,7 +6,7 @@ hazard (重大隐患) prompts the office to put it under 区政府-level supervi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from bot.domain import Role
 from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
+from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import DISTRICT_GOVERNMENT, MAJOR, SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_errors import AlreadySupervised, InvalidValue
 from bot.services.notices import Notice
@@ -25,9 +26,6 @@ from reminders.texts import text
 from storage.db import UowFactory
 from storage.models import Draft, Hazard
 from storage.models_lifecycle import Supervision
-
-if TYPE_CHECKING:  # the form service runs these modules' submitters
-    from bot.services.forms import FormService
 
 
 async def submit_supervision(
@@ -77,7 +75,7 @@ async def major_registered(t: Transitions, hazard: Hazard) -> list[Notice]:
 class SupervisionService:
     """Open the supervision form for a hazard the office may supervise."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormService) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
         self._uow = uow
         self._clock = clock
         self._forms = forms
