@@ -16,18 +16,28 @@ from sqlmodel import col, select
 from bot.clock import fixed_clock
 from bot.documents.views import NoticeKind
 from bot.domain import PhotoStage
+from bot.services.deadlines import DeadlineService, submit_extension_request
 from bot.services.documents import DocumentService, NoticeNotApplicable
 from bot.services.errors import NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_service import Document, LifecycleService
+from bot.services.supervision import submit_supervision
 from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
-from storage.models import HazardEvent, Inspection, InspectionHazard, Photo
+from storage.models import Draft, HazardEvent, Inspection, InspectionHazard, Photo
 from storage.photo_store import FileSystemPhotoStore
 from tests.document_reading import docx_text, pdf_pages, render_pages, squeeze
 from tests.lifecycle_factories import NOW, TODAY, Cast, cast, hazard, unit_id
+
+
+class _NoForms:
+    """The deadline service's form opener, never used here: the walk submits what the forms would."""
+
+    async def start(self, *args: object, **kwargs: object) -> object:
+        raise AssertionError("no form is opened in this walk")
+
 
 NOTES = {"approve": "情况属实", "supervise": "重大隐患，区安委会挂牌", "fail": "灭火器未到位",
          "close": "整改到位，同意销账"}
@@ -70,7 +80,19 @@ async def _walk(uow: UowFactory, tmp_path: Path, photos_dir: Path) -> tuple[Cast
     issued = []
     await life.approve(c.reviewer, hid, note=NOTES["approve"])
     await life.register(c.office, hid)
-    await life.supervise(c.office, hid, "区安委会", note=NOTES["supervise"])
+    async with uow() as u:  # 挂牌督办 as its form submits it (方案 五(五)): level, requirement, deadline, responsible
+        await submit_supervision(u.session, c.office, Draft(user_id=c.office.user_id, form="supervision",
+                                                             context={"hazard_id": hid}),
+                                 {"level": "区安委会", "requirement": NOTES["supervise"], "deadline": "2026-04-20",
+                                  "responsible": "刘主任"}, NOW)
+        await u.commit()
+    async with uow() as u:  # the unit asks to move the deadline (方案 四(三)); the office approves it below
+        asked, _told = await submit_extension_request(
+            u.session, c.inspector, Draft(user_id=c.inspector.user_id, form="deadline_extension",
+                                          context={"hazard_id": hid}),
+            {"new_deadline": "2026-05-15", "reason": "雨季施工受阻"}, NOW)
+        await u.commit()
+    await DeadlineService(uow, clock, _NoForms()).approve(c.office, asked.record_id)
     issued.append((await docs.notice(c.inspector, hid, NoticeKind.RECTIFICATION)).data)
     issued.append((await docs.notice(c.office, hid, NoticeKind.SUPERVISION)).data)
     photo = await _photo(uow, store, evidence, c.inspector.user_id, photos_dir / "landscape_1.jpg")
@@ -101,8 +123,9 @@ async def test_the_case_file_holds_every_fact_of_the_hazards_history(uow: UowFac
     async with uow() as u:
         events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid)
                                        .order_by(col(HazardEvent.id)))).all()
-    assert len(events) == 12
-    for label in ("提交", "单位审核通过", "确认挂账", "挂牌督办", "出具文书", "报告整改（验收）", "复查不合格", "复查合格", "销账"):
+    assert len(events) == 14
+    for label in ("提交", "单位审核通过", "确认挂账", "挂牌督办", "申请延期", "出具文书", "报告整改（验收）", "复查不合格",
+                  "复查合格", "销账"):
         assert label in text, label
     for who in ("李检查", "王审核", "张办公室", "赵复查"):
         assert who in text, who
@@ -110,6 +133,9 @@ async def test_the_case_file_holds_every_fact_of_the_hazards_history(uow: UowFac
         assert squeeze(note) in text, note
     assert "2026-03-1010:00" in text  # the events' time in Beijing
     # five implementations, deadlines and where they came from, supervision, notices, attachments, photos
+    # the extension: old and new date, why, who asked, who approved; the supervision's substance
+    for fact in ("2026-05-15", "雨季施工受阻", "2026-04-20", "刘主任"):
+        assert fact in text, fact
     for fact in ("房东张三", "专人值守", "0.8", "2026-04-30", "2026-05-31", "区安委会", "朝隐整〔2026〕1号",
                  "朝隐督〔2026〕1号", "朝隐复〔2026〕1号", "验收报告.pdf", "J202603090001", "日常检查", "图1验收"):
         assert fact in text, fact
@@ -129,14 +155,14 @@ async def test_the_case_file_pages_render_and_show_the_photo(uow: UowFactory, tm
 async def test_the_notices_carry_the_hazard_the_requirement_and_the_issuer(uow: UowFactory, tmp_path: Path,
                                                                            photos_dir: Path) -> None:
     c, hid, docs, (rectification, supervision, reinspection) = await _walk(uow, tmp_path, photos_dir)
-    text = docx_text(rectification)
+    text = docx_text(rectification)  # issued after the extension: the approved deadline
     for fact in ("建外街道", "隐患整改通知书", "朝隐整〔2026〕1号", "张XX出租房（负责人：张三）", "电动自行车楼道内充电",
-                 "清理堆物，增设灭火器", "2026-04-30", "《中华人民共和国安全生产法》", "（盖章）", "二〇二六年三月十日",
+                 "清理堆物，增设灭火器", "2026-05-15", "《中华人民共和国安全生产法》", "（盖章）", "二〇二六年三月十日",
                  "回  执", "签收人"):
         assert fact in text, fact
     text = docx_text(supervision)
-    for fact in ("区安委会办公室", "挂牌督办通知书", "朝隐督〔2026〕1号", "督办级别 | 区安委会", "督办期限 | 2026-04-30",
-                 "责任人 | —", "督办要求 | 请责任单位"):
+    for fact in ("区安委会办公室", "挂牌督办通知书", "朝隐督〔2026〕1号", "督办级别 | 区安委会", "督办期限 | 2026-04-20",
+                 "责任人 | 刘主任", "督办要求 | " + NOTES["supervise"]):
         assert fact in text, fact
     text = docx_text(reinspection)
     for fact in ("复查/验收记录", "复查（验收）人员 | 赵复查", "复查（验收）结果 | 复查合格", "验收材料《验收报告.pdf》"):

@@ -1,10 +1,10 @@
 """Plain views of a hazard's case for the document builders: every value already a printable string or a
 date, so the builders only lay out. Assembled by ``bot.services.documents`` from the database.
 
-Facts the data model does not hold yet (issue 15: extension requests, a supervision's requirement, deadline
-and responsible person, closure notes) have their fields here with empty defaults; the builders print ``—``
-for them, and they drop in when the workflow records them. Times are aware datetimes printed in
-Asia/Shanghai; dates are Asia/Shanghai calendar dates.
+Facts a hazard may lack (an extension's requester and approver, a supervision's requirement, deadline and
+responsible person — a supervision recorded before they were asked — or a closure note) default to empty; the
+builders print ``—`` for them. Times are aware datetimes printed in the view's zone (``HAZARDBOT_TIMEZONE``);
+dates are calendar dates in that zone.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class EventLine:
 @dataclass(frozen=True)
 class DeadlineLine:
     """A deadline and how it came: ``source`` (登记, 五落实, 复查不合格, 核查反弹, 延期 …), who set it, when
-    and why. ``requested_by``/``approved_by`` are for extension requests (issue 15)."""
+    and why. ``requested_by``/``approved_by``: of an extension request (方案 四(三))."""
 
     deadline: date | None
     source: str
@@ -68,8 +68,8 @@ class DeadlineLine:
 
 @dataclass(frozen=True)
 class SupervisionLine:
-    """A 挂牌督办: level, started when and by whom, ended when; ``requirement``, ``deadline`` and
-    ``responsible`` (督办要求, 督办期限, 责任人) come with issue 15."""
+    """A 挂牌督办 (方案 五(五)): level, started when and by whom, ended when; ``requirement``, ``deadline`` and
+    ``responsible`` (督办要求, 督办期限, 责任人) as its form recorded them."""
 
     level: str
     started_at: datetime

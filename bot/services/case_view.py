@@ -165,6 +165,9 @@ def deadline_lines(case: HazardCase, reported: date | None) -> tuple[DeadlineLin
         deadline = date.fromisoformat(str(value))
         if deadline == last:
             continue
+        old = step.data.get("old_deadline")
+        if last is None and old:  # set where no event says (a ledger import, a factory): the date it extended
+            lines.append(DeadlineLine(date.fromisoformat(str(old)), "原定期限", None, MISSING))
         lines.append(DeadlineLine(deadline, ACTION_LABELS.get(step.action, step.action), step.at, step.actor_name,
                                   step.note or "", str(step.data.get("requested_by") or ""),
                                   str(step.data.get("approved_by") or "")))
