@@ -230,3 +230,33 @@ async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: 
     assert "当前状态：已驳回" in _last(h, reviewer)
     assert (await _hazard(h, hid)).state == "rejected"
     assert any("地址不详，请补充门牌号" in t for t in _sent_to(h, inspector))
+
+
+async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refused(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(351, "inspector", HOME, "李检查")
+    office = await h.bind(354, "office", OFFICE, "张办公室")
+    hid = await _registered(h, inspector, date(2018, 10, 20))
+    await _card(h, inspector, hid)
+    await inspector.press("申请延期")
+    await inspector.say("2018-11-30")
+    await inspector.say("材料进场延误")
+    await inspector.press("提交")
+    await office.press("审批延期申请")
+    approve = office.latest_button("✅ 批准延期")
+    async with h.core.uow() as u:  # meanwhile another route moved the deadline past it (e.g. 复查不合格)
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        row.deadline = date(2018, 12, 31)
+        u.session.add(row)
+        await u.commit()
+    await office.press_button(approve)
+    assert "晚于现整改期限" in _last(h, office) or "2018-12-31" in _last(h, office), _last(h, office)
+    assert (await _hazard(h, hid)).deadline == date(2018, 12, 31)  # never moved back
+    async with h.core.uow() as u:
+        ext = (await u.session.exec(select(DeadlineExtension).where(DeadlineExtension.hazard_id == hid))).one()
+    assert ext.status == "pending"  # still there to be refused
+    await office.press_button(office.latest_button("❌ 不批准"))
+    await office.say("整改期限已另行调整")
+    await office.press("提交")
+    assert "已不批准" in _last(h, office)

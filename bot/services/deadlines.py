@@ -233,7 +233,8 @@ class DeadlineService:
         """The office approves a pending request: ``Hazard.deadline`` (and the plan's) becomes the new date; an
         ``extend_deadline`` event keeps old and new date, reason, who asked and who approved; the requester and
         the unit's people on the hazard are told. Raises ``ExtensionDecided``, ``PermissionDenied``,
-        ``NotFound``, ``StaleAction``."""
+        ``NotFound``, ``StaleAction``, ``ExtensionNotLater`` (the deadline has since moved to or past the date asked:
+        the request can only be refused)."""
 
         async def once() -> Outcome:
             async with self._uow() as u:
@@ -243,13 +244,18 @@ class DeadlineService:
                     raise NotFound(what="extension", id=extension_id)
                 t = Transitions(u.session, now)
                 hazard, target = await t.begin(actor, ext.hazard_id, Action.EXTEND_DEADLINE)
+                if ext.status == PENDING and hazard.deadline is not None and ext.new_deadline <= hazard.deadline:
+                    # the deadline moved since the request (复查不合格, an office correction): approving it now
+                    # would move it back; the office refuses it instead
+                    raise ExtensionNotLater(deadline=hazard.deadline.isoformat())
+                old_deadline = hazard.deadline
                 await _mark(u.session, ext, APPROVED, actor, now, None)
                 requester = await _name(u.session, ext.requested_by)
                 await move_plan_deadline(u.session, hazard, ext.new_deadline)
                 event = await t.move(
                     actor, hazard, Action.EXTEND_DEADLINE, target, note=ext.reason,
                     changes={"deadline": ext.new_deadline},
-                    data={"deadline": ext.new_deadline.isoformat(), "old_deadline": _iso(ext.old_deadline),
+                    data={"deadline": ext.new_deadline.isoformat(), "old_deadline": _iso(old_deadline),
                           "extension_id": ext.id, "requested_by": requester, "approved_by": actor.full_name},
                 )
                 recipients = t.users([ext.requested_by, *await people_on(t, hazard)], exclude=actor)
