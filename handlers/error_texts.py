@@ -79,6 +79,8 @@ def _lifecycle(exc: DomainError) -> str | None:
             fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
     if exc.code == "invalid_transition":
         p["state"] = state_name(str(exc.params.get("state")))
+    if exc.code == "invalid_value":
+        p["field"] = field_name(str(exc.params.get("field")))
     if exc.code in texts:
         return texts[exc.code].format(**p)
     return None

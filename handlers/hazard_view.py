@@ -226,6 +226,7 @@ def field_name(key: str) -> str:
         "funds": _("funds (10k yuan)"),
         "deadline": _("deadline"),
         "contingency_plan": _("contingency plan"),
+        "unit": _("unit"),
     }
     return names.get(key, key)
 

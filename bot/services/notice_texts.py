@@ -74,6 +74,7 @@ def action_name(action: str) -> str:
         "correct": _("corrected by the office"),
         "transfer": _("transferred to another unit"),
         "record_reinspection": _("re-inspection recorded from an inspection"),
+        "void": _("voided"),  # an inspection entered in error
     }
     return names.get(action, action)
 
