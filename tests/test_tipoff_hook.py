@@ -62,3 +62,23 @@ async def test_a_rejected_hazard_returns_the_tipoff_to_the_township_queue(harnes
     assert notices[0].button is not None and notices[0].button[1] == TipCb(a="v", id=(await tipoff(harness, number)).id).pack()
     await inspector.say("/tipoffs")
     assert number in last(inspector)
+
+
+async def test_a_rejected_hazard_resubmitted_brings_its_tipoff_back(harness) -> None:  # type: ignore[no-untyped-def]
+    """A rejection is no longer final (issue 15: «修改后重新提交»): the tip-off stays linked, so the reporter hears of
+    the resubmitted hazard; one the township found 不属实 meanwhile is left alone."""
+    _inspector, number, hazard_id = await _verified(harness, 700_043)
+    async with harness.core.uow() as u:
+        await on_hazard_state_changed(u.session, hazard_id, "rejected")
+        await u.commit()
+    assert (await tipoff(harness, number)).hazard_id == hazard_id
+    async with harness.core.uow() as u:
+        notices = await on_hazard_state_changed(u.session, hazard_id, "pending_review")
+        await u.commit()
+    assert [(n.user_id, n.kind) for n in notices] == [(await user_id(harness, REPORTER), "tipoff_status")]
+    assert (await tipoff(harness, number)).status == "registered"
+    async with harness.core.uow() as u:
+        await u.session.exec(update(TipOff).values(status="not_confirmed"))  # type: ignore[call-overload]
+        await u.commit()
+    async with harness.core.uow() as u:
+        assert await on_hazard_state_changed(u.session, hazard_id, "closed") == []

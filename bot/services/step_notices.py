@@ -65,6 +65,8 @@ STEP_NOTICES: dict[Action, tuple[tuple[Who, Purpose], ...]] = {
     Action.SUBMIT: ((Who.UNIT_REVIEWERS, Purpose.REVIEW),),
     Action.APPROVE: ((Who.OFFICE, Purpose.CONFIRM), (Who.CREATOR, Purpose.INFORMED)),
     Action.REJECT: ((Who.CREATOR, Purpose.RESUBMIT),),
+    # corrected and resubmitted after a rejection: back to the reviewers, asked to review it again (not merely told)
+    Action.RESUBMIT: ((Who.UNIT_REVIEWERS, Purpose.REVIEW),),
     Action.REGISTER: ((Who.CREATOR, Purpose.REGISTERED), (Who.UNIT_CONTACTS, Purpose.REGISTERED)),
     Action.REPORT_RECTIFICATION: ((Who.REINSPECTORS, Purpose.REINSPECT),),
     Action.REINSPECT_FAIL: ((Who.RECTIFIER, Purpose.RECTIFY_AGAIN), (Who.UNIT_CONTACTS, Purpose.RECTIFY_AGAIN)),

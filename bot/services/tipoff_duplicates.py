@@ -11,7 +11,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import HazardState
-from bot.services.tipoff_rules import OPEN, degree_box, haversine_m, normalise_address
+from bot.services.tipoff_rules import AWAITING_VERIFICATION, OPEN, degree_box, haversine_m, normalise_address
 from bot.services.tipoff_views import Candidate
 from storage.models import Hazard
 from storage.models_tipoffs import TipOff
@@ -56,8 +56,9 @@ async def find_candidates(session: AsyncSession, tipoff: TipOff, *, radius_m: fl
         )
     ).all()
     for other in tipoffs:
-        if other.merged_into_id == tipoff.id or other.hazard_id is not None:
-            continue  # a tip-off already a hazard is offered as that hazard
+        if other.merged_into_id == tipoff.id or (other.hazard_id is not None
+                                                 and other.status not in AWAITING_VERIFICATION):
+            continue  # a tip-off already a hazard is offered as that hazard (one whose hazard was rejected: as itself)
         ok, distance, same = judge(other.latitude, other.longitude, other.address)
         if ok:
             found.append(Candidate("t", other.id or 0, other.number, other.status, distance, same, other.description[:30]))

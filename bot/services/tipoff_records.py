@@ -230,9 +230,14 @@ async def hazard_created(session: AsyncSession, tipoff_id: int, hazard: Hazard, 
     return await status_notices(session, tipoff)
 
 
+#: the statuses a hazard's state decides (``status_for_hazard``); a tip-off in another is left alone
+_MIRRORED = frozenset({TipOffStatus.VERIFYING, TipOffStatus.REGISTERED, TipOffStatus.RECTIFYING, TipOffStatus.FIXED})
+
+
 async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_state: str) -> list[Notice]:
     """Mirror hazard ``hazard_id`` entering ``new_state`` on the tip-offs it came from (and those merged
-    into it): registered → rectifying, closed → fixed, rejected → back to verifying. Returns the notices
+    into it): registered → rectifying, closed → fixed, rejected → back to verifying (still linked: a
+    resubmission of the same hazard brings it back to registered). Returns the notices
     for their reporters and verifiers, for the caller to queue in the same unit of work
     (``bot.services.notices.queue_notices``). Call it after every hazard transition, in the same unit of
     work; states that change nothing for the reporter return ``[]``.
@@ -247,11 +252,12 @@ async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_sta
             if status != TipOffStatus.VERIFYING:
                 notices.append(status_notice(tipoff, status.value))
             continue
-        if tipoff.status == status:
-            continue
+        if tipoff.status == status or tipoff.status not in _MIRRORED:
+            continue  # e.g. found 不属实 by the township after a rejection: the hazard no longer speaks for it
         tipoff.status = status.value
-        if status == TipOffStatus.VERIFYING:
-            tipoff.hazard_id = None
+        # A rejected hazard keeps its tip-off (hazard_id stays): the inspector may correct and resubmit it
+        # (issue 15 item 2, «修改后重新提交»), and the reporter must then hear of its registration and closure.
+        # A new 查实 by the township moves the link to the new hazard.
         tipoff.updated_at = utcnow()
         session.add(tipoff)
         if status == TipOffStatus.VERIFYING:
