@@ -260,3 +260,26 @@ async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refu
     await office.say("整改期限已另行调整")
     await office.press("提交")
     assert "已不批准" in _last(h, office)
+
+
+async def test_a_refusal_form_overtaken_by_another_officers_approval_ends(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(361, "inspector", HOME, "李检查")
+    office = await h.bind(364, "office", OFFICE, "张办公室")
+    office2 = await h.bind(365, "office", OFFICE, "孙办公室")
+    hid = await _registered(h, inspector, date(2018, 10, 20))
+    await _card(h, inspector, hid)
+    await inspector.press("申请延期")
+    await inspector.say("2018-11-30")
+    await inspector.say("材料进场延误")
+    await inspector.press("提交")
+    await office.press("审批延期申请")
+    await office.press("❌ 不批准")
+    await office.say("延期过长")  # the refusal form, on its review card
+    await office2.press("审批延期申请")
+    await office2.press("✅ 批准延期")
+    assert (await _hazard(h, hid)).deadline == date(2018, 11, 30)
+    await office.press_button(office.latest_button("✅ 提交"))
+    assert "孙办公室" in _last(h, office)  # decided by the other officer
+    await office.say("/resume")  # nothing can mend that refusal: the form ended
+    assert _last(h, office).startswith("当前没有正在填写的表单"), _last(h, office)

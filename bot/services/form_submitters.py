@@ -14,9 +14,11 @@ from bot.forms.prompt import Submitted
 from bot.services import lifecycle_forms
 from bot.services.corrections import SUBMITTERS as CORRECTIONS
 from bot.services.corrections import correction_submitter
+from bot.services.deadlines import ExtensionNotLater
 from bot.services.errors import DomainError
 from bot.services.lifecycle import Action
 from bot.services.lifecycle_errors import (
+    AlreadySupervised,
     DeadlineInPast,
     DeadlineRequired,
     EvidenceRequired,
@@ -36,6 +38,7 @@ from storage.models import Hazard, Inspection, Unit
 #: submission ends the form, as the step can no longer be done (someone else did it, the role is gone)
 MENDABLE: tuple[type[DomainError], ...] = (
     DeadlineInPast, DeadlineRequired, EvidenceRequired, FiveImplementationsMissing, InvalidValue, ReasonRequired,
+    ExtensionNotLater, AlreadySupervised,  # another date, another level
 )
 
 
@@ -145,8 +148,9 @@ register("reinspection", lifecycle_forms.reinspect, lifecycle_forms.about, ends_
 register("lookback", lifecycle_forms.lookback, lifecycle_forms.about, ends_on_refusal=True)
 register("verification_fail", lifecycle_forms.verify_fail, lifecycle_forms.about, ends_on_refusal=True)
 # deadlines under control, supervision, returned closures, 销账 and a passed 核查 confirmed (方案 四(三), 五(五))
+# a refusal no answer can mend (decided by someone else, the hazard moved on) ends the form, as for the steps above
 for _key, _submit in WORKFLOW_SUBMITTERS.items():
-    register(_key, as_submitter(_submit))
+    register(_key, as_submitter(_submit), ends_on_refusal=True)
 # corrections with a trail: the office transfers a hazard, voids an inspection entered in error (issue 15 item 2)
-register("hazard_transfer", as_submitter(CORRECTIONS["hazard_transfer"]))
-register("inspection_void", as_submitter(CORRECTIONS["inspection_void"]))
+register("hazard_transfer", as_submitter(CORRECTIONS["hazard_transfer"]), ends_on_refusal=True)
+register("inspection_void", as_submitter(CORRECTIONS["inspection_void"]), ends_on_refusal=True)
