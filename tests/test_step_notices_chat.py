@@ -20,11 +20,10 @@ from bot.services.step_notices import open_hazard_callback
 from handlers.hazard_callbacks import OPEN, HazardCb
 from storage.models import Hazard
 from storage.models_reminders import Contact, ReminderOutbox
+from tests.chat_helpers import KEEP, SUBMIT
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 from tests.reminders import factories as f
-
-KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
 HOME, OFFICE_UNIT = "建外街道", "区安委会办公室"
 INSPECTOR, REVIEWER, OFFICE, REINSPECTOR, LEADER, CONTACT = 601, 602, 603, 604, 605, 606

@@ -1,0 +1,50 @@
+"""What the chat tests of the life cycle share: the buttons every form shows, what the bot sent to whom, and the
+few steps (open a command's first choice, a hazard's card, the acting person) those tests take again and again."""
+
+from __future__ import annotations
+
+from aiogram.methods import SendMessage
+
+from bot.local_chat import LocalChat, plain
+from bot.services.actors import Actor
+from storage.models import Hazard
+from tests.conftest import Harness
+
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
+def last_text(h: Harness, chat: LocalChat) -> str:
+    """The last text the bot sent to (or edited in) this person's chat; "" when none."""
+    texts = chat.texts([m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id])
+    return texts[-1] if texts else ""
+
+
+def sent_to(h: Harness, to: LocalChat | int) -> list[str]:
+    """The plain texts of the messages the bot sent (not edited) to a chat (or chat id), oldest first."""
+    chat_id = to.user.id if isinstance(to, LocalChat) else to
+    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+async def open_first(chat: LocalChat, command: str) -> None:
+    """Send ``command`` and press its first choice (e.g. the first hazard of a list)."""
+    await chat.say(command)
+    await chat.press(1)
+
+
+async def card(chat: LocalChat, number: str) -> list[str]:
+    """Open the card of the hazard numbered ``number`` through /find; its buttons' texts."""
+    await open_first(chat, f"/find {number}")
+    return [b.text for b in chat.buttons()]
+
+
+async def hazard_row(h: Harness, hid: int) -> Hazard:
+    """The hazard ``hid`` as stored now."""
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        return row
+
+
+async def actor_of(h: Harness, chat: LocalChat) -> Actor:
+    """The person behind ``chat`` as the services see them."""
+    return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
