@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,13 +16,13 @@ from bot.forms.prompt import Prompt, Submitted
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied
 from bot.services.lifecycle import Action, has_district_scope, reopened_changes
-from bot.services.lifecycle_errors import AlreadyDone
 from bot.services.lifecycle_service import move_plan_deadline
 from bot.services.notices import Notice
 from bot.services.step_forms import StepFormStarter
 from bot.services.transitions import Transitions, queue_step_notices
+from bot.services.verification import checked_already, claim_check
 from bot.services.workflow_steps import number_of, outcome
-from storage.models import Draft, User
+from storage.models import Draft
 from storage.models_lifecycle import Supervision, Verification
 
 
@@ -61,20 +60,7 @@ async def _record_check(session: AsyncSession, actor: Actor, draft: Draft, passe
     if not has_district_scope(actor):
         raise PermissionDenied(action="verify")
     verification_id = int(draft.context["verification_id"])
-    check = await session.get(Verification, verification_id)
-    if check is None:
-        raise NotFound(what="verification", id=verification_id)
-    claimed = await session.exec(
-        update(Verification)
-        .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
-        .values(result="passed" if passed else "failed", note=note, photo_ids=photo_ids,
-                checked_by=actor.user_id, checked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        await session.refresh(check)
-        by = await session.get(User, check.checked_by) if check.checked_by else None
-        raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at, state=check.result)
+    check = await claim_check(session, actor, verification_id, passed, note, photo_ids, now)
     t = Transitions(session, now)
     action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
     hazard, target = await t.begin(actor, check.hazard_id, action)
@@ -120,9 +106,7 @@ class ClosureCheckService(StepFormStarter):
             if check is None:
                 raise NotFound(what="verification", id=verification_id)
             if check.result != "pending":
-                by = await u.session.get(User, check.checked_by) if check.checked_by else None
-                raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at,
-                                  state=check.result)
+                raise await checked_already(u.session, check)
             _hazard, context = await self._begin(
                 u.session, actor, check.hazard_id, Action.VERIFY_PASS if passed else Action.VERIFY_FAIL)
             context["verification_id"] = verification_id
