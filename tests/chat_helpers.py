@@ -48,3 +48,12 @@ async def hazard_row(h: Harness, hid: int) -> Hazard:
 async def actor_of(h: Harness, chat: LocalChat) -> Actor:
     """The person behind ``chat`` as the services see them."""
     return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+
+
+async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:
+    """On an open hazard's re-inspection choice, record a passed re-inspection of today by ``who`` (no photos)."""
+    await chat.press("复查合格")
+    await chat.press(KEEP)  # the date: today
+    await chat.say(who)  # who went
+    await chat.press("完成")
+    await chat.press(SUBMIT)

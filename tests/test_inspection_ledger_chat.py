@@ -14,7 +14,7 @@ from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
 from storage.models import Hazard, HazardEvent, Inspection
 from storage.models_corrections import InspectionEvent
-from tests.chat_helpers import KEEP, SUBMIT, last_text, open_first
+from tests.chat_helpers import KEEP, SUBMIT, last_text, open_first, reinspect_passed
 from tests.conftest import TODAY, Harness
 from tests.forms_flow import fill_inspection_until_review
 from tests.lifecycle_factories import hazard
@@ -54,11 +54,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     await inspector.press("完成")
     await inspector.press(SUBMIT)
     await open_first(inspector2, "/rectify")
-    await inspector2.press("复查合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
+    await reinspect_passed(inspector2)
     await open_first(office, "/office")
     await office.press("销账")  # its form: no note, no photos
     await office.press("跳过")

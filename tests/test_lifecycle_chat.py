@@ -18,7 +18,7 @@ from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.models import Draft, Hazard, HazardEvent
 from storage.models_lifecycle import RectificationPlan
-from tests.chat_helpers import KEEP, SUBMIT, actor_of, last_text, open_first, sent_to
+from tests.chat_helpers import KEEP, SUBMIT, actor_of, last_text, open_first, reinspect_passed, sent_to
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -148,11 +148,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector.press("完成")
     await inspector.press(SUBMIT)
     await open_first(inspector2, "/rectify")
-    await inspector2.press("复查合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
+    await reinspect_passed(inspector2)
     await open_first(office, "/office")
     await office.press("销账")
     await office.say("整改到位，同意销账")

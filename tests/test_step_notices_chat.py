@@ -20,7 +20,7 @@ from bot.services.step_notices import open_hazard_callback
 from handlers.hazard_callbacks import OPEN, HazardCb
 from storage.models import Hazard
 from storage.models_reminders import Contact, ReminderOutbox
-from tests.chat_helpers import KEEP, SUBMIT
+from tests.chat_helpers import KEEP, SUBMIT, reinspect_passed
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 from tests.reminders import factories as f
@@ -200,11 +200,7 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     await inspector.press(SUBMIT)
     _told, mark = await _told_since(h, mark)
     card, buttons = await _open_notice(h, reinspector)
-    await reinspector.press("复查合格")
-    await reinspector.press(KEEP)  # the date: today
-    await reinspector.say("赵复查")
-    await reinspector.press("完成")
-    await reinspector.press(SUBMIT)
+    await reinspect_passed(reinspector)
 
     # closure requested → the office
     told, mark = await _told_since(h, mark)
