@@ -3,6 +3,8 @@ few steps (open a command's first choice, a hazard's card, the acting person) th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiogram.methods import SendMessage
 
 from bot.local_chat import LocalChat, plain
@@ -55,5 +57,19 @@ async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:
     await chat.press("复查合格")
     await chat.press(KEEP)  # the date: today
     await chat.say(who)  # who went
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+
+
+async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查", reason: str = "灭火器未到位",
+                           new_deadline: str = "2018-11-30") -> None:
+    """On an open hazard's re-inspection choice, record a failed re-inspection of today by ``who``, with the
+    reason, the new deadline (YYYY-MM-DD) and one photo."""
+    await chat.press("复查不合格")
+    await chat.press(KEEP)  # the date: today
+    await chat.say(who)  # who went
+    await chat.say(reason)
+    await chat.say(new_deadline)
+    await chat.photo(photo)
     await chat.press("完成")
     await chat.press(SUBMIT)

@@ -14,7 +14,7 @@ from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
 from storage.models import Hazard, HazardEvent, Inspection
 from storage.models_corrections import InspectionEvent
-from tests.chat_helpers import KEEP, SUBMIT, last_text, open_first, reinspect_passed
+from tests.chat_helpers import KEEP, SUBMIT, last_text, open_first, reinspect_failed, reinspect_passed
 from tests.conftest import TODAY, Harness
 from tests.forms_flow import fill_inspection_until_review
 from tests.lifecycle_factories import hazard
@@ -37,14 +37,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     assert await _rows(h) == []
 
     await open_first(inspector2, "/rectify")
-    await inspector2.press("复查不合格")
-    await inspector2.press(KEEP)  # the date: today
-    await inspector2.say("赵复查")  # who went
-    await inspector2.say("灭火器未到位")
-    await inspector2.say("2018-11-30")
-    await inspector2.photo(photos_dir / "landscape_2.jpg")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
+    await reinspect_failed(inspector2, photos_dir / "landscape_2.jpg")
     assert "已挂账，整改中" in last_text(h, inspector2)
     await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
