@@ -73,3 +73,14 @@ async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查",
     await chat.photo(photo)
     await chat.press("完成")
     await chat.press(SUBMIT)
+
+
+async def report_rectification(chat: LocalChat, photo: Path) -> None:
+    """On an open hazard's choices, report its rectification: the five implementations kept as they are, one
+    acceptance photo."""
+    await chat.press("报告整改")
+    while any(b.text.endswith(KEEP) for b in chat.buttons()):
+        await chat.press(KEEP)
+    await chat.photo(photo)
+    await chat.press("完成")
+    await chat.press(SUBMIT)

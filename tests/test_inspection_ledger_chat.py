@@ -14,7 +14,15 @@ from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
 from storage.models import Hazard, HazardEvent, Inspection
 from storage.models_corrections import InspectionEvent
-from tests.chat_helpers import KEEP, SUBMIT, last_text, open_first, reinspect_failed, reinspect_passed
+from tests.chat_helpers import (
+    KEEP,
+    SUBMIT,
+    last_text,
+    open_first,
+    reinspect_failed,
+    reinspect_passed,
+    report_rectification,
+)
 from tests.conftest import TODAY, Harness
 from tests.forms_flow import fill_inspection_until_review
 from tests.lifecycle_factories import hazard
@@ -40,12 +48,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     await reinspect_failed(inspector2, photos_dir / "landscape_2.jpg")
     assert "已挂账，整改中" in last_text(h, inspector2)
     await open_first(inspector, "/rectify")
-    await inspector.press("报告整改")
-    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
-        await inspector.press(KEEP)  # the five implementations as they are
-    await inspector.photo(photos_dir / "landscape_1.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
+    await report_rectification(inspector, photos_dir / "landscape_1.jpg")
     await open_first(inspector2, "/rectify")
     await reinspect_passed(inspector2)
     await open_first(office, "/office")

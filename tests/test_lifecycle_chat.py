@@ -18,7 +18,16 @@ from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.models import Draft, Hazard, HazardEvent
 from storage.models_lifecycle import RectificationPlan
-from tests.chat_helpers import KEEP, SUBMIT, actor_of, last_text, open_first, reinspect_passed, sent_to
+from tests.chat_helpers import (
+    KEEP,
+    SUBMIT,
+    actor_of,
+    last_text,
+    open_first,
+    reinspect_passed,
+    report_rectification,
+    sent_to,
+)
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -141,12 +150,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert any("反弹" in t for t in sent_to(h, 205)) and any("反弹" in t for t in sent_to(h, 203))
 
     await open_first(inspector, "/rectify")
-    await inspector.press("报告整改")
-    for _ in range(2):
-        await inspector.press(KEEP)
-    await inspector.photo(photos_dir / "landscape_3.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
+    await report_rectification(inspector, photos_dir / "landscape_3.jpg")
     await open_first(inspector2, "/rectify")
     await reinspect_passed(inspector2)
     await open_first(office, "/office")

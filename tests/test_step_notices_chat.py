@@ -20,7 +20,7 @@ from bot.services.step_notices import open_hazard_callback
 from handlers.hazard_callbacks import OPEN, HazardCb
 from storage.models import Hazard
 from storage.models_reminders import Contact, ReminderOutbox
-from tests.chat_helpers import KEEP, SUBMIT, reinspect_failed, reinspect_passed
+from tests.chat_helpers import KEEP, SUBMIT, reinspect_failed, reinspect_passed, report_rectification
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 from tests.reminders import factories as f
@@ -185,12 +185,7 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     assert "Reason: 灭火器未到位" in to_contact.text and "New deadline: 2018-11-30" in to_contact.text
 
     card, buttons = await _open_notice(h, inspector)
-    await inspector.press("报告整改")
-    for _ in range(4):
-        await inspector.press(KEEP)
-    await inspector.photo(photos_dir / "landscape_1.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
+    await report_rectification(inspector, photos_dir / "landscape_1.jpg")
     _told, mark = await _told_since(h, mark)
     card, buttons = await _open_notice(h, reinspector)
     await reinspect_passed(reinspector)
