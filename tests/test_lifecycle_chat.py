@@ -22,6 +22,7 @@ from tests.chat_helpers import (
     KEEP,
     SUBMIT,
     actor_of,
+    hazard_row,
     last_text,
     open_first,
     reinspect_passed,
@@ -44,10 +45,8 @@ def _alerts(h: Harness) -> list[str]:
 
 
 async def _state(h: Harness, hid: int) -> tuple[str, int]:
-    async with h.core.uow() as u:
-        row = await u.session.get(Hazard, hid)
-        assert row is not None
-        return row.state, row.version
+    row = await hazard_row(h, hid)
+    return row.state, row.version
 
 
 async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
