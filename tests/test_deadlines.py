@@ -15,7 +15,8 @@ from bot.domain import HazardState
 from bot.local_chat import LocalChat
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_errors import DeadlineLocked
-from bot.services.workflow_steps import decide_extension_data, open_card_data, supervise_data
+from bot.services.step_notices import open_hazard_callback
+from bot.services.workflow_steps import decide_extension_data, supervise_data
 from handlers.deadlines import ExtensionCb
 from handlers.hazard_callbacks import HazardCb
 from reminders.calendar import WorkCalendar
@@ -49,7 +50,7 @@ async def _overdue(h: Harness, chat: LocalChat, hid: int) -> bool:
 
 def test_the_buttons_the_services_write_unpack_in_the_handlers() -> None:
     assert ExtensionCb.unpack(decide_extension_data(12)) == ExtensionCb(a="o", id=12)
-    assert HazardCb.unpack(open_card_data(7)) == HazardCb(id=7, a="o")
+    assert HazardCb.unpack(open_hazard_callback(7)) == HazardCb(id=7, a="o")
     assert HazardCb.unpack(supervise_data(7)) == HazardCb(id=7, a="sv")
 
 

@@ -17,8 +17,9 @@ from bot.services.actors import Actor
 from bot.services.lifecycle import Action
 from bot.services.notices import Notice
 from bot.services.step_forms import StepFormStarter
+from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Transitions
-from bot.services.workflow_steps import number_of, open_card_data, people_on
+from bot.services.workflow_steps import number_of, people_on
 from reminders.texts import text
 from storage.models import Draft
 from storage.models_lifecycle import Reinspection
@@ -40,7 +41,7 @@ async def submit_closure_return(
     )).all()
     recipients = t.users([*await people_on(t, hazard), *reinspectors], exclude=actor)
     body = text(words.closure_returned, hazard.site_name, number_of(hazard), actor.full_name, reason)
-    button = (text(words.open_card_button), open_card_data(hazard.id))
+    button = (text(words.open_card_button), open_hazard_callback(hazard.id))
     notices = [Notice(uid, "closure_returned", body, button=button) for uid in recipients]
     assert event.id is not None
     return Submitted(draft.form, hazard.id, number_of(hazard), target.value), notices

@@ -28,8 +28,9 @@ from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.notices import Notice, queue_notices
 from bot.services.step_forms import StepFormStarter
+from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Outcome, Transitions
-from bot.services.workflow_steps import decide_extension_data, number_of, open_card_data, outcome, people_on
+from bot.services.workflow_steps import decide_extension_data, number_of, outcome, people_on
 from reminders.texts import text
 from storage.models import Draft, Hazard, User
 from storage.models_deadlines import APPROVED, PENDING, REFUSED, DeadlineExtension
@@ -104,7 +105,7 @@ def _decision_notices(hazard: Hazard, ext: DeadlineExtension, recipients: tuple[
     assert hazard.id is not None
     body = text(words.extension_decided, hazard.site_name, number_of(hazard), approved, by, ext.old_deadline,
                 ext.new_deadline, note)
-    button = (text(words.open_card_button), open_card_data(hazard.id))
+    button = (text(words.open_card_button), open_hazard_callback(hazard.id))
     return [Notice(uid, "extension_decided", body, button=button) for uid in recipients]
 
 
