@@ -29,6 +29,7 @@ from bot.services.errors import NotFound, PermissionDenied
 from bot.services.lifecycle import TRANSITIONS, Action, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.step_forms import StepFormStarter
+from bot.services.workflow_steps import number_of
 from storage.models import Draft, Hazard, Inspection, Photo, User
 from storage.models_corrections import InspectionEvent
 
@@ -82,7 +83,7 @@ class CorrectionService(StepFormStarter):
             photo_ids = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
                                               .order_by(col(Photo.id)))).all()
             prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
-            number = hazard.ledger_number or hazard.draft_number
+            number = number_of(hazard)
         context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number}}
         return await self._forms.start(actor, "hazard", locale, prefill=prefill, context=context, on_created=_on_review)
 
