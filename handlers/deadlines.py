@@ -74,13 +74,10 @@ def router() -> Router:
     r.callback_query.filter(F.message.chat.type == "private")
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REQUEST_EXTENSION]))
-    async def request(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                      locale: str) -> None:
-        await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
-
     @r.callback_query(ReminderCb.filter(F.action == "extend"))
-    async def request_from_reminder(query: CallbackQuery, callback_data: ReminderCb, actor: Actor,
-                                    services: Services, locale: str) -> None:
+    async def request(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor, services: Services,
+                      locale: str) -> None:
+        """From the hazard's card or from the overdue reminder."""
         await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
 
     @r.callback_query(ExtensionCb.filter(F.a == "o"))
@@ -100,13 +97,10 @@ def router() -> Router:
         await _open_form(query, services.deadlines.start_refusal(actor, callback_data.id, locale), locale)
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
-    async def supervise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                        locale: str) -> None:
-        await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
-
     @r.callback_query(ReminderCb.filter(F.action == "supervise"))
-    async def supervise_from_reminder(query: CallbackQuery, callback_data: ReminderCb, actor: Actor,
-                                      services: Services, locale: str) -> None:
+    async def supervise(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor,
+                        services: Services, locale: str) -> None:
+        """From the hazard's card or from the office's reminder."""
         await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
 
     @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.RETURN_CLOSURE]))

@@ -14,6 +14,7 @@ from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb
 from storage.db import create_engine, make_uow_factory
 from storage.models import Draft, Hazard, Membership, Unit
+from tests.chat_helpers import actor_of
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, fill_hazard_until_review
 from tests.lifecycle_factories import hazard
@@ -23,7 +24,7 @@ REFUSED = "不再担任"
 
 
 async def _user_id(h: Harness, chat: LocalChat) -> int:
-    return (await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")).user_id
+    return (await actor_of(h, chat)).user_id
 
 
 async def _drafts(h: Harness, user_id: int) -> list[tuple[str, str | None]]:
@@ -51,7 +52,7 @@ async def _remove_elsewhere(database_url: str, user_id: int) -> None:
 
 async def _cached_roles(h: Harness, chat: LocalChat) -> int:
     """How many roles the update's actor carries (read through the cache, as the middleware does)."""
-    return len((await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")).grants)
+    return len((await actor_of(h, chat)).grants)
 
 
 async def test_unsetrole_while_the_form_is_open_stops_the_submit_and_keeps_the_draft(harness: Harness) -> None:

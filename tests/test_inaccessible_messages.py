@@ -24,15 +24,12 @@ from aiogram.methods import (
 from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
 from storage.models import Hazard
+from tests.chat_helpers import sent_to
 from tests.conftest import FailureLog, Harness
 from tests.lifecycle_factories import hazard
 
 HOME = "建外街道"
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-
-
-def _sent_to(h: Harness, chat_id: int) -> list[str]:
-    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
 
 
 async def _state(h: Harness, hid: int) -> str:
@@ -64,7 +61,7 @@ async def test_an_approval_pressed_on_an_inaccessible_message_is_committed_and_t
     told = [plain(m.text) for m in sent if isinstance(m, SendMessage) and m.chat_id == reviewer.user.id]
     assert any("待区安委会办公室确认挂账" in t for t in told), told  # a new message: the old one is gone
     assert not any(isinstance(m, EditMessageReplyMarkup | EditMessageText) for m in sent)
-    assert any("王审核 审核通过" in t for t in _sent_to(h, inspector.user.id))
+    assert any("王审核 审核通过" in t for t in sent_to(h, inspector.user.id))
 
 
 async def test_an_answer_refused_as_too_old_does_not_undo_a_committed_approval(harness: Harness, failures: FailureLog) -> None:
@@ -81,7 +78,7 @@ async def test_an_answer_refused_as_too_old_does_not_undo_a_committed_approval(h
     assert not failures.records, failures.messages()
     assert "待区安委会办公室确认挂账" in reviewer.texts(sent)[-1], reviewer.texts(sent)
     assert not any("抱歉" in t for t in reviewer.texts(sent))
-    assert any("王审核 审核通过" in t for t in _sent_to(h, inspector.user.id))
+    assert any("王审核 审核通过" in t for t in sent_to(h, inspector.user.id))
 
 
 async def test_a_button_is_answered_before_its_photos_are_sent(harness: Harness) -> None:

@@ -10,11 +10,19 @@ from datetime import date
 from sqlmodel import col, select
 
 from bot.domain import HazardState
-from bot.local_chat import LocalChat
 from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
 from storage.models import Hazard, HazardEvent, Inspection
 from storage.models_corrections import InspectionEvent
+from tests.chat_helpers import (
+    KEEP,
+    SUBMIT,
+    last_text,
+    open_first,
+    reinspect_failed,
+    reinspect_passed,
+    report_rectification,
+)
 from tests.conftest import TODAY, Harness
 from tests.forms_flow import fill_inspection_until_review
 from tests.lifecycle_factories import hazard
@@ -22,23 +30,9 @@ from tests.lifecycle_factories import hazard
 HOME, OFFICE = "建外街道", "区安委会办公室"
 
 
-def _last(h: Harness, chat: LocalChat) -> str:
-    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
-    texts = chat.texts(own)
-    return texts[-1] if texts else ""
-
-
 async def _rows(h: Harness) -> list[dict[str, object]]:
     async with h.core.uow() as u:
         return await inspection_rows(u.session, ExportFilter())
-
-
-KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
-
-
-async def _open(chat: LocalChat, command: str) -> None:
-    await chat.say(command)
-    await chat.press(1)
 
 
 async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspection_row(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
@@ -50,30 +44,14 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     hid = await hazard(h.core.uow, creator, state=HazardState.RECTIFIED, full_plan=True, rectified_by=creator)
     assert await _rows(h) == []
 
-    await _open(inspector2, "/rectify")
-    await inspector2.press("复查不合格")
-    await inspector2.press(KEEP)  # the date: today
-    await inspector2.say("赵复查")  # who went
-    await inspector2.say("灭火器未到位")
-    await inspector2.say("2018-11-30")
-    await inspector2.photo(photos_dir / "landscape_2.jpg")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
-    assert "已挂账，整改中" in _last(h, inspector2)
-    await _open(inspector, "/rectify")
-    await inspector.press("报告整改")
-    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
-        await inspector.press(KEEP)  # the five implementations as they are
-    await inspector.photo(photos_dir / "landscape_1.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
-    await _open(inspector2, "/rectify")
-    await inspector2.press("复查合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
-    await _open(office, "/office")
+    await open_first(inspector2, "/rectify")
+    await reinspect_failed(inspector2, photos_dir / "landscape_2.jpg")
+    assert "已挂账，整改中" in last_text(h, inspector2)
+    await open_first(inspector, "/rectify")
+    await report_rectification(inspector, photos_dir / "landscape_1.jpg")
+    await open_first(inspector2, "/rectify")
+    await reinspect_passed(inspector2)
+    await open_first(office, "/office")
     await office.press("销账")  # its form: no note, no photos
     await office.press("跳过")
     await office.press("跳过")
@@ -94,7 +72,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     assert remarks[0].startswith("复查不合格") and "新整改期限 2018-11-30" in remarks[0] and "赵复查" in remarks[0]
     assert remarks[1].startswith("复查合格") and remarks[2].startswith("核查合格") and "张办公室" in remarks[2]
 
-    await _open(inspector2, f"/find {number}")
+    await open_first(inspector2, f"/find {number}")
     await inspector2.press("回头看：未反弹")  # the December lookback on site: a form
     await inspector2.press(KEEP)
     await inspector2.say("赵复查")
@@ -124,13 +102,13 @@ async def test_an_inspection_of_type_re_inspection_records_the_hazards_result(ha
     await inspector.say("建国门外大街永安里8号")
     await inspector.press(number)
     await inspector.press("完成")
-    assert "复查结果" in _last(h, inspector)
+    assert "复查结果" in last_text(h, inspector)
     await inspector.press("复查不合格")
     await inspector.press("责令整改")
     await inspector.press("跳过")
     await inspector.press("跳过")
     await inspector.press("提交")
-    assert "J20181015" in _last(h, inspector)
+    assert "J20181015" in last_text(h, inspector)
 
     async with h.core.uow() as u:
         row = await u.session.get(Hazard, hid)
@@ -163,21 +141,21 @@ async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_
     await inspector.press("修改：检查人数")
     await inspector.say("4")
     await inspector.press("提交")
-    assert "检查记录 J201810150001 已修改" in _last(h, inspector) and "检查人数" in _last(h, inspector)
+    assert "检查记录 J201810150001 已修改" in last_text(h, inspector) and "检查人数" in last_text(h, inspector)
 
     await office.say("/inspection J201810150001")
     assert [b.text for b in office.buttons()] == ["✏️ 更正（需说明原因）", "⛔ 作废（误录）"]
     await office.press("更正")
     await office.press("修改：检查类型")
     await office.press("抽查")
-    assert "更正原因" in _last(h, office)
+    assert "更正原因" in last_text(h, office)
     await office.say("检查类型录错")
     await office.press("提交")
     await office.say("/inspection J201810150002")
     await office.press("作废")
     await office.say("与 J201810150001 重复录入")
     await office.press("提交")
-    assert "J201810150002 已作废" in _last(h, office)
+    assert "J201810150002 已作废" in last_text(h, office)
 
     rows = await _rows(h)
     assert [(r["inspection_type"], r["inspector_count"]) for r in rows] == [("抽查", 4)]
@@ -192,8 +170,8 @@ async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_
         ("void", "与 J201810150001 重复录入", None),
     ]
     await office.say("/inspection J201810150002")
-    view = _last(h, office)
+    view = last_text(h, office)
     assert "已作废：与 J201810150001 重复录入" in view
     await office.say("/inspection J201810150001")
-    view = _last(h, office)
+    view = last_text(h, office)
     assert "检查人数: 3 → 4" in view and "检查类型: 日常检查 → 抽查" in view and "检查类型录错" in view

@@ -9,15 +9,26 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, SendMediaGroup, SendMessage
+from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
 from bot.domain import HazardState
-from bot.local_chat import Button, LocalChat, plain
+from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
 from storage.models import Draft, Hazard, HazardEvent
 from storage.models_lifecycle import RectificationPlan
+from tests.chat_helpers import (
+    KEEP,
+    SUBMIT,
+    actor_of,
+    hazard_row,
+    last_text,
+    open_first,
+    reinspect_passed,
+    report_rectification,
+    sent_to,
+)
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -25,18 +36,8 @@ HOME, OTHER, OFFICE = "建外街道", "朝外街道", "区安委会办公室"
 
 
 async def _hazard_by(h: Harness, chat: LocalChat) -> int:
-    actor = await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+    actor = await actor_of(h, chat)
     return await hazard(h.core.uow, actor)
-
-
-def _sent_to(h: Harness, chat_id: int) -> list[str]:
-    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
-
-
-def _last(h: Harness, chat: LocalChat) -> str:
-    """The last text the bot sent to (or edited in) this person's chat."""
-    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
-    return chat.texts(own)[-1] if chat.texts(own) else ""
 
 
 def _alerts(h: Harness) -> list[str]:
@@ -44,18 +45,8 @@ def _alerts(h: Harness) -> list[str]:
 
 
 async def _state(h: Harness, hid: int) -> tuple[str, int]:
-    async with h.core.uow() as u:
-        row = await u.session.get(Hazard, hid)
-        assert row is not None
-        return row.state, row.version
-
-
-async def _open(chat: LocalChat, command: str) -> None:
-    await chat.say(command)
-    await chat.press(1)
-
-
-KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+    row = await hazard_row(h, hid)
+    return row.state, row.version
 
 
 async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
@@ -67,41 +58,41 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     contact = await h.bind(205, "contact", HOME, "陈联络")
     hid = await _hazard_by(h, inspector)
 
-    await _open(reviewer, "/review")
-    assert "待单位审核" in _last(h, reviewer)
+    await open_first(reviewer, "/review")
+    assert "待单位审核" in last_text(h, reviewer)
     await reviewer.press("审核通过")
-    assert "待区安委会办公室确认挂账" in _last(h, reviewer)
-    assert any("王审核 审核通过" in t for t in _sent_to(h, 201))
+    assert "待区安委会办公室确认挂账" in last_text(h, reviewer)
+    assert any("王审核 审核通过" in t for t in sent_to(h, 201))
 
-    await _open(inspector, "/find 张XX出租房")
+    await open_first(inspector, "/find 张XX出租房")
     assert [b.text for b in inspector.buttons()] == ["📝 填写五落实", "📜 全过程记录及照片", "🖨 一患一案（PDF）"]  # no review buttons
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("确认挂账")
-    assert "台账编号：110105001201810150001" in _last(h, office)
+    assert "台账编号：110105001201810150001" in last_text(h, office)
 
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
-    assert "关于：110105001201810150001 · 张XX出租房" in _last(h, inspector)  # the prompt names its hazard
+    assert "关于：110105001201810150001 · 张XX出租房" in last_text(h, inspector)  # the prompt names its hazard
     await inspector.say("房东张三")          # responsibility
     await inspector.press(KEEP)              # measures
     # no deadline once registered (only an approved extension moves it); a 一般隐患: no funds, no contingency plan
     await inspector.press("完成")
-    assert "验收材料" in _last(h, inspector) and "必填" in _last(h, inspector)  # evidence is required
+    assert "验收材料" in last_text(h, inspector) and "必填" in last_text(h, inspector)  # evidence is required
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
-    assert "提交前请核对" in _last(h, inspector) and "房东张三" in _last(h, inspector)
+    assert "提交前请核对" in last_text(h, inspector) and "房东张三" in last_text(h, inspector)
     await inspector.press(SUBMIT)
-    assert "已整改，待复查" in _last(h, inspector)
+    assert "已整改，待复查" in last_text(h, inspector)
 
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     assert not any(b.text.endswith(("复查合格", "复查不合格")) for b in inspector.buttons())  # not to the reporter
     kept = inspector.buttons()[0]  # a 复查 button kept from elsewhere is refused before any photo is asked
     await inspector.press_button(Button("复查合格", HazardCb(id=hid, a="rp").pack(), None, kept.message))
-    assert "整改报告人以外" in _last(h, inspector)
+    assert "整改报告人以外" in last_text(h, inspector)
     await inspector.say("/resume")  # the form was ended: the step cannot be done by this person
-    assert _last(h, inspector).startswith("当前没有正在填写的表单"), _last(h, inspector)
+    assert last_text(h, inspector).startswith("当前没有正在填写的表单"), last_text(h, inspector)
 
-    await _open(inspector2, "/rectify")
+    await open_first(inspector2, "/rectify")
     await inspector2.press("复查不合格")
     await inspector2.press(KEEP)
     await inspector2.say("赵复查、钱同事")
@@ -109,68 +100,59 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector2.say("2018-11-30")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
-    assert "复查结果：不合格" in _last(h, inspector2) and "新的整改时限：2018-11-30" in _last(h, inspector2)
+    assert "复查结果：不合格" in last_text(h, inspector2) and "新的整改时限：2018-11-30" in last_text(h, inspector2)
     assert not any("复查结果" in b.text for b in inspector2.buttons())  # the button pressed decided it
     await inspector2.press(SUBMIT)
-    assert "已挂账，整改中" in _last(h, inspector2)
+    assert "已挂账，整改中" in last_text(h, inspector2)
     async with h.core.uow() as u:  # what a 附件1 row of the re-inspection needs (issue 15 item 5)
         failed = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).one()
     assert failed.data["inspected_on"] == "2018-10-15" and failed.data["inspectors"] == "赵复查、钱同事", failed.data
 
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
     for _ in range(2):
         await inspector.press(KEEP)  # the plan given before is offered back
     await inspector.file(b"%PDF-1.4 acceptance", "验收单.pdf", "application/pdf")
     await inspector.press("完成")
-    assert "验收单.pdf" in _last(h, inspector)
+    assert "验收单.pdf" in last_text(h, inspector)
     await inspector.press(SUBMIT)
-    assert "已整改，待复查" in _last(h, inspector)
-    await _open(inspector2, "/rectify")
+    assert "已整改，待复查" in last_text(h, inspector)
+    await open_first(inspector2, "/rectify")
     await inspector2.press("复查合格")
     await inspector2.say("昨天")
     await inspector2.say("赵复查")
     await inspector2.press("完成")
     await inspector2.press(SUBMIT)
-    assert "复查合格，待销账" in _last(h, inspector2)
+    assert "复查合格，待销账" in last_text(h, inspector2)
 
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("销账")
-    assert "销账说明" in _last(h, office)
+    assert "销账说明" in last_text(h, office)
     await office.press("取消")  # 销账 asks to confirm: cancelled, the hazard still waits for closure
     assert await _state(h, hid) == ("closure_requested", 7)
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("销账")
     await office.press("跳过")  # note
     await office.press("跳过")  # photos
     await office.press("提交")
-    assert "已销账" in _last(h, office)
+    assert "已销账" in last_text(h, office)
 
     await office.say("/verify")
-    assert "抽查 1 条" in _last(h, office) and "默认比例" in _last(h, office)
+    assert "抽查 1 条" in last_text(h, office) and "默认比例" in last_text(h, office)
     await office.press("1. 不合格")
     await office.say("楼道又见电动车充电")
     await office.say("2018-12-31")
     await office.press("完成")
-    assert "提交前请核对" in _last(h, office)  # a failed check is confirmed before it counts
+    assert "提交前请核对" in last_text(h, office)  # a failed check is confirmed before it counts
     await office.press(SUBMIT)
-    assert "核查不合格（反弹）" in _last(h, office) and "已挂账，整改中" in _last(h, office)
-    assert any("反弹" in t for t in _sent_to(h, 205)) and any("反弹" in t for t in _sent_to(h, 203))
+    assert "核查不合格（反弹）" in last_text(h, office) and "已挂账，整改中" in last_text(h, office)
+    assert any("反弹" in t for t in sent_to(h, 205)) and any("反弹" in t for t in sent_to(h, 203))
 
-    await _open(inspector, "/rectify")
-    await inspector.press("报告整改")
-    for _ in range(2):
-        await inspector.press(KEEP)
-    await inspector.photo(photos_dir / "landscape_3.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
-    await _open(inspector2, "/rectify")
-    await inspector2.press("复查合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查")
-    await inspector2.press("完成")
-    await inspector2.press(SUBMIT)
-    await _open(office, "/office")
+    await open_first(inspector, "/rectify")
+    await report_rectification(inspector, photos_dir / "landscape_3.jpg")
+    await open_first(inspector2, "/rectify")
+    await reinspect_passed(inspector2)
+    await open_first(office, "/office")
     await office.press("销账")
     await office.say("整改到位，同意销账")
     await office.photo(photos_dir / "landscape_1.jpg")
@@ -178,8 +160,8 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await office.press("提交")
     assert await _state(h, hid) == ("closed", 12)
 
-    await _open(contact, "/find 110105001201810150001")
-    assert "已销账" in _last(h, contact)
+    await open_first(contact, "/find 110105001201810150001")
+    assert "已销账" in last_text(h, contact)
     assert [b.text for b in contact.buttons()] == ["📜 全过程记录及照片", "🖨 一患一案（PDF）"]  # a contact only reads
     before = len(h.session.requests)
     await contact.press("全过程记录")
@@ -218,20 +200,20 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
     assert "303" not in refused[0].getMessage()
     assert _alerts(h) == ["您的角色无权进行此操作。"] * 2
 
-    await _open(reviewer, "/review")
+    await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     await reviewer.say("/review")  # another command is answered; the form stays open
-    assert "待审核的隐患" in _last(h, reviewer)
+    assert "待审核的隐患" in last_text(h, reviewer)
     await reviewer.say("不是理由")
-    assert "提交前请核对" in _last(h, reviewer)  # a rejection counts only once confirmed
+    assert "提交前请核对" in last_text(h, reviewer)  # a rejection counts only once confirmed
     assert await _state(h, hid) == ("pending_review", 1)
     await reviewer.say("/cancel")
     await reviewer.press("确认放弃")
     assert await _state(h, hid) == ("pending_review", 1)
-    await _open(reviewer, "/review")
+    await open_first(reviewer, "/review")
     await reviewer.press("审核通过")
     await reviewer.press("审核通过")
-    assert "已由 王审核 完成" in _last(h, reviewer)
+    assert "已由 王审核 完成" in last_text(h, reviewer)
     assert await _state(h, hid) == ("pending_confirmation", 2)
 
 
@@ -243,35 +225,35 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
     actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, level="重大隐患")
 
-    await _open(reviewer, "/review")
+    await open_first(reviewer, "/review")
     await reviewer.press("审核通过")
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("确认挂账")
-    assert "缺少：责任、资金（万元）、预案" in _last(h, office)
+    assert "缺少：责任、资金（万元）、预案" in last_text(h, office)
     assert await _state(h, hid) == ("pending_confirmation", 2)
 
-    await _open(reviewer, "/find 张XX出租房")
+    await open_first(reviewer, "/find 张XX出租房")
     assert "改为一般隐患" in [b.text for b in reviewer.buttons()]
     await reviewer.press("填写五落实")
-    assert "资金" not in _last(h, reviewer)
+    assert "资金" not in last_text(h, reviewer)
     await reviewer.say("房东张三")
     await reviewer.press(KEEP)
     await reviewer.say("一万")
-    assert _last(h, reviewer).startswith("⚠️ 请输入数字，例如 0.5 或 120。\n")
+    assert last_text(h, reviewer).startswith("⚠️ 请输入数字，例如 0.5 或 120。\n")
     await reviewer.say("-3")
-    assert _last(h, reviewer).startswith("⚠️ 数值不能小于 0。\n") and "资金" in _last(h, reviewer)
+    assert last_text(h, reviewer).startswith("⚠️ 数值不能小于 0。\n") and "资金" in last_text(h, reviewer)
     await reviewer.say("2.5")  # a 重大隐患 is asked funds and a contingency plan
     await reviewer.press(KEEP)
     await reviewer.say("专人值守")
     await reviewer.press(SUBMIT)
-    assert "更新五落实" in _last(h, reviewer)
+    assert "更新五落实" in last_text(h, reviewer)
 
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("确认挂账")
-    answer, prompt = _sent_to(h, 403)[-2:]  # the answer, then the office's prompt to supervise (方案 五(五))
+    answer, prompt = sent_to(h, 403)[-2:]  # the answer, then the office's prompt to supervise (方案 五(五))
     assert "台账编号：" in answer and "重大隐患已挂账" in prompt and "区政府" in prompt
-    await _open(office, "/find 张XX出租房")
-    card = _last(h, office)
+    await open_first(office, "/find 张XX出租房")
+    card = last_text(h, office)
     assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card
 
 
@@ -285,7 +267,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
 
-    await _open(office, "/find 张XX出租房")
+    await open_first(office, "/find 张XX出租房")
     await office.press("挂牌督办")
     assert [b.text for b in office.buttons()][:4] == ["区政府", "区安委会", "区安委会办公室", "街乡"]
     await office.press("区政府")
@@ -293,26 +275,26 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     await office.say("2018-11-15")
     await office.say("刘领导（主管副主任）")
     await office.press("提交")
-    assert "挂牌督办" in _last(h, office)
-    assert any("挂牌督办" in t for t in _sent_to(h, 503)) and any("挂牌督办" in t for t in _sent_to(h, 504))
+    assert "挂牌督办" in last_text(h, office)
+    assert any("挂牌督办" in t for t in sent_to(h, 503)) and any("挂牌督办" in t for t in sent_to(h, 504))
     message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
     await office._feed(h.factory.callback(office.user, message, SuperviseCb(id=open_one, lv=7).pack()))
     assert await _state(h, open_one) == ("registered", 2) and _alerts(h)[-1] == "您的角色无权进行此操作。"
-    await _open(office, "/find 张XX出租房")
-    assert "挂牌督办：区政府" in _last(h, office)
+    await open_first(office, "/find 张XX出租房")
+    assert "挂牌督办：区政府" in last_text(h, office)
 
-    await _open(inspector, "/find 王XX仓库")
+    await open_first(inspector, "/find 王XX仓库")
     await inspector.press("回头看：反弹")
-    assert "检查日期" in _last(h, inspector)
+    assert "检查日期" in last_text(h, inspector)
     await inspector.say("明天")  # a lookback is not done in the future
-    assert _last(h, inspector).startswith("⚠️ ") and "检查日期" in _last(h, inspector), _last(h, inspector)
+    assert last_text(h, inspector).startswith("⚠️ ") and "检查日期" in last_text(h, inspector), last_text(h, inspector)
     await inspector.press(KEEP)  # today
     await inspector.say("李检查、王同事")
     await inspector.say("楼道内又堆放杂物")
     await inspector.say("2018-11-30")
     await inspector.press("完成")
     await inspector.press(SUBMIT)
-    assert "回头看：反弹" in _last(h, inspector) and "已挂账，整改中" in _last(h, inspector)
+    assert "回头看：反弹" in last_text(h, inspector) and "已挂账，整改中" in last_text(h, inspector)
     assert await _state(h, closed) == ("registered", 2)
     async with h.core.uow() as u:
         row = await u.session.get(Hazard, closed)
@@ -328,21 +310,21 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
         assert new_row is not None
         new_number = new_row.draft_number
     await inspector.say(f"/link {old_number} {new_number}")
-    assert "关联新生隐患" in _last(h, inspector)
-    await _open(inspector, f"/find {old_number}")
-    assert f"回头看发现的新生隐患：{new_number}" in _last(h, inspector)
+    assert "关联新生隐患" in last_text(h, inspector)
+    await open_first(inspector, f"/find {old_number}")
+    assert f"回头看发现的新生隐患：{new_number}" in last_text(h, inspector)
     await inspector.say(f"/link {old_number} D999")
-    assert _last(h, inspector) == "未找到，或不在您的权限范围内。"
+    assert last_text(h, inspector) == "未找到，或不在您的权限范围内。"
 
     held = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="赵XX仓库")
-    await _open(inspector, "/find 赵XX仓库")
+    await open_first(inspector, "/find 赵XX仓库")
     await inspector.press("回头看：未反弹")  # no rebound: recorded with its date and people, no reason asked
     await inspector.say("昨天")
     await inspector.say("李检查")
     await inspector.press("完成")
-    assert "反弹情况" not in _last(h, inspector) and "提交前请核对" in _last(h, inspector), _last(h, inspector)
+    assert "反弹情况" not in last_text(h, inspector) and "提交前请核对" in last_text(h, inspector), last_text(h, inspector)
     await inspector.press(SUBMIT)
-    assert "回头看：未反弹" in _last(h, inspector), _last(h, inspector)
+    assert "回头看：未反弹" in last_text(h, inspector), last_text(h, inspector)
     async with h.core.uow() as u:
         passed = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "lookback_pass"))).one()
     assert passed.hazard_id == held and passed.data["inspected_on"] == "2018-10-14", passed.data
@@ -355,27 +337,27 @@ async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harne
     inspector = await h.bind(602, "inspector", HOME, "李检查")
 
     await inspector.say("/invite reviewer 建外街道")
-    assert _last(h, inspector) == "您的角色无权进行此操作。"
+    assert last_text(h, inspector) == "您的角色无权进行此操作。"
     await office.say("/invite reviewer 建外街道")
-    code = _last(h, office).split("/bind ")[-1].strip()
-    assert len(code) == 8 and "建外街道" in _last(h, office)
+    code = last_text(h, office).split("/bind ")[-1].strip()
+    assert len(code) == 8 and "建外街道" in last_text(h, office)
     await office.say("/invites")
-    assert code in _last(h, office)
+    assert code in last_text(h, office)
     await office.say(f"/revoke {code}")
-    assert _last(h, office) == f"已撤销：{code}。"
+    assert last_text(h, office) == f"已撤销：{code}。"
     newcomer = h.chat(603, "新人")
     await newcomer.say(f"/bind {code}")
-    assert _last(h, newcomer) == "该邀请码已被撤销。"
+    assert last_text(h, newcomer) == "该邀请码已被撤销。"
 
     await office.say("/users 建外街道")
-    line = next(ln for ln in _last(h, office).splitlines() if "李检查" in ln)
+    line = next(ln for ln in last_text(h, office).splitlines() if "李检查" in ln)
     user_id = line.split()[0].lstrip("#")
     await office.say(f"/setrole {user_id} 建外街道 reviewer inspector")
-    assert _last(h, office).endswith("建外街道 单位审核人")
+    assert last_text(h, office).endswith("建外街道 单位审核人")
     await inspector.say("/review")
-    assert "待审核的隐患" in _last(h, inspector)
+    assert "待审核的隐患" in last_text(h, inspector)
     await office.say(f"/setrole {user_id} 区安委会办公室 admin")
-    assert _last(h, office) == "您的角色无权进行此操作。"
+    assert last_text(h, office) == "您的角色无权进行此操作。"
 
 
 async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
@@ -398,7 +380,7 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
         u.session.add(photo)
         await u.commit()
 
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
     for _ in range(2):
         await inspector.press(1)  # responsibility: skip; measures: keep
@@ -406,7 +388,7 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
     await inspector.press("完成")
     await inspector.press(SUBMIT)
     before = len(h.session.requests)
-    await _open(reviewer, "/rectify")
+    await open_first(reviewer, "/rectify")
     pictures = [m for m in h.session.requests[before:] if isinstance(m, SendPhoto)]
     assert [p.caption for p in pictures] == ["整改前后对比"] and pictures[0].chat_id == 702
 
@@ -433,11 +415,11 @@ async def _five_implementations_begun(h: Harness, base: int) -> LocalChat:
     office = await h.bind(base + 2, "office", OFFICE, "张办公室")
     actor = await h.core.services.users.touch(base, "李检查", "zh-hans")
     await hazard(h.core.uow, actor, level="重大隐患")
-    await _open(reviewer, "/review")
+    await open_first(reviewer, "/review")
     await reviewer.press("审核通过")
-    await _open(office, "/office")
+    await open_first(office, "/office")
     await office.press("确认挂账")
-    await _open(reviewer, "/find 张XX出租房")
+    await open_first(reviewer, "/find 张XX出租房")
     await reviewer.press("填写五落实")
     await reviewer.say("房东张三")
     return reviewer
@@ -448,21 +430,21 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
     reviewer = await _five_implementations_begun(h, 411)
     await reviewer.press(KEEP)
     await reviewer.say("1e3")  # an exponent is no way to write an amount
-    assert _last(h, reviewer).startswith("⚠️ 请输入数字"), _last(h, reviewer)
+    assert last_text(h, reviewer).startswith("⚠️ 请输入数字"), last_text(h, reviewer)
     await reviewer.say("100000000")  # funds (万元): far beyond any rectification
-    assert _last(h, reviewer).startswith("⚠️ 数值不能大于 10000000。"), _last(h, reviewer)
+    assert last_text(h, reviewer).startswith("⚠️ 数值不能大于 10000000。"), last_text(h, reviewer)
     await reviewer.say("2.5")
     await reviewer.say("下周")  # the examples offered for a deadline are all in the future
-    assert "可输入 2018-12-31、2018/12/31、12月31日 或 明天。" in _last(h, reviewer), _last(h, reviewer)
+    assert "可输入 2018-12-31、2018/12/31、12月31日 或 明天。" in last_text(h, reviewer), last_text(h, reviewer)
     keep = next(b for b in reviewer.buttons() if KEEP in b.text)  # the deadline's
     await reviewer.press_button(keep)
-    assert "预案" in _last(h, reviewer)
+    assert "预案" in last_text(h, reviewer)
     second = await reviewer.press_button(keep)  # a double tap must not skip the contingency plan
     assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in second)
-    assert "预案" in _last(h, reviewer) and "更新五落实" not in _last(h, reviewer)
+    assert "预案" in last_text(h, reviewer) and "更新五落实" not in last_text(h, reviewer)
     await reviewer.say("专人值守")
     await reviewer.press(SUBMIT)
-    assert "更新五落实" in _last(h, reviewer)
+    assert "更新五落实" in last_text(h, reviewer)
 
 
 async def test_a_command_typed_mid_answers_runs_and_the_form_keeps_them(harness: Harness) -> None:
@@ -475,9 +457,9 @@ async def test_a_command_typed_mid_answers_runs_and_the_form_keeps_them(harness:
         plans = (await u.session.exec(select(RectificationPlan))).all()
     assert [p.responsibility for p in plans if p.responsibility == "房东张三"] == [], plans  # nothing counts yet
     await reviewer.say("/resume")
-    assert "整改措施" in _last(h, reviewer), _last(h, reviewer)  # the next question, the answer kept
+    assert "整改措施" in last_text(h, reviewer), last_text(h, reviewer)  # the next question, the answer kept
     await reviewer.press("上一步")
-    assert "当前：房东张三" in _last(h, reviewer), _last(h, reviewer)
+    assert "当前：房东张三" in last_text(h, reviewer), last_text(h, reviewer)
 
 
 async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
@@ -490,7 +472,7 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     actor = await h.core.services.users.touch(431, "李整改", "zh-hans")
     fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
-    await _open(checker, "/rectify")
+    await open_first(checker, "/rectify")
     await checker.press("复查不合格")
     await checker.press(KEEP)
     await checker.say("赵复查")
@@ -502,9 +484,9 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     replies = checker.texts(h.session.requests[before:])
     assert len(replies) == 1 and replies[0].startswith("正在接收相册…… 全部照片发送完毕后请点「完成」。"), replies
     await checker.press("完成")
-    assert _last(h, checker).startswith("复查照片：已保存 5 张照片。"), _last(h, checker)
+    assert last_text(h, checker).startswith("复查照片：已保存 5 张照片。"), last_text(h, checker)
     await checker.press(SUBMIT)
-    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+    assert "已挂账，整改中" in last_text(h, checker), last_text(h, checker)
     async with h.core.uow() as u:
         events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()
     failed = [e for e in events if e.action == "reinspect_fail"]
@@ -515,9 +497,9 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
     h = harness
     admin = await h.bind(611, "admin", OFFICE, "周管理")
     await admin.say("/invite office 建外街道")
-    assert _last(h, admin) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", _last(h, admin)
+    assert last_text(h, admin) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", last_text(h, admin)
     await admin.say("/invite office 区安委会办公室")
-    assert "/bind " in _last(h, admin) and "区安委会办公室" in _last(h, admin), _last(h, admin)
+    assert "/bind " in last_text(h, admin) and "区安委会办公室" in last_text(h, admin), last_text(h, admin)
 
 
 async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True) -> LocalChat:
@@ -525,7 +507,7 @@ async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = Tru
     checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
     fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
     await hazard(h.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
-    await _open(checker, "/rectify")
+    await open_first(checker, "/rectify")
     await checker.press("复查不合格")
     await checker.press(KEEP)  # the date: today
     await checker.say("赵复查")
@@ -548,7 +530,7 @@ async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_
     assert len(late) == 1 and late[0].startswith("相册中晚到的照片已加入复查照片。"), late
     submit = next(b for b in checker.buttons() if SUBMIT in b.text)
     await checker.press_button(submit)
-    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+    assert "已挂账，整改中" in last_text(h, checker), last_text(h, checker)
     await checker.press_button(submit)  # a double tap: the re-inspection is recorded once
     after = []
     for i in (4, 5):
@@ -572,7 +554,7 @@ async def test_an_album_sent_as_done_is_pressed_joins_the_photos_it_was_sent_for
         event = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "reinspect_fail"))).one()
     assert len(event.data["photos"]) == 2, event.data
     await checker.say("/hazard")  # a form opened now takes its photos as usual
-    assert "所属街乡" in _last(h, checker), _last(h, checker)
+    assert "所属街乡" in last_text(h, checker), last_text(h, checker)
 
 
 async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harness: Harness) -> None:
@@ -583,7 +565,7 @@ async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harn
     actor = await h.core.services.users.touch(461, "李检查", "zh-hans")
     await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     inspector = h.chat(461, "李检查")
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
     for _ in range(2):
         await inspector.press(1)
@@ -597,9 +579,9 @@ async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harn
     asked = inspector.texts(h.session.requests[before:])
     assert len(asked) == 1 and asked[0].startswith("⚠️ ") and "验收材料" in asked[0], asked
     await inspector.press("完成")
-    assert "📄 验收单.pdf" in _last(h, inspector), _last(h, inspector)
+    assert "📄 验收单.pdf" in last_text(h, inspector), last_text(h, inspector)
     await inspector.press(SUBMIT)
-    assert "已整改，待复查" in _last(h, inspector), _last(h, inspector)
+    assert "已整改，待复查" in last_text(h, inspector), last_text(h, inspector)
     async with h.core.uow() as u:
         reported = (await u.session.exec(select(HazardEvent).where(HazardEvent.action == "report_rectification"))).one()
     assert "验收单.pdf" in str(reported.data) and "整改报告.pdf" not in str(reported.data), reported.data
@@ -642,7 +624,7 @@ async def test_office_roles_given_at_a_township_before_the_rule_count_for_nothin
         await u.commit()
     newcomer = h.chat(621, "新来的")
     await newcomer.say("/bind OLDOFF22")
-    assert _last(h, newcomer) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", _last(h, newcomer)
+    assert last_text(h, newcomer) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", last_text(h, newcomer)
 
     holder = await h.bind(622, "inspector", HOME, "老办公室")
     actor = await h.core.services.users.touch(622, "老办公室", "zh-hans")
@@ -650,7 +632,7 @@ async def test_office_roles_given_at_a_township_before_the_rule_count_for_nothin
         u.session.add(Membership(user_id=actor.user_id, unit_id=township.id, role="office"))
         await u.commit()
     await holder.say("/invite reviewer 建外街道")  # what the office may do, and an inspector may not
-    assert _last(h, holder) == "您的角色无权进行此操作。", _last(h, holder)
+    assert last_text(h, holder) == "您的角色无权进行此操作。", last_text(h, holder)
 
 
 @pytest.mark.parametrize("stored_state", [False, True], ids=["memory", "database"])
@@ -718,7 +700,7 @@ async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of
     assert failed == []  # the second input still waits for its own Done
     await checker.press("完成")
     await checker.press(SUBMIT)
-    assert "已挂账，整改中" in _last(h, checker), _last(h, checker)
+    assert "已挂账，整改中" in last_text(h, checker), last_text(h, checker)
 
 
 async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_someone_else_ends_it(
@@ -730,7 +712,7 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     reviewer2 = await h.bind(523, "reviewer", HOME, "钱审核")
     actor = await h.core.services.users.touch(521, "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, level="重大隐患")
-    await _open(inspector, "/rectify")
+    await open_first(inspector, "/rectify")
     await inspector.press("报告整改")
     await inspector.say("房东张三")
     await inspector.press(KEEP)      # measures
@@ -739,23 +721,23 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
     await inspector.press(SUBMIT)
-    refused = _last(h, inspector)
+    refused = last_text(h, inspector)
     assert refused.startswith("⚠️ “五落实”尚未填写完整") and "资金" in refused and "提交前请核对" in refused, refused
     assert await _state(h, hid) == ("registered", 1)
     await inspector.press("修改：资金（万元）")
     await inspector.say("3")
     await inspector.press(SUBMIT)
-    assert "已整改，待复查" in _last(h, inspector), _last(h, inspector)
+    assert "已整改，待复查" in last_text(h, inspector), last_text(h, inspector)
 
     second = await hazard(h.core.uow, actor, site_name="王XX仓库")
     for chat in (reviewer, reviewer2):
-        await _open(chat, "/find 王XX仓库")
+        await open_first(chat, "/find 王XX仓库")
         await chat.press("驳回")
         await chat.say("照片不清楚")
     await reviewer.press(SUBMIT)
     assert await _state(h, second) == ("rejected", 2)
     await reviewer2.press(SUBMIT)  # too late: the form ends, nothing is done twice
-    assert "王审核" in _last(h, reviewer2) and "提交前请核对" not in _last(h, reviewer2), _last(h, reviewer2)
+    assert "王审核" in last_text(h, reviewer2) and "提交前请核对" not in last_text(h, reviewer2), last_text(h, reviewer2)
     await reviewer2.say("/resume")
-    assert _last(h, reviewer2).startswith("当前没有正在填写的表单"), _last(h, reviewer2)
+    assert last_text(h, reviewer2).startswith("当前没有正在填写的表单"), last_text(h, reviewer2)
     assert await _state(h, second) == ("rejected", 2)

@@ -20,11 +20,10 @@ from bot.services.step_notices import open_hazard_callback
 from handlers.hazard_callbacks import OPEN, HazardCb
 from storage.models import Hazard
 from storage.models_reminders import Contact, ReminderOutbox
+from tests.chat_helpers import KEEP, SUBMIT, reinspect_failed, reinspect_passed, report_rectification
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 from tests.reminders import factories as f
-
-KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
 HOME, OFFICE_UNIT = "建外街道", "区安委会办公室"
 INSPECTOR, REVIEWER, OFFICE, REINSPECTOR, LEADER, CONTACT = 601, 602, 603, 604, 605, 606
@@ -177,14 +176,7 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     assert "✅ 复查合格" in buttons and "❌ 复查不合格" in buttons
 
     # 复查不合格 → the rectification's reporter and the unit's contact, with the reason and the new deadline
-    await reinspector.press("复查不合格")
-    await reinspector.press(KEEP)  # the date: today
-    await reinspector.say("赵复查")  # who went
-    await reinspector.say("灭火器未到位")
-    await reinspector.say("2018-11-30")
-    await reinspector.photo(photos_dir / "landscape_3.jpg")
-    await reinspector.press("完成")
-    await reinspector.press(SUBMIT)
+    await reinspect_failed(reinspector, photos_dir / "landscape_3.jpg")
     told, mark = await _told_since(h, mark)
     assert sorted(t.chat_id for t in told) == [INSPECTOR, CONTACT]
     to_inspector = next(t for t in told if t.chat_id == INSPECTOR)
@@ -193,19 +185,10 @@ async def test_each_step_tells_the_next_actor_who_acts_from_the_notice(harness: 
     assert "Reason: 灭火器未到位" in to_contact.text and "New deadline: 2018-11-30" in to_contact.text
 
     card, buttons = await _open_notice(h, inspector)
-    await inspector.press("报告整改")
-    for _ in range(4):
-        await inspector.press(KEEP)
-    await inspector.photo(photos_dir / "landscape_1.jpg")
-    await inspector.press("完成")
-    await inspector.press(SUBMIT)
+    await report_rectification(inspector, photos_dir / "landscape_1.jpg")
     _told, mark = await _told_since(h, mark)
     card, buttons = await _open_notice(h, reinspector)
-    await reinspector.press("复查合格")
-    await reinspector.press(KEEP)  # the date: today
-    await reinspector.say("赵复查")
-    await reinspector.press("完成")
-    await reinspector.press(SUBMIT)
+    await reinspect_passed(reinspector)
 
     # closure requested → the office
     told, mark = await _told_since(h, mark)

@@ -6,32 +6,18 @@ a new re-inspection and the unit hears why."""
 
 from __future__ import annotations
 
-from aiogram.methods import SendMessage
 from sqlmodel import col, select
 
 from bot.domain import HazardState
-from bot.local_chat import LocalChat, plain
 from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Hazard, HazardEvent, Photo
 from storage.models_lifecycle import Supervision, Verification
+from tests.chat_helpers import actor_of, last_text, sent_to
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
-
-
-def _sent_to(h: Harness, chat: LocalChat) -> list[str]:
-    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat.user.id]
-
-
-def _last(h: Harness, chat: LocalChat) -> str:
-    own = [m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id]
-    return chat.texts(own)[-1] if chat.texts(own) else ""
-
-
-async def _actor(h: Harness, chat: LocalChat):  # type: ignore[no-untyped-def]
-    return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
 
 
 async def test_a_major_hazard_goes_under_district_government_supervision_from_the_offices_notice(
@@ -44,35 +30,35 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     office2 = await h.bind(404, "office", OFFICE, "孙办公室")
     leader = await h.bind(405, "leader", HOME, "刘领导")
     contact = await h.bind(406, "contact", HOME, "陈联络")
-    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.PENDING_CONFIRMATION,
+    hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.PENDING_CONFIRMATION,
                        level="重大隐患", full_plan=True)
 
     await office.say("/office")
     await office.press(1)
     await office.press("确认挂账")
-    prompt = [t for t in _sent_to(h, office2) if "重大隐患已挂账" in t]
+    prompt = [t for t in sent_to(h, office2) if "重大隐患已挂账" in t]
     assert prompt and "区政府" in prompt[-1]  # every officer is prompted, not only the one who registered it
     await office2.press("📌 挂牌督办")
-    assert "督办级别" in _last(h, office2) and "区政府" in _last(h, office2)  # chosen already
+    assert "督办级别" in last_text(h, office2) and "区政府" in last_text(h, office2)  # chosen already
     await office2.press("区政府")
     await office2.say("制订整改方案，专人负责，全程跟踪督促")
     await office2.say("2018-11-15")
     await office2.say("刘领导（主管副主任）")
     await office2.press("提交")
-    assert "已由区政府挂牌督办" in _last(h, office2)
+    assert "已由区政府挂牌督办" in last_text(h, office2)
     # the step's notice (bot.services.step_notices); the factory's hazard has no approving reviewer
     for chat in (leader, contact, inspector):
-        told = [t for t in _sent_to(h, chat) if "督办级别：区政府" in t]
+        told = [t for t in sent_to(h, chat) if "督办级别：区政府" in t]
         assert told and "督办期限：2018年11月15日" in told[-1] and "刘领导（主管副主任）" in told[-1], chat.user.id
         assert "督办要求：制订整改方案" in told[-1]
-    assert not [t for t in _sent_to(h, reviewer) if "督办级别" in t]  # a reviewer who never handled it
+    assert not [t for t in sent_to(h, reviewer) if "督办级别" in t]  # a reviewer who never handled it
 
     await leader.press(1)  # the button on the leader's notice opens the card
-    card = _last(h, leader)
+    card = last_text(h, leader)
     assert "区政府挂牌督办，自2018-10-15起 · 督办期限2018-11-15 · 责任人：刘领导（主管副主任） · 督办中" in card, card
     assert "督办要求：制订整改方案" in card
 
-    pdf = await h.core.services.documents.case_file(await _actor(h, office), hid)
+    pdf = await h.core.services.documents.case_file(await actor_of(h, office), hid)
     text = "".join(pdf_pages(pdf.data))
     for fact in ("挂牌督办", "区政府", "制订整改方案，专人负责，全程跟踪督促", "2018-11-15", "刘领导（主管副主任）"):
         assert fact in text, fact
@@ -92,7 +78,7 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     await office2.say("2018-11-20")
     await office2.say("某某")
     await office2.press("提交")
-    assert "已由该层级挂牌督办" in _last(h, office2)
+    assert "已由该层级挂牌督办" in last_text(h, office2)
     async with h.core.uow() as u:
         assert len((await u.session.exec(select(Supervision))).all()) == 1
 
@@ -103,8 +89,8 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     reinspector = await h.bind(412, "inspector", HOME, "赵复查")
     reviewer = await h.bind(413, "reviewer", HOME, "王审核")
     office = await h.bind(414, "office", OFFICE, "张办公室")
-    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.CLOSURE_REQUESTED,
-                       rectified_by=await _actor(h, inspector))
+    hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
+                       rectified_by=await actor_of(h, inspector))
 
     await reviewer.say("/find 张XX出租房")
     await reviewer.press(1)
@@ -112,10 +98,10 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     await office.say("/office")
     await office.press(1)
     await office.press("退回销账申请")
-    assert "退回理由" in _last(h, office)
+    assert "退回理由" in last_text(h, office)
     await office.say("验收照片看不清灭火器位置，请重新复查")
     await office.press("提交")
-    assert "已将" in _last(h, office) and "待重新复查" in _last(h, office)
+    assert "已将" in last_text(h, office) and "待重新复查" in last_text(h, office)
     async with h.core.uow() as u:
         row = await u.session.get(Hazard, hid)
         events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid)
@@ -124,9 +110,9 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     assert (events[-1].action, events[-1].from_state, events[-1].to_state, events[-1].note) == (
         "return_closure", "closure_requested", "rectified", "验收照片看不清灭火器位置，请重新复查")
     for chat in (inspector, reviewer):
-        told = [t for t in _sent_to(h, chat) if "销账申请被退回" in t]
+        told = [t for t in sent_to(h, chat) if "销账申请被退回" in t]
         assert told and "验收照片看不清" in told[-1], chat.user.id
-    assert not [t for t in _sent_to(h, reinspector) if "销账申请被退回" in t]  # no re-inspection was recorded by them
+    assert not [t for t in sent_to(h, reinspector) if "销账申请被退回" in t]  # no re-inspection was recorded by them
 
     # the old button again: the hazard is no longer awaiting closure, nothing changes
     await office.say("/find 张XX出租房")
@@ -141,18 +127,18 @@ async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_ph
     h = harness
     inspector = await h.bind(421, "inspector", HOME, "李检查")
     office = await h.bind(422, "office", OFFICE, "张办公室")
-    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.CLOSURE_REQUESTED,
-                       rectified_by=await _actor(h, inspector))
+    hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
+                       rectified_by=await actor_of(h, inspector))
     await office.say("/office")
     await office.press(1)
     await office.press("销账")
     await office.say("现场复核无误，同意销账")
     await office.photo(photos_dir / "landscape_1.jpg")
     await office.press("完成")
-    assert "销账说明" in _last(h, office) and "现场复核无误" in _last(h, office)  # the review card: confirm
+    assert "销账说明" in last_text(h, office) and "现场复核无误" in last_text(h, office)  # the review card: confirm
     await office.press("提交")
-    assert "已销账" in _last(h, office)
-    assert any("销账" in t for t in _sent_to(h, inspector))
+    assert "已销账" in last_text(h, office)
+    assert any("销账" in t for t in sent_to(h, inspector))
 
     await office.say("/verify")
     passed = next(b for b in office.buttons() if b.text == "1. 合格")
@@ -166,9 +152,9 @@ async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_ph
     await office.photo(photos_dir / "landscape_2.jpg")
     await office.press("完成")
     await office.press("提交")
-    assert "核查合格" in _last(h, office)
+    assert "核查合格" in last_text(h, office)
     await office.press_button(passed)  # a third press: already recorded, nothing changes
-    assert "核查" in _last(h, office) and "张办公室" in _last(h, office)
+    assert "核查" in last_text(h, office) and "张办公室" in last_text(h, office)
     async with h.core.uow() as u:
         [check] = (await u.session.exec(select(Verification))).all()
         events = (await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid)
@@ -194,14 +180,14 @@ async def test_the_overdue_supervision_reminder_opens_the_supervision_form(harne
     h = harness
     inspector = await h.bind(431, "inspector", HOME, "李检查")
     office = await h.bind(432, "office", OFFICE, "张办公室")
-    hid = await hazard(h.core.uow, await _actor(h, inspector), state=HazardState.REGISTERED, level="重大隐患",
+    hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.REGISTERED, level="重大隐患",
                        deadline=date(2018, 10, 10), full_plan=True)
     cfg = ReminderSettings(per_chat_interval=0.0)
     await run_rules(h.core.uow, date(2018, 10, 15), WorkCalendar.from_file(), cfg, h.core.settings.tz, TODAY)
     await Sender(h.bot, h.core.uow, cfg, h.core.settings.tz, h.core.clock).run_until_done()
-    assert any("拟挂牌督办" in t or "挂牌督办" in t for t in _sent_to(h, office))
+    assert any("拟挂牌督办" in t or "挂牌督办" in t for t in sent_to(h, office))
     await office.press(1)  # the reminder's only button
-    assert "督办级别" in _last(h, office)
+    assert "督办级别" in last_text(h, office)
     await office.press("区政府")
     await office.say("立即整改")
     await office.say("2018-10-31")

@@ -8,24 +8,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import PhotoStage, Role
 from bot.forms.prompt import Prompt, Submitted
 from bot.services.actors import Actor
 from bot.services.errors import NotFound, PermissionDenied
-from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action, has_district_scope, reopened_changes
-from bot.services.lifecycle_errors import AlreadyDone
 from bot.services.lifecycle_service import move_plan_deadline
 from bot.services.notices import Notice
+from bot.services.step_forms import StepFormStarter
 from bot.services.transitions import Transitions, queue_step_notices
+from bot.services.verification import checked_already, claim_check
 from bot.services.workflow_steps import number_of, outcome
-from storage.db import UowFactory
-from storage.models import Draft, User
+from storage.models import Draft
 from storage.models_lifecycle import Supervision, Verification
 
 
@@ -63,20 +60,7 @@ async def _record_check(session: AsyncSession, actor: Actor, draft: Draft, passe
     if not has_district_scope(actor):
         raise PermissionDenied(action="verify")
     verification_id = int(draft.context["verification_id"])
-    check = await session.get(Verification, verification_id)
-    if check is None:
-        raise NotFound(what="verification", id=verification_id)
-    claimed = await session.exec(
-        update(Verification)
-        .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
-        .values(result="passed" if passed else "failed", note=note, photo_ids=photo_ids,
-                checked_by=actor.user_id, checked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        await session.refresh(check)
-        by = await session.get(User, check.checked_by) if check.checked_by else None
-        raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at, state=check.result)
+    check = await claim_check(session, actor, verification_id, passed, note, photo_ids, now)
     t = Transitions(session, now)
     action = Action.VERIFY_PASS if passed else Action.VERIFY_FAIL
     hazard, target = await t.begin(actor, check.hazard_id, action)
@@ -100,20 +84,12 @@ async def submit_verification_pass(
     return await _record_check(session, actor, draft, True, _note(data), _photos(data), None, now), []
 
 
-class ClosureCheckService:
+class ClosureCheckService(StepFormStarter):
     """Open the 销账 and the passed-核查 forms after checking they fit now (checked again at «提交»)."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._forms = forms
 
     async def start_closure(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
         """Raises ``PermissionDenied``, ``InvalidTransition``, ``AlreadyDone``, ``NotFound``."""
-        async with self._uow() as u:
-            hazard, _target = await Transitions(u.session, self._clock()).begin(actor, hazard_id, Action.CLOSE)
-            context = {"hazard_id": hazard_id, "hazard_number": number_of(hazard)}
-        return await self._forms.start(actor, "closure", locale, context=context)
+        return await self._open_step(actor, hazard_id, Action.CLOSE, "closure", locale)
 
     async def start_verification(self, actor: Actor, verification_id: int, passed: bool, locale: str) -> Prompt:
         """The form of a check's result (``verification_pass`` / ``verification_fail``). Raises
@@ -130,12 +106,9 @@ class ClosureCheckService:
             if check is None:
                 raise NotFound(what="verification", id=verification_id)
             if check.result != "pending":
-                by = await u.session.get(User, check.checked_by) if check.checked_by else None
-                raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at,
-                                  state=check.result)
-            hazard, _target = await Transitions(u.session, self._clock()).begin(
-                actor, check.hazard_id, Action.VERIFY_PASS if passed else Action.VERIFY_FAIL)
-            context = {"verification_id": verification_id, "hazard_id": check.hazard_id,
-                       "hazard_number": number_of(hazard)}
+                raise await checked_already(u.session, check)
+            _hazard, context = await self._begin(
+                u.session, actor, check.hazard_id, Action.VERIFY_PASS if passed else Action.VERIFY_FAIL)
+            context["verification_id"] = verification_id
         form = "verification_pass" if passed else "verification_fail"
         return await self._forms.start(actor, form, locale, context=context)

@@ -11,17 +11,16 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
-from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action
 from bot.services.notices import Notice
+from bot.services.step_forms import StepFormStarter
+from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Transitions
-from bot.services.workflow_steps import number_of, open_card_data, people_on
+from bot.services.workflow_steps import number_of, people_on
 from reminders.texts import text
-from storage.db import UowFactory
 from storage.models import Draft
 from storage.models_lifecycle import Reinspection
 
@@ -42,24 +41,16 @@ async def submit_closure_return(
     )).all()
     recipients = t.users([*await people_on(t, hazard), *reinspectors], exclude=actor)
     body = text(words.closure_returned, hazard.site_name, number_of(hazard), actor.full_name, reason)
-    button = (text(words.open_card_button), open_card_data(hazard.id))
+    button = (text(words.open_card_button), open_hazard_callback(hazard.id))
     notices = [Notice(uid, "closure_returned", body, button=button) for uid in recipients]
     assert event.id is not None
     return Submitted(draft.form, hazard.id, number_of(hazard), target.value), notices
 
 
-class ClosureReturnService:
+class ClosureReturnService(StepFormStarter):
     """Open the return form for a hazard awaiting closure."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._forms = forms
 
     async def start(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
         """Raises ``PermissionDenied`` (not the office), ``InvalidTransition`` / ``AlreadyDone`` (not awaiting
         closure), ``NotFound``."""
-        async with self._uow() as u:
-            hazard, _target = await Transitions(u.session, self._clock()).begin(actor, hazard_id, Action.RETURN_CLOSURE)
-            context = {"hazard_id": hazard_id, "hazard_number": number_of(hazard)}
-        return await self._forms.start(actor, "closure_return", locale, context=context)
+        return await self._open_step(actor, hazard_id, Action.RETURN_CLOSURE, "closure_return", locale)

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import HazardState
 from bot.forms.prompt import Prompt
 from bot.forms.spec import load_form
@@ -30,7 +28,8 @@ from bot.services.corrections import (
 from bot.services.errors import NotFound, PermissionDenied
 from bot.services.lifecycle import TRANSITIONS, Action, roles_on
 from bot.services.lifecycle_errors import InvalidTransition
-from storage.db import UowFactory
+from bot.services.step_forms import StepFormStarter
+from bot.services.workflow_steps import number_of
 from storage.models import Draft, Hazard, Inspection, Photo, User
 from storage.models_corrections import InspectionEvent
 
@@ -65,13 +64,8 @@ def hazard_mode(actor: Actor, hazard: Hazard) -> str | None:
     return None
 
 
-class CorrectionService:
+class CorrectionService(StepFormStarter):
     """Opens the correction forms after checking role and state now (the submission checks them again)."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, forms: Any) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._forms = forms
 
     async def open_hazard(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
         """The hazard form pre-filled with hazard ``hazard_id``, on its review card (any field can be edited):
@@ -89,7 +83,7 @@ class CorrectionService:
             photo_ids = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
                                               .order_by(col(Photo.id)))).all()
             prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
-            number = hazard.ledger_number or hazard.draft_number
+            number = number_of(hazard)
         context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number}}
         return await self._forms.start(actor, "hazard", locale, prefill=prefill, context=context, on_created=_on_review)
 

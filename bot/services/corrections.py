@@ -43,7 +43,9 @@ from bot.services.lifecycle_errors import (
 )
 from bot.services.lifecycle_service import load_plan, move_plan_deadline
 from bot.services.notices import Notice, queue_notices
+from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
+from bot.services.workflow_steps import number_of
 from reminders.texts import Text, text
 from storage.models import Draft, Hazard, Inspection, InspectionHazard, Photo, Unit, User
 from storage.models_corrections import InspectionEvent
@@ -198,7 +200,7 @@ async def submit_hazard_correction(
     outcome = Outcome(hazard.id, action, HazardState(event.from_state), HazardState(event.to_state), event.id,
                       hazard.ledger_number, notify, None, hazard.draft_number, hazard.site_name, reason)
     await queue_step_notices(session, outcome, actor, now)
-    number = hazard.ledger_number or hazard.draft_number
+    number = number_of(hazard)
     return Submitted(f"hazard_{mode}", hazard.id, number, target.value, len(added), tuple(changes)), []
 
 
@@ -224,10 +226,10 @@ async def submit_transfer(
                                "to_unit_id": unit.id})
     people = set(await t.unit_people(old_id, [Role.REVIEWER], exclude=actor))
     people |= set(await t.unit_people(unit.id, [Role.REVIEWER], exclude=actor))
-    number = hazard.ledger_number or hazard.draft_number
+    number = number_of(hazard)
     words = text(correction_texts.transferred, hazard.site_name, number, old_name, unit.name, actor.full_name, reason)
-    # the card of the hazard (handlers.hazard_callbacks.HazardCb, "o"): the new unit's reviewers act from it
-    button = (text(correction_texts.open_card), f"h1:{hazard.id}:o")
+    # the card of the hazard: the new unit's reviewers act from it
+    button = (text(correction_texts.open_card), open_hazard_callback(int(draft.context["hazard_id"])))
     notices = [Notice(uid, "hazard_transfer", words, button=button) for uid in sorted(people)]
     await queue_notices(session, f"hazard_event:{event.id}", notices, now)
     assert hazard.id is not None

@@ -19,20 +19,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import Role
 from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotFound
-from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.notices import Notice, queue_notices
+from bot.services.step_forms import StepFormStarter
+from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Outcome, Transitions
-from bot.services.workflow_steps import decide_extension_data, number_of, open_card_data, outcome, people_on
+from bot.services.workflow_steps import decide_extension_data, number_of, outcome, people_on
 from reminders.texts import text
-from storage.db import UowFactory
 from storage.models import Draft, Hazard, User
 from storage.models_deadlines import APPROVED, PENDING, REFUSED, DeadlineExtension
 
@@ -106,7 +105,7 @@ def _decision_notices(hazard: Hazard, ext: DeadlineExtension, recipients: tuple[
     assert hazard.id is not None
     body = text(words.extension_decided, hazard.site_name, number_of(hazard), approved, by, ext.old_deadline,
                 ext.new_deadline, note)
-    button = (text(words.open_card_button), open_card_data(hazard.id))
+    button = (text(words.open_card_button), open_hazard_callback(hazard.id))
     return [Notice(uid, "extension_decided", body, button=button) for uid in recipients]
 
 
@@ -182,25 +181,18 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-class DeadlineService:
+class DeadlineService(StepFormStarter):
     """Start an extension request or a refusal (forms), show a request to the office, approve it."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._forms = forms
 
     async def start_request(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
         """Open the request form for a registered hazard of the actor's unit (from its card or the overdue
         reminder). Raises ``PermissionDenied``, ``InvalidTransition``, ``NotFound``, ``ExtensionPending``."""
         async with self._uow() as u:
-            t = Transitions(u.session, self._clock())
-            hazard, _target = await t.begin(actor, hazard_id, Action.REQUEST_EXTENSION)
+            hazard, context = await self._begin(u.session, actor, hazard_id, Action.REQUEST_EXTENSION)
             waiting = await pending_request(u.session, hazard_id)
             if waiting is not None:
                 raise ExtensionPending(requested=waiting.new_deadline.isoformat())
-            context = {"hazard_id": hazard_id, "unit_id": hazard.unit_id, "hazard_number": number_of(hazard),
-                       "current_deadline": _iso(hazard.deadline)}
+            context |= {"unit_id": hazard.unit_id, "current_deadline": _iso(hazard.deadline)}
         return await self._forms.start(actor, "deadline_extension", locale, context=context)
 
     async def view(self, actor: Actor, extension_id: int) -> ExtensionView:
@@ -224,9 +216,8 @@ class DeadlineService:
                 raise NotFound(what="extension", id=extension_id)
             if ext.status != PENDING:
                 raise await _decided(u.session, ext)
-            t = Transitions(u.session, self._clock())
-            hazard, _target = await t.begin(actor, ext.hazard_id, Action.REFUSE_EXTENSION)
-            context = {"extension_id": extension_id, "hazard_id": ext.hazard_id, "hazard_number": number_of(hazard)}
+            _hazard, context = await self._begin(u.session, actor, ext.hazard_id, Action.REFUSE_EXTENSION)
+            context["extension_id"] = extension_id
         return await self._forms.start(actor, "extension_refusal", locale, context=context)
 
     async def approve(self, actor: Actor, extension_id: int) -> Outcome:

@@ -11,19 +11,17 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import Role
 from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
-from bot.services.form_opener import FormOpener
 from bot.services.lifecycle import DISTRICT_GOVERNMENT, MAJOR, SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_errors import AlreadySupervised, InvalidValue
 from bot.services.notices import Notice
+from bot.services.step_forms import StepFormStarter
 from bot.services.transitions import Transitions, queue_step_notices
 from bot.services.workflow_steps import number_of, outcome, supervise_data
 from reminders.texts import text
-from storage.db import UowFactory
 from storage.models import Draft, Hazard
 from storage.models_lifecycle import Supervision
 
@@ -72,19 +70,11 @@ async def major_registered(t: Transitions, hazard: Hazard) -> list[Notice]:
     return [Notice(uid, "supervision_proposed", body, button=button) for uid in office]
 
 
-class SupervisionService:
+class SupervisionService(StepFormStarter):
     """Open the supervision form for a hazard the office may supervise."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, forms: FormOpener) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._forms = forms
 
     async def start(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
         """The level starts as 区政府 for a major hazard. Raises ``PermissionDenied``, ``InvalidTransition``,
         ``NotFound``."""
-        async with self._uow() as u:
-            hazard, _target = await Transitions(u.session, self._clock()).begin(actor, hazard_id, Action.SUPERVISE)
-            context = {"hazard_id": hazard_id, "hazard_number": number_of(hazard)}
-            prefill = {"level": DISTRICT_GOVERNMENT} if hazard.level == MAJOR else {}
-        return await self._forms.start(actor, "supervision", locale, prefill=prefill, context=context)
+        return await self._open_step(actor, hazard_id, Action.SUPERVISE, "supervision", locale,
+                                     prefill=lambda hazard: {"level": DISTRICT_GOVERNMENT} if hazard.level == MAJOR else {})

@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import update
@@ -86,6 +86,33 @@ def sample_size(closed: int, ratio_percent: Decimal) -> int:
     if closed <= 0:
         return 0
     return min(closed, max(1, math.ceil(Decimal(closed) * ratio_percent / 100)))
+
+
+async def checked_already(session: AsyncSession, check: Verification) -> AlreadyDone:
+    """The refusal for a drawn check someone has recorded (who, when, which result)."""
+    by = await session.get(User, check.checked_by) if check.checked_by else None
+    return AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at, state=check.result)
+
+
+async def claim_check(session: AsyncSession, actor: Actor, verification_id: int, passed: bool, note: str | None,
+                      photo_ids: Sequence[int], now: datetime) -> Verification:
+    """Record the result of drawn check ``verification_id`` (passed / failed, by ``actor`` at ``now``, aware)
+    if it is still pending: the database guards two offices pressing at once, only one claims the row. Raises
+    ``NotFound``, ``AlreadyDone`` (someone recorded it)."""
+    check = await session.get(Verification, verification_id)
+    if check is None:
+        raise NotFound(what="verification", id=verification_id)
+    claimed = await session.exec(
+        update(Verification)
+        .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
+        .values(result="passed" if passed else "failed", note=note, photo_ids=list(photo_ids),
+                checked_by=actor.user_id, checked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        await session.refresh(check)
+        raise await checked_already(session, check)
+    return check
 
 
 class VerificationService:
@@ -221,21 +248,7 @@ class VerificationService:
         async def step(session: AsyncSession) -> Outcome:
             """The check in ``session``'s unit of work (committed by the caller)."""
             t = Transitions(session, self._clock())
-            check = await session.get(Verification, verification_id)
-            if check is None:
-                raise NotFound(what="verification", id=verification_id)
-            claimed = await session.exec(
-                update(Verification)
-                .where(col(Verification.id) == verification_id, col(Verification.result) == "pending")
-                .values(result="passed" if passed else "failed", note=note, photo_ids=list(photo_ids),
-                        checked_by=actor.user_id, checked_at=t.now)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                await session.refresh(check)
-                by = await session.get(User, check.checked_by) if check.checked_by else None
-                raise AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at,
-                                  state=check.result)
+            check = await claim_check(session, actor, verification_id, passed, note, photo_ids, t.now)
             outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
                                              verification_id)
             told = await queue_step_notices(session, outcome, actor, t.now)

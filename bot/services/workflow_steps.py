@@ -14,11 +14,6 @@ from bot.services.transitions import Outcome, Transitions
 from storage.models import Hazard, HazardEvent
 
 
-def open_card_data(hazard_id: int) -> str:
-    """``HazardCb(id=hazard_id, a="o")``: open the hazard's card."""
-    return f"h1:{hazard_id}:o"
-
-
 def supervise_data(hazard_id: int) -> str:
     """``HazardCb(id=hazard_id, a="sv")``: start the supervision form."""
     return f"h1:{hazard_id}:sv"

@@ -1,0 +1,86 @@
+"""What the chat tests of the life cycle share: the buttons every form shows, what the bot sent to whom, and the
+few steps (open a command's first choice, a hazard's card, the acting person) those tests take again and again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiogram.methods import SendMessage
+
+from bot.local_chat import LocalChat, plain
+from bot.services.actors import Actor
+from storage.models import Hazard
+from tests.conftest import Harness
+
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
+def last_text(h: Harness, chat: LocalChat) -> str:
+    """The last text the bot sent to (or edited in) this person's chat; "" when none."""
+    texts = chat.texts([m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id])
+    return texts[-1] if texts else ""
+
+
+def sent_to(h: Harness, to: LocalChat | int) -> list[str]:
+    """The plain texts of the messages the bot sent (not edited) to a chat (or chat id), oldest first."""
+    chat_id = to.user.id if isinstance(to, LocalChat) else to
+    return [plain(m.text) for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+async def open_first(chat: LocalChat, command: str) -> None:
+    """Send ``command`` and press its first choice (e.g. the first hazard of a list)."""
+    await chat.say(command)
+    await chat.press(1)
+
+
+async def card(chat: LocalChat, number: str) -> list[str]:
+    """Open the card of the hazard numbered ``number`` through /find; its buttons' texts."""
+    await open_first(chat, f"/find {number}")
+    return [b.text for b in chat.buttons()]
+
+
+async def hazard_row(h: Harness, hid: int) -> Hazard:
+    """The hazard ``hid`` as stored now."""
+    async with h.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        return row
+
+
+async def actor_of(h: Harness, chat: LocalChat) -> Actor:
+    """The person behind ``chat`` as the services see them."""
+    return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+
+
+async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:
+    """On an open hazard's re-inspection choice, record a passed re-inspection of today by ``who`` (no photos)."""
+    await chat.press("复查合格")
+    await chat.press(KEEP)  # the date: today
+    await chat.say(who)  # who went
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+
+
+async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查", reason: str = "灭火器未到位",
+                           new_deadline: str = "2018-11-30") -> None:
+    """On an open hazard's re-inspection choice, record a failed re-inspection of today by ``who``, with the
+    reason, the new deadline (YYYY-MM-DD) and one photo."""
+    await chat.press("复查不合格")
+    await chat.press(KEEP)  # the date: today
+    await chat.say(who)  # who went
+    await chat.say(reason)
+    await chat.say(new_deadline)
+    await chat.photo(photo)
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+
+
+async def report_rectification(chat: LocalChat, photo: Path) -> None:
+    """On an open hazard's choices, report its rectification: the five implementations kept as they are, one
+    acceptance photo."""
+    await chat.press("报告整改")
+    while any(b.text.endswith(KEEP) for b in chat.buttons()):
+        await chat.press(KEEP)
+    await chat.photo(photo)
+    await chat.press("完成")
+    await chat.press(SUBMIT)
