@@ -215,16 +215,22 @@ async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: 
     assert any("地址不详，请补充门牌号" in t for t in sent_to(h, inspector))
 
 
-async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refused(harness: Harness) -> None:
-    h = harness
-    inspector = await h.bind(351, "inspector", HOME, "李检查")
-    office = await h.bind(354, "office", OFFICE, "张办公室")
+async def _requested(h: Harness, inspector: LocalChat) -> int:
+    """A registered hazard due 2018-10-20 whose unit asked, from its card, to move it to 2018-11-30."""
     hid = await _registered(h, inspector, date(2018, 10, 20))
     await _card(h, inspector, hid)
     await inspector.press("申请延期")
     await inspector.say("2018-11-30")
     await inspector.say("材料进场延误")
     await inspector.press("提交")
+    return hid
+
+
+async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refused(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(351, "inspector", HOME, "李检查")
+    office = await h.bind(354, "office", OFFICE, "张办公室")
+    hid = await _requested(h, inspector)
     await office.press("审批延期申请")
     approve = office.latest_button("✅ 批准延期")
     async with h.core.uow() as u:  # meanwhile another route moved the deadline past it (e.g. 复查不合格)
@@ -250,12 +256,7 @@ async def test_a_refusal_form_overtaken_by_another_officers_approval_ends(harnes
     inspector = await h.bind(361, "inspector", HOME, "李检查")
     office = await h.bind(364, "office", OFFICE, "张办公室")
     office2 = await h.bind(365, "office", OFFICE, "孙办公室")
-    hid = await _registered(h, inspector, date(2018, 10, 20))
-    await _card(h, inspector, hid)
-    await inspector.press("申请延期")
-    await inspector.say("2018-11-30")
-    await inspector.say("材料进场延误")
-    await inspector.press("提交")
+    hid = await _requested(h, inspector)
     await office.press("审批延期申请")
     await office.press("❌ 不批准")
     await office.say("延期过长")  # the refusal form, on its review card
