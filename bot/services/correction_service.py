@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -54,6 +55,12 @@ class InspectionCase:
     tz: ZoneInfo  # the zone its times are shown in (``HAZARDBOT_TIMEZONE``)
 
 
+def blank_on_record(form_key: str, prefill: dict[str, Any]) -> list[str]:
+    """The required fields of ``form_key`` the record being corrected never had (a hazard imported from a ledger
+    has no discovery photo): a correction does not have to add them (``FormService`` skips them at submit)."""
+    return [f.key for f in load_form(form_key).fields if f.required and prefill.get(f.key) in (None, "", [])]
+
+
 def hazard_mode(actor: Actor, hazard: Hazard) -> str | None:
     """Which correction ``actor`` (roles read now) may make to ``hazard`` in its state: ``resubmit``, ``edit``,
     ``correct`` (in that order of preference), or None."""
@@ -84,7 +91,8 @@ class CorrectionService(StepFormStarter):
                                               .order_by(col(Photo.id)))).all()
             prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
             number = number_of(hazard)
-        context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number}}
+        context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number,
+                                  "blank": blank_on_record("hazard", prefill)}}
         return await self._forms.start(actor, "hazard", locale, prefill=prefill, context=context, on_created=_on_review)
 
     async def open_transfer(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
@@ -139,7 +147,7 @@ class CorrectionService(StepFormStarter):
             prefill = {**inspection_prefill(inspection, links, [i for i in photo_ids if i is not None]),
                        "_correction": mode}
         context = {"correction": {"kind": "inspection", "id": inspection_id, "mode": mode,
-                                  "number": inspection.number}}
+                                  "number": inspection.number, "blank": blank_on_record("inspection", prefill)}}
         return await self._forms.start(actor, "inspection", locale, prefill=prefill, context=context,
                                        on_created=_on_review)
 

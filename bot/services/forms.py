@@ -584,7 +584,9 @@ class FormService:
     ) -> Prompt | tuple[str, dict[str, Any]]:
         if state.step is not None:
             raise Rejected("finish_first")
-        missing = walk.missing(state)
+        correction = (draft.context or {}).get("correction")
+        blank = set(correction.get("blank") or ()) if isinstance(correction, dict) else set()
+        missing = [f for f in walk.missing(state) if f.key not in blank]  # a correction adds what it changes
         if missing:
             state.step = missing[0].key
             state.reviewing = True
