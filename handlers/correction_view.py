@@ -117,7 +117,8 @@ def submitted_text(result: Submitted) -> str:
     ``inspection_<mode>``, ``hazard_transfer``, ``inspection_void``)."""
     number = q(result.number)
     if result.kind == "hazard_transfer":
-        return _("✅ Hazard {number} transferred from {old} to {new}. The reviewers of both units are told.").format(
+        return _("✅ Hazard {number} transferred from {old} to {new}. Those of both units who use the bot are told: "
+                 "the old unit's reviewers; the new unit's reviewers, inspectors, contacts and leaders.").format(
             number=number, old=q(result.linked[0]), new=q(result.linked[1]))
     if result.kind == "inspection_void":
         return _("✅ Inspection {number} voided: it is no longer in the inspection ledger or the counts; its history "

@@ -1,7 +1,7 @@
 """Corrections with a trail (issue 15 item 2) through the dispatcher, on SQLite and PostgreSQL: the inspector edits a
 hazard waiting for review; a rejected hazard is corrected in the same form, pre-filled, and resubmitted as the same
 record with its history; the office corrects a field with a reason (old → new, who, why in the history and in the
-case file) and transfers a hazard to another unit (both units' reviewers told)."""
+case file) and transfers a hazard to another unit (the old unit's reviewers and the new unit's people told)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,7 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     home_reviewer = await h.bind(2202, "reviewer", HOME, "王审核")
     other_reviewer = await h.bind(2203, "reviewer", OTHER, "朝外审核")
     office = await h.bind(2204, "office", OFFICE, "张办公室")
+    other_inspector = await h.bind(2205, "inspector", OTHER, "朝外检查")  # who rectifies it from now on
     creator = await h.core.services.users.touch(2201, "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.REGISTERED, full_plan=True)
     # no discovery photo, as a hazard imported from a ledger: a correction does not have to add one
@@ -149,7 +150,7 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     event = (await _events(h, hid))[-1]
     assert (event.action, event.note, event.data["changes"]) == ("transfer", "隐患位置在朝外街道辖区",
                                                                  {"unit": [HOME, OTHER]})
-    for chat in (home_reviewer, other_reviewer):
+    for chat in (home_reviewer, other_reviewer, other_inspector):
         told = [t for t in sent_to(h, chat.user.id) if "移交" in t]
         assert told and "建外街道移交给朝外街道" in told[-1] and "隐患位置在朝外街道辖区" in told[-1]
     await other_reviewer.say(f"/find {number}")  # the new unit finds it in its scope

@@ -4,7 +4,7 @@ the old and new value of each field, who changed it and why, kept in its history
 - the unit edits a hazard while it waits for review (``edit``), and corrects a rejected one and sends it back
   to review (``resubmit``: the same record, its history kept), in the hazard form opened pre-filled;
 - the district office corrects any field of a hazard or inspection on record, with a reason (``correct``);
-- the office transfers a hazard to another unit (both units' reviewers are told) and voids an inspection
+- the office transfers a hazard to another unit (the old unit's reviewers and the new unit's people are told) and voids an inspection
   entered in error (it leaves the 附件1 ledger and the counts, never the history).
 
 Inputs are forms (``config/forms``): ``hazard`` and ``inspection`` opened with ``context["correction"]``
@@ -225,7 +225,9 @@ async def submit_transfer(
                          data={"changes": {"unit": [old_name, unit.name]}, "from_unit_id": old_id,
                                "to_unit_id": unit.id})
     people = set(await t.unit_people(old_id, [Role.REVIEWER], exclude=actor))
-    people |= set(await t.unit_people(unit.id, [Role.REVIEWER], exclude=actor))
+    # the unit that now answers for it: its reviewers, and the inspectors, contacts and leaders who rectify it
+    people |= set(await t.unit_people(unit.id, [Role.REVIEWER, Role.INSPECTOR, Role.CONTACT, Role.LEADER],
+                                      exclude=actor))
     number = number_of(hazard)
     words = text(correction_texts.transferred, hazard.site_name, number, old_name, unit.name, actor.full_name, reason)
     # the card of the hazard: the new unit's reviewers act from it
