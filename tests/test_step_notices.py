@@ -50,3 +50,21 @@ async def test_a_registry_contact_using_the_bot_is_told_and_the_actor_never(uow:
     hid = await hazard(uow, c.office, state=S.PENDING_CONFIRMATION)  # the office itself recorded it
     registered = await life.register(c.office, hid)
     assert set(registered.notify) == {c.contact.user_id, registry_only.user_id}  # not the office, its creator
+
+
+async def test_someone_whose_roles_were_all_taken_away_is_no_longer_told_what_they_once_did(uow: UowFactory) -> None:
+    from sqlalchemy import delete
+
+    from storage.models import Membership
+
+    c = await cast(uow)
+    life = LifecycleService(uow, fixed_clock(NOW))
+    kept = await hazard(uow, c.inspector, state=S.PENDING_CONFIRMATION)
+    told = await life.register(c.office, kept)
+    assert c.inspector.user_id in told.notify  # the inspector who submitted it hears of its registration
+    gone = await hazard(uow, c.inspector, state=S.PENDING_CONFIRMATION)
+    async with uow() as u:  # the inspector left the unit: every role taken away
+        await u.session.exec(delete(Membership).where(Membership.user_id == c.inspector.user_id))  # type: ignore[call-overload]
+        await u.commit()
+    told = await life.register(c.office, gone)
+    assert c.inspector.user_id not in told.notify and c.contact.user_id in told.notify

@@ -159,6 +159,20 @@ async def _supervision(session: AsyncSession, record_id: int | None) -> dict[str
             "supervision_deadline": getattr(row, "deadline", None), "responsible": getattr(row, "responsible", None)}
 
 
+#: audiences named by what a person once did on the hazard, not by a role they hold now
+_PERSONAL = frozenset({Who.CREATOR, Who.RECTIFIER, Who.APPROVER})
+
+
+async def _still_serving(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who still hold a role somewhere: someone whose roles were all taken away is no
+    longer told about the unit's hazards (the card would refuse them anyway)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    rows = await session.exec(select(Membership.user_id).where(col(Membership.user_id).in_(sorted(wanted))))
+    return wanted & set(rows.all())
+
+
 async def step_notices(
     session: AsyncSession,
     hazard: Hazard,
@@ -182,7 +196,10 @@ async def step_notices(
     told: dict[int, Purpose] = {}
     if action in STEP_NOTICES:
         for who, purpose in STEP_NOTICES[action]:
-            for user_id in sorted(await _AUDIENCES[who](session, hazard)):
+            audience = await _AUDIENCES[who](session, hazard)
+            if who in _PERSONAL:
+                audience = await _still_serving(session, audience)
+            for user_id in sorted(audience):
                 told.setdefault(user_id, purpose)
     else:
         for user_id in fallback:
