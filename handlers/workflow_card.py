@@ -49,6 +49,8 @@ def pending_extension_line(case: HazardCase) -> str | None:
     if any(s.action in _DECISIONS and s.data.get("extension_id") == last.data.get("extension_id")
            for s in case.steps):
         return None
+    if any(s.action == "transfer" and s.at >= last.at for s in case.steps):  # closed by the transfer
+        return None
     return _("⏳ Extension to {date} requested by {name}, waiting for the district safety office").format(
         date=q(last.data.get("requested", "")), name=q(last.actor_name))
 

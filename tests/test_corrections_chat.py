@@ -5,14 +5,17 @@ case file) and transfers a hazard to another unit (the old unit's reviewers and 
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram.methods import SendDocument
 from sqlmodel import col, select
 
 from bot.domain import HazardState
 from bot.services.case_view import event_lines
 from storage.models import Hazard, HazardEvent, Unit
+from storage.models_deadlines import DeadlineExtension
 from tests.chat_helpers import card, hazard_row, last_text, sent_to
-from tests.conftest import Harness
+from tests.conftest import TODAY, Harness
 from tests.document_reading import pdf_pages
 from tests.forms_flow import fill_hazard_until_review
 from tests.lifecycle_factories import hazard
@@ -137,6 +140,10 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     printed = "".join(pdf_pages(pdf.data))  # type: ignore[attr-defined]
     assert "负责人：张三→李四" in printed and "营业执照登记的负责人为李四" in printed and "更正" in printed
 
+    async with h.core.uow() as u:  # the old unit had asked for more time: the new unit asks for its own
+        u.session.add(DeadlineExtension(hazard_id=hid, old_deadline=row.deadline, new_deadline=date(2018, 12, 31),
+                                        reason="材料延误", requested_by=creator.user_id, requested_at=TODAY))
+        await u.commit()
     await card(office, number)
     await office.press("移交其他单位")
     await office.say(OTHER)
@@ -147,6 +154,9 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     async with h.core.uow() as u:
         other_id = (await u.session.exec(select(Unit.id).where(Unit.name == OTHER))).one()
     assert row.unit_id == other_id and row.state == "registered"
+    async with h.core.uow() as u:
+        ext = (await u.session.exec(select(DeadlineExtension).where(DeadlineExtension.hazard_id == hid))).one()
+    assert ext.status == "refused" and "朝外街道" in (ext.decision_note or "")
     event = (await _events(h, hid))[-1]
     assert (event.action, event.note, event.data["changes"]) == ("transfer", "隐患位置在朝外街道辖区",
                                                                  {"unit": [HOME, OTHER]})

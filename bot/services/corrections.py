@@ -49,6 +49,7 @@ from bot.services.workflow_steps import number_of
 from reminders.texts import Text, text
 from storage.models import Draft, Hazard, Inspection, InspectionHazard, Photo, Unit, User
 from storage.models_corrections import InspectionEvent
+from storage.models_deadlines import PENDING, REFUSED, DeadlineExtension
 from storage.registry import find_township
 
 Submitter = Callable[[AsyncSession, Actor, Draft, dict[str, Any], datetime], Awaitable[tuple[Submitted, list[Notice]]]]
@@ -209,7 +210,8 @@ async def submit_transfer(
 ) -> tuple[Submitted, list[Notice]]:
     """The office hands hazard ``draft.context["hazard_id"]`` to the unit named ``data["unit"]`` with the reason
     ``data["reason"]``: its ``unit_id`` changes, the event keeps both units (``data``) and the reason (note),
-    and the reviewers of both units are told. Raises ``PermissionDenied``, ``NotFound`` (no such unit),
+    the old unit's reviewers and the new unit's people are told; an extension request still pending is
+    closed (the new unit asks for its own). Raises ``PermissionDenied``, ``NotFound`` (no such unit),
     ``InvalidValue`` (the unit it is already with), ``ReasonRequired``."""
     reason = _reason(data, "reason")
     t = Transitions(session, now)
@@ -224,6 +226,12 @@ async def submit_transfer(
     event = await t.move(actor, hazard, Action.TRANSFER, target, note=reason, changes={"unit_id": unit.id},
                          data={"changes": {"unit": [old_name, unit.name]}, "from_unit_id": old_id,
                                "to_unit_id": unit.id})
+    # a deadline extension the old unit asked for goes with it no further: the new unit asks for its own
+    for ext in (await session.exec(select(DeadlineExtension).where(
+            DeadlineExtension.hazard_id == hazard.id, DeadlineExtension.status == PENDING))).all():
+        ext.status, ext.decided_by, ext.decided_at = REFUSED, actor.user_id, now
+        ext.decision_note = f"随隐患移交{unit.name}，由新责任单位重新申请"
+        session.add(ext)
     people = set(await t.unit_people(old_id, [Role.REVIEWER], exclude=actor))
     # the unit that now answers for it: its reviewers, and the inspectors, contacts and leaders who rectify it
     people |= set(await t.unit_people(unit.id, [Role.REVIEWER, Role.INSPECTOR, Role.CONTACT, Role.LEADER],
