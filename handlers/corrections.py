@@ -10,7 +10,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
-from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from handlers.correction_callbacks import (
     HAZARD_CORRECT,
@@ -21,15 +20,8 @@ from handlers.correction_callbacks import (
     CorrectCb,
 )
 from handlers.correction_view import inspection_keyboard, inspection_text
-from handlers.form_view import render
-from handlers.message_edits import ButtonMessage, message_of
-
-
-async def _show(message: ButtonMessage, prompt: Prompt, locale: str) -> None:
-    rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message.answer(text, reply_markup=keyboard)
+from handlers.form_view import send_prompt
+from handlers.message_edits import message_of
 
 
 def router() -> Router:
@@ -62,6 +54,6 @@ def router() -> Router:
             return
         prompt = await opens[callback_data.a](actor, rid, locale)  # a refusal raises on to handlers.errors
         await query.answer()
-        await _show(message, prompt, locale)
+        await send_prompt(message, prompt, locale)
 
     return r

@@ -18,7 +18,7 @@ from bot.services.actors import Actor
 from bot.services.deadlines import ExtensionView
 from bot.services.lifecycle import Action
 from handlers.callbacks import Num
-from handlers.form_view import render
+from handlers.form_view import send_prompt
 from handlers.hazard_callbacks import CODE_OF, HazardCb, VerifyCb
 from handlers.lifecycle_common import press
 from handlers.message_edits import drop_keyboard, message_of
@@ -63,10 +63,7 @@ async def _open_form(query: CallbackQuery, start: Awaitable[Prompt], locale: str
     """Open the form ``start`` opens (a refusal raises on to ``handlers.errors``) and ask its first question."""
     prompt = await start
     await query.answer()
-    rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message_of(query).answer(text, reply_markup=keyboard)
+    await send_prompt(message_of(query), prompt, locale)
 
 
 def router() -> Router:

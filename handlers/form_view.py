@@ -14,6 +14,7 @@ from handlers.callbacks import FormCb, InspectionCb
 from handlers.correction_view import submitted_text as correction_submitted
 from handlers.error_texts import error_text
 from handlers.hazard_view import outcome_text
+from handlers.message_edits import ButtonMessage
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import q
 from handlers.tipoff_texts import submitted_tipoff_text
@@ -227,3 +228,12 @@ def render(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup | Non
     if prompt.kind == "late_after_close":
         return _("This photo of the album arrived after the form was closed, so it was not added."), None
     return None
+
+
+async def send_prompt(message: ButtonMessage, prompt: Prompt, locale: str) -> None:
+    """One message with the question, card or answer ``prompt`` describes (nothing for a prompt with no words);
+    the notices a submission owes were queued by the service."""
+    rendered = render(prompt, locale)
+    if rendered is not None:
+        text, keyboard = rendered
+        await message.answer(text, reply_markup=keyboard)

@@ -16,10 +16,10 @@ from bot.services.actors import Actor
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
+from handlers.form_view import send_prompt
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
 from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
-from handlers.tipoffs import send_prompt
 from storage.registry import townships
 
 
@@ -82,7 +82,7 @@ def router() -> Router:
         elif cb.a == "c":
             prompt = await services.tipoffs.confirm(actor, cb.id, locale)
             await drop_keyboard(message)
-            await send_prompt(message, bot, prompt, locale)
+            await send_prompt(message, prompt, locale)
         elif cb.a == "r":
             builder = InlineKeyboardBuilder()
             for index, reason in enumerate(NOT_CONFIRMED_REASONS):

@@ -13,24 +13,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core import Services
 from bot.forms.actions import PhotoAnswer
-from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
-from handlers.form_view import render
+from handlers.form_view import send_prompt
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
 from handlers.message_limits import shorten
 from handlers.texts import q
 from handlers.tipoff_texts import status_words, track_text
-
-
-async def send_prompt(message: ButtonMessage, bot: Bot, prompt: Prompt, locale: str) -> None:
-    """Render a form prompt (the notices a submission owes were queued by the service)."""
-    rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message.answer(text, reply_markup=keyboard)
 
 
 def _track_markup(view: TrackView):  # type: ignore[no-untyped-def]
@@ -56,7 +47,7 @@ async def report(message: Message, bot: Bot, actor: Actor, services: Services, l
             "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
             "only the district safety office could see it. Photo metadata (such as GPS) is removed."
         ))
-    await send_prompt(message, bot, prompt, locale)
+    await send_prompt(message, prompt, locale)
 
 
 async def track(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
@@ -140,7 +131,7 @@ async def _start_addition(message: ButtonMessage, bot: Bot, actor: Actor, servic
         await message.answer(_("Send /add followed by your tracking number."))
         return
     prompt = await services.tipoffs.start_addition(actor, number, message.chat.id, locale)
-    await send_prompt(message, bot, prompt, locale)
+    await send_prompt(message, prompt, locale)
 
 
 async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
@@ -151,4 +142,4 @@ async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, l
     if prompt.kind == "photo_wanted":
         stored = await services.tipoffs.keep_photo(await fetch(bot, file_id, declared_size))
         prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
-    await send_prompt(message, bot, prompt, locale)
+    await send_prompt(message, prompt, locale)
