@@ -57,7 +57,7 @@ class InspectionCase:
 
 def blank_on_record(form_key: str, prefill: dict[str, Any]) -> list[str]:
     """The required fields of ``form_key`` the record being corrected never had (a hazard imported from a ledger
-    has no discovery photo): a correction does not have to add them (``FormService`` skips them at submit)."""
+    has no discovery photo): a correction does not have to add them (the draft's ``not_required``)."""
     return [f.key for f in load_form(form_key).fields if f.required and prefill.get(f.key) in (None, "", [])]
 
 
@@ -91,8 +91,8 @@ class CorrectionService(StepFormStarter):
                                               .order_by(col(Photo.id)))).all()
             prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
             number = number_of(hazard)
-        context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number,
-                                  "blank": blank_on_record("hazard", prefill)}}
+        context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number},
+                   "not_required": blank_on_record("hazard", prefill)}
         return await self._forms.start(actor, "hazard", locale, prefill=prefill, context=context, on_created=_on_review)
 
     async def open_transfer(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:
@@ -147,7 +147,8 @@ class CorrectionService(StepFormStarter):
             prefill = {**inspection_prefill(inspection, links, [i for i in photo_ids if i is not None]),
                        "_correction": mode}
         context = {"correction": {"kind": "inspection", "id": inspection_id, "mode": mode,
-                                  "number": inspection.number, "blank": blank_on_record("inspection", prefill)}}
+                                  "number": inspection.number},
+                   "not_required": blank_on_record("inspection", prefill)}
         return await self._forms.start(actor, "inspection", locale, prefill=prefill, context=context,
                                        on_created=_on_review)
 

@@ -584,9 +584,10 @@ class FormService:
     ) -> Prompt | tuple[str, dict[str, Any]]:
         if state.step is not None:
             raise Rejected("finish_first")
-        correction = (draft.context or {}).get("correction")
-        blank = set(correction.get("blank") or ()) if isinstance(correction, dict) else set()
-        missing = [f for f in walk.missing(state) if f.key not in blank]  # a correction adds what it changes
+        # ``context["not_required"]``: required fields this draft may leave empty (a correction of a record that
+        # never had them, ``correction_service.blank_on_record``)
+        optional = set((draft.context or {}).get("not_required") or ())
+        missing = [f for f in walk.missing(state) if f.key not in optional]
         if missing:
             state.step = missing[0].key
             state.reviewing = True
