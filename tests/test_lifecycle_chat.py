@@ -81,6 +81,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     await inspector.photo(photos_dir / "landscape_1.jpg")
     await inspector.press("完成")
     assert "提交前请核对" in last_text(h, inspector) and "房东张三" in last_text(h, inspector)
+    assert "已挂账" not in last_text(h, inspector)  # a fact only the form's conditions need, not for review
     await inspector.press(SUBMIT)
     assert "已整改，待复查" in last_text(h, inspector)
 

@@ -79,8 +79,10 @@ class FieldSpec:
     pin_is_enough: bool = False
     # a township choice pre-answered from the address given in field ``guess_from``
     guess_from: str | None = None
-    # carried from the prefill for conditions, never asked or shown
+    # carried from the prefill for conditions, never asked (shown, not editable, on the review card unless
+    # ``on_review`` is false: a fact only the form's conditions need)
     hidden: bool = False
+    on_review: bool = True
     # a photos field that also takes one document (PDF, Word…) as its answer
     documents: bool = False
 

@@ -658,7 +658,7 @@ class FormService:
                     editable=not f.hidden,
                 )
                 for f in spec_form.fields
-                if f.applies(state.data) or (f.hidden and state.data.get(f.key) not in (None, ""))
+                if f.applies(state.data) or (f.hidden and f.on_review and state.data.get(f.key) not in (None, ""))
             )
             return Prompt(
                 "review",
