@@ -101,8 +101,9 @@ def step_notice(purpose: str, facts: dict[str, Any]) -> str:
     ``state``, ``note``, ``ledger_number``, ``deadline`` (date or None) and, for supervision, ``level``,
     ``requirement``, ``supervision_deadline``, ``responsible``."""
     reason = purpose in ("resubmit", "rectify_again")
-    lines = [hazard_step(facts["site"], facts["number"], facts["action"], facts["by"], facts["state"],
-                         None if reason else facts.get("note"))]
+    # a supervision's note is its requirement, named on its own line below
+    note = None if reason or (purpose == "supervised" and facts.get("requirement")) else facts.get("note")
+    lines = [hazard_step(facts["site"], facts["number"], facts["action"], facts["by"], facts["state"], note)]
     if reason and facts.get("note"):
         lines.append(_("Reason: {reason}").format(reason=q(_cut(str(facts["note"]), NOTE_LIMIT))))
     deadline = facts.get("deadline")
