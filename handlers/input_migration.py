@@ -15,9 +15,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
+from bot.domain import MAX_RECORD_ID
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from bot.services.lifecycle import Action
 from bot.services.lifecycle_forms import FAILED, PASSED, REBOUND
 from handlers.form_view import render
 from handlers.hazard_callbacks import InputCb
@@ -35,6 +37,10 @@ _FORMS: dict[str, tuple[str, dict[str, Any], str]] = {
     "lookback_rebound": ("lookback", {"rebound": REBOUND}, "photos"),
     "verify_fail": ("verification_fail", {}, "photos"),
 }
+#: old operation on a hazard → the action it must still be allowed now (the verification form checks its own)
+_ACTIONS = {"reject": Action.REJECT, "plan": Action.SET_PLAN, "rectify": Action.REPORT_RECTIFICATION,
+            "reinspect_pass": Action.REINSPECT_PASS, "reinspect_fail": Action.REINSPECT_FAIL,
+            "lookback_rebound": Action.LOOKBACK_REBOUND}
 
 
 def closed_input_text() -> str:
@@ -44,22 +50,34 @@ def closed_input_text() -> str:
 
 
 async def carry_over(state: FSMContext, actor: Actor, services: Services, locale: str) -> Prompt | None:
-    """The open form the old questions in ``state`` became (``None``: nothing to carry, or the step can no
-    longer be opened); the old state is cleared either way."""
+    """The open form the old questions in ``state`` became; ``None`` when there is nothing to carry: the data
+    cannot be read, another form is open, or the step no longer fits (the hazard left the person's scope or its
+    state moved on). The old state is cleared either way."""
     data = await state.get_data()
     await state.clear()
     old = _FORMS.get(str(data.get("op")))
     if old is None:
         return None
     form, given, photos_key = old
-    answers = {k: v for k, v in (data.get("answers") or {}).items() if v not in (None, "")}
-    prefill: dict[str, Any] = {**given, **answers}
-    if data.get("photos"):
-        prefill[photos_key] = [int(p) for p in data["photos"]]
-    if data.get("doc"):
-        prefill[f"{photos_key}_document"] = list(data["doc"])
-    context = {"hazard_id": data["hid"]} if data.get("hid") else {"verification_id": data.get("vid")}
+    try:  # stored by an earlier version, or damaged: read it with care, and drop what cannot be read
+        answers = {str(k): v for k, v in dict(data.get("answers") or {}).items() if v not in (None, "")}
+        prefill: dict[str, Any] = {**given, **answers}
+        if data.get("photos"):
+            prefill[photos_key] = [int(p) for p in data["photos"]]
+        if data.get("doc"):
+            prefill[f"{photos_key}_document"] = [str(v) for v in data["doc"]][:2]
+        hazard_id, verification_id = int(data.get("hid") or 0), int(data.get("vid") or 0)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not 0 < (hazard_id or verification_id) <= MAX_RECORD_ID:
+        return None
     try:
+        if (await services.forms.current(actor, locale)).kind != "none":
+            return None  # another form is open: the update answers it, the old questions end
+        # still in the person's scope, and the step still fits the hazard as it is now
+        if hazard_id and _ACTIONS[str(data["op"])] not in (await services.find.case(actor, hazard_id)).actions:
+            return None
+        context = {"hazard_id": hazard_id} if hazard_id else {"verification_id": verification_id}
         return await services.forms.start(actor, form, locale, prefill=prefill, context=context,
                                           answered=tuple(answers))
     except DomainError:

@@ -69,7 +69,7 @@ async def test_an_extension_is_refused_then_approved_and_only_the_approved_date_
     overdue = [t for t in sent_to(h, inspector) if "隐患逾期提醒" in t]
     assert overdue and "确需延期的，请点击下方按钮说明原因" in overdue[-1]
     await inspector.press("申请延期")
-    assert "申请延期至" in last_text(h, inspector)
+    assert "申请延期至" in last_text(h, inspector) and "关于：" in last_text(h, inspector)  # names its hazard
     await inspector.say("2018-10-12")  # after today is required by the question itself
     assert "晚于今天" in last_text(h, inspector) or "之后" in last_text(h, inspector)
     await inspector.say("2018-11-30")

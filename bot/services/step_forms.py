@@ -31,10 +31,13 @@ class StepFormStarter:
     async def _begin(self, session: AsyncSession, actor: Actor, hazard_id: int,
                      action: Action) -> tuple[Hazard, dict[str, Any]]:
         """The hazard once ``action`` fits it now, and the form context naming it (``hazard_id``,
-        ``hazard_number``). Raises what ``Transitions.begin`` raises (``PermissionDenied``,
-        ``InvalidTransition``, ``AlreadyDone``, ``NotFound``)."""
+        ``hazard_number``, and ``subject``: number · site, shown on every question as the life-cycle forms do).
+        Raises what ``Transitions.begin`` raises (``PermissionDenied``, ``InvalidTransition``, ``AlreadyDone``,
+        ``NotFound``)."""
         hazard, _target = await Transitions(session, self._clock()).begin(actor, hazard_id, action)
-        return hazard, {"hazard_id": hazard_id, "hazard_number": number_of(hazard)}
+        number = number_of(hazard)
+        subject = " · ".join(p for p in (number, hazard.site_name or "") if p)
+        return hazard, {"hazard_id": hazard_id, "hazard_number": number, "subject": subject}
 
     async def _open_step(self, actor: Actor, hazard_id: int, action: Action, form_key: str, locale: str,
                          prefill: Callable[[Hazard], dict[str, Any]] | None = None) -> Prompt:

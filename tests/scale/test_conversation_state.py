@@ -111,3 +111,29 @@ async def test_state_and_data_are_written_through_and_read_back_by_a_new_storage
         await tiny.set_state(other, "ReportStates:waiting")
         await tiny.get_state(key)
         assert await tiny.get_state(other) == "ReportStates:waiting"
+
+
+async def test_old_questions_about_another_units_hazard_or_unreadable_are_dropped_not_shown(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = fixed_clock(TODAY)
+    async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
+        mine = await h.bind(421, "reviewer", HOME, "王审核")
+        theirs = await h.bind(422, "reviewer", "朝外街道", "外单位")
+        owner = await h.core.services.users.touch(theirs.user.id, "外单位", "zh-hans")
+        async with h.core.uow() as u:
+            from storage.models import Unit
+            other = (await u.session.exec(select(Unit.code).where(Unit.name == "朝外街道"))).one()[0]
+        hid = await hazard(h.core.uow, owner, unit=other, site_name="机密外单位场所")
+        context = h.dp.fsm.get_context(h.bot, mine.user.id, mine.user.id)
+        await context.set_state("LifecycleInput:answering")  # e.g. the hazard was transferred away meanwhile
+        await context.set_data({"op": "plan", "hid": hid, "answers": {}, "photos": []})
+        texts = mine.texts(await mine.say("你好"))
+        assert not any("机密外单位场所" in t for t in texts), texts  # nothing of another unit's hazard
+        assert texts[-1].startswith("当前没有正在填写的表单"), texts  # no form was opened on it
+        for damaged in ({"op": "plan", "hid": "abc"}, {"op": "plan", "hid": 10**30}, {"op": "rectify", "hid": hid,
+                        "photos": ["x"]}, {"op": "plan", "hid": hid, "answers": ["x"]}):
+            await context.set_state("LifecycleInput:answering")
+            await context.set_data(damaged)
+            texts = mine.texts(await mine.say("/start"))
+            assert texts and not any("出错" in t for t in texts), (damaged, texts)  # answered as usual
