@@ -68,3 +68,20 @@ async def test_someone_whose_roles_were_all_taken_away_is_no_longer_told_what_th
         await u.commit()
     told = await life.register(c.office, gone)
     assert c.inspector.user_id not in told.notify and c.contact.user_id in told.notify
+
+
+async def test_after_a_transfer_the_old_units_people_are_not_told_of_the_hazards_steps(uow: UowFactory) -> None:
+    c = await cast(uow)
+    dept_inspector = await person(uow, "部门检查", (Role.INSPECTOR, DEPARTMENT))
+    life = LifecycleService(uow, fixed_clock(NOW))
+    hid = await hazard(uow, dept_inspector, unit=DEPARTMENT, state=S.PENDING_CONFIRMATION)
+    async with uow() as u:  # handed to another department, as the office's transfer does
+        from storage.models import Hazard
+
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        row.unit_id = (await u.session.exec(select(Unit.id).where(Unit.code == "dept-03"))).one()
+        u.session.add(row)
+        await u.commit()
+    registered = await life.register(c.office, hid)
+    assert dept_inspector.user_id not in registered.notify

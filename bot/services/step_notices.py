@@ -163,13 +163,19 @@ async def _supervision(session: AsyncSession, record_id: int | None) -> dict[str
 _PERSONAL = frozenset({Who.CREATOR, Who.RECTIFIER, Who.APPROVER})
 
 
-async def _still_serving(session: AsyncSession, user_ids: Iterable[int]) -> set[int]:
-    """Those of ``user_ids`` who still hold a role somewhere: someone whose roles were all taken away is no
-    longer told about the unit's hazards (the card would refuse them anyway)."""
+async def _still_serving(session: AsyncSession, hazard: Hazard, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who may still read ``hazard``: a role at its unit or its township, or at the office.
+    Someone whose roles were taken away, or whose unit handed the hazard to another (a transfer), is no longer
+    told about it (its card would refuse them anyway)."""
     wanted = set(user_ids)
     if not wanted:
         return set()
-    rows = await session.exec(select(Membership.user_id).where(col(Membership.user_id).in_(sorted(wanted))))
+    rows = await session.exec(
+        select(Membership.user_id).join(Unit, col(Unit.id) == col(Membership.unit_id)).where(
+            col(Membership.user_id).in_(sorted(wanted)),
+            or_(col(Membership.unit_id) == hazard.unit_id, col(Unit.code) == hazard.township_code,
+                col(Membership.role) == Role.OFFICE.value),
+        ))
     return wanted & set(rows.all())
 
 
@@ -198,7 +204,7 @@ async def step_notices(
         for who, purpose in STEP_NOTICES[action]:
             audience = await _AUDIENCES[who](session, hazard)
             if who in _PERSONAL:
-                audience = await _still_serving(session, audience)
+                audience = await _still_serving(session, hazard, audience)
             for user_id in sorted(audience):
                 told.setdefault(user_id, purpose)
     else:
