@@ -12,7 +12,8 @@ from handlers import ROUTER_MODULES
 
 
 def test_callback_data_prefixes_are_unique_and_fit_telegram() -> None:
-    modules = {*ROUTER_MODULES, "handlers.callbacks", "handlers.hazard_callbacks", "handlers.correction_callbacks"}
+    modules = {*ROUTER_MODULES, "handlers.callbacks", "handlers.hazard_callbacks", "handlers.correction_callbacks",
+               "handlers.paging"}
     kinds = {
         obj for name in modules for _, obj in inspect.getmembers(importlib.import_module(name), inspect.isclass)
         if issubclass(obj, CallbackData) and obj is not CallbackData
