@@ -54,26 +54,43 @@ class Printer:
         self.out = out
         self.save_dir = save_dir
         self.counter = 0
+        self.current: int | None = None
+        """The user talking now; messages to anyone else (notices) are labelled with their recipient."""
+        self.names: dict[int, str] = {}
+
+    def speaker(self, user_id: int, name: str) -> None:
+        """``/as``: from now on ``user_id`` (called ``name``) is talking."""
+        self.current = user_id
+        self.names[user_id] = name
+
+    def _from_bot(self, method: TelegramMethod[Any], edited: bool = False) -> str:
+        label = "机器人（已修改）" if edited else "机器人"
+        chat_id = getattr(method, "chat_id", None)
+        if self.current is None or chat_id is None or chat_id == self.current:
+            return label
+        # A notice to someone else: without the recipient it would read as an answer to the current user.
+        name = self.names.get(chat_id, f"用户{chat_id}") if isinstance(chat_id, int) else str(chat_id)
+        return f"{label} → {name}（{chat_id}）"
 
     def __call__(self, method: TelegramMethod[Any]) -> None:
         if isinstance(method, SendMessage | EditMessageText):
-            prefix = "机器人" if isinstance(method, SendMessage) else "机器人（已修改）"
+            prefix = self._from_bot(method, edited=isinstance(method, EditMessageText))
             self._print(f"\n[{prefix}] {plain(method.text or '')}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendPhoto | SendDocument):
             caption = plain(method.caption or "")
             media = method.photo if isinstance(method, SendPhoto) else method.document
             kind = "图片" if isinstance(method, SendPhoto) else "文件"
-            self._print(f"\n[机器人] [{kind} {self._save(media)}] {caption}")
+            self._print(f"\n[{self._from_bot(method)}] [{kind} {self._save(media)}] {caption}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendMediaGroup):
             paths = [self._save(item.media) for item in method.media]
             caption = next((plain(item.caption) for item in method.media if item.caption), "")
-            self._print(f"\n[机器人] [相册 {len(paths)} 张] {caption}")
+            self._print(f"\n[{self._from_bot(method)}] [相册 {len(paths)} 张] {caption}")
             for path in paths:
                 self._print(f"  {path}")
         elif isinstance(method, SendLocation):
-            self._print(f"\n[机器人] [位置 {method.latitude:.5f}, {method.longitude:.5f}]")
+            self._print(f"\n[{self._from_bot(method)}] [位置 {method.latitude:.5f}, {method.longitude:.5f}]")
         elif isinstance(method, AnswerCallbackQuery) and method.text:
             self._print(f"  » {method.text}")
         elif isinstance(method, EditMessageReplyMarkup):
@@ -123,6 +140,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
         sender = Sender(bot, core.uow, core.reminders, core.clock.tz, core.clock, notices_only=True)
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language),
                          after_update=DeliverAfterUpdate(sender, core.engine))
+        printer.speaker(user_id, name)
         print(HELP, file=out, flush=True)
         while True:
             if interactive:
@@ -136,7 +154,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
             if not interactive:
                 print(f"\n> {line}", file=out, flush=True)
             try:
-                if not await _dispatch(chat, line, out, user_id=user_id, name=name, language=language):
+                if not await _dispatch(chat, line, out, printer, language=language):
                     break
             except (LookupError, OSError, ValueError) as exc:
                 print(f"  ! {_mistake(line, exc)}", file=out, flush=True)
@@ -158,7 +176,7 @@ def _mistake(line: str, exc: Exception) -> str:
 LOCAL_COMMANDS = ("/photo", "/album", "/file", "/location", "/as")
 
 
-async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool:
+async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, language: str) -> bool:
     if line in ("/quit", "/exit"):
         return False
     if line.startswith("#") and line[1:].isdigit():
@@ -182,8 +200,11 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, **who: Any) -> bool
     elif command == "/location" and len(args) >= 2:
         await chat.location(float(args[0]), float(args[1]), " ".join(args[2:]) or None)
     elif command == "/as" and args:
-        name = " ".join(args[1:]) or f"用户{args[0]}"
-        chat.user = UpdateFactory.user(int(args[0]), name, who["language"])
+        user_id = int(args[0])
+        # "/as 20001" goes back to someone met before under the name they were given then
+        name = " ".join(args[1:]) or printer.names.get(user_id, f"用户{user_id}")
+        chat.user = UpdateFactory.user(user_id, name, language)
+        printer.speaker(user_id, name)
         print(f"  （现在以用户 {args[0]}「{name}」的身份对话）", file=out, flush=True)
     else:
         await chat.say(line)

@@ -29,3 +29,26 @@ def test_the_terminals_own_mistakes_are_explained_in_chinese(tmp_path: Path) -> 
     assert "没有这个按钮" in text and "用法：/as 用户ID [姓名]" in text and "用法：/location 纬度 经度 [地址]" in text
     assert "无法读取文件：/nonexistent.jpg" in text
     assert "invalid literal" not in text and "Errno" not in text and "out of range" not in text
+
+
+def test_a_message_to_someone_else_names_its_recipient_and_as_keeps_names(tmp_path: Path) -> None:
+    from aiogram.methods import SendMessage
+
+    from bot.terminal import Printer
+
+    out = io.StringIO()
+    script = "/as 20001 张科长\n/as 4747\n/as 20001\n/quit\n"
+    asyncio.run(run_chat(Settings(data_dir=tmp_path), 4747, "市民", "zh-hans", stdin=io.StringIO(script), out=out))
+    assert out.getvalue().count("以用户 20001「张科长」") == 2, out.getvalue()  # the second /as 20001 kept the name
+    assert "以用户 4747「市民」" in out.getvalue()
+
+    out = io.StringIO()
+    printer = Printer(out)
+    printer.speaker(20001, "张科长")
+    printer.speaker(4747, "市民")
+    printer(SendMessage(chat_id=4747, text="您的举报已受理"))
+    printer(SendMessage(chat_id=20001, text="新的举报待核实"))
+    printer(SendMessage(chat_id=30003, text="待审核"))
+    lines = [line for line in out.getvalue().splitlines() if line]
+    assert lines == ["[机器人] 您的举报已受理", "[机器人 → 张科长（20001）] 新的举报待核实",
+                     "[机器人 → 用户30003（30003）] 待审核"], lines
