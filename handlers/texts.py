@@ -7,10 +7,10 @@ from html import escape
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Role
 from bot.i18n import DEFAULT_LOCALE
+from bot.services import notice_texts
 from reminders.texts import Text
 
 
@@ -27,13 +27,5 @@ def q(text: object) -> str:
 
 
 def role_name(role: Role) -> str:
-    names = {
-        Role.INSPECTOR: _("inspector"),
-        Role.REVIEWER: _("unit reviewer"),
-        Role.OFFICE: _("district safety office"),
-        Role.LEADER: _("leader"),
-        Role.CONTACT: _("contact person"),
-        Role.ADMIN: _("administrator"),
-        Role.PUBLIC: _("member of the public"),
-    }
-    return names[role]
+    """The role's name in the language of the update being handled."""
+    return localized(notice_texts.role_name, role.value)

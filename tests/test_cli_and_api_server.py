@@ -102,13 +102,18 @@ def unused_tcp_port() -> int:
 
 def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "110105001"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+    lines = capsys.readouterr().out.strip().splitlines()
+    last = lines[-1]
     assert len(last) == 8 and last.isalnum() and last.isupper()
+    # in Chinese, in Beijing time, with the /bind line ready to copy
+    assert "建外街道 · 检查人员" in lines[0] and "北京时间" in lines[0] and f"/bind {last}" in lines[0], lines[0]
+    assert "inspector" not in lines[0] and "UTC" not in lines[0]
 
 
 def test_invite_for_an_unknown_unit_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "不存在"]) == 1
-    assert "不存在" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "不存在" in err and "区安委会办公室" in err
 
 
 def test_chat_reads_a_whole_conversation_from_standard_input(tmp_path: Path) -> None:

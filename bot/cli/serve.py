@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC
 
 from bot.domain import Role
 from bot.settings import Settings
@@ -33,20 +34,29 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import open_core
+    from bot.i18n import DEFAULT_LOCALE
+    from bot.services import notice_texts
     from bot.services.errors import RoleNotForUnit, UnknownUnit
+    from reminders.texts import Text
 
     async with open_core(settings) as core:
         try:
             issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
         except UnknownUnit:
-            print(f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name",
-                  file=sys.stderr)
+            print(f"没有这个单位：{args.unit!r}。请给出街乡代码（如 110105001）或单位全称（如 建外街道、区房管局）；"
+                  "全区范围的领导和安委办人员属于「区安委会办公室」。\n"
+                  f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name; "
+                  "district-wide leaders and the office belong to 区安委会办公室", file=sys.stderr)
             return 1
         except RoleNotForUnit as exc:
             print(f"the office role is held at 区安委会办公室 only, not at {exc.params['unit']}", file=sys.stderr)
             return 1
-    print(f"邀请码：{issued.unit_name} / {issued.role.value}，有效期至 {issued.expires_at:%Y-%m-%d %H:%M} UTC。"
-          "在机器人中发送 /bind 邀请码 完成绑定：")
+        expires = issued.expires_at.replace(tzinfo=UTC).astimezone(core.clock.tz) if issued.expires_at.tzinfo is None \
+            else issued.expires_at.astimezone(core.clock.tz)
+        zone = "北京时间" if str(core.clock.tz) == "Asia/Shanghai" else str(core.clock.tz)
+    role = Text(notice_texts.role_name, (issued.role.value,)).render(DEFAULT_LOCALE)
+    print(f"邀请码：{issued.unit_name} · {role}，有效期至 {expires:%Y-%m-%d %H:%M}（{zone}）。"
+          f"在机器人中发送 /bind {issued.code} 完成绑定：")
     print(issued.code)
     return 0
 

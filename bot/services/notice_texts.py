@@ -44,6 +44,20 @@ def state_name(state: str) -> str:
     return names.get(state, state)
 
 
+def role_name(role: str) -> str:
+    """The name of a role (``bot.domain.Role`` value) as people in the campaign say it."""
+    names = {
+        "inspector": _("inspector"),
+        "reviewer": _("unit reviewer"),
+        "office": _("district safety office"),
+        "leader": _("leader"),
+        "contact": _("contact person"),
+        "admin": _("administrator"),
+        "public": _("member of the public"),
+    }
+    return names.get(role, role)
+
+
 def action_name(action: str) -> str:
     """A life cycle action (``bot.services.lifecycle.Action``) as the history and the notices name it."""
     names = {
