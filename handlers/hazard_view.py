@@ -158,6 +158,8 @@ def history_text(case: HazardCase) -> str:
 
 
 _BUTTON_ACTIONS = tuple(CODE_OF)
+_SETBACKS = frozenset({Action.REJECT, Action.REINSPECT_FAIL, Action.LOOKBACK_REBOUND, Action.RETURN_CLOSURE,
+                       Action.REQUEST_EXTENSION})
 
 
 def notice_label(kind: NoticeKind) -> str:
@@ -173,7 +175,9 @@ def card_keyboard(case: HazardCase, notices: Sequence[NoticeKind] = ()) -> Inlin
     """The card's buttons: the actions the viewer may take, the notices they may issue (``notices``), the
     history and the printable case file."""
     hid = case.summary.id
-    shown = sorted((a for a in case.actions if a in _BUTTON_ACTIONS), key=lambda a: a == Action.SET_PLAN)
+    # The step forward comes first on every card, so "#1" out of habit never rejects or fails a hazard.
+    shown = sorted((a for a in case.actions if a in _BUTTON_ACTIONS),
+                   key=lambda a: (a == Action.SET_PLAN, a in _SETBACKS))
     rows = [
         [InlineKeyboardButton(text=button_label(a), callback_data=HazardCb(id=hid, a=CODE_OF[a]).pack())]
         for a in shown

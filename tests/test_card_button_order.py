@@ -1,0 +1,30 @@
+"""The step forward comes first on every card (issue 20): a reviewer or an officer who presses the first button
+out of habit approves, registers or passes — never rejects, fails or returns a hazard."""
+
+from __future__ import annotations
+
+from bot.domain import HazardState
+from tests.chat_helpers import actor_of
+from tests.conftest import Harness
+from tests.lifecycle_factories import hazard
+
+HOME, OFFICE = "建外街道", "区安委会办公室"
+
+
+async def test_the_positive_action_is_the_first_button_of_each_card(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(501, "inspector", HOME, "李检查")
+    reviewer = await h.bind(502, "reviewer", HOME, "王审核")
+    office = await h.bind(503, "office", OFFICE, "张办公室")
+    creator = await actor_of(h, inspector)
+    await hazard(h.core.uow, creator, state=HazardState.PENDING_REVIEW)
+    await reviewer.say("/review")
+    await reviewer.press(1)
+    first = reviewer.buttons()[0].text
+    assert "审核通过" in first and "驳回" in " ".join(b.text for b in reviewer.buttons()), first
+
+    await hazard(h.core.uow, creator, state=HazardState.PENDING_CONFIRMATION, full_plan=True)
+    await office.say("/office")
+    await office.press(1)
+    labels = [b.text for b in office.buttons()]
+    assert "挂账" in labels[0] and any("驳回" in b for b in labels[1:]), labels
