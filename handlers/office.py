@@ -16,7 +16,7 @@ from bot.core import Core, Services
 from bot.forms.dates import parse_date
 from bot.services.actors import Actor
 from bot.services.errors import PermissionDenied
-from bot.services.lifecycle import SUPERVISION_LEVELS, Action
+from bot.services.lifecycle import MAJOR, SUPERVISION_LEVELS, Action
 from bot.services.paging import Page
 from bot.services.verification import DrawnSample, PendingCheck
 from handlers.errors import OnRefusal
@@ -60,7 +60,8 @@ def checks_text(samples: list[DrawnSample], checks: Page[PendingCheck]) -> str:
     lines.append(_("Checks waiting for a result:"))
     lines.append(count_line(checks, _("major hazards first, then the oldest draw")))
     for i, c in enumerate(checks.items, checks.first_index):
-        lines.append(f"{i}. {q(c.site_name)} — {q(c.ledger_number or '')} — {q(c.unit_name)}")
+        major = f" · {q(c.level)}" if c.level == MAJOR else ""
+        lines.append(f"{i}. {q(c.site_name)} — {q(c.ledger_number or '')} — {q(c.unit_name)}{major}")
     return clip("\n".join(lines))
 
 

@@ -23,7 +23,7 @@ from handlers.office_batch import BatchCb
 from handlers.paging import PageCb
 from storage.migrate import upgrade_async
 from storage.models import Hazard, HazardEvent
-from tests.chat_helpers import actor_of
+from tests.chat_helpers import actor_of, sent_to
 from tests.conftest import (
     PG_ADMIN_URL,
     TODAY,
@@ -129,7 +129,8 @@ def forged(chat: LocalChat, data: str) -> Button:
     return Button("forged", data, None, latest.message)
 
 
-async def test_each_list_counts_and_pages_to_its_last_item_in_urgency_order(h: Harness) -> None:
+async def test_each_list_counts_pages_to_its_last_item_in_urgency_order_and_clamps_a_page_number(
+        h: Harness) -> None:
     office = await h.bind(8601, "office", "区安委会办公室")
     reviewer = await h.bind(8602, "reviewer", HOME)
     home_id = (await sql(h, "SELECT id FROM unit WHERE code = :c", c=HOME))[0]
@@ -164,9 +165,7 @@ async def test_each_list_counts_and_pages_to_its_last_item_in_urgency_order(h: H
     assert total == len(checks) == 13
     assert [rest.split(" — ")[1] for _n, rest in lines] == checks
 
-
-async def test_a_stale_or_forged_page_number_is_clamped_to_the_list_as_it_is_now(h: Harness) -> None:
-    office = await h.bind(8611, "office", "区安委会办公室")
+    # a forged page number past the end: the last page
     await office.say("/office")
     total, _n, pages = count_of(office.last_text())
     await office.press_button(forged(office, PageCb(v="of", n=99_999).pack()))
@@ -183,7 +182,10 @@ async def test_a_stale_or_forged_page_number_is_clamped_to_the_list_as_it_is_now
         ))).scalars().all()
         await conn.execute(text("UPDATE hazard SET state = 'rejected' WHERE id IN ("
                                 + ",".join(str(i) for i in ids[keep:]) + ")"))
+    office.messages_gone = True  # and the message it sat on is gone by now: the page comes as a new message
+    sent = len(sent_to(h, office))
     await office.press_button(stale)
+    assert len(sent_to(h, office)) == sent + 1
     now = count_of(office.last_text())
     assert now == (keep, now[2], now[2]) and now[2] == pages - 1
     assert [n for n, _r in lines_of(office.last_text())][-1] == keep
@@ -220,7 +222,8 @@ def _alerts(h: Harness) -> list[str]:
     return [m.text or "" for m in h.session.requests if isinstance(m, AnswerCallbackQuery) and m.show_alert]
 
 
-async def test_the_office_registers_a_ticked_batch_one_by_one_and_names_the_one_refused(h: Harness) -> None:
+async def test_the_office_registers_and_closes_ticked_batches_one_by_one_and_names_the_one_refused(
+        h: Harness) -> None:
     office = await h.bind(8621, "office", "区安委会办公室")
     other = await actor_of(h, await h.bind(8622, "office", "区安委会办公室"))
     await office.say("/office")
@@ -252,8 +255,8 @@ async def test_the_office_registers_a_ticked_batch_one_by_one_and_names_the_one_
     async with h.core.uow() as u:
         rows = {hid: await u.session.get(Hazard, hid) for hid in ticked}
     refused_line = next(line for line in answer.splitlines() if line.startswith("❌"))
-    assert rows[refused].draft_number in refused_line and rows[refused].site_name in refused_line  # type: ignore[union-attr]
-    assert rows[refused].state == "rejected"  # type: ignore[union-attr]
+    assert rows[refused].draft_number in refused_line and rows[refused].site_name in refused_line
+    assert rows[refused].state == "rejected"
     for hid in ticked:
         if hid != refused:
             row = rows[hid]
@@ -265,13 +268,10 @@ async def test_the_office_registers_a_ticked_batch_one_by_one_and_names_the_one_
     await office.say("/office")
     assert count_of(office.last_text())[0] == total - 4
 
-
-async def test_the_office_closes_a_ticked_batch_and_names_the_one_closed_meanwhile(h: Harness) -> None:
-    office = await h.bind(8631, "office", "区安委会办公室")
-    other = await actor_of(h, await h.bind(8632, "office", "区安委会办公室"))
+    # closing: only the office has batch mode
     reviewer = await h.bind(8633, "reviewer", HOME)
     await reviewer.say("/office")
-    assert not any("选择批量" in b.text for b in reviewer.buttons())  # only the office has batch mode
+    assert not any("选择批量" in b.text for b in reviewer.buttons())
     await reviewer.press_button(forged(reviewer, BatchCb(a="m").pack()))
     assert "已选" not in reviewer.last_text()
     await office.say("/office")
@@ -288,7 +288,7 @@ async def test_the_office_closes_a_ticked_batch_and_names_the_one_closed_meanwhi
     refused_line = next(line for line in answer.splitlines() if line.startswith("❌"))
     async with h.core.uow() as u:
         rows = {hid: await u.session.get(Hazard, hid) for hid in ticked}
-    assert rows[closed_meanwhile].ledger_number in refused_line  # type: ignore[operator, union-attr]
+    assert rows[closed_meanwhile].ledger_number in refused_line
     assert all(r is not None and r.state == "closed" for r in rows.values())
     assert await _events(h, closed_meanwhile, "close") == [None]  # closed once, by the other officer
     for hid in ticked:

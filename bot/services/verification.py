@@ -79,6 +79,7 @@ class PendingCheck:
     ledger_number: str | None
     site_name: str
     unit_name: str
+    level: str = ""  # 一般隐患 / 重大隐患 (the list puts 重大隐患 first)
 
 
 def sample_size(closed: int, ratio_percent: Decimal) -> int:
@@ -247,7 +248,7 @@ class VerificationService:
                     .offset(offset).limit(PAGE_SIZE)
                 )
             ).all()
-            items = [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name)  # type: ignore[arg-type]
+            items = [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name, h.level)  # type: ignore[arg-type]
                      for v, h, unit in rows]
             return Page(items, total, number)
 
