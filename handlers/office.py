@@ -41,6 +41,7 @@ OFFICE_VIEW, VERIFY_VIEW = "of", "vf"  # the pager's keys for /office and /verif
 
 
 def supervision_keyboard(hazard_id: int) -> InlineKeyboardMarkup:
+    """The supervision level buttons of messages sent before the supervision form existed."""
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=level, callback_data=SuperviseCb(id=hazard_id, lv=i).pack())]
         for i, level in enumerate(SUPERVISION_LEVELS)
@@ -104,6 +105,7 @@ async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, s
 
 async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                    on_refusal: OnRefusal) -> None:
+    """«Register in the ledger» (挂账) on the card; a refusal for missing five implementations offers the form."""
     await press(query, actor, services.lifecycle.register(actor, callback_data.id), hazard_id=callback_data.id,
                 on_refusal=on_refusal)
 
@@ -114,6 +116,7 @@ async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, 
 
 
 async def supervise_at(query: CallbackQuery, callback_data: SuperviseCb, actor: Actor, services: Services) -> None:
+    """A supervision level button of an old message. Raises ``PermissionDenied`` for a level out of range."""
     if not 0 <= callback_data.lv < len(SUPERVISION_LEVELS):
         raise PermissionDenied(action="supervise", level=callback_data.lv)
     level = SUPERVISION_LEVELS[callback_data.lv]

@@ -32,6 +32,7 @@ def urgency_words() -> str:
 
 
 def hazard_line(index: int, s: HazardSummary) -> str:
+    """"12. site — state · 已逾期 · 重大隐患 — number" (user text escaped)."""
     flags = ""
     if s.overdue:
         flags += " · " + _("OVERDUE")

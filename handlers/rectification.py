@@ -78,6 +78,7 @@ async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, servi
 
 
 async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """Raise to 重大隐患 or lower to 一般隐患 (the button names the level it sets)."""
     level = LEVEL_CODES[callback_data.a]
     await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
 

@@ -42,10 +42,12 @@ async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, s
 
 
 async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """«Approve» on the card: pending_review → pending_confirmation (checked again by the service)."""
     await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
 
 
 async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services, locale: str) -> None:
+    """«Reject» on the card: the rejection form (its reason), if the reviewer may reject it now."""
     await allowed_case(actor, services, callback_data.id, Action.REJECT)
     await query.answer()
     await open_form(message_of(query), actor, services, locale, "hazard_reject", context={"hazard_id": callback_data.id})
