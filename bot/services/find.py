@@ -230,11 +230,16 @@ class FindService:
                 .where(scope_clause(actor, action), col(Hazard.state).in_(values))
             )).one()
             number, offset = clamp_page(page, total)
-            rows = (await u.session.exec(
-                visible(actor, action).where(col(Hazard.state).in_(values))
+            # the page's ids first (a sort of narrow rows), then those rows whole: sorting the whole rows of a
+            # long list to skip most of them costs several times more (benchmarks/RESULTS-queues.md)
+            ids = list((await u.session.exec(
+                select(Hazard.id).where(scope_clause(actor, action), col(Hazard.state).in_(values))
                 .order_by(*urgency_order(self._clock.today()))
                 .offset(offset).limit(PAGE_SIZE)
-            )).all()
+            )).all())
+            rows = (await u.session.exec(visible(actor, action).where(col(Hazard.id).in_(ids)))).all() if ids else []
+            place = {hazard_id: i for i, hazard_id in enumerate(ids)}
+            rows = sorted(rows, key=lambda row: place[row[0].id])
             return Page(await self._summaries(u.session, rows), total, number)
 
     async def case(self, actor: Actor, hazard_id: int) -> HazardCase:
