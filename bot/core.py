@@ -26,6 +26,7 @@ from bot.services.find import FindService
 from bot.services.forms import FormService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
+from bot.services.office_batch import OfficeBatchService
 from bot.services.photos import PhotoService
 from bot.services.plans import PlanService
 from bot.services.rank_subscriptions import RankSubscriptionService
@@ -70,6 +71,7 @@ class Services:
     closure_return: ClosureReturnService
     closure_checks: ClosureCheckService
     corrections: CorrectionService
+    office_batch: OfficeBatchService
 
 
 @dataclass
@@ -127,6 +129,7 @@ def build_services(
         closure_return=ClosureReturnService(uow, clock, forms),
         closure_checks=ClosureCheckService(uow, clock, forms),
         corrections=CorrectionService(uow, clock, forms),
+        office_batch=OfficeBatchService(uow, lifecycle),
     )
 
 

@@ -1,12 +1,13 @@
 """The unit's inspectors and reviewers after registration: ``/rectify`` lists the hazards being rectified or
 waiting for re-inspection; report the rectification with the five implementations and evidence (整改/验收),
-record the re-inspection (复查), and the December lookback (回头看) of closed hazards (方案 四(三)(四))."""
+record the re-inspection (复查), and the December lookback (回头看) of closed hazards (方案 四(三)(四)). The list
+holds all of them, page by page, most urgent first (issue 16)."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
@@ -16,9 +17,11 @@ from bot.services.lifecycle import Action
 from bot.services.lifecycle_forms import FAILED, NO_REBOUND, PASSED, REBOUND
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
-from handlers.hazard_view import list_keyboard, list_text, outcome_text
+from handlers.hazard_view import outcome_text
 from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of
+from handlers.message_edits import message_of, show_in_place
+from handlers.paging import PageCb
+from handlers.queue_view import page_keyboard, page_text
 
 #: the button → the action it is checked for, the form it opens and the answer the button already gave
 _ASKED: dict[str, tuple[Action, str, dict[str, object]]] = {
@@ -31,42 +34,61 @@ _ASKED: dict[str, tuple[Action, str, dict[str, object]]] = {
 }
 
 
+VIEW = "rc"  # the pager's key for /rectify
+
+
+async def _page(actor: Actor, services: Services, number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    page = await services.find.queue(actor, [HazardState.REGISTERED, HazardState.RECTIFIED], number)
+    return page_text(_("Hazards being rectified or awaiting re-inspection:"), page), page_keyboard(page, VIEW)
+
+
+async def queue(message: Message, actor: Actor, services: Services) -> None:
+    """``/rectify``: the first page of the hazards being rectified or waiting for re-inspection."""
+    text, keyboard = await _page(actor, services, 0)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
+    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
+    await query.answer()
+    text, keyboard = await _page(actor, services, callback_data.n)
+    await show_in_place(message_of(query), text, keyboard)
+
+
+async def link(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/link OLD NEW``: NEW (新生隐患, already submitted) was found in the lookback of OLD."""
+    parts = (command.args or "").split()
+    if len(parts) != 2:
+        await message.answer(_("Send /link OLD NEW with two ledger or draft numbers: the hazard looked back at, "
+                               "then the new hazard found there."))
+        return
+    old = await services.find.by_number(actor, parts[0])
+    new = await services.find.by_number(actor, parts[1])
+    outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
+    await message.answer(outcome_text(outcome))
+
+
+async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services, locale: str) -> None:
+    """A button that opens the form of its step (``_ASKED``), after checking the step is allowed now."""
+    action, form, given = _ASKED[callback_data.a]
+    await allowed_case(actor, services, callback_data.id, action)
+    await query.answer()
+    await open_form(message_of(query), actor, services, locale, form, prefill=given,
+                    context={"hazard_id": callback_data.id})
+
+
+async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """Raise to 重大隐患 or lower to 一般隐患 (the button names the level it sets)."""
+    level = LEVEL_CODES[callback_data.a]
+    await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
+
+
 def router() -> Router:
     r = Router(name="rectification")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("rectify"))
-    async def queue(message: Message, actor: Actor, services: Services) -> None:
-        waiting = await services.find.in_states(actor, [HazardState.REGISTERED, HazardState.RECTIFIED])
-        await message.answer(list_text(_("Hazards being rectified or awaiting re-inspection:"), waiting),
-                             reply_markup=list_keyboard(waiting))
-
-    @r.message(Command("link"))
-    async def link(message: Message, command: CommandObject, actor: Actor, services: Services, bot: Bot) -> None:
-        """``/link OLD NEW``: NEW (新生隐患, already submitted) was found in the lookback of OLD."""
-        parts = (command.args or "").split()
-        if len(parts) != 2:
-            await message.answer(_("Send /link OLD NEW with two ledger or draft numbers: the hazard looked back at, "
-                                   "then the new hazard found there."))
-            return
-        old = await services.find.by_number(actor, parts[0])
-        new = await services.find.by_number(actor, parts[1])
-        outcome = await services.lifecycle.link_new_hazard(actor, old.id, new.id)
-        await message.answer(outcome_text(outcome))
-
-    @r.callback_query(HazardCb.filter(F.a.in_(set(_ASKED))))
-    async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                  locale: str) -> None:
-        action, form, given = _ASKED[callback_data.a]
-        await allowed_case(actor, services, callback_data.id, action)
-        await query.answer()
-        await open_form(message_of(query), actor, services, locale, form, prefill=given,
-                        context={"hazard_id": callback_data.id})
-
-    @r.callback_query(HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
-    async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                        bot: Bot) -> None:
-        level = LEVEL_CODES[callback_data.a]
-        await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
-
+    r.message.register(queue, Command("rectify"))
+    r.message.register(link, Command("link"))
+    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.callback_query.register(ask, HazardCb.filter(F.a.in_(set(_ASKED))))
+    r.callback_query.register(set_level, HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
     return r

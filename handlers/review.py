@@ -1,11 +1,12 @@
-"""The unit reviewer: ``/review`` lists the hazards submitted in their unit; approve or reject (with a
-reason) from the card. The inspector is told either way (方案 四(二): 各单位负责审核)."""
+"""The unit reviewer: ``/review`` lists the hazards submitted in their unit, all of them page by page, most urgent
+first (issue 16); approve or reject (with a reason) from the card. The inspector is told either way
+(方案 四(二): 各单位负责审核)."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
@@ -14,31 +15,49 @@ from bot.services.actors import Actor
 from bot.services.lifecycle import Action
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb
-from handlers.hazard_view import list_keyboard, list_text
 from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of
+from handlers.message_edits import message_of, show_in_place
+from handlers.paging import PageCb
+from handlers.queue_view import page_keyboard, page_text
+
+VIEW = "rv"  # the pager's key for /review
+
+
+async def _page(actor: Actor, services: Services, number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    page = await services.find.queue(actor, [HazardState.PENDING_REVIEW], number, action=Action.APPROVE)
+    return page_text(_("Hazards awaiting review:"), page), page_keyboard(page, VIEW)
+
+
+async def queue(message: Message, actor: Actor, services: Services) -> None:
+    """``/review``: the first page of the hazards waiting for the reviewer's decision."""
+    text, keyboard = await _page(actor, services, 0)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
+    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
+    await query.answer()
+    text, keyboard = await _page(actor, services, callback_data.n)
+    await show_in_place(message_of(query), text, keyboard)
+
+
+async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """«Approve» on the card: pending_review → pending_confirmation (checked again by the service)."""
+    await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
+
+
+async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services, locale: str) -> None:
+    """«Reject» on the card: the rejection form (its reason), if the reviewer may reject it now."""
+    await allowed_case(actor, services, callback_data.id, Action.REJECT)
+    await query.answer()
+    await open_form(message_of(query), actor, services, locale, "hazard_reject", context={"hazard_id": callback_data.id})
 
 
 def router() -> Router:
     r = Router(name="review")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("review"))
-    async def queue(message: Message, actor: Actor, services: Services) -> None:
-        waiting = await services.find.in_states(actor, [HazardState.PENDING_REVIEW], action=Action.APPROVE)
-        await message.answer(list_text(_("Hazards awaiting review:"), waiting), reply_markup=list_keyboard(waiting))
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
-    async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                      bot: Bot) -> None:
-        await press(query, actor, services.lifecycle.approve(actor, callback_data.id))
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
-    async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                     locale: str) -> None:
-        await allowed_case(actor, services, callback_data.id, Action.REJECT)
-        await query.answer()
-        await open_form(message_of(query), actor, services, locale, "hazard_reject",
-                        context={"hazard_id": callback_data.id})
-
+    r.message.register(queue, Command("review"))
+    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.callback_query.register(approve, HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
+    r.callback_query.register(reject, HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     return r

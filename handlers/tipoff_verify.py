@@ -1,4 +1,4 @@
-"""The township's side of tip-offs: the queue ``/tipoffs``, the card with its photos (EXIF-free copies)
+"""The township's side of tip-offs: the queue ``/tipoffs`` (all of it, page by page, oldest first: issue 16), the card with its photos (EXIF-free copies)
 and the verify buttons (查实 → hazard form pre-filled, 不属实 with a preset reason, wrong township →
 forward, merge into a duplicate), and the office's ``/block_sender`` / ``/unblock_sender``.
 Every button is re-checked by the service for role and township scope."""
@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InputMediaPhoto, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -17,7 +24,9 @@ from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
 from handlers.form_view import send_prompt
-from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
+from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place, show_keyboard
+from handlers.paging import PageCb, pager_row
+from handlers.queue_view import count_line
 from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
 from storage.registry import townships
@@ -51,90 +60,116 @@ async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffC
     await message.answer(card_text(card, core.settings.tz), reply_markup=_card_markup(card))
 
 
+VIEW = "tp"  # the pager's key for /tipoffs
+
+
+async def _page(actor: Actor, services: Services, number: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    page = await services.tipoffs.queue_page(actor, number)
+    if not page.total:
+        return _("No tip-offs are waiting for verification."), None
+    builder = InlineKeyboardBuilder()
+    for item in page.items:
+        builder.button(text=f"{item.number} {item.township} {item.summary}"[:60], callback_data=TipCb(a="v", id=item.id))
+    builder.adjust(1)
+    pager = pager_row(page, VIEW)  # type: ignore[arg-type]
+    if pager:
+        builder.row(*pager)
+    lines = [_("Tip-offs waiting for verification ({count}):").format(count=page.total),
+             count_line(page, _("the longest waiting first"))]
+    lines += [f"{n}. <code>{q(i.number)}</code> {q(i.township)} · {status_words(i.status, i.township)}"
+              for n, i in enumerate(page.items, page.first_index)]
+    return "\n".join(lines), builder.as_markup()
+
+
+async def queue(message: Message, actor: Actor, services: Services) -> None:
+    """``/tipoffs``: the first page of the tip-offs waiting for verification in the verifier's townships."""
+    text, keyboard = await _page(actor, services, 0)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
+    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
+    await query.answer()
+    text, keyboard = await _page(actor, services, callback_data.n)
+    await show_in_place(message_of(query), text, keyboard)
+
+
+async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Core, actor: Actor,
+                 services: Services, locale: str) -> None:
+    """A verifier's button on a tip-off (``TipCb``: open, 查实, 不属实 with a reason, forward, merge); the service
+    checks role, township and state again."""
+    message = message_of(query)
+    await query.answer()
+    cb = callback_data
+    if cb.a == "v":
+        card = await services.tipoffs.open_card(actor, cb.id)
+        await _send_card(message, bot, core, card)
+    elif cb.a == "c":
+        prompt = await services.tipoffs.confirm(actor, cb.id, locale)
+        await drop_keyboard(message)
+        await send_prompt(message, prompt, locale)
+    elif cb.a == "r":
+        builder = InlineKeyboardBuilder()
+        for index, reason in enumerate(NOT_CONFIRMED_REASONS):
+            builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
+        builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
+        builder.adjust(1)
+        await show_keyboard(message, builder.as_markup(), _("Why is it not confirmed?"))
+    elif cb.a == "f":
+        builder = InlineKeyboardBuilder()
+        for index, unit in enumerate(townships()):
+            builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
+        builder.adjust(3)
+        builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
+        await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
+    elif cb.a == "rr":  # 不属实 closes the tip-off for good: asked to confirm (checked again when pressed)
+        if not 0 <= cb.i < len(NOT_CONFIRMED_REASONS):
+            await message.answer(_("Unknown button."))
+            return
+        await services.tipoffs.may_reject(actor, cb.id)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("✅ Confirm: not confirmed"), callback_data=TipCb(a="rc", id=cb.id, i=cb.i))
+        builder.button(text=_("« Back"), callback_data=TipCb(a="r", id=cb.id))
+        builder.adjust(1)
+        await drop_keyboard(message)  # the question is a message of its own: what it closes is in words
+        await message.answer(_(
+            "Close this tip-off as not confirmed ({reason})? The reporter is told and it cannot be reopened."
+        ).format(reason=reason_words(NOT_CONFIRMED_REASONS[cb.i])), reply_markup=builder.as_markup())
+    elif cb.a in ("rc", "ff", "m"):
+        if cb.a == "rc":
+            outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
+        elif cb.a == "ff":
+            outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
+        else:
+            outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
+        await drop_keyboard(message)
+        await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
+            number=q(outcome.number), status=status_words(outcome.status)
+        ))
+    else:
+        await message.answer(_("Unknown button."))
+
+
+async def block(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
+    """``/block_sender NUMBER`` / ``/unblock_sender NUMBER`` (the office): stop or allow the tip-off's sender."""
+    number = (command.args or "").strip()
+    if not number:
+        await message.answer(_("Send /block_sender NUMBER (or /unblock_sender NUMBER) with a tip-off number."))
+        return
+    blocking = command.command == "block_sender"
+    number = await services.tipoffs.block_sender(actor, number, block=blocking)
+    if blocking:
+        await message.answer(_("The sender of tip-off {number} can no longer report.").format(number=q(number)))
+    else:
+        await message.answer(_("The sender of tip-off {number} may report again.").format(number=q(number)))
+
+
 def router() -> Router:
     r = Router(name="tipoff_verify")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
-
-    @r.message(Command("tipoffs"))
-    async def queue(message: Message, actor: Actor, services: Services) -> None:
-        items = await services.tipoffs.queue(actor)
-        if not items:
-            await message.answer(_("No tip-offs are waiting for verification."))
-            return
-        builder = InlineKeyboardBuilder()
-        for item in items:
-            builder.button(text=f"{item.number} {item.township} {item.summary}"[:60], callback_data=TipCb(a="v", id=item.id))
-        builder.adjust(1)
-        lines = [_("Tip-offs waiting for verification ({count}):").format(count=len(items))]
-        lines += [f"• <code>{q(i.number)}</code> {q(i.township)} · {status_words(i.status, i.township)}" for i in items]
-        await message.answer("\n".join(lines), reply_markup=builder.as_markup())
-
-    @r.callback_query(TipCb.filter())
-    async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Core, actor: Actor,
-                     services: Services, locale: str) -> None:
-        message = message_of(query)
-        await query.answer()
-        cb = callback_data
-        if cb.a == "v":
-            card = await services.tipoffs.open_card(actor, cb.id)
-            await _send_card(message, bot, core, card)
-        elif cb.a == "c":
-            prompt = await services.tipoffs.confirm(actor, cb.id, locale)
-            await drop_keyboard(message)
-            await send_prompt(message, prompt, locale)
-        elif cb.a == "r":
-            builder = InlineKeyboardBuilder()
-            for index, reason in enumerate(NOT_CONFIRMED_REASONS):
-                builder.button(text=reason_words(reason)[:60], callback_data=TipCb(a="rr", id=cb.id, i=index))
-            builder.button(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id))
-            builder.adjust(1)
-            await show_keyboard(message, builder.as_markup(), _("Why is it not confirmed?"))
-        elif cb.a == "f":
-            builder = InlineKeyboardBuilder()
-            for index, unit in enumerate(townships()):
-                builder.button(text=unit.name, callback_data=TipCb(a="ff", id=cb.id, i=index))
-            builder.adjust(3)
-            builder.row(InlineKeyboardButton(text=_("« Back"), callback_data=TipCb(a="v", id=cb.id).pack()))
-            await show_keyboard(message, builder.as_markup(), _("Which township is it in?"))
-        elif cb.a == "rr":  # 不属实 closes the tip-off for good: asked to confirm (checked again when pressed)
-            if not 0 <= cb.i < len(NOT_CONFIRMED_REASONS):
-                await message.answer(_("Unknown button."))
-                return
-            await services.tipoffs.may_reject(actor, cb.id)
-            builder = InlineKeyboardBuilder()
-            builder.button(text=_("✅ Confirm: not confirmed"), callback_data=TipCb(a="rc", id=cb.id, i=cb.i))
-            builder.button(text=_("« Back"), callback_data=TipCb(a="r", id=cb.id))
-            builder.adjust(1)
-            await drop_keyboard(message)  # the question is a message of its own: what it closes is in words
-            await message.answer(_(
-                "Close this tip-off as not confirmed ({reason})? The reporter is told and it cannot be reopened."
-            ).format(reason=reason_words(NOT_CONFIRMED_REASONS[cb.i])), reply_markup=builder.as_markup())
-        elif cb.a in ("rc", "ff", "m"):
-            if cb.a == "rc":
-                outcome = await services.tipoffs.reject(actor, cb.id, cb.i)
-            elif cb.a == "ff":
-                outcome = await services.tipoffs.forward(actor, cb.id, cb.i)
-            else:
-                outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
-            await drop_keyboard(message)
-            await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
-                number=q(outcome.number), status=status_words(outcome.status)
-            ))
-        else:
-            await message.answer(_("Unknown button."))
-
-    @r.message(Command("block_sender", "unblock_sender"))
-    async def block(message: Message, actor: Actor, services: Services, command: CommandObject) -> None:
-        number = (command.args or "").strip()
-        if not number:
-            await message.answer(_("Send /block_sender NUMBER (or /unblock_sender NUMBER) with a tip-off number."))
-            return
-        blocking = command.command == "block_sender"
-        number = await services.tipoffs.block_sender(actor, number, block=blocking)
-        if blocking:
-            await message.answer(_("The sender of tip-off {number} can no longer report.").format(number=q(number)))
-        else:
-            await message.answer(_("The sender of tip-off {number} may report again.").format(number=q(number)))
-
+    r.message.register(queue, Command("tipoffs"))
+    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.callback_query.register(button, TipCb.filter())
+    r.message.register(block, Command("block_sender", "unblock_sender"))
     return r

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound
-from bot.services.hazard_query import is_overdue, number_clause, scope_clause, visible
+from bot.services.hazard_query import is_overdue, number_clause, scope_clause, urgency_order, visible
 from bot.services.lifecycle import (
     TRANSITIONS,
     Action,
@@ -26,6 +26,7 @@ from bot.services.lifecycle import (
     roles_on,
 )
 from bot.services.lifecycle_service import load_plan
+from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.tipoff_rules import degree_box, haversine_m
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Photo, User
@@ -214,6 +215,32 @@ class FindService:
                 )
             ).all()
             return await self._summaries(u.session, rows)
+
+    async def queue(self, actor: Actor, states: Sequence[HazardState], page: int = 0,
+                    action: Action | None = None) -> Page[HazardSummary]:
+        """Page ``page`` (0-based, clamped to the list as it is now: ``paging.clamp_page``) of the hazards in
+        scope (to read, or to take ``action``: ``hazard_query.scope_clause``) in one of ``states``, most urgent
+        first (``hazard_query.urgency_order``: overdue, then 重大隐患, then oldest), with the total. Counted and
+        cut in SQL (COUNT, then LIMIT/OFFSET), so a district's thousands are never loaded. Raises ``NotBound``."""
+        self._require_reader(actor)
+        values = [s.value for s in states]
+        async with self._uow() as u:
+            total = (await u.session.exec(
+                select(func.count()).select_from(Hazard)
+                .where(scope_clause(actor, action), col(Hazard.state).in_(values))
+            )).one()
+            number, offset = clamp_page(page, total)
+            # the page's ids first (a sort of narrow rows), then those rows whole: sorting the whole rows of a
+            # long list to skip most of them costs several times more (benchmarks/RESULTS-queues.md)
+            ids = list((await u.session.exec(
+                select(Hazard.id).where(scope_clause(actor, action), col(Hazard.state).in_(values))
+                .order_by(*urgency_order(self._clock.today()))
+                .offset(offset).limit(PAGE_SIZE)
+            )).all())
+            rows = (await u.session.exec(visible(actor, action).where(col(Hazard.id).in_(ids)))).all() if ids else []
+            place = {hazard_id: i for i, hazard_id in enumerate(ids)}
+            rows = sorted(rows, key=lambda row: place[row[0].id])
+            return Page(await self._summaries(u.session, rows), total, number)
 
     async def case(self, actor: Actor, hazard_id: int) -> HazardCase:
         """The case file of one hazard (一患一案). Raises ``NotBound``; ``NotFound`` also when out of scope, so

@@ -16,12 +16,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, case, false, func, or_
 from sqlmodel import col, select
 
 from bot.domain import HazardState
 from bot.services.actors import Actor
-from bot.services.lifecycle import READ_ROLES, TERRITORIAL_ACTIONS, Action, has_district_scope
+from bot.services.lifecycle import MAJOR, READ_ROLES, TERRITORIAL_ACTIONS, Action, has_district_scope
 from storage.models import Hazard, Unit
 
 #: on the ledger and not closed (方案 四(二)–(三))
@@ -50,6 +50,18 @@ def is_overdue(state: str, deadline: date | None, today: date) -> bool:
 def overdue_clause(today: date) -> ColumnElement[bool]:
     """SQL form of ``is_overdue``, for counts, lists, maps, exports and reminders that must agree with the card."""
     return and_(col(Hazard.state) == HazardState.REGISTERED.value, col(Hazard.deadline) < today)
+
+
+def urgency_order(today: date) -> tuple[Any, ...]:
+    """ORDER BY of a work queue (issue 16: "overdue, then major, then oldest"): overdue hazards first
+    (``overdue_clause``, ``today`` in the configured zone), then 重大隐患 before 一般隐患, then the oldest record
+    (``created_at``, then ``id`` so that equal times keep one order and pages never overlap)."""
+    return (
+        case((overdue_clause(today), 0), else_=1),
+        case((col(Hazard.level) == MAJOR, 0), else_=1),
+        col(Hazard.created_at),
+        col(Hazard.id),
+    )
 
 
 def days_overdue(deadline: date, today: date) -> int:

@@ -17,7 +17,7 @@ import asyncio
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -30,6 +30,7 @@ from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService, is_public_form
 from bot.services.notices import Notice, queue_notices
+from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
@@ -201,6 +202,25 @@ class TipOffService:
                 query = query.where(col(TipOff.township_code).in_(codes))
             rows = (await uow.session.exec(query.order_by(col(TipOff.id)).limit(limit))).all()
             return [QueueItem(t.id or 0, t.number, t.status, t.township, t.description[:40]) for t in rows]
+
+    async def queue_page(self, actor: Actor, page: int = 0) -> Page[QueueItem]:
+        """Page ``page`` (0-based, clamped: ``paging.clamp_page``) of the tip-offs awaiting verification in the
+        actor's townships (all, for the office), with the total. A tip-off has no deadline or level, so the
+        most urgent is the one waiting longest: oldest first (``created_at``, then ``id``). Counted and cut in
+        SQL. Raises ``PermissionDenied`` for anyone without a township verifier role or the office role."""
+        codes = self._township_scope(actor)
+        where = [col(TipOff.status).in_([s.value for s in AWAITING_VERIFICATION])]
+        if codes is not None:
+            where.append(col(TipOff.township_code).in_(codes))
+        async with self._uow() as uow:
+            total = (await uow.session.exec(select(func.count()).select_from(TipOff).where(*where))).one()
+            number, offset = clamp_page(page, total)
+            rows = (await uow.session.exec(
+                select(TipOff).where(*where).order_by(col(TipOff.created_at), col(TipOff.id))
+                .offset(offset).limit(PAGE_SIZE)
+            )).all()
+            items = [QueueItem(t.id or 0, t.number, t.status, t.township, t.description[:40]) for t in rows]
+            return Page(items, total, number)
 
     async def open_card(self, actor: Actor, tipoff_id: int) -> TipOffCard:
         """The tip-off for its verifier, with duplicate candidates; opening a new one marks it verifying

@@ -16,15 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import case, update
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied
-from bot.services.lifecycle import Action, has_district_scope, reopened_changes
+from bot.services.lifecycle import MAJOR, Action, has_district_scope, reopened_changes
 from bot.services.lifecycle_errors import (
     AlreadyDone,
     InvalidValue,
@@ -32,6 +32,7 @@ from bot.services.lifecycle_errors import (
     checked_new_deadline,
 )
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
+from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
@@ -78,6 +79,7 @@ class PendingCheck:
     ledger_number: str | None
     site_name: str
     unit_name: str
+    level: str = ""  # 一般隐患 / 重大隐患 (the list puts 重大隐患 first)
 
 
 def sample_size(closed: int, ratio_percent: Decimal) -> int:
@@ -226,6 +228,29 @@ class VerificationService:
             ).all()
             return [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name)  # type: ignore[arg-type]
                     for v, h, unit in rows]
+
+    async def pending_page(self, actor: Actor, page: int = 0) -> Page[PendingCheck]:
+        """Page ``page`` (0-based, clamped: ``paging.clamp_page``) of the checks drawn and not yet recorded,
+        with the total: 重大隐患 first (a closed hazard is never overdue), then the oldest draw (``Verification.id``).
+        Counted and cut in SQL. Office and admins only (``PermissionDenied``)."""
+        self._require_office(actor)
+        async with self._uow() as u:
+            total = (await u.session.exec(
+                select(func.count()).select_from(Verification).where(Verification.result == "pending"))).one()
+            number, offset = clamp_page(page, total)
+            rows = (
+                await u.session.exec(
+                    select(Verification, Hazard, Unit)
+                    .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
+                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
+                    .where(Verification.result == "pending")
+                    .order_by(case((col(Hazard.level) == MAJOR, 0), else_=1), col(Verification.id))
+                    .offset(offset).limit(PAGE_SIZE)
+                )
+            ).all()
+            items = [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name, h.level)  # type: ignore[arg-type]
+                     for v, h, unit in rows]
+            return Page(items, total, number)
 
     async def record(
         self,

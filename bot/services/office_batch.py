@@ -1,0 +1,108 @@
+"""The office confirms (挂账) or closes (销账) a selected batch of hazards in one step (issue 16 item 1; 方案 四(二)(三)).
+
+A batch is only a loop over the one-hazard use cases of ``LifecycleService``: each hazard is checked again (role,
+scope and its state re-read, five implementations for 挂账), moved in its own unit of work and logged as its own
+event, and tells the same people a single press would. One refused hazard does not stop the others; the result
+names what was done and what was refused, with the refusal.
+
+What a batch closure records: the ``close`` event of each hazard with one common note, ``BATCH_NOTES`` (批量销账,
+with the batch's size), and no photos. The closure form's photos are the office's evidence for one site; one
+photo set for a batch would be false evidence for every other site, and each hazard already carries its own
+on-site evidence in its 复查合格 step. A hazard that needs its own note or photos is closed from its card."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from bot.services.actors import Actor
+from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.lifecycle import Action, has_district_scope
+from bot.services.lifecycle_errors import InvalidValue
+from bot.services.lifecycle_service import LifecycleService
+from bot.services.transitions import Outcome
+from storage.db import UowFactory
+from storage.models import Hazard
+
+log = logging.getLogger("hazardbot.lifecycle")
+
+BATCH_LIMIT = 50
+"""Most hazards one batch takes: each is its own unit of work, and the answer listing them stays one message."""
+
+BATCH_ACTIONS = (Action.REGISTER, Action.CLOSE)
+#: the note each hazard's event carries (the ledger's language), ``{n}`` the size of the batch
+BATCH_NOTES = {Action.REGISTER: "批量挂账（同批 {n} 项）", Action.CLOSE: "批量销账（同批 {n} 项）"}
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A hazard of the batch that was refused: its number (ledger, else draft; ``""`` when no such hazard),
+    its site and why (the lifecycle's ``DomainError``)."""
+
+    hazard_id: int
+    number: str
+    site_name: str
+    error: DomainError
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: ``done`` in the order chosen, ``refused`` likewise."""
+
+    action: Action
+    done: tuple[Outcome, ...]
+    refused: tuple[Refused, ...]
+
+
+class OfficeBatchService:
+    """Batch 挂账 / 销账 for the district office, through ``lifecycle`` one hazard at a time."""
+
+    def __init__(self, uow: UowFactory, lifecycle: LifecycleService) -> None:
+        self._uow = uow
+        self._lifecycle = lifecycle
+
+    @staticmethod
+    def check_actor(actor: Actor) -> None:
+        """Raises ``NotBound``, or ``PermissionDenied`` unless ``actor`` acts for the district (office, admin)."""
+        if not actor.is_bound:
+            raise NotBound()
+        if not has_district_scope(actor):
+            raise PermissionDenied(action="batch")
+
+    async def run(self, actor: Actor, action: Action, hazard_ids: Sequence[int]) -> BatchResult:
+        """Take ``action`` (``Action.REGISTER`` or ``Action.CLOSE``) on each of ``hazard_ids`` (duplicates once,
+        at most ``BATCH_LIMIT``) with the batch note, each checked and logged by ``LifecycleService``. Raises
+        ``NotBound``, ``PermissionDenied`` (not the office), ``InvalidValue`` (another action, too many)."""
+        self.check_actor(actor)
+        if action not in BATCH_ACTIONS:
+            raise InvalidValue(field="batch_action", value=action.value)
+        ids = list(dict.fromkeys(hazard_ids))
+        if len(ids) > BATCH_LIMIT:
+            raise InvalidValue(field="batch_size", value=len(ids))
+        labels = await self._labels(ids)
+        note = BATCH_NOTES[action].format(n=len(ids))
+        step = self._lifecycle.register if action == Action.REGISTER else self._lifecycle.close
+        done: list[Outcome] = []
+        refused: list[Refused] = []
+        for hazard_id in ids:
+            try:
+                done.append(await step(actor, hazard_id, note))
+            except DomainError as exc:
+                number, site = labels.get(hazard_id, ("", ""))
+                refused.append(Refused(hazard_id, number, site, exc))
+                log.info("batch %s refused for hazard %s: %s", action.value, hazard_id, exc.code)
+        return BatchResult(action, tuple(done), tuple(refused))
+
+    async def _labels(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """hazard id → (ledger or draft number, site name) of those that exist (the office reads the district)."""
+        if not ids:
+            return {}
+        async with self._uow() as u:
+            rows = (await u.session.exec(
+                select(Hazard.id, Hazard.ledger_number, Hazard.draft_number, Hazard.site_name)
+                .where(col(Hazard.id).in_(list(ids)))
+            )).all()
+        return {hid: (ledger or draft, site) for hid, ledger, draft, site in rows if hid is not None}
