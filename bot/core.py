@@ -24,6 +24,7 @@ from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
+from bot.services.inbox import InboxService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
@@ -70,6 +71,7 @@ class Services:
     closure_return: ClosureReturnService
     closure_checks: ClosureCheckService
     corrections: CorrectionService
+    inbox: InboxService
 
 
 @dataclass
@@ -92,10 +94,11 @@ def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
 
 def build_services(
     settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
-    actors: ActorCache[Actor] | None = None,
+    actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
 ) -> Services:
     """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
-    cache of who sent an update (none: no caching)."""
+    cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
+    dates; default: their defaults). What units submit is kept in its own store, ``<data_dir>/files``."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
@@ -105,6 +108,8 @@ def build_services(
                         verification=verification)
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
+    file_store = FileSystemPhotoStore(settings.data_dir / "files")
+    lookback = (reminders.lookback_end_day, reminders.lookback_report_days) if reminders else (15, 7)
     return Services(
         users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
         invites=invites,
@@ -114,7 +119,7 @@ def build_services(
         plans=PlanService(uow, clock, rules.campaign),
         evidence=evidence,
         contacts=ContactService(uow, sheets),
-        work_reports=WorkReportService(uow, clock),
+        work_reports=WorkReportService(uow, clock, file_store),
         lifecycle=lifecycle,
         verification=verification,
         find=find,
@@ -127,6 +132,7 @@ def build_services(
         closure_return=ClosureReturnService(uow, clock, forms),
         closure_checks=ClosureCheckService(uow, clock, forms),
         corrections=CorrectionService(uow, clock, forms),
+        inbox=InboxService(uow, file_store, clock, rules, *lookback),
     )
 
 
@@ -165,7 +171,7 @@ async def open_core(
         watch_role_changes(engine, actors)
         reminders = reminders or ReminderSettings()
         rules = status_rules(clock, reminders)
-        services = build_services(settings, uow, photo_store, clock, rules, actors)
+        services = build_services(settings, uow, photo_store, clock, rules, actors, reminders)
         yield Core(settings, engine, uow, photo_store, clock, services, reminders, rules, actors)
     finally:
         await engine.dispose()
