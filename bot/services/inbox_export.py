@@ -104,7 +104,7 @@ async def plan_export(inbox: InboxService, actor: Actor, flt: InboxFilter) -> Ex
         plan.rows.append([
             unit_name, kind_words(sub.kind), sub.period, sub.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             title_of(sub.text, mine[0].name if mine else None), "\n".join(names),
-            _("yes") if sub.typical_at is not None else "", sub.text,
+            _("yes") if sub.typical_at is not None else _("no"), sub.text,
         ])
     if len(plan.parts) > MAX_PARTS:
         raise ExportTooBig(size_mb=round(total / 2**20, 1), max_mb=MAX_PARTS * PART_LIMIT // 2**20)
