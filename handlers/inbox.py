@@ -24,6 +24,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.services.actors import Actor
 from bot.services.inbox import InboxFilter, Listing, SubmissionLine, SubmissionView, typical_case_notice
+from bot.services.inbox_export import export_part, plan_export
 from handlers.callbacks import Num
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip, shorten
@@ -77,8 +78,9 @@ def listing_text(listing: Listing) -> str:
         owed = late.owed
         state = _("overdue") if late.overdue else _("not yet due")
         if not late.units:
-            lines.append(_("✅ Every unit has sent its {kind} for {period}.").format(
-                kind=kind_name(owed.kind), period=owed.period))
+            lines.append(_("✅ {unit} has sent its {kind} for {period}.").format(
+                unit=q(listing.unit_name), kind=kind_name(owed.kind), period=owed.period) if listing.unit_name else
+                _("✅ Every unit has sent its {kind} for {period}.").format(kind=kind_name(owed.kind), period=owed.period))
             continue
         lines.append("")
         lines.append(_("⚠️ Not sent: {kind} for {period} (due {due}, {state}) — {n} units:").format(
@@ -233,14 +235,14 @@ async def _units(query: CallbackQuery, actor: Actor, services: Services, flt: In
 
 
 async def _export(query: CallbackQuery, actor: Actor, services: Services, flt: InboxFilter) -> None:
-    plan = await services.inbox.export_plan(actor, flt)
+    plan = await plan_export(services.inbox, actor, flt)
     await query.answer()
     target = message_of(query)
     if plan.count > 1:
         await target.answer(_("The files are too large for one upload (Telegram takes 50 MB); they come in {n} "
                               "zips, the index in the first.").format(n=plan.count))
     for n in range(plan.count):
-        doc = await services.inbox.export_part(plan, n)
+        doc = await export_part(services.inbox, plan, n)
         await target.answer_document(BufferedInputFile(doc.data, filename=doc.filename))
 
 

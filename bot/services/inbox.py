@@ -2,7 +2,7 @@
 cases, quarterly summaries, implementation plans and lookback reports, by month, unit and kind, with the units
 that owe the month's items and have not sent them (``bot.services.inbox_due``); one submission opened with its
 text and its files (bytes from the project's store, sent back unchanged); marking a typical case (典型案例) and
-publishing it (信息发布) to every unit's contacts through the outbox.
+publishing it (信息发布) to every unit's contacts through the outbox. A month's export: ``bot.services.inbox_export``.
 
 Who may do what (checked here, whatever a button says): the district office and admins read everything, mark
 and publish; anyone bound reads their own unit's submissions and the published typical cases.
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -36,10 +36,6 @@ from storage.models import Membership, Unit, User
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, WorkSubmission
 from storage.photo_store import PhotoStore
-
-if TYPE_CHECKING:
-    from bot.services.documents import DocumentFile
-    from bot.services.inbox_export import ExportPlan
 
 KIND_CODES = {"work_info": "w", "summary": "s", "lookback_report": "l", "implementation_plan": "i", "plan": "p"}
 _CODE_KINDS = {v: k for k, v in KIND_CODES.items()}
@@ -426,18 +422,6 @@ class InboxService:
             await u.commit()
         return queued
 
-
-    async def export_plan(self, actor: Actor, flt: InboxFilter) -> ExportPlan:
-        """See ``bot.services.inbox_export.plan_export``."""
-        from bot.services.inbox_export import plan_export
-
-        return await plan_export(self, actor, flt)
-
-    async def export_part(self, plan: ExportPlan, number: int) -> DocumentFile:
-        """See ``bot.services.inbox_export.export_part``."""
-        from bot.services.inbox_export import export_part
-
-        return await export_part(self, plan, number)
 
 async def contact_user_ids(session: AsyncSession) -> list[int]:
     """Every bound contact of every unit: users named in a contact form (附件4, role 联系人员) and users holding the
