@@ -4,6 +4,8 @@ buttons under reminders (``rm:<action>:<id>``, re-checked here against the press
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from aiogram import Bot, F, Router
@@ -38,6 +40,7 @@ from storage.upload_kinds import check_size
 
 KINDS = ("work_info", "summary", "lookback_report", "implementation_plan")  # the annual plan (附件3): /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
+_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 class ReminderCb(CallbackData, prefix="rm"):
@@ -204,23 +207,36 @@ async def _upload(message: Message, bot: Bot) -> Upload | None:
     return Upload(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed), doc.file_name, "document")
 
 
+def _lock(user_id: int) -> asyncio.Lock:
+    lock = _LOCKS.get(user_id)
+    if lock is None:
+        lock = _LOCKS[user_id] = asyncio.Lock()
+    return lock
+
+
 async def submission(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services,
                      on_refusal: OnRefusal) -> None:
     """The awaited submission (text, a photo or a file; several messages make one submission until /done). A
     refused file (too big, not a kind kept) is told with the question asked again; nothing received is lost.
+    The photos of an album arrive as updates handled at once: they join one submission (a lock per person).
     Raises ``EmptySubmission``, ``PermissionDenied``, ``UploadTooBig``, ``FileKindRefused``, ``TooManyFiles``."""
     data = await state.get_data()
-    kind, into = str(data["kind"]), data.get("submission_id")
-    question = _ask_more() if into else _ask(kind, str(data.get("unit", "")))
+    question = _ask_more() if data.get("submission_id") else _ask(str(data["kind"]), str(data.get("unit", "")))
 
     async def ask_again(warning: str) -> None:
         await message.answer(f"{warning}\n\n{question}")
 
     on_refusal.answer = ask_again
-    done_ = await services.work_reports.submit(
-        actor, int(data["unit_id"]), kind, message.text or message.caption or "", await _upload(message, bot),
-        into=int(into) if into else None)
-    await state.update_data(submission_id=done_.id)
+    upload = await _upload(message, bot)
+    async with _lock(actor.user_id):
+        data = await state.get_data()  # again: another photo of the album may have made the submission meanwhile
+        if "kind" not in data:
+            return  # /done or /cancel came in between
+        into = data.get("submission_id")
+        done_ = await services.work_reports.submit(
+            actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "", upload,
+            into=int(into) if into else None)
+        await state.update_data(submission_id=done_.id)
     if into:
         await message.answer(_("Added to your {kind} for {period} ({files} files so far).").format(
             kind=kind_name(done_.kind), period=q(done_.period), files=done_.files) + "\n" + _ask_more())

@@ -20,6 +20,7 @@ from storage.models import Unit
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, ReminderOutbox, WorkSubmission
 from tests.chat_helpers import sent_to
+from tests.image_factory import encode, scene
 from tests.inbox_helpers import SHANGHAI, documents, inbox_harness, make_docx, make_pdf
 
 NOVEMBER = datetime(2018, 11, 20, 10, 0, tzinfo=SHANGHAI)
@@ -90,11 +91,15 @@ async def test_a_file_too_big_or_not_a_document_is_refused_with_the_question_aga
         assert "该文件未被接收" in contact.last_text() and "现在可以继续发送补充文字或附件" in contact.last_text()
         await contact.file(make_pdf("Q4 summary"), "总结.pdf", "application/pdf")
         assert "目前共1个附件" in contact.last_text()
+        photo = encode(scene(), "JPEG")
+        await contact.photo(photo)  # a photo sent as a photo: kept as the JPEG Telegram serves
+        assert "目前共2个附件" in contact.last_text()
         async with h.core.uow() as u:
             [row] = (await u.session.exec(select(WorkSubmission))).all()
-            files = (await u.session.exec(select(SubmissionFile))).all()
+            files = (await u.session.exec(select(SubmissionFile).order_by(SubmissionFile.position))).all()  # type: ignore[arg-type]
         assert (row.kind, row.period, row.text) == ("summary", "2018-Q4", "第三季度工作总结正文")
-        assert [(f.name, f.mime) for f in files] == [("总结.pdf", "application/pdf")]
+        assert [(f.name, f.mime) for f in files] == [("总结.pdf", "application/pdf"), ("photo.jpg", "image/jpeg")]
+        assert await h.core.services.inbox.store.get(files[1].store_key) == photo
 
 
 async def test_late_units_are_exactly_those_an_sql_query_finds(database_url: str, tmp_path: Path) -> None:
