@@ -45,6 +45,8 @@ from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
 from storage.registry import sync_units
 
+FILES_SUBDIR = "submission-files"  # what units submit (bot.services.inbox), under the photo directory
+
 
 @dataclass
 class Services:
@@ -98,7 +100,7 @@ def build_services(
 ) -> Services:
     """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
     cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
-    dates; default: their defaults). What units submit is kept in its own store, ``<data_dir>/files``."""
+    dates; default: their defaults). What units submit is kept in its own store, ``<photo dir>/submission-files``."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
@@ -108,7 +110,9 @@ def build_services(
                         verification=verification)
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
-    file_store = FileSystemPhotoStore(settings.data_dir / "files")
+    # beside the photos' shards (which the photo prune alone walks), so it is shared between instances and backed
+    # up with them without another setting
+    file_store = FileSystemPhotoStore(settings.effective_photo_dir / FILES_SUBDIR)
     lookback = (reminders.lookback_end_day, reminders.lookback_report_days) if reminders else (15, 7)
     return Services(
         users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),

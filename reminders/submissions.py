@@ -2,7 +2,7 @@
 四(一)(四), 五(二)), framework-free. A submission for the current period clears the matching reminder.
 
 A submission is its text and its files; a file's bytes go to the project's own content-addressed store
-(``storage.photo_store``, under ``<data_dir>/files``) after they were bounded (20 MB) and recognised
+(``storage.photo_store``, under ``<photo dir>/submission-files``) after they were bounded (20 MB) and recognised
 (``storage.upload_kinds``): nothing of a messenger (no file id) is kept, so the office reads it back offline
 and byte for byte (``bot.services.inbox``). One submission may take several messages: the first makes it, the
 next ones add their text and files to it (at most ``MAX_FILES`` files)."""

@@ -1,6 +1,6 @@
 """The files of what units submit (方案 五(二), 四(一)(四)): one row per photo or document of a
 ``WorkSubmission``, its bytes in the project's own content-addressed store (``storage.photo_store``, under
-``<data_dir>/files``), keyed by the sha256 of its content — no messenger's id is needed to read it back.
+``<photo dir>/submission-files``), keyed by the sha256 of its content — no messenger's id is needed to read it back.
 
 A file sent before the store existed (migration 0160) is kept with ``store_key`` ``None`` and its old
 Telegram file id in ``legacy_ref``: it cannot be fetched offline, and the inbox says so.

@@ -6,6 +6,7 @@ is a zip of the index sheet and the files; a file too big or not a document is r
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import datetime
@@ -64,6 +65,10 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         assert "开展出租房屋专项检查12家次" in texts and "第二段：下月计划。" in texts
         files = documents(sent)
         assert [(f.filename, f.data) for f in files] == [("11月工作信息.pdf", pdf), ("典型案例.docx", docx)]
+        # kept beside the photos, shared and backed up with them, but never among what the photo prune walks
+        stored = {hashlib.sha256(pdf).hexdigest(), hashlib.sha256(docx).hexdigest()}
+        assert stored == {e.key[3:] for e in await h.core.services.inbox.store.entries()}
+        assert not stored & {e.key[3:] for e in await h.core.photo_store.entries()}
 
 
 async def test_a_file_too_big_or_not_a_document_is_refused_with_the_question_again(database_url: str,
