@@ -22,6 +22,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
+from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.inbox import InboxFilter, Listing, SubmissionLine, SubmissionView, typical_case_notice
 from bot.services.inbox_export import export_part, plan_export
@@ -170,7 +171,7 @@ def view_keyboard(view: SubmissionView, office: bool) -> InlineKeyboardMarkup | 
 
 
 async def _send_view(target: ButtonMessage, actor: Actor, services: Services, view: SubmissionView) -> None:
-    office = actor.is_admin or any(g.role == "office" for g in actor.grants)
+    office = actor.is_admin or actor.has(Role.OFFICE)
     body = view.text or _("(no text)")
     chunks = [body[i:i + BODY_CHUNK] for i in range(0, len(body), BODY_CHUNK)]
     await target.answer(clip(view_text(view) + "\n\n" + q(chunks[0])),
