@@ -28,14 +28,15 @@ from bot.services.inbox import InboxFilter, Listing, SubmissionLine, SubmissionV
 from bot.services.inbox_export import export_part, plan_export
 from handlers.callbacks import Num
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
-from handlers.message_limits import clip, shorten
+from handlers.message_limits import clip, shorten, utf16_len
 from handlers.paging import PageCb, pager_row
 from handlers.reminders import kind_name
 from handlers.texts import localized, q
 
 VIEW = "sb"
 UNITS_PER_PAGE = 40
-BODY_CHUNK = 3500
+BODY_CHUNK = 2000  # characters: at most 4000 UTF-16 units even if every one is an emoji
+TEXT_ROOM = 3800  # UTF-16 units of the card and a short text sent as one message (Telegram: 4096)
 
 
 class InboxCb(CallbackData, prefix="sb"):
@@ -171,13 +172,15 @@ def view_keyboard(view: SubmissionView, office: bool) -> InlineKeyboardMarkup | 
 
 
 async def _send_view(target: ButtonMessage, actor: Actor, services: Services, view: SubmissionView) -> None:
+    """The submission's card and whole text (in as many messages as Telegram's limit needs, nothing cut), then
+    its stored files, each sent as a document so that its bytes arrive unchanged."""
     office = actor.is_admin or actor.has(Role.OFFICE)
     body = view.text or _("(no text)")
-    chunks = [body[i:i + BODY_CHUNK] for i in range(0, len(body), BODY_CHUNK)]
-    await target.answer(clip(view_text(view) + "\n\n" + q(chunks[0])),
-                        reply_markup=view_keyboard(view, office) if len(chunks) == 1 else None)
-    for n, chunk in enumerate(chunks[1:], start=2):
-        await target.answer(q(chunk), reply_markup=view_keyboard(view, office) if n == len(chunks) else None)
+    messages = [view_text(view)] + [q(body[i:i + BODY_CHUNK]) for i in range(0, len(body), BODY_CHUNK)]
+    if len(messages) == 2 and utf16_len(messages[0]) + utf16_len(messages[1]) < TEXT_ROOM:
+        messages = [messages[0] + "\n\n" + messages[1]]
+    for n, words in enumerate(messages, start=1):
+        await target.answer(clip(words), reply_markup=view_keyboard(view, office) if n == len(messages) else None)
     for f, data in await services.inbox.file_bytes(view):
         await target.answer_document(BufferedInputFile(data, filename=f.name))
 

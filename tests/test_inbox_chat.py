@@ -229,3 +229,18 @@ async def test_only_the_office_reads_the_inbox(database_url: str, tmp_path: Path
         forged = InboxCb(a="o", i=sid).pack()  # another unit's unpublished submission
         sent = await inspector._feed(h.factory.callback(inspector.user, inspector._message_for(None), forged))
         assert documents(sent) == [] and "不在您的权限范围" in inspector.last_text()
+
+
+async def test_a_long_text_is_shown_whole_across_messages(database_url: str, tmp_path: Path) -> None:
+    async with inbox_harness(database_url, tmp_path, DECEMBER) as (h, _moving):
+        body = "".join(f"第{i}段：检查<出租房屋>&整改情况。" for i in range(400))[:8000]
+        async with h.core.uow() as u:
+            unit = (await u.session.exec(select(Unit.id).where(Unit.name == "朝外街道"))).one()
+            u.session.add(WorkSubmission(unit_id=unit, kind="summary", period="2018-Q4", text=body,
+                                         submitted_at=datetime(2018, 12, 3, 9, tzinfo=SHANGHAI)))
+            await u.commit()
+        office = await h.bind(9261, "office", "区安委会办公室")
+        await office.say("/submissions 2018-12 总结")
+        shown = office.texts(await office.press(1))
+        assert len(shown) == 5 and shown[0].startswith("朝外街道 · 季度工作总结 · 2018-Q4")
+        assert "".join(shown[1:]) == body
