@@ -24,6 +24,7 @@ from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
+from bot.services.inbox import InboxService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.office_batch import OfficeBatchService
@@ -44,6 +45,8 @@ from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
 from storage.registry import sync_units
+
+FILES_SUBDIR = "submission-files"  # what units submit (bot.services.inbox), under the photo directory
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Services:
     closure_checks: ClosureCheckService
     corrections: CorrectionService
     office_batch: OfficeBatchService
+    inbox: InboxService
 
 
 @dataclass
@@ -94,10 +98,11 @@ def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
 
 def build_services(
     settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
-    actors: ActorCache[Actor] | None = None,
+    actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
 ) -> Services:
     """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
-    cache of who sent an update (none: no caching)."""
+    cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
+    dates; default: their defaults). What units submit is kept in its own store, ``<photo dir>/submission-files``."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
@@ -107,6 +112,10 @@ def build_services(
                         verification=verification)
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
+    # beside the photos' shards (which the photo prune alone walks), so it is shared between instances and backed
+    # up with them without another setting
+    file_store = FileSystemPhotoStore(settings.effective_photo_dir / FILES_SUBDIR)
+    lookback = (reminders.lookback_end_day, reminders.lookback_report_days) if reminders else (15, 7)
     return Services(
         users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
         invites=invites,
@@ -116,7 +125,7 @@ def build_services(
         plans=PlanService(uow, clock, rules.campaign),
         evidence=evidence,
         contacts=ContactService(uow, sheets),
-        work_reports=WorkReportService(uow, clock),
+        work_reports=WorkReportService(uow, clock, file_store),
         lifecycle=lifecycle,
         verification=verification,
         find=find,
@@ -130,6 +139,7 @@ def build_services(
         closure_checks=ClosureCheckService(uow, clock, forms),
         corrections=CorrectionService(uow, clock, forms),
         office_batch=OfficeBatchService(uow, lifecycle),
+        inbox=InboxService(uow, file_store, clock, rules, *lookback),
     )
 
 
@@ -168,7 +178,7 @@ async def open_core(
         watch_role_changes(engine, actors)
         reminders = reminders or ReminderSettings()
         rules = status_rules(clock, reminders)
-        services = build_services(settings, uow, photo_store, clock, rules, actors)
+        services = build_services(settings, uow, photo_store, clock, rules, actors, reminders)
         yield Core(settings, engine, uow, photo_store, clock, services, reminders, rules, actors)
     finally:
         await engine.dispose()

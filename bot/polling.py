@@ -34,6 +34,7 @@ COMMANDS = {
         ("track", "查询举报进展：/track 编号"),
         ("my_reports", "我的举报"),
         ("tipoffs", "待核实的群众举报"),
+        ("submissions", "各单位报送材料及未报送单位（区安委会办公室）"),
         ("help", "帮助"),
     ],
     "en": [
@@ -54,6 +55,7 @@ COMMANDS = {
         ("track", "Follow a tip-off: /track NUMBER"),
         ("my_reports", "My tip-offs"),
         ("tipoffs", "Tip-offs waiting for verification"),
+        ("submissions", "What units submitted, and who is late (district office)"),
         ("help", "Help"),
     ],
 }

@@ -17,6 +17,7 @@ ROUTER_MODULES = (
     "handlers.input_migration",  # life-cycle questions left open before the form engine asked them
     "handlers.deadlines",  # before handlers.reminders: it takes the overdue reminder's "extend" button
     "handlers.reminders",
+    "handlers.inbox",
     "handlers.summaries",
     "handlers.find",
     "handlers.corrections",

@@ -15,6 +15,7 @@ from bot.forms.checks import Rejected
 from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
 from handlers.hazard_view import action_name, field_name, state_name
+from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
 from handlers.sheet_texts import sheet_refusal
 from handlers.texts import q
 
@@ -123,6 +124,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         )
     if code in IMAGE_ERRORS:
         return _image(code, params)
+    if code in INBOX_ERRORS:
+        return inbox_refusal(code, params)
     if code == "spreadsheet_refused":
         return sheet_refusal(params)
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})

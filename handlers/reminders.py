@@ -4,6 +4,8 @@ buttons under reminders (``rm:<action>:<id>``, re-checked here against the press
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from aiogram import Bot, F, Router
@@ -33,9 +35,12 @@ from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
 from handlers.summaries import ranking_text
 from handlers.texts import q, role_name
+from reminders.submissions import Upload
+from storage.upload_kinds import check_size
 
-KINDS = ("work_info", "summary", "lookback_report")  # the annual plan (附件3) goes in with /plan
+KINDS = ("work_info", "summary", "lookback_report", "implementation_plan")  # the annual plan (附件3): /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
+_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 class ReminderCb(CallbackData, prefix="rm"):
@@ -63,6 +68,7 @@ def kind_name(kind: str) -> str:
         "summary": _("quarterly summary"),
         "plan": _("annual inspection plan (Annex 3)"),
         "lookback_report": _("lookback report"),
+        "implementation_plan": _("implementation plan"),
     }[kind]
 
 
@@ -110,17 +116,25 @@ async def report_info(message: Message, actor: Actor, services: Services) -> Non
                          reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+def _ask(kind: str, unit: str) -> str:
+    return _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
+             "/cancel to stop.").format(kind=kind_name(kind), unit=q(unit))
+
+
+def _ask_more() -> str:
+    return _("Send more text or files for it now (PDF, Word, Excel, WPS, photos; up to 20 MB each), "
+             "or /done when it is complete.")
+
+
 async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
                         unit_id: int, kind: str) -> None:
     units = dict(services.work_reports.units_of(actor))
     if unit_id not in units:
         raise PermissionDenied(unit_id=unit_id)
     await state.set_state(ReportStates.waiting)
-    await state.update_data(unit_id=unit_id, kind=kind)
+    await state.set_data({"unit_id": unit_id, "kind": kind, "unit": units[unit_id]})
     await query.answer()
-    await message_of(query).answer(
-        _("Send the {kind} of {unit} now: text, photos (with a caption if you like) or a file. "
-          "/cancel to stop.").format(kind=kind_name(kind), unit=q(units[unit_id])))
+    await message_of(query).answer(_ask(kind, units[unit_id]))
 
 
 async def chose_kind(query: CallbackQuery, callback_data: ReportCb, state: FSMContext, actor: Actor,
@@ -159,23 +173,76 @@ async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
-    """``/cancel`` while a submission or a contact form is awaited."""
+    """``/cancel`` while a submission or a contact form is awaited; what was already received is kept."""
+    data = await state.get_data()
     await state.clear()
+    if data.get("submission_id"):
+        await message.answer(_("Stopped; what you sent is kept."))
+        return
     await message.answer(_("Stopped; nothing was submitted."))
 
 
-async def submission(message: Message, state: FSMContext, actor: Actor, services: Services) -> None:
-    """The awaited submission (text, photos or a file). Raises ``EmptySubmission``, ``PermissionDenied``."""
+async def done(message: Message, state: FSMContext) -> None:
+    """``/done``: the submission being sent is complete."""
     data = await state.get_data()
-    photo = (message.photo[-1].file_id,) if message.photo else ()
-    doc = message.document
-    done = await services.work_reports.submit(
-        actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "",
-        photo, doc.file_id if doc else None, doc.file_name if doc else None,
-    )
     await state.clear()
+    if data.get("submission_id"):
+        await message.answer(_("Thank you: your {kind} is complete and the district safety office can read it.").format(
+            kind=kind_name(str(data["kind"]))))
+        return
+    await message.answer(_("Stopped; nothing was submitted."))
+
+
+async def _upload(message: Message, bot: Bot) -> Upload | None:
+    """The photo or file of ``message`` as bytes, bounded before it is fetched (20 MB). Raises ``UploadTooBig``,
+    ``FileTooBig``, ``FileDownloadFailed``."""
+    if message.photo:
+        photo = message.photo[-1]
+        check_size(photo.file_size)
+        return Upload(await fetch_file(bot, photo.file_id, photo.file_size, FileDownloadFailed), None, "photo")
+    doc = message.document
+    if doc is None:
+        return None
+    check_size(doc.file_size)
+    return Upload(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed), doc.file_name, "document")
+
+
+def _lock(user_id: int) -> asyncio.Lock:
+    lock = _LOCKS.get(user_id)
+    if lock is None:
+        lock = _LOCKS[user_id] = asyncio.Lock()
+    return lock
+
+
+async def submission(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services,
+                     on_refusal: OnRefusal) -> None:
+    """The awaited submission (text, a photo or a file; several messages make one submission until /done). A
+    refused file (too big, not a kind kept) is told with the question asked again; nothing received is lost.
+    The photos of an album arrive as updates handled at once: they join one submission (a lock per person).
+    Raises ``EmptySubmission``, ``PermissionDenied``, ``UploadTooBig``, ``FileKindRefused``, ``TooManyFiles``."""
+    data = await state.get_data()
+    question = _ask_more() if data.get("submission_id") else _ask(str(data["kind"]), str(data.get("unit", "")))
+
+    async def ask_again(warning: str) -> None:
+        await message.answer(f"{warning}\n\n{question}")
+
+    on_refusal.answer = ask_again
+    upload = await _upload(message, bot)
+    async with _lock(actor.user_id):
+        data = await state.get_data()  # again: another photo of the album may have made the submission meanwhile
+        if "kind" not in data:
+            return  # /done or /cancel came in between
+        into = data.get("submission_id")
+        done_ = await services.work_reports.submit(
+            actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "", upload,
+            into=int(into) if into else None)
+        await state.update_data(submission_id=done_.id)
+    if into:
+        await message.answer(_("Added to your {kind} for {period} ({files} files so far).").format(
+            kind=kind_name(done_.kind), period=q(done_.period), files=done_.files) + "\n" + _ask_more())
+        return
     await message.answer(_("Received: {kind} for {period}. Thank you; the reminder is cleared.").format(
-        kind=kind_name(done.kind), period=q(done.period)))
+        kind=kind_name(done_.kind), period=q(done_.period)) + "\n" + _ask_more())
 
 
 async def contacts_import(message: Message, state: FSMContext, actor: Actor) -> None:
@@ -214,6 +281,7 @@ def router() -> Router:
     r.callback_query.register(chose_kind, ReportCb.filter())
     r.callback_query.register(reminder_button, ReminderCb.filter())
     r.message.register(cancel, StateFilter(ReportStates.waiting, ReportStates.contacts_file), Command("cancel"))
+    r.message.register(done, StateFilter(ReportStates.waiting), Command("done"))
     r.message.register(submission, StateFilter(ReportStates.waiting), F.text & ~F.text.startswith("/") | F.photo | F.document)
     r.message.register(contacts_import, Command("contacts_import"))
     r.message.register(contacts_file, StateFilter(ReportStates.contacts_file), F.document)

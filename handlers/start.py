@@ -28,6 +28,8 @@ def _capabilities(actor: Actor) -> list[str]:
         lines.append(_("/status — where the campaign stands, with a chart; /rank — the league table"))
     if roles & {Role.INSPECTOR, Role.REVIEWER, Role.OFFICE}:
         lines.append(_("/tipoffs — tip-offs from the public waiting for verification"))
+    if Role.OFFICE in roles or actor.is_admin:
+        lines.append(_("/submissions [YYYY-MM] [unit] — what units submitted, and which units are late"))
     lines.append(_("/report — report a safety hazard; /track NUMBER — follow it; /my_reports"))
     lines.append(_("/bind CODE — bind to a unit with an invite code"))
     lines.append(_("/help — this help"))

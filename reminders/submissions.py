@@ -1,20 +1,35 @@
-"""Work information, summaries, plans and lookback reports that units submit (方案 四(一)(四),
-五(二)), framework-free. A submission for the current period clears the matching reminder."""
+"""Work information, summaries, plans, implementation plans and lookback reports that units submit (方案
+四(一)(四), 五(二)), framework-free. A submission for the current period clears the matching reminder.
+
+A submission is its text and its files; a file's bytes go to the project's own content-addressed store
+(``storage.photo_store``, under ``<photo dir>/submission-files``) after they were bounded (20 MB) and recognised
+(``storage.upload_kinds``): nothing of a messenger (no file id) is kept, so the office reads it back offline
+and byte for byte (``bot.services.inbox``). One submission may take several messages: the first makes it, the
+next ones add their text and files to it (at most ``MAX_FILES`` files)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor, current_actor
-from bot.services.errors import DomainError, PermissionDenied
+from bot.services.errors import DomainError, NotFound, PermissionDenied
 from storage.db import UowFactory
+from storage.models_inbox import SubmissionFile
 from storage.models_reminders import WorkSubmission
+from storage.photo_store import PhotoStore
+from storage.upload_kinds import check_size, safe_name, sniff
 
-KINDS = ("work_info", "summary", "plan", "lookback_report")
+KINDS = ("work_info", "summary", "plan", "lookback_report", "implementation_plan")
 SUBMITTERS = (Role.CONTACT, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.OFFICE)
+MAX_FILES = 20
+TEXT_LIMIT = 8000
 
 
 class EmptySubmission(DomainError):
@@ -23,16 +38,32 @@ class EmptySubmission(DomainError):
     code = "empty_submission"
 
 
+class TooManyFiles(DomainError):
+    """The submission already holds ``MAX_FILES`` files. ``params``: ``limit``."""
+
+    code = "too_many_files"
+
+
 def period_of(kind: str, day: date) -> str:
     """The period a submission on ``day`` (Asia/Shanghai) counts for: ``2019-03`` for work
-    information, ``2019-Q1`` for a summary, ``2019`` for a plan or a lookback report."""
+    information, ``2019-Q1`` for a summary, ``2019`` for a plan, an implementation plan or a lookback report."""
     if kind == "work_info":
         return f"{day.year}-{day.month:02d}"
     if kind == "summary":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if kind in ("plan", "lookback_report"):
+    if kind in ("plan", "lookback_report", "implementation_plan"):
         return str(day.year)
     raise ValueError(f"unknown submission kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its bytes (not yet trusted), the name the sender gave it, ``role`` ``photo`` (a
+    picture sent as a photo) or ``document``."""
+
+    data: bytes
+    name: str | None
+    role: str = "document"
 
 
 @dataclass(frozen=True)
@@ -41,12 +72,16 @@ class Submitted:
     unit_id: int
     kind: str
     period: str
+    files: int = 0
 
 
 class WorkReportService:
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    """Takes what units submit; ``store``: where the files' bytes go (content-addressed)."""
+
+    def __init__(self, uow: UowFactory, clock: Clock, store: PhotoStore | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._store = store
 
     def units_of(self, actor: Actor) -> list[tuple[int, str]]:
         """The units ``actor`` may submit for (contact, leader, reviewer, inspector or office there)."""
@@ -56,29 +91,57 @@ class WorkReportService:
                 seen.setdefault(g.unit_id, g.unit_name)
         return list(seen.items())
 
-    async def submit(self, actor: Actor, unit_id: int, kind: str, text: str = "",
-                     photo_file_ids: tuple[str, ...] = (), document_file_id: str | None = None,
-                     document_name: str | None = None) -> Submitted:
-        """Store one submission for ``unit_id`` in the current period.
+    async def submit(self, actor: Actor, unit_id: int, kind: str, text: str = "", upload: Upload | None = None,
+                     into: int | None = None) -> Submitted:
+        """Store one submission for ``unit_id`` in the current period, or add ``text`` and ``upload`` to the
+        actor's own submission ``into`` (made in the same conversation).
 
-        Raises ``PermissionDenied`` (not a member of that unit), ``EmptySubmission``, ``ValueError``
-        for an unknown ``kind``.
-        """
+        The file is bounded and recognised before anything is written. Raises ``PermissionDenied`` (not a member
+        of that unit), ``EmptySubmission``, ``UploadTooBig``, ``FileKindRefused``, ``TooManyFiles``,
+        ``NotFound`` (``into`` is not the actor's submission of that unit and kind), ``ValueError`` for an
+        unknown ``kind``."""
         if kind not in KINDS:
             raise ValueError(f"unknown submission kind {kind!r}")
         if unit_id not in dict(self.units_of(actor)):
             raise PermissionDenied()
-        if not (text.strip() or photo_file_ids or document_file_id):
+        text = text.strip()
+        if not (text or upload):
             raise EmptySubmission()
-        period = period_of(kind, self._clock().date())
+        stored = await self._keep(upload) if upload is not None else None
         async with self._uow() as u:
             if unit_id not in dict(self.units_of(await current_actor(u.session, actor))):
                 raise PermissionDenied()  # the role was taken away since the update's actor was loaded
-            row = WorkSubmission(unit_id=unit_id, kind=kind, period=period, text=text.strip()[:8000],
-                                 photo_file_ids=list(photo_file_ids), document_file_id=document_file_id,
-                                 document_name=document_name, submitted_by=actor.user_id,
-                                 submitted_at=self._clock())
-            u.session.add(row)
-            await u.session.flush()
+            if into is None:
+                row = WorkSubmission(unit_id=unit_id, kind=kind, period=period_of(kind, self._clock().date()),
+                                     text=text[:TEXT_LIMIT], submitted_by=actor.user_id, submitted_at=self._clock())
+                u.session.add(row)
+                await u.session.flush()
+            else:
+                found = await u.session.get(WorkSubmission, into)
+                if found is None or (found.unit_id, found.kind, found.submitted_by) != (unit_id, kind, actor.user_id):
+                    raise NotFound()
+                row = found
+                if text:
+                    row.text = (f"{row.text}\n\n{text}" if row.text else text)[:TEXT_LIMIT]
+                    u.session.add(row)
+            count = int((await u.session.exec(
+                select(func.count()).select_from(SubmissionFile).where(SubmissionFile.submission_id == row.id)
+            )).one())
+            if stored is not None:
+                if count >= MAX_FILES:
+                    raise TooManyFiles(limit=MAX_FILES)
+                u.session.add(SubmissionFile(submission_id=row.id, position=count, created_at=self._clock(),  # type: ignore[arg-type]
+                                             **stored))
+                count += 1
             await u.commit()
-            return Submitted(row.id, unit_id, kind, period)  # type: ignore[arg-type]
+            return Submitted(row.id, unit_id, kind, row.period, count)  # type: ignore[arg-type]
+
+    async def _keep(self, upload: Upload) -> dict[str, Any]:
+        check_size(len(upload.data))
+        kind = sniff(upload.data, upload.name or "")
+        if self._store is None:
+            raise RuntimeError("no file store configured")
+        digest, key = await self._store.put(upload.data)
+        fallback = "photo" if upload.role == "photo" else "file"
+        return {"role": upload.role, "name": safe_name(upload.name, kind, fallback), "mime": kind.mime,
+                "size": len(upload.data), "sha256": digest, "store_key": key}

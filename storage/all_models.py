@@ -3,6 +3,7 @@
 import storage.models_corrections  # noqa: F401
 import storage.models_deadlines  # noqa: F401
 import storage.models_evidence  # noqa: F401
+import storage.models_inbox  # noqa: F401
 import storage.models_lifecycle  # noqa: F401
 import storage.models_plans  # noqa: F401
 import storage.models_ranking  # noqa: F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -90,10 +90,13 @@ class BlockedRecipient(SQLModel, table=True):
 
 class WorkSubmission(SQLModel, table=True):
     """Work information or a typical case (``kind`` ``work_info``, period ``2019-03``), a quarterly
-    summary (``summary``, ``2019-Q1``), an annual inspection plan (``plan``, 附件3, ``2019``) or a
-    lookback report (``lookback_report``, ``2019``) submitted by a unit (方案 四(一)(四), 五(二)).
+    summary (``summary``, ``2019-Q1``), an annual inspection plan (``plan``, 附件3, ``2019``), a unit's
+    implementation plan (``implementation_plan``, 实施方案, ``2019``) or a lookback report (``lookback_report``,
+    ``2019``) submitted by a unit (方案 四(一)(四), 五(二)).
 
-    ``photo_file_ids`` are Telegram file ids; ``document_file_id`` an attached file.
+    Its files are ``SubmissionFile`` rows (``storage.models_inbox``), their bytes in the project's own file store.
+    ``typical_at``/``typical_by``: the office marked it a typical case (典型案例); ``published_at``/``published_by``:
+    the office published it to every unit's contacts (信息发布, 方案 五(二)).
     """
 
     __tablename__ = "work_submission"
@@ -103,8 +106,9 @@ class WorkSubmission(SQLModel, table=True):
     kind: str = Field(max_length=24)
     period: str = Field(max_length=16)
     text: str = Field(default="", max_length=8000)
-    photo_file_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    document_file_id: str | None = Field(default=None, max_length=256)
-    document_name: str | None = Field(default=None, max_length=256)
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
     submitted_at: datetime = _ts()
+    typical_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    typical_by: int | None = Field(default=None, foreign_key="app_user.id")
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")

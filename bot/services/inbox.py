@@ -1,0 +1,434 @@
+"""The office's inbox of what units submit (issue 16 item 5; 方案 五(二), 四(一)(四)): work information and typical
+cases, quarterly summaries, implementation plans and lookback reports, by month, unit and kind, with the units
+that owe the month's items and have not sent them (``bot.services.inbox_due``); one submission opened with its
+text and its files (bytes from the project's store, sent back unchanged); marking a typical case (典型案例) and
+publishing it (信息发布) to every unit's contacts through the outbox. A month's export: ``bot.services.inbox_export``.
+
+Who may do what (checked here, whatever a button says): the district office and admins read everything, mark
+and publish; anyone bound reads their own unit's submissions and the published typical cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import Role
+from bot.services.actors import Actor, current_actor
+from bot.services.errors import DomainError, NotFound, PermissionDenied, UnknownUnit
+from bot.services.inbox_due import Late, late_units, owed_in
+from bot.services.notices import Notice, queue_notices
+from bot.services.paging import PAGE_SIZE, Page, clamp_page
+from bot.services.summary import StatusRules, monthly_report_due
+from reminders.texts import _, text
+from storage.db import UowFactory
+from storage.models import Membership, Unit, User
+from storage.models_inbox import SubmissionFile
+from storage.models_reminders import Contact, WorkSubmission
+from storage.photo_store import PhotoStore
+
+KIND_CODES = {"work_info": "w", "summary": "s", "lookback_report": "l", "implementation_plan": "i", "plan": "p"}
+_CODE_KINDS = {v: k for k, v in KIND_CODES.items()}
+#: words a person may type after /submissions to pick a kind (Chinese and English)
+KIND_WORDS = {
+    "工作信息": "work_info", "典型案例": "work_info", "信息": "work_info", "work_info": "work_info",
+    "总结": "summary", "季度总结": "summary", "工作总结": "summary", "summary": "summary",
+    "回头看": "lookback_report", "总结报告": "lookback_report", "lookback": "lookback_report",
+    "实施方案": "implementation_plan", "方案": "implementation_plan",
+    "计划": "plan", "检查计划": "plan", "plan": "plan",
+}
+_MONTH = re.compile(r"^(\d{4})(?:-|年|/|\.)(\d{1,2})月?$")
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+NOTICE_TEXT_LIMIT = 1500
+TITLE_LIMIT = 40
+MAX_FILTER_WORDS = 6
+
+
+class NotOffice(PermissionDenied):
+    """Only the district safety office and admins see every unit's submissions."""
+
+
+class NotTypical(DomainError):
+    """Only a submission marked as a typical case is published."""
+
+    code = "not_typical"
+
+
+def _b36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _B36[r] + out
+        if not n:
+            return out
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox shows: submissions made in ``year``-``month`` (Asia/Shanghai), of ``kind`` (``None``: all),
+    from ``unit_id`` (``None``: every unit). ``key`` packs it in at most 16 characters for a button."""
+
+    year: int
+    month: int
+    kind: str | None = None
+    unit_id: int | None = None
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def key(self) -> str:
+        unit = _b36(self.unit_id) if self.unit_id is not None else ""
+        return f"{self.year:04d}{self.month:02d}{KIND_CODES.get(self.kind or '', 'a')}{unit}"
+
+    @staticmethod
+    def parse(key: str) -> InboxFilter:
+        """The filter a button carries. Raises ``NotFound`` for one that is not well formed (forged)."""
+        m = re.fullmatch(r"(\d{4})(\d{2})([a-z])([0-9a-z]{0,6})", key)
+        if m is None or not 1 <= int(m[2]) <= 12 or (m[3] != "a" and m[3] not in _CODE_KINDS):
+            raise NotFound()
+        return InboxFilter(int(m[1]), int(m[2]), _CODE_KINDS.get(m[3]), int(m[4], 36) if m[4] else None)
+
+    def shifted(self, months: int) -> InboxFilter:
+        """The same filter ``months`` months later (earlier when negative)."""
+        n = self.year * 12 + self.month - 1 + months
+        return replace(self, year=n // 12, month=n % 12 + 1)
+
+
+@dataclass(frozen=True)
+class SubmissionLine:
+    """One submission in a list: ``title`` its text's first line (or its first file's name), cut short."""
+
+    id: int
+    unit_name: str
+    kind: str
+    period: str
+    submitted_at: datetime
+    title: str
+    files: int
+    typical: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of the inbox under ``filter`` (``unit_name`` when narrowed to a unit) and the month's units that
+    have not sent what they owe (``late``: one entry per owed item of the kinds shown)."""
+
+    filter: InboxFilter
+    unit_name: str | None
+    page: Page[SubmissionLine]
+    late: tuple[Late, ...]
+
+
+@dataclass(frozen=True)
+class FileView:
+    """A file of a submission; ``stored`` false: sent before the store existed (a Telegram id only, migration
+    0160), not fetchable offline."""
+
+    id: int
+    role: str
+    name: str
+    mime: str
+    size: int | None
+    stored: bool
+    store_key: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    id: int
+    unit_id: int
+    unit_name: str
+    kind: str
+    period: str
+    text: str
+    submitted_at: datetime
+    submitted_by: str
+    typical: bool
+    published_at: datetime | None
+    files: tuple[FileView, ...]
+
+
+def title_of(body: str, first_file: str | None = None) -> str:
+    """A submission's title: the first non-empty line of its text, else its first file's name, cut short."""
+    line = next((ln.strip() for ln in body.splitlines() if ln.strip()), "") or (first_file or "")
+    return line if len(line) <= TITLE_LIMIT else line[: TITLE_LIMIT - 1] + "…"
+
+
+def kind_words(kind: str) -> str:
+    """A submission kind in words (the locale being rendered, ``reminders.texts``)."""
+    return {
+        "work_info": _("work information or typical case"),
+        "summary": _("quarterly summary"),
+        "plan": _("annual inspection plan (Annex 3)"),
+        "lookback_report": _("lookback report"),
+        "implementation_plan": _("implementation plan"),
+    }.get(kind, kind)
+
+
+def typical_case_notice(unit: str, kind: str, period: str, body: str, files: int) -> str:
+    """The notice publishing a typical case to every unit's contacts (HTML, what was typed escaped)."""
+    cut = body if len(body) <= NOTICE_TEXT_LIMIT else body[: NOTICE_TEXT_LIMIT - 1] + "…"
+    head = _("[Typical case] {unit} — {kind}, {period}").format(
+        unit=escape(unit, quote=False), kind=kind_words(kind), period=escape(period, quote=False))
+    tail = _("{n} attached files: press the button to receive them.").format(n=files) if files else ""
+    return "\n\n".join(p for p in (f"<b>{head}</b>", escape(cut, quote=False), tail) if p)
+
+
+def open_button_words() -> str:
+    return _("Open the typical case")
+
+
+class InboxService:
+    """Reads the inbox for the office. ``rules``: zone, campaign and working-day calendar; ``store``: the file
+    store the submissions' bytes are in; ``lookback_*``: the reminders' lookback days (``ReminderSettings``)."""
+
+    def __init__(self, uow: UowFactory, store: PhotoStore, clock: Clock, rules: StatusRules,
+                 lookback_end_day: int = 15, lookback_report_days: int = 7) -> None:
+        self._uow = uow
+        self._store = store
+        self._clock = clock
+        self._rules = rules
+        self._lookback = (lookback_end_day, lookback_report_days)
+
+    @staticmethod
+    def _office(actor: Actor) -> bool:
+        return actor.is_admin or actor.has(Role.OFFICE)
+
+    def require_office(self, actor: Actor) -> None:
+        """Raises ``NotOffice`` unless ``actor`` is the district office or an admin."""
+        if not self._office(actor):
+            raise NotOffice(action="submissions")
+
+    @property
+    def uow(self) -> UowFactory:
+        return self._uow
+
+    @property
+    def store(self) -> PhotoStore:
+        return self._store
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._rules.tz
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._rules.tz).date()
+
+    def default_filter(self) -> InboxFilter:
+        """The latest month whose work information is due (so early December shows November), else this month."""
+        today = self.today()
+        due = monthly_report_due(today, self._rules.cal, self._rules.campaign.issued)
+        if due is None:
+            return InboxFilter(today.year, today.month)
+        year, month = due.split("-")
+        return InboxFilter(int(year), int(month))
+
+    async def parse_query(self, actor: Actor, query: str) -> InboxFilter:
+        """The filter typed after ``/submissions``: any of a month (``2019-11``, ``2019年11月``), a kind
+        (``工作信息``, ``总结``, ``回头看``, ``实施方案``) and a unit's name (exact, or the one unit whose name
+        contains it). Raises ``NotOffice``, ``UnknownUnit``, ``NotFound`` (a month that does not exist)."""
+        self.require_office(actor)
+        flt = self.default_filter()
+        rest: list[str] = []
+        for word in query.split()[:MAX_FILTER_WORDS]:
+            month = _MONTH.match(word)
+            if month:
+                if not (1 <= int(month[2]) <= 12 and 2000 <= int(month[1]) <= 2100):
+                    raise NotFound()
+                flt = replace(flt, year=int(month[1]), month=int(month[2]))
+            elif word.lower() in KIND_WORDS:
+                flt = replace(flt, kind=KIND_WORDS[word.lower()])
+            else:
+                rest.append(word)
+        if rest:
+            name = " ".join(rest)[:64]
+            async with self._uow() as u:
+                units = (await u.session.exec(select(Unit.id, Unit.name))).all()
+            exact = [i for i, n in units if n == name]
+            near = exact or [i for i, n in units if name in n]
+            if len(near) != 1:
+                raise UnknownUnit(unit=name)
+            flt = replace(flt, unit_id=near[0])
+        return flt
+
+    def _month_bounds(self, flt: InboxFilter) -> tuple[datetime, datetime]:
+        tz = self._rules.tz
+        start = datetime.combine(date(flt.year, flt.month, 1), time(), tz)
+        nxt = flt.shifted(1)
+        return start, datetime.combine(date(nxt.year, nxt.month, 1), time(), tz)
+
+    def where(self, flt: InboxFilter) -> list[Any]:
+        """The conditions on ``WorkSubmission`` of ``flt``: made in its month (zone of ``rules``), its kind, unit."""
+        start, end = self._month_bounds(flt)
+        cond: list[Any] = [WorkSubmission.submitted_at >= start, WorkSubmission.submitted_at < end]
+        if flt.kind is not None:
+            cond.append(WorkSubmission.kind == flt.kind)
+        if flt.unit_id is not None:
+            cond.append(WorkSubmission.unit_id == flt.unit_id)
+        return cond
+
+    async def listing(self, actor: Actor, flt: InboxFilter, page: int = 0) -> Listing:
+        """Page ``page`` (clamped) of the submissions under ``flt``, newest first, and the units late with what
+        the month owes (of ``flt.kind``, or of every kind owed). Raises ``NotOffice``."""
+        self.require_office(actor)
+        async with self._uow() as u:
+            self.require_office(await current_actor(u.session, actor))
+            where = self.where(flt)
+            total = int((await u.session.exec(
+                select(func.count()).select_from(WorkSubmission).where(*where)
+            )).one())
+            number, offset = clamp_page(page, total)
+            rows = (await u.session.exec(
+                select(WorkSubmission, Unit.name).join(Unit, Unit.id == WorkSubmission.unit_id)  # type: ignore[arg-type]
+                .where(*where).order_by(col(WorkSubmission.submitted_at).desc(), col(WorkSubmission.id).desc())
+                .offset(offset).limit(PAGE_SIZE)
+            )).all()
+            lines = await self._lines(u.session, rows)
+            late = []
+            for owed in owed_in(flt.year, flt.month, self._rules.cal, self._rules.campaign, *self._lookback):
+                if flt.kind in (None, owed.kind):
+                    late.append(await late_units(u.session, owed, self.today(), flt.unit_id))
+            unit_name = None
+            if flt.unit_id is not None:
+                unit = await u.session.get(Unit, flt.unit_id)
+                if unit is None:
+                    raise NotFound()
+                unit_name = unit.name
+        return Listing(flt, unit_name, Page(lines, total, number), tuple(late))
+
+    async def _lines(self, session: AsyncSession, rows: object) -> list[SubmissionLine]:
+        pairs = list(rows)  # type: ignore[call-overload]
+        ids = [s.id for s, _n in pairs]
+        firsts: dict[int, tuple[int, str]] = {}
+        for sid, name in (await session.exec(
+            select(SubmissionFile.submission_id, SubmissionFile.name).where(col(SubmissionFile.submission_id).in_(ids))
+            .order_by(SubmissionFile.submission_id, SubmissionFile.position)  # type: ignore[arg-type]
+        )).all():
+            n, first = firsts.get(sid, (0, name))
+            firsts[sid] = (n + 1, first)
+        tz = self._rules.tz
+        return [SubmissionLine(s.id, name, s.kind, s.period, s.submitted_at.astimezone(tz),
+                               title_of(s.text, firsts.get(s.id, (0, None))[1]), firsts.get(s.id, (0, ""))[0],
+                               s.typical_at is not None)
+                for s, name in pairs]
+
+    async def units_in(self, actor: Actor, flt: InboxFilter) -> list[tuple[int, str, int]]:
+        """The units with submissions under ``flt`` (ignoring its unit): ``(id, name, count)`` in registry order.
+        Raises ``NotOffice``."""
+        self.require_office(actor)
+        where = self.where(replace(flt, unit_id=None))
+        async with self._uow() as u:
+            rows = (await u.session.exec(
+                select(Unit.id, Unit.name, func.count(col(WorkSubmission.id)))
+                .join(Unit, col(Unit.id) == WorkSubmission.unit_id).where(*where)
+                .group_by(col(Unit.id), col(Unit.name)).order_by(col(Unit.id))
+            )).all()
+        return [(int(i or 0), str(n), int(c)) for i, n, c in rows]
+
+    async def _may_read(self, session: AsyncSession, actor: Actor, row: WorkSubmission) -> bool:
+        now = await current_actor(session, actor)
+        return (self._office(now) or any(g.unit_id == row.unit_id for g in now.grants)
+                or (row.published_at is not None and now.is_bound))
+
+    async def open(self, actor: Actor, submission_id: int) -> SubmissionView:
+        """One submission with its files (not their bytes). Raises ``NotFound`` (also when the actor may not read
+        it: its existence is not told)."""
+        async with self._uow() as u:
+            row = await u.session.get(WorkSubmission, submission_id)
+            if row is None or not await self._may_read(u.session, actor, row):
+                raise NotFound()
+            return await self._view(u.session, row)
+
+    async def _view(self, session: AsyncSession, row: WorkSubmission) -> SubmissionView:
+        unit = await session.get(Unit, row.unit_id)
+        by = await session.get(User, row.submitted_by) if row.submitted_by is not None else None
+        files = (await session.exec(
+            select(SubmissionFile).where(SubmissionFile.submission_id == row.id).order_by(SubmissionFile.position)  # type: ignore[arg-type]
+        )).all()
+        return SubmissionView(
+            row.id, row.unit_id, unit.name if unit else "?", row.kind, row.period, row.text,  # type: ignore[arg-type]
+            row.submitted_at.astimezone(self._rules.tz), by.full_name if by else "", row.typical_at is not None,
+            row.published_at, tuple(FileView(f.id, f.role, f.name, f.mime, f.size, f.store_key is not None,  # type: ignore[arg-type]
+                                             f.store_key, f.sha256) for f in files))
+
+    async def file_bytes(self, view: SubmissionView) -> list[tuple[FileView, bytes]]:
+        """The stored bytes of ``view``'s files (from ``open``, so already checked), in order; a file whose bytes
+        are gone from the store or no longer match their hash is left out."""
+        out = []
+        for f in view.files:
+            if f.store_key is None:
+                continue
+            try:
+                data = await self._store.get(f.store_key)
+            except (FileNotFoundError, ValueError):
+                continue
+            if f.sha256 and hashlib.sha256(data).hexdigest() != f.sha256:
+                continue
+            out.append((f, data))
+        return out
+
+    async def mark_typical(self, actor: Actor, submission_id: int) -> SubmissionView:
+        """Mark a submission a typical case (典型案例; idempotent). Raises ``NotOffice``, ``NotFound``."""
+        self.require_office(actor)
+        async with self._uow() as u:
+            self.require_office(await current_actor(u.session, actor))
+            row = await u.session.get(WorkSubmission, submission_id)
+            if row is None:
+                raise NotFound()
+            if row.typical_at is None:
+                row.typical_at, row.typical_by = self._clock(), actor.user_id
+                u.session.add(row)
+            view = await self._view(u.session, row)
+            await u.commit()
+        return view
+
+    async def publish(self, actor: Actor, submission_id: int, button_data: str) -> int:
+        """Publish a typical case (信息发布, 方案 五(二)) to every unit's bound contacts (附件4 联系人员 and members
+        with the contact role) through the outbox, once per person whatever the number of presses; ``button_data``
+        (≤ 64 bytes) opens it. Returns how many people it was queued to now. Raises ``NotOffice``, ``NotFound``,
+        ``NotTypical``."""
+        self.require_office(actor)
+        async with self._uow() as u:
+            self.require_office(await current_actor(u.session, actor))
+            row = await u.session.get(WorkSubmission, submission_id)
+            if row is None:
+                raise NotFound()
+            if row.typical_at is None:
+                raise NotTypical()
+            now = self._clock()
+            if row.published_at is None:
+                row.published_at, row.published_by = now, actor.user_id
+                u.session.add(row)
+            view = await self._view(u.session, row)
+            recipients = await contact_user_ids(u.session)
+            words = text(typical_case_notice, view.unit_name, view.kind, view.period, view.text,
+                         sum(1 for f in view.files if f.stored))
+            notices = [Notice(uid, "typical_case", words, button=(text(open_button_words), button_data))
+                       for uid in recipients]
+            queued = await queue_notices(u.session, f"submission:{row.id}", notices, now)
+            await u.commit()
+        return queued
+
+
+async def contact_user_ids(session: AsyncSession) -> list[int]:
+    """Every bound contact of every unit: users named in a contact form (附件4, role 联系人员) and users holding the
+    contact role, once each, in id order."""
+    named = (await session.exec(
+        select(Contact.user_id).where(Contact.role == "contact", col(Contact.user_id).is_not(None))
+    )).all()
+    members = (await session.exec(select(Membership.user_id).where(Membership.role == Role.CONTACT.value))).all()
+    return sorted({int(u) for u in [*named, *members] if u is not None})
+

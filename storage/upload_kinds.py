@@ -1,0 +1,115 @@
+"""What a submitted file really is, read from its bytes (方案 五(二): units send work information, summaries
+and reports as documents). Every file is hostile: its size is bounded before anything is read (Telegram's
+20 MB download limit), the name and type a client declares are never trusted, and only these are kept:
+
+- PDF (``%PDF-``), JPEG, PNG;
+- Office Open XML (``.docx`` ``.xlsx`` ``.pptx``): a zip whose central directory (read only, at most
+  ``MAX_ZIP_ENTRIES`` entries; nothing is decompressed) holds ``[Content_Types].xml`` and the part of
+  its kind (``word/``, ``xl/``, ``ppt/``);
+- the old binary Office / WPS formats (OLE2 compound file: ``.doc`` ``.xls`` ``.ppt`` ``.wps``);
+- plain text (``.txt``): valid UTF-8 without control characters.
+
+The name a file is sent back under is the declared one cut to a safe shape (no directory, no control
+characters) with the extension of what the bytes are.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from storage.errors import DomainError
+from storage.images import MAX_FILE_BYTES
+
+MAX_ZIP_ENTRIES = 5000
+NAME_LIMIT = 120
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE_EXTS = (".doc", ".xls", ".ppt", ".wps", ".et", ".dps")
+_OOXML = {"word/": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+          "xl/": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+          "ppt/": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
+
+
+class UploadTooBig(DomainError):
+    """More than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
+
+    code = "upload_too_big"
+
+
+class FileKindRefused(DomainError):
+    """The bytes are none of the kinds kept (``ACCEPTED``), or claim to be one and are broken."""
+
+    code = "file_kind_refused"
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What the bytes are: the extension to send them under and their MIME type."""
+
+    ext: str
+    mime: str
+
+
+def check_size(size: int | None) -> None:
+    """Refuse more than 20 MB (``size`` bytes, declared or real; ``None`` passes). Raises ``UploadTooBig``."""
+    if size is not None and size > MAX_FILE_BYTES:
+        raise UploadTooBig(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+
+
+def sniff(data: bytes, declared_name: str = "") -> FileKind:
+    """The kind of ``data`` (at most 20 MB). Raises ``UploadTooBig``, ``FileKindRefused``."""
+    check_size(len(data))
+    if not data:
+        raise FileKindRefused()
+    if data.startswith(b"%PDF-"):
+        return FileKind(".pdf", "application/pdf")
+    if data.startswith(b"\xff\xd8\xff"):
+        return FileKind(".jpg", "image/jpeg")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return FileKind(".png", "image/png")
+    if data.startswith(_OLE):
+        ext = next((e for e in _OLE_EXTS if declared_name.lower().endswith(e)), ".doc")
+        return FileKind(ext, "application/octet-stream")
+    if data.startswith(b"PK\x03\x04"):
+        return _ooxml(data)
+    return _plain_text(data)
+
+
+def _ooxml(data: bytes) -> FileKind:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()  # the central directory only: nothing is inflated
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
+        raise FileKindRefused() from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise FileKindRefused()
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names:
+        raise FileKindRefused()  # a plain zip archive: it could hold anything
+    for prefix, (ext, mime) in _OOXML.items():
+        if any(n.startswith(prefix) for n in names):
+            return FileKind(ext, mime)
+    raise FileKindRefused()
+
+
+def _plain_text(data: bytes) -> FileKind:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileKindRefused() from exc
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        raise FileKindRefused()
+    return FileKind(".txt", "text/plain")
+
+
+def safe_name(declared: str | None, kind: FileKind, fallback: str = "file") -> str:
+    """A file name to send the bytes back under: the declared name's last part without unsafe characters,
+    at most ``NAME_LIMIT`` characters, ending with ``kind.ext``."""
+    base = _UNSAFE.sub("_", (declared or "").replace("\\", "/").rsplit("/", 1)[-1]).strip(" ._") or fallback
+    stem = base[: -len(kind.ext)] if base.lower().endswith(kind.ext) else base.rsplit(".", 1)[0] if "." in base else base
+    stem = stem.strip(" ._") or fallback
+    return stem[: NAME_LIMIT - len(kind.ext)] + kind.ext

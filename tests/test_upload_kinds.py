@@ -1,0 +1,55 @@
+"""A submitted file is what its bytes are, never what its name or type says; what is kept is bounded first."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from storage.images import MAX_FILE_BYTES
+from storage.upload_kinds import FileKindRefused, UploadTooBig, check_size, safe_name, sniff
+from tests.inbox_helpers import make_docx, make_pdf
+
+
+def _zip(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in members.items():
+            z.writestr(name.replace("__", "/"), data)
+    return buffer.getvalue()
+
+
+def test_documents_are_recognised_by_their_bytes() -> None:
+    assert sniff(make_pdf(), "x.exe").ext == ".pdf"
+    assert sniff(make_docx(), "notes.pdf").ext == ".docx"
+    assert sniff(_zip(**{"[Content_Types].xml": b"<x/>", "xl__workbook.xml": b"<x/>"})).ext == ".xlsx"
+    assert sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "表.xls").ext == ".xls"
+    assert sniff("十一月工作信息".encode()).mime == "text/plain"
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"MZ\x90\x00" + bytes(range(256)), b"\x7fELF" + b"\0" * 64, _zip(payload__run=b"#!/bin/sh"),
+    _zip(**{"[Content_Types].xml": b"<x/>", "other__x": b""}), b"PK\x03\x04 truncated", "文字".encode("gbk") + b"\x00",
+])
+def test_anything_else_is_refused(data: bytes) -> None:
+    with pytest.raises(FileKindRefused):
+        sniff(data, "report.pdf")
+
+
+def test_size_is_bounded_before_anything_is_read() -> None:
+    check_size(None)
+    check_size(MAX_FILE_BYTES)
+    with pytest.raises(UploadTooBig):
+        check_size(MAX_FILE_BYTES + 1)
+    with pytest.raises(UploadTooBig):
+        sniff(b"%PDF-" + b"\0" * MAX_FILE_BYTES)
+
+
+def test_the_name_sent_back_is_safe_and_says_what_the_bytes_are() -> None:
+    pdf = sniff(make_pdf())
+    assert safe_name("../../etc/passwd", pdf) == "passwd.pdf"
+    assert safe_name("C:\\坏\\总结.exe", pdf) == "总结.pdf"
+    assert safe_name("工作信息 v2.pdf", pdf) == "工作信息 v2.pdf"
+    assert safe_name(None, pdf, "photo") == "photo.pdf"
+    assert len(safe_name("长" * 500 + ".pdf", pdf)) == 120
