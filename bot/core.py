@@ -24,6 +24,7 @@ from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
+from bot.services.hazard_search import SearchService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.photos import PhotoService
@@ -70,6 +71,7 @@ class Services:
     closure_return: ClosureReturnService
     closure_checks: ClosureCheckService
     corrections: CorrectionService
+    search: SearchService  # /find by any field (issue 16)
 
 
 @dataclass
@@ -127,6 +129,7 @@ def build_services(
         closure_return=ClosureReturnService(uow, clock, forms),
         closure_checks=ClosureCheckService(uow, clock, forms),
         corrections=CorrectionService(uow, clock, forms),
+        search=SearchService(uow, clock),
     )
 
 
