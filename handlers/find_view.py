@@ -21,7 +21,7 @@ from handlers.texts import q
 
 VIEW = "fd"  # the pager's view key of /find
 SITE_LIMIT = 40  # a line's site name, so ten lines stay far under 4096 characters
-BUTTONS_PER_ROW = 5
+BUTTON_SITE_LIMIT = 30  # a line's button: its number and site, one per row as every list of the bot
 
 
 def criterion_name(key: str) -> str:
@@ -135,10 +135,10 @@ def result_text(f: hf.Filter, page: Page[FoundHazard]) -> str:
 
 
 def result_keyboard(page: Page[FoundHazard], token: str) -> InlineKeyboardMarkup:
-    """A numbered button per line (its card), the pager, then the filter card and export."""
-    opens = [InlineKeyboardButton(text=str(page.first_index + i), callback_data=HazardCb(id=h.id, a=OPEN).pack())
-             for i, h in enumerate(page.items)]
-    rows = [opens[i:i + BUTTONS_PER_ROW] for i in range(0, len(opens), BUTTONS_PER_ROW)]
+    """A button per line (number and site: its card), the pager, then the filter card and export."""
+    rows = [[InlineKeyboardButton(text=f"{page.first_index + i}. {shorten(h.site_name, BUTTON_SITE_LIMIT)}",
+                                  callback_data=HazardCb(id=h.id, a=OPEN).pack())]
+            for i, h in enumerate(page.items)]
     pager = pager_row(page, VIEW, token)  # type: ignore[arg-type]
     if pager:
         rows.append(pager)
