@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -221,20 +222,27 @@ async def button(query: CallbackQuery, callback_data: FindCb, state: FSMContext,
 
 
 async def typed(message: Message, state: FSMContext, actor: Actor, services: Services,
-                on_refusal: OnRefusal) -> None:
+                on_refusal: OnRefusal, locale: str) -> None:
     """The typed value of a ``TYPED`` criterion; a value not understood is told and asked for again."""
+    if (await services.forms.current(actor, locale)).kind != "none":
+        await state.set_state(None)  # a form was opened meanwhile: the text answers its question
+        raise SkipHandler()
     pending: dict[str, Any] = dict((await state.get_data()).get("find_typing") or {})
     key = str(pending.get("c", ""))
-    f = await kept(state, str(pending.get("k", "")))
-    if key not in TYPED:
+    try:
+        f = await kept(state, str(pending.get("k", "")))
+        if key not in TYPED:
+            raise hf.FilterGone()
+    except hf.FilterGone:
         await state.set_state(None)
-        raise NotFound(what="find_criterion")
+        raise
     on_refusal.answer = lambda text: message.answer(text + "\n" + typing_prompt(key))
     words = (message.text or "").strip()
     if key == "text":
         changed = replace(f.without("text"), text=words[:hf.TEXT_LIMIT]) if words else f
     else:
-        changed = hf.parse(f"{hf.KEYS[key][0]}:{words}", f.without(key))
+        # every word for this criterion: a second one is "given twice", anything else not understood
+        changed = hf.parse(" ".join(f"{hf.KEYS[key][0]}:{w}" for w in hf.tokens(words)), f.without(key))
     await state.set_state(None)
     await _card(message, changed, await keep(state, changed), actor, services, edit=False)
 

@@ -239,8 +239,10 @@ def _iso(day: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """The typed words, split at spaces and commas (also the full-width ones); ``：`` read as ``:``."""
-    return [w for w in re.split(r"[\s,，、;；]+", text.replace("：", ":").strip()) if w]
+    """The typed words, split at spaces and commas (also the full-width ones); ``：`` read as ``:``, and a
+    range between two dates written ``..`` whatever was typed (``~``, ``至``, spaces)."""
+    text = re.sub(r"(?<=\d)\s*(?:\.\.|~|～|至)\s*(?=\d)", "..", text.replace("：", ":"))
+    return [w for w in re.split(r"[\s,，、;；]+", text.strip()) if w]
 
 
 def parse(text: str, base: Filter | None = None) -> Filter:
@@ -456,7 +458,7 @@ def words_of(f: Filter) -> list[str]:
     if f.level:
         out.append(LEVEL_WORDS[f.level][0])
     if f.category:
-        out.append(f"类型:{f.category}/{f.subtype}" if f.subtype else f.category)
+        out.append(f"类型:{f.category}/{f.subtype}" if f.subtype else f"类型:{f.category}")
     if f.unit and (entry := unit_entry(f.unit)):
         out.append(entry.name)
     if f.state:
