@@ -19,6 +19,7 @@ ROUTER_MODULES = (
     "handlers.reminders",
     "handlers.summaries",
     "handlers.find",
+    "handlers.find_typing",  # a /find criterion's typed value, before a form's answer
     "handlers.corrections",
     "handlers.documents",
     "handlers.review",

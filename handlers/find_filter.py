@@ -267,9 +267,8 @@ async def _export(message: ButtonMessage, bot: Bot, f: hf.Filter, actor: Actor, 
 
 
 def register(r: Router) -> None:
-    """Add /find's handlers to the find router."""
+    """Add /find's commands and buttons to the find router (the typed values: ``handlers.find_typing``)."""
     r.message.register(cancel_typing, StateFilter(FindStates.typing), Command("cancel"))
     r.message.register(find, Command("find"))
-    r.message.register(typed, StateFilter(FindStates.typing), F.text, ~F.text.startswith("/"))
     r.callback_query.register(page, PageCb.filter(F.v == VIEW))
     r.callback_query.register(button, FindCb.filter())

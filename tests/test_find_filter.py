@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from sqlalchemy import bindparam, text
 
 from bot.clock import fixed_clock
-from bot.local_chat import LocalChat
+from bot.local_chat import Button, LocalChat
 from bot.services.hazard_filter import parse
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
@@ -171,6 +171,17 @@ async def test_the_buttons_build_the_same_filter_as_typed_words(h: Harness) -> N
     await chat.press("显示")
     await chat.say("/find 重大 重点消防 建外街道 2026-11-01..2026-11-30")
     assert chat.texts()[-2] == chat.last_text()
+    # text by its button; /cancel leaves the filter as it was and the next message is no longer taken for it
+    await chat.press("筛选条件")
+    await chat.press("＋ 编号/名称/地址")
+    await chat.say("/cancel")
+    assert chat.last_text() == "未添加条件。发送 /find 可再次查看筛选条件。"
+    await chat.press("＋ 编号/名称/地址")
+    await chat.say("国贸")
+    assert "· 编号/名称/地址：国贸" in chat.last_text()
+    await chat.press("显示")
+    await chat.say("/find 重大 重点消防 建外街道 2026-11-01..2026-11-30 国贸")
+    assert chat.texts()[-2] == chat.last_text()
 
 
 async def test_the_pager_reaches_the_last_item(h: Harness) -> None:
@@ -215,6 +226,13 @@ async def test_unknown_words_are_told_in_the_users_language(h: Harness) -> None:
     assert "隐患级别 给了两次" in chat.last_text()
     await chat.say("/find 其他")
     assert "来源:其他" in chat.last_text()
+    # a button naming a filter no longer kept (or forged) says so and changes nothing
+    await chat.say("/find 超期")
+    button = next(b for b in chat.buttons() if b.text == "筛选条件")
+    assert button.callback_data is not None
+    forged = Button(button.text, re.sub(r":[0-9a-f]{8}:", ":00000000:", button.callback_data), None, button.message)
+    await chat.press_button(forged)
+    assert chat.last_text() == "该查询已不再保留，请重新发送 /find。"
     english = await h.bind(next(_users), "office", "区安委会办公室", "Office")
     english_chat = h.chat(english.user.id, "Office", "en")
     await english_chat.say("/find overdue majr")
