@@ -20,7 +20,10 @@ from handlers.paging import pager_row
 from handlers.texts import q
 
 VIEW = "fd"  # the pager's view key of /find
-SITE_LIMIT = 40  # a line's site name, so ten lines stay far under 4096 characters
+# a line's site name and each supervisor's name (责任人, up to 128 typed), so that ten lines with every
+# supervision level stay under Telegram's 4096 characters
+SITE_LIMIT = 40
+PERSON_LIMIT = 20
 BUTTON_SITE_LIMIT = 30  # a line's button: its number and site, one per row as every list of the bot
 
 
@@ -119,7 +122,7 @@ def _line(n: int, h: FoundHazard) -> str:
     if h.overdue:
         parts.append("⚠ " + _("OVERDUE"))
     if h.supervision:
-        who = "、".join(f"{q(s.level)}（{q(s.responsible)}）" if s.responsible else q(s.level)
+        who = "、".join(f"{q(s.level)}（{q(shorten(s.responsible, PERSON_LIMIT))}）" if s.responsible else q(s.level)
                        for s in h.supervision)
         parts.append(_("supervised: {who}").format(who=who))
     return " · ".join(parts)
