@@ -179,6 +179,7 @@ async def button(query: CallbackQuery, callback_data: FindCb, state: FSMContext,
                  bot: Bot) -> None:
     """A press on the filter card or under a result (``FindCb``)."""
     cb = callback_data
+    await _leave_typing(state)  # another button: the value asked for is no longer awaited
     f = await kept(state, cb.k)
     message = message_of(query)
     if cb.a == "xls":
