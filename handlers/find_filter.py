@@ -35,6 +35,7 @@ from handlers.find_view import (
     criterion_name,
     result_keyboard,
     result_text,
+    state_filter_name,
     typing_prompt,
 )
 from handlers.hazard_callbacks import FindCb
@@ -149,7 +150,9 @@ def _options(key: str, value: int) -> tuple[list[tuple[str, int, str]], int]:
                     *[("set", value * SUBTYPE_BASE + j + 1, s) for j, s in enumerate(subs)]], 2
     except (KeyError, IndexError):
         raise NotFound(what="find_criterion") from None
-    if key in ("level", "source", "state"):
+    if key == "state":  # in the reader's language, as the card names states
+        return [("set", i, state_filter_name(v)) for i, (v, _label) in enumerate(hf.choices(key))], 2
+    if key in ("level", "source"):  # the annex's own values
         return [("set", i, label) for i, (_v, label) in enumerate(hf.choices(key))], 2
     raise NotFound(what="find_criterion")
 

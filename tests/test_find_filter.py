@@ -184,6 +184,24 @@ async def test_the_buttons_build_the_same_filter_as_typed_words(h: Harness) -> N
     assert chat.texts()[-2] == chat.last_text()
 
 
+async def test_a_department_a_state_and_a_registration_month_by_buttons(h: Harness) -> None:
+    chat = await office(h)
+    await chat.say("/find 上账:2026-11 房管局 未销账")
+    typed = chat.last_text()
+    await chat.say("/find")
+    await chat.press("＋ 上账日期")
+    await chat.say("2026-11")
+    await chat.press("＋ 街乡/部门")
+    await chat.press("部门")
+    await chat.press("区房管局")
+    await chat.press("＋ 状态")
+    await chat.press("未销账（在账）")
+    card = chat.last_text()
+    assert "· 上账日期：2026-11-01 – 2026-11-30" in card and "· 街乡/部门：区房管局" in card
+    await chat.press("显示")
+    assert chat.last_text() == typed
+
+
 async def test_the_pager_reaches_the_last_item(h: Harness) -> None:
     chat = await office(h)
     want = await expected(h, f"township_code = '110105001' AND state IN {OPEN_STATES}")
