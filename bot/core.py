@@ -24,6 +24,7 @@ from bot.services.documents import DocumentService
 from bot.services.evidence import EvidenceService
 from bot.services.find import FindService
 from bot.services.forms import FormService
+from bot.services.hazard_search import SearchService
 from bot.services.inbox import InboxService
 from bot.services.invites import InviteService
 from bot.services.lifecycle_service import LifecycleService
@@ -76,6 +77,7 @@ class Services:
     corrections: CorrectionService
     office_batch: OfficeBatchService
     inbox: InboxService
+    search: SearchService  # /find by any field (issue 16)
 
 
 @dataclass
@@ -140,6 +142,7 @@ def build_services(
         corrections=CorrectionService(uow, clock, forms),
         office_batch=OfficeBatchService(uow, lifecycle),
         inbox=InboxService(uow, file_store, clock, rules, *lookback),
+        search=SearchService(uow, clock),
     )
 
 

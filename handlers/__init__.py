@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "handlers.inbox",
     "handlers.summaries",
     "handlers.find",
+    "handlers.find_typing",  # a /find criterion's typed value, before a form's answer
     "handlers.corrections",
     "handlers.documents",
     "handlers.review",

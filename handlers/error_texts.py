@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.forms.checks import Rejected
 from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
+from handlers.find_view import filter_refusal
 from handlers.hazard_view import action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
 from handlers.sheet_texts import sheet_refusal
@@ -128,6 +129,10 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         return inbox_refusal(code, params)
     if code == "spreadsheet_refused":
         return sheet_refusal(params)
+    if code == "filter_words_unknown":
+        return filter_refusal(params)
+    if code == "find_filter_gone":
+        return _("That search is no longer kept; send /find again.")
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
 
 

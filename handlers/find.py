@@ -1,11 +1,10 @@
-"""``/find`` and the hazard card: search within scope, open a card with the buttons the viewer may press,
+"""``/find`` and the hazard card: search within scope (by any field: ``handlers.find_filter``), open a card with the buttons the viewer may press,
 and the history (一患一案) with the photos of every stage."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
@@ -14,13 +13,12 @@ from bot.services.actors import Actor
 from bot.services.documents import available_notices
 from bot.services.evidence import album_pages
 from bot.services.find import HazardCase
+from handlers import find_filter
 from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
 from handlers.hazard_view import (
     card_keyboard,
     card_text,
     history_text,
-    list_keyboard,
-    list_text,
     stage_name,
 )
 from handlers.input_migration import closed_input_text
@@ -53,15 +51,6 @@ async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Servi
             )
 
 
-async def find(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-    """``/find TEXT``: hazards within scope by ledger or draft number, site name or address."""
-    if not command.args:
-        await message.answer(_("Send /find followed by a ledger number, draft number, site name or address."))
-        return
-    found = await services.find.find(actor, command.args)
-    await message.answer(list_text(_("Found:"), found), reply_markup=list_keyboard(found))
-
-
 async def finished_input(query: CallbackQuery) -> None:
     """A button of a life cycle question that is no longer asked."""
     # the step this button belonged to was answered, cancelled or timed out (checked before this router)
@@ -84,7 +73,7 @@ async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 def router() -> Router:
     r = Router(name="find")
     r.message.filter(F.chat.type == "private")
-    r.message.register(find, Command("find"))
+    find_filter.register(r)  # /find by any field, its filter card, pager and export
     r.callback_query.register(finished_input, InputCb.filter())
     r.callback_query.register(open_card, HazardCb.filter(F.a.in_({OPEN, HISTORY})))
     return r

@@ -3,7 +3,10 @@ press goes to a service that checks role, unit scope and state again."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from bot.documents.views import NoticeKind
 from bot.services.lifecycle import Action
@@ -65,3 +68,15 @@ class InputCb(CallbackData, prefix="n1"):
 
     a: str
     s: str = ""
+
+
+class FindCb(CallbackData, prefix="q1"):
+    """A button of /find's filter card or result (issue 16): ``a`` is ``card`` (show the filter), ``add`` (offer
+    criterion ``c``'s values), ``set`` (set ``c`` to value number ``v``), ``del`` (remove ``c``), ``clr`` (remove
+    all), ``go`` (show the result) or ``xls`` (export it); ``k`` names the filter kept in the conversation
+    state (a button holds no filter: 64 bytes)."""
+
+    a: Annotated[str, Field(max_length=4)]
+    k: Annotated[str, Field(max_length=12)]
+    c: Annotated[str, Field(max_length=10)] = ""
+    v: Num = 0

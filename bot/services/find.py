@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound
+from bot.services.hazard_filter import text_clause
 from bot.services.hazard_query import is_overdue, number_clause, scope_clause, urgency_order, visible
 from bot.services.lifecycle import (
     TRANSITIONS,
@@ -32,8 +33,6 @@ from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Photo, User
 from storage.models_lifecycle import HazardLink, Rectification, Supervision
 from storage.models_tipoffs import TipOff
-
-_LIKE_ESCAPE = "\\"
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,6 @@ class HazardCase:
     nearby_address: str = ""
 
 
-def _like(text: str) -> str:
-    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 _REINSPECTION = frozenset({Action.REINSPECT_PASS, Action.REINSPECT_FAIL})
 NEARBY_METRES = 200.0
 
@@ -162,23 +156,10 @@ class FindService:
         text = query.strip()
         if not text:
             return []
-        upper = text.upper()
-        conditions = [
-            col(Hazard.ledger_number) == text,
-            func.upper(col(Hazard.draft_number)) == upper,
-            col(Hazard.site_name).like(_like(text), escape=_LIKE_ESCAPE),
-            col(Hazard.address).like(_like(text), escape=_LIKE_ESCAPE),
-        ]
-        if len(text) >= 6:
-            prefix = _like(upper)[1:]
-            conditions += [
-                col(Hazard.ledger_number).like(prefix, escape=_LIKE_ESCAPE),
-                func.upper(col(Hazard.draft_number)).like(prefix, escape=_LIKE_ESCAPE),
-            ]
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    visible(actor).where(or_(*conditions))
+                    visible(actor).where(text_clause(text))
                     .order_by(col(Hazard.id).desc())
                     .limit(limit)
                 )

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, or_
 from sqlmodel import col, select
 
-from bot.domain import HazardState
+from bot.domain import DISTRICT_OFFICE_CODE, HazardState, Role
 from bot.services.actors import Actor
 from bot.services.lifecycle import MAJOR, READ_ROLES, TERRITORIAL_ACTIONS, Action, has_district_scope
 from storage.models import Hazard, Unit
@@ -69,11 +69,20 @@ def days_overdue(deadline: date, today: date) -> int:
     return (today - deadline).days
 
 
+def reads_district(actor: Actor) -> bool:
+    """Whether ``actor`` reads the whole district: the office and admins, and a district leader (a leader of
+    区安委会办公室, design.md "Roles": "a district leader the district"). A leader of the office unit records
+    nothing, so reading only "the hazards their unit recorded" left a district leader's /find empty."""
+    return has_district_scope(actor) or any(
+        g.role == Role.LEADER and g.unit_code == DISTRICT_OFFICE_CODE for g in actor.grants
+    )
+
+
 def scope_clause(actor: Actor, action: Action | None = None) -> ColumnElement[bool]:
     """SQL condition selecting the hazards ``actor`` may read (``action`` None) or take ``action`` on:
-    everything for the office and admins; for unit roles the hazards their units recorded, and for townships
+    everything for the office and admins (and, to read, for a district leader: ``reads_district``); for unit roles the hazards their units recorded, and for townships
     those located there (to read, and for ``TERRITORIAL_ACTIONS``; ``lifecycle.grant_covers``)."""
-    if has_district_scope(actor):
+    if has_district_scope(actor) or (action is None and reads_district(actor)):
         return col(Hazard.id).is_not(None)
     grants = [g for g in actor.grants if g.role in READ_ROLES]
     units = sorted({g.unit_id for g in grants})

@@ -2,7 +2,8 @@
 ``storage.excel.writer``; plans (附件3) one sheet per plan; hazards with coordinates as GeoJSON.
 
 Filters (``ExportFilter``): a unit, a date range (hazards: 上账时间; inspections: 检查时间; Asia/Shanghai
-dates, both ends included) and, for hazards, a state (one of ``LEDGER_STATES``, ``open`` or ``overdue``).
+dates, both ends included) and, for hazards, a state (one of ``LEDGER_STATES``, ``open`` or ``overdue``) and
+any further conditions (``where``: /find's filter within the finder's scope).
 Only hazards with a ledger number (registered at some time) belong to the 附件2 ledger, so a hazard in
 review or rejected is never exported and ``LEDGER_STATES`` leaves those states out.
 """
@@ -47,6 +48,9 @@ class ExportFilter:
     state: str | None = None  # one of STATE_FILTERS
     today: date | None = None  # required for "overdue": the date in the configured zone
     tz: ZoneInfo = field(default_factory=default_zone)  # the zone of the date range and the 上账时间 column
+    #: further SQL conditions over ``hazard`` (hazards only): /find's filter and the finder's scope
+    #: (``hazard_filter.where``, ``hazard_query.scope_clause``)
+    where: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.state is not None and self.state not in STATE_FILTERS:
@@ -77,6 +81,8 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
         stmt = stmt.where(overdue_clause(f.today))
     elif f.state:
         stmt = stmt.where(h.state == HazardState(f.state).value)
+    if f.where:
+        stmt = stmt.where(*f.where)
     return stmt.order_by(h.ledger_number)
 
 

@@ -1,0 +1,125 @@
+"""/find over the whole scope (issue 16, "find by any field"): the hazards in the actor's scope
+(``hazard_query.scope_clause``) that a ``hazard_filter.Filter`` selects — counted, paged most urgent first
+(overdue, then major, then oldest), each line with what the office asks about (township, level, state,
+deadline, overdue, who supervises) — and the same set as the 附件2 ledger (``ledger_export``)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import case, func, select
+from sqlmodel import col
+
+from bot.clock import Clock
+from bot.domain import HazardState, Role
+from bot.services import ledger_export as ex
+from bot.services.actors import Actor
+from bot.services.errors import NotBound
+from bot.services.hazard_filter import Filter, where
+from bot.services.hazard_query import is_overdue, overdue_clause, scope_clause
+from bot.services.lifecycle import MAJOR
+from bot.services.paging import PAGE_SIZE, Page, clamp_page
+from storage.db import UowFactory
+from storage.models import Hazard
+from storage.models_lifecycle import Supervision
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    """One open 挂牌督办 (方案 五(五)): its ``level`` (区政府, 区安委会, 街乡 …) and the ``responsible`` person."""
+
+    level: str
+    responsible: str | None
+
+
+@dataclass(frozen=True)
+class FoundHazard:
+    """One line of a /find result; ``number`` the ledger number (the draft number before registration);
+    ``overdue`` as of today in the configured zone (``hazard_query.is_overdue``)."""
+
+    id: int
+    number: str
+    site_name: str
+    township: str
+    level: str
+    state: HazardState
+    deadline: date | None
+    overdue: bool
+    supervision: tuple[Supervisor, ...]
+
+
+@dataclass(frozen=True)
+class FoundExport:
+    """The 附件2 file of a /find result (the caller deletes ``path``'s folder): ``rows`` written, of ``found``
+    hazards — those not yet on the ledger (no ledger number: in review or rejected) are not in 附件2."""
+
+    path: Path
+    filename: str
+    rows: int
+    found: int
+
+
+class SearchService:
+    """The filtered, paged and exported /find. ``clock``: today and the zone."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def _conditions(self, actor: Actor, f: Filter) -> tuple[object, object]:
+        if not actor.is_bound:
+            raise NotBound()
+        return scope_clause(actor), where(f, self._clock.today(), self._clock.tz)
+
+    async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> Page[FoundHazard]:
+        """Page ``number`` (0-based, clamped to the list as it is now) of the hazards in ``actor``'s scope that
+        ``f`` selects: overdue first, then major, then oldest. Raises ``NotBound``."""
+        scope, chosen = self._conditions(actor, f)
+        today = self._clock.today()
+        urgency = (
+            case((overdue_clause(today), 0), else_=1),
+            case((col(Hazard.level) == MAJOR, 0), else_=1),
+            col(Hazard.id),
+        )
+        async with self._uow() as u:
+            total = int((await u.session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
+            number, offset = clamp_page(number, total, size)
+            rows = (await u.session.exec(  # type: ignore[call-overload]
+                select(col(Hazard.id), col(Hazard.ledger_number), col(Hazard.draft_number), col(Hazard.site_name),
+                       col(Hazard.township), col(Hazard.level), col(Hazard.state), col(Hazard.deadline))
+                .where(scope, chosen).order_by(*urgency).offset(offset).limit(size)  # type: ignore[arg-type]
+            )).all()
+            ids = [r[0] for r in rows]
+            sup: dict[int, list[Supervisor]] = {}
+            if ids:
+                for hazard_id, level, responsible in (await u.session.exec(  # type: ignore[call-overload]
+                    select(col(Supervision.hazard_id), col(Supervision.level), col(Supervision.responsible))
+                    .where(col(Supervision.hazard_id).in_(ids), col(Supervision.ended_at).is_(None))
+                    .order_by(col(Supervision.id))
+                )).all():
+                    sup.setdefault(hazard_id, []).append(Supervisor(level, responsible))
+        items = [
+            FoundHazard(hid, ledger or draft, site, township, level, HazardState(state), deadline,
+                        is_overdue(state, deadline, today), tuple(sup.get(hid, ())))
+            for hid, ledger, draft, site, township, level, state, deadline in rows
+        ]
+        return Page(items, total, number, size)
+
+    async def export(self, actor: Actor, f: Filter) -> FoundExport:
+        """The hazards ``f`` selects in ``actor``'s scope as the 附件2 ledger (``ledger_export.export_hazards``,
+        the layout of /export) in a temporary ``.xlsx``. Raises ``NotBound``."""
+        scope, chosen = self._conditions(actor, f)
+        today = self._clock.today()
+        path = Path(tempfile.mkdtemp(prefix="hazardbot-find-")) / f"find-{today:%Y%m%d}.xlsx"
+        grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
+        async with self._uow() as u:
+            found = int((await u.session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
+            rows = await ex.export_hazards(u.session, ex.ExportFilter(today=today, tz=self._clock.tz,
+                                                                      where=(scope, chosen)),
+                                           path, filled_by=grant.unit_name if grant else "")
+        return FoundExport(path, f"安全隐患台账-查询-{today:%Y%m%d}.xlsx", rows, found)

@@ -1,0 +1,17 @@
+"""The value of a /find criterion typed after its button (``handlers.find_filter.typed``): a router of its own,
+so that the /find router stays command- and button-only and plain text (a form's answer) skips it at once
+(``bot.router_gates``)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+
+from handlers.find_filter import FindStates, typed
+
+
+def router() -> Router:
+    r = Router(name="find_typing")
+    r.message.filter(F.chat.type == "private", StateFilter(FindStates.typing))
+    r.message.register(typed, F.text, ~F.text.startswith("/"))
+    return r

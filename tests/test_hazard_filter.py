@@ -1,0 +1,53 @@
+"""The /find words (``bot.services.hazard_filter``): what each word sets, that a filter written back as words
+reads back the same, and that words naming nothing, or a criterion twice, or no date are refused by name."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.services.hazard_filter import Filter, FilterWordsUnknown, parse, words_of
+
+
+@pytest.mark.parametrize(("words", "want"), [
+    ("超期 重大 重点消防 建外街道", Filter(overdue=True, level="重大隐患", category="重点消防", unit="110105001")),
+    ("overdue major fire-safety 建外", Filter(overdue=True, level="重大隐患", category="重点消防", unit="110105001")),
+    ("2026-11-01..2026-11-30", Filter(deadline_from=date(2026, 11, 1), deadline_to=date(2026, 11, 30))),
+    ("期限 2026-11-01 至 2026-11-30", Filter(deadline_from=date(2026, 11, 1), deadline_to=date(2026, 11, 30))),
+    ("上账 2026-2", Filter(registered_from=date(2026, 2, 1), registered_to=date(2026, 2, 28))),
+    ("上账:..2026-11-03 老旧小区 区房管局", Filter(registered_to=date(2026, 11, 3), category="重点消防",
+                                           subtype="老旧小区", unit="dept-12")),
+    ("类型:11 来源:其他 未销账 督办", Filter(category="其他", source="其他", state="open", supervised=True)),
+    ("群众举报，closed，110105001202611010001", Filter(source="举报", state="closed", text="110105001202611010001")),
+    ("文字:50% 一般", Filter(text="50%", level="一般隐患")),
+])
+def test_typed_words_set_the_criteria_and_read_back_the_same(words: str, want: Filter) -> None:
+    got = parse(words)
+    assert got == want
+    assert parse(" ".join(words_of(got))) == got
+    assert Filter.from_data(got.to_data()) == got
+
+
+def test_typed_words_replace_only_their_criterion_of_the_filter_they_add_to() -> None:
+    base = parse("超期 重大 建外")
+    assert parse("一般", base) == Filter(overdue=True, level="一般隐患", unit="110105001")
+    assert base.without("unit") == Filter(overdue=True, level="重大隐患")
+    assert base.chosen() == ("unit", "level", "overdue")
+
+
+@pytest.mark.parametrize(("words", "params"), [
+    ("超期 overdeu", {"words": ["overdeu"]}),
+    ("幸福 里", {"words": ["幸福", "里"]}),
+    ("其他", {"words": ["其他"]}),
+    ("状态:开着", {"words": ["状态:开着"]}),
+    ("上账", {"words": ["上账"]}),
+    ("重大 一般", {"twice": "level"}),
+    ("建外 朝外", {"twice": "unit"}),
+    ("2026-13-01", {"dates": "2026-13-01"}),
+    ("2026-11-30..2026-11-01", {"dates": "2026-11-30..2026-11-01"}),
+])
+def test_words_naming_nothing_are_refused_by_name(words: str, params: dict[str, object]) -> None:
+    with pytest.raises(FilterWordsUnknown) as caught:
+        parse(words)
+    assert {k: v for k, v in caught.value.params.items() if v} == params
