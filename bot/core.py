@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaign import campaign_of
+from bot.channels import TELEGRAM, ChannelAddress
 from bot.clock import Clock, system_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import Actor, UserService
@@ -106,7 +107,7 @@ def build_services(
     sheets = settings.sheet_parser()
     find = FindService(uow, clock)
     return Services(
-        users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
+        users=UserService(uow, [ChannelAddress(TELEGRAM, str(i)) for i in settings.admin_ids], actors or ActorCache(ttl=0)),
         invites=invites,
         forms=forms,
         photos=photos,

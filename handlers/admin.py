@@ -30,7 +30,7 @@ def _role(text: str) -> Role | None:
 
 def user_line(user: UserRoles) -> str:
     roles = "；".join(f"{q(unit)} {role_name(role)}" for role, unit in user.roles) or "—"
-    return f"#{user.user_id} {q(user.full_name)} (tg {user.telegram_id}): {roles}"
+    return f"#{user.user_id} {q(user.full_name)} (tg {user.address.address}): {roles}"
 
 
 async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:

@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.channels import MediaRef
 from bot.core import Services
 from bot.forms.actions import (
     DocumentAnswer,
@@ -40,7 +41,7 @@ from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
-from handlers.media import fetch, might_be_image
+from handlers.media import fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
 from storage.images import NotAnImage
@@ -253,7 +254,7 @@ def router() -> Router:
                     on_refusal: OnRefusal) -> None:
         assert message.photo
         largest = message.photo[-1]
-        await _image(message, bot, actor, services, locale, largest.file_id, largest.file_unique_id, largest.file_size,
+        await _image(message, bot, actor, services, locale, telegram_media(largest), largest.file_size,
                      on_refusal)
 
     @r.message(F.document)
@@ -265,7 +266,7 @@ def router() -> Router:
             await _act(message, actor, services, locale,
                        DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id), on_refusal)
             return
-        await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size,
+        await _image(message, bot, actor, services, locale, telegram_media(doc), doc.file_size,
                      on_refusal, doc.file_name or "document")
 
     @r.message(F.location)
@@ -313,27 +314,26 @@ async def _image(
     actor: Actor,
     services: Services,
     locale: str,
-    file_id: str,
-    file_unique_id: str,
+    media: MediaRef,
     declared_size: int | None,
     on_refusal: OnRefusal,
     document_name: str | None = None,
 ) -> None:
     """Ask the service first whether the question asked now takes a photo; only then download it. A file
     sent as a document (``document_name``) whose bytes are no image is offered as a document instead."""
-    offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id),
+    offer = await _act(message, actor, services, locale, PhotoAnswer(None, media, message.media_group_id),
                        on_refusal)
     if offer.kind != "photo_wanted":  # answered: no question takes it now
         return
     # a photo refused (too big, not an image, not downloaded) is told above the question, as a refused answer
     try:
-        stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
+        stored = await services.photos.keep_original(await fetch(bot, media.ref, declared_size))
     except NotAnImage:
         current = await services.forms.current(actor, locale)
         if document_name is None or current.field is None or not current.field.documents:
             raise
-        await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id),
+        await _act(message, actor, services, locale, DocumentAnswer(media.ref, document_name, message.media_group_id),
                    on_refusal)
         return
-    action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
+    action = PhotoAnswer(stored, media, message.media_group_id)
     await _act(message, actor, services, locale, action, on_refusal)
