@@ -28,6 +28,7 @@ from reminders.sender import Sender
 from reminders.settings import ReminderSettings
 from reminders.texts import literal
 from storage.db import UowFactory, create_engine, make_uow_factory
+from storage.models import User
 from storage.models_reminders import BlockedRecipient, ReminderOutbox
 from tests.botapi_standin import BotApiStandIn
 from tests.reminders import factories as f
@@ -322,3 +323,28 @@ async def test_a_sender_whose_lease_ran_out_leaves_its_rows_to_the_sender_that_t
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_the_telegram_sender_sends_only_telegram_addresses(uow: UowFactory, bot: Bot,
+                                                                 standin: BotApiStandIn) -> None:
+    """The outbox addresses a user on a channel (issue 18): a notice to someone reached on another channel is
+    queued at their address there, and the Telegram sender, the outbox's Telegram adapter, records it failed
+    without a request instead of taking the address for a chat id."""
+    [person] = await people(uow, 1)
+    async with uow() as u:
+        elsewhere = User(channel="wecom", address="zhangsan", full_name="张三", language="zh-hans")
+        u.session.add(elsewhere)
+        await u.session.flush()
+        assert elsewhere.id is not None and person.user_id is not None
+        words = literal("通知：已审核通过")
+        await queue_notices(u.session, "hazard_event:1", [Notice(elsewhere.id, "hazard_step", words),
+                                                          Notice(person.user_id, "hazard_step", words)], MORNING)
+        await u.commit()
+        rows = {r.recipient_id: (r.channel, r.address) for r in (await u.session.exec(select(ReminderOutbox))).all()}
+    assert rows == {elsewhere.id: ("wecom", "zhangsan"), person.user_id: ("telegram", str(_chat(person)))}
+    await Sender(bot, uow, fast(), TZ, ticking(MORNING)).run_until_done()
+    assert [d.chat_id for d in standin.delivered] == [_chat(person)]
+    async with uow() as u:
+        [failed] = (await u.session.exec(select(ReminderOutbox).where(ReminderOutbox.status == "failed"))).all()
+    assert failed.recipient_id == elsewhere.id and "wecom" in (failed.last_error or "")
+    assert await statuses(uow) == {"sent": 1, "failed": 1}
