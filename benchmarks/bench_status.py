@@ -39,7 +39,7 @@ async def _prepare(url: str) -> tuple[list[int], int]:
     uow = make_uow_factory(engine)
     async with uow() as u:
         await sync_units(u.session)
-        me = User(telegram_id=1, full_name="bench")
+        me = User(channel="telegram", address=str(1), full_name="bench")
         u.session.add(me)
         await u.commit()
         ids = list((await u.session.exec(Unit.__table__.select().with_only_columns(Unit.id))).scalars())  # type: ignore[attr-defined]

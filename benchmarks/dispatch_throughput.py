@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.load import closed_loop, paced
+from bot.channels import telegram_address
 
 PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 CONCURRENCY = (1, 50, 200)
@@ -76,7 +77,7 @@ async def _prepare(core: Any, dp: Any, bot: Any, factory: Any, chats: int) -> li
         issued = await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
         await dp.feed_update(bot, factory.text(user, f"/bind {issued.code}"))
         await dp.feed_update(bot, factory.text(user, "/hazard"))
-        actor = await core.services.users.touch(user.id, user.full_name, user.language_code)
+        actor = await core.services.users.touch(telegram_address(user.id), user.full_name, user.language_code)
         prompt = await core.services.forms.current(actor, "zh")
         await dp.feed_update(bot, factory.callback(user, _message(user), FormCb(d=prompt.draft_id, k="p", s=0, i=0).pack()))
         prompt = await core.services.forms.current(actor, "zh")
@@ -221,7 +222,7 @@ async def run_one(
             assert bare_answers == total, "the bare bot must answer every update"
             assert answers >= total, f"the project answered {answers} of {total} updates"
             if not failures.total:  # every chat pressed "back" last: its form is at "site name" again
-                actor = await core.services.users.touch(prepared[0][0].id, "x", "zh-hans")
+                actor = await core.services.users.touch(telegram_address(prepared[0][0].id), "x", "zh-hans")
                 prompt = await core.services.forms.current(actor, "zh")
                 assert prompt.field is not None and prompt.field.key == "site_name"
             project = _summary(total, wall, lat)

@@ -29,6 +29,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlmodel import select
 
 from bot.core import open_database
+from bot.services.actors import address_of
 from reminders.actions import ReminderAction
 from reminders.facts import Person
 from reminders.outbox import enqueue
@@ -75,15 +76,15 @@ async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
         units = list((await u.session.exec(select(Unit.id).order_by(Unit.id))).all())
         contacts: list[Person] = []
         for i in range(CHATS):
-            user = User(telegram_id=10_000_000 + i, full_name=f"联系人{i}")
+            user = User(channel="telegram", address=str(10_000_000 + i), full_name=f"联系人{i}")
             u.session.add(user)
             await u.session.flush()
             unit = units[i % len(units)]
             u.session.add(Contact(unit_id=unit, role="contact", name=f"联系人{i}", mobile=f"139{i:08d}",
                                   user_id=user.id))
-            contacts.append(Person(f"联系人{i}", user.id, user.telegram_id))
+            contacts.append(Person(f"联系人{i}", user.id, address_of(user)))
         for j, unit in enumerate(units):
-            leader = User(telegram_id=20_000_000 + j, full_name=f"领导{j}")
+            leader = User(channel="telegram", address=str(20_000_000 + j), full_name=f"领导{j}")
             u.session.add(leader)
             await u.session.flush()
             u.session.add(Contact(unit_id=unit, role="leader", name=f"领导{j}", mobile=f"138{j:08d}",
@@ -98,7 +99,7 @@ async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
         await u.commit()
     await engine.dispose()
     step = int(1 / BLOCKED_SHARE)
-    blocked = {p.telegram_id for i, p in enumerate(contacts) if i % step == 0}  # type: ignore[misc]
+    blocked = {int(p.address.address) for i, p in enumerate(contacts) if i % step == 0 and p.address}  # type: ignore[misc]
     return contacts, blocked, queued
 
 
@@ -140,14 +141,14 @@ async def main(url: str | None, out: Path) -> None:
     async with uow() as u:
         statuses = Counter((await u.session.exec(select(ReminderOutbox.status))).all())
         bench_rows = (await u.session.exec(
-            select(ReminderOutbox.chat_id, ReminderOutbox.text, ReminderOutbox.status)
+            select(ReminderOutbox.address, ReminderOutbox.text, ReminderOutbox.status)
             .where(ReminderOutbox.rule == "bench")
         )).all()
     await engine.dispose()
 
     delivered = Counter((d.chat_id, d.text) for d in server.delivered)
     duplicates = sum(n - 1 for n in delivered.values() if n > 1)
-    expected = {(c, t) for c, t, _ in bench_rows if c not in blocked}
+    expected = {(int(c), t) for c, t, _ in bench_rows if int(c) not in blocked}
     lost = len(expected - set(delivered))
     notices = [d for d in server.delivered if d.chat_id >= 20_000_000]
     times = sorted(d.at for d in server.delivered)

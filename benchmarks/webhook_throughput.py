@@ -33,6 +33,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.channels import telegram_address
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.dispatch_throughput import _pg_database  # noqa: E402
@@ -116,7 +118,7 @@ async def prepare(core: Any, http: aiohttp.ClientSession, url: str, factory: Any
         issued = await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
         await post(http, url, factory.text(user, f"/bind {issued.code}"))
         await post(http, url, factory.text(user, "/hazard"))
-        actor = await core.services.users.touch(user.id, user.full_name, user.language_code)
+        actor = await core.services.users.touch(telegram_address(user.id), user.full_name, user.language_code)
         prompt = await core.services.forms.current(actor, "zh")
         await post(http, url, factory.callback(user, _message(user), FormCb(d=prompt.draft_id, k="p", s=0, i=0).pack()))
         prompt = await core.services.forms.current(actor, "zh")
@@ -186,7 +188,7 @@ async def measure(args: argparse.Namespace, telegram: FakeBotApi, api_url: str) 
                     cpu = sum(cpu_seconds(b.proc.pid) for b in project)
                     wall, lat = await closed_loop(to_project, per_chat)
                     mine = summary(total, wall, lat, sum(cpu_seconds(b.proc.pid) for b in project) - cpu)
-                    actor = await core.services.users.touch(prepared[0][0].id, prepared[0][0].full_name, "zh-hans")
+                    actor = await core.services.users.touch(telegram_address(prepared[0][0].id), prepared[0][0].full_name, "zh-hans")
                     prompt = await core.services.forms.current(actor, "zh")
                     assert prompt.field is not None and prompt.field.key == "site_name", "the steps were not taken"
                     label = f"{args.db}{'+redis' if args.redis else ''} ×{args.instances}"

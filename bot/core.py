@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaign import campaign_of
+from bot.channels import TELEGRAM, ChannelAddress
 from bot.clock import Clock, system_clock
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import Actor, UserService
@@ -119,7 +120,7 @@ def build_services(
     file_store = FileSystemPhotoStore(settings.effective_photo_dir / FILES_SUBDIR)
     lookback = (reminders.lookback_end_day, reminders.lookback_report_days) if reminders else (15, 7)
     return Services(
-        users=UserService(uow, settings.admin_ids, actors or ActorCache(ttl=0)),
+        users=UserService(uow, [ChannelAddress(TELEGRAM, str(i)) for i in settings.admin_ids], actors or ActorCache(ttl=0)),
         invites=invites,
         forms=forms,
         photos=photos,

@@ -15,6 +15,7 @@ from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
+from bot.channels import telegram_address
 from bot.i18n import locale_for
 from bot.i18n_telegram import build_i18n
 from bot.update_middleware import NextHandler
@@ -60,7 +61,7 @@ class ActorMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User = data["event_from_user"]  # a person: ``PeopleOnly`` runs first
-        data["actor"] = await self._users.touch(user.id, user.full_name, user.language_code)
+        data["actor"] = await self._users.touch(telegram_address(user.id), user.full_name, user.language_code)
         return await handler(event, data)
 
 

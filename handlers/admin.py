@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.channels import TELEGRAM
 from bot.core import Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
@@ -29,8 +30,10 @@ def _role(text: str) -> Role | None:
 
 
 def user_line(user: UserRoles) -> str:
+    """``#id name (tg 123): roles`` — the channel short for Telegram, named for any other."""
     roles = "；".join(f"{q(unit)} {role_name(role)}" for role, unit in user.roles) or "—"
-    return f"#{user.user_id} {q(user.full_name)} (tg {user.telegram_id}): {roles}"
+    channel = "tg" if user.address.channel == TELEGRAM else q(user.address.channel)
+    return f"#{user.user_id} {q(user.full_name)} ({channel} {q(user.address.address)}): {roles}"
 
 
 async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:

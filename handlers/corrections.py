@@ -24,36 +24,39 @@ from handlers.form_view import send_prompt
 from handlers.message_edits import message_of
 
 
+async def inspection(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/inspection J…``: the inspection's view with its history and correction buttons."""
+    if not command.args:
+        await message.answer(_("Send /inspection followed by an inspection number (J…)."))
+        return
+    case = await services.corrections.inspection_case(actor, command.args[:64])  # refusals: handlers.errors
+    await message.answer(inspection_text(case), reply_markup=inspection_keyboard(case))
+
+
+async def pressed(query: CallbackQuery, callback_data: CorrectCb, actor: Actor, services: Services,
+                  locale: str) -> None:
+    """A correction button: open an inspection's view, or the correct/transfer/void form it names."""
+    c = services.corrections
+    rid = callback_data.id
+    message = message_of(query)
+    if callback_data.a == INSPECTION_OPEN:
+        case = await c.inspection_case(actor, rid)
+        await query.answer()
+        await message.answer(inspection_text(case), reply_markup=inspection_keyboard(case))
+        return
+    opens = {HAZARD_CORRECT: c.open_hazard, HAZARD_TRANSFER: c.open_transfer,
+             INSPECTION_CORRECT: c.open_inspection, INSPECTION_VOID: c.open_void}
+    if callback_data.a not in opens:
+        await query.answer()
+        return
+    prompt = await opens[callback_data.a](actor, rid, locale)  # a refusal raises on to handlers.errors
+    await query.answer()
+    await send_prompt(message, prompt, locale)
+
+
 def router() -> Router:
     r = Router(name="corrections")
     r.message.filter(F.chat.type == "private")
-
-    @r.message(Command("inspection"))
-    async def inspection(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-        if not command.args:
-            await message.answer(_("Send /inspection followed by an inspection number (J…)."))
-            return
-        case = await services.corrections.inspection_case(actor, command.args[:64])  # refusals: handlers.errors
-        await message.answer(inspection_text(case), reply_markup=inspection_keyboard(case))
-
-    @r.callback_query(CorrectCb.filter())
-    async def pressed(query: CallbackQuery, callback_data: CorrectCb, actor: Actor, services: Services,
-                      locale: str) -> None:
-        c = services.corrections
-        rid = callback_data.id
-        message = message_of(query)
-        if callback_data.a == INSPECTION_OPEN:
-            case = await c.inspection_case(actor, rid)
-            await query.answer()
-            await message.answer(inspection_text(case), reply_markup=inspection_keyboard(case))
-            return
-        opens = {HAZARD_CORRECT: c.open_hazard, HAZARD_TRANSFER: c.open_transfer,
-                 INSPECTION_CORRECT: c.open_inspection, INSPECTION_VOID: c.open_void}
-        if callback_data.a not in opens:
-            await query.answer()
-            return
-        prompt = await opens[callback_data.a](actor, rid, locale)  # a refusal raises on to handlers.errors
-        await query.answer()
-        await send_prompt(message, prompt, locale)
-
+    r.message.register(inspection, Command("inspection"))
+    r.callback_query.register(pressed, CorrectCb.filter())
     return r

@@ -66,55 +66,64 @@ async def _open_form(query: CallbackQuery, start: Awaitable[Prompt], locale: str
     await send_prompt(message_of(query), prompt, locale)
 
 
+async def request(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor, services: Services,
+                  locale: str) -> None:
+    """From the hazard's card or from the overdue reminder."""
+    await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
+
+
+async def show(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
+    """An extension request with the approver's buttons."""
+    view = await services.deadlines.view(actor, callback_data.id)
+    await query.answer()
+    await message_of(query).answer(extension_text(view), reply_markup=extension_keyboard(view))
+
+
+async def approve(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
+    await press(query, actor, services.deadlines.approve(actor, callback_data.id))
+
+
+async def refuse_request(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services,
+                         locale: str) -> None:
+    await drop_keyboard(message_of(query))
+    await _open_form(query, services.deadlines.start_refusal(actor, callback_data.id, locale), locale)
+
+
+async def supervise(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor,
+                    services: Services, locale: str) -> None:
+    """From the hazard's card or from the office's reminder."""
+    await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
+
+
+async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                         locale: str) -> None:
+    await _open_form(query, services.closure_return.start(actor, callback_data.id, locale), locale)
+
+
+async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
+                locale: str) -> None:
+    await _open_form(query, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
+
+
+async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
+                   locale: str) -> None:
+    start = services.closure_checks.start_verification(actor, callback_data.id, bool(callback_data.ok), locale)
+    await _open_form(query, start, locale)
+
+
 def router() -> Router:
     r = Router(name="deadlines")
     r.callback_query.filter(F.message.chat.type == "private")
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.REQUEST_EXTENSION]))
-    @r.callback_query(ReminderCb.filter(F.action == "extend"))
-    async def request(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor, services: Services,
-                      locale: str) -> None:
-        """From the hazard's card or from the overdue reminder."""
-        await _open_form(query, services.deadlines.start_request(actor, callback_data.id, locale), locale)
-
-    @r.callback_query(ExtensionCb.filter(F.a == "o"))
-    async def show(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
-        view = await services.deadlines.view(actor, callback_data.id)
-        await query.answer()
-        await message_of(query).answer(extension_text(view), reply_markup=extension_keyboard(view))
-
-    @r.callback_query(ExtensionCb.filter(F.a == "ap"))
-    async def approve(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
-        await press(query, actor, services.deadlines.approve(actor, callback_data.id))
-
-    @r.callback_query(ExtensionCb.filter(F.a == "rf"))
-    async def refuse_request(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services,
-                             locale: str) -> None:
-        await drop_keyboard(message_of(query))
-        await _open_form(query, services.deadlines.start_refusal(actor, callback_data.id, locale), locale)
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
-    @r.callback_query(ReminderCb.filter(F.action == "supervise"))
-    async def supervise(query: CallbackQuery, callback_data: HazardCb | ReminderCb, actor: Actor,
-                        services: Services, locale: str) -> None:
-        """From the hazard's card or from the office's reminder."""
-        await _open_form(query, services.supervision.start(actor, callback_data.id, locale), locale)
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.RETURN_CLOSURE]))
-    async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                             locale: str) -> None:
-        await _open_form(query, services.closure_return.start(actor, callback_data.id, locale), locale)
-
-    @r.callback_query(HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
-    async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
-                    locale: str) -> None:
-        await _open_form(query, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
-
-    @r.callback_query(VerifyCb.filter())
-    async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
-                       locale: str) -> None:
-        start = services.closure_checks.start_verification(actor, callback_data.id, bool(callback_data.ok), locale)
-        await _open_form(query, start, locale)
-
-
+    cb = r.callback_query
+    # the order decides which handler a press reaches first, as the decorators did
+    cb.register(request, ReminderCb.filter(F.action == "extend"))
+    cb.register(request, HazardCb.filter(F.a == CODE_OF[Action.REQUEST_EXTENSION]))
+    cb.register(show, ExtensionCb.filter(F.a == "o"))
+    cb.register(approve, ExtensionCb.filter(F.a == "ap"))
+    cb.register(refuse_request, ExtensionCb.filter(F.a == "rf"))
+    cb.register(supervise, ReminderCb.filter(F.action == "supervise"))
+    cb.register(supervise, HazardCb.filter(F.a == CODE_OF[Action.SUPERVISE]))
+    cb.register(return_closure, HazardCb.filter(F.a == CODE_OF[Action.RETURN_CLOSURE]))
+    cb.register(close, HazardCb.filter(F.a == CODE_OF[Action.CLOSE]))
+    cb.register(verified, VerifyCb.filter())
     return r

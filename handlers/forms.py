@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.channels import MediaRef
 from bot.core import Services
 from bot.forms.actions import (
     DocumentAnswer,
@@ -40,7 +41,7 @@ from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
-from handlers.media import fetch, might_be_image
+from handlers.media import fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
 from storage.images import NotAnImage
@@ -145,6 +146,173 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     return prompt
 
 
+async def _start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
+    prompt = await services.forms.start(actor, form, locale)
+    await _send(message, prompt, locale)
+
+
+async def inspect(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """``/inspect``: the inspection form (附件1)."""
+    await _start(message, actor, services, locale, "inspection")
+
+
+async def hazard(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """``/hazard``: the hazard form (附件2)."""
+    await _start(message, actor, services, locale, "hazard")
+
+
+async def plan(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """``/plan``: the inspection plan form."""
+    await _start(message, actor, services, locale, "plan")
+
+
+async def cancel(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """``/cancel``: ask before discarding the open form."""
+    current = await services.forms.current(actor, locale)
+    if current.kind == "none":
+        await message.answer(_("There is nothing to cancel."))
+        return
+    await message.answer(_discard_question(), reply_markup=confirm_discard(current))
+
+
+async def resume(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """``/resume``: the open form's current question (or where the person is)."""
+    await _send(message, await services.forms.current(actor, locale), locale)
+
+
+async def button(
+    query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str,
+    on_refusal: OnRefusal,
+) -> None:
+    """A form's button: pick, edit, back/skip/cancel/submit, or more photos of the review."""
+    action: FormAction
+    message = message_of(query)
+    # a refused press (e.g. a submission the service turned down): the form as it stands now, and why
+    on_refusal.answer = _ask_again(message, actor, services, locale)
+    if callback_data.k == "v":
+        try:  # the photos to show are looked up first, so that the press is answered before they are sent
+            copies = await services.forms.draft_evidence(actor, callback_data.d)
+        except StaleAction:
+            await query.answer(error_text(StaleAction()))
+            return
+        await query.answer()
+        await _review_photos(message, copies, callback_data.d, callback_data.i)
+        return
+    if callback_data.k == "p":
+        action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
+    elif callback_data.k == "e":
+        action = EditAnswer(callback_data.d, callback_data.i)
+    else:
+        try:
+            action = NavAnswer(callback_data.d, Nav(callback_data.a), callback_data.s)
+        except ValueError:
+            await query.answer(_("Unknown button."))
+            return
+    if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
+        current = await services.forms.current(actor, locale)
+        if current.kind == "none":  # this form was submitted or cancelled, and none is open
+            await query.answer(_("This form has already been closed (submitted or cancelled)."))
+            return
+        if current.draft_id != callback_data.d:
+            await query.answer(error_text(StaleAction()))
+            await _send(message, current, locale)
+            return
+        await query.answer()
+        await message.answer(_discard_question(), reply_markup=confirm_discard(current))
+        return
+    try:
+        prompt = await services.forms.act(actor, action, locale)
+    except StaleAction as stale:  # a short note on the button, and the question it is behind
+        await query.answer(error_text(stale), show_alert=False)
+        await _send(message, await services.forms.current(actor, locale), locale)
+        return
+    await query.answer()
+    rendered = render(prompt, locale)
+    if rendered is not None:
+        text, keyboard = rendered
+        stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
+        if stays:
+            await show_in_place(message, text, keyboard)
+        else:
+            await drop_keyboard(message)
+            await message.answer(text, reply_markup=keyboard or await _card_after(prompt, services, actor))
+            await _show_evidence(message, services, prompt)
+
+
+async def hazard_from_inspection(
+    query: CallbackQuery, callback_data: InspectionCb, actor: Actor, services: Services, locale: str
+) -> None:
+    """Under a saved inspection: open a hazard form linked to it."""
+    message = message_of(query)
+    await query.answer()
+    prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
+    await _send(message, prompt, locale)
+
+
+async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                on_refusal: OnRefusal) -> None:
+    """A photo: offered to the open form, fetched only if its question takes it."""
+    assert message.photo
+    largest = message.photo[-1]
+    await _image(message, bot, actor, services, locale, telegram_media(largest), largest.file_size,
+                 on_refusal)
+
+
+async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                   on_refusal: OnRefusal) -> None:
+    """A file: an image sent as a file is a photo; a PDF or Word file answers a question taking documents."""
+    doc = message.document
+    assert doc is not None
+    if not might_be_image(doc):  # a PDF or Word file: the answer of a question that takes documents only
+        await _act(message, actor, services, locale,
+                   DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id), on_refusal)
+        return
+    await _image(message, bot, actor, services, locale, telegram_media(doc), doc.file_size,
+                 on_refusal, doc.file_name or "document")
+
+
+async def location(message: Message, actor: Actor, services: Services, locale: str,
+                   on_refusal: OnRefusal) -> None:
+    """A location or venue: the answer to a place question."""
+    assert message.location is not None
+    pin, venue = message.location, message.venue
+    live = str(message.message_id) if pin.live_period else None  # its updates come as edits of this message
+    action = LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
+                            venue.title if venue else None, live)
+    await _act(message, actor, services, locale, action, on_refusal)
+
+
+async def live_location(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """A live location moving (an edit of its message)."""
+    # a live location moving: the form moves the pin it gave while that question is asked; never
+    # answered (an update comes every few seconds, and the person sent nothing)
+    assert message.location is not None
+    moved = PinMoved(str(message.message_id), message.location.latitude, message.location.longitude)
+    await services.forms.act(actor, moved, locale)
+
+
+async def edited(message: Message) -> None:
+    """An edited message is not read again."""
+    await message.answer(_("Edited messages are not read again. Please send the corrected answer as a new "
+                           "message (« Back returns to an earlier question)."))
+
+
+async def unknown_command(message: Message, actor: Actor) -> None:
+    """A command no router took."""
+    await message.answer(_("Unknown command. Send /help to see what you can do."))
+
+
+async def text(message: Message, actor: Actor, services: Services, locale: str, on_refusal: OnRefusal) -> None:
+    """Typed text: the answer to the open form's question."""
+    await _act(message, actor, services, locale, TextAnswer(message.text or ""), on_refusal)
+
+
+async def anything_else(message: Message, actor: Actor, services: Services, locale: str,
+                        on_refusal: OnRefusal) -> None:
+    """Any other content (a sticker, a voice note…): refused above the question asked again."""
+    await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)), on_refusal)
+
+
 def router() -> Router:
     r = Router(name="forms")
     r.message.filter(F.chat.type == "private")
@@ -152,158 +320,21 @@ def router() -> Router:
     r.callback_query.filter(F.message.chat.type == "private")
     r.message.middleware(ExplainBinding())
     r.callback_query.middleware(ExplainBinding())
-
-    async def start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
-        prompt = await services.forms.start(actor, form, locale)
-        await _send(message, prompt, locale)
-
-    @r.message(Command("inspect"))
-    async def inspect(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await start(message, actor, services, locale, "inspection")
-
-    @r.message(Command("hazard"))
-    async def hazard(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await start(message, actor, services, locale, "hazard")
-
-    @r.message(Command("plan"))
-    async def plan(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await start(message, actor, services, locale, "plan")
-
-    @r.message(Command("cancel"))
-    async def cancel(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        current = await services.forms.current(actor, locale)
-        if current.kind == "none":
-            await message.answer(_("There is nothing to cancel."))
-            return
-        await message.answer(_discard_question(), reply_markup=confirm_discard(current))
-
-    @r.message(Command("resume"))
-    async def resume(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        await _send(message, await services.forms.current(actor, locale), locale)
-
-    @r.callback_query(FormCb.filter())
-    async def button(
-        query: CallbackQuery, callback_data: FormCb, bot: Bot, actor: Actor, services: Services, locale: str,
-        on_refusal: OnRefusal,
-    ) -> None:
-        action: FormAction
-        message = message_of(query)
-        # a refused press (e.g. a submission the service turned down): the form as it stands now, and why
-        on_refusal.answer = _ask_again(message, actor, services, locale)
-        if callback_data.k == "v":
-            try:  # the photos to show are looked up first, so that the press is answered before they are sent
-                copies = await services.forms.draft_evidence(actor, callback_data.d)
-            except StaleAction:
-                await query.answer(error_text(StaleAction()))
-                return
-            await query.answer()
-            await _review_photos(message, copies, callback_data.d, callback_data.i)
-            return
-        if callback_data.k == "p":
-            action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
-        elif callback_data.k == "e":
-            action = EditAnswer(callback_data.d, callback_data.i)
-        else:
-            try:
-                action = NavAnswer(callback_data.d, Nav(callback_data.a), callback_data.s)
-            except ValueError:
-                await query.answer(_("Unknown button."))
-                return
-        if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
-            current = await services.forms.current(actor, locale)
-            if current.kind == "none":  # this form was submitted or cancelled, and none is open
-                await query.answer(_("This form has already been closed (submitted or cancelled)."))
-                return
-            if current.draft_id != callback_data.d:
-                await query.answer(error_text(StaleAction()))
-                await _send(message, current, locale)
-                return
-            await query.answer()
-            await message.answer(_discard_question(), reply_markup=confirm_discard(current))
-            return
-        try:
-            prompt = await services.forms.act(actor, action, locale)
-        except StaleAction as stale:  # a short note on the button, and the question it is behind
-            await query.answer(error_text(stale), show_alert=False)
-            await _send(message, await services.forms.current(actor, locale), locale)
-            return
-        await query.answer()
-        rendered = render(prompt, locale)
-        if rendered is not None:
-            text, keyboard = rendered
-            stays = prompt.kind == "question" and prompt.option_kind == "hazard_link" and callback_data.k == "p"
-            if stays:
-                await show_in_place(message, text, keyboard)
-            else:
-                await drop_keyboard(message)
-                await message.answer(text, reply_markup=keyboard or await _card_after(prompt, services, actor))
-                await _show_evidence(message, services, prompt)
-
-    @r.callback_query(InspectionCb.filter())
-    async def hazard_from_inspection(
-        query: CallbackQuery, callback_data: InspectionCb, actor: Actor, services: Services, locale: str
-    ) -> None:
-        message = message_of(query)
-        await query.answer()
-        prompt = await services.forms.start(actor, "hazard", locale, from_inspection=callback_data.id)
-        await _send(message, prompt, locale)
-
-    @r.message(F.photo)
-    async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
-                    on_refusal: OnRefusal) -> None:
-        assert message.photo
-        largest = message.photo[-1]
-        await _image(message, bot, actor, services, locale, largest.file_id, largest.file_unique_id, largest.file_size,
-                     on_refusal)
-
-    @r.message(F.document)
-    async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
-                       on_refusal: OnRefusal) -> None:
-        doc = message.document
-        assert doc is not None
-        if not might_be_image(doc):  # a PDF or Word file: the answer of a question that takes documents only
-            await _act(message, actor, services, locale,
-                       DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id), on_refusal)
-            return
-        await _image(message, bot, actor, services, locale, doc.file_id, doc.file_unique_id, doc.file_size,
-                     on_refusal, doc.file_name or "document")
-
-    @r.message(F.location)
-    async def location(message: Message, actor: Actor, services: Services, locale: str,
-                       on_refusal: OnRefusal) -> None:
-        assert message.location is not None
-        pin, venue = message.location, message.venue
-        live = str(message.message_id) if pin.live_period else None  # its updates come as edits of this message
-        action = LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
-                                venue.title if venue else None, live)
-        await _act(message, actor, services, locale, action, on_refusal)
-
-    @r.edited_message(F.location)
-    async def live_location(message: Message, actor: Actor, services: Services, locale: str) -> None:
-        # a live location moving: the form moves the pin it gave while that question is asked; never
-        # answered (an update comes every few seconds, and the person sent nothing)
-        assert message.location is not None
-        moved = PinMoved(str(message.message_id), message.location.latitude, message.location.longitude)
-        await services.forms.act(actor, moved, locale)
-
-    @r.edited_message()
-    async def edited(message: Message) -> None:
-        await message.answer(_("Edited messages are not read again. Please send the corrected answer as a new "
-                               "message (« Back returns to an earlier question)."))
-
-    @r.message(F.text.startswith("/"))
-    async def unknown_command(message: Message, actor: Actor) -> None:
-        await message.answer(_("Unknown command. Send /help to see what you can do."))
-
-    @r.message(F.text)
-    async def text(message: Message, actor: Actor, services: Services, locale: str, on_refusal: OnRefusal) -> None:
-        await _act(message, actor, services, locale, TextAnswer(message.text or ""), on_refusal)
-
-    @r.message()
-    async def anything_else(message: Message, actor: Actor, services: Services, locale: str,
-                            on_refusal: OnRefusal) -> None:
-        await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)), on_refusal)
-
+    r.message.register(inspect, Command("inspect"))
+    r.message.register(hazard, Command("hazard"))
+    r.message.register(plan, Command("plan"))
+    r.message.register(cancel, Command("cancel"))
+    r.message.register(resume, Command("resume"))
+    r.callback_query.register(button, FormCb.filter())
+    r.callback_query.register(hazard_from_inspection, InspectionCb.filter())
+    r.message.register(photo, F.photo)
+    r.message.register(document, F.document)
+    r.message.register(location, F.location)
+    r.edited_message.register(live_location, F.location)
+    r.edited_message.register(edited)
+    r.message.register(unknown_command, F.text.startswith("/"))
+    r.message.register(text, F.text)
+    r.message.register(anything_else)
     return r
 
 
@@ -313,27 +344,26 @@ async def _image(
     actor: Actor,
     services: Services,
     locale: str,
-    file_id: str,
-    file_unique_id: str,
+    media: MediaRef,
     declared_size: int | None,
     on_refusal: OnRefusal,
     document_name: str | None = None,
 ) -> None:
     """Ask the service first whether the question asked now takes a photo; only then download it. A file
     sent as a document (``document_name``) whose bytes are no image is offered as a document instead."""
-    offer = await _act(message, actor, services, locale, PhotoAnswer(None, file_id, file_unique_id, message.media_group_id),
+    offer = await _act(message, actor, services, locale, PhotoAnswer(None, media, message.media_group_id),
                        on_refusal)
     if offer.kind != "photo_wanted":  # answered: no question takes it now
         return
     # a photo refused (too big, not an image, not downloaded) is told above the question, as a refused answer
     try:
-        stored = await services.photos.keep_original(await fetch(bot, file_id, declared_size))
+        stored = await services.photos.keep_original(await fetch(bot, media.ref, declared_size))
     except NotAnImage:
         current = await services.forms.current(actor, locale)
         if document_name is None or current.field is None or not current.field.documents:
             raise
-        await _act(message, actor, services, locale, DocumentAnswer(file_id, document_name, message.media_group_id),
+        await _act(message, actor, services, locale, DocumentAnswer(media.ref, document_name, message.media_group_id),
                    on_refusal)
         return
-    action = PhotoAnswer(stored, file_id, file_unique_id, message.media_group_id)
+    action = PhotoAnswer(stored, media, message.media_group_id)
     await _act(message, actor, services, locale, action, on_refusal)

@@ -78,7 +78,7 @@ def listing_text(listing: Listing) -> str:
     lines += [_line(page.first_index + i, s) for i, s in enumerate(page.items)]
     for late in listing.late:
         owed = late.owed
-        state = _("overdue") if late.overdue else _("not yet due")
+        state = _("past due") if late.overdue else _("not yet due")
         if not late.units:
             lines.append(_("✅ {unit} has sent its {kind} for {period}.").format(
                 unit=q(listing.unit_name), kind=kind_name(owed.kind), period=owed.period) if listing.unit_name else

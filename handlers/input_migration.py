@@ -84,37 +84,42 @@ async def carry_over(state: FSMContext, actor: Actor, services: Services, locale
         return None
 
 
+async def message(message: Message, state: FSMContext, actor: Actor, services: Services, locale: str) -> None:
+    """A message in an old life-cycle input: carried over into its form, then handled as usual."""
+    prompt = await carry_over(state, actor, services, locale)
+    if prompt is not None:
+        await message.answer(_("The questions you were answering now continue as a form ({form}); "
+                               "what you entered so far is kept.").format(form=prompt.form_title))
+    raise SkipHandler()  # then handled as usual: a typed answer answers the form's question
+
+
+async def button(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
+                 locale: str) -> None:
+    """A button in an old life-cycle input: carried over; an old input button shows the form's question."""
+    prompt = await carry_over(state, actor, services, locale)
+    if not (query.data or "").startswith(f"{InputCb.__prefix__}:"):  # another button: handled as usual
+        raise SkipHandler()
+    await query.answer()
+    rendered = render(prompt, locale) if prompt is not None else None
+    if rendered is None:
+        await message_of(query).answer(closed_input_text())
+        return
+    text, keyboard = rendered
+    await message_of(query).answer(
+        _("The questions you were answering now continue as a form; what you entered so far is kept.")
+        + "\n" + text, reply_markup=keyboard)
+
+
+async def closed(event: Message | CallbackQuery, state: FSMContext) -> None:
+    """An old state with nothing to carry over: forgotten, the update handled as usual."""
+    await state.clear()
+    raise SkipHandler()
+
+
 def router() -> Router:
     r = Router(name="input_migration")
-
-    @r.message(StateFilter(OLD_ANSWERING))
-    async def message(message: Message, state: FSMContext, actor: Actor, services: Services, locale: str) -> None:
-        prompt = await carry_over(state, actor, services, locale)
-        if prompt is not None:
-            await message.answer(_("The questions you were answering now continue as a form ({form}); "
-                                   "what you entered so far is kept.").format(form=prompt.form_title))
-        raise SkipHandler()  # then handled as usual: a typed answer answers the form's question
-
-    @r.callback_query(StateFilter(OLD_ANSWERING))
-    async def button(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,
-                     locale: str) -> None:
-        prompt = await carry_over(state, actor, services, locale)
-        if not (query.data or "").startswith(f"{InputCb.__prefix__}:"):  # another button: handled as usual
-            raise SkipHandler()
-        await query.answer()
-        rendered = render(prompt, locale) if prompt is not None else None
-        if rendered is None:
-            await message_of(query).answer(closed_input_text())
-            return
-        text, keyboard = rendered
-        await message_of(query).answer(
-            _("The questions you were answering now continue as a form; what you entered so far is kept.")
-            + "\n" + text, reply_markup=keyboard)
-
-    @r.message(StateFilter(OLD_CLOSED))
-    @r.callback_query(StateFilter(OLD_CLOSED))
-    async def closed(event: Message | CallbackQuery, state: FSMContext) -> None:
-        await state.clear()
-        raise SkipHandler()
-
+    r.message.register(message, StateFilter(OLD_ANSWERING))
+    r.callback_query.register(button, StateFilter(OLD_ANSWERING))
+    r.message.register(closed, StateFilter(OLD_CLOSED))
+    r.callback_query.register(closed, StateFilter(OLD_CLOSED))
     return r

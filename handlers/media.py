@@ -18,8 +18,9 @@ import logging
 import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
-from aiogram.types import Document, Message
+from aiogram.types import Document, Message, PhotoSize
 
+from bot.channels import TELEGRAM, MediaRef
 from bot.services.errors import DomainError
 from bot.services.evidence import check_declared_size
 from storage.images import MAX_FILE_BYTES, FileTooBig
@@ -44,6 +45,11 @@ class FileDownloadFailed(DownloadFailed):
     """A file that is no photo (a spreadsheet) could not be fetched after ``ATTEMPTS`` tries."""
 
     code = "file_download_failed"
+
+
+def telegram_media(file: PhotoSize | Document) -> MediaRef:
+    """The channel-free reference to a Telegram photo or file (its ``file_id``; ``file_unique_id`` as ``unique``)."""
+    return MediaRef(TELEGRAM, file.file_id, file.file_unique_id)
 
 
 def might_be_image(document: Document) -> bool:

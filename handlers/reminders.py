@@ -24,6 +24,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
+from bot.channels import telegram_address
 from bot.core import Services
 from bot.domain import Role
 from bot.services.actors import Actor
@@ -91,7 +92,8 @@ async def shared_contact(message: Message, actor: Actor, services: Services, on_
     contact = message.contact
     assert contact is not None
     on_refusal.reply_markup = ReplyKeyboardRemove()  # the share button has done its work either way
-    bound = await services.contacts.bind_by_phone(actor, contact.phone_number, contact.user_id)
+    bound = await services.contacts.bind_by_phone(
+        actor, contact.phone_number, telegram_address(contact.user_id) if contact.user_id is not None else None)
     lines = "\n".join(f"• {q(b.unit_name)}：{role_name(b.role)}" for b in bound)
     await message.answer(
         _("Bound by your phone number:\n{roles}\nYou will receive the campaign's reminders here.").format(

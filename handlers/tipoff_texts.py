@@ -68,7 +68,7 @@ def card_text(card: TipOffCard, tz: Any) -> str:
         contact = q(card.reporter.contact) if card.reporter.contact else _("none")
         lines.append(
             _("Reporter (district office only): {name} · Telegram {id} · contact: {contact}").format(
-                name=q(card.reporter.name), id=card.reporter.telegram_id, contact=contact
+                name=q(card.reporter.name), id=card.reporter.address.address, contact=contact
             )
         )
     return clip("\n".join(lines))

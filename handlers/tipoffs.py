@@ -41,7 +41,7 @@ async def reporting(message: Message, actor: Actor, services: Services) -> bool:
 
 async def report(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
     """``/report``: a tip-off form (anonymous unless a contact is left). Raises ``ReportRefused``."""
-    prompt = await services.tipoffs.start_report(actor, message.chat.id, locale)
+    prompt = await services.tipoffs.start_report(actor, locale)
     if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
         await message.answer(_(
             "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
@@ -130,16 +130,16 @@ async def _start_addition(message: ButtonMessage, bot: Bot, actor: Actor, servic
     if not number:
         await message.answer(_("Send /add followed by your tracking number."))
         return
-    prompt = await services.tipoffs.start_addition(actor, number, message.chat.id, locale)
+    prompt = await services.tipoffs.start_addition(actor, number, locale)
     await send_prompt(message, prompt, locale)
 
 
 async def _photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
                  file_id: str, declared_size: int | None) -> None:
     """Once the open report's question takes it: download, strip metadata, keep only the clean copy; the
-    Telegram file id is not kept, so the original (which may carry GPS) can never be forwarded to anyone."""
-    prompt = await services.forms.act(actor, PhotoAnswer(None, None, None, message.media_group_id), locale)
+    channel's media reference is not kept, so the original (which may carry GPS) can never be forwarded to anyone."""
+    prompt = await services.forms.act(actor, PhotoAnswer(None, None, message.media_group_id), locale)
     if prompt.kind == "photo_wanted":
         stored = await services.tipoffs.keep_photo(await fetch(bot, file_id, declared_size))
-        prompt = await services.forms.act(actor, PhotoAnswer(stored, None, None, message.media_group_id), locale)
+        prompt = await services.forms.act(actor, PhotoAnswer(stored, None, message.media_group_id), locale)
     await send_prompt(message, prompt, locale)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.channels import ChannelAddress
 from bot.domain import Role
 from bot.forms.checks import Rejected, parse_phone
 from bot.services.actors import Actor
@@ -56,15 +57,15 @@ class ContactService:
         self._uow = uow
         self._sheets = sheets or SheetParser()
 
-    async def bind_by_phone(self, actor: Actor, phone: str, card_user_id: int | None) -> list[ContactBinding]:
+    async def bind_by_phone(self, actor: Actor, phone: str, card_owner: ChannelAddress | None) -> list[ContactBinding]:
         """Bind ``actor`` to every registry entry whose mobile is ``phone`` and give them the matching
-        role (主管领导 → leader, 联系人员 → contact) for that unit. ``card_user_id`` is the Telegram user
-        id on the shared contact card; it must be the actor's own (Telegram's "share my number").
+        role (主管领导 → leader, 联系人员 → contact) for that unit. ``card_owner`` is the address of the person
+        on the shared contact card; it must be the actor's own (Telegram's "share my number").
         Someone who had blocked the bot and comes back is unblocked.
 
         Raises ``NotOwnContact``, ``PhoneNotRegistered``.
         """
-        if card_user_id != actor.telegram_id:
+        if card_owner != actor.address:
             raise NotOwnContact()
         try:
             mobile = parse_phone(phone)

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels import ChannelAddress
 from reminders.facts import LEADER, Person, UnitFacts
 from reminders.outbox import NOTICE_RULE_PREFIX, enqueue
 from reminders.rules import recipient_blocked
@@ -28,9 +29,11 @@ BLOCKED_NOTE = "recipient blocked the bot"
 
 @dataclass(frozen=True)
 class ClaimedRow:
+    """A claimed outbox row: ``to`` is the recipient's address on the channel that sends it."""
+
     id: int
     recipient_id: int
-    chat_id: int
+    to: ChannelAddress
     text: str
     button_text: str | None
     callback_data: str | None
@@ -72,11 +75,11 @@ async def claim(session: AsyncSession, token: str, limit: int, now: datetime, le
     stmt = (
         update(T).where(T.c.id.in_(ids), due)
         .values(status="sending", claim_token=token, claimed_at=now, attempts=T.c.attempts + 1)
-        .returning(T.c.id, T.c.recipient_id, T.c.chat_id, T.c.text, T.c.button_text, T.c.callback_data,
-                   T.c.attempts, T.c.parse_mode)
+        .returning(T.c.id, T.c.recipient_id, T.c.channel, T.c.address, T.c.text, T.c.button_text,
+                   T.c.callback_data, T.c.attempts, T.c.parse_mode)
     )
     rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
-    return sorted((ClaimedRow(*r) for r in rows), key=lambda r: r.id)
+    return sorted((ClaimedRow(r[0], r[1], ChannelAddress(r[2], r[3]), *r[4:]) for r in rows), key=lambda r: r.id)
 
 
 def _mine(row_id: int, token: str):  # type: ignore[no-untyped-def]
@@ -158,16 +161,16 @@ async def _blocked_notices(session: AsyncSession, user_id: int):  # type: ignore
         unit_name = (await session.exec(select(Unit.name).where(Unit.id == unit_id))).scalar_one()  # type: ignore[call-overload]
         leaders: dict[int, Person] = {}
         rows = (await session.exec(  # type: ignore[call-overload]
-            select(User.id, User.telegram_id, Contact.name).join(Contact, Contact.user_id == User.id)
+            select(User.id, User.channel, User.address, Contact.name).join(Contact, Contact.user_id == User.id)
             .where(Contact.unit_id == unit_id, Contact.role == LEADER)
         )).all()
         rows += (await session.exec(  # type: ignore[call-overload]
-            select(User.id, User.telegram_id, User.full_name).join(Membership, Membership.user_id == User.id)
+            select(User.id, User.channel, User.address, User.full_name).join(Membership, Membership.user_id == User.id)
             .where(Membership.unit_id == unit_id, Membership.role == LEADER)
         )).all()
-        for uid, tg, name in rows:
+        for uid, channel, address, name in rows:
             if uid != user_id:
-                leaders.setdefault(uid, Person(name, uid, tg))
+                leaders.setdefault(uid, Person(name, uid, ChannelAddress(channel, address)))
         unit = UnitFacts(unit_id, unit_name, date.min, leaders=tuple(leaders.values()))
         blocked = Person(names.get(unit_id) or user_name or f"#{user_id}", user_id)
         notices.append(recipient_blocked(blocked, unit))

@@ -1,7 +1,7 @@
 """The facts the rules look at, loaded from the database with a handful of aggregate queries.
 
-Dates are Asia/Shanghai calendar dates. Recipients are people: bound (``user_id`` and
-``telegram_id`` set) or not yet bound (only a name from the contacts registry).
+Dates are Asia/Shanghai calendar dates. Recipients are people: bound (``user_id`` and ``address``, where
+they are reached, set) or not yet bound (only a name from the contacts registry).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels import ChannelAddress
 from bot.domain import HazardState, Role
 from bot.i18n import DEFAULT_LOCALE, locale_for
 from bot.services.summary import RankingLine
@@ -30,16 +31,16 @@ MAJOR = "重大隐患"
 
 @dataclass(frozen=True)
 class Person:
-    """Someone a reminder is for; ``user_id is None`` means not bound to Telegram yet."""
+    """Someone a reminder is for; ``user_id is None`` means not bound to the bot yet."""
 
     name: str
     user_id: int | None = None
-    telegram_id: int | None = None
-    locale: str = DEFAULT_LOCALE  # the language reminders are written in (their Telegram client's)
+    address: ChannelAddress | None = None
+    locale: str = DEFAULT_LOCALE  # the language reminders are written in (their messenger client's)
 
     @property
     def bound(self) -> bool:
-        return self.user_id is not None and self.telegram_id is not None
+        return self.user_id is not None and self.address is not None
 
 
 @dataclass(frozen=True)
@@ -118,16 +119,16 @@ async def load_facts(session: AsyncSession, tz: ZoneInfo, campaign_start: date) 
         bump(unit_id, when)
 
     users = {
-        uid: (tg, name, locale_for(language))
-        for uid, tg, name, language in (await session.exec(
-            select(User.id, User.telegram_id, User.full_name, User.language)
+        uid: (ChannelAddress(channel, address), name, locale_for(language))
+        for uid, channel, address, name, language in (await session.exec(
+            select(User.id, User.channel, User.address, User.full_name, User.language)
         )).all()
     }
 
     def person(user_id: int | None, fallback_name: str = "") -> Person:
         if user_id is not None and user_id in users:
-            tg, name, locale = users[user_id]
-            return Person(fallback_name or name, user_id, tg, locale)
+            address, name, locale = users[user_id]
+            return Person(fallback_name or name, user_id, address, locale)
         return Person(fallback_name)
 
     people: dict[tuple[int, str], dict[str, Person]] = defaultdict(dict)

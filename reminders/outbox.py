@@ -36,12 +36,12 @@ def outbox_rows(reminders: Iterable[Reminder], blocked_user_ids: frozenset[int] 
     for r in reminders:
         callback = r.action.pack()
         for person in r.recipients:
-            if not person.bound or person.user_id in blocked_user_ids:
+            if person.address is None or person.user_id is None or person.user_id in blocked_user_ids:
                 continue
             key = (r.rule, r.subject, r.period, person.user_id)
             rows.setdefault(key, {  # type: ignore[arg-type]
                 "rule": r.rule, "subject": r.subject, "period": r.period,
-                "recipient_id": person.user_id, "chat_id": person.telegram_id,
+                "recipient_id": person.user_id, "channel": person.address.channel, "address": person.address.address,
                 "text": r.text.render(person.locale), "button_text": r.button.render(person.locale),
                 "callback_data": callback, "status": "pending",
                 "attempts": 0, "not_before": now, "created_at": now,

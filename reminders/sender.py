@@ -15,7 +15,8 @@ claim was lost meanwhile (it waited longer than the lease and another sender too
 sender claims again while it still holds it is not queued twice. So a message goes out twice only
 when its sender died (or its lease ran out) while its request was in flight.
 
-This is the only module of ``reminders`` that imports aiogram.
+This is the only module of ``reminders`` that imports aiogram, and the Telegram adapter of the outbox: rows
+address a user on a channel (``ClaimedRow.to``), and only here is that address a Telegram chat id.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels import TELEGRAM
 from reminders import delivery
 from reminders.delivery import ClaimedRow
 from reminders.settings import ReminderSettings
@@ -111,6 +113,12 @@ class Pacer:
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+
+def _chat_id(row: ClaimedRow) -> int:
+    """The Telegram chat of the row's recipient: a private chat's id is its user's id, their address on the
+    ``telegram`` channel. A row for another channel has no chat here (0) and is recorded failed unsent."""
+    return int(row.to.address) if row.to.channel == TELEGRAM and row.to.address.isdigit() else 0
 
 
 def _markup(row: ClaimedRow) -> InlineKeyboardMarkup | None:
@@ -193,10 +201,10 @@ class Sender:
         blocked_chats: set[int] = set()
 
         def push(row: ClaimedRow, front: bool = False) -> None:
-            q = queues[row.chat_id]
+            q = queues[_chat_id(row)]
             if not q:
-                at = self._chat_ready.get(row.chat_id, 0.0)
-                heapq.heappush(ready, (at, row.id, row.chat_id))
+                at = self._chat_ready.get(_chat_id(row), 0.0)
+                heapq.heappush(ready, (at, row.id, _chat_id(row)))
             (q.appendleft if front else q.append)(row)
 
         async def send(row: ClaimedRow) -> None:
@@ -212,7 +220,7 @@ class Sender:
                 return
             held.discard(row.id)
             if outcome == "blocked":
-                blocked_chats.add(row.chat_id)
+                blocked_chats.add(_chat_id(row))
 
         try:
             while True:
@@ -295,17 +303,21 @@ class Sender:
             self.stats.taken_over += 1
             log.warning("outbox row %s: lease ran out while queued, another sender has it", row.id)
             return "taken_over"
+        if _chat_id(row) == 0:
+            self.stats.failed += 1
+            await self._record(delivery.record_failed, row.id, self.token, f"not a Telegram address: {row.to.channel}")
+            return "failed"
         try:
             await self.pacer.admit()
             # plain text: the bot may default to HTML, and site names are user input
             # reminders are plain text (the bot may default to HTML, and site names are user input); notices
             # are HTML with what people typed escaped
-            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=_markup(row),
+            message = await self.bot.send_message(_chat_id(row), row.text, reply_markup=_markup(row),
                                                   parse_mode=row.parse_mode)
         except TelegramRetryAfter as exc:
             self.stats.too_many_requests += 1
             self.pacer.pause(exc.retry_after)
-            self._chat_ready[row.chat_id] = time.monotonic() + exc.retry_after
+            self._chat_ready[_chat_id(row)] = time.monotonic() + exc.retry_after
             log.warning("429 from the Bot API: pausing %ss", exc.retry_after)
             await self._record(delivery.record_note, row.id, self.token, f"429 retry_after={exc.retry_after}")
             return "retry_after"

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import ScaledDecimal, UTCDateTime, utcnow
@@ -33,11 +33,14 @@ class Unit(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """A Telegram user known to the bot."""
+    """A person known to the bot, reached at ``(channel, address)`` (``bot.channels.ChannelAddress``: e.g.
+    ``telegram`` and the Telegram user id as text). One address per user; the pair is unique."""
 
     __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_app_user_channel_address"),)
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
     full_name: str = Field(default="", max_length=256)
     language: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts()
@@ -179,7 +182,7 @@ class InspectionHazard(SQLModel, table=True):
 
 class Photo(SQLModel, table=True):
     """One received image: the original bytes are in the photo store under ``storage_key``
-    (derived from ``sha256``). Belongs to a draft while a form is open, then to its record."""
+    (derived from ``sha256``); ``media_*`` is the channel's reference to it (``bot.channels.MediaRef``). Belongs to a draft while a form is open, then to its record."""
 
     __tablename__ = "photo"
     id: int | None = Field(default=None, primary_key=True)
@@ -189,8 +192,10 @@ class Photo(SQLModel, table=True):
     mime: str | None = Field(default=None, max_length=64)
     width: int | None = None
     height: int | None = None
-    telegram_file_id: str | None = Field(default=None, max_length=256)
-    telegram_file_unique_id: str | None = Field(default=None, max_length=64)
+    # the channel's reference to the picture as received (``bot.channels.MediaRef``), to send it again
+    media_channel: str | None = Field(default=None, max_length=16)
+    media_ref: str | None = Field(default=None, max_length=256)
+    media_unique: str | None = Field(default=None, max_length=64)
     stage: str = Field(max_length=16)
     draft_id: int | None = Field(default=None, foreign_key="draft.id", index=True)
     hazard_id: int | None = Field(default=None, foreign_key="hazard.id", index=True)

@@ -63,7 +63,8 @@ class ReminderOutbox(SQLModel, table=True):
     subject: str = Field(max_length=48)
     period: str = Field(max_length=48)
     recipient_id: int = Field(foreign_key="app_user.id", index=True)
-    chat_id: int = Field(sa_type=BigInteger)
+    channel: str = Field(max_length=16)  # the recipient's ``ChannelAddress`` when queued
+    address: str = Field(max_length=64)
     text: str = Field(max_length=16000)
     parse_mode: str | None = Field(default=None, max_length=8)
     button_text: str | None = Field(default=None, max_length=64)

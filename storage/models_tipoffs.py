@@ -1,6 +1,6 @@
 """Tables of tip-offs from the public (群众举报, 方案 四(二) "将群众举报查实的安全隐患一并纳入").
 
-Privacy: ``reporter_user_id``, ``reporter_chat_id`` and ``contact`` identify the reporter and are read
+Privacy: ``reporter_user_id`` (and their address), ``reporter_channel`` and ``contact`` identify the reporter and are read
 only by the district office's views; nothing else (township views, exports, logs) may show them.
 Tip-off photos are stored as EXIF-free re-encoded copies only (see ``bot/services/tipoff_photos.py``).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -32,7 +32,7 @@ class TipOff(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True, index=True)
     reporter_user_id: int = Field(foreign_key="app_user.id", index=True)
-    reporter_chat_id: int = Field(sa_type=BigInteger)
+    reporter_channel: str = Field(max_length=16)  # where it was reported (the user's address)
     reporter_locale: str = Field(default="zh", max_length=8)
     contact: str | None = Field(default=None, max_length=128)
     description: str = Field(max_length=4000)

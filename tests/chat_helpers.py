@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiogram.methods import SendMessage
 
+from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
 from storage.models import Hazard
@@ -49,7 +50,7 @@ async def hazard_row(h: Harness, hid: int) -> Hazard:
 
 async def actor_of(h: Harness, chat: LocalChat) -> Actor:
     """The person behind ``chat`` as the services see them."""
-    return await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+    return await h.core.services.users.touch(telegram_address(chat.user.id), chat.user.first_name, "zh-hans")
 
 
 async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:

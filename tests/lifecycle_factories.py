@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import func, select
 
 from bot.domain import HazardState, Role
-from bot.services.actors import Actor, load_actor
+from bot.services.actors import Actor, address_of, load_actor
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Membership, Unit, User
 from storage.models_lifecycle import Rectification, RectificationPlan
@@ -36,14 +36,14 @@ async def person(
 ) -> Actor:
     """A user named ``name`` holding each (role, unit code) of ``grants`` (a fresh Telegram id unless given)."""
     async with uow() as u:
-        user = User(telegram_id=telegram_id or next(_ids), full_name=name)
+        user = User(channel="telegram", address=str(telegram_id or next(_ids)), full_name=name)
         u.session.add(user)
         await u.session.flush()
         for role, code in grants:
             unit = (await u.session.exec(select(Unit).where(Unit.code == code))).one()
             u.session.add(Membership(user_id=user.id, unit_id=unit.id, role=role.value))  # type: ignore[arg-type]
         await u.session.flush()
-        actor = await load_actor(u.session, user, {user.telegram_id} if admin else set())
+        actor = await load_actor(u.session, user, frozenset({address_of(user)}) if admin else frozenset())
         await u.commit()
         return actor
 

@@ -30,7 +30,7 @@ async def unit(session: AsyncSession, code: str) -> Unit:
 
 
 async def user(session: AsyncSession, telegram_id: int = 1) -> User:
-    u = User(telegram_id=telegram_id, full_name="测试员")
+    u = User(channel="telegram", address=str(telegram_id), full_name="测试员")
     session.add(u)
     await session.flush()
     return u

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb
@@ -100,8 +101,8 @@ async def test_a_reason_typed_after_the_role_was_removed_elsewhere_rejects_nothi
     h = harness
     inspector = await h.bind(8301, "inspector", HOME, "李检查")
     reviewer = await h.bind(8302, "reviewer", HOME, "王审核")
-    hid = await hazard(h.core.uow, await h.core.services.users.touch(8301, "李检查", "zh-hans"))
-    second = await hazard(h.core.uow, await h.core.services.users.touch(8301, "李检查", "zh-hans"))
+    hid = await hazard(h.core.uow, await h.core.services.users.touch(telegram_address(8301), "李检查", "zh-hans"))
+    second = await hazard(h.core.uow, await h.core.services.users.touch(telegram_address(8301), "李检查", "zh-hans"))
     await reviewer.say("/review")
     await reviewer.press(1)
     await reviewer.press("驳回")

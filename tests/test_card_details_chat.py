@@ -10,6 +10,7 @@ import re
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from storage.models import Hazard, Inspection
 from tests.conftest import Harness
 from tests.forms_flow import (
@@ -42,7 +43,7 @@ async def _card(chat, site: str) -> str:  # type: ignore[no-untyped-def]
 async def test_a_hazard_given_only_a_pin_shows_its_coordinates_and_the_nearest_address(harness: Harness) -> None:
     h = harness
     inspector = await h.bind(701, "inspector", HOME, "李检查")
-    actor = await h.core.services.users.touch(701, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(701), "李检查", "zh-hans")
     neighbour = await hazard(h.core.uow, actor, site_name="隔壁仓库")
     far = await hazard(h.core.uow, actor, site_name="远处仓库")
     async with h.core.uow() as u:  # 14 m and 2 km from the pin the inspector will send

@@ -10,6 +10,7 @@ from datetime import date
 from aiogram.methods import SendDocument
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.services.case_view import event_lines
 from storage.models import Hazard, HazardEvent, Unit
@@ -106,7 +107,7 @@ async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(h
     other_reviewer = await h.bind(2203, "reviewer", OTHER, "朝外审核")
     office = await h.bind(2204, "office", OFFICE, "张办公室")
     other_inspector = await h.bind(2205, "inspector", OTHER, "朝外检查")  # who rectifies it from now on
-    creator = await h.core.services.users.touch(2201, "李检查", "zh-hans")
+    creator = await h.core.services.users.touch(telegram_address(2201), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.REGISTERED, full_plan=True)
     # no discovery photo, as a hazard imported from a ledger: a correction does not have to add one
     number = (await hazard_row(h, hid)).ledger_number

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import LocalChat
 from bot.services.lifecycle import FiveImplementations
@@ -138,7 +139,7 @@ async def test_after_registration_the_five_implementations_do_not_move_the_deadl
     h = harness
     inspector = await h.bind(311, "inspector", HOME, "李检查")
     hid = await _registered(h, inspector, date(2018, 10, 20))
-    actor = await h.core.services.users.touch(311, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(311), "李检查", "zh-hans")
     before = await hazard_row(h, hid)
     try:
         await h.core.services.lifecycle.set_plan(actor, hid, FiveImplementations(deadline=date(2018, 12, 31)))
@@ -202,7 +203,7 @@ async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: 
     h = harness
     inspector = await h.bind(341, "inspector", HOME, "李检查")
     reviewer = await h.bind(342, "reviewer", HOME, "王审核")
-    actor = await h.core.services.users.touch(341, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(341), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor)
     await reviewer.say("/review")
     await reviewer.press(1)

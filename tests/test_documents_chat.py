@@ -11,6 +11,7 @@ from aiogram.methods import AnswerCallbackQuery, SendDocument
 from aiogram.types import BufferedInputFile
 from docx import Document
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from handlers.hazard_callbacks import CASE_FILE, HazardCb
 from tests.conftest import Harness
@@ -26,7 +27,7 @@ async def test_the_card_hands_out_the_notice_and_the_case_file(harness: Harness)
     h = harness
     office = await h.bind(301, "office", "区安委会办公室", "张办公室")
     contact = await h.bind(302, "contact", "建外街道", "陈联络")
-    actor = await h.core.services.users.touch(301, "张办公室", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(301), "张办公室", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, site_name="某某仓库")
 
     await office.say("/find 某某仓库")

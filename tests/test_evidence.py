@@ -337,7 +337,7 @@ async def test_the_evidence_record_keeps_exif_facts_and_content_addressed_copies
     original = (photos_dir / "DSCN0010.jpg").read_bytes()
     result = await make_evidence(original, INFO)
     async with uow() as u:
-        user = User(telegram_id=10_000_000_001, full_name="张三")
+        user = User(channel="telegram", address=str(10_000_000_001), full_name="张三")
         u.session.add(user)
         await u.session.flush()
         draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]
@@ -380,7 +380,7 @@ async def test_the_rectification_picture_needs_a_before_and_an_after(
     red = encode(Image.new("RGB", (800, 600), (200, 30, 30)), "JPEG")
     blue = encode(Image.new("RGB", (800, 600), (30, 30, 200)), "JPEG")
     async with uow() as u:
-        user = User(telegram_id=10_000_000_002, full_name="张三")
+        user = User(channel="telegram", address=str(10_000_000_002), full_name="张三")
         u.session.add(user)
         await u.session.flush()
         draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]

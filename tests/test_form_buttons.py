@@ -9,6 +9,7 @@ from typing import Any
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
 
+from bot.channels import telegram_address
 from tests.conftest import Harness
 
 GENERIC_FAILURE = "抱歉"
@@ -151,7 +152,7 @@ async def test_a_forgotten_discard_confirmation_expires_once_the_form_moves_on(h
     await chat.press_button(forgotten)
     answers = [m for m, _ in harness.session.responses[before:] if isinstance(m, AnswerCallbackQuery)]
     assert answers and "过期" in (answers[0].text or ""), answers
-    actor = await harness.core.services.users.touch(606, chat.user.full_name, chat.user.language_code)
+    actor = await harness.core.services.users.touch(telegram_address(606), chat.user.full_name, chat.user.language_code)
     current = await harness.core.services.forms.current(actor, "zh")
     assert current.kind == "question" and current.field is not None and current.field.key != "site_name", current
     await chat.say("/cancel")  # asked now, it still discards

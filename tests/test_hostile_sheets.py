@@ -19,6 +19,7 @@ from aiogram.methods import GetFile
 from openpyxl import load_workbook
 from sqlalchemy import delete
 
+from bot.channels import telegram_address
 from handlers import media
 from storage.models import Membership
 from tests import hostile_sheets as hs
@@ -82,7 +83,7 @@ async def test_a_hostile_spreadsheet_is_refused_without_growing_the_bot(name: st
 
 
 async def _user_id(harness: Harness, telegram_id: int) -> int:
-    actor = await harness.core.services.users.touch(telegram_id, "测试用户", "zh-hans")
+    actor = await harness.core.services.users.touch(telegram_address(telegram_id), "测试用户", "zh-hans")
     return actor.user_id
 
 

@@ -21,6 +21,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import LocalChat, plain
 from storage.models import Hazard
@@ -42,7 +43,7 @@ async def _state(h: Harness, hid: int) -> str:
 async def _awaiting_review(h: Harness) -> tuple[LocalChat, LocalChat, int]:
     inspector = await h.bind(301, "inspector", HOME, "李检查")
     reviewer = await h.bind(302, "reviewer", HOME, "王审核")
-    actor = await h.core.services.users.touch(inspector.user.id, inspector.user.first_name, "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(inspector.user.id), inspector.user.first_name, "zh-hans")
     hid = await hazard(h.core.uow, actor)
     await reviewer.say("/review")
     await reviewer.press(1)  # the card, with 审核通过 / 退回

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.services.ledger_export import ExportFilter, inspection_rows
 from bot.services.summary import compute_status
@@ -40,7 +41,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     inspector = await h.bind(2301, "inspector", HOME, "李检查")
     inspector2 = await h.bind(2302, "inspector", HOME, "赵复查")
     office = await h.bind(2303, "office", OFFICE, "张办公室")
-    creator = await h.core.services.users.touch(2301, "李检查", "zh-hans")
+    creator = await h.core.services.users.touch(telegram_address(2301), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.RECTIFIED, full_plan=True, rectified_by=creator)
     assert await _rows(h) == []
 
@@ -86,7 +87,7 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
 async def test_an_inspection_of_type_re_inspection_records_the_hazards_result(harness: Harness) -> None:
     h = harness
     inspector = await h.bind(2401, "inspector", HOME, "李检查")
-    creator = await h.core.services.users.touch(2401, "李检查", "zh-hans")
+    creator = await h.core.services.users.touch(telegram_address(2401), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.REGISTERED, full_plan=True)
     async with h.core.uow() as u:
         number = (await u.session.get(Hazard, hid)).ledger_number  # type: ignore[union-attr]

@@ -1,7 +1,13 @@
 """The layers import downwards only: ``storage`` (tables, migrations, readers and writers of bytes) knows
 nothing of ``bot`` (use cases, channels), so the use cases can change without touching the storage and a
 storage module can be read on its own; and no modules import each other, directly or round a longer circle.
-Checked on the source: every import statement, also inside functions and ``TYPE_CHECKING`` blocks."""
+Checked on the source: every import statement, also inside functions and ``TYPE_CHECKING`` blocks.
+
+Channel-free at the seam (issue 18, ``docs/channels.md``): outside ``handlers/``, the Telegram run modes listed in
+``TELEGRAM_RUN_MODES`` and the outbox's Telegram adapter (``reminders/sender.py``), no module of ``bot/``,
+``reminders/`` or ``storage/`` imports aiogram or names a Telegram chat, file or user id (``TELEGRAM_TOKENS``):
+services see ``bot.channels.ChannelAddress`` and ``MediaRef``, so a second channel adds an adapter and a renderer
+and touches no service."""
 
 from __future__ import annotations
 
@@ -102,3 +108,84 @@ def test_the_check_sees_imports_inside_functions_and_relative_ones() -> None:
     source = "def f():\n    from bot.core import open_core\n    import bot.settings\nfrom ..services import x\n"
     assert imported_modules(source, "bot.forms") == {
         "bot.core", "bot.core.open_core", "bot.settings", "bot.services", "bot.services.x"}
+
+
+# ---- channel-free at the seam (issue 18; docs/channels.md) ------------------------------------------------------
+
+#: the modules of ``bot/`` (and one of ``storage/``) that run the bot on Telegram (and may import aiogram and name its ids); they stay where
+#: they are for now, the list makes the rule explicit
+TELEGRAM_RUN_MODES = frozenset({
+    "bot.app", "bot.callback_answers", "bot.concurrency", "bot.dedup", "bot.i18n_telegram", "bot.local_chat",
+    "bot.local_session", "bot.logging_setup", "bot.middlewares", "bot.polling", "bot.response_types",
+    "bot.router_gates", "bot.shared_state", "bot.terminal", "bot.throttle", "bot.update_middleware", "bot.updates",
+    "bot.webhook", "bot.cli.reminders",
+    "storage.fsm_storage",  # aiogram's FSM storage kept in the database (a run mode's, though it lives in storage)
+})
+#: the outbox's Telegram adapter: turns a ``ChannelAddress`` into a chat id
+TELEGRAM_ADAPTERS = frozenset({"reminders.sender"})
+#: a Telegram chat id, file id or user id by name
+TELEGRAM_TOKENS = frozenset({"telegram_id", "telegram_file_id", "telegram_file_unique_id", "chat_id"})
+
+
+def telegram_knowledge(source: str, package: str) -> list[str]:
+    """What in ``source`` knows Telegram: aiogram imported, or a Telegram id named — as a name, attribute,
+    argument, keyword, definition, import alias or a string that is exactly the name (a dict key, a column);
+    prose in docstrings and comments does not count."""
+    found = sorted(m for m in imported_modules(source, package) if m == "aiogram" or m.startswith("aiogram."))
+    for node in ast.walk(ast.parse(source)):
+        names: list[str | None] = []
+        if isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        elif isinstance(node, ast.arg | ast.keyword):
+            names = [node.arg]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = [node.name]
+        elif isinstance(node, ast.alias):
+            names = [node.name.rpartition(".")[2], node.asname]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [node.value]
+        found += [f"{name} (line {getattr(node, 'lineno', '?')})" for name in names if name in TELEGRAM_TOKENS]
+    return found
+
+
+def channel_free_modules() -> dict[str, Path]:
+    """Every module that must not know Telegram: ``bot/`` but its run modes, ``reminders/`` but the sender,
+    ``storage/`` but the Alembic revisions (they name the columns they change)."""
+    out = {}
+    for pkg in ("bot", "reminders", "storage"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            name = module_of(path)
+            if "versions" in path.parts or name in TELEGRAM_RUN_MODES or name in TELEGRAM_ADAPTERS:
+                continue
+            out[name] = path
+    return out
+
+
+def test_services_reminders_and_storage_know_no_telegram() -> None:
+    offenders = {}
+    for name, path in sorted(channel_free_modules().items()):
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        if found := telegram_knowledge(path.read_text(encoding="utf-8"), package):
+            offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_listed_telegram_modules_exist() -> None:
+    listed = TELEGRAM_RUN_MODES | TELEGRAM_ADAPTERS
+    assert {m for m in listed if not (ROOT / (m.replace(".", "/") + ".py")).is_file()} == set()
+    assert "bot.services.notices" in channel_free_modules() and "storage.models" in channel_free_modules()
+
+
+def test_the_telegram_check_sees_ids_and_aiogram_but_not_prose() -> None:
+    source = (
+        '"""Sends to a chat_id."""\n'
+        "from aiogram.types import Message\n"
+        "def f(chat_id):\n    return row.telegram_file_id, {'chat_id': 1}, User(telegram_id=2)\n"
+        "x = 1  # chat_id in a comment\n"
+    )
+    assert telegram_knowledge(source, "bot.services") == [
+        "aiogram.types", "aiogram.types.Message",
+        "chat_id (line 3)", "telegram_file_id (line 4)", "chat_id (line 4)", "telegram_id (line 4)"]
+    assert telegram_knowledge('"""chat_id and telegram_id in prose."""\nchat = address\n', "reminders") == []

@@ -13,6 +13,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
@@ -195,7 +196,7 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
         await inspector._feed(h.factory.callback(inspector.user, message, HazardCb(id=hid, a="o").pack()))
     assert await _state(h, hid) == ("pending_review", 1)
     refused = [r for r in caplog.records if "refused callback" in r.getMessage()]
-    outsider_id = (await h.core.services.users.touch(303, "外单位审核", "zh-hans")).user_id
+    outsider_id = (await h.core.services.users.touch(telegram_address(303), "外单位审核", "zh-hans")).user_id
     # who pressed, by our own user id; never the Telegram id (personal data)
     assert len(refused) == 2 and f"from user {outsider_id}:" in refused[0].getMessage()
     assert "303" not in refused[0].getMessage()
@@ -223,7 +224,7 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
     await h.bind(401, "inspector", HOME, "李检查")
     reviewer = await h.bind(402, "reviewer", HOME, "王审核")
     office = await h.bind(403, "office", OFFICE, "张办公室")
-    actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(401), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, level="重大隐患")
 
     await open_first(reviewer, "/review")
@@ -264,7 +265,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     office = await h.bind(502, "office", OFFICE, "张办公室")
     await h.bind(503, "leader", HOME, "刘领导")
     await h.bind(504, "contact", HOME, "陈联络")
-    actor = await h.core.services.users.touch(501, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(501), "李检查", "zh-hans")
     open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
 
@@ -370,10 +371,10 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
     h = harness
     inspector = await h.bind(701, "inspector", HOME, "李检查")
     reviewer = await h.bind(702, "reviewer", HOME, "王审核")
-    actor = await h.core.services.users.touch(701, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(701), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     stored = await h.core.services.photos.keep_original((photos_dir / "landscape_6.jpg").read_bytes())
-    found = await h.core.services.lifecycle.add_photo(actor, stored, None, None, PhotoStage.DISCOVERY, hid)
+    found = await h.core.services.lifecycle.add_photo(actor, stored, None, PhotoStage.DISCOVERY, hid)
     async with h.core.uow() as u:  # as the hazard form attaches its photos on submission
         photo = await u.session.get(Photo, found)
         assert photo is not None
@@ -414,7 +415,7 @@ async def _five_implementations_begun(h: Harness, base: int) -> LocalChat:
     await h.bind(base, "inspector", HOME, "李检查")
     reviewer = await h.bind(base + 1, "reviewer", HOME, "王审核")
     office = await h.bind(base + 2, "office", OFFICE, "张办公室")
-    actor = await h.core.services.users.touch(base, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(base), "李检查", "zh-hans")
     await hazard(h.core.uow, actor, level="重大隐患")
     await open_first(reviewer, "/review")
     await reviewer.press("审核通过")
@@ -470,8 +471,8 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     h = harness
     fixer = await h.bind(431, "inspector", HOME, "李整改")
     checker = await h.bind(432, "inspector", HOME, "赵复查")
-    actor = await h.core.services.users.touch(431, "李整改", "zh-hans")
-    fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(431), "李整改", "zh-hans")
+    fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
     await open_first(checker, "/rectify")
     await checker.press("复查不合格")
@@ -506,7 +507,7 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
 async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True) -> LocalChat:
     fixer = await h.bind(base, "inspector", HOME, "李整改")
     checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
-    fixer_actor = await h.core.services.users.touch(fixer.user.id, fixer.user.full_name, "zh-hans")
+    fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
     await hazard(h.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
     await open_first(checker, "/rectify")
     await checker.press("复查不合格")
@@ -563,7 +564,7 @@ async def test_evidence_keeps_one_document_and_asks_again_for_other_content(harn
 
     h = harness
     await h.bind(461, "inspector", HOME, "李检查")
-    actor = await h.core.services.users.touch(461, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(461), "李检查", "zh-hans")
     await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     inspector = h.chat(461, "李检查")
     await open_first(inspector, "/rectify")
@@ -628,7 +629,7 @@ async def test_office_roles_given_at_a_township_before_the_rule_count_for_nothin
     assert last_text(h, newcomer) == "区安委会办公室角色只能绑定在区安委会办公室，不能绑定在建外街道。", last_text(h, newcomer)
 
     holder = await h.bind(622, "inspector", HOME, "老办公室")
-    actor = await h.core.services.users.touch(622, "老办公室", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(622), "老办公室", "zh-hans")
     async with h.core.uow() as u:
         u.session.add(Membership(user_id=actor.user_id, unit_id=township.id, role="office"))
         await u.commit()
@@ -684,7 +685,7 @@ async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of
     old_done = next(b for b in checker.buttons() if "完成" in b.text)
     await checker.press("取消")
     await checker.press("确认放弃")
-    fixer = await h.core.services.users.touch(511, "李整改", "zh-hans")
+    fixer = await h.core.services.users.touch(telegram_address(511), "李整改", "zh-hans")
     await hazard(h.core.uow, fixer, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer,
                  site_name="王XX仓库")
     await checker.say("/rectify")
@@ -711,7 +712,7 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     inspector = await h.bind(521, "inspector", HOME, "李检查")
     reviewer = await h.bind(522, "reviewer", HOME, "王审核")
     reviewer2 = await h.bind(523, "reviewer", HOME, "钱审核")
-    actor = await h.core.services.users.touch(521, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(521), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, level="重大隐患")
     await open_first(inspector, "/rectify")
     await inspector.press("报告整改")

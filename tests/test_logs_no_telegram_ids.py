@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import Chat, Message
 
+from bot.channels import telegram_address
 from bot.local_chat import Button, LocalChat
 from bot.logging_setup import configure_logging
 from bot.services.lifecycle import Action
@@ -46,7 +47,7 @@ async def test_refused_buttons_undeliverable_notices_and_failures_log_no_telegra
         reviewer = await harness.bind(REVIEWER, "reviewer", "建外街道", name="王审核")
         outsider = await harness.bind(OUTSIDER, "reviewer", "朝外街道", name="赵外人")
         stranger = harness.chat(STRANGER, "陌生人")
-        actor = await harness.core.services.users.touch(INSPECTOR, "李检查", "zh-hans")
+        actor = await harness.core.services.users.touch(telegram_address(INSPECTOR), "李检查", "zh-hans")
         hid = await hazard(harness.core.uow, actor)
         approve = HazardCb(id=hid, a=CODE_OF[Action.APPROVE]).pack()
 

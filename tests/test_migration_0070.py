@@ -15,7 +15,7 @@ async def test_the_subscription_table_goes_down_and_up_again(database_url: str) 
     try:
         uow = make_uow_factory(engine)
         async with uow() as u:
-            user = User(telegram_id=99, full_name="领导")
+            user = User(channel="telegram", address=str(99), full_name="领导")
             u.session.add(user)
             await u.session.flush()
             u.session.add(RankSubscription(user_id=user.id))  # type: ignore[arg-type]

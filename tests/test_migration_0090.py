@@ -21,7 +21,7 @@ async def test_office_roles_outside_the_office_are_removed_and_the_rest_kept(dat
         async with uow() as u:
             office = (await u.session.exec(select(Unit).where(Unit.code == "dept-01"))).one()
             township = (await u.session.exec(select(Unit).where(Unit.code == "110105001"))).one()
-            person = User(telegram_id=90001, full_name="老办公室")
+            person = User(channel="telegram", address=str(90001), full_name="老办公室")
             u.session.add(person)
             await u.session.flush()
             for unit, role in ((township, "office"), (township, "reviewer"), (office, "office")):

@@ -34,11 +34,11 @@ async def test_the_outbox_loses_and_regains_its_parse_mode(database_url: str) ->
         uow = make_uow_factory(engine)
         markup = "&lt;" * 1500  # 1500 characters as Telegram counts them, 6000 stored
         async with uow() as u:
-            user = User(telegram_id=77, full_name="收件人")
+            user = User(channel="telegram", address=str(77), full_name="收件人")
             u.session.add(user)
             await u.session.flush()
             u.session.add(ReminderOutbox(rule="notice.hazard_step", subject="hazard_event:1", period="",
-                                         recipient_id=user.id, chat_id=77, text=markup, parse_mode="HTML"))  # type: ignore[arg-type]
+                                         recipient_id=user.id, channel="telegram", address="77", text=markup, parse_mode="HTML"))  # type: ignore[arg-type]
             await u.commit()
         async with uow() as u:
             [row] = (await u.session.exec(select(ReminderOutbox))).all()

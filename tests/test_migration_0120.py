@@ -37,7 +37,7 @@ async def test_inspections_lose_and_regain_their_void_and_log(database_url: str)
         uow = make_uow_factory(engine)
         now = datetime(2018, 10, 15, 2, tzinfo=UTC)
         async with uow() as u:
-            user = User(telegram_id=78, full_name="张办公室")
+            user = User(channel="telegram", address=str(78), full_name="张办公室")
             unit = Unit(code="t-0120", name="测试单位", kind="街乡")
             u.session.add_all([user, unit])
             await u.session.flush()

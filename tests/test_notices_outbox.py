@@ -17,6 +17,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.local_chat import Button, LocalChat, plain
 from bot.local_session import LocalSession
@@ -66,14 +67,14 @@ def _fail_for(chat_id: int):  # type: ignore[no-untyped-def]
 async def _outbox(h: Harness) -> list[tuple[str, str, int, str]]:
     async with h.core.uow() as u:
         rows = (await u.session.exec(select(ReminderOutbox).order_by(ReminderOutbox.id))).all()  # type: ignore[arg-type]
-        return [(r.rule, r.subject, r.chat_id, r.status) for r in rows]
+        return [(r.rule, r.subject, int(r.address), r.status) for r in rows]
 
 
 async def test_the_inspector_is_told_although_the_reviewers_own_answer_fails_after_the_commit(harness: Harness) -> None:
     h = harness
     await _bind(h, INSPECTOR, "inspector", "建外街道", "Li Jiancha", "en")
     reviewer = await _bind(h, REVIEWER, "reviewer", "建外街道", "王审核")
-    hid = await hazard(h.core.uow, await h.core.services.users.touch(INSPECTOR, "Li Jiancha", "en"))
+    hid = await hazard(h.core.uow, await h.core.services.users.touch(telegram_address(INSPECTOR), "Li Jiancha", "en"))
     before = len(_sent(h.session, INSPECTOR))
 
     h.session.on_request = _fail_for(REVIEWER)
@@ -137,7 +138,7 @@ async def test_a_notice_committed_before_the_process_died_is_delivered_by_a_fres
     async with open_harness(database_url, tmp_path, clock=clock) as first:
         await _bind(first, INSPECTOR, "inspector", "建外街道", "Li Jiancha", "en")
         await _bind(first, REVIEWER, "reviewer", "建外街道", "王审核")
-        hid = await hazard(first.core.uow, await first.core.services.users.touch(INSPECTOR, "Li Jiancha", "en"))
+        hid = await hazard(first.core.uow, await first.core.services.users.touch(telegram_address(INSPECTOR), "Li Jiancha", "en"))
         # this process delivers nothing after the update, and its answer to the reviewer never returns
         reviewer = LocalChat(first.dp, first.bot, first.session, first.factory, UpdateFactory.user(REVIEWER, "王审核"))
         stuck = asyncio.Event()
@@ -168,7 +169,7 @@ async def test_someone_who_blocked_the_bot_is_skipped_until_they_write_to_it_aga
     h = harness
     inspector = await _bind(h, INSPECTOR, "inspector", "建外街道", "李检查")
     reviewer = await _bind(h, REVIEWER, "reviewer", "建外街道", "王审核")
-    actor = await h.core.services.users.touch(INSPECTOR, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(INSPECTOR), "李检查", "zh-hans")
     first, second, third = [await hazard(h.core.uow, actor) for _ in range(3)]
 
     def blocked(method: TelegramMethod[object]) -> None:

@@ -58,13 +58,13 @@ async def test_updates_from_no_person_a_bot_or_an_impossible_id_are_ignored_quie
         else:
             assert not [m for m in sent if isinstance(m, SendMessage | AnswerCallbackQuery)], (update.event_type, sent)
     async with harness.core.uow() as u:  # nobody was recorded as a user
-        ids = set((await u.session.exec(select(UserRow.telegram_id))).all())
+        ids = {int(a) for a in (await u.session.exec(select(UserRow.address))).all()}
     assert not ids & {OTHER_BOT.id, ANONYMOUS_ADMIN.id, 970, 2**63, 976}
 
 
 async def _open_draft(h: Harness, chat: LocalChat) -> Draft:
     async with h.core.uow() as u:
-        user = (await u.session.exec(select(UserRow).where(UserRow.telegram_id == chat.user.id))).one()
+        user = (await u.session.exec(select(UserRow).where(UserRow.address == str(chat.user.id)))).one()
         return (await u.session.exec(select(Draft).where(
             Draft.user_id == user.id, Draft.status == DraftStatus.ACTIVE.value))).one()
 

@@ -15,6 +15,7 @@ from aiogram.methods import GetFile
 from sqlmodel import col, func, select
 
 import handlers.media as media
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from storage.models import Photo
 from storage.models_lifecycle import Rectification
@@ -147,7 +148,7 @@ async def test_a_heic_sent_with_no_type_and_no_name_is_taken_by_its_content(harn
 async def test_in_the_rectification_step_a_heic_with_no_type_is_a_photo_not_a_document(harness: Harness) -> None:
     h = harness
     await h.bind(74007, "inspector", "建外街道", "李检查")
-    actor = await h.core.services.users.touch(74007, "李检查", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(74007), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     chat = h.chat(74007, "李检查")
     await chat.say("/rectify")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.cli import build_parser, settings_from
 from bot.domain import HazardState, PhotoStage
 from storage.models import Draft, Photo
@@ -74,10 +75,10 @@ async def test_prune_removes_only_what_nothing_names_and_only_when_old(
     # a photo kept for a life-cycle step that never attached it (``LifecycleService.add_photo`` alone; the
     # forms keep theirs in their draft)
     await h.bind(75004, "inspector", "建外街道", "赵整改")
-    fixer = await h.core.services.users.touch(75004, "赵整改", "zh-hans")
+    fixer = await h.core.services.users.touch(telegram_address(75004), "赵整改", "zh-hans")
     hid = await hazard(h.core.uow, fixer, state=HazardState.REGISTERED)
     stored = await h.core.services.photos.keep_original(_picture(5))
-    await h.core.services.lifecycle.add_photo(fixer, stored, None, None, PhotoStage.ACCEPTANCE, hid)
+    await h.core.services.lifecycle.add_photo(fixer, stored, None, PhotoStage.ACCEPTANCE, hid)
     # files nothing ever named: one old, one young
     _, old_stray = await store.put(b"left behind by a crash")
     _, young_stray = await store.put(b"received a minute ago")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import func, select
 
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.domain import Role
 from bot.services.actors import Actor, Grant
@@ -28,7 +29,7 @@ async def _setup(uow: UowFactory) -> tuple[PlanService, Actor, int]:
         u.session.add(Membership(user_id=me.id, unit_id=a.id, role=Role.REVIEWER.value))  # type: ignore[arg-type]
         await u.commit()
         grant = Grant(Role.REVIEWER, a.id, a.code, a.name, True)  # type: ignore[arg-type]
-        return PlanService(uow, fixed_clock(NOW), RULES.campaign), Actor(me.id, 1, "审核员", (grant,)), a.id  # type: ignore[arg-type]
+        return PlanService(uow, fixed_clock(NOW), RULES.campaign), Actor(me.id, telegram_address(1), "审核员", (grant,)), a.id  # type: ignore[arg-type]
 
 
 async def test_filing_again_replaces_the_plan_and_its_rows(uow: UowFactory) -> None:

@@ -43,7 +43,7 @@ async def _burst(database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFix
         pool = h.core.engine.pool
         assert (pool.size(), pool._max_overflow, pool._timeout) == (2, 0, 0.01)  # type: ignore[attr-defined]
         actors = await _forms_open(h.core, CHATS)
-        chats = [h.chat(a.telegram_id, a.full_name) for a in actors]
+        chats = [h.chat(int(a.address.address), a.full_name) for a in actors]
         with caplog.at_level(logging.ERROR, logger="hazardbot.errors"):
             await asyncio.gather(*(chat.say("建外街道") for chat in chats))  # 所属街乡, typed
         failed = sum(1 for r in caplog.records if r.name == "hazardbot.errors" and r.levelno >= logging.ERROR)

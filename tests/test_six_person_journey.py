@@ -299,14 +299,14 @@ async def test_six_people_take_a_major_tipoff_to_closure_each_acting_from_the_no
     # every notice in its recipient's language: the English reviewer's buttons in English, everyone else's in Chinese
     async with h.core.uow() as u:
         sent = (await u.session.exec(select(ReminderOutbox))).all()
-    buttons = {(r.chat_id, r.button_text) for r in sent if r.button_text}
+    buttons = {(int(r.address), r.button_text) for r in sent if r.button_text}
     to_reviewer = {b for c, b in buttons if c == REVIEWER}
     assert {"Open tip-off", "🔎 Open and review", "📂 Open the hazard", "🔍 Open and re-inspect"} <= to_reviewer
     assert not any(_CJK.search(b) for b in to_reviewer), to_reviewer
     assert all(_CJK.search(b) for c, b in buttons if c != REVIEWER), buttons
     english = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+")  # the words around what people typed (site, reasons)
-    assert all(english.search(plain(r.text)) for r in sent if r.chat_id == REVIEWER)
-    assert not any(english.search(plain(r.text).replace(WHY, "")) for r in sent if r.chat_id != REVIEWER)
+    assert all(english.search(plain(r.text)) for r in sent if int(r.address) == REVIEWER)
+    assert not any(english.search(plain(r.text).replace(WHY, "")) for r in sent if int(r.address) != REVIEWER)
     assert {r.status for r in sent} == {"sent"}
 
 

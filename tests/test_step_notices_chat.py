@@ -45,7 +45,7 @@ async def _told_since(h: Harness, after: int) -> tuple[list[Told], int]:
         rows = (await u.session.exec(select(ReminderOutbox).where(col(ReminderOutbox.id) > after)
                                      .order_by(col(ReminderOutbox.id)))).all()
     last = max([after, *(r.id or 0 for r in rows)])
-    return [Told(r.chat_id, plain(r.text), r.button_text) for r in rows if r.rule == "notice.hazard_step"], last
+    return [Told(int(r.address), plain(r.text), r.button_text) for r in rows if r.rule == "notice.hazard_step"], last
 
 
 def _notice_button(h: Harness, chat: LocalChat) -> tuple[str, Button]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.domain import HazardState
 from tests.conftest import open_harness
@@ -19,7 +20,7 @@ LATE_IN_BERLIN = datetime(2019, 6, 12, 20, 30, tzinfo=UTC)
 async def test_the_form_and_the_card_agree_on_today_in_the_configured_zone(database_url: str, tmp_path: Path) -> None:
     async with open_harness(database_url, tmp_path, clock=fixed_clock(LATE_IN_BERLIN), timezone="Europe/Berlin") as h:
         chat = await h.bind(301, "inspector", "建外街道", "李检查")
-        actor = await h.core.services.users.touch(301, "李检查", "zh-hans")
+        actor = await h.core.services.users.touch(telegram_address(301), "李检查", "zh-hans")
         for site, deadline in (("柏林今日到期仓库", date(2019, 6, 12)), ("柏林昨日到期仓库", date(2019, 6, 11))):
             await hazard(h.core.uow, actor, state=HazardState.REGISTERED, deadline=deadline, site_name=site)
 

@@ -3,6 +3,7 @@ senders blocked by the district office — all configurable in ``Settings``."""
 
 from __future__ import annotations
 
+from bot.channels import telegram_address
 from tests.tipoff_helpers import PHOTOS, SANLITUN, last, report
 
 REPORTER = 880_002_001
@@ -61,4 +62,4 @@ async def test_office_blocks_and_unblocks_a_sender_without_seeing_more(harness) 
 
 
 async def _actor(harness):  # type: ignore[no-untyped-def]
-    return await harness.core.services.users.touch(REPORTER, "测试用户", "zh-hans")
+    return await harness.core.services.users.touch(telegram_address(REPORTER), "测试用户", "zh-hans")

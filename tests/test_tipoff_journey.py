@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from bot.cli.tipoffs import export_csv
 from bot.domain import PhotoStage
 from bot.services.ledger_export import ExportFilter, hazard_rows
@@ -68,7 +69,7 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
     assert hazard.description.startswith("幸福村中路12号地下室")
     assert hazard.latitude == pytest.approx(39.93418)
     assert [p.stage for p in photos] == [PhotoStage.TIPOFF.value] * 2
-    assert all(p.telegram_file_id is None for p in photos)
+    assert all(p.media_ref is None for p in photos)
     assert (await tipoff(harness, number)).hazard_id == hazard.id
     evidence = await harness.core.services.evidence.copies(hazard_id=hazard.id)
     assert len(evidence) == 2 and not any(has_exif(e.data) for e in evidence)
@@ -143,7 +144,7 @@ async def test_contact_is_shown_to_the_office_only(harness, caplog: pytest.LogCa
 
 
 async def _actor(harness, telegram_id: int):  # type: ignore[no-untyped-def]
-    return await harness.core.services.users.touch(telegram_id, "x", "zh")
+    return await harness.core.services.users.touch(telegram_address(telegram_id), "x", "zh")
 
 
 async def test_tipoff_photos_keep_no_original_bytes(harness) -> None:
@@ -155,7 +156,7 @@ async def test_tipoff_photos_keep_no_original_bytes(harness) -> None:
     assert len(photos) == 1
     stored = await harness.core.photo_store.get(photos[0].storage_key)
     assert not has_exif(stored)
-    assert photos[0].telegram_file_id is None
+    assert photos[0].media_ref is None
 
 
 async def test_a_photo_sent_as_a_file_loses_its_gps_too(harness) -> None:
@@ -169,7 +170,7 @@ async def test_a_photo_sent_as_a_file_loses_its_gps_too(harness) -> None:
         photo = (await u.session.exec(select(Photo))).one()
     stored = await harness.core.photo_store.get(photo.storage_key)
     assert gps_of(original) and not gps_of(stored) and not has_exif(stored)
-    assert photo.telegram_file_id is None and photo.stage == PhotoStage.TIPOFF.value
+    assert photo.media_ref is None and photo.stage == PhotoStage.TIPOFF.value
 
 
 async def test_album_photos_arriving_after_the_report_was_sent_are_answered_once(harness) -> None:  # type: ignore[no-untyped-def]

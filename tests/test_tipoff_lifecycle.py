@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from storage.models import Hazard
 from tests.tipoff_helpers import SANLITUN, report, sent_to, tipoff, verify_as_hazard
 
@@ -22,8 +23,8 @@ async def test_registration_by_the_office_reaches_the_reporter(harness) -> None:
     async with harness.core.uow() as u:
         hazard_id = (await u.session.exec(select(Hazard.id))).one()
     users = harness.core.services.users
-    reviewer = await users.touch(700_052, "审核", "zh-hans")
-    office = await users.touch(700_053, "区安委办", "zh-hans")
+    reviewer = await users.touch(telegram_address(700_052), "审核", "zh-hans")
+    office = await users.touch(telegram_address(700_053), "区安委办", "zh-hans")
 
     before = len(sent_to(REPORTER, harness.session))
     await harness.core.services.lifecycle.approve(reviewer, hazard_id)

@@ -121,7 +121,7 @@ async def set_hazard_state(harness: Any, hazard_id: int, state: str) -> None:
 async def user_id(harness: Any, telegram_id: int) -> int:
     """Our user id of the person with ``telegram_id``."""
     async with harness.core.uow() as u:
-        return (await u.session.exec(select(User.id).where(User.telegram_id == telegram_id))).one()
+        return (await u.session.exec(select(User.id).where(User.address == str(telegram_id)))).one()
 
 
 async def verify_as_hazard(inspector: LocalChat, *, submit: bool = True) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from xlsxwriter.exceptions import FileCreateError
 
+from bot.channels import LEDGER_IMPORT
 from bot.cli.args import input_file, iso_date, output_file
 from bot.core import open_core
 from bot.services.ledger_export import STATE_FILTERS
@@ -29,7 +30,6 @@ from bot.settings import Settings
 from storage.excel.guard import SpreadsheetRefused, check_archive
 from storage.models import Unit, User
 
-IMPORT_USER_TELEGRAM_ID = 0  # the system account that imported rows are credited to (Telegram ids are > 0)
 STATE_CHOICES = list(STATE_FILTERS)
 # export option (its dest) → its flag and the kinds it filters: given for another kind it would be ignored
 EXPORT_OPTIONS = {
@@ -172,7 +172,7 @@ async def _write_case_file(core: object, number: str, output: Path) -> int:
     async with core.uow() as u:  # type: ignore[attr-defined]
         system = await _import_user(u.session)
         await u.commit()
-    admin = Actor(system, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+    admin = Actor(system, LEDGER_IMPORT, "台账导入", (), True)
     try:
         made = await core.services.documents.case_file_by_number(admin, number)  # type: ignore[attr-defined]
     except NotFound:
@@ -183,9 +183,9 @@ async def _write_case_file(core: object, number: str, output: Path) -> int:
 
 
 async def _import_user(session: AsyncSession) -> int:
-    user = (await session.exec(select(User).where(User.telegram_id == IMPORT_USER_TELEGRAM_ID))).first()
+    user = (await session.exec(select(User).where(User.channel == LEDGER_IMPORT.channel, User.address == LEDGER_IMPORT.address))).first()
     if user is None:
-        user = User(telegram_id=IMPORT_USER_TELEGRAM_ID, full_name="台账导入")
+        user = User(channel=LEDGER_IMPORT.channel, address=LEDGER_IMPORT.address, full_name="台账导入")
         session.add(user)
         await session.flush()
     assert user.id is not None
@@ -218,7 +218,7 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
             actor = await _import_user(u.session)
             unit_id = await _unit_id(u.session, args.unit)
             await u.commit()  # the import user must exist for the rows' own transaction
-        system = Actor(actor, IMPORT_USER_TELEGRAM_ID, "台账导入", (), True)
+        system = Actor(actor, LEDGER_IMPORT, "台账导入", (), True)
         try:  # bounded and read in the parse worker, exactly as a file sent to the bot
             _kind, report = await core.services.reports.import_file(system, args.file, expect=args.kind, unit_id=unit_id)
         except SpreadsheetRefused as exc:

@@ -146,6 +146,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.channels import CONTACTS_IMPORT
     from bot.services.actors import Actor
     from bot.services.contacts_import import ContactsImportRejected
     from storage.excel.guard import SpreadsheetRefused
@@ -156,7 +157,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import open_core
 
     async with open_core(settings) as core:  # migrated, with the registry's units loaded
-        system = Actor(0, 0, "工作联系表导入", (), is_admin=True)
+        system = Actor(0, CONTACTS_IMPORT, "工作联系表导入", (), is_admin=True)
         try:  # bounded and read in the parse worker, as a file sent to the bot
             report = await core.services.contacts.import_file(system, args.file, args.file.name)
         except SpreadsheetRefused as exc:

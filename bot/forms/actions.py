@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.channels import MediaRef
 from storage.images import ImageFacts
 
 
@@ -128,8 +129,7 @@ class PhotoAnswer:
     nothing; any other prompt is the answer to give instead, and the file is never downloaded."""
 
     image: StoredImage | None
-    telegram_file_id: str | None
-    telegram_file_unique_id: str | None
+    media: MediaRef | None  # the channel's reference to the picture, kept with it (``None``: not kept)
     media_group_id: str | None = None
 
 

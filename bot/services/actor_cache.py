@@ -21,6 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels import ChannelAddress
 from storage.commit_hooks import after_commit_writing
 
 log = logging.getLogger("hazardbot.actors")
@@ -58,24 +59,24 @@ class RedisGeneration:
 
 
 class Keyed(Protocol):
-    """What the cache keeps: anything with a Telegram id (``bot.services.actors.Actor``; the cache does not
-    import it, so the two modules do not import each other)."""
+    """What the cache keeps: anything with a ``ChannelAddress`` (``bot.services.actors.Actor``; the cache does
+    not import it, so the two modules do not import each other)."""
 
     @property
-    def telegram_id(self) -> int: ...
+    def address(self) -> ChannelAddress: ...
 
 
 A = TypeVar("A", bound=Keyed)
 
 
 class ActorCache(Generic[A]):
-    """At most ``size`` actors by Telegram id, each for ``ttl`` seconds (monotonic ``clock``); ``ttl=0`` disables it."""
+    """At most ``size`` actors by their address, each for ``ttl`` seconds (monotonic ``clock``); ``ttl=0`` disables it."""
 
     def __init__(self, ttl: float, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._size = size
         self._clock = clock
-        self._entries: OrderedDict[int, tuple[float, str, str | None, A]] = OrderedDict()
+        self._entries: OrderedDict[ChannelAddress, tuple[float, str, str | None, A]] = OrderedDict()
         self._generation = 0  # bumped whenever entries are dropped: an actor read before it may be stale
         self._shared: Generation | None = None
         self._seen: int | None = None
@@ -106,16 +107,17 @@ class ActorCache(Generic[A]):
         """Take it before reading an actor from the database and hand it to ``put``."""
         return self._generation
 
-    def get(self, telegram_id: int, full_name: str, language: str | None) -> A | None:
-        """The cached actor when it is fresh and ``full_name``/``language`` are what is stored, else ``None``."""
-        entry = self._entries.get(telegram_id)
+    def get(self, address: ChannelAddress, full_name: str, language: str | None) -> A | None:
+        """The cached actor at ``address`` when it is fresh and ``full_name``/``language`` are what is stored,
+        else ``None``."""
+        entry = self._entries.get(address)
         if entry is None:
             return None
         expires, name, lang, actor = entry
         if expires <= self._clock() or name != full_name or lang != language:
-            self._drop(telegram_id)
+            self._drop(address)
             return None
-        self._entries.move_to_end(telegram_id)
+        self._entries.move_to_end(address)
         return actor
 
     def put(self, actor: A, full_name: str, language: str | None, generation: int | None = None) -> None:
@@ -123,8 +125,8 @@ class ActorCache(Generic[A]):
         the cache was cleared since ``generation`` was taken (a role change committed while it loaded)."""
         if self._ttl <= 0 or (generation is not None and generation != self._generation):
             return
-        self._entries[actor.telegram_id] = (self._clock() + self._ttl, full_name, language, actor)
-        self._entries.move_to_end(actor.telegram_id)
+        self._entries[actor.address] = (self._clock() + self._ttl, full_name, language, actor)
+        self._entries.move_to_end(actor.address)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
@@ -138,8 +140,8 @@ class ActorCache(Generic[A]):
         self._generation += 1
         self._entries.clear()
 
-    def _drop(self, telegram_id: int) -> None:
-        self._entries.pop(telegram_id, None)
+    def _drop(self, address: ChannelAddress) -> None:
+        self._entries.pop(address, None)
 
 
 def watch_role_changes(engine: AsyncEngine, cache: ActorCache[Any]) -> None:

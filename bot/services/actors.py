@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels import ChannelAddress
 from bot.domain import Role, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from storage.db import UowFactory
@@ -33,13 +35,14 @@ class Grant:
 
 @dataclass(frozen=True)
 class Actor:
-    """The person behind an update: internal ``user_id``, Telegram id, roles (``grants``).
+    """The person behind an update: internal ``user_id``, where they are reached (``address``), roles
+    (``grants``).
 
-    ``is_admin`` is true for the ids listed in settings and for holders of the admin role.
+    ``is_admin`` is true for the addresses listed in settings and for holders of the admin role.
     """
 
     user_id: int
-    telegram_id: int
+    address: ChannelAddress
     full_name: str
     grants: tuple[Grant, ...] = field(default=())
     is_admin: bool = False
@@ -62,18 +65,19 @@ class Actor:
 class UserService:
     """Creates or refreshes the user behind each update and returns their ``Actor``."""
 
-    def __init__(self, uow: UowFactory, admin_ids: list[int], cache: ActorCache[Actor] | None = None) -> None:
+    def __init__(self, uow: UowFactory, admins: Iterable[ChannelAddress],
+                 cache: ActorCache[Actor] | None = None) -> None:
         self._uow = uow
-        self._admin_ids = set(admin_ids)
+        self._admins = frozenset(admins)
         self._cache: ActorCache[Actor] = cache or ActorCache(ttl=0)
 
-    async def touch(self, telegram_id: int, full_name: str, language: str | None) -> Actor:
-        """Upsert the user and load their grants (one transaction), or the cached actor when the user was
+    async def touch(self, address: ChannelAddress, full_name: str, language: str | None) -> Actor:
+        """Upsert the user reached at ``address`` and load their grants (one transaction), or the cached actor when the user was
         loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``). Someone
         marked as having blocked the bot (a 403 to a reminder or notice) who writes to it again is no longer."""
         name = full_name[:256]
         await self._cache.refresh()
-        cached = self._cache.get(telegram_id, name, language)
+        cached = self._cache.get(address, name, language)
         if cached is not None:
             return cached
         generation = self._cache.generation
@@ -81,7 +85,7 @@ class UserService:
             found = (await uow.session.exec(
                 select(User, BlockedRecipient.user_id)
                 .join(BlockedRecipient, BlockedRecipient.user_id == User.id, isouter=True)  # type: ignore[arg-type]
-                .where(User.telegram_id == telegram_id)
+                .where(User.channel == address.channel, User.address == address.address)
             )).first()
             user, blocked = found if found is not None else (None, None)
             if blocked is not None:  # writing to the bot again: they no longer block it, reminders and notices resume
@@ -90,15 +94,17 @@ class UserService:
                 # two first updates of a new user at once (a double tap, an album): one insert wins
                 await uow.session.exec(
                     dialect_insert(uow.session)(User.__table__)  # type: ignore[attr-defined]
-                    .values(telegram_id=telegram_id, full_name=name, language=language, created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=["telegram_id"])
+                    .values(channel=address.channel, address=address.address, full_name=name, language=language,
+                            created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["channel", "address"])
                 )
-                user = (await uow.session.exec(select(User).where(User.telegram_id == telegram_id))).one()
+                user = (await uow.session.exec(select(User).where(
+                    User.channel == address.channel, User.address == address.address))).one()
             elif user.full_name != name or user.language != language:
                 user.full_name = name
                 user.language = language
                 uow.session.add(user)
-            actor = await load_actor(uow.session, user, self._admin_ids)
+            actor = await load_actor(uow.session, user, self._admins)
             await uow.commit()
         self._cache.put(actor, name, language, generation)
         return actor
@@ -126,12 +132,19 @@ async def _grants(session: AsyncSession, user_id: int) -> tuple[Grant, ...]:
     return grants
 
 
-async def load_actor(session: AsyncSession, user: User, admin_ids: set[int]) -> Actor:
-    """Build the ``Actor`` of ``user`` from its memberships (``_grants``)."""
+async def load_actor(session: AsyncSession, user: User, admins: frozenset[ChannelAddress]) -> Actor:
+    """Build the ``Actor`` of ``user`` from its memberships (``_grants``); ``admins`` are the addresses
+    listed as admins in the settings."""
     assert user.id is not None
     grants = await _grants(session, user.id)
-    is_admin = user.telegram_id in admin_ids or any(g.role == Role.ADMIN for g in grants)
-    return Actor(user.id, user.telegram_id, user.full_name, grants, is_admin)
+    address = address_of(user)
+    is_admin = address in admins or any(g.role == Role.ADMIN for g in grants)
+    return Actor(user.id, address, user.full_name, grants, is_admin)
+
+
+def address_of(user: User) -> ChannelAddress:
+    """Where ``user`` is reached."""
+    return ChannelAddress(user.channel, user.address)
 
 
 async def current_actor(session: AsyncSession, actor: Actor) -> Actor:

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import col, or_, select
 
+from bot.channels import ChannelAddress
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
-from bot.services.actors import Actor, reload_actor
+from bot.services.actors import Actor, address_of, reload_actor
 from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
@@ -29,10 +30,10 @@ _GRANTABLE = tuple(r for r in Role if r != Role.PUBLIC)
 
 @dataclass(frozen=True)
 class UserRoles:
-    """A user and the (role, unit name) pairs they hold."""
+    """A user, where they are reached (``address``) and the (role, unit name) pairs they hold."""
 
     user_id: int
-    telegram_id: int
+    address: ChannelAddress
     full_name: str
     roles: tuple[tuple[Role, str], ...]
 
@@ -125,7 +126,7 @@ class AdminService:
             grouped: dict[int, tuple[User, list[tuple[Role, str]]]] = {}
             for user, role, unit_name in (await u.session.exec(query)).all():
                 grouped.setdefault(user.id, (user, []))[1].append((Role(role), unit_name))  # type: ignore[arg-type]
-            return [UserRoles(us.id, us.telegram_id, us.full_name, tuple(r))  # type: ignore[arg-type]
+            return [UserRoles(us.id, address_of(us), us.full_name, tuple(r))  # type: ignore[arg-type]
                     for us, r in grouped.values()]
 
     async def set_role(
@@ -194,7 +195,7 @@ class AdminService:
             user = await u.session.get(User, user_id)
             if user is None:
                 raise NotFound(what="user", id=user_id)
-            return UserRoles(user_id, user.telegram_id, user.full_name, ())
+            return UserRoles(user_id, address_of(user), user.full_name, ())
 
 
 def _require_id(user_id: int) -> None:

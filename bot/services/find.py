@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels import MediaRef
 from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.actors import Actor, current_actor
@@ -27,6 +28,7 @@ from bot.services.lifecycle import (
     roles_on,
 )
 from bot.services.lifecycle_service import load_plan
+from bot.services.media_refs import media_ref_of
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.tipoff_rules import degree_box, haversine_m
 from storage.db import UowFactory
@@ -55,9 +57,11 @@ class HazardSummary:
 
 @dataclass(frozen=True)
 class PhotoRef:
+    """A photo of the case: ``media`` is the channel's reference to it as received (``None``: none kept)."""
+
     id: int
     stage: str
-    telegram_file_id: str | None
+    media: MediaRef | None
     storage_key: str
 
 
@@ -243,7 +247,7 @@ class FindService:
             photos = (
                 await u.session.exec(select(Photo).where(Photo.hazard_id == hazard_id).order_by(col(Photo.id)))
             ).all()
-            refs = {p.id: PhotoRef(p.id, p.stage, p.telegram_file_id, p.storage_key) for p in photos}  # type: ignore[arg-type]
+            refs = {p.id: PhotoRef(p.id, p.stage, media_ref_of(p), p.storage_key) for p in photos}  # type: ignore[arg-type]
             by_stage: dict[str, list[PhotoRef]] = {}
             for ref in refs.values():
                 by_stage.setdefault(ref.stage, []).append(ref)

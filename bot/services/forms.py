@@ -51,6 +51,7 @@ from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
+from bot.services.media_refs import media_columns
 from bot.services.notices import queue_notices
 from bot.services.submission import Submission, SubmitDeps
 from bot.services.tipoff_rules import guess_township
@@ -560,8 +561,7 @@ class FormService:
             mime=image.mime,
             width=image.width,
             height=image.height,
-            telegram_file_id=action.telegram_file_id,
-            telegram_file_unique_id=action.telegram_file_unique_id,
+            **media_columns(action.media),
             stage=_PHOTO_STAGES.get(draft.form, PhotoStage(walk.spec.photo_stage)).value,
             draft_id=draft.id,
             user_id=actor.user_id,

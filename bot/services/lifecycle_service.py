@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels import MediaRef
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage
 from bot.forms.actions import StoredImage
@@ -45,6 +46,7 @@ from bot.services.lifecycle_errors import (
     ReinspectorMustDiffer,
     checked_new_deadline,
 )
+from bot.services.media_refs import media_columns
 from bot.services.notices import queue_notices
 from bot.services.numbers import next_ledger_number
 from bot.services.supervision import major_registered
@@ -195,12 +197,11 @@ class LifecycleService:
         self,
         actor: Actor,
         image: StoredImage,
-        file_id: str | None,
-        file_unique_id: str | None,
+        media: MediaRef | None,
         stage: PhotoStage,
         hazard_id: int | None = None,
     ) -> int:
-        """Record a photo received for a life cycle step (the original is in the photo store already) and,
+        """Record a photo received for a life cycle step (``media``: the channel's reference to it) (the original is in the photo store already) and,
         when an evidence service is configured, its watermarked evidence copy naming ``hazard_id``'s ledger
         or draft number, unit and address (only if the hazard is within the actor's scope). The id is then
         given to the step (evidence, re-inspection, verification), which attaches the photo to the hazard."""
@@ -210,9 +211,8 @@ class LifecycleService:
                 raise NotBound()
             now = self._clock()
             photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
-                          width=image.width, height=image.height, telegram_file_id=file_id,
-                          telegram_file_unique_id=file_unique_id, stage=stage.value, user_id=actor.user_id,
-                          received_at=now)
+                          width=image.width, height=image.height, **media_columns(media), stage=stage.value,
+                          user_id=actor.user_id, received_at=now)
             u.session.add(photo)
             await u.session.flush()
             if self._evidence is not None:

@@ -4,7 +4,8 @@ A service that changes something people must hear about (a hazard's step, a tip-
 tell and in which words (``Notice``: a user of our table, words not yet rendered) and queues them with
 ``queue_notices`` before it commits. They are rendered in each recipient's language (``users.language``,
 as the reminders are: ``reminders.texts.Text``) and stored once per (change, kind, recipient); the
-outbox's sender (``reminders.sender``) delivers them within Telegram's limits, also after the process that
+outbox's sender (``reminders.sender``, the Telegram adapter) delivers them at the user's address within
+Telegram's limits, also after the process that
 made the change failed or died right after its commit. Services never send anything themselves; the handler
 answers only the person who acted.
 """
@@ -52,21 +53,22 @@ async def queue_notices(session: AsyncSession, event: str, notices: Iterable[Not
     if not wanted:
         return 0
     users = {
-        uid: (telegram_id, language)
-        for uid, telegram_id, language in (await session.exec(
-            select(User.id, User.telegram_id, User.language).where(col(User.id).in_({n.user_id for n in wanted}))
+        uid: (channel, address, language)
+        for uid, channel, address, language in (await session.exec(
+            select(User.id, User.channel, User.address, User.language)
+            .where(col(User.id).in_({n.user_id for n in wanted}))
         )).all()
     }
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
     for notice in wanted:
         if notice.user_id not in users:
             continue
-        telegram_id, language = users[notice.user_id]
+        channel, address, language = users[notice.user_id]
         locale = locale_for(language)
         words, data = notice.button if notice.button is not None else (None, None)
         rows.setdefault((notice.kind, notice.about[:48], notice.user_id), {
             "rule": f"{NOTICE_RULE_PREFIX}{notice.kind}", "subject": event, "period": notice.about[:48],
-            "recipient_id": notice.user_id, "chat_id": telegram_id,  # private chat: the chat id is the user's
+            "recipient_id": notice.user_id, "channel": channel, "address": address,  # the channel's adapter sends
             "text": notice.text.render(locale), "parse_mode": HTML,
             "button_text": words.render(locale)[:64] if words is not None else None, "callback_data": data,
             "status": "pending", "attempts": 0, "not_before": now, "created_at": now,

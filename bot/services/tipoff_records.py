@@ -30,7 +30,7 @@ from bot.services.tipoff_rules import (
 )
 from bot.settings import Settings
 from reminders.texts import text
-from storage.models import Draft, Hazard, Membership, Photo, Unit
+from storage.models import Draft, Hazard, Membership, Photo, Unit, User
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffDailyCount, TipOffPhoto
 from storage.registry import find_township
 from storage.types import utcnow
@@ -138,7 +138,7 @@ async def create_tipoff(
     tipoff = TipOff(
         number=format_tipoff_number(f"{today:%Y%m%d}", seq),
         reporter_user_id=draft.user_id,
-        reporter_chat_id=int(draft.context["chat_id"]),
+        reporter_channel=await _channel_of(session, draft.user_id),
         reporter_locale=str(draft.context.get("locale") or "zh"),
         contact=contact,
         description=description,
@@ -265,3 +265,10 @@ async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_sta
         else:
             notices += await status_notices(session, tipoff)
     return notices
+
+
+async def _channel_of(session: AsyncSession, user_id: int) -> str:
+    """The channel ``user_id`` is reached on: a tip-off is taken in the reporter's private chat there."""
+    user = await session.get(User, user_id)
+    assert user is not None  # the draft's owner
+    return user.channel

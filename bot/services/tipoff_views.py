@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.channels import ChannelAddress
+
 
 @dataclass(frozen=True)
 class TrackView:
@@ -36,9 +38,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Reporter:
-    """The reporter's identity: only ever built for the district office."""
+    """The reporter's identity (where they are reached, name, contact): only ever built for the district office."""
 
-    telegram_id: int
+    address: ChannelAddress
     name: str
     contact: str | None
 

@@ -6,8 +6,8 @@ notices a change owes (whom to tell what) are queued in the outbox in the change
 
 Privacy rules enforced here, not in the handlers:
 - a reporter sees only their own tip-offs (another number reads as "nothing found");
-- the reporter's Telegram identity and contact are put in a view only for the district office;
-- photos are kept only as EXIF-free copies (``strip_metadata``) and never by Telegram file id;
+- the reporter's address (their channel's id) and contact are put in a view only for the district office;
+- photos are kept only as EXIF-free copies (``strip_metadata``) and never by a channel's media reference;
 - merged reporters follow the existing case by status words only, never its content.
 """
 
@@ -25,7 +25,7 @@ from bot.domain import DraftStatus, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
-from bot.services.actors import Actor, current_actor
+from bot.services.actors import Actor, address_of, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService, is_public_form
@@ -99,7 +99,7 @@ class TipOffService:
 
     # ---- the reporter -------------------------------------------------------------------------
 
-    async def start_report(self, actor: Actor, chat_id: int, locale: str) -> Prompt:
+    async def start_report(self, actor: Actor, locale: str) -> Prompt:
         """Open the report form (``config/forms/tipoff.toml``) for anyone, bound or not.
 
         Raises ``ReportRefused`` for a blocked sender or one who reached the daily limit (Asia/Shanghai day).
@@ -110,9 +110,9 @@ class TipOffService:
             except Rejected as refused:
                 reason = "blocked" if refused.code == "tipoff_blocked" else "daily_limit"
                 raise ReportRefused(reason=reason, limit=self._settings.tipoff_daily_limit) from None
-        return await self._forms.start(actor, "tipoff", locale, context={"chat_id": chat_id, "locale": locale})
+        return await self._forms.start(actor, "tipoff", locale, context={"locale": locale})
 
-    async def start_addition(self, actor: Actor, number: str, chat_id: int, locale: str) -> Prompt:
+    async def start_addition(self, actor: Actor, number: str, locale: str) -> Prompt:
         """Open the addition form for the actor's own open tip-off ``number``.
 
         Raises ``NotFound`` for a number that is not the actor's, ``TipOffClosed`` when it is closed.
@@ -121,7 +121,7 @@ class TipOffService:
             tipoff = await self._own(uow.session, actor, number)
             if tipoff.status not in OPEN:
                 raise TipOffClosed(number=tipoff.number)
-            context = {"tipoff_id": tipoff.id, "tipoff_number": tipoff.number, "chat_id": chat_id, "locale": locale}
+            context = {"tipoff_id": tipoff.id, "tipoff_number": tipoff.number, "locale": locale}
         return await self._forms.start(actor, "tipoff_addition", locale, context=context)
 
     async def is_reporting(self, actor: Actor) -> bool:
@@ -507,7 +507,7 @@ class TipOffService:
         if actor.has(Role.OFFICE):
             user = await session.get(User, tipoff.reporter_user_id)
             if user is not None:
-                reporter = Reporter(user.telegram_id, user.full_name, tipoff.contact)
+                reporter = Reporter(address_of(user), user.full_name, tipoff.contact)
         awaiting = tipoff.status in AWAITING_VERIFICATION
         return TipOffCard(
             id=tipoff.id or 0,

@@ -19,7 +19,7 @@ async def unit_id(session: AsyncSession, name: str) -> int:
 
 
 async def user(session: AsyncSession, telegram_id: int, name: str = "") -> int:
-    u = User(telegram_id=telegram_id, full_name=name or f"用户{telegram_id}")
+    u = User(channel="telegram", address=str(telegram_id), full_name=name or f"用户{telegram_id}")
     session.add(u)
     await session.flush()
     return u.id  # type: ignore[return-value]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.cli.reminders import format_preview
 from reminders.calendar import WorkCalendar
 from reminders.rules import weekly_ranking
@@ -31,7 +32,7 @@ async def rows(h: Harness) -> list[tuple[str, int, str]]:
         found = (await u.session.exec(
             select(ReminderOutbox).where(ReminderOutbox.rule == "ranking.weekly").order_by(ReminderOutbox.id)  # type: ignore[arg-type]
         )).all()
-        return [(r.period, r.chat_id, r.text) for r in found]
+        return [(r.period, int(r.address), r.text) for r in found]
 
 
 async def test_leaders_and_the_office_subscribe_others_may_not(harness: Harness) -> None:
@@ -67,7 +68,7 @@ async def test_the_rule_queues_the_table_once_a_week_from_the_first_working_day(
     monday = date(2018, 10, 15)
     run = await run_rules(uow, monday, CAL, CFG, TZ, at(monday))
     weekly = [r for r in run.due if r.rule == "ranking.weekly"]
-    assert len(weekly) == 1 and {p.telegram_id for p in weekly[0].recipients} == {711, 712}
+    assert len(weekly) == 1 and {p.address for p in weekly[0].recipients} == {telegram_address(711), telegram_address(712)}
     queued = await rows(harness)
     assert [(p, c) for p, c, _t in queued] == [("2018-W42", 711), ("2018-W42", 712)]
     text = queued[0][2]
@@ -126,4 +127,4 @@ def test_no_subscriber_or_no_table_means_no_reminder() -> None:
     from reminders.facts import Facts, Person
 
     assert weekly_ranking(Facts(()), date(2018, 10, 15)) == []
-    assert weekly_ranking(Facts((), rank_subscribers=(Person("x", 1, 1),)), date(2018, 10, 15)) == []
+    assert weekly_ranking(Facts((), rank_subscribers=(Person("x", 1, telegram_address(1)),)), date(2018, 10, 15)) == []

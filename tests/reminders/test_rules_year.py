@@ -9,14 +9,15 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.channels import telegram_address
 from reminders.calendar import WorkCalendar
 from reminders.facts import Facts, HazardFacts, Person, UnitFacts
 from reminders.rules import evaluate
 from reminders.settings import ReminderSettings
 
-CONTACT_A, LEADER_A = Person("甲联系", 1, 1001), Person("甲领导", 2, 1002)
-CONTACT_B, LEADER_B = Person("乙联系", 3, 1003), Person("乙领导", 4, 1004)
-INSPECTOR, OFFICE = Person("检查员", 5, 1005), Person("区安委办", 6, 1006)
+CONTACT_A, LEADER_A = Person("甲联系", 1, telegram_address(1001)), Person("甲领导", 2, telegram_address(1002))
+CONTACT_B, LEADER_B = Person("乙联系", 3, telegram_address(1003)), Person("乙领导", 4, telegram_address(1004))
+INSPECTOR, OFFICE = Person("检查员", 5, telegram_address(1005)), Person("区安委办", 6, telegram_address(1006))
 UNIT_A, UNIT_B = 10, 20
 
 

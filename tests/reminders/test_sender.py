@@ -17,6 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.services.notices import Notice, queue_notices
 from reminders import delivery
 from reminders.actions import ReminderAction
@@ -27,6 +28,7 @@ from reminders.sender import Sender
 from reminders.settings import ReminderSettings
 from reminders.texts import literal
 from storage.db import UowFactory, create_engine, make_uow_factory
+from storage.models import User
 from storage.models_reminders import BlockedRecipient, ReminderOutbox
 from tests.botapi_standin import BotApiStandIn
 from tests.reminders import factories as f
@@ -63,12 +65,18 @@ async def bot(standin: BotApiStandIn) -> AsyncIterator[Bot]:
     await b.session.close()
 
 
+def _chat(person: Person) -> int:
+    """The Telegram chat the sender delivers ``person``'s rows to (their address)."""
+    assert person.address is not None
+    return int(person.address.address)
+
+
 async def people(uow: UowFactory, n: int, base: int = 7000) -> list[Person]:
     out = []
     async with uow() as u:
         for i in range(n):
             uid = await f.user(u.session, base + i, f"人员{i}")
-            out.append(Person(f"人员{i}", uid, base + i))
+            out.append(Person(f"人员{i}", uid, telegram_address(base + i)))
         await u.commit()
     return out
 
@@ -103,7 +111,7 @@ async def test_fan_out_delivers_each_reminder_once_with_its_button(uow: UowFacto
     stats = await sender.run_until_done()
     assert stats.sent == 9 and standin.status_counts[429] == 0
     assert_no_duplicates(standin)
-    assert Counter(d.chat_id for d in standin.delivered) == {p.telegram_id: 3 for p in who}
+    assert Counter(d.chat_id for d in standin.delivered) == {_chat(p): 3 for p in who}
     button = standin.delivered[0].reply_markup["inline_keyboard"][0][0]  # type: ignore[index]
     assert button["callback_data"].startswith("rm:hazard:") and button["text"] == "上报整改情况"
     async with uow() as u:
@@ -113,7 +121,7 @@ async def test_fan_out_delivers_each_reminder_once_with_its_button(uow: UowFacto
         assert sorted(r.message_id for r in rows) == list(range(1, 10))  # type: ignore[type-var]
     # the stand-in enforces 1 message per chat per 0.2 s: the sender kept to its 0.25 s spacing
     for p in who:
-        times = [d.at for d in standin.delivered if d.chat_id == p.telegram_id]
+        times = [d.at for d in standin.delivered if d.chat_id == _chat(p)]
         assert all(b - a >= 0.2 for a, b in zip(times, times[1:], strict=False))
 
 
@@ -138,7 +146,7 @@ async def test_a_notice_goes_out_at_night_as_html_and_once_while_reminders_wait(
         await u.commit()
     await Sender(bot, uow, fast(), TZ, ticking(night)).run_until_done()
     assert [(d.chat_id, d.text, d.parse_mode) for d in standin.delivered] == [
-        (person.telegram_id, "通知：<b>张&lt;三&gt;出租房</b> 已审核通过", "HTML")]
+        (_chat(person), "通知：<b>张&lt;三&gt;出租房</b> 已审核通过", "HTML")]
     assert await statuses(uow) == {"pending": 1, "sent": 1}  # the reminder waits for the morning
 
 
@@ -150,7 +158,7 @@ async def test_blocked_recipient_is_marked_skipped_and_their_leader_told_once(
         await f.contact(u.session, unit, "contact", "被屏蔽", "13900000011", blocked.user_id)
         await f.contact(u.session, unit, "leader", "领导", "13900000012", leader.user_id)
         await u.commit()
-    standin.blocked.add(blocked.telegram_id)  # type: ignore[arg-type]
+    standin.blocked.add(_chat(blocked))  # type: ignore[arg-type]
     await queue(uow, [blocked, other], 3)
     stats = await Sender(bot, uow, fast(), TZ, ticking(MORNING)).run_until_done()
 
@@ -162,15 +170,15 @@ async def test_blocked_recipient_is_marked_skipped_and_their_leader_told_once(
         assert (await u.session.exec(select(BlockedRecipient.user_id))).all() == [blocked.user_id]
     assert by_recipient[(blocked.user_id, "blocked")] == 3
     assert by_recipient[(other.user_id, "sent")] == 3
-    notices = [d for d in standin.delivered if d.chat_id == leader.telegram_id]
+    notices = [d for d in standin.delivered if d.chat_id == _chat(leader)]
     assert len(notices) == 1 and "被屏蔽" in notices[0].text and "屏蔽本机器人" in notices[0].text
 
     # later reminders to the blocked person are closed without a request; the leader is not told again
     await queue(uow, [blocked, other], 5, rule="later")
     await Sender(bot, uow, fast(), TZ, ticking(MORNING)).run_until_done()
     assert standin.status_counts[403] == 1
-    assert len([d for d in standin.delivered if d.chat_id == leader.telegram_id]) == 1
-    assert len([d for d in standin.delivered if d.chat_id == other.telegram_id]) == 3 + 5
+    assert len([d for d in standin.delivered if d.chat_id == _chat(leader)]) == 1
+    assert len([d for d in standin.delivered if d.chat_id == _chat(other)]) == 3 + 5
     assert (await statuses(uow))["blocked"] == 3 + 5
 
 
@@ -194,7 +202,7 @@ async def test_429_pauses_sending_for_retry_after_and_loses_nothing(uow: UowFact
 async def test_server_errors_are_retried_with_backoff_then_given_up(uow: UowFactory, bot: Bot,
                                                                     standin: BotApiStandIn) -> None:
     flaky, broken = await people(uow, 2)
-    standin.fail_first = {flaky.telegram_id: 2, broken.telegram_id: 99}  # type: ignore[dict-item]
+    standin.fail_first = {_chat(flaky): 2, _chat(broken): 99}  # type: ignore[dict-item]
     await queue(uow, [flaky, broken], 1)
     await Sender(bot, uow, fast(max_attempts=3), TZ, ticking(MORNING)).run_until_done()
     async with uow() as u:
@@ -203,7 +211,7 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(uow: UowFact
     assert rows[flaky.user_id][:2] == ("sent", 3)
     assert rows[broken.user_id][:2] == ("failed", 3)
     assert "TelegramServerError" in rows[broken.user_id][2]
-    assert [d.chat_id for d in standin.delivered] == [flaky.telegram_id]
+    assert [d.chat_id for d in standin.delivered] == [_chat(flaky)]
 
 
 async def test_restart_in_the_middle_of_a_fan_out_loses_and_doubles_nothing(
@@ -315,3 +323,28 @@ async def test_a_sender_whose_lease_ran_out_leaves_its_rows_to_the_sender_that_t
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_the_telegram_sender_sends_only_telegram_addresses(uow: UowFactory, bot: Bot,
+                                                                 standin: BotApiStandIn) -> None:
+    """The outbox addresses a user on a channel (issue 18): a notice to someone reached on another channel is
+    queued at their address there, and the Telegram sender, the outbox's Telegram adapter, records it failed
+    without a request instead of taking the address for a chat id."""
+    [person] = await people(uow, 1)
+    async with uow() as u:
+        elsewhere = User(channel="wecom", address="zhangsan", full_name="张三", language="zh-hans")
+        u.session.add(elsewhere)
+        await u.session.flush()
+        assert elsewhere.id is not None and person.user_id is not None
+        words = literal("通知：已审核通过")
+        await queue_notices(u.session, "hazard_event:1", [Notice(elsewhere.id, "hazard_step", words),
+                                                          Notice(person.user_id, "hazard_step", words)], MORNING)
+        await u.commit()
+        rows = {r.recipient_id: (r.channel, r.address) for r in (await u.session.exec(select(ReminderOutbox))).all()}
+    assert rows == {elsewhere.id: ("wecom", "zhangsan"), person.user_id: ("telegram", str(_chat(person)))}
+    await Sender(bot, uow, fast(), TZ, ticking(MORNING)).run_until_done()
+    assert [d.chat_id for d in standin.delivered] == [_chat(person)]
+    async with uow() as u:
+        [failed] = (await u.session.exec(select(ReminderOutbox).where(ReminderOutbox.status == "failed"))).all()
+    assert failed.recipient_id == elsewhere.id and "wecom" in (failed.last_error or "")
+    assert await statuses(uow) == {"sent": 1, "failed": 1}

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.app import build_bot, build_dispatcher
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.core import open_core
 from bot.domain import Role
@@ -52,11 +53,11 @@ async def main(url: str, data_dir: str, mode: str, first_update: int, users: lis
 async def _user(cluster: Cluster, uid: int, mode: str) -> None:
     core = cluster.core
     chat = cluster.chat(uid)
-    actor = await core.services.users.touch(uid, chat.user.full_name, chat.user.language_code)
+    actor = await core.services.users.touch(telegram_address(uid), chat.user.full_name, chat.user.language_code)
     if not actor.is_bound:
         issued = await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
         await chat.say(f"/bind {issued.code}")
-        actor = await core.services.users.touch(uid, chat.user.full_name, chat.user.language_code)
+        actor = await core.services.users.touch(telegram_address(uid), chat.user.full_name, chat.user.language_code)
     async with core.uow() as u:
         submitted = (await u.session.exec(
             select(func.count()).select_from(Hazard).where(Hazard.created_by == actor.user_id)

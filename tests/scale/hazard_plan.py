@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.channels import telegram_address
 from bot.core import Core
 from bot.local_chat import LocalChat
 
@@ -55,7 +56,7 @@ INSPECTION_ANSWERS: dict[str, tuple[str, Any]] = {
 
 async def where(core: Core, chat: LocalChat) -> Any:
     """The prompt of ``chat``'s open form as stored (kind ``none`` when no form is open)."""
-    actor = await core.services.users.touch(chat.user.id, chat.user.full_name, chat.user.language_code)
+    actor = await core.services.users.touch(telegram_address(chat.user.id), chat.user.full_name, chat.user.language_code)
     return await core.services.forms.current(actor, "zh")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.domain import HazardState
 from storage.models import HazardEvent
 from tests.lifecycle_factories import HOME, hazard
@@ -22,7 +23,7 @@ async def test_an_album_split_over_two_instances_keeps_every_photo(
     async with open_cluster(database_url, tmp_path / "data", redis_url=redis_url, namespace=namespace) as cluster:
         fixer = await cluster.bind(7501, "inspector", HOME)
         checker = await cluster.bind(7502, "inspector", HOME)
-        fixer_actor = await cluster.core.services.users.touch(7501, fixer.user.full_name, "zh-hans")
+        fixer_actor = await cluster.core.services.users.touch(telegram_address(7501), fixer.user.full_name, "zh-hans")
         hid = await hazard(cluster.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True,
                            rectified_by=fixer_actor)
         await checker.say("/rectify")

@@ -10,6 +10,7 @@ from pathlib import Path
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from storage.fsm_storage import SqlStorage
 from storage.models_scale import ConversationState
@@ -27,7 +28,7 @@ async def test_five_implementations_half_typed_before_a_restart_are_finished_aft
         await h.bind(401, "inspector", HOME, "李检查")
         reviewer = await h.bind(402, "reviewer", HOME, "王审核")
         office = await h.bind(403, "office", OFFICE, "张办公室")
-        actor = await h.core.services.users.touch(401, "李检查", "zh-hans")
+        actor = await h.core.services.users.touch(telegram_address(401), "李检查", "zh-hans")
         await hazard(h.core.uow, actor, level="重大隐患")
         await reviewer.say("/review")
         await reviewer.press(1)
@@ -66,7 +67,7 @@ async def test_a_question_left_open_by_the_old_step_by_step_input_goes_on_as_its
     async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
         await h.bind(411, "inspector", HOME, "李检查")
         reviewer = await h.bind(412, "reviewer", HOME, "王审核")
-        actor = await h.core.services.users.touch(411, "李检查", "zh-hans")
+        actor = await h.core.services.users.touch(telegram_address(411), "李检查", "zh-hans")
         hid = await hazard(h.core.uow, actor, level="重大隐患")
         # as handlers/lifecycle_input.py left it: 五落实 with the responsibility and the funds answered
         context = h.dp.fsm.get_context(h.bot, reviewer.user.id, reviewer.user.id)
@@ -120,7 +121,7 @@ async def test_old_questions_about_another_units_hazard_or_unreadable_are_droppe
     async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
         mine = await h.bind(421, "reviewer", HOME, "王审核")
         theirs = await h.bind(422, "reviewer", "朝外街道", "外单位")
-        owner = await h.core.services.users.touch(theirs.user.id, "外单位", "zh-hans")
+        owner = await h.core.services.users.touch(telegram_address(theirs.user.id), "外单位", "zh-hans")
         async with h.core.uow() as u:
             from storage.models import Unit
             other = (await u.session.exec(select(Unit.code).where(Unit.name == "朝外街道"))).one()[0]

@@ -48,7 +48,7 @@ async def _stored(url: str) -> tuple[dict[int, dict], dict[int, int], list[str],
     engine = create_engine(url)
     try:
         async with make_uow_factory(engine)() as u:
-            users = {row.id: row.telegram_id for row in (await u.session.exec(select(User))).all()}
+            users = {row.id: int(row.address) for row in (await u.session.exec(select(User))).all()}
             drafts = (await u.session.exec(select(Draft).where(Draft.status == DraftStatus.ACTIVE.value))).all()
             # the hazard type is two presses: the category waits in the context until the subtype comes
             open_forms = {

@@ -32,6 +32,7 @@ from aiogram.types import Chat, Contact, InaccessibleMessage, Sticker, Video, Vo
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bot.channels import telegram_address
 from handlers.callbacks import FormCb, InspectionCb
 from storage.migrate import upgrade_async
 from tests.conftest import FailureLog
@@ -205,7 +206,7 @@ async def _reach_role(cluster: Any, uid: int, role: str, state: int, command: st
         for _ in range(state):
             await step(cluster.core, chat)
         return chat
-    inspector = await cluster.core.services.users.touch(uid + 500_000, "李检查", "zh-hans")
+    inspector = await cluster.core.services.users.touch(telegram_address(uid + 500_000), "李检查", "zh-hans")
     await hazard(cluster.core.uow, inspector)
     await chat.say("/review")
     await chat.press(1)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.channels import telegram_address
 from reminders.actions import ReminderAction
 from reminders.facts import Person
 from reminders.outbox import enqueue
@@ -55,7 +56,7 @@ async def _queue(url: str) -> int:
     engine = create_engine(url)
     try:
         async with make_uow_factory(engine)() as u:
-            people = [Person(f"人员{i}", await f.user(u.session, 60_000 + i), 60_000 + i) for i in range(CHATS)]
+            people = [Person(f"人员{i}", await f.user(u.session, 60_000 + i), telegram_address(60_000 + i)) for i in range(CHATS)]
             reminders = [
                 Reminder("kill_test", f"hazard:{k}", "2019-03-25", tuple(people), literal(f"提醒{k}：请上报整改情况"),
                          literal("上报整改情况"), ReminderAction("hazard", k))
@@ -80,7 +81,7 @@ async def _outbox(url: str, age_claims: bool = False) -> dict[Key, str]:
                                      .values(claimed_at=expired))
                 await u.commit()
             rows = (await u.session.exec(select(ReminderOutbox))).all()
-            return {(r.chat_id, r.text): r.status for r in rows}
+            return {(int(r.address), r.text): r.status for r in rows}
     finally:
         await engine.dispose()
 

@@ -13,6 +13,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from storage.models import Draft, Hazard
 from tests.scale.conftest import open_cluster
 from tests.scale.hazard_plan import fill_and_submit, step, where
@@ -107,7 +108,7 @@ async def test_a_role_given_or_taken_on_one_instance_counts_at_once_on_the_other
         await chat.say("/hazard")  # instance 0 again
         assert "尚未绑定" not in chat.last_text() and "隐患" in chat.last_text(), chat.last_text()
         await chat.say("/cancel")  # instance 1, which now knows 7302 as an inspector
-        actor = await cluster.core.services.users.touch(7302, chat.user.full_name, chat.user.language_code)
+        actor = await cluster.core.services.users.touch(telegram_address(7302), chat.user.full_name, chat.user.language_code)
         while office.fed % 2 != 0:  # the removal goes to instance 0
             await office.say("/help")
         await office.say(f"/unsetrole {actor.user_id} 110105001 inspector")
