@@ -61,7 +61,7 @@ async def generate(url: str) -> None:
             departments = [u for u in units if not u.is_township]
             home = next(u for u in units if u.code == HOME)
             creator = (await conn.execute(insert(User.__table__).values(  # type: ignore[attr-defined]
-                telegram_id=GENERATOR_TELEGRAM_ID, full_name="生成数据").returning(User.__table__.c.id))).scalar_one()  # type: ignore[attr-defined]
+                channel="telegram", address=str(GENERATOR_TELEGRAM_ID), full_name="生成数据").returning(User.__table__.c.id))).scalar_one()  # type: ignore[attr-defined]
             rows = []
             for i in range(HAZARDS):
                 unit = rng.choice(units)

@@ -40,7 +40,7 @@ async def generate(uow: UowFactory) -> None:
     types = hazard_types()
     async with uow() as u:
         units = (await u.session.exec(select(Unit).order_by(Unit.id))).all()  # type: ignore[arg-type]
-        user = User(telegram_id=9_000_001, full_name="生成")
+        user = User(channel="telegram", address="9000001", full_name="生成")
         u.session.add(user)
         await u.session.flush()
         townships = [x for x in units if x.is_township]
