@@ -20,6 +20,7 @@ from aiogram.methods import SendDocument
 from openpyxl import load_workbook
 from sqlalchemy import bindparam, text
 
+from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.local_chat import Button, LocalChat
 from bot.services.hazard_filter import parse
@@ -128,7 +129,7 @@ def total_of(message: str) -> int:
 
 async def test_each_filter_returns_what_sql_selects(h: Harness) -> None:
     chat = await office(h)
-    actor = await h.core.services.users.touch(chat.user.id, "张办公室", "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(chat.user.id), "张办公室", "zh-hans")
     for words, where in CASES:
         want = await expected(h, where)
         assert 0 < len(want) < HAZARDS, (words, len(want))  # every case selects something, and not all
