@@ -80,7 +80,7 @@ async def generate(url: str) -> None:
                 status = rng.choice(("received", "verifying", "forwarded")) if i < 25 else "not_confirmed"
                 tipoffs.append({
                     "number": f"JB{created:%Y%m%d}{i:04d}", "reporter_user_id": creator,
-                    "reporter_chat_id": GENERATOR_TELEGRAM_ID, "reporter_locale": "zh", "contact": None,
+                    "reporter_channel": "telegram", "reporter_locale": "zh", "contact": None,
                     "description": f"举报{i}：楼道堆放杂物", "township_code": township.code, "township": township.name,
                     "address": "", "latitude": None, "longitude": None, "status": status, "reason": None,
                     "hazard_id": None, "merged_into_id": None, "verified_by": None, "draft_id": None,

@@ -151,7 +151,7 @@ async def test_a_published_typical_case_reaches_every_unit_contacts_outbox(datab
         async with h.core.uow() as u:
             from storage.models import User
 
-            uid = (await u.session.exec(select(User.id).where(User.telegram_id == 9233))).one()
+            uid = (await u.session.exec(select(User.id).where(User.address == "9233"))).one()
             unit = (await u.session.exec(select(Unit.id).where(Unit.name == "麦子店街道"))).one()
             u.session.add(Contact(unit_id=unit, role="contact", name="孙联系", mobile="13901230000", user_id=uid))
             await u.commit()
