@@ -48,6 +48,7 @@ from storage.taxonomy import hazard_types
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
 KEPT_ERRORS = 200
 KEPT_NOTES = 200
+PROGRESS_EVERY = 1000  # rows between two progress reports of a check
 EMPTY = "（空）"
 # what real ledgers write for the annex's values (issue 16, item 7): alias → the annex's word
 SOURCE_ALIASES = {"群众举报": "举报", "市民举报": "举报", "投诉举报": "举报", "举报投诉": "举报", "12345": "举报",
@@ -467,17 +468,21 @@ def ledger_kind(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> str | None:
 
 def check_rows(book: Any, kind: str, report: ImportReport, today: date, district_code: str = "110105",
                limits: SheetLimits = DEFAULT_LIMITS, tz: ZoneInfo | None = None,
-               old_before: date | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+               old_before: date | None = None, tick: Callable[[int], None] | None = None,
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Stream the good rows (Excel row number, values) of the 附件2 (``kind`` ``hazards``) or 附件1
     (``inspections``) sheet of ``book``, recording every row, error and normalisation in ``report`` (kept
     bounded: memory stays flat whatever the row count). ``today`` (in ``tz``, the configured zone; default
     ``bot.clock.DEFAULT_ZONE``) bounds dates, 上账时间 is midnight in ``tz``; ``district_code`` is the ledger
-    numbers' first six digits; ``old_before`` see ``_hazard_values``."""
+    numbers' first six digits; ``old_before`` see ``_hazard_values``; ``tick(rows)`` is called every
+    ``PROGRESS_EVERY`` rows."""
     tz = tz or default_zone()
     layout = HAZARDS if kind == "hazards" else INSPECTIONS
     seen: dict[str, int] = {}
     for n, cells in _data_rows(book, layout, report.errors, limits):
         report.rows += 1
+        if tick is not None and report.rows % PROGRESS_EVERY == 0:
+            tick(report.rows)
         r = _Row(layout, n, cells, report)
         values = (_hazard_values(r, today, district_code, tz, old_before) if kind == "hazards"
                   else _inspection_values(r, today))
