@@ -124,8 +124,8 @@ async def store_hazard_batches(
             rows = [{**v, "unit_id": unit_id if unit_id is not None else units[v["township_code"]], "version": 1,
                      "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now} for v in new]
             await conn.execute(insert(hazard), rows)  # the driver's executemany: one call per batch
-            ids = dict((await conn.execute(select(hazard.c.ledger_number, hazard.c.id).where(
-                hazard.c.ledger_number.in_([v["ledger_number"] for v in new])))).tuples().all())
+            ids: dict[str, int] = dict((await conn.execute(select(hazard.c.ledger_number, hazard.c.id).where(
+                hazard.c.ledger_number.in_([v["ledger_number"] for v in new])))).all())
             events: list[dict[str, Any]] = []
             for v in new:
                 hid = ids[v["ledger_number"]]
