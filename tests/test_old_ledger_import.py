@@ -13,10 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.cli import main
 from bot.forms.checks import parse_any_phone, parse_phone
+from bot.services.ledger_export import ExportFilter, export_hazards
 from handlers import ledger_upload
 from storage.models import Hazard, HazardEvent
 from tests.conftest import Harness
@@ -72,6 +74,12 @@ async def test_an_old_ledger_with_every_variant_imports_with_its_normalisations_
     async with harness.core.uow() as u:
         events = (await u.session.exec(select(HazardEvent.action))).all()
     assert events == ["import"] * 12
+    exported = tmp_path / "back.xlsx"  # the export writes 长期 back, so the ledger goes round unchanged
+    async with harness.core.uow() as u:
+        await export_hazards(u.session, ExportFilter(), exported)
+    assert "长期" in [c.value for c in load_workbook(exported).worksheets[0]["V"]]
+    await office.file(exported, "back.xlsx", XLSX)
+    assert office.last_text().startswith("已导入 12 行：新增 0 行，12 行已在台账中。")
 
 
 async def _send_mixed(harness: Harness, tmp_path: Path, user: int) -> tuple[object, list[str]]:
