@@ -1,6 +1,6 @@
 """Import of a big 附件2 ledger (issue 19 item 2) against its anchor: CPU and peak memory, interleaved.
 
-    PYTHONPATH=. python benchmarks/bench_import.py            # small: 5 000 rows, 3 pairs, under a minute
+    PYTHONPATH=. python benchmarks/bench_import.py            # small: 5 000 rows, 2 pairs, about a minute
     PYTHONPATH=. python benchmarks/bench_import.py --rows 92000 --pairs 1
 
 The file: a 附件2 workbook in the annex layout (title, two header rows) written with XlsxWriter, rows shaped like
@@ -171,7 +171,7 @@ def _spread(values: list[float]) -> str:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=5000)
-    p.add_argument("--pairs", type=int, default=3)
+    p.add_argument("--pairs", type=int, default=2)
     p.add_argument("--child", nargs=3)
     a = p.parse_args()
     if a.child:

@@ -8,12 +8,13 @@ which re-checks who pressed and that the ledger still waits."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -27,6 +28,7 @@ from handlers.message_edits import drop_keyboard, message_of
 from handlers.message_limits import clip
 from handlers.texts import q
 
+log = logging.getLogger("hazardbot.import")
 PROGRESS_EDIT_SECONDS = 3.0  # Telegram allows about one edit a second per chat; a few seconds is plenty
 ERROR_LINES = 30
 NOTE_LINES = 20
@@ -42,7 +44,6 @@ class ProgressMessage:
         self.message_id: int | None = None
         self.shown = 0.0
         self.text = ""
-        self.edits = 0
 
     async def __call__(self, phase: str, done: int, total: int) -> None:
         text = (_("Processed {n} rows…").format(n=done) if phase == "check"
@@ -51,14 +52,13 @@ class ProgressMessage:
         if text == self.text or (self.message_id is not None and now - self.shown < PROGRESS_EDIT_SECONDS):
             return
         self.shown, self.text = now, text
-        if self.message_id is None:
-            self.message_id = (await self.bot.send_message(self.chat_id, text)).message_id
-            return
         try:
-            await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self.message_id)
-            self.edits += 1
-        except TelegramBadRequest:
-            pass
+            if self.message_id is None:
+                self.message_id = (await self.bot.send_message(self.chat_id, text)).message_id
+            else:
+                await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self.message_id)
+        except TelegramAPIError as exc:  # a courtesy: the import goes on whatever Telegram says
+            log.info("event=progress_not_shown reason=%r", exc.message)
 
 
 def _notes(report: ImportReport) -> list[str]:
