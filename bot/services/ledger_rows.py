@@ -2,7 +2,10 @@
 
 Every row is checked with the form checks (``bot.forms.checks``: phone, integer, decimal, date) plus the
 annex's value lists and the ledger-number rule (附件2 说明 1). All problems are collected as
-``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). This module runs in
+``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). What old ledgers write
+in their own words (issue 16 item 7: a category-only 隐患类型, 长期, 群众举报, a blank 销账情况 or 违建性质, an old
+row's blank phone, 400/800 and other cities' numbers, full-width digits, dotted or 年月日 dates, stray spaces)
+is read as the annex's value and listed as ``Normalised(row, column, before, after)``. This module runs in
 the parse worker (``bot.services.sheet_parser``), so it imports neither SQLAlchemy nor aiogram; saving the rows
 is ``bot.services.ledger_import``.
 """
