@@ -253,9 +253,15 @@ class _Row:
         return value
 
 
-@cache
+_HEADERS: dict[str, dict[str, str]] = {}
+
+
 def _headers(layout: Layout) -> dict[str, str]:
-    return {c.key: c.header for c in layout.columns}
+    """Column key → header, made once per layout (hashing the frozen layout for every row costs more)."""
+    found = _HEADERS.get(layout.name)
+    if found is None:
+        found = _HEADERS[layout.name] = {c.key: c.header for c in layout.columns}
+    return found
 
 
 def _text(raw: Any) -> str:
