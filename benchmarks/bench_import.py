@@ -178,6 +178,7 @@ def main() -> None:
         mode, db, xlsx = a.child
         print(json.dumps(child_ours(db, xlsx) if mode == "ours" else child_anchor(db, xlsx)))
         return
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
     try:
         xlsx = folder / "ledger.xlsx"
@@ -202,7 +203,6 @@ def main() -> None:
     anchor_mb = max(r["peak_mb"] for r in runs["anchor"])
     load = f"{load_before[0]:.2f} → {load_after[0]:.2f}"
     print(f"CPU ratio {_spread(cpu)}; peak memory ratio {_spread(mem)}; load average (1 min) {load}")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     line = (f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC | {commit} | {a.rows} | {a.pairs} | "
             f"{ours_cpu:.1f} s / {ours_mb:.0f} MB | {anchor_cpu:.1f} s / {anchor_mb:.0f} MB | {_spread(cpu)} | "
             f"{_spread(mem)} | {load} |\n")
