@@ -57,3 +57,11 @@ class TrackCb(CallbackData, prefix="t2"):
 
     a: str
     n: str
+
+
+class ImportCb(CallbackData, prefix="im1"):
+    """The office's choice on a checked ledger with bad rows: ``a`` ``g`` import the good rows, ``n`` nothing;
+    ``t`` the staged ledger's token (re-checked by ``ReportService.finish_import``)."""
+
+    t: Annotated[str, Field(max_length=32)]
+    a: str

@@ -102,6 +102,7 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         "invalid_plan": _("The plan is not complete: a year of the campaign, a target of at least 1 and at least one arrangement row with a schedule and areas."),
         "tipoff_closed": _("Tip-off {number} has already been handled."),
         "unknown_ledger_file": _("This is not a ledger or plan in the layout of Annex 1, 2 or 3."),
+        "staged_import_gone": _("This file was already answered, or waited more than an hour. Send it again."),
         "not_own_contact": _("Please share your own phone number with the button, not someone else's contact."),
         "phone_not_registered": _("This number is not in any unit's contact form (Annex 4). Ask the district safety office "
                                   "to add it, or bind with an invite code: /bind CODE"),

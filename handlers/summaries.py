@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
@@ -24,9 +23,8 @@ from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
-from handlers.callbacks import ReportCb
-from handlers.media import FileDownloadFailed
-from handlers.media import fetch as fetch_file
+from handlers.callbacks import ImportCb, ReportCb
+from handlers.ledger_upload import import_choice, ledger_file
 from handlers.message_edits import ButtonMessage, message_of
 from handlers.message_limits import clip
 from handlers.texts import q
@@ -231,31 +229,6 @@ async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services
         shutil.rmtree(result.path.parent, ignore_errors=True)
 
 
-async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-    """An .xlsx sent by the office: a ledger (附件1/2) or plan (附件3) imported, or every problem listed. Raises
-    ``UnknownLedgerFile``, ``SpreadsheetRefused``, ``FileDownloadFailed``, ``PermissionDenied``."""
-    doc = message.document
-    assert doc is not None
-
-    async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
-        path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
-        await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-
-    kind, report = await services.reports.import_upload(actor, doc.file_size, fetch)
-    if report.ok and kind == "plans":
-        await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
-        return
-    if report.ok:
-        await message.answer(_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
-            rows=report.rows, added=report.added, unchanged=report.unchanged))
-        return
-    lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(count=report.error_count)]
-    lines += [q(str(e)) for e in report.errors[:ERROR_LINES]]
-    if report.error_count > ERROR_LINES:
-        lines.append(_("… and {more} more.").format(more=report.error_count - ERROR_LINES))
-    await message.answer(clip("\n".join(lines)))
-
-
 def router() -> Router:
     r = Router(name="summaries")
     r.message.filter(F.chat.type == "private")
@@ -269,4 +242,5 @@ def router() -> Router:
     r.message.register(export, Command("export"))
     r.message.register(plan_file, Command("plan_file"))
     r.message.register(ledger_file, F.document.file_name.lower().endswith(".xlsx"))
+    r.callback_query.register(import_choice, ImportCb.filter())
     return r

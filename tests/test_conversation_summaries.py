@@ -88,7 +88,9 @@ async def test_office_imports_a_ledger_file_and_gets_a_bad_row_report(h: Harness
     ws["H4"] = "123"
     wb.save(tmp_path / "bad.xlsx")
     await office.file(tmp_path / "bad.xlsx", "台账.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    assert "未导入任何数据：发现 1 处问题" in office.last_text() and "第4行 联系电话" in office.last_text()
+    assert "共 10 行，其中 1 行有问题" in office.last_text() and "第4行 联系电话" in office.last_text()
+    await office.press("全部不导入")
+    assert office.last_text() == "未导入任何行。请改正上面列出的行后重新发送。"
     await office.file(good, "台账.xlsx", None)
     assert office.last_text() == "已导入 10 行：新增 10 行，0 行已在台账中。"
     await office.file(good, "台账.xlsx", None)

@@ -196,7 +196,7 @@ async def test_bad_rows_are_all_reported_and_nothing_is_imported(uow: UowFactory
     found = {(e.row, e.column) for e in rep.errors}
     assert {(4, "联系电话"), (5, "隐患级别"), (6, "整改时限"), (5, "拆除面积"), (7, "台账编号"), (6, "隐患销账情况")} <= found
     assert not rep.ok and rep.added == 0
-    assert "应为手机号或北京固定电话" in {e.reason for e in rep.errors if e.row == 4}
+    assert "应为手机号、固定电话（外地须带区号）或400/800电话" in {e.reason for e in rep.errors if e.row == 4}
     async with uow() as u:
         assert (await u.session.exec(select(func.count()).select_from(Hazard))).one() == 0
 

@@ -33,7 +33,7 @@ async def test_export_then_import_through_the_command_line(
     wb.save(tmp_path / "bad.xlsx")
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(tmp_path / "bad.xlsx")]) == 1
     err = capsys.readouterr().err
-    assert "第4行 联系电话：应为手机号或北京固定电话" in err and "nothing imported" in err
+    assert "第4行 联系电话：应为手机号、固定电话（外地须带区号）或400/800电话" in err and "nothing imported" in err
 
 
 async def test_plans_go_out_and_back_in_through_the_command_line(

@@ -3,11 +3,13 @@
     hazardbot export hazards|inspections|plans|contacts|geojson [--unit U] [--from D] [--to D]
                      [--state S] [--year Y] [--gcj02] -o FILE
     hazardbot export casefile LEDGER_NO -o FILE.pdf
-    hazardbot import hazards|inspections|plans FILE [--unit U]
+    hazardbot import hazards|inspections|plans FILE [--unit U] [--good-rows]
 
 Large exports print progress on stderr. An import is bounded and read in the parse worker as a file sent
-to the bot is (``storage.excel.guard``, ``bot.services.sheet_parser``); it prints every bad row and imports
-nothing unless all rows are good (exit status 1); importing the same file again adds nothing. An option that does not apply
+to the bot is (``storage.excel.guard``, ``bot.services.sheet_parser``), with a progress bar on stderr; it prints
+what it normalised and every bad row, and imports nothing unless all rows are good (exit status 1) — or, with
+``--good-rows`` (附件2), the good rows, listing the rest (exit status 0); importing the same file again adds
+nothing. An option that does not apply
 to the kind, an empty date range, a missing input file or an output file that cannot be written is
 refused with one line on stderr (exit status 2, or 1 when the file turns out unwritable or unreadable).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from sqlmodel import select
@@ -72,6 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("kind", choices=["hazards", "inspections", "plans"])
     imp.add_argument("file", type=input_file)
     imp.add_argument("--unit", help="hazards, inspections: owner unit of every row (default: 所属街乡 / 检查单位 of each row)")
+    imp.add_argument("--good-rows", action="store_true",
+                     help="hazards: import the good rows and list the bad ones (default: all rows or nothing)")
     imp.set_defaults(func=_import)
 
 
@@ -96,6 +101,38 @@ def _progress(total: int) -> object:
         sys.stderr.flush()
 
     return show
+
+
+class ProgressBar:
+    """``已检查 N 行`` while the file is checked, then a bar of the rows saved, on stderr, redrawn at most every
+    ``every`` seconds (and at the end)."""
+
+    WIDTH = 30
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.shown = 0.0
+        self.drawn = False
+
+    async def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        last = phase == "save" and done >= total
+        if now - self.shown < self.every and not last:
+            return
+        self.shown = now
+        if phase == "check":
+            line = f"已检查 {done} 行 / {done} rows checked"
+        else:
+            filled = self.WIDTH * done // max(total, 1)
+            line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} 行 ({done * 100 // max(total, 1)}%)"
+        sys.stderr.write("\r" + line)
+        sys.stderr.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            self.drawn = False
 
 
 def _export_problem(args: argparse.Namespace) -> str | None:
@@ -207,6 +244,9 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     if args.unit and args.kind == "plans":
         _err("--unit does not apply to plans: every sheet names its unit (单位名称)")
         return 2
+    if args.good_rows and args.kind != "hazards":
+        _err(f"--good-rows applies to hazards only: {args.kind} are imported whole or not at all")
+        return 2
     sheets = settings.sheet_parser()
     try:
         check_archive(args.file, sheets.limits)  # before the database is opened: a PDF costs nothing
@@ -219,24 +259,39 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
             unit_id = await _unit_id(u.session, args.unit)
             await u.commit()  # the import user must exist for the rows' own transaction
         system = Actor(actor, LEDGER_IMPORT, "台账导入", (), True)
+        bar = ProgressBar()
         try:  # bounded and read in the parse worker, exactly as a file sent to the bot
-            _kind, report = await core.services.reports.import_file(system, args.file, expect=args.kind, unit_id=unit_id)
+            _kind, report = await core.services.reports.import_file(
+                system, args.file, expect=args.kind, unit_id=unit_id, good_rows=args.good_rows, progress=bar)
         except SpreadsheetRefused as exc:
+            bar.end()
             _err(_refusal(args.file, exc))
             return 1
         except LedgerKindMismatch as exc:
+            bar.end()
             found = exc.params["found"]
             _err(f"{args.file} is a {found} workbook, not {args.kind}: use `hazardbot import {found} {args.file}`")
             return 1
         except UnknownLedgerFile:
+            bar.end()
             _err(f"{args.file} is not a plan workbook (附件3: 单位名称 in cell A2 of every sheet)")
             return 1
+        bar.end()
+    if report.notes:
+        _err(f"按附件2规范整理 {len(report.notes) + report.notes_omitted} 处 / normalised:")
+    for note in report.notes:
+        _err(f"  {note}")
+    if report.notes_omitted:
+        _err(f"  …… 另有 {report.notes_omitted} 处 / {report.notes_omitted} more")
     for error in report.errors:
         _err(str(error))
     if report.omitted:
         _err(f"…… 另有 {report.omitted} 处 / {report.omitted} more")
-    if not report.ok:
+    if report.skipped:
+        _err(f"{report.error_count} 处错误，{report.skipped} 行未导入（见上）/ {report.skipped} bad rows left out")
+    elif not report.ok:
         _err(f"{report.error_count} 处错误，未导入任何行 / {report.error_count} errors, nothing imported")
         return 1
-    _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}")
+    _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}"
+         + (f"，未导入 {report.skipped}" if report.skipped else ""))
     return 0

@@ -41,6 +41,11 @@ UNIT_WORDS = {
 _NUMBER_THEN_WORDS = re.compile(r"^([+-]?[\d.,]*)\s*(.*)$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _BEIJING_LANDLINE = re.compile(r"^(?:010)?([2-9]\d{7})(?:(?:转|ext|x)?(\d{1,6}))?$")
+# 400/800 service numbers: ten digits, never a Beijing landline with an extension ("4008101234" is not 010-40081012-34)
+_SERVICE_NUMBER = re.compile(r"^([48]00)(\d{3})(\d{4})$")
+# a landline with its area code: 0 + two digits (010, 020–029) or three (0311 … 0999), then 7–8 digits;
+# an extension only after an explicit separator, as digits alone cannot say where the number ends
+_AREA_LANDLINE = re.compile(r"^(0(?:[12]\d|[3-9]\d{2}))([2-9]\d{6,7})(?:(?:-|转|ext|x)(\d{1,6}))?$")
 
 
 def _nfkc(text: str) -> str:
@@ -122,10 +127,35 @@ def parse_phone(text: str) -> str:
     digits = re.sub(r"^(?:\+86|0086|86(?=1\d{10}$))", "", digits)
     if _MOBILE.match(digits):
         return digits
+    service = _SERVICE_NUMBER.match(digits)
+    if service:
+        return "-".join(service.groups())
     m = _BEIJING_LANDLINE.match(digits)
     if m:
         return f"010-{m[1]}" + (f"-{m[2]}" if m[2] else "")
     raise Rejected("bad_phone")
+
+
+def parse_any_phone(text: str) -> str:
+    """What an old ledger's 联系电话 holds (附件2 imports, issue 16): ``parse_phone``'s numbers, a 400/800 service
+    number (``400-810-1234``, kept as such) or a landline of another city with its area code
+    (``0571-88881234``, ``-123`` extension kept). Raises ``Rejected('bad_phone')``."""
+    try:
+        return parse_phone(text)
+    except Rejected:
+        pass
+    cleaned = _nfkc(text)
+    compact = re.sub(r"[\s()（）]", "", cleaned)
+    area, _, rest = compact.partition("-")
+    digits = area + rest if area.startswith("0") and rest else compact
+    m = _AREA_LANDLINE.match(digits.replace("--", "-"))
+    if m is None and rest and area.startswith("0"):  # 0571-8888-1234 or 0571-88881234-12
+        parts = [area, *rest.split("-")]
+        joined = area + "".join(parts[1:3]) if len(parts) >= 3 and len(parts[1] + parts[2]) in (7, 8) else ""
+        m = _AREA_LANDLINE.match(joined + (f"-{parts[3]}" if len(parts) == 4 else "")) if joined else None
+    if m is None:
+        raise Rejected("bad_phone")
+    return f"{m[1]}-{m[2]}" + (f"-{m[3]}" if m[3] else "")
 
 
 def parse_mobile(text: str) -> str:

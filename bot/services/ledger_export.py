@@ -103,9 +103,12 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return int((await session.exec(select(func.count()).select_from(stmt.order_by(None).subquery()))).one()[0])  # type: ignore[call-overload]
 
 
+OPEN_ENDED_DEADLINE = "长期"  # an imported 整改时限 without an end (bot.services.ledger_rows.OPEN_ENDED)
+
 def hazard_row(h: Any, tz: ZoneInfo, supervision: str = "") -> dict[str, Any]:
     """One 附件2 row (keys of ``layouts.HAZARDS``) from a hazard row or object, dates in ``tz``; ``supervision``
-    (its 挂牌督办 in words, ``supervision_remarks``) is added to the remarks."""
+    (its 挂牌督办 in words, ``supervision_remarks``) is added to the remarks. A hazard without a deadline (an old
+    ledger's 长期) is written ``长期``, as the import reads it back."""
     registered = h.registered_at.astimezone(tz).date() if h.registered_at else None
     return {
         "ledger_number": h.ledger_number,
@@ -129,7 +132,7 @@ def hazard_row(h: Any, tz: ZoneInfo, supervision: str = "") -> dict[str, Any]:
         "illegal_area": h.illegal_area,
         "demolished_area": h.demolished_area,
         "measures": h.measures,
-        "deadline": h.deadline,
+        "deadline": h.deadline if h.deadline is not None else OPEN_ENDED_DEADLINE,
         "reinspected_on": h.reinspected_on,
         "reinspection_result": h.reinspection_result,
         "closed": "是" if h.state == HazardState.CLOSED else "否",

@@ -2,7 +2,10 @@
 
 Every row is checked with the form checks (``bot.forms.checks``: phone, integer, decimal, date) plus the
 annex's value lists and the ledger-number rule (附件2 说明 1). All problems are collected as
-``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). This module runs in
+``RowError(row, column, reason)`` (Excel row numbers, header text, a Chinese reason). What old ledgers write
+in their own words (issue 16 item 7: a category-only 隐患类型, 长期, 群众举报, a blank 销账情况 or 违建性质, an old
+row's blank phone, 400/800 and other cities' numbers, full-width digits, dotted or 年月日 dates, stray spaces)
+is read as the annex's value and listed as ``Normalised(row, column, before, after)``. This module runs in
 the parse worker (``bot.services.sheet_parser``), so it imports neither SQLAlchemy nor aiogram; saving the rows
 is ``bot.services.ledger_import``.
 """
@@ -11,16 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import default_zone
 from bot.domain import HazardState
-from bot.forms.checks import Rejected, parse_date_answer, parse_decimal, parse_integer, parse_phone
+from bot.forms.checks import Rejected, parse_any_phone, parse_date_answer, parse_decimal, parse_integer
 from bot.forms.spec import FieldSpec, load_form
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, rows
 from storage.excel.layouts import (
@@ -35,14 +40,30 @@ from storage.excel.layouts import (
     PENALTY_TYPES,
     REINSPECTION_RESULTS,
     SOURCES,
+    TYPE_SEPARATOR,
     YES_NO,
     Layout,
     parse_hazard_type,
 )
 from storage.registry import UnitEntry, find_township
+from storage.taxonomy import hazard_types
 
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
 KEPT_ERRORS = 200
+KEPT_NOTES = 200
+PROGRESS_EVERY = 1000  # rows between two progress reports of a check
+EMPTY = "（空）"
+# what real ledgers write for the annex's values (issue 16, item 7): alias → the annex's word
+SOURCE_ALIASES = {"群众举报": "举报", "市民举报": "举报", "投诉举报": "举报", "举报投诉": "举报", "12345": "举报",
+                  "12345热线": "举报", "日常检查": "检查", "监督检查": "检查", "检查发现": "检查", "隐患排查": "检查",
+                  "排查": "检查"}
+LEVEL_ALIASES = {"一般": "一般隐患", "重大": "重大隐患"}
+NATURE_ALIASES = {"个体": "个人", "个体户": "个人", "个体工商户": "个人", "私营企业": "民营企业", "民企": "民营企业",
+                  "私企": "民营企业"}
+RESULT_ALIASES = {"合格": "复查合格", "不合格": "复查不合格", "未复": "未复查"}
+CLOSED_ALIASES = {"已销账": "是", "未销账": "否", "已销": "是", "未销": "否"}
+OPEN_ENDED = frozenset({"长期", "长期整改", "长期治理", "长期坚持", "无期限"})  # 整改时限 without an end
+OPEN_ENDED_NOTE = "无期限（不计超期）"
 LEDGER_NUMBER = re.compile(r"^(\d{6})(\d{3})(\d{8})(\d{4})$")
 REASONS = {
     "required": "必填",
@@ -56,7 +77,7 @@ REASONS = {
     "exceeds_field": "不能大于违建面积 {limit}",
     "bad_date": "日期无法识别",
     "date_in_future": "不能晚于今天 {today}",
-    "bad_phone": "应为手机号或北京固定电话",
+    "bad_phone": "应为手机号、固定电话（外地须带区号）或400/800电话",
     "not_in_list": "应为以下之一：{choices}",
     "unknown_township": "未知街乡",
     "bad_ledger_number": "应为区代号6位+街乡代号3位+上账日期8位+序号4位",
@@ -88,17 +109,46 @@ class RowError:
         return f"第{self.row}行 {self.column}：{self.reason}"
 
 
+@dataclass(frozen=True)
+class Normalised:
+    """A cell read as the annex's value: ``row`` (Excel, 1-based), ``column`` (header), what the file said
+    (``before``) and what is stored (``after``); ``（空）`` stands for an empty cell."""
+
+    row: int
+    column: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：「{self.before}」→「{self.after}」"
+
+
 @dataclass
 class ImportReport:
-    """``errors`` non-empty means nothing was imported. Only the first ``KEPT_ERRORS`` are kept (a 50 000-row
-    file of wrong rows has a million; they would cross from the worker and sit in the bot process);
-    ``omitted`` counts the rest."""
+    """``errors`` non-empty means nothing was imported, unless the good rows were chosen (``skipped`` then
+    counts the bad rows left out). Only the first ``KEPT_ERRORS`` errors and ``KEPT_NOTES`` normalisations
+    are kept (a 50 000-row file of wrong rows has a million; they would cross from the worker and sit in the
+    bot process); ``omitted`` and ``notes_omitted`` count the rest. ``bad_rows``: data rows with an error."""
 
     rows: int = 0
     added: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     omitted: int = 0
+    notes: list[Normalised] = field(default_factory=list)
+    notes_omitted: int = 0
+    bad_rows: int = 0
+    skipped: int = 0
+
+    @property
+    def good_rows(self) -> int:
+        """Data rows without an error (those a good-rows import saves)."""
+        return self.rows - self.bad_rows
+
+    @property
+    def header_bad(self) -> bool:
+        """The header rows are not the annex's: no row can be read."""
+        return any(e.row <= FIRST_DATA_ROW for e in self.errors)
 
     @property
     def ok(self) -> bool:
@@ -109,25 +159,44 @@ class ImportReport:
         return len(self.errors) + self.omitted
 
     def trim(self) -> None:
-        """Keep the first ``KEPT_ERRORS`` errors and count the others in ``omitted``."""
+        """Keep the first ``KEPT_ERRORS`` errors (``KEPT_NOTES`` notes) and count the others."""
         self.omitted += max(0, len(self.errors) - KEPT_ERRORS)
         del self.errors[KEPT_ERRORS:]
+        self.notes_omitted += max(0, len(self.notes) - KEPT_NOTES)
+        del self.notes[KEPT_NOTES:]
+
+    def note(self, item: Normalised) -> None:
+        """Keep ``item`` while fewer than ``KEPT_NOTES`` are kept, else count it."""
+        if len(self.notes) < KEPT_NOTES:
+            self.notes.append(item)
+        else:
+            self.notes_omitted += 1
 
 
 class _Row:
-    """One sheet row being validated: collects values and errors by column key."""
+    """One sheet row being validated: collects values, errors and normalisations by column key."""
 
-    def __init__(self, layout: Layout, number: int, cells: tuple[Any, ...], errors: list[RowError]) -> None:
+    def __init__(self, layout: Layout, number: int, cells: tuple[Any, ...], report: ImportReport) -> None:
         self.number = number
         self.cells = {c.key: cells[i] if i < len(cells) else None for i, c in enumerate(layout.columns)}
-        self.headers = {c.key: c.header for c in layout.columns}
-        self.errors = errors
+        self.headers = _headers(layout)
+        self.report = report
+        self.errors = report.errors
+        self.notes: list[Normalised] = []  # kept only when the row turns out good
         self.values: dict[str, Any] = {}
         self.bad = False
 
     def error(self, key: str, code: str, **params: Any) -> None:
+        if not self.bad:
+            self.report.bad_rows += 1
         self.bad = True
-        self.errors.append(RowError(self.number, self.headers[key], REASONS.get(code, code).format(**params)))
+        if len(self.errors) < KEPT_ERRORS:
+            self.errors.append(RowError(self.number, self.headers[key], REASONS.get(code, code).format(**params)))
+        else:
+            self.report.omitted += 1
+
+    def note(self, key: str, before: str, after: str) -> None:
+        self.notes.append(Normalised(self.number, self.headers[key], before or EMPTY, after or EMPTY))
 
     def text(self, key: str, *, required: bool = True, max_length: int = 4000, min_length: int = 1) -> str | None:
         raw = self.cells[key]
@@ -136,22 +205,31 @@ class _Row:
             if required:
                 self.error(key, "required")
             return None
+        if isinstance(raw, str) and len(raw) != len(value):  # leading or trailing (full-width) spaces
+            self.note(key, raw, value)
         if len(value) < min_length:
             self.error(key, "too_short")
         elif len(value) > max_length:
             self.error(key, "too_long", max=max_length)
         return value
 
-    def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True) -> str | None:
+    def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True,
+               aliases: dict[str, str] | None = None) -> str | None:
         value = self.text(key, required=required)
         if value is not None and value not in choices:
-            self.error(key, "not_in_list", choices="、".join(choices))
-            return None
+            alias = (aliases or {}).get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)))
+            if alias is None:
+                self.error(key, "not_in_list", choices="、".join(choices))
+                return None
+            self.note(key, value, alias)
+            value = alias
         return value
 
-    def check(self, key: str, fn: Any, required: bool = True) -> Any:
-        """``fn(text)`` with the cell as text (dates as ISO, whole floats without ``.0``); None if bad/empty."""
+    def check(self, key: str, fn: Callable[[str], Any], required: bool = True) -> Any:
+        """``fn(text)`` with the cell as text (dates as ISO, whole floats without ``.0``); None if bad/empty.
+        A typed text stored otherwise (``2026.11.3`` → ``2026-11-03``) is noted."""
         raw = self.cells[key]
+        typed = isinstance(raw, str)
         if isinstance(raw, datetime):
             raw = raw.date().isoformat()
         elif isinstance(raw, date):
@@ -166,10 +244,24 @@ class _Row:
                 self.error(key, "required")
             return None
         try:
-            return fn(text)
+            value = fn(text)
         except Rejected as exc:
             self.error(key, exc.code, **exc.params)
             return None
+        if typed and str(value) != raw:
+            self.note(key, str(raw), str(value))
+        return value
+
+
+_HEADERS: dict[str, dict[str, str]] = {}
+
+
+def _headers(layout: Layout) -> dict[str, str]:
+    """Column key → header, made once per layout (hashing the frozen layout for every row costs more)."""
+    found = _HEADERS.get(layout.name)
+    if found is None:
+        found = _HEADERS[layout.name] = {c.key: c.header for c in layout.columns}
+    return found
 
 
 def _text(raw: Any) -> str:
@@ -178,20 +270,34 @@ def _text(raw: Any) -> str:
     return str(raw).strip()
 
 
+@cache
 def _spec(form: str, key: str, **changes: Any) -> FieldSpec:
     return dataclasses.replace(load_form(form).field(key), **changes)
-
 
 
 def _norm(v: Any) -> str:
     return re.sub(r"\s+", "", _text(v))
 
 
+@cache
+def _township(text: str) -> UnitEntry | None:
+    return find_township(text)
+
+
+@cache
+def _category_only(text: str) -> tuple[str, str] | None:
+    """A 隐患类型 giving its category alone (``重点消防``): the category's ``其他`` subtype."""
+    for c in hazard_types():
+        if c.name == text and c.subtypes and any(s.value == "其他" for s in c.subtypes):
+            return c.name, "其他"
+    return None
+
+
 def _place(r: _Row, v: dict[str, Any]) -> UnitEntry | None:
     """Site, district and address into ``v`` (both annexes have them); the township, None when missing or unknown."""
     v["district"] = r.text("district", max_length=32)
     township_text = r.text("township")
-    township = find_township(township_text) if township_text else None
+    township = _township(township_text) if township_text else None
     if township_text and township is None:
         r.error("township", "unknown_township")
     v["site_name"] = r.text("site_name", max_length=256)
@@ -199,25 +305,55 @@ def _place(r: _Row, v: dict[str, Any]) -> UnitEntry | None:
     return township
 
 
-def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> dict[str, Any] | None:
+def _registered(r: _Row, today: date) -> str | None:
+    return r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+
+
+def _hazard_type(r: _Row) -> tuple[str, str] | None:
+    type_text = r.text("hazard_type")
+    if not type_text:
+        return None
+    kind = parse_hazard_type(type_text)
+    if kind is None:
+        kind = _category_only(re.sub(r"\s+", "", type_text))
+        if kind is not None:
+            r.note("hazard_type", type_text, f"{kind[0]}{TYPE_SEPARATOR}{kind[1]}")
+    if kind is None:
+        r.error("hazard_type", "not_in_list", choices="附件2 说明12 的类型，如 重点消防：老旧小区")
+    return kind
+
+
+def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
+    """(given, ISO date or None): ``长期`` and its kin are an open-ended deadline (None, never overdue)."""
+    raw = _text(r.cells["deadline"])
+    if re.sub(r"\s+", "", raw) in OPEN_ENDED:
+        r.note("deadline", raw, OPEN_ENDED_NOTE)
+        return True, None
+    value = r.check("deadline", lambda t: parse_date_answer(_spec("hazard", "deadline", after_today=False), t, today))
+    return value is not None, value
+
+
+def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
+                   old_before: date | None = None) -> dict[str, Any] | None:
+    """The hazard columns of a good 附件2 row, or None (its errors recorded). ``old_before``: a row closed, or
+    registered before this day (the campaign's start), may leave 联系电话 empty (old ledgers lack it)."""
     v: dict[str, Any] = {}
     number = r.text("ledger_number")
-    registered = r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    registered = _registered(r, today)
     township = _place(r, v)
     v["person_in_charge"] = r.text("person_in_charge", max_length=64)
-    v["phone"] = r.check("phone", parse_phone)
-    v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES)
+    v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES, aliases=NATURE_ALIASES)
     v["occupant_count"] = r.check("occupant_count", lambda t: parse_integer(_spec("hazard", "occupant_count"), t))
     v["parent_group"] = r.text("parent_group", required=False, max_length=256)
     v["district_department"] = r.text("district_department", required=False, max_length=64)
     v["city_department"] = r.text("city_department", required=False, max_length=64)
-    v["source"] = r.choice("source", SOURCES)
+    v["source"] = r.choice("source", SOURCES, aliases=SOURCE_ALIASES)
     v["description"] = r.text("description", max_length=4000, min_length=4)
-    type_text = r.text("hazard_type")
-    kind = parse_hazard_type(type_text) if type_text else None
-    if type_text and kind is None:
-        r.error("hazard_type", "not_in_list", choices="附件2 说明12 的类型，如 重点消防：老旧小区")
-    v["level"] = r.choice("level", LEVELS)
+    kind = _hazard_type(r)
+    v["level"] = r.choice("level", LEVELS, aliases=LEVEL_ALIASES)
+    if not _text(r.cells["illegal_building_nature"]):
+        r.note("illegal_building_nature", "", "无")
+        r.cells["illegal_building_nature"] = "无"
     nature = r.choice("illegal_building_nature", ILLEGAL_NATURES)
     v["illegal_building_nature"] = nature
     if nature == "无":
@@ -232,10 +368,20 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> di
         v["illegal_area"] = Decimal(area) if area is not None else None
         v["demolished_area"] = Decimal(demolished) if demolished is not None else None
     v["measures"] = r.text("measures", max_length=4000)
-    deadline = r.check("deadline", lambda t: parse_date_answer(_spec("hazard", "deadline", after_today=False), t, today))
+    given, deadline = _deadline(r, today)
     reinspected = r.check("reinspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), required=False)
-    result = r.choice("reinspection_result", REINSPECTION_RESULTS, required=False) or "未复查"
-    closed = r.choice("closed", YES_NO)
+    result = r.choice("reinspection_result", REINSPECTION_RESULTS, required=False, aliases=RESULT_ALIASES) or "未复查"
+    if not _text(r.cells["closed"]):
+        r.note("closed", "", "否")
+        closed: str | None = "否"
+    else:
+        closed = r.choice("closed", YES_NO, aliases=CLOSED_ALIASES)
+    old = closed == "是" or (old_before is not None and registered is not None and registered < old_before.isoformat())
+    if old and not _text(r.cells["phone"]):
+        r.note("phone", "", "（空，旧隐患）")
+        v["phone"] = ""
+    else:
+        v["phone"] = r.check("phone", parse_any_phone)
     v["remarks"] = r.text("remarks", required=False, max_length=2000)
     if result != "未复查" and reinspected is None and not r.bad:
         r.error("reinspected_on", "result_needs_date")
@@ -252,11 +398,13 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> di
                 r.error("ledger_number", "ledger_date_mismatch")
             if township is not None and m[2] != township.code[-3:]:
                 r.error("ledger_number", "ledger_township_mismatch")
-    if r.bad:
+    if r.bad or not given:
         return None
     assert township is not None and kind is not None and registered is not None
     state = HazardState.CLOSED if closed == "是" else (
         HazardState.CLOSURE_REQUESTED if result == "复查合格" else HazardState.REGISTERED)
+    if township.name != _text(r.cells["township"]):
+        r.note("township", _text(r.cells["township"]), township.name)
     v.update(
         ledger_number=number,
         draft_number=f"I{number}",
@@ -265,13 +413,12 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo) -> di
         township=township.name,
         category=kind[0],
         subtype=kind[1],
-        deadline=date.fromisoformat(deadline),
+        deadline=date.fromisoformat(deadline) if deadline else None,
         reinspected_on=date.fromisoformat(reinspected) if reinspected else None,
         reinspection_result=result,
         state=state.value,
     )
     return v
-
 
 
 def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
@@ -305,11 +452,14 @@ def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
 @dataclass
 class ParsedLedger:
     """The rows of a 附件1 or 附件2 file: ``values`` of every good row (Excel row number, column values ready
-    for the table; hazards also carry their state), ``report`` with the row count and every error."""
+    for the table; hazards also carry their state), ``report`` with the row count, errors and normalisations.
+    A staged upload (``bot.services.sheet_jobs.stage_ledger_upload``) leaves ``values`` empty and names the
+    file holding them in ``staged`` instead."""
 
     kind: str  # "hazards" or "inspections"
     values: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     report: ImportReport = field(default_factory=ImportReport)
+    staged: str | None = None
 
 
 def ledger_kind(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> str | None:
@@ -325,20 +475,26 @@ def ledger_kind(book: Any, limits: SheetLimits = DEFAULT_LIMITS) -> str | None:
     return None
 
 
-def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105",
-                 limits: SheetLimits = DEFAULT_LIMITS, tz: ZoneInfo | None = None) -> ParsedLedger:
-    """Check every row of the 附件2 (``kind`` ``hazards``) or 附件1 (``inspections``) sheet of ``book``.
-    ``today`` (in ``tz``, the configured zone; default ``bot.clock.DEFAULT_ZONE``) bounds dates, 上账时间 is
-    midnight in ``tz``; ``district_code`` is the ledger numbers' first six digits."""
+def check_rows(book: Any, kind: str, report: ImportReport, today: date, district_code: str = "110105",
+               limits: SheetLimits = DEFAULT_LIMITS, tz: ZoneInfo | None = None,
+               old_before: date | None = None, tick: Callable[[int], None] | None = None,
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Stream the good rows (Excel row number, values) of the 附件2 (``kind`` ``hazards``) or 附件1
+    (``inspections``) sheet of ``book``, recording every row, error and normalisation in ``report`` (kept
+    bounded: memory stays flat whatever the row count). ``today`` (in ``tz``, the configured zone; default
+    ``bot.clock.DEFAULT_ZONE``) bounds dates, 上账时间 is midnight in ``tz``; ``district_code`` is the ledger
+    numbers' first six digits; ``old_before`` see ``_hazard_values``; ``tick(rows)`` is called every
+    ``PROGRESS_EVERY`` rows."""
     tz = tz or default_zone()
     layout = HAZARDS if kind == "hazards" else INSPECTIONS
-    out = ParsedLedger(kind)
-    report = out.report
     seen: dict[str, int] = {}
     for n, cells in _data_rows(book, layout, report.errors, limits):
         report.rows += 1
-        r = _Row(layout, n, cells, report.errors)
-        values = _hazard_values(r, today, district_code, tz) if kind == "hazards" else _inspection_values(r, today)
+        if tick is not None and report.rows % PROGRESS_EVERY == 0:
+            tick(report.rows)
+        r = _Row(layout, n, cells, report)
+        values = (_hazard_values(r, today, district_code, tz, old_before) if kind == "hazards"
+                  else _inspection_values(r, today))
         if values is None:
             continue
         if kind == "hazards":
@@ -346,8 +502,18 @@ def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105
             if first != n:
                 r.error("ledger_number", "duplicate_in_file", row=first)
                 continue
-        out.values.append((n, values))
+        for item in r.notes:
+            report.note(item)
+        yield n, values
     report.trim()
+
+
+def parse_ledger(book: Any, kind: str, today: date, district_code: str = "110105",
+                 limits: SheetLimits = DEFAULT_LIMITS, tz: ZoneInfo | None = None,
+                 old_before: date | None = None) -> ParsedLedger:
+    """``check_rows`` with the good rows kept in memory (附件1 files and tests; big 附件2 files are staged)."""
+    out = ParsedLedger(kind)
+    out.values.extend(check_rows(book, kind, out.report, today, district_code, limits, tz, old_before))
     return out
 
 

@@ -10,12 +10,14 @@ parsed in the parse worker (``bot.services.sheet_parser``), never on the event l
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import and_, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +30,16 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.hazard_query import open_clause, overdue_clause
 from bot.services.ledger_import import ImportReport, RowError, store_hazards, store_inspections
+from bot.services.ledger_rows import ParsedLedger
+from bot.services.ledger_staging import (
+    PendingImport,
+    drop,
+    load_pending,
+    new_stage,
+    read_progress,
+    save_pending,
+    stage_folder,
+)
 from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
@@ -47,6 +59,8 @@ from storage.excel.contacts_export import export_contacts
 from storage.models import Hazard, Unit
 
 LIST_LIMIT = 20
+PROGRESS_POLL = 1.0  # seconds between two looks at the worker's progress
+T = TypeVar("T")
 EXPORT_KINDS = ("hazards", "inspections", "plans", "contacts")
 
 
@@ -54,6 +68,44 @@ class UnknownLedgerFile(DomainError):
     """The file's header rows are neither 附件1 nor 附件2."""
 
     code = "unknown_ledger_file"
+
+
+class StagedImportGone(DomainError):
+    """The checked ledger a button answers was already answered, expired (``STAGED_TTL``) or never existed."""
+
+    code = "staged_import_gone"
+
+
+ImportProgress = Callable[[str, int, int], Awaitable[None]]
+"""``progress(phase, done, total)``: ``check`` with the rows checked so far (total 0: not known yet), then
+``save`` with the rows saved of ``total``."""
+
+
+@dataclass(frozen=True)
+class CheckedImport:
+    """A checked file: its ``kind`` and ``report``; ``token`` names a 附件2 ledger with good and bad rows that
+    waits for the office's choice (``ReportService.finish_import``), None when nothing waits."""
+
+    kind: str
+    report: ImportReport
+    token: str | None
+
+
+async def _with_progress(job: Awaitable[T], stage: Path, progress: ImportProgress | None) -> T:
+    """Await ``job`` (the worker's check), reporting the rows it has checked (its ``progress`` file) every
+    ``PROGRESS_POLL`` seconds."""
+    if progress is None:
+        return await job
+    task = asyncio.ensure_future(job)
+    last = 0
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=PROGRESS_POLL)
+        if done:
+            return task.result()
+        rows = read_progress(stage)
+        if rows > last:
+            last = rows
+            await progress("check", rows, 0)
 
 
 class LedgerKindMismatch(DomainError):
@@ -248,50 +300,115 @@ class ReportService:
         if not (actor.is_admin or actor.has(Role.OFFICE) or actor.grant_for(Role.REVIEWER, Role.LEADER)):
             raise PermissionDenied()
 
-    async def import_upload(self, actor: Actor, size: int | None,
-                            fetch: Callable[[Path], Awaitable[object]]) -> tuple[str, ImportReport]:
+    async def import_upload(self, actor: Actor, size: int | None, fetch: Callable[[Path], Awaitable[object]],
+                            progress: ImportProgress | None = None) -> CheckedImport:
         """A file sent to the bot: the actor and the announced ``size`` (bytes) are checked before
-        ``fetch(path)`` downloads it; then ``import_file``, and the download is deleted. Raises
-        ``PermissionDenied``, ``SpreadsheetRefused``, ``UnknownLedgerFile``."""
+        ``fetch(path)`` downloads it; then ``check_file`` (the download is deleted after). A ledger whose
+        rows are all good is saved at once; one with good and bad rows waits for the office's choice
+        (``CheckedImport.token``, answered with ``finish_import``). Raises ``PermissionDenied``,
+        ``SpreadsheetRefused``, ``UnknownLedgerFile``."""
         self.may_import(actor)
         self._sheets.check_size(size)
         folder = Path(tempfile.mkdtemp(prefix="hazardbot-import-"))
         try:
             path = folder / "upload.xlsx"
             await fetch(path)
-            return await self.import_file(actor, path)
+            checked = await self.check_file(actor, path, progress=progress)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+        if checked.token is not None and checked.report.ok:
+            return CheckedImport(checked.kind, await self.finish_import(actor, checked.token, True, progress), None)
+        return checked
 
-    async def import_file(self, actor: Actor, path: Path, *, expect: str | None = None,
-                          unit_id: int | None = None) -> tuple[str, ImportReport]:
+    async def import_file(self, actor: Actor, path: Path, *, expect: str | None = None, unit_id: int | None = None,
+                          good_rows: bool = False, progress: ImportProgress | None = None) -> tuple[str, ImportReport]:
         """Import a 附件1 or 附件2 ledger (office and admins) or 附件3 plans (also a unit's reviewers and
         leaders, for their unit), recognised by the header and read in the parse worker. Returns the kind and
-        the report; nothing is written unless every row is good. ``expect`` (the command line's kind) refuses
-        another kind (``LedgerKindMismatch``) and reads an unrecognised header as that ledger to report it;
-        ``unit_id`` owns every imported ledger row. Raises ``PermissionDenied``, ``SpreadsheetRefused``
-        (a file beyond the bounds, or the worker ran out of memory or time), ``UnknownLedgerFile``."""
+        the report; nothing is written unless every row is good, or ``good_rows`` (附件2 only: the good rows
+        saved, the bad ones listed). ``expect`` (the command line's kind) refuses another kind
+        (``LedgerKindMismatch``) and reads an unrecognised header as that ledger to report it; ``unit_id`` owns
+        every imported ledger row. Raises ``PermissionDenied``, ``SpreadsheetRefused`` (a file beyond the
+        bounds, or the worker ran out of memory or time), ``UnknownLedgerFile``."""
+        checked = await self.check_file(actor, path, expect=expect, unit_id=unit_id, progress=progress)
+        if checked.token is None:
+            return checked.kind, checked.report
+        return checked.kind, await self.finish_import(actor, checked.token, good_rows or checked.report.ok, progress)
+
+    async def check_file(self, actor: Actor, path: Path, *, expect: str | None = None, unit_id: int | None = None,
+                         progress: ImportProgress | None = None) -> CheckedImport:
+        """Read and check ``path`` in the parse worker (``progress('check', rows, 0)`` about every second while it
+        runs). Plans and 附件1 ledgers are saved (or refused) here as a whole; a 附件2 ledger with good rows is
+        staged and returned with a ``token`` for ``finish_import``; one without any good row is dropped.
+        Raises as ``import_file``."""
         self.may_import(actor)
         now = self._clock()
-        upload = await self._sheets.parse(read_ledger_upload, path, self._clock.local_date(now), self._district_code,
-                                         expect, self._clock.tz)
-        if expect is not None and upload.kind is not None and upload.kind != expect:
-            raise LedgerKindMismatch(found=upload.kind)
-        if upload.kind == "plans":
-            return "plans", await self._import_plans(actor, upload.plans, upload.plan_errors)
-        if upload.ledger is None:
-            raise UnknownLedgerFile()
-        if not (actor.is_admin or actor.has(Role.OFFICE)):
+        token, stage = new_stage()
+        keep = False
+        try:
+            job = self._sheets.parse(read_ledger_upload, path, self._clock.local_date(now), self._district_code,
+                                     expect, self._clock.tz, self._rules.campaign.start, stage)
+            upload = await _with_progress(job, stage, progress)
+            if expect is not None and upload.kind is not None and upload.kind != expect:
+                raise LedgerKindMismatch(found=upload.kind)
+            if upload.kind == "plans":
+                return CheckedImport("plans", await self._import_plans(actor, upload.plans, upload.plan_errors), None)
+            if upload.ledger is None:
+                raise UnknownLedgerFile()
+            if not (actor.is_admin or actor.has(Role.OFFICE)):
+                raise PermissionDenied()
+            ledger = upload.ledger
+            if ledger.kind == "inspections":
+                async with self._uow() as u:
+                    report = await store_inspections(u.session, ledger, actor_id=actor.user_id, unit_id=unit_id)
+                    if report.ok:
+                        await u.commit()
+                return CheckedImport("inspections", report, None)
+            if not ledger.report.good_rows or ledger.report.header_bad:
+                return CheckedImport("hazards", ledger.report, None)
+            save_pending(stage, PendingImport(actor.user_id, "hazards", unit_id, path.name, ledger.report, now.timestamp()))
+            keep = True
+            return CheckedImport("hazards", ledger.report, token)
+        finally:
+            if not keep:
+                drop(stage)
+
+    async def finish_import(self, actor: Actor, token: str, good_rows: bool,
+                            progress: ImportProgress | None = None) -> ImportReport:
+        """The office's choice on a staged 附件2 ledger: ``good_rows`` saves its good rows (in one transaction,
+        ``progress('save', saved, total)`` after each batch) and counts the bad ones in ``skipped``; otherwise
+        nothing is saved. Only the person who sent the file may answer, once. Raises ``PermissionDenied``,
+        ``StagedImportGone`` (answered already, expired, or never staged)."""
+        self.may_import(actor)
+        folder = stage_folder(token)
+        pending = load_pending(folder) if folder is not None else None
+        if folder is None or pending is None:
+            raise StagedImportGone()
+        if pending.user_id != actor.user_id or not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
-        async with self._uow() as u:
-            if upload.ledger.kind == "hazards":
-                report = await store_hazards(u.session, upload.ledger, actor_id=actor.user_id, now=now,
-                                             unit_id=unit_id, file_name=path.name, tz=self._clock.tz)
-            else:
-                report = await store_inspections(u.session, upload.ledger, actor_id=actor.user_id, unit_id=unit_id)
-            if report.ok:
+        claimed = folder.with_name(folder.name + "-saving")
+        try:
+            folder.rename(claimed)  # a second press of the same button finds nothing
+        except OSError:
+            raise StagedImportGone() from None
+        try:
+            report = pending.report
+            if not good_rows:
+                return report
+            total = report.good_rows
+
+            async def saved(n: int) -> None:
+                if progress is not None:
+                    await progress("save", n, total)
+
+            parsed = ParsedLedger("hazards", report=report, staged=str(claimed))
+            async with self._uow() as u:
+                await store_hazards(u.session, parsed, actor_id=actor.user_id, now=self._clock(),
+                                    unit_id=pending.unit_id, file_name=pending.file_name, tz=self._clock.tz,
+                                    good_rows=True, progress=saved)
                 await u.commit()
-        return upload.ledger.kind, report
+            return report
+        finally:
+            drop(claimed)
 
     async def _import_plans(self, actor: Actor, parsed: list[ParsedPlan], errors: list[RowError]) -> ImportReport:
         report = ImportReport(rows=len(parsed), errors=errors)

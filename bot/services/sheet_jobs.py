@@ -21,7 +21,8 @@ from bot.services.contacts_import import (
     parse_contacts,
     read_rows,
 )
-from bot.services.ledger_rows import ParsedLedger, RowError, ledger_kind, parse_ledger
+from bot.services.ledger_rows import ParsedLedger, RowError, check_rows, ledger_kind, parse_ledger
+from bot.services.ledger_staging import StageWriter, write_progress
 from bot.services.plan_sheets import ParsedPlan, read_plan_sheets
 from storage.excel.guard import SheetLimits, open_workbook
 
@@ -40,10 +41,14 @@ class LedgerUpload:
 
 
 def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_code: str,
-                       expect: str | None = None, tz: ZoneInfo | None = None) -> LedgerUpload:
+                       expect: str | None = None, tz: ZoneInfo | None = None, old_before: date | None = None,
+                       stage: Path | None = None) -> LedgerUpload:
     """Read a 附件1/2 ledger or 附件3 plan workbook, recognised by its header rows. ``expect`` (the command
     line's kind) reads a file whose header is not recognised as that ledger, to list its header errors.
-    ``today`` (in ``tz``, the configured zone) bounds the rows' dates. Raises ``SpreadsheetRefused``."""
+    ``today`` (in ``tz``, the configured zone) bounds the rows' dates; ``old_before`` (the campaign's start)
+    see ``ledger_rows._hazard_values``. With a ``stage`` folder (``bot.services.ledger_staging``) the good
+    rows of a 附件2 ledger are streamed there instead of returned, and the rows checked so far counted in its
+    ``progress`` file. Raises ``SpreadsheetRefused``."""
     with open_workbook(path, limits) as book:
         kind = ledger_kind(book, limits)
         if kind == "plans":
@@ -52,7 +57,18 @@ def read_ledger_upload(path: Path, limits: SheetLimits, today: date, district_co
         layout = kind or (expect if expect in LEDGER_KINDS else None)
         if layout is None:
             return LedgerUpload(None)
-        return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits, tz))
+        if stage is None or layout != "hazards":
+            return LedgerUpload(kind, ledger=parse_ledger(book, layout, today, district_code, limits, tz, old_before))
+        ledger = ParsedLedger("hazards", staged=str(stage))
+        writer = StageWriter(stage)
+        try:
+            for n, values in check_rows(book, "hazards", ledger.report, today, district_code, limits, tz, old_before,
+                                        tick=lambda rows: write_progress(stage, rows)):
+                writer.add(n, values)
+        finally:
+            writer.close()
+        write_progress(stage, ledger.report.rows)
+        return LedgerUpload(kind, ledger=ledger)
 
 
 def read_contacts_upload(path: Path, limits: SheetLimits, filename: str, units: list[tuple[int, str, str]]
