@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import default_zone
 from bot.domain import HazardState
+from bot.services.hazard_query import zone_of
 from bot.services.ledger_rows import (
     REASONS,
     ImportReport,
@@ -83,13 +84,15 @@ async def store_hazards(
     for i in range(0, len(numbers), 500):
         chunk = numbers[i : i + 500]
         existing.update((await session.exec(select(Hazard.ledger_number).where(Hazard.ledger_number.in_(chunk)))).scalars().all())  # type: ignore[union-attr, call-overload, attr-defined]
+    owner = await session.get(Unit, unit_id) if unit_id is not None else None
+    zone = zone_of(owner)  # a committee's ledger: every row lies in its zone
     for _n, v in parsed.values:
         if v["ledger_number"] in existing:
             report.unchanged += 1
             continue
         hazard = Hazard(
             **v, unit_id=unit_id if unit_id is not None else units[v["township_code"]],
-            created_by=actor_id, created_at=v["registered_at"], updated_at=now,
+            created_by=actor_id, created_at=v["registered_at"], updated_at=now, zone_id=zone,
         )
         session.add(hazard)
         await session.flush()

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import HazardState, Role
-from bot.services.actors import Actor, Grant
+from bot.services.actors import Actor
 
 MAJOR = "重大隐患"
 GENERAL = "一般隐患"
@@ -141,30 +141,6 @@ READ_ROLES = frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OFFICE, Role.LEADER,
 TERRITORIAL_ACTIONS = frozenset({
     Action.REINSPECT_PASS, Action.REINSPECT_FAIL, Action.LOOKBACK_PASS, Action.LOOKBACK_REBOUND, Action.LINK_NEW,
 })
-
-
-def grant_covers(grant: Grant, unit_id: int, township_code: str, action: Action | None = None) -> bool:
-    """Whether ``grant`` reaches a hazard recorded by ``unit_id`` in township ``township_code``, to read it
-    (``action`` None) or to take ``action``.
-
-    The office and admins reach the whole district; a unit role reaches the hazards its unit recorded, and a
-    township's roles also those located in the township, to read and for ``TERRITORIAL_ACTIONS``.
-    """
-    if grant.role in DISTRICT_ROLES:
-        return True
-    if grant.unit_id == unit_id:
-        return True
-    territorial = action is None or action in TERRITORIAL_ACTIONS
-    return territorial and grant.unit_is_township and grant.unit_code == township_code
-
-
-def roles_on(actor: Actor, unit_id: int, township_code: str, action: Action | None = None) -> set[Role]:
-    """The roles ``actor`` holds over a hazard of ``unit_id`` / ``township_code`` (admins: ``Role.ADMIN``): to
-    read it (``action`` None) or to take ``action`` (``grant_covers``)."""
-    roles = {g.role for g in actor.grants if grant_covers(g, unit_id, township_code, action)}
-    if actor.is_admin:
-        roles.add(Role.ADMIN)
-    return roles
 
 
 def has_district_scope(actor: Actor) -> bool:
