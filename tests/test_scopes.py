@@ -162,3 +162,55 @@ def test_typed_supervising_departments_are_matched_to_the_registry() -> None:
         assert found is not None and found.name == name, typed
     assert match_unit("市住建委") is None
     assert "区住房城乡建设委" in suggest_units("市住建委")
+
+
+async def test_a_typed_city_department_is_matched_or_refused_with_suggestions(h: Harness) -> None:
+    from storage.models import Draft
+
+    chat = await h.bind(950, "inspector", "建外街道")
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say("张XX出租房")
+    await chat.say("建国门外大街永安里8号")
+    await chat.say("张三")
+    await chat.say("13912345678")
+    await chat.press("民营企业")
+    await chat.say("25")
+    await chat.say("北京某某集团有限公司")
+    await chat.say("房管局")  # the district department typed: matched too
+    assert "所属市行业部门" in chat.last_text(), chat.last_text()
+    await chat.say("市住建委")
+    refusal = chat.texts()[-2:]
+    assert any("“市住建委”不在部门名录中" in t and "区住房城乡建设委" in t for t in refusal), refusal
+    assert "所属市行业部门" in chat.last_text()  # the same question again
+    await chat.say("交警")
+    assert "隐患来源" in chat.last_text(), chat.last_text()
+    async with h.core.uow() as u:
+        draft = (await u.session.exec(select(Draft).where(Draft.status == "active"))).one()
+    assert (draft.data["district_department"], draft.data["city_department"]) == ("区房管局", "朝阳交通支队")
+
+
+async def test_a_zone_committees_entry_lies_in_its_zone_and_its_township(harness: Harness) -> None:
+    from tests.forms_flow import PHOTOS, answer_hazard_from_person, finish_hazard
+
+    chat = await harness.bind(960, "inspector", "CBD管委会")
+    await chat.say("/hazard")
+    await chat.press("建外街道")  # the township the site lies in is asked as for everyone
+    await chat.say("国贸某写字楼")
+    await chat.say("建国门外大街1号")
+    await answer_hazard_from_person(chat)
+    await chat.album([PHOTOS / "landscape_1.jpg"])
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press("提交")
+    assert "隐患已提交" in chat.last_text(), chat.last_text()
+    async with harness.core.uow() as u:
+        made = (await u.session.exec(select(Hazard))).one()
+        cbd = (await u.session.exec(select(Unit).where(Unit.code == "zone-01"))).one()
+    assert (made.unit_id, made.zone_id, made.township_code) == (cbd.id, cbd.id, "110105001")
+    township = await harness.bind(961, "reviewer", "建外街道")
+    await township.say("/find 国贸")
+    assert "国贸某写字楼" in township.last_text()
+    other_zone = await harness.bind(962, "leader", "奥林匹克公园管委会")
+    await other_zone.say("/find 国贸")
+    assert "国贸某写字楼" not in other_zone.last_text()
