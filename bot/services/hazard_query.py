@@ -190,21 +190,17 @@ def scope_clause(actor: Actor, action: Action | None = None) -> ColumnElement[bo
 
 
 def in_unit_scope(unit_id: int) -> ColumnElement[bool]:
-    """SQL: the hazard is in the read scope of unit ``unit_id`` (``units_reaching`` as a correlated lookup of
-    that one unit), for a unit's /status, map and lists when only its id is at hand."""
+    """SQL: the hazard is in the read scope of unit ``unit_id`` (``unit_scope_clause`` when only the id is at hand,
+    for a unit's /status, map, lists and exports). The unit's code and name are uncorrelated scalar subqueries,
+    evaluated once, so each branch of the OR can use its index (unit_id, township_code, zone_id, the two
+    department columns)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     u = Unit.__table__.c  # type: ignore[attr-defined]
-    department = and_(u.is_township == false(), u.kind != ZONE_KIND)
-    return (
-        select(u.id)
-        .where(u.id == unit_id, or_(
-            u.id == h.unit_id,
-            and_(u.is_township == true(), u.code == h.township_code),
-            u.id == h.zone_id,
-            and_(department, or_(u.name == h.district_department, u.name == h.city_department)),
-        ))
-        .exists()
-    )
+    town = select(u.code).where(u.id == unit_id, u.is_township == true()).scalar_subquery()
+    dept = select(u.name).where(u.id == unit_id, u.is_township == false(), u.kind != ZONE_KIND).scalar_subquery()
+    zone = select(u.id).where(u.id == unit_id, u.kind == ZONE_KIND).scalar_subquery()
+    return or_(h.unit_id == unit_id, h.township_code == town, h.zone_id == zone,
+               h.district_department == dept, h.city_department == dept)
 
 
 def scope_pairs() -> Any:
