@@ -28,7 +28,7 @@ from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ReportCb
 from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
-from handlers.message_edits import ButtonMessage, message_of
+from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.paging import PageCb, pager_row
 from handlers.texts import q
@@ -200,7 +200,7 @@ async def ranking_paged(query: CallbackQuery, callback_data: PageCb, actor: Acto
     """A /rank pager button: that page of the table as it is now (the actor checked again)."""
     await query.answer()
     page = await services.reports.ranking_page(actor, callback_data.n)
-    await message_of(query).answer(ranking_text(page), reply_markup=ranking_keyboard(page))
+    await show_in_place(message_of(query), ranking_text(page), ranking_keyboard(page))
 
 
 async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
