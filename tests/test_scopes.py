@@ -20,11 +20,12 @@ from sqlmodel import select
 
 from bot.clock import fixed_clock
 from bot.services.hazard_query import in_unit_scope, scope_pairs, zone_of
+from bot.services.summary import compute_status
 from handlers.hazard_callbacks import HazardCb
 from storage.models import Hazard, Unit
 from storage.registry import match_unit, registry, suggest_units
 from tests.conftest import Harness, open_harness
-from tests.summary_ledger import hazard, sh, unit, user
+from tests.summary_ledger import RULES, hazard, sh, unit, user
 
 NOW = sh(date(2019, 6, 12), 10)
 REFUSED = "未找到，或不在您的权限范围内。"
@@ -131,6 +132,16 @@ async def test_status_counts_the_scope_of_every_kind_of_unit(h: Harness) -> None
         for x in units:
             direct = set((await u.session.exec(select(Hazard.id).where(in_unit_scope(x.id)))).all())  # type: ignore[arg-type]
             assert direct == {hid for uid, hid in rows if uid == x.id}, x.name
+        assert len(rows) == len(set(rows))  # each (unit, hazard) once
+        # the ranking's line of every unit (one district pass) says what that unit's own /status says
+        district = await compute_status(u.session, NOW, rules=RULES)
+        for line in district.units:
+            own = await compute_status(u.session, NOW, line.unit_id, rules=RULES)
+            assert (line.open, line.overdue, line.major_open) == (own.open, own.overdue, own.major_open), line.unit_name
+            assert line.rectification == own.rectification, line.unit_name
+    lines = {x.unit_name: (x.open, x.overdue) for x in district.units}
+    assert lines["朝外街道"] == (3, 2) and lines["建外街道"] == (4, 2) and lines["区房管局"] == (3, 1)
+    assert lines["朝阳消防支队"] == (2, 1) and lines["CBD管委会"] == (1, 0) and lines["区住房城乡建设委"] == (1, 1)
     assert ids
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, func, literal, or_, true, union
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, true, union_all
 from sqlmodel import col, select
 
 from bot.domain import DISTRICT_OFFICE_CODE, HazardState, Role
@@ -189,6 +189,13 @@ def scope_clause(actor: Actor, action: Action | None = None) -> ColumnElement[bo
                  for g in grants.values()))
 
 
+async def unit_clause(session: Any, unit_id: int) -> ColumnElement[bool]:
+    """``unit_row_clause`` of unit ``unit_id`` read in ``session`` (literal values: each branch of the OR uses its
+    index); ``in_unit_scope`` when there is no such unit (it then selects what the unit recorded: nothing)."""
+    unit = await session.get(Unit, unit_id)
+    return unit_row_clause(unit) if unit is not None else in_unit_scope(unit_id)
+
+
 def in_unit_scope(unit_id: int) -> ColumnElement[bool]:
     """SQL: the hazard is in the read scope of unit ``unit_id`` (``unit_scope_clause`` when only the id is at hand,
     for a unit's /status, map, lists and exports). The unit's code and name are uncorrelated scalar subqueries,
@@ -203,20 +210,39 @@ def in_unit_scope(unit_id: int) -> ColumnElement[bool]:
                h.district_department == dept, h.city_department == dept)
 
 
-def scope_pairs() -> Any:
-    """A subquery ``(scope_unit_id, hazard_id)``: every unit with each hazard in its read scope, once per pair —
-    for per-unit numbers (the 通报 ranking) that count a hazard for its recorder, its township, its industry's
-    departments and its zone alike. Agrees with ``unit_scope_clause`` (tests/test_scopes.py)."""
+def scope_branches() -> list[tuple[Any, Any, ColumnElement[bool]]]:
+    """The read scope (module docstring) as five disjoint ``(unit key, FROM clause, condition)`` over the hazards:
+    recorded by the unit; located in a township, of a department's industry (区 column, 市 column), in a zone — each
+    of the last four
+    leaving out the recorder, so that a GROUP BY of each over its key, added up, counts every (unit, hazard) pair
+    of ``scope_pairs`` exactly once without joining through a union (the 通报's per-unit numbers)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     u = Unit.__table__.c  # type: ignore[attr-defined]
-    recorded = select(h.unit_id.label("scope_unit_id"), h.id.label("hazard_id"))
-    located = select(u.id, h.id).select_from(Hazard.__table__.join(  # type: ignore[attr-defined]
-        Unit.__table__, and_(u.is_township == true(), u.code == h.township_code)))  # type: ignore[attr-defined]
-    industry = select(u.id, h.id).select_from(Hazard.__table__.join(  # type: ignore[attr-defined]
-        Unit.__table__, and_(u.is_township == false(), u.kind != literal(ZONE_KIND),  # type: ignore[attr-defined]
-                             or_(u.name == h.district_department, u.name == h.city_department))))
-    zoned = select(h.zone_id, h.id).where(h.zone_id.is_not(None))
-    return union(recorded, located, industry, zoned).subquery("scope_pairs")
+    hazards = Hazard.__table__  # type: ignore[attr-defined]
+    located = hazards.join(Unit.__table__, and_(u.is_township == true(), u.code == h.township_code))  # type: ignore[attr-defined]
+    department = and_(u.is_township == false(), u.kind != literal(ZONE_KIND))
+    # two equality joins (each an index lookup of the unit by name), not one OR: the second leaves out a city
+    # column that repeats the district one
+    district_industry = hazards.join(Unit.__table__, and_(department, u.name == h.district_department))  # type: ignore[attr-defined]
+    city_industry = hazards.join(Unit.__table__, and_(department, u.name == h.city_department))  # type: ignore[attr-defined]
+    return [
+        (h.unit_id, hazards, true()),
+        (u.id, located, u.id != h.unit_id),
+        # "IS NOT NULL" lets the planner start from the column's index when few hazards name a department
+        (u.id, district_industry, and_(h.district_department.is_not(None), u.id != h.unit_id)),
+        (u.id, city_industry, and_(h.city_department.is_not(None), u.id != h.unit_id,
+                                   or_(h.district_department.is_(None), h.district_department != h.city_department))),
+        (h.zone_id, hazards, and_(h.zone_id.is_not(None), h.zone_id != h.unit_id)),
+    ]
+
+
+def scope_pairs() -> Any:
+    """A subquery ``(scope_unit_id, hazard_id)``: every unit with each hazard in its read scope, once per pair
+    (``scope_branches`` joined with UNION ALL). Agrees with ``in_unit_scope`` (tests/test_scopes.py)."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    parts = [select(key.label("scope_unit_id"), h.id.label("hazard_id")).select_from(src).where(cond)
+             for key, src, cond in scope_branches()]
+    return union_all(*parts).subquery("scope_pairs")
 
 
 def visible(actor: Actor, action: Action | None = None) -> Any:

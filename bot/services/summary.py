@@ -46,7 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true, union
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -59,7 +59,8 @@ from bot.services.hazard_query import (
     is_overdue,
     open_clause,
     overdue_clause,
-    scope_pairs,
+    scope_branches,
+    unit_clause,
 )
 from reminders.calendar import WorkCalendar
 from storage.db import UowFactory
@@ -206,11 +207,12 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None,
                        by_scope: bool = False) -> list[dict[str, object]]:
     """One aggregate row per (unit, state): the recording unit's for the district's totals; with ``unit_id`` the
     hazards in that unit's scope (``hazard_query.in_unit_scope``: located in, of its industry, in its zone, or
-    recorded by it); ``by_scope``: per unit of every scope (``hazard_query.scope_pairs``, the ranking's lines)."""
+    recorded by it); ``by_scope``: what the district's rows leave out of each unit's scope (located in it, of its
+    industry, in its zone, recorded by another unit), several rows per (unit, state) to add to the district's rows
+    (``hazard_query.scope_branches``, the ranking's lines)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     is_open = open_clause()
-    pairs = scope_pairs() if by_scope else None
-    key = pairs.c.scope_unit_id if pairs is not None else (literal(unit_id) if unit_id is not None else h.unit_id)
+    key = literal(unit_id) if unit_id is not None else h.unit_id
     columns = [
         key.label("unit_id"),
         h.state,
@@ -223,10 +225,15 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None,
         _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
     ]
     stmt = select(*columns)
-    if pairs is not None:
-        stmt = stmt.select_from(pairs.join(Hazard.__table__, h.id == pairs.c.hazard_id)).group_by(key, h.state)  # type: ignore[attr-defined]
-    elif unit_id is not None:
-        stmt = stmt.where(in_unit_scope(unit_id)).group_by(h.state)
+    if by_scope:
+        out: list[dict[str, object]] = []
+        for branch_key, source, condition in scope_branches()[1:]:  # the first, the recorder's, is the district's rows
+            branch = stmt.with_only_columns(branch_key.label("unit_id"), *columns[1:]).select_from(source)
+            result = await session.exec(branch.where(condition).group_by(branch_key, h.state))  # type: ignore[call-overload]
+            out += [dict(r._mapping) for r in result]
+        return out
+    if unit_id is not None:
+        stmt = stmt.where(await unit_clause(session, unit_id)).group_by(h.state)
     else:
         stmt = stmt.group_by(h.unit_id, h.state)
     result = await session.exec(stmt)  # type: ignore[call-overload]
@@ -266,22 +273,33 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
     joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
         verified, verified.c.hazard_id == h.id
     )
-    key = h.unit_id
-    if by_scope:  # per unit of every scope (the ranking's lines): each closure counts for every unit it concerns
-        pairs = scope_pairs()
-        joined = joined.join(pairs, pairs.c.hazard_id == h.id)
-        key = pairs.c.scope_unit_id
-    stmt = (
-        select(
-            key,
-            func.count().label("closed_y"),
-            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
-            _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+    def closed_by(key: Any, source: Any, condition: Any) -> Any:
+        return (
+            select(
+                key,
+                func.count().label("closed_y"),
+                _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+                _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+            )
+            .select_from(source)
+            .where(h.state == HazardState.CLOSED, condition)
+            .group_by(key)
         )
-        .select_from(joined)
-        .where(h.state == HazardState.CLOSED)
-        .group_by(key)
-    )
+
+    if by_scope:  # the ranking's lines: what the district's pass leaves out of each unit's scope
+        added: dict[int, dict[str, int]] = {}
+        u = Unit.__table__.c  # type: ignore[attr-defined]
+        for key, branch_source, condition in scope_branches()[1:]:  # beyond the recorder's (the district's pass)
+            source = joined
+            if key is u.id:  # the branch joins the unit table on the hazard's township or industry
+                source = joined.join(Unit.__table__, branch_source.onclause)  # type: ignore[attr-defined]
+            for uid, closed, before, verified_n in (await session.exec(closed_by(key, source, condition))).all():
+                line = added.setdefault(int(uid), {"closed_y": 0, "closed_y_before": 0, "verified_y": 0})
+                line["closed_y"] += int(closed)
+                line["closed_y_before"] += int(before)
+                line["verified_y"] += int(verified_n)
+        return added
+    stmt = closed_by(h.unit_id, joined, true())
     if unit_id is not None:
         # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
         closed_exists = (
@@ -308,14 +326,14 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
             .exists()
         )
         verified_exists = or_(verified_exists, checked_exists)
-        base = select(h.unit_id).where(in_unit_scope(unit_id), h.state == HazardState.CLOSED, closed_exists)
+        base = select(h.unit_id).where(await unit_clause(session, unit_id), h.state == HazardState.CLOSED, closed_exists)
         stmt = base.with_only_columns(
             literal(unit_id), func.count().label("closed_y"),
             _count_if(h.registered_at < w.year_start).label("closed_y_before"),
             _count_if(verified_exists).label("verified_y"),
         )
     out: dict[int, dict[str, int]] = {}
-    for uid, closed, before, verified_n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+    for uid, closed, before, verified_n in (await session.exec(stmt)).all():
         if not closed:  # one unit's aggregate over no rows
             continue
         out[int(uid)] = {"closed_y": int(closed), "closed_y_before": int(before), "verified_y": int(verified_n)}
@@ -387,7 +405,7 @@ async def _top(session: AsyncSession, column: object, unit_id: int | None, limit
         .limit(limit)
     )
     if unit_id is not None:
-        stmt = stmt.where(in_unit_scope(unit_id))
+        stmt = stmt.where(await unit_clause(session, unit_id))
     return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]
 
 
@@ -400,7 +418,7 @@ async def _supervised(session: AsyncSession, unit_id: int | None) -> int:
         .where(sv.ended_at.is_(None), open_clause())
     )
     if unit_id is not None:
-        stmt = stmt.where(in_unit_scope(unit_id))
+        stmt = stmt.where(await unit_clause(session, unit_id))
     return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
 
 
@@ -486,8 +504,10 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
     if unit_id is None:  # each unit's line counts the hazards of its scope, not only those it recorded
-        lines = _lines(await _hazard_rows(session, w, None, by_scope=True),
-                       await _closures(session, w, None, by_scope=True), units, w)
+        more = await _closures(session, w, None, by_scope=True)
+        added = {u: {k: closures.get(u, {}).get(k, 0) + more.get(u, {}).get(k, 0)
+                     for k in ("closed_y", "closed_y_before", "verified_y")} for u in closures.keys() | more.keys()}
+        lines = _lines(rows + await _hazard_rows(session, w, None, by_scope=True), added, units, w)
     else:
         lines = _lines(rows, closures, units, w)
     worst = sorted(
