@@ -1,5 +1,6 @@
-"""The hazard life cycle as data: the transition table (state, action, role) → next state, the unit scope
-of a role and the five-implementations rule (open and overdue: ``hazard_query``). No database, no framework.
+"""The hazard life cycle as data: the transition table (state, action, role) → next state, the roles that
+read and the on-site actions, and the five-implementations rule (who reaches which hazard, open and overdue:
+``hazard_query``). No database, no framework.
 
 Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二) 排查建账 (unit review, office confirms 挂账),
 四(三) 销账核查 (验收, 复查, 销账, 核查), 四(四) 回头看, 五(五) 挂牌督办; 附件2 填表说明 15 (五落实).
@@ -134,8 +135,8 @@ DISTRICT_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 READ_ROLES = frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OFFICE, Role.LEADER, Role.CONTACT, Role.ADMIN})
 
 
-#: what a township's roles do to every hazard located in the township, whichever unit recorded it: the on-site
-#: re-inspection (方案 四(三): 街乡 organise 现场复查验收 of the ledger's hazards) and the December lookback on site
+#: what a township's (and a 功能区管委会's) roles do to every hazard located in its area, whichever unit recorded it:
+#: the on-site re-inspection (方案 四(三): 街乡、相关功能区管委会 organise 现场复查验收) and the December lookback on site
 #: (四(四)). Everything else — review (四(二): each unit reviews its own), the five implementations, the level, the
 #: rectification report — belongs to the unit that recorded the hazard.
 TERRITORIAL_ACTIONS = frozenset({
