@@ -225,3 +225,13 @@ async def test_a_zone_committees_entry_lies_in_its_zone_and_its_township(harness
     other_zone = await harness.bind(962, "leader", "奥林匹克公园管委会")
     await other_zone.say("/find 国贸")
     assert "国贸某写字楼" not in other_zone.last_text()
+
+
+def test_a_contacts_sheet_may_name_a_zone_committee_by_its_full_name() -> None:
+    from bot.services.contacts_import import _UnitLookup
+
+    lookup = _UnitLookup([(1, "zone-01", "CBD管委会"), (2, "dept-02", "朝阳消防支队"), (3, "110105002", "朝外街道")])
+    assert lookup.find("北京商务中心区管理委员会") == (1, "CBD管委会")
+    assert lookup.find("朝阳区消防救援支队") == (2, "朝阳消防支队")
+    assert lookup.find("朝外街道办事处") == (3, "朝外街道")
+    assert lookup.find("不存在的单位") is None
