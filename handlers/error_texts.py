@@ -96,6 +96,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
                           "name. What you entered is kept; send /cancel to discard it."),
         "not_found": _("Not found, or not within your scope."),
         "unknown_unit": _("Unknown unit: {unit}."),
+        "unit_not_known": _("No unit is called “{name}”. Did you mean: {suggestions}? Send the name of a township, "
+                            "department or functional-zone committee, e.g. /status 朝外街道."),
         "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),
         "no_active_draft": _("There is no open form. Start one with /inspect or /hazard."),
         "stale_action": _("That button belongs to an earlier message; here is the current question."),
@@ -181,6 +183,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "date_not_after_today": _("The deadline must be after today ({today})."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
         "not_a_choice": _("Please choose one of the buttons."),
+        "unknown_unit": _("“{name}” is not in the registry of departments. Did you mean: {suggestions}? "
+                          "Choose a button or type a name or short form (e.g. 消防)."),
         "use_buttons": _("Please answer with the buttons below."),
         "not_offered": _("That button does not belong to this question; please answer the question below."),
         "use_review_buttons": _("The form is complete: use the buttons on the review card to edit or submit."),

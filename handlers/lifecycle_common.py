@@ -15,7 +15,8 @@ from bot.services.actors import Actor
 from bot.services.documents import available_notices
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.find import HazardCase
-from bot.services.lifecycle import Action, roles_for, roles_on
+from bot.services.hazard_query import roles_on
+from bot.services.lifecycle import Action, roles_for
 from bot.services.lifecycle_errors import FiveImplementationsMissing, InvalidTransition, ReinspectorMustDiffer
 from bot.services.transitions import Outcome
 from handlers.errors import OnRefusal
@@ -62,7 +63,7 @@ async def allowed_case(actor: Actor, services: Services, hazard_id: int, action:
     ``InvalidTransition`` (state), ``NotFound``."""
     case = await services.find.case(actor, hazard_id)
     if action not in case.actions:
-        if not roles_on(actor, case.hazard.unit_id, case.hazard.township_code, action) & roles_for(action):
+        if not roles_on(actor, case.hazard, action) & roles_for(action):
             raise PermissionDenied(action=action.value, hazard_id=hazard_id)
         if action in (Action.REINSPECT_PASS, Action.REINSPECT_FAIL) and case.summary.state == HazardState.RECTIFIED:
             raise ReinspectorMustDiffer(reporter=actor.full_name)  # the card hides 复查 from the reporter

@@ -21,12 +21,14 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
+from bot.services.paging import Page
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
 from handlers.callbacks import ImportCb, ReportCb
 from handlers.ledger_upload import import_choice, ledger_file
-from handlers.message_edits import ButtonMessage, message_of
+from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
+from handlers.paging import PageCb, pager_row
 from handlers.texts import q
 
 RANK_LINES = 30
@@ -126,15 +128,26 @@ def list_text(hl: HazardList) -> str:
     return clip("\n".join(lines))
 
 
-def ranking_text(table: list[RankingLine]) -> str:
+RANK_VIEW = "rk"  # the pager's view key of /rank
+
+
+def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
+    """The 通报 table: a whole list (its first ``RANK_LINES``) or one page of it, with the page's place."""
+    page = table if isinstance(table, Page) else Page(table[:RANK_LINES], len(table), 0, RANK_LINES)
     lines = [_("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")]
-    for r in table[:RANK_LINES]:
+    for r in page.items:
         days = r.line.days_since_update if r.line.days_since_update is not None else "—"
         lines.append(f"{r.rank_rectification}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
                      f"{r.line.overdue} · {days}")
-    if len(table) > RANK_LINES:
-        lines.append(_("… and {more} more units").format(more=len(table) - RANK_LINES))
+    if page.total > len(page.items):
+        lines.append(_("Units {first}–{last} of {total}").format(
+            first=page.first_index, last=page.first_index + len(page.items) - 1, total=page.total))
     return clip("\n".join(lines))
+
+
+def ranking_keyboard(page: Page[RankingLine]) -> InlineKeyboardMarkup | None:
+    row = pager_row(page, RANK_VIEW)  # type: ignore[arg-type]
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
 def chart_language() -> str:
@@ -152,9 +165,13 @@ async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: 
     await message.answer(status_text(report), reply_markup=status_keyboard(report))
 
 
-async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-    """``/status``: where the campaign stands in the sender's scope. Raises ``PermissionDenied``."""
-    await send_status(message, bot, actor, services, None)
+async def status(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/status [UNIT]``: where the campaign stands in the sender's scope, or in the scope of the unit named
+    (any township, department or 功能区管委会; the district's readers only). Raises ``PermissionDenied``,
+    ``UnitNotKnown``."""
+    name = (command.args or "").strip()
+    unit_id = await services.reports.unit_named(actor, name) if name else None
+    await send_status(message, bot, actor, services, unit_id)
 
 
 async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
@@ -172,9 +189,16 @@ async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: 
 
 
 async def ranking(message: Message, actor: Actor, services: Services) -> None:
-    """``/rank``: the weekly league table of units. Raises ``PermissionDenied``."""
-    table = await services.reports.rankings(actor)
-    await message.answer(ranking_text(table))
+    """``/rank``: the weekly league table of the units with hazard duties, paged. Raises ``PermissionDenied``."""
+    page = await services.reports.ranking_page(actor)
+    await message.answer(ranking_text(page), reply_markup=ranking_keyboard(page))
+
+
+async def ranking_paged(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
+    """A /rank pager button: that page of the table as it is now (the actor checked again)."""
+    await query.answer()
+    page = await services.reports.ranking_page(actor, callback_data.n)
+    await show_in_place(message_of(query), ranking_text(page), ranking_keyboard(page))
 
 
 async def rank_subscribe(message: Message, actor: Actor, services: Services) -> None:
@@ -236,6 +260,7 @@ def router() -> Router:
     r.message.register(status, Command("status"))
     r.callback_query.register(drill, ReportCb.filter())
     r.message.register(ranking, Command("rank"))
+    r.callback_query.register(ranking_paged, PageCb.filter(F.v == RANK_VIEW))
     r.message.register(rank_subscribe, Command("rank_subscribe"))
     r.message.register(rank_unsubscribe, Command("rank_unsubscribe"))
     r.message.register(map_, Command("map"))

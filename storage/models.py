@@ -22,7 +22,8 @@ def _ts(**kw: Any) -> Any:
 
 
 class Unit(SQLModel, table=True):
-    """A township (街道/地区, ``code`` = 9-digit NBS code) or a department (``code`` = ``dept-NN``)."""
+    """A township (街道/地区, ``code`` = 9-digit NBS code), a department (``code`` = ``dept-NN``) or a functional-zone
+    committee (功能区管委会, ``code`` = ``zone-NN``, ``kind`` 功能区管委会)."""
 
     __tablename__ = "unit"
     id: int | None = Field(default=None, primary_key=True)
@@ -152,8 +153,8 @@ class Hazard(SQLModel, table=True):
     entity_nature: str = Field(max_length=32)
     occupant_count: int
     parent_group: str | None = Field(default=None, max_length=256)
-    district_department: str | None = Field(default=None, max_length=64)
-    city_department: str | None = Field(default=None, max_length=64)
+    district_department: str | None = Field(default=None, max_length=64, index=True)
+    city_department: str | None = Field(default=None, max_length=64, index=True)
     source: str = Field(max_length=8)
     description: str = Field(max_length=4000)
     category: str = Field(max_length=32)
@@ -170,6 +171,8 @@ class Hazard(SQLModel, table=True):
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # the functional zone (功能区管委会) the site lies in: ``hazard_query.zone_of`` (migration 0140)
+    zone_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
 
 
 class InspectionHazard(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""The unit registry: townships and departments from ``config/data`` (copied from shared/data)."""
+"""The unit registry: townships, departments and functional-zone committees (功能区管委会) from ``config/data``
+(townships and departments copied from shared/data; zones and aliases: config/data/README.md)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ class UnitEntry:
     name: str
     kind: str
     is_township: bool
+    #: named as 牵头单位 or 责任单位 in 方案 三 (townships and zones: 各街乡, 相关功能区管委会), so ranked in the 通报
+    duties: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_zone(self) -> bool:
+        return self.kind == ZONE_KIND
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -25,15 +33,21 @@ def _read(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+ZONE_KIND = "功能区管委会"
+
+
 @cache
 def registry() -> tuple[UnitEntry, ...]:
-    """Every unit: the 43 townships (NBS 2023 codes), then the 35 departments as ``dept-NN``."""
+    """Every unit: the 43 townships (NBS 2023 codes), the 35 departments as ``dept-NN``, then the functional-zone
+    committees as ``zone-NN`` (``zones.csv``)."""
     townships = [UnitEntry(r["code"], r["name"], r["kind"], True) for r in _read("townships.csv")]
     departments = [
-        UnitEntry(f"dept-{i:02d}", r["name"], r["kind"], False)
+        UnitEntry(f"dept-{i:02d}", r["name"], r["kind"], False, duties=r.get("duties", "yes") == "yes")
         for i, r in enumerate(_read("departments.csv"), start=1)
     ]
-    return tuple(townships + departments)
+    zones = [UnitEntry(r["code"], r["name"], r["kind"], False, aliases=tuple(a for a in r["aliases"].split("|") if a))
+             for r in _read("zones.csv")]
+    return tuple(townships + departments + zones)
 
 
 def townships() -> tuple[UnitEntry, ...]:
@@ -41,7 +55,80 @@ def townships() -> tuple[UnitEntry, ...]:
 
 
 def departments() -> tuple[UnitEntry, ...]:
-    return tuple(u for u in registry() if not u.is_township)
+    """The 35 departments of the plan (区级部门, the district branches of city bodies 市级单位, 企业, 区政府)."""
+    return tuple(u for u in registry() if not u.is_township and not u.is_zone)
+
+
+def zones() -> tuple[UnitEntry, ...]:
+    """The functional-zone committees (功能区管委会, 方案 三 "相关功能区管委会")."""
+    return tuple(u for u in registry() if u.is_zone)
+
+
+def supervising_departments() -> tuple[UnitEntry, ...]:
+    """The departments a hazard's 所属区行业部门 / 所属市行业部门 (附件2 填表说明 8, 9) can name: those with hazard
+    duties in 方案 三 — district departments, the district branches of city bodies (朝阳消防支队, 公安朝阳分局…)
+    and the two enterprises with duties (铁路, 燃气)."""
+    return tuple(u for u in departments() if u.duties)
+
+
+def by_code(code: str) -> UnitEntry | None:
+    for unit in registry():
+        if unit.code == code:
+            return unit
+    return None
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    return {r["alias"]: r["name"] for r in _read("department-aliases.csv")}
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).replace("(", "（").replace(")", "）")
+
+
+def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEntry | None:
+    """The unit ``text`` names among ``among`` (default: every unit): its code or exact name, a township in any of
+    its forms (``find_township``), a zone by one of its aliases, a department by an alias of
+    ``department-aliases.csv`` ("消防" → 朝阳消防支队, renamed bodies such as 区应急管理局 → 区安监局), or the
+    one unit whose name contains ``text`` (at least two characters). None when nothing or several match."""
+    units = registry() if among is None else among
+    key = _key(text)
+    if not key:
+        return None
+    for unit in units:
+        if key in (unit.code, _key(unit.name)) or key in unit.aliases:
+            return unit
+    town = find_township(key)
+    if town is not None and town in units:
+        return town
+    alias = _aliases().get(key)
+    if alias is not None:
+        for unit in units:
+            if unit.name == alias:
+                return unit
+    if len(key) >= 2:
+        found = [u for u in units if key in _key(u.name)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def suggest_units(text: str, among: tuple[UnitEntry, ...] | None = None, limit: int = 5) -> list[str]:
+    """Names of ``among`` (default: every unit) that look like ``text``: those sharing the most characters with
+    it (aliases included), best first, at most ``limit``; for the message refusing an unknown name."""
+    units = registry() if among is None else among
+    key = set(_key(text)) - set("区市朝阳局委")
+    if not key:
+        return []
+    alias_names = _aliases()
+
+    def score(unit: UnitEntry) -> int:
+        words = [unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name)]
+        return max(len(key & set(w)) for w in words)
+
+    scored = sorted(((score(u), i, u.name) for i, u in enumerate(units)), key=lambda t: (-t[0], t[1]))
+    return [name for s, _i, name in scored if s > 0][:limit]
 
 
 def normalise_township_name(text: str) -> str:

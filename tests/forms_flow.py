@@ -51,7 +51,7 @@ async def answer_hazard_from_person(chat: LocalChat) -> None:
     await chat.say("25")
     await chat.say("北京某某集团有限公司")
     await chat.press("区房管局")
-    await chat.say("市住房城乡建设委")
+    await chat.say("消防")  # typed short form, matched to the registry: 朝阳消防支队
     await chat.press("保持当前值")
     await chat.say("出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
     await chat.press("重点消防")

@@ -36,7 +36,7 @@ async def test_a_full_hazard_entry_with_an_album_and_a_location_stores_every_fie
     assert (hazard.person_in_charge, hazard.phone) == ("张三", "13912345678")
     assert (hazard.entity_nature, hazard.occupant_count) == ("民营企业", 25)
     assert hazard.parent_group == "北京某某集团有限公司"
-    assert (hazard.district_department, hazard.city_department) == ("区房管局", "市住房城乡建设委")
+    assert (hazard.district_department, hazard.city_department) == ("区房管局", "朝阳消防支队")
     assert hazard.source == "检查"
     assert hazard.description.startswith("出租房内私拉电线")
     assert (hazard.category, hazard.subtype, hazard.level) == ("重点消防", "村民宅基地出租房屋", "重大隐患")

@@ -172,7 +172,7 @@ async def test_a_category_button_on_an_older_message_does_not_pick_a_subtype(har
     chat = await _at_optional_step(harness)
     await chat.say("北京某某集团有限公司")
     await chat.press("区房管局")
-    await chat.say("市住房城乡建设委")
+    await chat.say("公安")
     await chat.press("保持当前值")
     await chat.say("出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
     assert "隐患类型" in chat.last_text()

@@ -14,11 +14,12 @@ from storage.models import Unit
 from storage.registry import find_township
 
 
-async def test_registry_loads_43_townships_and_35_departments(uow: UowFactory) -> None:
+async def test_registry_loads_43_townships_35_departments_and_5_zone_committees(uow: UowFactory) -> None:
     async with uow() as u:
         townships = (await u.session.exec(select(func.count()).where(Unit.is_township))).one()
-        departments = (await u.session.exec(select(func.count()).where(~Unit.is_township))).one()  # type: ignore[operator]
-    assert (townships, departments) == (43, 35)
+        departments = (await u.session.exec(select(func.count()).where(~Unit.is_township, Unit.kind != "功能区管委会"))).one()  # type: ignore[operator]
+        zones = (await u.session.exec(select(func.count()).where(Unit.kind == "功能区管委会"))).one()
+    assert (townships, departments, zones) == (43, 35, 5)
 
 
 def test_township_names_match_in_every_common_form() -> None:

@@ -117,7 +117,7 @@ async def test_district_status_counts_every_rate_by_its_definition(uow: UowFacto
     assert st.supervised == 2  # h1 (two levels, once), h7; h11's ended, h3 is closed
     assert st.monthly_report_period == "2019-05"
     assert "朝外街道" in st.late_monthly_units and "建外街道" not in st.late_monthly_units
-    assert len(st.late_monthly_units) == 77
+    assert len(st.late_monthly_units) == 82  # 83 units (5 功能区管委会 among them) but A
     assert (st.rectification.numerator, st.rectification.denominator) == (3, 8)
     assert st.rectification.value == Decimal("0.3750") and st.rectification.met is False
     assert (st.coverage.numerator, st.coverage.denominator) == (4 + 2, 10 + 5)
@@ -129,7 +129,7 @@ async def test_district_status_counts_every_rate_by_its_definition(uow: UowFacto
     assert st.top_townships[0] == ("建外街道", 4)
     assert [w.unit_name for w in st.worst_units] == ["朝外街道", "建外街道"]  # both 1 overdue; B's rate is lower
     late = {x.unit_name for x in st.late_units}
-    assert "朝外街道" in late and "建外街道" not in late and len(late) == 77  # 76 silent units + B (23 days); A inspected today
+    assert "朝外街道" in late and "建外街道" not in late and len(late) == 82  # 81 silent units + B (23 days); A inspected today
 
 
 async def test_unit_status_is_limited_to_the_unit(uow: UowFactory) -> None:
@@ -159,7 +159,7 @@ async def test_status_a_year_later_uses_the_new_year(uow: UowFactory) -> None:
     assert st.coverage.denominator == 0 and st.coverage.value is None
     assert st.overdue == 4  # h1, h2 (07-01), h8 (06-12), h11
     assert st.coverage_milestone == Decimal("1.00")
-    assert st.monthly_report_period == "2019-12" and len(st.late_monthly_units) == 78  # 2019-12-31 was a Tuesday
+    assert st.monthly_report_period == "2019-12" and len(st.late_monthly_units) == 83  # 2019-12-31 was a Tuesday
 
 
 async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
@@ -171,7 +171,8 @@ async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
     assert table[0].line.unit_id == ids["A"] and table[1].line.unit_id == ids["B"]
     assert (a.rank_rectification, b.rank_rectification) == (1, 2)
     assert {r.rank_rectification for r in table[2:]} == {3}  # no registered hazards: shared last place
-    assert a.rank_overdue == b.rank_overdue == 77  # 76 units without overdue hazards share place 1
+    assert a.rank_overdue == b.rank_overdue == 78  # the 77 other units with duties have none: place 1
+    assert len(table) == 79 and "区财政局" not in {r.line.unit_name for r in table}  # duties only (方案 三)
     assert (a.rank_freshness, b.rank_freshness) == (1, 2)
     assert rank([]) == []
 

@@ -15,7 +15,7 @@ from bot.domain import HazardState
 from bot.forms.engine import FormState
 from bot.forms.spec import FieldSpec, hazard_types
 from storage.models import Hazard
-from storage.registry import departments, townships
+from storage.registry import UnitEntry, departments, supervising_departments, townships, zones
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,25 @@ def date_picks(spec: FieldSpec, today: date) -> list[Resolved]:
     return [Resolved((today + timedelta(days=d)).isoformat(), f"{today + timedelta(days=d):%m-%d}", code) for code, d in offsets]
 
 
+#: choice sources whose typed answers are matched to the unit registry (``storage.registry.match_unit``)
+REGISTRY_SOURCES = frozenset({"district_departments", "supervising_departments", "units"})
+
+
+def registry_units(source: str) -> tuple[UnitEntry, ...]:
+    """The registry units a ``REGISTRY_SOURCES`` choice offers."""
+    if source == "units":
+        return (*townships(), *departments(), *zones())
+    return supervising_departments()
+
+
 def _source(spec: FieldSpec, locale: str) -> list[Resolved]:
     if spec.source == "townships":
         return [Resolved(u.name, u.name) for u in townships()]
-    if spec.source == "district_departments":
-        return [Resolved(u.name, u.name) for u in departments() if u.kind == "区级部门"]
-    if spec.source == "units":  # every unit a hazard can be handed to: townships, then departments
-        return [Resolved(u.name, u.name) for u in (*townships(), *departments())]
+    if spec.source in ("district_departments", "supervising_departments"):
+        # 附件2 所属区/市行业部门: the departments with duties in 方案 三, district branches of city bodies included
+        return [Resolved(u.name, u.name) for u in supervising_departments()]
+    if spec.source == "units":  # every unit a hazard can be handed to: townships, departments, then zones
+        return [Resolved(u.name, u.name) for u in (*townships(), *departments(), *zones())]
     return [Resolved(c.value, c.label(locale)) for c in spec.choices]
 
 

@@ -31,6 +31,7 @@ class Grant:
     unit_code: str
     unit_name: str
     unit_is_township: bool
+    unit_kind: str = ""  # the unit's registry kind (街道, 区级部门, 功能区管委会…): its scope, ``hazard_query``
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ async def _grants(session: AsyncSession, user_id: int) -> tuple[Grant, ...]:
         )
     ).all()
     grants = tuple(
-        Grant(Role(m.role), u.id, u.code, u.name, u.is_township) for m, u in rows
+        Grant(Role(m.role), u.id, u.code, u.name, u.is_township, u.kind) for m, u in rows
         if u.id is not None and role_fits_unit(Role(m.role), u.code)
     )
     if len(grants) < len(rows):

@@ -16,11 +16,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.actors import Actor
+from bot.services.hazard_query import covers
 from bot.services.lifecycle import (
     REINSPECTION_FAILED,
     REINSPECTION_PASSED,
     Action,
-    grant_covers,
     roles_for,
 )
 from bot.services.numbers import next_inspection_number
@@ -75,7 +75,7 @@ def _unit_of(actor: Actor, hazard: Hazard, action: Action) -> int:
     """The unit the check was done for: the actor's grant that allowed it (the township's for a territorial
     复查, the office's for a 核查), else the hazard's unit."""
     allowed = roles_for(action)
-    grants = [g for g in actor.grants if g.role in allowed and grant_covers(g, hazard.unit_id, hazard.township_code, action)]
+    grants = [g for g in actor.grants if g.role in allowed and covers(g, hazard, action)]
     own = [g for g in grants if g.unit_id == hazard.unit_id]
     chosen = (own or grants)[:1]
     return chosen[0].unit_id if chosen else hazard.unit_id

@@ -32,7 +32,7 @@ from bot.forms.checks import Rejected, parse_mobile, parse_phone
 from bot.services.errors import DomainError
 from bot.services.ledger_rows import RowError
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, SpreadsheetRefused, open_workbook, rows
-from storage.registry import find_township, normalise_township_name
+from storage.registry import find_township, match_unit, normalise_township_name
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -154,7 +154,11 @@ class _UnitLookup:
         entry = find_township(key)
         if entry is not None and entry.code in self.by_code:
             return self.by_code[entry.code]
-        return self.by_township.get(normalise_township_name(key))
+        found = self.by_township.get(normalise_township_name(key))
+        if found is None:  # a zone committee by its full name, a department by a short or later name
+            entry = match_unit(key)
+            found = self.by_code.get(entry.code) if entry is not None else None
+        return found
 
 
 def _header_map(row: list[str]) -> dict[str, int]:

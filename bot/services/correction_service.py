@@ -27,7 +27,8 @@ from bot.services.corrections import (
     inspection_rights,
 )
 from bot.services.errors import NotFound, PermissionDenied
-from bot.services.lifecycle import TRANSITIONS, Action, roles_on
+from bot.services.hazard_query import roles_on
+from bot.services.lifecycle import TRANSITIONS, Action
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.step_forms import StepFormStarter
 from bot.services.workflow_steps import number_of
@@ -66,7 +67,7 @@ def hazard_mode(actor: Actor, hazard: Hazard) -> str | None:
     ``correct`` (in that order of preference), or None."""
     state = HazardState(hazard.state)
     for mode, action in ((RESUBMIT, Action.RESUBMIT), (EDIT, Action.EDIT), (CORRECT, Action.CORRECT)):
-        if any((state, action, r) in TRANSITIONS for r in roles_on(actor, hazard.unit_id, hazard.township_code, action)):
+        if any((state, action, r) in TRANSITIONS for r in roles_on(actor, hazard, action)):
             return mode
     return None
 
@@ -82,7 +83,7 @@ class CorrectionService(StepFormStarter):
         async with self._uow() as u:
             fresh = await current_actor(u.session, actor)
             hazard = await u.session.get(Hazard, hazard_id)
-            if hazard is None or not roles_on(fresh, hazard.unit_id, hazard.township_code):
+            if hazard is None or not roles_on(fresh, hazard):
                 raise NotFound(what="hazard", id=hazard_id)
             mode = hazard_mode(fresh, hazard)
             if mode is None:
@@ -103,7 +104,7 @@ class CorrectionService(StepFormStarter):
             if hazard is None:
                 raise NotFound(what="hazard", id=hazard_id)
             if not any((HazardState(hazard.state), Action.TRANSFER, r) in TRANSITIONS
-                       for r in roles_on(fresh, hazard.unit_id, hazard.township_code, Action.TRANSFER)):
+                       for r in roles_on(fresh, hazard, Action.TRANSFER)):
                 raise PermissionDenied(action=Action.TRANSFER.value, hazard_id=hazard_id)
         return await self._forms.start(actor, "hazard_transfer", locale, context={"hazard_id": hazard_id})
 

@@ -34,6 +34,7 @@ from bot.forms.values import display
 from bot.services import correction_texts
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotFound, PermissionDenied
+from bot.services.hazard_query import zone_of
 from bot.services.lifecycle import MAJOR, Action, has_district_scope
 from bot.services.lifecycle_errors import (
     AlreadyDone,
@@ -223,7 +224,10 @@ async def submit_transfer(
         raise InvalidValue(field="unit", value=unit.name)
     before = await session.get(Unit, hazard.unit_id)
     old_id, old_name = hazard.unit_id, before.name if before else ""
-    event = await t.move(actor, hazard, Action.TRANSFER, target, note=reason, changes={"unit_id": unit.id},
+    moved: dict[str, Any] = {"unit_id": unit.id}
+    if hazard.zone_id is None and zone_of(unit) is not None:  # handed to a zone committee: it lies in its zone
+        moved["zone_id"] = unit.id
+    event = await t.move(actor, hazard, Action.TRANSFER, target, note=reason, changes=moved,
                          data={"changes": {"unit": [old_name, unit.name]}, "from_unit_id": old_id,
                                "to_unit_id": unit.id})
     # a deadline extension the old unit asked for goes with it no further: the new unit asks for its own

@@ -30,7 +30,7 @@ from bot.services.actors import Actor
 from bot.services.case_view import NOTICE_ACTION, case_file_view
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.find import FindService, HazardCase
-from bot.services.lifecycle import roles_on
+from bot.services.hazard_query import covers, roles_on
 from bot.services.numbers import next_in_sequence
 from storage.db import UowFactory
 from storage.excel.layouts import hazard_type_label
@@ -94,7 +94,7 @@ class DocumentService:
         Raises ``NotBound``, ``NotFound`` (out of scope too), ``PermissionDenied``, ``NoticeNotApplicable``."""
         case = await self._find.case(actor, hazard_id)
         h = case.hazard
-        if not roles_on(actor, h.unit_id, h.township_code) & ISSUERS[kind]:
+        if not roles_on(actor, h) & ISSUERS[kind]:
             raise PermissionDenied()
         if kind not in available_notices(actor, case):
             raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
@@ -186,7 +186,7 @@ def available_notices(actor: Actor, case: HazardCase) -> tuple[NoticeKind, ...]:
     整改通知书 while registered, 督办通知书 under an open supervision, 复查/验收记录 once a rectification
     was reported — each for the roles of ``ISSUERS``."""
     h = case.hazard
-    roles = roles_on(actor, h.unit_id, h.township_code)
+    roles = roles_on(actor, h)
     fits = {
         NoticeKind.RECTIFICATION: case.summary.state == HazardState.REGISTERED,
         NoticeKind.SUPERVISION: bool(case.summary.supervision),
@@ -203,6 +203,6 @@ def _issuing_unit(actor: Actor, case: HazardCase) -> str:
     office = next((g for g in grants if g.role == Role.OFFICE), None)
     if office is not None:
         return office.unit_name
-    own = next((g for g in grants if g.unit_id == h.unit_id or (g.unit_is_township and g.unit_code == h.township_code)),
-               None)
+    own = next((g for g in grants if g.unit_id == h.unit_id), None) or next(
+        (g for g in grants if covers(g, h)), None)
     return own.unit_name if own else case.summary.unit_name

@@ -20,12 +20,18 @@ from bot.domain import HazardState
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound
 from bot.services.hazard_filter import text_clause
-from bot.services.hazard_query import is_overdue, number_clause, scope_clause, urgency_order, visible
+from bot.services.hazard_query import (
+    is_overdue,
+    number_clause,
+    roles_on,
+    scope_clause,
+    urgency_order,
+    visible,
+)
 from bot.services.lifecycle import (
     TRANSITIONS,
     Action,
     FiveImplementations,
-    roles_on,
 )
 from bot.services.lifecycle_service import load_plan
 from bot.services.media_refs import media_ref_of
@@ -274,7 +280,7 @@ class FindService:
             actions = tuple(
                 a for a in Action
                 if any((summary.state, a, r) in TRANSITIONS
-                       for r in roles_on(actor, hazard.unit_id, hazard.township_code, a))
+                       for r in roles_on(actor, hazard, a))
             )
             if _REINSPECTION & set(actions) and await _reported_rectification(u.session, hazard_id, actor):
                 actions = tuple(a for a in actions if a not in _REINSPECTION)

@@ -43,7 +43,7 @@ from bot.forms.checks import (
     parse_text,
 )
 from bot.forms.engine import FormState, FormWalk
-from bot.forms.options import Resolved, match_typed_choice, resolve_options
+from bot.forms.options import REGISTRY_SOURCES, Resolved, match_typed_choice, registry_units, resolve_options
 from bot.forms.prompt import Option, Prompt, ReviewLine
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
@@ -58,7 +58,7 @@ from bot.services.tipoff_rules import guess_township
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Inspection, Photo, Unit
-from storage.registry import find_township
+from storage.registry import find_township, match_unit, suggest_units
 from storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -434,6 +434,13 @@ class FormService:
             if value is None and spec.source == "townships":
                 found = find_township(text)
                 value = found.name if found else None
+            if value is None and spec.source in REGISTRY_SOURCES:
+                among = registry_units(spec.source)
+                unit = match_unit(text, among)
+                if unit is None:  # 方案 三's names, renamed bodies and short forms ("消防") are matched; else say so
+                    raise Rejected("unknown_unit", name=text.strip()[:40],
+                                   suggestions="、".join(suggest_units(text, among, 3)) or "—")
+                value = unit.name
             if value is None:
                 raise Rejected("not_a_choice")
             return value

@@ -104,4 +104,4 @@ class InviteService:
             if existing is None:
                 uow.session.add(Membership(user_id=actor.user_id, unit_id=invite.unit_id, role=invite.role))
             await uow.commit()
-            return Grant(Role(invite.role), unit.id, unit.code, unit.name, unit.is_township)
+            return Grant(Role(invite.role), unit.id, unit.code, unit.name, unit.is_township, unit.kind)

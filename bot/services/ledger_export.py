@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import default_zone
 from bot.domain import HazardState
-from bot.services.hazard_query import LEDGER_STATES, is_overdue, open_clause, overdue_clause
+from bot.services.hazard_query import LEDGER_STATES, in_unit_scope, is_overdue, open_clause, overdue_clause
 from storage.excel.cells import TextCells
 from storage.excel.layouts import HAZARDS, INSPECTIONS, hazard_type_label
 from storage.excel.writer import LedgerWriter
@@ -68,8 +68,8 @@ def _local_start(d: date, tz: ZoneInfo) -> datetime:
 def hazard_query(f: ExportFilter) -> Select[Any]:
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     stmt = select(Hazard.__table__).where(h.ledger_number.is_not(None))  # type: ignore[attr-defined]
-    if f.unit_id is not None:
-        stmt = stmt.where(h.unit_id == f.unit_id)
+    if f.unit_id is not None:  # the unit's scope (located in it, its industry, its zone, recorded by it)
+        stmt = stmt.where(in_unit_scope(f.unit_id))
     if f.date_from is not None:
         stmt = stmt.where(h.registered_at >= _local_start(f.date_from, f.tz))
     if f.date_to is not None:

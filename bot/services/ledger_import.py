@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import default_zone
 from bot.domain import HazardState
+from bot.services.hazard_query import zone_of
 from bot.services.ledger_rows import (
     REASONS,
     ImportReport,
@@ -110,6 +111,8 @@ async def store_hazard_batches(
     session's transaction: the caller's commit saves every row, a failure saves none."""
     units = await _unit_ids(session)
     zone = tz or default_zone()
+    owner = await session.get(Unit, unit_id) if unit_id is not None else None
+    zone_id = zone_of(owner)  # a committee's ledger: every row lies in its zone
     hazard = Hazard.__table__  # type: ignore[attr-defined]
     event = HazardEvent.__table__  # type: ignore[attr-defined]
     conn = await session.connection()  # Core on the session's own transaction
@@ -122,7 +125,8 @@ async def store_hazard_batches(
         report.unchanged += len(batch) - len(new)
         if new:
             rows = [{**v, "unit_id": unit_id if unit_id is not None else units[v["township_code"]], "version": 1,
-                     "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now} for v in new]
+                     "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now, "zone_id": zone_id}
+                    for v in new]
             await conn.execute(insert(hazard), rows)  # the driver's executemany: one call per batch
             ids: dict[str, int] = dict((await conn.execute(select(hazard.c.ledger_number, hazard.c.id).where(
                 hazard.c.ledger_number.in_([v["ledger_number"] for v in new])))).all())

@@ -1,5 +1,6 @@
-"""The hazard life cycle as data: the transition table (state, action, role) → next state, the unit scope
-of a role and the five-implementations rule (open and overdue: ``hazard_query``). No database, no framework.
+"""The hazard life cycle as data: the transition table (state, action, role) → next state, the roles that
+read and the on-site actions, and the five-implementations rule (who reaches which hazard, open and overdue:
+``hazard_query``). No database, no framework.
 
 Source: design.md "Hazard life cycle" and "Roles"; 方案 四(二) 排查建账 (unit review, office confirms 挂账),
 四(三) 销账核查 (验收, 复查, 销账, 核查), 四(四) 回头看, 五(五) 挂牌督办; 附件2 填表说明 15 (五落实).
@@ -13,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import HazardState, Role
-from bot.services.actors import Actor, Grant
+from bot.services.actors import Actor
 
 MAJOR = "重大隐患"
 GENERAL = "一般隐患"
@@ -134,37 +135,13 @@ DISTRICT_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 READ_ROLES = frozenset({Role.INSPECTOR, Role.REVIEWER, Role.OFFICE, Role.LEADER, Role.CONTACT, Role.ADMIN})
 
 
-#: what a township's roles do to every hazard located in the township, whichever unit recorded it: the on-site
-#: re-inspection (方案 四(三): 街乡 organise 现场复查验收 of the ledger's hazards) and the December lookback on site
+#: what a township's (and a 功能区管委会's) roles do to every hazard located in its area, whichever unit recorded it:
+#: the on-site re-inspection (方案 四(三): 街乡、相关功能区管委会 organise 现场复查验收) and the December lookback on site
 #: (四(四)). Everything else — review (四(二): each unit reviews its own), the five implementations, the level, the
 #: rectification report — belongs to the unit that recorded the hazard.
 TERRITORIAL_ACTIONS = frozenset({
     Action.REINSPECT_PASS, Action.REINSPECT_FAIL, Action.LOOKBACK_PASS, Action.LOOKBACK_REBOUND, Action.LINK_NEW,
 })
-
-
-def grant_covers(grant: Grant, unit_id: int, township_code: str, action: Action | None = None) -> bool:
-    """Whether ``grant`` reaches a hazard recorded by ``unit_id`` in township ``township_code``, to read it
-    (``action`` None) or to take ``action``.
-
-    The office and admins reach the whole district; a unit role reaches the hazards its unit recorded, and a
-    township's roles also those located in the township, to read and for ``TERRITORIAL_ACTIONS``.
-    """
-    if grant.role in DISTRICT_ROLES:
-        return True
-    if grant.unit_id == unit_id:
-        return True
-    territorial = action is None or action in TERRITORIAL_ACTIONS
-    return territorial and grant.unit_is_township and grant.unit_code == township_code
-
-
-def roles_on(actor: Actor, unit_id: int, township_code: str, action: Action | None = None) -> set[Role]:
-    """The roles ``actor`` holds over a hazard of ``unit_id`` / ``township_code`` (admins: ``Role.ADMIN``): to
-    read it (``action`` None) or to take ``action`` (``grant_covers``)."""
-    roles = {g.role for g in actor.grants if grant_covers(g, unit_id, township_code, action)}
-    if actor.is_admin:
-        roles.add(Role.ADMIN)
-    return roles
 
 
 def has_district_scope(actor: Actor) -> bool:

@@ -25,6 +25,7 @@ from bot.forms.actions import StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService
+from bot.services.hazard_query import roles_on
 from bot.services.lifecycle import (
     LEVELS,
     MAJOR,
@@ -34,7 +35,6 @@ from bot.services.lifecycle import (
     Action,
     FiveImplementations,
     reopened_changes,
-    roles_on,
 )
 from bot.services.lifecycle_errors import (
     AlreadySupervised,
@@ -218,7 +218,7 @@ class LifecycleService:
             if self._evidence is not None:
                 info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.full_name)
                 hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
-                if hazard is not None and roles_on(actor, hazard.unit_id, hazard.township_code):
+                if hazard is not None and roles_on(actor, hazard):
                     unit = await u.session.get(Unit, hazard.unit_id)
                     info = replace(info, unit_name=unit.name if unit else None, ledger_number=hazard.ledger_number,
                                    draft_number=hazard.draft_number, address=hazard.address,
@@ -537,7 +537,7 @@ class LifecycleService:
             new = await t.session.get(Hazard, new_hazard_id)
             if new is None:
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
-            if not roles_on(await current_actor(t.session, actor), new.unit_id, new.township_code):
+            if not roles_on(await current_actor(t.session, actor), new):
                 raise InvalidValue(field="new_hazard_id", value=new_hazard_id)
             event = await t.move(actor, hazard, Action.LINK_NEW, target,
                                  data={"new_hazard_id": new_hazard_id, "draft_number": new.draft_number})

@@ -18,9 +18,10 @@ from bot.domain import HazardState
 from bot.forms.prompt import Submitted
 from bot.services.actors import Actor
 from bot.services.check_rows import record_reinspection
+from bot.services.hazard_query import zone_of
 from bot.services.numbers import next_draft_number, next_inspection_number
 from bot.services.plans import Arrangement, PlanInput, store_plan
-from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo
+from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo, Unit
 from storage.registry import find_township
 
 
@@ -132,6 +133,7 @@ async def create_hazard(
         deadline=date.fromisoformat(data["deadline"]) if data.get("deadline") else None,
         remarks=data.get("remarks"),
         created_by=draft.user_id,
+        zone_id=zone_of(await session.get(Unit, unit_id)),  # 功能区: the recording committee's zone
     )
     session.add(hazard)
     await session.flush()

@@ -1,7 +1,11 @@
 """Use cases behind ``/status``, ``/rank``, ``/map``, ``/export`` and ledger files sent to the bot.
 
 Who sees what (checked here, whatever a button says): the district safety office, admins and leaders of
-区安委会办公室 see the district and may drill into any unit; a leader of another unit sees that unit only.
+区安委会办公室 or 区政府 (``hazard_query.reads_district``) see the district and may drill into any unit, named by
+``/status UNIT`` (``unit_named``); a leader of another unit sees that unit's scope only. A unit's numbers count
+the hazards of its scope (``hazard_query.in_unit_scope``: a township those located in it, a department its
+industry, a 功能区管委会 its zone, each also what it recorded). ``/rank`` (通报, 方案 五(三)) compares every unit
+with hazard duties, for the district's readers and for any unit's leader.
 Exports follow the same scopes, except the contacts (附件4: personal phone numbers), which only the office
 and admins export. Ledger imports are for the office and admins; a unit's reviewers and leaders may send
 their unit's plan (附件3). Who may import is checked before a file is downloaded; the file is bounded and
@@ -23,12 +27,12 @@ from sqlalchemy import and_, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import DISTRICT_OFFICE_CODE, Role
+from bot.domain import Role
 from bot.forms.spec import hazard_types
 from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
-from bot.services.hazard_query import open_clause, overdue_clause
+from bot.services.hazard_query import in_unit_scope, open_clause, overdue_clause, reads_district
 from bot.services.ledger_import import ImportReport, RowError, store_hazards, store_inspections
 from bot.services.ledger_rows import ParsedLedger
 from bot.services.ledger_staging import (
@@ -40,6 +44,7 @@ from bot.services.ledger_staging import (
     save_pending,
     stage_folder,
 )
+from bot.services.paging import Page, clamp_page
 from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
@@ -57,6 +62,7 @@ from bot.services.summary import (
 from storage.db import UowFactory
 from storage.excel.contacts_export import export_contacts
 from storage.models import Hazard, Unit
+from storage.registry import match_unit, suggest_units
 
 LIST_LIMIT = 20
 PROGRESS_POLL = 1.0  # seconds between two looks at the worker's progress
@@ -106,6 +112,12 @@ async def _with_progress(job: Awaitable[T], stage: Path, progress: ImportProgres
         if rows > last:
             last = rows
             await progress("check", rows, 0)
+
+
+class UnitNotKnown(DomainError):
+    """``/status NAME``: no unit of the registry is named ``name``; ``suggestions`` (、-joined) look like it."""
+
+    code = "unit_not_known"
 
 
 class LedgerKindMismatch(DomainError):
@@ -170,9 +182,20 @@ class ReportService:
 
     @staticmethod
     def sees_district(actor: Actor) -> bool:
-        return actor.is_admin or actor.has(Role.OFFICE) or any(
-            g.role == Role.LEADER and g.unit_code == DISTRICT_OFFICE_CODE for g in actor.grants
-        )
+        """``hazard_query.reads_district``: the office, admins, leaders of 区安委会办公室 or 区政府."""
+        return reads_district(actor)
+
+    async def unit_named(self, actor: Actor, text: str) -> int:
+        """The id of the unit ``text`` names (``storage.registry.match_unit``: a township in any of its forms, a
+        department by name or short form such as "消防", a zone committee by its aliases), for ``/status UNIT``.
+        Raises ``NotBound``, ``PermissionDenied`` (as ``scope``), ``UnitNotKnown`` with suggestions."""
+        self.scope(actor, None)
+        entry = match_unit(text)
+        async with self._uow() as u:
+            found = None if entry is None else (await u.session.exec(select(Unit.id).where(Unit.code == entry.code))).first()  # type: ignore[call-overload]
+        if found is None:
+            raise UnitNotKnown(name=text.strip()[:40], suggestions="、".join(suggest_units(text, limit=3)) or "—")
+        return int(found[0])
 
     def scope(self, actor: Actor, unit_id: int | None) -> int | None:
         """The unit the actor may look at: ``unit_id`` (None = district) if allowed, else their own unit.
@@ -201,8 +224,15 @@ class ReportService:
 
         return StatusReport(st, status_chart(st, lang), self.sees_district(actor))
 
+    async def ranking_page(self, actor: Actor, number: int = 0, size: int = 20) -> Page[RankingLine]:
+        """Page ``number`` (0-based, clamped) of ``rankings``, ``size`` lines a page."""
+        table = await self.rankings(actor)
+        number, offset = clamp_page(number, len(table), size)
+        return Page(table[offset : offset + size], len(table), number, size)
+
     async def rankings(self, actor: Actor) -> list[RankingLine]:
-        """The weekly 通报 table (方案 五(三)) of every unit; for anyone who may see summaries."""
+        """The weekly 通报 table (方案 五(三)) of every unit with hazard duties (``summary.rank``), each counted
+        over its scope; for anyone who may see summaries (the district's readers, a unit's leaders)."""
         self.scope(actor, None)
         async with self._uow() as u:
             st = await compute_status(u.session, self._clock(), None, rules=self._rules)
@@ -224,7 +254,7 @@ class ReportService:
         else:
             raise PermissionDenied()
         if scope is not None:
-            cond = and_(cond, h.unit_id == scope)
+            cond = and_(cond, in_unit_scope(scope))
         async with self._uow() as u:
             name = await _scope_name(u.session, scope)
             total = int((await u.session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]

@@ -16,12 +16,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import and_, col, or_, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Role
 from bot.services import notice_texts
 from bot.services.actors import Actor
+from bot.services.hazard_query import units_reaching
 from bot.services.lifecycle import Action
 from bot.services.notices import Notice
 from reminders.texts import text
@@ -86,10 +87,11 @@ def open_hazard_callback(hazard_id: int) -> str:
 
 
 async def _members(session: AsyncSession, hazard: Hazard, roles: Iterable[Role], township: bool = False) -> set[int]:
-    """Users holding one of ``roles`` at the hazard's unit (and, ``township``, at the township it lies in)."""
+    """Users holding one of ``roles`` at the hazard's unit (and, ``township``, at the units reaching it on site: the
+    township and the functional zone it lies in, ``hazard_query.units_reaching``)."""
     where = col(Membership.unit_id) == hazard.unit_id
     if township:
-        where = or_(where, and_(col(Unit.code) == hazard.township_code, col(Unit.is_township)))
+        where = units_reaching(hazard, Action.REINSPECT_PASS)
     rows = await session.exec(
         select(Membership.user_id).join(Unit, col(Unit.id) == Membership.unit_id)
         .where(where, col(Membership.role).in_([r.value for r in roles]))
@@ -164,7 +166,8 @@ _PERSONAL = frozenset({Who.CREATOR, Who.RECTIFIER, Who.APPROVER})
 
 
 async def _still_serving(session: AsyncSession, hazard: Hazard, user_ids: Iterable[int]) -> set[int]:
-    """Those of ``user_ids`` who may still read ``hazard``: a role at its unit or its township, or at the office.
+    """Those of ``user_ids`` who may still read ``hazard`` (``hazard_query.units_reaching``: its unit, township,
+    industry department or zone), or at the office.
     Someone whose roles were taken away, or whose unit handed the hazard to another (a transfer), is no longer
     told about it (its card would refuse them anyway)."""
     wanted = set(user_ids)
@@ -173,8 +176,7 @@ async def _still_serving(session: AsyncSession, hazard: Hazard, user_ids: Iterab
     rows = await session.exec(
         select(Membership.user_id).join(Unit, col(Unit.id) == col(Membership.unit_id)).where(
             col(Membership.user_id).in_(sorted(wanted)),
-            or_(col(Membership.unit_id) == hazard.unit_id, col(Unit.code) == hazard.township_code,
-                col(Membership.role) == Role.OFFICE.value),
+            or_(units_reaching(hazard), col(Membership.role) == Role.OFFICE.value),
         ))
     return wanted & set(rows.all())
 

@@ -46,20 +46,29 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true, union
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import HazardState
-from bot.services.hazard_query import OPEN_STATES, is_overdue, open_clause, overdue_clause
+from bot.services.hazard_query import (
+    OPEN_STATES,
+    in_unit_scope,
+    is_overdue,
+    open_clause,
+    overdue_clause,
+    scope_branches,
+    unit_clause,
+)
 from reminders.calendar import WorkCalendar
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
+from storage.registry import by_code
 
 RECTIFICATION_TARGET = Decimal("0.90")
 UPDATE_INTERVAL = timedelta(days=15)
@@ -108,6 +117,7 @@ class UnitLine:
     rectification: Rate
     last_update: datetime | None
     days_since_update: int | None
+    has_duties: bool = True  # named in 方案 三 (every township and zone): compared in the 通报
 
     @property
     def late_update(self) -> bool:
@@ -193,12 +203,18 @@ def _count_if(condition: Any) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) -> list[dict[str, object]]:
-    """One aggregate row per (unit, state): the only full pass over hazards (a covering index scan)."""
+async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None,
+                       by_scope: bool = False) -> list[dict[str, object]]:
+    """One aggregate row per (unit, state): the recording unit's for the district's totals; with ``unit_id`` the
+    hazards in that unit's scope (``hazard_query.in_unit_scope``: located in, of its industry, in its zone, or
+    recorded by it); ``by_scope``: what the district's rows leave out of each unit's scope (located in it, of its
+    industry, in its zone, recorded by another unit), several rows per (unit, state) to add to the district's rows
+    (``hazard_query.scope_branches``, the ranking's lines)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     is_open = open_clause()
+    key = literal(unit_id) if unit_id is not None else h.unit_id
     columns = [
-        h.unit_id,
+        key.label("unit_id"),
         h.state,
         func.count().label("n"),
         _count_if(overdue_clause(w.as_of)).label("overdue"),
@@ -208,14 +224,24 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
         _count_if(and_(h.registered_at >= w.year_start, h.registered_at < w.day_end)).label("registered_y"),
         _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
     ]
-    stmt = select(*columns).group_by(h.unit_id, h.state)
+    stmt = select(*columns)
+    if by_scope:
+        out: list[dict[str, object]] = []
+        for branch_key, source, condition in scope_branches()[1:]:  # the first, the recorder's, is the district's rows
+            branch = stmt.with_only_columns(branch_key.label("unit_id"), *columns[1:]).select_from(source)
+            result = await session.exec(branch.where(condition).group_by(branch_key, h.state))  # type: ignore[call-overload]
+            out += [dict(r._mapping) for r in result]
+        return out
     if unit_id is not None:
-        stmt = stmt.where(h.unit_id == unit_id)
+        stmt = stmt.where(await unit_clause(session, unit_id)).group_by(h.state)
+    else:
+        stmt = stmt.group_by(h.unit_id, h.state)
     result = await session.exec(stmt)  # type: ignore[call-overload]
     return [dict(r._mapping) for r in result]
 
 
-async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, dict[str, int]]:
+async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
+                    by_scope: bool = False) -> dict[int, dict[str, int]]:
     """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
     before Y (``closed_y_before``), and those of them verified in Y (``verified_y``): linked to a 核查 inspection in Y, or spot-checked by the
     office through the life cycle (a ``verification`` row with a result) in Y.
@@ -247,17 +273,33 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
     joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
         verified, verified.c.hazard_id == h.id
     )
-    stmt = (
-        select(
-            h.unit_id,
-            func.count().label("closed_y"),
-            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
-            _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+    def closed_by(key: Any, source: Any, condition: Any) -> Any:
+        return (
+            select(
+                key,
+                func.count().label("closed_y"),
+                _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+                _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+            )
+            .select_from(source)
+            .where(h.state == HazardState.CLOSED, condition)
+            .group_by(key)
         )
-        .select_from(joined)
-        .where(h.state == HazardState.CLOSED)
-        .group_by(h.unit_id)
-    )
+
+    if by_scope:  # the ranking's lines: what the district's pass leaves out of each unit's scope
+        added: dict[int, dict[str, int]] = {}
+        u = Unit.__table__.c  # type: ignore[attr-defined]
+        for key, branch_source, condition in scope_branches()[1:]:  # beyond the recorder's (the district's pass)
+            source = joined
+            if key is u.id:  # the branch joins the unit table on the hazard's township or industry
+                source = joined.join(Unit.__table__, branch_source.onclause)  # type: ignore[attr-defined]
+            for uid, closed, before, verified_n in (await session.exec(closed_by(key, source, condition))).all():
+                line = added.setdefault(int(uid), {"closed_y": 0, "closed_y_before": 0, "verified_y": 0})
+                line["closed_y"] += int(closed)
+                line["closed_y_before"] += int(before)
+                line["verified_y"] += int(verified_n)
+        return added
+    stmt = closed_by(h.unit_id, joined, true())
     if unit_id is not None:
         # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
         closed_exists = (
@@ -284,13 +326,16 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> di
             .exists()
         )
         verified_exists = or_(verified_exists, checked_exists)
-        base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
+        base = select(h.unit_id).where(await unit_clause(session, unit_id), h.state == HazardState.CLOSED, closed_exists)
         stmt = base.with_only_columns(
-            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before"),
+            literal(unit_id), func.count().label("closed_y"),
+            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
             _count_if(verified_exists).label("verified_y"),
-        ).group_by(h.unit_id)
+        )
     out: dict[int, dict[str, int]] = {}
-    for uid, closed, before, verified_n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+    for uid, closed, before, verified_n in (await session.exec(stmt)).all():
+        if not closed:  # one unit's aggregate over no rows
+            continue
         out[int(uid)] = {"closed_y": int(closed), "closed_y_before": int(before), "verified_y": int(verified_n)}
     return out
 
@@ -325,19 +370,21 @@ async def _plans(session: AsyncSession, year: int, unit_id: int | None) -> dict[
     return {int(u): (int(t), r) for u, t, r in (await session.exec(stmt)).all()}
 
 
-async def _units(session: AsyncSession, unit_id: int | None) -> list[tuple[int, str, bool, datetime | None]]:
+async def _units(session: AsyncSession, unit_id: int | None) -> list[tuple[int, str, bool, datetime | None, bool]]:
     """Units in scope with their last ledger activity: two index seeks per unit (ix_*_unit_*)."""
     last_hazard = select(func.max(Hazard.updated_at)).where(Hazard.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     last_inspection = (
         select(func.max(Inspection.created_at)).where(Inspection.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     )
-    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection).order_by(Unit.id)  # type: ignore[call-overload]
+    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection, Unit.code).order_by(Unit.id)  # type: ignore[call-overload]
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     out = []
-    for uid, name, township, lh, li in (await session.exec(stmt)).all():
+    for uid, name, township, lh, li, code in (await session.exec(stmt)).all():
         stamps = [_aware(t) for t in (lh, li) if t is not None]
-        out.append((int(uid), str(name), bool(township), max(stamps) if stamps else None))
+        entry = by_code(str(code))  # 方案 三 names it among the units with hazard duties (the 通报 compares those)
+        out.append((int(uid), str(name), bool(township), max(stamps) if stamps else None,
+                    entry.duties if entry is not None else False))
     return out
 
 
@@ -358,7 +405,7 @@ async def _top(session: AsyncSession, column: object, unit_id: int | None, limit
         .limit(limit)
     )
     if unit_id is not None:
-        stmt = stmt.where(Hazard.unit_id == unit_id)
+        stmt = stmt.where(await unit_clause(session, unit_id))
     return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]
 
 
@@ -371,7 +418,7 @@ async def _supervised(session: AsyncSession, unit_id: int | None) -> int:
         .where(sv.ended_at.is_(None), open_clause())
     )
     if unit_id is not None:
-        stmt = stmt.where(h.unit_id == unit_id)
+        stmt = stmt.where(await unit_clause(session, unit_id))
     return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
 
 
@@ -406,9 +453,9 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
 
 
 def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
-           units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
+           units: list[tuple[int, str, bool, datetime | None, bool]], w: Window) -> list[UnitLine]:
     lines = []
-    for uid, name, township, last in units:
+    for uid, name, township, last, duties in units:
         mine = [r for r in rows if r["unit_id"] == uid]
         open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
         days = None if last is None else (w.as_of - last.astimezone(w.tz).date()).days
@@ -423,6 +470,7 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
                 rectification=_rectification(mine, closures, [uid]),
                 last_update=last,
                 days_since_update=days,
+                has_duties=duties,
             )
         )
     return lines
@@ -455,7 +503,13 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         weighted = sum(plans[u][1] * closed_by_unit.get(u, 0) for u in plans)
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
-    lines = _lines(rows, closures, units, w)
+    if unit_id is None:  # each unit's line counts the hazards of its scope, not only those it recorded
+        more = await _closures(session, w, None, by_scope=True)
+        added = {u: {k: closures.get(u, {}).get(k, 0) + more.get(u, {}).get(k, 0)
+                     for k in ("closed_y", "closed_y_before", "verified_y")} for u in closures.keys() | more.keys()}
+        lines = _lines(rows + await _hazard_rows(session, w, None, by_scope=True), added, units, w)
+    else:
+        lines = _lines(rows, closures, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
@@ -483,7 +537,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         worst_units=worst if unit_id is None else [],
         late_units=[line for line in lines if line.late_update],
         monthly_report_period=period,
-        late_monthly_units=[name for uid, name, _t, _l in units if uid in late_monthly],
+        late_monthly_units=[u[1] for u in units if u[0] in late_monthly],
         units=lines,
     )
 
@@ -510,6 +564,7 @@ def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
             out[uid] = out[ordered[i - 1][0]] if i and ordered[i - 1][1] == k else i + 1
         return out
 
+    lines = [x for x in lines if x.has_duties]  # the 通报 compares the units with hazard duties (方案 三, 五(三))
     rect = places({x.unit_id: (0, -x.rectification.value) if x.rectification.value is not None else (1, 0) for x in lines})
     over = places({x.unit_id: x.overdue for x in lines})
     fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in lines})
@@ -562,7 +617,7 @@ def _map_condition(now: datetime, tz: ZoneInfo, unit_id: int | None) -> ColumnEl
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     major = and_(open_clause(), h.level == MAJOR)
     cond = or_(overdue_clause(w.as_of), major)
-    return cond if unit_id is None else and_(cond, h.unit_id == unit_id)
+    return cond if unit_id is None else and_(cond, in_unit_scope(unit_id))
 
 
 async def map_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_id: int | None = None,

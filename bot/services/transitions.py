@@ -20,7 +20,8 @@ from bot.domain import HazardState, PhotoStage, Role
 from bot.services.actors import Actor, current_actor
 from bot.services.check_rows import record_check
 from bot.services.errors import NotBound, NotFound, PermissionDenied, StaleAction
-from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for, roles_on
+from bot.services.hazard_query import roles_on
+from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
 from bot.services.notices import queue_notices
 from bot.services.step_notices import step_notices
@@ -91,7 +92,7 @@ class Transitions:
         ).first()
         if hazard is None:
             raise NotFound(what="hazard", id=hazard_id)
-        roles = roles_on(actor, hazard.unit_id, hazard.township_code, action)
+        roles = roles_on(actor, hazard, action)
         if not roles & roles_for(action):
             raise PermissionDenied(action=action.value, hazard_id=hazard_id)
         state = HazardState(hazard.state)
