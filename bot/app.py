@@ -63,9 +63,11 @@ def build_dispatcher(
 
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
     dp.include_router(build_root_router())
+    from bot.inline_filters import inline_plain_filters
     from bot.router_gates import add_router_gates
 
     add_router_gates(dp)
+    inline_plain_filters(dp)
     return dp
 
 
