@@ -57,8 +57,9 @@ class Floor:
             path = self.url.split("///", 1)[1]
             for _ in range(size):
                 conn = await aiosqlite.connect(path, isolation_level=None)
-                await conn.execute("PRAGMA journal_mode=WAL")
-                await conn.execute("PRAGMA busy_timeout=30000")
+                # the project's pragmas (storage/db.py)
+                for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                    await conn.execute(f"PRAGMA {pragma}")
                 self._sqlite.append(conn)
                 self._free.put_nowait(conn)
             conn = self._sqlite[0]
@@ -75,7 +76,7 @@ class Floor:
     async def step(self, bot_id: int, update_id: int, telegram_id: int, change: Any) -> tuple[int, Any] | None:
         """One transaction: claim, find, lock and read, ``change(step, data, history)`` → new values, write.
         ``None`` when the update was claimed before or there is no open draft."""
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(tzinfo=None)  # the columns hold UTC without a zone
         if self.pg:
             async with self._pool.acquire() as conn, conn.transaction():
                 claimed = await conn.fetchval(
