@@ -349,6 +349,7 @@ class Sender:
                 if q[0].id in self._lost:
                     row = q.popleft()
                     self._lost.discard(row.id)
+                    self._renewed.pop(row.id, None)
                     held.discard(row.id)
                     handled += 1
                     self.stats.taken_over += 1
