@@ -10,9 +10,9 @@ of the floor, round by round (the order alternating), and their ratio (goal ≥ 
 spread over 200 chats, latency p50/p99 of the project (goal p99 < 50 ms) and the failed updates (goal 0).
 
 ``--variants``: also the project with one of its patches of library internals taken out (issue 18), each
-interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.py``), ``router-gates``
-(``bot/router_gates.py``), ``response-pins`` (``bot/response_types.py``); on SQLite ``writer-turn``
-(``storage/sqlite_writers.py``) is judged by the paced p99 it exists for.
+interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.py``); on SQLite ``writer-turn``
+(``storage/sqlite_writers.py``) is judged by the paced p99 it exists for. (``router-gates`` and ``response-pins``,
+measured so on 2026-12-07, showed no steady gain and were removed; ``benchmarks/RESULTS-perf.md``.)
 ``--small``: 2 rounds of 50 chats × 10 steps and a paced run of 200 chats × 2 steps (about a minute on a quiet
 machine, per database). Appends to ``benchmarks/RESULTS-perf.md`` with the load average.
 """
@@ -38,15 +38,13 @@ from benchmarks import dispatch_throughput as dt
 from benchmarks.load import closed_loop, paced
 
 RESULTS = Path(__file__).with_name("RESULTS-perf.md")
-PATCHES = ("inline-filters", "router-gates", "response-pins")
+PATCHES = ("inline-filters",)
 
 
 @contextlib.contextmanager
 def without(patch: str | None) -> Iterator[None]:
     """Build-time switch: the application built inside leaves ``patch`` out."""
     import bot.inline_filters
-    import bot.response_types
-    import bot.router_gates
     import storage.db
 
     saved: list[tuple[Any, str, Any]] = []
@@ -57,16 +55,6 @@ def without(patch: str | None) -> Iterator[None]:
 
     if patch == "inline-filters":
         swap(bot.inline_filters, "inline_plain_filters", lambda router: 0)
-    elif patch == "router-gates":
-        swap(bot.router_gates, "add_router_gates", lambda router: 0)
-    elif patch == "response-pins":
-        from aiogram.client.session.middlewares.base import BaseRequestMiddleware
-
-        class _PassThrough(BaseRequestMiddleware):
-            async def __call__(self, make_request: Any, bot: Any, method: Any) -> Any:
-                return await make_request(bot, method)
-
-        swap(bot.response_types, "PinResponseTypes", _PassThrough)
     elif patch == "writer-turn":
         swap(storage.db, "serialise_writers", lambda engine, timeout: None)
     try:

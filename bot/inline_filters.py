@@ -6,10 +6,12 @@ the default thread pool and back. A form step met about fourteen of them; the ho
 wake-up, the GIL passed back and forth) cost more than the filters themselves. The filters here are pure
 attribute checks, so they run inline, wrapped in an awaitable ``Filter`` (aiogram's public filter type).
 
-Library internals (issue 18): reads and replaces ``HandlerObject.filters`` entries and ``CallableObject.awaitable``
-of aiogram's dispatcher. Checked against aiogram 3.31 (``aiogram.dispatcher.event.handler``); the measured
-gain is in ``benchmarks/RESULTS-perf.md`` (form step, ``benchmarks/form_step.py --variants``).
-``tests/test_inline_filters.py`` fails if an upgrade changes what this reads.
+Library internals (issue 18): reads ``CallableObject.awaitable``/``params``/``varkw`` and replaces entries of
+``HandlerObject.filters`` (also the observer's own ``_handler``) in aiogram's dispatcher. Checked against
+aiogram 3.31.0 (``aiogram.dispatcher.event.handler``). Kept for its measured gain: a form step on SQLite took
+0.4–1.6 ms more CPU (about 10–15 %) without it in each of three interleaved runs of
+``benchmarks/form_step.py --variants`` on 2026-12-07 (``benchmarks/RESULTS-perf.md``; load 12–15, so the
+spread is wide). ``tests/test_inline_filters.py`` fails if an upgrade changes what this reads.
 """
 
 from __future__ import annotations
