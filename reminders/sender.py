@@ -357,6 +357,8 @@ class Sender:
                     if q:
                         heapq.heappush(ready, (at, q[0].id, chat))
                     continue
+                if limit.locked() and self._outcomes:  # the wait for a free slot may be long: write what is done
+                    await self._sync()
                 await limit.acquire()
                 await self.pacer.wait()
                 row = q.popleft()
