@@ -29,10 +29,8 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")), proxy=settings.proxy
         )
     from bot.callback_answers import ForgiveLateAnswers
-    from bot.response_types import PinResponseTypes
     from handlers.outgoing_limits import ClipOutgoing
 
-    session.middleware(PinResponseTypes())
     session.middleware(ForgiveLateAnswers())
     session.middleware(ClipOutgoing())
     token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
@@ -63,9 +61,9 @@ def build_dispatcher(
 
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
     dp.include_router(build_root_router())
-    from bot.router_gates import add_router_gates
+    from bot.inline_filters import inline_plain_filters
 
-    add_router_gates(dp)
+    inline_plain_filters(dp)
     return dp
 
 

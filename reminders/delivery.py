@@ -3,8 +3,10 @@
 Claiming picks ids with ``SELECT … LIMIT n FOR UPDATE SKIP LOCKED`` and marks them in the same
 transaction: on PostgreSQL concurrent senders skip each other's locked rows, so no row is handed out
 twice; SQLite serialises writers (and the ``UPDATE`` re-checks the status), so it is safe there too. A row left ``sending`` by a sender that died
-is claimable again once its lease (``claimed_at`` + lease) has run out; a sender renews its claim right
-before each send (``renew``), and does not send a row whose claim it lost.
+is claimable again once its lease (``claimed_at`` + lease) has run out; a sender renews its claims shortly
+before it sends them (``renew``, one statement for the rows about to go), and does not send a row whose
+claim it lost. Outcomes are written in batches (``settle``): one transaction for all the rows answered in
+the last fraction of a second, not one per message.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels import ChannelAddress
@@ -86,17 +88,47 @@ def _mine(row_id: int, token: str):  # type: ignore[no-untyped-def]
     return and_(T.c.id == row_id, T.c.claim_token == token, T.c.status == "sending")
 
 
-async def renew(session: AsyncSession, row_id: int, token: str, now: datetime) -> bool:
-    """Renew the sender ``token``'s claim on a row right before sending it. False when the claim is lost:
-    its lease ran out and another sender claimed the row (and sends it), so this one must not."""
+async def renew(session: AsyncSession, row_ids: list[int], token: str, now: datetime) -> set[int]:
+    """Renew the sender ``token``'s claims on ``row_ids`` shortly before sending them; the ids still its own.
+    A row missing from the answer was lost: its lease ran out and another sender claimed it (and sends
+    it), so this one must not."""
+    if not row_ids:
+        return set()
     result = await session.exec(  # type: ignore[call-overload]
-        update(T).where(_mine(row_id, token)).values(claimed_at=now).returning(T.c.id))
-    return result.first() is not None
+        update(T).where(T.c.id.in_(row_ids), T.c.claim_token == token, T.c.status == "sending")
+        .values(claimed_at=now).returning(T.c.id))
+    return set(result.scalars().all())
 
 
-async def record_sent(session: AsyncSession, row_id: int, token: str, now: datetime, message_id: int) -> None:
-    await session.exec(update(T).where(_mine(row_id, token)).values(  # type: ignore[call-overload]
-        status="sent", sent_at=now, message_id=message_id, claim_token=None))
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row, waiting to be written by ``settle``.
+
+    ``kind``: ``sent`` (``at``, ``message_id``), ``retry`` (back to ``pending`` not before ``at``), ``failed``,
+    or ``note`` (a 429 on a row that stays claimed; only ``error``)."""
+
+    kind: str
+    row_id: int
+    at: datetime | None = None
+    message_id: int | None = None
+    error: str = ""
+
+
+async def settle(session: AsyncSession, token: str, outcomes: list[Outcome]) -> None:
+    """Write ``outcomes`` of the sender ``token`` in the caller's transaction: the sent rows in one
+    ``executemany``, the rare others one statement each. A row whose claim the sender lost is left alone."""
+    sent = [{"b_id": o.row_id, "b_at": o.at, "b_mid": o.message_id} for o in outcomes if o.kind == "sent"]
+    if sent:
+        stmt = update(T).where(T.c.id == bindparam("b_id"), T.c.claim_token == token, T.c.status == "sending").values(
+            status="sent", sent_at=bindparam("b_at"), message_id=bindparam("b_mid"), claim_token=None)
+        await (await session.connection()).execute(stmt, sent)
+    for o in outcomes:
+        if o.kind == "retry":
+            await record_retry(session, o.row_id, token, o.at, o.error)  # type: ignore[arg-type]
+        elif o.kind == "failed":
+            await record_failed(session, o.row_id, token, o.error)
+        elif o.kind == "note":
+            await record_note(session, o.row_id, token, o.error)
 
 
 async def record_retry(session: AsyncSession, row_id: int, token: str, not_before: datetime, error: str) -> None:

@@ -10,10 +10,16 @@ recipient as blocked (no more messages to them; their unit's leaders are told on
 and 5xx are retried with exponential backoff up to ``max_attempts``; anything else the Bot API
 rejects is recorded as failed. Every outcome is written to the outbox row.
 
-Claims are leases (``lease_seconds``): a row is renewed right before it is sent and dropped if its
-claim was lost meanwhile (it waited longer than the lease and another sender took it); a row this
-sender claims again while it still holds it is not queued twice. So a message goes out twice only
-when its sender died (or its lease ran out) while its request was in flight.
+Claims are leases (``lease_seconds``): a row is renewed shortly before it is sent (at most ``renew_seconds``
+before, together with the other rows due to go out by then, in one statement) and dropped if its claim was
+lost meanwhile (it waited longer than the lease and another sender took it); a row this sender claims again
+while it still holds it is not queued twice. Outcomes are written in batches: everything answered within
+``settle_seconds`` in one transaction (with the next claim or renewal when one falls due). So a message goes
+out twice only when its sender died (or its lease ran out) while its request was in flight or its outcome
+was still waiting to be written (at most ``settle_seconds`` later); none is lost.
+
+Per chat, the next request starts ``per_chat_interval`` after the previous one was *answered*: the Bot API
+had received it by then, so the spacing it sees is never shorter, however late a busy event loop ran.
 
 This is the only module of ``reminders`` that imports aiogram, and the Telegram adapter of the outbox: rows
 address a user on a channel (``ClaimedRow.to``), and only here is that address a Telegram chat id.
@@ -46,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels import TELEGRAM
 from reminders import delivery
-from reminders.delivery import ClaimedRow
+from reminders.delivery import ClaimedRow, Outcome
 from reminders.settings import ReminderSettings
 from storage.commit_hooks import after_commit_writing
 from storage.db import UowFactory
@@ -155,6 +161,12 @@ class Sender:
         self.pacer = Pacer(cfg.global_rate, cfg.window_limit, cfg.window_seconds)
         self._chat_ready: dict[int, float] = {}
         self._wake = asyncio.Event()
+        self._renewed: dict[int, float] = {}  # held row id -> monotonic time its claim was last renewed
+        self._lost: set[int] = set()  # held rows whose claim another sender took
+        self._outcomes: list[Outcome] = []  # answered rows not yet written
+        self._first_outcome = 0.0  # monotonic time the oldest of them was answered
+        # a renewal counts for sends this soon after it: well inside the lease
+        self._renew_window = min(cfg.renew_seconds, cfg.lease_seconds / 4)
 
     def wake(self) -> None:
         """Ask a running ``run_forever`` to look at the outbox now (new rows were queued)."""
@@ -170,11 +182,60 @@ class Sender:
 
     async def _claim(self) -> list[ClaimedRow]:
         async with self.uow() as u:
+            await self._write_outcomes(u.session)
             self.stats.skipped_blocked += await delivery.mark_blocked_recipients(u.session)
             rows = await delivery.claim(u.session, self.token, self.cfg.claim_batch, self.clock(),
                                         timedelta(seconds=self.cfg.lease_seconds), notices_only=self._notices_only_now())
             await u.commit()
+        now = time.monotonic()
+        for row in rows:
+            self._renewed[row.id] = now
+            self._lost.discard(row.id)
         return rows
+
+    def _settle(self, outcome: Outcome) -> None:
+        if not self._outcomes:
+            self._first_outcome = time.monotonic()
+        self._outcomes.append(outcome)
+
+    def _settle_due(self) -> float:
+        """Seconds until the waiting outcomes must be written (``inf``: none waiting)."""
+        if not self._outcomes:
+            return float("inf")
+        if len(self._outcomes) >= self.cfg.settle_batch:
+            return 0.0
+        return self._first_outcome + self.cfg.settle_seconds - time.monotonic()
+
+    async def _write_outcomes(self, session) -> None:  # type: ignore[no-untyped-def]
+        """Write the waiting outcomes in ``session``'s transaction (the caller commits)."""
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            await delivery.settle(session, self.token, outcomes)
+            for o in outcomes:
+                if o.kind != "note":
+                    self._renewed.pop(o.row_id, None)
+
+    async def _sync(self, renew: list[int] = (), release: list[int] = ()) -> None:  # type: ignore[assignment]
+        """One transaction: the waiting outcomes written, ``renew``'s claims renewed, ``release``'s given back."""
+        async with self.uow() as u:
+            await self._write_outcomes(u.session)
+            if renew:
+                mine = await delivery.renew(u.session, list(renew), self.token, self.clock())
+            if release:
+                await delivery.release(u.session, list(release), self.token)
+            await u.commit()
+        if renew:
+            now = time.monotonic()
+            for row_id in renew:
+                if row_id in mine:
+                    self._renewed[row_id] = now
+                else:
+                    self._lost.add(row_id)
+        for row_id in release:
+            self._renewed.pop(row_id, None)
+
+    def _stale(self, row_id: int) -> bool:
+        return time.monotonic() - self._renewed.get(row_id, float("-inf")) > self._renew_window
 
     async def drain_queued(self) -> int:
         """``drain`` if rows were queued since the last time (``wake``, e.g. from ``watch_outbox``), else 0: for
@@ -222,6 +283,32 @@ class Sender:
             if outcome == "blocked":
                 blocked_chats.add(_chat_id(row))
 
+        def due_soon(row: ClaimedRow) -> list[int]:
+            """``row`` and the next row of each chat that may go out within the renewal window, stale ones."""
+            horizon = time.monotonic() + self._renew_window
+            cap = int(self.cfg.global_rate * self._renew_window * 2) + 1
+            ids = [row.id]
+            for at, _, chat in ready:
+                if len(ids) >= cap:
+                    break
+                q = queues[chat]
+                if at <= horizon and q and q[0].id != row.id and self._stale(q[0].id):
+                    ids.append(q[0].id)
+            return ids
+
+        async def wait_a_little(timeout: float | None) -> None:
+            """Until a request in flight ends or ``timeout``, but not past the time the outcomes are due."""
+            due = self._settle_due()
+            if due <= 0:
+                await self._sync()
+                due = float("inf")
+            if timeout is None or timeout > due:
+                timeout = due if due != float("inf") else timeout
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            elif timeout is not None:
+                await asyncio.sleep(timeout)
+
         try:
             while True:
                 queued = sum(len(q) for q in queues.values())
@@ -232,9 +319,11 @@ class Sender:
                         if row.id not in held:
                             held.add(row.id)
                             push(row)
+                elif self._settle_due() <= 0:
+                    await self._sync()
                 if not ready:
                     if in_flight:
-                        await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                        await wait_a_little(None)
                         continue
                     if exhausted:
                         return handled
@@ -247,24 +336,37 @@ class Sender:
                     # record_blocked already closed these claimed rows in the database
                     handled += len(q)
                     self.stats.skipped_blocked += len(q)
-                    held.difference_update(row.id for row in q)
+                    for row in q:
+                        held.discard(row.id)
+                        self._renewed.pop(row.id, None)
                     q.clear()
                     continue
                 if chat in busy:
                     # never two requests to one chat at once: the first may be the 403 that closes the rest
                     heapq.heappush(ready, (at, q[0].id, chat))
-                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    await wait_a_little(None)
                     continue
                 at = max(at, self._chat_ready.get(chat, 0.0))
                 now = time.monotonic()
                 if at > now:
                     heapq.heappush(ready, (at, q[0].id, chat))
-                    wait = at - now
-                    if in_flight:
-                        await asyncio.wait(in_flight, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-                    else:
-                        await asyncio.sleep(wait)
+                    await wait_a_little(at - now)
                     continue
+                if self._stale(q[0].id):
+                    await self._sync(renew=due_soon(q[0]))
+                if q[0].id in self._lost:
+                    row = q.popleft()
+                    self._lost.discard(row.id)
+                    self._renewed.pop(row.id, None)
+                    held.discard(row.id)
+                    handled += 1
+                    self.stats.taken_over += 1
+                    log.warning("outbox row %s: lease ran out while queued, another sender has it", row.id)
+                    if q:
+                        heapq.heappush(ready, (at, q[0].id, chat))
+                    continue
+                if limit.locked() and self._outcomes:  # the wait for a free slot may be long: write what is done
+                    await self._sync()
                 await limit.acquire()
                 await self.pacer.wait()
                 row = q.popleft()
@@ -280,36 +382,19 @@ class Sender:
             if in_flight:
                 await asyncio.shield(asyncio.gather(*in_flight, return_exceptions=True))
             leftover = [row.id for q in queues.values() for row in q]
-            if leftover:
-                await asyncio.shield(self._release(leftover))
-
-    async def _renew(self, row: ClaimedRow) -> bool:
-        async with self.uow() as u:
-            mine = await delivery.renew(u.session, row.id, self.token, self.clock())
-            await u.commit()
-        return mine
-
-    async def _release(self, row_ids: list[int]) -> None:
-        async with self.uow() as u:
-            await delivery.release(u.session, row_ids, self.token)
-            await u.commit()
+            await asyncio.shield(self._sync(release=leftover))
 
     async def _send_one(self, row: ClaimedRow) -> str:
-        """Send one row and record its outcome (shielded: a cancel waits for the record)."""
+        """Send one row and note its outcome for the next write (shielded: a cancel waits for it)."""
         return await asyncio.shield(self._send_and_record(row))
 
     async def _send_and_record(self, row: ClaimedRow) -> str:
-        if not await self._renew(row):
-            self.stats.taken_over += 1
-            log.warning("outbox row %s: lease ran out while queued, another sender has it", row.id)
-            return "taken_over"
-        if _chat_id(row) == 0:
+        if _chat_id(row) == 0:  # another channel's address: never sent by the Telegram sender
             self.stats.failed += 1
-            await self._record(delivery.record_failed, row.id, self.token, f"not a Telegram address: {row.to.channel}")
+            self._settle(Outcome("failed", row.id, error=f"not a Telegram address: {row.to.channel}"))
             return "failed"
         try:
             await self.pacer.admit()
-            # plain text: the bot may default to HTML, and site names are user input
             # reminders are plain text (the bot may default to HTML, and site names are user input); notices
             # are HTML with what people typed escaped
             message = await self.bot.send_message(_chat_id(row), row.text, reply_markup=_markup(row),
@@ -319,7 +404,7 @@ class Sender:
             self.pacer.pause(exc.retry_after)
             self._chat_ready[_chat_id(row)] = time.monotonic() + exc.retry_after
             log.warning("429 from the Bot API: pausing %ss", exc.retry_after)
-            await self._record(delivery.record_note, row.id, self.token, f"429 retry_after={exc.retry_after}")
+            self._settle(Outcome("note", row.id, error=f"429 retry_after={exc.retry_after}"))
             return "retry_after"
         except TelegramForbiddenError as exc:
             self.stats.blocked += 1
@@ -327,34 +412,34 @@ class Sender:
                 await delivery.record_blocked(u.session, row.id, row.recipient_id, self.token, self.clock(),
                                               f"403 {exc.message}")
                 await u.commit()
+            self._renewed.pop(row.id, None)
             return "blocked"
         except (TelegramNetworkError, TelegramServerError) as exc:
-            return await self._transient(row, f"{type(exc).__name__}: {exc.message}")
+            return self._transient(row, f"{type(exc).__name__}: {exc.message}")
         except TelegramAPIError as exc:
             self.stats.failed += 1
-            await self._record(delivery.record_failed, row.id, self.token, f"{type(exc).__name__}: {exc.message}")
+            self._settle(Outcome("failed", row.id, error=f"{type(exc).__name__}: {exc.message}"))
             return "failed"
         except Exception as exc:  # noqa: BLE001  (an unknown failure must not stop the fan-out)
             log.exception("sending outbox row %s failed", row.id)
-            return await self._transient(row, f"{type(exc).__name__}: {exc}")
+            return self._transient(row, f"{type(exc).__name__}: {exc}")
+        finally:
+            # the Bot API has the request once it answered: the chat's next one starts a full interval later
+            answered = time.monotonic() + self.cfg.per_chat_interval
+            self._chat_ready[row.chat_id] = max(self._chat_ready.get(row.chat_id, 0.0), answered)
         self.stats.sent += 1
-        await self._record(delivery.record_sent, row.id, self.token, self.clock(), message.message_id)
+        self._settle(Outcome("sent", row.id, at=self.clock(), message_id=message.message_id))
         return "sent"
 
-    async def _transient(self, row: ClaimedRow, error: str) -> str:
+    def _transient(self, row: ClaimedRow, error: str) -> str:
         if row.attempts >= self.cfg.max_attempts:
             self.stats.failed += 1
-            await self._record(delivery.record_failed, row.id, self.token, error)
+            self._settle(Outcome("failed", row.id, error=error))
             return "failed"
         self.stats.retried += 1
         delay = self.cfg.backoff_base_seconds * 2 ** (row.attempts - 1)
-        await self._record(delivery.record_retry, row.id, self.token, self.clock() + timedelta(seconds=delay), error)
+        self._settle(Outcome("retry", row.id, at=self.clock() + timedelta(seconds=delay), error=error))
         return "retry"
-
-    async def _record(self, fn, *args) -> None:  # type: ignore[no-untyped-def]
-        async with self.uow() as u:
-            await fn(u.session, *args)
-            await u.commit()
 
     async def run_until_done(self) -> SendStats:
         """Drain, wait for rows backing off, drain again, until nothing is pending (rows another sender

@@ -22,7 +22,8 @@ spans from ``campaign_start``'s (``bot.campaign``: plan years, coverage mileston
     Sender: ``global_rate`` messages/s overall (Telegram allows about 30), ``per_chat_interval``
     seconds between two messages to one chat (Telegram: 1), at most ``window_limit`` requests started
     in any ``window_seconds`` (a guard against late starts bunching up), ``quiet_start``–``quiet_end`` local hours
-    in which nothing is sent.
+    in which nothing is sent; outcomes written in batches every ``settle_seconds`` (or ``settle_batch`` rows),
+    claims renewed at most ``renew_seconds`` (and a quarter of ``lease_seconds``) before their send.
     """
 
     model_config = SettingsConfigDict(env_prefix="HAZARDBOT_REMINDERS_", extra="ignore")
@@ -48,6 +49,11 @@ spans from ``campaign_start``'s (``bot.campaign``: plan years, coverage mileston
     per_chat_interval: float = 1.2
     max_in_flight: int = 40
     claim_batch: int = 200
+    # outcomes are written together, at most this long after the first of them was answered (or once
+    # ``settle_batch`` are waiting); claims are renewed at most ``renew_seconds`` before their send
+    settle_seconds: float = 0.5
+    settle_batch: int = 100
+    renew_seconds: float = 1.0
     max_attempts: int = 6
     backoff_base_seconds: float = 2.0
     # a claim is renewed right before each send, so the lease need only outlast one request (aiogram's

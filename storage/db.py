@@ -31,7 +31,15 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
             for option in ("pool_size", "max_overflow", "pool_timeout"):
                 kwargs.pop(option, None)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        # the pool's reset (a ROLLBACK when a connection comes back) only where a transaction is still open: after
+        # a COMMIT it is a no-op that still costs a trip to aiosqlite's thread, two of a form step's twenty
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine.pool, "reset")
+        def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
+            if not state.terminate_only and dbapi_connection.driver_connection.in_transaction:
+                dbapi_connection.rollback()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,8 +1,11 @@
 """SQLite writers of one process take turns on an ``asyncio.Lock`` instead of meeting SQLite's busy handler.
 
-Library internals (issue 18): hooks SQLAlchemy's dialect through ``storage.commit_hooks``. Kept because
-``benchmarks/RESULTS-scale.md`` (session 2, item 3) measured it: paced p99 of a form step on SQLite
-150–180 ms with the busy handler's sleeps, 15–27 ms with the turn.
+Library internals (issue 18): hooks SQLAlchemy's dialect through ``storage.commit_hooks`` (SQLAlchemy 2.1.9).
+Kept because ``benchmarks/RESULTS-scale.md`` (session 2, item 3) measured it on a quieter machine: paced p99 of
+a form step on SQLite 150–180 ms with the busy handler's sleeps, 15–27 ms with the turn. Re-measured on
+2026-12-07 under a load of 12–15 (``benchmarks/form_step.py --variants``, ``RESULTS-perf.md``) the gain did not
+show (p99 with the turn 136–1285 ms, without 200–476 ms, both swamped by the load): re-measure on a quiet
+machine before relying on it or removing it.
 """
 
 from __future__ import annotations

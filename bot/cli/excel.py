@@ -19,21 +19,42 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-from xlsxwriter.exceptions import FileCreateError
+from typing import TYPE_CHECKING
 
 from bot.channels import LEDGER_IMPORT
 from bot.cli.args import input_file, iso_date, output_file
-from bot.core import open_core
-from bot.services.ledger_export import STATE_FILTERS
 from bot.settings import Settings
-from storage.excel.guard import SpreadsheetRefused, check_archive
-from storage.models import Unit, User
 
-STATE_CHOICES = list(STATE_FILTERS)
+if TYPE_CHECKING:  # loaded by the commands that run: ``hazardbot --help`` stays fast (issue 19 item 5)
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from storage.excel.guard import SpreadsheetRefused
+
+class _StateChoices(Sequence[str]):
+    """``ledger_export.STATE_FILTERS``, loaded when argparse first looks (a ``--state`` given, or ``export --help``):
+    the ledger services import the models and the query rules, seconds on a busy machine."""
+
+    def _all(self) -> tuple[str, ...]:
+        from bot.services.ledger_export import STATE_FILTERS
+
+        return STATE_FILTERS
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._all()
+
+
+STATE_CHOICES = _StateChoices()
 # export option (its dest) → its flag and the kinds it filters: given for another kind it would be ignored
 EXPORT_OPTIONS = {
     "date_from": ("--from", ("hazards", "inspections", "geojson")),
@@ -62,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
                      help="hazards, inspections, geojson: last date, YYYY-MM-DD (included)")
     exp.add_argument("--state", choices=STATE_CHOICES, metavar="STATE",
-                     help=f"hazards, geojson: {', '.join(STATE_CHOICES)} (open: registered, rectified or "
+                     help="hazards, geojson: %(choices)s (open: registered, rectified or "
                           "closure_requested; overdue: registered past the deadline). The ledger only holds "
                           "hazards with a ledger number, so those still in review or rejected are never exported")
     exp.add_argument("--year", type=int, help="plans: the plan year")
@@ -81,6 +102,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def _unit_id(session: AsyncSession, text: str | None) -> int | None:
+    from sqlmodel import select
+
+    from storage.models import Unit
+
     if not text:
         return None
     from storage.registry import find_township
@@ -160,6 +185,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         _err(problem)
         return 2
+    from xlsxwriter.exceptions import FileCreateError
+
     try:
         n = await _write_export(args, settings)
         if n < 0:  # already said why on stderr
@@ -176,6 +203,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _write_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core import open_core
     from bot.services import ledger_export as ex
 
     if args.kind == "casefile":
@@ -220,6 +248,10 @@ async def _write_case_file(core: object, number: str, output: Path) -> int:
 
 
 async def _import_user(session: AsyncSession) -> int:
+    from sqlmodel import select
+
+    from storage.models import User
+
     user = (await session.exec(select(User).where(User.channel == LEDGER_IMPORT.channel, User.address == LEDGER_IMPORT.address))).first()
     if user is None:
         user = User(channel=LEDGER_IMPORT.channel, address=LEDGER_IMPORT.address, full_name="台账导入")
@@ -238,8 +270,10 @@ def _refusal(path: Path, exc: SpreadsheetRefused) -> str:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core import open_core
     from bot.services.actors import Actor
     from bot.services.reports import LedgerKindMismatch, UnknownLedgerFile
+    from storage.excel.guard import SpreadsheetRefused, check_archive
 
     if args.unit and args.kind == "plans":
         _err("--unit does not apply to plans: every sheet names its unit (单位名称)")
