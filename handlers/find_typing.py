@@ -1,6 +1,5 @@
 """The value of a /find criterion typed after its button (``handlers.find_filter.typed``): a router of its own,
-so that the /find router stays command- and button-only and plain text (a form's answer) skips it at once
-(``bot.router_gates``)."""
+so that the /find router stays command- and button-only and a form's plain answer is not offered to it."""
 
 from __future__ import annotations
 
