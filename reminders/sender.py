@@ -12,8 +12,10 @@ rejects is recorded as failed. Every outcome is written to the outbox row.
 
 Claims are leases (``lease_seconds``): a row is renewed right before it is sent and dropped if its
 claim was lost meanwhile (it waited longer than the lease and another sender took it); a row this
-sender claims again while it still holds it is not queued twice. So a message goes out twice only
-when its sender died (or its lease ran out) while its request was in flight.
+sender claims again while it still holds it is not queued twice. Delivery is at-least-once: a row is marked sent
+only when the Bot API's answer arrives, so a message goes out twice when that answer is lost — a network error or
+timeout after Telegram took the message (retried), or a sender that died (or whose lease ran out) while its
+request was in flight.
 
 This is the only module of ``reminders`` that imports aiogram.
 """

@@ -34,7 +34,7 @@ def invocations(script: str) -> list[list[str]]:
     command. The program is ``hazardbot`` where a command starts (after ``&&``, ``|``, ``$(``, variable
     assignments) or any path ending in ``/bin/hazardbot``; ``[…]`` marks optional words and is dropped."""
     found = []
-    for line in script.splitlines():
+    for line in script.replace("\\\n", " ").splitlines():  # a command continued with a backslash is one line
         line = line.replace("$(", " ( ")
         try:
             words = shlex.split(line, comments=True)
@@ -102,7 +102,7 @@ def check(parser: argparse.ArgumentParser, words: list[str]) -> list[str]:
             if action.choices and not all(v in action.choices for v in word.split("|")):
                 problems.append(f"{word} not in {list(action.choices)}")
         i += 1
-    if subparsers is not None and subparsers.required:
+    if subparsers is not None and subparsers.required and not {"-h", "--help"} & set(words):
         problems.append("a subcommand is missing")
     return problems
 
