@@ -19,6 +19,7 @@ from bot.services.commands import BY_NAME, CATALOG, commands_for
 from tests.conftest import Harness
 
 HOME, DEPT, OFFICE = "建外街道", "区农委", "区安委会办公室"
+EVERYONES = {"start", "help", "bind", "phone", "report", "track", "my_reports", "add", "cancel", "resume"}
 
 # (user id, role, unit, held for a township) — every role, and where the unit changes what it may do
 PEOPLE = [
@@ -64,6 +65,11 @@ async def test_help_and_menu_of_each_role_are_the_catalogs_commands_for_it(harne
         assert menus_of(h.session, user_id)[-1] == want, (role, unit)
         descriptions = {c.command: c.description for c in h.session.sent(SetMyCommands)[-1].commands}
         assert descriptions["help"] == "帮助：您可以使用的命令"
+    # read off the services' checks by hand, so that a catalog entry changed by mistake shows here
+    assert expected("leader", True) == EVERYONES | {
+        "find", "inspection", "plan", "plan_file", "report_info", "status", "rank", "rank_subscribe",
+        "rank_unsubscribe", "map", "export"}
+    assert expected("contact", True) == EVERYONES | {"find", "inspection", "report_info"}
     # what issue 20 found missing from a leader's and the office's /help
     for command in ("export", "map", "rank_subscribe", "report_info"):
         assert command in expected("leader", False) and command in expected("office", False)

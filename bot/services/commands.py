@@ -6,8 +6,9 @@ is used — the life-cycle table (``bot.services.lifecycle.roles_for``), the for
 tip-off and work-report services — so the list cannot promise what the service refuses. A command registered in
 ``handlers/`` and missing here fails ``tests/test_command_catalog.py``.
 
-Adding a command is one line in ``CATALOG``: ``Command(name, _words, who)`` with its words as a function below
-(an English message id, translated in the .po) and ``who`` one of the audiences here or a set of ``Role``.
+Adding a command is one line in ``CATALOG``, e.g. ``Command("submissions", lambda: _("Reports units sent"),
+OFFICE_ADMIN)``: its words an English message id (translated in the .po; a function, so that it is rendered in each
+reader's language) and ``who`` one of the audiences here or a set of ``Role``.
 Framework-free: descriptions are ``reminders.texts.Text`` rendered in the reader's locale.
 """
 
