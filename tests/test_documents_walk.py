@@ -166,6 +166,7 @@ def test_the_readme_walk_reaches_a_registered_hazard_and_a_status_with_numbers(t
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
+    assert f"运行 {program} invite --role" in out  # the banner names the program as it was started
     assert (tmp_path / "hazardbot-try" / "hazardbot.db").exists()  # the README's data directory, not the default
     assert "确认挂账。当前状态：已挂账，整改中。" in out and "在账隐患 1 项" in out, out[-3000:]
     refused = [line for line in out.splitlines() if line.strip().startswith("! ") or "⚠️" in line]
