@@ -185,3 +185,16 @@ def test_the_readme_walk_reaches_a_registered_hazard_and_a_status_with_numbers(t
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HAZARDBOT_CONFIG", raising=False)
+
+
+def test_every_setting_is_in_the_operations_guide() -> None:
+    from bot.settings import Settings
+    from reminders.settings import ReminderSettings
+
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [name for name in Settings.model_fields
+               if f"HAZARDBOT_{name.upper()}" not in text and not re.search(rf"\b{name}\b", text)]
+    missing += [f"HAZARDBOT_REMINDERS_{name.upper()}" for name in ReminderSettings.model_fields
+                if f"HAZARDBOT_REMINDERS_{name.upper()}" not in text and f"…_{name.upper()}" not in text]
+    assert missing == []
+    assert "HAZARDBOT_WEBHOOK_SECRET" in text and "at least once" in text.lower().replace("-", " ")
