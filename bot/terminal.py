@@ -42,8 +42,15 @@ HELP = (
     "  /photo 路径      发送照片        /album 路径 路径…  发送相册\n"
     "  /file 路径       以文件发送图片  /location 纬度 经度  发送位置\n"
     "  /as 用户ID [姓名] 切换用户       /quit              退出\n"
-    "先发送 /start。绑定单位需要邀请码：另开终端运行 hazardbot invite --role inspector --unit 110105001"
+    "先发送 /start。绑定单位需要邀请码：另开终端运行 {program} invite --role inspector --unit 110105001"
 )
+
+
+def program() -> str:
+    """How this command was started (e.g. ``.venv/bin/hazardbot``), for a command line to copy; ``hazardbot``
+    when it was started some other way (``python -m bot``, a test)."""
+    started = sys.argv[0] if sys.argv else ""
+    return started if Path(started).name == "hazardbot" else "hazardbot"
 
 
 class Printer:
@@ -141,7 +148,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language),
                          after_update=DeliverAfterUpdate(sender, core.engine))
         printer.speaker(user_id, name)
-        print(HELP, file=out, flush=True)
+        print(HELP.format(program=program()), file=out, flush=True)
         while True:
             if interactive:
                 print("\n> ", end="", file=out, flush=True)

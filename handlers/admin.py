@@ -4,17 +4,18 @@ ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit'
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.channels import TELEGRAM
-from bot.core import Services
+from bot.core import Core, Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles
 from bot.services.errors import NotFound
+from handlers.command_menu import refresh_menu
 from handlers.message_limits import clip
 from handlers.texts import q, role_name
 
@@ -76,7 +77,8 @@ async def users(message: Message, command: CommandObject, actor: Actor, services
     await message.answer(clip("\n".join(lines if found else lines + [_("Nothing here.")])))
 
 
-async def set_role(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+async def set_role(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services,
+                   core: Core) -> None:
     """``/setrole USER_ID UNIT ROLE [OLD_ROLE]`` gives (or swaps) a role, ``/unsetrole USER_ID UNIT ROLE``
     takes it. Raises ``NotFound`` (no such user), ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``."""
     parts = (command.args or "").split()
@@ -94,6 +96,7 @@ async def set_role(message: Message, command: CommandObject, actor: Actor, servi
     else:
         result = await services.admin.set_role(actor, user_id, unit, roles[0], roles[1:])  # type: ignore[arg-type]
     await message.answer(_("Done. {line}").format(line=user_line(result)))
+    await refresh_menu(bot, core, result.user_id)  # the person whose role changed gets its commands
 
 
 def router() -> Router:

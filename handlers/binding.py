@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.core import Services
+from bot.core import Core, Services
 from bot.services.actors import Actor
+from handlers.command_menu import refresh_menu
 from handlers.texts import q, role_name
 
 
-async def bind(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+async def bind(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services, core: Core) -> None:
     """``/bind CODE``: the role and unit of the invite. Raises ``InviteInvalid`` (answered by
-    ``handlers.errors``)."""
+    ``handlers.errors``). The person's command menu then holds their new role's commands."""
     if not command.args:
         await message.answer(_("Send the code after the command, e.g. /bind ABCD2345"))
         return
@@ -24,6 +25,7 @@ async def bind(message: Message, command: CommandObject, actor: Actor, services:
             role=role_name(grant.role), unit=q(grant.unit_name)
         )
     )
+    await refresh_menu(bot, core, actor.user_id)
 
 
 def router() -> Router:

@@ -14,9 +14,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.documents.views import NoticeKind
-from bot.domain import PhotoStage, Role
+from bot.domain import PhotoStage
 from bot.services import notice_texts as words
-from bot.services.actors import Actor
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, Action
 from bot.services.transitions import Outcome
@@ -233,22 +232,3 @@ def field_name(key: str) -> str:
         "unit": _("unit"),
     }
     return names.get(key, key)
-
-
-def lifecycle_commands(actor: Actor) -> list[str]:
-    """The life cycle commands ``actor`` can use, for /start and /help."""
-    roles = {g.role for g in actor.grants}
-    office = actor.is_admin or Role.OFFICE in roles
-    lines = []
-    if Role.REVIEWER in roles:
-        lines.append(_("/review — hazards awaiting your review"))
-    if roles & {Role.INSPECTOR, Role.REVIEWER}:
-        lines.append(_("/rectify — hazards being rectified or awaiting re-inspection"))
-        lines.append(_("/link OLD NEW — a new hazard found in the lookback of an old one"))
-    if office:
-        lines.append(_("/office — hazards awaiting confirmation or closure"))
-        lines.append(_("/verify [FROM TO] — draw the verification sample and record the checks"))
-        lines.append(_("/invite ROLE UNIT · /invites · /revoke CODE · /users · /setrole — codes and roles"))
-    if actor.is_bound:
-        lines.append(_("/find TEXT — a hazard by ledger or draft number, site name or address"))
-    return lines

@@ -25,11 +25,12 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.channels import telegram_address
-from bot.core import Services
+from bot.core import Core, Services
 from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, PermissionDenied
 from handlers.callbacks import Num
+from handlers.command_menu import refresh_menu
 from handlers.errors import OnRefusal
 from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
@@ -86,7 +87,8 @@ async def ask_phone(message: Message) -> None:
     )
 
 
-async def shared_contact(message: Message, actor: Actor, services: Services, on_refusal: OnRefusal) -> None:
+async def shared_contact(message: Message, bot: Bot, actor: Actor, services: Services, core: Core,
+                         on_refusal: OnRefusal) -> None:
     """A shared phone number binds the roles the unit's contact form (附件4) gives it. Raises ``NotOwnContact``,
     ``PhoneNotRegistered`` (answered with the share keyboard removed)."""
     contact = message.contact
@@ -100,6 +102,7 @@ async def shared_contact(message: Message, actor: Actor, services: Services, on_
             roles=lines),
         reply_markup=ReplyKeyboardRemove(),
     )
+    await refresh_menu(bot, core, actor.user_id)  # the roles the contact form gives them
 
 
 async def report_info(message: Message, actor: Actor, services: Services) -> None:

@@ -14,9 +14,11 @@ Claims are leases (``lease_seconds``): a row is renewed shortly before it is sen
 before, together with the other rows due to go out by then, in one statement) and dropped if its claim was
 lost meanwhile (it waited longer than the lease and another sender took it); a row this sender claims again
 while it still holds it is not queued twice. Outcomes are written in batches: everything answered within
-``settle_seconds`` in one transaction (with the next claim or renewal when one falls due). So a message goes
-out twice only when its sender died (or its lease ran out) while its request was in flight or its outcome
-was still waiting to be written (at most ``settle_seconds`` later); none is lost.
+``settle_seconds`` in one transaction (with the next claim or renewal when one falls due). Delivery is
+at-least-once: a row is marked sent only when the Bot API's answer arrives and its outcome is written, so a
+message goes out twice when that answer is lost — a network error or timeout after Telegram took the message
+(retried) — or when its sender died (or its lease ran out) while its request was in flight or its outcome was
+still waiting to be written (at most ``settle_seconds`` later); none is lost.
 
 Per chat, the next request starts ``per_chat_interval`` after the previous one was *answered*: the Bot API
 had received it by then, so the spacing it sees is never shorter, however late a busy event loop ran.

@@ -88,7 +88,8 @@ async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_
     reply = next(form for m, form in api.calls if m == "sendMessage")
     assert reply["chat_id"] == "555" and "尚未绑定单位" in reply["text"]
     menus = [json.loads(form["commands"]) for m, form in api.calls if m == "setMyCommands"]
-    assert any(c["command"] == "hazard" for c in menus[0])
+    # the public menu (bot.services.commands): what anyone may do; a bound person's own menu is set per chat
+    assert any(c["command"] == "report" for c in menus[0]) and not any(c["command"] == "hazard" for c in menus[0])
 
 
 @pytest.fixture
