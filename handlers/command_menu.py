@@ -14,6 +14,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from bot.channels import TELEGRAM, ChannelAddress
 from bot.core import Core
 from bot.i18n import DEFAULT_LOCALE, locale_for
 from bot.services.actors import Actor
@@ -49,18 +50,22 @@ async def set_menu(bot: Bot, chat_id: int, commands: list[Command], locale: str)
 
 
 async def set_actor_menu(bot: Bot, actor: Actor, locale: str) -> bool:
-    """``set_menu`` of ``actor``'s private chat (its id is their Telegram id) with their commands."""
-    return await set_menu(bot, actor.telegram_id, actor_commands(actor), locale)
+    """``set_menu`` of ``actor``'s private chat (its id is their Telegram id) with their commands; False for a
+    person reached on another channel."""
+    if actor.address.channel != TELEGRAM:
+        return False
+    return await set_menu(bot, int(actor.address.address), actor_commands(actor), locale)
 
 
 async def refresh_menu(bot: Bot, core: Core, user_id: int) -> bool:
     """After a role of user ``user_id`` (internal id) was given or taken — by /bind, a shared phone, /setrole —:
     their menu set to the commands of their roles as stored now, in their language. False when there is no such
     user or Telegram did not take it (never raises a Bot API error)."""
-    person = await person_now(core.uow, user_id, core.settings.admin_ids)
-    if person is None:
+    admins = [ChannelAddress(TELEGRAM, str(i)) for i in core.settings.admin_ids]
+    person = await person_now(core.uow, user_id, admins)
+    if person is None or person.address.channel != TELEGRAM:
         return False
-    return await set_menu(bot, person.telegram_id, person.commands, locale_for(person.language))
+    return await set_menu(bot, int(person.address.address), person.commands, locale_for(person.language))
 
 
 async def set_public_menu(bot: Bot) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.channels import ChannelAddress
 from bot.domain import Role
 from bot.forms.spec import load_form
 from bot.services.actors import load_actor
@@ -192,20 +193,20 @@ def help_line(command: Command, locale: str) -> str:
 
 @dataclass(frozen=True)
 class Person:
-    """Whose menu to set: Telegram id (their private chat), Telegram language code, the commands they may use."""
+    """Whose menu to set: where they are reached (``address``), their language code, the commands they may use."""
 
-    telegram_id: int
+    address: ChannelAddress
     language: str | None
     commands: list[Command]
 
 
-async def person_now(uow: UowFactory, user_id: int, admin_ids: Iterable[int]) -> Person | None:
+async def person_now(uow: UowFactory, user_id: int, admins: Iterable[ChannelAddress]) -> Person | None:
     """User ``user_id`` (internal id) with the commands their roles allow as stored now (after a role was given
     or taken); None when there is no such user."""
     async with uow() as u:
         user = await u.session.get(User, user_id)
         if user is None:
             return None
-        actor = await load_actor(u.session, user, set(admin_ids))
+        actor = await load_actor(u.session, user, frozenset(admins))
     grants = ((g.role, g.unit_is_township) for g in actor.grants)
-    return Person(actor.telegram_id, user.language, commands_for(grants, actor.is_admin))
+    return Person(actor.address, user.language, commands_for(grants, actor.is_admin))
