@@ -12,6 +12,7 @@ from aiogram.filters import Command as CommandFilter
 from aiogram.methods import SetMyCommands, TelegramMethod
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 
+from bot.channels import telegram_address
 from bot.domain import Role
 from bot.local_chat import LocalChat
 from bot.local_session import LocalSession
@@ -67,9 +68,9 @@ async def test_help_and_menu_of_each_role_are_the_catalogs_commands_for_it(harne
         assert descriptions["help"] == "帮助：您可以使用的命令"
     # read off the services' checks by hand, so that a catalog entry changed by mistake shows here
     assert expected("leader", True) == EVERYONES | {
-        "find", "inspection", "plan", "plan_file", "report_info", "status", "rank", "rank_subscribe",
+        "find", "inspection", "plan", "plan_file", "report_info", "done", "status", "rank", "rank_subscribe",
         "rank_unsubscribe", "map", "export"}
-    assert expected("contact", True) == EVERYONES | {"find", "inspection", "report_info"}
+    assert expected("contact", True) == EVERYONES | {"find", "inspection", "report_info", "done"}
     # what issue 20 found missing from a leader's and the office's /help
     for command in ("export", "map", "rank_subscribe", "report_info"):
         assert command in expected("leader", False) and command in expected("office", False)
@@ -93,7 +94,7 @@ async def test_binding_and_a_role_change_set_the_new_menu(harness: Harness) -> N
 
 
 async def _user_id(h: Harness, chat: LocalChat) -> int:
-    actor = await h.core.services.users.touch(chat.user.id, chat.user.first_name, "zh-hans")
+    actor = await h.core.services.users.touch(telegram_address(chat.user.id), chat.user.first_name, "zh-hans")
     return int(actor.user_id)
 
 
