@@ -24,6 +24,7 @@ from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
+from handlers import statistics_view
 from handlers.callbacks import ReportCb
 from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
@@ -109,6 +110,7 @@ def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
         rows += [units[i : i + 2] for i in range(0, len(units), 2)]
     if report.district and st.unit_id is not None:
         rows.append([InlineKeyboardButton(text=_("Whole district"), callback_data=ReportCb(k="u", u=0).pack())])
+    rows.append(statistics_view.entry_row(st.unit_id))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -154,8 +156,13 @@ async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: 
     await message.answer(status_text(report), reply_markup=status_keyboard(report))
 
 
-async def status(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-    """``/status``: where the campaign stands in the sender's scope. Raises ``PermissionDenied``."""
+async def status(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
+    """``/status``: where the campaign stands in the sender's scope; ``/status 按行业`` (违建, 处罚, 资金, xlsx …:
+    ``statistics_view.VIEW_WORDS``) one statistics view of it instead. Raises ``PermissionDenied``."""
+    view = statistics_view.view_of(command.args)
+    if view is not None:
+        await statistics_view.send_view(message, bot, actor, services, view, None, chart_language())
+        return
     await send_status(message, bot, actor, services, None)
 
 
@@ -262,6 +269,7 @@ def router() -> Router:
     r.callback_query.filter(F.message.chat.type == "private")
     r.message.register(status, Command("status"))
     r.callback_query.register(drill, ReportCb.filter())
+    r.callback_query.register(statistics_view.pressed, statistics_view.StatCb.filter())
     r.message.register(ranking, Command("rank"))
     r.message.register(rank_subscribe, Command("rank_subscribe"))
     r.message.register(rank_unsubscribe, Command("rank_unsubscribe"))

@@ -167,6 +167,9 @@ class Hazard(SQLModel, table=True):
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # covering column of the status (migration 0150): the instant of the closure (销账) that closed it, written
+    # in the transaction of that closure event; empty while the hazard is not closed
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InspectionHazard(SQLModel, table=True):

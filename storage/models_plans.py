@@ -60,7 +60,7 @@ _SUMMARY_INDEXES = (
     Index("ix_hazard_unit_updated", Hazard.unit_id, Hazard.updated_at),
     # covering: the one pass over hazards in bot.services.summary._hazard_rows reads only the index
     Index("ix_hazard_summary", Hazard.unit_id, Hazard.state, Hazard.level, Hazard.deadline,
-          Hazard.registered_at, Hazard.created_at, Hazard.id),
+          Hazard.registered_at, Hazard.created_at, Hazard.closed_at, Hazard.id),
     Index("ix_hazard_state_category", Hazard.state, Hazard.category),
     Index("ix_hazard_state_township", Hazard.state, Hazard.township),
 )

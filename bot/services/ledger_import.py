@@ -97,6 +97,8 @@ async def store_hazards(
                                 to_state=hazard.state, data={"file": file_name}))
         if hazard.state == HazardState.CLOSED:
             closed_at = datetime.combine(hazard.reinspected_on or date.min, time(18), tz or default_zone())
+            hazard.closed_at = min(closed_at, now)  # the status's covering column (migration 0150)
+            session.add(hazard)
             session.add(HazardEvent(hazard_id=hazard.id, at=min(closed_at, now), actor_id=actor_id,  # type: ignore[arg-type]
                                     action="close", from_state=HazardState.CLOSURE_REQUESTED.value,
                                     to_state=HazardState.CLOSED.value, data={"imported": True}))

@@ -17,7 +17,8 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   denominator = hazards registered on or before as_of that were registered during Y, or were registered
   before Y and were not closed at Y-start (still open, reopened after verification, or closed during Y);
   numerator = those of them closed as of as_of. "Closed during Y" means a ``closed`` event in the hazard's
-  log (``hazard_event.to_state = 'closed'``) at or after Y-start.
+  log (``hazard_event.to_state = 'closed'``) at or after Y-start; it is read from the covering column
+  ``hazard.closed_at`` (the latest closure, written with the event; migration 0150), which equals the log.
 - **inspection coverage** (监督检查完成率, 方案 四(一), 附件3): inspections (each 附件1 row is one 家次) dated
   1 January … as_of of Y, over the year's plan targets (家次) of the scope's units. The campaign's milestones
   for the cumulative 摸底排查率 (10 % by end-2018, 70 % by end-2019, 100 % by end-2020) are reported beside it
@@ -56,7 +57,7 @@ from bot.domain import HazardState
 from bot.services.hazard_query import OPEN_STATES, is_overdue, open_clause, overdue_clause
 from reminders.calendar import WorkCalendar
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
@@ -207,6 +208,8 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
         _count_if(h.registered_at >= w.week_start).label("registered_week"),
         _count_if(and_(h.registered_at >= w.year_start, h.registered_at < w.day_end)).label("registered_y"),
         _count_if(and_(h.registered_at < w.year_start, h.state != HazardState.CLOSED)).label("open_before"),
+        _count_if(closed_in_year(w)).label("closed_y"),
+        _count_if(and_(closed_in_year(w), h.registered_at < w.year_start)).label("closed_y_before"),
     ]
     stmt = select(*columns).group_by(h.unit_id, h.state)
     if unit_id is not None:
@@ -215,91 +218,57 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None) ->
     return [dict(r._mapping) for r in result]
 
 
-async def _closures(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, dict[str, int]]:
-    """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
-    before Y (``closed_y_before``), and those of them verified in Y (``verified_y``): linked to a 核查 inspection in Y, or spot-checked by the
-    office through the life cycle (a ``verification`` row with a result) in Y.
+def closed_in_year(w: Window) -> ColumnElement[bool]:
+    """Closed now by a closure (销账) in Y up to as_of: the covering column ``hazard.closed_at`` (migration 0150),
+    equal to the latest ``closed`` event of the hazard's log (tests/test_covering_columns.py)."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    return and_(h.state == HazardState.CLOSED, h.closed_at >= w.year_start, h.closed_at < w.day_end)
 
-    Driven from the closure events of the year (ix_hazard_event_closure), not from every hazard."""
-    h, e = Hazard.__table__.c, HazardEvent.__table__.c  # type: ignore[attr-defined]
-    closed_in_year = (
-        select(e.hazard_id)
-        .where(e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
-        .distinct()
-        .subquery()
-    )
+
+async def _verified(session: AsyncSession, w: Window, unit_id: int | None) -> dict[int, int]:
+    """Per unit: hazards closed in Y (``closed_in_year``) that were verified in Y — linked to a 核查 inspection
+    dated in Y, or spot-checked by the office through the life cycle (a ``verification`` row with a result) in Y.
+
+    The district is driven from the year's verifications (few) joined to their hazards by key; one unit
+    starts from its closed hazards (ix_hazard_summary) and looks each one's verifications up."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
     checked = Verification.__table__.c  # type: ignore[attr-defined]
-    verified = union(
-        select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
-        .join(Inspection, Inspection.id == InspectionHazard.inspection_id)
-        .where(
-            Inspection.inspection_type == VERIFICATION_TYPE,
-            col(Inspection.voided_at).is_(None),
-            Inspection.inspected_on >= w.year_start_date,
-            Inspection.inspected_on <= w.as_of,
-        ),
-        # the office's spot checks recorded through the life cycle (/verify), passed or failed
-        select(checked.hazard_id).where(
-            checked.result != "pending", checked.checked_at >= w.year_start, checked.checked_at < w.day_end
-        ),
-    ).subquery()
-    # the district: one pass from the year's closures (hash or index joins), verified ones by outer join
-    joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
-        verified, verified.c.hazard_id == h.id
-    )
-    stmt = (
-        select(
-            h.unit_id,
-            func.count().label("closed_y"),
-            _count_if(h.registered_at < w.year_start).label("closed_y_before"),
-            _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
+    in_year = and_(col(Inspection.inspection_type) == VERIFICATION_TYPE, col(Inspection.voided_at).is_(None),
+                   col(Inspection.inspected_on) >= w.year_start_date, col(Inspection.inspected_on) <= w.as_of)
+    checked_in_year = and_(checked.result != "pending", checked.checked_at >= w.year_start,
+                           checked.checked_at < w.day_end)
+    if unit_id is None:
+        verified = union(
+            select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
+            .join(Inspection, Inspection.id == InspectionHazard.inspection_id).where(in_year),
+            select(checked.hazard_id).where(checked_in_year),
+        ).subquery()
+        stmt = (
+            select(h.unit_id, func.count())
+            .select_from(verified.join(Hazard.__table__, h.id == verified.c.hazard_id))  # type: ignore[attr-defined]
+            .where(closed_in_year(w))
+            .group_by(h.unit_id)
         )
-        .select_from(joined)
-        .where(h.state == HazardState.CLOSED)
-        .group_by(h.unit_id)
-    )
-    if unit_id is not None:
-        # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
-        closed_exists = (
-            select(e.hazard_id)
-            .where(e.hazard_id == h.id, e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
-            .exists()
-        )
-        verified_exists = (
+    else:
+        linked = (
             select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
             .join(Inspection, Inspection.id == InspectionHazard.inspection_id)
-            .where(
-                InspectionHazard.hazard_id == h.id,
-                Inspection.inspection_type == VERIFICATION_TYPE,
-                col(Inspection.voided_at).is_(None),
-                Inspection.inspected_on >= w.year_start_date,
-                Inspection.inspected_on <= w.as_of,
-            )
+            .where(InspectionHazard.hazard_id == h.id, in_year)
             .exists()
         )
-        checked_exists = (
-            select(checked.hazard_id)
-            .where(checked.hazard_id == h.id, checked.result != "pending",
-                   checked.checked_at >= w.year_start, checked.checked_at < w.day_end)
-            .exists()
+        spot = select(checked.hazard_id).where(checked.hazard_id == h.id, checked_in_year).exists()
+        stmt = (
+            select(h.unit_id, func.count())
+            .where(h.unit_id == unit_id, closed_in_year(w), or_(linked, spot))
+            .group_by(h.unit_id)
         )
-        verified_exists = or_(verified_exists, checked_exists)
-        base = select(h.unit_id).where(h.unit_id == unit_id, h.state == HazardState.CLOSED, closed_exists)
-        stmt = base.with_only_columns(
-            h.unit_id, func.count().label("closed_y"), _count_if(h.registered_at < w.year_start).label("closed_y_before"),
-            _count_if(verified_exists).label("verified_y"),
-        ).group_by(h.unit_id)
-    out: dict[int, dict[str, int]] = {}
-    for uid, closed, before, verified_n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
-        out[int(uid)] = {"closed_y": int(closed), "closed_y_before": int(before), "verified_y": int(verified_n)}
-    return out
+    return {int(u): int(n) for u, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
 
 
-def _rectification(rows: Sequence[dict[str, object]], closures: dict[int, dict[str, int]],
-                    unit_ids: Sequence[int] | None) -> Rate:
-    """Numerator and denominator of the module docstring's rectification rate from the two aggregates."""
+def _rectification(rows: Sequence[dict[str, object]], unit_ids: Sequence[int] | None) -> Rate:
+    """Numerator and denominator of the module docstring's rectification rate from the one hazard pass."""
     mine = rows if unit_ids is None else [r for r in rows if r["unit_id"] in unit_ids]
-    extra = sum(c.get("closed_y_before", 0) for u, c in closures.items() if unit_ids is None or u in unit_ids)
+    extra = _sum(mine, "closed_y_before")
     den = _sum(mine, "registered_y") + _sum(mine, "open_before") + extra
     num = _sum(mine, "registered_y", state=HazardState.CLOSED) + extra
     return Rate(num, den, RECTIFICATION_TARGET)
@@ -405,8 +374,7 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
     return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
 
 
-def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
-           units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
+def _lines(rows: list[dict[str, object]], units: list[tuple[int, str, bool, datetime | None]], w: Window) -> list[UnitLine]:
     lines = []
     for uid, name, township, last in units:
         mine = [r for r in rows if r["unit_id"] == uid]
@@ -420,7 +388,7 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
                 open=open_n,
                 overdue=_sum(mine, "overdue"),
                 major_open=_sum(mine, "major"),
-                rectification=_rectification(mine, closures, [uid]),
+                rectification=_rectification(mine, [uid]),
                 last_update=last,
                 days_since_update=days,
             )
@@ -440,14 +408,16 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     if unit_id is not None and not units:
         raise LookupError(f"no unit {unit_id}")
     rows = await _hazard_rows(session, w, unit_id)
-    closures = await _closures(session, w, unit_id)
+    verified = await _verified(session, w, unit_id)
     inspections = await _inspections_by_unit(session, w, unit_id)
     plans = await _plans(session, w.as_of.year, unit_id)
     by_state: dict[str, int] = {}
     for r in rows:
         by_state[str(r["state"])] = by_state.get(str(r["state"]), 0) + int(r["n"])  # type: ignore[call-overload]
 
-    closed_by_unit = {uid: c.get("closed_y", 0) for uid, c in closures.items()}
+    closed_by_unit: dict[int, int] = {}
+    for r in rows:
+        closed_by_unit[int(r["unit_id"])] = closed_by_unit.get(int(r["unit_id"]), 0) + int(r["closed_y"])  # type: ignore[call-overload]
     closed_total = sum(closed_by_unit.values())
     if unit_id is not None:
         ratio_target = plans[unit_id][1] / 100 if unit_id in plans else None
@@ -455,7 +425,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         weighted = sum(plans[u][1] * closed_by_unit.get(u, 0) for u in plans)
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
-    lines = _lines(rows, closures, units, w)
+    lines = _lines(rows, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
@@ -474,10 +444,10 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         overdue=_sum(rows, "overdue"),
         major_open=_sum(rows, "major"),
         supervised=await _supervised(session, unit_id),
-        rectification=_rectification(rows, closures, None),
+        rectification=_rectification(rows, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
         coverage_milestone=rules.campaign.coverage_milestone(w.as_of.year),
-        verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
+        verification=Rate(sum(verified.values()), closed_total, ratio_target),
         top_categories=await _top(session, Hazard.category, unit_id, 5),
         top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
         worst_units=worst if unit_id is None else [],
