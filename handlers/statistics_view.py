@@ -108,8 +108,14 @@ async def send_view(message: ButtonMessage, bot: Bot, actor: Actor, services: Se
 
 async def pressed(query: CallbackQuery, callback_data: StatCb, bot: Bot, actor: Actor, services: Services) -> None:
     """A statistics button (any may be forged or stale: the service re-checks the scope)."""
-    from handlers.summaries import chart_language
-
     await query.answer()
     await send_view(message_of(query), bot, actor, services, callback_data.v, callback_data.u or None,
-                    chart_language(), in_place=bool(callback_data.e))
+                    language(), in_place=bool(callback_data.e))
+
+
+def language() -> str:
+    """The language of the tables for the person asking: English for English users, else Chinese (as the
+    status chart, ``summaries.chart_language``)."""
+    from aiogram.utils.i18n import get_i18n
+
+    return "en" if get_i18n().current_locale.startswith("en") else "zh"
