@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models import Hazard, HazardEvent, Inspection
@@ -62,5 +62,10 @@ _SUMMARY_INDEXES = (
     Index("ix_hazard_summary", Hazard.unit_id, Hazard.state, Hazard.level, Hazard.deadline,
           Hazard.registered_at, Hazard.created_at, Hazard.closed_at, Hazard.id),
     Index("ix_hazard_state_category", Hazard.state, Hazard.category),
+    # the year's live inspections (migration 0150): partial, so the status counts read the index alone
+    Index("ix_inspection_live_on_unit", Inspection.inspected_on, Inspection.unit_id,
+          postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
+    Index("ix_inspection_live_type_on", Inspection.inspection_type, Inspection.inspected_on, Inspection.id,
+          postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
     Index("ix_hazard_state_township", Hazard.state, Hazard.township),
 )

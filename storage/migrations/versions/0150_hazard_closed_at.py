@@ -3,7 +3,8 @@ closed the hazard, written by the life cycle in the transaction of the closure e
 reads the year's closures from the hazard (one covering index) instead of joining the event log.
 
 Backfill from the event log: for every hazard closed now, the latest event whose ``to_state`` is ``closed``
-(a hazard that is not closed now keeps it empty). The summary index gains the column.
+(a hazard that is not closed now keeps it empty). The summary index gains the column, and the year's live
+inspections get partial indexes (``voided_at IS NULL``) so that their counts read no table rows.
 
 Revision ID: 0150
 Revises: 0120 (and needs 0030: ix_hazard_summary)
@@ -31,9 +32,17 @@ def upgrade() -> None:
     )
     op.drop_index("ix_hazard_summary", table_name="hazard")
     op.create_index("ix_hazard_summary", "hazard", _NEW)
+    # the year's live inspections (voided ones are out of the counts since 0120) read from the index alone
+    live = sa.text("voided_at IS NULL")
+    op.create_index("ix_inspection_live_on_unit", "inspection", ["inspected_on", "unit_id"],
+                    postgresql_where=live, sqlite_where=live)
+    op.create_index("ix_inspection_live_type_on", "inspection", ["inspection_type", "inspected_on", "id"],
+                    postgresql_where=live, sqlite_where=live)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inspection_live_type_on", table_name="inspection")
+    op.drop_index("ix_inspection_live_on_unit", table_name="inspection")
     op.drop_index("ix_hazard_summary", table_name="hazard")
     op.create_index("ix_hazard_summary", "hazard", _OLD)
     with op.batch_alter_table("hazard") as batch_op:
