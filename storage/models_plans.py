@@ -63,9 +63,10 @@ _SUMMARY_INDEXES = (
           Hazard.registered_at, Hazard.created_at, Hazard.closed_at, Hazard.id),
     Index("ix_hazard_state_category", Hazard.state, Hazard.category),
     # the year's live inspections (migration 0150): partial, so the status counts read the index alone
-    Index("ix_inspection_live_on_unit", Inspection.inspected_on, Inspection.unit_id,
+    Index("ix_inspection_live_unit_on", Inspection.unit_id, Inspection.inspected_on, Inspection.voided_at,
           postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
     Index("ix_inspection_live_type_on", Inspection.inspection_type, Inspection.inspected_on, Inspection.id,
+          Inspection.voided_at,
           postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
     Index("ix_hazard_state_township", Hazard.state, Hazard.township),
 )
