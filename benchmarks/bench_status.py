@@ -1,11 +1,19 @@
-"""``/status`` numbers on a big ledger vs a raw SQL GROUP BY of the same tables, SQLite and PostgreSQL.
+"""``/status`` numbers on a big ledger vs a raw SQL GROUP BY of the same tables, SQLite and PostgreSQL
+(issue 19 item 1: district and unit status ≤ 1.5 × the raw GROUP BY and under 150 ms at 1 M / 3 M).
 
-    PYTHONPATH=. python benchmarks/bench_status.py [--hazards N] [--inspections M] [--only sqlite|postgresql]
-        [--sqlite-file PATH] [--keep]
+    PYTHONPATH=. python benchmarks/bench_status.py --small            # 20 000 / 60 000 rows, under a minute
+    PYTHONPATH=. python benchmarks/bench_status.py                    # 1 M hazards / 3 M inspections
+        [--hazards N] [--inspections M] [--only sqlite|postgresql] [--rounds R] [--parts] [--no-record]
 
-The baseline is the least any status needs: ``SELECT state, count(*) FROM hazard GROUP BY state`` plus
-``SELECT count(*) FROM inspection WHERE inspected_on in this year``. Each timing is the best of 3 runs
-after one warm-up. Results go to ``benchmarks/RESULTS-summaries.md`` by hand.
+The anchor is the least any status needs: ``SELECT state, count(*) FROM hazard GROUP BY state`` plus
+``SELECT count(*) FROM inspection WHERE inspected_on in this year``. After one warm-up, ``--rounds`` rounds
+run the district status, one unit's status and the anchor interleaved (the order rotating each round); the
+script prints medians, the ratio of medians and the spread of the per-round ratios (min … max), the load
+average before and after, and appends a row to ``benchmarks/RESULTS-summaries.md``. ``--parts`` also
+times each query of the status once. The seeded ledger is cached: SQLite as a file and PostgreSQL as the
+database ``bench_status_<N>`` under the data directory's ``bench/`` (``HAZARDBOT_DATA_DIR`` or
+``~/.local/share/hazardbot``); a cached ledger is migrated to head before use (migration 0150 backfills
+``closed_at``).
 """
 
 from __future__ import annotations
@@ -13,24 +21,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
+import statistics
+import subprocess
 import time
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.seed_big_ledger import load_postgres, load_sqlite
+from bot.services import summary as sm
 from bot.services.summary import compute_status
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
-from storage.models import Unit, User
+from storage.models import Hazard, Unit, User
 from storage.registry import sync_units
 from tests.summary_ledger import RULES
 
 NOW = datetime(2019, 6, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+RESULTS = Path(__file__).with_name("RESULTS-summaries.md")
+Timed = Callable[[], Awaitable[None]]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("HAZARDBOT_DATA_DIR") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share"), "hazardbot")
+    path = Path(base) / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 async def _prepare(url: str) -> tuple[list[int], int]:
@@ -48,17 +70,40 @@ async def _prepare(url: str) -> tuple[list[int], int]:
     return ids, int(uid)  # type: ignore[arg-type]
 
 
-async def _best(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
-    await fn()
-    best = float("inf")
-    for _ in range(runs):
+async def _interleaved(runs: dict[str, Timed], rounds: int) -> dict[str, list[float]]:
+    """Times (s) of each of ``runs`` over ``rounds`` rounds after one warm-up, the order rotating per round."""
+    names = list(runs)
+    for name in names:
+        await runs[name]()
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            t = time.perf_counter()
+            await runs[name]()
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
+async def _parts(session: object, w: sm.Window) -> dict[str, float]:
+    """Each query of a district status once (s), to see where the time goes."""
+    async def one(fn: Callable[[], Awaitable[object]]) -> float:
         t = time.perf_counter()
         await fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+        return time.perf_counter() - t
+
+    s = session
+    return {
+        "hazards by unit × state (one covering pass, closures from closed_at)": await one(lambda: sm._hazard_rows(s, w, None)),  # type: ignore[arg-type]
+        "verified closures of the year": await one(lambda: sm._verified(s, w, None)),  # type: ignore[arg-type]
+        "inspections of the year by unit": await one(lambda: sm._inspections_by_unit(s, w, None)),  # type: ignore[arg-type]
+        "top categories": await one(lambda: sm._top(s, Hazard.category, None, 5)),  # type: ignore[arg-type]
+        "top townships": await one(lambda: sm._top(s, Hazard.township, None, 5)),  # type: ignore[arg-type]
+        "units and last update": await one(lambda: sm._units(s, None)),  # type: ignore[arg-type]
+        "supervised": await one(lambda: sm._supervised(s, None)),  # type: ignore[arg-type]
+    }
 
 
-async def measure(url: str) -> dict[str, float]:
+async def measure(url: str, rounds: int, parts: bool) -> dict[str, object]:
     engine = create_engine(url)
     uow = make_uow_factory(engine)
 
@@ -76,21 +121,18 @@ async def measure(url: str) -> dict[str, float]:
             (await c.execute(text("SELECT count(*) FROM inspection WHERE inspected_on >= :a AND inspected_on <= :b"),
                              {"a": date(2019, 1, 1), "b": date(2019, 6, 12)})).all()
 
-    out = {"district": await _best(district), "unit": await _best(one_unit), "raw": await _best(raw)}
+    times = await _interleaved({"district": district, "unit": one_unit, "raw": raw}, rounds)
     async with uow() as u:
         st = await compute_status(u.session, NOW, rules=RULES)
+        breakdown = await _parts(u.session, sm.Window.at(NOW, RULES.tz)) if parts else {}
     print(f"  total={st.total} open={st.open} overdue={st.overdue} rect={st.rectification.percent()} "
           f"coverage={st.coverage.numerator} verification={st.verification.percent()}")
     await engine.dispose()
-    return out
+    return {"times": times, "parts": breakdown}
 
 
 async def _reusable(url: str, hazards: int, inspections: int) -> bool:
-    """True when ``url`` already holds a loaded ledger; then any index added since is created."""
-    from sqlmodel import SQLModel
-
-    import storage.all_models  # noqa: F401
-
+    """True when ``url`` already holds the loaded ledger; then it is migrated to head and analysed."""
     engine = create_engine(url)
     try:
         async with engine.begin() as c:
@@ -98,58 +140,105 @@ async def _reusable(url: str, hazards: int, inspections: int) -> bool:
             m = (await c.execute(text("SELECT count(*) FROM inspection"))).scalar_one()
             e = (await c.execute(text("SELECT count(*) FROM hazard_event"))).scalar_one()
             ok = n == hazards and m == inspections and e > 0
-            if ok:
-                for table in SQLModel.metadata.tables.values():
-                    for index in table.indexes:
-                        await c.run_sync(lambda conn, i=index: i.create(conn, checkfirst=True))
-                await c.execute(text("ANALYZE"))
-            return ok
     except Exception:  # noqa: BLE001  (no such database or table: load it)
         return False
     finally:
         await engine.dispose()
+    if ok:
+        await upgrade_async(url)
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as c:
+                await c.execute(text("ANALYZE"))
+                await c.commit()
+        finally:
+            await engine.dispose()
+    return ok
 
 
-async def run(kind: str, n: int, m: int, sqlite_path: str | None, keep: bool) -> None:
-    t0 = time.perf_counter()
+async def ready(kind: str, n: int, m: int) -> str:
+    """The URL of a database holding the seeded ledger of ``n`` hazards / ``m`` inspections (cached)."""
     if kind == "sqlite":
-        path = sqlite_path or os.path.join(tempfile.mkdtemp(prefix="bench-status-"), "big.db")
+        path = _cache_dir() / f"status-{n}-{m}.db"
         url = f"sqlite+aiosqlite:///{path}"
-        if not (os.path.exists(path) and await _reusable(url, n, m)):
+        if not (path.exists() and await _reusable(url, n, m)):
+            path.unlink(missing_ok=True)
             units, uid = await _prepare(url)
-            await asyncio.to_thread(load_sqlite, path, n, m, units, uid)
-    else:
-        name = "bench_summaries"
+            await asyncio.to_thread(load_sqlite, str(path), n, m, units, uid)
+        return url
+    name = f"bench_status_{n}_{m}"
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    if not await _reusable(url, n, m):
         admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-        if not (keep and await _reusable(url, n, m)):
-            async with admin.connect() as c:
-                await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await c.execute(text(f'CREATE DATABASE "{name}"'))
-            units, uid = await _prepare(url)
-            await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
-    print(f"{kind}: ready ({n} hazards, {m} inspections) in {time.perf_counter() - t0:.1f}s ({url})", flush=True)
-    r = await measure(url)
-    print(f"{kind}: status(district) {r['district'] * 1000:.0f} ms, status(unit) {r['unit'] * 1000:.0f} ms, "
-          f"raw GROUP BY {r['raw'] * 1000:.0f} ms, ratio district/raw {r['district'] / r['raw']:.2f}, "
-          f"unit/raw {r['unit'] / r['raw']:.2f}", flush=True)
-    if kind == "postgresql" and not keep:
         async with admin.connect() as c:
             await c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await c.execute(text(f'CREATE DATABASE "{name}"'))
         await admin.dispose()
+        units, uid = await _prepare(url)
+        await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
+    return url
+
+
+def _ms(v: float) -> str:
+    return f"{v * 1000:,.0f}".replace(",", " ")
+
+
+def _spread(xs: list[float]) -> str:
+    return f"{min(xs):.2f} … {max(xs):.2f}"
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+async def run(kind: str, n: int, m: int, rounds: int, parts: bool, record: bool) -> None:
+    t0 = time.perf_counter()
+    url = await ready(kind, n, m)
+    print(f"{kind}: ready ({n} hazards, {m} inspections) in {time.perf_counter() - t0:.1f}s", flush=True)
+    load_before = os.getloadavg()
+    r = await measure(url, rounds, parts)
+    load_after = os.getloadavg()
+    times: dict[str, list[float]] = r["times"]  # type: ignore[assignment]
+    med = {k: statistics.median(v) for k, v in times.items()}
+    d_ratio = [d / a for d, a in zip(times["district"], times["raw"], strict=True)]
+    u_ratio = [u / a for u, a in zip(times["unit"], times["raw"], strict=True)]
+    load = f"{load_before[0]:.2f} → {load_after[0]:.2f}"
+    print(f"{kind}: medians of {rounds} interleaved rounds: district {_ms(med['district'])} ms, unit "
+          f"{_ms(med['unit'])} ms, raw GROUP BY {_ms(med['raw'])} ms; district/raw {med['district'] / med['raw']:.2f} "
+          f"(per round {_spread(d_ratio)}), unit/raw {med['unit'] / med['raw']:.2f} (per round {_spread(u_ratio)}); "
+          f"load average (1 min) {load}", flush=True)
+    breakdown: dict[str, float] = r["parts"]  # type: ignore[assignment]
+    for part, secs in breakdown.items():
+        print(f"  part: {part}: {_ms(secs)} ms")
+    if record:
+        line = (f"| {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {_commit()} | {kind} | {n:,} / {m:,} | {rounds} | "
+                f"{_ms(med['district'])} ms | {_ms(med['unit'])} ms | {_ms(med['raw'])} ms | "
+                f"{med['district'] / med['raw']:.2f} ({_spread(d_ratio)}) | {med['unit'] / med['raw']:.2f} "
+                f"({_spread(u_ratio)}) | {load} |")
+        if breakdown:
+            line += " parts: " + "; ".join(f"{k} {_ms(v)} ms" for k, v in breakdown.items()) + " |"
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--hazards", type=int, default=1_000_000)
     p.add_argument("--inspections", type=int, default=3_000_000)
+    p.add_argument("--small", action="store_true", help="20 000 hazards / 60 000 inspections: under a minute")
     p.add_argument("--only", choices=["sqlite", "postgresql"])
-    p.add_argument("--sqlite-file", help="reuse (or create) this SQLite file")
-    p.add_argument("--keep", action="store_true", help="keep (and reuse) the PostgreSQL database bench_summaries")
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--parts", action="store_true", help="also time each query of the district status once")
+    p.add_argument("--no-record", action="store_true", help="do not append to RESULTS-summaries.md")
     a = p.parse_args()
+    n, m = (20_000, 60_000) if a.small else (a.hazards, a.inspections)
     for kind in ("sqlite", "postgresql"):
         if a.only in (None, kind):
-            asyncio.run(run(kind, a.hazards, a.inspections, a.sqlite_file, a.keep))
+            asyncio.run(run(kind, n, m, a.rounds, a.parts, not a.no_record))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ def hazards(n: int, unit_ids: list[int], user_id: int, seed: int = 1) -> Iterato
         registered = created + timedelta(days=rng.randint(0, 5)) if state not in (
             "pending_review", "pending_confirmation", "rejected") else None
         unit = rng.choice(unit_ids)
+        updated = created + timedelta(days=rng.randint(0, 60))
         yield dict(
             id=i, draft_number=f"D{i:012d}", ledger_number=f"110105{unit % 1000:03d}{i:012d}" if registered else None,
             registered_at=registered, state=state, version=1, unit_id=unit, district="朝阳区",
@@ -43,7 +44,7 @@ def hazards(n: int, unit_ids: list[int], user_id: int, seed: int = 1) -> Iterato
             illegal_area=None, demolished_area=None, measures="整改措施" * 5,
             deadline=(created + timedelta(days=rng.randint(10, 120))).date(), reinspected_on=None,
             reinspection_result="未复查", remarks=None, created_by=user_id, created_at=created,
-            updated_at=created + timedelta(days=rng.randint(0, 60)),
+            updated_at=updated, closed_at=updated if state == "closed" else None,  # = the closure event's time
         )
 
 

@@ -24,6 +24,7 @@ from bot.services.actors import Actor
 from bot.services.paging import Page
 from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
 from bot.services.summary import RankingLine, Rate
+from handlers import statistics_view
 from handlers.callbacks import ImportCb, ReportCb
 from handlers.ledger_upload import import_choice, ledger_file
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
@@ -109,6 +110,7 @@ def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
         rows += [units[i : i + 2] for i in range(0, len(units), 2)]
     if report.district and st.unit_id is not None:
         rows.append([InlineKeyboardButton(text=_("Whole district"), callback_data=ReportCb(k="u", u=0).pack())])
+    rows.append(statistics_view.entry_row(st.unit_id))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -167,8 +169,13 @@ async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: 
 
 async def status(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
     """``/status [UNIT]``: where the campaign stands in the sender's scope, or in the scope of the unit named
-    (any township, department or 功能区管委会; the district's readers only). Raises ``PermissionDenied``,
+    (any township, department or 功能区管委会; the district's readers only); ``/status 按行业`` (违建, 处罚, 资金,
+    xlsx …: ``statistics_view.VIEW_WORDS``) one statistics view of it instead. Raises ``PermissionDenied``,
     ``UnitNotKnown``."""
+    view = statistics_view.view_of(command.args)
+    if view is not None:
+        await statistics_view.send_view(message, bot, actor, services, view, None, chart_language())
+        return
     name = (command.args or "").strip()
     unit_id = await services.reports.unit_named(actor, name) if name else None
     await send_status(message, bot, actor, services, unit_id)
@@ -259,6 +266,7 @@ def router() -> Router:
     r.callback_query.filter(F.message.chat.type == "private")
     r.message.register(status, Command("status"))
     r.callback_query.register(drill, ReportCb.filter())
+    r.callback_query.register(statistics_view.pressed, statistics_view.StatCb.filter())
     r.message.register(ranking, Command("rank"))
     r.callback_query.register(ranking_paged, PageCb.filter(F.v == RANK_VIEW))
     r.message.register(rank_subscribe, Command("rank_subscribe"))

@@ -173,6 +173,9 @@ class Hazard(SQLModel, table=True):
     updated_at: datetime = _ts()
     # the functional zone (功能区管委会) the site lies in: ``hazard_query.zone_of`` (migration 0140)
     zone_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    # covering column of the status (migration 0150): the instant of the closure (销账) that closed it, written
+    # in the transaction of that closure event; empty while the hazard is not closed
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InspectionHazard(SQLModel, table=True):

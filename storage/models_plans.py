@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models import Hazard, HazardEvent, Inspection
@@ -60,7 +60,13 @@ _SUMMARY_INDEXES = (
     Index("ix_hazard_unit_updated", Hazard.unit_id, Hazard.updated_at),
     # covering: the one pass over hazards in bot.services.summary._hazard_rows reads only the index
     Index("ix_hazard_summary", Hazard.unit_id, Hazard.state, Hazard.level, Hazard.deadline,
-          Hazard.registered_at, Hazard.created_at, Hazard.id),
+          Hazard.registered_at, Hazard.created_at, Hazard.closed_at, Hazard.id),
     Index("ix_hazard_state_category", Hazard.state, Hazard.category),
+    # the year's live inspections (migration 0150): partial, so the status counts read the index alone
+    Index("ix_inspection_live_unit_on", Inspection.unit_id, Inspection.inspected_on, Inspection.voided_at,
+          postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
+    Index("ix_inspection_live_type_on", Inspection.inspection_type, Inspection.inspected_on, Inspection.id,
+          Inspection.voided_at,
+          postgresql_where=text("voided_at IS NULL"), sqlite_where=text("voided_at IS NULL")),
     Index("ix_hazard_state_township", Hazard.state, Hazard.township),
 )

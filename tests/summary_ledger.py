@@ -77,6 +77,10 @@ def hazard(owner: Unit, creator: User, *, state: str, registered: datetime | Non
 
 
 def closure(h: Hazard, at: datetime) -> HazardEvent:
+    """A closure event of ``h`` at ``at``; a hazard closed now also gets it as its covering ``closed_at`` (the
+    latest closure, as the life cycle writes it; migration 0150). Call in the order the closures happened."""
+    if h.state == "closed":
+        h.closed_at = at
     return HazardEvent(hazard_id=h.id, at=at, action="close", from_state="closure_requested", to_state="closed")
 
 

@@ -124,8 +124,13 @@ async def store_hazard_batches(
         new = [v for _, v in batch if v["ledger_number"] not in existing]
         report.unchanged += len(batch) - len(new)
         if new:
+            # an imported closure is dated 18:00 of its re-inspection day; it is also the status's covering
+            # column ``closed_at`` (migration 0150)
+            closed = {v["ledger_number"]: min(datetime.combine(v["reinspected_on"] or date.min, time(18), zone), now)
+                      for v in new if v["state"] == HazardState.CLOSED.value}
             rows = [{**v, "unit_id": unit_id if unit_id is not None else units[v["township_code"]], "version": 1,
-                     "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now, "zone_id": zone_id}
+                     "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now, "zone_id": zone_id,
+                     "closed_at": closed.get(v["ledger_number"])}
                     for v in new]
             await conn.execute(insert(hazard), rows)  # the driver's executemany: one call per batch
             ids: dict[str, int] = dict((await conn.execute(select(hazard.c.ledger_number, hazard.c.id).where(
@@ -135,9 +140,8 @@ async def store_hazard_batches(
                 hid = ids[v["ledger_number"]]
                 events.append({"hazard_id": hid, "at": now, "actor_id": actor_id, "action": "import",
                                "from_state": None, "to_state": v["state"], "note": None, "data": {"file": file_name}})
-                if v["state"] == HazardState.CLOSED.value:
-                    closed_at = datetime.combine(v["reinspected_on"] or date.min, time(18), zone)
-                    events.append({"hazard_id": hid, "at": min(closed_at, now), "actor_id": actor_id,
+                if v["ledger_number"] in closed:
+                    events.append({"hazard_id": hid, "at": closed[v["ledger_number"]], "actor_id": actor_id,
                                    "action": "close", "from_state": HazardState.CLOSURE_REQUESTED.value,
                                    "to_state": HazardState.CLOSED.value, "note": None, "data": {"imported": True}})
             await conn.execute(insert(event), events)

@@ -49,11 +49,13 @@ from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
 from bot.services.sheet_parser import SheetParser
+from bot.services.statistics import VIEWS, StatTable, compute_table, sheet_of
 from bot.services.summary import (
     MAJOR,
     RankingLine,
     Status,
     StatusRules,
+    Window,
     compute_status,
     map_hazards,
     rank,
@@ -61,6 +63,7 @@ from bot.services.summary import (
 )
 from storage.db import UowFactory
 from storage.excel.contacts_export import export_contacts
+from storage.excel.statistics_export import write_statistics
 from storage.models import Hazard, Unit
 from storage.registry import match_unit, suggest_units
 
@@ -321,6 +324,30 @@ class ReportService:
         if n == 0:
             ex.write_plan_template(path, grant.unit_name, year)
         return ExportFile(path, f"{grant.unit_name}{year}年度监督检查计划.xlsx", n, due=self._rules.campaign.plan_due(year))
+
+    async def statistics(self, actor: Actor, view: str, unit_id: int | None = None) -> StatTable:
+        """One table of ``bot.services.statistics`` (``view``: a key of ``VIEWS``) for the actor's scope, as
+        ``status`` judges it. Raises ``NotFound`` for an unknown view or unit, ``PermissionDenied``, ``NotBound``."""
+        if view not in VIEWS:
+            raise NotFound(view=view)
+        scope = self.scope(actor, unit_id)
+        w = Window.at(self._clock(), self._rules.tz)
+        async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
+            return await compute_table(u.session, view, w, scope, name)
+
+    async def statistics_xlsx(self, actor: Actor, unit_id: int | None = None, lang: str = "zh") -> ExportFile:
+        """Every table of ``statistics`` for the actor's scope in one ``.xlsx`` (a sheet per view, headings in
+        ``lang``), written to a temporary folder the caller deletes. Raises as ``statistics``."""
+        scope = self.scope(actor, unit_id)
+        w = Window.at(self._clock(), self._rules.tz)
+        async with self._uow() as u:
+            name = await _scope_name(u.session, scope)
+            tables = [await compute_table(u.session, v, w, scope, name) for v in VIEWS]
+        path = Path(tempfile.mkdtemp(prefix="hazardbot-stats-")) / f"statistics-{w.as_of:%Y%m%d}.xlsx"
+        write_statistics(path, [sheet_of(t, lang) for t in tables])
+        label = "统计" if lang == "zh" else "statistics"
+        return ExportFile(path, f"{name}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
 
     @staticmethod
     def may_import(actor: Actor) -> None:

@@ -64,7 +64,7 @@ from bot.services.hazard_query import (
 )
 from reminders.calendar import WorkCalendar
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
@@ -240,20 +240,22 @@ async def _hazard_rows(session: AsyncSession, w: Window, unit_id: int | None,
     return [dict(r._mapping) for r in result]
 
 
+def closed_in_year(w: Window) -> ColumnElement[bool]:
+    """Closed now by a closure (销账) in Y up to as_of: the covering column ``hazard.closed_at`` (migration 0150),
+    equal to the latest ``closed`` event of the hazard's log (tests/test_covering_columns.py)."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
+    return and_(h.state == HazardState.CLOSED, h.closed_at >= w.year_start, h.closed_at < w.day_end)
+
+
 async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
                     by_scope: bool = False) -> dict[int, dict[str, int]]:
     """Per unit: hazards closed now whose latest closure is in Y (``closed_y``), those of them registered
     before Y (``closed_y_before``), and those of them verified in Y (``verified_y``): linked to a 核查 inspection in Y, or spot-checked by the
     office through the life cycle (a ``verification`` row with a result) in Y.
 
-    Driven from the closure events of the year (ix_hazard_event_closure), not from every hazard."""
-    h, e = Hazard.__table__.c, HazardEvent.__table__.c  # type: ignore[attr-defined]
-    closed_in_year = (
-        select(e.hazard_id)
-        .where(e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
-        .distinct()
-        .subquery()
-    )
+    Read from the covering column ``hazard.closed_at`` (the latest closure, written in the transaction of its
+    event; migration 0150), not from the event log."""
+    h = Hazard.__table__.c  # type: ignore[attr-defined]
     checked = Verification.__table__.c  # type: ignore[attr-defined]
     verified = union(
         select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
@@ -269,10 +271,8 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
             checked.result != "pending", checked.checked_at >= w.year_start, checked.checked_at < w.day_end
         ),
     ).subquery()
-    # the district: one pass from the year's closures (hash or index joins), verified ones by outer join
-    joined = closed_in_year.join(Hazard.__table__, h.id == closed_in_year.c.hazard_id).outerjoin(  # type: ignore[attr-defined]
-        verified, verified.c.hazard_id == h.id
-    )
+    # the district: one pass over the hazards closed in Y (the covering ``closed_at``), verified ones by outer join
+    joined = Hazard.__table__.outerjoin(verified, verified.c.hazard_id == h.id)  # type: ignore[attr-defined]
     def closed_by(key: Any, source: Any, condition: Any) -> Any:
         return (
             select(
@@ -282,7 +282,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
                 _count_if(verified.c.hazard_id.is_not(None)).label("verified_y"),
             )
             .select_from(source)
-            .where(h.state == HazardState.CLOSED, condition)
+            .where(closed_in_year(w), condition)
             .group_by(key)
         )
 
@@ -301,12 +301,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
         return added
     stmt = closed_by(h.unit_id, joined, true())
     if unit_id is not None:
-        # one unit: start from its hazards (ix_hazard_summary) and look their events up (ix_hazard_event_hazard_id)
-        closed_exists = (
-            select(e.hazard_id)
-            .where(e.hazard_id == h.id, e.to_state == HazardState.CLOSED, e.at >= w.year_start, e.at < w.day_end)
-            .exists()
-        )
+        # one unit: start from its hazards (ix_hazard_summary, which holds closed_at)
         verified_exists = (
             select(InspectionHazard.hazard_id)  # type: ignore[call-overload]
             .join(Inspection, Inspection.id == InspectionHazard.inspection_id)
@@ -326,7 +321,7 @@ async def _closures(session: AsyncSession, w: Window, unit_id: int | None,
             .exists()
         )
         verified_exists = or_(verified_exists, checked_exists)
-        base = select(h.unit_id).where(await unit_clause(session, unit_id), h.state == HazardState.CLOSED, closed_exists)
+        base = select(h.unit_id).where(await unit_clause(session, unit_id), closed_in_year(w))
         stmt = base.with_only_columns(
             literal(unit_id), func.count().label("closed_y"),
             _count_if(h.registered_at < w.year_start).label("closed_y_before"),

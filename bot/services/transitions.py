@@ -140,7 +140,9 @@ class Transitions:
         """Set ``state`` = ``target`` (and ``changes``) if nobody changed the hazard since ``begin``; append the
         event. Raises ``AlreadyDone`` / ``StaleAction`` when another transaction got there first."""
         before = HazardState(hazard.state)
-        values = {"state": target.value, "version": hazard.version + 1, "updated_at": self.now, **(changes or {})}
+        values = {"state": target.value, "version": hazard.version + 1, "updated_at": self.now, **(changes or {}),
+                  # the status's covering column (migration 0150): set by the closure, cleared by any way out
+                  "closed_at": self.now if target == HazardState.CLOSED else None}
         result = await self.session.exec(
             update(Hazard)
             .where(
