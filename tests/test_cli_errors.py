@@ -250,7 +250,7 @@ def test_an_office_invite_outside_the_district_office_is_refused(tmp_path: Path,
     assert run(tmp_path, "invite", "--role", "office", "--unit", "110105001") == 1
     assert "the office role is held at 区安委会办公室 only, not at 建外街道" in said(capsys)
     assert run(tmp_path, "invite", "--role", "office", "--unit", "区安委会办公室") == 0
-    assert "邀请码：区安委会办公室 / office" in said(capsys)
+    assert "邀请码：区安委会办公室 · 工作人员（安委办）" in said(capsys)
 
 
 @pytest.mark.parametrize(("variable", "value", "said_"), [

@@ -223,12 +223,13 @@ async def test_the_export_holds_the_filtered_ledger_rows(h: Harness, monkeypatch
     remove = shutil.rmtree
     monkeypatch.setattr(shutil, "rmtree", lambda path, ignore_errors=False: kept.append(Path(path)))
     chat = await office(h)
-    words = "建外街道 重点消防"
+    words = "建外街道"
     await chat.say(f"/find {words}")
     sent = await chat.press("导出")
     doc = next(m for m in sent if isinstance(m, SendDocument))
-    want = await expected(h, "township_code = '110105001' AND category = '重点消防'")
-    on_ledger = await expected(h, "township_code = '110105001' AND category = '重点消防' AND ledger_number IS NOT NULL")
+    want = await expected(h, "township_code = '110105001'")
+    on_ledger = await expected(h, "township_code = '110105001' AND ledger_number IS NOT NULL")
+    assert 0 < len(on_ledger) < len(want)  # the generated data has hazards both on and off the ledger here
     assert f"共 {len(on_ledger)} 行" in (doc.caption or "") and f"其中 {len(want) - len(on_ledger)} 项" in (doc.caption or "")
     ws = load_workbook(kept[0] / doc.document.filename.replace("安全隐患台账-查询-", "find-")).worksheets[0]  # type: ignore[union-attr]
     numbers = [r[0] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]

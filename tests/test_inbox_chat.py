@@ -165,7 +165,7 @@ async def test_a_published_typical_case_reaches_every_unit_contacts_outbox(datab
         await office.press_button(office.latest_button("发布至各单位联系人"))  # a double tap tells nobody twice
         async with h.core.uow() as u:
             rows = (await u.session.exec(select(ReminderOutbox).where(ReminderOutbox.rule == "notice.typical_case"))).all()
-        chats = sorted(r.chat_id for r in rows)
+        chats = sorted(int(r.address) for r in rows)
         assert chats == [9201, 9231, 9232, 9233]
         for chat in (contact, *others, registry_only):
             assert any("【典型案例】朝外街道：工作信息或典型案例（2018-11）" in t for t in sent_to(h, chat))
