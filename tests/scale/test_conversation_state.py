@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.channels import telegram_address
 from bot.clock import fixed_clock
