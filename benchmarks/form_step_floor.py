@@ -86,7 +86,7 @@ class Floor:
                     return None
                 row = await conn.fetchrow(
                     "SELECT d.id, d.step, d.data, d.history FROM floor_draft d JOIN app_user u ON u.id = d.user_id "
-                    "WHERE u.telegram_id = $1 AND d.status = 'active' FOR UPDATE OF d", telegram_id)
+                    "WHERE u.channel = 'telegram' AND u.address = $1 AND d.status = 'active' FOR UPDATE OF d", str(telegram_id))
                 if row is None:
                     return None
                 step, data, history = change(row["step"], json.loads(row["data"]), json.loads(row["history"]))
@@ -105,7 +105,7 @@ class Floor:
                     return None
                 async with conn.execute(
                         "SELECT d.id, d.step, d.data, d.history FROM floor_draft d JOIN app_user u ON u.id = d.user_id "
-                        "WHERE u.telegram_id = ? AND d.status = 'active'", (telegram_id,)) as cur:
+                        "WHERE u.channel = 'telegram' AND u.address = ? AND d.status = 'active'", (str(telegram_id),)) as cur:
                     row = await cur.fetchone()
                 if row is None:
                     await conn.execute("ROLLBACK")

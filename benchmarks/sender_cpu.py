@@ -95,7 +95,7 @@ async def queue_rows(uow: Any, chats: list[int], start: datetime) -> None:
     async with uow() as u:
         people = []
         for chat in chats:
-            user = User(telegram_id=chat, full_name=f"联系人{chat}")
+            user = User(channel="telegram", address=str(chat), full_name=f"联系人{chat}")
             u.session.add(user)
             await u.session.flush()
             people.append(Person(f"联系人{chat}", user.id, chat))

@@ -41,7 +41,7 @@ async def build_district(uow: UowFactory, hazards: int = 300, inspections: int =
         s = u.session
         units = list((await s.exec(select(Unit).where(Unit.is_township).order_by(Unit.id).limit(8))).all())
         units += list((await s.exec(select(Unit).where(Unit.code.like("dept-%")).order_by(Unit.id).limit(2))).all())  # type: ignore[attr-defined]
-        me = User(telegram_id=9_016, full_name="生成员")
+        me = User(channel="telegram", address="9016", full_name="生成员")
         s.add(me)
         await s.flush()
         for n in range(hazards):
