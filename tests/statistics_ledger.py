@@ -104,7 +104,8 @@ SQL: dict[str, str] = {
     **{view: f"""SELECT coalesce(nullif(h.{key}, ''), '—'), count(*), {_if(f"h.state IN {_OPEN}")},
                  {_if("h.state = 'registered' AND h.deadline < :today")},
                  {_if(f"h.state IN {_OPEN} AND h.level = '重大隐患'")}, {_if(_REG_Y)}, {_if(_CLOSED_Y)}
-               FROM hazard h WHERE h.state IN {_LEDGER} AND (:unit IS NULL OR h.unit_id = :unit)
+               FROM hazard h WHERE h.state IN {_LEDGER} AND (:unit IS NULL OR h.unit_id = :unit
+                 OR h.township_code = (SELECT code FROM unit WHERE id = :unit AND is_township))
                GROUP BY coalesce(nullif(h.{key}, ''), '—')"""
        for view, key in (("township", "township"), ("department", "district_department"),
                          ("nature", "entity_nature"), ("source", "source"), ("level", "level"))},
@@ -112,7 +113,8 @@ SQL: dict[str, str] = {
                  {_if("1=1", "coalesce(h.demolished_area, 0)")}, {_if(_REG_Y, "coalesce(h.illegal_area, 0)")},
                  {_if(_CLOSED_Y, "coalesce(h.demolished_area, 0)")}
                FROM hazard h WHERE h.state IN {_LEDGER} AND h.illegal_building_nature <> '无'
-                 AND (:unit IS NULL OR h.unit_id = :unit) GROUP BY h.township""",
+                 AND (:unit IS NULL OR h.unit_id = :unit
+                 OR h.township_code = (SELECT code FROM unit WHERE id = :unit AND is_township)) GROUP BY h.township""",
     "penalties": f"""SELECT i.township, count(*), {_if("i.penalty_type IS NOT NULL AND i.penalty_type <> '无'")},
                  {_if("i.penalty_type = '责令整改'")}, {_if("i.penalty_type = '罚款'")}, {_if("i.penalty_type = '停产停业'")},
                  {_if("i.penalty_type = '关闭取缔'")}, {_if("i.penalty_type = '其他'")},
@@ -121,7 +123,8 @@ SQL: dict[str, str] = {
                  AND (:unit IS NULL OR i.unit_id = :unit) GROUP BY i.township""",
     "funds": f"""SELECT h.township, count(*), sum(p.funds), {_if(f"h.state IN {_OPEN}", "p.funds")}
                FROM hazard h JOIN rectification_plan p ON p.hazard_id = h.id
-               WHERE h.state IN {_LEDGER} AND p.funds IS NOT NULL AND (:unit IS NULL OR h.unit_id = :unit)
+               WHERE h.state IN {_LEDGER} AND p.funds IS NOT NULL AND (:unit IS NULL OR h.unit_id = :unit
+                 OR h.township_code = (SELECT code FROM unit WHERE id = :unit AND is_township))
                GROUP BY h.township""",
 }
 #: the stored scale of each non-count column

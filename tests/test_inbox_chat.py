@@ -53,7 +53,7 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         moving.at = DECEMBER
         office = await h.bind(9202, "office", "区安委会办公室", "张办公室")
         await office.say("/start")
-        assert "/submissions [年-月] [单位] — 各单位报送的材料及未报送的单位" in office.last_text()
+        assert "/submissions [年-月] [单位] — 各单位报送的材料及未报送单位" in office.last_text()
         await office.say("/submissions")  # early December: November is the month due
         listing = office.last_text()
         assert "报送材料 · 2018-11" in listing and "共1份" in listing and "朝外街道" in listing
