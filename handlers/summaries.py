@@ -79,17 +79,26 @@ def status_text(report: StatusReport) -> str:
     if report.district:
         late = st.late_units
         lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
-            count=len(late), names=("（" + "、".join(q(u.unit_name) for u in late[:8]) + ("…" if len(late) > 8 else "") + "）") if late else ""))
+            count=len(late), names=_names([u.unit_name for u in late])))
+        if st.not_started_units:
+            lines.append(_("Units not started yet (nothing recorded or reported): {count}{names}").format(
+                count=len(st.not_started_units), names=_names([u.unit_name for u in st.not_started_units])))
     if st.monthly_report_period is not None:
         late_m = st.late_monthly_units
         if report.district and st.unit_id is None:
             lines.append(_("Units without work information for {period}: {count}{names}").format(
-                period=st.monthly_report_period, count=len(late_m),
-                names=("（" + "、".join(q(n) for n in late_m[:8]) + ("…" if len(late_m) > 8 else "") + "）") if late_m else ""))
+                period=st.monthly_report_period, count=len(late_m), names=_names(late_m)))
         else:
             lines.append(_("Work information for {period}: {state}").format(
                 period=st.monthly_report_period, state=_("not filed") if late_m else _("filed")))
     return clip("\n".join(lines))
+
+
+def _names(names: list[str], shown: int = 8) -> str:
+    """``（A、B、…）`` of the first ``shown`` unit names, escaped; empty for none."""
+    if not names:
+        return ""
+    return "（" + "、".join(q(n) for n in names[:shown]) + ("…" if len(names) > shown else "") + "）"
 
 
 def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
@@ -138,7 +147,8 @@ def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
     page = table if isinstance(table, Page) else Page(table[:RANK_LINES], len(table), 0, RANK_LINES)
     lines = [_("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")]
     for r in page.items:
-        days = r.line.days_since_update if r.line.days_since_update is not None else "—"
+        days = (_("not started") if r.line.not_started
+                else r.line.days_since_update if r.line.days_since_update is not None else "—")
         lines.append(f"{r.rank_rectification}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
                      f"{r.line.overdue} · {days}")
     if page.total > len(page.items):

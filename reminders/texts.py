@@ -196,7 +196,8 @@ def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-
                "{as_of} (rectification rate · overdue hazards · days since the last update):").format(
         monday=_d(monday), as_of=_d(as_of))]
     for r in table:
-        days = (_("never updated") if r.line.days_since_update is None
+        days = (_("not started") if r.line.not_started
+                else _("never updated") if r.line.days_since_update is None
                 else _("{days} days").format(days=r.line.days_since_update))
         lines.append(_("{rank}. {unit} {rate} · {overdue} overdue · {days}").format(
             rank=r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),

@@ -118,9 +118,20 @@ class UnitLine:
     last_update: datetime | None
     days_since_update: int | None
     has_duties: bool = True  # named in 方案 三 (every township and zone): compared in the 通报
+    reported: bool = True  # has sent work information, a summary or another report at least once
+
+    @property
+    def not_started(self) -> bool:
+        """尚未开始: nothing recorded (no hazard, no inspection) and nothing reported yet — a unit of a fresh
+        install or one that has not begun, counted apart from units that began and then fell behind."""
+        return self.last_update is None and not self.reported
 
     @property
     def late_update(self) -> bool:
+        """每半月更新 missed (方案 五(一)): the ledger began and has not changed for over 15 days, or a unit
+        that reports but never recorded anything. A unit not started is counted apart (``not_started``)."""
+        if self.not_started:
+            return False
         return self.days_since_update is None or self.days_since_update > UPDATE_INTERVAL.days
 
 
@@ -148,6 +159,7 @@ class Status:
     late_units: list[UnitLine]
     monthly_report_period: str | None = None
     late_monthly_units: list[str] = field(default_factory=list)
+    not_started_units: list[UnitLine] = field(default_factory=list)  # 尚未开始: apart from the late ones
     units: list[UnitLine] = field(repr=False, default_factory=list)
 
     @property
@@ -365,21 +377,25 @@ async def _plans(session: AsyncSession, year: int, unit_id: int | None) -> dict[
     return {int(u): (int(t), r) for u, t, r in (await session.exec(stmt)).all()}
 
 
-async def _units(session: AsyncSession, unit_id: int | None) -> list[tuple[int, str, bool, datetime | None, bool]]:
-    """Units in scope with their last ledger activity: two index seeks per unit (ix_*_unit_*)."""
+async def _units(session: AsyncSession, unit_id: int | None
+                 ) -> list[tuple[int, str, bool, datetime | None, bool, bool]]:
+    """Units in scope with their last ledger activity (two index seeks per unit, ix_*_unit_*), whether they have
+    hazard duties, and whether they ever reported (work information, summaries …)."""
     last_hazard = select(func.max(Hazard.updated_at)).where(Hazard.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     last_inspection = (
         select(func.max(Inspection.created_at)).where(Inspection.unit_id == Unit.id).scalar_subquery()  # type: ignore[arg-type]
     )
-    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection, Unit.code).order_by(Unit.id)  # type: ignore[call-overload]
+    reported = select(WorkSubmission.id).where(WorkSubmission.unit_id == Unit.id).exists()  # type: ignore[call-overload]
+    stmt = select(Unit.id, Unit.name, Unit.is_township, last_hazard, last_inspection, Unit.code,  # type: ignore[call-overload]
+                  reported).order_by(Unit.id)
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     out = []
-    for uid, name, township, lh, li, code in (await session.exec(stmt)).all():
+    for uid, name, township, lh, li, code, sent in (await session.exec(stmt)).all():
         stamps = [_aware(t) for t in (lh, li) if t is not None]
         entry = by_code(str(code))  # 方案 三 names it among the units with hazard duties (the 通报 compares those)
         out.append((int(uid), str(name), bool(township), max(stamps) if stamps else None,
-                    entry.duties if entry is not None else False))
+                    entry.duties if entry is not None else False, bool(sent)))
     return out
 
 
@@ -448,9 +464,9 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
 
 
 def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
-           units: list[tuple[int, str, bool, datetime | None, bool]], w: Window) -> list[UnitLine]:
+           units: list[tuple[int, str, bool, datetime | None, bool, bool]], w: Window) -> list[UnitLine]:
     lines = []
-    for uid, name, township, last, duties in units:
+    for uid, name, township, last, duties, reported in units:
         mine = [r for r in rows if r["unit_id"] == uid]
         open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
         days = None if last is None else (w.as_of - last.astimezone(w.tz).date()).days
@@ -466,6 +482,7 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
                 last_update=last,
                 days_since_update=days,
                 has_duties=duties,
+                reported=reported,
             )
         )
     return lines
@@ -532,7 +549,9 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         worst_units=worst if unit_id is None else [],
         late_units=[line for line in lines if line.late_update],
         monthly_report_period=period,
-        late_monthly_units=[u[1] for u in units if u[0] in late_monthly],
+        # a unit not started owes its report too, but is counted with the units not started, not as late
+        late_monthly_units=[line.unit_name for line in lines if line.unit_id in late_monthly and not line.not_started],
+        not_started_units=[line for line in lines if line.not_started],
         units=lines,
     )
 
@@ -564,7 +583,9 @@ def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
     over = places({x.unit_id: x.overdue for x in lines})
     fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in lines})
     ranked = [RankingLine(x, rect[x.unit_id], over[x.unit_id], fresh[x.unit_id]) for x in lines]
-    return sorted(ranked, key=lambda r: (r.rank_rectification, r.rank_overdue, r.line.unit_name))
+    # units that began come first; those not started (尚未开始) follow, so a fresh install's one active unit
+    # is not hidden among dozens tied at nothing
+    return sorted(ranked, key=lambda r: (r.line.not_started, r.rank_rectification, r.rank_overdue, r.line.unit_name))
 
 
 class SummaryService:

@@ -1,0 +1,25 @@
+"""A fresh install reads right (issue 20): units that have not begun are 尚未开始, counted apart from late ones,
+and the one unit at work is first in the ranking, not hidden among dozens tied at nothing."""
+
+from __future__ import annotations
+
+from tests.chat_helpers import actor_of
+from tests.conftest import Harness
+from tests.lifecycle_factories import hazard
+
+HOME, OFFICE = "建外街道", "区安委会办公室"
+
+
+async def test_a_fresh_district_shows_units_not_started_apart_and_the_active_unit_first(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(701, "inspector", HOME, "李检查")
+    office = await h.bind(702, "office", OFFICE, "张办公室")
+    await hazard(h.core.uow, await actor_of(h, inspector))  # 建外街道 begins: one hazard waiting for review
+    await office.say("/status")
+    text = office.last_text()
+    assert "超过15天未更新台账的单位：0 个" in text, text
+    assert "尚未开始的单位（尚无任何记录或报送）：82 个" in text, text  # 83 units, all but 建外街道
+    await office.say("/rank")
+    ranking = office.last_text().splitlines()
+    assert HOME in ranking[1], ranking[:3]  # the first line under the title
+    assert "尚未开始" in ranking[2], ranking[:3]
