@@ -46,6 +46,8 @@ def test_typed_words_replace_only_their_criterion_of_the_filter_they_add_to() ->
     ("建外 朝外", {"twice": "unit"}),
     ("2026-13-01", {"dates": "2026-13-01"}),
     ("2026-11-30..2026-11-01", {"dates": "2026-11-30..2026-11-01"}),
+    ("9999-12", {"dates": "9999-12"}),  # its last day is the calendar's: no day after it for the SQL
+    ("上账:..9999-12-31", {"dates": "..9999-12-31"}),
 ])
 def test_words_naming_nothing_are_refused_by_name(words: str, params: dict[str, object]) -> None:
     with pytest.raises(FilterWordsUnknown) as caught:
