@@ -216,7 +216,13 @@ async def pressed(query: CallbackQuery, callback_data: InboxCb, actor: Actor, se
         await query.answer()
         preview = localized(typical_case_notice, view.unit_name, view.kind, view.period, view.text,
                             sum(1 for f in view.files if f.stored))
-        await target.answer(clip(_("Published to {n} contacts through the outbox:").format(n=count) + "\n\n" + preview))
+        if view.published_at is None:
+            head = _("Published to {n} contacts through the outbox:").format(n=count)
+        else:  # a second press (or an old message's button): no one receives it twice
+            head = _("This typical case was already published on {when}; now sent to {n} more contacts who had "
+                     "not received it.").format(when=_when(view.published_at.astimezone(view.submitted_at.tzinfo)),
+                                                n=count)
+        await target.answer(clip(head + "\n\n" + preview))
     elif a == "x":
         await _export(query, actor, services, InboxFilter.parse(callback_data.k))
     else:

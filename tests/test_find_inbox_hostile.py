@@ -59,3 +59,24 @@ async def test_an_inbox_button_with_a_forged_month_is_refused_and_the_list_stops
         alerts = [m.text for m in sent if isinstance(m, AnswerCallbackQuery) and m.text]
         assert alerts and "未找到" in alerts[-1], (data, alerts)
     assert failures.messages() == []
+
+
+async def test_publishing_a_typical_case_again_says_it_was_published_and_sends_it_to_no_one_twice(
+        harness: Harness, failures: FailureLog) -> None:
+    contact = await harness.bind(9605, "contact", "朝外街道", "王联系")
+    await contact.say("/report_info")
+    await contact.press("工作信息或典型案例")
+    await contact.say("十月典型案例：出租房屋隐患整改。")
+    await contact.say("/done")
+    office = await harness.bind(9606, "office", "区安委会办公室")
+    await office.say("/submissions 2018-10")
+    await office.press(1)
+    await office.press("标记为典型案例")
+    publish = [b for b in office.buttons() if "发布" in b.text][0]
+    await office.press_button(publish)
+    assert office.last_text().startswith("已通过发送队列发布给1位联系人")
+    await office.press_button(publish)  # a double tap, or the button of the older message
+    assert office.last_text().startswith("该典型案例已于2018-10-15 09:30发布；本次另向0位此前未收到的联系人发送。"), \
+        office.last_text()
+    assert len([t for t in contact.texts() if t.startswith("【典型案例】")]) == 1
+    assert failures.messages() == []
