@@ -246,8 +246,7 @@ async def typed(message: Message, state: FSMContext, actor: Actor, services: Ser
     if key == "text":
         changed = replace(f.without("text"), text=words[:hf.TEXT_LIMIT]) if words else f
     else:
-        # every word for this criterion: a second one is "given twice", anything else not understood
-        changed = hf.parse(" ".join(f"{hf.KEYS[key][0]}:{w}" for w in hf.tokens(words)), f.without(key))
+        changed = hf.parse_range(key, words, f)
     await state.set_state(None)
     await _card(message, changed, await keep(state, changed), actor, services, edit=False)
 

@@ -80,3 +80,18 @@ async def test_publishing_a_typical_case_again_says_it_was_published_and_sends_i
         office.last_text()
     assert len([t for t in contact.texts() if t.startswith("【典型案例】")]) == 1
     assert failures.messages() == []
+
+
+async def test_a_date_range_typed_after_its_button_is_explained_as_a_date_range_when_not_understood(
+        harness: Harness, failures: FailureLog) -> None:
+    office = await harness.bind(9607, "office", "区安委会办公室")
+    await office.say("/find")
+    await office.press("＋ 整改期限")
+    for words in ("下个月", "2018-10-01 2018-10-31", "next month"):
+        await office.say(words)
+        assert office.last_text().startswith(f"{words} 不是日期范围：请写 YYYY-MM-DD..YYYY-MM-DD"), office.last_text()
+        assert office.last_text().endswith("请发送整改期限范围，例如 2026-11-01..2026-11-30、2026-11（整月）或 ..2026-11-30。"
+                                           "发送 /cancel 取消。")
+    await office.say("2018-10")
+    assert "· 整改期限：2018-10-01 – 2018-10-31" in office.last_text()
+    assert failures.messages() == []

@@ -309,6 +309,16 @@ def parse(text: str, base: Filter | None = None) -> Filter:
     return replace(base or Filter(), **values)
 
 
+def parse_range(criterion: str, text: str, base: Filter) -> Filter:
+    """``base`` with the date range typed after the button of ``criterion`` (``deadline`` or ``registered``):
+    one range, day or month as ``parse`` reads it. Raises ``FilterWordsUnknown`` (``dates``: what was typed)
+    for anything else, so that the answer explains how to write a range, whatever the words were."""
+    words = tokens(text)
+    if len(words) != 1 or not _date_word(words[0]):
+        raise FilterWordsUnknown(dates=text.strip(), words=[], twice="")
+    return parse(f"{KEYS[criterion][0]}:{words[0]}", base.without(criterion))
+
+
 def _key_of(word: str) -> str | None:
     return next((k for k, spellings in KEYS.items() if word.lower() in spellings), None)
 
