@@ -30,7 +30,7 @@ async def test_sending_work_information_keeps_the_batch_selection_and_the_find_f
         await office.say("本月工作信息：开展专项检查。")
         await office.say(ending)
         await office.press_button(filter_button)  # the earlier /find message's filter is still kept
-        assert "· 已逾期：✔" in office.last_text() and "重大隐患" in office.last_text(), office.last_text()
+        assert "· 隐患级别：重大隐患" in office.last_text() and "：✔" in office.last_text(), office.last_text()
         await office.press_button(_button(h, office, BatchCb(a="m").pack()))
         assert "已选 1 项" in office.last_text(), office.last_text()
     assert failures.messages() == []
