@@ -40,6 +40,7 @@ from handlers.find_view import (
 )
 from handlers.hazard_callbacks import FindCb
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
+from handlers.message_limits import clip
 from handlers.paging import PageCb
 from storage.registry import departments, registry, townships
 
@@ -100,7 +101,7 @@ async def find(message: Message, command: CommandObject, state: FSMContext, acto
     if not command.args:
         await _card(message, hf.Filter(), await keep(state, hf.Filter()), actor, services, edit=False)
         return
-    on_refusal.answer = lambda text: message.answer(text + "\n" + _words_help())
+    on_refusal.answer = lambda text: message.answer(clip(text + "\n" + _words_help()))
     f = hf.parse(command.args)
     await _results(message, f, await keep(state, f), 0, actor, services, edit=False)
 
@@ -240,13 +241,12 @@ async def typed(message: Message, state: FSMContext, actor: Actor, services: Ser
     except hf.FilterGone:
         await state.set_state(None)
         raise
-    on_refusal.answer = lambda text: message.answer(text + "\n" + typing_prompt(key))
+    on_refusal.answer = lambda text: message.answer(clip(text + "\n" + typing_prompt(key)))
     words = (message.text or "").strip()
     if key == "text":
         changed = replace(f.without("text"), text=words[:hf.TEXT_LIMIT]) if words else f
     else:
-        # every word for this criterion: a second one is "given twice", anything else not understood
-        changed = hf.parse(" ".join(f"{hf.KEYS[key][0]}:{w}" for w in hf.tokens(words)), f.without(key))
+        changed = hf.parse_range(key, words, f)
     await state.set_state(None)
     await _card(message, changed, await keep(state, changed), actor, services, edit=False)
 

@@ -25,6 +25,7 @@ VIEW = "fd"  # the pager's view key of /find
 SITE_LIMIT = 40
 PERSON_LIMIT = 20
 BUTTON_SITE_LIMIT = 30  # a line's button: its number and site, one per row as every list of the bot
+WORD_LIMIT, WORDS_SHOWN = 30, 10  # the typed words not understood, as the refusal repeats them
 
 
 def criterion_name(key: str) -> str:
@@ -157,8 +158,10 @@ def filter_refusal(params: dict[str, Any]) -> str:
             criterion=criterion_name(str(params["twice"])))
     if params.get("dates"):
         return _("{dates} is not a date range: write YYYY-MM-DD..YYYY-MM-DD (the first date not after the last), "
-                 "YYYY-MM-DD or YYYY-MM.").format(dates=q(params["dates"]))
-    words = "、".join(q(w) for w in params.get("words") or ())
+                 "YYYY-MM-DD or YYYY-MM.").format(dates=q(shorten(params["dates"], WORD_LIMIT)))
+    # a word is shown cut short: the refusal and the help after it must fit one message whatever was typed
+    given = list(params.get("words") or ())
+    words = "、".join(q(shorten(w, WORD_LIMIT)) for w in given[:WORDS_SHOWN]) + ("…" if len(given) > WORDS_SHOWN else "")
     if params.get("words") == ["其他"]:
         return _("“其他” is a hazard type, a subtype of each type and a source: write 类型:其他, 类型:重点消防/其他 "
                  "or 来源:其他.")

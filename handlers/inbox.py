@@ -24,7 +24,14 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Services
 from bot.domain import Role
 from bot.services.actors import Actor
-from bot.services.inbox import InboxFilter, Listing, SubmissionLine, SubmissionView, typical_case_notice
+from bot.services.inbox import (
+    YEARS,
+    InboxFilter,
+    Listing,
+    SubmissionLine,
+    SubmissionView,
+    typical_case_notice,
+)
 from bot.services.inbox_export import export_part, plan_export
 from handlers.callbacks import Num
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
@@ -109,8 +116,9 @@ def listing_keyboard(listing: Listing) -> InlineKeyboardMarkup:
     unit = (InlineKeyboardButton(text=_("all units"), callback_data=InboxCb(a="f", k=InboxFilter(
         flt.year, flt.month, flt.kind).key).pack()) if flt.unit_id is not None
         else InlineKeyboardButton(text=_("by unit"), callback_data=InboxCb(a="u", k=flt.key).pack()))
-    rows.append([InlineKeyboardButton(text=f"◀ {prev.period}", callback_data=InboxCb(a="f", k=prev.key).pack()), unit,
-                 InlineKeyboardButton(text=f"{nxt.period} ▶", callback_data=InboxCb(a="f", k=nxt.key).pack())])
+    months = [InlineKeyboardButton(text=f"◀ {prev.period}", callback_data=InboxCb(a="f", k=prev.key).pack()), unit,
+              InlineKeyboardButton(text=f"{nxt.period} ▶", callback_data=InboxCb(a="f", k=nxt.key).pack())]
+    rows.append([b for b, f in zip(months, (prev, flt, nxt), strict=True) if f.year in YEARS])
     if page.total:
         rows.append([InlineKeyboardButton(text=_("Export as zip (index + files)"),
                                           callback_data=InboxCb(a="x", k=flt.key).pack())])
@@ -208,7 +216,13 @@ async def pressed(query: CallbackQuery, callback_data: InboxCb, actor: Actor, se
         await query.answer()
         preview = localized(typical_case_notice, view.unit_name, view.kind, view.period, view.text,
                             sum(1 for f in view.files if f.stored))
-        await target.answer(clip(_("Published to {n} contacts through the outbox:").format(n=count) + "\n\n" + preview))
+        if view.published_at is None:
+            head = _("Published to {n} contacts through the outbox:").format(n=count)
+        else:  # a second press (or an old message's button): no one receives it twice
+            head = _("This typical case was already published on {when}; now sent to {n} more contacts who had "
+                     "not received it.").format(when=_when(view.published_at.astimezone(view.submitted_at.tzinfo)),
+                                                n=count)
+        await target.answer(clip(head + "\n\n" + preview))
     elif a == "x":
         await _export(query, actor, services, InboxFilter.parse(callback_data.k))
     else:

@@ -5,10 +5,17 @@ own and the answer lists what was done and what was refused, and why.
 The ticked hazards are kept in the person's conversation data (``FSMContext``: memory, Redis or the database,
 as the deployment keeps conversations), with a version that each tick raises: a «confirm» pressed under an older
 question than the selection now is answered "the selection changed" and asked again, so nothing is done to
-hazards the officer did not see listed. Every button is re-checked: office role here, the rest per hazard."""
+hazards the officer did not see listed. Every button is re-checked: office role here, the rest per hazard.
+
+Telegram hands a quick tapper's presses to handlers running side by side; each change of the selection (read,
+change, write) and each confirmation (check the version, clear) holds a lock per person, so that no tick is lost
+and a double tap on «confirm» runs the batch once (one process; several behind a load balancer may still meet
+both presses, and then every hazard of the second run is refused as already moved)."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -34,6 +41,14 @@ LIST_VIEW, BATCH_VIEW = "of", "ob"  # the pager's keys for /office and for /offi
 _SELECTED, _VERSION = "office_batch", "office_batch_v"  # keys in the conversation data
 _ACTIONS = {"r": Action.REGISTER, "c": Action.CLOSE}
 _TOGGLES_PER_ROW = 5
+_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _lock(user_id: int) -> asyncio.Lock:
+    lock = _LOCKS.get(user_id)
+    if lock is None:
+        lock = _LOCKS[user_id] = asyncio.Lock()
+    return lock
 
 
 class BatchCb(CallbackData, prefix="b1"):
@@ -110,18 +125,20 @@ async def batch_button(query: CallbackQuery, callback_data: BatchCb, actor: Acto
         text, keyboard = await office_page(actor, services, cb.n)
         await show_in_place(message_of(query), text, keyboard)
         return
-    selected, version = await _selection(state)
-    if cb.a == "t":
-        if cb.id in selected:
-            selected.remove(cb.id)
-        elif len(selected) >= BATCH_LIMIT:
-            await query.answer(_("At most {limit} hazards in one batch.").format(limit=BATCH_LIMIT), show_alert=True)
-            return
-        else:
-            selected.append(cb.id)  # a forged id is refused by name when the batch runs (not found)
-        await state.update_data({_SELECTED: selected, _VERSION: version + 1})
-    elif cb.a == "x":
-        await state.update_data({_SELECTED: [], _VERSION: version + 1})
+    async with _lock(actor.user_id):
+        selected, version = await _selection(state)
+        if cb.a == "t":
+            if cb.id in selected:
+                selected.remove(cb.id)
+            elif len(selected) >= BATCH_LIMIT:
+                await query.answer(_("At most {limit} hazards in one batch.").format(limit=BATCH_LIMIT),
+                                   show_alert=True)
+                return
+            else:
+                selected.append(cb.id)  # a forged id is refused by name when the batch runs (not found)
+            await state.update_data({_SELECTED: selected, _VERSION: version + 1})
+        elif cb.a == "x":
+            await state.update_data({_SELECTED: [], _VERSION: version + 1})
     text, keyboard = await _batch_page(actor, services, state, cb.n)
     await query.answer()
     await show_in_place(message_of(query), text, keyboard)
@@ -158,16 +175,19 @@ async def confirm_batch(query: CallbackQuery, callback_data: BatchCb, actor: Act
     answer what was done and what was refused."""
     OfficeBatchService.check_actor(actor)
     action = _ACTIONS[callback_data.a[1:]]
-    selected, version = await _selection(state)
     message = message_of(query)
-    if not selected or callback_data.s != version:
+    async with _lock(actor.user_id):  # a second press must not run the batch again: the version moves on here
+        selected, version = await _selection(state)
+        fresh = bool(selected) and callback_data.s == version
+        if fresh:
+            await state.update_data({_SELECTED: [], _VERSION: version + 1})
+    if not fresh:
         await query.answer(_("The selection changed since this question; look at it and confirm again."),
                            show_alert=True)
         await drop_keyboard(message)
         return
     await query.answer()
-    await drop_keyboard(message)  # a second press must not run the batch again: the version moves on below
-    await state.update_data({_SELECTED: [], _VERSION: version + 1})
+    await drop_keyboard(message)
     result = await services.office_batch.run(actor, action, selected)
     await message.answer(result_text(result))
 

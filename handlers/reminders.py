@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -42,6 +43,7 @@ from storage.upload_kinds import check_size
 
 KINDS = ("work_info", "summary", "lookback_report", "implementation_plan")  # the annual plan (附件3): /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
+_REPORT_KEYS = ("unit_id", "kind", "unit", "submission_id")  # a submission's keys in the conversation data
 _LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
@@ -137,7 +139,8 @@ async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, s
     if unit_id not in units:
         raise PermissionDenied(unit_id=unit_id)
     await state.set_state(ReportStates.waiting)
-    await state.set_data({"unit_id": unit_id, "kind": kind, "unit": units[unit_id]})
+    # update, not replace: the person's other conversation data (/office's ticks, /find's filters) stays
+    await state.update_data({"unit_id": unit_id, "kind": kind, "unit": units[unit_id], "submission_id": None})
     await query.answer()
     await message_of(query).answer(_ask(kind, units[unit_id]))
 
@@ -179,18 +182,25 @@ async def reminder_button(query: CallbackQuery, callback_data: ReminderCb, state
 
 async def cancel(message: Message, state: FSMContext) -> None:
     """``/cancel`` while a submission or a contact form is awaited; what was already received is kept."""
-    data = await state.get_data()
-    await state.clear()
+    data = await _end_report(state)
     if data.get("submission_id"):
         await message.answer(_("Stopped; what you sent is kept."))
         return
     await message.answer(_("Stopped; nothing was submitted."))
 
 
+async def _end_report(state: FSMContext) -> dict[str, Any]:
+    """Stop waiting for a submission: the state and the submission's own keys go, the rest of the person's
+    conversation data (/office's ticks, /find's filters) stays. Returns the data as it was."""
+    data = await state.get_data()
+    await state.set_state(None)
+    await state.set_data({k: v for k, v in data.items() if k not in _REPORT_KEYS})
+    return data
+
+
 async def done(message: Message, state: FSMContext) -> None:
     """``/done``: the submission being sent is complete."""
-    data = await state.get_data()
-    await state.clear()
+    data = await _end_report(state)
     if data.get("submission_id"):
         await message.answer(_("Thank you: your {kind} is complete and the district safety office can read it.").format(
             kind=kind_name(str(data["kind"]))))
@@ -270,9 +280,9 @@ async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Ac
     try:
         report = await services.contacts.import_upload(actor, doc.file_name or "file", doc.file_size, fetch)
     except PermissionDenied:  # the role went while the file was awaited: stop waiting for one
-        await state.clear()
+        await state.set_state(None)
         raise
-    await state.clear()
+    await state.set_state(None)  # the person's other conversation data stays
     await message.answer(_("Imported {contacts} contacts of {units} units ({kept} bound accounts kept).").format(
         contacts=report.contacts, units=report.units, kept=report.bindings_kept))
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.services.hazard_filter import Filter, FilterWordsUnknown, parse, words_of
+from bot.services.hazard_filter import Filter, FilterWordsUnknown, parse, parse_range, words_of
 
 
 @pytest.mark.parametrize(("words", "want"), [
@@ -46,8 +46,30 @@ def test_typed_words_replace_only_their_criterion_of_the_filter_they_add_to() ->
     ("建外 朝外", {"twice": "unit"}),
     ("2026-13-01", {"dates": "2026-13-01"}),
     ("2026-11-30..2026-11-01", {"dates": "2026-11-30..2026-11-01"}),
+    ("9999-12", {"dates": "9999-12"}),  # its last day is the calendar's: no day after it for the SQL
+    ("上账:..9999-12-31", {"dates": "..9999-12-31"}),
 ])
 def test_words_naming_nothing_are_refused_by_name(words: str, params: dict[str, object]) -> None:
     with pytest.raises(FilterWordsUnknown) as caught:
         parse(words)
     assert {k: v for k, v in caught.value.params.items() if v} == params
+
+
+@pytest.mark.parametrize(("criterion", "typed", "want"), [
+    ("deadline", "2026-11",
+     Filter(level="重大隐患", deadline_from=date(2026, 11, 1), deadline_to=date(2026, 11, 30),
+            registered_to=date(2020, 1, 1))),
+    ("registered", "2026-11-01 至 2026-11-03",
+     Filter(level="重大隐患", deadline_from=date(2020, 1, 1), registered_from=date(2026, 11, 1),
+            registered_to=date(2026, 11, 3))),
+])
+def test_a_range_typed_after_its_button_replaces_only_that_criterion(criterion: str, typed: str, want: Filter) -> None:
+    base = Filter(level="重大隐患", deadline_from=date(2020, 1, 1), registered_to=date(2020, 1, 1))
+    assert parse_range(criterion, typed, base) == want
+
+
+@pytest.mark.parametrize("typed", ["下个月", "next month", "2026-11-01 2026-11-30", "超期"])
+def test_anything_but_one_range_typed_after_its_button_is_refused_as_a_date_range(typed: str) -> None:
+    with pytest.raises(FilterWordsUnknown) as caught:
+        parse_range("deadline", typed, Filter())
+    assert caught.value.params["dates"] == typed

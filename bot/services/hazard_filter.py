@@ -217,15 +217,23 @@ _RANGE = re.compile(rf"^(?P<a>{_DAY})?\.\.(?P<b>{_DAY})?$")
 
 def _dates(word: str) -> tuple[date | None, date | None] | None:
     """``word`` as an inclusive date range, ``None`` when it is no date at all; raises ``ValueError`` for a
-    date-shaped word that is no calendar date."""
+    date-shaped word that is no calendar date, or one at the calendar's end (``9999-12``: its last day, or the day
+    after a registration range, could not be computed)."""
+    try:
+        return _span_of(word)
+    except OverflowError as exc:
+        raise ValueError(word) from exc
+
+
+def _span_of(word: str) -> tuple[date | None, date | None] | None:
     if m := _RANGE.match(word):
         if not (m["a"] or m["b"]):
             return None
-        return (date.fromisoformat(_iso(m["a"])) if m["a"] else None,
-                date.fromisoformat(_iso(m["b"])) if m["b"] else None)
+        return _checked((date.fromisoformat(_iso(m["a"])) if m["a"] else None,
+                         date.fromisoformat(_iso(m["b"])) if m["b"] else None))
     if re.fullmatch(_DAY, word):
         d = date.fromisoformat(_iso(word))
-        return d, d
+        return _checked((d, d))
     if re.fullmatch(_MONTH, word):
         y, mo = (int(x) for x in word.split("-"))
         first = date(y, mo, 1)
@@ -233,9 +241,16 @@ def _dates(word: str) -> tuple[date | None, date | None] | None:
     return None
 
 
+def _checked(span: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+    if any(d is not None and d >= date.max for d in span):  # the SQL of a range ends at the day after it
+        raise OverflowError
+    return span
+
+
 def _iso(day: str) -> str:
+    """``day`` as ISO 8601; ``int`` reads the full-width digits a Chinese keyboard types (``２０２６``) too."""
     y, m, d = day.split("-")
-    return f"{y}-{int(m):02d}-{int(d):02d}"
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
 def tokens(text: str) -> list[str]:
@@ -292,6 +307,16 @@ def parse(text: str, base: Filter | None = None) -> Filter:
     if leftovers:
         put("text", text=leftovers[0][:TEXT_LIMIT])
     return replace(base or Filter(), **values)
+
+
+def parse_range(criterion: str, text: str, base: Filter) -> Filter:
+    """``base`` with the date range typed after the button of ``criterion`` (``deadline`` or ``registered``):
+    one range, day or month as ``parse`` reads it. Raises ``FilterWordsUnknown`` (``dates``: what was typed)
+    for anything else, so that the answer explains how to write a range, whatever the words were."""
+    words = tokens(text)
+    if len(words) != 1 or not _date_word(words[0]):
+        raise FilterWordsUnknown(dates=text.strip(), words=[], twice="")
+    return parse(f"{KEYS[criterion][0]}:{words[0]}", base.without(criterion))
 
 
 def _key_of(word: str) -> str | None:

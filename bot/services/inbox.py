@@ -52,6 +52,8 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 NOTICE_TEXT_LIMIT = 1500
 TITLE_LIMIT = 40
 MAX_FILTER_WORDS = 6
+YEARS = range(2000, 2101)
+"""The years the inbox reads (typed or carried by a button): a forged year 0 or 9999 has no month to compute."""
 
 
 class NotOffice(PermissionDenied):
@@ -96,7 +98,8 @@ class InboxFilter:
     def parse(key: str) -> InboxFilter:
         """The filter a button carries. Raises ``NotFound`` for one that is not well formed (forged)."""
         m = re.fullmatch(r"(\d{4})(\d{2})([a-z])([0-9a-z]{0,6})", key)
-        if m is None or not 1 <= int(m[2]) <= 12 or (m[3] != "a" and m[3] not in _CODE_KINDS):
+        if (m is None or not 1 <= int(m[2]) <= 12 or int(m[1]) not in YEARS
+                or (m[3] != "a" and m[3] not in _CODE_KINDS)):
             raise NotFound()
         return InboxFilter(int(m[1]), int(m[2]), _CODE_KINDS.get(m[3]), int(m[4], 36) if m[4] else None)
 
@@ -246,7 +249,7 @@ class InboxService:
         for word in query.split()[:MAX_FILTER_WORDS]:
             month = _MONTH.match(word)
             if month:
-                if not (1 <= int(month[2]) <= 12 and 2000 <= int(month[1]) <= 2100):
+                if not (1 <= int(month[2]) <= 12 and int(month[1]) in YEARS):
                     raise NotFound()
                 flt = replace(flt, year=int(month[1]), month=int(month[2]))
             elif word.lower() in KIND_WORDS:
