@@ -1,0 +1,345 @@
+"""Filling a demo district through the services (``hazardbot demo``): annual plans (附件3), inspections (附件1) and
+hazards (附件2) submitted by the units' inspectors, approved or rejected by their reviewers, registered, supervised
+(挂牌督办), rectified, re-inspected (some failing), closed and spot-checked (核查) by the office — each step by the
+service the bot calls, at its own simulated past instant (``bot.demo.timeline``), so every number, derived column and
+event is the bot's own. The same seed gives the same district."""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from bot.core import Core
+from bot.demo import texts
+from bot.demo.people import Cast, Person, UnitStaff
+from bot.demo.timeline import Timeline
+from bot.domain import DraftStatus, HazardState
+from bot.forms.prompt import Submitted
+from bot.services.form_submitters import SUBMITTERS
+from bot.services.lifecycle import FiveImplementations
+from bot.services.lifecycle_service import Document
+from bot.services.notices import queue_notices
+from bot.services.submission import Submission, SubmitDeps
+from bot.services.verification import VerificationService
+from reminders import delivery
+from storage.models import Draft
+from storage.registry import townships
+from storage.taxonomy import hazard_types
+
+S = HazardState
+# the state each hazard is taken to, and how often (a few of the closed ones are later found to have rebounded)
+TARGETS = (S.PENDING_REVIEW, S.PENDING_CONFIRMATION, S.REJECTED, S.REGISTERED, S.RECTIFIED, S.CLOSURE_REQUESTED,
+           S.CLOSED)
+WEIGHTS = (8, 6, 5, 33, 8, 5, 35)
+MAJOR_SHARE = 0.12
+JITTER = 0.012  # degrees around a township's label point (about 1 km)
+
+
+@dataclass
+class Tally:
+    hazards: int = 0
+    inspections: int = 0
+    plans: int = 0
+    steps: int = 0
+    by_target: dict[str, int] = field(default_factory=dict)
+
+
+def _centres() -> dict[str, tuple[float, float]]:
+    text = (resources.files("config") / "data" / "township-labels.csv").read_text(encoding="utf-8")
+    return {r["code"]: (float(r["latitude"]), float(r["longitude"])) for r in csv.DictReader(text.splitlines())}
+
+
+class DemoDistrict:
+    """Schedules the district's months on ``timeline`` (``plan``) for the people of ``cast``; ``Timeline.run`` then
+    takes every step. ``today``: the real today (the last step is before it); ``start``: the first day."""
+
+    def __init__(self, core: Core, cast: Cast, rng: random.Random, timeline: Timeline, start: date,
+                 today: date) -> None:
+        self.core, self.cast, self.rng, self.tl = core, cast, rng, timeline
+        self.start, self.today = start, today
+        self.tally = Tally()
+        self.centres = _centres()
+        self.township_names = {t.code: t.name for t in townships()}
+        self.types = [(c.name, [s.value for s in c.subtypes]) for c in hazard_types()]
+        self.deps = SubmitDeps(core.settings, core.rules.campaign, core.services.evidence, core.services.lifecycle,
+                               core.services.verification)
+        self.sv = core.services
+
+    # ---- the schedule --------------------------------------------------------------------------------------------
+
+    def plan(self, hazard_count: int) -> None:
+        """Plans in the first weeks, inspections all along, ``hazard_count`` hazards, a spot check near the end."""
+        for staff in self.cast.units:
+            for year in range(self.start.year, self.today.year + 1):
+                first = max(self.start, date(year, 1, 1))
+                self._add(first + timedelta(days=self.rng.randint(1, 20)), self._file_plan(staff, year))
+            self._schedule_inspections(staff)
+        for _ in range(hazard_count):
+            self._schedule_hazard(self.rng.choices(TARGETS, WEIGHTS)[0])
+        self._add(self.today - timedelta(days=3), self._spot_check, hour=15.0)
+
+    def _add(self, day: date, step: Callable[[], Any], hour: float | None = None,
+             after: datetime | None = None) -> datetime:
+        """Run ``step`` on ``day`` (at ``hour``, else some time in office hours), and at least an hour ``after``
+        (the step before it of the same record); never on or after today."""
+        day = min(day, self.today - timedelta(days=1))
+        when = self.tl.at(day, hour if hour is not None else self.rng.uniform(8.5, 18.0))
+        if after is not None and when <= after:
+            when = after + timedelta(hours=self.rng.uniform(1.0, 3.0))
+        self.tl.add(when, step)
+        return when
+
+    def _day(self, earliest: date, latest: date) -> date:
+        earliest = max(earliest, self.start)
+        latest = max(latest, earliest)
+        return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
+
+    def _where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
+        code = staff.code if staff.is_township else self.rng.choice(list(self.centres))
+        name = self.township_names[code]
+        lat, lon = self.centres[code]
+        return code, name, lat + self.rng.uniform(-JITTER, JITTER), lon + self.rng.uniform(-JITTER, JITTER) * 1.3
+
+    # ---- 附件3 plans and 附件1 inspections ---------------------------------------------------------------------
+
+    def _file_plan(self, staff: UnitStaff, year: int) -> Callable[[], Any]:
+        target = self.rng.randrange(60, 400, 10)
+        ratio = self.rng.choice(("10", "15", "20"))
+        rows = [{"schedule": f"{year}年{q}季度", "participants": "安全科全体", "areas": "辖区全部点位",
+                 "key_content": self.rng.choice(("出租房屋、人员密集场所", "建设工地、燃气", "地下空间、电梯"))}
+                for q in (1, 2, 3, 4)]
+        data = {"year": year, "inspection_target": target, "verification_ratio": ratio, "arrangements_rows": rows,
+                "remarks": None}
+        assert staff.reviewer is not None
+        reviewer = staff.reviewer
+
+        async def step() -> None:
+            await self._submit(reviewer, "plan", data, staff)
+            self.tally.plans += 1
+        return step
+
+    def _schedule_inspections(self, staff: UnitStaff) -> None:
+        day = self.start + timedelta(days=self.rng.randint(0, 10))
+        late = self.rng.random() < 0.15  # a few units fall behind with their fortnightly update
+        stop = self.today - timedelta(days=self.rng.randint(18, 40) if late else 1)
+        while day < stop:
+            self._add(day, self._inspect(staff, day))
+            day += timedelta(days=self.rng.randint(3, 14))
+
+    def _inspect(self, staff: UnitStaff, day: date) -> Callable[[], Any]:
+        rng = self.rng
+        category, _subs = rng.choice(self.types)
+        kinds, _desc, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
+        _code, township, lat, lon = self._where(staff)
+        penalty = rng.choices(("无", "责令整改", "罚款", "停产停业"), (60, 28, 10, 2))[0]
+        data: dict[str, Any] = {
+            "inspected_on": day.isoformat(), "inspecting_unit": staff.name,
+            "inspection_type": rng.choices(("日常检查", "抽查", "其他"), (80, 15, 5))[0],
+            "inspector_count": rng.randint(2, 4), "township": township, "site_name": texts.fill(rng.choice(kinds), rng),
+            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon}, "hazards": [],
+            "penalty_type": penalty, "fine_amount": str(rng.choice((0.5, 1, 2, 3, 5))) if penalty == "罚款" else None,
+            "remarks": None, "photos": [],
+        }
+        inspector = rng.choice(staff.inspectors)
+
+        async def step() -> None:
+            await self._submit(inspector, "inspection", data, staff)
+            self.tally.inspections += 1
+        return step
+
+    # ---- 附件2 hazards through their life cycle ---------------------------------------------------------------
+
+    def _schedule_hazard(self, target: HazardState) -> None:
+        rng, today = self.rng, self.today
+        self.tally.by_target[target.value] = self.tally.by_target.get(target.value, 0) + 1
+        staff = rng.choice(self.cast.units[:1] * 4 + self.cast.units)  # 建外街道, the showcase, a little busier
+        if target == S.PENDING_REVIEW:
+            d0 = self._day(today - timedelta(days=10), today - timedelta(days=1))
+        elif target == S.PENDING_CONFIRMATION:
+            d0 = self._day(today - timedelta(days=14), today - timedelta(days=3))
+        elif target in (S.CLOSED, S.CLOSURE_REQUESTED):
+            d0 = self._day(self.start, today - timedelta(days=30))
+        else:
+            d0 = self._day(self.start, today - timedelta(days=12))
+        major = rng.random() < MAJOR_SHARE
+        deadline = d0 + timedelta(days=rng.randint(25, 110) if target == S.REGISTERED else rng.randint(20, 60))
+        hazard = _Hazard(self, staff, target, major, deadline)
+        last = self._add(d0, hazard.submit)
+        if target == S.PENDING_REVIEW:
+            return
+        if target == S.REJECTED and rng.random() < 0.7:
+            last = self._add(d0 + timedelta(days=rng.randint(0, 2)), hazard.reject, after=last)
+            return
+        approved = d0 + timedelta(days=rng.randint(0, 2))
+        last = self._add(approved, hazard.approve, after=last)
+        if target == S.PENDING_CONFIRMATION:
+            return
+        if target == S.REJECTED:
+            last = self._add(approved + timedelta(days=1), hazard.office_reject, after=last)
+            return
+        registered = approved + timedelta(days=rng.randint(1, 3))
+        last = self._add(registered, hazard.register, after=last)
+        if major:
+            level = rng.choice(("区政府", "区安委会"))
+            last = self._add(registered + timedelta(days=1), hazard.supervise(level), after=last)
+        elif deadline < today - timedelta(days=10) and target == S.REGISTERED and rng.random() < 0.4:
+            last = self._add(deadline + timedelta(days=5), hazard.supervise("街乡"), after=last)
+        if target == S.REGISTERED:
+            return
+        latest = today - timedelta(days=4)
+        fixed = self._day(registered + timedelta(days=3), min(deadline, latest))
+        if fixed <= registered:
+            fixed = registered + timedelta(days=1)
+        last = self._add(fixed, hazard.rectify, after=last)
+        if target == S.RECTIFIED:
+            return
+        checked = fixed + timedelta(days=rng.randint(1, 3))
+        if rng.random() < 0.12 and checked + timedelta(days=8) < latest:  # 复查不合格: fixed again, then it passes
+            last = self._add(checked, hazard.reinspect(False), after=last)
+            fixed = checked + timedelta(days=rng.randint(3, 6))
+            last = self._add(fixed, hazard.rectify, after=last)
+            checked = fixed + timedelta(days=rng.randint(1, 2))
+        last = self._add(checked, hazard.reinspect(True), after=last)
+        if target == S.CLOSED:
+            last = self._add(checked + timedelta(days=rng.randint(0, 2)), hazard.close, after=last)
+
+    async def _spot_check(self) -> None:
+        """The office draws its 核查 sample of what was closed (plan ratios) and records most of it: two rebound."""
+        office = self.cast.office.actor
+        drawer = VerificationService(self.core.uow, self.core.clock, rng=random.Random(self.rng.random()))
+        await drawer.draw(office, self.start, self.today - timedelta(days=4))
+        pending = await self.sv.verification.pending(office)
+        done = pending[: max(1, len(pending) * 2 // 3)]
+        for n, check in enumerate(done):
+            failed = n in (1, 4)
+            await self.sv.verification.record(
+                office, check.verification_id, passed=not failed,
+                note="核查发现隐患反弹：堆物复现" if failed else "现场核查，整改到位",
+                new_deadline=self.today + timedelta(days=20) if failed else None)
+        self.tally.steps += len(done)
+
+    async def _submit(self, person: Person, form: str, data: dict[str, Any], staff: UnitStaff) -> Submitted:
+        """``form`` submitted as the form service does once its answers are complete: the form's submitter in one
+        unit of work with the notices it owes (answers already clean: ISO dates, decimal strings, lists)."""
+        core = self.core
+        async with core.uow() as u:
+            unit_id = person.actor.grants[0].unit_id
+            draft = Draft(user_id=person.actor.user_id, form=form, data=data, context={"unit_id": unit_id},
+                          status=DraftStatus.SUBMITTED.value)
+            u.session.add(draft)
+            await u.session.flush()
+            sub = Submission(u.session, person.actor, draft, data, core.clock.today(), core.clock(), self.deps)
+            submitted = await SUBMITTERS[form].submit(sub)
+            await queue_notices(u.session, f"draft:{draft.id}", sub.notices, core.clock())
+            await u.commit()
+        return submitted
+
+    async def settle_notices(self, now: datetime) -> int:
+        """Mark the notices the months queued as delivered (``reminders.delivery``): they were due long ago, and a
+        terminal conversation would otherwise print every one of them at its first step."""
+        settled = 0
+        async with self.core.uow() as u:
+            while rows := await delivery.claim(u.session, "demo", 500, now, timedelta(minutes=5)):
+                for row in rows:
+                    await delivery.record_sent(u.session, row.id, "demo", now, 0)
+                settled += len(rows)
+            await u.commit()
+        return settled
+
+
+class _Hazard:
+    """One hazard's steps (its id is known once submitted)."""
+
+    def __init__(self, district: DemoDistrict, staff: UnitStaff, target: HazardState, major: bool,
+                 deadline: date) -> None:
+        self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
+        self.id = 0
+        rng = district.rng
+        self.category, subs = rng.choice(district.types)
+        self.subtype = rng.choice(subs) if subs else None
+        kinds, descriptions, measures = texts.BY_CATEGORY.get(self.category, texts.BY_CATEGORY["其他"])
+        self.site = texts.fill(rng.choice(kinds), rng)
+        self.description = rng.choice(descriptions)
+        self.measures = rng.choice(measures)
+        self.inspector = rng.choice(staff.inspectors)
+        self.second = next(p for p in staff.inspectors if p is not self.inspector)
+        assert staff.reviewer is not None
+        self.reviewer = staff.reviewer
+
+    async def submit(self) -> None:
+        d, rng = self.d, self.d.rng
+        _code, township, lat, lon = d._where(self.staff)
+        illegal = rng.random() < 0.1
+        area = rng.randint(20, 600) if illegal else None
+        data: dict[str, Any] = {
+            "township": township, "site_name": self.site,
+            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon},
+            "person_in_charge": texts.person_name(rng), "phone": f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
+            "entity_nature": rng.choice(texts.ENTITY_NATURES), "occupant_count": rng.randint(3, 400),
+            "parent_group": None, "district_department": None, "city_department": rng.choice(texts.CITY_DEPARTMENTS),
+            "source": "检查", "description": self.description, "hazard_type": [self.category, self.subtype] if self.subtype else [self.category],
+            "level": "重大隐患" if self.major else "一般隐患",
+            "illegal_building_nature": rng.choice(("集体土地违建", "农民宅基地违建")) if illegal else "无",
+            "illegal_area": str(area) if area else None,
+            "demolished_area": str(rng.randint(0, area)) if area else None,
+            "measures": self.measures, "deadline": self.deadline.isoformat(), "photos": [], "remarks": None,
+        }
+        submitted = await d._submit(self.inspector, "hazard", data, self.staff)
+        self.id = submitted.record_id
+        d.tally.hazards += 1
+
+    async def approve(self) -> None:
+        await self.d.sv.lifecycle.set_plan(self.reviewer.actor, self.id, self._five())
+        await self.d.sv.lifecycle.approve(self.reviewer.actor, self.id, "情况属实，同意上报")
+        self.d.tally.steps += 2
+
+    async def reject(self) -> None:
+        await self.d.sv.lifecycle.reject(self.reviewer.actor, self.id, "不属于安全隐患，属日常管理问题")
+        self.d.tally.steps += 1
+
+    async def office_reject(self) -> None:
+        await self.d.sv.lifecycle.reject(self.d.cast.office.actor, self.id, "与已登记隐患重复")
+        self.d.tally.steps += 1
+
+    async def register(self) -> None:
+        await self.d.sv.lifecycle.register(self.d.cast.office.actor, self.id)
+        self.d.tally.steps += 1
+
+    def supervise(self, level: str) -> Callable[[], Any]:
+        async def step() -> None:
+            await self.d.sv.lifecycle.supervise(self.d.cast.office.actor, self.id, level, "限期整改，按周报告进展")
+            self.d.tally.steps += 1
+        return step
+
+    async def rectify(self) -> None:
+        await self.d.sv.lifecycle.report_rectification(
+            self.second.actor, self.id, self._five(), document=Document("demo-acceptance", "整改验收单.pdf"),
+            note="已按五落实完成整改并自行验收")
+        self.d.tally.steps += 1
+
+    def reinspect(self, passed: bool) -> Callable[[], Any]:
+        async def step() -> None:
+            clock = self.d.core.clock
+            again = None if passed else clock.today() + timedelta(days=self.d.rng.randint(10, 25))
+            await self.d.sv.lifecycle.reinspect(
+                self.inspector.actor, self.id, clock.today(), passed, new_deadline=again,
+                note=None if passed else "整改不彻底，限期重新整改", inspectors=self.inspector.name)
+            self.d.tally.steps += 1
+        return step
+
+    async def close(self) -> None:
+        await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")
+        self.d.tally.steps += 1
+
+    def _five(self) -> FiveImplementations:
+        rng = self.d.rng
+        return FiveImplementations(
+            responsibility=f"{self.site}负责人", measures=self.measures,
+            funds=Decimal(rng.choice(("0.5", "1.2", "3", "8.5", "15"))), deadline=self.deadline,
+            contingency_plan="整改期间设专人看守，设置警示标志")
