@@ -9,6 +9,7 @@ import shlex
 import shutil
 import sys
 import time
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -85,7 +86,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
                                  encoding="utf-8")
     demo_settings = settings.model_copy(update={
         "data_dir": target, "database_url": f"sqlite+aiosqlite:///{target / 'hazardbot.db'}", "photo_dir": None})
-    today = system_clock(settings.tz).today()
+    now = system_clock(settings.tz)()
+    today = now.date()
     configured = ReminderSettings()
     env: dict[str, str] = {}
     reminders = configured
@@ -101,11 +103,11 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
                "HAZARDBOT_REMINDERS_CAMPAIGN_ISSUED": (start - timedelta(days=1)).isoformat()}
     print(f"生成演示数据到 {target}（种子 {args.seed}，{args.hazards} 条隐患）…", flush=True)
     began = time.monotonic()
-    result = await build_demo(demo_settings, reminders, today, seed=args.seed, hazards=args.hazards,
+    result = await build_demo(demo_settings, reminders, now, seed=args.seed, hazards=args.hazards,
                               say=lambda line: print(line, flush=True))
     tally = result.tally
     print(f"完成，用时 {time.monotonic() - began:.0f} 秒：隐患 {tally.hazards} 条、检查 {tally.inspections} 次、"
-          f"计划 {tally.plans} 份、处理步骤 {tally.steps} 个，自 {result.start} 起。", flush=True)
+          f"计划 {tally.plans} 份、工作信息 {tally.work_reports} 份、处理步骤 {tally.steps} 个，自 {result.start} 起。", flush=True)
     who = who_is_who(result.cast.shown, target, env, today)
     (target / WHO_FILE).write_text(who + "\n", encoding="utf-8")
     print(who)
@@ -132,11 +134,18 @@ def _program() -> str:
     return "hazardbot"
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
+
+
 def who_is_who(people: list, target: Path, env: dict[str, str], today: date) -> str:  # type: ignore[type-arg]
     """The table of demo people and the command to talk to the bot as each (Chinese)."""
-    lines = ["", "演示账号（用户 ID 即 Telegram 用户 ID）：", f"{'用户ID':<8}{'姓名':<6}{'角色':<12}单位"]
+    lines = ["", "演示账号（用户 ID 即 Telegram 用户 ID）：", _pad("用户ID", 8) + _pad("姓名", 8) + _pad("角色", 20) + "单位"]
     for p in people:
-        lines.append(f"{p.telegram_id:<10}{p.name:<6}{ROLE_NAMES.get(p.role.value, p.role.value):<12}{p.unit}")
+        role = ROLE_NAMES.get(p.role.value, p.role.value)
+        lines.append(_pad(str(p.telegram_id), 8) + _pad(p.name, 8) + _pad(role, 20) + p.unit)
     lines += ["", "以某人身份与机器人对话（在对话中可用 /as 用户ID 换人）："]
     picks = {"office": "区安委会办公室（/status 统计图、/rank 排名、/map 地图、/office 待上账）",
              "leader": "区领导（/status）", "reviewer": "单位审核员（/review 待审核）", "inspector": "检查员（/hazard 填报隐患）"}

@@ -31,19 +31,20 @@ def history_start(campaign_start: date, today: date) -> date:
     return max(campaign_start, today - timedelta(days=MONTHS_BACK))
 
 
-async def build_demo(settings: Settings, reminders: ReminderSettings, today: date, *, seed: int, hazards: int,
-                     townships: int = 30, say: Callable[[str], None] = print) -> DemoResult:
-    """Fill the (new, empty) database of ``settings`` with the demo district, ``today`` being the real date in the
-    configured zone (nothing is dated on or after it) and ``reminders`` the campaign the data lies in. ``say``:
+async def build_demo(settings: Settings, reminders: ReminderSettings, now: datetime, *, seed: int, hazards: int,
+                     townships: int = 24, say: Callable[[str], None] = print) -> DemoResult:
+    """Fill the (new, empty) database of ``settings`` with the demo district, ``now`` being the real instant (aware;
+    nothing is dated after it) and ``reminders`` the campaign the data lies in. ``say``:
     progress lines, in Chinese."""
     rng = random.Random(seed)
+    today = now.astimezone(settings.tz).date()
     start = history_start(reminders.campaign_start, today)
     timeline = Timeline(datetime.combine(start, time(8), settings.tz), settings.tz)
     with replayed_time(timeline):
         async with open_core(settings, clock=timeline.clock(), reminders=reminders) as core:
             cast = await make_cast(core, rng, townships)
             say(f"人员：{len(cast.everyone)} 人，{len(cast.units)} 个填报单位")
-            district = DemoDistrict(core, cast, rng, timeline, start, today)
+            district = DemoDistrict(core, cast, rng, timeline, start, now)
             district.plan(hazards)
             total = len(timeline)
             marks = {total * k // 10 for k in range(1, 11)}
@@ -53,6 +54,6 @@ async def build_demo(settings: Settings, reminders: ReminderSettings, today: dat
                     say(f"  {done * 100 // total}%  {timeline.now.astimezone(settings.tz):%Y-%m-%d}  "
                         f"隐患 {district.tally.hazards} 条，检查 {district.tally.inspections} 次")
 
-            await timeline.run(timeline.at(today, 0.0), progress)
+            await timeline.run(now, progress)
             settled = await district.settle_notices(timeline.now)
     return DemoResult(cast, district.tally, start, settled)

@@ -46,6 +46,7 @@ class Tally:
     hazards: int = 0
     inspections: int = 0
     plans: int = 0
+    work_reports: int = 0
     steps: int = 0
     by_target: dict[str, int] = field(default_factory=dict)
 
@@ -57,12 +58,17 @@ def _centres() -> dict[str, tuple[float, float]]:
 
 class DemoDistrict:
     """Schedules the district's months on ``timeline`` (``plan``) for the people of ``cast``; ``Timeline.run`` then
-    takes every step. ``today``: the real today (the last step is before it); ``start``: the first day."""
+    takes every step. ``now``: the real instant (every step is before it, a few of them earlier today);
+    ``start``: the first day."""
 
     def __init__(self, core: Core, cast: Cast, rng: random.Random, timeline: Timeline, start: date,
-                 today: date) -> None:
+                 now: datetime) -> None:
         self.core, self.cast, self.rng, self.tl = core, cast, rng, timeline
-        self.start, self.today = start, today
+        local = now.astimezone(timeline.tz)
+        self.start, self.today = start, local.date()
+        hour = local.hour + local.minute / 60
+        # the last working moment before now: earlier today once the office has opened, else yesterday evening
+        self.last_day, self.last_hour = (self.today, hour - 0.2) if hour >= 9.5 else (self.today - timedelta(days=1), 18.0)
         self.tally = Tally()
         self.centres = _centres()
         self.township_names = {t.code: t.name for t in townships()}
@@ -80,6 +86,7 @@ class DemoDistrict:
                 first = max(self.start, date(year, 1, 1))
                 self._add(first + timedelta(days=self.rng.randint(1, 20)), self._file_plan(staff, year))
             self._schedule_inspections(staff)
+            self._schedule_work_info(staff)
         for _ in range(hazard_count):
             self._schedule_hazard(self.rng.choices(TARGETS, WEIGHTS)[0])
         self._add(self.today - timedelta(days=3), self._spot_check, hour=15.0)
@@ -88,8 +95,9 @@ class DemoDistrict:
              after: datetime | None = None) -> datetime:
         """Run ``step`` on ``day`` (at ``hour``, else some time in office hours), and at least an hour ``after``
         (the step before it of the same record); never on or after today."""
-        day = min(day, self.today - timedelta(days=1))
-        when = self.tl.at(day, hour if hour is not None else self.rng.uniform(8.5, 18.0))
+        day = min(day, self.last_day)
+        latest = self.last_hour if day == self.last_day else 18.0
+        when = self.tl.at(day, min(hour if hour is not None else self.rng.uniform(8.5, 18.0), latest))
         if after is not None and when <= after:
             when = after + timedelta(hours=self.rng.uniform(1.0, 3.0))
         self.tl.add(when, step)
@@ -127,10 +135,10 @@ class DemoDistrict:
     def _schedule_inspections(self, staff: UnitStaff) -> None:
         day = self.start + timedelta(days=self.rng.randint(0, 10))
         late = self.rng.random() < 0.15  # a few units fall behind with their fortnightly update
-        stop = self.today - timedelta(days=self.rng.randint(18, 40) if late else 1)
+        stop = self.today - timedelta(days=self.rng.randint(18, 40)) if late else self.today + timedelta(days=1)
         while day < stop:
             self._add(day, self._inspect(staff, day))
-            day += timedelta(days=self.rng.randint(3, 14))
+            day += timedelta(days=self.rng.randint(7, 21))
 
     def _inspect(self, staff: UnitStaff, day: date) -> Callable[[], Any]:
         rng = self.rng
@@ -139,7 +147,7 @@ class DemoDistrict:
         _code, township, lat, lon = self._where(staff)
         penalty = rng.choices(("无", "责令整改", "罚款", "停产停业"), (60, 28, 10, 2))[0]
         data: dict[str, Any] = {
-            "inspected_on": day.isoformat(), "inspecting_unit": staff.name,
+            "inspected_on": min(day, self.last_day).isoformat(), "inspecting_unit": staff.name,
             "inspection_type": rng.choices(("日常检查", "抽查", "其他"), (80, 15, 5))[0],
             "inspector_count": rng.randint(2, 4), "township": township, "site_name": texts.fill(rng.choice(kinds), rng),
             "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon}, "hazards": [],
@@ -153,6 +161,31 @@ class DemoDistrict:
             self.tally.inspections += 1
         return step
 
+    def _schedule_work_info(self, staff: UnitStaff) -> None:
+        """The monthly work information (方案 五(二)) by the unit's reviewer, late in each month; a few units miss
+        the last month."""
+        month = self.start.replace(day=1)
+        skips_last = self.rng.random() < 0.15
+        while month < self.today.replace(day=1):
+            following = (month + timedelta(days=32)).replace(day=1)
+            if not (skips_last and following == self.today.replace(day=1)):
+                day = month + timedelta(days=self.rng.randint(19, 27))
+                if day >= self.start:
+                    self._add(day, self._work_info(staff, month))
+            month = following
+
+    def _work_info(self, staff: UnitStaff, month: date) -> Callable[[], Any]:
+        checks, found = self.rng.randint(8, 60), self.rng.randint(1, 12)
+        text = (f"{staff.name}{month.month}月工作信息：本月开展城市安全隐患排查{checks}家次，发现隐患{found}处，"
+                f"已督促整改{self.rng.randint(0, found)}处；重点检查出租房屋、人员密集场所和建设工地。")
+        assert staff.reviewer is not None
+        reviewer = staff.reviewer
+
+        async def step() -> None:
+            await self.sv.work_reports.submit(reviewer.actor, reviewer.actor.grants[0].unit_id, "work_info", text)
+            self.tally.work_reports += 1
+        return step
+
     # ---- 附件2 hazards through their life cycle ---------------------------------------------------------------
 
     def _schedule_hazard(self, target: HazardState) -> None:
@@ -160,7 +193,7 @@ class DemoDistrict:
         self.tally.by_target[target.value] = self.tally.by_target.get(target.value, 0) + 1
         staff = rng.choice(self.cast.units[:1] * 4 + self.cast.units)  # 建外街道, the showcase, a little busier
         if target == S.PENDING_REVIEW:
-            d0 = self._day(today - timedelta(days=10), today - timedelta(days=1))
+            d0 = self._day(today - timedelta(days=10), today)
         elif target == S.PENDING_CONFIRMATION:
             d0 = self._day(today - timedelta(days=14), today - timedelta(days=3))
         elif target in (S.CLOSED, S.CLOSURE_REQUESTED):
@@ -319,7 +352,7 @@ class _Hazard:
 
     async def rectify(self) -> None:
         await self.d.sv.lifecycle.report_rectification(
-            self.second.actor, self.id, self._five(), document=Document("demo-acceptance", "整改验收单.pdf"),
+            self.second.actor, self.id, self._five(with_deadline=False), document=Document("demo-acceptance", "整改验收单.pdf"),
             note="已按五落实完成整改并自行验收")
         self.d.tally.steps += 1
 
@@ -337,9 +370,10 @@ class _Hazard:
         await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")
         self.d.tally.steps += 1
 
-    def _five(self) -> FiveImplementations:
+    def _five(self, *, with_deadline: bool = True) -> FiveImplementations:
+        """The five implementations; the deadline only before registration (after it, only the office moves it)."""
         rng = self.d.rng
         return FiveImplementations(
             responsibility=f"{self.site}负责人", measures=self.measures,
-            funds=Decimal(rng.choice(("0.5", "1.2", "3", "8.5", "15"))), deadline=self.deadline,
+            funds=Decimal(rng.choice(("0.5", "1.2", "3", "8.5", "15"))), deadline=self.deadline if with_deadline else None,
             contingency_plan="整改期间设专人看守，设置警示标志")
