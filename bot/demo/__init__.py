@@ -32,9 +32,10 @@ def history_start(campaign_start: date, today: date) -> date:
 
 
 async def build_demo(settings: Settings, reminders: ReminderSettings, now: datetime, *, seed: int, hazards: int,
-                     townships: int = 24, say: Callable[[str], None] = print) -> DemoResult:
+                     townships: int | None = None, say: Callable[[str], None] = print) -> DemoResult:
     """Fill the (new, empty) database of ``settings`` with the demo district, ``now`` being the real instant (aware;
-    nothing is dated after it) and ``reminders`` the campaign the data lies in. ``say``:
+    nothing is dated after it) and ``reminders`` the campaign the data lies in. ``townships``: how many
+    townships besides 建外街道 have staff (default: one for every dozen hazards, 3 to 24). ``say``:
     progress lines, in Chinese."""
     rng = random.Random(seed)
     today = now.astimezone(settings.tz).date()
@@ -42,7 +43,7 @@ async def build_demo(settings: Settings, reminders: ReminderSettings, now: datet
     timeline = Timeline(datetime.combine(start, time(8), settings.tz), settings.tz)
     with replayed_time(timeline):
         async with open_core(settings, clock=timeline.clock(), reminders=reminders) as core:
-            cast = await make_cast(core, rng, townships)
+            cast = await make_cast(core, rng, townships if townships is not None else min(24, max(3, hazards // 12)))
             say(f"人员：{len(cast.everyone)} 人，{len(cast.units)} 个填报单位")
             district = DemoDistrict(core, cast, rng, timeline, start, now)
             district.plan(hazards)

@@ -87,8 +87,8 @@ class DemoDistrict:
                 self._add(first + timedelta(days=self.rng.randint(1, 20)), self._file_plan(staff, year))
             self._schedule_inspections(staff)
             self._schedule_work_info(staff)
-        for _ in range(hazard_count):
-            self._schedule_hazard(self.rng.choices(TARGETS, WEIGHTS)[0])
+        for i in range(hazard_count):  # every state at least once, however few
+            self._schedule_hazard(TARGETS[i] if i < len(TARGETS) else self.rng.choices(TARGETS, WEIGHTS)[0])
         self._add(self.today - timedelta(days=3), self._spot_check, hour=15.0)
 
     def _add(self, day: date, step: Callable[[], Any], hour: float | None = None,
