@@ -76,7 +76,7 @@ def test_every_state_and_step_is_there_made_by_the_services(demo: tuple[Path, st
         # the map's points: inside Chaoyang
         lat_min, lat_max, lon_min, lon_max = db.execute(
             "select min(latitude), max(latitude), min(longitude), max(longitude) from hazard").fetchone()
-        assert 39.8 < lat_min and lat_max < 40.1 and 116.3 < lon_min and lon_max < 116.7
+        assert lat_min > 39.8 and lat_max < 40.1 and lon_min > 116.3 and lon_max < 116.7
 
 
 def test_the_office_named_gets_numbers_a_chart_a_ranking_a_map_and_a_registered_hazard(

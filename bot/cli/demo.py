@@ -64,8 +64,8 @@ def _refusal(target: Path, reset: bool) -> str | None:
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
-    from bot.clock import system_clock
     from bot.campaign import campaign_of
+    from bot.clock import system_clock
     from bot.demo import build_demo
     from reminders.settings import ReminderSettings
 

@@ -64,7 +64,7 @@ def replayed_time(timeline: Timeline) -> Iterator[None]:
 
     class _Replayed(real):  # type: ignore[valid-type,misc]
         @classmethod
-        def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+        def now(cls, tz: object = None) -> datetime:
             return timeline.now.astimezone(tz) if tz is not None else timeline.now.replace(tzinfo=None)  # type: ignore[arg-type]
 
     setattr(storage.types, "datetime", _Replayed)  # noqa: B010 - a module attribute, restored below
