@@ -11,19 +11,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from bot.core import Core
 from bot.demo import texts
+from bot.demo.hazard_steps import HazardSteps
 from bot.demo.people import Cast, Person, UnitStaff
 from bot.demo.timeline import Timeline
 from bot.domain import DraftStatus, HazardState
 from bot.forms.prompt import Submitted
 from bot.services.form_submitters import SUBMITTERS
-from bot.services.lifecycle import FiveImplementations
-from bot.services.lifecycle_service import Document
 from bot.services.notices import queue_notices
 from bot.services.submission import Submission, SubmitDeps
 from bot.services.verification import VerificationService
@@ -108,7 +106,7 @@ class DemoDistrict:
         latest = max(latest, earliest)
         return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
 
-    def _where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
+    def where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
         code = staff.code if staff.is_township else self.rng.choice(list(self.centres))
         name = self.township_names[code]
         lat, lon = self.centres[code]
@@ -128,7 +126,7 @@ class DemoDistrict:
         reviewer = staff.reviewer
 
         async def step() -> None:
-            await self._submit(reviewer, "plan", data, staff)
+            await self.submit_form(reviewer, "plan", data, staff)
             self.tally.plans += 1
         return step
 
@@ -144,7 +142,7 @@ class DemoDistrict:
         rng = self.rng
         category, _subs = rng.choice(self.types)
         kinds, _desc, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
-        _code, township, lat, lon = self._where(staff)
+        _code, township, lat, lon = self.where(staff)
         penalty = rng.choices(("无", "责令整改", "罚款", "停产停业"), (60, 28, 10, 2))[0]
         data: dict[str, Any] = {
             "inspected_on": min(day, self.last_day).isoformat(), "inspecting_unit": staff.name,
@@ -157,7 +155,7 @@ class DemoDistrict:
         inspector = rng.choice(staff.inspectors)
 
         async def step() -> None:
-            await self._submit(inspector, "inspection", data, staff)
+            await self.submit_form(inspector, "inspection", data, staff)
             self.tally.inspections += 1
         return step
 
@@ -204,7 +202,7 @@ class DemoDistrict:
             d0 = self._day(self.start, today - timedelta(days=12))
         major = rng.random() < MAJOR_SHARE
         deadline = d0 + timedelta(days=rng.randint(25, 110) if target == S.REGISTERED else rng.randint(20, 60))
-        hazard = _Hazard(self, staff, target, major, deadline)
+        hazard = HazardSteps(self, staff, target, major, deadline)
         last = self._add(d0, hazard.submit)
         if target == S.PENDING_REVIEW:
             return
@@ -259,7 +257,7 @@ class DemoDistrict:
                 new_deadline=self.today + timedelta(days=20) if failed else None)
         self.tally.steps += len(done)
 
-    async def _submit(self, person: Person, form: str, data: dict[str, Any], staff: UnitStaff) -> Submitted:
+    async def submit_form(self, person: Person, form: str, data: dict[str, Any], staff: UnitStaff) -> Submitted:
         """``form`` submitted as the form service does once its answers are complete: the form's submitter in one
         unit of work with the notices it owes (answers already clean: ISO dates, decimal strings, lists)."""
         core = self.core
@@ -286,96 +284,3 @@ class DemoDistrict:
                 settled += len(rows)
             await u.commit()
         return settled
-
-
-class _Hazard:
-    """One hazard's steps (its id is known once submitted)."""
-
-    def __init__(self, district: DemoDistrict, staff: UnitStaff, target: HazardState, major: bool,
-                 deadline: date) -> None:
-        self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
-        self.id = 0
-        rng = district.rng
-        self.category, subs = rng.choice(district.types)
-        self.subtype = rng.choice(subs) if subs else None
-        kinds, descriptions, measures = texts.BY_CATEGORY.get(self.category, texts.BY_CATEGORY["其他"])
-        self.site = texts.fill(rng.choice(kinds), rng)
-        self.description = rng.choice(descriptions)
-        self.measures = rng.choice(measures)
-        self.inspector = rng.choice(staff.inspectors)
-        self.second = next(p for p in staff.inspectors if p is not self.inspector)
-        assert staff.reviewer is not None
-        self.reviewer = staff.reviewer
-
-    async def submit(self) -> None:
-        d, rng = self.d, self.d.rng
-        _code, township, lat, lon = d._where(self.staff)
-        illegal = rng.random() < 0.1
-        area = rng.randint(20, 600) if illegal else None
-        data: dict[str, Any] = {
-            "township": township, "site_name": self.site,
-            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon},
-            "person_in_charge": texts.person_name(rng), "phone": f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
-            "entity_nature": rng.choice(texts.ENTITY_NATURES), "occupant_count": rng.randint(3, 400),
-            "parent_group": None, "district_department": None, "city_department": rng.choice(texts.CITY_DEPARTMENTS),
-            "source": "检查", "description": self.description, "hazard_type": [self.category, self.subtype] if self.subtype else [self.category],
-            "level": "重大隐患" if self.major else "一般隐患",
-            "illegal_building_nature": rng.choice(("集体土地违建", "农民宅基地违建")) if illegal else "无",
-            "illegal_area": str(area) if area else None,
-            "demolished_area": str(rng.randint(0, area)) if area else None,
-            "measures": self.measures, "deadline": self.deadline.isoformat(), "photos": [], "remarks": None,
-        }
-        submitted = await d._submit(self.inspector, "hazard", data, self.staff)
-        self.id = submitted.record_id
-        d.tally.hazards += 1
-
-    async def approve(self) -> None:
-        await self.d.sv.lifecycle.set_plan(self.reviewer.actor, self.id, self._five())
-        await self.d.sv.lifecycle.approve(self.reviewer.actor, self.id, "情况属实，同意上报")
-        self.d.tally.steps += 2
-
-    async def reject(self) -> None:
-        await self.d.sv.lifecycle.reject(self.reviewer.actor, self.id, "不属于安全隐患，属日常管理问题")
-        self.d.tally.steps += 1
-
-    async def office_reject(self) -> None:
-        await self.d.sv.lifecycle.reject(self.d.cast.office.actor, self.id, "与已登记隐患重复")
-        self.d.tally.steps += 1
-
-    async def register(self) -> None:
-        await self.d.sv.lifecycle.register(self.d.cast.office.actor, self.id)
-        self.d.tally.steps += 1
-
-    def supervise(self, level: str) -> Callable[[], Any]:
-        async def step() -> None:
-            await self.d.sv.lifecycle.supervise(self.d.cast.office.actor, self.id, level, "限期整改，按周报告进展")
-            self.d.tally.steps += 1
-        return step
-
-    async def rectify(self) -> None:
-        await self.d.sv.lifecycle.report_rectification(
-            self.second.actor, self.id, self._five(with_deadline=False), document=Document("demo-acceptance", "整改验收单.pdf"),
-            note="已按五落实完成整改并自行验收")
-        self.d.tally.steps += 1
-
-    def reinspect(self, passed: bool) -> Callable[[], Any]:
-        async def step() -> None:
-            clock = self.d.core.clock
-            again = None if passed else clock.today() + timedelta(days=self.d.rng.randint(10, 25))
-            await self.d.sv.lifecycle.reinspect(
-                self.inspector.actor, self.id, clock.today(), passed, new_deadline=again,
-                note=None if passed else "整改不彻底，限期重新整改", inspectors=self.inspector.name)
-            self.d.tally.steps += 1
-        return step
-
-    async def close(self) -> None:
-        await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")
-        self.d.tally.steps += 1
-
-    def _five(self, *, with_deadline: bool = True) -> FiveImplementations:
-        """The five implementations; the deadline only before registration (after it, only the office moves it)."""
-        rng = self.d.rng
-        return FiveImplementations(
-            responsibility=f"{self.site}负责人", measures=self.measures,
-            funds=Decimal(rng.choice(("0.5", "1.2", "3", "8.5", "15"))), deadline=self.deadline if with_deadline else None,
-            contingency_plan="整改期间设专人看守，设置警示标志")
