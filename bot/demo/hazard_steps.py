@@ -28,7 +28,7 @@ class HazardSteps:
         self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
         self.id = 0
         rng = district.rng
-        self.category, subs = rng.choice(district.types)
+        self.category, subs = district.hazard_type()
         self.subtype = rng.choice(subs) if subs else None
         kinds, descriptions, measures = texts.BY_CATEGORY.get(self.category, texts.BY_CATEGORY["其他"])
         self.site = texts.fill(rng.choice(kinds), rng)

@@ -71,6 +71,7 @@ class DemoDistrict:
         self.centres = _centres()
         self.township_names = {t.code: t.name for t in townships()}
         self.types = [(c.name, [s.value for s in c.subtypes]) for c in hazard_types()]
+        self.type_weights = [texts.CATEGORY_WEIGHTS.get(name, 1) for name, _subs in self.types]
         self.deps = SubmitDeps(core.settings, core.rules.campaign, core.services.evidence, core.services.lifecycle,
                                core.services.verification)
         self.sv = core.services
@@ -106,6 +107,10 @@ class DemoDistrict:
         latest = max(latest, earliest)
         return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
 
+    def hazard_type(self) -> tuple[str, list[str]]:
+        """A category of the taxonomy (weighted as an urban district's) and its subtypes."""
+        return self.rng.choices(self.types, self.type_weights)[0]
+
     def where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
         code = staff.code if staff.is_township else self.rng.choice(list(self.centres))
         name = self.township_names[code]
@@ -140,7 +145,7 @@ class DemoDistrict:
 
     def _inspect(self, staff: UnitStaff, day: date) -> Callable[[], Any]:
         rng = self.rng
-        category, _subs = rng.choice(self.types)
+        category, _subs = self.hazard_type()
         kinds, _desc, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
         _code, township, lat, lon = self.where(staff)
         penalty = rng.choices(("无", "责令整改", "罚款", "停产停业"), (60, 28, 10, 2))[0]
@@ -198,6 +203,8 @@ class DemoDistrict:
             d0 = self._day(today - timedelta(days=14), today - timedelta(days=3))
         elif target in (S.CLOSED, S.CLOSURE_REQUESTED):
             d0 = self._day(self.start, today - timedelta(days=30))
+        elif target == S.REGISTERED and rng.random() < 0.75:  # most open ones recent, so that some, not all, are late
+            d0 = self._day(today - timedelta(days=100), today - timedelta(days=12))
         else:
             d0 = self._day(self.start, today - timedelta(days=12))
         major = rng.random() < MAJOR_SHARE

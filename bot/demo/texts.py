@@ -26,7 +26,7 @@ BY_CATEGORY: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
          "更换灭火器，修复消火栓并定期检查"),
     ),
     "交通领域": (
-        ("{st}与{st2}交叉口", "地铁{n}号线站口", "{st}过街天桥"),
+        ("{st}与{st2}交叉口", "地铁{l}号线站口", "{st}过街天桥"),
         ("路口信号灯损坏，行人过街无保护", "桥梁护栏松动缺失", "站口施工围挡侵占人行道，照明不足"),
         ("修复信号灯并增设警示标志", "更换护栏，设置临时围挡", "整改围挡位置，增设照明"),
     ),
@@ -72,6 +72,10 @@ BY_CATEGORY: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
         ("拆除违建彩钢板房", "拆除或加固广告牌", "清除液化气罐，改用电能"),
     ),
 }
+# how often each category turns up in an urban district (no mines in Chaoyang; rented rooms and crowded places
+# above all)
+CATEGORY_WEIGHTS = {"重点消防": 24, "交通领域": 6, "建设施工": 14, "城市运行": 12, "危险化学品": 4, "工业企业": 4, "矿山": 0,
+                    "重点人员密集场所": 18, "特种设备": 8, "地下空间": 8, "其他": 4}
 SITE_WORDS = ("朝晖", "和平", "华联", "东方", "星河", "金台", "望京", "翠城", "南湖", "光明", "新世纪", "阳光", "富力",
               "恒通", "京客隆", "双井", "国贸", "悠唐", "鑫源", "万和")
 
@@ -85,10 +89,11 @@ def street(rng: random.Random) -> str:
 
 
 def fill(template: str, rng: random.Random) -> str:
-    """A site name from ``template``: ``{s}`` a company word, ``{n}`` a number, ``{st}``/``{st2}`` streets."""
+    """A site name from ``template``: ``{s}`` a company word, ``{n}`` a number, ``{l}`` a subway line,
+    ``{st}``/``{st2}`` streets."""
     first = street(rng)
     second = rng.choice([s for s in STREETS if s != first])
-    return template.format(s=rng.choice(SITE_WORDS), n=rng.randint(1, 60), st=first, st2=second)
+    return template.format(s=rng.choice(SITE_WORDS), n=rng.randint(1, 60), l=rng.randint(1, 17), st=first, st2=second)
 
 
 def address(rng: random.Random, township: str) -> str:
