@@ -120,7 +120,7 @@ class DemoDistrict:
     # ---- 附件3 plans and 附件1 inspections ---------------------------------------------------------------------
 
     def _file_plan(self, staff: UnitStaff, year: int) -> Callable[[], Any]:
-        target = self.rng.randrange(60, 400, 10)
+        target = self.rng.randrange(24, 72, 4)  # 家次 a year: a unit of this demo inspects about twice a month
         ratio = self.rng.choice(("10", "15", "20"))
         rows = [{"schedule": f"{year}年{q}季度", "participants": "安全科全体", "areas": "辖区全部点位",
                  "key_content": self.rng.choice(("出租房屋、人员密集场所", "建设工地、燃气", "地下空间、电梯"))}
