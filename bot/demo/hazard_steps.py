@@ -27,6 +27,7 @@ class HazardSteps:
                  deadline: date) -> None:
         self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
         self.id = 0
+        self.extension_id = 0
         rng = district.rng
         self.category, subs = district.hazard_type()
         self.subtype = rng.choice(subs) if subs else None
@@ -57,7 +58,7 @@ class HazardSteps:
             "demolished_area": str(rng.randint(0, area)) if area else None,
             "measures": self.measures, "deadline": self.deadline.isoformat(), "photos": [], "remarks": None,
         }
-        submitted = await d.submit_form(self.inspector, "hazard", data, self.staff)
+        submitted = await d.submit_form(self.inspector, "hazard", data)
         self.id = submitted.record_id
         d.tally.hazards += 1
 
@@ -99,6 +100,18 @@ class HazardSteps:
                 note=None if passed else "整改不彻底，限期重新整改", inspectors=self.inspector.name)
             self.d.tally.steps += 1
         return step
+
+    async def ask_extension(self) -> None:
+        """The unit asks the office for a later deadline (form ``deadline_extension``, 方案 四(三))."""
+        later = self.deadline + timedelta(days=self.d.rng.choice((15, 30, 45)))
+        data = {"new_deadline": later.isoformat(), "reason": "整改涉及设备采购，工期需延长"}
+        submitted = await self.d.submit_form(self.reviewer, "deadline_extension", data, hazard_id=self.id)
+        self.extension_id = submitted.record_id
+        self.d.tally.steps += 1
+
+    async def approve_extension(self) -> None:
+        await self.d.sv.deadlines.approve(self.d.cast.office.actor, self.extension_id)
+        self.d.tally.steps += 1
 
     async def close(self) -> None:
         await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")

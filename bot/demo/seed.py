@@ -131,7 +131,7 @@ class DemoDistrict:
         reviewer = staff.reviewer
 
         async def step() -> None:
-            await self.submit_form(reviewer, "plan", data, staff)
+            await self.submit_form(reviewer, "plan", data)
             self.tally.plans += 1
         return step
 
@@ -160,7 +160,7 @@ class DemoDistrict:
         inspector = rng.choice(staff.inspectors)
 
         async def step() -> None:
-            await self.submit_form(inspector, "inspection", data, staff)
+            await self.submit_form(inspector, "inspection", data)
             self.tally.inspections += 1
         return step
 
@@ -231,6 +231,11 @@ class DemoDistrict:
         elif deadline < today - timedelta(days=10) and target == S.REGISTERED and rng.random() < 0.4:
             last = self._add(deadline + timedelta(days=5), hazard.supervise("街乡"), after=last)
         if target == S.REGISTERED:
+            asked = deadline - timedelta(days=rng.randint(2, 6))
+            if rng.random() < 0.12 and asked > registered:  # 延期: asked for by the unit, mostly approved by the office
+                last = self._add(asked, hazard.ask_extension, after=last)
+                if rng.random() < 0.7:
+                    self._add(asked + timedelta(days=rng.randint(1, 2)), hazard.approve_extension, after=last)
             return
         latest = today - timedelta(days=4)
         fixed = self._day(registered + timedelta(days=3), min(deadline, latest))
@@ -264,13 +269,14 @@ class DemoDistrict:
                 new_deadline=self.today + timedelta(days=20) if failed else None)
         self.tally.steps += len(done)
 
-    async def submit_form(self, person: Person, form: str, data: dict[str, Any], staff: UnitStaff) -> Submitted:
+    async def submit_form(self, person: Person, form: str, data: dict[str, Any], **context: Any) -> Submitted:
         """``form`` submitted as the form service does once its answers are complete: the form's submitter in one
-        unit of work with the notices it owes (answers already clean: ISO dates, decimal strings, lists)."""
+        unit of work with the notices it owes (answers already clean: ISO dates, decimal strings, lists); the draft's
+        context is the person's unit and ``context`` (e.g. ``hazard_id`` for a life-cycle form)."""
         core = self.core
         async with core.uow() as u:
             unit_id = person.actor.grants[0].unit_id
-            draft = Draft(user_id=person.actor.user_id, form=form, data=data, context={"unit_id": unit_id},
+            draft = Draft(user_id=person.actor.user_id, form=form, data=data, context={"unit_id": unit_id, **context},
                           status=DraftStatus.SUBMITTED.value)
             u.session.add(draft)
             await u.session.flush()
