@@ -71,6 +71,7 @@ def test_every_state_and_step_is_there_made_by_the_services(demo: tuple[Path, st
         assert db.execute("select count(*) from supervision").fetchone()[0] >= 1
         assert db.execute("select count(*) from verification").fetchone()[0] >= 1
         assert db.execute("select count(*) from work_submission").fetchone()[0] > 9
+        assert db.execute("select count(*) from tipoff").fetchone()[0] >= 3
         # every notice the months queued counts as delivered: a conversation does not replay them
         assert db.execute("select count(*) from reminder_outbox where status <> 'sent'").fetchone()[0] == 0
         # the map's points: inside Chaoyang

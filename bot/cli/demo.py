@@ -107,7 +107,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
                               say=lambda line: print(line, flush=True))
     tally = result.tally
     print(f"完成，用时 {time.monotonic() - began:.0f} 秒：隐患 {tally.hazards} 条、检查 {tally.inspections} 次、"
-          f"计划 {tally.plans} 份、工作信息 {tally.work_reports} 份、处理步骤 {tally.steps} 个，自 {result.start} 起。", flush=True)
+          f"计划 {tally.plans} 份、工作信息 {tally.work_reports} 份、"
+          f"群众举报 {tally.tipoffs} 条、处理步骤 {tally.steps} 个，自 {result.start} 起。", flush=True)
     who = who_is_who(result.cast.shown, target, env, today)
     (target / WHO_FILE).write_text(who + "\n", encoding="utf-8")
     print(who)

@@ -19,6 +19,7 @@ SHOWCASE = "110105001"  # 建外街道: the township whose reviewer, inspectors,
 SHOWCASE_IDS = {Role.REVIEWER: 10003, Role.INSPECTOR: 10004, Role.LEADER: 10006, Role.CONTACT: 10007}
 SECOND_INSPECTOR_ID = 10005
 OTHERS_FROM = 20001
+PUBLIC_FROM = 30001
 #: departments that record hazards in the demo (their industries: fire, construction, gas, safety, housing, schools)
 DEMO_DEPARTMENTS = ("朝阳消防支队", "区住房城乡建设委", "市燃气集团朝阳供应企业", "区安监局", "区房管局", "区教委")
 
@@ -53,13 +54,17 @@ class Cast:
     units: list[UnitStaff]
     shown: list[Person]  # the people the closing table lists, in its order
     everyone: list[Person]
+    public: list[Person]  # members of the public who report tip-offs
 
 
-async def _person(core: Core, user_id: int, name: str, role: Role, unit: str) -> Person:
+async def _person(core: Core, user_id: int, name: str, role: Role, unit: str | None) -> Person:
     """A user ``user_id`` (Telegram id) named ``name`` holding ``role`` at ``unit`` (code or exact name): an invite
-    issued as ``hazardbot invite`` does, the user's first message (``touch``), the code redeemed as ``/bind`` does."""
-    issued = await core.services.invites.issue(role, unit, issuer=None)
+    issued as ``hazardbot invite`` does, the user's first message (``touch``), the code redeemed as ``/bind`` does.
+    ``Role.PUBLIC`` (``unit`` None): a member of the public, who only wrote to the bot."""
     actor = await core.services.users.touch(user_id, name, "zh-hans")
+    if role == Role.PUBLIC or unit is None:
+        return Person(user_id, name, Role.PUBLIC, "", actor)
+    issued = await core.services.invites.issue(role, unit, issuer=None)
     await core.services.invites.redeem(actor, issued.code)
     return Person(user_id, name, role, issued.unit_name, await reload_actor(core.uow, actor))
 
@@ -100,4 +105,5 @@ async def make_cast(core: Core, rng: random.Random, township_count: int) -> Cast
         everyone += [staff.reviewer, *staff.inspectors]
         next_id += 3
         units.append(staff)
-    return Cast(office, leader, units, shown, everyone)
+    public = [await _person(core, PUBLIC_FROM + i, name(), Role.PUBLIC, None) for i in range(5)]
+    return Cast(office, leader, units, shown, everyone, public)

@@ -45,6 +45,7 @@ class Tally:
     inspections: int = 0
     plans: int = 0
     work_reports: int = 0
+    tipoffs: int = 0
     steps: int = 0
     by_target: dict[str, int] = field(default_factory=dict)
 
@@ -89,6 +90,8 @@ class DemoDistrict:
         for i in range(hazard_count):  # every state at least once, however few
             self._schedule_hazard(TARGETS[i] if i < len(TARGETS) else self.rng.choices(TARGETS, WEIGHTS)[0])
         self._add(self.today - timedelta(days=3), self._spot_check, hour=15.0)
+        for _ in range(max(3, hazard_count // 20)):
+            self._schedule_tipoff()
 
     def _add(self, day: date, step: Callable[[], Any], hour: float | None = None,
              after: datetime | None = None) -> datetime:
@@ -189,6 +192,34 @@ class DemoDistrict:
             self.tally.work_reports += 1
         return step
 
+    def _schedule_tipoff(self) -> None:
+        """A tip-off from the public (群众举报) in a staffed township; older ones found 不属实 by its inspector, recent
+        ones still awaiting verification."""
+        rng = self.rng
+        staff = rng.choice([u for u in self.cast.units if u.is_township])
+        reporter = rng.choice(self.cast.public)
+        day = self._day(self.today - timedelta(days=40), self.today)
+        category, _subs = self.hazard_type()
+        _kinds, descriptions, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
+        _code, township, lat, lon = self.where(staff)
+        data: dict[str, Any] = {"description": f"群众反映：{rng.choice(descriptions)}，希望尽快处理。", "photos": [],
+                "place": {"address": texts.address(rng, township), "lat": lat, "lon": lon}, "township": township,
+                "contact": None}
+        inspector = staff.inspectors[0]
+        made: dict[str, int] = {}
+
+        async def report() -> None:
+            submitted = await self.submit_form(reporter, "tipoff", data, chat_id=reporter.telegram_id, locale="zh")
+            made["id"] = submitted.record_id
+            self.tally.tipoffs += 1
+
+        async def not_confirmed() -> None:
+            await self.sv.tipoffs.reject(inspector.actor, made["id"], rng.randrange(4))
+
+        last = self._add(day, report)
+        if day < self.today - timedelta(days=7):
+            self._add(day + timedelta(days=rng.randint(1, 5)), not_confirmed, after=last)
+
     # ---- 附件2 hazards through their life cycle ---------------------------------------------------------------
 
     def _schedule_hazard(self, target: HazardState) -> None:
@@ -275,8 +306,8 @@ class DemoDistrict:
         context is the person's unit and ``context`` (e.g. ``hazard_id`` for a life-cycle form)."""
         core = self.core
         async with core.uow() as u:
-            unit_id = person.actor.grants[0].unit_id
-            draft = Draft(user_id=person.actor.user_id, form=form, data=data, context={"unit_id": unit_id, **context},
+            unit = {"unit_id": person.actor.grants[0].unit_id} if person.actor.grants else {}
+            draft = Draft(user_id=person.actor.user_id, form=form, data=data, context={**unit, **context},
                           status=DraftStatus.SUBMITTED.value)
             u.session.add(draft)
             await u.session.flush()
