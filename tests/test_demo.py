@@ -9,6 +9,7 @@ import io
 import re
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,25 @@ def test_a_second_run_refuses_without_reset(demo: tuple[Path, str], capsys: pyte
     # nor a database given on the command line
     assert cli_main(["demo", "--db", str(tmp_path / "x.db"), "--data-dir", str(tmp_path / "new")]) == 2
     assert not (tmp_path / "x.db").exists()
+
+
+async def test_the_services_build_the_district_on_either_database(database_url: str, tmp_path: Path) -> None:
+    """The command keeps to SQLite; what it runs (``build_demo``) is the services', on PostgreSQL as well."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import func, select
+
+    from bot.core import open_core
+    from bot.demo import build_demo
+    from reminders.settings import ReminderSettings
+    from storage.models import Hazard
+
+    now = datetime.now(UTC)
+    start = (now.date().replace(day=1) - timedelta(days=150)).replace(day=1)
+    settings = Settings(database_url=database_url, data_dir=tmp_path)
+    reminders = ReminderSettings(campaign_start=start)
+    result = await build_demo(settings, reminders, now, seed=3, hazards=12, townships=1, say=lambda _line: None)
+    assert result.tally.hazards == 12
+    async with open_core(settings, reminders=reminders, migrate=False) as core, core.uow() as u:
+        states = dict((await u.session.exec(select(Hazard.state, func.count()).group_by(Hazard.state))).all())
+    assert set(states) == {s.value for s in HazardState}
