@@ -12,13 +12,17 @@ import time
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.demo.people import Person
 
 MARKER = ".hazardbot-demo"  # in a directory this command made: only such a directory is ever deleted (--reset)
 WHO_FILE = "演示账号.txt"
 ROLE_NAMES = {"office": "区安委会办公室人员", "leader": "领导", "reviewer": "单位审核员", "inspector": "检查员",
-              "contact": "联系人"}
+              "contact": "联系人", "public": "群众"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -110,8 +114,11 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
           f"计划 {tally.plans} 份、工作信息 {tally.work_reports} 份、"
           f"群众举报 {tally.tipoffs} 条、处理步骤 {tally.steps} 个，自 {result.start} 起。", flush=True)
     who = who_is_who(result.cast.shown, target, env, today)
-    (target / WHO_FILE).write_text(who + "\n", encoding="utf-8")
-    print(who)
+    others = [p for p in result.cast.everyone + result.cast.public if p not in result.cast.shown]
+    everyone = "\n".join(["", f"其他演示账号（{len(others)} 人）："] + [_row(p) for p in others])
+    (target / WHO_FILE).write_text(who + "\n" + everyone + "\n", encoding="utf-8")
+    print(who.replace(f"本表也保存在 {target / WHO_FILE}。",
+                      f"本表及其他 {len(others)} 个账号（各单位的审核员、检查员和几位群众）保存在 {target / WHO_FILE}。"))
     return 0
 
 
@@ -141,12 +148,15 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
-def who_is_who(people: list, target: Path, env: dict[str, str], today: date) -> str:  # type: ignore[type-arg]
+def _row(person: Person) -> str:
+    role = ROLE_NAMES.get(person.role.value, person.role.value)
+    return _pad(str(person.telegram_id), 8) + _pad(person.name, 8) + _pad(role, 20) + person.unit
+
+
+def who_is_who(people: list[Person], target: Path, env: dict[str, str], today: date) -> str:
     """The table of demo people and the command to talk to the bot as each (Chinese)."""
     lines = ["", "演示账号（用户 ID 即 Telegram 用户 ID）：", _pad("用户ID", 8) + _pad("姓名", 8) + _pad("角色", 20) + "单位"]
-    for p in people:
-        role = ROLE_NAMES.get(p.role.value, p.role.value)
-        lines.append(_pad(str(p.telegram_id), 8) + _pad(p.name, 8) + _pad(role, 20) + p.unit)
+    lines += [_row(p) for p in people]
     lines += ["", "以某人身份与机器人对话（在对话中可用 /as 用户ID 换人）："]
     picks = {"office": "区安委会办公室（/status 统计图、/rank 排名、/map 地图、/office 待上账）",
              "leader": "区领导（/status）", "reviewer": "单位审核员（/review 待审核）", "inspector": "检查员（/hazard 填报隐患）"}
