@@ -1,6 +1,6 @@
 """The ``hazardbot`` command, one package: this module parses and dispatches; the subcommands come from the
 modules in ``COMMAND_MODULES`` (``serve``: db, invite, run, chat; ``excel``: export, import; ``ops``: backup,
-restore; ``reminders``; ``tipoffs``; ``photos``), each with ``register(subparsers)`` adding its parsers with
+restore; ``reminders``; ``tipoffs``; ``photos``; ``demo``), each with ``register(subparsers)`` adding its parsers with
 ``set_defaults(func=...)``; ``func(args, settings)`` may be a coroutine function. ``args`` holds the shared
 argument types. A subcommand module loads what it needs inside its functions, so ``--help`` stays fast."""
 
@@ -22,7 +22,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from bot.settings import Settings
 from reminders.settings import ReminderSettings
 
-COMMAND_MODULES = ("bot.cli.serve", "bot.cli.excel", "bot.cli.ops", "bot.cli.reminders", "bot.cli.tipoffs", "bot.cli.photos")
+COMMAND_MODULES = ("bot.cli.serve", "bot.cli.excel", "bot.cli.ops", "bot.cli.reminders", "bot.cli.tipoffs", "bot.cli.photos",
+                   "bot.cli.demo")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_FORMS = "a SQLite file path, sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
 

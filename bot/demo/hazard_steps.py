@@ -1,0 +1,126 @@
+"""The steps of one demo hazard's life (``bot.demo.seed`` schedules them): submitted by an inspector (附件2), the five
+implementations and approval by the unit's reviewer, registration, supervision and closure by the office, rectification
+reported by one inspector and re-inspected by the other (方案 四(三): not the one who reported it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from bot.demo import texts
+from bot.demo.people import UnitStaff
+from bot.domain import HazardState
+from bot.services.lifecycle import FiveImplementations
+from bot.services.lifecycle_service import Document
+
+if TYPE_CHECKING:
+    from bot.demo.seed import DemoDistrict
+
+
+class HazardSteps:
+    """One hazard's steps, each a call of the service the bot's button or form calls (its id is known once
+    submitted); ``district`` schedules them."""
+
+    def __init__(self, district: DemoDistrict, staff: UnitStaff, target: HazardState, major: bool,
+                 deadline: date) -> None:
+        self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
+        self.id = 0
+        self.extension_id = 0
+        rng = district.rng
+        self.category, subs = district.hazard_type()
+        self.subtype = rng.choice(subs) if subs else None
+        kinds, descriptions, measures = texts.BY_CATEGORY.get(self.category, texts.BY_CATEGORY["其他"])
+        self.site = texts.fill(rng.choice(kinds), rng)
+        self.description = rng.choice(descriptions)
+        self.measures = rng.choice(measures)
+        self.inspector = rng.choice(staff.inspectors)
+        self.second = next(p for p in staff.inspectors if p is not self.inspector)
+        assert staff.reviewer is not None
+        self.reviewer = staff.reviewer
+
+    async def submit(self) -> None:
+        d, rng = self.d, self.d.rng
+        _code, township, lat, lon = d.where(self.staff)
+        illegal = rng.random() < 0.1
+        area = rng.randint(20, 600) if illegal else None
+        data: dict[str, Any] = {
+            "township": township, "site_name": self.site,
+            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon},
+            "person_in_charge": texts.person_name(rng), "phone": f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
+            "entity_nature": rng.choice(texts.ENTITY_NATURES), "occupant_count": rng.randint(3, 400),
+            "parent_group": None, "district_department": None, "city_department": rng.choice(texts.CITY_DEPARTMENTS),
+            "source": "检查", "description": self.description, "hazard_type": [self.category, self.subtype] if self.subtype else [self.category],
+            "level": "重大隐患" if self.major else "一般隐患",
+            "illegal_building_nature": rng.choice(("集体土地违建", "农民宅基地违建")) if illegal else "无",
+            "illegal_area": str(area) if area else None,
+            "demolished_area": str(rng.randint(0, area)) if area else None,
+            "measures": self.measures, "deadline": self.deadline.isoformat(), "photos": [], "remarks": None,
+        }
+        submitted = await d.submit_form(self.inspector, "hazard", data)
+        self.id = submitted.record_id
+        d.tally.hazards += 1
+
+    async def approve(self) -> None:
+        await self.d.sv.lifecycle.set_plan(self.reviewer.actor, self.id, self._five())
+        await self.d.sv.lifecycle.approve(self.reviewer.actor, self.id, "情况属实，同意上报")
+        self.d.tally.steps += 2
+
+    async def reject(self) -> None:
+        await self.d.sv.lifecycle.reject(self.reviewer.actor, self.id, "不属于安全隐患，属日常管理问题")
+        self.d.tally.steps += 1
+
+    async def office_reject(self) -> None:
+        await self.d.sv.lifecycle.reject(self.d.cast.office.actor, self.id, "与已登记隐患重复")
+        self.d.tally.steps += 1
+
+    async def register(self) -> None:
+        await self.d.sv.lifecycle.register(self.d.cast.office.actor, self.id)
+        self.d.tally.steps += 1
+
+    def supervise(self, level: str) -> Callable[[], Any]:
+        async def step() -> None:
+            await self.d.sv.lifecycle.supervise(self.d.cast.office.actor, self.id, level, "限期整改，按周报告进展")
+            self.d.tally.steps += 1
+        return step
+
+    async def rectify(self) -> None:
+        await self.d.sv.lifecycle.report_rectification(
+            self.second.actor, self.id, self._five(with_deadline=False), document=Document("demo-acceptance", "整改验收单.pdf"),
+            note="已按五落实完成整改并自行验收")
+        self.d.tally.steps += 1
+
+    def reinspect(self, passed: bool) -> Callable[[], Any]:
+        async def step() -> None:
+            clock = self.d.core.clock
+            again = None if passed else clock.today() + timedelta(days=self.d.rng.randint(10, 25))
+            await self.d.sv.lifecycle.reinspect(
+                self.inspector.actor, self.id, clock.today(), passed, new_deadline=again,
+                note=None if passed else "整改不彻底，限期重新整改", inspectors=self.inspector.name)
+            self.d.tally.steps += 1
+        return step
+
+    async def ask_extension(self) -> None:
+        """The unit asks the office for a later deadline (form ``deadline_extension``, 方案 四(三))."""
+        later = self.deadline + timedelta(days=self.d.rng.choice((15, 30, 45)))
+        data = {"new_deadline": later.isoformat(), "reason": "整改涉及设备采购，工期需延长"}
+        submitted = await self.d.submit_form(self.reviewer, "deadline_extension", data, hazard_id=self.id)
+        self.extension_id = submitted.record_id
+        self.d.tally.steps += 1
+
+    async def approve_extension(self) -> None:
+        await self.d.sv.deadlines.approve(self.d.cast.office.actor, self.extension_id)
+        self.d.tally.steps += 1
+
+    async def close(self) -> None:
+        await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")
+        self.d.tally.steps += 1
+
+    def _five(self, *, with_deadline: bool = True) -> FiveImplementations:
+        """The five implementations; the deadline only before registration (after it, only the office moves it)."""
+        rng = self.d.rng
+        return FiveImplementations(
+            responsibility=f"{self.site}负责人", measures=self.measures,
+            funds=Decimal(rng.choice(("0.5", "1.2", "3", "8.5", "15"))), deadline=self.deadline if with_deadline else None,
+            contingency_plan="整改期间设专人看守，设置警示标志")

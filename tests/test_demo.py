@@ -1,0 +1,154 @@
+"""``hazardbot demo`` (issue 20): a small demo district made once per module through the command, then read back from
+its database and talked to through ``hazardbot chat`` as the office the command names. The demo always writes its
+own SQLite file (never a configured database), so these tests run on SQLite only."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli_main
+from bot.cli.demo import MARKER, WHO_FILE
+from bot.domain import HazardState
+from bot.settings import Settings
+
+HAZARDS = 40
+
+
+def _make(target: Path, seed: int, capsys: pytest.CaptureFixture[str] | None = None) -> str:
+    assert cli_main(["demo", "--data-dir", str(target), "--hazards", str(HAZARDS), "--seed", str(seed)]) == 0
+    return (target / WHO_FILE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    target = tmp_path_factory.mktemp("demo") / "district"
+    yield target, _make(target, 7)
+
+
+def _db(target: Path) -> sqlite3.Connection:
+    return sqlite3.connect(target / "hazardbot.db")
+
+
+def _chat(target: Path, who: str, user_id: int, script: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The conversation of ``hazardbot chat`` as the printed command runs it (its campaign settings included)."""
+    from bot.terminal import run_chat
+
+    line = next(x for x in who.splitlines() if f"--user-id {user_id} " in x)
+    for name, value in re.findall(r"(HAZARDBOT_\w+)=(\S+)", line):
+        monkeypatch.setenv(name, value)
+    assert f"chat --data-dir {target} --user-id {user_id} --name" in line
+    name = line.rsplit("--name ", 1)[1].strip("' ")
+    out = io.StringIO()
+    asyncio.run(run_chat(Settings(data_dir=target), user_id, name, "zh-hans", stdin=io.StringIO(script), out=out))
+    return out.getvalue()
+
+
+def test_every_state_and_step_is_there_made_by_the_services(demo: tuple[Path, str]) -> None:
+    target, _who = demo
+    with _db(target) as db:
+        states = {s for (s,) in db.execute("select distinct state from hazard")}
+        assert states == {s.value for s in HazardState}
+        assert db.execute("select count(*) from hazard").fetchone()[0] == HAZARDS
+        # the ledger numbers the office's registration gave, dated the day it registered (Asia/Shanghai)
+        unnumbered = db.execute("select count(*) from hazard where state in ('registered','rectified',"
+                                "'closure_requested','closed') and (ledger_number is null or registered_at is null)")
+        assert unnumbered.fetchone()[0] == 0
+        actions = {a for (a,) in db.execute("select distinct action from hazard_event")}
+        assert {"submit", "approve", "register", "report_rectification", "reinspect_pass", "close", "supervise",
+                "reject"} <= actions, actions
+        # spread over months, none in the future
+        first, last = db.execute("select min(created_at), max(created_at) from hazard").fetchone()
+        assert first[:7] < last[:7]
+        assert db.execute("select count(*) from inspection").fetchone()[0] > 20
+        assert db.execute("select count(*) from inspection_plan").fetchone()[0] >= 9
+        assert db.execute("select count(*) from supervision").fetchone()[0] >= 1
+        assert db.execute("select count(*) from verification").fetchone()[0] >= 1
+        assert db.execute("select count(*) from work_submission").fetchone()[0] > 9
+        assert db.execute("select count(*) from tipoff").fetchone()[0] >= 3
+        # every notice the months queued counts as delivered: a conversation does not replay them
+        assert db.execute("select count(*) from reminder_outbox where status <> 'sent'").fetchone()[0] == 0
+        # the map's points: inside Chaoyang
+        lat_min, lat_max, lon_min, lon_max = db.execute(
+            "select min(latitude), max(latitude), min(longitude), max(longitude) from hazard").fetchone()
+        assert lat_min > 39.8 and lat_max < 40.1 and lon_min > 116.3 and lon_max < 116.7
+
+
+def test_the_office_named_gets_numbers_a_chart_a_ranking_a_map_and_a_registered_hazard(
+        demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    target, who = demo
+    assert "区安委会办公室" in who and "单位审核员" in who and "检查员" in who and "领导" in who
+    with _db(target) as db:
+        ledger = db.execute("select ledger_number from hazard where state = 'registered' order by id").fetchone()[0]
+    text = _chat(target, who, 10001, f"/status\n/rank\n/map\n/find {ledger}\n/quit\n", monkeypatch)
+    status = text.split("> /status", 1)[1].split("> /rank", 1)[0]
+    assert "[图片 " in status and "status" in status, status
+    counts = re.search(r"在账隐患 (\d+) 项", status)
+    assert counts and int(counts.group(1)) > 0, status
+    assert re.search(r"已销账 [1-9]", status), status
+    rank = text.split("> /rank", 1)[1].split("> /map", 1)[0]
+    assert "建外街道" in rank and "1. " in rank, rank
+    picture = text.split("> /map", 1)[1].split("> /find", 1)[0]
+    assert "[图片 " in picture and "map" in picture, picture
+    found = text.split("> /find", 1)[1]
+    assert ledger in found and "已挂账" in found, found
+    saved = [Path(m) for m in re.findall(r"\[图片 (\S+)\]", text)]
+    assert saved and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in saved)
+
+
+def test_the_same_seed_gives_the_same_district(demo: tuple[Path, str], tmp_path: Path) -> None:
+    target, who = demo
+    again = tmp_path / "again"
+    assert _make(again, 7) == who.replace(str(target), str(again))
+    query = ("select site_name, address, state, level, township_code, category, subtype, ledger_number, deadline, "
+             "latitude, longitude from hazard order by id")
+    with _db(target) as one, _db(again) as two:
+        assert one.execute(query).fetchall() == two.execute(query).fetchall()
+
+
+def test_a_second_run_refuses_without_reset(demo: tuple[Path, str], capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    target, _who = demo
+    capsys.readouterr()
+    assert cli_main(["demo", "--data-dir", str(target), "--hazards", "10"]) == 1
+    err = capsys.readouterr().err
+    assert "--reset" in err and str(target) in err
+    assert (target / MARKER).exists()
+    # a directory the demo did not make is never touched, not even with --reset
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "hazardbot.db").write_bytes(b"real data")
+    assert cli_main(["demo", "--data-dir", str(tmp_path / "mine"), "--reset"]) == 1
+    assert "不是演示数据目录" in capsys.readouterr().err
+    assert (tmp_path / "mine" / "hazardbot.db").read_bytes() == b"real data"
+    # nor a database given on the command line
+    assert cli_main(["demo", "--db", str(tmp_path / "x.db"), "--data-dir", str(tmp_path / "new")]) == 2
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_the_services_build_the_district_on_either_database(database_url: str, tmp_path: Path) -> None:
+    """The command keeps to SQLite; what it runs (``build_demo``) is the services', on PostgreSQL as well."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import func, select
+
+    from bot.core import open_core
+    from bot.demo import build_demo
+    from reminders.settings import ReminderSettings
+    from storage.models import Hazard
+
+    now = datetime.now(UTC)
+    start = (now.date().replace(day=1) - timedelta(days=150)).replace(day=1)
+    settings = Settings(database_url=database_url, data_dir=tmp_path)
+    reminders = ReminderSettings(campaign_start=start)
+    result = await build_demo(settings, reminders, now, seed=3, hazards=12, townships=1, say=lambda _line: None)
+    assert result.tally.hazards == 12
+    async with open_core(settings, reminders=reminders, migrate=False) as core, core.uow() as u:
+        states = dict((await u.session.exec(select(Hazard.state, func.count()).group_by(Hazard.state))).all())
+    assert set(states) == {s.value for s in HazardState}
