@@ -139,7 +139,7 @@ async def test_the_services_build_the_district_on_either_database(database_url: 
     from sqlmodel import func, select
 
     from bot.core import open_core
-    from bot.demo import build_demo
+    from bot.demo.district import build_demo
     from reminders.settings import ReminderSettings
     from storage.models import Hazard
 

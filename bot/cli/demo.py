@@ -70,7 +70,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.campaign import campaign_of
     from bot.clock import system_clock
-    from bot.demo import build_demo
+    from bot.demo.district import build_demo
     from reminders.settings import ReminderSettings
 
     if getattr(args, "database_url", None):

@@ -4,10 +4,11 @@ reported by one inspector and re-inspected by the other (方案 四(三): not th
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.demo import texts
 from bot.demo.people import UnitStaff
@@ -15,8 +16,22 @@ from bot.domain import HazardState
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_service import Document
 
-if TYPE_CHECKING:
-    from bot.demo.seed import DemoDistrict
+
+class DemoDistrict(Protocol):
+    """What a hazard's steps use of ``bot.demo.seed.DemoDistrict`` (a protocol, so that the seed, which makes the
+    steps, and the steps do not import each other)."""
+
+    rng: random.Random
+    cast: Any
+    core: Any
+    sv: Any
+    tally: Any
+
+    def hazard_type(self) -> tuple[str, list[str]]: ...
+
+    def where(self, staff: UnitStaff) -> tuple[str, str, float, float]: ...
+
+    async def submit_form(self, person: Any, form: str, data: dict[str, Any], **context: Any) -> Any: ...
 
 
 class HazardSteps:

@@ -514,7 +514,8 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     else:
         weighted = sum(plans[u][1] * closed_by_unit.get(u, 0) for u in plans)
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
-        ratio_target = (Decimal(weighted) / planned_closed / 100) if planned_closed else None
+        # the units' plan ratios weighted by their closed hazards, to 0.01 % like every other rate
+        ratio_target = (Decimal(weighted) / planned_closed / 100).quantize(Decimal("0.0001")) if planned_closed else None
     if unit_id is None:  # each unit's line counts the hazards of its scope, not only those it recorded
         more = await _closures(session, w, None, by_scope=True)
         added = {u: {k: closures.get(u, {}).get(k, 0) + more.get(u, {}).get(k, 0)
