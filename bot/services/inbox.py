@@ -30,6 +30,7 @@ from bot.services.inbox_due import Late, late_units, owed_in
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.summary import StatusRules, monthly_report_due
+from reminders.kind_words import KIND_NAMES
 from reminders.texts import _, text
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
@@ -169,13 +170,7 @@ def title_of(body: str, first_file: str | None = None) -> str:
 
 def kind_words(kind: str) -> str:
     """A submission kind in words (the locale being rendered, ``reminders.texts``)."""
-    return {
-        "work_info": _("work information or typical case"),
-        "summary": _("quarterly summary"),
-        "plan": _("annual inspection plan (Annex 3)"),
-        "lookback_report": _("lookback report"),
-        "implementation_plan": _("implementation plan"),
-    }.get(kind, kind)
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 def typical_case_notice(unit: str, kind: str, period: str, body: str, files: int) -> str:
