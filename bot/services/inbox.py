@@ -347,6 +347,15 @@ class InboxService:
                 raise NotFound()
             return await self._view(u.session, row)
 
+    async def _office_row(self, session: AsyncSession, actor: Actor, submission_id: int) -> WorkSubmission:
+        """The submission for an office action, the actor's roles read again in ``session``. Raises
+        ``NotOffice``, ``NotFound``."""
+        self.require_office(await current_actor(session, actor))
+        row = await session.get(WorkSubmission, submission_id)
+        if row is None:
+            raise NotFound()
+        return row
+
     async def _view(self, session: AsyncSession, row: WorkSubmission) -> SubmissionView:
         unit = await session.get(Unit, row.unit_id)
         by = await session.get(User, row.submitted_by) if row.submitted_by is not None else None
@@ -379,10 +388,7 @@ class InboxService:
         """Mark a submission a typical case (典型案例; idempotent). Raises ``NotOffice``, ``NotFound``."""
         self.require_office(actor)
         async with self._uow() as u:
-            self.require_office(await current_actor(u.session, actor))
-            row = await u.session.get(WorkSubmission, submission_id)
-            if row is None:
-                raise NotFound()
+            row = await self._office_row(u.session, actor, submission_id)
             if row.typical_at is None:
                 row.typical_at, row.typical_by = self._clock(), actor.user_id
                 u.session.add(row)
@@ -397,10 +403,7 @@ class InboxService:
         ``NotTypical``."""
         self.require_office(actor)
         async with self._uow() as u:
-            self.require_office(await current_actor(u.session, actor))
-            row = await u.session.get(WorkSubmission, submission_id)
-            if row is None:
-                raise NotFound()
+            row = await self._office_row(u.session, actor, submission_id)
             if row.typical_at is None:
                 raise NotTypical()
             now = self._clock()
