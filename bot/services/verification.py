@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import case, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage
@@ -115,6 +116,16 @@ async def claim_check(session: AsyncSession, actor: Actor, verification_id: int,
         await session.refresh(check)
         raise await checked_already(session, check)
     return check
+
+
+def _pending_checks() -> Select[Verification, Hazard, Unit]:
+    """The checks drawn and not yet recorded, each with its hazard and the hazard's unit (unordered)."""
+    return (
+        select(Verification, Hazard, Unit)
+        .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
+        .join(Unit, col(Unit.id) == col(Hazard.unit_id))
+        .where(Verification.result == "pending")
+    )
 
 
 class VerificationService:
@@ -219,11 +230,7 @@ class VerificationService:
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    select(Verification, Hazard, Unit)
-                    .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(Verification.result == "pending")
-                    .order_by(col(Verification.id))
+                    _pending_checks().order_by(col(Verification.id))
                 )
             ).all()
             return [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name)  # type: ignore[arg-type]
@@ -240,10 +247,7 @@ class VerificationService:
             number, offset = clamp_page(page, total)
             rows = (
                 await u.session.exec(
-                    select(Verification, Hazard, Unit)
-                    .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(Verification.result == "pending")
+                    _pending_checks()
                     .order_by(case((col(Hazard.level) == MAJOR, 0), else_=1), col(Verification.id))
                     .offset(offset).limit(PAGE_SIZE)
                 )
