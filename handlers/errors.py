@@ -36,6 +36,7 @@ from bot.forms.checks import Rejected
 from bot.i18n import locale_for
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
+from bot.update_middleware import NextHandler
 from handlers.error_texts import error_text
 from handlers.message_limits import clip, shorten
 
@@ -64,12 +65,7 @@ class RefusalScope(BaseMiddleware):
     """Update middleware: a fresh ``OnRefusal`` per update, in the data that both the handlers and this
     module's error handlers receive."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["on_refusal"] = OnRefusal()
         return await handler(event, data)
 
@@ -78,12 +74,7 @@ class ExplainBinding(BaseMiddleware):
     """Middleware of a router's observer: its handlers' refusals of permission to people with no role say
     how to bind (``OnRefusal.explain_binding``)."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         refusal = data.get("on_refusal")
         if refusal is not None:
             refusal.explain_binding = True

@@ -22,6 +22,7 @@ from bot.services.verification import DrawnSample, PendingCheck
 from handlers.errors import OnRefusal
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.lifecycle_common import press
+from handlers.list_pager import ListPager
 from handlers.message_edits import message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.office_batch import (
@@ -90,17 +91,8 @@ def _period(args: str | None, today: date) -> tuple[date, date] | None:
     return (start, end) if start and end else None
 
 
-async def queue(message: Message, actor: Actor, services: Services) -> None:
-    """``/office``: the first page of the hazards awaiting confirmation (挂账) or closure (销账)."""
-    text, keyboard = await office_page(actor, services, 0)
-    await message.answer(text, reply_markup=keyboard)
-
-
-async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
-    """A pager button of /office: the page read again from the database (clamped when the list has shrunk)."""
-    await query.answer()
-    text, keyboard = await office_page(actor, services, callback_data.n)
-    await show_in_place(message_of(query), text, keyboard)
+#: ``/office``: the first page of the hazards awaiting confirmation (挂账) or closure (销账).
+_pager = ListPager(office_page)
 
 
 async def register(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
@@ -146,9 +138,9 @@ async def turn_checks_page(query: CallbackQuery, callback_data: PageCb, actor: A
 def router() -> Router:
     r = Router(name="office")
     r.message.filter(F.chat.type == "private")
-    r.message.register(queue, Command("office"))
+    r.message.register(_pager.first_page, Command("office"))
     r.message.register(verify, Command("verify"))
-    r.callback_query.register(turn_page, PageCb.filter(F.v == OFFICE_VIEW))
+    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == OFFICE_VIEW))
     r.callback_query.register(turn_checks_page, PageCb.filter(F.v == VERIFY_VIEW))
     r.callback_query.register(turn_batch_page, PageCb.filter(F.v == BATCH_VIEW))
     r.callback_query.register(batch_button, BatchCb.filter(F.a.in_({"m", "t", "x", "q"})))

@@ -19,7 +19,8 @@ from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
 from handlers.hazard_view import outcome_text
 from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of, show_in_place
+from handlers.list_pager import ListPager
+from handlers.message_edits import message_of
 from handlers.paging import PageCb
 from handlers.queue_view import page_keyboard, page_text
 
@@ -42,17 +43,8 @@ async def _page(actor: Actor, services: Services, number: int) -> tuple[str, Inl
     return page_text(_("Hazards being rectified or awaiting re-inspection:"), page), page_keyboard(page, VIEW)
 
 
-async def queue(message: Message, actor: Actor, services: Services) -> None:
-    """``/rectify``: the first page of the hazards being rectified or waiting for re-inspection."""
-    text, keyboard = await _page(actor, services, 0)
-    await message.answer(text, reply_markup=keyboard)
-
-
-async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
-    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
-    await query.answer()
-    text, keyboard = await _page(actor, services, callback_data.n)
-    await show_in_place(message_of(query), text, keyboard)
+#: ``/rectify``: the first page of the hazards being rectified or waiting for re-inspection.
+_pager = ListPager(_page)
 
 
 async def link(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
@@ -86,9 +78,9 @@ async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 def router() -> Router:
     r = Router(name="rectification")
     r.message.filter(F.chat.type == "private")
-    r.message.register(queue, Command("rectify"))
+    r.message.register(_pager.first_page, Command("rectify"))
     r.message.register(link, Command("link"))
-    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
     r.callback_query.register(ask, HazardCb.filter(F.a.in_(set(_ASKED))))
     r.callback_query.register(set_level, HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
     return r

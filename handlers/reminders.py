@@ -38,6 +38,7 @@ from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
 from handlers.summaries import ranking_text
 from handlers.texts import q, role_name
+from reminders.kind_words import KIND_NAMES
 from reminders.submissions import Upload
 from storage.upload_kinds import check_size
 
@@ -67,13 +68,8 @@ class ReportStates(StatesGroup):
 
 
 def kind_name(kind: str) -> str:
-    return {
-        "work_info": _("work information or typical case"),
-        "summary": _("quarterly summary"),
-        "plan": _("annual inspection plan (Annex 3)"),
-        "lookback_report": _("lookback report"),
-        "implementation_plan": _("implementation plan"),
-    }[kind]
+    """A submission kind in words, in the chat's locale."""
+    return _(KIND_NAMES[kind])
 
 
 async def ask_phone(message: Message) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
@@ -16,7 +16,8 @@ from bot.services.lifecycle import Action
 from handlers.forms import open_form
 from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.lifecycle_common import allowed_case, press
-from handlers.message_edits import message_of, show_in_place
+from handlers.list_pager import ListPager
+from handlers.message_edits import message_of
 from handlers.paging import PageCb
 from handlers.queue_view import page_keyboard, page_text
 
@@ -28,17 +29,8 @@ async def _page(actor: Actor, services: Services, number: int) -> tuple[str, Inl
     return page_text(_("Hazards awaiting review:"), page), page_keyboard(page, VIEW)
 
 
-async def queue(message: Message, actor: Actor, services: Services) -> None:
-    """``/review``: the first page of the hazards waiting for the reviewer's decision."""
-    text, keyboard = await _page(actor, services, 0)
-    await message.answer(text, reply_markup=keyboard)
-
-
-async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
-    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
-    await query.answer()
-    text, keyboard = await _page(actor, services, callback_data.n)
-    await show_in_place(message_of(query), text, keyboard)
+#: ``/review``: the first page of the hazards waiting for the reviewer's decision.
+_pager = ListPager(_page)
 
 
 async def approve(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
@@ -56,8 +48,8 @@ async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, se
 def router() -> Router:
     r = Router(name="review")
     r.message.filter(F.chat.type == "private")
-    r.message.register(queue, Command("review"))
-    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.message.register(_pager.first_page, Command("review"))
+    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
     r.callback_query.register(approve, HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
     r.callback_query.register(reject, HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     return r

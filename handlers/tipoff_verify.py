@@ -24,7 +24,8 @@ from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
 from handlers.form_view import send_prompt
-from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place, show_keyboard
+from handlers.list_pager import ListPager
+from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
 from handlers.paging import PageCb, pager_row
 from handlers.queue_view import count_line
 from handlers.texts import q
@@ -81,17 +82,8 @@ async def _page(actor: Actor, services: Services, number: int) -> tuple[str, Inl
     return "\n".join(lines), builder.as_markup()
 
 
-async def queue(message: Message, actor: Actor, services: Services) -> None:
-    """``/tipoffs``: the first page of the tip-offs waiting for verification in the verifier's townships."""
-    text, keyboard = await _page(actor, services, 0)
-    await message.answer(text, reply_markup=keyboard)
-
-
-async def turn_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
-    """A pager button: the page read again from the database (clamped when the list has shrunk since)."""
-    await query.answer()
-    text, keyboard = await _page(actor, services, callback_data.n)
-    await show_in_place(message_of(query), text, keyboard)
+#: ``/tipoffs``: the first page of the tip-offs waiting for verification in the verifier's townships.
+_pager = ListPager(_page)
 
 
 async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Core, actor: Actor,
@@ -168,8 +160,8 @@ def router() -> Router:
     r = Router(name="tipoff_verify")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
-    r.message.register(queue, Command("tipoffs"))
-    r.callback_query.register(turn_page, PageCb.filter(F.v == VIEW))
+    r.message.register(_pager.first_page, Command("tipoffs"))
+    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
     r.callback_query.register(button, TipCb.filter())
     r.message.register(block, Command("block_sender", "unblock_sender"))
     return r

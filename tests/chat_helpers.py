@@ -12,6 +12,7 @@ from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
 from storage.models import Hazard
 from tests.conftest import Harness
+from tests.lifecycle_factories import hazard
 
 KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
@@ -85,3 +86,22 @@ async def report_rectification(chat: LocalChat, photo: Path) -> None:
     await chat.photo(photo)
     await chat.press("完成")
     await chat.press(SUBMIT)
+
+
+async def five_implementations_begun(h: Harness, base: int, home: str = "建外街道") -> LocalChat:
+    """A registered major hazard of ``home`` whose reviewer (王审核, user ``base + 1``) has answered the first of
+    the five implementations (责任: 房东张三) and is asked the next; the inspector is ``base``, the district
+    office ``base + 2``. Returns the reviewer's chat."""
+    await h.bind(base, "inspector", home, "李检查")
+    reviewer = await h.bind(base + 1, "reviewer", home, "王审核")
+    office = await h.bind(base + 2, "office", "区安委会办公室", "张办公室")
+    actor = await h.core.services.users.touch(telegram_address(base), "李检查", "zh-hans")
+    await hazard(h.core.uow, actor, level="重大隐患")
+    await open_first(reviewer, "/review")
+    await reviewer.press("审核通过")
+    await open_first(office, "/office")
+    await office.press("确认挂账")
+    await open_first(reviewer, "/find 张XX出租房")
+    await reviewer.press("填写五落实")
+    await reviewer.say("房东张三")
+    return reviewer

@@ -15,7 +15,7 @@ from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb
 from storage.db import create_engine, make_uow_factory
 from storage.models import Draft, Hazard, Membership, Unit
-from tests.chat_helpers import actor_of
+from tests.chat_helpers import actor_of, open_first
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, fill_hazard_until_review
 from tests.lifecycle_factories import hazard
@@ -103,8 +103,7 @@ async def test_a_reason_typed_after_the_role_was_removed_elsewhere_rejects_nothi
     reviewer = await h.bind(8302, "reviewer", HOME, "王审核")
     hid = await hazard(h.core.uow, await h.core.services.users.touch(telegram_address(8301), "李检查", "zh-hans"))
     second = await hazard(h.core.uow, await h.core.services.users.touch(telegram_address(8301), "李检查", "zh-hans"))
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     assert "理由" in reviewer.last_text()
     await _remove_elsewhere(database_url, await _user_id(h, reviewer))

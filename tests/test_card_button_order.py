@@ -4,7 +4,7 @@ out of habit approves, registers or passes — never rejects, fails or returns a
 from __future__ import annotations
 
 from bot.domain import HazardState
-from tests.chat_helpers import actor_of
+from tests.chat_helpers import actor_of, open_first
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -18,13 +18,11 @@ async def test_the_positive_action_is_the_first_button_of_each_card(harness: Har
     office = await h.bind(503, "office", OFFICE, "张办公室")
     creator = await actor_of(h, inspector)
     await hazard(h.core.uow, creator, state=HazardState.PENDING_REVIEW)
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     first = reviewer.buttons()[0].text
     assert "审核通过" in first and "驳回" in " ".join(b.text for b in reviewer.buttons()), first
 
     await hazard(h.core.uow, creator, state=HazardState.PENDING_CONFIRMATION, full_plan=True)
-    await office.say("/office")
-    await office.press(1)
+    await open_first(office, "/office")
     labels = [b.text for b in office.buttons()]
     assert "挂账" in labels[0] and any("驳回" in b for b in labels[1:]), labels

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.channels import telegram_address
 from storage.models import Hazard, Inspection
+from tests.chat_helpers import open_first
 from tests.conftest import Harness
 from tests.forms_flow import (
     PHOTOS,
@@ -35,8 +36,7 @@ async def _submit_after_photos(chat) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _card(chat, site: str) -> str:  # type: ignore[no-untyped-def]
-    await chat.say(f"/find {site}")
-    await chat.press(1)
+    await open_first(chat, f"/find {site}")
     return str(chat.last_text())
 
 

@@ -15,7 +15,7 @@ from bot.domain import HazardState
 from bot.services.case_view import event_lines
 from storage.models import Hazard, HazardEvent, Unit
 from storage.models_deadlines import DeadlineExtension
-from tests.chat_helpers import card, hazard_row, last_text, sent_to
+from tests.chat_helpers import card, hazard_row, last_text, open_first, sent_to
 from tests.conftest import TODAY, Harness
 from tests.document_reading import pdf_pages
 from tests.forms_flow import fill_hazard_until_review
@@ -49,8 +49,7 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     row = await hazard_row(h, hid)
     assert (row.site_name, row.state, row.version) == ("甲仓库（东院）", "pending_review", 2)
 
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     await reviewer.say("联系电话不对")
     await reviewer.press("提交")  # the rejection form's review card confirms
@@ -79,8 +78,7 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
     await inspector.press("修改：备注")
     await inspector.say("东院北侧")  # the form is open while the reviewer approves
 
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     await reviewer.press("审核通过")  # the same record goes on through the life cycle
     assert (await hazard_row(h, hid)).state == "pending_confirmation"
     # state re-checked when submitted: refused, nothing stored, the draft kept (the approval's notice came after)

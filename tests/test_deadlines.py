@@ -205,8 +205,7 @@ async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: 
     reviewer = await h.bind(342, "reviewer", HOME, "王审核")
     actor = await h.core.services.users.touch(telegram_address(341), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor)
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     await reviewer.say("地址不详，请补充门牌号")
     assert (await hazard_row(h, hid)).state == "pending_review"  # the card asks first

@@ -14,6 +14,7 @@ from docx import Document
 from bot.channels import telegram_address
 from bot.domain import HazardState
 from handlers.hazard_callbacks import CASE_FILE, HazardCb
+from tests.chat_helpers import open_first
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
@@ -30,8 +31,7 @@ async def test_the_card_hands_out_the_notice_and_the_case_file(harness: Harness)
     actor = await h.core.services.users.touch(telegram_address(301), "张办公室", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, site_name="某某仓库")
 
-    await office.say("/find 某某仓库")
-    await office.press(1)
+    await open_first(office, "/find 某某仓库")
     labels = [b.text for b in office.buttons()]
     assert "📄 隐患整改通知书（Word）" in labels and "📄 挂牌督办通知书（Word）" not in labels  # not supervised
     sent = await office.press("隐患整改通知书")
@@ -40,12 +40,10 @@ async def test_the_card_hands_out_the_notice_and_the_case_file(harness: Harness)
     body = "\n".join(p.text for p in Document(io.BytesIO(notice.data)).paragraphs)
     assert "某某仓库" in body and "区安委会办公室（盖章）" in body
 
-    await office.say("/find 某某仓库")
-    await office.press(1)
+    await open_first(office, "/find 某某仓库")
     assert "已出具：隐患整改通知书 朝隐整〔" in office.last_text()
 
-    await contact.say("/find 某某仓库")
-    await contact.press(1)
+    await open_first(contact, "/find 某某仓库")
     assert "📄 隐患整改通知书（Word）" not in [b.text for b in contact.buttons()]  # a contact issues nothing
     sent = await contact.press("一患一案")
     [pdf] = _documents(sent)

@@ -23,6 +23,7 @@ from tests.chat_helpers import (
     KEEP,
     SUBMIT,
     actor_of,
+    five_implementations_begun,
     hazard_row,
     last_text,
     open_first,
@@ -410,26 +411,9 @@ def test_losing_a_simultaneous_press_is_explained_as_such() -> None:
         assert "Someone else changed this hazard" in error_text(StaleAction(hazard_id=1))
 
 
-async def _five_implementations_begun(h: Harness, base: int) -> LocalChat:
-    """A registered major hazard whose unit reviewer has answered the first of the five implementations."""
-    await h.bind(base, "inspector", HOME, "李检查")
-    reviewer = await h.bind(base + 1, "reviewer", HOME, "王审核")
-    office = await h.bind(base + 2, "office", OFFICE, "张办公室")
-    actor = await h.core.services.users.touch(telegram_address(base), "李检查", "zh-hans")
-    await hazard(h.core.uow, actor, level="重大隐患")
-    await open_first(reviewer, "/review")
-    await reviewer.press("审核通过")
-    await open_first(office, "/office")
-    await office.press("确认挂账")
-    await open_first(reviewer, "/find 张XX出租房")
-    await reviewer.press("填写五落实")
-    await reviewer.say("房东张三")
-    return reviewer
-
-
 async def test_a_double_tap_in_the_five_implementations_answers_one_question(harness: Harness) -> None:
     h = harness
-    reviewer = await _five_implementations_begun(h, 411)
+    reviewer = await five_implementations_begun(h, 411)
     await reviewer.press(KEEP)
     await reviewer.say("1e3")  # an exponent is no way to write an amount
     assert last_text(h, reviewer).startswith("⚠️ 请输入数字"), last_text(h, reviewer)
@@ -451,7 +435,7 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
 
 async def test_a_command_typed_mid_answers_runs_and_the_form_keeps_them(harness: Harness) -> None:
     h = harness
-    reviewer = await _five_implementations_begun(h, 421)
+    reviewer = await five_implementations_begun(h, 421)
     sent = await reviewer.say("/find 张XX出租房")
     texts = reviewer.texts(sent)
     assert "张XX出租房" in texts[-1], texts  # the command is answered

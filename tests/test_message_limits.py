@@ -12,6 +12,7 @@ from aiogram.methods import EditMessageText, SendMessage
 
 from bot.local_chat import LocalChat
 from handlers.message_limits import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, clip, shorten, utf16_len
+from tests.chat_helpers import open_first
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 
@@ -203,14 +204,12 @@ async def test_an_emoji_description_fits_the_card_the_question_and_the_review(ha
     await inspector.press("提交")
     assert "隐患已提交" in inspector.last_text()
 
-    await inspector.say("/find 张XX出租房")
-    await inspector.press(1)
+    await open_first(inspector, "/find 张XX出租房")
     card = assert_sendable(last_html(h, inspector))
     assert "隐患描述：🔥🔥" in card and "🔥…\n" in card
     assert_card_complete(card)
 
-    await reviewer.say("/review")
-    await reviewer.press(1)
+    await open_first(reviewer, "/review")
     assert assert_sendable(last_html(h, reviewer)) == card
     assert any("审核通过" in b.text for b in reviewer.buttons())
 
@@ -228,8 +227,7 @@ async def test_a_4000_character_description_keeps_the_rest_of_the_card(harness: 
     assert len(text) == 4000
     inspector = await h.bind(903, "inspector", "110105001", "王检查")
     await _hazard_with(h, inspector, text, measures="措施" * 2000)
-    await inspector.say("/find 张XX出租房")
-    await inspector.press(1)
+    await open_first(inspector, "/find 张XX出租房")
     card = assert_sendable(last_html(h, inspector))
     assert_card_complete(card)
     shown = card.split("隐患描述：", 1)[1].split("\n", 1)[0]

@@ -19,6 +19,7 @@ from bot.channels import telegram_address
 from bot.domain import HazardState
 from storage.models import Photo
 from storage.models_lifecycle import Rectification
+from tests.chat_helpers import open_first
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, finish_hazard
 from tests.hostile_images import (
@@ -151,8 +152,7 @@ async def test_in_the_rectification_step_a_heic_with_no_type_is_a_photo_not_a_do
     actor = await h.core.services.users.touch(telegram_address(74007), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     chat = h.chat(74007, "李检查")
-    await chat.say("/rectify")
-    await chat.press(1)
+    await open_first(chat, "/rectify")
     await chat.press("报告整改")
     for _ in range(2):  # responsibility: skip; measures: keep (registered: no deadline; 一般隐患: no funds, no plan)
         await chat.press(1)

@@ -12,7 +12,7 @@ from bot.domain import HazardState
 from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Hazard, HazardEvent, Photo
 from storage.models_lifecycle import Supervision, Verification
-from tests.chat_helpers import actor_of, last_text, sent_to
+from tests.chat_helpers import actor_of, last_text, open_first, sent_to
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
@@ -33,8 +33,7 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.PENDING_CONFIRMATION,
                        level="重大隐患", full_plan=True)
 
-    await office.say("/office")
-    await office.press(1)
+    await open_first(office, "/office")
     await office.press("确认挂账")
     prompt = [t for t in sent_to(h, office2) if "重大隐患已挂账" in t]
     assert prompt and "区政府" in prompt[-1]  # every officer is prompted, not only the one who registered it
@@ -70,8 +69,7 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
         "区政府", "刘领导（主管副主任）", "2018-11-15")
 
     # the same level twice is refused and nothing is recorded
-    await office2.say("/find 张XX出租房")
-    await office2.press(1)
+    await open_first(office2, "/find 张XX出租房")
     await office2.press("挂牌督办")
     await office2.press("区政府")
     await office2.say("再次督办")
@@ -92,11 +90,9 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
                        rectified_by=await actor_of(h, inspector))
 
-    await reviewer.say("/find 张XX出租房")
-    await reviewer.press(1)
+    await open_first(reviewer, "/find 张XX出租房")
     assert not [b for b in reviewer.buttons() if "退回销账申请" in b.text]  # the office's alone
-    await office.say("/office")
-    await office.press(1)
+    await open_first(office, "/office")
     await office.press("退回销账申请")
     assert "退回理由" in last_text(h, office)
     await office.say("验收照片看不清灭火器位置，请重新复查")
@@ -115,8 +111,7 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
     assert not [t for t in sent_to(h, reinspector) if "销账申请被退回" in t]  # no re-inspection was recorded by them
 
     # the old button again: the hazard is no longer awaiting closure, nothing changes
-    await office.say("/find 张XX出租房")
-    await office.press(1)
+    await open_first(office, "/find 张XX出租房")
     assert not [b for b in office.buttons() if "退回销账申请" in b.text]
     async with h.core.uow() as u:
         assert len((await u.session.exec(select(HazardEvent).where(HazardEvent.hazard_id == hid))).all()) == len(events)
@@ -129,8 +124,7 @@ async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_ph
     office = await h.bind(422, "office", OFFICE, "张办公室")
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
                        rectified_by=await actor_of(h, inspector))
-    await office.say("/office")
-    await office.press(1)
+    await open_first(office, "/office")
     await office.press("销账")
     await office.say("现场复核无误，同意销账")
     await office.photo(photos_dir / "landscape_1.jpg")

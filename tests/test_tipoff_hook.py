@@ -11,14 +11,14 @@ from bot.services.tipoff_records import on_hazard_state_changed
 from handlers.callbacks import TipCb
 from storage.models import Hazard
 from storage.models_tipoffs import TipOff
+from tests.chat_helpers import open_first
 from tests.tipoff_helpers import SANLITUN, last, report, tipoff, user_id, verify_as_hazard
 
 REPORTER = 880_004_001
 
 
 async def _open(inspector) -> None:  # type: ignore[no-untyped-def]
-    await inspector.say("/tipoffs")
-    await inspector.press(1)
+    await open_first(inspector, "/tipoffs")
 
 
 async def _verified(harness, inspector_id: int):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.channels import telegram_address
 from storage.models import Hazard
+from tests.chat_helpers import open_first
 from tests.tipoff_helpers import SANLITUN, report, sent_to, tipoff, verify_as_hazard
 
 REPORTER = 880_005_001
@@ -17,8 +18,7 @@ async def test_registration_by_the_office_reaches_the_reporter(harness) -> None:
     await harness.bind(700_052, "reviewer", SANLITUN)
     await harness.bind(700_053, "office", "区安委会办公室")
     number = await report(harness.chat(REPORTER))
-    await inspector.say("/tipoffs")
-    await inspector.press(1)
+    await open_first(inspector, "/tipoffs")
     await verify_as_hazard(inspector)
     async with harness.core.uow() as u:
         hazard_id = (await u.session.exec(select(Hazard.id))).one()

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -80,6 +80,19 @@ OnCreated = Callable[[AsyncSession, Draft], Awaitable[None]]
 def is_public_form(form_key: str) -> bool:
     """True for forms anyone may fill in, bound or not (``roles = ["public"]``: the public's tip-offs)."""
     return Role.PUBLIC.value in load_form(form_key).roles
+
+
+class _Turn(NamedTuple):
+    """One answer being applied to an open draft, inside the locked unit of work of ``FormService._act``:
+    ``today`` is the configured zone's date, ``locale`` the one the prompts are rendered in."""
+
+    session: AsyncSession
+    actor: Actor
+    draft: Draft
+    walk: FormWalk
+    state: FormState
+    today: date
+    locale: str
 
 
 class FormService:
@@ -254,7 +267,8 @@ class FormService:
             error: Rejected | None = None
             notice: tuple[str, dict[str, Any]] | None = None
             try:
-                outcome = await self._apply(uow.session, actor, draft, walk, state, action, locale)
+                turn = _Turn(uow.session, actor, draft, walk, state, self._today(), locale)
+                outcome = await self._apply(turn, action)
             except Rejected as rejected:
                 error, outcome = rejected, None
                 state = _state(draft)  # a rejected answer changes nothing
@@ -313,25 +327,16 @@ class FormService:
         await uow.commit()
         return Prompt("late_after_close", draft_id=last.id or 0, public=not actor.is_bound)
 
-    async def _apply(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        draft: Draft,
-        walk: FormWalk,
-        state: FormState,
-        action: FormAction,
-        locale: str,
-    ) -> Prompt | tuple[str, dict[str, Any]] | None:
+    async def _apply(self, turn: _Turn, action: FormAction) -> Prompt | tuple[str, dict[str, Any]] | None:
+        walk, state, locale = turn.walk, turn.state, turn.locale
         spec = self._limits(walk.current(state))
-        today = self._today()
         if isinstance(action, NavAnswer):
             # "cancel" and "continue" act on the whole form, whichever question is showing; "discard" was
             # confirmed for the form as it stood when asked, not after more answers
             step_bound = action.op not in (Nav.CANCEL, Nav.STAY)
             if step_bound and action.step is not None and action.step != _position(walk, spec, state):
                 raise StaleAction()
-            return await self._nav(session, actor, draft, walk, state, action.op, spec, today, locale)
+            return await self._nav(turn, action.op, spec)
         if isinstance(action, EditAnswer):
             if not 0 <= action.field_index < len(walk.spec.fields):
                 raise StaleAction()
@@ -344,7 +349,7 @@ class FormService:
                     return _document(walk, state, late, action, locale)
                 limits = self._limits(late)
                 assert limits is not None  # the field of an album is a photos field
-                return await self._photo(session, actor, draft, walk, state, limits, action, locale)
+                return await self._photo(turn, limits, action)
         if isinstance(action, PinMoved):  # before the refusals below: a live location's update is never answered
             return _move_pin(walk, state, spec, action)
         if spec is None:
@@ -354,7 +359,7 @@ class FormService:
         if isinstance(action, PickAnswer):
             if action.step != _position(walk, spec, state):
                 raise StaleAction()
-            await self._pick(session, draft, walk, state, spec, action.index, today, locale)
+            await self._pick(turn, spec, action.index)
             return None
         if isinstance(action, LocationAnswer):
             if spec.type != "location":
@@ -377,11 +382,11 @@ class FormService:
             walk.store(state, value)
             return ("pin_saved", {})
         if isinstance(action, PhotoAnswer):
-            return await self._photo(session, actor, draft, walk, state, spec, action, locale)
+            return await self._photo(turn, spec, action)
         if isinstance(action, DocumentAnswer):
             return _document(walk, state, spec, action, locale)
         assert isinstance(action, TextAnswer)
-        walk.accept(state, await self._parse_text(session, draft, state, spec, action.text, today, locale))
+        walk.accept(state, await self._parse_text(turn, spec, action.text))
         self._guess(walk, state)
         return None
 
@@ -410,9 +415,8 @@ class FormService:
         if unit is not None:
             state.data[spec.key] = unit.name
 
-    async def _parse_text(
-        self, session: AsyncSession, draft: Draft, state: FormState, spec: FieldSpec, text: str, today: date, locale: str
-    ) -> Any:
+    async def _parse_text(self, turn: _Turn, spec: FieldSpec, text: str) -> Any:
+        session, _, draft, _, state, today, locale = turn
         kind = spec.type
         if kind == "text":
             return parse_text(spec, text)
@@ -450,17 +454,8 @@ class FormService:
             raise Rejected("expected_photo")
         raise Rejected("use_buttons")
 
-    async def _pick(
-        self,
-        session: AsyncSession,
-        draft: Draft,
-        walk: FormWalk,
-        state: FormState,
-        spec: FieldSpec,
-        index: int,
-        today: date,
-        locale: str,
-    ) -> None:
+    async def _pick(self, turn: _Turn, spec: FieldSpec, index: int) -> None:
+        session, _, draft, walk, state, today, locale = turn
         options: list[Resolved] = await resolve_options(session, spec, state, locale, today, draft.context.get("unit_id"))
         if not 0 <= index < len(options):
             raise StaleAction()
@@ -485,18 +480,8 @@ class FormService:
             return
         walk.accept(state, picked)
 
-    async def _nav(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        draft: Draft,
-        walk: FormWalk,
-        state: FormState,
-        op: Nav,
-        spec: FieldSpec | None,
-        today: date,
-        locale: str,
-    ) -> Prompt | tuple[str, dict[str, Any]] | None:
+    async def _nav(self, turn: _Turn, op: Nav, spec: FieldSpec | None) -> Prompt | tuple[str, dict[str, Any]] | None:
+        session, _, draft, walk, state, today, locale = turn
         if op == Nav.STAY:
             return None
         if op in (Nav.CANCEL, Nav.DISCARD):
@@ -505,7 +490,7 @@ class FormService:
             session.add(draft)
             return Prompt("cancelled", form_key=draft.form, form_title=load_form(draft.form).title(locale), draft_id=draft.id or 0)
         if op == Nav.SUBMIT:
-            return await self._submit(session, actor, draft, walk, state, today, locale)
+            return await self._submit(turn)
         if op == Nav.BACK:
             if spec is not None and spec.type == "tree" and "tree_category" in state.context:
                 state.context.pop("tree_category")
@@ -542,17 +527,8 @@ class FormService:
             walk.accept(state, value)
         return None
 
-    async def _photo(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        draft: Draft,
-        walk: FormWalk,
-        state: FormState,
-        spec: FieldSpec,
-        action: PhotoAnswer,
-        locale: str,
-    ) -> Prompt | tuple[str, dict[str, Any]]:
+    async def _photo(self, turn: _Turn, spec: FieldSpec, action: PhotoAnswer) -> Prompt | tuple[str, dict[str, Any]]:
+        session, actor, draft, walk, state, _, locale = turn
         if spec.type != "photos":
             raise Rejected("unexpected_photo", expected=spec.type)
         photos = list(state.data.get(spec.key) or [])
@@ -585,10 +561,8 @@ class FormService:
         state.data[spec.key] = photos
         return _received(state, spec, action.media_group_id, len(photos), locale)
 
-    async def _submit(
-        self, session: AsyncSession, actor: Actor, draft: Draft, walk: FormWalk, state: FormState, today: date,
-        locale: str,
-    ) -> Prompt | tuple[str, dict[str, Any]]:
+    async def _submit(self, turn: _Turn) -> Prompt | tuple[str, dict[str, Any]]:
+        session, actor, draft, walk, state, today, locale = turn
         if state.step is not None:
             raise Rejected("finish_first")
         # ``context["not_required"]``: required fields this draft may leave empty (a correction of a record that

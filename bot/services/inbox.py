@@ -30,6 +30,7 @@ from bot.services.inbox_due import Late, late_units, owed_in
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.summary import StatusRules, monthly_report_due
+from reminders.kind_words import KIND_NAMES
 from reminders.texts import _, text
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
@@ -172,13 +173,7 @@ def title_of(body: str, first_file: str | None = None) -> str:
 
 def kind_words(kind: str) -> str:
     """A submission kind in words (the locale being rendered, ``reminders.texts``)."""
-    return {
-        "work_info": _("work information or typical case"),
-        "summary": _("quarterly summary"),
-        "plan": _("annual inspection plan (Annex 3)"),
-        "lookback_report": _("lookback report"),
-        "implementation_plan": _("implementation plan"),
-    }.get(kind, kind)
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 def typical_case_notice(unit: str, kind: str, period: str, body: str, files: int) -> str:
@@ -355,6 +350,15 @@ class InboxService:
                 raise NotFound()
             return await self._view(u.session, row)
 
+    async def _office_row(self, session: AsyncSession, actor: Actor, submission_id: int) -> WorkSubmission:
+        """The submission for an office action, the actor's roles read again in ``session``. Raises
+        ``NotOffice``, ``NotFound``."""
+        self.require_office(await current_actor(session, actor))
+        row = await session.get(WorkSubmission, submission_id)
+        if row is None:
+            raise NotFound()
+        return row
+
     async def _view(self, session: AsyncSession, row: WorkSubmission) -> SubmissionView:
         unit = await session.get(Unit, row.unit_id)
         by = await session.get(User, row.submitted_by) if row.submitted_by is not None else None
@@ -387,10 +391,7 @@ class InboxService:
         """Mark a submission a typical case (典型案例; idempotent). Raises ``NotOffice``, ``NotFound``."""
         self.require_office(actor)
         async with self._uow() as u:
-            self.require_office(await current_actor(u.session, actor))
-            row = await u.session.get(WorkSubmission, submission_id)
-            if row is None:
-                raise NotFound()
+            row = await self._office_row(u.session, actor, submission_id)
             if row.typical_at is None:
                 row.typical_at, row.typical_by = self._clock(), actor.user_id
                 u.session.add(row)
@@ -405,10 +406,7 @@ class InboxService:
         ``NotTypical``."""
         self.require_office(actor)
         async with self._uow() as u:
-            self.require_office(await current_actor(u.session, actor))
-            row = await u.session.get(WorkSubmission, submission_id)
-            if row is None:
-                raise NotFound()
+            row = await self._office_row(u.session, actor, submission_id)
             if row.typical_at is None:
                 raise NotTypical()
             now = self._clock()

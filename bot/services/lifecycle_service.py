@@ -153,6 +153,35 @@ def _check_plan(plan: FiveImplementations) -> None:
         raise InvalidValue(field=key)
 
 
+async def run_step(
+    uow: UowFactory,
+    clock: Clock,
+    actor: Actor,
+    work: Callable[[Transitions], Awaitable[Outcome]],
+    session: AsyncSession | None = None,
+) -> Outcome:
+    """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``: who is
+    told is ``bot.services.step_notices.STEP_NOTICES``); the outcome names those told. With ``session``, in
+    the caller's unit of work (a form's submission, ``bot.services.form_submitters``): the caller commits,
+    or rolls back on an error (and the form stays as it was); else in its own, retried on a serialization
+    conflict (``run_retrying``)."""
+    if session is not None:
+        t = Transitions(session, clock())
+        outcome = await work(t)
+        told = await queue_step_notices(session, outcome, actor, t.now)
+        return replace(outcome, notify=told)
+
+    async def once() -> Outcome:
+        async with uow() as u:
+            t = Transitions(u.session, clock())
+            outcome = await work(t)
+            told = await queue_step_notices(u.session, outcome, actor, t.now)
+            await u.commit()
+            return replace(outcome, notify=told)
+
+    return await run_retrying(once)
+
+
 class LifecycleService:
     """The life cycle use cases. ``clock`` gives the aware current time; dates are Asia/Shanghai."""
 
@@ -167,31 +196,20 @@ class LifecycleService:
     async def _run(
         self, actor: Actor, work: Callable[[Transitions], Awaitable[Outcome]], session: AsyncSession | None = None
     ) -> Outcome:
-        """One unit of work: the step, and the notices it owes queued with it (``queue_step_notices``: who is
-        told is ``bot.services.step_notices.STEP_NOTICES``); the outcome names those told. With ``session``, in
-        the caller's unit of work (a form's submission, ``bot.services.form_submitters``): the caller commits,
-        or rolls back on an error (and the form stays as it was)."""
-        if session is not None:
-            t = Transitions(session, self._clock())
-            outcome = await work(t)
-            told = await queue_step_notices(session, outcome, actor, t.now)
-            return replace(outcome, notify=told)
-
-        async def once() -> Outcome:
-            async with self._uow() as u:
-                t = Transitions(u.session, self._clock())
-                outcome = await work(t)
-                told = await queue_step_notices(u.session, outcome, actor, t.now)
-                await u.commit()
-                return replace(outcome, notify=told)
-
-        return await run_retrying(once)
+        """``run_step`` with this service's unit of work and clock."""
+        return await run_step(self._uow, self._clock, actor, work, session)
 
     def _today(self) -> date:
         return self._clock.today()
 
     def _new_deadline(self, deadline: date | None) -> date:
         return checked_new_deadline(deadline, self._today())
+
+    def _check_visit_date(self, inspected_on: date) -> None:
+        """An on-site visit (复查, 回头看) is recorded on a past or today's date (the configured zone). Raises
+        ``InvalidValue`` for a future date."""
+        if inspected_on > self._today():
+            raise InvalidValue(field="inspected_on", value=inspected_on.isoformat())
 
     async def add_photo(
         self,
@@ -372,19 +390,9 @@ class LifecycleService:
 
         return await self._run(actor, work, session)
 
-    async def reinspect(
-        self,
-        actor: Actor,
-        hazard_id: int,
-        inspected_on: date,
-        passed: bool,
-        photo_ids: Sequence[int] = (),
-        new_deadline: date | None = None,
-        note: str | None = None,
-        *,
-        inspectors: str | None = None,
-        session: AsyncSession | None = None,
-    ) -> Outcome:
+    async def reinspect(self, actor: Actor, hazard_id: int, inspected_on: date, passed: bool,
+                        photo_ids: Sequence[int] = (), new_deadline: date | None = None, note: str | None = None, *,
+                        inspectors: str | None = None, session: AsyncSession | None = None) -> Outcome:
         """Record the on-site re-inspection (复查, 方案 四(三)): 复查合格 → closure_requested (the office is
         asked to close), 复查不合格 → registered with ``new_deadline`` (the reporter and the unit's contacts are told;
         ``STEP_NOTICES``). ``inspected_on`` (date in the configured zone) and ``inspectors`` (the names of those
@@ -393,8 +401,7 @@ class LifecycleService:
         ``DeadlineInPast`` for a failure without a valid new deadline, ``InvalidValue`` for a future date."""
         action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
         deadline = None if passed else self._new_deadline(new_deadline)
-        if inspected_on > self._today():
-            raise InvalidValue(field="inspected_on", value=inspected_on.isoformat())
+        self._check_visit_date(inspected_on)
 
         async def work(t: Transitions) -> Outcome:
             hazard, target = await t.begin(actor, hazard_id, action)
@@ -416,8 +423,7 @@ class LifecycleService:
             await t.attach_photos(actor, hazard, photo_ids, PhotoStage.REINSPECTION)
             event = await t.move(
                 actor, hazard, action, target, note=note, photo_ids=photo_ids, changes=changes,
-                data={"inspected_on": inspected_on.isoformat(), "result": result, "inspectors": inspectors,
-                      "new_deadline": deadline.isoformat() if deadline else None},
+                data=_visit_data(inspected_on, inspectors, deadline, result=result),
             )
             record = Reinspection(
                 hazard_id=hazard_id, rectification_id=last.id if last else None, inspected_on=inspected_on,
@@ -481,25 +487,14 @@ class LifecycleService:
 
     # ---- December lookback (方案 四(四), 二(一)1) --------------------------------------------------
 
-    async def lookback(
-        self,
-        actor: Actor,
-        hazard_id: int,
-        inspected_on: date,
-        rebound: bool,
-        photo_ids: Sequence[int] = (),
-        new_deadline: date | None = None,
-        note: str | None = None,
-        *,
-        inspectors: str | None = None,
-        session: AsyncSession | None = None,
-    ) -> Outcome:
+    async def lookback(self, actor: Actor, hazard_id: int, inspected_on: date, rebound: bool,
+                       photo_ids: Sequence[int] = (), new_deadline: date | None = None, note: str | None = None, *,
+                       inspectors: str | None = None, session: AsyncSession | None = None) -> Outcome:
         """Re-inspect a closed hazard during the lookback (回头看). No rebound: recorded, stays closed.
         Rebound (反弹): back to registered with ``new_deadline`` and a reason (``note``); the unit's reviewers
         are told. ``inspected_on`` and ``inspectors`` are kept on the event's data as for ``reinspect``.
         Raises ``ReasonRequired``, ``DeadlineRequired``, ``DeadlineInPast``, ``InvalidValue`` for a future date."""
-        if inspected_on > self._today():
-            raise InvalidValue(field="inspected_on", value=inspected_on.isoformat())
+        self._check_visit_date(inspected_on)
         action = Action.LOOKBACK_REBOUND if rebound else Action.LOOKBACK_PASS
         deadline = self._new_deadline(new_deadline) if rebound else None
         text = _reason(note, action) if rebound else note
@@ -513,8 +508,7 @@ class LifecycleService:
                 await move_plan_deadline(t.session, hazard, deadline)
             event = await t.move(
                 actor, hazard, action, target, note=text, photo_ids=photo_ids, changes=changes,
-                data={"inspected_on": inspected_on.isoformat(), "rebound": rebound, "inspectors": inspectors,
-                      "new_deadline": deadline.isoformat() if deadline else None},
+                data=_visit_data(inspected_on, inspectors, deadline, rebound=rebound),
             )
             record = LookbackCheck(
                 hazard_id=hazard_id, year=inspected_on.year, inspected_on=inspected_on, rebound=rebound,
@@ -546,6 +540,13 @@ class LifecycleService:
             return _outcome(hazard, event)
 
         return await self._run(actor, work)
+
+
+def _visit_data(inspected_on: date, inspectors: str | None, deadline: date | None, **found: object) -> dict[str, Any]:
+    """The event data of an on-site visit (复查, 回头看) for its 附件1 row: its date, what was found (``found``),
+    who went (free text) and the new deadline (ISO dates, ``None`` when none)."""
+    return {"inspected_on": inspected_on.isoformat(), **found, "inspectors": inspectors,
+            "new_deadline": deadline.isoformat() if deadline else None}
 
 
 def _outcome(

@@ -12,13 +12,14 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage
@@ -31,9 +32,9 @@ from bot.services.lifecycle_errors import (
     ReasonRequired,
     checked_new_deadline,
 )
-from bot.services.lifecycle_service import move_plan_deadline, run_retrying
+from bot.services.lifecycle_service import move_plan_deadline, run_retrying, run_step
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
-from bot.services.transitions import Outcome, Transitions, queue_step_notices
+from bot.services.transitions import Outcome, Transitions
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
 from storage.models_lifecycle import Verification, VerificationSample
@@ -115,6 +116,16 @@ async def claim_check(session: AsyncSession, actor: Actor, verification_id: int,
         await session.refresh(check)
         raise await checked_already(session, check)
     return check
+
+
+def _pending_checks() -> Select[Verification, Hazard, Unit]:
+    """The checks drawn and not yet recorded, each with its hazard and the hazard's unit (unordered)."""
+    return (
+        select(Verification, Hazard, Unit)
+        .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
+        .join(Unit, col(Unit.id) == col(Hazard.unit_id))
+        .where(Verification.result == "pending")
+    )
 
 
 class VerificationService:
@@ -219,11 +230,7 @@ class VerificationService:
         async with self._uow() as u:
             rows = (
                 await u.session.exec(
-                    select(Verification, Hazard, Unit)
-                    .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(Verification.result == "pending")
-                    .order_by(col(Verification.id))
+                    _pending_checks().order_by(col(Verification.id))
                 )
             ).all()
             return [PendingCheck(v.id, h.id, h.ledger_number, h.site_name, unit.name)  # type: ignore[arg-type]
@@ -240,10 +247,7 @@ class VerificationService:
             number, offset = clamp_page(page, total)
             rows = (
                 await u.session.exec(
-                    select(Verification, Hazard, Unit)
-                    .join(Hazard, col(Hazard.id) == col(Verification.hazard_id))
-                    .join(Unit, col(Unit.id) == col(Hazard.unit_id))
-                    .where(Verification.result == "pending")
+                    _pending_checks()
                     .order_by(case((col(Hazard.level) == MAJOR, 0), else_=1), col(Verification.id))
                     .offset(offset).limit(PAGE_SIZE)
                 )
@@ -252,69 +256,41 @@ class VerificationService:
                      for v, h, unit in rows]
             return Page(items, total, number)
 
-    async def record(
-        self,
-        actor: Actor,
-        verification_id: int,
-        passed: bool,
-        note: str | None = None,
-        photo_ids: Sequence[int] = (),
-        new_deadline: date | None = None,
-        *,
-        session: AsyncSession | None = None,
-    ) -> Outcome:
+    async def record(self, actor: Actor, verification_id: int, passed: bool, note: str | None = None,
+                     photo_ids: Sequence[int] = (), new_deadline: date | None = None, *,
+                     session: AsyncSession | None = None) -> Outcome:
         """Record the result of a drawn check. Passed: the hazard stays closed. Failed: rebound (反弹) — back to
         registered with ``new_deadline`` and the reason ``note``; the unit's reviewers and contacts are told.
         Raises ``NotFound``, ``AlreadyDone`` (someone recorded it), ``ReasonRequired``, ``DeadlineRequired``,
         ``DeadlineInPast``, and the transition errors."""
-        self._require_office(actor)
-        deadline = self._check_failure(passed, note, new_deadline)
+        deadline = self._check_result(actor, passed, note, new_deadline)
 
-        async def step(session: AsyncSession) -> Outcome:
-            """The check in ``session``'s unit of work (committed by the caller)."""
-            t = Transitions(session, self._clock())
-            check = await claim_check(session, actor, verification_id, passed, note, photo_ids, t.now)
-            outcome = await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
-                                             verification_id)
-            told = await queue_step_notices(session, outcome, actor, t.now)
-            return replace(outcome, notify=told)
+        async def work(t: Transitions) -> Outcome:
+            check = await claim_check(t.session, actor, verification_id, passed, note, photo_ids, t.now)
+            return await self._transition(t, actor, check.hazard_id, passed, note, photo_ids, deadline,
+                                          verification_id)
 
-        if session is not None:
-            return await step(session)
+        return await run_step(self._uow, self._clock, actor, work, session)
 
-        async def once() -> Outcome:
-            async with self._uow() as u:
-                outcome = await step(u.session)
-                await u.commit()
-                return outcome
-
-        return await run_retrying(once)
-
-    async def verify(
-        self,
-        actor: Actor,
-        hazard_id: int,
-        passed: bool,
-        note: str | None = None,
-        photo_ids: Sequence[int] = (),
-        new_deadline: date | None = None,
-    ) -> Outcome:
+    async def verify(self, actor: Actor, hazard_id: int, passed: bool, note: str | None = None,
+                     photo_ids: Sequence[int] = (), new_deadline: date | None = None) -> Outcome:
         """A check of a closed hazard outside any sample (e.g. after a tip-off); same rules as ``record``."""
+        deadline = self._check_result(actor, passed, note, new_deadline)
+
+        async def work(t: Transitions) -> Outcome:
+            outcome = await self._transition(t, actor, hazard_id, passed, note, photo_ids, deadline, None)
+            t.session.add(Verification(hazard_id=hazard_id, result="passed" if passed else "failed", note=note,
+                                       photo_ids=list(photo_ids), checked_by=actor.user_id, checked_at=t.now))
+            return outcome
+
+        return await run_step(self._uow, self._clock, actor, work)
+
+    def _check_result(self, actor: Actor, passed: bool, note: str | None, new_deadline: date | None) -> date | None:
+        """Who may record a check and what a failure needs: the new deadline of a failure, ``None`` for a pass.
+        Raises ``NotBound``, ``PermissionDenied`` (no district scope), ``ReasonRequired``, ``DeadlineRequired``,
+        ``DeadlineInPast``."""
         self._require_office(actor)
-        deadline = self._check_failure(passed, note, new_deadline)
-
-        async def once() -> Outcome:
-            async with self._uow() as u:
-                t = Transitions(u.session, self._clock())
-                check = Verification(hazard_id=hazard_id, result="passed" if passed else "failed", note=note,
-                                     photo_ids=list(photo_ids), checked_by=actor.user_id, checked_at=t.now)
-                outcome = await self._transition(t, actor, hazard_id, passed, note, photo_ids, deadline, None)
-                told = await queue_step_notices(u.session, outcome, actor, t.now)
-                u.session.add(check)
-                await u.commit()
-                return replace(outcome, notify=told)
-
-        return await run_retrying(once)
+        return self._check_failure(passed, note, new_deadline)
 
     def _check_failure(self, passed: bool, note: str | None, new_deadline: date | None) -> date | None:
         if passed:

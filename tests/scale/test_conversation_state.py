@@ -14,6 +14,7 @@ from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from storage.fsm_storage import SqlStorage
 from storage.models_scale import ConversationState
+from tests.chat_helpers import five_implementations_begun, open_first
 from tests.conftest import TODAY, open_harness
 from tests.lifecycle_factories import hazard
 
@@ -25,21 +26,7 @@ async def test_five_implementations_half_typed_before_a_restart_are_finished_aft
 ) -> None:
     clock = fixed_clock(TODAY)
     async with open_harness(database_url, tmp_path, clock, stored_state=True) as h:
-        await h.bind(401, "inspector", HOME, "李检查")
-        reviewer = await h.bind(402, "reviewer", HOME, "王审核")
-        office = await h.bind(403, "office", OFFICE, "张办公室")
-        actor = await h.core.services.users.touch(telegram_address(401), "李检查", "zh-hans")
-        await hazard(h.core.uow, actor, level="重大隐患")
-        await reviewer.say("/review")
-        await reviewer.press(1)
-        await reviewer.press("审核通过")
-        await office.say("/office")
-        await office.press(1)
-        await office.press("确认挂账")
-        await reviewer.say("/find 张XX出租房")
-        await reviewer.press(1)
-        await reviewer.press("填写五落实")
-        await reviewer.say("房东张三")       # responsibility
+        reviewer = await five_implementations_begun(h, 401, HOME)  # answered: the responsibility
         await reviewer.press("保持当前值")   # measures
         await reviewer.say("2.5")            # funds (万元); the deadline is asked next
         assert "整改时限" in reviewer.last_text()
@@ -52,8 +39,7 @@ async def test_five_implementations_half_typed_before_a_restart_are_finished_aft
         await reviewer.press("提交")
         assert "更新五落实" in reviewer.last_text(), reviewer.last_text()
         office = h.chat(403, "张办公室")
-        await office.say("/find 张XX出租房")
-        await office.press(1)
+        await open_first(office, "/find 张XX出租房")
         card = office.last_text()
         assert "责任：房东张三" in card and "资金（万元）：2.5" in card and "预案：专人值守" in card, card
         async with h.core.engine.connect() as conn:  # the form kept no conversation state (/find keeps its filters)
