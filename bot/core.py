@@ -128,7 +128,7 @@ def build_services(
         plans=PlanService(uow, clock, rules.campaign),
         evidence=evidence,
         contacts=ContactService(uow, sheets),
-        work_reports=WorkReportService(uow, clock, file_store),
+        work_reports=WorkReportService(uow, clock, file_store, earliest=rules.campaign.issued),
         lifecycle=lifecycle,
         verification=verification,
         find=find,

@@ -10,11 +10,12 @@ next ones add their text and files to it (at most ``MAX_FILES`` files)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import Role
@@ -56,6 +57,40 @@ def period_of(kind: str, day: date) -> str:
     raise ValueError(f"unknown submission kind {kind!r}")
 
 
+def previous_period(kind: str, day: date) -> str | None:
+    """The period before the one ``day`` falls in, for the kinds owed every month or quarter (None for yearly
+    kinds): ``2019-02`` for work information on a March day, ``2018-Q4`` for a summary in 2019's first quarter."""
+    if kind == "work_info":
+        year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+        return f"{year}-{month:02d}"
+    if kind == "summary":
+        quarter = (day.month - 1) // 3
+        return f"{day.year}-Q{quarter}" if quarter else f"{day.year - 1}-Q4"
+    return None
+
+
+LATE_GRACE_DAYS = 10
+"""In the first days of a month (a quarter), a unit that has not filed the previous one is sending that one late."""
+
+
+async def period_owed(session: AsyncSession, unit_id: int, kind: str, day: date, earliest: date) -> str:
+    """The period a new submission of ``unit_id`` on ``day`` counts for: the previous month (quarter) when the unit
+    has not filed it yet and ``day`` is within ``LATE_GRACE_DAYS`` of the new period's start — November's work
+    information sent on 2 December is November's, late, not December's (方案 五(二): one a month) — else the
+    period ``day`` falls in (``period_of``). Periods that ended before
+    ``earliest`` (the plan's date) were never owed."""
+    current = period_of(kind, day)
+    previous = previous_period(kind, day)
+    starts = day.replace(day=1) if kind == "work_info" else date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if previous is None or starts - timedelta(days=1) <= earliest:  # the previous period ended by the plan's date
+        return current
+    if (day - starts).days >= LATE_GRACE_DAYS:  # well into the new period: what is sent is the new period's
+        return current
+    filed = (await session.exec(select(WorkSubmission.id).where(  # type: ignore[call-overload]
+        WorkSubmission.unit_id == unit_id, WorkSubmission.kind == kind, WorkSubmission.period == previous))).first()
+    return current if filed is not None else previous
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file as received: its bytes (not yet trusted), the name the sender gave it, ``role`` ``photo`` (a
@@ -78,10 +113,13 @@ class Submitted:
 class WorkReportService:
     """Takes what units submit; ``store``: where the files' bytes go (content-addressed)."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, store: PhotoStore | None = None) -> None:
+    def __init__(self, uow: UowFactory, clock: Clock, store: PhotoStore | None = None,
+                 earliest: date = date(2018, 9, 30)) -> None:
+        """``earliest``: the campaign plan's date (``Campaign.issued``); no period that ended by it is owed."""
         self._uow = uow
         self._clock = clock
         self._store = store
+        self._earliest = earliest
 
     def units_of(self, actor: Actor) -> list[tuple[int, str]]:
         """The units ``actor`` may submit for (contact, leader, reviewer, inspector or office there)."""
@@ -112,7 +150,8 @@ class WorkReportService:
             if unit_id not in dict(self.units_of(await current_actor(u.session, actor))):
                 raise PermissionDenied()  # the role was taken away since the update's actor was loaded
             if into is None:
-                row = WorkSubmission(unit_id=unit_id, kind=kind, period=period_of(kind, self._clock().date()),
+                period = await period_owed(u.session, unit_id, kind, self._clock.today(), self._earliest)
+                row = WorkSubmission(unit_id=unit_id, kind=kind, period=period,
                                      text=text[:TEXT_LIMIT], submitted_by=actor.user_id, submitted_at=self._clock())
                 u.session.add(row)
                 await u.session.flush()

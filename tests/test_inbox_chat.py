@@ -244,3 +244,25 @@ async def test_a_long_text_is_shown_whole_across_messages(database_url: str, tmp
         shown = office.texts(await office.press(1))
         assert len(shown) == 5 and shown[0].startswith("朝外街道 · 季度工作总结 · 2018-Q4")
         assert "".join(shown[1:]) == body
+
+
+async def test_a_report_sent_early_in_a_month_for_the_month_before_counts_for_that_month(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with inbox_harness(database_url, tmp_path, datetime(2018, 12, 3, 9, 0, tzinfo=SHANGHAI)) as (h, moving):
+        contact = await h.bind(9301, "contact", "建外街道", "李联系")
+        await contact.say("/report_info")
+        await contact.press("工作信息或典型案例")
+        await contact.say("十一月工作信息（迟报）")
+        assert "已收到2018-11的工作信息或典型案例" in contact.last_text(), contact.last_text()  # late, but November's
+        await contact.say("/done")
+        await contact.say("/report_info")
+        await contact.press("工作信息或典型案例")
+        await contact.say("十二月工作信息")
+        assert "已收到2018-12的工作信息或典型案例" in contact.last_text(), contact.last_text()  # November is filed
+        await contact.say("/done")
+        moving.at = datetime(2019, 1, 20, 9, 0, tzinfo=SHANGHAI)  # well into January: January's, whatever is owed
+        await contact.say("/report_info")
+        await contact.press("工作信息或典型案例")
+        await contact.say("一月工作信息")
+        assert "已收到2019-01的工作信息或典型案例" in contact.last_text(), contact.last_text()
