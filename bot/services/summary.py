@@ -52,7 +52,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import Campaign
 from bot.clock import Clock
-from bot.domain import HazardState
+from bot.domain import DISTRICT_OFFICE_CODE, HazardState
 from bot.services.hazard_query import (
     OPEN_STATES,
     in_unit_scope,
@@ -453,7 +453,7 @@ async def _late_monthly(session: AsyncSession, period: str, unit_id: int | None)
         .where(WorkSubmission.unit_id == Unit.id, WorkSubmission.kind == WORK_INFO, WorkSubmission.period == period)
         .exists()
     )
-    stmt = select(Unit.id).where(~submitted)  # type: ignore[call-overload]
+    stmt = select(Unit.id).where(~submitted, Unit.code != DISTRICT_OFFICE_CODE)  # type: ignore[call-overload]  # the office owes none
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     return {int(u) for (u,) in (await session.exec(stmt)).all()}
