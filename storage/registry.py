@@ -71,6 +71,12 @@ def supervising_departments() -> tuple[UnitEntry, ...]:
     return tuple(u for u in departments() if u.duties)
 
 
+def reporting_codes() -> tuple[str, ...]:
+    """Codes of the units that owe the campaign's reports (方案 五(二): 各街乡、各部门、各功能区管委会 — those with
+    hazard duties in 方案 三); 区安委会办公室, which receives them, and units without duties owe none."""
+    return tuple(u.code for u in registry() if u.duties)
+
+
 def by_code(code: str) -> UnitEntry | None:
     for unit in registry():
         if unit.code == code:

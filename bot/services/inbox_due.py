@@ -24,10 +24,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import Campaign
-from bot.domain import DISTRICT_OFFICE_CODE
 from reminders.calendar import WorkCalendar
 from storage.models import Unit
 from storage.models_reminders import WorkSubmission
+from storage.registry import reporting_codes
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,7 @@ async def late_units(session: AsyncSession, owed: Owed, today: date, unit_id: in
                WorkSubmission.period == owed.period)
         .exists()
     )
-    # the office receives the reports and owes none itself
-    stmt = select(Unit.id, Unit.name).where(~sent, Unit.code != DISTRICT_OFFICE_CODE).order_by(col(Unit.id))
+    stmt = select(Unit.id, Unit.name).where(~sent, col(Unit.code).in_(reporting_codes())).order_by(col(Unit.id))
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     rows = tuple((int(i or 0), str(n)) for i, n in (await session.exec(stmt)).all())

@@ -52,7 +52,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaign import Campaign
 from bot.clock import Clock
-from bot.domain import DISTRICT_OFFICE_CODE, HazardState
+from bot.domain import HazardState
 from bot.services.hazard_query import (
     OPEN_STATES,
     in_unit_scope,
@@ -68,7 +68,7 @@ from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
-from storage.registry import by_code
+from storage.registry import by_code, reporting_codes
 
 RECTIFICATION_TARGET = Decimal("0.90")
 UPDATE_INTERVAL = timedelta(days=15)
@@ -453,7 +453,7 @@ async def _late_monthly(session: AsyncSession, period: str, unit_id: int | None)
         .where(WorkSubmission.unit_id == Unit.id, WorkSubmission.kind == WORK_INFO, WorkSubmission.period == period)
         .exists()
     )
-    stmt = select(Unit.id).where(~submitted, Unit.code != DISTRICT_OFFICE_CODE)  # type: ignore[call-overload]  # the office owes none
+    stmt = select(Unit.id).where(~submitted, col(Unit.code).in_(reporting_codes()))  # type: ignore[call-overload]
     if unit_id is not None:
         stmt = stmt.where(Unit.id == unit_id)
     return {int(u) for (u,) in (await session.exec(stmt)).all()}
