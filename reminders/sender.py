@@ -428,7 +428,7 @@ class Sender:
         finally:
             # the Bot API has the request once it answered: the chat's next one starts a full interval later
             answered = time.monotonic() + self.cfg.per_chat_interval
-            self._chat_ready[row.chat_id] = max(self._chat_ready.get(row.chat_id, 0.0), answered)
+            self._chat_ready[_chat_id(row)] = max(self._chat_ready.get(_chat_id(row), 0.0), answered)
         self.stats.sent += 1
         self._settle(Outcome("sent", row.id, at=self.clock(), message_id=message.message_id))
         return "sent"
