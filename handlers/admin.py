@@ -4,6 +4,9 @@ ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit'
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -30,6 +33,11 @@ def _role(text: str) -> Role | None:
     return None if role == Role.PUBLIC else role
 
 
+def _local(at: datetime, tz: ZoneInfo) -> datetime:
+    """``at`` (stored in UTC; naive means UTC) in the deployment's zone: people read Beijing time everywhere."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz)
+
+
 def user_line(user: UserRoles) -> str:
     """``#id name (tg 123): roles`` — the channel short for Telegram, named for any other."""
     roles = "；".join(f"{q(unit)} {role_name(role)}" for role, unit in user.roles) or "—"
@@ -37,7 +45,7 @@ def user_line(user: UserRoles) -> str:
     return f"#{user.user_id} {q(user.full_name)} ({channel} {q(user.address.address)}): {roles}"
 
 
-async def invite(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
+async def invite(message: Message, command: CommandObject, actor: Actor, services: Services, core: Core) -> None:
     """``/invite ROLE UNIT``: a one-time invite code for ROLE at UNIT. Raises ``PermissionDenied``,
     ``UnknownUnit``, ``RoleNotForUnit`` (answered by ``handlers.errors``)."""
     parts = (command.args or "").split(maxsplit=1)
@@ -46,16 +54,19 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
         await message.answer(_("Send /invite ROLE UNIT, e.g. /invite inspector 建外街道. Roles: {roles}").format(roles=ROLES))
         return
     issued = await services.admin.issue(actor, role, parts[1].strip())
-    await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until} UTC).\n"
+    tz = core.clock.tz
+    zone = _("Beijing time") if str(tz) == "Asia/Shanghai" else str(tz)
+    await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until}, {zone}).\n"
                            "The person sends /bind {code}").format(
-        role=role_name(role), unit=q(issued.unit_name), code=issued.code, until=f"{issued.expires_at:%Y-%m-%d %H:%M}"))
+        role=role_name(role), unit=q(issued.unit_name), code=issued.code,
+        until=f"{_local(issued.expires_at, tz):%Y-%m-%d %H:%M}", zone=zone))
 
 
-async def invites(message: Message, actor: Actor, services: Services) -> None:
+async def invites(message: Message, actor: Actor, services: Services, core: Core) -> None:
     """``/invites``: the unused invite codes the sender may see. Raises ``PermissionDenied``."""
     pending = await services.admin.pending_invites(actor)
     lines = [_("Unused invite codes:")] + [
-        f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {p.expires_at:%Y-%m-%d}" for p in pending
+        f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {_local(p.expires_at, core.clock.tz):%Y-%m-%d}" for p in pending
     ]
     await message.answer(clip("\n".join(lines if pending else lines + [_("Nothing here.")])))
 

@@ -165,7 +165,10 @@ def test_the_readme_walk_reaches_a_registered_hazard_and_a_status_with_numbers(t
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "level=error" not in run.stderr and "Traceback" not in run.stderr, run.stderr[-3000:]
     out = run.stdout
+    # the three optional questions the README says are skipped are skipped (跳过 moves with the departments' count)
+    assert "• 上级集团公司名称：—" in out and "• 所属区行业部门：—" in out and "• 所属市行业部门：—" in out, out[-6000:]
     assert f"运行 {program} invite --role" in out  # the banner names the program as it was started
     assert (tmp_path / "hazardbot-try" / "hazardbot.db").exists()  # the README's data directory, not the default
     assert "确认挂账。当前状态：已挂账，整改中。" in out and "在账隐患 1 项" in out, out[-3000:]

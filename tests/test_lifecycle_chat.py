@@ -17,7 +17,7 @@ from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb, SuperviseCb
-from storage.models import Draft, Hazard, HazardEvent
+from storage.models import Draft, Hazard, HazardEvent, InviteCode
 from storage.models_lifecycle import RectificationPlan
 from tests.chat_helpers import (
     KEEP,
@@ -344,6 +344,10 @@ async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harne
     await office.say("/invite reviewer 建外街道")
     code = last_text(h, office).split("/bind ")[-1].strip()
     assert len(code) == 8 and "建外街道" in last_text(h, office)
+    async with h.core.uow() as u:  # the expiry in the deployment's zone, as everywhere else (not UTC)
+        expires = (await u.session.exec(select(InviteCode).where(InviteCode.code == code))).one().expires_at
+    local = (expires if expires.tzinfo else expires.replace(tzinfo=UTC)).astimezone(h.core.clock.tz)
+    assert f"（有效期至 {local:%Y-%m-%d %H:%M}，北京时间）" in last_text(h, office), last_text(h, office)
     await office.say("/invites")
     assert code in last_text(h, office)
     await office.say(f"/revoke {code}")
