@@ -16,6 +16,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
@@ -39,9 +40,18 @@ ERROR_LINES = 30
 def _rate(r: Rate, without_base: str) -> str:
     """``"37.5%（3/8）"``; ``without_base`` says why there is no rate when the denominator is 0
     (no plan filed, nothing registered), instead of an "x/0" nobody can read."""
+    opening, _separator, closing = _marks()
     if not r.denominator:
-        return f"—（{without_base}）"
-    return f"{r.percent()}（{r.numerator}/{r.denominator}）"
+        return f"—{opening}{without_base}{closing}"
+    return f"{r.percent()}{opening}{r.numerator}/{r.denominator}{closing}"
+
+
+def _marks() -> tuple[str, str, str]:
+    """Brackets and list separator of the update's language: full-width Chinese ones, or English ones."""
+    i18n = I18n.get_current(no_error=True)
+    if i18n is not None and i18n.current_locale.startswith("en"):
+        return " (", ", ", ")"
+    return "（", "、", "）"
 
 
 def _target(r: Rate) -> str:
@@ -54,7 +64,8 @@ def status_text(report: StatusReport) -> str:
     st = report.status
     s = st.by_state
     lines = [
-        _("<b>{scope}: hazard campaign status</b> (as of {date})").format(scope=q(st.scope_name), date=st.as_of.isoformat()),
+        _("<b>{scope}: hazard campaign status</b> (as of {date})").format(
+            scope=_("The district") if st.unit_id is None else q(st.scope_name), date=st.as_of.isoformat()),
         _("Open: {open} (registered {registered}, rectified {rectified}, closure requested {requested}); closed {closed}; awaiting review {pending}").format(
             open=st.open, registered=s.get("registered", 0), rectified=s.get("rectified", 0),
             requested=s.get("closure_requested", 0), closed=s.get("closed", 0),
@@ -95,10 +106,11 @@ def status_text(report: StatusReport) -> str:
 
 
 def _names(names: list[str], shown: int = 8) -> str:
-    """``（A、B、…）`` of the first ``shown`` unit names, escaped; empty for none."""
+    """``（A、B、…）`` of the first ``shown`` unit names, escaped (`` (A, B, …)`` for English); empty for none."""
     if not names:
         return ""
-    return "（" + "、".join(q(n) for n in names[:shown]) + ("…" if len(names) > shown else "") + "）"
+    opening, separator, closing = _marks()
+    return opening + separator.join(q(n) for n in names[:shown]) + ("…" if len(names) > shown else "") + closing
 
 
 def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:

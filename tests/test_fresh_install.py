@@ -23,3 +23,17 @@ async def test_a_fresh_district_shows_units_not_started_apart_and_the_active_uni
     ranking = office.last_text().splitlines()
     assert HOME in ranking[1], ranking[:3]  # the first line under the title
     assert "尚未开始" in ranking[2], ranking[:3]
+
+
+async def test_an_english_status_names_the_district_and_lists_in_english(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(711, "inspector", HOME, "Li")
+    office = await h.bind(712, "office", OFFICE, "Zhang")
+    office_en = h.chat(712, "Zhang", "en")
+    await hazard(h.core.uow, await actor_of(h, inspector))
+    await office_en.say("/status")
+    text = office_en.last_text()
+    assert text.startswith("The district: hazard campaign status"), text
+    assert "Units not started yet (nothing recorded or reported): 82 (" in text and "（" not in text, text
+    await office.say("/status")
+    assert office.last_text().startswith("全区城市安全隐患治理情况"), office.last_text()
