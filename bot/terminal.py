@@ -140,6 +140,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
     session = LocalSession(on_request=printer)
     interactive = stdin.isatty()
     async with open_core(settings) as core:
+        printer.names.update(await _known_names(core.uow))
         bot = build_bot(settings, session)
         dp = build_dispatcher(core, SqlStorage(core.engine))  # a half-answered input survives /quit
         factory = UpdateFactory()
@@ -167,6 +168,19 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
                 print(f"  ! {_mistake(line, exc)}", file=out, flush=True)
         await bot.session.close()
     return 0
+
+
+async def _known_names(uow: Any, limit: int = 20_000) -> dict[int, str]:
+    """The names of the people this database knows (Telegram id → name), so that a notice to someone met in an
+    earlier session is labelled with their name, not only their id."""
+    from sqlmodel import select
+
+    from storage.models import User
+
+    async with uow() as u:
+        rows = (await u.session.exec(
+            select(User.address, User.full_name).where(User.channel == "telegram").limit(limit))).all()
+    return {int(address): name for address, name in rows if address.isdigit() and name}
 
 
 def _mistake(line: str, exc: Exception) -> str:

@@ -52,3 +52,11 @@ def test_a_message_to_someone_else_names_its_recipient_and_as_keeps_names(tmp_pa
     lines = [line for line in out.getvalue().splitlines() if line]
     assert lines == ["[机器人] 您的举报已受理", "[机器人 → 张科长（20001）] 新的举报待核实",
                      "[机器人 → 用户30003（30003）] 待审核"], lines
+
+
+def test_a_person_met_in_an_earlier_session_keeps_their_name(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    asyncio.run(run_chat(settings, 20002, "王科长", "zh-hans", stdin=io.StringIO("/start\n/quit\n"), out=io.StringIO()))
+    out = io.StringIO()
+    asyncio.run(run_chat(settings, 4848, "市民", "zh-hans", stdin=io.StringIO("/as 20002\n/quit\n"), out=out))
+    assert "以用户 20002「王科长」" in out.getvalue(), out.getvalue()  # the name the database keeps, not 用户20002
