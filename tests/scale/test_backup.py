@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,3 +190,16 @@ async def test_run_holds_the_serving_lock_while_it_polls_or_serves_the_webhook(
     assert seen == ["refused"]
     with exclusive(db):  # released when run returned
         pass
+
+
+def test_a_bot_started_during_a_restore_waits_for_it_then_serves(tmp_path: Path) -> None:
+    db = tmp_path / "hazardbot.db"
+    with ExitStack() as restoring:
+        restoring.enter_context(exclusive(db))
+        bot = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", HOLD_LIKE_RUN, f"sqlite+aiosqlite:///{db}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert bot.stderr is not None  # (a bot that did not wait would serve, stop and close stderr: "" here)
+        assert "a restore of" in bot.stderr.readline()  # it waits, serving nothing yet
+    out, _ = bot.communicate(timeout=60)  # the restore ended: it takes the lock, serves, stops (no input)
+    assert out == "serving\n" and bot.returncode == 0
