@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.serving_lock import DatabaseInUse, exclusive
+
 
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message says why and what to do."""
@@ -92,20 +94,35 @@ def restore_sqlite(backup_file: Path, db_file: Path, *, force: bool = False, now
     """Replace ``db_file`` by ``backup_file`` (checked first). Stop the bot before restoring.
 
     An existing ``db_file`` is kept as ``<name>.before-restore-<timestamp>`` (returned) and is only
-    replaced with ``force``; raises ``BackupError`` otherwise or when the backup is damaged.
+    replaced with ``force``; raises ``BackupError`` otherwise, when the backup is damaged, or while a
+    serving process (``run``, ``chat``) has the database open: it holds the serving lock
+    (``bot.serving_lock``), which the restore takes exclusively so no running bot's writes are lost.
     """
     if not backup_file.is_file():
         raise BackupError(f"no backup file at {backup_file}")
     _check(backup_file)
+    if db_file.exists() and not force:
+        raise BackupError(f"{db_file} exists; stop the bot and pass --force to replace it")
+    _make_dir(db_file.parent, "database directory")
+    try:
+        with exclusive(db_file):
+            return _replace(backup_file, db_file, now)
+    except DatabaseInUse as exc:
+        raise BackupError(
+            f"机器人正在运行（hazardbot run 或 hazardbot chat 正在使用 {db_file}），请先停止再恢复："
+            "服务用 systemctl stop hazardbot，终端对话输入 /quit。\n"
+            f"the bot is running (hazardbot run or hazardbot chat has {db_file} open; lock {exc.args[0]}): "
+            "stop it first (systemctl stop hazardbot; /quit in a terminal chat), then restore"
+        ) from exc
+
+
+def _replace(backup_file: Path, db_file: Path, now: datetime | None) -> Path | None:
     kept: Path | None = None
     if db_file.exists():
-        if not force:
-            raise BackupError(f"{db_file} exists; stop the bot and pass --force to replace it")
         kept = db_file.with_name(f"{db_file.name}.before-restore-{_stamp(now)}")
         backup_sqlite_to(db_file, kept)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    _make_dir(db_file.parent, "database directory")
     backup_sqlite_to(backup_file, db_file)
     return kept
 

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     backup.add_argument("--to", dest="dest", help="directory for the backup (default DATA_DIR/backups)")
     backup.set_defaults(func=_backup)
 
-    restore = sub.add_parser("restore", help="replace the SQLite database by a backup (stop the bot first)")
+    restore = sub.add_parser("restore", help="replace the SQLite database by a backup (refused while the bot runs: stop it first)")
     restore.add_argument("file", type=input_file, help="a hazardbot-*.db file made by `hazardbot backup`")
     restore.add_argument("--force", action="store_true", help="replace an existing database (it is kept aside)")
     restore.set_defaults(func=_restore)
@@ -47,8 +47,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
     url = settings.effective_database_url
     if not url.startswith("sqlite"):
-        print("restore is for SQLite; for PostgreSQL use pg_restore (see `hazardbot backup` and the README)",
-              file=sys.stderr)
+        print("restore is for SQLite; for PostgreSQL stop every instance, then use pg_restore "
+              "(see `hazardbot backup` and docs/operations.md)", file=sys.stderr)
         return 2
     try:
         kept = restore_sqlite(args.file, sqlite_path(url), force=args.force)

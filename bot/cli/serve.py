@@ -78,13 +78,16 @@ def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.serving_lock import serving
     from bot.terminal import run_chat
 
-    return await run_chat(settings, args.user_id, args.name, args.lang)
+    with serving(settings.effective_database_url):  # restore refuses while this is held
+        return await run_chat(settings, args.user_id, args.name, args.lang)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.polling import run_polling
+    from bot.serving_lock import serving
 
     if args.api_url:
         settings.api_url = args.api_url
@@ -101,7 +104,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             print(exc)
             return 2
-        await run_webhook(settings, args.webhook, args.listen)
+        with serving(settings.effective_database_url):  # restore refuses while this is held
+            await run_webhook(settings, args.webhook, args.listen)
         return 0
-    await run_polling(settings)
+    with serving(settings.effective_database_url):
+        await run_polling(settings)
     return 0

@@ -3,10 +3,13 @@ at backup time; ``pg_dump`` for PostgreSQL, or exact instructions where it is mi
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 import sqlite3
 import subprocess
-from contextlib import closing
+import sys
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from bot.backup import BackupError, backup_postgres, backup_sqlite, pg_dump_comm
 from bot.cli import main as cli_main
 from bot.core import open_core
 from bot.domain import Role
+from bot.serving_lock import DatabaseInUse, exclusive
 from bot.settings import Settings
 from storage.models import InviteCode
 
@@ -107,3 +111,95 @@ def test_without_pg_dump_the_exact_commands_are_printed_without_the_password(tmp
     assert "pg_restore --clean --if-exists --no-owner --dbname=ledger hazardbot-20261129T120005Z.pgdump" in text
     assert "s3cret" not in text
     assert pg_dump_command(url, tmp_path).env == {"PGPASSWORD": "s3cret"}
+
+
+def _serving_process(data_dir: Path, *command: str) -> tuple[subprocess.Popen[str], str]:
+    """``hazardbot --data-dir DATA_DIR COMMAND…`` in a process of its own, stdin a pipe kept open; returns it and
+    its first line, once printed (for ``chat`` the banner, after it took the serving lock and opened the database)."""
+    env = {k: v for k, v in os.environ.items() if k != "HAZARDBOT_DATABASE_URL"} | {"PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))",
+         "--data-dir", str(data_dir), *command],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first, proc.communicate(timeout=60)[1]
+    return proc, first
+
+
+HOLD_LIKE_RUN = """
+import sys
+from bot.serving_lock import serving
+with serving(sys.argv[1]):
+    print("serving", flush=True)
+    sys.stdin.read()
+"""
+
+
+async def test_restore_is_refused_while_a_bot_process_serves_and_accepted_once_it_ended(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data)
+    await _issue(settings, 1)
+    made = backup_sqlite(data / "hazardbot.db", tmp_path / "bk")
+    await _issue(settings, 1)  # after the backup: the state a restore would roll back
+    restore = ["--data-dir", str(data), "restore", str(made), "--force"]
+
+    url = settings.effective_database_url
+    with subprocess.Popen(  # noqa: S603  (holds the lock as `run` does, until its stdin closes or it is killed)
+            [sys.executable, "-c", HOLD_LIKE_RUN, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "serving\n"
+            chat, banner = _serving_process(data, "chat")  # a second serving process shares the lock
+            with chat:
+                assert banner.startswith("本地对话模式")
+                assert cli_main(restore) == 1
+                err = capsys.readouterr().err
+                assert "机器人正在运行" in err and "请先停止再恢复" in err and "systemctl stop hazardbot" in err
+                assert await _invites(settings) == 2  # nothing replaced, nothing kept aside
+                assert not list(data.glob("hazardbot.db.before-restore-*"))
+                chat.communicate("/quit\n", timeout=60)  # the terminal chat ends; `run` still holds the lock
+                assert chat.returncode == 0
+            assert cli_main(restore) == 1
+            assert "机器人正在运行" in capsys.readouterr().err
+        finally:
+            holder.kill()  # SIGKILL: a crashed bot leaves no stale lock
+    assert cli_main(restore) == 0
+    assert "previous database kept as" in capsys.readouterr().out
+    assert await _invites(settings) == 1
+
+
+@pytest.mark.parametrize("webhook", [False, True])
+async def test_run_holds_the_serving_lock_while_it_polls_or_serves_the_webhook(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, webhook: bool) -> None:
+    import bot.polling
+    import bot.webhook
+
+    db = tmp_path / "data" / "hazardbot.db"
+    seen: list[str] = []
+
+    async def serve(*args: object) -> None:  # stands in for the Bot API loop: is a restore refused meanwhile?
+        with pytest.raises(DatabaseInUse), exclusive(db):
+            pass
+        seen.append("refused")
+
+    monkeypatch.setenv("HAZARDBOT_TOKEN", "123456:ABC")
+    monkeypatch.setattr(bot.webhook if webhook else bot.polling, "run_webhook" if webhook else "run_polling", serve)
+    extra = ["--webhook", "https://bot.example.org/hook"] if webhook else []
+    assert await asyncio.to_thread(cli_main, ["--data-dir", str(tmp_path / "data"), "run", *extra]) == 0
+    assert seen == ["refused"]
+    with exclusive(db):  # released when run returned
+        pass
+
+
+def test_a_bot_started_during_a_restore_waits_for_it_then_serves(tmp_path: Path) -> None:
+    db = tmp_path / "hazardbot.db"
+    with ExitStack() as restoring:
+        restoring.enter_context(exclusive(db))
+        bot = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", HOLD_LIKE_RUN, f"sqlite+aiosqlite:///{db}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert bot.stderr is not None  # (a bot that did not wait would serve, stop and close stderr: "" here)
+        assert "a restore of" in bot.stderr.readline()  # it waits, serving nothing yet
+    out, _ = bot.communicate(timeout=60)  # the restore ended: it takes the lock, serves, stops (no input)
+    assert out == "serving\n" and bot.returncode == 0
