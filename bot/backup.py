@@ -31,18 +31,18 @@ def _stamp(now: datetime | None) -> str:
 def _make_dir(path: Path, what: str) -> None:
     """Create the directory ``path`` (and its parents); raises ``BackupError`` saying why it cannot be."""
     if path.exists() and not path.is_dir():
-        raise BackupError(f"the {what} {path} is a file, not a directory")
+        raise BackupError(f"{what} {path} 是一个文件，不是目录")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BackupError(f"cannot create the {what} {path}: {exc.strerror or exc}") from exc
+        raise BackupError(f"无法创建{what} {path}：{exc.strerror or exc}") from exc
 
 
 def sqlite_path(database_url: str) -> Path:
     """The file of a ``sqlite+aiosqlite:///…`` URL; raises ``BackupError`` for an in-memory database."""
     database = make_url(database_url).database
     if not database or database == ":memory:":
-        raise BackupError("an in-memory SQLite database cannot be backed up")
+        raise BackupError("内存中的 SQLite 数据库无法备份")
     return Path(database)
 
 
@@ -50,11 +50,11 @@ def backup_sqlite(db_file: Path, dest_dir: Path, now: datetime | None = None) ->
     """Copy ``db_file`` to ``dest_dir/hazardbot-<UTC timestamp>.db`` with SQLite's online backup API
     (a consistent snapshot even while the bot writes; WAL content included). Returns the new file."""
     if not db_file.exists():
-        raise BackupError(f"no database at {db_file}")
-    _make_dir(dest_dir, "backup directory")
+        raise BackupError(f"没有数据库：{db_file}")
+    _make_dir(dest_dir, "备份目录")
     target = dest_dir / f"hazardbot-{_stamp(now)}.db"
     if target.exists():
-        raise BackupError(f"{target} exists already")
+        raise BackupError(f"{target} 已存在")
     partial = target.with_suffix(".db.partial")
     source = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
@@ -81,13 +81,13 @@ def _check(db_file: Path) -> None:
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
         ).fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{db_file} is not a SQLite database: {exc}") from exc
+        raise BackupError(f"{db_file} 不是 SQLite 数据库：{exc}") from exc
     finally:
         conn.close()
     if result != "ok":
-        raise BackupError(f"{db_file} fails SQLite's integrity check: {result}")
+        raise BackupError(f"{db_file} 未通过 SQLite 完整性检查：{result}")
     if not has_schema:
-        raise BackupError(f"{db_file} is not a hazardbot database (no alembic_version table)")
+        raise BackupError(f"{db_file} 不是 hazardbot 数据库（没有 alembic_version 表）")
 
 
 def restore_sqlite(backup_file: Path, db_file: Path, *, force: bool = False, now: datetime | None = None) -> Path | None:
@@ -99,20 +99,18 @@ def restore_sqlite(backup_file: Path, db_file: Path, *, force: bool = False, now
     (``bot.serving_lock``), which the restore takes exclusively so no running bot's writes are lost.
     """
     if not backup_file.is_file():
-        raise BackupError(f"no backup file at {backup_file}")
+        raise BackupError(f"没有备份文件：{backup_file}")
     _check(backup_file)
     if db_file.exists() and not force:
-        raise BackupError(f"{db_file} exists; stop the bot and pass --force to replace it")
-    _make_dir(db_file.parent, "database directory")
+        raise BackupError(f"{db_file} 已存在：请先停止机器人，再加 --force 替换它")
+    _make_dir(db_file.parent, "数据库目录")
     try:
         with exclusive(db_file):
             return _replace(backup_file, db_file, now)
     except DatabaseInUse as exc:
         raise BackupError(
             f"机器人正在运行（hazardbot run 或 hazardbot chat 正在使用 {db_file}），请先停止再恢复："
-            "服务用 systemctl stop hazardbot，终端对话输入 /quit。\n"
-            f"the bot is running (hazardbot run or hazardbot chat has {db_file} open; lock {exc.args[0]}): "
-            "stop it first (systemctl stop hazardbot; /quit in a terminal chat), then restore"
+            f"服务用 systemctl stop hazardbot，终端对话输入 /quit。（锁文件：{exc.args[0]}）"
         ) from exc
 
 
@@ -173,12 +171,12 @@ def pg_instructions(dump: PgDump) -> str:
     """What to run by hand where ``pg_dump`` is not installed here (e.g. on the database host)."""
     database = dump.args[-1]
     return "\n".join([
-        "pg_dump is not installed on this machine. Install the PostgreSQL client (Debian: apt-get install",
-        "postgresql-client) or run on the database server:",
+        "本机未安装 pg_dump。请安装 PostgreSQL 客户端（Debian：apt-get install postgresql-client），",
+        "或在数据库服务器上运行：",
         f"  {dump.shell()}",
-        "Restore into an empty database with:",
+        "恢复到一个空数据库：",
         f"  pg_restore --clean --if-exists --no-owner --dbname={database} {dump.target.name}",
-        "and back up the photo directory alongside (rsync -a PHOTO_DIR BACKUP_DIR/photos/).",
+        "并同时备份照片目录（rsync -a 照片目录 备份目录/photos/）。",
     ])
 
 
@@ -189,11 +187,11 @@ def backup_postgres(database_url: str, dest_dir: Path, now: datetime | None = No
     executable = pg_dump or shutil.which("pg_dump")
     if executable is None:
         raise BackupError(pg_instructions(dump))
-    _make_dir(dest_dir, "backup directory")
+    _make_dir(dest_dir, "备份目录")
     result = subprocess.run(  # noqa: S603  (fixed program, arguments from our own settings)
         [executable, *dump.args[1:]], env={**os.environ, **dump.env}, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         dump.target.unlink(missing_ok=True)
-        raise BackupError(f"pg_dump failed ({result.returncode}): {result.stderr.strip()}")
+        raise BackupError(f"pg_dump 失败（{result.returncode}）：{result.stderr.strip()}")
     return dump.target

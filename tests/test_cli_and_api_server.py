@@ -114,7 +114,8 @@ def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.
 def test_invite_for_an_unknown_unit_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "不存在"]) == 1
     err = capsys.readouterr().err
-    assert "不存在" in err and "区安委会办公室" in err
+    assert err.startswith("没有这个单位：'不存在'。") and "全区范围的领导和安委办人员属于「区安委会办公室」" in err, err
+    assert "unknown unit" not in err and len(err.strip().splitlines()) == 1  # one line, in Chinese only
 
 
 def test_chat_reads_a_whole_conversation_from_standard_input(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ async def test_one_unit_only_and_the_command_line(uow: UowFactory, database_url:
         assert await export_contacts(u.session, tmp_path / "one.xlsx", chaowai) == 2
     out = tmp_path / "all.xlsx"
     assert await asyncio.to_thread(cli_main, ["--db", database_url, "export", "contacts", "-o", str(out)]) == 0
-    assert "5 contacts" in capsys.readouterr().out
+    assert "已导出联系人 5 名 → " in capsys.readouterr().out
     before = await registry(uow)
     async with uow() as u:
         await u.session.exec(delete(Contact))  # type: ignore[call-overload]
@@ -98,7 +98,7 @@ async def test_one_unit_only_and_the_command_line(uow: UowFactory, database_url:
     out_one = tmp_path / "jw.xlsx"
     code = await asyncio.to_thread(cli_main, ["--db", database_url, "export", "contacts", "--unit", "建外街道",
                                               "-o", str(out_one)])
-    assert code == 0 and "3 contacts" in capsys.readouterr().out
+    assert code == 0 and "已导出联系人 3 名 → " in capsys.readouterr().out
     book = load_workbook(out_one, read_only=True)
     names = [r[1] for r in book.worksheets[0].iter_rows(values_only=True) if r and r[0] in ("主管领导", "联系人员")]
     book.close()

@@ -221,9 +221,9 @@ async def test_the_case_file_and_gcj02_geojson_from_the_command_line(
     assert await asyncio.to_thread(main, [*db, "export", "casefile", number, "-o", str(out)]) == 0
     assert "命令行仓库" in "".join(pdf_pages(out.read_bytes()))
     assert await asyncio.to_thread(main, [*db, "export", "casefile", "110105999", "-o", str(out)]) != 0
-    assert "no hazard with the ledger or draft number 110105999" in capsys.readouterr().err
+    assert "没有台账编号或草稿编号为 110105999 的隐患" in capsys.readouterr().err
     assert await asyncio.to_thread(main, [*db, "export", "casefile", "-o", str(out)]) == 2
-    assert "needs the hazard's ledger number" in capsys.readouterr().err
+    assert "导出案卷需要隐患的台账编号" in capsys.readouterr().err
 
     geo = tmp_path / "h.geojson"
     assert await asyncio.to_thread(main, [*db, "export", "geojson", "--gcj02", "-o", str(geo)]) == 0

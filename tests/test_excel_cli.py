@@ -20,9 +20,9 @@ async def test_export_then_import_through_the_command_line(
     out = tmp_path / "h.xlsx"
     db = ["--db", database_url]
     assert await asyncio.to_thread(main, [*db, "export", "hazards", "--unit", "建外街道", "--state", "open", "-o", str(out)]) == 0
-    assert "1 hazards" in capsys.readouterr().out  # 建外: one open (registered) and one closed hazard
+    assert "已导出隐患 1 条 → " in capsys.readouterr().out  # 建外: one open (registered) and one closed hazard
     assert await asyncio.to_thread(main, [*db, "export", "hazards", "--from", "2019-01-01", "-o", str(out)]) == 0
-    assert "3 hazards" in capsys.readouterr().out
+    assert "已导出隐患 3 条 → " in capsys.readouterr().out
     await _wipe(uow)
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(out)]) == 0
     assert "新增 3" in capsys.readouterr().out
@@ -33,7 +33,7 @@ async def test_export_then_import_through_the_command_line(
     wb.save(tmp_path / "bad.xlsx")
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(tmp_path / "bad.xlsx")]) == 1
     err = capsys.readouterr().err
-    assert "第4行 联系电话：应为手机号、固定电话（外地须带区号）或400/800电话" in err and "nothing imported" in err
+    assert "第4行 联系电话：应为手机号、固定电话（外地须带区号）或400/800电话" in err and "处错误，未导入任何行" in err
 
 
 async def test_plans_go_out_and_back_in_through_the_command_line(

@@ -124,11 +124,14 @@ async def test_export_plans_and_plan_file_in_the_bot(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize("payload", [LINK, "@SUM(1,2)", "－1+2"])
-async def test_the_tipoff_csv_neutralises_what_the_public_typed(harness: Harness, tmp_path: Path, payload: str) -> None:
+async def test_the_tipoff_csv_neutralises_what_the_public_typed(
+    harness: Harness, tmp_path: Path, payload: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     reporter = harness.chat(880_009, "举报人")
     await report(reporter, description=payload + " 楼道里堆满杂物，电动车在充电", address=payload + ADDRESS)
     out = tmp_path / "tipoffs.csv"
     assert await export_csv(argparse.Namespace(out=out), harness.core.settings) == 0
+    assert f"已将 1 条群众举报写入 {out}" in capsys.readouterr().err
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0]["举报内容"] == "'" + payload + " 楼道里堆满杂物，电动车在充电"
     assert rows[0]["地址"] == "'" + payload + ADDRESS

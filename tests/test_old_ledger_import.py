@@ -128,12 +128,12 @@ async def test_the_command_line_imports_all_or_nothing_or_with_good_rows_the_goo
     db = ["--db", database_url]
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "第16行 联系电话：应为手机号、固定电话（外地须带区号）或400/800电话" in err and "nothing imported" in err
+    assert "第16行 联系电话：应为手机号、固定电话（外地须带区号）或400/800电话" in err and "处错误，未导入任何行" in err
     assert "第4行 隐患类型：「重点消防」→「重点消防：其他」" in err
     assert await _hazards(harness) == {}
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(path), "--good-rows"]) == 0
     out, err = capsys.readouterr()
-    assert "15 行：新增 12，已存在 0，未导入 3" in out and "第17行 隐患级别" in err and "3 bad rows left out" in err
+    assert "15 行：新增 12，已存在 0，未导入 3" in out and "第17行 隐患级别" in err and "处错误，3 行未导入（见上）" in err
     assert "[##############################] 12/12 行 (100%)" in err
     got = await _hazards(harness)
     assert sorted(got) == sorted(r["ledger_number"] for r in good) and got[good[5]["ledger_number"]].phone == "400-810-1234"

@@ -106,16 +106,16 @@ async def test_prune_removes_only_what_nothing_names_and_only_when_old(
     assert {f.key for f in await store.entries()} == before
     async with h.core.uow() as u:
         assert await u.session.get(Photo, orphan) is not None
-    listed = {line.split()[2] for line in out.splitlines() if line.startswith("would remove ") and "/" in line}
-    assert f"would remove photo row {orphan} " in out
+    listed = {line.split()[1] for line in out.splitlines() if line.startswith("将删除文件 ") and "/" in line}
+    assert f"将删除照片记录 {orphan}（" in out
     assert old_stray in listed and young_stray not in listed
-    assert "dry run: nothing was removed" in out
+    assert "试运行：未删除任何照片" in out
 
     # while the unnamed row is young, it and its files stay; every other unnamed file that is old goes
     await _received(h, orphan, datetime.now(UTC))
     out = await _prune(h, capsys, "--apply", "--older-than", "30")
     remaining = {f.key for f in await store.entries()}
-    assert remaining == named | {young_stray} and f"photo row {orphan}" not in out
+    assert remaining == named | {young_stray} and f"照片记录 {orphan}（" not in out
     assert old_stray not in remaining
 
     await _received(h, orphan, datetime.now(UTC) - timedelta(days=31))
@@ -130,13 +130,13 @@ async def test_prune_removes_only_what_nothing_names_and_only_when_old(
         assert await u.session.get(Photo, orphan) is None
         hazard_id = (await u.session.exec(select(Photo.hazard_id).where(Photo.hazard_id.is_not(None)))).first()  # type: ignore[union-attr]
     assert len(await h.core.services.evidence.copies(hazard_id=hazard_id)) == 2  # still shown on the card
-    assert f"removed photo row {orphan} " in out
+    assert f"已删除照片记录 {orphan}（" in out
 
     out = await _prune(h, capsys, "--apply", "--older-than", "30")  # nothing left to do
-    assert out.startswith("0 photo rows and 0 files"), out
+    assert out.startswith("无任何引用且超过 30 天的照片记录 0 条、文件 0 个"), out
 
 
 def test_prune_refuses_a_retention_under_a_day(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         build_parser().parse_args(["--data-dir", str(tmp_path), "photos", "prune", "--older-than", "0"])
-    assert stopped.value.code == 2 and "at least 1 day" in capsys.readouterr().err
+    assert stopped.value.code == 2 and "至少 1 天" in capsys.readouterr().err

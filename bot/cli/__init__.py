@@ -25,7 +25,7 @@ from reminders.settings import ReminderSettings
 COMMAND_MODULES = ("bot.cli.serve", "bot.cli.excel", "bot.cli.ops", "bot.cli.reminders", "bot.cli.tipoffs", "bot.cli.photos",
                    "bot.cli.demo")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
-DATABASE_FORMS = "a SQLite file path, sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+DATABASE_FORMS = "SQLite 文件路径、sqlite+aiosqlite:///文件 或 postgresql+asyncpg://用户@主机/数据库"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +60,7 @@ def configuration_problem(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
         name = prefix + "_".join(str(part) for part in error["loc"]).upper()
-        lines.append(f"bad setting {name}={error.get('input')!r}: {error['msg']}")
+        lines.append(f"设置有误：{name}={error.get('input')!r}（{error['msg']}）")
     return "\n".join(lines)
 
 
@@ -69,19 +69,19 @@ def storage_problem(settings: Settings) -> str | None:
     ``--data-dir``), or ``None``; checked before any command opens them."""
     data_dir = settings.data_dir
     if data_dir.exists() and not data_dir.is_dir():
-        return f"the data directory {data_dir} is a file, not a directory"
+        return f"数据目录 {data_dir} 是一个文件，不是目录"
     url = settings.effective_database_url
     try:
         parsed = make_url(url)
     except ArgumentError:  # the message would repeat the URL, and with it a password
-        return f"not a database URL: give {DATABASE_FORMS}"
+        return f"不是数据库地址：请给出{DATABASE_FORMS}"
     if parsed.drivername not in DATABASE_DRIVERS:
-        return f"unsupported database URL {parsed.drivername}://…: give {DATABASE_FORMS}"
+        return f"不支持的数据库地址 {parsed.drivername}://…：请给出{DATABASE_FORMS}"
     database = parsed.database
     if parsed.drivername.startswith("sqlite") and database and database != ":memory:":
         folder = Path(database).parent
         if folder != data_dir and not folder.is_dir():  # the data directory is created when missing, no other
-            return f"no directory {folder} for the SQLite database {database}"
+            return f"SQLite 数据库 {database} 所在的目录 {folder} 不存在"
     return None
 
 
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if not _is_unreachable(exc):
             raise
         url = make_url(settings.effective_database_url).render_as_string(hide_password=True)
-        print(f"cannot reach the database {url}: {_reason(exc)}", file=sys.stderr)
+        print(f"无法连接数据库 {url}：{_reason(exc)}", file=sys.stderr)
         return 1
     return int(result or 0)
 

@@ -40,7 +40,7 @@ def _count(text: str) -> int:
     except ValueError:
         value = -1
     if not 1 <= value <= 5000:
-        raise argparse.ArgumentTypeError(f"not a number of hazards from 1 to 5000: {text!r}")
+        raise argparse.ArgumentTypeError(f"隐患条数应为 1 到 5000 之间的整数，而不是 {text!r}")
     return value
 
 
@@ -52,16 +52,13 @@ def default_demo_dir(data_dir: Path) -> Path:
 def _refusal(target: Path, reset: bool) -> str | None:
     """Why ``target`` may not be filled (it holds something, and is not a demo directory to reset), or None."""
     if target.exists() and not target.is_dir():
-        return f"{target} 是一个文件，不是目录。\n{target} is a file, not a directory."
+        return f"{target} 是一个文件，不是目录。"
     if not target.exists() or not any(target.iterdir()):
         return None
     if not (target / MARKER).exists():
-        return (f"{target} 已存在且不是演示数据目录，不会改动它；请用 --data-dir 指定一个新目录。\n"
-                f"{target} exists and is not a demo directory: it is left alone; give a new one with --data-dir.")
+        return f"{target} 已存在且不是演示数据目录，不会改动它；请用 --data-dir 指定一个新目录。"
     if not reset:
-        return (f"{target} 中已有演示数据。加 --reset 重新生成（将删除该目录中的演示数据），或用 --data-dir 换一个目录。\n"
-                f"{target} already holds demo data: add --reset to make it again (deleting it), or give another "
-                "--data-dir.")
+        return f"{target} 中已有演示数据。加 --reset 重新生成（将删除该目录中的演示数据），或用 --data-dir 换一个目录。"
     return None
 
 
@@ -74,8 +71,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from reminders.settings import ReminderSettings
 
     if getattr(args, "database_url", None):
-        print("演示数据总是写入演示目录中自己的 SQLite 文件，不接受 --db。\n"
-              "the demo always writes its own SQLite file in the demo directory: --db is not taken", file=sys.stderr)
+        print("演示数据总是写入演示目录中自己的 SQLite 文件，不接受 --db。", file=sys.stderr)
         return 2
     target = Path(args.data_dir) if getattr(args, "data_dir", None) else default_demo_dir(settings.data_dir)
     target = target.expanduser().resolve()

@@ -65,6 +65,14 @@ EXPORT_OPTIONS = {
 }
 
 
+# the result line of an export: what was written, counted in the ledger's own words
+EXPORT_NOUNS = {
+    "hazards": "隐患 {n} 条", "inspections": "检查记录 {n} 条", "plans": "计划 {n} 份", "contacts": "联系人 {n} 名",
+    "geojson": "隐患位置 {n} 个", "casefile": "案卷 {n} 份",
+}
+KIND_NAMES = {"hazards": "隐患台账（附件2）", "inspections": "检查台账（附件1）", "plans": "计划表（附件3）"}
+
+
 def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
@@ -114,7 +122,7 @@ async def _unit_id(session: AsyncSession, text: str | None) -> int | None:
     codes = {text, township.code} if township else {text}
     unit = (await session.exec(select(Unit).where((Unit.code.in_(codes)) | (Unit.name == text)))).first()  # type: ignore[attr-defined]
     if unit is None:
-        raise SystemExit(f"unknown unit: {text}")
+        raise SystemExit(f"没有这个单位：{text!r}。请给出单位代码（如 110105001、dept-03）或单位全称。")
     return unit.id
 
 
@@ -146,7 +154,7 @@ class ProgressBar:
             return
         self.shown = now
         if phase == "check":
-            line = f"已检查 {done} 行 / {done} rows checked"
+            line = f"已检查 {done} 行"
         else:
             filled = self.WIDTH * done // max(total, 1)
             line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} 行 ({done * 100 // max(total, 1)}%)"
@@ -163,20 +171,20 @@ class ProgressBar:
 def _export_problem(args: argparse.Namespace) -> str | None:
     """Why the export options make no sense together, or ``None``."""
     if (args.kind == "casefile") != bool(args.number):
-        return ("casefile needs the hazard's ledger number: hazardbot export casefile LEDGER_NO -o FILE.pdf"
-                if args.kind == "casefile" else f"{args.kind} takes no number (only casefile does)")
+        return ("导出案卷需要隐患的台账编号：hazardbot export casefile 台账编号 -o 文件.pdf"
+                if args.kind == "casefile" else f"导出 {args.kind} 不接受编号（只有 casefile 需要）")
     if args.kind == "casefile" and args.unit:
-        return "--unit does not apply to casefile (the number names the hazard)"
+        return "--unit 不适用于 casefile（编号已指明隐患）"
     for dest, (flag, kinds) in EXPORT_OPTIONS.items():
         if getattr(args, dest) is not None and args.kind not in kinds:
-            return f"{flag} does not apply to {args.kind} (only to {', '.join(kinds)})"
+            return f"{flag} 不适用于 {args.kind}（只适用于 {'、'.join(kinds)}）"
     if args.date_from and args.date_to and args.date_from > args.date_to:
-        return f"--from {args.date_from} is after --to {args.date_to}: no day is in that range"
+        return f"--from {args.date_from} 晚于 --to {args.date_to}：这个日期范围是空的"
     return None
 
 
 def _cannot_write(path: Path, exc: OSError) -> int:
-    _err(f"cannot write {path}: {exc.strerror or exc}")
+    _err(f"无法写入 {path}：{exc.strerror or exc}")
     return 1
 
 
@@ -198,7 +206,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         if exc.filename is None or Path(exc.filename) != args.output:
             raise
         return _cannot_write(args.output, exc)
-    _out(f"{n} {args.kind} → {args.output}")
+    _out(f"已导出{EXPORT_NOUNS[args.kind].format(n=n)} → {args.output}")
     return 0
 
 
@@ -241,7 +249,7 @@ async def _write_case_file(core: object, number: str, output: Path) -> int:
     try:
         made = await core.services.documents.case_file_by_number(admin, number)  # type: ignore[attr-defined]
     except NotFound:
-        _err(f"no hazard with the ledger or draft number {number}")
+        _err(f"没有台账编号或草稿编号为 {number} 的隐患")
         return -1
     output.write_bytes(made.data)
     return 1
@@ -263,10 +271,10 @@ async def _import_user(session: AsyncSession) -> int:
 
 def _refusal(path: Path, exc: SpreadsheetRefused) -> str:
     if exc.reason == "not_xlsx":
-        return f"{path} is not an Excel workbook: open it in Excel and save it as .xlsx"
+        return f"{path} 不是 Excel 工作簿：请在 Excel 中打开并另存为 .xlsx"
     if exc.reason == "damaged":
-        return f"{path} is damaged or incomplete: open it in Excel and save it again as .xlsx"
-    return f"{path}: {exc.describe()}; nothing imported"
+        return f"{path} 已损坏或不完整：请在 Excel 中打开并重新保存为 .xlsx"
+    return f"{path}：{exc.describe()}，未导入任何数据"
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -276,10 +284,10 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel.guard import SpreadsheetRefused, check_archive
 
     if args.unit and args.kind == "plans":
-        _err("--unit does not apply to plans: every sheet names its unit (单位名称)")
+        _err("--unit 不适用于 plans：每张工作表都写明了单位（单位名称）")
         return 2
     if args.good_rows and args.kind != "hazards":
-        _err(f"--good-rows applies to hazards only: {args.kind} are imported whole or not at all")
+        _err(f"--good-rows 只适用于 hazards：{args.kind} 要么全部导入，要么都不导入")
         return 2
     sheets = settings.sheet_parser()
     try:
@@ -304,27 +312,27 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         except LedgerKindMismatch as exc:
             bar.end()
             found = exc.params["found"]
-            _err(f"{args.file} is a {found} workbook, not {args.kind}: use `hazardbot import {found} {args.file}`")
+            _err(f"{args.file} 是{KIND_NAMES.get(found, found)}，不是{KIND_NAMES.get(args.kind, args.kind)}：请用 `hazardbot import {found} {args.file}`")
             return 1
         except UnknownLedgerFile:
             bar.end()
-            _err(f"{args.file} is not a plan workbook (附件3: 单位名称 in cell A2 of every sheet)")
+            _err(f"{args.file} 不是计划表（附件3：每张工作表的 A2 单元格为单位名称）")
             return 1
         bar.end()
     if report.notes:
-        _err(f"按附件2规范整理 {len(report.notes) + report.notes_omitted} 处 / normalised:")
+        _err(f"按附件2规范整理 {len(report.notes) + report.notes_omitted} 处：")
     for note in report.notes:
         _err(f"  {note}")
     if report.notes_omitted:
-        _err(f"  …… 另有 {report.notes_omitted} 处 / {report.notes_omitted} more")
+        _err(f"  …… 另有 {report.notes_omitted} 处")
     for error in report.errors:
         _err(str(error))
     if report.omitted:
-        _err(f"…… 另有 {report.omitted} 处 / {report.omitted} more")
+        _err(f"…… 另有 {report.omitted} 处")
     if report.skipped:
-        _err(f"{report.error_count} 处错误，{report.skipped} 行未导入（见上）/ {report.skipped} bad rows left out")
+        _err(f"{report.error_count} 处错误，{report.skipped} 行未导入（见上）")
     elif not report.ok:
-        _err(f"{report.error_count} 处错误，未导入任何行 / {report.error_count} errors, nothing imported")
+        _err(f"{report.error_count} 处错误，未导入任何行")
         return 1
     _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}"
          + (f"，未导入 {report.skipped}" if report.skipped else ""))

@@ -32,12 +32,12 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
         elif url.startswith("postgresql"):
             made = backup_postgres(url, dest)
         else:
-            print(f"no backup method for {url.split(':', 1)[0]}", file=sys.stderr)
+            print(f"无法备份 {url.split(':', 1)[0]} 数据库", file=sys.stderr)
             return 2
     except BackupError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"photos are files: also copy {settings.effective_photo_dir}")
+    print(f"照片以文件保存，不在数据库备份中：请同时复制 {settings.effective_photo_dir}")
     print(made)
     return 0
 
@@ -47,8 +47,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
     url = settings.effective_database_url
     if not url.startswith("sqlite"):
-        print("restore is for SQLite; for PostgreSQL stop every instance, then use pg_restore "
-              "(see `hazardbot backup` and docs/operations.md)", file=sys.stderr)
+        print("restore 只用于 SQLite；PostgreSQL 请先停止所有实例，再用 pg_restore（见 `hazardbot backup` 和 docs/operations.md）",
+              file=sys.stderr)
         return 2
     try:
         kept = restore_sqlite(args.file, sqlite_path(url), force=args.force)
@@ -56,6 +56,6 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
         print(exc, file=sys.stderr)
         return 1
     if kept is not None:
-        print(f"previous database kept as {kept}")
-    print(f"restored {args.file} to {sqlite_path(url)}")
+        print(f"原数据库已另存为 {kept}")
+    print(f"已将 {args.file} 恢复到 {sqlite_path(url)}")
     return 0

@@ -19,9 +19,9 @@ def _days(text: str) -> int:
     try:
         days = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"不是天数：{text!r}") from None
     if days < 1:
-        raise argparse.ArgumentTypeError("give at least 1 day: a photo just received may not be named yet")
+        raise argparse.ArgumentTypeError("至少 1 天：刚收到的照片可能尚未被记录引用")
     return days
 
 
@@ -44,14 +44,14 @@ async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
     async with open_core(settings) as core:
         report = await prune_photos(core.uow, core.photo_store, now=datetime.now(UTC),
                                     older_than=timedelta(days=days), apply=args.apply)
-    verb = "removed" if report.applied else "would remove"
+    verb = "已删除" if report.applied else "将删除"
     for photo_id in report.rows:
-        _say(f"{verb} photo row {photo_id} (no record, draft or event names it)")
+        _say(f"{verb}照片记录 {photo_id}（没有记录、草稿或事件引用它）")
     for stored in report.files:
         age = (datetime.now(UTC) - stored.modified).days
-        _say(f"{verb} {stored.key} {stored.size} bytes, {age} days old")
-    _say(f"{len(report.rows)} photo rows and {len(report.files)} files ({report.bytes / 2**20:.1f} MB) "
-          f"named by nothing and older than {days} days: {verb}; {report.young} newer kept")
+        _say(f"{verb}文件 {stored.key} （{stored.size} 字节，{age} 天前收到）")
+    _say(f"无任何引用且超过 {days} 天的照片记录 {len(report.rows)} 条、文件 {len(report.files)} 个"
+         f"（{report.bytes / 2**20:.1f} MB）：{verb}；较新的 {report.young} 个保留")
     if not report.applied and (report.rows or report.files):
-        _say("dry run: nothing was removed; run again with --apply to remove them")
+        _say("试运行：未删除任何照片；加 --apply 再运行一次即删除")
     return 0

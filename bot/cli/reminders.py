@@ -19,6 +19,11 @@ def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+def _zone_name(zone: str) -> str:
+    """``北京时间`` for Asia/Shanghai (as the invite line says), else the zone's name."""
+    return "北京时间" if zone == "Asia/Shanghai" else zone
+
+
 def _subparsers_of(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     """The subparsers of command ``name``, created unless another module did already (``import``
     is shared with other importers)."""
@@ -130,7 +135,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from reminders.scheduler import running_reminders
 
     if settings.token is None:
-        _say("HAZARDBOT_TOKEN is not set")
+        _say("未设置 HAZARDBOT_TOKEN：发送提醒需要机器人令牌")
         return 2
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), proxy=settings.proxy)
     bot = Bot(settings.token.get_secret_value(), session=session)
@@ -138,7 +143,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         async with _core(settings) as core, running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock,
                                                               core.rules.cal):
             cfg = core.reminders
-            _say(f"reminders: rules at {cfg.hour:02d}:{cfg.minute:02d} {settings.timezone} on working days")
+            _say(f"提醒已启动：每个工作日 {cfg.hour:02d}:{cfg.minute:02d}（{_zone_name(settings.timezone)}）检查并发送")
             await asyncio.Event().wait()
     finally:
         await bot.session.close()
@@ -152,7 +157,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from storage.excel.guard import SpreadsheetRefused
 
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units
-        sys.stderr.write("--unit does not apply to contacts: every row names its unit (单位)\n")
+        sys.stderr.write("--unit 不适用于工作联系表：每一行都写明了所属单位（单位）\n")
         return 2
     from bot.core import open_core
 

@@ -24,11 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+
     from storage.migrate import upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
-    print(f"database at head: {settings.effective_database_url}")
+    print(f"数据库已升级到最新版本：{make_url(settings.effective_database_url).render_as_string(hide_password=True)}")
     return 0
 
 
@@ -44,12 +46,10 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
         except UnknownUnit:
             print(f"没有这个单位：{args.unit!r}。请给出街乡代码（如 110105001）或单位全称（如 建外街道、区房管局）；"
-                  "全区范围的领导和安委办人员属于「区安委会办公室」。\n"
-                  f"unknown unit {args.unit!r}: give a township code (e.g. 110105001) or an exact unit name; "
-                  "district-wide leaders and the office belong to 区安委会办公室", file=sys.stderr)
+                  "全区范围的领导和安委办人员属于「区安委会办公室」。", file=sys.stderr)
             return 1
         except RoleNotForUnit as exc:
-            print(f"the office role is held at 区安委会办公室 only, not at {exc.params['unit']}", file=sys.stderr)
+            print(f"安委办工作人员只属于「区安委会办公室」，不能属于{exc.params['unit']}。", file=sys.stderr)
             return 1
         expires = issued.expires_at.replace(tzinfo=UTC).astimezone(core.clock.tz) if issued.expires_at.tzinfo is None \
             else issued.expires_at.astimezone(core.clock.tz)
@@ -94,15 +94,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.proxy:
         settings.proxy = args.proxy
     if settings.token is None:
-        print("HAZARDBOT_TOKEN is not set: get a token from @BotFather (or use `hazardbot chat`).")
+        print("未设置 HAZARDBOT_TOKEN：请向 @BotFather 申请令牌（或先用 `hazardbot chat` 在终端中试用）。")
         return 2
     if args.webhook:
         from bot.webhook import parse_listen, run_webhook
 
         try:
             parse_listen(args.listen)  # a malformed address fails before anything opens
-        except ValueError as exc:
-            print(exc)
+        except ValueError:
+            print(f"--listen 应为 主机:端口（如 127.0.0.1:8080），而不是 {args.listen!r}")
             return 2
         with serving(settings.effective_database_url):  # restore refuses while this is held
             await run_webhook(settings, args.webhook, args.listen)

@@ -42,9 +42,9 @@ async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
         try:
             args.out.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
         except OSError as exc:
-            sys.stderr.write(f"cannot write {args.out}: {exc.strerror or exc}\n")
+            sys.stderr.write(f"无法写入 {args.out}：{exc.strerror or exc}\n")
             return 1
-        sys.stderr.write(f"{len(rows)} tip-offs written to {args.out}\n")
+        sys.stderr.write(f"已将 {len(rows)} 条群众举报写入 {args.out}\n")
     else:
         sys.stdout.write(buffer.getvalue())
     return 0

@@ -47,16 +47,18 @@ async def test_backup_while_open_then_restore_brings_back_that_state(tmp_path: P
         await core.services.invites.issue(Role.INSPECTOR, "110105001", issuer=None)
         assert Path(f"{db}-wal").exists()
         assert cli_main(["--data-dir", str(tmp_path / "data"), "backup", "--to", str(tmp_path / "bk")]) == 0
-    made = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    printed = capsys.readouterr().out.strip().splitlines()
+    made = Path(printed[-1])  # the backup file is the last line: scripts read it
+    assert printed[0].startswith("照片以文件保存，不在数据库备份中：请同时复制 "), printed
     assert made.parent == tmp_path / "bk" and made.name.startswith("hazardbot-") and made.suffix == ".db"
     await _issue(settings, 2)
     assert await _invites(settings) == 6
 
     assert cli_main(["--data-dir", str(tmp_path / "data"), "restore", str(made)]) == 1  # refuses without --force
-    assert "--force" in capsys.readouterr().err
+    assert "已存在：请先停止机器人，再加 --force 替换它" in capsys.readouterr().err
     assert cli_main(["--data-dir", str(tmp_path / "data"), "restore", str(made), "--force"]) == 0
     out = capsys.readouterr().out
-    assert "previous database kept as" in out
+    assert "原数据库已另存为" in out and f"已将 {made} 恢复到 " in out
     assert await _invites(settings) == 4
     kept = next((tmp_path / "data").glob("hazardbot.db.before-restore-*"))
     with closing(sqlite3.connect(kept)) as conn:
@@ -80,13 +82,13 @@ def test_backups_are_timestamped_and_never_overwritten(tmp_path: Path) -> None:
 def test_restore_refuses_a_file_that_is_not_a_hazardbot_database(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(BackupError, match="not a SQLite database"):
+    with pytest.raises(BackupError, match="不是 SQLite 数据库"):
         restore_sqlite(junk, tmp_path / "target.db")
     other = tmp_path / "other.db"
     with closing(sqlite3.connect(other)) as conn:
         conn.execute("CREATE TABLE t (x)")
         conn.commit()
-    with pytest.raises(BackupError, match="not a hazardbot database"):
+    with pytest.raises(BackupError, match="不是 hazardbot 数据库"):
         restore_sqlite(other, tmp_path / "target.db")
     assert not (tmp_path / "target.db").exists()
 

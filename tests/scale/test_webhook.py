@@ -105,7 +105,7 @@ def test_secret_is_configured_or_derived_from_the_token_and_never_the_token() ->
 def test_cli_rejects_a_malformed_listen_address(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("HAZARDBOT_TOKEN", TOKEN)
     assert cli_main(["run", "--webhook", "https://bot.example.org/hook", "--listen", "nonsense"]) == 2
-    assert "HOST:PORT" in capsys.readouterr().out
+    assert "--listen 应为 主机:端口（如 127.0.0.1:8080），而不是 'nonsense'" in capsys.readouterr().out
 
 
 async def test_a_body_that_is_no_update_gets_400_and_stays_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
