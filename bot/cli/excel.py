@@ -274,7 +274,9 @@ def _refusal(path: Path, exc: SpreadsheetRefused) -> str:
         return f"{path} 不是 Excel 工作簿：请在 Excel 中打开并另存为 .xlsx"
     if exc.reason == "damaged":
         return f"{path} 已损坏或不完整：请在 Excel 中打开并重新保存为 .xlsx"
-    return f"{path}：{exc.describe()}，未导入任何数据"
+    from bot.sheet_refusals import sheet_refusal_zh
+
+    return f"{path}：{sheet_refusal_zh(exc.params)}未导入任何数据。"
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:

@@ -82,6 +82,12 @@ async def _core(settings: Settings):  # type: ignore[no-untyped-def]
         yield core
 
 
+def _subject(subject: str) -> str:
+    """``unit:3`` → ``单位#3``, ``hazard:7`` → ``隐患#7`` (the reminder's subject, as the outbox keys it)."""
+    kind, _, number = subject.partition(":")
+    return {"unit": "单位", "hazard": "隐患"}.get(kind, kind) + "#" + number
+
+
 def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """The preview as text: per reminder its rule, subject, recipients (bound or not) and message."""
     day = run.day
@@ -94,7 +100,7 @@ def format_preview(run, unit_id: int | None = None) -> str:  # type: ignore[no-u
         people = "、".join(
             f"{p.name or '#' + str(p.user_id)}" + ("" if p.bound else "（未绑定，不发送）") for p in r.recipients
         ) or "（无收件人：请导入工作联系表）"
-        lines.append(f"\n[{r.rule}] {r.subject} {r.period} → {people}")
+        lines.append(f"\n[{r.rule}] {_subject(r.subject)} {r.period} → {people}")
         lines.append(f"  {r.text}")
         lines.append(f"  按钮：{r.button}（{r.action.pack()}）")
     return "\n".join(lines)
@@ -154,6 +160,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels import CONTACTS_IMPORT
     from bot.services.actors import Actor
     from bot.services.contacts_import import ContactsImportRejected
+    from bot.sheet_refusals import sheet_refusal_zh
     from storage.excel.guard import SpreadsheetRefused
 
     if getattr(args, "unit", None):  # the shared `import` parser offers --unit; a contact sheet names its units
@@ -166,7 +173,7 @@ async def _import_contacts(args: argparse.Namespace, settings: Settings) -> int:
         try:  # bounded and read in the parse worker, as a file sent to the bot
             report = await core.services.contacts.import_file(system, args.file, args.file.name)
         except SpreadsheetRefused as exc:
-            _say(f"{args.file.name}：{exc.describe()}，未导入任何数据。")
+            _say(f"{args.file.name}：{sheet_refusal_zh(exc.params)}未导入任何数据。")
             return 1
         except ContactsImportRejected as exc:
             _say(f"{args.file.name}：{exc.total}处错误，未导入任何数据。")

@@ -40,8 +40,8 @@ def test_preview_prints_who_gets_what_without_sending(tmp_path: Path, capsys: py
     assert cli_main(["--db", str(db), "reminders", "preview", "--on", "2019-03-25", "--unit", "建外街道"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2019-03-25（星期一）工作日")
-    assert "[deadline.soon] hazard:1 2019-03-28 → 王联系" in out
-    assert "[work_info.contact] unit:1 2019-03 → 王联系" in out
+    assert "[deadline.soon] 隐患#1 2019-03-28 → 王联系" in out
+    assert "[work_info.contact] 单位#1 2019-03 → 王联系" in out
     assert "[summary.contact]" in out and "[plan.contact]" in out
     assert "李领导（未绑定，不发送）" not in out  # leaders hear only on the last working day
     assert "按钮：上报整改情况（rm:hazard:1）" in out
