@@ -31,9 +31,10 @@ async def test_every_result_and_refusal_is_in_chinese(
     async def cli(*argv: str) -> tuple[int, str, str]:
         try:
             code = await asyncio.to_thread(cli_main, ["--db", database_url, "--data-dir", str(tmp_path / "d"), *argv])
-        except SystemExit as exc:  # what the interpreter prints for ``raise SystemExit(message)``: status 1
-            code = 1
-            print(exc.code, file=sys.stderr)
+        except SystemExit as exc:  # argparse's refusals (status 2), and ``raise SystemExit(message)``: status 1
+            code = exc.code if isinstance(exc.code, int) else 1
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)  # as the interpreter prints it
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err
         return code, captured.out, captured.err
@@ -61,6 +62,8 @@ async def test_every_result_and_refusal_is_in_chinese(
     assert code == 0 and out.startswith("无任何引用且超过 30 天的照片记录 0 条、文件 0 个") and english_lines(out) == [], out
     code, out, _err = await cli("reminders", "preview", "--on", "2019-03-25")
     assert code == 0 and out.startswith("2019-03-25（星期一）工作日：") and english_lines(out) == [], out
+    code, _out, err = await cli("reminders", "preview", "--on", "2019-02-30")
+    assert code == 2 and "不是日期：'2019-02-30'（格式 YYYY-MM-DD，如 2019-03-25）" in err, err
 
     bad = tmp_path / "bad.csv"
     bad.write_text("单位,角色,姓名,部门及职务,办公电话,手机\n建外街道,联系人员,甲,科员,,123\n", encoding="utf-8")

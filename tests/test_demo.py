@@ -119,7 +119,7 @@ def test_a_second_run_refuses_without_reset(demo: tuple[Path, str], capsys: pyte
     capsys.readouterr()
     assert cli_main(["demo", "--data-dir", str(target), "--hazards", "10"]) == 1
     err = capsys.readouterr().err
-    assert "--reset" in err and str(target) in err
+    assert f"{target} 中已有演示数据。加 --reset 重新生成" in err and "already" not in err, err
     assert (target / MARKER).exists()
     # a directory the demo did not make is never touched, not even with --reset
     (tmp_path / "mine").mkdir()
@@ -129,6 +129,7 @@ def test_a_second_run_refuses_without_reset(demo: tuple[Path, str], capsys: pyte
     assert (tmp_path / "mine" / "hazardbot.db").read_bytes() == b"real data"
     # nor a database given on the command line
     assert cli_main(["demo", "--db", str(tmp_path / "x.db"), "--data-dir", str(tmp_path / "new")]) == 2
+    assert capsys.readouterr().err.strip() == "演示数据总是写入演示目录中自己的 SQLite 文件，不接受 --db。"
     assert not (tmp_path / "x.db").exists()
 
 

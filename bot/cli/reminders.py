@@ -7,9 +7,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from datetime import date
 from pathlib import Path
 
+from bot.cli.args import iso_date
 from bot.settings import Settings
 
 WEEKDAYS = "一二三四五六日"
@@ -40,7 +40,7 @@ def _subparsers_of(sub: argparse._SubParsersAction, name: str, help_text: str) -
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rem = _subparsers_of(sub, "reminders", "reminders: preview, run")
     preview = rem.add_parser("preview", help="print what the reminders would say on a day, without sending")
-    preview.add_argument("--on", required=True, type=date.fromisoformat, help="the day, e.g. 2019-03-25")
+    preview.add_argument("--on", required=True, type=iso_date, help="the day, e.g. 2019-03-25")
     preview.add_argument("--unit", help="only this unit (name)")
     preview.set_defaults(func=_preview)
     run = rem.add_parser("run", help="run the reminder scheduler and sender alone (needs the bot token)")
