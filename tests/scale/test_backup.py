@@ -167,7 +167,7 @@ async def test_restore_is_refused_while_a_bot_process_serves_and_accepted_once_i
         finally:
             holder.kill()  # SIGKILL: a crashed bot leaves no stale lock
     assert cli_main(restore) == 0
-    assert "previous database kept as" in capsys.readouterr().out
+    assert "原数据库已另存为" in capsys.readouterr().out
     assert await _invites(settings) == 1
 
 
