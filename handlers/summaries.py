@@ -161,7 +161,8 @@ def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
     for r in page.items:
         days = (_("not started") if r.line.not_started
                 else r.line.days_since_update if r.line.days_since_update is not None else "—")
-        lines.append(f"{r.rank_rectification}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
+        place = "—" if r.line.not_started else r.rank_rectification  # units not started are not placed
+        lines.append(f"{place}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
                      f"{r.line.overdue} · {days}")
     if page.total > len(page.items):
         lines.append(_("Units {first}–{last} of {total}").format(

@@ -200,7 +200,7 @@ def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-
                 else _("never updated") if r.line.days_since_update is None
                 else _("{days} days").format(days=r.line.days_since_update))
         lines.append(_("{rank}. {unit} {rate} · {overdue} overdue · {days}").format(
-            rank=r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),
+            rank="—" if r.line.not_started else r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),
             overdue=r.line.overdue, days=days))
     result = "\n".join(lines)
     if len(result) > RANKING_LIMIT:

@@ -83,8 +83,11 @@ async def _core(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _subject(subject: str) -> str:
-    """``unit:3`` → ``单位#3``, ``hazard:7`` → ``隐患#7`` (the reminder's subject, as the outbox keys it)."""
-    kind, _, number = subject.partition(":")
+    """``unit:3`` → ``单位#3``, ``hazard:7`` → ``隐患#7``, ``district`` → ``全区`` (the reminder's subject, as the
+    outbox keys it)."""
+    kind, colon, number = subject.partition(":")
+    if not colon:
+        return {"district": "全区"}.get(subject, subject)
     return {"unit": "单位", "hazard": "隐患"}.get(kind, kind) + "#" + number
 
 

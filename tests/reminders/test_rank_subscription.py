@@ -114,7 +114,7 @@ async def test_preview_shows_it_and_the_button_opens_the_full_table(harness: Har
     await leader.say("/rank_subscribe")
     run = await preview(harness.core.uow, date(2018, 10, 15), CAL, CFG, TZ)
     shown = format_preview(run)
-    assert "[ranking.weekly] district 2018-W42" in shown and "rm:rank:0" in shown
+    assert "[ranking.weekly] 全区 2018-W42" in shown and "rm:rank:0" in shown
     assert await rows(harness) == []  # a preview queues nothing
 
     await leader.say("/status")

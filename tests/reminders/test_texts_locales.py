@@ -76,6 +76,6 @@ def test_the_chinese_keeps_the_wording_units_know() -> None:
         "请在本月最后一个工作日前点击下方按钮报送（文字、照片或文件均可）。")
     assert texts.text(texts.weekly_ranking, RANKING, D, D).render("zh").splitlines()[1:] == [
         "1. 建外街道 75.0% · 超期2项 · 3天", "2. 朝外街道 75.0% · 超期0项 · 从未更新",
-        "3. 呼家楼街道 75.0% · 超期0项 · 尚未开始"]
+        "—. 呼家楼街道 75.0% · 超期0项 · 尚未开始"]
     assert texts.text(texts.deadline_soon, "张XX出租房", "1", D, 3).render("en").startswith(
         "[Rectification deadline] The rectification deadline of hazard “张XX出租房” (ledger number 1) falls in 3 days (2019-03-20).")
