@@ -3,6 +3,7 @@ and the one unit at work is first in the ranking, not hidden among dozens tied a
 
 from __future__ import annotations
 
+from bot.domain import HazardState
 from tests.chat_helpers import actor_of
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
@@ -37,3 +38,14 @@ async def test_an_english_status_names_the_district_and_lists_in_english(harness
     assert "Units not started yet (nothing recorded or reported): 82 (" in text and "（" not in text, text
     await office.say("/status")
     assert office.last_text().startswith("全区城市安全隐患治理情况"), office.last_text()
+
+
+async def test_places_in_the_ranking_are_given_among_the_units_that_began(harness: Harness) -> None:
+    h = harness
+    inspector = await h.bind(721, "inspector", HOME, "李检查")
+    await h.bind(722, "office", OFFICE, "张办公室")
+    await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSED)  # located in 建外, closed
+    table = await h.core.services.reports.rankings(await actor_of(h, h.chat(722, "张办公室")))
+    placed = [r for r in table if not r.line.not_started]
+    assert [r.line.unit_name for r in placed] == [HOME] and placed[0].rank_rectification == 1
+    assert {r.rank_rectification for r in table if r.line.not_started} == {2}  # after every unit that began

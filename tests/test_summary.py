@@ -175,7 +175,7 @@ async def test_rankings_order_units_on_each_criterion(uow: UowFactory) -> None:
     assert table[0].line.unit_id == ids["A"] and table[1].line.unit_id == ids["B"]
     assert (a.rank_rectification, b.rank_rectification) == (1, 2)
     assert {r.rank_rectification for r in table[2:]} == {3}  # no registered hazards: shared last place
-    assert a.rank_overdue == b.rank_overdue == 78  # the 77 other units with duties have none: place 1
+    assert a.rank_overdue == b.rank_overdue == 1  # both 1 overdue; the 77 others have not started: not placed
     assert len(table) == 79 and "区财政局" not in {r.line.unit_name for r in table}  # duties only (方案 三)
     assert (a.rank_freshness, b.rank_freshness) == (1, 2)
     assert rank([]) == []

@@ -580,10 +580,14 @@ def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
         return out
 
     lines = [x for x in lines if x.has_duties]  # the 通报 compares the units with hazard duties (方案 三, 五(三))
-    rect = places({x.unit_id: (0, -x.rectification.value) if x.rectification.value is not None else (1, 0) for x in lines})
-    over = places({x.unit_id: x.overdue for x in lines})
-    fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in lines})
-    ranked = [RankingLine(x, rect[x.unit_id], over[x.unit_id], fresh[x.unit_id]) for x in lines]
+    # places are given among the units that began; those not started (尚未开始) share the place after them all
+    started = [x for x in lines if not x.not_started]
+    rect = places({x.unit_id: (0, -x.rectification.value) if x.rectification.value is not None else (1, 0) for x in started})
+    over = places({x.unit_id: x.overdue for x in started})
+    fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in started})
+    after = len(started) + 1
+    ranked = [RankingLine(x, rect.get(x.unit_id, after), over.get(x.unit_id, after), fresh.get(x.unit_id, after))
+              for x in lines]
     # units that began come first; those not started (尚未开始) follow, so a fresh install's one active unit
     # is not hidden among dozens tied at nothing
     return sorted(ranked, key=lambda r: (r.line.not_started, r.rank_rectification, r.rank_overdue, r.line.unit_name))
