@@ -14,8 +14,6 @@ both presses, and then every hazard of the second run is refused as already move
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -25,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
 from bot.domain import HazardState
+from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.office_batch import BATCH_LIMIT, BATCH_NOTES, BatchResult, OfficeBatchService
@@ -41,14 +40,8 @@ LIST_VIEW, BATCH_VIEW = "of", "ob"  # the pager's keys for /office and for /offi
 _SELECTED, _VERSION = "office_batch", "office_batch_v"  # keys in the conversation data
 _ACTIONS = {"r": Action.REGISTER, "c": Action.CLOSE}
 _TOGGLES_PER_ROW = 5
-_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+_lock = KeyedLocks()  # a person's taps one after another
 
-
-def _lock(user_id: int) -> asyncio.Lock:
-    lock = _LOCKS.get(user_id)
-    if lock is None:
-        lock = _LOCKS[user_id] = asyncio.Lock()
-    return lock
 
 
 class BatchCb(CallbackData, prefix="b1"):

@@ -4,8 +4,6 @@ buttons under reminders (``rm:<action>:<id>``, re-checked here against the press
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.channels import telegram_address
 from bot.core import Core, Services
 from bot.domain import Role
+from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor
 from bot.services.errors import NotBound, PermissionDenied
 from handlers.callbacks import Num
@@ -45,7 +44,7 @@ from storage.upload_kinds import check_size
 KINDS = ("work_info", "summary", "lookback_report", "implementation_plan")  # the annual plan (附件3): /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
 _REPORT_KEYS = ("unit_id", "kind", "unit", "submission_id")  # a submission's keys in the conversation data
-_LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+_lock = KeyedLocks()  # a person's taps one after another
 
 
 class ReminderCb(CallbackData, prefix="rm"):
@@ -217,12 +216,6 @@ async def _upload(message: Message, bot: Bot) -> Upload | None:
     check_size(doc.file_size)
     return Upload(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed), doc.file_name, "document")
 
-
-def _lock(user_id: int) -> asyncio.Lock:
-    lock = _LOCKS.get(user_id)
-    if lock is None:
-        lock = _LOCKS[user_id] = asyncio.Lock()
-    return lock
 
 
 async def submission(message: Message, bot: Bot, state: FSMContext, actor: Actor, services: Services,

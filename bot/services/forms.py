@@ -7,9 +7,7 @@ nothing: the next update picks the draft up where it was.
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -47,6 +45,7 @@ from bot.forms.options import REGISTRY_SOURCES, Resolved, match_typed_choice, re
 from bot.forms.prompt import Option, Prompt, ReviewLine
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display
+from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
@@ -110,14 +109,7 @@ class FormService:
         self._settings = settings
         self._evidence = evidence
         self._deps = SubmitDeps(settings, campaign, evidence, lifecycle, verification)
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, user_id: int) -> asyncio.Lock:
-        lock = self._locks.get(user_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[user_id] = lock
-        return lock
+        self._lock = KeyedLocks()  # one step of a person's form at a time
 
     def _today(self) -> date:
         return self._clock.today()
