@@ -122,9 +122,11 @@ class UnitLine:
 
     @property
     def not_started(self) -> bool:
-        """尚未开始: nothing recorded (no hazard, no inspection) and nothing reported yet — a unit of a fresh
-        install or one that has not begun, counted apart from units that began and then fell behind."""
-        return self.last_update is None and not self.reported
+        """尚未开始: nothing recorded (no hazard, no inspection), nothing reported and nothing of its scope on the
+        ledger yet — a unit of a fresh install or one that has not begun, counted apart from units that began and
+        then fell behind."""
+        return (self.last_update is None and not self.reported and not self.open
+                and not self.rectification.denominator)  # nor anything in its scope on the ledger
 
     @property
     def late_update(self) -> bool:
@@ -551,7 +553,10 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         late_units=[line for line in lines if line.late_update],
         monthly_report_period=period,
         # a unit not started owes its report too, but is counted with the units not started, not as late
-        late_monthly_units=[line.unit_name for line in lines if line.unit_id in late_monthly and not line.not_started],
+        # in the district's view a unit not started is counted with those, not as late; one unit's own view says
+        # plainly whether its report is in
+        late_monthly_units=[line.unit_name for line in lines
+                            if line.unit_id in late_monthly and (unit_id is not None or not line.not_started)],
         not_started_units=[line for line in lines if line.not_started],
         units=lines,
     )
