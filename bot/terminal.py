@@ -31,6 +31,7 @@ from bot.app import build_bot, build_dispatcher
 from bot.core import open_core
 from bot.local_chat import LocalChat, plain
 from bot.local_session import LocalSession
+from bot.middlewares import TELEGRAM_ID_LIMIT
 from bot.settings import Settings
 from bot.updates import UpdateFactory
 from reminders.sender import DeliverAfterUpdate, Sender
@@ -222,11 +223,15 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, l
         await chat.location(float(args[0]), float(args[1]), " ".join(args[2:]) or None)
     elif command == "/as" and args:
         user_id = int(args[0])
+        if not 0 < user_id < TELEGRAM_ID_LIMIT or not args[0].isascii():  # the bot ignores ids Telegram cannot have
+            raise ValueError(args[0])
         # "/as 20001" goes back to someone met before under the name they were given then
         name = " ".join(args[1:]) or printer.names.get(user_id, f"用户{user_id}")
         chat.user = UpdateFactory.user(user_id, name, language)
         printer.speaker(user_id, name)
         print(f"  （现在以用户 {args[0]}「{name}」的身份对话）", file=out, flush=True)
+    elif command == "/as":
+        raise ValueError(line)  # "/as" alone: the usage line, not the bot's "unknown command"
     else:
         await chat.say(line)
     return True

@@ -153,3 +153,15 @@ async def test_the_services_build_the_district_on_either_database(database_url: 
     async with open_core(settings, reminders=reminders, migrate=False) as core, core.uow() as u:
         states = dict((await u.session.exec(select(Hazard.state, func.count()).group_by(Hazard.state))).all())
     assert set(states) == {s.value for s in HazardState}
+
+
+def test_a_reset_is_refused_while_a_bot_serves_the_demo(demo: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.serving_lock import serving
+
+    target, _who = demo
+    before = (target / "hazardbot.db").stat().st_ino
+    capsys.readouterr()
+    with serving(f"sqlite+aiosqlite:///{target / 'hazardbot.db'}"):  # as `hazardbot chat` holds it
+        assert cli_main(["demo", "--data-dir", str(target), "--reset", "--hazards", "3"]) == 1
+    assert "正被机器人（hazardbot chat 或 run）使用" in capsys.readouterr().err
+    assert (target / "hazardbot.db").stat().st_ino == before  # nothing deleted under the running bot

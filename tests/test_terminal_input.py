@@ -23,9 +23,10 @@ def test_an_apostrophe_reaches_the_bot_and_a_bad_quote_in_a_path_is_explained(tm
 
 def test_the_terminals_own_mistakes_are_explained_in_chinese(tmp_path: Path) -> None:
     out = io.StringIO()
-    script = "/start\n#99\n/as abc\n/photo /nonexistent.jpg\n/location north east\n/quit\n"
+    script = "/start\n#99\n/as abc\n/as -5\n/as 0\n/as\n/photo /nonexistent.jpg\n/location north east\n/quit\n"
     asyncio.run(run_chat(Settings(data_dir=tmp_path), 4646, "市民", "zh-hans", stdin=io.StringIO(script), out=out))
     text = out.getvalue()
+    assert text.count("用法：/as 用户ID [姓名]") == 4, text  # abc, -5, 0 and a bare /as: ids the bot would ignore
     assert "没有这个按钮" in text and "用法：/as 用户ID [姓名]" in text and "用法：/location 纬度 经度 [地址]" in text
     assert "无法读取文件：/nonexistent.jpg" in text
     assert "invalid literal" not in text and "Errno" not in text and "out of range" not in text

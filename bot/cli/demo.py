@@ -80,7 +80,15 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         print(problem, file=sys.stderr)
         return 1
     if target.exists():
-        shutil.rmtree(target)
+        from bot.serving_lock import DatabaseInUse, exclusive
+
+        try:  # a chat still serving the old demo would go on writing to deleted files
+            with exclusive(target / "hazardbot.db"):
+                shutil.rmtree(target)
+        except DatabaseInUse:
+            print(f"演示目录 {target} 正被机器人（hazardbot chat 或 run）使用：请先在对话中输入 /quit 或停止服务，再重新生成。",
+                  file=sys.stderr)
+            return 1
     target.mkdir(parents=True)
     (target / MARKER).write_text("made by `hazardbot demo`; `hazardbot demo --reset` may delete this directory\n",
                                  encoding="utf-8")
