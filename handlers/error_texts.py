@@ -134,6 +134,10 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         return sheet_refusal(params)
     if code == "filter_words_unknown":
         return filter_refusal(params)
+    if code == "unit_not_known" and str(params.get("suggestions") or "—") == "—":
+        # nothing in the registry looks like it: a question with nothing to choose would read as a bug
+        return _("No unit is called “{name}”. Send the name of a township, department or functional-zone "
+                 "committee, e.g. /status 朝外街道; /rank lists them all.").format(name=q(params.get("name", "")))
     if code == "find_filter_gone":
         return _("That search is no longer kept; send /find again.")
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})

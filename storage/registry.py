@@ -124,17 +124,32 @@ def suggest_units(text: str, among: tuple[UnitEntry, ...] | None = None, limit: 
     """Names of ``among`` (default: every unit) that look like ``text``: those sharing the most characters with
     it (aliases included), best first, at most ``limit``; for the message refusing an unknown name."""
     units = registry() if among is None else among
-    key = set(_key(text)) - set("区市朝阳局委")
+    key = set(_key(text)) - set("区市朝阳局委") - _common_characters()
     if not key:
         return []
     alias_names = _aliases()
 
+    typed = _key(text)
+
     def score(unit: UnitEntry) -> int:
         words = [unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name)]
-        return max(len(key & set(w)) for w in words)
+        shared = max(len(key & set(w)) for w in words)
+        # the whole typed text inside a name ("房管" in 区房管局) beats a few shared characters
+        return shared + (len(typed) if shared and any(typed in w for w in words) else 0)
 
     scored = sorted(((score(u), i, u.name) for i, u in enumerate(units)), key=lambda t: (-t[0], t[1]))
     return [name for s, _i, name in scored if s > 0][:limit]
+
+
+@cache
+def _common_characters() -> frozenset[str]:
+    """Characters found in more than 8 of the registry's names (地, 街, 道, 乡, 管 …): sharing one says nothing
+    about which unit was meant, so "火星基地" is not offered 南磨房地区."""
+    counts: dict[str, int] = {}
+    for unit in registry():
+        for ch in set(unit.name):
+            counts[ch] = counts.get(ch, 0) + 1
+    return frozenset(ch for ch, n in counts.items() if n > 8)
 
 
 def normalise_township_name(text: str) -> str:

@@ -119,6 +119,8 @@ async def test_status_counts_the_scope_of_every_kind_of_unit(h: Harness) -> None
     assert "超期 2 项" in office.last_text()  # h2 and h6 (h6 recorded by 建外, located in 朝外)
     await office.say("/status 市住建委")
     assert "没有名为“市住建委”的单位" in office.last_text() and "区住房城乡建设委" in office.last_text()
+    await office.say("/status 火星基地")  # nothing alike: no empty "did you mean"
+    assert "没有名为“火星基地”的单位。请发送" in office.last_text() and "您是否要找" not in office.last_text()
     leader = await h.bind(802, "leader", "建外街道")
     await leader.say("/status")
     assert "在账隐患 4 项" in leader.last_text()
