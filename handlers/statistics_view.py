@@ -46,10 +46,14 @@ class StatCb(CallbackData, prefix="st1"):
     e: Num = 0
 
 
-def view_of(args: str | None) -> str | None:
-    """The view (or ``xlsx``) that ``/status`` arguments ask for, or None when they name none."""
-    word = (args or "").strip().lower()
-    return VIEW_WORDS.get(word)
+def view_of(args: str | None) -> tuple[str | None, str]:
+    """The view (or ``xlsx``) that ``/status`` arguments ask for, if any, and the rest of them (a unit's name):
+    ``按行业 建外街道`` and ``建外街道 按行业`` are ``("department", "建外街道")``; ``建外`` is ``(None, "建外")``."""
+    words = (args or "").split()
+    for i in (0, len(words) - 1):
+        if words and words[i].lower() in VIEW_WORDS:
+            return VIEW_WORDS[words[i].lower()], " ".join(words[:i] + words[i + 1:])
+    return None, " ".join(words)
 
 
 def entry_row(unit_id: int | None) -> list[InlineKeyboardButton]:

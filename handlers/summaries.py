@@ -192,15 +192,14 @@ async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: 
 
 async def status(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
     """``/status [UNIT]``: where the campaign stands in the sender's scope, or in the scope of the unit named
-    (any township, department or 功能区管委会; the district's readers only); ``/status 按行业`` (违建, 处罚, 资金,
-    xlsx …: ``statistics_view.VIEW_WORDS``) one statistics view of it instead. Raises ``PermissionDenied``,
+    (any township, department or 功能区管委会; the district's readers only); ``/status 按行业 [UNIT]`` (违建, 处罚, 资金,
+    xlsx …: ``statistics_view.VIEW_WORDS``, before or after the name) one statistics view of it instead. Raises ``PermissionDenied``,
     ``UnitNotKnown``."""
-    view = statistics_view.view_of(command.args)
-    if view is not None:
-        await statistics_view.send_view(message, bot, actor, services, view, None, chart_language())
-        return
-    name = (command.args or "").strip()
+    view, name = statistics_view.view_of(command.args)
     unit_id = await services.reports.unit_named(actor, name) if name else None
+    if view is not None:  # ``/status 按行业 建外街道``: the view of that unit's scope
+        await statistics_view.send_view(message, bot, actor, services, view, unit_id, chart_language())
+        return
     await send_status(message, bot, actor, services, unit_id)
 
 

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from bot.clock import fixed_clock
 from bot.services.statistics import LABELS, VIEWS
 from handlers.statistics_view import StatCb
+from storage.models import Unit
 from tests.conftest import Harness, open_harness
 from tests.statistics_ledger import NOW, build_district, expected
 
@@ -87,6 +88,18 @@ async def test_a_unit_sees_its_own_numbers_and_a_forged_button_is_refused(h: Har
     assert leader.last_text() == "您的角色无权进行此操作。"
     await leader._feed(h.factory.callback(leader.user, message, StatCb(v="nosuch", u=0).pack()))
     assert "统计" not in leader.last_text()
+
+
+async def test_the_office_asks_for_one_units_view_by_name_before_or_after_the_view(h: Harness) -> None:
+    unit = h.units[0]  # type: ignore[attr-defined]
+    async with h.core.uow() as u:
+        name = (await u.session.get(Unit, unit)).name  # type: ignore[union-attr]
+    office = await h.bind(1603, "office", "区安委会办公室")
+    for typed in (f"/status 按行业 {name}", f"/status {name} 按行业"):
+        await office.say(typed)
+        _same(_rows(office.last_text()), await expected(h.core.uow, "department", unit, _sqlite(h)))
+    await office.say("/status 违建 火星基地")
+    assert office.last_text().startswith("没有名为“火星基地”的单位")
 
 
 async def test_the_workbook_has_the_same_tables(h: Harness) -> None:
