@@ -30,7 +30,9 @@ _OLE_EXTS = (".doc", ".xls", ".ppt", ".wps", ".et", ".dps")
 _OOXML = {"word/": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
           "xl/": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
           "ppt/": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+#: what a file name may not carry back to a reader: controls (C0, C1), path and shell characters, and the
+#: invisible format characters that reorder or hide text (U+202E turns "txt.exe" into "exe.txt" on screen)
+UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
 
 
@@ -109,7 +111,7 @@ def _plain_text(data: bytes) -> FileKind:
 def safe_name(declared: str | None, kind: FileKind, fallback: str = "file") -> str:
     """A file name to send the bytes back under: the declared name's last part without unsafe characters,
     at most ``NAME_LIMIT`` characters, ending with ``kind.ext``."""
-    base = _UNSAFE.sub("_", (declared or "").replace("\\", "/").rsplit("/", 1)[-1]).strip(" ._") or fallback
+    base = UNSAFE_NAME.sub("_", (declared or "").replace("\\", "/").rsplit("/", 1)[-1]).strip(" ._") or fallback
     stem = base[: -len(kind.ext)] if base.lower().endswith(kind.ext) else base.rsplit(".", 1)[0] if "." in base else base
     stem = stem.strip(" ._") or fallback
     return stem[: NAME_LIMIT - len(kind.ext)] + kind.ext

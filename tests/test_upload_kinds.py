@@ -52,4 +52,7 @@ def test_the_name_sent_back_is_safe_and_says_what_the_bytes_are() -> None:
     assert safe_name("C:\\坏\\总结.exe", pdf) == "总结.pdf"
     assert safe_name("工作信息 v2.pdf", pdf) == "工作信息 v2.pdf"
     assert safe_name(None, pdf, "photo") == "photo.pdf"
+    # a right-to-left override would show "总结\u202efdp.exe" as "总结exe.pdf": invisible reordering is removed
+    assert safe_name("总结\u202efdp.exe", pdf) == "总结_fdp.pdf"
+    assert safe_name("a\u200b\u2066b\x85c.pdf", pdf) == "a_b_c.pdf"
     assert len(safe_name("长" * 500 + ".pdf", pdf)) == 120

@@ -10,7 +10,6 @@ photos, already compressed)."""
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -25,12 +24,12 @@ from storage.excel.submissions_index import index_workbook
 from storage.models import Unit
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import WorkSubmission
+from storage.upload_kinds import UNSAFE_NAME
 
 PART_LIMIT = 45 * 2**20  # under Telegram's 50 MB upload, with room for the zip's own records
 MAX_PARTS = 4
 ENTRY_OVERHEAD = 512  # a zip's local and central records of one entry, its name included (bound)
 ZIP = "application/zip"
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 class NothingToExport(DomainError):
@@ -59,7 +58,7 @@ class ExportPlan:
 
 
 def _safe(name: str) -> str:
-    return _UNSAFE.sub("_", name).strip(" .") or "_"
+    return UNSAFE_NAME.sub("_", name).strip(" .") or "_"
 
 
 async def plan_export(inbox: InboxService, actor: Actor, flt: InboxFilter) -> ExportPlan:
