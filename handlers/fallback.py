@@ -10,7 +10,9 @@ from aiogram.utils.i18n import gettext as _
 
 async def unknown_button(query: CallbackQuery) -> None:
     """A button nobody recognised: answered, so the client stops waiting."""
-    await query.answer(_("This button is no longer valid. Send /resume to see where you are."))
+    # an old list's or card's button as often as a form's: name both ways back, not only /resume
+    await query.answer(_("This button is no longer valid. Send the command again (e.g. /review, /find), "
+                         "or /resume for the form you are filling in."), show_alert=True)
 
 
 def router() -> Router:

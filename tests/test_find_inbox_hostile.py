@@ -61,6 +61,15 @@ async def test_an_inbox_button_with_a_forged_month_is_refused_and_the_list_stops
     assert failures.messages() == []
 
 
+async def test_a_button_nobody_knows_names_the_ways_back(harness: Harness, failures: FailureLog) -> None:
+    office = await harness.bind(9607, "office", "区安委会办公室")
+    await office.say("/submissions 2018-10")
+    sent = await office.press_button(_forged(office, "zz9:an-old-keyboard"))
+    alerts = [m for m in sent if isinstance(m, AnswerCallbackQuery) and m.text]
+    assert alerts and alerts[-1].show_alert and "/review" in alerts[-1].text and "/resume" in alerts[-1].text
+    assert failures.messages() == []
+
+
 async def test_publishing_a_typical_case_again_says_it_was_published_and_sends_it_to_no_one_twice(
         harness: Harness, failures: FailureLog) -> None:
     contact = await harness.bind(9605, "contact", "朝外街道", "王联系")
