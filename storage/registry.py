@@ -89,6 +89,12 @@ def _aliases() -> dict[str, str]:
     return {r["alias"]: r["name"] for r in _read("department-aliases.csv")}
 
 
+def department_aliases() -> dict[str, str]:
+    """``department-aliases.csv``: a short or former name people type (``消防``, ``区应急管理局``) → the registry name of
+    the department it means (``朝阳消防支队``, ``区安监局``)."""
+    return dict(_aliases())
+
+
 def _key(text: str) -> str:
     return "".join(text.split()).replace("(", "（").replace(")", "）")
 

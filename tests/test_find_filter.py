@@ -34,6 +34,7 @@ OPEN_STATES = "('registered', 'rectified', 'closure_requested')"
 OVERDUE = f"(state = 'registered' AND deadline < '{TODAY.isoformat()}')"
 SUPERVISED = "EXISTS (SELECT 1 FROM supervision s WHERE s.hazard_id = hazard.id AND s.ended_at IS NULL)"
 HOUSING = "(district_department = '区房管局' OR unit_id = (SELECT id FROM unit WHERE name = '区房管局'))"
+FIRE_BRIGADE = "(district_department = '朝阳消防支队' OR unit_id = (SELECT id FROM unit WHERE name = '朝阳消防支队'))"
 NOV_REGISTERED = "(registered_at >= :reg_from AND registered_at < :reg_to)"
 URGENCY = (f"CASE WHEN {OVERDUE} THEN 0 ELSE 1 END, CASE WHEN level = '重大隐患' THEN 0 ELSE 1 END, id")
 
@@ -45,6 +46,7 @@ CASES: list[tuple[str, str]] = [
     ("建外街道", "township_code = '110105001'"),
     ("房管局", HOUSING),
     ("重点消防", "category = '重点消防'"),
+    ("消防", FIRE_BRIGADE),  # a department's alias, as /status 消防; the text is 文字:消防
     ("老旧小区", "category = '重点消防' AND subtype = '老旧小区'"),
     ("类型:交通领域/其他", "category = '交通领域' AND subtype = '其他'"),
     ("举报", "source = '举报'"),

@@ -39,7 +39,7 @@ from bot.services.lifecycle import GENERAL, MAJOR
 from storage.errors import DomainError
 from storage.models import Hazard, Unit
 from storage.models_lifecycle import Supervision
-from storage.registry import UnitEntry, normalise_township_name, registry
+from storage.registry import UnitEntry, department_aliases, normalise_township_name, registry
 from storage.taxonomy import hazard_types
 
 SOURCES = ("检查", "举报", "其他")  # 附件2 填表说明 9
@@ -170,11 +170,14 @@ def slug(english: str) -> str:
 @cache
 def _units() -> dict[str, UnitEntry]:
     """Every spelling of a unit that names it alone → the unit: the registry name, a township's short name
-    (``建外``), a department's name without ``区`` (``房管局``)."""
+    (``建外``), a department's name without ``区`` (``房管局``), a zone's alias (``CBD``) and a department's alias
+    (``消防`` → 朝阳消防支队, as ``/status 消防``)."""
     words: dict[str, UnitEntry] = {}
     taken: set[str] = set()
+    aliases = department_aliases()
     for u in registry():
-        alternatives = {u.name, normalise_township_name(u.name) if u.is_township else u.name.removeprefix("区")}
+        alternatives = {u.name, normalise_township_name(u.name) if u.is_township else u.name.removeprefix("区"),
+                        *u.aliases, *(a for a, name in aliases.items() if name == u.name)}
         for w in alternatives:
             if w in words and words[w] != u:
                 taken.add(w)
