@@ -3,12 +3,10 @@ buttons, and the answer to a submitted correction. Everything typed by a user is
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot import labels
 from bot.forms.prompt import Submitted
 from bot.forms.spec import load_form
 from bot.services.correction_service import InspectionCase
@@ -21,14 +19,10 @@ from handlers.correction_callbacks import (
     CorrectCb,
 )
 from handlers.message_limits import clip, shorten
-from handlers.texts import q
+from handlers.texts import local_time, q
 
 NOTE_LIMIT = 300
 VALUE_LIMIT = 120
-
-
-def _when(at: datetime, tz: ZoneInfo) -> str:
-    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def hazard_buttons(hazard_id: int, actions: tuple[Action, ...]) -> list[list[InlineKeyboardButton]]:
@@ -68,8 +62,8 @@ def change_lines(form_key: str, changes: dict[str, list[str]]) -> list[str]:
 
 
 def _action(action: str) -> str:
-    names = {"edit": _("edited"), "correct": _("corrected by the office"), "void": _("voided")}
-    return names.get(action, action)
+    """An inspection's step (``edit``, ``correct`` or ``void``) as its history names it."""
+    return labels.name(labels.ACTIONS, action, _)
 
 
 def inspection_text(case: InspectionCase) -> str:
@@ -89,7 +83,7 @@ def inspection_text(case: InspectionCase) -> str:
     if case.history:
         lines.append(_("History:"))
         for step in case.history:
-            line = f"{_when(step.at, case.tz)} {_action(step.action)} — {q(step.actor_name)}"
+            line = f"{local_time(step.at, case.tz)} {_action(step.action)} — {q(step.actor_name)}"
             if step.note:
                 line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
             lines.append(line)

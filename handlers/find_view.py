@@ -10,6 +10,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot import labels
 from bot.services import hazard_filter as hf
 from bot.services.hazard_search import FoundHazard
 from bot.services.paging import Page
@@ -29,19 +30,7 @@ WORD_LIMIT, WORDS_SHOWN = 30, 10  # the typed words not understood, as the refus
 
 
 def criterion_name(key: str) -> str:
-    names = {
-        "unit": _("township or department"),
-        "type": _("hazard type"),
-        "level": _("level"),
-        "state": _("state"),
-        "source": _("source"),
-        "overdue": _("overdue"),
-        "supervised": _("under supervision"),
-        "deadline": _("deadline range"),
-        "registered": _("registration date range"),
-        "text": _("number, name or address"),
-    }
-    return names[key]
+    return _(labels.FIND_CRITERIA[key])
 
 
 def state_filter_name(state: str) -> str:

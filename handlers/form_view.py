@@ -189,17 +189,15 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
     if result.kind in CORRECTION_KINDS:
         return correction_submitted(result), None
     if result.kind == "hazard":
-        text = _(
+        return _(
             "✅ Hazard submitted.\nNumber: <code>{number}</code>\nState: pending review by your unit\nPhotos: {photos}\n"
             "You will be told when it is reviewed. The ledger number is assigned when the district office registers it."
-        ).format(number=q(result.number), photos=result.photo_count)
-        return text, None
+        ).format(number=q(result.number), photos=result.photo_count), None
     if result.kind == "plan":
-        text = _(
+        return _(
             "✅ Annual inspection plan for {year} filed, with {rows} arrangement rows.\n"
             "/status compares inspections and verification with it; /plan again replaces it."
-        ).format(year=q(result.number), rows=result.rows)
-        return text, None
+        ).format(year=q(result.number), rows=result.rows), None
     linked = "、".join(result.linked) if result.linked else _("none")
     text = _(
         "✅ Inspection recorded.\nNumber: <code>{number}</code>\nLinked hazards: {linked}\nPhotos: {photos}\n"

@@ -6,15 +6,13 @@ Everything from the database or typed by a user is escaped."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot import labels
 from bot.documents.views import NoticeKind
-from bot.domain import PhotoStage
 from bot.services import notice_texts as words
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, Action
@@ -22,7 +20,7 @@ from bot.services.transitions import Outcome
 from handlers.correction_view import change_lines, hazard_buttons
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import localized, q
+from handlers.texts import local_time, localized, q
 from handlers.workflow_card import pending_extension_line, supervision_lines
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
@@ -42,16 +40,7 @@ def state_name(state: str) -> str:
 
 
 def stage_name(stage: str) -> str:
-    names = {
-        PhotoStage.DISCOVERY: _("discovery"),
-        PhotoStage.INSPECTION: _("inspection"),
-        PhotoStage.RECTIFICATION: _("rectification"),
-        PhotoStage.ACCEPTANCE: _("acceptance"),
-        PhotoStage.REINSPECTION: _("re-inspection"),
-        PhotoStage.VERIFICATION: _("verification"),
-        PhotoStage.TIPOFF: _("tip-off"),
-    }
-    return names.get(stage, stage)  # type: ignore[call-overload]
+    return labels.name(labels.PHOTO_STAGES, stage, _)
 
 
 def action_name(action: str) -> str:
@@ -59,31 +48,12 @@ def action_name(action: str) -> str:
 
 
 def button_label(action: Action) -> str:
-    labels = {
-        Action.APPROVE: _("✅ Approve"),
-        Action.REJECT: _("❌ Reject"),
-        Action.REGISTER: _("📒 Register in the ledger"),
-        Action.REPORT_RECTIFICATION: _("🛠 Report rectification"),
-        Action.REINSPECT_PASS: _("✅ Re-inspection passed"),
-        Action.REINSPECT_FAIL: _("❌ Re-inspection failed"),
-        Action.CLOSE: _("🗂 Close"),
-        Action.SUPERVISE: _("📌 Supervise"),
-        Action.LOOKBACK_PASS: _("🔁 Lookback: no rebound"),
-        Action.LOOKBACK_REBOUND: _("⚠️ Lookback: rebound"),
-        Action.SET_PLAN: _("📝 Fill in the five implementations"),
-        Action.REQUEST_EXTENSION: _("⏳ Request a deadline extension"),
-        Action.RETURN_CLOSURE: _("↩️ Return the closure request"),
-    }
-    return labels[action]
+    return _(labels.ACTION_BUTTONS[action])
 
 
 def amount_text(value: Decimal | None) -> str:
     """An amount in 万元 without trailing zeros (2.5, not 2.5000)."""
     return "" if value is None else f"{value.normalize():f}"
-
-
-def _when(at: datetime, tz: ZoneInfo) -> str:
-    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def number_of(summary: HazardSummary) -> str:
@@ -127,7 +97,7 @@ def card_text(case: HazardCase) -> str:
         lines.append(waiting)
     lines.append(_("Contingency plan: {v}").format(v=q(shorten(plan.contingency_plan or "—", CARD_PLAN_TEXT_LIMIT))))
     if h.registered_at:
-        lines.append(_("Registered at: {when}").format(when=_when(h.registered_at, case.tz)))
+        lines.append(_("Registered at: {when}").format(when=local_time(h.registered_at, case.tz)))
     if h.reinspected_on:
         lines.append(_("Re-inspection: {date} {result}").format(date=h.reinspected_on.isoformat(),
                                                                  result=q(h.reinspection_result)))
@@ -137,7 +107,7 @@ def card_text(case: HazardCase) -> str:
         if step.action == "issue_notice":
             lines.append(_("Issued: {title} {number} on {when} by {name}").format(
                 title=q(str(step.data.get("title", ""))), number=q(str(step.data.get("number", ""))),
-                when=_when(step.at, case.tz), name=q(step.actor_name)))
+                when=local_time(step.at, case.tz), name=q(step.actor_name)))
     photos = sum(len(v) for v in case.photos_by_stage.values())
     lines.append(_("Steps: {steps} · photos: {photos}").format(steps=len(case.steps), photos=photos))
     return clip("\n".join(lines))
@@ -146,7 +116,7 @@ def card_text(case: HazardCase) -> str:
 def history_text(case: HazardCase) -> str:
     lines = [_("History of {number} (one hazard, one file):").format(number=q(number_of(case.summary)))]
     for step in case.steps:
-        line = f"{_when(step.at, case.tz)} {action_name(step.action)} — {q(step.actor_name)}"
+        line = f"{local_time(step.at, case.tz)} {action_name(step.action)} — {q(step.actor_name)}"
         if step.note:
             line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
         if step.photos:
@@ -223,12 +193,4 @@ def outcome_text(outcome: Outcome) -> str:
 
 
 def field_name(key: str) -> str:
-    names = {
-        "responsibility": _("responsibility"),
-        "measures": _("measures"),
-        "funds": _("funds (10k yuan)"),
-        "deadline": _("deadline"),
-        "contingency_plan": _("contingency plan"),
-        "unit": _("unit"),
-    }
-    return names.get(key, key)
+    return labels.name(labels.HAZARD_FIELDS, key, _)

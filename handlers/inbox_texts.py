@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
@@ -15,20 +16,19 @@ INBOX_ERRORS = frozenset({"upload_too_big", "file_kind_refused", "too_many_files
 
 
 def inbox_refusal(code: str, params: dict[str, Any]) -> str:
-    """The text of one of ``INBOX_ERRORS``."""
-    if code == "upload_too_big":
-        return _("That file is {size_mb} MB; the bot can receive at most 20 MB. Send a smaller file, or split it "
-                 "into parts.").format(size_mb=q(params.get("size_mb", "?")))
-    if code == "file_kind_refused":
-        return _("That file was not accepted: it is not one of the kinds kept ({kinds}), or it is damaged. "
-                 "Send the document as PDF, Word or Excel.").format(kinds=ACCEPTED)
-    if code == "too_many_files":
-        return _("This submission already holds {limit} files; send /done and start another one for more.").format(
-            limit=q(params.get("limit", "?")))
-    if code == "not_typical":
-        return _("Only a submission marked as a typical case can be published.")
-    if code == "nothing_to_export":
-        return _("Nothing was submitted under this selection, so there is nothing to export.")
-    return _("The files come to {size_mb} MB, more than the {max_mb} MB sent at once. Narrow the list by unit "
-             "or kind (for example /submissions 2019-11 朝外街道) and export again.").format(
-        size_mb=q(params.get("size_mb", "?")), max_mb=q(params.get("max_mb", "?")))
+    """The text of one of ``INBOX_ERRORS`` (another code reads as ``export_too_big``); a number missing from
+    ``params`` reads "?"."""
+    p = defaultdict(lambda: "?", {k: q(v) for k, v in params.items()}, kinds=ACCEPTED)
+    texts = {
+        "upload_too_big": _("That file is {size_mb} MB; the bot can receive at most 20 MB. Send a smaller file, or "
+                            "split it into parts."),
+        "file_kind_refused": _("That file was not accepted: it is not one of the kinds kept ({kinds}), or it is "
+                               "damaged. Send the document as PDF, Word or Excel."),
+        "too_many_files": _("This submission already holds {limit} files; send /done and start another one for "
+                            "more."),
+        "not_typical": _("Only a submission marked as a typical case can be published."),
+        "nothing_to_export": _("Nothing was submitted under this selection, so there is nothing to export."),
+        "export_too_big": _("The files come to {size_mb} MB, more than the {max_mb} MB sent at once. Narrow the list "
+                            "by unit or kind (for example /submissions 2019-11 朝外街道) and export again."),
+    }
+    return texts.get(code, texts["export_too_big"]).format_map(p)

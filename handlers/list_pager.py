@@ -1,11 +1,13 @@
 """The two handlers every paged list has (issue 16): its command shows the first page, a pager press
 (``PageCb``) shows page ``n`` read again from the database. A list module gives its page renderer once and
-registers ``first_page`` and ``turn_page`` of the ``ListPager``."""
+registers both handlers of the ``ListPager`` on its router (``register``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram import F, Router
+from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core import Services
@@ -35,3 +37,8 @@ class ListPager:
         await query.answer()
         text, keyboard = await self._render(actor, services, callback_data.n)
         await show_in_place(message_of(query), text, keyboard)
+
+    def register(self, router: Router, command: str, view: str) -> None:
+        """``/command`` answered with the first page, a pager press of ``view`` (``PageCb.v``) with its page."""
+        router.message.register(self.first_page, Command(command))
+        router.callback_query.register(self.turn_page, PageCb.filter(F.v == view))

@@ -62,6 +62,13 @@ async def show_in_place(message: ButtonMessage, text: str, keyboard: InlineKeybo
         await message.answer(text, reply_markup=keyboard)
 
 
+async def answer_in_place(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Answer the press ``query`` (the client stops showing its button as busy), then show ``text`` and
+    ``keyboard`` in place of the message the button sits on (``show_in_place``)."""
+    await query.answer()
+    await show_in_place(message_of(query), text, keyboard)
+
+
 async def show_keyboard(message: ButtonMessage, keyboard: InlineKeyboardMarkup, text: str) -> None:
     """Put ``keyboard`` under ``message`` (a sub-menu in place of its buttons); when the message is not
     there or cannot be edited, send ``text`` with the keyboard instead."""

@@ -23,7 +23,7 @@ from handlers.errors import OnRefusal
 from handlers.hazard_callbacks import CODE_OF, HazardCb, SuperviseCb, VerifyCb
 from handlers.lifecycle_common import press
 from handlers.list_pager import ListPager
-from handlers.message_edits import message_of, show_in_place
+from handlers.message_edits import answer_in_place
 from handlers.message_limits import clip
 from handlers.office_batch import (
     BATCH_VIEW,
@@ -129,8 +129,7 @@ async def verify(message: Message, command: CommandObject, actor: Actor, service
 async def turn_checks_page(query: CallbackQuery, callback_data: PageCb, actor: Actor, services: Services) -> None:
     """A pager button of /verify: that page of the checks waiting, read again (nothing is drawn)."""
     checks = await services.verification.pending_page(actor, callback_data.n)
-    await query.answer()
-    await show_in_place(message_of(query), checks_text([], checks), checks_keyboard(checks))
+    await answer_in_place(query, checks_text([], checks), checks_keyboard(checks))
 
 # a check's «passed» / «failed» opens its form (handlers.deadlines): the review card asks to confirm
 
@@ -138,9 +137,8 @@ async def turn_checks_page(query: CallbackQuery, callback_data: PageCb, actor: A
 def router() -> Router:
     r = Router(name="office")
     r.message.filter(F.chat.type == "private")
-    r.message.register(_pager.first_page, Command("office"))
+    _pager.register(r, "office", OFFICE_VIEW)
     r.message.register(verify, Command("verify"))
-    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == OFFICE_VIEW))
     r.callback_query.register(turn_checks_page, PageCb.filter(F.v == VERIFY_VIEW))
     r.callback_query.register(turn_batch_page, PageCb.filter(F.v == BATCH_VIEW))
     r.callback_query.register(batch_button, BatchCb.filter(F.a.in_({"m", "t", "x", "q"})))

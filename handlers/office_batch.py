@@ -29,7 +29,7 @@ from bot.services.lifecycle import Action, has_district_scope
 from bot.services.office_batch import BATCH_LIMIT, BATCH_NOTES, BatchResult, OfficeBatchService
 from handlers.callbacks import Num
 from handlers.error_texts import error_text
-from handlers.message_edits import drop_keyboard, message_of, show_in_place
+from handlers.message_edits import answer_in_place, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.paging import PageCb, pager_row
 from handlers.queue_view import page_keyboard, page_text
@@ -104,8 +104,7 @@ async def turn_batch_page(query: CallbackQuery, callback_data: PageCb, actor: Ac
                           state: FSMContext) -> None:
     """A pager button in batch mode: the page read again, the ticks kept."""
     text, keyboard = await _batch_page(actor, services, state, callback_data.n)
-    await query.answer()
-    await show_in_place(message_of(query), text, keyboard)
+    await answer_in_place(query, text, keyboard)
 
 
 async def batch_button(query: CallbackQuery, callback_data: BatchCb, actor: Actor, services: Services,
@@ -133,8 +132,7 @@ async def batch_button(query: CallbackQuery, callback_data: BatchCb, actor: Acto
         elif cb.a == "x":
             await state.update_data({_SELECTED: [], _VERSION: version + 1})
     text, keyboard = await _batch_page(actor, services, state, cb.n)
-    await query.answer()
-    await show_in_place(message_of(query), text, keyboard)
+    await answer_in_place(query, text, keyboard)
 
 
 async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, services: Services,

@@ -21,7 +21,6 @@ from handlers.hazard_view import outcome_text
 from handlers.lifecycle_common import allowed_case, press
 from handlers.list_pager import ListPager
 from handlers.message_edits import message_of
-from handlers.paging import PageCb
 from handlers.queue_view import page_keyboard, page_text
 
 #: the button → the action it is checked for, the form it opens and the answer the button already gave
@@ -78,9 +77,8 @@ async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 def router() -> Router:
     r = Router(name="rectification")
     r.message.filter(F.chat.type == "private")
-    r.message.register(_pager.first_page, Command("rectify"))
+    _pager.register(r, "rectify", VIEW)
     r.message.register(link, Command("link"))
-    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
     r.callback_query.register(ask, HazardCb.filter(F.a.in_(set(_ASKED))))
     r.callback_query.register(set_level, HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
     return r

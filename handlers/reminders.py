@@ -48,7 +48,8 @@ _lock = KeyedLocks()  # a person's taps one after another
 
 
 class ReminderCb(CallbackData, prefix="rm"):
-    """The button under a reminder (see ``reminders.actions``)."""
+    """The button under a reminder, as ``reminders.actions.ReminderAction`` packs it (``rm:<action>:<id>``):
+    ``action`` one of its ``ACTIONS``, ``id`` the unit or hazard it concerns (0 for ``rank``)."""
 
     action: str
     id: Num

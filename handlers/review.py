@@ -5,7 +5,6 @@ first (issue 16); approve or reject (with a reason) from the card. The inspector
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -18,7 +17,6 @@ from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.lifecycle_common import allowed_case, press
 from handlers.list_pager import ListPager
 from handlers.message_edits import message_of
-from handlers.paging import PageCb
 from handlers.queue_view import page_keyboard, page_text
 
 VIEW = "rv"  # the pager's key for /review
@@ -48,8 +46,7 @@ async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, se
 def router() -> Router:
     r = Router(name="review")
     r.message.filter(F.chat.type == "private")
-    r.message.register(_pager.first_page, Command("review"))
-    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
+    _pager.register(r, "review", VIEW)
     r.callback_query.register(approve, HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
     r.callback_query.register(reject, HazardCb.filter(F.a == CODE_OF[Action.REJECT]))
     return r

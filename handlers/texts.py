@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
 
@@ -24,6 +26,11 @@ def localized(words: Callable[..., str], *args: Any) -> str:
 def q(text: object) -> str:
     """Escape anything a user typed (or that came from the database) for an HTML message."""
     return escape(str(text), quote=False)
+
+
+def local_time(at: datetime, tz: ZoneInfo) -> str:
+    """An aware instant as the chat shows it: ``YYYY-MM-DD HH:MM`` in the deployment's zone ``tz`` (Beijing)."""
+    return f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def role_name(role: Role) -> str:

@@ -26,7 +26,7 @@ from handlers.callbacks import TipCb
 from handlers.form_view import send_prompt
 from handlers.list_pager import ListPager
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
-from handlers.paging import PageCb, pager_row
+from handlers.paging import pager_row
 from handlers.queue_view import count_line
 from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
@@ -160,8 +160,7 @@ def router() -> Router:
     r = Router(name="tipoff_verify")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")
-    r.message.register(_pager.first_page, Command("tipoffs"))
-    r.callback_query.register(_pager.turn_page, PageCb.filter(F.v == VIEW))
+    _pager.register(r, "tipoffs", VIEW)
     r.callback_query.register(button, TipCb.filter())
     r.message.register(block, Command("block_sender", "unblock_sender"))
     return r

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot import labels
 from bot.i18n import DEFAULT_LOCALE, translate
 
 _locale: ContextVar[str] = ContextVar("reminder_locale", default=DEFAULT_LOCALE)
@@ -165,20 +166,7 @@ def recipient_blocked(person: str, unit: str) -> str:
 
 
 def _button_words(key: str) -> str:
-    words = {
-        "ledger": _("Update the ledger"),
-        "hazard": _("Report rectification"),
-        "supervise": _("Set supervision"),
-        "extend": _("Request an extension"),
-        "info": _("Send work information"),
-        "summary": _("Send quarterly summary"),
-        "plan": _("Send annual plan"),
-        "lookback": _("View the ledger"),
-        "lookback_report": _("Send summary report"),
-        "contacts": _("Update contact form"),
-        "rank": _("View full ranking"),
-    }
-    return words[key]
+    return _(labels.REMINDER_BUTTONS[key])
 
 
 def button(key: str) -> Text:

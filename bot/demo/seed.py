@@ -41,6 +41,10 @@ JITTER = 0.012  # degrees around a township's label point (about 1 km)
 
 @dataclass
 class Tally:
+    """What the seeding made, for ``hazardbot demo``'s closing line: records submitted by kind (hazards,
+    inspections, plans, work reports, tip-offs), ``steps`` taken on them afterwards (approvals, registrations,
+    spot-checks…) and ``by_target`` how many hazards were scheduled towards each state (``HazardState`` value)."""
+
     hazards: int = 0
     inspections: int = 0
     plans: int = 0

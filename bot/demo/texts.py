@@ -1,10 +1,14 @@
 """The words of the demo district (``hazardbot demo``): people's names, sites, streets and, per hazard category of
-``config/hazard_types.toml``, what an inspector would write — description and rectification measures. Invented,
-plausible, and the same for a given seed (every choice is made by the caller's ``random.Random``)."""
+``config/hazard_types.toml``, what an inspector would write — description and rectification measures (those in
+``config/data/demo-hazards.toml``). Invented, plausible, and the same for a given seed (every choice is made by
+the caller's ``random.Random``)."""
 
 from __future__ import annotations
 
 import random
+import tomllib
+from importlib import resources
+from typing import Any
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "霞",
@@ -15,69 +19,18 @@ STREETS = ("朝阳路", "建国路", "东三环中路", "光华路", "工体北�
 SUFFIXES = ("号", "号院", "号楼底商", "号院内")
 ENTITY_NATURES = ("个人", "民营企业", "民营企业", "民营企业", "市属国有企业", "区属机关企事业单位", "其他")
 CITY_DEPARTMENTS = ("市应急管理局", "市住房城乡建设委", "市消防救援总队", "市市场监管局", "市交通委", "市城市管理委")
-
-# category → (site kinds, descriptions, measures); subtypes come from the taxonomy file
-BY_CATEGORY: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "重点消防": (
-        ("{s}出租房", "{s}家庭旅馆", "{n}号院老旧小区", "{n}号楼筒子楼"),
-        ("楼道内电动自行车充电，私拉乱接电线", "安全出口被杂物堵塞，疏散通道不畅", "外墙使用易燃保温材料，未做防火分隔",
-         "灭火器过期失效，消防栓无水", "出租房人员密集，夜间无人值守"),
-        ("拆除私拉电线，设置集中充电桩", "清理疏散通道堆物，恢复安全出口", "更换不燃保温材料并设防火隔离带",
-         "更换灭火器，修复消火栓并定期检查"),
-    ),
-    "交通领域": (
-        ("{st}与{st2}交叉口", "地铁{l}号线站口", "{st}过街天桥"),
-        ("路口信号灯损坏，行人过街无保护", "桥梁护栏松动缺失", "站口施工围挡侵占人行道，照明不足"),
-        ("修复信号灯并增设警示标志", "更换护栏，设置临时围挡", "整改围挡位置，增设照明"),
-    ),
-    "建设施工": (
-        ("{s}建设项目工地", "{st}道路改造工程", "{s}大厦装修工地"),
-        ("脚手架连墙件缺失，临边无防护", "塔吊限位装置失效", "基坑边堆土超载，无监测记录", "施工现场动火无审批"),
-        ("补设连墙件和临边防护栏杆", "修复塔吊限位并重新检测", "清运堆土，落实基坑监测", "建立动火审批制度，配置看火人"),
-    ),
-    "城市运行": (
-        ("{s}餐厅燃气间", "{n}号院地下管线", "{st}雨水泵站"),
-        ("燃气管线私改，未安装报警装置", "配电箱老化，线路裸露", "井盖缺失，雨季积水倒灌", "市政消火栓被圈占"),
-        ("恢复燃气管线并安装可燃气体报警器", "更换配电箱，规范布线", "补装井盖，疏通排水设施", "清除圈占，恢复消火栓使用"),
-    ),
-    "危险化学品": (
-        ("{s}化工经营部", "{s}加油站", "{s}实验室"),
-        ("危险化学品超量储存，未分类存放", "储罐区防火堤破损", "无危化品经营许可证，台账缺失"),
-        ("清理超量物品，分区分类存放", "修复防火堤，设置围堰", "停止经营，办理许可并建立台账"),
-    ),
-    "工业企业": (
-        ("{s}加工厂", "{s}污水处理站", "{s}木制品厂"),
-        ("粉尘作业场所除尘设施失效", "有限空间作业无审批、无监护", "车间内设员工宿舍（三合一）"),
-        ("修复除尘系统，定期清扫积尘", "落实有限空间作业审批和监护", "拆除车间内宿舍，人员另行安置"),
-    ),
-    "重点人员密集场所": (
-        ("{s}商场", "{s}小学", "{s}养老院", "{s}酒店", "{s}影城", "{s}火锅店"),
-        ("疏散指示标志损坏，应急照明不亮", "防火卷帘下堆放货物", "厨房烟道油污积聚，未定期清洗",
-         "消防控制室无人持证值班", "安全出口上锁"),
-        ("更换疏散指示标志和应急照明", "清理卷帘下堆物，划定禁放区", "清洗烟道并建立清洗记录", "配备持证值班人员，落实24小时值守"),
-    ),
-    "特种设备": (
-        ("{n}号院住宅电梯", "{s}写字楼电梯", "{s}商场扶梯"),
-        ("电梯超期未检验，困人故障频发", "“三无”电梯无维保单位", "扶梯梳齿板缺损"),
-        ("委托检验机构检验，更换老化部件", "落实维保单位并办理使用登记", "更换梳齿板，检验合格后使用"),
-    ),
-    "地下空间": (
-        ("{n}号楼地下室", "{s}人防工程", "{n}号院普通地下室"),
-        ("地下室违规住人，无独立疏散通道", "人防工程改作仓库，堆放可燃物", "地下空间通风设施损坏"),
-        ("清退住人，封堵违规隔断", "清理可燃物，恢复人防功能", "修复通风系统"),
-    ),
-    "其他": (
-        ("{s}市场", "{s}物流园", "{st}临时建筑"),
-        ("彩钢板房违规搭建，内设库房", "广告牌架体锈蚀", "大棚内私设液化气罐"),
-        ("拆除违建彩钢板房", "拆除或加固广告牌", "清除液化气罐，改用电能"),
-    ),
-}
-# how often each category turns up in an urban district (no mines in Chaoyang; rented rooms and crowded places
-# above all)
-CATEGORY_WEIGHTS = {"重点消防": 24, "交通领域": 6, "建设施工": 14, "城市运行": 12, "危险化学品": 4, "工业企业": 4, "矿山": 0,
-                    "重点人员密集场所": 18, "特种设备": 8, "地下空间": 8, "其他": 4}
 SITE_WORDS = ("朝晖", "和平", "华联", "东方", "星河", "金台", "望京", "翠城", "南湖", "光明", "新世纪", "阳光", "富力",
               "恒通", "京客隆", "双井", "国贸", "悠唐", "鑫源", "万和")
+
+# category → how often it turns up (weight), its site kinds, descriptions and measures; subtypes come from the
+# taxonomy file
+_CATEGORIES: dict[str, dict[str, Any]] = tomllib.loads(
+    (resources.files("config") / "data" / "demo-hazards.toml").read_text(encoding="utf-8"))
+BY_CATEGORY: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    name: (tuple(c["sites"]), tuple(c["descriptions"]), tuple(c["measures"]))
+    for name, c in _CATEGORIES.items() if "sites" in c
+}
+CATEGORY_WEIGHTS: dict[str, int] = {name: c["weight"] for name, c in _CATEGORIES.items()}
 
 
 def person_name(rng: random.Random) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from bot import labels
 from reminders.texts import _
 
 SITE_LIMIT = 200
@@ -32,65 +33,17 @@ def _cut(text: str, limit: int) -> str:
 
 def state_name(state: str) -> str:
     """A hazard state (``bot.domain.HazardState``) in words."""
-    names = {
-        "pending_review": _("awaiting unit review"),
-        "pending_confirmation": _("awaiting the district office's confirmation"),
-        "registered": _("registered, being rectified"),
-        "rectified": _("rectified, awaiting re-inspection"),
-        "closure_requested": _("re-inspected, awaiting closure"),
-        "closed": _("closed"),
-        "rejected": _("rejected"),
-    }
-    return names.get(state, state)
+    return labels.name(labels.STATES, state, _)
 
 
 def role_name(role: str) -> str:
     """The name of a role (``bot.domain.Role`` value) as people in the campaign say it."""
-    names = {
-        "inspector": _("inspector"),
-        "reviewer": _("unit reviewer"),
-        "office": _("district safety office"),
-        "leader": _("leader"),
-        "contact": _("contact person"),
-        "admin": _("administrator"),
-        "public": _("member of the public"),
-    }
-    return names.get(role, role)
+    return labels.name(labels.ROLES, role, _)
 
 
 def action_name(action: str) -> str:
     """A life cycle action (``bot.services.lifecycle.Action``) as the history and the notices name it."""
-    names = {
-        "submit": _("submitted"),
-        "approve": _("approved"),
-        "reject": _("rejection"),
-        "register": _("registered in the ledger"),
-        "set_plan": _("five implementations updated"),
-        "set_level": _("level changed"),
-        "report_rectification": _("rectification reported"),
-        "reinspect_pass": _("re-inspection passed"),
-        "reinspect_fail": _("re-inspection failed"),
-        "close": _("closure"),
-        "verify_pass": _("verification passed"),
-        "verify_fail": _("verification failed (rebound)"),
-        "supervise": _("put under supervision"),
-        "lookback_pass": _("lookback: no rebound"),
-        "lookback_rebound": _("lookback: rebound"),
-        "link_new": _("new hazard linked"),
-        "verify": _("verification recorded"),
-        "issue_notice": _("notice issued"),
-        "request_extension": _("deadline extension requested"),
-        "extend_deadline": _("deadline extended"),
-        "refuse_extension": _("deadline extension refused"),
-        "return_closure": _("closure request returned"),
-        "edit": _("edited"),
-        "resubmit": _("corrected and resubmitted"),
-        "correct": _("corrected by the office"),
-        "transfer": _("transferred to another unit"),
-        "record_reinspection": _("re-inspection recorded from an inspection"),
-        "void": _("voided"),  # an inspection entered in error
-    }
-    return names.get(action, action)
+    return labels.name(labels.ACTIONS, action, _)
 
 
 def hazard_step(site: str, number: str, action: str, by: str, state: str, note: str | None) -> str:
@@ -155,15 +108,9 @@ def step_notice(purpose: str, facts: dict[str, Any]) -> str:
 
 def step_button(purpose: str) -> str:
     """The words of the button under a step notice (it opens the hazard's card)."""
-    words = {
-        "review": _("🔎 Open and review"),
-        "confirm": _("📒 Open and confirm"),
-        "resubmit": _("✏️ Revise and resubmit"),
-        "reinspect": _("🔍 Open and re-inspect"),
-        "rectify_again": _("🛠 Open and rectify"),
-        "close": _("🗂 Open and close"),
-    }
-    return words.get(purpose, _("📂 Open the hazard"))
+    if purpose in labels.STEP_BUTTONS:
+        return _(labels.STEP_BUTTONS[purpose])
+    return _("📂 Open the hazard")
 
 
 def tipoff_status_words(status: str, township: str = "") -> str:

@@ -31,19 +31,33 @@ TYPE_SEPARATOR = "："
 
 @dataclass(frozen=True)
 class Column:
+    """One leaf column: ``key`` of the row's value, its ``header``, the first-row ``group`` header spanning it
+    (None: ``header`` is merged over both header rows), its ``width`` in Excel's character widths and the name of
+    the value list its cells are checked against (``choices``, see ``value_lists``; None: any value)."""
+
     key: str
     header: str
     group: str | None = None
     width: float = 12
-    choices: str | None = None  # name of a value list (see ``value_lists``)
+    choices: str | None = None
+
+
+CAMPAIGN = "城市安全隐患治理三年行动"  # the campaign's name, which every annex's title begins with
 
 
 @dataclass(frozen=True)
 class Layout:
-    name: str  # the annex, e.g. "附件2"
-    title: str
+    """An annex's sheet: ``name`` the annex (附件2), ``sheet`` the table's name, also the worksheet's, and its
+    ``columns`` in order; the ``title`` above the headers is the campaign's name, the table's and 表."""
+
+    name: str
     sheet: str
     columns: tuple[Column, ...]
+
+    @property
+    def title(self) -> str:
+        """``城市安全隐患治理三年行动安全隐患台账表`` for the sheet 安全隐患台账."""
+        return f"{CAMPAIGN}{self.sheet}表"
 
     def groups(self) -> list[tuple[str, int, int]]:
         """``(header, first column index, last column index)`` for every header of the first header row."""
@@ -59,7 +73,6 @@ class Layout:
 
 INSPECTIONS = Layout(
     "附件1",
-    "城市安全隐患治理三年行动监督检查台账表",
     "监督检查台账",
     (
         Column("seq", "序号", width=6),
@@ -81,7 +94,6 @@ INSPECTIONS = Layout(
 _SITE = "隐患场所或单位情况"
 HAZARDS = Layout(
     "附件2",
-    "城市安全隐患治理三年行动安全隐患台账表",
     "安全隐患台账",
     (
         Column("ledger_number", "台账编号", width=24),
