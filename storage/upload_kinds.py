@@ -34,16 +34,12 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
 
 
-class UploadTooBig(DomainError):
+class UploadTooBig(DomainError, code="upload_too_big"):
     """More than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
 
-    code = "upload_too_big"
 
-
-class FileKindRefused(DomainError):
+class FileKindRefused(DomainError, code="file_kind_refused"):
     """The bytes are none of the kinds kept (``ACCEPTED``), or claim to be one and are broken."""
-
-    code = "file_kind_refused"
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,9 @@ ISSUERS = {
 }
 
 
-class NoticeNotApplicable(DomainError):
+class NoticeNotApplicable(DomainError, code="notice_not_applicable"):
     """The notice ``kind`` does not fit the hazard now (not registered; no open supervision; no
     rectification reported yet)."""
-
-    code = "notice_not_applicable"
 
 
 @dataclass(frozen=True)
