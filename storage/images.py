@@ -85,6 +85,13 @@ class ImageTooManyFrames(DomainError, code="image_too_many_frames"):
 class FileTooBig(DomainError, code="file_too_big"):
     """Larger than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
 
+    @classmethod
+    def check(cls, size: int | None) -> None:
+        """Raise ``cls`` when ``size`` bytes (declared by the update, or counted) exceed ``MAX_FILE_BYTES``
+        (20 MB, what getFile serves); ``None`` (not declared) passes."""
+        if size is not None and size > MAX_FILE_BYTES:
+            raise cls(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+
 
 @dataclass(frozen=True)
 class ImageFacts:
@@ -241,8 +248,7 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
     every frame, before Pillow sees the file) and ``ImageTruncated`` (no readable header, or one that
     claims more than the file holds). Blocking (parses EXIF): call it from a thread.
     """
-    if len(data) > MAX_FILE_BYTES:
-        raise FileTooBig(size_mb=round(len(data) / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    FileTooBig.check(len(data))
     fmt = sniff_format(data)
     if fmt is None:
         raise NotAnImage()

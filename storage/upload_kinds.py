@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 
 from storage.errors import DomainError
-from storage.images import MAX_FILE_BYTES
+from storage.images import FileTooBig
 
 MAX_ZIP_ENTRIES = 5000
 NAME_LIMIT = 120
@@ -34,8 +34,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
 
 
-class UploadTooBig(DomainError, code="upload_too_big"):
-    """More than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
+class UploadTooBig(FileTooBig, code="upload_too_big"):
+    """A file sent to the inbox (not a photo of a record) over Telegram's 20 MB download limit, told in the
+    inbox's words. ``params``: ``size_mb``, ``max_mb``."""
 
 
 class FileKindRefused(DomainError, code="file_kind_refused"):
@@ -52,8 +53,7 @@ class FileKind:
 
 def check_size(size: int | None) -> None:
     """Refuse more than 20 MB (``size`` bytes, declared or real; ``None`` passes). Raises ``UploadTooBig``."""
-    if size is not None and size > MAX_FILE_BYTES:
-        raise UploadTooBig(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    UploadTooBig.check(size)
 
 
 def sniff(data: bytes, declared_name: str = "") -> FileKind:
