@@ -32,16 +32,12 @@ from storage.models_reminders import BlockedRecipient, Contact
 ROLE_OF = {"leader": Role.LEADER, "contact": Role.CONTACT}
 
 
-class NotOwnContact(DomainError):
+class NotOwnContact(DomainError, code="not_own_contact"):
     """The shared contact card is someone else's: only one's own number binds."""
 
-    code = "not_own_contact"
 
-
-class PhoneNotRegistered(DomainError):
+class PhoneNotRegistered(DomainError, code="phone_not_registered"):
     """No entry of the contacts registry has this mobile (``phone`` in params)."""
-
-    code = "phone_not_registered"
 
 
 @dataclass(frozen=True)

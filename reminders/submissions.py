@@ -33,16 +33,12 @@ MAX_FILES = 20
 TEXT_LIMIT = 8000
 
 
-class EmptySubmission(DomainError):
+class EmptySubmission(DomainError, code="empty_submission"):
     """Nothing to submit: no text, photo or file."""
 
-    code = "empty_submission"
 
-
-class TooManyFiles(DomainError):
+class TooManyFiles(DomainError, code="too_many_files"):
     """The submission already holds ``MAX_FILES`` files. ``params``: ``limit``."""
-
-    code = "too_many_files"
 
 
 def period_of(kind: str, day: date) -> str:

@@ -12,6 +12,13 @@ class DomainError(Exception):
 
     code = "domain_error"
 
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
+        # ``class NotFound(DomainError, code="not_found")``: the code stands in the class line, so a family of
+        # errors reads as one list of names, codes and docstrings
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
     def __init__(self, **params: Any) -> None:
         super().__init__(f"{self.code}: {params}" if params else self.code)
         self.params = params

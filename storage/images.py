@@ -60,42 +60,37 @@ _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 
 
-class NotAnImage(DomainError):
+class NotAnImage(DomainError, code="not_an_image"):
     """The bytes are no image at all (a PDF, a text file, a video...)."""
 
-    code = "not_an_image"
 
-
-class ImageFormatUnsupported(DomainError):
+class ImageFormatUnsupported(DomainError, code="image_format_unsupported"):
     """An image, but not one of JPEG, PNG, WebP, HEIC/HEIF, GIF. ``params``: ``format``."""
 
-    code = "image_format_unsupported"
 
-
-class ImageTooLargePixels(DomainError):
+class ImageTooLargePixels(DomainError, code="image_too_large_pixels"):
     """More pixels than ``MAX_PIXELS`` (a decompression bomb or a panorama); refused from the
     header, before decoding. ``params``: ``width``, ``height``, ``max_megapixels``."""
 
-    code = "image_too_large_pixels"
 
-
-class ImageTruncated(DomainError):
+class ImageTruncated(DomainError, code="image_truncated"):
     """The header or the pixel data is cut off or corrupt (also: a header claiming more pixels than
     the file's compressed data could ever hold)."""
 
-    code = "image_truncated"
 
-
-class ImageTooManyFrames(DomainError):
+class ImageTooManyFrames(DomainError, code="image_too_many_frames"):
     """More frames (or coded images) than ``MAX_FRAMES``. ``params``: ``max_frames``."""
 
-    code = "image_too_many_frames"
 
-
-class FileTooBig(DomainError):
+class FileTooBig(DomainError, code="file_too_big"):
     """Larger than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
 
-    code = "file_too_big"
+    @classmethod
+    def check(cls, size: int | None) -> None:
+        """Raise ``cls`` when ``size`` bytes (declared by the update, or counted) exceed ``MAX_FILE_BYTES``
+        (20 MB, what getFile serves); ``None`` (not declared) passes."""
+        if size is not None and size > MAX_FILE_BYTES:
+            raise cls(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
 
 
 @dataclass(frozen=True)
@@ -253,8 +248,7 @@ def inspect_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ImageFacts:
     every frame, before Pillow sees the file) and ``ImageTruncated`` (no readable header, or one that
     claims more than the file holds). Blocking (parses EXIF): call it from a thread.
     """
-    if len(data) > MAX_FILE_BYTES:
-        raise FileTooBig(size_mb=round(len(data) / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    FileTooBig.check(len(data))
     fmt = sniff_format(data)
     if fmt is None:
         raise NotAnImage()

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 
 from storage.errors import DomainError
-from storage.images import MAX_FILE_BYTES
+from storage.images import FileTooBig
 
 MAX_ZIP_ENTRIES = 5000
 NAME_LIMIT = 120
@@ -36,16 +36,13 @@ UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u061c\u200b-\u200f\u2
 ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
 
 
-class UploadTooBig(DomainError):
-    """More than Telegram's 20 MB download limit. ``params``: ``size_mb``, ``max_mb``."""
+class UploadTooBig(FileTooBig, code="upload_too_big"):
+    """A file sent to the inbox (not a photo of a record) over Telegram's 20 MB download limit, told in the
+    inbox's words. ``params``: ``size_mb``, ``max_mb``."""
 
-    code = "upload_too_big"
 
-
-class FileKindRefused(DomainError):
+class FileKindRefused(DomainError, code="file_kind_refused"):
     """The bytes are none of the kinds kept (``ACCEPTED``), or claim to be one and are broken."""
-
-    code = "file_kind_refused"
 
 
 @dataclass(frozen=True)
@@ -58,8 +55,7 @@ class FileKind:
 
 def check_size(size: int | None) -> None:
     """Refuse more than 20 MB (``size`` bytes, declared or real; ``None`` passes). Raises ``UploadTooBig``."""
-    if size is not None and size > MAX_FILE_BYTES:
-        raise UploadTooBig(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    UploadTooBig.check(size)
 
 
 def sniff(data: bytes, declared_name: str = "") -> FileKind:

@@ -159,10 +159,25 @@ class CaseFileView:
 
 
 @dataclass(frozen=True)
-class NoticeView:
-    """The fields of one official notice (every value a string; empty is printed as ``—``).
+class NoticeFacts:
+    """What one kind of notice prints beyond the hazard's record (empty: the kind's standing text or ``—``):
+    a supervision's level, requirement, deadline and responsible person; a re-inspection's date, people,
+    result and ``photos`` (captions of the photos of the re-inspection/acceptance record)."""
 
-    ``photos``: captions of the photos of the re-inspection/acceptance record."""
+    requirement: str = ""
+    deadline: str = ""
+    responsible: str = ""
+    supervision_level: str = ""
+    inspected_on: str = ""
+    people: str = ""
+    result: str = ""
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeView(NoticeFacts):
+    """The fields of one official notice: the hazard's record and the kind's ``NoticeFacts`` (every value a
+    string; empty is printed as ``—``)."""
 
     kind: NoticeKind
     number: str
@@ -176,14 +191,6 @@ class NoticeView:
     hazard_type: str
     level: str
     measures: str
-    requirement: str
-    deadline: str
     legal_basis: str
     title: str
-    responsible: str = ""
-    supervision_level: str = ""
-    inspected_on: str = ""
-    people: str = ""
-    result: str = ""
-    photos: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)

@@ -28,16 +28,23 @@ class TextAnswer:
 
 
 @dataclass(frozen=True)
-class PickAnswer:
-    """A button: option ``index`` of the field asked at ``step`` in draft ``draft_id``."""
+class DraftButton:
+    """A button pressed under a message of draft ``draft_id``: pressed under another draft's message (an old
+    one, or a forged callback) it is refused as stale."""
 
     draft_id: int
+
+
+@dataclass(frozen=True)
+class PickAnswer(DraftButton):
+    """Option ``index`` of the field asked at ``step``."""
+
     step: int
     index: int
 
 
 @dataclass(frozen=True)
-class NavAnswer:
+class NavAnswer(DraftButton):
     """A navigation button (or the /cancel command).
 
     ``step``: the position (``FormSpec.index``) of the question whose message carried the button, or
@@ -47,16 +54,14 @@ class NavAnswer:
     confirmation was asked: a forgotten confirmation expires once the form has moved on.
     """
 
-    draft_id: int
     op: Nav
     step: int | None = None
 
 
 @dataclass(frozen=True)
-class EditAnswer:
+class EditAnswer(DraftButton):
     """"Edit" on the review card: the field at position ``field_index`` of the form."""
 
-    draft_id: int
     field_index: int
 
 

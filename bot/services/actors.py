@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels import ChannelAddress
 from bot.domain import Role, role_fits_unit
 from bot.services.actor_cache import ActorCache
+from bot.services.errors import NotBound, PermissionDenied
 from storage.db import UowFactory
 from storage.models import Membership, Unit, User
 from storage.models_reminders import BlockedRecipient
@@ -54,6 +55,14 @@ class Actor:
 
     def has(self, role: Role, unit_id: int | None = None) -> bool:
         return any(g.role == role and (unit_id is None or g.unit_id == unit_id) for g in self.grants)
+
+    def require(self, allowed: bool, **params: object) -> None:
+        """Raises ``NotBound`` when the person has no role yet, else ``PermissionDenied`` (with ``params``)
+        unless ``allowed``: the caller's rule, judged on this actor."""
+        if not self.is_bound:
+            raise NotBound()
+        if not allowed:
+            raise PermissionDenied(**params)
 
     def grant_for(self, *roles: Role) -> Grant | None:
         """The most recently obtained grant among ``roles`` (the user's working unit)."""

@@ -36,22 +36,16 @@ from storage.models import Draft, Hazard, User
 from storage.models_deadlines import APPROVED, PENDING, REFUSED, DeadlineExtension
 
 
-class ExtensionPending(DomainError):
+class ExtensionPending(DomainError, code="extension_pending"):
     """The hazard already has an extension request waiting for the office (``requested``: its date)."""
 
-    code = "extension_pending"
 
-
-class ExtensionNotLater(DomainError):
+class ExtensionNotLater(DomainError, code="extension_not_later"):
     """The date asked is not after the hazard's current (approved) ``deadline``."""
 
-    code = "extension_not_later"
 
-
-class ExtensionDecided(DomainError):
+class ExtensionDecided(DomainError, code="extension_decided"):
     """The request was already decided (``status`` approved/refused, by ``by``): a double tap, or two officers."""
-
-    code = "extension_decided"
 
 
 @dataclass(frozen=True)
@@ -256,6 +250,5 @@ class DeadlineService(StepFormStarter):
                 return outcome(hazard, event, recipients, ext.id)
 
         return await run_retrying(once)
-
 
 

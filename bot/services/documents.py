@@ -15,7 +15,7 @@ file show it. Numbers: ``<prefix>〔YYYY〕N号``, one sequence per kind and yea
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 from sqlmodel import col, select
@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.documents.labels import STAGE_LABELS, day, when
 from bot.documents.notices import notice_filename, notice_texts, render_notice
-from bot.documents.views import NoticeKind, NoticeView
+from bot.documents.views import NoticeFacts, NoticeKind, NoticeView
 from bot.domain import HazardState, Role
 from bot.services.actors import Actor
 from bot.services.case_view import NOTICE_ACTION, case_file_view
@@ -45,11 +45,9 @@ ISSUERS = {
 }
 
 
-class NoticeNotApplicable(DomainError):
+class NoticeNotApplicable(DomainError, code="notice_not_applicable"):
     """The notice ``kind`` does not fit the hazard now (not registered; no open supervision; no
     rectification reported yet)."""
-
-    code = "notice_not_applicable"
 
 
 @dataclass(frozen=True)
@@ -106,16 +104,16 @@ class DocumentService:
             facts = await self._facts(s, case, kind)
             seq = await next_in_sequence(s, f"notice:{kind.value}:{today.year}")
             number = f"{texts['number_prefix']}〔{today.year}〕{seq}号"
+            facts = replace(facts, requirement=facts.requirement or texts["requirement"],
+                            deadline=facts.deadline or day(case.plan.deadline or h.deadline),
+                            responsible=facts.responsible or (case.plan.responsibility or ""))
             view = NoticeView(
                 kind=kind, number=number, issuing_unit=_issuing_unit(actor, case), issued_on=today,
                 addressee=f"{h.site_name}（负责人：{h.person_in_charge}）", site_name=h.site_name, address=h.address,
                 ledger_number=h.ledger_number or h.draft_number, description=h.description,
                 hazard_type=hazard_type_label(h.category, h.subtype), level=h.level,
-                measures=case.plan.measures or h.measures, requirement=facts.requirement or texts["requirement"],
-                deadline=facts.deadline or day(case.plan.deadline or h.deadline), legal_basis=texts["legal_basis"],
-                title=texts["title"], responsible=facts.responsible or (case.plan.responsibility or ""),
-                supervision_level=facts.supervision_level, inspected_on=facts.inspected_on, people=facts.people,
-                result=facts.result, photos=facts.photos,
+                measures=case.plan.measures or h.measures, legal_basis=texts["legal_basis"], title=texts["title"],
+                **asdict(facts),
             )
             data = await asyncio.to_thread(render_notice, view)
             s.add(HazardEvent(hazard_id=hazard_id, at=now, actor_id=actor.user_id, action=NOTICE_ACTION,
@@ -123,13 +121,13 @@ class DocumentService:
             await u.commit()
         return DocumentFile(data, notice_filename(view), DOCX)
 
-    async def _facts(self, s: AsyncSession, case: HazardCase, kind: NoticeKind) -> _KindFacts:
+    async def _facts(self, s: AsyncSession, case: HazardCase, kind: NoticeKind) -> NoticeFacts:
         """The kind's own facts, or ``NoticeNotApplicable`` when the hazard has none to print."""
         hid = case.summary.id
         if kind == NoticeKind.RECTIFICATION:
             if case.summary.state != HazardState.REGISTERED:
                 raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
-            return _KindFacts()
+            return NoticeFacts()
         if kind == NoticeKind.SUPERVISION:
             sup = (await s.exec(select(Supervision).where(Supervision.hazard_id == hid,
                                                           col(Supervision.ended_at).is_(None))
@@ -138,7 +136,7 @@ class DocumentService:
                 raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
             # requirement, deadline and responsible person of the supervision itself come with issue 15
             deadline = getattr(sup, "deadline", None)
-            return _KindFacts(supervision_level=sup.level, requirement=str(getattr(sup, "requirement", "") or ""),
+            return NoticeFacts(supervision_level=sup.level, requirement=str(getattr(sup, "requirement", "") or ""),
                               responsible=str(getattr(sup, "responsible", "") or ""),
                               deadline=deadline.isoformat() if isinstance(deadline, date) else "")
         check = (await s.exec(select(Reinspection).where(Reinspection.hazard_id == hid)
@@ -163,22 +161,8 @@ class DocumentService:
         lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at, self._clock.tz)}" for p in photos]
         if rect is not None and rect.document_name:
             lines.append(f"验收材料《{rect.document_name}》")
-        return _KindFacts(inspected_on=on.isoformat(), people=who.full_name if who else "", result=result,
+        return NoticeFacts(inspected_on=on.isoformat(), people=who.full_name if who else "", result=result,
                           photos=tuple(lines))
-
-
-@dataclass(frozen=True)
-class _KindFacts:
-    """What one kind of notice prints beyond the hazard's record (empty: the default text or ``—``)."""
-
-    requirement: str = ""
-    deadline: str = ""
-    responsible: str = ""
-    supervision_level: str = ""
-    inspected_on: str = ""
-    people: str = ""
-    result: str = ""
-    photos: tuple[str, ...] = ()
 
 
 def available_notices(actor: Actor, case: HazardCase) -> tuple[NoticeKind, ...]:

@@ -6,52 +6,38 @@ from __future__ import annotations
 from storage.errors import DomainError
 
 
-class NotBound(DomainError):
+class NotBound(DomainError, code="not_bound"):
     """The user has no role yet (binding needed)."""
 
-    code = "not_bound"
 
-
-class PermissionDenied(DomainError):
+class PermissionDenied(DomainError, code="permission_denied"):
     """The user's role or unit scope does not allow the action."""
 
-    code = "permission_denied"
 
-
-class RoleRevoked(DomainError):
+class RoleRevoked(DomainError, code="role_revoked"):
     """The role a form (or a question spanning several messages) was opened with at ``unit`` has been taken
     away since: nothing more is done in the unit's name; what was entered is kept."""
 
-    code = "role_revoked"
+
+class NotFound(DomainError, code="not_found"):
+    """What was asked for (a hazard, a draft, a record …) does not exist, or is not the user's to see."""
 
 
-class NotFound(DomainError):
-    code = "not_found"
-
-
-class InviteInvalid(DomainError):
+class InviteInvalid(DomainError, code="invite_invalid"):
     """``reason`` is one of ``unknown``, ``used``, ``expired``, ``revoked``."""
 
-    code = "invite_invalid"
+
+class UnknownUnit(DomainError, code="unknown_unit"):
+    """No unit of the registry has the name or id given."""
 
 
-class UnknownUnit(DomainError):
-    code = "unknown_unit"
-
-
-class RoleNotForUnit(DomainError):
+class RoleNotForUnit(DomainError, code="role_not_for_unit"):
     """The office role is given at 区安委会办公室 only (``bot.domain.role_fits_unit``)."""
 
-    code = "role_not_for_unit"
 
-
-class NoActiveDraft(DomainError):
+class NoActiveDraft(DomainError, code="no_active_draft"):
     """A form button or answer arrived but the user has no open form (e.g. after /cancel)."""
 
-    code = "no_active_draft"
 
-
-class StaleAction(DomainError):
+class StaleAction(DomainError, code="stale_action"):
     """A button from an older message or another draft was pressed."""
-
-    code = "stale_action"

@@ -43,7 +43,6 @@ from bot.services.watermark import (
 from storage.db import UowFactory
 from storage.image_decode import decode_fitted
 from storage.images import (
-    MAX_FILE_BYTES,
     FileTooBig,
     ImageFacts,
     inspect_image,
@@ -67,8 +66,7 @@ def check_declared_size(size: int | None) -> None:
     """Refuse a file Telegram would not let the bot download (getFile serves up to 20 MB), from the
     ``file_size`` the update declares, before downloading. ``None`` (size not declared) passes: the
     downloaded bytes are checked again by ``inspect_image``. Raises ``FileTooBig``."""
-    if size is not None and size > MAX_FILE_BYTES:
-        raise FileTooBig(size_mb=round(size / 2**20, 1), max_mb=MAX_FILE_BYTES // 2**20)
+    FileTooBig.check(size)
 
 
 @dataclass(frozen=True)

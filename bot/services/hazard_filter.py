@@ -49,17 +49,13 @@ TEXT_LIMIT = 64
 _LIKE_ESCAPE = "\\"
 
 
-class FilterWordsUnknown(DomainError):
+class FilterWordsUnknown(DomainError, code="filter_words_unknown"):
     """Typed filter words that name no criterion (``words``), or name one twice (``twice``: the criterion's key),
     or a date range that is empty or not a date (``dates``)."""
 
-    code = "filter_words_unknown"
 
-
-class FilterGone(DomainError):
+class FilterGone(DomainError, code="find_filter_gone"):
     """A button names a filter that is no longer kept (an old message; the conversation state was reset)."""
-
-    code = "find_filter_gone"
 
 
 @dataclass(frozen=True)

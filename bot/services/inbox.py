@@ -61,10 +61,8 @@ class NotOffice(PermissionDenied):
     """Only the district safety office and admins see every unit's submissions."""
 
 
-class NotTypical(DomainError):
+class NotTypical(DomainError, code="not_typical"):
     """Only a submission marked as a typical case is published."""
-
-    code = "not_typical"
 
 
 def _b36(n: int) -> str:

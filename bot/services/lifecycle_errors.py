@@ -10,54 +10,38 @@ from datetime import date
 from bot.services.errors import DomainError
 
 
-class InvalidTransition(DomainError):
+class InvalidTransition(DomainError, code="invalid_transition"):
     """The hazard's ``state`` does not allow ``action`` (e.g. closing a hazard that was never re-inspected)."""
 
-    code = "invalid_transition"
 
-
-class AlreadyDone(DomainError):
+class AlreadyDone(DomainError, code="already_done"):
     """Someone (``by``, a name) already moved the hazard out of the state this action expected, with
     ``action`` at ``at``: a double tap, or two people pressing the same button."""
 
-    code = "already_done"
 
-
-class ReasonRequired(DomainError):
+class ReasonRequired(DomainError, code="reason_required"):
     """A rejection, a failed check or a rebound needs a reason."""
 
-    code = "reason_required"
 
-
-class FiveImplementationsMissing(DomainError):
+class FiveImplementationsMissing(DomainError, code="five_implementations_missing"):
     """A major hazard (重大隐患) needs all five implementations (五落实) before registration or before being
     raised to major; a general one needs measures and deadline. ``missing`` lists the field keys."""
 
-    code = "five_implementations_missing"
 
-
-class EvidenceRequired(DomainError):
+class EvidenceRequired(DomainError, code="evidence_required"):
     """A rectification cannot be reported without acceptance evidence (photos or a document)."""
 
-    code = "evidence_required"
 
-
-class ReinspectorMustDiffer(DomainError):
+class ReinspectorMustDiffer(DomainError, code="reinspector_must_differ"):
     """The re-inspection must be done by someone other than ``reporter``, who reported the rectification."""
 
-    code = "reinspector_must_differ"
 
-
-class DeadlineRequired(DomainError):
+class DeadlineRequired(DomainError, code="deadline_required"):
     """A failed re-inspection, a failed verification or a rebound sends the hazard back with a new deadline."""
 
-    code = "deadline_required"
 
-
-class DeadlineInPast(DomainError):
+class DeadlineInPast(DomainError, code="deadline_in_past"):
     """A new deadline before today (in the configured zone)."""
-
-    code = "deadline_in_past"
 
 
 def checked_new_deadline(deadline: date | None, today: date) -> date:
@@ -70,26 +54,18 @@ def checked_new_deadline(deadline: date | None, today: date) -> date:
     return deadline
 
 
-class InvalidValue(DomainError):
+class InvalidValue(DomainError, code="invalid_value"):
     """``field`` has a value outside its choices or range (``value``)."""
 
-    code = "invalid_value"
 
-
-class AlreadySupervised(DomainError):
+class AlreadySupervised(DomainError, code="already_supervised"):
     """The hazard is already under supervision at ``level`` (since ``by`` put it there)."""
 
-    code = "already_supervised"
 
-
-class SampleExists(DomainError):
+class SampleExists(DomainError, code="sample_exists"):
     """A verification sample for this unit and period was already drawn (``sample_id``)."""
 
-    code = "sample_exists"
 
-
-class DeadlineLocked(DomainError):
+class DeadlineLocked(DomainError, code="deadline_locked"):
     """After registration the five implementations cannot move the deadline (``deadline``, the approved one):
     only an approved extension request does (方案 四(三))."""
-
-    code = "deadline_locked"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from bot.services.actors import Actor
-from bot.services.errors import DomainError, NotBound, PermissionDenied
+from bot.services.errors import DomainError
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_errors import InvalidValue
 from bot.services.lifecycle_service import LifecycleService
@@ -67,10 +67,7 @@ class OfficeBatchService:
     @staticmethod
     def check_actor(actor: Actor) -> None:
         """Raises ``NotBound``, or ``PermissionDenied`` unless ``actor`` acts for the district (office, admin)."""
-        if not actor.is_bound:
-            raise NotBound()
-        if not has_district_scope(actor):
-            raise PermissionDenied(action="batch")
+        actor.require(has_district_scope(actor), action="batch")
 
     async def run(self, actor: Actor, action: Action, hazard_ids: Sequence[int]) -> BatchResult:
         """Take ``action`` (``Action.REGISTER`` or ``Action.CLOSE``) on each of ``hazard_ids`` (duplicates once,

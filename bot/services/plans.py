@@ -23,10 +23,8 @@ from storage.db import UowFactory
 from storage.models_plans import InspectionPlan, PlanArrangement
 
 
-class InvalidPlan(DomainError):
+class InvalidPlan(DomainError, code="invalid_plan"):
     """``field`` names the bad value: ``year``, ``inspection_target``, ``verification_ratio`` or ``arrangements``."""
-
-    code = "invalid_plan"
 
 
 @dataclass(frozen=True)

@@ -10,28 +10,23 @@ from sqlmodel import delete, select
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor
-from bot.services.errors import NotBound, PermissionDenied
+from bot.services.errors import NotBound
 from storage.db import UowFactory
 from storage.models_ranking import RankSubscription
 
 
 class RankSubscriptionService:
+    """Subscribing to the weekly ranking and unsubscribing, each person for themselves."""
+
     def __init__(self, uow: UowFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    @staticmethod
-    def _check(actor: Actor) -> int:
-        if not actor.is_bound:
-            raise NotBound()
-        if not (actor.is_admin or actor.has(Role.LEADER) or actor.has(Role.OFFICE)):
-            raise PermissionDenied()
-        return actor.user_id
-
     async def subscribe(self, actor: Actor) -> bool:
         """Subscribe ``actor``; False when already subscribed. Raises ``NotBound``, ``PermissionDenied``
         (neither leader, office nor admin)."""
-        user_id = self._check(actor)
+        actor.require(actor.is_admin or actor.has(Role.LEADER) or actor.has(Role.OFFICE))
+        user_id = actor.user_id
         async with self._uow() as u:
             if await u.session.get(RankSubscription, user_id) is not None:
                 return False

@@ -73,16 +73,12 @@ T = TypeVar("T")
 EXPORT_KINDS = ("hazards", "inspections", "plans", "contacts")
 
 
-class UnknownLedgerFile(DomainError):
+class UnknownLedgerFile(DomainError, code="unknown_ledger_file"):
     """The file's header rows are neither 附件1 nor 附件2."""
 
-    code = "unknown_ledger_file"
 
-
-class StagedImportGone(DomainError):
+class StagedImportGone(DomainError, code="staged_import_gone"):
     """The checked ledger a button answers was already answered, expired (``STAGED_TTL``) or never existed."""
-
-    code = "staged_import_gone"
 
 
 ImportProgress = Callable[[str, int, int], Awaitable[None]]
@@ -117,16 +113,12 @@ async def _with_progress(job: Awaitable[T], stage: Path, progress: ImportProgres
             await progress("check", rows, 0)
 
 
-class UnitNotKnown(DomainError):
+class UnitNotKnown(DomainError, code="unit_not_known"):
     """``/status NAME``: no unit of the registry is named ``name``; ``suggestions`` (、-joined) look like it."""
 
-    code = "unit_not_known"
 
-
-class LedgerKindMismatch(DomainError):
+class LedgerKindMismatch(DomainError, code="ledger_kind_mismatch"):
     """The file is another kind of ledger than the one asked for (``found``: hazards, inspections, plans)."""
-
-    code = "ledger_kind_mismatch"
 
 
 @dataclass(frozen=True)

@@ -68,16 +68,12 @@ VERIFY_ROLES = (Role.INSPECTOR, Role.REVIEWER)
 EXPORT_COLUMNS = ("number", "reported_on", "township", "address", "status", "reason", "hazard", "description")
 
 
-class ReportRefused(DomainError):
+class ReportRefused(DomainError, code="tipoff_refused"):
     """``reason``: ``blocked`` (the office blocked this sender) or ``daily_limit`` (``limit`` a day)."""
 
-    code = "tipoff_refused"
 
-
-class TipOffClosed(DomainError):
+class TipOffClosed(DomainError, code="tipoff_closed"):
     """The tip-off is no longer in a state that allows this (e.g. already verified)."""
-
-    code = "tipoff_closed"
 
 
 class TipOffService:
