@@ -4,8 +4,10 @@ few steps (open a command's first choice, a hazard's card, the acting person) th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram.methods import SendMessage
+from sqlmodel import SQLModel, select
 
 from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
@@ -13,6 +15,8 @@ from bot.services.actors import Actor
 from storage.models import Hazard
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
+
+T = TypeVar("T", bound=SQLModel)
 
 KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
@@ -47,6 +51,12 @@ async def hazard_row(h: Harness, hid: int) -> Hazard:
         row = await u.session.get(Hazard, hid)
         assert row is not None
         return row
+
+
+async def stored(h: Harness, model: type[T]) -> list[T]:
+    """Every row of ``model``'s table as stored now."""
+    async with h.core.uow() as u:
+        return list((await u.session.exec(select(model))).all())
 
 
 async def actor_of(h: Harness, chat: LocalChat) -> Actor:
