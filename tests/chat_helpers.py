@@ -13,12 +13,26 @@ from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
 from storage.models import Hazard
+from tests.chat_script import Tap, answer
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
 T = TypeVar("T", bound=SQLModel)
 
 KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
+CAST = {  # the people of the life cycle's chat tests: name → role, unit
+    "李检查": ("inspector", "建外街道"), "赵复查": ("inspector", "建外街道"), "王审核": ("reviewer", "建外街道"),
+    "刘领导": ("leader", "建外街道"), "陈联络": ("contact", "建外街道"), "朝外审核": ("reviewer", "朝外街道"),
+    "张办公室": ("office", "区安委会办公室"), "孙办公室": ("office", "区安委会办公室"),
+}
+
+
+async def bind_cast(h: Harness, people: dict[int, str]) -> list[LocalChat]:
+    """Bind each person of ``people`` (Telegram user id → a name of ``CAST``) with the role and unit ``CAST``
+    gives that name; their chats, in the order given."""
+    return [await h.bind(user_id, *CAST[name], name) for user_id, name in people.items()]
 
 
 def last_text(h: Harness, chat: LocalChat) -> str:
@@ -57,6 +71,12 @@ async def stored(h: Harness, model: type[T]) -> list[T]:
     """Every row of ``model``'s table as stored now."""
     async with h.core.uow() as u:
         return list((await u.session.exec(select(model))).all())
+
+
+async def supervise(chat: LocalChat, level: str, requirement: str, deadline: str, responsible: str) -> None:
+    """On the supervision form (挂牌督办 pressed): choose ``level``, answer the requirement, the deadline
+    (``YYYY-MM-DD``) and the person responsible, and submit."""
+    await answer(chat, Tap(level), requirement, deadline, responsible, Tap("提交"))
 
 
 async def actor_of(h: Harness, chat: LocalChat) -> Actor:

@@ -23,6 +23,7 @@ from tests.chat_helpers import (
     KEEP,
     SUBMIT,
     actor_of,
+    bind_cast,
     five_implementations_begun,
     hazard_row,
     last_text,
@@ -30,6 +31,7 @@ from tests.chat_helpers import (
     reinspect_passed,
     report_rectification,
     sent_to,
+    supervise,
 )
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
@@ -53,11 +55,8 @@ async def _state(h: Harness, hid: int) -> tuple[str, int]:
 
 async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(201, "inspector", HOME, "李检查")
-    inspector2 = await h.bind(202, "inspector", HOME, "赵复查")
-    reviewer = await h.bind(203, "reviewer", HOME, "王审核")
-    office = await h.bind(204, "office", OFFICE, "张办公室")
-    contact = await h.bind(205, "contact", HOME, "陈联络")
+    inspector, inspector2, reviewer, office, contact = await bind_cast(h, {
+        201: "李检查", 202: "赵复查", 203: "王审核", 204: "张办公室", 205: "陈联络"})
     hid = await _hazard_by(h, inspector)
 
     await open_first(reviewer, "/review")
@@ -184,8 +183,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
 async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     h = harness
-    inspector = await h.bind(301, "inspector", HOME, "李检查")
-    reviewer = await h.bind(302, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {301: "李检查", 302: "王审核"})
     outsider = await h.bind(303, "reviewer", OTHER, "外单位审核")
     hid = await _hazard_by(h, inspector)
 
@@ -222,9 +220,7 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
 
 async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_chat(harness: Harness) -> None:
     h = harness
-    await h.bind(401, "inspector", HOME, "李检查")
-    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
-    office = await h.bind(403, "office", OFFICE, "张办公室")
+    _, reviewer, office = await bind_cast(h, {401: "李检查", 402: "王审核", 403: "张办公室"})
     actor = await h.core.services.users.touch(telegram_address(401), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, level="重大隐患")
 
@@ -262,10 +258,7 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
 
 async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(501, "inspector", HOME, "李检查")
-    office = await h.bind(502, "office", OFFICE, "张办公室")
-    await h.bind(503, "leader", HOME, "刘领导")
-    await h.bind(504, "contact", HOME, "陈联络")
+    inspector, office, _, _ = await bind_cast(h, {501: "李检查", 502: "张办公室", 503: "刘领导", 504: "陈联络"})
     actor = await h.core.services.users.touch(telegram_address(501), "李检查", "zh-hans")
     open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
@@ -273,11 +266,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     await open_first(office, "/find 张XX出租房")
     await office.press("挂牌督办")
     assert [b.text for b in office.buttons()][:4] == ["区政府", "区安委会", "区安委会办公室", "街乡"]
-    await office.press("区政府")
-    await office.say("制订整改方案，专人负责，全程跟踪")
-    await office.say("2018-11-15")
-    await office.say("刘领导（主管副主任）")
-    await office.press("提交")
+    await supervise(office, "区政府", "制订整改方案，专人负责，全程跟踪", "2018-11-15", "刘领导（主管副主任）")
     assert "挂牌督办" in last_text(h, office)
     assert any("挂牌督办" in t for t in sent_to(h, 503)) and any("挂牌督办" in t for t in sent_to(h, 504))
     message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
@@ -336,8 +325,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
 
 async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:
     h = harness
-    office = await h.bind(601, "office", OFFICE, "张办公室")
-    inspector = await h.bind(602, "inspector", HOME, "李检查")
+    office, inspector = await bind_cast(h, {601: "张办公室", 602: "李检查"})
 
     await inspector.say("/invite reviewer 建外街道")
     assert last_text(h, inspector) == "您的角色无权进行此操作。"
@@ -374,8 +362,7 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
     from storage.models import Photo
 
     h = harness
-    inspector = await h.bind(701, "inspector", HOME, "李检查")
-    reviewer = await h.bind(702, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {701: "李检查", 702: "王审核"})
     actor = await h.core.services.users.touch(telegram_address(701), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     stored = await h.core.services.photos.keep_original((photos_dir / "landscape_6.jpg").read_bytes())
@@ -697,8 +684,7 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     harness: Harness, photos_dir
 ) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(521, "inspector", HOME, "李检查")
-    reviewer = await h.bind(522, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {521: "李检查", 522: "王审核"})
     reviewer2 = await h.bind(523, "reviewer", HOME, "钱审核")
     actor = await h.core.services.users.touch(telegram_address(521), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, level="重大隐患")
