@@ -17,14 +17,20 @@ from storage.migrate import downgrade, upgrade
 T = TypeVar("T")
 
 
-async def table_names(url: str) -> set[str]:
-    """The names of the tables in the database at ``url``."""
+async def run_sync(url: str, work: Callable[[Connection], T]) -> T:
+    """``work(connection)`` on a synchronous connection to the database at ``url``, in one transaction that is
+    committed when ``work`` returns (an engine of its own, disposed after)."""
     engine = create_engine(url)
     try:
-        async with engine.connect() as conn:
-            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        async with engine.begin() as conn:
+            return await conn.run_sync(work)
     finally:
         await engine.dispose()
+
+
+async def table_names(url: str) -> set[str]:
+    """The names of the tables in the database at ``url``."""
+    return set(await run_sync(url, lambda c: inspect(c).get_table_names()))
 
 
 async def tables_go_down_and_up(url: str, target: str, tables: set[str], kept: str) -> None:
@@ -87,12 +93,7 @@ async def schema(url: str, *parts: Parts) -> Schema:
         return Schema(tables, {t: {col["name"] for col in found.get_columns(t)} for t in with_columns & tables},
                       {t: {str(ix["name"]) for ix in found.get_indexes(t)} for t in with_indexes & tables})
 
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(read)
-    finally:
-        await engine.dispose()
+    return await run_sync(url, read)
 
 
 @asynccontextmanager
