@@ -93,15 +93,20 @@ async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:
     await chat.press(SUBMIT)
 
 
+async def reinspect_failed_until_photos(chat: LocalChat, who: str = "赵复查", reason: str = "灭火器未到位",
+                                        new_deadline: str | None = "2018-11-30") -> None:
+    """On an open hazard's re-inspection choice, answer a failed re-inspection of today by ``who`` up to its
+    photos: the reason and the new deadline (YYYY-MM-DD; None: left at its question)."""
+    await answer(chat, Tap("复查不合格"), Tap(KEEP), who, reason)  # KEEP: the date, today; ``who`` went
+    if new_deadline is not None:
+        await chat.say(new_deadline)
+
+
 async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查", reason: str = "灭火器未到位",
                            new_deadline: str = "2018-11-30") -> None:
     """On an open hazard's re-inspection choice, record a failed re-inspection of today by ``who``, with the
     reason, the new deadline (YYYY-MM-DD) and one photo."""
-    await chat.press("复查不合格")
-    await chat.press(KEEP)  # the date: today
-    await chat.say(who)  # who went
-    await chat.say(reason)
-    await chat.say(new_deadline)
+    await reinspect_failed_until_photos(chat, who, reason, new_deadline)
     await chat.photo(photo)
     await chat.press("完成")
     await chat.press(SUBMIT)

@@ -198,17 +198,8 @@ def test_exif_and_gps_are_read_into_the_result_and_absent_from_every_copy(photos
 # --- the watermark ------------------------------------------------------------------------------
 
 def test_the_text_is_built_from_the_record() -> None:
-    info = WatermarkInfo(
-        received_at=RECEIVED,
-        stage=PhotoStage.RECTIFICATION,
-        unit_name="朝外街道",
-        inspector_name="李四",
-        ledger_number="110105001201810150001",
-        draft_number="D-1",
-        address="朝阳区\n工体北路\x008号",
-        latitude=39.9289,
-        longitude=116.4474,
-    )
+    info = replace(INFO, stage=PhotoStage.RECTIFICATION, inspector_name="李四", ledger_number="110105001201810150001",
+                   draft_number="D-1", address="朝阳区\n工体北路\x008号", latitude=39.9289, longitude=116.4474)
     assert watermark_lines(info) == [
         "时间：2026-11-29 14:30:00（接收）",
         "地点：朝阳区 工体北路 8号　北纬39.928900° 东经116.447400°",

@@ -28,12 +28,13 @@ from tests.chat_helpers import (
     hazard_row,
     last_text,
     open_first,
+    reinspect_failed_until_photos,
     reinspect_passed,
     report_rectification,
     sent_to,
     supervise,
 )
-from tests.conftest import Harness
+from tests.conftest import PHOTOS, Harness
 from tests.lifecycle_factories import hazard
 
 HOME, OTHER, OFFICE = "建外街道", "朝外街道", "区安委会办公室"
@@ -479,18 +480,17 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
     assert "/bind " in last_text(h, admin) and "区安委会办公室" in last_text(h, admin), last_text(h, admin)
 
 
-async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True) -> LocalChat:
+async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True, album: str | None = None) -> LocalChat:
+    """A re-inspector (``base`` + 1) failing a rectified hazard of ``base``'s, at the photos (``deadline`` False:
+    at the new deadline); with ``album``, the first photo of that media group sent."""
     fixer = await h.bind(base, "inspector", HOME, "李整改")
     checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
     fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
     await hazard(h.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
     await open_first(checker, "/rectify")
-    await checker.press("复查不合格")
-    await checker.press(KEEP)  # the date: today
-    await checker.say("赵复查")
-    await checker.say("灭火器未到位")
-    if deadline:
-        await checker.say("2018-11-30")
+    await reinspect_failed_until_photos(checker, new_deadline="2018-11-30" if deadline else None)
+    if album is not None:
+        await checker.photo(PHOTOS / "landscape_1.jpg", media_group_id=album)
     return checker
 
 
@@ -498,8 +498,7 @@ async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_
     harness: Harness, photos_dir
 ) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    checker = await _at_reinspection_photos(h, 441)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="late-album")
+    checker = await _at_reinspection_photos(h, 441, album="late-album")
     await checker.press("完成")
     late = []
     for i in (2, 3):  # still before Submit: the album's last photos join the re-inspection's
@@ -570,8 +569,7 @@ async def test_done_pressed_while_an_album_arrives_loses_no_answer_and_raises_no
     import asyncio
 
     h = harness
-    checker = await _at_reinspection_photos(h, 471)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="racing-album")
+    checker = await _at_reinspection_photos(h, 471, album="racing-album")
     done = next(b for b in checker.buttons() if "完成" in b.text)
     updates = [h.factory.callback(checker.user, done.message, done.callback_data)]
     updates += [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "racing-album") for i in (2, 3, 4)]
@@ -641,8 +639,7 @@ async def test_after_submission_only_late_album_photos_are_answered_and_files_go
     harness: Harness, photos_dir
 ) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    checker = await _at_reinspection_photos(h, 491)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="known-album")
+    checker = await _at_reinspection_photos(h, 491, album="known-album")
     await checker.press("完成")
     await checker.press(SUBMIT)
     late = checker.texts(await checker.photo(photos_dir / "landscape_2.jpg", media_group_id="known-album"))
@@ -665,11 +662,7 @@ async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of
                  site_name="王XX仓库")
     await checker.say("/rectify")
     await checker.press(2)  # hazard two
-    await checker.press("复查不合格")
-    await checker.press(KEEP)
-    await checker.say("赵复查")
-    await checker.say("通道仍被占用")
-    await checker.say("2018-11-30")
+    await reinspect_failed_until_photos(checker, reason="通道仍被占用")
     sent = await checker.press_button(old_done)
     assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in sent), sent
     async with h.core.uow() as u:
