@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
@@ -32,6 +33,7 @@ from tests.chat_helpers import (
     reinspect_passed,
     report_rectification,
     sent_to,
+    stored,
     supervise,
 )
 from tests.conftest import PHOTOS, Harness
@@ -96,11 +98,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert last_text(h, inspector).startswith("当前没有正在填写的表单"), last_text(h, inspector)
 
     await open_first(inspector2, "/rectify")
-    await inspector2.press("复查不合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查、钱同事")
-    await inspector2.say("灭火器未到位")
-    await inspector2.say("2018-11-30")
+    await reinspect_failed_until_photos(inspector2, who="赵复查、钱同事")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
     assert "复查结果：不合格" in last_text(h, inspector2) and "新的整改时限：2018-11-30" in last_text(h, inspector2)
@@ -445,17 +443,9 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     import asyncio
 
     h = harness
-    fixer = await h.bind(431, "inspector", HOME, "李整改")
-    checker = await h.bind(432, "inspector", HOME, "赵复查")
-    actor = await h.core.services.users.touch(telegram_address(431), "李整改", "zh-hans")
-    fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
-    hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
-    await open_first(checker, "/rectify")
-    await checker.press("复查不合格")
-    await checker.press(KEEP)
-    await checker.say("赵复查")
-    await checker.say("灭火器未到位")
-    await checker.say("2018-11-30")
+    checker = await _at_reinspection_photos(h, 431)
+    [rectified] = await stored(h, Hazard)
+    hid = rectified.id
     updates = [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "reinspect-album") for i in range(1, 6)]
     before = len(h.session.requests)
     await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
@@ -494,9 +484,7 @@ async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = Tru
     return checker
 
 
-async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_then_are_answered_once(
-    harness: Harness, photos_dir
-) -> None:  # type: ignore[no-untyped-def]
+async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_then_are_answered_once(harness: Harness, photos_dir: Path) -> None:
     h = harness
     checker = await _at_reinspection_photos(h, 441, album="late-album")
     await checker.press("完成")
@@ -635,9 +623,7 @@ async def test_a_typed_answer_and_an_album_sent_together_keep_both(
         assert draft.step == "photos", draft.step
 
 
-async def test_after_submission_only_late_album_photos_are_answered_and_files_go_where_they_always_went(
-    harness: Harness, photos_dir
-) -> None:  # type: ignore[no-untyped-def]
+async def test_after_submission_only_late_album_photos_are_answered_and_files_go_where_they_always_went(harness: Harness, photos_dir: Path) -> None:
     h = harness
     checker = await _at_reinspection_photos(h, 491, album="known-album")
     await checker.press("完成")
