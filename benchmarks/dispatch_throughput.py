@@ -143,7 +143,9 @@ class FailureCount:
         return sum(self.by_type.values())
 
 
-def _feeder(dp: Any, bot: Any) -> Any:
+def feeder(dp: Any, bot: Any) -> Any:
+    """A feed for ``benchmarks.load``: one update through ``dp`` for ``bot``, returning its seconds."""
+
     async def feed(_n: int, update: Any) -> float:
         start = time.perf_counter()
         await dp.feed_update(bot, update)
@@ -156,13 +158,13 @@ async def _drive(dp: Any, bot: Any, per_chat: list[list[Any]]) -> tuple[float, l
     """Feed every chat's updates, chats concurrently; wall seconds and per-update latencies.
     ``_drive.cpu`` keeps the process CPU seconds of the last run (less sensitive to other load)."""
     cpu = time.process_time()
-    result = await closed_loop(_feeder(dp, bot), per_chat)
+    result = await closed_loop(feeder(dp, bot), per_chat)
     _drive.cpu = time.process_time() - cpu  # type: ignore[attr-defined]
     return result
 
 
 async def _paced(dp: Any, bot: Any, per_chat: list[list[Any]], rate: float) -> list[float]:
-    return await paced(_feeder(dp, bot), per_chat, rate)
+    return await paced(feeder(dp, bot), per_chat, rate)
 
 
 def _summary(total: int, wall: float, latencies: list[float]) -> dict[str, float]:

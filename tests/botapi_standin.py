@@ -38,12 +38,17 @@ class Delivered:
 
 @dataclass
 class BotApiStandIn:
+    """The Bot API's ``sendMessage`` as the module's docstring tells: who has blocked the bot (``blocked``), which
+    chats fail first (``fail_first``), and Telegram's limits (``global_limit`` messages in ``window`` seconds, one
+    per chat per ``per_chat_interval`` seconds, ``retry_after`` seconds asked of a sender over them); give them by
+    keyword."""
+
+    blocked: set[int] = field(default_factory=set)
+    fail_first: dict[int, int] = field(default_factory=dict)
     global_limit: int = 30
     window: float = 1.0
     per_chat_interval: float = 1.0
     retry_after: int = 1
-    blocked: set[int] = field(default_factory=set)
-    fail_first: dict[int, int] = field(default_factory=dict)
     delivered: list[Delivered] = field(default_factory=list)
     status_counts: Counter[int] = field(default_factory=Counter)
     rejected_at: list[float] = field(default_factory=list)

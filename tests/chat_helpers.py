@@ -4,17 +4,35 @@ few steps (open a command's first choice, a hazard's card, the acting person) th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram.methods import SendMessage
+from sqlmodel import SQLModel, select
 
 from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
 from storage.models import Hazard
+from tests.chat_script import Tap, answer
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
+T = TypeVar("T", bound=SQLModel)
+
 KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
+
+
+CAST = {  # the people of the life cycle's chat tests: name → role, unit
+    "李检查": ("inspector", "建外街道"), "赵复查": ("inspector", "建外街道"), "王审核": ("reviewer", "建外街道"),
+    "刘领导": ("leader", "建外街道"), "陈联络": ("contact", "建外街道"), "朝外审核": ("reviewer", "朝外街道"),
+    "张办公室": ("office", "区安委会办公室"), "孙办公室": ("office", "区安委会办公室"),
+}
+
+
+async def bind_cast(h: Harness, people: dict[int, str]) -> list[LocalChat]:
+    """Bind each person of ``people`` (Telegram user id → a name of ``CAST``) with the role and unit ``CAST``
+    gives that name; their chats, in the order given."""
+    return [await h.bind(user_id, *CAST[name], name) for user_id, name in people.items()]
 
 
 def last_text(h: Harness, chat: LocalChat) -> str:
@@ -49,6 +67,18 @@ async def hazard_row(h: Harness, hid: int) -> Hazard:
         return row
 
 
+async def stored(h: Harness, model: type[T]) -> list[T]:
+    """Every row of ``model``'s table as stored now."""
+    async with h.core.uow() as u:
+        return list((await u.session.exec(select(model))).all())
+
+
+async def supervise(chat: LocalChat, level: str, requirement: str, deadline: str, responsible: str) -> None:
+    """On the supervision form (挂牌督办 pressed): choose ``level``, answer the requirement, the deadline
+    (``YYYY-MM-DD``) and the person responsible, and submit."""
+    await answer(chat, Tap(level), requirement, deadline, responsible, Tap("提交"))
+
+
 async def actor_of(h: Harness, chat: LocalChat) -> Actor:
     """The person behind ``chat`` as the services see them."""
     return await h.core.services.users.touch(telegram_address(chat.user.id), chat.user.first_name, "zh-hans")
@@ -63,15 +93,20 @@ async def reinspect_passed(chat: LocalChat, who: str = "赵复查") -> None:
     await chat.press(SUBMIT)
 
 
+async def reinspect_failed_until_photos(chat: LocalChat, who: str = "赵复查", reason: str = "灭火器未到位",
+                                        new_deadline: str | None = "2018-11-30") -> None:
+    """On an open hazard's re-inspection choice, answer a failed re-inspection of today by ``who`` up to its
+    photos: the reason and the new deadline (YYYY-MM-DD; None: left at its question)."""
+    await answer(chat, Tap("复查不合格"), Tap(KEEP), who, reason)  # KEEP: the date, today; ``who`` went
+    if new_deadline is not None:
+        await chat.say(new_deadline)
+
+
 async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查", reason: str = "灭火器未到位",
                            new_deadline: str = "2018-11-30") -> None:
     """On an open hazard's re-inspection choice, record a failed re-inspection of today by ``who``, with the
     reason, the new deadline (YYYY-MM-DD) and one photo."""
-    await chat.press("复查不合格")
-    await chat.press(KEEP)  # the date: today
-    await chat.say(who)  # who went
-    await chat.say(reason)
-    await chat.say(new_deadline)
+    await reinspect_failed_until_photos(chat, who, reason, new_deadline)
     await chat.photo(photo)
     await chat.press("完成")
     await chat.press(SUBMIT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.local_chat import LocalChat
+from tests.chat_script import Tap, answer, shows
 
 PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
 
@@ -22,14 +23,19 @@ async def finish_hazard(chat: LocalChat) -> None:
     assert "提交前请核对" in chat.last_text(), chat.last_text()
 
 
+async def photos_done(chat: LocalChat, count: int) -> None:
+    """At 隐患照片: press Done, answer the remarks; the review card counts ``count`` photos."""
+    await chat.press("完成")
+    await finish_hazard(chat)
+    assert f"隐患照片：{count} 张" in chat.last_text(), chat.last_text()
+
+
 async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房", pin: bool = True,
                                    address: str | None = "建国门外大街永安里8号") -> None:
     """``pin``: a location pin before the typed address (without: the address alone); ``address`` None: the pin
     alone, kept when the door number is asked for."""
-    await chat.say("/hazard")
-    assert "所属街乡" in chat.last_text()
-    await chat.press("保持当前值")
-    await chat.say(site)
+    await shows(chat, "/hazard", "所属街乡")
+    await answer(chat, Tap("保持当前值"), site)
     if pin:
         await chat.location(39.9087, 116.4605)
         assert "位置已记录" in chat.last_text()
@@ -45,36 +51,18 @@ async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租�
 async def answer_hazard_from_person(chat: LocalChat) -> None:
     """The questions of /hazard from the person in charge to the deadline."""
     assert "负责人" in chat.last_text(), chat.last_text()
-    await chat.say("张三")
-    await chat.say("13912345678")
-    await chat.press("民营企业")
-    await chat.say("25")
-    await chat.say("北京某某集团有限公司")
-    await chat.press("区房管局")
-    await chat.say("消防")  # typed short form, matched to the registry: 朝阳消防支队
-    await chat.press("保持当前值")
-    await chat.say("出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
-    await chat.press("重点消防")
-    await chat.press("村民宅基地出租房屋")
-    await chat.press("重大隐患")
-    await chat.press("集体土地违建")
-    await chat.say("120.5")
-    await chat.say("80")
-    await chat.say("责任人张三；拆除违建、清理电线；资金2万元；2018年12月底前；制定应急预案")
-    await chat.say("2018-12-31")
-    assert "隐患照片" in chat.last_text()
+    await answer(chat, "张三", "13912345678", Tap("民营企业"), "25", "北京某某集团有限公司", Tap("区房管局"))
+    await answer(chat, "消防")  # typed short form, matched to the registry: 朝阳消防支队
+    await answer(chat, Tap("保持当前值"), "出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
+    await answer(chat, Tap("重点消防"), Tap("村民宅基地出租房屋"), Tap("重大隐患"), Tap("集体土地违建"), "120.5", "80")
+    await answer(chat, "责任人张三；拆除违建、清理电线；资金2万元；2018年12月底前；制定应急预案")
+    await shows(chat, "2018-12-31", "隐患照片")
 
 
 async def fill_inspection_until_review(chat: LocalChat, *, pick_hazards: list[str] = (), penalty: str = "责令整改",  # type: ignore[assignment]
                                       photos: list[bytes] = ()) -> None:  # type: ignore[assignment]
-    await chat.say("/inspect")
-    await chat.press("今天")
-    await chat.press("保持当前值")
-    await chat.press("日常检查")
-    await chat.say("3")
-    await chat.press("保持当前值")
-    await chat.say("张XX出租房")
-    await chat.say("建国门外大街永安里8号")
+    await answer(chat, "/inspect", Tap("今天"), Tap("保持当前值"), Tap("日常检查"), "3", Tap("保持当前值"))
+    await answer(chat, "张XX出租房", "建国门外大街永安里8号")
     for number in pick_hazards:
         await chat.press(number)
     await chat.press("完成" if pick_hazards else "无")

@@ -4,7 +4,7 @@ out of habit approves, registers or passes — never rejects, fails or returns a
 from __future__ import annotations
 
 from bot.domain import HazardState
-from tests.chat_helpers import actor_of, open_first
+from tests.chat_helpers import actor_of, bind_cast, open_first
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -13,9 +13,7 @@ HOME, OFFICE = "建外街道", "区安委会办公室"
 
 async def test_the_positive_action_is_the_first_button_of_each_card(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(501, "inspector", HOME, "李检查")
-    reviewer = await h.bind(502, "reviewer", HOME, "王审核")
-    office = await h.bind(503, "office", OFFICE, "张办公室")
+    inspector, reviewer, office = await bind_cast(h, {501: "李检查", 502: "王审核", 503: "张办公室"})
     creator = await actor_of(h, inspector)
     await hazard(h.core.uow, creator, state=HazardState.PENDING_REVIEW)
     await open_first(reviewer, "/review")

@@ -11,8 +11,16 @@ from sqlmodel import select
 
 from bot.local_chat import LocalChat
 from storage.models import Draft, Hazard, HazardEvent, Photo
+from tests.chat_helpers import stored
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness
-from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
+from tests.forms_flow import (
+    PHOTOS,
+    fill_hazard_until_photos,
+    fill_hazard_until_review,
+    finish_hazard,
+    photos_done,
+)
 
 
 async def test_a_full_hazard_entry_with_an_album_and_a_location_stores_every_field(harness: Harness) -> None:
@@ -58,9 +66,7 @@ async def test_the_album_is_acknowledged_once_and_every_photo_is_kept(harness: H
     await fill_hazard_until_photos(chat)
     sent = await chat.album([PHOTOS / f"landscape_{i}.jpg" for i in (4, 5, 6, 7)])
     assert len(chat.texts(sent)) == 1 and "正在接收相册" in chat.texts(sent)[0]
-    await chat.press("完成")
-    await finish_hazard(chat)
-    assert "隐患照片：4 张" in chat.last_text()
+    await photos_done(chat, 4)
 
 
 async def test_photos_sent_uncompressed_as_files_are_accepted(harness: Harness) -> None:
@@ -85,22 +91,15 @@ async def test_a_restart_mid_form_resumes_the_draft_from_the_database(harness: H
     from tests.conftest import TODAY, open_harness
 
     chat = await harness.bind(704, "inspector", "110105001")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
-    await chat.say("李XX仓库")
-    await chat.say("朝阳路1号")
-    await chat.say("李四")
-    assert "联系电话" in chat.last_text()
+    await answer(chat, "/hazard", Tap("保持当前值"), "李XX仓库", "朝阳路1号")
+    await shows(chat, "李四", "联系电话")
 
     url = harness.core.settings.effective_database_url
     async with open_harness(url, tmp_path / "second", clock=fixed_clock(TODAY)) as restarted:
         chat2 = restarted.chat(704)
-        await chat2.say("010-65001234")
-        assert "单位性质" in chat2.last_text()
-        await chat2.press("« 上一步")
-        assert "当前：010-65001234" in chat2.last_text()
-        await chat2.say("/resume")
-        assert "联系电话" in chat2.last_text()
+        for step, question in (("010-65001234", "单位性质"), (Tap("« 上一步"), "当前：010-65001234"),
+                               ("/resume", "联系电话")):
+            await shows(chat2, step, question)
     async with harness.core.uow() as u:
         draft = (await u.session.exec(select(Draft).where(Draft.status == "active"))).one()
     assert draft.data["site_name"] == "李XX仓库" and draft.data["person_in_charge"] == "李四"
@@ -128,16 +127,11 @@ async def test_an_edit_from_the_review_card_changes_only_that_field(harness: Har
 
 async def test_cancel_discards_the_draft_and_nothing_is_submitted(harness: Harness) -> None:
     chat = await harness.bind(706, "inspector", "110105001")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
-    await chat.say("/cancel")  # in the command menu /cancel is one tap away: it asks first
-    assert "确定放弃这张表单吗" in chat.last_text(), chat.last_text()
-    await chat.press("确认放弃")
-    assert "已取消" in chat.last_text()
-    await chat.say("随便说点什么")
-    assert "没有正在填写的表单" in chat.last_text()
-    async with harness.core.uow() as u:
-        assert (await u.session.exec(select(Hazard))).all() == []
+    await answer(chat, "/hazard", Tap("保持当前值"))
+    await shows(chat, "/cancel", "确定放弃这张表单吗")  # in the command menu /cancel is one tap away: it asks first
+    await shows(chat, Tap("确认放弃"), "已取消")
+    await shows(chat, "随便说点什么", "没有正在填写的表单")
+    assert await stored(harness, Hazard) == []
 
 
 async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> None:
@@ -148,9 +142,7 @@ async def test_album_photos_arriving_at_once_are_all_kept(harness: Harness) -> N
     await fill_hazard_until_photos(chat)
     updates = [chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-1") for i in range(1, 9)]
     await asyncio.gather(*(harness.dp.feed_update(harness.bot, u) for u in updates))
-    await chat.press("完成")
-    await finish_hazard(chat)
-    assert "隐患照片：8 张" in chat.last_text()
+    await photos_done(chat, 8)
 
 
 async def test_an_album_shows_its_count_on_done_and_late_photos_join_it(harness: Harness) -> None:

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlmodel import select
 
 from storage.models import Draft
+from tests.chat_script import Tap, answer, refused, shows
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos
 
@@ -27,15 +28,13 @@ async def test_every_wrong_answer_is_explained_and_asked_again(harness: Harness)
         ("明天", "检查时间不能晚于今天", "检查时间"),
         ("下周", "无法识别该日期。可输入 2018-10-15、2018/10/15、10月15日、今天 或 昨天。", "检查时间"),
     ]
-    for answer, error, question in cases:
-        await chat.say(answer)
-        assert error in chat.last_text() and question in chat.last_text()
+    for typed, error, question in cases:
+        await refused(chat, typed, error, question)
     await chat.press("今天")
     await chat.press("保持当前值")
     await chat.say("日常检查")
-    for answer, error in (("-1", "不能小于 1"), ("三个", "请输入整数"), ("2.5", "请输入整数")):
-        await chat.say(answer)
-        assert error in chat.last_text() and "检查人数" in chat.last_text()
+    for typed, error in (("-1", "不能小于 1"), ("三个", "请输入整数"), ("2.5", "请输入整数")):
+        await refused(chat, typed, error, "检查人数")
     await chat.say("2")
     await chat.say("不存在街道")
     assert "请点击下方按钮选择" in chat.last_text()
@@ -49,46 +48,21 @@ async def test_every_wrong_answer_is_explained_and_asked_again(harness: Harness)
 
 async def test_hazard_checks_refuse_bad_phones_counts_areas_and_deadlines(harness: Harness) -> None:
     chat = await harness.bind(902, "inspector", "110105001")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
-    await chat.say("某某餐馆")
-    await chat.say("朝阳路2号")
-    await chat.say("赵六")
-    await chat.say("1391234567a")
-    assert "电话号码格式不对" in chat.last_text() and "联系电话" in chat.last_text()
-    await chat.say("13912345678")
-    await chat.press("个人")
-    await chat.say("-3")
-    assert "不能小于 0" in chat.last_text()
-    await chat.say("8")
-    await chat.press("跳过")
-    await chat.press("跳过")
-    await chat.press("跳过")
-    await chat.press("保持当前值")
-    await chat.say("厨房")
-    assert "内容太短" in chat.last_text()
-    await chat.say("厨房燃气管道老化，无报警装置")
-    await chat.say("燃气")
-    assert "请用下方按钮回答" in chat.last_text()
-    await chat.press("城市运行")
-    await chat.press("« 上一步")
-    await chat.press("城市运行")
-    await chat.press("燃气")
-    await chat.press("一般隐患")
-    await chat.press("其他")
-    await chat.say("50")
-    await chat.say("60")
-    assert "拆除面积不能大于违建面积" in chat.last_text()
-    await chat.say("12.345")
-    assert "最多保留 2 位小数" in chat.last_text()
-    await chat.say("20")
-    await chat.say("更换管道")
-    await chat.say("今天")
-    assert "整改时限必须晚于今天" in chat.last_text()
-    await chat.say("10月1日")
-    assert "整改时限必须晚于今天" in chat.last_text()
-    await chat.press("30天后")
-    assert "隐患照片" in chat.last_text()
+    await answer(chat, "/hazard", Tap("保持当前值"), "某某餐馆", "朝阳路2号", "赵六")
+    await refused(chat, "1391234567a", "电话号码格式不对", "联系电话")
+    await answer(chat, "13912345678", Tap("个人"))
+    await refused(chat, "-3", "不能小于 0")
+    await answer(chat, "8", Tap("跳过"), Tap("跳过"), Tap("跳过"), Tap("保持当前值"))
+    await refused(chat, "厨房", "内容太短")
+    await answer(chat, "厨房燃气管道老化，无报警装置")
+    await refused(chat, "燃气", "请用下方按钮回答")
+    await answer(chat, Tap("城市运行"), Tap("« 上一步"), Tap("城市运行"), Tap("燃气"), Tap("一般隐患"), Tap("其他"), "50")
+    for bad, reason in (("60", "拆除面积不能大于违建面积"), ("12.345", "最多保留 2 位小数")):
+        await refused(chat, bad, reason)
+    await answer(chat, "20", "更换管道")
+    for bad in ("今天", "10月1日"):
+        await refused(chat, bad, "整改时限必须晚于今天")
+    await shows(chat, Tap("30天后"), "隐患照片")
     data = await _draft_data(harness)
     assert data["deadline"] == "2018-11-14" and data["demolished_area"] == "20" and data["illegal_area"] == "50"
     assert data["hazard_type"] == ["城市运行", "燃气"] and data["phone"] == "13912345678"
@@ -122,14 +96,8 @@ async def test_text_stickers_voice_and_files_where_a_photo_is_expected(harness: 
 
 async def test_user_text_is_sent_back_literally(harness: Harness) -> None:
     chat = await harness.bind(904, "inspector", "110105001")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
     tricky = "<b>粗体</b> *星号* _下划线_ [链接](http://x) & <script>"
-    await chat.say(tricky)
-    await chat.say("朝阳路<3号>")
-    await chat.say("/cancel")
-    await chat.press("确认放弃")
-    await chat.say("/hazard")
+    await answer(chat, "/hazard", Tap("保持当前值"), tricky, "朝阳路<3号>", "/cancel", Tap("确认放弃"), "/hazard")
     assert f"当前：{tricky}" not in chat.last_text()  # resumed draft shows the current question only
     sent = [m for m in harness.session.sent(SendMessage) if "<b>粗体</b>" in m.text or "&lt;b&gt;" in m.text]
     assert all("&lt;b&gt;粗体&lt;/b&gt;" in m.text for m in sent)
@@ -137,17 +105,8 @@ async def test_user_text_is_sent_back_literally(harness: Harness) -> None:
 
 async def test_the_review_card_shows_user_text_escaped_and_literal(harness: Harness) -> None:
     chat = await harness.bind(905, "inspector", "110105001")
-    await chat.say("/inspect")
-    for step in ("今天", "保持当前值", "日常检查"):
-        await chat.press(step)
-    await chat.say("2")
-    await chat.press("保持当前值")
-    await chat.say("<b>张</b>*_[")
-    await chat.say("路 <i>1</i> 号 & 2")
-    await chat.press("无")
-    await chat.press("无")
-    await chat.press("跳过")
-    await chat.press("跳过")
+    await answer(chat, "/inspect", Tap("今天"), Tap("保持当前值"), Tap("日常检查"), "2", Tap("保持当前值"))
+    await answer(chat, "<b>张</b>*_[", "路 <i>1</i> 号 & 2", Tap("无"), Tap("无"), Tap("跳过"), Tap("跳过"))
     assert "被检查单位名称：<b>张</b>*_[" in chat.last_text()
     assert "地址：路 <i>1</i> 号 & 2" in chat.last_text()
     raw = harness.session.sent(SendMessage)[-1].text

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from storage.models import Hazard, Inspection, InspectionHazard
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review, fill_inspection_until_review
 
@@ -41,16 +42,11 @@ async def test_a_hazard_recorded_from_an_inspection_starts_with_its_site_and_lin
     chat = await harness.bind(802, "inspector", "110105005")
     await fill_inspection_until_review(chat)
     await chat.press("提交")
-    await chat.press("登记本次检查发现的隐患")
-    assert "所属街乡" in chat.last_text()
-    await chat.press("保持当前值")
-    assert "当前：张XX出租房" in chat.last_text()
-    await chat.press("保持当前值")
-    assert "当前：建国门外大街永安里8号" in chat.last_text()
-    await chat.press("保持当前值")
-    assert "负责人" in chat.last_text()
-    await chat.say("/cancel")
-    await chat.press("确认放弃")
+    # the new hazard starts with the inspection's township, site and address, each kept with one press
+    await shows(chat, Tap("登记本次检查发现的隐患"), "所属街乡")
+    for question in ("当前：张XX出租房", "当前：建国门外大街永安里8号", "负责人"):
+        await shows(chat, Tap("保持当前值"), question)
+    await answer(chat, "/cancel", Tap("确认放弃"))
 
     async with harness.core.uow() as u:
         inspection = (await u.session.exec(select(Inspection))).one()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from storage.models_plans import InspectionPlan, PlanArrangement
+from tests.chat_script import Tap, answer, refused
 from tests.conftest import Harness
 
 
@@ -21,13 +22,11 @@ async def test_a_reviewer_files_the_plan_with_two_arrangement_rows(harness: Harn
     chat = await harness.bind(1101, "reviewer", "110105006")
     await chat.say("/plan")
     assert "计划年度" in chat.last_text() and "当前：2018" in chat.last_text()
-    await chat.press("保持当前值")
-    await chat.say("0")
-    assert "不能小于 1" in chat.last_text()
-    await chat.say("120")
-    await chat.say("101")
-    assert "不能大于 100" in chat.last_text()
-    await chat.say("10.5")
+    await answer(chat, Tap("保持当前值"))
+    await refused(chat, "0", "不能小于 1")
+    await answer(chat, "120")
+    await refused(chat, "101", "不能大于 100")
+    await answer(chat, "10.5")
     await _arrangement(chat, "每月第一周", "辖区出租大院")
     await chat.press("再添加一条")
     assert "检查时间安排" in chat.last_text()

@@ -15,7 +15,7 @@ from bot.domain import HazardState
 from bot.services.case_view import event_lines
 from storage.models import Hazard, HazardEvent, Unit
 from storage.models_deadlines import DeadlineExtension
-from tests.chat_helpers import card, hazard_row, last_text, open_first, sent_to
+from tests.chat_helpers import bind_cast, card, hazard_row, last_text, open_first, sent_to
 from tests.conftest import TODAY, Harness
 from tests.document_reading import pdf_pages
 from tests.forms_flow import fill_hazard_until_review
@@ -32,8 +32,7 @@ async def _events(h: Harness, hid: int) -> list[HazardEvent]:
 
 async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_keep_one_record(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(2101, "inspector", HOME, "李检查")
-    reviewer = await h.bind(2102, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {2101: "李检查", 2102: "王审核"})
     await fill_hazard_until_review(inspector, site="甲仓库", album=1)
     await inspector.press("提交")
     async with h.core.uow() as u:
@@ -100,10 +99,8 @@ async def test_an_edit_while_pending_review_and_a_rejected_hazard_resubmitted_ke
 
 async def test_the_office_corrects_with_a_reason_and_transfers_to_another_unit(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(2201, "inspector", HOME, "李检查")
-    home_reviewer = await h.bind(2202, "reviewer", HOME, "王审核")
-    other_reviewer = await h.bind(2203, "reviewer", OTHER, "朝外审核")
-    office = await h.bind(2204, "office", OFFICE, "张办公室")
+    inspector, home_reviewer, other_reviewer, office = await bind_cast(h, {
+        2201: "李检查", 2202: "王审核", 2203: "朝外审核", 2204: "张办公室"})
     other_inspector = await h.bind(2205, "inspector", OTHER, "朝外检查")  # who rectifies it from now on
     creator = await h.core.services.users.touch(telegram_address(2201), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.REGISTERED, full_plan=True)

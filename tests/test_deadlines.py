@@ -27,7 +27,8 @@ from reminders.settings import ReminderSettings
 from storage.models import Hazard, HazardEvent
 from storage.models_deadlines import DeadlineExtension
 from storage.models_lifecycle import RectificationPlan
-from tests.chat_helpers import actor_of, hazard_row, last_text, open_first, sent_to
+from tests.chat_helpers import actor_of, bind_cast, hazard_row, last_text, open_first, sent_to, stored
+from tests.chat_script import Tap, answer
 from tests.conftest import TODAY, Harness
 from tests.lifecycle_factories import hazard
 
@@ -57,9 +58,7 @@ def test_the_buttons_the_services_write_unpack_in_the_handlers() -> None:
 
 async def test_an_extension_is_refused_then_approved_and_only_the_approved_date_counts(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(301, "inspector", HOME, "李检查")
-    reviewer = await h.bind(303, "reviewer", HOME, "王审核")
-    office = await h.bind(304, "office", OFFICE, "张办公室")
+    inspector, reviewer, office = await bind_cast(h, {301: "李检查", 303: "王审核", 304: "张办公室"})
     hid = await _registered(h, inspector)
     assert await _overdue(h, office, hid)
 
@@ -164,21 +163,16 @@ async def test_a_request_must_be_later_than_the_current_deadline_and_only_the_un
     await other._feed(h.factory.callback(other.user, message, HazardCb(id=hid, a="xr").pack()))
     assert "无权" in last_text(h, other) or "未找到" in last_text(h, other)
     await _card(h, inspector, hid)
-    await inspector.press("申请延期")
-    await inspector.say("2018-11-20")
-    await inspector.say("理由")
-    await inspector.press("提交")
+    await answer(inspector, Tap("申请延期"), "2018-11-20", "理由", Tap("提交"))
     assert "须晚于现整改期限（2018-11-30）" in last_text(h, inspector)
-    async with h.core.uow() as u:
-        assert (await u.session.exec(select(DeadlineExtension))).all() == []
+    assert await stored(h, DeadlineExtension) == []
 
 
 async def test_each_officer_reads_the_request_in_their_own_language(harness: Harness) -> None:
     from bot.domain import Role
 
     h = harness
-    inspector = await h.bind(331, "inspector", HOME, "李检查")
-    chinese = await h.bind(332, "office", OFFICE, "张办公室")
+    inspector, chinese = await bind_cast(h, {331: "李检查", 332: "张办公室"})
     issued = await h.core.services.invites.issue(Role.OFFICE, OFFICE, issuer=None)
     english = h.chat(333, "Olivia", language="en")
     await english.say(f"/bind {issued.code}")
@@ -201,8 +195,7 @@ async def test_each_officer_reads_the_request_in_their_own_language(harness: Har
 
 async def test_a_rejection_asks_to_confirm_and_tells_the_inspector_why(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(341, "inspector", HOME, "李检查")
-    reviewer = await h.bind(342, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {341: "李检查", 342: "王审核"})
     actor = await h.core.services.users.touch(telegram_address(341), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor)
     await open_first(reviewer, "/review")
@@ -228,8 +221,7 @@ async def _requested(h: Harness, inspector: LocalChat) -> int:
 
 async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refused(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(351, "inspector", HOME, "李检查")
-    office = await h.bind(354, "office", OFFICE, "张办公室")
+    inspector, office = await bind_cast(h, {351: "李检查", 354: "张办公室"})
     hid = await _requested(h, inspector)
     await office.press("审批延期申请")
     approve = office.latest_button("✅ 批准延期")
@@ -253,9 +245,7 @@ async def test_a_request_the_deadline_has_overtaken_cannot_be_approved_only_refu
 
 async def test_a_refusal_form_overtaken_by_another_officers_approval_ends(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(361, "inspector", HOME, "李检查")
-    office = await h.bind(364, "office", OFFICE, "张办公室")
-    office2 = await h.bind(365, "office", OFFICE, "孙办公室")
+    inspector, office, office2 = await bind_cast(h, {361: "李检查", 364: "张办公室", 365: "孙办公室"})
     hid = await _requested(h, inspector)
     await office.press("审批延期申请")
     await office.press("❌ 不批准")

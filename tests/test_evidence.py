@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.services.evidence as evidence
 import bot.services.watermark as watermark
@@ -198,17 +199,8 @@ def test_exif_and_gps_are_read_into_the_result_and_absent_from_every_copy(photos
 # --- the watermark ------------------------------------------------------------------------------
 
 def test_the_text_is_built_from_the_record() -> None:
-    info = WatermarkInfo(
-        received_at=RECEIVED,
-        stage=PhotoStage.RECTIFICATION,
-        unit_name="朝外街道",
-        inspector_name="李四",
-        ledger_number="110105001201810150001",
-        draft_number="D-1",
-        address="朝阳区\n工体北路\x008号",
-        latitude=39.9289,
-        longitude=116.4474,
-    )
+    info = replace(INFO, stage=PhotoStage.RECTIFICATION, inspector_name="李四", ledger_number="110105001201810150001",
+                   draft_number="D-1", address="朝阳区\n工体北路\x008号", latitude=39.9289, longitude=116.4474)
     assert watermark_lines(info) == [
         "时间：2026-11-29 14:30:00（接收）",
         "地点：朝阳区 工体北路 8号　北纬39.928900° 东经116.447400°",
@@ -330,6 +322,17 @@ async def test_the_copy_is_made_off_the_event_loop(photos_dir: Path, monkeypatch
     assert result.copy.width == 600
 
 
+async def _a_hazard_draft(session: AsyncSession, address: int) -> tuple[User, Draft]:
+    """A person (张三, Telegram ``address``) and a hazard draft of theirs, flushed: both have ids."""
+    user = User(channel="telegram", address=str(address), full_name="张三")
+    session.add(user)
+    await session.flush()
+    draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]
+    session.add(draft)
+    await session.flush()
+    return user, draft
+
+
 async def test_the_evidence_record_keeps_exif_facts_and_content_addressed_copies(
     uow: UowFactory, photos_dir: Path, tmp_path: Path
 ) -> None:
@@ -337,12 +340,7 @@ async def test_the_evidence_record_keeps_exif_facts_and_content_addressed_copies
     original = (photos_dir / "DSCN0010.jpg").read_bytes()
     result = await make_evidence(original, INFO)
     async with uow() as u:
-        user = User(channel="telegram", address=str(10_000_000_001), full_name="张三")
-        u.session.add(user)
-        await u.session.flush()
-        draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]
-        u.session.add(draft)
-        await u.session.flush()
+        user, draft = await _a_hazard_draft(u.session, 10_000_000_001)
         sha, key = await store.put(original)
         for stage in (PhotoStage.DISCOVERY, PhotoStage.RECTIFICATION):
             photo = Photo(sha256=sha, storage_key=key, size=len(original), mime=result.facts.mime,
@@ -380,12 +378,7 @@ async def test_the_rectification_picture_needs_a_before_and_an_after(
     red = encode(Image.new("RGB", (800, 600), (200, 30, 30)), "JPEG")
     blue = encode(Image.new("RGB", (800, 600), (30, 30, 200)), "JPEG")
     async with uow() as u:
-        user = User(channel="telegram", address=str(10_000_000_002), full_name="张三")
-        u.session.add(user)
-        await u.session.flush()
-        draft = Draft(user_id=user.id, form="hazard")  # type: ignore[arg-type]
-        u.session.add(draft)
-        await u.session.flush()
+        user, draft = await _a_hazard_draft(u.session, 10_000_000_002)
         await u.commit()
 
     async def add(data: bytes, stage: PhotoStage) -> None:

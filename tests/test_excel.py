@@ -3,13 +3,15 @@ on SQLite and PostgreSQL. Expected headers are copied here from the annex tables
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete
 from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.ledger_export import (
     ExportFilter,
@@ -201,12 +203,17 @@ async def test_bad_rows_are_all_reported_and_nothing_is_imported(uow: UowFactory
         assert (await u.session.exec(select(func.count()).select_from(Hazard))).one() == 0
 
 
-async def test_a_file_with_other_headers_is_refused(uow: UowFactory, tmp_path: Path) -> None:
+async def _seeded_export(uow: UowFactory, export: Callable[[AsyncSession, ExportFilter, Path], Awaitable[int]],
+                         path: Path) -> Workbook:
+    """The seeded ledger written by ``export`` (``export_hazards`` or ``export_inspections``) to ``path``, opened."""
     await seed(uow)
-    good, bad = tmp_path / "h.xlsx", tmp_path / "bad.xlsx"
     async with uow() as u:
-        await export_hazards(u.session, ExportFilter(), good)
-    wb = load_workbook(good)
+        await export(u.session, ExportFilter(), path)
+    return load_workbook(path)
+
+
+async def test_a_file_with_other_headers_is_refused(uow: UowFactory, tmp_path: Path) -> None:
+    wb, bad = await _seeded_export(uow, export_hazards, tmp_path / "h.xlsx"), tmp_path / "bad.xlsx"
     wb.worksheets[0]["H3"] = "电话"
     wb.save(bad)
     async with uow() as u:
@@ -215,11 +222,7 @@ async def test_a_file_with_other_headers_is_refused(uow: UowFactory, tmp_path: P
 
 
 async def test_inspection_import_reports_unknown_ledger_numbers_and_units(uow: UowFactory, tmp_path: Path) -> None:
-    await seed(uow)
-    good, bad = tmp_path / "i.xlsx", tmp_path / "bad.xlsx"
-    async with uow() as u:
-        await export_inspections(u.session, ExportFilter(), good)
-    wb = load_workbook(good)
+    wb, bad = await _seeded_export(uow, export_inspections, tmp_path / "i.xlsx"), tmp_path / "bad.xlsx"
     ws = wb.worksheets[0]
     ws["F5"] = "110105001201903019999"
     ws["C6"] = "不存在的单位"

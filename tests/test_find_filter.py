@@ -27,6 +27,7 @@ from bot.services.hazard_filter import parse
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.types import UTCDateTime
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness, _admin, _copy_sqlite, _sync_registry, open_harness
 from tests.find_district import HAZARDS, NOW, SHANGHAI, TODAY, generate
 
@@ -143,25 +144,26 @@ async def test_each_filter_returns_what_sql_selects(h: Harness) -> None:
         assert [x.number for x in everything.items] == want, words
 
 
+async def _buttons_list_what_words_list(chat: LocalChat, words: str, steps: list[str], *card_shows: str) -> None:
+    """``/find words`` typed; then a bare /find (no criterion yet) and the buttons and answers of ``steps``: the
+    filter's card shows ``card_shows``, and 显示 lists what the typed words listed."""
+    await chat.say(f"/find {words}")
+    typed = chat.last_text()
+    await shows(chat, "/find", "尚无条件")
+    await answer(chat, *steps)
+    card = chat.last_text()
+    assert all(s in card for s in card_shows), card
+    await answer(chat, Tap("显示"))
+    assert chat.last_text() == typed
+
+
 async def test_the_buttons_build_the_same_filter_as_typed_words(h: Harness) -> None:
     chat = await office(h)
-    await chat.say("/find 超期 重大 重点消防 建外街道")
-    typed = chat.last_text()
-    await chat.say("/find")
-    assert "尚无条件" in chat.last_text()
-    await chat.press("＋ 超期")
-    await chat.press("＋ 隐患级别")
-    await chat.press("重大隐患")
-    await chat.press("＋ 隐患类型")
-    await chat.press("重点消防")
-    await chat.press("全部：重点消防")
-    await chat.press("＋ 街乡/部门")
-    await chat.press("街乡")
-    await chat.press("建外街道")
-    card = chat.last_text()
-    assert "· 超期：✔" in card and "· 街乡/部门：建外街道" in card
-    await chat.press("显示")
-    assert chat.last_text() == typed
+    await _buttons_list_what_words_list(
+        chat, "超期 重大 重点消防 建外街道",
+        [Tap(b) for b in ("＋ 超期", "＋ 隐患级别", "重大隐患", "＋ 隐患类型", "重点消防", "全部：重点消防",
+                          "＋ 街乡/部门", "街乡", "建外街道")],
+        "· 超期：✔", "· 街乡/部门：建外街道")
     # a typed criterion after its button; an impossible date is told and asked again, nothing lost
     await chat.press("筛选条件")
     await chat.press("＋ 整改期限")
@@ -189,20 +191,10 @@ async def test_the_buttons_build_the_same_filter_as_typed_words(h: Harness) -> N
 
 async def test_a_department_a_state_and_a_registration_month_by_buttons(h: Harness) -> None:
     chat = await office(h)
-    await chat.say("/find 上账:2026-11 房管局 未销账")
-    typed = chat.last_text()
-    await chat.say("/find")
-    await chat.press("＋ 上账日期")
-    await chat.say("2026-11")
-    await chat.press("＋ 街乡/部门")
-    await chat.press("部门")
-    await chat.press("区房管局")
-    await chat.press("＋ 状态")
-    await chat.press("未销账（在账）")
-    card = chat.last_text()
-    assert "· 上账日期：2026-11-01 – 2026-11-30" in card and "· 街乡/部门：区房管局" in card
-    await chat.press("显示")
-    assert chat.last_text() == typed
+    await _buttons_list_what_words_list(
+        chat, "上账:2026-11 房管局 未销账",
+        [Tap("＋ 上账日期"), "2026-11", Tap("＋ 街乡/部门"), Tap("部门"), Tap("区房管局"), Tap("＋ 状态"), Tap("未销账（在账）")],
+        "· 上账日期：2026-11-01 – 2026-11-30", "· 街乡/部门：区房管局")
 
 
 async def test_the_pager_reaches_the_last_item(h: Harness) -> None:

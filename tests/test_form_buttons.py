@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
 
 from bot.channels import telegram_address
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness
 
 GENERIC_FAILURE = "抱歉"
@@ -170,12 +171,8 @@ async def test_the_current_choice_is_ticked(harness: Harness) -> None:
 
 async def test_a_category_button_on_an_older_message_does_not_pick_a_subtype(harness: Harness) -> None:
     chat = await _at_optional_step(harness)
-    await chat.say("北京某某集团有限公司")
-    await chat.press("区房管局")
-    await chat.say("公安")
-    await chat.press("保持当前值")
-    await chat.say("出租房内私拉电线，电动自行车室内充电，安全出口堵塞。")
-    assert "隐患类型" in chat.last_text()
+    await answer(chat, "北京某某集团有限公司", Tap("区房管局"), "公安", Tap("保持当前值"))
+    await shows(chat, "出租房内私拉电线，电动自行车室内充电，安全出口堵塞。", "隐患类型")
     categories = chat.buttons()
     await chat.press("重点消防")  # the subtypes of 重点消防 are shown now
     subtypes = [b.text for b in chat.buttons()]

@@ -51,25 +51,22 @@ def test_required_fields_cannot_be_skipped_and_optional_ones_can() -> None:
     assert state.data["remarks"] is None
 
 
-def test_an_edit_from_the_review_card_returns_to_the_card() -> None:
+@pytest.mark.parametrize(
+    ("field", "answers", "steps"),
+    [("site_name", ["李XX仓库"], [None]), ("penalty_type", ["罚款", "0.5"], ["fine_amount", None])],
+    ids=["returns_to_the_card", "a_new_field_that_applies_is_asked_before_the_card"],
+)
+def test_an_edit_from_the_review_card(field: str, answers: list[str], steps: list[str | None]) -> None:
+    """Each answer of ``answers`` (the edited field's, then those of fields it makes apply) leads to the step of
+    ``steps`` (None: back on the review card)."""
     walk = FormWalk(INSPECTION)
     state = walk.start()
     answer_until(walk, state, None, {"penalty_type": "无"})  # type: ignore[arg-type]
-    walk.edit(state, "site_name")
-    walk.accept(state, "李XX仓库")
-    assert state.step is None
-    assert state.data["site_name"] == "李XX仓库"
-
-
-def test_an_edit_that_makes_a_new_field_apply_asks_it_before_the_card() -> None:
-    walk = FormWalk(INSPECTION)
-    state = walk.start()
-    answer_until(walk, state, None, {"penalty_type": "无"})  # type: ignore[arg-type]
-    walk.edit(state, "penalty_type")
-    walk.accept(state, "罚款")
-    assert state.step == "fine_amount"
-    walk.accept(state, "0.5")
-    assert state.step is None
+    walk.edit(state, field)
+    for value, step in zip(answers, steps, strict=True):
+        walk.accept(state, value)
+        assert state.step == step
+    assert state.data[field] == answers[0]
 
 
 def test_answers_of_fields_that_no_longer_apply_are_not_submitted() -> None:

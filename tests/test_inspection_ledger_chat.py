@@ -18,12 +18,14 @@ from storage.models_corrections import InspectionEvent
 from tests.chat_helpers import (
     KEEP,
     SUBMIT,
+    bind_cast,
     last_text,
     open_first,
     reinspect_failed,
     reinspect_passed,
     report_rectification,
 )
+from tests.chat_script import Tap, answer
 from tests.conftest import TODAY, Harness
 from tests.forms_flow import fill_inspection_until_review
 from tests.lifecycle_factories import hazard
@@ -38,9 +40,7 @@ async def _rows(h: Harness) -> list[dict[str, object]]:
 
 async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspection_row(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(2301, "inspector", HOME, "李检查")
-    inspector2 = await h.bind(2302, "inspector", HOME, "赵复查")
-    office = await h.bind(2303, "office", OFFICE, "张办公室")
+    inspector, inspector2, office = await bind_cast(h, {2301: "李检查", 2302: "赵复查", 2303: "张办公室"})
     creator = await h.core.services.users.touch(telegram_address(2301), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.RECTIFIED, full_plan=True, rectified_by=creator)
     assert await _rows(h) == []
@@ -93,22 +93,10 @@ async def test_an_inspection_of_type_re_inspection_records_the_hazards_result(ha
         number = (await u.session.get(Hazard, hid)).ledger_number  # type: ignore[union-attr]
     assert number is not None
 
-    await inspector.say("/inspect")
-    await inspector.press("今天")
-    await inspector.press("保持当前值")
-    await inspector.press("复查")
-    await inspector.say("2")
-    await inspector.press("保持当前值")
-    await inspector.say("张XX出租房")
-    await inspector.say("建国门外大街永安里8号")
-    await inspector.press(number)
-    await inspector.press("完成")
+    await answer(inspector, "/inspect", Tap("今天"), Tap("保持当前值"), Tap("复查"), "2", Tap("保持当前值"))
+    await answer(inspector, "张XX出租房", "建国门外大街永安里8号", Tap(number), Tap("完成"))
     assert "复查结果" in last_text(h, inspector)
-    await inspector.press("复查不合格")
-    await inspector.press("责令整改")
-    await inspector.press("跳过")
-    await inspector.press("跳过")
-    await inspector.press("提交")
+    await answer(inspector, Tap("复查不合格"), Tap("责令整改"), Tap("跳过"), Tap("跳过"), Tap("提交"))
     assert "J20181015" in last_text(h, inspector)
 
     async with h.core.uow() as u:
@@ -125,8 +113,7 @@ async def test_an_inspection_of_type_re_inspection_records_the_hazards_result(ha
 
 async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_not_the_history(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(2501, "inspector", HOME, "李检查")
-    office = await h.bind(2502, "office", OFFICE, "张办公室")
+    inspector, office = await bind_cast(h, {2501: "李检查", 2502: "张办公室"})
     await fill_inspection_until_review(inspector)
     await inspector.press("提交")
     await fill_inspection_until_review(inspector)
@@ -146,16 +133,10 @@ async def test_the_office_corrects_and_voids_an_inspection_it_leaves_the_ledger_
 
     await office.say("/inspection J201810150001")
     assert [b.text for b in office.buttons()] == ["✏️ 更正（需说明原因）", "⛔ 作废（误录）"]
-    await office.press("更正")
-    await office.press("修改：检查类型")
-    await office.press("抽查")
+    await answer(office, Tap("更正"), Tap("修改：检查类型"), Tap("抽查"))
     assert "更正原因" in last_text(h, office)
-    await office.say("检查类型录错")
-    await office.press("提交")
-    await office.say("/inspection J201810150002")
-    await office.press("作废")
-    await office.say("与 J201810150001 重复录入")
-    await office.press("提交")
+    await answer(office, "检查类型录错", Tap("提交"))
+    await answer(office, "/inspection J201810150002", Tap("作废"), "与 J201810150001 重复录入", Tap("提交"))
     assert "J201810150002 已作废" in last_text(h, office)
 
     rows = await _rows(h)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
@@ -23,15 +24,19 @@ from tests.chat_helpers import (
     KEEP,
     SUBMIT,
     actor_of,
+    bind_cast,
     five_implementations_begun,
     hazard_row,
     last_text,
     open_first,
+    reinspect_failed_until_photos,
     reinspect_passed,
     report_rectification,
     sent_to,
+    stored,
+    supervise,
 )
-from tests.conftest import Harness
+from tests.conftest import PHOTOS, Harness
 from tests.lifecycle_factories import hazard
 
 HOME, OTHER, OFFICE = "建外街道", "朝外街道", "区安委会办公室"
@@ -53,11 +58,8 @@ async def _state(h: Harness, hid: int) -> tuple[str, int]:
 
 async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(201, "inspector", HOME, "李检查")
-    inspector2 = await h.bind(202, "inspector", HOME, "赵复查")
-    reviewer = await h.bind(203, "reviewer", HOME, "王审核")
-    office = await h.bind(204, "office", OFFICE, "张办公室")
-    contact = await h.bind(205, "contact", HOME, "陈联络")
+    inspector, inspector2, reviewer, office, contact = await bind_cast(h, {
+        201: "李检查", 202: "赵复查", 203: "王审核", 204: "张办公室", 205: "陈联络"})
     hid = await _hazard_by(h, inspector)
 
     await open_first(reviewer, "/review")
@@ -96,11 +98,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert last_text(h, inspector).startswith("当前没有正在填写的表单"), last_text(h, inspector)
 
     await open_first(inspector2, "/rectify")
-    await inspector2.press("复查不合格")
-    await inspector2.press(KEEP)
-    await inspector2.say("赵复查、钱同事")
-    await inspector2.say("灭火器未到位")
-    await inspector2.say("2018-11-30")
+    await reinspect_failed_until_photos(inspector2, who="赵复查、钱同事")
     await inspector2.photo(photos_dir / "landscape_2.jpg")
     await inspector2.press("完成")
     assert "复查结果：不合格" in last_text(h, inspector2) and "新的整改时限：2018-11-30" in last_text(h, inspector2)
@@ -184,8 +182,7 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
 
 async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     h = harness
-    inspector = await h.bind(301, "inspector", HOME, "李检查")
-    reviewer = await h.bind(302, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {301: "李检查", 302: "王审核"})
     outsider = await h.bind(303, "reviewer", OTHER, "外单位审核")
     hid = await _hazard_by(h, inspector)
 
@@ -222,9 +219,7 @@ async def test_forged_and_repeated_buttons_change_nothing(harness: Harness, capl
 
 async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_chat(harness: Harness) -> None:
     h = harness
-    await h.bind(401, "inspector", HOME, "李检查")
-    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
-    office = await h.bind(403, "office", OFFICE, "张办公室")
+    _, reviewer, office = await bind_cast(h, {401: "李检查", 402: "王审核", 403: "张办公室"})
     actor = await h.core.services.users.touch(telegram_address(401), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, level="重大隐患")
 
@@ -262,10 +257,7 @@ async def test_a_major_hazard_waits_for_its_five_implementations_filled_in_by_ch
 
 async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(501, "inspector", HOME, "李检查")
-    office = await h.bind(502, "office", OFFICE, "张办公室")
-    await h.bind(503, "leader", HOME, "刘领导")
-    await h.bind(504, "contact", HOME, "陈联络")
+    inspector, office, _, _ = await bind_cast(h, {501: "李检查", 502: "张办公室", 503: "刘领导", 504: "陈联络"})
     actor = await h.core.services.users.touch(telegram_address(501), "李检查", "zh-hans")
     open_one = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     closed = await hazard(h.core.uow, actor, state=HazardState.CLOSED, site_name="王XX仓库")
@@ -273,11 +265,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
     await open_first(office, "/find 张XX出租房")
     await office.press("挂牌督办")
     assert [b.text for b in office.buttons()][:4] == ["区政府", "区安委会", "区安委会办公室", "街乡"]
-    await office.press("区政府")
-    await office.say("制订整改方案，专人负责，全程跟踪")
-    await office.say("2018-11-15")
-    await office.say("刘领导（主管副主任）")
-    await office.press("提交")
+    await supervise(office, "区政府", "制订整改方案，专人负责，全程跟踪", "2018-11-15", "刘领导（主管副主任）")
     assert "挂牌督办" in last_text(h, office)
     assert any("挂牌督办" in t for t in sent_to(h, 503)) and any("挂牌督办" in t for t in sent_to(h, 504))
     message = Message(message_id=998, date=datetime.now(UTC), chat=Chat(id=502, type="private"))
@@ -336,8 +324,7 @@ async def test_supervision_and_the_december_lookback_by_chat(harness: Harness) -
 
 async def test_the_office_hands_out_and_takes_back_codes_and_roles_by_chat(harness: Harness) -> None:
     h = harness
-    office = await h.bind(601, "office", OFFICE, "张办公室")
-    inspector = await h.bind(602, "inspector", HOME, "李检查")
+    office, inspector = await bind_cast(h, {601: "张办公室", 602: "李检查"})
 
     await inspector.say("/invite reviewer 建外街道")
     assert last_text(h, inspector) == "您的角色无权进行此操作。"
@@ -374,8 +361,7 @@ async def test_a_rectified_card_shows_before_and_after(harness: Harness, photos_
     from storage.models import Photo
 
     h = harness
-    inspector = await h.bind(701, "inspector", HOME, "李检查")
-    reviewer = await h.bind(702, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {701: "李检查", 702: "王审核"})
     actor = await h.core.services.users.touch(telegram_address(701), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     stored = await h.core.services.photos.keep_original((photos_dir / "landscape_6.jpg").read_bytes())
@@ -457,17 +443,9 @@ async def test_an_album_sent_at_a_re_inspection_keeps_every_photo(harness: Harne
     import asyncio
 
     h = harness
-    fixer = await h.bind(431, "inspector", HOME, "李整改")
-    checker = await h.bind(432, "inspector", HOME, "赵复查")
-    actor = await h.core.services.users.touch(telegram_address(431), "李整改", "zh-hans")
-    fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
-    hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
-    await open_first(checker, "/rectify")
-    await checker.press("复查不合格")
-    await checker.press(KEEP)
-    await checker.say("赵复查")
-    await checker.say("灭火器未到位")
-    await checker.say("2018-11-30")
+    checker = await _at_reinspection_photos(h, 431)
+    [rectified] = await stored(h, Hazard)
+    hid = rectified.id
     updates = [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "reinspect-album") for i in range(1, 6)]
     before = len(h.session.requests)
     await asyncio.gather(*(h.dp.feed_update(h.bot, u) for u in updates))
@@ -492,27 +470,23 @@ async def test_the_office_role_is_given_at_the_district_office_only(harness: Har
     assert "/bind " in last_text(h, admin) and "区安委会办公室" in last_text(h, admin), last_text(h, admin)
 
 
-async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True) -> LocalChat:
+async def _at_reinspection_photos(h: Harness, base: int, *, deadline: bool = True, album: str | None = None) -> LocalChat:
+    """A re-inspector (``base`` + 1) failing a rectified hazard of ``base``'s, at the photos (``deadline`` False:
+    at the new deadline); with ``album``, the first photo of that media group sent."""
     fixer = await h.bind(base, "inspector", HOME, "李整改")
     checker = await h.bind(base + 1, "inspector", HOME, "赵复查")
     fixer_actor = await h.core.services.users.touch(telegram_address(fixer.user.id), fixer.user.full_name, "zh-hans")
     await hazard(h.core.uow, fixer_actor, state=HazardState.RECTIFIED, full_plan=True, rectified_by=fixer_actor)
     await open_first(checker, "/rectify")
-    await checker.press("复查不合格")
-    await checker.press(KEEP)  # the date: today
-    await checker.say("赵复查")
-    await checker.say("灭火器未到位")
-    if deadline:
-        await checker.say("2018-11-30")
+    await reinspect_failed_until_photos(checker, new_deadline="2018-11-30" if deadline else None)
+    if album is not None:
+        await checker.photo(PHOTOS / "landscape_1.jpg", media_group_id=album)
     return checker
 
 
-async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_then_are_answered_once(
-    harness: Harness, photos_dir
-) -> None:  # type: ignore[no-untyped-def]
+async def test_album_photos_arriving_after_done_join_the_photos_until_submitted_then_are_answered_once(harness: Harness, photos_dir: Path) -> None:
     h = harness
-    checker = await _at_reinspection_photos(h, 441)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="late-album")
+    checker = await _at_reinspection_photos(h, 441, album="late-album")
     await checker.press("完成")
     late = []
     for i in (2, 3):  # still before Submit: the album's last photos join the re-inspection's
@@ -583,8 +557,7 @@ async def test_done_pressed_while_an_album_arrives_loses_no_answer_and_raises_no
     import asyncio
 
     h = harness
-    checker = await _at_reinspection_photos(h, 471)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="racing-album")
+    checker = await _at_reinspection_photos(h, 471, album="racing-album")
     done = next(b for b in checker.buttons() if "完成" in b.text)
     updates = [h.factory.callback(checker.user, done.message, done.callback_data)]
     updates += [checker.photo_update(photos_dir / f"landscape_{i}.jpg", "racing-album") for i in (2, 3, 4)]
@@ -650,12 +623,9 @@ async def test_a_typed_answer_and_an_album_sent_together_keep_both(
         assert draft.step == "photos", draft.step
 
 
-async def test_after_submission_only_late_album_photos_are_answered_and_files_go_where_they_always_went(
-    harness: Harness, photos_dir
-) -> None:  # type: ignore[no-untyped-def]
+async def test_after_submission_only_late_album_photos_are_answered_and_files_go_where_they_always_went(harness: Harness, photos_dir: Path) -> None:
     h = harness
-    checker = await _at_reinspection_photos(h, 491)
-    await checker.photo(photos_dir / "landscape_1.jpg", media_group_id="known-album")
+    checker = await _at_reinspection_photos(h, 491, album="known-album")
     await checker.press("完成")
     await checker.press(SUBMIT)
     late = checker.texts(await checker.photo(photos_dir / "landscape_2.jpg", media_group_id="known-album"))
@@ -678,11 +648,7 @@ async def test_a_button_of_an_earlier_input_does_not_answer_the_same_question_of
                  site_name="王XX仓库")
     await checker.say("/rectify")
     await checker.press(2)  # hazard two
-    await checker.press("复查不合格")
-    await checker.press(KEEP)
-    await checker.say("赵复查")
-    await checker.say("通道仍被占用")
-    await checker.say("2018-11-30")
+    await reinspect_failed_until_photos(checker, reason="通道仍被占用")
     sent = await checker.press_button(old_done)
     assert any(isinstance(m, AnswerCallbackQuery) and "已过期" in (m.text or "") for m in sent), sent
     async with h.core.uow() as u:
@@ -697,8 +663,7 @@ async def test_a_refused_report_stays_open_to_be_mended_and_a_step_taken_by_some
     harness: Harness, photos_dir
 ) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(521, "inspector", HOME, "李检查")
-    reviewer = await h.bind(522, "reviewer", HOME, "王审核")
+    inspector, reviewer = await bind_cast(h, {521: "李检查", 522: "王审核"})
     reviewer2 = await h.bind(523, "reviewer", HOME, "钱审核")
     actor = await h.core.services.users.touch(telegram_address(521), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED, level="重大隐患")

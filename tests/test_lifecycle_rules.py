@@ -33,10 +33,22 @@ from bot.services.verification import VerificationService
 from storage.db import UowFactory
 from storage.models import Hazard
 from storage.models_lifecycle import Supervision
-from tests.lifecycle_factories import NOW, OFFICE_UNIT, TODAY, cast, hazard, person, state_of
+from tests.lifecycle_factories import NOW, OFFICE_UNIT, TODAY, Cast, cast, hazard, person, state_of
 
 S = HazardState
 FULL = FiveImplementations("房东张三", "拆除隔断", Decimal("2.5"), date(2026, 4, 30), "专人巡查")
+
+
+@pytest.fixture
+async def c(uow: UowFactory) -> Cast:
+    """The people these rules are tried on (``lifecycle_factories.cast``), in the test's database."""
+    return await cast(uow)
+
+
+@pytest.fixture
+def life(uow: UowFactory) -> LifecycleService:
+    """The life cycle's service on the test's database, its clock at ``NOW``."""
+    return LifecycleService(uow, fixed_clock(NOW))
 
 
 def test_a_major_hazard_needs_all_five_implementations_and_a_general_one_measures_and_deadline() -> None:
@@ -57,9 +69,7 @@ def test_overdue_is_registered_and_past_the_deadline_in_beijing() -> None:
     assert not is_overdue("registered", None, today)
 
 
-async def test_registration_waits_for_the_plan_the_level_requires(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_registration_waits_for_the_plan_the_level_requires(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     major = await hazard(uow, c.inspector, state=S.PENDING_CONFIRMATION, level="重大隐患")
     with pytest.raises(FiveImplementationsMissing) as err:
         await life.register(c.office, major)
@@ -78,9 +88,7 @@ async def test_registration_waits_for_the_plan_the_level_requires(uow: UowFactor
         assert h is not None and (h.measures, h.deadline) == ("清理", date(2026, 4, 1))
 
 
-async def test_no_hazard_is_raised_to_major_before_its_five_implementations(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_no_hazard_is_raised_to_major_before_its_five_implementations(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector, state=S.REGISTERED)
     with pytest.raises(FiveImplementationsMissing):
         await life.set_level(c.office, hid, "重大隐患")
@@ -96,9 +104,7 @@ async def test_no_hazard_is_raised_to_major_before_its_five_implementations(uow:
         assert h is not None and h.level == "重大隐患"
 
 
-async def test_a_rectification_needs_evidence_and_a_complete_plan(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_a_rectification_needs_evidence_and_a_complete_plan(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector, state=S.REGISTERED, level="重大隐患")
     with pytest.raises(EvidenceRequired):
         await life.report_rectification(c.inspector, hid, FULL)
@@ -111,9 +117,7 @@ async def test_a_rectification_needs_evidence_and_a_complete_plan(uow: UowFactor
     assert (await state_of(uow, hid))[0] == S.RECTIFIED
 
 
-async def test_the_reinspection_is_done_by_someone_else_and_a_failure_sets_a_new_deadline(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_the_reinspection_is_done_by_someone_else_and_a_failure_sets_a_new_deadline(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector, state=S.RECTIFIED, rectified_by=c.reviewer)
     with pytest.raises(ReinspectorMustDiffer):
         await life.reinspect(c.reviewer, hid, TODAY, passed=True)
@@ -131,9 +135,7 @@ async def test_the_reinspection_is_done_by_someone_else_and_a_failure_sets_a_new
             "registered", date(2026, 3, 20), TODAY, "复查不合格")
 
 
-async def test_rejections_and_rebounds_need_a_reason(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_rejections_and_rebounds_need_a_reason(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     verify = VerificationService(uow, fixed_clock(NOW))
     pending = await hazard(uow, c.inspector)
     closed = await hazard(uow, c.inspector, state=S.CLOSED)
@@ -147,9 +149,7 @@ async def test_rejections_and_rebounds_need_a_reason(uow: UowFactory) -> None:
     assert outcome.to_state == S.REJECTED and outcome.notify == (c.inspector.user_id,)
 
 
-async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector, state=S.REGISTERED)
     with pytest.raises(InvalidValue):
         await life.supervise(c.office, hid, "市政府")
@@ -169,9 +169,7 @@ async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory
     assert err.value.params["action"] == "close" and err.value.params["by"] == "张办公室"
 
 
-async def test_pressing_twice_changes_the_state_once_and_names_who_did_it(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_pressing_twice_changes_the_state_once_and_names_who_did_it(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector)
     await life.approve(c.reviewer, hid)
     with pytest.raises(AlreadyDone) as err:
@@ -184,10 +182,8 @@ async def test_pressing_twice_changes_the_state_once_and_names_who_did_it(uow: U
         await life.close(c.office, hid)
 
 
-async def test_two_people_pressing_the_same_button_at_once_change_it_once(uow: UowFactory) -> None:
-    c = await cast(uow)
+async def test_two_people_pressing_the_same_button_at_once_change_it_once(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     office2 = await person(uow, "孙办公室", (Role.OFFICE, OFFICE_UNIT))
-    life = LifecycleService(uow, fixed_clock(NOW))
     for _ in range(3):
         hid = await hazard(uow, c.inspector, state=S.PENDING_CONFIRMATION)
         results = await asyncio.gather(
@@ -203,8 +199,7 @@ async def test_two_people_pressing_the_same_button_at_once_change_it_once(uow: U
         assert (state, version, events) == (S.REGISTERED, 2, 2)
 
 
-async def test_a_transition_read_before_another_commits_loses_at_the_guarded_update(uow: UowFactory) -> None:
-    c = await cast(uow)
+async def test_a_transition_read_before_another_commits_loses_at_the_guarded_update(uow: UowFactory, c: Cast) -> None:
     hid = await hazard(uow, c.inspector)
     async with uow() as first, uow() as second:
         t1, t2 = Transitions(first.session, NOW), Transitions(second.session, NOW)
@@ -218,9 +213,7 @@ async def test_a_transition_read_before_another_commits_loses_at_the_guarded_upd
     assert await state_of(uow, hid) == (S.PENDING_CONFIRMATION, 2, 2)
 
 
-async def test_a_plan_with_negative_funds_or_overlong_text_is_refused(uow: UowFactory) -> None:
-    c = await cast(uow)
-    life = LifecycleService(uow, fixed_clock(NOW))
+async def test_a_plan_with_negative_funds_or_overlong_text_is_refused(uow: UowFactory, c: Cast, life: LifecycleService) -> None:
     hid = await hazard(uow, c.inspector, state=S.REGISTERED)
     for plan in (FiveImplementations(funds=Decimal("-1")), FiveImplementations(funds=Decimal("NaN")),
                  FiveImplementations(responsibility="责" * 513)):

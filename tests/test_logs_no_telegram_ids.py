@@ -6,7 +6,6 @@ be sent either. Both what the structured handler writes and the raw records are 
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import UTC, datetime
 
@@ -17,11 +16,11 @@ from aiogram.types import Chat, Message
 
 from bot.channels import telegram_address
 from bot.local_chat import Button, LocalChat
-from bot.logging_setup import configure_logging
 from bot.services.lifecycle import Action
 from handlers.hazard_callbacks import CODE_OF, HazardCb
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
+from tests.log_capture import debug_log
 
 # ten-digit ids, so that no count, duration or row id in a log line can contain one by chance
 STRANGER, OUTSIDER, INSPECTOR, REVIEWER = 7_310_000_017, 7_310_000_029, 7_310_000_031, 7_310_000_043
@@ -37,12 +36,8 @@ def _press(chat: LocalChat, data: str) -> Button:
 async def test_refused_buttons_undeliverable_notices_and_failures_log_no_telegram_id(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_logging(logging.DEBUG, "kv", stream)
-    caplog.set_level(logging.DEBUG)
-    try:
+    with debug_log() as stream:
+        caplog.set_level(logging.DEBUG)
         inspector = await harness.bind(INSPECTOR, "inspector", "建外街道", name="李检查")
         reviewer = await harness.bind(REVIEWER, "reviewer", "建外街道", name="王审核")
         outsider = await harness.bind(OUTSIDER, "reviewer", "朝外街道", name="赵外人")
@@ -72,9 +67,6 @@ async def test_refused_buttons_undeliverable_notices_and_failures_log_no_telegra
         await inspector.press_button(_press(inspector, HazardCb(id=hid, a="o").pack()))
         harness.session.on_request = None
         assert any("failure" in r.getMessage() or "failed" in r.getMessage() for r in caplog.records)
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
     written = stream.getvalue()
     raw = "\n".join(r.getMessage() + (caplog.text if r.exc_info else "") for r in caplog.records)
     assert "refused callback" in written

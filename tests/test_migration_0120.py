@@ -3,39 +3,18 @@ row it wrote) goes down and up again on SQLite and PostgreSQL, and a voided insp
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy import inspect
 from sqlmodel import select
 
-from storage.db import create_engine, make_uow_factory
-from storage.migrate import downgrade, upgrade
 from storage.models import Inspection, Unit, User
 from storage.models_corrections import InspectionEvent
+from tests.db_inspect import Parts, migration_goes_down_and_up, unit_of_work
 
 
-async def _schema(url: str) -> tuple[set[str], set[str]]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(lambda c: (
-                {col["name"] for col in inspect(c).get_columns("inspection")}, set(inspect(c).get_table_names())))
-    finally:
-        await engine.dispose()
-
-
-async def test_inspections_lose_and_regain_their_void_and_log(database_url: str) -> None:
-    columns, tables = await _schema(database_url)
-    assert {"voided_at", "voided_by", "void_reason", "source_event_id"} <= columns and "inspection_event" in tables
-    await asyncio.to_thread(downgrade, database_url, "0120-1")  # the revision below 0120, wherever the head is
-    columns, tables = await _schema(database_url)
-    assert "voided_at" not in columns and "source_event_id" not in columns and "inspection_event" not in tables
-    await asyncio.to_thread(upgrade, database_url)
-    engine = create_engine(database_url)
-    try:
-        uow = make_uow_factory(engine)
-        now = datetime(2018, 10, 15, 2, tzinfo=UTC)
+async def _a_voided_inspection_and_its_log_are_stored(url: str, _: object) -> None:
+    now = datetime(2018, 10, 15, 2, tzinfo=UTC)
+    async with unit_of_work(url) as uow:
         async with uow() as u:
             user = User(channel="telegram", address=str(78), full_name="张办公室")
             unit = Unit(code="t-0120", name="测试单位", kind="街乡")
@@ -54,5 +33,11 @@ async def test_inspections_lose_and_regain_their_void_and_log(database_url: str)
             [stored] = (await u.session.exec(select(Inspection))).all()
             [event] = (await u.session.exec(select(InspectionEvent))).all()
             assert (stored.voided_at, stored.void_reason, event.action) == (now, "重复录入", "void")
-    finally:
-        await engine.dispose()
+
+
+async def test_inspections_lose_and_regain_their_void_and_log(database_url: str) -> None:
+    # the revision below 0120, wherever the head is
+    await migration_goes_down_and_up(
+        database_url, "0120-1",
+        added=Parts.of({"inspection_event"}, columns={"inspection": {"voided_at", "voided_by", "void_reason", "source_event_id"}}),
+        check=_a_voided_inspection_and_its_log_are_stored)

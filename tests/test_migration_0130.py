@@ -19,6 +19,7 @@ from storage.migrate import downgrade, upgrade
 from storage.models import Photo, User
 from storage.models_reminders import ReminderOutbox
 from storage.models_tipoffs import TipOff
+from tests.db_inspect import run_sync
 
 NOW = datetime(2018, 10, 15, 2, tzinfo=UTC)
 STAMP = NOW.replace(tzinfo=None)  # written raw, as ``UTCDateTime`` stores it (naive UTC)
@@ -59,20 +60,11 @@ def _telegram_ids(c: Connection) -> dict[str, Any]:
     }
 
 
-async def _sync(url: str, work: Any) -> Any:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            return await conn.run_sync(work)
-    finally:
-        await engine.dispose()
-
-
 async def test_telegram_ids_become_addresses_and_media_references_and_come_back(database_url: str) -> None:
     await asyncio.to_thread(downgrade, database_url, "0120")
-    columns = await _sync(database_url, lambda c: {col["name"] for col in inspect(c).get_columns("app_user")})
+    columns = await run_sync(database_url, lambda c: {col["name"] for col in inspect(c).get_columns("app_user")})
     assert "telegram_id" in columns and "address" not in columns
-    await _sync(database_url, _old_rows)
+    await run_sync(database_url, _old_rows)
     await asyncio.to_thread(upgrade, database_url)
 
     engine = create_engine(database_url)
@@ -100,7 +92,7 @@ async def test_telegram_ids_become_addresses_and_media_references_and_come_back(
         await engine.dispose()
 
     await asyncio.to_thread(downgrade, database_url, "0120")
-    assert await _sync(database_url, _telegram_ids) == {
+    assert await run_sync(database_url, _telegram_ids) == {
         "users": [("台账导入", 0), ("李检查", 5_000_000_001)],
         "photos": [("a" * 64, "AgACAgUAAxkBAAIB", "AQADx"), ("b" * 64, None, None)],
         "outbox": [5_000_000_001],

@@ -3,13 +3,13 @@ at WARNING whatever the level, and the filter drops their lower records should o
 
 from __future__ import annotations
 
-import io
 import logging
 
-from bot.logging_setup import RedactingFilter, configure_logging
+from bot.logging_setup import RedactingFilter
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos
 from tests.image_factory import encode, exif_with, scene
+from tests.log_capture import debug_log
 
 CAMERA = "HazardCam-7Q"
 
@@ -21,11 +21,7 @@ def _photo_with_exif() -> bytes:
 
 
 async def test_a_photo_with_gps_sent_at_debug_level_leaves_no_exif_in_the_log(harness: Harness) -> None:
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_logging(logging.DEBUG, "kv", stream)
-    try:
+    with debug_log() as stream:
         inspector = await harness.bind(76001, "inspector", "110105001", name="王检查")
         await fill_hazard_until_photos(inspector)
         photo = _photo_with_exif()
@@ -34,9 +30,6 @@ async def test_a_photo_with_gps_sent_at_debug_level_leaves_no_exif_in_the_log(ha
         await public.say("/report")
         await public.say("幸福村中路12号地下室住了很多人，楼道里还在给电动车充电")
         await public.file(photo, "IMG_0002.jpg", "image/jpeg")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
     logged = stream.getvalue()
     assert "logger=hazardbot" in logged or "logger=aiogram" in logged  # debug lines were written
     for exif_content in ("GPS", "34853", "24.4416", "15.5556", "39.123456", CAMERA, "2018:10:15 09:12:34",

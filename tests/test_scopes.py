@@ -24,6 +24,7 @@ from bot.services.summary import compute_status
 from handlers.hazard_callbacks import HazardCb
 from storage.models import Hazard, Unit
 from storage.registry import match_unit, registry, suggest_units
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness, open_harness
 from tests.summary_ledger import RULES, hazard, sh, unit, user
 
@@ -181,17 +182,9 @@ async def test_a_typed_city_department_is_matched_or_refused_with_suggestions(h:
     from storage.models import Draft
 
     chat = await h.bind(950, "inspector", "建外街道")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
-    await chat.say("张XX出租房")
-    await chat.say("建国门外大街永安里8号")
-    await chat.say("张三")
-    await chat.say("13912345678")
-    await chat.press("民营企业")
-    await chat.say("25")
-    await chat.say("北京某某集团有限公司")
-    await chat.say("房管局")  # the district department typed: matched too
-    assert "所属市行业部门" in chat.last_text(), chat.last_text()
+    await answer(chat, "/hazard", Tap("保持当前值"), "张XX出租房", "建国门外大街永安里8号")
+    await answer(chat, "张三", "13912345678", Tap("民营企业"), "25", "北京某某集团有限公司")
+    await shows(chat, "房管局", "所属市行业部门")  # the district department typed: matched too
     await chat.say("市住建委")
     refusal = chat.texts()[-2:]
     assert any("“市住建委”不在部门名录中" in t and "区住房城乡建设委" in t for t in refusal), refusal

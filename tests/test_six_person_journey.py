@@ -32,7 +32,7 @@ from storage.models_deadlines import DeadlineExtension
 from storage.models_reminders import ReminderOutbox
 from tests.conftest import Harness
 from tests.test_step_notices_chat import _told_since
-from tests.tipoff_helpers import PHOTOS, SANLITUN, report, sent_to
+from tests.tipoff_helpers import PHOTOS, SANLITUN, report, sent_to, verify_as_hazard
 
 KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 OFFICE_UNIT = "区安委会办公室"
@@ -108,30 +108,7 @@ async def test_six_people_take_a_major_tipoff_to_closure_each_acting_from_the_no
     assert number in _last(h, inspector)
 
     # 2. the inspector verifies it (查实): the hazard form opens pre-filled from the tip-off; a 重大隐患
-    await inspector.press("查实")
-    await inspector.press("保持当前")  # township
-    await inspector.say(SITE)
-    await inspector.press("保持当前")  # the tip-off's address and pin
-    await inspector.say("张三")
-    await inspector.say("13912345678")
-    await inspector.press("个人")
-    await inspector.say("12")
-    for _ in range(3):
-        await inspector.press("跳过")  # parent group, district and city departments
-    await inspector.press("保持当前")  # source: 举报
-    await inspector.press("保持当前")  # description
-    await inspector.press("重点消防")
-    await inspector.press("村民宅基地出租房屋")
-    await inspector.press("重大隐患")
-    await inspector.press("无")
-    await inspector.say("清理地下室住人，拆除楼道充电线路，落实责任人")
-    await inspector.say("2018-12-31")
-    assert "隐患照片" in _last(h, inspector), _last(h, inspector)
-    await inspector.photo(PHOTOS / "landscape_1.jpg")
-    await inspector.press("完成")
-    await inspector.press("跳过")  # remarks
-    await inspector.press("提交")
-    assert "隐患已提交" in _last(h, inspector), _last(h, inspector)
+    await verify_as_hazard(inspector, site=SITE, level="重大隐患", deadline="2018-12-31")
 
     # 3. submitted → the reviewer (English) rejects it from the notice
     told, mark = await _told_since(h, mark)

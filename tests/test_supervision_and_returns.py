@@ -12,7 +12,7 @@ from bot.domain import HazardState
 from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Hazard, HazardEvent, Photo
 from storage.models_lifecycle import Supervision, Verification
-from tests.chat_helpers import actor_of, last_text, open_first, sent_to
+from tests.chat_helpers import actor_of, bind_cast, last_text, open_first, sent_to, supervise
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
@@ -24,12 +24,8 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     harness: Harness,
 ) -> None:
     h = harness
-    inspector = await h.bind(401, "inspector", HOME, "李检查")
-    reviewer = await h.bind(402, "reviewer", HOME, "王审核")
-    office = await h.bind(403, "office", OFFICE, "张办公室")
-    office2 = await h.bind(404, "office", OFFICE, "孙办公室")
-    leader = await h.bind(405, "leader", HOME, "刘领导")
-    contact = await h.bind(406, "contact", HOME, "陈联络")
+    inspector, reviewer, office, office2, leader, contact = await bind_cast(h, {
+        401: "李检查", 402: "王审核", 403: "张办公室", 404: "孙办公室", 405: "刘领导", 406: "陈联络"})
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.PENDING_CONFIRMATION,
                        level="重大隐患", full_plan=True)
 
@@ -39,11 +35,7 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     assert prompt and "区政府" in prompt[-1]  # every officer is prompted, not only the one who registered it
     await office2.press("📌 挂牌督办")
     assert "督办级别" in last_text(h, office2) and "区政府" in last_text(h, office2)  # chosen already
-    await office2.press("区政府")
-    await office2.say("制订整改方案，专人负责，全程跟踪督促")
-    await office2.say("2018-11-15")
-    await office2.say("刘领导（主管副主任）")
-    await office2.press("提交")
+    await supervise(office2, "区政府", "制订整改方案，专人负责，全程跟踪督促", "2018-11-15", "刘领导（主管副主任）")
     assert "已由区政府挂牌督办" in last_text(h, office2)
     # the step's notice (bot.services.step_notices); the factory's hazard has no approving reviewer
     for chat in (leader, contact, inspector):
@@ -71,11 +63,7 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     # the same level twice is refused and nothing is recorded
     await open_first(office2, "/find 张XX出租房")
     await office2.press("挂牌督办")
-    await office2.press("区政府")
-    await office2.say("再次督办")
-    await office2.say("2018-11-20")
-    await office2.say("某某")
-    await office2.press("提交")
+    await supervise(office2, "区政府", "再次督办", "2018-11-20", "某某")
     assert "已由该层级挂牌督办" in last_text(h, office2)
     async with h.core.uow() as u:
         assert len((await u.session.exec(select(Supervision))).all()) == 1
@@ -83,10 +71,8 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
 
 async def test_the_office_returns_a_closure_request_with_its_reason(harness: Harness) -> None:
     h = harness
-    inspector = await h.bind(411, "inspector", HOME, "李检查")
-    reinspector = await h.bind(412, "inspector", HOME, "赵复查")
-    reviewer = await h.bind(413, "reviewer", HOME, "王审核")
-    office = await h.bind(414, "office", OFFICE, "张办公室")
+    inspector, reinspector, reviewer, office = await bind_cast(h, {
+        411: "李检查", 412: "赵复查", 413: "王审核", 414: "张办公室"})
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
                        rectified_by=await actor_of(h, inspector))
 
@@ -120,8 +106,7 @@ async def test_the_office_returns_a_closure_request_with_its_reason(harness: Har
 async def test_closure_and_a_passed_verification_confirm_and_carry_a_note_and_photos(harness: Harness,
                                                                                     photos_dir) -> None:  # type: ignore[no-untyped-def]
     h = harness
-    inspector = await h.bind(421, "inspector", HOME, "李检查")
-    office = await h.bind(422, "office", OFFICE, "张办公室")
+    inspector, office = await bind_cast(h, {421: "李检查", 422: "张办公室"})
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.CLOSURE_REQUESTED,
                        rectified_by=await actor_of(h, inspector))
     await open_first(office, "/office")
@@ -172,8 +157,7 @@ async def test_the_overdue_supervision_reminder_opens_the_supervision_form(harne
     from tests.conftest import TODAY
 
     h = harness
-    inspector = await h.bind(431, "inspector", HOME, "李检查")
-    office = await h.bind(432, "office", OFFICE, "张办公室")
+    inspector, office = await bind_cast(h, {431: "李检查", 432: "张办公室"})
     hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.REGISTERED, level="重大隐患",
                        deadline=date(2018, 10, 10), full_plan=True)
     cfg = ReminderSettings(per_chat_interval=0.0)

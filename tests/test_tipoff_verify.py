@@ -5,6 +5,7 @@ and between townships."""
 from __future__ import annotations
 
 from handlers.callbacks import TipCb, TrackCb
+from tests import tipoff_helpers  # the steps that take a tip-off on into the hazard ledger
 from tests.tipoff_helpers import (
     ADDRESS,
     DESCRIPTION,
@@ -15,9 +16,7 @@ from tests.tipoff_helpers import (
     last,
     report,
     sent_to,
-    set_hazard_state,
     tipoff,
-    verify_as_hazard,
 )
 
 FIRST, SECOND = 880_003_001, 880_003_002
@@ -35,7 +34,7 @@ async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_
     first, second = harness.chat(FIRST, "张一"), harness.chat(SECOND, "李二")
     first_number = await report(first)
     await _open_latest(inspector)
-    await verify_as_hazard(inspector)
+    await tipoff_helpers.verify_as_hazard(inspector)
 
     # 60 m north-east of the first pin, typed differently
     second_number = await report(second, address="三里屯街道幸福村中路十二号院", lat=LAT + 0.0004, lon=LON + 0.0004,
@@ -53,7 +52,7 @@ async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_
 
     hazard_id = (await tipoff(harness, first_number)).hazard_id
     assert hazard_id is not None and (await tipoff(harness, second_number)).hazard_id == hazard_id
-    await set_hazard_state(harness, hazard_id, "closed")
+    await tipoff_helpers.set_hazard_state(harness, hazard_id, "closed")
     assert "已整改完毕" in sent_to(FIRST, harness.session)[-1]
     assert "已整改完毕" in sent_to(SECOND, harness.session)[-1]
 
@@ -179,7 +178,7 @@ async def test_two_verifiers_make_one_hazard(harness) -> None:
     number = await report(harness.chat(FIRST))
     for inspector in (first_inspector, second_inspector):
         await _open_latest(inspector)
-        await verify_as_hazard(inspector, submit=False)
+        await tipoff_helpers.verify_as_hazard(inspector, submit=False)
     submit = next(b for b in second_inspector.buttons() if "提交" in b.text)
     await first_inspector.press("提交")
     assert "隐患已提交" in last(first_inspector)

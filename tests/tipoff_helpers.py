@@ -124,12 +124,14 @@ async def user_id(harness: Any, telegram_id: int) -> int:
         return (await u.session.exec(select(User.id).where(User.address == str(telegram_id)))).one()
 
 
-async def verify_as_hazard(inspector: LocalChat, *, submit: bool = True) -> None:
-    """The inspector presses 查实 on the open card and completes the pre-filled hazard form."""
+async def verify_as_hazard(inspector: LocalChat, *, submit: bool = True, site: str = "幸福村中路12号出租房",
+                           level: str = "一般隐患", deadline: str | None = None) -> None:
+    """The inspector presses 查实 on the open card and completes the pre-filled hazard form: ``site`` typed as
+    the site's name, ``level`` pressed, ``deadline`` typed (``YYYY-MM-DD``; None: the button "in 7 days")."""
     await inspector.press("查实")
     assert "所属街乡" in last(inspector), last(inspector)
     await inspector.press("保持当前")  # township
-    await inspector.say("幸福村中路12号出租房")  # site name
+    await inspector.say(site)
     await inspector.press("保持当前")  # address + pin from the tip-off
     await inspector.say("张三")
     await inspector.say("13912345678")
@@ -143,10 +145,10 @@ async def verify_as_hazard(inspector: LocalChat, *, submit: bool = True) -> None
     await inspector.press("保持当前")  # description
     await inspector.press("重点消防")
     await inspector.press("村民宅基地出租房屋")
-    await inspector.press("一般隐患")
+    await inspector.press(level)
     await inspector.press("无")
     await inspector.say("清理地下室住人，拆除楼道充电线路，落实责任人")
-    await inspector.press(2)  # in 7 days
+    await (inspector.press(2) if deadline is None else inspector.say(deadline))  # 2: in 7 days
     assert "隐患照片" in last(inspector), last(inspector)
     if "当前" not in last(inspector):  # the tip-off came without photos: the inspector takes one
         await inspector.photo(PHOTOS / "landscape_1.jpg")

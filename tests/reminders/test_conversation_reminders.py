@@ -17,6 +17,8 @@ from reminders.service import run_rules
 from reminders.settings import ReminderSettings
 from storage.models import Membership
 from storage.models_reminders import Contact, WorkSubmission
+from tests.chat_helpers import stored
+from tests.chat_script import Tap, answer, shows
 from tests.conftest import TODAY, Harness
 from tests.reminders import factories as f
 
@@ -85,12 +87,9 @@ async def test_report_info_without_a_unit_is_refused_and_cancel_stops(harness: H
     await stranger.say("/report_info")
     assert "/bind" in stranger.last_text()
     chat = await harness.bind(9104, "contact", "110105001")
-    await chat.say("/report_info")
-    await chat.press("季度工作总结")
-    await chat.say("/cancel")
-    assert "未报送任何内容" in chat.last_text()
-    async with harness.core.uow() as u:
-        assert (await u.session.exec(select(WorkSubmission))).all() == []
+    await answer(chat, "/report_info", Tap("季度工作总结"))
+    await shows(chat, "/cancel", "未报送任何内容")
+    assert await stored(harness, WorkSubmission) == []
 
 
 async def test_the_office_uploads_the_contact_form(harness: Harness) -> None:

@@ -18,16 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    SendDocument,
-    SendLocation,
-    SendMediaGroup,
-    SendMessage,
-    SendPhoto,
-)
+from aiogram import methods as api
 from aiogram.types import Chat, Contact, InaccessibleMessage, Sticker, Video, Voice
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -42,7 +33,7 @@ from tests.scale.hazard_plan import PHOTO, step, where
 from tests.scale.update_strategies import CONTENT_TYPES, UPDATE_TYPES
 
 COMMANDS = ["/start", "/help", "/hazard", "/inspect", "/cancel", "/resume", "/bind", "/bind ABCD2345", "/nope"]
-ANSWERING = (SendMessage, EditMessageText, EditMessageReplyMarkup, AnswerCallbackQuery)
+ANSWERING = (api.SendMessage, api.EditMessageText, api.EditMessageReplyMarkup, api.AnswerCallbackQuery)
 
 ids = st.integers(min_value=-5, max_value=2**31)
 forged_form = st.builds(
@@ -175,8 +166,8 @@ def test_any_update_in_any_form_state_is_answered_and_never_fails(tmp_path: Path
 # ---- every update type and content type, from every kind of sender, in every role ----------------------
 
 ROLES = ("public", "inspector", "reviewer", "office")
-MEDIA = (SendMediaGroup, SendPhoto, SendDocument)
-ANSWERS = (*ANSWERING, SendPhoto, SendMediaGroup, SendDocument, SendLocation)
+MEDIA = (api.SendMediaGroup, api.SendPhoto, api.SendDocument)
+ANSWERS = (*ANSWERING, api.SendPhoto, api.SendMediaGroup, api.SendDocument, api.SendLocation)
 
 
 def test_the_strategies_cover_every_update_type_and_content_type() -> None:
@@ -224,16 +215,16 @@ def _check(update: Any, sent: list[Any], uid: int) -> None:
         assert to_person, f"no answer to a {update.message.content_type} message"
     if update.callback_query is not None and human:
         kinds = [type(m) for m in sent]
-        assert AnswerCallbackQuery in kinds, "a press left unanswered"
+        assert api.AnswerCallbackQuery in kinds, "a press left unanswered"
         media = [i for i, k in enumerate(kinds) if issubclass(k, MEDIA)]
-        assert not media or kinds.index(AnswerCallbackQuery) < media[0], kinds
+        assert not media or kinds.index(api.AnswerCallbackQuery) < media[0], kinds
     if update.edited_message is not None and human and update.edited_message.chat.id == uid:
         if update.edited_message.location is not None:
-            assert not [m for m in sent if isinstance(m, SendMessage)], "a live location was answered"
+            assert not [m for m in sent if isinstance(m, api.SendMessage)], "a live location was answered"
         else:
             assert to_person, "an edited message was not answered"
     if not human:
-        assert not [m for m in sent if isinstance(m, SendMessage)], f"{update.event_type} from nobody answered"
+        assert not [m for m in sent if isinstance(m, api.SendMessage)], f"{update.event_type} from nobody answered"
 
 
 def _from_a_person(update: Any) -> bool:

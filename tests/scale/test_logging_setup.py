@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.logging_setup import RedactingFilter, StructuredFormatter, configure_logging, redact
 from bot.updates import UpdateFactory
+from tests.log_capture import debug_log
 
 TOKEN = "123456789:AAH" + "x" * 32
 
@@ -49,20 +50,13 @@ def test_an_exception_traceback_is_redacted_too() -> None:
 
 
 async def test_a_whole_conversation_logs_no_personal_data(harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_logging(logging.DEBUG, "kv", stream)
-    try:
+    with debug_log() as stream:
         chat = await harness.bind(6101, "inspector", "110105001", name="王小明")
         await chat.say("/hazard")
         await chat.press(1)
         for answer in ("李四家出租房", "朝阳路88号", "李四", "13912345678"):
             await chat.say(answer)
         logging.getLogger("aiogram.event").info("update %s", harness.factory.text(chat.user, "13912345678"))
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
     logged = stream.getvalue()
     assert "update_id" in logged or "Update id" in logged  # aiogram's own debug lines were captured
     for secret in ("13912345678", "王小明", "李四", "朝阳路88号", "123456789:LOCAL"):

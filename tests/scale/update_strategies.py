@@ -16,21 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from aiogram import types as tg
 from aiogram.enums import ContentType
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import (
-    Animation,
-    CallbackQuery,
-    Chat,
-    Document,
-    InaccessibleMessage,
-    Location,
-    Message,
-    MessageEntity,
-    Update,
-    User,
-    Venue,
-)
+from aiogram.types import Chat, Location, Message, Update, User
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -109,7 +98,7 @@ def content_plans() -> st.SearchStrategy[Plan]:
         .map(lambda p: Plan("content", ("location", p))),
         st.tuples(st.floats(-90, 90), st.floats(-180, 180), st.text(max_size=80), st.text(max_size=80))
         .map(lambda p: Plan("content", ("venue", p))),
-        st.just(Plan("content", ("animation", minimal(Animation)))),
+        st.just(Plan("content", ("animation", minimal(tg.Animation)))),
     ]
     generic = [_generic_content(name) for name in CONTENT_TYPES if name not in SPECIAL_CONTENT]
     return st.one_of(*special, *generic)
@@ -212,11 +201,11 @@ class Builder:
         if name == "document":
             file_name, mime, body = value
             file_id, unique, size = chat.session.register_file(self._photo if body == "real" else b"%PDF-1.4 junk")
-            return {"document": Document(file_id=file_id, file_unique_id=unique, file_name=file_name,
+            return {"document": tg.Document(file_id=file_id, file_unique_id=unique, file_name=file_name,
                                          mime_type=mime, file_size=size)}
         if name == "animation":  # Telegram sends a GIF as an animation and as a document
             file_id, unique, size = chat.session.register_file(b"GIF89a junk")
-            return {"animation": value, "document": Document(file_id=file_id, file_unique_id=unique,
+            return {"animation": value, "document": tg.Document(file_id=file_id, file_unique_id=unique,
                                                              file_name="a.gif.mp4", mime_type="video/mp4")}
         if name == "location":
             lat, lon, live = value
@@ -224,19 +213,19 @@ class Builder:
         if name == "venue":
             lat, lon, title, address = value
             pin = Location(latitude=lat, longitude=lon)
-            return {"location": pin, "venue": Venue(location=pin, title=title, address=address)}
+            return {"location": pin, "venue": tg.Venue(location=pin, title=title, address=address)}
         if name == "text":
             entities = None
             if value.startswith("/"):
                 length = len(value.split()[0].encode("utf-16-le")) // 2
-                entities = [MessageEntity(type="bot_command", offset=0, length=length)]
+                entities = [tg.MessageEntity(type="bot_command", offset=0, length=length)]
             return {"text": value, "entities": entities}
         return {name: value}
 
     def _callback(self, chat: LocalChat, data: tuple[str, Any], gone: bool) -> Update:
         user = chat.user
         how, value = data
-        message: Message | InaccessibleMessage
+        message: Message | tg.InaccessibleMessage
         shown = chat.buttons()
         if how == "shown" and shown:
             button = shown[value % len(shown)]
@@ -245,8 +234,8 @@ class Builder:
             message = self._message(Chat(id=user.id, type="private"), None, text="…")
             text = value if how == "data" else "zz"
         if gone:
-            message = InaccessibleMessage(chat=message.chat, message_id=message.message_id, date=0)
-        query = CallbackQuery(id=str(next(self._ids)), from_user=user, chat_instance="fuzz", message=message,
+            message = tg.InaccessibleMessage(chat=message.chat, message_id=message.message_id, date=0)
+        query = tg.CallbackQuery(id=str(next(self._ids)), from_user=user, chat_instance="fuzz", message=message,
                               data=text)
         return self._update(callback_query=query)
 
@@ -264,7 +253,7 @@ class Builder:
         if kind in ("channel_post", "edited_channel_post"):
             return self._update(**{kind: self._message(CHANNEL, None, text="公告", sender_chat=CHANNEL)})
         if kind == "inline_button":
-            return self._update(callback_query=CallbackQuery(id=str(next(self._ids)), from_user=user,
+            return self._update(callback_query=tg.CallbackQuery(id=str(next(self._ids)), from_user=user,
                                                              chat_instance="fuzz", inline_message_id="AAA",
                                                              data="h1:1:ap"))
         if kind == "impossible_ids":
