@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.campaign import campaign_of
 from bot.channels import TELEGRAM, ChannelAddress
 from bot.clock import Clock, system_clock
+from bot.services.acceptance_documents import AcceptanceDocumentService
 from bot.services.actor_cache import ActorCache, watch_role_changes
 from bot.services.actors import Actor, UserService
 from bot.services.admin import AdminService
@@ -48,7 +49,9 @@ from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
 from storage.registry import sync_units
 
-FILES_SUBDIR = "submission-files"  # what units submit (bot.services.inbox), under the photo directory
+# what units submit (bot.services.inbox) and the acceptance documents (bot.services.acceptance_documents), under
+# the photo directory
+FILES_SUBDIR = "submission-files"
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Services:
     office_batch: OfficeBatchService
     inbox: InboxService
     search: SearchService  # /find by any field (issue 16)
+    acceptance_documents: AcceptanceDocumentService  # 整改验收材料, in the file store (issue 18)
 
 
 @dataclass
@@ -105,7 +109,8 @@ def build_services(
 ) -> Services:
     """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
     cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
-    dates; default: their defaults). What units submit is kept in its own store, ``<photo dir>/submission-files``."""
+    dates; default: their defaults). What units submit and the acceptance documents of rectification reports are
+    kept in their own store, ``<photo dir>/submission-files``."""
     photos = PhotoService(uow, photo_store)
     evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
     invites = InviteService(uow, settings.invite_ttl_days)
@@ -144,6 +149,7 @@ def build_services(
         office_batch=OfficeBatchService(uow, lifecycle),
         inbox=InboxService(uow, file_store, clock, rules, *lookback),
         search=SearchService(uow, clock),
+        acceptance_documents=AcceptanceDocumentService(uow, file_store, find),
     )
 
 

@@ -1,7 +1,9 @@
 """``/find`` and the hazard card: search within scope (by any field: ``handlers.find_filter``), open a card with the buttons the viewer may press,
-and the history (一患一案) with the photos of every stage."""
+and the history (一患一案) with the photos of every stage and the acceptance documents."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto
@@ -9,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
 from bot.domain import HazardState
+from bot.services.acceptance_documents import AcceptanceDocument
 from bot.services.actors import Actor
 from bot.services.documents import available_notices
 from bot.services.evidence import album_pages
@@ -23,6 +26,7 @@ from handlers.hazard_view import (
 )
 from handlers.input_migration import closed_input_text
 from handlers.message_edits import ButtonMessage, message_of
+from handlers.texts import q
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
 
@@ -37,8 +41,10 @@ async def send_card(message: ButtonMessage, case: HazardCase, services: Services
     await message.answer(card_text(case), reply_markup=card_keyboard(case, available_notices(actor, case)))
 
 
-async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services) -> None:
-    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums."""
+async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services, actor: Actor) -> None:
+    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums, then the
+    acceptance documents of the rectification reports from the file store, byte for byte (one received before
+    the store is named, and said to be unreachable)."""
     await bot.send_message(chat_id, history_text(case))
     copies = await services.evidence.copies(hazard_id=case.summary.id)
     for page in album_pages(copies):
@@ -49,6 +55,27 @@ async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Servi
             await bot.send_media_group(
                 chat_id, [InputMediaPhoto(media=f, caption=stage_name(c.stage)) for f, c in zip(files, page, strict=True)]
             )
+    for doc in await services.acceptance_documents.of_hazard(actor, case.summary.id):
+        if doc.data is not None:
+            await bot.send_document(chat_id, BufferedInputFile(doc.data, doc.name), caption=_(
+                "Acceptance document of the rectification reported on {when}").format(when=_day(doc.reported_at, case)))
+        else:
+            await bot.send_message(chat_id, acceptance_document_missing(doc, _day(doc.reported_at, case)))
+
+
+def _day(at: datetime, case: HazardCase) -> str:
+    return at.astimezone(case.tz).strftime("%Y-%m-%d")
+
+
+def acceptance_document_missing(doc: AcceptanceDocument, day: str) -> str:
+    """Why an acceptance document is named but not sent: received before the bot kept files, or gone from the
+    store."""
+    if not doc.stored:
+        return _("Acceptance document 《{name}》 of the rectification reported on {when}: not yet stored — sent "
+                 "before the bot kept files, only a Telegram reference remains and it cannot be fetched here.").format(
+            name=q(doc.name), when=day)
+    return _("Acceptance document 《{name}》 of the rectification reported on {when}: its file is missing from the "
+             "bot's file store or damaged; ask the unit to send it again.").format(name=q(doc.name), when=day)
 
 
 async def finished_input(query: CallbackQuery) -> None:
@@ -67,7 +94,7 @@ async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
     if callback_data.a == OPEN:
         await send_card(message, case, services, actor)
     else:
-        await send_history(bot, message.chat.id, case, services)
+        await send_history(bot, message.chat.id, case, services, actor)
 
 
 def router() -> Router:

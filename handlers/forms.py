@@ -41,10 +41,11 @@ from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
 from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
-from handlers.media import fetch, might_be_image, telegram_media
+from handlers.media import FileDownloadFailed, fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
 from handlers.message_limits import clip
-from storage.images import NotAnImage
+from storage.images import FileTooBig, NotAnImage
+from storage.upload_kinds import UploadTooBig, check_size
 
 log = logging.getLogger("hazardbot.forms")
 
@@ -134,12 +135,12 @@ async def open_form(message: ButtonMessage, actor: Actor, services: Services, lo
 
 async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction,
                on_refusal: OnRefusal) -> Prompt:
-    """Apply ``action`` and answer; returns the prompt. A ``photo_wanted`` prompt is returned unanswered:
-    the caller fetches the photo. A refusal (a domain error) reaches ``handlers.errors``, which gives the
+    """Apply ``action`` and answer; returns the prompt. A ``photo_wanted`` or ``document_wanted`` prompt is
+    returned unanswered: the caller fetches the file. A refusal (a domain error) reaches ``handlers.errors``, which gives the
     reason above the question asked again."""
     on_refusal.answer = _ask_again(message, actor, services, locale)
     prompt = await services.forms.act(actor, action, locale)
-    if prompt.kind == "photo_wanted":
+    if prompt.kind in ("photo_wanted", "document_wanted"):
         return prompt
     await _send(message, prompt, locale)  # with no open form, the public are pointed to /report
     await _show_evidence(message, services, prompt)
@@ -264,11 +265,31 @@ async def document(message: Message, bot: Bot, actor: Actor, services: Services,
     doc = message.document
     assert doc is not None
     if not might_be_image(doc):  # a PDF or Word file: the answer of a question that takes documents only
-        await _act(message, actor, services, locale,
-                   DocumentAnswer(doc.file_id, doc.file_name or "document", message.media_group_id), on_refusal)
+
+        async def download() -> bytes:
+            check_size(doc.file_size)  # before anything is fetched
+            try:
+                return await fetch(bot, doc.file_id, doc.file_size, FileDownloadFailed)
+            except FileTooBig as exc:  # Telegram's or the stream's bound: said as a file's, not a photo's
+                raise UploadTooBig(**exc.params) from exc
+
+        await _document(message, actor, services, locale, doc.file_name or "document", download, on_refusal)
         return
     await _image(message, bot, actor, services, locale, telegram_media(doc), doc.file_size,
                  on_refusal, doc.file_name or "document")
+
+
+async def _document(message: Message, actor: Actor, services: Services, locale: str, name: str,
+                    download: Callable[[], Awaitable[bytes]], on_refusal: OnRefusal) -> None:
+    """Offer a document named ``name`` to the open form; only if its question takes one now is it downloaded
+    (``download``: at most 20 MB), recognised by its bytes and kept in the file store, then given as the answer.
+    A refusal (too big, a kind not kept, not downloaded) is told above the question asked again."""
+    offer = await _act(message, actor, services, locale, DocumentAnswer(name, None, message.media_group_id),
+                       on_refusal)
+    if offer.kind != "document_wanted":  # answered: no question takes it now, or it already holds one
+        return
+    stored = await services.acceptance_documents.keep(await download(), name)
+    await _act(message, actor, services, locale, DocumentAnswer(name, stored, message.media_group_id), on_refusal)
 
 
 async def location(message: Message, actor: Actor, services: Services, locale: str,
@@ -356,14 +377,18 @@ async def _image(
     if offer.kind != "photo_wanted":  # answered: no question takes it now
         return
     # a photo refused (too big, not an image, not downloaded) is told above the question, as a refused answer
+    data = await fetch(bot, media.ref, declared_size)
     try:
-        stored = await services.photos.keep_original(await fetch(bot, media.ref, declared_size))
+        stored = await services.photos.keep_original(data)
     except NotAnImage:
         current = await services.forms.current(actor, locale)
         if document_name is None or current.field is None or not current.field.documents:
             raise
-        await _act(message, actor, services, locale, DocumentAnswer(media.ref, document_name, message.media_group_id),
-                   on_refusal)
+
+        async def fetched() -> bytes:
+            return data
+
+        await _document(message, actor, services, locale, document_name, fetched, on_refusal)
         return
     action = PhotoAnswer(stored, media, message.media_group_id)
     await _act(message, actor, services, locale, action, on_refusal)

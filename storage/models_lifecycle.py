@@ -46,7 +46,10 @@ class RectificationPlan(SQLModel, table=True):
 class Rectification(SQLModel, table=True):
     """One rectification report (整改 + 验收): a snapshot of the five implementations at the time and the
     acceptance evidence — ``photo_ids`` (``photo`` rows of stage acceptance/rectification) and/or a
-    document (Telegram file id and name)."""
+    document (整改验收材料): ``document_name`` (the safe name to send it back under), its bytes in the project's
+    file store (``document_key``, content-addressed; ``document_sha256``, ``document_size`` bytes ≤ 20 MB,
+    ``document_mime`` as recognised from the bytes). A document received before the store (migration 0180)
+    has no key: its old messenger reference is kept in ``document_legacy_ref`` and cannot be fetched offline."""
 
     __tablename__ = "rectification"
     id: int | None = Field(default=None, primary_key=True)
@@ -58,8 +61,12 @@ class Rectification(SQLModel, table=True):
     contingency_plan: str | None = Field(default=None, max_length=4000)
     accepted_on: date | None = None
     photo_ids: list[int] = _ids()
-    document_file_id: str | None = Field(default=None, max_length=256)
     document_name: str | None = Field(default=None, max_length=256)
+    document_key: str | None = Field(default=None, max_length=67)
+    document_sha256: str | None = Field(default=None, max_length=64)
+    document_size: int | None = None
+    document_mime: str | None = Field(default=None, max_length=128)
+    document_legacy_ref: str | None = Field(default=None, max_length=256)
     note: str | None = Field(default=None, max_length=2000)
     reported_by: int = Field(foreign_key="app_user.id")
     reported_at: datetime = _ts()

@@ -114,7 +114,7 @@ async def hazard(
         if rectified_by is not None:
             u.session.add(Rectification(
                 hazard_id=h.id, measures=measures, deadline=deadline, photo_ids=[],  # type: ignore[arg-type]
-                document_file_id="doc", document_name="验收单.pdf", reported_by=rectified_by.user_id,
+                document_legacy_ref="doc", document_name="验收单.pdf", reported_by=rectified_by.user_id,
             ))
         await u.commit()
         assert h.id is not None

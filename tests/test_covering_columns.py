@@ -41,7 +41,7 @@ async def _step(life: LifecycleService, verify: VerificationService, c: Cast, hi
     elif state == S.PENDING_CONFIRMATION:
         await life.register(c.office, hid)
     elif state == S.REGISTERED:
-        await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("f", "验收.pdf"))
+        await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("验收.pdf", legacy_ref="f"))
     elif state == S.RECTIFIED:
         await life.reinspect(c.inspector2, hid, today, yes, **({} if yes else {"new_deadline": later}))
     elif state == S.CLOSURE_REQUESTED:

@@ -38,7 +38,8 @@ def test_a_document_alone_answers_the_evidence_question() -> None:
     state = walk.start({"level": "一般隐患"})
     state.step = "evidence"
     assert [f.key for f in walk.missing(state)] == ["evidence"]
-    state.data["evidence_document"] = ["file-1", "验收单.pdf"]
+    state.data["evidence_document"] = ["ab/abcd", "验收单.pdf", "abcd", 10, "application/pdf"]
     assert walk.missing(state) == []
     walk.finish_step(state)
-    assert state.step is None and walk.clean(state.data)["evidence_document"] == ["file-1", "验收单.pdf"]
+    assert state.step is None and walk.clean(state.data)["evidence_document"] == [
+        "ab/abcd", "验收单.pdf", "abcd", 10, "application/pdf"]

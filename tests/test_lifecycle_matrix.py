@@ -66,7 +66,7 @@ CASES: dict[str, Case] = {
                            {"reviewer@home"} | DISTRICT),
     "report rectification": Case(
         S.REGISTERED,
-        lambda s, v, a, h: s.report_rectification(a, h, FiveImplementations(), document=Document("f", "验收.pdf")),
+        lambda s, v, a, h: s.report_rectification(a, h, FiveImplementations(), document=Document("验收.pdf", legacy_ref="f")),
         UNIT_IN,
     ),
     "re-inspection passed": Case(S.RECTIFIED, lambda s, v, a, h: s.reinspect(a, h, TODAY, True), UNIT_IN, True),

@@ -109,11 +109,11 @@ async def test_a_rectification_needs_evidence_and_a_complete_plan(uow: UowFactor
     with pytest.raises(EvidenceRequired):
         await life.report_rectification(c.inspector, hid, FULL)
     with pytest.raises(FiveImplementationsMissing):
-        await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("f", "a.pdf"))
+        await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("a.pdf", legacy_ref="f"))
     with pytest.raises(InvalidValue):
         await life.report_rectification(c.inspector, hid, FULL, photo_ids=[987654])
     assert (await state_of(uow, hid))[:2] == (S.REGISTERED, 1)
-    await life.report_rectification(c.inspector, hid, FULL, document=Document("f", "a.pdf"))
+    await life.report_rectification(c.inspector, hid, FULL, document=Document("a.pdf", legacy_ref="f"))
     assert (await state_of(uow, hid))[0] == S.RECTIFIED
 
 
@@ -158,7 +158,7 @@ async def test_supervision_levels_notices_and_its_end_at_closure(uow: UowFactory
     with pytest.raises(AlreadySupervised):
         await life.supervise(c.office, hid, "区政府")
     await life.supervise(c.office, hid, "街乡")
-    await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("f", "a.pdf"))
+    await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("a.pdf", legacy_ref="f"))
     await life.reinspect(c.inspector2, hid, TODAY, passed=True)
     await life.close(c.office, hid)
     async with uow() as u:

@@ -162,7 +162,7 @@ async def test_in_the_rectification_step_a_heic_with_no_type_is_a_photo_not_a_do
     async with h.core.uow() as u:
         report = (await u.session.exec(select(Rectification).where(Rectification.hazard_id == hid))).one()
         photos = (await u.session.exec(select(Photo.mime).where(col(Photo.id).in_(report.photo_ids)))).all()
-    assert report.document_file_id is None and photos == ["image/heic"]
+    assert report.document_name is None and report.document_key is None and photos == ["image/heic"]
 
 
 async def test_a_download_cut_mid_way_is_tried_again(harness: Harness, cut_downloads: Callable[[int], None]) -> None:

@@ -16,6 +16,10 @@ from bot.domain import HazardState
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_service import Document
 
+#: the demo's acceptance document (整改验收单): a one-page PDF kept in the file store like one a unit sends
+_ACCEPTANCE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+                   b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
 
 class DemoDistrict(Protocol):
     """What a hazard's steps use of ``bot.demo.seed.DemoDistrict`` (a protocol, so that the seed, which makes the
@@ -101,8 +105,9 @@ class HazardSteps:
         return step
 
     async def rectify(self) -> None:
+        stored = await self.d.sv.acceptance_documents.keep(_ACCEPTANCE_PDF, "整改验收单.pdf")
         await self.d.sv.lifecycle.report_rectification(
-            self.second.actor, self.id, self._five(with_deadline=False), document=Document("demo-acceptance", "整改验收单.pdf"),
+            self.second.actor, self.id, self._five(with_deadline=False), document=Document(stored.name, stored),
             note="已按五落实完成整改并自行验收")
         self.d.tally.steps += 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.channels import MediaRef
 from storage.images import ImageFacts
@@ -139,12 +140,32 @@ class PhotoAnswer:
 
 
 @dataclass(frozen=True)
-class DocumentAnswer:
-    """A file that is no image (PDF, Word…): answers a photos field that takes ``documents`` (验收 evidence),
-    kept by reference (``file_id``, ``name``), never downloaded here."""
+class StoredDocument:
+    """A document already kept in the project's file store (content-addressed, ``storage.photo_store``): ``key``,
+    ``sha256`` of its bytes, ``size`` in bytes (≤ 20 MB), ``mime`` as its bytes were recognised
+    (``storage.upload_kinds``) and ``name`` the safe file name to send it back under."""
 
-    file_id: str
+    key: str
+    sha256: str
+    size: int
+    mime: str
     name: str
+
+    def as_answer(self) -> list[Any]:
+        """The form's answer ``<key>_document``: ``[key, name, sha256, size, mime]`` (the name second, as in
+        drafts from before the store, whose ``[file_id, name]`` is read as a legacy reference)."""
+        return [self.key, self.name, self.sha256, self.size, self.mime]
+
+
+@dataclass(frozen=True)
+class DocumentAnswer:
+    """A file that is no image (PDF, Word…): answers a photos field that takes ``documents`` (验收 evidence).
+    ``file`` ``None``: the file is only offered under ``name``, not fetched yet — the service says whether the
+    question asked now takes it (``Prompt('document_wanted')``) and records nothing; otherwise it is the file
+    as kept in the store. No channel's reference to the file is carried: the adapter fetched it."""
+
+    name: str
+    file: StoredDocument | None = None
     media_group_id: str | None = None
 
 

@@ -44,10 +44,11 @@ class Submitted:
 @dataclass(frozen=True)
 class Prompt:
     """``kind``: ``question`` | ``review`` | ``submitted`` | ``cancelled`` | ``none`` | ``quiet`` |
-    ``late_after_close`` | ``photo_wanted``.
+    ``late_after_close`` | ``photo_wanted`` | ``document_wanted``.
 
     ``quiet`` means: nothing to say now (later parts of a photo album); ``photo_wanted``: a photo
-    offered (``PhotoAnswer`` without an image) would be taken — fetch it and send it again.
+    offered (``PhotoAnswer`` without an image) would be taken — fetch it and send it again;
+    ``document_wanted``: the same for a document (``DocumentAnswer`` without a file).
     ``error`` is a rejection code (``bot.forms.checks.Rejected``) with ``error_params``;
     ``notice`` a short status code (``resumed``, ``photo_added``, ``pin_saved``…).
     """

@@ -8,7 +8,8 @@ type checks (``min``, ``max``, ``scale``, ``max_length``, ``not_future``, ``afte
 (``{field, equals | in | not_in}``) saying when it applies (e.g. the fine only after 罚款).
 ``hidden``: never asked nor shown, only carried from the prefill for conditions (a hazard's level: 一般隐患
 is not asked 资金/预案, issue 15 item 7). ``documents`` on a photos field: one file that is no image (PDF,
-Word…) may answer it too, kept as ``<key>_document`` = ``[file_id, name]`` (验收 evidence).
+Word…) may answer it too, kept in the file store as ``<key>_document`` = ``[key, name, sha256, size, mime]``
+(验收 evidence; ``bot.forms.actions.StoredDocument``).
 A form's ``photo_stage`` names the ``PhotoStage`` of its photos (default ``inspection``).
 """
 

@@ -725,16 +725,22 @@ def _received(state: FormState, spec: FieldSpec, group: str | None, count: int,
 
 
 def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: DocumentAnswer,
-              locale: str) -> tuple[str, dict[str, Any]]:
+              locale: str) -> Prompt | tuple[str, dict[str, Any]]:
     """A file that is no image, for a photos field that takes ``documents`` (one; a second is refused, the
-    first kept). Raises ``Rejected('unsupported_content')`` where no such field is asked."""
+    first kept). Only offered (``action.file`` ``None``): ``Prompt('document_wanted')`` where it would be taken,
+    so that nothing is downloaded for a question that refuses it. Kept: ``StoredDocument.as_answer()``.
+    Raises ``Rejected('unsupported_content')`` where no such field is asked, ``Rejected('one_document')``."""
     if spec is None or not spec.documents:
         raise Rejected("unsupported_content", content="document", expected=spec.type if spec else "")
     key = f"{spec.key}_document"
     kept = state.data.get(key)
     if kept:
         raise Rejected("one_document", name=kept[1])
-    state.data[key] = [action.file_id, action.name]
+    if action.file is None:
+        return Prompt("document_wanted")
+    state.data[key] = action.file.as_answer()
+    if action.media_group_id is None:
+        return ("document_added", {"name": action.file.name})
     count = len(state.data.get(spec.key) or []) + 1
     return _received(state, spec, action.media_group_id, count, locale)
 

@@ -140,10 +140,9 @@ async def rectify(sub: Submission) -> Submitted:
     """Report the rectification done and accepted (方案 四(三)) with the evidence photos and/or document.
     Raises ``EvidenceRequired``, ``FiveImplementationsMissing`` (the form stays open to mend them)."""
     photos = _photos(sub, "evidence")
-    doc = sub.data.get("evidence_document")
     outcome = await _lifecycle(sub).report_rectification(
         sub.actor, int(sub.context["hazard_id"]), _plan(sub.data), photo_ids=photos,
-        document=Document(doc[0], doc[1]) if doc else None, session=sub.session,
+        document=Document.from_answer(sub.data.get("evidence_document")), session=sub.session,
     )
     return await _done(sub, outcome, photos, PhotoStage.ACCEPTANCE)
 

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels import MediaRef
 from bot.clock import Clock
 from bot.domain import HazardState, PhotoStage
-from bot.forms.actions import StoredImage
+from bot.forms.actions import StoredDocument, StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService
@@ -69,10 +69,33 @@ _SQLITE_RETRIES = 5
 
 @dataclass(frozen=True)
 class Document:
-    """An acceptance document received as a file (Telegram ``file_id`` and its name)."""
+    """An acceptance document (整改验收材料) under ``name``: ``stored`` where its bytes are kept in the file store
+    (``AcceptanceDocumentService.keep``). ``legacy_ref``: a document answered before the store, in a form left
+    open across migration 0180 — kept as that migration keeps old rows, never fetched."""
 
-    file_id: str
     name: str
+    stored: StoredDocument | None = None
+    legacy_ref: str | None = None
+
+    @staticmethod
+    def from_answer(answer: Sequence[Any] | None) -> Document | None:
+        """The document of a form's ``<key>_document`` answer: ``StoredDocument.as_answer()``, or ``[ref, name]``
+        from a draft saved before the store (a legacy reference); ``None`` for none."""
+        if not answer:
+            return None
+        if len(answer) < 5:
+            return Document(str(answer[1]), legacy_ref=str(answer[0])[:256])
+        key, name, sha256, size, mime = answer[:5]
+        return Document(str(name), StoredDocument(str(key), str(sha256), int(size), str(mime), str(name)))
+
+
+def _document_columns(document: Document | None) -> dict[str, Any]:
+    """The ``rectification`` columns of ``document`` (all ``None`` for none)."""
+    stored = document.stored if document else None
+    return {"document_name": document.name if document else None,
+            "document_key": stored.key if stored else None, "document_sha256": stored.sha256 if stored else None,
+            "document_size": stored.size if stored else None, "document_mime": stored.mime if stored else None,
+            "document_legacy_ref": document.legacy_ref if document else None}
 
 
 async def run_retrying(work: Callable[[], Awaitable[T]]) -> T:
@@ -380,8 +403,7 @@ class LifecycleService:
                 responsibility=merged.responsibility, measures=merged.measures, funds=merged.funds,
                 deadline=merged.deadline, contingency_plan=merged.contingency_plan,
                 accepted_on=accepted_on or self._clock.local_date(t.now), photo_ids=list(photo_ids),
-                document_file_id=document.file_id if document else None,
-                document_name=document.name if document else None,
+                **_document_columns(document),
                 note=note, reported_by=actor.user_id, reported_at=t.now,
             )
             t.session.add(record)

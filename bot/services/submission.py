@@ -38,8 +38,8 @@ class Submission:
     """One form being submitted, inside its unit of work (``session``; the form service commits).
 
     ``data``: the answers of the fields that apply (``FormWalk.clean``: dates ISO strings, amounts decimal
-    strings, photos lists of photo ids, ``<key>_rows`` of repeat groups, ``<key>_document`` ``[file_id,
-    name]``, hidden fields' prefill); ``draft.context``: the facts it was opened with (``unit_id``,
+    strings, photos lists of photo ids, ``<key>_rows`` of repeat groups, ``<key>_document`` ``[key,
+    name, sha256, size, mime]`` (``StoredDocument``), hidden fields' prefill); ``draft.context``: the facts it was opened with (``unit_id``,
     ``hazard_id``, ``verification_id``, ``tipoff_id``…); ``today``/``now`` in the configured zone.
     A submitter appends what it owes to others to ``notices`` (queued in the same unit of work).
     """

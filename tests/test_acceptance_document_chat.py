@@ -1,0 +1,150 @@
+"""The acceptance document of a rectification report (整改验收材料, 方案 四(三)) through the real dispatcher, on SQLite
+and PostgreSQL (issue 18): the handler downloads it (bounded), the service keeps its bytes in the project's file
+store, and wherever it is shown again — the history of the hazard, to the unit or to the district office — it is
+sent from the store byte for byte; no Telegram file id is kept. A document too large, or whose bytes are none of
+the kinds kept, is refused with the same question asked again, nothing downloaded or stored."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from aiogram.methods import GetFile, SendDocument
+from sqlmodel import select
+
+from bot.domain import HazardState
+from bot.local_chat import LocalChat
+from storage.models_lifecycle import Rectification
+from tests.chat_helpers import SUBMIT, actor_of, card, hazard_row, open_first
+from tests.conftest import Harness
+from tests.inbox_helpers import documents, make_docx, make_pdf
+from tests.lifecycle_factories import hazard
+
+HOME, OFFICE = "建外街道", "区安委会办公室"
+QUESTION = "验收材料"  # the evidence question's label, asked again after a refusal
+
+
+async def _at_the_evidence_question(h: Harness, user_id: int) -> tuple[LocalChat, int]:
+    """An inspector of ``HOME`` reporting the rectification of a registered general hazard, asked for evidence."""
+    chat = await h.bind(user_id, "inspector", HOME, "李检查")
+    hid = await hazard(h.core.uow, await actor_of(h, chat), state=HazardState.REGISTERED)
+    await open_first(chat, "/rectify")
+    await chat.press("报告整改")
+    for _ in range(2):  # responsibility: skip; measures: keep (registered: no deadline; 一般隐患: no funds, no plan)
+        await chat.press(1)
+    assert QUESTION in chat.last_text(), chat.last_text()
+    return chat, hid
+
+
+async def _reports(h: Harness, hid: int) -> list[Rectification]:
+    async with h.core.uow() as u:
+        return list((await u.session.exec(select(Rectification).where(Rectification.hazard_id == hid))).all())
+
+
+def _stored_files(h: Harness) -> list[Path]:
+    root = h.core.settings.effective_photo_dir / "submission-files"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+async def _history_documents(h: Harness, chat: LocalChat, number: str) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """Open the hazard's card through /find and press its history: the files sent (name, bytes) and the texts."""
+    await card(chat, number)
+    before = len(h.session.requests)
+    await chat.press("全过程记录及照片")
+    sent = h.session.requests[before:]
+    return [(f.filename or "", f.data) for f in documents(sent)], chat.texts(sent)
+
+
+async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75001)
+    pdf = make_pdf("Acceptance report: fire exits cleared")
+    texts = chat.texts(await chat.file(pdf, "整改验收单.pdf", "application/pdf"))
+    assert "已收到并保存文件 整改验收单.pdf" in texts[-1], texts
+    await chat.press("完成")
+    assert "整改验收单.pdf" in chat.last_text()  # named on the review card
+    await chat.press(SUBMIT)
+    [report] = await _reports(h, hid)
+    digest = hashlib.sha256(pdf).hexdigest()
+    assert (report.document_name, report.document_sha256, report.document_size, report.document_mime,
+            report.document_legacy_ref) == ("整改验收单.pdf", digest, len(pdf), "application/pdf", None)
+    assert [p.read_bytes() for p in _stored_files(h)] == [pdf]
+    number = (await hazard_row(h, hid)).ledger_number or ""
+    for viewer in (chat, await h.bind(75002, "office", OFFICE, "张办公室")):  # the unit, then the district office
+        files, _texts = await _history_documents(h, viewer, number)
+        assert files == [("整改验收单.pdf", pdf)]
+
+
+async def test_a_word_file_sent_as_any_type_is_kept_by_what_its_bytes_are(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75003)
+    docx = make_docx("验收意见：合格")
+    await chat.file(docx, "../../etc/验收意见", "application/msword")  # a hostile name, a wrong declared type
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    [report] = await _reports(h, hid)
+    assert report.document_name == "验收意见.docx" and report.document_mime and "wordprocessingml" in report.document_mime
+    files, _texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [("验收意见.docx", docx)]
+
+
+async def test_a_document_declared_too_large_is_refused_before_download_and_asked_again(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75004)
+    before = len(h.session.requests)
+    texts = chat.texts(await chat.file(make_pdf(), "扫描件.pdf", "application/pdf", size=25 * 2**20))
+    assert len(texts) == 1 and "最多只能接收20 MB" in texts[0] and QUESTION in texts[0], texts
+    assert [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == []
+    assert _stored_files(h) == []
+    pdf = make_pdf()
+    await chat.file(pdf, "扫描件.pdf", "application/pdf")  # the question goes on: a good one is taken
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    [report] = await _reports(h, hid)
+    assert report.document_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+async def test_a_hostile_document_is_refused_with_the_question_asked_again_and_nothing_kept(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75005)
+    hostile = {
+        "a zip archive named .docx": (b"PK\x03\x04" + bytes(60), "验收.docx", "application/vnd.openxmlformats"),
+        "an executable named .pdf": (b"MZ\x90\x00" + bytes(300), "验收.pdf", "application/pdf"),
+        "binary named .txt": (b"\x00\x01\x02hello", "验收.txt", "text/plain"),
+    }
+    for what, (data, name, mime) in hostile.items():
+        texts = chat.texts(await chat.file(data, name, mime))
+        assert len(texts) == 1 and "该文件未被接收" in texts[0] and QUESTION in texts[0], (what, texts)
+    assert _stored_files(h) == []
+    await chat.press("完成")  # no evidence yet: the form says so instead of submitting
+    assert await _reports(h, hid) == []
+
+
+async def test_a_second_document_is_refused_without_being_downloaded(harness: Harness) -> None:
+    h = harness
+    chat, _hid = await _at_the_evidence_question(h, 75006)
+    await chat.file(make_pdf("first"), "一.pdf", "application/pdf")
+    before = len(h.session.requests)
+    texts = chat.texts(await chat.file(make_pdf("second"), "二.pdf", "application/pdf"))
+    assert "一.pdf" in texts[-1] and [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == []
+    assert len(_stored_files(h)) == 1
+
+
+async def test_a_document_nobody_asked_for_is_answered_without_being_downloaded(harness: Harness) -> None:
+    h = harness
+    chat = await h.bind(75007, "inspector", HOME, "李检查")
+    await chat.say("/hazard")
+    before = len(h.session.requests)
+    texts = chat.texts(await chat.file(make_pdf(), "验收单.pdf", "application/pdf"))
+    assert texts and [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == [], texts
+    assert _stored_files(h) == []
+
+
+async def test_a_document_from_before_the_store_is_named_and_said_unreachable(harness: Harness) -> None:
+    h = harness
+    chat = await h.bind(75008, "inspector", HOME, "李检查")
+    actor = await actor_of(h, chat)
+    hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, rectified_by=actor)  # legacy_ref "doc"
+    files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [] and any("验收材料《验收单.pdf》" in t and "无法在此取回" in t for t in texts), texts
+    assert not any(isinstance(m, SendDocument) for m in h.session.requests)
