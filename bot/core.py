@@ -140,7 +140,7 @@ def build_services(
         admin=AdminService(uow, invites),
         rank_subscriptions=RankSubscriptionService(uow, clock),
         tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
-        documents=DocumentService(uow, photo_store, clock, find),
+        documents=DocumentService(uow, photo_store, clock, find, file_store),
         deadlines=DeadlineService(uow, clock, forms),
         supervision=SupervisionService(uow, clock, forms),
         closure_return=ClosureReturnService(uow, clock, forms),

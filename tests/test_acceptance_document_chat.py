@@ -7,9 +7,11 @@ the kinds kept, is refused with the same question asked again, nothing downloade
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 from aiogram.methods import GetFile, SendDocument
+from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.domain import HazardState
@@ -17,6 +19,7 @@ from bot.local_chat import LocalChat
 from storage.models_lifecycle import Rectification
 from tests.chat_helpers import SUBMIT, actor_of, card, hazard_row, open_first
 from tests.conftest import Harness
+from tests.document_reading import pdf_pages
 from tests.inbox_helpers import documents, make_docx, make_pdf
 from tests.lifecycle_factories import hazard
 
@@ -73,6 +76,12 @@ async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged
     for viewer in (chat, await h.bind(75002, "office", OFFICE, "张办公室")):  # the unit, then the district office
         files, _texts = await _history_documents(h, viewer, number)
         assert files == [("整改验收单.pdf", pdf)]
+    before = len(h.session.requests)
+    await chat.press("一患一案（PDF）")  # the exported case file carries it as an attachment
+    [case_file] = documents(h.session.requests[before:])
+    reader = PdfReader(io.BytesIO(case_file.data))
+    assert {name: list(data) for name, data in reader.attachments.items()} == {"整改验收单.pdf": [pdf]}
+    assert "整改验收单.pdf（附于本文件）" in "".join(pdf_pages(case_file.data))
 
 
 async def test_a_word_file_sent_as_any_type_is_kept_by_what_its_bytes_are(harness: Harness) -> None:
@@ -148,3 +157,19 @@ async def test_a_document_from_before_the_store_is_named_and_said_unreachable(ha
     files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [] and any("验收材料《验收单.pdf》" in t and "无法在此取回" in t for t in texts), texts
     assert not any(isinstance(m, SendDocument) for m in h.session.requests)
+    await chat.press("一患一案（PDF）")
+    [case_file] = documents(h.session.requests)
+    assert not PdfReader(io.BytesIO(case_file.data)).attachments
+    assert "验收单.pdf（未存档）" in "".join(pdf_pages(case_file.data))
+
+
+async def test_a_stored_document_gone_from_the_store_is_named_not_sent(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75009)
+    await chat.file(make_pdf(), "验收单.pdf", "application/pdf")
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    [kept] = _stored_files(h)
+    kept.write_bytes(b"%PDF-1.7 altered")  # damaged on disk: its hash no longer matches
+    files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [] and any("验收材料《验收单.pdf》" in t and "已损坏" in t for t in texts), texts

@@ -12,6 +12,7 @@ and touches no service."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,12 +126,21 @@ TELEGRAM_RUN_MODES = frozenset({
 TELEGRAM_ADAPTERS = frozenset({"reminders.sender"})
 #: a Telegram chat id, file id or user id by name
 TELEGRAM_TOKENS = frozenset({"telegram_id", "telegram_file_id", "telegram_file_unique_id", "chat_id"})
+#: a messenger's file id by any other name (``file_id``, ``document_file_id``, ``photo_file_ids``…): a file received
+#: is fetched by the adapter and kept in the project's store (issue 18), so no column or field outside the adapter
+#: holds one
+FILE_ID = re.compile(r"(^|_)file_(unique_)?ids?$")
+
+
+def _telegram_name(name: str | None) -> bool:
+    return name is not None and (name in TELEGRAM_TOKENS or FILE_ID.search(name) is not None)
 
 
 def telegram_knowledge(source: str, package: str) -> list[str]:
-    """What in ``source`` knows Telegram: aiogram imported, or a Telegram id named — as a name, attribute,
-    argument, keyword, definition, import alias or a string that is exactly the name (a dict key, a column);
-    prose in docstrings and comments does not count."""
+    """What in ``source`` knows Telegram: aiogram imported, or a Telegram id named (``TELEGRAM_TOKENS``, or any
+    ``*_file_id`` / ``file_ids``: ``FILE_ID``) — as a name, attribute, argument, keyword, definition, import alias,
+    a class's column or field, or a string that is exactly the name (a dict key, a column); prose in docstrings
+    and comments does not count."""
     found = sorted(m for m in imported_modules(source, package) if m == "aiogram" or m.startswith("aiogram."))
     for node in ast.walk(ast.parse(source)):
         names: list[str | None] = []
@@ -146,7 +156,7 @@ def telegram_knowledge(source: str, package: str) -> list[str]:
             names = [node.name.rpartition(".")[2], node.asname]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             names = [node.value]
-        found += [f"{name} (line {getattr(node, 'lineno', '?')})" for name in names if name in TELEGRAM_TOKENS]
+        found += [f"{name} (line {getattr(node, 'lineno', '?')})" for name in names if _telegram_name(name)]
     return found
 
 
@@ -189,3 +199,15 @@ def test_the_telegram_check_sees_ids_and_aiogram_but_not_prose() -> None:
         "aiogram.types", "aiogram.types.Message",
         "chat_id (line 3)", "telegram_file_id (line 4)", "chat_id (line 4)", "telegram_id (line 4)"]
     assert telegram_knowledge('"""chat_id and telegram_id in prose."""\nchat = address\n', "reminders") == []
+
+
+def test_a_file_id_column_or_field_by_any_name_is_telegram_knowledge() -> None:
+    source = (
+        "class Rectification(SQLModel, table=True):\n"
+        "    document_file_id: str | None = Field(default=None, max_length=256)\n"
+        "@dataclass\nclass DocumentAnswer:\n    file_id: str\n"
+        "rows = sa.column('photo_file_ids', sa.JSON)\n"
+        "x = row.document_key, profile_id, file_identity\n"
+    )
+    assert telegram_knowledge(source, "storage") == [
+        "document_file_id (line 2)", "file_id (line 5)", "photo_file_ids (line 6)"]

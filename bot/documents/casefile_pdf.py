@@ -17,7 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from bot.documents.labels import day, text_or_missing, when
-from bot.documents.views import CaseFileView, EventLine, Fact, PhotoItem
+from bot.documents.views import CaseFileView, DocumentItem, EventLine, Fact, PhotoItem
 from bot.fonts import cjk_font_path
 
 FONT = "wqy"
@@ -175,8 +175,22 @@ def build_case_file(view: CaseFileView) -> bytes:
              [(n.title, n.number, when(n.at, view.tz), n.by) for n in view.notices])
     pdf.heading("八、附件材料")
     pdf.grid(("文件名", "环节", "时间", "提交人"), (80, 26, 40, 32),
-             [(d.name, d.stage, when(d.at, view.tz), d.by) for d in view.documents])
+             [(d.name + ("（附于本文件）" if d.data is not None else "（未存档）"), d.stage, when(d.at, view.tz), d.by)
+              for d in view.documents])
+    _attach(pdf, view.documents)
     pdf.paragraph(f"销账说明：{text_or_missing(view.closure_note)}")
     pdf.heading(f"九、照片（证据副本，共 {len(view.photos)} 张）")
     pdf.photos(view.photos)
     return bytes(pdf.output())
+
+
+def _attach(pdf: FPDF, documents: Sequence[DocumentItem]) -> None:
+    """Embed each kept document in the PDF as a file attachment, its bytes as received (a reader lists them
+    under "attachments"); a name used twice is numbered so that neither hides the other."""
+    used: set[str] = set()
+    for n, d in enumerate(documents, start=1):
+        if d.data is None:
+            continue
+        name = d.name if d.name not in used else f"{n}-{d.name}"
+        used.add(name)
+        pdf.embed_file(bytes=d.data, basename=name, modification_date=d.at)

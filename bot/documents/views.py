@@ -115,12 +115,15 @@ class PhotoItem:
 
 @dataclass(frozen=True)
 class DocumentItem:
-    """A document attached to the hazard (an acceptance report, …): its file name, stage, when and by whom."""
+    """A document attached to the hazard (an acceptance report, …): its file name, stage, when and by whom;
+    ``data`` its bytes from the file store, embedded in the case file (``None``: not kept, e.g. received before
+    the store)."""
 
     name: str
     stage: str
     at: datetime | None
     by: str
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -65,15 +65,18 @@ class AcceptanceDocumentService:
                 .order_by(col(Rectification.id))
             )).all()
         return [AcceptanceDocument(r.id or 0, r.document_name or "", r.reported_at, r.document_mime or "",
-                                   r.document_key is not None, await self._read(r)) for r in rows]
+                                   r.document_key is not None, await document_bytes(self._store, r)) for r in rows]
 
-    async def _read(self, row: Rectification) -> bytes | None:
-        if row.document_key is None:
-            return None
-        try:
-            data = await self._store.get(row.document_key)
-        except (FileNotFoundError, ValueError):
-            return None
-        if row.document_sha256 and hashlib.sha256(data).hexdigest() != row.document_sha256:
-            return None
-        return data
+
+async def document_bytes(store: PhotoStore, row: Rectification) -> bytes | None:
+    """The bytes of ``row``'s acceptance document from ``store``; ``None`` when it has none kept, or they are gone
+    from the store or no longer match their sha256."""
+    if row.document_key is None:
+        return None
+    try:
+        data = await store.get(row.document_key)
+    except (FileNotFoundError, ValueError):
+        return None
+    if row.document_sha256 and hashlib.sha256(data).hexdigest() != row.document_sha256:
+        return None
+    return data

@@ -31,6 +31,7 @@ from bot.documents.views import (
     TipOffLine,
 )
 from bot.forms.spec import load_form
+from bot.services.acceptance_documents import document_bytes
 from bot.services.check_rows import RECORD_REINSPECTION
 from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
@@ -225,14 +226,17 @@ async def tipoff_lines(session: AsyncSession, hazard_id: int) -> tuple[TipOffLin
                  for t in rows)
 
 
-async def document_items(session: AsyncSession, hazard_id: int) -> tuple[DocumentItem, ...]:
+async def document_items(session: AsyncSession, hazard_id: int, files: PhotoStore | None = None) -> tuple[DocumentItem, ...]:
+    """The acceptance documents of the hazard's rectification reports, with their bytes from ``files`` (the file
+    store; none: named only)."""
     rows = (await session.exec(
         select(Rectification).where(Rectification.hazard_id == hazard_id, col(Rectification.document_name).is_not(None))
         .order_by(col(Rectification.id))
     )).all()
     names = await _names(session, {r.reported_by for r in rows})
-    return tuple(DocumentItem(r.document_name or "", STAGE_LABELS["acceptance"], r.reported_at,
-                              names.get(r.reported_by, MISSING)) for r in rows)
+    return tuple([DocumentItem(r.document_name or "", STAGE_LABELS["acceptance"], r.reported_at,
+                               names.get(r.reported_by, MISSING), await document_bytes(files, r) if files else None)
+                  for r in rows])
 
 
 async def photo_items(session: AsyncSession, store: PhotoStore, case: HazardCase) -> tuple[PhotoItem, ...]:
@@ -268,8 +272,10 @@ async def reported_deadline(session: AsyncSession, case: HazardCase) -> date | N
         return None
 
 
-async def case_file_view(session: AsyncSession, store: PhotoStore, case: HazardCase, printed_on: date) -> CaseFileView:
-    """The whole printable case of ``case`` (read in ``session``; photos from ``store``)."""
+async def case_file_view(session: AsyncSession, store: PhotoStore, case: HazardCase, printed_on: date,
+                         files: PhotoStore | None = None) -> CaseFileView:
+    """The whole printable case of ``case`` (read in ``session``; photos from ``store``, the acceptance documents
+    from ``files``, the file store)."""
     hid = case.summary.id
     h = case.hazard
     return CaseFileView(
@@ -288,7 +294,7 @@ async def case_file_view(session: AsyncSession, store: PhotoStore, case: HazardC
         inspections=await inspection_lines(session, hid),
         tipoffs=await tipoff_lines(session, hid),
         photos=await photo_items(session, store, case),
-        documents=await document_items(session, hid),
+        documents=await document_items(session, hid, files),
         notices=notice_lines(case),
         linked=case.linked,
     )

@@ -64,19 +64,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class DocumentService:
-    """Builds the documents of one hazard; ``clock`` dates them (Asia/Shanghai)."""
+    """Builds the documents of one hazard; ``clock`` dates them (Asia/Shanghai); ``store``: the photos, ``files``: the
+    file store, whose acceptance documents the case file carries as attachments (none: it names them only)."""
 
-    def __init__(self, uow: UowFactory, store: PhotoStore, clock: Clock, find: FindService) -> None:
+    def __init__(self, uow: UowFactory, store: PhotoStore, clock: Clock, find: FindService,
+                 files: PhotoStore | None = None) -> None:
         self._uow = uow
         self._store = store
         self._clock = clock
         self._find = find
+        self._files = files
 
     async def case_file(self, actor: Actor, hazard_id: int) -> DocumentFile:
-        """The case file PDF of a hazard the actor may read. Raises ``NotBound``, ``NotFound``."""
+        """The case file PDF of a hazard the actor may read, the acceptance documents of its rectification reports
+        attached to it as they were received. Raises ``NotBound``, ``NotFound``."""
         case = await self._find.case(actor, hazard_id)
         async with self._uow() as u:
-            view = await case_file_view(u.session, self._store, case, self._clock.today())
+            view = await case_file_view(u.session, self._store, case, self._clock.today(), self._files)
         from bot.documents.casefile_pdf import build_case_file  # fpdf2 loads on first use, not at start-up
 
         data = await asyncio.to_thread(build_case_file, view)  # fonts and images: keep the loop free
