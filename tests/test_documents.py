@@ -99,7 +99,7 @@ async def _walk(uow: UowFactory, tmp_path: Path, photos_dir: Path) -> tuple[Cast
     await life.report_rectification(c.inspector, hid, FiveImplementations("房东张三", None, Decimal("0.8"), None, "专人值守"),
                                     photo_ids=[photo])
     await life.reinspect(c.inspector2, hid, TODAY, passed=False, new_deadline=date(2026, 5, 31), note=NOTES["fail"])
-    await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("file-1", "验收报告.pdf"))
+    await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("验收报告.pdf", legacy_ref="file-1"))
     on_site = await _photo(uow, store, evidence, c.inspector2.user_id, photos_dir / "landscape_2.jpg")
     await life.reinspect(c.inspector2, hid, TODAY, passed=True, photo_ids=[on_site])
     issued.append((await docs.notice(c.inspector2, hid, NoticeKind.REINSPECTION)).data)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from importlib import resources
 
+from bot.forms.actions import StoredDocument
 from bot.forms.engine import FormWalk
 from bot.forms.spec import load_form
 from bot.services.form_submitters import SUBMITTERS
+from bot.services.lifecycle_service import Document
 
 
 def test_forms_and_submitters_match_one_to_one() -> None:
@@ -43,3 +45,11 @@ def test_a_document_alone_answers_the_evidence_question() -> None:
     walk.finish_step(state)
     assert state.step is None and walk.clean(state.data)["evidence_document"] == [
         "ab/abcd", "验收单.pdf", "abcd", 10, "application/pdf"]
+
+
+def test_the_document_answer_is_read_as_stored_and_an_old_drafts_as_a_legacy_reference() -> None:
+    stored = StoredDocument("ab/abcd", "abcd", 10, "application/pdf", "验收单.pdf")
+    assert Document.from_answer(stored.as_answer()) == Document("验收单.pdf", stored=stored)
+    # a form left open across migration 0180 holds [Telegram file id, name]: kept as 0180 keeps old rows
+    assert Document.from_answer(["BQACdoc", "验收单.pdf"]) == Document("验收单.pdf", legacy_ref="BQACdoc")
+    assert Document.from_answer(None) is None

@@ -37,7 +37,7 @@ async def _photo(uow: UowFactory, owner: int, n: int) -> int:
 
 async def _to_closed(uow: UowFactory, life: LifecycleService, c: Cast, hazard_id: int) -> None:
     await life.report_rectification(c.inspector, hazard_id, FiveImplementations(),
-                                    document=Document("file-1", "验收报告.pdf"))
+                                    document=Document("验收报告.pdf", legacy_ref="file-1"))
     await life.reinspect(c.inspector2, hazard_id, TODAY, passed=True)
     await life.close(c.office, hazard_id)
 

@@ -29,7 +29,7 @@ async def test_a_departments_hazard_is_offered_to_the_townships_reinspectors(uow
     hid = await hazard(uow, dept_inspector, unit=DEPARTMENT, state=S.REGISTERED)
 
     reported = await life.report_rectification(dept_inspector, hid, FiveImplementations(),
-                                               document=Document("f", "验收单.pdf"))
+                                               document=Document("验收单.pdf", legacy_ref="f"))
     assert set(reported.notify) == {dept_reviewer.user_id, c.inspector.user_id, c.inspector2.user_id,
                                     c.reviewer.user_id}
     async with uow() as u:

@@ -107,7 +107,7 @@ class HazardSteps:
     async def rectify(self) -> None:
         stored = await self.d.sv.acceptance_documents.keep(_ACCEPTANCE_PDF, "整改验收单.pdf")
         await self.d.sv.lifecycle.report_rectification(
-            self.second.actor, self.id, self._five(with_deadline=False), document=Document(stored.name, stored),
+            self.second.actor, self.id, self._five(with_deadline=False), document=Document(stored.name, stored=stored),
             note="已按五落实完成整改并自行验收")
         self.d.tally.steps += 1
 

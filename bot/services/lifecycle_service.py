@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -74,6 +74,7 @@ class Document:
     open across migration 0180 — kept as that migration keeps old rows, never fetched."""
 
     name: str
+    _: KW_ONLY  # ``Document(ref, name)``, the shape before the store, fails at once rather than storing a name as a key
     stored: StoredDocument | None = None
     legacy_ref: str | None = None
 
@@ -86,7 +87,7 @@ class Document:
         if len(answer) < 5:
             return Document(str(answer[1]), legacy_ref=str(answer[0])[:256])
         key, name, sha256, size, mime = answer[:5]
-        return Document(str(name), StoredDocument(str(key), str(sha256), int(size), str(mime), str(name)))
+        return Document(str(name), stored=StoredDocument(str(key), str(sha256), int(size), str(mime), str(name)))
 
 
 def _document_columns(document: Document | None) -> dict[str, Any]:
