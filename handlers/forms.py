@@ -136,8 +136,8 @@ async def open_form(message: ButtonMessage, actor: Actor, services: Services, lo
 async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction,
                on_refusal: OnRefusal) -> Prompt:
     """Apply ``action`` and answer; returns the prompt. A ``photo_wanted`` or ``document_wanted`` prompt is
-    returned unanswered: the caller fetches the file. A refusal (a domain error) reaches ``handlers.errors``, which gives the
-    reason above the question asked again."""
+    returned unanswered: the caller fetches the file. A refusal (a domain error) reaches ``handlers.errors``,
+    which gives the reason above the question asked again."""
     on_refusal.answer = _ask_again(message, actor, services, locale)
     prompt = await services.forms.act(actor, action, locale)
     if prompt.kind in ("photo_wanted", "document_wanted"):
