@@ -55,7 +55,7 @@ async def _history_documents(h: Harness, chat: LocalChat, number: str) -> tuple[
     before = len(h.session.requests)
     await chat.press("全过程记录及照片")
     sent = h.session.requests[before:]
-    return [(f.filename or "", f.data) for f in documents(sent)], chat.texts(sent)
+    return [(f.filename or "", f.data) for f in documents(list[object](sent))], chat.texts(sent)
 
 
 async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged(harness: Harness) -> None:
@@ -78,7 +78,7 @@ async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged
         assert files == [("整改验收单.pdf", pdf)]
     before = len(h.session.requests)
     await chat.press("一患一案（PDF）")  # the exported case file carries it as an attachment
-    [case_file] = documents(h.session.requests[before:])
+    [case_file] = documents(list[object](h.session.requests[before:]))
     reader = PdfReader(io.BytesIO(case_file.data))
     assert {name: list(data) for name, data in reader.attachments.items()} == {"整改验收单.pdf": [pdf]}
     assert "整改验收单.pdf（附于本文件）" in "".join(pdf_pages(case_file.data))
@@ -158,7 +158,7 @@ async def test_a_document_from_before_the_store_is_named_and_said_unreachable(ha
     assert files == [] and any("验收材料《验收单.pdf》" in t and "无法在此取回" in t for t in texts), texts
     assert not any(isinstance(m, SendDocument) for m in h.session.requests)
     await chat.press("一患一案（PDF）")
-    [case_file] = documents(h.session.requests)
+    [case_file] = documents(list[object](h.session.requests))
     assert not PdfReader(io.BytesIO(case_file.data)).attachments
     assert "验收单.pdf（未存档）" in "".join(pdf_pages(case_file.data))
 

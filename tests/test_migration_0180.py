@@ -84,7 +84,7 @@ async def test_old_telegram_ids_become_legacy_references_and_come_back_down(data
     finally:
         await engine.dispose()
     await asyncio.to_thread(downgrade, database_url, "0180-1")
-    rows = await _execute(database_url, "SELECT document_file_id, document_name FROM rectification ORDER BY id")
-    assert rows == [("BQACAgUAAxkBAAIBdoc", "整改验收单.pdf"), (None, "验收.pdf")]
+    back = await _execute(database_url, "SELECT document_file_id, document_name FROM rectification ORDER BY id")
+    assert back == [("BQACAgUAAxkBAAIBdoc", "整改验收单.pdf"), (None, "验收.pdf")]
     assert "document_key" not in await _columns(database_url)
     await asyncio.to_thread(upgrade, database_url)
