@@ -40,6 +40,21 @@ def _listen(engine: Any, log: list[str]) -> None:
         event.listen(sync, name, lambda *_a, _n=name: log.append(_n.upper()))
 
 
+def _count_trips() -> list[str]:
+    """Every call queued to aiosqlite's worker thread from now on, by the function it runs."""
+    import aiosqlite.core
+
+    trips: list[str] = []
+    queued = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await queued(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+    return trips
+
+
 def _by_package(profile: cProfile.Profile) -> collections.Counter[str]:
     """Own (not cumulative: coroutines resumed many times make that unreliable) time summed per package."""
     own: collections.Counter[str] = collections.Counter()
@@ -84,12 +99,16 @@ async def main(args: argparse.Namespace) -> None:
                     await dp.feed_update(bot, update)
                 log: list[str] = []
                 _listen(core.engine, log)
+                trips = _count_trips() if args.db == "sqlite" else None
                 for kind, update in zip(("text", "back"), dt._updates(factory, prepared[:1], 2)[0], strict=True):
                     log.clear()
+                    if trips is not None:
+                        trips.clear()
                     await dp.feed_update(bot, update)
                     statements = [s for s in log if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
                     print(f"--- {args.db} {kind} step: {len(statements)} statements, "
-                          f"{log.count('COMMIT')} commits, {log.count('ROLLBACK')} rollbacks")
+                          f"{log.count('COMMIT')} commits, {log.count('ROLLBACK')} rollbacks"
+                          + (f", {len(trips)} trips to aiosqlite's thread" if trips is not None else ""))
                     for line in log:
                         print("   ", line)
                 per_chat = dt._updates(factory, prepared, args.steps // 2)

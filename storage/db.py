@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sqlite_one_trip import install as one_trip
 from storage.sqlite_writers import serialise_writers
 
 
@@ -26,7 +27,8 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
     ``max_overflow``, ``pool_timeout`` seconds; an in-memory SQLite database has no pool and ignores them).
 
     SQLite gets foreign keys, WAL, a busy timeout, and writers that take turns in this process
-    (waiting at most ``sqlite_write_timeout`` seconds), so that several tasks can share the file.
+    (waiting at most ``sqlite_write_timeout`` seconds), so that several tasks can share the file; each of its
+    statements takes one trip to aiosqlite's thread (``storage.sqlite_one_trip``).
     """
     # errors would otherwise quote the statement's parameters (names, phones, reporters) into the logs
     kwargs.setdefault("hide_parameters", True)
@@ -38,6 +40,7 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
         # the pool's reset (a ROLLBACK when a connection comes back) only where a transaction is still open: after
         # a COMMIT it is a no-op that still costs a trip to aiosqlite's thread, two of a form step's twenty
         kwargs.setdefault("pool_reset_on_return", None)
+        one_trip()  # a statement in one trip to aiosqlite's thread, not three or four (storage/sqlite_one_trip.py)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine.pool, "reset")
