@@ -15,6 +15,8 @@ interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.
 measured so on 2026-12-07, showed no steady gain and were removed; ``benchmarks/RESULTS-perf.md``.)
 ``--small``: 2 rounds of 50 chats × 10 steps and a paced run of 200 chats × 2 steps (about a minute on a quiet
 machine, per database). Appends to ``benchmarks/RESULTS-perf.md`` with the load average.
+``--max-concurrent N``: the project with ``max_concurrent_updates`` N. Where a step's time goes (statements, trips
+to aiosqlite's thread, a profile): ``benchmarks/form_step_profile.py``.
 """
 
 from __future__ import annotations
