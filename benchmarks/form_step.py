@@ -1,7 +1,7 @@
 """A form step through ``hazardbot``'s whole dispatcher against its floor, interleaved, on SQLite or PostgreSQL.
 
     PYTHONPATH=. python benchmarks/form_step.py [--db sqlite|postgresql|both] [--small] [--rounds R]
-        [--variants] [--no-record]
+        [--variants] [--max-concurrent N] [--no-record]
 
 The step is ``dispatch_throughput.py``'s: a text answer to "site name", then "« back", chats alternating them.
 The floor (``form_step_floor.py``) is the same step written with aiogram and the raw driver in one transaction.
@@ -15,6 +15,8 @@ interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.
 measured so on 2026-12-07, showed no steady gain and were removed; ``benchmarks/RESULTS-perf.md``.)
 ``--small``: 2 rounds of 50 chats × 10 steps and a paced run of 200 chats × 2 steps (about a minute on a quiet
 machine, per database). Appends to ``benchmarks/RESULTS-perf.md`` with the load average.
+``--max-concurrent N``: the project with ``max_concurrent_updates`` N. Where a step's time goes (statements, trips
+to aiosqlite's thread, a profile): ``benchmarks/form_step_profile.py``.
 """
 
 from __future__ import annotations
@@ -103,8 +105,9 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
         url, drop = await dt._pg_database()
     lines: list[str] = []
     try:
+        tuned = {"max_concurrent_updates": args.max_concurrent} if args.max_concurrent is not None else {}
         settings = Settings(database_url=url, data_dir=workdir / f"data-{db}", throttle_rate=1e6,
-                            throttle_burst=10**6)
+                            throttle_burst=10**6, **tuned)
         async with open_core(settings) as core, open_shared_state(core, namespace=f"fs-{uuid.uuid4().hex[:8]}") as shared:
             session = LocalSession()
             bot = build_bot(settings, session)
@@ -195,7 +198,8 @@ async def main(args: argparse.Namespace) -> None:
 
     logging.getLogger().setLevel(logging.WARNING)
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    out = [f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}", ""]
+    out = [f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}"
+           + (f", max_concurrent_updates {args.max_concurrent}" if args.max_concurrent is not None else ""), ""]
     with tempfile.TemporaryDirectory() as tmp:
         for db in dbs:
             out += await run_db(db, args, Path(tmp))
@@ -217,6 +221,8 @@ if __name__ == "__main__":
     parser.add_argument("--paced-rate", type=float, default=30.0)
     parser.add_argument("--paced-chats", type=int, default=200)
     parser.add_argument("--paced-steps", type=int, default=6)
+    parser.add_argument("--max-concurrent", type=int, default=None,
+                        help="the project's max_concurrent_updates (default: the setting's default)")
     parser.add_argument("--variants", action="store_true", help="also the project without each patch of internals")
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--no-record", action="store_true")

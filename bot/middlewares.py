@@ -19,6 +19,7 @@ from bot.channels import telegram_address
 from bot.i18n import locale_for
 from bot.i18n_telegram import build_i18n
 from bot.update_middleware import NextHandler
+from storage.db import no_rider
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -61,7 +62,9 @@ class ActorMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User = data["event_from_user"]  # a person: ``PeopleOnly`` runs first
-        data["actor"] = await self._users.touch(telegram_address(user.id), user.full_name, user.language_code)
+        # the upsert may be repeated harmlessly: the update's exactly-once claim rides its real work (bot.dedup)
+        with no_rider():
+            data["actor"] = await self._users.touch(telegram_address(user.id), user.full_name, user.language_code)
         return await handler(event, data)
 
 

@@ -1,18 +1,23 @@
 """Engine and unit of work. One service call = one ``UnitOfWork`` = one transaction.
 
 Repositories never commit; the unit of work rolls back unless the service calls ``commit()``.
+A statement may ride along with the next unit of work that commits in this task (``ride_next_commit``: an
+update's exactly-once claim, ``bot.dedup``), so that it lands with that work or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sqlite_one_trip import install as one_trip
 from storage.sqlite_writers import serialise_writers
 
 
@@ -22,7 +27,8 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
     ``max_overflow``, ``pool_timeout`` seconds; an in-memory SQLite database has no pool and ignores them).
 
     SQLite gets foreign keys, WAL, a busy timeout, and writers that take turns in this process
-    (waiting at most ``sqlite_write_timeout`` seconds), so that several tasks can share the file.
+    (waiting at most ``sqlite_write_timeout`` seconds), so that several tasks can share the file; each of its
+    statements takes one trip to aiosqlite's thread (``storage.sqlite_one_trip``).
     """
     # errors would otherwise quote the statement's parameters (names, phones, reporters) into the logs
     kwargs.setdefault("hide_parameters", True)
@@ -34,6 +40,7 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
         # the pool's reset (a ROLLBACK when a connection comes back) only where a transaction is still open: after
         # a COMMIT it is a no-op that still costs a trip to aiosqlite's thread, two of a form step's twenty
         kwargs.setdefault("pool_reset_on_return", None)
+        one_trip()  # a statement in one trip to aiosqlite's thread, not three or four (storage/sqlite_one_trip.py)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine.pool, "reset")
@@ -57,6 +64,48 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
     return create_async_engine(url, **kwargs)
 
 
+class CommitRider(Protocol):
+    """Work that must land in the same transaction as the next commit (``ride_next_commit``)."""
+
+    def waiting(self) -> bool:
+        """True while the rider still has to board a commit (false once it landed or is boarding one)."""
+
+    async def board(self, session: AsyncSession) -> None:
+        """Run inside ``session``'s transaction just before its commit; raises to refuse the commit."""
+
+    def landed(self, ok: bool) -> None:
+        """After the commit it boarded: ``ok`` when it was committed, else it waits for the next."""
+
+
+_RIDER: ContextVar[CommitRider | None] = ContextVar("hazardbot_commit_rider", default=None)
+
+
+def ride_next_commit(rider: CommitRider | None) -> Token[CommitRider | None]:
+    """Make ``rider`` board the next ``UnitOfWork.commit`` of this task (and of tasks it starts); give the token
+    to ``_RIDER.reset`` through ``end_ride`` when the scope is over."""
+    return _RIDER.set(rider)
+
+
+def current_rider() -> CommitRider | None:
+    """The rider waiting for (or boarding, or done with) this task's next commit, if any."""
+    return _RIDER.get()
+
+
+def end_ride(token: Token[CommitRider | None]) -> None:
+    """Undo ``ride_next_commit``."""
+    _RIDER.reset(token)
+
+
+@contextmanager
+def no_rider() -> Iterator[None]:
+    """Commits inside this block carry no rider (work that may be repeated, e.g. the user's upsert)."""
+    token = _RIDER.set(None)
+    try:
+        yield
+    finally:
+        _RIDER.reset(token)
+
+
 class UnitOfWork:
     """An ``AsyncSession`` in one transaction: ``async with uow: ...; await uow.commit()``."""
 
@@ -78,7 +127,18 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; a waiting rider (``ride_next_commit``) runs first in the same transaction, and may refuse."""
+        rider = _RIDER.get()
+        if rider is None or not rider.waiting():
+            await self.session.commit()
+            return
+        await rider.board(self.session)
+        try:
+            await self.session.commit()
+        except BaseException:
+            rider.landed(False)
+            raise
+        rider.landed(True)
 
     async def rollback(self) -> None:
         await self.session.rollback()
