@@ -51,13 +51,13 @@ from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
-from bot.services.media_refs import media_columns
+from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
 from bot.services.submission import Submission, SubmitDeps
 from bot.services.tipoff_rules import guess_township
 from bot.settings import Settings
 from storage.db import UowFactory
-from storage.models import Draft, Inspection, Membership, Photo, Unit
+from storage.models import Draft, Inspection, Membership, Unit
 from storage.registry import find_township, match_unit, suggest_units
 from storage.types import utcnow
 
@@ -540,19 +540,9 @@ class FormService:
         image = action.image
         if image is None:  # only offered: taken, once fetched
             return Prompt("photo_wanted", draft_id=draft.id or 0)
-        photo = Photo(
-            sha256=image.sha256,
-            storage_key=image.storage_key,
-            size=image.size,
-            mime=image.mime,
-            width=image.width,
-            height=image.height,
-            **media_columns(action.media),
-            stage=_PHOTO_STAGES.get(draft.form, PhotoStage(walk.spec.photo_stage)).value,
-            draft_id=draft.id,
-            user_id=actor.user_id,
-            received_at=self._clock(),
-        )
+        photo = photo_row(image, action.media,
+                          stage=_PHOTO_STAGES.get(draft.form, PhotoStage(walk.spec.photo_stage)).value,
+                          draft_id=draft.id, user_id=actor.user_id, received_at=self._clock())
         session.add(photo)
         await session.flush()
         # no evidence copy of a public report's photo: its watermark would carry the reporter's name;

@@ -46,14 +46,14 @@ from bot.services.lifecycle_errors import (
     ReinspectorMustDiffer,
     checked_new_deadline,
 )
-from bot.services.media_refs import media_columns
+from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
 from bot.services.numbers import next_ledger_number
 from bot.services.supervision import major_registered
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Photo, Unit
+from storage.models import Hazard, HazardEvent, Unit
 from storage.models_lifecycle import (
     HazardLink,
     LookbackCheck,
@@ -252,9 +252,7 @@ class LifecycleService:
             if not actor.is_bound:
                 raise NotBound()
             now = self._clock()
-            photo = Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
-                          width=image.width, height=image.height, **media_columns(media), stage=stage.value,
-                          user_id=actor.user_id, received_at=now)
+            photo = photo_row(image, media, stage=stage.value, user_id=actor.user_id, received_at=now)
             u.session.add(photo)
             await u.session.flush()
             if self._evidence is not None:

@@ -3,7 +3,7 @@ the columns, so services hand references along and never a channel's own file id
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.channels import MediaRef
 from storage.models import Photo
@@ -21,3 +21,27 @@ def media_ref_of(photo: Photo) -> MediaRef | None:
     if photo.media_channel is None or photo.media_ref is None:
         return None
     return MediaRef(photo.media_channel, photo.media_ref, photo.media_unique)
+
+
+class KeptImage(Protocol):
+    """What the photo store knows of an image: ``bot.forms.actions.StoredImage`` or an existing ``Photo``."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def storage_key(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def mime(self) -> str | None: ...
+    @property
+    def width(self) -> int | None: ...
+    @property
+    def height(self) -> int | None: ...
+
+
+def photo_row(image: KeptImage, media: MediaRef | None, **owner: Any) -> Photo:
+    """A new ``Photo`` row of the stored ``image`` (bytes in bytes, pixels in pixels) received as ``media`` (None:
+    a copy made by the bot), owned as ``owner`` says (``stage``, ``user_id``, ``draft_id``, ``received_at`` …)."""
+    return Photo(sha256=image.sha256, storage_key=image.storage_key, size=image.size, mime=image.mime,
+                 width=image.width, height=image.height, **media_columns(media), **owner)

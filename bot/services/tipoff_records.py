@@ -18,6 +18,7 @@ from bot.domain import PhotoStage, Role
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Submitted
 from bot.services import notice_texts
+from bot.services.media_refs import photo_row
 from bot.services.notices import Notice
 from bot.services.numbers import next_in_sequence
 from bot.services.tipoff_rules import (
@@ -196,11 +197,7 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
     ).all()
     copies = []
     for original in rows:
-        copy = Photo(
-            sha256=original.sha256, storage_key=original.storage_key, size=original.size, mime=original.mime,
-            width=original.width, height=original.height, stage=PhotoStage.TIPOFF.value,
-            draft_id=draft.id, user_id=user_id,
-        )
+        copy = photo_row(original, None, stage=PhotoStage.TIPOFF.value, draft_id=draft.id, user_id=user_id)
         session.add(copy)
         await session.flush()
         copies.append(copy)
