@@ -75,15 +75,6 @@ def cpu_run(feed: Any) -> Any:
     return run
 
 
-def feeder(dp: Any, bot: Any) -> Any:
-    async def feed(_n: int, update: Any) -> float:
-        start = time.perf_counter()
-        await dp.feed_update(bot, update)
-        return time.perf_counter() - start
-
-    return feed
-
-
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
@@ -118,7 +109,7 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
             await floor.open()
             try:
                 floor_dp = floor_dispatcher(floor)
-                sides: dict[str, Any] = {"project": cpu_run(feeder(dp, bot)), "floor": cpu_run(feeder(floor_dp, bot))}
+                sides: dict[str, Any] = {"project": cpu_run(dt.feeder(dp, bot)), "floor": cpu_run(dt.feeder(floor_dp, bot))}
                 # with variants, the project as it is is built afresh like them (the first dispatcher also served
                 # the set-up, and its Bot API stand-in holds every request made since)
                 variants = [None, *PATCHES] if args.variants else []
@@ -126,7 +117,7 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
                     with without(patch):
                         other_bot = build_bot(settings, LocalSession())
                         other = build_dispatcher(core, shared.storage, shared.guards)
-                    sides[f"without {patch}" if patch else "project, built afresh"] = cpu_run(feeder(other, other_bot))
+                    sides[f"without {patch}" if patch else "project, built afresh"] = cpu_run(dt.feeder(other, other_bot))
                 chats = prepared[:args.chats]
                 results: dict[str, list[tuple[float, float]]] = {k: [] for k in sides}
                 failures = dt.FailureCount()
@@ -144,14 +135,14 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
                             results[kind].append((total / wall, cpu * 1000 / total))
                             print(f"{db} round {r} {kind:26} {total / wall:7.1f} updates/s  CPU {cpu * 1000 / total:6.2f} ms/update",
                                   flush=True)
-                    paced_runs = {"project": feeder(dp, bot)}
+                    paced_runs = {"project": dt.feeder(dp, bot)}
                     if db == "sqlite" and args.variants:
                         with without("writer-turn"):
                             async with open_core(settings, migrate=False) as core2:
                                 paced_runs["without writer-turn"] = None  # filled below, inside the core's life
                                 other_bot = build_bot(settings, LocalSession())
                                 other = build_dispatcher(core2, shared.storage, shared.guards)
-                                paced_lat = await paced(feeder(other, other_bot),
+                                paced_lat = await paced(dt.feeder(other, other_bot),
                                                         dt._updates(factory, prepared[:args.paced_chats], args.paced_steps),
                                                         args.paced_rate)
                                 paced_runs["without writer-turn"] = paced_lat

@@ -17,19 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.channels import MediaRef
 from bot.core import Services
-from bot.forms.actions import (
-    DocumentAnswer,
-    EditAnswer,
-    FormAction,
-    LocationAnswer,
-    Nav,
-    NavAnswer,
-    PhotoAnswer,
-    PickAnswer,
-    PinMoved,
-    TextAnswer,
-    UnsupportedAnswer,
-)
+from bot.forms import actions
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import StaleAction
@@ -133,7 +121,7 @@ async def open_form(message: ButtonMessage, actor: Actor, services: Services, lo
     await _send(message, prompt, locale)
 
 
-async def _act(message: Message, actor: Actor, services: Services, locale: str, action: FormAction,
+async def _act(message: Message, actor: Actor, services: Services, locale: str, action: actions.FormAction,
                on_refusal: OnRefusal) -> Prompt:
     """Apply ``action`` and answer; returns the prompt. A ``photo_wanted`` or ``document_wanted`` prompt is
     returned unanswered: the caller fetches the file. A refusal (a domain error) reaches ``handlers.errors``,
@@ -186,7 +174,7 @@ async def button(
     on_refusal: OnRefusal,
 ) -> None:
     """A form's button: pick, edit, back/skip/cancel/submit, or more photos of the review."""
-    action: FormAction
+    action: actions.FormAction
     message = message_of(query)
     # a refused press (e.g. a submission the service turned down): the form as it stands now, and why
     on_refusal.answer = _ask_again(message, actor, services, locale)
@@ -200,16 +188,16 @@ async def button(
         await _review_photos(message, copies, callback_data.d, callback_data.i)
         return
     if callback_data.k == "p":
-        action = PickAnswer(callback_data.d, callback_data.s, callback_data.i)
+        action = actions.PickAnswer(callback_data.d, callback_data.s, callback_data.i)
     elif callback_data.k == "e":
-        action = EditAnswer(callback_data.d, callback_data.i)
+        action = actions.EditAnswer(callback_data.d, callback_data.i)
     else:
         try:
-            action = NavAnswer(callback_data.d, Nav(callback_data.a), callback_data.s)
+            action = actions.NavAnswer(callback_data.d, actions.Nav(callback_data.a), callback_data.s)
         except ValueError:
             await query.answer(_("Unknown button."))
             return
-    if isinstance(action, NavAnswer) and action.op == Nav.CANCEL:
+    if isinstance(action, actions.NavAnswer) and action.op == actions.Nav.CANCEL:
         current = await services.forms.current(actor, locale)
         if current.kind == "none":  # this form was submitted or cancelled, and none is open
             await query.answer(_("This form has already been closed (submitted or cancelled)."))
@@ -284,12 +272,12 @@ async def _document(message: Message, actor: Actor, services: Services, locale: 
     """Offer a document named ``name`` to the open form; only if its question takes one now is it downloaded
     (``download``: at most 20 MB), recognised by its bytes and kept in the file store, then given as the answer.
     A refusal (too big, a kind not kept, not downloaded) is told above the question asked again."""
-    offer = await _act(message, actor, services, locale, DocumentAnswer(name, None, message.media_group_id),
+    offer = await _act(message, actor, services, locale, actions.DocumentAnswer(name, None, message.media_group_id),
                        on_refusal)
     if offer.kind != "document_wanted":  # answered: no question takes it now, or it already holds one
         return
     stored = await services.acceptance_documents.keep(await download(), name)
-    await _act(message, actor, services, locale, DocumentAnswer(name, stored, message.media_group_id), on_refusal)
+    await _act(message, actor, services, locale, actions.DocumentAnswer(name, stored, message.media_group_id), on_refusal)
 
 
 async def location(message: Message, actor: Actor, services: Services, locale: str,
@@ -298,7 +286,7 @@ async def location(message: Message, actor: Actor, services: Services, locale: s
     assert message.location is not None
     pin, venue = message.location, message.venue
     live = str(message.message_id) if pin.live_period else None  # its updates come as edits of this message
-    action = LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
+    action = actions.LocationAnswer(pin.latitude, pin.longitude, venue.address if venue else None,
                             venue.title if venue else None, live)
     await _act(message, actor, services, locale, action, on_refusal)
 
@@ -308,7 +296,7 @@ async def live_location(message: Message, actor: Actor, services: Services, loca
     # a live location moving: the form moves the pin it gave while that question is asked; never
     # answered (an update comes every few seconds, and the person sent nothing)
     assert message.location is not None
-    moved = PinMoved(str(message.message_id), message.location.latitude, message.location.longitude)
+    moved = actions.PinMoved(str(message.message_id), message.location.latitude, message.location.longitude)
     await services.forms.act(actor, moved, locale)
 
 
@@ -325,13 +313,13 @@ async def unknown_command(message: Message, actor: Actor) -> None:
 
 async def text(message: Message, actor: Actor, services: Services, locale: str, on_refusal: OnRefusal) -> None:
     """Typed text: the answer to the open form's question."""
-    await _act(message, actor, services, locale, TextAnswer(message.text or ""), on_refusal)
+    await _act(message, actor, services, locale, actions.TextAnswer(message.text or ""), on_refusal)
 
 
 async def anything_else(message: Message, actor: Actor, services: Services, locale: str,
                         on_refusal: OnRefusal) -> None:
     """Any other content (a sticker, a voice note…): refused above the question asked again."""
-    await _act(message, actor, services, locale, UnsupportedAnswer(str(message.content_type)), on_refusal)
+    await _act(message, actor, services, locale, actions.UnsupportedAnswer(str(message.content_type)), on_refusal)
 
 
 def router() -> Router:
@@ -372,7 +360,7 @@ async def _image(
 ) -> None:
     """Ask the service first whether the question asked now takes a photo; only then download it. A file
     sent as a document (``document_name``) whose bytes are no image is offered as a document instead."""
-    offer = await _act(message, actor, services, locale, PhotoAnswer(None, media, message.media_group_id),
+    offer = await _act(message, actor, services, locale, actions.PhotoAnswer(None, media, message.media_group_id),
                        on_refusal)
     if offer.kind != "photo_wanted":  # answered: no question takes it now
         return
@@ -390,5 +378,5 @@ async def _image(
 
         await _document(message, actor, services, locale, document_name, fetched, on_refusal)
         return
-    action = PhotoAnswer(stored, media, message.media_group_id)
+    action = actions.PhotoAnswer(stored, media, message.media_group_id)
     await _act(message, actor, services, locale, action, on_refusal)
