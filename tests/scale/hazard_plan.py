@@ -90,3 +90,12 @@ async def fill_and_submit(core: Core, chat: LocalChat, limit: int = 60) -> None:
         if await step(core, chat) == "none":
             return
     raise AssertionError(f"form of {chat.user.id} not submitted after {limit} steps: {chat.last_text()}")
+
+
+async def at_site_name(cluster: Any, user_id: int) -> tuple[LocalChat, Any]:
+    """A bound inspector of ``cluster`` whose hazard form asks for the site name, and the text update answering
+    it (not fed yet): the update the exactly-once tests feed twice, or race with another claim."""
+    chat = await cluster.bind(user_id)
+    await chat.say("/hazard")
+    await chat.press(1)
+    return chat, cluster.factory.text(chat.user, ANSWERS["site_name"][1])

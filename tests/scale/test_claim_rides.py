@@ -16,7 +16,7 @@ from storage.db import UowFactory, end_ride, ride_next_commit
 from storage.models_scale import ProcessedUpdate
 from storage.types import utcnow
 from tests.scale.conftest import open_cluster
-from tests.scale.hazard_plan import where
+from tests.scale.hazard_plan import at_site_name, where
 
 
 async def _claims(core: Any, update_id: int) -> int:
@@ -28,12 +28,9 @@ async def _claims(core: Any, update_id: int) -> int:
 
 async def test_a_text_answer_is_one_commit_holding_the_claim(database_url: str, tmp_path: Path) -> None:
     async with open_cluster(database_url, tmp_path / "data", count=1) as cluster:
-        chat = await cluster.bind(8201)
-        await chat.say("/hazard")
-        await chat.press(1)
+        chat, update = await at_site_name(cluster, 8201)
         commits: list[str] = []
         event.listen(cluster.core.engine.sync_engine, "commit", lambda _conn: commits.append("commit"))
-        update = cluster.factory.text(chat.user, "某某出租房")
         instance = cluster.instances[0]
         await instance.dp.feed_update(instance.bot, update)
         assert (await where(cluster.core, chat)).field.key == "address"
@@ -43,10 +40,7 @@ async def test_a_text_answer_is_one_commit_holding_the_claim(database_url: str, 
 
 async def test_a_duplicate_met_in_the_steps_transaction_leaves_nothing(database_url: str, tmp_path: Path) -> None:
     async with open_cluster(database_url, tmp_path / "data", count=1) as cluster:
-        chat = await cluster.bind(8202)
-        await chat.say("/hazard")
-        await chat.press(1)
-        update = cluster.factory.text(chat.user, "某某出租房")
+        chat, update = await at_site_name(cluster, 8202)
         # another instance claimed this update while this one was answering it
         async with cluster.core.uow() as u:
             u.session.add(ProcessedUpdate(bot_id=cluster.instances[0].bot.id, update_id=update.update_id, at=utcnow()))

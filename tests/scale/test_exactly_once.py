@@ -14,7 +14,7 @@ from bot.shared_state import connect_redis
 from storage.db import UowFactory
 from storage.models_scale import ProcessedUpdate
 from tests.scale.conftest import open_cluster
-from tests.scale.hazard_plan import where
+from tests.scale.hazard_plan import at_site_name, where
 
 
 async def test_an_update_id_is_claimed_once_per_bot(engine: AsyncEngine) -> None:
@@ -54,10 +54,7 @@ async def test_redis_claims_once_and_expires_in_a_day(namespace: str, redis_url:
 
 async def test_the_same_update_fed_twice_is_processed_once(database_url: str, tmp_path: Path) -> None:
     async with open_cluster(database_url, tmp_path / "data", count=1) as cluster:
-        chat = await cluster.bind(8101)
-        await chat.say("/hazard")
-        await chat.press(1)
-        update = cluster.factory.text(chat.user, "某某出租房")
+        chat, update = await at_site_name(cluster, 8101)
         instance = cluster.instances[0]
         before = len(cluster.session.requests)
         await instance.dp.feed_update(instance.bot, update)
