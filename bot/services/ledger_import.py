@@ -40,6 +40,7 @@ from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
 from storage.excel.layouts import INSPECTIONS
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.registry import normalise_township_name
+from storage.tally import touch
 
 __all__ = ["ImportReport", "RowError", "import_hazards", "import_inspections", "store_hazards", "store_inspections"]
 
@@ -145,6 +146,7 @@ async def store_hazard_batches(
                                    "action": "close", "from_state": HazardState.CLOSURE_REQUESTED.value,
                                    "to_state": HazardState.CLOSED.value, "note": None, "data": {"imported": True}})
             await conn.execute(insert(event), events)
+            await touch(session, ids.values())  # the status's tallies (Core inserts: no ORM flush sees them)
             report.added += len(new)
         done += len(batch)
         if progress is not None:

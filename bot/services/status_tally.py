@@ -1,0 +1,113 @@
+"""The status's hazard numbers read from the tallies (``storage.models_tally``, kept by ``storage.tally`` in the
+transaction of every write; issue 19 item 1): a few range sums over counter rows instead of passes over the
+hazards. Same numbers as the ledger scan of ``bot.services.summary`` (``compute_status(..., scan=True)``, the
+reference; tests/test_status_tally.py compares both on random ledgers), in the same shapes.
+
+A range "before day X" of a dated counter adds up the year rows before X's year, the month rows of X's year before
+X's month and the day rows of X's month before X (``storage.models_tally.StatusTally``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models_tally import StatusTally
+from storage.tally import OPEN
+
+Rows = list[dict[str, object]]
+Closures = dict[int, dict[str, int]]
+_T = StatusTally.__table__.c  # type: ignore[attr-defined]
+
+
+def _before(x: date) -> Any:
+    y0, m0 = date(x.year, 1, 1), date(x.year, x.month, 1)
+    return or_(and_(_T.grain == "y", _T.day < y0),
+               and_(_T.grain == "m", _T.day >= y0, _T.day < m0),
+               and_(_T.grain == "d", _T.day >= m0, _T.day < x))
+
+
+async def _sums(session: AsyncSession, scope: int | None, kinds: tuple[str, ...], where: Any
+                ) -> dict[tuple[int, str, str, str], int]:
+    """``{(scope, kind, a, b): n}`` over the counters of ``kinds`` matching ``where``; ``scope`` None: every unit's
+    scope (not the district's row)."""
+    stmt = (select(_T.scope_id, _T.kind, _T.a, _T.b, func.sum(_T.n))
+            .where(_T.kind.in_(kinds), where)
+            .group_by(_T.scope_id, _T.kind, _T.a, _T.b))
+    stmt = stmt.where(_T.scope_id != 0) if scope is None else stmt.where(_T.scope_id == scope)
+    return {(int(s), str(k), str(a), str(b)): int(n) for s, k, a, b, n in (await session.exec(stmt)).all()  # type: ignore[call-overload]
+            if n}
+
+
+async def numbers(session: AsyncSession, as_of: date, week_start: date, scope: int | None) -> tuple[Rows, Closures]:
+    """The aggregates of ``summary._hazard_rows`` and ``summary._closures`` for ``scope`` (0: the district, its
+    closures by recording unit; a unit id: that unit's scope; None: every unit's scope, the ranking's lines),
+    ``as_of`` today and ``week_start`` Monday of its week, both in ``storage.tally.TALLY_ZONE``.
+
+    The rows hold, per scope and state, ``n`` and ``major`` (open 重大隐患), and on one extra row per scope of state
+    ``closed`` and ``n`` 0: ``overdue``, ``new_week``, ``registered_week``, ``open_before`` and the closed part of
+    ``registered_y`` — the rest of it on a row of state ``registered`` and ``n`` 0 (``summary`` adds them up
+    alike: ``summary._rectification`` reads ``registered_y`` of closed rows as the numerator)."""
+    y0 = date(as_of.year, 1, 1)
+    end = as_of + timedelta(days=1)
+    dated = ("registered", "closed", "verified")
+    state = await _sums(session, scope, ("state",), _T.grain == "-")
+    upto = await _sums(session, scope, dated, _before(end))
+    upto.update({(s, "overdue", a, b): n for (s, _, a, b), n in
+                 (await _sums(session, scope, ("deadline",), _before(as_of))).items()})
+    before_y = await _sums(session, scope, dated, and_(_T.grain == "y", _T.day < y0))
+    week = await _sums(session, scope, ("created", "registered"), and_(_T.grain == "d", _T.day >= week_start))
+
+    extra: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    closures: Closures = {}
+    for (s, kind, a, b), n in upto.items():
+        line = extra[s]
+        if kind == "overdue":
+            line["overdue"] += n
+        elif kind == "registered":
+            line["registered_y_closed" if a == "closed" else "registered_y_open"] += n - before_y.get((s, kind, a, b), 0)
+        elif kind in ("closed", "verified"):
+            key = s if s != 0 else int(b)
+            c = closures.setdefault(key, {"closed_y": 0, "closed_y_before": 0, "verified_y": 0})
+            n_y = n - before_y.get((s, kind, a, b), 0)
+            if kind == "verified":
+                c["verified_y"] += n_y
+            else:
+                c["closed_y"] += n_y
+                c["closed_y_before"] += n_y if a == "before" else 0
+    for (s, kind, a, _b), n in before_y.items():
+        if kind == "registered" and a != "closed":
+            extra[s]["open_before"] += n
+    for (s, kind, _a, _b), n in week.items():
+        extra[s]["new_week" if kind == "created" else "registered_week"] += n
+
+    rows: Rows = []
+    zero = {"overdue": 0, "major": 0, "new_week": 0, "registered_week": 0, "registered_y": 0, "open_before": 0}
+    by_state: dict[tuple[int, str], dict[str, int]] = {}
+    for (s, _, st, b), n in state.items():
+        r = by_state.setdefault((s, st), {"n": 0, "major": 0})
+        r["n"] += n
+        if b == "major" and st in OPEN:
+            r["major"] += n
+    for (s, st), r in by_state.items():
+        rows.append({**zero, "unit_id": s, "state": st, "n": r["n"], "major": r["major"]})
+    for s, e in extra.items():
+        rows.append({**zero, "unit_id": s, "state": "closed", "n": 0, "overdue": e["overdue"], "new_week": e["new_week"],
+                     "registered_week": e["registered_week"], "registered_y": e["registered_y_closed"],
+                     "open_before": e["open_before"]})
+        rows.append({**zero, "unit_id": s, "state": "registered", "n": 0, "registered_y": e["registered_y_open"]})
+    closures = {u: c for u, c in closures.items() if c["closed_y"]}
+    return rows, closures
+
+
+async def top(session: AsyncSession, scope: int, column: str, limit: int) -> list[tuple[str, int]]:
+    """The ``limit`` most frequent categories (``column`` ``a``) or townships (``b``) of the open hazards of
+    ``scope`` (0: the district), most first, then by name (as ``summary._top`` orders them)."""
+    key = _T.a if column == "a" else _T.b
+    n = func.sum(_T.n).label("n")
+    stmt = (select(key, n).where(_T.scope_id == scope, _T.kind == "open", _T.grain == "-")
+            .group_by(key).having(func.sum(_T.n) > 0).order_by(n.desc(), key).limit(limit))
+    return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
