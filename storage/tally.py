@@ -6,9 +6,9 @@ inspections that are not voided, its office verifications with a result) and the
 bumped with (``hazard_tally``), and moves every counter by the difference (old contributions −1, new +1) —
 idempotent, whatever path changed the hazard. It is called
 
-- by the session hooks installed here (``after_flush``/``after_flush_postexec`` on every ORM ``Session``): a
-  flush that adds, changes or deletes a ``Hazard``, an ``InspectionHazard``, a ``Verification``, or changes an
-  ``Inspection`` (voided, retyped, redated) refreshes the hazards concerned before the flush returns;
+- by the session hooks installed here (``before_flush``/``after_flush``/``after_flush_postexec`` on every ORM
+  ``Session``): a flush that adds, changes or deletes a ``Hazard``, an ``InspectionHazard``, a ``Verification``,
+  or an ``Inspection`` (voided, retyped, redated) refreshes the hazards concerned before the flush returns;
 - explicitly, through ``touch``, by the writes that bypass the ORM's unit of work (Core ``update(Hazard)`` of
   the life cycle's transitions, the ledger import's executemany); ``tests/test_tally.py`` fails when a new Core
   write to those tables appears elsewhere;
@@ -17,6 +17,9 @@ idempotent, whatever path changed the hazard. It is called
 Concurrency: the counters move by ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (no lost update on
 SQLite or PostgreSQL), the keys in sorted order and the hazards' fact rows locked (``FOR UPDATE`` on PostgreSQL)
 in ascending id order before they are read, so two transactions never wait on each other crosswise.
+
+Inspections (the coverage, ``inspected`` counters of the inspecting unit) are counted without a facts row: the
+hooks read what a changed or deleted inspection counted before the flush writes it, and what it counts after.
 
 The units' scopes are read from ``unit`` at each refresh: a unit added or renamed later (``sync_units``) needs
 ``rebuild`` for the hazards already stored.
@@ -32,7 +35,7 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -53,6 +56,7 @@ ZONE_KIND = "功能区管委会"
 CHUNK = 500
 _PENDING = "tally_hazards"
 _PENDING_INSPECTIONS = "tally_inspections"
+_INSPECTIONS_BEFORE = "tally_inspections_before"
 
 Key = tuple[int, str, str, date, str, str]
 
@@ -224,7 +228,7 @@ def bump(conn: Connection, delta: Counter[Key]) -> None:
         conn.execute(stmt, rows[i:i + 5000])
 
 
-def refresh(conn: Connection, hazard_ids: Iterable[int]) -> None:
+def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
     """Bring the counters of ``hazard_ids`` in line with the hazards as they are now in ``conn``'s transaction
     (the module docstring). A hazard that no longer exists takes back what it contributed."""
     ids = sorted({int(i) for i in hazard_ids if i is not None})
@@ -283,10 +287,45 @@ def rebuild(conn: Connection, batch: int = 20_000) -> int:
         counted += len(rows)
         last = hi
     bump(conn, total)
+    rebuild_inspections(conn)
     return counted
 
 
+def _inspection_keys(conn: Connection, ids: list[int]) -> Counter[Key]:
+    """The counters the live inspections among ``ids`` add 1 to, as they are now in ``conn``'s transaction:
+    ``inspected`` (dated by the day inspected) for the inspecting unit (coverage, 方案 四(一))."""
+    i = Inspection.__table__.c  # type: ignore[attr-defined]
+    out: Counter[Key] = Counter()
+    for start in range(0, len(ids), CHUNK):
+        rows = conn.execute(select(i.unit_id, i.inspected_on).where(i.id.in_(ids[start:start + CHUNK]),
+                                                                    i.voided_at.is_(None)))
+        for unit, on in rows:
+            out.update(_dated(int(unit), "inspected", on if isinstance(on, date) else date.fromisoformat(on), ""))
+    return out
+
+
+def rebuild_inspections(conn: Connection) -> None:
+    """Recount the ``inspected`` counters from the live inspections (``rebuild`` calls it)."""
+    st = StatusTally.__table__  # type: ignore[attr-defined]
+    conn.execute(delete(st).where(st.c.kind == "inspected"))
+    i = Inspection.__table__.c  # type: ignore[attr-defined]
+    total: Counter[Key] = Counter()
+    for unit, on, n in conn.execute(select(i.unit_id, i.inspected_on, func.count()).where(i.voided_at.is_(None))
+                                    .group_by(i.unit_id, i.inspected_on)):
+        for key in _dated(int(unit), "inspected", on if isinstance(on, date) else date.fromisoformat(on), ""):
+            total[key] += int(n)
+    bump(conn, total)
+
+
 # --- the session hooks -------------------------------------------------------------------------------------
+
+def _before(session: Session, _context: Any, _instances: Any) -> None:
+    # an inspection changed or deleted: what it counted before, read before the flush writes it
+    ids = sorted(obj.id for obj in chain(session.dirty, session.deleted)
+                 if isinstance(obj, Inspection) and obj.id is not None)
+    if ids:
+        old: Counter[Key] = session.info.setdefault(_INSPECTIONS_BEFORE, Counter())
+        old.update(_inspection_keys(session.connection(), ids))
 
 def _collect(session: Session, _context: Any) -> None:
     hazards: set[int] = session.info.setdefault(_PENDING, set())
@@ -297,8 +336,8 @@ def _collect(session: Session, _context: Any) -> None:
                 hazards.add(obj.id)
         elif isinstance(obj, InspectionHazard | Verification):
             hazards.add(obj.hazard_id)
-        elif isinstance(obj, Inspection) and obj not in session.new and obj.id is not None:
-            inspections.add(obj.id)  # voided, retyped or redated: its linked hazards
+        elif isinstance(obj, Inspection) and obj.id is not None:
+            inspections.add(obj.id)  # new, voided, retyped or redated: its count, and its linked hazards
 
 
 def _apply(session: Session, _context: Any) -> None:
@@ -310,14 +349,18 @@ def _apply(session: Session, _context: Any) -> None:
     if inspections:
         ih = InspectionHazard.__table__.c  # type: ignore[attr-defined]
         hazards |= set(conn.execute(select(ih.hazard_id).where(ih.inspection_id.in_(sorted(inspections)))).scalars())
+        delta = _inspection_keys(conn, sorted(inspections))
+        delta.subtract(session.info.pop(_INSPECTIONS_BEFORE, Counter()))
+        bump(conn, delta)
     refresh(conn, hazards)
 
 
+event.listen(Session, "before_flush", _before)
 event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
 
 
-async def touch(session: AsyncSession, hazard_ids: Iterable[int]) -> None:
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
     """Refresh the tallies of ``hazard_ids`` after a write that bypassed the ORM's unit of work (a Core
     ``update``/``insert``), in the session's transaction; flushes pending ORM changes first."""
     ids = list(hazard_ids)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models_tally import StatusTally
@@ -23,23 +22,34 @@ Closures = dict[int, dict[str, int]]
 _T = StatusTally.__table__.c  # type: ignore[attr-defined]
 
 
-def _before(x: date) -> Any:
+Range = tuple[str, str, str, date | None, date | None]  # (label, kind, grain, from day, before day)
+
+
+def _before(label: str, kind: str, x: date) -> list[Range]:
+    """The counters of ``kind`` dated before ``x``: years before, months of its year before, days of its month."""
     y0, m0 = date(x.year, 1, 1), date(x.year, x.month, 1)
-    return or_(and_(_T.grain == "y", _T.day < y0),
-               and_(_T.grain == "m", _T.day >= y0, _T.day < m0),
-               and_(_T.grain == "d", _T.day >= m0, _T.day < x))
+    return [(label, kind, "y", None, y0), (label, kind, "m", y0, m0), (label, kind, "d", m0, x)]
 
 
-async def _sums(session: AsyncSession, scope: int | None, kinds: tuple[str, ...], where: Any
-                ) -> dict[tuple[int, str, str, str], int]:
-    """``{(scope, kind, a, b): n}`` over the counters of ``kinds`` matching ``where``; ``scope`` None: every unit's
-    scope (not the district's row)."""
-    stmt = (select(_T.scope_id, _T.kind, _T.a, _T.b, func.sum(_T.n))
-            .where(_T.kind.in_(kinds), where)
-            .group_by(_T.scope_id, _T.kind, _T.a, _T.b))
-    stmt = stmt.where(_T.scope_id != 0) if scope is None else stmt.where(_T.scope_id == scope)
-    return {(int(s), str(k), str(a), str(b)): int(n) for s, k, a, b, n in (await session.exec(stmt)).all()  # type: ignore[call-overload]
-            if n}
+async def _sums(session: AsyncSession, scope: int | None, ranges: list[Range]
+                ) -> dict[tuple[str, int, str, str, str], int]:
+    """``{(label, scope, kind, a, b): n}``: for each range of counters (one index range each, of
+    ``ix_status_tally_kind`` or of the primary key for one scope), their sums, in one statement; ``scope`` None:
+    every unit's scope (not the district's row)."""
+    parts = []
+    for label, kind, grain, lo, hi in ranges:
+        part = select(literal(label).label("label"), _T.scope_id, _T.kind, _T.a, _T.b, _T.n).where(
+            _T.kind == kind, _T.grain == grain)
+        if lo is not None:
+            part = part.where(_T.day >= lo)
+        if hi is not None:
+            part = part.where(_T.day < hi)
+        parts.append(part.where(_T.scope_id != 0) if scope is None else part.where(_T.scope_id == scope))
+    u = union_all(*parts).subquery()
+    stmt = select(u.c.label, u.c.scope_id, u.c.kind, u.c.a, u.c.b, func.sum(u.c.n)).group_by(
+        u.c.label, u.c.scope_id, u.c.kind, u.c.a, u.c.b)
+    return {(str(lab), int(s), str(k), str(a), str(b)): int(n)
+            for lab, s, k, a, b, n in (await session.exec(stmt)).all() if n}  # type: ignore[call-overload]
 
 
 async def numbers(session: AsyncSession, as_of: date, week_start: date, scope: int | None) -> tuple[Rows, Closures]:
@@ -54,12 +64,16 @@ async def numbers(session: AsyncSession, as_of: date, week_start: date, scope: i
     y0 = date(as_of.year, 1, 1)
     end = as_of + timedelta(days=1)
     dated = ("registered", "closed", "verified")
-    state = await _sums(session, scope, ("state",), _T.grain == "-")
-    upto = await _sums(session, scope, dated, _before(end))
-    upto.update({(s, "overdue", a, b): n for (s, _, a, b), n in
-                 (await _sums(session, scope, ("deadline",), _before(as_of))).items()})
-    before_y = await _sums(session, scope, dated, and_(_T.grain == "y", _T.day < y0))
-    week = await _sums(session, scope, ("created", "registered"), and_(_T.grain == "d", _T.day >= week_start))
+    ranges: list[Range] = [("state", "state", "-", None, None), *_before("overdue", "deadline", as_of),
+                           ("week", "created", "d", week_start, None), ("week", "registered", "d", week_start, None)]
+    for kind in dated:
+        ranges += [*_before("upto", kind, end), ("before_y", kind, "y", None, y0)]
+    sums = await _sums(session, scope, ranges)
+    state = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "state"}
+    upto = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "upto"}
+    upto.update({(s, "overdue", a, b): n for (lab, s, _, a, b), n in sums.items() if lab == "overdue"})
+    before_y = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "before_y"}
+    week = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "week"}
 
     extra: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     closures: Closures = {}
@@ -111,3 +125,14 @@ async def top(session: AsyncSession, scope: int, column: str, limit: int) -> lis
     stmt = (select(key, n).where(_T.scope_id == scope, _T.kind == "open", _T.grain == "-")
             .group_by(key).having(func.sum(_T.n) > 0).order_by(n.desc(), key).limit(limit))
     return [(str(k), int(v)) for k, v in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+async def inspections(session: AsyncSession, as_of: date, unit_id: int | None) -> dict[int, int]:
+    """Live inspections dated 1 January … ``as_of`` of its year, by inspecting unit (``unit_id``: that unit
+    only), as ``summary._inspections_by_unit`` counts them."""
+    y0, end = date(as_of.year, 1, 1), as_of + timedelta(days=1)
+    sums = await _sums(session, unit_id, [*_before("upto", "inspected", end), ("before_y", "inspected", "y", None, y0)])
+    out: dict[int, int] = defaultdict(int)
+    for (lab, s, _k, _a, _b), n in sums.items():
+        out[s] += n if lab == "upto" else -n
+    return {s: n for s, n in out.items() if n}

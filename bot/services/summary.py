@@ -470,8 +470,11 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
 def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
            units: list[tuple[int, str, bool, datetime | None, bool, bool]], w: Window) -> list[UnitLine]:
     lines = []
+    by_unit: dict[object, list[dict[str, object]]] = {}
+    for r in rows:
+        by_unit.setdefault(r["unit_id"], []).append(r)
     for uid, name, township, last, duties, reported in units:
-        mine = [r for r in rows if r["unit_id"] == uid]
+        mine = by_unit.get(uid, [])
         open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
         days = None if last is None else (w.as_of - last.astimezone(w.tz).date()).days
         lines.append(
@@ -512,7 +515,8 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     else:
         monday = w.as_of - timedelta(days=w.as_of.weekday())
         rows, closures = await status_tally.numbers(session, w.as_of, monday, unit_id if unit_id is not None else 0)
-    inspections = await _inspections_by_unit(session, w, unit_id)
+    inspections = await (_inspections_by_unit(session, w, unit_id) if scan
+                         else status_tally.inspections(session, w.as_of, unit_id))
     plans = await _plans(session, w.as_of.year, unit_id)
     by_state: dict[str, int] = {}
     for r in rows:
