@@ -8,6 +8,7 @@ write to the tables the tallies follow outside the places that refresh them."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from contextlib import suppress
@@ -235,3 +236,48 @@ def test_no_core_write_to_the_tallied_tables_outside_the_refreshing_places() -> 
     assert set(found) <= _ALLOWED, f"a Core write to a tallied table outside {sorted(_ALLOWED)}: " \
         f"{sorted(set(found) - _ALLOWED)} — call storage.tally.touch after it and list it here"
     assert all(found.values()), found
+
+
+async def test_two_transactions_bumping_the_same_counters_lose_nothing(uow: UowFactory) -> None:
+    """Two transactions register hazards of the same unit at once (the same counter rows): the second's UPSERT
+    waits for the first to end, then adds to what it committed — the counters equal a recount."""
+    c = await cast(uow)
+    life = LifecycleService(uow, Clock(lambda: START, SH))
+    ids = [await hazard(uow, c.inspector, full_plan=True, deadline=date(2019, 1, 10)) for _ in range(2)]
+    for hid in ids:
+        await life.approve(c.reviewer, hid)
+    first, second = uow(), uow()
+
+    async def register(u: Any, hid: int) -> None:
+        h = await u.session.get(Hazard, hid)
+        assert h is not None
+        await Transitions(u.session, START).move(c.office, h, Action.REGISTER, S.REGISTERED)
+
+    async with first, second:
+        await register(first, ids[0])  # holds the district's and the unit's counter rows until it commits
+
+        async def other() -> None:
+            await register(second, ids[1])  # waits for them (PostgreSQL's row lock, SQLite's writer turn)
+            await second.commit()
+
+        task = asyncio.create_task(other())
+        await asyncio.sleep(0.3)
+        assert not task.done()
+        await first.commit()
+        await asyncio.wait_for(task, 60)
+
+    async def counters() -> set[tuple[Any, ...]]:
+        async with uow() as u:
+            rows = (await u.session.exec(text(  # type: ignore[call-overload]
+                "SELECT scope_id, kind, grain, day, a, b, n FROM status_tally WHERE n <> 0"))).all()
+        return {tuple(r) for r in rows}
+
+    kept = await counters()
+    async with uow() as u:
+        registered = (await u.session.exec(text(  # type: ignore[call-overload]
+            "SELECT sum(n) FROM status_tally WHERE scope_id = 0 AND kind = 'state' AND a = 'registered'"))).one()[0]
+    assert registered == 2
+    async with uow() as u:
+        await u.session.run_sync(lambda s: rebuild(s.connection()))
+        await u.commit()
+    assert await counters() == kept

@@ -1,6 +1,17 @@
 """Where the campaign stands: status numbers for a scope (the district or one unit) and the weekly
-ranking of units (通报, 方案 五(三)). Everything is counted in the database with aggregates; Python
-only adds up at most (units × states) rows, so the numbers are the same on SQLite and PostgreSQL.
+ranking of units (通报, 方案 五(三)).
+
+Where the numbers come from (issue 19 item 1): the hazards' numbers (by state, new and registered this week,
+overdue, major, rectification, closures and their verification, top categories and townships) and the year's
+inspections are read from the tallies (``storage.models_tally``): counters per scope (the district, each unit's
+read scope) keyed by state and by calendar dates (Asia/Shanghai), kept by ``storage.tally`` in the transaction of
+every write, read by ``bot.services.status_tally`` as a few range sums — time moves on without writes, so the
+counters hold dates (deadline, day reported, registered, closed, verified, inspected) and "overdue" or "this
+year" are ranges summed at read time, never stored. The ledger scan below (``compute_status(..., scan=True)``:
+aggregates over the hazards, per scope branch ``hazard_query.scope_branches``) is the reference the tallies are
+tested against (tests/test_status_tally.py: random ledgers through the services, SQLite and PostgreSQL), and
+what a deployment judged in another zone than the tallies' reads. Supervision, the units' last update, the
+plans and the monthly reports are index seeks either way. Python only adds up at most (units × states) rows.
 
 Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
