@@ -327,6 +327,7 @@ def _before(session: Session, _context: Any, _instances: Any) -> None:
         old: Counter[Key] = session.info.setdefault(_INSPECTIONS_BEFORE, Counter())
         old.update(_inspection_keys(session.connection(), ids))
 
+
 def _collect(session: Session, _context: Any) -> None:
     hazards: set[int] = session.info.setdefault(_PENDING, set())
     inspections: set[int] = session.info.setdefault(_PENDING_INSPECTIONS, set())
@@ -355,6 +356,13 @@ def _apply(session: Session, _context: Any) -> None:
     refresh(conn, hazards)
 
 
+def _forget(session: Session, _previous: Any = None) -> None:
+    # a flush that failed midway leaves nothing to apply to the next transaction
+    for key in (_PENDING, _PENDING_INSPECTIONS, _INSPECTIONS_BEFORE):
+        session.info.pop(key, None)
+
+
+event.listen(Session, "after_soft_rollback", _forget)
 event.listen(Session, "before_flush", _before)
 event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
