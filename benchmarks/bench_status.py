@@ -104,7 +104,7 @@ async def _parts(session: object, w: sm.Window) -> dict[str, float]:
         "top categories (tallies)": await one(lambda: status_tally.top(s, 0, "a", 5)),  # type: ignore[arg-type]
         "top townships (tallies)": await one(lambda: status_tally.top(s, 0, "b", 5)),  # type: ignore[arg-type]
         "units and last update": await one(lambda: sm._units(s, None)),  # type: ignore[arg-type]
-        "supervised": await one(lambda: sm._supervised(s, None)),  # type: ignore[arg-type]
+        "supervised (supervisions × tallied state)": await one(lambda: status_tally.supervised(s, None)),  # type: ignore[arg-type]
         "plans": await one(lambda: sm._plans(s, w.as_of.year, None)),  # type: ignore[arg-type]
     }
 

@@ -2,7 +2,7 @@
 (``compute_status(..., scan=True)``): random ledgers driven through the real services — registration, the life
 cycle to closure, failed re-inspections, reopenings by failed verification (核查 rows), corrections and transfers
 that move a hazard to another unit, township, industry or zone, deadline changes, voided 核查 inspections, ledger
-imports — on SQLite and PostgreSQL, then the district's status and each concerned unit's are equal both ways at
+imports, supervision (挂牌督办) — on SQLite and PostgreSQL, then the district's status and each concerned unit's are equal both ways at
 several instants (across a week's and a year's boundary). Also: what one hazard contributes (pure), and no Core
 write to the tables the tallies follow outside the places that refresh them."""
 
@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.corrections import submit_transfer, submit_void
 from bot.services.ledger_import import ImportReport, store_hazard_batches
-from bot.services.lifecycle import Action
+from bot.services.lifecycle import SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.summary import compute_status
 from bot.services.transitions import Transitions
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2018, 12, 20, 2, tzinfo=UTC)
 _clock_now = [START]
 #: (operation, which hazard, a choice, days passing)
-OPS = st.lists(st.tuples(st.sampled_from(["step"] * 6 + ["move", "deadline", "void", "import"]),
+OPS = st.lists(st.tuples(st.sampled_from(["step"] * 6 + ["move", "deadline", "void", "import", "supervise"]),
                          st.integers(0, 1), st.integers(0, 3), st.integers(0, 9)), min_size=12, max_size=30)
 
 
@@ -163,6 +163,8 @@ async def _op(uow: UowFactory, life: LifecycleService, verify: VerificationServi
         await _deadline(uow, c, hid, choice, now)
     elif op == "void":
         await _void(uow, c, hid, now)
+    elif op == "supervise":
+        await life.supervise(c.office, hid, SUPERVISION_LEVELS[choice])
     else:
         await _import(uow, c, hid, choice, now)
 

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, literal, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models_tally import StatusTally
+from storage.models_lifecycle import Supervision
+from storage.models_tally import HazardTally, StatusTally
 from storage.tally import OPEN
 
 Rows = list[dict[str, object]]
@@ -136,3 +137,14 @@ async def inspections(session: AsyncSession, as_of: date, unit_id: int | None) -
     for (lab, s, _k, _a, _b), n in sums.items():
         out[s] += n if lab == "upto" else -n
     return {s: n for s, n in out.items() if n}
+
+
+async def supervised(session: AsyncSession, unit_id: int | None) -> int:
+    """Open hazards under a supervision that has not ended (挂牌督办, ``summary._supervised``), in the district
+    or in unit ``unit_id``'s scope: read from the supervisions (a few) and each one's tallied state and scopes."""
+    sv, ht = Supervision.__table__.c, HazardTally.__table__.c  # type: ignore[attr-defined]
+    stmt = (select(ht.hazard_id, ht.scopes).distinct()
+            .select_from(Supervision.__table__.join(HazardTally.__table__, ht.hazard_id == sv.hazard_id))  # type: ignore[attr-defined]
+            .where(sv.ended_at.is_(None), ht.state.in_(OPEN)))
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    return sum(1 for _, scopes in rows if unit_id is None or str(unit_id) in scopes.split(","))

@@ -569,7 +569,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         registered_this_week=_sum(rows, "registered_week"),
         overdue=_sum(rows, "overdue"),
         major_open=_sum(rows, "major"),
-        supervised=await _supervised(session, unit_id),
+        supervised=await (_supervised(session, unit_id) if scan else status_tally.supervised(session, unit_id)),
         rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
         coverage_milestone=rules.campaign.coverage_milestone(w.as_of.year),
