@@ -98,8 +98,7 @@ async def _parts(session: object, w: sm.Window) -> dict[str, float]:
     s = session
     monday = w.as_of - timedelta(days=w.as_of.weekday())
     return {
-        "district numbers (tallies)": await one(lambda: status_tally.numbers(s, w.as_of, monday, 0)),  # type: ignore[arg-type]
-        "units' lines (tallies)": await one(lambda: status_tally.numbers(s, w.as_of, monday, None)),  # type: ignore[arg-type]
+        "district numbers and units' lines (tallies)": await one(lambda: status_tally.district(s, w.as_of, monday)),  # type: ignore[arg-type]
         "inspections of the year by unit (tallies)": await one(lambda: status_tally.inspections(s, w.as_of, None)),  # type: ignore[arg-type]
         "top categories (tallies)": await one(lambda: status_tally.top(s, 0, "a", 5)),  # type: ignore[arg-type]
         "top townships (tallies)": await one(lambda: status_tally.top(s, 0, "b", 5)),  # type: ignore[arg-type]

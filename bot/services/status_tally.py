@@ -21,6 +21,8 @@ from storage.tally import OPEN
 Rows = list[dict[str, object]]
 Closures = dict[int, dict[str, int]]
 _T = StatusTally.__table__.c  # type: ignore[attr-defined]
+#: ``_sums`` over the district's row and every unit's
+ALL = -1
 
 
 Range = tuple[str, str, str, date | None, date | None]  # (label, kind, grain, from day, before day)
@@ -36,7 +38,7 @@ async def _sums(session: AsyncSession, scope: int | None, ranges: list[Range]
                 ) -> dict[tuple[str, int, str, str, str], int]:
     """``{(label, scope, kind, a, b): n}``: for each range of counters (one index range each, of
     ``ix_status_tally_kind`` or of the primary key for one scope), their sums, in one statement; ``scope`` None:
-    every unit's scope (not the district's row)."""
+    every unit's scope (not the district's row), ``ALL``: the district's and every unit's."""
     parts = []
     for label, kind, grain, lo, hi in ranges:
         part = select(literal(label).label("label"), _T.scope_id, _T.kind, _T.a, _T.b, _T.n).where(
@@ -45,7 +47,11 @@ async def _sums(session: AsyncSession, scope: int | None, ranges: list[Range]
             part = part.where(_T.day >= lo)
         if hi is not None:
             part = part.where(_T.day < hi)
-        parts.append(part.where(_T.scope_id != 0) if scope is None else part.where(_T.scope_id == scope))
+        if scope is None:
+            part = part.where(_T.scope_id != 0)
+        elif scope != ALL:
+            part = part.where(_T.scope_id == scope)
+        parts.append(part)
     u = union_all(*parts).subquery()
     stmt = select(u.c.label, u.c.scope_id, u.c.kind, u.c.a, u.c.b, func.sum(u.c.n)).group_by(
         u.c.label, u.c.scope_id, u.c.kind, u.c.a, u.c.b)
@@ -62,14 +68,29 @@ async def numbers(session: AsyncSession, as_of: date, week_start: date, scope: i
     ``closed`` and ``n`` 0: ``overdue``, ``new_week``, ``registered_week``, ``open_before`` and the closed part of
     ``registered_y`` — the rest of it on a row of state ``registered`` and ``n`` 0 (``summary`` adds them up
     alike: ``summary._rectification`` reads ``registered_y`` of closed rows as the numerator)."""
+    return _shaped(await _sums(session, scope, _ranges(as_of, week_start)))
+
+
+async def district(session: AsyncSession, as_of: date, week_start: date
+                   ) -> tuple[tuple[Rows, Closures], tuple[Rows, Closures]]:
+    """``numbers`` of the district (scope 0) and of every unit's scope (the lines), read in one statement."""
+    sums = await _sums(session, ALL, _ranges(as_of, week_start))
+    return (_shaped({k: n for k, n in sums.items() if k[1] == 0}),
+            _shaped({k: n for k, n in sums.items() if k[1] != 0}))
+
+
+def _ranges(as_of: date, week_start: date) -> list[Range]:
     y0 = date(as_of.year, 1, 1)
     end = as_of + timedelta(days=1)
-    dated = ("registered", "closed", "verified")
     ranges: list[Range] = [("state", "state", "-", None, None), *_before("overdue", "deadline", as_of),
                            ("week", "created", "d", week_start, None), ("week", "registered", "d", week_start, None)]
-    for kind in dated:
+    for kind in ("registered", "closed", "verified"):
         ranges += [*_before("upto", kind, end), ("before_y", kind, "y", None, y0)]
-    sums = await _sums(session, scope, ranges)
+    return ranges
+
+
+def _shaped(sums: dict[tuple[str, int, str, str, str], int]) -> tuple[Rows, Closures]:
+    """The rows and closures of ``numbers`` from the sums of ``_ranges``."""
     state = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "state"}
     upto = {(s, k, a, b): n for (lab, s, k, a, b), n in sums.items() if lab == "upto"}
     upto.update({(s, "overdue", a, b): n for (lab, s, _, a, b), n in sums.items() if lab == "overdue"})

@@ -523,9 +523,12 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     if scan:
         rows = await _hazard_rows(session, w, unit_id)
         closures = await _closures(session, w, unit_id)
-    else:
+    elif unit_id is not None:
         monday = w.as_of - timedelta(days=w.as_of.weekday())
-        rows, closures = await status_tally.numbers(session, w.as_of, monday, unit_id if unit_id is not None else 0)
+        rows, closures = await status_tally.numbers(session, w.as_of, monday, unit_id)
+    else:  # the district's numbers and its units' lines in one read
+        monday = w.as_of - timedelta(days=w.as_of.weekday())
+        (rows, closures), units_numbers = await status_tally.district(session, w.as_of, monday)
     inspections = await (_inspections_by_unit(session, w, unit_id) if scan
                          else status_tally.inspections(session, w.as_of, unit_id))
     plans = await _plans(session, w.as_of.year, unit_id)
@@ -551,7 +554,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
                      for k in ("closed_y", "closed_y_before", "verified_y")} for u in closures.keys() | more.keys()}
         lines = _lines(rows + await _hazard_rows(session, w, None, by_scope=True), added, units, w)
     else:  # the units' own scopes are tallied apart
-        lines = _lines(*await status_tally.numbers(session, w.as_of, monday, None), units, w)
+        lines = _lines(*units_numbers, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
