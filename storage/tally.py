@@ -8,7 +8,8 @@ idempotent, whatever path changed the hazard. It is called
 
 - by the session hooks installed here (``before_flush``/``after_flush``/``after_flush_postexec`` on every ORM
   ``Session``): a flush that adds, changes or deletes a ``Hazard``, an ``InspectionHazard``, a ``Verification``,
-  or an ``Inspection`` (voided, retyped, redated) refreshes the hazards concerned before the flush returns;
+  an ``Inspection`` (voided, retyped, redated) or a ``Unit`` refreshes the hazards concerned before the flush
+  returns;
 - explicitly, through ``touch``, by the writes that bypass the ORM's unit of work (Core ``update(Hazard)`` of
   the life cycle's transitions, the ledger import's executemany); ``tests/test_tally.py`` fails when a new Core
   write to those tables appears elsewhere;
@@ -21,8 +22,8 @@ in ascending id order before they are read, so two transactions never wait on ea
 Inspections (the coverage, ``inspected`` counters of the inspecting unit) are counted without a facts row: the
 hooks read what a changed or deleted inspection counted before the flush writes it, and what it counts after.
 
-The units' scopes are read from ``unit`` at each refresh: a unit added or renamed later (``sync_units``) needs
-``rebuild`` for the hazards already stored.
+The units' scopes are read from ``unit`` at each refresh; a unit added (``sync_units``) or changed through the ORM
+refreshes the hazards whose scopes it joins or leaves.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ CHUNK = 500
 _PENDING = "tally_hazards"
 _PENDING_INSPECTIONS = "tally_inspections"
 _INSPECTIONS_BEFORE = "tally_inspections_before"
+_PENDING_UNITS = "tally_units"
 
 Key = tuple[int, str, str, date, str, str]
 
@@ -331,6 +333,7 @@ def _before(session: Session, _context: Any, _instances: Any) -> None:
 def _collect(session: Session, _context: Any) -> None:
     hazards: set[int] = session.info.setdefault(_PENDING, set())
     inspections: set[int] = session.info.setdefault(_PENDING_INSPECTIONS, set())
+    units: set[int] = session.info.setdefault(_PENDING_UNITS, set())
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Hazard):
             if obj.id is not None:
@@ -339,14 +342,19 @@ def _collect(session: Session, _context: Any) -> None:
             hazards.add(obj.hazard_id)
         elif isinstance(obj, Inspection) and obj.id is not None:
             inspections.add(obj.id)  # new, voided, retyped or redated: its count, and its linked hazards
+        elif isinstance(obj, Unit) and obj.id is not None:
+            units.add(obj.id)  # added (sync_units) or renamed: the hazards whose scopes it joins or leaves
 
 
 def _apply(session: Session, _context: Any) -> None:
     hazards: set[int] = session.info.pop(_PENDING, set())
     inspections: set[int] = session.info.pop(_PENDING_INSPECTIONS, set())
-    if not hazards and not inspections:
+    units: set[int] = session.info.pop(_PENDING_UNITS, set())
+    if not hazards and not inspections and not units:
         return
     conn = session.connection()
+    if units:
+        hazards |= _placed_under(conn, sorted(units))
     if inspections:
         ih = InspectionHazard.__table__.c  # type: ignore[attr-defined]
         hazards |= set(conn.execute(select(ih.hazard_id).where(ih.inspection_id.in_(sorted(inspections)))).scalars())
@@ -356,9 +364,30 @@ def _apply(session: Session, _context: Any) -> None:
     refresh(conn, hazards)
 
 
+def _placed_under(conn: Connection, unit_ids: list[int]) -> set[int]:
+    """The hazards whose scopes unit ``unit_ids`` may join or leave: those naming its code (a township), its id (a
+    zone), its name (a department), and those it was counted for (a rename takes it off the old name's)."""
+    u, h = Unit.__table__.c, Hazard.__table__.c  # type: ignore[attr-defined]
+    ft = HazardTally.__table__.c  # type: ignore[attr-defined]
+    found: set[int] = set()
+    for uid, code, name, township, kind in conn.execute(
+            select(u.id, u.code, u.name, u.is_township, u.kind).where(u.id.in_(unit_ids))):
+        if township:
+            where = h.township_code == code
+        elif kind == ZONE_KIND:
+            where = h.zone_id == uid
+        else:
+            where = (h.district_department == name) | (h.city_department == name)
+        found |= set(conn.execute(select(h.id).where(where)).scalars())
+        counted = (ft.scopes == str(uid)) | ft.scopes.like(f"{uid},%") | ft.scopes.like(f"%,{uid}") | \
+            ft.scopes.like(f"%,{uid},%")
+        found |= set(conn.execute(select(ft.hazard_id).where(counted)).scalars())
+    return found
+
+
 def _forget(session: Session, _previous: Any = None) -> None:
     # a flush that failed midway leaves nothing to apply to the next transaction
-    for key in (_PENDING, _PENDING_INSPECTIONS, _INSPECTIONS_BEFORE):
+    for key in (_PENDING, _PENDING_INSPECTIONS, _PENDING_UNITS, _INSPECTIONS_BEFORE):
         session.info.pop(key, None)
 
 

@@ -283,3 +283,34 @@ async def test_two_transactions_bumping_the_same_counters_lose_nothing(uow: UowF
         await u.session.run_sync(lambda s: rebuild(s.connection()))
         await u.commit()
     assert await counters() == kept
+
+
+async def test_a_unit_added_later_counts_the_hazards_already_naming_it(uow: UowFactory) -> None:
+    """A hazard names an industry department that the registry does not have yet; when the unit is added (as
+    ``sync_units`` adds a new registry entry) and later renamed, its status from the tallies equals the scan."""
+    c = await cast(uow)
+    hid = await hazard(uow, c.inspector, full_plan=True, deadline=date(2019, 1, 10))
+    async with uow() as u:
+        h = await u.session.get(Hazard, hid)
+        assert h is not None
+        h.district_department = "区新设部门"
+        u.session.add(h)
+        await u.commit()
+    async with uow() as u:
+        dept = Unit(code="dept-99", name="区新设部门", kind="区政府部门", is_township=False)
+        u.session.add(dept)
+        await u.commit()
+        assert dept.id is not None
+    await _same(uow, [START], {dept.id})
+    async with uow() as u:
+        status = await compute_status(u.session, START, dept.id, rules=RULES)
+    assert status.total == 1
+    async with uow() as u:
+        row = await u.session.get(Unit, dept.id)
+        assert row is not None
+        row.name = "区改名部门"
+        u.session.add(row)
+        await u.commit()
+    await _same(uow, [START], {dept.id})
+    async with uow() as u:
+        assert (await compute_status(u.session, START, dept.id, rules=RULES)).total == 0
