@@ -10,8 +10,9 @@ counters hold dates (deadline, day reported, registered, closed, verified, inspe
 year" are ranges summed at read time, never stored. The ledger scan below (``compute_status(..., scan=True)``:
 aggregates over the hazards, per scope branch ``hazard_query.scope_branches``) is the reference the tallies are
 tested against (tests/test_status_tally.py: random ledgers through the services, SQLite and PostgreSQL), and
-what a deployment judged in another zone than the tallies' reads. Supervision, the units' last update, the
-plans and the monthly reports are index seeks either way. Python only adds up at most (units × states) rows.
+what a deployment judged in another zone than the tallies' reads. Supervision is read from the few open
+supervisions and each one's tallied state and scopes; the units' last update, the plans and the monthly reports
+are index seeks either way. Python only adds up at most (units × states) rows.
 
 Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
