@@ -37,7 +37,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -212,22 +211,37 @@ def _fact_row(hid: int, f: Facts) -> dict[str, Any]:
             "closed_on": f.closed_on, "verified_on": f.verified_on, "category": f.category, "township": f.township}
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+_TALLY_COLUMNS = ("scope_id", "kind", "grain", "day", "a", "b", "n")
+_FACT_COLUMNS = ("hazard_id", "unit_id", "scopes", "state", "major", "deadline", "created_on", "registered_on",
+                 "closed_on", "verified_on", "category", "township")
+
+
+def _driver_many(conn: Connection, sql: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """``sql`` (``{values}`` standing for the placeholders of ``columns``) run by the driver's executemany, 5 000
+    rows at a time: a bulk import writes tens of thousands of counter and fact rows, and SQLAlchemy's per-value
+    processing cost more than the statement. Dates go to SQLite as ISO text, as its ``Date`` type stores them."""
+    if conn.dialect.name == "postgresql":
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
+    statement = sql.format(values=marks)
+    for i in range(0, len(rows), 5000):
+        conn.exec_driver_sql(statement, rows[i:i + 5000])
 
 
 def bump(conn: Connection, delta: Counter[Key]) -> None:
     """Add ``delta`` to the counters: one UPSERT executemany, keys in sorted order (no crosswise waits)."""
-    rows = [{"scope_id": k[0], "kind": k[1], "grain": k[2], "day": k[3], "a": k[4], "b": k[5], "n": n}
-            for k, n in sorted(delta.items()) if n]
-    if not rows:
-        return
-    t = StatusTally.__table__  # type: ignore[attr-defined]
-    stmt = _insert(conn)(t)
-    stmt = stmt.on_conflict_do_update(index_elements=[c.name for c in t.primary_key.columns],
-                                      set_={"n": t.c.n + stmt.excluded.n})
-    for i in range(0, len(rows), 5000):
-        conn.execute(stmt, rows[i:i + 5000])
+    rows = [(*k, n) for k, n in sorted(delta.items()) if n]
+    if rows:
+        _driver_many(conn, f"INSERT INTO status_tally ({', '.join(_TALLY_COLUMNS)}) VALUES ({{values}}) "
+                           "ON CONFLICT (scope_id, kind, grain, day, a, b) DO UPDATE SET n = status_tally.n + excluded.n",
+                     _TALLY_COLUMNS, rows)
+
+
+def _insert_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    _driver_many(conn, f"INSERT INTO hazard_tally ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})", _FACT_COLUMNS,
+                 [tuple(r[c] for c in _FACT_COLUMNS) for r in rows])
 
 
 def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
@@ -240,6 +254,7 @@ def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
     ft = HazardTally.__table__  # type: ignore[attr-defined]
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     ih, v = InspectionHazard.__table__.c, Verification.__table__.c  # type: ignore[attr-defined]
+    delta: Counter[Key] = Counter()  # over every chunk: one bump, the keys of many hazards added up first
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         lock = select(ft).where(ft.c.hazard_id.in_(chunk)).order_by(ft.c.hazard_id)
@@ -252,15 +267,14 @@ def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
         changed = [hid for hid in chunk if old.get(hid) != new.get(hid)]
         if not changed:
             continue
-        delta: Counter[Key] = Counter()
         for hid in changed:
             delta.subtract(contributions(old.get(hid)))
             delta.update(contributions(new.get(hid)))
-        bump(conn, delta)
         conn.execute(delete(ft).where(ft.c.hazard_id.in_([hid for hid in changed if hid in old])))
         rows = [_fact_row(hid, new[hid]) for hid in changed if hid in new]
         if rows:
-            conn.execute(ft.insert(), rows)
+            _insert_facts(conn, rows)
+    bump(conn, delta)
 
 
 def rebuild(conn: Connection, batch: int = 20_000) -> int:
@@ -285,7 +299,7 @@ def rebuild(conn: Connection, batch: int = 20_000) -> int:
             f = facts_of(r, units, days.get(int(r.id), ()))
             total.update(contributions(f))
             facts.append(_fact_row(int(r.id), f))
-        conn.execute(ft.insert(), facts)
+        _insert_facts(conn, facts)
         counted += len(rows)
         last = hi
     bump(conn, total)
