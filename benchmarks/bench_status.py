@@ -9,11 +9,13 @@ The anchor is the least any status needs: ``SELECT state, count(*) FROM hazard G
 ``SELECT count(*) FROM inspection WHERE inspected_on in this year``. After one warm-up, ``--rounds`` rounds
 run the district status, one unit's status and the anchor interleaved (the order rotating each round); the
 script prints medians, the ratio of medians and the spread of the per-round ratios (min … max), the load
-average before and after, and appends a row to ``benchmarks/RESULTS-summaries.md``. ``--parts`` also
+average before and after, whether the goal is met, whether the status read from the tallies (``storage.tally``)
+equals the ledger scan (``compute_status(..., scan=True)``, timed once), and appends a row to
+``benchmarks/RESULTS-summaries.md``. ``--parts`` also
 times each query of the status once. The seeded ledger is cached: SQLite as a file and PostgreSQL as the
 database ``bench_status_<N>`` under the data directory's ``bench/`` (``HAZARDBOT_DATA_DIR`` or
 ``~/.local/share/hazardbot``); a cached ledger is migrated to head before use (migration 0150 backfills
-``closed_at``).
+``closed_at``, 0170 counts the tallies); a fresh load is counted into the tallies (``storage.tally.rebuild``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,12 +35,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.seed_big_ledger import load_postgres, load_sqlite
+from bot.services import status_tally
 from bot.services import summary as sm
 from bot.services.summary import compute_status
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
-from storage.models import Hazard, Unit, User
+from storage.models import Unit, User
 from storage.registry import sync_units
+from storage.tally import rebuild
 from tests.summary_ledger import RULES
 
 NOW = datetime(2019, 6, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -92,14 +96,15 @@ async def _parts(session: object, w: sm.Window) -> dict[str, float]:
         return time.perf_counter() - t
 
     s = session
+    monday = w.as_of - timedelta(days=w.as_of.weekday())
     return {
-        "hazards by unit × state (one covering pass, closures from closed_at)": await one(lambda: sm._hazard_rows(s, w, None)),  # type: ignore[arg-type]
-        "verified closures of the year": await one(lambda: sm._verified(s, w, None)),  # type: ignore[arg-type]
-        "inspections of the year by unit": await one(lambda: sm._inspections_by_unit(s, w, None)),  # type: ignore[arg-type]
-        "top categories": await one(lambda: sm._top(s, Hazard.category, None, 5)),  # type: ignore[arg-type]
-        "top townships": await one(lambda: sm._top(s, Hazard.township, None, 5)),  # type: ignore[arg-type]
+        "district numbers and units' lines (tallies)": await one(lambda: status_tally.district(s, w.as_of, monday)),  # type: ignore[arg-type]
+        "inspections of the year by unit (tallies)": await one(lambda: status_tally.inspections(s, w.as_of, None)),  # type: ignore[arg-type]
+        "top categories (tallies)": await one(lambda: status_tally.top(s, 0, "a", 5)),  # type: ignore[arg-type]
+        "top townships (tallies)": await one(lambda: status_tally.top(s, 0, "b", 5)),  # type: ignore[arg-type]
         "units and last update": await one(lambda: sm._units(s, None)),  # type: ignore[arg-type]
-        "supervised": await one(lambda: sm._supervised(s, None)),  # type: ignore[arg-type]
+        "supervised (supervisions × tallied state)": await one(lambda: status_tally.supervised(s, None)),  # type: ignore[arg-type]
+        "plans": await one(lambda: sm._plans(s, w.as_of.year, None)),  # type: ignore[arg-type]
     }
 
 
@@ -124,11 +129,18 @@ async def measure(url: str, rounds: int, parts: bool) -> dict[str, object]:
     times = await _interleaved({"district": district, "unit": one_unit, "raw": raw}, rounds)
     async with uow() as u:
         st = await compute_status(u.session, NOW, rules=RULES)
+        t = time.perf_counter()
+        scanned = await compute_status(u.session, NOW, rules=RULES, scan=True)
+        scan_s = time.perf_counter() - t
+        same_unit = await compute_status(u.session, NOW, 1, rules=RULES) == await compute_status(
+            u.session, NOW, 1, rules=RULES, scan=True)
         breakdown = await _parts(u.session, sm.Window.at(NOW, RULES.tz)) if parts else {}
+    equal = "equal" if st == scanned and same_unit else "NOT EQUAL"
     print(f"  total={st.total} open={st.open} overdue={st.overdue} rect={st.rectification.percent()} "
           f"coverage={st.coverage.numerator} verification={st.verification.percent()}")
+    print(f"  tallies vs ledger scan (district and unit 1): {equal}; the scan took {_ms(scan_s)} ms", flush=True)
     await engine.dispose()
-    return {"times": times, "parts": breakdown}
+    return {"times": times, "parts": breakdown, "equal": equal, "scan": scan_s}
 
 
 async def _reusable(url: str, hazards: int, inspections: int) -> bool:
@@ -165,6 +177,7 @@ async def ready(kind: str, n: int, m: int) -> str:
             path.unlink(missing_ok=True)
             units, uid = await _prepare(url)
             await asyncio.to_thread(load_sqlite, str(path), n, m, units, uid)
+            await _tally(url)
         return url
     name = f"bench_status_{n}_{m}"
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
@@ -176,7 +189,19 @@ async def ready(kind: str, n: int, m: int) -> str:
         await admin.dispose()
         units, uid = await _prepare(url)
         await load_postgres(url.replace("postgresql+asyncpg", "postgresql"), n, m, units, uid)
+        await _tally(url)
     return url
+
+
+async def _tally(url: str) -> None:
+    """Count the bulk-loaded ledger into the status's tallies (the loaders bypass the ORM's hooks)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as c:
+            await c.run_sync(rebuild)
+            await c.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
 
 
 def _ms(v: float) -> str:
@@ -211,14 +236,18 @@ async def run(kind: str, n: int, m: int, rounds: int, parts: bool, record: bool)
           f"{_ms(med['unit'])} ms, raw GROUP BY {_ms(med['raw'])} ms; district/raw {med['district'] / med['raw']:.2f} "
           f"(per round {_spread(d_ratio)}), unit/raw {med['unit'] / med['raw']:.2f} (per round {_spread(u_ratio)}); "
           f"load average (1 min) {load}", flush=True)
+    print(f"{kind}: goal (≤ 1.5 × raw and < 150 ms): district "
+          f"{'met' if med['district'] <= 1.5 * med['raw'] and med['district'] < 0.15 else 'NOT met'}, unit "
+          f"{'met' if med['unit'] <= 1.5 * med['raw'] and med['unit'] < 0.15 else 'NOT met'}", flush=True)
     breakdown: dict[str, float] = r["parts"]  # type: ignore[assignment]
+    scan_s: float = r["scan"]  # type: ignore[assignment]
     for part, secs in breakdown.items():
         print(f"  part: {part}: {_ms(secs)} ms")
     if record:
         line = (f"| {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {_commit()} | {kind} | {n:,} / {m:,} | {rounds} | "
                 f"{_ms(med['district'])} ms | {_ms(med['unit'])} ms | {_ms(med['raw'])} ms | "
                 f"{med['district'] / med['raw']:.2f} ({_spread(d_ratio)}) | {med['unit'] / med['raw']:.2f} "
-                f"({_spread(u_ratio)}) | {load} |")
+                f"({_spread(u_ratio)}) | {load} | tallies {r['equal']} to the scan ({_ms(scan_s)} ms) |")
         if breakdown:
             line += " parts: " + "; ".join(f"{k} {_ms(v)} ms" for k, v in breakdown.items()) + " |"
         with RESULTS.open("a", encoding="utf-8") as f:

@@ -9,5 +9,6 @@ import storage.models_plans  # noqa: F401
 import storage.models_ranking  # noqa: F401
 import storage.models_reminders  # noqa: F401
 import storage.models_scale  # noqa: F401
+import storage.models_tally  # noqa: F401
 import storage.models_tipoffs  # noqa: F401
 from storage import models  # noqa: F401

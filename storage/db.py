@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import storage.tally  # noqa: F401  (installs the session hooks that keep the status's tallies)
 from storage.sqlite_one_trip import install as one_trip
 from storage.sqlite_writers import serialise_writers
 

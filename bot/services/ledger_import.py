@@ -40,6 +40,7 @@ from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
 from storage.excel.layouts import INSPECTIONS
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.registry import normalise_township_name
+from storage.tally import touch
 
 __all__ = ["ImportReport", "RowError", "import_hazards", "import_inspections", "store_hazards", "store_inspections"]
 
@@ -117,6 +118,7 @@ async def store_hazard_batches(
     event = HazardEvent.__table__  # type: ignore[attr-defined]
     conn = await session.connection()  # Core on the session's own transaction
     done = 0
+    stored: list[int] = []
     for batch in batches:
         numbers = [v["ledger_number"] for _, v in batch]
         existing = set((await conn.execute(select(hazard.c.ledger_number).where(
@@ -145,10 +147,12 @@ async def store_hazard_batches(
                                    "action": "close", "from_state": HazardState.CLOSURE_REQUESTED.value,
                                    "to_state": HazardState.CLOSED.value, "note": None, "data": {"imported": True}})
             await conn.execute(insert(event), events)
+            stored += ids.values()
             report.added += len(new)
         done += len(batch)
         if progress is not None:
             await progress(done)
+    await touch(session, stored)  # the status's tallies, once for the whole file (Core inserts: no ORM flush sees them)
 
 
 async def import_inspections(

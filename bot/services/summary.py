@@ -1,6 +1,18 @@
 """Where the campaign stands: status numbers for a scope (the district or one unit) and the weekly
-ranking of units (通报, 方案 五(三)). Everything is counted in the database with aggregates; Python
-only adds up at most (units × states) rows, so the numbers are the same on SQLite and PostgreSQL.
+ranking of units (通报, 方案 五(三)).
+
+Where the numbers come from (issue 19 item 1): the hazards' numbers (by state, new and registered this week,
+overdue, major, rectification, closures and their verification, top categories and townships) and the year's
+inspections are read from the tallies (``storage.models_tally``): counters per scope (the district, each unit's
+read scope) keyed by state and by calendar dates (Asia/Shanghai), kept by ``storage.tally`` in the transaction of
+every write, read by ``bot.services.status_tally`` as a few range sums — time moves on without writes, so the
+counters hold dates (deadline, day reported, registered, closed, verified, inspected) and "overdue" or "this
+year" are ranges summed at read time, never stored. The ledger scan below (``compute_status(..., scan=True)``:
+aggregates over the hazards, per scope branch ``hazard_query.scope_branches``) is the reference the tallies are
+tested against (tests/test_status_tally.py: random ledgers through the services, SQLite and PostgreSQL), and
+what a deployment judged in another zone than the tallies' reads. Supervision is read from the few open
+supervisions and each one's tallied state and scopes; the units' last update, the plans and the monthly reports
+are index seeks either way. Python only adds up at most (units × states) rows.
 
 Definitions (``as_of`` = today in Asia/Shanghai, ``Y`` = its year, ``Y-start`` = 1 January of Y 00:00
 Asia/Shanghai; a hazard is *open* when registered, rectified or closure requested):
@@ -53,6 +65,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.campaign import Campaign
 from bot.clock import Clock
 from bot.domain import HazardState
+from bot.services import status_tally
 from bot.services.hazard_query import (
     OPEN_STATES,
     in_unit_scope,
@@ -69,6 +82,7 @@ from storage.models_lifecycle import Supervision, Verification
 from storage.models_plans import InspectionPlan
 from storage.models_reminders import WorkSubmission
 from storage.registry import by_code, reporting_codes
+from storage.tally import TALLY_ZONE
 
 RECTIFICATION_TARGET = Decimal("0.90")
 UPDATE_INTERVAL = timedelta(days=15)
@@ -468,8 +482,11 @@ def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
 def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
            units: list[tuple[int, str, bool, datetime | None, bool, bool]], w: Window) -> list[UnitLine]:
     lines = []
+    by_unit: dict[object, list[dict[str, object]]] = {}
+    for r in rows:
+        by_unit.setdefault(r["unit_id"], []).append(r)
     for uid, name, township, last, duties, reported in units:
-        mine = [r for r in rows if r["unit_id"] == uid]
+        mine = by_unit.get(uid, [])
         open_n = sum(int(r["n"]) for r in mine if r["state"] in OPEN_STATES)  # type: ignore[call-overload]
         days = None if last is None else (w.as_of - last.astimezone(w.tz).date()).days
         lines.append(
@@ -491,9 +508,11 @@ def _lines(rows: list[dict[str, object]], closures: dict[int, dict[str, int]],
 
 
 async def compute_status(session: AsyncSession, now: datetime, unit_id: int | None = None, *,
-                         rules: StatusRules) -> Status:
+                         rules: StatusRules, scan: bool = False) -> Status:
     """The status of the district (``unit_id`` None) or of one unit at the aware instant ``now``, judged by
-    ``rules`` (zone, campaign, working-day calendar).
+    ``rules`` (zone, campaign, working-day calendar). The hazards' numbers come from the tallies
+    (``bot.services.status_tally``); ``scan`` True reads them from the hazards themselves instead (the reference
+    the tallies are tested against; also taken when ``rules.tz`` is not the tallies' zone).
 
     Raises ``LookupError`` when ``unit_id`` names no unit. See the module docstring for every definition.
     """
@@ -501,13 +520,23 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
     units = await _units(session, unit_id)
     if unit_id is not None and not units:
         raise LookupError(f"no unit {unit_id}")
-    rows = await _hazard_rows(session, w, unit_id)
-    closures = await _closures(session, w, unit_id)
-    inspections = await _inspections_by_unit(session, w, unit_id)
+    scan = scan or rules.tz.key != TALLY_ZONE.key  # the tallies hold the campaign zone's calendar dates
+    if scan:
+        rows = await _hazard_rows(session, w, unit_id)
+        closures = await _closures(session, w, unit_id)
+    elif unit_id is not None:
+        monday = w.as_of - timedelta(days=w.as_of.weekday())
+        rows, closures = await status_tally.numbers(session, w.as_of, monday, unit_id)
+    else:  # the district's numbers and its units' lines in one read
+        monday = w.as_of - timedelta(days=w.as_of.weekday())
+        (rows, closures), units_numbers = await status_tally.district(session, w.as_of, monday)
+    inspections = await (_inspections_by_unit(session, w, unit_id) if scan
+                         else status_tally.inspections(session, w.as_of, unit_id))
     plans = await _plans(session, w.as_of.year, unit_id)
     by_state: dict[str, int] = {}
     for r in rows:
-        by_state[str(r["state"])] = by_state.get(str(r["state"]), 0) + int(r["n"])  # type: ignore[call-overload]
+        if int(r["n"]):  # type: ignore[call-overload]
+            by_state[str(r["state"])] = by_state.get(str(r["state"]), 0) + int(r["n"])  # type: ignore[call-overload]
 
     closed_by_unit = {uid: c.get("closed_y", 0) for uid, c in closures.items()}
     closed_total = sum(closed_by_unit.values())
@@ -518,13 +547,15 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         planned_closed = sum(closed_by_unit.get(u, 0) for u in plans)
         # the units' plan ratios weighted by their closed hazards, to 0.01 % like every other rate
         ratio_target = (Decimal(weighted) / planned_closed / 100).quantize(Decimal("0.0001")) if planned_closed else None
-    if unit_id is None:  # each unit's line counts the hazards of its scope, not only those it recorded
+    if unit_id is not None:
+        lines = _lines(rows, closures, units, w)
+    elif scan:  # each unit's line counts the hazards of its scope, not only those it recorded
         more = await _closures(session, w, None, by_scope=True)
         added = {u: {k: closures.get(u, {}).get(k, 0) + more.get(u, {}).get(k, 0)
                      for k in ("closed_y", "closed_y_before", "verified_y")} for u in closures.keys() | more.keys()}
         lines = _lines(rows + await _hazard_rows(session, w, None, by_scope=True), added, units, w)
-    else:
-        lines = _lines(rows, closures, units, w)
+    else:  # the units' own scopes are tallied apart
+        lines = _lines(*units_numbers, units, w)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
@@ -542,13 +573,15 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         registered_this_week=_sum(rows, "registered_week"),
         overdue=_sum(rows, "overdue"),
         major_open=_sum(rows, "major"),
-        supervised=await _supervised(session, unit_id),
+        supervised=await (_supervised(session, unit_id) if scan else status_tally.supervised(session, unit_id)),
         rectification=_rectification(rows, closures, None),
         coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
         coverage_milestone=rules.campaign.coverage_milestone(w.as_of.year),
         verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
-        top_categories=await _top(session, Hazard.category, unit_id, 5),
-        top_townships=await _top(session, Hazard.township, unit_id, 5) if unit_id is None else [],
+        top_categories=await _top(session, Hazard.category, unit_id, 5) if scan
+        else await status_tally.top(session, unit_id or 0, "a", 5),
+        top_townships=[] if unit_id is not None else await _top(session, Hazard.township, None, 5) if scan
+        else await status_tally.top(session, 0, "b", 5),
         worst_units=worst if unit_id is None else [],
         late_units=[line for line in lines if line.late_update],
         monthly_report_period=period,

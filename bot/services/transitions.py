@@ -26,6 +26,7 @@ from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, Invali
 from bot.services.notices import queue_notices
 from bot.services.step_notices import step_notices
 from storage.models import Hazard, HazardEvent, Membership, Photo, User
+from storage.tally import touch
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class Transitions:
             await self.raise_if_done(hazard, [before])
             raise StaleAction(hazard_id=hazard.id)
         await self.session.refresh(hazard)
+        await touch(self.session, [hazard.id])  # the status's tallies (a Core update: no ORM flush sees it)
         event = HazardEvent(
             hazard_id=hazard.id,  # type: ignore[arg-type]
             at=self.now,

@@ -39,6 +39,7 @@ from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent, Unit, User
 from storage.models_lifecycle import Verification, VerificationSample
 from storage.models_plans import InspectionPlan
+from storage.tally import touch
 
 DEFAULT_VERIFICATION_RATIO = Decimal("10")
 """Percent of closed hazards checked when a unit has no plan for the year (附件3 leaves XX% to the unit)."""
@@ -115,6 +116,7 @@ async def claim_check(session: AsyncSession, actor: Actor, verification_id: int,
     if claimed.rowcount != 1:
         await session.refresh(check)
         raise await checked_already(session, check)
+    await touch(session, [check.hazard_id])  # the status's tallies: a verification with a result
     return check
 
 

@@ -9,7 +9,7 @@ down puts the ids back into ``document_file_id``; a document stored since keeps 
 had one), and its bytes stay in the store, no longer named by any row.
 
 Revision ID: 0180
-Revises: 0165
+Revises: 0170
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = "0180"
-down_revision = "0165"
+down_revision = "0170"
 branch_labels = None
 depends_on = None
 
