@@ -38,6 +38,7 @@ from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip, shorten, utf16_len
 from handlers.paging import PageCb, pager_row
 from handlers.reminders import kind_name
+from handlers.summaries import unit_names
 from handlers.texts import localized, q
 
 VIEW = "sb"
@@ -91,10 +92,15 @@ def listing_text(listing: Listing) -> str:
                 unit=q(listing.unit_name), kind=kind_name(owed.kind), period=owed.period) if listing.unit_name else
                 _("✅ Every unit has sent its {kind} for {period}.").format(kind=kind_name(owed.kind), period=owed.period))
             continue
+        began, fresh = listing.began(late), listing.fresh(late)
         lines.append("")
-        lines.append(_("⚠️ Not sent: {kind} for {period} (due {due}, {state}) — {n} units:").format(
-            kind=kind_name(owed.kind), period=owed.period, due=owed.due.isoformat(), state=state, n=len(late.units)))
-        lines.append("、".join(q(name) for _id, name in late.units))
+        if began:
+            lines.append(_("⚠️ Not sent: {kind} for {period} (due {due}, {state}) — {n} units:").format(
+                kind=kind_name(owed.kind), period=owed.period, due=owed.due.isoformat(), state=state, n=len(began)))
+            lines.append("、".join(q(name) for _id, name in began))
+        if fresh:  # counted apart, as /status does: they have not begun, rather than fallen behind
+            lines.append(_("Units not started yet (nothing recorded or reported): {count}{names}").format(
+                count=len(fresh), names=unit_names([name for _id, name in fresh])))
     return clip("\n".join(lines))
 
 

@@ -90,22 +90,22 @@ def status_text(report: StatusReport) -> str:
     if report.district:
         late = st.late_units
         lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
-            count=len(late), names=_names([u.unit_name for u in late])))
+            count=len(late), names=unit_names([u.unit_name for u in late])))
         if st.not_started_units:
             lines.append(_("Units not started yet (nothing recorded or reported): {count}{names}").format(
-                count=len(st.not_started_units), names=_names([u.unit_name for u in st.not_started_units])))
+                count=len(st.not_started_units), names=unit_names([u.unit_name for u in st.not_started_units])))
     if st.monthly_report_period is not None:
         late_m = st.late_monthly_units
         if report.district and st.unit_id is None:
             lines.append(_("Units without work information for {period}: {count}{names}").format(
-                period=st.monthly_report_period, count=len(late_m), names=_names(late_m)))
+                period=st.monthly_report_period, count=len(late_m), names=unit_names(late_m)))
         else:
             lines.append(_("Work information for {period}: {state}").format(
                 period=st.monthly_report_period, state=_("not filed") if late_m else _("filed")))
     return clip("\n".join(lines))
 
 
-def _names(names: list[str], shown: int = 8) -> str:
+def unit_names(names: list[str], shown: int = 8) -> str:
     """``（A、B、…）`` of the first ``shown`` unit names, escaped (`` (A, B, …)`` for English); empty for none."""
     if not names:
         return ""

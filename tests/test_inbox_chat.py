@@ -57,8 +57,10 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         await office.say("/submissions")  # early December: November is the month due
         listing = office.last_text()
         assert "报送材料 · 2018-11" in listing and "共1份" in listing and "朝外街道" in listing
-        late_line = listing.split("未报送2018-11的工作信息或典型案例（截止2018-11-30，已逾期）")[1]
-        assert "建外街道" in late_line and "朝外街道" not in late_line
+        # no unit but 朝外 has begun: the others are counted apart as not started, as /status counts them
+        assert "未报送2018-11的工作信息或典型案例" not in listing
+        fresh = listing.split("尚未开始的单位（尚无任何记录或报送）：")[1]
+        assert "建外街道" in fresh and "朝外街道" not in fresh
         await office.say("/submissions 2018-11 朝外街道")
         assert "报送材料 · 2018-11" in office.last_text() and "· 朝外街道" in office.last_text()
         sent = await office.press(1)  # the one submission
@@ -124,16 +126,19 @@ async def test_late_units_are_exactly_those_an_sql_query_finds(database_url: str
                     u.session.add(WorkSubmission(unit_id=unit.id, kind="summary", period="2018-Q4", text="总结",
                                                  submitted_at=nov))
             await u.commit()
-        async with h.core.engine.connect() as conn:
-            expected = [name for (name,) in (await conn.execute(text(
-                "SELECT name FROM unit WHERE code NOT IN ('dept-01', 'dept-33', 'dept-34', 'dept-35') AND id NOT IN (SELECT unit_id FROM work_submission "
-                "WHERE kind = 'work_info' AND period = '2018-11') ORDER BY id"))).all()]  # units without duties owe none
+        owing = ("SELECT name FROM unit WHERE code NOT IN ('dept-01', 'dept-33', 'dept-34', 'dept-35') AND id NOT IN "
+                 "(SELECT unit_id FROM work_submission WHERE kind = 'work_info' AND period = '2018-11') AND id {} "
+                 "(SELECT unit_id FROM work_submission) ORDER BY id")  # units without duties owe none
+        async with h.core.engine.connect() as conn:  # late: they reported before; not started: never anything
+            expected = [name for (name,) in (await conn.execute(text(owing.format("IN")))).all()]
+            fresh = [name for (name,) in (await conn.execute(text(owing.format("NOT IN")))).all()]
         office = await h.bind(9221, "office", "区安委会办公室")
         await office.say("/submissions 2018-11 工作信息")
         said = office.last_text()
         head = f"未报送2018-11的工作信息或典型案例（截止2018-11-30，已逾期）：{len(expected)}个单位："
         assert head in said
         assert said.split(head)[1].strip().split("\n")[0].split("、") == expected
+        assert f"尚未开始的单位（尚无任何记录或报送）：{len(fresh)} 个（" in said and fresh[0] in said
         assert f"共{len(units[::3])}份" in said
         await office.press("下一页")  # the shared pager pages the month's submissions
         pressed = [b.text for b in office.buttons()]

@@ -29,7 +29,7 @@ from bot.services.errors import DomainError, NotFound, PermissionDenied, Unknown
 from bot.services.inbox_due import Late, late_units, owed_in
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
-from bot.services.summary import StatusRules, monthly_report_due
+from bot.services.summary import StatusRules, compute_status, monthly_report_due
 from reminders.kind_words import KIND_NAMES
 from reminders.texts import _, text
 from storage.db import UowFactory
@@ -131,6 +131,15 @@ class Listing:
     unit_name: str | None
     page: Page[SubmissionLine]
     late: tuple[Late, ...]
+    not_started: frozenset[int] = frozenset()  # units 尚未开始 now (``summary.UnitLine.not_started``), as /status
+
+    def began(self, late: Late) -> list[tuple[int, str]]:
+        """The units of ``late`` that began the campaign: late in earnest."""
+        return [u for u in late.units if u[0] not in self.not_started]
+
+    def fresh(self, late: Late) -> list[tuple[int, str]]:
+        """The units of ``late`` that have not started (nothing recorded or reported): counted apart, as /status."""
+        return [u for u in late.units if u[0] in self.not_started]
 
 
 @dataclass(frozen=True)
@@ -303,7 +312,11 @@ class InboxService:
                 if unit is None:
                     raise NotFound()
                 unit_name = unit.name
-        return Listing(flt, unit_name, Page(lines, total, number), tuple(late))
+            fresh: frozenset[int] = frozenset()
+            if any(x.units for x in late):  # the district's status from its counters: milliseconds
+                status = await compute_status(u.session, self._clock(), rules=self._rules)
+                fresh = frozenset(line.unit_id for line in status.not_started_units)
+        return Listing(flt, unit_name, Page(lines, total, number), tuple(late), fresh)
 
     async def _lines(self, session: AsyncSession, rows: object) -> list[SubmissionLine]:
         pairs = list(rows)  # type: ignore[call-overload]
