@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from bot.clock import Clock
 from bot.services.lifecycle_service import LifecycleService
@@ -16,6 +16,7 @@ from storage.db import UowFactory, create_engine
 from storage.migrate import downgrade, upgrade
 from tests.lifecycle_factories import cast, hazard
 from tests.summary_ledger import RULES, SH
+from tests.test_status_tally import counters
 
 NOW = datetime(2019, 3, 5, 10, tzinfo=SH)
 
@@ -29,13 +30,6 @@ async def _tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-async def _counters(uow: UowFactory) -> set[tuple[object, ...]]:
-    async with uow() as u:
-        rows = (await u.session.exec(text(  # type: ignore[call-overload]
-            "SELECT scope_id, kind, grain, day, a, b, n FROM status_tally WHERE n <> 0"))).all()
-    return {tuple(r) for r in rows}
-
-
 async def test_tallies_are_dropped_and_counted_again_from_the_ledger(database_url: str, uow: UowFactory) -> None:
     c = await cast(uow)
     life = LifecycleService(uow, Clock(lambda: NOW, SH))
@@ -44,13 +38,13 @@ async def test_tallies_are_dropped_and_counted_again_from_the_ledger(database_ur
         if n:
             await life.approve(c.reviewer, hid)
             await life.register(c.office, hid)
-    kept = await _counters(uow)
+    kept = await counters(uow)
     assert any(k[1] == "deadline" for k in kept)  # registered ones past their deadline
     await asyncio.to_thread(downgrade, database_url, "0165")
     assert not {"status_tally", "hazard_tally"} & await _tables(database_url)
     await asyncio.to_thread(upgrade, database_url)
     assert {"status_tally", "hazard_tally"} <= await _tables(database_url)
-    assert await _counters(uow) == kept
+    assert await counters(uow) == kept
     async with uow() as u:
         assert await compute_status(u.session, NOW, rules=RULES) == await compute_status(
             u.session, NOW, rules=RULES, scan=True)

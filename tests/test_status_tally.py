@@ -169,6 +169,14 @@ async def _op(uow: UowFactory, life: LifecycleService, verify: VerificationServi
         await _import(uow, c, hid, choice, now)
 
 
+
+async def counters(uow: UowFactory) -> set[tuple[Any, ...]]:
+    """The status's non-zero counters as rows ``(scope_id, kind, grain, day, a, b, n)``."""
+    async with uow() as u:
+        rows = (await u.session.exec(text(  # type: ignore[call-overload]
+            "SELECT scope_id, kind, grain, day, a, b, n FROM status_tally WHERE n <> 0"))).all()
+    return {tuple(r) for r in rows}
+
 @settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
@@ -205,18 +213,12 @@ async def test_rebuild_gives_the_counters_kept_by_the_writes(uow: UowFactory) ->
     await _import(uow, c, hid, 0, START)
     await _move(uow, c, hid, 1, START)
 
-    async def counters() -> set[tuple[Any, ...]]:
-        async with uow() as u:
-            rows = (await u.session.exec(text(  # type: ignore[call-overload]
-                "SELECT scope_id, kind, grain, day, a, b, n FROM status_tally WHERE n <> 0"))).all()
-        return {tuple(r) for r in rows}
-
-    kept = await counters()
+    kept = await counters(uow)
     assert kept
     async with uow() as u:
         await u.session.run_sync(lambda s: rebuild(s.connection()))
         await u.commit()
-    assert await counters() == kept
+    assert await counters(uow) == kept
 
 
 #: Core writes to the tables the tallies follow; each file allowed here calls ``storage.tally.touch``
@@ -268,13 +270,7 @@ async def test_two_transactions_bumping_the_same_counters_lose_nothing(uow: UowF
         await first.commit()
         await asyncio.wait_for(task, 60)
 
-    async def counters() -> set[tuple[Any, ...]]:
-        async with uow() as u:
-            rows = (await u.session.exec(text(  # type: ignore[call-overload]
-                "SELECT scope_id, kind, grain, day, a, b, n FROM status_tally WHERE n <> 0"))).all()
-        return {tuple(r) for r in rows}
-
-    kept = await counters()
+    kept = await counters(uow)
     async with uow() as u:
         registered = (await u.session.exec(text(  # type: ignore[call-overload]
             "SELECT sum(n) FROM status_tally WHERE scope_id = 0 AND kind = 'state' AND a = 'registered'"))).one()[0]
@@ -282,7 +278,7 @@ async def test_two_transactions_bumping_the_same_counters_lose_nothing(uow: UowF
     async with uow() as u:
         await u.session.run_sync(lambda s: rebuild(s.connection()))
         await u.commit()
-    assert await counters() == kept
+    assert await counters(uow) == kept
 
 
 async def test_a_unit_added_later_counts_the_hazards_already_naming_it(uow: UowFactory) -> None:
