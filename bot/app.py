@@ -38,13 +38,15 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def build_dispatcher(
-    core: Core, storage: BaseStorage | None = None, guards: Sequence[BaseMiddleware] = ()
+    core: Core, storage: BaseStorage | None = None, guards: Sequence[BaseMiddleware] = (), *, later: bool = False
 ) -> Dispatcher:
     """The dispatcher with every router and middleware; ``core`` is injected into handlers.
 
     ``storage``: FSM storage (Redis when several instances run, see ``bot.shared_state``).
     ``guards``: outer update middlewares that may drop an update before anything else runs
     (exactly-once claim, per-chat throttle); the run modes pass them, the terminal does not.
+    ``later``: build only the routers a first update meets (``handlers.build_root_router``); the run modes
+    pass it and then ``finish_start``.
     """
     from bot.middlewares import install_middlewares
     from handlers import build_root_router
@@ -60,10 +62,23 @@ def build_dispatcher(
     from handlers.errors import RefusalScope
 
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
-    dp.include_router(build_root_router())
+    dp.include_router(build_root_router(later=later))
     from bot.inline_filters import inline_plain_filters
 
     inline_plain_filters(dp)
     return dp
 
 
+async def finish_start(dp: Dispatcher, core: Core) -> None:
+    """What ``hazardbot run`` leaves until it serves (issue 19 item 5, start-up time): the routers
+    ``build_dispatcher(later=True)`` did not build and every service, one at a time, so that an update arriving
+    meanwhile waits for one step at most. Nothing here changes what an update gets: each piece is otherwise
+    built by the first update that needs it."""
+    import asyncio
+
+    from handlers import load_later
+
+    await load_later(dp)
+    for name in core.services.names():
+        getattr(core.services, name)
+        await asyncio.sleep(0)
