@@ -69,16 +69,25 @@ def build_dispatcher(
     return dp
 
 
-async def finish_start(dp: Dispatcher, core: Core) -> None:
+#: seconds ``finish_start`` waits before building what is left: the updates a restart finds waiting (Telegram
+#: sends them as soon as the bot serves) are answered first, each loading only what it needs
+FINISH_AFTER = 1.0
+
+
+async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTER) -> None:
     """What ``hazardbot run`` leaves until it serves (issue 19 item 5, start-up time): the routers
-    ``build_dispatcher(later=True)`` did not build and every service, one at a time, so that an update arriving
-    meanwhile waits for one step at most. Nothing here changes what an update gets: each piece is otherwise
-    built by the first update that needs it."""
+    ``build_dispatcher(later=True)`` did not build and every service, one at a time after ``after`` seconds, so
+    that an update arriving meanwhile waits for one step at most. Nothing here changes what an update gets: each
+    piece is otherwise built by the first update that needs it. Then the garbage collector that ``bot.cli.main``
+    paused for the start-up runs again."""
     import asyncio
+    import gc
 
     from handlers import load_later
 
+    await asyncio.sleep(after)
     await load_later(dp)
     for name in core.services.names():
         getattr(core.services, name)
         await asyncio.sleep(0)
+    gc.enable()

@@ -45,7 +45,7 @@ async def test_a_dispatcher_built_later_answers_as_the_whole_one(harness: Harnes
         assert chat.last_text() == eager.last_text(), text
     assert not later.pending
 
-    await finish_start(lazy, harness.core)
+    await finish_start(lazy, harness.core, after=0)
     assert all(name in vars(harness.core.services) for name in harness.core.services.names())
 
 
@@ -53,7 +53,7 @@ async def test_a_dispatcher_built_later_answers_as_the_whole_one(harness: Harnes
 async def test_finish_start_builds_every_router_in_order(harness: Harness) -> None:
     lazy = build_dispatcher(harness.core, later=True)
     later = later_routers(lazy)
-    await finish_start(lazy, harness.core)
+    await finish_start(lazy, harness.core, after=0)
     assert not later.pending
     assert sorted(lazy.resolve_used_update_types()) == sorted(USED_UPDATE_TYPES)
     whole = [r.name for r in harness.dp.chain_tail][1:]  # the dispatcher's own name is its id
