@@ -59,16 +59,23 @@ class Services:
     its code (issue 19 item 5). ``hazardbot run`` builds them all once it serves (``bot.app.finish_start``)."""
 
     def __init__(
-        self, settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
+        self, settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules | None,
         actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
     ) -> None:
-        self._settings, self._uow, self._photo_store, self._clock, self._rules = settings, uow, photo_store, clock, rules
-        self._actors, self._reminders = actors, reminders
+        self._settings, self._uow, self._photo_store, self._clock = settings, uow, photo_store, clock
+        self._given_rules, self._actors, self._reminders = rules, actors, reminders
 
     @classmethod
     def names(cls) -> list[str]:
         """Every service's attribute name (``bot.app.finish_start`` builds them all once the bot serves)."""
-        return [name for name, value in vars(cls).items() if isinstance(value, cached_property) and name[0] != "_"]
+        return [name for name, value in vars(cls).items()
+                if isinstance(value, cached_property) and name[0] != "_" and name != "rules"]
+
+    @cached_property
+    def rules(self) -> StatusRules:
+        """The zone, campaign and working-day calendar every service shares (``status_rules`` unless given); built
+        on first use too: its module loads most of the tables."""
+        return self._given_rules if self._given_rules is not None else status_rules(self._clock, self._reminders or ReminderSettings())
 
     @cached_property
     def _sheets(self) -> Any:
@@ -98,7 +105,7 @@ class Services:
     def forms(self) -> FormService:
         from bot.services.forms import FormService
 
-        return FormService(self._uow, self._clock, self._settings, self.evidence, campaign=self._rules.campaign,
+        return FormService(self._uow, self._clock, self._settings, self.evidence, campaign=self.rules.campaign,
                            lifecycle=self.lifecycle, verification=self.verification)
 
     @cached_property
@@ -111,13 +118,13 @@ class Services:
     def reports(self) -> ReportService:
         from bot.services.reports import ReportService
 
-        return ReportService(self._uow, self._clock, self._rules, self._settings.district_code, self._sheets)
+        return ReportService(self._uow, self._clock, self.rules, self._settings.district_code, self._sheets)
 
     @cached_property
     def plans(self) -> PlanService:
         from bot.services.plans import PlanService
 
-        return PlanService(self._uow, self._clock, self._rules.campaign)
+        return PlanService(self._uow, self._clock, self.rules.campaign)
 
     @cached_property
     def evidence(self) -> EvidenceService:
@@ -136,7 +143,7 @@ class Services:
     def work_reports(self) -> WorkReportService:
         from reminders.submissions import WorkReportService
 
-        return WorkReportService(self._uow, self._clock, self._file_store, earliest=self._rules.campaign.issued)
+        return WorkReportService(self._uow, self._clock, self._file_store, earliest=self.rules.campaign.issued)
 
     @cached_property
     def lifecycle(self) -> LifecycleService:
@@ -222,7 +229,7 @@ class Services:
 
         r = self._reminders
         lookback = (r.lookback_end_day, r.lookback_report_days) if r else (15, 7)
-        return InboxService(self._uow, self._file_store, self._clock, self._rules, *lookback)
+        return InboxService(self._uow, self._file_store, self._clock, self.rules, *lookback)
 
     @cached_property
     def search(self) -> SearchService:  # /find by any field (issue 16)
@@ -240,8 +247,12 @@ class Core:
     clock: Clock  # carries the zone (HAZARDBOT_TIMEZONE): every "today" is ``clock.today()``
     services: Services
     reminders: ReminderSettings  # HAZARDBOT_REMINDERS_*, read once here
-    rules: StatusRules  # zone, campaign and working-day calendar, built once from the two settings
     actors: ActorCache[Actor] | None = None  # who sent an update, cached (kept in step across instances by shared_state)
+
+    @property
+    def rules(self) -> StatusRules:
+        """Zone, campaign and working-day calendar, built once from the two settings (``Services.rules``)."""
+        return self.services.rules
 
 
 def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
@@ -254,10 +265,10 @@ def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
 
 
 def build_services(
-    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
+    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules | None,
     actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
 ) -> Services:
-    """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
+    """Every service on one database; ``rules``: zone, campaign and calendar (none: ``status_rules``); ``actors``: the
     cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
     dates; default: their defaults). What units submit is kept in its own store, ``<photo dir>/submission-files``.
     Each service is built when first used (``Services``)."""
@@ -298,8 +309,7 @@ async def open_core(
         actors: ActorCache[Actor] = ActorCache(settings.actor_cache_seconds)
         watch_role_changes(engine, actors)
         reminders = reminders or ReminderSettings()
-        rules = status_rules(clock, reminders)
-        services = build_services(settings, uow, photo_store, clock, rules, actors, reminders)
-        yield Core(settings, engine, uow, photo_store, clock, services, reminders, rules, actors)
+        services = build_services(settings, uow, photo_store, clock, None, actors, reminders)
+        yield Core(settings, engine, uow, photo_store, clock, services, reminders, actors)
     finally:
         await engine.dispose()
