@@ -4,7 +4,10 @@ the same builders with a test database."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -52,6 +55,9 @@ def build_dispatcher(
     from handlers import build_root_router
 
     dp = Dispatcher(storage=storage or MemoryStorage(), core=core, services=core.services)
+    if later:
+        dp[IN_FLIGHT] = InFlight()
+        dp.update.outer_middleware(dp[IN_FLIGHT])
     if core.settings.max_concurrent_updates:  # first: the guards already use the database
         from bot.concurrency import UpdateLimit
 
@@ -69,25 +75,49 @@ def build_dispatcher(
     return dp
 
 
-#: seconds ``finish_start`` waits before building what is left: the updates a restart finds waiting (Telegram
-#: sends them as soon as the bot serves) are answered first, each loading only what it needs
+IN_FLIGHT = "in_flight"  # the dispatcher's ``InFlight`` when built with ``later``
+
+
+class InFlight(BaseMiddleware):
+    """Counts the updates being handled, so that ``finish_start`` builds what is left only while none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last = 0.0  # ``time.monotonic()`` when the last update was done
+
+    async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        self.count += 1
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            self.last = time.monotonic()
+
+    async def quiet(self, seconds: float) -> None:
+        """Return once no update has been handled for ``seconds``."""
+        while (wait := self.last + seconds - time.monotonic()) > 0 or self.count:
+            await asyncio.sleep(max(wait, 0.02))
+
+
+#: seconds without an update before ``finish_start`` builds what is left: the updates a restart finds waiting
+#: (Telegram sends them as soon as the bot serves) are answered first, each loading only what it needs
 FINISH_AFTER = 1.0
 
 
 async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTER) -> None:
     """What ``hazardbot run`` leaves until it serves (issue 19 item 5, start-up time): the routers
-    ``build_dispatcher(later=True)`` did not build and every service, one at a time after ``after`` seconds, so
-    that an update arriving meanwhile waits for one step at most. Nothing here changes what an update gets: each
-    piece is otherwise built by the first update that needs it. Then the garbage collector that ``bot.cli.main``
-    paused for the start-up runs again."""
-    import asyncio
+    ``build_dispatcher(later=True)`` did not build and every service, one at a time once no update has come for
+    ``after`` seconds, each step only while no update is being handled. Nothing here changes what an update gets:
+    each piece is otherwise built by the first update that needs it. Then the garbage collector that
+    ``bot.cli.main`` paused for the start-up runs again."""
     import gc
 
     from handlers import load_later
 
-    await asyncio.sleep(after)
-    await load_later(dp)
+    in_flight: InFlight = dp[IN_FLIGHT]
+    await in_flight.quiet(after)
+    await load_later(dp, pause=lambda: in_flight.quiet(0))
     for name in core.services.names():
+        await in_flight.quiet(0)
         getattr(core.services, name)
-        await asyncio.sleep(0)
     gc.enable()

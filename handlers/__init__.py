@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Router
@@ -56,7 +57,9 @@ class LaterRouters(Router):
         self.pending = list(modules)
 
     def load_next(self) -> None:
-        """Import and include the next pending module's router."""
+        """Import and include the next pending module's router (nothing when none is left)."""
+        if not self.pending:
+            return
         router = importlib.import_module(self.pending[0]).router()
         inline_plain_filters(router)  # what ``bot.app.build_dispatcher`` does for the routers it finds built
         self.include_router(router)
@@ -83,13 +86,14 @@ def build_root_router(*, later: bool = False) -> Router:
     return root
 
 
-async def load_later(router: Router) -> None:
-    """Build the routers ``build_root_router(later=True)`` left for later, one module at a time, letting updates
-    that arrive meanwhile be handled between two modules."""
+async def load_later(router: Router, pause: Callable[[], Awaitable[None]] = lambda: asyncio.sleep(0)) -> None:
+    """Build the routers ``build_root_router(later=True)`` left for later, one module at a time, awaiting
+    ``pause()`` before each (default: one turn of the event loop), so that updates arriving meanwhile are
+    handled between two modules."""
     for child in router.sub_routers:
         if isinstance(child, LaterRouters):
             while child.pending:
+                await pause()
                 child.load_next()
-                await asyncio.sleep(0)
         else:
-            await load_later(child)
+            await load_later(child, pause)
