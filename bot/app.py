@@ -83,7 +83,7 @@ class InFlight(BaseMiddleware):
 
     def __init__(self) -> None:
         self.count = 0
-        self.last = 0.0  # ``time.monotonic()`` when the last update was done
+        self.last = time.monotonic()  # when the last update was done; at first, when the dispatcher was built
 
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         self.count += 1
