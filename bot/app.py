@@ -93,31 +93,37 @@ class InFlight(BaseMiddleware):
             self.count -= 1
             self.last = time.monotonic()
 
-    async def quiet(self, seconds: float) -> None:
-        """Return once no update has been handled for ``seconds``."""
-        while (wait := self.last + seconds - time.monotonic()) > 0 or self.count:
+    async def quiet(self, seconds: float, until: float) -> None:
+        """Return once no update has been handled for ``seconds``, or at ``until`` (``time.monotonic()``) at the
+        latest: a bot that is never idle still finishes its start."""
+        while ((wait := self.last + seconds - time.monotonic()) > 0 or self.count) and time.monotonic() < until:
             await asyncio.sleep(max(wait, 0.02))
 
 
 #: seconds without an update before ``finish_start`` builds what is left: the updates a restart finds waiting
 #: (Telegram sends them as soon as the bot serves) are answered first, each loading only what it needs
 FINISH_AFTER = 1.0
+#: seconds after which ``finish_start`` goes on even while updates keep coming
+FINISH_BY = 10.0
 
 
 async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTER) -> None:
     """What ``hazardbot run`` leaves until it serves (issue 19 item 5, start-up time): the routers
     ``build_dispatcher(later=True)`` did not build and every service, one at a time once no update has come for
-    ``after`` seconds, each step only while no update is being handled. Nothing here changes what an update gets:
-    each piece is otherwise built by the first update that needs it. Then the garbage collector that
-    ``bot.cli.main`` paused for the start-up runs again."""
+    ``after`` seconds, each step only while no update is being handled (all the same after ``FINISH_BY``
+    seconds). Nothing here changes what an update gets: each piece is otherwise built by the first update that
+    needs it. Then the garbage collector that ``bot.cli.main`` paused for the start-up runs again."""
     import gc
 
     from handlers import load_later
 
     in_flight: InFlight = dp[IN_FLIGHT]
-    await in_flight.quiet(after)
-    await load_later(dp, pause=lambda: in_flight.quiet(0))
-    for name in core.services.names():
-        await in_flight.quiet(0)
-        getattr(core.services, name)
-    gc.enable()
+    by = time.monotonic() + max(after, FINISH_BY)
+    try:
+        await in_flight.quiet(after, by)
+        await load_later(dp, pause=lambda: in_flight.quiet(0, by))
+        for name in core.services.names():
+            await in_flight.quiet(0, by)
+            getattr(core.services, name)
+    finally:
+        gc.enable()
