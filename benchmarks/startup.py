@@ -10,7 +10,8 @@ each against an anchor in the same run, interleaved.
 2. ``hazardbot run --webhook`` against ``benchmarks/bare_webhook_bot.py`` (aiogram, one echo handler, the same
    webhook server): seconds from the process's spawn until its answer to a first ``/start`` POSTed to the
    webhook came back (polling the port every 20 ms), both talking to an in-process Bot API stand-in.
-   Goal: ≤ 1.2 × the bare bot.
+   Goal: ≤ 1.2 × the bare bot. Also the CPU seconds each process had used by its answer (``/proc``): on a
+   machine other work keeps busy the wall times spread widely, the CPU much less.
 
 ``--small``: 2 rounds, the commands ``--help``, ``invite`` and ``export`` only (about a minute on a quiet
 machine). Appends a record to ``benchmarks/RESULTS-perf.md`` with the load average.
@@ -68,9 +69,17 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s ({min(values):.2f}–{max(values):.2f})"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process ``pid`` has used so far (Linux ``/proc``): what a busy machine
+    changes far less than wall time, which also counts the time other processes held the two cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def first_answer(args: list[str], env: dict[str, str], port: int, http: aiohttp.ClientSession,
-                       body: str) -> float:
-    """Seconds from spawning ``args`` until a POST of ``body`` to its webhook was answered 200."""
+                       body: str) -> tuple[float, float]:
+    """Wall seconds from spawning ``args`` until a POST of ``body`` to its webhook was answered 200, and the CPU
+    seconds the process had used by then."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -82,7 +91,7 @@ async def first_answer(args: list[str], env: dict[str, str], port: int, http: ai
                         "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
                     await response.read()
                     if response.status == 200:
-                        return time.perf_counter() - start
+                        return time.perf_counter() - start, cpu_seconds(proc.pid)
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.02)
@@ -95,7 +104,7 @@ async def run_first_update(tmp: Path, db_url: str, rounds: int) -> dict[str, lis
     from bot.updates import UpdateFactory
     from tests.botapi_standin import fake_api, free_port
 
-    out: dict[str, list[float]] = {"project": [], "bare": []}
+    out: dict[str, list[float]] = {"project": [], "bare": [], "project cpu": [], "bare cpu": []}
     async with fake_api() as (_telegram, api_url):
         http = aiohttp.ClientSession()
         base = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -113,9 +122,10 @@ async def run_first_update(tmp: Path, db_url: str, rounds: int) -> dict[str, lis
                     else:
                         args = [sys.executable, "-m", "bot", "run", "--webhook", "https://bench.example/webhook",
                                 "--listen", f"127.0.0.1:{port}"]
-                    seconds = await first_answer(args, env, port, http, body)
+                    seconds, cpu = await first_answer(args, env, port, http, body)
                     out[kind].append(seconds)
-                    print(f"first answer round {r} {kind:7} {seconds:.2f} s", flush=True)
+                    out[f"{kind} cpu"].append(cpu)
+                    print(f"first answer round {r} {kind:7} {seconds:.2f} s, CPU {cpu:.2f} s", flush=True)
         finally:
             await http.close()
     return out
@@ -147,10 +157,13 @@ def main(args: argparse.Namespace) -> None:
         lines.append(f"| `{label}` | {spread(values)} | {statistics.median(values) / anchor:.1f} | "
                      f"{'—' if label == 'anchor' else ('**yes**' if aiogram[label] else 'no')} |")
     ratios = [p / b for p, b in zip(first["project"], first["bare"], strict=True)]
+    cpu_ratios = [p / b for p, b in zip(first["project cpu"], first["bare cpu"], strict=True)]
     lines.append("")
     lines.append(f"First answer after spawn: `hazardbot run --webhook` {spread(first['project'])}, bare aiogram "
                  f"{spread(first['bare'])}; ratio {statistics.median(ratios):.2f} × "
-                 f"({min(ratios):.2f}–{max(ratios):.2f}), goal ≤ 1.2 ×.")
+                 f"({min(ratios):.2f}–{max(ratios):.2f}), goal ≤ 1.2 ×. CPU used by then: "
+                 f"{spread(first['project cpu'])} against {spread(first['bare cpu'])}; ratio "
+                 f"{statistics.median(cpu_ratios):.2f} × ({min(cpu_ratios):.2f}–{max(cpu_ratios):.2f}).")
     lines.append(f"Load average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (2 cores).")
     text = "\n".join(lines)
     print(text)

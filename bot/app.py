@@ -4,7 +4,10 @@ the same builders with a test database."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -38,18 +41,23 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def build_dispatcher(
-    core: Core, storage: BaseStorage | None = None, guards: Sequence[BaseMiddleware] = ()
+    core: Core, storage: BaseStorage | None = None, guards: Sequence[BaseMiddleware] = (), *, later: bool = False
 ) -> Dispatcher:
     """The dispatcher with every router and middleware; ``core`` is injected into handlers.
 
     ``storage``: FSM storage (Redis when several instances run, see ``bot.shared_state``).
     ``guards``: outer update middlewares that may drop an update before anything else runs
     (exactly-once claim, per-chat throttle); the run modes pass them, the terminal does not.
+    ``later``: build only the routers a first update meets (``handlers.build_root_router``); the run modes
+    pass it and then ``finish_start``.
     """
     from bot.middlewares import install_middlewares
     from handlers import build_root_router
 
     dp = Dispatcher(storage=storage or MemoryStorage(), core=core, services=core.services)
+    if later:
+        dp[IN_FLIGHT] = InFlight()
+        dp.update.outer_middleware(dp[IN_FLIGHT])
     if core.settings.max_concurrent_updates:  # first: the guards already use the database
         from bot.concurrency import UpdateLimit
 
@@ -60,10 +68,62 @@ def build_dispatcher(
     from handlers.errors import RefusalScope
 
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
-    dp.include_router(build_root_router())
+    dp.include_router(build_root_router(later=later))
     from bot.inline_filters import inline_plain_filters
 
     inline_plain_filters(dp)
     return dp
 
 
+IN_FLIGHT = "in_flight"  # the dispatcher's ``InFlight`` when built with ``later``
+
+
+class InFlight(BaseMiddleware):
+    """Counts the updates being handled, so that ``finish_start`` builds what is left only while none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last = time.monotonic()  # when the last update was done; at first, when the dispatcher was built
+
+    async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        self.count += 1
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            self.last = time.monotonic()
+
+    async def quiet(self, seconds: float, until: float) -> None:
+        """Return once no update has been handled for ``seconds``, or at ``until`` (``time.monotonic()``) at the
+        latest: a bot that is never idle still finishes its start."""
+        while ((wait := self.last + seconds - time.monotonic()) > 0 or self.count) and time.monotonic() < until:
+            await asyncio.sleep(max(wait, 0.02))
+
+
+#: seconds without an update before ``finish_start`` builds what is left: the updates a restart finds waiting
+#: (Telegram sends them as soon as the bot serves) are answered first, each loading only what it needs
+FINISH_AFTER = 1.0
+#: seconds after which ``finish_start`` goes on even while updates keep coming
+FINISH_BY = 10.0
+
+
+async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTER) -> None:
+    """What ``hazardbot run`` leaves until it serves (issue 19 item 5, start-up time): the routers
+    ``build_dispatcher(later=True)`` did not build and every service, one at a time once no update has come for
+    ``after`` seconds, each step only while no update is being handled (all the same after ``FINISH_BY``
+    seconds). Nothing here changes what an update gets: each piece is otherwise built by the first update that
+    needs it. Then the garbage collector that ``bot.cli.main`` paused for the start-up runs again."""
+    import gc
+
+    from handlers import load_later
+
+    in_flight: InFlight = dp[IN_FLIGHT]
+    by = time.monotonic() + max(after, FINISH_BY)
+    try:
+        await in_flight.quiet(after, by)
+        await load_later(dp, pause=lambda: in_flight.quiet(0, by))
+        for name in core.services.names():
+            await in_flight.quiet(0, by)
+            getattr(core.services, name)
+    finally:
+        gc.enable()

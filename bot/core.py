@@ -7,82 +7,244 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaign import campaign_of
-from bot.channels import TELEGRAM, ChannelAddress
 from bot.clock import Clock, system_clock
-from bot.services.acceptance_documents import AcceptanceDocumentService
 from bot.services.actor_cache import ActorCache, watch_role_changes
-from bot.services.actors import Actor, UserService
-from bot.services.admin import AdminService
-from bot.services.closure_checks import ClosureCheckService
-from bot.services.closure_return import ClosureReturnService
-from bot.services.correction_service import CorrectionService
-from bot.services.deadlines import DeadlineService
-from bot.services.documents import DocumentService
-from bot.services.evidence import EvidenceService
-from bot.services.find import FindService
-from bot.services.forms import FormService
-from bot.services.hazard_search import SearchService
-from bot.services.inbox import InboxService
-from bot.services.invites import InviteService
-from bot.services.lifecycle_service import LifecycleService
-from bot.services.office_batch import OfficeBatchService
-from bot.services.photos import PhotoService
-from bot.services.plans import PlanService
-from bot.services.rank_subscriptions import RankSubscriptionService
-from bot.services.reports import ReportService
-from bot.services.summary import StatusRules
-from bot.services.supervision import SupervisionService
-from bot.services.tipoffs import TipOffService
-from bot.services.verification import VerificationService
 from bot.settings import Settings
-from reminders.calendar import WorkCalendar
-from reminders.contacts import ContactService
 from reminders.settings import ReminderSettings
-from reminders.submissions import WorkReportService
 from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
 from storage.registry import sync_units
+
+if TYPE_CHECKING:
+    from bot.services.acceptance_documents import AcceptanceDocumentService
+    from bot.services.actors import Actor, UserService
+    from bot.services.admin import AdminService
+    from bot.services.closure_checks import ClosureCheckService
+    from bot.services.closure_return import ClosureReturnService
+    from bot.services.correction_service import CorrectionService
+    from bot.services.deadlines import DeadlineService
+    from bot.services.documents import DocumentService
+    from bot.services.evidence import EvidenceService
+    from bot.services.find import FindService
+    from bot.services.forms import FormService
+    from bot.services.hazard_search import SearchService
+    from bot.services.inbox import InboxService
+    from bot.services.invites import InviteService
+    from bot.services.lifecycle_service import LifecycleService
+    from bot.services.office_batch import OfficeBatchService
+    from bot.services.photos import PhotoService
+    from bot.services.plans import PlanService
+    from bot.services.rank_subscriptions import RankSubscriptionService
+    from bot.services.reports import ReportService
+    from bot.services.summary import StatusRules
+    from bot.services.supervision import SupervisionService
+    from bot.services.tipoffs import TipOffService
+    from bot.services.verification import VerificationService
+    from reminders.contacts import ContactService
+    from reminders.submissions import WorkReportService
 
 # what units submit (bot.services.inbox) and the acceptance documents (bot.services.acceptance_documents), under
 # the photo directory
 FILES_SUBDIR = "submission-files"
 
 
-@dataclass
 class Services:
-    """Every use case, bound to one database and clock."""
+    """Every use case, bound to one database and clock; each is built when first asked for (``services.forms``)
+    and then kept. The service modules are imported there, not at the top of this module: together with the
+    tables and libraries they load (xlsxwriter, Pillow, …) they cost about a quarter of a second of CPU, which
+    ``hazardbot run`` would otherwise spend before it answers its first update, and ``invite`` before it prints
+    its code (issue 19 item 5). ``hazardbot run`` builds them all once it serves (``bot.app.finish_start``)."""
 
-    users: UserService
-    invites: InviteService
-    forms: FormService
-    photos: PhotoService
-    reports: ReportService
-    plans: PlanService
-    evidence: EvidenceService
-    contacts: ContactService
-    work_reports: WorkReportService
-    lifecycle: LifecycleService
-    verification: VerificationService
-    find: FindService
-    admin: AdminService
-    rank_subscriptions: RankSubscriptionService
-    tipoffs: TipOffService
-    documents: DocumentService
-    deadlines: DeadlineService
-    supervision: SupervisionService
-    closure_return: ClosureReturnService
-    closure_checks: ClosureCheckService
-    corrections: CorrectionService
-    office_batch: OfficeBatchService
-    inbox: InboxService
-    search: SearchService  # /find by any field (issue 16)
-    acceptance_documents: AcceptanceDocumentService  # 整改验收材料, in the file store (issue 18)
+    def __init__(
+        self, settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules | None,
+        actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
+    ) -> None:
+        self._settings, self._uow, self._photo_store, self._clock = settings, uow, photo_store, clock
+        self._given_rules, self._actors, self._reminders = rules, actors, reminders
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every service's attribute name (``bot.app.finish_start`` builds them all once the bot serves)."""
+        return [name for name, value in vars(cls).items()
+                if isinstance(value, cached_property) and name[0] != "_" and name != "rules"]
+
+    @cached_property
+    def rules(self) -> StatusRules:
+        """The zone, campaign and working-day calendar every service shares (``status_rules`` unless given); built
+        on first use too: its module loads most of the tables."""
+        return self._given_rules if self._given_rules is not None else status_rules(self._clock, self._reminders or ReminderSettings())
+
+    @cached_property
+    def _sheets(self) -> Any:
+        return self._settings.sheet_parser()
+
+    @cached_property
+    def _file_store(self) -> PhotoStore:
+        # beside the photos' shards (which the photo prune alone walks), so it is shared between instances and backed
+        # up with them without another setting
+        return FileSystemPhotoStore(self._settings.effective_photo_dir / FILES_SUBDIR)
+
+    @cached_property
+    def users(self) -> UserService:
+        from bot.channels import TELEGRAM, ChannelAddress
+        from bot.services.actors import UserService
+
+        admins = [ChannelAddress(TELEGRAM, str(i)) for i in self._settings.admin_ids]
+        return UserService(self._uow, admins, self._actors or ActorCache(ttl=0))
+
+    @cached_property
+    def invites(self) -> InviteService:
+        from bot.services.invites import InviteService
+
+        return InviteService(self._uow, self._settings.invite_ttl_days)
+
+    @cached_property
+    def forms(self) -> FormService:
+        from bot.services.forms import FormService
+
+        return FormService(self._uow, self._clock, self._settings, self.evidence, campaign=self.rules.campaign,
+                           lifecycle=self.lifecycle, verification=self.verification)
+
+    @cached_property
+    def photos(self) -> PhotoService:
+        from bot.services.photos import PhotoService
+
+        return PhotoService(self._uow, self._photo_store)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from bot.services.reports import ReportService
+
+        return ReportService(self._uow, self._clock, self.rules, self._settings.district_code, self._sheets)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        from bot.services.plans import PlanService
+
+        return PlanService(self._uow, self._clock, self.rules.campaign)
+
+    @cached_property
+    def evidence(self) -> EvidenceService:
+        from bot.services.evidence import EvidenceService
+
+        s = self._settings
+        return EvidenceService(self._uow, self._photo_store, self._clock, s.district_centre, s.photo_gps_radius_km)
+
+    @cached_property
+    def contacts(self) -> ContactService:
+        from reminders.contacts import ContactService
+
+        return ContactService(self._uow, self._sheets)
+
+    @cached_property
+    def work_reports(self) -> WorkReportService:
+        from reminders.submissions import WorkReportService
+
+        return WorkReportService(self._uow, self._clock, self._file_store, earliest=self.rules.campaign.issued)
+
+    @cached_property
+    def lifecycle(self) -> LifecycleService:
+        from bot.services.lifecycle_service import LifecycleService
+
+        return LifecycleService(self._uow, self._clock, self._settings.district_code, self.evidence)
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        from bot.services.verification import VerificationService
+
+        return VerificationService(self._uow, self._clock)
+
+    @cached_property
+    def find(self) -> FindService:
+        from bot.services.find import FindService
+
+        return FindService(self._uow, self._clock)
+
+    @cached_property
+    def admin(self) -> AdminService:
+        from bot.services.admin import AdminService
+
+        return AdminService(self._uow, self.invites)
+
+    @cached_property
+    def rank_subscriptions(self) -> RankSubscriptionService:
+        from bot.services.rank_subscriptions import RankSubscriptionService
+
+        return RankSubscriptionService(self._uow, self._clock)
+
+    @cached_property
+    def tipoffs(self) -> TipOffService:
+        from bot.services.tipoffs import TipOffService
+
+        return TipOffService(self._uow, self._clock, self._settings, self.forms, self._photo_store, self.evidence)
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        from bot.services.documents import DocumentService
+
+        return DocumentService(self._uow, self._photo_store, self._clock, self.find, self._file_store)
+
+    @cached_property
+    def deadlines(self) -> DeadlineService:
+        from bot.services.deadlines import DeadlineService
+
+        return DeadlineService(self._uow, self._clock, self.forms)
+
+    @cached_property
+    def supervision(self) -> SupervisionService:
+        from bot.services.supervision import SupervisionService
+
+        return SupervisionService(self._uow, self._clock, self.forms)
+
+    @cached_property
+    def closure_return(self) -> ClosureReturnService:
+        from bot.services.closure_return import ClosureReturnService
+
+        return ClosureReturnService(self._uow, self._clock, self.forms)
+
+    @cached_property
+    def closure_checks(self) -> ClosureCheckService:
+        from bot.services.closure_checks import ClosureCheckService
+
+        return ClosureCheckService(self._uow, self._clock, self.forms)
+
+    @cached_property
+    def corrections(self) -> CorrectionService:
+        from bot.services.correction_service import CorrectionService
+
+        return CorrectionService(self._uow, self._clock, self.forms)
+
+    @cached_property
+    def office_batch(self) -> OfficeBatchService:
+        from bot.services.office_batch import OfficeBatchService
+
+        return OfficeBatchService(self._uow, self.lifecycle)
+
+    @cached_property
+    def inbox(self) -> InboxService:
+        from bot.services.inbox import InboxService
+
+        r = self._reminders
+        lookback = (r.lookback_end_day, r.lookback_report_days) if r else (15, 7)
+        return InboxService(self._uow, self._file_store, self._clock, self.rules, *lookback)
+
+    @cached_property
+    def search(self) -> SearchService:  # /find by any field (issue 16)
+        from bot.services.hazard_search import SearchService
+
+        return SearchService(self._uow, self._clock)
+
+    @cached_property
+    def acceptance_documents(self) -> AcceptanceDocumentService:  # 整改验收材料, in the file store (issue 18)
+        from bot.services.acceptance_documents import AcceptanceDocumentService
+
+        return AcceptanceDocumentService(self._uow, self._file_store, self.find)
 
 
 @dataclass
@@ -94,63 +256,33 @@ class Core:
     clock: Clock  # carries the zone (HAZARDBOT_TIMEZONE): every "today" is ``clock.today()``
     services: Services
     reminders: ReminderSettings  # HAZARDBOT_REMINDERS_*, read once here
-    rules: StatusRules  # zone, campaign and working-day calendar, built once from the two settings
     actors: ActorCache[Actor] | None = None  # who sent an update, cached (kept in step across instances by shared_state)
+
+    @property
+    def rules(self) -> StatusRules:
+        """Zone, campaign and working-day calendar, built once from the two settings (``Services.rules``)."""
+        return self.services.rules
 
 
 def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:
     """The zone (the clock's), the campaign and the working-day calendar of this deployment."""
+    from bot.campaign import campaign_of
+    from bot.services.summary import StatusRules
+    from reminders.calendar import WorkCalendar
+
     return StatusRules(clock.tz, campaign_of(reminders), WorkCalendar.from_file(reminders.holidays_file))
 
 
 def build_services(
-    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules,
+    settings: Settings, uow: UowFactory, photo_store: PhotoStore, clock: Clock, rules: StatusRules | None,
     actors: ActorCache[Actor] | None = None, reminders: ReminderSettings | None = None,
 ) -> Services:
-    """Every service on one database; ``rules``: zone, campaign and calendar (``status_rules``); ``actors``: the
+    """Every service on one database; ``rules``: zone, campaign and calendar (none: ``status_rules``); ``actors``: the
     cache of who sent an update (none: no caching); ``reminders``: the reminders' settings (the inbox's due
     dates; default: their defaults). What units submit and the acceptance documents of rectification reports are
-    kept in their own store, ``<photo dir>/submission-files``."""
-    photos = PhotoService(uow, photo_store)
-    evidence = EvidenceService(uow, photo_store, clock, settings.district_centre, settings.photo_gps_radius_km)
-    invites = InviteService(uow, settings.invite_ttl_days)
-    lifecycle = LifecycleService(uow, clock, settings.district_code, evidence)
-    verification = VerificationService(uow, clock)
-    forms = FormService(uow, clock, settings, evidence, campaign=rules.campaign, lifecycle=lifecycle,
-                        verification=verification)
-    sheets = settings.sheet_parser()
-    find = FindService(uow, clock)
-    # beside the photos' shards (which the photo prune alone walks), so it is shared between instances and backed
-    # up with them without another setting
-    file_store = FileSystemPhotoStore(settings.effective_photo_dir / FILES_SUBDIR)
-    lookback = (reminders.lookback_end_day, reminders.lookback_report_days) if reminders else (15, 7)
-    return Services(
-        users=UserService(uow, [ChannelAddress(TELEGRAM, str(i)) for i in settings.admin_ids], actors or ActorCache(ttl=0)),
-        invites=invites,
-        forms=forms,
-        photos=photos,
-        reports=ReportService(uow, clock, rules, settings.district_code, sheets),
-        plans=PlanService(uow, clock, rules.campaign),
-        evidence=evidence,
-        contacts=ContactService(uow, sheets),
-        work_reports=WorkReportService(uow, clock, file_store, earliest=rules.campaign.issued),
-        lifecycle=lifecycle,
-        verification=verification,
-        find=find,
-        admin=AdminService(uow, invites),
-        rank_subscriptions=RankSubscriptionService(uow, clock),
-        tipoffs=TipOffService(uow, clock, settings, forms, photo_store, evidence),
-        documents=DocumentService(uow, photo_store, clock, find, file_store),
-        deadlines=DeadlineService(uow, clock, forms),
-        supervision=SupervisionService(uow, clock, forms),
-        closure_return=ClosureReturnService(uow, clock, forms),
-        closure_checks=ClosureCheckService(uow, clock, forms),
-        corrections=CorrectionService(uow, clock, forms),
-        office_batch=OfficeBatchService(uow, lifecycle),
-        inbox=InboxService(uow, file_store, clock, rules, *lookback),
-        search=SearchService(uow, clock),
-        acceptance_documents=AcceptanceDocumentService(uow, file_store, find),
-    )
+    kept in their own store, ``<photo dir>/submission-files``.
+    Each service is built when first used (``Services``)."""
+    return Services(settings, uow, photo_store, clock, rules, actors, reminders)
 
 
 async def open_database(url: str, *, migrate: bool = True, **engine_options: Any) -> tuple[AsyncEngine, UowFactory]:
@@ -187,8 +319,7 @@ async def open_core(
         actors: ActorCache[Actor] = ActorCache(settings.actor_cache_seconds)
         watch_role_changes(engine, actors)
         reminders = reminders or ReminderSettings()
-        rules = status_rules(clock, reminders)
-        services = build_services(settings, uow, photo_store, clock, rules, actors, reminders)
-        yield Core(settings, engine, uow, photo_store, clock, services, reminders, rules, actors)
+        services = build_services(settings, uow, photo_store, clock, None, actors, reminders)
+        yield Core(settings, engine, uow, photo_store, clock, services, reminders, actors)
     finally:
         await engine.dispose()

@@ -122,26 +122,29 @@ async def run_webhook(
 ) -> None:
     """Serve the webhook on ``listen`` until SIGINT/SIGTERM (or ``stop`` is set); registers ``url``
     with Telegram, keeping pending updates (another instance may be serving while this one starts)."""
-    from bot.app import build_bot, build_dispatcher
+    from bot.app import build_bot, build_dispatcher, finish_start
     from bot.core import open_core
     from bot.polling import set_commands
     from bot.shared_state import open_shared_state
+    from handlers import USED_UPDATE_TYPES
 
     host, port = parse_listen(listen)
     secret = webhook_secret(settings)
     async with open_core(settings) as core, open_shared_state(core) as shared:
         bot = build_bot(settings)
-        dp = build_dispatcher(core, shared.storage, shared.guards)
+        dp = build_dispatcher(core, shared.storage, shared.guards, later=True)
         app = build_webhook_app(core, dp, bot, path=webhook_path(url), secret=secret, redis=shared.redis)
         runner = web.AppRunner(app)
         await runner.setup()
+        finishing: asyncio.Task[None] | None = None
         try:
             site = web.TCPSite(runner, host, port)
             await site.start()
+            finishing = asyncio.create_task(finish_start(dp, core))  # while Telegram is told where to send
             await bot.set_webhook(
                 url,
                 secret_token=secret,
-                allowed_updates=dp.resolve_used_update_types(),
+                allowed_updates=list(USED_UPDATE_TYPES),
                 drop_pending_updates=False,
             )
             await set_commands(bot)
@@ -154,6 +157,8 @@ async def run_webhook(
                                          engine=core.engine):
                 await (stop.wait() if stop is not None else _until_signalled())
         finally:
+            if finishing is not None:
+                finishing.cancel()
             await runner.cleanup()
             await bot.session.close()
 

@@ -37,7 +37,6 @@ from bot.i18n import locale_for
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.update_middleware import NextHandler
-from handlers.error_texts import error_text
 from handlers.message_limits import clip, shorten
 
 log = logging.getLogger("hazardbot.errors")
@@ -97,6 +96,10 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
         log.info("event=refused update_id=%s user=%s code=%s", update.update_id, who, error.code)
     if message is None:
         return True
+    # imported here: the renderer knows every feature's refusals (their views and services), which ``hazardbot run``
+    # should not load before it answers its first update (issue 19 item 5, start-up time)
+    from handlers.error_texts import error_text
+
     locale = locale_for(user.language_code if user else None)
     with i18n_catalog.context(), i18n_catalog.use_locale(locale):
         special = on_refusal or OnRefusal()
