@@ -173,3 +173,15 @@ async def test_a_stored_document_gone_from_the_store_is_named_not_sent(harness: 
     kept.write_bytes(b"%PDF-1.7 altered")  # damaged on disk: its hash no longer matches
     files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [] and any("验收材料《验收单.pdf》" in t and "已损坏" in t for t in texts), texts
+
+
+async def test_a_document_name_hiding_text_or_breaking_lines_is_sent_back_without_it(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75010)
+    pdf = make_pdf()
+    # a paragraph separator breaks the name on screen; tag characters spell text nobody sees
+    await chat.file(pdf, "验收\u2029单\U000e0065\U000e0078\U000e0065.pdf", "application/pdf")
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    files, _texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [("验收_单.pdf", pdf)]
