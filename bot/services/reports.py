@@ -49,7 +49,7 @@ from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
 from bot.services.sheet_parser import SheetParser
-from bot.services.statistics import VIEWS, StatTable, compute_table, sheet_of
+from bot.services.statistics import DISTRICT, VIEWS, StatTable, compute_table, sheet_of
 from bot.services.summary import (
     MAJOR,
     RankingLine,
@@ -502,7 +502,7 @@ async def _scope_name(session: AsyncSession, scope: int | None) -> str:
     """"全区" for the district, else the unit's name. Raises ``NotFound`` when no unit has id ``scope``
     (a forged or outdated button)."""
     if scope is None:
-        return "全区"
+        return DISTRICT
     unit = await session.get(Unit, scope)
     if unit is None:
         raise NotFound(unit=scope)
