@@ -29,3 +29,20 @@ async def test_an_english_readers_district_statistics_say_the_district_in_englis
     chinese = await harness.bind(77003, "office", "区安委会办公室")
     await chinese.say("/status 罚款")
     assert chinese.last_text().startswith("全区统计：处罚罚款"), chinese.last_text()
+
+
+async def test_a_hazard_type_that_is_also_a_departments_alias_stays_the_type(harness: Harness) -> None:
+    """燃气 and 铁路 are hazard types (城市运行/燃气, 交通领域/铁路) and, since /find reads department aliases, also
+    aliases of 市燃气集团朝阳供应企业 and 北京铁路局: typed alone they are still the type, as before; the unit is
+    ``单位:燃气``."""
+    from bot.services.hazard_filter import parse
+    from storage.registry import match_unit
+
+    for word, category in (("燃气", "城市运行"), ("铁路", "交通领域")):
+        typed = parse(word)
+        assert (typed.unit, typed.category, typed.subtype) == (None, category, word), word
+        unit = match_unit(word)
+        assert unit is not None and parse(f"单位:{word}").unit == unit.code, word
+    office = await harness.bind(77004, "office", "区安委会办公室")
+    await office.say("/find 燃气")
+    assert "城市运行" in office.last_text() and "市燃气集团" not in office.last_text(), office.last_text()

@@ -354,7 +354,9 @@ def _understood(keyed: str | None, word: str, put: Any) -> bool:
         put("source", source=source)
     elif keyed in (None, "state") and (state := _state(keyed, word)):
         put("state", state=state)
-    elif keyed in (None, "unit") and (unit := _units().get(unit_word(word))):
+    # a department's alias that is also a hazard type (燃气, 铁路) typed alone is the type, as before aliases
+    # named units; ``单位:燃气`` is the unit
+    elif keyed in (None, "unit") and not (free and word in _types()) and (unit := _units().get(unit_word(word))):
         put("unit", unit=unit.code)
     elif keyed in (None, "type") and not (free and word.isdigit()) and (kind := _types().get(word)):
         put("type", category=kind[0], subtype=kind[1])
