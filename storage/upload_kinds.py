@@ -109,6 +109,12 @@ def _plain_text(data: bytes) -> FileKind:
     return FileKind(".txt", "text/plain")
 
 
+def shown_name(name: str) -> str:
+    """A file name kept as a client sent it (an acceptance document's, received before the store) as it may be
+    shown: ``UNSAFE_NAME`` replaced, nothing cut. A ``safe_name`` is shown unchanged."""
+    return UNSAFE_NAME.sub("_", name)
+
+
 def safe_name(declared: str | None, kind: FileKind, fallback: str = "file") -> str:
     """A file name to send the bytes back under: the declared name's last part without unsafe characters,
     at most ``NAME_LIMIT`` characters, ending with ``kind.ext``."""
