@@ -46,3 +46,18 @@ async def test_a_hazard_type_that_is_also_a_departments_alias_stays_the_type(har
     office = await harness.bind(77004, "office", "区安委会办公室")
     await office.say("/find 燃气")
     assert "城市运行" in office.last_text() and "市燃气集团" not in office.last_text(), office.last_text()
+
+
+async def test_the_district_named_as_the_bot_names_it_is_the_whole_district(harness: Harness) -> None:
+    """The tables of the whole district are titled 全区 (朝阳区 to everyone else): typed back, it is the district,
+    not "no unit is called 全区"."""
+    office = await harness.bind(77005, "office", "区安委会办公室")
+    for typed in ("/status 全区 按行业", "/status 按行业 朝阳区", "/status 违建 全区"):
+        await office.say(typed)
+        assert office.last_text().startswith("全区统计："), (typed, office.last_text())
+    await office.say("/status 全区")
+    assert "全区" in office.last_text() or "朝阳区" in office.last_text(), office.last_text()
+    assert not office.last_text().startswith("没有名为"), office.last_text()
+    leader = await harness.bind(77006, "leader", "建外街道")  # a township's leader does not read the district
+    await leader.say("/status 全区 按行业")
+    assert leader.last_text() == "您的角色无权进行此操作。", leader.last_text()

@@ -180,11 +180,16 @@ class ReportService:
         """``hazard_query.reads_district``: the office, admins, leaders of 区安委会办公室 or 区政府."""
         return reads_district(actor)
 
-    async def unit_named(self, actor: Actor, text: str) -> int:
+    async def unit_named(self, actor: Actor, text: str) -> int | None:
         """The id of the unit ``text`` names (``storage.registry.match_unit``: a township in any of its forms, a
-        department by name or short form such as "消防", a zone committee by its aliases), for ``/status UNIT``.
+        department by name or short form such as "消防", a zone committee by its aliases), for ``/status UNIT``;
+        ``None`` for the whole district as its tables name it (``DISTRICT_NAMES``: 全区, 朝阳区), to its readers only.
         Raises ``NotBound``, ``PermissionDenied`` (as ``scope``), ``UnitNotKnown`` with suggestions."""
         self.scope(actor, None)
+        if text.strip().casefold() in DISTRICT_NAMES:
+            if not self.sees_district(actor):
+                raise PermissionDenied()
+            return None
         entry = match_unit(text)
         async with self._uow() as u:
             found = None if entry is None else (await u.session.exec(select(Unit.id).where(Unit.code == entry.code))).first()  # type: ignore[call-overload]
@@ -496,6 +501,11 @@ def _plan_problem(params: dict[str, object]) -> str:
     if params.get("field") == "year":
         return f"计划年度须在本轮行动年度 {params.get('first')}–{params.get('last')} 之内"
     return "计划不符合要求：" + _PLAN_FIELDS.get(str(params.get("field")), str(params.get("field")))
+
+
+#: what the whole district is called when typed after /status: its tables' title (``statistics.DISTRICT``), the
+#: district's own name, and the English of the button
+DISTRICT_NAMES = frozenset({DISTRICT, "朝阳区", "北京市朝阳区", "whole district", "district"})
 
 
 async def _scope_name(session: AsyncSession, scope: int | None) -> str:
