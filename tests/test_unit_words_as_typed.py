@@ -4,6 +4,9 @@ any case or in full-width letters (``cbd``, ``ＣＢＤ`` for CBD管委会) is t
 
 from __future__ import annotations
 
+from aiogram.methods import SendDocument
+from aiogram.types import FSInputFile
+
 from bot.domain import Role
 from tests.conftest import Harness
 
@@ -26,6 +29,10 @@ async def test_an_english_readers_district_statistics_say_the_district_in_englis
     title = office.last_text().splitlines()[0]
     assert title.startswith("Whole district statistics: penalties"), title
     assert "全区" not in title
+    sent = await office.say("/status xlsx")
+    [workbook] = [m for m in sent if isinstance(m, SendDocument)]
+    assert isinstance(workbook.document, FSInputFile)
+    assert workbook.document.filename == "Whole district statistics-20181015.xlsx", workbook.document.filename
     chinese = await harness.bind(77003, "office", "区安委会办公室")
     await chinese.say("/status 罚款")
     assert chinese.last_text().startswith("全区统计：处罚罚款"), chinese.last_text()

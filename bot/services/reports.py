@@ -49,7 +49,7 @@ from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
 from bot.services.sheet_parser import SheetParser
-from bot.services.statistics import DISTRICT, VIEWS, StatTable, compute_table, sheet_of
+from bot.services.statistics import DISTRICT, VIEWS, StatTable, compute_table, labels, sheet_of
 from bot.services.summary import (
     MAJOR,
     RankingLine,
@@ -343,8 +343,9 @@ class ReportService:
             tables = [await compute_table(u.session, v, w, scope, name) for v in VIEWS]
         path = Path(tempfile.mkdtemp(prefix="hazardbot-stats-")) / f"statistics-{w.as_of:%Y%m%d}.xlsx"
         write_statistics(path, [sheet_of(t, lang) for t in tables])
-        label = "统计" if lang == "zh" else "statistics"
-        return ExportFile(path, f"{name}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
+        shown = labels(lang)["district"] if name == DISTRICT else name
+        label = "统计" if lang == "zh" else " statistics"
+        return ExportFile(path, f"{shown}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
 
     @staticmethod
     def may_import(actor: Actor) -> None:
