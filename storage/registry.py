@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -96,7 +97,10 @@ def department_aliases() -> dict[str, str]:
 
 
 def _key(text: str) -> str:
-    return "".join(text.split()).replace("(", "（").replace(")", "）")
+    """``text`` as compared with the registry: without spaces, full-width letters and digits as ASCII and Latin
+    letters in one case (``ｃｂｄ`` and ``cbd`` are ``CBD``, as typed on a phone), parentheses full-width."""
+    folded = unicodedata.normalize("NFKC", "".join(text.split())).casefold()
+    return folded.replace("(", "（").replace(")", "）")
 
 
 def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEntry | None:
@@ -109,12 +113,12 @@ def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEnt
     if not key:
         return None
     for unit in units:
-        if key in (unit.code, _key(unit.name)) or key in unit.aliases:
+        if key in (_key(unit.code), _key(unit.name)) or key in map(_key, unit.aliases):
             return unit
     town = find_township(key)
     if town is not None and town in units:
         return town
-    alias = _aliases().get(key)
+    alias = {_key(a): name for a, name in _aliases().items()}.get(key)
     if alias is not None:
         for unit in units:
             if unit.name == alias:
@@ -138,7 +142,7 @@ def suggest_units(text: str, among: tuple[UnitEntry, ...] | None = None, limit: 
     typed = _key(text)
 
     def score(unit: UnitEntry) -> int:
-        words = [unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name)]
+        words = [_key(w) for w in (unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name))]
         shared = max(len(key & set(w)) for w in words)
         # the whole typed text inside a name ("房管" in 区房管局) beats a few shared characters
         return shared + (len(typed) if shared and any(typed in w for w in words) else 0)

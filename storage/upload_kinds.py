@@ -30,9 +30,14 @@ _OLE_EXTS = (".doc", ".xls", ".ppt", ".wps", ".et", ".dps")
 _OOXML = {"word/": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
           "xl/": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
           "ppt/": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
-#: what a file name may not carry back to a reader: controls (C0, C1), path and shell characters, and the
-#: invisible format characters that reorder or hide text (U+202E turns "txt.exe" into "exe.txt" on screen)
-UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+#: what a file name may not carry back to a reader: controls (C0, C1), path and shell characters, the line and
+#: paragraph separators (U+2028, U+2029: a new line on screen, a new paragraph for bidirectional text) and every
+#: invisible format character (Unicode category Cf) — those that reorder text (U+202E turns "txt.exe" into
+#: "exe.txt" on screen) and those that hide it (soft hyphen, tag characters U+E0020–E007F spelling unseen text)
+UNSAFE_NAME = re.compile(
+    "[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]+")
 ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
 
 
@@ -102,6 +107,12 @@ def _plain_text(data: bytes) -> FileKind:
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         raise FileKindRefused()
     return FileKind(".txt", "text/plain")
+
+
+def shown_name(name: str) -> str:
+    """A file name kept as a client sent it (an acceptance document's, received before the store) as it may be
+    shown: ``UNSAFE_NAME`` replaced, nothing cut. A ``safe_name`` is shown unchanged."""
+    return UNSAFE_NAME.sub("_", name)
 
 
 def safe_name(declared: str | None, kind: FileKind, fallback: str = "file") -> str:

@@ -173,3 +173,36 @@ async def test_a_stored_document_gone_from_the_store_is_named_not_sent(harness: 
     kept.write_bytes(b"%PDF-1.7 altered")  # damaged on disk: its hash no longer matches
     files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [] and any("验收材料《验收单.pdf》" in t and "已损坏" in t for t in texts), texts
+
+
+async def test_a_document_name_hiding_text_or_breaking_lines_is_sent_back_without_it(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75010)
+    pdf = make_pdf()
+    # a paragraph separator breaks the name on screen; tag characters spell text nobody sees
+    await chat.file(pdf, "验收\u2029单\U000e0065\U000e0078\U000e0065.pdf", "application/pdf")
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    files, _texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [("验收_单.pdf", pdf)]
+
+
+async def test_a_document_name_from_before_the_store_is_shown_without_reordering_characters(harness: Harness) -> None:
+    """A name received before the store was kept as the client sent it: where it is shown (the history, the case
+    file) U+202E would turn 验收单‮fdp.exe into 验收单exe.pdf on screen."""
+    h = harness
+    chat = await h.bind(75011, "inspector", HOME, "李检查")
+    actor = await actor_of(h, chat)
+    hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, rectified_by=actor)
+    async with h.core.uow() as u:
+        [row] = (await u.session.exec(select(Rectification).where(Rectification.hazard_id == hid))).all()
+        row.document_name = "验收单\u202efdp.exe"
+        u.session.add(row)
+        await u.commit()
+    _files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert any("验收材料《验收单_fdp.exe》" in t for t in texts), texts
+    before = len(h.session.requests)
+    await chat.press("一患一案（PDF）")
+    [case_file] = documents(list[object](h.session.requests[before:]))
+    text = "".join(pdf_pages(case_file.data))
+    assert "验收单_fdp.exe（未存档）" in text and "\u202e" not in text

@@ -56,3 +56,18 @@ def test_the_name_sent_back_is_safe_and_says_what_the_bytes_are() -> None:
     assert safe_name("总结\u202efdp.exe", pdf) == "总结_fdp.pdf"
     assert safe_name("a\u200b\u2066b\x85c.pdf", pdf) == "a_b_c.pdf"
     assert len(safe_name("长" * 500 + ".pdf", pdf)) == 120
+
+
+def test_no_invisible_format_or_line_breaking_character_survives_in_a_name() -> None:
+    """Every control (Cc), format (Cf: soft hyphen, tag characters that spell hidden text, interlinear
+    annotations, the Mongolian vowel separator …) and line or paragraph separator (Zl, Zp: a new line, and
+    for the bidirectional algorithm a new paragraph) is replaced, as U+202E is."""
+    import sys
+    import unicodedata
+
+    pdf = sniff(make_pdf())
+    hidden = [chr(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]
+    kept = [f"U+{ord(ch):04X}" for ch in hidden if ch in safe_name(f"a{ch}b.pdf", pdf)]
+    assert kept == [], kept
+    assert safe_name("验收\u2029单\U000e0041\U000e0042.pdf", pdf) == "验收_单.pdf"

@@ -21,7 +21,7 @@ from bot.services.find import FindService
 from storage.db import UowFactory
 from storage.models_lifecycle import Rectification
 from storage.photo_store import PhotoStore
-from storage.upload_kinds import safe_name, sniff
+from storage.upload_kinds import safe_name, shown_name, sniff
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class AcceptanceDocumentService:
                                             col(Rectification.document_name).is_not(None))
                 .order_by(col(Rectification.id))
             )).all()
-        return [AcceptanceDocument(r.id or 0, r.document_name or "", r.reported_at, r.document_mime or "",
+        return [AcceptanceDocument(r.id or 0, shown_name(r.document_name or ""), r.reported_at, r.document_mime or "",
                                    r.document_key is not None, await document_bytes(self._store, r)) for r in rows]
 
 

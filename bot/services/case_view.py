@@ -41,6 +41,7 @@ from storage.models import Draft, Inspection, InspectionHazard, Photo, User
 from storage.models_lifecycle import Rectification, Supervision
 from storage.models_tipoffs import TipOff
 from storage.photo_store import PhotoStore
+from storage.upload_kinds import shown_name
 
 NOTICE_ACTION = "issue_notice"
 # event data key holding a deadline the event set, by action (the plan snapshot or a new deadline)
@@ -234,7 +235,7 @@ async def document_items(session: AsyncSession, hazard_id: int, files: PhotoStor
         .order_by(col(Rectification.id))
     )).all()
     names = await _names(session, {r.reported_by for r in rows})
-    return tuple([DocumentItem(r.document_name or "", STAGE_LABELS["acceptance"], r.reported_at,
+    return tuple([DocumentItem(shown_name(r.document_name or ""), STAGE_LABELS["acceptance"], r.reported_at,
                                names.get(r.reported_by, MISSING), await document_bytes(files, r) if files else None)
                   for r in rows])
 

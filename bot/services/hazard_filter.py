@@ -23,6 +23,7 @@ Anything else raises ``FilterWordsUnknown`` naming the words, so the question ca
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
@@ -175,10 +176,17 @@ def _units() -> dict[str, UnitEntry]:
         alternatives = {u.name, normalise_township_name(u.name) if u.is_township else u.name.removeprefix("区"),
                         *u.aliases, *(a for a, name in aliases.items() if name == u.name)}
         for w in alternatives:
+            w = unit_word(w)
             if w in words and words[w] != u:
                 taken.add(w)
             words.setdefault(w, u)
     return {w: u for w, u in words.items() if w not in taken}
+
+
+def unit_word(word: str) -> str:
+    """``word`` as ``_units`` keys it: full-width letters as ASCII, Latin letters in one case (``cbd``, ``ｃｂｄ``
+    are the zone ``CBD``, as ``/status cbd``)."""
+    return unicodedata.normalize("NFKC", word).casefold()
 
 
 def unit_entry(code: str) -> UnitEntry | None:
@@ -346,7 +354,9 @@ def _understood(keyed: str | None, word: str, put: Any) -> bool:
         put("source", source=source)
     elif keyed in (None, "state") and (state := _state(keyed, word)):
         put("state", state=state)
-    elif keyed in (None, "unit") and (unit := _units().get(word)):
+    # a department's alias that is also a hazard type (燃气, 铁路) typed alone is the type, as before aliases
+    # named units; ``单位:燃气`` is the unit
+    elif keyed in (None, "unit") and not (free and word in _types()) and (unit := _units().get(unit_word(word))):
         put("unit", unit=unit.code)
     elif keyed in (None, "type") and not (free and word.isdigit()) and (kind := _types().get(word)):
         put("type", category=kind[0], subtype=kind[1])

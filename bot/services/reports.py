@@ -49,7 +49,7 @@ from bot.services.plan_sheets import ParsedPlan
 from bot.services.plans import Arrangement, InvalidPlan, PlanInput, PlanService
 from bot.services.sheet_jobs import read_ledger_upload
 from bot.services.sheet_parser import SheetParser
-from bot.services.statistics import VIEWS, StatTable, compute_table, sheet_of
+from bot.services.statistics import DISTRICT, VIEWS, StatTable, compute_table, labels, sheet_of
 from bot.services.summary import (
     MAJOR,
     RankingLine,
@@ -180,11 +180,16 @@ class ReportService:
         """``hazard_query.reads_district``: the office, admins, leaders of 区安委会办公室 or 区政府."""
         return reads_district(actor)
 
-    async def unit_named(self, actor: Actor, text: str) -> int:
+    async def unit_named(self, actor: Actor, text: str) -> int | None:
         """The id of the unit ``text`` names (``storage.registry.match_unit``: a township in any of its forms, a
-        department by name or short form such as "消防", a zone committee by its aliases), for ``/status UNIT``.
+        department by name or short form such as "消防", a zone committee by its aliases), for ``/status UNIT``;
+        ``None`` for the whole district as its tables name it (``DISTRICT_NAMES``: 全区, 朝阳区), to its readers only.
         Raises ``NotBound``, ``PermissionDenied`` (as ``scope``), ``UnitNotKnown`` with suggestions."""
         self.scope(actor, None)
+        if text.strip().casefold() in DISTRICT_NAMES:
+            if not self.sees_district(actor):
+                raise PermissionDenied()
+            return None
         entry = match_unit(text)
         async with self._uow() as u:
             found = None if entry is None else (await u.session.exec(select(Unit.id).where(Unit.code == entry.code))).first()  # type: ignore[call-overload]
@@ -338,8 +343,9 @@ class ReportService:
             tables = [await compute_table(u.session, v, w, scope, name) for v in VIEWS]
         path = Path(tempfile.mkdtemp(prefix="hazardbot-stats-")) / f"statistics-{w.as_of:%Y%m%d}.xlsx"
         write_statistics(path, [sheet_of(t, lang) for t in tables])
-        label = "统计" if lang == "zh" else "statistics"
-        return ExportFile(path, f"{name}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
+        shown = labels(lang)["district"] if name == DISTRICT else name
+        label = "统计" if lang == "zh" else " statistics"
+        return ExportFile(path, f"{shown}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
 
     @staticmethod
     def may_import(actor: Actor) -> None:
@@ -498,11 +504,16 @@ def _plan_problem(params: dict[str, object]) -> str:
     return "计划不符合要求：" + _PLAN_FIELDS.get(str(params.get("field")), str(params.get("field")))
 
 
+#: what the whole district is called when typed after /status: its tables' title (``statistics.DISTRICT``), the
+#: district's own name, and the English of the button
+DISTRICT_NAMES = frozenset({DISTRICT, "朝阳区", "北京市朝阳区", "whole district", "district"})
+
+
 async def _scope_name(session: AsyncSession, scope: int | None) -> str:
     """"全区" for the district, else the unit's name. Raises ``NotFound`` when no unit has id ``scope``
     (a forged or outdated button)."""
     if scope is None:
-        return "全区"
+        return DISTRICT
     unit = await session.get(Unit, scope)
     if unit is None:
         raise NotFound(unit=scope)

@@ -62,6 +62,10 @@ VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
     "funds": ("township", ("funded", "funds", "funds_open")),
 }
 
+#: the scope name of the whole district (``ReportService``'s tables of no unit), said in the reader's language
+#: where a table is titled
+DISTRICT = "全区"
+
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "township": "街乡", "department": "行业部门", "nature": "单位性质", "source": "隐患来源", "level": "隐患等级",
@@ -74,7 +78,7 @@ LABELS: dict[str, dict[str, str]] = {
         "inspections": "检查家次", "penalized": "处罚", "责令整改": "责令整改", "罚款": "罚款", "停产停业": "停产停业",
         "关闭取缔": "关闭取缔", "其他": "其他处罚", "fines": "罚款金额（万元）", "funded": "落实资金隐患",
         "funds": "落实资金（万元）", "funds_open": "其中在账（万元）", "total": "合计",
-        "title": "{scope}统计：{view}（{year} 年，截至 {date}）",
+        "title": "{scope}统计：{view}（{year} 年，截至 {date}）", "district": DISTRICT,
     },
     "en": {
         "township": "township", "department": "industry department", "nature": "entity nature", "source": "source",
@@ -90,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
         "停产停业": "suspension", "关闭取缔": "closure", "其他": "other penalty", "fines": "fines (10k yuan)",
         "funded": "hazards with funds", "funds": "funds (10k yuan)", "funds_open": "of them open (10k yuan)",
         "total": "total", "title": "{scope} statistics: {view} ({year}, as of {date})",
+        "district": "Whole district",
     },
 }
 
@@ -204,7 +209,8 @@ def number_text(v: Number) -> str:
 def title_of(table: StatTable, lang: str) -> str:
     """``全区统计：按行业（2019 年，截至 2019-06-12）``."""
     t = labels(lang)
-    return t["title"].format(scope=table.scope_name, view=t["v_" + table.view], year=table.as_of.year,
+    scope = t["district"] if table.scope_name == DISTRICT else table.scope_name
+    return t["title"].format(scope=scope, view=t["v_" + table.view], year=table.as_of.year,
                              date=table.as_of.isoformat())
 
 
