@@ -5,6 +5,7 @@ the same builders with a test database."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,8 @@ from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.core import Core
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LOCAL_TOKEN = "123456789:LOCAL-hazardbot-terminal-session-000"
 
@@ -125,5 +128,7 @@ async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTE
         for name in core.services.names():
             await in_flight.quiet(0, by)
             getattr(core.services, name)
+    except Exception:  # said now, not when the task is collected; each piece still loads on first use
+        log.exception("event=finish_start_failed")
     finally:
         gc.enable()
