@@ -31,13 +31,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from benchmarks import dispatch_throughput as dt
 from benchmarks.load import closed_loop, paced
+from benchmarks.results_log import record
 
 RESULTS = Path(__file__).with_name("RESULTS-perf.md")
 PATCHES = ("inline-filters",)
@@ -195,12 +194,8 @@ async def main(args: argparse.Namespace) -> None:
         for db in dbs:
             out += await run_db(db, args, Path(tmp))
             out.append("")
-    text = "\n".join(out)
-    print(text)
-    if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n### form step — {datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} Asia/Shanghai"
-                     f"{' (small)' if args.small else ''}{' with variants' if args.variants else ''}\n\n{text}\n")
+    record(RESULTS, "form step", f"{' (small)' if args.small else ''}{' with variants' if args.variants else ''}",
+           "\n".join(out), write=not args.no_record)
 
 
 if __name__ == "__main__":

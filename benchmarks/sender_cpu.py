@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks.results_log import record as log_result
+
 TZ = ZoneInfo("Asia/Shanghai")
 PER_CHAT, BLOCKED_EVERY = 5, 20
 RESULTS = Path(__file__).with_name("RESULTS-perf.md")
@@ -175,12 +177,8 @@ async def main(args: argparse.Namespace) -> None:
                f"sender {med['sender']:.2f} ms/request at {rps['sender']:.2f} req/s, bare {med['bare']:.2f} ms at "
                f"{rps['bare']:.2f} req/s; 429s {sum(x['429'] for x in rows)}; "
                f"load {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}")
-    print(summary)
-    if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n### sender CPU — {datetime.now(TZ):%Y-%m-%d %H:%M} Asia/Shanghai, "
-                     f"`{url.split(':')[0]}`, {args.rounds} rounds × {args.messages} messages each\n\n"
-                     f"{summary}\n")
+    log_result(RESULTS, "sender CPU", f", `{url.split(':')[0]}`, {args.rounds} rounds × {args.messages} messages each",
+           summary, write=not args.no_record)
 
 
 if __name__ == "__main__":

@@ -27,11 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
+
+from benchmarks.results_log import record
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -165,12 +165,8 @@ def main(args: argparse.Namespace) -> None:
                  f"{spread(first['project cpu'])} against {spread(first['bare cpu'])}; ratio "
                  f"{statistics.median(cpu_ratios):.2f} × ({min(cpu_ratios):.2f}–{max(cpu_ratios):.2f}).")
     lines.append(f"Load average at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (2 cores).")
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n### start-up — {datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} Asia/Shanghai, "
-                     f"{args.rounds} rounds{' (small)' if args.small else ''}\n\n{text}\n")
+    record(RESULTS, "start-up", f", {args.rounds} rounds{' (small)' if args.small else ''}", "\n".join(lines),
+           write=not args.no_record)
 
 
 if __name__ == "__main__":
