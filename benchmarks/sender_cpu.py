@@ -87,6 +87,7 @@ async def bare_send(bot: Any, chats: list[int], cfg: Any) -> int:
 
 
 async def queue_rows(uow: Any, chats: list[int], start: datetime) -> None:
+    from bot.channels import telegram_address
     from reminders.actions import ReminderAction
     from reminders.facts import Person
     from reminders.outbox import enqueue
@@ -100,7 +101,7 @@ async def queue_rows(uow: Any, chats: list[int], start: datetime) -> None:
             user = User(channel="telegram", address=str(chat), full_name=f"联系人{chat}")
             u.session.add(user)
             await u.session.flush()
-            people.append(Person(f"联系人{chat}", user.id, chat))
+            people.append(Person(f"联系人{chat}", user.id, telegram_address(chat)))
         reminders = [
             Reminder("bench", f"hazard:{k}", f"{chats[0]}", tuple(people),
                      literal(f"【整改期限提醒】第{k}号隐患的整改期限3天后到期，请督促整改。"), literal("上报整改情况"),
