@@ -64,5 +64,5 @@ async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
     _say(f"无任何记录或未完成草稿引用且超过 {days} 天的提交文件 {len(files.files)} 个"
          f"（{files.bytes} 字节，{files.bytes / 2**20:.1f} MB）：{verb}；较新的 {files.young} 个保留")
     if not report.applied and (report.rows or report.files or files.files):
-        _say("试运行：未删除任何照片；加 --apply 再运行一次即删除")
+        _say("试运行：未删除任何照片或文件；加 --apply 再运行一次即删除")
     return 0
