@@ -111,6 +111,13 @@ def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.
     assert "inspector" not in lines[0] and "UTC" not in lines[0]
 
 
+@pytest.mark.parametrize(("typed", "unit"), [("建外", "建外街道"), ("消防", "朝阳消防支队"), ("CBD", "CBD管委会")])
+def test_invite_reads_a_unit_as_people_say_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str,
+                                              unit: str) -> None:
+    assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "leader", "--unit", typed]) == 0
+    assert capsys.readouterr().out.startswith(f"邀请码：{unit} · ")
+
+
 def test_invite_for_an_unknown_unit_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "不存在"]) == 1
     err = capsys.readouterr().err

@@ -14,6 +14,7 @@ from bot.services.actors import Actor, Grant
 from bot.services.errors import InviteInvalid, PermissionDenied, RoleNotForUnit, UnknownUnit
 from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit
+from storage.registry import match_unit
 from storage.types import utcnow
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -35,7 +36,8 @@ class InviteService:
         self._ttl = timedelta(days=ttl_days)
 
     async def issue(self, role: Role, unit: str, issuer: Actor | None) -> IssuedInvite:
-        """A new code for ``role`` at ``unit`` (code or exact name). ``issuer`` None = the terminal.
+        """A new code for ``role`` at ``unit`` (code, name, or a name as people say it: ``storage.registry.match_unit``).
+        ``issuer`` None = the terminal.
 
         Raises ``PermissionDenied`` unless the issuer is an admin or holds the office role,
         ``UnknownUnit`` when ``unit`` matches nothing, ``RoleNotForUnit`` for the office role at a unit
@@ -44,9 +46,11 @@ class InviteService:
         if issuer is not None and not (issuer.is_admin or issuer.has(Role.OFFICE)):
             raise PermissionDenied()
         unit = unit.strip()
+        named = match_unit(unit)  # as people say it (建外, 消防, CBD), as /status reads it
         async with self._uow() as uow:
             found = (
-                await uow.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit)))
+                await uow.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit,
+                                                              Unit.code == (named.code if named else unit))))
             ).first()
             if found is None or found.id is None:
                 raise UnknownUnit(unit=unit)
