@@ -41,7 +41,7 @@ HELP = (
     "本地对话模式（无需网络和令牌）。直接输入文字或命令与机器人对话；\n"
     "  #编号            点击按钮（如 #1）\n"
     "  /photo 路径      发送照片        /album 路径 路径…  发送相册\n"
-    "  /file 路径       以文件发送图片  /location 纬度 经度  发送位置\n"
+    "  /file 路径       发送文件        /location 纬度 经度  发送位置\n"
     "  /as 用户ID [姓名] 切换用户       /quit              退出\n"
     "先发送 /start。绑定单位需要邀请码：另开终端运行 {program} invite --role inspector --unit 110105001"
 )
