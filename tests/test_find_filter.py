@@ -37,7 +37,8 @@ SUPERVISED = "EXISTS (SELECT 1 FROM supervision s WHERE s.hazard_id = hazard.id 
 HOUSING = "(district_department = '区房管局' OR unit_id = (SELECT id FROM unit WHERE name = '区房管局'))"
 FIRE_BRIGADE = "(district_department = '朝阳消防支队' OR unit_id = (SELECT id FROM unit WHERE name = '朝阳消防支队'))"
 NOV_REGISTERED = "(registered_at >= :reg_from AND registered_at < :reg_to)"
-URGENCY = (f"CASE WHEN {OVERDUE} THEN 0 ELSE 1 END, CASE WHEN level = '重大隐患' THEN 0 ELSE 1 END, id")
+URGENCY = (f"CASE WHEN {OVERDUE} THEN 0 ELSE 1 END, CASE WHEN state IN ('closed', 'rejected') THEN 1 ELSE 0 END, "
+           "CASE WHEN level = '重大隐患' THEN 0 ELSE 1 END, created_at, id")
 
 # typed words → the same selection in plain SQL, written independently of bot.services.hazard_filter
 CASES: list[tuple[str, str]] = [

@@ -72,10 +72,12 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
 
 def urgency_order(today: date) -> tuple[Any, ...]:
     """ORDER BY of a work queue (issue 16: "overdue, then major, then oldest"): overdue hazards first
-    (``overdue_clause``, ``today`` in the configured zone), then 重大隐患 before 一般隐患, then the oldest record
-    (``created_at``, then ``id`` so that equal times keep one order and pages never overlap)."""
+    (``overdue_clause``, ``today`` in the configured zone), then those still being worked on before the closed and
+    rejected ones (a /find list mixes them; a work queue holds the first only), then 重大隐患 before 一般隐患, then
+    the oldest record (``created_at``, then ``id`` so that equal times keep one order and pages never overlap)."""
     return (
         case((overdue_clause(today), 0), else_=1),
+        case((col(Hazard.state).in_((HazardState.CLOSED.value, HazardState.REJECTED.value)), 1), else_=0),
         case((col(Hazard.level) == MAJOR, 0), else_=1),
         col(Hazard.created_at),
         col(Hazard.id),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from bot.clock import Clock
@@ -19,8 +19,7 @@ from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import NotBound
 from bot.services.hazard_filter import Filter, where
-from bot.services.hazard_query import is_overdue, overdue_clause, scope_clause
-from bot.services.lifecycle import MAJOR
+from bot.services.hazard_query import is_overdue, scope_clause, urgency_order
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from storage.db import UowFactory
 from storage.models import Hazard
@@ -79,11 +78,7 @@ class SearchService:
         ``f`` selects: overdue first, then major, then oldest. Raises ``NotBound``."""
         scope, chosen = self._conditions(actor, f)
         today = self._clock.today()
-        urgency = (
-            case((overdue_clause(today), 0), else_=1),
-            case((col(Hazard.level) == MAJOR, 0), else_=1),
-            col(Hazard.id),
-        )
+        urgency = urgency_order(today)  # the work queues' order: one rule
         async with self._uow() as u:
             total = int((await u.session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
