@@ -37,7 +37,8 @@ GOOD_ROWS, NOTHING = "g", "n"
 
 class ProgressMessage:
     """One "已处理 N 行" message in ``chat_id``, sent on the first report and edited at most every
-    ``PROGRESS_EDIT_SECONDS`` after (a refused edit is skipped: it is a courtesy)."""
+    ``PROGRESS_EDIT_SECONDS`` after, and once more when the last batch is saved, so it never stops short of the
+    total (a refused edit is skipped: it is a courtesy)."""
 
     def __init__(self, bot: Bot, chat_id: int) -> None:
         self.bot, self.chat_id = bot, chat_id
@@ -49,7 +50,9 @@ class ProgressMessage:
         text = (_("Processed {n} rows…").format(n=done) if phase == "check"
                 else _("Saving: {n} of {total} rows…").format(n=done, total=total))
         now = time.monotonic()
-        if text == self.text or (self.message_id is not None and now - self.shown < PROGRESS_EDIT_SECONDS):
+        last = phase == "save" and done >= total  # the last batch saved is always shown, whatever the throttle
+        if text == self.text or (self.message_id is not None and now - self.shown < PROGRESS_EDIT_SECONDS
+                                 and not last):
             return
         self.shown, self.text = now, text
         try:
