@@ -29,7 +29,7 @@ refreshes the hazards whose scopes it joins or leaves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import chain
@@ -285,52 +285,26 @@ def rebuild(conn: Connection, batch: int = 20_000) -> int:
     conn.execute(delete(ft))
     units = _units(conn)
     h = Hazard.__table__.c  # type: ignore[attr-defined]
+    ih, v = InspectionHazard.__table__.c, Verification.__table__.c  # type: ignore[attr-defined]
     total: Counter[Key] = Counter()
     counted, last = 0, 0
     while True:
         rows = conn.execute(select(*_hazard_columns()).where(h.id > last).order_by(h.id).limit(batch)).all()
         if not rows:
             break
-        counted += _count_rows(conn, rows, units, total)
-        last = int(rows[-1].id)
+        lo, hi = int(rows[0].id), int(rows[-1].id)
+        days = _verification_days(conn, ih.hazard_id.between(lo, hi), v.hazard_id.between(lo, hi))
+        facts = []
+        for r in rows:
+            f = facts_of(r, units, days.get(int(r.id), ()))
+            total.update(contributions(f))
+            facts.append(_fact_row(int(r.id), f))
+        _insert_facts(conn, facts)
+        counted += len(rows)
+        last = hi
     bump(conn, total)
     rebuild_inspections(conn)
     return counted
-
-
-def _count_rows(conn: Connection, rows: Sequence[Any], units: _Units, total: Counter[Key]) -> int:
-    """Add what hazard ``rows`` (``_hazard_columns``, in id order, none counted yet) contribute to ``total`` and
-    store their facts; the 核查 days are read for the rows' id range at once."""
-    ih, v = InspectionHazard.__table__.c, Verification.__table__.c  # type: ignore[attr-defined]
-    lo, hi = int(rows[0].id), int(rows[-1].id)
-    days = _verification_days(conn, ih.hazard_id.between(lo, hi), v.hazard_id.between(lo, hi))
-    facts = []
-    for r in rows:
-        f = facts_of(r, units, days.get(int(r.id), ()))
-        total.update(contributions(f))
-        facts.append(_fact_row(int(r.id), f))
-    _insert_facts(conn, facts)
-    return len(rows)
-
-
-def count_new(conn: Connection, hazard_ids: Iterable[int], batch: int = 20_000) -> None:
-    """Count hazards inserted in ``conn``'s transaction that no tally holds yet (a ledger import's Core inserts):
-    ``refresh`` without reading or locking old contributions, the rows read by id range as ``rebuild`` reads them
-    (the ids of one import are near-contiguous). Raises ``IntegrityError`` for a hazard already counted."""
-    ids = sorted({int(i) for i in hazard_ids})
-    if not ids:
-        return
-    units = _units(conn)
-    h = Hazard.__table__.c  # type: ignore[attr-defined]
-    total: Counter[Key] = Counter()
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        wanted = set(chunk)
-        rows = [r for r in conn.execute(select(*_hazard_columns()).where(h.id.between(chunk[0], chunk[-1]))
-                                        .order_by(h.id)) if int(r.id) in wanted]
-        if rows:
-            _count_rows(conn, rows, units, total)
-    bump(conn, total)
 
 
 def _inspection_keys(conn: Connection, ids: list[int]) -> Counter[Key]:
@@ -437,14 +411,10 @@ event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
 
 
-async def touch(session: AsyncSession, hazard_ids: Iterable[int | None], *, new: bool = False) -> None:
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
     """Refresh the tallies of ``hazard_ids`` after a write that bypassed the ORM's unit of work (a Core
-    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first. ``new``: the hazards
-    were all inserted by that write and are counted for the first time (``count_new``, a bulk import)."""
+    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first."""
     ids = list(hazard_ids)
     await session.flush()
-    if new:
-        await session.run_sync(lambda s: count_new(s.connection(), [i for i in ids if i is not None]))
-    else:
-        await session.run_sync(lambda s: refresh(s.connection(), ids))
+    await session.run_sync(lambda s: refresh(s.connection(), ids))
 
