@@ -49,6 +49,7 @@ def _notice(prompt: Prompt) -> str:
         "resumed": _("You have an unfinished form: {form}. Continuing where you left off (/cancel to discard it)."),
         "photo_added": _("Photo received ({count} so far). Send more, or press Done."),
         "document_added": _("Document {name} received and kept. Send photos too if you have any, or press Done."),
+        "document_replaced": _("Document {old} replaced by {name}. Send photos too if you have any, or press Done."),
         "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
         "photos_saved": _("{field}: {count} photo(s) saved."),
         # said at the first late photo only: a count would already be behind when the rest arrive

@@ -139,6 +139,23 @@ async def test_a_second_document_is_refused_without_being_downloaded(harness: Ha
     assert len(_stored_files(h)) == 1
 
 
+async def test_a_wrong_document_is_replaced_by_editing_the_question_from_the_review_card(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75009)
+    await chat.file(make_pdf("wrong"), "错的.pdf", "application/pdf")
+    await chat.press("完成")
+    edit = [b for b in chat.buttons() if b.text.startswith("修改") and "错的.pdf" not in b.text and "验收" in b.text]
+    assert edit, [b.text for b in chat.buttons()]
+    await chat.press(edit[0].text)
+    right = make_pdf("right")
+    texts = chat.texts(await chat.file(right, "对的.pdf", "application/pdf"))
+    assert "已用文件 对的.pdf 替换 错的.pdf" in texts[-1], texts
+    await chat.press("完成")
+    await chat.press(SUBMIT)
+    [report] = await _reports(h, hid)  # the form's other answers kept, the right document sent
+    assert (report.document_name, report.document_sha256) == ("对的.pdf", hashlib.sha256(right).hexdigest())
+
+
 async def test_a_document_nobody_asked_for_is_answered_without_being_downloaded(harness: Harness) -> None:
     h = harness
     chat = await h.bind(75007, "inspector", HOME, "李检查")

@@ -737,18 +737,23 @@ def _received(state: FormState, spec: FieldSpec, group: str | None, count: int,
 def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: DocumentAnswer,
               locale: str) -> Prompt | tuple[str, dict[str, Any]]:
     """A file that is no image, for a photos field that takes ``documents`` (one; a second is refused, the
-    first kept). Only offered (``action.file`` ``None``): ``Prompt('document_wanted')`` where it would be taken,
+    first kept, unless the field is asked again from the review card: then it replaces the first). Only offered (``action.file`` ``None``): ``Prompt('document_wanted')`` where it would be taken,
     so that nothing is downloaded for a question that refuses it. Kept: ``StoredDocument.as_answer()``.
     Raises ``Rejected('unsupported_content')`` where no such field is asked, ``Rejected('one_document')``."""
     if spec is None or not spec.documents:
         raise Rejected("unsupported_content", content="document", expected=spec.type if spec else "")
     key = f"{spec.key}_document"
     kept = state.data.get(key)
-    if kept:
+    # asked again from the review card ("修改"): a new document replaces the one kept, so a wrong file is put
+    # right without cancelling the form (the one replaced stays in the store until the prune)
+    replacing = bool(kept) and state.reviewing and state.step == spec.key
+    if kept and not replacing:
         raise Rejected("one_document", name=kept[1])
     if action.file is None:
         return Prompt("document_wanted")
     state.data[key] = action.file.as_answer()
+    if kept and replacing:
+        return ("document_replaced", {"old": kept[1], "name": action.file.name})
     if action.media_group_id is None:
         return ("document_added", {"name": action.file.name})
     count = len(state.data.get(spec.key) or []) + 1
