@@ -215,6 +215,10 @@ async def button(
         await query.answer(error_text(stale), show_alert=False)
         await _send(message, await services.forms.current(actor, locale), locale)
         return
+    if prompt.kind == "none":  # a button of a form already submitted or cancelled (a double tap on 提交)
+        await query.answer(_("This form has already been closed (submitted or cancelled)."), show_alert=True)
+        await drop_keyboard(message)
+        return
     await query.answer()
     rendered = render(prompt, locale)
     if rendered is not None:

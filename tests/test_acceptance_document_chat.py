@@ -10,7 +10,7 @@ import hashlib
 import io
 from pathlib import Path
 
-from aiogram.methods import GetFile, SendDocument
+from aiogram.methods import AnswerCallbackQuery, GetFile, SendDocument
 from pypdf import PdfReader
 from sqlmodel import select
 
@@ -154,6 +154,19 @@ async def test_a_wrong_document_is_replaced_by_editing_the_question_from_the_rev
     await chat.press(SUBMIT)
     [report] = await _reports(h, hid)  # the form's other answers kept, the right document sent
     assert (report.document_name, report.document_sha256) == ("对的.pdf", hashlib.sha256(right).hexdigest())
+
+
+async def test_a_second_tap_on_submit_says_the_form_is_closed(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 75010)
+    await chat.file(make_pdf(), "验收单.pdf", "application/pdf")
+    await chat.press("完成")
+    submit = chat.latest_button(SUBMIT)
+    await chat.press_button(submit)
+    sent = await chat.press_button(submit)  # the same button again, as a double tap delivers it
+    alerts = [m.text for m in sent if isinstance(m, AnswerCallbackQuery) and m.text]
+    assert alerts == ["该表单已结束（已提交或已取消）。"], alerts
+    assert len(await _reports(h, hid)) == 1
 
 
 async def test_a_document_nobody_asked_for_is_answered_without_being_downloaded(harness: Harness) -> None:
