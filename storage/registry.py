@@ -96,7 +96,7 @@ def department_aliases() -> dict[str, str]:
     return dict(_aliases())
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
     """``text`` as compared with the registry: without spaces, full-width letters and digits as ASCII and Latin
     letters in one case (``ｃｂｄ`` and ``cbd`` are ``CBD``, as typed on a phone), parentheses full-width."""
     folded = unicodedata.normalize("NFKC", "".join(text.split())).casefold()
@@ -109,22 +109,22 @@ def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEnt
     ``department-aliases.csv`` ("消防" → 朝阳消防支队, renamed bodies such as 区应急管理局 → 区安监局), or the
     one unit whose name contains ``text`` (at least two characters). None when nothing or several match."""
     units = registry() if among is None else among
-    key = _key(text)
+    key = name_key(text)
     if not key:
         return None
     for unit in units:
-        if key in (_key(unit.code), _key(unit.name)) or key in map(_key, unit.aliases):
+        if key in (name_key(unit.code), name_key(unit.name)) or key in map(name_key, unit.aliases):
             return unit
     town = find_township(key)
     if town is not None and town in units:
         return town
-    alias = {_key(a): name for a, name in _aliases().items()}.get(key)
+    alias = {name_key(a): name for a, name in _aliases().items()}.get(key)
     if alias is not None:
         for unit in units:
             if unit.name == alias:
                 return unit
     if len(key) >= 2:
-        found = [u for u in units if key in _key(u.name)]
+        found = [u for u in units if key in name_key(u.name)]
         if len(found) == 1:
             return found[0]
     return None
@@ -134,15 +134,15 @@ def suggest_units(text: str, among: tuple[UnitEntry, ...] | None = None, limit: 
     """Names of ``among`` (default: every unit) that look like ``text``: those sharing the most characters with
     it (aliases included), best first, at most ``limit``; for the message refusing an unknown name."""
     units = registry() if among is None else among
-    key = set(_key(text)) - set("区市朝阳局委") - _common_characters()
+    key = set(name_key(text)) - set("区市朝阳局委") - _common_characters()
     if not key:
         return []
     alias_names = _aliases()
 
-    typed = _key(text)
+    typed = name_key(text)
 
     def score(unit: UnitEntry) -> int:
-        words = [_key(w) for w in (unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name))]
+        words = [name_key(w) for w in (unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name))]
         shared = max(len(key & set(w)) for w in words)
         # the whole typed text inside a name ("房管" in 区房管局) beats a few shared characters
         return shared + (len(typed) if shared and any(typed in w for w in words) else 0)

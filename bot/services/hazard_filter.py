@@ -23,7 +23,6 @@ Anything else raises ``FilterWordsUnknown`` naming the words, so the question ca
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
@@ -40,7 +39,14 @@ from bot.services.lifecycle import GENERAL, MAJOR
 from storage.errors import DomainError
 from storage.models import Hazard, Unit
 from storage.models_lifecycle import Supervision
-from storage.registry import UnitEntry, department_aliases, normalise_township_name, registry
+from storage.registry import (
+    UnitEntry,
+    by_code,
+    department_aliases,
+    name_key,
+    normalise_township_name,
+    registry,
+)
 from storage.taxonomy import hazard_types
 
 SOURCES = ("检查", "举报", "其他")  # 附件2 填表说明 9
@@ -184,14 +190,14 @@ def _units() -> dict[str, UnitEntry]:
 
 
 def unit_word(word: str) -> str:
-    """``word`` as ``_units`` keys it: full-width letters as ASCII, Latin letters in one case (``cbd``, ``ｃｂｄ``
-    are the zone ``CBD``, as ``/status cbd``)."""
-    return unicodedata.normalize("NFKC", word).casefold()
+    """``word`` as ``_units`` keys it: the registry's comparison key (``storage.registry.name_key``: ``cbd`` and
+    ``ｃｂｄ`` are the zone ``CBD``, as ``/status cbd``)."""
+    return name_key(word)
 
 
 def unit_entry(code: str) -> UnitEntry | None:
-    """The registry unit with ``code``."""
-    return next((u for u in registry() if u.code == code), None)
+    """The registry unit with ``code`` (``storage.registry.by_code``)."""
+    return by_code(code)
 
 
 @cache
