@@ -125,3 +125,19 @@ async def test_forged_draft_ids_never_act_on_the_open_form(harness: Harness) -> 
     assert await _reports(h, hid) == []
     other_texts = other.texts(list(h.session.requests))
     assert other_texts  # the other user's draft still at its question
+
+
+async def test_buttons_of_a_cancelled_form_say_closed_and_act_on_the_next_form_never(harness: Harness) -> None:
+    h = harness
+    chat, hid = await _at_the_evidence_question(h, 76007)
+    await chat.file(make_pdf(), "验收单.pdf", "application/pdf")
+    await chat.press("完成")
+    review = [b for b in chat.buttons() if b.callback_data]
+    await chat.press("取消")
+    discard, stay = chat.buttons()[:2]  # 确认放弃, 继续填写
+    await chat.press_button(discard)
+    for button in [discard, stay, *review]:
+        sent = await chat.press_button(button)
+        alerts = [m.text for m in sent if isinstance(m, AnswerCallbackQuery)]
+        assert alerts and all(t and "已结束" in t for t in alerts), (button.text, alerts, chat.texts(sent))
+    assert await _reports(h, hid) == []
