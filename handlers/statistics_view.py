@@ -5,6 +5,7 @@ the others and of the workbook). Each press calls one ``ReportService`` method, 
 from __future__ import annotations
 
 import shutil
+import unicodedata
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
@@ -51,8 +52,10 @@ def view_of(args: str | None) -> tuple[str | None, str]:
     ``按行业 建外街道`` and ``建外街道 按行业`` are ``("department", "建外街道")``; ``建外`` is ``(None, "建外")``."""
     words = (args or "").split()
     for i in (0, len(words) - 1):
-        if words and words[i].lower() in VIEW_WORDS:
-            return VIEW_WORDS[words[i].lower()], " ".join(words[:i] + words[i + 1:])
+        # full-width letters (ＸＬＳＸ, typed with a Chinese keyboard) read as the unit names are
+        word = unicodedata.normalize("NFKC", words[i]).casefold() if words else ""
+        if word in VIEW_WORDS:
+            return VIEW_WORDS[word], " ".join(words[:i] + words[i + 1:])
     return None, " ".join(words)
 
 

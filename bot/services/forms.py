@@ -747,11 +747,16 @@ def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: 
     # asked again from the review card ("修改"): a new document replaces the one kept, so a wrong file is put
     # right without cancelling the form (the one replaced stays in the store until the prune)
     replacing = bool(kept) and state.reviewing and state.step == spec.key
-    if kept and not replacing:
+    # but an album is one sending: its second document does not replace its first (as outside an edit, it is
+    # refused before being downloaded), so the one kept is the one the replacement notice named
+    group_key = f"{key}_group"
+    same_album = action.media_group_id is not None and state.context.get(group_key) == action.media_group_id
+    if kept and (not replacing or same_album):
         raise Rejected("one_document", name=kept[1])
     if action.file is None:
         return Prompt("document_wanted")
     state.data[key] = action.file.as_answer()
+    state.context[group_key] = action.media_group_id
     if kept and replacing:
         return ("document_replaced", {"old": kept[1], "name": action.file.name})
     if action.media_group_id is None:
