@@ -5,7 +5,6 @@ the others and of the workbook). Each press calls one ``ReportService`` method, 
 from __future__ import annotations
 
 import shutil
-import unicodedata
 
 from aiogram import Bot
 from aiogram.enums import ChatAction
@@ -20,6 +19,7 @@ from handlers.callbacks import Num
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.texts import q
+from storage.registry import name_key
 
 ROW_LINES = 40
 XLSX = "xlsx"
@@ -53,7 +53,7 @@ def view_of(args: str | None) -> tuple[str | None, str]:
     words = (args or "").split()
     for i in (0, len(words) - 1):
         # full-width letters (ＸＬＳＸ, typed with a Chinese keyboard) read as the unit names are
-        word = unicodedata.normalize("NFKC", words[i]).casefold() if words else ""
+        word = name_key(words[i]) if words else ""
         if word in VIEW_WORDS:
             return VIEW_WORDS[word], " ".join(words[:i] + words[i + 1:])
     return None, " ".join(words)
