@@ -181,7 +181,8 @@ def test_the_same_seed_gives_the_same_district(demo: tuple[Path, str], tmp_path:
     again = tmp_path / "again"
     assert _make(again, 7) == who.replace(str(target), str(again))
     query = ("select site_name, address, state, level, township_code, category, subtype, ledger_number, deadline, "
-             "latitude, longitude from hazard order by id")
+             "latitude, longitude, district_department, city_department, zone_id, description from hazard "
+             "order by id")
     with _db(target) as one, _db(again) as two:
         assert one.execute(query).fetchall() == two.execute(query).fetchall()
 

@@ -61,7 +61,8 @@ class HazardSteps:
         d, rng, kind = self.d, self.d.rng, self.kind
         district, city = texts.departments(rng, kind, None if self.staff.is_township else self.staff.name)
         # a 违建性质 mostly where the hazard is an illegal building's own, now and then on another site
-        illegal = rng.random() < (0.8 if any(w in self.description + self.site for w in texts.ILLEGAL_WORDS) else 0.05)
+        of_illegal_building = any(w in self.description + self.site for w in texts.ILLEGAL_WORDS)
+        illegal = rng.random() < (0.8 if of_illegal_building else 0.05)
         area = rng.randint(20, 600) if illegal else None
         data: dict[str, Any] = {
             "township": self.township, "site_name": self.site,
