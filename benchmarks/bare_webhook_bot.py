@@ -39,7 +39,10 @@ async def main(api_url: str, token: str, secret: str, port: int) -> None:
     SimpleRequestHandler(dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret).register(
         app, path="/webhook"
     )
-    app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", healthz)
     setup_application(app, dp, bot=bot)
     runner = web.AppRunner(app)
     await runner.setup()

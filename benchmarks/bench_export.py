@@ -70,8 +70,8 @@ def child(mode: str, db: str, out: str) -> None:
         t1 = time.perf_counter()
         wb = xlsxwriter.Workbook(out, {"constant_memory": True})
         ws = wb.add_worksheet()
-        for i, row in enumerate(cells):
-            ws.write_row(i, 0, [float(v) if isinstance(v, Decimal) else v for v in row])
+        for i, values in enumerate(cells):
+            ws.write_row(i, 0, [float(v) if isinstance(v, Decimal) else v for v in values])
         wb.close()
         t2 = time.perf_counter()
         dt = (t2 - t1) if mode == "raw-write" else (t2 - t0)

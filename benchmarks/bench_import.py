@@ -86,6 +86,7 @@ def _cpu() -> float:
 
 
 def child_ours(db: str, xlsx: str) -> dict[str, float]:
+    from bot.channels import LEDGER_IMPORT
     from bot.clock import fixed_clock
     from bot.core import open_core
     from bot.services.actors import Actor
@@ -102,7 +103,7 @@ def child_ours(db: str, xlsx: str) -> dict[str, float]:
 
         now = datetime(TODAY.year, TODAY.month, TODAY.day, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
         async with open_core(settings, clock=fixed_clock(now), migrate=False) as core:
-            system = Actor(1, 0, "bench", (), True)
+            system = Actor(1, LEDGER_IMPORT, "bench", (), True)
             cpu, wall = _cpu(), time.perf_counter()
             _kind, report = await core.services.reports.import_file(system, Path(xlsx), expect="hazards")
             assert report.ok and report.added == report.rows, (report.errors[:3], report.rows, report.added)
@@ -161,7 +162,7 @@ def _run(mode: str, template: Path, xlsx: Path, folder: Path) -> dict[str, float
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "."})
     db.unlink()
     shutil.rmtree(folder / "data", ignore_errors=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _spread(values: list[float]) -> str:

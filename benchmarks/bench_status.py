@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from benchmarks.seed_big_ledger import load_postgres, load_sqlite
 from bot.services import status_tally
@@ -88,7 +89,7 @@ async def _interleaved(runs: dict[str, Timed], rounds: int) -> dict[str, list[fl
     return out
 
 
-async def _parts(session: object, w: sm.Window) -> dict[str, float]:
+async def _parts(session: AsyncSession, w: sm.Window) -> dict[str, float]:
     """Each query of a district status once (s), to see where the time goes."""
     async def one(fn: Callable[[], Awaitable[object]]) -> float:
         t = time.perf_counter()
@@ -98,13 +99,13 @@ async def _parts(session: object, w: sm.Window) -> dict[str, float]:
     s = session
     monday = w.as_of - timedelta(days=w.as_of.weekday())
     return {
-        "district numbers and units' lines (tallies)": await one(lambda: status_tally.district(s, w.as_of, monday)),  # type: ignore[arg-type]
-        "inspections of the year by unit (tallies)": await one(lambda: status_tally.inspections(s, w.as_of, None)),  # type: ignore[arg-type]
-        "top categories (tallies)": await one(lambda: status_tally.top(s, 0, "a", 5)),  # type: ignore[arg-type]
-        "top townships (tallies)": await one(lambda: status_tally.top(s, 0, "b", 5)),  # type: ignore[arg-type]
-        "units and last update": await one(lambda: sm._units(s, None)),  # type: ignore[arg-type]
-        "supervised (supervisions × tallied state)": await one(lambda: status_tally.supervised(s, None)),  # type: ignore[arg-type]
-        "plans": await one(lambda: sm._plans(s, w.as_of.year, None)),  # type: ignore[arg-type]
+        "district numbers and units' lines (tallies)": await one(lambda: status_tally.district(s, w.as_of, monday)),
+        "inspections of the year by unit (tallies)": await one(lambda: status_tally.inspections(s, w.as_of, None)),
+        "top categories (tallies)": await one(lambda: status_tally.top(s, 0, "a", 5)),
+        "top townships (tallies)": await one(lambda: status_tally.top(s, 0, "b", 5)),
+        "units and last update": await one(lambda: sm._units(s, None)),
+        "supervised (supervisions × tallied state)": await one(lambda: status_tally.supervised(s, None)),
+        "plans": await one(lambda: sm._plans(s, w.as_of.year, None)),
     }
 
 

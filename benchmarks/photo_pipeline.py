@@ -97,7 +97,11 @@ def pipeline(data: bytes) -> int:
 
 def pipeline_no_draft(data: bytes) -> int:
     real = images.open_upright
-    image_decode.open_upright = lambda d, facts, long_edge=None: real(d, facts)  # type: ignore[assignment]
+
+    def full_size(data: bytes, facts: images.ImageFacts, *, long_edge: int | None = None) -> Image.Image:
+        return real(data, facts)  # the decode without the reduced DCT scale (``long_edge`` ignored)
+
+    image_decode.open_upright = full_size
     try:
         return pipeline(data)
     finally:

@@ -19,14 +19,16 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core import open_database
 from bot.services.actors import address_of
@@ -49,7 +51,7 @@ CHATS, PER_CHAT, BLOCKED_SHARE = 2000, 5, 0.05
 class Recorded:
     """What the stand-in process saw."""
 
-    def __init__(self, record: dict) -> None:  # type: ignore[type-arg]
+    def __init__(self, record: dict[str, Any]) -> None:
         self.delivered = [Delivered(c, t, None, at) for c, t, at in record["delivered"]]
         self.status_counts = Counter({int(k): v for k, v in record["status_counts"].items()})
         self.refused_at = record["refused_at"]
@@ -64,7 +66,8 @@ def _raise_priority() -> None:
         os.nice(-10)
 
 
-def ticking(start: datetime):  # type: ignore[no-untyped-def]
+def ticking(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` now and runs as the real one does."""
     t0 = time.monotonic()
     return lambda: start + timedelta(seconds=time.monotonic() - t0)
 
@@ -73,7 +76,7 @@ async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
     """Contacts spread over the 78 units, one bound leader per unit, 5 reminders per contact."""
     engine, uow = await open_database(url)
     async with uow() as u:
-        units = list((await u.session.exec(select(Unit.id).order_by(Unit.id))).all())
+        units = [i for i in (await u.session.exec(select(Unit.id).order_by(col(Unit.id)))).all() if i is not None]
         contacts: list[Person] = []
         for i in range(CHATS):
             user = User(channel="telegram", address=str(10_000_000 + i), full_name=f"联系人{i}")
@@ -99,7 +102,7 @@ async def seed(url: str, start: datetime) -> tuple[list[Person], set[int], int]:
         await u.commit()
     await engine.dispose()
     step = int(1 / BLOCKED_SHARE)
-    blocked = {int(p.address.address) for i, p in enumerate(contacts) if i % step == 0 and p.address}  # type: ignore[misc]
+    blocked = {int(p.address.address) for i, p in enumerate(contacts) if i % step == 0 and p.address}
     return contacts, blocked, queued
 
 
@@ -119,7 +122,8 @@ async def main(url: str | None, out: Path) -> None:
         while not port_file.exists() or not port_file.read_text(encoding="utf-8"):
             await asyncio.sleep(0.05)
         url_api = port_file.read_text(encoding="utf-8")
-        bot = Bot("123456:BENCH", session=AiohttpSession(api=TelegramAPIServer.from_base(url_api)))
+        session = AiohttpSession(api=TelegramAPIServer.from_base(url_api))
+        bot = Bot("123456:BENCH", session=session)
         engine = create_engine(url)
         uow = make_uow_factory(engine)
         cfg = ReminderSettings()
@@ -130,7 +134,8 @@ async def main(url: str | None, out: Path) -> None:
         elapsed = time.monotonic() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        async with bot.session._session.get(f"{url_api}/_record") as resp:  # type: ignore[union-attr]
+        client = await session.create_session()
+        async with client.get(f"{url_api}/_record") as resp:
             record = await resp.json()
         await bot.session.close()
     finally:

@@ -103,12 +103,86 @@ def test_the_office_named_gets_numbers_a_chart_a_ranking_a_map_and_a_registered_
     assert saved and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in saved)
 
 
+def test_the_demo_words_name_the_taxonomy_the_registry_and_every_township_and_zone() -> None:
+    """``config/data/demo-hazards.toml`` and ``demo-places.toml`` name only what exists: subtypes of their category
+    (附件2 填表说明 12), departments a hazard's 所属区/市行业部门 may name, every township with streets to pick two
+    from, every zone with townships; each recording department of the demo has an industry of its own."""
+    from bot.demo import texts
+    from bot.demo.people import DEMO_DEPARTMENTS
+    from storage.registry import supervising_departments, townships, zones
+    from storage.taxonomy import hazard_types
+
+    subtypes = {c.name: {s.value for s in c.subtypes} for c in hazard_types()}
+    names = {d.name for d in supervising_departments()}
+    for kind in texts.KINDS:
+        assert kind.subtype in subtypes[kind.category] if subtypes[kind.category] else kind.subtype is None, kind
+        assert kind.departments and set(kind.departments) | set(kind.city) <= names, kind
+        assert kind.sites and kind.cases and all(d and m for d, m in kind.cases), kind
+    assert {k.category for k in texts.KINDS} == set(subtypes) - {"矿山"}
+    assert all(any(d in k.departments for k in texts.KINDS) for d in DEMO_DEPARTMENTS)
+    codes = {t.code for t in townships()}
+    assert set(texts.STREETS) == codes and all(len(set(s)) >= 2 for s in texts.STREETS.values())
+    assert set(texts.ZONE_TOWNSHIPS) == {z.code for z in zones()}
+    assert all(t and set(t) <= codes for t in texts.ZONE_TOWNSHIPS.values())
+
+
+def test_each_hazard_lies_in_its_township_and_reads_as_its_type(demo: tuple[Path, str]) -> None:
+    """Address and site on the hazard's own township's streets, description and measures one case of its subtype,
+    所属区行业部门 one of the subtype's lead departments (a department recording: itself), a zone committee's
+    hazards in its zone; every zone has some and the industries are filled in."""
+    from bot.demo import texts
+    from storage.registry import townships
+
+    kinds = {(k.category, k.subtype or "其他"): k for k in texts.KINDS}  # a category without subtypes stores 其他
+    with _db(demo[0]) as db:
+        rows = db.execute(
+            "select h.township_code, h.township, h.address, h.site_name, h.category, h.subtype, h.description, "
+            "h.measures, h.district_department, h.city_department, u.name, u.kind, z.code from hazard h "
+            "join unit u on u.id = h.unit_id left join unit z on z.id = h.zone_id").fetchall()
+        tipoffs = db.execute("select township_code, township, address from tipoff").fetchall()
+        inspections = db.execute("select township, address from inspection").fetchall()
+    streets_of = {t.name: texts.STREETS[t.code] for t in townships()}
+    for code, township, address, site, category, subtype, description, measures, dept, city, unit, kind, zone in rows:
+        street = next((s for s in texts.STREETS[code] if address.startswith(f"北京市朝阳区{township}{s}")), None)
+        assert street is not None, (township, address)
+        others = {s for c, names in texts.STREETS.items() if c != code for s in names} - set(texts.STREETS[code])
+        assert not any(s in site for s in others), (township, site)
+        k = kinds[(category, subtype)]
+        assert (description, measures) in k.cases, (category, subtype, description, measures)
+        assert dept is None or dept in k.departments, (category, subtype, dept)
+        assert city is None or city in k.city, (category, subtype, city)
+        if kind == "功能区管委会":
+            assert zone is not None and code in texts.ZONE_TOWNSHIPS[zone], (unit, township)
+        elif unit in k.departments:
+            assert dept == unit
+    assert {z for *_r, z in rows if z} == set(texts.ZONE_TOWNSHIPS)
+    assert sum(r[8] is not None for r in rows) > len(rows) * 3 // 4
+    for code, township, address in tipoffs:
+        assert any(address.startswith(f"北京市朝阳区{township}{s}") for s in texts.STREETS[code]), address
+    for township, address in inspections:
+        assert any(address.startswith(f"北京市朝阳区{township}{s}") for s in streets_of[township]), address
+
+
+def test_the_office_sees_the_industries_and_a_zone(demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: /status 按行业 has a row per industry department, /status CBD the committee's numbers."""
+    target, who = demo
+    with _db(target) as db:
+        top = db.execute("select district_department from hazard where district_department is not null "
+                         "and ledger_number is not null group by 1 order by count(*) desc").fetchone()[0]
+    text = _chat(target, who, 10001, "/status 按行业\n/status CBD\n/quit\n", monkeypatch)
+    industry = text.split("> /status 按行业", 1)[1].split("> /status CBD", 1)[0]
+    assert "全区统计：按行业" in industry and re.search(rf"\n{re.escape(top)}　[1-9]", industry), industry
+    zone = text.split("> /status CBD", 1)[1]
+    assert "CBD管委会城市安全隐患治理情况" in zone and not re.search("在账隐患 0 项.*已销账 0；待审核 0", zone), zone
+
+
 def test_the_same_seed_gives_the_same_district(demo: tuple[Path, str], tmp_path: Path) -> None:
     target, who = demo
     again = tmp_path / "again"
     assert _make(again, 7) == who.replace(str(target), str(again))
     query = ("select site_name, address, state, level, township_code, category, subtype, ledger_number, deadline, "
-             "latitude, longitude from hazard order by id")
+             "latitude, longitude, district_department, city_department, zone_id, description from hazard "
+             "order by id")
     with _db(target) as one, _db(again) as two:
         assert one.execute(query).fetchall() == two.execute(query).fetchall()
 

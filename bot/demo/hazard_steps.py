@@ -31,7 +31,7 @@ class DemoDistrict(Protocol):
     sv: Any
     tally: Any
 
-    def hazard_type(self) -> tuple[str, list[str]]: ...
+    def hazard_type(self, staff: UnitStaff) -> texts.Kind: ...
 
     def where(self, staff: UnitStaff) -> tuple[str, str, float, float]: ...
 
@@ -48,29 +48,30 @@ class HazardSteps:
         self.id = 0
         self.extension_id = 0
         rng = district.rng
-        self.category, subs = district.hazard_type()
-        self.subtype = rng.choice(subs) if subs else None
-        kinds, descriptions, measures = texts.BY_CATEGORY.get(self.category, texts.BY_CATEGORY["其他"])
-        self.site = texts.fill(rng.choice(kinds), rng)
-        self.description = rng.choice(descriptions)
-        self.measures = rng.choice(measures)
+        self.kind = district.hazard_type(staff)
+        self.code, self.township, self.lat, self.lon = district.where(staff)
+        self.site, self.address = texts.place(rng, self.code, self.township, rng.choice(self.kind.sites))
+        self.description, self.measures = rng.choice(self.kind.cases)
         self.inspector = rng.choice(staff.inspectors)
         self.second = next(p for p in staff.inspectors if p is not self.inspector)
         assert staff.reviewer is not None
         self.reviewer = staff.reviewer
 
     async def submit(self) -> None:
-        d, rng = self.d, self.d.rng
-        _code, township, lat, lon = d.where(self.staff)
-        illegal = rng.random() < 0.1
+        d, rng, kind = self.d, self.d.rng, self.kind
+        district, city = texts.departments(rng, kind, None if self.staff.is_township else self.staff.name)
+        # a 违建性质 mostly where the hazard is an illegal building's own, now and then on another site
+        of_illegal_building = any(w in self.description + self.site for w in texts.ILLEGAL_WORDS)
+        illegal = rng.random() < (0.8 if of_illegal_building else 0.05)
         area = rng.randint(20, 600) if illegal else None
         data: dict[str, Any] = {
-            "township": township, "site_name": self.site,
-            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon},
+            "township": self.township, "site_name": self.site,
+            "address": {"address": self.address, "lat": self.lat, "lon": self.lon},
             "person_in_charge": texts.person_name(rng), "phone": f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
             "entity_nature": rng.choice(texts.ENTITY_NATURES), "occupant_count": rng.randint(3, 400),
-            "parent_group": None, "district_department": None, "city_department": rng.choice(texts.CITY_DEPARTMENTS),
-            "source": "检查", "description": self.description, "hazard_type": [self.category, self.subtype] if self.subtype else [self.category],
+            "parent_group": None, "district_department": district, "city_department": city, "source": "检查",
+            "description": self.description,
+            "hazard_type": [kind.category, kind.subtype] if kind.subtype else [kind.category],
             "level": "重大隐患" if self.major else "一般隐患",
             "illegal_building_nature": rng.choice(("集体土地违建", "农民宅基地违建")) if illegal else "无",
             "illegal_area": str(area) if area else None,

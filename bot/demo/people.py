@@ -11,7 +11,7 @@ from bot.core import Core
 from bot.demo import texts
 from bot.domain import DISTRICT_OFFICE_CODE, Role
 from bot.services.actors import Actor, reload_actor
-from storage.registry import departments, townships
+from storage.registry import departments, townships, zones
 
 #: the Telegram-style ids of the people the printed table names; ``hazardbot chat`` acts as 10001 by default,
 #: so the office is who a bare ``hazardbot chat --data-dir DIR`` is
@@ -21,7 +21,8 @@ SHOWCASE_IDS = {Role.REVIEWER: 10003, Role.INSPECTOR: 10004, Role.LEADER: 10006,
 SECOND_INSPECTOR_ID = 10005
 OTHERS_FROM = 20001
 PUBLIC_FROM = 30001
-#: departments that record hazards in the demo (their industries: fire, construction, gas, safety, housing, schools)
+#: departments that record hazards in the demo, each of its own industry (``texts.kind``): fire, construction, gas,
+#: chemicals and factories, housing and basements, schools; every functional-zone committee records too
 DEMO_DEPARTMENTS = ("朝阳消防支队", "区住房城乡建设委", "市燃气集团朝阳供应企业", "区安监局", "区房管局", "区教委")
 
 
@@ -39,11 +40,13 @@ class Person:
 @dataclass
 class UnitStaff:
     """The people of one recording unit: inspectors (two: the re-inspection must be someone else than whoever
-    reported the rectification) and a reviewer."""
+    reported the rectification) and a reviewer. ``area``: the township codes its hazards lie in (a township: its
+    own; a zone committee: its zone's, ``texts.ZONE_TOWNSHIPS``; a department: none, it works district-wide)."""
 
     code: str
     name: str
     is_township: bool
+    area: tuple[str, ...] = ()
     inspectors: list[Person] = field(default_factory=list)
     reviewer: Person | None = None
 
@@ -72,7 +75,8 @@ async def _person(core: Core, user_id: int, name: str, role: Role, unit: str | N
 
 async def make_cast(core: Core, rng: random.Random, township_count: int) -> Cast:
     """The office and a district leader (both at 区安委会办公室), 建外街道's reviewer, two inspectors, leader and
-    contact, and a reviewer and two inspectors in ``township_count`` other townships and in ``DEMO_DEPARTMENTS``."""
+    contact, and a reviewer and two inspectors in ``township_count`` other townships, in ``DEMO_DEPARTMENTS`` and in
+    every functional-zone committee."""
     used: set[str] = set()
 
     def name() -> str:
@@ -83,7 +87,7 @@ async def make_cast(core: Core, rng: random.Random, township_count: int) -> Cast
 
     office = await _person(core, OFFICE_ID, name(), Role.OFFICE, DISTRICT_OFFICE_CODE)
     leader = await _person(core, LEADER_ID, name(), Role.LEADER, DISTRICT_OFFICE_CODE)
-    showcase = UnitStaff(SHOWCASE, "", True)
+    showcase = UnitStaff(SHOWCASE, "", True, (SHOWCASE,))
     showcase.reviewer = await _person(core, SHOWCASE_IDS[Role.REVIEWER], name(), Role.REVIEWER, SHOWCASE)
     showcase.inspectors.append(await _person(core, SHOWCASE_IDS[Role.INSPECTOR], name(), Role.INSPECTOR, SHOWCASE))
     showcase.inspectors.append(await _person(core, SECOND_INSPECTOR_ID, name(), Role.INSPECTOR, SHOWCASE))
@@ -93,13 +97,14 @@ async def make_cast(core: Core, rng: random.Random, township_count: int) -> Cast
     shown = [office, leader, showcase.reviewer, *showcase.inspectors, unit_leader, contact]
     others = [t for t in townships() if t.code != SHOWCASE]
     chosen = sorted(rng.sample(others, min(township_count, len(others))), key=lambda t: t.code)
-    chosen_units = [(t.code, t.name, True) for t in chosen]
-    chosen_units += [(d.code, d.name, False) for d in departments() if d.name in DEMO_DEPARTMENTS]
+    chosen_units: list[tuple[str, str, bool, tuple[str, ...]]] = [(t.code, t.name, True, (t.code,)) for t in chosen]
+    chosen_units += [(d.code, d.name, False, ()) for d in departments() if d.name in DEMO_DEPARTMENTS]
+    chosen_units += [(z.code, z.name, False, texts.ZONE_TOWNSHIPS[z.code]) for z in zones()]
     units = [showcase]
     next_id = OTHERS_FROM
     everyone = list(shown)
-    for code, unit_name, is_township in chosen_units:
-        staff = UnitStaff(code, unit_name, is_township)
+    for code, unit_name, is_township, area in chosen_units:
+        staff = UnitStaff(code, unit_name, is_township, area)
         staff.reviewer = await _person(core, next_id, name(), Role.REVIEWER, code)
         staff.inspectors.append(await _person(core, next_id + 1, name(), Role.INSPECTOR, code))
         staff.inspectors.append(await _person(core, next_id + 2, name(), Role.INSPECTOR, code))

@@ -28,7 +28,6 @@ from bot.services.verification import VerificationService
 from reminders import delivery
 from storage.models import Draft
 from storage.registry import townships
-from storage.taxonomy import hazard_types
 
 S = HazardState
 # the state each hazard is taken to, and how often (a few of the closed ones are later found to have rebounded)
@@ -75,8 +74,6 @@ class DemoDistrict:
         self.tally = Tally()
         self.centres = _centres()
         self.township_names = {t.code: t.name for t in townships()}
-        self.types = [(c.name, [s.value for s in c.subtypes]) for c in hazard_types()]
-        self.type_weights = [texts.CATEGORY_WEIGHTS.get(name, 1) for name, _subs in self.types]
         self.deps = SubmitDeps(core.settings, core.rules.campaign, core.services.evidence, core.services.lifecycle,
                                core.services.verification)
         self.sv = core.services
@@ -91,8 +88,13 @@ class DemoDistrict:
                 self._add(first + timedelta(days=self.rng.randint(1, 20)), self._file_plan(staff, year))
             self._schedule_inspections(staff)
             self._schedule_work_info(staff)
-        for i in range(hazard_count):  # every state at least once, however few
-            self._schedule_hazard(TARGETS[i] if i < len(TARGETS) else self.rng.choices(TARGETS, WEIGHTS)[0])
+        # every state at least once, however few; then one hazard for each zone committee at least, so that every
+        # zone's /status has something to count
+        zones = [u for u in self.cast.units if u.area and not u.is_township]
+        for i in range(hazard_count):
+            target = TARGETS[i] if i < len(TARGETS) else self.rng.choices(TARGETS, WEIGHTS)[0]
+            by = i - len(TARGETS)
+            self._schedule_hazard(target, zones[by] if 0 <= by < len(zones) else None)
         self._add(self.today - timedelta(days=3), self._spot_check, hour=15.0)
         for _ in range(max(3, hazard_count // 20)):
             self._schedule_tipoff()
@@ -114,12 +116,14 @@ class DemoDistrict:
         latest = max(latest, earliest)
         return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
 
-    def hazard_type(self) -> tuple[str, list[str]]:
-        """A category of the taxonomy (weighted as an urban district's) and its subtypes."""
-        return self.rng.choices(self.types, self.type_weights)[0]
+    def hazard_type(self, staff: UnitStaff) -> texts.Kind:
+        """A subtype of the taxonomy, weighted as an urban district's; a department's of its own industry."""
+        return texts.kind(self.rng, None if staff.is_township or staff.area else staff.name)
 
     def where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
-        code = staff.code if staff.is_township else self.rng.choice(list(self.centres))
+        """Where a unit's record lies: a township of its area (a department's: anywhere) — code, name, latitude and
+        longitude about its centre."""
+        code = self.rng.choice(staff.area or tuple(self.centres))
         name = self.township_names[code]
         lat, lon = self.centres[code]
         return code, name, lat + self.rng.uniform(-JITTER, JITTER), lon + self.rng.uniform(-JITTER, JITTER) * 1.3
@@ -152,15 +156,15 @@ class DemoDistrict:
 
     def _inspect(self, staff: UnitStaff, day: date) -> Callable[[], Any]:
         rng = self.rng
-        category, _subs = self.hazard_type()
-        kinds, _desc, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
-        _code, township, lat, lon = self.where(staff)
+        kind = self.hazard_type(staff)
+        code, township, lat, lon = self.where(staff)
+        site, address = texts.place(rng, code, township, rng.choice(kind.sites))
         penalty = rng.choices(("无", "责令整改", "罚款", "停产停业"), (60, 28, 10, 2))[0]
         data: dict[str, Any] = {
             "inspected_on": min(day, self.last_day).isoformat(), "inspecting_unit": staff.name,
             "inspection_type": rng.choices(("日常检查", "抽查", "其他"), (80, 15, 5))[0],
-            "inspector_count": rng.randint(2, 4), "township": township, "site_name": texts.fill(rng.choice(kinds), rng),
-            "address": {"address": texts.address(rng, township), "lat": lat, "lon": lon}, "hazards": [],
+            "inspector_count": rng.randint(2, 4), "township": township, "site_name": site,
+            "address": {"address": address, "lat": lat, "lon": lon}, "hazards": [],
             "penalty_type": penalty, "fine_amount": str(rng.choice((0.5, 1, 2, 3, 5))) if penalty == "罚款" else None,
             "remarks": None, "photos": [],
         }
@@ -203,11 +207,11 @@ class DemoDistrict:
         staff = rng.choice([u for u in self.cast.units if u.is_township])
         reporter = rng.choice(self.cast.public)
         day = self._day(self.today - timedelta(days=40), self.today)
-        category, _subs = self.hazard_type()
-        _kinds, descriptions, _measures = texts.BY_CATEGORY.get(category, texts.BY_CATEGORY["其他"])
-        _code, township, lat, lon = self.where(staff)
-        data: dict[str, Any] = {"description": f"群众反映：{rng.choice(descriptions)}，希望尽快处理。", "photos": [],
-                "place": {"address": texts.address(rng, township), "lat": lat, "lon": lon}, "township": township,
+        description, _measures = rng.choice(self.hazard_type(staff).cases)
+        code, township, lat, lon = self.where(staff)
+        _site, address = texts.place(rng, code, township)
+        data: dict[str, Any] = {"description": f"群众反映：{description}，希望尽快处理。", "photos": [],
+                "place": {"address": address, "lat": lat, "lon": lon}, "township": township,
                 "contact": None}
         inspector = staff.inspectors[0]
         made: dict[str, int] = {}
@@ -226,12 +230,15 @@ class DemoDistrict:
 
     # ---- 附件2 hazards through their life cycle ---------------------------------------------------------------
 
-    def _schedule_hazard(self, target: HazardState) -> None:
+    def _schedule_hazard(self, target: HazardState, staff: UnitStaff | None = None) -> None:
+        """One hazard of ``staff`` (None: a unit drawn) taken to ``target`` through the steps of its life."""
         rng, today = self.rng, self.today
         self.tally.by_target[target.value] = self.tally.by_target.get(target.value, 0) + 1
         # 建外街道, whose reviewer the closing table names, is a little busier, with more waiting for review
         showcase = self.cast.units[0]
-        staff = showcase if target == S.PENDING_REVIEW and rng.random() < 0.4 else rng.choice([showcase] * 4 + self.cast.units)
+        if staff is None:
+            busier = target == S.PENDING_REVIEW and rng.random() < 0.4
+            staff = showcase if busier else rng.choice([showcase] * 4 + self.cast.units)
         if target == S.PENDING_REVIEW:
             d0 = self._day(today - timedelta(days=10), today)
         elif target == S.PENDING_CONFIRMATION:
