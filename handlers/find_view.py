@@ -30,10 +30,12 @@ WORD_LIMIT, WORDS_SHOWN = 30, 10  # the typed words not understood, as the refus
 
 
 def criterion_name(key: str) -> str:
+    """The name of the ``/find`` criterion ``key`` in the user's language."""
     return _(labels.FIND_CRITERIA[key])
 
 
 def state_filter_name(state: str) -> str:
+    """The name of a state filter: a hazard state, or "open" (on the ledger, not closed)."""
     return _("open (on the ledger, not closed)") if state == hf.OPEN else state_name(state)
 
 
@@ -66,6 +68,8 @@ def filter_lines(f: hf.Filter) -> list[str]:
 
 
 def card_text(f: hf.Filter, total: int) -> str:
+    """The ``/find`` card (HTML, clipped): the criteria set, the number of hazards matching now and how to add
+    more."""
     lines = [_("<b>Find hazards</b>"), *filter_lines(f), "",
              _("Matching now: {total}").format(total=total),
              _("Add or remove criteria with the buttons, or type them: /find 超期 重大 重点消防 建外街道")]
@@ -119,6 +123,8 @@ def _line(n: int, h: FoundHazard) -> str:
 
 
 def result_text(f: hf.Filter, page: Page[FoundHazard]) -> str:
+    """A page of ``/find`` results (HTML, clipped): the total, the page number, the criteria and a line per
+    hazard."""
     head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
             *filter_lines(f)]
     if not page.items:

@@ -119,6 +119,8 @@ class DemoDistrict:
         return self.rng.choices(self.types, self.type_weights)[0]
 
     def where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
+        """A random place of ``staff``'s scope (its own township, or any for a department): township code and
+        name, and a point jittered around the township's centre (latitude, longitude)."""
         code = staff.code if staff.is_township else self.rng.choice(list(self.centres))
         name = self.township_names[code]
         lat, lon = self.centres[code]

@@ -34,10 +34,12 @@ CATEGORY_WEIGHTS: dict[str, int] = {name: c["weight"] for name, c in _CATEGORIES
 
 
 def person_name(rng: random.Random) -> str:
+    """A random Chinese name (surname and given name)."""
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
 def street(rng: random.Random) -> str:
+    """A random street name of the district."""
     return rng.choice(STREETS)
 
 
@@ -50,4 +52,5 @@ def fill(template: str, rng: random.Random) -> str:
 
 
 def address(rng: random.Random, township: str) -> str:
+    """A random address in ``township``: 北京市朝阳区, the township, a street, a number and a suffix."""
     return f"北京市朝阳区{township}{street(rng)}{rng.randint(1, 300)}{rng.choice(SUFFIXES)}"

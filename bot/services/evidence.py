@@ -79,6 +79,7 @@ class EncodedImage:
 
     @property
     def sha256(self) -> str:
+        """The hex SHA-256 of the encoded bytes (the photo store's content key)."""
         return hashlib.sha256(self.data).hexdigest()
 
 
