@@ -87,7 +87,7 @@ def card_text(case: HazardCase) -> str:
         state += " · " + _("OVERDUE")
     lines.append(_("State: {state}").format(state=state))
     if s.supervision:
-        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
+        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(x.level for x in s.supervision))))
     lines.extend(supervision_lines(case))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
