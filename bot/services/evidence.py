@@ -22,6 +22,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from PIL import Image, ImageDraw
@@ -47,7 +48,7 @@ from storage.images import (
     ImageFacts,
     inspect_image,
 )
-from storage.models import Photo
+from storage.models import Hazard, Inspection, Photo, Unit
 from storage.models_evidence import PhotoEvidence
 from storage.photo_store import PhotoStore
 
@@ -166,6 +167,24 @@ def _evidence_row(photo_id: int, copy: StoredCopy, watermark: list[str]) -> Phot
         longitude=facts.longitude, copy_sha256=copy.sha256, copy_key=copy.key, copy_size=copy.size,
         copy_width=copy.width, copy_height=copy.height, thumb_sha256=copy.thumb_sha256, thumb_key=copy.thumb_key,
         thumb_size=copy.thumb_size, watermark=watermark,
+    )
+
+
+async def record_watermark(session: AsyncSession, record: Hazard | Inspection | None, *, received_at: datetime,
+                           stage: str, inspector_name: str) -> WatermarkInfo:
+    """What the watermark of a photo of ``record`` says (方案 五(一)): when it was received (aware), the stage and
+    who sent it; with a record, also the number the user is shown (a hazard's 台账编号, else its 草稿编号 D…; an
+    inspection's 检查编号 J…), the recording unit, the address and the record's coordinates (decimal degrees)."""
+    info = WatermarkInfo(received_at=received_at, stage=stage, inspector_name=inspector_name)
+    if record is None:
+        return info
+    unit = await session.get(Unit, record.unit_id)
+    hazard = record if isinstance(record, Hazard) else None
+    return replace(
+        info, unit_name=unit.name if unit else None, address=record.address or None,
+        latitude=record.latitude, longitude=record.longitude,
+        ledger_number=hazard.ledger_number if hazard else None, draft_number=hazard.draft_number if hazard else None,
+        inspection_number=record.number if isinstance(record, Inspection) else None,
     )
 
 
