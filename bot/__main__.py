@@ -1,3 +1,2 @@
-from bot.cli import main
+"""``python -m bot``: the ``hazardbot`` command line (``bot.cli.main``)."""
 
-raise SystemExit(main())

@@ -16,6 +16,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from typing_extensions import override
 
 from bot.core import Core
 from bot.settings import Settings
@@ -88,6 +89,7 @@ class InFlight(BaseMiddleware):
         self.count = 0
         self.last = time.monotonic()  # when the last update was done; at first, when the dispatcher was built
 
+    @override
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         self.count += 1
         try:

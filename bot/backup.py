@@ -147,6 +147,7 @@ class PgDump:
     target: Path
 
     def shell(self) -> str:
+        """The command as one line to show the operator, the password written as ``PGPASSWORD=…``."""
         password = "PGPASSWORD=… " if "PGPASSWORD" in self.env else ""
         return password + " ".join(self.args)
 

@@ -16,6 +16,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from typing_extensions import override
 
 log = logging.getLogger("hazardbot.callbacks")
 
@@ -26,6 +27,7 @@ class ForgiveLateAnswers(BaseRequestMiddleware):
     """Session middleware: an ``answerCallbackQuery`` refused as too late returns True (logged at info);
     every other call and every other refusal passes through unchanged."""
 
+    @override
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         if not isinstance(method, AnswerCallbackQuery):

@@ -31,13 +31,16 @@ class Campaign:
 
     @property
     def first_year(self) -> int:
+        """The campaign's first calendar year (the start's)."""
         return self.start.year
 
     @property
     def last_year(self) -> int:
+        """The campaign's last calendar year (2020 for the default 2018 start and 3 years)."""
         return self.start.year + self.years - 1
 
     def covers(self, year: int) -> bool:
+        """True when ``year`` is one of the campaign's calendar years."""
         return self.first_year <= year <= self.last_year
 
     def nearest_year(self, year: int) -> int:

@@ -32,11 +32,13 @@ def extracted_ids() -> list[str]:
 
 
 def load() -> Catalog:
+    """The Chinese catalog as it is on disk (``PO_PATH``)."""
     with PO_PATH.open("rb") as fh:
         return read_po(fh)
 
 
 def untranslated() -> list[str]:
+    """The message ids used in the code with no Chinese translation yet, in source order."""
     catalog = load()
     return [mid for mid in extracted_ids() if not ((entry := catalog.get(mid)) and entry.string)]
 

@@ -29,6 +29,7 @@ class Clock:
         self.tz = tz
 
     def __call__(self) -> datetime:
+        """The current instant, aware."""
         return self._now()
 
     def today(self) -> date:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
+from typing_extensions import override
 
 from bot.update_middleware import NextHandler
 
@@ -30,6 +31,7 @@ class UpdateLimit(BaseMiddleware):
         self.in_flight = 0
         self.most_in_flight = 0  # the most updates handled at once since the start (for tests and benchmarks)
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self._slots:
             self.in_flight += 1

@@ -92,6 +92,8 @@ class Services:
 
     @cached_property
     def users(self) -> UserService:
+        """Users and their grants: who sent an update (``actors`` cache), binding, the admins of
+        ``admin_ids``."""
         from bot.channels import TELEGRAM, ChannelAddress
         from bot.services.actors import UserService
 
@@ -100,12 +102,14 @@ class Services:
 
     @cached_property
     def invites(self) -> InviteService:
+        """Invitation codes, valid ``invite_ttl_days`` days."""
         from bot.services.invites import InviteService
 
         return InviteService(self._uow, self._settings.invite_ttl_days)
 
     @cached_property
     def forms(self) -> FormService:
+        """The forms: drafts, answers, review and submission of every form (``config/forms``)."""
         from bot.services.forms import FormService
 
         return FormService(self._uow, self._clock, self._settings, self.evidence, campaign=self.rules.campaign,
@@ -113,24 +117,29 @@ class Services:
 
     @cached_property
     def photos(self) -> PhotoService:
+        """The stored photos' bytes."""
         from bot.services.photos import PhotoService
 
         return PhotoService(self._uow, self._photo_store)
 
     @cached_property
     def reports(self) -> ReportService:
+        """Status, rankings, lists and exports of a unit or the district."""
         from bot.services.reports import ReportService
 
         return ReportService(self._uow, self._clock, self.rules, self._settings.district_code, self._sheets)
 
     @cached_property
     def plans(self) -> PlanService:
+        """Units' yearly inspection plans (方案 四)."""
         from bot.services.plans import PlanService
 
         return PlanService(self._uow, self._clock, self.rules.campaign)
 
     @cached_property
     def evidence(self) -> EvidenceService:
+        """Photos as evidence: stored, deduplicated, checked against the district's centre and GPS radius
+        (km)."""
         from bot.services.evidence import EvidenceService
 
         s = self._settings
@@ -138,96 +147,112 @@ class Services:
 
     @cached_property
     def contacts(self) -> ContactService:
+        """The units' contacts (联络员) and their import from a sheet."""
         from reminders.contacts import ContactService
 
         return ContactService(self._uow, self._sheets)
 
     @cached_property
     def work_reports(self) -> WorkReportService:
+        """Units' monthly work reports and materials, owed from the day the plan was issued."""
         from reminders.submissions import WorkReportService
 
         return WorkReportService(self._uow, self._clock, self._file_store, earliest=self.rules.campaign.issued)
 
     @cached_property
     def lifecycle(self) -> LifecycleService:
+        """The hazard life cycle: review, registration, rectification, re-inspection, closure."""
         from bot.services.lifecycle_service import LifecycleService
 
         return LifecycleService(self._uow, self._clock, self._settings.district_code, self.evidence)
 
     @cached_property
     def verification(self) -> VerificationService:
+        """The district's verification (核查) of rectified hazards."""
         from bot.services.verification import VerificationService
 
         return VerificationService(self._uow, self._clock)
 
     @cached_property
     def find(self) -> FindService:
+        """Finding a hazard by its number and opening its card."""
         from bot.services.find import FindService
 
         return FindService(self._uow, self._clock)
 
     @cached_property
     def admin(self) -> AdminService:
+        """Admin tasks: grants, pending invitations."""
         from bot.services.admin import AdminService
 
         return AdminService(self._uow, self.invites)
 
     @cached_property
     def rank_subscriptions(self) -> RankSubscriptionService:
+        """Who receives the weekly ranking (方案 五(三))."""
         from bot.services.rank_subscriptions import RankSubscriptionService
 
         return RankSubscriptionService(self._uow, self._clock)
 
     @cached_property
     def tipoffs(self) -> TipOffService:
+        """Tip-offs from the public: reporting, tracking, verification, export."""
         from bot.services.tipoffs import TipOffService
 
         return TipOffService(self._uow, self._clock, self._settings, self.forms, self._photo_store, self.evidence)
 
     @cached_property
     def documents(self) -> DocumentService:
+        """The notices (整改通知书, 督办, 复查) generated for a hazard, kept in the file store."""
         from bot.services.documents import DocumentService
 
         return DocumentService(self._uow, self._photo_store, self._clock, self.find, self._file_store)
 
     @cached_property
     def deadlines(self) -> DeadlineService:
+        """Requests to extend a hazard's rectification deadline and their decisions."""
         from bot.services.deadlines import DeadlineService
 
         return DeadlineService(self._uow, self._clock, self.forms)
 
     @cached_property
     def supervision(self) -> SupervisionService:
+        """Putting hazards under supervision (挂牌督办) and ending it."""
         from bot.services.supervision import SupervisionService
 
         return SupervisionService(self._uow, self._clock, self.forms)
 
     @cached_property
     def closure_return(self) -> ClosureReturnService:
+        """Returning a closure request to the unit that made it."""
         from bot.services.closure_return import ClosureReturnService
 
         return ClosureReturnService(self._uow, self._clock, self.forms)
 
     @cached_property
     def closure_checks(self) -> ClosureCheckService:
+        """The office's checks before a hazard is closed (销账)."""
         from bot.services.closure_checks import ClosureCheckService
 
         return ClosureCheckService(self._uow, self._clock, self.forms)
 
     @cached_property
     def corrections(self) -> CorrectionService:
+        """Correcting returned or submitted records, with their change history."""
         from bot.services.correction_service import CorrectionService
 
         return CorrectionService(self._uow, self._clock, self.forms)
 
     @cached_property
     def office_batch(self) -> OfficeBatchService:
+        """The office's decisions on several hazards at once."""
         from bot.services.office_batch import OfficeBatchService
 
         return OfficeBatchService(self._uow, self.lifecycle)
 
     @cached_property
     def inbox(self) -> InboxService:
+        """Units' submissions as the office reads them, by month, with the reminders' lookback."""
         from bot.services.inbox import InboxService
 
         r = self._reminders
@@ -236,12 +261,14 @@ class Services:
 
     @cached_property
     def search(self) -> SearchService:  # /find by any field (issue 16)
+        """``/find`` by any field (issue 16)."""
         from bot.services.hazard_search import SearchService
 
         return SearchService(self._uow, self._clock)
 
     @cached_property
     def acceptance_documents(self) -> AcceptanceDocumentService:  # 整改验收材料, in the file store (issue 18)
+        """Rectification acceptance documents (整改验收材料), kept in the file store (issue 18)."""
         from bot.services.acceptance_documents import AcceptanceDocumentService
 
         return AcceptanceDocumentService(self._uow, self._file_store, self.find)
@@ -249,6 +276,9 @@ class Services:
 
 @dataclass
 class Core:
+    """What a process runs on, built by ``open_core`` from the settings: the engine, the unit of work factory,
+    the photo store, the clock, the services and the reminders' settings."""
+
     settings: Settings
     engine: AsyncEngine
     uow: UowFactory

@@ -43,6 +43,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typing_extensions import override
 
 from bot.update_middleware import NextHandler
 from storage.db import current_rider, end_ride, ride_next_commit
@@ -61,6 +62,8 @@ class DuplicateUpdate(Exception):
 
 
 class UpdateLedger(Protocol):
+    """Where the claims on updates are kept, so that an update delivered twice is handled once."""
+
     async def claim(self, bot_id: int, update_id: int) -> bool:
         """True when this caller is the first to claim ``update_id`` of ``bot_id`` (within a day)."""
 
@@ -85,6 +88,7 @@ class SqlUpdateLedger:
         self._insert = insert(ProcessedUpdate.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     async def claim(self, bot_id: int, update_id: int) -> bool:
+        """``UpdateLedger.claim`` as an insert that does nothing on conflict; purges old rows when due."""
         async with self._engine.begin() as conn:
             result = await conn.execute(self._insert, {"bot_id": bot_id, "update_id": update_id, "at": self._now()})
         await self.purge_when_due()
@@ -117,6 +121,7 @@ class RedisUpdateLedger:
         self._redis, self._prefix = redis, prefix
 
     async def claim(self, bot_id: int, update_id: int) -> bool:
+        """``UpdateLedger.claim`` as ``SET NX`` of a key that expires after ``REMEMBER`` (a day)."""
         key = f"{self._prefix}:{bot_id}:{update_id}"
         return bool(await self._redis.set(key, b"1", nx=True, ex=int(REMEMBER.total_seconds())))
 
@@ -167,6 +172,7 @@ class ClaimBeforeSending(BaseRequestMiddleware):
     """Request middleware of the bot's session: the claim of the update being handled lands before the first
     Bot API request it makes (an update that commits nothing first still speaks once only)."""
 
+    @override
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
@@ -186,6 +192,7 @@ class ExactlyOnceMiddleware(BaseMiddleware):
         self._ledger = ledger
         self._sessions: weakref.WeakSet[Any] = weakref.WeakSet()  # bot sessions that claim before sending
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot = data["bot"]

@@ -70,6 +70,8 @@ class PhotoStage(StrEnum):
 
 
 class DraftStatus(StrEnum):
+    """A form draft's status: being filled, submitted, or cancelled."""
+
     ACTIVE = "active"
     SUBMITTED = "submitted"
     CANCELLED = "cancelled"

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
+from typing_extensions import override
 
 from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR, compiled_catalogs
 
@@ -15,6 +16,7 @@ from bot.i18n import DEFAULT_LOCALE, DOMAIN, LOCALES_DIR, compiled_catalogs
 class CatalogI18n(I18n):
     """aiogram's ``I18n`` reading ``.po`` catalogs directly."""
 
+    @override
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         return dict(compiled_catalogs(Path(self.path), self.domain))
 
@@ -34,4 +36,5 @@ class CatalogI18n(I18n):
 
 
 def build_i18n() -> CatalogI18n:
+    """The gettext catalogs of ``LOCALES_DIR`` with Chinese as the default."""
     return CatalogI18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain=DOMAIN)

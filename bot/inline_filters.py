@@ -22,6 +22,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.filters import Filter
+from typing_extensions import override
 
 
 class InlineFilter(Filter):
@@ -30,6 +31,7 @@ class InlineFilter(Filter):
     def __init__(self, check: Callable[..., Any]) -> None:
         self.check = check
 
+    @override
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.check(*args, **kwargs)
 

@@ -15,6 +15,7 @@ class KeyedLocks:
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def __call__(self, key: int) -> asyncio.Lock:
+        """The lock of ``key``, made when nobody holds one."""
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()

@@ -26,6 +26,8 @@ from bot.updates import UpdateFactory
 
 @dataclass
 class Button:
+    """A button of a message the bot sent: its text, callback data or URL, and the message."""
+
     text: str
     callback_data: str | None
     url: str | None
@@ -61,9 +63,11 @@ class LocalChat:
         return self.session.requests[before:]
 
     async def say(self, text: str) -> list[TelegramMethod[Any]]:
+        """Send ``text`` as the user; returns the calls the bot made in answer."""
         return await self._feed(self.factory.text(self.user, text))
 
     async def location(self, lat: float, lon: float, address: str | None = None) -> list[TelegramMethod[Any]]:
+        """Send a location (degrees WGS-84, with an optional venue address); returns the bot's calls."""
         return await self._feed(self.factory.location(self.user, lat, lon, address))
 
     def photo_update(self, path: Path | bytes, media_group_id: str | None = None) -> Update:
@@ -79,9 +83,11 @@ class LocalChat:
         return self.factory.photo(self.user, file_id, unique_id, size, width, height, media_group_id)
 
     async def photo(self, path: Path | bytes, media_group_id: str | None = None) -> list[TelegramMethod[Any]]:
+        """Send the photo at ``path`` (or these bytes); returns the bot's calls."""
         return await self._feed(self.photo_update(path, media_group_id))
 
     async def album(self, paths: list[Path]) -> list[TelegramMethod[Any]]:
+        """Send the photos as one album (a shared media group id); returns the bot's calls."""
         self._album += 1
         group = hashlib.sha1(f"{self.user.id}-{self._album}".encode()).hexdigest()[:16]
         sent: list[TelegramMethod[Any]] = []
@@ -90,6 +96,8 @@ class LocalChat:
         return sent
 
     async def file(self, path: Path | bytes, name: str, mime: str | None, size: int | None = None) -> list[TelegramMethod[Any]]:
+        """Send a document ``name`` of type ``mime`` (``size`` in bytes, default the real size); returns the
+        bot's calls."""
         data = path.read_bytes() if isinstance(path, Path) else path
         file_id, unique_id, real_size = self.session.register_file(data)
         return await self._feed(self.factory.document(self.user, file_id, unique_id, size or real_size, name, mime))

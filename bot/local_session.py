@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetFile, GetMe, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, File, Message, User
+from typing_extensions import override
 
 BOT_USER = User(id=1, is_bot=True, first_name="hazardbot", username="hazardbot")
 
@@ -55,12 +56,15 @@ class LocalSession(BaseSession):
         return [r for r in self.requests if isinstance(r, method_type)]
 
     def clear(self) -> None:
+        """Forget the requests and responses recorded so far."""
         self.requests.clear()
         self.responses.clear()
 
+    @override
     async def close(self) -> None:
         return None
 
+    @override
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
@@ -71,6 +75,7 @@ class LocalSession(BaseSession):
         self.responses.append((method, result))
         return typing.cast(TelegramType, result)
 
+    @override
     async def stream_content(
         self,
         url: str,

@@ -17,6 +17,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from typing_extensions import override
+
 PHONE = re.compile(r"(?<![\d.])(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![\d.])")
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 PERSONAL_FIELD = re.compile(
@@ -63,6 +65,7 @@ class RedactingFilter(logging.Filter):
     carry parameters, Pillow's carry EXIF) and reduces Telegram objects among a record's arguments to
     their type and ids."""
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING and (
             record.name.startswith(PARAMETER_LOGGERS) or not _within(record.name, VERBOSE_NAMESPACES)
@@ -90,6 +93,7 @@ class StructuredFormatter(logging.Formatter):
             raise ValueError(f"log format must be 'kv' or 'json', not {fmt!r}")
         self.kind = fmt
 
+    @override
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, str] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),

@@ -22,6 +22,8 @@ class Area:
 
 @dataclass(frozen=True)
 class TownshipLabel:
+    """Where a township's name is written on the maps: its code, name and point (WGS-84 degrees)."""
+
     code: str
     name: str
     longitude: float
@@ -46,6 +48,7 @@ def areas() -> tuple[Area, ...]:
 
 @cache
 def township_labels() -> tuple[TownshipLabel, ...]:
+    """The townships' labels of ``config/data/township-labels.csv``."""
     rows = csv.DictReader(_data("township-labels.csv").splitlines())
     return tuple(TownshipLabel(r["code"], r["name"], float(r["longitude"]), float(r["latitude"])) for r in rows)
 

@@ -14,6 +14,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import override
 
 from bot.channels import telegram_address
 from bot.i18n import locale_for
@@ -38,6 +39,7 @@ class PeopleOnly(BaseMiddleware):
     no message (one sent in inline mode, which this bot does not use) is answered as no longer valid, so
     every handler can count on a chat to answer in."""
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
@@ -60,6 +62,7 @@ class ActorMiddleware(BaseMiddleware):
     def __init__(self, core: Core) -> None:
         self._users = core.services.users
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User = data["event_from_user"]  # a person: ``PeopleOnly`` runs first
         # the upsert may be repeated harmlessly: the update's exactly-once claim rides its real work (bot.dedup)
@@ -71,10 +74,12 @@ class ActorMiddleware(BaseMiddleware):
 class LocaleMiddleware(I18nMiddleware):
     """``zh`` unless the user's Telegram client speaks English; also passed as ``locale``."""
 
+    @override
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         user: User | None = data.get("event_from_user")
         return locale_for(user.language_code if user else None)
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["locale"] = await self.get_locale(event, data)
         return await super().__call__(handler, event, data)

@@ -19,6 +19,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from typing_extensions import override
 
 from bot.clock import DEFAULT_ZONE
 
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
         return value
 
+    @override
     @classmethod
     def settings_customise_sources(
         cls,
@@ -139,14 +141,17 @@ class Settings(BaseSettings):
 
     @property
     def tz(self) -> ZoneInfo:
+        """The configured zone (``HAZARDBOT_TIMEZONE``, Asia/Shanghai)."""
         return ZoneInfo(self.timezone)
 
     @property
     def effective_database_url(self) -> str:
+        """The database URL: ``database_url``, else a SQLite file ``hazardbot.db`` in ``data_dir``."""
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'hazardbot.db'}"
 
     @property
     def effective_photo_dir(self) -> Path:
+        """Where photos are stored: ``photo_dir``, else ``photos`` in ``data_dir``."""
         return self.photo_dir or self.data_dir / "photos"

@@ -81,6 +81,8 @@ class Printer:
         return f"{label} → {name}（{chat_id}）"
 
     def __call__(self, method: TelegramMethod[Any]) -> None:
+        """Print ``method`` (a message, edit, picture, file, album or location the bot sends) as a phone would
+        show it."""
         if isinstance(method, SendMessage | EditMessageText):
             prefix = self._from_bot(method, edited=isinstance(method, EditMessageText))
             self._print(f"\n[{prefix}] {plain(method.text or '')}")

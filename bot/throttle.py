@@ -19,6 +19,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import override
 
 from bot.i18n import locale_for
 from bot.update_middleware import NextHandler
@@ -28,12 +29,17 @@ log = logging.getLogger("hazardbot.throttle")
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether an update may be handled, and whether to tell the user to slow down (the first refusal only)."""
+
     allowed: bool
     notify: bool  # the first refusal of a flood: tell the user once
 
 
 class Throttle(Protocol):
-    async def take(self, chat_id: int) -> Verdict: ...
+    """A token bucket per chat: ``burst`` updates at once, refilled at ``rate`` per second."""
+
+    async def take(self, chat_id: int) -> Verdict:
+        """Take a token of ``chat_id``'s bucket; the verdict refuses when it is empty."""
 
 
 @dataclass
@@ -54,6 +60,7 @@ class LocalThrottle:
         self._full_after = burst / rate
 
     async def take(self, chat_id: int) -> Verdict:
+        """``Throttle.take`` in this process's memory."""
         now = self._clock()
         bucket = self._buckets.get(chat_id)
         if bucket is None:
@@ -115,6 +122,7 @@ class RedisThrottle:
         self._script = redis.register_script(_REDIS_BUCKET)
 
     async def take(self, chat_id: int) -> Verdict:
+        """``Throttle.take`` in Redis, shared by the instances (one Lua script, atomic)."""
         allowed, notify = await self._script(
             keys=[f"{self._prefix}:{chat_id}"], args=[self._rate, self._burst, repr(self._clock())]
         )
@@ -127,6 +135,7 @@ class ThrottleMiddleware(BaseMiddleware):
     def __init__(self, throttle: Throttle) -> None:
         self._throttle = throttle
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

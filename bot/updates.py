@@ -30,9 +30,12 @@ class UpdateFactory:
 
     @staticmethod
     def user(user_id: int, name: str = "测试用户", language: str | None = "zh-hans") -> User:
+        """A Telegram user (a person) with ``user_id``, first name ``name`` and language ``language``."""
         return User(id=user_id, is_bot=False, first_name=name, language_code=language)
 
     def message(self, user: User, chat: Chat | None = None, **content: Any) -> Update:
+        """An update with a new message of ``user`` in ``chat`` (default: the private chat), ``content`` the
+        message's fields."""
         chat = chat or Chat(id=user.id, type="private", first_name=user.first_name)
         msg = Message(
             message_id=next(self._message_ids),
@@ -44,6 +47,7 @@ class UpdateFactory:
         return Update(update_id=next(self._update_ids), message=msg)
 
     def text(self, user: User, text: str, chat: Chat | None = None) -> Update:
+        """A text message; a leading ``/command`` carries its ``bot_command`` entity as Telegram sends it."""
         entities = None
         if text.startswith("/"):
             from aiogram.types import MessageEntity
@@ -56,6 +60,7 @@ class UpdateFactory:
         self, user: User, file_id: str, unique_id: str, size: int, width: int, height: int,
         media_group_id: str | None = None, caption: str | None = None,
     ) -> Update:
+        """A photo message with a thumbnail and the full size (``width``×``height`` pixels, ``size`` bytes)."""
         sizes = [
             PhotoSize(file_id=file_id + "-s", file_unique_id=unique_id + "s", width=max(1, width // 10),
                       height=max(1, height // 10), file_size=max(1, size // 50)),
@@ -64,6 +69,7 @@ class UpdateFactory:
         return self.message(user, photo=sizes, media_group_id=media_group_id, caption=caption)
 
     def document(self, user: User, file_id: str, unique_id: str, size: int, name: str, mime: str | None) -> Update:
+        """A document message: file ``name`` of type ``mime``, ``size`` bytes."""
         doc = Document(file_id=file_id, file_unique_id=unique_id, file_name=name, mime_type=mime, file_size=size)
         return self.message(user, document=doc)
 
@@ -88,6 +94,7 @@ class UpdateFactory:
         return InaccessibleMessage(chat=message.chat, message_id=message.message_id, date=0)
 
     def callback(self, user: User, message: Message | InaccessibleMessage, data: str) -> Update:
+        """A press of the button with callback data ``data`` under ``message``."""
         query = CallbackQuery(
             id=str(next(self._update_ids)), from_user=user, chat_instance="local", message=message, data=data
         )

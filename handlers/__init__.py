@@ -12,6 +12,7 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.types import TelegramObject
+from typing_extensions import override
 
 from bot.inline_filters import inline_plain_filters
 
@@ -66,9 +67,11 @@ class LaterRouters(Router):
         self.pending.pop(0)
 
     def load(self) -> None:
+        """Import and include every pending router now."""
         while self.pending:
             self.load_next()
 
+    @override
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         self.load()
         return await super().propagate_event(update_type, event, **kwargs)

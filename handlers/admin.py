@@ -111,6 +111,7 @@ async def set_role(message: Message, bot: Bot, command: CommandObject, actor: Ac
 
 
 def router() -> Router:
+    """``/invite``, ``/invites``, ``/revoke``, ``/users``, ``/setrole`` and ``/unsetrole``, in private chats."""
     r = Router(name="admin")
     r.message.filter(F.chat.type == "private")
     r.message.register(invite, Command("invite"))

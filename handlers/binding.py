@@ -29,6 +29,7 @@ async def bind(message: Message, bot: Bot, command: CommandObject, actor: Actor,
 
 
 def router() -> Router:
+    """``/bind CODE`` in private chats."""
     r = Router(name="binding")
     r.message.filter(F.chat.type == "private")
     r.message.register(bind, Command("bind"))

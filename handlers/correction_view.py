@@ -67,6 +67,8 @@ def _action(action: str) -> str:
 
 
 def inspection_text(case: InspectionCase) -> str:
+    """An inspection record's card (HTML, user text escaped): number, type, date, unit, site, linked hazards,
+    penalty, remarks, its change history, and its voiding when voided."""
     i = case.inspection
     lines = [f"<b>{q(i.number)}</b> · {q(i.inspection_type)} · {i.inspected_on.isoformat()}"]
     if i.voided_at is not None:
@@ -92,6 +94,7 @@ def inspection_text(case: InspectionCase) -> str:
 
 
 def inspection_keyboard(case: InspectionCase) -> InlineKeyboardMarkup | None:
+    """The record's buttons the viewer may use (edit, correct with a reason, void), None when none."""
     iid = case.inspection.id
     assert iid is not None
     rows = []

@@ -55,6 +55,7 @@ async def pressed(query: CallbackQuery, callback_data: CorrectCb, actor: Actor, 
 
 
 def router() -> Router:
+    """``/inspection NUMBER`` and the buttons of an inspection record's card, in private chats."""
     r = Router(name="corrections")
     r.message.filter(F.chat.type == "private")
     r.message.register(inspection, Command("inspection"))

@@ -37,6 +37,8 @@ class ExtensionCb(CallbackData, prefix="e1"):
 
 
 def extension_text(view: ExtensionView) -> str:
+    """A deadline extension request (HTML, user text escaped): the hazard, the current and asked deadline (ISO
+    dates), the reason, who asked and, once decided, the decision."""
     lines = [
         _("Deadline extension request for {site} ({number})").format(site=q(view.site_name), number=q(view.number)),
         _("Current deadline: {date}").format(date=view.old_deadline.isoformat() if view.old_deadline else "—"),
@@ -51,6 +53,7 @@ def extension_text(view: ExtensionView) -> str:
 
 
 def extension_keyboard(view: ExtensionView) -> InlineKeyboardMarkup | None:
+    """Approve and refuse buttons while the request is pending, else None."""
     if view.status != "pending":
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[
@@ -80,11 +83,13 @@ async def show(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, s
 
 
 async def approve(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services) -> None:
+    """The office approves the extension request under the button."""
     await press(query, actor, services.deadlines.approve(actor, callback_data.id))
 
 
 async def refuse_request(query: CallbackQuery, callback_data: ExtensionCb, actor: Actor, services: Services,
                          locale: str) -> None:
+    """The office refuses the extension request: removes the buttons and opens the refusal form (its reason)."""
     await drop_keyboard(message_of(query))
     await _open_form(query, services.deadlines.start_refusal(actor, callback_data.id, locale), locale)
 
@@ -97,21 +102,25 @@ async def supervise(query: CallbackQuery, callback_data: HazardCb | ReminderCb, 
 
 async def return_closure(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                          locale: str) -> None:
+    """Open the form returning a closure request to its unit."""
     await _open_form(query, services.closure_return.start(actor, callback_data.id, locale), locale)
 
 
 async def close(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services,
                 locale: str) -> None:
+    """Open the closure (销账) form of the hazard, after the office's checks."""
     await _open_form(query, services.closure_checks.start_closure(actor, callback_data.id, locale), locale)
 
 
 async def verified(query: CallbackQuery, callback_data: VerifyCb, actor: Actor, services: Services,
                    locale: str) -> None:
+    """Open the form recording the district's verification (核查) as passed or failed (``ok``)."""
     start = services.closure_checks.start_verification(actor, callback_data.id, bool(callback_data.ok), locale)
     await _open_form(query, start, locale)
 
 
 def router() -> Router:
+    """The buttons of deadline extensions, supervision, closure and verification, in private chats."""
     r = Router(name="deadlines")
     r.callback_query.filter(F.message.chat.type == "private")
     cb = r.callback_query

@@ -37,6 +37,7 @@ async def document(query: CallbackQuery, callback_data: HazardCb, actor: Actor, 
 
 
 def router() -> Router:
+    """The buttons that send a hazard's case file or one of its notices."""
     r = Router(name="documents")
     r.callback_query.register(document, HazardCb.filter(F.a.in_({CASE_FILE, *NOTICE_CODES})))
     return r

@@ -31,6 +31,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from typing_extensions import override
 
 from bot.forms.checks import Rejected
 from bot.i18n import locale_for
@@ -64,6 +65,7 @@ class RefusalScope(BaseMiddleware):
     """Update middleware: a fresh ``OnRefusal`` per update, in the data that both the handlers and this
     module's error handlers receive."""
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["on_refusal"] = OnRefusal()
         return await handler(event, data)
@@ -73,6 +75,7 @@ class ExplainBinding(BaseMiddleware):
     """Middleware of a router's observer: its handlers' refusals of permission to people with no role say
     how to bind (``OnRefusal.explain_binding``)."""
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         refusal = data.get("on_refusal")
         if refusal is not None:
@@ -126,6 +129,8 @@ def _alert(html_text: str) -> str:
 
 
 async def on_failure(event: ErrorEvent, bot: Bot, i18n_catalog: I18n) -> bool:
+    """Any other failure: logged with the update; the person is told politely (never a traceback) and the
+    button's spinner is stopped. Returns True (handled)."""
     update = event.update
     log.exception("update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
     message = update.message or (update.callback_query.message if update.callback_query else None)
@@ -149,6 +154,7 @@ async def on_failure(event: ErrorEvent, bot: Bot, i18n_catalog: I18n) -> bool:
 
 
 def router() -> Router:
+    """The error handlers: refusals (``DomainError``, ``Rejected``) explained, anything else ``on_failure``."""
     r = Router(name="errors")
     r.errors.register(tell_refusal, ExceptionTypeFilter(DomainError, Rejected))
     r.errors.register(on_failure)

@@ -16,6 +16,7 @@ async def unknown_button(query: CallbackQuery) -> None:
 
 
 def router() -> Router:
+    """The last router: a button no other router took is answered as no longer valid."""
     r = Router(name="fallback")
     r.callback_query.register(unknown_button)
     return r

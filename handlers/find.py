@@ -98,6 +98,8 @@ async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 
 
 def router() -> Router:
+    """``/find`` with its filter card, pager and export, and the buttons opening a hazard's card or history,
+    in private chats."""
     r = Router(name="find")
     r.message.filter(F.chat.type == "private")
     find_filter.register(r)  # /find by any field, its filter card, pager and export

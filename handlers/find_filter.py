@@ -51,6 +51,8 @@ SUBTYPE_BASE = 100  # a type button's value: category × 100 + subtype number (+
 
 
 class FindStates(StatesGroup):
+    """The state of a ``/find`` card waiting for a criterion typed as text."""
+
     typing = State()  # a criterion's value awaited as text (``TYPED``)
 
 

@@ -10,6 +10,7 @@ from handlers.find_filter import FindStates, typed
 
 
 def router() -> Router:
+    """A criterion's value typed while a ``/find`` card waits for it (not a command)."""
     r = Router(name="find_typing")
     r.message.filter(F.chat.type == "private", StateFilter(FindStates.typing))
     r.message.register(typed, F.text, ~F.text.startswith("/"))

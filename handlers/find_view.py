@@ -12,10 +12,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import labels
 from bot.services import hazard_filter as hf
-from bot.services.hazard_search import FoundHazard
+from bot.services.find import HazardSummary
 from bot.services.paging import Page
 from handlers.hazard_callbacks import OPEN, FindCb, HazardCb
-from handlers.hazard_view import state_name
+from handlers.hazard_view import number_of, state_name
 from handlers.message_limits import clip, shorten
 from handlers.paging import pager_row
 from handlers.texts import q
@@ -30,10 +30,12 @@ WORD_LIMIT, WORDS_SHOWN = 30, 10  # the typed words not understood, as the refus
 
 
 def criterion_name(key: str) -> str:
+    """The name of the ``/find`` criterion ``key`` in the user's language."""
     return _(labels.FIND_CRITERIA[key])
 
 
 def state_filter_name(state: str) -> str:
+    """The name of a state filter: a hazard state, or "open" (on the ledger, not closed)."""
     return _("open (on the ledger, not closed)") if state == hf.OPEN else state_name(state)
 
 
@@ -66,6 +68,8 @@ def filter_lines(f: hf.Filter) -> list[str]:
 
 
 def card_text(f: hf.Filter, total: int) -> str:
+    """The ``/find`` card (HTML, clipped): the criteria set, the number of hazards matching now and how to add
+    more."""
     lines = [_("<b>Find hazards</b>"), *filter_lines(f), "",
              _("Matching now: {total}").format(total=total),
              _("Add or remove criteria with the buttons, or type them: /find 超期 重大 重点消防 建外街道")]
@@ -104,8 +108,8 @@ def choice_keyboard(key: str, token: str, options: list[tuple[str, int, str]], p
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _line(n: int, h: FoundHazard) -> str:
-    parts = [f"{n}. <b>{q(h.number)}</b> {q(shorten(h.site_name, SITE_LIMIT))}", q(h.township), q(h.level),
+def _line(n: int, h: HazardSummary) -> str:
+    parts = [f"{n}. <b>{q(number_of(h))}</b> {q(shorten(h.site_name, SITE_LIMIT))}", q(h.township), q(h.level),
              state_name(h.state)]
     if h.deadline is not None:
         parts.append(_("deadline {date}").format(date=h.deadline.isoformat()))
@@ -118,7 +122,9 @@ def _line(n: int, h: FoundHazard) -> str:
     return " · ".join(parts)
 
 
-def result_text(f: hf.Filter, page: Page[FoundHazard]) -> str:
+def result_text(f: hf.Filter, page: Page[HazardSummary]) -> str:
+    """A page of ``/find`` results (HTML, clipped): the total, the page number, the criteria and a line per
+    hazard."""
     head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
             *filter_lines(f)]
     if not page.items:
@@ -127,7 +133,7 @@ def result_text(f: hf.Filter, page: Page[FoundHazard]) -> str:
     return clip("\n".join([*head, "", *lines]))
 
 
-def result_keyboard(page: Page[FoundHazard], token: str) -> InlineKeyboardMarkup:
+def result_keyboard(page: Page[HazardSummary], token: str) -> InlineKeyboardMarkup:
     """A button per line (number and site: its card), the pager, then the filter card and export."""
     rows = [[InlineKeyboardButton(text=f"{page.first_index + i}. {shorten(h.site_name, BUTTON_SITE_LIMIT)}",
                                   callback_data=HazardCb(id=h.id, a=OPEN).pack())]

@@ -99,6 +99,8 @@ def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
 
 
 def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The question ``prompt`` asks (HTML, user text escaped) with its buttons: the error or notice first, the
+    form and position, the label, hint and current answer, then choices and navigation."""
     assert prompt.field is not None
     spec = prompt.field
     lines = []
@@ -143,6 +145,8 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
 
 
 def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
+    """The review of a form before it is submitted (HTML): each answer with its edit button, then submit and
+    cancel."""
     lines = []
     if prompt.error:
         lines.append("⚠️ " + error_text(Rejected(prompt.error, **prompt.error_params)))
@@ -180,6 +184,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What a submitted form answers (HTML), by kind of form, with the buttons that follow, if any."""
     result = prompt.submitted
     assert result is not None
     if result.kind == "lifecycle" and isinstance(result.detail, Outcome):

@@ -327,6 +327,8 @@ async def anything_else(message: Message, actor: Actor, services: Services, loca
 
 
 def router() -> Router:
+    """Every form: ``/inspect``, ``/hazard``, ``/plan``, ``/cancel``, ``/resume``, the form buttons, and the
+    photos, documents and locations sent as answers, in private chats."""
     r = Router(name="forms")
     r.message.filter(F.chat.type == "private")
     r.edited_message.filter(F.chat.type == "private")

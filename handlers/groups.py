@@ -26,6 +26,7 @@ async def ignore_everything_else(message: Message) -> None:
 
 
 def router() -> Router:
+    """Groups and channels: a command is answered with "use me in a private chat", anything else ignored."""
     r = Router(name="groups")
     r.message.filter(F.chat.type.in_({"group", "supergroup", "channel"}))
     r.message.register(command_in_group, F.text.startswith("/"))

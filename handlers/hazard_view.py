@@ -36,18 +36,22 @@ NOTE_LIMIT = 300
 
 
 def state_name(state: str) -> str:
+    """A hazard state's name in the user's language."""
     return localized(words.state_name, state)
 
 
 def stage_name(stage: str) -> str:
+    """A photo stage's name in the user's language."""
     return labels.name(labels.PHOTO_STAGES, stage, _)
 
 
 def action_name(action: str) -> str:
+    """A life cycle action's name in the user's language."""
     return localized(words.action_name, action)
 
 
 def button_label(action: Action) -> str:
+    """The label of the button of ``action`` in the user's language."""
     return _(labels.ACTION_BUTTONS[action])
 
 
@@ -57,6 +61,7 @@ def amount_text(value: Decimal | None) -> str:
 
 
 def number_of(summary: HazardSummary) -> str:
+    """The number the user knows the hazard by: its ledger number, else its draft number."""
     return summary.ledger_number or summary.draft_number
 
 
@@ -72,6 +77,8 @@ def address_text(case: HazardCase) -> str:
 
 
 def card_text(case: HazardCase) -> str:
+    """A hazard's card (HTML, user text escaped, clipped): site, level, number, state, supervision, unit,
+    place, description, type, the 五落实 plan, deadline and photos."""
     s, h, plan = case.summary, case.hazard, case.plan
     lines = [f"<b>{q(shorten(s.site_name, CARD_FIELD_LIMIT))}</b> · {q(s.level)}",
              _("Number: {number}").format(number=q(number_of(s)))]
@@ -80,7 +87,7 @@ def card_text(case: HazardCase) -> str:
         state += " · " + _("OVERDUE")
     lines.append(_("State: {state}").format(state=state))
     if s.supervision:
-        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(s.supervision))))
+        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(x.level for x in s.supervision))))
     lines.extend(supervision_lines(case))
     lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
     lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
@@ -114,6 +121,8 @@ def card_text(case: HazardCase) -> str:
 
 
 def history_text(case: HazardCase) -> str:
+    """A hazard's history (HTML, clipped): one line per step with its time (Asia/Shanghai), action, who, note,
+    photos and changed fields."""
     lines = [_("History of {number} (one hazard, one file):").format(number=q(number_of(case.summary)))]
     for step in case.steps:
         line = f"{local_time(step.at, case.tz)} {action_name(step.action)} — {q(step.actor_name)}"
@@ -132,6 +141,7 @@ _SETBACKS = frozenset({Action.REJECT, Action.REINSPECT_FAIL, Action.LOOKBACK_REB
 
 
 def notice_label(kind: NoticeKind) -> str:
+    """The label of the button that sends notice ``kind`` as a Word file."""
     labels = {
         NoticeKind.RECTIFICATION: _("📄 Rectification notice (Word)"),
         NoticeKind.SUPERVISION: _("📄 Supervision notice (Word)"),
@@ -165,6 +175,7 @@ def card_keyboard(case: HazardCase, notices: Sequence[NoticeKind] = ()) -> Inlin
 
 
 def list_text(title: str, hazards: Sequence[HazardSummary]) -> str:
+    """A numbered list of hazards under ``title`` (HTML, clipped): site, state, overdue, number."""
     if not hazards:
         return title + "\n" + _("Nothing here.")
     lines = [title]
@@ -175,6 +186,7 @@ def list_text(title: str, hazards: Sequence[HazardSummary]) -> str:
 
 
 def list_keyboard(hazards: Sequence[HazardSummary]) -> InlineKeyboardMarkup | None:
+    """A button per listed hazard opening its card, None when the list is empty."""
     if not hazards:
         return None
     rows = [[InlineKeyboardButton(text=f"{i}. {s.site_name[:40]}", callback_data=HazardCb(id=s.id, a=OPEN).pack())]
@@ -183,6 +195,7 @@ def list_keyboard(hazards: Sequence[HazardSummary]) -> InlineKeyboardMarkup | No
 
 
 def outcome_text(outcome: Outcome) -> str:
+    """What a life cycle action did to a hazard, in one line (with the ledger number on registration)."""
     text = _("{site} ({number}): {action}. Now: {state}.").format(
         site=q(outcome.site_name), number=q(outcome.ledger_number or outcome.draft_number),
         action=action_name(outcome.action), state=state_name(outcome.to_state),
@@ -193,4 +206,5 @@ def outcome_text(outcome: Outcome) -> str:
 
 
 def field_name(key: str) -> str:
+    """The name of a hazard field in the user's language."""
     return labels.name(labels.HAZARD_FIELDS, key, _)

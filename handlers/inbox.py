@@ -58,6 +58,7 @@ class InboxCb(CallbackData, prefix="sb"):
 
 
 def short_kind(kind: str | None) -> str:
+    """The short name of a submission kind for the filter buttons (None: all kinds)."""
     return {
         None: _("all kinds"),
         "work_info": _("work information"),
@@ -105,6 +106,8 @@ def listing_text(listing: Listing) -> str:
 
 
 def listing_keyboard(listing: Listing) -> InlineKeyboardMarkup:
+    """The inbox page's buttons: one per submission, the pager, the kind filter, the unit filter and the
+    previous and next months."""
     flt, page = listing.filter, listing.page
     rows: list[list[InlineKeyboardButton]] = [
         [InlineKeyboardButton(text=shorten(f"{page.first_index + i}. {s.unit_name} {s.title}", 60),
@@ -151,6 +154,7 @@ async def paged(query: CallbackQuery, callback_data: PageCb, actor: Actor, servi
 
 
 def view_text(view: SubmissionView) -> str:
+    """A submission (HTML, user text escaped): unit, kind, period, when and by whom, typical case, files."""
     lines = [_("<b>{unit} · {kind} · {period}</b>").format(unit=q(view.unit_name), kind=q(kind_name(view.kind)),
                                                               period=q(view.period)),
              _("Submitted {when} by {who}").format(when=_when(view.submitted_at), who=q(view.submitted_by or "?"))]
@@ -171,6 +175,7 @@ def view_text(view: SubmissionView) -> str:
 
 
 def view_keyboard(view: SubmissionView, office: bool) -> InlineKeyboardMarkup | None:
+    """For the office: mark as typical case, or publish it; and back to the list. None for anyone else."""
     if not office:
         return None
     at = view.submitted_at
@@ -271,6 +276,7 @@ async def _export(query: CallbackQuery, actor: Actor, services: Services, flt: I
 
 
 def router() -> Router:
+    """``/submissions``, its pager and buttons, in private chats."""
     r = Router(name="inbox")
     r.message.filter(F.chat.type == "private")
     r.message.register(submissions, Command("submissions"))

@@ -117,6 +117,8 @@ async def closed(event: Message | CallbackQuery, state: FSMContext) -> None:
 
 
 def router() -> Router:
+    """Chats left in a state of the old step-by-step input: their next message or press carries the answers
+    over to the equivalent form, or is told the question is closed."""
     r = Router(name="input_migration")
     r.message.register(message, StateFilter(OLD_ANSWERING))
     r.callback_query.register(button, StateFilter(OLD_ANSWERING))

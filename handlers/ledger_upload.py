@@ -47,6 +47,7 @@ class ProgressMessage:
         self.text = ""
 
     async def __call__(self, phase: str, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` rows of ``phase`` (``check`` or ``save``) in the message."""
         text = (_("Processed {n} rows…").format(n=done) if phase == "check"
                 else _("Saving: {n} of {total} rows…").format(n=done, total=total))
         now = time.monotonic()

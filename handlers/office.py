@@ -135,6 +135,8 @@ async def turn_checks_page(query: CallbackQuery, callback_data: PageCb, actor: A
 
 
 def router() -> Router:
+    """The office's lists and buttons: ``/office``, ``/verify``, batch decisions, registration and supervision
+    levels, in private chats."""
     r = Router(name="office")
     r.message.filter(F.chat.type == "private")
     _pager.register(r, "office", OFFICE_VIEW)

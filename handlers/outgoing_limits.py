@@ -17,6 +17,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.enums import ParseMode
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from typing_extensions import override
 
 from handlers.message_limits import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, clip
 
@@ -27,6 +28,7 @@ class ClipOutgoing(BaseRequestMiddleware):
     """Session middleware: ``text`` over 4096 and ``caption`` over 1024 (UTF-16 units after HTML parsing)
     are clipped on any method that carries them; everything else passes unchanged."""
 
+    @override
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         for field, limit in (("text", TELEGRAM_TEXT_LIMIT), ("caption", TELEGRAM_CAPTION_LIMIT)):

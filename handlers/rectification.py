@@ -75,6 +75,8 @@ async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 
 
 def router() -> Router:
+    """``/rectify`` with its pager, ``/link``, and the buttons asking for a rectification step or a
+    supervision level, in private chats."""
     r = Router(name="rectification")
     r.message.filter(F.chat.type == "private")
     _pager.register(r, "rectify", VIEW)

@@ -63,6 +63,9 @@ class ReportCb(CallbackData, prefix="r1"):
 
 
 class ReportStates(StatesGroup):
+    """A submission being sent (``waiting``: text, photos or files until ``/done``) or a contacts sheet
+    awaited."""
+
     waiting = State()
     contacts_file = State()
 
@@ -278,6 +281,8 @@ async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Ac
 
 
 def router() -> Router:
+    """``/phone`` and shared contacts, ``/report_info`` and the submission it collects, reminder buttons and
+    ``/contacts_import``, in private chats."""
     r = Router(name="reminders")
     r.message.filter(F.chat.type == "private")
     r.message.register(ask_phone, Command("phone"))

@@ -44,6 +44,7 @@ async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, se
 
 
 def router() -> Router:
+    """``/review`` with its pager and the approve and reject buttons, in private chats."""
     r = Router(name="review")
     r.message.filter(F.chat.type == "private")
     _pager.register(r, "review", VIEW)

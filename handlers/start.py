@@ -45,6 +45,7 @@ async def help_(message: Message, bot: Bot, actor: Actor, locale: str) -> None:
 
 
 def router() -> Router:
+    """``/start`` and ``/help``, in private chats."""
     r = Router(name="start")
     r.message.filter(F.chat.type == "private")
     r.message.register(start, CommandStart())

@@ -61,6 +61,8 @@ def _target(r: Rate) -> str:
 
 
 def status_text(report: StatusReport) -> str:
+    """A scope's status (HTML): open hazards by state, this week, overdue, major, supervised, the rates
+    against their targets and the plans' coverage."""
     st = report.status
     s = st.by_state
     lines = [
@@ -114,6 +116,8 @@ def unit_names(names: list[str], shown: int = 8) -> str:
 
 
 def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
+    """The status's buttons: overdue and major lists, top categories, the worst units or the whole district,
+    and the statistics."""
     st = report.status
     u = st.unit_id or 0
     rows = [[
@@ -136,6 +140,8 @@ def status_keyboard(report: StatusReport) -> InlineKeyboardMarkup:
 
 
 def list_text(hl: HazardList) -> str:
+    """A status list (overdue, major, or of a category; HTML, clipped): a line per hazard with its deadline,
+    and how to get the rest."""
     title = {
         "overdue": _("Overdue hazards of {scope}: {total}"),
         "major": _("Open major hazards of {scope}: {total}"),
@@ -171,6 +177,7 @@ def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
 
 
 def ranking_keyboard(page: Page[RankingLine]) -> InlineKeyboardMarkup | None:
+    """The ranking's pager, None for a single page."""
     row = pager_row(page, RANK_VIEW)  # type: ignore[arg-type]
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
@@ -283,6 +290,8 @@ async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services
 
 
 def router() -> Router:
+    """``/status``, ``/rank`` (and its subscription), ``/map``, ``/export``, ``/plan_file``, ledger uploads
+    and their buttons, in private chats."""
     r = Router(name="summaries")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")

@@ -22,14 +22,17 @@ CARD_ADDITION_LIMIT = 300
 
 
 def status_words(status: str, township: str = "") -> str:
+    """A tip-off status in plain words for the reporter (``township``: who handles it)."""
     return localized(words.tipoff_status_words, status, township)
 
 
 def reason_words(reason: str | None) -> str:
+    """Why a tip-off was closed without a hazard, in plain words (empty for None)."""
     return localized(words.tipoff_reason_words, reason)
 
 
 def track_text(view: TrackView) -> str:
+    """What a reporter sees of their tip-off (HTML): number, day, status, and why when closed."""
     lines = [
         _("Tip-off <code>{number}</code> of {day}").format(number=q(view.number), day=view.reported_on.isoformat()),
         _("Status: {status}").format(status=status_words(view.status, view.township)),
@@ -42,6 +45,9 @@ def track_text(view: TrackView) -> str:
 
 
 def card_text(card: TipOffCard, tz: Any) -> str:
+    """A tip-off as its verifier sees it (HTML, user text escaped): status, place, time in ``tz``,
+    description, additions, photos, the hazard made of it, possible duplicates and the reporter for the
+    office."""
     lines = [
         _("📣 Tip-off <code>{number}</code>").format(number=q(card.number)),
         _("Status: {status}").format(status=status_words(card.status, card.township)),

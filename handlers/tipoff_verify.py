@@ -157,6 +157,8 @@ async def block(message: Message, actor: Actor, services: Services, command: Com
 
 
 def router() -> Router:
+    """``/tipoffs`` with its pager and the verifier's buttons, ``/block_sender`` and ``/unblock_sender``, in
+    private chats."""
     r = Router(name="tipoff_verify")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")

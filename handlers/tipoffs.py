@@ -113,6 +113,8 @@ async def document(message: Message, bot: Bot, actor: Actor, services: Services,
 
 
 def router() -> Router:
+    """The public's tip-offs: ``/report``, ``/track``, ``/my_reports``, ``/add``, and the photos and documents
+    sent while reporting, in private chats."""
     r = Router(name="tipoffs")
     r.message.filter(F.chat.type == "private")
     r.callback_query.filter(F.message.chat.type == "private")

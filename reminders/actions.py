@@ -19,10 +19,15 @@ ACTIONS = frozenset({"ledger", "hazard", "supervise", "extend", "info", "summary
 
 @dataclass(frozen=True)
 class ReminderAction:
+    """A reminder's button: the ``action`` (one of ``ACTIONS``) and the id it acts on (a unit, hazard, plan
+    year …)."""
+
     action: str
     id: int
 
     def pack(self) -> str:
+        """The callback data ``rm:<action>:<id>``; raises ``ValueError`` for an unknown action or data over
+        Telegram's 64 bytes."""
         if self.action not in ACTIONS:
             raise ValueError(f"unknown reminder action {self.action!r}")
         data = f"{PREFIX}:{self.action}:{self.id}"

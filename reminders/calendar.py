@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def packaged_holidays_path() -> Path:
+    """The path of the packaged ``config/holidays.toml``."""
     return Path(str(resources.files("config") / "holidays.toml"))
 
 
@@ -68,9 +69,12 @@ class WorkCalendar:
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> WorkCalendar:
+        """The calendar with the office's holiday list at ``path`` (default: the packaged one)."""
         return cls(load_holiday_list(path))
 
     def is_working_day(self, day: date) -> bool:
+        """True when ``day`` is a working day: chinese-calendar's answer, or for years it does not cover
+        weekends and the office's list."""
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
@@ -104,11 +108,13 @@ class WorkCalendar:
         return day
 
     def first_working_day_on_or_after(self, day: date) -> date:
+        """``day`` if it is a working day, else the next one."""
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
 
     def last_working_day_on_or_before(self, day: date) -> date:
+        """``day`` if it is a working day, else the one before."""
         while not self.is_working_day(day):
             day -= timedelta(days=1)
         return day

@@ -49,6 +49,9 @@ class ContactBinding:
 
 
 class ContactService:
+    """The units' contacts (附件4): binding a person by their shared phone number, and importing the contacts
+    sheet."""
+
     def __init__(self, uow: UowFactory, sheets: SheetParser | None = None) -> None:
         self._uow = uow
         self._sheets = sheets or SheetParser()

@@ -143,6 +143,8 @@ async def record_note(session: AsyncSession, row_id: int, token: str, error: str
 
 
 async def record_failed(session: AsyncSession, row_id: int, token: str, error: str) -> None:
+    """Mark the outbox row ``row_id`` failed with ``error`` (cut to 500 characters) if this sender still holds
+    its claim ``token``."""
     await session.exec(update(T).where(_mine(row_id, token)).values(  # type: ignore[call-overload]
         status="failed", last_error=error[:500], claim_token=None))
 

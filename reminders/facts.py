@@ -40,6 +40,7 @@ class Person:
 
     @property
     def bound(self) -> bool:
+        """True when the person has started the bot (a user id and an address to send to)."""
         return self.user_id is not None and self.address is not None
 
 
@@ -71,6 +72,10 @@ class HazardFacts:
 
 @dataclass(frozen=True)
 class Facts:
+    """What the reminder rules read, loaded once per run: the units, the open hazards with deadlines, what was
+    submitted as ``(unit_id, kind, period)``, the office, who blocked the bot, the ranking's subscribers
+    and the ranking."""
+
     units: tuple[UnitFacts, ...]
     hazards: tuple[HazardFacts, ...] = ()
     submissions: frozenset[tuple[int, str, str]] = frozenset()
@@ -84,6 +89,8 @@ class Facts:
         object.__setattr__(self, "units_by_id", {u.unit_id: u for u in self.units})
 
     def submitted(self, unit_id: int, kind: str, period: str) -> bool:
+        """True when unit ``unit_id`` submitted ``kind`` for ``period`` (``YYYY-MM``, ``YYYY-Qn`` or
+        ``YYYY``)."""
         return (unit_id, kind, period) in self.submissions
 
 

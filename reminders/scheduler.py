@@ -41,6 +41,8 @@ class RulesJob:
     on_queued: Callable[[], None] | None = None
 
     async def __call__(self) -> RulesRun:
+        """Run the rules for today (in ``tz``) and queue what is due; a day that is not a working day queues
+        nothing."""
         now = self.clock()
         result = await run_rules(self.uow, now.astimezone(self.tz).date(), self.cal, self.cfg, self.tz, now)
         if not result.working_day:

@@ -98,6 +98,7 @@ class Pacer:
         self._starts: deque[float] = deque()
 
     async def wait(self) -> None:
+        """Wait for the next dispatch slot (one every ``1/rate`` seconds, none during a pause)."""
         while True:
             now = time.monotonic()
             slot = max(self.next_slot, self.paused_until)
@@ -107,6 +108,8 @@ class Pacer:
             await asyncio.sleep(slot - now)
 
     async def admit(self) -> None:
+        """Wait until a request may start: no pause, fewer than ``per_window`` started in the last ``window``
+        seconds."""
         while True:
             now = time.monotonic()
             while self._starts and now - self._starts[0] >= self.window:
@@ -120,6 +123,7 @@ class Pacer:
                 await asyncio.sleep(self.window - (now - self._starts[0]))
 
     def pause(self, seconds: float) -> None:
+        """Start nothing for ``seconds`` (Telegram's ``retry_after``); a longer pause already set is kept."""
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
 
@@ -178,6 +182,8 @@ class Sender:
         return self.notices_only or self.quiet_now()
 
     def quiet_now(self) -> bool:
+        """True during the quiet hours ``quiet_start``–``quiet_end`` (local hours of ``tz``, the span may
+        cross midnight): reminders wait until they end."""
         hour = self.clock().astimezone(self.tz).hour
         start, end = self.cfg.quiet_start, self.cfg.quiet_end
         return hour >= start or hour < end if start > end else start <= hour < end
@@ -494,6 +500,7 @@ class DeliverAfterUpdate:
         watch_outbox(engine, sender.wake)
 
     async def __call__(self) -> int:
+        """Drain the outbox until nothing is queued; returns the number of rows settled."""
         settled = 0
         async with self._lock:
             while handled := await self.sender.drain_queued():

@@ -99,6 +99,9 @@ class Upload:
 
 @dataclass(frozen=True)
 class Submitted:
+    """A submission just recorded: its id, the unit, the kind, the period (``YYYY-MM``, ``YYYY-Qn`` or
+    ``YYYY``) and the number of files attached."""
+
     id: int
     unit_id: int
     kind: str

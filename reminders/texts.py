@@ -34,6 +34,7 @@ class Text:
     args: tuple[Any, ...] = ()
 
     def render(self, locale: str = DEFAULT_LOCALE) -> str:
+        """The words in ``locale``."""
         token = _locale.set(locale)
         try:
             return self.words(*self.args)
@@ -45,6 +46,7 @@ class Text:
 
 
 def text(words: Callable[..., str], *args: Any) -> Text:
+    """``words(*args)``, rendered later in the recipient's locale."""
     return Text(words, args)
 
 
@@ -64,6 +66,8 @@ def _d(day: date) -> str:
 
 
 def ledger_stale(unit: str, last: date, days: int, leader: bool) -> str:
+    """The reminder that ``unit``'s ledger has not changed for ``days`` days since ``last`` (方案 五(一)); the
+    leader's version asks them to follow up."""
     head = _("[Ledger update — please follow up] ") if leader else _("[Ledger update reminder] ")
     lead = _("The hazard ledger of {unit} has not been updated for {days} days (last update: {last}). ").format(
         unit=unit, days=days, last=_d(last))
@@ -78,6 +82,7 @@ def ledger_stale(unit: str, last: date, days: int, leader: bool) -> str:
 
 
 def deadline_soon(site: str, number: str, deadline: date, days: int) -> str:
+    """The reminder that hazard ``number`` at ``site`` is due for rectification in ``days`` days (0: today)."""
     when = _("today") if days == 0 else _("in {days} days ({date})").format(days=days, date=_d(deadline))
     return _("[Rectification deadline] The rectification deadline of hazard “{site}” (ledger number "
              "{number}) falls {when}. Please see that the party responsible completes the rectification "
@@ -86,6 +91,8 @@ def deadline_soon(site: str, number: str, deadline: date, days: int) -> str:
 
 
 def overdue(site: str, number: str, deadline: date, days: int) -> str:
+    """The reminder that hazard ``number`` at ``site`` is ``days`` days past its deadline, with how to request
+    an extension."""
     return _("[Hazard overdue] The rectification deadline {date} of hazard “{site}” (ledger number {number}) "
              "has passed; it is {days} days overdue. Please have the party responsible rectify it at once "
              "and report the rectification on the hazard's card (/rectify); if an extension is truly needed, "
@@ -95,6 +102,8 @@ def overdue(site: str, number: str, deadline: date, days: int) -> str:
 
 
 def supervision(unit: str, site: str, number: str, deadline: date, days: int, major: bool) -> str:
+    """The office's notice that ``unit``'s hazard is ``days`` days overdue and proposed for supervision (方案
+    五(五))."""
     kind = _("major hazard") if major else _("hazard")
     return _("[Supervision proposed] The {kind} “{site}” of {unit} (ledger number {number}) had its "
              "rectification deadline on {date} and is {days} days overdue. Under 5(5) of the action plan it "
@@ -105,6 +114,7 @@ def supervision(unit: str, site: str, number: str, deadline: date, days: int, ma
 
 
 def work_info(unit: str, year: int, month: int, leader: bool) -> str:
+    """The reminder that ``unit`` has sent no work information or typical case for the month (方案 五(二))."""
     head = _("[Work information — please follow up] ") if leader else _("[Work information reminder] ")
     body = _("{unit} has not yet sent its work information or a typical case for {year}-{month:02d}. "
              "Under 5(2) of the action plan at least one is sent every month. ").format(
@@ -118,6 +128,7 @@ def work_info(unit: str, year: int, month: int, leader: bool) -> str:
 
 
 def quarterly_summary(unit: str, year: int, quarter: int, leader: bool) -> str:
+    """The reminder that ``unit`` has sent no summary for the quarter (方案 五(二))."""
     head = _("[Quarterly summary — please follow up] ") if leader else _("[Quarterly summary reminder] ")
     body = _("{unit} has not yet sent its work summary for Q{quarter} {year}. Under 5(2) of the action "
              "plan a summary is sent every quarter. ").format(unit=unit, year=year, quarter=quarter)
@@ -129,6 +140,8 @@ def quarterly_summary(unit: str, year: int, quarter: int, leader: bool) -> str:
 
 
 def annual_plan(unit: str, year: int, due: date, days_left: int, leader: bool) -> str:
+    """The reminder that ``unit`` has filed no inspection plan (附件3) for ``year``, due ``due``; ``days_left``
+    negative once it is late."""
     head = _("[Annual plan — please follow up] ") if leader else _("[Annual plan reminder] ")
     if days_left < 0:
         when = _("the deadline {date} passed {days} days ago").format(date=_d(due), days=-days_left)
@@ -144,6 +157,7 @@ def annual_plan(unit: str, year: int, due: date, days_left: int, leader: bool) -
 
 
 def lookback_start(unit: str, year: int, end: date) -> str:
+    """The reminder of the December lookback inspections (方案 四(四)), to finish before ``end``."""
     return _("[Lookback reminder] Under 4(4) of the action plan, {unit} organises its {year} lookback "
              "inspections in early December, finding and treating hazards that have rebounded or newly "
              "appeared, and finishes them before {date}. Enter those inspections with the type "
@@ -152,6 +166,7 @@ def lookback_start(unit: str, year: int, end: date) -> str:
 
 
 def lookback_report(unit: str, year: int, due: date, leader: bool) -> str:
+    """The reminder that ``unit``'s lookback summary report for ``year`` is due on ``due``."""
     head = _("[Summary report — please follow up] ") if leader else _("[Summary report reminder] ")
     act = (_("Please have the contact send it today.") if leader
            else _("Please press the button below to send the summary report (text or a file)."))
@@ -160,6 +175,7 @@ def lookback_report(unit: str, year: int, due: date, leader: bool) -> str:
 
 
 def recipient_blocked(person: str, unit: str) -> str:
+    """The note to a unit that its contact ``person`` blocked the bot and receives no more reminders."""
     return _("[A contact cannot receive reminders] {person} of {unit} has blocked this bot; reminders will "
              "no longer be sent to them. Please ask them to start the bot again, or press the button below "
              "to update your unit's contact form (Annex 4).").format(person=person, unit=unit)

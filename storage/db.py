@@ -142,6 +142,7 @@ class UnitOfWork:
         rider.landed(True)
 
     async def rollback(self) -> None:
+        """Roll the session's transaction back."""
         await self.session.rollback()
 
 

@@ -20,6 +20,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from typing_extensions import override
 
 from storage.models_scale import ConversationState
 from storage.types import utcnow
@@ -70,17 +71,21 @@ class SqlStorage(BaseStorage):
             self._known.clear()
         self._known[name] = value
 
+    @override
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name, _, data = await self._load(key)
         await self._store(name, state.state if isinstance(state, State) else state, data)
 
+    @override
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._load(key))[1]
 
+    @override
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name, state, _ = await self._load(key)
         await self._store(name, state, dict(data))
 
+    @override
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return dict((await self._load(key))[2])
 

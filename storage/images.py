@@ -115,14 +115,17 @@ class ImageFacts:
 
     @property
     def width(self) -> int:
+        """The width in pixels as the photo is seen (after the EXIF orientation)."""
         return self.stored_height if self.orientation >= 5 else self.stored_width
 
     @property
     def height(self) -> int:
+        """The height in pixels as the photo is seen (after the EXIF orientation)."""
         return self.stored_width if self.orientation >= 5 else self.stored_height
 
     @property
     def pixels(self) -> int:
+        """The number of pixels stored (the decoding cost)."""
         return self.stored_width * self.stored_height
 
 

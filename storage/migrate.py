@@ -32,6 +32,7 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    """Take the database at ``database_url`` down to ``revision``."""
     from alembic import command
 
     command.downgrade(alembic_config(database_url), revision)

@@ -23,6 +23,8 @@ class StoredFile:
 
 
 class PhotoStore(Protocol):
+    """Where photos' and files' bytes are kept, content-addressed by SHA-256."""
+
     async def put(self, data: bytes) -> tuple[str, str]:
         """Store ``data``; returns ``(sha256 hex, storage key)``. Idempotent for equal bytes."""
         ...
@@ -53,6 +55,7 @@ class FileSystemPhotoStore:
         return self.root / key
 
     async def put(self, data: bytes) -> tuple[str, str]:
+        """``PhotoStore.put``: write the file atomically unless it exists (then touch it)."""
         digest = hashlib.sha256(data).hexdigest()
         key = f"{digest[:2]}/{digest}"
         await asyncio.to_thread(self._write, self._path(key), data)
@@ -76,9 +79,13 @@ class FileSystemPhotoStore:
             raise
 
     async def get(self, key: str) -> bytes:
+        """``PhotoStore.get``: read the file. Raises ``FileNotFoundError``, ``ValueError`` for a malformed
+        key."""
         return await asyncio.to_thread(self._path(key).read_bytes)
 
     async def entries(self) -> list[StoredFile]:
+        """``PhotoStore.entries``: every stored file under the root (not partial writes), with its size and
+        modification time."""
         return await asyncio.to_thread(self._entries)
 
     def _entries(self) -> list[StoredFile]:
@@ -97,6 +104,7 @@ class FileSystemPhotoStore:
         return sorted(found, key=lambda f: f.key)
 
     async def delete(self, key: str, *, unless_written_after: datetime) -> bool:
+        """``PhotoStore.delete``: remove the file unless modified after ``unless_written_after``."""
         return await asyncio.to_thread(self._delete, self._path(key), unless_written_after)
 
     @staticmethod

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class UnitEntry:
+    """A unit of the packaged registry: its code (110105001, dept-03 …), name, kind, whether it is a township,
+    whether 方案 三 names it, and its other names."""
+
     code: str
     name: str
     kind: str
@@ -26,6 +29,7 @@ class UnitEntry:
 
     @property
     def is_zone(self) -> bool:
+        """True for a functional zone's committee (功能区管委会)."""
         return self.kind == ZONE_KIND
 
 
@@ -52,6 +56,7 @@ def registry() -> tuple[UnitEntry, ...]:
 
 
 def townships() -> tuple[UnitEntry, ...]:
+    """The district's townships (街乡) of the registry, in its order."""
     return tuple(u for u in registry() if u.is_township)
 
 
@@ -79,6 +84,7 @@ def reporting_codes() -> tuple[str, ...]:
 
 
 def by_code(code: str) -> UnitEntry | None:
+    """The unit with ``code``, None when the registry has none."""
     for unit in registry():
         if unit.code == code:
             return unit

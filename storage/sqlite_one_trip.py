@@ -59,19 +59,23 @@ class OneTripCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
 
     @property
     def description(self) -> Any:
+        """The DB-API description of the last statement's result, None when it returned no rows."""
         return self._description
 
     @property
     def rowcount(self) -> int:
+        """The rows the last statement changed (-1 before any)."""
         return self._rowcount
 
     @property
     def lastrowid(self) -> Any:
+        """The rowid of the last row inserted."""
         return self._lastrowid
 
     @property
     def arraysize(self) -> int:
-        return 1  # sqlite3's default
+        """Rows per ``fetchmany`` by default: 1, as sqlite3's (setting it changes nothing)."""
+        return 1
 
     @arraysize.setter
     def arraysize(self, value: int) -> None:
@@ -94,6 +98,7 @@ class OneTripCursor(sa_aiosqlite.AsyncAdapt_aiosqlite_cursor):
         return  # closed in the thread already
 
     def close(self) -> None:
+        """Drop the rows not fetched."""
         self._rows.clear()
 
 

@@ -17,6 +17,8 @@ class Choice:
     label_en: str
 
     def label(self, locale: str) -> str:
+        """The option's label in ``locale``: the English one when asked and known, else the stored Chinese
+        term."""
         return self.label_en if locale == "en" and self.label_en else self.value
 
 

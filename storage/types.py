@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
+from typing_extensions import override
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -20,6 +21,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime
     cache_ok = True
 
+    @override
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
@@ -27,6 +29,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
+    @override
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
@@ -53,6 +56,7 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
 
+    @override
     def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
         if value is None:
             return None
@@ -61,6 +65,7 @@ class ScaledDecimal(TypeDecorator[Decimal]):
             raise ValueError(f"{value} has more than {self.scale} decimals")
         return int(scaled)
 
+    @override
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
         if value is None:
             return None

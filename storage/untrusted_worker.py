@@ -209,6 +209,7 @@ class BoundedWorkers:
         raise WorkerFailed("damaged" if status == "failed" else "too_heavy", value)
 
     def close(self) -> None:
+        """Stop the idle workers and the pool's threads (a job running finishes on its own)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for worker in idle:

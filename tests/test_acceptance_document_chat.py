@@ -8,73 +8,48 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 from aiogram.methods import AnswerCallbackQuery, GetFile, SendDocument
 from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.domain import HazardState
-from bot.local_chat import LocalChat
 from storage.models_lifecycle import Rectification
-from tests.chat_helpers import SUBMIT, actor_of, card, hazard_row, open_first
+from tests.chat_helpers import SUBMIT, actor_of, hazard_row
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
+from tests.evidence_chat import (
+    QUESTION,
+    at_the_evidence_question,
+    edit_evidence,
+    history_documents,
+    reports,
+    stored_files,
+    submitted_report,
+)
 from tests.inbox_helpers import documents, make_docx, make_pdf
 from tests.lifecycle_factories import hazard
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
-QUESTION = "验收材料"  # the evidence question's label, asked again after a refusal
-
-
-async def _at_the_evidence_question(h: Harness, user_id: int) -> tuple[LocalChat, int]:
-    """An inspector of ``HOME`` reporting the rectification of a registered general hazard, asked for evidence."""
-    chat = await h.bind(user_id, "inspector", HOME, "李检查")
-    hid = await hazard(h.core.uow, await actor_of(h, chat), state=HazardState.REGISTERED)
-    await open_first(chat, "/rectify")
-    await chat.press("报告整改")
-    for _ in range(2):  # responsibility: skip; measures: keep (registered: no deadline; 一般隐患: no funds, no plan)
-        await chat.press(1)
-    assert QUESTION in chat.last_text(), chat.last_text()
-    return chat, hid
-
-
-async def _reports(h: Harness, hid: int) -> list[Rectification]:
-    async with h.core.uow() as u:
-        return list((await u.session.exec(select(Rectification).where(Rectification.hazard_id == hid))).all())
-
-
-def _stored_files(h: Harness) -> list[Path]:
-    root = h.core.settings.effective_photo_dir / "submission-files"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-async def _history_documents(h: Harness, chat: LocalChat, number: str) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """Open the hazard's card through /find and press its history: the files sent (name, bytes) and the texts."""
-    await card(chat, number)
-    before = len(h.session.requests)
-    await chat.press("全过程记录及照片")
-    sent = h.session.requests[before:]
-    return [(f.filename or "", f.data) for f in documents(list[object](sent))], chat.texts(sent)
 
 
 async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75001)
+    chat, hid = await at_the_evidence_question(h, 75001)
     pdf = make_pdf("Acceptance report: fire exits cleared")
     texts = chat.texts(await chat.file(pdf, "整改验收单.pdf", "application/pdf"))
     assert "已收到并保存文件 整改验收单.pdf" in texts[-1], texts
     await chat.press("完成")
     assert "整改验收单.pdf" in chat.last_text()  # named on the review card
     await chat.press(SUBMIT)
-    [report] = await _reports(h, hid)
+    [report] = await reports(h, hid)
     digest = hashlib.sha256(pdf).hexdigest()
     assert (report.document_name, report.document_sha256, report.document_size, report.document_mime,
             report.document_legacy_ref) == ("整改验收单.pdf", digest, len(pdf), "application/pdf", None)
-    assert [p.read_bytes() for p in _stored_files(h)] == [pdf]
+    assert [p.read_bytes() for p in stored_files(h)] == [pdf]
     number = (await hazard_row(h, hid)).ledger_number or ""
     for viewer in (chat, await h.bind(75002, "office", OFFICE, "张办公室")):  # the unit, then the district office
-        files, _texts = await _history_documents(h, viewer, number)
+        files, _texts = await history_documents(h, viewer, number)
         assert files == [("整改验收单.pdf", pdf)]
     before = len(h.session.requests)
     await chat.press("一患一案（PDF）")  # the exported case file carries it as an attachment
@@ -86,36 +61,32 @@ async def test_a_document_sent_with_the_report_is_stored_and_sent_back_unchanged
 
 async def test_a_word_file_sent_as_any_type_is_kept_by_what_its_bytes_are(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75003)
+    chat, hid = await at_the_evidence_question(h, 75003)
     docx = make_docx("验收意见：合格")
     await chat.file(docx, "../../etc/验收意见", "application/msword")  # a hostile name, a wrong declared type
-    await chat.press("完成")
-    await chat.press(SUBMIT)
-    [report] = await _reports(h, hid)
+    report = await submitted_report(h, chat, hid)
     assert report.document_name == "验收意见.docx" and report.document_mime and "wordprocessingml" in report.document_mime
-    files, _texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    files, _texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [("验收意见.docx", docx)]
 
 
 async def test_a_document_declared_too_large_is_refused_before_download_and_asked_again(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75004)
+    chat, hid = await at_the_evidence_question(h, 75004)
     before = len(h.session.requests)
     texts = chat.texts(await chat.file(make_pdf(), "扫描件.pdf", "application/pdf", size=25 * 2**20))
     assert len(texts) == 1 and "最多只能接收20 MB" in texts[0] and QUESTION in texts[0], texts
     assert [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == []
-    assert _stored_files(h) == []
+    assert stored_files(h) == []
     pdf = make_pdf()
     await chat.file(pdf, "扫描件.pdf", "application/pdf")  # the question goes on: a good one is taken
-    await chat.press("完成")
-    await chat.press(SUBMIT)
-    [report] = await _reports(h, hid)
+    report = await submitted_report(h, chat, hid)
     assert report.document_sha256 == hashlib.sha256(pdf).hexdigest()
 
 
 async def test_a_hostile_document_is_refused_with_the_question_asked_again_and_nothing_kept(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75005)
+    chat, hid = await at_the_evidence_question(h, 75005)
     hostile = {
         "a zip archive named .docx": (b"PK\x03\x04" + bytes(60), "验收.docx", "application/vnd.openxmlformats"),
         "an executable named .pdf": (b"MZ\x90\x00" + bytes(300), "验收.pdf", "application/pdf"),
@@ -124,41 +95,38 @@ async def test_a_hostile_document_is_refused_with_the_question_asked_again_and_n
     for what, (data, name, mime) in hostile.items():
         texts = chat.texts(await chat.file(data, name, mime))
         assert len(texts) == 1 and "该文件未被接收" in texts[0] and QUESTION in texts[0], (what, texts)
-    assert _stored_files(h) == []
+    assert stored_files(h) == []
     await chat.press("完成")  # no evidence yet: the form says so instead of submitting
-    assert await _reports(h, hid) == []
+    assert await reports(h, hid) == []
 
 
 async def test_a_second_document_is_refused_without_being_downloaded(harness: Harness) -> None:
     h = harness
-    chat, _hid = await _at_the_evidence_question(h, 75006)
+    chat, _hid = await at_the_evidence_question(h, 75006)
     await chat.file(make_pdf("first"), "一.pdf", "application/pdf")
     before = len(h.session.requests)
     texts = chat.texts(await chat.file(make_pdf("second"), "二.pdf", "application/pdf"))
     assert "一.pdf" in texts[-1] and [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == []
-    assert len(_stored_files(h)) == 1
+    assert len(stored_files(h)) == 1
 
 
 async def test_a_wrong_document_is_replaced_by_editing_the_question_from_the_review_card(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75009)
+    chat, hid = await at_the_evidence_question(h, 75009)
     await chat.file(make_pdf("wrong"), "错的.pdf", "application/pdf")
     await chat.press("完成")
-    edit = [b for b in chat.buttons() if b.text.startswith("修改") and "错的.pdf" not in b.text and "验收" in b.text]
-    assert edit, [b.text for b in chat.buttons()]
-    await chat.press(edit[0].text)
+    assert "错的.pdf" not in edit_evidence(chat).text
+    await chat.press_button(edit_evidence(chat))
     right = make_pdf("right")
     texts = chat.texts(await chat.file(right, "对的.pdf", "application/pdf"))
     assert "已用文件 对的.pdf 替换 错的.pdf" in texts[-1], texts
-    await chat.press("完成")
-    await chat.press(SUBMIT)
-    [report] = await _reports(h, hid)  # the form's other answers kept, the right document sent
+    report = await submitted_report(h, chat, hid)  # the form's other answers kept, the right document sent
     assert (report.document_name, report.document_sha256) == ("对的.pdf", hashlib.sha256(right).hexdigest())
 
 
 async def test_a_second_tap_on_submit_says_the_form_is_closed(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75010)
+    chat, hid = await at_the_evidence_question(h, 75010)
     await chat.file(make_pdf(), "验收单.pdf", "application/pdf")
     await chat.press("完成")
     submit = chat.latest_button(SUBMIT)
@@ -166,7 +134,7 @@ async def test_a_second_tap_on_submit_says_the_form_is_closed(harness: Harness) 
     sent = await chat.press_button(submit)  # the same button again, as a double tap delivers it
     alerts = [m.text for m in sent if isinstance(m, AnswerCallbackQuery) and m.text]
     assert alerts == ["该表单已结束（已提交或已取消）。"], alerts
-    assert len(await _reports(h, hid)) == 1
+    assert len(await reports(h, hid)) == 1
 
 
 async def test_a_document_nobody_asked_for_is_answered_without_being_downloaded(harness: Harness) -> None:
@@ -176,7 +144,7 @@ async def test_a_document_nobody_asked_for_is_answered_without_being_downloaded(
     before = len(h.session.requests)
     texts = chat.texts(await chat.file(make_pdf(), "验收单.pdf", "application/pdf"))
     assert texts and [m for m in h.session.requests[before:] if isinstance(m, GetFile)] == [], texts
-    assert _stored_files(h) == []
+    assert stored_files(h) == []
 
 
 async def test_a_document_from_before_the_store_is_named_and_said_unreachable(harness: Harness) -> None:
@@ -184,7 +152,7 @@ async def test_a_document_from_before_the_store_is_named_and_said_unreachable(ha
     chat = await h.bind(75008, "inspector", HOME, "李检查")
     actor = await actor_of(h, chat)
     hid = await hazard(h.core.uow, actor, state=HazardState.RECTIFIED, rectified_by=actor)  # legacy_ref "doc"
-    files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    files, texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [] and any("验收材料《验收单.pdf》" in t and "无法在此取回" in t for t in texts), texts
     assert not any(isinstance(m, SendDocument) for m in h.session.requests)
     await chat.press("一患一案（PDF）")
@@ -195,25 +163,23 @@ async def test_a_document_from_before_the_store_is_named_and_said_unreachable(ha
 
 async def test_a_stored_document_gone_from_the_store_is_named_not_sent(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75009)
+    chat, hid = await at_the_evidence_question(h, 75009)
     await chat.file(make_pdf(), "验收单.pdf", "application/pdf")
-    await chat.press("完成")
-    await chat.press(SUBMIT)
-    [kept] = _stored_files(h)
+    await submitted_report(h, chat, hid)
+    [kept] = stored_files(h)
     kept.write_bytes(b"%PDF-1.7 altered")  # damaged on disk: its hash no longer matches
-    files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    files, texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [] and any("验收材料《验收单.pdf》" in t and "已损坏" in t for t in texts), texts
 
 
 async def test_a_document_name_hiding_text_or_breaking_lines_is_sent_back_without_it(harness: Harness) -> None:
     h = harness
-    chat, hid = await _at_the_evidence_question(h, 75010)
+    chat, hid = await at_the_evidence_question(h, 75010)
     pdf = make_pdf()
     # a paragraph separator breaks the name on screen; tag characters spell text nobody sees
     await chat.file(pdf, "验收\u2029单\U000e0065\U000e0078\U000e0065.pdf", "application/pdf")
-    await chat.press("完成")
-    await chat.press(SUBMIT)
-    files, _texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    await submitted_report(h, chat, hid)
+    files, _texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert files == [("验收_单.pdf", pdf)]
 
 
@@ -229,7 +195,7 @@ async def test_a_document_name_from_before_the_store_is_shown_without_reordering
         row.document_name = "验收单\u202efdp.exe"
         u.session.add(row)
         await u.commit()
-    _files, texts = await _history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    _files, texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
     assert any("验收材料《验收单_fdp.exe》" in t for t in texts), texts
     before = len(h.session.requests)
     await chat.press("一患一案（PDF）")

@@ -6,22 +6,19 @@ status's year numbers computed from the column equal those computed from the eve
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import Clock
 from bot.domain import HazardState
-from bot.services.lifecycle import FiveImplementations
-from bot.services.lifecycle_service import Document, LifecycleService
 from bot.services.summary import Window, compute_status
-from bot.services.verification import VerificationService
 from storage.db import UowFactory
 from storage.models import Hazard, HazardEvent
-from tests.lifecycle_factories import HOME, Cast, cast, hazard, unit_id
+from tests.lifecycle_factories import HOME, unit_id
+from tests.random_life import random_life
 from tests.summary_ledger import RULES, SH
 
 S = HazardState
@@ -30,24 +27,6 @@ START = datetime(2018, 12, 1, 2, tzinfo=UTC)
 _clock_now = [START]
 #: (which hazard, branch: 0 = the backward one — reject, re-inspection or verification failed —, days passing)
 STEPS = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 3), st.integers(0, 40)), min_size=6, max_size=30)
-
-
-async def _step(life: LifecycleService, verify: VerificationService, c: Cast, hid: int, state: str, yes: bool,
-                today: date) -> None:
-    """The next step of the life cycle for a hazard in ``state``: ``yes`` picks the forward branch."""
-    later = today + timedelta(days=30)
-    if state == S.PENDING_REVIEW:
-        await (life.approve(c.reviewer, hid) if yes else life.reject(c.reviewer, hid, "不属实"))
-    elif state == S.PENDING_CONFIRMATION:
-        await life.register(c.office, hid)
-    elif state == S.REGISTERED:
-        await life.report_rectification(c.inspector, hid, FiveImplementations(), document=Document("验收.pdf", legacy_ref="f"))
-    elif state == S.RECTIFIED:
-        await life.reinspect(c.inspector2, hid, today, yes, **({} if yes else {"new_deadline": later}))
-    elif state == S.CLOSURE_REQUESTED:
-        await life.close(c.office, hid)
-    elif state == S.CLOSED:
-        await verify.verify(c.office, hid, yes, **({} if yes else {"note": "反弹", "new_deadline": later}))
 
 
 async def _check(uow: UowFactory, now: datetime, unit: int) -> None:
@@ -78,16 +57,8 @@ async def _check(uow: UowFactory, now: datetime, unit: int) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 async def test_closed_at_equals_the_event_log_after_random_life_cycles(uow: UowFactory, steps: Any) -> None:
-    clock_now = _clock_now
-    clock = Clock(lambda: clock_now[0], SH)
-    life, verify = LifecycleService(uow, clock), VerificationService(uow, clock)
-    c = await cast(uow)
-    ids = [await hazard(uow, c.inspector, full_plan=True, deadline=date(2019, 12, 31)) for _ in range(2)]
+    r = await random_life(uow, _clock_now, date(2019, 12, 31), ("一般隐患", "一般隐患"))
     for which, branch, days in steps:
-        clock_now[0] += timedelta(days=days, hours=1)
-        async with uow() as u:
-            h = await u.session.get(Hazard, ids[which])
-            assert h is not None
-            state = h.state
-        await _step(life, verify, c, ids[which], state, branch != 0, clock_now[0].astimezone(SH).date())
-    await _check(uow, clock_now[0], await unit_id(uow, HOME))
+        r.advance(days, 1)
+        await r.step(r.ids[which], branch != 0)
+    await _check(uow, r.now[0], await unit_id(uow, HOME))

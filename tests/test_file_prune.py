@@ -15,33 +15,16 @@ import pytest
 from sqlmodel import select
 
 from bot.core import FILES_SUBDIR
-from bot.domain import HazardState
-from bot.local_chat import LocalChat
 from storage.models import Draft
 from storage.models_inbox import SubmissionFile
 from storage.photo_store import FileSystemPhotoStore
-from tests.chat_helpers import SUBMIT, actor_of, hazard_row, open_first
-from tests.conftest import Harness
+from tests.chat_helpers import SUBMIT, hazard_row
+from tests.evidence_chat import at_the_evidence_question, history_documents, reports
 from tests.inbox_helpers import inbox_harness, make_docx, make_pdf
-from tests.lifecycle_factories import hazard
-from tests.test_acceptance_document_chat import QUESTION, _history_documents, _reports
 from tests.test_inbox_chat import NOVEMBER, _send_november
 from tests.test_photo_prune import _prune
 
 DAY = 86400
-
-
-async def _at_the_evidence_question(h: Harness, user_id: int, unit: str) -> tuple[LocalChat, int]:
-    """An inspector of ``unit`` reporting the rectification of its own registered hazard, asked for evidence (one
-    unit each, so that each opens its own hazard first)."""
-    chat = await h.bind(user_id, "inspector", unit, "李检查")
-    hid = await hazard(h.core.uow, await actor_of(h, chat), state=HazardState.REGISTERED, unit=unit)
-    await open_first(chat, "/rectify")
-    await chat.press("报告整改")
-    for _ in range(2):
-        await chat.press(1)
-    assert QUESTION in chat.last_text(), chat.last_text()
-    return chat, hid
 
 
 async def test_prune_removes_only_old_files_nothing_names(
@@ -53,17 +36,17 @@ async def test_prune_removes_only_old_files_nothing_names(
         # named by submission_file rows: a unit's work information (a PDF and a Word file)
         _contact, info_pdf, info_docx = await _send_november(h, moving)
         # named by a rectification row: a report submitted with its acceptance document
-        submitted, hid = await _at_the_evidence_question(h, 75001, "110105001")
+        submitted, hid = await at_the_evidence_question(h, 75001, "110105001")
         report_pdf = make_pdf("Acceptance report: fire exits cleared")
         await submitted.file(report_pdf, "整改验收单.pdf", "application/pdf")
         await submitted.press("完成")
         await submitted.press(SUBMIT)
         # held by an open draft only: a document sent, the form not yet submitted
-        drafting, _ = await _at_the_evidence_question(h, 75002, "110105002")
+        drafting, _ = await at_the_evidence_question(h, 75002, "110105002")
         draft_docx = make_docx("验收意见：合格（草稿中）")
         await drafting.file(draft_docx, "验收意见.docx", "application/msword")
         # named by nothing: a document sent, then the form cancelled
-        cancelling, _ = await _at_the_evidence_question(h, 75003, "110105003")
+        cancelling, _ = await at_the_evidence_question(h, 75003, "110105003")
         dropped = make_pdf("dropped when the form was cancelled")
         await cancelling.file(dropped, "作废.pdf", "application/pdf")
         await cancelling.say("/cancel")
@@ -72,7 +55,7 @@ async def test_prune_removes_only_old_files_nothing_names(
             statuses = sorted((await u.session.exec(select(Draft.status).where(Draft.form == "rectification"))).all())
             named = set((await u.session.exec(select(SubmissionFile.store_key))).all())
         assert statuses == ["active", "cancelled", "submitted"], statuses
-        [report] = await _reports(h, hid)
+        [report] = await reports(h, hid)
         named.add(report.document_key)
 
         def key(data: bytes) -> str:
@@ -100,7 +83,7 @@ async def test_prune_removes_only_old_files_nothing_names(
 
         # what stayed is still whole: the report's document is sent back byte for byte, the work information is
         # read back unchanged, and the draft's document is submitted with its form
-        files, _texts = await _history_documents(h, submitted, (await hazard_row(h, hid)).ledger_number or "")
+        files, _texts = await history_documents(h, submitted, (await hazard_row(h, hid)).ledger_number or "")
         assert files == [("整改验收单.pdf", report_pdf)]
         assert {await store.get(k) for k in named - {report.document_key}} == {info_pdf, info_docx}
         await drafting.press("完成")

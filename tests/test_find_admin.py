@@ -60,7 +60,7 @@ async def test_the_case_file_shows_every_step_with_its_photos_and_what_the_viewe
     await life.supervise(c.office, hid, "街乡")
     await life.report_rectification(c.inspector, hid, FiveImplementations(), photo_ids=[photo.id])  # type: ignore[list-item]
     case = await find.case(c.leader, hid)
-    assert not case.summary.overdue and case.summary.supervision == ("街乡",)
+    assert not case.summary.overdue and [x.level for x in case.summary.supervision] == ["街乡"]
     assert [s.action for s in case.steps] == ["submit", "supervise", "report_rectification"]
     assert [p.id for p in case.steps[-1].photos] == [photo.id]
     assert list(case.photos_by_stage) == ["acceptance"] and case.actions == ()

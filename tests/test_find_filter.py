@@ -24,6 +24,7 @@ from bot.channels import telegram_address
 from bot.clock import fixed_clock
 from bot.local_chat import Button, LocalChat
 from bot.services.hazard_filter import parse
+from handlers.hazard_view import number_of
 from storage.db import create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.types import UTCDateTime
@@ -142,7 +143,7 @@ async def test_each_filter_returns_what_sql_selects(h: Harness) -> None:
         assert total_of(shown) == len(want), (words, shown.splitlines()[0])
         assert _NUMBER.findall(shown) == want[:10], words
         everything = await h.core.services.search.page(actor, parse(words), 0, size=HAZARDS)
-        assert [x.number for x in everything.items] == want, words
+        assert [number_of(x) for x in everything.items] == want, words
 
 
 async def _buttons_list_what_words_list(chat: LocalChat, words: str, steps: list[str], *card_shows: str) -> None:

@@ -30,14 +30,13 @@ from bot.services.lifecycle import SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.summary import compute_status
 from bot.services.transitions import Transitions
-from bot.services.verification import VerificationService
 from storage.db import UowFactory
 from storage.errors import DomainError
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.tally import NO_DAY, Facts, contributions, rebuild
 from tests.lifecycle_factories import OTHER, Cast, cast, hazard
+from tests.random_life import RandomLife, random_life
 from tests.summary_ledger import RULES, SH
-from tests.test_covering_columns import _step
 
 S = HazardState
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,14 +148,10 @@ async def _import(uow: UowFactory, c: Cast, hid: int, choice: int, now: datetime
         await u.commit()
 
 
-async def _op(uow: UowFactory, life: LifecycleService, verify: VerificationService, c: Cast, op: str, hid: int,
-              choice: int, now: datetime) -> None:
+async def _op(r: RandomLife, op: str, hid: int, choice: int, now: datetime) -> None:
+    uow, c = r.uow, r.cast
     if op == "step":
-        async with uow() as u:
-            h = await u.session.get(Hazard, hid)
-            assert h is not None
-            state = h.state
-        await _step(life, verify, c, hid, state, choice != 0, now.astimezone(SH).date())
+        await r.step(hid, choice != 0)
     elif op == "move":
         await _move(uow, c, hid, choice, now)
     elif op == "deadline":
@@ -164,7 +159,7 @@ async def _op(uow: UowFactory, life: LifecycleService, verify: VerificationServi
     elif op == "void":
         await _void(uow, c, hid, now)
     elif op == "supervise":
-        await life.supervise(c.office, hid, SUPERVISION_LEVELS[choice])
+        await r.life.supervise(c.office, hid, SUPERVISION_LEVELS[choice])
     else:
         await _import(uow, c, hid, choice, now)
 
@@ -181,19 +176,13 @@ async def counters(uow: UowFactory) -> set[tuple[Any, ...]]:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 async def test_tallies_equal_the_ledger_scan_after_random_ledgers(uow: UowFactory, ops: Any) -> None:
-    clock_now = _clock_now
-    clock = Clock(lambda: clock_now[0], SH)
-    life, verify = LifecycleService(uow, clock), VerificationService(uow, clock)
-    c = await cast(uow)
-    ids = [await hazard(uow, c.inspector, full_plan=True, deadline=date(2019, 1, 10), level=level)
-           for level in ("一般隐患", "重大隐患")]
+    r = await random_life(uow, _clock_now, date(2019, 1, 10), ("一般隐患", "重大隐患"))
     for op, which, choice, days in ops:
-        clock_now[0] += timedelta(days=days, hours=3)
-        now, hid = clock_now[0], ids[which]
+        now = r.advance(days, 3)
         # a refused step (e.g. the home township's people after a transfer) writes nothing
         with suppress(DomainError):
-            await _op(uow, life, verify, c, op, hid, choice, now)
-    now = clock_now[0]
+            await _op(r, op, r.ids[which], choice, now)
+    now = r.now[0]
     local = now.astimezone(SH)
     monday = datetime.combine(local.date() - timedelta(days=local.weekday()), datetime.min.time(), SH)
     new_year = datetime(local.year, 1, 1, tzinfo=SH)

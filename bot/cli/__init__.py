@@ -30,6 +30,8 @@ DATABASE_FORMS = "SQLite 文件路径、sqlite+aiosqlite:///文件 或 postgresq
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``hazardbot`` argument parser: the global ``--db``, ``--data-dir``, ``-v`` and every subcommand the
+    ``COMMAND_MODULES`` register (the global options are accepted after a subcommand too)."""
     parser = argparse.ArgumentParser(prog="hazardbot", description="Chaoyang safety hazard campaign bot")
     parser.add_argument("--db", dest="database_url", help="database URL (overrides HAZARDBOT_DATABASE_URL)")
     parser.add_argument("--data-dir", help="data directory (default ~/.local/share/hazardbot)")
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings with the command line's ``--db`` (a plain path is taken as a SQLite file) and ``--data-
+    dir`` applied over the environment and config files. Raises pydantic's ``ValidationError``."""
     overrides: dict[str, object] = {}
     if getattr(args, "database_url", None):
         url = args.database_url
@@ -87,6 +91,7 @@ def storage_problem(settings: Settings) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``hazardbot`` command ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     # Start-up creates hundreds of thousands of objects that live as long as the process (the classes and
     # models of aiogram, SQLAlchemy and this project); the cyclic garbage collector would walk them again and
     # again while they are made: about a tenth of the CPU ``hazardbot run`` spends before its first answer

@@ -26,6 +26,7 @@ ROLE_NAMES = {"office": "区安委会办公室人员", "leader": "领导", "revi
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot demo`` (``--seed``, ``--hazards``, ``--reset``) to the subcommands."""
     demo = sub.add_parser("demo", help="make a demo district (people, plans, inspections, hazards in every state) in "
                                        "a separate data directory, to try the bot with `hazardbot chat`")
     demo.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same district")

@@ -82,6 +82,7 @@ def _err(line: str) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot export`` and the ledger import commands to the subcommands."""
     exp = sub.add_parser("export", help="export a ledger to .xlsx in the annex layout (or hazards to GeoJSON)")
     exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson", "casefile"])
     exp.add_argument("number", nargs="?", help="casefile: the hazard's ledger (or draft) number")
@@ -148,6 +149,8 @@ class ProgressBar:
         self.drawn = False
 
     async def __call__(self, phase: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` rows of ``phase`` (``check``: a count; ``save``: a bar with the
+        percentage)."""
         now = time.monotonic()
         last = phase == "save" and done >= total
         if now - self.shown < self.every and not last:
@@ -163,6 +166,7 @@ class ProgressBar:
         self.drawn = True
 
     def end(self) -> None:
+        """End the progress line (a newline) if one was drawn."""
         if self.drawn:
             sys.stderr.write("\n")
             self.drawn = False

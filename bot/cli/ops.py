@@ -11,6 +11,7 @@ from bot.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot backup`` and ``hazardbot restore`` to the subcommands."""
     backup = sub.add_parser("backup", help="consistent copy of the database (SQLite online backup, or pg_dump)")
     backup.add_argument("--to", dest="dest", help="directory for the backup (default DATA_DIR/backups)")
     backup.set_defaults(func=_backup)

@@ -27,6 +27,7 @@ def _days(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot photos prune`` (``--apply``, ``--older-than DAYS``) to the subcommands."""
     photos = sub.add_parser("photos", help="the photo store")
     photos_sub = photos.add_subparsers(dest="photos_command", required=True)
     prune = photos_sub.add_parser(
@@ -39,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``hazardbot photos prune``: list, or with ``--apply`` remove, the photos and submitted files nothing
+    refers to that are older than the retention (days); prints a line each and a total. Returns 0."""
     from bot.core import FILES_SUBDIR, open_core
     from bot.services.file_prune import prune_files
     from bot.services.photo_prune import prune_photos

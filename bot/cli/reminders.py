@@ -38,6 +38,7 @@ def _subparsers_of(sub: argparse._SubParsersAction, name: str, help_text: str) -
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot reminders preview|run`` and the contacts import to the subcommands."""
     rem = _subparsers_of(sub, "reminders", "reminders: preview, run")
     preview = rem.add_parser("preview", help="print what the reminders would say on a day, without sending")
     preview.add_argument("--on", required=True, type=iso_date, help="the day, e.g. 2019-03-25")

@@ -11,6 +11,7 @@ from bot.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot db upgrade``, ``invite``, ``run`` and ``chat`` to the subcommands."""
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply all migrations")
@@ -62,6 +63,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot run`` (polling, or ``--webhook`` with ``--listen``) and ``hazardbot chat`` (a local
+    chat in the terminal) to the subcommands."""
     run = sub.add_parser("run", help="run the bot against a Bot API server (long polling, or --webhook)")
     run.add_argument("--api-url", help="Bot API server base URL (default https://api.telegram.org)")
     run.add_argument("--proxy", help="HTTP or SOCKS proxy URL for the Bot API connection")

@@ -19,6 +19,7 @@ HEADERS_ZH = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``hazardbot tipoffs export`` (``--out FILE``) to the subcommands."""
     tipoffs = sub.add_parser("tipoffs", help="tip-offs from the public")
     tip_sub = tipoffs.add_subparsers(dest="tipoffs_command", required=True)
     export = tip_sub.add_parser("export", help="write every tip-off as CSV (no reporter identity)")
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def export_csv(args: argparse.Namespace, settings: Settings) -> int:
+    """``hazardbot tipoffs export``: every tip-off as CSV with Chinese headers (UTF-8 with BOM, no reporter
+    identity, cells made safe from formulas) to ``--out`` or standard output. Returns 1 when the file
+    cannot be written."""
     from bot.core import open_core
     from bot.services.tipoffs import EXPORT_COLUMNS
     from storage.excel.cells import csv_cell

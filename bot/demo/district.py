@@ -20,6 +20,9 @@ MONTHS_BACK = 210  # days of history before today (about seven months)
 
 @dataclass(frozen=True)
 class DemoResult:
+    """What the demo made: who is who, the counts of what was recorded, the first day of the history and the
+    notices settled as sent."""
+
     cast: Cast
     tally: Tally
     start: date

@@ -31,11 +31,15 @@ class DemoDistrict(Protocol):
     sv: Any
     tally: Any
 
-    def hazard_type(self, staff: UnitStaff) -> texts.Kind: ...
+    def hazard_type(self, staff: UnitStaff) -> texts.Kind:
+        """A subtype of the taxonomy for a hazard ``staff`` records (a department: of its own industry)."""
 
-    def where(self, staff: UnitStaff) -> tuple[str, str, float, float]: ...
+    def where(self, staff: UnitStaff) -> tuple[str, str, float, float]:
+        """A random place of ``staff``'s scope: (township code, township name, latitude, longitude)."""
 
-    async def submit_form(self, person: Any, form: str, data: dict[str, Any], **context: Any) -> Any: ...
+    async def submit_form(self, person: Any, form: str, data: dict[str, Any], **context: Any) -> Any:
+        """Fill and submit ``form`` with ``data`` as ``person``, opened with ``context``; returns the
+        submission's outcome."""
 
 
 class HazardSteps:
@@ -58,6 +62,7 @@ class HazardSteps:
         self.reviewer = staff.reviewer
 
     async def submit(self) -> None:
+        """The inspector reports the hazard (the ``hazard`` form with made-up answers); sets ``id``."""
         d, rng, kind = self.d, self.d.rng, self.kind
         district, city = texts.departments(rng, kind, None if self.staff.is_township else self.staff.name)
         # a 违建性质 mostly where the hazard is an illegal building's own, now and then on another site
@@ -83,29 +88,35 @@ class HazardSteps:
         d.tally.hazards += 1
 
     async def approve(self) -> None:
+        """The unit's reviewer sets the 五落实 plan and approves the report."""
         await self.d.sv.lifecycle.set_plan(self.reviewer.actor, self.id, self._five())
         await self.d.sv.lifecycle.approve(self.reviewer.actor, self.id, "情况属实，同意上报")
         self.d.tally.steps += 2
 
     async def reject(self) -> None:
+        """The unit's reviewer rejects the report."""
         await self.d.sv.lifecycle.reject(self.reviewer.actor, self.id, "不属于安全隐患，属日常管理问题")
         self.d.tally.steps += 1
 
     async def office_reject(self) -> None:
+        """The office rejects the report as a duplicate."""
         await self.d.sv.lifecycle.reject(self.d.cast.office.actor, self.id, "与已登记隐患重复")
         self.d.tally.steps += 1
 
     async def register(self) -> None:
+        """The office registers the hazard in the ledger (it gets its ledger number)."""
         await self.d.sv.lifecycle.register(self.d.cast.office.actor, self.id)
         self.d.tally.steps += 1
 
     def supervise(self, level: str) -> Callable[[], Any]:
+        """A step in which the office puts the hazard under supervision at ``level``."""
         async def step() -> None:
             await self.d.sv.lifecycle.supervise(self.d.cast.office.actor, self.id, level, "限期整改，按周报告进展")
             self.d.tally.steps += 1
         return step
 
     async def rectify(self) -> None:
+        """The second inspector reports the rectification with an acceptance document."""
         stored = await self.d.sv.acceptance_documents.keep(_ACCEPTANCE_PDF, "整改验收单.pdf")
         await self.d.sv.lifecycle.report_rectification(
             self.second.actor, self.id, self._five(with_deadline=False), document=Document(stored.name, stored=stored),
@@ -113,6 +124,8 @@ class HazardSteps:
         self.d.tally.steps += 1
 
     def reinspect(self, passed: bool) -> Callable[[], Any]:
+        """A step in which the inspector re-inspects today: passed, or failed with a new deadline 10–25 days
+        on."""
         async def step() -> None:
             clock = self.d.core.clock
             again = None if passed else clock.today() + timedelta(days=self.d.rng.randint(10, 25))
@@ -131,10 +144,12 @@ class HazardSteps:
         self.d.tally.steps += 1
 
     async def approve_extension(self) -> None:
+        """The office approves the pending deadline extension."""
         await self.d.sv.deadlines.approve(self.d.cast.office.actor, self.extension_id)
         self.d.tally.steps += 1
 
     async def close(self) -> None:
+        """The office closes the hazard (销账)."""
         await self.d.sv.lifecycle.close(self.d.cast.office.actor, self.id, "复查合格，同意销账")
         self.d.tally.steps += 1
 

@@ -53,6 +53,9 @@ class UnitStaff:
 
 @dataclass
 class Cast:
+    """Everyone of the demo: the office, a district leader, each unit's staff, the people the closing table
+    shows, everyone bound, and members of the public."""
+
     office: Person
     leader: Person
     units: list[UnitStaff]

@@ -83,6 +83,7 @@ def departments(rng: random.Random, k: Kind, recorder: str | None) -> tuple[str 
 
 
 def person_name(rng: random.Random) -> str:
+    """A random Chinese name (surname and given name)."""
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 

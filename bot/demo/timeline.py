@@ -32,6 +32,7 @@ class Timeline:
         self._seq = itertools.count()
 
     def clock(self) -> Clock:
+        """A clock reading the timeline's ``now`` (moved as the steps run), in its zone."""
         return Clock(lambda: self.now, self.tz)
 
     def at(self, day: date, hour: float) -> datetime:
@@ -39,6 +40,7 @@ class Timeline:
         return datetime.combine(day, time(), self.tz) + timedelta(hours=hour)
 
     def add(self, when: datetime, step: Step) -> None:
+        """Schedule ``step`` at ``when`` (aware); steps at the same instant run in the order added."""
         heapq.heappush(self._heap, (when, next(self._seq), step))
 
     def __len__(self) -> int:

@@ -74,6 +74,7 @@ def _signature(doc, signer: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def rectification() -> Document:  # type: ignore[valid-type]
+    """The 整改通知书 template (docxtpl placeholders), with a tear-off receipt (回执) for the unit."""
     doc = _document()
     _letterhead(doc)
     _para(doc, "{{ addressee }}：")
@@ -97,6 +98,7 @@ def rectification() -> Document:  # type: ignore[valid-type]
 
 
 def supervision() -> Document:  # type: ignore[valid-type]
+    """The 挂牌督办 notice template (docxtpl placeholders): the hazard and the supervision's terms as a table."""
     doc = _document()
     _letterhead(doc)
     _para(doc, "{{ addressee }}：")
@@ -111,6 +113,7 @@ def supervision() -> Document:  # type: ignore[valid-type]
 
 
 def reinspection() -> Document:  # type: ignore[valid-type]
+    """The 复查（验收）record template (docxtpl placeholders): the hazard, the result and the list of photos."""
     doc = _document()
     _letterhead(doc)
     _para(doc, "{{ legal_basis }}，对下列隐患的整改情况进行复查（验收），记录如下：", indent=True)

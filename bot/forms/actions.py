@@ -11,6 +11,8 @@ from storage.images import ImageFacts
 
 
 class Nav(StrEnum):
+    """The navigation buttons of a form (back, skip, done, submit, cancel …), as sent in callback data."""
+
     BACK = "back"
     SKIP = "skip"
     DONE = "done"
@@ -25,6 +27,8 @@ class Nav(StrEnum):
 
 @dataclass(frozen=True)
 class TextAnswer:
+    """A typed answer to the current question."""
+
     text: str
 
 

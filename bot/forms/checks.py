@@ -53,6 +53,7 @@ def _nfkc(text: str) -> str:
 
 
 def parse_text(spec: FieldSpec, text: str) -> str:
+    """The text stripped; raises ``Rejected`` (``too_short``, ``too_long``) outside the field's lengths."""
     value = text.strip()
     if len(value) < max(spec.min_length, 1):
         raise Rejected("too_short", min=max(spec.min_length, 1))
@@ -62,6 +63,8 @@ def parse_text(spec: FieldSpec, text: str) -> str:
 
 
 def parse_integer(spec: FieldSpec, text: str) -> int:
+    """The integer typed (full-width digits, thousands separators and a counting word such as 人 or 家 allowed);
+    raises ``Rejected`` (``not_integer``, ``too_small``, ``too_large``)."""
     cleaned = _nfkc(text).replace(",", "").replace(" ", "")
     for suffix in ("人", "名", "个", "家"):
         cleaned = cleaned.removesuffix(suffix)
@@ -105,6 +108,9 @@ def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
 
 
 def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
+    """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
+    not understood, in the future for a ``not_future`` field, or not after today for an ``after_today``
+    field."""
     value = parse_date(text, today)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
         raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date")

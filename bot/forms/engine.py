@@ -38,14 +38,17 @@ class FormWalk:
         self.spec = spec
 
     def start(self, prefill: dict[str, Any] | None = None) -> FormState:
+        """A new walk, with ``prefill`` answered, at the first question that applies."""
         state = FormState(data=dict(prefill or {}))
         state.step = self._first_applicable(0, state.data)
         return state
 
     def current(self, state: FormState) -> FieldSpec | None:
+        """The field asked now, None while reviewing or when nothing is left."""
         return self.spec.field(state.step) if state.step else None
 
     def applicable(self, data: dict[str, Any]) -> list[FieldSpec]:
+        """The fields that apply given the answers ``data``, in form order."""
         return [f for f in self.spec.fields if f.applies(data)]
 
     def position(self, state: FormState) -> tuple[int, int]:
@@ -108,6 +111,7 @@ class FormWalk:
         self.accept(state, [])
 
     def skip(self, state: FormState) -> None:
+        """Leave the current field empty and move on; raises ``Rejected`` (``nothing_asked``, ``required``)."""
         spec = self.current(state)
         if spec is None:
             raise Rejected("nothing_asked")
@@ -118,6 +122,7 @@ class FormWalk:
         self._advance(state)
 
     def back(self, state: FormState) -> None:
+        """Go back to the field answered before (from the review: leave the review)."""
         state.context.pop("tree_category", None)
         if state.reviewing:
             state.step = None
@@ -139,6 +144,7 @@ class FormWalk:
         state.step = key
 
     def to_review(self, state: FormState) -> None:
+        """Show the review of all the answers."""
         state.reviewing = True
         state.step = None
 

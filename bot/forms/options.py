@@ -28,6 +28,8 @@ class Resolved:
 
 
 def date_picks(spec: FieldSpec, today: date) -> list[Resolved]:
+    """The date buttons of a date field: days ahead for a deadline (``after_today``), else today and the two
+    days before; each as (ISO value, ``MM-DD`` label, code)."""
     if spec.after_today:
         offsets = [("tomorrow", 1), ("in_7_days", 7), ("in_15_days", 15), ("in_30_days", 30), ("in_90_days", 90)]
     else:

@@ -20,6 +20,9 @@ class Option:
 
 @dataclass(frozen=True)
 class ReviewLine:
+    """A line of a form's review: the field's position, its label, the answer as shown and whether it can be
+    changed."""
+
     field_index: int
     label: str
     value: str

@@ -30,12 +30,16 @@ FIELD_TYPES = frozenset(
 
 @dataclass(frozen=True)
 class Condition:
+    """When a field applies: the answer of ``field`` equals ``equals``, is in ``in_``, is not in ``not_in``,
+    or (none set) is given."""
+
     field: str
     equals: str | None = None
     in_: tuple[str, ...] = ()
     not_in: tuple[str, ...] = ()
 
     def holds(self, data: dict[str, Any]) -> bool:
+        """True when the answers ``data`` satisfy the condition."""
         value = data.get(self.field)
         if self.equals is not None:
             return bool(value == self.equals)
@@ -48,6 +52,10 @@ class Condition:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """A question of a form, as ``config/forms/*.toml`` declares it: key, type (``FIELD_TYPES``), labels and
+    hints in both languages, choices, the condition it applies on, and the checks of its answer (numeric
+    bounds and scale, the unit (m², 万元, percent), lengths, date bounds)."""
+
     key: str
     type: str
     label_zh: str
@@ -88,12 +96,15 @@ class FieldSpec:
     documents: bool = False
 
     def label(self, locale: str) -> str:
+        """The question's label in ``locale`` (``en`` or Chinese)."""
         return self.label_en if locale == "en" else self.label_zh
 
     def hint(self, locale: str) -> str:
+        """The hint under the question in ``locale`` (``en`` or Chinese)."""
         return self.hint_en if locale == "en" else self.hint_zh
 
     def applies(self, data: dict[str, Any]) -> bool:
+        """True when the field is asked given the answers ``data`` (not hidden, its condition holds)."""
         return not self.hidden and (self.condition is None or self.condition.holds(data))
 
     def answered(self, data: dict[str, Any]) -> bool:
@@ -126,15 +137,18 @@ class FormSpec:
     photo_stage: str = "inspection"
 
     def title(self, locale: str) -> str:
+        """The form's title in ``locale`` (``en`` or Chinese)."""
         return self.title_en if locale == "en" else self.title_zh
 
     def field(self, key: str) -> FieldSpec:
+        """The field ``key``; raises ``KeyError`` when the form has none."""
         for f in self.fields:
             if f.key == key:
                 return f
         raise KeyError(key)
 
     def index(self, key: str) -> int:
+        """The position of field ``key`` in the form; raises ``ValueError`` when the form has none."""
         return [f.key for f in self.fields].index(key)
 
 

@@ -30,9 +30,12 @@ log = logging.getLogger("hazardbot.actors")
 class Generation(Protocol):
     """A counter shared by the instances: read before each use of the cache, bumped after a role change."""
 
-    async def current(self) -> int: ...
+    async def current(self) -> int:
+        """The counter's value now; a cached actor read under another value is stale."""
 
-    def bump(self) -> None: ...
+    def bump(self) -> None:
+        """Advance the counter so every instance drops its cached actors (called after a commit; must not
+        block)."""
 
 
 class RedisGeneration:
@@ -44,9 +47,12 @@ class RedisGeneration:
         self._pending: set[asyncio.Task[Any]] = set()
 
     async def current(self) -> int:
+        """The value of the Redis key, 0 while it does not exist."""
         return int(await self._redis.get(self._key) or 0)
 
     def bump(self) -> None:
+        """``INCR`` the key in a task on the running loop (a failure is logged, not raised: the cache then
+        only lives until its TTL)."""
         # called from a commit hook, which cannot wait: the increment runs on the loop right after
         task = asyncio.get_running_loop().create_task(self._redis.incr(self._key))
         self._pending.add(task)
@@ -63,7 +69,8 @@ class Keyed(Protocol):
     not import it, so the two modules do not import each other)."""
 
     @property
-    def address(self) -> ChannelAddress: ...
+    def address(self) -> ChannelAddress:
+        """Where the cached value's user is reached: the cache's key."""
 
 
 A = TypeVar("A", bound=Keyed)

@@ -51,9 +51,12 @@ class Actor:
 
     @property
     def is_bound(self) -> bool:
+        """True when the user holds at least one role grant or is an admin (may use more than the public
+        menus)."""
         return bool(self.grants) or self.is_admin
 
     def has(self, role: Role, unit_id: int | None = None) -> bool:
+        """True when the user holds ``role``, in unit ``unit_id`` when given (any unit when None)."""
         return any(g.role == role and (unit_id is None or g.unit_id == unit_id) for g in self.grants)
 
     def require(self, allowed: bool, **params: object) -> None:

@@ -40,6 +40,8 @@ class UserRoles:
 
 @dataclass(frozen=True)
 class PendingInvite:
+    """An invitation not yet used: its code, the role and unit it grants, and when it expires (aware UTC)."""
+
     code: str
     role: Role
     unit_name: str

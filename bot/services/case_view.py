@@ -76,6 +76,7 @@ def record_facts(case: HazardCase) -> tuple[Fact, ...]:
 
 
 def plan_facts(case: HazardCase) -> tuple[Fact, ...]:
+    """The 五落实 of the hazard's rectification plan as labelled facts (funds in 万元), ``MISSING`` where empty."""
     p = case.plan
     return (Fact("责任落实", plain(p.responsibility)), Fact("措施落实", plain(p.measures)),
             Fact("资金落实（万元）", plain(p.funds)), Fact("时限落实", plain(p.deadline)),
@@ -142,6 +143,8 @@ def change_details(changes: Any) -> list[str]:
 
 
 def event_lines(case: HazardCase) -> tuple[EventLine, ...]:
+    """The hazard's history, oldest first: one line per step (who, action label, state change, note, details,
+    number of photos)."""
     return tuple(
         EventLine(s.at, s.actor_name or MISSING, ACTION_LABELS.get(s.action, s.action), _states(s), s.note or "",
                   _details(s), len(s.photos))
@@ -180,6 +183,7 @@ def deadline_lines(case: HazardCase, reported: date | None) -> tuple[DeadlineLin
 
 
 def notice_lines(case: HazardCase) -> tuple[NoticeLine, ...]:
+    """The notices (整改通知书 and the like) issued for the hazard: title, number, when and by whom, oldest first."""
     out = []
     for s in case.steps:
         if s.action == NOTICE_ACTION:
@@ -197,6 +201,8 @@ async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 
 async def supervision_lines(session: AsyncSession, hazard_id: int) -> tuple[SupervisionLine, ...]:
+    """The hazard's supervisions (挂牌督办) in the order they were started: level, who started it, the end, the
+    requirement, deadline and responsible person when recorded."""
     rows = (await session.exec(select(Supervision).where(Supervision.hazard_id == hazard_id)
                                .order_by(col(Supervision.id)))).all()
     names = await _names(session, {r.started_by for r in rows})
@@ -209,6 +215,8 @@ async def supervision_lines(session: AsyncSession, hazard_id: int) -> tuple[Supe
 
 
 async def inspection_lines(session: AsyncSession, hazard_id: int) -> tuple[InspectionLine, ...]:
+    """The inspections that found the hazard, by date: number, date, unit, type (voided ones marked 已作废 but
+    kept), penalty and fine in 万元."""
     rows = (await session.exec(
         select(Inspection).join(InspectionHazard, col(InspectionHazard.inspection_id) == col(Inspection.id))
         .where(InspectionHazard.hazard_id == hazard_id).order_by(col(Inspection.inspected_on), col(Inspection.id))
@@ -222,6 +230,7 @@ async def inspection_lines(session: AsyncSession, hazard_id: int) -> tuple[Inspe
 
 
 async def tipoff_lines(session: AsyncSession, hazard_id: int) -> tuple[TipOffLine, ...]:
+    """The tip-offs (群众举报) linked to the hazard: number, when, description and status in words."""
     rows = (await session.exec(select(TipOff).where(TipOff.hazard_id == hazard_id).order_by(col(TipOff.id)))).all()
     return tuple(TipOffLine(t.number, t.created_at, t.description, _TIPOFF_STATUS.get(t.status, t.status))
                  for t in rows)

@@ -71,6 +71,9 @@ class ContactsImportRejected(DomainError):
 
 @dataclass(frozen=True)
 class ContactEntry:
+    """One checked row of the contacts sheet: its sheet row number, the unit (id and name), the contact's
+    role, name, title and phones."""
+
     row: int
     unit_id: int
     unit_name: str
@@ -83,6 +86,8 @@ class ContactEntry:
 
 @dataclass(frozen=True)
 class ContactsImportReport:
+    """What a contacts import did: units touched, contacts written and existing bot bindings kept."""
+
     units: int
     contacts: int
     bindings_kept: int

@@ -38,6 +38,9 @@ from storage.models_corrections import InspectionEvent
 
 @dataclass(frozen=True)
 class InspectionHistoryLine:
+    """One change of an inspection record: when (aware UTC), by whom, the action, the note and the changed
+    fields as ``{field: [before, after]}``."""
+
     at: datetime
     actor_name: str
     action: str

@@ -15,8 +15,10 @@ def transferred(site: str, number: str, from_unit: str, to_unit: str, by: str, r
 
 
 def open_card() -> str:
+    """The label of the button that opens the hazard's card."""
     return _("Open the hazard")
 
 
 def resubmit() -> str:
+    """The label of the button that reopens a returned record for correction."""
     return _("✏️ Correct and resubmit")

@@ -65,6 +65,7 @@ class ExtensionView:
 
 
 async def pending_request(session: AsyncSession, hazard_id: int) -> DeadlineExtension | None:
+    """The hazard's deadline extension request still waiting for a decision, None when there is none."""
     return (await session.exec(select(DeadlineExtension).where(
         DeadlineExtension.hazard_id == hazard_id, DeadlineExtension.status == PENDING))).first()
 

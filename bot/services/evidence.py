@@ -22,6 +22,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from PIL import Image, ImageDraw
@@ -47,7 +48,7 @@ from storage.images import (
     ImageFacts,
     inspect_image,
 )
-from storage.models import Photo
+from storage.models import Hazard, Inspection, Photo, Unit
 from storage.models_evidence import PhotoEvidence
 from storage.photo_store import PhotoStore
 
@@ -79,6 +80,7 @@ class EncodedImage:
 
     @property
     def sha256(self) -> str:
+        """The hex SHA-256 of the encoded bytes (the photo store's content key)."""
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -144,11 +146,46 @@ def build_stamped(unmarked: bytes, lines: Sequence[str]) -> tuple[EncodedImage, 
 async def keep_unmarked(store: PhotoStore, original: bytes) -> StoredCopy:
     """Decode ``original`` (in a worker thread) into its unmarked copy and put the copy and its thumbnail
     into ``store``. Raises the ``storage.images`` errors before anything is stored."""
-    made = await asyncio.to_thread(build_unmarked, original)
+    return await _put_copy(store, await asyncio.to_thread(build_unmarked, original))
+
+
+async def _put_copy(store: PhotoStore, made: Unmarked | EvidenceResult) -> StoredCopy:
+    """Put a copy and its thumbnail into ``store``: where they are kept, with their sizes (bytes, pixels)."""
     sha, key = await store.put(made.copy.data)
     thumb_sha, thumb_key = await store.put(made.thumbnail.data)
     return StoredCopy(made.facts, sha, key, len(made.copy.data), made.copy.width, made.copy.height,
                       thumb_sha, thumb_key, len(made.thumbnail.data))
+
+
+def _evidence_row(photo_id: int, copy: StoredCopy, watermark: list[str]) -> PhotoEvidence:
+    """The ``PhotoEvidence`` row of ``photo_id``: the original's EXIF facts, the stored copy and thumbnail, and
+    the watermark lines burned into the copy (``[]``: not stamped yet)."""
+    facts = copy.facts
+    return PhotoEvidence(
+        photo_id=photo_id, format=facts.format, width=facts.width, height=facts.height,
+        orientation=facts.orientation, captured_at=facts.captured_at, latitude=facts.latitude,
+        longitude=facts.longitude, copy_sha256=copy.sha256, copy_key=copy.key, copy_size=copy.size,
+        copy_width=copy.width, copy_height=copy.height, thumb_sha256=copy.thumb_sha256, thumb_key=copy.thumb_key,
+        thumb_size=copy.thumb_size, watermark=watermark,
+    )
+
+
+async def record_watermark(session: AsyncSession, record: Hazard | Inspection | None, *, received_at: datetime,
+                           stage: str, inspector_name: str) -> WatermarkInfo:
+    """What the watermark of a photo of ``record`` says (方案 五(一)): when it was received (aware), the stage and
+    who sent it; with a record, also the number the user is shown (a hazard's 台账编号, else its 草稿编号 D…; an
+    inspection's 检查编号 J…), the recording unit, the address and the record's coordinates (decimal degrees)."""
+    info = WatermarkInfo(received_at=received_at, stage=stage, inspector_name=inspector_name)
+    if record is None:
+        return info
+    unit = await session.get(Unit, record.unit_id)
+    hazard = record if isinstance(record, Hazard) else None
+    return replace(
+        info, unit_name=unit.name if unit else None, address=record.address or None,
+        latitude=record.latitude, longitude=record.longitude,
+        ledger_number=hazard.ledger_number if hazard else None, draft_number=hazard.draft_number if hazard else None,
+        inspection_number=record.number if isinstance(record, Inspection) else None,
+    )
 
 
 def facts_of(row: PhotoEvidence) -> ImageFacts:
@@ -207,28 +244,7 @@ async def save_evidence(
 ) -> PhotoEvidence:
     """Put the copy and thumbnail into ``store`` and add the ``PhotoEvidence`` row of ``photo_id``
     (EXIF facts of the original included). Flushes; never commits (the caller's unit of work does)."""
-    copy_sha, copy_key = await store.put(result.copy.data)
-    thumb_sha, thumb_key = await store.put(result.thumbnail.data)
-    facts = result.facts
-    row = PhotoEvidence(
-        photo_id=photo_id,
-        format=facts.format,
-        width=facts.width,
-        height=facts.height,
-        orientation=facts.orientation,
-        captured_at=facts.captured_at,
-        latitude=facts.latitude,
-        longitude=facts.longitude,
-        copy_sha256=copy_sha,
-        copy_key=copy_key,
-        copy_size=len(result.copy.data),
-        copy_width=result.copy.width,
-        copy_height=result.copy.height,
-        thumb_sha256=thumb_sha,
-        thumb_key=thumb_key,
-        thumb_size=len(result.thumbnail.data),
-        watermark=list(result.lines),
-    )
+    row = _evidence_row(photo_id, await _put_copy(store, result), list(result.lines))
     session.add(row)
     await session.flush()
     return row
@@ -302,14 +318,7 @@ class EvidenceService:
         assert photo.id is not None
         if copy is None:
             copy = await keep_unmarked(self._store, await self._store.get(photo.storage_key))
-        row = PhotoEvidence(
-            photo_id=photo.id, format=copy.facts.format, width=copy.facts.width, height=copy.facts.height,
-            orientation=copy.facts.orientation, captured_at=copy.facts.captured_at,
-            latitude=copy.facts.latitude, longitude=copy.facts.longitude,
-            copy_sha256=copy.sha256, copy_key=copy.key, copy_size=copy.size, copy_width=copy.width,
-            copy_height=copy.height, thumb_sha256=copy.thumb_sha256, thumb_key=copy.thumb_key,
-            thumb_size=copy.thumb_size, watermark=[],
-        )
+        row = _evidence_row(photo.id, copy, [])
         session.add(row)
         await session.flush()
         if info is not None:

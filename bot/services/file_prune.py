@@ -49,6 +49,7 @@ class FilePruneReport:
 
     @property
     def bytes(self) -> int:
+        """The total size of the files found, in bytes."""
         return sum(f.size for f in self.files)
 
 

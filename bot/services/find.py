@@ -44,9 +44,17 @@ from storage.models_tipoffs import TipOff
 
 
 @dataclass(frozen=True)
+class Supervisor:
+    """One open 挂牌督办 (方案 五(五)): its ``level`` (区政府, 区安委会, 街乡 …) and the ``responsible`` person."""
+
+    level: str
+    responsible: str | None
+
+
+@dataclass(frozen=True)
 class HazardSummary:
-    """One line of a result list: numbers, state, site, unit; ``overdue`` derived (Asia/Shanghai today);
-    ``supervision`` the open supervision levels."""
+    """One line of a result list (a queue, /find): numbers, state, site, township, the recording unit;
+    ``overdue`` derived (Asia/Shanghai today); ``supervision`` the open supervisions, oldest first."""
 
     id: int
     draft_number: str
@@ -55,10 +63,56 @@ class HazardSummary:
     level: str
     site_name: str
     address: str
+    township: str
     unit_name: str
     deadline: date | None
     overdue: bool
-    supervision: tuple[str, ...]
+    supervision: tuple[Supervisor, ...]
+
+
+async def summaries(session: AsyncSession, rows: Sequence[Any], today: date) -> list[HazardSummary]:
+    """The lines of ``rows`` (``hazard_query.visible``'s ``(Hazard, unit name)``), in their order, with their open
+    supervisions; ``today`` (Asia/Shanghai) decides ``overdue``."""
+    ids = [h.id for h, _n in rows]
+    open_sup: dict[int, list[Supervisor]] = {}
+    if ids:
+        sup = (
+            await session.exec(
+                select(Supervision.hazard_id, Supervision.level, Supervision.responsible)
+                .where(col(Supervision.hazard_id).in_(ids), col(Supervision.ended_at).is_(None))
+                .order_by(col(Supervision.id))
+            )
+        ).all()
+        for hazard_id, level, responsible in sup:
+            open_sup.setdefault(hazard_id, []).append(Supervisor(level, responsible))
+    return [
+        HazardSummary(
+            h.id, h.draft_number, h.ledger_number, HazardState(h.state), h.level, h.site_name, h.address,
+            h.township, unit_name, h.deadline, is_overdue(h.state, h.deadline, today),
+            tuple(open_sup.get(h.id, ())),
+        )
+        for h, unit_name in rows
+    ]
+
+
+async def summary_page(session: AsyncSession, actor: Actor, conditions: Sequence[Any], number: int, today: date,
+                       action: Action | None = None, size: int = PAGE_SIZE) -> Page[HazardSummary]:
+    """Page ``number`` (0-based, clamped to the list as it is now: ``paging.clamp_page``) of ``size`` hazards in
+    ``actor``'s scope (to read, or to take ``action``: ``hazard_query.scope_clause``) that ``conditions`` select,
+    most urgent first (``hazard_query.urgency_order`` as of ``today``: overdue, then 重大隐患, then oldest), with
+    the total. Counted and cut in SQL (COUNT, then LIMIT/OFFSET), so a district's thousands are never loaded."""
+    scope = scope_clause(actor, action)
+    total = (await session.exec(select(func.count()).select_from(Hazard).where(scope, *conditions))).one()
+    number, offset = clamp_page(number, total, size)
+    # the page's ids first (a sort of narrow rows), then those rows whole: sorting the whole rows of a
+    # long list to skip most of them costs several times more (benchmarks/RESULTS-queues.md)
+    ids = list((await session.exec(
+        select(Hazard.id).where(scope, *conditions).order_by(*urgency_order(today)).offset(offset).limit(size)
+    )).all())
+    rows = (await session.exec(visible(actor, action).where(col(Hazard.id).in_(ids)))).all() if ids else []
+    place = {hazard_id: i for i, hazard_id in enumerate(ids)}
+    rows = sorted(rows, key=lambda row: place[row[0].id])
+    return Page(await summaries(session, rows, today), total, number, size)
 
 
 @dataclass(frozen=True)
@@ -216,22 +270,8 @@ class FindService:
         self._require_reader(actor)
         values = [s.value for s in states]
         async with self._uow() as u:
-            total = (await u.session.exec(
-                select(func.count()).select_from(Hazard)
-                .where(scope_clause(actor, action), col(Hazard.state).in_(values))
-            )).one()
-            number, offset = clamp_page(page, total)
-            # the page's ids first (a sort of narrow rows), then those rows whole: sorting the whole rows of a
-            # long list to skip most of them costs several times more (benchmarks/RESULTS-queues.md)
-            ids = list((await u.session.exec(
-                select(Hazard.id).where(scope_clause(actor, action), col(Hazard.state).in_(values))
-                .order_by(*urgency_order(self._clock.today()))
-                .offset(offset).limit(PAGE_SIZE)
-            )).all())
-            rows = (await u.session.exec(visible(actor, action).where(col(Hazard.id).in_(ids)))).all() if ids else []
-            place = {hazard_id: i for i, hazard_id in enumerate(ids)}
-            rows = sorted(rows, key=lambda row: place[row[0].id])
-            return Page(await self._summaries(u.session, rows), total, number)
+            return await summary_page(u.session, actor, [col(Hazard.state).in_(values)], page, self._clock.today(),
+                                      action)
 
     async def case(self, actor: Actor, hazard_id: int) -> HazardCase:
         """The case file of one hazard (一患一案). Raises ``NotBound``; ``NotFound`` also when out of scope, so
@@ -291,23 +331,4 @@ class FindService:
                               tuple(linked), actions, self._clock.tz, origins, nearby)
 
     async def _summaries(self, session: AsyncSession, rows: Sequence[Any]) -> list[HazardSummary]:
-        ids = [h.id for h, _n in rows]
-        open_levels: dict[int, list[str]] = {}
-        if ids:
-            sup = (
-                await session.exec(
-                    select(Supervision.hazard_id, Supervision.level)
-                    .where(col(Supervision.hazard_id).in_(ids), col(Supervision.ended_at).is_(None))
-                    .order_by(col(Supervision.id))
-                )
-            ).all()
-            for hazard_id, level in sup:
-                open_levels.setdefault(hazard_id, []).append(level)
-        today = self._clock.today()
-        return [
-            HazardSummary(
-                h.id, h.draft_number, h.ledger_number, HazardState(h.state), h.level, h.site_name, h.address,
-                unit_name, h.deadline, is_overdue(h.state, h.deadline, today), tuple(open_levels.get(h.id, ())),
-            )
-            for h, unit_name in rows
-        ]
+        return await summaries(session, rows, self._clock.today())

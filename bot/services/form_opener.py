@@ -25,4 +25,7 @@ class FormOpener(Protocol):
         prefill: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         on_created: Callable[[AsyncSession, Draft], Awaitable[None]] | None = None,
-    ) -> Prompt: ...
+    ) -> Prompt:
+        """Create a draft of ``form_key`` for ``actor`` and return the first question. ``prefill`` answers
+        fields ahead, ``context`` records the facts the form is opened with, ``on_created`` runs in the
+        same unit of work."""

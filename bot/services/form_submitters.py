@@ -16,6 +16,7 @@ from bot.services.corrections import SUBMITTERS as CORRECTIONS
 from bot.services.corrections import correction_submitter
 from bot.services.deadlines import ExtensionNotLater
 from bot.services.errors import DomainError
+from bot.services.evidence import record_watermark
 from bot.services.lifecycle import Action
 from bot.services.lifecycle_errors import (
     AlreadySupervised,
@@ -30,9 +31,8 @@ from bot.services.records import create_hazard, create_inspection, create_plan
 from bot.services.step_notices import step_notices
 from bot.services.submission import Prefill, Submission, Submitter
 from bot.services.tipoff_records import add_to_tipoff, claim_for_hazard, create_tipoff, hazard_created
-from bot.services.watermark import WatermarkInfo
 from bot.services.workflow_forms import WORKFLOW_SUBMITTERS, as_submitter
-from storage.models import Hazard, Inspection, Unit
+from storage.models import Hazard, Inspection
 
 #: refusals an answer can mend (the form stays open on its review card); any other refusal of a
 #: submission ends the form, as the step can no longer be done (someone else did it, the role is gone)
@@ -69,14 +69,8 @@ async def stamp(sub: Submission, submitted: Submitted, photo_ids: list[int]) -> 
     record: Hazard | Inspection | None = await sub.session.get(
         Hazard if submitted.kind == "hazard" else Inspection, submitted.record_id)
     assert record is not None
-    unit = await sub.session.get(Unit, record.unit_id)
-    info = WatermarkInfo(
-        received_at=sub.now, stage=PhotoStage.DISCOVERY.value, unit_name=unit.name if unit else None,
-        inspector_name=sub.actor.full_name, address=record.address or None,
-        latitude=record.latitude, longitude=record.longitude,
-        draft_number=record.draft_number if isinstance(record, Hazard) else None,
-        inspection_number=record.number if isinstance(record, Inspection) else None,
-    )
+    info = await record_watermark(sub.session, record, received_at=sub.now, stage=PhotoStage.DISCOVERY.value,
+                                  inspector_name=sub.actor.full_name)
     await evidence.stamp(sub.session, photo_ids, info)
 
 

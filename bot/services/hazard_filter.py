@@ -91,6 +91,7 @@ class Filter:
     text: str | None = None
 
     def is_empty(self) -> bool:
+        """True when no condition is set (the filter matches every hazard in scope)."""
         return self == Filter()
 
     def without(self, criterion: str) -> Filter:

@@ -7,47 +7,21 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlmodel import col
 
 from bot.clock import Clock
-from bot.domain import HazardState, Role
+from bot.domain import Role
 from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import NotBound
+from bot.services.find import HazardSummary, summary_page
 from bot.services.hazard_filter import Filter, where
-from bot.services.hazard_query import is_overdue, scope_clause, urgency_order
-from bot.services.paging import PAGE_SIZE, Page, clamp_page
+from bot.services.hazard_query import scope_clause
+from bot.services.paging import PAGE_SIZE, Page
 from storage.db import UowFactory
 from storage.models import Hazard
-from storage.models_lifecycle import Supervision
-
-
-@dataclass(frozen=True)
-class Supervisor:
-    """One open 挂牌督办 (方案 五(五)): its ``level`` (区政府, 区安委会, 街乡 …) and the ``responsible`` person."""
-
-    level: str
-    responsible: str | None
-
-
-@dataclass(frozen=True)
-class FoundHazard:
-    """One line of a /find result; ``number`` the ledger number (the draft number before registration);
-    ``overdue`` as of today in the configured zone (``hazard_query.is_overdue``)."""
-
-    id: int
-    number: str
-    site_name: str
-    township: str
-    level: str
-    state: HazardState
-    deadline: date | None
-    overdue: bool
-    supervision: tuple[Supervisor, ...]
 
 
 @dataclass(frozen=True)
@@ -73,36 +47,12 @@ class SearchService:
             raise NotBound()
         return scope_clause(actor), where(f, self._clock.today(), self._clock.tz)
 
-    async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> Page[FoundHazard]:
+    async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> Page[HazardSummary]:
         """Page ``number`` (0-based, clamped to the list as it is now) of the hazards in ``actor``'s scope that
-        ``f`` selects: overdue first, then major, then oldest. Raises ``NotBound``."""
-        scope, chosen = self._conditions(actor, f)
-        today = self._clock.today()
-        urgency = urgency_order(today)  # the work queues' order: one rule
+        ``f`` selects: overdue first, then major, then oldest (``find.summary_page``). Raises ``NotBound``."""
+        _scope, chosen = self._conditions(actor, f)
         async with self._uow() as u:
-            total = int((await u.session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
-            number, offset = clamp_page(number, total, size)
-            rows = (await u.session.exec(  # type: ignore[call-overload]
-                select(col(Hazard.id), col(Hazard.ledger_number), col(Hazard.draft_number), col(Hazard.site_name),
-                       col(Hazard.township), col(Hazard.level), col(Hazard.state), col(Hazard.deadline))
-                .where(scope, chosen).order_by(*urgency).offset(offset).limit(size)  # type: ignore[arg-type]
-            )).all()
-            ids = [r[0] for r in rows]
-            sup: dict[int, list[Supervisor]] = {}
-            if ids:
-                for hazard_id, level, responsible in (await u.session.exec(  # type: ignore[call-overload]
-                    select(col(Supervision.hazard_id), col(Supervision.level), col(Supervision.responsible))
-                    .where(col(Supervision.hazard_id).in_(ids), col(Supervision.ended_at).is_(None))
-                    .order_by(col(Supervision.id))
-                )).all():
-                    sup.setdefault(hazard_id, []).append(Supervisor(level, responsible))
-        items = [
-            FoundHazard(hid, ledger or draft, site, township, level, HazardState(state), deadline,
-                        is_overdue(state, deadline, today), tuple(sup.get(hid, ())))
-            for hid, ledger, draft, site, township, level, state, deadline in rows
-        ]
-        return Page(items, total, number, size)
+            return await summary_page(u.session, actor, [chosen], number, self._clock.today(), size=size)
 
     async def export(self, actor: Actor, f: Filter) -> FoundExport:
         """The hazards ``f`` selects in ``actor``'s scope as the 附件2 ledger (``ledger_export.export_hazards``,

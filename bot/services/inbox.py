@@ -86,10 +86,12 @@ class InboxFilter:
 
     @property
     def period(self) -> str:
+        """The month filtered, as ``YYYY-MM``."""
         return f"{self.year}-{self.month:02d}"
 
     @property
     def key(self) -> str:
+        """The filter packed for a button's callback data: year, month, kind code and the unit id in base 36."""
         unit = _b36(self.unit_id) if self.unit_id is not None else ""
         return f"{self.year:04d}{self.month:02d}{KIND_CODES.get(self.kind or '', 'a')}{unit}"
 
@@ -159,6 +161,10 @@ class FileView:
 
 @dataclass(frozen=True)
 class SubmissionView:
+    """A unit's submission (report, material or typical case) as the inbox shows it: the unit, the kind and
+    period (``YYYY-MM``), its text, when (aware UTC) and by whom it came, whether it is marked typical and
+    when that was published, and its attached files."""
+
     id: int
     unit_id: int
     unit_name: str
@@ -193,6 +199,7 @@ def typical_case_notice(unit: str, kind: str, period: str, body: str, files: int
 
 
 def open_button_words() -> str:
+    """The label of the button that opens a published typical case."""
     return _("Open the typical case")
 
 
@@ -219,17 +226,21 @@ class InboxService:
 
     @property
     def uow(self) -> UowFactory:
+        """The unit of work factory the service opens (for the exports that run beside it)."""
         return self._uow
 
     @property
     def store(self) -> PhotoStore:
+        """The photo and file store holding the submissions' attachments."""
         return self._store
 
     @property
     def tz(self) -> ZoneInfo:
+        """The configured zone (Asia/Shanghai) of the inbox's months and dates."""
         return self._rules.tz
 
     def today(self) -> date:
+        """Today's date in the configured zone."""
         return self._clock().astimezone(self._rules.tz).date()
 
     def default_filter(self) -> InboxFilter:

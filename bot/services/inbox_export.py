@@ -54,6 +54,7 @@ class ExportPlan:
 
     @property
     def count(self) -> int:
+        """The number of parts (files) the export is split into."""
         return len(self.parts)
 
 

@@ -22,6 +22,9 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and ty
 
 @dataclass(frozen=True)
 class IssuedInvite:
+    """A newly created invitation: the code to hand over, the role and unit it grants, and its expiry (aware
+    UTC)."""
+
     code: str
     role: Role
     unit_name: str

@@ -42,6 +42,10 @@ STATE_FILTERS = (*LEDGER_STATES, "open", "overdue")
 
 @dataclass(frozen=True)
 class ExportFilter:
+    """Which rows of the ledger an export holds: a unit's scope, a range of registration dates (inclusive, in
+    ``tz``), a state of ``STATE_FILTERS`` and further SQL conditions. Raises ``ValueError`` for a state not
+    in ``STATE_FILTERS``, "overdue" without ``today`` or ``date_from`` after ``date_to``."""
+
     unit_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -66,6 +70,7 @@ def _local_start(d: date, tz: ZoneInfo) -> datetime:
 
 
 def hazard_query(f: ExportFilter) -> Select[Any]:
+    """The SELECT of the ledgered hazards ``f`` keeps (those with a 台账编号), in ledger number order."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     stmt = select(Hazard.__table__).where(h.ledger_number.is_not(None))  # type: ignore[attr-defined]
     if f.unit_id is not None:  # the unit's scope (located in it, its industry, its zone, recorded by it)
@@ -87,6 +92,8 @@ def hazard_query(f: ExportFilter) -> Select[Any]:
 
 
 def inspection_query(f: ExportFilter) -> Select[Any]:
+    """The SELECT of the inspections ``f`` keeps (not voided; unit and inspection date range), by date then
+    id."""
     i = Inspection.__table__.c  # type: ignore[attr-defined]
     stmt = select(Inspection.__table__).where(i.voided_at.is_(None))  # type: ignore[attr-defined]  # voided: out of the ledger
     if f.unit_id is not None:
@@ -223,6 +230,7 @@ async def _inspection_batches(session: AsyncSession, f: ExportFilter) -> AsyncIt
 
 
 async def inspection_rows(session: AsyncSession, f: ExportFilter) -> list[dict[str, Any]]:
+    """All the inspection rows ``f`` keeps, as 附件1 column dicts (read in batches, returned as one list)."""
     return [r async for batch in _inspection_batches(session, f) for r in batch]
 
 

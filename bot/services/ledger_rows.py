@@ -152,10 +152,12 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
+        """True when no row was refused."""
         return not self.errors
 
     @property
     def error_count(self) -> int:
+        """The rows refused: those listed plus those left out of the list (``omitted``)."""
         return len(self.errors) + self.omitted
 
     def trim(self) -> None:

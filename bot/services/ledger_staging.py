@@ -72,6 +72,7 @@ def stage_folder(token: str) -> Path | None:
 
 
 def drop(folder: Path) -> None:
+    """Remove the staging folder and what it holds (missing: nothing to do)."""
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -96,6 +97,7 @@ class StageWriter:
         self.count = 0
 
     def add(self, n: int, values: dict[str, Any]) -> None:
+        """Stage the good row number ``n`` (its sheet row) with its checked ``values``."""
         self._batch.append((n, values))
         self.count += 1
         if len(self._batch) >= STAGE_BATCH:
@@ -107,6 +109,7 @@ class StageWriter:
             self._batch = []
 
     def close(self) -> None:
+        """Write the last frame and close the file."""
         self._flush()
         self._fh.close()
 
@@ -119,6 +122,7 @@ def write_progress(folder: Path, rows: int) -> None:
 
 
 def read_progress(folder: Path) -> int:
+    """The number of rows the worker has checked so far, 0 before its first report or when unreadable."""
     try:
         return int((folder / PROGRESS).read_text() or 0)
     except (OSError, ValueError):
@@ -139,10 +143,12 @@ def staged_batches(folder: Path) -> Iterator[list[tuple[int, dict[str, Any]]]]:
 
 
 def save_pending(folder: Path, pending: PendingImport) -> None:
+    """Keep ``pending`` in the folder until the office decides."""
     (folder / PENDING).write_bytes(pickle.dumps(pending, pickle.HIGHEST_PROTOCOL))
 
 
 def load_pending(folder: Path) -> PendingImport | None:
+    """The ledger waiting in the folder, None when there is none or the file cannot be read."""
     try:
         value = pickle.loads((folder / PENDING).read_bytes())  # noqa: S301  (written by save_pending)
     except (OSError, EOFError, pickle.UnpicklingError):

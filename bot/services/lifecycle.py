@@ -145,6 +145,7 @@ TERRITORIAL_ACTIONS = frozenset({
 
 
 def has_district_scope(actor: Actor) -> bool:
+    """True for an admin or a holder of a district-wide role (``DISTRICT_ROLES``)."""
     return actor.is_admin or any(g.role in DISTRICT_ROLES for g in actor.grants)
 
 

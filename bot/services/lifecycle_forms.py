@@ -20,13 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import PhotoStage
 from bot.forms.prompt import Submitted
 from bot.services.errors import NotFound
+from bot.services.evidence import record_watermark
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_service import Document, LifecycleService, load_plan
 from bot.services.submission import Submission
 from bot.services.transitions import Outcome
 from bot.services.verification import VerificationService
-from bot.services.watermark import WatermarkInfo
-from storage.models import Hazard, Unit
+from storage.models import Hazard
 from storage.models_lifecycle import Verification
 
 #: the values of the reinspection form's hidden ``result`` (the button pressed: 复查合格 / 复查不合格)
@@ -108,13 +108,8 @@ async def _done(sub: Submission, outcome: Outcome, photo_ids: list[int], stage: 
     hazard = await sub.session.get(Hazard, outcome.hazard_id)
     assert hazard is not None
     if evidence is not None and photo_ids:
-        unit = await sub.session.get(Unit, hazard.unit_id)
-        info = WatermarkInfo(
-            received_at=sub.now, stage=stage.value, unit_name=unit.name if unit else None,
-            inspector_name=sub.actor.full_name, ledger_number=hazard.ledger_number,
-            draft_number=hazard.draft_number, address=hazard.address or None,
-            latitude=hazard.latitude, longitude=hazard.longitude,
-        )
+        info = await record_watermark(sub.session, hazard, received_at=sub.now, stage=stage.value,
+                                      inspector_name=sub.actor.full_name)
         await evidence.stamp(sub.session, photo_ids, info)
     number = outcome.ledger_number or hazard.ledger_number or hazard.draft_number or ""
     return Submitted("lifecycle", outcome.hazard_id, number, outcome.to_state.value, len(photo_ids),

@@ -24,7 +24,7 @@ from bot.domain import HazardState, PhotoStage
 from bot.forms.actions import StoredDocument, StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
-from bot.services.evidence import EvidenceService
+from bot.services.evidence import EvidenceService, record_watermark
 from bot.services.hazard_query import roles_on
 from bot.services.lifecycle import (
     LEVELS,
@@ -51,9 +51,8 @@ from bot.services.notices import queue_notices
 from bot.services.numbers import next_ledger_number
 from bot.services.supervision import major_registered
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
-from bot.services.watermark import WatermarkInfo
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Unit
+from storage.models import Hazard, HazardEvent
 from storage.models_lifecycle import (
     HazardLink,
     LookbackCheck,
@@ -256,13 +255,10 @@ class LifecycleService:
             u.session.add(photo)
             await u.session.flush()
             if self._evidence is not None:
-                info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.full_name)
                 hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
-                if hazard is not None and roles_on(actor, hazard):
-                    unit = await u.session.get(Unit, hazard.unit_id)
-                    info = replace(info, unit_name=unit.name if unit else None, ledger_number=hazard.ledger_number,
-                                   draft_number=hazard.draft_number, address=hazard.address,
-                                   latitude=hazard.latitude, longitude=hazard.longitude)
+                info = await record_watermark(  # names the hazard only to those whose scope it is in
+                    u.session, hazard if hazard is not None and roles_on(actor, hazard) else None,
+                    received_at=now, stage=stage.value, inspector_name=actor.full_name)
                 await self._evidence.record(u.session, photo, info, copy=image.copy)
             await u.commit()
             assert photo.id is not None

@@ -27,17 +27,23 @@ class KeptImage(Protocol):
     """What the photo store knows of an image: ``bot.forms.actions.StoredImage`` or an existing ``Photo``."""
 
     @property
-    def sha256(self) -> str: ...
+    def sha256(self) -> str:
+        """The hex SHA-256 of the stored bytes."""
     @property
-    def storage_key(self) -> str: ...
+    def storage_key(self) -> str:
+        """The key the photo store keeps the bytes under."""
     @property
-    def size(self) -> int: ...
+    def size(self) -> int:
+        """The stored size in bytes."""
     @property
-    def mime(self) -> str | None: ...
+    def mime(self) -> str | None:
+        """The stored MIME type, None when unknown."""
     @property
-    def width(self) -> int | None: ...
+    def width(self) -> int | None:
+        """The width in pixels, None when unknown."""
     @property
-    def height(self) -> int | None: ...
+    def height(self) -> int | None:
+        """The height in pixels, None when unknown."""
 
 
 def photo_row(image: KeptImage, media: MediaRef | None, **owner: Any) -> Photo:

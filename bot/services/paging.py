@@ -32,14 +32,17 @@ class Page(Generic[T]):
 
     @property
     def has_prev(self) -> bool:
+        """True unless this is the first page."""
         return self.number > 0
 
     @property
     def has_next(self) -> bool:
+        """True unless this is the last page."""
         return self.number + 1 < self.pages
 
     @property
     def first_index(self) -> int:
+        """The 1-based position of the page's first item in the whole list."""
         return self.number * self.size + 1
 
 

@@ -49,6 +49,7 @@ class PruneReport:
 
     @property
     def bytes(self) -> int:
+        """The total size of the photos found, in bytes."""
         return sum(f.size for f in self.files)
 
 

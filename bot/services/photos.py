@@ -33,4 +33,5 @@ class PhotoService:
         return StoredImage(sha256, key, len(data), facts.mime, facts.width, facts.height, copy)
 
     async def original(self, storage_key: str) -> bytes:
+        """The stored bytes under ``storage_key``; raises ``FileNotFoundError`` when the store has none."""
         return await self._store.get(storage_key)

@@ -28,6 +28,9 @@ PLAN_MAX_ROWS = 1000  # per sheet: title, headers, arrangement rows, remarks
 
 @dataclass
 class ParsedPlan:
+    """A work plan (检查计划) read from one sheet: the unit by name, the year, the target in 家次, the verification
+    ratio in percent, the arrangement rows (schedule, areas, content, remarks) and remarks."""
+
     sheet: str
     unit_name: str
     year: int

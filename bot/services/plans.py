@@ -39,6 +39,8 @@ class Arrangement:
 
 @dataclass(frozen=True)
 class PlanInput:
+    """A unit's yearly inspection plan as entered, before ``PlanService.validate``."""
+
     unit_id: int
     year: int
     inspection_target: int  # 家次
@@ -48,6 +50,8 @@ class PlanInput:
 
 
 class PlanService:
+    """Units' yearly inspection plans (方案 四): check and save a plan, one per unit and year."""
+
     def __init__(self, uow: UowFactory, clock: Clock, campaign: Campaign) -> None:
         self._uow = uow
         self._clock = clock

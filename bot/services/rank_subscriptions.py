@@ -48,6 +48,7 @@ class RankSubscriptionService:
         return found
 
     async def subscribed(self, actor: Actor) -> bool:
+        """True when ``actor`` receives the weekly ranking."""
         async with self._uow() as u:
             return (await u.session.exec(
                 select(RankSubscription.user_id).where(RankSubscription.user_id == actor.user_id)

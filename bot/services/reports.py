@@ -123,6 +123,8 @@ class LedgerKindMismatch(DomainError, code="ledger_kind_mismatch"):
 
 @dataclass(frozen=True)
 class StatusReport:
+    """A scope's status with its chart (PNG bytes)."""
+
     status: Status
     chart_png: bytes
     district: bool  # the viewer may drill into other units
@@ -139,6 +141,9 @@ class MapPicture:
 
 @dataclass(frozen=True)
 class HazardLine:
+    """One hazard of a status list: its ledger number (None while a draft), site, township, deadline
+    (Asia/Shanghai date) and level."""
+
     ledger_number: str | None
     site_name: str
     township: str
@@ -159,6 +164,8 @@ class HazardList:
 
 @dataclass(frozen=True)
 class ExportFile:
+    """A written export: the file on disk, the name to send it under and the number of data rows."""
+
     path: Path
     filename: str
     rows: int
@@ -166,6 +173,9 @@ class ExportFile:
 
 
 class ReportService:
+    """Status, rankings, lists and exports for a unit or the district, each checked against the actor's scope
+    (raises ``NotBound``, ``PermissionDenied``)."""
+
     def __init__(self, uow: UowFactory, clock: Clock, rules: StatusRules, district_code: str = "110105",
                  sheets: SheetParser | None = None) -> None:
         """``rules``: the zone, campaign and working-day calendar every status and plan is judged by."""

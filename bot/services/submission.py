@@ -55,6 +55,7 @@ class Submission:
 
     @property
     def context(self) -> dict[str, Any]:
+        """A copy of the facts the draft was opened with (empty when none)."""
         return dict(self.draft.context or {})
 
 

@@ -108,6 +108,7 @@ class Rate:
 
     @property
     def met(self) -> bool | None:
+        """Whether the share reaches the target; None without a share or a target."""
         if self.value is None or self.target is None:
             return None
         return self.value >= self.target
@@ -180,10 +181,12 @@ class Status:
 
     @property
     def open(self) -> int:
+        """The hazards in an open state (``OPEN_STATES``)."""
         return sum(self.by_state.get(s, 0) for s in OPEN_STATES)
 
     @property
     def total(self) -> int:
+        """All the hazards counted, whatever their state."""
         return sum(self.by_state.values())
 
 
@@ -212,6 +215,8 @@ class Window:
 
     @classmethod
     def at(cls, now: datetime, tz: ZoneInfo) -> Window:
+        """The window of ``now`` (aware) in ``tz``: today, 1 January, the start of tomorrow and of this week
+        (Monday)."""
         local = now.astimezone(tz)
         today = local.date()
         y0 = date(today.year, 1, 1)
@@ -640,10 +645,12 @@ class SummaryService:
         self._rules = rules
 
     async def status(self, unit_id: int | None = None) -> Status:
+        """The status now of unit ``unit_id``, or of the district when None."""
         async with self._uow() as u:
             return await compute_status(u.session, self._clock(), unit_id, rules=self._rules)
 
     async def rankings(self) -> list[RankingLine]:
+        """The district's units now, ranked by ``rank`` (rectification rate, then overdue, then freshness)."""
         async with self._uow() as u:
             status = await compute_status(u.session, self._clock(), None, rules=self._rules)
         return rank(status.units)

@@ -68,6 +68,9 @@ class TipOffCard:
 
 @dataclass(frozen=True)
 class QueueItem:
+    """A tip-off in a verifier's queue: id, number, status in words, township and a short summary of the
+    description."""
+
     id: int
     number: str
     status: str

@@ -76,6 +76,9 @@ class DrawnSample:
 
 @dataclass(frozen=True)
 class PendingCheck:
+    """A hazard waiting for its verification (核查) in a verifier's list: ids, ledger number, site, the unit
+    that rectified it and the level."""
+
     verification_id: int
     hazard_id: int
     ledger_number: str | None

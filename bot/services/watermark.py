@@ -145,6 +145,7 @@ FONT_LOCK = threading.Lock()
 
 @cache
 def font(size: int) -> ImageFont.FreeTypeFont:
+    """The bundled CJK font at ``size`` pixels (cached per size)."""
     return ImageFont.truetype(str(cjk_font_path()), size, index=0)
 
 

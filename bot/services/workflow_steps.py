@@ -25,10 +25,13 @@ def decide_extension_data(extension_id: int) -> str:
 
 
 def number_of(hazard: Hazard) -> str:
+    """The number a user knows the hazard by: its ledger number, else its draft number."""
     return hazard.ledger_number or hazard.draft_number
 
 
 def outcome(hazard: Hazard, event: HazardEvent, notify: tuple[int, ...] = (), record_id: int | None = None) -> Outcome:
+    """The ``Outcome`` of ``event`` on ``hazard`` (both flushed: ids set), with the users to notify and the id
+    of the record the action wrote."""
     assert hazard.id is not None and event.id is not None and event.from_state is not None
     assert event.to_state is not None
     return Outcome(
@@ -50,4 +53,5 @@ async def people_on(t: Transitions, hazard: Hazard, exclude: Actor | None = None
 
 
 async def hazard_for_context(session: AsyncSession, hazard_id: object) -> Hazard | None:
+    """The hazard whose id a draft's context holds (int or digit string), None when absent or malformed."""
     return await session.get(Hazard, int(hazard_id)) if isinstance(hazard_id, int | str) else None

@@ -40,14 +40,17 @@ def extension_decided(site: str, number: str, approved: bool, by: str, old: date
 
 
 def decide_button() -> str:
+    """The label of the button that opens the approve/refuse choice."""
     return _("Approve or refuse")
 
 
 def open_card_button() -> str:
+    """The label of the button that opens the hazard's card."""
     return _("Open the hazard")
 
 
 def supervise_button() -> str:
+    """The label of the button that puts the hazard under supervision (挂牌督办)."""
     return _("📌 Put under supervision")
 
 

@@ -57,6 +57,7 @@ class SheetLimits:
 
     @property
     def max_mb(self) -> int:
+        """``max_bytes`` in whole MiB (at least 1), for the refusal message."""
         return max(1, self.max_bytes // MIB)
 
 

@@ -103,6 +103,7 @@ class LedgerWriter:
         ws.freeze_panes(FIRST_DATA_ROW, 0)
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Append ``rows`` (dicts by column key; None and empty strings leave the cell blank, dates as dates)."""
         ws, day, cells = self._ws, self._day, self._cells
         for row in rows:
             r = FIRST_DATA_ROW + self.n
@@ -125,6 +126,7 @@ class LedgerWriter:
                 self.progress(self.n)
 
     def close(self) -> int:
+        """Add the notes sheet and the validations, close the file and return the number of rows written."""
         try:
             _notes_sheet(self._wb, self.layout)
             _validations(self._wb, self._ws, self.layout, self.n)
