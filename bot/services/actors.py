@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels import ChannelAddress
-from bot.domain import Role, role_fits_unit
+from bot.domain import Role, is_district_unit, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from bot.services.errors import NotBound, PermissionDenied
 from storage.db import UowFactory
@@ -33,6 +33,11 @@ class Grant:
     unit_name: str
     unit_is_township: bool
     unit_kind: str = ""  # the unit's registry kind (街道, 区级部门, 功能区管委会…): its scope, ``hazard_query``
+
+    @property
+    def at_district_unit(self) -> bool:
+        """Held at a district-level unit (``bot.domain.is_district_unit``: 区安委会办公室, 区应急局, 区政府…)."""
+        return is_district_unit(self.unit_code, self.unit_kind)
 
 
 @dataclass(frozen=True)
