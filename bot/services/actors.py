@@ -43,7 +43,8 @@ class Grant:
 @dataclass(frozen=True)
 class Actor:
     """The person behind an update: internal ``user_id``, where they are reached (``address``), roles
-    (``grants``).
+    (``grants``), their Telegram display name (``full_name``) and the name the contact form (附件4) registers
+    them under once bound to its entry (``registered_name``).
 
     ``is_admin`` is true for the addresses listed in settings and for holders of the admin role.
     """
@@ -53,6 +54,13 @@ class Actor:
     full_name: str
     grants: tuple[Grant, ...] = field(default=())
     is_admin: bool = False
+    registered_name: str | None = None
+
+    @property
+    def record_name(self) -> str:
+        """The name put on records, the event log and printed papers (``User.record_name``): the registered
+        name, else the Telegram name."""
+        return self.registered_name or self.full_name
 
     @property
     def is_bound(self) -> bool:
@@ -154,7 +162,7 @@ async def load_actor(session: AsyncSession, user: User, admins: frozenset[Channe
     grants = await _grants(session, user.id)
     address = address_of(user)
     is_admin = address in admins or any(g.role == Role.ADMIN for g in grants)
-    return Actor(user.id, address, user.full_name, grants, is_admin)
+    return Actor(user.id, address, user.full_name, grants, is_admin, user.registered_name)
 
 
 def address_of(user: User) -> ChannelAddress:

@@ -72,7 +72,7 @@ async def stamp(sub: Submission, submitted: Submitted, photo_ids: list[int]) -> 
     unit = await sub.session.get(Unit, record.unit_id)
     info = WatermarkInfo(
         received_at=sub.now, stage=PhotoStage.DISCOVERY.value, unit_name=unit.name if unit else None,
-        inspector_name=sub.actor.full_name, address=record.address or None,
+        inspector_name=sub.actor.record_name, address=record.address or None,
         latitude=record.latitude, longitude=record.longitude,
         draft_number=record.draft_number if isinstance(record, Hazard) else None,
         inspection_number=record.number if isinstance(record, Inspection) else None,

@@ -392,7 +392,7 @@ class InboxService:
         )).all()
         return SubmissionView(
             row.id, row.unit_id, unit.name if unit else "?", row.kind, row.period, row.text,  # type: ignore[arg-type]
-            row.submitted_at.astimezone(self._rules.tz), by.full_name if by else "", row.typical_at is not None,
+            row.submitted_at.astimezone(self._rules.tz), by.record_name if by else "", row.typical_at is not None,
             row.published_at, tuple(FileView(f.id, f.role, f.name, f.mime, f.size, f.store_key is not None,  # type: ignore[arg-type]
                                              f.store_key, f.sha256) for f in files))
 

@@ -111,7 +111,7 @@ async def _done(sub: Submission, outcome: Outcome, photo_ids: list[int], stage: 
         unit = await sub.session.get(Unit, hazard.unit_id)
         info = WatermarkInfo(
             received_at=sub.now, stage=stage.value, unit_name=unit.name if unit else None,
-            inspector_name=sub.actor.full_name, ledger_number=hazard.ledger_number,
+            inspector_name=sub.actor.record_name, ledger_number=hazard.ledger_number,
             draft_number=hazard.draft_number, address=hazard.address or None,
             latitude=hazard.latitude, longitude=hazard.longitude,
         )

@@ -256,7 +256,7 @@ class LifecycleService:
             u.session.add(photo)
             await u.session.flush()
             if self._evidence is not None:
-                info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.full_name)
+                info = WatermarkInfo(received_at=now, stage=stage.value, inspector_name=actor.record_name)
                 hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
                 if hazard is not None and roles_on(actor, hazard):
                     unit = await u.session.get(Unit, hazard.unit_id)
@@ -435,7 +435,7 @@ class LifecycleService:
                 )
             ).first()
             if last is not None and last.reported_by == actor.user_id:
-                raise ReinspectorMustDiffer(reporter=actor.full_name)
+                raise ReinspectorMustDiffer(reporter=actor.record_name)
             result = REINSPECTION_PASSED if passed else REINSPECTION_FAILED
             changes: dict[str, Any] = {"reinspected_on": inspected_on, "reinspection_result": result}
             if deadline is not None:
