@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from bot.services.plans import PlanService
     from bot.services.rank_subscriptions import RankSubscriptionService
     from bot.services.reports import ReportService
+    from bot.services.store_prune import PruneJob
     from bot.services.summary import StatusRules
     from bot.services.supervision import SupervisionService
     from bot.services.tipoffs import TipOffService
@@ -85,7 +86,8 @@ class Services:
         return self._settings.sheet_parser()
 
     @cached_property
-    def _file_store(self) -> PhotoStore:
+    def file_store(self) -> PhotoStore:
+        """Submitted files and acceptance documents (``<photo dir>/submission-files``)."""
         # beside the photos' shards (which the photo prune alone walks), so it is shared between instances and backed
         # up with them without another setting
         return FileSystemPhotoStore(self._settings.effective_photo_dir / FILES_SUBDIR)
@@ -157,7 +159,7 @@ class Services:
         """Units' monthly work reports and materials, owed from the day the plan was issued."""
         from reminders.submissions import WorkReportService
 
-        return WorkReportService(self._uow, self._clock, self._file_store, earliest=self.rules.campaign.issued)
+        return WorkReportService(self._uow, self._clock, self.file_store, earliest=self.rules.campaign.issued)
 
     @cached_property
     def lifecycle(self) -> LifecycleService:
@@ -206,7 +208,7 @@ class Services:
         """The notices (整改通知书, 督办, 复查) generated for a hazard, kept in the file store."""
         from bot.services.documents import DocumentService
 
-        return DocumentService(self._uow, self._photo_store, self._clock, self.find, self._file_store)
+        return DocumentService(self._uow, self._photo_store, self._clock, self.find, self.file_store)
 
     @cached_property
     def deadlines(self) -> DeadlineService:
@@ -257,7 +259,7 @@ class Services:
 
         r = self._reminders
         lookback = (r.lookback_end_day, r.lookback_report_days) if r else (15, 7)
-        return InboxService(self._uow, self._file_store, self._clock, self.rules, *lookback)
+        return InboxService(self._uow, self.file_store, self._clock, self.rules, *lookback)
 
     @cached_property
     def search(self) -> SearchService:  # /find by any field (issue 16)
@@ -271,7 +273,7 @@ class Services:
         """Rectification acceptance documents (整改验收材料), kept in the file store (issue 18)."""
         from bot.services.acceptance_documents import AcceptanceDocumentService
 
-        return AcceptanceDocumentService(self._uow, self._file_store, self.find)
+        return AcceptanceDocumentService(self._uow, self.file_store, self.find)
 
 
 @dataclass
@@ -292,6 +294,14 @@ class Core:
     def rules(self) -> StatusRules:
         """Zone, campaign and working-day calendar, built once from the two settings (``Services.rules``)."""
         return self.services.rules
+
+    def prune_job(self) -> PruneJob:
+        """The nightly prune of both stores with the office's retention (``HAZARDBOT_PHOTO_RETENTION_DAYS``),
+        for the reminders' scheduler (``reminders.scheduler.running_reminders``)."""
+        from bot.services.store_prune import PruneJob
+
+        return PruneJob(self.uow, self.photo_store, self.services.file_store, self.settings.photo_retention_days,
+                        self.clock)
 
 
 def status_rules(clock: Clock, reminders: ReminderSettings) -> StatusRules:

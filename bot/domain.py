@@ -26,6 +26,15 @@ class Role(StrEnum):
 MAX_RECORD_ID = 2**31 - 1
 
 DISTRICT_OFFICE_CODE = "dept-01"  # 区安委会办公室 (config/data/departments.csv, first row)
+DISTRICT_GOVERNMENT_CODE = "dept-35"  # 区政府 (config/data/departments.csv, kind 其他)
+DISTRICT_DEPARTMENT_KIND = "区级部门"  # the registry kind of the district's own departments (区应急局, 区农委…)
+
+
+def is_district_unit(unit_code: str, unit_kind: str) -> bool:
+    """Whether a unit is district-level: one of the district's own departments (kind 区级部门, 区安委会办公室
+    among them) or 区政府 — not a township, a functional zone, nor a city body's branch (市级单位) or an enterprise.
+    Its leaders read what every unit submits (``/submissions``, 方案 五(二): 区安委办 collects and 通报)."""
+    return unit_code == DISTRICT_GOVERNMENT_CODE or unit_kind == DISTRICT_DEPARTMENT_KIND
 
 
 def role_fits_unit(role: Role, unit_code: str) -> bool:

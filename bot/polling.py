@@ -42,7 +42,7 @@ async def run_polling(
         try:
             # reminders: the rules at the working hour on working days, the outbox sender alongside
             async with running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock, core.rules.cal,
-                                         engine=core.engine):
+                                         engine=core.engine, prune=core.prune_job()):
                 await dp.start_polling(bot, allowed_updates=list(USED_UPDATE_TYPES), handle_signals=handle_signals)
         finally:
             later.cancel()

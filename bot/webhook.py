@@ -154,7 +154,7 @@ async def run_webhook(
             # every instance runs the rules (the outbox key keeps them exactly-once) and a sender
             # (rows are claimed with SKIP LOCKED); set HAZARDBOT_REMINDERS_GLOBAL_RATE to 29.5 / instances
             async with running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock, core.rules.cal,
-                                         engine=core.engine):
+                                         engine=core.engine, prune=core.prune_job()):
                 await (stop.wait() if stop is not None else _until_signalled())
         finally:
             if finishing is not None:

@@ -18,14 +18,14 @@ from bot.channels import TELEGRAM, ChannelAddress
 from bot.core import Core
 from bot.i18n import DEFAULT_LOCALE, locale_for
 from bot.services.actors import Actor
-from bot.services.commands import Command, commands_for, help_line, person_now
+from bot.services.commands import Command, commands_for, held_of, help_line, person_now
 
 log = logging.getLogger("hazardbot.menu")
 
 
 def actor_commands(actor: Actor) -> list[Command]:
     """The catalog's commands ``actor`` may use, in the catalog's order."""
-    return commands_for(((g.role, g.unit_is_township) for g in actor.grants), actor.is_admin)
+    return commands_for(held_of(actor.grants), actor.is_admin)
 
 
 def help_lines(actor: Actor, locale: str) -> list[str]:

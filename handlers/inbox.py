@@ -22,7 +22,6 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
-from bot.domain import Role
 from bot.services.actors import Actor
 from bot.services.inbox import (
     YEARS,
@@ -135,7 +134,7 @@ def listing_keyboard(listing: Listing) -> InlineKeyboardMarkup:
 
 
 async def submissions(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
-    """``/submissions [month] [kind] [unit]`` (office, admins): the inbox. Raises ``NotOffice``, ``UnknownUnit``."""
+    """``/submissions [month] [kind] [unit]`` (office, admins, district leaders read-only): the inbox. Raises ``NotOffice``, ``UnknownUnit``."""
     flt = await services.inbox.parse_query(actor, command.args or "")
     listing = await services.inbox.listing(actor, flt)
     await message.answer(listing_text(listing), reply_markup=listing_keyboard(listing))
@@ -174,15 +173,15 @@ def view_text(view: SubmissionView) -> str:
     return "\n".join(lines)
 
 
-def view_keyboard(view: SubmissionView, office: bool) -> InlineKeyboardMarkup | None:
-    """For the office: mark as typical case, or publish it; and back to the list. None for anyone else."""
-    if not office:
+def view_keyboard(view: SubmissionView, office: bool, reader: bool = True) -> InlineKeyboardMarkup | None:
+    """The office's buttons (mark, publish) when ``office``; back to the list for whoever reads it (``reader``)."""
+    if not reader:
         return None
     at = view.submitted_at
     rows = []
-    if not view.typical:
+    if office and not view.typical:
         rows.append([InlineKeyboardButton(text=_("Mark as typical case"), callback_data=InboxCb(a="t", i=view.id).pack())])
-    elif view.published_at is None:
+    elif office and view.published_at is None:
         rows.append([InlineKeyboardButton(text=_("Publish to every unit's contacts"),
                                           callback_data=InboxCb(a="P", i=view.id).pack())])
     rows.append([InlineKeyboardButton(text=_("◀ back to the list"), callback_data=InboxCb(
@@ -193,13 +192,13 @@ def view_keyboard(view: SubmissionView, office: bool) -> InlineKeyboardMarkup | 
 async def _send_view(target: ButtonMessage, actor: Actor, services: Services, view: SubmissionView) -> None:
     """The submission's card and whole text (in as many messages as Telegram's limit needs, nothing cut), then
     its stored files, each sent as a document so that its bytes arrive unchanged."""
-    office = actor.is_admin or actor.has(Role.OFFICE)
+    office, reader = services.inbox.writes(actor), services.inbox.reads_all(actor)
     body = view.text or _("(no text)")
     messages = [view_text(view)] + [q(body[i:i + BODY_CHUNK]) for i in range(0, len(body), BODY_CHUNK)]
     if len(messages) == 2 and utf16_len(messages[0]) + utf16_len(messages[1]) < TEXT_ROOM:
         messages = [messages[0] + "\n\n" + messages[1]]
     for n, words in enumerate(messages, start=1):
-        await target.answer(clip(words), reply_markup=view_keyboard(view, office) if n == len(messages) else None)
+        await target.answer(clip(words), reply_markup=view_keyboard(view, office, reader) if n == len(messages) else None)
     for f, data in await services.inbox.file_bytes(view):
         await target.answer_document(BufferedInputFile(data, filename=f.name))
 

@@ -66,7 +66,7 @@ async def allowed_case(actor: Actor, services: Services, hazard_id: int, action:
         if not roles_on(actor, case.hazard, action) & roles_for(action):
             raise PermissionDenied(action=action.value, hazard_id=hazard_id)
         if action in (Action.REINSPECT_PASS, Action.REINSPECT_FAIL) and case.summary.state == HazardState.RECTIFIED:
-            raise ReinspectorMustDiffer(reporter=actor.full_name)  # the card hides 复查 from the reporter
+            raise ReinspectorMustDiffer(reporter=actor.record_name)  # the card hides 复查 from the reporter
         raise InvalidTransition(state=case.summary.state.value, action=action.value)
     return case
 

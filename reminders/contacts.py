@@ -26,7 +26,7 @@ from bot.services.errors import DomainError, PermissionDenied
 from bot.services.sheet_jobs import read_contacts_upload
 from bot.services.sheet_parser import SheetParser
 from storage.db import UowFactory
-from storage.models import Membership, Unit
+from storage.models import Membership, Unit, User
 from storage.models_reminders import BlockedRecipient, Contact
 
 ROLE_OF = {"leader": Role.LEADER, "contact": Role.CONTACT}
@@ -58,8 +58,10 @@ class ContactService:
 
     async def bind_by_phone(self, actor: Actor, phone: str, card_owner: ChannelAddress | None) -> list[ContactBinding]:
         """Bind ``actor`` to every registry entry whose mobile is ``phone`` and give them the matching
-        role (主管领导 → leader, 联系人员 → contact) for that unit. ``card_owner`` is the address of the person
-        on the shared contact card; it must be the actor's own (Telegram's "share my number").
+        role (主管领导 → leader, 联系人员 → contact) for that unit; the entry's name becomes the user's registered
+        name (``User.registered_name``: records and printed papers carry it, not the Telegram name). ``card_owner``
+        is the address of the person on the shared contact card; it must be the actor's own (Telegram's "share
+        my number").
         Someone who had blocked the bot and comes back is unblocked.
 
         Raises ``NotOwnContact``, ``PhoneNotRegistered``.
@@ -87,6 +89,10 @@ class ContactService:
                     s.add(Membership(user_id=actor.user_id, unit_id=contact.unit_id, role=role.value))
                     held.add((contact.unit_id, role.value))
                 out.append(ContactBinding(unit_name, role))
+            user = await s.get(User, actor.user_id)
+            if user is not None and entries[0][0].name and user.registered_name != entries[0][0].name:
+                user.registered_name = entries[0][0].name  # one mobile, one person: the first entry's name
+                s.add(user)
             blocked = await s.get(BlockedRecipient, actor.user_id)
             if blocked is not None:
                 await s.delete(blocked)

@@ -21,7 +21,7 @@ from bot.channels import ChannelAddress
 from reminders.facts import LEADER, Person, UnitFacts
 from reminders.outbox import NOTICE_RULE_PREFIX, enqueue
 from reminders.rules import recipient_blocked
-from storage.models import Membership, Unit, User
+from storage.models import Membership, Unit, User, record_name_sql
 from storage.models_reminders import BlockedRecipient, Contact, ReminderOutbox
 from storage.upsert import dialect_insert
 
@@ -187,7 +187,7 @@ async def _blocked_notices(session: AsyncSession, user_id: int):  # type: ignore
     """One ``recipient_blocked`` reminder per unit the person belongs to, for that unit's leaders."""
     own = (await session.exec(select(Contact.unit_id, Contact.name).where(Contact.user_id == user_id))).all()  # type: ignore[call-overload]
     via_role = (await session.exec(select(Membership.unit_id).where(Membership.user_id == user_id))).scalars().all()  # type: ignore[call-overload]
-    user_name = (await session.exec(select(User.full_name).where(User.id == user_id))).scalar_one_or_none()  # type: ignore[call-overload]
+    user_name = (await session.exec(select(record_name_sql()).where(User.id == user_id))).scalar_one_or_none()  # type: ignore[call-overload]
     names = {unit_id: name for unit_id, name in own}
     unit_ids = sorted(set(names) | set(via_role))
     notices = []
@@ -199,7 +199,7 @@ async def _blocked_notices(session: AsyncSession, user_id: int):  # type: ignore
             .where(Contact.unit_id == unit_id, Contact.role == LEADER)
         )).all()
         rows += (await session.exec(  # type: ignore[call-overload]
-            select(User.id, User.channel, User.address, User.full_name).join(Membership, Membership.user_id == User.id)
+            select(User.id, User.channel, User.address, record_name_sql()).join(Membership, Membership.user_id == User.id)
             .where(Membership.unit_id == unit_id, Membership.role == LEADER)
         )).all()
         for uid, channel, address, name in rows:

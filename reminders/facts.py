@@ -19,7 +19,7 @@ from bot.channels import ChannelAddress
 from bot.domain import HazardState, Role
 from bot.i18n import DEFAULT_LOCALE, locale_for
 from bot.services.summary import RankingLine
-from storage.models import Hazard, HazardEvent, Inspection, Membership, Unit, User
+from storage.models import Hazard, HazardEvent, Inspection, Membership, Unit, User, record_name_sql
 from storage.models_plans import InspectionPlan
 from storage.models_ranking import RankSubscription
 from storage.models_reminders import BlockedRecipient, Contact, WorkSubmission
@@ -128,7 +128,7 @@ async def load_facts(session: AsyncSession, tz: ZoneInfo, campaign_start: date) 
     users = {
         uid: (ChannelAddress(channel, address), name, locale_for(language))
         for uid, channel, address, name, language in (await session.exec(
-            select(User.id, User.channel, User.address, User.full_name, User.language)
+            select(User.id, User.channel, User.address, record_name_sql(), User.language)
         )).all()
     }
 

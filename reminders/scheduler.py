@@ -3,6 +3,10 @@ on days that are not working days (per ``WorkCalendar``) the job does nothing. T
 reminders and wakes the sender; sending is the sender's loop. Job ids are stable and replaced, so
 re-installing (or another instance doing the same) never runs a job twice in one process, and the
 outbox key makes concurrent instances harmless.
+
+A second job prunes the photo and file stores every night in the quiet hours (``install_prune``,
+``bot.services.store_prune.PruneJob``); two instances pruning at once is harmless (a file already gone is
+skipped, a row deleted twice is deleted once).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,9 +29,13 @@ from reminders.service import RulesRun, run_rules
 from reminders.settings import ReminderSettings
 from storage.db import UowFactory
 
+if TYPE_CHECKING:
+    from bot.services.store_prune import PruneJob
+
 log = logging.getLogger(__name__)
 
 RULES_JOB_ID = "reminders.rules"
+PRUNE_JOB_ID = "stores.prune"
 
 
 @dataclass
@@ -80,13 +89,31 @@ def install(scheduler: AsyncIOScheduler, job: RulesJob) -> None:
     )
 
 
+def install_prune(scheduler: AsyncIOScheduler, job: PruneJob, cfg: ReminderSettings, tz: ZoneInfo) -> None:
+    """Add (or replace) the nightly prune ``job`` (``PruneJob``): every day at ``cfg.prune_hour:cfg.prune_minute``
+    local time, when nobody works and nothing is sent. A night missed (the process was down) is not made up at
+    start-up: the next night prunes what it would have, the retention only grows older."""
+    scheduler.add_job(
+        job.__call__,  # a bound coroutine method, as for the rules job
+        CronTrigger(hour=cfg.prune_hour, minute=cfg.prune_minute, timezone=tz),
+        id=PRUNE_JOB_ID,
+        name="prune the photo and file stores",
+        replace_existing=True,
+        misfire_grace_time=3600,
+        coalesce=True,
+        max_instances=1,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_reminders(bot, uow: UowFactory, cfg: ReminderSettings, tz: ZoneInfo,  # type: ignore[no-untyped-def]
                             clock: Callable[[], datetime], cal: WorkCalendar | None = None,
-                            engine: AsyncEngine | None = None) -> AsyncIterator[AsyncIOScheduler]:
+                            engine: AsyncEngine | None = None,
+                            prune: PruneJob | None = None) -> AsyncIterator[AsyncIOScheduler]:
     """Start the scheduler and the sender loop for ``hazardbot run``; stop both on exit. With ``engine`` (the
     one the services write through), every commit that queued notices wakes the sender at once; the periodic
-    drain (``drain_every_seconds``) is the backstop."""
+    drain (``drain_every_seconds``) is the backstop. With ``prune`` (``Core.prune_job``), the stores are pruned
+    every night (``install_prune``)."""
     from reminders.sender import Sender, watch_outbox
 
     cal = cal or WorkCalendar.from_file(cfg.holidays_file)
@@ -95,6 +122,8 @@ async def running_reminders(bot, uow: UowFactory, cfg: ReminderSettings, tz: Zon
         watch_outbox(engine, sender.wake)
     scheduler = AsyncIOScheduler(timezone=tz)
     install(scheduler, RulesJob(uow, cal, cfg, tz, clock, sender.wake))
+    if prune is not None:
+        install_prune(scheduler, prune, cfg, tz)
     stop = asyncio.Event()
     scheduler.start()
     task = asyncio.create_task(sender.run_forever(stop), name="reminder-sender")

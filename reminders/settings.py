@@ -24,12 +24,16 @@ spans from ``campaign_start``'s (``bot.campaign``: plan years, coverage mileston
     in any ``window_seconds`` (a guard against late starts bunching up), ``quiet_start``–``quiet_end`` local hours
     in which nothing is sent; outcomes written in batches every ``settle_seconds`` (or ``settle_batch`` rows),
     claims renewed at most ``renew_seconds`` (and a quarter of ``lease_seconds``) before their send.
+    ``prune_hour``/``prune_minute``: local time of the nightly prune of the photo and file stores (in the quiet
+    hours, every day; retention ``HAZARDBOT_PHOTO_RETENTION_DAYS``; ``reminders.scheduler.install_prune``).
     """
 
     model_config = SettingsConfigDict(env_prefix="HAZARDBOT_REMINDERS_", extra="ignore")
 
     hour: int = 9
     minute: int = 0
+    prune_hour: int = Field(default=3, ge=0, le=23)
+    prune_minute: int = Field(default=30, ge=0, le=59)
     misfire_grace_seconds: int = 3 * 3600
     drain_every_seconds: int = 60
     holidays_file: Path | None = None

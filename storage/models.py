@@ -11,8 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, func
+from sqlmodel import Field, SQLModel, col
 
 from storage.types import ScaledDecimal, UTCDateTime, utcnow
 
@@ -35,7 +35,8 @@ class Unit(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     """A person known to the bot, reached at ``(channel, address)`` (``bot.channels.ChannelAddress``: e.g.
-    ``telegram`` and the Telegram user id as text). One address per user; the pair is unique."""
+    ``telegram`` and the Telegram user id as text). One address per user; the pair is unique. ``full_name`` is
+    their Telegram display name (refreshed on every update); ``registered_name`` the name 附件4 gives them."""
 
     __tablename__ = "app_user"
     __table_args__ = (UniqueConstraint("channel", "address", name="uq_app_user_channel_address"),)
@@ -45,6 +46,18 @@ class User(SQLModel, table=True):
     full_name: str = Field(default="", max_length=256)
     language: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts()
+    #: the name of the contact form (附件4) entry they bound to (migration 0190); None until then
+    registered_name: str | None = Field(default=None, max_length=64)
+
+    @property
+    def record_name(self) -> str:
+        """The name put on records and printed papers: the registered name (附件4), else the Telegram name."""
+        return self.registered_name or self.full_name
+
+
+def record_name_sql() -> Any:
+    """``User.record_name`` as an SQL expression, to select beside other columns (a join on ``app_user``)."""
+    return func.coalesce(col(User.registered_name), col(User.full_name))
 
 
 class Membership(SQLModel, table=True):

@@ -60,8 +60,19 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
 
-async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_tcp_port: int) -> None:
+async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_tcp_port: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import reminders.scheduler
     from bot.polling import run_polling
+
+    installed: list[str] = []
+    install_prune = reminders.scheduler.install_prune
+
+    def noting(scheduler: Any, job: Any, cfg: Any, tz: Any) -> None:
+        install_prune(scheduler, job, cfg, tz)
+        installed.extend(j.id for j in scheduler.get_jobs())
+
+    monkeypatch.setattr(reminders.scheduler, "install_prune", noting)
 
     api = FakeBotApi()
     app = web.Application()
@@ -90,6 +101,7 @@ async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_
     menus = [json.loads(form["commands"]) for m, form in api.calls if m == "setMyCommands"]
     # the public menu (bot.services.commands): what anyone may do; a bound person's own menu is set per chat
     assert any(c["command"] == "report" for c in menus[0]) and not any(c["command"] == "hazard" for c in menus[0])
+    assert installed == [reminders.scheduler.RULES_JOB_ID, reminders.scheduler.PRUNE_JOB_ID]  # the nightly prune
 
 
 @pytest.fixture

@@ -22,16 +22,19 @@ from tests.conftest import Harness
 HOME, DEPT, OFFICE = "建外街道", "区农委", "区安委会办公室"
 EVERYONES = {"start", "help", "bind", "phone", "report", "track", "my_reports", "add", "cancel", "resume"}
 
-# (user id, role, unit, held for a township) — every role, and where the unit changes what it may do
+# (user id, role, unit, held for a township, at a district-level unit) — every role, and where the unit changes
+# what it may do
 PEOPLE = [
-    (601, "inspector", HOME, True),
-    (602, "inspector", DEPT, False),  # a department's inspector verifies no tip-offs
-    (603, "reviewer", HOME, True),
-    (604, "office", OFFICE, False),
-    (605, "leader", OFFICE, False),  # a district-wide leader
-    (606, "leader", HOME, True),
-    (607, "contact", HOME, True),
-    (608, "admin", OFFICE, False),
+    (601, "inspector", HOME, True, False),
+    (602, "inspector", DEPT, False, True),  # a department's inspector verifies no tip-offs
+    (603, "reviewer", HOME, True, False),
+    (604, "office", OFFICE, False, True),
+    (605, "leader", OFFICE, False, True),  # a district-wide leader
+    (606, "leader", HOME, True, False),
+    (607, "contact", HOME, True, False),
+    (608, "admin", OFFICE, False, True),
+    (609, "leader", DEPT, False, True),  # a district department's leader reads the inbox too
+    (610, "leader", "朝阳消防支队", False, False),  # a city body's branch (市级单位) is not district-level
 ]
 
 
@@ -48,8 +51,8 @@ def menus_of(session: LocalSession, chat_id: int) -> list[set[str]]:
             if isinstance(m.scope, BotCommandScopeChat) and m.scope.chat_id == chat_id]
 
 
-def expected(role: str, township: bool) -> set[str]:
-    return {c.name for c in commands_for([(Role(role), township)], role == "admin")}
+def expected(role: str, township: bool, district: bool = False) -> set[str]:
+    return {c.name for c in commands_for([(Role(role), township, district)], role == "admin")}
 
 
 async def test_help_and_menu_of_each_role_are_the_catalogs_commands_for_it(harness: Harness) -> None:
@@ -58,10 +61,10 @@ async def test_help_and_menu_of_each_role_are_the_catalogs_commands_for_it(harne
     await public.say("/help")
     assert listed(public.last_text()) == expected("public", False) == menus_of(h.session, 600)[-1]
     assert "status" not in menus_of(h.session, 600)[-1]
-    for user_id, role, unit, township in PEOPLE:
+    for user_id, role, unit, township, district in PEOPLE:
         chat = await h.bind(user_id, role, unit)
         await chat.say("/help")
-        want = expected(role, township)
+        want = expected(role, township, district)
         assert listed(chat.last_text()) == want, (role, unit)
         assert menus_of(h.session, user_id)[-1] == want, (role, unit)
         descriptions = {c.command: c.description for c in h.session.sent(SetMyCommands)[-1].commands}
@@ -76,6 +79,9 @@ async def test_help_and_menu_of_each_role_are_the_catalogs_commands_for_it(harne
         assert command in expected("leader", False) and command in expected("office", False)
     assert {"contacts_import", "review"} - expected("office", False) == {"review"}
     assert "tipoffs" not in expected("inspector", False) and "tipoffs" in expected("inspector", True)
+    # the inbox: the district's leaders read it (InboxService.reads_all), a township's leader and inspectors not
+    assert expected("leader", False, True) == expected("leader", False) | {"submissions"}
+    assert "submissions" not in expected("inspector", False, True) | expected("leader", True)
 
 
 async def test_binding_and_a_role_change_set_the_new_menu(harness: Harness) -> None:

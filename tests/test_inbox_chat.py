@@ -271,3 +271,48 @@ async def test_a_report_sent_early_in_a_month_for_the_month_before_counts_for_th
         await contact.press("工作信息或典型案例")
         await contact.say("一月工作信息")
         assert "已收到2019-01的工作信息或典型案例" in contact.last_text(), contact.last_text()
+
+
+async def test_a_district_leader_reads_every_units_submissions_and_changes_nothing(database_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """A leader of a district-level unit (区安监局, kind 区级部门) has /submissions in /help and the menu and reads
+    every unit's, without the office's buttons (a forged mark is refused); a township's leader and an inspector
+    have no /submissions, and the township's leader opens only their own unit's."""
+    from aiogram.methods import SetMyCommands
+
+    from handlers.inbox import InboxCb
+
+    async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, moving):
+        await _send_november(h, moving)
+        moving.at = DECEMBER
+        leader = await h.bind(9291, "leader", "区安监局", "赵局长")
+        await leader.say("/help")
+        assert "/submissions [年-月] [单位]" in leader.last_text()
+        menu = [m for m in h.session.sent(SetMyCommands) if getattr(m.scope, "chat_id", None) == 9291][-1]
+        assert "submissions" in {c.command for c in menu.commands}
+        await leader.say("/submissions 2018-11")
+        assert "报送材料 · 2018-11" in leader.last_text() and "共1份" in leader.last_text()
+        assert "朝外街道" in leader.last_text()
+        sent = await leader.press(1)
+        assert "开展出租房屋专项检查12家次" in "\n".join(leader.texts(sent)) and len(documents(sent)) == 2
+        assert {b.text for b in leader.buttons()} == {"◀ 返回列表"}  # the office's mark and publish are not offered
+        async with h.core.uow() as u:
+            sid = (await u.session.exec(select(WorkSubmission.id))).one()
+        forged = InboxCb(a="t", i=sid).pack()
+        await leader._feed(h.factory.callback(leader.user, leader._message_for(None), forged))
+        assert "无权" in leader.last_text()
+        async with h.core.uow() as u:
+            assert (await u.session.get(WorkSubmission, sid)).typical_at is None  # type: ignore[union-attr]
+
+        for user_id, role, unit in ((9292, "leader", "建外街道"), (9293, "inspector", "区安监局")):
+            other = await h.bind(user_id, role, unit)
+            await other.say("/help")
+            assert "/submissions" not in other.last_text(), role
+            await other.say("/submissions")
+            assert "无权" in other.last_text(), role
+            sent = await other._feed(h.factory.callback(other.user, other._message_for(None),
+                                                        InboxCb(a="o", i=sid).pack()))
+            assert documents(sent) == [] and "不在您的权限范围" in other.last_text(), role
+        own = await h.bind(9294, "leader", "朝外街道")
+        sent = await own._feed(h.factory.callback(own.user, own._message_for(None), InboxCb(a="o", i=sid).pack()))
+        assert len(documents(sent)) == 2

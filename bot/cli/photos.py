@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.settings import Settings
 
@@ -42,17 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def prune_command(args: argparse.Namespace, settings: Settings) -> int:
     """``hazardbot photos prune``: list, or with ``--apply`` remove, the photos and submitted files nothing
     refers to that are older than the retention (days); prints a line each and a total. Returns 0."""
-    from bot.core import FILES_SUBDIR, open_core
-    from bot.services.file_prune import prune_files
-    from bot.services.photo_prune import prune_photos
-    from storage.photo_store import FileSystemPhotoStore
+    from bot.core import open_core
+    from bot.services.store_prune import prune_stores
 
     days = args.older_than or settings.photo_retention_days
     async with open_core(settings) as core:
-        report = await prune_photos(core.uow, core.photo_store, now=datetime.now(UTC),
-                                    older_than=timedelta(days=days), apply=args.apply)
-        files = await prune_files(core.uow, FileSystemPhotoStore(settings.effective_photo_dir / FILES_SUBDIR),
-                                  now=datetime.now(UTC), older_than=timedelta(days=days), apply=args.apply)
+        done = await prune_stores(core.uow, core.photo_store, core.services.file_store, now=datetime.now(UTC),
+                                  days=days, apply=args.apply)
+    report, files = done.photos, done.files
     verb = "已删除" if report.applied else "将删除"
     for photo_id in report.rows:
         _say(f"{verb}照片记录 {photo_id}（没有记录、草稿或事件引用它）")

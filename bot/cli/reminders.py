@@ -151,7 +151,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     bot = Bot(settings.token.get_secret_value(), session=session)
     try:
         async with _core(settings) as core, running_reminders(bot, core.uow, core.reminders, core.clock.tz, core.clock,
-                                                              core.rules.cal):
+                                                              core.rules.cal, prune=core.prune_job()):
             cfg = core.reminders
             _say(f"提醒已启动：每个工作日 {cfg.hour:02d}:{cfg.minute:02d}（{_zone_name(settings.timezone)}）检查并发送")
             await asyncio.Event().wait()

@@ -154,6 +154,8 @@ class ActorCache(Generic[A]):
 def watch_role_changes(engine: AsyncEngine, cache: ActorCache[Any]) -> None:
     """Empty ``cache`` after every transaction on ``engine`` that wrote memberships has committed, and after one
     that marked someone as having blocked the bot (``reminders.delivery.record_blocked``): their next update
-    is read from the database, which notices they are back (``UserService.touch``)."""
+    is read from the database, which notices they are back (``UserService.touch``); and after one that
+    updated users (a registered name set by binding to the contact form, 附件4), so records carry it at once."""
     after_commit_writing(engine, "membership", cache.clear)
+    after_commit_writing(engine, "app_user", cache.clear, verbs=("UPDATE",))
     after_commit_writing(engine, "blocked_recipient", cache.clear, verbs=("INSERT",))

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels import ChannelAddress
-from bot.domain import Role, role_fits_unit
+from bot.domain import Role, is_district_unit, role_fits_unit
 from bot.services.actor_cache import ActorCache
 from bot.services.errors import NotBound, PermissionDenied
 from storage.db import UowFactory
@@ -34,11 +34,17 @@ class Grant:
     unit_is_township: bool
     unit_kind: str = ""  # the unit's registry kind (街道, 区级部门, 功能区管委会…): its scope, ``hazard_query``
 
+    @property
+    def at_district_unit(self) -> bool:
+        """Held at a district-level unit (``bot.domain.is_district_unit``: 区安委会办公室, 区应急局, 区政府…)."""
+        return is_district_unit(self.unit_code, self.unit_kind)
+
 
 @dataclass(frozen=True)
 class Actor:
     """The person behind an update: internal ``user_id``, where they are reached (``address``), roles
-    (``grants``).
+    (``grants``), their Telegram display name (``full_name``) and the name the contact form (附件4) registers
+    them under once bound to its entry (``registered_name``).
 
     ``is_admin`` is true for the addresses listed in settings and for holders of the admin role.
     """
@@ -48,6 +54,13 @@ class Actor:
     full_name: str
     grants: tuple[Grant, ...] = field(default=())
     is_admin: bool = False
+    registered_name: str | None = None
+
+    @property
+    def record_name(self) -> str:
+        """The name put on records, the event log and printed papers (``User.record_name``): the registered
+        name, else the Telegram name."""
+        return self.registered_name or self.full_name
 
     @property
     def is_bound(self) -> bool:
@@ -152,7 +165,7 @@ async def load_actor(session: AsyncSession, user: User, admins: frozenset[Channe
     grants = await _grants(session, user.id)
     address = address_of(user)
     is_admin = address in admins or any(g.role == Role.ADMIN for g in grants)
-    return Actor(user.id, address, user.full_name, grants, is_admin)
+    return Actor(user.id, address, user.full_name, grants, is_admin, user.registered_name)
 
 
 def address_of(user: User) -> ChannelAddress:

@@ -37,7 +37,7 @@ from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
 from bot.services.ledger_export import hazard_row
 from storage.excel.layouts import HAZARDS
-from storage.models import Draft, Inspection, InspectionHazard, Photo, User
+from storage.models import Draft, Inspection, InspectionHazard, Photo, User, record_name_sql
 from storage.models_lifecycle import Rectification, Supervision
 from storage.models_tipoffs import TipOff
 from storage.photo_store import PhotoStore
@@ -196,7 +196,7 @@ def notice_lines(case: HazardCase) -> tuple[NoticeLine, ...]:
 async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = (await session.exec(select(User.id, User.full_name).where(col(User.id).in_(sorted(ids))))).all()
+    rows = (await session.exec(select(User.id, record_name_sql()).where(col(User.id).in_(sorted(ids))))).all()
     return {i: n for i, n in rows if i is not None}
 
 

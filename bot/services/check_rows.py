@@ -93,7 +93,7 @@ async def record_check(session: AsyncSession, actor: Actor, hazard: Hazard, even
         return None
     assert event.id is not None and hazard.id is not None
     inspected_on = _check_date(event)
-    names = inspector_names((event.data or {}).get("inspectors")) or [actor.full_name or "?"]
+    names = inspector_names((event.data or {}).get("inspectors")) or [actor.record_name or "?"]
     unit_id = _unit_of(actor, hazard, Action(event.action))
     unit = await session.get(Unit, unit_id)
     remarks = [_RESULTS[event.action]]

@@ -40,7 +40,7 @@ async def submit_closure_return(
         .order_by(col(Reinspection.id).desc()).limit(1)
     )).all()
     recipients = t.users([*await people_on(t, hazard), *reinspectors], exclude=actor)
-    body = text(words.closure_returned, hazard.site_name, number_of(hazard), actor.full_name, reason)
+    body = text(words.closure_returned, hazard.site_name, number_of(hazard), actor.record_name, reason)
     button = (text(words.open_card_button), open_hazard_callback(hazard.id))
     notices = [Notice(uid, "closure_returned", body, button=button) for uid in recipients]
     assert event.id is not None

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.channels import ChannelAddress
 from bot.domain import Role
 from bot.forms.spec import load_form
-from bot.services.actors import load_actor
+from bot.services.actors import Grant, load_actor
 from bot.services.lifecycle import DISTRICT_ROLES, READ_ROLES, Action, roles_for
 from reminders.submissions import SUBMITTERS
 from reminders.texts import Text, _, text
@@ -42,26 +43,44 @@ def _form(key: str) -> frozenset[Role]:
     return frozenset(Role(r) for r in load_form(key).roles)
 
 
+class Held(NamedTuple):
+    """One role someone holds, as ``Command.allows`` reads it: held for a township (``township``) or at a
+    district-level unit (``district``: ``Grant.at_district_unit``, e.g. a leader of 区安委办 or 区应急局)."""
+
+    role: Role
+    township: bool = False
+    district: bool = False
+
+
+def held_of(grants: Iterable[Grant]) -> list[Held]:
+    """What ``grants`` hold, unit by unit, for ``commands_for``."""
+    return [Held(g.role, g.unit_is_township, g.at_district_unit) for g in grants]
+
+
 @dataclass(frozen=True)
 class Command:
     """One command: ``name`` without the slash, ``words`` (its description, a function of no arguments returning
     an English message id through ``_``), ``who`` may use it (``Role.PUBLIC``: everyone; ``Role.ADMIN``: admins
-    by settings or role), ``usage`` (its arguments as shown in /help, e.g. ``CODE``, translated like ``words``), and ``township``: roles of
-    ``who`` that count only when held for a township (tip-offs are verified by townships)."""
+    by settings or role), ``usage`` (its arguments as shown in /help, e.g. ``CODE``, translated like ``words``),
+    ``township``: roles of ``who`` that count only when held for a township (tip-offs are verified by townships),
+    and ``district``: roles of ``who`` that count only when held at a district-level unit (the inbox is read by
+    the district's leaders, not a township's)."""
 
     name: str
     words: Callable[[], str]
     who: frozenset[Role]
     usage: Callable[[], str] | None = None
     township: frozenset[Role] = frozenset()
+    district: frozenset[Role] = frozenset()
 
     def description(self) -> Text:
         """The description, to render in the reader's locale (``Text.render``)."""
         return text(self.words)
 
-    def allows(self, roles: Iterable[tuple[Role, bool]]) -> bool:
-        """Whether someone holding ``roles`` (role, held for a township) may use the command."""
-        return any(role in self.who and (role not in self.township or township) for role, township in roles)
+    def allows(self, roles: Iterable[tuple[Role, bool] | tuple[Role, bool, bool]]) -> bool:
+        """Whether someone holding ``roles`` (``Held``, or (role, for a township) pairs) may use the command."""
+        return any(h.role in self.who and (h.role not in self.township or h.township)
+                   and (h.role not in self.district or h.district) for h in (Held(*r) for r in roles))
 
 
 # the words: English message ids (Chinese in bot/locales/zh/LC_MESSAGES/hazardbot.po)
@@ -151,7 +170,8 @@ CATALOG: tuple[Command, ...] = (
     Command("plan_file", _plan_file, frozenset({Role.REVIEWER, Role.LEADER, Role.OFFICE})),
     Command("report_info", _report_info, frozenset(SUBMITTERS)),
     Command("done", _done, frozenset(SUBMITTERS)),
-    Command("submissions", _submissions, OFFICE_ADMIN, _u_month_unit),
+    Command("submissions", _submissions, OFFICE_ADMIN | {Role.LEADER}, _u_month_unit,  # InboxService.reads_all
+            district=frozenset({Role.LEADER})),
     Command("status", _status, SUMMARIES, _u_unit),
     Command("rank", _rank, SUMMARIES),
     Command("rank_subscribe", _rank_subscribe, SUMMARIES),
@@ -170,17 +190,18 @@ CATALOG: tuple[Command, ...] = (
 BY_NAME: dict[str, Command] = {c.name: c for c in CATALOG}
 
 
-def held_roles(grants: Iterable[tuple[Role, bool]], is_admin: bool) -> list[tuple[Role, bool]]:
-    """What a person holds, as ``Command.allows`` reads it: each (role, for a township) of their grants, the
-    admin role when they are an admin (``Actor.is_admin``), and the public role everyone has."""
-    held = [(Role.PUBLIC, False), *grants]
+def held_roles(grants: Iterable[tuple[Role, bool] | tuple[Role, bool, bool]], is_admin: bool) -> list[Held]:
+    """What a person holds, as ``Command.allows`` reads it: each ``Held`` (or (role, for a township) pair) of
+    their grants, the admin role when they are an admin (``Actor.is_admin``), and the public role everyone has."""
+    held = [Held(Role.PUBLIC), *(Held(*g) for g in grants)]
     if is_admin:
-        held.append((Role.ADMIN, False))
+        held.append(Held(Role.ADMIN))
     return held
 
 
-def commands_for(grants: Iterable[tuple[Role, bool]], is_admin: bool) -> list[Command]:
-    """The catalog's commands someone with ``grants`` ((role, held for a township) pairs) may use, in order."""
+def commands_for(grants: Iterable[tuple[Role, bool] | tuple[Role, bool, bool]], is_admin: bool) -> list[Command]:
+    """The catalog's commands someone with ``grants`` (``held_of``, or (role, held for a township) pairs) may use,
+    in order."""
     held = held_roles(grants, is_admin)
     return [c for c in CATALOG if c.allows(held)]
 
@@ -208,5 +229,4 @@ async def person_now(uow: UowFactory, user_id: int, admins: Iterable[ChannelAddr
         if user is None:
             return None
         actor = await load_actor(u.session, user, frozenset(admins))
-    grants = ((g.role, g.unit_is_township) for g in actor.grants)
-    return Person(actor.address, user.language, commands_for(grants, actor.is_admin))
+    return Person(actor.address, user.language, commands_for(held_of(actor.grants), actor.is_admin))

@@ -313,9 +313,11 @@ async def import_contacts(session: AsyncSession, data: bytes, filename: str,
 
 async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> ContactsImportReport:
     """Replace the contacts of every unit named in ``entries`` (checked by ``parse_contacts``), keeping the
-    Telegram binding of everyone whose mobile is unchanged. Flushes, never commits."""
+    Telegram binding of everyone whose mobile is unchanged and their registered name (``User.registered_name``)
+    in step with the name the form now gives them. Flushes, never commits."""
     from sqlmodel import delete, select
 
+    from storage.models import User
     from storage.models_reminders import Contact
 
     unit_ids = sorted({e.unit_id for e in entries})
@@ -331,5 +333,9 @@ async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> 
         kept += user_id is not None
         session.add(Contact(unit_id=e.unit_id, role=e.role, name=e.name, title=e.title,
                             office_phone=e.office_phone, mobile=e.mobile, user_id=user_id))
+        user = await session.get(User, user_id) if user_id is not None and e.name else None
+        if user is not None and user.registered_name != e.name:  # the form corrected the name
+            user.registered_name = e.name
+            session.add(user)
     await session.flush()
     return ContactsImportReport(len(unit_ids), len(entries), kept)

@@ -32,7 +32,7 @@ from bot.services.lifecycle import TRANSITIONS, Action
 from bot.services.lifecycle_errors import InvalidTransition
 from bot.services.step_forms import StepFormStarter
 from bot.services.workflow_steps import number_of
-from storage.models import Draft, Hazard, Inspection, Photo, User
+from storage.models import Draft, Hazard, Inspection, Photo, User, record_name_sql
 from storage.models_corrections import InspectionEvent
 
 
@@ -123,7 +123,7 @@ class CorrectionService(StepFormStarter):
                 raise NotFound(what="inspection", number=str(number_or_id))
             links = await inspection_links(u.session, inspection.id)  # type: ignore[arg-type]
             rows = (await u.session.exec(
-                select(InspectionEvent, User.full_name)
+                select(InspectionEvent, record_name_sql())
                 .join(User, col(User.id) == col(InspectionEvent.actor_id), isouter=True)
                 .where(InspectionEvent.inspection_id == inspection.id).order_by(col(InspectionEvent.id))
             )).all()

@@ -241,7 +241,7 @@ async def submit_transfer(
     people |= set(await t.unit_people(unit.id, [Role.REVIEWER, Role.INSPECTOR, Role.CONTACT, Role.LEADER],
                                       exclude=actor))
     number = number_of(hazard)
-    words = text(correction_texts.transferred, hazard.site_name, number, old_name, unit.name, actor.full_name, reason)
+    words = text(correction_texts.transferred, hazard.site_name, number, old_name, unit.name, actor.record_name, reason)
     # the card of the hazard: the new unit's reviewers act from it
     button = (text(correction_texts.open_card), open_hazard_callback(int(draft.context["hazard_id"])))
     notices = [Notice(uid, "hazard_transfer", words, button=button) for uid in sorted(people)]
@@ -355,7 +355,7 @@ async def submit_void(
     inspection = await _inspection(session, int(draft.context["inspection_id"]))
     if inspection.voided_at is not None:
         by = await session.get(User, inspection.voided_by) if inspection.voided_by else None
-        raise AlreadyDone(by=by.full_name if by else "?", action="void", at=inspection.voided_at, state="voided")
+        raise AlreadyDone(by=by.record_name if by else "?", action="void", at=inspection.voided_at, state="voided")
     if not inspection_rights(fresh, inspection).void:
         raise PermissionDenied(action="void", inspection_id=inspection.id)
     inspection.voided_at, inspection.voided_by, inspection.void_reason = now, actor.user_id, reason

@@ -72,7 +72,7 @@ async def pending_request(session: AsyncSession, hazard_id: int) -> DeadlineExte
 
 async def _name(session: AsyncSession, user_id: int | None) -> str:
     user = await session.get(User, user_id) if user_id is not None else None
-    return user.full_name if user is not None else ""
+    return user.record_name if user is not None else ""
 
 
 async def _decided(session: AsyncSession, ext: DeadlineExtension) -> ExtensionDecided:
@@ -142,7 +142,7 @@ async def submit_extension_request(
     await t.move(actor, hazard, Action.REQUEST_EXTENSION, target, note=reason,
                  data={"requested": new.isoformat(), "old_deadline": _iso(hazard.deadline), "extension_id": ext.id})
     office = await t.role_people([Role.OFFICE], exclude=actor)
-    body = text(words.extension_requested, hazard.site_name, number_of(hazard), actor.full_name, ext.old_deadline,
+    body = text(words.extension_requested, hazard.site_name, number_of(hazard), actor.record_name, ext.old_deadline,
                 new, reason)
     button = (text(words.decide_button), decide_extension_data(ext.id))
     notices = [Notice(uid, "extension_requested", body, button=button) for uid in office]
@@ -165,9 +165,9 @@ async def submit_extension_refusal(
     requester = await _name(session, ext.requested_by)
     await t.move(actor, hazard, Action.REFUSE_EXTENSION, target, note=reason,
                  data={"requested": ext.new_deadline.isoformat(), "old_deadline": _iso(ext.old_deadline),
-                       "extension_id": ext.id, "requested_by": requester, "refused_by": actor.full_name})
+                       "extension_id": ext.id, "requested_by": requester, "refused_by": actor.record_name})
     recipients = t.users([ext.requested_by, *await people_on(t, hazard)], exclude=actor)
-    notices = _decision_notices(hazard, ext, recipients, False, actor.full_name, reason)
+    notices = _decision_notices(hazard, ext, recipients, False, actor.record_name, reason)
     assert ext.id is not None
     return Submitted(draft.form, ext.id, number_of(hazard), REFUSED), notices
 
@@ -242,10 +242,10 @@ class DeadlineService(StepFormStarter):
                     actor, hazard, Action.EXTEND_DEADLINE, target, note=ext.reason,
                     changes={"deadline": ext.new_deadline},
                     data={"deadline": ext.new_deadline.isoformat(), "old_deadline": _iso(old_deadline),
-                          "extension_id": ext.id, "requested_by": requester, "approved_by": actor.full_name},
+                          "extension_id": ext.id, "requested_by": requester, "approved_by": actor.record_name},
                 )
                 recipients = t.users([ext.requested_by, *await people_on(t, hazard)], exclude=actor)
-                notices = _decision_notices(hazard, ext, recipients, True, actor.full_name, None)
+                notices = _decision_notices(hazard, ext, recipients, True, actor.record_name, None)
                 await queue_notices(u.session, f"hazard_event:{event.id}", notices, now)
                 await u.commit()
                 return outcome(hazard, event, recipients, ext.id)

@@ -165,7 +165,7 @@ class DocumentService:
         lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at, self._clock.tz)}" for p in photos]
         if rect is not None and rect.document_name:
             lines.append(f"验收材料《{rect.document_name}》")
-        return NoticeFacts(inspected_on=on.isoformat(), people=who.full_name if who else "", result=result,
+        return NoticeFacts(inspected_on=on.isoformat(), people=who.record_name if who else "", result=result,
                           photos=tuple(lines))
 
 

@@ -38,7 +38,7 @@ from bot.services.media_refs import media_ref_of
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.tipoff_rules import degree_box, haversine_m
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Photo, User
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Photo, User, record_name_sql
 from storage.models_lifecycle import HazardLink, Rectification, Supervision
 from storage.models_tipoffs import TipOff
 
@@ -299,7 +299,7 @@ class FindService:
                 by_stage.setdefault(ref.stage, []).append(ref)
             events = (
                 await u.session.exec(
-                    select(HazardEvent, User.full_name)
+                    select(HazardEvent, record_name_sql())
                     .join(User, col(User.id) == col(HazardEvent.actor_id), isouter=True)
                     .where(HazardEvent.hazard_id == hazard_id)
                     .order_by(col(HazardEvent.id))

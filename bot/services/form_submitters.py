@@ -70,7 +70,7 @@ async def stamp(sub: Submission, submitted: Submitted, photo_ids: list[int]) -> 
         Hazard if submitted.kind == "hazard" else Inspection, submitted.record_id)
     assert record is not None
     info = await record_watermark(sub.session, record, received_at=sub.now, stage=PhotoStage.DISCOVERY.value,
-                                  inspector_name=sub.actor.full_name)
+                                  inspector_name=sub.actor.record_name)
     await evidence.stamp(sub.session, photo_ids, info)
 
 

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, true, union_all
 from sqlmodel import col, select
 
-from bot.domain import DISTRICT_OFFICE_CODE, HazardState, Role
+from bot.domain import DISTRICT_GOVERNMENT_CODE, DISTRICT_OFFICE_CODE, HazardState, Role
 from bot.services.actors import Actor, Grant
 from bot.services.lifecycle import (
     DISTRICT_ROLES,
@@ -90,7 +90,7 @@ def days_overdue(deadline: date, today: date) -> int:
 
 
 #: units whose leaders lead the district (区安委会办公室, 区政府: config/data/departments.csv)
-DISTRICT_UNIT_CODES = frozenset({DISTRICT_OFFICE_CODE, "dept-35"})
+DISTRICT_UNIT_CODES = frozenset({DISTRICT_OFFICE_CODE, DISTRICT_GOVERNMENT_CODE})
 TOWNSHIP = "township"
 DEPARTMENT = "department"
 ZONE = "zone"

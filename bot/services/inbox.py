@@ -5,7 +5,8 @@ text and its files (bytes from the project's store, sent back unchanged); markin
 publishing it (信息发布) to every unit's contacts through the outbox. A month's export: ``bot.services.inbox_export``.
 
 Who may do what (checked here, whatever a button says): the district office and admins read everything, mark
-and publish; anyone bound reads their own unit's submissions and the published typical cases.
+and publish; a leader of a district-level unit (``bot.domain.is_district_unit``: 区安委办, 区应急局…) reads
+everything and changes nothing; anyone bound reads their own unit's submissions and the published typical cases.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ YEARS = range(2000, 2101)
 
 
 class NotOffice(PermissionDenied):
-    """Only the district safety office and admins see every unit's submissions."""
+    """Only the district safety office, admins and district leaders see every unit's submissions; only the office
+    and admins mark and publish them."""
 
 
 class NotTypical(DomainError, code="not_typical"):
@@ -216,12 +218,24 @@ class InboxService:
         self._lookback = (lookback_end_day, lookback_report_days)
 
     @staticmethod
-    def _office(actor: Actor) -> bool:
+    def writes(actor: Actor) -> bool:
+        """Whether ``actor`` marks and publishes: the district office or an admin."""
         return actor.is_admin or actor.has(Role.OFFICE)
 
+    @classmethod
+    def reads_all(cls, actor: Actor) -> bool:
+        """Whether ``actor`` reads every unit's submissions: the office, admins, and a leader of a district-level
+        unit (``Grant.at_district_unit``; the catalog's ``/submissions`` entry lists it for the same people)."""
+        return cls.writes(actor) or any(g.role == Role.LEADER and g.at_district_unit for g in actor.grants)
+
     def require_office(self, actor: Actor) -> None:
-        """Raises ``NotOffice`` unless ``actor`` is the district office or an admin."""
-        if not self._office(actor):
+        """Raises ``NotOffice`` unless ``actor`` is the district office or an admin (to mark, to publish)."""
+        if not self.writes(actor):
+            raise NotOffice(action="submissions")
+
+    def require_reader(self, actor: Actor) -> None:
+        """Raises ``NotOffice`` unless ``actor`` reads every unit's submissions (``reads_all``)."""
+        if not self.reads_all(actor):
             raise NotOffice(action="submissions")
 
     @property
@@ -256,7 +270,7 @@ class InboxService:
         """The filter typed after ``/submissions``: any of a month (``2019-11``, ``2019年11月``), a kind
         (``工作信息``, ``总结``, ``回头看``, ``实施方案``) and a unit's name (exact, or the one unit whose name
         contains it). Raises ``NotOffice``, ``UnknownUnit``, ``NotFound`` (a month that does not exist)."""
-        self.require_office(actor)
+        self.require_reader(actor)
         flt = self.default_filter()
         rest: list[str] = []
         for word in query.split()[:MAX_FILTER_WORDS]:
@@ -299,9 +313,9 @@ class InboxService:
     async def listing(self, actor: Actor, flt: InboxFilter, page: int = 0) -> Listing:
         """Page ``page`` (clamped) of the submissions under ``flt``, newest first, and the units late with what
         the month owes (of ``flt.kind``, or of every kind owed). Raises ``NotOffice``."""
-        self.require_office(actor)
+        self.require_reader(actor)
         async with self._uow() as u:
-            self.require_office(await current_actor(u.session, actor))
+            self.require_reader(await current_actor(u.session, actor))
             where = self.where(flt)
             total = int((await u.session.exec(
                 select(func.count()).select_from(WorkSubmission).where(*where)
@@ -348,7 +362,7 @@ class InboxService:
     async def units_in(self, actor: Actor, flt: InboxFilter) -> list[tuple[int, str, int]]:
         """The units with submissions under ``flt`` (ignoring its unit): ``(id, name, count)`` in registry order.
         Raises ``NotOffice``."""
-        self.require_office(actor)
+        self.require_reader(actor)
         where = self.where(replace(flt, unit_id=None))
         async with self._uow() as u:
             rows = (await u.session.exec(
@@ -360,7 +374,7 @@ class InboxService:
 
     async def _may_read(self, session: AsyncSession, actor: Actor, row: WorkSubmission) -> bool:
         now = await current_actor(session, actor)
-        return (self._office(now) or any(g.unit_id == row.unit_id for g in now.grants)
+        return (self.reads_all(now) or any(g.unit_id == row.unit_id for g in now.grants)
                 or (row.published_at is not None and now.is_bound))
 
     async def open(self, actor: Actor, submission_id: int) -> SubmissionView:
@@ -389,7 +403,7 @@ class InboxService:
         )).all()
         return SubmissionView(
             row.id, row.unit_id, unit.name if unit else "?", row.kind, row.period, row.text,  # type: ignore[arg-type]
-            row.submitted_at.astimezone(self._rules.tz), by.full_name if by else "", row.typical_at is not None,
+            row.submitted_at.astimezone(self._rules.tz), by.record_name if by else "", row.typical_at is not None,
             row.published_at, tuple(FileView(f.id, f.role, f.name, f.mime, f.size, f.store_key is not None,  # type: ignore[arg-type]
                                              f.store_key, f.sha256) for f in files))
 

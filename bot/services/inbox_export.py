@@ -63,13 +63,13 @@ def _safe(name: str) -> str:
 
 
 async def plan_export(inbox: InboxService, actor: Actor, flt: InboxFilter) -> ExportPlan:
-    """Decide the parts of the export of ``flt`` (office only) from the stored sizes. Raises ``NotOffice``,
+    """Decide the parts of the export of ``flt`` (its readers: ``InboxService.reads_all``) from the stored sizes. Raises ``NotOffice``,
     ``NothingToExport``, ``ExportTooBig``."""
-    inbox.require_office(actor)
+    inbox.require_reader(actor)
     plan = ExportPlan(flt)
     sizes = [0]
     async with inbox.uow() as u:
-        inbox.require_office(await current_actor(u.session, actor))
+        inbox.require_reader(await current_actor(u.session, actor))
         rows = (await u.session.exec(
             select(WorkSubmission, Unit.name).join(Unit, Unit.id == WorkSubmission.unit_id)  # type: ignore[arg-type]
             .where(*inbox.where(flt)).order_by(Unit.id, WorkSubmission.submitted_at, WorkSubmission.id)  # type: ignore[arg-type]

@@ -109,7 +109,7 @@ async def _done(sub: Submission, outcome: Outcome, photo_ids: list[int], stage: 
     assert hazard is not None
     if evidence is not None and photo_ids:
         info = await record_watermark(sub.session, hazard, received_at=sub.now, stage=stage.value,
-                                      inspector_name=sub.actor.full_name)
+                                      inspector_name=sub.actor.record_name)
         await evidence.stamp(sub.session, photo_ids, info)
     number = outcome.ledger_number or hazard.ledger_number or hazard.draft_number or ""
     return Submitted("lifecycle", outcome.hazard_id, number, outcome.to_state.value, len(photo_ids),

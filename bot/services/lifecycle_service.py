@@ -258,7 +258,7 @@ class LifecycleService:
                 hazard = await u.session.get(Hazard, hazard_id) if hazard_id is not None else None
                 info = await record_watermark(  # names the hazard only to those whose scope it is in
                     u.session, hazard if hazard is not None and roles_on(actor, hazard) else None,
-                    received_at=now, stage=stage.value, inspector_name=actor.full_name)
+                    received_at=now, stage=stage.value, inspector_name=actor.record_name)
                 await self._evidence.record(u.session, photo, info, copy=image.copy)
             await u.commit()
             assert photo.id is not None
@@ -431,7 +431,7 @@ class LifecycleService:
                 )
             ).first()
             if last is not None and last.reported_by == actor.user_id:
-                raise ReinspectorMustDiffer(reporter=actor.full_name)
+                raise ReinspectorMustDiffer(reporter=actor.record_name)
             result = REINSPECTION_PASSED if passed else REINSPECTION_FAILED
             changes: dict[str, Any] = {"reinspected_on": inspected_on, "reinspection_result": result}
             if deadline is not None:

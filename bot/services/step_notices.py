@@ -196,7 +196,7 @@ async def step_notices(
     words. ``record_id``: the step's own record (the supervision of 挂牌督办)."""
     facts: dict[str, Any] = {
         "site": hazard.site_name, "number": hazard.ledger_number or hazard.draft_number, "action": action.value,
-        "by": actor.full_name, "state": hazard.state, "note": note, "ledger_number": hazard.ledger_number,
+        "by": actor.record_name, "state": hazard.state, "note": note, "ledger_number": hazard.ledger_number,
         "deadline": hazard.deadline,
     }
     if action == Action.SUPERVISE:

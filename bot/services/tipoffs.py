@@ -503,7 +503,7 @@ class TipOffService:
         if actor.has(Role.OFFICE):
             user = await session.get(User, tipoff.reporter_user_id)
             if user is not None:
-                reporter = Reporter(address_of(user), user.full_name, tipoff.contact)
+                reporter = Reporter(address_of(user), user.record_name, tipoff.contact)
         awaiting = tipoff.status in AWAITING_VERIFICATION
         return TipOffCard(
             id=tipoff.id or 0,

@@ -25,7 +25,7 @@ from bot.services.lifecycle import TRANSITIONS, Action, next_state, roles_for
 from bot.services.lifecycle_errors import AlreadyDone, InvalidTransition, InvalidValue
 from bot.services.notices import queue_notices
 from bot.services.step_notices import step_notices
-from storage.models import Hazard, HazardEvent, Membership, Photo, User
+from storage.models import Hazard, HazardEvent, Membership, Photo, User, record_name_sql
 from storage.tally import touch
 
 
@@ -111,7 +111,7 @@ class Transitions:
         values = [str(s) for s in states]
         row = (
             await self.session.exec(
-                select(HazardEvent, User.full_name)
+                select(HazardEvent, record_name_sql())
                 .join(User, col(User.id) == col(HazardEvent.actor_id), isouter=True)
                 .where(
                     HazardEvent.hazard_id == hazard.id,

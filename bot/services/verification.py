@@ -98,7 +98,7 @@ def sample_size(closed: int, ratio_percent: Decimal) -> int:
 async def checked_already(session: AsyncSession, check: Verification) -> AlreadyDone:
     """The refusal for a drawn check someone has recorded (who, when, which result)."""
     by = await session.get(User, check.checked_by) if check.checked_by else None
-    return AlreadyDone(by=by.full_name if by else "?", action="verify", at=check.checked_at, state=check.result)
+    return AlreadyDone(by=by.record_name if by else "?", action="verify", at=check.checked_at, state=check.result)
 
 
 async def claim_check(session: AsyncSession, actor: Actor, verification_id: int, passed: bool, note: str | None,
