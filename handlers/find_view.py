@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import labels
 from bot.services import hazard_filter as hf
-from bot.services.hazard_search import FoundHazard
+from bot.services.hazard_search import FoundHazard, FoundPage
 from bot.services.paging import Page
 from handlers.hazard_callbacks import OPEN, FindCb, HazardCb
 from handlers.hazard_view import state_name
@@ -65,11 +65,29 @@ def filter_lines(f: hf.Filter) -> list[str]:
             for k in f.chosen()]
 
 
-def card_text(f: hf.Filter, total: int) -> str:
+def card_text(f: hf.Filter, total: int, rejected: int = 0) -> str:
+    clash = f.contradiction()
     lines = [_("<b>Find hazards</b>"), *filter_lines(f), "",
-             _("Matching now: {total}").format(total=total),
+             _("Matching now: {total}").format(total=total), *rejected_lines(rejected),
+             *([contradiction_text(clash)] if clash else []),
              _("Add or remove criteria with the buttons, or type them: /find 超期 重大 重点消防 建外街道")]
     return clip("\n".join(lines))
+
+
+def rejected_lines(rejected: int) -> list[str]:
+    """The rejected hazards left out of a result (``FoundPage.rejected``), said so, with how to see them."""
+    if not rejected:
+        return []
+    return [_("Another {n} rejected (已驳回) hazards match and are left out, as /status leaves them out; add the "
+              "word 已驳回 to see them.").format(n=rejected)]
+
+
+def contradiction_text(state: str) -> str:
+    """Why 超期 and the state ``state`` (``hazard_filter.FilterContradicts``) select nothing together."""
+    return _("超期 (overdue) and “{state}” contradict each other: 超期 means on the ledger (已挂账) and still not "
+             "rectified after its rectification deadline; “{state}” means {meaning}, so it is never overdue. Keep "
+             "one of the two words.").format(state=state_name(state), meaning=labels.name(labels.STATE_MEANINGS,
+                                                                                          state, _))
 
 
 def _cb(a: str, token: str, c: str = "", v: int = 0) -> str:
@@ -118,9 +136,9 @@ def _line(n: int, h: FoundHazard) -> str:
     return " · ".join(parts)
 
 
-def result_text(f: hf.Filter, page: Page[FoundHazard]) -> str:
+def result_text(f: hf.Filter, page: FoundPage) -> str:
     head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
-            *filter_lines(f)]
+            *rejected_lines(page.rejected), *filter_lines(f)]
     if not page.items:
         return "\n".join([*head, _("Nothing here.")])
     lines = [_line(page.first_index + i, h) for i, h in enumerate(page.items)]
@@ -154,8 +172,10 @@ def filter_refusal(params: dict[str, Any]) -> str:
     if params.get("words") == ["其他"]:
         return _("“其他” is a hazard type, a subtype of each type and a source: write 类型:其他, 类型:重点消防/其他 "
                  "or 来源:其他.")
-    return _("I do not understand: {words}. Only one word may be free text (a number, site name or address); "
-             "write 文字:… for any text.").format(words=words)
+    if params.get("free"):  # two or more words that could each be the text searched for
+        return _("{words}: only one word may be free text (a number, site name or address); write 文字:… for "
+                 "text with spaces.").format(words=words)
+    return _("I do not understand: {words}.").format(words=words)
 
 
 def typing_prompt(key: str) -> str:
