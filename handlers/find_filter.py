@@ -75,8 +75,9 @@ async def kept(state: FSMContext, token: str) -> hf.Filter:
 
 async def _card(target: ButtonMessage, f: hf.Filter, token: str, actor: Actor, services: Services, *,
                 edit: bool) -> None:
-    found = await services.search.page(actor, f, 0, size=1)
-    text, keyboard = card_text(f, found.total, found.rejected), card_keyboard(f, token, found.total)
+    total = (await services.search.page(actor, f, 0, size=1)).total
+    rejected = await services.search.rejected_apart(actor, f)
+    text, keyboard = card_text(f, total, rejected), card_keyboard(f, token, total)
     if edit:
         await show_in_place(target, text, keyboard)
     else:
@@ -86,7 +87,7 @@ async def _card(target: ButtonMessage, f: hf.Filter, token: str, actor: Actor, s
 async def _results(target: ButtonMessage, f: hf.Filter, token: str, number: int, actor: Actor, services: Services,
                    *, edit: bool) -> None:
     page = await services.search.page(actor, f, number, PAGE_SIZE)
-    text, keyboard = result_text(f, page), result_keyboard(page, token)
+    text, keyboard = result_text(f, page, await services.search.rejected_apart(actor, f)), result_keyboard(page, token)
     if edit:
         await show_in_place(target, text, keyboard)
     else:

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import labels
 from bot.services import hazard_filter as hf
-from bot.services.hazard_search import FoundHazard, FoundPage
+from bot.services.hazard_search import FoundHazard
 from bot.services.paging import Page
 from handlers.hazard_callbacks import OPEN, FindCb, HazardCb
 from handlers.hazard_view import state_name
@@ -75,7 +75,8 @@ def card_text(f: hf.Filter, total: int, rejected: int = 0) -> str:
 
 
 def rejected_lines(rejected: int) -> list[str]:
-    """The rejected hazards left out of a result (``FoundPage.rejected``), said so, with how to see them."""
+    """The rejected hazards left out of a result (``SearchService.rejected_apart``), said so, with how to see
+    them."""
     if not rejected:
         return []
     return [_("Another {n} rejected (已驳回) hazards match and are left out, as /status leaves them out; add the "
@@ -136,9 +137,9 @@ def _line(n: int, h: FoundHazard) -> str:
     return " · ".join(parts)
 
 
-def result_text(f: hf.Filter, page: FoundPage) -> str:
+def result_text(f: hf.Filter, page: Page[FoundHazard], rejected: int = 0) -> str:
     head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
-            *rejected_lines(page.rejected), *filter_lines(f)]
+            *rejected_lines(rejected), *filter_lines(f)]
     if not page.items:
         return "\n".join([*head, _("Nothing here.")])
     lines = [_line(page.first_index + i, h) for i, h in enumerate(page.items)]

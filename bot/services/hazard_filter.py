@@ -114,6 +114,10 @@ class Filter:
         hazard and finds it whatever its state (a rejected one is corrected and resubmitted from its card)."""
         return self.state is None and self.text is None
 
+    def rejected_left_out(self) -> Filter:
+        """The filter of the rejected hazards this one leaves out (``leaves_out_rejected``)."""
+        return replace(self, state=HazardState.REJECTED.value)
+
     def without(self, criterion: str) -> Filter:
         """This filter with one criterion (a ``CRITERIA`` key) removed."""
         cleared: dict[str, Any] = {name: _DEFAULTS[name] for name in CRITERIA[criterion]}

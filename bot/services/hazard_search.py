@@ -6,7 +6,7 @@ deadline, overdue, who supervises) — and the same set as the 附件2 ledger (`
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -51,14 +51,6 @@ class FoundHazard:
 
 
 @dataclass(frozen=True)
-class FoundPage(Page[FoundHazard]):
-    """A page of a /find result; ``rejected``: the rejected hazards (已驳回) the same words match in scope, left out
-    because no state word asked for them (``Filter.leaves_out_rejected``, as /status leaves them out)."""
-
-    rejected: int = 0
-
-
-@dataclass(frozen=True)
 class FoundExport:
     """The 附件2 file of a /find result (the caller deletes ``path``'s folder): ``rows`` written, of ``found``
     hazards — those not yet on the ledger (no ledger number: in review or rejected) are not in 附件2."""
@@ -81,21 +73,15 @@ class SearchService:
             raise NotBound()
         return scope_clause(actor), where(f, self._clock.today(), self._clock.tz)
 
-    async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> FoundPage:
+    async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> Page[FoundHazard]:
         """Page ``number`` (0-based, clamped to the list as it is now) of the hazards in ``actor``'s scope that
-        ``f`` selects: overdue first, then major, then oldest; with the rejected ones left out counted apart.
-        Raises ``NotBound``."""
+        ``f`` selects: overdue first, then major, then oldest. Raises ``NotBound``."""
         scope, chosen = self._conditions(actor, f)
         today = self._clock.today()
         urgency = urgency_order(today)  # the work queues' order: one rule
         async with self._uow() as u:
             total = int((await u.session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
-            rejected = 0
-            if f.leaves_out_rejected:
-                asked = where(replace(f, state=HazardState.REJECTED.value), today, self._clock.tz)
-                rejected = int((await u.session.exec(  # type: ignore[call-overload]
-                    select(func.count()).select_from(Hazard).where(scope, asked))).one()[0])  # type: ignore[arg-type]
             number, offset = clamp_page(number, total, size)
             rows = (await u.session.exec(  # type: ignore[call-overload]
                 select(col(Hazard.id), col(Hazard.ledger_number), col(Hazard.draft_number), col(Hazard.site_name),
@@ -116,7 +102,7 @@ class SearchService:
                         is_overdue(state, deadline, today), tuple(sup.get(hid, ())))
             for hid, ledger, draft, site, township, level, state, deadline in rows
         ]
-        return FoundPage(items, total, number, size, rejected)
+        return Page(items, total, number, size)
 
     async def export(self, actor: Actor, f: Filter) -> FoundExport:
         """The hazards ``f`` selects in ``actor``'s scope as the 附件2 ledger (``ledger_export.export_hazards``,
@@ -132,3 +118,14 @@ class SearchService:
                                                                       where=(scope, chosen)),
                                            path, filled_by=grant.unit_name if grant else "")
         return FoundExport(path, f"安全隐患台账-查询-{today:%Y%m%d}.xlsx", rows, found)
+
+    async def rejected_apart(self, actor: Actor, f: Filter) -> int:
+        """How many rejected hazards (已驳回) in ``actor``'s scope ``f`` would select but leaves out
+        (``Filter.leaves_out_rejected``, as /status leaves them out); 0 when ``f`` asks for a state or a text.
+        Raises ``NotBound``."""
+        if not f.leaves_out_rejected:
+            return 0
+        scope, asked = self._conditions(actor, f.rejected_left_out())
+        async with self._uow() as u:
+            return int((await u.session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Hazard).where(scope, asked))).one()[0])  # type: ignore[arg-type]
