@@ -35,6 +35,16 @@ STATES = {
     "rejected": _("rejected"),
 }
 
+# what a hazard state means, where a word has to be explained (/find 超期 with a state no overdue hazard has)
+STATE_MEANINGS = {
+    "pending_review": _("recorded and awaiting the unit's review, not on the ledger yet"),
+    "pending_confirmation": _("approved by the unit and awaiting registration (挂账), not on the ledger yet"),
+    "rectified": _("its rectification was reported and awaits re-inspection (复查)"),
+    "closure_requested": _("re-inspected and passed, awaiting closure (销账)"),
+    "closed": _("rectified, accepted and closed (销账)"),
+    "rejected": _("rejected, never put on the ledger"),
+}
+
 # a role (``bot.domain.Role``) as people in the campaign say it
 ROLES = {
     "inspector": _("inspector"),
@@ -155,3 +165,16 @@ REMINDER_BUTTONS = {
     "contacts": _("Update contact form"),
     "rank": _("View full ranking"),
 }
+
+
+def update_age(days: int | None, not_started: bool, late: bool, translate: Callable[[str], str]) -> str:
+    """Since when a unit's ledger last changed, as /rank and the weekly 通报 say it: 尚未开始 (nothing begun);
+    past the fortnightly update (方案 五(一): ``summary.UnitLine.late_update``) in the words /status uses for it
+    (超过15天未更新), with the days or 从未更新; else the days. ``days``: whole days, ``None`` for never."""
+    if not_started:
+        return translate(_("not started"))
+    if late and days is None:
+        return translate(_("never updated (over 15 days without an update)"))
+    if late:
+        return translate(_("{days} days (over 15 days without an update)")).format(days=days)
+    return translate(_("{days} days")).format(days=days)

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.forms.checks import Rejected
 from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
-from handlers.find_view import filter_refusal
+from handlers.find_view import contradiction_text, filter_refusal
 from handlers.hazard_view import action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
 from handlers.sheet_texts import sheet_refusal
@@ -134,6 +134,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         return sheet_refusal(params)
     if code == "filter_words_unknown":
         return filter_refusal(params)
+    if code == "filter_contradicts":
+        return contradiction_text(str(params.get("state", "")))
     if code == "unit_not_known" and str(params.get("suggestions") or "—") == "—":
         # nothing in the registry looks like it: a question with nothing to choose would read as a bug
         return _("No unit is called “{name}”. Send the name of a township, department or functional-zone "

@@ -78,7 +78,8 @@ async def kept(state: FSMContext, token: str) -> hf.Filter:
 async def _card(target: ButtonMessage, f: hf.Filter, token: str, actor: Actor, services: Services, *,
                 edit: bool) -> None:
     total = (await services.search.page(actor, f, 0, size=1)).total
-    text, keyboard = card_text(f, total), card_keyboard(f, token, total)
+    rejected = await services.search.rejected_apart(actor, f)
+    text, keyboard = card_text(f, total, rejected), card_keyboard(f, token, total)
     if edit:
         await show_in_place(target, text, keyboard)
     else:
@@ -88,7 +89,7 @@ async def _card(target: ButtonMessage, f: hf.Filter, token: str, actor: Actor, s
 async def _results(target: ButtonMessage, f: hf.Filter, token: str, number: int, actor: Actor, services: Services,
                    *, edit: bool) -> None:
     page = await services.search.page(actor, f, number, PAGE_SIZE)
-    text, keyboard = result_text(f, page), result_keyboard(page, token)
+    text, keyboard = result_text(f, page, await services.search.rejected_apart(actor, f)), result_keyboard(page, token)
     if edit:
         await show_in_place(target, text, keyboard)
     else:
@@ -96,15 +97,20 @@ async def _results(target: ButtonMessage, f: hf.Filter, token: str, number: int,
 
 
 async def find(message: Message, command: CommandObject, state: FSMContext, actor: Actor, services: Services,
-               on_refusal: OnRefusal) -> None:
+               on_refusal: OnRefusal, bot: Bot) -> None:
     """``/find`` alone: the filter card. ``/find WORDS``: the hazards the words select (``hazard_filter``), in
-    the sender's scope. Raises ``FilterWordsUnknown`` (told with how to write them), ``NotBound``."""
+    the sender's scope; with ``xlsx`` among them (``hazard_filter.export_asked``) as the 附件2 file instead.
+    Raises ``FilterWordsUnknown`` (told with how to write them), ``FilterContradicts``, ``NotBound``."""
     await _leave_typing(state)
     if not command.args:
         await _card(message, hf.Filter(), await keep(state, hf.Filter()), actor, services, edit=False)
         return
     on_refusal.answer = lambda text: message.answer(clip(text + "\n" + _words_help()))
-    f = hf.parse(command.args)
+    words, export = hf.export_asked(command.args)
+    f = hf.parse(words)
+    if export:
+        await _export(message, bot, f, actor, services)
+        return
     await _results(message, f, await keep(state, f), 0, actor, services, edit=False)
 
 
@@ -112,8 +118,8 @@ def _words_help() -> str:
     return _("Words /find knows: 超期 (overdue), 督办 (supervised), 重大 / 一般, 检查 / 举报 / 来源:其他, a state "
              "(已挂账, 已销账, 未销账 …), a township or department (建外街道, 房管局), a hazard type (重点消防, "
              "老旧小区), a date range 2026-11-01..2026-11-30 (the deadline; 上账 2026-11 for the registration "
-             "date), and one word of a number, site name or address (文字:… for any text). Send /find alone for "
-             "buttons.")
+             "date), and one word of a number, site name or address (文字:… for any text); add xlsx for the Annex 2 "
+             "file of the result. Send /find alone for buttons.")
 
 
 async def _leave_typing(state: FSMContext) -> None:

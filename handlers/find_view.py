@@ -67,13 +67,33 @@ def filter_lines(f: hf.Filter) -> list[str]:
             for k in f.chosen()]
 
 
-def card_text(f: hf.Filter, total: int) -> str:
-    """The ``/find`` card (HTML, clipped): the criteria set, the number of hazards matching now and how to add
+def card_text(f: hf.Filter, total: int, rejected: int = 0) -> str:
+    """The ``/find`` card (HTML, clipped): the criteria set, the number of hazards matching now (``rejected``:
+    matching rejected ones left out, as ``/status`` leaves them), any contradiction of the words, and how to add
     more."""
+    clash = f.contradiction()
     lines = [_("<b>Find hazards</b>"), *filter_lines(f), "",
-             _("Matching now: {total}").format(total=total),
+             _("Matching now: {total}").format(total=total), *rejected_lines(rejected),
+             *([contradiction_text(clash)] if clash else []),
              _("Add or remove criteria with the buttons, or type them: /find 超期 重大 重点消防 建外街道")]
     return clip("\n".join(lines))
+
+
+def rejected_lines(rejected: int) -> list[str]:
+    """The rejected hazards left out of a result (``SearchService.rejected_apart``), said so, with how to see
+    them."""
+    if not rejected:
+        return []
+    return [_("Another {n} rejected (已驳回) hazards match and are left out, as /status leaves them out; add the "
+              "word 已驳回 to see them.").format(n=rejected)]
+
+
+def contradiction_text(state: str) -> str:
+    """Why 超期 and the state ``state`` (``hazard_filter.FilterContradicts``) select nothing together."""
+    return _("超期 (overdue) and “{state}” contradict each other: 超期 means on the ledger (已挂账) and still not "
+             "rectified after its rectification deadline; “{state}” means {meaning}, so it is never overdue. Keep "
+             "one of the two words.").format(state=state_name(state), meaning=labels.name(labels.STATE_MEANINGS,
+                                                                                          state, _))
 
 
 def _cb(a: str, token: str, c: str = "", v: int = 0) -> str:
@@ -122,11 +142,11 @@ def _line(n: int, h: HazardSummary) -> str:
     return " · ".join(parts)
 
 
-def result_text(f: hf.Filter, page: Page[HazardSummary]) -> str:
-    """A page of ``/find`` results (HTML, clipped): the total, the page number, the criteria and a line per
-    hazard."""
+def result_text(f: hf.Filter, page: Page[HazardSummary], rejected: int = 0) -> str:
+    """A page of ``/find`` results (HTML, clipped): the total, the page number, the rejected left out, the
+    criteria and a line per hazard."""
     head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
-            *filter_lines(f)]
+            *rejected_lines(rejected), *filter_lines(f)]
     if not page.items:
         return "\n".join([*head, _("Nothing here.")])
     lines = [_line(page.first_index + i, h) for i, h in enumerate(page.items)]
@@ -160,8 +180,10 @@ def filter_refusal(params: dict[str, Any]) -> str:
     if params.get("words") == ["其他"]:
         return _("“其他” is a hazard type, a subtype of each type and a source: write 类型:其他, 类型:重点消防/其他 "
                  "or 来源:其他.")
-    return _("I do not understand: {words}. Only one word may be free text (a number, site name or address); "
-             "write 文字:… for any text.").format(words=words)
+    if params.get("free"):  # two or more words that could each be the text searched for
+        return _("{words}: only one word may be free text (a number, site name or address); write 文字:… for "
+                 "text with spaces.").format(words=words)
+    return _("I do not understand: {words}.").format(words=words)
 
 
 def typing_prompt(key: str) -> str:

@@ -19,6 +19,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot import labels
 from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
@@ -165,8 +166,7 @@ def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
     page = table if isinstance(table, Page) else Page(table[:RANK_LINES], len(table), 0, RANK_LINES)
     lines = [_("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")]
     for r in page.items:
-        days = (_("not started") if r.line.not_started
-                else r.line.days_since_update if r.line.days_since_update is not None else "—")
+        days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
         place = "—" if r.line.not_started else r.rank_rectification  # units not started are not placed
         lines.append(f"{place}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
                      f"{r.line.overdue} · {days}")

@@ -65,6 +65,19 @@ def _d(day: date) -> str:
     return day.isoformat()
 
 
+def _month(year: int, month: int) -> str:
+    # as ``_d``, outside the catalog: a message id with ``{month:02d}`` cannot be translated to ``{month}月``
+    # (msgfmt --check refuses a translation whose placeholders differ from the id's)
+    if _locale.get() == DEFAULT_LOCALE:
+        return f"{year}年{month}月"
+    return f"{year}-{month:02d}"
+
+
+def day_words(day: date) -> str:
+    """``day`` as the reader of the locale being rendered says it: 2026年4月30日, 2026-04-30."""
+    return _d(day)
+
+
 def ledger_stale(unit: str, last: date, days: int, leader: bool) -> str:
     """The reminder that ``unit``'s ledger has not changed for ``days`` days since ``last`` (方案 五(一)); the
     leader's version asks them to follow up."""
@@ -116,9 +129,9 @@ def supervision(unit: str, site: str, number: str, deadline: date, days: int, ma
 def work_info(unit: str, year: int, month: int, leader: bool) -> str:
     """The reminder that ``unit`` has sent no work information or typical case for the month (方案 五(二))."""
     head = _("[Work information — please follow up] ") if leader else _("[Work information reminder] ")
-    body = _("{unit} has not yet sent its work information or a typical case for {year}-{month:02d}. "
+    body = _("{unit} has not yet sent its work information or a typical case for {period}. "
              "Under 5(2) of the action plan at least one is sent every month. ").format(
-        unit=unit, year=year, month=month)
+        unit=unit, period=_month(year, month))
     if leader:
         act = _("Today is the last working day of the month; please have the contact send it today.")
     else:
@@ -200,9 +213,7 @@ def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-
                "{as_of} (rectification rate · overdue hazards · days since the last update):").format(
         monday=_d(monday), as_of=_d(as_of))]
     for r in table:
-        days = (_("not started") if r.line.not_started
-                else _("never updated") if r.line.days_since_update is None
-                else _("{days} days").format(days=r.line.days_since_update))
+        days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
         lines.append(_("{rank}. {unit} {rate} · {overdue} overdue · {days}").format(
             rank="—" if r.line.not_started else r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),
             overdue=r.line.overdue, days=days))

@@ -38,36 +38,37 @@ SUPERVISED = "EXISTS (SELECT 1 FROM supervision s WHERE s.hazard_id = hazard.id 
 HOUSING = "(district_department = '区房管局' OR unit_id = (SELECT id FROM unit WHERE name = '区房管局'))"
 FIRE_BRIGADE = "(district_department = '朝阳消防支队' OR unit_id = (SELECT id FROM unit WHERE name = '朝阳消防支队'))"
 NOV_REGISTERED = "(registered_at >= :reg_from AND registered_at < :reg_to)"
+SHOWN = "state <> 'rejected'"  # without a state word or a text rejected hazards are left out, as /status does
 URGENCY = (f"CASE WHEN {OVERDUE} THEN 0 ELSE 1 END, CASE WHEN state IN ('closed', 'rejected') THEN 1 ELSE 0 END, "
            "CASE WHEN level = '重大隐患' THEN 0 ELSE 1 END, created_at, id")
 
 # typed words → the same selection in plain SQL, written independently of bot.services.hazard_filter
 CASES: list[tuple[str, str]] = [
-    ("超期", OVERDUE),
-    ("重大", "level = '重大隐患'"),
-    ("general", "level = '一般隐患'"),
-    ("建外街道", "township_code = '110105001'"),
-    ("房管局", HOUSING),
-    ("重点消防", "category = '重点消防'"),
-    ("消防", FIRE_BRIGADE),  # a department's alias, as /status 消防; the text is 文字:消防
-    ("老旧小区", "category = '重点消防' AND subtype = '老旧小区'"),
-    ("类型:交通领域/其他", "category = '交通领域' AND subtype = '其他'"),
-    ("举报", "source = '举报'"),
-    ("来源:其他", "source = '其他'"),
+    ("超期", f"{OVERDUE} AND {SHOWN}"),
+    ("重大", f"level = '重大隐患' AND {SHOWN}"),
+    ("general", f"level = '一般隐患' AND {SHOWN}"),
+    ("建外街道", f"township_code = '110105001' AND {SHOWN}"),
+    ("房管局", f"{HOUSING} AND {SHOWN}"),
+    ("重点消防", f"category = '重点消防' AND {SHOWN}"),
+    ("消防", f"{FIRE_BRIGADE} AND {SHOWN}"),  # a department's alias, as /status 消防; the text is 文字:消防
+    ("老旧小区", f"category = '重点消防' AND subtype = '老旧小区' AND {SHOWN}"),
+    ("类型:交通领域/其他", f"category = '交通领域' AND subtype = '其他' AND {SHOWN}"),
+    ("举报", f"source = '举报' AND {SHOWN}"),
+    ("来源:其他", f"source = '其他' AND {SHOWN}"),
     ("已销账", "state = 'closed'"),
     ("未销账", f"state IN {OPEN_STATES}"),
     ("pending-review", "state = 'pending_review'"),
-    ("督办", SUPERVISED),
-    ("2026-11-01..2026-11-30", "deadline >= '2026-11-01' AND deadline <= '2026-11-30'"),
-    ("上账 2026-11", NOV_REGISTERED),
-    ("幸福里", "(site_name LIKE '%幸福里%' OR address LIKE '%幸福里%')"),
+    ("督办", f"{SUPERVISED} AND {SHOWN}"),
+    ("2026-11-01..2026-11-30", f"deadline >= '2026-11-01' AND deadline <= '2026-11-30' AND {SHOWN}"),
+    ("上账 2026-11", f"{NOV_REGISTERED} AND {SHOWN}"),
+    ("幸福里", "(site_name LIKE '%幸福里%' OR address LIKE '%幸福里%')"),  # a text finds every state
     ("超期 重大 重点消防 建外街道",
-     f"{OVERDUE} AND level = '重大隐患' AND category = '重点消防' AND township_code = '110105001'"),
+     f"{OVERDUE} AND level = '重大隐患' AND category = '重点消防' AND township_code = '110105001' AND {SHOWN}"),
     ("overdue major fire-safety 建外",
-     f"{OVERDUE} AND level = '重大隐患' AND category = '重点消防' AND township_code = '110105001'"),
+     f"{OVERDUE} AND level = '重大隐患' AND category = '重点消防' AND township_code = '110105001' AND {SHOWN}"),
     ("督办 一般 检查 期限:2026-10-01.. 朝外",
      f"{SUPERVISED} AND level = '一般隐患' AND source = '检查' AND deadline >= '2026-10-01'"
-     " AND township_code = '110105002'"),
+     f" AND township_code = '110105002' AND {SHOWN}"),
     ("上账:2026-11 房管局 未销账", f"{NOV_REGISTERED} AND {HOUSING} AND state IN {OPEN_STATES}"),
 ]
 _NUMBER = re.compile(r"^\d+\. (\S+) ", re.MULTILINE)
@@ -223,7 +224,7 @@ async def test_the_export_holds_the_filtered_ledger_rows(h: Harness, monkeypatch
     await chat.say(f"/find {words}")
     sent = await chat.press("导出")
     doc = next(m for m in sent if isinstance(m, SendDocument))
-    want = await expected(h, "township_code = '110105001'")
+    want = await expected(h, f"township_code = '110105001' AND {SHOWN}")
     on_ledger = await expected(h, "township_code = '110105001' AND ledger_number IS NOT NULL")
     assert 0 < len(on_ledger) < len(want)  # the generated data has hazards both on and off the ledger here
     assert f"共 {len(on_ledger)} 行" in (doc.caption or "") and f"其中 {len(want) - len(on_ledger)} 项" in (doc.caption or "")
@@ -259,7 +260,7 @@ async def test_unknown_words_are_told_in_the_users_language(h: Harness) -> None:
 
 async def test_a_district_leader_and_the_office_find_across_the_district(h: Harness) -> None:
     want = await expected(h, "(site_name LIKE '%幸福里%' OR address LIKE '%幸福里%')")
-    in_jianwai = await expected(h, "township_code = '110105001'")
+    in_jianwai = await expected(h, f"township_code = '110105001' AND {SHOWN}")
     for role in ("leader", "office"):
         chat = await h.bind(next(_users), role, "区安委会办公室", "刘领导")
         await chat.say("/find 幸福里")
@@ -268,3 +269,71 @@ async def test_a_district_leader_and_the_office_find_across_the_district(h: Harn
         assert total_of(chat.last_text()) == len(in_jianwai), role
         await chat.press(1)
         assert in_jianwai[0] in chat.last_text(), role
+
+
+async def test_rejected_hazards_are_left_out_and_counted_apart_unless_a_state_word_asks(h: Harness) -> None:
+    chat = await office(h)
+    shown = await expected(h, f"township_code = '110105001' AND {SHOWN}")
+    rejected = await expected(h, "township_code = '110105001' AND state = 'rejected'")
+    assert rejected and shown  # the generated district has rejected hazards in 建外街道
+    await chat.say("/find 建外")
+    said = chat.last_text()
+    assert total_of(said) == len(shown), said.splitlines()[0]
+    assert f"另有 {len(rejected)} 项已驳回的隐患符合条件，与 /status 一样不计入；加上“已驳回”一词可查看。" in said, said
+    await chat.say("/find 建外 已驳回")
+    said = chat.last_text()
+    assert total_of(said) == len(rejected) and "另有" not in said and _NUMBER.findall(said) == rejected[:10], said
+    await chat.say("/find 建外 未销账")  # another state word: nothing left out, nothing said
+    assert "已驳回的隐患" not in chat.last_text()
+    await chat.say("/find")  # the filter card counts as the result does
+    await chat.press("＋ 街乡/部门")
+    await chat.press("街乡")
+    await chat.press("建外街道")
+    card = chat.last_text()
+    assert f"当前符合：{len(shown)} 项" in card and f"另有 {len(rejected)} 项已驳回" in card, card
+
+
+async def test_overdue_with_a_state_no_overdue_hazard_has_is_told_a_contradiction(h: Harness) -> None:
+    chat = await office(h)
+    await chat.say("/find 超期 已销账")
+    said = chat.last_text()
+    assert said.startswith("“超期”与“已销账”相互矛盾：超期指已挂账、过了整改期限仍未整改完成的隐患；"
+                           "“已销账”指已整改完成、经复查验收并销账，不会超期。请只保留其中一个词。"), said
+    assert "共找到" not in said
+    await chat.say("/find 超期 待复查 建外")
+    assert "“超期”与“已整改，待复查”相互矛盾" in chat.last_text() and "已报告整改完成、待复查" in chat.last_text()
+    await chat.say("/find 超期 未销账")  # open includes the registered ones: no contradiction
+    assert total_of(chat.last_text()) == len(await expected(h, OVERDUE))
+    await chat.say("/find 超期")  # built with buttons: the card says so beside its count of 0
+    await chat.press("筛选条件")
+    await chat.press("＋ 状态")
+    await chat.press("已销账")
+    card = chat.last_text()
+    assert "当前符合：0 项" in card and "“超期”与“已销账”相互矛盾" in card, card
+    english = h.chat((await office(h)).user.id, "Office", "en")
+    await english.say("/find overdue closed")
+    assert english.last_text().startswith("超期 (overdue) and “closed” contradict each other"), english.last_text()
+
+
+async def test_xlsx_exports_what_the_words_select_and_alone_the_whole_scope(h: Harness,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[Path] = []
+    remove = shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda path, ignore_errors=False: kept.append(Path(path)))
+    chat = await office(h)
+
+    async def exported(words: str) -> list[str]:
+        doc = next(m for m in await chat.say(f"/find {words}") if isinstance(m, SendDocument))
+        sheet = load_workbook(kept[-1] / doc.document.filename.replace("安全隐患台账-查询-", "find-")).worksheets[0]  # type: ignore[union-attr]
+        return sorted(r[0] for r in sheet.iter_rows(min_row=4, values_only=True) if r[0])
+
+    assert await exported("超期 建外街道 xlsx") == sorted(await expected(
+        h, f"{OVERDUE} AND township_code = '110105001' AND ledger_number IS NOT NULL"))
+    assert await exported("ＸＬＳＸ 已销账") == sorted(await expected(h, "state = 'closed'"))
+    assert await exported("xlsx") == sorted(await expected(h, "ledger_number IS NOT NULL"))  # as the card's button
+    await chat.say("/find 国贸 幸福里")  # two free words: that is what is said, not for a lone unknown word
+    assert chat.last_text().startswith("国贸、幸福里：只能有一个词作为自由文字"), chat.last_text()
+    await chat.say("/find overdeu")
+    assert chat.last_text().startswith("无法识别：overdeu。\n") and "只能有一个词" not in chat.last_text()
+    for path in kept:
+        remove(path, ignore_errors=True)

@@ -1,11 +1,21 @@
 """A fresh install reads right (issue 20): units that have not begun are 尚未开始, counted apart from late ones,
-and the one unit at work is first in the ranking, not hidden among dozens tied at nothing."""
+and the one unit at work is first in the ranking, not hidden among dozens tied at nothing; a unit past the
+fortnightly ledger update reads so in /rank in the words of /status."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
 from bot.domain import HazardState
+from bot.local_chat import LocalChat
+from storage.models import Unit
+from storage.models_reminders import WorkSubmission
 from tests.chat_helpers import actor_of
 from tests.conftest import Harness
+from tests.inbox_helpers import SHANGHAI, inbox_harness
 from tests.lifecycle_factories import hazard
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
@@ -49,3 +59,37 @@ async def test_places_in_the_ranking_are_given_among_the_units_that_began(harnes
     placed = [r for r in table if not r.line.not_started]
     assert [r.line.unit_name for r in placed] == [HOME] and placed[0].rank_rectification == 1
     assert {r.rank_rectification for r in table if r.line.not_started} == {2}  # after every unit that began
+
+
+async def _ranking(office: LocalChat) -> list[str]:
+    """Every line of /rank, page after page."""
+    await office.say("/rank")
+    lines = office.last_text().splitlines()[1:]
+    while any(b.text == "下一页 ▶" for b in office.buttons()):
+        await office.press("下一页 ▶")
+        lines += office.last_text().splitlines()[1:]
+    return lines
+
+
+async def test_the_ranking_says_a_unit_missed_the_fortnightly_update_as_the_status_does(database_url: str,
+                                                                                         tmp_path: Path) -> None:
+    async with inbox_harness(database_url, tmp_path, datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)) as (h, moving):
+        inspector = await h.bind(731, "inspector", HOME, "李检查")
+        office = await h.bind(732, "office", OFFICE, "张办公室")
+        await hazard(h.core.uow, await actor_of(h, inspector))  # 建外街道's ledger changes once
+        async with h.core.uow() as u:  # 朝外街道 reports but never records anything
+            chaowai = (await u.session.exec(select(Unit.id).where(Unit.name == "朝外街道"))).one()
+            u.session.add(WorkSubmission(unit_id=chaowai, kind="work_info", period="2026-02", text="二月工作信息",
+                                         submitted_at=moving.at))
+            await u.commit()
+        [home] = [r.line for r in await h.core.services.reports.rankings(await actor_of(h, office))
+                  if r.line.unit_name == HOME]
+        assert home.last_update is not None
+        moving.at = home.last_update + timedelta(days=20)  # the ledger is updated fortnightly (方案 五(一))
+        await office.say("/status")
+        late = next(line for line in office.last_text().splitlines() if line.startswith("超过15天未更新台账的单位"))
+        assert late.startswith("超过15天未更新台账的单位：2 个") and HOME in late and "朝外街道" in late, late
+        ranking = await _ranking(office)
+        assert any(line.startswith("1. 建外街道") and line.endswith(" · 20天（超过15天未更新）") for line in ranking), ranking
+        assert any("朝外街道" in line and line.endswith(" · 从未更新（超过15天未更新）") for line in ranking), ranking
+        assert not any(line.endswith(" · —") for line in ranking), ranking

@@ -7,7 +7,15 @@ from datetime import date
 
 import pytest
 
-from bot.services.hazard_filter import Filter, FilterWordsUnknown, parse, parse_range, words_of
+from bot.services.hazard_filter import (
+    Filter,
+    FilterContradicts,
+    FilterWordsUnknown,
+    export_asked,
+    parse,
+    parse_range,
+    words_of,
+)
 
 
 @pytest.mark.parametrize(("words", "want"), [
@@ -38,7 +46,7 @@ def test_typed_words_replace_only_their_criterion_of_the_filter_they_add_to() ->
 
 @pytest.mark.parametrize(("words", "params"), [
     ("超期 overdeu", {"words": ["overdeu"]}),
-    ("幸福 里", {"words": ["幸福", "里"]}),
+    ("幸福 里", {"words": ["幸福", "里"], "free": True}),  # two free words, said as such
     ("其他", {"words": ["其他"]}),
     ("状态:开着", {"words": ["状态:开着"]}),
     ("上账", {"words": ["上账"]}),
@@ -73,3 +81,18 @@ def test_anything_but_one_range_typed_after_its_button_is_refused_as_a_date_rang
     with pytest.raises(FilterWordsUnknown) as caught:
         parse_range("deadline", typed, Filter())
     assert caught.value.params["dates"] == typed
+
+
+@pytest.mark.parametrize("words", ["超期 已销账", "overdue closed", "超期 待复查", "超期 待审核", "逾期 驳回", "超期 待销账"])
+def test_overdue_with_a_state_no_overdue_hazard_has_is_refused_naming_the_state(words: str) -> None:
+    with pytest.raises(FilterContradicts) as caught:
+        parse(words)
+    assert caught.value.params["state"] == parse(words.split()[1]).state
+
+
+@pytest.mark.parametrize(("typed", "words", "asked"), [
+    ("xlsx", "", True), ("超期 建外 XLSX", "超期 建外", True), ("导出，已销账", "已销账", True),
+    ("超期 建外", "超期 建外", False), ("文字:xlsx", "文字:xlsx", False),
+])
+def test_the_export_word_is_taken_out_of_the_filter_words(typed: str, words: str, asked: bool) -> None:
+    assert export_asked(typed) == (words, asked)

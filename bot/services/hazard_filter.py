@@ -15,9 +15,12 @@ Typed words (each criterion once; ``key:value`` names the criterion when a word 
 - a date range ``YYYY-MM-DD..YYYY-MM-DD`` (either end may be left out), a day ``YYYY-MM-DD`` or a month
   ``YYYY-MM``: the rectification deadline, or after ``上账``/``registered`` (also ``上账:2026-11``) the
   registration date (上账时间, Asia/Shanghai dates, both ends included);
-- text: one other word (ledger or draft number, or part of the site name or address), or ``文字:…``/``text:…``.
+- text: one other word (ledger or draft number, or part of the site name or address), or ``文字:…``/``text:…``;
+- ``xlsx`` (``导出``, ``excel``): not a criterion but the answer's form, the 附件2 file (``export_asked``).
 
-Anything else raises ``FilterWordsUnknown`` naming the words, so the question can be asked again.
+Without a state word or a text rejected hazards (已驳回) are left out, as /status leaves them out. Anything else raises
+``FilterWordsUnknown`` naming the words, and ``超期`` with a state no overdue hazard has (``超期 已销账``) raises
+``FilterContradicts``, so the question can be asked again.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ class FilterWordsUnknown(DomainError, code="filter_words_unknown"):
     or a date range that is empty or not a date (``dates``)."""
 
 
+class FilterContradicts(DomainError, code="filter_contradicts"):
+    """Typed words that no hazard can meet together: 超期 with a ``state`` other than 已挂账 (an overdue hazard is
+    registered and not yet reported rectified: ``hazard_query.is_overdue``), e.g. ``超期 已销账``."""
+
+
 class FilterGone(DomainError, code="find_filter_gone"):
     """A button names a filter that is no longer kept (an old message; the conversation state was reset)."""
 
@@ -93,6 +101,23 @@ class Filter:
     def is_empty(self) -> bool:
         """True when no condition is set (the filter matches every hazard in scope)."""
         return self == Filter()
+
+    def contradiction(self) -> str | None:
+        """The state that contradicts 超期 in this filter (``FilterContradicts``), ``None`` when none does."""
+        if self.overdue and self.state not in (None, OPEN, HazardState.REGISTERED.value):
+            return self.state
+        return None
+
+    @property
+    def leaves_out_rejected(self) -> bool:
+        """Rejected hazards (已驳回: never on the ledger) are left out of a count of many, as /status leaves them
+        out of its numbers, unless a state word asks for them; a text (a number, site or address) looks for one
+        hazard and finds it whatever its state (a rejected one is corrected and resubmitted from its card)."""
+        return self.state is None and self.text is None
+
+    def rejected_left_out(self) -> Filter:
+        """The filter of the rejected hazards this one leaves out (``leaves_out_rejected``)."""
+        return replace(self, state=HazardState.REJECTED.value)
 
     def without(self, criterion: str) -> Filter:
         """This filter with one criterion (a ``CRITERIA`` key) removed."""
@@ -274,6 +299,18 @@ def tokens(text: str) -> list[str]:
     return [w for w in re.split(r"[\s,，、;；]+", text.strip()) if w]
 
 
+EXPORT_WORDS = ("xlsx", "excel", "导出", "export")  # /find … xlsx: the result as the 附件2 file, not a page
+
+
+def export_asked(text: str) -> tuple[str, bool]:
+    """``text`` without its export words (``EXPORT_WORDS``, typed in any width or case, as ``/status xlsx``), and
+    whether there was one: ``/find 超期 建外 xlsx`` exports what ``/find 超期 建外`` lists; ``/find xlsx`` alone
+    every hazard in scope, as the filter card's export button with no criterion."""
+    words = tokens(text)
+    kept = [w for w in words if name_key(w) not in EXPORT_WORDS]
+    return " ".join(kept), len(kept) < len(words)
+
+
 def parse(text: str, base: Filter | None = None) -> Filter:
     """The filter the words of ``text`` describe, added to ``base`` (a typed word replaces what ``base`` had
     for its criterion). Raises ``FilterWordsUnknown`` (``words``: the words not understood, ``twice``: a
@@ -316,11 +353,16 @@ def parse(text: str, base: Filter | None = None) -> Filter:
             unknown.append(raw)
     if date_prefix is not None:
         unknown.append(date_prefix)
-    if unknown or len(leftovers) > 1:
-        raise FilterWordsUnknown(words=unknown + (leftovers if len(leftovers) > 1 else []), twice="", dates="")
+    if unknown:
+        raise FilterWordsUnknown(words=unknown, twice="", dates="")
+    if len(leftovers) > 1:
+        raise FilterWordsUnknown(words=leftovers, free=True, twice="", dates="")
     if leftovers:
         put("text", text=leftovers[0][:TEXT_LIMIT])
-    return replace(base or Filter(), **values)
+    found = replace(base or Filter(), **values)
+    if clash := found.contradiction():
+        raise FilterContradicts(state=clash)
+    return found
 
 
 def parse_range(criterion: str, text: str, base: Filter) -> Filter:
@@ -465,6 +507,8 @@ def clauses(f: Filter, today: date, tz: ZoneInfo) -> list[ColumnElement[bool]]:
         out.append(open_clause())
     elif f.state:
         out.append(col(Hazard.state) == f.state)
+    if f.leaves_out_rejected:
+        out.append(col(Hazard.state) != HazardState.REJECTED.value)
     if f.source:
         out.append(col(Hazard.source) == f.source)
     if f.overdue:

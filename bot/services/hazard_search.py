@@ -68,3 +68,14 @@ class SearchService:
                                                                       where=(scope, chosen)),
                                            path, filled_by=grant.unit_name if grant else "")
         return FoundExport(path, f"安全隐患台账-查询-{today:%Y%m%d}.xlsx", rows, found)
+
+    async def rejected_apart(self, actor: Actor, f: Filter) -> int:
+        """How many rejected hazards (已驳回) in ``actor``'s scope ``f`` would select but leaves out
+        (``Filter.leaves_out_rejected``, as /status leaves them out); 0 when ``f`` asks for a state or a text.
+        Raises ``NotBound``."""
+        if not f.leaves_out_rejected:
+            return 0
+        scope, asked = self._conditions(actor, f.rejected_left_out())
+        async with self._uow() as u:
+            return int((await u.session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Hazard).where(scope, asked))).one()[0])  # type: ignore[arg-type]

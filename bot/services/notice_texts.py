@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from bot import labels
-from reminders.texts import _
+from reminders.texts import _, day_words
 
 SITE_LIMIT = 200
 NAME_LIMIT = 64
@@ -58,8 +58,8 @@ def hazard_step(site: str, number: str, action: str, by: str, state: str, note: 
 
 
 def day(value: date) -> str:
-    """A date as the recipient reads it (2026年4月30日 / 2026-04-30)."""
-    return _("{year}-{month:02d}-{day:02d}").format(year=value.year, month=value.month, day=value.day)
+    """A date as the recipient reads it (2026年4月30日 / 2026-04-30), as the reminders write it."""
+    return day_words(value)
 
 
 def step_notice(purpose: str, facts: dict[str, Any]) -> str:

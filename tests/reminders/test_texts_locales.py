@@ -21,6 +21,10 @@ class _Line:
     days_since_update: int | None
     not_started: bool = False
 
+    @property
+    def late_update(self) -> bool:  # as ``summary.UnitLine.late_update``: past the fortnightly update, or never
+        return not self.not_started and (self.days_since_update is None or self.days_since_update > 15)
+
 
 @dataclass(frozen=True)
 class _Rate:
@@ -35,7 +39,7 @@ class _Ranked:
 
 
 RANKING = [_Ranked(1, _Line("建外街道", _Rate(), 2, 3)), _Ranked(2, _Line("朝外街道", _Rate(), 0, None)),
-           _Ranked(3, _Line("呼家楼街道", _Rate(), 0, None, not_started=True))]
+           _Ranked(3, _Line("呼家楼街道", _Rate(), 0, None, not_started=True)), _Ranked(4, _Line("三里屯街道", _Rate(), 1, 16))]
 CASES = [
     texts.text(texts.ledger_stale, "建外街道", D, 16, False),
     texts.text(texts.ledger_stale, "建外街道", D, 22, True),
@@ -56,7 +60,7 @@ CASES = [
     *(texts.button(k) for k in ("ledger", "hazard", "supervise", "info", "summary", "plan", "lookback",
                                 "lookback_report", "contacts", "rank")),
 ]
-NAMES = ("建外街道", "朝外街道", "呼家楼街道", "张XX出租房", "王联系")
+NAMES = ("建外街道", "朝外街道", "呼家楼街道", "三里屯街道", "张XX出租房", "王联系")
 
 
 @pytest.mark.parametrize("words", CASES, ids=lambda t: f"{t.words.__name__}{t.args[-1]!r}"[:40])
@@ -75,7 +79,7 @@ def test_the_chinese_keeps_the_wording_units_know() -> None:
         "【工作信息提醒】建外街道尚未报送2019年3月的工作信息或典型案例。按照行动方案五（二），每月至少报送一篇。"
         "请在本月最后一个工作日前点击下方按钮报送（文字、照片或文件均可）。")
     assert texts.text(texts.weekly_ranking, RANKING, D, D).render("zh").splitlines()[1:] == [
-        "1. 建外街道 75.0% · 超期2项 · 3天", "2. 朝外街道 75.0% · 超期0项 · 从未更新",
-        "—. 呼家楼街道 75.0% · 超期0项 · 尚未开始"]
+        "1. 建外街道 75.0% · 超期2项 · 3天", "2. 朝外街道 75.0% · 超期0项 · 从未更新（超过15天未更新）",
+        "—. 呼家楼街道 75.0% · 超期0项 · 尚未开始", "4. 三里屯街道 75.0% · 超期1项 · 16天（超过15天未更新）"]
     assert texts.text(texts.deadline_soon, "张XX出租房", "1", D, 3).render("en").startswith(
         "[Rectification deadline] The rectification deadline of hazard “张XX出租房” (ledger number 1) falls in 3 days (2019-03-20).")
