@@ -25,6 +25,7 @@ from bot.forms.actions import StoredDocument, StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService
+from bot.services.extension_state import lapse_pending
 from bot.services.hazard_query import roles_on
 from bot.services.lifecycle import (
     LEVELS,
@@ -377,7 +378,9 @@ class LifecycleService:
         session: AsyncSession | None = None,
     ) -> Outcome:
         """The unit reports the rectification done and accepted (整改 + 验收): registered → rectified.
-        ``plan`` completes the five implementations; evidence is acceptance photos and/or a document.
+        ``plan`` completes the five implementations; evidence is acceptance photos and/or a document. A deadline
+        extension request still waiting is moot now: closed as lapsed in the same transaction
+        (``extension_state.lapse_pending``), named in the event's data (``extension_lapsed``).
         Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. Those who may re-inspect are told
         (``STEP_NOTICES``)."""
         if not photo_ids and document is None:
@@ -393,9 +396,13 @@ class LifecycleService:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)
             mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
             await t.attach_photos(actor, hazard, photo_ids, PhotoStage.ACCEPTANCE)
+            # the time a waiting extension request asked for is no longer needed: it closes with this report
+            lapsed = await lapse_pending(t.session, hazard_id, actor.user_id, t.now)
+            moot = {"extension_lapsed": {"extension_id": lapsed.id, "requested": lapsed.new_deadline.isoformat()}
+                    } if lapsed is not None else {}
             event = await t.move(
                 actor, hazard, Action.REPORT_RECTIFICATION, target, note=note, photo_ids=photo_ids,
-                changes=mirror, data={**_plan_data(merged), "document": document.name if document else None},
+                changes=mirror, data={**_plan_data(merged), "document": document.name if document else None, **moot},
             )
             record = Rectification(
                 hazard_id=hazard_id,
