@@ -73,6 +73,12 @@ def _lifecycle(exc: DomainError) -> str | None:
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
                                                             action=action_name(str(exc.params.get("action"))))
+    if exc.code == "level_unchanged":  # a confirmation, or a card, older than the change another made
+        by = p.get("by")
+        if by:
+            return _("This hazard is already a {level} ({name} changed it); this tap changed nothing.").format(
+                level=p.get("value", ""), name=by)
+        return _("This hazard is already a {level}; this tap changed nothing.").format(level=p.get("value", ""))
     if exc.code == "extension_decided":
         if exc.params.get("status") == LAPSED:
             return _("This request is closed: {name} reported the rectification, so no extension is needed.").format(
