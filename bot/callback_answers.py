@@ -27,6 +27,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
+from typing_extensions import override
 
 from bot.update_middleware import NextHandler
 
@@ -78,6 +79,7 @@ class AnswerOnce(BaseMiddleware):
     (``finish_press``). A handler's exception goes on to aiogram's error middleware, which sits outside every
     other: the press stays tracked for ``handlers.errors``, which answers it and then calls ``finish_press``."""
 
+    @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
         query = event.callback_query if isinstance(event, Update) else None
         _press.set(_Press(query.id) if query is not None else None)  # an update's own: never the last one's
@@ -108,6 +110,7 @@ class HoldPlainAnswers(BaseRequestMiddleware):
     the press was already answered (Telegram would refuse it: skipped, logged, reported as given). Outside a
     tracked press every call passes through."""
 
+    @override
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         press = _press.get()
