@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from bot.domain import HazardState
 from bot.local_chat import LocalChat
-from storage.models import HazardEvent, Membership
+from storage.models import Hazard, HazardEvent, Membership
 from tests.chat_helpers import actor_of, bind_cast, hazard_row, open_first
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
@@ -96,4 +96,22 @@ async def test_a_confirmation_after_the_role_was_taken_away_is_refused(harness: 
     sent = await office.press_button(confirm)
     [alert] = _alerts(sent)
     assert "尚未绑定单位" in alert, alert  # no role left: the tap is refused, however the card looked
+    assert (await hazard_row(h, hid)).level == GENERAL and await _level_events(h, hid) == []
+
+
+async def test_a_confirmation_on_a_hazard_closed_since_is_refused(harness: Harness) -> None:
+    h = harness
+    inspector, office = await bind_cast(h, {9501: "李检查", 9504: "张办公室"})
+    hid = await _card_of_registered(h, inspector, office)
+    await office.press(RAISE)
+    confirm = office.latest_button(CONFIRM)
+    async with h.core.uow() as u:  # meanwhile the hazard left the states a level may change in
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        row.state = HazardState.CLOSED.value
+        u.session.add(row)
+        await u.commit()
+    sent = await office.press_button(confirm)
+    [alert] = _alerts(sent)
+    assert "已销账" in alert or "销账" in alert, alert
     assert (await hazard_row(h, hid)).level == GENERAL and await _level_events(h, hid) == []
