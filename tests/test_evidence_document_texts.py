@@ -12,7 +12,7 @@ from aiogram.types import User
 from bot.local_chat import LocalChat
 from tests.conftest import Harness
 from tests.inbox_helpers import make_pdf
-from tests.test_acceptance_document_chat import _at_the_evidence_question
+from tests.rectify_chat import inspector_at_the_evidence_question
 
 PHOTO = Path("tests/data/photos/landscape_1.jpg")
 
@@ -23,7 +23,7 @@ def _in_english(chat: LocalChat) -> None:
 
 
 async def test_a_photo_and_a_document_are_named_as_such_when_kept_and_when_done(harness: Harness) -> None:
-    chat, _hid = await _at_the_evidence_question(harness, 76001)
+    chat, _hid = await inspector_at_the_evidence_question(harness, 76001)
     await chat.photo(PHOTO)
     [kept] = chat.texts(await chat.file(make_pdf(), "验收单.pdf", "application/pdf"))
     assert "当前：1 张照片 + 📄 验收单.pdf" in kept, kept
@@ -34,7 +34,7 @@ async def test_a_photo_and_a_document_are_named_as_such_when_kept_and_when_done(
 
 
 async def test_an_album_of_documents_is_announced_as_a_file_not_as_photos(harness: Harness) -> None:
-    chat, _hid = await _at_the_evidence_question(harness, 76002)
+    chat, _hid = await inspector_at_the_evidence_question(harness, 76002)
     [first] = chat.texts(await chat.file(make_pdf("1"), "一.pdf", "application/pdf", media_group_id="docs-1"))
     assert "已收到并保存文件 一.pdf" in first and "相册" not in first and "照片发送完毕" not in first, first
     assert "当前：📄 一.pdf" in first, first
@@ -45,7 +45,7 @@ async def test_an_album_of_documents_is_announced_as_a_file_not_as_photos(harnes
 
 
 async def test_a_document_of_an_album_arriving_after_done_is_named(harness: Harness) -> None:
-    chat, _hid = await _at_the_evidence_question(harness, 76003)
+    chat, _hid = await inspector_at_the_evidence_question(harness, 76003)
     await chat.photo(PHOTO)
     await chat.press("完成")
     [late] = chat.texts(await chat.file(make_pdf(), "晚到.pdf", "application/pdf", media_group_id="docs-2"))
@@ -53,7 +53,7 @@ async def test_a_document_of_an_album_arriving_after_done_is_named(harness: Harn
 
 
 async def test_the_same_texts_speak_of_documents_in_english(harness: Harness) -> None:
-    chat, _hid = await _at_the_evidence_question(harness, 76004)
+    chat, _hid = await inspector_at_the_evidence_question(harness, 76004)
     _in_english(chat)
     await chat.photo(PHOTO)
     [kept] = chat.texts(await chat.file(make_pdf("1"), "report.pdf", "application/pdf", media_group_id="docs-3"))

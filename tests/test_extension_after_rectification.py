@@ -15,8 +15,9 @@ from sqlmodel import col, select
 from bot.local_chat import LocalChat
 from storage.models import HazardEvent
 from storage.models_deadlines import DeadlineExtension
-from tests.chat_helpers import SUBMIT, actor_of, bind_cast, hazard_row, last_text, open_first
+from tests.chat_helpers import SUBMIT, actor_of, bind_cast, hazard_row, last_text
 from tests.conftest import Harness
+from tests.rectify_chat import to_the_evidence_question
 from tests.test_deadlines import _card, _requested
 
 PHOTO = Path("tests/data/photos/landscape_1.jpg")
@@ -25,10 +26,7 @@ WAITING = "待区安委会办公室审批"
 
 async def _report_rectification(chat: LocalChat) -> None:
     """The unit reports the (only) registered hazard rectified: plan answers kept, one acceptance photo."""
-    await open_first(chat, "/rectify")
-    await chat.press("报告整改")
-    while "验收材料" not in chat.last_text():
-        await chat.press(1)  # keep each answer of the five implementations
+    await to_the_evidence_question(chat)
     await chat.photo(PHOTO)
     await chat.press("完成")
     await chat.press(SUBMIT)
