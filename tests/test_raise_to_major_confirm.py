@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from bot.domain import HazardState
-from bot.local_chat import LocalChat
+from bot.local_chat import Button, LocalChat
 from storage.models import Hazard, HazardEvent, Membership
 from tests.chat_helpers import actor_of, bind_cast, hazard_row, open_first
 from tests.conftest import Harness
@@ -83,12 +83,18 @@ async def test_a_confirmation_overtaken_by_another_officer_says_so_and_changes_n
     assert await _level_events(h, hid) == [MAJOR]
 
 
-async def test_a_confirmation_after_the_role_was_taken_away_is_refused(harness: Harness) -> None:
-    h = harness
-    inspector, office = await bind_cast(h, {9401: "李检查", 9404: "张办公室"})
+async def _confirmation_on_screen(h: Harness, first_id: int) -> tuple[LocalChat, int, Button]:
+    """An officer (user ``first_id + 3``) who pressed 升级为重大隐患 on a registered hazard's card: the officer's
+    chat, the hazard, and the 确认升级 button not pressed yet."""
+    inspector, office = await bind_cast(h, {first_id: "李检查", first_id + 3: "张办公室"})
     hid = await _card_of_registered(h, inspector, office)
     await office.press(RAISE)
-    confirm = office.latest_button(CONFIRM)
+    return office, hid, office.latest_button(CONFIRM)
+
+
+async def test_a_confirmation_after_the_role_was_taken_away_is_refused(harness: Harness) -> None:
+    h = harness
+    office, hid, confirm = await _confirmation_on_screen(h, 9401)
     uid = (await actor_of(h, office)).user_id
     async with h.core.uow() as u:  # the office role taken away while the confirmation is on screen
         await u.session.exec(delete(Membership).where(col(Membership.user_id) == uid))  # type: ignore[call-overload]
@@ -101,10 +107,7 @@ async def test_a_confirmation_after_the_role_was_taken_away_is_refused(harness: 
 
 async def test_a_confirmation_on_a_hazard_closed_since_is_refused(harness: Harness) -> None:
     h = harness
-    inspector, office = await bind_cast(h, {9501: "李检查", 9504: "张办公室"})
-    hid = await _card_of_registered(h, inspector, office)
-    await office.press(RAISE)
-    confirm = office.latest_button(CONFIRM)
+    office, hid, confirm = await _confirmation_on_screen(h, 9501)
     async with h.core.uow() as u:  # meanwhile the hazard left the states a level may change in
         row = await u.session.get(Hazard, hid)
         assert row is not None
