@@ -76,3 +76,18 @@ async def test_the_office_can_no_longer_approve_or_refuse_a_request_the_report_c
     sent = await office.press_button(office.latest_button("审批延期申请"))  # the notice's button, pressed again
     [shown] = [m for m in sent if isinstance(m, SendMessage)]
     assert "未经审批即已关闭：单位已报告整改完成" in shown.text and shown.reply_markup is None, shown
+
+
+async def test_a_request_decided_before_the_report_keeps_its_decision(harness: Harness) -> None:
+    h = harness
+    inspector, office = await bind_cast(h, {396: "李检查", 397: "张办公室"})
+    hid = await _requested(h, inspector)
+    await office.press("审批延期申请")
+    await office.press("✅ 批准延期")
+    await _report_rectification(inspector)
+    assert [e.status for e in await _requests(h, hid)] == ["approved"]
+    assert (await hazard_row(h, hid)).deadline == date(2018, 11, 30)
+    async with h.core.uow() as u:
+        [event] = (await u.session.exec(select(HazardEvent).where(
+            HazardEvent.hazard_id == hid, HazardEvent.action == "report_rectification"))).all()
+    assert "extension_lapsed" not in event.data
