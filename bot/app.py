@@ -35,9 +35,10 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")), proxy=settings.proxy
         )
-    from bot.callback_answers import ForgiveLateAnswers
+    from bot.callback_answers import ForgiveLateAnswers, HoldPlainAnswers
     from handlers.outgoing_limits import ClipOutgoing
 
+    session.middleware(HoldPlainAnswers())  # the outermost: a held answer goes through the others when sent
     session.middleware(ForgiveLateAnswers())
     session.middleware(ClipOutgoing())
     token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
@@ -69,8 +70,10 @@ def build_dispatcher(
     for guard in guards:
         dp.update.outer_middleware(guard)
     dp["i18n_catalog"] = install_middlewares(dp, core)
+    from bot.callback_answers import AnswerOnce
     from handlers.errors import RefusalScope
 
+    dp.update.outer_middleware(AnswerOnce())  # a press is answered once: a refusal's alert is not lost
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
     dp.include_router(build_root_router(later=later))
     from bot.inline_filters import inline_plain_filters

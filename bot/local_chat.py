@@ -95,12 +95,14 @@ class LocalChat:
             sent += await self.photo(path, media_group_id=group)
         return sent
 
-    async def file(self, path: Path | bytes, name: str, mime: str | None, size: int | None = None) -> list[TelegramMethod[Any]]:
-        """Send a document ``name`` of type ``mime`` (``size`` in bytes, default the real size); returns the
-        bot's calls."""
+    async def file(self, path: Path | bytes, name: str, mime: str | None, size: int | None = None,
+                   media_group_id: str | None = None) -> list[TelegramMethod[Any]]:
+        """Send a file as a document (``size``: the size Telegram declares, else the real one); ``media_group_id``:
+        one of an album of documents."""
         data = path.read_bytes() if isinstance(path, Path) else path
         file_id, unique_id, real_size = self.session.register_file(data)
-        return await self._feed(self.factory.document(self.user, file_id, unique_id, size or real_size, name, mime))
+        return await self._feed(self.factory.document(self.user, file_id, unique_id, size or real_size, name, mime,
+                                                      media_group_id))
 
     async def press(self, label: str | int) -> list[TelegramMethod[Any]]:
         """Press a button of the latest keyboard: by number (1-based) or by (part of) its text."""

@@ -68,10 +68,11 @@ class UpdateFactory:
         ]
         return self.message(user, photo=sizes, media_group_id=media_group_id, caption=caption)
 
-    def document(self, user: User, file_id: str, unique_id: str, size: int, name: str, mime: str | None) -> Update:
-        """A document message: file ``name`` of type ``mime``, ``size`` bytes."""
+    def document(self, user: User, file_id: str, unique_id: str, size: int, name: str, mime: str | None,
+                 media_group_id: str | None = None) -> Update:
+        """A file sent as a document; ``media_group_id``: one of an album of documents."""
         doc = Document(file_id=file_id, file_unique_id=unique_id, file_name=name, mime_type=mime, file_size=size)
-        return self.message(user, document=doc)
+        return self.message(user, document=doc, media_group_id=media_group_id)
 
     def location(self, user: User, latitude: float, longitude: float, venue_address: str | None = None,
                  venue_title: str | None = None, live_period: int | None = None) -> Update:

@@ -18,12 +18,14 @@ from bot.services.actors import Actor
 from bot.services.deadlines import ExtensionView
 from bot.services.lifecycle import Action
 from handlers.callbacks import Num
+from handlers.error_texts import extension_status
 from handlers.form_view import send_prompt
 from handlers.hazard_callbacks import CODE_OF, HazardCb, VerifyCb
 from handlers.lifecycle_common import press
 from handlers.message_edits import drop_keyboard, message_of
 from handlers.reminders import ReminderCb
 from handlers.texts import q
+from storage.models_deadlines import LAPSED
 
 
 class ExtensionCb(CallbackData, prefix="e1"):
@@ -46,9 +48,10 @@ def extension_text(view: ExtensionView) -> str:
         _("Reason: {reason}").format(reason=q(view.reason)),
         _("Asked by: {name}").format(name=q(view.requested_by)),
     ]
-    if view.status != "pending":
-        lines.append(_("Already decided: {status}.").format(
-            status=_("extension approved") if view.status == "approved" else _("extension refused")))
+    if view.status == LAPSED:
+        lines.append(_("Closed without a decision: the rectification was reported, so no extension is needed."))
+    elif view.status != "pending":
+        lines.append(_("Already decided: {status}.").format(status=extension_status(view.status)))
     return "\n".join(lines)
 
 

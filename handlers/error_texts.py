@@ -19,6 +19,7 @@ from handlers.hazard_view import action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
 from handlers.sheet_texts import sheet_refusal
 from handlers.texts import q
+from storage.models_deadlines import APPROVED, LAPSED, REFUSED
 
 IMAGE_ERRORS = frozenset({
     "file_too_big", "image_too_large_pixels", "image_too_many_frames", "image_truncated", "not_an_image",
@@ -72,10 +73,18 @@ def _lifecycle(exc: DomainError) -> str | None:
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
                                                             action=action_name(str(exc.params.get("action"))))
+    if exc.code == "level_unchanged":  # a confirmation, or a card, older than the change another made
+        by = p.get("by")
+        if by:
+            return _("This hazard is already a {level} ({name} changed it); this tap changed nothing.").format(
+                level=p.get("value", ""), name=by)
+        return _("This hazard is already a {level}; this tap changed nothing.").format(level=p.get("value", ""))
     if exc.code == "extension_decided":
-        status = _("extension approved") if exc.params.get("status") == "approved" else _("extension refused")
-        return _("This request was already decided: {status} by {name}.").format(status=status,
-                                                                               name=p.get("by") or "?")
+        if exc.params.get("status") == LAPSED:
+            return _("This request is closed: {name} reported the rectification, so no extension is needed.").format(
+                name=p.get("by") or "?")
+        return _("This request was already decided: {status} by {name}.").format(
+            status=extension_status(str(exc.params.get("status"))), name=p.get("by") or "?")
     if exc.code == "five_implementations_missing":
         return _("The five implementations are not complete; missing: {fields}.").format(
             fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
@@ -215,3 +224,9 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         code = "unsupported_document"
     text = texts.get(code, _("That answer was not accepted."))
     return text.format(**p)
+
+
+def extension_status(status: str) -> str:
+    """A deadline extension request's ``status`` (``storage.models_deadlines``) in words."""
+    words = {APPROVED: _("extension approved"), REFUSED: _("extension refused")}
+    return words.get(status, status)

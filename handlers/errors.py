@@ -3,8 +3,10 @@
 - a refusal — a domain error (``bot.services.errors.DomainError``, any service's) or a rejected answer
   (``bot.forms.checks.Rejected``) — is told to the person in their language, from the one renderer
   (``handlers.error_texts``): a sent message gets a message, a pressed button an alert and a message (the
-  alert is gone once read; the message stays in the chat). A handler that must answer differently (ask its
-  question again, remove a reply keyboard) says so on ``OnRefusal`` before its service call;
+  alert is gone once read; the message stays in the chat). The alert is the press's one answer: a plain
+  ``query.answer()`` the handler gave before failing was held back for it (``bot.callback_answers``). A
+  handler that must answer differently (ask its question again, remove a reply keyboard) says so on
+  ``OnRefusal`` before its service call;
 - anything else is the last line of defence: logged with the update, a polite text, never a traceback.
   Answers already stored stay stored (the draft is in the database).
 
@@ -33,6 +35,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from typing_extensions import override
 
+from bot.callback_answers import finish_press, was_answered
 from bot.forms.checks import Rejected
 from bot.i18n import locale_for
 from bot.services.actors import Actor
@@ -107,8 +110,10 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
     with i18n_catalog.context(), i18n_catalog.use_locale(locale):
         special = on_refusal or OnRefusal()
         text = clip(error_text(error, bound=actor.is_bound if actor and special.explain_binding else True))
-        if query is not None:
-            try:  # the alert; refused when the handler had answered the press already (the message follows)
+        if query is not None and was_answered(query.id):  # answered with words already: the message tells it
+            log.info("event=refusal_alert_not_shown update_id=%s reason=answered", update.update_id)
+        elif query is not None:
+            try:  # the alert, in place of the plain answer the handler gave (held back: bot.callback_answers)
                 await bot.answer_callback_query(query.id, _alert(text), show_alert=True)
             except Exception:  # noqa: BLE001
                 log.info("event=refusal_alert_not_shown update_id=%s", update.update_id)
@@ -119,6 +124,7 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
                 await bot.send_message(message.chat.id, text, reply_markup=special.reply_markup)
         except Exception:  # noqa: BLE001  (best effort, as for any failure: the refusal is logged above)
             log.warning("event=refusal_not_told update_id=%s", update.update_id)
+    await finish_press(bot)
     return True
 
 
@@ -146,10 +152,11 @@ async def on_failure(event: ErrorEvent, bot: Bot, i18n_catalog: I18n) -> bool:
     except Exception:  # noqa: BLE001  (telling the user is best effort; the failure is logged above)
         log.warning("event=failure_not_told update_id=%s", update.update_id)  # a chat id is a Telegram id
     if update.callback_query:
-        try:  # stops the button's spinner; refused when the handler had answered it already
+        try:  # stops the button's spinner (skipped when the press was answered already: bot.callback_answers)
             await bot.answer_callback_query(update.callback_query.id)
         except Exception:  # noqa: BLE001
             log.info("event=failure_callback_not_answered update_id=%s", update.update_id)
+    await finish_press(bot)
     return True
 
 

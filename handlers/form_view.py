@@ -52,8 +52,11 @@ def _notice(prompt: Prompt) -> str:
         "document_replaced": _("Document {old} replaced by {name}. Send photos too if you have any, or press Done."),
         "album_receiving": _("Receiving the album… Press Done when all photos have arrived."),
         "photos_saved": _("{field}: {count} photo(s) saved."),
+        "document_saved": _("{field}: document {name} saved."),
+        "evidence_saved": _("{field}: {count} photo(s) and document {name} saved."),
         # said at the first late photo only: a count would already be behind when the rest arrive
         "album_late": _("Photos of the album that arrived late are added to {field}."),
+        "document_late": _("Document {name} arrived after Done and is added to {field}."),
         "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
         "door_number_needed": _("Only a pin so far: please type the address to the door number. If the place "
                                 "has no door number, press “Keep current” again to keep the pin alone."),

@@ -28,8 +28,10 @@ ACTION_CODES: dict[str, Action] = {
     "xr": Action.REQUEST_EXTENSION,
     "rt": Action.RETURN_CLOSURE,
 }
-# Level changes name the level they set, so that a second press cannot undo the first.
-LEVEL_CODES = {"lm": "重大隐患", "lg": "一般隐患"}
+# Level changes name the level they set, so that a second press cannot undo the first. Raising to 重大隐患 is
+# asked first: the card's "lm" puts 确认升级 ("lmy", which sets it) and 取消 ("lmn") on the same card.
+LEVEL_CODES = {"lmy": "重大隐患", "lg": "一般隐患"}
+ASK_RAISE, CONFIRM_RAISE, CANCEL_RAISE = "lm", "lmy", "lmn"
 CODE_OF: dict[Action, str] = {a: c for c, a in ACTION_CODES.items()}
 OPEN, HISTORY = "o", "h"
 # Printable documents: the case file (PDF) and the notices (Word).

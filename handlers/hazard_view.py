@@ -132,6 +132,10 @@ def history_text(case: HazardCase) -> str:
             line += " " + _("({count} photos)").format(count=len(step.photos))
         lines.append(line)
         lines.extend(change_lines("hazard", step.data.get("changes") or {}))
+        lapsed = step.data.get("extension_lapsed")
+        if isinstance(lapsed, dict):  # the request this report made moot (``LifecycleService.report_rectification``)
+            lines.append("   " + _("The extension request (to {date}) is closed: no longer needed.").format(
+                date=q(str(lapsed.get("requested", "")))))
     return clip("\n".join(lines))
 
 

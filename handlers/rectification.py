@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
 from bot.domain import HazardState
 from bot.services.actors import Actor
-from bot.services.lifecycle import Action
+from bot.services.lifecycle import MAJOR, Action
 from bot.services.lifecycle_forms import FAILED, NO_REBOUND, PASSED, REBOUND
 from handlers.forms import open_form
-from handlers.hazard_callbacks import CODE_OF, LEVEL_CODES, HazardCb
+from handlers.hazard_callbacks import ASK_RAISE, CANCEL_RAISE, CODE_OF, CONFIRM_RAISE, LEVEL_CODES, HazardCb
 from handlers.hazard_view import outcome_text
-from handlers.lifecycle_common import allowed_case, press
+from handlers.lifecycle_common import allowed_case, card_markup, press
 from handlers.list_pager import ListPager
-from handlers.message_edits import message_of
+from handlers.message_edits import drop_keyboard, message_of, show_keyboard
 from handlers.queue_view import page_keyboard, page_text
 
 #: the button → the action it is checked for, the form it opens and the answer the button already gave
@@ -69,9 +69,38 @@ async def ask(query: CallbackQuery, callback_data: HazardCb, actor: Actor, servi
 
 
 async def set_level(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
-    """Raise to 重大隐患 or lower to 一般隐患 (the button names the level it sets)."""
+    """Lower to 一般隐患, or raise to 重大隐患 once confirmed (the button names the level it sets); the service
+    checks the roles held and the hazard's state and level as they are at this press."""
     level = LEVEL_CODES[callback_data.a]
     await press(query, actor, services.lifecycle.set_level(actor, callback_data.id, level))
+
+
+def raise_confirmation(hazard_id: int) -> InlineKeyboardMarkup:
+    """确认升级 / 取消, in place of the card's buttons."""
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("Confirm raise"), callback_data=HazardCb(id=hazard_id, a=CONFIRM_RAISE).pack()),
+        InlineKeyboardButton(text=_("Cancel"), callback_data=HazardCb(id=hazard_id, a=CANCEL_RAISE).pack()),
+    ]])
+
+
+async def ask_raise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """升级为重大隐患 on a card: nothing changes yet. Offered only if the change could be made now (a refusal
+    raises on to ``handlers.errors``); the card's buttons become 确认升级 / 取消."""
+    await services.lifecycle.check_level(actor, callback_data.id, MAJOR)
+    ask = _("Raise this hazard to a major hazard? Press “Confirm raise” on the card, or “Cancel”.")
+    await query.answer(ask)
+    await show_keyboard(message_of(query), raise_confirmation(callback_data.id), ask)
+
+
+async def cancel_raise(query: CallbackQuery, callback_data: HazardCb, actor: Actor, services: Services) -> None:
+    """取消: the card's buttons as they are now for the person (none when it is out of their reach)."""
+    markup = await card_markup(services, actor, callback_data.id)
+    await query.answer(_("Not raised; nothing changed."))
+    message = message_of(query)
+    if markup is None:
+        await drop_keyboard(message)
+    else:
+        await show_keyboard(message, markup, _("Not raised; nothing changed."))
 
 
 def router() -> Router:
@@ -83,4 +112,6 @@ def router() -> Router:
     r.message.register(link, Command("link"))
     r.callback_query.register(ask, HazardCb.filter(F.a.in_(set(_ASKED))))
     r.callback_query.register(set_level, HazardCb.filter(F.a.in_(set(LEVEL_CODES))))
+    r.callback_query.register(ask_raise, HazardCb.filter(F.a == ASK_RAISE))
+    r.callback_query.register(cancel_raise, HazardCb.filter(F.a == CANCEL_RAISE))
     return r

@@ -1,6 +1,6 @@
 """The words of issue 15's steps: the card's lines read from the hazard's history (each supervision — level,
-since, requirement, deadline, person responsible, ended — and an extension request still waiting for the
-office), and the answer to whoever submitted one of their forms."""
+since, requirement, deadline, person responsible, ended), the extension request the service reads as still
+waiting for the office, and the answer to whoever submitted one of their forms."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from bot.forms.prompt import Submitted
 from bot.services.find import HazardCase, Step
 from handlers.message_limits import shorten
 from handlers.texts import q
-
-_DECISIONS = ("extend_deadline", "refuse_extension")
 
 
 def _day(step: Step, case: HazardCase) -> str:
@@ -41,18 +39,15 @@ def supervision_lines(case: HazardCase) -> list[str]:
 
 
 def pending_extension_line(case: HazardCase) -> str | None:
-    """"Extension to … requested, waiting for the office" while the last request is undecided."""
-    requests = [s for s in case.steps if s.action == "request_extension"]
-    if not requests:
-        return None
-    last = requests[-1]
-    if any(s.action in _DECISIONS and s.data.get("extension_id") == last.data.get("extension_id")
-           for s in case.steps):
-        return None
-    if any(s.action == "transfer" and s.at >= last.at for s in case.steps):  # closed by the transfer
+    """"Extension to … requested, waiting for the office" while the service reads a request as waiting
+    (``HazardCase.pending_extension``: not once decided, lapsed by the rectification report or closed by a
+    transfer)."""
+    waiting = case.pending_extension
+    if waiting is None:
         return None
     return _("⏳ Extension to {date} requested by {name}, waiting for the district safety office").format(
-        date=q(last.data.get("requested", "")), name=q(last.actor_name))
+        date=q(waiting.new_deadline.isoformat()), name=q(waiting.requested_by))
+
 
 def submitted_text(result: Submitted) -> str:
     """The answer to whoever submitted one of ``WORKFLOW_FORMS``."""

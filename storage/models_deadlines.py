@@ -16,11 +16,14 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime, utcnow
 
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+LAPSED = "lapsed"
+"""Closed undecided because it became moot: the unit reported the rectification it asked more time for."""
 
 
 class DeadlineExtension(SQLModel, table=True):
     """One extension request: ``old_deadline`` (the approved deadline when asked) → ``new_deadline`` (later),
-    ``reason``; ``status`` pending → approved | refused with ``decided_by``/``decided_at``/``decision_note``."""
+    ``reason``; ``status`` pending → approved | refused with ``decided_by``/``decided_at``/``decision_note``, or
+    pending → lapsed (``LAPSED``: ``decided_by`` is who reported the rectification that made it moot)."""
 
     __tablename__ = "deadline_extension"
     __table_args__ = (

@@ -22,7 +22,7 @@ HOME, OFFICE = "建外街道", "区安委会办公室"
 # beyond PostgreSQL's INTEGER, beyond SQLite's INTEGER, negative, the largest id that exists nowhere
 BAD_IDS = (2**31, 2**63, 2**64 + 7, -(2**63) - 1, -1, 2**31 - 1)
 # the words the string fields take (actions, navigation, kinds), and one nobody uses
-WORDS = sorted({"o", "h", "ap", "rj", "rg", "rr", "rp", "rf", "cl", "sv", "lp", "lr", "pl", "lm", "lg",
+WORDS = sorted({"o", "h", "ap", "rj", "rg", "rr", "rp", "rf", "cl", "sv", "lp", "lr", "pl", "lm", "lmy", "lmn", "lg",
                 "v", "c", "r", "f", "ff", "m", "t", "p", "n", "e", "u", "add", "nf", "skip", "done", "cancel",
                 "info", "summary", "lookback", "plan", "ledger", "hazard", "supervise", "rank", "zz",
                 *(op.value for op in Nav)})

@@ -48,3 +48,17 @@ def display(spec: FieldSpec, value: Any, locale: str) -> str:
         unit = words["fine_amount"] if spec.key == "fine_amount" else words["area"] if "area" in spec.key else ""
         return f"{value}{unit}"
     return str(value)
+
+
+def evidence(spec: FieldSpec, data: dict[str, Any], locale: str) -> str:
+    """The answer of a photos field that also takes ``documents`` as one line: its photos counted *as photos*
+    ("2 张照片", not the bare "2 张" of a photos-only field) and its document named ("📄 验收单.pdf"); ``—`` when
+    neither was sent. Any other field: ``display``. Never raises."""
+    document = data.get(f"{spec.key}_document") if spec.documents else None
+    if not spec.documents:
+        return display(spec, data.get(spec.key), locale)
+    count = len(data.get(spec.key) or [])
+    parts = [f"{count} photo(s)" if locale == "en" else f"{count} 张照片"] if count else []
+    if document:
+        parts.append(f"📄 {document[1]}")
+    return " + ".join(parts) or "—"

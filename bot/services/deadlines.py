@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Role
@@ -24,6 +22,7 @@ from bot.forms.prompt import Prompt, Submitted
 from bot.services import workflow_texts as words
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotFound
+from bot.services.extension_state import close_if_pending, pending_request
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_service import move_plan_deadline, run_retrying
 from bot.services.notices import Notice, queue_notices
@@ -64,12 +63,6 @@ class ExtensionView:
     status: str
 
 
-async def pending_request(session: AsyncSession, hazard_id: int) -> DeadlineExtension | None:
-    """The hazard's deadline extension request still waiting for a decision, None when there is none."""
-    return (await session.exec(select(DeadlineExtension).where(
-        DeadlineExtension.hazard_id == hazard_id, DeadlineExtension.status == PENDING))).first()
-
-
 async def _name(session: AsyncSession, user_id: int | None) -> str:
     user = await session.get(User, user_id) if user_id is not None else None
     return user.record_name if user is not None else ""
@@ -82,17 +75,9 @@ async def _decided(session: AsyncSession, ext: DeadlineExtension) -> ExtensionDe
 async def _mark(session: AsyncSession, ext: DeadlineExtension, status: str, actor: Actor, now: datetime,
                 note: str | None) -> None:
     """Decide ``ext`` if it is still pending (a guarded UPDATE: of two officers pressing at once, one wins);
-    raises ``ExtensionDecided`` for the other."""
-    result = await session.exec(
-        update(DeadlineExtension)
-        .where(col(DeadlineExtension.id) == ext.id, col(DeadlineExtension.status) == PENDING)
-        .values(status=status, decided_by=actor.user_id, decided_at=now, decision_note=note)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        await session.refresh(ext)
+    raises ``ExtensionDecided`` for the other, and once the rectification report closed it (``LAPSED``)."""
+    if not await close_if_pending(session, ext, status, actor.user_id, now, note):
         raise await _decided(session, ext)
-    await session.refresh(ext)
 
 
 def _decision_notices(hazard: Hazard, ext: DeadlineExtension, recipients: tuple[int, ...], approved: bool,

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound, NotFound
+from bot.services.extension_state import PendingExtension, pending_extension
 from bot.services.hazard_filter import text_clause
 from bot.services.hazard_query import (
     is_overdue,
@@ -146,7 +147,9 @@ class HazardCase:
     roles they hold now, and no 复查 for the person who reported the rectification (方案 四(三): someone else
     re-inspects). ``origins``: the numbers of the inspections (J…) and tip-offs (JB…) it was made from;
     ``nearby_address``: for a hazard given only a pin, the nearest typed address of a record in scope
-    within ``NEARBY_METRES`` (with its distance), else ``""``."""
+    within ``NEARBY_METRES`` (with its distance), else ``""``; ``pending_extension``: the deadline extension
+    request still waiting for the office (read from the request itself: one decided, lapsed by the rectification
+    report or closed by a transfer is not), else ``None``."""
 
     summary: HazardSummary
     hazard: Hazard
@@ -158,6 +161,7 @@ class HazardCase:
     tz: ZoneInfo  # the zone its times are shown in (``HAZARDBOT_TIMEZONE``)
     origins: tuple[str, ...] = ()
     nearby_address: str = ""
+    pending_extension: PendingExtension | None = None
 
 
 _REINSPECTION = frozenset({Action.REINSPECT_PASS, Action.REINSPECT_FAIL})
@@ -326,9 +330,10 @@ class FindService:
                 actions = tuple(a for a in actions if a not in _REINSPECTION)
             origins = await _origins(u.session, hazard_id)
             nearby = await _nearby_address(u.session, actor, hazard)
+            waiting = await pending_extension(u.session, hazard_id)
             u.session.expunge_all()  # the record outlives the unit of work (its rollback would expire it)
             return HazardCase(summary, hazard, plan, steps, {k: tuple(v) for k, v in by_stage.items()},
-                              tuple(linked), actions, self._clock.tz, origins, nearby)
+                              tuple(linked), actions, self._clock.tz, origins, nearby, waiting)
 
     async def _summaries(self, session: AsyncSession, rows: Sequence[Any]) -> list[HazardSummary]:
         return await summaries(session, rows, self._clock.today())

@@ -45,7 +45,7 @@ from bot.forms.engine import FormState, FormWalk
 from bot.forms.options import REGISTRY_SOURCES, Resolved, match_typed_choice, registry_units, resolve_options
 from bot.forms.prompt import Option, Prompt, ReviewLine
 from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
-from bot.forms.values import display
+from bot.forms.values import display, evidence
 from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
@@ -510,6 +510,10 @@ class FormService:
         elif op == Nav.DONE:
             walk.finish_step(state)
             count = len(state.data.get(spec.key) or [])
+            document = state.data.get(f"{spec.key}_document") if spec.documents else None
+            if spec.type == "photos" and document:  # what was kept, the file named: it is not a photo
+                params = {"count": count, "field": spec.label(locale), "name": document[1]}
+                return ("evidence_saved" if count else "document_saved", params)
             if spec.type == "photos" and count:  # an album's count was only known once it had arrived
                 return ("photos_saved", {"count": count, "field": spec.label(locale)})
         elif op == Nav.NONE:
@@ -668,7 +672,7 @@ class FormService:
             field=spec,
             step_index=_position(walk, spec, state),
             position=walk.position(state),
-            current_value=None if value in (None, "", []) else display(spec, value, locale),
+            current_value=_current(spec, state.data, locale),
             options=tuple(
                 Option(o.label if o.code is None else f"{o.code}|{o.label}",
                        tuple(o.value) in selected if spec.type == "hazard_link" else spec.type == "choice" and o.value == value)
@@ -686,11 +690,18 @@ class FormService:
 
 def _shown(spec: FieldSpec, data: dict[str, Any], walk: FormWalk, locale: str) -> str:
     """A review card's value: the answer, and for a field that takes a document the document's name."""
-    shown = display(spec, walk.rows(data, spec) if spec.repeat else data.get(spec.key), locale)
-    document = data.get(f"{spec.key}_document") if spec.documents else None
-    if document:
-        return f"📄 {document[1]}" if shown == "—" else f"{shown} + 📄 {document[1]}"
-    return shown
+    if spec.documents:
+        return evidence(spec, data, locale)
+    return display(spec, walk.rows(data, spec) if spec.repeat else data.get(spec.key), locale)
+
+
+def _current(spec: FieldSpec, data: dict[str, Any], locale: str) -> str | None:
+    """A question's "当前" line; None when nothing is kept. A field that takes a document names it (a document
+    alone is an answer too) and counts its photos as photos."""
+    if spec.documents:
+        return evidence(spec, data, locale) if spec.answered(data) else None
+    value = data.get(spec.key)
+    return None if value in (None, "", []) else display(spec, value, locale)
 
 
 class _Refused(Exception):
@@ -715,8 +726,9 @@ def _move_pin(walk: FormWalk, state: FormState, spec: FieldSpec | None,
 
 
 def _received(state: FormState, spec: FieldSpec, group: str | None, count: int,
-              locale: str) -> tuple[str, dict[str, Any]]:
-    """What to say of a photo (or document) kept for ``spec``: once per album, and whether it came late."""
+              locale: str, document: str | None = None) -> tuple[str, dict[str, Any]]:
+    """What to say of a photo (or of the document named ``document``) kept for ``spec``: once per album, and
+    whether it came late. A document is named, never announced as photos (an album of documents is one)."""
     if group:
         albums = [_album_entry(a) for a in state.context.get("albums") or []]
         entry = next((a for a in albums if a[0] == group), None)
@@ -724,14 +736,23 @@ def _received(state: FormState, spec: FieldSpec, group: str | None, count: int,
             late = spec.key != state.step  # Done pressed before the album's first photo got here
             state.context["albums"] = (albums + [[group, spec.key, late]])[-10:]
             if late:
-                return ("album_late", {"field": spec.label(locale), "count": count})
+                return _late(spec, count, locale, document)
+            if document is not None:
+                return ("document_added", {"name": document})
             return ("album_receiving", {"count": count})
         if spec.key != state.step and not entry[2]:
             entry[2] = True  # said once per album: its later photos arrive quietly
             state.context["albums"] = albums
-            return ("album_late", {"field": spec.label(locale), "count": count})
+            return _late(spec, count, locale, document)
         return ("quiet", {})
     return ("photo_added", {"count": count})
+
+
+def _late(spec: FieldSpec, count: int, locale: str, document: str | None) -> tuple[str, dict[str, Any]]:
+    """The notice of an album's photo, or document, that arrived after "Done" and was added to ``spec``."""
+    if document is not None:
+        return ("document_late", {"field": spec.label(locale), "name": document})
+    return ("album_late", {"field": spec.label(locale), "count": count})
 
 
 def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: DocumentAnswer,
@@ -761,8 +782,8 @@ def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: 
         return ("document_replaced", {"old": kept[1], "name": action.file.name})
     if action.media_group_id is None:
         return ("document_added", {"name": action.file.name})
-    count = len(state.data.get(spec.key) or []) + 1
-    return _received(state, spec, action.media_group_id, count, locale)
+    count = len(state.data.get(spec.key) or [])
+    return _received(state, spec, action.media_group_id, count, locale, document=action.file.name)
 
 
 def _album_entry(entry: Any) -> list[Any]:

@@ -58,6 +58,11 @@ class InvalidValue(DomainError, code="invalid_value"):
     """``field`` has a value outside its choices or range (``value``)."""
 
 
+class LevelUnchanged(InvalidValue, code="level_unchanged"):
+    """The hazard is already at ``level`` ``value`` (``by``: who last changed it, or ""): a second press, a
+    confirmation left on screen, another officer first."""
+
+
 class AlreadySupervised(DomainError, code="already_supervised"):
     """The hazard is already under supervision at ``level`` (since ``by`` put it there)."""
 

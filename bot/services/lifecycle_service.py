@@ -25,6 +25,7 @@ from bot.forms.actions import StoredDocument, StoredImage
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.evidence import EvidenceService, record_watermark
+from bot.services.extension_state import lapse_pending
 from bot.services.hazard_query import roles_on
 from bot.services.lifecycle import (
     LEVELS,
@@ -42,6 +43,7 @@ from bot.services.lifecycle_errors import (
     EvidenceRequired,
     FiveImplementationsMissing,
     InvalidValue,
+    LevelUnchanged,
     ReasonRequired,
     ReinspectorMustDiffer,
     checked_new_deadline,
@@ -52,7 +54,7 @@ from bot.services.numbers import next_ledger_number
 from bot.services.supervision import major_registered
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from storage.db import UowFactory
-from storage.models import Hazard, HazardEvent
+from storage.models import Hazard, HazardEvent, User
 from storage.models_lifecycle import (
     HazardLink,
     LookbackCheck,
@@ -205,6 +207,32 @@ async def run_step(
     return await run_retrying(once)
 
 
+async def _level_change(t: Transitions, actor: Actor, hazard_id: int, level: str) -> tuple[Hazard, HazardState]:
+    """The hazard and the state ``SET_LEVEL`` leaves it in, if ``actor`` may set it to ``level`` now. Raises
+    ``InvalidValue`` (no such level), ``LevelUnchanged`` (at ``level`` already: named who set it),
+    ``FiveImplementationsMissing`` (重大隐患 without all five), and what ``Transitions.begin`` raises."""
+    if level not in LEVELS:
+        raise InvalidValue(field="level", value=level)
+    hazard, target = await t.begin(actor, hazard_id, Action.SET_LEVEL)
+    if hazard.level == level:
+        raise LevelUnchanged(field="level", value=level, current=hazard.level, by=await _level_setter(t, hazard_id))
+    if level == MAJOR:
+        _row, plan = await load_plan(t.session, hazard)
+        missing = plan.missing(MAJOR)
+        if missing:
+            raise FiveImplementationsMissing(missing=missing, level=MAJOR)
+    return hazard, target
+
+
+async def _level_setter(t: Transitions, hazard_id: int) -> str:
+    """The name of who last changed the hazard's level; "" when it has kept the level it was recorded with."""
+    name = (await t.session.exec(
+        select(User.full_name).join(HazardEvent, col(HazardEvent.actor_id) == col(User.id))
+        .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == Action.SET_LEVEL.value)
+        .order_by(col(HazardEvent.id).desc()).limit(1))).first()
+    return name or ""
+
+
 class LifecycleService:
     """The life cycle use cases. ``clock`` gives the aware current time; dates are Asia/Shanghai."""
 
@@ -337,19 +365,11 @@ class LifecycleService:
 
     async def set_level(self, actor: Actor, hazard_id: int, level: str, note: str | None = None) -> Outcome:
         """Change the hazard level (附件2 填表说明 13). Raising to 重大隐患 needs all five implementations
-        (``FiveImplementationsMissing``); ``InvalidValue`` for a level outside 一般隐患/重大隐患."""
-        if level not in LEVELS:
-            raise InvalidValue(field="level", value=level)
+        (``FiveImplementationsMissing``); ``InvalidValue`` for a level outside 一般隐患/重大隐患, ``LevelUnchanged``
+        (an ``InvalidValue``) when the hazard is at ``level`` already (a second press, another officer's)."""
 
         async def work(t: Transitions) -> Outcome:
-            hazard, target = await t.begin(actor, hazard_id, Action.SET_LEVEL)
-            if hazard.level == level:
-                raise InvalidValue(field="level", value=level, current=hazard.level)
-            if level == MAJOR:
-                _row, plan = await load_plan(t.session, hazard)
-                missing = plan.missing(MAJOR)
-                if missing:
-                    raise FiveImplementationsMissing(missing=missing, level=MAJOR)
+            hazard, target = await _level_change(t, actor, hazard_id, level)
             event = await t.move(
                 actor, hazard, Action.SET_LEVEL, target, note=note,
                 changes={"level": level}, data={"from": hazard.level, "to": level},
@@ -357,6 +377,13 @@ class LifecycleService:
             return _outcome(hazard, event)
 
         return await self._run(actor, work)
+
+    async def check_level(self, actor: Actor, hazard_id: int, level: str) -> None:
+        """What ``set_level`` checks — the roles ``actor`` holds now, the hazard's state and level, the five
+        implementations for 重大隐患 — without changing anything: the confirmation the office is asked before
+        raising a hazard to 重大隐患 is only offered when the change could be made. Raises as ``set_level``."""
+        async with self._uow() as u:
+            await _level_change(Transitions(u.session, self._clock()), actor, hazard_id, level)
 
     # ---- rectification and re-inspection (方案 四(三)) ----------------------------------------------
 
@@ -373,7 +400,9 @@ class LifecycleService:
         session: AsyncSession | None = None,
     ) -> Outcome:
         """The unit reports the rectification done and accepted (整改 + 验收): registered → rectified.
-        ``plan`` completes the five implementations; evidence is acceptance photos and/or a document.
+        ``plan`` completes the five implementations; evidence is acceptance photos and/or a document. A deadline
+        extension request still waiting is moot now: closed as lapsed in the same transaction
+        (``extension_state.lapse_pending``), named in the event's data (``extension_lapsed``).
         Raises ``EvidenceRequired``, ``FiveImplementationsMissing``. Those who may re-inspect are told
         (``STEP_NOTICES``)."""
         if not photo_ids and document is None:
@@ -389,9 +418,13 @@ class LifecycleService:
                 raise FiveImplementationsMissing(missing=missing, level=hazard.level)
             mirror = _store_plan(t.session, row, hazard, merged, actor.user_id)
             await t.attach_photos(actor, hazard, photo_ids, PhotoStage.ACCEPTANCE)
+            # the time a waiting extension request asked for is no longer needed: it closes with this report
+            lapsed = await lapse_pending(t.session, hazard_id, actor.user_id, t.now)
+            moot = {"extension_lapsed": {"extension_id": lapsed.id, "requested": lapsed.new_deadline.isoformat()}
+                    } if lapsed is not None else {}
             event = await t.move(
                 actor, hazard, Action.REPORT_RECTIFICATION, target, note=note, photo_ids=photo_ids,
-                changes=mirror, data={**_plan_data(merged), "document": document.name if document else None},
+                changes=mirror, data={**_plan_data(merged), "document": document.name if document else None, **moot},
             )
             record = Rectification(
                 hazard_id=hazard_id,
