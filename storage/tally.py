@@ -199,7 +199,9 @@ def facts_of(row: Any, units: _Units, verified: Iterable[date]) -> Facts:
 
 def _stored(row: Any) -> Facts:
     return Facts(
-        unit_id=int(row.unit_id), scopes=tuple(int(x) for x in row.scopes.split(",") if x), state=row.state, major=bool(row.major),
+        # read as a set: ``storage.tally_sql`` writes them ascending too, SQLite's group_concat by its input order
+        unit_id=int(row.unit_id), scopes=tuple(sorted(int(x) for x in row.scopes.split(",") if x)), state=row.state,
+        major=bool(row.major),
         deadline=row.deadline, created_on=row.created_on, registered_on=row.registered_on, closed_on=row.closed_on,
         verified_on=row.verified_on, category=row.category, township=row.township,
     )
@@ -411,10 +413,13 @@ event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
 
 
-async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None], *, new: bool = False) -> None:
     """Refresh the tallies of ``hazard_ids`` after a write that bypassed the ORM's unit of work (a Core
-    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first."""
+    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first. ``new``: that write
+    inserted them (a ledger import), so they are counted set-based in SQL (``storage.tally_sql.count_new``)."""
+    from storage.tally_sql import count_new  # it builds on this module
+
     ids = list(hazard_ids)
     await session.flush()
-    await session.run_sync(lambda s: refresh(s.connection(), ids))
+    await session.run_sync(lambda s: (count_new if new else refresh)(s.connection(), ids))
 

@@ -152,7 +152,8 @@ async def store_hazard_batches(
         done += len(batch)
         if progress is not None:
             await progress(done)
-    await touch(session, stored)  # the status's tallies, once for the whole file (Core inserts: no ORM flush sees them)
+    # the status's tallies, once for the whole file, in SQL (Core inserts: no ORM flush sees them)
+    await touch(session, stored, new=True)
 
 
 async def import_inspections(
