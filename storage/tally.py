@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.bulk import driver_many
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Verification
 from storage.models_tally import HazardTally, StatusTally
@@ -218,32 +219,18 @@ _FACT_COLUMNS = ("hazard_id", "unit_id", "scopes", "state", "major", "deadline",
                  "closed_on", "verified_on", "category", "township")
 
 
-def _driver_many(conn: Connection, sql: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """``sql`` (``{values}`` standing for the placeholders of ``columns``) run by the driver's executemany, 5 000
-    rows at a time: a bulk import writes tens of thousands of counter and fact rows, and SQLAlchemy's per-value
-    processing cost more than the statement. Dates go to SQLite as ISO text, as its ``Date`` type stores them."""
-    if conn.dialect.name == "postgresql":
-        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    else:
-        marks = ", ".join("?" for _ in columns)
-        rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
-    statement = sql.format(values=marks)
-    for i in range(0, len(rows), 5000):
-        conn.exec_driver_sql(statement, rows[i:i + 5000])
-
-
 def bump(conn: Connection, delta: Counter[Key]) -> None:
     """Add ``delta`` to the counters: one UPSERT executemany, keys in sorted order (no crosswise waits)."""
     rows = [(*k, n) for k, n in sorted(delta.items()) if n]
     if rows:
-        _driver_many(conn, f"INSERT INTO status_tally ({', '.join(_TALLY_COLUMNS)}) VALUES ({{values}}) "
-                           "ON CONFLICT (scope_id, kind, grain, day, a, b) DO UPDATE SET n = status_tally.n + excluded.n",
-                     _TALLY_COLUMNS, rows)
+        driver_many(conn, f"INSERT INTO status_tally ({', '.join(_TALLY_COLUMNS)}) VALUES ({{values}}) "
+                          "ON CONFLICT (scope_id, kind, grain, day, a, b) DO UPDATE SET n = status_tally.n + excluded.n",
+                    len(_TALLY_COLUMNS), rows)
 
 
 def _insert_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    _driver_many(conn, f"INSERT INTO hazard_tally ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})", _FACT_COLUMNS,
-                 [tuple(r[c] for c in _FACT_COLUMNS) for r in rows])
+    driver_many(conn, f"INSERT INTO hazard_tally ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})",
+                len(_FACT_COLUMNS), [tuple(r[c] for c in _FACT_COLUMNS) for r in rows])
 
 
 def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:

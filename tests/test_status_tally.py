@@ -36,7 +36,7 @@ from bot.services.transitions import Transitions
 from bot.services.verification import VerificationService
 from storage.db import UowFactory
 from storage.errors import DomainError
-from storage.models import Hazard, Inspection, InspectionHazard, Unit
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.registry import departments, townships
 from storage.tally import NO_DAY, TALLY_ZONE, Facts, contributions, rebuild
 from storage.tally_sql import FIXED_SINCE, OFFSET_HOURS, count_new
@@ -229,6 +229,7 @@ async def test_rebuild_gives_the_counters_kept_by_the_writes(uow: UowFactory) ->
 
 #: Core writes to the tables the tallies follow; each file allowed here calls ``storage.tally.touch``
 _CORE_WRITE = re.compile(r"\b(update|insert|delete)\(\s*(Hazard|InspectionHazard|Inspection|Verification|hazard)\b"
+                         r"|\binsert_rows, (Hazard|InspectionHazard|Inspection|Verification|hazard)\b"
                          r"|\b(Hazard|InspectionHazard|Inspection|Verification)\.__table__\.(insert|update|delete)\(")
 _ALLOWED = {"bot/services/transitions.py", "bot/services/verification.py", "bot/services/ledger_import.py"}
 
@@ -376,6 +377,15 @@ async def test_an_imported_ledger_is_counted_in_sql_as_a_recount_and_the_scan_co
                                           actor_id=c.office.user_id, today=IMPORT_TODAY, now=now, unit_id=owner)
             assert report.ok and report.added == len(part), report.errors[:3]
         await u.commit()
+    async with uow() as u:  # the driver's executemany bound what SQLAlchemy binds (storage.bulk.insert_rows)
+        events = (await u.session.exec(select(HazardEvent))).all()
+        first = (await u.session.exec(select(Hazard).order_by(Hazard.id))).first()
+    assert {(e.action, str(e.data)) for e in events} == {("import", "{'file': 'None.xlsx'}"),
+                                                         ("import", f"{{'file': '{zone.id}.xlsx'}}"),
+                                                         ("close", "{'imported': True}")}
+    assert {e.at for e in events if e.action == "import"} == {now}
+    assert first is not None and first.created_at == first.registered_at == datetime.combine(
+        date.fromisoformat(rows[0]["registered_on"]), datetime.min.time(), SH) and first.updated_at == now
     kept, facts = await counters(uow), await _facts(uow)
     assert {r[1] for r in kept} >= {"state", "deadline", "created", "registered", "closed", "open"}
     assert {int(x) for r in facts for x in r[2].split(",")} > {zone.id}
