@@ -11,8 +11,9 @@ idempotent, whatever path changed the hazard. It is called
   an ``Inspection`` (voided, retyped, redated) or a ``Unit`` refreshes the hazards concerned before the flush
   returns;
 - explicitly, through ``touch``, by the writes that bypass the ORM's unit of work (Core ``update(Hazard)`` of
-  the life cycle's transitions, the ledger import's executemany); ``tests/test_tally.py`` fails when a new Core
-  write to those tables appears elsewhere;
+  the life cycle's transitions, the ledger import's executemany: its new hazards counted set-based in SQL by
+  ``storage.tally_sql``); ``tests/test_status_tally.py`` fails when a new Core write to those tables appears
+  elsewhere;
 - by ``rebuild`` (migration 0170, the benchmark's seed) for the whole ledger.
 
 Concurrency: the counters move by ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (no lost update on
