@@ -3,10 +3,10 @@ SQLAlchemy's per-row parameter handling cost more than the statements themselves
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Date, DateTime, Table, insert
 from sqlalchemy.engine import Connection
 
 #: rows per executemany
@@ -48,7 +48,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         column = [r[c.name] for r in rows]
         process = c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if process is not None:
-            if _python_type(c) in (datetime, date):
+            if isinstance(getattr(c.type, "impl", c.type), Date | DateTime):  # a TypeDecorator's too
                 seen: dict[Any, Any] = {}
                 column = [seen[v] if v in seen else seen.setdefault(v, process(v)) for v in column]
             else:
@@ -59,9 +59,3 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     for i in range(0, len(out), BATCH):
         conn.exec_driver_sql(sql, out[i:i + BATCH])
 
-
-def _python_type(column: Any) -> type | None:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
