@@ -11,8 +11,9 @@ idempotent, whatever path changed the hazard. It is called
   an ``Inspection`` (voided, retyped, redated) or a ``Unit`` refreshes the hazards concerned before the flush
   returns;
 - explicitly, through ``touch``, by the writes that bypass the ORM's unit of work (Core ``update(Hazard)`` of
-  the life cycle's transitions, the ledger import's executemany); ``tests/test_tally.py`` fails when a new Core
-  write to those tables appears elsewhere;
+  the life cycle's transitions, the ledger import's executemany: its new hazards counted set-based in SQL by
+  ``storage.tally_sql``); ``tests/test_status_tally.py`` fails when a new Core write to those tables appears
+  elsewhere;
 - by ``rebuild`` (migration 0170, the benchmark's seed) for the whole ledger.
 
 Concurrency: the counters move by ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (no lost update on
@@ -41,6 +42,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.bulk import driver_many
 from storage.models import Hazard, Inspection, InspectionHazard, Unit
 from storage.models_lifecycle import Verification
 from storage.models_tally import HazardTally, StatusTally
@@ -199,7 +201,9 @@ def facts_of(row: Any, units: _Units, verified: Iterable[date]) -> Facts:
 
 def _stored(row: Any) -> Facts:
     return Facts(
-        unit_id=int(row.unit_id), scopes=tuple(int(x) for x in row.scopes.split(",") if x), state=row.state, major=bool(row.major),
+        # read as a set: ``storage.tally_sql`` writes them ascending too, SQLite's group_concat by its input order
+        unit_id=int(row.unit_id), scopes=tuple(sorted(int(x) for x in row.scopes.split(",") if x)), state=row.state,
+        major=bool(row.major),
         deadline=row.deadline, created_on=row.created_on, registered_on=row.registered_on, closed_on=row.closed_on,
         verified_on=row.verified_on, category=row.category, township=row.township,
     )
@@ -216,32 +220,18 @@ _FACT_COLUMNS = ("hazard_id", "unit_id", "scopes", "state", "major", "deadline",
                  "closed_on", "verified_on", "category", "township")
 
 
-def _driver_many(conn: Connection, sql: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """``sql`` (``{values}`` standing for the placeholders of ``columns``) run by the driver's executemany, 5 000
-    rows at a time: a bulk import writes tens of thousands of counter and fact rows, and SQLAlchemy's per-value
-    processing cost more than the statement. Dates go to SQLite as ISO text, as its ``Date`` type stores them."""
-    if conn.dialect.name == "postgresql":
-        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    else:
-        marks = ", ".join("?" for _ in columns)
-        rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
-    statement = sql.format(values=marks)
-    for i in range(0, len(rows), 5000):
-        conn.exec_driver_sql(statement, rows[i:i + 5000])
-
-
 def bump(conn: Connection, delta: Counter[Key]) -> None:
     """Add ``delta`` to the counters: one UPSERT executemany, keys in sorted order (no crosswise waits)."""
     rows = [(*k, n) for k, n in sorted(delta.items()) if n]
     if rows:
-        _driver_many(conn, f"INSERT INTO status_tally ({', '.join(_TALLY_COLUMNS)}) VALUES ({{values}}) "
-                           "ON CONFLICT (scope_id, kind, grain, day, a, b) DO UPDATE SET n = status_tally.n + excluded.n",
-                     _TALLY_COLUMNS, rows)
+        driver_many(conn, f"INSERT INTO status_tally ({', '.join(_TALLY_COLUMNS)}) VALUES ({{values}}) "
+                          "ON CONFLICT (scope_id, kind, grain, day, a, b) DO UPDATE SET n = status_tally.n + excluded.n",
+                    len(_TALLY_COLUMNS), rows)
 
 
 def _insert_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    _driver_many(conn, f"INSERT INTO hazard_tally ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})", _FACT_COLUMNS,
-                 [tuple(r[c] for c in _FACT_COLUMNS) for r in rows])
+    driver_many(conn, f"INSERT INTO hazard_tally ({', '.join(_FACT_COLUMNS)}) VALUES ({{values}})",
+                len(_FACT_COLUMNS), [tuple(r[c] for c in _FACT_COLUMNS) for r in rows])
 
 
 def refresh(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
@@ -411,10 +401,13 @@ event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
 
 
-async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None], *, new: bool = False) -> None:
     """Refresh the tallies of ``hazard_ids`` after a write that bypassed the ORM's unit of work (a Core
-    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first."""
+    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first. ``new``: that write
+    inserted them (a ledger import), so they are counted set-based in SQL (``storage.tally_sql.count_new``)."""
+    from storage.tally_sql import count_new  # it builds on this module
+
     ids = list(hazard_ids)
     await session.flush()
-    await session.run_sync(lambda s: refresh(s.connection(), ids))
+    await session.run_sync(lambda s: (count_new if new else refresh)(s.connection(), ids))
 

@@ -3,12 +3,15 @@
 cycle to closure, failed re-inspections, reopenings by failed verification (核查 rows), corrections and transfers
 that move a hazard to another unit, township, industry or zone, deadline changes, voided 核查 inspections, ledger
 imports, supervision (挂牌督办) — on SQLite and PostgreSQL, then the district's status and each concerned unit's are equal both ways at
-several instants (across a week's and a year's boundary). Also: what one hazard contributes (pure), and no Core
-write to the tables the tallies follow outside the places that refresh them."""
+several instants (across a week's and a year's boundary). A generated 附件2 ledger imported (counted in SQL,
+``storage.tally_sql``) gives the counters and facts rows of a recount and the scan's numbers for the district and
+every unit. Also: what one hazard contributes (pure), and no Core write to the tables the tallies follow outside
+the places that refresh them."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from collections import Counter
 from contextlib import suppress
@@ -25,16 +28,19 @@ from sqlmodel import select
 from bot.clock import Clock
 from bot.domain import HazardState
 from bot.services.corrections import submit_transfer, submit_void
-from bot.services.ledger_import import ImportReport, store_hazard_batches
+from bot.services.ledger_import import ImportReport, import_hazards, store_hazard_batches
 from bot.services.lifecycle import SUPERVISION_LEVELS, Action
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.summary import compute_status
 from bot.services.transitions import Transitions
 from storage.db import UowFactory
 from storage.errors import DomainError
-from storage.models import Hazard, Inspection, InspectionHazard, Unit
-from storage.tally import NO_DAY, Facts, contributions, rebuild
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.registry import departments, townships
+from storage.tally import NO_DAY, TALLY_ZONE, Facts, contributions, rebuild
+from storage.tally_sql import FIXED_SINCE, OFFSET_HOURS, count_new
 from tests.lifecycle_factories import OTHER, Cast, cast, hazard
+from tests.old_ledgers import base_row, write_ledger
 from tests.random_life import RandomLife, random_life
 from tests.summary_ledger import RULES, SH
 
@@ -212,6 +218,7 @@ async def test_rebuild_gives_the_counters_kept_by_the_writes(uow: UowFactory) ->
 
 #: Core writes to the tables the tallies follow; each file allowed here calls ``storage.tally.touch``
 _CORE_WRITE = re.compile(r"\b(update|insert|delete)\(\s*(Hazard|InspectionHazard|Inspection|Verification|hazard)\b"
+                         r"|\binsert_rows, (Hazard|InspectionHazard|Inspection|Verification|hazard)\b"
                          r"|\b(Hazard|InspectionHazard|Inspection|Verification)\.__table__\.(insert|update|delete)\(")
 _ALLOWED = {"bot/services/transitions.py", "bot/services/verification.py", "bot/services/ledger_import.py"}
 
@@ -299,3 +306,89 @@ async def test_a_unit_added_later_counts_the_hazards_already_naming_it(uow: UowF
     await _same(uow, [START], {dept.id})
     async with uow() as u:
         assert (await compute_status(u.session, START, dept.id, rules=RULES)).total == 0
+
+
+def test_the_tally_zone_is_utc_plus_8_since_the_sql_counting_says_so() -> None:
+    """``storage.tally_sql`` dates instants by adding 8 hours: the zone database agrees from ``FIXED_SINCE`` on."""
+    at = FIXED_SINCE
+    while at.year < 2100:
+        assert at.astimezone(TALLY_ZONE).utcoffset() == timedelta(hours=OFFSET_HOURS), at
+        at += timedelta(days=13, hours=5)
+    assert datetime(1991, 7, 1, tzinfo=UTC).astimezone(TALLY_ZONE).utcoffset() != timedelta(hours=OFFSET_HOURS)
+
+
+IMPORT_TODAY = date(2021, 3, 10)
+
+
+def _generated_ledger(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` good 附件2 rows over six townships and three years: open, awaiting closure and closed (in the year
+    registered or a later one), 重大 or not, deadlines past, future and 长期, industries the registry knows (one
+    district, one city level) or not."""
+    rng = random.Random(seed)
+    towns = townships()[:6]
+    industries = [d.name for d in departments()[1:4]] + ["不在名录的部门", None]
+    rows = []
+    for i in range(n):
+        town = towns[i % len(towns)]
+        day = date(2018, 11, 1) + timedelta(days=rng.randrange(850))
+        reinspected = day + timedelta(days=rng.randrange(400))
+        state = rng.choice(["open", "open", "requested", "closed", "closed"]) if reinspected <= IMPORT_TODAY else "open"
+        deadline = "长期" if rng.random() < 0.1 else (day + timedelta(days=rng.choice([20, 90, 400]))).isoformat()
+        rows.append(base_row(
+            i + 1, day=f"{day:%Y%m%d}", township=town.name, ledger_number=f"110105{town.code[-3:]}{day:%Y%m%d}{i + 1:04d}",
+            level="重大隐患" if rng.random() < 0.2 else "一般隐患", deadline=deadline,
+            hazard_type=rng.choice(["重点消防：老旧小区", "重点消防"]),
+            district_department=rng.choice(industries), city_department=rng.choice(industries),
+            reinspected_on=None if state == "open" else reinspected.isoformat(),
+            reinspection_result=None if state == "open" else "复查合格", closed="是" if state == "closed" else "否"))
+    return rows
+
+
+async def _facts(uow: UowFactory) -> set[tuple[Any, ...]]:
+    async with uow() as u:
+        return {tuple(r) for r in (await u.session.exec(text("SELECT * FROM hazard_tally"))).all()}  # type: ignore[call-overload]
+
+
+async def test_an_imported_ledger_is_counted_in_sql_as_a_recount_and_the_scan_count_it(uow: UowFactory,
+                                                                                        tmp_path: Path) -> None:
+    """A township ledger and a zone committee's (every row in its zone) imported: the counters and facts rows
+    written set-based equal those of a recount (``rebuild``, the per-hazard reference), the status of the district
+    and of every unit equals the ledger scan, and counting the same hazards again (``refresh`` then) changes
+    nothing."""
+    c = await cast(uow)
+    rows = _generated_ledger(240, seed=19)
+    now = datetime.combine(IMPORT_TODAY, datetime.min.time(), SH) + timedelta(hours=10)
+    async with uow() as u:
+        zone = (await u.session.exec(select(Unit).where(Unit.kind == "功能区管委会").order_by(Unit.id))).first()
+        assert zone is not None
+        for part, owner in ((rows[:160], None), (rows[160:], zone.id)):
+            report = await import_hazards(u.session, write_ledger(tmp_path / f"{owner}.xlsx", part),
+                                          actor_id=c.office.user_id, today=IMPORT_TODAY, now=now, unit_id=owner)
+            assert report.ok and report.added == len(part), report.errors[:3]
+        await u.commit()
+    async with uow() as u:  # the driver's executemany bound what SQLAlchemy binds (storage.bulk.insert_rows)
+        events = (await u.session.exec(select(HazardEvent))).all()
+        first = (await u.session.exec(select(Hazard).order_by(Hazard.id))).first()
+    assert {(e.action, str(e.data)) for e in events} == {("import", "{'file': 'None.xlsx'}"),
+                                                         ("import", f"{{'file': '{zone.id}.xlsx'}}"),
+                                                         ("close", "{'imported': True}")}
+    assert {e.at for e in events if e.action == "import"} == {now}
+    assert first is not None and first.created_at == first.registered_at == datetime.combine(
+        date.fromisoformat(rows[0]["registered_on"]), datetime.min.time(), SH) and first.updated_at == now
+    kept, facts = await counters(uow), await _facts(uow)
+    assert {r[1] for r in kept} >= {"state", "deadline", "created", "registered", "closed", "open"}
+    assert {int(x) for r in facts for x in r[2].split(",")} > {zone.id}
+    async with uow() as u:
+        await u.session.run_sync(lambda s: rebuild(s.connection()))
+        await u.commit()
+    assert await counters(uow) == kept
+    assert await _facts(uow) == facts
+    async with uow() as u:
+        units = set((await u.session.exec(select(Unit.id))).all())
+        ids = list((await u.session.exec(select(Hazard.id))).all())
+        await u.session.run_sync(lambda s: count_new(s.connection(), ids))
+        await u.commit()
+    assert await counters(uow) == kept
+    monday = now - timedelta(days=now.weekday())
+    await _same(uow, [now, monday - timedelta(hours=11), datetime(2021, 1, 1, 1, tzinfo=SH),
+                      datetime(2020, 12, 31, 23, tzinfo=SH)], units)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import default_zone
@@ -36,6 +36,7 @@ from bot.services.ledger_rows import (
 )
 from bot.services.ledger_staging import STAGE_BATCH, staged_batches
 from bot.services.numbers import next_inspection_number
+from storage.bulk import insert_rows
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
 from storage.excel.layouts import INSPECTIONS
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
@@ -103,9 +104,9 @@ async def store_hazard_batches(
     session: AsyncSession, batches: HazardBatches, report: ImportReport, *, actor_id: int, now: datetime,
     unit_id: int | None = None, file_name: str = "", tz: ZoneInfo | None = None, progress: Progress | None = None,
 ) -> None:
-    """Insert checked 附件2 rows a batch at a time (SQLAlchemy Core ``INSERT`` executemany, then the new ids by
-    ledger number: no ORM object and no round trip per row; ``RETURNING`` would cost a round trip per row
-    through aiosqlite), adding to ``report.added`` and ``report.unchanged`` (ledger number already stored).
+    """Insert checked 附件2 rows a batch at a time (the driver's executemany, ``storage.bulk.insert_rows``, then
+    the new ids by ledger number: no ORM object and no round trip per row; ``RETURNING`` would cost a round trip
+    per row through aiosqlite), adding to ``report.added`` and ``report.unchanged`` (ledger number already stored).
     Each hazard belongs to ``unit_id`` when given, else to the township unit of its 所属街乡; ``now`` stamps
     the ``import`` events; an imported closure is dated 18:00 of its re-inspection day in ``tz`` (the
     configured zone; default ``bot.clock.DEFAULT_ZONE``). ``progress(saved)`` after each batch. All in the
@@ -134,7 +135,7 @@ async def store_hazard_batches(
                      "created_by": actor_id, "created_at": v["registered_at"], "updated_at": now, "zone_id": zone_id,
                      "closed_at": closed.get(v["ledger_number"])}
                     for v in new]
-            await conn.execute(insert(hazard), rows)  # the driver's executemany: one call per batch
+            await conn.run_sync(insert_rows, hazard, rows)  # the driver's executemany, one call per batch
             ids: dict[str, int] = dict((await conn.execute(select(hazard.c.ledger_number, hazard.c.id).where(
                 hazard.c.ledger_number.in_([v["ledger_number"] for v in new])))).all())
             events: list[dict[str, Any]] = []
@@ -146,13 +147,14 @@ async def store_hazard_batches(
                     events.append({"hazard_id": hid, "at": closed[v["ledger_number"]], "actor_id": actor_id,
                                    "action": "close", "from_state": HazardState.CLOSURE_REQUESTED.value,
                                    "to_state": HazardState.CLOSED.value, "note": None, "data": {"imported": True}})
-            await conn.execute(insert(event), events)
+            await conn.run_sync(insert_rows, event, events)
             stored += ids.values()
             report.added += len(new)
         done += len(batch)
         if progress is not None:
             await progress(done)
-    await touch(session, stored)  # the status's tallies, once for the whole file (Core inserts: no ORM flush sees them)
+    # the status's tallies, once for the whole file, in SQL (Core inserts: no ORM flush sees them)
+    await touch(session, stored, new=True)
 
 
 async def import_inspections(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,8 @@ _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_DIGITS = "0123456789"
+_KEPT_TAGS = 256  # tags (and column letters) remembered per member
 _SHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 
 
@@ -240,7 +242,11 @@ def _parser() -> Any:
 
 class _SheetWalker:
     """Expat handlers that follow openpyxl's own counting (``WorkSheetParser``): a ``<row>`` without ``r``
-    is the next row, a ``<c>`` without ``r`` the next column."""
+    is the next row, a ``<c>`` without ``r`` the next column.
+
+    Called for each of the million elements of a big ledger, so kept lean: the element's handler is looked up by
+    its full tag (a few distinct tags, remembered), the end handler is installed only inside a formula cell (the
+    only place where an end matters), and a cell reference's column letters are remembered once checked."""
 
     def __init__(self, name: str, limits: SheetLimits, scan: WorkbookScan, parser: Any) -> None:
         self.extent = SheetExtent(name)
@@ -250,27 +256,42 @@ class _SheetWalker:
         self.formula = self.value = self.text_result = False
         self.ref = ""
         self.is_sheet: bool | None = None
+        self.by_name: dict[str, Callable[[dict[str, str]], None]] = {
+            "c": self._c, "f": self._f, "v": self._v, "row": lambda attrs: self._row(attrs.get("r")),
+            "dimension": lambda attrs: self._dimension(attrs.get("ref", "")),
+        }
+        self.by_tag: dict[str, Callable[[dict[str, str]], None] | None] = {}
+        self.columns: dict[str, int] = {}  # "AB" (or "$AB$") of a checked reference → 28
+
+    def first(self, tag: str, attrs: dict[str, str]) -> None:
+        """The root element: a worksheet is walked; shared strings, styles…: only the DTD handlers stay."""
+        self.is_sheet = tag.rsplit("}", 1)[-1] == "worksheet"
+        self.parser.StartElementHandler = self.start if self.is_sheet else None
+        if self.is_sheet:
+            self.scan.sheets.append(self.extent)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        name = tag.rsplit("}", 1)[-1]
-        if self.is_sheet is None:
-            self.is_sheet = name == "worksheet"
-            if not self.is_sheet:  # shared strings, styles…: only the DTD handlers stay
-                self.parser.StartElementHandler = self.parser.EndElementHandler = None
-                return
-            self.scan.sheets.append(self.extent)
-        if name == "c":
-            self._cell(attrs.get("r"))
-            self.text_result = attrs.get("t") == "str"  # Excel caches a formula's empty text as <v></v>
-        elif name == "f":
-            self.formula = True
-        elif name == "v" and self.formula:
+        try:
+            handler = self.by_tag[tag]
+        except KeyError:
+            handler = self.by_name.get(tag.rsplit("}", 1)[-1])
+            if len(self.by_tag) < _KEPT_TAGS:  # a hostile file may invent any number of tags
+                self.by_tag[tag] = handler
+        if handler is not None:
+            handler(attrs)
+
+    def _c(self, attrs: dict[str, str]) -> None:
+        self._cell(attrs.get("r"))
+        self.text_result = attrs.get("t") == "str"  # Excel caches a formula's empty text as <v></v>
+
+    def _f(self, _attrs: dict[str, str]) -> None:
+        self.formula = True
+        self.parser.EndElementHandler = self.end  # until the cell ends
+
+    def _v(self, _attrs: dict[str, str]) -> None:
+        if self.formula:
             self.parser.CharacterDataHandler = self.text
             self.value = self.value or self.text_result
-        elif name == "row":
-            self._row(attrs.get("r"))
-        elif name == "dimension":
-            self._dimension(attrs.get("ref", ""))
 
     def text(self, data: str) -> None:
         self.value = self.value or bool(data.strip())
@@ -284,6 +305,7 @@ class _SheetWalker:
                 if len(self.scan.uncached_formulas) < 20:
                     self.scan.uncached_formulas.append(f"{self.extent.name}!{self.ref}")
             self.formula = self.value = False
+            self.parser.EndElementHandler = None
 
     def _row(self, r: str | None) -> None:
         self.row = _number(r, "row") if r else self.row + 1
@@ -294,21 +316,35 @@ class _SheetWalker:
 
     def _cell(self, r: str | None) -> None:
         if r:
-            m = _CELL_REF.match(r)
-            if m is None:
-                raise SpreadsheetRefused("damaged")
-            self.column = _column(m[1])
+            letters = r.rstrip(_DIGITS)
+            column = self.columns.get(letters)
+            if column is None or not 0 < len(r) - len(letters) <= 7:
+                column = self._checked_column(r)
+            self.column = column
         else:
             self.column += 1
         self.ref = r or f"{_letters(self.column)}{self.row}"
         self.in_row += 1
         self.extent.cells += 1
-        self.extent.columns = max(self.extent.columns, self.column)
+        if self.column > self.extent.columns:
+            self.extent.columns = self.column
         if self.column > self.limits.max_columns or self.in_row > self.limits.max_columns:
             raise SpreadsheetRefused("too_many_columns", sheet=self.extent.name,
                                      columns=max(self.column, self.in_row), max=self.limits.max_columns)
         if self.extent.cells > self.limits.max_cells:
             raise SpreadsheetRefused("too_many_cells", max=self.limits.max_cells)
+
+    def _checked_column(self, r: str) -> int:
+        """The column of reference ``r`` checked in full (``_CELL_REF``); its letters remembered when the rest is
+        ASCII digits, so that ``_cell`` may skip the check for the next reference with the same letters."""
+        m = _CELL_REF.match(r)
+        if m is None:
+            raise SpreadsheetRefused("damaged")
+        column = _column(m[1])
+        letters = r.rstrip(_DIGITS)
+        if letters == r[:m.start(2)] and len(self.columns) < _KEPT_TAGS:
+            self.columns[letters] = column
+        return column
 
     def _dimension(self, ref: str) -> None:
         # Kept for the record only. Excel writes the used range, but converters and hand-made files declare
@@ -323,8 +359,7 @@ def _scan_member(stream: IO[bytes], name: str, limits: SheetLimits, scan: Workbo
         return  # not XML (an image, a printer setting): openpyxl never parses it as XML either
     parser = _parser()
     walker = _SheetWalker(name, limits, scan, parser)
-    parser.StartElementHandler = walker.start
-    parser.EndElementHandler = walker.end
+    parser.StartElementHandler = walker.first
     chunk = head
     while chunk:
         parser.Parse(chunk, False)
