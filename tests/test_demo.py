@@ -94,7 +94,8 @@ def test_the_office_named_gets_numbers_a_chart_a_ranking_a_map_and_a_registered_
     assert counts and int(counts.group(1)) > 0, status
     assert re.search(r"已销账 [1-9]", status), status
     rank = text.split("> /rank", 1)[1].split("> /map", 1)[0]
-    assert "建外街道" in rank and "1. " in rank, rank
+    # the league table's rows: place, unit, rectification rate (建外街道's place depends on the seed's data)
+    assert re.search(r"\n1\. \S+　\d+\.\d% · \d+ · ", rank) and "个单位，共 " in rank, rank
     picture = text.split("> /map", 1)[1].split("> /find", 1)[0]
     assert "[图片 " in picture and "map" in picture, picture
     found = text.split("> /find", 1)[1]
@@ -174,6 +175,27 @@ def test_the_office_sees_the_industries_and_a_zone(demo: tuple[Path, str], monke
     assert "全区统计：按行业" in industry and re.search(rf"\n{re.escape(top)}　[1-9]", industry), industry
     zone = text.split("> /status CBD", 1)[1]
     assert "CBD管委会城市安全隐患治理情况" in zone and not re.search("在账隐患 0 项.*已销账 0；待审核 0", zone), zone
+
+
+def test_some_tip_offs_are_found_true_and_become_hazards_of_source_tipoff(
+        demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: the verifiers find some tip-offs true (查实: a hazard of source 举报 claims the tip-off and follows its
+    life) and others 不属实, so /find 举报 and /status 来源 have a 举报 row."""
+    target, who = demo
+    with _db(target) as db:
+        statuses = dict(db.execute("select status, count(*) from tipoff group by status").fetchall())
+        linked = db.execute("select t.status, h.state, h.source, h.township_code = t.township_code, t.address = "
+                            "h.address from tipoff t join hazard h on h.id = t.hazard_id").fetchall()
+        sources = dict(db.execute("select source, count(*) from hazard group by source").fetchall())
+    assert statuses.get("not_confirmed", 0) > 0 and linked, statuses
+    mirrored = {"pending_review": "registered", "pending_confirmation": "registered", "registered": "rectifying",
+                "rectified": "rectifying", "closure_requested": "rectifying", "closed": "fixed"}
+    assert all(status == mirrored[state] and source == "举报" and same_township and same_address
+               for status, state, source, same_township, same_address in linked), linked
+    assert sources["举报"] == len(linked) and sources["检查"] == HAZARDS - len(linked), sources
+    text = _chat(target, who, 10001, "/find 举报\n/status 来源\n/quit\n", monkeypatch)
+    assert re.search(r"共找到 [1-9]\d* 项", text.split("> /status", 1)[0]), text
+    assert re.search(r"\n举报　[1-9]", text.split("> /status 来源", 1)[1]), text
 
 
 def test_the_same_seed_gives_the_same_district(demo: tuple[Path, str], tmp_path: Path) -> None:

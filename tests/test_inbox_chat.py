@@ -53,7 +53,7 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         moving.at = DECEMBER
         office = await h.bind(9202, "office", "区安委会办公室", "张办公室")
         await office.say("/start")
-        assert "/submissions [年-月] [单位] — 各单位报送的材料及未报送单位" in office.last_text()
+        assert "/submissions [年-月] [类型] [单位] — 各单位报送的材料及未报送单位" in office.last_text()
         await office.say("/submissions")  # early December: November is the month due
         listing = office.last_text()
         assert "报送材料 · 2018-11" in listing and "共1份" in listing and "朝外街道" in listing
@@ -291,7 +291,7 @@ async def test_a_district_leader_reads_every_units_submissions_and_changes_nothi
         moving.at = DECEMBER
         leader = await h.bind(9291, "leader", "区安监局", "赵局长")
         await leader.say("/help")
-        assert "/submissions [年-月] [单位]" in leader.last_text()
+        assert "/submissions [年-月] [类型] [单位]" in leader.last_text()
         menu = [m for m in h.session.sent(SetMyCommands) if getattr(m.scope, "chat_id", None) == 9291][-1]
         assert "submissions" in {c.command for c in menu.commands}
         await leader.say("/submissions 2018-11")

@@ -16,10 +16,6 @@ from bot.domain import HazardState
 from bot.services.lifecycle import FiveImplementations
 from bot.services.lifecycle_service import Document
 
-#: the demo's acceptance document (整改验收单): a one-page PDF kept in the file store like one a unit sends
-_ACCEPTANCE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
-                   b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
 
 class DemoDistrict(Protocol):
     """What a hazard's steps use of ``bot.demo.seed.DemoDistrict`` (a protocol, so that the seed, which makes the
@@ -51,6 +47,7 @@ class HazardSteps:
         self.d, self.staff, self.target, self.major, self.deadline = district, staff, target, major, deadline
         self.id = 0
         self.extension_id = 0
+        self.tipoff_context: dict[str, Any] = {}  # the tip-off the hazard was found from (``tipoff``), as 查实 opens it
         rng = district.rng
         self.kind = district.hazard_type(staff)
         self.code, self.township, self.lat, self.lon = district.where(staff)
@@ -61,8 +58,22 @@ class HazardSteps:
         assert staff.reviewer is not None
         self.reviewer = staff.reviewer
 
+    def tipoff(self, reporter: Any) -> Callable[[], Any]:
+        """A step in which ``reporter`` (a member of the public) reports the hazard's case at its address (the
+        ``tipoff`` form) and the inspector opens it to verify; ``submit`` then makes the hazard of it (查实)."""
+        async def step() -> None:
+            d = self.d
+            data = texts.tipoff(self.description, self.township, self.address, self.lat, self.lon)
+            submitted = await d.submit_form(reporter, "tipoff", data, locale="zh")
+            card = await d.sv.tipoffs.open_card(self.inspector.actor, submitted.record_id)
+            # the context tipoffs.confirm gives the hazard form: submitting it claims the tip-off and tells the reporter
+            self.tipoff_context = {"tipoff_id": submitted.record_id, "tipoff_number": card.number}
+            d.tally.tipoffs += 1
+        return step
+
     async def submit(self) -> None:
-        """The inspector reports the hazard (the ``hazard`` form with made-up answers); sets ``id``."""
+        """The inspector reports the hazard (the ``hazard`` form with made-up answers; from a tip-off: source 举报,
+        the tip-off found true); sets ``id``."""
         d, rng, kind = self.d, self.d.rng, self.kind
         district, city = texts.departments(rng, kind, None if self.staff.is_township else self.staff.name)
         # a 违建性质 mostly where the hazard is an illegal building's own, now and then on another site
@@ -74,7 +85,8 @@ class HazardSteps:
             "address": {"address": self.address, "lat": self.lat, "lon": self.lon},
             "person_in_charge": texts.person_name(rng), "phone": f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
             "entity_nature": rng.choice(texts.ENTITY_NATURES), "occupant_count": rng.randint(3, 400),
-            "parent_group": None, "district_department": district, "city_department": city, "source": "检查",
+            "parent_group": None, "district_department": district, "city_department": city,
+            "source": "举报" if self.tipoff_context else "检查",
             "description": self.description,
             "hazard_type": [kind.category, kind.subtype] if kind.subtype else [kind.category],
             "level": "重大隐患" if self.major else "一般隐患",
@@ -83,7 +95,7 @@ class HazardSteps:
             "demolished_area": str(rng.randint(0, area)) if area else None,
             "measures": self.measures, "deadline": self.deadline.isoformat(), "photos": [], "remarks": None,
         }
-        submitted = await d.submit_form(self.inspector, "hazard", data)
+        submitted = await d.submit_form(self.inspector, "hazard", data, **self.tipoff_context)
         self.id = submitted.record_id
         d.tally.hazards += 1
 
@@ -117,7 +129,7 @@ class HazardSteps:
 
     async def rectify(self) -> None:
         """The second inspector reports the rectification with an acceptance document."""
-        stored = await self.d.sv.acceptance_documents.keep(_ACCEPTANCE_PDF, "整改验收单.pdf")
+        stored = await self.d.sv.acceptance_documents.keep(texts.ONE_PAGE_PDF, "整改验收单.pdf")
         await self.d.sv.lifecycle.report_rectification(
             self.second.actor, self.id, self._five(with_deadline=False), document=Document(stored.name, stored=stored),
             note="已按五落实完成整改并自行验收")

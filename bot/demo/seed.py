@@ -26,6 +26,7 @@ from bot.services.notices import queue_notices
 from bot.services.submission import Submission, SubmitDeps
 from bot.services.verification import VerificationService
 from reminders import delivery
+from reminders.submissions import Upload
 from storage.models import Draft
 from storage.registry import townships
 
@@ -35,6 +36,9 @@ TARGETS = (S.PENDING_REVIEW, S.PENDING_CONFIRMATION, S.REJECTED, S.REGISTERED, S
            S.CLOSED)
 WEIGHTS = (8, 6, 5, 33, 8, 5, 35)
 MAJOR_SHARE = 0.12
+# a township's hazards that began as a tip-off from the public, found true (查实) by its inspector: with the tip-offs
+# found 不属实 (``_schedule_tipoff``), about half of the handled tip-offs
+TIPOFF_SHARE = 0.07
 JITTER = 0.012  # degrees around a township's label point (about 1 km)
 
 
@@ -42,7 +46,8 @@ JITTER = 0.012  # degrees around a township's label point (about 1 km)
 class Tally:
     """What the seeding made, for ``hazardbot demo``'s closing line: records submitted by kind (hazards,
     inspections, plans, work reports, tip-offs), ``steps`` taken on them afterwards (approvals, registrations,
-    spot-checks…) and ``by_target`` how many hazards were scheduled towards each state (``HazardState`` value)."""
+    spot-checks…), ``by_target`` how many hazards were scheduled towards each state (``HazardState`` value) and
+    ``by_source`` how many hazards of a source other than 检查 were scheduled (举报: from a tip-off found true)."""
 
     hazards: int = 0
     inspections: int = 0
@@ -51,6 +56,7 @@ class Tally:
     tipoffs: int = 0
     steps: int = 0
     by_target: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
 
 
 def _centres() -> dict[str, tuple[float, float]]:
@@ -176,8 +182,8 @@ class DemoDistrict:
         return step
 
     def _schedule_work_info(self, staff: UnitStaff) -> None:
-        """The monthly work information (方案 五(二)) by the unit's reviewer, late in each month; a few units miss
-        the last month."""
+        """The monthly work information (方案 五(二)) by the unit's reviewer, late in each month, some with a PDF
+        (建外街道's always); a few units miss the last month."""
         month = self.start.replace(day=1)
         skips_last = self.rng.random() < 0.15
         while month < self.today.replace(day=1):
@@ -192,17 +198,20 @@ class DemoDistrict:
         checks, found = self.rng.randint(8, 60), self.rng.randint(1, 12)
         text = (f"{staff.name}{month.month}月工作信息：本月开展城市安全隐患排查{checks}家次，发现隐患{found}处，"
                 f"已督促整改{self.rng.randint(0, found)}处；重点检查出租房屋、人员密集场所和建设工地。")
+        with_file = staff is self.cast.units[0] or self.rng.random() < 0.3
+        upload = Upload(texts.ONE_PAGE_PDF, f"{month.month}月工作信息.pdf") if with_file else None
         assert staff.reviewer is not None
         reviewer = staff.reviewer
 
         async def step() -> None:
-            await self.sv.work_reports.submit(reviewer.actor, reviewer.actor.grants[0].unit_id, "work_info", text)
+            await self.sv.work_reports.submit(reviewer.actor, reviewer.actor.grants[0].unit_id, "work_info", text,
+                                              upload=upload)
             self.tally.work_reports += 1
         return step
 
     def _schedule_tipoff(self) -> None:
-        """A tip-off from the public (群众举报) in a staffed township; older ones found 不属实 by its inspector, recent
-        ones still awaiting verification."""
+        """A tip-off from the public (群众举报) in a staffed township that no hazard comes of: older ones found 不属实
+        by its inspector, recent ones still awaiting verification (those found true are ``HazardSteps.tipoff``)."""
         rng = self.rng
         staff = rng.choice([u for u in self.cast.units if u.is_township])
         reporter = rng.choice(self.cast.public)
@@ -210,9 +219,7 @@ class DemoDistrict:
         description, _measures = rng.choice(self.hazard_type(staff).cases)
         code, township, lat, lon = self.where(staff)
         _site, address = texts.place(rng, code, township)
-        data: dict[str, Any] = {"description": f"群众反映：{description}，希望尽快处理。", "photos": [],
-                "place": {"address": address, "lat": lat, "lon": lon}, "township": township,
-                "contact": None}
+        data = texts.tipoff(description, township, address, lat, lon)
         inspector = staff.inspectors[0]
         made: dict[str, int] = {}
 
@@ -252,7 +259,14 @@ class DemoDistrict:
         major = rng.random() < MAJOR_SHARE
         deadline = d0 + timedelta(days=rng.randint(25, 110) if target == S.REGISTERED else rng.randint(20, 60))
         hazard = HazardSteps(self, staff, target, major, deadline)
-        last = self._add(d0, hazard.submit)
+        last = None
+        # the first such hazard always, so that even a small demo has a tip-off found true
+        found = not self.tally.by_source.get("举报") or rng.random() < TIPOFF_SHARE
+        if staff.is_township and target not in (S.PENDING_REVIEW, S.REJECTED) and found:
+            self.tally.by_source["举报"] = self.tally.by_source.get("举报", 0) + 1
+            reported = self._day(d0 - timedelta(days=5), d0 - timedelta(days=1))
+            last = self._add(reported, hazard.tipoff(rng.choice(self.cast.public)))
+        last = self._add(d0, hazard.submit, after=last)
         if target == S.PENDING_REVIEW:
             return
         if target == S.REJECTED and rng.random() < 0.7:

@@ -82,6 +82,34 @@ def departments(rng: random.Random, k: Kind, recorder: str | None) -> tuple[str 
     return district, city
 
 
+def tipoff(description: str, township: str, address: str, lat: float, lon: float) -> dict[str, Any]:
+    """The answers of the ``tipoff`` form a member of the public gives about a case ``description`` at ``address``
+    (in ``township``, pin at ``lat``/``lon``): no photos, anonymous."""
+    return {"description": f"群众反映：{description}，希望尽快处理。", "photos": [],
+            "place": {"address": address, "lat": lat, "lon": lon}, "township": township, "contact": None}
+
+
+def _ruled_page() -> bytes:
+    """A valid one-page A4 PDF of a ruled form (about 1.5 KB): the file of the demo's acceptance documents (整改验收单)
+    and of some work information, kept in the file store like one a unit sends."""
+    rules = "".join(f"50 {y} 495 0.6 re\n" for y in range(90, 790, 20)) + "f\n"
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>",
+               f"<</Length {len(rules)}>>stream\n{rules}endstream".encode()]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+ONE_PAGE_PDF = _ruled_page()
+
+
 def person_name(rng: random.Random) -> str:
     """A random Chinese name (surname and given name)."""
     return rng.choice(SURNAMES) + rng.choice(GIVEN)

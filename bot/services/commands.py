@@ -130,7 +130,7 @@ def _unsetrole() -> str: return _("Take a role away from a user")
 def _u_code() -> str: return _("CODE")
 def _u_number() -> str: return _("NUMBER")
 def _u_words() -> str: return _("[WORDS]")
-def _u_month_unit() -> str: return _("[YYYY-MM] [UNIT]")
+def _u_month_kind_unit() -> str: return _("[YYYY-MM] [KIND] [UNIT]")
 def _u_inspection() -> str: return _("J…")
 def _u_old_new() -> str: return _("OLD NEW")
 def _u_period() -> str: return _("[FROM TO]")
@@ -170,7 +170,7 @@ CATALOG: tuple[Command, ...] = (
     Command("plan_file", _plan_file, frozenset({Role.REVIEWER, Role.LEADER, Role.OFFICE})),
     Command("report_info", _report_info, frozenset(SUBMITTERS)),
     Command("done", _done, frozenset(SUBMITTERS)),
-    Command("submissions", _submissions, OFFICE_ADMIN | {Role.LEADER}, _u_month_unit,  # InboxService.reads_all
+    Command("submissions", _submissions, OFFICE_ADMIN | {Role.LEADER}, _u_month_kind_unit,  # InboxService.reads_all
             district=frozenset({Role.LEADER})),
     Command("status", _status, SUMMARIES, _u_unit),
     Command("rank", _rank, SUMMARIES),
