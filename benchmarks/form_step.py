@@ -10,7 +10,9 @@ of the floor, round by round (the order alternating), and their ratio (goal ≥ 
 spread over 200 chats, latency p50/p99 of the project (goal p99 < 50 ms) and the failed updates (goal 0).
 
 ``--variants``: also the project with one of its patches of library internals taken out (issue 18), each
-interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.py``); on SQLite ``writer-turn``
+interleaved with the project as it is: ``inline-filters`` (``bot/inline_filters.py``), ``route-skip``
+(``bot/route_skip.py``), on SQLite ``one-trip`` (``storage/sqlite_one_trip.py``, taken out while that side runs:
+it acts on every engine of the process); on SQLite ``writer-turn``
 (``storage/sqlite_writers.py``) is judged by the paced p99 it exists for. (``router-gates`` and ``response-pins``,
 measured so on 2026-12-07, showed no steady gain and were removed; ``benchmarks/RESULTS-perf.md``.)
 ``--small``: 2 rounds of 50 chats × 10 steps and a paced run of 200 chats × 2 steps (about a minute on a quiet
@@ -39,7 +41,9 @@ from benchmarks.load import closed_loop, paced
 from benchmarks.results_log import record
 
 RESULTS = Path(__file__).with_name("RESULTS-perf.md")
-PATCHES = ("inline-filters",)
+PATCHES = ("inline-filters", "route-skip")
+#: patches taken out while a side runs rather than when it is built (they act on every engine of the process)
+RUN_PATCHES = {"sqlite": ("one-trip",), "postgresql": ()}
 
 
 @contextlib.contextmanager
@@ -56,6 +60,14 @@ def without(patch: str | None) -> Iterator[None]:
 
     if patch == "inline-filters":
         swap(bot.inline_filters, "inline_plain_filters", lambda router: 0)
+    elif patch == "route-skip":
+        import bot.route_skip
+
+        swap(bot.route_skip, "install_route_skips", lambda router, update_types: 0)
+    elif patch == "one-trip":  # the adapter's own cursor for the statements run meanwhile
+        from sqlalchemy.dialects.sqlite import aiosqlite as sa_aiosqlite
+
+        swap(sa_aiosqlite.AsyncAdapt_aiosqlite_connection, "_cursor_cls", sa_aiosqlite.AsyncAdapt_aiosqlite_cursor)
     elif patch == "writer-turn":
         swap(storage.db, "serialise_writers", lambda engine, timeout: None)
     try:
@@ -65,11 +77,13 @@ def without(patch: str | None) -> Iterator[None]:
             setattr(module, name, value)
 
 
-def cpu_run(feed: Any) -> Any:
+def cpu_run(feed: Any, patch: str | None = None) -> Any:
+    """A closed-loop run of ``feed``: wall and CPU seconds, latencies; ``patch`` taken out meanwhile."""
     async def run(per_chat: list[list[Any]]) -> tuple[float, float, list[float]]:
-        cpu = time.process_time()
-        wall, latencies = await closed_loop(feed, per_chat)
-        return wall, time.process_time() - cpu, latencies
+        with without(patch):
+            cpu = time.process_time()
+            wall, latencies = await closed_loop(feed, per_chat)
+            return wall, time.process_time() - cpu, latencies
 
     return run
 
@@ -117,6 +131,10 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
                         other_bot = build_bot(settings, LocalSession())
                         other = build_dispatcher(core, shared.storage, shared.guards)
                     sides[f"without {patch}" if patch else "project, built afresh"] = cpu_run(dt.feeder(other, other_bot))
+                for patch in RUN_PATCHES[db] if args.variants else ():
+                    other_bot = build_bot(settings, LocalSession())
+                    other = build_dispatcher(core, shared.storage, shared.guards)
+                    sides[f"without {patch}"] = cpu_run(dt.feeder(other, other_bot), patch)
                 chats = prepared[:args.chats]
                 results: dict[str, list[tuple[float, float]]] = {k: [] for k in sides}
                 failures = dt.FailureCount()

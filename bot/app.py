@@ -77,8 +77,11 @@ def build_dispatcher(
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
     dp.include_router(build_root_router(later=later))
     from bot.inline_filters import inline_plain_filters
+    from bot.route_skip import install_route_skips
+    from handlers import USED_UPDATE_TYPES
 
     inline_plain_filters(dp)
+    install_route_skips(dp, USED_UPDATE_TYPES)
     return dp
 
 

@@ -26,6 +26,16 @@ class FormCb(CallbackData, prefix="f1"):
     a: str = ""
 
 
+def form_data(d: int, k: str, s: int = 0, i: int = 0, a: str = "") -> str:
+    """``FormCb(d=d, k=k, s=s, i=i, a=a).pack()`` without pydantic: a form step packs two to a dozen buttons, and
+    the model's validation and dump were a tenth of its rendering (``benchmarks/RESULTS-perf.md``, issue 19 item
+    4). The values are the bot's own (draft id, step, option index, ``Nav``); out of ``Num``'s range raises
+    ``ValueError`` as ``FormCb`` does. ``tests/test_form_buttons.py`` checks it packs as ``FormCb``."""
+    if not (0 <= d <= MAX_RECORD_ID and 0 <= s <= MAX_RECORD_ID and 0 <= i <= MAX_RECORD_ID):
+        raise ValueError(f"form button number out of range: {d}, {s}, {i}")
+    return f"{FormCb.__prefix__}:{d}:{k}:{s}:{i}:{a}"
+
+
 class InspectionCb(CallbackData, prefix="i1"):
     """"Record a hazard found in this inspection"."""
 

@@ -10,7 +10,7 @@ from bot.forms.actions import Nav
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
 from bot.services.transitions import Outcome
-from handlers.callbacks import FormCb, InspectionCb
+from handlers.callbacks import InspectionCb, form_data
 from handlers.correction_view import submitted_text as correction_submitted
 from handlers.error_texts import error_text
 from handlers.hazard_view import outcome_text
@@ -70,7 +70,7 @@ def _notice(prompt: Prompt) -> str:
 def _nav_button(prompt: Prompt, text: str, op: Nav) -> InlineKeyboardButton:
     """A navigation button that names the question (or review card) it was shown under, so a press on
     an earlier message is refused instead of moving the form on (``NavAnswer.step``)."""
-    return InlineKeyboardButton(text=text, callback_data=FormCb(d=prompt.draft_id, k="n", s=prompt.step_index, a=op).pack())
+    return InlineKeyboardButton(text=text, callback_data=form_data(prompt.draft_id, "n", prompt.step_index, a=op.value))
 
 
 def confirm_discard(current: Prompt) -> InlineKeyboardMarkup:
@@ -78,8 +78,7 @@ def confirm_discard(current: Prompt) -> InlineKeyboardMarkup:
     menu, must not throw away a 19-question form. The answer names the question ``current`` shows, so
     a confirmation left unanswered expires when the form moves on."""
     def button(text: str, op: Nav) -> InlineKeyboardButton:
-        data = FormCb(d=current.draft_id, k="n", s=current.step_index, a=op)
-        return InlineKeyboardButton(text=text, callback_data=data.pack())
+        return InlineKeyboardButton(text=text, callback_data=form_data(current.draft_id, "n", current.step_index, a=op.value))
 
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("Yes, discard"), Nav.DISCARD),
                                                   button(_("No, continue"), Nav.STAY)]])
@@ -131,7 +130,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
         if option.selected:
             label = "✅ " + label
         options.append(InlineKeyboardButton(
-            text=label[:60], callback_data=FormCb(d=prompt.draft_id, k="p", s=prompt.step_index, i=index).pack()
+            text=label[:60], callback_data=form_data(prompt.draft_id, "p", prompt.step_index, index)
         ))
     rows = _grid(options, width)
     extra = []
@@ -169,7 +168,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
             continue
         edits.append(InlineKeyboardButton(
             text=_("Edit: {label}").format(label=line.label)[:40],
-            callback_data=FormCb(d=prompt.draft_id, k="e", i=line.field_index).pack(),
+            callback_data=form_data(prompt.draft_id, "e", i=line.field_index),
         ))
     rows = _grid(edits, 2)
     if prompt.missing:
@@ -177,7 +176,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
     if prompt.photo_count:
         rows.append([InlineKeyboardButton(
             text=_("🖼 View photos ({count})").format(count=prompt.photo_count),
-            callback_data=FormCb(d=prompt.draft_id, k="v", i=0).pack(),
+            callback_data=form_data(prompt.draft_id, "v"),
         )])
     rows.append([
         _nav_button(prompt, _("✅ Submit"), Nav.SUBMIT),

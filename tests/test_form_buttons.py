@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
 
@@ -182,3 +183,22 @@ async def test_a_category_button_on_an_older_message_does_not_pick_a_subtype(har
     assert [b.text for b in chat.buttons()] == subtypes
     await chat.press("村民宅基地出租房屋")
     assert "隐患级别" in chat.last_text(), chat.last_text()
+
+
+def test_form_buttons_pack_as_their_callback_data_does() -> None:
+    """``form_data`` skips pydantic for the form's buttons (issue 19 item 4): it packs as ``FormCb`` does, unpacks
+    to the same values, and refuses what ``FormCb`` refuses."""
+    from bot.domain import MAX_RECORD_ID
+    from bot.forms.actions import Nav
+    from handlers.callbacks import FormCb, form_data
+
+    for d, k, s, i, a in ((1, "n", 2, 0, Nav.BACK), (MAX_RECORD_ID, "p", 18, 7, ""), (5, "e", 0, 3, ""),
+                          (9, "v", 0, 0, ""), (3, "n", 0, 0, Nav.DISCARD)):
+        packed = form_data(d, k, s, i, a.value if isinstance(a, Nav) else a)
+        assert packed == FormCb(d=d, k=k, s=s, i=i, a=a).pack()
+        assert FormCb.unpack(packed) == FormCb(d=d, k=k, s=s, i=i, a=a)
+    for bad in ((MAX_RECORD_ID + 1, 0, 0), (1, -1, 0), (1, 0, MAX_RECORD_ID + 1)):
+        with pytest.raises(ValueError):
+            FormCb(d=bad[0], k="p", s=bad[1], i=bad[2])
+        with pytest.raises(ValueError):
+            form_data(bad[0], "p", bad[1], bad[2])
