@@ -254,6 +254,8 @@ class RouteSkip(BaseMiddleware):
         return found
 
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        """Propagate ``event`` from the first sub-router that might take it; the handler's result, or aiogram's
+        ``UNHANDLED`` when none takes it."""
         first = self.start(event, data.get("raw_state"))
         if not first:
             return await handler(event, data)
