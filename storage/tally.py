@@ -401,13 +401,11 @@ event.listen(Session, "after_flush", _collect)
 event.listen(Session, "after_flush_postexec", _apply)
 
 
-async def touch(session: AsyncSession, hazard_ids: Iterable[int | None], *, new: bool = False) -> None:
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
     """Refresh the tallies of ``hazard_ids`` after a write that bypassed the ORM's unit of work (a Core
-    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first. ``new``: that write
-    inserted them (a ledger import), so they are counted set-based in SQL (``storage.tally_sql.count_new``)."""
-    from storage.tally_sql import count_new  # it builds on this module
-
+    ``update``/``insert``), in the session's transaction; flushes pending ORM changes first. Hazards that write
+    inserted (a ledger import) are counted set-based by ``storage.tally_sql.touch`` instead."""
     ids = list(hazard_ids)
     await session.flush()
-    await session.run_sync(lambda s: (count_new if new else refresh)(s.connection(), ids))
+    await session.run_sync(lambda s: refresh(s.connection(), ids))
 

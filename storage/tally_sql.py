@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tally import MAJOR, OPEN, TALLY_ZONE, ZONE_KIND, refresh
 
@@ -193,3 +194,11 @@ def count_new(conn: Connection, hazard_ids: Iterable[int | None]) -> None:
         refresh(conn, [int(i) for (i,) in conn.exec_driver_sql(others, param)])
         conn.exec_driver_sql(_counters_sql(conn), param)
         conn.exec_driver_sql(_facts_sql(conn), param)
+
+
+async def touch(session: AsyncSession, hazard_ids: Iterable[int | None]) -> None:
+    """``storage.tally.touch`` for hazards a Core write has just inserted (a ledger import): flushes pending ORM
+    changes, then counts them with ``count_new`` in the session's transaction."""
+    ids = list(hazard_ids)
+    await session.flush()
+    await session.run_sync(lambda s: count_new(s.connection(), ids))

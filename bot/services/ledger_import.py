@@ -36,12 +36,12 @@ from bot.services.ledger_rows import (
 )
 from bot.services.ledger_staging import STAGE_BATCH, staged_batches
 from bot.services.numbers import next_inspection_number
+from storage import tally_sql
 from storage.bulk import insert_rows
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
 from storage.excel.layouts import INSPECTIONS
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 from storage.registry import normalise_township_name
-from storage.tally import touch
 
 __all__ = ["ImportReport", "RowError", "import_hazards", "import_inspections", "store_hazards", "store_inspections"]
 
@@ -154,7 +154,7 @@ async def store_hazard_batches(
         if progress is not None:
             await progress(done)
     # the status's tallies, once for the whole file, in SQL (Core inserts: no ORM flush sees them)
-    await touch(session, stored, new=True)
+    await tally_sql.touch(session, stored)
 
 
 async def import_inspections(
