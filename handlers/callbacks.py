@@ -17,7 +17,9 @@ reaching a query the database would refuse (int32 on PostgreSQL, int64 on SQLite
 
 
 class FormCb(CallbackData, prefix="f1"):
-    """A form button. ``k``: ``p`` pick option ``i`` of step ``s``; ``n`` navigation ``a``; ``e`` edit field ``i``."""
+    """A form button. ``k``: ``p`` pick option ``i`` of step ``s``; ``n`` navigation ``a``; ``e`` edit field ``i``;
+    ``v`` the review's photos, page ``i``; ``m`` the photos of question ``s`` to remove one from; ``x`` remove photo
+    ``i`` (1-based) of question ``s`` from the list shown at version ``a`` (``bot.services.form_photos``)."""
 
     d: Num
     k: str

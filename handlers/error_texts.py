@@ -209,6 +209,9 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
         "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),
+        "photos_changed": _("The photos changed after that list was shown (a photo was added or removed); nothing "
+                            "was removed. Press “Manage photos” again for the current list."),
+        "photo_on_record": _("Photo {number} is already on the record; it cannot be removed here."),
         "one_document": _("Only one document can be attached; the first one ({name}) is kept. Photos may be added."),
         "required": _("This field is required and cannot be skipped."),
         "nothing_to_keep": _("There is no current value to keep; please answer."),

@@ -61,6 +61,7 @@ def _notice(prompt: Prompt) -> str:
         "door_number_needed": _("Only a pin so far: please type the address to the door number. If the place "
                                 "has no door number, press “Keep current” again to keep the pin alone."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
+        "photo_removed": _("Photo {number} (received {time}) removed from this form; {count} left."),
     }
     if prompt.notice and prompt.notice not in texts:  # an answer that no longer holds, found at submit
         return "⚠️ " + error_text(Rejected(prompt.notice, **prompt.notice_params))
@@ -142,6 +143,11 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
         extra.append(_nav_button(prompt, _("Done ✔"), Nav.DONE))
     if extra:
         rows.append(extra)
+    if spec.type == "photos" and prompt.photo_count:  # a wrong or blurry photo is taken out without cancelling
+        rows.append([InlineKeyboardButton(
+            text=_("🗑 Manage photos ({count})").format(count=prompt.photo_count),
+            callback_data=FormCb(d=prompt.draft_id, k="m", s=prompt.step_index).pack(),
+        )])
     rows.append(_nav_row(prompt))
     return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -24,14 +24,16 @@ from bot.services.errors import StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from bot.services.lifecycle import Action
 from bot.services.transitions import Outcome
+from handlers import form_photos
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
+from handlers.form_replies import ask_again as _ask_again
+from handlers.form_replies import send as _send
 from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
 from handlers.media import FileDownloadFailed, fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
-from handlers.message_limits import clip
 from storage.images import FileTooBig, NotAnImage
 from storage.upload_kinds import UploadTooBig, check_size
 
@@ -40,17 +42,6 @@ log = logging.getLogger("hazardbot.forms")
 ALBUM_SIZE = 10
 def _discard_question() -> str:
     return _("Discard this form? Everything entered in it will be deleted.")
-
-
-async def _send(message: ButtonMessage, prompt: Prompt, locale: str, warning: str | None = None) -> None:
-    """One message: an optional warning line, then the question (or card) ``prompt`` describes."""
-    rendered = render(prompt, locale)
-    if rendered is None or (warning and prompt.kind == "none"):
-        if warning:
-            await message.answer(warning)
-    else:
-        text, keyboard = rendered
-        await message.answer(clip(f"⚠️ {warning}\n{text}") if warning else text, reply_markup=keyboard)
 
 
 async def _card_after(prompt: Prompt, services: Services, actor: Actor) -> InlineKeyboardMarkup | None:
@@ -101,15 +92,6 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
         more.button(text=_("More photos"), callback_data=FormCb(d=draft_id, k="v", i=page + 1))
         await message.answer(_("{shown} of {total} photos shown.").format(
             shown=(page + 1) * ALBUM_SIZE, total=len(copies)), reply_markup=more.as_markup())
-
-
-def _ask_again(message: ButtonMessage, actor: Actor, services: Services, locale: str) -> Callable[[str], Awaitable[None]]:
-    """How a refused answer is told: the reason as a warning line above the current question (or card)."""
-
-    async def answer(warning: str) -> None:
-        await _send(message, await services.forms.current(actor, locale), locale, warning=warning)
-
-    return answer
 
 
 async def open_form(message: ButtonMessage, actor: Actor, services: Services, locale: str, form_key: str, *,
@@ -340,6 +322,8 @@ def router() -> Router:
     r.message.register(plan, Command("plan"))
     r.message.register(cancel, Command("cancel"))
     r.message.register(resume, Command("resume"))
+    r.callback_query.register(form_photos.photo_list, FormCb.filter(F.k == "m"))
+    r.callback_query.register(form_photos.remove, FormCb.filter(F.k == "x"))
     r.callback_query.register(button, FormCb.filter())
     r.callback_query.register(hazard_from_inspection, InspectionCb.filter())
     r.message.register(photo, F.photo)

@@ -71,6 +71,16 @@ class EditAnswer(DraftButton):
 
 
 @dataclass(frozen=True)
+class RemovePhoto(DraftButton):
+    """"Delete" beside photo ``number`` (1-based, order received) of the photos question asked at ``step``, in a
+    list shown when the field's photos had ``version`` (``bot.services.form_photos.photos_version``)."""
+
+    step: int
+    number: int
+    version: str
+
+
+@dataclass(frozen=True)
 class LocationAnswer:
     """A pin (WGS-84 degrees); for a venue (a named place picked from the map) its ``address`` and its
     name ``title``; ``live_id`` for a live location: the id of the message whose updates (``PinMoved``)
@@ -182,5 +192,5 @@ class UnsupportedAnswer:
 
 FormAction = (
     TextAnswer | PickAnswer | NavAnswer | EditAnswer | LocationAnswer | PinMoved | PhotoAnswer | DocumentAnswer
-    | UnsupportedAnswer
+    | UnsupportedAnswer | RemovePhoto
 )

@@ -78,7 +78,7 @@ class Prompt:
     review: tuple[ReviewLine, ...] = ()
     missing: tuple[str, ...] = ()
     linked_inspection: str | None = None
-    photo_count: int = 0
+    photo_count: int = 0  # the review card's photos; a photos question's own (for "Manage photos")
     linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies
     submitted: Submitted | None = None
     public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect

@@ -31,6 +31,7 @@ from bot.forms.actions import (
     PhotoAnswer,
     PickAnswer,
     PinMoved,
+    RemovePhoto,
     TextAnswer,
     UnsupportedAnswer,
 )
@@ -51,6 +52,7 @@ from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
+from bot.services.form_photos import PhotoList, list_photos, photos_version, remove_photo
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
 from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
@@ -222,6 +224,28 @@ class FormService:
             raise StaleAction()
         return await self._evidence.copies(draft_id=draft_id)
 
+    async def photo_list(self, actor: Actor, draft_id: int, step: int, locale: str) -> PhotoList:
+        """The photos of the photos question ``step`` of ``actor``'s open form ``draft_id``, to pick one to remove
+        (``RemovePhoto``), with the evidence copies of those that have one (oldest first).
+
+        Raises ``StaleAction`` when ``draft_id`` is not the actor's open form or that question is not the one
+        asked now (an old or forged button), ``RoleRevoked`` as ``act`` does. Nothing is changed."""
+        async with self._uow() as uow:
+            draft, held = await self._active_held(uow.session, actor.user_id)
+            if draft is None or draft.id != draft_id:
+                raise StaleAction()
+            await self._check_role(uow.session, draft, held)
+            walk = FormWalk(load_form(draft.form))
+            state = _view(draft)
+            spec = walk.current(state)
+            if spec is None or spec.type != "photos" or _position(walk, spec, state) != step:
+                raise StaleAction()
+            ids = [int(i) for i in state.data.get(spec.key) or []]
+            listed = await list_photos(uow.session, draft, ids, self._clock.tz)
+        copies = await self._evidence.copies(draft_id=draft_id) if self._evidence is not None else []
+        return PhotoList(draft_id, step, spec.label(locale), photos_version(ids), listed,
+                         tuple(c for c in copies if c.photo_id in ids))
+
     async def act(self, actor: Actor, action: FormAction, locale: str) -> Prompt:
         """Apply one user action to the open form and say what comes next.
 
@@ -354,6 +378,11 @@ class FormService:
                 return await self._photo(turn, limits, action)
         if isinstance(action, PinMoved):  # before the refusals below: a live location's update is never answered
             return _move_pin(walk, state, spec, action)
+        if isinstance(action, RemovePhoto):  # only while its photos question is the one asked
+            if spec is None or spec.type != "photos" or action.step != _position(walk, spec, state):
+                raise StaleAction()
+            return await remove_photo(turn.session, turn.draft, state, spec, action.number, action.version,
+                                      self._clock.tz)
         if spec is None:
             raise Rejected("use_review_buttons")
         if isinstance(action, UnsupportedAnswer):
@@ -684,6 +713,7 @@ class FormService:
             can_done=spec.takes_done,
             can_none=spec.takes_none,
             subject=draft.context.get("subject"),
+            photo_count=len(value or []) if spec.type == "photos" else 0,
         )
 
 
