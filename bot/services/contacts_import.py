@@ -8,7 +8,8 @@ Two layouts are read:
 * a flat table with a header row naming ``单位名称``, ``类别`` (or ``角色``/``人员类别``), ``姓名``,
   ``部门及职务``, ``办公电话``, ``手机号码``.
 
-Every row is checked (unit in the registry, role, name, mainland mobile, Beijing landline for the
+Every row is checked (unit in the registry, role, name (64 characters at most, none of them a control or an
+invisible format character: ``hidden_characters``), mainland mobile, Beijing landline for the
 office phone when given, no repeated person); when any row is wrong nothing is imported and the
 caller gets every problem with its row number (1-based, as the spreadsheet shows it), column and
 reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
@@ -24,6 +25,7 @@ import csv
 import io
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +93,14 @@ class ContactsImportReport:
     units: int
     contacts: int
     bindings_kept: int
+
+
+def hidden_characters(text: str) -> bool:
+    """Whether ``text`` holds a character a name on a record may not carry: a control character (Unicode Cc: a
+    Word paper cannot hold most of them), a format character (Cf: U+202E reorders the text around it, U+200B
+    hides a break), a line or paragraph separator, a private-use or unpaired surrogate code point. The registered
+    name (``User.registered_name``) goes on records, cards and printed papers as imported."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for c in text)
 
 
 def _clean(value: object) -> str:
@@ -248,9 +258,13 @@ def parse_contacts(rows: list[list[str]], units: list[tuple[int, str, str]]
             row_problems.append(ImportProblem(number, "姓名", "缺少姓名"))
         elif len(name) > 64:
             row_problems.append(ImportProblem(number, "姓名", "姓名过长（最多64个字）"))
+        elif hidden_characters(name):
+            row_problems.append(ImportProblem(number, "姓名", "含有控制字符或不可见字符"))
         title = cell("title")
         if len(title) > 128:
             row_problems.append(ImportProblem(number, "部门及职务", "过长（最多128个字）"))
+        elif hidden_characters(title):
+            row_problems.append(ImportProblem(number, "部门及职务", "含有控制字符或不可见字符"))
         mobile = _mobile(cell("mobile"), number, row_problems)
         office = _office_phone(cell("office_phone"), number, row_problems)
         if unit is not None and role is not None and mobile:
