@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from bot.channels import telegram_address
 from bot.domain import HazardState
-from storage.models import User
 from storage.models_reminders import Contact
 from tests.chat_helpers import open_first
 from tests.conftest import Harness

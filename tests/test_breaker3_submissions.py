@@ -7,35 +7,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import select
 
 from handlers.inbox import InboxCb
-from storage.db import create_engine, make_uow_factory
-from storage.models import Membership
 from storage.models_reminders import ReminderOutbox, WorkSubmission
-from tests.chat_helpers import actor_of
+from tests.chat_helpers import actor_of, remove_roles_elsewhere
 from tests.inbox_helpers import documents, inbox_harness
 from tests.test_inbox_chat import DECEMBER, NOVEMBER, _send_november
 
 
-async def _remove_elsewhere(database_url: str, user_id: int) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with make_uow_factory(engine)() as u:
-            await u.session.exec(delete(Membership).where(col(Membership.user_id) == user_id))  # type: ignore[call-overload]
-            await u.commit()
-    finally:
-        await engine.dispose()
+async def _in_december(h, moving) -> int:  # type: ignore[no-untyped-def]
+    """朝外街道's November submission sent; the clock in December; its id."""
+    await _send_november(h, moving)
+    moving.at = DECEMBER
+    async with h.core.uow() as u:
+        return int((await u.session.exec(select(WorkSubmission.id))).one())
 
 
 async def test_a_forged_publish_by_a_district_leader_queues_nothing(database_url: str, tmp_path: Path) -> None:
     async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, moving):
-        await _send_november(h, moving)
-        moving.at = DECEMBER
+        sid = await _in_december(h, moving)
         leader = await h.bind(9391, "leader", "区安监局", "赵局长")
         async with h.core.uow() as u:
-            sid = (await u.session.exec(select(WorkSubmission.id))).one()
             before = len((await u.session.exec(select(ReminderOutbox.id))).all())
         sent = await leader._feed(h.factory.callback(leader.user, leader._message_for(None), InboxCb(a="P", i=sid).pack()))
         assert "无权" in leader.last_text() and documents(sent) == []
@@ -47,13 +40,12 @@ async def test_a_forged_publish_by_a_district_leader_queues_nothing(database_url
 
 async def test_a_leader_whose_role_was_taken_away_is_refused_every_button(database_url: str, tmp_path: Path) -> None:
     async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, moving):
-        await _send_november(h, moving)
-        moving.at = DECEMBER
+        await _in_december(h, moving)
         leader = await h.bind(9392, "leader", "区安监局", "赵局长")
         await leader.say("/submissions 2018-11")
         assert "共1份" in leader.last_text()
         listing = leader.buttons()
-        await _remove_elsewhere(database_url, (await actor_of(h, leader)).user_id)
+        await remove_roles_elsewhere(database_url, (await actor_of(h, leader)).user_id)
         assert (await actor_of(h, leader)).grants  # the cache still holds the role
         pressed = [b for b in listing if (b.callback_data or "").startswith(("sb:u", "sb:x", "sb:f"))]
         assert {(b.callback_data or "")[:4] for b in pressed} == {"sb:u", "sb:x", "sb:f"}, listing
@@ -67,10 +59,7 @@ async def test_a_leader_whose_role_was_taken_away_is_refused_every_button(databa
 
 async def test_an_inspector_of_the_submitting_unit_never_opens_it(database_url: str, tmp_path: Path) -> None:
     async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, moving):
-        await _send_november(h, moving)
-        moving.at = DECEMBER
-        async with h.core.uow() as u:
-            sid = (await u.session.exec(select(WorkSubmission.id))).one()
+        sid = await _in_december(h, moving)
         inspector = await h.bind(9393, "inspector", "朝外街道")
         sent = await inspector._feed(h.factory.callback(inspector.user, inspector._message_for(None),
                                                         InboxCb(a="o", i=sid).pack()))
