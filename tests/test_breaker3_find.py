@@ -83,15 +83,22 @@ async def test_a_townships_inspector_or_leader_exports_and_finds_only_their_town
         remove(path, ignore_errors=True)
 
 
+async def _card_after_typing(h: Harness, words: str, presses: list[str], typed: str) -> str:
+    """``/find words``, the buttons ``presses``, then ``typed`` as the value asked for: the filter card shown."""
+    await _district(h)
+    office = await h.bind(7503, "office", "区安委会办公室")
+    await office.say(f"/find {words}".strip())
+    for label in presses:
+        await office.press(label)
+    await office.say(typed)
+    return office.last_text()
+
+
 async def test_a_date_typed_after_buttons_made_a_contradiction_is_taken(harness: Harness) -> None:
-    await _district(harness)
-    office = await harness.bind(7503, "office", "区安委会办公室")
-    await office.say("/find 超期")
-    await office.press("筛选条件")
-    await office.press("＋ 状态")
-    await office.press("已销账")
-    assert "相互矛盾" in office.last_text()
-    await office.press("＋ 整改期限")
-    await office.say("2018-10")
-    card = office.last_text()
-    assert "当前符合：0 项" in card and "2018-10-01" in card, card
+    card = await _card_after_typing(harness, "超期", ["筛选条件", "＋ 状态", "已销账", "＋ 整改期限"], "2018-10")
+    assert "当前符合：0 项" in card and "2018-10-01" in card and "相互矛盾" in card, card
+
+
+async def test_a_text_typed_after_its_button_loses_pasted_zero_width_characters(harness: Harness) -> None:
+    card = await _card_after_typing(harness, "", ["＋ 编号/名称/地址"], "超期\u200b仓库1\u2060")
+    assert "当前符合：1 项" in card and "\u200b" not in card, card

@@ -298,7 +298,7 @@ def tokens(text: str) -> list[str]:
     between two dates written ``..`` whatever was typed (``~``, ``至``, spaces), and without the invisible format
     characters a paste brings along (zero-width spaces and joiners, U+202E and the other direction marks: Unicode
     Cf), which no keyword, number, site or address holds."""
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _visible(text)
     text = re.sub(r"(?<=\d)\s*(?:\.\.|~|～|至)\s*(?=\d)", "..", text.replace("：", ":"))
     return [w for w in re.split(r"[\s,，、;；]+", text.strip()) if w]
 
@@ -365,13 +365,23 @@ def parse(text: str, base: Filter | None = None) -> Filter:
     if len(leftovers) > 1:
         raise FilterWordsUnknown(words=leftovers, free=True, twice="", dates="")
     if leftovers:
-        put("text", text=leftovers[0][:TEXT_LIMIT])
+        put("text", text=text_value(leftovers[0]))
     found = replace(base or Filter(), **values)
     # only a contradiction the words bring: one built with the buttons is shown on the card (``contradiction``),
     # and a date typed after them has no part in it
     if (clash := found.contradiction()) and (base is None or base.contradiction() is None):
         raise FilterContradicts(state=clash)
     return found
+
+
+def text_value(text: str) -> str:
+    """``text`` as the text criterion keeps it (typed after its button, or the one free word): without invisible
+    format characters (``tokens``) and the spaces around, at most ``TEXT_LIMIT`` characters; ``""`` for none."""
+    return _visible(text).strip()[:TEXT_LIMIT]
+
+
+def _visible(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def _fold(word: str) -> str:
