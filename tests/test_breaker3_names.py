@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.channels import telegram_address
 from bot.domain import HazardState
 from storage.models_reminders import Contact
-from tests.chat_helpers import open_first
+from tests.chat_helpers import actor_of, open_first
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.inbox_helpers import documents
@@ -57,3 +57,19 @@ async def test_an_html_name_is_shown_as_typed_on_cards_and_papers(harness: Harne
     await open_first(office, "/find 某某仓库")
     sent = await office.press("隐患整改通知书")
     assert documents(sent), office.texts(sent)
+
+
+async def test_a_reimport_of_one_unit_keeps_the_name_binding_chose(harness: Harness) -> None:
+    """One mobile in two units' entries under two spellings: binding takes the first entry's name (one mobile,
+    one person), and re-importing the second unit alone does not switch the records to its spelling."""
+    h = harness
+    rows = "建外街道,联系人员,张三,科员,,13901230013\n朝外街道,联系人员,张叁,科员,,13901230013\n"
+    assert "已导入" in await _upload(h, rows)
+    chat = h.chat(7403, "小张")
+    card = TgContact(phone_number="13901230013", first_name="张", user_id=chat.user.id)
+    await chat._feed(h.factory.message(chat.user, contact=card))
+    assert (await actor_of(h, chat)).record_name == "张三"
+    assert "已导入" in await _upload(h, "朝外街道,联系人员,张叁,副科长,,13901230013\n")
+    assert (await actor_of(h, chat)).record_name == "张三"
+    assert "已导入" in await _upload(h, "建外街道,联系人员,张山,科员,,13901230013\n")  # a corrected first entry
+    assert (await actor_of(h, chat)).record_name == "张山"

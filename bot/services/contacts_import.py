@@ -26,6 +26,7 @@ import io
 import re
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -331,7 +332,6 @@ async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> 
     in step with the name the form now gives them. Flushes, never commits."""
     from sqlmodel import delete, select
 
-    from storage.models import User
     from storage.models_reminders import Contact
 
     unit_ids = sorted({e.unit_id for e in entries})
@@ -347,9 +347,32 @@ async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> 
         kept += user_id is not None
         session.add(Contact(unit_id=e.unit_id, role=e.role, name=e.name, title=e.title,
                             office_phone=e.office_phone, mobile=e.mobile, user_id=user_id))
-        user = await session.get(User, user_id) if user_id is not None and e.name else None
-        if user is not None and user.registered_name != e.name:  # the form corrected the name
-            user.registered_name = e.name
-            session.add(user)
+    await session.flush()
+    given: dict[int, list[str]] = {}
+    for e in entries:
+        if (user_id := bound.get((e.unit_id, e.mobile))) is not None:
+            given.setdefault(user_id, []).append(e.name)
+    for user_id, names in sorted(given.items()):  # the form may have corrected a name
+        await keep_registered_name(session, user_id, names)
     await session.flush()
     return ContactsImportReport(len(unit_ids), len(entries), kept)
+
+
+async def keep_registered_name(session: AsyncSession, user_id: int, given: Sequence[str] = ()) -> None:
+    """Keep user ``user_id``'s registered name (``User.registered_name``) in step with the contact form (附件4)
+    entries bound to them (one mobile, one person, however many units list it): kept while an entry still carries
+    it; else the first name ``given`` (what an import just wrote for them, in the file's order: the form corrected
+    the name); else the first entry's (lowest ``contact.id``, as binding by phone and migration 0190 choose); left
+    as it is when no entry names them. Never flushes."""
+    from sqlmodel import col, select
+
+    from storage.models import User
+    from storage.models_reminders import Contact
+
+    names = list((await session.exec(select(Contact.name).where(Contact.user_id == user_id, Contact.name != "")
+                                     .order_by(col(Contact.id)))).all())
+    user = await session.get(User, user_id)
+    if user is None or not names or user.registered_name in names:
+        return
+    user.registered_name = next((n for n in given if n), names[0])
+    session.add(user)
