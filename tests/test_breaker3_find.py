@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot.channels import telegram_address
 from bot.domain import HazardState
 from storage.models import Hazard
+from tests.chat_helpers import actor_of, remove_roles_elsewhere
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 
@@ -102,3 +103,19 @@ async def test_a_date_typed_after_buttons_made_a_contradiction_is_taken(harness:
 async def test_a_text_typed_after_its_button_loses_pasted_zero_width_characters(harness: Harness) -> None:
     card = await _card_after_typing(harness, "", ["＋ 编号/名称/地址"], "超期\u200b仓库1\u2060")
     assert "当前符合：1 项" in card and "\u200b" not in card, card
+
+
+async def test_a_role_taken_away_elsewhere_stops_the_results_buttons(harness: Harness, database_url: str) -> None:
+    """The actor cache still holds the role (another instance, the command line took it away): the export and
+    the filter card's count are the presser's as they are now, nothing of the township's."""
+    await _district(harness)
+    inspector = await harness.bind(7505, "inspector", JIANWAI)
+    await inspector.say("/find 超期")
+    assert total_of(inspector.last_text()) == 1
+    shown = inspector.buttons()
+    await remove_roles_elsewhere(database_url, (await actor_of(harness, inspector)).user_id)
+    assert (await actor_of(harness, inspector)).grants  # the cache still says inspector
+    for label in ("导出", "筛选条件"):
+        sent = await inspector.press_button(next(b for b in shown if label in b.text))
+        said = "\n".join(inspector.texts(sent))
+        assert not any(isinstance(m, SendDocument) for m in sent) and "当前符合：1" not in said, (label, said)
