@@ -252,7 +252,7 @@ async def typed(message: Message, state: FSMContext, actor: Actor, services: Ser
     on_refusal.answer = lambda text: message.answer(clip(text + "\n" + typing_prompt(key)))
     words = (message.text or "").strip()
     if key == "text":
-        changed = replace(f.without("text"), text=words[:hf.TEXT_LIMIT]) if words else f
+        changed = replace(f.without("text"), text=value) if (value := hf.text_value(words)) else f
     else:
         changed = hf.parse_range(key, words, f)
     await state.set_state(None)

@@ -20,13 +20,14 @@ from bot.services.contacts_import import (
     ContactsImportRejected,
     ContactsImportReport,
     ImportProblem,
+    keep_registered_name,
     store_contacts,
 )
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.sheet_jobs import read_contacts_upload
 from bot.services.sheet_parser import SheetParser
 from storage.db import UowFactory
-from storage.models import Membership, Unit, User
+from storage.models import Membership, Unit
 from storage.models_reminders import BlockedRecipient, Contact
 
 ROLE_OF = {"leader": Role.LEADER, "contact": Role.CONTACT}
@@ -89,10 +90,8 @@ class ContactService:
                     s.add(Membership(user_id=actor.user_id, unit_id=contact.unit_id, role=role.value))
                     held.add((contact.unit_id, role.value))
                 out.append(ContactBinding(unit_name, role))
-            user = await s.get(User, actor.user_id)
-            if user is not None and entries[0][0].name and user.registered_name != entries[0][0].name:
-                user.registered_name = entries[0][0].name  # one mobile, one person: the first entry's name
-                s.add(user)
+            await s.flush()
+            await keep_registered_name(s, actor.user_id)
             blocked = await s.get(BlockedRecipient, actor.user_id)
             if blocked is not None:
                 await s.delete(blocked)

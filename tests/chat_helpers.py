@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from aiogram.methods import SendMessage
-from sqlmodel import SQLModel, select
+from sqlalchemy import delete
+from sqlmodel import SQLModel, col, select
 
 from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
-from storage.models import Hazard
+from storage.db import create_engine, make_uow_factory
+from storage.models import Hazard, Membership
 from tests.chat_script import Tap, answer
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
@@ -140,3 +142,15 @@ async def five_implementations_begun(h: Harness, base: int, home: str = "建外�
     await reviewer.press("填写五落实")
     await reviewer.say("房东张三")
     return reviewer
+
+
+async def remove_roles_elsewhere(database_url: str, user_id: int) -> None:
+    """Take every role of ``user_id`` away through another engine, as another instance or the command line
+    would: this process's commit hook never sees it, so its actor cache keeps the roles."""
+    engine = create_engine(database_url)
+    try:
+        async with make_uow_factory(engine)() as u:
+            await u.session.exec(delete(Membership).where(col(Membership.user_id) == user_id))  # type: ignore[call-overload]
+            await u.commit()
+    finally:
+        await engine.dispose()

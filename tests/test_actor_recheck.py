@@ -6,16 +6,14 @@ command line) and this process's cache still holds it. The draft is kept; nothin
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb
-from storage.db import create_engine, make_uow_factory
 from storage.models import Draft, Hazard, Membership, Unit
-from tests.chat_helpers import actor_of, open_first
+from tests.chat_helpers import actor_of, open_first, remove_roles_elsewhere
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, fill_hazard_until_review
 from tests.lifecycle_factories import hazard
@@ -37,18 +35,6 @@ async def _drafts(h: Harness, user_id: int) -> list[tuple[str, str | None]]:
 async def _hazards(h: Harness) -> int:
     async with h.core.uow() as u:
         return len((await u.session.exec(select(Hazard.id))).all())
-
-
-async def _remove_elsewhere(database_url: str, user_id: int) -> None:
-    """Take every role of ``user_id`` away through another engine, as another instance or the command line
-    would: this process's commit hook never sees it, so its actor cache keeps the roles."""
-    engine = create_engine(database_url)
-    try:
-        async with make_uow_factory(engine)() as u:
-            await u.session.exec(delete(Membership).where(col(Membership.user_id) == user_id))  # type: ignore[call-overload]
-            await u.commit()
-    finally:
-        await engine.dispose()
 
 
 async def _cached_roles(h: Harness, chat: LocalChat) -> int:
@@ -81,7 +67,7 @@ async def test_a_role_removed_elsewhere_stops_the_next_step_until_it_is_back(har
     await fill_hazard_until_photos(inspector)
     uid = await _user_id(h, inspector)
     before = await _drafts(h, uid)
-    await _remove_elsewhere(database_url, uid)
+    await remove_roles_elsewhere(database_url, uid)
     assert await _cached_roles(h, inspector) == 1  # the cache still says inspector
 
     await inspector.press("上一步")
@@ -106,7 +92,7 @@ async def test_a_reason_typed_after_the_role_was_removed_elsewhere_rejects_nothi
     await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     assert "理由" in reviewer.last_text()
-    await _remove_elsewhere(database_url, await _user_id(h, reviewer))
+    await remove_roles_elsewhere(database_url, await _user_id(h, reviewer))
     assert await _cached_roles(h, reviewer) == 1
 
     await reviewer.say("现场核实不属实")  # the last answer of a question spanning several messages

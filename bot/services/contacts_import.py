@@ -8,7 +8,8 @@ Two layouts are read:
 * a flat table with a header row naming ``单位名称``, ``类别`` (or ``角色``/``人员类别``), ``姓名``,
   ``部门及职务``, ``办公电话``, ``手机号码``.
 
-Every row is checked (unit in the registry, role, name, mainland mobile, Beijing landline for the
+Every row is checked (unit in the registry, role, name (64 characters at most, none of them a control or an
+invisible format character: ``hidden_characters``), mainland mobile, Beijing landline for the
 office phone when given, no repeated person); when any row is wrong nothing is imported and the
 caller gets every problem with its row number (1-based, as the spreadsheet shows it), column and
 reason. A unit present in the file has its contacts replaced; Telegram bindings survive for people
@@ -24,6 +25,8 @@ import csv
 import io
 import re
 import tempfile
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +94,14 @@ class ContactsImportReport:
     units: int
     contacts: int
     bindings_kept: int
+
+
+def hidden_characters(text: str) -> bool:
+    """Whether ``text`` holds a character a name on a record may not carry: a control character (Unicode Cc: a
+    Word paper cannot hold most of them), a format character (Cf: U+202E reorders the text around it, U+200B
+    hides a break), a line or paragraph separator, a private-use or unpaired surrogate code point. The registered
+    name (``User.registered_name``) goes on records, cards and printed papers as imported."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for c in text)
 
 
 def _clean(value: object) -> str:
@@ -248,9 +259,13 @@ def parse_contacts(rows: list[list[str]], units: list[tuple[int, str, str]]
             row_problems.append(ImportProblem(number, "姓名", "缺少姓名"))
         elif len(name) > 64:
             row_problems.append(ImportProblem(number, "姓名", "姓名过长（最多64个字）"))
+        elif hidden_characters(name):
+            row_problems.append(ImportProblem(number, "姓名", "含有控制字符或不可见字符"))
         title = cell("title")
         if len(title) > 128:
             row_problems.append(ImportProblem(number, "部门及职务", "过长（最多128个字）"))
+        elif hidden_characters(title):
+            row_problems.append(ImportProblem(number, "部门及职务", "含有控制字符或不可见字符"))
         mobile = _mobile(cell("mobile"), number, row_problems)
         office = _office_phone(cell("office_phone"), number, row_problems)
         if unit is not None and role is not None and mobile:
@@ -317,7 +332,6 @@ async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> 
     in step with the name the form now gives them. Flushes, never commits."""
     from sqlmodel import delete, select
 
-    from storage.models import User
     from storage.models_reminders import Contact
 
     unit_ids = sorted({e.unit_id for e in entries})
@@ -333,9 +347,32 @@ async def store_contacts(session: AsyncSession, entries: list[ContactEntry]) -> 
         kept += user_id is not None
         session.add(Contact(unit_id=e.unit_id, role=e.role, name=e.name, title=e.title,
                             office_phone=e.office_phone, mobile=e.mobile, user_id=user_id))
-        user = await session.get(User, user_id) if user_id is not None and e.name else None
-        if user is not None and user.registered_name != e.name:  # the form corrected the name
-            user.registered_name = e.name
-            session.add(user)
+    await session.flush()
+    given: dict[int, list[str]] = {}
+    for e in entries:
+        if (user_id := bound.get((e.unit_id, e.mobile))) is not None:
+            given.setdefault(user_id, []).append(e.name)
+    for user_id, names in sorted(given.items()):  # the form may have corrected a name
+        await keep_registered_name(session, user_id, names)
     await session.flush()
     return ContactsImportReport(len(unit_ids), len(entries), kept)
+
+
+async def keep_registered_name(session: AsyncSession, user_id: int, given: Sequence[str] = ()) -> None:
+    """Keep user ``user_id``'s registered name (``User.registered_name``) in step with the contact form (附件4)
+    entries bound to them (one mobile, one person, however many units list it): kept while an entry still carries
+    it; else the first name ``given`` (what an import just wrote for them, in the file's order: the form corrected
+    the name); else the first entry's (lowest ``contact.id``, as binding by phone and migration 0190 choose); left
+    as it is when no entry names them. Never flushes."""
+    from sqlmodel import col, select
+
+    from storage.models import User
+    from storage.models_reminders import Contact
+
+    names = list((await session.exec(select(Contact.name).where(Contact.user_id == user_id, Contact.name != "")
+                                     .order_by(col(Contact.id)))).all())
+    user = await session.get(User, user_id)
+    if user is None or not names or user.registered_name in names:
+        return
+    user.registered_name = next((n for n in given if n), names[0])
+    session.add(user)

@@ -26,6 +26,7 @@ Without a state word or a text rejected hazards (已驳回) are left out, as /st
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
@@ -293,8 +294,11 @@ def _iso(day: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """The typed words, split at spaces and commas (also the full-width ones); ``：`` read as ``:``, and a
-    range between two dates written ``..`` whatever was typed (``~``, ``至``, spaces)."""
+    """The typed words, split at spaces and commas (also the full-width ones); ``：`` read as ``:``, a range
+    between two dates written ``..`` whatever was typed (``~``, ``至``, spaces), and without the invisible format
+    characters a paste brings along (zero-width spaces and joiners, U+202E and the other direction marks: Unicode
+    Cf), which no keyword, number, site or address holds."""
+    text = _visible(text)
     text = re.sub(r"(?<=\d)\s*(?:\.\.|~|～|至)\s*(?=\d)", "..", text.replace("：", ":"))
     return [w for w in re.split(r"[\s,，、;；]+", text.strip()) if w]
 
@@ -329,12 +333,15 @@ def parse(text: str, base: Filter | None = None) -> Filter:
         values.update(kw)
 
     for raw in tokens(text):
-        key, sep, value = raw.partition(":")
+        # keywords are matched as NFKC folds them (``ｏｖｅｒｄｕｅ``, ``ｓｔａｔｅ:closed`` typed full-width on a
+        # phone); a text searched for is kept as typed (a site name may be stored full-width)
+        key, sep, value = _fold(raw).partition(":")
         keyed = _key_of(key) if sep and value else None
         if sep and value and keyed is None:
             unknown.append(raw)
             continue
-        word = value if keyed else raw
+        word = value if keyed else _fold(raw)
+        typed = raw.partition(":")[2] if keyed and ":" in raw else raw
         if keyed is None and word.lower() in (*REGISTERED_WORDS, *DEADLINE_WORDS):
             if date_prefix is not None:
                 unknown.append(date_prefix)
@@ -348,7 +355,7 @@ def parse(text: str, base: Filter | None = None) -> Filter:
         elif _understood(keyed, word, put):
             pass
         elif keyed == "text" or (keyed is None and not _is_keyword_shape(word)):
-            leftovers.append(word)
+            leftovers.append(typed)
         else:
             unknown.append(raw)
     if date_prefix is not None:
@@ -358,11 +365,28 @@ def parse(text: str, base: Filter | None = None) -> Filter:
     if len(leftovers) > 1:
         raise FilterWordsUnknown(words=leftovers, free=True, twice="", dates="")
     if leftovers:
-        put("text", text=leftovers[0][:TEXT_LIMIT])
+        put("text", text=text_value(leftovers[0]))
     found = replace(base or Filter(), **values)
-    if clash := found.contradiction():
+    # only a contradiction the words bring: one built with the buttons is shown on the card (``contradiction``),
+    # and a date typed after them has no part in it
+    if (clash := found.contradiction()) and (base is None or base.contradiction() is None):
         raise FilterContradicts(state=clash)
     return found
+
+
+def text_value(text: str) -> str:
+    """``text`` as the text criterion keeps it (typed after its button, or the one free word): without invisible
+    format characters (``tokens``) and the spaces around, at most ``TEXT_LIMIT`` characters; ``""`` for none."""
+    return _visible(text).strip()[:TEXT_LIMIT]
+
+
+def _visible(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _fold(word: str) -> str:
+    """``word`` as keywords are compared: NFKC (full-width Latin letters, digits and punctuation as ASCII)."""
+    return unicodedata.normalize("NFKC", word)
 
 
 def parse_range(criterion: str, text: str, base: Filter) -> Filter:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services import ledger_export as ex
-from bot.services.actors import Actor
+from bot.services.actors import Actor, current_actor
 from bot.services.errors import NotBound
 from bot.services.find import HazardSummary, summary_page
 from bot.services.hazard_filter import Filter, where
@@ -42,26 +43,29 @@ class SearchService:
         self._uow = uow
         self._clock = clock
 
-    def _conditions(self, actor: Actor, f: Filter) -> tuple[object, object]:
+    async def _conditions(self, session: AsyncSession, actor: Actor, f: Filter) -> tuple[Actor, object, object]:
+        """The actor as they are now (``current_actor``: a result's buttons are pressed long after, a role may
+        have been taken away elsewhere meanwhile), their scope and what ``f`` selects. Raises ``NotBound``."""
+        actor = await current_actor(session, actor)
         if not actor.is_bound:
             raise NotBound()
-        return scope_clause(actor), where(f, self._clock.today(), self._clock.tz)
+        return actor, scope_clause(actor), where(f, self._clock.today(), self._clock.tz)
 
     async def page(self, actor: Actor, f: Filter, number: int = 0, size: int = PAGE_SIZE) -> Page[HazardSummary]:
         """Page ``number`` (0-based, clamped to the list as it is now) of the hazards in ``actor``'s scope that
         ``f`` selects: overdue first, then major, then oldest (``find.summary_page``). Raises ``NotBound``."""
-        _scope, chosen = self._conditions(actor, f)
         async with self._uow() as u:
+            actor, _scope, chosen = await self._conditions(u.session, actor, f)
             return await summary_page(u.session, actor, [chosen], number, self._clock.today(), size=size)
 
     async def export(self, actor: Actor, f: Filter) -> FoundExport:
         """The hazards ``f`` selects in ``actor``'s scope as the 附件2 ledger (``ledger_export.export_hazards``,
         the layout of /export) in a temporary ``.xlsx``. Raises ``NotBound``."""
-        scope, chosen = self._conditions(actor, f)
         today = self._clock.today()
-        path = Path(tempfile.mkdtemp(prefix="hazardbot-find-")) / f"find-{today:%Y%m%d}.xlsx"
-        grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
         async with self._uow() as u:
+            actor, scope, chosen = await self._conditions(u.session, actor, f)
+            grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
+            path = Path(tempfile.mkdtemp(prefix="hazardbot-find-")) / f"find-{today:%Y%m%d}.xlsx"
             found = int((await u.session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
             rows = await ex.export_hazards(u.session, ex.ExportFilter(today=today, tz=self._clock.tz,
@@ -75,7 +79,7 @@ class SearchService:
         Raises ``NotBound``."""
         if not f.leaves_out_rejected:
             return 0
-        scope, asked = self._conditions(actor, f.rejected_left_out())
         async with self._uow() as u:
+            _actor, scope, asked = await self._conditions(u.session, actor, f.rejected_left_out())
             return int((await u.session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Hazard).where(scope, asked))).one()[0])  # type: ignore[arg-type]

@@ -58,6 +58,11 @@ YEARS = range(2000, 2101)
 """The years the inbox reads (typed or carried by a button): a forged year 0 or 9999 has no month to compute."""
 
 
+#: who reads their own unit's submissions besides the district's readers: those the contact form (附件4) lists for
+#: it, its leader (主管领导) and its contacts (联系人员), who send them; its inspectors and reviewers do not
+UNIT_READERS = (Role.LEADER, Role.CONTACT)
+
+
 class NotOffice(PermissionDenied):
     """Only the district safety office, admins and district leaders see every unit's submissions; only the office
     and admins mark and publish them."""
@@ -365,6 +370,7 @@ class InboxService:
         self.require_reader(actor)
         where = self.where(replace(flt, unit_id=None))
         async with self._uow() as u:
+            self.require_reader(await current_actor(u.session, actor))  # a role taken away since the list was sent
             rows = (await u.session.exec(
                 select(Unit.id, Unit.name, func.count(col(WorkSubmission.id)))
                 .join(Unit, col(Unit.id) == WorkSubmission.unit_id).where(*where)
@@ -374,7 +380,7 @@ class InboxService:
 
     async def _may_read(self, session: AsyncSession, actor: Actor, row: WorkSubmission) -> bool:
         now = await current_actor(session, actor)
-        return (self.reads_all(now) or any(g.unit_id == row.unit_id for g in now.grants)
+        return (self.reads_all(now) or any(g.unit_id == row.unit_id and g.role in UNIT_READERS for g in now.grants)
                 or (row.published_at is not None and now.is_bound))
 
     async def open(self, actor: Actor, submission_id: int) -> SubmissionView:
