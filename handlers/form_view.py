@@ -146,7 +146,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if spec.type == "photos" and prompt.photo_count:  # a wrong or blurry photo is taken out without cancelling
         rows.append([InlineKeyboardButton(
             text=_("🗑 Manage photos ({count})").format(count=prompt.photo_count),
-            callback_data=FormCb(d=prompt.draft_id, k="m", s=prompt.step_index).pack(),
+            callback_data=form_data(prompt.draft_id, "m", prompt.step_index),
         )])
     rows.append(_nav_row(prompt))
     return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
