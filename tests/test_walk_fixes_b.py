@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram.methods import SendDocument, SendPhoto
+from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlmodel import select
 
@@ -27,7 +27,6 @@ from tests.chat_helpers import card
 from tests.chat_script import Tap, answer, refused, shows
 from tests.conftest import Harness, open_harness
 from tests.forms_flow import fill_hazard_until_review
-from tests.test_summary import NOW, build
 
 DECEMBER = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -65,46 +64,6 @@ async def test_a_deadline_typed_without_a_year_in_december_is_next_years(decembe
     async with december.core.uow() as u:
         drafts = (await u.session.exec(select(Draft).where(Draft.status == "active"))).all()
     assert [d.data["inspected_on"] for d in drafts if "inspected_on" in d.data] == ["2026-12-01"]
-
-
-@pytest.fixture
-async def ledger(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    async with open_harness(database_url, tmp_path, clock=fixed_clock(NOW)) as harness:
-        await build(harness.core.uow)
-        yield harness
-
-
-async def test_export_takes_the_chinese_words_and_help_shows_them(ledger: Harness) -> None:
-    office = await ledger.bind(9302, "office", "区安委会办公室")
-    for word, name in (("隐患", "安全隐患台账"), ("附件2", "安全隐患台账"), ("检查", ""), ("附件１", "")):
-        sent = await office.say(f"/export {word}")
-        doc = next(m for m in sent if isinstance(m, SendDocument))
-        assert doc.document.filename.startswith(name), (word, doc.document.filename)
-    sent = await office.say("/export 检查")
-    inspections = next(m for m in sent if isinstance(m, SendDocument)).document.filename
-    assert not inspections.startswith("安全隐患台账")
-    await office.say("/export 别的")
-    assert office.last_text() == "用法：/export 隐患（附件2）| 检查（附件1）| 计划（附件3）| 联系人（附件4）"
-    await office.say("/help")
-    assert "/export [隐患|检查|计划|联系人]" in office.last_text() and "hazards|" not in office.last_text()
-
-
-async def test_rank_of_a_unit_gives_its_line(ledger: Harness) -> None:
-    office = await ledger.bind(9303, "office", "区安委会办公室")
-    await office.say("/rank 建外")
-    lines = office.last_text().splitlines()
-    assert len(lines) == 3 and lines[1].startswith("1. 建外街道") and lines[2].startswith("在 "), lines
-    await office.say("/rank 全区")
-    assert office.last_text().splitlines()[1].startswith("1. 建外街道")
-    await office.say("/rank 火星街道")
-    assert "火星街道" in office.last_text() and "1. 建外街道" not in office.last_text()
-
-
-async def test_the_find_export_caption_joins_chinese_sentences_without_a_space(ledger: Harness) -> None:
-    office = await ledger.bind(9304, "office", "区安委会办公室")
-    sent = await office.say("/find 建外街道 xlsx")
-    caption = next(m for m in sent if isinstance(m, SendDocument)).caption or ""
-    assert "。 " not in caption and "， " not in caption, caption
 
 
 async def test_the_card_names_a_townships_unit_once_and_the_level_in_english(harness: Harness) -> None:
