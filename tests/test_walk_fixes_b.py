@@ -77,6 +77,8 @@ async def test_the_card_names_a_townships_unit_once_and_the_level_in_english(har
     await card(chat, "D001201810150001")
     head = chat.last_text().splitlines()[0]
     assert head.endswith("· major hazard") and "重大隐患" not in head, head
+    await chat.say("/start")
+    assert "• 建外街道: inspector" in chat.last_text(), chat.last_text()
 
 
 def test_the_map_tells_a_user_what_to_do_in_the_bot_not_on_the_server() -> None:
