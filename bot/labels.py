@@ -45,6 +45,12 @@ STATE_MEANINGS = {
     "rejected": _("rejected, never put on the ledger"),
 }
 
+# a hazard's level (附件2 隐患级别, as stored: ``bot.services.summary.MAJOR``) in the reader's language
+LEVELS = {
+    "重大隐患": _("major hazard"),
+    "一般隐患": _("general hazard"),
+}
+
 # a role (``bot.domain.Role``) as people in the campaign say it
 ROLES = {
     "inspector": _("inspector"),

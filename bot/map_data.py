@@ -58,3 +58,34 @@ def district_bounds() -> tuple[float, float, float, float]:
     points = [p for a in areas() if a.role == "district" for ring in a.rings for p in ring]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), max(xs), min(ys), max(ys)
+
+
+def in_district(longitude: float, latitude: float) -> bool:
+    """Whether the point (WGS-84 degrees) lies inside the outline of 朝阳区 (even-odd rule over its rings)."""
+    inside = False
+    for area in areas():
+        if area.role != "district":
+            continue
+        for ring in area.rings:
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+                if (y1 > latitude) != (y2 > latitude) and \
+                        longitude < x1 + (latitude - y1) * (x2 - x1) / (y2 - y1):
+                    inside = not inside
+    return inside
+
+
+def pull_inside(longitude: float, latitude: float, offset: tuple[float, float]) -> tuple[float, float]:
+    """A point near (``longitude``, ``latitude``) + ``offset`` (degrees) inside 朝阳区's outline: the offset
+    shrunk until the point is inside, else the base point moved toward the district's middle (a township's
+    label point may sit on or just over the coarse outline). Returns (longitude, latitude)."""
+    for scale in (1.0, 0.5, 0.25, 0.0):
+        x, y = longitude + offset[0] * scale, latitude + offset[1] * scale
+        if in_district(x, y):
+            return x, y
+    west, east, south, north = district_bounds()
+    mx, my = (west + east) / 2, (south + north) / 2
+    for step in range(1, 21):
+        x, y = longitude + (mx - longitude) * step / 20, latitude + (my - latitude) * step / 20
+        if in_district(x, y):
+            return x, y
+    return mx, my

@@ -9,6 +9,7 @@ so a whole conversation can be piped in.
 from __future__ import annotations
 
 import mimetypes
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup
 
 from bot.app import build_bot, build_dispatcher
 from bot.core import open_core
+from bot.i18n import locale_for
 from bot.local_chat import LocalChat, plain
 from bot.local_session import LocalSession
 from bot.middlewares import TELEGRAM_ID_LIMIT
@@ -54,14 +56,28 @@ def program() -> str:
     return started if Path(started).name == "hazardbot" else "hazardbot"
 
 
+#: the terminal's own words around what the bot sends, in the client's language (``locale_for``)
+WORDS = {
+    "zh": {"bot": "机器人", "edited": "机器人（已修改）", "user": "用户{id}", "photo": "图片", "file": "文件",
+           "album": "相册 {n} 张", "location": "位置"},
+    "en": {"bot": "bot", "edited": "bot (edited)", "user": "user {id}", "photo": "photo", "file": "file",
+           "album": "album of {n}", "location": "location"},
+}
+_SAVED = re.compile(r"^(\d+)-")
+
+
 class Printer:
     """Prints each Bot API call the way a phone would show it; pictures and files the bot sends are
-    saved under ``save_dir`` and their paths printed, so charts, evidence copies and exports can be opened."""
+    saved under ``save_dir`` and their paths printed, so charts, evidence copies and exports can be opened.
+    Saved files are numbered on from the highest number already in ``save_dir`` (``001-status.png`` of an
+    earlier session is never overwritten). ``language`` (a Telegram language code) picks ``WORDS``."""
 
-    def __init__(self, out: TextIO, save_dir: Path | None = None) -> None:
+    def __init__(self, out: TextIO, save_dir: Path | None = None, language: str = "zh") -> None:
         self.out = out
         self.save_dir = save_dir
-        self.counter = 0
+        self.words = WORDS[locale_for(language)]
+        self.counter = max((int(m[1]) for f in (save_dir.iterdir() if save_dir and save_dir.is_dir() else ())
+                            if (m := _SAVED.match(f.name))), default=0)
         self.current: int | None = None
         """The user talking now; messages to anyone else (notices) are labelled with their recipient."""
         self.names: dict[int, str] = {}
@@ -72,12 +88,12 @@ class Printer:
         self.names[user_id] = name
 
     def _from_bot(self, method: TelegramMethod[Any], edited: bool = False) -> str:
-        label = "机器人（已修改）" if edited else "机器人"
+        label = self.words["edited" if edited else "bot"]
         chat_id = getattr(method, "chat_id", None)
         if self.current is None or chat_id is None or chat_id == self.current:
             return label
         # A notice to someone else: without the recipient it would read as an answer to the current user.
-        name = self.names.get(chat_id, f"用户{chat_id}") if isinstance(chat_id, int) else str(chat_id)
+        name = self.names.get(chat_id, self.words["user"].format(id=chat_id)) if isinstance(chat_id, int) else str(chat_id)
         return f"{label} → {name}（{chat_id}）"
 
     def __call__(self, method: TelegramMethod[Any]) -> None:
@@ -90,17 +106,18 @@ class Printer:
         elif isinstance(method, SendPhoto | SendDocument):
             caption = plain(method.caption or "")
             media = method.photo if isinstance(method, SendPhoto) else method.document
-            kind = "图片" if isinstance(method, SendPhoto) else "文件"
+            kind = self.words["photo" if isinstance(method, SendPhoto) else "file"]
             self._print(f"\n[{self._from_bot(method)}] [{kind} {self._save(media)}] {caption}")
             self._buttons(method.reply_markup)
         elif isinstance(method, SendMediaGroup):
             paths = [self._save(item.media) for item in method.media]
             caption = next((plain(item.caption) for item in method.media if item.caption), "")
-            self._print(f"\n[{self._from_bot(method)}] [相册 {len(paths)} 张] {caption}")
+            self._print(f"\n[{self._from_bot(method)}] [{self.words['album'].format(n=len(paths))}] {caption}")
             for path in paths:
                 self._print(f"  {path}")
         elif isinstance(method, SendLocation):
-            self._print(f"\n[{self._from_bot(method)}] [位置 {method.latitude:.5f}, {method.longitude:.5f}]")
+            w = self.words["location"]
+            self._print(f"\n[{self._from_bot(method)}] [{w} {method.latitude:.5f}, {method.longitude:.5f}]")
         elif isinstance(method, AnswerCallbackQuery) and method.text:
             self._print(f"  » {method.text}")
         elif isinstance(method, EditMessageReplyMarkup):
@@ -139,7 +156,7 @@ class Printer:
 async def run_chat(settings: Settings, user_id: int, name: str, language: str, stdin: TextIO = sys.stdin,
                    out: TextIO = sys.stdout) -> int:
     """Run the terminal conversation until end of input or ``/quit``."""
-    printer = Printer(out, settings.data_dir / "chat-received")
+    printer = Printer(out, settings.data_dir / "chat-received", language)
     session = LocalSession(on_request=printer)
     interactive = stdin.isatty()
     async with open_core(settings) as core:

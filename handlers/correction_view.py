@@ -19,7 +19,7 @@ from handlers.correction_callbacks import (
     CorrectCb,
 )
 from handlers.message_limits import clip, shorten
-from handlers.texts import local_time, q
+from handlers.texts import listed, local_time, q
 
 NOTE_LIMIT = 300
 VALUE_LIMIT = 120
@@ -77,7 +77,7 @@ def inspection_text(case: InspectionCase) -> str:
                                                                           count=i.inspector_count))
     lines.append(_("Site: {site} · {township} · {address}").format(
         site=q(shorten(i.site_name, 200)), township=q(i.township), address=q(shorten(i.address, 200))))
-    lines.append(_("Linked hazards: {numbers}").format(numbers=q("、".join(case.hazard_numbers) or _("none"))))
+    lines.append(_("Linked hazards: {numbers}").format(numbers=q(listed(case.hazard_numbers) or _("none"))))
     if i.penalty_type:
         lines.append(_("Penalty: {penalty}").format(penalty=q(i.penalty_type)))
     if i.remarks:
@@ -128,5 +128,5 @@ def submitted_text(result: Submitted) -> str:
         text = _("✅ Inspection {number} corrected.")
     text = text.format(number=number)
     form = "hazard" if result.kind.startswith("hazard_") else "inspection"
-    fields = "、".join(field_label(form, k) for k in result.linked)
+    fields = listed(field_label(form, k) for k in result.linked)
     return text + "\n" + (_("Changed: {fields}").format(fields=q(fields)) if fields else _("Nothing was changed."))

@@ -18,7 +18,7 @@ from handlers.find_view import contradiction_text, filter_refusal
 from handlers.hazard_view import action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
 from handlers.sheet_texts import sheet_refusal
-from handlers.texts import q
+from handlers.texts import listed, q
 from storage.models_deadlines import APPROVED, LAPSED, REFUSED
 
 IMAGE_ERRORS = frozenset({
@@ -87,7 +87,7 @@ def _lifecycle(exc: DomainError) -> str | None:
             status=extension_status(str(exc.params.get("status"))), name=p.get("by") or "?")
     if exc.code == "five_implementations_missing":
         return _("The five implementations are not complete; missing: {fields}.").format(
-            fields="、".join(field_name(k) for k in exc.params.get("missing", [])))
+            fields=listed(field_name(k) for k in exc.params.get("missing", [])))
     if exc.code == "invalid_transition":
         p["state"] = state_name(str(exc.params.get("state")))
     if exc.code == "invalid_value":
@@ -191,11 +191,12 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "wrong_unit": _("This question is answered in {unit}: please send the number only, e.g. 120."),
         "too_many_decimals": _("At most {scale} decimal places, please."),
         "exceeds_field": _("This cannot be larger than the illegal area ({limit} m²)."),
-        "bad_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 明天."),
-        "bad_future_date": _("I could not read that date. Try 2018-12-31, 2018/12/31, 12月31日 or 明天."),
-        "bad_past_date": _("I could not read that date. Try 2018-10-15, 2018/10/15, 10月15日, 今天 or 昨天."),
+        "bad_date": _("I could not read that date. Try {iso}, {slash}, {md}, today or tomorrow."),
+        "bad_future_date": _("I could not read that date. Try {iso}, {slash}, {md} or tomorrow."),
+        "bad_past_date": _("I could not read that date. Try {iso}, {slash}, {md}, today or yesterday."),
         "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
-        "date_not_after_today": _("The deadline must be after today ({today})."),
+        "date_not_after_today": _("The deadline must be a day after today: today ({today}) is too early. "
+                                  "The earliest is tomorrow ({tomorrow})."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
         "not_a_choice": _("Please choose one of the buttons."),
         "unknown_unit": _("“{name}” is not in the registry of departments. Did you mean: {suggestions}? "

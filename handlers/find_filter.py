@@ -270,9 +270,10 @@ async def _export(message: ButtonMessage, bot: Bot, f: hf.Filter, actor: Actor, 
     result = await services.search.export(actor, f)
     try:
         caption = _("{rows} rows in the layout of Annex 2.").format(rows=result.rows)
-        if result.found > result.rows:
-            caption += " " + _("{n} of the hazards found are not on the ledger yet (in review or rejected) and are "
-                               "not in it.").format(n=result.found - result.rows)
+        if result.found > result.rows:  # one text, so the Chinese sentences join without a space
+            caption = _("{rows} rows in the layout of Annex 2. {n} of the hazards found are not on the ledger yet "
+                        "(in review or rejected) and are not in it.").format(rows=result.rows,
+                                                                            n=result.found - result.rows)
         await message.answer_document(FSInputFile(result.path, result.filename), caption=caption)
     finally:
         shutil.rmtree(result.path.parent, ignore_errors=True)

@@ -18,7 +18,7 @@ from handlers.hazard_callbacks import OPEN, FindCb, HazardCb
 from handlers.hazard_view import number_of, state_name
 from handlers.message_limits import clip, shorten
 from handlers.paging import pager_row
-from handlers.texts import q
+from handlers.texts import level_name, listed, q
 
 VIEW = "fd"  # the pager's view key of /find
 # a line's site name and each supervisor's name (责任人, up to 128 typed), so that ten lines with every
@@ -129,14 +129,14 @@ def choice_keyboard(key: str, token: str, options: list[tuple[str, int, str]], p
 
 
 def _line(n: int, h: HazardSummary) -> str:
-    parts = [f"{n}. <b>{q(number_of(h))}</b> {q(shorten(h.site_name, SITE_LIMIT))}", q(h.township), q(h.level),
+    parts = [f"{n}. <b>{q(number_of(h))}</b> {q(shorten(h.site_name, SITE_LIMIT))}", q(h.township), q(level_name(h.level)),
              state_name(h.state)]
     if h.deadline is not None:
         parts.append(_("deadline {date}").format(date=h.deadline.isoformat()))
     if h.overdue:
         parts.append("⚠ " + _("OVERDUE"))
     if h.supervision:
-        who = "、".join(f"{q(s.level)}（{q(shorten(s.responsible, PERSON_LIMIT))}）" if s.responsible else q(s.level)
+        who = listed(f"{q(s.level)}（{q(shorten(s.responsible, PERSON_LIMIT))}）" if s.responsible else q(s.level)
                        for s in h.supervision)
         parts.append(_("supervised: {who}").format(who=who))
     return " · ".join(parts)
@@ -176,7 +176,7 @@ def filter_refusal(params: dict[str, Any]) -> str:
                  "YYYY-MM-DD or YYYY-MM.").format(dates=q(shorten(params["dates"], WORD_LIMIT)))
     # a word is shown cut short: the refusal and the help after it must fit one message whatever was typed
     given = list(params.get("words") or ())
-    words = "、".join(q(shorten(w, WORD_LIMIT)) for w in given[:WORDS_SHOWN]) + ("…" if len(given) > WORDS_SHOWN else "")
+    words = listed(q(shorten(w, WORD_LIMIT)) for w in given[:WORDS_SHOWN]) + ("…" if len(given) > WORDS_SHOWN else "")
     if params.get("words") == ["其他"]:
         return _("“其他” is a hazard type, a subtype of each type and a source: write 类型:其他, 类型:重点消防/其他 "
                  "or 来源:其他.")

@@ -16,7 +16,7 @@ from handlers.error_texts import error_text
 from handlers.hazard_view import outcome_text
 from handlers.message_edits import ButtonMessage
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import q
+from handlers.texts import listed, q
 from handlers.tipoff_texts import submitted_tipoff_text
 from handlers.workflow_card import submitted_text as workflow_submitted
 
@@ -178,7 +178,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
         ))
     rows = _grid(edits, 2)
     if prompt.missing:
-        lines.append("⚠️ " + _("Still required: {fields}").format(fields=q("、".join(prompt.missing))))
+        lines.append("⚠️ " + _("Still required: {fields}").format(fields=q(listed(prompt.missing))))
     if prompt.photo_count:
         rows.append([InlineKeyboardButton(
             text=_("🖼 View photos ({count})").format(count=prompt.photo_count),
@@ -213,7 +213,7 @@ def render_submitted(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup | None]:
             "✅ Annual inspection plan for {year} filed, with {rows} arrangement rows.\n"
             "/status compares inspections and verification with it; /plan again replaces it."
         ).format(year=q(result.number), rows=result.rows), None
-    linked = "、".join(result.linked) if result.linked else _("none")
+    linked = listed(result.linked) if result.linked else _("none")
     text = _(
         "✅ Inspection recorded.\nNumber: <code>{number}</code>\nLinked hazards: {linked}\nPhotos: {photos}\n"
         "Found a hazard in this inspection? Record it now:"

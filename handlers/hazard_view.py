@@ -20,7 +20,7 @@ from bot.services.transitions import Outcome
 from handlers.correction_view import change_lines, hazard_buttons
 from handlers.hazard_callbacks import CASE_FILE, CODE_OF, HISTORY, NOTICE_CODES, OPEN, HazardCb
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
-from handlers.texts import local_time, localized, q
+from handlers.texts import level_name, listed, local_time, localized, q
 from handlers.workflow_card import pending_extension_line, supervision_lines
 
 # How much of a long value the card shows, in UTF-16 code units as Telegram counts them; a longer value is
@@ -80,19 +80,22 @@ def card_text(case: HazardCase) -> str:
     """A hazard's card (HTML, user text escaped, clipped): site, level, number, state, supervision, unit,
     place, description, type, the 五落实 plan, deadline and photos."""
     s, h, plan = case.summary, case.hazard, case.plan
-    lines = [f"<b>{q(shorten(s.site_name, CARD_FIELD_LIMIT))}</b> · {q(s.level)}",
+    lines = [f"<b>{q(shorten(s.site_name, CARD_FIELD_LIMIT))}</b> · {q(level_name(s.level))}",
              _("Number: {number}").format(number=q(number_of(s)))]
     state = state_name(s.state)
     if s.overdue:
         state += " · " + _("OVERDUE")
     lines.append(_("State: {state}").format(state=state))
     if s.supervision:
-        lines.append(_("Under supervision: {levels}").format(levels=q("、".join(x.level for x in s.supervision))))
+        lines.append(_("Under supervision: {levels}").format(levels=q(listed(x.level for x in s.supervision))))
     lines.extend(supervision_lines(case))
-    lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
+    if h.township and h.township != s.unit_name:  # a department's hazard lies in some township
+        lines.append(_("Unit: {unit} · {township}").format(unit=q(s.unit_name), township=q(h.township)))
+    else:  # a township's own hazard: its name once
+        lines.append(_("Unit: {unit}").format(unit=q(s.unit_name)))
     lines.append(_("Address: {address}").format(address=q(shorten(address_text(case), CARD_FIELD_LIMIT))))
     if case.origins:
-        lines.append(_("Made from: {numbers}").format(numbers=q(shorten("、".join(case.origins), CARD_FIELD_LIMIT))))
+        lines.append(_("Made from: {numbers}").format(numbers=q(shorten(listed(case.origins), CARD_FIELD_LIMIT))))
     lines.append(_("Description: {text}").format(text=q(shorten(h.description, LONG_TEXT_LIMIT))))
     lines.append(_("Type: {category} / {subtype}").format(category=q(h.category), subtype=q(h.subtype)))
     lines.append(_("Responsibility: {v}").format(v=q(shorten(plan.responsibility or "—", CARD_FIELD_LIMIT))))
@@ -109,7 +112,7 @@ def card_text(case: HazardCase) -> str:
         lines.append(_("Re-inspection: {date} {result}").format(date=h.reinspected_on.isoformat(),
                                                                  result=q(h.reinspection_result)))
     if case.linked:
-        lines.append(_("New hazards found in the lookback: {numbers}").format(numbers=q("、".join(case.linked))))
+        lines.append(_("New hazards found in the lookback: {numbers}").format(numbers=q(listed(case.linked))))
     for step in case.steps:
         if step.action == "issue_notice":
             lines.append(_("Issued: {title} {number} on {when} by {name}").format(

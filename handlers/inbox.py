@@ -38,7 +38,7 @@ from handlers.message_limits import clip, shorten, utf16_len
 from handlers.paging import PageCb, pager_row
 from handlers.reminders import kind_name
 from handlers.summaries import unit_names
-from handlers.texts import localized, q
+from handlers.texts import file_size, listed, localized, q
 
 VIEW = "sb"
 UNITS_PER_PAGE = 40
@@ -97,7 +97,7 @@ def listing_text(listing: Listing) -> str:
         if began:
             lines.append(_("⚠️ Not sent: {kind} for {period} (due {due}, {state}) — {n} units:").format(
                 kind=kind_name(owed.kind), period=owed.period, due=owed.due.isoformat(), state=state, n=len(began)))
-            lines.append("、".join(q(name) for _id, name in began))
+            lines.append(listed(q(name) for _id, name in began))
         if fresh:  # counted apart, as /status does: they have not begun, rather than fallen behind
             # only the units that owe this report: /status counts every unit not started, so the words say
             # which units are meant lest the two numbers read as a contradiction
@@ -167,7 +167,7 @@ def view_text(view: SubmissionView) -> str:
         lines.append(_("Files:"))
         for i, f in enumerate(view.files, start=1):
             if f.stored:
-                lines.append(f"{i}. {q(f.name)} ({(f.size or 0) / 1024:.0f} KB)")
+                lines.append(f"{i}. {q(f.name)} ({file_size(f.size)})")
             else:
                 lines.append(_("{n}. {name}: not yet stored — sent before the bot kept files, only a Telegram "
                                "reference remains and it cannot be fetched here").format(

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.texts import q
-from storage.upload_kinds import ACCEPTED
+from handlers.texts import listed, q
+from storage.upload_kinds import ACCEPTED_KINDS
 
 INBOX_ERRORS = frozenset({"upload_too_big", "file_kind_refused", "too_many_files", "not_typical",
                           "nothing_to_export", "export_too_big"})
@@ -18,7 +18,7 @@ INBOX_ERRORS = frozenset({"upload_too_big", "file_kind_refused", "too_many_files
 def inbox_refusal(code: str, params: dict[str, Any]) -> str:
     """The text of one of ``INBOX_ERRORS`` (another code reads as ``export_too_big``); a number missing from
     ``params`` reads "?"."""
-    p = defaultdict(lambda: "?", {k: q(v) for k, v in params.items()}, kinds=ACCEPTED)
+    p = defaultdict(lambda: "?", {k: q(v) for k, v in params.items()}, kinds=listed(ACCEPTED_KINDS))
     texts = {
         "upload_too_big": _("That file is {size_mb} MB; the bot can receive at most 20 MB. Send a smaller file, or "
                             "split it into parts."),

@@ -17,7 +17,7 @@ from handlers.hazard_callbacks import OPEN, HazardCb
 from handlers.hazard_view import number_of, state_name
 from handlers.message_limits import clip
 from handlers.paging import pager_row
-from handlers.texts import q
+from handlers.texts import level_name, q
 
 
 def count_line(page: Page[Any], order: str) -> str:
@@ -37,7 +37,7 @@ def hazard_line(index: int, s: HazardSummary) -> str:
     if s.overdue:
         flags += " · " + _("OVERDUE")
     if s.level == MAJOR:
-        flags += " · " + q(s.level)
+        flags += " · " + q(level_name(s.level))
     return f"{index}. {q(s.site_name)} — {state_name(s.state)}{flags} — {q(number_of(s))}"
 
 

@@ -36,10 +36,10 @@ from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
 from handlers.summaries import ranking_text
-from handlers.texts import q, role_name
+from handlers.texts import listed, q, role_name
 from reminders.kind_words import KIND_NAMES
 from reminders.submissions import Upload
-from storage.upload_kinds import check_size
+from storage.upload_kinds import ACCEPTED_KINDS, check_size
 
 KINDS = ("work_info", "summary", "lookback_report", "implementation_plan")  # the annual plan (附件3): /plan
 ACTION_KIND = {"info": "work_info", "summary": "summary", "lookback": "lookback_report"}
@@ -128,8 +128,8 @@ def _ask(kind: str, unit: str) -> str:
 
 
 def _ask_more() -> str:
-    return _("Send more text or files for it now (PDF, Word, Excel, WPS, photos; up to 20 MB each), "
-             "or /done when it is complete.")
+    return _("Send more text or files for it now ({kinds} or photos; up to 20 MB each), "
+             "or /done when it is complete.").format(kinds=listed(ACCEPTED_KINDS))
 
 
 async def _start_report(query: CallbackQuery, state: FSMContext, actor: Actor, services: Services,

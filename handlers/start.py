@@ -24,7 +24,8 @@ def greeting(actor: Actor, locale: str) -> str:
         ).format(name=q(actor.full_name)) + "\n\n" + _(
             "Anyone can report a safety hazard: /report (anonymous by default); follow it with /track NUMBER."
         ) + "\n\n" + _("What you can do:\n{commands}").format(commands=commands)
-    roles = "\n".join(f"• {q(g.unit_name)}：{role_name(g.role)}" for g in actor.grants)
+    roles = "\n".join("• " + _("{unit}: {role}").format(unit=q(g.unit_name), role=role_name(g.role))
+                      for g in actor.grants)
     if actor.is_admin and not actor.grants:
         roles = "• " + role_name(Role.ADMIN)
     return _("Hello {name}! Your roles:\n{roles}\n\nWhat you can do:\n{commands}").format(

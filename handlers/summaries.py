@@ -24,7 +24,7 @@ from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.paging import Page
-from bot.services.reports import EXPORT_KINDS, HazardList, StatusReport
+from bot.services.reports import HazardList, StatusReport, export_kind
 from bot.services.summary import RankingLine, Rate
 from handlers import statistics_view
 from handlers.callbacks import ImportCb, ReportCb
@@ -32,7 +32,7 @@ from handlers.ledger_upload import import_choice, ledger_file
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.paging import PageCb, pager_row
-from handlers.texts import q
+from handlers.texts import listed, q
 
 RANK_LINES = 30
 ERROR_LINES = 30
@@ -79,17 +79,17 @@ def status_text(report: StatusReport) -> str:
             supervised=st.supervised if st.supervised is not None else _("not tracked yet")),
         _("Rectification rate {year}: {rate}, target ≥ {target}").format(
             year=st.year, rate=_rate(st.rectification, _("nothing registered yet")), target=_target(st.rectification)),
-        _("Inspections against the plan: {rate} inspections (家次); campaign milestone for {year}: {milestone}").format(
+        _("Inspections against the plan: {rate} inspections; campaign milestone for {year}: {milestone}").format(
             rate=_rate(st.coverage, _("no plan filed")), year=st.year,
             milestone=f"{(st.coverage_milestone * 100).normalize():f}%" if st.coverage_milestone else "—"),
         _("Verification of closed hazards: {rate}, planned ≥ {target}").format(
             rate=_rate(st.verification, _("nothing closed yet")), target=_target(st.verification)),
     ]
     if st.top_categories:
-        lines.append(_("Most open hazards: {items}").format(items="、".join(f"{q(c)} {n}" for c, n in st.top_categories)))
+        lines.append(_("Most open hazards: {items}").format(items=listed(f"{q(c)} {n}" for c, n in st.top_categories)))
     if st.worst_units:
         lines.append(_("Most overdue: {items}").format(
-            items="、".join(f"{q(u.unit_name)} {u.overdue}" for u in st.worst_units if u.overdue) or "—"))
+            items=listed(f"{q(u.unit_name)} {u.overdue}" for u in st.worst_units if u.overdue) or "—"))
     if report.district:
         late = st.late_units
         lines.append(_("Units without a ledger update for over 15 days: {count}{names}").format(
@@ -164,16 +164,24 @@ RANK_VIEW = "rk"  # the pager's view key of /rank
 def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
     """The 通报 table: a whole list (its first ``RANK_LINES``) or one page of it, with the page's place."""
     page = table if isinstance(table, Page) else Page(table[:RANK_LINES], len(table), 0, RANK_LINES)
-    lines = [_("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")]
-    for r in page.items:
-        days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
-        place = "—" if r.line.not_started else r.rank_rectification  # units not started are not placed
-        lines.append(f"{place}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · "
-                     f"{r.line.overdue} · {days}")
+    lines = [ranking_head()]
+    lines += [ranking_line(r) for r in page.items]
     if page.total > len(page.items):
         lines.append(_("Units {first}–{last} of {total}").format(
             first=page.first_index, last=page.first_index + len(page.items) - 1, total=page.total))
     return clip("\n".join(lines))
+
+
+def ranking_head() -> str:
+    """The 通报 table's title and the meaning of its columns."""
+    return _("<b>Weekly ranking of units</b> (rectification rate · overdue · days since last update)")
+
+
+def ranking_line(r: RankingLine) -> str:
+    """One unit's line of the 通报: place, name, rectification rate, overdue count, days since its update."""
+    days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
+    place = "—" if r.line.not_started else r.rank_rectification  # units not started are not placed
+    return f"{place}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · {r.line.overdue} · {days}"
 
 
 def ranking_keyboard(page: Page[RankingLine]) -> InlineKeyboardMarkup | None:
@@ -224,8 +232,22 @@ async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: 
     await message.answer(list_text(hl))
 
 
-async def ranking(message: Message, actor: Actor, services: Services) -> None:
-    """``/rank``: the weekly league table of the units with hazard duties, paged. Raises ``PermissionDenied``."""
+async def ranking(message: Message, actor: Actor, command: CommandObject, services: Services) -> None:
+    """``/rank``: the weekly league table of the units with hazard duties, paged; ``/rank UNIT``: that unit's
+    line of it. Raises ``PermissionDenied``, ``UnitNotKnown``."""
+    if command.args and command.args.strip():
+        is_unit, found, page = await services.reports.ranking_of(actor, command.args)
+        if found is not None:
+            place = _("Place {place} of {total} units; /rank shows the whole table.").format(
+                place=found.rank_rectification, total=page.total)
+            await message.answer("\n".join((ranking_head(), ranking_line(found), place)))
+            return
+        if is_unit:
+            await message.answer(_("That unit is not in the weekly ranking (only units with hazard duties are). "
+                                   "/rank shows the whole table."))
+            return
+        await message.answer(ranking_text(page), reply_markup=ranking_keyboard(page))
+        return
     page = await services.reports.ranking_page(actor)
     await message.answer(ranking_text(page), reply_markup=ranking_keyboard(page))
 
@@ -263,10 +285,12 @@ async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> 
 
 
 async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:
-    """``/export hazards | inspections | plans | contacts``: the ledger in the layout of its annex (.xlsx)."""
-    kind = (command.args or "hazards").strip()
-    if kind not in EXPORT_KINDS:
-        await message.answer(_("Usage: /export hazards | inspections | plans | contacts"))
+    """``/export 隐患 | 检查 | 计划 | 联系人`` (or ``hazards | inspections | plans | contacts``, or the annex
+    ``附件1``–``附件4``): the ledger in the layout of its annex (.xlsx)."""
+    kind = export_kind(command.args or "hazards")
+    if kind is None:
+        await message.answer(_("Usage: /export hazards (Annex 2) | inspections (Annex 1) | plans (Annex 3) | "
+                               "contacts (Annex 4)"))
         return
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
     result = await services.reports.export(actor, kind)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 
+from bot import labels
 from bot.domain import Role
 from bot.i18n import DEFAULT_LOCALE
 from bot.services import notice_texts
@@ -36,3 +38,23 @@ def local_time(at: datetime, tz: ZoneInfo) -> str:
 def role_name(role: Role) -> str:
     """The role's name in the language of the update being handled."""
     return localized(notice_texts.role_name, role.value)
+
+
+def listed(items: Iterable[str]) -> str:
+    """``items`` as a list in the language of the update: ``、`` between them in Chinese, ``, `` in English."""
+    return _(", ").join(items)
+
+
+def file_size(size: int | None) -> str:
+    """A file's size for a listing: bytes under 1 KB (``125 B``), else KB rounded up, MB from 1 MB."""
+    size = size or 0
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{-(-size // 1024)} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def level_name(level: str) -> str:
+    """A hazard's level as stored (``重大隐患``, ``一般隐患``) in the language of the update being handled."""
+    return labels.name(labels.LEVELS, level, _)

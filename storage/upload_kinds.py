@@ -38,7 +38,9 @@ UNSAFE_NAME = re.compile(
     "[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]+")
-ACCEPTED = "PDF, Word, Excel, PowerPoint, WPS, JPEG, PNG, TXT"
+#: the kinds kept, as a person knows them (the inbox's prompt and refusal list them, each in its language)
+ACCEPTED_KINDS = ("PDF", "Word", "Excel", "PowerPoint", "WPS", "JPEG", "PNG", "TXT")
+ACCEPTED = ", ".join(ACCEPTED_KINDS)
 
 
 class UploadTooBig(FileTooBig, code="upload_too_big"):

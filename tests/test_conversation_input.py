@@ -26,7 +26,7 @@ async def test_every_wrong_answer_is_explained_and_asked_again(harness: Harness)
     await chat.say("/inspect")
     cases = [
         ("明天", "检查时间不能晚于今天", "检查时间"),
-        ("下周", "无法识别该日期。可输入 2018-10-15、2018/10/15、10月15日、今天 或 昨天。", "检查时间"),
+        ("下周", "无法识别该日期。可输入 2018-10-08、2018/10/08、10月8日、今天 或 昨天。", "检查时间"),
     ]
     for typed, error, question in cases:
         await refused(chat, typed, error, question)
@@ -60,7 +60,7 @@ async def test_hazard_checks_refuse_bad_phones_counts_areas_and_deadlines(harnes
     for bad, reason in (("60", "拆除面积不能大于违建面积"), ("12.345", "最多保留 2 位小数")):
         await refused(chat, bad, reason)
     await answer(chat, "20", "更换管道")
-    for bad in ("今天", "10月1日"):
+    for bad in ("今天", "2018-10-01"):
         await refused(chat, bad, "整改时限必须晚于今天")
     await shows(chat, Tap("30天后"), "隐患照片")
     data = await _draft_data(harness)

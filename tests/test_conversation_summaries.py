@@ -130,3 +130,36 @@ async def test_a_rate_without_a_base_says_why_instead_of_x_over_0(h: Harness) ->
     text = leader.last_text()
     assert "计划完成率 —（未报计划）" in text and "整改率 —（尚无挂账隐患）" in text, text
     assert "核查比例 —（尚无销账隐患）" in text and "/0）" not in text
+
+
+async def test_export_takes_the_chinese_words_and_help_shows_them(h: Harness) -> None:
+    office = await h.bind(9302, "office", "区安委会办公室")
+    for word, name in (("隐患", "安全隐患台账"), ("附件2", "安全隐患台账"), ("检查", ""), ("附件１", "")):
+        sent = await office.say(f"/export {word}")
+        doc = next(m for m in sent if isinstance(m, SendDocument))
+        assert doc.document.filename.startswith(name), (word, doc.document.filename)
+    sent = await office.say("/export 检查")
+    inspections = next(m for m in sent if isinstance(m, SendDocument)).document.filename
+    assert not inspections.startswith("安全隐患台账")
+    await office.say("/export 别的")
+    assert office.last_text() == "用法：/export 隐患（附件2）| 检查（附件1）| 计划（附件3）| 联系人（附件4）"
+    await office.say("/help")
+    assert "/export [隐患|检查|计划|联系人]" in office.last_text() and "hazards|" not in office.last_text()
+
+
+async def test_rank_of_a_unit_gives_its_line(h: Harness) -> None:
+    office = await h.bind(9303, "office", "区安委会办公室")
+    await office.say("/rank 建外")
+    lines = office.last_text().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("1. 建外街道") and lines[2].startswith("在 "), lines
+    await office.say("/rank 全区")
+    assert office.last_text().splitlines()[1].startswith("1. 建外街道")
+    await office.say("/rank 火星街道")
+    assert "火星街道" in office.last_text() and "1. 建外街道" not in office.last_text()
+
+
+async def test_the_find_export_caption_joins_chinese_sentences_without_a_space(h: Harness) -> None:
+    office = await h.bind(9304, "office", "区安委会办公室")
+    sent = await office.say("/find 建外街道 xlsx")
+    caption = next(m for m in sent if isinstance(m, SendDocument)).caption or ""
+    assert "。 " not in caption and "， " not in caption, caption

@@ -17,6 +17,7 @@ import pytest
 from bot.cli import main as cli_main
 from bot.cli.demo import MARKER, WHO_FILE
 from bot.domain import HazardState
+from bot.map_data import in_district
 from bot.settings import Settings
 
 HAZARDS = 40
@@ -79,12 +80,16 @@ def test_every_state_and_step_is_there_made_by_the_services(demo: tuple[Path, st
         lat_min, lat_max, lon_min, lon_max = db.execute(
             "select min(latitude), max(latitude), min(longitude), max(longitude) from hazard").fetchone()
         assert lat_min > 39.8 and lat_max < 40.1 and lon_min > 116.3 and lon_max < 116.7
+        # and inside the outline the map draws, not only its box (a township's label point may sit on the edge)
+        outside = [(lat, lon) for lat, lon in db.execute("select latitude, longitude from hazard where latitude "
+                                                         "is not null") if not in_district(lon, lat)]
+        assert outside == []
 
 
 def test_the_office_named_gets_numbers_a_chart_a_ranking_a_map_and_a_registered_hazard(
         demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
     target, who = demo
-    assert "区安委会办公室" in who and "单位审核员" in who and "检查员" in who and "领导" in who
+    assert "区安委会办公室" in who and "单位审核人" in who and "检查人员" in who and "领导" in who
     with _db(target) as db:
         ledger = db.execute("select ledger_number from hazard where state = 'registered' order by id").fetchone()[0]
     text = _chat(target, who, 10001, f"/status\n/rank\n/map\n/find {ledger}\n/quit\n", monkeypatch)

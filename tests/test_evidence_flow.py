@@ -90,7 +90,7 @@ async def test_photos_sent_in_a_hazard_form_come_back_upright_watermarked_and_cl
     albums = [m for m in after_submit if isinstance(m, SendMediaGroup)]
     assert not [m for m in after_submit if isinstance(m, SendPhoto)]
     assert [len(a.media) for a in albums] == [10, 4]
-    assert [a.media[0].caption for a in albums] == ["证据照片 第1–10张，共14张", "证据照片 第11–14张，共14张"]
+    assert [a.media[0].caption for a in albums] == ["证据照片第1–10张，共14张", "证据照片第11–14张，共14张"]
     sent = [m.media.data for a in albums for m in a.media]  # type: ignore[union-attr]
     copies = [_decoded(data) for data in sent]
     assert [c.size for c in copies] == [(600, 450)] * 8 + [(450, 600)] + [(400, 300)] * 5

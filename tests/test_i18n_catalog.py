@@ -51,3 +51,14 @@ def test_msgfmt_checks_every_catalog_without_a_complaint(path: object) -> None:
     done = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True,
                           check=False)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_no_chinese_translation_has_an_ascii_space_after_its_punctuation() -> None:
+    """``。 `` or ``， `` (a space after full-width punctuation) reads as a stray gap in Chinese; sentences are
+    joined inside one message id instead (the /find export's caption)."""
+    spaced = []
+    with (LOCALES_DIR / "zh" / "LC_MESSAGES" / "hazardbot.po").open("rb") as fh:
+        for m in read_po(fh):
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            spaced += [s for s in strings if s and any(p + " " in s for p in "。，；：！？、")]
+    assert spaced == []

@@ -38,6 +38,7 @@ async def _send_november(h, moving):  # type: ignore[no-untyped-def]
     await contact.press("工作信息或典型案例")
     await contact.say(WORDS)
     assert "已收到2018-11的工作信息或典型案例" in contact.last_text()
+    assert "（PDF、Word、Excel、PowerPoint、WPS、JPEG、PNG、TXT或照片" in contact.last_text()  # one list, 、 between
     await contact.file(pdf, "11月工作信息.pdf", "application/pdf")
     assert "目前共1个附件" in contact.last_text()
     await contact.file(docx, "典型案例.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -67,6 +68,8 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         texts = "\n".join(office.texts(sent))
         assert "朝外街道 · 工作信息或典型案例 · 2018-11" in texts and "王联系" in texts
         assert "开展出租房屋专项检查12家次" in texts and "第二段：下月计划。" in texts
+        size = f"{len(pdf)} B" if len(pdf) < 1024 else f"{-(-len(pdf) // 1024)} KB"  # never "0 KB"
+        assert f"1. 11月工作信息.pdf ({size})" in texts, texts
         files = documents(sent)
         assert [(f.filename, f.data) for f in files] == [("11月工作信息.pdf", pdf), ("典型案例.docx", docx)]
         # kept beside the photos, shared and backed up with them, but never among what the photo prune walks

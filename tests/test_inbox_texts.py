@@ -11,11 +11,11 @@ from bot.services.inbox_export import ExportTooBig, NothingToExport
 from handlers.error_texts import error_text
 from reminders.submissions import TooManyFiles
 from storage.errors import DomainError
-from storage.upload_kinds import ACCEPTED, FileKindRefused, UploadTooBig
+from storage.upload_kinds import ACCEPTED, ACCEPTED_KINDS, FileKindRefused, UploadTooBig
 
 CASES = [
     (UploadTooBig(size_mb=21.5, max_mb=20), "该文件为21.5 MB", "That file is 21.5 MB; the bot can receive at most 20 MB"),
-    (FileKindRefused(), f"（{ACCEPTED}）", f"not one of the kinds kept ({ACCEPTED})"),
+    (FileKindRefused(), f"（{'、'.join(ACCEPTED_KINDS)}）", f"not one of the kinds kept ({ACCEPTED})"),
     (TooManyFiles(limit=30), "30", "already holds 30 files"),
     (NotTypical(), "只有标记为典型案例的报送材料才能发布", "Only a submission marked as a typical case"),
     (NothingToExport(), "所选范围内没有报送材料", "Nothing was submitted under this selection"),

@@ -411,7 +411,7 @@ async def test_a_double_tap_in_the_five_implementations_answers_one_question(har
     assert last_text(h, reviewer).startswith("⚠️ 数值不能大于 10000000。"), last_text(h, reviewer)
     await reviewer.say("2.5")
     await reviewer.say("下周")  # the examples offered for a deadline are all in the future
-    assert "可输入 2018-12-31、2018/12/31、12月31日 或 明天。" in last_text(h, reviewer), last_text(h, reviewer)
+    assert "可输入 2018-11-14、2018/11/14、11月14日 或 明天。" in last_text(h, reviewer), last_text(h, reviewer)  # today + 30
     keep = next(b for b in reviewer.buttons() if KEEP in b.text)  # the deadline's
     await reviewer.press_button(keep)
     assert "预案" in last_text(h, reviewer)

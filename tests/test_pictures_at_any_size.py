@@ -109,7 +109,7 @@ def test_the_map_labels_never_overlap_and_nothing_leaves_the_canvas(n: int) -> N
     scale = [t.get_text() for t in ax.texts if t.get_text().endswith("公里")]
     assert len(scale) == 1
     written = "\n".join(t.get_text() for a in fig.axes for t in a.texts)
-    assert "另有 3 处隐患未标注位置" in written.replace("\n", "")
+    assert "另有 3 处隐患没有坐标" in written.replace("\n", "")
     if n == 0:
         assert "当前没有需要标注的重大或超期隐患" in written
     else:

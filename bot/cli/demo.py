@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import labels
+from bot.i18n import translate
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,8 +23,11 @@ if TYPE_CHECKING:
 
 MARKER = ".hazardbot-demo"  # in a directory this command made: only such a directory is ever deleted (--reset)
 WHO_FILE = "演示账号.txt"
-ROLE_NAMES = {"office": "区安委会办公室人员", "leader": "领导", "reviewer": "单位审核员", "inspector": "检查员",
-              "contact": "联系人", "public": "群众"}
+
+
+def role_label(role: str) -> str:
+    """A role's Chinese name as the bot itself says it (``bot.labels.ROLES``: 检查人员, 单位审核人, 联系人员 …)."""
+    return translate("zh", labels.ROLES[role]) if role in labels.ROLES else role
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -123,7 +128,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     everyone = "\n".join(["", f"其他演示账号（{len(others)} 人）："] + [_row(p) for p in others])
     (target / WHO_FILE).write_text(who + "\n" + everyone + "\n", encoding="utf-8")
     print(who.replace(f"本表也保存在 {target / WHO_FILE}。",
-                      f"本表及其他 {len(others)} 个账号（各单位的审核员、检查员和几位群众）保存在 {target / WHO_FILE}。"))
+                      f"本表及其他 {len(others)} 个账号（各单位的{role_label('reviewer')}、{role_label('inspector')}"
+                      f"和几位{role_label('public')}）保存在 {target / WHO_FILE}。"))
     return 0
 
 
@@ -154,7 +160,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def _row(person: Person) -> str:
-    role = ROLE_NAMES.get(person.role.value, person.role.value)
+    role = role_label(person.role.value)
     return _pad(str(person.user_id_in_chat), 8) + _pad(person.name, 8) + _pad(role, 20) + person.unit
 
 
@@ -163,10 +169,11 @@ def who_is_who(people: list[Person], target: Path, env: dict[str, str], today: d
     lines = ["", "演示账号（用户 ID 即 Telegram 用户 ID）：", _pad("用户ID", 8) + _pad("姓名", 8) + _pad("角色", 20) + "单位"]
     lines += [_row(p) for p in people]
     lines += ["", "以某人身份与机器人对话（在对话中可用 /as 用户ID 换人）："]
-    picks = {"office": "区安委会办公室（/status 统计图、/rank 排名、/map 地图、/office 待上账）",
-             "leader": "区领导（/status）", "reviewer": "单位审核员（/review 待审核）", "inspector": "检查员（/hazard 填报隐患）"}
+    picks = {"office": "（/status 统计图、/rank 排名、/map 地图、/office 待上账）", "leader": "（/status）",
+             "reviewer": "（/review 待审核）", "inspector": "（/hazard 填报隐患）"}
     for role, what in picks.items():
         person = next(p for p in people if p.role.value == role)
+        what = role_label(role) + what
         lines += [f"  {what}：", f"    {chat_command(target, person.user_id_in_chat, person.name, env)}"]
     if env:
         lines += ["", f"演示数据位于最近七个月（截至 {today}），上面的命令带有与之相符的攻坚行动起始日期设置。"]

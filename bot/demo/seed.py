@@ -21,6 +21,7 @@ from bot.demo.people import Cast, Person, UnitStaff
 from bot.demo.timeline import Timeline
 from bot.domain import DraftStatus, HazardState
 from bot.forms.prompt import Submitted
+from bot.map_data import pull_inside
 from bot.services.form_submitters import SUBMITTERS
 from bot.services.notices import queue_notices
 from bot.services.submission import Submission, SubmitDeps
@@ -132,7 +133,9 @@ class DemoDistrict:
         code = self.rng.choice(staff.area or tuple(self.centres))
         name = self.township_names[code]
         lat, lon = self.centres[code]
-        return code, name, lat + self.rng.uniform(-JITTER, JITTER), lon + self.rng.uniform(-JITTER, JITTER) * 1.3
+        dlat, dlon = self.rng.uniform(-JITTER, JITTER), self.rng.uniform(-JITTER, JITTER) * 1.3
+        x, y = pull_inside(lon, lat, (dlon, dlat))  # never over the district's outline on the map
+        return code, name, y, x
 
     # ---- 附件3 plans and 附件1 inspections ---------------------------------------------------------------------
 

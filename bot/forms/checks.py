@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.forms.dates import parse_date
+from bot.forms.dates import date_examples, parse_date
 from bot.forms.spec import FieldSpec
 
 
@@ -111,13 +111,15 @@ def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
     """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
     not understood, in the future for a ``not_future`` field, or not after today for an ``after_today``
     field."""
-    value = parse_date(text, today)
+    value = parse_date(text, today, future=spec.after_today)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
-        raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date")
+        raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date",
+                       **date_examples(today, future=spec.after_today, past=spec.not_future))
     if spec.not_future and value > today:
         raise Rejected("date_in_future", today=today.isoformat())
     if spec.after_today and value <= today:
-        raise Rejected("date_not_after_today", today=today.isoformat())
+        raise Rejected("date_not_after_today", today=today.isoformat(),
+                       tomorrow=(today + timedelta(days=1)).isoformat())
     return value.isoformat()
 
 

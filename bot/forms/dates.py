@@ -1,6 +1,7 @@
 """Dates as people type them on a phone: ``2018-10-15``, ``2018/10/15``, ``2018.10.15``, ``20181015``,
 ``2018年10月15日``, ``10月15日``, ``10-15``, ``今天``/``明天``/``昨天``/``后天`` and English
-``today``/``tomorrow``/``yesterday``. Year-less dates take the year of ``today``."""
+``today``/``tomorrow``/``yesterday``. Year-less dates take the year of ``today``, except for a question
+that wants a future date (a deadline): there a month-day already past this year means next year's."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
-def parse_date(text: str, today: date) -> date | None:
+def parse_date(text: str, today: date, *, future: bool = False) -> date | None:
     """The date ``text`` names, or None when it names none (including impossible dates like 2月30日).
 
-    ``today`` is the Asia/Shanghai date used for relative words and year-less dates.
+    ``today`` is the Asia/Shanghai date used for relative words and year-less dates. With ``future`` (a
+    deadline, which must lie ahead) a year-less month-day before today is next year's: ``10月15日`` typed
+    on 2026-12-07 is 2027-10-15. Today itself stays today's, so a deadline question can refuse it.
     """
     cleaned = unicodedata.normalize("NFKC", text).strip().lower()
     if cleaned in _RELATIVE:
@@ -35,7 +38,10 @@ def parse_date(text: str, today: date) -> date | None:
             return _safe(int(m[1]), int(m[2]), int(m[3]))
     m = _SHORT.match(cleaned)
     if m:
-        return _safe(today.year, int(m[1]), int(m[2]))
+        this_year = _safe(today.year, int(m[1]), int(m[2]))
+        if future and (this_year is None or this_year < today):
+            return _safe(today.year + 1, int(m[1]), int(m[2])) or this_year  # 2月29日 of a leap year ahead
+        return this_year
     return None
 
 
@@ -44,3 +50,11 @@ def _safe(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def date_examples(today: date, *, future: bool = False, past: bool = False) -> dict[str, str]:
+    """A date to show as an example in the forms people type, near ``today`` so it is never absurd: 30 days
+    ahead for a question wanting a future date, 7 days back for one wanting a past date, else today.
+    Keys ``iso`` (``2026-12-07``), ``slash`` (``2026/12/07``) and ``md`` (``12月7日``)."""
+    day = today + timedelta(days=30 if future else -7 if past else 0)
+    return {"iso": day.isoformat(), "slash": day.strftime("%Y/%m/%d"), "md": f"{day.month}月{day.day}日"}

@@ -134,7 +134,7 @@ def _u_month_kind_unit() -> str: return _("[YYYY-MM] [KIND] [UNIT]")
 def _u_inspection() -> str: return _("J…")
 def _u_old_new() -> str: return _("OLD NEW")
 def _u_period() -> str: return _("[FROM TO]")
-def _u_export() -> str: return _("[hazards|inspections|plans|contacts]")
+def _u_export() -> str: return _("[hazards|inspections|plans|contacts] (Annex 2|1|3|4)")
 def _u_role_unit() -> str: return _("ROLE UNIT")
 def _u_unit() -> str: return _("[UNIT]")
 def _u_setrole() -> str: return _("USER_ID UNIT ROLE [OLD_ROLE]")
@@ -173,7 +173,7 @@ CATALOG: tuple[Command, ...] = (
     Command("submissions", _submissions, OFFICE_ADMIN | {Role.LEADER}, _u_month_kind_unit,  # InboxService.reads_all
             district=frozenset({Role.LEADER})),
     Command("status", _status, SUMMARIES, _u_unit),
-    Command("rank", _rank, SUMMARIES),
+    Command("rank", _rank, SUMMARIES, _u_unit),
     Command("rank_subscribe", _rank_subscribe, SUMMARIES),
     Command("rank_unsubscribe", _rank_unsubscribe, SUMMARIES),  # anyone bound may, only these can subscribe
     Command("map", _map, SUMMARIES),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,18 @@ LIST_LIMIT = 20
 PROGRESS_POLL = 1.0  # seconds between two looks at the worker's progress
 T = TypeVar("T")
 EXPORT_KINDS = ("hazards", "inspections", "plans", "contacts")
+#: the words a person may type after /export for each kind: its Chinese name and its annex (方案 附件1–4)
+EXPORT_WORDS = {"隐患": "hazards", "隐患台账": "hazards", "附件2": "hazards",
+                "检查": "inspections", "检查台账": "inspections", "附件1": "inspections",
+                "计划": "plans", "检查计划": "plans", "附件3": "plans",
+                "联系人": "contacts", "联系表": "contacts", "工作联系表": "contacts", "附件4": "contacts"}
+
+
+def export_kind(word: str) -> str | None:
+    """The export kind (``EXPORT_KINDS``) ``word`` names, in English (``hazards``) or Chinese (``隐患``,
+    ``附件2``; full-width digits allowed), or None when it names none."""
+    cleaned = unicodedata.normalize("NFKC", word).strip().lower()
+    return cleaned if cleaned in EXPORT_KINDS else EXPORT_WORDS.get(cleaned)
 
 
 class UnknownLedgerFile(DomainError, code="unknown_ledger_file"):
@@ -239,6 +252,17 @@ class ReportService:
         table = await self.rankings(actor)
         number, offset = clamp_page(number, len(table), size)
         return Page(table[offset : offset + size], len(table), number, size)
+
+    async def ranking_of(self, actor: Actor, text: str) -> tuple[bool, RankingLine | None, Page[RankingLine]]:
+        """``/rank UNIT``: whether ``text`` names a unit (as ``unit_named``; the district, 全区, is none), that
+        unit's 通报 line (None for a unit without hazard duties, which is not ranked) and the table's first
+        page. Raises ``NotBound``, ``PermissionDenied``, ``UnitNotKnown``."""
+        unit_id = await self.unit_named(actor, text)
+        page = await self.ranking_page(actor)
+        if unit_id is None:
+            return False, None, page
+        table = await self.rankings(actor)
+        return True, next((r for r in table if r.line.unit_id == unit_id), None), page
 
     async def rankings(self, actor: Actor) -> list[RankingLine]:
         """The weekly 通报 table (方案 五(三)) of every unit with hazard duties (``summary.rank``), each counted
