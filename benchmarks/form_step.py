@@ -43,7 +43,7 @@ from benchmarks.results_log import record
 RESULTS = Path(__file__).with_name("RESULTS-perf.md")
 PATCHES = ("inline-filters", "route-skip")
 #: patches taken out while a side runs rather than when it is built (they act on every engine of the process)
-RUN_PATCHES = {"sqlite": ("one-trip",), "postgresql": ()}
+RUN_PATCHES = {"sqlite": ("one-trip",), "postgresql": ("idle-ping",)}
 
 
 @contextlib.contextmanager
@@ -68,6 +68,8 @@ def without(patch: str | None) -> Iterator[None]:
         from sqlalchemy.dialects.sqlite import aiosqlite as sa_aiosqlite
 
         swap(sa_aiosqlite.AsyncAdapt_aiosqlite_connection, "_cursor_cls", sa_aiosqlite.AsyncAdapt_aiosqlite_cursor)
+    elif patch == "idle-ping":  # SQLAlchemy's pre-ping: a ping at every checkout
+        swap(storage.db, "IDLE_PING_SECONDS", -1.0)
     elif patch == "writer-turn":
         swap(storage.db, "serialise_writers", lambda engine, timeout: None)
     try:

@@ -7,6 +7,7 @@ update's exactly-once claim, ``bot.dedup``), so that it lands with that work or 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -14,6 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,8 +63,41 @@ def create_engine(url: str, *, sqlite_write_timeout: float = 30.0, **kwargs: Any
 
         serialise_writers(engine, timeout=sqlite_write_timeout)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)
+    return engine
+
+
+#: a pooled connection unused for longer than this (seconds) is pinged before it serves again
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled PostgreSQL connection before it serves only when it has been idle more than
+    ``IDLE_PING_SECONDS``; a dead one is replaced before the work starts.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, and asyncpg's ping is a BEGIN, a statement and a
+    ROLLBACK: three round trips before each form step's six (issue 19 item 4). A connection in steady use has just
+    proved itself; one idle across a server restart or a firewall's timeout is pinged. A server lost in the middle
+    of a busy second fails the statements then running; SQLAlchemy sees the disconnect and drops the whole pool, so
+    the next ones connect afresh (the "optimistic" handling of SQLAlchemy's "Dealing with Disconnects")."""
+
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _stamp(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001  (any failure of the ping means a dead connection)
+            raise DisconnectionError("the idle connection did not answer its ping") from exc
 
 
 class CommitRider(Protocol):
