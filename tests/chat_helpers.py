@@ -140,3 +140,13 @@ async def five_implementations_begun(h: Harness, base: int, home: str = "建外�
     await reviewer.press("填写五落实")
     await reviewer.say("房东张三")
     return reviewer
+
+
+async def ranking_lines(office: LocalChat) -> list[str]:
+    """Every line of /rank under its title, page after page (its pager's line included)."""
+    await office.say("/rank")
+    lines = office.last_text().splitlines()[1:]
+    while any(b.text == "下一页 ▶" for b in office.buttons()):
+        await office.press("下一页 ▶")
+        lines += office.last_text().splitlines()[1:]
+    return lines
