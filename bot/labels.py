@@ -9,7 +9,8 @@ reader's language: a framework-free renderer (``bot.services.notice_texts``, ``r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 
 def _(message: str) -> str:
@@ -184,3 +185,17 @@ def update_age(days: int | None, not_started: bool, late: bool, translate: Calla
     if late:
         return translate(_("{days} days (over 15 days without an update)")).format(days=days)
     return translate(_("{days} days")).format(days=days)
+
+
+# the 通报 (/rank and the weekly ranking): the heading over the units given no place (``summary.UnitLine.placed``)
+UNPLACED_HEADING = _("Not ranked (no rectification rate, or nothing recorded by the unit itself):")
+# why the overdue column adds up to more than /status's overdue count
+OVERDUE_FOOTNOTE = _("Note: an overdue hazard counts for each unit responsible for it (the township where it lies, "
+                     "its industry department, the unit that recorded it), so the column adds up to more than the "
+                     "district's overdue count in /status.")
+
+
+def unplaced_start(table: Sequence[Any], i: int) -> bool:
+    """Whether item ``i`` of a ranking (or of one page of it; ``summary.RankingLine``) is the first of the units
+    not placed there, under which ``UNPLACED_HEADING`` goes."""
+    return table[i].place is None and (i == 0 or table[i - 1].place is not None)

@@ -99,10 +99,10 @@ def listing_text(listing: Listing) -> str:
                 kind=kind_name(owed.kind), period=owed.period, due=owed.due.isoformat(), state=state, n=len(began)))
             lines.append(listed(q(name) for _id, name in began))
         if fresh:  # counted apart, as /status does: they have not begun, rather than fallen behind
-            # only the units that owe this report: /status counts every unit not started, so the words say
-            # which units are meant lest the two numbers read as a contradiction
-            lines.append(_("Of the units that owe it, not started yet (nothing recorded or reported): "
-                           "{count}{names}").format(count=len(fresh), names=unit_names([name for _id, name in fresh])))
+            # the same units and words as /status: a unit not started is one with duties (``UnitLine.not_started``),
+            # and those owe every report
+            lines.append(_("Units not started yet (nothing recorded or reported): {count}{names}").format(
+                count=len(fresh), names=unit_names([name for _id, name in fresh])))
     return clip("\n".join(lines))
 
 

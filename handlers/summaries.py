@@ -69,10 +69,12 @@ def status_text(report: StatusReport) -> str:
     lines = [
         _("<b>{scope}: hazard campaign status</b> (as of {date})").format(
             scope=_("The district") if st.unit_id is None else q(st.scope_name), date=st.as_of.isoformat()),
-        _("Open: {open} (registered {registered}, rectified {rectified}, closure requested {requested}); closed {closed}; awaiting review {pending}").format(
+        # the two waiting states apart, as the chart's bars (bot.charts): 待审核 is the unit's review only
+        _("Open: {open} (registered {registered}, rectified {rectified}, closure requested {requested}); closed {closed}; "
+          "awaiting review {review}, awaiting confirmation {confirmation}").format(
             open=st.open, registered=s.get("registered", 0), rectified=s.get("rectified", 0),
             requested=s.get("closure_requested", 0), closed=s.get("closed", 0),
-            pending=s.get("pending_review", 0) + s.get("pending_confirmation", 0)),
+            review=s.get("pending_review", 0), confirmation=s.get("pending_confirmation", 0)),
         _("New this week: {new} reported, {registered} registered").format(new=st.new_this_week, registered=st.registered_this_week),
         _("Overdue: {overdue} · major open: {major} · under supervision: {supervised}").format(
             overdue=st.overdue, major=st.major_open,
@@ -81,7 +83,7 @@ def status_text(report: StatusReport) -> str:
             year=st.year, rate=_rate(st.rectification, _("nothing registered yet")), target=_target(st.rectification)),
         _("Inspections against the plan: {rate} inspections; campaign milestone for {year}: {milestone}").format(
             rate=_rate(st.coverage, _("no plan filed")), year=st.year,
-            milestone=f"{(st.coverage_milestone * 100).normalize():f}%" if st.coverage_milestone else "—"),
+            milestone=_target(st.coverage)),  # the chart's target line: the same figure
         _("Verification of closed hazards: {rate}, planned ≥ {target}").format(
             rate=_rate(st.verification, _("nothing closed yet")), target=_target(st.verification)),
     ]
@@ -165,10 +167,14 @@ def ranking_text(table: list[RankingLine] | Page[RankingLine]) -> str:
     """The 通报 table: a whole list (its first ``RANK_LINES``) or one page of it, with the page's place."""
     page = table if isinstance(table, Page) else Page(table[:RANK_LINES], len(table), 0, RANK_LINES)
     lines = [ranking_head()]
-    lines += [ranking_line(r) for r in page.items]
+    for i, r in enumerate(page.items):
+        if labels.unplaced_start(page.items, i):
+            lines.append(_(labels.UNPLACED_HEADING))
+        lines.append(ranking_line(r))
     if page.total > len(page.items):
         lines.append(_("Units {first}–{last} of {total}").format(
             first=page.first_index, last=page.first_index + len(page.items) - 1, total=page.total))
+    lines.append(_(labels.OVERDUE_FOOTNOTE))
     return clip("\n".join(lines))
 
 
@@ -178,10 +184,11 @@ def ranking_head() -> str:
 
 
 def ranking_line(r: RankingLine) -> str:
-    """One unit's line of the 通报: place, name, rectification rate, overdue count, days since its update."""
+    """One unit's line of the 通报: place (none for a unit not placed), name, rectification rate, overdue count,
+    days since its update."""
     days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
-    place = "—" if r.line.not_started else r.rank_rectification  # units not started are not placed
-    return f"{place}. {q(r.line.unit_name)}　{r.line.rectification.percent()} · {r.line.overdue} · {days}"
+    place = "" if r.place is None else f"{r.place}. "  # the units not placed are listed unnumbered
+    return f"{place}{q(r.line.unit_name)}　{r.line.rectification.percent()} · {r.line.overdue} · {days}"
 
 
 def ranking_keyboard(page: Page[RankingLine]) -> InlineKeyboardMarkup | None:
@@ -238,8 +245,12 @@ async def ranking(message: Message, actor: Actor, command: CommandObject, servic
     if command.args and command.args.strip():
         is_unit, found, page = await services.reports.ranking_of(actor, command.args)
         if found is not None:
-            place = _("Place {place} of {total} units; /rank shows the whole table.").format(
-                place=found.rank_rectification, total=page.total)
+            if found.place is None:
+                place = _("Not placed: no rectification rate yet, or nothing recorded by the unit itself; /rank "
+                          "shows the whole table.")
+            else:
+                place = _("Place {place} of {total} units; /rank shows the whole table.").format(
+                    place=found.place, total=page.total)
             await message.answer("\n".join((ranking_head(), ranking_line(found), place)))
             return
         if is_unit:

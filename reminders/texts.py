@@ -212,12 +212,16 @@ def weekly_ranking(table, monday: date, as_of: date) -> str:  # type: ignore[no-
     lines = [_("[Weekly ranking] Hazard treatment ranking of the units for the week of {monday}, as of "
                "{as_of} (rectification rate · overdue hazards · days since the last update):").format(
         monday=_d(monday), as_of=_d(as_of))]
-    for r in table:
+    for i, r in enumerate(table):
+        if labels.unplaced_start(table, i):
+            lines.append(_(labels.UNPLACED_HEADING))
         days = labels.update_age(r.line.days_since_update, r.line.not_started, r.line.late_update, _)
-        lines.append(_("{rank}. {unit} {rate} · {overdue} overdue · {days}").format(
-            rank="—" if r.line.not_started else r.rank_rectification, unit=r.line.unit_name, rate=r.line.rectification.percent(),
-            overdue=r.line.overdue, days=days))
+        line = _("{unit} {rate} · {overdue} overdue · {days}").format(
+            unit=r.line.unit_name, rate=r.line.rectification.percent(), overdue=r.line.overdue, days=days)
+        lines.append(line if r.place is None else f"{r.place}. {line}")  # the units not placed are unnumbered
+    footnote = _(labels.OVERDUE_FOOTNOTE)
     result = "\n".join(lines)
-    if len(result) > RANKING_LIMIT:
-        result = result[:RANKING_LIMIT].rsplit("\n", 1)[0] + "\n" + _("…… (press the button below for the full ranking)")
-    return result
+    if len(result) + len(footnote) + 1 > RANKING_LIMIT:
+        cut = RANKING_LIMIT - len(footnote) - 1
+        result = result[:cut].rsplit("\n", 1)[0] + "\n" + _("…… (press the button below for the full ranking)")
+    return result + "\n" + footnote

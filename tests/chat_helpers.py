@@ -154,3 +154,13 @@ async def remove_roles_elsewhere(database_url: str, user_id: int) -> None:
             await u.commit()
     finally:
         await engine.dispose()
+
+
+async def ranking_lines(office: LocalChat) -> list[str]:
+    """Every line of /rank under its title, page after page (its pager's line included)."""
+    await office.say("/rank")
+    lines = office.last_text().splitlines()[1:]
+    while any(b.text == "下一页 ▶" for b in office.buttons()):
+        await office.press("下一页 ▶")
+        lines += office.last_text().splitlines()[1:]
+    return lines

@@ -179,7 +179,7 @@ def test_the_office_sees_the_industries_and_a_zone(demo: tuple[Path, str], monke
     industry = text.split("> /status 按行业", 1)[1].split("> /status CBD", 1)[0]
     assert "全区统计：按行业" in industry and re.search(rf"\n{re.escape(top)}　[1-9]", industry), industry
     zone = text.split("> /status CBD", 1)[1]
-    assert "CBD管委会城市安全隐患治理情况" in zone and not re.search("在账隐患 0 项.*已销账 0；待审核 0", zone), zone
+    assert "CBD管委会城市安全隐患治理情况" in zone and not re.search("在账隐患 0 项.*已销账 0；待审核 0，待确认 0", zone), zone
 
 
 def test_some_tip_offs_are_found_true_and_become_hazards_of_source_tipoff(

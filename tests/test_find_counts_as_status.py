@@ -25,7 +25,7 @@ async def test_find_counts_a_townships_hazards_as_status_does_and_the_rejected_a
     office = await h.bind(742, "office", "区安委会办公室", "张办公室")
     ids = [await hazard(h.core.uow, await actor_of(h, inspector), state=state) for state in STATES]
     await office.say("/status 建外街道")
-    numbers = re.search(r"在账隐患 (\d+) 项.*；已销账 (\d+)；待审核 (\d+)", office.last_text())
+    numbers = re.search(r"在账隐患 (\d+) 项.*；已销账 (\d+)；待审核 (\d+)，待确认 (\d+)", office.last_text())
     assert numbers, office.last_text()
     counted = sum(int(n) for n in numbers.groups())
     assert counted == len(STATES) - 2, office.last_text()  # every hazard but the two rejected

@@ -60,7 +60,7 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
         assert "报送材料 · 2018-11" in listing and "共1份" in listing and "朝外街道" in listing
         # no unit but 朝外 has begun: the others are counted apart as not started, as /status counts them
         assert "未报送2018-11的工作信息或典型案例" not in listing
-        fresh = listing.split("应报单位中尚未开始（尚无任何记录或报送）：")[1]
+        fresh = listing.split("尚未开始的单位（尚无任何记录或报送）：")[1]
         assert "建外街道" in fresh and "朝外街道" not in fresh
         await office.say("/submissions 2018-11 朝外街道")
         assert "报送材料 · 2018-11" in office.last_text() and "· 朝外街道" in office.last_text()
@@ -141,16 +141,16 @@ async def test_late_units_are_exactly_those_an_sql_query_finds(database_url: str
         head = f"未报送2018-11的工作信息或典型案例（截止2018-11-30，已逾期）：{len(expected)}个单位："
         assert head in said
         assert said.split(head)[1].strip().split("\n")[0].split("、") == expected
-        assert f"应报单位中尚未开始（尚无任何记录或报送）：{len(fresh)} 个（" in said and fresh[0] in said
+        assert f"尚未开始的单位（尚无任何记录或报送）：{len(fresh)} 个（" in said and fresh[0] in said
         assert f"共{len(units[::3])}份" in said
         await office.press("下一页")  # the shared pager pages the month's submissions
         pressed = [b.text for b in office.buttons()]
         assert f"第 2/{-(-len(units[::3]) // 10)} 页" in pressed and pressed[0].startswith("11.")
         assert head in office.last_text()  # the late units stay under every page
-        # /status counts every unit not started, those owing no report too: a larger number, said in other words
+        # /status counts the same units not started: those with hazard duties, who owe every report
         await office.say("/status")
         everyone = int(office.last_text().split("尚未开始的单位（尚无任何记录或报送）：")[1].split(" 个")[0])
-        assert everyone > len(fresh) and "应报单位中" not in office.last_text()
+        assert everyone == len(fresh), office.last_text()
 
 
 async def test_a_published_typical_case_reaches_every_unit_contacts_outbox(database_url: str, tmp_path: Path) -> None:

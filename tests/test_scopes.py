@@ -10,6 +10,7 @@ The ledger (clock 2019-06-12): six registered hazards —
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -159,7 +160,8 @@ async def test_rank_pages_through_every_unit_with_hazard_duties(h: Harness) -> N
     while True:
         text = leader.last_text()
         pages += 1
-        seen += [line.split(". ", 1)[1].split("\u3000")[0] for line in text.splitlines()[1:] if ". " in line]
+        # a unit's line: its place (when it has one), its name, then its numbers after an ideographic space
+        seen += [re.sub(r"^\d+\. ", "", line.split("\u3000")[0]) for line in text.splitlines()[1:] if "\u3000" in line]
         labels = [b.text for b in leader.buttons()]
         if "下一页 ▶" not in labels:
             break

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from html import escape
 from typing import Any
@@ -27,10 +28,10 @@ from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor, current_actor
 from bot.services.errors import DomainError, NotFound, PermissionDenied, UnknownUnit
-from bot.services.inbox_due import Late, late_units, owed_in
+from bot.services.inbox_due import Late, Owed, late_units, owed_in
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
-from bot.services.summary import StatusRules, compute_status, monthly_report_due
+from bot.services.summary import StatusRules, began_by, compute_status, due_end, monthly_report_due
 from reminders.kind_words import KIND_NAMES
 from reminders.texts import _, text
 from storage.db import UowFactory
@@ -141,10 +142,14 @@ class Listing:
     page: Page[SubmissionLine]
     late: tuple[Late, ...]
     not_started: frozenset[int] = frozenset()  # units 尚未开始 now (``summary.UnitLine.not_started``), as /status
+    begun: Mapping[Owed, frozenset[int]] = field(default_factory=dict)  # of each owed item's late units, those
+    # that had begun by its due date (``summary.began_by``)
 
     def began(self, late: Late) -> list[tuple[int, str]]:
-        """The units of ``late`` that began the campaign: late in earnest."""
-        return [u for u in late.units if u[0] not in self.not_started]
+        """The units of ``late`` that had begun the campaign by its due date: late in earnest. A unit that began
+        after it (a fresh install's first unit) did not fall behind with it and is not named."""
+        begun = self.begun.get(late.owed, frozenset())
+        return [u for u in late.units if u[0] in begun]
 
     def fresh(self, late: Late) -> list[tuple[int, str]]:
         """The units of ``late`` that have not started (nothing recorded or reported): counted apart, as /status."""
@@ -343,10 +348,15 @@ class InboxService:
                     raise NotFound()
                 unit_name = unit.name
             fresh: frozenset[int] = frozenset()
+            begun: dict[Owed, frozenset[int]] = {}
             if any(x.units for x in late):  # the district's status from its counters: milliseconds
                 status = await compute_status(u.session, self._clock(), rules=self._rules)
                 fresh = frozenset(line.unit_id for line in status.not_started_units)
-        return Listing(flt, unit_name, Page(lines, total, number), tuple(late), fresh)
+                for x in late:
+                    began = await began_by(u.session, (uid for uid, _n in x.units if uid not in fresh),
+                                           due_end(x.owed.due, self._rules.tz))
+                    begun[x.owed] = frozenset(began)
+        return Listing(flt, unit_name, Page(lines, total, number), tuple(late), fresh, begun)
 
     async def _lines(self, session: AsyncSession, rows: object) -> list[SubmissionLine]:
         pairs = list(rows)  # type: ignore[call-overload]

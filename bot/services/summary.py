@@ -31,9 +31,10 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   numerator = those of them closed as of as_of. "Closed during Y" means a ``closed`` event in the hazard's
   log (``hazard_event.to_state = 'closed'``) at or after Y-start.
 - **inspection coverage** (监督检查完成率, 方案 四(一), 附件3): inspections (each 附件1 row is one 家次) dated
-  1 January … as_of of Y, over the year's plan targets (家次) of the scope's units. The campaign's milestones
-  for the cumulative 摸底排查率 (10 % by end-2018, 70 % by end-2019, 100 % by end-2020) are reported beside it
-  as ``coverage_milestone``; the plan target is where each unit turned that share of its sites into 家次.
+  1 January … as_of of Y, over the year's plan targets (家次) of the scope's units. Its target is the campaign's
+  milestone for Y of the cumulative 摸底排查率 (10 % by end-2018, 70 % by end-2019, 100 % by end-2020;
+  ``coverage_milestone``, None outside the campaign's years), the one figure the text and the chart show; the
+  plan target is where each unit turned that share of its sites into 家次.
 - **verification share** (挂账隐患核查比例, 方案 四(三), 附件3): of the hazards closed during Y (closed now, with
   a closure event ≥ Y-start), the share verified in Y up to as_of — linked to an inspection of type 核查, or
   spot-checked by the office with /verify (a ``verification`` row with a result); the
@@ -45,13 +46,15 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   previous month; none while that month ended on or before the day the campaign was issued (the reminders'
   ``campaign_issued``). A unit is late when it has no work information (``work_submission`` kind
   ``work_info``) for that month's period (``2019-05``; a submission counts for the month it was made in,
-  ``reminders.submissions.period_of``). All units of the registry owe it.
+  ``reminders.submissions.period_of``). The units with duties owe it (``registry.reporting_codes``); the district's
+  list names those that had begun by its due date (``began_by``) — units not started are counted apart, and one
+  that began after the due date did not fall behind with it.
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -137,19 +140,28 @@ class UnitLine:
 
     @property
     def not_started(self) -> bool:
-        """尚未开始: nothing recorded (no hazard, no inspection), nothing reported and nothing of its scope on the
-        ledger yet — a unit of a fresh install or one that has not begun, counted apart from units that began and
-        then fell behind."""
-        return (self.last_update is None and not self.reported and not self.open
+        """尚未开始: a unit that should have started — one with hazard-finding duties (``has_duties``: 方案 三, the
+        registry's ``duties``, the same units that owe the reports, ``registry.reporting_codes``) — with nothing
+        recorded (no hazard, no inspection), nothing reported and nothing of its scope on the ledger yet: a unit of
+        a fresh install or one that has not begun, counted apart from units that began and then fell behind. A
+        unit without duties (区政府, 区财政局 …) is never counted as not started, nor as late."""
+        return (self.has_duties and self.last_update is None and not self.reported and not self.open
                 and not self.rectification.denominator)  # nor anything in its scope on the ledger
 
     @property
     def late_update(self) -> bool:
-        """每半月更新 missed (方案 五(一)): the ledger began and has not changed for over 15 days, or a unit
-        that reports but never recorded anything. A unit not started is counted apart (``not_started``)."""
-        if self.not_started:
+        """每半月更新 missed (方案 五(一)): a unit with duties whose ledger began and has not changed for over 15
+        days, or that reports but never recorded anything. A unit not started is counted apart (``not_started``)."""
+        if self.not_started or not self.has_duties:
             return False
         return self.days_since_update is None or self.days_since_update > UPDATE_INTERVAL.days
+
+    @property
+    def placed(self) -> bool:
+        """Given a place in the 通报 (``rank``): it has a rectification rate and its own ledger changed at least
+        once. A unit with nothing done itself — never recorded, only its scope's hazards closed by others — does
+        not top a ranking at a borrowed 100 %: it is listed after the placed units, unnumbered."""
+        return self.rectification.value is not None and self.last_update is not None
 
 
 @dataclass(frozen=True)
@@ -480,6 +492,35 @@ async def _late_monthly(session: AsyncSession, period: str, unit_id: int | None)
     return {int(u) for (u,) in (await session.exec(stmt)).all()}
 
 
+def due_end(due: date, tz: ZoneInfo) -> datetime:
+    """The instant a report due on ``due`` (a date in ``tz``) is late from: the start of the next day."""
+    return datetime.combine(due + timedelta(days=1), time(), tz)
+
+
+async def began_by(session: AsyncSession, unit_ids: Iterable[int], instant: datetime) -> set[int]:
+    """The units of ``unit_ids`` that had begun the campaign before ``instant`` (aware): recorded a hazard or an
+    inspection, sent a submission, or had a hazard of their scope registered (``hazard_query.in_unit_scope``, as
+    ``UnitLine.not_started`` counts it). The one rule of who is late with something due: a unit that began only
+    after the due date did not fall behind with it (the inbox and /status's late work information). EXISTS seeks
+    that stop at the first row; the scope is asked only for units with nothing of their own."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return set()
+    h, i, ws = (t.__table__.c for t in (Hazard, Inspection, WorkSubmission))  # type: ignore[union-attr]
+    u = Unit.__table__.c  # type: ignore[attr-defined]
+    own = or_(
+        select(h.id).where(h.unit_id == u.id, h.created_at < instant).exists(),
+        select(i.id).where(i.unit_id == u.id, i.created_at < instant).exists(),
+        select(ws.id).where(ws.unit_id == u.id, ws.submitted_at < instant).exists(),
+    )
+    found = {int(x) for (x,) in (await session.exec(select(u.id).where(u.id.in_(ids), own))).all()}  # type: ignore[call-overload]
+    for uid in (x for x in ids if x not in found):
+        scoped = select(h.id).where(in_unit_scope(uid), h.registered_at < instant).limit(1)
+        if (await session.exec(scoped)).first() is not None:  # type: ignore[call-overload]
+            found.add(uid)
+    return found
+
+
 def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
     return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
 
@@ -566,8 +607,13 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
     )[:5]
     scope_name = units[0][1] if unit_id is not None else "全区"
+    milestone = rules.campaign.coverage_milestone(w.as_of.year)
     period = monthly_report_due(w.as_of, rules.cal, rules.campaign.issued)
     late_monthly = await _late_monthly(session, period, unit_id) if period else set()
+    if period and unit_id is None:  # the district names the units that began by the due date and fell behind
+        year, month = map(int, period.split("-"))
+        began = {x.unit_id for x in lines if x.unit_id in late_monthly and not x.not_started}
+        late_monthly = await began_by(session, began, due_end(rules.cal.last_working_day(year, month), w.tz))
     return Status(
         unit_id=unit_id,
         scope_name=scope_name,
@@ -580,8 +626,9 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         major_open=_sum(rows, "major"),
         supervised=await (_supervised(session, unit_id) if scan else status_tally.supervised(session, unit_id)),
         rectification=_rectification(rows, closures, None),
-        coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), Decimal(1)),
-        coverage_milestone=rules.campaign.coverage_milestone(w.as_of.year),
+        # one figure for the text's 要求 and the chart's target line: the year's milestone, or none
+        coverage=Rate(sum(inspections.values()), sum(t for t, _ in plans.values()), milestone),
+        coverage_milestone=milestone,
         verification=Rate(sum(c.get("verified_y", 0) for c in closures.values()), closed_total, ratio_target),
         top_categories=await _top(session, Hazard.category, unit_id, 5) if scan
         else await status_tally.top(session, unit_id or 0, "a", 5),
@@ -590,11 +637,9 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         worst_units=worst if unit_id is None else [],
         late_units=[line for line in lines if line.late_update],
         monthly_report_period=period,
-        # a unit not started owes its report too, but is counted with the units not started, not as late
-        # in the district's view a unit not started is counted with those, not as late; one unit's own view says
-        # plainly whether its report is in
-        late_monthly_units=[line.unit_name for line in lines
-                            if line.unit_id in late_monthly and (unit_id is not None or not line.not_started)],
+        # in the district's view a unit not started is counted with those, and one that began after the due date
+        # is not late with it; one unit's own view says plainly whether its report is in
+        late_monthly_units=[line.unit_name for line in lines if line.unit_id in late_monthly],
         not_started_units=[line for line in lines if line.not_started],
         units=lines,
     )
@@ -602,18 +647,26 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
 
 @dataclass(frozen=True)
 class RankingLine:
-    """A unit's place in the weekly 通报: 1 = best on each criterion (ties share a place)."""
+    """A unit's place in the weekly 通报: 1 = best on each criterion (ties share a place). ``place`` is the place
+    shown, None for a unit not placed (``UnitLine.placed``: no rate, or nothing done itself), listed after the
+    placed ones without a number."""
 
     line: UnitLine
     rank_rectification: int
     rank_overdue: int
     rank_freshness: int
 
+    @property
+    def place(self) -> int | None:
+        """The rectification place shown, None when the unit is not placed."""
+        return self.rank_rectification if self.line.placed else None
+
 
 def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
-    """Rank units by rectification rate (higher is better; no registered hazards ranks last),
-    by overdue count (fewer is better) and by update freshness (fewer days since the last update is
-    better; never updated ranks last). Sorted by rectification rank, then overdue, then name."""
+    """Rank the units with hazard duties by rectification rate (higher is better), by overdue count (fewer is
+    better) and by update freshness (fewer days since the last update is better). Places are given only among
+    the placed units (``UnitLine.placed``); the others share the place after them all and follow, those that
+    began before those not started (尚未开始). Sorted by rectification place, then overdue, then name."""
 
     def places(key: dict[int, object]) -> dict[int, int]:
         ordered = sorted(key.items(), key=lambda kv: kv[1])  # type: ignore[arg-type, return-value]
@@ -623,17 +676,17 @@ def rank(lines: Sequence[UnitLine]) -> list[RankingLine]:
         return out
 
     lines = [x for x in lines if x.has_duties]  # the 通报 compares the units with hazard duties (方案 三, 五(三))
-    # places are given among the units that began; those not started (尚未开始) share the place after them all
-    started = [x for x in lines if not x.not_started]
-    rect = places({x.unit_id: (0, -x.rectification.value) if x.rectification.value is not None else (1, 0) for x in started})
-    over = places({x.unit_id: x.overdue for x in started})
-    fresh = places({x.unit_id: (0, x.days_since_update) if x.days_since_update is not None else (1, 0) for x in started})
-    after = len(started) + 1
+    placed = [x for x in lines if x.placed]
+    rect = places({x.unit_id: -x.rectification.value for x in placed})  # type: ignore[operator]
+    over = places({x.unit_id: x.overdue for x in placed})
+    fresh = places({x.unit_id: x.days_since_update for x in placed})
+    after = len(placed) + 1
     ranked = [RankingLine(x, rect.get(x.unit_id, after), over.get(x.unit_id, after), fresh.get(x.unit_id, after))
               for x in lines]
-    # units that began come first; those not started (尚未开始) follow, so a fresh install's one active unit
-    # is not hidden among dozens tied at nothing
-    return sorted(ranked, key=lambda r: (r.line.not_started, r.rank_rectification, r.rank_overdue, r.line.unit_name))
+    # placed units first; then those that began without a place, then those not started, so a fresh install's one
+    # active unit is not hidden among dozens tied at nothing
+    return sorted(ranked, key=lambda r: (not r.line.placed, r.line.not_started, r.rank_rectification,
+                                         r.rank_overdue, r.line.unit_name))
 
 
 class SummaryService:

@@ -37,9 +37,13 @@ class _Ranked:
     rank_rectification: int
     line: _Line
 
+    @property
+    def place(self) -> int | None:  # as ``summary.RankingLine.place``: none for a unit not placed
+        return None if self.line.not_started or self.line.days_since_update is None else self.rank_rectification
 
-RANKING = [_Ranked(1, _Line("建外街道", _Rate(), 2, 3)), _Ranked(2, _Line("朝外街道", _Rate(), 0, None)),
-           _Ranked(3, _Line("呼家楼街道", _Rate(), 0, None, not_started=True)), _Ranked(4, _Line("三里屯街道", _Rate(), 1, 16))]
+
+RANKING = [_Ranked(1, _Line("建外街道", _Rate(), 2, 3)), _Ranked(2, _Line("三里屯街道", _Rate(), 1, 16)),
+           _Ranked(3, _Line("朝外街道", _Rate(), 0, None)), _Ranked(3, _Line("呼家楼街道", _Rate(), 0, None, not_started=True))]
 CASES = [
     texts.text(texts.ledger_stale, "建外街道", D, 16, False),
     texts.text(texts.ledger_stale, "建外街道", D, 22, True),
@@ -79,7 +83,9 @@ def test_the_chinese_keeps_the_wording_units_know() -> None:
         "【工作信息提醒】建外街道尚未报送2019年3月的工作信息或典型案例。按照行动方案五（二），每月至少报送一篇。"
         "请在本月最后一个工作日前点击下方按钮报送（文字、照片或文件均可）。")
     assert texts.text(texts.weekly_ranking, RANKING, D, D).render("zh").splitlines()[1:] == [
-        "1. 建外街道 75.0% · 超期2项 · 3天", "2. 朝外街道 75.0% · 超期0项 · 从未更新（超过15天未更新）",
-        "—. 呼家楼街道 75.0% · 超期0项 · 尚未开始", "4. 三里屯街道 75.0% · 超期1项 · 16天（超过15天未更新）"]
+        "1. 建外街道 75.0% · 超期2项 · 3天", "2. 三里屯街道 75.0% · 超期1项 · 16天（超过15天未更新）",
+        "未排名（尚无整改率，或本单位尚无任何记录）：", "朝外街道 75.0% · 超期0项 · 从未更新（超过15天未更新）",
+        "呼家楼街道 75.0% · 超期0项 · 尚未开始",
+        "注：一项超期隐患计入对其负有责任的每个单位（所在街乡、所属行业部门、登记单位），因此各单位超期数之和大于 /status 中全区的超期数。"]
     assert texts.text(texts.deadline_soon, "张XX出租房", "1", D, 3).render("en").startswith(
         "[Rectification deadline] The rectification deadline of hazard “张XX出租房” (ledger number 1) falls in 3 days (2019-03-20).")
