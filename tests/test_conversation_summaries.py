@@ -158,6 +158,13 @@ async def test_rank_of_a_unit_gives_its_line(h: Harness) -> None:
     assert "火星街道" in office.last_text() and "1. 建外街道" not in office.last_text()
 
 
+async def test_rank_of_a_unit_not_placed_says_so_instead_of_a_place(h: Harness) -> None:
+    office = await h.bind(9305, "office", "区安委会办公室")
+    await office.say("/rank 和平街街道")  # owes reports, has recorded nothing: listed, not placed
+    lines = office.last_text().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("和平街街道") and lines[2].startswith("未排名："), lines
+
+
 async def test_the_find_export_caption_joins_chinese_sentences_without_a_space(h: Harness) -> None:
     office = await h.bind(9304, "office", "区安委会办公室")
     sent = await office.say("/find 建外街道 xlsx")
