@@ -110,6 +110,22 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.close()
 
 
+@pytest.fixture
+def at_head(sqlite_template: Path) -> Callable[[Path], Path]:
+    """``at_head(directory)``: ``directory`` (made if missing) holding ``hazardbot.db`` as a command leaves it
+    after its first start (migrated to head, units loaded), copied from the session's template. For command-line
+    tests about something else than that first start, which costs about a second of migrating each time
+    (benchmarks/RESULTS-suite.md, session 9); the first start itself is proven by ``test_fresh_install``,
+    ``test_migrate_heads`` and the ``db upgrade`` tests."""
+
+    def make(directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        _copy_sqlite(sqlite_template, directory / "hazardbot.db")
+        return directory
+
+    return make
+
+
 @functools.cache
 def _head_revisions() -> frozenset[str]:
     # what ``alembic_version`` holds at heads: not ``ScriptDirectory.get_heads()``, which also names 0010 (0110

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
 
-async def test_run_polls_any_bot_api_server_given_by_url(tmp_path: Path, unused_tcp_port: int,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_run_polls_any_bot_api_server_given_by_url(
+    at_head: Callable[[Path], Path], tmp_path: Path, unused_tcp_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at_head(tmp_path)
     import reminders.scheduler
     from bot.polling import run_polling
 
@@ -113,7 +116,10 @@ def unused_tcp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invite_prints_the_code_as_the_last_line(
+    at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at_head(tmp_path)
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "110105001"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     last = lines[-1]
@@ -124,20 +130,26 @@ def test_invite_prints_the_code_as_the_last_line(tmp_path: Path, capsys: pytest.
 
 
 @pytest.mark.parametrize(("typed", "unit"), [("建外", "建外街道"), ("消防", "朝阳消防支队"), ("CBD", "CBD管委会")])
-def test_invite_reads_a_unit_as_people_say_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str,
-                                              unit: str) -> None:
+def test_invite_reads_a_unit_as_people_say_it(
+    at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, unit: str
+) -> None:
+    at_head(tmp_path)
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "leader", "--unit", typed]) == 0
     assert capsys.readouterr().out.startswith(f"邀请码：{unit} · ")
 
 
-def test_invite_for_an_unknown_unit_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invite_for_an_unknown_unit_fails_clearly(
+    at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at_head(tmp_path)
     assert cli_main(["--data-dir", str(tmp_path), "invite", "--role", "inspector", "--unit", "不存在"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("没有这个单位：'不存在'。") and "全区范围的领导和安委办人员属于「区安委会办公室」" in err, err
     assert "unknown unit" not in err and len(err.strip().splitlines()) == 1  # one line, in Chinese only
 
 
-def test_chat_reads_a_whole_conversation_from_standard_input(tmp_path: Path) -> None:
+def test_chat_reads_a_whole_conversation_from_standard_input(at_head: Callable[[Path], Path], tmp_path: Path) -> None:
+    at_head(tmp_path)
     from bot.terminal import run_chat
 
     settings = Settings(data_dir=tmp_path)
@@ -177,7 +189,8 @@ async def test_migrations_go_up_and_down_on_postgresql(pg_database: str) -> None
     await asyncio.to_thread(upgrade, pg_database)
 
 
-def test_chat_saves_the_pictures_and_files_the_bot_sends(tmp_path: Path) -> None:
+def test_chat_saves_the_pictures_and_files_the_bot_sends(at_head: Callable[[Path], Path], tmp_path: Path) -> None:
+    at_head(tmp_path)
     from sqlmodel import Session, select
     from sqlmodel import create_engine as sync_engine
 

@@ -4,6 +4,7 @@ opened; a file that turns out unreadable or unwritable is reported as such (stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,8 +112,10 @@ def test_an_output_that_is_a_directory_is_refused(tmp_path: Path, capsys: pytest
 
 @pytest.mark.parametrize("kind", ["hazards", "inspections", "plans", "contacts", "geojson"])
 def test_a_file_that_cannot_be_created_when_written_is_reported(
-    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    kind: str, at_head: Callable[[Path], Path],
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    at_head(tmp_path / "data")
     import bot.cli.excel
 
     monkeypatch.setattr(bot.cli.excel, "output_file", Path)  # past the early check: fails when writing
@@ -122,8 +125,10 @@ def test_a_file_that_cannot_be_created_when_written_is_reported(
 
 
 def test_tipoffs_that_cannot_be_written_are_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    at_head: Callable[[Path], Path], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    at_head(tmp_path / "data")
     import bot.cli.tipoffs
 
     monkeypatch.setattr(bot.cli.tipoffs, "output_file", Path)
@@ -166,7 +171,10 @@ def test_importing_a_zip_archive_that_is_no_workbook_is_refused(tmp_path: Path, 
     assert "不是 Excel 工作簿" in said(capsys)
 
 
-def test_importing_a_ledger_as_another_kind_names_the_right_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_importing_a_ledger_as_another_kind_names_the_right_command(
+    at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at_head(tmp_path / "data")
     ledger = tmp_path / "h.xlsx"
     assert run(tmp_path, "export", "hazards", "-o", str(ledger)) == 0  # the 附件2 headers, no rows
     said(capsys)
@@ -197,7 +205,10 @@ def test_restoring_a_file_that_is_no_database_is_refused(tmp_path: Path, capsys:
     assert "不是 SQLite 数据库" in said(capsys)
 
 
-def test_a_backup_directory_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_backup_directory_that_is_a_file_is_refused(
+    at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at_head(tmp_path / "data")
     assert run(tmp_path, "invite", "--role", "inspector", "--unit", "110105001") == 0  # a database to back up
     said(capsys)
     taken = tmp_path / "taken"

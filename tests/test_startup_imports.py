@@ -20,3 +20,10 @@ print(",".join(loaded))
 def test_the_command_line_and_the_services_load_without_aiogram() -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "", f"loaded at start: {out.stdout.strip()}"
+
+
+def test_python_dash_m_bot_is_the_command_line() -> None:
+    """``python -m bot`` is how the kill -9 tests start a bot or sender (``tests/scale/child.py``): a
+    ``bot/__main__.py`` reduced to its docstring ran nothing and exited 0, and the fan-out test waited 180 s."""
+    out = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("usage: hazardbot"), (out.stdout, out.stderr)

@@ -84,6 +84,15 @@ def _running(url: str, data_dir: Path) -> Iterator[tuple[asyncio.AbstractEventLo
         loop.close()
 
 
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    """The URL of a copy of the session's migrated SQLite template (units loaded, as ``_emptied`` leaves the
+    PostgreSQL half): a copy costs milliseconds where migrating a new file costs about a second of CPU."""
+    from tests.conftest import _copy_sqlite
+
+    _copy_sqlite(template, tmp_path / "fuzz.db")
+    return f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+
+
 async def _emptied(url: str) -> None:
     """As ``database_url`` leaves it: no rows (the exactly-once ledger included, whose update ids this
     test's would meet) but the unit registry."""
@@ -142,9 +151,10 @@ async def _send(cluster: Any, chat: Any, kind: str, value: Any) -> list[Any]:
     return await chat._feed(factory.message(user, **{kind: extra}))
 
 
-def test_any_update_in_any_form_state_is_answered_and_never_fails(tmp_path: Path, failures: FailureLog) -> None:
+def test_any_update_in_any_form_state_is_answered_and_never_fails(tmp_path: Path, failures: FailureLog,
+                                                                 sqlite_template: Path) -> None:
     users = itertools.count(20_000)
-    with _running(f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}", tmp_path / "data") as (loop, cluster):
+    with _running(_sqlite_copy(sqlite_template, tmp_path), tmp_path / "data") as (loop, cluster):
 
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
         @given(command=form, state=form_state, update=content)
@@ -249,7 +259,7 @@ def test_updates_of_every_type_from_anyone_never_fail_and_every_person_is_answer
     from tests.callback_kinds import registered_kinds
     from tests.scale.update_strategies import Builder, update_plans
 
-    url = (f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}" if database == "sqlite"
+    url = (_sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path) if database == "sqlite"
            else request.getfixturevalue("pg_database"))
     users = itertools.count(40_000)
     builder = Builder(PHOTO.read_bytes())
