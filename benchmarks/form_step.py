@@ -1,7 +1,7 @@
 """A form step through ``hazardbot``'s whole dispatcher against its floor, interleaved, on SQLite or PostgreSQL.
 
     PYTHONPATH=. python benchmarks/form_step.py [--db sqlite|postgresql|both] [--small] [--rounds R]
-        [--variants] [--max-concurrent N] [--no-record]
+        [--variants] [--max-concurrent N] [--no-record] [--no-freeze]
 
 The step is ``dispatch_throughput.py``'s: a text answer to "site name", then "« back", chats alternating them.
 The floor (``form_step_floor.py``) is the same step written with aiogram and the raw driver in one transaction.
@@ -17,7 +17,9 @@ it acts on every engine of the process); on SQLite ``writer-turn``
 measured so on 2026-12-07, showed no steady gain and were removed; ``benchmarks/RESULTS-perf.md``.)
 ``--small``: 2 rounds of 50 chats × 10 steps and a paced run of 200 chats × 2 steps (about a minute on a quiet
 machine, per database). Appends to ``benchmarks/RESULTS-perf.md`` with the load average.
-``--max-concurrent N``: the project with ``max_concurrent_updates`` N. Where a step's time goes (statements, trips
+``--no-freeze``: the heap built before measuring stays in the cyclic collector's reach (``hazardbot run`` freezes
+its start-up heap once it serves, ``bot.app.freeze_start_up_heap``; without it full collections put the paced p99
+at 65–110 ms on PostgreSQL, 2026-12-07). ``--max-concurrent N``: the project with ``max_concurrent_updates`` N. Where a step's time goes (statements, trips
 to aiosqlite's thread, a profile): ``benchmarks/form_step_profile.py``.
 """
 
@@ -144,6 +146,10 @@ async def run_db(db: str, args: argparse.Namespace, workdir: Path) -> list[str]:
                     # warm every side once (statement caches, Response types) before measuring
                     for run in sides.values():
                         await run(dt._updates(factory, chats[:2], 2))
+                    if not args.no_freeze:  # what ``hazardbot run`` does once it serves (bot.app.finish_start)
+                        from bot.app import freeze_start_up_heap
+
+                        freeze_start_up_heap()
                     for r in range(args.rounds):
                         order = list(sides) if r % 2 == 0 else list(reversed(sides))
                         for kind in order:
@@ -232,6 +238,8 @@ if __name__ == "__main__":
     parser.add_argument("--variants", action="store_true", help="also the project without each patch of internals")
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the heap built before the measurement in the cyclic collector's reach")
     parsed = parser.parse_args()
     if parsed.small:
         parsed.rounds, parsed.steps, parsed.paced_steps = 2, 10, 2

@@ -123,9 +123,8 @@ async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTE
     ``build_dispatcher(later=True)`` did not build and every service, one at a time once no update has come for
     ``after`` seconds, each step only while no update is being handled (all the same after ``FINISH_BY``
     seconds). Nothing here changes what an update gets: each piece is otherwise built by the first update that
-    needs it. Then the garbage collector that ``bot.cli.main`` paused for the start-up runs again."""
-    import gc
-
+    needs it. Then the garbage collector that ``bot.cli.main`` paused for the start-up runs again, past the heap
+    built so far (``freeze_start_up_heap``)."""
     from handlers import load_later
 
     in_flight: InFlight = dp[IN_FLIGHT]
@@ -139,4 +138,17 @@ async def finish_start(dp: Dispatcher, core: Core, *, after: float = FINISH_AFTE
     except Exception:  # said now, not when the task is collected; each piece still loads on first use
         log.exception("event=finish_start_failed")
     finally:
-        gc.enable()
+        freeze_start_up_heap()
+
+
+def freeze_start_up_heap() -> None:
+    """Move every object alive now (the modules, classes, routers and services built at start-up, which live as
+    long as the process) out of the cyclic collector's reach, then let it run again. Each full collection would
+    otherwise walk them all: a pause of 50–100 ms a few times a minute under load, the form step's p99 at 30
+    steps/s (issue 19 item 4; ``benchmarks/form_step.py``, measured with and without). Python's ``gc.freeze``,
+    meant for exactly this (its documentation: "after the parent process starts up")."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.enable()
