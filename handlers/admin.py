@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -20,6 +20,7 @@ from bot.services.admin import UserRoles
 from bot.services.errors import NotFound
 from handlers.command_menu import refresh_menu
 from handlers.message_limits import clip
+from handlers.private import private_router
 from handlers.texts import q, role_name
 
 ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
@@ -112,8 +113,7 @@ async def set_role(message: Message, bot: Bot, command: CommandObject, actor: Ac
 
 def router() -> Router:
     """``/invite``, ``/invites``, ``/revoke``, ``/users``, ``/setrole`` and ``/unsetrole``, in private chats."""
-    r = Router(name="admin")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("admin")
     r.message.register(invite, Command("invite"))
     r.message.register(invites, Command("invites"))
     r.message.register(revoke, Command("revoke"))

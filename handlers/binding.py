@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core import Core, Services
 from bot.services.actors import Actor
 from handlers.command_menu import refresh_menu
+from handlers.private import private_router
 from handlers.texts import q, role_name
 
 
@@ -30,7 +31,6 @@ async def bind(message: Message, bot: Bot, command: CommandObject, actor: Actor,
 
 def router() -> Router:
     """``/bind CODE`` in private chats."""
-    r = Router(name="binding")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("binding")
     r.message.register(bind, Command("bind"))
     return r

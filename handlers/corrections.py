@@ -4,7 +4,7 @@ re-checks role, scope and state at press time (and the submission once more)."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -22,6 +22,7 @@ from handlers.correction_callbacks import (
 from handlers.correction_view import inspection_keyboard, inspection_text
 from handlers.form_view import send_prompt
 from handlers.message_edits import message_of
+from handlers.private import private_router
 
 
 async def inspection(message: Message, command: CommandObject, actor: Actor, services: Services) -> None:
@@ -56,8 +57,7 @@ async def pressed(query: CallbackQuery, callback_data: CorrectCb, actor: Actor, 
 
 def router() -> Router:
     """``/inspection NUMBER`` and the buttons of an inspection record's card, in private chats."""
-    r = Router(name="corrections")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("corrections")
     r.message.register(inspection, Command("inspection"))
     r.callback_query.register(pressed, CorrectCb.filter())
     return r

@@ -26,6 +26,7 @@ from handlers.hazard_view import (
 )
 from handlers.input_migration import closed_input_text
 from handlers.message_edits import ButtonMessage, message_of
+from handlers.private import private_router
 from handlers.texts import q
 
 _AFTER_RECTIFICATION = {HazardState.RECTIFIED, HazardState.CLOSURE_REQUESTED, HazardState.CLOSED}
@@ -100,8 +101,7 @@ async def open_card(query: CallbackQuery, callback_data: HazardCb, actor: Actor,
 def router() -> Router:
     """``/find`` with its filter card, pager and export, and the buttons opening a hazard's card or history,
     in private chats."""
-    r = Router(name="find")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("find")
     find_filter.register(r)  # /find by any field, its filter card, pager and export
     r.callback_query.register(finished_input, InputCb.filter())
     r.callback_query.register(open_card, HazardCb.filter(F.a.in_({OPEN, HISTORY})))

@@ -34,6 +34,7 @@ from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
 from handlers.media import FileDownloadFailed, fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
+from handlers.private import private_router
 from storage.images import FileTooBig, NotAnImage
 from storage.upload_kinds import UploadTooBig, check_size
 
@@ -311,10 +312,7 @@ async def anything_else(message: Message, actor: Actor, services: Services, loca
 def router() -> Router:
     """Every form: ``/inspect``, ``/hazard``, ``/plan``, ``/cancel``, ``/resume``, the form buttons, and the
     photos, documents and locations sent as answers, in private chats."""
-    r = Router(name="forms")
-    r.message.filter(F.chat.type == "private")
-    r.edited_message.filter(F.chat.type == "private")
-    r.callback_query.filter(F.message.chat.type == "private")
+    r = private_router("forms", buttons=True, edits=True)
     r.message.middleware(ExplainBinding())
     r.callback_query.middleware(ExplainBinding())
     r.message.register(inspect, Command("inspect"))

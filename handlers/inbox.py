@@ -36,6 +36,7 @@ from handlers.callbacks import Num
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip, shorten, utf16_len
 from handlers.paging import PageCb, pager_row
+from handlers.private import private_router
 from handlers.reminders import kind_name
 from handlers.summaries import unit_names
 from handlers.texts import file_size, listed, localized, q
@@ -278,8 +279,7 @@ async def _export(query: CallbackQuery, actor: Actor, services: Services, flt: I
 
 def router() -> Router:
     """``/submissions``, its pager and buttons, in private chats."""
-    r = Router(name="inbox")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("inbox")
     r.message.register(submissions, Command("submissions"))
     r.callback_query.register(paged, PageCb.filter(F.v == VIEW))
     r.callback_query.register(pressed, InboxCb.filter())

@@ -35,6 +35,7 @@ from handlers.office_batch import (
     turn_batch_page,
 )
 from handlers.paging import PageCb, pager_row
+from handlers.private import private_router
 from handlers.queue_view import count_line
 from handlers.texts import q
 
@@ -137,8 +138,7 @@ async def turn_checks_page(query: CallbackQuery, callback_data: PageCb, actor: A
 def router() -> Router:
     """The office's lists and buttons: ``/office``, ``/verify``, batch decisions, registration and supervision
     levels, in private chats."""
-    r = Router(name="office")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("office")
     _pager.register(r, "office", OFFICE_VIEW)
     r.message.register(verify, Command("verify"))
     r.callback_query.register(turn_checks_page, PageCb.filter(F.v == VERIFY_VIEW))

@@ -21,6 +21,7 @@ from handlers.hazard_view import outcome_text
 from handlers.lifecycle_common import allowed_case, card_markup, press
 from handlers.list_pager import ListPager
 from handlers.message_edits import drop_keyboard, message_of, show_keyboard
+from handlers.private import private_router
 from handlers.queue_view import page_keyboard, page_text
 
 #: the button → the action it is checked for, the form it opens and the answer the button already gave
@@ -106,8 +107,7 @@ async def cancel_raise(query: CallbackQuery, callback_data: HazardCb, actor: Act
 def router() -> Router:
     """``/rectify`` with its pager, ``/link``, and the buttons asking for a rectification step or a
     supervision level, in private chats."""
-    r = Router(name="rectification")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("rectification")
     _pager.register(r, "rectify", VIEW)
     r.message.register(link, Command("link"))
     r.callback_query.register(ask, HazardCb.filter(F.a.in_(set(_ASKED))))

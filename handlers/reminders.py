@@ -35,6 +35,7 @@ from handlers.errors import OnRefusal
 from handlers.media import FileDownloadFailed
 from handlers.media import fetch as fetch_file
 from handlers.message_edits import message_of
+from handlers.private import private_router
 from handlers.summaries import ranking_text
 from handlers.texts import listed, q, role_name
 from reminders.kind_words import KIND_NAMES
@@ -283,8 +284,7 @@ async def contacts_file(message: Message, bot: Bot, state: FSMContext, actor: Ac
 def router() -> Router:
     """``/phone`` and shared contacts, ``/report_info`` and the submission it collects, reminder buttons and
     ``/contacts_import``, in private chats."""
-    r = Router(name="reminders")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("reminders")
     r.message.register(ask_phone, Command("phone"))
     r.message.register(shared_contact, F.contact)
     r.message.register(report_info, Command("report_info"))

@@ -17,6 +17,7 @@ from handlers.hazard_callbacks import CODE_OF, HazardCb
 from handlers.lifecycle_common import allowed_case, press
 from handlers.list_pager import ListPager
 from handlers.message_edits import message_of
+from handlers.private import private_router
 from handlers.queue_view import page_keyboard, page_text
 
 VIEW = "rv"  # the pager's key for /review
@@ -45,8 +46,7 @@ async def reject(query: CallbackQuery, callback_data: HazardCb, actor: Actor, se
 
 def router() -> Router:
     """``/review`` with its pager and the approve and reject buttons, in private chats."""
-    r = Router(name="review")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("review")
     _pager.register(r, "review", VIEW)
     r.callback_query.register(approve, HazardCb.filter(F.a == CODE_OF[Action.APPROVE]))
     r.callback_query.register(reject, HazardCb.filter(F.a == CODE_OF[Action.REJECT]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import Role
 from bot.services.actors import Actor
 from handlers.command_menu import help_lines, set_actor_menu
+from handlers.private import private_router
 from handlers.texts import q, role_name
 
 
@@ -47,8 +48,7 @@ async def help_(message: Message, bot: Bot, actor: Actor, locale: str) -> None:
 
 def router() -> Router:
     """``/start`` and ``/help``, in private chats."""
-    r = Router(name="start")
-    r.message.filter(F.chat.type == "private")
+    r = private_router("start")
     r.message.register(start, CommandStart())
     r.message.register(help_, Command("help"))
     return r

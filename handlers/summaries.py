@@ -32,6 +32,7 @@ from handlers.ledger_upload import import_choice, ledger_file
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.paging import PageCb, pager_row
+from handlers.private import private_router
 from handlers.texts import listed, q
 
 RANK_LINES = 30
@@ -327,9 +328,7 @@ async def plan_file(message: Message, bot: Bot, actor: Actor, services: Services
 def router() -> Router:
     """``/status``, ``/rank`` (and its subscription), ``/map``, ``/export``, ``/plan_file``, ledger uploads
     and their buttons, in private chats."""
-    r = Router(name="summaries")
-    r.message.filter(F.chat.type == "private")
-    r.callback_query.filter(F.message.chat.type == "private")
+    r = private_router("summaries", buttons=True)
     r.message.register(status, Command("status"))
     r.callback_query.register(drill, ReportCb.filter())
     r.callback_query.register(statistics_view.pressed, statistics_view.StatCb.filter())

@@ -5,7 +5,7 @@ Every button is re-checked by the service for role and township scope."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -27,6 +27,7 @@ from handlers.form_view import send_prompt
 from handlers.list_pager import ListPager
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_keyboard
 from handlers.paging import pager_row
+from handlers.private import private_router
 from handlers.queue_view import count_line
 from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
@@ -159,9 +160,7 @@ async def block(message: Message, actor: Actor, services: Services, command: Com
 def router() -> Router:
     """``/tipoffs`` with its pager and the verifier's buttons, ``/block_sender`` and ``/unblock_sender``, in
     private chats."""
-    r = Router(name="tipoff_verify")
-    r.message.filter(F.chat.type == "private")
-    r.callback_query.filter(F.message.chat.type == "private")
+    r = private_router("tipoff_verify", buttons=True)
     _pager.register(r, "tipoffs", VIEW)
     r.callback_query.register(button, TipCb.filter())
     r.message.register(block, Command("block_sender", "unblock_sender"))

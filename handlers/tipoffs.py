@@ -20,6 +20,7 @@ from handlers.form_view import send_prompt
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
 from handlers.message_limits import shorten
+from handlers.private import private_router
 from handlers.texts import q
 from handlers.tipoff_texts import status_words, track_text
 
@@ -115,9 +116,7 @@ async def document(message: Message, bot: Bot, actor: Actor, services: Services,
 def router() -> Router:
     """The public's tip-offs: ``/report``, ``/track``, ``/my_reports``, ``/add``, and the photos and documents
     sent while reporting, in private chats."""
-    r = Router(name="tipoffs")
-    r.message.filter(F.chat.type == "private")
-    r.callback_query.filter(F.message.chat.type == "private")
+    r = private_router("tipoffs", buttons=True)
     r.message.register(report, Command("report"))
     r.message.register(track, Command("track"))
     r.message.register(my_reports, Command("my_reports"))
