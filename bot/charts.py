@@ -33,7 +33,7 @@ MIN_CATEGORY_SLOTS = 5  # the categories panel keeps this many bar slots, so one
 
 TEXTS = {
     "zh": {"title": "{scope} 城市安全隐患治理情况（截至 {date}）",
-           "states": "隐患状态（超期 {overdue}，重大 {major}，本周新增 {new}）", "count": "隐患数（处）",
+           "states": "隐患状态（超期 {overdue}，重大 {major}，本周新报 {new}）", "count": "隐患数（处）",
            "rates": "指标与目标（黑线为目标）", "percent": "完成比例（%）", "target": "目标 {v}",
            "rectification": "年度整改率", "coverage": "检查计划完成率", "verification": "销账核查比例",
            "categories": "在账隐患最多的类型", "none_open": "无在账隐患", "no_data": "无数据"},

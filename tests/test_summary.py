@@ -216,3 +216,10 @@ async def test_spot_checks_recorded_with_verify_count_as_verification(uow: UowFa
         unit_a = await compute_status(u.session, NOW, unit_id=H["A"], rules=RULES)
     assert (district.verification.numerator, district.verification.denominator) == (2, 3)
     assert (unit_a.verification.numerator, unit_a.verification.denominator) == (2, 3)
+
+
+def test_a_share_is_rounded_once_for_its_percentage() -> None:
+    from bot.services.summary import Rate
+
+    assert Rate(3, 17).percent() == "17.6%"  # 17.647…: rounding the 4-decimal share again gave 17.7%
+    assert (Rate(1, 8).percent(), Rate(2, 3).percent(), Rate(0, 0).percent()) == ("12.5%", "66.7%", "—")

@@ -15,7 +15,7 @@ STATE_LABELS = {
     "rectified": "已整改",
     "closure_requested": "待销账",
     "closed": "已销账",
-    "rejected": "已退回",
+    "rejected": "已驳回",  # as the bot names the state (bot.labels), in /find and on the card
 }
 
 ACTION_LABELS = {

@@ -117,9 +117,12 @@ class Rate:
         return self.value >= self.target
 
     def percent(self) -> str:
-        """``"91.2%"`` or ``"—"``."""
-        v = self.value
-        return "—" if v is None else f"{(v * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        """``"91.2%"`` or ``"—"``: the exact share rounded once (3/17 is 17.6%; rounding ``value`` again made it
+        17.7%)."""
+        if self.denominator == 0:
+            return "—"
+        exact = Decimal(self.numerator) * 100 / Decimal(self.denominator)
+        return f"{exact.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
 @dataclass(frozen=True)
