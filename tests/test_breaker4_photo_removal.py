@@ -1,0 +1,133 @@
+"""Hostile presses on 管理照片/删除照片 through the real dispatcher, on SQLite and PostgreSQL: a double tap on one
+🗑, a list overtaken by an album still arriving, a list button kept after the form moved past its question, forged
+numbers and versions, a 🗑 pressed after the form was cancelled, and the same picture sent again after its removal."""
+
+from __future__ import annotations
+
+from aiogram.methods import AnswerCallbackQuery
+from sqlmodel import select
+
+from bot.local_chat import Button, LocalChat
+from handlers.callbacks import FormCb
+from storage.models import Draft, Hazard, Photo
+from tests.chat_helpers import SUBMIT
+from tests.conftest import Harness
+from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
+
+MANAGE = "管理照片/删除照片"
+
+
+async def _at_photos(h: Harness, user_id: int, count: int) -> LocalChat:
+    chat = await h.bind(user_id, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_photos(chat)
+    for i in range(1, count + 1):
+        await chat.photo(PHOTOS / f"landscape_{i}.jpg")
+    return chat
+
+
+async def _photos(h: Harness, chat: LocalChat) -> list[int]:
+    draft_id = FormCb.unpack(chat.latest_button("取消").callback_data or "").d
+    async with h.core.uow() as u:
+        draft = await u.session.get(Draft, draft_id)
+    assert draft is not None
+    return list(draft.data.get("photos") or [])
+
+
+def _answers(sent: list) -> list[AnswerCallbackQuery]:  # type: ignore[type-arg]
+    return [m for m in sent if isinstance(m, AnswerCallbackQuery)]
+
+
+async def test_a_double_tap_on_one_bin_removes_one_photo(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84001, 3)
+    ids = await _photos(h, chat)
+    await chat.press(MANAGE)
+    bin1 = chat.latest_button("🗑 第1张")
+    await chat.press_button(bin1)
+    sent = await chat.press_button(bin1)
+    assert len(_answers(sent)) == 1 and _answers(sent)[0].text == "未删除任何照片。", sent
+    assert await _photos(h, chat) == ids[1:]
+
+
+async def test_a_list_overtaken_by_an_album_still_arriving_removes_nothing(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84002, 0)
+    first, second, third = (chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-b4") for i in (1, 2, 3))
+    await chat._feed(first)
+    await chat._feed(second)
+    await chat.press(MANAGE)
+    bin2 = chat.latest_button("🗑 第2张")
+    await chat._feed(third)
+    ids = await _photos(h, chat)
+    assert len(ids) == 3
+    sent = await chat.press_button(bin2)
+    assert [a.text for a in _answers(sent)] == ["未删除任何照片。"], sent
+    assert await _photos(h, chat) == ids
+    await chat.press(MANAGE)
+    await chat.press("🗑 第3张")
+    assert await _photos(h, chat) == ids[:2]
+
+
+async def test_list_buttons_kept_after_the_question_moved_on_remove_nothing(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84003, 2)
+    manage = chat.latest_button(f"🗑 {MANAGE}（2）")
+    await chat.press(MANAGE)
+    bin1 = chat.latest_button("🗑 第1张")
+    await chat.press("返回")
+    await chat.press("完成")
+    ids = await _photos(h, chat)
+    for button in (bin1, manage):
+        sent = await chat.press_button(button)
+        assert len(_answers(sent)) == 1 and _answers(sent)[0].text, sent
+        assert await _photos(h, chat) == ids
+    await finish_hazard(chat)
+    assert "隐患照片：2 张" in chat.last_text(), chat.last_text()
+
+
+async def test_forged_numbers_and_versions_remove_nothing(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84004, 2)
+    ids = await _photos(h, chat)
+    await chat.press(MANAGE)
+    real = FormCb.unpack(chat.latest_button("🗑 第1张").callback_data or "")
+    forged = [real.model_copy(update=u) for u in ({"i": 0}, {"i": 3}, {"i": -1}, {"a": ""}, {"a": "00000000"},
+                                                  {"s": real.s + 1}, {"s": real.s - 1}, {"d": real.d + 1})]
+    for data in forged:
+        packed = data.pack()
+        assert len(packed.encode()) <= 64
+        sent = await chat.press_button(Button("forged", packed, None, chat.buttons()[0].message))
+        assert len(_answers(sent)) == 1, (data, sent)
+        assert await _photos(h, chat) == ids, data
+
+
+async def test_a_bin_pressed_after_the_form_was_cancelled_removes_nothing(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84005, 2)
+    ids = await _photos(h, chat)
+    await chat.press(MANAGE)
+    bin1 = chat.latest_button("🗑 第1张")
+    await chat.say("/cancel")
+    sent = await chat.press_button(bin1)
+    assert len(_answers(sent)) == 1, sent
+    async with h.core.uow() as u:
+        rows = (await u.session.exec(select(Photo).where(Photo.id.in_(ids)))).all()  # type: ignore[union-attr]
+    assert len(rows) == 2
+
+
+async def test_the_same_picture_sent_again_after_its_removal_reaches_the_hazard(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84006, 1)
+    await chat.press(MANAGE)
+    await chat.press("🗑 第1张")
+    assert await _photos(h, chat) == []
+    await chat.photo(PHOTOS / "landscape_1.jpg")
+    [again] = await _photos(h, chat)
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press(SUBMIT)
+    assert "隐患已提交" in chat.last_text(), chat.last_text()
+    async with h.core.uow() as u:
+        hazard = (await u.session.exec(select(Hazard))).one()
+        kept = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
+    assert list(kept) == [again]
