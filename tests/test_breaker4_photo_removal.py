@@ -4,13 +4,13 @@ numbers and versions, a 🗑 pressed after the form was cancelled, and the same 
 
 from __future__ import annotations
 
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
 from sqlmodel import select
 
 from bot.local_chat import Button, LocalChat
 from handlers.callbacks import FormCb
 from storage.models import Draft, Hazard, Photo
-from tests.chat_helpers import SUBMIT
+from tests.chat_helpers import SUBMIT, actor_of
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
 
@@ -131,3 +131,14 @@ async def test_the_same_picture_sent_again_after_its_removal_reaches_the_hazard(
         hazard = (await u.session.exec(select(Hazard))).one()
         kept = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
     assert list(kept) == [again]
+
+
+async def test_manage_photos_after_the_role_was_taken_away_lists_nothing_and_answers_once(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84007, 2)
+    office = await h.bind(84008, "office", "区安委会办公室", "张办公室")
+    uid = (await actor_of(h, chat)).user_id
+    await office.say(f"/unsetrole {uid} 建外街道 inspector")
+    sent = await chat.press(f"🗑 {MANAGE}（2）")
+    assert len(_answers(sent)) == 1, sent
+    assert not [m for m in sent if isinstance(m, SendMediaGroup)] and "不再担任" in chat.last_text(), chat.texts(sent)
