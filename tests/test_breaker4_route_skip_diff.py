@@ -1,6 +1,7 @@
 """The route skip (``bot.route_skip``) changes nothing a person sees: the same hostile script — commands, captions
 with commands, edits, files, pins, contacts, stickers, group messages and a button of every registered kind,
-while a form is open at a text question and at its photos question — gets the same replies (ids aside) from the
+while a form is open at a text question and at its photos question, and in each FSM state of /find and
+/report_info — gets the same replies (ids aside) from the
 real dispatcher with its skips and without them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from aiogram.types import Chat, Contact, Message, Update
 from bot.local_chat import LocalChat
 from bot.route_skip import RouteSkip
 from handlers import USED_UPDATE_TYPES
+from handlers.find_filter import FindStates
+from handlers.reminders import ReportStates
 from tests.callback_kinds import registered_kinds
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos
@@ -76,6 +79,12 @@ async def _script(h: Harness, user_id: int) -> list[str]:
     await chat.photo(PHOTOS / "landscape_1.jpg")
     for update in _updates(chat, h.dp):  # at its photos question
         heard += _said(await chat._feed(update))
+    await chat.say("/cancel")
+    context = h.dp.fsm.get_context(h.bot, chat_id=chat.user.id, user_id=chat.user.id)
+    for state in (FindStates.typing, ReportStates.waiting, ReportStates.contacts_file):
+        for update in _updates(chat, h.dp):  # each update meets the state, whatever the last one did
+            await context.set_state(state)
+            heard += _said(await chat._feed(update))
     return heard
 
 
