@@ -10,9 +10,9 @@ from sqlmodel import select
 from bot.local_chat import Button, LocalChat
 from handlers.callbacks import FormCb
 from storage.models import Draft, Hazard, Photo
-from tests.chat_helpers import SUBMIT, actor_of
+from tests.chat_helpers import SUBMIT, actor_of, card
 from tests.conftest import Harness
-from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
+from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
 
 MANAGE = "管理照片/删除照片"
 
@@ -142,3 +142,50 @@ async def test_manage_photos_after_the_role_was_taken_away_lists_nothing_and_ans
     sent = await chat.press(f"🗑 {MANAGE}（2）")
     assert len(_answers(sent)) == 1, sent
     assert not [m for m in sent if isinstance(m, SendMediaGroup)] and "不再担任" in chat.last_text(), chat.texts(sent)
+
+
+async def test_a_correction_keeps_the_records_photo_against_a_forged_bin_and_drops_a_new_one(harness: Harness) -> None:
+    h = harness
+    chat = await h.bind(84009, "inspector", "110105001", name="王检查")
+    await fill_hazard_until_review(chat, site="甲仓库", album=1)
+    await chat.press("提交")
+    async with h.core.uow() as u:
+        hazard = (await u.session.exec(select(Hazard))).one()
+        [on_record] = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
+    await card(chat, hazard.draft_number or "")
+    await chat.press("✏️ 修改")
+    await chat.press("修改：隐患照片")
+    await chat.photo(PHOTOS / "landscape_2.jpg")
+    await chat.press(f"🗑 {MANAGE}（2）")
+    labels = [b.text for b in chat.buttons()]
+    assert "🗑 第2张" in labels and "🗑 第1张" not in labels, labels
+    real = FormCb.unpack(chat.latest_button("🗑 第2张").callback_data or "")
+    sent = await chat.press_button(Button("forged", real.model_copy(update={"i": 1}).pack(), None,
+                                          chat.buttons()[0].message))
+    assert len(_answers(sent)) == 1 and "已在记录中，不能在此删除" in chat.last_text(), chat.texts(sent)
+    assert (await _photos(h, chat))[0] == on_record
+    await chat.press(f"🗑 {MANAGE}（2）")
+    await chat.press("🗑 第2张")
+    assert await _photos(h, chat) == [on_record]
+    await chat.press("返回")
+    await chat.press_button(chat.latest_button("✅ 提交"))
+    async with h.core.uow() as u:
+        kept = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
+    assert list(kept) == [on_record]
+
+
+async def test_an_album_photo_arriving_after_a_removal_joins_the_photos_left(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84010, 0)
+    first, second, third = (chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-b4-late") for i in (1, 2, 3))
+    await chat._feed(first)
+    await chat._feed(second)
+    ids = await _photos(h, chat)
+    await chat.press(MANAGE)  # the album's second photo is acknowledged quietly: the latest count says 1
+    await chat.press("🗑 第1张")
+    texts = chat.texts(await chat._feed(third))
+    after = await _photos(h, chat)
+    assert after[:1] == ids[1:] and len(after) == 2, (after, texts)
+    await chat.press("完成")
+    await finish_hazard(chat)
+    assert "隐患照片：2 张" in chat.last_text(), chat.last_text()
