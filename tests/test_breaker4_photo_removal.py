@@ -5,11 +5,13 @@ numbers and versions, a 🗑 pressed after the form was cancelled, and the same 
 from __future__ import annotations
 
 from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
+from aiogram.types import Update
 from sqlmodel import select
 
 from bot.local_chat import Button, LocalChat
 from handlers.callbacks import FormCb
-from storage.models import Draft, Hazard, Photo
+from storage.models import Hazard, Photo
+from tests import test_photo_removal as removal
 from tests.chat_helpers import SUBMIT, actor_of, card
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
@@ -18,31 +20,42 @@ MANAGE = "管理照片/删除照片"
 
 
 async def _at_photos(h: Harness, user_id: int, count: int) -> LocalChat:
+    if count:
+        return await removal._at_photos(h, user_id, count)
     chat = await h.bind(user_id, "inspector", "110105001", name="王检查")
     await fill_hazard_until_photos(chat)
-    for i in range(1, count + 1):
-        await chat.photo(PHOTOS / f"landscape_{i}.jpg")
     return chat
 
 
 async def _photos(h: Harness, chat: LocalChat) -> list[int]:
-    draft_id = FormCb.unpack(chat.latest_button("取消").callback_data or "").d
-    async with h.core.uow() as u:
-        draft = await u.session.get(Draft, draft_id)
-    assert draft is not None
-    return list(draft.data.get("photos") or [])
+    return list((await removal._draft(h, chat)).data.get("photos") or [])
+
+
+async def _first_bin(h: Harness, user_id: int, count: int) -> tuple[LocalChat, list[int], Button]:
+    """``count`` photos sent, their ids, and the list's 🗑 of photo 1."""
+    chat = await _at_photos(h, user_id, count)
+    ids = await _photos(h, chat)
+    await chat.press(MANAGE)
+    return chat, ids, chat.latest_button("🗑 第1张")
 
 
 def _answers(sent: list) -> list[AnswerCallbackQuery]:  # type: ignore[type-arg]
     return [m for m in sent if isinstance(m, AnswerCallbackQuery)]
 
 
+async def _album_listed(h: Harness, user_id: int) -> tuple[LocalChat, Update]:
+    """Two photos of a three-photo album arrived and the list shown; the third photo's update, not fed yet."""
+    chat = await _at_photos(h, user_id, 0)
+    first, second, third = (chat.photo_update(PHOTOS / f"landscape_{i}.jpg", f"album-{user_id}") for i in (1, 2, 3))
+    await chat._feed(first)
+    await chat._feed(second)
+    await chat.press(MANAGE)  # the album's second photo is acknowledged quietly: the latest count says 1
+    return chat, third
+
+
 async def test_a_double_tap_on_one_bin_removes_one_photo(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84001, 3)
-    ids = await _photos(h, chat)
-    await chat.press(MANAGE)
-    bin1 = chat.latest_button("🗑 第1张")
+    chat, ids, bin1 = await _first_bin(h, 84001, 3)
     await chat.press_button(bin1)
     sent = await chat.press_button(bin1)
     assert len(_answers(sent)) == 1 and _answers(sent)[0].text == "未删除任何照片。", sent
@@ -51,11 +64,7 @@ async def test_a_double_tap_on_one_bin_removes_one_photo(harness: Harness) -> No
 
 async def test_a_list_overtaken_by_an_album_still_arriving_removes_nothing(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84002, 0)
-    first, second, third = (chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-b4") for i in (1, 2, 3))
-    await chat._feed(first)
-    await chat._feed(second)
-    await chat.press(MANAGE)
+    chat, third = await _album_listed(h, 84002)
     bin2 = chat.latest_button("🗑 第2张")
     await chat._feed(third)
     ids = await _photos(h, chat)
@@ -103,10 +112,7 @@ async def test_forged_numbers_and_versions_remove_nothing(harness: Harness) -> N
 
 async def test_a_bin_pressed_after_the_form_was_cancelled_removes_nothing(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84005, 2)
-    ids = await _photos(h, chat)
-    await chat.press(MANAGE)
-    bin1 = chat.latest_button("🗑 第1张")
+    chat, ids, bin1 = await _first_bin(h, 84005, 2)
     await chat.say("/cancel")
     sent = await chat.press_button(bin1)
     assert len(_answers(sent)) == 1, sent
@@ -176,12 +182,8 @@ async def test_a_correction_keeps_the_records_photo_against_a_forged_bin_and_dro
 
 async def test_an_album_photo_arriving_after_a_removal_joins_the_photos_left(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84010, 0)
-    first, second, third = (chat.photo_update(PHOTOS / f"landscape_{i}.jpg", "album-b4-late") for i in (1, 2, 3))
-    await chat._feed(first)
-    await chat._feed(second)
+    chat, third = await _album_listed(h, 84010)
     ids = await _photos(h, chat)
-    await chat.press(MANAGE)  # the album's second photo is acknowledged quietly: the latest count says 1
     await chat.press("🗑 第1张")
     texts = chat.texts(await chat._feed(third))
     after = await _photos(h, chat)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.local_chat import LocalChat
 from tests.chat_helpers import bind_cast, hazard_row
 from tests.conftest import Harness
 from tests.test_raise_to_major_confirm import (
@@ -18,15 +19,24 @@ from tests.test_raise_to_major_confirm import (
 )
 
 
-async def test_a_double_tap_on_confirm_raises_once(harness: Harness) -> None:
-    h = harness
-    inspector, office = await bind_cast(h, {9401: "李检查", 9404: "张办公室"})
+async def _asked(h: Harness, inspector_id: int, office_id: int) -> tuple[LocalChat, int]:
+    """An office reader who pressed 升级为重大隐患 on a registered hazard's card, and the hazard's id."""
+    inspector, office = await bind_cast(h, {inspector_id: "李检查", office_id: "张办公室"})
     hid = await _card_of_registered(h, inspector, office)
     await office.press(RAISE)
-    confirm = office.latest_button(CONFIRM)
+    return office, hid
+
+
+async def test_a_double_tap_on_confirm_raises_once_and_a_kept_cancel_offers_no_raise_again(harness: Harness) -> None:
+    h = harness
+    office, hid = await _asked(h, 9401, 9404)
+    confirm, cancel = office.latest_button(CONFIRM), office.latest_button(CANCEL)
     await office.press_button(confirm)
     await office.press_button(confirm)
     assert (await hazard_row(h, hid)).level == MAJOR and await _level_events(h, hid) == [MAJOR]
+    await office.press_button(cancel)
+    assert RAISE not in [b.text for b in office.buttons()], [b.text for b in office.buttons()]
+    assert await _level_events(h, hid) == [MAJOR]
 
 
 async def test_two_taps_on_confirm_at_once_raise_once(harness: Harness) -> None:
@@ -38,15 +48,3 @@ async def test_two_taps_on_confirm_at_once_raise_once(harness: Harness) -> None:
     first, second = office.latest_button(CONFIRM), office2.latest_button(CONFIRM)
     await asyncio.gather(office.press_button(first), office2.press_button(second))
     assert (await hazard_row(h, hid)).level == MAJOR and await _level_events(h, hid) == [MAJOR]
-
-
-async def test_a_kept_cancel_does_not_offer_raising_a_major_hazard_again(harness: Harness) -> None:
-    h = harness
-    inspector, office = await bind_cast(h, {9601: "李检查", 9604: "张办公室"})
-    hid = await _card_of_registered(h, inspector, office)
-    await office.press(RAISE)
-    cancel = office.latest_button(CANCEL)
-    await office.press(CONFIRM)
-    await office.press_button(cancel)
-    assert RAISE not in [b.text for b in office.buttons()], [b.text for b in office.buttons()]
-    assert await _level_events(h, hid) == [MAJOR]
