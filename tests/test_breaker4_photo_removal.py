@@ -191,3 +191,14 @@ async def test_an_album_photo_arriving_after_a_removal_joins_the_photos_left(har
     await chat.press("完成")
     await finish_hazard(chat)
     assert "隐患照片：2 张" in chat.last_text(), chat.last_text()
+
+
+async def test_the_list_and_its_bins_work_under_messages_telegram_no_longer_shows(harness: Harness) -> None:
+    h = harness
+    chat = await _at_photos(h, 84011, 2)
+    ids = await _photos(h, chat)
+    chat.messages_gone = True  # a press then carries an InaccessibleMessage: its chat and id only
+    await chat.press(MANAGE)
+    texts = chat.texts(await chat.press("🗑 第2张"))
+    assert "已从本表删除第 2 张照片" in texts[-1], texts
+    assert await _photos(h, chat) == ids[:1]

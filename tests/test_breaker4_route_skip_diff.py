@@ -1,5 +1,5 @@
 """The route skip (``bot.route_skip``) changes nothing a person sees: the same hostile script — commands, captions
-with commands, edits, files, pins, contacts, stickers, group messages and a button of every registered kind,
+with commands, edits, files, pins, contacts, stickers, group messages and a button of every registered kind (under a private and a group message),
 while a form is open at a text question and at its photos question, and in each FSM state of /find and
 /report_info — gets the same replies (ids aside) from the
 real dispatcher with its skips and without them, on SQLite and PostgreSQL."""
@@ -60,11 +60,12 @@ def _updates(chat: LocalChat, dp_router: Router) -> list[Update]:
             f.location(user, 39.9, 116.4), f.message(user, contact=Contact(phone_number="13800000000", first_name="王",
                                                                             user_id=user.id)),
             f.message(user, contact=Contact(phone_number="13900000000", first_name="李"))]
-    origin = Message(message_id=1, date=datetime.now(UTC), chat=Chat(id=user.id, type="private"))
+    origins = [Message(message_id=1, date=datetime.now(UTC), chat=chat_) for chat_ in (Chat(id=user.id, type="private"),
+                                                                                         group)]
     for kind in registered_kinds(dp_router):
         fields = len(kind.model_fields)
         for data in (kind.__prefix__, f"{kind.__prefix__}{kind.__separator__}" + kind.__separator__.join(["1"] * fields)):
-            ups.append(f.callback(user, origin, data))
+            ups += [f.callback(user, origin, data) for origin in origins]
     return ups
 
 
