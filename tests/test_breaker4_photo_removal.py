@@ -96,9 +96,7 @@ async def test_list_buttons_kept_after_the_question_moved_on_remove_nothing(harn
 
 async def test_forged_numbers_and_versions_remove_nothing(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84004, 2)
-    ids = await _photos(h, chat)
-    await chat.press(MANAGE)
+    chat, ids, _bin1 = await _first_bin(h, 84004, 2)
     real = FormCb.unpack(chat.latest_button("🗑 第1张").callback_data or "")
     forged = [real.model_copy(update=u) for u in ({"i": 0}, {"i": 3}, {"i": -1}, {"a": ""}, {"a": "00000000"},
                                                   {"s": real.s + 1}, {"s": real.s - 1}, {"d": real.d + 1})]
@@ -195,10 +193,9 @@ async def test_an_album_photo_arriving_after_a_removal_joins_the_photos_left(har
 
 async def test_the_list_and_its_bins_work_under_messages_telegram_no_longer_shows(harness: Harness) -> None:
     h = harness
-    chat = await _at_photos(h, 84011, 2)
-    ids = await _photos(h, chat)
-    chat.messages_gone = True  # a press then carries an InaccessibleMessage: its chat and id only
-    await chat.press(MANAGE)
+    chat, ids, _bin1 = await _first_bin(h, 84011, 2)
+    chat.messages_gone = True  # a press now carries an InaccessibleMessage: its chat and id only
+    await chat.press_button(chat.latest_button(f"🗑 {MANAGE}（2）"))
     texts = chat.texts(await chat.press("🗑 第2张"))
     assert "已从本表删除第 2 张照片" in texts[-1], texts
     assert await _photos(h, chat) == ids[:1]

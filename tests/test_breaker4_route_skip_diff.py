@@ -1,8 +1,8 @@
 """The route skip (``bot.route_skip``) changes nothing a person sees: the same hostile script — commands, captions
-with commands, edits, files, pins, contacts, stickers, group messages and a button of every registered kind (under a private and a group message),
-while a form is open at a text question and at its photos question, and in each FSM state of /find and
-/report_info — gets the same replies (ids aside) from the
-real dispatcher with its skips and without them, on SQLite and PostgreSQL."""
+with commands, edits, files, pins, contacts, group messages and a button of every registered kind under a private
+and a group message — while a form is open at a text question and at its photos question, and in each FSM state
+of /find and /report_info, gets the same replies (ids aside) from the real dispatcher with its skips and without
+them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
