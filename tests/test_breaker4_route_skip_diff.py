@@ -6,6 +6,7 @@ them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from aiogram import Router
 from aiogram.methods import GetMe
 from aiogram.types import Chat, Contact, Message, Update
 
+from bot.app import build_dispatcher
 from bot.local_chat import LocalChat
 from bot.route_skip import RouteSkip
 from handlers import USED_UPDATE_TYPES
@@ -97,3 +99,11 @@ async def test_the_skips_change_no_reply(harness: Harness) -> None:
     assert len(with_skips) > 50
     diff = [(i, a, b) for i, (a, b) in enumerate(zip(with_skips, without, strict=False)) if a != b]
     assert with_skips == without, (len(with_skips), len(without), diff[:5])
+
+
+async def test_the_skips_change_no_reply_while_the_later_routers_are_still_being_built(harness: Harness) -> None:
+    # the run modes' dispatcher: the later routers built once an update needs them
+    h = dataclasses.replace(harness, dp=build_dispatcher(harness.core, later=True))
+    with_skips = await _script(h, 85003)
+    assert _drop_skips(h.dp) > 0
+    assert with_skips == await _script(h, 85004)
