@@ -137,3 +137,11 @@ def test_text_length_limits() -> None:
         checks.parse_text(spec, "短")
     with pytest.raises(checks.Rejected):
         checks.parse_text(spec, "很" * 11)
+
+
+def test_a_year_less_day_leans_to_the_side_the_question_wants() -> None:
+    today = date(2027, 1, 3)
+    assert parse_date("12月28日", today, past=True) == date(2026, 12, 28)
+    assert parse_date("1月2日", today, past=True) == date(2027, 1, 2)
+    assert parse_date("12月28日", today) == date(2027, 12, 28)
+    assert parse_date("1月2日", today, future=True) == date(2028, 1, 2)

@@ -66,6 +66,20 @@ async def test_a_deadline_typed_without_a_year_in_december_is_next_years(decembe
     assert [d.data["inspected_on"] for d in drafts if "inspected_on" in d.data] == ["2026-12-01"]
 
 
+JANUARY = datetime(2027, 1, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+async def test_an_inspection_day_typed_without_a_year_in_january_is_last_decembers(
+        database_url: str, tmp_path: Path) -> None:
+    async with open_harness(database_url, tmp_path, clock=fixed_clock(JANUARY)) as january:
+        chat = await january.bind(9308, "inspector", "110105001")
+        await chat.say("/inspect")
+        await chat.say("12月28日")  # the inspection was last week, not next December
+        async with january.core.uow() as u:
+            drafts = (await u.session.exec(select(Draft).where(Draft.status == "active"))).all()
+        assert [d.data["inspected_on"] for d in drafts if "inspected_on" in d.data] == ["2026-12-28"]
+
+
 async def test_the_card_names_a_townships_unit_once_and_the_level_in_english(harness: Harness) -> None:
     chat = await harness.bind(9305, "inspector", "110105001", name="王检查")
     await fill_hazard_until_review(chat)

@@ -111,7 +111,7 @@ def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
     """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
     not understood, in the future for a ``not_future`` field, or not after today for an ``after_today``
     field."""
-    value = parse_date(text, today, future=spec.after_today)
+    value = parse_date(text, today, future=spec.after_today, past=spec.not_future)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
         raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date",
                        **date_examples(today, future=spec.after_today, past=spec.not_future))

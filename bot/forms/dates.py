@@ -1,7 +1,8 @@
 """Dates as people type them on a phone: ``2018-10-15``, ``2018/10/15``, ``2018.10.15``, ``20181015``,
 ``2018年10月15日``, ``10月15日``, ``10-15``, ``今天``/``明天``/``昨天``/``后天`` and English
 ``today``/``tomorrow``/``yesterday``. Year-less dates take the year of ``today``, except for a question
-that wants a future date (a deadline): there a month-day already past this year means next year's."""
+that wants a future date (a deadline): there a month-day already past this year means next year's; and for one
+that wants a past date (an inspection's day): there a month-day still ahead this year means last year's."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
-def parse_date(text: str, today: date, *, future: bool = False) -> date | None:
+def parse_date(text: str, today: date, *, future: bool = False, past: bool = False) -> date | None:
     """The date ``text`` names, or None when it names none (including impossible dates like 2月30日).
 
     ``today`` is the Asia/Shanghai date used for relative words and year-less dates. With ``future`` (a
     deadline, which must lie ahead) a year-less month-day before today is next year's: ``10月15日`` typed
-    on 2026-12-07 is 2027-10-15. Today itself stays today's, so a deadline question can refuse it.
+    on 2026-12-07 is 2027-10-15. Today itself stays today's, so a deadline question can refuse it. With
+    ``past`` (a day that has been: an inspection, a re-inspection) a year-less month-day after today is last
+    year's: ``12月28日`` typed on 2027-01-03 is 2026-12-28.
     """
     cleaned = unicodedata.normalize("NFKC", text).strip().lower()
     if cleaned in _RELATIVE:
@@ -41,6 +44,8 @@ def parse_date(text: str, today: date, *, future: bool = False) -> date | None:
         this_year = _safe(today.year, int(m[1]), int(m[2]))
         if future and (this_year is None or this_year < today):
             return _safe(today.year + 1, int(m[1]), int(m[2])) or this_year  # 2月29日 of a leap year ahead
+        if past and (this_year is None or this_year > today):
+            return _safe(today.year - 1, int(m[1]), int(m[2])) or this_year
         return this_year
     return None
 
