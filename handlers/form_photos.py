@@ -20,15 +20,12 @@ from bot.services.actors import Actor
 from bot.services.errors import StaleAction
 from bot.services.evidence import album_pages
 from bot.services.form_photos import ListedPhoto, PhotoList
-from handlers.callbacks import FormCb
-from handlers.error_texts import error_text
+from handlers.callbacks import FormCb, form_data
 from handlers.errors import OnRefusal
-from handlers.form_replies import ask_again, send
+from handlers.form_replies import act_by_button, ask_again, send, stale_button
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
-from handlers.message_limits import clip
+from handlers.message_limits import TELEGRAM_CAPTION_LIMIT, clip
 from handlers.texts import q
-
-CAPTION_LIMIT = 1024  # Telegram's caption length, in characters
 
 
 def _when(photo: ListedPhoto) -> str:
@@ -40,7 +37,7 @@ async def _thumbnails(message: ButtonMessage, listing: PhotoList) -> None:
     numbers = {p.photo_id: p for p in listing.photos}
     for page in album_pages(list(listing.copies)):
         media = [InputMediaPhoto(media=BufferedInputFile(c.data, c.filename),
-                                 caption=f"#{numbers[c.photo_id].number} · {_when(numbers[c.photo_id])}"[:CAPTION_LIMIT])
+                                 caption=f"#{numbers[c.photo_id].number} · {_when(numbers[c.photo_id])}"[:TELEGRAM_CAPTION_LIMIT])
                  for c in page]
         if len(media) == 1:
             await message.answer_photo(media[0].media, caption=media[0].caption)
@@ -57,14 +54,14 @@ def _list_message(listing: PhotoList) -> tuple[str, InlineKeyboardMarkup]:
     for photo in listing.photos:
         if photo.removable:
             lines.append(_("{number}. received {time}").format(number=photo.number, time=_when(photo)))
-            data = FormCb(d=listing.draft_id, k="x", s=listing.step_index, i=photo.number, a=listing.version)
+            data = form_data(listing.draft_id, "x", listing.step_index, photo.number, listing.version)
             buttons.append(InlineKeyboardButton(text=_("🗑 No. {number}").format(number=photo.number),
-                                                callback_data=data.pack()))
+                                                callback_data=data))
         else:
             lines.append(_("{number}. already on the record (stays; not removed here)").format(number=photo.number))
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    back = FormCb(d=listing.draft_id, k="n", s=listing.step_index, a=actions.Nav.STAY)
-    rows.append([InlineKeyboardButton(text=_("« Back to the question"), callback_data=back.pack())])
+    back = form_data(listing.draft_id, "n", listing.step_index, a=actions.Nav.STAY.value)
+    rows.append([InlineKeyboardButton(text=_("« Back to the question"), callback_data=back)])
     return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -76,8 +73,7 @@ async def photo_list(query: CallbackQuery, callback_data: FormCb, actor: Actor, 
     try:
         listing = await services.forms.photo_list(actor, callback_data.d, callback_data.s, locale)
     except StaleAction as stale:
-        await query.answer(error_text(stale))
-        await send(message, await services.forms.current(actor, locale), locale)
+        await stale_button(query, message, actor, services, locale, stale)
         return
     if not listing.photos:
         await query.answer(_("This question has no photos yet."))
@@ -95,15 +91,8 @@ async def remove(query: CallbackQuery, callback_data: FormCb, actor: Actor, serv
     message = message_of(query)
     on_refusal.answer = ask_again(message, actor, services, locale)
     action = actions.RemovePhoto(callback_data.d, callback_data.s, callback_data.i, callback_data.a)
-    try:
-        prompt = await services.forms.act(actor, action, locale)
-    except StaleAction as stale:
-        await query.answer(error_text(stale))
-        await send(message, await services.forms.current(actor, locale), locale)
-        return
-    if prompt.kind == "none":
-        await query.answer(_("This form has already been closed (submitted or cancelled)."), show_alert=True)
-        await drop_keyboard(message)
+    prompt = await act_by_button(query, message, actor, services, action, locale)
+    if prompt is None:
         return
     if prompt.error:  # the list was older than the photos now: said on the button and above the question
         await query.answer(_("Nothing was removed."))

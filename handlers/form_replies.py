@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
 from bot.core import Services
+from bot.forms.actions import FormAction
 from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
+from bot.services.errors import StaleAction
+from handlers.error_texts import error_text
 from handlers.form_view import render
-from handlers.message_edits import ButtonMessage
+from handlers.message_edits import ButtonMessage, drop_keyboard
 from handlers.message_limits import clip
 
 
@@ -31,3 +37,28 @@ def ask_again(message: ButtonMessage, actor: Actor, services: Services, locale: 
         await send(message, await services.forms.current(actor, locale), locale, warning=warning)
 
     return answer
+
+
+async def stale_button(query: CallbackQuery, message: ButtonMessage, actor: Actor, services: Services, locale: str,
+                       stale: StaleAction) -> None:
+    """A form's button that no longer applies (another draft's, an older question's, a list older than the
+    photos): a short note on the button, and the question the form is at now below it."""
+    await query.answer(error_text(stale), show_alert=False)
+    await send(message, await services.forms.current(actor, locale), locale)
+
+
+async def act_by_button(query: CallbackQuery, message: ButtonMessage, actor: Actor, services: Services,
+                        action: FormAction, locale: str) -> Prompt | None:
+    """``services.forms.act`` for a form's button. None when the press is already answered: a stale button
+    (``stale_button``), or a form already submitted or cancelled (an alert, the keyboard dropped: a double tap
+    on 提交); else the prompt, the press not yet answered."""
+    try:
+        prompt = await services.forms.act(actor, action, locale)
+    except StaleAction as stale:
+        await stale_button(query, message, actor, services, locale, stale)
+        return None
+    if prompt.kind == "none":
+        await query.answer(_("This form has already been closed (submitted or cancelled)."), show_alert=True)
+        await drop_keyboard(message)
+        return None
+    return prompt

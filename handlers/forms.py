@@ -28,6 +28,7 @@ from handlers import form_photos
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
+from handlers.form_replies import act_by_button
 from handlers.form_replies import ask_again as _ask_again
 from handlers.form_replies import send as _send
 from handlers.form_view import confirm_discard, render
@@ -192,15 +193,8 @@ async def button(
         await query.answer()
         await message.answer(_discard_question(), reply_markup=confirm_discard(current))
         return
-    try:
-        prompt = await services.forms.act(actor, action, locale)
-    except StaleAction as stale:  # a short note on the button, and the question it is behind
-        await query.answer(error_text(stale), show_alert=False)
-        await _send(message, await services.forms.current(actor, locale), locale)
-        return
-    if prompt.kind == "none":  # a button of a form already submitted or cancelled (a double tap on 提交)
-        await query.answer(_("This form has already been closed (submitted or cancelled)."), show_alert=True)
-        await drop_keyboard(message)
+    prompt = await act_by_button(query, message, actor, services, action, locale)
+    if prompt is None:
         return
     await query.answer()
     rendered = render(prompt, locale)

@@ -61,17 +61,14 @@ def _local(conn: Connection, column: str) -> str:
 
 def _dated(conn: Connection, day: str) -> str:
     """``day`` at the grain ``g.grain`` (``StatusTally``: ``y`` the year's 1 January, ``m`` the month's 1st)."""
-    if conn.dialect.name == "postgresql":
-        year, month = f"CAST(date_trunc('year', {day}) AS DATE)", f"CAST(date_trunc('month', {day}) AS DATE)"
-    else:
-        year, month = f"date({day}, 'start of year')", f"date({day}, 'start of month')"
-    return f"CASE g.grain WHEN 'y' THEN {year} ELSE {month} END"
+    return f"CASE g.grain WHEN 'y' THEN {_start(conn, 'year', day)} ELSE {_start(conn, 'month', day)} END"
 
 
-def _year(conn: Connection, day: str) -> str:
+def _start(conn: Connection, unit: str, day: str) -> str:
+    """The first day of ``day``'s ``unit`` (``year`` or ``month``), as a date."""
     if conn.dialect.name == "postgresql":
-        return f"CAST(date_trunc('year', {day}) AS DATE)"
-    return f"date({day}, 'start of year')"
+        return f"CAST(date_trunc('{unit}', {day}) AS DATE)"
+    return f"date({day}, 'start of {unit}')"
 
 
 PLACE = "unit_id, tc, dd, cd, zid"
@@ -117,7 +114,7 @@ def _counters_sql(conn: Connection) -> str:
     d = _dialect(conn)
     c = d["c"]
     is_open = ", ".join(f"'{state}'" for state in OPEN)
-    before = f"CASE WHEN registered_on < {_year(conn, 'closed_on')} THEN 'before' ELSE '' END"
+    before = f"CASE WHEN registered_on < {_start(conn, 'year', 'closed_on')} THEN 'before' ELSE '' END"
     kinds = [  # (kind, grain, day, a, b, where)
         ("state", "-", d["no_day"], "state", "CASE WHEN major THEN 'major' ELSE '' END", "TRUE"),
         ("deadline", "d", "deadline", "''", "''", "state = 'registered' AND deadline IS NOT NULL"),
