@@ -81,3 +81,14 @@ def test_stripped_photos_keep_no_metadata_and_stand_upright() -> None:
 def test_what_is_not_an_image_is_refused() -> None:
     with pytest.raises(DomainError):
         strip_metadata(b"%PDF-1.4 not a photo")
+
+
+def test_the_description_hint_gives_an_example_the_form_accepts() -> None:
+    import re
+    import tomllib
+    from pathlib import Path
+
+    form = tomllib.loads((Path(__file__).resolve().parents[1] / "config/forms/tipoff.toml").read_text("utf-8"))
+    field = next(f for f in form["fields"] if f.get("min_length_setting") == "tipoff_min_description")
+    [example] = re.findall(r"“(.+?)”", field["hint_zh"])  # sent as it stands, it must not be refused as too short
+    assert len(example) >= field["min_length"]
