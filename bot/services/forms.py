@@ -8,13 +8,16 @@ nothing: the next update picks the draft up where it was.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,14 +79,21 @@ _WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
 LATE_ALBUM_WINDOW = timedelta(minutes=10)
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
 
-#: ``FormService._active_held``'s statement, built once: building it and its cache key was a tenth of a step's CPU
+#: ``FormService._active_held``'s statement, built once: building it and its cache key was a tenth of a step's CPU.
+#: Core columns, not the ORM entity: loading one row through the ORM cost about 0.2 ms of a form step's 2.3 ms
+#: on PostgreSQL (issue 19 item 4, ``benchmarks/RESULTS-perf.md``); ``_attached`` makes the row an entity again.
+_DRAFT_TABLE = Draft.__table__  # type: ignore[attr-defined]
+_DRAFT_COLUMNS = tuple(c.name for c in _DRAFT_TABLE.c)
+_MEMBERSHIP = Membership.__table__  # type: ignore[attr-defined]
+_UNIT = Unit.__table__  # type: ignore[attr-defined]
 _ACTIVE_HELD = (
-    select(Draft, Membership.role, Membership.unit_id, Unit.code)
-    .outerjoin(Membership, Membership.user_id == Draft.user_id)  # type: ignore[arg-type]
-    .outerjoin(Unit, Unit.id == Membership.unit_id)  # type: ignore[arg-type]
-    .where(Draft.user_id == bindparam("user_id"), Draft.status == DraftStatus.ACTIVE.value)
-    .order_by(Draft.id.desc())  # type: ignore[union-attr]
-    .with_for_update(of=Draft)
+    core_select(*_DRAFT_TABLE.c, _MEMBERSHIP.c.role, _MEMBERSHIP.c.unit_id, _UNIT.c.code)
+    .select_from(_DRAFT_TABLE)
+    .outerjoin(_MEMBERSHIP, _MEMBERSHIP.c.user_id == _DRAFT_TABLE.c.user_id)
+    .outerjoin(_UNIT, _UNIT.c.id == _MEMBERSHIP.c.unit_id)
+    .where(_DRAFT_TABLE.c.user_id == bindparam("user_id"), _DRAFT_TABLE.c.status == DraftStatus.ACTIVE.value)
+    .order_by(_DRAFT_TABLE.c.id.desc())
+    .with_for_update(of=_DRAFT_TABLE)
 )
 
 #: runs inside ``start``'s transaction once the new draft has an id (e.g. copying photos into it)
@@ -628,11 +638,13 @@ class FormService:
     async def _active_held(self, session: AsyncSession, user_id: int) -> tuple[Draft | None, list[tuple[str, int, str]]]:
         """``user_id``'s open draft, locked (``_active(for_update=True)``), and the roles they hold now as
         (role, unit id, unit code), in one statement: a form step reads both, and a round trip less counts."""
-        rows = (await session.exec(_ACTIVE_HELD, params={"user_id": user_id})).all()
+        rows = (await session.exec(_ACTIVE_HELD, params={"user_id": user_id})).all()  # type: ignore[call-overload]
         if not rows:
             return None, []
-        draft = rows[0][0]
-        return draft, [(role, unit, code) for d, role, unit, code in rows if d is draft and role is not None]
+        width = len(_DRAFT_COLUMNS)
+        first = rows[0]
+        draft = _attached(session, first[:width])
+        return draft, [tuple(row[width:]) for row in rows if row[0] == first[0] and row[width] is not None]
 
     async def _active(self, session: AsyncSession, user_id: int, *, for_update: bool = False) -> Draft | None:
         query = select(Draft).where(Draft.user_id == user_id, Draft.status == DraftStatus.ACTIVE.value)
@@ -907,7 +919,18 @@ async def _store(session: AsyncSession, draft: Draft, state: FormState) -> None:
         set_committed_value(draft, name, value)
 
 
-_DRAFT_TABLE = Draft.__table__  # type: ignore[attr-defined]
+def _attached(session: AsyncSession, values: Sequence[Any]) -> Draft:
+    """The draft row ``values`` (``_DRAFT_COLUMNS``' order) as the session's entity: the one it already holds,
+    else a new one attached as if loaded, so that changes to it are flushed as an ORM-loaded draft's are."""
+    held = session.sync_session.identity_map.get(identity_key(Draft, values[0]))
+    if held is not None:
+        return held
+    draft = Draft(**dict(zip(_DRAFT_COLUMNS, values, strict=True)))
+    make_transient_to_detached(draft)
+    session.add(draft)
+    return draft
+
+
 _DRAFT_UPDATE = update(_DRAFT_TABLE).where(_DRAFT_TABLE.c.id == bindparam("draft_id"))
 
 
