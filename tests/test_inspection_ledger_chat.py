@@ -43,6 +43,12 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     inspector, inspector2, office = await bind_cast(h, {2301: "李检查", 2302: "赵复查", 2303: "张办公室"})
     creator = await h.core.services.users.touch(telegram_address(2301), "李检查", "zh-hans")
     hid = await hazard(h.core.uow, creator, state=HazardState.RECTIFIED, full_plan=True, rectified_by=creator)
+    async with h.core.uow() as u:  # a pin too, so that every column of the place is seen copied
+        pinned = await u.session.get(Hazard, hid)
+        assert pinned is not None
+        pinned.latitude, pinned.longitude = 39.9087, 116.4605
+        u.session.add(pinned)
+        await u.commit()
     assert await _rows(h) == []
 
     await open_first(inspector2, "/rectify")
@@ -72,6 +78,10 @@ async def test_re_inspections_a_verification_and_a_lookback_each_write_an_inspec
     remarks = [str(r["remarks"]) for r in rows]
     assert remarks[0].startswith("复查不合格") and "新整改期限 2018-11-30" in remarks[0] and "赵复查" in remarks[0]
     assert remarks[1].startswith("复查合格") and remarks[2].startswith("核查合格") and "张办公室" in remarks[2]
+    async with h.core.uow() as u:  # each row stands at the hazard's site and place
+        written = (await u.session.exec(select(Inspection))).all()
+    site = ("张XX出租房", "朝阳区", HOME, pinned.address, 39.9087, 116.4605)
+    assert [(i.site_name, i.district, i.township, i.address, i.latitude, i.longitude) for i in written] == [site] * 3
 
     await open_first(inspector2, f"/find {number}")
     await inspector2.press("回头看：未反弹")  # the December lookback on site: a form

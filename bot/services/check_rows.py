@@ -24,6 +24,7 @@ from bot.services.lifecycle import (
     roles_for,
 )
 from bot.services.numbers import next_inspection_number
+from bot.services.places import place_of
 from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
 
 #: life cycle action → 附件1 检查类型 (附件1 说明 3)
@@ -110,9 +111,7 @@ async def record_check(session: AsyncSession, actor: Actor, hazard: Hazard, even
         site_name=hazard.site_name,
         district=hazard.district,
         township=hazard.township,
-        address=hazard.address,
-        latitude=hazard.latitude,
-        longitude=hazard.longitude,
+        **place_of(hazard),
         remarks="；".join(remarks)[:2000],
         created_by=actor.user_id,
         source_event_id=event.id,

@@ -44,6 +44,7 @@ from bot.services.lifecycle_errors import (
 )
 from bot.services.lifecycle_service import load_plan, move_plan_deadline
 from bot.services.notices import Notice, queue_notices
+from bot.services.places import location_answer, place_columns
 from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from bot.services.workflow_steps import number_of
@@ -72,7 +73,7 @@ def hazard_prefill(h: Hazard, photo_ids: list[int]) -> dict[str, Any]:
     """The hazard form's answers (``config/forms/hazard.toml`` keys, in the shapes the form stores) of ``h``."""
     return {
         "township": h.township, "site_name": h.site_name,
-        "address": {"address": h.address, "lat": h.latitude, "lon": h.longitude},
+        "address": location_answer(h),
         "person_in_charge": h.person_in_charge, "phone": h.phone, "entity_nature": h.entity_nature,
         "occupant_count": h.occupant_count, "parent_group": h.parent_group,
         "district_department": h.district_department, "city_department": h.city_department,
@@ -90,11 +91,10 @@ def _hazard_columns(data: dict[str, Any]) -> dict[str, Any]:
     township = find_township(data["township"])
     if township is None:
         raise InvalidValue(field="township", value=data["township"])
-    address = data.get("address") or {}
     category, subtype = (list(data["hazard_type"]) + [None])[:2]
     return {
         "township_code": township.code, "township": township.name, "site_name": data["site_name"],
-        "address": address.get("address", ""), "latitude": address.get("lat"), "longitude": address.get("lon"),
+        **place_columns(data.get("address")),
         "person_in_charge": data["person_in_charge"], "phone": data["phone"], "entity_nature": data["entity_nature"],
         "occupant_count": int(data["occupant_count"]), "parent_group": data.get("parent_group"),
         "district_department": data.get("district_department"), "city_department": data.get("city_department"),
@@ -114,7 +114,7 @@ def inspection_prefill(i: Inspection, links: list[tuple[int, str]], photo_ids: l
     return {
         "inspected_on": i.inspected_on.isoformat(), "inspecting_unit": i.inspecting_unit,
         "inspection_type": i.inspection_type, "inspector_count": i.inspector_count, "township": i.township,
-        "site_name": i.site_name, "address": {"address": i.address, "lat": i.latitude, "lon": i.longitude},
+        "site_name": i.site_name, "address": location_answer(i),
         "hazards": [[hid, number] for hid, number in links], "penalty_type": i.penalty_type or "无",
         "fine_amount": _amount(i.fine_amount), "photos": photo_ids, "remarks": i.remarks,
     }
@@ -317,15 +317,13 @@ async def submit_inspection_correction(
     township = find_township(data["township"])
     if township is None:
         raise InvalidValue(field="township", value=data["township"])
-    address = data.get("address") or {}
     inspection.inspected_on = date.fromisoformat(data["inspected_on"])
     inspection.inspecting_unit = data["inspecting_unit"]
     inspection.inspection_type = data["inspection_type"]
     inspection.inspector_count = int(data["inspector_count"])
     inspection.township = township.name
     inspection.site_name = data["site_name"]
-    inspection.address, inspection.latitude = address.get("address", ""), address.get("lat")
-    inspection.longitude = address.get("lon")
+    inspection.sqlmodel_update(place_columns(data.get("address")))
     inspection.penalty_type = None if data.get("penalty_type") in (None, "无") else data["penalty_type"]
     inspection.fine_amount = _decimal(data.get("fine_amount"))
     inspection.remarks = data.get("remarks")

@@ -59,6 +59,7 @@ from bot.services.form_photos import PhotoList, list_photos, photos_version, rem
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
 from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
+from bot.services.places import location_answer
 from bot.services.submission import Submission, SubmitDeps
 from bot.services.tipoff_rules import guess_township
 from bot.settings import Settings
@@ -194,7 +195,7 @@ class FormService:
                 prefill.update(
                     township=inspection.township,
                     site_name=inspection.site_name,
-                    address={"address": inspection.address, "lat": inspection.latitude, "lon": inspection.longitude},
+                    address=location_answer(inspection),
                 )
                 context["inspection_id"] = inspection.id
                 context["inspection_number"] = inspection.number

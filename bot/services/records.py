@@ -20,6 +20,7 @@ from bot.services.actors import Actor
 from bot.services.check_rows import record_reinspection
 from bot.services.hazard_query import zone_of
 from bot.services.numbers import next_draft_number, next_inspection_number
+from bot.services.places import place_columns
 from bot.services.plans import Arrangement, PlanInput, store_plan
 from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo, Unit
 from storage.registry import find_township
@@ -53,7 +54,6 @@ async def create_inspection(
     ``data`` holds the cleaned answers (fields that apply only); the fine (万元) is kept only after 罚款.
     """
     township_code, township = _township(data["township"])
-    address = data["address"] or {}
     inspected_on = date.fromisoformat(data["inspected_on"])
     inspection = Inspection(
         number=await next_inspection_number(session, inspected_on),
@@ -65,9 +65,7 @@ async def create_inspection(
         site_name=data["site_name"],
         district=district,
         township=township,
-        address=address.get("address", ""),
-        latitude=address.get("lat"),
-        longitude=address.get("lon"),
+        **place_columns(data["address"]),
         penalty_type=None if data.get("penalty_type") in (None, "无") else data["penalty_type"],
         fine_amount=_decimal(data.get("fine_amount")),
         # a 复查's result has no 附件1 column of its own: the remarks carry it
@@ -101,7 +99,6 @@ async def create_hazard(
     its photos (stage discovery) and a first event in its log. Linked to ``inspection_id`` if given.
     The ledger number is assigned later, at registration (附件2 填表说明 1, 2)."""
     township_code, township = _township(data["township"])
-    address = data["address"] or {}
     category, subtype = (list(data["hazard_type"]) + [None])[:2]
     hazard = Hazard(
         draft_number=await next_draft_number(session, township_code, today),
@@ -111,9 +108,7 @@ async def create_hazard(
         township_code=township_code,
         township=township,
         site_name=data["site_name"],
-        address=address.get("address", ""),
-        latitude=address.get("lat"),
-        longitude=address.get("lon"),
+        **place_columns(data["address"]),
         person_in_charge=data["person_in_charge"],
         phone=data["phone"],
         entity_nature=data["entity_nature"],

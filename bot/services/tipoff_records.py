@@ -21,6 +21,7 @@ from bot.services import notice_texts
 from bot.services.media_refs import photo_row
 from bot.services.notices import Notice
 from bot.services.numbers import next_in_sequence
+from bot.services.places import place_columns
 from bot.services.tipoff_rules import (
     AWAITING_VERIFICATION,
     OPEN,
@@ -145,9 +146,7 @@ async def create_tipoff(
         description=description,
         township_code=unit.code,
         township=unit.name,
-        address=str(place.get("address") or ""),
-        latitude=place.get("lat"),
-        longitude=place.get("lon"),
+        **place_columns(place),
         status=TipOffStatus.RECEIVED.value,
         draft_id=draft.id,
         created_at=now,

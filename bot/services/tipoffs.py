@@ -31,6 +31,7 @@ from bot.services.evidence import EvidenceService
 from bot.services.forms import FormService, is_public_form
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
+from bot.services.places import location_answer, place_of
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
@@ -246,7 +247,7 @@ class TipOffService:
                 "source": "举报",
                 "description": tipoff.description,
                 # an address left empty is asked for (the pin alone does not make a ledger address)
-                "address": {"address": tipoff.address, "lat": tipoff.latitude, "lon": tipoff.longitude},
+                "address": location_answer(tipoff),
             }
 
         async def adopt_photos(session: AsyncSession, draft: Draft) -> None:
@@ -510,9 +511,7 @@ class TipOffService:
             number=tipoff.number,
             status=tipoff.status,
             township=tipoff.township,
-            address=tipoff.address,
-            latitude=tipoff.latitude,
-            longitude=tipoff.longitude,
+            **place_of(tipoff),
             description=tipoff.description,
             reported_at=tipoff.created_at,
             photo_keys=tuple(photos),
