@@ -20,7 +20,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import GetFile, GetMe, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, File, Message, User
+from aiogram.types import Chat, File, InlineKeyboardMarkup, Message, User
 from typing_extensions import override
 
 BOT_USER = User(id=1, is_bot=True, first_name="hazardbot", username="hazardbot")
@@ -101,6 +101,9 @@ class LocalSession(BaseSession):
             from_user=BOT_USER,
             text=getattr(method, "text", None),
             caption=getattr(method, "caption", None),
+            # as Telegram returns it, and as a press later carries it: the buttons a handler may check it holds
+            reply_markup=markup if isinstance(markup := getattr(method, "reply_markup", None), InlineKeyboardMarkup)
+            else None,
         )
 
     def _result(self, method: TelegramMethod[Any]) -> Any:

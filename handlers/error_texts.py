@@ -114,6 +114,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         "tipoff_closed": _("Tip-off {number} has already been handled."),
         "unknown_ledger_file": _("This is not a ledger or plan in the layout of Annex 1, 2 or 3."),
         "staged_import_gone": _("This file was already answered, or waited more than an hour. Send it again."),
+        "contacts_file_empty": _("The file is empty; nothing was imported. Send the filled-in contact form (Annex 4) "
+                                 "as an .xlsx or .csv file, or /cancel."),
         "not_own_contact": _("Please share your own phone number with the button, not someone else's contact."),
         "phone_not_registered": _("This number is not in any unit's contact form (Annex 4). Ask the district safety office "
                                   "to add it, or bind with an invite code: /bind CODE"),
@@ -151,6 +153,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
                  "committee, e.g. /status 朝外街道; /rank lists them all.").format(name=q(params.get("name", "")))
     if code == "find_filter_gone":
         return _("That search is no longer kept; send /find again.")
+    if code == "find_filter_not_yours":
+        return _("That search list is not yours. Send /find to search for yourself.")
     return texts.get(code, _("That did not work.")).format(**{k: q(v) for k, v in params.items()})
 
 

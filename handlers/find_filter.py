@@ -7,6 +7,7 @@ press re-reads the hazards as they are now, within the presser's scope as it is 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shutil
 from dataclasses import replace
@@ -46,6 +47,7 @@ from storage.registry import departments, registry, townships
 
 STATE_KEY = "find_filters"
 KEPT = 20
+TOKEN_LENGTH = 10  # 6 random hex characters and the owner's tag (4); older tokens had 8 random ones
 TYPED = ("deadline", "registered", "text")  # criteria typed after their button, not chosen from buttons
 SUBTYPE_BASE = 100  # a type button's value: category × 100 + subtype number (+1; 0 = the whole category)
 
@@ -56,22 +58,33 @@ class FindStates(StatesGroup):
     typing = State()  # a criterion's value awaited as text (``TYPED``)
 
 
+def owner_tag(user_id: int) -> str:
+    """The last 4 characters of a token ``keep`` gives to Telegram user ``user_id``'s filters: a press of a token
+    not kept can tell another person's list (another tag) from one's own that is gone. Not a secret (the
+    tokens are in the person's own state); two people share a tag once in 65,536 pairs, and are then told
+    "no longer kept"."""
+    return hashlib.blake2b(str(user_id).encode(), digest_size=2, person=b"hazardbot-find").hexdigest()
+
+
 async def keep(state: FSMContext, f: hf.Filter) -> str:
-    """Keep ``f`` in the conversation state; its token for the buttons."""
+    """Keep ``f`` in the conversation state; its token for the buttons (random, then ``owner_tag``)."""
     kept = dict((await state.get_data()).get(STATE_KEY) or {})
-    token = secrets.token_hex(4)
+    token = secrets.token_hex(3) + owner_tag(state.key.user_id)
     kept[token] = f.to_data()
     await state.update_data({STATE_KEY: dict(list(kept.items())[-KEPT:])})
     return token
 
 
 async def kept(state: FSMContext, token: str) -> hf.Filter:
-    """The filter kept under ``token``. Raises ``FilterGone`` when it is gone (an old message, after a restart
-    without stored state) or cannot be read."""
+    """The filter kept under ``token``. Raises ``FilterNotYours`` for a token made for someone else (a result
+    forwarded to, or pressed by, another person: nothing of it is told), ``FilterGone`` when it is gone (an old
+    message, after a restart without stored state) or cannot be read."""
     data = (await state.get_data()).get(STATE_KEY) or {}
     try:
         return hf.Filter.from_data(dict(data[token]))
     except (KeyError, TypeError, ValueError) as exc:
+        if token not in data and len(token) == TOKEN_LENGTH and token[-4:] != owner_tag(state.key.user_id):
+            raise hf.FilterNotYours() from exc
         raise hf.FilterGone() from exc
 
 

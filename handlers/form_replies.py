@@ -15,7 +15,7 @@ from bot.services.actors import Actor
 from bot.services.errors import StaleAction
 from handlers.error_texts import error_text
 from handlers.form_view import render
-from handlers.message_edits import ButtonMessage, drop_keyboard
+from handlers.message_edits import ButtonMessage, drop_keyboard, holds_button
 from handlers.message_limits import clip
 
 
@@ -50,8 +50,8 @@ async def stale_button(query: CallbackQuery, message: ButtonMessage, actor: Acto
 async def act_by_button(query: CallbackQuery, message: ButtonMessage, actor: Actor, services: Services,
                         action: FormAction, locale: str) -> Prompt | None:
     """``services.forms.act`` for a form's button. None when the press is already answered: a stale button
-    (``stale_button``), or a form already submitted or cancelled (an alert, the keyboard dropped: a double tap
-    on 提交); else the prompt, the press not yet answered."""
+    (``stale_button``), or a form already submitted or cancelled (an alert; the keyboard dropped when the button
+    pressed is one of the message's own: a double tap on 提交); else the prompt, the press not yet answered."""
     try:
         prompt = await services.forms.act(actor, action, locale)
     except StaleAction as stale:
@@ -59,6 +59,9 @@ async def act_by_button(query: CallbackQuery, message: ButtonMessage, actor: Act
         return None
     if prompt.kind == "none":
         await query.answer(_("This form has already been closed (submitted or cancelled)."), show_alert=True)
-        await drop_keyboard(message)
+        # forged data (another person's draft, an old form's button) under some other message: that message's
+        # buttons are its own business and stay
+        if holds_button(message, query.data):
+            await drop_keyboard(message)
         return None
     return prompt

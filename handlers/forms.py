@@ -35,7 +35,9 @@ from handlers.form_view import confirm_discard, render
 from handlers.lifecycle_common import card_markup
 from handlers.media import FileDownloadFailed, fetch, might_be_image, telegram_media
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of, show_in_place
+from handlers.message_limits import shorten
 from handlers.private import private_router
+from handlers.texts import q
 from storage.images import FileTooBig, NotAnImage
 from storage.upload_kinds import UploadTooBig, check_size
 
@@ -281,10 +283,20 @@ async def live_location(message: Message, actor: Actor, services: Services, loca
     await services.forms.act(actor, moved, locale)
 
 
-async def edited(message: Message) -> None:
-    """An edited message is not read again."""
-    await message.answer(_("Edited messages are not read again. Please send the corrected answer as a new "
-                           "message (« Back returns to an earlier question)."))
+async def edited(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """An edited message is not read again: within a form, send the corrected answer anew; outside one, send
+    the message (a command: that command) again, as a new message."""
+    if (await services.forms.current(actor, locale)).kind != "none":
+        await message.answer(_("Edited messages are not read again. Please send the corrected answer as a new "
+                               "message (« Back returns to an earlier question)."))
+        return
+    words = (message.text or "").split()
+    if words and words[0].startswith("/"):
+        await message.answer(_("Edited messages are not read again. To run {command}, send it again as a new "
+                               "message.").format(command=q(shorten(words[0].split("@")[0], 64))))
+        return
+    await message.answer(_("Edited messages are not read again. Please send it again as a new message; /help "
+                           "lists what you can do."))
 
 
 async def unknown_command(message: Message, actor: Actor) -> None:

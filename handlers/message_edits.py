@@ -35,6 +35,15 @@ def message_of(query: CallbackQuery) -> ButtonMessage:
     return query.message
 
 
+def holds_button(message: ButtonMessage, data: str | None) -> bool:
+    """Whether a button with callback data ``data`` is under ``message`` as the press carries it (Telegram sends
+    the message with its keyboard). False for an inaccessible message, whose keyboard is not known: a press of
+    data forged or kept from elsewhere must not decide the fate of some other message's buttons."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    return data is not None and markup is not None and any(
+        button.callback_data == data for row in markup.inline_keyboard for button in row)
+
+
 async def drop_keyboard(message: ButtonMessage) -> bool:
     """Remove the buttons under ``message``; False when it is not there or Telegram refused (logged)."""
     if not isinstance(message, Message):

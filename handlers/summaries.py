@@ -28,6 +28,7 @@ from bot.services.reports import HazardList, StatusReport, export_kind
 from bot.services.summary import RankingLine, Rate
 from handlers import statistics_view
 from handlers.callbacks import ImportCb, ReportCb
+from handlers.errors import ExplainBinding
 from handlers.ledger_upload import import_choice, ledger_file
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
@@ -329,6 +330,7 @@ def router() -> Router:
     """``/status``, ``/rank`` (and its subscription), ``/map``, ``/export``, ``/plan_file``, ledger uploads
     and their buttons, in private chats."""
     r = private_router("summaries", buttons=True)
+    r.message.middleware(ExplainBinding())  # a file (or a command) from someone with no role: how to bind
     r.message.register(status, Command("status"))
     r.callback_query.register(drill, ReportCb.filter())
     r.callback_query.register(statistics_view.pressed, statistics_view.StatCb.filter())

@@ -16,6 +16,8 @@ from bot.forms.actions import PhotoAnswer
 from bot.services.actors import Actor
 from bot.services.tipoffs import TrackView
 from handlers.callbacks import TrackCb
+from handlers.errors import OnRefusal
+from handlers.form_replies import ask_again
 from handlers.form_view import send_prompt
 from handlers.media import fetch, might_be_image
 from handlers.message_edits import ButtonMessage, drop_keyboard, message_of
@@ -96,19 +98,25 @@ async def track_button(query: CallbackQuery, callback_data: TrackCb, bot: Bot, a
     ))
 
 
-async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
-    """A photo for the open report."""
+async def photo(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                on_refusal: OnRefusal) -> None:
+    """A photo for the open report; one refused (too big, no image, not downloaded) is told above the question
+    asked again, the report as it was."""
     assert message.photo
     largest = message.photo[-1]
+    on_refusal.answer = ask_again(message, actor, services, locale)
     await _photo(message, bot, actor, services, locale, largest.file_id, largest.file_size)
 
 
-async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
-    """An image file for the open report."""
+async def document(message: Message, bot: Bot, actor: Actor, services: Services, locale: str,
+                   on_refusal: OnRefusal) -> None:
+    """An image file for the open report; any other file, or an image refused, is told above the question asked
+    again, the report as it was."""
     doc = message.document
     assert doc is not None
+    on_refusal.answer = again = ask_again(message, actor, services, locale)
     if not might_be_image(doc):
-        await message.answer(_("Please send photos as pictures or image files."))
+        await again(_("Please send photos as pictures or image files."))
         return
     await _photo(message, bot, actor, services, locale, doc.file_id, doc.file_size)
 

@@ -17,9 +17,11 @@ from bot.forms.checks import Rejected, parse_phone
 from bot.services.actors import Actor
 from bot.services.contacts_import import (
     SUFFIXES,
+    ContactsFileEmpty,
     ContactsImportRejected,
     ContactsImportReport,
     ImportProblem,
+    is_blank,
     keep_registered_name,
     store_contacts,
 )
@@ -125,10 +127,13 @@ class ContactService:
         """The office (or an admin) replaces the registry entries of the units in the file at ``path``
         (read in the parse worker as ``filename``'s type).
 
-        Raises ``PermissionDenied``; ``SpreadsheetRefused`` (beyond the bounds, or the worker ran out of
-        memory or time); ``ContactsImportRejected`` with every wrong row (nothing saved).
+        Raises ``PermissionDenied``; ``ContactsFileEmpty`` (nothing in it); ``SpreadsheetRefused`` (beyond the
+        bounds, or the worker ran out of memory or time); ``ContactsImportRejected`` with every wrong row (nothing
+        saved).
         """
         self._may_import(actor)
+        if is_blank(path, filename):
+            raise ContactsFileEmpty()
         async with self._uow() as u:
             units = [tuple(r) for r in (await u.session.exec(select(Unit.id, Unit.code, Unit.name))).all()]  # type: ignore[call-overload]
         csv = Path(filename).suffix.lower() == ".csv"

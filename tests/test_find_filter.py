@@ -247,7 +247,7 @@ async def test_unknown_words_are_told_in_the_users_language(h: Harness) -> None:
     await chat.say("/find 超期")
     button = next(b for b in chat.buttons() if b.text == "筛选条件")
     assert button.callback_data is not None
-    forged = Button(button.text, re.sub(r":[0-9a-f]{8}:", ":00000000:", button.callback_data), None, button.message)
+    forged = Button(button.text, re.sub(r":[0-9a-f]{8,10}:", ":00000000:", button.callback_data), None, button.message)
     await chat.press_button(forged)
     assert chat.last_text() == "该查询已不再保留，请重新发送 /find。"
     english = await h.bind(next(_users), "office", "区安委会办公室", "Office")

@@ -72,6 +72,26 @@ class ContactsImportRejected(DomainError):
         self.total = len(problems) if total is None else total
 
 
+class ContactsFileEmpty(DomainError, code="contacts_file_empty"):
+    """The contacts file holds nothing: 0 bytes, or (a .csv) only blank lines and a byte-order mark. Nothing was
+    imported."""
+
+
+#: a .csv at most this long (bytes) is read whole to tell whether it is blank (``is_blank``)
+BLANK_PROBE = 4096
+
+
+def is_blank(path: Path, filename: str) -> bool:
+    """Whether the file at ``path`` (of ``filename``'s type) holds nothing: 0 bytes, or a short .csv of only
+    whitespace, separators and a UTF-8 byte-order mark (what an empty sheet saved as CSV leaves)."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    if Path(filename).suffix.lower() != ".csv" or size > BLANK_PROBE:
+        return False
+    return not path.read_bytes().replace(b"\xef\xbb\xbf", b"").strip(b" \t\r\n,;\x00")
+
+
 @dataclass(frozen=True)
 class ContactEntry:
     """One checked row of the contacts sheet: its sheet row number, the unit (id and name), the contact's

@@ -74,6 +74,11 @@ class FilterGone(DomainError, code="find_filter_gone"):
     """A button names a filter that is no longer kept (an old message; the conversation state was reset)."""
 
 
+class FilterNotYours(DomainError, code="find_filter_not_yours"):
+    """A button names a filter kept for another person (their /find result forwarded, or pressed in a group):
+    refused without telling anything of it."""
+
+
 @dataclass(frozen=True)
 class Filter:
     """What /find narrows by; every field empty = every hazard in scope.

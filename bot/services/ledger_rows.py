@@ -99,13 +99,16 @@ REASONS = {
 
 @dataclass(frozen=True)
 class RowError:
-    """A bad cell: ``row`` is the Excel row number (1-based), ``column`` the annex header."""
+    """A bad cell: ``row`` is the Excel row number (1-based; 0 for the file as a whole, e.g. its type),
+    ``column`` the annex header."""
 
     row: int
     column: str
     reason: str
 
     def __str__(self) -> str:
+        if self.row <= 0:  # no row of the file: "第0行" reads as a row nobody can find
+            return f"{self.column}：{self.reason}"
         return f"第{self.row}行 {self.column}：{self.reason}"
 
 
