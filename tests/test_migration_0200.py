@@ -1,4 +1,4 @@
-"""Migration 0200 lapses the deadline extension requests left pending from before a rectification report closed
+"""Migration 0200 adds the name an invite gives its person (``invite_code.registered_name``) and lapses the deadline extension requests left pending from before a rectification report closed
 them (``extension_state.lapse_pending``), on SQLite and PostgreSQL: those whose hazard had a report at or after the
 request (decided by that report's reporter, at its time), or is past the rectification without one; a request made
 after the last report, and a decided one, keep their status. Through the dispatcher: such a request no longer
@@ -69,7 +69,8 @@ async def _stale_ones_lapsed(url: str, _: object) -> None:
 
 
 async def test_requests_pending_from_before_the_rule_lapse(database_url: str) -> None:
-    await migration_goes_down_and_up(database_url, "0200-1", kept=Parts.of(columns={"deadline_extension": {"status"}}),
+    await migration_goes_down_and_up(database_url, "0200-1", added=Parts.of(columns={"invite_code": {"registered_name"}}),
+                                     kept=Parts.of(columns={"deadline_extension": {"status"}}),
                                      seed=_requests_of_every_kind, check=_stale_ones_lapsed)
 
 

@@ -1,14 +1,19 @@
-"""Deadline extension requests (延期申请) left pending from before the rule "a rectification report lapses a
-waiting request" (``bot.services.extension_state.lapse_pending``, applied since in the report's own transaction):
-the rule applied once to the rows it came too late for, so the rule keeps one home and nothing reads requests
-twice. A pending request lapses when its hazard had a rectification report at or after the request was made
-(``decided_by``/``decided_at``: that report's reporter and time), or when the hazard is past the rectification
-(rectified, closure requested or closed, e.g. from an imported ledger, without a report row: no one decided it,
-the time is the migration's). The note is the rule's own (``extension_state.LAPSE_NOTE``).
+"""Two changes of one release, under the one revision id given to it:
 
-A request made after the last report (a failed re-inspection sent the hazard back) still waits. Going down
-changes nothing: ``lapsed`` is a status the schema below already knows, and which pending rows this closed is
-not kept.
+1. An invite code may name the person invited (``invite_code.registered_name``, ``hazardbot invite --name``,
+   ``/invite … 姓名:…``): redeeming it makes that their registered name, so people who join by invite rather than
+   by the contact form (附件4) are not printed on records and papers under their Telegram display name. Going
+   down drops the column (names already redeemed stay on ``app_user``).
+
+2. Deadline extension requests (延期申请) left pending from before the rule "a rectification report lapses a
+   waiting request" (``bot.services.extension_state.lapse_pending``, applied since in the report's own transaction):
+   the rule applied once to the rows it came too late for, so the rule keeps one home and nothing reads requests
+   twice. A pending request lapses when its hazard had a rectification report at or after the request was made
+   (``decided_by``/``decided_at``: that report's reporter and time), or when the hazard is past the rectification
+   (rectified, closure requested or closed, e.g. from an imported ledger, without a report row: no one decided it,
+   the time is the migration's). The note is the rule's own (``extension_state.LAPSE_NOTE``). A request made after
+   the last report (a failed re-inspection sent the hazard back) still waits. Going down leaves them lapsed:
+   ``lapsed`` is a status the schema below already knows, and which pending rows this closed is not kept.
 
 Revision ID: 0200
 Revises: 0190
@@ -38,6 +43,12 @@ _hazard = sa.table("hazard", sa.column("id", sa.Integer), sa.column("state", sa.
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("invite_code") as batch_op:
+        batch_op.add_column(sa.Column("registered_name", sa.String(length=64), nullable=True))
+    _lapse_stale_requests()
+
+
+def _lapse_stale_requests() -> None:
     after = sa.and_(_report.c.hazard_id == _ext.c.hazard_id, _report.c.reported_at >= _ext.c.requested_at)
     first = sa.select(_report.c.reported_by, _report.c.reported_at).where(after).order_by(
         _report.c.reported_at, _report.c.id).limit(1)
@@ -55,4 +66,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("invite_code") as batch_op:
+        batch_op.drop_column("registered_name")
