@@ -1,4 +1,5 @@
-"""Migration 0200 adds the name an invite gives its person (``invite_code.registered_name``) and lapses the deadline extension requests left pending from before a rectification report closed
+"""Migration 0200 adds the name an invite gives its person (``invite_code.registered_name``), renames the
+district emergency bureau (区安监局 → 区应急局, its unit and the hazards naming it), and lapses the deadline extension requests left pending from before a rectification report closed
 them (``extension_state.lapse_pending``), on SQLite and PostgreSQL: those whose hazard had a report at or after the
 request (decided by that report's reporter, at its time), or is past the rectification without one; a request made
 after the last report, and a decided one, keep their status. Through the dispatcher: such a request no longer
@@ -51,7 +52,10 @@ async def _requests_of_every_kind(url: str) -> None:
         _REQUEST.format(draft="D-4", status="pending", at="2018-11-04 01:00:00"),  # nothing reported: waits
         _REQUEST.format(draft="D-5", status="approved", at="2018-11-01 01:00:00"),  # decided before: kept
         _REPORT.format(draft="D-5", at="2018-11-03 04:00:00"),
+        "UPDATE hazard SET district_department = '区安监局' WHERE draft_number = 'D-1'",  # the bureau's old name
+        "UPDATE hazard SET city_department = '区安监局', district_department = '区房管局' WHERE draft_number = 'D-2'",
     )
+    assert await execute(url, "SELECT name FROM unit WHERE code = 'dept-21'") == [("区安监局",)]
 
 
 async def _stale_ones_lapsed(url: str, _: object) -> None:
@@ -66,6 +70,10 @@ async def _stale_ones_lapsed(url: str, _: object) -> None:
     [(when,)] = await execute(url, "SELECT e.decided_at FROM deadline_extension e JOIN hazard h ON "
                                    "h.id = e.hazard_id WHERE h.draft_number = 'D-1'")
     assert str(when).startswith("2018-11-03 04:00:00"), when
+    assert await execute(url, "SELECT name FROM unit WHERE code = 'dept-21'") == [("区应急局",)]
+    assert await execute(url, "SELECT draft_number, district_department, city_department FROM hazard "
+                              "WHERE draft_number IN ('D-1', 'D-2') ORDER BY draft_number") == [
+        ("D-1", "区应急局", None), ("D-2", "区房管局", "区应急局")]
 
 
 async def test_requests_pending_from_before_the_rule_lapse(database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""Two changes of one release, under the one revision id given to it:
+"""Three changes of one release, under the one revision id given to it:
 
 1. An invite code may name the person invited (``invite_code.registered_name``, ``hazardbot invite --name``,
    ``/invite … 姓名:…``): redeeming it makes that their registered name, so people who join by invite rather than
@@ -14,6 +14,11 @@
    the time is the migration's). The note is the rule's own (``extension_state.LAPSE_NOTE``). A request made after
    the last report (a failed re-inspection sent the hazard back) still waits. Going down leaves them lapsed:
    ``lapsed`` is a status the schema below already knows, and which pending rows this closed is not kept.
+
+3. The district emergency bureau goes by its current name 区应急局 (``config/data/departments.csv``, the plan's
+   区安监局 an alias now): its unit (``dept-21``) and the hazards naming it as their industry department
+   (所属区/市行业部门) are renamed, so a unit's scope (hazards matched by the department's name) keeps them; the
+   status tallies count by unit id and stay as they are. Going down names them 区安监局 again.
 
 Revision ID: 0200
 Revises: 0190
@@ -39,13 +44,17 @@ _ext = sa.table("deadline_extension", sa.column("id", sa.Integer), sa.column("ha
                 sa.column("decision_note", sa.String))
 _report = sa.table("rectification", sa.column("id", sa.Integer), sa.column("hazard_id", sa.Integer),
                    sa.column("reported_by", sa.Integer), sa.column("reported_at", sa.DateTime))
-_hazard = sa.table("hazard", sa.column("id", sa.Integer), sa.column("state", sa.String))
+_hazard = sa.table("hazard", sa.column("id", sa.Integer), sa.column("state", sa.String),
+                   sa.column("district_department", sa.String), sa.column("city_department", sa.String))
+_unit = sa.table("unit", sa.column("code", sa.String), sa.column("name", sa.String))
+BUREAU_CODE, OLD_NAME, NEW_NAME = "dept-21", "区安监局", "区应急局"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("invite_code") as batch_op:
         batch_op.add_column(sa.Column("registered_name", sa.String(length=64), nullable=True))
     _lapse_stale_requests()
+    _rename_department(OLD_NAME, NEW_NAME)
 
 
 def _lapse_stale_requests() -> None:
@@ -65,6 +74,14 @@ def _lapse_stale_requests() -> None:
     )
 
 
+def _rename_department(old: str, new: str) -> None:
+    bind = op.get_bind()
+    bind.execute(_unit.update().where(_unit.c.code == BUREAU_CODE, _unit.c.name == old).values(name=new))
+    for column in ("district_department", "city_department"):
+        bind.execute(_hazard.update().where(_hazard.c[column] == old).values({column: new}))
+
+
 def downgrade() -> None:
+    _rename_department(NEW_NAME, OLD_NAME)
     with op.batch_alter_table("invite_code") as batch_op:
         batch_op.drop_column("registered_name")
