@@ -20,7 +20,6 @@ from bot.services.actors import Actor
 from bot.services.admin import UserRoles
 from bot.services.errors import NotFound
 from handlers.command_menu import refresh_menu
-from handlers.errors import OnRefusal
 from handlers.message_limits import clip
 from handlers.private import private_router
 from handlers.texts import q, role_name
@@ -56,11 +55,10 @@ def _invite_usage() -> str:
              "person's name on records and papers (else their Telegram name). Roles: {roles}").format(roles=ROLES)
 
 
-async def invite(message: Message, command: CommandObject, actor: Actor, services: Services, core: Core,
-                 on_refusal: OnRefusal) -> None:
+async def invite(message: Message, command: CommandObject, actor: Actor, services: Services, core: Core) -> None:
     """``/invite ROLE UNIT [姓名:NAME]``: a one-time invite code for ROLE at UNIT, NAME becoming the person's
     registered name. Raises ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``, ``NameInvalid`` (answered
-    by ``handlers.errors``, with the usage again)."""
+    by ``handlers.errors``; a name's refusal says how to write it)."""
     args, name = command.args or "", None
     named = _NAME.search(args)
     if named is not None:
@@ -70,7 +68,6 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
     if role is None or len(parts) < 2:
         await message.answer(_invite_usage())
         return
-    on_refusal.answer = lambda text: message.answer(clip(text + "\n" + _invite_usage()))
     issued = await services.admin.issue(actor, role, parts[1].strip(), name)
     tz = core.clock.tz
     zone = _("Beijing time") if str(tz) == "Asia/Shanghai" else str(tz)
