@@ -37,16 +37,40 @@ from bot.middlewares import TELEGRAM_ID_LIMIT
 from bot.settings import Settings
 from bot.updates import UpdateFactory
 from reminders.sender import DeliverAfterUpdate, Sender
+from reminders.texts import Text, _, text
 from storage.fsm_storage import SqlStorage
 
-HELP = (
-    "本地对话模式（无需网络和令牌）。直接输入文字或命令与机器人对话；\n"
-    "  #编号            点击按钮（如 #1）\n"
-    "  /photo 路径      发送照片        /album 路径 路径…  发送相册\n"
-    "  /file 路径       发送文件        /location 纬度 经度  发送位置\n"
-    "  /as 用户ID [姓名] 切换用户       /quit              退出\n"
-    "先发送 /start。绑定单位需要邀请码：另开终端运行 {program} invite --role inspector --unit 110105001"
-)
+
+def help_words(program: str) -> str:
+    """The opening lines: how to talk, the terminal's own commands, how to bind (``program``: ``program()``)."""
+    return _("Local chat (no network, no token). Type text or commands to talk to the bot;\n"
+             "  #N                   press a button (e.g. #1)\n"
+             "  /photo PATH          send a photo     /album PATH PATH…   send an album\n"
+             "  /file PATH           send a file      /location LAT LON   send a location\n"
+             "  /as USER_ID [NAME]   switch user      /quit               quit\n"
+             "Send /start first. Binding to a unit needs an invite code: in another terminal run "
+             "{program} invite --role inspector --unit 110105001").format(program=program)
+
+
+def _no_button() -> str:
+    return _("No such button; see the button numbers above (e.g. #1)")
+
+
+def _unreadable(name: str) -> str:
+    return _("Cannot read the file: {name}").format(name=name)
+
+
+def _usage(command: str) -> str:
+    usage = {"/as": _("/as USER_ID [NAME]"), "/location": _("/location LAT LON [ADDRESS]")}
+    return _("Usage: {usage}").format(usage=usage.get(command, _("see the lines at the start")))
+
+
+def _unpaired_quote() -> str:
+    return _("Unpaired quotes, e.g.: /photo \"~/photos 1.jpg\"")
+
+
+def _talking_as(user_id: str, name: str) -> str:
+    return _("(now talking as user {id} “{name}”)").format(id=user_id, name=name)
 
 
 def program() -> str:
@@ -169,7 +193,8 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language),
                          after_update=DeliverAfterUpdate(sender, core.engine))
         printer.speaker(user_id, name)
-        print(HELP.format(program=program()), file=out, flush=True)
+        locale = locale_for(language)  # the terminal's own words follow the client's language, as the bot's do
+        print(text(help_words, program()).render(locale), file=out, flush=True)
         while True:
             if interactive:
                 print("\n> ", end="", file=out, flush=True)
@@ -185,7 +210,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
                 if not await _dispatch(chat, line, out, printer, language=language):
                     break
             except (LookupError, OSError, ValueError) as exc:
-                print(f"  ! {_mistake(line, exc)}", file=out, flush=True)
+                print(f"  ! {_mistake(line, exc).render(locale)}", file=out, flush=True)
         await bot.session.close()
     return 0
 
@@ -203,14 +228,13 @@ async def _known_names(uow: Any, limit: int = 20_000) -> dict[int, str]:
     return {int(address): name for address, name in rows if address.isdigit() and name}
 
 
-def _mistake(line: str, exc: Exception) -> str:
+def _mistake(line: str, exc: Exception) -> Text:
     """What went wrong with a line the terminal itself handles (a button number, a file, a user id)."""
     if isinstance(exc, LookupError):
-        return "没有这个按钮；请看上方的按钮编号（如 #1）"
+        return text(_no_button)
     if isinstance(exc, OSError):
-        return f"无法读取文件：{exc.filename or line}"
-    usage = {"/as": "/as 用户ID [姓名]", "/location": "/location 纬度 经度 [地址]"}
-    return "用法：" + usage.get(line.split(maxsplit=1)[0], "见开头的说明")
+        return text(_unreadable, exc.filename or line)
+    return text(_usage, line.split(maxsplit=1)[0])
 
 
 # commands the terminal handles itself (files, location, who is talking); everything else goes to the bot
@@ -229,7 +253,7 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, l
         try:
             args = shlex.split(line)[1:]
         except ValueError:
-            print("  ! 引号不配对，例如：/photo \"~/照片 1.jpg\"", file=out, flush=True)
+            print(f"  ! {text(_unpaired_quote).render(locale_for(language))}", file=out, flush=True)
             return True
     if command == "/photo" and args:
         await chat.photo(Path(args[0]).expanduser())
@@ -245,10 +269,10 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, l
         if not 0 < user_id < TELEGRAM_ID_LIMIT or not args[0].isascii():  # the bot ignores ids Telegram cannot have
             raise ValueError(args[0])
         # "/as 20001" goes back to someone met before under the name they were given then
-        name = " ".join(args[1:]) or printer.names.get(user_id, f"用户{user_id}")
+        name = " ".join(args[1:]) or printer.names.get(user_id, printer.words["user"].format(id=user_id))
         chat.user = UpdateFactory.user(user_id, name, language)
         printer.speaker(user_id, name)
-        print(f"  （现在以用户 {args[0]}「{name}」的身份对话）", file=out, flush=True)
+        print(f"  {text(_talking_as, args[0], name).render(locale_for(language))}", file=out, flush=True)
     elif command == "/as":
         raise ValueError(line)  # "/as" alone: the usage line, not the bot's "unknown command"
     else:

@@ -1,9 +1,10 @@
-"""Administration by message for admins and the office: ``/invite ROLE UNIT``, ``/invites``,
+"""Administration by message for admins and the office: ``/invite ROLE UNIT [姓名:NAME]``, ``/invites``,
 ``/revoke CODE``, ``/users [UNIT]``, ``/setrole USER_ID UNIT ROLE [OLD_ROLE]``, ``/unsetrole USER_ID UNIT ROLE``.
 ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit's code or exact name."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,9 @@ from handlers.private import private_router
 from handlers.texts import q, role_name
 
 ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
+# the invited person's registered name, last on the line (it may hold spaces): 姓名:张三, name:John Smith,
+# or --name as on the command line (a phone may have turned its dashes into a dash sign)
+_NAME = re.compile(r"(?:^|\s)(?:(?:--|[—–])name\s+|(?:name|姓名)\s*[:：]\s*)(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def _role(text: str) -> Role | None:
@@ -46,21 +50,34 @@ def user_line(user: UserRoles) -> str:
     return f"#{user.user_id} {q(user.full_name)} ({channel} {q(user.address.address)}): {roles}"
 
 
+def _invite_usage() -> str:
+    return _("Send /invite ROLE UNIT [name:NAME], e.g. /invite inspector 建外街道 name:张三. NAME, if given, is the "
+             "person's name on records and papers (else their Telegram name). Roles: {roles}").format(roles=ROLES)
+
+
 async def invite(message: Message, command: CommandObject, actor: Actor, services: Services, core: Core) -> None:
-    """``/invite ROLE UNIT``: a one-time invite code for ROLE at UNIT. Raises ``PermissionDenied``,
-    ``UnknownUnit``, ``RoleNotForUnit`` (answered by ``handlers.errors``)."""
-    parts = (command.args or "").split(maxsplit=1)
+    """``/invite ROLE UNIT [姓名:NAME]``: a one-time invite code for ROLE at UNIT, NAME becoming the person's
+    registered name. Raises ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``, ``NameInvalid`` (answered
+    by ``handlers.errors``; a name's refusal says how to write it)."""
+    args, name = command.args or "", None
+    named = _NAME.search(args)
+    if named is not None:
+        args, name = args[:named.start()], named.group(1)
+    parts = args.split(maxsplit=1)
     role = _role(parts[0]) if parts else None
     if role is None or len(parts) < 2:
-        await message.answer(_("Send /invite ROLE UNIT, e.g. /invite inspector 建外街道. Roles: {roles}").format(roles=ROLES))
+        await message.answer(_invite_usage())
         return
-    issued = await services.admin.issue(actor, role, parts[1].strip())
+    issued = await services.admin.issue(actor, role, parts[1].strip(), name)
     tz = core.clock.tz
     zone = _("Beijing time") if str(tz) == "Asia/Shanghai" else str(tz)
-    await message.answer(_("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until}, {zone}).\n"
-                           "The person sends /bind {code}").format(
+    answer = _("Invite code for {role} of {unit}: <code>{code}</code> (valid until {until}, {zone}).\n"
+               "The person sends /bind {code}").format(
         role=role_name(role), unit=q(issued.unit_name), code=issued.code,
-        until=f"{_local(issued.expires_at, tz):%Y-%m-%d %H:%M}", zone=zone))
+        until=f"{_local(issued.expires_at, tz):%Y-%m-%d %H:%M}", zone=zone)
+    if issued.registered_name:
+        answer += "\n" + _("Records and papers will name them {name}.").format(name=q(issued.registered_name))
+    await message.answer(answer)
 
 
 async def invites(message: Message, actor: Actor, services: Services, core: Core) -> None:

@@ -120,6 +120,14 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         "phone_not_registered": _("This number is not in any unit's contact form (Annex 4). Ask the district safety office "
                                   "to add it, or bind with an invite code: /bind CODE"),
     }
+    if code == "name_invalid":
+        names = {
+            "empty": _("The name is missing: write it after name:, e.g. name:张三."),
+            "too_long": _("The name is too long: at most {limit} characters.").format(limit=q(params.get("limit", ""))),
+            "hidden": _("The name holds a control or invisible character (a line break, a direction mark…); type it "
+                        "again without it."),
+        }
+        return names.get(str(params.get("reason")), names["hidden"])
     if code == "invite_invalid":
         reasons = {
             "unknown": _("This invite code does not exist. Check it and try again."),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import shutil
 from dataclasses import replace
 from typing import Any
 
@@ -280,16 +279,20 @@ async def cancel_typing(message: Message, state: FSMContext) -> None:
 
 async def _export(message: ButtonMessage, bot: Bot, f: hf.Filter, actor: Actor, services: Services) -> None:
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    result = await services.search.export(actor, f)
-    try:
+    async with services.search.export(actor, f) as result:
+        if result.path is None:  # an empty ledger is no answer: say why there is no file
+            if result.found:
+                await message.answer(_("{n} hazards match, but none of them is on the ledger yet (in review or "
+                                       "rejected): there is no Annex 2 file to send.").format(n=result.found))
+            else:
+                await message.answer(_("No hazard in your scope matches: there is no file to send."))
+            return
         caption = _("{rows} rows in the layout of Annex 2.").format(rows=result.rows)
         if result.found > result.rows:  # one text, so the Chinese sentences join without a space
             caption = _("{rows} rows in the layout of Annex 2. {n} of the hazards found are not on the ledger yet "
                         "(in review or rejected) and are not in it.").format(rows=result.rows,
                                                                             n=result.found - result.rows)
         await message.answer_document(FSInputFile(result.path, result.filename), caption=caption)
-    finally:
-        shutil.rmtree(result.path.parent, ignore_errors=True)
 
 
 def register(r: Router) -> None:

@@ -73,7 +73,8 @@ class Membership(SQLModel, table=True):
 
 
 class InviteCode(SQLModel, table=True):
-    """A single-use code granting ``role`` for ``unit_id`` until ``expires_at``."""
+    """A single-use code granting ``role`` for ``unit_id`` until ``expires_at``; ``registered_name``, when the
+    issuer named the person, becomes their ``User.registered_name`` as they redeem it."""
 
     __tablename__ = "invite_code"
     id: int | None = Field(default=None, primary_key=True)
@@ -86,6 +87,8 @@ class InviteCode(SQLModel, table=True):
     used_by: int | None = Field(default=None, foreign_key="app_user.id")
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the name the issuer gave the person invited (migration 0200), their registered name once redeemed
+    registered_name: str | None = Field(default=None, max_length=64)
 
 
 class Draft(SQLModel, table=True):

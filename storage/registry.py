@@ -97,9 +97,21 @@ def _aliases() -> dict[str, str]:
 
 
 def department_aliases() -> dict[str, str]:
-    """``department-aliases.csv``: a short or former name people type (``消防``, ``区应急管理局``) → the registry name of
-    the department it means (``朝阳消防支队``, ``区安监局``)."""
+    """``department-aliases.csv``: a short or former name people type (``消防``, ``区安监局``) → the registry name of
+    the department it means (``朝阳消防支队``, ``区应急局``)."""
     return dict(_aliases())
+
+
+def department_name(text: str) -> str | None:
+    """The registry name of the department ``text`` names, as written (``name_key``) or by an alias of
+    ``department-aliases.csv`` (a former name such as 区安监局 → 区应急局, a short form such as 房管局 → 区房管局);
+    ``None`` for any other text. A hazard names its industry department by the registry name, which the units'
+    scopes match."""
+    key = name_key(text)
+    for unit in departments():
+        if name_key(unit.name) == key:
+            return unit.name
+    return {name_key(a): name for a, name in _aliases().items()}.get(key)
 
 
 def name_key(text: str) -> str:
@@ -112,7 +124,7 @@ def name_key(text: str) -> str:
 def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEntry | None:
     """The unit ``text`` names among ``among`` (default: every unit): its code or exact name, a township in any of
     its forms (``find_township``), a zone by one of its aliases, a department by an alias of
-    ``department-aliases.csv`` ("消防" → 朝阳消防支队, renamed bodies such as 区应急管理局 → 区安监局), or the
+    ``department-aliases.csv`` ("消防" → 朝阳消防支队, renamed bodies such as 区安监局 → 区应急局), or the
     one unit whose name contains ``text`` (at least two characters). None when nothing or several match."""
     units = registry() if among is None else among
     key = name_key(text)

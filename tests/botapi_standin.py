@@ -1,4 +1,8 @@
-"""A local Bot API stand-in (aiohttp) implementing ``sendMessage`` with Telegram's limits.
+"""A local Bot API stand-in (aiohttp) implementing ``sendMessage`` with Telegram's limits, and enough else for a
+manual walk of ``hazardbot run --webhook`` with photos: ``getFile`` and the file download for the files it is given
+(``files``: file id → path; as a script, ``--files DIR`` serves each file of DIR under its name as the file id),
+and minimal OK answers to ``answerCallbackQuery``, ``editMessageText``, ``sendPhoto``, ``sendDocument`` and the
+start's ``getMe``/``setWebhook``/``setMyCommands`` (recorded in ``calls``, without limits).
 
 It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
 ``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
@@ -15,6 +19,7 @@ Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import time
@@ -22,6 +27,7 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -56,6 +62,9 @@ class BotApiStandIn:
     rejected_why: Counter[str] = field(default_factory=Counter)
     hold_after: int | None = None
     held: int = 0
+    files: dict[str, Path] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _released: asyncio.Event = field(default_factory=asyncio.Event)
     _waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -67,6 +76,7 @@ class BotApiStandIn:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         app.router.add_get("/_record", self._record)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -112,6 +122,8 @@ class BotApiStandIn:
             "refused_at": self.refused_at,
             "rejected_at": self.rejected_at,
             "rejected_why": dict(self.rejected_why),
+            "calls": [[method, {k: v for k, v in form.items() if k != "photo" and k != "document"}]
+                      for method, form in self.calls],
         })
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -119,7 +131,7 @@ class BotApiStandIn:
         method = request.match_info["method"].lower()
         form = await request.post()
         if method != "sendmessage":
-            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return self._other(request.match_info["method"], {k: str(v) for k, v in form.items()})
         chat_id = int(str(form["chat_id"]))
         if self.fail_first.get(chat_id, 0) > 0:
             self.fail_first[chat_id] -= 1
@@ -157,13 +169,66 @@ class BotApiStandIn:
             "chat": {"id": chat_id, "type": "private"}, "text": str(form["text"]),
         }})
 
+    def _other(self, method: str, form: dict[str, str]) -> web.Response:
+        """Any method but ``sendMessage``: recorded, answered as Telegram would in the simplest case."""
+        self.calls.append((method, form))
+        name = method.lower()
+        if name in TRUE_METHODS:
+            return self._reply(200, {"ok": True, "result": True})
+        if name == "getme":
+            return self._reply(200, {"ok": True, "result": {"id": 4242, "is_bot": True, "first_name": "hazardbot",
+                                                            "username": "hazardbot"}})
+        if name == "getfile":
+            path = self.files.get(form.get("file_id", ""))
+            if path is None:
+                return self._reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"})
+            return self._reply(200, {"ok": True, "result": {
+                "file_id": form["file_id"], "file_unique_id": form["file_id"], "file_size": path.stat().st_size,
+                "file_path": f"files/{form['file_id']}"}})
+        if name in MESSAGE_METHODS:
+            if "inline_message_id" in form:
+                return self._reply(200, {"ok": True, "result": True})
+            message: dict[str, Any] = {
+                "message_id": int(form.get("message_id") or next(self._message_ids)), "date": int(time.time()),
+                "chat": {"id": int(form.get("chat_id") or 0), "type": "private"}}
+            if name == "editmessagetext":
+                message["text"] = form.get("text", "")
+            elif name == "sendphoto":
+                message["photo"] = [{"file_id": f"sent-{message['message_id']}", "width": 1, "height": 1,
+                                     "file_unique_id": f"sent-{message['message_id']}"}]
+            else:
+                message["document"] = {"file_id": f"sent-{message['message_id']}",
+                                       "file_unique_id": f"sent-{message['message_id']}"}
+            if "caption" in form:
+                message["caption"] = form["caption"]
+            return self._reply(200, {"ok": True, "result": message})
+        return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
-async def _serve(port_file: str, blocked_file: str | None) -> None:
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """``GET /file/bot<token>/files/<file id>``: the bytes of a file given in ``files``."""
+        folder, _slash, file_id = request.match_info["path"].partition("/")
+        path = self.files.get(file_id) if folder == "files" else None
+        if path is None:
+            return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        return web.FileResponse(path)
+
+
+TRUE_METHODS = frozenset({"answercallbackquery", "setwebhook", "deletewebhook", "setmycommands", "sendchataction",
+                          "deletemessage", "editmessagereplymarkup"})
+MESSAGE_METHODS = frozenset({"editmessagetext", "sendphoto", "senddocument"})
+
+
+def files_in(folder: Path) -> dict[str, Path]:
+    """Each file of ``folder`` under its name as the file id (``--files``)."""
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+async def _serve(port_file: str, blocked_file: str | None, folder: Path | None = None) -> None:
     blocked = set()
     if blocked_file:
         with open(blocked_file, encoding="utf-8") as fh:
             blocked = {int(line) for line in fh if line.strip()}
-    server = BotApiStandIn(blocked=blocked)
+    server = BotApiStandIn(blocked=blocked, files=files_in(folder) if folder is not None else {})
     url = await server.start()
     with open(port_file, "w", encoding="utf-8") as fh:
         fh.write(url)
@@ -220,6 +285,11 @@ async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    asyncio.run(_serve(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))
+    cli = argparse.ArgumentParser(description="A local Bot API stand-in; its URL is written to PORT_FILE.")
+    cli.add_argument("port_file")
+    cli.add_argument("blocked_file", nargs="?", help="chat ids that have blocked the bot, one a line")
+    cli.add_argument("--files", type=Path, help="serve each file of this folder under its name as the file id")
+    args = cli.parse_args()
+    asyncio.run(_serve(args.port_file, args.blocked_file, args.files))

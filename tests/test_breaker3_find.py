@@ -71,13 +71,15 @@ async def test_a_townships_inspector_or_leader_exports_and_finds_only_their_town
         theirs = (await u.session.exec(select(Hazard).where(Hazard.township_code == CHAOWAI))).all()
     everything = " ".join(str(c) for c in await exported("xlsx"))
     assert "仓库2" not in everything and "超期仓库1" in everything, everything
-    assert "仓库2" not in " ".join(await exported("朝外 导出")), "another township's hazards exported"
+    sent = await inspector.say("/find 朝外 导出")  # another township's: nothing of theirs, so no file at all
+    assert not [m for m in sent if isinstance(m, SendDocument)], "another township's hazards exported"
     for h in theirs:  # a typed number or site of another township's hazard (rejected too) finds nothing
         for word in (h.draft_number, h.site_name, *([h.ledger_number] if h.ledger_number else [])):
             await inspector.say(f"/find {word}")
             assert total_of(inspector.last_text()) == 0, (word, inspector.last_text())
-            doc = [m for m in await inspector.say(f"/find {word} excel") if isinstance(m, SendDocument)]
-            assert doc and doc[0].caption and doc[0].caption.startswith("共 0 行"), doc
+            sent = await inspector.say(f"/find {word} excel")
+            assert not [m for m in sent if isinstance(m, SendDocument)], sent  # no empty ledger sent
+            assert inspector.texts(sent) == ["您的范围内没有符合条件的隐患，没有可发送的文件。"], sent
     await inspector.say("/find 驳回仓库1")  # their own rejected one: a typed site finds it
     assert total_of(inspector.last_text()) == 1
     for path in kept:

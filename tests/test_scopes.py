@@ -172,7 +172,7 @@ async def test_rank_pages_through_every_unit_with_hazard_duties(h: Harness) -> N
 
 def test_typed_supervising_departments_are_matched_to_the_registry() -> None:
     for typed, name in [("消防", "朝阳消防支队"), ("朝阳区消防救援支队", "朝阳消防支队"), ("公安", "公安朝阳分局"),
-                        ("交警", "朝阳交通支队"), ("燃气集团", "市燃气集团朝阳供应企业"), ("区应急管理局", "区安监局"),
+                        ("交警", "朝阳交通支队"), ("燃气集团", "市燃气集团朝阳供应企业"), ("区应急管理局", "区应急局"), ("区安监局", "区应急局"), ("应急局", "区应急局"),
                         ("电子城", "中关村朝阳园管委会"), ("朝外", "朝外街道")]:
         found = match_unit(typed)
         assert found is not None and found.name == name, typed

@@ -136,12 +136,12 @@ async def test_the_ranking_places_only_units_with_a_rate_of_their_own_doing(data
         inspector = await h.bind(7431, "inspector", HOME, "李检查")
         office = await h.bind(7432, "office", OFFICE, "张办公室")
         creator = await actor_of(h, inspector)
-        # 建外街道 registered two hazards this year: one closed (of 区住房城乡建设委's industry), one overdue (区安监局's);
-        # 区住房城乡建设委 and 区安监局 recorded nothing themselves, 朝外街道 only reported
+        # 建外街道 registered two hazards this year: one closed (of 区住房城乡建设委's industry), one overdue (区应急局's);
+        # 区住房城乡建设委 and 区应急局 recorded nothing themselves, 朝外街道 only reported
         closed = await hazard(h.core.uow, creator, state=HazardState.CLOSED)
         await _dated(h, closed, DECEMBER, district_department="区住房城乡建设委")
         overdue = await hazard(h.core.uow, creator, state=HazardState.REGISTERED)
-        await _dated(h, overdue, DECEMBER, district_department="区安监局")
+        await _dated(h, overdue, DECEMBER, district_department="区应急局")
         await _reported(h, "2026-11", datetime(2026, 11, 20, 9, tzinfo=SHANGHAI))
         await office.say("/status")
         assert "超期 1 项" in office.last_text(), office.last_text()
@@ -152,7 +152,7 @@ async def test_the_ranking_places_only_units_with_a_rate_of_their_own_doing(data
         assert heading == 1, ranking
         after = ranking[heading + 1:]
         assert "区住房城乡建设委　100.0% · 0 · 从未更新（超过15天未更新）" in after, after  # not on top at a borrowed 100 %
-        assert "区安监局　0.0% · 1 · 从未更新（超过15天未更新）" in after, after
+        assert "区应急局　0.0% · 1 · 从未更新（超过15天未更新）" in after, after
         assert any(line.startswith("朝外街道　— · 0 · ") for line in after), after
-        # the overdue hazard counts for 建外街道 and for 区安监局: 2 in the column, 1 in /status
+        # the overdue hazard counts for 建外街道 and for 区应急局: 2 in the column, 1 in /status
         assert ranking[-1].startswith("注：一项超期隐患计入对其负有责任的每个单位"), ranking[-1]

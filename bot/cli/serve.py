@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     invite = sub.add_parser("invite", help="issue an invite code; the code is the last line printed")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PUBLIC])
     invite.add_argument("--unit", required=True, help="unit code (e.g. 110105001) or exact name")
+    invite.add_argument("--name", help="the person's name as records and papers print it (registered name; "
+                                       "default: their Telegram name)")
     invite.set_defaults(func=_invite)
     register_run(sub)
 
@@ -39,12 +41,19 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import open_core
     from bot.i18n import DEFAULT_LOCALE
     from bot.services import notice_texts
-    from bot.services.errors import RoleNotForUnit, UnknownUnit
+    from bot.services.contacts_import import NAME_FAULTS
+    from bot.services.errors import NameInvalid, RoleNotForUnit, UnknownUnit
+    from bot.services.invites import invited_name
     from reminders.texts import Text
 
+    try:
+        invited_name(args.name)  # a bad name is refused before the database is opened
+    except NameInvalid as exc:
+        print(f"--name {args.name!r}：{NAME_FAULTS[exc.params['reason']]}。", file=sys.stderr)
+        return 1
     async with open_core(settings) as core:
         try:
-            issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None)
+            issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None, name=args.name)
         except UnknownUnit:
             print(f"没有这个单位：{args.unit!r}。请给出街乡代码（如 110105001）或单位全称（如 建外街道、区房管局）；"
                   "全区范围的领导和安委办人员属于「区安委会办公室」。", file=sys.stderr)
@@ -56,7 +65,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             else issued.expires_at.astimezone(core.clock.tz)
         zone = "北京时间" if str(core.clock.tz) == "Asia/Shanghai" else str(core.clock.tz)
     role = Text(notice_texts.role_name, (issued.role.value,)).render(DEFAULT_LOCALE)
-    print(f"邀请码：{issued.unit_name} · {role}，有效期至 {expires:%Y-%m-%d %H:%M}（{zone}）。"
+    named = f"，登记姓名 {issued.registered_name}" if issued.registered_name else ""
+    print(f"邀请码：{issued.unit_name} · {role}{named}，有效期至 {expires:%Y-%m-%d %H:%M}（{zone}）。"
           f"在机器人中发送 /bind {issued.code} 完成绑定：")
     print(issued.code)
     return 0

@@ -23,7 +23,7 @@ OTHERS_FROM = 20001
 PUBLIC_FROM = 30001
 #: departments that record hazards in the demo, each of its own industry (``texts.kind``): fire, construction, gas,
 #: chemicals and factories, housing and basements, schools; every functional-zone committee records too
-DEMO_DEPARTMENTS = ("朝阳消防支队", "区住房城乡建设委", "市燃气集团朝阳供应企业", "区安监局", "区房管局", "区教委")
+DEMO_DEPARTMENTS = ("朝阳消防支队", "区住房城乡建设委", "市燃气集团朝阳供应企业", "区应急局", "区房管局", "区教委")
 
 
 @dataclass(frozen=True)

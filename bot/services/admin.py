@@ -64,13 +64,14 @@ class AdminService:
         if role in _ADMIN_ONLY and not actor.is_admin:
             raise PermissionDenied(action="grant", role=role.value if role else "")
 
-    async def issue(self, actor: Actor, role: Role, unit: str) -> IssuedInvite:
-        """A new invite code for ``role`` at ``unit`` (code or exact name). Raises ``InvalidValue`` for the public
-        role, ``UnknownUnit``, ``PermissionDenied``."""
+    async def issue(self, actor: Actor, role: Role, unit: str, name: str | None = None) -> IssuedInvite:
+        """A new invite code for ``role`` at ``unit`` (code or exact name), giving the person ``name`` as their
+        registered name when given (``invites.invited_name``). Raises ``InvalidValue`` for the public role,
+        ``UnknownUnit``, ``PermissionDenied``, ``NameInvalid``."""
         if role not in _GRANTABLE:
             raise InvalidValue(field="role", value=role.value)
         self._require(await reload_actor(self._uow, actor), role)  # as they are now: a role may be gone since
-        return await self._invites.issue(role, unit, actor)
+        return await self._invites.issue(role, unit, actor, name)
 
     async def revoke_invite(self, actor: Actor, code: str) -> PendingInvite:
         """Revoke an unused code. Raises ``NotFound`` (unknown, used or already revoked), ``PermissionDenied``."""

@@ -135,7 +135,7 @@ def _u_inspection() -> str: return _("J…")
 def _u_old_new() -> str: return _("OLD NEW")
 def _u_period() -> str: return _("[FROM TO]")
 def _u_export() -> str: return _("[hazards|inspections|plans|contacts] (Annex 2|1|3|4)")
-def _u_role_unit() -> str: return _("ROLE UNIT")
+def _u_invite() -> str: return _("ROLE UNIT [name:NAME]")
 def _u_unit() -> str: return _("[UNIT]")
 def _u_setrole() -> str: return _("USER_ID UNIT ROLE [OLD_ROLE]")
 def _u_unsetrole() -> str: return _("USER_ID UNIT ROLE")
@@ -179,7 +179,7 @@ CATALOG: tuple[Command, ...] = (
     Command("map", _map, SUMMARIES),
     Command("export", _export, SUMMARIES, _u_export),
     Command("contacts_import", _contacts_import, OFFICE_ADMIN),
-    Command("invite", _invite, OFFICE_ADMIN, _u_role_unit),
+    Command("invite", _invite, OFFICE_ADMIN, _u_invite),
     Command("invites", _invites, OFFICE_ADMIN),
     Command("revoke", _revoke, OFFICE_ADMIN, _u_code),
     Command("users", _users, OFFICE_ADMIN, _u_unit),

@@ -124,12 +124,34 @@ def hidden_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for c in text)
 
 
+NAME_LIMIT = 64
+"""The most characters of a registered name (``User.registered_name``, ``InviteCode.registered_name``)."""
+NAME_FAULTS = {"empty": "缺少姓名", "too_long": f"姓名过长（最多{NAME_LIMIT}个字）", "hidden": "含有控制字符或不可见字符"}
+"""The import report's words for each ``name_fault``."""
+
+
+def clean_name(text: str) -> str:
+    """A name as typed or imported, without the ideographic spaces and the blanks around it."""
+    return text.replace("\u3000", " ").strip()
+
+
+def name_fault(name: str) -> str | None:
+    """Why ``name`` (cleaned: ``clean_name``) cannot be a registered name put on records and papers: ``empty``,
+    ``too_long`` (over ``NAME_LIMIT`` characters), ``hidden`` (``hidden_characters``); ``None`` when it can. The
+    contact form's import and an invite naming its person both check names so."""
+    if not name:
+        return "empty"
+    if len(name) > NAME_LIMIT:
+        return "too_long"
+    return "hidden" if hidden_characters(name) else None
+
+
 def _clean(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone number typed into a numeric Excel cell
-    return str(value).replace("\u3000", " ").strip()
+    return clean_name(str(value))
 
 
 def read_rows(path: Path, filename: str, limits: SheetLimits = DEFAULT_LIMITS) -> list[list[str]]:
@@ -275,12 +297,9 @@ def parse_contacts(rows: list[list[str]], units: list[tuple[int, str, str]]
             reason = "缺少类别" if not role_text else f"“{role_text}”不是主管领导或联系人员"
             row_problems.append(ImportProblem(number, LABELS["role"], reason))
         name = cell("name")
-        if not name:
-            row_problems.append(ImportProblem(number, "姓名", "缺少姓名"))
-        elif len(name) > 64:
-            row_problems.append(ImportProblem(number, "姓名", "姓名过长（最多64个字）"))
-        elif hidden_characters(name):
-            row_problems.append(ImportProblem(number, "姓名", "含有控制字符或不可见字符"))
+        fault = name_fault(name)
+        if fault is not None:
+            row_problems.append(ImportProblem(number, "姓名", NAME_FAULTS[fault]))
         title = cell("title")
         if len(title) > 128:
             row_problems.append(ImportProblem(number, "部门及职务", "过长（最多128个字）"))

@@ -27,6 +27,11 @@ class InviteInvalid(DomainError, code="invite_invalid"):
     """``reason`` is one of ``unknown``, ``used``, ``expired``, ``revoked``."""
 
 
+class NameInvalid(DomainError, code="name_invalid"):
+    """A name given for a person's records (an invite's ``--name``) is ``reason`` ``empty``, ``too_long`` (over
+    ``limit`` characters) or ``hidden`` (a control or invisible character: ``contacts_import.name_fault``)."""
+
+
 class UnknownUnit(DomainError, code="unknown_unit"):
     """No unit of the registry has the name or id given."""
 

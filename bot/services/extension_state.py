@@ -5,6 +5,8 @@ the events around it.
 A pending request is moot once the unit reports the rectification done (整改, 方案 四(三)): the time it asked
 for is no longer needed. ``lapse_pending`` closes it as ``lapsed`` in the rectification's own transaction, so the
 card stops showing it as waiting and the office's approve / refuse buttons on it answer that it is closed.
+Requests left pending by reports made before this rule were lapsed once by migration 0200, so every reader can
+trust the row's status.
 """
 
 from __future__ import annotations

@@ -5,11 +5,15 @@ deadline, overdue, who supervises) — and the same set as the 附件2 ledger (`
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -27,10 +31,12 @@ from storage.models import Hazard
 
 @dataclass(frozen=True)
 class FoundExport:
-    """The 附件2 file of a /find result (the caller deletes ``path``'s folder): ``rows`` written, of ``found``
-    hazards — those not yet on the ledger (no ledger number: in review or rejected) are not in 附件2."""
+    """The 附件2 file of a /find result, valid inside ``SearchService.export``'s ``async with``: ``rows``
+    written, of ``found`` hazards — those not yet on the ledger (no ledger number: in review or rejected) are
+    not in 附件2. ``path`` is ``None`` when no row would be written (nothing found, or none on the ledger):
+    an empty ledger is not a file worth sending."""
 
-    path: Path
+    path: Path | None
     filename: str
     rows: int
     found: int
@@ -58,20 +64,31 @@ class SearchService:
             actor, _scope, chosen = await self._conditions(u.session, actor, f)
             return await summary_page(u.session, actor, [chosen], number, self._clock.today(), size=size)
 
-    async def export(self, actor: Actor, f: Filter) -> FoundExport:
+    @asynccontextmanager
+    async def export(self, actor: Actor, f: Filter) -> AsyncIterator[FoundExport]:
         """The hazards ``f`` selects in ``actor``'s scope as the 附件2 ledger (``ledger_export.export_hazards``,
-        the layout of /export) in a temporary ``.xlsx``. Raises ``NotBound``."""
+        the layout of /export) in a temporary ``.xlsx``, for the ``async with`` block only: its folder is
+        deleted when the block is left, also when writing fails midway. No file when no row is on the
+        ledger (``FoundExport.path`` ``None``). Raises ``NotBound``."""
         today = self._clock.today()
-        async with self._uow() as u:
-            actor, scope, chosen = await self._conditions(u.session, actor, f)
-            grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
-            path = Path(tempfile.mkdtemp(prefix="hazardbot-find-")) / f"find-{today:%Y%m%d}.xlsx"
-            found = int((await u.session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(Hazard).where(scope, chosen))).one()[0])  # type: ignore[arg-type]
-            rows = await ex.export_hazards(u.session, ex.ExportFilter(today=today, tz=self._clock.tz,
-                                                                      where=(scope, chosen)),
-                                           path, filled_by=grant.unit_name if grant else "")
-        return FoundExport(path, f"安全隐患台账-查询-{today:%Y%m%d}.xlsx", rows, found)
+        folder = Path(tempfile.mkdtemp(prefix="hazardbot-find-"))
+        try:
+            async with self._uow() as u:
+                actor, scope, chosen = await self._conditions(u.session, actor, f)
+                grant = actor.grant_for(Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.CONTACT)
+                found, on_ledger = (await u.session.exec(  # type: ignore[call-overload]
+                    select(func.count(), func.count(col(Hazard.ledger_number))).select_from(Hazard)
+                    .where(scope, chosen))).one()  # type: ignore[arg-type]
+                path: Path | None = None
+                rows = 0
+                if on_ledger:
+                    path = folder / f"find-{today:%Y%m%d}.xlsx"
+                    rows = await ex.export_hazards(u.session, ex.ExportFilter(today=today, tz=self._clock.tz,
+                                                                              where=(scope, chosen)),
+                                                   path, filled_by=grant.unit_name if grant else "")
+            yield FoundExport(path, f"安全隐患台账-查询-{today:%Y%m%d}.xlsx", rows, int(found))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     async def rejected_apart(self, actor: Actor, f: Filter) -> int:
         """How many rejected hazards (已驳回) in ``actor``'s scope ``f`` would select but leaves out

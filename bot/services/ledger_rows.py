@@ -45,7 +45,7 @@ from storage.excel.layouts import (
     Layout,
     parse_hazard_type,
 )
-from storage.registry import UnitEntry, find_township
+from storage.registry import UnitEntry, department_name, find_township
 from storage.taxonomy import hazard_types
 
 NOT_FUTURE = FieldSpec("date", "date", "日期", "Date", not_future=True)
@@ -338,6 +338,17 @@ def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
     return value is not None, value
 
 
+def _department(r: _Row, key: str) -> str | None:
+    """An industry department (所属区/市行业部门) as the registry names it (``department_name``: an old ledger's
+    区安监局 is 区应急局 now), noted when changed; any other text as written."""
+    value = r.text(key, required=False, max_length=64)
+    named = department_name(value) if value else None
+    if value is None or named is None or named == value:
+        return value
+    r.note(key, value, named)
+    return named
+
+
 def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
                    old_before: date | None = None) -> dict[str, Any] | None:
     """The hazard columns of a good 附件2 row, or None (its errors recorded). ``old_before``: a row closed, or
@@ -350,8 +361,8 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
     v["entity_nature"] = r.choice("entity_nature", ENTITY_NATURES, aliases=NATURE_ALIASES)
     v["occupant_count"] = r.check("occupant_count", lambda t: parse_integer(_spec("hazard", "occupant_count"), t))
     v["parent_group"] = r.text("parent_group", required=False, max_length=256)
-    v["district_department"] = r.text("district_department", required=False, max_length=64)
-    v["city_department"] = r.text("city_department", required=False, max_length=64)
+    v["district_department"] = _department(r, "district_department")
+    v["city_department"] = _department(r, "city_department")
     v["source"] = r.choice("source", SOURCES, aliases=SOURCE_ALIASES)
     v["description"] = r.text("description", max_length=4000, min_length=4)
     kind = _hazard_type(r)
