@@ -1,6 +1,9 @@
 """Keep the Chinese catalog in step with the code: ``python -m bot.catalog`` adds every new ``_()``
-message id to ``bot/locales/zh/LC_MESSAGES/hazardbot.po`` (existing translations kept) and lists
-those still untranslated. The test suite fails while any is untranslated."""
+message id to ``bot/locales/zh/LC_MESSAGES/hazardbot.po`` (existing translations kept), drops those the code
+no longer says, and lists those still untranslated. The test suite fails while any is untranslated or obsolete.
+
+Every ``_()`` in the code takes a literal (no text reaches gettext from a variable), so an id that extraction
+does not find is said nowhere; the forms' texts (``config/forms``) carry both languages and are not here."""
 
 from __future__ import annotations
 
@@ -43,9 +46,17 @@ def untranslated() -> list[str]:
     return [mid for mid in extracted_ids() if not ((entry := catalog.get(mid)) and entry.string)]
 
 
+def obsolete() -> list[str]:
+    """The catalog's message ids the code no longer says (a text reworded or removed), in catalog order."""
+    used = set(extracted_ids())
+    return [m.id for m in load() if isinstance(m.id, str) and m.id and m.id not in used]
+
+
 def update() -> list[str]:
-    """Add missing ids to the catalog file; returns the ids still untranslated."""
+    """Add missing ids to the catalog file and drop obsolete ones; returns the ids still untranslated."""
     catalog = load()
+    for mid in obsolete():
+        del catalog[mid]
     for mid in extracted_ids():
         if catalog.get(mid) is None:
             catalog.add(mid, "")

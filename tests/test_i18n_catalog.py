@@ -1,5 +1,6 @@
-"""Every text the bot can say has a Simplified Chinese translation (run ``python -m bot.catalog``), and every
-translation takes exactly the placeholders of its message id, as ``msgfmt --check`` wants them."""
+"""Every text the bot can say has a Simplified Chinese translation (run ``python -m bot.catalog``), none it no
+longer says is kept, and every translation takes exactly the placeholders of its message id, as ``msgfmt
+--check`` wants them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import subprocess
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.catalog import extracted_ids, untranslated
+from bot.catalog import extracted_ids, obsolete, untranslated
 from bot.i18n import LOCALES_DIR
 
 CATALOGS = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))
@@ -20,6 +21,11 @@ CATALOGS = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))
 def test_every_message_id_in_the_code_is_translated_to_chinese() -> None:
     assert len(extracted_ids()) > 50
     assert untranslated() == []
+
+
+def test_the_catalog_holds_no_text_the_code_no_longer_says() -> None:
+    """A reworded text leaves its old id behind; translators would keep translating what nobody reads."""
+    assert obsolete() == []
 
 
 def _fields(text: str) -> set[str]:
