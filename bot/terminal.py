@@ -1,7 +1,7 @@
 """``hazardbot chat``: the real dispatcher and handlers, driven from the terminal.
 
 What the bot sends is printed; buttons are numbered and pressed with ``#N``. Extra commands:
-``/photo PATH`` (a photo), ``/album PATH PATH…``, ``/file PATH`` (an image sent as a file),
+``/photo PATH`` (a photo), ``/album PATH PATH…``, ``/file PATH`` (any file as a document),
 ``/location LAT LON``, ``/as USER_ID [NAME]`` (talk as someone else), ``/quit``. Reads standard input,
 so a whole conversation can be piped in.
 """

@@ -146,6 +146,7 @@ def test_invite_for_an_unknown_unit_fails_clearly(
     err = capsys.readouterr().err
     assert err.startswith("没有这个单位：'不存在'。") and "全区范围的领导和安委办人员属于「区安委会办公室」" in err, err
     assert "unknown unit" not in err and len(err.strip().splitlines()) == 1  # one line, in Chinese only
+    assert "全称" not in err  # short names (建外) are read too: the refusal does not ask for a full name
 
 
 def test_chat_reads_a_whole_conversation_from_standard_input(at_head: Callable[[Path], Path], tmp_path: Path) -> None:

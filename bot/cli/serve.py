@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     invite = sub.add_parser("invite", help="issue an invite code; the code is the last line printed")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PUBLIC])
-    invite.add_argument("--unit", required=True, help="unit code (e.g. 110105001) or exact name")
+    invite.add_argument("--unit", required=True, help="unit code (e.g. 110105001) or name (short and former names too: 建外, 区安监局)")
     invite.add_argument("--name", help="the person's name as records and papers print it (registered name; "
                                        "default: their Telegram name)")
     invite.set_defaults(func=_invite)
@@ -55,7 +55,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         try:
             issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None, name=args.name)
         except UnknownUnit:
-            print(f"没有这个单位：{args.unit!r}。请给出街乡代码（如 110105001）或单位全称（如 建外街道、区房管局）；"
+            print(f"没有这个单位：{args.unit!r}。请给出街乡代码（如 110105001）或单位名称（如 建外街道、建外、区房管局）；"
                   "全区范围的领导和安委办人员属于「区安委会办公室」。", file=sys.stderr)
             return 1
         except RoleNotForUnit as exc:
