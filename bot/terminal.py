@@ -41,8 +41,17 @@ from reminders.texts import Text, _, text
 from storage.fsm_storage import SqlStorage
 
 
-def help_words(program: str) -> str:
-    """The opening lines: how to talk, the terminal's own commands, how to bind (``program``: ``program()``)."""
+def help_words(program: str, bound: tuple[int, str] | None = None) -> str:
+    """The opening lines: how to talk, the terminal's own commands, and how to bind (``program``: ``program()``)
+    when nobody is bound yet; else how to talk as ``bound`` (Telegram id, name), someone already bound."""
+    if bound is not None:
+        return _("Local chat (no network, no token). Type text or commands to talk to the bot;\n"
+                 "  #N                   press a button (e.g. #1)\n"
+                 "  /photo PATH          send a photo     /album PATH PATH…   send an album\n"
+                 "  /file PATH           send a file      /location LAT LON   send a location\n"
+                 "  /as USER_ID [NAME]   switch user      /quit               quit\n"
+                 "Send /start first. People are already bound here: talk as one of them with /as {id} "
+                 "(or start with --user-id {id}), e.g. {name}").format(id=bound[0], name=bound[1])
     return _("Local chat (no network, no token). Type text or commands to talk to the bot;\n"
              "  #N                   press a button (e.g. #1)\n"
              "  /photo PATH          send a photo     /album PATH PATH…   send an album\n"
@@ -52,8 +61,18 @@ def help_words(program: str) -> str:
              "{program} invite --role inspector --unit 110105001").format(program=program)
 
 
+def default_name() -> str:
+    """The name a person new to this database gets when ``--name`` is not given, in the client's language."""
+    return _("Local user")
+
+
 def _no_button() -> str:
     return _("No such button; see the button numbers above (e.g. #1)")
+
+
+def _no_buttons_yet() -> str:
+    return _("No such button: this session has shown no buttons yet; send /resume to get back the form you were "
+             "filling in")
 
 
 def _unreadable(name: str) -> str:
@@ -61,7 +80,8 @@ def _unreadable(name: str) -> str:
 
 
 def _usage(command: str) -> str:
-    usage = {"/as": _("/as USER_ID [NAME]"), "/location": _("/location LAT LON [ADDRESS]")}
+    usage = {"/as": _("/as USER_ID [NAME]"), "/location": _("/location LAT LON [ADDRESS]"),
+             "/photo": _("/photo PATH"), "/album": _("/album PATH PATH…"), "/file": _("/file PATH")}
     return _("Usage: {usage}").format(usage=usage.get(command, _("see the lines at the start")))
 
 
@@ -177,14 +197,17 @@ class Printer:
         print(text, file=self.out, flush=True)
 
 
-async def run_chat(settings: Settings, user_id: int, name: str, language: str, stdin: TextIO = sys.stdin,
+async def run_chat(settings: Settings, user_id: int, name: str | None, language: str, stdin: TextIO = sys.stdin,
                    out: TextIO = sys.stdout) -> int:
-    """Run the terminal conversation until end of input or ``/quit``."""
+    """Run the terminal conversation until end of input or ``/quit``. ``name`` None: the name this database
+    already has for ``user_id`` (each update stores the name it carries), else ``default_name``."""
     printer = Printer(out, settings.data_dir / "chat-received", language)
     session = LocalSession(on_request=printer)
     interactive = stdin.isatty()
+    locale = locale_for(language)  # the terminal's own words follow the client's language, as the bot's do
     async with open_core(settings) as core:
         printer.names.update(await _known_names(core.uow))
+        name = name or printer.names.get(user_id) or text(default_name).render(locale)
         bot = build_bot(settings, session)
         dp = build_dispatcher(core, SqlStorage(core.engine))  # a half-answered input survives /quit
         factory = UpdateFactory()
@@ -193,8 +216,7 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
         chat = LocalChat(dp, bot, session, factory, UpdateFactory.user(user_id, name, language),
                          after_update=DeliverAfterUpdate(sender, core.engine))
         printer.speaker(user_id, name)
-        locale = locale_for(language)  # the terminal's own words follow the client's language, as the bot's do
-        print(text(help_words, program()).render(locale), file=out, flush=True)
+        print(text(help_words, program(), await _someone_bound(core.uow)).render(locale), file=out, flush=True)
         while True:
             if interactive:
                 print("\n> ", end="", file=out, flush=True)
@@ -207,10 +229,10 @@ async def run_chat(settings: Settings, user_id: int, name: str, language: str, s
             if not interactive:
                 print(f"\n> {line}", file=out, flush=True)
             try:
-                if not await _dispatch(chat, line, out, printer, language=language):
+                if not await _dispatch(chat, line, out, printer, language=language, uow=core.uow):
                     break
             except (LookupError, OSError, ValueError) as exc:
-                print(f"  ! {_mistake(line, exc).render(locale)}", file=out, flush=True)
+                print(f"  ! {_mistake(line, exc, bool(chat.buttons())).render(locale)}", file=out, flush=True)
         await bot.session.close()
     return 0
 
@@ -228,10 +250,35 @@ async def _known_names(uow: Any, limit: int = 20_000) -> dict[int, str]:
     return {int(address): name for address, name in rows if address.isdigit() and name}
 
 
-def _mistake(line: str, exc: Exception) -> Text:
-    """What went wrong with a line the terminal itself handles (a button number, a file, a user id)."""
+async def _someone_bound(uow: Any) -> tuple[int, str] | None:
+    """A person holding a role here (Telegram id, name), the first bound; None when nobody is bound yet."""
+    from sqlmodel import col, select
+
+    from storage.models import Membership, User
+
+    async with uow() as u:
+        row = (await u.session.exec(
+            select(User.address, User.full_name).join(Membership, col(Membership.user_id) == col(User.id))
+            .where(User.channel == "telegram").order_by(col(Membership.id)).limit(1))).first()
+    return (int(row[0]), row[1]) if row is not None and row[0].isdigit() else None
+
+
+async def _stored_name(uow: Any, user_id: int) -> str | None:
+    """The name this database has for Telegram user ``user_id`` (met in any session, any terminal), or None."""
+    from sqlmodel import select
+
+    from storage.models import User
+
+    async with uow() as u:
+        return (await u.session.exec(
+            select(User.full_name).where(User.channel == "telegram", User.address == str(user_id)))).first() or None
+
+
+def _mistake(line: str, exc: Exception, buttons: bool = True) -> Text:
+    """What went wrong with a line the terminal itself handles (a button number, a file, a user id);
+    ``buttons``: whether this session has shown any buttons yet (after a restart it has none)."""
     if isinstance(exc, LookupError):
-        return text(_no_button)
+        return text(_no_button if buttons else _no_buttons_yet)
     if isinstance(exc, OSError):
         return text(_unreadable, exc.filename or line)
     return text(_usage, line.split(maxsplit=1)[0])
@@ -241,7 +288,8 @@ def _mistake(line: str, exc: Exception) -> Text:
 LOCAL_COMMANDS = ("/photo", "/album", "/file", "/location", "/as")
 
 
-async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, language: str) -> bool:
+async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, language: str,
+                    uow: Any = None) -> bool:
     if line in ("/quit", "/exit"):
         return False
     if line.startswith("#") and line[1:].isdigit():
@@ -262,14 +310,17 @@ async def _dispatch(chat: LocalChat, line: str, out: TextIO, printer: Printer, l
     elif command == "/file" and args:
         path = Path(args[0]).expanduser()
         await chat.file(path, path.name, mimetypes.guess_type(path.name)[0])
+    elif command in LOCAL_COMMANDS and command != "/as" and len(args) < (2 if command == "/location" else 1):
+        raise ValueError(line)  # "/photo" alone, "/location 1": the usage line, not the bot's "unknown command"
     elif command == "/location" and len(args) >= 2:
         await chat.location(float(args[0]), float(args[1]), " ".join(args[2:]) or None)
     elif command == "/as" and args:
         user_id = int(args[0])
         if not 0 < user_id < TELEGRAM_ID_LIMIT or not args[0].isascii():  # the bot ignores ids Telegram cannot have
             raise ValueError(args[0])
-        # "/as 20001" goes back to someone met before under the name they were given then
-        name = " ".join(args[1:]) or printer.names.get(user_id, printer.words["user"].format(id=user_id))
+        # "/as 20001" goes back to someone met before under the name they have, which it must not overwrite
+        name = " ".join(args[1:]) or printer.names.get(user_id) or (
+            await _stored_name(uow, user_id) if uow is not None else None) or printer.words["user"].format(id=user_id)
         chat.user = UpdateFactory.user(user_id, name, language)
         printer.speaker(user_id, name)
         print(f"  {text(_talking_as, args[0], name).render(locale_for(language))}", file=out, flush=True)

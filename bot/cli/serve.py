@@ -85,7 +85,8 @@ def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal: no token, no network")
     chat.add_argument("--user-id", type=int, default=10001, help="Telegram user id to act as (default 10001)")
-    chat.add_argument("--name", default="本地用户", help="display name")
+    chat.add_argument("--name", help="display name (default: the name already stored for --user-id; "
+                                      "本地用户 / Local user for someone new)")
     chat.add_argument("--lang", default="zh-hans", help="Telegram language code (zh-hans or en)")
     chat.set_defaults(func=_chat)
 

@@ -1,0 +1,65 @@
+"""What a newcomer met walking the README, third round: the terminal chat keeps a stored name when no --name is
+given, tells how to get buttons back after a restart, gives its own usage lines, and suggests an invite only
+when nobody is bound yet."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.core import open_core
+from bot.domain import Role
+from bot.settings import Settings
+from bot.terminal import run_chat
+from storage.models import User
+
+
+def _chat(settings: Settings, user_id: int, name: str | None, script: str, language: str = "zh-hans") -> str:
+    out = io.StringIO()
+    asyncio.run(run_chat(settings, user_id, name, language, stdin=io.StringIO(script + "/quit\n"), out=out))
+    return out.getvalue()
+
+
+async def _invite(settings: Settings) -> str:
+    async with open_core(settings) as core:
+        return (await core.services.invites.issue(Role("inspector"), "110105001", issuer=None)).code
+
+
+async def _names(settings: Settings) -> dict[str, str]:
+    async with open_core(settings) as core, core.uow() as u:
+        return {a: n for a, n in (await u.session.exec(select(User.address, User.full_name))).all()}
+
+
+def test_a_known_person_keeps_their_name_without_name_and_a_new_one_gets_it_in_their_language(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    _chat(settings, 20002, "陈军", "/start\n")
+    assert "陈军" in _chat(settings, 20002, None, "/start\n/as 4848\n/start\n/as 20002\n/start\n")
+    assert (await_names := asyncio.run(_names(settings)))["20002"] == "陈军", await_names
+    english = _chat(settings, 30003, None, "/start\n", language="en")
+    assert "Local user" in english and "本地用户" not in english, english
+    assert _chat(settings, 30004, None, "/start\n").count("本地用户") >= 1
+
+
+def test_a_button_number_after_a_restart_points_to_resume(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    chinese = _chat(settings, 4646, "市民", "#1\n")
+    assert "/resume" in chinese and "没有这个按钮" in chinese, chinese
+    english = _chat(settings, 4646, "Ann", "#1\n", language="en")
+    assert "/resume" in english and "No such button" in english, english
+
+
+def test_photo_without_a_path_and_location_with_one_number_get_their_usage_line(tmp_path: Path) -> None:
+    text = _chat(Settings(data_dir=tmp_path), 4747, "市民", "/photo\n/location 1\n/file\n")
+    assert "用法：/photo 路径" in text and "用法：/location 纬度 经度 [地址]" in text and "用法：/file 路径" in text, text
+    assert "无法识别" not in text, text
+
+
+def test_the_opening_lines_suggest_an_invite_only_while_nobody_is_bound(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = _chat(settings, 20002, "陈军", f"/bind {asyncio.run(_invite(settings))}\n")
+    assert "invite --role inspector --unit 110105001" in first and "已绑定" in first, first
+    later = _chat(settings, 4848, "市民", "")
+    assert "invite --role" not in later and "/as 20002" in later and "陈军" in later, later
