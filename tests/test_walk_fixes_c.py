@@ -63,3 +63,16 @@ def test_the_opening_lines_suggest_an_invite_only_while_nobody_is_bound(tmp_path
     assert "invite --role inspector --unit 110105001" in first and "已绑定" in first, first
     later = _chat(settings, 4848, "市民", "")
     assert "invite --role" not in later and "/as 20002" in later and "陈军" in later, later
+
+
+def test_chat_and_demo_help_list_the_data_dir_the_demo_tells_people_to_use(tmp_path: Path) -> None:
+    from bot.cli import build_parser
+    from bot.cli.demo import chat_command
+
+    parser = build_parser()
+    assert "--data-dir" in chat_command(tmp_path, 20002, "陈军", {})
+    for command in ("chat", "demo"):
+        sub = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+        assert "--data-dir DATA_DIR " in sub.format_help(), sub.format_help()
+    args = parser.parse_args(["chat", "--data-dir", str(tmp_path), "--user-id", "20002"])
+    assert args.data_dir == str(tmp_path) and args.name is None

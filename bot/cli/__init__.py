@@ -29,6 +29,14 @@ DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_FORMS = "SQLite 文件路径、sqlite+aiosqlite:///文件 或 postgresql+asyncpg://用户@主机/数据库"
 
 
+#: the subcommands whose --help lists ``--data-dir`` (accepted after every subcommand, as before it)
+DATA_DIR_HELP = {
+    "chat": "data directory, e.g. the one `hazardbot demo` made (default ~/.local/share/hazardbot)",
+    "demo": "directory to make the demo in (default: the data directory's name + -demo, "
+            "e.g. ~/.local/share/hazardbot-demo)",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``hazardbot`` argument parser: the global ``--db``, ``--data-dir``, ``-v`` and every subcommand the
     ``COMMAND_MODULES`` register (the global options are accepted after a subcommand too)."""
@@ -39,9 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
-    for command in sub.choices.values():  # also accept the global options after the subcommand
+    for name, command in sub.choices.items():  # also accept the global options after the subcommand
         command.add_argument("--db", dest="database_url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        command.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        # listed where people are told to use it: the demo prints `hazardbot chat --data-dir DIR`
+        command.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP.get(name, argparse.SUPPRESS))
     return parser
 
 
