@@ -84,7 +84,8 @@ async def invites(message: Message, actor: Actor, services: Services, core: Core
     """``/invites``: the unused invite codes the sender may see. Raises ``PermissionDenied``."""
     pending = await services.admin.pending_invites(actor)
     lines = [_("Unused invite codes:")] + [
-        f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {_local(p.expires_at, core.clock.tz):%Y-%m-%d}" for p in pending
+        f"<code>{p.code}</code> {role_name(p.role)} · {q(p.unit_name)} · {_local(p.expires_at, core.clock.tz):%Y-%m-%d}"
+        + (" · " + _("name: {name}").format(name=q(p.registered_name)) if p.registered_name else "") for p in pending
     ]
     await message.answer(clip("\n".join(lines if pending else lines + [_("Nothing here.")])))
 

@@ -105,6 +105,8 @@ def _domain(code: str, params: dict[str, Any]) -> str:
                           "name. What you entered is kept; send /cancel to discard it."),
         "not_found": _("Not found, or not within your scope."),
         "unknown_unit": _("Unknown unit: {unit}."),
+        "unit_then_name": _("“{unit}” is a unit, but “{name}” after it is not: write the person's name after "
+                            "姓名:, e.g. /invite {role} {unit} 姓名:{name}"),
         "unit_not_known": _("No unit is called “{name}”. Did you mean: {suggestions}? Send the name of a township, "
                             "department or functional-zone committee, e.g. /status 朝外街道."),
         "role_not_for_unit": _("The district safety office role is held at 区安委会办公室 only, not at {unit}."),

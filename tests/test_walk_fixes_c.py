@@ -15,6 +15,7 @@ from bot.domain import Role
 from bot.settings import Settings
 from bot.terminal import run_chat
 from storage.models import User
+from tests.conftest import Harness
 
 
 def _chat(settings: Settings, user_id: int, name: str | None, script: str, language: str = "zh-hans") -> str:
@@ -76,3 +77,18 @@ def test_chat_and_demo_help_list_the_data_dir_the_demo_tells_people_to_use(tmp_p
         assert "--data-dir DATA_DIR " in sub.format_help(), sub.format_help()
     args = parser.parse_args(["chat", "--data-dir", str(tmp_path), "--user-id", "20002"])
     assert args.data_dir == str(tmp_path) and args.name is None
+
+
+async def test_invite_with_a_name_lacking_its_prefix_says_how_and_invites_shows_the_name(harness: Harness) -> None:
+    office = await harness.bind(7801, "office", "区安委会办公室")
+    await office.say("/invite inspector 建外 张三")
+    said = office.last_text()
+    assert "未知单位" not in said and "姓名:" in said and "/invite inspector 建外 姓名:张三" in said, said
+    await office.say("/invite inspector 不存在的地方")
+    assert "未知单位" in office.last_text(), office.last_text()
+    await office.say("/invite inspector 建外 姓名:张三")
+    await office.say("/invite reviewer 朝外街道")
+    await office.say("/invites")
+    lines = office.last_text().splitlines()
+    assert any("建外街道" in line and "姓名：张三" in line for line in lines), lines
+    assert any("朝外街道" in line and "姓名" not in line for line in lines), lines

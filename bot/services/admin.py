@@ -17,11 +17,12 @@ from sqlmodel import col, or_, select
 from bot.channels import ChannelAddress
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
 from bot.services.actors import Actor, address_of, reload_actor
-from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnknownUnit
+from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnitThenName, UnknownUnit
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
 from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit, User
+from storage.registry import match_unit
 from storage.types import utcnow
 
 _ADMIN_ONLY = frozenset({Role.ADMIN, Role.OFFICE})
@@ -40,12 +41,14 @@ class UserRoles:
 
 @dataclass(frozen=True)
 class PendingInvite:
-    """An invitation not yet used: its code, the role and unit it grants, and when it expires (aware UTC)."""
+    """An invitation not yet used: its code, the role and unit it grants, when it expires (aware UTC), and the
+    name it will register (``InviteCode.registered_name``; None: the person's Telegram name)."""
 
     code: str
     role: Role
     unit_name: str
     expires_at: datetime
+    registered_name: str | None = None
 
 
 class AdminService:
@@ -67,10 +70,14 @@ class AdminService:
     async def issue(self, actor: Actor, role: Role, unit: str, name: str | None = None) -> IssuedInvite:
         """A new invite code for ``role`` at ``unit`` (code or exact name), giving the person ``name`` as their
         registered name when given (``invites.invited_name``). Raises ``InvalidValue`` for the public role,
-        ``UnknownUnit``, ``PermissionDenied``, ``NameInvalid``."""
+        ``UnknownUnit``, ``UnitThenName`` (``建外 张三``: a unit, then a name without its ``姓名:``),
+        ``PermissionDenied``, ``NameInvalid``."""
         if role not in _GRANTABLE:
             raise InvalidValue(field="role", value=role.value)
         self._require(await reload_actor(self._uow, actor), role)  # as they are now: a role may be gone since
+        words = unit.split(maxsplit=1)
+        if len(words) == 2 and match_unit(unit) is None and match_unit(words[0]) is not None:
+            raise UnitThenName(unit=words[0], name=words[1].strip(), role=role.value)
         return await self._invites.issue(role, unit, actor, name)
 
     async def revoke_invite(self, actor: Actor, code: str) -> PendingInvite:
@@ -98,7 +105,7 @@ class AdminService:
             if done.rowcount != 1:
                 raise NotFound(what="invite", code=code)
             await u.commit()
-            return PendingInvite(invite.code, Role(invite.role), unit_name, invite.expires_at)
+            return PendingInvite(invite.code, Role(invite.role), unit_name, invite.expires_at, invite.registered_name)
 
     async def pending_invites(self, actor: Actor) -> list[PendingInvite]:
         """Codes neither used, revoked nor expired, newest first."""
@@ -112,7 +119,7 @@ class AdminService:
                     .order_by(col(InviteCode.id).desc())
                 )
             ).all()
-            return [PendingInvite(i.code, Role(i.role), name, i.expires_at) for i, name in rows]
+            return [PendingInvite(i.code, Role(i.role), name, i.expires_at, i.registered_name) for i, name in rows]
 
     async def users(self, actor: Actor, unit: str | None = None) -> list[UserRoles]:
         """Users holding a role (at ``unit`` if given, code or name), ordered by name."""

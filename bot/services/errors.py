@@ -36,6 +36,11 @@ class UnknownUnit(DomainError, code="unknown_unit"):
     """No unit of the registry has the name or id given."""
 
 
+class UnitThenName(DomainError, code="unit_then_name"):
+    """``/invite ROLE UNIT NAME``: no unit is called ``UNIT NAME``, but ``unit`` (its first word) is one; the
+    invited person's name (``name``) needs its ``姓名:`` prefix. ``role``: the role typed."""
+
+
 class RoleNotForUnit(DomainError, code="role_not_for_unit"):
     """The office role is given at 区安委会办公室 only (``bot.domain.role_fits_unit``)."""
 
