@@ -12,7 +12,7 @@ from handlers.texts import listed, q
 from storage.upload_kinds import ACCEPTED_KINDS
 
 INBOX_ERRORS = frozenset({"upload_too_big", "file_kind_refused", "too_many_files", "not_typical",
-                          "nothing_to_export", "export_too_big"})
+                          "nothing_to_export", "export_too_big", "bad_month"})
 
 
 def inbox_refusal(code: str, params: dict[str, Any]) -> str:
@@ -27,6 +27,8 @@ def inbox_refusal(code: str, params: dict[str, Any]) -> str:
         "too_many_files": _("This submission already holds {limit} files; send /done and start another one for "
                             "more."),
         "not_typical": _("Only a submission marked as a typical case can be published."),
+        "bad_month": _("{month} is not a month: write the year and month as 2026-11 (or 2026年11月), a month 1–12 "
+                       "of the years {first}–{last}."),
         "nothing_to_export": _("Nothing was submitted under this selection, so there is nothing to export."),
         "export_too_big": _("The files come to {size_mb} MB, more than the {max_mb} MB sent at once. Narrow the list "
                             "by unit or kind (for example /submissions 2019-11 朝外街道) and export again."),

@@ -92,3 +92,10 @@ async def test_invite_with_a_name_lacking_its_prefix_says_how_and_invites_shows_
     lines = office.last_text().splitlines()
     assert any("建外街道" in line and "姓名：张三" in line for line in lines), lines
     assert any("朝外街道" in line and "姓名" not in line for line in lines), lines
+
+
+async def test_submissions_of_an_impossible_month_say_the_month_is_not_valid(harness: Harness) -> None:
+    office = await harness.bind(7811, "office", "区安委会办公室")
+    await office.say("/submissions 2026-13")
+    said = office.last_text()
+    assert "2026-13 不是有效的月份" in said and "2026-11" in said and "未找到" not in said, said

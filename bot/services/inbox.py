@@ -69,6 +69,11 @@ class NotOffice(PermissionDenied):
     and admins mark and publish them."""
 
 
+class BadMonth(DomainError, code="bad_month"):
+    """``/submissions 2026-13``: a month typed that does not exist (``month``: as typed), or outside the years
+    kept (``first``–``last``)."""
+
+
 class NotTypical(DomainError, code="not_typical"):
     """Only a submission marked as a typical case is published."""
 
@@ -279,7 +284,7 @@ class InboxService:
     async def parse_query(self, actor: Actor, query: str) -> InboxFilter:
         """The filter typed after ``/submissions``: any of a month (``2019-11``, ``2019年11月``), a kind
         (``工作信息``, ``总结``, ``回头看``, ``实施方案``) and a unit's name (exact, or the one unit whose name
-        contains it). Raises ``NotOffice``, ``UnknownUnit``, ``NotFound`` (a month that does not exist)."""
+        contains it). Raises ``NotOffice``, ``UnknownUnit``, ``BadMonth`` (a month that does not exist)."""
         self.require_reader(actor)
         flt = self.default_filter()
         rest: list[str] = []
@@ -287,7 +292,7 @@ class InboxService:
             month = _MONTH.match(word)
             if month:
                 if not (1 <= int(month[2]) <= 12 and int(month[1]) in YEARS):
-                    raise NotFound()
+                    raise BadMonth(month=word[:16], first=YEARS.start, last=YEARS.stop - 1)
                 flt = replace(flt, year=int(month[1]), month=int(month[2]))
             elif word.lower() in KIND_WORDS:
                 flt = replace(flt, kind=KIND_WORDS[word.lower()])
