@@ -209,6 +209,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "bad_future_date": _("I could not read that date. Try {iso}, {slash}, {md} or tomorrow."),
         "bad_past_date": _("I could not read that date. Try {iso}, {slash}, {md}, today or yesterday."),
         "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
+        "date_in_past": _("{day} has already passed: the deadline must be a day after today ({today}). The earliest "
+                          "is tomorrow ({tomorrow})."),
         "date_not_after_today": _("The deadline must be a day after today: today ({today}) is too early. "
                                   "The earliest is tomorrow ({tomorrow})."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),

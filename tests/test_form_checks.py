@@ -71,10 +71,10 @@ def test_inspection_date_may_not_be_in_the_future() -> None:
 def test_deadline_must_be_after_today() -> None:
     spec = HAZARD.field("deadline")
     assert checks.parse_date_answer(spec, "2018-12-31", TODAY) == "2018-12-31"
-    for typed in ("今天", "2018-10-01"):
+    for typed, code in (("今天", "date_not_after_today"), ("2018-10-01", "date_in_past"), ("昨天", "date_in_past")):
         with pytest.raises(checks.Rejected) as info:
             checks.parse_date_answer(spec, typed, TODAY)
-        assert info.value.code == "date_not_after_today"
+        assert info.value.code == code, typed
 
 
 def test_counts_are_whole_numbers_within_their_range() -> None:

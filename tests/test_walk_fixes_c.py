@@ -10,12 +10,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.clock import fixed_clock
 from bot.core import open_core
 from bot.domain import Role
 from bot.settings import Settings
 from bot.terminal import run_chat
 from storage.models import User
-from tests.conftest import Harness
+from tests.chat_script import refused
+from tests.conftest import Harness, open_harness
 
 
 def _chat(settings: Settings, user_id: int, name: str | None, script: str, language: str = "zh-hans") -> str:
@@ -99,3 +101,15 @@ async def test_submissions_of_an_impossible_month_say_the_month_is_not_valid(har
     await office.say("/submissions 2026-13")
     said = office.last_text()
     assert "2026-13 不是有效的月份" in said and "2026-11" in said and "未找到" not in said, said
+
+
+async def test_a_past_deadline_is_refused_as_past_and_today_keeps_its_words(database_url: str, tmp_path: Path) -> None:
+    from tests.test_walk_fixes_b import DECEMBER, _until_deadline
+
+    async with open_harness(database_url, tmp_path, clock=fixed_clock(DECEMBER)) as december:
+        chat = await december.bind(9401, "inspector", "110105001")
+        await _until_deadline(chat)
+        await refused(chat, "昨天", "2026-12-06 已经过去：整改时限必须晚于今天（2026-12-07），最早可填明天（2026-12-08）。",
+                      "整改时限")
+        await refused(chat, "今天", "整改时限必须晚于今天：今天（2026-12-07）不能作为整改时限，最早可填明天（2026-12-08）。",
+                      "整改时限")

@@ -117,6 +117,9 @@ def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
                        **date_examples(today, future=spec.after_today, past=spec.not_future))
     if spec.not_future and value > today:
         raise Rejected("date_in_future", today=today.isoformat())
+    if spec.after_today and value < today:  # 昨天, last week: a deadline already passed, not merely too early
+        raise Rejected("date_in_past", day=value.isoformat(), today=today.isoformat(),
+                       tomorrow=(today + timedelta(days=1)).isoformat())
     if spec.after_today and value <= today:
         raise Rejected("date_not_after_today", today=today.isoformat(),
                        tomorrow=(today + timedelta(days=1)).isoformat())
