@@ -8,6 +8,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import fixed_clock
@@ -113,3 +114,14 @@ async def test_a_past_deadline_is_refused_as_past_and_today_keeps_its_words(data
                       "整改时限")
         await refused(chat, "今天", "整改时限必须晚于今天：今天（2026-12-07）不能作为整改时限，最早可填明天（2026-12-08）。",
                       "整改时限")
+
+
+def test_export_finds_a_unit_by_its_short_and_former_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main as cli_main
+
+    for typed in ("区安监局", "建外", "110105001"):
+        out = tmp_path / f"{typed}.xlsx"
+        assert cli_main(["--data-dir", str(tmp_path / "d"), "export", "hazards", "--unit", typed, "-o", str(out)]) == 0
+        assert out.is_file()
+    with pytest.raises(SystemExit, match="没有这个单位：'不存在'"):
+        cli_main(["--data-dir", str(tmp_path / "d"), "export", "hazards", "--unit", "不存在", "-o", str(tmp_path / "x.xlsx")])

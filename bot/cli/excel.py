@@ -86,7 +86,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp = sub.add_parser("export", help="export a ledger to .xlsx in the annex layout (or hazards to GeoJSON)")
     exp.add_argument("kind", choices=["hazards", "inspections", "plans", "contacts", "geojson", "casefile"])
     exp.add_argument("number", nargs="?", help="casefile: the hazard's ledger (or draft) number")
-    exp.add_argument("--unit", help="unit code (110105001, dept-03) or exact name")
+    exp.add_argument("--unit", help="unit code (110105001, dept-03) or name: full, short or former "
+                                    "(建外街道, 建外, 区安监局)")
     exp.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
                      help="hazards, inspections, geojson: first date, YYYY-MM-DD (Asia/Shanghai)")
     exp.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
@@ -117,13 +118,15 @@ async def _unit_id(session: AsyncSession, text: str | None) -> int | None:
 
     if not text:
         return None
-    from storage.registry import find_township
+    from storage.registry import find_township, match_unit
 
-    township = find_township(text)
-    codes = {text, township.code} if township else {text}
+    # as /status and `invite --unit` read a unit: short and former names too (建外, 区安监局 → 区应急局)
+    township, named = find_township(text), match_unit(text)
+    codes = {text} | {u.code for u in (township, named) if u is not None}
     unit = (await session.exec(select(Unit).where((Unit.code.in_(codes)) | (Unit.name == text)))).first()  # type: ignore[attr-defined]
     if unit is None:
-        raise SystemExit(f"没有这个单位：{text!r}。请给出单位代码（如 110105001、dept-03）或单位全称。")
+        raise SystemExit(f"没有这个单位：{text!r}。请给出单位代码（如 110105001、dept-03）或单位名称"
+                         "（全称、简称或旧称均可，如 建外街道、建外、区安监局）。")
     return unit.id
 
 
