@@ -125,3 +125,15 @@ def test_export_finds_a_unit_by_its_short_and_former_names(tmp_path: Path, capsy
         assert out.is_file()
     with pytest.raises(SystemExit, match="没有这个单位：'不存在'"):
         cli_main(["--data-dir", str(tmp_path / "d"), "export", "hazards", "--unit", "不存在", "-o", str(tmp_path / "x.xlsx")])
+
+
+async def test_the_readme_says_what_a_township_leader_gets_from_submissions(harness: Harness) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "A township's leader has no `/submissions`" in readme
+    assert "A township's leader opens only their own unit's" not in readme
+    leader = await harness.bind(7821, "leader", "建外街道")
+    await leader.say("/submissions")
+    assert "无权" in leader.last_text(), leader.last_text()
+    district = await harness.bind(7822, "leader", "区安监局")
+    await district.say("/submissions")
+    assert "报送材料" in district.last_text(), district.last_text()

@@ -17,7 +17,14 @@ from sqlmodel import col, or_, select
 from bot.channels import ChannelAddress
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
 from bot.services.actors import Actor, address_of, reload_actor
-from bot.services.errors import NotBound, NotFound, PermissionDenied, RoleNotForUnit, UnitThenName, UnknownUnit
+from bot.services.errors import (
+    NotBound,
+    NotFound,
+    PermissionDenied,
+    RoleNotForUnit,
+    UnitThenName,
+    UnknownUnit,
+)
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
 from storage.db import UowFactory
