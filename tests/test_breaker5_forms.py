@@ -5,15 +5,21 @@ submit racing another step, a late album photo after a cancel, and the stored dr
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import Update
 from sqlmodel import select
 
+from bot.channels import telegram_address
 from bot.local_chat import LocalChat
 from storage.models import Draft, Hazard, Photo
 from tests.chat_helpers import SUBMIT, actor_of
 from tests.conftest import FailureLog, Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review
+from tests.scale.conftest import open_cluster
 
 HOME = "110105001"
 
@@ -22,6 +28,13 @@ async def _drafts(h: Harness, chat: LocalChat) -> list[Draft]:
     user_id = (await actor_of(h, chat)).user_id
     async with h.core.uow() as u:
         return list((await u.session.exec(select(Draft).where(Draft.user_id == user_id)
+                                          .order_by(Draft.id))).all())  # type: ignore[arg-type]
+
+
+async def _drafts_of(core: Any, chat: LocalChat) -> list[Draft]:
+    actor = await core.services.users.touch(telegram_address(chat.user.id), chat.user.first_name, "zh-hans")
+    async with core.uow() as u:
+        return list((await u.session.exec(select(Draft).where(Draft.user_id == actor.user_id)
                                           .order_by(Draft.id))).all())  # type: ignore[arg-type]
 
 
@@ -125,3 +138,38 @@ async def test_submitted_then_the_old_review_buttons_are_stale(harness: Harness,
     assert not failures.records, failures.messages()
     assert len(await _hazards(h)) == 1
     assert [d.status for d in await _drafts(h, chat)] == ["submitted"]
+
+
+
+@pytest.mark.parametrize("count", [1, 2])
+async def test_the_same_update_delivered_twice_at_once_is_applied_once(database_url: str, tmp_path: Path,
+                                                                       failures: FailureLog, count: int) -> None:
+    """A webhook retried while its first delivery is still handled (``count`` 2: by another instance)."""
+    async with open_cluster(database_url, tmp_path / "data", count=count) as cluster:
+        chat = await cluster.bind(85007)
+        await fill_hazard_until_photos(chat)
+        instances = cluster.instances
+
+        async def twice(update: Update) -> None:
+            await asyncio.gather(*(instances[i % count].dp.feed_update(instances[i % count].bot, update)
+                                   for i in range(2)))
+
+        core = cluster.core
+        await twice(chat.photo_update(PHOTOS / "landscape_1.jpg"))
+        [draft] = await _drafts_of(core, chat)
+        assert len(draft.data.get("photos") or []) == 1, draft.data
+        async with core.uow() as u:
+            assert len((await u.session.exec(select(Photo).where(Photo.draft_id == draft.id))).all()) == 1
+        [done] = [b for b in chat.buttons() if b.text.startswith("完成")]
+        await twice(cluster.factory.callback(chat.user, done.message, done.callback_data or ""))
+        [draft] = await _drafts_of(core, chat)
+        assert draft.history.count("photos") == 1 and draft.step == "remarks", (draft.step, draft.history)
+        await twice(cluster.factory.text(chat.user, "第一批挂账"))
+        [draft] = await _drafts_of(core, chat)
+        assert draft.reviewing and draft.data.get("remarks") == "第一批挂账", draft.data.get("remarks")
+        submit = chat.latest_button(SUBMIT)
+        await twice(cluster.factory.callback(chat.user, submit.message, submit.callback_data or ""))
+        assert not failures.records, failures.messages()
+        async with core.uow() as u:
+            assert len((await u.session.exec(select(Hazard))).all()) == 1
+        assert [d.status for d in await _drafts_of(core, chat)] == ["submitted"]
