@@ -56,6 +56,25 @@ class PeopleOnly(BaseMiddleware):
         return await handler(event, data)
 
 
+class NoNul(BaseMiddleware):
+    """A NUL character in a message's text or caption (a custom client can send one) becomes a space before any
+    handler reads it: PostgreSQL stores no NUL in a text value, so a typed answer, a search or a code holding one
+    failed its update, and a form kept it until its submission failed. A space keeps the entities' offsets."""
+
+    @override
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):
+            for kind in ("message", "edited_message"):
+                message = getattr(event, kind)
+                if message is None:
+                    continue
+                fixed = {key: value.replace("\x00", " ") for key in ("text", "caption")
+                         if "\x00" in (value := getattr(message, key) or "")}
+                if fixed:
+                    event = event.model_copy(update={kind: message.model_copy(update=fixed)})
+        return await handler(event, data)
+
+
 class ActorMiddleware(BaseMiddleware):
     """Loads (or creates) the user behind the update and passes ``actor`` to handlers."""
 
@@ -86,9 +105,10 @@ class LocaleMiddleware(I18nMiddleware):
 
 
 def install_middlewares(dp: Dispatcher, core: Core) -> I18n:
-    """Locale, people only, and actor on every update (after aiogram's own context middleware); returns
-    the catalog."""
+    """No NUL, locale, people only, and actor on every update (after aiogram's own context middleware);
+    returns the catalog."""
     i18n = build_i18n()
+    dp.update.outer_middleware(NoNul())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.update.outer_middleware(PeopleOnly())
     dp.update.outer_middleware(ActorMiddleware(core))
