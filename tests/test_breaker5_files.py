@@ -88,3 +88,31 @@ async def test_an_album_mixing_good_and_bad_photos_keeps_the_good_ones(harness: 
     await chat.press("提交")
     assert "受理编号" in last(chat), last(chat)
     assert not failures.records, failures.messages()
+
+
+async def test_a_contacts_file_declared_beyond_telegrams_limit_is_refused_in_chinese(harness: Harness,
+                                                                                      failures: FailureLog) -> None:
+    office = await _office(harness)
+    await office.say("/contacts_import")
+    texts = office.texts(await office.file(HEADER, "附件4联系表.csv", "text/csv", size=30 * 2**20))
+    assert texts and not any(ENGLISH.search(t) for t in texts), texts
+    assert "MB" in texts[-1] or "过大" in texts[-1] or "太大" in texts[-1], texts
+    assert not failures.records, failures.messages()
+
+
+async def test_an_album_of_files_mixing_a_pdf_and_a_picture_keeps_the_picture(harness: Harness, photos_dir: Path,
+                                                                             failures: FailureLog) -> None:
+    from tests.inbox_helpers import make_pdf
+
+    chat = await _at_tipoff_photos(harness, 85204, photos_dir)
+    group = "files-85204"
+    texts = chat.texts(await chat.file(make_pdf(), "现场.pdf", "application/pdf", media_group_id=group))
+    texts += chat.texts(await chat.file(photos_dir / "landscape_3.jpg", "现场.jpg", "image/jpeg",
+                                        media_group_id=group))
+    assert not failures.records, failures.messages()
+    assert not any(ENGLISH.search(t) for t in texts), texts
+    await chat.press("完成")
+    await chat.location(39.93418, 116.45212, "朝阳区三里屯街道幸福村中路12号")
+    await chat.press("保持当前")
+    await chat.press("跳过")
+    assert "2 张" in last(chat), last(chat)
