@@ -14,6 +14,7 @@ from aiogram.types import Update
 from sqlmodel import select
 
 from bot.channels import telegram_address
+from bot.domain import Role
 from bot.local_chat import LocalChat
 from storage.models import Draft, Hazard, Photo
 from tests.chat_helpers import SUBMIT, actor_of
@@ -173,3 +174,19 @@ async def test_the_same_update_delivered_twice_at_once_is_applied_once(database_
         async with core.uow() as u:
             assert len((await u.session.exec(select(Hazard))).all()) == 1
         assert [d.status for d in await _drafts_of(core, chat)] == ["submitted"]
+
+
+async def test_a_person_of_several_roles_and_units_fills_and_submits_one_form(harness: Harness,
+                                                                              failures: FailureLog) -> None:
+    """The draft's row comes back once per role held (``_ACTIVE_HELD`` joins the memberships): it is one draft."""
+    h = harness
+    chat = await h.bind(85008, "inspector", HOME, "王检查")
+    for role, unit in (("reviewer", HOME), ("inspector", "朝外街道"), ("reviewer", "朝外街道")):
+        issued = await h.core.services.invites.issue(Role(role), unit, issuer=None)
+        await chat.say(f"/bind {issued.code}")
+    await fill_hazard_until_review(chat)
+    await chat.press(SUBMIT)
+    assert not failures.records, failures.messages()
+    [hazard] = await _hazards(h)
+    assert [d.status for d in await _drafts(h, chat)] == ["submitted"]
+    assert hazard.site_name == "张XX出租房"
