@@ -57,9 +57,10 @@ class PeopleOnly(BaseMiddleware):
 
 
 class NoNul(BaseMiddleware):
-    """A NUL character in a message's text or caption (a custom client can send one) becomes a space before any
-    handler reads it: PostgreSQL stores no NUL in a text value, so a typed answer, a search or a code holding one
-    failed its update, and a form kept it until its submission failed. A space keeps the entities' offsets."""
+    """A NUL character in a message's text, caption or venue (a custom client can send one) becomes a space
+    before any handler reads it: PostgreSQL stores no NUL in a text value, so a typed answer, a search or a code
+    holding one failed its update, and a form kept it until its submission failed. A space keeps the entities'
+    offsets. (A name holding one: ``UserService.touch``.)"""
 
     @override
     async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -68,11 +69,17 @@ class NoNul(BaseMiddleware):
                 message = getattr(event, kind)
                 if message is None:
                     continue
-                fixed = {key: value.replace("\x00", " ") for key in ("text", "caption")
-                         if "\x00" in (value := getattr(message, key) or "")}
+                fixed: dict[str, Any] = _without_nul(message, ("text", "caption"))
+                if message.venue is not None and (venue := _without_nul(message.venue, ("title", "address"))):
+                    fixed["venue"] = message.venue.model_copy(update=venue)
                 if fixed:
                     event = event.model_copy(update={kind: message.model_copy(update=fixed)})
         return await handler(event, data)
+
+
+def _without_nul(obj: TelegramObject, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The string attributes ``keys`` of ``obj`` that hold a NUL, each with its NULs made spaces."""
+    return {key: value.replace("\x00", " ") for key in keys if "\x00" in (value := getattr(obj, key) or "")}
 
 
 class ActorMiddleware(BaseMiddleware):

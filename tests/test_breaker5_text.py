@@ -54,3 +54,23 @@ async def test_a_nul_in_a_command_is_answered_never_a_failure(harness: Harness, 
         sent = await chat.say("幸福村中路12号地下室住了很多人\x00楼道里还在给电动车充电")
     assert chat.texts(sent), sent
     assert not failures.records, failures.messages()
+
+
+async def test_a_nul_in_a_name_or_a_venue_is_answered_never_a_failure(harness: Harness, failures: FailureLog) -> None:
+    h = harness
+    stranger = h.chat(85503, "张\x00三")
+    assert stranger.texts(await stranger.say("/start")), "no answer"
+    chat = await h.bind(85504, "inspector", "110105001", "王检查")
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say("张XX出租房")
+    await chat.location(39.9087, 116.4605, "建国门外大街\x00永安里8号")
+    if "门牌号" in chat.last_text() or "地址" in chat.last_text().splitlines()[-1]:
+        await chat.say("建国门外大街永安里8号")
+    await answer_hazard_from_person(chat)
+    await chat.photo(PHOTOS / "landscape_1.jpg")
+    await chat.press("完成")
+    await finish_hazard(chat)
+    await chat.press(SUBMIT)
+    assert not failures.records, failures.messages()
+    assert "隐患已提交" in chat.last_text(), chat.last_text()
