@@ -86,7 +86,8 @@ async def test_an_edit_in_a_group_is_not_answered(harness: Harness, failures: Fa
     assert not failures.records, failures.messages()
 
 
-FORGED = ["f1:999999:n:c", "f1:1:p:0:0", "f1:x:y", "f1:", "f1:" + "9" * 61, "f1:1:n:submit", "f1:-1:e:0"]
+FORGED = ["f1:999999:n:c", "f1:1:p:0:0", "f1:x:y", "f1:", "f1:" + "9" * 61, "f1:1:n:submit", "f1:-1:e:0", "f1:1\x00:n:c",
+          "f1:1:n:c\x00"]
 
 
 @pytest.mark.parametrize("data", FORGED)
@@ -143,7 +144,8 @@ async def _find_button(h: Harness, user_id: int) -> tuple[LocalChat, Button, str
 
 
 @pytest.mark.parametrize("token", ["", "abc", "zzzzzzzzzz", "0" * 12, "0" * 13, "x" * 60, "deadbee", "deadbeef",
-                                   "ＡＢＣＤＥＦ1234", "ab:cd", "%s"])
+                                   "ＡＢＣＤＥＦ1234", "ab:cd", "%s",
+                                   "dead\x00beef12"])
 async def test_a_malformed_find_token_is_answered_in_chinese(harness: Harness, failures: FailureLog,
                                                             token: str) -> None:
     h = harness

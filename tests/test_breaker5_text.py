@@ -74,3 +74,23 @@ async def test_a_nul_in_a_name_or_a_venue_is_answered_never_a_failure(harness: H
     await chat.press(SUBMIT)
     assert not failures.records, failures.messages()
     assert "隐患已提交" in chat.last_text(), chat.last_text()
+
+
+async def test_a_nul_in_a_files_name_is_answered_never_a_failure(harness: Harness, failures: FailureLog) -> None:
+    from bot.domain import HazardState
+    from tests.chat_helpers import KEEP, actor_of, open_first
+    from tests.lifecycle_factories import hazard
+
+    h = harness
+    inspector = await h.bind(85505, "inspector", "建外街道", "李检查")
+    hid = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.REGISTERED)
+    await open_first(inspector, "/rectify")
+    await inspector.press("报告整改")
+    await inspector.say("房东张三")
+    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
+        await inspector.press(KEEP)
+    await inspector.file(b"%PDF-1.4 acceptance", "验收\x00单.pdf", "application/pdf")
+    await inspector.press("完成")
+    await inspector.press(SUBMIT)
+    assert not failures.records, failures.messages()
+    assert "已整改，待复查" in inspector.last_text(), (hid, inspector.last_text())
