@@ -93,12 +93,13 @@ async def ask_phone(message: Message) -> None:
 async def shared_contact(message: Message, bot: Bot, actor: Actor, services: Services, core: Core,
                          on_refusal: OnRefusal, locale: str) -> None:
     """A shared phone number binds the roles the unit's contact form (附件4) gives it. Raises ``NotOwnContact``,
-    ``PhoneNotRegistered`` (answered with the share keyboard removed). Someone else's card sent while a form is
-    open goes to the form, which refuses it above its question asked again (it was meant as an answer)."""
+    ``PhoneNotRegistered`` (answered with the share keyboard removed). Sent while a form is open, someone else's
+    card, or the card of a person bound to nothing (a reporter at /report's contact question), goes to the form,
+    which refuses it above its question asked again: it was meant as an answer, not to bind."""
     contact = message.contact
     assert contact is not None
     sender = message.from_user.id if message.from_user is not None else None
-    if contact.user_id != sender and (await services.forms.current(actor, locale)).kind != "none":
+    if (contact.user_id != sender or not actor.is_bound) and (await services.forms.current(actor, locale)).kind != "none":
         raise SkipHandler()
     on_refusal.reply_markup = ReplyKeyboardRemove()  # the share button has done its work either way
     bound = await services.contacts.bind_by_phone(

@@ -60,3 +60,24 @@ async def test_someone_elses_card_outside_a_form_is_still_told_to_share_ones_own
     texts = chat.texts(await chat._feed(h.factory.message(chat.user, **KINDS["contact"])))
     assert texts == ["请用按钮分享您本人的手机号码，不要发送他人的名片。"], texts
     assert not failures.records, failures.messages()
+
+
+async def test_a_reporter_sharing_their_own_card_at_the_contact_question(harness: Harness,
+                                                                          failures: FailureLog) -> None:
+    from tests.tipoff_helpers import ADDRESS, DESCRIPTION, LAT, LON, last
+
+    h = harness
+    chat = h.chat(85903, "热心群众")
+    await chat.say("/report")
+    await chat.say(DESCRIPTION)
+    await chat.press("跳过")
+    await chat.location(LAT, LON, ADDRESS)
+    await chat.press("保持当前")
+    assert "联系方式" in last(chat), last(chat)
+    own = Contact(phone_number="+8613912345678", first_name="热心群众", user_id=chat.user.id)
+    texts = chat.texts(await chat._feed(h.factory.message(chat.user, contact=own)))
+    assert not failures.records, failures.messages()
+    assert len(texts) == 1 and "无法使用该内容" in texts[0] and "联系方式" in texts[0], texts  # not about binding
+    await chat.say("13912345678")
+    await chat.press("提交")
+    assert "受理编号" in last(chat), last(chat)
