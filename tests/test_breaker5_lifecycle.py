@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import date
 
 from sqlmodel import select
 
@@ -13,6 +14,7 @@ from bot.channels import telegram_address
 from bot.domain import HazardState
 from bot.local_chat import LocalChat
 from storage.models import Draft, HazardEvent
+from storage.models_deadlines import DeadlineExtension
 from tests.chat_helpers import KEEP, SUBMIT, actor_of, bind_cast, hazard_row, last_text, open_first
 from tests.conftest import PHOTOS, FailureLog, Harness
 from tests.lifecycle_factories import hazard
@@ -103,4 +105,42 @@ async def test_two_re_inspectors_passing_at_once_pass_once(harness: Harness, fai
     assert (await hazard_row(h, hid)).state == "closure_requested"
     assert sorted([await _statuses(h, c) for c in (second, third)]) == [["cancelled"], ["submitted"]]
     for chat in (second, third):
+        assert not ENGLISH.search(last_text(h, chat)), last_text(h, chat)
+
+
+async def test_an_extension_approved_while_the_rectification_is_submitted_stays_consistent(
+        harness: Harness, failures: FailureLog) -> None:
+    from tests.rectify_chat import to_the_evidence_question
+    from tests.test_deadlines import _requested
+
+    h = harness
+    inspector, office = await bind_cast(h, {85331: "李检查", 85332: "张办公室"})
+    hid = await _requested(h, inspector)
+    await office.press("审批延期申请")
+    await to_the_evidence_question(inspector)
+    await inspector.photo(PHOTOS / "landscape_1.jpg")
+    await inspector.press("完成")
+    approve, submit = office.latest_button("✅ 批准延期"), inspector.latest_button(SUBMIT)
+    before = len(h.session.requests)
+    await asyncio.gather(
+        office._feed(office.factory.callback(office.user, approve.message, approve.callback_data or "")),
+        inspector._feed(inspector.factory.callback(inspector.user, submit.message, submit.callback_data or "")))
+    assert not failures.records, failures.messages()
+    async with h.core.uow() as u:
+        [request] = (await u.session.exec(select(DeadlineExtension).where(DeadlineExtension.hazard_id == hid))).all()
+    row = await hazard_row(h, hid)
+    if row.state == "registered":  # the report lost the race: told so on its card, kept to submit again
+        told = [m for m in h.session.requests[before:] if getattr(m, "text", None)]
+        said = " ".join(str(getattr(m, "text", "")) for m in told)
+        assert "其他人刚刚处理了这条隐患" in said and "提交前请核对" in said, said
+        assert await _statuses(h, inspector) == ["submitted", "active"]
+        await inspector.press_button(inspector.latest_button(SUBMIT))
+        row = await hazard_row(h, hid)
+        async with h.core.uow() as u:
+            [request] = (await u.session.exec(select(DeadlineExtension)
+                                              .where(DeadlineExtension.hazard_id == hid))).all()
+    assert row.state == "rectified", (row.state, last_text(h, inspector))
+    assert request.status in ("approved", "lapsed"), request.status
+    assert (row.deadline == date(2018, 11, 30)) == (request.status == "approved"), (row.deadline, request.status)
+    for chat in (inspector, office):
         assert not ENGLISH.search(last_text(h, chat)), last_text(h, chat)
