@@ -84,3 +84,27 @@ async def test_an_addition_submitted_twice_at_once_adds_its_photo_once(harness: 
         photos = (await u.session.exec(select(TipOffPhoto))).all()
         additions = (await u.session.exec(select(TipOffAddition))).all()
     assert len(photos) == 2 and len(additions) == 1, (photos, additions)
+
+
+async def test_two_inspectors_verifying_one_tip_off_at_once_make_one_hazard(harness: Harness,
+                                                                           failures: FailureLog) -> None:
+    from storage.models import Hazard
+    from tests.tipoff_helpers import SANLITUN, verify_as_hazard
+
+    h = harness
+    first = await h.bind(85631, "inspector", SANLITUN, "李检查")
+    second = await h.bind(85632, "inspector", SANLITUN, "赵检查")
+    number = await report(h.chat(85633, "热心群众"))
+    for chat in (first, second):
+        await chat.say("/tipoffs")
+        await chat.press(len(chat.buttons()))
+        await verify_as_hazard(chat, submit=False)
+    taps = [(c, c.latest_button("✅ 提交")) for c in (first, second)]
+    await asyncio.gather(*(c._feed(h.factory.callback(c.user, b.message, b.callback_data or "")) for c, b in taps))
+    assert not failures.records, failures.messages()
+    async with h.core.uow() as u:
+        hazards = (await u.session.exec(select(Hazard))).all()
+        [tip] = (await u.session.exec(select(TipOff).where(TipOff.number == number))).all()
+    assert len(hazards) == 1 and tip.hazard_id == hazards[0].id, (hazards, tip)
+    for chat in (first, second):
+        assert not ENGLISH.search(last(chat)), last(chat)
