@@ -108,3 +108,30 @@ async def test_two_inspectors_verifying_one_tip_off_at_once_make_one_hazard(harn
     assert len(hazards) == 1 and tip.hazard_id == hazards[0].id, (hazards, tip)
     for chat in (first, second):
         assert not ENGLISH.search(last(chat)), last(chat)
+
+
+async def test_not_confirmed_pressed_by_two_verifiers_at_once_is_told_once(harness: Harness,
+                                                                          failures: FailureLog) -> None:
+    from handlers.callbacks import TipCb
+    from tests.tipoff_helpers import SANLITUN, sent_to
+
+    h = harness
+    first = await h.bind(85641, "inspector", SANLITUN, "李检查")
+    second = await h.bind(85642, "inspector", SANLITUN, "赵检查")
+    reporter = h.chat(85643, "热心群众")
+    number = await report(reporter)
+    async with h.core.uow() as u:
+        [tip] = (await u.session.exec(select(TipOff).where(TipOff.number == number))).all()
+    told_before = len(sent_to(reporter.user.id, h.session))
+    taps = []
+    for chat in (first, second):
+        await chat.say("/tipoffs")
+        message = chat.buttons()[0].message
+        taps.append((chat, h.factory.callback(chat.user, message, TipCb(a="rc", id=tip.id or 0, i=0).pack())))
+    await asyncio.gather(*(c._feed(t) for c, t in taps))
+    assert not failures.records, failures.messages()
+    async with h.core.uow() as u:
+        [tip] = (await u.session.exec(select(TipOff).where(TipOff.number == number))).all()
+    assert tip.status == "not_confirmed", tip.status
+    told = sent_to(reporter.user.id, h.session)[told_before:]
+    assert len(told) == 1, told  # the reporter hears it once
