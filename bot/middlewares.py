@@ -56,6 +56,32 @@ class PeopleOnly(BaseMiddleware):
         return await handler(event, data)
 
 
+class NoNul(BaseMiddleware):
+    """A NUL character in a message's text, caption or venue (a custom client can send one) becomes a space
+    before any handler reads it: PostgreSQL stores no NUL in a text value, so a typed answer, a search or a code
+    holding one failed its update, and a form kept it until its submission failed. A space keeps the entities'
+    offsets. (A name holding one: ``UserService.touch``.)"""
+
+    @override
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update):
+            for kind in ("message", "edited_message"):
+                message = getattr(event, kind)
+                if message is None:
+                    continue
+                fixed: dict[str, Any] = _without_nul(message, ("text", "caption"))
+                if message.venue is not None and (venue := _without_nul(message.venue, ("title", "address"))):
+                    fixed["venue"] = message.venue.model_copy(update=venue)
+                if fixed:
+                    event = event.model_copy(update={kind: message.model_copy(update=fixed)})
+        return await handler(event, data)
+
+
+def _without_nul(obj: TelegramObject, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The string attributes ``keys`` of ``obj`` that hold a NUL, each with its NULs made spaces."""
+    return {key: value.replace("\x00", " ") for key in keys if "\x00" in (value := getattr(obj, key) or "")}
+
+
 class ActorMiddleware(BaseMiddleware):
     """Loads (or creates) the user behind the update and passes ``actor`` to handlers."""
 
@@ -86,9 +112,10 @@ class LocaleMiddleware(I18nMiddleware):
 
 
 def install_middlewares(dp: Dispatcher, core: Core) -> I18n:
-    """Locale, people only, and actor on every update (after aiogram's own context middleware); returns
-    the catalog."""
+    """No NUL, locale, people only, and actor on every update (after aiogram's own context middleware);
+    returns the catalog."""
     i18n = build_i18n()
+    dp.update.outer_middleware(NoNul())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.update.outer_middleware(PeopleOnly())
     dp.update.outer_middleware(ActorMiddleware(core))

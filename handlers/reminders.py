@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -90,11 +91,16 @@ async def ask_phone(message: Message) -> None:
 
 
 async def shared_contact(message: Message, bot: Bot, actor: Actor, services: Services, core: Core,
-                         on_refusal: OnRefusal) -> None:
+                         on_refusal: OnRefusal, locale: str) -> None:
     """A shared phone number binds the roles the unit's contact form (附件4) gives it. Raises ``NotOwnContact``,
-    ``PhoneNotRegistered`` (answered with the share keyboard removed)."""
+    ``PhoneNotRegistered`` (answered with the share keyboard removed). Sent while a form is open, someone else's
+    card, or the card of a person bound to nothing (a reporter at /report's contact question), goes to the form,
+    which refuses it above its question asked again: it was meant as an answer, not to bind."""
     contact = message.contact
     assert contact is not None
+    sender = message.from_user.id if message.from_user is not None else None
+    if (contact.user_id != sender or not actor.is_bound) and (await services.forms.current(actor, locale)).kind != "none":
+        raise SkipHandler()
     on_refusal.reply_markup = ReplyKeyboardRemove()  # the share button has done its work either way
     bound = await services.contacts.bind_by_phone(
         actor, contact.phone_number, telegram_address(contact.user_id) if contact.user_id is not None else None)

@@ -101,7 +101,7 @@ class UserService:
         """Upsert the user reached at ``address`` and load their grants (one transaction), or the cached actor when the user was
         loaded less than ``actor_cache_seconds`` ago with the same name and language (``ActorCache``). Someone
         marked as having blocked the bot (a 403 to a reminder or notice) who writes to it again is no longer."""
-        name = full_name[:256]
+        name = full_name.replace("\x00", " ")[:256]  # PostgreSQL stores no NUL; a custom client can send one
         await self._cache.refresh()
         cached = self._cache.get(address, name, language)
         if cached is not None:

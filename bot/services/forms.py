@@ -267,8 +267,9 @@ class FormService:
         ``None``) gets ``photo_wanted`` when the question asked now (or the photos question of its album)
         takes it, else the answer it would get — before any byte of it is downloaded.
         A submission refused by its submitter raises that ``DomainError`` with nothing of it kept; the form
-        stays on its review card when an answer can mend it (``form_submitters.MENDABLE``), else a life-cycle
-        form is cancelled (the step can no longer be done: someone else did it, the hazard moved on).
+        stays on its review card when an answer can mend it (``form_submitters.MENDABLE``) or another change
+        of the hazard only overtook it (``_lost_race``: submitting again may do it), else a life-cycle form is
+        cancelled (the step can no longer be done: someone else did it, the hazard moved on).
         """
         try:
             return await self._act(actor, action, locale)
@@ -621,7 +622,8 @@ class FormService:
         try:
             submitted = await kind.submit(sub)
         except DomainError as exc:
-            raise _Refused(exc, draft.id or 0, kind.ends_on_refusal and not isinstance(exc, MENDABLE)) from exc
+            ends = kind.ends_on_refusal and not isinstance(exc, MENDABLE) and not _lost_race(exc)
+            raise _Refused(exc, draft.id or 0, ends) from exc
         # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
         await queue_notices(session, f"draft:{draft.id}", sub.notices, self._clock())
         draft.status = DraftStatus.SUBMITTED.value
@@ -918,6 +920,13 @@ async def _store(session: AsyncSession, draft: Draft, state: FormState) -> None:
     await session.exec(_DRAFT_UPDATE, params={"draft_id": draft.id, **values})
     for name, value in values.items():
         set_committed_value(draft, name, value)
+
+
+def _lost_race(exc: DomainError) -> bool:
+    """Whether ``exc`` says someone else changed the hazard between this submission's read and its write, its
+    state left as it was (``Transitions.move``: e.g. an extension approved as a rectification is reported): the
+    step can still be done, so the form stays on its review card to be submitted again, nothing entered lost."""
+    return isinstance(exc, StaleAction) and "hazard_id" in exc.params
 
 
 def _attached(session: AsyncSession, values: Sequence[Any]) -> Draft:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -204,11 +205,17 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
 
 
 async def claim_for_hazard(session: AsyncSession, tipoff_id: int) -> None:
-    """Before a hazard is created from tip-off ``tipoff_id``: it must still await verification (row
-    locked on PostgreSQL, so two verifiers submitting at once make one hazard). Raises
-    ``Rejected('tipoff_already_verified')`` otherwise, before anything is written."""
-    tipoff = (await session.exec(select(TipOff).where(TipOff.id == tipoff_id).with_for_update())).first()
-    if tipoff is None or tipoff.status not in AWAITING_VERIFICATION:
+    """Before a hazard is created from tip-off ``tipoff_id``: it must still await verification, checked by a
+    conditional UPDATE so that two verifiers submitting at once make one hazard on both databases (the row
+    locked on PostgreSQL; on SQLite a SELECT … FOR UPDATE locked nothing and ran before the transaction's first
+    write, so both saw it waiting). Raises ``Rejected('tipoff_already_verified')`` otherwise, nothing written."""
+    table = TipOff.__table__  # type: ignore[attr-defined]
+    claimed = await session.exec(
+        update(table)
+        .where(table.c.id == tipoff_id, table.c.status.in_([s.value for s in AWAITING_VERIFICATION]))
+        .values(updated_at=utcnow())
+    )
+    if claimed.rowcount != 1:
         raise Rejected("tipoff_already_verified")
 
 
