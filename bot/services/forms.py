@@ -85,6 +85,7 @@ _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "t
 #: on PostgreSQL (issue 19 item 4, ``benchmarks/RESULTS-perf.md``); ``_attached`` makes the row an entity again.
 _DRAFT_TABLE = Draft.__table__  # type: ignore[attr-defined]
 _DRAFT_COLUMNS = tuple(c.name for c in _DRAFT_TABLE.c)
+assert _DRAFT_COLUMNS[0] == "id"  # ``_active_held`` and ``_attached`` read a row's draft id first
 _MEMBERSHIP = Membership.__table__  # type: ignore[attr-defined]
 _UNIT = Unit.__table__  # type: ignore[attr-defined]
 _ACTIVE_HELD = (
