@@ -17,6 +17,7 @@ from storage.db import create_engine, make_uow_factory
 from storage.models import Hazard, Membership
 from tests.chat_script import Tap, answer
 from tests.conftest import Harness
+from tests.forms_flow import fill_hazard_until_review
 from tests.lifecycle_factories import hazard
 
 T = TypeVar("T", bound=SQLModel)
@@ -59,6 +60,16 @@ async def card(chat: LocalChat, number: str) -> list[str]:
     """Open the card of the hazard numbered ``number`` through /find; its buttons' texts."""
     await open_first(chat, f"/find {number}")
     return [b.text for b in chat.buttons()]
+
+
+async def correcting_one_photo_hazard(h: Harness, chat: LocalChat) -> Hazard:
+    """``chat`` submits a hazard at 甲仓库 with one photo and opens its card's ✏️ 修改; the stored hazard."""
+    await fill_hazard_until_review(chat, site="甲仓库", album=1)
+    await chat.press("提交")
+    [row] = await stored(h, Hazard)
+    await card(chat, row.draft_number or "")
+    await chat.press("✏️ 修改")
+    return row
 
 
 async def hazard_row(h: Harness, hid: int) -> Hazard:

@@ -18,6 +18,13 @@ async def fill_hazard_until_review(chat: LocalChat, *, site: str = "张XX出租�
     await finish_hazard(chat)
 
 
+async def hazard_site(chat: LocalChat, site: str = "张XX出租房") -> None:
+    """/hazard as a township inspector: the township kept, ``site`` typed as the site name."""
+    await chat.say("/hazard")
+    await chat.press("保持当前值")
+    await chat.say(site)
+
+
 async def finish_hazard(chat: LocalChat) -> None:
     await chat.say("第一批挂账")
     assert "提交前请核对" in chat.last_text(), chat.last_text()

@@ -12,9 +12,9 @@ from bot.local_chat import Button, LocalChat
 from handlers.callbacks import FormCb
 from storage.models import Hazard, Photo
 from tests import test_photo_removal as removal
-from tests.chat_helpers import SUBMIT, actor_of, card
+from tests.chat_helpers import SUBMIT, actor_of, correcting_one_photo_hazard
 from tests.conftest import Harness
-from tests.forms_flow import PHOTOS, fill_hazard_until_photos, fill_hazard_until_review, finish_hazard
+from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
 
 MANAGE = "管理照片/删除照片"
 
@@ -151,13 +151,9 @@ async def test_manage_photos_after_the_role_was_taken_away_lists_nothing_and_ans
 async def test_a_correction_keeps_the_records_photo_against_a_forged_bin_and_drops_a_new_one(harness: Harness) -> None:
     h = harness
     chat = await h.bind(84009, "inspector", "110105001", name="王检查")
-    await fill_hazard_until_review(chat, site="甲仓库", album=1)
-    await chat.press("提交")
+    hazard = await correcting_one_photo_hazard(h, chat)
     async with h.core.uow() as u:
-        hazard = (await u.session.exec(select(Hazard))).one()
         [on_record] = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
-    await card(chat, hazard.draft_number or "")
-    await chat.press("✏️ 修改")
     await chat.press("修改：隐患照片")
     await chat.photo(PHOTOS / "landscape_2.jpg")
     await chat.press(f"🗑 {MANAGE}（2）")

@@ -16,6 +16,7 @@ from sqlmodel import select
 from storage.models import Draft
 from tests.chat_helpers import actor_of
 from tests.conftest import FailureLog, Harness
+from tests.forms_flow import hazard_site
 
 ENGLISH = re.compile(r"[A-Za-z]{3,}( [A-Za-z]{2,}){2,}")
 KINDS: dict[str, Any] = {
@@ -36,9 +37,7 @@ async def test_another_kind_of_message_inside_a_form_asks_again(harness: Harness
                                                                  kind: str) -> None:
     h = harness
     chat = await h.bind(85901, "inspector", "110105001", "王检查")
-    await chat.say("/hazard")
-    await chat.press("保持当前值")
-    await chat.say("张XX出租房")
+    await hazard_site(chat)
     await chat.say("建国门外大街永安里8号")
     assert "负责人" in chat.last_text(), chat.last_text()
     user_id = (await actor_of(h, chat)).user_id

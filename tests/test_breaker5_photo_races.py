@@ -9,11 +9,11 @@ import asyncio
 from sqlmodel import select
 
 from bot.local_chat import Button, LocalChat
-from storage.models import Hazard, HazardEvent, Photo
+from storage.models import HazardEvent, Photo
 from tests import test_photo_removal as removal
-from tests.chat_helpers import card
+from tests.chat_helpers import correcting_one_photo_hazard
 from tests.conftest import FailureLog, Harness
-from tests.forms_flow import PHOTOS, fill_hazard_until_review
+from tests.forms_flow import PHOTOS
 
 MANAGE = "管理照片/删除照片"
 
@@ -70,12 +70,7 @@ async def test_the_list_asked_while_a_bin_runs_answers_both(harness: Harness, fa
 async def test_a_correction_submitted_twice_at_once_is_one_correction(harness: Harness, failures: FailureLog) -> None:
     h = harness
     chat = await h.bind(85404, "inspector", "110105001", name="王检查")
-    await fill_hazard_until_review(chat, site="甲仓库", album=1)
-    await chat.press("提交")
-    async with h.core.uow() as u:
-        hazard = (await u.session.exec(select(Hazard))).one()
-    await card(chat, hazard.draft_number or "")
-    await chat.press("✏️ 修改")
+    hazard = await correcting_one_photo_hazard(h, chat)
     await chat.press("修改：隐患照片")
     await chat.photo(PHOTOS / "landscape_2.jpg")
     await chat.press("完成")
