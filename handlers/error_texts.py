@@ -68,6 +68,9 @@ def _lifecycle(exc: DomainError) -> str | None:
     if exc.code == "stale_action" and "hazard_id" in exc.params:
         # two people pressed at the same moment and the other one's press was stored first; a form's stale
         # button (no hazard) is a ``_domain`` text
+        if exc.params.get("form_kept"):  # a life-cycle form's submission (``forms._lost_race``): kept on its card
+            return _("Someone else changed this hazard a moment ago, so this form was not submitted. It is kept "
+                     "as you filled it in: check it and submit it again.")
         return _("Someone else changed this hazard a moment ago; nothing was done. "
                  "Open it again (/find) to see where it stands.")
     if exc.code == "already_done":

@@ -50,4 +50,5 @@ class NoActiveDraft(DomainError, code="no_active_draft"):
 
 
 class StaleAction(DomainError, code="stale_action"):
-    """A button from an older message or another draft was pressed."""
+    """A button from an older message or another draft was pressed; with ``hazard_id``: someone else changed that
+    hazard between this action's read and its write (``form_kept``: a form's submission, kept to submit again)."""

@@ -623,7 +623,9 @@ class FormService:
         try:
             submitted = await kind.submit(sub)
         except DomainError as exc:
-            ends = kind.ends_on_refusal and not isinstance(exc, MENDABLE) and not _lost_race(exc)
+            if _lost_race(exc):  # told that the form is kept, not to look the hazard up again
+                raise _Refused(StaleAction(**exc.params, form_kept=True), draft.id or 0, False) from exc
+            ends = kind.ends_on_refusal and not isinstance(exc, MENDABLE)
             raise _Refused(exc, draft.id or 0, ends) from exc
         # the notices the submission owes (the township's verifiers, a tip-off's reporter) in its unit of work
         await queue_notices(session, f"draft:{draft.id}", sub.notices, self._clock())

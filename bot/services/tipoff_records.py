@@ -168,7 +168,7 @@ async def add_to_tipoff(session: AsyncSession, draft: Draft, data: dict[str, Any
     Raises ``Rejected('tipoff_closed')`` when the tip-off is no longer open, ``Rejected('required')``
     when the addition is empty.
     """
-    tipoff = await session.get(TipOff, int(draft.context["tipoff_id"]))
+    tipoff = await lock_tipoff(session, int(draft.context["tipoff_id"]))
     if tipoff is None or tipoff.reporter_user_id != draft.user_id or tipoff.status not in OPEN:
         raise Rejected("tipoff_closed")
     text = (data.get("note") or "").strip() or None
@@ -202,6 +202,20 @@ async def copy_photos_to_draft(session: AsyncSession, tipoff_id: int, draft: Dra
         await session.flush()
         copies.append(copy)
     return copies
+
+
+async def lock_tipoff(session: AsyncSession, tipoff_id: int) -> TipOff | None:
+    """Tip-off ``tipoff_id`` as it stands now, locked until the caller's unit of work ends (None if unknown), for
+    a use case that decides on its state (不属实, forward, merge, opening a new card, 仍未整改, an addition).
+
+    Locked by an UPDATE that changes nothing, before the read: on PostgreSQL it holds the row like ``SELECT … FOR
+    UPDATE``; on SQLite, which ignores FOR UPDATE, it takes the writer turn (``storage.sqlite_writers``) and begins
+    the transaction, so a second caller waits until the first committed and then reads its change. Without it
+    two verifiers pressing at once both read the old state and both acted (two notices, the last reason wins)."""
+    table = TipOff.__table__  # type: ignore[attr-defined]
+    await session.exec(update(table).where(table.c.id == tipoff_id).values(updated_at=table.c.updated_at))
+    query = select(TipOff).where(TipOff.id == tipoff_id).execution_options(populate_existing=True)
+    return (await session.exec(query)).first()
 
 
 async def claim_for_hazard(session: AsyncSession, tipoff_id: int) -> None:

@@ -37,6 +37,7 @@ from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
     check_may_report,
     copy_photos_to_draft,
+    lock_tipoff,
     on_hazard_state_changed,
     status_notice,
     status_notices,
@@ -66,6 +67,8 @@ __all__ = [
 ]
 
 VERIFY_ROLES = (Role.INSPECTOR, Role.REVIEWER)
+#: a tip-off no verifier has opened yet in its township; opening its card marks it verifying
+_NEW = (TipOffStatus.RECEIVED, TipOffStatus.FORWARDED)
 EXPORT_COLUMNS = ("number", "reported_on", "township", "address", "status", "reason", "hazard", "description")
 
 
@@ -168,6 +171,7 @@ class TipOffService:
         (not the actor's), ``TipOffClosed`` unless its status is fixed."""
         async with self._uow() as uow:
             tipoff = await self._own(uow.session, actor, number)
+            tipoff = await self._get(uow.session, tipoff.id or 0, for_update=True)  # pressed twice: reopened once
             root = await self._root(uow.session, tipoff)
             status, _merged = await self._effective(uow.session, tipoff)
             if status != TipOffStatus.FIXED:
@@ -224,7 +228,9 @@ class TipOffService:
         (and tells its reporter). Raises ``NotFound`` outside the actor's scope."""
         async with self._uow() as uow:
             tipoff = await self._in_scope(uow.session, actor, tipoff_id)
-            if tipoff.status in (TipOffStatus.RECEIVED, TipOffStatus.FORWARDED):
+            if tipoff.status in _NEW:  # read again, locked: of two verifiers opening it at once one marks it
+                tipoff = await self._get(uow.session, tipoff_id, for_update=True)
+            if tipoff.status in _NEW:
                 tipoff.status = TipOffStatus.VERIFYING.value
                 tipoff.updated_at = utcnow()
                 uow.session.add(tipoff)
@@ -422,8 +428,11 @@ class TipOffService:
         return codes
 
     async def _get(self, session: AsyncSession, tipoff_id: int, *, for_update: bool = False) -> TipOff:
-        query = select(TipOff).where(TipOff.id == tipoff_id)
-        tipoff = (await session.exec(query.with_for_update() if for_update else query)).first()
+        """Tip-off ``tipoff_id``; ``for_update``: locked on both databases (``lock_tipoff``). Raises ``NotFound``."""
+        if for_update:
+            tipoff = await lock_tipoff(session, tipoff_id)
+        else:
+            tipoff = (await session.exec(select(TipOff).where(TipOff.id == tipoff_id))).first()
         if tipoff is None:
             raise NotFound(tipoff=tipoff_id)
         return tipoff
