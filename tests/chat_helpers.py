@@ -17,12 +17,11 @@ from storage.db import create_engine, make_uow_factory
 from storage.models import Hazard, Membership
 from tests.chat_script import Tap, answer
 from tests.conftest import Harness
-from tests.forms_flow import fill_hazard_until_review
+from tests.forms_flow import KEEP, SUBMIT, fill_hazard_until_review, rectification_until_review
 from tests.lifecycle_factories import hazard
 
 T = TypeVar("T", bound=SQLModel)
 
-KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
 
 CAST = {  # the people of the life cycle's chat tests: name → role, unit
@@ -126,13 +125,8 @@ async def reinspect_failed(chat: LocalChat, photo: Path, who: str = "赵复查",
 
 
 async def report_rectification(chat: LocalChat, photo: Path) -> None:
-    """On an open hazard's choices, report its rectification: the five implementations kept as they are, one
-    acceptance photo."""
-    await chat.press("报告整改")
-    while any(b.text.endswith(KEEP) for b in chat.buttons()):
-        await chat.press(KEEP)
-    await chat.photo(photo)
-    await chat.press("完成")
+    """On an open hazard's choices, report its rectification (``rectification_until_review``) and submit it."""
+    await rectification_until_review(chat, photo)
     await chat.press(SUBMIT)
 
 

@@ -8,6 +8,7 @@ from bot.local_chat import LocalChat
 from tests.chat_script import Tap, answer, shows
 
 PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
+KEEP, SUBMIT = "保持当前值", "✅ 提交"  # a form's "keep the current value" and its review card's submit
 
 
 async def fill_hazard_until_review(chat: LocalChat, *, site: str = "张XX出租房", album: int = 3) -> None:
@@ -81,3 +82,15 @@ async def fill_inspection_until_review(chat: LocalChat, *, pick_hazards: list[st
     await chat.press("完成" if photos else "跳过")
     await chat.press("跳过")
     assert "提交前请核对" in chat.last_text(), chat.last_text()
+
+
+async def rectification_until_review(chat: LocalChat, photo: Path, responsible: str | None = None) -> None:
+    """On an open hazard's choices, fill its rectification report up to the review card: ``responsible`` typed
+    first when the hazard names none, the five implementations kept as they are, one acceptance photo."""
+    await chat.press("报告整改")
+    if responsible is not None:
+        await chat.say(responsible)
+    while any(b.text.endswith(KEEP) for b in chat.buttons()):
+        await chat.press(KEEP)
+    await chat.photo(photo)
+    await chat.press("完成")

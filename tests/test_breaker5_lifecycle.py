@@ -17,6 +17,7 @@ from storage.models import Draft, HazardEvent
 from storage.models_deadlines import DeadlineExtension
 from tests.chat_helpers import KEEP, SUBMIT, actor_of, bind_cast, hazard_row, last_text, open_first
 from tests.conftest import PHOTOS, FailureLog, Harness
+from tests.forms_flow import rectification_until_review
 from tests.lifecycle_factories import hazard
 
 HOME = "建外街道"
@@ -72,12 +73,7 @@ async def test_a_double_tap_on_a_rectification_report_submits_it_once(harness: H
     actor = await actor_of(h, inspector)
     hid = await hazard(h.core.uow, actor, state=HazardState.REGISTERED)
     await open_first(inspector, "/rectify")
-    await inspector.press("报告整改")
-    await inspector.say("房东张三")
-    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
-        await inspector.press(KEEP)
-    await inspector.photo(PHOTOS / "landscape_1.jpg")
-    await inspector.press("完成")
+    await rectification_until_review(inspector, PHOTOS / "landscape_1.jpg", responsible="房东张三")
     assert "提交前请核对" in last_text(h, inspector), last_text(h, inspector)
     await _press_at_once([inspector, inspector], SUBMIT)
     assert not failures.records, failures.messages()

@@ -161,8 +161,9 @@ async def test_a_rectification_overtaken_by_another_change_is_kept_to_submit_aga
     from bot.domain import HazardState
     from bot.services.transitions import Transitions
     from storage.models import Draft, Hazard
-    from tests.chat_helpers import KEEP, SUBMIT, actor_of, bind_cast, hazard_row, last_text, open_first
+    from tests.chat_helpers import SUBMIT, actor_of, bind_cast, hazard_row, last_text, open_first
     from tests.conftest import PHOTOS
+    from tests.forms_flow import rectification_until_review
     from tests.lifecycle_factories import hazard
 
     h = harness
@@ -181,12 +182,7 @@ async def test_a_rectification_overtaken_by_another_change_is_kept_to_submit_aga
 
     monkeypatch.setattr(Transitions, "move", overtaken_once)
     await open_first(inspector, "/rectify")
-    await inspector.press("报告整改")
-    await inspector.say("房东张三")
-    while any(b.text.endswith(KEEP) for b in inspector.buttons()):
-        await inspector.press(KEEP)
-    await inspector.photo(PHOTOS / "landscape_1.jpg")
-    await inspector.press("完成")
+    await rectification_until_review(inspector, PHOTOS / "landscape_1.jpg", responsible="房东张三")
     before = len(h.session.requests)
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = " ".join(str(getattr(m, "text", None) or "") for m in h.session.requests[before:])
