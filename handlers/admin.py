@@ -18,7 +18,7 @@ from bot.core import Core, Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles
-from bot.services.errors import NotFound
+from bot.services.errors import NameInvalid, NotFound
 from handlers.command_menu import refresh_menu
 from handlers.message_limits import clip
 from handlers.private import private_router
@@ -63,6 +63,8 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
     named = _NAME.search(args)
     if named is not None:
         args, name = args[:named.start()], named.group(1)
+        if _NAME.search(name) is not None:  # 姓名:张三 姓名:李四 would register "张三 姓名:李四"
+            raise NameInvalid(reason="twice")
     parts = args.split(maxsplit=1)
     role = _role(parts[0]) if parts else None
     if role is None or len(parts) < 2:
