@@ -126,3 +126,19 @@ async def test_users_shows_the_name_a_named_invite_registered(harness: Harness) 
     await _bound_with(harness, _code(office.last_text()), 7966)
     await office.say("/users 建外")
     assert "王建国" in office.last_text(), office.last_text()
+
+
+@pytest.mark.parametrize("typed", ["建外 --name", "建外 姓名", "建外 name", "建外 姓名：", "建外 名字"])
+async def test_a_name_marker_with_no_name_says_the_name_is_missing(harness: Harness, typed: str) -> None:
+    office = await harness.bind(7967, "office", OFFICE)
+    await office.say(f"/invite inspector {typed}")
+    assert office.last_text() == "缺少姓名：请写在“姓名:”之后，例如 姓名:张三。", office.last_text()
+
+
+@pytest.mark.parametrize(("typed", "name"), [("建外街道姓名:张三", "张三"), ("建外 名字:张三", "张三"),
+                                             ("建外 姓名:Tom Name", "Tom Name"), ("建外\n姓名:张三", "张三")])
+async def test_a_name_typed_without_a_space_or_as_名字_is_read(harness: Harness, typed: str, name: str) -> None:
+    office = await harness.bind(7968, "office", OFFICE)
+    await office.say(f"/invite inspector {typed}")
+    said = office.last_text()
+    assert said.startswith("建外街道检查人员的邀请码") and said.endswith(f"记录和文书中将登记其姓名为 {name}。"), said
