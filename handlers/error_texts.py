@@ -131,6 +131,7 @@ def _domain(code: str, params: dict[str, Any]) -> str:
             "too_long": _("The name is too long: at most {limit} characters.").format(limit=q(params.get("limit", ""))),
             "hidden": _("The name holds a control or invisible character (a line break, a direction mark…); type it "
                         "again without it."),
+            "twice": _("The name is given twice: write name: once, with one name after it, e.g. name:张三."),
         }
         return names.get(str(params.get("reason")), names["hidden"])
     if code == "invite_invalid":

@@ -114,6 +114,13 @@ def department_name(text: str) -> str | None:
     return {name_key(a): name for a, name in _aliases().items()}.get(key)
 
 
+def department_or_text(text: str | None) -> str | None:
+    """``text`` as a hazard stores its industry department: the registry's name (``department_name``) when it
+    names one, else as written (None stays None). A form answered before a department was renamed (a draft
+    naming 区安监局, submitted after migration 0200) lands in the renamed department's scope."""
+    return (department_name(text) or text) if text else text
+
+
 def name_key(text: str) -> str:
     """``text`` as compared with the registry: without spaces, full-width letters and digits as ASCII and Latin
     letters in one case (``ｃｂｄ`` and ``cbd`` are ``CBD``, as typed on a phone), parentheses full-width."""

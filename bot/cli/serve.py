@@ -84,11 +84,22 @@ def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal: no token, no network")
-    chat.add_argument("--user-id", type=int, default=10001, help="Telegram user id to act as (default 10001)")
+    chat.add_argument("--user-id", type=_telegram_id, default=10001, help="Telegram user id to act as (default 10001)")
     chat.add_argument("--name", help="display name (default: the name already stored for --user-id; "
                                       "本地用户 / Local user for someone new)")
     chat.add_argument("--lang", default="zh-hans", help="Telegram language code (zh-hans or en)")
     chat.set_defaults(func=_chat)
+
+
+def _telegram_id(text: str) -> int:
+    """``--user-id`` as ``/as`` reads it: a whole number Telegram can give a person (1 … 2**52-1); anything else
+    is refused here, since the bot ignores updates from ids Telegram cannot have and the chat would stay silent."""
+    from bot.middlewares import TELEGRAM_ID_LIMIT
+
+    user_id = int(text) if text.isascii() and text.isdigit() else 0
+    if not 0 < user_id < TELEGRAM_ID_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text!r} 不是有效的用户 ID：请给出 1 到 {TELEGRAM_ID_LIMIT - 1} 之间的整数")
+    return user_id
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -52,7 +52,7 @@ from reminders.texts import Text, text
 from storage.models import Draft, Hazard, Inspection, InspectionHazard, Photo, Unit, User
 from storage.models_corrections import InspectionEvent
 from storage.models_deadlines import PENDING, REFUSED, DeadlineExtension
-from storage.registry import find_township
+from storage.registry import department_or_text, find_township
 
 Submitter = Callable[[AsyncSession, Actor, Draft, dict[str, Any], datetime], Awaitable[tuple[Submitted, list[Notice]]]]
 EDIT, RESUBMIT, CORRECT = "edit", "resubmit", "correct"
@@ -97,7 +97,8 @@ def _hazard_columns(data: dict[str, Any]) -> dict[str, Any]:
         **place_columns(data.get("address")),
         "person_in_charge": data["person_in_charge"], "phone": data["phone"], "entity_nature": data["entity_nature"],
         "occupant_count": int(data["occupant_count"]), "parent_group": data.get("parent_group"),
-        "district_department": data.get("district_department"), "city_department": data.get("city_department"),
+        "district_department": department_or_text(data.get("district_department")),
+        "city_department": department_or_text(data.get("city_department")),
         "source": data["source"], "description": data["description"], "category": category,
         "subtype": subtype or category, "level": data["level"],
         "illegal_building_nature": data["illegal_building_nature"],

@@ -23,7 +23,7 @@ from bot.services.numbers import next_draft_number, next_inspection_number
 from bot.services.places import place_columns
 from bot.services.plans import Arrangement, PlanInput, store_plan
 from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo, Unit
-from storage.registry import find_township
+from storage.registry import department_or_text, find_township
 
 
 def _township(name: str) -> tuple[str, str]:
@@ -114,8 +114,8 @@ async def create_hazard(
         entity_nature=data["entity_nature"],
         occupant_count=int(data["occupant_count"]),
         parent_group=data.get("parent_group"),
-        district_department=data.get("district_department"),
-        city_department=data.get("city_department"),
+        district_department=department_or_text(data.get("district_department")),
+        city_department=department_or_text(data.get("city_department")),
         source=data["source"],
         description=data["description"],
         category=category,
