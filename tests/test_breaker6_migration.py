@@ -10,25 +10,28 @@ import asyncio
 
 from storage.migrate import downgrade, upgrade
 from tests.db_inspect import execute
-from tests.test_migration_0200 import _HAZARD, _REPORT, _REQUEST, AT
+from tests.test_migration_0200 import _REPORT, _REQUEST, AT, hazards, seed
 
-_INVITE = ("INSERT INTO invite_code (code, role, unit_id, created_at, expires_at, registered_name, used_by, used_at) "
-           "SELECT '{code}', 'inspector', u.id, '{at}', '2030-01-01 00:00:00', {name}, {used}, {used_at} "
-           "FROM unit u WHERE u.code = 't-0200'")
+
+def _invite(code: str, name: str | None = None, used_by: str | None = None) -> str:
+    """The statement storing invite ``code`` of the test unit, naming ``name``, redeemed by the user at Telegram
+    address ``used_by`` (at ``AT``) or not yet."""
+    used = f"(SELECT id FROM app_user WHERE address = '{used_by}'), '{AT}'" if used_by else "NULL, NULL"
+    named = f"'{name}'" if name is not None else "NULL"
+    return ("INSERT INTO invite_code (code, role, unit_id, created_at, expires_at, registered_name, used_by, used_at) "
+            f"SELECT '{code}', 'inspector', u.id, '{AT}', '2030-01-01 00:00:00', {named}, {used} "
+            "FROM unit u WHERE u.code = 't-0200'")
+
+
 _COUNTS = ("SELECT (SELECT COUNT(*) FROM hazard WHERE draft_number LIKE 'D-%'), "
            "(SELECT COUNT(*) FROM deadline_extension), (SELECT COUNT(*) FROM invite_code WHERE code LIKE 'B6%'), "
            "(SELECT COUNT(*) FROM unit WHERE code = 'dept-21'), (SELECT COUNT(*) FROM rectification)")
 
 
 async def _seed_at_head(url: str) -> None:
-    await execute(
-        url,
-        "INSERT INTO unit (code, name, kind, is_township) VALUES ('t-0200', '测试街道0200', '街道', TRUE)",
-        "INSERT INTO app_user (channel, address, full_name, registered_name, language, created_at) VALUES "
-        f"('telegram', '02001', '李检查', NULL, 'zh-hans', '{AT}'), "
-        f"('telegram', '02002', '小王🐶', '王建国', 'zh-hans', '{AT}')",
-        *[_HAZARD.format(draft=d, state=s) for d, s in (("D-1", "registered"), ("D-2", "rectified"),
-                                                       ("D-3", "registered"))],
+    await seed(
+        url, [("02001", "李检查", None), ("02002", "小王🐶", "王建国")],
+        *hazards(("D-1", "registered"), ("D-2", "rectified"), ("D-3", "registered")),
         "UPDATE hazard SET district_department = '区应急局' WHERE draft_number = 'D-1'",
         "UPDATE hazard SET city_department = '区应急局', district_department = '区应急局' WHERE draft_number = 'D-2'",
         "UPDATE hazard SET district_department = '某公司区安监局科' WHERE draft_number = 'D-3'",  # not the bureau
@@ -36,10 +39,9 @@ async def _seed_at_head(url: str) -> None:
         _REPORT.format(draft="D-3", at="2018-11-01 01:00:00"),  # reported, sent back, asked after: waits
         _REQUEST.format(draft="D-3", status="pending", at="2018-11-04 01:00:00"),
         _REQUEST.format(draft="D-2", status="approved", at="2018-11-01 01:00:00"),
-        _INVITE.format(code="B6NAMED1", at=AT, name="'<b>张</b>&三'", used="NULL", used_at="NULL"),
-        _INVITE.format(code="B6PLAIN1", at=AT, name="NULL", used="NULL", used_at="NULL"),
-        _INVITE.format(code="B6USED01", at=AT, name="'王建国'",
-                       used="(SELECT id FROM app_user WHERE address = '02002')", used_at=f"'{AT}'"),
+        _invite("B6NAMED1", "<b>张</b>&三"),
+        _invite("B6PLAIN1"),
+        _invite("B6USED01", "王建国", used_by="02002"),
     )
 
 

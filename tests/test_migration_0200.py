@@ -29,6 +29,27 @@ _HAZARD = (
     f"'13800000000', '个人', 3, '自查', '楼道堆物', '消防安全', '其他', '一般隐患', '无', '清理', '未复查', a.id, "
     f"'{AT}', '{AT}' FROM unit u, app_user a WHERE u.code = 't-0200' AND a.address = '02001'"
 )
+_UNIT = "INSERT INTO unit (code, name, kind, is_township) VALUES ('t-0200', '测试街道0200', '街道', TRUE)"
+
+
+def users(*people: tuple[str, str, str | None]) -> str:
+    """The statement storing a Telegram user per (address, Telegram name, registered name or None)."""
+    rows = [f"('telegram', '{address}', '{name}', " + (f"'{registered}'" if registered else "NULL") + f", 'zh-hans', '{AT}')"
+            for address, name, registered in people]
+    return "INSERT INTO app_user (channel, address, full_name, registered_name, language, created_at) VALUES " + (
+        ", ".join(rows))
+
+
+async def seed(url: str, people: list[tuple[str, str, str | None]], *statements: str) -> None:
+    """The test unit, ``people`` (``users``) and then ``statements``, in one go."""
+    await execute(url, _UNIT, users(*people), *statements)
+
+
+def hazards(*drafts: tuple[str, str]) -> list[str]:
+    """The statements storing a hazard of the test unit per (draft number, state)."""
+    return [_HAZARD.format(draft=d, state=state) for d, state in drafts]
+
+
 _REPORT = ("INSERT INTO rectification (hazard_id, photo_ids, reported_by, reported_at) SELECT h.id, '[]', a.id, "
            "'{at}' FROM hazard h, app_user a WHERE h.draft_number = '{draft}' AND a.address = '02002'")
 _REQUEST = ("INSERT INTO deadline_extension (hazard_id, old_deadline, new_deadline, reason, status, requested_by, "
@@ -37,13 +58,10 @@ _REQUEST = ("INSERT INTO deadline_extension (hazard_id, old_deadline, new_deadli
 
 
 async def _requests_of_every_kind(url: str) -> None:
-    await execute(
-        url,
-        "INSERT INTO unit (code, name, kind, is_township) VALUES ('t-0200', '测试街道0200', '街道', TRUE)",
-        "INSERT INTO app_user (channel, address, full_name, language, created_at) VALUES "
-        f"('telegram', '02001', '李检查', 'zh-hans', '{AT}'), ('telegram', '02002', '王整改', 'zh-hans', '{AT}')",
-        *[_HAZARD.format(draft=d, state=s) for d, s in (("D-1", "rectified"), ("D-2", "closed"), ("D-3", "registered"),
-                                                       ("D-4", "registered"), ("D-5", "rectified"))],
+    await seed(
+        url, [("02001", "李检查", None), ("02002", "王整改", None)],
+        *hazards(("D-1", "rectified"), ("D-2", "closed"), ("D-3", "registered"), ("D-4", "registered"),
+                 ("D-5", "rectified")),
         _REQUEST.format(draft="D-1", status="pending", at="2018-11-01 01:00:00"),  # then reported: lapses
         _REPORT.format(draft="D-1", at="2018-11-03 04:00:00"),
         _REQUEST.format(draft="D-2", status="pending", at="2018-11-01 01:00:00"),  # closed, no report: lapses
