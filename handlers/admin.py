@@ -48,10 +48,12 @@ def _local(at: datetime, tz: ZoneInfo) -> datetime:
 
 
 def user_line(user: UserRoles) -> str:
-    """``#id name (tg 123): roles`` — the channel short for Telegram, named for any other."""
+    """``#id name (tg 123): roles`` — the channel short for Telegram, named for any other; a registered name
+    first when there is one (``#id 王建国（小王） …``)."""
     roles = "；".join(f"{q(unit)} {role_name(role)}" for role, unit in user.roles) or "—"
     channel = "tg" if user.address.channel == TELEGRAM else q(user.address.channel)
-    return f"#{user.user_id} {q(user.full_name)} ({channel} {q(user.address.address)}): {roles}"
+    name = f"{q(user.registered_name)}（{q(user.full_name)}）" if user.registered_name else q(user.full_name)
+    return f"#{user.user_id} {name} ({channel} {q(user.address.address)}): {roles}"
 
 
 def _invite_usage() -> str:

@@ -107,9 +107,6 @@ def test_the_command_line_refuses_a_blank_or_long_name(
     assert captured.out == "" and captured.err.startswith("--name ") and why in captured.err, captured
 
 
-@pytest.mark.xfail(strict=True, reason="/find 单位: reads only a department's exact, short or former name "
-                   "(department_name), not the one unit whose name holds the words (match_unit) as /status, /rank, "
-                   "/invite and export --unit do: /status 应急 shows 区应急局, /find 单位:应急 says it cannot read it")
 async def test_find_reads_a_unit_as_status_does(harness: Harness) -> None:
     office = await harness.bind(7964, "office", OFFICE)
     await office.say("/status 应急")
@@ -118,8 +115,6 @@ async def test_find_reads_a_unit_as_status_does(harness: Harness) -> None:
     assert "无法识别" not in office.last_text() and "区应急局" in office.last_text(), office.last_text()
 
 
-@pytest.mark.xfail(strict=True, reason="/users lists a person by their Telegram name (User.full_name) only: the "
-                   "registered name a named invite gave them, printed on records and papers, is not shown")
 async def test_users_shows_the_name_a_named_invite_registered(harness: Harness) -> None:
     office = await harness.bind(7965, "office", OFFICE)
     await office.say("/invite inspector 建外 姓名:王建国")

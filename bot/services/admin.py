@@ -39,12 +39,15 @@ _GRANTABLE = tuple(r for r in Role if r != Role.PUBLIC)
 
 @dataclass(frozen=True)
 class UserRoles:
-    """A user, where they are reached (``address``) and the (role, unit name) pairs they hold."""
+    """A user, where they are reached (``address``), the (role, unit name) pairs they hold, and the name printed
+    on their records and papers when it is not their Telegram name (``registered_name``: 附件4 or a named
+    invite)."""
 
     user_id: int
     address: ChannelAddress
     full_name: str
     roles: tuple[tuple[Role, str], ...]
+    registered_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ class AdminService:
             grouped: dict[int, tuple[User, list[tuple[Role, str]]]] = {}
             for user, role, unit_name in (await u.session.exec(query)).all():
                 grouped.setdefault(user.id, (user, []))[1].append((Role(role), unit_name))  # type: ignore[arg-type]
-            return [UserRoles(us.id, address_of(us), us.full_name, tuple(r))  # type: ignore[arg-type]
+            return [UserRoles(us.id, address_of(us), us.full_name, tuple(r),  # type: ignore[arg-type]
+                              us.registered_name if us.registered_name != us.full_name else None)
                     for us, r in grouped.values()]
 
     async def set_role(
@@ -210,7 +214,8 @@ class AdminService:
             user = await u.session.get(User, user_id)
             if user is None:
                 raise NotFound(what="user", id=user_id)
-            return UserRoles(user_id, address_of(user), user.full_name, ())
+            return UserRoles(user_id, address_of(user), user.full_name, (),
+                             user.registered_name if user.registered_name != user.full_name else None)
 
 
 def _require_id(user_id: int) -> None:

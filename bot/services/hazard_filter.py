@@ -47,6 +47,7 @@ from storage.registry import (
     UnitEntry,
     by_code,
     department_aliases,
+    match_unit,
     name_key,
     normalise_township_name,
     registry,
@@ -436,6 +437,8 @@ def _understood(keyed: str | None, word: str, put: Any) -> bool:
     # named units; ``单位:燃气`` is the unit
     elif keyed in (None, "unit") and not (free and word in _types()) and (unit := _units().get(unit_word(word))):
         put("unit", unit=unit.code)
+    elif keyed == "unit" and (named := match_unit(word)):  # ``单位:应急``: the one unit whose name holds it
+        put("unit", unit=named.code)
     elif keyed in (None, "type") and not (free and word.isdigit()) and (kind := _types().get(word)):
         put("type", category=kind[0], subtype=kind[1])
     elif keyed in (None, "deadline", "registered") and _date_word(word):
