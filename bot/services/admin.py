@@ -79,8 +79,9 @@ class AdminService:
             raise PermissionDenied(action="grant", role=role.value if role else "")
 
     async def issue(self, actor: Actor, role: Role, unit: str, name: str | None = None) -> IssuedInvite:
-        """A new invite code for ``role`` at ``unit`` (code or exact name), giving the person ``name`` as their
-        registered name when given (``invites.invited_name``). Raises ``InvalidValue`` for the public role,
+        """A new invite code for ``role`` at ``unit`` (as ``match_unit`` reads it: code, name, short or former
+        name), giving the person ``name`` as their registered name when given (``invites.invited_name``).
+        Raises ``InvalidValue`` for the public role,
         ``UnknownUnit``, ``UnitThenName`` (``建外 张三``: a unit, then a name without its ``姓名:``),
         ``PermissionDenied``, ``NameInvalid``."""
         if role not in _GRANTABLE:
