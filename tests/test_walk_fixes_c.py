@@ -137,3 +137,19 @@ async def test_the_readme_says_what_a_township_leader_gets_from_submissions(harn
     district = await harness.bind(7822, "leader", "区安监局")
     await district.say("/submissions")
     assert "报送材料" in district.last_text(), district.last_text()
+
+
+@pytest.mark.parametrize("typed", ["2026-11-01", "2026-001", "2026年11月1日"])
+async def test_submissions_of_a_date_say_the_month_is_not_valid(harness: Harness, typed: str) -> None:
+    office = await harness.bind(7812, "office", "区安委会办公室")
+    await office.say(f"/submissions {typed}")
+    said = office.last_text()
+    assert f"{typed} 不是有效的月份" in said and "未知单位" not in said, said
+
+
+@pytest.mark.parametrize("typed", ["区安监局", "应急局", "建外"])
+async def test_submissions_read_a_unit_as_status_does(harness: Harness, typed: str) -> None:
+    office = await harness.bind(7813, "office", "区安委会办公室")
+    await office.say(f"/submissions {typed}")
+    said = office.last_text()
+    assert "未知单位" not in said and ("区应急局" in said or "建外街道" in said), said

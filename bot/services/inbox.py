@@ -39,6 +39,7 @@ from storage.models import Membership, Unit, User
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, WorkSubmission
 from storage.photo_store import PhotoStore
+from storage.registry import match_unit
 
 KIND_CODES = {"work_info": "w", "summary": "s", "lookback_report": "l", "implementation_plan": "i", "plan": "p"}
 _CODE_KINDS = {v: k for k, v in KIND_CODES.items()}
@@ -51,6 +52,7 @@ KIND_WORDS = {
     "计划": "plan", "检查计划": "plan", "plan": "plan",
 }
 _MONTH = re.compile(r"^(\d{4})(?:-|年|/|\.)(\d{1,2})月?$")
+_DATE_LIKE = re.compile(r"^\d{4}(?:-|年|/|\.)\d")  # begins as a month does: a malformed month, never a unit
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 NOTICE_TEXT_LIMIT = 1500
 TITLE_LIMIT = 40
@@ -290,6 +292,8 @@ class InboxService:
         rest: list[str] = []
         for word in query.split()[:MAX_FILTER_WORDS]:
             month = _MONTH.match(word)
+            if month is None and _DATE_LIKE.match(word):  # 2026-11-01, 2026-001: a date, not a month
+                raise BadMonth(month=word[:16], first=YEARS.start, last=YEARS.stop - 1)
             if month:
                 if not (1 <= int(month[2]) <= 12 and int(month[1]) in YEARS):
                     raise BadMonth(month=word[:16], first=YEARS.start, last=YEARS.stop - 1)
@@ -300,13 +304,13 @@ class InboxService:
                 rest.append(word)
         if rest:
             name = " ".join(rest)[:64]
+            entry = match_unit(name)  # as /status reads it: short and former names too (建外, 区安监局)
             async with self._uow() as u:
-                units = (await u.session.exec(select(Unit.id, Unit.name))).all()
-            exact = [i for i, n in units if n == name]
-            near = exact or [i for i, n in units if name in n]
-            if len(near) != 1:
+                found = None if entry is None else (
+                    await u.session.exec(select(Unit.id).where(Unit.code == entry.code))).first()
+            if found is None:
                 raise UnknownUnit(unit=name)
-            flt = replace(flt, unit_id=near[0])
+            flt = replace(flt, unit_id=found)
         return flt
 
     def _month_bounds(self, flt: InboxFilter) -> tuple[datetime, datetime]:
