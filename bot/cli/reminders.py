@@ -126,15 +126,11 @@ async def _preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _find_unit(uow, text: str) -> int | None:  # type: ignore[no-untyped-def]
-    from sqlmodel import select
+    from bot.services.unit_lookup import unit_named
 
-    from storage.models import Unit
-    from storage.registry import find_township
-
-    entry = find_township(text)
     async with uow() as u:
-        stmt = select(Unit.id).where((Unit.name == text.strip()) | (Unit.code == (entry.code if entry else "")))
-        return (await u.session.exec(stmt)).first()
+        found = await unit_named(u.session, text)
+    return None if found is None else found.id
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, update
-from sqlmodel import col, or_, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, select
 
 from bot.channels import ChannelAddress
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
@@ -24,10 +23,10 @@ from bot.services.errors import (
     PermissionDenied,
     RoleNotForUnit,
     UnitThenName,
-    UnknownUnit,
 )
 from bot.services.invites import InviteService, IssuedInvite
 from bot.services.lifecycle_errors import InvalidValue
+from bot.services.unit_lookup import find_unit
 from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit, User
 from storage.registry import match_unit
@@ -134,7 +133,7 @@ class AdminService:
             return [PendingInvite(i.code, Role(i.role), name, i.expires_at, i.registered_name) for i, name in rows]
 
     async def users(self, actor: Actor, unit: str | None = None) -> list[UserRoles]:
-        """Users holding a role (at ``unit`` if given: ``_find_unit``), ordered by name. Raises ``UnknownUnit``."""
+        """Users holding a role (at ``unit`` if given: ``unit_lookup.find_unit``), ordered by name. Raises ``UnknownUnit``."""
         self._require(actor)
         async with self._uow() as u:
             query = (
@@ -144,7 +143,7 @@ class AdminService:
                 .order_by(col(User.full_name), col(User.id), col(Membership.id))
             )
             if unit is not None:
-                found = await _find_unit(u.session, unit)
+                found = await find_unit(u.session, unit)
                 query = query.where(col(Unit.id) == found.id)
             grouped: dict[int, tuple[User, list[tuple[Role, str]]]] = {}
             for user, role, unit_name in (await u.session.exec(query)).all():
@@ -170,7 +169,7 @@ class AdminService:
             user = await u.session.get(User, user_id)
             if user is None:
                 raise NotFound(what="user", id=user_id)
-            found = await _find_unit(u.session, unit)
+            found = await find_unit(u.session, unit)
             if not role_fits_unit(role, found.code):
                 raise RoleNotForUnit(unit=found.name)
             if replace:
@@ -197,7 +196,7 @@ class AdminService:
         self._require(actor, role)
         _require_id(user_id)
         async with self._uow() as u:
-            found = await _find_unit(u.session, unit)
+            found = await find_unit(u.session, unit)
             gone = await u.session.exec(
                 delete(Membership).where(col(Membership.user_id) == user_id, col(Membership.unit_id) == found.id,
                                          col(Membership.role) == role.value)
@@ -224,14 +223,3 @@ def _require_id(user_id: int) -> None:
     if not 0 < user_id <= MAX_RECORD_ID:
         raise NotFound(what="user", id=user_id)
 
-
-async def _find_unit(session: AsyncSession, unit: str) -> Unit:
-    """The unit ``unit`` names as ``/invite`` reads it: code, exact name, or a name as people say it
-    (``storage.registry.match_unit``: 建外, 区安监局 for 区应急局). Raises ``UnknownUnit``."""
-    unit = unit.strip()
-    named = match_unit(unit)
-    found = (await session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit,
-                                                       Unit.code == (named.code if named else unit))))).first()
-    if found is None or found.id is None:
-        raise UnknownUnit(unit=unit)
-    return found

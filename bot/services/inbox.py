@@ -27,11 +27,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.domain import Role
 from bot.services.actors import Actor, current_actor
-from bot.services.errors import DomainError, NotFound, PermissionDenied, UnknownUnit
+from bot.services.errors import DomainError, NotFound, PermissionDenied
 from bot.services.inbox_due import Late, Owed, late_units, owed_in
 from bot.services.notices import Notice, queue_notices
 from bot.services.paging import PAGE_SIZE, Page, clamp_page
 from bot.services.summary import StatusRules, began_by, compute_status, due_end, monthly_report_due
+from bot.services.unit_lookup import find_unit
 from reminders.kind_words import KIND_NAMES
 from reminders.texts import _, text
 from storage.db import UowFactory
@@ -39,7 +40,6 @@ from storage.models import Membership, Unit, User
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, WorkSubmission
 from storage.photo_store import PhotoStore
-from storage.registry import match_unit
 
 KIND_CODES = {"work_info": "w", "summary": "s", "lookback_report": "l", "implementation_plan": "i", "plan": "p"}
 _CODE_KINDS = {v: k for k, v in KIND_CODES.items()}
@@ -304,13 +304,9 @@ class InboxService:
                 rest.append(word)
         if rest:
             name = " ".join(rest)[:64]
-            entry = match_unit(name)  # as /status reads it: short and former names too (建外, 区安监局)
             async with self._uow() as u:
-                found = None if entry is None else (
-                    await u.session.exec(select(Unit.id).where(Unit.code == entry.code))).first()
-            if found is None:
-                raise UnknownUnit(unit=name)
-            flt = replace(flt, unit_id=found)
+                found = await find_unit(u.session, name)  # as /status reads it (建外, 区安监局)
+            flt = replace(flt, unit_id=found.id)
         return flt
 
     def _month_bounds(self, flt: InboxFilter) -> tuple[datetime, datetime]:

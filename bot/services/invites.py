@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Role, role_fits_unit
 from bot.services.actors import Actor, Grant
 from bot.services.contacts_import import NAME_LIMIT, clean_name, name_fault
-from bot.services.errors import InviteInvalid, NameInvalid, PermissionDenied, RoleNotForUnit, UnknownUnit
+from bot.services.errors import InviteInvalid, NameInvalid, PermissionDenied, RoleNotForUnit
+from bot.services.unit_lookup import find_unit
 from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit, User
 from storage.models_reminders import Contact
-from storage.registry import match_unit
 from storage.types import utcnow
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -66,17 +66,11 @@ class InviteService:
         if issuer is not None and not (issuer.is_admin or issuer.has(Role.OFFICE)):
             raise PermissionDenied()
         registered_name = invited_name(name)
-        unit = unit.strip()
-        named = match_unit(unit)  # as people say it (建外, 消防, CBD), as /status reads it
         async with self._uow() as uow:
-            found = (
-                await uow.session.exec(select(Unit).where(or_(Unit.code == unit, Unit.name == unit,
-                                                              Unit.code == (named.code if named else unit))))
-            ).first()
-            if found is None or found.id is None:
-                raise UnknownUnit(unit=unit)
+            found = await find_unit(uow.session, unit)  # as people say it (建外, 消防, CBD), as /status reads it
             if not role_fits_unit(role, found.code):
                 raise RoleNotForUnit(unit=found.name)
+            assert found.id is not None  # a stored unit
             invite = InviteCode(
                 code="".join(secrets.choice(_ALPHABET) for _ in range(8)),
                 role=role.value,
