@@ -4,7 +4,6 @@ ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit'
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,21 +16,14 @@ from bot.channels import TELEGRAM
 from bot.core import Core, Services
 from bot.domain import Role, record_id
 from bot.services.actors import Actor
-from bot.services.admin import UserRoles
-from bot.services.errors import NameInvalid, NotFound
+from bot.services.admin import UserRoles, split_invited_name
+from bot.services.errors import NotFound
 from handlers.command_menu import refresh_menu
 from handlers.message_limits import clip
 from handlers.private import private_router
 from handlers.texts import q, role_name
 
 ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
-# the invited person's registered name, last on the line (it may hold spaces): 姓名:张三, name:John Smith,
-# or --name as on the command line (a phone may have turned its dashes into a dash sign)
-# (the Chinese 姓名:/名字: also straight after the unit, as typed without a space: 建外街道姓名:张三)
-_NAME = re.compile(r"(?:(?:^|\s)(?:(?:--|[—–])name\s+|name\s*[:：]\s*)|(?:姓名|名字)\s*[:：]\s*)(.*)$",
-                   re.IGNORECASE | re.DOTALL)
-# the marker alone at the end (建外 姓名, 建外 --name): a name left out, not a unit's words
-_BARE_NAME = re.compile(r"\s(?:(?:--|[—–])name|name|姓名|名字)\s*[:：]?\s*$", re.IGNORECASE)
 
 
 def _role(text: str) -> Role | None:
@@ -65,14 +57,7 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
     """``/invite ROLE UNIT [姓名:NAME]``: a one-time invite code for ROLE at UNIT, NAME becoming the person's
     registered name. Raises ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``, ``NameInvalid`` (answered
     by ``handlers.errors``; a name's refusal says how to write it)."""
-    args, name = command.args or "", None
-    named = _NAME.search(args)
-    if named is None and _BARE_NAME.search(args) is not None:
-        raise NameInvalid(reason="empty")
-    if named is not None:
-        args, name = args[:named.start()], named.group(1)
-        if _NAME.search(name) is not None:  # 姓名:张三 姓名:李四 would register "张三 姓名:李四"
-            raise NameInvalid(reason="twice")
+    args, name = split_invited_name(command.args or "")
     parts = args.split(maxsplit=1)
     role = _role(parts[0]) if parts else None
     if role is None or len(parts) < 2:

@@ -7,6 +7,7 @@ admin and office roles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from bot.channels import ChannelAddress
 from bot.domain import MAX_RECORD_ID, Role, role_fits_unit
 from bot.services.actors import Actor, address_of, reload_actor
 from bot.services.errors import (
+    NameInvalid,
     NotBound,
     NotFound,
     PermissionDenied,
@@ -31,6 +33,30 @@ from storage.db import UowFactory
 from storage.models import InviteCode, Membership, Unit, User
 from storage.registry import match_unit
 from storage.types import utcnow
+
+# the invited person's registered name, last on the line (it may hold spaces): 姓名:张三, name:John Smith,
+# or --name as on the command line (a phone may have turned its dashes into a dash sign)
+# (the Chinese 姓名:/名字: also straight after the unit, as typed without a space: 建外街道姓名:张三)
+_NAME = re.compile(r"(?:(?:^|\s)(?:(?:--|[—–])name\s+|name\s*[:：]\s*)|(?:姓名|名字)\s*[:：]\s*)(.*)$",
+                   re.IGNORECASE | re.DOTALL)
+# the marker alone at the end (建外 姓名, 建外 --name): a name left out, not a unit's words
+_BARE_NAME = re.compile(r"\s(?:(?:--|[—–])name|name|姓名|名字)\s*[:：]?\s*$", re.IGNORECASE)
+
+
+def split_invited_name(args: str) -> tuple[str, str | None]:
+    """``/invite``'s words ``ROLE UNIT [姓名:NAME]`` as (``ROLE UNIT``, NAME or None): the name is last on the
+    line and may hold spaces. Raises ``NameInvalid`` (``empty``: the marker with nothing after it; ``twice``:
+    ``姓名:张三 姓名:李四``, which would register "张三 姓名:李四")."""
+    named = _NAME.search(args)
+    if named is None:
+        if _BARE_NAME.search(args) is not None:
+            raise NameInvalid(reason="empty")
+        return args, None
+    name = named.group(1)
+    if _NAME.search(name) is not None:
+        raise NameInvalid(reason="twice")
+    return args[:named.start()], name
+
 
 _ADMIN_ONLY = frozenset({Role.ADMIN, Role.OFFICE})
 _GRANTABLE = tuple(r for r in Role if r != Role.PUBLIC)
