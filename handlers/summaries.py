@@ -206,9 +206,10 @@ def chart_language() -> str:
     return "en" if get_i18n().current_locale.startswith("en") else "zh"
 
 
-async def send_status(message: ButtonMessage, bot: Bot, actor: Actor, services: Services, unit_id: int | None) -> None:
-    """The status chart and text of ``unit_id`` (``None``: the sender's scope), with drill-down buttons."""
-    await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+async def send_status(message: ButtonMessage, actor: Actor, services: Services, unit_id: int | None) -> None:
+    """The status chart and text of ``unit_id`` (``None``: the sender's scope), with drill-down buttons.
+    No "uploading photo" first: the answer takes well under a second (issue 19), the action would spend the
+    chat's one message a second, and it showed before a refusal."""
     report = await services.reports.status(actor, unit_id, lang=chart_language())
     await message.answer_photo(BufferedInputFile(report.chart_png, "status.png"))
     await message.answer(status_text(report), reply_markup=status_keyboard(report))
@@ -224,7 +225,7 @@ async def status(message: Message, bot: Bot, command: CommandObject, actor: Acto
     if view is not None:  # ``/status 按行业 建外街道``: the view of that unit's scope
         await statistics_view.send_view(message, bot, actor, services, view, unit_id, chart_language())
         return
-    await send_status(message, bot, actor, services, unit_id)
+    await send_status(message, actor, services, unit_id)
 
 
 async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: Actor, services: Services) -> None:
@@ -234,7 +235,7 @@ async def drill(query: CallbackQuery, callback_data: ReportCb, bot: Bot, actor: 
     message = message_of(query)
     unit_id = callback_data.u or None
     if callback_data.k == "u":
-        await send_status(message, bot, actor, services, unit_id)
+        await send_status(message, actor, services, unit_id)
         return
     kind = {"o": "overdue", "m": "major", "c": "category"}.get(callback_data.k, "")
     hl = await services.reports.hazards(actor, kind, unit_id, callback_data.c)

@@ -28,3 +28,18 @@ async def test_status_words_in_odd_forms(harness: Harness, failures: FailureLog)
     for blank in ("   ", "　　"):  # nothing but spaces: the sender's own scope, the district for the office
         assert seen[blank][0] == "SendPhoto" and "全区" in seen[blank][2], seen[blank]
     assert "没有名为“<b>x</b>”的单位" in seen["<b>x</b>"][1]  # shown as typed, not as markup
+
+
+async def test_status_refused_shows_no_upload_first(harness: Harness, failures: FailureLog) -> None:
+    """A citizen's /status is refused in words alone: no "uploading photo" before it, and none before the office's
+    answer either (it takes well under a second; the action would spend the chat's message a second)."""
+    from aiogram.methods import SendChatAction
+
+    citizen = harness.chat(76102, "市民")
+    sent = await citizen.say("/status")
+    assert not any(isinstance(m, SendChatAction) for m in sent), sent
+    assert "尚未绑定" in " ".join(citizen.texts(sent)), citizen.texts(sent)
+    office = await harness.bind(76103, "office", "区安委会办公室")
+    sent = await office.say("/status")
+    assert [type(m).__name__ for m in sent] == ["SendPhoto", "SendMessage"], sent
+    assert failures.messages() == [], failures.messages()
