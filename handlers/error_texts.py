@@ -165,6 +165,9 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         # nothing in the registry looks like it: a question with nothing to choose would read as a bug
         return _("No unit is called “{name}”. Send the name of a township, department or functional-zone "
                  "committee, e.g. /status 朝外街道; /rank lists them all.").format(name=q(params.get("name", "")))
+    if code == "unknown_unit" and params.get("suggestions"):
+        return _("Unknown unit: {unit}. Did you mean: {suggestions}?").format(
+            unit=q(params.get("unit", "")), suggestions=q(params["suggestions"]))
     if code == "find_filter_gone":
         return _("That search is no longer kept; send /find again.")
     if code == "find_filter_not_yours":

@@ -85,6 +85,16 @@ async def test_users_of_an_unknown_unit_says_so(harness: Harness) -> None:
     assert "<b>x</b>" in office.last_text(), office.last_text()
 
 
+async def test_an_unknown_unit_is_answered_with_names_like_it(harness: Harness) -> None:
+    """``安监`` (the bureau's old short name, not an alias of its own) names no unit; the answer offers the bureau
+    as it is called now, for /invite as for /users, and "<b>" typed stays text."""
+    office = await harness.bind(7960, "office", OFFICE)
+    await office.say("/invite leader 安监")
+    assert office.last_text().startswith("未知单位：安监。您是否要找：区应急局、"), office.last_text()
+    await office.say("/users <b>安监</b>")
+    assert office.last_text().startswith("未知单位：<b>安监</b>。您是否要找：区应急局"), office.last_text()
+
+
 @pytest.mark.parametrize(("typed", "unit"), [("区安监局", "区应急局"), ("应急局", "区应急局"), ("dept-21", "区应急局")])
 def test_the_command_line_invites_the_bureau_by_any_of_its_names(
         at_head: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str,

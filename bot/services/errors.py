@@ -33,7 +33,8 @@ class NameInvalid(DomainError, code="name_invalid"):
 
 
 class UnknownUnit(DomainError, code="unknown_unit"):
-    """No unit of the registry has the name or id given."""
+    """No unit of the registry has the name or id given (``unit``); ``suggestions``: names that look like it,
+    、-joined (may be empty or absent)."""
 
 
 class UnitThenName(DomainError, code="unit_then_name"):

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import UnknownUnit
 from storage.models import Unit
-from storage.registry import match_unit
+from storage.registry import match_unit, suggest_units
 
 
 async def unit_named(session: AsyncSession, text: str) -> Unit | None:
@@ -22,8 +22,9 @@ async def unit_named(session: AsyncSession, text: str) -> Unit | None:
 
 
 async def find_unit(session: AsyncSession, text: str) -> Unit:
-    """``unit_named``, or raises ``UnknownUnit`` (``unit``: ``text`` as typed, stripped)."""
+    """``unit_named``, or raises ``UnknownUnit`` (``unit``: ``text`` as typed, stripped; ``suggestions``: up to
+    three registry names that look like it, 、-joined, or empty)."""
     found = await unit_named(session, text)
     if found is None:
-        raise UnknownUnit(unit=text.strip())
+        raise UnknownUnit(unit=text.strip(), suggestions="、".join(suggest_units(text, limit=3)))
     return found
