@@ -52,7 +52,7 @@ class Recorded:
     """What the stand-in process saw."""
 
     def __init__(self, record: dict[str, Any]) -> None:
-        self.delivered = [Delivered(c, t, None, at) for c, t, at in record["delivered"]]
+        self.delivered = [Delivered(c, t, markup, at) for c, t, at, markup in record["delivered"]]
         self.status_counts = Counter({int(k): v for k, v in record["status_counts"].items()})
         self.refused_at = record["refused_at"]
         self.rejected_why = record.get("rejected_why", {})

@@ -117,7 +117,7 @@ class BotApiStandIn:
     async def _record(self, request: web.Request) -> web.Response:
         """Everything seen so far, for a benchmark running the stand-in in another process."""
         return web.json_response({
-            "delivered": [[d.chat_id, d.text, d.at] for d in self.delivered],
+            "delivered": [[d.chat_id, d.text, d.at, d.reply_markup] for d in self.delivered],
             "status_counts": {str(k): v for k, v in self.status_counts.items()},
             "refused_at": self.refused_at,
             "rejected_at": self.rejected_at,
