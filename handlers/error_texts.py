@@ -220,6 +220,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
                           "is tomorrow ({tomorrow})."),
         "date_not_after_today": _("The deadline must be a day after today: today ({today}) is too early. "
                                   "The earliest is tomorrow ({tomorrow})."),
+        "date_too_far": _("{day} is too far ahead: a deadline is at most three years away, so by {latest}. Work "
+                          "that takes longer is registered with its own plan; please check the year."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
         "not_a_choice": _("Please choose one of the buttons."),
         "unknown_unit": _("“{name}” is not in the registry of departments. Did you mean: {suggestions}? "

@@ -107,10 +107,24 @@ def parse_decimal(spec: FieldSpec, text: str, data: dict[str, Any]) -> str:
     return str(value.normalize()) if value != value.to_integral_value() else str(int(value))
 
 
+# A deadline is a day of the work to come, not of the next century: 9999-12-31 or 2206 (for 2026) is a slip of the
+# keyboard, and a day near ``date.max`` would overflow wherever a day is added to it (the reminders' working days).
+# Three years is the length of the campaign itself (三年行动方案, 2018–2020 in the source; ``bot.campaign``); work
+# that takes longer is registered (挂账) with its own plan.
+DEADLINE_YEARS_AHEAD = 3
+
+
+def latest_deadline(today: date) -> date:
+    """The last day an ``after_today`` field (a rectification deadline, an extension's new one) takes: the same day
+    ``DEADLINE_YEARS_AHEAD`` years after ``today`` (29 February: the 28th)."""
+    year = today.year + DEADLINE_YEARS_AHEAD
+    return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=year)
+
+
 def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
     """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
     not understood, in the future for a ``not_future`` field, or not after today for an ``after_today``
-    field."""
+    field, or later than ``latest_deadline`` for one (``date_too_far``)."""
     value = parse_date(text, today, future=spec.after_today, past=spec.not_future)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
         raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date",
@@ -123,6 +137,8 @@ def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
     if spec.after_today and value <= today:
         raise Rejected("date_not_after_today", today=today.isoformat(),
                        tomorrow=(today + timedelta(days=1)).isoformat())
+    if spec.after_today and value > latest_deadline(today):
+        raise Rejected("date_too_far", day=value.isoformat(), latest=latest_deadline(today).isoformat())
     return value.isoformat()
 
 
