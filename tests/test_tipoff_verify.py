@@ -29,6 +29,25 @@ async def _open_latest(inspector) -> None:  # type: ignore[no-untyped-def]
     await inspector.press(len(inspector.buttons()))
 
 
+async def _merged_at_one_address(harness, inspector, first, second) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """``first`` reports; ``second`` reports at the same address (typed, no pin); the inspector merges the second
+    into the first. The two tracking numbers."""
+    first_number = await report(first)
+    await second.say("/report")
+    await second.say(SECOND_TEXT)
+    await second.press("跳过")
+    await second.say(ADDRESS)  # typed, no pin: same address
+    await second.press("保持当前")
+    await second.press("跳过")
+    await second.press("提交")
+    second_number = last(second).split("受理编号：")[1].split()[0]
+    await _open_latest(inspector)
+    assert "同一地址" in last(inspector) and first_number in last(inspector)
+    await inspector.press(f"合并到 {first_number}")
+    assert (await tipoff(harness, second_number)).merged_into_id == (await tipoff(harness, first_number)).id
+    return first_number, second_number
+
+
 async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_hazard(harness) -> None:
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
     first, second = harness.chat(FIRST, "张一"), harness.chat(SECOND, "李二")
@@ -66,20 +85,7 @@ async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_
 async def test_a_tipoff_at_the_same_address_merges_into_the_open_one(harness) -> None:
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
     first, second = harness.chat(FIRST), harness.chat(SECOND)
-    first_number = await report(first)
-    await second.say("/report")
-    await second.say(SECOND_TEXT)
-    await second.press("跳过")
-    await second.say(ADDRESS)  # typed, no pin: same address
-    await second.press("保持当前")
-    await second.press("跳过")
-    await second.press("提交")
-    second_number = last(second).split("受理编号：")[1].split()[0]
-
-    await _open_latest(inspector)
-    assert "同一地址" in last(inspector) and first_number in last(inspector)
-    await inspector.press(f"合并到 {first_number}")
-    assert (await tipoff(harness, second_number)).merged_into_id == (await tipoff(harness, first_number)).id
+    first_number, second_number = await _merged_at_one_address(harness, inspector, first, second)
 
     await _open_latest(inspector)  # the first one
     await inspector.press("不属实")
@@ -211,3 +217,29 @@ async def test_an_english_speaking_reporter_is_told_in_english(harness) -> None:
     await _open_latest(inspector)
     assert "街乡正在核实" in last(inspector)
     assert "being verified by the township" in sent_to(FIRST, harness.session)[-1]
+
+
+async def test_not_fixed_from_a_merged_tipoff_reopens_the_one_verified_each_time(harness) -> None:
+    """The reporter of a tip-off merged into another says 仍未整改: the one it was merged into goes back to the
+    township's queue (both reporters read 重新核查), and when it is fixed again a second 仍未整改 is told again."""
+    inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
+    first, second = harness.chat(FIRST), harness.chat(SECOND)
+    first_number, second_number = await _merged_at_one_address(harness, inspector, first, second)
+    await _open_latest(inspector)
+    await tipoff_helpers.verify_as_hazard(inspector)
+    hazard_id = (await tipoff(harness, first_number)).hazard_id
+    assert hazard_id is not None
+    await tipoff_helpers.set_hazard_state(harness, hazard_id, "closed")
+    for time in (1, 2):
+        await second.say(f"/track {second_number}")
+        assert "已整改完毕" in last(second), last(second)
+        await second.press("仍未整改")
+        assert "重新核查" in last(second), last(second)
+        assert (await tipoff(harness, first_number)).status == "verifying"
+        told = [t for t in sent_to(INSPECTOR, harness.session) if "仍未整改" in t]
+        assert len(told) == time, told
+        await first.say(f"/track {first_number}")
+        assert "重新核查" in last(first) or "正在核实" in last(first), last(first)
+        await inspector.say("/tipoffs")
+        assert first_number in last(inspector), last(inspector)
+        await tipoff_helpers.set_tipoff_status(harness, first_number, "fixed")  # fixed again

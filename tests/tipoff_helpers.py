@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.local_chat import LocalChat, plain
 from storage.models import Hazard, User
 from storage.models_tipoffs import TipOff
+from storage.types import utcnow
 
 PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
 SANLITUN = "110105004"
@@ -106,6 +107,14 @@ async def tipoff(harness: Any, number: str) -> TipOff:
         found = (await u.session.exec(select(TipOff).where(TipOff.number == number))).one()
         u.session.expunge(found)
         return found
+
+
+async def set_tipoff_status(harness: Any, number: str, status: str) -> None:
+    """Tip-off ``number`` takes ``status`` elsewhere (its hazard fixed again after a reopening)."""
+    async with harness.core.uow() as u:
+        await u.session.exec(update(TipOff).where(TipOff.number == number).values(  # type: ignore[call-overload]
+            status=status, updated_at=utcnow()))
+        await u.commit()
 
 
 async def set_hazard_state(harness: Any, hazard_id: int, state: str) -> None:

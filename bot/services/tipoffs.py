@@ -167,24 +167,26 @@ class TipOffService:
 
     async def not_fixed(self, actor: Actor, number: str) -> TrackView:
         """The reporter says the hazard of their fixed tip-off is not fixed: it goes back to the verifier
-        (status verifying; the township's inspectors and the verifier are told). Raises ``NotFound``
-        (not the actor's), ``TipOffClosed`` unless its status is fixed."""
+        (status verifying; the township's inspectors and the verifier are told). A tip-off merged into another
+        reopens the one it was merged into (the one verified: its reporter reads it reopened too), so that the
+        complaint reaches a verifier's queue and a second one, after it is fixed again, is told again. Raises
+        ``NotFound`` (not the actor's), ``TipOffClosed`` unless its status is fixed."""
         async with self._uow() as uow:
             tipoff = await self._own(uow.session, actor, number)
-            tipoff = await self._get(uow.session, tipoff.id or 0, for_update=True)  # pressed twice: reopened once
             root = await self._root(uow.session, tipoff)
+            # pressed twice, or by the reporters of two merged tip-offs at once: reopened once
+            root = await self._get(uow.session, root.id or 0, for_update=True)
             status, _merged = await self._effective(uow.session, tipoff)
             if status != TipOffStatus.FIXED:
                 raise TipOffClosed(number=tipoff.number)
             notices = await township_notices(uow.session, root, "tipoff_not_fixed")
             if root.verified_by is not None and all(n.user_id != root.verified_by for n in notices):
                 notices.append(verifier_notice(root, "tipoff_not_fixed", root.verified_by))
-            if root.id == tipoff.id:
-                tipoff.status = TipOffStatus.VERIFYING.value
-                tipoff.reason = "reporter_not_fixed"
-                tipoff.updated_at = utcnow()
-                uow.session.add(tipoff)
-            await self._tell(uow.session, tipoff, notices)
+            root.status = TipOffStatus.VERIFYING.value
+            root.reason = "reporter_not_fixed"
+            root.updated_at = utcnow()
+            uow.session.add(root)
+            await self._tell(uow.session, root, notices)
             view = await self._track_view(uow.session, tipoff)
             await uow.commit()
             return view
