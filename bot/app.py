@@ -27,7 +27,8 @@ LOCAL_TOKEN = "123456789:LOCAL-hazardbot-terminal-session-000"
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    """A ``Bot`` speaking HTML, through ``session`` (default: aiohttp to ``settings.api_url``)."""
+    """A ``Bot`` speaking HTML, through ``session`` (default: aiohttp to ``settings.api_url``); a reply refused
+    with a short ``retry_after`` is sent again (``bot.reply_retry``)."""
     if session is None:
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
@@ -36,11 +37,13 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")), proxy=settings.proxy
         )
     from bot.callback_answers import ForgiveLateAnswers, HoldPlainAnswers
+    from bot.reply_retry import RetryShortWaits
     from handlers.outgoing_limits import ClipOutgoing
 
     session.middleware(HoldPlainAnswers())  # the outermost: a held answer goes through the others when sent
     session.middleware(ForgiveLateAnswers())
     session.middleware(ClipOutgoing())
+    session.middleware(RetryShortWaits())  # inside the others: the request as it goes out is sent again
     token = settings.token.get_secret_value() if settings.token else LOCAL_TOKEN
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

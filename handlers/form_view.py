@@ -243,10 +243,21 @@ def render(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup | Non
     return None
 
 
-async def send_prompt(message: ButtonMessage, prompt: Prompt, locale: str) -> None:
+async def send_prompt(message: ButtonMessage, prompt: Prompt, locale: str, *, lead: str | None = None) -> None:
     """One message with the question, card or answer ``prompt`` describes (nothing for a prompt with no words);
-    the notices a submission owes were queued by the service."""
+    the notices a submission owes were queued by the service. ``lead`` (HTML): a paragraph said before it, in the
+    same message when both fit Telegram's 4096 characters (else in its own message first, the question whole):
+    two messages back to back meet Telegram's limit of about one message a second per chat (429)."""
     rendered = render(prompt, locale)
-    if rendered is not None:
-        text, keyboard = rendered
-        await message.answer(text, reply_markup=keyboard)
+    if rendered is None:
+        if lead:
+            await message.answer(lead)
+        return
+    text, keyboard = rendered
+    if lead:
+        joined = f"{lead}\n\n{text}"
+        if clip(joined) == joined:
+            text = joined
+        else:
+            await message.answer(lead)
+    await message.answer(text, reply_markup=keyboard)

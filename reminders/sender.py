@@ -5,10 +5,11 @@ any hour: they answer what someone just did), woken by ``watch_outbox`` after th
 
 Pacing: dispatches are spaced ``1/global_rate`` apart (about 30 messages/s overall) and a chat gets
 at most one message per ``per_chat_interval`` (1 s). A 429 (``TelegramRetryAfter``) pauses all sending
-for ``retry_after`` and the message is tried again; a 403 (``TelegramForbiddenError``) marks the
-recipient as blocked (no more messages to them; their unit's leaders are told once); network errors
-and 5xx are retried with exponential backoff up to ``max_attempts``; anything else the Bot API
-rejects is recorded as failed. Every outcome is written to the outbox row.
+for ``retry_after`` and the message is tried again (the run modes' session retries a handler's reply after a
+short 429, ``bot.reply_retry``, but leaves the sender's calls alone: it shares their ``Bot``); a 403
+(``TelegramForbiddenError``) marks the recipient as blocked (no more messages to them; their unit's leaders are
+told once); network errors and 5xx are retried with exponential backoff up to ``max_attempts``; anything else
+the Bot API rejects is recorded as failed. Every outcome is written to the outbox row.
 
 Claims are leases (``lease_seconds``): a row is renewed shortly before it is sent (at most ``renew_seconds``
 before, together with the other rows due to go out by then, in one statement) and dropped if its claim was
@@ -53,6 +54,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels import TELEGRAM
+from bot.reply_retry import own_pacing
 from reminders import delivery
 from reminders.delivery import ClaimedRow, Outcome
 from reminders.settings import ReminderSettings
@@ -404,9 +406,11 @@ class Sender:
         try:
             await self.pacer.admit()
             # reminders are plain text (the bot may default to HTML, and site names are user input); notices
-            # are HTML with what people typed escaped
-            message = await self.bot.send_message(_chat_id(row), row.text, reply_markup=_markup(row),
-                                                  parse_mode=row.parse_mode)
+            # are HTML with what people typed escaped. A 429 comes back here and pauses all sending (below), not
+            # retried by the run modes' session as a handler's reply is (bot.reply_retry): that would wait twice
+            with own_pacing():
+                message = await self.bot.send_message(_chat_id(row), row.text, reply_markup=_markup(row),
+                                                      parse_mode=row.parse_mode)
         except TelegramRetryAfter as exc:
             self.stats.too_many_requests += 1
             self.pacer.pause(exc.retry_after)

@@ -7,9 +7,11 @@ start's ``getMe``/``setWebhook``/``setMyCommands`` (recorded in ``calls``, witho
 It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
 ``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
 get 403 ("bot was blocked by the user"); ``fail_first[chat] = n`` answers the first n requests for
-that chat with 500. Every accepted message is recorded in ``delivered``. With ``hold_after`` = n, the
-answers to the messages accepted after the first n are held back (the message is delivered, its sender
-hears nothing) until ``release()``: requests in flight, for as long as a test needs them.
+that chat with 500, ``throttle_first[chat] = n`` the next n with 429 (``retry_after``), as Telegram
+answers a chat that just got a message from elsewhere. Every accepted message is recorded in
+``delivered``. With ``hold_after`` = n, the answers to the messages accepted after the first n are held
+back (the message is delivered, its sender hears nothing) until ``release()``: requests in flight, for
+as long as a test needs them.
 Used by the reminder tests and ``benchmarks/reminder_fanout.py``.
 
 ``FakeBotApi`` (``fake_api()``) answers every method at once and records it: the webhook tests and
@@ -45,12 +47,13 @@ class Delivered:
 @dataclass
 class BotApiStandIn:
     """The Bot API's ``sendMessage`` as the module's docstring tells: who has blocked the bot (``blocked``), which
-    chats fail first (``fail_first``), and Telegram's limits (``global_limit`` messages in ``window`` seconds, one
-    per chat per ``per_chat_interval`` seconds, ``retry_after`` seconds asked of a sender over them); give them by
-    keyword."""
+    chats fail first (``fail_first``) or are refused with 429 first (``throttle_first``), and Telegram's limits
+    (``global_limit`` messages in ``window`` seconds, one per chat per ``per_chat_interval`` seconds,
+    ``retry_after`` seconds asked of a sender over them); give them by keyword."""
 
     blocked: set[int] = field(default_factory=set)
     fail_first: dict[int, int] = field(default_factory=dict)
+    throttle_first: dict[int, int] = field(default_factory=dict)
     global_limit: int = 30
     window: float = 1.0
     per_chat_interval: float = 1.0
@@ -140,12 +143,15 @@ class BotApiStandIn:
             self.refused_at.append(time.monotonic())
             return self._reply(403, {"ok": False, "error_code": 403,
                                      "description": "Forbidden: bot was blocked by the user"})
+        throttled = self.throttle_first.get(chat_id, 0) > 0
+        if throttled:
+            self.throttle_first[chat_id] -= 1
         now = arrived
         while self._recent and now - self._recent[0] >= self.window:
             self._recent.popleft()
         last = self._last_per_chat.get(chat_id)
         over_global = len(self._recent) >= self.global_limit
-        if over_global or (last is not None and now - last < self.per_chat_interval):
+        if throttled or over_global or (last is not None and now - last < self.per_chat_interval):
             self.rejected_at.append(now)
             self.rejected_why["global" if over_global else "per_chat"] += 1
             return self._reply(429, {"ok": False, "error_code": 429,

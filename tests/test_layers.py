@@ -117,7 +117,7 @@ def test_the_check_sees_imports_inside_functions_and_relative_ones() -> None:
 #: they are for now, the list makes the rule explicit
 TELEGRAM_RUN_MODES = frozenset({
     "bot.app", "bot.callback_answers", "bot.concurrency", "bot.dedup", "bot.i18n_telegram", "bot.local_chat",
-    "bot.local_session", "bot.logging_setup", "bot.middlewares", "bot.polling",
+    "bot.local_session", "bot.logging_setup", "bot.middlewares", "bot.polling", "bot.reply_retry",
     "bot.inline_filters", "bot.route_skip", "bot.shared_state", "bot.terminal", "bot.throttle", "bot.update_middleware", "bot.updates",
     "bot.webhook", "bot.cli.reminders",
     "storage.fsm_storage",  # aiogram's FSM storage kept in the database (a run mode's, though it lives in storage)

@@ -184,6 +184,23 @@ async def test_blocked_recipient_is_marked_skipped_and_their_leader_told_once(
 
 async def test_429_pauses_sending_for_retry_after_and_loses_nothing(uow: UowFactory, bot: Bot,
                                                                     standin: BotApiStandIn) -> None:
+    await _pauses_for_retry_after_and_loses_nothing(uow, bot, standin)
+
+
+async def test_through_the_run_modes_bot_a_429_is_the_sender_s_alone(uow: UowFactory, standin: BotApiStandIn) -> None:
+    """``hazardbot run`` gives the sender the handlers' ``Bot``, whose session sends a reply again after a short
+    429 (``bot.reply_retry``): the sender's own calls pass it untouched, each 429 is its own to pause for."""
+    from bot.app import build_bot
+    from bot.settings import Settings
+
+    run_bot = build_bot(Settings(token="123456:TEST-TOKEN", api_url=standin.url))
+    try:
+        await _pauses_for_retry_after_and_loses_nothing(uow, run_bot, standin)
+    finally:
+        await run_bot.session.close()
+
+
+async def _pauses_for_retry_after_and_loses_nothing(uow: UowFactory, bot: Bot, standin: BotApiStandIn) -> None:
     standin.global_limit = 3  # a server far stricter than the sender's pace
     who = await people(uow, 8)
     await queue(uow, who, 1)
