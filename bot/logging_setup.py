@@ -1,9 +1,9 @@
 """Structured logs without personal data.
 
 Every record becomes one line of ``key=value`` pairs (or one JSON object), after redaction:
-mainland mobile numbers, bot tokens (also inside Bot API URLs) and the personal fields of Telegram
-objects printed by ``repr`` (message text, captions, names, usernames, phone numbers, addresses)
-are replaced by ``<phone>``, ``<token>`` and ``<redacted>``. Telegram objects passed as log
+mainland mobile numbers, bot tokens (also inside Bot API URLs), chat ids in aiogram's errors and the personal
+fields of Telegram objects printed by ``repr`` (message text, captions, names, usernames, phone numbers,
+addresses) are replaced by ``<phone>``, ``<token>``, ``<chat>`` and ``<redacted>``. Telegram objects passed as log
 arguments are reduced to their type and ids. Handlers must still never log texts on purpose:
 the redaction is a net, not a licence.
 """
@@ -25,6 +25,9 @@ PERSONAL_FIELD = re.compile(
     r"\b(text|caption|first_name|last_name|username|full_name|phone_number|address|title|vcard|query|data)"
     r"=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
 )
+# a chat named by its id: aiogram's errors say "… in chat 123456789" and a method's repr "chat_id=123456789"; a
+# private chat's id is the person's Telegram id (a tip-off's reporter is anonymous)
+CHAT_ID = re.compile(r"\b(in chat |chat_id=)-?\d+")
 _IDS = ("update_id", "message_id", "id")
 # These log SQL statements with their parameters (names, phone numbers, answers) at DEBUG/INFO.
 PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
@@ -45,8 +48,9 @@ def _within(name: str, namespaces: tuple[str, ...]) -> bool:
 
 
 def redact(text: str) -> str:
-    """``text`` with tokens, mainland mobile numbers and personal ``field='…'`` values masked."""
+    """``text`` with tokens, mainland mobile numbers, chat ids and personal ``field='…'`` values masked."""
     text = TOKEN.sub("<token>", text)
+    text = CHAT_ID.sub(lambda m: f"{m.group(1)}<chat>", text)
     text = PERSONAL_FIELD.sub(lambda m: f"{m.group(1)}=<redacted>", text)
     return PHONE.sub("<phone>", text)
 

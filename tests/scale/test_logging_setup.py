@@ -49,6 +49,24 @@ def test_an_exception_traceback_is_redacted_too() -> None:
     assert "exc=" in line and "13800138000" not in line and "朝阳路" not in line
 
 
+def test_a_flood_refusal_names_no_chat() -> None:
+    """aiogram's 429 says which chat it was sending to; a private chat's id is the person's Telegram id (an
+    anonymous reporter's too), so a failed update's log line and traceback keep the method, not the chat."""
+    from aiogram.exceptions import TelegramRetryAfter
+    from aiogram.methods import SendMessage
+
+    method = SendMessage(chat_id=880001234, text="您好")
+    try:
+        raise TelegramRetryAfter(method=method, message="Too Many Requests: retry after 9", retry_after=9)
+    except TelegramRetryAfter as exc:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "update 5 failed: %r %r", (exc, method),
+                                   sys.exc_info())
+    line = StructuredFormatter("kv").format(record)
+    assert "880001234" not in line and "SendMessage" in line and "<chat>" in line, line
+
+
 async def test_a_whole_conversation_logs_no_personal_data(harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with debug_log() as stream:
         chat = await harness.bind(6101, "inspector", "110105001", name="王小明")
