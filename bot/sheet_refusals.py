@@ -22,6 +22,8 @@ SHEET_REFUSALS = {
     "too_many_columns": _("Sheet {sheet} reaches column {columns}; at most {max} columns are read. "
                           "Delete the columns beside the table or split the file."),
     "too_many_cells": _("The workbook has more than {max} filled cells. Split it into smaller files."),
+    "too_many_strings": _("The file is too large or malformed: it holds far more texts than its table can show "
+                          "(at most {max}). Send the annex table only."),
     "formulas": _("Cells {cells} hold formulas without a calculated value ({count} in all), so they would be "
                   "imported as empty. Open the file in Excel and save it (or type the values in), then send it again."),
     "too_heavy": _("The file is too large or malformed: reading it needed more memory or time than allowed. "

@@ -11,6 +11,7 @@ from aiogram.methods import SendMessage
 from sqlmodel import select
 
 from storage.models import HazardEvent
+from tests import hostile_sheets as hs
 from tests.conftest import Harness
 from tests.old_ledgers import base_row, write_ledger
 from tests.reminders.test_contacts_import import FLAT_HEADER, FLAT_ROWS, csv_bytes
@@ -63,3 +64,18 @@ async def test_a_csv_from_someone_who_imports_nothing_goes_to_the_forms(harness:
     inspector = await harness.bind(7804, "inspector", "110105001")
     await inspector.file(csv_bytes([FLAT_HEADER, *FLAT_ROWS]), "附件2台账.csv", CSV)
     assert NO_FORM in inspector.last_text(), inspector.last_text()
+
+
+async def test_shared_strings_no_cell_shows_are_refused_before_they_are_read(harness: Harness) -> None:
+    """The part under a name of its own (``xl/strings.xml``, found by its content type) escapes the size check of
+    ``xl/sharedStrings.xml`` on the zip's directory; the scan counts its strings: 30 000 beside the plan's 3 cells
+    are more than any workbook's cells show (at most 2 × 3 + 10 000). The 3 million of ``hs.shared_strings()``
+    are refused by their size: ``tests/test_hostile_sheets.py``."""
+    office = await harness.bind(7805, "office", "区安委会办公室")
+    data = hs.shared_strings(30_000, "xl/strings.xml")
+    told = "文件过大或格式异常：其中存放的文字条目远多于表格所能显示的（最多 10006 条）。请只发送附件表格。"
+    await office.file(data, "计划.xlsx", XLSX)
+    assert office.last_text() == told, office.last_text()
+    await office.say("/contacts_import")
+    await office.file(data, "附件4.xlsx", XLSX)
+    assert office.last_text() == told, office.last_text()
