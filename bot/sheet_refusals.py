@@ -22,19 +22,40 @@ SHEET_REFUSALS = {
     "too_many_columns": _("Sheet {sheet} reaches column {columns}; at most {max} columns are read. "
                           "Delete the columns beside the table or split the file."),
     "too_many_cells": _("The workbook has more than {max} filled cells. Split it into smaller files."),
+    "too_many_strings": _("The file is too large or malformed: it holds far more texts than its table can show "
+                          "(at most {max}). Send the annex table only."),
     "formulas": _("Cells {cells} hold formulas without a calculated value ({count} in all), so they would be "
                   "imported as empty. Open the file in Excel and save it (or type the values in), then send it again."),
     "too_heavy": _("The file is too large or malformed: reading it needed more memory or time than allowed. "
                    "Send a smaller file in the layout of the annex."),
+}
+#: a file without sheets (CSV) beyond the bounds: named as the person sent it (``file``), or not named at all when
+#: its name is not known — never by the copy the bot reads
+FILE_REFUSALS = {
+    "too_many_rows": _("File “{file}” reaches row {rows}; at most {max} rows are imported at once. "
+                       "Delete the rows below the table or split the file."),
+    "too_many_columns": _("File “{file}” reaches column {columns}; at most {max} columns are read. "
+                          "Delete the columns beside the table or split the file."),
+}
+UNNAMED_REFUSALS = {
+    "too_many_rows": _("The file reaches row {rows}; at most {max} rows are imported at once. "
+                       "Delete the rows below the table or split the file."),
+    "too_many_columns": _("The file reaches column {columns}; at most {max} columns are read. "
+                          "Delete the columns beside the table or split the file."),
 }
 
 
 def sheet_refusal_text(params: dict[str, Any], translate: Callable[[str], str],
                        shown: Callable[[str], str] = str) -> str:
     """The text for ``SpreadsheetRefused.params`` (``reason`` and its details): the message id of the reason (an
-    unknown one reads as ``damaged``) through ``translate``, each detail through ``shown`` (HTML-escaped for
-    Telegram, as it is for a terminal)."""
-    message = SHEET_REFUSALS.get(str(params.get("reason")), SHEET_REFUSALS["damaged"])
+    unknown one reads as ``damaged``; a bound of a file without sheets, ``file`` instead of ``sheet``, as
+    ``FILE_REFUSALS`` or, ``file`` empty, ``UNNAMED_REFUSALS``) through ``translate``, each detail through ``shown``
+    (HTML-escaped for Telegram, as it is for a terminal)."""
+    reason = str(params.get("reason"))
+    table = SHEET_REFUSALS
+    if "file" in params and reason in FILE_REFUSALS:
+        table = FILE_REFUSALS if params["file"] else UNNAMED_REFUSALS
+    message = table.get(reason, SHEET_REFUSALS["damaged"])
     return translate(message).format(**{k: shown(str(v)) for k, v in params.items()})
 
 

@@ -118,6 +118,9 @@ def _domain(code: str, params: dict[str, Any]) -> str:
         "invalid_plan": _("The plan is not complete: a year of the campaign, a target of at least 1 and at least one arrangement row with a schedule and areas."),
         "tipoff_closed": _("Tip-off {number} has already been handled."),
         "unknown_ledger_file": _("This is not a ledger or plan in the layout of Annex 1, 2 or 3."),
+        "ledger_not_xlsx": _("Ledgers and plans (Annex 1, 2, 3) are imported from Excel workbooks (.xlsx) only: open "
+                             "the file in Excel, save it as an Excel workbook (.xlsx) and send it again. A contact "
+                             "form (Annex 4) is imported with /contacts_import, as an .xlsx or .csv file."),
         "staged_import_gone": _("This file was already answered, or waited more than an hour. Send it again."),
         "contacts_file_empty": _("The file is empty; nothing was imported. Send the filled-in contact form (Annex 4) "
                                  "as an .xlsx or .csv file, or /cancel."),

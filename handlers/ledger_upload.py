@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -103,7 +104,8 @@ async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Servic
         path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))
         await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
 
-    checked = await services.reports.import_upload(actor, doc.file_size, fetch, ProgressMessage(bot, message.chat.id))
+    checked = await services.reports.import_upload(actor, doc.file_size, fetch, ProgressMessage(bot, message.chat.id),
+                                                   doc.file_name or "")
     report = checked.report
     if report.ok and checked.kind == "plans":
         await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
@@ -126,6 +128,15 @@ async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Servic
         InlineKeyboardButton(text=_("Import nothing"), callback_data=ImportCb(t=checked.token, a=NOTHING).pack()),
     ]])
     await message.answer(clip("\n".join(lines)), reply_markup=keyboard)
+
+
+async def other_sheet(message: Message, actor: Actor, services: Services, locale: str) -> None:
+    """A spreadsheet that is no .xlsx (a .csv, an .xls) outside ``/contacts_import``: when no form is open (where it
+    might answer a question), whoever imports files is told how ledgers and contacts lists are imported (raises
+    ``LedgerNotXlsx``) rather than "no form is open"; anyone else's goes on to the forms."""
+    if (await services.forms.current(actor, locale)).kind == "none":
+        services.reports.refuse_other_sheet(actor)
+    raise SkipHandler()
 
 
 async def import_choice(query: CallbackQuery, callback_data: ImportCb, bot: Bot, actor: Actor,

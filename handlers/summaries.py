@@ -24,12 +24,12 @@ from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.paging import Page
-from bot.services.reports import HazardList, StatusReport, export_kind
+from bot.services.reports import OTHER_SHEET_SUFFIXES, HazardList, StatusReport, export_kind
 from bot.services.summary import RankingLine, Rate
 from handlers import statistics_view
 from handlers.callbacks import ImportCb, ReportCb
 from handlers.errors import ExplainBinding
-from handlers.ledger_upload import import_choice, ledger_file
+from handlers.ledger_upload import import_choice, ledger_file, other_sheet
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
 from handlers.message_limits import clip
 from handlers.paging import PageCb, pager_row
@@ -343,5 +343,6 @@ def router() -> Router:
     r.message.register(export, Command("export"))
     r.message.register(plan_file, Command("plan_file"))
     r.message.register(ledger_file, F.document.file_name.lower().endswith(".xlsx"))
+    r.message.register(other_sheet, F.document.file_name.lower().endswith(OTHER_SHEET_SUFFIXES))
     r.callback_query.register(import_choice, ImportCb.filter())
     return r

@@ -31,6 +31,7 @@ from bot.services.sheet_parser import SheetParser
 from storage.db import UowFactory
 from storage.models import Membership, Unit
 from storage.models_reminders import BlockedRecipient, Contact
+from storage.upload_kinds import shown_name
 
 ROLE_OF = {"leader": Role.LEADER, "contact": Role.CONTACT}
 
@@ -125,7 +126,8 @@ class ContactService:
 
     async def import_file(self, actor: Actor, path: Path, filename: str) -> ContactsImportReport:
         """The office (or an admin) replaces the registry entries of the units in the file at ``path``
-        (read in the parse worker as ``filename``'s type).
+        (read in the parse worker as ``filename``'s type; a refusal names the file ``filename``, as its sender
+        knows it, never by ``path``, the bot's copy).
 
         Raises ``PermissionDenied``; ``ContactsFileEmpty`` (nothing in it); ``SpreadsheetRefused`` (beyond the
         bounds, or the worker ran out of memory or time); ``ContactsImportRejected`` with every wrong row (nothing
@@ -137,7 +139,7 @@ class ContactService:
         async with self._uow() as u:
             units = [tuple(r) for r in (await u.session.exec(select(Unit.id, Unit.code, Unit.name))).all()]  # type: ignore[call-overload]
         csv = Path(filename).suffix.lower() == ".csv"
-        entries, problems, total = await self._sheets.parse(read_contacts_upload, path, filename, units,
+        entries, problems, total = await self._sheets.parse(read_contacts_upload, path, shown_name(filename), units,
                                                             archive=not csv)
         if problems:
             raise ContactsImportRejected(problems, total)

@@ -3,8 +3,8 @@
 The workbooks are written member by member (``zipfile``-compatible, no openpyxl), so each is exactly what
 its name says and tiny to produce: a 1.7 KB dimension bomb, a ~1 MB file holding 1 GiB of whitespace (the
 deflate stream of a run of spaces repeats once the window is full, so 3 MiB are compressed and the rest
-copied), more rows or members than allowed, a truncated zip, a PDF named .xlsx, formulas without cached
-values. ``python -m tests.hostile_sheets DIR`` writes them all to DIR.
+copied), more rows or members than allowed, 3 million shared strings no cell shows, a truncated zip, a PDF
+named .xlsx, formulas without cached values. ``python -m tests.hostile_sheets DIR`` writes them all to DIR.
 """
 
 from __future__ import annotations
@@ -150,6 +150,23 @@ def too_many_members(count: int = 600) -> bytes:
     return workbook(f"{SHEET_HEAD}<sheetData>{plan_top_rows()}</sheetData></worksheet>", extra)
 
 
+@cache
+def shared_strings(count: int = 3_000_000, name: str = "xl/sharedStrings.xml") -> bytes:
+    """A plan's first rows whose workbook also holds ``count`` different short strings that no cell shows
+    (``<si><t>N</t></si>``, the part called ``name``): 3 million are 65 MiB unpacked, 7.5 MB compressed (a ratio of
+    9, within the members' bounds), and openpyxl would keep every one of them in a list."""
+    body = "".join(f"<si><t>{i}</t></si>" for i in range(count))
+    strings = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}" uniqueCount="{count}">'
+    types = CONTENT_TYPES.replace("</Types>", f'<Override PartName="/{name}" ContentType="application/vnd.'
+                                  'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rels = WORKBOOK_RELS.replace("</Relationships>", f'<Relationship Id="rId2" Type="{RELS}/sharedStrings" '
+                                 f'Target="{name.removeprefix("xl/")}"/></Relationships>')
+    sheet = f"{SHEET_HEAD}<sheetData>{plan_top_rows()}</sheetData></worksheet>"
+    return archive([member("[Content_Types].xml", types), member("_rels/.rels", ROOT_RELS),
+                    member("xl/workbook.xml", WORKBOOK), member("xl/_rels/workbook.xml.rels", rels),
+                    member(SHEET, sheet), member(name, strings + body + "</sst>")])
+
+
 def truncated(data: bytes) -> bytes:
     """``data`` cut in the middle, as an interrupted upload: no central directory at the end."""
     return data[: len(data) // 2]
@@ -173,6 +190,7 @@ if __name__ == "__main__":
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in (("dimension_bomb.xlsx", dimension_bomb()), ("zip_bomb.xlsx", zip_bomb()),
                        ("too_many_rows.xlsx", too_many_rows()), ("too_many_members.xlsx", too_many_members()),
+                       ("shared_strings.xlsx", shared_strings()),
                        ("truncated.xlsx", truncated(too_many_members(10))), ("not_a_workbook.xlsx", not_a_workbook())):
         (folder / name).write_bytes(data)
         print(f"{name}: {len(data)} bytes")  # noqa: T201

@@ -43,6 +43,7 @@ CORPUS: dict[str, tuple[Callable[[], bytes], Callable[[], bytes], str]] = {
     "zip_bomb": (hs.zip_bomb, hs.zip_bomb, "文件过大或格式异常：解压后的内容远超一张表格"),
     "too_many_rows": (hs.too_many_rows, hs.too_many_rows, "的内容延伸到第 50001 行，一次最多导入 50000 行"),
     "too_many_members": (hs.too_many_members, hs.too_many_members, "文件过大或格式异常：解压后的内容远超一张表格"),
+    "shared_strings": (hs.shared_strings, hs.shared_strings, "文件过大或格式异常：解压后的内容远超一张表格"),
     "truncated": (lambda: hs.truncated(hs.too_many_members(10)), lambda: hs.truncated(hs.too_many_members(10)),
                   "该工作簿已损坏或不完整"),
     "not_a_workbook": (hs.not_a_workbook, hs.not_a_workbook, "该文件不是Excel工作簿（.xlsx）"),

@@ -13,9 +13,11 @@ from storage.excel.guard import (
     DEFAULT_LIMITS,
     SheetLimits,
     SpreadsheetRefused,
+    check_archive,
     open_workbook,
     rows,
     scan_workbook,
+    strings_allowed,
 )
 from tests import hostile_sheets as hs
 from tests.memory_probe import peak_growth
@@ -109,3 +111,35 @@ def test_a_plan_sheet_longer_than_a_plan_is_refused_at_its_first_extra_row(tmp_p
 
     plans, errors = read_plans(write(tmp_path, hs.too_many_rows(PLAN_MAX_ROWS + 500)))
     assert plans == [] and [(e.row, e.column) for e in errors] == [(PLAN_MAX_ROWS + 1, f"计划!A{PLAN_MAX_ROWS + 1}")]
+
+
+def test_shared_strings_are_counted_and_bounded_by_the_cells(tmp_path: Path) -> None:
+    """3 million strings in 65 MiB: refused from the zip's directory, before anything is inflated; under another
+    part name, by their count as the scan streams them (never more than ``max_cells``), or at the end against the
+    cells that could show them."""
+    path = write(tmp_path, hs.shared_strings())
+    with peak_growth() as growth:
+        err = refused(path)
+    assert (err.reason, err.params["member"]) == ("bloated", "xl/sharedStrings.xml") and growth.mb < 50
+    small = SheetLimits(max_cells=20_000)
+    err = refused(write(tmp_path, hs.shared_strings(30_000, "xl/strings.xml")), small)
+    assert (err.reason, err.params["strings"], err.params["max"]) == ("too_many_strings", 20_001, 20_000)
+    err = refused(write(tmp_path, hs.shared_strings(10_007, "xl/strings.xml")))
+    assert (err.reason, err.params["max"]) == ("too_many_strings", strings_allowed(3)) == ("too_many_strings", 10_006)
+    assert scan_workbook(write(tmp_path, hs.shared_strings(10_006, "xl/strings.xml"))).strings == 10_006
+
+
+def test_a_workbook_saved_as_excel_saves_it_passes_with_its_strings_counted(tmp_path: Path) -> None:
+    """Every text in the shared strings table (as Excel, WPS and XlsxWriter's default mode write it), each
+    different, with long Chinese texts: within both bounds."""
+    import xlsxwriter
+
+    path = tmp_path / "excel.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("安全隐患台账")
+    for r in range(2000):
+        sheet.write_row(r, 0, [f"场所{r}", f"朝阳区某路{r}号", "楼道堆放杂物，堵塞疏散通道" * 8 + str(r), "清理杂物"])
+    book.close()
+    check_archive(path)
+    scan = scan_workbook(path)
+    assert (scan.strings, sum(s.cells for s in scan.sheets)) == (6001, 8000)

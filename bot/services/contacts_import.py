@@ -173,18 +173,20 @@ def read_rows(path: Path, filename: str, limits: SheetLimits = DEFAULT_LIMITS) -
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return _csv_rows(text, path.name, limits)
+        return _csv_rows(text, Path(filename).name, limits)
     raise ContactsImportRejected([ImportProblem(0, "文件", "无法识别CSV文件的编码（请用UTF-8或GBK）")])
 
 
 def _csv_rows(text: str, name: str, limits: SheetLimits) -> list[list[str]]:
+    """The rows of a CSV file the person calls ``name`` ("" when unknown): a refusal names it so (as ``file``,
+    ``bot.sheet_refusals.FILE_REFUSALS``), never by the temporary copy the bot reads."""
     out: list[list[str]] = []
     try:
         for row in csv.reader(io.StringIO(text)):
             if len(out) >= limits.max_rows:
-                raise SpreadsheetRefused("too_many_rows", sheet=name, rows=len(out) + 1, max=limits.max_rows)
+                raise SpreadsheetRefused("too_many_rows", file=name, rows=len(out) + 1, max=limits.max_rows)
             if len(row) > limits.max_columns:
-                raise SpreadsheetRefused("too_many_columns", sheet=name, columns=len(row), max=limits.max_columns)
+                raise SpreadsheetRefused("too_many_columns", file=name, columns=len(row), max=limits.max_columns)
             out.append([_clean(c) for c in row])
     except csv.Error as exc:  # a field beyond csv's own limit (128 KiB), a NUL byte
         raise ContactsImportRejected([ImportProblem(len(out) + 1, "文件", "无法读取CSV文件")]) from exc

@@ -90,6 +90,16 @@ class UnknownLedgerFile(DomainError, code="unknown_ledger_file"):
     """The file's header rows are neither 附件1 nor 附件2."""
 
 
+#: file names (lower case) of spreadsheets no ledger is imported from: CSV (a contacts list's other format), the old
+#: binary Excel and WPS formats, macro workbooks, OpenDocument
+OTHER_SHEET_SUFFIXES = (".csv", ".xls", ".xlsm", ".et", ".ods")
+
+
+class LedgerNotXlsx(DomainError, code="ledger_not_xlsx"):
+    """A spreadsheet in a format no ledger is imported from (``OTHER_SHEET_SUFFIXES``: a CSV, an old .xls): ledgers
+    and plans are imported from .xlsx, a contacts list (附件4, .xlsx or .csv) after ``/contacts_import``."""
+
+
 class StagedImportGone(DomainError, code="staged_import_gone"):
     """The checked ledger a button answers was already answered, expired (``STAGED_TTL``) or never existed."""
 
@@ -381,6 +391,17 @@ class ReportService:
         label = "统计" if lang == "zh" else " statistics"
         return ExportFile(path, f"{shown}{label}-{w.as_of:%Y%m%d}.xlsx", sum(len(t.rows) for t in tables))
 
+    @classmethod
+    def refuse_other_sheet(cls, actor: Actor) -> None:
+        """A spreadsheet that is no .xlsx (``OTHER_SHEET_SUFFIXES``) sent, outside any form and outside
+        ``/contacts_import``, by someone who may import files (``may_import``): raises ``LedgerNotXlsx``, which says
+        how ledgers and contacts lists are imported. Returns for anyone else: the file is no import of theirs."""
+        try:
+            cls.may_import(actor)
+        except PermissionDenied:
+            return
+        raise LedgerNotXlsx()
+
     @staticmethod
     def may_import(actor: Actor) -> None:
         """Refuse (``PermissionDenied``, also when unbound) anyone who may import no file at all: the office
@@ -390,9 +411,10 @@ class ReportService:
             raise PermissionDenied()
 
     async def import_upload(self, actor: Actor, size: int | None, fetch: Callable[[Path], Awaitable[object]],
-                            progress: ImportProgress | None = None) -> CheckedImport:
+                            progress: ImportProgress | None = None, filename: str = "") -> CheckedImport:
         """A file sent to the bot: the actor and the announced ``size`` (bytes) are checked before
-        ``fetch(path)`` downloads it; then ``check_file`` (the download is deleted after). A ledger whose
+        ``fetch(path)`` downloads it to a temporary copy; then ``check_file`` (the download is deleted after), the
+        import recorded under ``filename``, the name the person sent it under ("" when none). A ledger whose
         rows are all good is saved at once; one with good and bad rows waits for the office's choice
         (``CheckedImport.token``, answered with ``finish_import``). Raises ``PermissionDenied``,
         ``SpreadsheetRefused``, ``UnknownLedgerFile``."""
@@ -402,7 +424,7 @@ class ReportService:
         try:
             path = folder / "upload.xlsx"
             await fetch(path)
-            checked = await self.check_file(actor, path, progress=progress)
+            checked = await self.check_file(actor, path, progress=progress, name=filename)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if checked.token is not None and checked.report.ok:
@@ -424,10 +446,11 @@ class ReportService:
         return checked.kind, await self.finish_import(actor, checked.token, good_rows or checked.report.ok, progress)
 
     async def check_file(self, actor: Actor, path: Path, *, expect: str | None = None, unit_id: int | None = None,
-                         progress: ImportProgress | None = None) -> CheckedImport:
+                         progress: ImportProgress | None = None, name: str | None = None) -> CheckedImport:
         """Read and check ``path`` in the parse worker (``progress('check', rows, 0)`` about every second while it
         runs). Plans and 附件1 ledgers are saved (or refused) here as a whole; a 附件2 ledger with good rows is
-        staged and returned with a ``token`` for ``finish_import``; one without any good row is dropped.
+        staged and returned with a ``token`` for ``finish_import``; one without any good row is dropped. ``name``:
+        the file's name as its sender knows it, kept with the imported rows (default: ``path``'s own).
         Raises as ``import_file``."""
         self.may_import(actor)
         now = self._clock()
@@ -454,7 +477,8 @@ class ReportService:
                 return CheckedImport("inspections", report, None)
             if not ledger.report.good_rows or ledger.report.header_bad:
                 return CheckedImport("hazards", ledger.report, None)
-            save_pending(stage, PendingImport(actor.user_id, "hazards", unit_id, path.name, ledger.report, now.timestamp()))
+            save_pending(stage, PendingImport(actor.user_id, "hazards", unit_id, path.name if name is None else name,
+                                              ledger.report, now.timestamp()))
             keep = True
             return CheckedImport("hazards", ledger.report, token)
         finally:

@@ -6,11 +6,13 @@ Every ``.xlsx`` that reaches hazardbot (plans, ledgers, the contacts registry; s
 * ``check_size`` — the size Telegram announces, before anything is downloaded;
 * ``check_archive`` — the file's size, the zip's end record and central directory (read with ``zipfile``;
   nothing is decompressed): member count, each member's compressed and uncompressed size and ratio, the
-  total. Cheap and bounded, so it also runs in the bot process;
+  total, and the shared strings part's size beside the worksheets' (``check_shared_strings_size``). Cheap and
+  bounded, so it also runs in the bot process;
 * ``scan_workbook`` — every XML member streamed once through expat with constant memory: no DTD (entity
   bombs), each worksheet's real last row and column (as openpyxl counts them; the declared ``<dimension>``
-  is recorded, never trusted), its cell count, and the formula cells that carry no cached value. It
-  decompresses everything, so it runs in the parse worker (``bot.services.sheet_parser``).
+  is recorded, never trusted), its cell count, the formula cells that carry no cached value, and the
+  number of shared strings (``strings_allowed``: openpyxl keeps every one of them in memory, even read-only).
+  It decompresses everything, so it runs in the parse worker (``bot.services.sheet_parser``).
 
 ``open_workbook`` does all three and opens the workbook ``read_only``; readers then stream rows with
 ``rows`` — up to ``max_rows`` and only the columns they use, never padded to a declared width.
@@ -39,6 +41,13 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _DIGITS = "0123456789"
 _KEPT_TAGS = 256  # tags (and column letters) remembered per member
 _SHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+#: the shared strings part as Excel, XlsxWriter and openpyxl name it (openpyxl finds it by its content type, so
+#: ``scan_workbook`` counts the strings of an ``<sst>`` part whatever it is called)
+SHARED_STRINGS = "xl/sharedStrings.xml"
+#: the shared strings part unpacks to at most this many times the worksheets' XML (``check_shared_strings_size``)
+STRINGS_PER_SHEET_BYTE = 8
+#: shared strings no cell shows that a workbook may keep besides twice its cells (``strings_allowed``)
+SPARE_STRINGS = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,8 @@ class SpreadsheetRefused(DomainError):
     """The file is refused before (or instead of) being read. ``reason`` and its params:
 
     ``too_large`` (size_mb, max_mb) · ``not_xlsx`` · ``damaged`` · ``bloated`` (too many members, a member or
-    the whole too big unpacked, a compression ratio of a bomb, a DTD) · ``too_many_rows`` (sheet, rows, max:
+    the whole too big unpacked, a compression ratio of a bomb, shared strings far bigger than the sheets, a
+    DTD) · ``too_many_strings`` (strings: counted so far, max: ``strings_allowed``) · ``too_many_rows`` (sheet, rows, max:
     the last row with anything in it) · ``too_many_columns`` (sheet, columns, max) ·
     ``too_many_cells`` (max) · ``formulas`` (cells: "B4、D4", count) · ``too_heavy`` (the parse worker ran out
     of memory or time, or died; ``cause`` for the log)."""
@@ -124,9 +134,43 @@ def check_archive(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> list[zipf
         total += m.file_size
     if total > limits.max_unpacked_bytes:
         raise SpreadsheetRefused("bloated", unpacked_mb=round(total / MIB, 1))
+    check_shared_strings_size(members, limits)
     if "[Content_Types].xml" not in {m.filename for m in members}:
         raise SpreadsheetRefused("not_xlsx")  # a zip, but no Office document (a renamed .zip, for one)
     return members
+
+
+def check_shared_strings_size(members: list[zipfile.ZipInfo], limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """Refuse (``bloated``) a shared strings part (``SHARED_STRINGS``) that unpacks to more than
+    ``STRINGS_PER_SHEET_BYTE`` times the worksheets' XML (``xl/worksheets/``), or ``limits.ratio_floor`` when that
+    is more: texts that no cell could show, millions of them in a few MB (openpyxl reads them all into a list,
+    even read-only). Sizes from the central directory only: nothing is decompressed.
+
+    Why 8: every string is shown by a cell, and a cell that shows one is about 30–40 bytes of sheet XML, so
+    only cells of 90 Chinese characters on average, each different, reach 8. Measured on legitimate ledgers
+    saved as Excel saves them (every text in the shared strings table; re-saved with XlsxWriter's default mode):
+    the 92 000-row 附件2 ledger of ``benchmarks/bench_import.py``, 11.3 MiB of 366 277 strings beside 56.4 MiB of
+    sheet (0.2×); a 100 000-row 附件2 export (``storage.excel.writer``) of random Chinese in its six text columns
+    (the rows of ``benchmarks/hostile_upload.py``), 35.7 MiB of 797 382 strings beside 40.7 MiB (0.9×). The
+    3 million strings ``<si><t>N</t></si>`` of ``tests/hostile_sheets.shared_strings``: 65 MiB beside a sheet
+    of 1 KiB, 7.5 MB compressed (a ratio of 9, within every other bound)."""
+    strings = sum(m.file_size for m in members if m.filename == SHARED_STRINGS)
+    sheets = sum(m.file_size for m in members if m.filename.startswith("xl/worksheets/"))
+    if strings > max(limits.ratio_floor, STRINGS_PER_SHEET_BYTE * sheets):
+        raise SpreadsheetRefused("bloated", member=SHARED_STRINGS, unpacked_mb=round(strings / MIB, 1))
+
+
+def strings_allowed(cells: int, limits: SheetLimits = DEFAULT_LIMITS) -> int:
+    """How many shared strings (``<si>``) a workbook of ``cells`` filled cells may hold: twice its cells plus
+    ``SPARE_STRINGS``, and never more than ``limits.max_cells``.
+
+    A shared string is there for a cell to show it, and the writers measured (XlsxWriter, openpyxl) keep only
+    those, so a workbook holds at most as many as it has cells; the margin is for a tool that keeps unused ones
+    (a template's, rows deleted without rewriting the table). A legitimate
+    100 000-row 附件2 ledger stays far inside: 797 382 strings in 1.10 M text cells (see
+    ``check_shared_strings_size``; 100 000 rows need ``sheet_max_rows`` and ``sheet_max_cells`` raised, as
+    ``benchmarks/bench_import.py`` does, to 200 000 and 6 000 000)."""
+    return min(limits.max_cells, 2 * cells + SPARE_STRINGS)
 
 
 def _end_record(fh: IO[bytes], size: int) -> tuple[int, int]:
@@ -165,11 +209,13 @@ class SheetExtent:
 
 @dataclass
 class WorkbookScan:
-    """Every worksheet's extent, and the formula cells without a cached value (``Sheet!B4``; at most 20)."""
+    """Every worksheet's extent, the formula cells without a cached value (``Sheet!B4``; at most 20) and the
+    number of shared strings (``<si>`` of every ``<sst>`` part)."""
 
     sheets: list[SheetExtent] = field(default_factory=list)
     uncached_formulas: list[str] = field(default_factory=list)
     uncached_count: int = 0
+    strings: int = 0
 
     def refuse_uncached_formulas(self) -> None:
         """A formula without a cached value reads as an empty cell (openpyxl does not calculate): refuse
@@ -198,6 +244,8 @@ def scan_workbook(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> WorkbookS
     total = sum(s.cells for s in scan.sheets)
     if total > limits.max_cells:
         raise SpreadsheetRefused("too_many_cells", max=limits.max_cells)
+    if scan.strings > strings_allowed(total, limits):
+        raise SpreadsheetRefused("too_many_strings", strings=scan.strings, max=strings_allowed(total, limits))
     return scan
 
 
@@ -264,11 +312,21 @@ class _SheetWalker:
         self.columns: dict[str, int] = {}  # "AB" (or "$AB$") of a checked reference → 28
 
     def first(self, tag: str, attrs: dict[str, str]) -> None:
-        """The root element: a worksheet is walked; shared strings, styles…: only the DTD handlers stay."""
-        self.is_sheet = tag.rsplit("}", 1)[-1] == "worksheet"
-        self.parser.StartElementHandler = self.start if self.is_sheet else None
+        """The root element: a worksheet is walked; shared strings are counted; styles…: only the DTD handlers
+        stay."""
+        root = tag.rsplit("}", 1)[-1]
+        self.is_sheet = root == "worksheet"
+        self.parser.StartElementHandler = self.start if self.is_sheet else self.string if root == "sst" else None
         if self.is_sheet:
             self.scan.sheets.append(self.extent)
+
+    def string(self, tag: str, _attrs: dict[str, str]) -> None:
+        """An element of the shared strings: each ``<si>`` counted, the count bounded by ``limits.max_cells`` as
+        it goes (the cells are known only once every member is read: ``scan_workbook`` checks the rest)."""
+        if tag.endswith("}si") or tag == "si":
+            self.scan.strings += 1
+            if self.scan.strings > self.limits.max_cells:
+                raise SpreadsheetRefused("too_many_strings", strings=self.scan.strings, max=self.limits.max_cells)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         try:
