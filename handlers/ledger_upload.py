@@ -93,12 +93,16 @@ def _saved(report: ImportReport) -> str:
     return clip("\n".join(lines + _notes(report)))
 
 
-async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
+async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Services, locale: str) -> None:
     """An .xlsx sent by the office: a ledger (附件1/2) or plan (附件3) imported, or every problem listed and,
-    when some rows are good, the choice asked. Raises ``UnknownLedgerFile``, ``SpreadsheetRefused``,
-    ``FileDownloadFailed``, ``PermissionDenied``."""
+    when some rows are good, the choice asked. A question of the sender's open form that takes a document
+    (a rectification's 验收材料) takes it instead: an acceptance list kept as a workbook is no ledger. Raises
+    ``UnknownLedgerFile``, ``SpreadsheetRefused``, ``FileDownloadFailed``, ``PermissionDenied``."""
     doc = message.document
     assert doc is not None
+    asked = await services.forms.current(actor, locale)
+    if asked.kind == "question" and asked.field is not None and asked.field.documents:
+        raise SkipHandler  # to handlers.forms
 
     async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine
         path.write_bytes(await fetch_file(bot, doc.file_id, doc.file_size, FileDownloadFailed))

@@ -19,11 +19,12 @@ from tests.lifecycle_factories import HOME, hazard
 QUESTION = "验收材料"  # the evidence question's label, asked again after a refusal
 
 
-async def at_the_evidence_question(h: Harness, user_id: int, unit: str = HOME) -> tuple[LocalChat, int]:
-    """An inspector of ``unit`` (a code; default 建外街道) reporting the rectification of a registered general
-    hazard of that unit, asked for evidence; returns the chat and the hazard's id. Tests that report in turn give
-    each its own unit, so that each opens its own hazard first."""
-    chat = await h.bind(user_id, "inspector", unit, "李检查")
+async def at_the_evidence_question(h: Harness, user_id: int, unit: str = HOME,
+                                   role: str = "inspector") -> tuple[LocalChat, int]:
+    """An inspector (or ``role``) of ``unit`` (a code; default 建外街道) reporting the rectification of a registered
+    general hazard of that unit, asked for evidence; returns the chat and the hazard's id. Tests that report in
+    turn give each its own unit, so that each opens its own hazard first."""
+    chat = await h.bind(user_id, role, unit, "李检查")
     hid = await hazard(h.core.uow, await actor_of(h, chat), state=HazardState.REGISTERED, unit=unit)
     await open_first(chat, "/rectify")
     await chat.press("报告整改")

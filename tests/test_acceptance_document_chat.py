@@ -202,3 +202,21 @@ async def test_a_document_name_from_before_the_store_is_shown_without_reordering
     [case_file] = documents(list[object](h.session.requests[before:]))
     text = "".join(pdf_pages(case_file.data))
     assert "验收单_fdp.exe（未存档）" in text and "\u202e" not in text
+
+
+async def test_a_workbook_at_the_evidence_question_is_the_evidence_not_a_ledger(harness: Harness) -> None:
+    """A unit's reviewer may import (their unit's plan), and an acceptance list is often a workbook: sent while
+    the evidence question is asked, it is kept as the evidence, not read as a ledger and refused."""
+    import openpyxl
+
+    chat, hid = await at_the_evidence_question(harness, 75011, role="reviewer")
+    book = openpyxl.Workbook()
+    book.active.append(["验收项目", "结果"])  # type: ignore[union-attr]
+    book.active.append(["疏散通道", "已清理"])  # type: ignore[union-attr]
+    data = io.BytesIO()
+    book.save(data)
+    texts = chat.texts(await chat.file(data.getvalue(), "验收清单.xlsx",
+                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    assert "已收到并保存文件 验收清单.xlsx" in texts[-1], texts
+    report = await submitted_report(harness, chat, hid)
+    assert (report.document_name, report.document_size) == ("验收清单.xlsx", len(data.getvalue()))
