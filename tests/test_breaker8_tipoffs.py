@@ -11,10 +11,16 @@ import pytest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.local_chat import Button, LocalChat
-
 from tests import tipoff_helpers
 from tests.conftest import FailureLog, Harness
-from tests.test_tipoff_verify import FIRST, INSPECTOR, SECOND, SECOND_TEXT, _merged_at_one_address, _open_latest
+from tests.test_tipoff_verify import (
+    FIRST,
+    INSPECTOR,
+    SECOND,
+    SECOND_TEXT,
+    _merged_at_one_address,
+    _open_latest,
+)
 from tests.tipoff_helpers import LAT, LON, SANLITUN, last, report, sent_to, tipoff
 
 SORRY = "系统出现问题"

@@ -33,8 +33,6 @@ async def test_a_hostile_unit_name_is_refused_escaped_short_and_with_its_suggest
         harness: Harness, failures: FailureLog, kind: str) -> None:
     name = HOSTILE[kind]
     office = await harness.bind(7981, "office", OFFICE)
-    inspector = await harness.bind(7982, "inspector", "110105001")
-    del inspector
     for command in _commands(1, name):
         if kind == "long" and command.startswith("/setrole"):
             continue  # the split keeps only the first word: same as the others
