@@ -17,11 +17,10 @@ from tests.test_tipoff_verify import (
     FIRST,
     INSPECTOR,
     SECOND,
-    SECOND_TEXT,
-    _merged_at_one_address,
-    _open_latest,
+    merged_then_closed,
+    near_a_hazard,
 )
-from tests.tipoff_helpers import LAT, LON, SANLITUN, last, report, sent_to, tipoff
+from tests.tipoff_helpers import last, sent_to, tipoff
 
 SORRY = "系统出现问题"
 
@@ -29,14 +28,7 @@ SORRY = "系统出现问题"
 async def _merged_and_fixed(h: Harness):  # type: ignore[no-untyped-def]
     """Two reporters, the second's tip-off merged into the first's, which is verified as a hazard then closed;
     both hold a /track card with 仍未整改. (inspector, first, second, first_number, second_number)."""
-    inspector = await h.bind(INSPECTOR, "inspector", SANLITUN)
-    first, second = h.chat(FIRST), h.chat(SECOND)
-    first_number, second_number = await _merged_at_one_address(h, inspector, first, second)
-    await _open_latest(inspector)
-    await tipoff_helpers.verify_as_hazard(inspector)
-    hazard_id = (await tipoff(h, first_number)).hazard_id
-    assert hazard_id is not None
-    await tipoff_helpers.set_hazard_state(h, hazard_id, "closed")
+    inspector, first, second, first_number, second_number = await merged_then_closed(h)
     for chat, number in ((first, first_number), (second, second_number)):
         sent = await chat.say(f"/track {number}")
         assert "已整改完毕" in last(chat) and _offers_not_fixed(sent), last(chat)
@@ -102,14 +94,8 @@ async def test_a_tipoff_merged_into_a_hazard_then_not_fixed(harness: Harness, fa
     """The second tip-off is merged into the hazard the first became (status merged, no merged_into_id); the hazard
     closes; the second's reporter says 仍未整改: the township hears it once, and the first reporter's /track, the
     second's /track and the queue say the same about the one hazard."""
-    inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
     first, second = harness.chat(FIRST), harness.chat(SECOND)
-    first_number = await report(first)
-    await _open_latest(inspector)
-    await tipoff_helpers.verify_as_hazard(inspector)
-    second_number = await report(second, address="三里屯街道幸福村中路十二号院", lat=LAT + 0.0004, lon=LON + 0.0004,
-                                 description=SECOND_TEXT)
-    await _open_latest(inspector)
+    inspector, first_number, second_number = await near_a_hazard(harness, first, second)
     merge = [b.text for b in inspector.buttons() if "合并" in b.text]
     assert merge, [b.text for b in inspector.buttons()]
     await inspector.press(merge[0])
