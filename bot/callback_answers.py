@@ -129,5 +129,8 @@ class HoldPlainAnswers(BaseRequestMiddleware):
             return await make_request(bot, method)
         if press.held is not None:  # the press is answered before what it made is shown, as the handler meant
             held, press.held, press.answered = press.held, None, True
-            await make_request(bot, held)  # type: ignore[arg-type]
+            try:  # a courtesy, as in ``finish_press``: a 429 too long to wait must not keep back what the press made
+                await make_request(bot, held)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001
+                log.info("event=held_callback_answer_not_sent")
         return await make_request(bot, method)

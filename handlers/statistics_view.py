@@ -97,6 +97,7 @@ async def send_view(message: ButtonMessage, bot: Bot, actor: Actor, services: Se
     """A view as text with the other views' buttons, or (``view`` = ``xlsx``) the workbook of all views.
     Raises ``NotFound``, ``PermissionDenied``, ``NotBound``."""
     if view == XLSX:
+        services.reports.scope(actor, unit_id)  # a refusal first: no "uploading document" shown before it
         await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
         result = await services.reports.statistics_xlsx(actor, unit_id, lang)
         try:

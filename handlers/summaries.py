@@ -290,6 +290,7 @@ async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -
 
 async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
     """``/map``: the major or overdue hazards with coordinates on a map (WGS 84)."""
+    services.reports.scope(actor, None)  # a refusal first: no "uploading photo" shown before it
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
     picture = await services.reports.map_png(actor, lang=chart_language())
     caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)

@@ -30,7 +30,7 @@ async def h(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 async def test_office_status_has_chart_numbers_and_drill_down(h: Harness) -> None:
     office = await h.bind(501, "office", "区安委会办公室")
     sent = await office.say("/status")
-    assert any(isinstance(m, SendChatAction) for m in sent)
+    assert not any(isinstance(m, SendChatAction) for m in sent)  # no "uploading photo" first (84ae12d)
     assert len([m for m in sent if isinstance(m, SendPhoto)]) == 1
     text = office.last_text()
     assert "全区城市安全隐患治理情况" in text and "超期 2 项" in text and "整改率 37.5%（3/8）" in text

@@ -48,17 +48,36 @@ async def _merged_at_one_address(harness, inspector, first, second) -> tuple[str
     return first_number, second_number
 
 
-async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_hazard(harness) -> None:
+async def merged_then_closed(harness):  # type: ignore[no-untyped-def]
+    """Two reporters at one address, the second's tip-off merged into the first's, which is verified as a hazard
+    that then closes. (inspector, first, second, first_number, second_number)."""
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
-    first, second = harness.chat(FIRST, "张一"), harness.chat(SECOND, "李二")
+    first, second = harness.chat(FIRST), harness.chat(SECOND)
+    first_number, second_number = await _merged_at_one_address(harness, inspector, first, second)
+    await _open_latest(inspector)
+    await tipoff_helpers.verify_as_hazard(inspector)
+    hazard_id = (await tipoff(harness, first_number)).hazard_id
+    assert hazard_id is not None
+    await tipoff_helpers.set_hazard_state(harness, hazard_id, "closed")
+    return inspector, first, second, first_number, second_number
+
+
+async def near_a_hazard(harness, first, second):  # type: ignore[no-untyped-def]
+    """``first`` reports and the inspector verifies it as a hazard; ``second`` reports 60 m north-east of it, typed
+    differently, and the inspector opens that card. (inspector, first_number, second_number)."""
+    inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
     first_number = await report(first)
     await _open_latest(inspector)
     await tipoff_helpers.verify_as_hazard(inspector)
-
-    # 60 m north-east of the first pin, typed differently
     second_number = await report(second, address="三里屯街道幸福村中路十二号院", lat=LAT + 0.0004, lon=LON + 0.0004,
                                  description=SECOND_TEXT)
     await _open_latest(inspector)
+    return inspector, first_number, second_number
+
+
+async def test_a_duplicate_near_a_hazard_is_merged_and_its_reporter_follows_the_hazard(harness) -> None:
+    first, second = harness.chat(FIRST, "张一"), harness.chat(SECOND, "李二")
+    inspector, first_number, second_number = await near_a_hazard(harness, first, second)
     card = last(inspector)
     assert "可能重复" in card and "相距" in card
     await inspector.press("合并到")
@@ -222,14 +241,7 @@ async def test_an_english_speaking_reporter_is_told_in_english(harness) -> None:
 async def test_not_fixed_from_a_merged_tipoff_reopens_the_one_verified_each_time(harness) -> None:
     """The reporter of a tip-off merged into another says 仍未整改: the one it was merged into goes back to the
     township's queue (both reporters read 重新核查), and when it is fixed again a second 仍未整改 is told again."""
-    inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
-    first, second = harness.chat(FIRST), harness.chat(SECOND)
-    first_number, second_number = await _merged_at_one_address(harness, inspector, first, second)
-    await _open_latest(inspector)
-    await tipoff_helpers.verify_as_hazard(inspector)
-    hazard_id = (await tipoff(harness, first_number)).hazard_id
-    assert hazard_id is not None
-    await tipoff_helpers.set_hazard_state(harness, hazard_id, "closed")
+    inspector, first, second, first_number, second_number = await merged_then_closed(harness)
     for time in (1, 2):
         await second.say(f"/track {second_number}")
         assert "已整改完毕" in last(second), last(second)

@@ -56,7 +56,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None, name=args.name)
         except UnknownUnit as exc:
             like = f"是否指：{exc.params['suggestions']}？" if exc.params.get("suggestions") else ""
-            print(f"没有这个单位：{args.unit!r}。{like}请给出街乡代码（如 110105001）或单位名称（如 建外街道、建外、区房管局）；"
+            print(f"没有这个单位：{exc.params['unit']!r}。{like}请给出街乡代码（如 110105001）或单位名称（如 建外街道、建外、区房管局）；"
                   "全区范围的领导和安委办人员属于「区安委会办公室」。", file=sys.stderr)
             return 1
         except RoleNotForUnit as exc:

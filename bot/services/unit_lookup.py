@@ -22,9 +22,21 @@ async def unit_named(session: AsyncSession, text: str) -> Unit | None:
 
 
 async def find_unit(session: AsyncSession, text: str) -> Unit:
-    """``unit_named``, or raises ``UnknownUnit`` (``unit``: ``text`` as typed, stripped; ``suggestions``: up to
+    """``unit_named``, or raises ``UnknownUnit`` (``unit``: ``text`` as typed, stripped and shortened
+    (``shown_unit_name``); ``suggestions``: up to
     three registry names that look like it, 、-joined, or empty)."""
     found = await unit_named(session, text)
     if found is None:
-        raise UnknownUnit(unit=text.strip(), suggestions="、".join(suggest_units(text, limit=3)))
+        raise UnknownUnit(unit=shown_unit_name(text), suggestions="、".join(suggest_units(text, limit=3)))
     return found
+
+
+#: the most characters of an unknown unit's name said back: the registry's longest name is about 20; 5000 typed
+#: would push the suggestions after them out of a message (Telegram's 4096) or off a terminal's screen
+UNIT_NAME_SHOWN = 40
+
+
+def shown_unit_name(text: str) -> str:
+    """``text`` stripped, cut to ``UNIT_NAME_SHOWN`` characters with "…" when longer: a unit name as said back."""
+    text = text.strip()
+    return text if len(text) <= UNIT_NAME_SHOWN else text[: UNIT_NAME_SHOWN - 1].rstrip() + "…"
