@@ -32,7 +32,7 @@ from bot.documents.views import (
 )
 from bot.forms.spec import load_form
 from bot.services.acceptance_documents import document_bytes
-from bot.services.check_rows import RECORD_REINSPECTION
+from bot.services.check_rows import RECORD_REINSPECTION, inspector_names
 from bot.services.evidence import evidence_for
 from bot.services.find import HazardCase, Step
 from bot.services.ledger_export import hazard_row
@@ -100,6 +100,9 @@ def _details(step: Step) -> tuple[str, ...]:
         out.append(f"等级 {d['from']} → {d['to']}")
     if d.get("inspected_on"):
         out.append(f"检查日期 {d['inspected_on']}")
+    names = inspector_names(d.get("inspectors"))  # those who went, as the visit's form recorded them
+    if names:
+        out.append(f"{'复查' if step.action.startswith('reinspect') else '检查'}人员 {'、'.join(names)}")
     if d.get("result"):
         out.append(str(d["result"]))
     if "rebound" in d:

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.documents.labels import STAGE_LABELS, day, when
+from bot.documents.labels import day
 from bot.documents.notices import notice_filename, notice_texts, render_notice
 from bot.documents.views import NoticeFacts, NoticeKind, NoticeView
 from bot.domain import HazardState, Role
@@ -32,10 +32,11 @@ from bot.services.errors import DomainError, PermissionDenied
 from bot.services.find import FindService, HazardCase
 from bot.services.hazard_query import covers, roles_on
 from bot.services.numbers import next_in_sequence
+from bot.services.reinspection_record import reinspection_facts
 from storage.db import UowFactory
 from storage.excel.layouts import hazard_type_label
-from storage.models import Hazard, HazardEvent, Photo, User
-from storage.models_lifecycle import Rectification, Reinspection, Supervision
+from storage.models import Hazard, HazardEvent
+from storage.models_lifecycle import Supervision
 from storage.photo_store import PhotoStore
 
 ISSUERS = {
@@ -143,30 +144,10 @@ class DocumentService:
             return NoticeFacts(supervision_level=sup.level, requirement=str(getattr(sup, "requirement", "") or ""),
                               responsible=str(getattr(sup, "responsible", "") or ""),
                               deadline=deadline.isoformat() if isinstance(deadline, date) else "")
-        check = (await s.exec(select(Reinspection).where(Reinspection.hazard_id == hid)
-                              .order_by(col(Reinspection.id).desc()))).first()
-        rect = (await s.exec(select(Rectification).where(Rectification.hazard_id == hid)
-                             .order_by(col(Rectification.id).desc()))).first()
-        if check is None and rect is None:
+        facts = await reinspection_facts(s, hid, self._clock.tz)
+        if facts is None:
             raise NoticeNotApplicable(kind=kind.value, state=case.summary.state.value)
-        if check is not None:
-            who = await s.get(User, check.inspected_by)
-            photo_ids, on, result = check.photo_ids, check.inspected_on, check.result
-            if check.note:
-                result = f"{result}（{check.note}）"
-            if check.new_deadline:
-                result += f"；新整改期限 {check.new_deadline.isoformat()}"
-        else:
-            assert rect is not None
-            who = await s.get(User, rect.reported_by)
-            photo_ids, on, result = rect.photo_ids, rect.accepted_on or self._clock.local_date(rect.reported_at), "整改完成，待复查"
-        photos = (await s.exec(select(Photo).where(col(Photo.id).in_(photo_ids)).order_by(col(Photo.id)))).all() \
-            if photo_ids else []
-        lines = [f"{STAGE_LABELS.get(p.stage, p.stage)}照片 · {when(p.received_at, self._clock.tz)}" for p in photos]
-        if rect is not None and rect.document_name:
-            lines.append(f"验收材料《{rect.document_name}》")
-        return NoticeFacts(inspected_on=on.isoformat(), people=who.record_name if who else "", result=result,
-                          photos=tuple(lines))
+        return facts
 
 
 def available_notices(actor: Actor, case: HazardCase) -> tuple[NoticeKind, ...]:
