@@ -109,3 +109,19 @@ async def test_an_old_ledger_row_from_before_the_campaign_still_imports(harness:
     async with harness.core.uow() as u:
         imported = (await u.session.exec(select(Hazard))).one()
     assert imported.reinspected_on == date(2017, 6, 1) and imported.ledger_number == row["ledger_number"]
+
+
+async def test_a_lookback_dated_before_the_hazard_was_recorded_is_refused(december: Harness) -> None:  # noqa: F811
+    (chat,) = await bind_cast(december, {9741: "李检查"})
+    creator = await december.core.services.users.touch(telegram_address(9741), "李检查", "zh-hans")
+    hid = await hazard(december.core.uow, creator, state=HazardState.CLOSED, site_name="赵XX仓库")
+    async with december.core.uow() as u:
+        row = await u.session.get(Hazard, hid)
+        assert row is not None
+        row.created_at = row.registered_at = datetime(2026, 12, 2, 9, 0, tzinfo=BEIJING)
+        u.session.add(row)
+        await u.commit()
+    await open_first(chat, "/find 赵XX仓库")
+    await chat.press("回头看：未反弹")
+    await refused(chat, "12月1日", "2026-12-01 太早了：检查日期不能早于 2026-12-02（该隐患的发现登记之日）。", "检查日期")
+    await shows(chat, "12月2日", "检查人员")
