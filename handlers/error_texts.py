@@ -202,6 +202,7 @@ def _image(code: str, params: dict[str, Any]) -> str:
 def _rejection(code: str, params: dict[str, Any]) -> str:
     """Why an answer was not accepted, in one short sentence."""
     p = {k: q(v) for k, v in params.items()}
+    p.setdefault("field", _("The date"))  # a date refused outside a form's question (its label is given inside one)
     if code == "wrong_unit":  # "3万" typed for an area
         units = {"m2": _("square metres (m²)"), "wan_yuan": _("10k yuan (万元)"), "percent": _("percent (%)")}
         p["unit"] = units.get(str(params.get("unit")), p.get("unit", ""))
@@ -218,7 +219,13 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "bad_date": _("I could not read that date. Try {iso}, {slash}, {md}, today or tomorrow."),
         "bad_future_date": _("I could not read that date. Try {iso}, {slash}, {md} or tomorrow."),
         "bad_past_date": _("I could not read that date. Try {iso}, {slash}, {md}, today or yesterday."),
-        "date_in_future": _("The inspection date cannot be in the future (today is {today})."),
+        "date_in_future": _("{field} cannot be in the future (today is {today})."),
+        "date_before_campaign": _("{day} is too early: {field} cannot be before {earliest}, the first day of the "
+                                  "campaign's first year."),
+        "date_before_found": _("{day} is too early: {field} cannot be before {earliest}, the day this hazard was "
+                               "recorded."),
+        "date_before_rectified": _("{day} is too early: {field} cannot be before {earliest}, the day of the "
+                                   "rectification it checks."),
         "date_in_past": _("{day} has already passed: the deadline must be a day after today ({today}). The earliest "
                           "is tomorrow ({tomorrow})."),
         "date_not_after_today": _("The deadline must be a day after today: today ({today}) is too early. "

@@ -120,7 +120,9 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     assert "已整改，待复查" in last_text(h, inspector)
     await open_first(inspector2, "/rectify")
     await inspector2.press("复查合格")
-    await inspector2.say("昨天")
+    await inspector2.say("昨天")  # before the rectification it checks, reported today: refused, asked again
+    assert "2018-10-14 太早了：复查日期不能早于 2018-10-15" in last_text(h, inspector2), last_text(h, inspector2)
+    await inspector2.say("今天")
     await inspector2.say("赵复查")
     await inspector2.press("完成")
     await inspector2.press(SUBMIT)

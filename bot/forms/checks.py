@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -121,16 +122,29 @@ def latest_deadline(today: date) -> date:
     return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=year)
 
 
-def parse_date_answer(spec: FieldSpec, text: str, today: date) -> str:
+@dataclass(frozen=True)
+class Earliest:
+    """The first day a past-date answer may name and why, for the message: ``reason`` is ``campaign`` (the
+    first day of the campaign's first year, ``bot.campaign``), ``found`` (the day the hazard a life-cycle form is
+    about was recorded) or ``rectified`` (the day of the rectification a re-inspection checks)."""
+
+    day: date
+    reason: str
+
+
+def parse_date_answer(spec: FieldSpec, text: str, today: date, earliest: Earliest | None = None) -> str:
     """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
-    not understood, in the future for a ``not_future`` field, or not after today for an ``after_today``
-    field, or later than ``latest_deadline`` for one (``date_too_far``)."""
+    not understood, in the future for a ``not_future`` field, before ``earliest.day`` when given
+    (``date_before_<reason>``: a form's lower bound; the ledger import gives none, old ledgers hold older days),
+    or not after today for an ``after_today`` field, or later than ``latest_deadline`` for one (``date_too_far``)."""
     value = parse_date(text, today, future=spec.after_today, past=spec.not_future)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
         raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date",
                        **date_examples(today, future=spec.after_today, past=spec.not_future))
     if spec.not_future and value > today:
         raise Rejected("date_in_future", today=today.isoformat())
+    if earliest is not None and value < earliest.day:
+        raise Rejected(f"date_before_{earliest.reason}", day=value.isoformat(), earliest=earliest.day.isoformat())
     if spec.after_today and value < today:  # 昨天, last week: a deadline already passed, not merely too early
         raise Rejected("date_in_past", day=value.isoformat(), today=today.isoformat(),
                        tomorrow=(today + timedelta(days=1)).isoformat())

@@ -53,6 +53,7 @@ from bot.forms.spec import FieldSpec, FormSpec, hazard_types, load_form
 from bot.forms.values import display, evidence
 from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor, current_actor
+from bot.services.date_bounds import earliest_day
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.form_photos import PhotoList, list_photos, photos_version, remove_photo
@@ -469,7 +470,7 @@ class FormService:
         if kind == "decimal":
             return parse_decimal(spec, text, state.data)
         if kind == "date":
-            return parse_date_answer(spec, text, today)
+            return await self._date(turn, spec, text)
         if kind == "phone":
             return parse_phone(text)
         if kind == "location":
@@ -498,6 +499,19 @@ class FormService:
             raise Rejected("expected_photo")
         raise Rejected("use_buttons")
 
+    async def _date(self, turn: _Turn, spec: FieldSpec, text: str) -> str:
+        """``parse_date_answer`` with the form's lower bound for a past date (``earliest_day``); a refusal names
+        the question (``field``: its label in the turn's language)."""
+        earliest = None
+        if spec.not_future:
+            earliest = await earliest_day(turn.session, self._campaign, self._clock, turn.draft.form,
+                                          turn.draft.context or {})
+        try:
+            return parse_date_answer(spec, text, turn.today, earliest)
+        except Rejected as rejected:
+            rejected.params["field"] = spec.label(turn.locale)
+            raise
+
     async def _pick(self, turn: _Turn, spec: FieldSpec, index: int) -> None:
         session, _, draft, walk, state, today, locale = turn
         options: list[Resolved] = await resolve_options(session, spec, state, locale, today, draft.context.get("unit_id"))
@@ -515,7 +529,7 @@ class FormService:
             walk.accept(state, [hazard_types()[state.context["tree_category"]].name, picked])
             return
         if spec.type == "date":
-            walk.accept(state, parse_date_answer(spec, picked, today))
+            walk.accept(state, await self._date(turn, spec, picked))
             return
         if spec.type == "hazard_link":
             chosen = [list(v) for v in state.data.get(spec.key) or []]
@@ -569,7 +583,7 @@ class FormService:
                 state.context["bare_pin_asked"] = spec.key
                 return ("door_number_needed", {})
             if spec.type == "date":
-                value = parse_date_answer(spec, value, today)
+                value = await self._date(turn, spec, value)
             elif spec.type == "decimal":  # the field it is bound by (``lte_field``) may have changed since
                 value = parse_decimal(spec, str(value), state.data)
             walk.accept(state, value)
