@@ -102,7 +102,8 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 async def open_form(message: ButtonMessage, actor: Actor, services: Services, locale: str, form_key: str, *,
                     prefill: dict[str, object] | None = None, context: dict[str, object] | None = None) -> None:
     """Open ``form_key`` (a life-cycle step on the record ``context`` names: ``hazard_id`` or
-    ``verification_id``) and ask its first question; an open form is shown instead, as ``/hazard`` does.
+    ``verification_id``) and ask its first question; the same form open is resumed, another open form is named
+    with the choice to continue it or discard it for this one (``handlers.form_switch``), as ``/hazard`` does.
     A refusal raises on to ``handlers.errors``."""
     prompt = await services.forms.start(actor, form_key, locale, prefill=prefill, context=context)
     await _send(message, prompt, locale)

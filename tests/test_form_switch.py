@@ -15,8 +15,9 @@ from bot.domain import DraftStatus, HazardState
 from storage.models import Draft, Hazard
 from tests.chat_helpers import actor_of, bind_cast, card, last_text, open_first, sent_to
 from tests.conftest import Harness
-from tests.forms_flow import fill_hazard_until_review, hazard_site
+from tests.forms_flow import PHOTOS, fill_hazard_until_review, hazard_site
 from tests.lifecycle_factories import hazard
+from tests.tipoff_helpers import SANLITUN, report
 
 NUMBER = "D001201810150001"
 
@@ -117,3 +118,23 @@ async def test_a_life_cycle_button_meets_the_open_form_the_same_way(harness: Har
     said = last_text(h, inspector)
     assert "申请延期至" in said and "戊工厂" in said, said
     assert [d[0] for d in await _drafts(h) if d[1] == DraftStatus.ACTIVE.value] == ["deadline_extension"]
+
+
+async def test_verifying_a_tipoff_meets_the_open_form_the_same_way(harness: Harness) -> None:
+    """查实 on a tip-off while /hazard is half-filled: the tip-off's number named, its hazard form opened after the
+    confirmed discard (the tip-off's photos with it, as when no form was open)."""
+    h = harness
+    inspector = await h.bind(2341, "inspector", SANLITUN, name="李检查")
+    number = await report(h.chat(880_002_341, "王小明"), photos=[PHOTOS / "portrait_6.jpg"])
+    await hazard_site(inspector, "乙工地")
+    await inspector.say("/tipoffs")
+    await inspector.press(1)
+    await inspector.press("查实")
+    said = last_text(h, inspector)
+    assert "您还有一张未提交的表单" in said and "乙工地" in said and number in said, said
+    await inspector.press("🗑 放弃它")
+    await inspector.press("确认放弃并打开")
+    assert "所属街乡" in last_text(h, inspector), last_text(h, inspector)
+    async with h.core.uow() as u:
+        [draft] = (await u.session.exec(select(Draft).where(Draft.status == DraftStatus.ACTIVE.value))).all()
+    assert (draft.form, draft.context.get("tipoff_number"), len(draft.data.get("photos") or [])) == ("hazard", number, 1)
