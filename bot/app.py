@@ -78,6 +78,9 @@ def build_dispatcher(
 
     dp.update.outer_middleware(AnswerOnce())  # a press is answered once: a refusal's alert is not lost
     dp.update.outer_middleware(RefusalScope())  # how a handler wants its refusals answered (handlers.errors)
+    from handlers.form_switch import RememberPress
+
+    dp.callback_query.outer_middleware(RememberPress())  # a press that meets another form open opens later
     dp.include_router(build_root_router(later=later))
     from bot.inline_filters import inline_plain_filters
     from bot.route_skip import install_route_skips

@@ -1,6 +1,6 @@
 """Administration by message for admins and the office: ``/invite ROLE UNIT [姓名:NAME]``, ``/invites``,
 ``/revoke CODE``, ``/users [UNIT]``, ``/setrole USER_ID UNIT ROLE [OLD_ROLE]``, ``/unsetrole USER_ID UNIT ROLE``.
-ROLE is one of inspector, reviewer, office, leader, contact, admin; UNIT a unit's code or exact name."""
+ROLE is a role's Chinese name or code (``bot.services.role_words``); UNIT a unit's code or exact name."""
 
 from __future__ import annotations
 
@@ -14,24 +14,15 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.channels import TELEGRAM
 from bot.core import Core, Services
-from bot.domain import Role, record_id
+from bot.domain import record_id
 from bot.services.actors import Actor
 from bot.services.admin import UserRoles, split_invited_name
 from bot.services.errors import NotFound
+from bot.services.role_words import parse_role, role_words
 from handlers.command_menu import refresh_menu
 from handlers.message_limits import clip
 from handlers.private import private_router
 from handlers.texts import q, role_name
-
-ROLES = ", ".join(r.value for r in Role if r != Role.PUBLIC)
-
-
-def _role(text: str) -> Role | None:
-    try:
-        role = Role(text.strip().lower())
-    except ValueError:
-        return None
-    return None if role == Role.PUBLIC else role
 
 
 def _local(at: datetime, tz: ZoneInfo) -> datetime:
@@ -49,8 +40,8 @@ def user_line(user: UserRoles) -> str:
 
 
 def _invite_usage() -> str:
-    return _("Send /invite ROLE UNIT [name:NAME], e.g. /invite inspector 建外街道 name:张三. NAME, if given, is the "
-             "person's name on records and papers (else their Telegram name). Roles: {roles}").format(roles=ROLES)
+    return _("Send /invite ROLE UNIT [name:NAME], e.g. /invite 检查人员 建外街道 name:张三. NAME, if given, is the "
+             "person's name on records and papers (else their Telegram name). Roles: {roles}").format(roles=role_words())
 
 
 async def invite(message: Message, command: CommandObject, actor: Actor, services: Services, core: Core) -> None:
@@ -59,7 +50,7 @@ async def invite(message: Message, command: CommandObject, actor: Actor, service
     by ``handlers.errors``; a name's refusal says how to write it)."""
     args, name = split_invited_name(command.args or "")
     parts = args.split(maxsplit=1)
-    role = _role(parts[0]) if parts else None
+    role = parse_role(parts[0]) if parts else None
     if role is None or len(parts) < 2:
         await message.answer(_invite_usage())
         return
@@ -108,10 +99,10 @@ async def set_role(message: Message, bot: Bot, command: CommandObject, actor: Ac
     takes it. Raises ``NotFound`` (no such user), ``PermissionDenied``, ``UnknownUnit``, ``RoleNotForUnit``."""
     parts = (command.args or "").split()
     removing = command.command == "unsetrole"
-    roles = [_role(p) for p in parts[2:]]
+    roles = [parse_role(p) for p in parts[2:]]
     if len(parts) < 3 or not parts[0].isdigit() or None in roles or len(roles) > (1 if removing else 2):
         await message.answer(_("Send /setrole USER_ID UNIT ROLE [OLD_ROLE] or /unsetrole USER_ID UNIT ROLE. "
-                               "Roles: {roles}").format(roles=ROLES))
+                               "Roles: {roles}").format(roles=role_words()))
         return
     user_id, unit = record_id(parts[0]), parts[1]
     if user_id is None:  # digits, but beyond any id (or not ASCII digits): nobody has it

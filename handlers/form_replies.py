@@ -14,6 +14,7 @@ from bot.forms.prompt import Prompt
 from bot.services.actors import Actor
 from bot.services.errors import StaleAction
 from handlers.error_texts import error_text
+from handlers.form_switch import remember
 from handlers.form_view import render
 from handlers.message_edits import ButtonMessage, drop_keyboard, holds_button
 from handlers.message_limits import clip
@@ -21,6 +22,7 @@ from handlers.message_limits import clip
 
 async def send(message: ButtonMessage, prompt: Prompt, locale: str, warning: str | None = None) -> None:
     """One message: an optional warning line, then the question (or card) ``prompt`` describes."""
+    await remember(prompt)
     rendered = render(prompt, locale)
     if rendered is None or (warning and prompt.kind == "none"):
         if warning:

@@ -13,6 +13,7 @@ from bot.services.transitions import Outcome
 from handlers.callbacks import InspectionCb, form_data
 from handlers.correction_view import submitted_text as correction_submitted
 from handlers.error_texts import error_text
+from handlers.form_switch import remember
 from handlers.hazard_view import outcome_text
 from handlers.message_edits import ButtonMessage
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
@@ -83,6 +84,35 @@ def confirm_discard(current: Prompt) -> InlineKeyboardMarkup:
 
     return InlineKeyboardMarkup(inline_keyboard=[[button(_("Yes, discard"), Nav.DISCARD),
                                                   button(_("No, continue"), Nav.STAY)]])
+
+
+def _named(title: str, about: str | None) -> str:
+    return _("«{form}»").format(form=q(title)) + (_(" (about {subject})").format(subject=q(about)) if about else "")
+
+
+def render_other_open(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
+    """Another form asked for while ``prompt``'s is open: both named, and the choice — continue the open one,
+    or discard it (asked to confirm, ``confirm_switch``) and open the one asked for. Nothing is changed yet."""
+    assert prompt.asked is not None
+    text = _("⚠️ You have another form open, not yet submitted: {open}.\n"
+             "It is not the one you asked for: {asked}.\n"
+             "Continue the open form, or discard it (everything entered in it is deleted) and open the one you "
+             "asked for?").format(open=_named(prompt.form_title, prompt.subject),
+                                  asked=_named(prompt.asked, prompt.asked_subject))
+    return text, InlineKeyboardMarkup(inline_keyboard=[
+        [_nav_button(prompt, _("▶️ Continue {form}").format(form=shorten(prompt.form_title, 30)), Nav.STAY)],
+        [_nav_button(prompt, _("🗑 Discard it, open {form}").format(form=shorten(prompt.asked, 30)), Nav.SWITCH)],
+    ])
+
+
+def confirm_switch(draft_id: int, step: int) -> InlineKeyboardMarkup:
+    """"Discard it and open the other" asks first, as /cancel does; the answer names the question the open form
+    showed, so it expires once that form moves on."""
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("Yes, discard and open"),
+                             callback_data=form_data(draft_id, "n", step, a=Nav.SWITCH_DISCARD.value)),
+        InlineKeyboardButton(text=_("No, continue"), callback_data=form_data(draft_id, "n", step, a=Nav.STAY.value)),
+    ]])
 
 
 def _nav_row(prompt: Prompt) -> list[InlineKeyboardButton]:
@@ -238,6 +268,8 @@ def render(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup | Non
             return _("There is no open report. Send /report to report a hazard, or /track NUMBER to follow one. "
                      "Staff: bind your unit with /bind CODE first."), None
         return _("There is no open form. Start one with /inspect or /hazard.").format(), None
+    if prompt.kind == "other_open":
+        return render_other_open(prompt)
     if prompt.kind == "late_after_close":
         return _("This photo of the album arrived after the form was closed, so it was not added."), None
     return None
@@ -248,6 +280,7 @@ async def send_prompt(message: ButtonMessage, prompt: Prompt, locale: str, *, le
     the notices a submission owes were queued by the service. ``lead`` (HTML): a paragraph said before it, in the
     same message when both fit Telegram's 4096 characters (else in its own message first, the question whole):
     two messages back to back meet Telegram's limit of about one message a second per chat (429)."""
+    await remember(prompt)
     rendered = render(prompt, locale)
     if rendered is None:
         if lead:

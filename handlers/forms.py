@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -24,7 +25,7 @@ from bot.services.errors import StaleAction
 from bot.services.evidence import EvidencePhoto, album_pages
 from bot.services.lifecycle import Action
 from bot.services.transitions import Outcome
-from handlers import form_photos
+from handlers import form_photos, form_switch, form_switch_buttons
 from handlers.callbacks import FormCb, InspectionCb
 from handlers.error_texts import error_text
 from handlers.errors import ExplainBinding, OnRefusal
@@ -101,7 +102,8 @@ async def _review_photos(message: ButtonMessage, copies: list[EvidencePhoto], dr
 async def open_form(message: ButtonMessage, actor: Actor, services: Services, locale: str, form_key: str, *,
                     prefill: dict[str, object] | None = None, context: dict[str, object] | None = None) -> None:
     """Open ``form_key`` (a life-cycle step on the record ``context`` names: ``hazard_id`` or
-    ``verification_id``) and ask its first question; an open form is shown instead, as ``/hazard`` does.
+    ``verification_id``) and ask its first question; the same form open is resumed, another open form is named
+    with the choice to continue it or discard it for this one (``handlers.form_switch``), as ``/hazard`` does.
     A refusal raises on to ``handlers.errors``."""
     prompt = await services.forms.start(actor, form_key, locale, prefill=prefill, context=context)
     await _send(message, prompt, locale)
@@ -121,24 +123,26 @@ async def _act(message: Message, actor: Actor, services: Services, locale: str, 
     return prompt
 
 
-async def _start(message: Message, actor: Actor, services: Services, locale: str, form: str) -> None:
+async def _start(message: Message, actor: Actor, services: Services, locale: str, form: str,
+                 state: FSMContext) -> None:
     prompt = await services.forms.start(actor, form, locale)
+    await form_switch.remember(prompt, state=state, form=form)  # another form open: this one, once it is gone
     await _send(message, prompt, locale)
 
 
-async def inspect(message: Message, actor: Actor, services: Services, locale: str) -> None:
+async def inspect(message: Message, actor: Actor, services: Services, locale: str, state: FSMContext) -> None:
     """``/inspect``: the inspection form (附件1)."""
-    await _start(message, actor, services, locale, "inspection")
+    await _start(message, actor, services, locale, "inspection", state)
 
 
-async def hazard(message: Message, actor: Actor, services: Services, locale: str) -> None:
+async def hazard(message: Message, actor: Actor, services: Services, locale: str, state: FSMContext) -> None:
     """``/hazard``: the hazard form (附件2)."""
-    await _start(message, actor, services, locale, "hazard")
+    await _start(message, actor, services, locale, "hazard", state)
 
 
-async def plan(message: Message, actor: Actor, services: Services, locale: str) -> None:
+async def plan(message: Message, actor: Actor, services: Services, locale: str, state: FSMContext) -> None:
     """``/plan``: the inspection plan form."""
-    await _start(message, actor, services, locale, "plan")
+    await _start(message, actor, services, locale, "plan", state)
 
 
 async def cancel(message: Message, actor: Actor, services: Services, locale: str) -> None:
@@ -328,6 +332,9 @@ def router() -> Router:
     r.message.register(resume, Command("resume"))
     r.callback_query.register(form_photos.photo_list, FormCb.filter(F.k == "m"))
     r.callback_query.register(form_photos.remove, FormCb.filter(F.k == "x"))
+    r.callback_query.register(form_switch_buttons.ask, FormCb.filter((F.k == "n") & (F.a == actions.Nav.SWITCH.value)))
+    r.callback_query.register(form_switch_buttons.discard_and_open,
+                              FormCb.filter((F.k == "n") & (F.a == actions.Nav.SWITCH_DISCARD.value)))
     r.callback_query.register(button, FormCb.filter())
     r.callback_query.register(hazard_from_inspection, InspectionCb.filter())
     r.message.register(photo, F.photo)

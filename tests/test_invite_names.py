@@ -98,7 +98,7 @@ async def test_help_shows_how_to_name_the_person(harness: Harness) -> None:
     await office.say("/help")
     assert "/invite 角色 单位 [姓名:姓名]" in office.last_text(), office.last_text()
     await office.say("/invite")
-    assert office.last_text().startswith("请发送 /invite 角色 单位 [姓名:姓名]，例如：/invite inspector 建外街道 姓名:张三")
+    assert office.last_text().startswith("请发送 /invite 角色 单位 [姓名:姓名]，例如：/invite 检查人员 建外街道 姓名:张三")
 
 
 def test_the_command_line_names_the_person_and_refuses_a_bad_name(

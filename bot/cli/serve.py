@@ -7,6 +7,7 @@ import sys
 from datetime import UTC
 
 from bot.domain import Role
+from bot.services.role_words import parse_role, role_words
 from bot.settings import Settings
 
 
@@ -18,12 +19,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up.set_defaults(func=_db_upgrade)
 
     invite = sub.add_parser("invite", help="issue an invite code; the code is the last line printed")
-    invite.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PUBLIC])
+    invite.add_argument("--role", required=True, type=_role,
+                        help="the role, by its Chinese name or code: " + role_words())
     invite.add_argument("--unit", required=True, help="unit code (e.g. 110105001) or name (short and former names too: 建外, 区安监局)")
     invite.add_argument("--name", help="the person's name as records and papers print it (registered name; "
                                        "default: their Telegram name)")
     invite.set_defaults(func=_invite)
     register_run(sub)
+
+
+def _role(text: str) -> Role:
+    """``--role``: a role's Chinese name, short form or code (``bot.services.role_words.parse_role``)."""
+    role = parse_role(text)
+    if role is None:
+        raise argparse.ArgumentTypeError(f"没有这个角色：{text!r}。可用的角色：{role_words()}")
+    return role
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -53,7 +63,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     async with open_core(settings) as core:
         try:
-            issued = await core.services.invites.issue(Role(args.role), args.unit, issuer=None, name=args.name)
+            issued = await core.services.invites.issue(args.role, args.unit, issuer=None, name=args.name)
         except UnknownUnit as exc:
             like = f"是否指：{exc.params['suggestions']}？" if exc.params.get("suggestions") else ""
             print(f"没有这个单位：{exc.params['unit']!r}。{like}请给出街乡代码（如 110105001）或单位名称（如 建外街道、建外、区房管局）；"

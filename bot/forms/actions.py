@@ -23,6 +23,11 @@ class Nav(StrEnum):
     NONE = "none"  # "无": an empty answer to a multi-choice field
     DISCARD = "discard"  # "Cancel" confirmed: the form is cancelled
     STAY = "stay"  # "Cancel" not confirmed: nothing changes, the question is shown again
+    # another form was asked for while this one is open (``Prompt`` kind ``other_open``): "discard it and open
+    # the other" asks first (the channel asks; to the form it is "stay"), then confirmed it discards as
+    # DISCARD does and the channel opens the form asked for
+    SWITCH = "switch"
+    SWITCH_DISCARD = "swap"
 
 
 @dataclass(frozen=True)

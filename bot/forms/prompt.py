@@ -83,3 +83,5 @@ class Prompt:
     submitted: Submitted | None = None
     public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect
     subject: str | None = None  # the record a life-cycle form is about (ledger number · site), named on every prompt
+    asked: str | None = None  # ``other_open``: the title of the form asked for
+    asked_subject: str | None = None  # ``other_open``: what the form asked for is about, when known

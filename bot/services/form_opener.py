@@ -26,6 +26,7 @@ class FormOpener(Protocol):
         context: dict[str, Any] | None = None,
         on_created: Callable[[AsyncSession, Draft], Awaitable[None]] | None = None,
     ) -> Prompt:
-        """Create a draft of ``form_key`` for ``actor`` and return the first question. ``prefill`` answers
+        """Create a draft of ``form_key`` for ``actor`` and return the first question (another form open: the
+        prompt ``other_open``, nothing created). ``prefill`` answers
         fields ahead, ``context`` records the facts the form is opened with, ``on_created`` runs in the
         same unit of work."""

@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 #: every form that can be opened: those with a submitter (``bot.services.form_submitters.register``)
 FORMS = SUBMITTERS
 #: what someone whose role was taken away may still do with the form opened in the unit's name: end it
-_WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY)
+_WITHOUT_ROLE = (Nav.CANCEL, Nav.DISCARD, Nav.STAY, Nav.SWITCH, Nav.SWITCH_DISCARD)
 # an album's photos arrive within seconds of each other; one sent as Done was pressed may still come late
 LATE_ALBUM_WINDOW = timedelta(minutes=10)
 _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "tipoff_addition": PhotoStage.TIPOFF}
@@ -162,6 +162,8 @@ class FormService:
         form's registered prefill reads, under ``prefill``);
         ``on_created``: called in the same transaction with the new draft (not for a resumed one);
         ``answered``: fields of ``prefill`` already answered (questions carried over): the form starts after them.
+        Another form open (``_aim``: another form, or the same about another record) is not resumed: the prompt
+        ``other_open`` names both, nothing changed (see ``Prompt``).
         Raises ``PermissionDenied`` when the actor holds no recording role (public forms need none),
         ``NotFound`` for an inspection outside the actor's unit or a life-cycle form's missing record.
         """
@@ -176,6 +178,11 @@ class FormService:
             active = await self._active(uow.session, actor.user_id)
             if active is not None:
                 prompt = await self._prompt(uow.session, active, locale)
+                asked_context = {**(context or {}), **({"inspection_id": from_inspection} if from_inspection else {})}
+                if _aim(active.form, active.context) != _aim(form_key, asked_context):
+                    return _with(prompt, kind="other_open", subject=_about(active.data, active.context),
+                                 asked=load_form(form_key).title(locale),
+                                 asked_subject=_about(given, asked_context))
                 return _with(prompt, notice="resumed", notice_params={"form": prompt.form_title})
             grant = (await current_actor(uow.session, actor)).grant_for(*recording)  # the role held now
             if grant is None and Role.PUBLIC.value not in roles:
@@ -373,7 +380,7 @@ class FormService:
         if isinstance(action, NavAnswer):
             # "cancel" and "continue" act on the whole form, whichever question is showing; "discard" was
             # confirmed for the form as it stood when asked, not after more answers
-            step_bound = action.op not in (Nav.CANCEL, Nav.STAY)
+            step_bound = action.op not in (Nav.CANCEL, Nav.STAY, Nav.SWITCH)
             if step_bound and action.step is not None and action.step != _position(walk, spec, state):
                 raise StaleAction()
             return await self._nav(turn, action.op, spec)
@@ -540,9 +547,9 @@ class FormService:
 
     async def _nav(self, turn: _Turn, op: Nav, spec: FieldSpec | None) -> Prompt | tuple[str, dict[str, Any]] | None:
         session, _, draft, walk, state, today, locale = turn
-        if op == Nav.STAY:
+        if op in (Nav.STAY, Nav.SWITCH):
             return None
-        if op in (Nav.CANCEL, Nav.DISCARD):
+        if op in (Nav.CANCEL, Nav.DISCARD, Nav.SWITCH_DISCARD):
             draft.status = DraftStatus.CANCELLED.value
             draft.updated_at = utcnow()
             session.add(draft)
@@ -747,6 +754,27 @@ class FormService:
             subject=draft.context.get("subject"),
             photo_count=len(value or []) if spec.type == "photos" else 0,
         )
+
+
+def _aim(form_key: str, context: dict[str, Any]) -> tuple[Any, ...]:
+    """What a form is opened for: its key and the records its context names (``hazard_id``, ``tipoff_id``,
+    ``inspection_id``…, a correction's record) — not the unit it is filled in for. An open form is resumed
+    only when asked for with the same aim: a hazard form for site A is not the correction of hazard B."""
+    correction = context.get("correction") or {}
+    ids = sorted((k, v) for k, v in context.items() if k.endswith("_id") and k != "unit_id")
+    return form_key, tuple(ids), correction.get("kind"), correction.get("id")
+
+
+def _about(data: dict[str, Any], context: dict[str, Any]) -> str | None:
+    """What a form is about, as a person recognises it: the record it acts on (its subject, or the number of the
+    record corrected or tip-off verified) and the site named in its answers, ``Y… · 某某工地``; None for neither."""
+    if context.get("subject"):  # a life-cycle form's: number · site already
+        return str(context["subject"])
+    number = (context.get("correction") or {}).get("number") or context.get("tipoff_number") \
+        or context.get("inspection_number")
+    site = data.get("site_name") if isinstance(data.get("site_name"), str) else None
+    parts = [str(p) for p in (number, site) if p]
+    return " · ".join(parts) or None
 
 
 def _shown(spec: FieldSpec, data: dict[str, Any], walk: FormWalk, locale: str) -> str:
