@@ -132,11 +132,14 @@ class Earliest:
     reason: str
 
 
-def parse_date_answer(spec: FieldSpec, text: str, today: date, earliest: Earliest | None = None) -> str:
+def parse_date_answer(spec: FieldSpec, text: str, today: date, earliest: Earliest | None = None, *,
+                      kept: bool = False) -> str:
     """The date typed (``parse_date``: ISO, Chinese or relative forms) as ISO; raises ``Rejected`` for a date
     not understood, in the future for a ``not_future`` field, before ``earliest.day`` when given
     (``date_before_<reason>``: a form's lower bound; the ledger import gives none, old ledgers hold older days),
-    or not after today for an ``after_today`` field, or later than ``latest_deadline`` for one (``date_too_far``)."""
+    or not after today for an ``after_today`` field, or later than ``latest_deadline`` for one (``date_too_far``)
+    unless the value is ``kept`` (保持当前值: a deadline already on the record, the office's, is no slip of the
+    keyboard)."""
     value = parse_date(text, today, future=spec.after_today, past=spec.not_future)
     if value is None:  # the examples offered fit the field: a past date for an inspection, a future one for a deadline
         raise Rejected("bad_past_date" if spec.not_future else "bad_future_date" if spec.after_today else "bad_date",
@@ -151,7 +154,7 @@ def parse_date_answer(spec: FieldSpec, text: str, today: date, earliest: Earlies
     if spec.after_today and value <= today:
         raise Rejected("date_not_after_today", today=today.isoformat(),
                        tomorrow=(today + timedelta(days=1)).isoformat())
-    if spec.after_today and value > latest_deadline(today):
+    if spec.after_today and not kept and value > latest_deadline(today):
         raise Rejected("date_too_far", day=value.isoformat(), latest=latest_deadline(today).isoformat())
     return value.isoformat()
 

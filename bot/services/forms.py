@@ -506,15 +506,15 @@ class FormService:
             raise Rejected("expected_photo")
         raise Rejected("use_buttons")
 
-    async def _date(self, turn: _Turn, spec: FieldSpec, text: str) -> str:
-        """``parse_date_answer`` with the form's lower bound for a past date (``earliest_day``); a refusal names
-        the question (``field``: its label in the turn's language)."""
+    async def _date(self, turn: _Turn, spec: FieldSpec, text: str, *, kept: bool = False) -> str:
+        """``parse_date_answer`` with the form's lower bound for a past date (``earliest_day``), ``kept`` as it
+        says; a refusal names the question (``field``: its label in the turn's language)."""
         earliest = None
         if spec.not_future:
             earliest = await earliest_day(turn.session, self._campaign, self._clock, turn.draft.form,
                                           turn.draft.context or {})
         try:
-            return parse_date_answer(spec, text, turn.today, earliest)
+            return parse_date_answer(spec, text, turn.today, earliest, kept=kept)
         except Rejected as rejected:
             rejected.params["field"] = spec.label(turn.locale)
             raise
@@ -590,7 +590,7 @@ class FormService:
                 state.context["bare_pin_asked"] = spec.key
                 return ("door_number_needed", {})
             if spec.type == "date":
-                value = await self._date(turn, spec, value)
+                value = await self._date(turn, spec, value, kept=True)
             elif spec.type == "decimal":  # the field it is bound by (``lte_field``) may have changed since
                 value = parse_decimal(spec, str(value), state.data)
             walk.accept(state, value)
