@@ -69,9 +69,6 @@ async def test_both_reporters_pressing_at_once_reopen_it_once(harness: Harness, 
     assert failures.messages() == []
 
 
-@pytest.mark.xfail(strict=True, reason="the merged tip-off's reporter pressing 仍未整改 after the root's reporter reopened "
-                   "the case is told '举报 … 已处理。' (tipoff_closed: already handled), as if closed, while it is being "
-                   "verified again")
 async def test_the_root_s_reporter_then_the_merged_one(harness: Harness, failures: FailureLog) -> None:
     """The root's own reporter says 仍未整改 first; the merged one's card, pressed after, is answered sensibly
     (the case is being verified again), never 'handled' as if closed, nor an error; the township told once."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import bindparam, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, manager_of_class, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -87,6 +87,7 @@ _PHOTO_STAGES = {"hazard": PhotoStage.DISCOVERY, "tipoff": PhotoStage.TIPOFF, "t
 _DRAFT_TABLE = Draft.__table__  # type: ignore[attr-defined]
 _DRAFT_COLUMNS = tuple(c.name for c in _DRAFT_TABLE.c)
 assert _DRAFT_COLUMNS[0] == "id"  # ``_active_held`` and ``_attached`` read a row's draft id first
+_DRAFT_MANAGER = manager_of_class(Draft)
 _MEMBERSHIP = Membership.__table__  # type: ignore[attr-defined]
 _UNIT = Unit.__table__  # type: ignore[attr-defined]
 _ACTIVE_HELD = (
@@ -980,7 +981,10 @@ def _attached(session: AsyncSession, values: Sequence[Any]) -> Draft:
     held = session.sync_session.identity_map.get(identity_key(Draft, values[0]))
     if held is not None:
         return held
-    draft = Draft(**dict(zip(_DRAFT_COLUMNS, values, strict=True)))
+    # as SQLAlchemy's own loading makes an instance from a row: no __init__ (SQLModel's sets every field through
+    # its model machinery, a twentieth of a form step's CPU), the row's values put in place, then attached as loaded
+    draft = _DRAFT_MANAGER.new_instance()
+    instance_dict(draft).update(zip(_DRAFT_COLUMNS, values, strict=True))
     make_transient_to_detached(draft)
     session.add(draft)
     return draft

@@ -169,14 +169,17 @@ class TipOffService:
         """The reporter says the hazard of their fixed tip-off is not fixed: it goes back to the verifier
         (status verifying; the township's inspectors and the verifier are told). A tip-off merged into another
         reopens the one it was merged into (the one verified: its reporter reads it reopened too), so that the
-        complaint reaches a verifier's queue and a second one, after it is fixed again, is told again. Raises
-        ``NotFound`` (not the actor's), ``TipOffClosed`` unless its status is fixed."""
+        complaint reaches a verifier's queue and a second one, after it is fixed again, is told again; pressed
+        once it was reopened so (by the reporter of another tip-off of the case), it answers where it stands and
+        tells nobody again. Raises ``NotFound`` (not the actor's), ``TipOffClosed`` unless its status is fixed."""
         async with self._uow() as uow:
             tipoff = await self._own(uow.session, actor, number)
             root = await self._root(uow.session, tipoff)
             # pressed twice, or by the reporters of two merged tip-offs at once: reopened once
             root = await self._get(uow.session, root.id or 0, for_update=True)
             status, _merged = await self._effective(uow.session, tipoff)
+            if status == TipOffStatus.VERIFYING and root.reason == "reporter_not_fixed":
+                return await self._track_view(uow.session, tipoff)  # another reporter of the case said it first
             if status != TipOffStatus.FIXED:
                 raise TipOffClosed(number=tipoff.number)
             notices = await township_notices(uow.session, root, "tipoff_not_fixed")
