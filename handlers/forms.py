@@ -370,8 +370,7 @@ async def _image(
     try:
         stored = await services.photos.keep_original(data)
     except NotAnImage:
-        current = await services.forms.current(actor, locale)
-        if document_name is None or current.field is None or not current.field.documents:
+        if document_name is None or not await services.forms.takes_document(actor, locale):
             raise
 
         async def fetched() -> bytes:

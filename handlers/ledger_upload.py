@@ -100,8 +100,7 @@ async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Servic
     ``UnknownLedgerFile``, ``SpreadsheetRefused``, ``FileDownloadFailed``, ``PermissionDenied``."""
     doc = message.document
     assert doc is not None
-    asked = await services.forms.current(actor, locale)
-    if asked.kind == "question" and asked.field is not None and asked.field.documents:
+    if await services.forms.takes_document(actor, locale):
         raise SkipHandler  # to handlers.forms
 
     async def fetch(path: Path) -> None:  # called only once the sender may import and the size is fine

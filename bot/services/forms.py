@@ -234,6 +234,12 @@ class FormService:
                 return Prompt("none", public=not actor.is_bound)
             return await self._prompt(uow.session, draft, locale)
 
+    async def takes_document(self, actor: Actor, locale: str) -> bool:
+        """Whether the question ``actor``'s open form asks now takes a document (a photos field with
+        ``documents``: a rectification's 验收材料), so that a file sent now is that answer, whatever its kind."""
+        asked = await self.current(actor, locale)
+        return asked.field is not None and asked.field.documents
+
     async def draft_evidence(self, actor: Actor, draft_id: int) -> list[EvidencePhoto]:
         """The evidence copies of the photos in ``actor``'s open form ``draft_id``, oldest first.
 
