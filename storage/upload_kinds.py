@@ -5,7 +5,8 @@ and reports as documents). Every file is hostile: its size is bounded before any
 - PDF (``%PDF-``), JPEG, PNG;
 - Office Open XML (``.docx`` ``.xlsx`` ``.pptx``): a zip whose central directory (read only, at most
   ``MAX_ZIP_ENTRIES`` entries; nothing is decompressed) holds ``[Content_Types].xml`` and the part of
-  its kind (``word/``, ``xl/``, ``ppt/``);
+  its kind (``word/``, ``xl/``, ``ppt/``), unpacking to at most ``MAX_UNPACKED`` bytes and at most
+  ``MAX_RATIO`` times its own size (a zip bomb would reach whoever opens the file: the office, from the card);
 - the old binary Office / WPS formats (OLE2 compound file: ``.doc`` ``.xls`` ``.ppt`` ``.wps``);
 - plain text (``.txt``): valid UTF-8 without control characters.
 
@@ -24,6 +25,11 @@ from storage.errors import DomainError
 from storage.images import FileTooBig
 
 MAX_ZIP_ENTRIES = 5000
+#: what an Office file may unpack to, by its central directory: the bounds a ledger upload has by default
+#: (``bot.settings`` ``sheet_max_unpacked_mb``, ``sheet_max_ratio``); a 20 MB document of photos unpacks to about
+#: its own size, a large workbook to ten times it
+MAX_UNPACKED = 200 * 2**20
+MAX_RATIO = 100
 NAME_LIMIT = 120
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_EXTS = (".doc", ".xls", ".ppt", ".wps", ".et", ".dps")
@@ -91,6 +97,9 @@ def _ooxml(data: bytes) -> FileKind:
     except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
         raise FileKindRefused() from exc
     if len(infos) > MAX_ZIP_ENTRIES:
+        raise FileKindRefused()
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
         raise FileKindRefused()
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names:

@@ -71,3 +71,20 @@ def test_no_invisible_format_or_line_breaking_character_survives_in_a_name() -> 
     kept = [f"U+{ord(ch):04X}" for ch in hidden if ch in safe_name(f"a{ch}b.pdf", pdf)]
     assert kept == [], kept
     assert safe_name("验收\u2029单\U000e0041\U000e0042.pdf", pdf) == "验收_单.pdf"
+
+
+def test_an_office_file_that_unpacks_to_far_more_than_it_is_is_refused() -> None:
+    """A 1 MB workbook holding 1 GiB (``tests.hostile_sheets.zip_bomb``) is no document to keep and send on to the
+    office; a real workbook and a Word file pass."""
+    import openpyxl
+
+    from tests.hostile_sheets import zip_bomb
+
+    with pytest.raises(FileKindRefused):
+        sniff(zip_bomb(), "验收.xlsx")
+    book = openpyxl.Workbook()
+    book.active.append(["验收项目", "已清理"] * 50)  # type: ignore[union-attr]
+    data = io.BytesIO()
+    book.save(data)
+    assert sniff(data.getvalue(), "验收.xlsx").ext == ".xlsx"
+    assert sniff(make_docx(), "验收.docx").ext == ".docx"
