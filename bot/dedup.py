@@ -95,8 +95,12 @@ class SqlUpdateLedger:
         return result.rowcount == 1
 
     async def claim_in(self, session: AsyncSession, bot_id: int, update_id: int) -> bool:
-        """``claim`` inside ``session``'s transaction: True when inserted (it lands with that commit)."""
-        result = await session.exec(self._insert, params={"bot_id": bot_id, "update_id": update_id, "at": self._now()})
+        """``claim`` inside ``session``'s transaction: True when inserted (it lands with that commit).
+
+        Sent on the session's connection rather than through ``session.exec``: a Core statement needs none of
+        the ORM's execution path, which costs a form step about 0.1 ms of CPU per statement (issue 19 item 4)."""
+        connection = await session.connection()
+        result = await connection.execute(self._insert, {"bot_id": bot_id, "update_id": update_id, "at": self._now()})
         return int(result.rowcount) == 1
 
     async def purge_when_due(self) -> None:

@@ -671,8 +671,10 @@ class FormService:
 
     async def _active_held(self, session: AsyncSession, user_id: int) -> tuple[Draft | None, list[tuple[str, int, str]]]:
         """``user_id``'s open draft, locked (``_active(for_update=True)``), and the roles they hold now as
-        (role, unit id, unit code), in one statement: a form step reads both, and a round trip less counts."""
-        rows = (await session.exec(_ACTIVE_HELD, params={"user_id": user_id})).all()  # type: ignore[call-overload]
+        (role, unit id, unit code), in one statement: a form step reads both, and a round trip less counts.
+        Sent on the session's connection: nothing of the ORM's execution path is needed for a Core select."""
+        connection = await session.connection()
+        rows = (await connection.execute(_ACTIVE_HELD, {"user_id": user_id})).all()
         if not rows:
             return None, []
         width = len(_DRAFT_COLUMNS)
@@ -966,10 +968,15 @@ def _save(draft: Draft, state: FormState) -> None:
 async def _store(session: AsyncSession, draft: Draft, state: FormState) -> None:
     """``_save`` and the draft's UPDATE as one Core statement, not the ORM's flush: 0.3–0.4 ms less CPU a form
     step (issue 19 item 4, ``benchmarks/RESULTS-perf.md``). ``draft`` then holds the values as stored, so the
-    ORM writes none of them again; the row is the actor's, locked by ``_active_held``."""
+    ORM writes none of them again; the row is the actor's, locked by ``_active_held``. The statement goes on the
+    session's connection, past the ORM's execution path (and its autoflush: what the step added, a photo row,
+    is flushed here only when there is any)."""
     values = {"data": state.data, "step": state.step, "history": state.history, "reviewing": state.reviewing,
               "context": state.context, "updated_at": utcnow()}
-    await session.exec(_DRAFT_UPDATE, params={"draft_id": draft.id, **values})
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    await connection.execute(_DRAFT_UPDATE, {"draft_id": draft.id, **values})
     for name, value in values.items():
         set_committed_value(draft, name, value)
 
