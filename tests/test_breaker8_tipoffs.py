@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.local_chat import Button, LocalChat
@@ -84,9 +83,6 @@ async def test_the_root_s_reporter_then_the_merged_one(harness: Harness, failure
     assert "已处理" not in last(second) and ("重新核查" in last(second) or "核实" in last(second)), last(second)
 
 
-@pytest.mark.xfail(strict=True, reason="仍未整改 on a tip-off merged into a hazard (status merged, no merged_into_id) "
-                   "reopens only that tip-off, as a fresh one (街乡正在核实; 查实 would make a second hazard): the "
-                   "reporter of the tip-off the hazard came from still reads 已整改完毕并销账 for the same hazard")
 async def test_a_tipoff_merged_into_a_hazard_then_not_fixed(harness: Harness, failures: FailureLog) -> None:
     """The second tip-off is merged into the hazard the first became (status merged, no merged_into_id); the hazard
     closes; the second's reporter says 仍未整改: the township hears it once, and the first reporter's /track, the

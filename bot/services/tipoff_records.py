@@ -57,9 +57,35 @@ def status_notice(tipoff: TipOff, status: str, *, township: str = "", reason: st
     return Notice(tipoff.reporter_user_id, "tipoff_status", words, about=tipoff.number)
 
 
+async def origin_of(session: AsyncSession, hazard_id: int) -> TipOff | None:
+    """The tip-off hazard ``hazard_id`` came from (查实), or the one merged into it that a reporter's 仍未整改 put
+    back in the township's queue: the first linked tip-off that is not merged, whatever its status (it keeps the
+    link while the township verifies it again or after it found it untrue). None for a hazard no tip-off became.
+    The reporters of the tip-offs merged into the hazard follow this one (``TipOffService._root``)."""
+    return (await session.exec(
+        select(TipOff).where(TipOff.hazard_id == hazard_id, TipOff.status != TipOffStatus.MERGED.value)
+        .order_by(col(TipOff.id))
+    )).first()
+
+
+async def merged_into_hazard(session: AsyncSession, hazard_id: int) -> list[TipOff]:
+    """Tip-offs merged into hazard ``hazard_id`` itself (status merged, no ``merged_into_id``), oldest first."""
+    return list((await session.exec(
+        select(TipOff).where(TipOff.hazard_id == hazard_id, TipOff.status == TipOffStatus.MERGED.value,
+                             col(TipOff.merged_into_id).is_(None))
+        .order_by(col(TipOff.id))
+    )).all())
+
+
 async def followers(session: AsyncSession, tipoff: TipOff) -> list[TipOff]:
-    """Tip-offs merged into ``tipoff``: their reporters follow it."""
-    return list((await session.exec(select(TipOff).where(TipOff.merged_into_id == tipoff.id))).all())
+    """Tip-offs whose reporters follow ``tipoff``: those merged into it and, when it is the tip-off its hazard came
+    from (``origin_of``), those merged into that hazard. Read before ``tipoff``'s status or link changes."""
+    rows = list((await session.exec(select(TipOff).where(TipOff.merged_into_id == tipoff.id))).all())
+    if tipoff.hazard_id is not None and tipoff.status != TipOffStatus.MERGED:
+        origin = await origin_of(session, tipoff.hazard_id)
+        if origin is not None and origin.id == tipoff.id:
+            rows += await merged_into_hazard(session, tipoff.hazard_id)
+    return sorted(rows, key=lambda t: t.id or 0)
 
 
 async def status_notices(session: AsyncSession, tipoff: TipOff, *, township: str = "") -> list[Notice]:
@@ -238,13 +264,19 @@ async def hazard_created(session: AsyncSession, tipoff_id: int, hazard: Hazard, 
     tipoff = await session.get(TipOff, tipoff_id)
     if tipoff is None:
         return []
+    # verified again (仍未整改, or its hazard rejected): those merged into its old hazard follow the new one
+    following = await followers(session, tipoff)
+    for other in following:
+        if other.merged_into_id is None:
+            other.hazard_id = hazard.id
+            session.add(other)
     tipoff.hazard_id = hazard.id
     tipoff.verified_by = verifier_id
     tipoff.status = TipOffStatus.REGISTERED.value
     tipoff.reason = None
     tipoff.updated_at = utcnow()
     session.add(tipoff)
-    return await status_notices(session, tipoff)
+    return [status_notice(t, tipoff.status) for t in [tipoff, *following]]
 
 
 #: the statuses a hazard's state decides (``status_for_hazard``); a tip-off in another is left alone
@@ -258,15 +290,21 @@ async def on_hazard_state_changed(session: AsyncSession, hazard_id: int, new_sta
     for their reporters and verifiers, for the caller to queue in the same unit of work
     (``bot.services.notices.queue_notices``). Call it after every hazard transition, in the same unit of
     work; states that change nothing for the reporter return ``[]``.
+
+    The reporters of the tip-offs merged into the hazard read the status of the tip-off it came from
+    (``origin_of``) and are told with it, when it changes; only when no tip-off became the hazard are they told
+    its state directly.
     """
     status = status_for_hazard(new_state)
     if status is None:
         return []
     linked = (await session.exec(select(TipOff).where(TipOff.hazard_id == hazard_id).order_by(col(TipOff.id)))).all()
+    has_origin = any(t.status != TipOffStatus.MERGED for t in linked)
     notices: list[Notice] = []
     for tipoff in linked:
         if tipoff.status == TipOffStatus.MERGED:
-            if status != TipOffStatus.VERIFYING:
+            # merged into another tip-off it follows that one; with an origin it hears with the origin's reporter
+            if tipoff.merged_into_id is None and not has_origin and status != TipOffStatus.VERIFYING:
                 notices.append(status_notice(tipoff, status.value))
             continue
         if tipoff.status == status or tipoff.status not in _MIRRORED:

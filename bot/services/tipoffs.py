@@ -37,8 +37,11 @@ from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
     check_may_report,
     copy_photos_to_draft,
+    followers,
     lock_tipoff,
+    merged_into_hazard,
     on_hazard_state_changed,
+    origin_of,
     status_notice,
     status_notices,
     township_notices,
@@ -167,9 +170,10 @@ class TipOffService:
 
     async def not_fixed(self, actor: Actor, number: str) -> TrackView:
         """The reporter says the hazard of their fixed tip-off is not fixed: it goes back to the verifier
-        (status verifying; the township's inspectors and the verifier are told). A tip-off merged into another
-        reopens the one it was merged into (the one verified: its reporter reads it reopened too), so that the
-        complaint reaches a verifier's queue and a second one, after it is fixed again, is told again; pressed
+        (status verifying; the township's inspectors and the verifier are told). A tip-off merged into another,
+        or into a hazard, reopens the tip-off of the case (``_root``: the one merged into, or the one the hazard
+        came from, else the first merged into that hazard; every reporter of the case reads it reopened), so that
+        the complaint reaches a verifier's queue and a second one, after it is fixed again, is told again; pressed
         once it was reopened so (by the reporter of another tip-off of the case), it answers where it stands and
         tells nobody again. Raises ``NotFound`` (not the actor's), ``TipOffClosed`` unless its status is fixed."""
         async with self._uow() as uow:
@@ -328,6 +332,7 @@ class TipOffService:
             candidates = await self._candidates(uow.session, tipoff)
             if not any(c.kind == kind and c.id == target_id for c in candidates):
                 raise NotFound(target=target_id)
+            following = await followers(uow.session, tipoff)  # read while it still is what they follow
             tipoff.status = TipOffStatus.MERGED.value
             tipoff.verified_by = actor.user_id
             tipoff.updated_at = utcnow()
@@ -339,11 +344,10 @@ class TipOffService:
                 hazard = await uow.session.get(Hazard, target_id)
                 assert hazard is not None
                 tipoff.hazard_id = hazard.id
-                follows = status_for_hazard(hazard.state) or TipOffStatus.REGISTERED
+                follows, _m = await self._effective(uow.session, tipoff)  # the hazard's origin speaks for it
             uow.session.add(tipoff)
-            followers = (await uow.session.exec(select(TipOff).where(TipOff.merged_into_id == tipoff.id))).all()
             notices = [status_notice(tipoff, TipOffStatus.MERGED.value, follows=str(follows))]
-            for other in followers:
+            for other in following:
                 other.merged_into_id = tipoff.merged_into_id
                 other.hazard_id = tipoff.hazard_id if kind == "h" else other.hazard_id
                 uow.session.add(other)
@@ -462,21 +466,29 @@ class TipOffService:
         return tipoff
 
     async def _root(self, session: AsyncSession, tipoff: TipOff) -> TipOff:
+        """The tip-off that stands for ``tipoff``'s case: the one it was merged into (followed to the end); for
+        one merged into a hazard, the tip-off that hazard came from (``origin_of``), else the first merged into
+        it (``tipoff`` itself when alone). Its status is what every reporter of the case reads and what 仍未整改
+        reopens, so one hazard gives one answer and one complaint, whichever of its reporters presses."""
         seen = set()
         while tipoff.merged_into_id is not None and tipoff.id not in seen:
             seen.add(tipoff.id)
             tipoff = await self._get(session, tipoff.merged_into_id)
-        return tipoff
+        if tipoff.status != TipOffStatus.MERGED or tipoff.hazard_id is None or tipoff.merged_into_id is not None:
+            return tipoff
+        case = await origin_of(session, tipoff.hazard_id)
+        if case is None:
+            case = (await merged_into_hazard(session, tipoff.hazard_id) or [tipoff])[0]
+        return case
 
     async def _effective(self, session: AsyncSession, tipoff: TipOff) -> tuple[str, bool]:
         """(status the reporter should read, whether it is followed through a merge)."""
         if tipoff.status != TipOffStatus.MERGED:
             return tipoff.status, False
-        if tipoff.merged_into_id is not None:
-            root = await self._root(session, tipoff)
-            if root.status != TipOffStatus.MERGED:
-                return root.status, True
-            tipoff = root
+        root = await self._root(session, tipoff)
+        if root.status != TipOffStatus.MERGED:
+            return root.status, True
+        tipoff = root
         if tipoff.hazard_id is not None:
             hazard = await session.get(Hazard, tipoff.hazard_id)
             if hazard is not None:
