@@ -53,11 +53,28 @@ def township_labels() -> tuple[TownshipLabel, ...]:
     return tuple(TownshipLabel(r["code"], r["name"], float(r["longitude"]), float(r["latitude"])) for r in rows)
 
 
+@cache
 def district_bounds() -> tuple[float, float, float, float]:
     """(west, east, south, north) of 朝阳区, degrees."""
     points = [p for a in areas() if a.role == "district" for ring in a.rings for p in ring]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), max(xs), min(ys), max(ys)
+
+
+#: how far (degrees) outside the bounding box of 朝阳区's outline a form's location may lie and still be taken:
+#: 0.05° is about 5.5 km north–south and 4.3 km east–west at 40°N. Generous on purpose: the outline is coarse, a pin
+#: from a Chinese map app is GCJ-02 (100–700 m off), and a site on the boundary road may be pinned across it; what it
+#: refuses is a pin that cannot be in the district at all (0, 0; another city; latitude and longitude swapped).
+DISTRICT_MARGIN = 0.05
+
+
+def near_district(longitude: float, latitude: float) -> bool:
+    """Whether the point (WGS-84 degrees) lies within ``district_bounds`` widened by ``DISTRICT_MARGIN`` on every
+    side (about 116.30–116.70 E, 39.76–40.16 N): a location a form about 朝阳区 may take. False for a point that is
+    not a number (NaN)."""
+    west, east, south, north = district_bounds()
+    return (west - DISTRICT_MARGIN <= longitude <= east + DISTRICT_MARGIN
+            and south - DISTRICT_MARGIN <= latitude <= north + DISTRICT_MARGIN)
 
 
 def in_district(longitude: float, latitude: float) -> bool:

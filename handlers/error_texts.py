@@ -171,6 +171,9 @@ def _domain(code: str, params: dict[str, Any]) -> str:
     if code == "unknown_unit" and params.get("suggestions"):
         return _("Unknown unit: {unit}. Did you mean: {suggestions}?").format(
             unit=q(params.get("unit", "")), suggestions=q(params["suggestions"]))
+    if code == "own_unit_only":
+        return _("You may see the status of your own unit only, {unit}: send /status (or /status {unit}); the "
+                 "status of another unit is for the district's readers.").format(unit=q(params.get("unit", "")))
     if code == "find_filter_gone":
         return _("That search is no longer kept; send /find again.")
     if code == "find_filter_not_yours":
@@ -242,6 +245,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "expected_photo": _("A photo is expected here: send one or more photos, or press Done."),
         "unexpected_photo": _("A photo is not what this question asks for."),
         "unexpected_location": _("A location is not what this question asks for."),
+        "location_outside_district": _("That location ({lat}, {lon}) is not in Chaoyang District. Send a location "
+                                       "pin within 朝阳区 (📎 → Location), or type the address."),
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
         "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),

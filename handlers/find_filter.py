@@ -37,6 +37,7 @@ from handlers.find_view import (
     result_text,
     state_filter_name,
     typing_prompt,
+    unit_note,
 )
 from handlers.hazard_callbacks import FindCb
 from handlers.message_edits import ButtonMessage, message_of, show_in_place
@@ -99,9 +100,10 @@ async def _card(target: ButtonMessage, f: hf.Filter, token: str, actor: Actor, s
 
 
 async def _results(target: ButtonMessage, f: hf.Filter, token: str, number: int, actor: Actor, services: Services,
-                   *, edit: bool) -> None:
+                   *, edit: bool, note: str | None = None) -> None:
     page = await services.search.page(actor, f, number, PAGE_SIZE)
-    text, keyboard = result_text(f, page, await services.search.rejected_apart(actor, f)), result_keyboard(page, token)
+    text = result_text(f, page, await services.search.rejected_apart(actor, f), note)
+    keyboard = result_keyboard(page, token)
     if edit:
         await show_in_place(target, text, keyboard)
     else:
@@ -111,7 +113,9 @@ async def _results(target: ButtonMessage, f: hf.Filter, token: str, number: int,
 async def find(message: Message, command: CommandObject, state: FSMContext, actor: Actor, services: Services,
                on_refusal: OnRefusal, bot: Bot) -> None:
     """``/find`` alone: the filter card. ``/find WORDS``: the hazards the words select (``hazard_filter``), in
-    the sender's scope; with ``xlsx`` among them (``hazard_filter.export_asked``) as the 附件2 file instead.
+    the sender's scope; with ``xlsx`` among them (``hazard_filter.export_asked``) as the 附件2 file instead. A
+    bare word that no hazard holds but names a unit is read as that unit, one resembling units names them
+    (``SearchService.unit_reading``).
     Raises ``FilterWordsUnknown`` (told with how to write them), ``FilterContradicts``, ``NotBound``."""
     await _leave_typing(state)
     if not command.args:
@@ -120,10 +124,16 @@ async def find(message: Message, command: CommandObject, state: FSMContext, acto
     on_refusal.answer = lambda text: message.answer(clip(text + "\n" + _words_help()))
     words, export = hf.export_asked(command.args)
     f = hf.parse(words)
+    # a bare word no hazard holds may be a unit's name (/find 应急, /find 安监): read or suggested as /status does
+    reading = await services.search.unit_reading(actor, f) if hf.bare_text(words) else None
+    note = unit_note(reading) if reading is not None else None
+    f = reading.read_as if reading is not None and reading.read_as is not None else f
     if export:
+        if note:
+            await message.answer(note)
         await _export(message, bot, f, actor, services)
         return
-    await _results(message, f, await keep(state, f), 0, actor, services, edit=False)
+    await _results(message, f, await keep(state, f), 0, actor, services, edit=False, note=note)
 
 
 def _words_help() -> str:

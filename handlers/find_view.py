@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import labels
 from bot.services import hazard_filter as hf
 from bot.services.find import HazardSummary
+from bot.services.hazard_search import UnitReading
 from bot.services.paging import Page
 from handlers.hazard_callbacks import OPEN, FindCb, HazardCb
 from handlers.hazard_view import number_of, state_name
@@ -142,10 +143,11 @@ def _line(n: int, h: HazardSummary) -> str:
     return " · ".join(parts)
 
 
-def result_text(f: hf.Filter, page: Page[HazardSummary], rejected: int = 0) -> str:
-    """A page of ``/find`` results (HTML, clipped): the total, the page number, the rejected left out, the
-    criteria and a line per hazard."""
-    head = [_("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
+def result_text(f: hf.Filter, page: Page[HazardSummary], rejected: int = 0, note: str | None = None) -> str:
+    """A page of ``/find`` results (HTML, clipped): ``note`` first (``unit_note``), the total, the page number, the
+    rejected left out, the criteria and a line per hazard."""
+    head = [*([note] if note else []),
+            _("<b>Found: {total}</b> (page {n}/{m})").format(total=page.total, n=page.number + 1, m=page.pages),
             *rejected_lines(rejected), *filter_lines(f)]
     if not page.items:
         return "\n".join([*head, _("Nothing here.")])
@@ -166,11 +168,28 @@ def result_keyboard(page: Page[HazardSummary], token: str) -> InlineKeyboardMark
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def unit_note(reading: UnitReading) -> str:
+    """What ``/find WORD`` did with a word no hazard holds that names or resembles a unit
+    (``SearchService.unit_reading``), and how to have it otherwise (HTML, escaped)."""
+    word = q(shorten(reading.word, WORD_LIMIT))
+    if reading.read_as is not None:
+        return _("No hazard's number, site name or address holds “{word}”: searched for the unit {unit} instead, "
+                 "as /status {word} reads it. For the text, send /find 文字:{word}.").format(word=word,
+                                                                                       unit=q(reading.unit))
+    return _("No hazard's number, site name or address holds “{word}”. Did you mean a unit: {units}? Send e.g. "
+             "/find {first}.").format(word=word, units=q("、".join(reading.suggestions)),
+                                      first=q(reading.suggestions[0]))
+
+
 def filter_refusal(params: dict[str, Any]) -> str:
     """Why typed filter words were refused (``hazard_filter.FilterWordsUnknown``)."""
     if params.get("twice"):
         return _("The {criterion} is given twice; give each criterion once.").format(
             criterion=criterion_name(str(params["twice"])))
+    if params.get("implausible"):  # a real date, but no hazard's: a slip of the keyboard (9999, 2206 for 2026)
+        return _("{day} is a date, but far outside the campaign: /find searches deadlines and registration dates "
+                 "from {first} to {last}. Check the year, e.g. 2026-11-01..2026-11-30, 2026-11-01 or 2026-11.").format(
+            day=q(params["implausible"]), first=params.get("first", ""), last=params.get("last", ""))
     if params.get("dates"):
         return _("{dates} is not a date range: write YYYY-MM-DD..YYYY-MM-DD (the first date not after the last), "
                  "YYYY-MM-DD or YYYY-MM.").format(dates=q(shorten(params["dates"], WORD_LIMIT)))

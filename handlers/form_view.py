@@ -195,7 +195,9 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(_("About: {subject}").format(subject=q(prompt.subject)))
     if prompt.linked_inspection:
         lines.append(_("Found in inspection {number}").format(number=q(prompt.linked_inspection)))
-    if prompt.linked_tipoff:
+    if prompt.linked_tipoff and prompt.form_key == "tipoff_addition":  # the reporter's own words, not an inspector's
+        lines.append(_("Adds to your tip-off {number}").format(number=q(prompt.linked_tipoff)))
+    elif prompt.linked_tipoff:
         lines.append(_("Verifies tip-off {number} from the public").format(number=q(prompt.linked_tipoff)))
     edits = []
     for line in prompt.review:

@@ -54,7 +54,7 @@ async def test_a_unit_leader_sees_only_the_unit_even_with_a_forged_button(h: Har
         other = (await u.session.exec(select(Unit.id).where(Unit.code == "110105001"))).one()
     message = leader.buttons()[0].message
     await leader._feed(h.factory.callback(leader.user, message, ReportCb(k="u", u=other).pack()))
-    assert leader.last_text() == "您的角色无权进行此操作。"
+    assert leader.last_text().startswith("您只能查看本单位（朝外街道）的情况"), leader.last_text()
     inspector = await h.bind(503, "inspector", "朝外街道")
     await inspector.say("/status")
     assert inspector.last_text() == "您的角色无权进行此操作。"

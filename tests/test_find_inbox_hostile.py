@@ -22,9 +22,11 @@ def _forged(chat: LocalChat, data: str) -> Button:
 async def test_find_refuses_dates_at_the_calendars_end_and_reads_full_width_digits(
         harness: Harness, failures: FailureLog) -> None:
     office = await harness.bind(9601, "office", "区安委会办公室")
-    for words in ("9999-12", "上账:..9999-12-31", "上账 9999-12-31", "期限 2026-01-01..9999-12-31"):
+    for words, day in (("9999-12", "9999-12"), ("上账:..9999-12-31", "9999-12-31"), ("上账 9999-12-31", "9999-12-31"),
+                       ("期限 2026-01-01..9999-12-31", "9999-12-31")):
         await office.say(f"/find {words}")
-        assert "不是日期范围" in office.last_text(), (words, office.last_text())
+        assert office.last_text().startswith(f"{day} 是日期，但远在专项行动的时间之外：/find 只查 2000 年至 2099 年"), \
+            (words, office.last_text())
         assert "/find 认识的词" in office.last_text()
     await office.say("/find ２０２６-１１-０１")
     assert "整改期限：2026-11-01 – 2026-11-01" in office.last_text()

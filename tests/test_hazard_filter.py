@@ -54,8 +54,11 @@ def test_typed_words_replace_only_their_criterion_of_the_filter_they_add_to() ->
     ("建外 朝外", {"twice": "unit"}),
     ("2026-13-01", {"dates": "2026-13-01"}),
     ("2026-11-30..2026-11-01", {"dates": "2026-11-30..2026-11-01"}),
-    ("9999-12", {"dates": "9999-12"}),  # its last day is the calendar's: no day after it for the SQL
-    ("上账:..9999-12-31", {"dates": "..9999-12-31"}),
+    # a real date no hazard can have: said to be one (its last day is the calendar's: no day after it for the SQL)
+    ("9999-12", {"dates": "9999-12", "implausible": "9999-12", "first": 2000, "last": 2099}),
+    ("上账:..9999-12-31", {"dates": "..9999-12-31", "implausible": "9999-12-31", "first": 2000, "last": 2099}),
+    ("1999-12-31..2026-01-01", {"dates": "1999-12-31..2026-01-01", "implausible": "1999-12-31", "first": 2000,
+                                "last": 2099}),
 ])
 def test_words_naming_nothing_are_refused_by_name(words: str, params: dict[str, object]) -> None:
     with pytest.raises(FilterWordsUnknown) as caught:

@@ -127,7 +127,7 @@ async def test_status_counts_the_scope_of_every_kind_of_unit(h: Harness) -> None
     await leader.say("/status")
     assert "在账隐患 4 项" in leader.last_text()
     await leader.say("/status 朝外街道")
-    assert leader.last_text() == "您的角色无权进行此操作。"
+    assert leader.last_text().startswith("您只能查看本单位（建外街道）的情况：请发送 /status"), leader.last_text()
     # the SQL forms of the one rule agree: a unit's clause and the per-unit pairs of the ranking
     async with h.core.uow() as u:
         units = (await u.session.exec(select(Unit))).all()

@@ -85,7 +85,7 @@ async def test_a_unit_sees_its_own_numbers_and_a_forged_button_is_refused(h: Har
         _same(_rows(leader.last_text()), await expected(h.core.uow, view, unit, _sqlite(h)))
     message = leader.buttons()[0].message
     await leader._feed(h.factory.callback(leader.user, message, StatCb(v="illegal", u=h.units[1]).pack()))  # type: ignore[attr-defined]
-    assert leader.last_text() == "您的角色无权进行此操作。"
+    assert leader.last_text().startswith("您只能查看本单位（建外街道）的情况"), leader.last_text()
     await leader._feed(h.factory.callback(leader.user, message, StatCb(v="nosuch", u=0).pack()))
     assert "统计" not in leader.last_text()
 

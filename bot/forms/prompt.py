@@ -79,7 +79,7 @@ class Prompt:
     missing: tuple[str, ...] = ()
     linked_inspection: str | None = None
     photo_count: int = 0  # the review card's photos; a photos question's own (for "Manage photos")
-    linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies
+    linked_tipoff: str | None = None  # the tip-off (群众举报) a hazard form verifies, or its reporter adds to
     submitted: Submitted | None = None
     public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect
     subject: str | None = None  # the record a life-cycle form is about (ledger number · site), named on every prompt

@@ -57,12 +57,12 @@ from bot.services.date_bounds import earliest_day
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.form_photos import PhotoList, list_photos, photos_version, remove_photo
+from bot.services.form_places import check_pin, offer_guess, pin_moves, recheck_guesses
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
 from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
 from bot.services.places import location_answer
 from bot.services.submission import Submission, SubmitDeps
-from bot.services.tipoff_rules import guess_township
 from bot.settings import Settings
 from storage.db import UowFactory
 from storage.models import Draft, Inspection, Membership, Unit
@@ -423,9 +423,11 @@ class FormService:
         if isinstance(action, LocationAnswer):
             if spec.type != "location":
                 raise Rejected("unexpected_location", expected=spec.type)
+            check_pin(action.latitude, action.longitude)  # 0 0, another city: refused, the question asked again
             value = dict(state.data.get(spec.key) or {})
             value.update(lat=action.latitude, lon=action.longitude)
             place = action.place
+            recheck_guesses(walk, state, spec, place)  # a township taken from the old pin's address is re-asked
             if place:
                 value["address"] = place[: spec.max_length]
             if action.live_id:
@@ -436,7 +438,7 @@ class FormService:
             # or kept with the "keep" button when it was already given
             if place or spec.pin_is_enough:
                 walk.accept(state, value)
-                self._guess(walk, state)
+                offer_guess(walk, state)
                 return None
             walk.store(state, value)
             return ("pin_saved", {})
@@ -445,8 +447,11 @@ class FormService:
         if isinstance(action, DocumentAnswer):
             return _document(walk, state, spec, action, locale)
         assert isinstance(action, TextAnswer)
-        walk.accept(state, await self._parse_text(turn, spec, action.text))
-        self._guess(walk, state)
+        value = await self._parse_text(turn, spec, action.text)
+        if spec.type == "location":  # a new address: as a new pin, a township guessed from the old one is re-asked
+            recheck_guesses(walk, state, spec, value.get("address"))
+        walk.accept(state, value)
+        offer_guess(walk, state)
         return None
 
     def _limits(self, spec: FieldSpec | None) -> FieldSpec | None:
@@ -461,18 +466,6 @@ class FormService:
         if spec.campaign_year:
             changes.update(min=self._campaign.first_year, max=self._campaign.last_year)
         return replace(spec, **changes) if changes else spec
-
-    @staticmethod
-    def _guess(walk: FormWalk, state: FormState) -> None:
-        """Offer a township guessed from an earlier answer's address (``guess_from``) as the current value."""
-        spec = walk.current(state)
-        if spec is None or not spec.guess_from or state.data.get(spec.key):
-            return
-        answer = state.data.get(spec.guess_from)
-        text = answer.get("address") if isinstance(answer, dict) else answer
-        unit = guess_township(text if isinstance(text, str) else None)
-        if unit is not None:
-            state.data[spec.key] = unit.name
 
     async def _parse_text(self, turn: _Turn, spec: FieldSpec, text: str) -> Any:
         session, _, draft, _, state, today, locale = turn
@@ -817,6 +810,8 @@ def _move_pin(walk: FormWalk, state: FormState, spec: FieldSpec | None,
     either way: the updates come every few seconds, unasked."""
     if spec is None or state.context.get("live_pin") != [spec.key, moved.live_id]:
         return Prompt("quiet")
+    if not pin_moves(moved.latitude, moved.longitude):  # a live pin carried out of the district stays inside
+        return ("quiet", {})
     value = dict(state.data.get(spec.key) or {})
     value.update(lat=moved.latitude, lon=moved.longitude)
     walk.store(state, value)

@@ -14,7 +14,8 @@ Typed words (each criterion once; ``key:value`` names the criterion when a word 
   ``督办``/``supervised`` (an open 挂牌督办);
 - a date range ``YYYY-MM-DD..YYYY-MM-DD`` (either end may be left out), a day ``YYYY-MM-DD`` or a month
   ``YYYY-MM``: the rectification deadline, or after ``上账``/``registered`` (also ``上账:2026-11``) the
-  registration date (上账时间, Asia/Shanghai dates, both ends included);
+  registration date (上账时间, Asia/Shanghai dates, both ends included); a calendar date outside the years
+  ``PLAUSIBLE_YEARS`` (9999-12-31) is said to be far outside the campaign;
 - text: one other word (ledger or draft number, or part of the site name or address), or ``文字:…``/``text:…``;
 - ``xlsx`` (``导出``, ``excel``): not a criterion but the answer's form, the 附件2 file (``export_asked``).
 
@@ -63,7 +64,8 @@ _LIKE_ESCAPE = "\\"
 
 class FilterWordsUnknown(DomainError, code="filter_words_unknown"):
     """Typed filter words that name no criterion (``words``), or name one twice (``twice``: the criterion's key),
-    or a date range that is empty or not a date (``dates``)."""
+    or a date range that is empty or not a date (``dates``; with ``implausible``, its calendar date outside the
+    years ``first``–``last``: ``PLAUSIBLE_YEARS``)."""
 
 
 class FilterContradicts(DomainError, code="filter_contradicts"):
@@ -261,36 +263,44 @@ _MONTH = r"\d{4}-\d{1,2}"
 _RANGE = re.compile(rf"^(?P<a>{_DAY})?\.\.(?P<b>{_DAY})?$")
 
 
+#: the years a date typed to /find may name: no deadline or 上账 date of the campaign (2018 on; old ledgers imported
+#: from the years before; a deadline at most three years ahead of its form) lies outside them, so a day beyond is a
+#: slip (9999-12-31, 2206 for 2026) and is said to be one rather than searched for (the SQL of a range at the
+#: calendar's end could not even be built: it ends at the day after it)
+PLAUSIBLE_YEARS = (2000, 2099)
+
+
+class ImplausibleDay(ValueError):
+    """A calendar date typed to /find outside ``PLAUSIBLE_YEARS``; ``day``: it, ISO (a month: ``YYYY-MM``)."""
+
+    def __init__(self, day: str) -> None:
+        super().__init__(day)
+        self.day = day
+
+
 def _dates(word: str) -> tuple[date | None, date | None] | None:
-    """``word`` as an inclusive date range, ``None`` when it is no date at all; raises ``ValueError`` for a
-    date-shaped word that is no calendar date, or one at the calendar's end (``9999-12``: its last day, or the day
-    after a registration range, could not be computed)."""
-    try:
-        return _span_of(word)
-    except OverflowError as exc:
-        raise ValueError(word) from exc
-
-
-def _span_of(word: str) -> tuple[date | None, date | None] | None:
+    """``word`` as an inclusive date range, ``None`` when it is no date at all; raises ``ImplausibleDay`` for a
+    calendar date outside ``PLAUSIBLE_YEARS`` and ``ValueError`` for a date-shaped word that is no calendar
+    date."""
     if m := _RANGE.match(word):
         if not (m["a"] or m["b"]):
             return None
-        return _checked((date.fromisoformat(_iso(m["a"])) if m["a"] else None,
-                         date.fromisoformat(_iso(m["b"])) if m["b"] else None))
+        return (_plausible(date.fromisoformat(_iso(m["a"]))) if m["a"] else None,
+                _plausible(date.fromisoformat(_iso(m["b"]))) if m["b"] else None)
     if re.fullmatch(_DAY, word):
-        d = date.fromisoformat(_iso(word))
-        return _checked((d, d))
+        d = _plausible(date.fromisoformat(_iso(word)))
+        return d, d
     if re.fullmatch(_MONTH, word):
         y, mo = (int(x) for x in word.split("-"))
-        first = date(y, mo, 1)
+        first = _plausible(date(y, mo, 1), f"{y:04d}-{mo:02d}")
         return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return None
 
 
-def _checked(span: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
-    if any(d is not None and d >= date.max for d in span):  # the SQL of a range ends at the day after it
-        raise OverflowError
-    return span
+def _plausible(d: date, shown: str | None = None) -> date:
+    if not PLAUSIBLE_YEARS[0] <= d.year <= PLAUSIBLE_YEARS[1]:
+        raise ImplausibleDay(shown or d.isoformat())
+    return d
 
 
 def _iso(day: str) -> str:
@@ -380,6 +390,12 @@ def parse(text: str, base: Filter | None = None) -> Filter:
     return found
 
 
+def bare_text(text: str) -> bool:
+    """Whether the text criterion ``parse`` reads from ``text`` (if any) was a bare word, not one written
+    ``文字:…``/``text:…``: only a bare word may turn out to be meant as a unit (``SearchService.unit_reading``)."""
+    return not any(_key_of(_fold(w).partition(":")[0]) == "text" for w in tokens(text) if ":" in _fold(w))
+
+
 def text_value(text: str) -> str:
     """``text`` as the text criterion keeps it (typed after its button, or the one free word): without invisible
     format characters (``tokens``) and the spaces around, at most ``TEXT_LIMIT`` characters; ``""`` for none."""
@@ -444,6 +460,9 @@ def _understood(keyed: str | None, word: str, put: Any) -> bool:
     elif keyed in (None, "deadline", "registered") and _date_word(word):
         try:
             span = _dates(word)
+        except ImplausibleDay as far:
+            raise FilterWordsUnknown(dates=word, implausible=far.day, first=PLAUSIBLE_YEARS[0],
+                                     last=PLAUSIBLE_YEARS[1], words=[], twice="") from None
         except ValueError:
             raise FilterWordsUnknown(dates=word, words=[], twice="") from None
         assert span is not None

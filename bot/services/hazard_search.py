@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,8 +25,10 @@ from bot.services.find import HazardSummary, summary_page
 from bot.services.hazard_filter import Filter, where
 from bot.services.hazard_query import scope_clause
 from bot.services.paging import PAGE_SIZE, Page
+from bot.services.unit_lookup import looks_like_unit
 from storage.db import UowFactory
 from storage.models import Hazard
+from storage.registry import match_unit, suggest_units
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,18 @@ class FoundExport:
     filename: str
     rows: int
     found: int
+
+
+@dataclass(frozen=True)
+class UnitReading:
+    """A /find word searched as text that no hazard holds but that names or resembles a unit: ``word`` as typed;
+    ``read_as`` the filter with the word read as its unit and ``unit`` that unit's name (``match_unit``, as
+    ``/status WORD`` reads it), or ``None`` and ``suggestions`` (up to three unit names, as ``/status`` offers)."""
+
+    word: str
+    read_as: Filter | None
+    unit: str
+    suggestions: tuple[str, ...]
 
 
 class SearchService:
@@ -100,3 +114,17 @@ class SearchService:
             _actor, scope, asked = await self._conditions(u.session, actor, f.rejected_left_out())
             return int((await u.session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Hazard).where(scope, asked))).one()[0])  # type: ignore[arg-type]
+
+    async def unit_reading(self, actor: Actor, f: Filter) -> UnitReading | None:
+        """A unit for ``f``'s text when that text, typed as a bare word, selects no hazard in ``actor``'s scope
+        (``/find 应急``, ``/find 安监``): the one unit it names as ``/status`` reads it, else up to three units
+        that look like it (``suggest_units``, as ``/status`` offers them) when the word reads as a unit's name
+        (``unit_lookup.looks_like_unit``); ``None`` when the text finds hazards, ``f`` names a unit already, or
+        the word is no unit's (a site or number not found is just not found). Raises ``NotBound``."""
+        if f.text is None or f.unit is not None or (await self.page(actor, f, 0, size=1)).total:
+            return None
+        entry = match_unit(f.text)
+        if entry is not None:
+            return UnitReading(f.text, replace(f, text=None, unit=entry.code), entry.name, ())
+        suggestions = tuple(suggest_units(f.text, limit=3)) if looks_like_unit(f.text) else ()
+        return UnitReading(f.text, None, "", suggestions) if suggestions else None

@@ -140,6 +140,11 @@ class UnitNotKnown(DomainError, code="unit_not_known"):
     """``/status NAME``: no unit of the registry is named ``name``; ``suggestions`` (、-joined) look like it."""
 
 
+class OwnUnitOnly(DomainError, code="own_unit_only"):
+    """A unit's leader asked for another unit's status, list or table: they see their own unit's (``unit``: its
+    name) only, the district's readers any unit's."""
+
+
 class LedgerKindMismatch(DomainError, code="ledger_kind_mismatch"):
     """The file is another kind of ledger than the one asked for (``found``: hazards, inspections, plans)."""
 
@@ -233,8 +238,8 @@ class ReportService:
     def scope(self, actor: Actor, unit_id: int | None) -> int | None:
         """The unit the actor may look at: ``unit_id`` (None = district) if allowed, else their own unit.
 
-        Raises ``NotBound`` without any role and ``PermissionDenied`` for roles that see no summaries or a
-        unit outside the actor's scope."""
+        Raises ``NotBound`` without any role, ``PermissionDenied`` for roles that see no summaries and
+        ``OwnUnitOnly`` for a leader asking for a unit other than their own."""
         if not actor.is_bound:
             raise NotBound()
         if self.sees_district(actor):
@@ -243,7 +248,7 @@ class ReportService:
         if grant is None:
             raise PermissionDenied()
         if unit_id not in (None, grant.unit_id):
-            raise PermissionDenied()
+            raise OwnUnitOnly(unit=grant.unit_name)
         return grant.unit_id
 
     async def status(self, actor: Actor, unit_id: int | None = None, lang: str = "zh") -> StatusReport:

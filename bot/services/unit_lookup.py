@@ -4,12 +4,17 @@ department's short or former name, a zone's alias, or the one unit whose name ho
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import UnknownUnit
 from storage.models import Unit
-from storage.registry import match_unit, suggest_units
+from storage.registry import department_aliases, match_unit, name_key, registry, suggest_units
+
+#: how the names of units end (区应急局, 安贞街道, 区安委会办公室, 朝阳消防支队 …): a word ending so is meant as a unit
+UNIT_ENDINGS = ("局", "街道", "地区", "乡", "委", "委会", "办", "办公室", "队", "所", "中心", "公司", "企业", "分局")
 
 
 async def unit_named(session: AsyncSession, text: str) -> Unit | None:
@@ -40,3 +45,19 @@ def shown_unit_name(text: str) -> str:
     """``text`` stripped, cut to ``UNIT_NAME_SHOWN`` characters with "…" when longer: a unit name as said back."""
     text = text.strip()
     return text if len(text) <= UNIT_NAME_SHOWN else text[: UNIT_NAME_SHOWN - 1].rstrip() + "…"
+
+
+@cache
+def _unit_spellings() -> tuple[str, ...]:
+    """Every unit's name, short forms and aliases (``department_aliases``: 区安监局 …), as ``name_key`` folds them."""
+    words = {name_key(w) for u in registry() for w in (u.name, *u.aliases)}
+    words |= {name_key(w) for pair in department_aliases().items() for w in pair}
+    return tuple(sorted(words))
+
+
+def looks_like_unit(text: str) -> bool:
+    """Whether ``text`` (a word searched for, not a unit ``match_unit`` names) reads as a unit's name rather than a
+    site's or an address's: two characters or more held in a unit's name or alias (安监 of 区安监局), or ending
+    as units' names end (``UNIT_ENDINGS``: 应急办, 房管所). 小区, 幸福村 and a number do not."""
+    key = name_key(text)
+    return len(key) >= 2 and (key.endswith(UNIT_ENDINGS) or any(key in w for w in _unit_spellings()))
