@@ -15,8 +15,9 @@ from bot.forms.checks import Rejected
 from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
 from handlers.find_view import contradiction_text, filter_refusal
-from handlers.hazard_view import action_name, field_name, state_name
+from handlers.hazard_view import NOTE_LIMIT, action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
+from handlers.message_limits import shorten
 from handlers.sheet_texts import sheet_refusal
 from handlers.texts import listed, q
 from storage.models_deadlines import APPROVED, LAPSED, REFUSED
@@ -53,6 +54,9 @@ def _lifecycle(exc: DomainError) -> str | None:
         "reinspector_must_differ": _("The re-inspection must be done by someone other than the person who reported the rectification."),
         "deadline_required": _("Please give a new deadline."),
         "deadline_in_past": _("The new deadline cannot be before today."),
+        "nothing_changed": _("Nothing was changed since this hazard was returned (reason: {reason}), so it was "
+                             "not sent back: the reviewer would only return it again. Change what was asked for; "
+                             "if you think it is right as it is, say why in Remarks, then submit."),
         "invalid_value": _("That value is not accepted ({field})."),
         "already_supervised": _("This hazard is already under supervision at that level."),
         "sample_exists": _("That sample was already drawn."),
@@ -65,6 +69,8 @@ def _lifecycle(exc: DomainError) -> str | None:
         "deadline_locked": _("After registration the deadline ({deadline}) changes only by an extension request "
                              "that the district safety office approves: use “Request a deadline extension”."),
     }
+    if exc.code == "nothing_changed":  # the rejection's reason, up to 2000 typed: the part that fits a warning
+        p["reason"] = q(shorten(str(exc.params.get("reason") or "—"), NOTE_LIMIT))
     if exc.code == "stale_action" and "hazard_id" in exc.params:
         # two people pressed at the same moment and the other one's press was stored first; a form's stale
         # button (no hazard) is a ``_domain`` text
@@ -254,6 +260,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
                             "was removed. Press “Manage photos” again for the current list."),
         "photo_on_record": _("Photo {number} is already on the record; it cannot be removed here."),
         "one_document": _("Only one document can be attached; the first one ({name}) is kept. Photos may be added."),
+        "document_kind": _("{name} is not a kind of file kept ({kinds}); the document already attached ({kept}) "
+                           "stays."),
         "required": _("This field is required and cannot be skipped."),
         "nothing_to_keep": _("There is no current value to keep; please answer."),
         "not_editable": _("That field does not apply to this record."),

@@ -14,7 +14,7 @@ from bot.domain import HazardState
 from bot.services.acceptance_documents import AcceptanceDocument
 from bot.services.actors import Actor
 from bot.services.documents import available_notices
-from bot.services.evidence import album_pages
+from bot.services.evidence import stage_albums
 from bot.services.find import HazardCase
 from handlers import find_filter
 from handlers.hazard_callbacks import HISTORY, OPEN, HazardCb, InputCb
@@ -43,12 +43,12 @@ async def send_card(message: ButtonMessage, case: HazardCase, services: Services
 
 
 async def send_history(bot: Bot, chat_id: int, case: HazardCase, services: Services, actor: Actor) -> None:
-    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums, then the
-    acceptance documents of the rectification reports from the file store, byte for byte (one received before
-    the store is named, and said to be unreachable)."""
+    """The steps, then the evidence copies of every stage's photos (watermarked, EXIF-free) in albums of one stage
+    each, captioned with it, then the acceptance documents of the rectification reports from the file store, byte
+    for byte (one received before the store is named, and said to be unreachable)."""
     await bot.send_message(chat_id, history_text(case))
     copies = await services.evidence.copies(hazard_id=case.summary.id)
-    for page in album_pages(copies):
+    for page in stage_albums(copies):  # one stage per album: its caption says it
         files = [BufferedInputFile(c.data, c.filename) for c in page]
         if len(files) == 1:
             await bot.send_photo(chat_id, files[0], caption=stage_name(page[0].stage))

@@ -66,7 +66,11 @@ def _notice(prompt: Prompt) -> str:
     }
     if prompt.notice and prompt.notice not in texts:  # an answer that no longer holds, found at submit
         return "⚠️ " + error_text(Rejected(prompt.notice, **prompt.notice_params))
-    return texts.get(prompt.notice or "", "").format(**params)
+    said = texts.get(prompt.notice or "", "").format(**params)
+    if "declared" in params:  # its bytes are another kind than its name says (storage.upload_kinds.kind_changed)
+        said += "\n" + _("⚠️ {declared} is not what its name says: by its content it was kept as {name}. If that is "
+                         "the wrong file, press Edit on the review card and send the right one.").format(**params)
+    return said
 
 
 def _nav_button(prompt: Prompt, text: str, op: Nav) -> InlineKeyboardButton:
@@ -174,10 +178,11 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if extra:
         rows.append(extra)
     if spec.type == "photos" and prompt.photo_count:  # a wrong or blurry photo is taken out without cancelling
-        rows.append([InlineKeyboardButton(
-            text=_("🗑 Manage photos ({count})").format(count=prompt.photo_count),
-            callback_data=form_data(prompt.draft_id, "m", prompt.step_index),
-        )])
+        # answered at an album's first photo, the count would stay behind as the rest arrive quietly: no count
+        # then (the list it opens is read when pressed)
+        manage = (_("🗑 Manage photos") if prompt.notice == "album_receiving"
+                  else _("🗑 Manage photos ({count})").format(count=prompt.photo_count))
+        rows.append([InlineKeyboardButton(text=manage, callback_data=form_data(prompt.draft_id, "m", prompt.step_index))])
     rows.append(_nav_row(prompt))
     return clip("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 

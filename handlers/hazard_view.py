@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import labels
 from bot.documents.views import NoticeKind
+from bot.domain import HazardState
 from bot.services import notice_texts as words
 from bot.services.find import HazardCase, HazardSummary
 from bot.services.lifecycle import MAJOR, Action
@@ -27,7 +28,8 @@ from handlers.workflow_card import pending_extension_line, supervision_lines
 # cut and ends in "…" (``shorten``). The limits keep every line of the card in one message (Bot API: 4096
 # characters after entities parsing, ``clip``) even when every value is at its longest: description (up
 # to 4000 typed) ``LONG_TEXT_LIMIT`` (1200); measures and contingency plan (4000 each) 600 each; site name, address and
-# responsibility (256, 512, 512) 200 each: 3200, about 3500 with the other lines. The whole values stay in
+# responsibility (256, 512, 512) 200 each: 3200, about 3500 with the other lines (a rejected hazard's reason
+# ``NOTE_LIMIT`` more: about 3850). The whole values stay in
 # the database and in the ledger (/export hazards).
 CARD_PLAN_TEXT_LIMIT = 600
 CARD_FIELD_LIMIT = 200
@@ -86,6 +88,9 @@ def card_text(case: HazardCase) -> str:
     if s.overdue:
         state += " · " + _("OVERDUE")
     lines.append(_("State: {state}").format(state=state))
+    returned = rejection_line(case)
+    if returned:
+        lines.append(returned)
     if s.supervision:
         lines.append(_("Under supervision: {levels}").format(levels=q(listed(x.level for x in s.supervision))))
     lines.extend(supervision_lines(case))
@@ -121,6 +126,19 @@ def card_text(case: HazardCase) -> str:
     photos = sum(len(v) for v in case.photos_by_stage.values())
     lines.append(_("Steps: {steps} · photos: {photos}").format(steps=len(case.steps), photos=photos))
     return clip("\n".join(lines))
+
+
+def rejection_line(case: HazardCase) -> str:
+    """For a rejected hazard, why it was sent back (the latest rejection's reason, escaped, at most
+    ``NOTE_LIMIT`` characters), by whom and when: what the inspector corrects before resubmitting. "" for a
+    hazard in any other state, or a rejection without a reason (an old record)."""
+    if case.summary.state != HazardState.REJECTED:
+        return ""
+    step = next((s for s in reversed(case.steps) if s.action == Action.REJECT and (s.note or "").strip()), None)
+    if step is None or step.note is None:
+        return ""
+    return _("Reason for return: {reason} ({name}, {when})").format(
+        reason=q(shorten(step.note.strip(), NOTE_LIMIT)), name=q(step.actor_name), when=local_time(step.at, case.tz))
 
 
 def history_text(case: HazardCase) -> str:

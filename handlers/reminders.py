@@ -252,6 +252,10 @@ async def submission(message: Message, bot: Bot, state: FSMContext, actor: Actor
             actor, int(data["unit_id"]), str(data["kind"]), message.text or message.caption or "", upload,
             into=int(into) if into else None)
         await state.update_data(submission_id=done_.id)
+    if done_.kept_as:  # its bytes are another kind than its name says: kept, and said
+        await message.answer(_("⚠️ {declared} is not what its name says: by its content it was kept as {name}. If "
+                               "that is the wrong file, send the right one too.").format(
+            declared=q(done_.declared), name=q(done_.kept_as)))
     if into:
         await message.answer(_("Added to your {kind} for {period} ({files} files so far).").format(
             kind=kind_name(done_.kind), period=q(done_.period), files=done_.files) + "\n" + _ask_more())

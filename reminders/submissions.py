@@ -25,7 +25,7 @@ from storage.db import UowFactory
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import WorkSubmission
 from storage.photo_store import PhotoStore
-from storage.upload_kinds import check_size, safe_name, sniff
+from storage.upload_kinds import check_size, kind_changed, safe_name, sniff
 
 KINDS = ("work_info", "summary", "plan", "lookback_report", "implementation_plan")
 SUBMITTERS = (Role.CONTACT, Role.LEADER, Role.REVIEWER, Role.INSPECTOR, Role.OFFICE)
@@ -100,13 +100,17 @@ class Upload:
 @dataclass(frozen=True)
 class Submitted:
     """A submission just recorded: its id, the unit, the kind, the period (``YYYY-MM``, ``YYYY-Qn`` or
-    ``YYYY``) and the number of files attached."""
+    ``YYYY``) and the number of files attached. ``declared``/``kept_as``: the name the file was sent under and
+    the one it was kept under, when its bytes are another kind than that name says (``fake.pdf`` of plain text
+    kept as ``fake.txt``: the sender is told), else both ``""``."""
 
     id: int
     unit_id: int
     kind: str
     period: str
     files: int = 0
+    declared: str = ""
+    kept_as: str = ""
 
 
 class WorkReportService:
@@ -172,7 +176,10 @@ class WorkReportService:
                                              **stored))
                 count += 1
             await u.commit()
-            return Submitted(row.id, unit_id, kind, row.period, count)  # type: ignore[arg-type]
+            declared = kept_as = ""
+            if stored is not None and upload is not None and kind_changed(upload.name, stored["name"]):
+                declared, kept_as = upload.name or "", stored["name"]
+            return Submitted(row.id, unit_id, kind, row.period, count, declared, kept_as)  # type: ignore[arg-type]
 
     async def _keep(self, upload: Upload) -> dict[str, Any]:
         check_size(len(upload.data))

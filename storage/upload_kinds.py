@@ -120,6 +120,34 @@ def _plain_text(data: bytes) -> FileKind:
     return FileKind(".txt", "text/plain")
 
 
+#: the extensions of the kinds kept, as files of them are usually named (``sniff`` sends them back under the first
+#: spelling: ``.jpeg`` as ``.jpg``)
+KEPT_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".txt", *_OLE_EXTS, *(e for e, _m in _OOXML.values())})
+_SAME_KIND = {".jpeg": ".jpg"}
+
+
+def _extension(name: str | None) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip(" .")
+    return "." + base.rsplit(".", 1)[1].lower() if "." in base else ""
+
+
+def named_outside_kinds(name: str | None) -> bool:
+    """Whether the declared ``name`` ends in an extension of no kind kept (``.bin``, ``.exe``, ``.zip``): a file
+    refused anyway is told its kind without fetching its bytes. A name without an extension says nothing
+    (``False``); a kept extension proves nothing either (``sniff`` reads the bytes)."""
+    ext = _extension(name)
+    return bool(ext) and ext not in KEPT_EXTENSIONS
+
+
+def kind_changed(declared: str | None, kept_name: str) -> bool:
+    """Whether ``kept_name`` (``safe_name`` of the bytes' kind) ends otherwise than the ``declared`` name: the
+    bytes are another kind than the name said (``fake.pdf`` of plain text is kept as ``fake.txt``), which the
+    sender is told. A declared name without an extension, or another spelling of the same kind (``.jpeg`` kept
+    as ``.jpg``), is no change."""
+    ext = _extension(declared)
+    return bool(ext) and _SAME_KIND.get(ext, ext) != _extension(kept_name)
+
+
 def shown_name(name: str) -> str:
     """A file name kept as a client sent it (an acceptance document's, received before the store) as it may be
     shown: ``UNSAFE_NAME`` replaced, nothing cut. A ``safe_name`` is shown unchanged."""

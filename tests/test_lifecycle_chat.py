@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
+from aiogram.methods import AnswerCallbackQuery, SendMediaGroup, SendPhoto
 from aiogram.types import Chat, Message
 from sqlmodel import col, select
 
@@ -172,7 +172,8 @@ async def test_a_hazard_goes_through_its_whole_life_by_chat(harness: Harness, ph
     for step in ("提交", "审核通过", "确认挂账", "报告整改", "复查不合格", "复查合格", "核查不合格（反弹）", "销账"):
         assert step in history, step
     albums = [m for m in h.session.requests[before:] if isinstance(m, SendMediaGroup)]
-    assert sum(len(a.media) for a in albums) == 4  # with the photo of the second 销账
+    alone = [m for m in h.session.requests[before:] if isinstance(m, SendPhoto)]  # the one photo of its stage
+    assert sum(len(a.media) for a in albums) + len(alone) == 4  # with the photo of the second 销账
     async with h.core.uow() as u:
         actions = (await u.session.exec(
             select(HazardEvent.action).where(HazardEvent.hazard_id == hid).order_by(col(HazardEvent.id))

@@ -8,7 +8,15 @@ import zipfile
 import pytest
 
 from storage.images import MAX_FILE_BYTES
-from storage.upload_kinds import FileKindRefused, UploadTooBig, check_size, safe_name, sniff
+from storage.upload_kinds import (
+    FileKindRefused,
+    UploadTooBig,
+    check_size,
+    kind_changed,
+    named_outside_kinds,
+    safe_name,
+    sniff,
+)
 from tests.inbox_helpers import make_docx, make_pdf
 
 
@@ -88,3 +96,11 @@ def test_an_office_file_that_unpacks_to_far_more_than_it_is_is_refused() -> None
     book.save(data)
     assert sniff(data.getvalue(), "验收.xlsx").ext == ".xlsx"
     assert sniff(make_docx(), "验收.docx").ext == ".docx"
+
+
+def test_a_name_contradicted_by_the_bytes_is_told_and_a_name_of_no_kind_kept_is_known_unfetched() -> None:
+    text = sniff("说明".encode(), "fake.pdf")
+    assert kind_changed("fake.pdf", safe_name("fake.pdf", text)) and safe_name("fake.pdf", text) == "fake.txt"
+    assert not kind_changed("照片.JPEG", "照片.jpg") and not kind_changed("扫描件", "扫描件.pdf")
+    assert named_outside_kinds("数据.bin") and named_outside_kinds("a.tar.gz")
+    assert not named_outside_kinds("报告.PDF") and not named_outside_kinds("无扩展名") and not named_outside_kinds("表.et")

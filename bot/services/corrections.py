@@ -40,6 +40,7 @@ from bot.services.lifecycle_errors import (
     AlreadyDone,
     FiveImplementationsMissing,
     InvalidValue,
+    NothingChanged,
     ReasonRequired,
 )
 from bot.services.lifecycle_service import load_plan, move_plan_deadline
@@ -49,7 +50,7 @@ from bot.services.step_notices import open_hazard_callback
 from bot.services.transitions import Outcome, Transitions, queue_step_notices
 from bot.services.workflow_steps import number_of
 from reminders.texts import Text, text
-from storage.models import Draft, Hazard, Inspection, InspectionHazard, Photo, Unit, User
+from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo, Unit, User
 from storage.models_corrections import InspectionEvent
 from storage.models_deadlines import PENDING, REFUSED, DeadlineExtension
 from storage.registry import department_or_text, find_township
@@ -145,6 +146,14 @@ def _reason(data: dict[str, Any], key: str) -> str:
     return reason
 
 
+async def _rejection_reason(session: AsyncSession, hazard: Hazard) -> str:
+    """The reason of ``hazard``'s latest rejection (what the unit was asked to change), "" without one."""
+    note = (await session.exec(select(HazardEvent.note).where(
+        HazardEvent.hazard_id == hazard.id, HazardEvent.action == Action.REJECT.value,
+    ).order_by(col(HazardEvent.id).desc()).limit(1))).first()
+    return (note or "").strip()
+
+
 async def _new_photos(session: AsyncSession, draft: Draft, **owner: Any) -> list[int]:
     """Photos sent in the correction's form (not those offered back from the record) join the record."""
     ids = (await session.exec(select(Photo.id).where(Photo.draft_id == draft.id, col(Photo.hazard_id).is_(None),
@@ -166,7 +175,8 @@ async def submit_hazard_correction(
     to pending review; its reviewers are told. ``correct``: the office, in any state on record, with the reason
     (``correction_reason``) as the event's note; the inspector who submitted it is told.
     Raises ``PermissionDenied``, ``AlreadyDone``/``InvalidTransition`` (the state changed since the form was
-    opened), ``ReasonRequired``, ``FiveImplementationsMissing`` (the office raising a hazard on the ledger to
+    opened), ``NothingChanged`` (a resubmission with no field changed and no photo added), ``ReasonRequired``,
+    ``FiveImplementationsMissing`` (the office raising a hazard on the ledger to
     重大隐患 without all five implementations, 附件2 填表说明 15)."""
     ctx = draft.context["correction"]
     mode = str(ctx["mode"])
@@ -184,6 +194,8 @@ async def submit_hazard_correction(
         if missing:
             raise FiveImplementationsMissing(missing=missing, level=MAJOR)
     added = await _new_photos(session, draft, hazard_id=hazard.id, stage=PhotoStage.DISCOVERY.value)
+    if mode == RESUBMIT and not changes and not added:  # refused: the unit of work rolls back, the form stays open
+        raise NothingChanged(reason=await _rejection_reason(session, hazard))
     if columns["deadline"] != hazard.deadline and columns["deadline"] is not None:
         await move_plan_deadline(session, hazard, columns["deadline"])
     if columns["measures"] != hazard.measures:

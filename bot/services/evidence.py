@@ -282,6 +282,16 @@ def album_pages(items: Sequence[T], per_page: int = 10) -> list[list[T]]:
     return [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
 
 
+def stage_albums(copies: Sequence[EvidencePhoto], per_page: int = 10) -> list[list[EvidencePhoto]]:
+    """Evidence copies (oldest first) as Telegram albums of one stage each, the stages in the order their first
+    photo came, each stage's photos oldest first and split by ``album_pages``. A chat shows one caption under an
+    album, so an album mixing stages showed the first photo's stage (发现) under the rectification photos too."""
+    stages: dict[str, list[EvidencePhoto]] = {}
+    for copy in copies:
+        stages.setdefault(copy.stage, []).append(copy)
+    return [page for run in stages.values() for page in album_pages(run, per_page)]
+
+
 @dataclass(frozen=True)
 class EvidencePhoto:
     """An evidence copy ready to send: its bytes, a file name made from its hash, and its stage."""

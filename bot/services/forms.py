@@ -68,6 +68,7 @@ from storage.db import UowFactory
 from storage.models import Draft, Inspection, Membership, Unit
 from storage.registry import find_township, match_unit, suggest_units
 from storage.types import utcnow
+from storage.upload_kinds import ACCEPTED, kind_changed, named_outside_kinds
 
 if TYPE_CHECKING:
     from bot.services.lifecycle_service import LifecycleService
@@ -853,7 +854,10 @@ def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: 
     """A file that is no image, for a photos field that takes ``documents`` (one; a second is refused, the
     first kept, unless the field is asked again from the review card: then it replaces the first). Only offered (``action.file`` ``None``): ``Prompt('document_wanted')`` where it would be taken,
     so that nothing is downloaded for a question that refuses it. Kept: ``StoredDocument.as_answer()``.
-    Raises ``Rejected('unsupported_content')`` where no such field is asked, ``Rejected('one_document')``."""
+    Raises ``Rejected('unsupported_content')`` where no such field is asked, ``Rejected('one_document')`` (or
+    ``Rejected('document_kind')`` when the second file's name says it is of no kind kept). A file kept under
+    another extension than its name's (its bytes are another kind) has the name it was sent under as the
+    notice's ``declared``."""
     if spec is None or not spec.documents:
         raise Rejected("unsupported_content", content="document", expected=spec.type if spec else "")
     key = f"{spec.key}_document"
@@ -866,15 +870,19 @@ def _document(walk: FormWalk, state: FormState, spec: FieldSpec | None, action: 
     group_key = f"{key}_group"
     same_album = action.media_group_id is not None and state.context.get(group_key) == action.media_group_id
     if kept and (not replacing or same_album):
+        if named_outside_kinds(action.name):  # its kind first: "only one" would send them to replace it with that
+            raise Rejected("document_kind", name=action.name, kinds=ACCEPTED, kept=kept[1])
         raise Rejected("one_document", name=kept[1])
     if action.file is None:
         return Prompt("document_wanted")
     state.data[key] = action.file.as_answer()
     state.context[group_key] = action.media_group_id
+    # bytes of another kind than the name said (fake.pdf of plain text, kept as fake.txt): said, not done silently
+    declared = {"declared": action.name} if kind_changed(action.name, action.file.name) else {}
     if kept and replacing:
-        return ("document_replaced", {"old": kept[1], "name": action.file.name})
+        return ("document_replaced", {"old": kept[1], "name": action.file.name, **declared})
     if action.media_group_id is None:
-        return ("document_added", {"name": action.file.name})
+        return ("document_added", {"name": action.file.name, **declared})
     count = len(state.data.get(spec.key) or [])
     return _received(state, spec, action.media_group_id, count, locale, document=action.file.name)
 

@@ -23,6 +23,12 @@ class ReasonRequired(DomainError, code="reason_required"):
     """A rejection, a failed check or a rebound needs a reason."""
 
 
+class NothingChanged(DomainError, code="nothing_changed"):
+    """A rejected hazard resubmitted exactly as it was rejected (no field changed, no photo added): the reviewer
+    would only return it again. ``reason``: the rejection's reason, to say what to change. The way to send it
+    unchanged on purpose is to say why in 备注 (remarks), which is a change the reviewer reads."""
+
+
 class FiveImplementationsMissing(DomainError, code="five_implementations_missing"):
     """A major hazard (重大隐患) needs all five implementations (五落实) before registration or before being
     raised to major; a general one needs measures and deadline. ``missing`` lists the field keys."""
