@@ -44,10 +44,10 @@ def track_text(view: TrackView) -> str:
     return "\n".join(lines)
 
 
-def card_text(card: TipOffCard, tz: Any) -> str:
+def card_text(card: TipOffCard, tz: Any, unshown: int = 0) -> str:
     """A tip-off as its verifier sees it (HTML, user text escaped): status, place, time in ``tz``,
-    description, additions, photos, the hazard made of it, possible duplicates and the reporter for the
-    office."""
+    description, additions, photos (and how many of them, ``unshown``, could not be shown above the card), the
+    hazard made of it, possible duplicates and the reporter for the office."""
     lines = [
         _("📣 Tip-off <code>{number}</code>").format(number=q(card.number)),
         _("Status: {status}").format(status=status_words(card.status, card.township)),
@@ -62,6 +62,8 @@ def card_text(card: TipOffCard, tz: Any) -> str:
     for addition in card.additions:
         lines.append(_("Added: {text}").format(text=q(shorten(addition, CARD_ADDITION_LIMIT))))
     lines.append(_("Photos: {count}").format(count=len(card.photo_keys)))
+    if unshown:
+        lines.append(_("⚠️ {unshown} of its photos could not be shown.").format(unshown=unshown))
     if card.hazard_number:
         lines.append(_("Hazard: {number}").format(number=q(card.hazard_number)))
     if card.candidates:

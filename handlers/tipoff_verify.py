@@ -5,7 +5,10 @@ Every button is re-checked by the service for role and township scope."""
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -33,6 +36,8 @@ from handlers.texts import q
 from handlers.tipoff_texts import card_text, reason_words, status_words
 from storage.registry import townships
 
+log = logging.getLogger("hazardbot.tipoff_verify")
+
 
 def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
     builder = InlineKeyboardBuilder()
@@ -49,17 +54,38 @@ def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
 
 
 async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffCard) -> None:
-    photos = [
-        InputMediaPhoto(media=BufferedInputFile(await core.services.tipoffs.photo_bytes(key), f"{card.number}-{i}.jpg"))
-        for i, key in enumerate(card.photo_keys[:10], start=1)
-    ]
-    if len(photos) == 1:
-        await bot.send_photo(message.chat.id, photos[0].media)
-    elif photos:
-        await bot.send_media_group(message.chat.id, photos)  # type: ignore[arg-type]
+    """The tip-off's photos (an album, at most 10), its pin, then the card with the verifier's buttons: last, so
+    the buttons are the newest message. A photo gone from the store is left out, and an album or pin Telegram
+    refuses is let go: the card still comes, and says how many photos could not be shown."""
+    files = []
+    for i, key in enumerate(card.photo_keys[:10], start=1):
+        data = await core.services.tipoffs.photo_bytes(key)
+        if data is None:
+            log.warning("event=tipoff_photo_missing number=%s", card.number)
+        else:
+            files.append(BufferedInputFile(data, f"{card.number}-{i}.jpg"))
+    shown = await _send_photos(bot, message.chat.id, files)
     if card.latitude is not None and card.longitude is not None:
-        await bot.send_location(message.chat.id, card.latitude, card.longitude)
-    await message.answer(card_text(card, core.settings.tz), reply_markup=_card_markup(card))
+        try:
+            await bot.send_location(message.chat.id, card.latitude, card.longitude)
+        except TelegramAPIError as exc:  # the card gives the place in words and numbers too
+            log.warning("event=tipoff_pin_not_sent number=%s error=%s", card.number, type(exc).__name__)
+    unshown = min(len(card.photo_keys), 10) - shown
+    await message.answer(card_text(card, core.settings.tz, unshown=unshown), reply_markup=_card_markup(card))
+
+
+async def _send_photos(bot: Bot, chat_id: int, files: list[BufferedInputFile]) -> int:
+    """``files`` as one photo or an album; how many were shown (0 when Telegram refused them: its refusal is
+    logged, the card follows anyway)."""
+    try:
+        if len(files) == 1:
+            await bot.send_photo(chat_id, files[0])
+        elif files:
+            await bot.send_media_group(chat_id, [InputMediaPhoto(media=f) for f in files])
+    except TelegramAPIError as exc:
+        log.warning("event=tipoff_photos_not_sent photos=%d error=%s", len(files), type(exc).__name__)
+        return 0
+    return len(files)
 
 
 VIEW = "tp"  # the pager's key for /tipoffs

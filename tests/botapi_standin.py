@@ -1,8 +1,10 @@
 """A local Bot API stand-in (aiohttp) implementing ``sendMessage`` with Telegram's limits, and enough else for a
 manual walk of ``hazardbot run --webhook`` with photos: ``getFile`` and the file download for the files it is given
 (``files``: file id → path; as a script, ``--files DIR`` serves each file of DIR under its name as the file id),
-and minimal OK answers to ``answerCallbackQuery``, ``editMessageText``, ``sendPhoto``, ``sendDocument`` and the
-start's ``getMe``/``setWebhook``/``setMyCommands`` (recorded in ``calls``, without limits).
+and minimal OK answers to ``answerCallbackQuery``, ``editMessageText``, ``sendPhoto``, ``sendDocument``,
+``sendMediaGroup`` (an album: one message per item), ``sendLocation`` and the start's
+``getMe``/``setWebhook``/``setMyCommands`` (recorded in ``calls``, a file uploaded as ``<file NAME>``, without
+limits).
 
 It accepts at most ``global_limit`` messages in any ``window`` seconds and one message per chat per
 ``per_chat_interval`` seconds; beyond that it answers 429 with ``retry_after``. Chats in ``blocked``
@@ -125,8 +127,7 @@ class BotApiStandIn:
             "refused_at": self.refused_at,
             "rejected_at": self.rejected_at,
             "rejected_why": dict(self.rejected_why),
-            "calls": [[method, {k: v for k, v in form.items() if k != "photo" and k != "document"}]
-                      for method, form in self.calls],
+            "calls": [[method, form] for method, form in self.calls],
         })
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -134,7 +135,7 @@ class BotApiStandIn:
         method = request.match_info["method"].lower()
         form = await request.post()
         if method != "sendmessage":
-            return self._other(request.match_info["method"], {k: str(v) for k, v in form.items()})
+            return self._other(request.match_info["method"], {k: _field(v) for k, v in form.items()})
         chat_id = int(str(form["chat_id"]))
         if self.fail_first.get(chat_id, 0) > 0:
             self.fail_first[chat_id] -= 1
@@ -191,24 +192,44 @@ class BotApiStandIn:
             return self._reply(200, {"ok": True, "result": {
                 "file_id": form["file_id"], "file_unique_id": form["file_id"], "file_size": path.stat().st_size,
                 "file_path": f"files/{form['file_id']}"}})
+        if name == "sendmediagroup":
+            try:
+                items = json.loads(form.get("media", ""))
+            except ValueError:
+                items = None
+            if not (isinstance(items, list) and 2 <= len(items) <= 10 and all(isinstance(i, dict) for i in items)):
+                return self._reply(400, {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: wrong number of media in the album"})
+            group = f"album-{len(self.calls)}"
+            album = [self._message(form, "photo" if item.get("type") == "photo" else "document",
+                                   item.get("caption")) | {"media_group_id": group} for item in items]
+            return self._reply(200, {"ok": True, "result": album})
         if name in MESSAGE_METHODS:
             if "inline_message_id" in form:
                 return self._reply(200, {"ok": True, "result": True})
-            message: dict[str, Any] = {
-                "message_id": int(form.get("message_id") or next(self._message_ids)), "date": int(time.time()),
-                "chat": {"id": int(form.get("chat_id") or 0), "type": "private"}}
-            if name == "editmessagetext":
-                message["text"] = form.get("text", "")
-            elif name == "sendphoto":
-                message["photo"] = [{"file_id": f"sent-{message['message_id']}", "width": 1, "height": 1,
-                                     "file_unique_id": f"sent-{message['message_id']}"}]
-            else:
-                message["document"] = {"file_id": f"sent-{message['message_id']}",
-                                       "file_unique_id": f"sent-{message['message_id']}"}
-            if "caption" in form:
-                message["caption"] = form["caption"]
-            return self._reply(200, {"ok": True, "result": message})
+            kind = {"editmessagetext": "text", "sendphoto": "photo", "sendlocation": "location"}.get(name, "document")
+            return self._reply(200, {"ok": True, "result": self._message(form, kind, form.get("caption"))})
         return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+    def _message(self, form: dict[str, str], kind: str, caption: str | None) -> dict[str, Any]:
+        """The message a send or an edit gives back: its ``kind`` of content (text, photo, document, location) as
+        Telegram's answer holds it, with ``caption`` when given."""
+        message: dict[str, Any] = {
+            "message_id": int(form.get("message_id") or next(self._message_ids)), "date": int(time.time()),
+            "chat": {"id": int(form.get("chat_id") or 0), "type": "private"}}
+        sent = f"sent-{message['message_id']}"
+        if kind == "text":
+            message["text"] = form.get("text", "")
+        elif kind == "photo":
+            message["photo"] = [{"file_id": sent, "file_unique_id": sent, "width": 1, "height": 1}]
+        elif kind == "location":
+            message["location"] = {"latitude": float(form.get("latitude") or 0),
+                                   "longitude": float(form.get("longitude") or 0)}
+        else:
+            message["document"] = {"file_id": sent, "file_unique_id": sent}
+        if caption is not None:
+            message["caption"] = caption
+        return message
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         """``GET /file/bot<token>/files/<file id>``: the bytes of a file given in ``files``."""
@@ -221,7 +242,12 @@ class BotApiStandIn:
 
 TRUE_METHODS = frozenset({"answercallbackquery", "setwebhook", "deletewebhook", "setmycommands", "sendchataction",
                           "deletemessage", "editmessagereplymarkup"})
-MESSAGE_METHODS = frozenset({"editmessagetext", "sendphoto", "senddocument"})
+MESSAGE_METHODS = frozenset({"editmessagetext", "sendphoto", "senddocument", "sendlocation"})
+
+
+def _field(value: Any) -> str:
+    """A form field as recorded in ``calls``: its text, or ``<file NAME>`` for a file uploaded."""
+    return f"<file {value.filename}>" if isinstance(value, web.FileField) else str(value)
 
 
 def files_in(folder: Path) -> dict[str, Path]:

@@ -5,17 +5,19 @@ calls a walk with photos and buttons makes, as aiogram reads them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InputMediaPhoto
 
 PHOTO = Path("tests/data/photos/landscape_1.jpg")
 
@@ -56,5 +58,31 @@ async def test_get_file_and_its_download_give_the_bytes_given(standin: str) -> N
         assert photo.photo and photo.caption == "照片" and doc.document and doc.message_id != photo.message_id
         sent = await bot.send_message(7, "你好")  # what it did before, with Telegram's limits
         assert sent.text == "你好"
+    finally:
+        await bot.session.close()
+
+
+async def test_an_album_and_a_pin_are_answered_and_recorded(standin: str) -> None:
+    """A tip-off's card with two photos and a pin (``handlers.tipoff_verify``) sends an album and a location."""
+    bot = Bot("42:TEST", session=AiohttpSession(api=TelegramAPIServer.from_base(standin)))
+    try:
+        album = await bot.send_media_group(7, [
+            InputMediaPhoto(media=BufferedInputFile(PHOTO.read_bytes(), f"T-1-{i}.jpg"), caption=f"第{i}张")
+            for i in (1, 2)])
+        assert [m.chat.id for m in album] == [7, 7] and all(m.photo for m in album)
+        assert album[0].media_group_id == album[1].media_group_id and album[0].message_id != album[1].message_id
+        assert [m.caption for m in album] == ["第1张", "第2张"]
+        pin = await bot.send_location(7, 39.93418, 116.45212)
+        assert pin.location is not None and (pin.location.latitude, pin.location.longitude) == (39.93418, 116.45212)
+        with pytest.raises(TelegramBadRequest):  # an album holds 2 to 10 items, as Telegram says
+            await bot.send_media_group(7, [InputMediaPhoto(media=BufferedInputFile(PHOTO.read_bytes(), "a.jpg"))])
+        async with aiohttp.ClientSession() as http, http.get(f"{standin}/_record") as response:
+            calls = (await response.json())["calls"]
+        [(_, sent_album), (_, sent_pin)] = [(m, f) for m, f in calls if m in ("sendMediaGroup", "sendLocation")][:2]
+        media = json.loads(sent_album["media"])
+        assert [item["caption"] for item in media] == ["第1张", "第2张"]
+        assert sorted(v for k, v in sent_album.items() if k not in ("chat_id", "media")) == [
+            "<file T-1-1.jpg>", "<file T-1-2.jpg>"]  # the uploads, by name: not their bytes
+        assert (sent_pin["latitude"], sent_pin["longitude"]) == ("39.93418", "116.45212")
     finally:
         await bot.session.close()

@@ -24,11 +24,12 @@ from aiogram.types import BotCommand
 from bot.app import build_bot
 from bot.local_chat import plain
 from bot.local_session import LocalSession
-from bot.reply_retry import RetryShortWaits, own_pacing
+from bot.reply_retry import own_pacing
 from bot.settings import Settings
 from bot.updates import UpdateFactory
 from bot.webhook import run_webhook, webhook_secret
 from tests.botapi_standin import BotApiStandIn, free_port
+from tests.virtual_time import virtual_time
 
 TOKEN = "4242:" + "R" * 35
 CITIZEN = 6_100_001
@@ -120,29 +121,28 @@ class Refusals:
 
 def _bot_with(refusals: Refusals, waits: list[float]) -> Any:
     """The run modes' bot (``build_bot``) over a ``LocalSession`` refusing as ``refusals`` says; the retry's
-    waits are recorded in ``waits`` instead of slept."""
-    session = LocalSession(on_request=refusals)
-    bot = build_bot(Settings(), session)
-    [retry] = [m for m in session.middleware if isinstance(m, RetryShortWaits)]
-
-    async def wait(seconds: float) -> None:
-        waits.append(seconds)
-
-    retry.sleep = wait
+    waits are recorded in ``waits`` instead of slept (``VirtualTime``)."""
+    bot = build_bot(Settings(), LocalSession(on_request=refusals))
+    virtual_time(bot).waits = waits
     return bot
 
 
-async def test_retries_are_bounded_and_only_replies_are_retried() -> None:
+async def test_retries_are_bounded_by_the_time_waited_and_only_replies_are_retried() -> None:
     waits: list[float] = []
     bot = _bot_with(Refusals(2, retry_after=3), waits)
     assert (await bot.send_message(7, "你好")).text == "你好"  # two refusals, two waits, then sent
     assert waits == [3, 3]
 
     waits.clear()
-    bot = _bot_with(Refusals(3, retry_after=1), waits)
-    with pytest.raises(TelegramRetryAfter):  # a third refusal is not waited out: the handler fails as before
+    bot = _bot_with(Refusals(6, retry_after=1), waits)
+    assert (await bot.send_message(7, "你好")).text == "你好"  # six short refusals: 6 s in all, within the bound
+    assert waits == [1] * 6
+
+    waits.clear()
+    bot = _bot_with(Refusals(10, retry_after=3), waits)
+    with pytest.raises(TelegramRetryAfter):  # a fourth wait would make 12 s: not waited, the handler fails as before
         await bot.send_message(7, "你好")
-    assert waits == [1, 1] and len(bot.session.sent(SendMessage)) == 3
+    assert waits == [3, 3, 3] and len(bot.session.sent(SendMessage)) == 4
 
     waits.clear()
     bot = _bot_with(Refusals(1, retry_after=1, kind=SetMyCommands), waits)

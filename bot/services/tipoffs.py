@@ -356,9 +356,13 @@ class TipOffService:
             await uow.commit()
             return Outcome(tipoff.number, tipoff.status)
 
-    async def photo_bytes(self, storage_key: str) -> bytes:
-        """The stored (EXIF-free) bytes of a tip-off photo."""
-        return await self._store.get(storage_key)
+    async def photo_bytes(self, storage_key: str) -> bytes | None:
+        """The stored (EXIF-free) bytes of a tip-off photo; None when they are no longer in the store (removed by
+        hand, a store restored from an older backup) or its key is not one the store makes."""
+        try:
+            return await self._store.get(storage_key)
+        except (OSError, ValueError):
+            return None
 
     # ---- the district office ------------------------------------------------------------------
 
