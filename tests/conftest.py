@@ -168,6 +168,22 @@ async def _empty_pg(conn: Any) -> None:
     ))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own, which read the marks this one adds
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked ``sqlite_only`` takes ``database_url`` on SQLite alone.
+
+    A test runs on both databases when what it checks goes through SQL the two may answer differently: queries,
+    counts, locks, races, transitions, imports, the outbox, migrations. A test of the conversation's words,
+    buttons, photos, files and refusals, whose SQL is the form step's own (run on both by the tests of the forms
+    and the life cycle), is marked ``sqlite_only``: its PostgreSQL run checked nothing more and cost the suite
+    about a minute and a half (benchmarks/RESULTS-suite.md)."""
+    own = any("database_url" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize"))
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only") and not own:
+        # as a mark, not ``metafunc.parametrize``: the fixture's own params then give way to it, as to a test's
+        # ``@pytest.mark.parametrize("database_url", …)``
+        metafunc.definition.add_marker(pytest.mark.parametrize("database_url", ["sqlite"], indirect=True))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A migrated, empty database with the unit registry loaded; SQLite and PostgreSQL in turn.

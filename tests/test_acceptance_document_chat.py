@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, GetFile, SendDocument
 from pypdf import PdfReader
 from sqlmodel import select
@@ -29,6 +30,8 @@ from tests.evidence_chat import (
 )
 from tests.inbox_helpers import documents, make_docx, make_pdf
 from tests.lifecycle_factories import hazard
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, GetFile
 
 from bot.local_chat import Button, LocalChat
@@ -21,6 +22,8 @@ from tests.evidence_chat import (
     submitted_report,
 )
 from tests.inbox_helpers import make_pdf
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 
 async def _album_documents(chat: LocalChat, files: list[tuple[bytes, str]]) -> list[object]:

@@ -4,6 +4,7 @@ numbers and versions, a 🗑 pressed after the form was cancelled, and the same 
 
 from __future__ import annotations
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
 from aiogram.types import Update
 from sqlmodel import select
@@ -15,6 +16,8 @@ from tests import test_photo_removal as removal
 from tests.chat_helpers import SUBMIT, actor_of, correcting_one_photo_hazard
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 MANAGE = "管理照片/删除照片"
 

@@ -14,6 +14,8 @@ from tests.chat_helpers import SUBMIT
 from tests.conftest import FailureLog, Harness
 from tests.forms_flow import PHOTOS, answer_hazard_from_person, finish_hazard, hazard_site
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 
 async def _submit_from_person(chat: LocalChat, failures: FailureLog) -> None:
     """From the person in charge to 提交, one photo; submitted without a failure."""

@@ -18,6 +18,8 @@ from bot.reply_retry import RetryShortWaits
 from tests.conftest import Harness
 from tests.tipoff_helpers import SANLITUN, report
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 REPORTER, INSPECTOR = 880_099_417, 700_099
 NAME, SURNAME, HANDLE = "Zhang赵四丰", "Lastname钱", "secret_handle_77"
 

@@ -26,6 +26,8 @@ from tests.conftest import FailureLog, Harness, open_harness
 from tests.tipoff_helpers import PHOTOS, SANLITUN, last, report, sent_to
 from tests.virtual_time import virtual_time
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 CITIZEN, INSPECTOR = 880_081_001, 700_081
 
 

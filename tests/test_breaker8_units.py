@@ -14,6 +14,8 @@ from bot.cli import main as cli_main
 from bot.local_chat import plain
 from tests.conftest import FailureLog, Harness
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 OFFICE = "区安委会办公室"
 HOSTILE = {
     "html": "<b>安监</b>&amp;",

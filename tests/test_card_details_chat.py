@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -23,6 +24,8 @@ from tests.forms_flow import (
 )
 from tests.lifecycle_factories import hazard
 from tests.tipoff_helpers import SANLITUN, report, verify_as_hazard
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 HOME = "110105001"
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.channels import telegram_address
@@ -23,6 +24,8 @@ from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
 from tests.old_ledgers import base_row, write_ledger
 from tests.test_walk_fixes_b import december  # noqa: F401
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -31,6 +31,8 @@ from storage.photo_store import FileSystemPhotoStore
 from tests.document_reading import docx_text, pdf_pages, render_pages, squeeze
 from tests.lifecycle_factories import NOW, TODAY, Cast, cast, hazard, unit_id
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 
 class _NoForms:
     """The deadline service's form opener, never used here: the walk submits what the forms would."""

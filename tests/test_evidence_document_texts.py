@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiogram.types import User
 
 from bot.local_chat import LocalChat
 from tests.conftest import Harness
 from tests.inbox_helpers import make_pdf
 from tests.rectify_chat import inspector_at_the_evidence_question
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 PHOTO = Path("tests/data/photos/landscape_1.jpg")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from aiogram.methods import SendMediaGroup, SendPhoto
 from PIL import Image, ImageChops, ImageStat
 from sqlmodel import col, select
@@ -16,6 +17,8 @@ from storage.models_evidence import PhotoEvidence
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, fill_inspection_until_review, finish_hazard
 from tests.image_factory import encode, exif_with, png_bomb, scene
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 
 def _decoded(data: bytes) -> Image.Image:

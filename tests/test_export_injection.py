@@ -30,6 +30,8 @@ from tests.conftest import Harness
 from tests.summary_ledger import hazard, inspection, sh, unit, user
 from tests.tipoff_helpers import ADDRESS, report
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 LINK = '=HYPERLINK("http://x","y")'
 # the family: every start a spreadsheet reads as a formula, full-width ones from a Chinese keyboard included
 PAYLOADS = (LINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1", "＝HYPERLINK(\"http://x\")",

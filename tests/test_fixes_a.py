@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText
 from aiogram.types import InlineKeyboardMarkup
 
@@ -15,6 +16,8 @@ from bot.local_chat import Button, LocalChat
 from tests.conftest import FailureLog, Harness
 from tests.inbox_helpers import make_pdf
 from tests.tipoff_helpers import DESCRIPTION, last
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 HOME = "建外街道"
 

@@ -10,6 +10,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import Chat, Message
 
@@ -17,6 +18,8 @@ from bot.forms.actions import Nav
 from handlers.callbacks import ReportCb
 from tests.callback_kinds import field_types, registered_kinds
 from tests.conftest import FailureLog, Harness
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 HOME, OFFICE = "建外街道", "区安委会办公室"
 # beyond PostgreSQL's INTEGER, beyond SQLite's INTEGER, negative, the largest id that exists nowhere

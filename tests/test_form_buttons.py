@@ -14,6 +14,8 @@ from bot.channels import telegram_address
 from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 GENERIC_FAILURE = "抱歉"
 
 

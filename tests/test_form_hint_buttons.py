@@ -11,6 +11,8 @@ import pytest
 from bot.forms.spec import load_form
 from bot.i18n import translate
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 FORMS = sorted(p.name.removesuffix(".toml") for p in (resources.files("config") / "forms").iterdir()
                if p.name.endswith(".toml"))
 # the English ids of the buttons under a question (handlers/form_view.py)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import select
 
 from bot.domain import DraftStatus, HazardState
@@ -18,6 +19,8 @@ from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_review, hazard_site
 from tests.lifecycle_factories import hazard
 from tests.tipoff_helpers import SANLITUN, report
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 NUMBER = "D001201810150001"
 

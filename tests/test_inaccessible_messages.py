@@ -29,6 +29,8 @@ from tests.chat_helpers import sent_to
 from tests.conftest import FailureLog, Harness
 from tests.lifecycle_factories import hazard
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 HOME = "建外街道"
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

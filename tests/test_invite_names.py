@@ -18,6 +18,8 @@ from bot.local_chat import LocalChat
 from tests.conftest import Harness
 from tests.reminders import factories as f
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 OFFICE = "区安委会办公室"
 NICK = "小王🐶"
 

@@ -16,6 +16,8 @@ from tests.chat_helpers import open_first
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_review
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 # https://core.telegram.org/bots/api#html-style
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
                  "code", "pre", "blockquote"}

@@ -13,6 +13,8 @@ from bot.local_chat import plain
 from handlers.message_limits import utf16_len
 from tests.conftest import FailureLog, Harness
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 COMMANDS = ["/track", "/add", "/find", "/status", "/bind", "/invite inspector", "/setrole 1", "/start"]
 
 

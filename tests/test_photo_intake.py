@@ -34,6 +34,8 @@ from tests.image_factory import encode, exif_with, jpeg_claiming, png_bomb, png_
 from tests.lifecycle_factories import hazard
 from tests.memory_probe import peak_growth
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 HOSTILE: dict[str, tuple[Callable[[], bytes], str, str, str]] = {
     # name: (file, file name, declared type, what the user is told)
     "gif-100x100-screen-with-a-12000x12000-frame": (lambda: gif_frame_bomb((12000, 12000)), "IMG_1.gif", "image/gif", "图片过大"),

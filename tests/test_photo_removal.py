@@ -5,6 +5,7 @@ field emptied from the review card's 修改 refused at submit with its question 
 
 from __future__ import annotations
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMediaGroup
 from sqlmodel import select
 
@@ -14,6 +15,8 @@ from storage.models import Draft, Hazard, Photo
 from tests.chat_helpers import SUBMIT, actor_of
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, fill_hazard_until_photos, finish_hazard
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 MANAGE = "管理照片/删除照片"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, TelegramMethod
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -18,6 +19,8 @@ from storage.models import Hazard, HazardEvent, Membership
 from tests.chat_helpers import actor_of, bind_cast, hazard_row, open_first
 from tests.conftest import Harness
 from tests.lifecycle_factories import hazard
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 RAISE, CONFIRM, CANCEL = "升级为重大隐患", "确认升级", "取消"
 MAJOR, GENERAL = "重大隐患", "一般隐患"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
 from bot.local_chat import LocalChat
 from tests.chat_helpers import actor_of
 from tests.conftest import Harness
 from tests.forms_flow import fill_inspection_until_review
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 HOME = "110105005"
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.domain import HazardState
 from tests.chat_helpers import (
     SUBMIT,
@@ -25,6 +27,8 @@ from tests.document_reading import docx_text, pdf_pages
 from tests.inbox_helpers import documents
 from tests.lifecycle_factories import hazard
 from tests.rectify_chat import to_the_evidence_question
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 WHEN = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
 

@@ -31,6 +31,8 @@ from bot.webhook import run_webhook, webhook_secret
 from tests.botapi_standin import BotApiStandIn, free_port
 from tests.virtual_time import virtual_time
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 TOKEN = "4242:" + "R" * 35
 CITIZEN = 6_100_001
 INTRO = "感谢您举报安全隐患"

@@ -5,11 +5,14 @@ dispatcher on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
 from aiogram.types import Message
 
 from bot.local_chat import Button, LocalChat
 from handlers.office_batch import BatchCb
 from tests.conftest import FailureLog, Harness
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 
 def _button(h: Harness, chat: LocalChat, data: str) -> Button:

@@ -14,6 +14,8 @@ from bot.domain import Role
 from bot.services.role_words import parse_role
 from tests.conftest import Harness
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 OFFICE = "区安委会办公室"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiogram.methods import SendMessage
 from sqlmodel import select
 
@@ -15,6 +16,8 @@ from tests import hostile_sheets as hs
 from tests.conftest import Harness
 from tests.old_ledgers import base_row, write_ledger
 from tests.reminders.test_contacts_import import FLAT_HEADER, FLAT_ROWS, csv_bytes
+
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

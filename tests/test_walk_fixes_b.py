@@ -28,6 +28,8 @@ from tests.chat_script import Tap, answer, refused, shows
 from tests.conftest import Harness, open_harness
 from tests.forms_flow import fill_hazard_until_review
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 DECEMBER = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 

@@ -20,6 +20,8 @@ from storage.models import User
 from tests.chat_script import refused
 from tests.conftest import Harness, open_harness
 
+pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
+
 
 def _chat(settings: Settings, user_id: int, name: str | None, script: str, language: str = "zh-hans") -> str:
     out = io.StringIO()
