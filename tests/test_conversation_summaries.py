@@ -92,9 +92,11 @@ async def test_office_imports_a_ledger_file_and_gets_a_bad_row_report(h: Harness
     await office.press("全部不导入")
     assert office.last_text() == "未导入任何行。请改正上面列出的行后重新发送。"
     await office.file(good, "台账.xlsx", None)
-    assert office.last_text() == "已导入 10 行：新增 10 行，0 行已在台账中。"
+    assert office.last_text() == "已导入 10 行，均为新增。"
     await office.file(good, "台账.xlsx", None)
-    assert office.last_text() == "已导入 10 行：新增 0 行，10 行已在台账中。"
+    # the same file again: nothing new, and the office is told the stored rows were not updated from it
+    assert office.last_text() == ("没有导入新数据：这 10 行此前都已在台账中，已跳过；台账中的记录保持原样，"
+                                  "未按本文件更新。")
     leader = await h.bind(506, "leader", "朝外街道")
     await leader.file(good, "台账.xlsx", None)
     assert leader.last_text() == "您的角色无权进行此操作。"
