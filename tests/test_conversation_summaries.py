@@ -15,6 +15,7 @@ from bot.clock import fixed_clock
 from bot.services.ledger_export import ExportFilter, export_hazards
 from handlers.callbacks import ReportCb
 from storage.models import Unit
+from tests.chat_helpers import last_told
 from tests.conftest import Harness, open_harness
 from tests.test_excel import _wipe
 from tests.test_summary import NOW, build
@@ -54,7 +55,7 @@ async def test_a_unit_leader_sees_only_the_unit_even_with_a_forged_button(h: Har
         other = (await u.session.exec(select(Unit.id).where(Unit.code == "110105001"))).one()
     message = leader.buttons()[0].message
     await leader._feed(h.factory.callback(leader.user, message, ReportCb(k="u", u=other).pack()))
-    assert leader.last_text() == "您的角色无权进行此操作。"
+    assert last_told(leader) == "您的角色无权进行此操作。"
     inspector = await h.bind(503, "inspector", "朝外街道")
     await inspector.say("/status")
     assert inspector.last_text() == "您的角色无权进行此操作。"
