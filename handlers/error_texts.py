@@ -235,11 +235,12 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
                                "recorded."),
         "date_before_rectified": _("{day} is too early: {field} cannot be before {earliest}, the day of the "
                                    "rectification it checks."),
-        "date_in_past": _("{day} has already passed: the deadline must be a day after today ({today}). The earliest "
+        # a deadline's refusals name the question asked (整改时限, 督办期限, 申请延期至 …): ``field`` is its label
+        "date_in_past": _("{day} has already passed: {field} must be a day after today ({today}). The earliest "
                           "is tomorrow ({tomorrow})."),
-        "date_not_after_today": _("The deadline must be a day after today: today ({today}) is too early. "
+        "date_not_after_today": _("{field} must be a day after today: today ({today}) is too early. "
                                   "The earliest is tomorrow ({tomorrow})."),
-        "date_too_far": _("{day} is too far ahead: a deadline is at most three years away, so by {latest}. Work "
+        "date_too_far": _("{day} is too far ahead: {field} is at most three years away, so by {latest}. Work "
                           "that takes longer is registered with its own plan; please check the year."),
         "bad_phone": _("That is not a mainland mobile (11 digits, e.g. 13912345678) or a Beijing landline (e.g. 010-65001234)."),
         "not_a_choice": _("Please choose one of the buttons."),

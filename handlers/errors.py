@@ -47,6 +47,9 @@ log = logging.getLogger("hazardbot.errors")
 ALERT_LIMIT = 200
 _TAGS = re.compile(r"<[^>]*>")
 _SCOPE_REFUSALS = (PermissionDenied, NotFound, NotBound)  # a forged or stale button is worth a line in the log
+#: a press refused with these ("not yours", "not found") is told by its alert alone when the alert holds the whole
+#: text: the same words again as a message would be the refusal twice
+_ALERT_ENOUGH = (PermissionDenied, NotFound)
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
@@ -89,7 +92,9 @@ class ExplainBinding(BaseMiddleware):
 async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: Actor | None = None,
                      on_refusal: OnRefusal | None = None) -> bool:
     """Tell the person why their message or button was refused; other updates (an edited live location)
-    are refused silently."""
+    are refused silently. A press gets an alert and a message (the alert is cut at ``ALERT_LIMIT`` and gone once
+    closed), except a press refused as not the person's (``_ALERT_ENOUGH``) whose alert holds the whole text:
+    that alert alone, not the same words twice."""
     update, error = event.update, event.exception
     assert isinstance(error, DomainError | Rejected)
     query = update.callback_query
@@ -110,13 +115,19 @@ async def tell_refusal(event: ErrorEvent, bot: Bot, i18n_catalog: I18n, actor: A
     with i18n_catalog.context(), i18n_catalog.use_locale(locale):
         special = on_refusal or OnRefusal()
         text = clip(error_text(error, bound=actor.is_bound if actor and special.explain_binding else True))
+        alerted = False  # the press's alert shows the whole refusal
         if query is not None and was_answered(query.id):  # answered with words already: the message tells it
             log.info("event=refusal_alert_not_shown update_id=%s reason=answered", update.update_id)
         elif query is not None:
             try:  # the alert, in place of the plain answer the handler gave (held back: bot.callback_answers)
-                await bot.answer_callback_query(query.id, _alert(text), show_alert=True)
+                alert = _alert(text)
+                await bot.answer_callback_query(query.id, alert, show_alert=True)
+                alerted = alert == unescape(_TAGS.sub("", text))
             except Exception:  # noqa: BLE001
                 log.info("event=refusal_alert_not_shown update_id=%s", update.update_id)
+        if alerted and isinstance(error, _ALERT_ENOUGH) and special.answer is None and special.reply_markup is None:
+            await finish_press(bot)
+            return True
         try:
             if special.answer is not None:
                 await special.answer(text)

@@ -84,9 +84,23 @@ def _errors(report: ImportReport) -> list[str]:
     return lines
 
 
+def _imported(report: ImportReport) -> str:
+    """What the import did with the rows: a row already in the ledger (the same ledger number; for 附件1 the same
+    date, unit, type, site and address) is skipped, its stored record left as it was: the file never updates it."""
+    if report.added and not report.unchanged:
+        return _("Imported {added} rows, all new to the ledger.").format(added=report.added)
+    if report.added:
+        return _("Imported {added} new rows. The other {unchanged} rows were already in the ledger and were skipped: "
+                 "their records stay as they were, not updated from this file.").format(
+            added=report.added, unchanged=report.unchanged)
+    if report.unchanged:
+        return _("Nothing new was imported: all {unchanged} rows were already in the ledger and were skipped; their "
+                 "records stay as they were, not updated from this file.").format(unchanged=report.unchanged)
+    return _("Nothing was imported: the file has no data rows.")
+
+
 def _saved(report: ImportReport) -> str:
-    lines = [_("Imported {rows} rows: {added} new, {unchanged} already in the ledger.").format(
-        rows=report.rows - report.skipped, added=report.added, unchanged=report.unchanged)]
+    lines = [_imported(report)]
     if report.skipped:
         lines.append(_("{skipped} rows with problems were left out:").format(skipped=report.skipped))
         lines += _errors(report)

@@ -26,7 +26,7 @@ from bot.domain import HazardState
 from bot.keyed_locks import KeyedLocks
 from bot.services.actors import Actor
 from bot.services.lifecycle import Action, has_district_scope
-from bot.services.office_batch import BATCH_LIMIT, BATCH_NOTES, BatchResult, OfficeBatchService
+from bot.services.office_batch import BATCH_LIMIT, BATCH_NOTES, BATCH_STATES, BatchResult, OfficeBatchService
 from handlers.callbacks import Num
 from handlers.error_texts import error_text
 from handlers.message_edits import answer_in_place, drop_keyboard, message_of, show_in_place
@@ -35,7 +35,7 @@ from handlers.paging import PageCb, pager_row
 from handlers.queue_view import page_keyboard, page_text
 from handlers.texts import q
 
-OFFICE_STATES = (HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED)
+OFFICE_STATES: tuple[HazardState, ...] = BATCH_STATES
 LIST_VIEW, BATCH_VIEW = "of", "ob"  # the pager's keys for /office and for /office in batch mode
 _SELECTED, _VERSION = "office_batch", "office_batch_v"  # keys in the conversation data
 _ACTIONS = {"r": Action.REGISTER, "c": Action.CLOSE}
@@ -80,6 +80,7 @@ async def _batch_page(actor: Actor, services: Services, state: FSMContext,
     page = await services.find.queue(actor, OFFICE_STATES, number)
     selected, _version = await _selection(state)
     ticked = set(selected)
+    k = len(await services.office_batch.listed(actor, selected))  # those still in the list, not a stale tick's
     toggles = [InlineKeyboardButton(text=f"{'☑' if s.id in ticked else '☐'} {i}",
                                     callback_data=BatchCb(a="t", id=s.id, n=page.number).pack())
                for i, s in enumerate(page.items, page.first_index)]
@@ -87,7 +88,6 @@ async def _batch_page(actor: Actor, services: Services, state: FSMContext,
     pager = pager_row(page, BATCH_VIEW)  # type: ignore[arg-type]
     if pager:
         rows.append(pager)
-    k = len(selected)
     rows.append([InlineKeyboardButton(text=_("📒 Register selected ({k})").format(k=k),
                                       callback_data=BatchCb(a="r", n=page.number).pack()),
                  InlineKeyboardButton(text=_("🗂 Close selected ({k})").format(k=k),
@@ -122,12 +122,21 @@ async def batch_button(query: CallbackQuery, callback_data: BatchCb, actor: Acto
         if cb.a == "t":
             if cb.id in selected:
                 selected.remove(cb.id)
-            elif len(selected) >= BATCH_LIMIT:
-                await query.answer(_("At most {limit} hazards in one batch.").format(limit=BATCH_LIMIT),
-                                   show_alert=True)
-                return
             else:
-                selected.append(cb.id)  # a forged id is refused by name when the batch runs (not found)
+                # only a hazard in the list now is ticked (a forged id, or one moved meanwhile, is not), and the
+                # ticks of those that left the list since no longer count towards the limit
+                listed = await services.office_batch.listed(actor, [*selected, cb.id])
+                if cb.id not in listed:
+                    await query.answer(_("That hazard is no longer in this list (it has been handled, or there "
+                                         "is no such hazard)."), show_alert=True)
+                    text, keyboard = await _batch_page(actor, services, state, cb.n)
+                    await show_in_place(message_of(query), text, keyboard)
+                    return
+                if len(listed) > BATCH_LIMIT:
+                    await query.answer(_("At most {limit} hazards in one batch.").format(limit=BATCH_LIMIT),
+                                       show_alert=True)
+                    return
+                selected = listed
             await state.update_data({_SELECTED: selected, _VERSION: version + 1})
         elif cb.a == "x":
             await state.update_data({_SELECTED: [], _VERSION: version + 1})
@@ -140,7 +149,12 @@ async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, 
     """«Register selected» / «Close selected»: say what will be done to how many, and ask once to confirm."""
     OfficeBatchService.check_actor(actor)
     action = _ACTIONS[callback_data.a]
-    selected, version = await _selection(state)
+    async with _lock(actor.user_id):  # the question counts, and its confirmation runs, the hazards listed now
+        stored, version = await _selection(state)
+        selected = await services.office_batch.listed(actor, stored)
+        if selected != stored:
+            version += 1
+            await state.update_data({_SELECTED: selected, _VERSION: version})
     if not selected:
         await query.answer(_("Nothing is selected: tick hazards first."), show_alert=True)
         return

@@ -8,7 +8,7 @@ and reports as documents). Every file is hostile: its size is bounded before any
   its kind (``word/``, ``xl/``, ``ppt/``), unpacking to at most ``MAX_UNPACKED`` bytes and at most
   ``MAX_RATIO`` times its own size (a zip bomb would reach whoever opens the file: the office, from the card);
 - the old binary Office / WPS formats (OLE2 compound file: ``.doc`` ``.xls`` ``.ppt`` ``.wps``);
-- plain text (``.txt``): valid UTF-8 without control characters.
+- plain text (``.txt``; a declared ``.csv`` or ``.tsv`` kept as such): valid UTF-8 without control characters.
 
 The name a file is sent back under is the declared one cut to a safe shape (no directory, no control
 characters) with the extension of what the bytes are.
@@ -36,6 +36,9 @@ _OLE_EXTS = (".doc", ".xls", ".ppt", ".wps", ".et", ".dps")
 _OOXML = {"word/": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
           "xl/": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
           "ppt/": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
+#: the plain text kinds a declared extension is kept for (text only: nothing a reader's program would run or
+#: render, as .html or .svg would be), with their MIME types
+TEXT_EXTS = {".txt": "text/plain", ".csv": "text/csv", ".tsv": "text/tab-separated-values"}
 #: what a file name may not carry back to a reader: controls (C0, C1), path and shell characters, the line and
 #: paragraph separators (U+2028, U+2029: a new line on screen, a new paragraph for bidirectional text) and every
 #: invisible format character (Unicode category Cf) — those that reorder text (U+202E turns "txt.exe" into
@@ -87,7 +90,7 @@ def sniff(data: bytes, declared_name: str = "") -> FileKind:
         return FileKind(ext, "application/octet-stream")
     if data.startswith(b"PK\x03\x04"):
         return _ooxml(data)
-    return _plain_text(data)
+    return _plain_text(data, declared_name)
 
 
 def _ooxml(data: bytes) -> FileKind:
@@ -110,14 +113,17 @@ def _ooxml(data: bytes) -> FileKind:
     raise FileKindRefused()
 
 
-def _plain_text(data: bytes) -> FileKind:
+def _plain_text(data: bytes, declared_name: str = "") -> FileKind:
+    """Text (UTF-8, no control characters) under the declared extension when it names a kind of plain text
+    (``TEXT_EXTS``: a ``.csv`` stays a table its reader opens with a spreadsheet), else ``.txt``."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileKindRefused() from exc
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         raise FileKindRefused()
-    return FileKind(".txt", "text/plain")
+    ext = next((e for e in TEXT_EXTS if declared_name.lower().endswith(e)), ".txt")
+    return FileKind(ext, TEXT_EXTS[ext])
 
 
 #: the extensions of the kinds kept, as files of them are usually named (``sniff`` sends them back under the first

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from aiogram.methods import SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from sqlalchemy import delete
 from sqlmodel import SQLModel, col, select
 
@@ -41,6 +41,17 @@ def last_text(h: Harness, chat: LocalChat) -> str:
     """The last text the bot sent to (or edited in) this person's chat; "" when none."""
     texts = chat.texts([m for m in h.session.requests if getattr(m, "chat_id", None) == chat.user.id])
     return texts[-1] if texts else ""
+
+
+def last_told(chat: LocalChat) -> str:
+    """The last thing this person was told: a message sent to (or edited in) their chat, or a pressed button's
+    alert (a press refused as not theirs is told by its alert alone); "" when none."""
+    for m in reversed(chat.session.requests):
+        if isinstance(m, AnswerCallbackQuery) and m.show_alert:
+            return m.text or ""
+        if isinstance(m, SendMessage | EditMessageText) and m.chat_id == chat.user.id:
+            return plain(m.text or "")
+    return ""
 
 
 def sent_to(h: Harness, to: LocalChat | int) -> list[str]:

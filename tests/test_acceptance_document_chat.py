@@ -73,6 +73,22 @@ async def test_a_word_file_sent_as_any_type_is_kept_by_what_its_bytes_are(harnes
     assert files == [("验收意见.docx", docx)]
 
 
+async def test_a_csv_table_is_kept_under_its_own_name_and_a_text_file_named_otherwise_as_txt(harness: Harness) -> None:
+    """Text bytes keep a declared .csv (its reader opens a table, not a note); any other name gets .txt."""
+    h = harness
+    chat, hid = await at_the_evidence_question(h, 75011)
+    table = "序号,整改项,结果\r\n1,清理楼道杂物,已完成\r\n".encode()
+    texts = chat.texts(await chat.file(table, "验收清单.csv", "text/csv"))
+    assert "已收到并保存文件 验收清单.csv" in texts[-1], texts
+    report = await submitted_report(h, chat, hid)
+    assert (report.document_name, report.document_mime) == ("验收清单.csv", "text/csv")
+    files, _texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [("验收清单.csv", table)]
+    other, oid = await at_the_evidence_question(h, 75012, unit="110105002")  # its own unit: its own hazard
+    await other.file("验收意见：合格".encode(), "验收意见.html", "text/html")  # text, but not to be rendered
+    assert (await submitted_report(h, other, oid)).document_name == "验收意见.txt"
+
+
 async def test_a_document_declared_too_large_is_refused_before_download_and_asked_again(harness: Harness) -> None:
     h = harness
     chat, hid = await at_the_evidence_question(h, 75004)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from handlers.inbox import InboxCb
 from storage.models_reminders import ReminderOutbox, WorkSubmission
-from tests.chat_helpers import actor_of, remove_roles_elsewhere
+from tests.chat_helpers import actor_of, last_told, remove_roles_elsewhere
 from tests.inbox_helpers import documents, inbox_harness
 from tests.test_inbox_chat import DECEMBER, NOVEMBER, _send_november
 
@@ -31,7 +31,7 @@ async def test_a_forged_publish_by_a_district_leader_queues_nothing(database_url
         async with h.core.uow() as u:
             before = len((await u.session.exec(select(ReminderOutbox.id))).all())
         sent = await leader._feed(h.factory.callback(leader.user, leader._message_for(None), InboxCb(a="P", i=sid).pack()))
-        assert "无权" in leader.last_text() and documents(sent) == []
+        assert "无权" in last_told(leader) and documents(sent) == []
         async with h.core.uow() as u:
             row = await u.session.get(WorkSubmission, sid)
             assert row is not None and row.published_at is None and row.typical_at is None
@@ -51,7 +51,7 @@ async def test_a_leader_whose_role_was_taken_away_is_refused_every_button(databa
         assert {(b.callback_data or "")[:4] for b in pressed} == {"sb:u", "sb:x", "sb:f"}, listing
         for button in pressed:
             sent = await leader.press_button(button)
-            shown = "\n".join(leader.texts(sent))
+            shown = "\n".join([*leader.texts(sent), last_told(leader)])
             assert documents(sent) == [] and "朝外街道" not in shown and "无权" in shown, (button.text, shown)
         sent = await leader.press(1)
         assert documents(sent) == [] and "开展出租房屋" not in "\n".join(leader.texts(sent))

@@ -15,6 +15,7 @@ from bot.clock import fixed_clock
 from bot.services.ledger_export import ExportFilter, export_hazards
 from handlers.callbacks import ReportCb
 from storage.models import Unit
+from tests.chat_helpers import last_told
 from tests.conftest import Harness, open_harness
 from tests.test_excel import _wipe
 from tests.test_summary import NOW, build
@@ -54,7 +55,7 @@ async def test_a_unit_leader_sees_only_the_unit_even_with_a_forged_button(h: Har
         other = (await u.session.exec(select(Unit.id).where(Unit.code == "110105001"))).one()
     message = leader.buttons()[0].message
     await leader._feed(h.factory.callback(leader.user, message, ReportCb(k="u", u=other).pack()))
-    assert leader.last_text().startswith("您只能查看本单位（朝外街道）的情况"), leader.last_text()
+    assert last_told(leader).startswith("您只能查看本单位（朝外街道）的情况"), last_told(leader)
     inspector = await h.bind(503, "inspector", "朝外街道")
     await inspector.say("/status")
     assert inspector.last_text() == "您的角色无权进行此操作。"
@@ -92,9 +93,11 @@ async def test_office_imports_a_ledger_file_and_gets_a_bad_row_report(h: Harness
     await office.press("全部不导入")
     assert office.last_text() == "未导入任何行。请改正上面列出的行后重新发送。"
     await office.file(good, "台账.xlsx", None)
-    assert office.last_text() == "已导入 10 行：新增 10 行，0 行已在台账中。"
+    assert office.last_text() == "已导入 10 行，均为新增。"
     await office.file(good, "台账.xlsx", None)
-    assert office.last_text() == "已导入 10 行：新增 0 行，10 行已在台账中。"
+    # the same file again: nothing new, and the office is told the stored rows were not updated from it
+    assert office.last_text() == ("没有导入新数据：这 10 行此前都已在台账中，已跳过；台账中的记录保持原样，"
+                                  "未按本文件更新。")
     leader = await h.bind(506, "leader", "朝外街道")
     await leader.file(good, "台账.xlsx", None)
     assert leader.last_text() == "您的角色无权进行此操作。"

@@ -108,7 +108,7 @@ async def test_an_old_ledger_row_from_before_the_campaign_still_imports(harness:
     row = base_row(1, day="20160503", reinspected_on="2017-06-01", reinspection_result="复查合格", closed="是")
     await office.file(write_ledger(tmp_path / "old.xlsx", [row]), "朝外街道台账.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    assert office.last_text().startswith("已导入 1 行：新增 1 行"), office.last_text()
+    assert office.last_text().startswith("已导入 1 行，均为新增。"), office.last_text()
     async with harness.core.uow() as u:
         imported = (await u.session.exec(select(Hazard))).one()
     assert imported.reinspected_on == date(2017, 6, 1) and imported.ledger_number == row["ledger_number"]

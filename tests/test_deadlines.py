@@ -27,7 +27,16 @@ from reminders.settings import ReminderSettings
 from storage.models import Hazard, HazardEvent
 from storage.models_deadlines import DeadlineExtension
 from storage.models_lifecycle import RectificationPlan
-from tests.chat_helpers import actor_of, bind_cast, hazard_row, last_text, open_first, sent_to, stored
+from tests.chat_helpers import (
+    actor_of,
+    bind_cast,
+    hazard_row,
+    last_text,
+    last_told,
+    open_first,
+    sent_to,
+    stored,
+)
 from tests.chat_script import Tap, answer
 from tests.conftest import TODAY, Harness
 from tests.lifecycle_factories import hazard
@@ -161,7 +170,7 @@ async def test_a_request_must_be_later_than_the_current_deadline_and_only_the_un
     # another unit's inspector has no such button; pressed anyway (forged), it is refused
     message = Message(message_id=1, date=datetime(2018, 10, 15, tzinfo=UTC), chat=Chat(id=other.user.id, type="private"))
     await other._feed(h.factory.callback(other.user, message, HazardCb(id=hid, a="xr").pack()))
-    assert "无权" in last_text(h, other) or "未找到" in last_text(h, other)
+    assert "无权" in last_told(other) or "未找到" in last_told(other)
     await _card(h, inspector, hid)
     await answer(inspector, Tap("申请延期"), "2018-11-20", "理由", Tap("提交"))
     assert "须晚于现整改期限（2018-11-30）" in last_text(h, inspector)

@@ -242,13 +242,14 @@ async def test_the_office_registers_and_closes_ticked_batches_one_by_one_and_nam
     await office.press_button(old_confirm)
     assert "选择已变" in _alerts(h)[-1]
     assert [await _events(h, hid, "register") for hid in ticked] == [[]] * 4
-    # tick the same four again, then someone else rejects one of them before the confirmation
+    # tick the same four again, then someone else rejects one of them between the question and its confirmation
     await office.press_button(forged(office, BatchCb(a="m", n=99_999).pack()))
     again = await _tick_until(office, h, 4, "pending_confirmation", "一般隐患", PREV)
     assert again == ticked
     refused = ticked[1]
-    await h.core.services.lifecycle.reject(other, refused, "重复录入")
     await office.press("挂账所选")
+    assert "将所选 4 项隐患挂账" in office.last_text()
+    await h.core.services.lifecycle.reject(other, refused, "重复录入")
     await office.press_button(office.latest_button("✅ 确认"))
     answer = office.last_text()
     assert "挂账 3/4 项" in answer
@@ -278,10 +279,10 @@ async def test_the_office_registers_and_closes_ticked_batches_one_by_one_and_nam
     await office.press("选择批量")
     ticked = await _tick_until(office, h, 4, "closure_requested", None, NEXT)
     closed_meanwhile = ticked[2]
-    await h.core.services.lifecycle.close(other, closed_meanwhile)
     await office.press("销账所选")
     assert "批量销账（同批 4 项）" in office.last_text()  # the question says what each closure records
     confirm = office.latest_button("✅ 确认")
+    await h.core.services.lifecycle.close(other, closed_meanwhile)
     await office.press_button(confirm)
     answer = office.last_text()
     assert "销账 3/4 项" in answer

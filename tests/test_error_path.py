@@ -50,7 +50,7 @@ async def test_a_refused_message_and_a_refused_button_are_told_in_the_users_lang
     sent = await chat._feed(harness.factory.callback(chat.user, card, data))
     alerts = [m for m in sent if isinstance(m, AnswerCallbackQuery)]
     assert len(alerts) == 1 and alerts[0].show_alert and no_hazard in (alerts[0].text or ""), sent
-    assert [t for t in chat.texts(sent) if no_hazard in t], chat.texts(sent)  # also kept in the chat
+    assert not [t for t in chat.texts(sent) if no_hazard in t], chat.texts(sent)  # told once: not again as a message
 
     assert not failures.records, failures.messages()  # a refusal is no failure: no traceback, no "sorry"
     assert not [t for t in chat.texts() if "抱歉" in t or "Sorry" in t], chat.texts()

@@ -17,6 +17,7 @@ from aiogram.types import Chat, Message
 from bot.forms.actions import Nav
 from handlers.callbacks import ReportCb
 from tests.callback_kinds import field_types, registered_kinds
+from tests.chat_helpers import last_told
 from tests.conftest import FailureLog, Harness
 
 pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
@@ -87,7 +88,7 @@ async def test_a_status_button_for_a_unit_that_does_not_exist_is_not_found(harne
         data = ReportCb(k=kind, u=999_999).pack()
         sent = await office._feed(harness.factory.callback(office.user, _message(office.user.id), data))
         assert not failures.records, (data, failures.messages())
-        assert "未找到" in office.texts(sent)[-1], office.texts(sent)
+        assert "未找到" in last_told(office), office.texts(sent)
 
 
 async def test_a_forged_none_or_done_under_a_question_without_them_stores_nothing(harness: Harness,

@@ -20,7 +20,7 @@ from bot.services import inbox_export
 from storage.models import Unit
 from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, ReminderOutbox, WorkSubmission
-from tests.chat_helpers import sent_to
+from tests.chat_helpers import last_told, sent_to
 from tests.image_factory import encode, scene
 from tests.inbox_helpers import SHANGHAI, documents, inbox_harness, make_docx, make_pdf
 
@@ -240,7 +240,7 @@ async def test_only_the_office_reads_the_inbox(database_url: str, tmp_path: Path
 
         forged = InboxCb(a="o", i=sid).pack()  # another unit's unpublished submission
         sent = await inspector._feed(h.factory.callback(inspector.user, inspector._message_for(None), forged))
-        assert documents(sent) == [] and "不在您的权限范围" in inspector.last_text()
+        assert documents(sent) == [] and "不在您的权限范围" in last_told(inspector)
 
 
 async def test_a_long_text_is_shown_whole_across_messages(database_url: str, tmp_path: Path) -> None:
@@ -307,7 +307,7 @@ async def test_a_district_leader_reads_every_units_submissions_and_changes_nothi
             sid = (await u.session.exec(select(WorkSubmission.id))).one()
         forged = InboxCb(a="t", i=sid).pack()
         await leader._feed(h.factory.callback(leader.user, leader._message_for(None), forged))
-        assert "无权" in leader.last_text()
+        assert "无权" in last_told(leader)
         async with h.core.uow() as u:
             assert (await u.session.get(WorkSubmission, sid)).typical_at is None  # type: ignore[union-attr]
 
@@ -319,7 +319,7 @@ async def test_a_district_leader_reads_every_units_submissions_and_changes_nothi
             assert "无权" in other.last_text(), role
             sent = await other._feed(h.factory.callback(other.user, other._message_for(None),
                                                         InboxCb(a="o", i=sid).pack()))
-            assert documents(sent) == [] and "不在您的权限范围" in other.last_text(), role
+            assert documents(sent) == [] and "不在您的权限范围" in last_told(other), role
         own = await h.bind(9294, "leader", "朝外街道")
         sent = await own._feed(h.factory.callback(own.user, own._message_for(None), InboxCb(a="o", i=sid).pack()))
         assert len(documents(sent)) == 2

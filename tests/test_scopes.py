@@ -25,6 +25,7 @@ from bot.services.summary import compute_status
 from handlers.hazard_callbacks import HazardCb
 from storage.models import Hazard, Unit
 from storage.registry import match_unit, registry, suggest_units
+from tests.chat_helpers import last_told
 from tests.chat_script import Tap, answer, shows
 from tests.conftest import Harness, open_harness
 from tests.summary_ledger import RULES, hazard, sh, unit, user
@@ -93,7 +94,7 @@ async def test_each_scope_opens_exactly_the_cards_the_plan_gives_it(h: Harness) 
         for name, hid in ids.items():
             await chat._feed(h.factory.callback(chat.user, chat._message_for(SimpleNamespace(message_id=1)),
                                                 HazardCb(id=hid, a="o").pack()))
-            text = chat.last_text()
+            text = last_told(chat)
             if name in seen:
                 assert sites[name] in text, (role, unit_name, name, text)
             else:

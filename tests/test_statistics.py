@@ -20,6 +20,7 @@ from bot.clock import fixed_clock
 from bot.services.statistics import LABELS, VIEWS
 from handlers.statistics_view import StatCb
 from storage.models import Unit
+from tests.chat_helpers import last_told
 from tests.conftest import Harness, open_harness
 from tests.statistics_ledger import NOW, build_district, expected
 
@@ -85,9 +86,9 @@ async def test_a_unit_sees_its_own_numbers_and_a_forged_button_is_refused(h: Har
         _same(_rows(leader.last_text()), await expected(h.core.uow, view, unit, _sqlite(h)))
     message = leader.buttons()[0].message
     await leader._feed(h.factory.callback(leader.user, message, StatCb(v="illegal", u=h.units[1]).pack()))  # type: ignore[attr-defined]
-    assert leader.last_text().startswith("您只能查看本单位（建外街道）的情况"), leader.last_text()
+    assert last_told(leader).startswith("您只能查看本单位（建外街道）的情况"), last_told(leader)
     await leader._feed(h.factory.callback(leader.user, message, StatCb(v="nosuch", u=0).pack()))
-    assert "统计" not in leader.last_text()
+    assert "统计" not in last_told(leader)
 
 
 async def test_the_office_asks_for_one_units_view_by_name_before_or_after_the_view(h: Harness) -> None:

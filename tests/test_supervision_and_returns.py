@@ -13,6 +13,7 @@ from bot.services.ledger_export import ExportFilter, hazard_rows
 from storage.models import Hazard, HazardEvent, Photo
 from storage.models_lifecycle import Supervision, Verification
 from tests.chat_helpers import actor_of, bind_cast, last_text, open_first, sent_to, supervise
+from tests.chat_script import Tap, answer, refused
 from tests.conftest import Harness
 from tests.document_reading import pdf_pages
 from tests.lifecycle_factories import hazard
@@ -67,6 +68,27 @@ async def test_a_major_hazard_goes_under_district_government_supervision_from_th
     assert "已由该层级挂牌督办" in last_text(h, office2)
     async with h.core.uow() as u:
         assert len((await u.session.exec(select(Supervision))).all()) == 1
+
+
+async def test_the_supervision_deadline_refusals_name_the_supervision_deadline(harness: Harness) -> None:
+    """The 督办期限 question refuses a day too far ahead, a past day and today in its own name, never as the
+    hazard's 整改时限 (clock 2018-10-15: at most three years ahead, 2021-10-15)."""
+    h = harness
+    inspector, office = await bind_cast(h, {421: "李检查", 422: "张办公室"})
+    await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.REGISTERED, level="重大隐患",
+                 full_plan=True)
+    await open_first(office, "/find 张XX出租房")
+    await office.press("挂牌督办")
+    await answer(office, Tap("区安委会"), "制订整改方案，专人负责")
+    for typed, said in (
+        ("2099-01-01", "2099-01-01 太远了：督办期限最长三年，即不晚于 2021-10-15。"),
+        ("2018-10-01", "2018-10-01 已经过去：督办期限必须晚于今天（2018-10-15），最早可填明天（2018-10-16）。"),
+        ("今天", "督办期限必须晚于今天：今天（2018-10-15）不能作为督办期限，最早可填明天（2018-10-16）。"),
+    ):
+        await refused(office, typed, said, "督办期限")
+        assert "整改时限" not in office.last_text(), office.last_text()
+    await answer(office, "2021-10-15", "刘领导", Tap("提交"))
+    assert "已由区安委会挂牌督办" in last_text(h, office), last_text(h, office)
 
 
 async def test_the_office_returns_a_closure_request_with_its_reason(harness: Harness) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from handlers.callbacks import TipCb, TrackCb
 from tests import tipoff_helpers  # the steps that take a tip-off on into the hazard ledger
+from tests.chat_helpers import last_told
 from tests.tipoff_helpers import (
     ADDRESS,
     DESCRIPTION,
@@ -148,7 +149,7 @@ async def test_verifiers_of_another_township_cannot_open_or_act(harness) -> None
     for data in (TipCb(a="v", id=tip.id or 0), TipCb(a="c", id=tip.id or 0), TipCb(a="rr", id=tip.id or 0, i=0),
                  TipCb(a="rc", id=tip.id or 0, i=0)):
         await harness.dp.feed_update(harness.bot, harness.factory.callback(stranger.user, _a_message(stranger), data.pack()))
-        assert "不在您的权限范围" in last(stranger) or "未找到" in last(stranger), last(stranger)
+        assert "不在您的权限范围" in last_told(stranger) or "未找到" in last_told(stranger), last_told(stranger)
     assert (await tipoff(harness, number)).status == "received"
     assert DESCRIPTION not in "\n".join(sent_to(JIANWAI_INSPECTOR, harness.session))
 

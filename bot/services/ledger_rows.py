@@ -25,7 +25,14 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import default_zone
 from bot.domain import HazardState
-from bot.forms.checks import Rejected, parse_any_phone, parse_date_answer, parse_decimal, parse_integer
+from bot.forms.checks import (
+    Rejected,
+    latest_deadline,
+    parse_any_phone,
+    parse_date_answer,
+    parse_decimal,
+    parse_integer,
+)
 from bot.forms.spec import FieldSpec, load_form
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, rows
 from storage.excel.layouts import (
@@ -93,6 +100,9 @@ REASONS = {
     "unknown_ledger_number": "台账编号 {number} 不在隐患台账中",
     "unknown_unit": "未知检查单位（可用 --unit 指定）",
     "bad_header": "表头应为“{expected}”",
+    "before_registered": "{day} 早于上账时间 {registered}",
+    "deadline_before_campaign": "{day} 过早：不能早于 {earliest}（专项行动首年的1月1日）",
+    "deadline_too_far": "{day} 过晚：最晚为 {latest}（导入当天起三年内；需要更长时间的请另订整改方案）",
 }
 
 
@@ -338,6 +348,26 @@ def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
     return value is not None, value
 
 
+def _date_order(r: _Row, registered: str | None, deadline: str | None, reinspected: str | None, today: date,
+                campaign_start: date | None) -> None:
+    """Refuse an impossible 整改时限 or 复查时间 (ISO dates, None when empty or already refused): a deadline before
+    1 January of the campaign's first year (``campaign_start``'s year; no such bound without it) or after
+    ``latest_deadline(today)`` (three years from the import day, as the hazard form takes: 9999-12-31 would never
+    be overdue); a re-inspection before 上账时间. A past deadline within those bounds is an old ledger's and is
+    kept, even one before 上账时间: 上账 is the office's 挂账, which may come after the deadline set when the
+    hazard was found (``LifecycleService.register`` allows it), so the bot's own export holds such rows."""
+    if deadline is not None:
+        day = date.fromisoformat(deadline)
+        latest = latest_deadline(today)
+        if campaign_start is not None and day < date(campaign_start.year, 1, 1):
+            r.error("deadline", "deadline_before_campaign", day=deadline,
+                    earliest=date(campaign_start.year, 1, 1).isoformat())
+        elif day > latest:
+            r.error("deadline", "deadline_too_far", day=deadline, latest=latest.isoformat())
+    if reinspected is not None and registered is not None and reinspected < registered:
+        r.error("reinspected_on", "before_registered", day=reinspected, registered=registered)
+
+
 def _department(r: _Row, key: str) -> str | None:
     """An industry department (所属区/市行业部门) as the registry names it (``department_name``: an old ledger's
     区安监局 is 区应急局 now), noted when changed; any other text as written."""
@@ -351,8 +381,9 @@ def _department(r: _Row, key: str) -> str | None:
 
 def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
                    old_before: date | None = None) -> dict[str, Any] | None:
-    """The hazard columns of a good 附件2 row, or None (its errors recorded). ``old_before``: a row closed, or
-    registered before this day (the campaign's start), may leave 联系电话 empty (old ledgers lack it)."""
+    """The hazard columns of a good 附件2 row, or None (its errors recorded). ``old_before`` (the campaign's start):
+    a row closed, or registered before this day, may leave 联系电话 empty (old ledgers lack it); no 整改时限 is
+    before 1 January of its year (``_date_order``)."""
     v: dict[str, Any] = {}
     number = r.text("ledger_number")
     registered = _registered(r, today)
@@ -386,6 +417,7 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
     v["measures"] = r.text("measures", max_length=4000)
     given, deadline = _deadline(r, today)
     reinspected = r.check("reinspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), required=False)
+    _date_order(r, registered, deadline, reinspected, today, old_before)
     result = r.choice("reinspection_result", REINSPECTION_RESULTS, required=False, aliases=RESULT_ALIASES) or "未复查"
     if not _text(r.cells["closed"]):
         r.note("closed", "", "否")

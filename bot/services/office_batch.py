@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from bot.domain import HazardState
 from bot.services.actors import Actor
 from bot.services.errors import DomainError
+from bot.services.hazard_query import scope_clause
 from bot.services.lifecycle import Action, has_district_scope
 from bot.services.lifecycle_errors import InvalidValue
 from bot.services.lifecycle_service import LifecycleService
@@ -33,6 +35,8 @@ BATCH_LIMIT = 50
 """Most hazards one batch takes: each is its own unit of work, and the answer listing them stays one message."""
 
 BATCH_ACTIONS = (Action.REGISTER, Action.CLOSE)
+#: the states of the office's list (/office) a batch is ticked on: awaiting 挂账, awaiting 销账
+BATCH_STATES = (HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED)
 #: the note each hazard's event carries (the ledger's language), ``{n}`` the size of the batch
 BATCH_NOTES = {Action.REGISTER: "批量挂账（同批 {n} 项）", Action.CLOSE: "批量销账（同批 {n} 项）"}
 
@@ -68,6 +72,22 @@ class OfficeBatchService:
     def check_actor(actor: Actor) -> None:
         """Raises ``NotBound``, or ``PermissionDenied`` unless ``actor`` acts for the district (office, admin)."""
         actor.require(has_district_scope(actor), action="batch")
+
+    async def listed(self, actor: Actor, hazard_ids: Sequence[int]) -> list[int]:
+        """Those of ``hazard_ids`` (order kept, duplicates once) that are in the office's list now: they exist,
+        are in ``BATCH_STATES`` and in ``actor``'s scope. A tick or a count of the selection goes by these: a
+        forged id, or a hazard another officer moved meanwhile, is not selected. Raises ``NotBound``,
+        ``PermissionDenied`` (not the office)."""
+        self.check_actor(actor)
+        ids = list(dict.fromkeys(hazard_ids))
+        if not ids:
+            return []
+        async with self._uow() as u:
+            found = set((await u.session.exec(
+                select(Hazard.id).where(col(Hazard.id).in_(ids), col(Hazard.state).in_([s.value for s in BATCH_STATES]),
+                                        scope_clause(actor))
+            )).all())
+        return [i for i in ids if i in found]
 
     async def run(self, actor: Actor, action: Action, hazard_ids: Sequence[int]) -> BatchResult:
         """Take ``action`` (``Action.REGISTER`` or ``Action.CLOSE``) on each of ``hazard_ids`` (duplicates once,
