@@ -161,27 +161,30 @@ async def test_the_progress_message_is_edited_a_bounded_number_of_times(
 
 async def test_impossible_deadlines_and_a_reinspection_before_registration_are_refused_by_row(
         harness: Harness, tmp_path: Path) -> None:
-    """A 整改时限 of 9999-12-31 would never be overdue, one of 1999 or before the campaign's first year is a slip,
-    as is a 复查时间 before 上账时间: each row refused by number (clock 2018-10-15, campaign from 2018: deadlines
-    from 2018-01-01 to 2021-10-15). A past deadline within those bounds is kept, even one before 上账时间 (挂账
-    after the deadline passed: the bot's own export has such rows)."""
+    """A 整改时限 of 9999-12-31 would never be overdue, one of 1999 (before the campaign's first year and the row's
+    上账 year) is a slip, as is a 复查时间 before 上账时间: each row refused by number (clock 2018-10-15, campaign
+    from 2018: deadlines from 2018-01-01, or the row's own 上账 year, to 2021-10-15). A past deadline within those
+    bounds is kept, even one before 上账时间 (挂账 after the deadline passed: the bot's own export has such rows), and
+    an old ledger's row of 2017 keeps its 2017 deadline."""
     office = await harness.bind(606, "office", "区安委会办公室")
     rows = [base_row(31, deadline="9999-12-31"), base_row(32, deadline="1999-01-01"),
             base_row(33, day="20170601", registered_on="2017-06-01", deadline="2017-12-31"),
+            base_row(38, day="20170601", registered_on="2017-06-01", deadline="2016-12-31"),
             base_row(34, reinspected_on="2018-02-01", reinspection_result="复查不合格"),
             base_row(35, deadline="2018-05-31"), base_row(36, deadline="2021-10-15"),
             base_row(37, day="20180601", registered_on="2018-06-01", deadline="2018-05-31")]
     await office.file(write_ledger(tmp_path / "dates.xlsx", rows), "台账.xlsx", XLSX)
     text = office.last_text()
-    assert "共 7 行，其中 4 行有问题" in text, text
+    assert "共 8 行，其中 4 行有问题" in text, text
     for line in ("第4行 整改时限：9999-12-31 过晚：最晚为 2021-10-15", "第5行 整改时限：1999-01-01 过早：不能早于 2018-01-01",
-                 "第6行 整改时限：2017-12-31 过早：不能早于 2018-01-01", "第7行 复查时间：2018-02-01 早于上账时间 2018-03-01"):
+                 "第7行 整改时限：2016-12-31 过早：不能早于 2017-01-01", "第8行 复查时间：2018-02-01 早于上账时间 2018-03-01"):
         assert line in text, (line, text)
-    await office.press("导入正确的 3 行")
+    assert "第6行" not in text, text
+    await office.press("导入正确的 4 行")
     got = await _hazards(harness)
     assert {n: h.deadline for n, h in got.items()} == {
-        rows[4]["ledger_number"]: date(2018, 5, 31), rows[5]["ledger_number"]: date(2021, 10, 15),
-        rows[6]["ledger_number"]: date(2018, 5, 31)}
+        rows[2]["ledger_number"]: date(2017, 12, 31), rows[5]["ledger_number"]: date(2018, 5, 31),
+        rows[6]["ledger_number"]: date(2021, 10, 15), rows[7]["ledger_number"]: date(2018, 5, 31)}
 
 
 async def test_a_repeat_import_says_the_rows_already_there_were_skipped_not_updated(

@@ -8,9 +8,12 @@ from __future__ import annotations
 import pytest
 from aiogram.types import Message
 
+from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.office_batch import BatchCb
+from tests.chat_helpers import actor_of
 from tests.conftest import FailureLog, Harness
+from tests.lifecycle_factories import hazard
 
 pytestmark = pytest.mark.sqlite_only  # words, buttons, files: no SQL the two databases answer differently
 
@@ -24,9 +27,12 @@ async def test_sending_work_information_keeps_the_batch_selection_and_the_find_f
         harness: Harness, failures: FailureLog) -> None:
     h = harness
     office = await h.bind(9801, "office", "区安委会办公室")
+    inspector = await actor_of(h, await h.bind(9802, "inspector", "110105001"))
+    waiting = await hazard(h.core.uow, inspector, state=HazardState.PENDING_CONFIRMATION)
     await office.say("/find 超期 重大")
     filter_button = office.latest_button("筛选条件")
-    await office.press_button(_button(h, office, BatchCb(a="t", id=900_001).pack()))
+    await office.say("/office")
+    await office.press_button(_button(h, office, BatchCb(a="t", id=waiting).pack()))
     for ending in ("/done", "/cancel"):
         await office.say("/report_info")
         await office.press("工作信息或典型案例")

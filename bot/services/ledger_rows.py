@@ -101,7 +101,7 @@ REASONS = {
     "unknown_unit": "未知检查单位（可用 --unit 指定）",
     "bad_header": "表头应为“{expected}”",
     "before_registered": "{day} 早于上账时间 {registered}",
-    "deadline_before_campaign": "{day} 过早：不能早于 {earliest}（专项行动首年的1月1日）",
+    "deadline_before_campaign": "{day} 过早：不能早于 {earliest}（专项行动首年或本行上账当年的1月1日，取较早者）",
     "deadline_too_far": "{day} 过晚：最晚为 {latest}（导入当天起三年内；需要更长时间的请另订整改方案）",
 }
 
@@ -351,7 +351,8 @@ def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
 def _date_order(r: _Row, registered: str | None, deadline: str | None, reinspected: str | None, today: date,
                 campaign_start: date | None) -> None:
     """Refuse an impossible 整改时限 or 复查时间 (ISO dates, None when empty or already refused): a deadline before
-    1 January of the campaign's first year (``campaign_start``'s year; no such bound without it) or after
+    1 January of the campaign's first year (``campaign_start``'s year) or of the row's own 上账 year, whichever is
+    earlier (an old ledger's row registered in 2017 keeps its 2017 deadline; 1999 is a slip) or after
     ``latest_deadline(today)`` (three years from the import day, as the hazard form takes: 9999-12-31 would never
     be overdue); a re-inspection before 上账时间. A past deadline within those bounds is an old ledger's and is
     kept, even one before 上账时间: 上账 is the office's 挂账, which may come after the deadline set when the
@@ -359,9 +360,10 @@ def _date_order(r: _Row, registered: str | None, deadline: str | None, reinspect
     if deadline is not None:
         day = date.fromisoformat(deadline)
         latest = latest_deadline(today)
-        if campaign_start is not None and day < date(campaign_start.year, 1, 1):
-            r.error("deadline", "deadline_before_campaign", day=deadline,
-                    earliest=date(campaign_start.year, 1, 1).isoformat())
+        years = [d.year for d in (campaign_start, date.fromisoformat(registered) if registered else None) if d]
+        earliest = date(min(years), 1, 1) if years else None
+        if earliest is not None and day < earliest:
+            r.error("deadline", "deadline_before_campaign", day=deadline, earliest=earliest.isoformat())
         elif day > latest:
             r.error("deadline", "deadline_too_far", day=deadline, latest=latest.isoformat())
     if reinspected is not None and registered is not None and reinspected < registered:
