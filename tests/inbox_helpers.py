@@ -16,6 +16,7 @@ from docx import Document
 from fpdf import FPDF
 
 from bot.clock import Clock
+from bot.local_chat import LocalChat
 from tests.conftest import Harness, open_harness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,6 +37,14 @@ async def inbox_harness(database_url: str, tmp_path: Path, at: datetime) -> Asyn
     moving = MovableClock(at)
     async with open_harness(database_url, tmp_path, clock=moving.clock()) as h:
         yield h, moving
+
+
+async def at_quarterly_summary(h: Harness, user_id: int) -> LocalChat:
+    """A contact of 建外街道 (李联系) bound and asked, by /report_info, for the unit's 季度工作总结."""
+    contact = await h.bind(user_id, "contact", "建外街道", "李联系")
+    await contact.say("/report_info")
+    await contact.press("季度工作总结")
+    return contact
 
 
 def make_pdf(words: str = "November work information") -> bytes:

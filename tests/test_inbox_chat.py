@@ -22,7 +22,7 @@ from storage.models_inbox import SubmissionFile
 from storage.models_reminders import Contact, ReminderOutbox, WorkSubmission
 from tests.chat_helpers import last_told, sent_to
 from tests.image_factory import encode, scene
-from tests.inbox_helpers import SHANGHAI, documents, inbox_harness, make_docx, make_pdf
+from tests.inbox_helpers import SHANGHAI, at_quarterly_summary, documents, inbox_harness, make_docx, make_pdf
 
 NOVEMBER = datetime(2018, 11, 20, 10, 0, tzinfo=SHANGHAI)
 DECEMBER = datetime(2018, 12, 7, 10, 0, tzinfo=SHANGHAI)
@@ -81,9 +81,7 @@ async def test_the_office_reads_what_a_unit_sent_byte_for_byte_and_who_is_late(d
 async def test_a_file_too_big_or_not_a_document_is_refused_with_the_question_again(database_url: str,
                                                                                     tmp_path: Path) -> None:
     async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, _moving):
-        contact = await h.bind(9211, "contact", "建外街道", "李联系")
-        await contact.say("/report_info")
-        await contact.press("季度工作总结")
+        contact = await at_quarterly_summary(h, 9211)
         fetched_before = len(h.session.requests)
         await contact.file(b"x" * 1024, "总结.pdf", "application/pdf", size=25 * 2**20)  # declared 25 MB
         said = contact.last_text()

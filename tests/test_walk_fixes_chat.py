@@ -16,7 +16,7 @@ from tests.chat_helpers import bind_cast, card, hazard_row, last_text, open_firs
 from tests.conftest import Harness
 from tests.evidence_chat import at_the_evidence_question
 from tests.forms_flow import PHOTOS, SUBMIT, fill_hazard_until_photos, fill_hazard_until_review
-from tests.inbox_helpers import inbox_harness, make_pdf
+from tests.inbox_helpers import at_quarterly_summary, inbox_harness, make_pdf
 from tests.lifecycle_factories import HOME
 from tests.test_inbox_chat import NOVEMBER
 
@@ -112,9 +112,7 @@ async def test_an_evidence_pdf_that_is_text_is_kept_as_text_and_the_sender_told(
 async def test_a_submitted_pdf_that_is_text_is_kept_as_text_and_the_sender_told(database_url: str,
                                                                                 tmp_path: Path) -> None:
     async with inbox_harness(database_url, tmp_path, NOVEMBER) as (h, _moving):
-        contact = await h.bind(2642, "contact", "建外街道", "李联系")
-        await contact.say("/report_info")
-        await contact.press("季度工作总结")
+        contact = await at_quarterly_summary(h, 2642)
         said = contact.texts(await contact.file("第四季度总结".encode(), "总结.pdf", "application/pdf"))
         assert any("文件 总结.pdf 的实际内容与文件名不符，已按其内容保存为 总结.txt" in t for t in said), said
         said = contact.texts(await contact.file(make_pdf("Q4"), "总结2.pdf", "application/pdf"))
