@@ -4,7 +4,7 @@ date cell left at serial 1) that must not open the door to a deadline of 1900.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 async def test_hostile_registration_dates_in_an_imported_ledger(harness: Harness, tmp_path: Path) -> None:
     office = await harness.bind(6101, "office", "区安委会办公室")
-    rows = [base_row(51, registered_on=datetime(2018, 3, 1), deadline=datetime(2018, 12, 31)),  # 4: date cells
+    rows = [base_row(51, registered_on=date(2018, 3, 1), deadline=date(2018, 12, 31)),  # 4: date cells
             base_row(52, registered_on=None),  # 5: no 上账时间
             base_row(53, day="20170601", registered_on="2017/6/1", deadline="2017.12.31"),  # 6: a 2017 row
-            base_row(54, day="19000101", registered_on=datetime(1900, 1, 1), deadline=datetime(1900, 6, 30)),  # 7
+            base_row(54, day="19000101", registered_on=date(1900, 1, 1), deadline=date(1900, 6, 30)),  # 7
             base_row(55, day="19000101", registered_on="1900-01-01", deadline="2018-12-31")]  # 8: a slip
     await office.file(write_ledger(tmp_path / "hostile.xlsx", rows), "台账.xlsx", XLSX)
     text = office.last_text()
