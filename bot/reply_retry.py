@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -70,8 +71,11 @@ def _is_reply(method: TelegramMethod[Any]) -> bool:
 
 def _chat_of(method: TelegramMethod[Any]) -> ChatKey | None:
     """The chat a reply goes to; None for one that names no chat (a press's answer, an inline message's edit):
-    such a request is spaced from its own earlier tries only."""
+    such a request is spaced from its own earlier tries only. A numeric id given as text (``"7"``, ``"-100…"``)
+    is the same chat as the number, which Telegram limits as one: it takes the same turns."""
     chat = getattr(method, "chat_id", None)
+    if isinstance(chat, str) and re.fullmatch(r"-?\d+", chat.strip()):
+        return int(chat)
     return chat if isinstance(chat, int | str) else None
 
 

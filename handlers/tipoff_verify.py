@@ -53,24 +53,33 @@ def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
     return builder.as_markup()
 
 
+ALBUM = 10  # the most photos Telegram takes in one album
+#: the most photos a card sends, two albums: a reporter's six and an addition's six fit, and a reporter adding
+#: again and again does not make every opening of the card a flood of albums
+SHOWN = 2 * ALBUM
+
+
 async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffCard) -> None:
-    """The tip-off's photos (an album, at most 10), its pin, then the card with the verifier's buttons: last, so
-    the buttons are the newest message. A photo gone from the store is left out, and an album or pin Telegram
-    refuses is let go: the card still comes, and says how many photos could not be shown."""
+    """The tip-off's photos (albums of at most ``ALBUM``, ``SHOWN`` photos in all: the reporter's and those of
+    their additions), its pin, then the card with the verifier's buttons: last, so the buttons are the newest
+    message. A photo gone from the store is left out, and an album or pin Telegram refuses is let go: the card
+    still comes, and says how many photos could not be shown (those beyond ``SHOWN`` too)."""
     files = []
-    for i, key in enumerate(card.photo_keys[:10], start=1):
+    for i, key in enumerate(card.photo_keys[:SHOWN], start=1):
         data = await core.services.tipoffs.photo_bytes(key)
         if data is None:
             log.warning("event=tipoff_photo_missing number=%s", card.number)
         else:
             files.append(BufferedInputFile(data, f"{card.number}-{i}.jpg"))
-    shown = await _send_photos(bot, message.chat.id, files)
+    shown = 0
+    for start in range(0, len(files), ALBUM):
+        shown += await _send_photos(bot, message.chat.id, files[start:start + ALBUM])
     if card.latitude is not None and card.longitude is not None:
         try:
             await bot.send_location(message.chat.id, card.latitude, card.longitude)
         except TelegramAPIError as exc:  # the card gives the place in words and numbers too
             log.warning("event=tipoff_pin_not_sent number=%s error=%s", card.number, type(exc).__name__)
-    unshown = min(len(card.photo_keys), 10) - shown
+    unshown = len(card.photo_keys) - shown
     await message.answer(card_text(card, core.settings.tz, unshown=unshown), reply_markup=_card_markup(card))
 
 

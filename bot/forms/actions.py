@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -85,6 +86,10 @@ class RemovePhoto(DraftButton):
     version: str
 
 
+def _visible(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 @dataclass(frozen=True)
 class LocationAnswer:
     """A pin (WGS-84 degrees); for a venue (a named place picked from the map) its ``address`` and its
@@ -100,8 +105,10 @@ class LocationAnswer:
     @property
     def place(self) -> str | None:
         """The address as it is kept: a venue's address with its name in brackets (朝阳北路101号（朝阳大悦城）),
-        the name alone when the venue has no address; None for a bare pin."""
-        address, title = (self.address or "").strip(), (self.title or "").strip()
+        the name alone when the venue has no address; None for a bare pin. Without invisible format characters
+        (Unicode Cf: a right-to-left override in a map's place name would turn the rest of a card or ledger
+        cell around)."""
+        address, title = _visible(self.address or "").strip(), _visible(self.title or "").strip()
         if title and title not in address:
             return f"{address}（{title}）" if address else title
         return address or None

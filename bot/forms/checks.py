@@ -53,10 +53,32 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _blank(c: str) -> bool:
+    """A character nobody reads as one: a space or an invisible format character (zero-width space or joiner,
+    a direction mark: Unicode Cf)."""
+    return c.isspace() or unicodedata.category(c) == "Cf"
+
+
+def _trimmed(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _blank(text[start]):
+        start += 1
+    while end > start and _blank(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _readable_length(text: str) -> int:
+    """The characters of ``text`` one reads: not blank (``_blank``), nor a mark set on the one before (Mn, Me)."""
+    return sum(1 for c in text if not _blank(c) and unicodedata.category(c) not in ("Mn", "Me"))
+
+
 def parse_text(spec: FieldSpec, text: str) -> str:
-    """The text stripped; raises ``Rejected`` (``too_short``, ``too_long``) outside the field's lengths."""
-    value = text.strip()
-    if len(value) < max(spec.min_length, 1):
+    """The text without the blank and invisible characters around it; raises ``Rejected`` (``too_short``,
+    ``too_long``) outside the field's lengths. The least length counts the characters one reads
+    (``_readable_length``): a reason of "x" padded with zero-width spaces, blanks or accents is as short as "x"."""
+    value = _trimmed(text)
+    if _readable_length(value) < max(spec.min_length, 1):
         raise Rejected("too_short", min=max(spec.min_length, 1))
     if len(value) > spec.max_length:
         raise Rejected("too_long", max=spec.max_length, length=len(value))

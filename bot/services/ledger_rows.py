@@ -101,6 +101,7 @@ REASONS = {
     "unknown_unit": "未知检查单位（可用 --unit 指定）",
     "bad_header": "表头应为“{expected}”",
     "before_registered": "{day} 早于上账时间 {registered}",
+    "registered_too_early": "{day} 过早：不能早于 {earliest}（更早的日期是笔误，如 Excel 的空日期 1900-01-01）",
     "deadline_before_campaign": "{day} 过早：不能早于 {earliest}（专项行动首年或本行上账当年的1月1日，取较早者）",
     "deadline_too_far": "{day} 过晚：最晚为 {latest}（导入当天起三年内；需要更长时间的请另订整改方案）",
 }
@@ -348,15 +349,25 @@ def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
     return value is not None, value
 
 
+#: the earliest 上账时间 a ledger row may have: the first of the years /find searches
+#: (``hazard_filter.PLAUSIBLE_YEARS``); a day before is a slip (an Excel date cell left at serial 1, 1900-01-01)
+#: that would also open the row to a deadline of that year, overdue for ever and beyond /find's dates
+EARLIEST_REGISTERED = date(2000, 1, 1)
+
+
 def _date_order(r: _Row, registered: str | None, deadline: str | None, reinspected: str | None, today: date,
                 campaign_start: date | None) -> None:
     """Refuse an impossible 整改时限 or 复查时间 (ISO dates, None when empty or already refused): a deadline before
     1 January of the campaign's first year (``campaign_start``'s year) or of the row's own 上账 year, whichever is
     earlier (an old ledger's row registered in 2017 keeps its 2017 deadline; 1999 is a slip) or after
     ``latest_deadline(today)`` (three years from the import day, as the hazard form takes: 9999-12-31 would never
-    be overdue); a re-inspection before 上账时间. A past deadline within those bounds is an old ledger's and is
-    kept, even one before 上账时间: 上账 is the office's 挂账, which may come after the deadline set when the
+    be overdue); a re-inspection before 上账时间; a 上账时间 before ``EARLIEST_REGISTERED`` (its row's deadline then
+    bounded by the campaign alone). A past deadline within those bounds is an old ledger's and is kept, even one
+    before 上账时间: 上账 is the office's 挂账, which may come after the deadline set when the
     hazard was found (``LifecycleService.register`` allows it), so the bot's own export holds such rows."""
+    if registered is not None and date.fromisoformat(registered) < EARLIEST_REGISTERED:
+        r.error("registered_on", "registered_too_early", day=registered, earliest=EARLIEST_REGISTERED.isoformat())
+        registered = None  # a slip: it widens no deadline's bound
     if deadline is not None:
         day = date.fromisoformat(deadline)
         latest = latest_deadline(today)
