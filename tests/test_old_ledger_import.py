@@ -199,3 +199,20 @@ async def test_a_repeat_import_says_the_rows_already_there_were_skipped_not_upda
                                   "未按本文件更新。"), office.last_text()
     got = await _hazards(harness)
     assert len(got) == 3 and got[first[0]["ledger_number"]].site_name == "某小区41号楼"  # what the message says
+
+
+async def test_a_date_cell_that_lost_its_format_is_read_as_the_day_its_serial_number_names(
+        harness: Harness, tmp_path: Path) -> None:
+    """An old ledger's date column copied as numbers holds Excel's serial numbers (43160 is 2018-03-01): read as
+    that day and listed as a normalisation; a number outside 2000–2099 is still no date."""
+    office = await harness.bind(608, "office", "区安委会办公室")
+    rows = [base_row(51, registered_on=43160, deadline=43465.0), base_row(52, deadline=12)]
+    await office.file(write_ledger(tmp_path / "serials.xlsx", rows), "台账.xlsx", XLSX)
+    text = office.last_text()
+    assert "第4行 上账时间：「43160」→「2018-03-01」" in text and "第4行 整改时限：「43465」→「2018-12-31」" in text, text
+    assert "第5行 整改时限" in text and "第5行 整改时限：「12」→" not in text, text
+    await office.press("导入正确的 1 行")
+    got = await _hazards(harness)
+    number = rows[0]["ledger_number"]
+    assert list(got) == [number] and got[number].deadline == date(2018, 12, 31)
+    assert got[number].registered_at is not None

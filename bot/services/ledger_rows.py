@@ -23,6 +23,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from openpyxl.utils.datetime import from_excel
+
 from bot.clock import default_zone
 from bot.domain import HazardState
 from bot.forms.checks import (
@@ -241,12 +243,17 @@ class _Row:
             value = alias
         return value
 
-    def check(self, key: str, fn: Callable[[str], Any], required: bool = True) -> Any:
+    def check(self, key: str, fn: Callable[[str], Any], required: bool = True, *, date_cell: bool = False) -> Any:
         """``fn(text)`` with the cell as text (dates as ISO, whole floats without ``.0``); None if bad/empty.
-        A typed text stored otherwise (``2026.11.3`` → ``2026-11-03``) is noted."""
+        A typed text stored otherwise (``2026.11.3`` → ``2026-11-03``) is noted. ``date_cell``: a number in
+        Excel's serial range of 2000–2099 (a date cell whose format was lost: 43160) is that day, noted too."""
         raw = self.cells[key]
         typed = isinstance(raw, str)
-        if isinstance(raw, datetime):
+        if date_cell and isinstance(raw, int | float) and not isinstance(raw, bool) and _SERIALS[0] <= raw <= _SERIALS[1]:
+            day = from_excel(int(raw)).date().isoformat()
+            self.note(key, str(int(raw)) if float(raw).is_integer() else repr(raw), day)
+            raw = day
+        elif isinstance(raw, datetime):
             raw = raw.date().isoformat()
         elif isinstance(raw, date):
             raw = raw.isoformat()
@@ -268,6 +275,9 @@ class _Row:
             self.note(key, str(raw), str(value))
         return value
 
+
+#: Excel serial numbers of 2000-01-01 and 2099-12-31: a date column's number within them is read as its day
+_SERIALS = (36526, 73050)
 
 _HEADERS: dict[str, dict[str, str]] = {}
 
@@ -322,7 +332,7 @@ def _place(r: _Row, v: dict[str, Any]) -> UnitEntry | None:
 
 
 def _registered(r: _Row, today: date) -> str | None:
-    return r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    return r.check("registered_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), date_cell=True)
 
 
 def _hazard_type(r: _Row) -> tuple[str, str] | None:
@@ -345,7 +355,7 @@ def _deadline(r: _Row, today: date) -> tuple[bool, str | None]:
     if re.sub(r"\s+", "", raw) in OPEN_ENDED:
         r.note("deadline", raw, OPEN_ENDED_NOTE)
         return True, None
-    value = r.check("deadline", lambda t: parse_date_answer(_spec("hazard", "deadline", after_today=False), t, today))
+    value = r.check("deadline", lambda t: parse_date_answer(_spec("hazard", "deadline", after_today=False), t, today), date_cell=True)
     return value is not None, value
 
 
@@ -429,7 +439,7 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
         v["demolished_area"] = Decimal(demolished) if demolished is not None else None
     v["measures"] = r.text("measures", max_length=4000)
     given, deadline = _deadline(r, today)
-    reinspected = r.check("reinspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), required=False)
+    reinspected = r.check("reinspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), required=False, date_cell=True)
     _date_order(r, registered, deadline, reinspected, today, old_before)
     result = r.choice("reinspection_result", REINSPECTION_RESULTS, required=False, aliases=RESULT_ALIASES) or "未复查"
     if not _text(r.cells["closed"]):
@@ -484,7 +494,7 @@ def _hazard_values(r: _Row, today: date, district_code: str, tz: ZoneInfo,
 
 def _inspection_values(r: _Row, today: date) -> dict[str, Any] | None:
     v: dict[str, Any] = {}
-    on = r.check("inspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today))
+    on = r.check("inspected_on", lambda t: parse_date_answer(NOT_FUTURE, t, today), date_cell=True)
     v["inspecting_unit"] = r.text("inspecting_unit", max_length=128)
     v["inspection_type"] = r.choice("inspection_type", INSPECTION_TYPES)
     v["inspector_count"] = r.check("inspector_count", lambda t: parse_integer(_spec("inspection", "inspector_count"), t))
