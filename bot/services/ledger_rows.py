@@ -17,13 +17,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from openpyxl.utils.datetime import from_excel
 
 from bot.clock import default_zone
 from bot.domain import HazardState
@@ -250,7 +248,7 @@ class _Row:
         raw = self.cells[key]
         typed = isinstance(raw, str)
         if date_cell and isinstance(raw, int | float) and not isinstance(raw, bool) and _SERIALS[0] <= raw <= _SERIALS[1]:
-            day = from_excel(int(raw)).date().isoformat()
+            day = (_EXCEL_EPOCH + timedelta(days=int(raw))).isoformat()
             self.note(key, str(int(raw)) if float(raw).is_integer() else repr(raw), day)
             raw = day
         elif isinstance(raw, datetime):
@@ -278,6 +276,9 @@ class _Row:
 
 #: Excel serial numbers of 2000-01-01 and 2099-12-31: a date column's number within them is read as its day
 _SERIALS = (36526, 73050)
+#: day 0 of Excel's 1900 date system for serials after 1900-02-28 (its phantom 1900-02-29 counted), as openpyxl's
+#: ``from_excel`` reads them; not imported from it: the whole openpyxl package would load Pillow into the parse worker
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 _HEADERS: dict[str, dict[str, str]] = {}
 
