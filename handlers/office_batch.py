@@ -80,7 +80,10 @@ async def _batch_page(actor: Actor, services: Services, state: FSMContext,
     page = await services.find.queue(actor, OFFICE_STATES, number)
     selected, _version = await _selection(state)
     ticked = set(selected)
-    k = len(await services.office_batch.listed(actor, selected))  # those still in the list, not a stale tick's
+    # those still in the list, not a stale tick's; each button counts those it applies to
+    split = await services.office_batch.split(actor, selected)
+    k_register, k_close = len(split[Action.REGISTER]), len(split[Action.CLOSE])
+    k = k_register + k_close
     toggles = [InlineKeyboardButton(text=f"{'☑' if s.id in ticked else '☐'} {i}",
                                     callback_data=BatchCb(a="t", id=s.id, n=page.number).pack())
                for i, s in enumerate(page.items, page.first_index)]
@@ -88,9 +91,9 @@ async def _batch_page(actor: Actor, services: Services, state: FSMContext,
     pager = pager_row(page, BATCH_VIEW)  # type: ignore[arg-type]
     if pager:
         rows.append(pager)
-    rows.append([InlineKeyboardButton(text=_("📒 Register selected ({k})").format(k=k),
+    rows.append([InlineKeyboardButton(text=_("📒 Register selected ({k})").format(k=k_register),
                                       callback_data=BatchCb(a="r", n=page.number).pack()),
-                 InlineKeyboardButton(text=_("🗂 Close selected ({k})").format(k=k),
+                 InlineKeyboardButton(text=_("🗂 Close selected ({k})").format(k=k_close),
                                       callback_data=BatchCb(a="c", n=page.number).pack())])
     rows.append([InlineKeyboardButton(text=_("Clear the selection"), callback_data=BatchCb(a="x", n=page.number).pack()),
                  InlineKeyboardButton(text=_("« Leave batch mode"), callback_data=BatchCb(a="q", n=page.number).pack())])
@@ -146,7 +149,8 @@ async def batch_button(query: CallbackQuery, callback_data: BatchCb, actor: Acto
 
 async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, services: Services,
                     state: FSMContext) -> None:
-    """«Register selected» / «Close selected»: say what will be done to how many, and ask once to confirm."""
+    """«Register selected» / «Close selected»: say what will be done to how many of the ticked hazards (those
+    the action applies to; the others are named as left out), and ask once to confirm."""
     OfficeBatchService.check_actor(actor)
     action = _ACTIONS[callback_data.a]
     async with _lock(actor.user_id):  # the question counts, and its confirmation runs, the hazards listed now
@@ -158,15 +162,26 @@ async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, 
     if not selected:
         await query.answer(_("Nothing is selected: tick hazards first."), show_alert=True)
         return
+    split = await services.office_batch.split(actor, selected)
+    k, others = len(split[action]), len(selected) - len(split[action])
+    if not k:
+        await query.answer(_("None of the selected hazards awaits registration (挂账).") if action == Action.REGISTER
+                           else _("None of the selected hazards awaits closure (销账)."), show_alert=True)
+        return
     await query.answer()
     if action == Action.REGISTER:
         text = _("Register the {k} selected hazards in the ledger (挂账)? Each is checked again on its own; "
-                 "those refused are listed with the reason.").format(k=len(selected))
+                 "those refused are listed with the reason.").format(k=k)
     else:
         text = _("Close the {k} selected hazards (销账)? Each is checked again on its own; those refused are "
                  "listed with the reason. Each closure records the note «{note}» and no photos; to add a "
                  "hazard's own note or photos, close it from its card.").format(
-            k=len(selected), note=q(BATCH_NOTES[Action.CLOSE].format(n=len(selected))))
+            k=k, note=q(BATCH_NOTES[Action.CLOSE].format(n=k)))
+    if others:
+        text += "\n" + (_("The other {m} selected await closure (销账): they are not registered, and are listed as "
+                          "refused.") if action == Action.REGISTER else
+                        _("The other {m} selected await registration (挂账): they are not closed, and are listed "
+                          "as refused.")).format(m=others)
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=_("✅ Confirm"), callback_data=BatchCb(a="y" + callback_data.a, s=version).pack()),
         InlineKeyboardButton(text=_("« Back"), callback_data=BatchCb(a="m", n=callback_data.n).pack()),
@@ -210,5 +225,5 @@ def result_text(result: BatchResult) -> str:
         lines.append(_("Refused {count}:").format(count=len(result.refused)))
     for r in result.refused:
         name = f"{q(r.site_name)} — {q(r.number)}" if r.number else f"#{r.hazard_id}"
-        lines.append(f"❌ {name}: {error_text(r.error)}")
+        lines.append("❌ " + _("{hazard}: {reason}").format(hazard=name, reason=error_text(r.error)))
     return clip("\n".join(lines))

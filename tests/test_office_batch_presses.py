@@ -2,21 +2,26 @@
 the conversation kept in the database (``SqlStorage``, the run modes without Redis): ticks pressed at once, as
 Telegram delivers a quick tapper's presses to handlers running side by side, are all kept; a «confirm» tapped
 twice at once runs the batch once. A tick counts only a hazard in the list: a forged id, or one moved meanwhile, is
-never selected."""
+never selected. A selection mixing hazards awaiting 挂账 and 销账: each action counts and takes its own, refuses the
+others with their true state, and its note counts the hazards done."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import pytest
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Message
+from sqlalchemy import update
+from sqlmodel import select
 
 from bot.clock import fixed_clock
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.office_batch import BatchCb
-from tests.chat_helpers import actor_of
+from storage.models import Hazard, HazardEvent
+from tests.chat_helpers import actor_of, sent_to
 from tests.conftest import TODAY, FailureLog, Harness, open_harness
 from tests.lifecycle_factories import hazard
 
@@ -72,3 +77,71 @@ async def test_a_forged_or_stale_tick_is_not_counted_as_selected(harness: Harnes
     assert "已选 0 项" in office.last_text(), office.last_text()
     await office.press_button(_button(h, office, BatchCb(a="r").pack()))
     assert _alerts(h)[-1] == "尚未选择：请先勾选隐患。"
+
+
+async def _tick(h: Harness, office: LocalChat, *ids: int) -> None:
+    await office.press_button(_button(h, office, BatchCb(a="m").pack()))
+    for i in ids:
+        await office.press_button(_button(h, office, BatchCb(a="t", id=i).pack()))
+
+
+async def _notes(h: Harness, hid: int, action: str) -> list[str | None]:
+    async with h.core.uow() as u:
+        return list((await u.session.exec(select(HazardEvent.note).where(
+            HazardEvent.hazard_id == hid, HazardEvent.action == action))).all())
+
+
+@pytest.mark.sqlite_only
+async def test_a_mixed_selection_counts_and_takes_per_action_and_refuses_the_rest_truly(harness: Harness) -> None:
+    h = harness
+    office = await h.bind(9721, "office", "区安委会办公室")
+    inspector_chat = await h.bind(9722, "inspector", "110105001")
+    inspector = await actor_of(h, inspector_chat)
+    zhang = await actor_of(h, await h.bind(9723, "office", "区安委会办公室", name="张办公室"))
+    to_register = await hazard(h.core.uow, inspector, state=HazardState.PENDING_CONFIRMATION, site_name="甲出租房")
+    to_close = await hazard(h.core.uow, inspector, state=HazardState.PENDING_CONFIRMATION, site_name="乙出租房")
+    await h.core.services.lifecycle.register(zhang, to_close)  # registered by 张办公室 long ago, since re-inspected
+    async with h.core.uow() as u:
+        await u.session.exec(update(Hazard).where(Hazard.id == to_close)  # type: ignore[call-overload]
+                             .values(state=HazardState.CLOSURE_REQUESTED.value))
+        await u.commit()
+    await office.say("/office")
+    await _tick(h, office, to_close, to_register)
+    assert "已选 2 项" in office.last_text()
+    buttons = [b.text for b in office.buttons()]
+    assert "📒 挂账所选（1）" in buttons and "🗂 销账所选（1）" in buttons, buttons
+    await office.press("挂账所选")
+    question = office.last_text()
+    assert "将所选 1 项隐患挂账" in question and "所选另有 1 项待销账" in question, question
+    told_before = len(sent_to(h, inspector_chat))
+    await office.press_button(office.latest_button("✅ 确认"))
+    answer = office.last_text()
+    assert answer.startswith("挂账 1/2 项"), answer
+    async with h.core.uow() as u:
+        closing = await u.session.get(Hazard, to_close)
+    assert closing is not None and closing.ledger_number
+    assert f"❌ 乙出租房 — {closing.ledger_number}：该隐患当前为“复查合格，待销账”，不能进行此操作。" in answer, answer
+    assert "确认挂账" not in answer and ": " not in answer
+    assert await _notes(h, to_register, "register") == ["批量挂账（同批 1 项）"]
+    told = sent_to(h, inspector_chat)[told_before:]
+    assert any("批量挂账（同批 1 项）" in t for t in told) and not any("同批 2 项" in t for t in told), told
+
+    # closing from a mixed selection: the one awaiting 挂账 is refused as such
+    third = await hazard(h.core.uow, inspector, state=HazardState.PENDING_CONFIRMATION, site_name="丙出租房")
+    await _tick(h, office, third, to_close)
+    buttons = [b.text for b in office.buttons()]
+    assert "📒 挂账所选（1）" in buttons and "🗂 销账所选（1）" in buttons, buttons
+    await office.press("销账所选")
+    question = office.last_text()
+    assert "将所选 1 项隐患销账" in question and "批量销账（同批 1 项）" in question and "所选另有 1 项待挂账" in question
+    await office.press_button(office.latest_button("✅ 确认"))
+    answer = office.last_text()
+    assert answer.startswith("销账 1/2 项") and "❌ 丙出租房 — " in answer, answer
+    assert "：该隐患当前为“待区安委会办公室确认挂账”，不能进行此操作。" in answer, answer
+    assert await _notes(h, to_close, "close") == ["批量销账（同批 1 项）"]
+    assert await _notes(h, third, "close") == []
+    # an action none of the ticked hazards awaits is not asked
+    await _tick(h, office, third)
+    assert "🗂 销账所选（0）" in [b.text for b in office.buttons()]
+    await office.press("销账所选")
+    assert _alerts(h)[-1] == "所选隐患中没有待销账的。"

@@ -385,6 +385,19 @@ class LifecycleService:
         async with self._uow() as u:
             await _level_change(Transitions(u.session, self._clock()), actor, hazard_id, level)
 
+    async def check_step(self, actor: Actor, hazard_id: int, action: Action) -> None:
+        """What ``register`` (``Action.REGISTER``) or ``close`` (``Action.CLOSE``) checks before moving the
+        hazard — roles, scope, state, and for 挂账 the five implementations — without changing anything: a batch
+        counts the hazards it will do before doing them (its note says how many). Raises as those steps."""
+        async with self._uow() as u:
+            t = Transitions(u.session, self._clock())
+            hazard, _target = await t.begin(actor, hazard_id, action)
+            if action == Action.REGISTER:
+                _row, plan = await load_plan(t.session, hazard)
+                missing = plan.missing(hazard.level)
+                if missing:
+                    raise FiveImplementationsMissing(missing=missing, level=hazard.level)
+
     # ---- rectification and re-inspection (方案 四(三)) ----------------------------------------------
 
     async def report_rectification(

@@ -6,9 +6,16 @@ event, and tells the same people a single press would. One refused hazard does n
 names what was done and what was refused, with the refusal.
 
 What a batch closure records: the ``close`` event of each hazard with one common note, ``BATCH_NOTES`` (批量销账,
-with the batch's size), and no photos. The closure form's photos are the office's evidence for one site; one
+with the number of hazards the batch does), and no photos. The closure form's photos are the office's evidence for one site; one
 photo set for a batch would be false evidence for every other site, and each hazard already carries its own
-on-site evidence in its 复查合格 step. A hazard that needs its own note or photos is closed from its card."""
+on-site evidence in its 复查合格 step. A hazard that needs its own note or photos is closed from its card.
+
+The office's list holds both kinds, so a selection may mix them: each action takes only the ticked hazards it
+applies to (``split``), and refuses a ticked one awaiting the other action as such (``InvalidTransition`` with its
+state), not by the life cycle's "already done by …", which names whoever last moved it on and would be false here.
+Before moving anything the batch checks each hazard as its step would (``LifecycleService.check_step``), so the
+note's count is the number done; only a hazard another officer moves in the moments between check and step makes
+it one too many."""
 
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ from bot.services.actors import Actor
 from bot.services.errors import DomainError
 from bot.services.hazard_query import scope_clause
 from bot.services.lifecycle import Action, has_district_scope
-from bot.services.lifecycle_errors import InvalidValue
+from bot.services.lifecycle_errors import InvalidTransition, InvalidValue
 from bot.services.lifecycle_service import LifecycleService
 from bot.services.transitions import Outcome
 from storage.db import UowFactory
@@ -37,7 +44,9 @@ BATCH_LIMIT = 50
 BATCH_ACTIONS = (Action.REGISTER, Action.CLOSE)
 #: the states of the office's list (/office) a batch is ticked on: awaiting 挂账, awaiting 销账
 BATCH_STATES = (HazardState.PENDING_CONFIRMATION, HazardState.CLOSURE_REQUESTED)
-#: the note each hazard's event carries (the ledger's language), ``{n}`` the size of the batch
+#: the state of the office's list each batch action applies to
+ACTION_STATES = {Action.REGISTER: HazardState.PENDING_CONFIRMATION, Action.CLOSE: HazardState.CLOSURE_REQUESTED}
+#: the note each hazard's event carries (the ledger's language), ``{n}`` the number of hazards the batch does
 BATCH_NOTES = {Action.REGISTER: "批量挂账（同批 {n} 项）", Action.CLOSE: "批量销账（同批 {n} 项）"}
 
 
@@ -80,18 +89,34 @@ class OfficeBatchService:
         ``PermissionDenied`` (not the office)."""
         self.check_actor(actor)
         ids = list(dict.fromkeys(hazard_ids))
+        states = await self._states(actor, ids)
+        return [i for i in ids if i in states]
+
+    async def split(self, actor: Actor, hazard_ids: Sequence[int]) -> dict[Action, list[int]]:
+        """``listed`` by the batch action that applies to each: ``Action.REGISTER`` → those awaiting 挂账,
+        ``Action.CLOSE`` → those awaiting 销账 (both keys always there, order kept). Raises as ``listed``."""
+        self.check_actor(actor)
+        ids = list(dict.fromkeys(hazard_ids))
+        states = await self._states(actor, ids)
+        return {a: [i for i in ids if states.get(i) == s] for a, s in ACTION_STATES.items()}
+
+    async def _states(self, actor: Actor, ids: Sequence[int]) -> dict[int, HazardState]:
+        """hazard id → state, of those of ``ids`` in ``BATCH_STATES`` and in ``actor``'s scope."""
         if not ids:
-            return []
+            return {}
         async with self._uow() as u:
-            found = set((await u.session.exec(
-                select(Hazard.id).where(col(Hazard.id).in_(ids), col(Hazard.state).in_([s.value for s in BATCH_STATES]),
-                                        scope_clause(actor))
-            )).all())
-        return [i for i in ids if i in found]
+            rows = (await u.session.exec(
+                select(Hazard.id, Hazard.state).where(
+                    col(Hazard.id).in_(list(ids)), col(Hazard.state).in_([s.value for s in BATCH_STATES]),
+                    scope_clause(actor))
+            )).all()
+        return {hid: HazardState(state) for hid, state in rows if hid is not None}
 
     async def run(self, actor: Actor, action: Action, hazard_ids: Sequence[int]) -> BatchResult:
         """Take ``action`` (``Action.REGISTER`` or ``Action.CLOSE``) on each of ``hazard_ids`` (duplicates once,
-        at most ``BATCH_LIMIT``) with the batch note, each checked and logged by ``LifecycleService``. Raises
+        at most ``BATCH_LIMIT``) with the batch note, each checked and logged by ``LifecycleService``; one awaiting
+        the other action is refused with ``InvalidTransition`` (its state), one failing the step's checks with
+        their error, and the note counts the rest, the ones moved. Raises
         ``NotBound``, ``PermissionDenied`` (not the office), ``InvalidValue`` (another action, too many)."""
         self.check_actor(actor)
         if action not in BATCH_ACTIONS:
@@ -100,17 +125,34 @@ class OfficeBatchService:
         if len(ids) > BATCH_LIMIT:
             raise InvalidValue(field="batch_size", value=len(ids))
         labels = await self._labels(ids)
-        note = BATCH_NOTES[action].format(n=len(ids))
+        states = await self._states(actor, ids)
+        errors: dict[int, DomainError] = {}
+        ready: list[int] = []
+        for hazard_id in ids:
+            state = states.get(hazard_id)
+            if state is not None and state != ACTION_STATES[action]:
+                errors[hazard_id] = InvalidTransition(state=state.value, action=action.value)
+                continue
+            try:
+                await self._lifecycle.check_step(actor, hazard_id, action)
+            except DomainError as exc:
+                errors[hazard_id] = exc
+                continue
+            ready.append(hazard_id)
+        note = BATCH_NOTES[action].format(n=len(ready))
         step = self._lifecycle.register if action == Action.REGISTER else self._lifecycle.close
         done: list[Outcome] = []
-        refused: list[Refused] = []
-        for hazard_id in ids:
+        for hazard_id in ready:
             try:
                 done.append(await step(actor, hazard_id, note))
-            except DomainError as exc:
+            except DomainError as exc:  # moved by someone else since its check
+                errors[hazard_id] = exc
+        refused: list[Refused] = []
+        for hazard_id in ids:
+            if hazard_id in errors:
                 number, site = labels.get(hazard_id, ("", ""))
-                refused.append(Refused(hazard_id, number, site, exc))
-                log.info("batch %s refused for hazard %s: %s", action.value, hazard_id, exc.code)
+                refused.append(Refused(hazard_id, number, site, errors[hazard_id]))
+                log.info("batch %s refused for hazard %s: %s", action.value, hazard_id, errors[hazard_id].code)
         return BatchResult(action, tuple(done), tuple(refused))
 
     async def _labels(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
