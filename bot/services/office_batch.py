@@ -6,9 +6,9 @@ event, and tells the same people a single press would. One refused hazard does n
 names what was done and what was refused, with the refusal.
 
 What a batch closure records: the ``close`` event of each hazard with one common note, ``BATCH_NOTES`` (批量销账,
-with the number of hazards the batch does), and no photos. The closure form's photos are the office's evidence for one site; one
-photo set for a batch would be false evidence for every other site, and each hazard already carries its own
-on-site evidence in its 复查合格 step. A hazard that needs its own note or photos is closed from its card.
+with the number of hazards the batch does), and no photos. The closure form's photos are the office's evidence
+for one site; one photo set for a batch would be false evidence for every other site, and each hazard already
+carries its own on-site evidence in its 复查合格 step. A hazard that needs its own note or photos is closed from its card.
 
 The office's list holds both kinds, so a selection may mix them: each action takes only the ticked hazards it
 applies to (``split``), and refuses a ticked one awaiting the other action as such (``InvalidTransition`` with its
