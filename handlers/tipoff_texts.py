@@ -41,6 +41,9 @@ def track_text(view: TrackView) -> str:
         lines.append(_("The same hazard had already been reported; you follow that case."))
     if view.reason:
         lines.append(_("Reason: {reason}").format(reason=reason_words(view.reason)))
+    if view.reopened_by_other:
+        lines.append(_("Another person who reported the same hazard said it is still not fixed; the township is "
+                       "verifying it again."))
     return "\n".join(lines)
 
 
@@ -58,6 +61,10 @@ def card_text(card: TipOffCard, tz: Any, unshown: int = 0) -> str:
         place = f"{place} ({card.latitude:.5f}, {card.longitude:.5f})".strip()
     lines.append(_("Place: {place}").format(place=place or "—"))
     lines.append(_("Reported at: {at}").format(at=card.reported_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+    if card.not_fixed is not None:
+        number, at = card.not_fixed
+        lines.append(_("⚠️ A reporter said at {at} that it is still not fixed (tip-off <code>{number}</code>).").format(
+            at=at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), number=q(number)))
     lines.append(_("What: {text}").format(text=q(shorten(card.description, LONG_TEXT_LIMIT))))
     for addition in card.additions:
         lines.append(_("Added: {text}").format(text=q(shorten(addition, CARD_ADDITION_LIMIT))))

@@ -52,7 +52,8 @@ class TipOff(SQLModel, table=True):
 
 
 class TipOffAddition(SQLModel, table=True):
-    """Text (and photos, via ``TipOffPhoto.addition_id``) a reporter added to their open tip-off."""
+    """Text (and photos, via ``TipOffPhoto.addition_id``) a reporter added to their open tip-off; an empty ``text``
+    (never None) records their 仍未整改 instead (``bot.services.tipoff_records.NOT_FIXED_MARK``)."""
 
     __tablename__ = "tipoff_addition"
     id: int | None = Field(default=None, primary_key=True)

@@ -158,11 +158,22 @@ def tipoff_status(number: str, status: str, township: str = "", reason: str | No
     return text
 
 
-def tipoff_for_verifiers(kind: str, number: str, township: str) -> str:
+def tipoff_reopened_by_other(number: str) -> str:
+    """The reporter of tip-off ``number`` learns the case they follow was reopened because another reporter of
+    the same hazard said it is still not fixed."""
+    return _("Your tip-off <code>{number}</code>: another person who reported the same hazard says it is still "
+             "not fixed, so the township is verifying it again.").format(number=q(number))
+
+
+def tipoff_for_verifiers(kind: str, number: str, township: str, via: str | None = None) -> str:
     """The township's verifiers hear of tip-off ``number``: ``tipoff_new``, ``tipoff_added`` (the reporter
-    added material), ``tipoff_not_fixed`` (the reporter says it is still not fixed), ``tipoff_returned`` (the
-    hazard made from it was rejected)."""
+    added material), ``tipoff_not_fixed`` (the reporter says it is still not fixed; ``via``: the number of the
+    tip-off merged into ``number`` whose reporter said it), ``tipoff_returned`` (the hazard made from it was
+    rejected)."""
     n, t = q(number), q(township)
+    if kind == "tipoff_not_fixed" and via is not None:
+        return _("The reporter of tip-off <code>{via}</code> (merged into <code>{number}</code>, {township}) says "
+                 "the hazard is still not fixed. Please re-check.").format(via=q(via), number=n, township=t)
     if kind == "tipoff_new":
         return _("📣 New tip-off from the public <code>{number}</code> ({township}). Open it to verify, or see "
                  "/tipoffs.").format(number=n, township=t)

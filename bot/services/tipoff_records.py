@@ -105,17 +105,61 @@ async def township_staff(session: AsyncSession, township_code: str) -> list[int]
     return sorted(set(rows.all()))
 
 
-def verifier_notice(tipoff: TipOff, kind: str, user_id: int) -> Notice:
+def verifier_notice(tipoff: TipOff, kind: str, user_id: int, *, via: str | None = None) -> Notice:
     """``kind`` (``tipoff_new``, ``tipoff_added``, ``tipoff_not_fixed``, ``tipoff_returned``) for one verifier,
-    with the button that opens the tip-off."""
-    words = text(notice_texts.tipoff_for_verifiers, kind, tipoff.number, tipoff.township)
+    with the button that opens the tip-off. ``via``: the number of the tip-off merged into ``tipoff`` whose
+    reporter spoke (``tipoff_not_fixed``), so the notice names who said it."""
+    words = text(notice_texts.tipoff_for_verifiers, kind, tipoff.number, tipoff.township, via)
     button = (text(notice_texts.open_tipoff), open_tipoff_callback(tipoff.id or 0))
     return Notice(user_id, kind, words, about=tipoff.number, button=button)
 
 
-async def township_notices(session: AsyncSession, tipoff: TipOff, kind: str) -> list[Notice]:
+async def township_notices(session: AsyncSession, tipoff: TipOff, kind: str, *, via: str | None = None) -> list[Notice]:
     """``verifier_notice`` ``kind`` to each of the township's queue holders."""
-    return [verifier_notice(tipoff, kind, uid) for uid in await township_staff(session, tipoff.township_code)]
+    return [verifier_notice(tipoff, kind, uid, via=via) for uid in await township_staff(session, tipoff.township_code)]
+
+
+#: the text of the ``TipOffAddition`` that records a reporter's 仍未整改: no addition the form saves has it (an
+#: empty note is stored as None and an addition needs a note or a photo), and the card shows no empty text
+NOT_FIXED_MARK = ""
+
+
+def record_not_fixed(session: AsyncSession, tipoff: TipOff, at: datetime) -> None:
+    """Record that the reporter of ``tipoff`` said 仍未整改 at ``at`` (aware; an addition with text
+    ``NOT_FIXED_MARK``), for the verifier's card and the case's other reporters (``last_not_fixed``)."""
+    session.add(TipOffAddition(tipoff_id=tipoff.id or 0, text=NOT_FIXED_MARK, created_at=at))
+
+
+async def last_not_fixed(session: AsyncSession, tipoffs: list[TipOff]) -> tuple[str, datetime] | None:
+    """The latest 仍未整改 said by the reporter of one of ``tipoffs``: (that tip-off's number, when, UTC); None
+    when none of them said it."""
+    numbers = {t.id: t.number for t in tipoffs}
+    row = (await session.exec(
+        select(TipOffAddition.tipoff_id, TipOffAddition.created_at)
+        .where(col(TipOffAddition.tipoff_id).in_(list(numbers) or [-1]), TipOffAddition.text == NOT_FIXED_MARK)
+        .order_by(col(TipOffAddition.created_at).desc(), col(TipOffAddition.id).desc()).limit(1)
+    )).first()
+    return None if row is None else (numbers[row[0]], row[1])
+
+
+async def case_members(session: AsyncSession, root: TipOff) -> list[TipOff]:
+    """Every tip-off of the case ``root`` stands for (``TipOffService._root``): ``root`` and those that follow it;
+    for a root merged into a hazard no tip-off became, every tip-off merged into that hazard and their followers.
+    Oldest first."""
+    heads = [root]
+    if root.status == TipOffStatus.MERGED and root.hazard_id is not None and root.merged_into_id is None:
+        heads = await merged_into_hazard(session, root.hazard_id) or [root]
+    members = {t.id: t for t in heads}
+    for head in heads:
+        members.update((t.id, t) for t in await followers(session, head))
+    return sorted(members.values(), key=lambda t: t.id or 0)
+
+
+def reopened_notice(tipoff: TipOff) -> Notice:
+    """The reporter of ``tipoff`` learns that another reporter of the same hazard said it is not fixed and the
+    township verifies it again (never who, nor that one's number)."""
+    words = text(notice_texts.tipoff_reopened_by_other, tipoff.number)
+    return Notice(tipoff.reporter_user_id, "tipoff_status", words, about=tipoff.number)
 
 
 async def check_may_report(session: AsyncSession, user_id: int, today: date, limit: int) -> None:

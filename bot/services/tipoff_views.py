@@ -11,7 +11,8 @@ from bot.channels import ChannelAddress
 
 @dataclass(frozen=True)
 class TrackView:
-    """What a reporter sees of their own tip-off: the (effective) status in plain words."""
+    """What a reporter sees of their own tip-off: the (effective) status in plain words. ``reopened_by_other``:
+    it is verified again because the reporter of another tip-off of the same case said 仍未整改."""
 
     number: str
     status: str
@@ -21,6 +22,7 @@ class TrackView:
     reported_on: date
     can_add: bool
     can_say_not_fixed: bool
+    reopened_by_other: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class Reporter:
 
 @dataclass(frozen=True)
 class TipOffCard:
-    """A tip-off as its verifier sees it. ``reporter`` is None unless the viewer is the district office."""
+    """A tip-off as its verifier sees it. ``reporter`` is None unless the viewer is the district office.
+    ``not_fixed``: while it is back in the queue because a reporter of its case said 仍未整改, the number of the
+    tip-off whose reporter said it last and when (UTC)."""
 
     id: int
     number: str
@@ -64,6 +68,7 @@ class TipOffCard:
     hazard_number: str | None
     can_verify: bool
     reporter: Reporter | None = None
+    not_fixed: tuple[str, datetime] | None = None
 
 
 @dataclass(frozen=True)

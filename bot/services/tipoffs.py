@@ -35,13 +35,17 @@ from bot.services.places import location_answer, place_of
 from bot.services.tipoff_duplicates import find_candidates
 from bot.services.tipoff_photos import strip_metadata
 from bot.services.tipoff_records import (
+    case_members,
     check_may_report,
     copy_photos_to_draft,
     followers,
+    last_not_fixed,
     lock_tipoff,
     merged_into_hazard,
     on_hazard_state_changed,
     origin_of,
+    record_not_fixed,
+    reopened_notice,
     status_notice,
     status_notices,
     township_notices,
@@ -186,9 +190,14 @@ class TipOffService:
                 return await self._track_view(uow.session, tipoff)  # another reporter of the case said it first
             if status != TipOffStatus.FIXED:
                 raise TipOffClosed(number=tipoff.number)
-            notices = await township_notices(uow.session, root, "tipoff_not_fixed")
+            via = tipoff.number if tipoff.id != root.id else None  # the inspectors hear whose reporter spoke
+            notices = await township_notices(uow.session, root, "tipoff_not_fixed", via=via)
             if root.verified_by is not None and all(n.user_id != root.verified_by for n in notices):
-                notices.append(verifier_notice(root, "tipoff_not_fixed", root.verified_by))
+                notices.append(verifier_notice(root, "tipoff_not_fixed", root.verified_by, via=via))
+            # the case's other reporters read it reopened on /track: told once, why (never by whom)
+            notices += [reopened_notice(t) for t in await case_members(uow.session, root)
+                        if t.reporter_user_id != tipoff.reporter_user_id]
+            record_not_fixed(uow.session, tipoff, self._clock())
             root.status = TipOffStatus.VERIFYING.value
             root.reason = "reporter_not_fixed"
             root.updated_at = utcnow()
@@ -501,6 +510,12 @@ class TipOffService:
 
     async def _track_view(self, session: AsyncSession, tipoff: TipOff) -> TrackView:
         status, merged = await self._effective(session, tipoff)
+        reopened_by_other = False
+        if status == TipOffStatus.VERIFYING:  # why a case it read fixed is verified again, when not its 仍未整改
+            root = await self._root(session, tipoff)
+            if root.reason == "reporter_not_fixed":
+                said = await last_not_fixed(session, await case_members(session, root))
+                reopened_by_other = said is not None and said[0] != tipoff.number
         return TrackView(
             number=tipoff.number,
             status=status,
@@ -510,6 +525,7 @@ class TipOffService:
             reported_on=tipoff.created_at.astimezone(self._settings.tz).date(),
             can_add=tipoff.status in OPEN,
             can_say_not_fixed=status == TipOffStatus.FIXED,
+            reopened_by_other=reopened_by_other,
         )
 
     async def _candidates(self, session: AsyncSession, tipoff: TipOff) -> list[Candidate]:
@@ -536,6 +552,9 @@ class TipOffService:
             if user is not None:
                 reporter = Reporter(address_of(user), user.record_name, tipoff.contact)
         awaiting = tipoff.status in AWAITING_VERIFICATION
+        not_fixed = None
+        if awaiting and tipoff.reason == "reporter_not_fixed":  # reopened by a reporter's 仍未整改: whose, when
+            not_fixed = await last_not_fixed(session, await case_members(session, tipoff))
         return TipOffCard(
             id=tipoff.id or 0,
             number=tipoff.number,
@@ -550,4 +569,5 @@ class TipOffService:
             hazard_number=(hazard.ledger_number or hazard.draft_number) if hazard else None,
             can_verify=awaiting,
             reporter=reporter,
+            not_fixed=not_fixed,
         )
