@@ -177,13 +177,16 @@ REMINDER_BUTTONS = {
 def update_age(days: int | None, not_started: bool, late: bool, translate: Callable[[str], str]) -> str:
     """Since when a unit's ledger last changed, as /rank and the weekly 通报 say it: 尚未开始 (nothing begun);
     past the fortnightly update (方案 五(一): ``summary.UnitLine.late_update``) in the words /status uses for it
-    (超过15天未更新), with the days or 从未更新; else the days. ``days``: whole days, ``None`` for never."""
+    (超过15天未更新), with the days or 从未更新; else the days, or 从未更新 alone for a unit whose duty began within
+    the last 15 days (not late yet). ``days``: whole days, ``None`` for never."""
     if not_started:
         return translate(_("not started"))
     if late and days is None:
         return translate(_("never updated (over 15 days without an update)"))
     if late:
         return translate(_("{days} days (over 15 days without an update)")).format(days=days)
+    if days is None:
+        return translate(_("never updated"))
     return translate(_("{days} days")).format(days=days)
 
 

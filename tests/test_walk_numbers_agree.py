@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +61,13 @@ def _bars(fig: Any) -> dict[str, str]:
 
 
 async def _dated(h: Harness, hazard_id: int, at: datetime, **values: object) -> None:
-    """Gives hazard ``hazard_id`` the clock's dates (recorded and last changed at ``at``) and ``values``."""
+    """Gives hazard ``hazard_id`` the clock's dates (recorded, registered when it was, and last changed at ``at``)
+    and ``values``."""
     async with h.core.uow() as u:  # through the ORM, so the status's tallies follow (storage.tally)
         row = await u.session.get(Hazard, hazard_id)
         assert row is not None
-        for key, value in {"created_at": at, "updated_at": at, **values}.items():
+        registered = {"registered_at": at} if row.registered_at is not None else {}
+        for key, value in {"created_at": at, "updated_at": at, **registered, **values}.items():
             setattr(row, key, value)
         u.session.add(row)
         await u.commit()
@@ -145,14 +147,38 @@ async def test_the_ranking_places_only_units_with_a_rate_of_their_own_doing(data
         await _reported(h, "2026-11", datetime(2026, 11, 20, 9, tzinfo=SHANGHAI))
         await office.say("/status")
         assert "超期 1 项" in office.last_text(), office.last_text()
+        # 朝外街道 began by reporting 17 days ago and never recorded anything; 区应急局's duty began today
+        assert "超过15天未更新台账的单位：1 个（朝外街道）" in office.last_text(), office.last_text()
         ranking = await _rank(office)
         numbered = [line for line in ranking if re.match(r"\d+\. ", line)]
         assert numbered == ["1. 建外街道　50.0% · 1 · 0天"], ranking
         heading = ranking.index("未排名（尚无整改率，或本单位尚无任何记录）：")
         assert heading == 1, ranking
         after = ranking[heading + 1:]
-        assert "区住房城乡建设委　100.0% · 0 · 从未更新（超过15天未更新）" in after, after  # not on top at a borrowed 100 %
-        assert "区应急局　0.0% · 1 · 从未更新（超过15天未更新）" in after, after
+        # not on top at a borrowed 100 %; and not late with the fortnightly update on the day their duty began
+        assert "区住房城乡建设委　100.0% · 0 · 从未更新" in after, after
+        assert "区应急局　0.0% · 1 · 从未更新" in after, after
         assert any(line.startswith("朝外街道　— · 0 · ") for line in after), after
         # the overdue hazard counts for 建外街道 and for 区应急局: 2 in the column, 1 in /status
         assert ranking[-1].startswith("注：一项超期隐患计入对其负有责任的每个单位"), ranking[-1]
+
+
+async def test_a_unit_whose_duty_begins_today_is_late_only_after_fifteen_days(database_url: str,
+                                                                               tmp_path: Path) -> None:
+    async with inbox_harness(database_url, tmp_path, DECEMBER) as (h, moving):
+        inspector = await h.bind(7441, "inspector", HOME, "李检查")
+        office = await h.bind(7442, "office", OFFICE, "张办公室")
+        # 建外街道 records and registers today a hazard of 区应急局's industry; 区应急局 itself never records anything
+        registered = await hazard(h.core.uow, await actor_of(h, inspector), state=HazardState.REGISTERED)
+        await _dated(h, registered, DECEMBER, district_department="区应急局")
+        late_line = "超过15天未更新台账的单位："
+        for days, expected in ((0, "0 个"), (15, "0 个"), (16, "2 个")):
+            moving.at = DECEMBER + timedelta(days=days)
+            await office.say("/status")
+            late = next(x for x in office.last_text().splitlines() if x.startswith(late_line))
+            assert late.startswith(late_line + expected), (days, late)
+            ranking = await _rank(office)
+            emergency = next(x for x in ranking if x.startswith("区应急局　"))
+            fresh = emergency.endswith(" · 从未更新")
+            assert fresh == (days < 16) and (fresh or emergency.endswith(" · 从未更新（超过15天未更新）")), (days, emergency)
+        assert "区应急局" in late and HOME in late, late  # day 16: as late as the unit that recorded it

@@ -40,7 +40,11 @@ Asia/Shanghai; a hazard is *open* when registered, rectified or closure requeste
   spot-checked by the office with /verify (a ``verification`` row with a result); the
   target is the plan's ratio (for the district: the units' ratios weighted by their closed hazards).
 - **last update** of a unit (每半月更新, 方案 五(一)): the latest of its hazards' ``updated_at`` and its
-  inspections' ``created_at``; a unit is late when that is more than 15 days before now, or never.
+  inspections' ``created_at``; a unit is late when that is more than 15 days before today (calendar days in the
+  zone). One that never updated is late once its duty began more than 15 days before today: it began
+  (``began_by``: its first hazard recorded or one of its scope registered, its first inspection or report), and
+  the campaign had started (``Campaign.start``), more than 15 days ago — not on the day its first hazard is
+  assigned to it. A unit not started is counted apart, never late.
 - **late monthly report** (工作信息每月至少一篇, 方案 五(二)): the month due is the latest month whose last
   working day (``reminders.calendar.WorkCalendar``, the reminders' calendar) is before as_of — usually the
   previous month; none while that month ended on or before the day the campaign was issued (the reminders'
@@ -55,7 +59,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -140,6 +144,8 @@ class UnitLine:
     days_since_update: int | None
     has_duties: bool = True  # named in 方案 三 (every township and zone): compared in the 通报
     reported: bool = True  # has sent work information, a summary or another report at least once
+    # never updated, and its duty began (``began_by``) or the campaign started within the last 15 days: not late yet
+    newly_begun: bool = False
 
     @property
     def not_started(self) -> bool:
@@ -153,11 +159,15 @@ class UnitLine:
 
     @property
     def late_update(self) -> bool:
-        """每半月更新 missed (方案 五(一)): a unit with duties whose ledger began and has not changed for over 15
-        days, or that reports but never recorded anything. A unit not started is counted apart (``not_started``)."""
+        """每半月更新 missed (方案 五(一)): a unit with duties whose ledger has not changed for over 15 days, or
+        that never recorded anything although its duty began over 15 days ago (``newly_begun`` False: it reports,
+        or hazards of its scope were registered, since then). A unit not started is counted apart
+        (``not_started``)."""
         if self.not_started or not self.has_duties:
             return False
-        return self.days_since_update is None or self.days_since_update > UPDATE_INTERVAL.days
+        if self.days_since_update is None:
+            return not self.newly_begun
+        return self.days_since_update > UPDATE_INTERVAL.days
 
     @property
     def placed(self) -> bool:
@@ -524,6 +534,30 @@ async def began_by(session: AsyncSession, unit_ids: Iterable[int], instant: date
     return found
 
 
+def update_grace_end(as_of: date, tz: ZoneInfo, campaign: Campaign) -> datetime | None:
+    """The instant (aware) before which a never-updated unit's duty must have begun for it to be late with the
+    fortnightly update on ``as_of``: the start of the day ``UPDATE_INTERVAL`` before ``as_of`` in ``tz`` (so late
+    from the 16th day, as ``days_since_update > 15``). None while the campaign (``campaign.start``) began within
+    that interval: nobody can have missed an update it did not owe yet."""
+    cutoff = as_of - UPDATE_INTERVAL
+    if campaign.start >= cutoff:
+        return None
+    return datetime.combine(cutoff, time(), tz)
+
+
+async def _mark_newly_begun(session: AsyncSession, lines: list[UnitLine], w: Window,
+                            campaign: Campaign) -> list[UnitLine]:
+    """``lines`` with ``newly_begun`` set on the units with duties that never updated, have begun, and whose
+    duty began (``began_by``) within the last 15 days: they are not late yet (module docstring, last update)."""
+    never = [x.unit_id for x in lines if x.has_duties and x.days_since_update is None and not x.not_started]
+    if not never:
+        return lines
+    end = update_grace_end(w.as_of, w.tz, campaign)
+    long_ago = await began_by(session, never, end) if end is not None else set()
+    fresh = set(never) - long_ago
+    return [replace(x, newly_begun=True) if x.unit_id in fresh else x for x in lines]
+
+
 def _sum(rows: Sequence[dict[str, object]], key: str, **where: object) -> int:
     return sum(int(r[key]) for r in rows if all(r[k] == v for k, v in where.items()))  # type: ignore[call-overload]
 
@@ -605,6 +639,7 @@ async def compute_status(session: AsyncSession, now: datetime, unit_id: int | No
         lines = _lines(rows + await _hazard_rows(session, w, None, by_scope=True), added, units, w)
     else:  # the units' own scopes are tallied apart
         lines = _lines(*units_numbers, units, w)
+    lines = await _mark_newly_begun(session, lines, w, rules.campaign)
     worst = sorted(
         (line for line in lines if line.overdue or line.open),
         key=lambda x: (-x.overdue, x.rectification.value if x.rectification.value is not None else Decimal(2), x.unit_id),
