@@ -15,7 +15,12 @@ back (``DuplicateUpdate``) before anything is said.
 
 An update that commits nothing before it first speaks (a command that only reads, a refusal) is claimed in a
 transaction of its own just before its first Bot API request (``ClaimBeforeSending``), and one that neither
-commits nor speaks, after its handler: nothing visible happens twice. What an update commits after its
+commits nor speaks, after its handler: nothing visible happens twice. On SQLite an update that speaks while
+its own write transaction is open (a ledger import's "正在保存" progress) cannot claim in a transaction of
+its own: SQLite has one writer, and that is the open transaction, which cannot end while its task waits
+(``storage.sqlite_writers.holds_writer_turn``). Its claim rides that transaction's commit instead, so what it
+says meanwhile may be said again only when that transaction never committed (the update is handled afresh
+then). What an update commits after its
 first commit is at most once: a process killed between two of its transactions (e.g. a photo offered, then
 stored) loses the later ones, and the delivery again is dropped, as before the claim rode along. The
 actor's own upsert (``bot.middlewares.ActorMiddleware``, idempotent) never carries the claim.
@@ -48,6 +53,7 @@ from typing_extensions import override
 from bot.update_middleware import NextHandler
 from storage.db import current_rider, end_ride, ride_next_commit
 from storage.models_scale import ProcessedUpdate
+from storage.sqlite_writers import holds_writer_turn
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
@@ -82,14 +88,14 @@ class SqlUpdateLedger:
         purge_every: float = 600.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._engine, self._now, self._purge_every, self._monotonic = engine, now, purge_every, monotonic
+        self.engine, self._now, self._purge_every, self._monotonic = engine, now, purge_every, monotonic
         self._next_purge = monotonic()
         insert = dialect_insert(engine.dialect.name)
         self._insert = insert(ProcessedUpdate.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     async def claim(self, bot_id: int, update_id: int) -> bool:
         """``UpdateLedger.claim`` as an insert that does nothing on conflict; purges old rows when due."""
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             result = await conn.execute(self._insert, {"bot_id": bot_id, "update_id": update_id, "at": self._now()})
         await self.purge_when_due()
         return result.rowcount == 1
@@ -111,7 +117,7 @@ class SqlUpdateLedger:
 
     async def purge(self) -> int:
         """Forget claims older than a day; returns how many were removed."""
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             result = await conn.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.at < self._now() - REMEMBER)  # type: ignore[arg-type]
             )
@@ -155,6 +161,12 @@ class _Claim:
     def landed(self, ok: bool) -> None:
         self.state = "landed" if ok else "waiting"
 
+    def rides_open_write(self) -> bool:
+        """True when the claim still waits and this task has a SQLite write transaction open: a claim of its
+        own would wait for that transaction, which waits for this task; it boards that transaction's commit
+        instead (or is settled after the handler when that transaction rolls back)."""
+        return self.state == "waiting" and holds_writer_turn(self._ledger.engine)
+
     async def settle(self) -> None:
         """Claim in a transaction of its own, unless it landed already; raises ``DuplicateUpdate`` when refused."""
         if self.state != "waiting":
@@ -174,14 +186,15 @@ class _Claim:
 
 class ClaimBeforeSending(BaseRequestMiddleware):
     """Request middleware of the bot's session: the claim of the update being handled lands before the first
-    Bot API request it makes (an update that commits nothing first still speaks once only)."""
+    Bot API request it makes (an update that commits nothing first still speaks once only), unless the update
+    has its own SQLite write transaction open (``_Claim.rides_open_write``): then it rides that commit."""
 
     @override
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
         claim = current_rider()
-        if isinstance(claim, _Claim) and claim.state != "landed":
+        if isinstance(claim, _Claim) and claim.state != "landed" and not claim.rides_open_write():
             await claim.settle()
         return await make_request(bot, method)
 

@@ -11,9 +11,11 @@ machine before relying on it or removing it.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
@@ -29,25 +31,50 @@ class _WriterTurn:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.holder: object | None = None
+        self.holder_task: asyncio.Task[Any] | None = None  # the task whose transaction holds the turn
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def held_here(self) -> bool:
+        """True when the task running now holds the turn (through any of its connections)."""
+        return (self.holder is not None and self._loop is asyncio.get_running_loop()
+                and self.holder_task is asyncio.current_task())
 
     async def take(self, connection: object, timeout: float) -> None:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # an asyncio.Lock belongs to the loop it first waited in; an engine disposed and used again
             # under another loop (one asyncio.run per CLI command or test) starts with a fresh turn
-            self.lock, self.holder, self._loop = asyncio.Lock(), None, loop
+            self.lock, self.holder, self.holder_task, self._loop = asyncio.Lock(), None, None, loop
+        if self.held_here():
+            # the holder's transaction cannot end while its own task waits here: fail now rather than stall
+            # every writer of the process until the timeout
+            raise SelfWait()
         if self.lock.locked():
             async with asyncio.timeout(timeout):
                 await self.lock.acquire()
         else:
             await self.lock.acquire()  # free: taken at once, without arming a timer on every write
-        self.holder = connection
+        self.holder, self.holder_task = connection, asyncio.current_task()
 
     def release(self, connection: object) -> None:
         if connection is not None and self.holder is connection:
-            self.holder = None
+            self.holder, self.holder_task = None, None
             self.lock.release()
+
+
+class SelfWait(RuntimeError):
+    """A task wanted to write through a second connection while its own open transaction holds the turn."""
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, _WriterTurn] = weakref.WeakKeyDictionary()
+
+
+def holds_writer_turn(engine: AsyncEngine) -> bool:
+    """True when the task running now holds ``engine``'s writer turn, i.e. has a write transaction open on
+    SQLite: a write of its own through another connection (another transaction) would wait for itself.
+    Always False for an engine without the turn (PostgreSQL)."""
+    turn = _TURNS.get(engine.sync_engine)
+    return turn is not None and turn.held_here()
 
 
 def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
@@ -59,9 +86,12 @@ def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
     150 ms → 18 ms with this turn; ``benchmarks/RESULTS-scale.md``). The turn is taken at a
     connection's first writing statement (pysqlite begins its transaction there too) and given back
     after its commit or rollback. Reading never waits.
-    Waiting longer than ``timeout`` raises ``OperationalError`` like SQLite's own busy timeout.
+    Waiting longer than ``timeout`` raises ``OperationalError`` like SQLite's own busy timeout; so does, at
+    once, a task that wants to write through a second connection while its own open transaction holds the
+    turn (it would only wait for itself; ``holds_writer_turn`` lets code avoid that).
     """
     turn = _WriterTurn()
+    _TURNS[engine.sync_engine] = turn
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _take_turn(conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
@@ -73,7 +103,7 @@ def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
             return
         try:
             await_only(turn.take(dbapi_connection, timeout))
-        except TimeoutError as exc:
+        except (TimeoutError, SelfWait) as exc:
             raise OperationalError(statement, None, exc) from exc
 
     # given back once the commit or rollback is done (the connection events fire before it, which

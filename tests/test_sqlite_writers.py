@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from storage.db import create_engine
+from storage.sqlite_writers import holds_writer_turn
 
 
 async def _overlapping_writers(engine, count: int) -> list[BaseException]:  # type: ignore[no-untyped-def]
@@ -71,14 +72,40 @@ async def test_a_writer_that_never_gets_its_turn_fails_instead_of_hanging(tmp_pa
     try:
         async with engine.connect() as holder, engine.connect() as other:
             await holder.execute(text("INSERT INTO t (n) VALUES (1)"))
-            with pytest.raises(OperationalError):
-                await other.execute(text("INSERT INTO t (n) VALUES (2)"))
+            with pytest.raises(OperationalError) as waited:  # from another task: it waits, then gives up
+                await asyncio.create_task(other.execute(text("INSERT INTO t (n) VALUES (2)")))
+            assert isinstance(waited.value.orig, TimeoutError)
             await holder.commit()
             await other.rollback()
             await other.execute(text("INSERT INTO t (n) VALUES (3)"))  # the turn is free again
             await other.commit()
     finally:
         await engine.dispose()
+
+
+async def test_a_task_writing_beside_its_own_open_write_transaction_fails_at_once(tmp_path: Path) -> None:
+    """The turn its own transaction holds cannot come back while the task waits: an error now, not a stall of
+    every writer until the timeout (what a ledger import's progress message met, ``bot.dedup``)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", sqlite_write_timeout=30.0)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    try:
+        async with engine.connect() as holder, engine.connect() as other:
+            assert not holds_writer_turn(engine)
+            await holder.execute(text("INSERT INTO t (n) VALUES (1)"))
+            assert holds_writer_turn(engine)
+            assert not await asyncio.create_task(_holds(engine))  # another task does not hold it
+            async with asyncio.timeout(5):
+                with pytest.raises(OperationalError):
+                    await other.execute(text("INSERT INTO t (n) VALUES (2)"))
+            await holder.commit()
+            assert not holds_writer_turn(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _holds(engine) -> bool:  # type: ignore[no-untyped-def]
+    return holds_writer_turn(engine)
 
 
 def test_an_engine_disposed_and_used_again_under_another_event_loop_still_takes_turns(tmp_path: Path) -> None:

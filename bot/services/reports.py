@@ -42,6 +42,7 @@ from bot.services.ledger_staging import (
     load_pending,
     new_stage,
     read_progress,
+    restore_stage,
     save_pending,
     stage_folder,
 )
@@ -494,7 +495,8 @@ class ReportService:
                             progress: ImportProgress | None = None) -> ImportReport:
         """The office's choice on a staged 附件2 ledger: ``good_rows`` saves its good rows (in one transaction,
         ``progress('save', saved, total)`` after each batch) and counts the bad ones in ``skipped``; otherwise
-        nothing is saved. Only the person who sent the file may answer, once. Raises ``PermissionDenied``,
+        nothing is saved. Only the person who sent the file may answer, once; when the save fails (nothing is
+saved) the file waits again, so that the same button can be pressed again. Raises ``PermissionDenied``,
         ``StagedImportGone`` (answered already, expired, or never staged)."""
         self.may_import(actor)
         folder = stage_folder(token)
@@ -508,25 +510,29 @@ class ReportService:
             folder.rename(claimed)  # a second press of the same button finds nothing
         except OSError:
             raise StagedImportGone() from None
+        report = pending.report
+        if not good_rows:
+            drop(claimed)
+            return report
+        total = report.good_rows
+
+        async def saved(n: int) -> None:
+            if progress is not None:
+                await progress("save", n, total)
+
+        parsed = ParsedLedger("hazards", report=report, staged=str(claimed))
         try:
-            report = pending.report
-            if not good_rows:
-                return report
-            total = report.good_rows
-
-            async def saved(n: int) -> None:
-                if progress is not None:
-                    await progress("save", n, total)
-
-            parsed = ParsedLedger("hazards", report=report, staged=str(claimed))
             async with self._uow() as u:
                 await store_hazards(u.session, parsed, actor_id=actor.user_id, now=self._clock(),
                                     unit_id=pending.unit_id, file_name=pending.file_name, tz=self._clock.tz,
                                     good_rows=True, progress=saved)
                 await u.commit()
-            return report
-        finally:
-            drop(claimed)
+        except BaseException:
+            # nothing was saved: the file waits again for the same button (within its hour)
+            restore_stage(claimed, folder)
+            raise
+        drop(claimed)
+        return report
 
     async def _import_plans(self, actor: Actor, parsed: list[ParsedPlan], errors: list[RowError]) -> ImportReport:
         report = ImportReport(rows=len(parsed), errors=errors)
