@@ -129,4 +129,7 @@ def submitted_text(result: Submitted) -> str:
     text = text.format(number=number)
     form = "hazard" if result.kind.startswith("hazard_") else "inspection"
     fields = listed(field_label(form, k) for k in result.linked)
-    return text + "\n" + (_("Changed: {fields}").format(fields=q(fields)) if fields else _("Nothing was changed."))
+    said = [_("Changed: {fields}").format(fields=q(fields))] if fields else []
+    if result.photo_count:  # photos sent in the form joined the record: a change, though no field changed
+        said.append(_("Photos added: {count}").format(count=result.photo_count))
+    return "\n".join([text, *(said or [_("Nothing was changed.")])])

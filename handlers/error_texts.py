@@ -216,7 +216,8 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         units = {"m2": _("square metres (m²)"), "wan_yuan": _("10k yuan (万元)"), "percent": _("percent (%)")}
         p["unit"] = units.get(str(params.get("unit")), p.get("unit", ""))
     texts = {
-        "too_short": _("That is too short: at least {min} characters, please."),
+        "too_short": _("That is too short: please write at least {min} characters (punctuation and spaces do "
+                       "not count)."),
         "too_long": _("That is too long ({length} characters); at most {max}, please."),
         "not_integer": _("Please send a whole number, digits only (e.g. 3)."),
         "too_small": _("The number must be at least {min}."),
@@ -264,6 +265,9 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "document_kind": _("{name} is not a kind of file kept ({kinds}); the document already attached ({kept}) "
                            "stays."),
         "required": _("This field is required and cannot be skipped."),
+        "photo_required": _("Please send at least one photo, then press Done."),
+        "photo_or_document_required": _("Please send at least one photo or a document, then press Done."),
+        "link_required": _("Please choose at least one hazard, then press Done."),
         "nothing_to_keep": _("There is no current value to keep; please answer."),
         "not_editable": _("That field does not apply to this record."),
         "finish_first": _("Please finish the current question first."),

@@ -25,6 +25,7 @@ WORKFLOW_FORMS = ("deadline_extension", "extension_refusal", "closure_return", "
                   "verification_pass")
 
 REVIEW_VALUE_LIMIT = 150  # UTF-16 code units of each value on the review card (``shorten``)
+REJECTION_LIMIT = 300  # of the rejection reason atop a correction's prompts: the reject form takes 2000
 
 CORRECTION_KINDS = ("hazard_edit", "hazard_resubmit", "hazard_correct", "hazard_transfer", "inspection_edit",
                     "inspection_correct", "inspection_void")
@@ -135,6 +136,14 @@ def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
+def _rejection(prompt: Prompt) -> list[str]:
+    """The line naming why the rejected record this form corrects was rejected (escaped, cut to
+    ``REJECTION_LIMIT``), none for other forms."""
+    if not prompt.rejection:
+        return []
+    return ["❗ " + _("Reason for rejection: {reason}").format(reason=q(shorten(prompt.rejection, REJECTION_LIMIT)))]
+
+
 def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The question ``prompt`` asks (HTML, user text escaped) with its buttons: the error or notice first, the
     form and position, the label, hint and current answer, then choices and navigation."""
@@ -145,6 +154,7 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
         lines.append("⚠️ " + error_text(Rejected(prompt.error, **prompt.error_params)))
     if prompt.notice:
         lines.append(_notice(prompt))
+    lines.extend(_rejection(prompt))
     number, total = prompt.position
     required = "" if spec.required else _(" (optional)")
     lines.append(f"<b>{q(prompt.form_title)}</b> · {number}/{total}")
@@ -195,6 +205,7 @@ def render_review(prompt: Prompt) -> tuple[str, InlineKeyboardMarkup]:
         lines.append("⚠️ " + error_text(Rejected(prompt.error, **prompt.error_params)))
     if prompt.notice:
         lines.append(_notice(prompt))
+    lines.extend(_rejection(prompt))
     lines.append(_("<b>{title}</b> — please check before submitting:").format(title=q(prompt.form_title)))
     if prompt.subject:
         lines.append(_("About: {subject}").format(subject=q(prompt.subject)))

@@ -31,7 +31,7 @@ async def test_a_reason_padded_to_four_characters_is_asked_again_and_a_change_un
     for padded in PADDED:  # one or two characters one can read, the rest invisible, blank or a mark on them
         await reviewer.say(padded)
         said = last_text(h, reviewer)
-        assert "内容太短：请至少输入 4 个字" in said and "退回理由" in said, (padded, said)
+        assert "内容太短：请至少写 4 个字（标点和空格不计）" in said and "驳回理由" in said, (padded, said)
     await reviewer.say(f"{ZWSP}门牌号不对{ZWSP}")
     await reviewer.press(SUBMIT)
     assert (await hazard_row(h, hid)).state == "rejected"
@@ -44,7 +44,7 @@ async def test_a_reason_padded_to_four_characters_is_asked_again_and_a_change_un
     await inspector.say("第一批挂账")  # back to what it was when rejected
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = last_text(h, inspector)
-    assert "自退回以来未作任何修改（退回理由：门牌号不对）" in said, said
+    assert "自驳回以来未作任何修改（驳回理由：门牌号不对）" in said, said
     assert (await hazard_row(h, hid)).state == "rejected"
 
 
@@ -69,12 +69,13 @@ async def test_a_photo_added_then_removed_is_no_change_and_a_photo_added_is_one(
     await inspector.press("返回")
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = last_text(h, inspector)
-    assert "自退回以来未作任何修改（退回理由：照片看不清楚）" in said, said
+    assert "自驳回以来未作任何修改（驳回理由：照片看不清楚）" in said, said
     assert (await hazard_row(h, hid)).state == "rejected"
 
     await inspector.press("修改：隐患照片")
     await inspector.photo(PHOTOS / "landscape_3.jpg")  # a clearer photo: a change the reviewer can see
     await inspector.press("完成")
     await inspector.press_button(inspector.latest_button(SUBMIT))
-    assert "已修改并重新提交" in last_text(h, inspector), last_text(h, inspector)
+    said = last_text(h, inspector)  # the photo is what changed: said so, never "nothing changed" after it
+    assert "已修改并重新提交" in said and "新增照片：1 张" in said and "没有修改任何内容" not in said, said
     assert (await hazard_row(h, hid)).state == "pending_review"

@@ -26,7 +26,7 @@ async def test_description_must_have_the_configured_length(harness) -> None:
     reporter = harness.chat(REPORTER)
     await reporter.say("/report")
     await reporter.say("楼道有电动车充电")  # 8 characters
-    assert "至少输入 15 个字" in last(reporter), last(reporter)
+    assert "至少写 15 个字" in last(reporter), last(reporter)
     await reporter.say("楼道里每天晚上都有好几辆电动车在充电")
     assert "照片" in last(reporter)
 

@@ -38,19 +38,19 @@ async def test_a_rejection_needs_a_real_reason_shown_on_the_card_and_an_unchange
     for short in ("x", "  不行  "):  # one character, three once trimmed
         await reviewer.say(short)
         said = last_text(h, reviewer)
-        assert "内容太短：请至少输入 4 个字" in said and "退回理由" in said, said  # asked again
+        assert "内容太短：请至少写 4 个字（标点和空格不计）" in said and "驳回理由" in said, said  # asked again
     await reviewer.say("门牌号<不对>请核实")
     await reviewer.press(SUBMIT)
     assert (await hazard_row(h, hid)).state == "rejected"
 
     await card(inspector, NUMBER)
     [shown] = [m.text for m in h.session.requests if isinstance(m, SendMessage) and m.chat_id == 2601][-1:]
-    assert "退回理由：门牌号&lt;不对&gt;请核实（王审核，" in (shown or ""), shown  # escaped, with who
+    assert "驳回理由：门牌号&lt;不对&gt;请核实（王审核，" in (shown or ""), shown  # escaped, with who
 
     await inspector.press("修改后重新提交")
     await inspector.press(SUBMIT)  # nothing changed
     said = last_text(h, inspector)
-    assert "自退回以来未作任何修改（退回理由：门牌号<不对>请核实）" in said and "备注" in said, said
+    assert "自驳回以来未作任何修改（驳回理由：门牌号<不对>请核实）" in said and "备注" in said, said
     assert "提交前请核对" in said  # the form stays on its review card
     assert (await hazard_row(h, hid)).state == "rejected"
     await inspector.press("修改：备注")
@@ -59,7 +59,7 @@ async def test_a_rejection_needs_a_real_reason_shown_on_the_card_and_an_unchange
     assert "已修改并重新提交" in last_text(h, inspector)
     assert (await hazard_row(h, hid)).state == "pending_review"
     await card(inspector, NUMBER)
-    assert "退回理由" not in last_text(h, inspector)  # only a hazard waiting to be corrected shows it
+    assert "驳回理由" not in last_text(h, inspector)  # only a hazard waiting to be corrected shows it
 
 
 async def test_an_album_does_not_count_its_first_photo_alone(harness: Harness) -> None:

@@ -21,7 +21,7 @@ STATE_LABELS = {
 ACTION_LABELS = {
     "submit": "提交",
     "approve": "单位审核通过",
-    "reject": "退回",
+    "reject": "驳回",
     "register": "确认挂账",
     "set_plan": "填写五落实",
     "set_level": "调整隐患等级",

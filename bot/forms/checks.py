@@ -73,12 +73,20 @@ def _readable_length(text: str) -> int:
     return sum(1 for c in text if not _blank(c) and unicodedata.category(c) not in ("Mn", "Me"))
 
 
+def counted_length(text: str) -> int:
+    """The letters and digits of ``text`` (Unicode categories L* and N*): what a least length counts, so that a
+    reason of 「？？？？」, 「不清。。」 or 「不 清 啊」 is not taken as four characters. Combining accents (M*),
+    punctuation, symbols (emoji), blanks and invisible characters do not count."""
+    return sum(1 for c in text if unicodedata.category(c)[0] in ("L", "N"))
+
+
 def parse_text(spec: FieldSpec, text: str) -> str:
     """The text without the blank and invisible characters around it; raises ``Rejected`` (``too_short``,
-    ``too_long``) outside the field's lengths. The least length counts the characters one reads
-    (``_readable_length``): a reason of "x" padded with zero-width spaces, blanks or accents is as short as "x"."""
+    ``too_long``) outside the field's lengths. A least length set by the form (``min_length`` above 1) counts
+    letters and digits only (``counted_length``); any text needs one character one reads (``_readable_length``:
+    "—" answers an optional question, "x" padded with zero-width spaces, blanks or accents is as short as "x")."""
     value = _trimmed(text)
-    if _readable_length(value) < max(spec.min_length, 1):
+    if _readable_length(value) < 1 or (spec.min_length > 1 and counted_length(value) < spec.min_length):
         raise Rejected("too_short", min=max(spec.min_length, 1))
     if len(value) > spec.max_length:
         raise Rejected("too_long", max=spec.max_length, length=len(value))

@@ -89,14 +89,17 @@ class FormWalk:
         state.data[state.step] = value
 
     def finish_step(self, state: FormState) -> None:
-        """"Done" on a multi-answer field (photos, hazard links); ``Rejected('not_offered')`` on any other."""
+        """"Done" on a multi-answer field (photos, hazard links); ``Rejected('not_offered')`` on any other, and
+        ``photo_required`` / ``photo_or_document_required`` / ``link_required`` on a required one left empty."""
         spec = self.current(state)
         if spec is None:
             raise Rejected("nothing_asked")
         if not spec.takes_done:  # a forged press: a list stored here would break the submission
             raise Rejected("not_offered")
-        if spec.required and not spec.answered(state.data):
-            raise Rejected("required")
+        if spec.required and not spec.answered(state.data):  # "Done" pressed, not "skip": say what is missing
+            if spec.type == "photos":
+                raise Rejected("photo_or_document_required" if spec.documents else "photo_required")
+            raise Rejected("link_required")
         state.data.setdefault(spec.key, [])
         self._advance(state)
 

@@ -83,5 +83,6 @@ class Prompt:
     submitted: Submitted | None = None
     public: bool = False  # a member of the public (no unit): "none" points to /report, not /inspect
     subject: str | None = None  # the record a life-cycle form is about (ledger number · site), named on every prompt
+    rejection: str | None = None  # why the rejected record this form corrects was rejected (as typed, unescaped)
     asked: str | None = None  # ``other_open``: the title of the form asked for
     asked_subject: str | None = None  # ``other_open``: what the form asked for is about, when known

@@ -25,6 +25,7 @@ from bot.services.corrections import (
     inspection_links,
     inspection_prefill,
     inspection_rights,
+    rejection_reason,
 )
 from bot.services.errors import NotFound, PermissionDenied
 from bot.services.hazard_query import roles_on
@@ -95,8 +96,12 @@ class CorrectionService(StepFormStarter):
                                               .order_by(col(Photo.id)))).all()
             prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
             number = number_of(hazard)
-        context = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number},
-                   "not_required": blank_on_record("hazard", prefill)}
+            # what the reviewer asked to change, shown on the form the unit corrects it in
+            rejection = await rejection_reason(u.session, hazard) if mode == RESUBMIT else ""
+        context: dict[str, Any] = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number},
+                                   "not_required": blank_on_record("hazard", prefill)}
+        if rejection:
+            context["rejection"] = rejection
         return await self._forms.start(actor, "hazard", locale, prefill=prefill, context=context, on_created=_on_review)
 
     async def open_transfer(self, actor: Actor, hazard_id: int, locale: str) -> Prompt:

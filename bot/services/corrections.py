@@ -146,8 +146,9 @@ def _reason(data: dict[str, Any], key: str) -> str:
     return reason
 
 
-async def _rejection_reason(session: AsyncSession, hazard: Hazard) -> str:
-    """The reason of ``hazard``'s latest rejection (what the unit was asked to change), "" without one."""
+async def rejection_reason(session: AsyncSession, hazard: Hazard) -> str:
+    """The reason of ``hazard``'s latest rejection (what the unit was asked to change; as typed, up to the reject
+    form's 2000 characters), "" without one."""
     note = (await session.exec(select(HazardEvent.note).where(
         HazardEvent.hazard_id == hazard.id, HazardEvent.action == Action.REJECT.value,
     ).order_by(col(HazardEvent.id).desc()).limit(1))).first()
@@ -195,7 +196,7 @@ async def submit_hazard_correction(
             raise FiveImplementationsMissing(missing=missing, level=MAJOR)
     added = await _new_photos(session, draft, hazard_id=hazard.id, stage=PhotoStage.DISCOVERY.value)
     if mode == RESUBMIT and not changes and not added:  # refused: the unit of work rolls back, the form stays open
-        raise NothingChanged(reason=await _rejection_reason(session, hazard))
+        raise NothingChanged(reason=await rejection_reason(session, hazard))
     if columns["deadline"] != hazard.deadline and columns["deadline"] is not None:
         await move_plan_deadline(session, hazard, columns["deadline"])
     if columns["measures"] != hazard.measures:

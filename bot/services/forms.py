@@ -729,6 +729,7 @@ class FormService:
                 linked_tipoff=draft.context.get("tipoff_number"),
                 missing=tuple(f.label(locale) for f in walk.missing(state)),
                 subject=draft.context.get("subject"),
+                rejection=draft.context.get("rejection"),
             )
         options = await resolve_options(session, spec, state, locale, self._today(), draft.context.get("unit_id"))
         selected = {tuple(v) for v in state.data.get(spec.key) or []} if spec.type == "hazard_link" else set()
@@ -755,6 +756,7 @@ class FormService:
             can_done=spec.takes_done,
             can_none=spec.takes_none,
             subject=draft.context.get("subject"),
+            rejection=draft.context.get("rejection"),
             photo_count=len(value or []) if spec.type == "photos" else 0,
         )
 

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import PhotoStage, Role
-from bot.forms.checks import Rejected
+from bot.forms.checks import Rejected, counted_length
 from bot.forms.prompt import Submitted
 from bot.services import notice_texts
 from bot.services.media_refs import photo_row
@@ -200,7 +200,7 @@ async def create_tipoff(
     today = now.astimezone(settings.tz).date()
     await check_may_report(session, draft.user_id, today, settings.tipoff_daily_limit)
     description = str(data["description"]).strip()
-    if len(description) < settings.tipoff_min_description:
+    if counted_length(description) < settings.tipoff_min_description:  # as the form's question counts it
         raise Rejected("too_short", min=settings.tipoff_min_description)
     place = data.get("place") or {}
     unit = find_township(str(data.get("township") or "")) or guess_township(place.get("address"))
