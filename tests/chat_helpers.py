@@ -180,3 +180,15 @@ async def ranking_lines(office: LocalChat) -> list[str]:
         await office.press("下一页 ▶")
         lines += office.last_text().splitlines()[1:]
     return lines
+
+
+async def at_rejection_reason(h: Harness, inspector_id: int, reviewer_id: int, site: str) -> tuple[LocalChat, LocalChat, int]:
+    """李检查 (``inspector_id``) submits a hazard at ``site`` with one photo; 王审核 (``reviewer_id``) opens it
+    from /review and presses 驳回: (inspector, reviewer at the 驳回理由 question, the hazard's id)."""
+    inspector, reviewer = await bind_cast(h, {inspector_id: "李检查", reviewer_id: "王审核"})
+    await fill_hazard_until_review(inspector, site=site, album=1)
+    await inspector.press("提交")
+    [row] = await stored(h, Hazard)
+    await open_first(reviewer, "/review")
+    await reviewer.press("驳回")
+    return inspector, reviewer, row.id or 0

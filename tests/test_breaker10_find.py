@@ -4,27 +4,19 @@ none failing the update."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from bot.clock import fixed_clock
 from bot.domain import HazardState, Role
-from tests.conftest import TODAY, FailureLog, Harness, _copy_sqlite, open_harness
+from tests.conftest import FailureLog, Harness
 from tests.lifecycle_factories import hazard, person
 
 FAR = "是日期，但远在专项行动的时间之外"
 NO_RANGE = "不是日期范围"
 
 
-@pytest.fixture
-async def harness(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    path = tmp_path / "test.db"
-    _copy_sqlite(sqlite_template, path)
-    async with open_harness(f"sqlite+aiosqlite:///{path}", tmp_path, clock=fixed_clock(TODAY)) as h:
-        yield h
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_find_dates_at_the_edges_and_hostile_words(harness: Harness, failures: FailureLog) -> None:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import Hazard
-from tests.chat_helpers import bind_cast, card, hazard_row, last_text, open_first, stored
+from tests.chat_helpers import at_rejection_reason, card, hazard_row, last_text
 from tests.conftest import Harness
-from tests.forms_flow import PHOTOS, SUBMIT, fill_hazard_until_review
+from tests.forms_flow import PHOTOS, SUBMIT
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 ZWSP, ZWJ, WJ = "\u200b", "\u200d", "\u2060"
@@ -20,14 +19,7 @@ PADDED = (f"x{ZWSP}{ZWSP}{ZWSP}", f"{ZWSP}不{ZWJ}行{WJ}", "不\u3000\u3000行"
 async def test_a_reason_padded_to_four_characters_is_asked_again_and_a_change_undone_is_no_change(
         harness: Harness) -> None:
     h = harness
-    inspector, reviewer = await bind_cast(h, {2611: "李检查", 2612: "王审核"})
-    await fill_hazard_until_review(inspector, site="乙仓库", album=1)
-    await inspector.press("提交")
-    [row] = await stored(h, Hazard)
-    hid = row.id or 0
-
-    await open_first(reviewer, "/review")
-    await reviewer.press("驳回")
+    inspector, reviewer, hid = await at_rejection_reason(h, 2611, 2612, "乙仓库")
     for padded in PADDED:  # one or two characters one can read, the rest invisible, blank or a mark on them
         await reviewer.say(padded)
         said = last_text(h, reviewer)
@@ -50,13 +42,7 @@ async def test_a_reason_padded_to_four_characters_is_asked_again_and_a_change_un
 
 async def test_a_photo_added_then_removed_is_no_change_and_a_photo_added_is_one(harness: Harness) -> None:
     h = harness
-    inspector, reviewer = await bind_cast(h, {2621: "李检查", 2622: "王审核"})
-    await fill_hazard_until_review(inspector, site="丙仓库", album=1)
-    await inspector.press("提交")
-    [row] = await stored(h, Hazard)
-    hid = row.id or 0
-    await open_first(reviewer, "/review")
-    await reviewer.press("驳回")
+    inspector, reviewer, hid = await at_rejection_reason(h, 2621, 2622, "丙仓库")
     await reviewer.say("照片看不清楚")
     await reviewer.press(SUBMIT)
 

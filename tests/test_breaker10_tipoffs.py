@@ -7,24 +7,22 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import update
 
-from bot.domain import HazardState, Role
-from storage.models import Hazard
+from bot.domain import HazardState
 from tests import tipoff_helpers
 from tests.conftest import FailureLog, Harness
-from tests.lifecycle_factories import hazard, person
 from tests.test_breaker8_tipoffs import SORRY, _button, _complaints
 from tests.test_mergedroot_tipoffs import (
     FIXED,
     FOLLOWS,
     VERIFYING,
+    _a_hazard_at_the_address,
     _merge_into_the_hazard,
     _merged_into_a_closed_hazard,
     _track,
 )
 from tests.test_tipoff_verify import FIRST, INSPECTOR, SECOND, _open_latest
-from tests.tipoff_helpers import ADDRESS, LAT, LON, SANLITUN, last, report, sent_to
+from tests.tipoff_helpers import SANLITUN, last, report, sent_to
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 RECTIFYING = "正在整改"
@@ -54,12 +52,7 @@ async def test_a_merged_case_closed_reopened_as_a_rebound_and_closed_again(harne
 async def test_a_tipoff_merged_into_a_hazard_in_review_that_is_rejected(harness: Harness,
                                                                         failures: FailureLog) -> None:
     inspector = await harness.bind(INSPECTOR, "inspector", SANLITUN)
-    maker = await person(harness.core.uow, "王检查", (Role.INSPECTOR, SANLITUN))
-    hid = await hazard(harness.core.uow, maker, state=HazardState.PENDING_REVIEW, unit=SANLITUN)
-    async with harness.core.uow() as u:
-        await u.session.exec(update(Hazard).where(Hazard.id == hid).values(  # type: ignore[call-overload]
-            address=ADDRESS, latitude=LAT, longitude=LON))
-        await u.commit()
+    hid = await _a_hazard_at_the_address(harness, HazardState.PENDING_REVIEW)
     first = harness.chat(FIRST)
     number = await report(first)
     await _open_latest(inspector)

@@ -110,10 +110,10 @@ async def test_the_case_verified_again_takes_the_merged_reporter_along(harness: 
     assert failures.messages() == []
 
 
-async def _a_hazard_at_the_address(harness: Harness) -> int:
-    """A registered hazard of Sanlitun at the reporters' address that no tip-off became (an inspector's own)."""
+async def _a_hazard_at_the_address(harness: Harness, state: HazardState = HazardState.REGISTERED) -> int:
+    """A hazard of Sanlitun in ``state`` at the reporters' address that no tip-off became (an inspector's own)."""
     maker = await person(harness.core.uow, "王检查", (Role.INSPECTOR, SANLITUN))
-    hazard_id = await hazard(harness.core.uow, maker, state=HazardState.REGISTERED, unit=SANLITUN)
+    hazard_id = await hazard(harness.core.uow, maker, state=state, unit=SANLITUN)
     async with harness.core.uow() as u:
         await u.session.exec(update(Hazard).where(Hazard.id == hazard_id).values(  # type: ignore[call-overload]
             address=ADDRESS, latitude=LAT, longitude=LON))

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import Hazard
-from tests.chat_helpers import bind_cast, card, hazard_row, last_text, open_first, sent_to, stored
+from tests.chat_helpers import (
+    at_rejection_reason,
+    bind_cast,
+    card,
+    hazard_row,
+    last_text,
+    sent_to,
+)
 from tests.conftest import Harness
-from tests.forms_flow import SUBMIT, fill_hazard_until_photos, fill_hazard_until_review
+from tests.forms_flow import SUBMIT, fill_hazard_until_photos
 from tests.tipoff_helpers import last
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -19,12 +25,7 @@ LONG = "门牌号<不对>" + "请核实" * 300  # 906 characters: more than a pr
 
 async def test_the_correction_form_of_a_rejected_hazard_names_the_rejection_reason(harness: Harness) -> None:
     h = harness
-    inspector, reviewer = await bind_cast(h, {2701: "李检查", 2702: "王审核"})
-    await fill_hazard_until_review(inspector, site="丁仓库", album=1)
-    await inspector.press("提交")
-    [row] = await stored(h, Hazard)
-    await open_first(reviewer, "/review")
-    await reviewer.press("驳回")
+    inspector, reviewer, hid = await at_rejection_reason(h, 2701, 2702, "丁仓库")
     assert "驳回隐患" in last_text(h, reviewer) and "退回" not in last_text(h, reviewer)  # one word for one act
     for padded in ("？？？？", "不清。。", "不 清 啊", "🔥🔥🔥🔥"):  # fewer than 4 letters or digits
         await reviewer.say(padded)
@@ -32,7 +33,7 @@ async def test_the_correction_form_of_a_rejected_hazard_names_the_rejection_reas
         assert "请至少写 4 个字（标点和空格不计）" in said and "驳回理由" in said, (padded, said)
     await reviewer.say(LONG)
     await reviewer.press(SUBMIT)
-    assert (await hazard_row(h, row.id or 0)).state == "rejected"
+    assert (await hazard_row(h, hid)).state == "rejected"
     assert "已驳回" in last_text(h, reviewer) and "退回" not in last_text(h, reviewer)
     told = [t for t in sent_to(h, 2701) if "驳回理由" in t or "请修改后重新提交" in t]
     assert told and not any("退回" in t for t in told), told

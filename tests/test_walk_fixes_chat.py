@@ -11,11 +11,18 @@ from pathlib import Path
 import pytest
 from aiogram.methods import SendMediaGroup, SendMessage, SendPhoto
 
-from storage.models import Hazard
-from tests.chat_helpers import bind_cast, card, hazard_row, last_text, open_first, reinspect_failed, stored
+from tests.chat_helpers import (
+    at_rejection_reason,
+    bind_cast,
+    card,
+    hazard_row,
+    last_text,
+    open_first,
+    reinspect_failed,
+)
 from tests.conftest import Harness
 from tests.evidence_chat import at_the_evidence_question
-from tests.forms_flow import PHOTOS, SUBMIT, fill_hazard_until_photos, fill_hazard_until_review
+from tests.forms_flow import PHOTOS, SUBMIT, fill_hazard_until_photos
 from tests.inbox_helpers import at_quarterly_summary, inbox_harness, make_pdf
 from tests.lifecycle_factories import HOME
 from tests.test_inbox_chat import NOVEMBER
@@ -27,14 +34,7 @@ NUMBER = "D001201810150001"
 async def test_a_rejection_needs_a_real_reason_shown_on_the_card_and_an_unchanged_resubmission_is_refused(
         harness: Harness) -> None:
     h = harness
-    inspector, reviewer = await bind_cast(h, {2601: "李检查", 2602: "王审核"})
-    await fill_hazard_until_review(inspector, site="甲仓库", album=1)
-    await inspector.press("提交")
-    [row] = await stored(h, Hazard)
-    hid = row.id or 0
-
-    await open_first(reviewer, "/review")
-    await reviewer.press("驳回")
+    inspector, reviewer, hid = await at_rejection_reason(h, 2601, 2602, "甲仓库")
     for short in ("x", "  不行  "):  # one character, three once trimmed
         await reviewer.say(short)
         said = last_text(h, reviewer)

@@ -5,16 +5,13 @@ asking for another unit's status is told what they may see, and the reporter's /
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from bot.clock import fixed_clock
 from bot.domain import HazardState, Role
 from tests.chat_script import Tap, answer, shows
-from tests.conftest import TODAY, FailureLog, Harness, _copy_sqlite, open_harness
+from tests.conftest import FailureLog, Harness
 from tests.forms_flow import hazard_site
 from tests.lifecycle_factories import hazard, person
 from tests.tipoff_helpers import ADDRESS, DESCRIPTION, LAT, LON, last, report
@@ -22,13 +19,7 @@ from tests.tipoff_helpers import ADDRESS, DESCRIPTION, LAT, LON, last, report
 OUTSIDE = "不在朝阳区范围内"
 
 
-@pytest.fixture
-async def harness(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The application on a copy of the migrated SQLite template (the registry loaded), clock at ``TODAY``."""
-    path = tmp_path / "test.db"
-    _copy_sqlite(sqlite_template, path)
-    async with open_harness(f"sqlite+aiosqlite:///{path}", tmp_path, clock=fixed_clock(TODAY)) as h:
-        yield h
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_find_of_a_date_no_hazard_can_have_says_so_and_a_day_is_a_one_day_range(
