@@ -13,7 +13,7 @@ from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
 from handlers.hazard_callbacks import HazardCb
 from storage.models import Draft, Hazard, Membership, Unit
-from tests.chat_helpers import actor_of, open_first, remove_roles_elsewhere
+from tests.chat_helpers import actor_of, open_first, remove_roles_elsewhere, sent_to
 from tests.conftest import Harness
 from tests.forms_flow import fill_hazard_until_photos, fill_hazard_until_review
 from tests.lifecycle_factories import hazard
@@ -105,4 +105,4 @@ async def test_a_reason_typed_after_the_role_was_removed_elsewhere_rejects_nothi
     async with h.core.uow() as u:
         states = [(await u.session.get(Hazard, i)).state for i in (hid, second)]  # type: ignore[union-attr]
     assert states == [HazardState.PENDING_REVIEW, HazardState.PENDING_REVIEW]
-    assert not any("驳回" in t or "审核通过" in t for t in inspector.texts())
+    assert not any("驳回" in t or "审核通过" in t for t in sent_to(h, inspector)), sent_to(h, inspector)  # nothing told
