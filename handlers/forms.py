@@ -76,9 +76,9 @@ async def _send_album_page(message: ButtonMessage, copies: list[EvidencePhoto], 
     if not 0 <= page < len(pages):
         return
     first = sum(len(p) for p in pages[:page]) + 1
-    caption = _("Evidence photos {first}–{last} of {total}").format(
-        first=first, last=first + len(pages[page]) - 1, total=len(copies)
-    )
+    last = first + len(pages[page]) - 1
+    caption = (_("Evidence photo {number} of {total}").format(number=first, total=len(copies)) if last == first
+               else _("Evidence photos {first}–{last} of {total}").format(first=first, last=last, total=len(copies)))
     files = [BufferedInputFile(c.data, c.filename) for c in pages[page]]
     if len(files) == 1:
         await message.answer_photo(files[0], caption=caption)
