@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core import Core, Services
 from bot.services.actors import Actor
+from bot.services.evidence import album_pages
 from bot.services.tipoff_rules import NOT_CONFIRMED_REASONS
 from bot.services.tipoffs import TipOffCard
 from handlers.callbacks import TipCb
@@ -53,14 +54,13 @@ def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
     return builder.as_markup()
 
 
-ALBUM = 10  # the most photos Telegram takes in one album
-#: the most photos a card sends, two albums: a reporter's six and an addition's six fit, and a reporter adding
-#: again and again does not make every opening of the card a flood of albums
-SHOWN = 2 * ALBUM
+#: the most photos a card sends, two albums (``album_pages``): a reporter's six and an addition's six fit, and a
+#: reporter adding again and again does not make every opening of the card a flood of albums
+SHOWN = 20
 
 
 async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffCard) -> None:
-    """The tip-off's photos (albums of at most ``ALBUM``, ``SHOWN`` photos in all: the reporter's and those of
+    """The tip-off's photos (albums as ``album_pages`` cuts them, ``SHOWN`` photos in all: the reporter's and those of
     their additions), its pin, then the card with the verifier's buttons: last, so the buttons are the newest
     message. A photo gone from the store is left out, and an album or pin Telegram refuses is let go: the card
     still comes, and says how many photos could not be shown (those beyond ``SHOWN`` too)."""
@@ -72,8 +72,8 @@ async def _send_card(message: ButtonMessage, bot: Bot, core: Core, card: TipOffC
         else:
             files.append(BufferedInputFile(data, f"{card.number}-{i}.jpg"))
     shown = 0
-    for start in range(0, len(files), ALBUM):
-        shown += await _send_photos(bot, message.chat.id, files[start:start + ALBUM])
+    for page in album_pages(files):
+        shown += await _send_photos(bot, message.chat.id, page)
     if card.latitude is not None and card.longitude is not None:
         try:
             await bot.send_location(message.chat.id, card.latitude, card.longitude)
