@@ -496,7 +496,7 @@ class ReportService:
         """The office's choice on a staged 附件2 ledger: ``good_rows`` saves its good rows (in one transaction,
         ``progress('save', saved, total)`` after each batch) and counts the bad ones in ``skipped``; otherwise
         nothing is saved. Only the person who sent the file may answer, once; when the save fails (nothing is
-saved) the file waits again, so that the same button can be pressed again. Raises ``PermissionDenied``,
+        saved) the file waits again, so that the same button can be pressed again. Raises ``PermissionDenied``,
         ``StagedImportGone`` (answered already, expired, or never staged)."""
         self.may_import(actor)
         folder = stage_folder(token)
