@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from bot.domain import MAX_RECORD_ID
 
@@ -21,11 +21,27 @@ class FormCb(CallbackData, prefix="f1"):
     ``v`` the review's photos, page ``i``; ``m`` the photos of question ``s`` to remove one from; ``x`` remove photo
     ``i`` (1-based) of question ``s`` from the list shown at version ``a`` (``bot.services.form_photos``)."""
 
+    model_config = ConfigDict(frozen=True)  # one unpacked press is shared by the filters that read it (``unpack``)
+
     d: Num
     k: str
     s: Num = 0
     i: Num = 0
     a: str = ""
+
+    @classmethod
+    def unpack(cls, value: str) -> FormCb:
+        """aiogram's ``unpack``, remembered for the last value: the form router's five filters unpack the same
+        press in turn, a model validation each (issue 19 item 4). Raises as aiogram's does."""
+        last = _LAST_FORM_PRESS.get(value)
+        if last is None:
+            last = super().unpack(value)
+            _LAST_FORM_PRESS.clear()
+            _LAST_FORM_PRESS[value] = last
+        return last
+
+
+_LAST_FORM_PRESS: dict[str, FormCb] = {}  # at most one: the press being routed
 
 
 def form_data(d: int, k: str, s: int = 0, i: int = 0, a: str = "") -> str:

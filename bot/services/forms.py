@@ -65,6 +65,7 @@ from bot.services.places import location_answer
 from bot.services.submission import Submission, SubmitDeps
 from bot.settings import Settings
 from storage.db import UowFactory
+from storage.driver_sql import DriverStatement, execute_in_transaction
 from storage.models import Draft, Inspection, Membership, Unit
 from storage.registry import find_township, match_unit, suggest_units
 from storage.types import utcnow
@@ -975,13 +976,13 @@ async def _store(session: AsyncSession, draft: Draft, state: FormState) -> None:
     step (issue 19 item 4, ``benchmarks/RESULTS-perf.md``). ``draft`` then holds the values as stored, so the
     ORM writes none of them again; the row is the actor's, locked by ``_active_held``. The statement goes on the
     session's connection, past the ORM's execution path (and its autoflush: what the step added, a photo row,
-    is flushed here only when there is any)."""
+    is flushed here only when there is any); on PostgreSQL it goes on the driver's connection of the same
+    transaction (``storage.driver_sql``), about 0.1 ms less again."""
     values = {"data": state.data, "step": state.step, "history": state.history, "reviewing": state.reviewing,
               "context": state.context, "updated_at": utcnow()}
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    await connection.execute(_DRAFT_UPDATE, {"draft_id": draft.id, **values})
+    await execute_in_transaction(session, _DRAFT_UPDATE, {"draft_id": draft.id, **values})
     for name, value in values.items():
         set_committed_value(draft, name, value)
 
@@ -1008,7 +1009,9 @@ def _attached(session: AsyncSession, values: Sequence[Any]) -> Draft:
     return draft
 
 
-_DRAFT_UPDATE = update(_DRAFT_TABLE).where(_DRAFT_TABLE.c.id == bindparam("draft_id"))
+#: sent on the driver's connection once ``_active_held`` has begun the transaction (``storage.driver_sql``)
+_DRAFT_UPDATE = DriverStatement(update(_DRAFT_TABLE).where(_DRAFT_TABLE.c.id == bindparam("draft_id")),
+                                ("data", "step", "history", "reviewing", "context", "updated_at"))
 
 
 def _with(prompt: Prompt, **changes: Any) -> Prompt:

@@ -1,0 +1,76 @@
+"""A Core statement sent on the asyncpg connection of a unit of work's open transaction, past SQLAlchemy's
+execution path (issue 19 item 4: the PostgreSQL form step).
+
+SQLAlchemy compiles the statement once per dialect, as it would itself (same SQL text, same ``$n`` casts), and
+each value goes through its column type's own ``bind_processor`` (JSON serialised, ``UTCDateTime`` made naive
+UTC), so the row written is the one ``connection.execute`` would write. What is skipped is the per-execution
+path: the execution context, the adapter's cursor, the result object and the greenlet switch, about 0.1 ms of
+CPU a statement on a form step of 2.3 ms (``benchmarks/RESULTS-perf.md``, session 13).
+
+Only where that is safe: PostgreSQL through asyncpg, and only once the session's transaction has begun on the
+server (``asyncpg.Connection.is_in_transaction``: SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the
+transaction's first statement). Otherwise, SQLite included, the statement goes through SQLAlchemy as before.
+So the statement lands with the transaction's COMMIT or not at all, like any other of the unit of work.
+
+What a caller gives up on this path, and why the form step may: no ``before_cursor_execute`` event sees the
+statement (``storage.commit_hooks.after_commit_writing`` watches ``membership``, ``app_user``,
+``blocked_recipient`` and the outbox, never the tables sent here), and a failure is asyncpg's exception, not
+SQLAlchemy's ``DBAPIError`` (nothing on the form step tells them apart: a failed step is logged and the person
+told to try again; a broken connection is found and dropped by the pool's reset when the session closes).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
+
+
+class DriverStatement:
+    """``statement`` (an INSERT or UPDATE whose values come from parameters named ``keys``), ready to be sent on
+    the driver's connection: ``sql`` and the processed positional values, compiled once per dialect."""
+
+    def __init__(self, statement: UpdateBase, keys: Sequence[str]) -> None:
+        self.statement, self._keys = statement, list(keys)
+        self._compiled: weakref.WeakKeyDictionary[Dialect, tuple[str, list[tuple[str, Callable[[Any], Any] | None]]]]
+        self._compiled = weakref.WeakKeyDictionary()
+
+    def prepared(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL text for ``dialect`` and ``params``' values in its positional order, each processed by its
+        column type as SQLAlchemy would. Raises ``KeyError`` for a parameter missing from ``params``."""
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            done = self.statement.compile(dialect=dialect, column_keys=self._keys)
+            names = done.positiontup or []
+            compiled = (done.string, [(name, done.binds[name].type.bind_processor(dialect)) for name in names])
+            self._compiled[dialect] = compiled
+        sql, binds = compiled
+        return sql, [params[name] if process is None else process(params[name]) for name, process in binds]
+
+
+async def execute_in_transaction(session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]) -> int:
+    """Run ``statement`` with ``params`` in ``session``'s transaction; returns the rows it wrote.
+
+    On the asyncpg connection directly once the transaction has begun on the server, else through SQLAlchemy
+    on the session's connection (SQLite; PostgreSQL before the transaction's first statement). Raises what the
+    database raises (asyncpg's exceptions on the direct path, SQLAlchemy's otherwise)."""
+    connection = await session.connection()
+    driver = _driver_in_transaction(connection)
+    if driver is None:
+        result = await connection.execute(statement.statement, dict(params))
+        return int(result.rowcount)
+    sql, values = statement.prepared(connection.dialect, params)
+    status: str = await driver.execute(sql, *values)
+    return int(status.rsplit(" ", 1)[-1])  # "UPDATE 1", "INSERT 0 1"
+
+
+def _driver_in_transaction(connection: AsyncConnection) -> Any | None:
+    """``connection``'s asyncpg connection when its transaction is open on the server, else ``None``."""
+    if connection.dialect.driver != "asyncpg":
+        return None
+    driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    return driver if driver is not None and driver.is_in_transaction() else None
