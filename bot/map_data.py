@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -89,6 +90,17 @@ def in_district(longitude: float, latitude: float) -> bool:
                         longitude < x1 + (latitude - y1) * (x2 - x1) / (y2 - y1):
                     inside = not inside
     return inside
+
+
+def nearest_township(longitude: float, latitude: float) -> TownshipLabel | None:
+    """The township whose label point (``township_labels``) lies nearest the point (WGS-84 degrees), for a point
+    inside 朝阳区's outline (``in_district``); None outside it. A guess only: no township polygons are shipped
+    (``config/data/README.md``), so near a township's edge the neighbour may be named — the person confirms it."""
+    if not in_district(longitude, latitude):
+        return None
+    scale = math.cos(math.radians(latitude))  # a degree of longitude is shorter than one of latitude here
+    return min(township_labels(),
+               key=lambda t: ((t.longitude - longitude) * scale) ** 2 + (t.latitude - latitude) ** 2, default=None)
 
 
 def pull_inside(longitude: float, latitude: float, offset: tuple[float, float]) -> tuple[float, float]:

@@ -255,6 +255,10 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "unexpected_location": _("A location is not what this question asks for."),
         "location_outside_district": _("That location ({lat}, {lon}) is not in Chaoyang District. Send a location "
                                        "pin within 朝阳区 (📎 → Location), or type the address."),
+        "location_outside_district_public": _("That location ({lat}, {lon}) is not in Chaoyang District: this bot "
+                                              "takes tip-offs about 朝阳区 only. For a place elsewhere in Beijing, "
+                                              "please call the citizen hotline 12345. For a place in 朝阳区, send "
+                                              "its location (📎 → Location) or type the address."),
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
         "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),

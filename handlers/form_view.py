@@ -59,9 +59,9 @@ def _notice(prompt: Prompt) -> str:
         # said at the first late photo only: a count would already be behind when the rest arrive
         "album_late": _("Photos of the album that arrived late are added to {field}."),
         "document_late": _("Document {name} arrived after Done and is added to {field}."),
-        "pin_saved": _("Location saved. Now type the detailed address (to the door number), or keep the current one."),
-        "door_number_needed": _("Only a pin so far: please type the address to the door number. If the place "
-                                "has no door number, press “Keep current” again to keep the pin alone."),
+        "pin_saved": _("Location saved. Now type the detailed address (to the door number)."),
+        "door_number_needed": _("Only a pin so far: please type the address to the door number (the pin is kept "
+                                "with it)."),
         "missing_fields": _("Some required fields are still empty: {fields}."),
         "photo_removed": _("Photo {number} (received {time}) removed from this form; {count} left."),
     }

@@ -150,7 +150,8 @@ def history_text(case: HazardCase) -> str:
         if step.note:
             line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
         if step.photos:
-            line += " " + _("({count} photos)").format(count=len(step.photos))
+            photos = _("({count} photos)").format(count=len(step.photos))
+            line += ("" if photos.startswith("（") else " ") + photos  # no space before full-width punctuation
         lines.append(line)
         lines.extend(change_lines("hazard", step.data.get("changes") or {}))
         lapsed = step.data.get("extension_lapsed")

@@ -95,8 +95,11 @@ def submitted_tipoff_text(result: Any) -> str:
         return _("✅ Added to tip-off <code>{number}</code> ({photos} photo(s)). Thank you.").format(
             number=q(result.number), photos=result.photo_count
         )
-    return _(
-        "✅ Your tip-off has been received.\nTracking number: <code>{number}</code>\nPhotos: {photos}\n"
+    lines = [_("✅ Your tip-off has been received.\nTracking number: <code>{number}</code>").format(number=q(result.number))]
+    if result.photo_count:  # none sent: no "0 photos" line
+        lines.append(_("Photos: {count}").format(count=result.photo_count))
+    lines.append(_(
         "The township will verify it; you will be told here whenever its status changes.\n"
         "Check it any time with /track {number}. Your identity is visible only to the district safety office."
-    ).format(number=q(result.number), photos=result.photo_count)
+    ).format(number=q(result.number)))
+    return "\n".join(lines)

@@ -39,20 +39,15 @@ async def photos_done(chat: LocalChat, count: int) -> None:
 
 
 async def fill_hazard_until_photos(chat: LocalChat, *, site: str = "张XX出租房", pin: bool = True,
-                                   address: str | None = "建国门外大街永安里8号") -> None:
-    """``pin``: a location pin before the typed address (without: the address alone); ``address`` None: the pin
-    alone, kept when the door number is asked for."""
+                                   address: str = "建国门外大街永安里8号") -> None:
+    """``pin``: a location pin before the typed address (without: the address alone; a pin is never the
+    address)."""
     await shows(chat, "/hazard", "所属街乡")
     await answer(chat, Tap("保持当前值"), site)
     if pin:
         await chat.location(39.9087, 116.4605)
         assert "位置已记录" in chat.last_text()
-    if address is None:
-        await chat.press("保持当前值")
-        assert "门牌号" in chat.last_text() and "地址" in chat.last_text(), chat.last_text()
-        await chat.press("保持当前值")  # the place has none
-    else:
-        await chat.say(address)
+    await chat.say(address)
     await answer_hazard_from_person(chat)
 
 

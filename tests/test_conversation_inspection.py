@@ -74,6 +74,6 @@ async def test_a_pin_on_a_prefilled_address_is_saved_and_the_address_asked_again
     await chat.press("保持当前值")
     await chat.location(39.91, 116.46)
     reply = chat.last_text()
-    assert "位置已记录" in reply and "地址" in reply and "当前：建国门外大街永安里8号 (39.91000, 116.46000)" in reply
+    assert "位置已记录" in reply and "地址" in reply and reply.endswith("当前：建国门外大街永安里8号")  # the pin is no address
     await chat.press("保持当前值")
     assert "负责人" in chat.last_text()

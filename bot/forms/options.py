@@ -49,8 +49,8 @@ def registry_units(source: str) -> tuple[UnitEntry, ...]:
 
 
 def _source(spec: FieldSpec, locale: str) -> list[Resolved]:
-    if spec.source == "townships":
-        return [Resolved(u.name, u.name) for u in townships()]
+    if spec.source == "townships":  # then the field's own choices (群众举报's 不清楚: left to the office)
+        return [Resolved(u.name, u.name) for u in townships()] + [Resolved(c.value, c.label(locale)) for c in spec.choices]
     if spec.source in ("district_departments", "supervising_departments"):
         # 附件2 所属区/市行业部门: the departments with duties in 方案 三, district branches of city bodies included
         return [Resolved(u.name, u.name) for u in supervising_departments()]

@@ -1,6 +1,7 @@
 """A form's ``location`` answer and what follows from it: a pin must lie in 朝阳区 (``map_data.near_district``), and
-a township guessed from the answer's address (a field's ``guess_from``, 群众举报's 所在街乡) is offered, and asked
-again when a new location no longer supports the township taken from the old one.
+a township guessed from the answer (a field's ``guess_from``, 群众举报's 所在街乡: the township its address names,
+else the one its pin lies in, ``map_data.nearest_township``) is offered, and asked again when a new location no
+longer supports the township taken from the old one.
 
 Pure functions over ``FormWalk``/``FormState``; ``FormService`` calls them. ``state.context["guessed"]`` keeps, per
 field, the value last offered as a guess: a township still equal to it was taken from the location (kept with
@@ -15,19 +16,22 @@ from typing import Any
 from bot.forms.checks import Rejected
 from bot.forms.engine import FormState, FormWalk
 from bot.forms.spec import FieldSpec
-from bot.map_data import near_district
+from bot.map_data import near_district, nearest_township
 from bot.services.tipoff_rules import guess_township
+from storage.registry import UnitEntry, by_code
 
 GUESSED = "guessed"  # the context key: field key → the value offered as its guess
 
 
-def check_pin(latitude: float, longitude: float) -> None:
+def check_pin(latitude: float, longitude: float, *, public: bool = False) -> None:
     """Refuse a pin (WGS-84 degrees) no place in 朝阳区 can have: raises ``Rejected('location_outside_district')``
     (``lat``, ``lon``: the pin, 5 decimals) for a point outside the district's generous box (``near_district``:
-    ``/location 0 0``, another city, latitude and longitude swapped) or one that is not a number."""
+    ``/location 0 0``, another city, latitude and longitude swapped) or one that is not a number. ``public``: a
+    form of the public (群众举报), refused with ``location_outside_district_public``, whose words point to the
+    citizen hotline 12345 for places outside 朝阳区."""
     if not (math.isfinite(latitude) and math.isfinite(longitude) and near_district(longitude, latitude)):
         shown = {k: f"{v:.5f}" if math.isfinite(v) else "?" for k, v in (("lat", latitude), ("lon", longitude))}
-        raise Rejected("location_outside_district", **shown)
+        raise Rejected("location_outside_district_public" if public else "location_outside_district", **shown)
 
 
 def pin_moves(latitude: float, longitude: float) -> bool:
@@ -40,28 +44,34 @@ def pin_moves(latitude: float, longitude: float) -> bool:
     return True
 
 
-def _address(answer: Any) -> str | None:
+def _guess(answer: Any) -> UnitEntry | None:
+    """The township a location answer suggests: the one its address names, else the one its pin lies in."""
     text = answer.get("address") if isinstance(answer, dict) else answer
-    return text if isinstance(text, str) else None
+    unit = guess_township(text) if isinstance(text, str) else None
+    if unit is None and isinstance(answer, dict) and isinstance(answer.get("lat"), float | int) \
+            and isinstance(answer.get("lon"), float | int):
+        label = nearest_township(float(answer["lon"]), float(answer["lat"]))
+        unit = by_code(label.code) if label is not None else None
+    return unit
 
 
 def offer_guess(walk: FormWalk, state: FormState) -> None:
-    """Offer a township guessed from an earlier answer's address (``guess_from``) as the current value of the
-    question asked now, when it has none; remember it as the guess (``GUESSED``)."""
+    """Offer a township guessed from an earlier location answer (``guess_from``: its address, else its pin) as the
+    current value of the question asked now, when it has none; remember it as the guess (``GUESSED``)."""
     spec = walk.current(state)
     if spec is None or not spec.guess_from or state.data.get(spec.key):
         return
-    unit = guess_township(_address(state.data.get(spec.guess_from)))
+    unit = _guess(state.data.get(spec.guess_from))
     if unit is not None:
         state.data[spec.key] = unit.name
         state.context[GUESSED] = {**(state.context.get(GUESSED) or {}), spec.key: unit.name}
 
 
-def recheck_guesses(walk: FormWalk, state: FormState, spec: FieldSpec, own_address: str | None) -> None:
-    """Before a new location replaces ``spec``'s answer (a pin, whose own address ``own_address`` is its venue's or
-    None for a bare pin; or a typed address): a later field whose value was taken from the old location's guess is
-    asked again (its value and its place in the walk dropped; ``offer_guess`` then offers a guess anew) unless the
-    new location's own address names that same township. A value picked by hand is kept."""
+def recheck_guesses(walk: FormWalk, state: FormState, spec: FieldSpec, new: dict[str, Any]) -> None:
+    """Before a new location ``new`` replaces ``spec``'s answer (a pin ``{lat, lon}`` with its venue's ``address``
+    or none for a bare pin; or a typed ``{address}``): a later field whose value was taken from the old location's
+    guess is asked again (its value and its place in the walk dropped; ``offer_guess`` then offers a guess anew)
+    unless the new location alone (``_guess``) suggests that same township. A value picked by hand is kept."""
     guessed = dict(state.context.get(GUESSED) or {})
     for field in walk.spec.fields:
         if field.guess_from != spec.key or field.key not in guessed:
@@ -69,7 +79,7 @@ def recheck_guesses(walk: FormWalk, state: FormState, spec: FieldSpec, own_addre
         kept = state.data.get(field.key)
         if kept != guessed[field.key]:
             continue  # picked by hand: the person's choice stands
-        unit = guess_township(own_address)
+        unit = _guess(new)
         if unit is not None and unit.name == kept:
             continue
         state.data.pop(field.key, None)

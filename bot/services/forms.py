@@ -425,11 +425,13 @@ class FormService:
         if isinstance(action, LocationAnswer):
             if spec.type != "location":
                 raise Rejected("unexpected_location", expected=spec.type)
-            check_pin(action.latitude, action.longitude)  # 0 0, another city: refused, the question asked again
+            # 0 0, another city: refused, the question asked again (the public pointed to 12345)
+            check_pin(action.latitude, action.longitude, public="public" in walk.spec.roles)
             value = dict(state.data.get(spec.key) or {})
             value.update(lat=action.latitude, lon=action.longitude)
             place = action.place
-            recheck_guesses(walk, state, spec, place)  # a township taken from the old pin's address is re-asked
+            # a township taken from the old pin is re-asked
+            recheck_guesses(walk, state, spec, {"lat": action.latitude, "lon": action.longitude, "address": place})
             if place:
                 value["address"] = place[: spec.max_length]
             if action.live_id:
@@ -437,7 +439,7 @@ class FormService:
             else:  # a pin sent since is not moved by an earlier live location
                 state.context.pop("live_pin", None)
             # a bare pin never moves on by itself: the address (to the door number) is still asked,
-            # or kept with the "keep" button when it was already given
+            # or kept with the "keep" button when it was already typed
             if place or spec.pin_is_enough:
                 walk.accept(state, value)
                 offer_guess(walk, state)
@@ -451,7 +453,7 @@ class FormService:
         assert isinstance(action, TextAnswer)
         value = await self._parse_text(turn, spec, action.text)
         if spec.type == "location":  # a new address: as a new pin, a township guessed from the old one is re-asked
-            recheck_guesses(walk, state, spec, value.get("address"))
+            recheck_guesses(walk, state, spec, value)
         walk.accept(state, value)
         offer_guess(walk, state)
         return None
@@ -586,10 +588,8 @@ class FormService:
             value = state.data.get(spec.key)
             if value in (None, "", []):
                 raise Rejected("nothing_to_keep")
-            if spec.type == "location" and not spec.pin_is_enough and not value.get("address") \
-                    and state.context.get("bare_pin_asked") != spec.key:
-                # a pin alone is kept only when asked twice: the ledger wants the address to the door number
-                state.context["bare_pin_asked"] = spec.key
+            if spec.type == "location" and not spec.pin_is_enough and not value.get("address"):
+                # a pin is no address (nor offered as one): the ledger wants it typed, to the door number
                 return ("door_number_needed", {})
             if spec.type == "date":
                 value = await self._date(turn, spec, value, kept=True)
@@ -792,10 +792,14 @@ def _shown(spec: FieldSpec, data: dict[str, Any], walk: FormWalk, locale: str) -
 
 def _current(spec: FieldSpec, data: dict[str, Any], locale: str) -> str | None:
     """A question's "当前" line; None when nothing is kept. A field that takes a document names it (a document
-    alone is an answer too) and counts its photos as photos."""
+    alone is an answer too) and counts its photos as photos. A location's is its typed address: a pin alone is
+    offered back only where a pin is the answer (``pin_is_enough``), never as an address."""
     if spec.documents:
         return evidence(spec, data, locale) if spec.answered(data) else None
     value = data.get(spec.key)
+    if spec.type == "location" and isinstance(value, dict) and (value.get("address") or not spec.pin_is_enough):
+        # the typed address is what is kept; the pin is stored beside it, never offered as the address
+        return str(value["address"]) if value.get("address") else None
     return None if value in (None, "", []) else display(spec, value, locale)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import PhotoStage, Role
+from bot.domain import DISTRICT_OFFICE_CODE, PhotoStage, Role
 from bot.forms.checks import Rejected, counted_length
 from bot.forms.prompt import Submitted
 from bot.services import notice_texts
@@ -26,6 +26,7 @@ from bot.services.places import place_columns
 from bot.services.tipoff_rules import (
     AWAITING_VERIFICATION,
     OPEN,
+    UNKNOWN_TOWNSHIP,
     TipOffStatus,
     format_tipoff_number,
     guess_township,
@@ -35,7 +36,7 @@ from bot.settings import Settings
 from reminders.texts import text
 from storage.models import Draft, Hazard, Membership, Photo, Unit, User
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffDailyCount, TipOffPhoto
-from storage.registry import find_township
+from storage.registry import UnitEntry, by_code, find_township
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
@@ -95,11 +96,14 @@ async def status_notices(session: AsyncSession, tipoff: TipOff, *, township: str
 
 
 async def township_staff(session: AsyncSession, township_code: str) -> list[int]:
-    """The users who verify the tip-offs of township ``township_code`` (its inspectors and reviewers)."""
+    """The users who verify the tip-offs of township ``township_code`` (its inspectors and reviewers); for a
+    tip-off left to the district safety office (``DISTRICT_OFFICE_CODE``: its reporter did not know the township)
+    the office's staff, who forward it."""
+    roles = (Role.OFFICE.value,) if township_code == DISTRICT_OFFICE_CODE else QUEUE_ROLES
     rows = await session.exec(
         select(Membership.user_id)
         .join(Unit, col(Unit.id) == Membership.unit_id)
-        .where(Unit.code == township_code, col(Membership.role).in_(QUEUE_ROLES))
+        .where(Unit.code == township_code, col(Membership.role).in_(roles))
         .distinct()
     )
     return sorted(set(rows.all()))
@@ -189,11 +193,21 @@ async def _link_photos(session: AsyncSession, draft: Draft, tipoff_id: int, phot
     return len(rows)
 
 
+def _verifying_unit(township: str, address: str | None) -> UnitEntry:
+    """Who verifies a new tip-off: the township answered (or, for none, the one its address names); the district
+    safety office for 不清楚 (``UNKNOWN_TOWNSHIP``), to forward it. Raises ``Rejected('not_a_choice')``."""
+    unit = by_code(DISTRICT_OFFICE_CODE) if township == UNKNOWN_TOWNSHIP else \
+        find_township(township) or guess_township(address)
+    if unit is None:
+        raise Rejected("not_a_choice")
+    return unit
+
+
 async def create_tipoff(
     session: AsyncSession, draft: Draft, data: dict[str, Any], *, settings: Settings, now: datetime
 ) -> tuple[Submitted, list[Notice]]:
     """A ``TipOff`` (status received) from the answers of the report form, and the notice to the
-    township's inspectors. Checks the sender is not blocked and under the daily limit before writing.
+    township's inspectors (to the district safety office's staff for a township answered 不清楚). Checks the sender is not blocked and under the daily limit before writing.
 
     Raises ``Rejected`` (``tipoff_blocked``, ``tipoff_daily_limit``, ``too_short``) with nothing written.
     """
@@ -203,9 +217,7 @@ async def create_tipoff(
     if counted_length(description) < settings.tipoff_min_description:  # as the form's question counts it
         raise Rejected("too_short", min=settings.tipoff_min_description)
     place = data.get("place") or {}
-    unit = find_township(str(data.get("township") or "")) or guess_township(place.get("address"))
-    if unit is None:
-        raise Rejected("not_a_choice")
+    unit = _verifying_unit(str(data.get("township") or ""), place.get("address"))
     seq = await next_in_sequence(session, f"tipoff:{today:%Y%m%d}")
     contact = (data.get("contact") or "").strip() or None
     tipoff = TipOff(

@@ -27,6 +27,10 @@ class TipOffStatus(StrEnum):
     FORWARDED = "forwarded"
 
 
+#: the township answer of a reporter who does not know it (the report form's 不清楚): the district safety office
+#: receives the tip-off and forwards it to the township (``TipOffService.forward``)
+UNKNOWN_TOWNSHIP = "不清楚"
+
 #: statuses in which the township still has to verify the tip-off (its queue)
 AWAITING_VERIFICATION = frozenset({TipOffStatus.RECEIVED, TipOffStatus.VERIFYING, TipOffStatus.FORWARDED})
 #: statuses in which the reporter may still add photos or text

@@ -65,7 +65,7 @@ from storage.images import inspect_image
 from storage.models import Draft, Hazard, Photo, User
 from storage.models_tipoffs import TipOff, TipOffAddition, TipOffBlock, TipOffPhoto
 from storage.photo_store import PhotoStore
-from storage.registry import townships
+from storage.registry import find_township, townships
 from storage.types import utcnow
 
 __all__ = [
@@ -267,12 +267,13 @@ class TipOffService:
                 raise TipOffClosed(number=tipoff.number)
             tipoff_id, number = tipoff.id or 0, tipoff.number
             prefill: dict[str, Any] = {
-                "township": tipoff.township,
                 "source": "举报",
                 "description": tipoff.description,
                 # an address left empty is asked for (the pin alone does not make a ledger address)
                 "address": location_answer(tipoff),
             }
+            if find_township(tipoff.township_code) is not None:  # not one left to the office (不清楚): asked
+                prefill["township"] = tipoff.township
 
         async def adopt_photos(session: AsyncSession, draft: Draft) -> None:
             photos = await copy_photos_to_draft(session, tipoff_id, draft, actor.user_id)
