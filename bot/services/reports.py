@@ -160,11 +160,13 @@ class StatusReport:
 
 @dataclass(frozen=True)
 class MapPicture:
-    """The map PNG, how many hazards it draws and how many it cannot (no coordinates)."""
+    """The map PNG, how many hazards it draws and how many it cannot (no coordinates), ``unpinned_overdue`` of
+    those overdue."""
 
     png: bytes
     drawn: int
     unpinned: int
+    unpinned_overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -329,8 +331,8 @@ class ReportService:
                         p.ledger_number or "") for p in points]
         day = f"{self._clock.today():%Y-%m-%d}"
         title = f"{name}重大及超期隐患分布图（{day}）" if lang == "zh" else f"{name}: major and overdue hazards ({day})"
-        png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang)
-        return MapPicture(png, len(pts), unpinned.count)
+        png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang, unpinned_overdue=unpinned.overdue)
+        return MapPicture(png, len(pts), unpinned.count, unpinned.overdue)
 
     async def export(self, actor: Actor, kind: str, unit_id: int | None = None) -> ExportFile:
         """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it).
