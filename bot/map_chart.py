@@ -57,14 +57,21 @@ TEXTS = {
            "other": "其他", "major": "重大隐患", "general": "一般隐患", "supervised": "挂牌督办（黑圈）",
            "empty": "当前没有需要标注的重大或超期隐患", "km": "公里", "no": "序号", "ledger": "台账编号",
            "site": "场所", "state": "状态", "more": "另有 {n} 处已画出、未编号；完整清单可在机器人中发送 /find 重大 xlsx 或 /find 超期 xlsx 导出",
-           "unpinned": "另有 {n} 处隐患没有坐标，未画出：{numbers}", "hidden": "（{n} 个标注因位置重叠未显示）"},
+           "unpinned": "另有 {n} 处隐患没有坐标，未画出：{numbers}", "hidden": "（{n} 个标注因位置重叠未显示）",
+           "none_overdue": "{n} 处超期隐患没有位置，无法在图上标注：{numbers}",
+           "none_major": "{n} 处重大隐患没有位置，无法在图上标注：{numbers}",
+           "none_both": "{n} 处重大或超期隐患没有位置（其中超期 {overdue} 处），无法在图上标注：{numbers}"},
     "en": {"overdue": "overdue", "registered": "being rectified", "rectified": "rectified, awaiting re-inspection",
            "closure_requested": "awaiting closure", "other": "other", "major": "major hazard", "general": "general hazard",
            "supervised": "under supervision (black ring)", "empty": "No major or overdue hazard to show",
            "km": "km", "no": "No.", "ledger": "Ledger number", "site": "Site", "state": "State",
            "more": "{n} more drawn but not numbered; for the full list send /find major xlsx or /find overdue xlsx in the bot",
            "unpinned": "{n} hazards have no location and are not drawn: {numbers}",
-           "hidden": "({n} labels hidden where they would overlap)"},
+           "hidden": "({n} labels hidden where they would overlap)",
+           "none_overdue": "{n} overdue hazards have no location and cannot be marked: {numbers}",
+           "none_major": "{n} major hazards have no location and cannot be marked: {numbers}",
+           "none_both": "{n} major or overdue hazards ({overdue} of them overdue) have no location and cannot be "
+                        "marked: {numbers}"},
 }
 COLOURS = {"overdue": "#B2182B", "registered": "#F28E2B", "rectified": "#4E79A7", "closure_requested": "#59A14F",
            "other": "#8C8C8C"}
@@ -128,15 +135,26 @@ def _base(ax, t: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
                                  zorder=1 if district else 0))
 
 
+def _none_pinned(t: dict[str, str], total: int, overdue: int, numbers: str) -> str:
+    """What an empty map says when every hazard it should show has no location: how many, and of what kind."""
+    if overdue >= total:
+        return t["none_overdue"].format(n=total, numbers=numbers)
+    if not overdue:
+        return t["none_major"].format(n=total, numbers=numbers)
+    return t["none_both"].format(n=total, overdue=overdue, numbers=numbers)
+
+
 def _degrees(suffix: str) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: f"{v:.2f}°{suffix}")
 
 
 @cjk_png
 def hazard_map(points: Sequence[MapPoint], title: str, unpinned: Sequence[str] = (), unpinned_total: int | None = None,
-               lang: str = "zh") -> Figure:
+               lang: str = "zh", unpinned_overdue: int = 0) -> Figure:
     """The map of ``points`` (most urgent first: the first are the ones numbered) under ``title``;
-    ``unpinned`` the numbers of hazards without a location (``unpinned_total`` how many in all)."""
+    ``unpinned`` the numbers of hazards without a location (``unpinned_total`` how many in all,
+    ``unpinned_overdue`` of them overdue). With no point but some unpinned, the map says how many cannot be
+    marked instead of "nothing to mark"."""
     t = TEXTS.get(lang, TEXTS["zh"])
     numbered = len(points) > TEXT_LABELS
     fig = Figure(figsize=(11, 8.6), dpi=110, layout="constrained")
@@ -195,14 +213,14 @@ def hazard_map(points: Sequence[MapPoint], title: str, unpinned: Sequence[str] =
     for town in township_labels():  # background names, wherever a hazard's label leaves room
         _place(ax, renderer, town.longitude, town.latitude, town.name, taken, fontsize=7, color="#7A7A7A", zorder=3)
     total = len(unpinned) if unpinned_total is None else unpinned_total
-    missing = ""
+    missing = shown = ""
     if total:
         shown = "、".join(unpinned[:6]) + ("…" if total > min(len(unpinned), 6) else "")
         missing = t["unpinned"].format(n=total, numbers=shown)
     if side is not None:
         _side(side, labelled, len(points), numbered, hidden, missing, t)
     else:
-        message = t["empty"] + ("\n\n" + _fill(missing, 34) if missing else "")
+        message = _fill(_none_pinned(t, total, unpinned_overdue, shown), 34) if total else t["empty"]
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=13, zorder=8,
                 bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": "#888888"})
     handles = [Line2D([], [], linestyle="", marker="s", markersize=9, color=c, label=t[k]) for k, c in COLOURS.items()

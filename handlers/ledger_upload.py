@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.core import Services
 from bot.services.actors import Actor
+from bot.services.import_summary import imported_summary
 from bot.services.ledger_rows import ImportReport
 from handlers.callbacks import ImportCb
 from handlers.media import FileDownloadFailed
@@ -84,23 +85,8 @@ def _errors(report: ImportReport) -> list[str]:
     return lines
 
 
-def _imported(report: ImportReport) -> str:
-    """What the import did with the rows: a row already in the ledger (the same ledger number; for 附件1 the same
-    date, unit, type, site and address) is skipped, its stored record left as it was: the file never updates it."""
-    if report.added and not report.unchanged:
-        return _("Imported {added} rows, all new to the ledger.").format(added=report.added)
-    if report.added:
-        return _("Imported {added} new rows. The other {unchanged} rows were already in the ledger and were skipped: "
-                 "their records stay as they were, not updated from this file.").format(
-            added=report.added, unchanged=report.unchanged)
-    if report.unchanged:
-        return _("Nothing new was imported: all {unchanged} rows were already in the ledger and were skipped; their "
-                 "records stay as they were, not updated from this file.").format(unchanged=report.unchanged)
-    return _("Nothing was imported: the file has no data rows.")
-
-
-def _saved(report: ImportReport) -> str:
-    lines = [_imported(report)]
+def _saved(report: ImportReport, locale: str) -> str:
+    lines = [imported_summary(report).render(locale)]
     if report.skipped:
         lines.append(_("{skipped} rows with problems were left out:").format(skipped=report.skipped))
         lines += _errors(report)
@@ -128,7 +114,7 @@ async def ledger_file(message: Message, bot: Bot, actor: Actor, services: Servic
         await message.answer(_("Plans filed: {added}. /status compares the ledger with them.").format(added=report.added))
         return
     if report.ok:
-        await message.answer(_saved(report))
+        await message.answer(_saved(report, locale))
         return
     if checked.token is None:
         lines = [_("Nothing was imported: {count} problems. Fix them and send the file again.").format(
@@ -157,7 +143,7 @@ async def other_sheet(message: Message, actor: Actor, services: Services, locale
 
 
 async def import_choice(query: CallbackQuery, callback_data: ImportCb, bot: Bot, actor: Actor,
-                        services: Services) -> None:
+                        services: Services, locale: str) -> None:
     """The office's answer to "import the good rows or nothing": re-checked by ``finish_import`` (the sender
     only, once, within the hour). Raises ``StagedImportGone``, ``PermissionDenied``."""
     at = message_of(query)
@@ -166,6 +152,6 @@ async def import_choice(query: CallbackQuery, callback_data: ImportCb, bot: Bot,
     report = await services.reports.finish_import(actor, callback_data.t, good, ProgressMessage(bot, at.chat.id))
     await drop_keyboard(at)
     if good:
-        await at.answer(_saved(report))
+        await at.answer(_saved(report, locale))
     else:
         await at.answer(_("Nothing was imported. Fix the rows listed above and send the file again."))

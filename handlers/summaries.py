@@ -24,7 +24,7 @@ from bot.core import Services
 from bot.forms.spec import hazard_types
 from bot.services.actors import Actor
 from bot.services.paging import Page
-from bot.services.reports import OTHER_SHEET_SUFFIXES, HazardList, StatusReport, export_kind
+from bot.services.reports import OTHER_SHEET_SUFFIXES, HazardList, MapPicture, StatusReport, export_kind
 from bot.services.summary import RankingLine, Rate
 from handlers import statistics_view
 from handlers.callbacks import ImportCb, ReportCb
@@ -289,14 +289,31 @@ async def rank_unsubscribe(message: Message, actor: Actor, services: Services) -
 
 
 async def map_(message: Message, bot: Bot, actor: Actor, services: Services) -> None:
-    """``/map``: the major or overdue hazards with coordinates on a map (WGS 84)."""
+    """``/map``: the major or overdue hazards with a location on a map; those without one counted."""
     services.reports.scope(actor, None)  # a refusal first: no "uploading photo" shown before it
     await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
     picture = await services.reports.map_png(actor, lang=chart_language())
-    caption = _("{n} major or overdue hazards with coordinates (WGS 84).").format(n=picture.drawn)
-    if picture.unpinned:
-        caption += "\n" + _("{n} more have no location and are listed under the map.").format(n=picture.unpinned)
-    await message.answer_photo(BufferedInputFile(picture.png, "map.png"), caption=caption)
+    await message.answer_photo(BufferedInputFile(picture.png, "map.png"), caption=_map_caption(picture))
+
+
+def _map_caption(picture: MapPicture) -> str:
+    """How many hazards the map marks, and how many it cannot (no location), in a leader's words."""
+    n, late = picture.unpinned, picture.unpinned_overdue
+    if picture.drawn:
+        caption = _("{n} major or overdue hazards marked on the map.").format(n=picture.drawn)
+        if n:
+            caption += "\n" + _("{n} more have no location and are listed under the map.").format(n=n)
+        return caption
+    if not n:
+        return _("No major or overdue hazard to mark on the map now.")
+    if late >= n:
+        return _("{n} overdue hazards have no location, so none could be marked on the map; their numbers are on "
+                 "the picture.").format(n=n)
+    if not late:
+        return _("{n} major hazards have no location, so none could be marked on the map; their numbers are on the "
+                 "picture.").format(n=n)
+    return _("{n} major or overdue hazards ({overdue} of them overdue) have no location, so none could be marked on "
+             "the map; their numbers are on the picture.").format(n=n, overdue=late)
 
 
 async def export(message: Message, bot: Bot, command: CommandObject, actor: Actor, services: Services) -> None:

@@ -128,11 +128,19 @@ def name_key(text: str) -> str:
     return folded.replace("(", "（").replace(")", "）")
 
 
+#: places people type that name where a unit is, not which one: 北京 is in 中国铁路北京局集团有限公司 and 北京奥林匹克公园
+#: 管理委员会 only as their city. Such a word never names a unit by lying inside its name (``match_unit``), nor makes a
+#: searched word look like a unit, and is no ground for suggesting one (``suggest_units``). The district's own names
+#: (朝阳区) mean the whole district where a scope is asked (``reports.DISTRICT_NAMES``).
+PLACE_WORDS = ("中华人民共和国", "北京市", "中国", "北京", "首都", "朝阳区", "朝阳")
+
+
 def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEntry | None:
     """The unit ``text`` names among ``among`` (default: every unit): its code or exact name, a township in any of
     its forms (``find_township``), a zone by one of its aliases, a department by an alias of
     ``department-aliases.csv`` ("消防" → 朝阳消防支队, renamed bodies such as 区安监局 → 区应急局), or the
-    one unit whose name contains ``text`` (at least two characters). None when nothing or several match."""
+    one unit whose name contains ``text`` (at least two characters, not a place: ``PLACE_WORDS``). None when
+    nothing or several match."""
     units = registry() if among is None else among
     key = name_key(text)
     if not key:
@@ -148,7 +156,7 @@ def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEnt
         for unit in units:
             if unit.name == alias:
                 return unit
-    if len(key) >= 2:
+    if len(key) >= 2 and key not in PLACE_WORDS:
         found = [u for u in units if key in name_key(u.name)]
         if len(found) == 1:
             return found[0]
@@ -157,18 +165,24 @@ def match_unit(text: str, among: tuple[UnitEntry, ...] | None = None) -> UnitEnt
 
 def suggest_units(text: str, among: tuple[UnitEntry, ...] | None = None, limit: int = 5) -> list[str]:
     """Names of ``among`` (default: every unit) that look like ``text``: those sharing the most characters with
-    it (aliases included), best first, at most ``limit``; for the message refusing an unknown name."""
+    it (aliases included), best first, at most ``limit``; for the message refusing an unknown name. Places in
+    ``text`` (``PLACE_WORDS``: 北京) count for nothing, and when it has two telling characters or more a name must
+    share two of them: one shared character (应 of 应急局局 in 市燃气集团朝阳供应企业) says nothing of the unit meant."""
     units = registry() if among is None else among
-    key = set(name_key(text)) - set("区市朝阳局委") - _common_characters()
+    typed = name_key(text)
+    for place in PLACE_WORDS:
+        typed = typed.replace(place, "")
+    key = set(typed) - set("区市朝阳局委") - _common_characters()
     if not key:
         return []
     alias_names = _aliases()
-
-    typed = name_key(text)
+    least = min(2, len(key))
 
     def score(unit: UnitEntry) -> int:
         words = [name_key(w) for w in (unit.name, *unit.aliases, *(a for a, n in alias_names.items() if n == unit.name))]
         shared = max(len(key & set(w)) for w in words)
+        if shared < least:
+            return 0
         # the whole typed text inside a name ("房管" in 区房管局) beats a few shared characters
         return shared + (len(typed) if shared and any(typed in w for w in words) else 0)
 

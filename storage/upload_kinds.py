@@ -8,7 +8,8 @@ and reports as documents). Every file is hostile: its size is bounded before any
   its kind (``word/``, ``xl/``, ``ppt/``), unpacking to at most ``MAX_UNPACKED`` bytes and at most
   ``MAX_RATIO`` times its own size (a zip bomb would reach whoever opens the file: the office, from the card);
 - the old binary Office / WPS formats (OLE2 compound file: ``.doc`` ``.xls`` ``.ppt`` ``.wps``);
-- plain text (``.txt``; a declared ``.csv`` or ``.tsv`` kept as such): valid UTF-8 without control characters.
+- plain text (``.txt``; a declared ``.csv`` or ``.tsv`` kept as such): valid UTF-8 without control characters, or
+  for a declared text file GB18030/GBK (Chinese Excel's CSV), kept byte for byte.
 
 The name a file is sent back under is the declared one cut to a safe shape (no directory, no control
 characters) with the extension of what the bytes are.
@@ -114,15 +115,23 @@ def _ooxml(data: bytes) -> FileKind:
 
 
 def _plain_text(data: bytes, declared_name: str = "") -> FileKind:
-    """Text (UTF-8, no control characters) under the declared extension when it names a kind of plain text
-    (``TEXT_EXTS``: a ``.csv`` stays a table its reader opens with a spreadsheet), else ``.txt``."""
+    """Text (no control characters) under the declared extension when it names a kind of plain text
+    (``TEXT_EXTS``: a ``.csv`` stays a table its reader opens with a spreadsheet), else ``.txt``. UTF-8, or —
+    for a declared text file only — GB18030 (which GBK is part of): what Chinese Excel saves as "CSV" and
+    Chinese Notepad as "ANSI". The bytes are kept as sent, so the reader's Excel opens them as it saved them."""
+    ext = next((e for e in TEXT_EXTS if declared_name.lower().endswith(e)), None)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileKindRefused() from exc
+        if ext is None:
+            raise FileKindRefused() from exc
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as gb_exc:
+            raise FileKindRefused() from gb_exc
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         raise FileKindRefused()
-    ext = next((e for e in TEXT_EXTS if declared_name.lower().endswith(e)), ".txt")
+    ext = ext or ".txt"
     return FileKind(ext, TEXT_EXTS[ext])
 
 

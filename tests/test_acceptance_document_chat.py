@@ -89,6 +89,23 @@ async def test_a_csv_table_is_kept_under_its_own_name_and_a_text_file_named_othe
     assert (await submitted_report(h, other, oid)).document_name == "验收意见.txt"
 
 
+async def test_a_gbk_csv_from_chinese_excel_is_kept_as_a_csv_and_binary_named_csv_is_refused(harness: Harness) -> None:
+    """Chinese Excel saves "CSV" in GBK (GB18030): kept as the .csv it is, byte for byte; bytes that are no text
+    in either encoding are still refused."""
+    h = harness
+    chat, hid = await at_the_evidence_question(h, 75013)
+    binary = bytes(range(256)) * 4  # control characters and bytes no GB18030 text holds
+    texts = chat.texts(await chat.file(binary, "验收清单.csv", "text/csv"))
+    assert len(texts) == 1 and "该文件未被接收" in texts[0] and QUESTION in texts[0], texts
+    table = "序号,整改项,结果\r\n1,清理楼道杂物,已完成\r\n2,更换灭火器（4具）,已完成\r\n".encode("gbk")
+    texts = chat.texts(await chat.file(table, "验收清单.csv", "application/vnd.ms-excel"))
+    assert "已收到并保存文件 验收清单.csv" in texts[-1], texts
+    report = await submitted_report(h, chat, hid)
+    assert (report.document_name, report.document_mime) == ("验收清单.csv", "text/csv")
+    files, _texts = await history_documents(h, chat, (await hazard_row(h, hid)).ledger_number or "")
+    assert files == [("验收清单.csv", table)]
+
+
 async def test_a_document_declared_too_large_is_refused_before_download_and_asked_again(harness: Harness) -> None:
     h = harness
     chat, hid = await at_the_evidence_question(h, 75004)

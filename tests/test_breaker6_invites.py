@@ -92,7 +92,7 @@ async def test_an_unknown_unit_is_answered_with_names_like_it(harness: Harness) 
     as it is called now, for /invite as for /users, and "<b>" typed stays text."""
     office = await harness.bind(7960, "office", OFFICE)
     await office.say("/invite leader 安监")
-    assert office.last_text().startswith("未知单位：安监。您是否要找：区应急局、"), office.last_text()
+    assert office.last_text().startswith("未知单位：安监。您是否要找：区应急局？"), office.last_text()
     await office.say("/users <b>安监</b>")
     assert office.last_text().startswith("未知单位：<b>安监</b>。您是否要找：区应急局"), office.last_text()
 

@@ -25,9 +25,10 @@ async def test_export_then_import_through_the_command_line(
     assert "已导出隐患 3 条 → " in capsys.readouterr().out
     await _wipe(uow)
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(out)]) == 0
-    assert "新增 3" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip() == "已导入 3 行，均为新增。"
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(out)]) == 0
-    assert "新增 0，已存在 3" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip() == ("没有导入新数据：这 3 行此前都已在台账中，已跳过；台账中的记录保持原样，"
+                                               "未按本文件更新。")
     wb = load_workbook(out)
     wb.worksheets[0]["H4"] = "不是电话"
     wb.save(tmp_path / "bad.xlsx")

@@ -133,7 +133,7 @@ async def test_the_command_line_imports_all_or_nothing_or_with_good_rows_the_goo
     assert await _hazards(harness) == {}
     assert await asyncio.to_thread(main, [*db, "import", "hazards", str(path), "--good-rows"]) == 0
     out, err = capsys.readouterr()
-    assert "15 行：新增 12，已存在 0，未导入 3" in out and "第17行 隐患级别" in err and "处错误，3 行未导入（见上）" in err
+    assert out.strip() == "已导入 12 行，均为新增。" and "第17行 隐患级别" in err and "处错误，3 行未导入（见上）" in err
     assert "[##############################] 12/12 行 (100%)" in err
     got = await _hazards(harness)
     assert sorted(got) == sorted(r["ledger_number"] for r in good) and got[good[5]["ledger_number"]].phone == "400-810-1234"

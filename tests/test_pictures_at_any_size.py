@@ -109,10 +109,11 @@ def test_the_map_labels_never_overlap_and_nothing_leaves_the_canvas(n: int) -> N
     scale = [t.get_text() for t in ax.texts if t.get_text().endswith("公里")]
     assert len(scale) == 1
     written = "\n".join(t.get_text() for a in fig.axes for t in a.texts)
-    assert "另有 3 处隐患没有坐标" in written.replace("\n", "")
-    if n == 0:
-        assert "当前没有需要标注的重大或超期隐患" in written
+    if n == 0:  # nothing to draw, but three to show without a location: counted, not "nothing to mark"
+        assert "3 处重大隐患没有位置，无法在图上标注" in written.replace("\n", "")
+        assert "当前没有需要标注" not in written
     else:
+        assert "另有 3 处隐患没有坐标" in written.replace("\n", "")
         assert len(fig.axes) == 2 and fig.axes[1].tables  # the legend table beside the map
     if n == 1:
         assert "场所0" in written  # one point carries its site's name

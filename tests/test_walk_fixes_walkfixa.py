@@ -51,7 +51,7 @@ async def test_find_of_a_unit_word_no_hazard_holds_reads_or_suggests_the_unit_as
     assert "区应急局" in office.last_text()
     await office.say("/find 安监")
     text = office.last_text()
-    assert text.startswith("没有编号、场所名称或地址含“安监”的隐患。您要找的是不是单位：区应急局、"), text
+    assert text.startswith("没有编号、场所名称或地址含“安监”的隐患。您要找的是不是单位：区应急局？"), text
     assert "例如发送 /find 区应急局" in text
     await office.say("/find 应急")  # /status 应急 reads 区应急局: so does /find when no hazard holds the word
     text = office.last_text()

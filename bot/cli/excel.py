@@ -288,7 +288,9 @@ def _refusal(path: Path, exc: SpreadsheetRefused) -> str:
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import open_core
+    from bot.i18n import DEFAULT_LOCALE
     from bot.services.actors import Actor
+    from bot.services.import_summary import imported_summary
     from bot.services.reports import LedgerKindMismatch, UnknownLedgerFile
     from storage.excel.guard import SpreadsheetRefused, check_archive
 
@@ -312,7 +314,7 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         system = Actor(actor, LEDGER_IMPORT, "台账导入", (), True)
         bar = ProgressBar()
         try:  # bounded and read in the parse worker, exactly as a file sent to the bot
-            _kind, report = await core.services.reports.import_file(
+            kind, report = await core.services.reports.import_file(
                 system, args.file, expect=args.kind, unit_id=unit_id, good_rows=args.good_rows, progress=bar)
         except SpreadsheetRefused as exc:
             bar.end()
@@ -343,6 +345,8 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     elif not report.ok:
         _err(f"{report.error_count} 处错误，未导入任何行")
         return 1
-    _out(f"{report.rows} 行：新增 {report.added}，已存在 {report.unchanged}"
-         + (f"，未导入 {report.skipped}" if report.skipped else ""))
+    if kind == "plans":
+        _out(f"{report.rows} 行：新增 {report.added}")
+    else:  # the bot's own words: a row already in the ledger is skipped, not updated
+        _out(imported_summary(report).render(DEFAULT_LOCALE))
     return 0

@@ -40,10 +40,24 @@ from storage import tally_sql
 from storage.bulk import insert_rows
 from storage.excel.guard import DEFAULT_LIMITS, SheetLimits, open_workbook
 from storage.excel.layouts import INSPECTIONS
-from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, Unit
+from storage.models import Hazard, HazardEvent, Inspection, InspectionHazard, NumberSequence, Unit
 from storage.registry import normalise_township_name
+from storage.upsert import dialect_insert
 
-__all__ = ["ImportReport", "RowError", "import_hazards", "import_inspections", "store_hazards", "store_inspections"]
+__all__ = ["ImportReport", "RowError", "answer_staged", "import_hazards", "import_inspections", "store_hazards",
+           "store_inspections"]
+
+
+async def answer_staged(session: AsyncSession, token: str) -> bool:
+    """Record in the session's transaction that the staged ledger ``token`` was answered (saved, or "nothing"):
+    a ``number_sequence`` row ``staged-import:TOKEN`` (a table with a unique key already, so no migration), so
+    the mark commits with the saved rows or not at all — a process killed mid-save leaves no mark and the same
+    button works again after a restart. False when a committed answer holds the mark already (the caller refuses:
+    the file was handled). On PostgreSQL a concurrent answer waits here until the other one commits or fails."""
+    table = NumberSequence.__table__  # type: ignore[attr-defined]
+    stmt = dialect_insert(session)(table).values(scope=f"staged-import:{token}", last=1)
+    result = await session.exec(stmt.on_conflict_do_nothing(index_elements=["scope"]).returning(table.c.scope))
+    return result.first() is not None
 
 
 async def _unit_ids(session: AsyncSession) -> dict[str, int]:

@@ -76,16 +76,6 @@ def drop(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def restore_stage(claimed: Path, folder: Path) -> None:
-    """Put a staged ledger taken for saving (``claimed``, renamed from ``folder``) back under its token after a
-    failed save, so that its button works again (within ``STAGED_TTL`` of its staging: a rename keeps the
-    folder's mtime). When that fails (the disk, a sweep) it is dropped and the button answers "gone"."""
-    try:
-        claimed.rename(folder)
-    except OSError:
-        drop(claimed)
-
-
 def sweep(now: float | None = None) -> None:
     """Remove staging folders older than ``STAGED_TTL`` (a question nobody answered, a crash)."""
     now = time.time() if now is None else now

@@ -34,7 +34,7 @@ from bot.services import ledger_export as ex
 from bot.services.actors import Actor
 from bot.services.errors import DomainError, NotBound, NotFound, PermissionDenied
 from bot.services.hazard_query import in_unit_scope, open_clause, overdue_clause, reads_district
-from bot.services.ledger_import import ImportReport, RowError, store_hazards, store_inspections
+from bot.services.ledger_import import ImportReport, RowError, answer_staged, store_hazards, store_inspections
 from bot.services.ledger_rows import ParsedLedger
 from bot.services.ledger_staging import (
     PendingImport,
@@ -42,7 +42,6 @@ from bot.services.ledger_staging import (
     load_pending,
     new_stage,
     read_progress,
-    restore_stage,
     save_pending,
     stage_folder,
 )
@@ -161,11 +160,13 @@ class StatusReport:
 
 @dataclass(frozen=True)
 class MapPicture:
-    """The map PNG, how many hazards it draws and how many it cannot (no coordinates)."""
+    """The map PNG, how many hazards it draws and how many it cannot (no coordinates), ``unpinned_overdue`` of
+    those overdue."""
 
     png: bytes
     drawn: int
     unpinned: int
+    unpinned_overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,8 @@ class ReportService:
         self._clock = clock
         self._district_code = district_code
         self._sheets = sheets or SheetParser()
+        # staged ledgers whose answer this process is saving now (another process's shows as its open mark)
+        self._answering: set[str] = set()
 
     @staticmethod
     def sees_district(actor: Actor) -> bool:
@@ -328,8 +331,8 @@ class ReportService:
                         p.ledger_number or "") for p in points]
         day = f"{self._clock.today():%Y-%m-%d}"
         title = f"{name}重大及超期隐患分布图（{day}）" if lang == "zh" else f"{name}: major and overdue hazards ({day})"
-        png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang)
-        return MapPicture(png, len(pts), unpinned.count)
+        png = hazard_map(pts, title, unpinned.numbers, unpinned.count, lang=lang, unpinned_overdue=unpinned.overdue)
+        return MapPicture(png, len(pts), unpinned.count, unpinned.overdue)
 
     async def export(self, actor: Actor, kind: str, unit_id: int | None = None) -> ExportFile:
         """Write the ledger ``kind`` of the actor's scope to a temporary ``.xlsx`` (the caller deletes it).
@@ -495,9 +498,11 @@ class ReportService:
                             progress: ImportProgress | None = None) -> ImportReport:
         """The office's choice on a staged 附件2 ledger: ``good_rows`` saves its good rows (in one transaction,
         ``progress('save', saved, total)`` after each batch) and counts the bad ones in ``skipped``; otherwise
-        nothing is saved. Only the person who sent the file may answer, once; when the save fails (nothing is
-        saved) the file waits again, so that the same button can be pressed again. Raises ``PermissionDenied``,
-        ``StagedImportGone`` (answered already, expired, or never staged)."""
+        nothing is saved. Only the person who sent the file may answer, once: the answer is marked in the save's
+        own transaction (``answer_staged``), so when the save fails or its process dies (nothing is saved) the
+        file waits again and the same button can be pressed again, and a saved file is never saved twice.
+        Raises ``PermissionDenied``, ``StagedImportGone`` (answered already, being saved, expired, or never
+        staged)."""
         self.may_import(actor)
         folder = stage_folder(token)
         pending = load_pending(folder) if folder is not None else None
@@ -505,33 +510,30 @@ class ReportService:
             raise StagedImportGone()
         if pending.user_id != actor.user_id or not (actor.is_admin or actor.has(Role.OFFICE)):
             raise PermissionDenied()
-        claimed = folder.with_name(folder.name + "-saving")
-        try:
-            folder.rename(claimed)  # a second press of the same button finds nothing
-        except OSError:
-            raise StagedImportGone() from None
+        if token in self._answering:  # a second press while this process saves the first
+            raise StagedImportGone()
         report = pending.report
-        if not good_rows:
-            drop(claimed)
-            return report
         total = report.good_rows
 
         async def saved(n: int) -> None:
             if progress is not None:
                 await progress("save", n, total)
 
-        parsed = ParsedLedger("hazards", report=report, staged=str(claimed))
+        self._answering.add(token)
         try:
             async with self._uow() as u:
-                await store_hazards(u.session, parsed, actor_id=actor.user_id, now=self._clock(),
-                                    unit_id=pending.unit_id, file_name=pending.file_name, tz=self._clock.tz,
-                                    good_rows=True, progress=saved)
+                if not await answer_staged(u.session, token):
+                    drop(folder)  # answered by an earlier process that died before removing it
+                    raise StagedImportGone()
+                if good_rows:
+                    parsed = ParsedLedger("hazards", report=report, staged=str(folder))
+                    await store_hazards(u.session, parsed, actor_id=actor.user_id, now=self._clock(),
+                                        unit_id=pending.unit_id, file_name=pending.file_name, tz=self._clock.tz,
+                                        good_rows=True, progress=saved)
                 await u.commit()
-        except BaseException:
-            # nothing was saved: the file waits again for the same button (within its hour)
-            restore_stage(claimed, folder)
-            raise
-        drop(claimed)
+        finally:
+            self._answering.discard(token)
+        drop(folder)
         return report
 
     async def _import_plans(self, actor: Actor, parsed: list[ParsedPlan], errors: list[RowError]) -> ImportReport:

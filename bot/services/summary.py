@@ -763,10 +763,12 @@ class MapHazard:
 
 @dataclass(frozen=True)
 class Unpinned:
-    """Hazards the map should show but cannot: no coordinates. ``numbers``: the first ledger numbers."""
+    """Hazards the map should show but cannot: no coordinates. ``numbers``: the first ledger numbers;
+    ``overdue``: how many of the ``count`` are overdue (the others are open major hazards)."""
 
     count: int
     numbers: list[str]
+    overdue: int = 0
 
 
 def _map_condition(now: datetime, tz: ZoneInfo, unit_id: int | None) -> ColumnElement[bool]:
@@ -802,11 +804,13 @@ async def map_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_i
 
 async def unpinned_hazards(session: AsyncSession, now: datetime, tz: ZoneInfo, unit_id: int | None = None,
                            limit: int = 20) -> Unpinned:
-    """The hazards ``map_hazards`` would show but that have no coordinates: how many, and the first
-    ``limit`` ledger numbers (most urgent deadline first)."""
+    """The hazards ``map_hazards`` would show but that have no coordinates: how many (and how many of them are
+    overdue), and the first ``limit`` ledger numbers (most urgent deadline first)."""
     h = Hazard.__table__.c  # type: ignore[attr-defined]
     cond = and_(_map_condition(now, tz, unit_id), or_(h.latitude.is_(None), h.longitude.is_(None)))
-    total = int((await session.exec(select(func.count()).select_from(Hazard.__table__).where(cond))).one()[0])  # type: ignore[call-overload, attr-defined]
+    overdue = func.coalesce(func.sum(case((overdue_clause(Window.at(now, tz).as_of), 1), else_=0)), 0)
+    total, late = (await session.exec(select(func.count(), overdue)  # type: ignore[call-overload]
+                                      .select_from(Hazard.__table__).where(cond))).one()  # type: ignore[attr-defined]
     rows = (await session.exec(select(h.ledger_number, h.draft_number).where(cond)  # type: ignore[call-overload]
                                .order_by(h.deadline, h.id).limit(limit))).all()
-    return Unpinned(total, [ledger or draft for ledger, draft in rows])
+    return Unpinned(int(total), [ledger or draft for ledger, draft in rows], int(late))

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import UnknownUnit
 from storage.models import Unit
-from storage.registry import department_aliases, match_unit, name_key, registry, suggest_units
+from storage.registry import PLACE_WORDS, department_aliases, match_unit, name_key, registry, suggest_units
 
 #: how the names of units end (区应急局, 安贞街道, 区安委会办公室, 朝阳消防支队 …): a word ending so is meant as a unit
 UNIT_ENDINGS = ("局", "街道", "地区", "乡", "委", "委会", "办", "办公室", "队", "所", "中心", "公司", "企业", "分局")
@@ -58,6 +58,7 @@ def _unit_spellings() -> tuple[str, ...]:
 def looks_like_unit(text: str) -> bool:
     """Whether ``text`` (a word searched for, not a unit ``match_unit`` names) reads as a unit's name rather than a
     site's or an address's: two characters or more held in a unit's name or alias (安监 of 区安监局), or ending
-    as units' names end (``UNIT_ENDINGS``: 应急办, 房管所). 小区, 幸福村 and a number do not."""
+    as units' names end (``UNIT_ENDINGS``: 应急办, 房管所). 小区, 幸福村, a number and a place (``PLACE_WORDS``:
+    北京, held in 中国铁路北京局集团有限公司 only as its city) do not."""
     key = name_key(text)
-    return len(key) >= 2 and (key.endswith(UNIT_ENDINGS) or any(key in w for w in _unit_spellings()))
+    return len(key) >= 2 and key not in PLACE_WORDS and (key.endswith(UNIT_ENDINGS) or any(key in w for w in _unit_spellings()))
