@@ -132,4 +132,6 @@ def submitted_text(result: Submitted) -> str:
     said = [_("Changed: {fields}").format(fields=q(fields))] if fields else []
     if result.photo_count:  # photos sent in the form joined the record: a change, though no field changed
         said.append(_("Photos added: {count}").format(count=result.photo_count))
+    if result.photos_removed:  # taken off the record: a change as well
+        said.append(_("Photos removed: {count}").format(count=result.photos_removed))
     return "\n".join([text, *(said or [_("Nothing was changed.")])])

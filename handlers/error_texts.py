@@ -15,9 +15,8 @@ from bot.forms.checks import Rejected
 from bot.services.contacts_import import ContactsImportRejected
 from bot.services.errors import DomainError, PermissionDenied
 from handlers.find_view import contradiction_text, filter_refusal
-from handlers.hazard_view import NOTE_LIMIT, action_name, field_name, state_name
+from handlers.hazard_view import action_name, field_name, state_name
 from handlers.inbox_texts import INBOX_ERRORS, inbox_refusal
-from handlers.message_limits import shorten
 from handlers.sheet_texts import sheet_refusal
 from handlers.texts import listed, q
 from storage.models_deadlines import APPROVED, LAPSED, REFUSED
@@ -54,8 +53,9 @@ def _lifecycle(exc: DomainError) -> str | None:
         "reinspector_must_differ": _("The re-inspection must be done by someone other than the person who reported the rectification."),
         "deadline_required": _("Please give a new deadline."),
         "deadline_in_past": _("The new deadline cannot be before today."),
-        "nothing_changed": _("Nothing was changed since this hazard was returned (reason: {reason}), so it was "
-                             "not sent back: the reviewer would only return it again. Change what was asked for; "
+        # the reason itself is not repeated: the form's card shows it right below (❗ 驳回理由)
+        "nothing_changed": _("Nothing was changed since this hazard was rejected, so it was not sent back: the "
+                             "reviewer would only reject it again. Change what the reason for rejection asks for; "
                              "if you think it is right as it is, say why in Remarks, then submit."),
         "invalid_value": _("That value is not accepted ({field})."),
         "already_supervised": _("This hazard is already under supervision at that level."),
@@ -69,8 +69,6 @@ def _lifecycle(exc: DomainError) -> str | None:
         "deadline_locked": _("After registration the deadline ({deadline}) changes only by an extension request "
                              "that the district safety office approves: use “Request a deadline extension”."),
     }
-    if exc.code == "nothing_changed":  # the rejection's reason, up to 2000 typed: the part that fits a warning
-        p["reason"] = q(shorten(str(exc.params.get("reason") or "—"), NOTE_LIMIT))
     if exc.code == "stale_action" and "hazard_id" in exc.params:
         # two people pressed at the same moment and the other one's press was stored first; a form's stale
         # button (no hazard) is a ``_domain`` text
@@ -79,6 +77,10 @@ def _lifecycle(exc: DomainError) -> str | None:
                      "as you filled it in: check it and submit it again.")
         return _("Someone else changed this hazard a moment ago; nothing was done. "
                  "Open it again (/find) to see where it stands.")
+    if exc.code == "already_done" and exc.params.get("action") == "register":
+        # 挂账 once is for good: said as such with who did it, wherever the hazard went since (not who moved it last)
+        return _("This hazard is already registered in the ledger (registered by {name}); it is now: {state}.").format(
+            name=p.get("by", "?"), state=state_name(str(exc.params.get("now") or exc.params.get("state") or "")))
     if exc.code == "already_done":
         return _("Already done by {name}: {action}.").format(name=p.get("by", "?"),
                                                             action=action_name(str(exc.params.get("action"))))
@@ -247,6 +249,9 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
         "not_a_choice": _("Please choose one of the buttons."),
         "unknown_unit": _("“{name}” is not in the registry of departments. Did you mean: {suggestions}? "
                           "Choose a button or type a name or short form (e.g. 消防)."),
+        "not_city_department": _("“{name}” is not a city-level department: this question asks for the city body's "
+                                 "branch that supervises the site (e.g. {suggestions}); the district department "
+                                 "is the question before. Choose a button, or skip it."),
         "use_buttons": _("Please answer with the buttons below."),
         "not_offered": _("That button does not belong to this question; please answer the question below."),
         "use_review_buttons": _("The form is complete: use the buttons on the review card to edit or submit."),

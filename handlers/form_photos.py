@@ -53,7 +53,11 @@ def _list_message(listing: PhotoList) -> tuple[str, InlineKeyboardMarkup]:
     buttons = []
     for photo in listing.photos:
         if photo.removable:
-            lines.append(_("{number}. received {time}").format(number=photo.number, time=_when(photo)))
+            if photo.on_record:  # a resubmission: the rejected record's photo goes when it is sent again
+                lines.append(_("{number}. on the record, received {time}: removed from it when you resubmit").format(
+                    number=photo.number, time=_when(photo)))
+            else:
+                lines.append(_("{number}. received {time}").format(number=photo.number, time=_when(photo)))
             data = form_data(listing.draft_id, "x", listing.step_index, photo.number, listing.version)
             buttons.append(InlineKeyboardButton(text=_("🗑 No. {number}").format(number=photo.number),
                                                 callback_data=data))

@@ -137,7 +137,7 @@ def rejection_line(case: HazardCase) -> str:
     step = next((s for s in reversed(case.steps) if s.action == Action.REJECT and (s.note or "").strip()), None)
     if step is None or step.note is None:
         return ""
-    return _("Reason for return: {reason} ({name}, {when})").format(
+    return _("Reason for rejection: {reason} ({name}, {when})").format(
         reason=q(shorten(step.note.strip(), NOTE_LIMIT)), name=q(step.actor_name), when=local_time(step.at, case.tz))
 
 
@@ -154,6 +154,9 @@ def history_text(case: HazardCase) -> str:
             line += ("" if photos.startswith("（") else " ") + photos  # no space before full-width punctuation
         lines.append(line)
         lines.extend(change_lines("hazard", step.data.get("changes") or {}))
+        removed = step.data.get("removed_photos")
+        if isinstance(removed, list) and removed:  # a resubmission took them off the record
+            lines.append("   " + _("Photos removed: {count}").format(count=len(removed)))
         lapsed = step.data.get("extension_lapsed")
         if isinstance(lapsed, dict):  # the request this report made moot (``LifecycleService.report_rectification``)
             lines.append("   " + _("The extension request (to {date}) is closed: no longer needed.").format(

@@ -178,10 +178,10 @@ async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, 
                  "hazard's own note or photos, close it from its card.").format(
             k=k, note=q(BATCH_NOTES[Action.CLOSE].format(n=k)))
     if others:
-        text += "\n" + (_("The other {m} selected await closure (销账): they are not registered, and are listed as "
-                          "refused.") if action == Action.REGISTER else
-                        _("The other {m} selected await registration (挂账): they are not closed, and are listed "
-                          "as refused.")).format(m=others)
+        text += "\n" + (_("The other {m} selected await closure (销账): they are not registered, and stay "
+                          "ticked.") if action == Action.REGISTER else
+                        _("The other {m} selected await registration (挂账): they are not closed, and stay "
+                          "ticked.")).format(m=others)
     keyboard = InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=_("✅ Confirm"), callback_data=BatchCb(a="y" + callback_data.a, s=version).pack()),
         InlineKeyboardButton(text=_("« Back"), callback_data=BatchCb(a="m", n=callback_data.n).pack()),
@@ -191,16 +191,21 @@ async def ask_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, 
 
 async def confirm_batch(query: CallbackQuery, callback_data: BatchCb, actor: Actor, services: Services,
                         state: FSMContext) -> None:
-    """The confirmation: run the batch for the selection it was asked for (else ask again), clear the ticks and
-    answer what was done and what was refused."""
+    """The confirmation: run the batch for the selection it was asked for (else ask again) and answer what was
+    done and what was refused. The ticks it acted on are cleared; those awaiting the other action stay ticked, to
+    be registered or closed next (a ticked hazard no longer in the list is run, and refused by name)."""
     OfficeBatchService.check_actor(actor)
     action = _ACTIONS[callback_data.a[1:]]
     message = message_of(query)
+    kept: list[int] = []
     async with _lock(actor.user_id):  # a second press must not run the batch again: the version moves on here
         selected, version = await _selection(state)
         fresh = bool(selected) and callback_data.s == version
         if fresh:
-            await state.update_data({_SELECTED: [], _VERSION: version + 1})
+            split = await services.office_batch.split(actor, selected)
+            other = next(a for a in split if a != action)
+            kept = split[other]
+            await state.update_data({_SELECTED: kept, _VERSION: version + 1})
     if not fresh:
         await query.answer(_("The selection changed since this question; look at it and confirm again."),
                            show_alert=True)
@@ -208,8 +213,14 @@ async def confirm_batch(query: CallbackQuery, callback_data: BatchCb, actor: Act
         return
     await query.answer()
     await drop_keyboard(message)
-    result = await services.office_batch.run(actor, action, selected)
-    await message.answer(result_text(result))
+    result = await services.office_batch.run(actor, action, [i for i in selected if i not in kept])
+    text = result_text(result)
+    if kept:
+        text += "\n" + (_("{m} selected await closure (销账) and stay ticked: «☑️ Select a batch» shows them.")
+                         if action == Action.REGISTER else
+                         _("{m} selected await registration (挂账) and stay ticked: «☑️ Select a batch» shows them.")
+                         ).format(m=len(kept))
+    await message.answer(clip(text))
 
 
 def result_text(result: BatchResult) -> str:

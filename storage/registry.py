@@ -77,6 +77,16 @@ def supervising_departments() -> tuple[UnitEntry, ...]:
     return tuple(u for u in departments() if u.duties)
 
 
+CITY_KIND = "市级单位"
+
+
+def city_departments() -> tuple[UnitEntry, ...]:
+    """The departments a hazard's 所属市行业部门 (附件2 填表说明 9: "隐患单位（场所）的市级行业监管部门") can name:
+    the city bodies' branches in the district with hazard duties (kind ``市级单位``: 朝阳消防支队, 公安朝阳分局…),
+    never a district department (区…) nor an enterprise."""
+    return tuple(u for u in supervising_departments() if u.kind == CITY_KIND)
+
+
 def reporting_codes() -> tuple[str, ...]:
     """Codes of the units that owe the campaign's reports (方案 五(二): 各街乡、各部门、各功能区管委会 — those with
     hazard duties in 方案 三); 区安委会办公室, which receives them, and units without duties owe none."""

@@ -2,8 +2,9 @@
 the conversation kept in the database (``SqlStorage``, the run modes without Redis): ticks pressed at once, as
 Telegram delivers a quick tapper's presses to handlers running side by side, are all kept; a «confirm» tapped
 twice at once runs the batch once. A tick counts only a hazard in the list: a forged id, or one moved meanwhile, is
-never selected. A selection mixing hazards awaiting 挂账 and 销账: each action counts and takes its own, refuses the
-others with their true state, and its note counts the hazards done."""
+never selected. A selection mixing hazards awaiting 挂账 and 销账: each action counts and takes its own, leaves the
+others ticked for the other action (the service refuses them with their true state), and its note counts the
+hazards done."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlmodel import select
 from bot.clock import fixed_clock
 from bot.domain import HazardState
 from bot.local_chat import Button, LocalChat
+from bot.services.lifecycle import Action
 from handlers.office_batch import BatchCb
 from storage.models import Hazard, HazardEvent
 from tests.chat_helpers import actor_of, sent_to
@@ -92,7 +94,7 @@ async def _notes(h: Harness, hid: int, action: str) -> list[str | None]:
 
 
 @pytest.mark.sqlite_only
-async def test_a_mixed_selection_counts_and_takes_per_action_and_refuses_the_rest_truly(harness: Harness) -> None:
+async def test_a_mixed_selection_counts_and_takes_per_action_and_keeps_the_rest_ticked(harness: Harness) -> None:
     h = harness
     office = await h.bind(9721, "office", "区安委会办公室")
     inspector_chat = await h.bind(9722, "inspector", "110105001")
@@ -116,19 +118,19 @@ async def test_a_mixed_selection_counts_and_takes_per_action_and_refuses_the_res
     told_before = len(sent_to(h, inspector_chat))
     await office.press_button(office.latest_button("✅ 确认"))
     answer = office.last_text()
-    assert answer.startswith("挂账 1/2 项"), answer
-    async with h.core.uow() as u:
-        closing = await u.session.get(Hazard, to_close)
-    assert closing is not None and closing.ledger_number
-    assert f"❌ 乙出租房 — {closing.ledger_number}：该隐患当前为“复查合格，待销账”，不能进行此操作。" in answer, answer
-    assert "确认挂账" not in answer and ": " not in answer
+    assert answer.startswith("挂账 1/1 项") and "❌" not in answer, answer
+    assert "所选另有 1 项待销账，仍保持勾选" in answer, answer  # not acted on: still ticked, to close next
     assert await _notes(h, to_register, "register") == ["批量挂账（同批 1 项）"]
     told = sent_to(h, inspector_chat)[told_before:]
     assert any("批量挂账（同批 1 项）" in t for t in told) and not any("同批 2 项" in t for t in told), told
+    # the service, given a mixed selection, refuses the other kind with its true state, not "already done by …"
+    result = await h.core.services.office_batch.run(zhang, Action.REGISTER, [to_close])
+    assert [r.error.code for r in result.refused] == ["invalid_transition"], result
 
-    # closing from a mixed selection: the one awaiting 挂账 is refused as such
+    # closing: the hazard awaiting 销账 is ticked still; a new one awaiting 挂账 ticked beside it stays ticked after
     third = await hazard(h.core.uow, inspector, state=HazardState.PENDING_CONFIRMATION, site_name="丙出租房")
-    await _tick(h, office, third, to_close)
+    await _tick(h, office, third)
+    assert "已选 2 项" in office.last_text(), office.last_text()
     buttons = [b.text for b in office.buttons()]
     assert "📒 挂账所选（1）" in buttons and "🗂 销账所选（1）" in buttons, buttons
     await office.press("销账所选")
@@ -136,12 +138,12 @@ async def test_a_mixed_selection_counts_and_takes_per_action_and_refuses_the_res
     assert "将所选 1 项隐患销账" in question and "批量销账（同批 1 项）" in question and "所选另有 1 项待挂账" in question
     await office.press_button(office.latest_button("✅ 确认"))
     answer = office.last_text()
-    assert answer.startswith("销账 1/2 项") and "❌ 丙出租房 — " in answer, answer
-    assert "：该隐患当前为“待区安委会办公室确认挂账”，不能进行此操作。" in answer, answer
+    assert answer.startswith("销账 1/1 项") and "所选另有 1 项待挂账，仍保持勾选" in answer, answer
     assert await _notes(h, to_close, "close") == ["批量销账（同批 1 项）"]
     assert await _notes(h, third, "close") == []
     # an action none of the ticked hazards awaits is not asked
-    await _tick(h, office, third)
+    await _tick(h, office)
+    assert "已选 1 项" in office.last_text(), office.last_text()
     assert "🗂 销账所选（0）" in [b.text for b in office.buttons()]
     await office.press("销账所选")
     assert _alerts(h)[-1] == "所选隐患中没有待销账的。"

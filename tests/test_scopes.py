@@ -188,10 +188,17 @@ async def test_a_typed_city_department_is_matched_or_refused_with_suggestions(h:
     await answer(chat, "/hazard", Tap("保持当前值"), "张XX出租房", "建国门外大街永安里8号")
     await answer(chat, "张三", "13912345678", Tap("民营企业"), "25", "北京某某集团有限公司")
     await shows(chat, "房管局", "所属市行业部门")  # the district department typed: matched too
+    cities = [b.text for b in chat.buttons()]  # 附件2 填表说明 9: only city bodies' branches (市级单位)
+    assert "朝阳消防支队" in cities and "公安朝阳分局" in cities, cities
+    assert not [c for c in cities if c.startswith("区")] and "市燃气集团朝阳供应企业" not in cities, cities
     await chat.say("市住建委")
     refusal = chat.texts()[-2:]
-    assert any("“市住建委”不在部门名录中" in t and "区住房城乡建设委" in t for t in refusal), refusal
+    assert any("“市住建委”不在部门名录中" in t for t in refusal), refusal
     assert "所属市行业部门" in chat.last_text()  # the same question again
+    await chat.say("房管局")  # a district department: refused with the city-level ones it may mean
+    refusal = chat.texts()[-2:]
+    assert any("“区房管局”不是市级行业部门" in t for t in refusal), refusal
+    assert "所属市行业部门" in chat.last_text()
     await chat.say("交警")
     assert "隐患来源" in chat.last_text(), chat.last_text()
     async with h.core.uow() as u:

@@ -15,7 +15,14 @@ from bot.domain import HazardState
 from bot.forms.engine import FormState
 from bot.forms.spec import FieldSpec, hazard_types
 from storage.models import Hazard
-from storage.registry import UnitEntry, departments, supervising_departments, townships, zones
+from storage.registry import (
+    UnitEntry,
+    city_departments,
+    departments,
+    supervising_departments,
+    townships,
+    zones,
+)
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,15 @@ def date_picks(spec: FieldSpec, today: date) -> list[Resolved]:
 
 
 #: choice sources whose typed answers are matched to the unit registry (``storage.registry.match_unit``)
-REGISTRY_SOURCES = frozenset({"district_departments", "supervising_departments", "units"})
+REGISTRY_SOURCES = frozenset({"district_departments", "supervising_departments", "city_departments", "units"})
 
 
 def registry_units(source: str) -> tuple[UnitEntry, ...]:
     """The registry units a ``REGISTRY_SOURCES`` choice offers."""
     if source == "units":
         return (*townships(), *departments(), *zones())
+    if source == "city_departments":
+        return city_departments()
     return supervising_departments()
 
 
@@ -54,6 +63,8 @@ def _source(spec: FieldSpec, locale: str) -> list[Resolved]:
     if spec.source in ("district_departments", "supervising_departments"):
         # 附件2 所属区/市行业部门: the departments with duties in 方案 三, district branches of city bodies included
         return [Resolved(u.name, u.name) for u in supervising_departments()]
+    if spec.source == "city_departments":  # 附件2 所属市行业部门: the city bodies' branches only (市级单位)
+        return [Resolved(u.name, u.name) for u in city_departments()]
     if spec.source == "units":  # every unit a hazard can be handed to: townships, departments, then zones
         return [Resolved(u.name, u.name) for u in (*townships(), *departments(), *zones())]
     return [Resolved(c.value, c.label(locale)) for c in spec.choices]

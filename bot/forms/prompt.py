@@ -42,6 +42,7 @@ class Submitted:
     linked: tuple[str, ...] = ()
     rows: int = 0
     detail: object | None = None
+    photos_removed: int = 0  # photos a correction took off the record
 
 
 @dataclass(frozen=True)

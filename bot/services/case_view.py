@@ -122,6 +122,8 @@ def _details(step: Step) -> tuple[str, ...]:
     if d.get("inspection_number") and step.action == RECORD_REINSPECTION:
         out.append(f"检查编号 {d['inspection_number']}")
     out.extend(change_details(d.get("changes")))
+    if isinstance(d.get("removed_photos"), list) and d["removed_photos"]:  # taken off the record by a resubmission
+        out.append(f"删除照片 {len(d['removed_photos'])} 张")
     if step.action == NOTICE_ACTION:
         out.append(f"{d.get('title', '')} {d.get('number', '')}".strip())
     return tuple(out)

@@ -94,11 +94,14 @@ class CorrectionService(StepFormStarter):
                 raise InvalidTransition(state=hazard.state, action=Action.CORRECT.value)
             photo_ids = (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
                                               .order_by(col(Photo.id)))).all()
-            prefill = {**hazard_prefill(hazard, [i for i in photo_ids if i is not None]), "_correction": mode}
+            offered = [i for i in photo_ids if i is not None]
+            prefill = {**hazard_prefill(hazard, offered), "_correction": mode}
             number = number_of(hazard)
             # what the reviewer asked to change, shown on the form the unit corrects it in
             rejection = await rejection_reason(u.session, hazard) if mode == RESUBMIT else ""
-        context: dict[str, Any] = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number},
+        # the photos offered back: those a resubmission's answer no longer holds leave the record
+        context: dict[str, Any] = {"correction": {"kind": "hazard", "id": hazard_id, "mode": mode, "number": number,
+                                                  "photos": offered},
                                    "not_required": blank_on_record("hazard", prefill)}
         if rejection:
             context["rejection"] = rejection

@@ -164,6 +164,20 @@ async def _new_photos(session: AsyncSession, draft: Draft, **owner: Any) -> list
     return [i for i in ids if i is not None]
 
 
+async def _removed_photos(session: AsyncSession, draft: Draft, on_record: list[int], data: dict[str, Any]) -> list[int]:
+    """The record's photos (``on_record``) that the form offered back (``context["correction"]["photos"]``, set
+    when it was opened) and that are no longer among its answer: they leave the record (``hazard_id`` cleared).
+    A photo the record gained since the form was opened is not the form's to drop. The event that attached them
+    still lists them, so the history keeps them and the prune (``bot.services.photo_prune``) leaves them. Only a
+    resubmission lets one be taken out of the form (``bot.services.form_photos``)."""
+    offered = {int(i) for i in draft.context["correction"].get("photos") or []}
+    kept = {int(i) for i in data.get("photos") or []}
+    removed = [i for i in on_record if i in offered and i not in kept]
+    if removed:
+        await session.exec(update(Photo).where(col(Photo.id).in_(removed)).values(hazard_id=None))
+    return removed
+
+
 # ---- hazards -------------------------------------------------------------------------------------------
 
 async def submit_hazard_correction(
@@ -176,7 +190,8 @@ async def submit_hazard_correction(
     to pending review; its reviewers are told. ``correct``: the office, in any state on record, with the reason
     (``correction_reason``) as the event's note; the inspector who submitted it is told.
     Raises ``PermissionDenied``, ``AlreadyDone``/``InvalidTransition`` (the state changed since the form was
-    opened), ``NothingChanged`` (a resubmission with no field changed and no photo added), ``ReasonRequired``,
+    opened), ``NothingChanged`` (a resubmission with no field changed and no photo added or removed; a photo
+    removed leaves the record, ``_removed_photos``), ``ReasonRequired``,
     ``FiveImplementationsMissing`` (the office raising a hazard on the ledger to
     重大隐患 without all five implementations, 附件2 填表说明 15)."""
     ctx = draft.context["correction"]
@@ -186,7 +201,8 @@ async def submit_hazard_correction(
     hazard, target = await t.begin(actor, int(ctx["id"]), action)
     reason = _reason(data, "correction_reason") if mode == CORRECT else None
     photo_ids = (await session.exec(select(Photo.id).where(Photo.hazard_id == hazard.id))).all()
-    old = hazard_prefill(hazard, [i for i in photo_ids if i is not None])
+    on_record = [i for i in photo_ids if i is not None]
+    old = hazard_prefill(hazard, on_record)
     columns = _hazard_columns(data)
     changes = changes_between("hazard", old, data)
     if mode == CORRECT and columns["level"] == MAJOR != hazard.level and hazard.state in _ON_LEDGER:
@@ -195,8 +211,9 @@ async def submit_hazard_correction(
         if missing:
             raise FiveImplementationsMissing(missing=missing, level=MAJOR)
     added = await _new_photos(session, draft, hazard_id=hazard.id, stage=PhotoStage.DISCOVERY.value)
-    if mode == RESUBMIT and not changes and not added:  # refused: the unit of work rolls back, the form stays open
-        raise NothingChanged(reason=await rejection_reason(session, hazard))
+    removed = await _removed_photos(session, draft, on_record, data) if mode == RESUBMIT else []
+    if mode == RESUBMIT and not changes and not added and not removed:
+        raise NothingChanged()  # refused: the unit of work rolls back, the form stays open
     if columns["deadline"] != hazard.deadline and columns["deadline"] is not None:
         await move_plan_deadline(session, hazard, columns["deadline"])
     if columns["measures"] != hazard.measures:
@@ -205,7 +222,7 @@ async def submit_hazard_correction(
             row.measures = columns["measures"]
             session.add(row)
     event = await t.move(actor, hazard, action, target, note=reason, photo_ids=added, changes=columns,
-                         data={"changes": changes, "draft_id": draft.id})
+                         data={"changes": changes, "draft_id": draft.id, "removed_photos": removed})
     if mode == RESUBMIT:
         notify = await t.unit_people(hazard.unit_id, [Role.REVIEWER], exclude=actor)
     elif mode == CORRECT:
@@ -217,7 +234,8 @@ async def submit_hazard_correction(
                       hazard.ledger_number, notify, None, hazard.draft_number, hazard.site_name, reason)
     await queue_step_notices(session, outcome, actor, now)
     number = number_of(hazard)
-    return Submitted(f"hazard_{mode}", hazard.id, number, target.value, len(added), tuple(changes)), []
+    return Submitted(f"hazard_{mode}", hazard.id, number, target.value, len(added), tuple(changes),
+                     photos_removed=len(removed)), []
 
 
 async def submit_transfer(

@@ -497,6 +497,11 @@ class FormService:
             if value is None and spec.source in REGISTRY_SOURCES:
                 among = registry_units(spec.source)
                 unit = match_unit(text, among)
+                if unit is None and spec.source == "city_departments":
+                    other = match_unit(text, registry_units("supervising_departments"))
+                    if other is not None:  # a district department (区…) or an enterprise: not 附件2's 市级 column
+                        raise Rejected("not_city_department", name=other.name,
+                                       suggestions="、".join(suggest_units(text, among, 3)) or "—")
                 if unit is None:  # 方案 三's names, renamed bodies and short forms ("消防") are matched; else say so
                     raise Rejected("unknown_unit", name=text.strip()[:40],
                                    suggestions="、".join(suggest_units(text, among, 3)) or "—")

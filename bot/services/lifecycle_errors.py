@@ -16,7 +16,8 @@ class InvalidTransition(DomainError, code="invalid_transition"):
 
 class AlreadyDone(DomainError, code="already_done"):
     """Someone (``by``, a name) already moved the hazard out of the state this action expected, with
-    ``action`` at ``at``: a double tap, or two people pressing the same button."""
+    ``action`` at ``at`` (to ``state``; ``now``: the hazard's state now, when known): a double tap, or two people
+    pressing the same button, or a button kept since."""
 
 
 class ReasonRequired(DomainError, code="reason_required"):
@@ -24,9 +25,10 @@ class ReasonRequired(DomainError, code="reason_required"):
 
 
 class NothingChanged(DomainError, code="nothing_changed"):
-    """A rejected hazard resubmitted exactly as it was rejected (no field changed, no photo added): the reviewer
-    would only return it again. ``reason``: the rejection's reason, to say what to change. The way to send it
-    unchanged on purpose is to say why in 备注 (remarks), which is a change the reviewer reads."""
+    """A rejected hazard resubmitted exactly as it was rejected (no field changed, no photo added or removed): the
+    reviewer would only reject it again. The form it is refused on names the rejection's reason itself (❗ 驳回理由),
+    so the refusal does not repeat it. The way to send it unchanged on purpose is to say why in 备注 (remarks),
+    which is a change the reviewer reads."""
 
 
 class FiveImplementationsMissing(DomainError, code="five_implementations_missing"):

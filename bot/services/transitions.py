@@ -107,7 +107,10 @@ class Transitions:
         return hazard, target
 
     async def raise_if_done(self, hazard: Hazard, states: Iterable[HazardState | str]) -> None:
-        """Raise ``AlreadyDone`` naming who last moved ``hazard`` out of one of ``states``, if anyone did."""
+        """Raise ``AlreadyDone`` naming who last moved ``hazard`` out of one of ``states``, if anyone did, with
+        that step (``action``, ``at``, ``state`` it led to) and the state the hazard is in now (``now``): a 挂账
+        pressed on a hazard since re-inspected is told who registered it, and where it stands, not who moved it
+        last."""
         values = [str(s) for s in states]
         row = (
             await self.session.exec(
@@ -124,7 +127,10 @@ class Transitions:
         ).first()
         if row is not None:
             event, name = row
-            raise AlreadyDone(by=name or "?", action=event.action, at=event.at, state=event.to_state)
+            # read again: ``hazard`` is as the caller began with it, before the move that lost the race
+            now = (await self.session.exec(select(Hazard.state).where(Hazard.id == hazard.id))).first()
+            raise AlreadyDone(by=name or "?", action=event.action, at=event.at, state=event.to_state,
+                              now=now or event.to_state)
 
     async def move(
         self,
