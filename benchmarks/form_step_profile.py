@@ -4,8 +4,8 @@
 
 The step is ``form_step.py``'s (a text answer to "site name", then "« back"), through the whole dispatcher.
 Prints each statement one text step and one back step send to the driver (an engine event listener counts
-them, transaction control included), then the functions taking most of the time of ``--steps`` steps
-(cumulative, one chat after another so the profile is not a mix of interleaved coroutines). Prints only:
+them, transaction control included; those ``storage.driver_sql`` sends past SQLAlchemy are marked), then the
+functions taking most of the time of ``--steps`` steps (cumulative, one chat after another so the profile is not a mix of interleaved coroutines). Prints only:
 the numbers are for finding the big parts, not for the record.
 """
 
@@ -29,7 +29,8 @@ from sqlalchemy import event
 from benchmarks import dispatch_throughput as dt
 
 
-def _listen(engine: Any, log: list[str]) -> None:
+def _listen(engine: Any, log: list[str]) -> Any:
+    """Log ``engine``'s statements into ``log``; returns what stops logging those sent on the driver."""
     sync = engine.sync_engine
 
     @event.listens_for(sync, "before_cursor_execute")
@@ -38,6 +39,22 @@ def _listen(engine: Any, log: list[str]) -> None:
 
     for name in ("begin", "commit", "rollback"):
         event.listen(sync, name, lambda *_a, _n=name: log.append(_n.upper()))
+    # statements sent past SQLAlchemy, on the driver's connection (``storage.driver_sql``): no event sees them
+    from storage.driver_sql import DriverStatement
+
+    prepared = DriverStatement.prepared
+
+    def _logged(self: DriverStatement, dialect: Any, params: Any) -> tuple[str, list[Any]]:
+        sql, values = prepared(self, dialect, params)
+        log.append("(on the driver) " + " ".join(sql.split())[:134])
+        return sql, values
+
+    DriverStatement.prepared = _logged  # type: ignore[method-assign]
+
+    def stop() -> None:
+        DriverStatement.prepared = prepared  # type: ignore[method-assign]
+
+    return stop
 
 
 def _count_trips() -> list[str]:
@@ -98,7 +115,7 @@ async def main(args: argparse.Namespace) -> None:
                 for update in dt._updates(factory, prepared[:1], 4)[0]:  # warm: caches, the actor cache
                     await dp.feed_update(bot, update)
                 log: list[str] = []
-                _listen(core.engine, log)
+                stop_listening = _listen(core.engine, log)
                 trips = _count_trips() if args.db == "sqlite" else None
                 for kind, update in zip(("text", "back"), dt._updates(factory, prepared[:1], 2)[0], strict=True):
                     log.clear()
@@ -111,6 +128,7 @@ async def main(args: argparse.Namespace) -> None:
                           + (f", {len(trips)} trips to aiosqlite's thread" if trips is not None else ""))
                     for line in log:
                         print("   ", line)
+                stop_listening()
                 per_chat = dt._updates(factory, prepared, args.steps // 2)
                 from bot.app import freeze_start_up_heap
 

@@ -52,13 +52,29 @@ class DriverStatement:
         return sql, [params[name] if process is None else process(params[name]) for name, process in binds]
 
 
+_HELD = "hazardbot.transaction_connection"
+
+
+async def transaction_connection(session: AsyncSession) -> AsyncConnection:
+    """``session.connection()``, remembered for the session's current transaction (in ``session.info``): each
+    call of SQLAlchemy's is a trip into a greenlet, and a form step asked three times for the same connection.
+    A new transaction (after a commit or a rollback) asks SQLAlchemy again."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_HELD)
+    if transaction is not None and held is not None and held[0] is transaction:
+        return held[1]  # type: ignore[no-any-return]
+    connection = await session.connection()
+    session.info[_HELD] = (session.sync_session.get_transaction(), connection)
+    return connection
+
+
 async def execute_in_transaction(session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]) -> int:
     """Run ``statement`` with ``params`` in ``session``'s transaction; returns the rows it wrote.
 
     On the asyncpg connection directly once the transaction has begun on the server, else through SQLAlchemy
     on the session's connection (SQLite; PostgreSQL before the transaction's first statement). Raises what the
     database raises (asyncpg's exceptions on the direct path, SQLAlchemy's otherwise)."""
-    connection = await session.connection()
+    connection = await transaction_connection(session)
     driver = _driver_in_transaction(connection)
     if driver is None:
         result = await connection.execute(statement.statement, dict(params))

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, event, select, update
 from sqlmodel import select as orm_select
 
 from storage.db import UowFactory
-from storage.driver_sql import DriverStatement, execute_in_transaction
+from storage.driver_sql import DriverStatement, execute_in_transaction, transaction_connection
 from storage.models import Draft, User
 
 _DRAFT = Draft.__table__  # type: ignore[attr-defined]
@@ -74,3 +74,20 @@ async def test_only_postgresql_with_a_begun_transaction_goes_past_sqlalchemy(eng
     assert seen == (["UPDATE"] if direct else ["UPDATE", "UPDATE"])
     async with uow() as u:
         assert (await u.session.exec(orm_select(Draft.step).where(Draft.id == draft_id))).one() == "photos"
+
+
+async def test_the_transactions_connection_is_asked_once_per_transaction(engine: Any, uow: UowFactory) -> None:
+    draft_id = await _a_draft(uow)
+    async with uow() as u:
+        first = await transaction_connection(u.session)
+        assert await transaction_connection(u.session) is first
+        await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES})
+        await u.session.commit()
+        # a new transaction: SQLAlchemy is asked again, and what is written there lands with its own commit
+        again = await transaction_connection(u.session)
+        assert again is not first
+        await again.execute(select(_DRAFT.c.id))
+        await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES, "step": "photos"})
+        await u.rollback()
+    async with uow() as u:
+        assert (await u.session.exec(orm_select(Draft.step).where(Draft.id == draft_id))).one() == "address"

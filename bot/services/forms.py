@@ -65,7 +65,7 @@ from bot.services.places import location_answer
 from bot.services.submission import Submission, SubmitDeps
 from bot.settings import Settings
 from storage.db import UowFactory
-from storage.driver_sql import DriverStatement, execute_in_transaction
+from storage.driver_sql import DriverStatement, execute_in_transaction, transaction_connection
 from storage.models import Draft, Inspection, Membership, Unit
 from storage.registry import find_township, match_unit, suggest_units
 from storage.types import utcnow
@@ -673,7 +673,7 @@ class FormService:
         """``user_id``'s open draft, locked (``_active(for_update=True)``), and the roles they hold now as
         (role, unit id, unit code), in one statement: a form step reads both, and a round trip less counts.
         Sent on the session's connection: nothing of the ORM's execution path is needed for a Core select."""
-        connection = await session.connection()
+        connection = await transaction_connection(session)
         rows = (await connection.execute(_ACTIVE_HELD, {"user_id": user_id})).all()
         if not rows:
             return None, []
