@@ -4,6 +4,7 @@ Nothing here imports aiogram, so commands that never talk to Telegram (``invite`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from storage.db import UowFactory, create_engine, make_uow_factory
 from storage.migrate import upgrade_async
 from storage.photo_store import FileSystemPhotoStore, PhotoStore
 from storage.registry import sync_units
+
+log = logging.getLogger("hazardbot.core")
+
+#: connections beyond the updates in flight: the reminders' sender, the scheduler, a claim settled on its own
+POOL_SPARE = 4
 
 if TYPE_CHECKING:
     from bot.services.acceptance_documents import AcceptanceDocumentService
@@ -350,6 +356,12 @@ async def open_core(
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.max_concurrent_updates and settings.db_pool_size < settings.max_concurrent_updates + POOL_SPARE:
+        # a connection beyond the pool's size is closed when it comes back: a steady load above it opens one every
+        # few dozen updates (on PostgreSQL a server process started each time; benchmarks/RESULTS-perf.md)
+        log.warning("event=pool_below_load db_pool_size=%s max_concurrent_updates=%s wanted=%s",
+                    settings.db_pool_size, settings.max_concurrent_updates,
+                    settings.max_concurrent_updates + POOL_SPARE)
     engine, uow = await open_database(url, migrate=migrate, pool_size=settings.db_pool_size,
                                       max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout)
     photo_store = FileSystemPhotoStore(settings.effective_photo_dir)

@@ -70,8 +70,11 @@ class Settings(BaseSettings):
     # database connections of this process (storage.db.create_engine): pool_size kept open, max_overflow more
     # opened under load, pool_timeout seconds to wait for one; and at most max_concurrent_updates updates handled
     # at once (bot.concurrency; 0: no bound), fewer than the connections, so that a burst of chats waits its turn
-    # in order instead of failing on an exhausted pool (benchmarks/RESULTS-hardening.md: 200 chats, 0 failures)
-    db_pool_size: int = Field(default=10, ge=1)
+    # in order instead of failing on an exhausted pool (benchmarks/RESULTS-hardening.md: 200 chats, 0 failures).
+    # pool_size covers the updates in flight and a few more (bot.core.POOL_SPARE; a warning at start if not): a
+    # connection above pool_size is closed when it comes back, so with 10 for 16 updates a busy bot opened a new
+    # PostgreSQL connection every 30 form steps, about 15 % of their CPU (benchmarks/RESULTS-perf.md, session 13)
+    db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=30.0, gt=0)
     max_concurrent_updates: int = Field(default=16, ge=0)

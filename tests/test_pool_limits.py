@@ -64,3 +64,35 @@ async def test_without_the_bound_the_same_burst_fails_on_the_pool(
     failed, moved = await _burst(database_url, tmp_path / "unbounded", caplog, bound=0)
     assert failed > 0 and moved == CHATS - failed
     assert any("QueuePool limit" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+async def test_a_steady_load_at_the_bound_keeps_its_connections(database_url: str, tmp_path: Path) -> None:
+    """With the default pool and bound, a burst of chats answering again opens no connection: a connection above
+    the pool's size is closed when it comes back, and at 10 connections for 16 updates a busy bot opened a new
+    one every 30 form steps (``benchmarks/RESULTS-perf.md``, session 13)."""
+    from sqlalchemy import event
+
+    async with open_harness(database_url, tmp_path) as h:
+        actors = await _forms_open(h.core, CHATS)
+        chats = [h.chat(int(a.address.address), a.full_name) for a in actors]
+        await asyncio.gather(*(chat.say("建外街道") for chat in chats))  # the pool fills up to the bound
+        opened: list[object] = []
+        event.listen(h.core.engine.sync_engine.pool, "connect", lambda *_a: opened.append(1))
+        for _ in range(2):
+            await asyncio.gather(*(chat.say("« 上一步") for chat in chats))
+            await asyncio.gather(*(chat.say("建外街道") for chat in chats))
+        assert opened == []
+
+
+@pytest.mark.sqlite_only
+async def test_a_pool_smaller_than_the_bound_is_told_at_start(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="hazardbot.core"):
+        async with open_harness(database_url, tmp_path / "default"):
+            pass
+        assert not [r for r in caplog.records if "pool_below_load" in r.getMessage()]
+        async with open_harness(database_url, tmp_path / "small", db_pool_size=10, max_concurrent_updates=16):
+            pass
+    assert [r.getMessage() for r in caplog.records if "pool_below_load" in r.getMessage()] == [
+        "event=pool_below_load db_pool_size=10 max_concurrent_updates=16 wanted=20"]
