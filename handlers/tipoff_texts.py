@@ -12,6 +12,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from bot.services import notice_texts as words
+from bot.services.tipoff_rules import TO_DISTRICT_OFFICE
 from bot.services.tipoffs import TipOffCard, TrackView
 from handlers.message_limits import LONG_TEXT_LIMIT, clip, shorten
 from handlers.texts import localized, q
@@ -68,7 +69,10 @@ def card_text(card: TipOffCard, tz: Any, unshown: int = 0) -> str:
     lines.append(_("What: {text}").format(text=q(shorten(card.description, LONG_TEXT_LIMIT))))
     for addition in card.additions:
         lines.append(_("Added: {text}").format(text=q(shorten(addition, CARD_ADDITION_LIMIT))))
-    lines.append(_("Photos: {count}").format(count=len(card.photo_keys)))
+    if card.photo_keys:
+        lines.append(_("Photos: {count}").format(count=len(card.photo_keys)))
+    else:
+        lines.append(_("Photos: none"))
     if unshown:
         lines.append(_("⚠️ {unshown} of its photos could not be shown.").format(unshown=unshown))
     if card.hazard_number:
@@ -98,8 +102,15 @@ def submitted_tipoff_text(result: Any) -> str:
     lines = [_("✅ Your tip-off has been received.\nTracking number: <code>{number}</code>").format(number=q(result.number))]
     if result.photo_count:  # none sent: no "0 photos" line
         lines.append(_("Photos: {count}").format(count=result.photo_count))
-    lines.append(_(
-        "The township will verify it; you will be told here whenever its status changes.\n"
-        "Check it any time with /track {number}. Your identity is visible only to the district safety office."
-    ).format(number=q(result.number)))
+    if result.detail == TO_DISTRICT_OFFICE:  # the reporter did not know the township
+        lines.append(_(
+            "The district safety office will pass it to the township that verifies it; you will be told here "
+            "whenever its status changes.\n"
+            "Check it any time with /track {number}. Your identity is visible only to the district safety office."
+        ).format(number=q(result.number)))
+    else:
+        lines.append(_(
+            "The township will verify it; you will be told here whenever its status changes.\n"
+            "Check it any time with /track {number}. Your identity is visible only to the district safety office."
+        ).format(number=q(result.number)))
     return "\n".join(lines)

@@ -56,6 +56,7 @@ async def test_dont_know_routes_the_tipoff_to_the_district_office(harness: Harne
     await chat.press("提交")
     receipt = chat.last_text()
     assert "受理编号" in receipt, receipt
+    assert "区安委会办公室将转交所在街乡核实" in receipt and "街乡将进行核实" not in receipt, receipt
     number = receipt.split("受理编号：")[1].split()[0]
     record = await tipoff(h, number)
     assert record.township_code == DISTRICT_OFFICE_CODE, record
@@ -63,6 +64,9 @@ async def test_dont_know_routes_the_tipoff_to_the_district_office(harness: Harne
     assert not any(number in t for t in sent_to(sanlitun.user.id, h.session))
     await office.say("/tipoffs")
     assert number in office.last_text(), office.last_text()
+    await office.press(number)
+    card = office.last_text()
+    assert "照片：无" in card and "照片：0" not in card, card  # no photos were sent
     assert failures.messages() == []
 
 

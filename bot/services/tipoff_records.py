@@ -26,6 +26,7 @@ from bot.services.places import place_columns
 from bot.services.tipoff_rules import (
     AWAITING_VERIFICATION,
     OPEN,
+    TO_DISTRICT_OFFICE,
     UNKNOWN_TOWNSHIP,
     TipOffStatus,
     format_tipoff_number,
@@ -241,7 +242,9 @@ async def create_tipoff(
     photos = await _link_photos(session, draft, tipoff.id, list(data.get("photos") or []))
     await _count_one(session, draft.user_id, today)
     notices = await township_notices(session, tipoff, "tipoff_new")
-    return Submitted("tipoff", tipoff.id, tipoff.number, tipoff.status, photos), notices
+    # the receipt says who verifies: the township, or the office that will forward it (``detail``)
+    routed = TO_DISTRICT_OFFICE if unit.code == DISTRICT_OFFICE_CODE else None
+    return Submitted("tipoff", tipoff.id, tipoff.number, tipoff.status, photos, detail=routed), notices
 
 
 async def add_to_tipoff(session: AsyncSession, draft: Draft, data: dict[str, Any]) -> tuple[Submitted, list[Notice]]:

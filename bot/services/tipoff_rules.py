@@ -30,6 +30,8 @@ class TipOffStatus(StrEnum):
 #: the township answer of a reporter who does not know it (the report form's 不清楚): the district safety office
 #: receives the tip-off and forwards it to the township (``TipOffService.forward``)
 UNKNOWN_TOWNSHIP = "不清楚"
+#: ``Submitted.detail`` of a tip-off the district safety office received to forward (its receipt says so)
+TO_DISTRICT_OFFICE = "to_district_office"
 
 #: statuses in which the township still has to verify the tip-off (its queue)
 AWAITING_VERIFICATION = frozenset({TipOffStatus.RECEIVED, TipOffStatus.VERIFYING, TipOffStatus.FORWARDED})
