@@ -1,20 +1,24 @@
-"""A Core statement sent on the asyncpg connection of a unit of work's open transaction, past SQLAlchemy's
-execution path (issue 19 item 4: the PostgreSQL form step).
+"""A Core statement sent on the driver's connection of a unit of work's open transaction, past SQLAlchemy's
+execution path (issue 19 item 4: the form step's draft UPDATE and its exactly-once claim).
 
-SQLAlchemy compiles the statement once per dialect, as it would itself (same SQL text, same ``$n`` casts), and
-each value goes through its column type's own ``bind_processor`` (JSON serialised, ``UTCDateTime`` made naive
+SQLAlchemy compiles the statement once per dialect, as it would itself (same SQL text, same parameters' order),
+and each value goes through its column type's own ``bind_processor`` (JSON serialised, ``UTCDateTime`` made naive
 UTC), so the row written is the one ``connection.execute`` would write. What is skipped is the per-execution
 path: the execution context, the adapter's cursor, the result object and the greenlet switch, about 0.1 ms of
-CPU a statement on a form step of 2.3 ms (``benchmarks/RESULTS-perf.md``, session 13).
+CPU a statement on a form step of 2 ms (``benchmarks/RESULTS-perf.md``, session 13).
 
-Only where that is safe: PostgreSQL through asyncpg, and only once the session's transaction has begun on the
-server (``asyncpg.Connection.is_in_transaction``: SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the
-transaction's first statement). Otherwise, SQLite included, the statement goes through SQLAlchemy as before.
-So the statement lands with the transaction's COMMIT or not at all, like any other of the unit of work.
+Only where it lands in the same transaction:
+- PostgreSQL (asyncpg) once the session's transaction has begun on the server
+  (``asyncpg.Connection.is_in_transaction``; SQLAlchemy's adapter sends BEGIN lazily, with the transaction's
+  first statement); before that, through SQLAlchemy.
+- SQLite (aiosqlite): pysqlite begins the connection's transaction before its first write whoever sends it.
+  The process's writer turn, which SQLAlchemy's statements take in an engine event, is taken here first
+  (``storage.sqlite_writers.take_writer_turn``) and given back by that commit or rollback as usual.
+The statement lands with the transaction's COMMIT or not at all, like any other of the unit of work.
 
 What a caller gives up on this path, and why the form step may: no ``before_cursor_execute`` event sees the
 statement (``storage.commit_hooks.after_commit_writing`` watches ``membership``, ``app_user``,
-``blocked_recipient`` and the outbox, never the tables sent here), and a failure is asyncpg's exception, not
+``blocked_recipient`` and the outbox, never the tables sent here), and a failure is the driver's exception, not
 SQLAlchemy's ``DBAPIError`` (nothing on the form step tells them apart: a failed step is logged and the person
 told to try again; a broken connection is found and dropped by the pool's reset when the session closes).
 """
@@ -28,6 +32,8 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
+
+from storage.sqlite_writers import take_writer_turn
 
 
 class DriverStatement:
@@ -71,22 +77,25 @@ async def transaction_connection(session: AsyncSession) -> AsyncConnection:
 async def execute_in_transaction(session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]) -> int:
     """Run ``statement`` with ``params`` in ``session``'s transaction; returns the rows it wrote.
 
-    On the asyncpg connection directly once the transaction has begun on the server, else through SQLAlchemy
-    on the session's connection (SQLite; PostgreSQL before the transaction's first statement). Raises what the
-    database raises (asyncpg's exceptions on the direct path, SQLAlchemy's otherwise)."""
+    On the driver's connection directly (SQLite always, after taking the writer turn; PostgreSQL once the
+    transaction has begun on the server), else through SQLAlchemy on the session's connection. Raises what the
+    database raises (the driver's exceptions on the direct path, SQLAlchemy's otherwise; ``OperationalError``
+    when SQLite's writer turn is not had within its timeout)."""
     connection = await transaction_connection(session)
-    driver = _driver_in_transaction(connection)
-    if driver is None:
-        result = await connection.execute(statement.statement, dict(params))
-        return int(result.rowcount)
-    sql, values = statement.prepared(connection.dialect, params)
-    status: str = await driver.execute(sql, *values)
-    return int(status.rsplit(" ", 1)[-1])  # "UPDATE 1", "INSERT 0 1"
-
-
-def _driver_in_transaction(connection: AsyncConnection) -> Any | None:
-    """``connection``'s asyncpg connection when its transaction is open on the server, else ``None``."""
-    if connection.dialect.driver != "asyncpg":
-        return None
-    driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-    return driver if driver is not None and driver.is_in_transaction() else None
+    sync = connection.sync_connection
+    assert sync is not None  # a session's connection is always begun
+    pooled = sync.connection
+    driver = pooled.driver_connection
+    if connection.dialect.driver == "aiosqlite" and driver is not None:
+        # pysqlite begins the connection's transaction before its first write, raw or not; what SQLAlchemy's
+        # events would do first, the writer turn (``storage.sqlite_writers``), is taken here
+        sql, values = statement.prepared(connection.dialect, params)
+        await take_writer_turn(sync.engine, pooled.dbapi_connection, sql)
+        cursor = await driver.execute(sql, values)
+        return int(cursor.rowcount)
+    if connection.dialect.driver == "asyncpg" and driver is not None and driver.is_in_transaction():
+        sql, values = statement.prepared(connection.dialect, params)
+        status: str = await driver.execute(sql, *values)
+        return int(status.rsplit(" ", 1)[-1])  # "UPDATE 1", "INSERT 0 1"
+    result = await connection.execute(statement.statement, dict(params))
+    return int(result.rowcount)

@@ -29,6 +29,7 @@ class _WriterTurn:
     """Which pooled connection may write to the SQLite file now; the others wait their turn in order."""
 
     def __init__(self) -> None:
+        self.timeout = 30.0  # seconds a writer waits for its turn (``serialise_writers``)
         self.lock = asyncio.Lock()
         self.holder: object | None = None
         self.holder_task: asyncio.Task[Any] | None = None  # the task whose transaction holds the turn
@@ -77,6 +78,19 @@ def holds_writer_turn(engine: AsyncEngine) -> bool:
     return turn is not None and turn.held_here()
 
 
+async def take_writer_turn(engine: Engine, dbapi_connection: object, statement: str) -> None:
+    """Take ``engine``'s writer turn for ``dbapi_connection`` before a write sent past SQLAlchemy's events
+    (``storage.driver_sql``), as ``serialise_writers`` does for the statements SQLAlchemy sends; nothing for
+    an engine without the turn or a connection holding it. Raises ``OperationalError`` as that does."""
+    turn = _TURNS.get(engine)
+    if turn is None or turn.holder is dbapi_connection:
+        return
+    try:
+        await turn.take(dbapi_connection, turn.timeout)
+    except (TimeoutError, SelfWait) as exc:
+        raise OperationalError(statement, None, exc) from exc
+
+
 def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
     """Let one connection of this process write at a time, the others queuing on an ``asyncio.Lock``.
 
@@ -91,6 +105,7 @@ def serialise_writers(engine: AsyncEngine, timeout: float) -> None:
     turn (it would only wait for itself; ``holds_writer_turn`` lets code avoid that).
     """
     turn = _WriterTurn()
+    turn.timeout = timeout
     _TURNS[engine.sync_engine] = turn
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")

@@ -1,17 +1,20 @@
 """``storage.driver_sql``: a statement sent past SQLAlchemy's execution path writes what SQLAlchemy would, inside the
-unit of work's transaction, and only takes that path on PostgreSQL once the transaction has begun."""
+unit of work's transaction; on PostgreSQL only once the transaction has begun, on SQLite after the writer turn."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import bindparam, event, select, update
 from sqlmodel import select as orm_select
 
 from storage.db import UowFactory
 from storage.driver_sql import DriverStatement, execute_in_transaction, transaction_connection
 from storage.models import Draft, User
+from storage.sqlite_writers import holds_writer_turn
 
 _DRAFT = Draft.__table__  # type: ignore[attr-defined]
 _UPDATE = DriverStatement(update(_DRAFT).where(_DRAFT.c.id == bindparam("draft_id")),
@@ -61,19 +64,48 @@ async def test_it_rides_the_transaction_and_is_undone_with_it(engine: Any, uow: 
         assert (await u.session.exec(orm_select(Draft.step).where(Draft.id == draft_id))).one() == "site_name"
 
 
-async def test_only_postgresql_with_a_begun_transaction_goes_past_sqlalchemy(engine: Any, uow: UowFactory) -> None:
+async def test_postgresql_goes_past_sqlalchemy_once_the_transaction_has_begun(engine: Any, uow: UowFactory) -> None:
     draft_id = await _a_draft(uow)
     seen = _seen(engine)
     async with uow() as u:
-        # the transaction's first statement: not begun on the server yet, so through SQLAlchemy on both
         await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES})
-        assert seen == ["UPDATE"]
         await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES, "step": "photos"})
         await u.session.commit()
-    direct = engine.dialect.driver == "asyncpg"
-    assert seen == (["UPDATE"] if direct else ["UPDATE", "UPDATE"])
+    if engine.dialect.driver == "asyncpg":
+        # the transaction's first statement: not begun on the server yet, so through SQLAlchemy
+        assert seen == ["UPDATE"]
+    else:  # SQLite: pysqlite begins before any write, so both go on the driver
+        assert seen == []
     async with uow() as u:
         assert (await u.session.exec(orm_select(Draft.step).where(Draft.id == draft_id))).one() == "photos"
+
+
+@pytest.mark.sqlite_only
+async def test_on_sqlite_a_write_on_the_driver_takes_the_writer_turn(engine: Any, uow: UowFactory) -> None:
+    """Another task's write waits until the transaction that wrote on the driver has committed, as it would for a
+    statement SQLAlchemy sent (``storage.sqlite_writers``): no SQLITE_BUSY, and the second sees the first's row."""
+    draft_id = await _a_draft(uow)
+    order: list[str] = []
+
+    async def other() -> None:
+        async with uow() as u:
+            await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES, "step": "second"})
+            order.append("second wrote")
+            await u.session.commit()
+
+    async with uow() as u:
+        await execute_in_transaction(u.session, _UPDATE, {"draft_id": draft_id, **_VALUES, "step": "first"})
+        assert holds_writer_turn(engine)  # taken as SQLAlchemy's own write would have taken it
+        task = asyncio.create_task(other())
+        await asyncio.sleep(0.05)
+        assert order == []  # waiting for the turn
+        order.append("first commits")
+        await u.session.commit()
+    assert not holds_writer_turn(engine)  # given back by the commit
+    await task
+    assert order == ["first commits", "second wrote"]
+    async with uow() as u:
+        assert (await u.session.exec(orm_select(Draft.step).where(Draft.id == draft_id))).one() == "second"
 
 
 async def test_the_transactions_connection_is_asked_once_per_transaction(engine: Any, uow: UowFactory) -> None:
