@@ -62,20 +62,38 @@ def district_bounds() -> tuple[float, float, float, float]:
     return min(xs), max(xs), min(ys), max(ys)
 
 
-#: how far (degrees) outside the bounding box of 朝阳区's outline a form's location may lie and still be taken:
-#: 0.05° is about 5.5 km north–south and 4.3 km east–west at 40°N. Generous on purpose: the outline is coarse, a pin
-#: from a Chinese map app is GCJ-02 (100–700 m off), and a site on the boundary road may be pinned across it; what it
-#: refuses is a pin that cannot be in the district at all (0, 0; another city; latitude and longitude swapped).
-DISTRICT_MARGIN = 0.05
+#: how far (metres) outside 朝阳区's outline a form's location may lie and still be taken: a pin from a Chinese map
+#: app is GCJ-02 (100–700 m off the WGS-84 outline), and a site on a boundary road may be pinned across it. A
+#: margin of degrees around the outline's bounding box (0.05°, session 12) took 天安门, 中关村 and 通州 as 朝阳.
+DISTRICT_MARGIN_M = 1000.0
 
 
 def near_district(longitude: float, latitude: float) -> bool:
-    """Whether the point (WGS-84 degrees) lies within ``district_bounds`` widened by ``DISTRICT_MARGIN`` on every
-    side (about 116.30–116.70 E, 39.76–40.16 N): a location a form about 朝阳区 may take. False for a point that is
-    not a number (NaN)."""
+    """Whether the point (WGS-84 degrees) lies inside 朝阳区's outline or within ``DISTRICT_MARGIN_M`` of it: a
+    location a form about 朝阳区 may take. False for a point that is not a number (NaN)."""
     west, east, south, north = district_bounds()
-    return (west - DISTRICT_MARGIN <= longitude <= east + DISTRICT_MARGIN
-            and south - DISTRICT_MARGIN <= latitude <= north + DISTRICT_MARGIN)
+    margin = DISTRICT_MARGIN_M / 80_000  # degrees, generous at 40°N (a degree of longitude is ~85 km there)
+    if not (west - margin <= longitude <= east + margin and south - margin <= latitude <= north + margin):
+        return False  # also NaN: every comparison with it is false
+    return in_district(longitude, latitude) or _metres_to_outline(longitude, latitude) <= DISTRICT_MARGIN_M
+
+
+def _metres_to_outline(longitude: float, latitude: float) -> float:
+    """The distance (metres, flat-earth approximation: fine at a few km) from the point to 朝阳区's outline."""
+    kx, ky = 111_320 * math.cos(math.radians(latitude)), 110_540  # metres per degree
+    best = math.inf
+    for area in areas():
+        if area.role != "district":
+            continue
+        for ring in area.rings:
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+                ax, ay = (x1 - longitude) * kx, (y1 - latitude) * ky
+                bx, by = (x2 - longitude) * kx, (y2 - latitude) * ky
+                dx, dy = bx - ax, by - ay
+                length = dx * dx + dy * dy
+                t = 0.0 if length == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length))
+                best = min(best, math.hypot(ax + t * dx, ay + t * dy))
+    return best
 
 
 def in_district(longitude: float, latitude: float) -> bool:

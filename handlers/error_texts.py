@@ -264,6 +264,10 @@ def _rejection(code: str, params: dict[str, Any]) -> str:
                                               "takes tip-offs about 朝阳区 only. For a place elsewhere in Beijing, "
                                               "please call the citizen hotline 12345. For a place in 朝阳区, send "
                                               "its location (📎 → Location) or type the address."),
+        "address_outside_district_public": _("That address is in {place}, not in Chaoyang District: this bot takes "
+                                             "tip-offs about 朝阳区 only. For a place elsewhere, please call the "
+                                             "citizen hotline 12345. For a place in 朝阳区, type its address or send "
+                                             "its location (📎 → Location)."),
         "unsupported_content": _("I cannot use that here. Please answer the question below."),
         "unsupported_document": _("That file is not an image (JPEG, PNG, WebP or HEIC). Please answer the question below."),
         "too_many_photos": _("At most {max} photos per record."),

@@ -75,6 +75,10 @@ async def test_a_pin_outside_points_a_citizen_to_12345(harness: Harness, failure
     await chat.location(31.2304, 121.4737)  # 上海
     text = chat.last_text()
     assert "不在朝阳区范围内" in text and "12345" in text, text
+    for lat, lon in ((39.9087, 116.3975), (39.9836, 116.3106), (39.9077, 116.6622)):  # 天安门, 中关村, 通州: near, outside
+        await chat.location(lat, lon)
+        text = chat.last_text()
+        assert "不在朝阳区范围内" in text and "12345" in text, (lat, lon, text)
     official = await _at_the_address(harness, 30_004)
     await official.location(31.2304, 121.4737)
     text = official.last_text()
@@ -148,4 +152,16 @@ async def test_the_office_forwards_a_dont_know_tipoff_and_its_hazard_form_asks_t
     await office.press("三里屯街道")
     assert (await tipoff(h, number)).township_code == "110105004"
     assert any(number in t for t in sent_to(sanlitun.user.id, h.session)), "the township is told"
+    assert failures.messages() == []
+
+
+async def test_a_typed_address_in_another_district_points_a_citizen_to_12345(
+        harness: Harness, failures: FailureLog) -> None:
+    chat = await _at_the_place(harness, 30_009)
+    await chat.say("海淀区中关村大街1号")
+    text = chat.last_text()
+    assert "海淀区" in text and "不在朝阳区范围内" in text and "12345" in text, text
+    assert "位置" in text  # the same question again
+    await chat.say("朝阳区三里屯路19号")  # a place in 朝阳 goes on
+    assert "街乡" in chat.last_text(), chat.last_text()
     assert failures.messages() == []

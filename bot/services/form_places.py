@@ -25,13 +25,31 @@ GUESSED = "guessed"  # the context key: field key → the value offered as its g
 
 def check_pin(latitude: float, longitude: float, *, public: bool = False) -> None:
     """Refuse a pin (WGS-84 degrees) no place in 朝阳区 can have: raises ``Rejected('location_outside_district')``
-    (``lat``, ``lon``: the pin, 5 decimals) for a point outside the district's generous box (``near_district``:
-    ``/location 0 0``, another city, latitude and longitude swapped) or one that is not a number. ``public``: a
+    (``lat``, ``lon``: the pin, 5 decimals) for a point outside the district's outline by more than a kilometre
+    (``near_district``: ``/location 0 0``, 天安门, another city, latitude and longitude swapped) or one that is not a
+    number. ``public``: a
     form of the public (群众举报), refused with ``location_outside_district_public``, whose words point to the
     citizen hotline 12345 for places outside 朝阳区."""
     if not (math.isfinite(latitude) and math.isfinite(longitude) and near_district(longitude, latitude)):
         shown = {k: f"{v:.5f}" if math.isfinite(v) else "?" for k, v in (("lat", latitude), ("lon", longitude))}
         raise Rejected("location_outside_district_public" if public else "location_outside_district", **shown)
+
+
+#: the other districts of Beijing and the other municipalities: a typed address naming one of them (and not 朝阳) is
+#: not a place in 朝阳区
+ELSEWHERE = ("东城区", "西城区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区", "顺义区", "昌平区",
+             "大兴区", "怀柔区", "平谷区", "密云区", "延庆区", "上海市", "天津市", "重庆市")
+
+
+def check_typed_place(text: str) -> None:
+    """Refuse a typed address of the public that names a place outside 朝阳区 (another district of Beijing, another
+    municipality: ``ELSEWHERE``) and not 朝阳: raises ``Rejected('address_outside_district_public', place=…)``,
+    whose words point to the citizen hotline 12345, as a pin outside does (``check_pin``)."""
+    if "朝阳" in text:
+        return
+    for place in ELSEWHERE:
+        if place in text:
+            raise Rejected("address_outside_district_public", place=place)
 
 
 def pin_moves(latitude: float, longitude: float) -> bool:

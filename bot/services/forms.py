@@ -57,7 +57,7 @@ from bot.services.date_bounds import earliest_day
 from bot.services.errors import DomainError, NotFound, PermissionDenied, RoleRevoked, StaleAction
 from bot.services.evidence import EvidencePhoto, EvidenceService
 from bot.services.form_photos import PhotoList, list_photos, photos_version, remove_photo
-from bot.services.form_places import check_pin, offer_guess, pin_moves, recheck_guesses
+from bot.services.form_places import check_pin, check_typed_place, offer_guess, pin_moves, recheck_guesses
 from bot.services.form_submitters import MENDABLE, SUBMITTERS
 from bot.services.media_refs import photo_row
 from bot.services.notices import queue_notices
@@ -453,6 +453,8 @@ class FormService:
         assert isinstance(action, TextAnswer)
         value = await self._parse_text(turn, spec, action.text)
         if spec.type == "location":  # a new address: as a new pin, a township guessed from the old one is re-asked
+            if "public" in walk.spec.roles:  # 海淀区…: the public pointed to 12345, as for a pin outside
+                check_typed_place(action.text)
             recheck_guesses(walk, state, spec, value)
         walk.accept(state, value)
         offer_guess(walk, state)
