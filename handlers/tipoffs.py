@@ -48,8 +48,9 @@ async def report(message: Message, bot: Bot, actor: Actor, services: Services, l
     intro = None
     if prompt.kind == "question" and prompt.form_key == "tipoff" and prompt.notice is None:
         intro = _(
-            "Thank you for reporting a safety hazard. You stay anonymous unless you choose to leave a contact; "
-            "only the district safety office could see it. Photo metadata (such as GPS) is removed."
+            "Thank you for reporting a safety hazard. Who you are (your Telegram name) and any contact you leave "
+            "are visible only to the district safety office, never to the township. Photo metadata (such as GPS) "
+            "is removed."
         )
     await send_prompt(message, prompt, locale, lead=intro)  # one message: Telegram takes ~1 a second per chat
 

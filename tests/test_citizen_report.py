@@ -165,3 +165,12 @@ async def test_a_typed_address_in_another_district_points_a_citizen_to_12345(
     await chat.say("朝阳区三里屯路19号")  # a place in 朝阳 goes on
     assert "街乡" in chat.last_text(), chat.last_text()
     assert failures.messages() == []
+
+
+async def test_the_opening_says_who_sees_the_reporter(harness: Harness, failures: FailureLog) -> None:
+    """The office's card names the reporter (Telegram name and id): the opening must not promise anonymity."""
+    chat = harness.chat(30_012, "群众")
+    await chat.say("/report")
+    text = chat.last_text()
+    assert "仅区安委会办公室可见" in text and "匿名" not in text, text
+    assert failures.messages() == []
