@@ -96,6 +96,8 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
     await set_hazard_state(harness, hazard.id, "closed")
     assert "已整改完毕" in sent_to(REPORTER, harness.session)[-1]
 
+    await reporter.say(f"/track {number.removeprefix('JB')}")  # typed without its JB: the same tip-off
+    assert "已整改完毕" in last(reporter) and number in last(reporter), last(reporter)
     await reporter.say(f"/track {number}")
     assert "已整改完毕" in last(reporter)
     await reporter.press("仍未整改")

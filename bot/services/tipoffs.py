@@ -461,7 +461,10 @@ class TipOffService:
         return tipoff
 
     async def _own(self, session: AsyncSession, actor: Actor, number: str) -> TipOff:
-        tipoff = (await session.exec(select(TipOff).where(TipOff.number == number.strip().upper()))).first()
+        wanted = number.strip().upper()
+        if wanted.isdigit():  # the digits of a tracking number typed without its JB (``tipoff_number``)
+            wanted = "JB" + wanted
+        tipoff = (await session.exec(select(TipOff).where(TipOff.number == wanted))).first()
         if tipoff is None or tipoff.reporter_user_id != actor.user_id:
             raise NotFound(number=number)
         return tipoff
