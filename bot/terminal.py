@@ -103,9 +103,9 @@ def program() -> str:
 #: the terminal's own words around what the bot sends, in the client's language (``locale_for``)
 WORDS = {
     "zh": {"bot": "机器人", "edited": "机器人（已修改）", "user": "用户{id}", "photo": "图片", "file": "文件",
-           "album": "相册 {n} 张", "location": "位置"},
+           "album": "相册 {n} 张", "location": "位置", "new_buttons": "按钮已更新"},
     "en": {"bot": "bot", "edited": "bot (edited)", "user": "user {id}", "photo": "photo", "file": "file",
-           "album": "album of {n}", "location": "location"},
+           "album": "album of {n}", "location": "location", "new_buttons": "buttons changed"},
 }
 _SAVED = re.compile(r"^(\d+)-")
 
@@ -164,8 +164,12 @@ class Printer:
             self._print(f"\n[{self._from_bot(method)}] [{w} {method.latitude:.5f}, {method.longitude:.5f}]")
         elif isinstance(method, AnswerCallbackQuery) and method.text:
             self._print(f"  » {method.text}")
-        elif isinstance(method, EditMessageReplyMarkup):
-            pass
+        elif isinstance(method, EditMessageReplyMarkup) and isinstance(method.reply_markup, InlineKeyboardMarkup) \
+                and method.reply_markup.inline_keyboard:
+            # a sub-menu (转交's townships, 不属实's reasons) replaces the buttons under the message: a phone shows
+            # them in place, the terminal prints them (a keyboard only taken away prints nothing)
+            self._print(f"\n[{self._from_bot(method, edited=True)}] {self.words['new_buttons']}")
+            self._buttons(method.reply_markup)
 
     def _save(self, media: Any) -> str:
         if isinstance(media, BufferedInputFile):

@@ -61,3 +61,24 @@ def test_a_person_met_in_an_earlier_session_keeps_their_name(tmp_path: Path) -> 
     out = io.StringIO()
     asyncio.run(run_chat(settings, 4848, "市民", "zh-hans", stdin=io.StringIO("/as 20002\n/quit\n"), out=out))
     assert "以用户 20002「王科长」" in out.getvalue(), out.getvalue()  # the name the database keeps, not 用户20002
+
+
+def test_buttons_that_replace_others_are_printed_and_a_taken_keyboard_prints_nothing() -> None:
+    """A sub-menu (转交's townships) replaces the buttons under a message: the terminal must show them, or a chat
+    user cannot know which #N to press (the walk of session 13 found 望京 at #26 only by guessing)."""
+    from aiogram.methods import EditMessageReplyMarkup
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.terminal import Printer
+
+    out = io.StringIO()
+    printer = Printer(out)
+    printer.speaker(4848, "办公室")
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="望京街道", callback_data="x:1")],
+                                                   [InlineKeyboardButton(text="« 返回", callback_data="x:2")]])
+    printer(EditMessageReplyMarkup(chat_id=4848, message_id=7, reply_markup=markup))
+    assert "按钮已更新" in out.getvalue() and "[#1 望京街道]" in out.getvalue() and "[#2 « 返回]" in out.getvalue()
+    out.truncate(0)
+    out.seek(0)
+    printer(EditMessageReplyMarkup(chat_id=4848, message_id=7, reply_markup=None))
+    assert out.getvalue() == ""
