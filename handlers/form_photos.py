@@ -47,14 +47,19 @@ async def _thumbnails(message: ButtonMessage, listing: PhotoList) -> None:
 
 def _list_message(listing: PhotoList) -> tuple[str, InlineKeyboardMarkup]:
     """The list (HTML): a line per photo, a 🗑 button per photo that can be removed, and back to the question."""
-    lines = [_("<b>{field}</b>: {count} photo(s), in the order received. Tap 🗑 beside a number to remove that "
-               "photo from this form (nothing already submitted changes).").format(
-        field=q(listing.field_label), count=len(listing.photos))]
+    if any(p.on_record for p in listing.photos):  # a resubmission: removing one of these changes the record too
+        header = _("<b>{field}</b>: {count} photo(s), in the order received. Tap 🗑 beside a number to remove that "
+                   "photo from this form; a photo marked “on the record” then leaves the record when you resubmit "
+                   "(until then, or if you cancel, the record keeps it).")
+    else:
+        header = _("<b>{field}</b>: {count} photo(s), in the order received. Tap 🗑 beside a number to remove that "
+                   "photo from this form (nothing already submitted changes).")
+    lines = [header.format(field=q(listing.field_label), count=len(listing.photos))]
     buttons = []
     for photo in listing.photos:
         if photo.removable:
-            if photo.on_record:  # a resubmission: the rejected record's photo goes when it is sent again
-                lines.append(_("{number}. on the record, received {time}: removed from it when you resubmit").format(
+            if photo.on_record:  # a resubmission: what removing it does is said once, in the header
+                lines.append(_("{number}. on the record, received {time}").format(
                     number=photo.number, time=_when(photo)))
             else:
                 lines.append(_("{number}. received {time}").format(number=photo.number, time=_when(photo)))

@@ -149,8 +149,8 @@ def history_text(case: HazardCase) -> str:
         line = f"{local_time(step.at, case.tz)} {action_name(step.action)} — {q(step.actor_name)}"
         if step.note:
             line += f"：{q(shorten(step.note, NOTE_LIMIT))}"
-        if step.photos:
-            photos = _("({count} photos)").format(count=len(step.photos))
+        if step.photo_count:  # as the event listed them: a photo taken off the record later still counts here
+            photos = _("({count} photos)").format(count=step.photo_count)
             line += ("" if photos.startswith("（") else " ") + photos  # no space before full-width punctuation
         lines.append(line)
         lines.extend(change_lines("hazard", step.data.get("changes") or {}))

@@ -36,7 +36,8 @@ async def test_a_record_photo_removed_in_a_resubmission_leaves_the_record_and_is
     await inspector.photo(PHOTOS / "landscape_2.jpg")
     await inspector.press("🗑 管理照片/删除照片（2）")
     listing = last_text(h, inspector)
-    assert "重新提交后从记录中删除" in listing, listing
+    assert "重新提交时从记录中删除" in listing and "重新提交后从记录中删除" not in listing, listing
+    assert "1. 已在记录中，" in listing and "2. 已在记录中" not in listing, listing  # the new photo is not
     labels = [b.text for b in inspector.buttons()]
     assert "🗑 第1张" in labels and "🗑 第2张" in labels, labels
     await inspector.press("🗑 第1张")  # the wrong site's photo: the new one stays

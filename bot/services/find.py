@@ -128,7 +128,9 @@ class PhotoRef:
 
 @dataclass(frozen=True)
 class Step:
-    """One event of the log, with its actor's name and its photos."""
+    """One event of the log, with its actor's name and its photos: ``photos`` those still on the record,
+    ``photo_count`` how many the event itself listed (``data["photos"]``), which a photo later taken off the record
+    (a resubmission's 删除照片) does not change."""
 
     at: datetime
     action: str
@@ -138,6 +140,7 @@ class Step:
     note: str | None
     data: dict[str, Any]
     photos: tuple[PhotoRef, ...]
+    photo_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,8 @@ class FindService:
             ).all()
             steps = tuple(
                 Step(e.at, e.action, e.from_state, e.to_state, name or "", e.note, e.data,
-                     tuple(refs[i] for i in e.data.get("photos", []) if i in refs))
+                     tuple(refs[i] for i in e.data.get("photos", []) if i in refs),
+                     len(e.data.get("photos") or []))
                 for e, name in events
             )
             linked = (

@@ -428,6 +428,8 @@ class FormService:
             # 0 0, another city: refused, the question asked again (the public pointed to 12345)
             check_pin(action.latitude, action.longitude, public="public" in walk.spec.roles)
             value = dict(state.data.get(spec.key) or {})
+            if spec.pin_is_enough:  # the pin answers alone and moves on: an address typed for the earlier place would
+                value.pop("address", None)  # be stored with it unasked (the citizen may type one again)
             value.update(lat=action.latitude, lon=action.longitude)
             place = action.place
             # a township taken from the old pin is re-asked
