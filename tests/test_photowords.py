@@ -5,6 +5,8 @@ keep an address typed for an earlier place."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.local_chat import LocalChat
@@ -64,6 +66,9 @@ async def test_an_earlier_event_keeps_its_photo_count_when_a_photo_leaves_the_re
     history = "\n".join(reviewer.texts(sent))
     first = next(line for line in history.splitlines() if "李检查" in line)
     assert "（照片 2 张）" in first, history
+    # the submission is dated by the service's clock, as the rejection and resubmission after it are
+    dated = [line for line in history.splitlines() if re.search(r"\d{4}-\d{2}-\d{2}", line)]
+    assert dated and all("2018-10-15" in line for line in dated), history
     assert failures.messages() == []
 
 

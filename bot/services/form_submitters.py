@@ -118,7 +118,7 @@ async def submit_hazard(sub: Submission) -> Submitted:
         await claim_for_hazard(sub.session, int(tipoff_id))
     submitted = await create_hazard(
         sub.session, sub.draft, sub.data, unit_id=int(context["unit_id"]), district=sub.deps.settings.district_name,
-        today=sub.today, inspection_id=context.get("inspection_id"),
+        today=sub.today, now=sub.now, inspection_id=context.get("inspection_id"),
     )
     await stamp(sub, submitted, sub.data.get("photos") or [])
     hazard = await sub.session.get(Hazard, submitted.record_id)

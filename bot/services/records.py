@@ -24,6 +24,7 @@ from bot.services.places import place_columns
 from bot.services.plans import Arrangement, PlanInput, store_plan
 from storage.models import Draft, Hazard, HazardEvent, Inspection, InspectionHazard, Photo, Unit
 from storage.registry import department_or_text, find_township
+from storage.types import utcnow
 
 
 def _township(name: str) -> tuple[str, str]:
@@ -93,10 +94,12 @@ async def create_hazard(
     unit_id: int,
     district: str,
     today: date,
+    now: datetime | None = None,
     inspection_id: int | None = None,
 ) -> Submitted:
     """A ``Hazard`` in state ``pending_review`` with a draft number (``D`` + township + date + seq),
-    its photos (stage discovery) and a first event in its log. Linked to ``inspection_id`` if given.
+    its photos (stage discovery) and a first event in its log, at ``now`` (the service's clock; the present
+    instant when not given), as the later events of its life cycle are. Linked to ``inspection_id`` if given.
     The ledger number is assigned later, at registration (附件2 填表说明 1, 2)."""
     township_code, township = _township(data["township"])
     category, subtype = (list(data["hazard_type"]) + [None])[:2]
@@ -141,6 +144,7 @@ async def create_hazard(
             hazard_id=hazard.id,
             actor_id=draft.user_id,
             action="submit",
+            at=now or utcnow(),
             from_state=None,
             to_state=HazardState.PENDING_REVIEW.value,
             data={"draft_id": draft.id, "photos": data.get("photos") or [], "inspection_id": inspection_id},
