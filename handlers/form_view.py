@@ -161,8 +161,9 @@ def render_question(prompt: Prompt, locale: str) -> tuple[str, InlineKeyboardMar
     if prompt.subject:
         lines.append(_("About: {subject}").format(subject=q(prompt.subject)))
     lines.append(f"<b>{q(spec.label(locale))}</b>{required}")
-    if spec.hint(locale):
-        lines.append(f"<i>{q(spec.hint(locale))}</i>")
+    hint = spec.hint(locale, keep=prompt.current_value is not None and not spec.takes_done)  # as the Keep button
+    if hint:
+        lines.append(f"<i>{q(hint)}</i>")
     if prompt.current_value is not None and prompt.notice != "album_receiving":  # its count is still growing
         lines.append(_("Current: {value}").format(value=q(shorten(prompt.current_value, LONG_TEXT_LIMIT))))
     width = 1 if prompt.option_kind == "hazard_link" else 2 if spec.type == "choice" and len(prompt.options) <= 8 else 3

@@ -52,10 +52,15 @@ def card_text(card: TipOffCard, tz: Any, unshown: int = 0) -> str:
     """A tip-off as its verifier sees it (HTML, user text escaped): status, place, time in ``tz``,
     description, additions, photos (and how many of them, ``unshown``, could not be shown above the card), the
     hazard made of it, possible duplicates and the reporter for the office."""
+    status, township = status_words(card.status, card.township), q(card.township)
+    if card.unassigned:  # the reporter did not know the township: the office holds it, no township verifies it
+        township = _("to be assigned by the district safety office")
+        if card.can_verify:
+            status = _("waiting for a township to be assigned")
     lines = [
         _("📣 Tip-off <code>{number}</code>").format(number=q(card.number)),
-        _("Status: {status}").format(status=status_words(card.status, card.township)),
-        _("Township: {township}").format(township=q(card.township)),
+        _("Status: {status}").format(status=status),
+        _("Township: {township}").format(township=township),
     ]
     place = q(card.address) if card.address else ""
     if card.latitude is not None and card.longitude is not None:

@@ -46,7 +46,8 @@ def _card_markup(card: TipOffCard):  # type: ignore[no-untyped-def]
         return None
     builder.button(text=_("✅ Confirmed (查实)"), callback_data=TipCb(a="c", id=card.id))
     builder.button(text=_("❌ Not confirmed (不属实)"), callback_data=TipCb(a="r", id=card.id))
-    builder.button(text=_("🔀 Wrong township"), callback_data=TipCb(a="f", id=card.id))
+    builder.button(text=_("🔀 Assign a township") if card.unassigned else _("🔀 Wrong township"),
+                   callback_data=TipCb(a="f", id=card.id))
     for c in card.candidates:
         builder.button(text=_("🔗 Merge into {number}").format(number=c.number)[:60],
                        callback_data=TipCb(a="m", id=card.id, k=c.kind, j=c.id))
@@ -172,7 +173,7 @@ async def button(query: CallbackQuery, callback_data: TipCb, bot: Bot, core: Cor
             outcome = await services.tipoffs.merge(actor, cb.id, cb.k, cb.j)
         await drop_keyboard(message)
         await message.answer(_("Tip-off <code>{number}</code>: {status}. The reporter has been told.").format(
-            number=q(outcome.number), status=status_words(outcome.status)
+            number=q(outcome.number), status=status_words(outcome.status, outcome.township)
         ))
     else:
         await message.answer(_("Unknown button."))

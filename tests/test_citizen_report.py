@@ -148,7 +148,7 @@ async def test_the_office_forwards_a_dont_know_tipoff_and_its_hazard_form_asks_t
     await office.press("放弃")
     await office.say("/tipoffs")
     await office.press(number)
-    await office.press("转")
+    await office.press("指定街乡")
     await office.press("三里屯街道")
     assert (await tipoff(h, number)).township_code == "110105004"
     assert any(number in t for t in sent_to(sanlitun.user.id, h.session)), "the township is told"

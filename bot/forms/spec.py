@@ -63,6 +63,9 @@ class FieldSpec:
     required: bool = True
     hint_zh: str = ""
     hint_en: str = ""
+    # said after the hint only when the question offers a current value to keep (e.g. a guessed township)
+    hint_keep_zh: str = ""
+    hint_keep_en: str = ""
     choices: tuple[Choice, ...] = ()
     source: str | None = None
     condition: Condition | None = None
@@ -99,9 +102,13 @@ class FieldSpec:
         """The question's label in ``locale`` (``en`` or Chinese)."""
         return self.label_en if locale == "en" else self.label_zh
 
-    def hint(self, locale: str) -> str:
-        """The hint under the question in ``locale`` (``en`` or Chinese)."""
-        return self.hint_en if locale == "en" else self.hint_zh
+    def hint(self, locale: str, *, keep: bool = False) -> str:
+        """The hint under the question in ``locale`` (``en`` or Chinese), ``{min_length}`` filled in;
+        ``keep``: a current value is offered to keep, so ``hint_keep_*`` is said too."""
+        text = self.hint_en if locale == "en" else self.hint_zh
+        if keep:
+            text += self.hint_keep_en if locale == "en" else self.hint_keep_zh
+        return text.replace("{min_length}", str(self.min_length or ""))
 
     def applies(self, data: dict[str, Any]) -> bool:
         """True when the field is asked given the answers ``data`` (not hidden, its condition holds)."""

@@ -266,7 +266,7 @@ class FormService:
             await self._check_role(uow.session, draft, held)
             walk = FormWalk(load_form(draft.form))
             state = _view(draft)
-            spec = walk.current(state)
+            spec = self._limits(walk.current(state))  # its hint states the limits in force
             if spec is None or spec.type != "photos" or _position(walk, spec, state) != step:
                 raise StaleAction()
             ids = [int(i) for i in state.data.get(spec.key) or []]

@@ -69,6 +69,8 @@ class TipOffCard:
     can_verify: bool
     reporter: Reporter | None = None
     not_fixed: tuple[str, datetime] | None = None
+    #: held by the district office (its reporter did not know the township): no township verifies it yet
+    unassigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,9 @@ class QueueItem:
 
 @dataclass
 class Outcome:
-    """The result of a verifier's action: the tip-off's number and new status (its notices are queued)."""
+    """The result of a verifier's action: the tip-off's number and new status (its notices are queued);
+    ``township``: the township now handling it (named after a forward)."""
 
     number: str
     status: str
+    township: str = ""

@@ -21,7 +21,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import DraftStatus, Role
+from bot.domain import DISTRICT_OFFICE_CODE, DraftStatus, Role
 from bot.forms.actions import StoredImage
 from bot.forms.checks import Rejected
 from bot.forms.prompt import Prompt
@@ -242,13 +242,15 @@ class TipOffService:
             return Page(items, total, number)
 
     async def open_card(self, actor: Actor, tipoff_id: int) -> TipOffCard:
-        """The tip-off for its verifier, with duplicate candidates; opening a new one marks it verifying
-        (and tells its reporter). Raises ``NotFound`` outside the actor's scope."""
+        """The tip-off for its verifier, with duplicate candidates; a new one opened by a verifier of its own
+        township is marked verifying (and its reporter told); the office or an admin only looking changes
+        nothing. Raises ``NotFound`` outside the actor's scope."""
         async with self._uow() as uow:
             tipoff = await self._in_scope(uow.session, actor, tipoff_id)
-            if tipoff.status in _NEW:  # read again, locked: of two verifiers opening it at once one marks it
+            verifier = await self._verifies(uow.session, actor, tipoff.township_code)
+            if verifier and tipoff.status in _NEW:  # read again, locked: of two verifiers opening it, one marks it
                 tipoff = await self._get(uow.session, tipoff_id, for_update=True)
-            if tipoff.status in _NEW:
+            if verifier and tipoff.status in _NEW:
                 tipoff.status = TipOffStatus.VERIFYING.value
                 tipoff.updated_at = utcnow()
                 uow.session.add(tipoff)
@@ -329,7 +331,7 @@ class TipOffService:
             notices += await township_notices(uow.session, tipoff, "tipoff_new")
             await self._tell(uow.session, tipoff, notices)
             await uow.commit()
-            return Outcome(tipoff.number, tipoff.status)
+            return Outcome(tipoff.number, tipoff.status, unit.name)
 
     async def merge(self, actor: Actor, tipoff_id: int, kind: str, target_id: int) -> Outcome:
         """Merge the tip-off into duplicate candidate ``target_id`` (``kind`` ``t`` tip-off, ``h`` hazard).
@@ -449,6 +451,11 @@ class TipOffService:
         if not codes:
             raise PermissionDenied()
         return codes
+
+    async def _verifies(self, session: AsyncSession, actor: Actor, township_code: str) -> bool:
+        """Whether ``actor`` (roles as they are now) is an inspector or reviewer of township ``township_code``."""
+        now = await current_actor(session, actor)
+        return any(g.role in VERIFY_ROLES and g.unit_is_township and g.unit_code == township_code for g in now.grants)
 
     async def _get(self, session: AsyncSession, tipoff_id: int, *, for_update: bool = False) -> TipOff:
         """Tip-off ``tipoff_id``; ``for_update``: locked on both databases (``lock_tipoff``). Raises ``NotFound``."""
@@ -574,4 +581,5 @@ class TipOffService:
             can_verify=awaiting,
             reporter=reporter,
             not_fixed=not_fixed,
+            unassigned=tipoff.township_code == DISTRICT_OFFICE_CODE,
         )
