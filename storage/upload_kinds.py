@@ -8,7 +8,8 @@ and reports as documents). Every file is hostile: its size is bounded before any
   its kind (``word/``, ``xl/``, ``ppt/``), unpacking to at most ``MAX_UNPACKED`` bytes and at most
   ``MAX_RATIO`` times its own size (a zip bomb would reach whoever opens the file: the office, from the card);
 - the old binary Office / WPS formats (OLE2 compound file: ``.doc`` ``.xls`` ``.ppt`` ``.wps``);
-- plain text (``.txt``; a declared ``.csv`` or ``.tsv`` kept as such): valid UTF-8 without control characters, or
+- plain text (``.txt``; a declared ``.csv`` or ``.tsv`` kept as such): valid UTF-8 without control characters (C0 but
+  tab and line ends, DEL, C1), or
   for a declared text file GB18030/GBK (Chinese Excel's CSV), kept byte for byte.
 
 The name a file is sent back under is the declared one cut to a safe shape (no directory, no control
@@ -48,6 +49,9 @@ UNSAFE_NAME = re.compile(
     "[\x00-\x1f\x7f-\x9f/\\\\:*?\"<>|\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]+")
+#: the control characters (C0 but tab and line ends, DEL, C1) a text may not hold: U+009B is a terminal's CSI, and
+#: GB18030's four-byte sequences decode to any of them as UTF-8's do
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: the kinds kept, as a person knows them (the inbox's prompt and refusal list them, each in its language)
 ACCEPTED_KINDS = ("PDF", "Word", "Excel", "PowerPoint", "WPS", "JPEG", "PNG", "TXT")
 ACCEPTED = ", ".join(ACCEPTED_KINDS)
@@ -129,7 +133,7 @@ def _plain_text(data: bytes, declared_name: str = "") -> FileKind:
             text = data.decode("gb18030")
         except UnicodeDecodeError as gb_exc:
             raise FileKindRefused() from gb_exc
-    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+    if _CONTROL.search(text):
         raise FileKindRefused()
     ext = ext or ".txt"
     return FileKind(ext, TEXT_EXTS[ext])

@@ -104,3 +104,12 @@ def test_a_name_contradicted_by_the_bytes_is_told_and_a_name_of_no_kind_kept_is_
     assert not kind_changed("照片.JPEG", "照片.jpg") and not kind_changed("扫描件", "扫描件.pdf")
     assert named_outside_kinds("数据.bin") and named_outside_kinds("a.tar.gz")
     assert not named_outside_kinds("报告.PDF") and not named_outside_kinds("无扩展名") and not named_outside_kinds("表.et")
+
+
+@pytest.mark.parametrize("text", ["名称\u009b31m,地址", "名称\u0085地址", "a\x7fb"])
+def test_a_text_with_a_c1_control_or_delete_is_refused_in_either_encoding(text: str) -> None:
+    """C1 controls (U+0080–U+009F: U+009B is a terminal's CSI) and DEL are control characters as much as C0 ones;
+    GB18030 decodes its four-byte sequences to any of them, as UTF-8 does."""
+    for encoding in ("utf-8", "gb18030"):
+        with pytest.raises(FileKindRefused):
+            sniff(text.encode(encoding), "台账.csv")

@@ -169,8 +169,15 @@ async def _removed_photos(session: AsyncSession, draft: Draft, on_record: list[i
     when it was opened) and that are no longer among its answer: they leave the record (``hazard_id`` cleared).
     A photo the record gained since the form was opened is not the form's to drop. The event that attached them
     still lists them, so the history keeps them and the prune (``bot.services.photo_prune``) leaves them. Only a
-    resubmission lets one be taken out of the form (``bot.services.form_photos``)."""
-    offered = {int(i) for i in draft.context["correction"].get("photos") or []}
+    resubmission lets one be taken out of the form (``bot.services.form_photos``). A form opened before its
+    context listed them (a draft of the previous release, still open after the upgrade) offered back the record's
+    photos received before the form was opened: without that, a photo its list said would leave the record stayed,
+    and a resubmission whose only change was removing one was refused as unchanged."""
+    listed = draft.context["correction"].get("photos")
+    if listed is None:
+        listed = (await session.exec(select(Photo.id).where(
+            col(Photo.id).in_(on_record or [-1]), col(Photo.received_at) <= draft.created_at))).all()
+    offered = {int(i) for i in listed or [] if i is not None}
     kept = {int(i) for i in data.get("photos") or []}
     removed = [i for i in on_record if i in offered and i not in kept]
     if removed:
