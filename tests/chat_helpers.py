@@ -14,7 +14,7 @@ from bot.channels import telegram_address
 from bot.local_chat import LocalChat, plain
 from bot.services.actors import Actor
 from storage.db import create_engine, make_uow_factory
-from storage.models import Hazard, Membership
+from storage.models import Hazard, Membership, Photo
 from tests.chat_script import Tap, answer
 from tests.conftest import Harness
 from tests.forms_flow import KEEP, SUBMIT, fill_hazard_until_review, rectification_until_review
@@ -192,3 +192,24 @@ async def at_rejection_reason(h: Harness, inspector_id: int, reviewer_id: int, s
     await open_first(reviewer, "/review")
     await reviewer.press("驳回")
     return inspector, reviewer, row.id or 0
+
+
+async def photos_on_record(h: Harness, hazard_id: int) -> list[int]:
+    """The ids of hazard ``hazard_id``'s photos, oldest first."""
+    async with h.core.uow() as u:
+        return [i for i in (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
+                                                 .order_by(Photo.id))).all() if i is not None]  # type: ignore[arg-type]
+
+
+async def at_resubmission_photos(h: Harness, inspector_id: int, reviewer_id: int, site: str, reason: str,
+                                 number: str) -> tuple[LocalChat, LocalChat, int, list[int]]:
+    """``at_rejection_reason``, rejected for ``reason``; the inspector then opens the rejected hazard ``number``'s
+    correction at its photos question: (inspector, reviewer, the hazard's id, its photos' ids)."""
+    inspector, reviewer, hid = await at_rejection_reason(h, inspector_id, reviewer_id, site)
+    await reviewer.say(reason)
+    await reviewer.press(SUBMIT)
+    on_record = await photos_on_record(h, hid)
+    await card(inspector, number)
+    await inspector.press("修改后重新提交")
+    await inspector.press("修改：隐患照片")
+    return inspector, reviewer, hid, on_record

@@ -8,8 +8,15 @@ from sqlmodel import select
 
 from bot.local_chat import Button
 from handlers.callbacks import form_data
-from storage.models import Draft, Photo
-from tests.chat_helpers import at_rejection_reason, card, hazard_row, last_text
+from storage.models import Draft
+from tests.chat_helpers import (
+    at_rejection_reason,
+    at_resubmission_photos,
+    card,
+    hazard_row,
+    last_text,
+    photos_on_record,
+)
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, SUBMIT
 
@@ -17,42 +24,23 @@ pytestmark = pytest.mark.sqlite_only
 NUMBER = "D001201810150001"
 
 
-async def _on_record(h: Harness, hazard_id: int) -> list[int]:
-    async with h.core.uow() as u:
-        return [i for i in (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
-                                                 .order_by(Photo.id))).all() if i is not None]  # type: ignore[arg-type]
-
-
 async def test_removing_the_only_record_photo_then_resubmitting_is_refused_and_the_record_keeps_it(
         harness: Harness) -> None:
     h = harness
-    inspector, reviewer, hid = await at_rejection_reason(h, 2731, 2732, "庚仓库")
-    await reviewer.say("照片不清楚")
-    await reviewer.press(SUBMIT)
-    [first] = await _on_record(h, hid)
-
-    await card(inspector, NUMBER)
-    await inspector.press("修改后重新提交")
-    await inspector.press("修改：隐患照片")
+    inspector, reviewer, hid, [first] = await at_resubmission_photos(h, 2731, 2732, "庚仓库", "照片不清楚", NUMBER)
     await inspector.press("🗑 管理照片/删除照片（1）")
     await inspector.press("🗑 第1张")
     await inspector.press("完成")
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = last_text(h, inspector)
     assert (await hazard_row(h, hid)).state == "rejected", said
-    assert await _on_record(h, hid) == [first], said
+    assert await photos_on_record(h, hid) == [first], said
     assert "隐患照片" in said, said
 
 
 async def test_a_forged_removal_press_out_of_range_or_on_another_draft_changes_nothing(harness: Harness) -> None:
     h = harness
-    inspector, reviewer, hid = await at_rejection_reason(h, 2741, 2742, "辛仓库")
-    await reviewer.say("照片不清楚")
-    await reviewer.press(SUBMIT)
-    [first] = await _on_record(h, hid)
-    await card(inspector, NUMBER)
-    await inspector.press("修改后重新提交")
-    await inspector.press("修改：隐患照片")
+    inspector, reviewer, hid, [first] = await at_resubmission_photos(h, 2741, 2742, "辛仓库", "照片不清楚", NUMBER)
     await inspector.press("🗑 管理照片/删除照片（1）")
     [press] = [b for b in inspector.buttons() if b.text == "🗑 第1张"]
     assert press.callback_data is not None
@@ -68,7 +56,7 @@ async def test_a_forged_removal_press_out_of_range_or_on_another_draft_changes_n
     async with h.core.uow() as u:
         draft = (await u.session.exec(select(Draft).where(Draft.id == int(d)))).one()
         assert draft.data["photos"] == [], draft.data
-    assert await _on_record(h, hid) == [first]
+    assert await photos_on_record(h, hid) == [first]
 
 
 async def test_a_resubmission_opened_before_the_photo_list_was_kept_still_drops_the_removed_photo(
@@ -80,7 +68,7 @@ async def test_a_resubmission_opened_before_the_photo_list_was_kept_still_drops_
     inspector, reviewer, hid = await at_rejection_reason(h, 2751, 2752, "壬仓库")
     await reviewer.say("照片不清楚")
     await reviewer.press(SUBMIT)
-    [first] = await _on_record(h, hid)
+    [first] = await photos_on_record(h, hid)
     await card(inspector, NUMBER)
     await inspector.press("修改后重新提交")
     async with h.core.uow() as u:  # the draft as the previous release opened it: no "photos" in its context
@@ -98,5 +86,5 @@ async def test_a_resubmission_opened_before_the_photo_list_was_kept_still_drops_
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = last_text(h, inspector)
     assert (await hazard_row(h, hid)).state == "pending_review", said
-    kept = await _on_record(h, hid)
+    kept = await photos_on_record(h, hid)
     assert first not in kept and len(kept) == 1, (kept, said)

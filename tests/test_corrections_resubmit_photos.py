@@ -6,10 +6,19 @@ cancelled, the record keeps it. An English card names the rejection's reason as 
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
-from storage.models import Hazard, Photo
-from tests.chat_helpers import at_rejection_reason, bind_cast, card, hazard_row, last_text, open_first, stored
+from storage.models import Hazard
+from tests.chat_helpers import (
+    at_rejection_reason,
+    at_resubmission_photos,
+    bind_cast,
+    card,
+    hazard_row,
+    last_text,
+    open_first,
+    photos_on_record,
+    stored,
+)
 from tests.conftest import Harness
 from tests.forms_flow import PHOTOS, SUBMIT, fill_hazard_until_review
 
@@ -17,22 +26,9 @@ pytestmark = pytest.mark.sqlite_only
 NUMBER = "D001201810150001"
 
 
-async def _on_record(h: Harness, hazard_id: int) -> list[int]:
-    async with h.core.uow() as u:
-        return [i for i in (await u.session.exec(select(Photo.id).where(Photo.hazard_id == hazard_id)
-                                                 .order_by(Photo.id))).all() if i is not None]  # type: ignore[arg-type]
-
-
 async def test_a_record_photo_removed_in_a_resubmission_leaves_the_record_and_is_a_change(harness: Harness) -> None:
     h = harness
-    inspector, reviewer, hid = await at_rejection_reason(h, 2631, 2632, "丁仓库")
-    await reviewer.say("照片不是本单位现场")
-    await reviewer.press(SUBMIT)
-    [first] = await _on_record(h, hid)
-
-    await card(inspector, NUMBER)
-    await inspector.press("修改后重新提交")
-    await inspector.press("修改：隐患照片")
+    inspector, reviewer, hid, [first] = await at_resubmission_photos(h, 2631, 2632, "丁仓库", "照片不是本单位现场", NUMBER)
     await inspector.photo(PHOTOS / "landscape_2.jpg")
     await inspector.press("🗑 管理照片/删除照片（2）")
     listing = last_text(h, inspector)
@@ -42,12 +38,12 @@ async def test_a_record_photo_removed_in_a_resubmission_leaves_the_record_and_is
     assert "🗑 第1张" in labels and "🗑 第2张" in labels, labels
     await inspector.press("🗑 第1张")  # the wrong site's photo: the new one stays
     await inspector.press("完成")
-    assert await _on_record(h, hid) == [first]  # nothing leaves the record before it is resubmitted
+    assert await photos_on_record(h, hid) == [first]  # nothing leaves the record before it is resubmitted
     await inspector.press_button(inspector.latest_button(SUBMIT))
     said = last_text(h, inspector)
     assert "已修改并重新提交" in said and "新增照片：1 张" in said and "删除照片：1 张" in said, said
     assert (await hazard_row(h, hid)).state == "pending_review"
-    kept = await _on_record(h, hid)
+    kept = await photos_on_record(h, hid)
     assert first not in kept and len(kept) == 1, kept
 
     await card(reviewer, NUMBER)
@@ -67,7 +63,7 @@ async def test_only_removing_a_record_photo_is_a_change_and_cancelling_keeps_it(
     await reviewer.press("驳回")
     await reviewer.say("第二张照片与隐患无关请删除")
     await reviewer.press(SUBMIT)
-    first, second = await _on_record(h, hid)
+    first, second = await photos_on_record(h, hid)
 
     await card(inspector, NUMBER)
     await inspector.press("修改后重新提交")
@@ -76,7 +72,7 @@ async def test_only_removing_a_record_photo_is_a_change_and_cancelling_keeps_it(
     await inspector.press("🗑 第2张")
     await inspector.press("取消")
     await inspector.press("确认")
-    assert await _on_record(h, hid) == [first, second]  # cancelled: the record keeps its photo
+    assert await photos_on_record(h, hid) == [first, second]  # cancelled: the record keeps its photo
     assert (await hazard_row(h, hid)).state == "rejected"
 
     await card(inspector, NUMBER)
@@ -89,7 +85,7 @@ async def test_only_removing_a_record_photo_is_a_change_and_cancelling_keeps_it(
     said = last_text(h, inspector)
     assert "自驳回以来未作任何修改" not in said and "删除照片：1 张" in said, said
     assert (await hazard_row(h, hid)).state == "pending_review"
-    assert await _on_record(h, hid) == [first]
+    assert await photos_on_record(h, hid) == [first]
 
 
 async def test_an_english_card_calls_it_the_reason_for_rejection(harness: Harness) -> None:
