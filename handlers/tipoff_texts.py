@@ -107,15 +107,9 @@ def submitted_tipoff_text(result: Any) -> str:
     lines = [_("✅ Your tip-off has been received.\nTracking number: <code>{number}</code>").format(number=q(result.number))]
     if result.photo_count:  # none sent: no "0 photos" line
         lines.append(_("Photos: {count}").format(count=result.photo_count))
-    if result.detail == TO_DISTRICT_OFFICE:  # the reporter did not know the township
-        lines.append(_(
-            "The district safety office will pass it to the township that verifies it; you will be told here "
-            "whenever its status changes.\n"
-            "Check it any time with /track {number}. Your identity is visible only to the district safety office."
-        ).format(number=q(result.number)))
-    else:
-        lines.append(_(
-            "The township will verify it; you will be told here whenever its status changes.\n"
-            "Check it any time with /track {number}. Your identity is visible only to the district safety office."
-        ).format(number=q(result.number)))
+    lines.append(_("The district safety office will pass it to the township that verifies it; you will be told "
+                   "here whenever its status changes.") if result.detail == TO_DISTRICT_OFFICE  # township unknown
+                 else _("The township will verify it; you will be told here whenever its status changes."))
+    lines.append(_("Check it any time with /track {number}. Your identity is visible only to the district safety "
+                   "office.").format(number=q(result.number)))
     return "\n".join(lines)
