@@ -27,9 +27,8 @@ def check_pin(latitude: float, longitude: float, *, public: bool = False) -> Non
     """Refuse a pin (WGS-84 degrees) no place in 朝阳区 can have: raises ``Rejected('location_outside_district')``
     (``lat``, ``lon``: the pin, 5 decimals) for a point outside the district's outline by more than a kilometre
     (``near_district``: ``/location 0 0``, 天安门, another city, latitude and longitude swapped) or one that is not a
-    number. ``public``: a
-    form of the public (群众举报), refused with ``location_outside_district_public``, whose words point to the
-    citizen hotline 12345 for places outside 朝阳区."""
+    number. ``public``: a form of the public (群众举报), refused with ``location_outside_district_public``, whose
+    words point to the citizen hotline 12345 for places outside 朝阳区."""
     if not (math.isfinite(latitude) and math.isfinite(longitude) and near_district(longitude, latitude)):
         shown = {k: f"{v:.5f}" if math.isfinite(v) else "?" for k, v in (("lat", latitude), ("lon", longitude))}
         raise Rejected("location_outside_district_public" if public else "location_outside_district", **shown)
