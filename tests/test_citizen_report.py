@@ -162,8 +162,10 @@ async def test_a_typed_address_in_another_district_points_a_citizen_to_12345(
     text = chat.last_text()
     assert "海淀区" in text and "不在朝阳区范围内" in text and "12345" in text, text
     assert "位置" in text  # the same question again
-    await chat.say("朝阳区三里屯路19号")  # a place in 朝阳 goes on
-    assert "街乡" in chat.last_text(), chat.last_text()
+    await chat.say("北京市 海淀区中关村大街2号")
+    assert "12345" in chat.last_text(), chat.last_text()
+    await chat.say("京通快速路往通州区方向双桥出口")  # a district named as a direction: a place in 朝阳, goes on
+    assert "街乡" in chat.last_text() and "12345" not in chat.last_text(), chat.last_text()
     assert failures.messages() == []
 
 

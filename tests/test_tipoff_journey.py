@@ -98,6 +98,9 @@ async def test_report_verify_hazard_closure_with_reporter_told_each_step(harness
 
     await reporter.say(f"/track {number.removeprefix('JB')}")  # typed without its JB: the same tip-off
     assert "已整改完毕" in last(reporter) and number in last(reporter), last(reporter)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in number.removeprefix("JB"))  # a full-width keyboard's digits
+    await reporter.say(f"/track JB {wide}")
+    assert "已整改完毕" in last(reporter) and number in last(reporter), last(reporter)
     await reporter.say(f"/track {number}")
     assert "已整改完毕" in last(reporter)
     await reporter.press("仍未整改")

@@ -11,6 +11,7 @@ field, the value last offered as a guess: a township still equal to it was taken
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 from bot.forms.checks import Rejected
@@ -34,20 +35,22 @@ def check_pin(latitude: float, longitude: float, *, public: bool = False) -> Non
         raise Rejected("location_outside_district_public" if public else "location_outside_district", **shown)
 
 
-#: the other districts of Beijing and the other municipalities: a typed address naming one of them (and not 朝阳) is
-#: not a place in 朝阳区
+#: the other districts of Beijing: an address that begins with one of them (after 北京市) is not a place in 朝阳区
 ELSEWHERE = ("东城区", "西城区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区", "顺义区", "昌平区",
-             "大兴区", "怀柔区", "平谷区", "密云区", "延庆区", "上海市", "天津市", "重庆市")
+             "大兴区", "怀柔区", "平谷区", "密云区", "延庆区")
 
 
 def check_typed_place(text: str) -> None:
-    """Refuse a typed address of the public that names a place outside 朝阳区 (another district of Beijing, another
-    municipality: ``ELSEWHERE``) and not 朝阳: raises ``Rejected('address_outside_district_public', place=…)``,
-    whose words point to the citizen hotline 12345, as a pin outside does (``check_pin``)."""
-    if "朝阳" in text:
-        return
+    """Refuse a typed address of the public that begins with another district of Beijing (``ELSEWHERE``, after an
+    optional 北京/北京市; full-width and spaced forms read as plain): raises
+    ``Rejected('address_outside_district_public', place=…)``, whose words point to the citizen hotline 12345, as a
+    pin outside does (``check_pin``). Only the beginning, where an address names its district: a district named
+    further on is a direction or a road (京通快速路往通州区方向 is in 朝阳区)."""
+    plain = "".join(unicodedata.normalize("NFKC", text).split())
+    for city in ("北京市", "北京"):
+        plain = plain.removeprefix(city)
     for place in ELSEWHERE:
-        if place in text:
+        if plain.startswith(place):
             raise Rejected("address_outside_district_public", place=place)
 
 

@@ -14,6 +14,7 @@ Privacy rules enforced here, not in the handlers:
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
@@ -468,7 +469,7 @@ class TipOffService:
         return tipoff
 
     async def _own(self, session: AsyncSession, actor: Actor, number: str) -> TipOff:
-        wanted = number.strip().upper()
+        wanted = "".join(unicodedata.normalize("NFKC", number).split()).upper()  # ＪＢ２０… and "JB 20…" too
         if wanted.isdigit():  # the digits of a tracking number typed without its JB (``tipoff_number``)
             wanted = "JB" + wanted
         tipoff = (await session.exec(select(TipOff).where(TipOff.number == wanted))).first()
